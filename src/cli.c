@@ -1,0 +1,69 @@
+#include "config.h"
+
+#include "src/cli.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+const struct cli_command *cli_find(const char *name)
+{
+	for (const struct cli_command *const *c = cli_commands; *c; c++)
+		if (strcmp((*c)->name, name) == 0)
+			return *c;
+	return NULL;
+}
+
+void cli_print_help(const struct cli_command *cmd, FILE *out)
+{
+	fprintf(out, "usage: %s\n\n%s.\n", cmd->usage, cmd->summary);
+	if (cmd->help && *cmd->help)
+		fprintf(out, "\n%s", cmd->help);
+	fprintf(out, "%s  -h, --help    show this help\n", cmd->help && *cmd->help ? "" : "\n");
+}
+
+void cli_print_overview(FILE *out)
+{
+	fprintf(out,
+	        "usage: ric [--store PATH] COMMAND [ARGS...]\n"
+	        "       ric --version | --help\n\n"
+	        "Multi-objective alignment of language models with Rewards-in-Context.\n\n"
+	        "Commands:\n");
+	for (const struct cli_command *const *c = cli_commands; *c; c++)
+		fprintf(out, "  %-12s %s\n", (*c)->name, (*c)->summary);
+	fprintf(out,
+	        "\nGlobal options:\n"
+	        "  --store PATH  experiment store (default $RIC_STORE, else\n"
+	        "                $XDG_DATA_HOME/ric/store.db)\n"
+	        "  --version     print the version and exit\n"
+	        "  -h, --help    show this help\n\n"
+	        "`ric help COMMAND` or `ric COMMAND --help` describes one command.\n");
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	fflush(stdout);
+	fputs("ric: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_bad_usage(const struct cli_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "ric %s: ", cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: %s\n(see `ric help %s`)\n", cmd->usage, cmd->name);
+	return CLI_USAGE;
+}
+
+void cli_getopt_reset(void)
+{
+	optind = 0; /* glibc: 0 also resets its internal state */
+	opterr = 0; /* subcommands print their own message */
+}

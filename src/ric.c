@@ -1,0 +1,86 @@
+/* ric: every RiC stage as a command line, over the engine and the store. */
+#include "config.h"
+
+#include "src/cli.h"
+
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const struct cli_command cmd_help;
+extern const struct cli_command cmd_info;
+
+const struct cli_command *const cli_commands[] = {
+	&cmd_help,
+	&cmd_info,
+	NULL
+};
+
+static int help_run(struct cli *cli, int argc, char **argv)
+{
+	(void)cli;
+	if (argc < 2) {
+		cli_print_overview(stdout);
+		return CLI_OK;
+	}
+	const struct cli_command *cmd = cli_find(argv[1]);
+	if (!cmd) {
+		cli_error("no command '%s' (see `ric help`)", argv[1]);
+		return CLI_USAGE;
+	}
+	cli_print_help(cmd, stdout);
+	return CLI_OK;
+}
+
+const struct cli_command cmd_help = {
+	.name = "help",
+	.summary = "list the commands, or describe one",
+	.usage = "ric help [COMMAND]",
+	.help = "",
+	.run = help_run,
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, 's' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli cli = { 0 };
+	int c;
+
+	setlocale(LC_ALL, "");
+	opterr = 0;
+	/* "+": stop at the command name, so its options are its own. */
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			cli.store_opt = optarg;
+			break;
+		case 'V':
+			printf("ric %s\n", PACKAGE_VERSION);
+			return CLI_OK;
+		case 'h':
+			cli_print_overview(stdout);
+			return CLI_OK;
+		default:
+			cli_error("unknown option '%s' (see `ric --help`)", argv[optind - 1]);
+			return CLI_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		cli_print_overview(stderr);
+		return CLI_USAGE;
+	}
+	const struct cli_command *cmd = cli_find(argv[optind]);
+	if (!cmd) {
+		cli_error("no command '%s' (see `ric help`)", argv[optind]);
+		return CLI_USAGE;
+	}
+	int sub_argc = argc - optind;
+	char **sub_argv = argv + optind;
+	cli_getopt_reset();
+	return cmd->run(&cli, sub_argc, sub_argv);
+}
