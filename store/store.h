@@ -1,4 +1,4 @@
-/* store: the SQLite experiment store (runs, metrics, checkpoints, samples, jobs).
+/* store: the SQLite experiment store (runs, metrics, checkpoints, data, samples, jobs).
  *
  *   struct store *s;
  *   struct store_err err;
@@ -6,20 +6,40 @@
  *       fprintf(stderr, "ric: %s\n", err.msg);
  *       return 1;
  *   }
- *   ...
+ *   store_id run;
+ *   store_run_create(s, "sft", "sft-demo", 0, &run, &err);
+ *   store_param_set(s, run, "lr", "3e-4", &err);
+ *   struct store_metric m[] = { { .key = "loss", .step = 1, .value = 2.31 } };
+ *   store_metrics_add(s, run, m, 1, &err);
+ *   store_run_finish(s, run, "done", NULL, &err);
  *   store_close(s);
  *
+ * Queries call a function once per row; the strings they pass live until that
+ * function returns, and a nonzero return stops the walk early:
+ *
+ *   static int print_run(void *ctx, const struct store_run *r)
+ *   { printf("%lld %s\n", (long long)r->id, r->name); return 0; }
+ *   struct store_run_filter f = { .stage = "sft" };
+ *   store_runs_each(s, &f, print_run, NULL, &err);
+ *
+ * Every write runs in a transaction of its own; wrap several in
+ * store_begin()/store_commit() to make them one (they nest, through SAVEPOINT).
  * The store never prints and never exits; every call returns a code and fills
- * `err` with a message naming the file and the problem.
+ * `err` (which may be NULL) with a message naming the file and the problem.
+ * Times are INTEGER milliseconds since the epoch. One struct store belongs to
+ * one thread at a time; processes share the file safely (WAL, busy timeout).
  */
 #ifndef RIC_STORE_STORE_H
 #define RIC_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
 
 enum store_code {
 	STORE_OK = 0,
 	STORE_EINVAL,   /* bad argument */
 	STORE_EIO,      /* the file or its folder cannot be used */
-	STORE_ENOTDB,   /* the file is not a SQLite database */
+	STORE_ENOTDB,   /* the file is not a SQLite database, or not a ric store */
 	STORE_ENEWER,   /* written by a newer ric: refuse rather than guess */
 	STORE_EREADONLY,/* a write was needed but the store is read-only */
 	STORE_ENOTFOUND,/* no such run, tag, ... */
@@ -38,10 +58,285 @@ enum store_open_flags {
 	STORE_READONLY = 1 << 1  /* never write: no migration, no creation */
 };
 
+/* The schema version this build writes; see store/schema.c. */
+#define STORE_SCHEMA_VERSION 1
+/* Most objectives a vector (preference, scores) may hold. */
+#define STORE_MAX_OBJ 16
+
+typedef int64_t store_id;
+
 struct store;
 
 enum store_code store_open(const char *path, int flags, struct store **out, struct store_err *err);
 void store_close(struct store *s);
 const char *store_path(const struct store *s);
+int store_schema_version(const struct store *s);
+int64_t store_now_ms(void);
+const char *store_code_name(enum store_code code);
+
+/* Transactions: the outermost is BEGIN IMMEDIATE, inner ones SAVEPOINTs. */
+enum store_code store_begin(struct store *s, struct store_err *err);
+enum store_code store_commit(struct store *s, struct store_err *err);
+void store_rollback(struct store *s);
+
+/* ---- runs ---------------------------------------------------------------- */
+/* Stages: import relabel pretrain sft online eval rm-train generate.
+ * Status: running done failed cancelled. */
+struct store_run {
+	store_id id;
+	store_id parent;        /* 0: none */
+	const char *name;
+	const char *stage;
+	const char *status;
+	const char *error;      /* NULL unless failed */
+	int64_t created_ms;
+	int64_t finished_ms;    /* 0 while running */
+};
+
+struct store_run_filter {
+	const char *stage;      /* NULL: any */
+	const char *tag;        /* NULL: any */
+	store_id parent;        /* 0: any; runs whose parent is this run */
+	int limit;              /* 0: all */
+};
+
+typedef int (*store_run_fn)(void *ctx, const struct store_run *run);
+
+/* name NULL: "<stage>-<id>". parent 0: none. */
+enum store_code store_run_create(struct store *s, const char *stage, const char *name,
+                                 store_id parent, store_id *out, struct store_err *err);
+enum store_code store_run_finish(struct store *s, store_id run, const char *status,
+                                 const char *error, struct store_err *err);
+/* Deletes the run with everything it owns; its children lose their parent. */
+enum store_code store_run_delete(struct store *s, store_id run, struct store_err *err);
+enum store_code store_run_get(struct store *s, store_id run, store_run_fn fn, void *ctx,
+                              struct store_err *err);
+/* Newest first. */
+enum store_code store_runs_each(struct store *s, const struct store_run_filter *f,
+                                store_run_fn fn, void *ctx, struct store_err *err);
+/* A run id, else a unique run name, else a tag held by exactly one run. */
+enum store_code store_run_resolve(struct store *s, const char *ref, store_id *out,
+                                  struct store_err *err);
+
+/* ---- params, tags, notes ----------------------------------------------- */
+typedef int (*store_kv_fn)(void *ctx, const char *key, const char *value);
+enum store_code store_param_set(struct store *s, store_id run, const char *key,
+                                const char *value, struct store_err *err);
+enum store_code store_params_each(struct store *s, store_id run, store_kv_fn fn, void *ctx,
+                                  struct store_err *err);
+
+typedef int (*store_tag_fn)(void *ctx, const char *tag);
+/* Adding a tag the run already has is not an error. */
+enum store_code store_tag_add(struct store *s, store_id run, const char *tag, struct store_err *err);
+enum store_code store_tag_remove(struct store *s, store_id run, const char *tag, struct store_err *err);
+enum store_code store_tags_each(struct store *s, store_id run, store_tag_fn fn, void *ctx,
+                                struct store_err *err);
+
+struct store_note {
+	store_id id;
+	int64_t time_ms;
+	const char *text;
+};
+typedef int (*store_note_fn)(void *ctx, const struct store_note *note);
+enum store_code store_note_add(struct store *s, store_id run, const char *text, store_id *out,
+                               struct store_err *err);
+enum store_code store_notes_each(struct store *s, store_id run, store_note_fn fn, void *ctx,
+                                 struct store_err *err);
+
+/* ---- metrics ------------------------------------------------------------- */
+struct store_metric {
+	const char *key;        /* loss, lr, tokens_per_s, reward/helpful, ... */
+	int64_t step;
+	double value;
+	int64_t time_ms;        /* 0 on input: now */
+};
+typedef int (*store_metric_fn)(void *ctx, const struct store_metric *m);
+/* One transaction for the batch; a (key, step) logged again replaces the old value. */
+enum store_code store_metrics_add(struct store *s, store_id run, const struct store_metric *m,
+                                  size_t n, struct store_err *err);
+/* The value at the highest step of every key, by key. */
+enum store_code store_metrics_latest_each(struct store *s, store_id run, store_metric_fn fn,
+                                          void *ctx, struct store_err *err);
+/* All keys when key is NULL; by key, then step. */
+enum store_code store_metric_series_each(struct store *s, store_id run, const char *key,
+                                         store_metric_fn fn, void *ctx, struct store_err *err);
+
+/* ---- checkpoints --------------------------------------------------------- */
+struct store_checkpoint {
+	store_id id;
+	store_id run;
+	int64_t step;
+	const char *kind;       /* policy | reward */
+	const char *path;       /* the tensors stay in this file */
+	const char *sha256;     /* may be NULL */
+	const char *meta;       /* RiC metadata the file carries (JSON text), may be NULL */
+	int64_t created_ms;
+};
+typedef int (*store_checkpoint_fn)(void *ctx, const struct store_checkpoint *c);
+enum store_code store_checkpoint_add(struct store *s, const struct store_checkpoint *c,
+                                     store_id *out, struct store_err *err);
+/* By step. */
+enum store_code store_checkpoints_each(struct store *s, store_id run, store_checkpoint_fn fn,
+                                       void *ctx, struct store_err *err);
+
+/* ---- datasets, rows, objectives, rewards --------------------------------- */
+struct store_dataset {
+	store_id id;
+	store_id run;           /* the run that imported it, 0: none */
+	const char *name;       /* unique */
+	const char *source;     /* file or spec it came from, may be NULL */
+	int64_t created_ms;
+	int64_t n_rows;
+};
+typedef int (*store_dataset_fn)(void *ctx, const struct store_dataset *d);
+enum store_code store_dataset_create(struct store *s, const char *name, const char *source,
+                                     store_id run, store_id *out, struct store_err *err);
+enum store_code store_dataset_find(struct store *s, const char *name, store_id *out,
+                                   struct store_err *err);
+enum store_code store_datasets_each(struct store *s, store_dataset_fn fn, void *ctx,
+                                    struct store_err *err);
+
+struct store_row {
+	store_id id;
+	const char *prompt;
+	const char *response;
+	int n;                  /* rewards below, in objective order; on output only */
+	double reward[STORE_MAX_OBJ];
+	int has_reward[STORE_MAX_OBJ];
+};
+typedef int (*store_row_fn)(void *ctx, const struct store_row *r);
+/* Appends rows in batched transactions; ids_out (may be NULL) gets n ids. */
+enum store_code store_rows_add(struct store *s, store_id dataset, const struct store_row *rows,
+                               size_t n, store_id *ids_out, struct store_err *err);
+/* By id, each with its rewards. */
+enum store_code store_rows_each(struct store *s, store_id dataset, store_row_fn fn, void *ctx,
+                                struct store_err *err);
+
+struct store_objective {
+	store_id id;
+	store_id dataset;
+	int pos;                /* 0-based order in prompts and vectors */
+	const char *name;
+	const char *spec;       /* reward spec: "rule:positivity", "rm:/path", "cmd:..." */
+	int has_stats;          /* mu..hi below are set */
+	double mu, sigma, lo, hi;
+};
+typedef int (*store_objective_fn)(void *ctx, const struct store_objective *o);
+/* Takes the next position. */
+enum store_code store_objective_add(struct store *s, store_id dataset, const char *name,
+                                    const char *spec, store_id *out, struct store_err *err);
+enum store_code store_objective_set_stats(struct store *s, store_id objective, double mu,
+                                          double sigma, double lo, double hi,
+                                          struct store_err *err);
+enum store_code store_objectives_each(struct store *s, store_id dataset, store_objective_fn fn,
+                                      void *ctx, struct store_err *err);
+/* values is n rows x n_obj, row-major; a value given again replaces the old one. */
+enum store_code store_rewards_add(struct store *s, const store_id *objectives, int n_obj,
+                                  const store_id *rows, const double *values, size_t n,
+                                  struct store_err *err);
+
+/* ---- samples, evaluation points, fronts -------------------------------- */
+struct store_sample {
+	store_id id;
+	store_id run;
+	int iteration;          /* online iteration, 0 for evaluation */
+	store_id point;         /* evaluation point it belongs to, 0: none */
+	const char *prompt;
+	const char *response;
+	int n;                  /* objectives in the vectors below */
+	double preference[STORE_MAX_OBJ];
+	double desired[STORE_MAX_OBJ];   /* normalised target scores */
+	double raw[STORE_MAX_OBJ];       /* obtained raw scores */
+	double norm[STORE_MAX_OBJ];      /* obtained normalised scores */
+	int kept;               /* -1 not decided, 0 dropped, 1 kept by rejection sampling */
+	int64_t time_ms;
+};
+typedef int (*store_sample_fn)(void *ctx, const struct store_sample *smp);
+/* One transaction for the batch; ids_out may be NULL. */
+enum store_code store_samples_add(struct store *s, const struct store_sample *v, size_t n,
+                                  store_id *ids_out, struct store_err *err);
+enum store_code store_samples_each(struct store *s, store_id run, store_sample_fn fn, void *ctx,
+                                   struct store_err *err);
+enum store_code store_samples_count(struct store *s, store_id run, int64_t *out,
+                                    struct store_err *err);
+
+struct store_point {
+	store_id id;
+	store_id run;
+	int n;
+	double preference[STORE_MAX_OBJ];
+	double raw_mean[STORE_MAX_OBJ];
+	double norm_mean[STORE_MAX_OBJ];
+	int64_t n_samples;
+	int64_t created_ms;
+};
+typedef int (*store_point_fn)(void *ctx, const struct store_point *p);
+enum store_code store_point_add(struct store *s, const struct store_point *p, store_id *out,
+                                struct store_err *err);
+enum store_code store_points_each(struct store *s, store_id run, store_point_fn fn, void *ctx,
+                                  struct store_err *err);
+
+struct store_front {
+	store_id id;
+	store_id run;
+	const char *name;
+	double hypervolume;
+	int n;
+	double reference[STORE_MAX_OBJ];
+	int64_t n_points;
+	int64_t created_ms;
+};
+typedef int (*store_front_fn)(void *ctx, const struct store_front *f);
+/* points: ids of evaluation points on the front. */
+enum store_code store_front_add(struct store *s, const struct store_front *f,
+                                const store_id *points, size_t n_points, store_id *out,
+                                struct store_err *err);
+enum store_code store_fronts_each(struct store *s, store_id run, store_front_fn fn, void *ctx,
+                                  struct store_err *err);
+enum store_code store_front_points_each(struct store *s, store_id front, store_point_fn fn,
+                                        void *ctx, struct store_err *err);
+
+/* ---- jobs ---------------------------------------------------------------- */
+/* States: queued running done failed cancelled. */
+struct store_job {
+	store_id id;
+	store_id run;           /* 0 until the job has made its run */
+	const char *argv;       /* the command line */
+	int64_t pid;            /* 0 before it starts */
+	const char *state;
+	int64_t step, total;
+	double tokens_per_s;
+	int64_t eta_ms;         /* -1: unknown */
+	int64_t heartbeat_ms;
+	const char *error;
+	const char *log_path;
+	int64_t created_ms, started_ms, finished_ms;
+};
+typedef int (*store_job_fn)(void *ctx, const struct store_job *j);
+enum store_code store_job_create(struct store *s, const char *argv, const char *log_path,
+                                 store_id *out, struct store_err *err);
+/* queued -> running, with the pid of the process doing the work. */
+enum store_code store_job_start(struct store *s, store_id job, int64_t pid, store_id run,
+                                struct store_err *err);
+/* Also beats the heart. eta_ms -1: unknown. */
+enum store_code store_job_progress(struct store *s, store_id job, int64_t step, int64_t total,
+                                   double tokens_per_s, int64_t eta_ms, struct store_err *err);
+enum store_code store_job_heartbeat(struct store *s, store_id job, struct store_err *err);
+/* done, failed (error says why), cancelled; or back to queued. */
+enum store_code store_job_set_state(struct store *s, store_id job, const char *state,
+                                    const char *error, struct store_err *err);
+enum store_code store_job_get(struct store *s, store_id job, store_job_fn fn, void *ctx,
+                              struct store_err *err);
+/* Newest first; state NULL: any. */
+enum store_code store_jobs_each(struct store *s, const char *state, store_job_fn fn, void *ctx,
+                                struct store_err *err);
+
+/* ---- maintenance --------------------------------------------------------- */
+/* Calls fn with one line per problem found (integrity_check, foreign_key_check,
+ * the store's own invariants); returns STORE_ECORRUPT when there was any. */
+typedef int (*store_problem_fn)(void *ctx, const char *problem);
+enum store_code store_check(struct store *s, store_problem_fn fn, void *ctx, int64_t *n_problems,
+                            struct store_err *err);
+enum store_code store_vacuum(struct store *s, struct store_err *err);
 
 #endif

@@ -1,0 +1,300 @@
+/* store/data: datasets, their rows, objectives with normalisation stats, rewards. */
+#include "config.h"
+
+#include "store/internal.h"
+
+#include <math.h>
+#include <string.h>
+
+static enum store_code data_require(struct store *s, enum store_stmt_id id, store_id key,
+                                    const char *what, struct store_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, id, err);
+	if (!st)
+		return STORE_LAST(err);
+	sqlite3_bind_int64(st, 1, key);
+	int seen;
+	enum store_code rc = store_walk(s, st, NULL, NULL, "looking up", &seen, err);
+	if (rc == STORE_OK && !seen)
+		rc = store_fail(err, STORE_ENOTFOUND, "%s: no %s %lld", s->path, what, (long long)key);
+	return rc;
+}
+
+enum store_code store_dataset_create(struct store *s, const char *name, const char *source,
+                                     store_id run, store_id *out, struct store_err *err)
+{
+	if (!name || !*name)
+		return store_fail(err, STORE_EINVAL, "%s: a dataset needs a name", s->path);
+	enum store_code rc = store_begin(s, err);
+	if (rc)
+		return rc;
+	if (run)
+		rc = store_require_run(s, run, err);
+	if (rc == STORE_OK) {
+		store_id old;
+		struct store_err e2;
+		if (store_dataset_find(s, name, &old, &e2) == STORE_OK)
+			rc = store_fail(err, STORE_EINVAL, "%s: there is already a dataset '%s'", s->path, name);
+	}
+	sqlite3_stmt *st = rc ? NULL : store_stmt(s, STMT_DATASET_ADD, err);
+	if (st) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		if (source)
+			sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+		store_bind_id(st, 3, run);
+		sqlite3_bind_int64(st, 4, store_now_ms());
+		rc = store_step_done(s, st, "creating a dataset", err);
+	} else if (!rc) {
+		rc = STORE_LAST(err);
+	}
+	store_id id = sqlite3_last_insert_rowid(s->db);
+	rc = store_end(s, rc, err);
+	if (rc == STORE_OK && out)
+		*out = id;
+	return rc;
+}
+
+enum store_code store_dataset_find(struct store *s, const char *name, store_id *out,
+                                   struct store_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_DATASET_FIND, err);
+	if (!st)
+		return STORE_LAST(err);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	enum store_code code = STORE_OK;
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		code = store_fail(err, STORE_ENOTFOUND, "%s: no dataset '%s'", s->path, name);
+	else
+		code = store_sqlerr(s, err, "finding a dataset");
+	store_done(st);
+	return code;
+}
+
+struct data_walk {
+	void *fn;
+	void *ctx;
+	struct store_row row;   /* rows: the one being gathered */
+	int have_row;
+	int stopped;
+};
+
+static int data_dataset_row(void *ctx, sqlite3_stmt *st)
+{
+	struct data_walk *w = ctx;
+	struct store_dataset d = {
+		.id = sqlite3_column_int64(st, 0), .run = sqlite3_column_int64(st, 1),
+		.name = store_col_text(st, 2), .source = store_col_text(st, 3),
+		.created_ms = sqlite3_column_int64(st, 4), .n_rows = sqlite3_column_int64(st, 5),
+	};
+	return ((store_dataset_fn)w->fn)(w->ctx, &d);
+}
+
+enum store_code store_datasets_each(struct store *s, store_dataset_fn fn, void *ctx,
+                                    struct store_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_DATASETS_LIST, err);
+	if (!st)
+		return STORE_LAST(err);
+	struct data_walk w = { .fn = (void *)fn, .ctx = ctx };
+	return store_walk(s, st, data_dataset_row, &w, "reading datasets", NULL, err);
+}
+
+enum store_code store_rows_add(struct store *s, store_id dataset, const struct store_row *rows,
+                               size_t n, store_id *ids_out, struct store_err *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!rows[i].prompt || !rows[i].response)
+			return store_fail(err, STORE_EINVAL, "%s: row %zu lacks a prompt or a response",
+			                  s->path, i);
+	enum store_code rc = store_begin(s, err);
+	if (rc)
+		return rc;
+	rc = data_require(s, STMT_DATASET_EXISTS, dataset, "dataset", err);
+	sqlite3_stmt *st = rc ? NULL : store_stmt(s, STMT_ROW_ADD, err);
+	if (!st && !rc)
+		rc = STORE_LAST(err);
+	for (size_t i = 0; i < n && rc == STORE_OK; i++) {
+		sqlite3_bind_int64(st, 1, dataset);
+		sqlite3_bind_text(st, 2, rows[i].prompt, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, rows[i].response, -1, SQLITE_STATIC);
+		rc = store_step_done(s, st, "adding a row", err);
+		if (ids_out)
+			ids_out[i] = sqlite3_last_insert_rowid(s->db);
+	}
+	return store_end(s, rc, err);
+}
+
+static int data_rows_flush(struct data_walk *w)
+{
+	if (!w->have_row)
+		return 0;
+	w->have_row = 0;
+	w->stopped = ((store_row_fn)w->fn)(w->ctx, &w->row);
+	return w->stopped;
+}
+
+/* The join gives one line per (row, reward); gather a row's rewards first. */
+static int data_rows_line(void *ctx, sqlite3_stmt *st)
+{
+	struct data_walk *w = ctx;
+	store_id id = sqlite3_column_int64(st, 0);
+	if (w->have_row && w->row.id != id && data_rows_flush(w))
+		return 1;
+	if (!w->have_row) {
+		memset(&w->row, 0, sizeof w->row);
+		w->row.id = id;
+		w->have_row = 1;
+	}
+	/* The text pointers stay valid until the next step: refresh them per line. */
+	w->row.prompt = store_col_text(st, 1);
+	w->row.response = store_col_text(st, 2);
+	if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+		int pos = sqlite3_column_int(st, 3);
+		if (pos >= 0 && pos < STORE_MAX_OBJ) {
+			w->row.reward[pos] = sqlite3_column_double(st, 4);
+			w->row.has_reward[pos] = 1;
+			if (pos + 1 > w->row.n)
+				w->row.n = pos + 1;
+		}
+	}
+	return 0;
+}
+
+static int data_rows_last(void *ctx, sqlite3_stmt *st)
+{
+	(void)st;
+	return data_rows_flush(ctx);
+}
+
+enum store_code store_rows_each(struct store *s, store_id dataset, store_row_fn fn, void *ctx,
+                                struct store_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_ROWS_LIST, err);
+	if (!st)
+		return STORE_LAST(err);
+	sqlite3_bind_int64(st, 1, dataset);
+	struct data_walk w = { .fn = (void *)fn, .ctx = ctx };
+	/* Flush the last row before the statement is reset and its text freed:
+	 * step by hand so the final row is delivered while still valid. */
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (data_rows_line(&w, st))
+			break;
+	enum store_code code = STORE_OK;
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+		if (!w.stopped && rc == SQLITE_DONE)
+			data_rows_last(&w, st);
+	} else {
+		code = store_sqlerr(s, err, "reading rows");
+	}
+	store_done(st);
+	return code;
+}
+
+enum store_code store_objective_add(struct store *s, store_id dataset, const char *name,
+                                    const char *spec, store_id *out, struct store_err *err)
+{
+	if (!name || !*name || !spec || !*spec)
+		return store_fail(err, STORE_EINVAL, "%s: an objective needs a name and a reward spec",
+		                  s->path);
+	enum store_code rc = store_begin(s, err);
+	if (rc)
+		return rc;
+	rc = data_require(s, STMT_DATASET_EXISTS, dataset, "dataset", err);
+	sqlite3_stmt *st = rc ? NULL : store_stmt(s, STMT_OBJ_ADD, err);
+	if (st) {
+		sqlite3_bind_int64(st, 1, dataset);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, spec, -1, SQLITE_STATIC);
+		rc = store_step_done(s, st, "adding an objective", err);
+	} else if (!rc) {
+		rc = STORE_LAST(err);
+	}
+	store_id id = sqlite3_last_insert_rowid(s->db);
+	rc = store_end(s, rc, err);
+	if (rc == STORE_OK && out)
+		*out = id;
+	return rc;
+}
+
+enum store_code store_objective_set_stats(struct store *s, store_id objective, double mu,
+                                          double sigma, double lo, double hi,
+                                          struct store_err *err)
+{
+	if (!isfinite(mu) || !isfinite(sigma) || !isfinite(lo) || !isfinite(hi) || sigma <= 0 || lo > hi)
+		return store_fail(err, STORE_EINVAL, "%s: objective %lld: bad stats (mu %g, sigma %g, "
+		                  "lo %g, hi %g): sigma must be > 0 and lo <= hi", s->path,
+		                  (long long)objective, mu, sigma, lo, hi);
+	enum store_code rc = store_begin(s, err);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = store_stmt(s, STMT_OBJ_STATS, err);
+	if (st) {
+		sqlite3_bind_int64(st, 1, objective);
+		sqlite3_bind_double(st, 2, mu);
+		sqlite3_bind_double(st, 3, sigma);
+		sqlite3_bind_double(st, 4, lo);
+		sqlite3_bind_double(st, 5, hi);
+		rc = store_step_done(s, st, "setting objective stats", err);
+		if (rc == STORE_OK && sqlite3_changes(s->db) == 0)
+			rc = store_fail(err, STORE_ENOTFOUND, "%s: no objective %lld", s->path,
+			                (long long)objective);
+	} else {
+		rc = STORE_LAST(err);
+	}
+	return store_end(s, rc, err);
+}
+
+static int data_objective_row(void *ctx, sqlite3_stmt *st)
+{
+	struct data_walk *w = ctx;
+	struct store_objective o = {
+		.id = sqlite3_column_int64(st, 0), .dataset = sqlite3_column_int64(st, 1),
+		.pos = sqlite3_column_int(st, 2), .name = store_col_text(st, 3),
+		.spec = store_col_text(st, 4), .has_stats = sqlite3_column_type(st, 5) != SQLITE_NULL,
+		.mu = sqlite3_column_double(st, 5), .sigma = sqlite3_column_double(st, 6),
+		.lo = sqlite3_column_double(st, 7), .hi = sqlite3_column_double(st, 8),
+	};
+	return ((store_objective_fn)w->fn)(w->ctx, &o);
+}
+
+enum store_code store_objectives_each(struct store *s, store_id dataset, store_objective_fn fn,
+                                      void *ctx, struct store_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_OBJS_LIST, err);
+	if (!st)
+		return STORE_LAST(err);
+	sqlite3_bind_int64(st, 1, dataset);
+	struct data_walk w = { .fn = (void *)fn, .ctx = ctx };
+	return store_walk(s, st, data_objective_row, &w, "reading objectives", NULL, err);
+}
+
+enum store_code store_rewards_add(struct store *s, const store_id *objectives, int n_obj,
+                                  const store_id *rows, const double *values, size_t n,
+                                  struct store_err *err)
+{
+	if (n_obj < 1 || n_obj > STORE_MAX_OBJ)
+		return store_fail(err, STORE_EINVAL, "%s: %d objectives (1 to %d)", s->path, n_obj,
+		                  STORE_MAX_OBJ);
+	for (size_t i = 0; i < n * (size_t)n_obj; i++)
+		if (!isfinite(values[i]))
+			return store_fail(err, STORE_EINVAL, "%s: reward %zu of row %lld is not finite",
+			                  s->path, i % (size_t)n_obj, (long long)rows[i / (size_t)n_obj]);
+	enum store_code rc = store_begin(s, err);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = store_stmt(s, STMT_REWARD_SET, err);
+	if (!st)
+		rc = STORE_LAST(err);
+	for (size_t i = 0; i < n && rc == STORE_OK; i++)
+		for (int j = 0; j < n_obj && rc == STORE_OK; j++) {
+			sqlite3_bind_int64(st, 1, rows[i]);
+			sqlite3_bind_int64(st, 2, objectives[j]);
+			sqlite3_bind_double(st, 3, values[i * (size_t)n_obj + (size_t)j]);
+			rc = store_step_done(s, st, "adding a reward", err);
+		}
+	return store_end(s, rc, err);
+}

@@ -1,0 +1,158 @@
+/* store/internal: what the store's own files share; not for callers.
+ *
+ *   sqlite3_stmt *st = store_stmt(s, STMT_RUN_GET, err);   // prepared once, reset
+ *   if (!st) return err->code;
+ *   sqlite3_bind_int64(st, 1, id);
+ *   int rc = sqlite3_step(st);
+ *   ...
+ *   store_done(st);                                         // reset, unbind
+ *
+ * Every statement the store runs is a line in STORE_STMTS: prepared on first
+ * use, kept for the life of the connection, finalized in store_close().
+ */
+#ifndef RIC_STORE_INTERNAL_H
+#define RIC_STORE_INTERNAL_H
+
+#include "store/store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+
+#define RUN_COLS "id, parent_id, name, stage, status, error, created_ms, finished_ms"
+#define JOB_COLS "id, run_id, argv, pid, state, step, total, tokens_per_s, eta_ms, " \
+	"heartbeat_ms, error, log_path, created_ms, started_ms, finished_ms"
+#define POINT_COLS "e.id, e.run_id, e.preference, e.raw_mean, e.norm_mean, e.n_samples, e.created_ms"
+
+#define STORE_STMTS(X) \
+	X(BEGIN, "BEGIN IMMEDIATE") \
+	X(COMMIT, "COMMIT") \
+	X(ROLLBACK, "ROLLBACK") \
+	X(SAVEPOINT, "SAVEPOINT sp") \
+	X(RELEASE, "RELEASE sp") \
+	X(ROLLBACK_TO, "ROLLBACK TO sp") \
+	X(RUN_INSERT, "INSERT INTO runs(name, stage, parent_id, created_ms) VALUES(?1, ?2, ?3, ?4)") \
+	X(RUN_SET_NAME, "UPDATE runs SET name = ?2 WHERE id = ?1") \
+	X(RUN_FINISH, "UPDATE runs SET status = ?2, error = ?3, finished_ms = ?4 WHERE id = ?1") \
+	X(RUN_DELETE, "DELETE FROM runs WHERE id = ?1") \
+	X(RUN_GET, "SELECT " RUN_COLS " FROM runs WHERE id = ?1") \
+	X(RUNS_LIST, "SELECT " RUN_COLS " FROM runs r WHERE (?1 IS NULL OR stage = ?1)" \
+	  " AND (?2 IS NULL OR EXISTS(SELECT 1 FROM tags t WHERE t.run_id = r.id AND t.tag = ?2))" \
+	  " AND (?3 = 0 OR parent_id = ?3) ORDER BY id DESC LIMIT ?4") \
+	X(RUN_BY_NAME, "SELECT id FROM runs WHERE name = ?1 LIMIT 2") \
+	X(RUN_BY_TAG, "SELECT run_id FROM tags WHERE tag = ?1 LIMIT 2") \
+	X(RUN_EXISTS, "SELECT 1 FROM runs WHERE id = ?1") \
+	X(PARAM_SET, "INSERT INTO params(run_id, key, value) VALUES(?1, ?2, ?3)" \
+	  " ON CONFLICT(run_id, key) DO UPDATE SET value = excluded.value") \
+	X(PARAMS_LIST, "SELECT key, value FROM params WHERE run_id = ?1 ORDER BY key") \
+	X(TAG_ADD, "INSERT OR IGNORE INTO tags(run_id, tag) VALUES(?1, ?2)") \
+	X(TAG_REMOVE, "DELETE FROM tags WHERE run_id = ?1 AND tag = ?2") \
+	X(TAGS_LIST, "SELECT tag FROM tags WHERE run_id = ?1 ORDER BY tag") \
+	X(NOTE_ADD, "INSERT INTO notes(run_id, time_ms, text) VALUES(?1, ?2, ?3)") \
+	X(NOTES_LIST, "SELECT id, time_ms, text FROM notes WHERE run_id = ?1 ORDER BY id") \
+	X(METRIC_ADD, "INSERT INTO metrics(run_id, key, step, value, time_ms) VALUES(?1, ?2, ?3, ?4, ?5)" \
+	  " ON CONFLICT(run_id, key, step) DO UPDATE SET value = excluded.value, time_ms = excluded.time_ms") \
+	X(METRICS_LATEST, "SELECT key, step, value, time_ms FROM metrics_latest WHERE run_id = ?1 ORDER BY key") \
+	X(METRIC_SERIES, "SELECT key, step, value, time_ms FROM metrics WHERE run_id = ?1" \
+	  " AND (?2 IS NULL OR key = ?2) ORDER BY key, step") \
+	X(CKPT_ADD, "INSERT INTO checkpoints(run_id, step, kind, path, sha256, meta, created_ms)" \
+	  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)") \
+	X(CKPTS_LIST, "SELECT id, run_id, step, kind, path, sha256, meta, created_ms FROM checkpoints" \
+	  " WHERE run_id = ?1 ORDER BY step, id") \
+	X(DATASET_ADD, "INSERT INTO datasets(name, source, run_id, created_ms) VALUES(?1, ?2, ?3, ?4)") \
+	X(DATASET_FIND, "SELECT id FROM datasets WHERE name = ?1") \
+	X(DATASETS_LIST, "SELECT d.id, d.run_id, d.name, d.source, d.created_ms," \
+	  " (SELECT count(*) FROM dataset_rows r WHERE r.dataset_id = d.id) FROM datasets d ORDER BY d.id") \
+	X(DATASET_EXISTS, "SELECT 1 FROM datasets WHERE id = ?1") \
+	X(ROW_ADD, "INSERT INTO dataset_rows(dataset_id, prompt, response) VALUES(?1, ?2, ?3)") \
+	X(ROWS_LIST, "SELECT r.id, r.prompt, r.response, o.pos, w.value FROM dataset_rows r" \
+	  " LEFT JOIN rewards w ON w.row_id = r.id LEFT JOIN objectives o ON o.id = w.objective_id" \
+	  " WHERE r.dataset_id = ?1 ORDER BY r.id, o.pos") \
+	X(OBJ_ADD, "INSERT INTO objectives(dataset_id, pos, name, spec) VALUES(?1," \
+	  " (SELECT coalesce(max(pos) + 1, 0) FROM objectives WHERE dataset_id = ?1), ?2, ?3)") \
+	X(OBJ_STATS, "UPDATE objectives SET mu = ?2, sigma = ?3, lo = ?4, hi = ?5 WHERE id = ?1") \
+	X(OBJS_LIST, "SELECT id, dataset_id, pos, name, spec, mu, sigma, lo, hi FROM objectives" \
+	  " WHERE dataset_id = ?1 ORDER BY pos") \
+	X(REWARD_SET, "INSERT INTO rewards(row_id, objective_id, value) VALUES(?1, ?2, ?3)" \
+	  " ON CONFLICT(row_id, objective_id) DO UPDATE SET value = excluded.value") \
+	X(SAMPLE_ADD, "INSERT INTO samples(run_id, iteration, point_id, prompt, response, preference," \
+	  " desired, raw, norm, kept, time_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)") \
+	X(SAMPLES_LIST, "SELECT id, run_id, iteration, point_id, prompt, response, preference, desired," \
+	  " raw, norm, kept, time_ms FROM samples WHERE run_id = ?1 ORDER BY id") \
+	X(SAMPLES_COUNT, "SELECT count(*) FROM samples WHERE run_id = ?1") \
+	X(POINT_ADD, "INSERT INTO eval_points(run_id, preference, raw_mean, norm_mean, n_samples," \
+	  " created_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
+	X(POINTS_LIST, "SELECT " POINT_COLS " FROM eval_points e WHERE e.run_id = ?1 ORDER BY e.id") \
+	X(FRONT_ADD, "INSERT INTO fronts(run_id, name, hypervolume, reference, created_ms)" \
+	  " VALUES(?1, ?2, ?3, ?4, ?5)") \
+	X(FRONT_POINT_ADD, "INSERT INTO front_points(front_id, point_id) VALUES(?1, ?2)") \
+	X(FRONTS_LIST, "SELECT f.id, f.run_id, f.name, f.hypervolume, f.reference, f.created_ms," \
+	  " (SELECT count(*) FROM front_points p WHERE p.front_id = f.id) FROM fronts f" \
+	  " WHERE f.run_id = ?1 ORDER BY f.id") \
+	X(FRONT_POINTS_LIST, "SELECT " POINT_COLS " FROM front_points fp JOIN eval_points e" \
+	  " ON e.id = fp.point_id WHERE fp.front_id = ?1 ORDER BY e.id") \
+	X(JOB_ADD, "INSERT INTO jobs(argv, log_path, created_ms) VALUES(?1, ?2, ?3)") \
+	X(JOB_START, "UPDATE jobs SET state = 'running', pid = ?2, run_id = ?3, started_ms = ?4," \
+	  " heartbeat_ms = ?4 WHERE id = ?1 AND state = 'queued'") \
+	X(JOB_PROGRESS, "UPDATE jobs SET step = ?2, total = ?3, tokens_per_s = ?4, eta_ms = ?5," \
+	  " heartbeat_ms = ?6 WHERE id = ?1") \
+	X(JOB_HEARTBEAT, "UPDATE jobs SET heartbeat_ms = ?2 WHERE id = ?1") \
+	X(JOB_STATE, "UPDATE jobs SET state = ?2, error = ?3, finished_ms = CASE WHEN ?2 IN" \
+	  " ('done', 'failed', 'cancelled') THEN ?4 END WHERE id = ?1") \
+	X(JOB_GET, "SELECT " JOB_COLS " FROM jobs WHERE id = ?1") \
+	X(JOBS_LIST, "SELECT " JOB_COLS " FROM jobs WHERE (?1 IS NULL OR state = ?1) ORDER BY id DESC")
+
+enum store_stmt_id {
+#define STORE_STMT_ENUM(name, sql) STMT_##name,
+	STORE_STMTS(STORE_STMT_ENUM)
+#undef STORE_STMT_ENUM
+	STMT_COUNT
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int version;
+	int depth;              /* open store_begin() levels */
+	sqlite3_stmt *stmt[STMT_COUNT];
+};
+
+enum store_code store_fail(struct store_err *err, enum store_code code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+enum store_code store_code_of(int sqlite_rc);
+/* "PATH: what: sqlite message", with the code that fits the SQLite error. */
+enum store_code store_sqlerr(struct store *s, struct store_err *err, const char *what);
+
+sqlite3_stmt *store_stmt(struct store *s, enum store_stmt_id id, struct store_err *err);
+void store_done(sqlite3_stmt *st);
+/* Steps a statement that returns no rows, then store_done(). */
+enum store_code store_step_done(struct store *s, sqlite3_stmt *st, const char *what,
+                                struct store_err *err);
+
+/* Steps a bound query, calling row(ctx, st) per row until it returns nonzero;
+ * seen (may be NULL) counts the rows. Resets the statement. */
+enum store_code store_walk(struct store *s, sqlite3_stmt *st, int (*row)(void *, sqlite3_stmt *),
+                           void *ctx, const char *what, int *seen, struct store_err *err);
+/* The code of the last failure, for calls whose err may be NULL. */
+#define STORE_LAST(err) ((err) ? (err)->code : STORE_EINTERNAL)
+
+/* id 0 binds NULL; a NULL column reads as 0. */
+void store_bind_id(sqlite3_stmt *st, int i, store_id id);
+const char *store_col_text(sqlite3_stmt *st, int i);
+
+/* Vectors are stored as JSON arrays of numbers ("[0.5,-1.25]"). */
+enum store_code store_vec_format(char *buf, size_t cap, const double *v, int n,
+                                 struct store_err *err);
+int store_vec_parse(const char *text, double *v, int max);
+
+enum store_code store_require_run(struct store *s, store_id run, struct store_err *err);
+/* Ends a write begun with store_begin(): commit on success, else rollback. */
+enum store_code store_end(struct store *s, enum store_code rc, struct store_err *err);
+
+/* schema.c */
+extern const int schema_application_id;
+int schema_latest(void);
+enum store_code schema_migrate(struct store *s, int from, struct store_err *err);
+/* Tests only: one more step, to version STORE_SCHEMA_VERSION + 1 (NULL: none). */
+void schema_test_set_extra_step(const char *sql);
+
+#endif
