@@ -9,10 +9,24 @@
 
 extern const struct cli_command cmd_help;
 extern const struct cli_command cmd_info;
+extern const struct cli_command cmd_runs;
+extern const struct cli_command cmd_show;
+extern const struct cli_command cmd_metrics;
+extern const struct cli_command cmd_export;
+extern const struct cli_command cmd_tag;
+extern const struct cli_command cmd_rm;
+extern const struct cli_command cmd_store;
 
 const struct cli_command *const cli_commands[] = {
 	&cmd_help,
 	&cmd_info,
+	&cmd_runs,
+	&cmd_show,
+	&cmd_metrics,
+	&cmd_export,
+	&cmd_tag,
+	&cmd_rm,
+	&cmd_store,
 	NULL
 };
 

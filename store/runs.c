@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const runs_stages[] = {
+const char *const store_stages[] = {
 	"import", "relabel", "pretrain", "sft", "online", "eval", "rm-train", "generate", NULL
 };
 
@@ -33,7 +33,7 @@ static void runs_read(sqlite3_stmt *st, struct store_run *r)
 enum store_code store_run_create(struct store *s, const char *stage, const char *name,
                                  store_id parent, store_id *out, struct store_err *err)
 {
-	if (!runs_in(runs_stages, stage))
+	if (!runs_in(store_stages, stage))
 		return store_fail(err, STORE_EINVAL, "%s: unknown stage '%s'", s->path,
 		                  stage ? stage : "(null)");
 	enum store_code rc = store_begin(s, err);

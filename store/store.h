@@ -80,8 +80,9 @@ enum store_code store_commit(struct store *s, struct store_err *err);
 void store_rollback(struct store *s);
 
 /* ---- runs ---------------------------------------------------------------- */
-/* Stages: import relabel pretrain sft online eval rm-train generate.
- * Status: running done failed cancelled. */
+/* NULL-terminated: import relabel pretrain sft online eval rm-train generate. */
+extern const char *const store_stages[];
+/* Status: running done failed cancelled. */
 struct store_run {
 	store_id id;
 	store_id parent;        /* 0: none */

@@ -1,0 +1,220 @@
+/* ric export: a run's samples, evaluation points or metrics as JSON lines or CSV. */
+#include "config.h"
+
+#include "src/cli_store.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int export_run(struct cli *cli, int argc, char **argv);
+
+const struct cli_command cmd_export = {
+	.name = "export",
+	.summary = "write a run's samples, evaluation points or metrics as JSON lines or CSV",
+	.usage = "ric export RUN --what samples|points|metrics [--format jsonl|csv] [-o FILE]",
+	.help = "Options:\n"
+	        "  --what WHAT     samples, points (evaluation points) or metrics\n"
+	        "  --format FMT    jsonl (default: one JSON object per line) or csv\n"
+	        "                  (RFC 4180: a header line, CRLF line ends, fields with\n"
+	        "                  commas, quotes or line breaks quoted; vectors as\n"
+	        "                  \"[a,b]\")\n"
+	        "  -o, --output FILE  write to FILE (replaced only once complete) instead\n"
+	        "                  of standard output\n",
+	.run = export_run,
+};
+
+enum export_what { EXPORT_SAMPLES, EXPORT_POINTS, EXPORT_METRICS };
+
+struct export_ctx {
+	FILE *out;
+	int csv;
+	long n;
+};
+
+static const char *const export_sample_cols[] = {
+	"id", "iteration", "point", "prompt", "response", "preference", "desired", "raw", "norm",
+	"kept", "time_ms"
+};
+static const char *const export_point_cols[] = {
+	"id", "preference", "raw_mean", "norm_mean", "n_samples", "created_ms"
+};
+static const char *const export_metric_cols[] = { "key", "step", "value", "time_ms" };
+
+static int export_sample(void *vctx, const struct store_sample *x)
+{
+	struct export_ctx *c = vctx;
+	c->n++;
+	if (!c->csv) {
+		json_t *o = json_pack("{s:I, s:i, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I}",
+		                      "id", (json_int_t)x->id, "iteration", x->iteration,
+		                      "point", x->point ? json_integer(x->point) : json_null(),
+		                      "prompt", x->prompt, "response", x->response,
+		                      "preference", cli_store_json_vec(x->preference, x->n),
+		                      "desired", cli_store_json_vec(x->desired, x->n),
+		                      "raw", cli_store_json_vec(x->raw, x->n),
+		                      "norm", cli_store_json_vec(x->norm, x->n),
+		                      "kept", x->kept < 0 ? json_null() : json_boolean(x->kept),
+		                      "time_ms", (json_int_t)x->time_ms);
+		return cli_store_json_line(c->out, o) ? 1 : 0;
+	}
+	char id[24], it[24], point[24], t[24], pref[512], des[512], raw[512], norm[512];
+	snprintf(id, sizeof id, "%lld", (long long)x->id);
+	snprintf(it, sizeof it, "%d", x->iteration);
+	snprintf(point, sizeof point, "%lld", (long long)x->point);
+	snprintf(t, sizeof t, "%lld", (long long)x->time_ms);
+	cli_store_vec_text(pref, sizeof pref, x->preference, x->n);
+	cli_store_vec_text(des, sizeof des, x->desired, x->n);
+	cli_store_vec_text(raw, sizeof raw, x->raw, x->n);
+	cli_store_vec_text(norm, sizeof norm, x->norm, x->n);
+	const char *f[] = { id, it, x->point ? point : NULL, x->prompt, x->response, pref, des, raw,
+	                    norm, x->kept < 0 ? NULL : x->kept ? "1" : "0", t };
+	cli_store_csv_row(c->out, 11, f);
+	return 0;
+}
+
+static int export_point(void *vctx, const struct store_point *p)
+{
+	struct export_ctx *c = vctx;
+	c->n++;
+	if (!c->csv) {
+		json_t *o = json_pack("{s:I, s:o, s:o, s:o, s:I, s:I}", "id", (json_int_t)p->id,
+		                      "preference", cli_store_json_vec(p->preference, p->n),
+		                      "raw_mean", cli_store_json_vec(p->raw_mean, p->n),
+		                      "norm_mean", cli_store_json_vec(p->norm_mean, p->n),
+		                      "n_samples", (json_int_t)p->n_samples,
+		                      "created_ms", (json_int_t)p->created_ms);
+		return cli_store_json_line(c->out, o) ? 1 : 0;
+	}
+	char id[24], ns[24], t[24], pref[512], raw[512], norm[512];
+	snprintf(id, sizeof id, "%lld", (long long)p->id);
+	snprintf(ns, sizeof ns, "%lld", (long long)p->n_samples);
+	snprintf(t, sizeof t, "%lld", (long long)p->created_ms);
+	cli_store_vec_text(pref, sizeof pref, p->preference, p->n);
+	cli_store_vec_text(raw, sizeof raw, p->raw_mean, p->n);
+	cli_store_vec_text(norm, sizeof norm, p->norm_mean, p->n);
+	const char *f[] = { id, pref, raw, norm, ns, t };
+	cli_store_csv_row(c->out, 6, f);
+	return 0;
+}
+
+static int export_metric(void *vctx, const struct store_metric *m)
+{
+	struct export_ctx *c = vctx;
+	c->n++;
+	if (!c->csv) {
+		json_t *o = json_pack("{s:s, s:I, s:f, s:I}", "key", m->key, "step", (json_int_t)m->step,
+		                      "value", m->value, "time_ms", (json_int_t)m->time_ms);
+		return cli_store_json_line(c->out, o) ? 1 : 0;
+	}
+	char step[24], value[32], t[24];
+	snprintf(step, sizeof step, "%lld", (long long)m->step);
+	cli_store_double(value, sizeof value, m->value);
+	snprintf(t, sizeof t, "%lld", (long long)m->time_ms);
+	const char *f[] = { m->key, step, value, t };
+	cli_store_csv_row(c->out, 4, f);
+	return 0;
+}
+
+static int export_run(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "what", required_argument, NULL, 'w' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *what = NULL, *format = "jsonl", *output = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w': what = optarg; break;
+		case 'f': format = optarg; break;
+		case 'o': output = optarg; break;
+		case 'h': cli_print_help(&cmd_export, stdout); return CLI_OK;
+		default: return cli_bad_usage(&cmd_export, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_bad_usage(&cmd_export, "wants one RUN");
+	enum export_what w;
+	if (!what)
+		return cli_bad_usage(&cmd_export, "--what is required");
+	else if (strcmp(what, "samples") == 0)
+		w = EXPORT_SAMPLES;
+	else if (strcmp(what, "points") == 0)
+		w = EXPORT_POINTS;
+	else if (strcmp(what, "metrics") == 0)
+		w = EXPORT_METRICS;
+	else
+		return cli_bad_usage(&cmd_export, "--what '%s': samples, points or metrics", what);
+	if (strcmp(format, "jsonl") != 0 && strcmp(format, "csv") != 0)
+		return cli_bad_usage(&cmd_export, "--format '%s': jsonl or csv", format);
+
+	struct store *s;
+	if (cli_store_open(cli, &s) != CLI_OK)
+		return CLI_FAIL;
+	store_id run;
+	if (cli_store_run(s, argv[optind], &run) != CLI_OK) {
+		store_close(s);
+		return CLI_FAIL;
+	}
+	struct export_ctx ctx = { .out = stdout, .csv = format[0] == 'c' };
+	char *tmp = NULL;
+	if (output) {
+		/* A temporary file renamed at the end: FILE is never left half written. */
+		size_t n = strlen(output) + 16;
+		tmp = malloc(n);
+		snprintf(tmp, n, "%s.tmp.%ld", output, (long)getpid());
+		ctx.out = fopen(tmp, "w");
+		if (!ctx.out) {
+			cli_error("%s: cannot write: %s", output, strerror(errno));
+			free(tmp);
+			store_close(s);
+			return CLI_FAIL;
+		}
+	}
+	struct store_err err;
+	enum store_code rc;
+	if (w == EXPORT_SAMPLES) {
+		if (ctx.csv)
+			cli_store_csv_row(ctx.out, 11, export_sample_cols);
+		rc = store_samples_each(s, run, export_sample, &ctx, &err);
+	} else if (w == EXPORT_POINTS) {
+		if (ctx.csv)
+			cli_store_csv_row(ctx.out, 6, export_point_cols);
+		rc = store_points_each(s, run, export_point, &ctx, &err);
+	} else {
+		if (ctx.csv)
+			cli_store_csv_row(ctx.out, 4, export_metric_cols);
+		rc = store_metric_series_each(s, run, NULL, export_metric, &ctx, &err);
+	}
+	int status = CLI_OK;
+	if (rc != STORE_OK) {
+		cli_error("%s", err.msg);
+		status = CLI_FAIL;
+	}
+	if (fflush(ctx.out) != 0 || ferror(ctx.out)) {
+		cli_error("%s: write failed: %s", output ? output : "standard output", strerror(errno));
+		status = CLI_FAIL;
+	}
+	if (output) {
+		if (fclose(ctx.out) != 0 && status == CLI_OK) {
+			cli_error("%s: write failed: %s", output, strerror(errno));
+			status = CLI_FAIL;
+		}
+		if (status == CLI_OK && rename(tmp, output) != 0) {
+			cli_error("%s: cannot replace: %s", output, strerror(errno));
+			status = CLI_FAIL;
+		}
+		if (status != CLI_OK)
+			unlink(tmp);
+		else
+			fprintf(stderr, "ric: wrote %ld %s to %s\n", ctx.n, what, output);
+		free(tmp);
+	}
+	store_close(s);
+	return status;
+}
