@@ -30,6 +30,7 @@
 	X(SAVEPOINT, "SAVEPOINT sp") \
 	X(RELEASE, "RELEASE sp") \
 	X(ROLLBACK_TO, "ROLLBACK TO sp") \
+	X(DATA_VERSION, "PRAGMA data_version") \
 	X(RUN_INSERT, "INSERT INTO runs(name, stage, parent_id, created_ms) VALUES(?1, ?2, ?3, ?4)") \
 	X(RUN_SET_NAME, "UPDATE runs SET name = ?2 WHERE id = ?1") \
 	X(RUN_FINISH, "UPDATE runs SET status = ?2, error = ?3, finished_ms = ?4 WHERE id = ?1") \

@@ -189,6 +189,20 @@ int64_t store_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+enum store_code store_data_version(struct store *s, int64_t *out, struct store_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_DATA_VERSION, err);
+	if (!st)
+		return STORE_LAST(err);
+	enum store_code rc = STORE_OK;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else
+		rc = store_sqlerr(s, err, "reading the data version");
+	store_done(st);
+	return rc;
+}
+
 /* ---- transactions ------------------------------------------------------ */
 
 enum store_code store_begin(struct store *s, struct store_err *err)

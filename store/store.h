@@ -74,6 +74,10 @@ int store_schema_version(const struct store *s);
 int64_t store_now_ms(void);
 const char *store_code_name(enum store_code code);
 
+/* A number that changes whenever another connection (another process) has
+ * committed to the store: a poller compares it and rereads only then. */
+enum store_code store_data_version(struct store *s, int64_t *out, struct store_err *err);
+
 /* Transactions: the outermost is BEGIN IMMEDIATE, inner ones SAVEPOINTs. */
 enum store_code store_begin(struct store *s, struct store_err *err);
 enum store_code store_commit(struct store *s, struct store_err *err);

@@ -509,6 +509,24 @@ START_TEST(nested_transactions_roll_back_inner_work_only)
 }
 END_TEST
 
+START_TEST(data_version_tells_a_poller_of_other_writers)
+{
+	struct store *a = fresh("poll");
+	struct store *b;
+	struct store_err err;
+	ck_assert_int_eq(store_open(store_path(a), 0, &b, &err), STORE_OK);
+	int64_t v0, v1, v2;
+	ck_assert_int_eq(store_data_version(a, &v0, &err), STORE_OK);
+	ck_assert_int_eq(store_data_version(a, &v1, &err), STORE_OK);
+	ck_assert_int_eq(v0, v1);
+	ck_assert_int_eq(store_run_create(b, "sft", NULL, 0, NULL, &err), STORE_OK);
+	ck_assert_int_eq(store_data_version(a, &v2, &err), STORE_OK);
+	ck_assert_int_ne(v2, v1);
+	store_close(b);
+	store_close(a);
+}
+END_TEST
+
 static int collect_problem(void *ctx, const char *line)
 {
 	strncat(ctx, line, 200);
@@ -557,6 +575,7 @@ Suite *harness_suite(void)
 	            jobs_move_through_their_states,
 	            nested_transactions_roll_back_inner_work_only,
 	            check_finds_broken_invariants,
+	            data_version_tells_a_poller_of_other_writers,
 	            NULL);
 	return s;
 }

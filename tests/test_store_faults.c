@@ -149,6 +149,35 @@ START_TEST(a_read_only_file_is_refused_untouched)
 }
 END_TEST
 
+static int count_runs(void *ctx, const struct store_run *r)
+{
+	(void)r;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+START_TEST(a_read_only_store_can_still_be_read_when_asked_so)
+{
+	char *path = path_in("roread", "store.db");
+	make_store(path);
+	ck_assert_int_eq(chmod(path, 0444), 0);
+	size_t len;
+	char *before = slurp(path, &len);
+	struct store *s;
+	struct store_err err;
+	ck_assert_msg(store_open(path, STORE_READONLY, &s, &err) == STORE_OK, "%s", err.msg);
+	int n = 0;
+	ck_assert_int_eq(store_runs_each(s, NULL, count_runs, &n, &err), STORE_OK);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(store_run_create(s, "sft", NULL, 0, NULL, &err), STORE_EREADONLY);
+	ck_assert_ptr_nonnull(strstr(err.msg, path));
+	store_close(s);
+	assert_same_bytes(path, before, len);
+	chmod(path, 0644);
+	free(before);
+}
+END_TEST
+
 START_TEST(a_read_only_folder_is_refused_untouched)
 {
 	char *path = path_in("rodir", "store.db");
@@ -397,6 +426,7 @@ Suite *harness_suite(void)
 	            another_programs_database_is_refused_untouched,
 	            a_store_from_a_newer_ric_is_refused_untouched,
 	            a_read_only_file_is_refused_untouched,
+	            a_read_only_store_can_still_be_read_when_asked_so,
 	            a_read_only_folder_is_refused_untouched,
 	            NULL);
 	TCase *tc = harness_add(s, "processes",
