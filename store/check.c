@@ -109,6 +109,8 @@ static enum store_code check_query(struct check_state *c, const char *sql, const
 enum store_code store_check(struct store *s, store_problem_fn fn, void *ctx, int64_t *n_problems,
                             struct store_err *err)
 {
+	if (s->depth)
+		return store_fail(err, STORE_EINVAL, "%s: cannot check inside a transaction", s->path);
 	struct check_state c = { s, fn, ctx, 0 };
 	/* One read transaction: every rule sees the same snapshot. */
 	enum store_code rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK

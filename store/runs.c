@@ -50,7 +50,7 @@ enum store_code store_run_create(struct store *s, const char *stage, const char 
 		sqlite3_bind_int64(st, 4, store_now_ms());
 		rc = store_step_done(s, st, "creating a run", err);
 	} else if (!rc) {
-		rc = err ? err->code : STORE_EINTERNAL;
+		rc = STORE_LAST(err);
 	}
 	store_id id = sqlite3_last_insert_rowid(s->db);
 	if (rc == STORE_OK && !name) {
@@ -58,7 +58,7 @@ enum store_code store_run_create(struct store *s, const char *stage, const char 
 		snprintf(buf, sizeof buf, "%s-%lld", stage, (long long)id);
 		st = store_stmt(s, STMT_RUN_SET_NAME, err);
 		if (!st)
-			rc = err ? err->code : STORE_EINTERNAL;
+			rc = STORE_LAST(err);
 		else {
 			sqlite3_bind_int64(st, 1, id);
 			sqlite3_bind_text(st, 2, buf, -1, SQLITE_TRANSIENT);
@@ -93,7 +93,7 @@ enum store_code store_run_finish(struct store *s, store_id run, const char *stat
 		sqlite3_bind_int64(st, 4, store_now_ms());
 		rc = store_step_done(s, st, "finishing a run", err);
 	} else if (!rc) {
-		rc = err ? err->code : STORE_EINTERNAL;
+		rc = STORE_LAST(err);
 	}
 	return store_end(s, rc, err);
 }
@@ -109,28 +109,22 @@ enum store_code store_run_delete(struct store *s, store_id run, struct store_err
 		sqlite3_bind_int64(st, 1, run);
 		rc = store_step_done(s, st, "deleting a run", err);
 	} else if (!rc) {
-		rc = err ? err->code : STORE_EINTERNAL;
+		rc = STORE_LAST(err);
 	}
 	return store_end(s, rc, err);
 }
 
-/* Walks the rows of a bound statement through a reader and a callback. */
-static enum store_code runs_walk(struct store *s, sqlite3_stmt *st, store_run_fn fn, void *ctx,
-                                 int *seen, struct store_err *err)
+struct runs_walk {
+	void *fn;
+	void *ctx;
+};
+
+static int runs_row(void *ctx, sqlite3_stmt *st)
 {
-	int rc;
-	*seen = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_run r;
-		runs_read(st, &r);
-		(*seen)++;
-		if (fn(ctx, &r))
-			break;
-	}
-	enum store_code code = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK
-	                                                                : store_sqlerr(s, err, "reading runs");
-	store_done(st);
-	return code;
+	struct runs_walk *w = ctx;
+	struct store_run r;
+	runs_read(st, &r);
+	return ((store_run_fn)w->fn)(w->ctx, &r);
 }
 
 enum store_code store_run_get(struct store *s, store_id run, store_run_fn fn, void *ctx,
@@ -138,10 +132,11 @@ enum store_code store_run_get(struct store *s, store_id run, store_run_fn fn, vo
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_RUN_GET, err);
 	if (!st)
-		return err ? err->code : STORE_EINTERNAL;
+		return STORE_LAST(err);
 	sqlite3_bind_int64(st, 1, run);
+	struct runs_walk w = { (void *)fn, ctx };
 	int seen;
-	enum store_code rc = runs_walk(s, st, fn, ctx, &seen, err);
+	enum store_code rc = store_walk(s, st, runs_row, &w, "reading a run", &seen, err);
 	if (rc == STORE_OK && !seen)
 		rc = store_fail(err, STORE_ENOTFOUND, "%s: no run %lld", s->path, (long long)run);
 	return rc;
@@ -155,15 +150,15 @@ enum store_code store_runs_each(struct store *s, const struct store_run_filter *
 		f = &all;
 	sqlite3_stmt *st = store_stmt(s, STMT_RUNS_LIST, err);
 	if (!st)
-		return err ? err->code : STORE_EINTERNAL;
+		return STORE_LAST(err);
 	if (f->stage)
 		sqlite3_bind_text(st, 1, f->stage, -1, SQLITE_STATIC);
 	if (f->tag)
 		sqlite3_bind_text(st, 2, f->tag, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, f->parent);
 	sqlite3_bind_int64(st, 4, f->limit > 0 ? f->limit : -1);
-	int seen;
-	return runs_walk(s, st, fn, ctx, &seen, err);
+	struct runs_walk w = { (void *)fn, ctx };
+	return store_walk(s, st, runs_row, &w, "reading runs", NULL, err);
 }
 
 /* The ids a one-text-parameter query returns (at most two are asked for). */
@@ -172,7 +167,7 @@ static enum store_code runs_lookup(struct store *s, enum store_stmt_id id, const
 {
 	sqlite3_stmt *st = store_stmt(s, id, err);
 	if (!st)
-		return err ? err->code : STORE_EINTERNAL;
+		return STORE_LAST(err);
 	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
 	int rc;
 	*n = 0;
@@ -236,7 +231,7 @@ static enum store_code runs_write(struct store *s, store_id run, enum store_stmt
 			sqlite3_bind_text(st, 3, b, -1, SQLITE_STATIC);
 		rc = store_step_done(s, st, what, err);
 	} else if (!rc) {
-		rc = err ? err->code : STORE_EINTERNAL;
+		rc = STORE_LAST(err);
 	}
 	return store_end(s, rc, err);
 }
@@ -283,7 +278,7 @@ enum store_code store_note_add(struct store *s, store_id run, const char *text, 
 		sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
 		rc = store_step_done(s, st, "adding a note", err);
 	} else if (!rc) {
-		rc = err ? err->code : STORE_EINTERNAL;
+		rc = STORE_LAST(err);
 	}
 	store_id id = sqlite3_last_insert_rowid(s->db);
 	rc = store_end(s, rc, err);
@@ -292,56 +287,54 @@ enum store_code store_note_add(struct store *s, store_id run, const char *text, 
 	return rc;
 }
 
+static int runs_param_row(void *ctx, sqlite3_stmt *st)
+{
+	struct runs_walk *w = ctx;
+	return ((store_kv_fn)w->fn)(w->ctx, store_col_text(st, 0), store_col_text(st, 1));
+}
+
+static int runs_tag_row(void *ctx, sqlite3_stmt *st)
+{
+	struct runs_walk *w = ctx;
+	return ((store_tag_fn)w->fn)(w->ctx, store_col_text(st, 0));
+}
+
+static int runs_note_row(void *ctx, sqlite3_stmt *st)
+{
+	struct runs_walk *w = ctx;
+	struct store_note n = { sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+	                        store_col_text(st, 2) };
+	return ((store_note_fn)w->fn)(w->ctx, &n);
+}
+
+/* One run's rows of a per-run list through a row adapter. */
+static enum store_code runs_list(struct store *s, enum store_stmt_id id, store_id run,
+                                 int (*row)(void *, sqlite3_stmt *), void *fn, void *ctx,
+                                 const char *what, struct store_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, id, err);
+	if (!st)
+		return STORE_LAST(err);
+	sqlite3_bind_int64(st, 1, run);
+	struct runs_walk w = { fn, ctx };
+	return store_walk(s, st, row, &w, what, NULL, err);
+}
+
 enum store_code store_params_each(struct store *s, store_id run, store_kv_fn fn, void *ctx,
                                   struct store_err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_PARAMS_LIST, err);
-	if (!st)
-		return err ? err->code : STORE_EINTERNAL;
-	sqlite3_bind_int64(st, 1, run);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (fn(ctx, store_col_text(st, 0), store_col_text(st, 1)))
-			break;
-	enum store_code code = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK
-	                                                                : store_sqlerr(s, err, "reading parameters");
-	store_done(st);
-	return code;
+	return runs_list(s, STMT_PARAMS_LIST, run, runs_param_row, (void *)fn, ctx,
+	                 "reading parameters", err);
 }
 
 enum store_code store_tags_each(struct store *s, store_id run, store_tag_fn fn, void *ctx,
                                 struct store_err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_TAGS_LIST, err);
-	if (!st)
-		return err ? err->code : STORE_EINTERNAL;
-	sqlite3_bind_int64(st, 1, run);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (fn(ctx, store_col_text(st, 0)))
-			break;
-	enum store_code code = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK
-	                                                                : store_sqlerr(s, err, "reading tags");
-	store_done(st);
-	return code;
+	return runs_list(s, STMT_TAGS_LIST, run, runs_tag_row, (void *)fn, ctx, "reading tags", err);
 }
 
 enum store_code store_notes_each(struct store *s, store_id run, store_note_fn fn, void *ctx,
                                  struct store_err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_NOTES_LIST, err);
-	if (!st)
-		return err ? err->code : STORE_EINTERNAL;
-	sqlite3_bind_int64(st, 1, run);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_note n = { sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-		                        store_col_text(st, 2) };
-		if (fn(ctx, &n))
-			break;
-	}
-	enum store_code code = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? STORE_OK
-	                                                                : store_sqlerr(s, err, "reading notes");
-	store_done(st);
-	return code;
+	return runs_list(s, STMT_NOTES_LIST, run, runs_note_row, (void *)fn, ctx, "reading notes", err);
 }

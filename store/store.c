@@ -171,7 +171,7 @@ enum store_code store_require_run(struct store *s, store_id run, struct store_er
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_RUN_EXISTS, err);
 	if (!st)
-		return err ? err->code : STORE_EINTERNAL;
+		return STORE_LAST(err);
 	sqlite3_bind_int64(st, 1, run);
 	int rc = sqlite3_step(st);
 	store_done(st);
@@ -209,7 +209,7 @@ enum store_code store_begin(struct store *s, struct store_err *err)
 {
 	sqlite3_stmt *st = store_stmt(s, s->depth ? STMT_SAVEPOINT : STMT_BEGIN, err);
 	if (!st)
-		return err ? err->code : STORE_EINTERNAL;
+		return STORE_LAST(err);
 	enum store_code rc = store_step_done(s, st, "starting a transaction", err);
 	if (rc == STORE_OK)
 		s->depth++;
@@ -222,7 +222,7 @@ enum store_code store_commit(struct store *s, struct store_err *err)
 		return store_fail(err, STORE_EINVAL, "%s: commit without a transaction", s->path);
 	sqlite3_stmt *st = store_stmt(s, s->depth > 1 ? STMT_RELEASE : STMT_COMMIT, err);
 	if (!st)
-		return err ? err->code : STORE_EINTERNAL;
+		return STORE_LAST(err);
 	enum store_code rc = store_step_done(s, st, "committing", err);
 	if (rc != STORE_OK) {
 		store_rollback(s);
