@@ -11,7 +11,7 @@ static int show_run(struct cli *cli, int argc, char **argv);
 
 const struct cli_command cmd_show = {
 	.name = "show",
-	.summary = "show one run: parameters, tags, notes, latest metrics, checkpoints, children, results",
+	.summary = "show one run with its parameters, metrics, checkpoints and results",
 	.usage = "ric show RUN [--json]",
 	.help = "RUN is a run id, a unique run name, or a tag held by one run.\n\n"
 	        "Options:\n"

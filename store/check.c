@@ -76,7 +76,7 @@ static void check_report(struct check_state *c, const char *line)
 }
 
 /* Runs one query and reports each row (columns joined by spaces) as
- * "noun COLUMNS: problem"; ok_text is a single-row answer that means "no problem". */
+ * "noun COLUMNS: problem", or "noun: COLUMNS" without a problem; ok_text is a single-row answer that means "no problem". */
 static enum store_code check_query(struct check_state *c, const char *sql, const char *noun,
                                    const char *problem, const char *ok_text, struct store_err *err)
 {
@@ -98,7 +98,10 @@ static enum store_code check_query(struct check_state *c, const char *sql, const
 		if (ok_text && strcmp(cols, ok_text) == 0)
 			continue;
 		char line[700];
-		snprintf(line, sizeof line, "%s %s: %s", noun, cols, problem);
+		if (problem)
+			snprintf(line, sizeof line, "%s %s: %s", noun, cols, problem);
+		else
+			snprintf(line, sizeof line, "%s: %s", noun, cols);
 		check_report(c, line);
 	}
 	enum store_code code = rc == SQLITE_DONE ? STORE_OK : store_sqlerr(c->s, err, "checking");
@@ -116,10 +119,10 @@ enum store_code store_check(struct store *s, store_problem_fn fn, void *ctx, int
 	enum store_code rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK
 	                     ? STORE_OK : store_sqlerr(s, err, "starting the check");
 	if (rc == STORE_OK)
-		rc = check_query(&c, "PRAGMA integrity_check", "integrity check:", "failed", "ok", err);
+		rc = check_query(&c, "PRAGMA integrity_check", "integrity check", NULL, "ok", err);
 	if (rc == STORE_OK)
-		rc = check_query(&c, "PRAGMA foreign_key_check", "foreign key (table rowid parent key)",
-		                 "points nowhere", NULL, err);
+		rc = check_query(&c, "PRAGMA foreign_key_check",
+		                 "foreign key pointing nowhere (table rowid parent key)", NULL, NULL, err);
 	for (size_t i = 0; rc == STORE_OK && i < sizeof check_rules / sizeof check_rules[0]; i++)
 		rc = check_query(&c, check_rules[i].sql, check_rules[i].noun, check_rules[i].problem,
 		                 NULL, err);

@@ -202,6 +202,50 @@ START_TEST(a_read_only_folder_is_refused_untouched)
 }
 END_TEST
 
+static int add_line(void *ctx, const char *line)
+{
+	(void)line;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+START_TEST(a_damaged_file_fails_the_check)
+{
+	char *path = path_in("damaged", "store.db");
+	struct store *s;
+	struct store_err err;
+	ck_assert_int_eq(store_open(path, STORE_CREATE, &s, &err), STORE_OK);
+	store_id d;
+	ck_assert_int_eq(store_dataset_create(s, "d", NULL, 0, &d, &err), STORE_OK);
+	static struct store_row rows[3000];
+	for (int i = 0; i < 3000; i++)
+		rows[i] = (struct store_row){ .prompt = "a prompt of some length to fill pages",
+		                              .response = "and a response of some length as well" };
+	ck_assert_int_eq(store_rows_add(s, d, rows, 3000, NULL, &err), STORE_OK);
+	store_close(s);
+	/* Scribble over the middle of the file, leaving the header alone. */
+	FILE *f = fopen(path, "r+b");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	ck_assert_int_gt(size, 16 * 4096);
+	fseek(f, size / 2 - (size / 2) % 4096, SEEK_SET);
+	for (int i = 0; i < 4096; i++)
+		fputc(i * 37 % 251, f);
+	fclose(f);
+	enum store_code rc = store_open(path, 0, &s, &err);
+	if (rc == STORE_OK) {
+		int lines = 0;
+		rc = store_check(s, add_line, &lines, NULL, &err);
+		ck_assert_int_eq(rc, STORE_ECORRUPT);
+		store_close(s);
+	} else {
+		ck_assert_int_eq(rc, STORE_ECORRUPT);
+	}
+	ck_assert_ptr_nonnull(strstr(err.msg, path));
+}
+END_TEST
+
 static int64_t count_rows(const char *path, const char *sql)
 {
 	sqlite3 *db;
@@ -278,6 +322,35 @@ START_TEST(a_writer_killed_mid_transaction_leaves_no_trace)
 	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM runs"), 1);
 	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM metrics"), 100);
 	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM samples"), 0);
+}
+END_TEST
+
+START_TEST(processes_creating_the_store_at_once_all_succeed)
+{
+	char *path = path_in("race", "new/store.db");
+	pid_t pids[4];
+	for (int i = 0; i < 4; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0) {
+			struct store *s;
+			struct store_err err;
+			char name[16];
+			snprintf(name, sizeof name, "racer-%d", i);
+			if (store_open(path, STORE_CREATE, &s, &err) ||
+			    store_run_create(s, "import", name, 0, NULL, &err))
+				child_fail("racing open", &err);
+			store_close(s);
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		int status;
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "racer %d failed", i);
+	}
+	ck_assert_int_eq(count_rows(path, "SELECT count(*) FROM runs"), 4);
+	ck_assert_int_eq(count_rows(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 }
 END_TEST
 
@@ -428,9 +501,11 @@ Suite *harness_suite(void)
 	            a_read_only_file_is_refused_untouched,
 	            a_read_only_store_can_still_be_read_when_asked_so,
 	            a_read_only_folder_is_refused_untouched,
+	            a_damaged_file_fails_the_check,
 	            NULL);
 	TCase *tc = harness_add(s, "processes",
 	                        a_writer_killed_mid_transaction_leaves_no_trace,
+	                        processes_creating_the_store_at_once_all_succeed,
 	                        one_reader_and_two_writers_share_a_store,
 	                        NULL);
 	tcase_set_timeout(tc, 60);
