@@ -1,0 +1,154 @@
+#include "config.h"
+
+#include "engine/sampler.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum status_code sampler_init(struct sampler *s, int n, struct status *st)
+{
+	s->n = n;
+	s->pairs = n > 0 ? malloc((size_t)n * sizeof *s->pairs) : NULL;
+	if (!s->pairs)
+		return status_set(st, STATUS_NOMEM, "cannot allocate a sampler for %d tokens", n);
+	return STATUS_OK;
+}
+
+void sampler_free(struct sampler *s)
+{
+	free(s->pairs);
+	s->pairs = NULL;
+	s->n = 0;
+}
+
+int sampler_argmax(const float *logits, int n)
+{
+	int best = 0;
+	for (int i = 1; i < n; i++)
+		if (logits[i] > logits[best])
+			best = i;
+	return best;
+}
+
+/* Descending probability, then ascending id, so equal logits pick reproducibly. */
+static int sampler_cmp(const void *a, const void *b)
+{
+	const struct sampler_pair *x = a, *y = b;
+	if (x->p != y->p)
+		return x->p < y->p ? 1 : -1;
+	return x->id - y->id;
+}
+
+/* Min-heap sift on pairs ordered by sampler_cmp's reverse, for top-k selection. */
+static void sampler_sift(struct sampler_pair *h, int k, int i)
+{
+	for (;;) {
+		int l = 2 * i + 1, r = l + 1, m = i;
+		if (l < k && sampler_cmp(&h[l], &h[m]) > 0)
+			m = l;
+		if (r < k && sampler_cmp(&h[r], &h[m]) > 0)
+			m = r;
+		if (m == i)
+			return;
+		struct sampler_pair t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+/* Fills s->pairs with the surviving candidates, sorted, probabilities summing
+ * to 1; returns how many survive. */
+static int sampler_candidates(struct sampler *s, const float *logits, const struct sampler_params *p)
+{
+	int n = s->n;
+	struct sampler_pair *c = s->pairs;
+	float inv_t = 1.0f / p->temperature;
+	float max = logits[sampler_argmax(logits, n)];
+	double sum = 0.0;
+	for (int i = 0; i < n; i++) {
+		float e = expf((logits[i] - max) * inv_t);
+		c[i].p = e;
+		c[i].id = i;
+		sum += e;
+	}
+	int m = n;
+	if (p->top_k > 0 && p->top_k < n) {
+		/* Keep the k best in a heap whose root is the worst of them: O(n log k). */
+		int k = p->top_k;
+		for (int i = k / 2 - 1; i >= 0; i--)
+			sampler_sift(c, k, i);
+		for (int i = k; i < n; i++) {
+			if (sampler_cmp(&c[i], &c[0]) < 0) {
+				c[0] = c[i];
+				sampler_sift(c, k, 0);
+			}
+		}
+		m = k;
+		sum = 0.0;
+		for (int i = 0; i < m; i++)
+			sum += c[i].p;
+	} else if (p->top_p < 1.0f) {
+		/* Tokens below (1 - top_p) / (n - 1) of the mass can never be needed to
+		 * reach top_p, so drop them before sorting (as llama2.c does). */
+		float cutoff = (float)((1.0 - p->top_p) / (n > 1 ? n - 1 : 1) * sum);
+		m = 0;
+		for (int i = 0; i < n; i++)
+			if (c[i].p >= cutoff)
+				c[m++] = c[i];
+	}
+	if (m < n || p->top_p < 1.0f)
+		qsort(c, (size_t)m, sizeof *c, sampler_cmp);
+	for (int i = 0; i < m; i++)
+		c[i].p = (float)(c[i].p / sum);
+	if (p->top_p < 1.0f) {
+		double cum = 0.0;
+		int keep = m;
+		for (int i = 0; i < m; i++) {
+			cum += c[i].p;
+			if (cum >= p->top_p) {
+				keep = i + 1;
+				break;
+			}
+		}
+		m = keep;
+		for (int i = 0; i < m; i++)
+			c[i].p = (float)(c[i].p / cum);
+	}
+	return m;
+}
+
+static int sampler_greedy(const struct sampler_params *p)
+{
+	return !(p->temperature > 0.0f) || p->top_k == 1;
+}
+
+int sampler_pick(struct sampler *s, const float *logits, const struct sampler_params *p,
+                 struct rng *r)
+{
+	if (sampler_greedy(p))
+		return sampler_argmax(logits, s->n);
+	int m = sampler_candidates(s, logits, p);
+	float u = rng_uniform(r);
+	float cum = 0.0f;
+	for (int i = 0; i < m; i++) {
+		cum += s->pairs[i].p;
+		if (u < cum)
+			return s->pairs[i].id;
+	}
+	return s->pairs[m - 1].id; /* rounding left u above the last sum */
+}
+
+void sampler_distribution(struct sampler *s, const float *logits, const struct sampler_params *p,
+                          float *probs)
+{
+	memset(probs, 0, (size_t)s->n * sizeof *probs);
+	if (sampler_greedy(p)) {
+		probs[sampler_argmax(logits, s->n)] = 1.0f;
+		return;
+	}
+	int m = sampler_candidates(s, logits, p);
+	for (int i = 0; i < m; i++)
+		probs[s->pairs[i].id] = s->pairs[i].p;
+}

@@ -1,0 +1,236 @@
+/* engine/rng and engine/sampler: determinism, distributions, filters. */
+#include "config.h"
+
+#include "tests/harness.h"
+#include "engine/rng.h"
+#include "engine/sampler.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+START_TEST(same_seed_same_stream)
+{
+	struct rng a, b, c;
+	rng_seed(&a, 7);
+	rng_seed(&b, 7);
+	rng_seed(&c, 8);
+	int differ = 0;
+	for (int i = 0; i < 1000; i++) {
+		uint64_t x = rng_next(&a), y = rng_next(&b), z = rng_next(&c);
+		ck_assert_uint_eq(x, y);
+		differ += x != z;
+	}
+	ck_assert_int_gt(differ, 990);
+	struct rng p1, p2;
+	rng_seed(&p1, 1);
+	rng_seed(&p2, 1);
+	struct rng k1 = rng_split(&p1), k2 = rng_split(&p2);
+	ck_assert_uint_eq(rng_next(&k1), rng_next(&k2));
+	ck_assert_uint_ne(rng_next(&k1), rng_next(&p1));
+}
+END_TEST
+
+START_TEST(uniform_and_normal_moments)
+{
+	struct rng r;
+	rng_seed(&r, 123);
+	const int n = 200000;
+	double su = 0, su2 = 0, sn = 0, sn2 = 0;
+	for (int i = 0; i < n; i++) {
+		double u = rng_uniform(&r);
+		ck_assert(u >= 0.0 && u < 1.0);
+		su += u;
+		su2 += u * u;
+		double z = rng_normal(&r);
+		sn += z;
+		sn2 += z * z;
+	}
+	ck_assert_double_eq_tol(su / n, 0.5, 0.005);
+	ck_assert_double_eq_tol(su2 / n - (su / n) * (su / n), 1.0 / 12.0, 0.002);
+	ck_assert_double_eq_tol(sn / n, 0.0, 0.01);
+	ck_assert_double_eq_tol(sn2 / n, 1.0, 0.01);
+}
+END_TEST
+
+START_TEST(below_is_uniform)
+{
+	struct rng r;
+	rng_seed(&r, 5);
+	int counts[7] = { 0 };
+	const int n = 70000;
+	for (int i = 0; i < n; i++)
+		counts[rng_below(&r, 7)]++;
+	double chi = 0;
+	for (int i = 0; i < 7; i++)
+		chi += (counts[i] - n / 7.0) * (counts[i] - n / 7.0) / (n / 7.0);
+	ck_assert_double_lt(chi, 22.46); /* chi-square, 6 dof, p = 0.001 */
+	ck_assert_uint_eq(rng_below(&r, 1), 0);
+}
+END_TEST
+
+START_TEST(gamma_and_dirichlet_means)
+{
+	struct rng r;
+	rng_seed(&r, 9);
+	const double shapes[] = { 0.5, 1.0, 3.0 };
+	for (int s = 0; s < 3; s++) {
+		double sum = 0, sum2 = 0;
+		const int n = 50000;
+		for (int i = 0; i < n; i++) {
+			double g = rng_gamma(&r, shapes[s]);
+			ck_assert(g >= 0.0);
+			sum += g;
+			sum2 += g * g;
+		}
+		double mean = sum / n, var = sum2 / n - mean * mean;
+		ck_assert_double_eq_tol(mean, shapes[s], 0.03 * shapes[s] + 0.01);
+		ck_assert_double_eq_tol(var, shapes[s], 0.06 * shapes[s] + 0.02); /* Gamma(k,1): var = k */
+	}
+	double w[3], mean[3] = { 0 };
+	for (int i = 0; i < 30000; i++) {
+		rng_dirichlet(&r, 1.0, 3, w);
+		ck_assert_double_eq_tol(w[0] + w[1] + w[2], 1.0, 1e-12);
+		for (int j = 0; j < 3; j++)
+			mean[j] += w[j] / 30000;
+	}
+	for (int j = 0; j < 3; j++)
+		ck_assert_double_eq_tol(mean[j], 1.0 / 3.0, 0.01);
+}
+END_TEST
+
+START_TEST(shuffle_is_a_permutation)
+{
+	struct rng r;
+	rng_seed(&r, 3);
+	size_t idx[50];
+	for (size_t i = 0; i < 50; i++)
+		idx[i] = i;
+	rng_shuffle(&r, idx, 50);
+	int seen[50] = { 0 }, moved = 0;
+	for (size_t i = 0; i < 50; i++) {
+		seen[idx[i]]++;
+		moved += idx[i] != i;
+	}
+	for (int i = 0; i < 50; i++)
+		ck_assert_int_eq(seen[i], 1);
+	ck_assert_int_gt(moved, 40);
+}
+END_TEST
+
+static const float logits[6] = { 1.0f, 3.0f, 2.0f, 3.0f, -1.0f, 0.5f };
+
+START_TEST(greedy_picks_lowest_argmax)
+{
+	struct sampler s;
+	struct status st = STATUS_INIT;
+	struct rng r;
+	rng_seed(&r, 1);
+	ck_assert_int_eq(sampler_init(&s, 6, &st), STATUS_OK);
+	struct sampler_params p = { 0.0f, 0, 1.0f };
+	ck_assert_int_eq(sampler_pick(&s, logits, &p, &r), 1);
+	p.temperature = 1.0f;
+	p.top_k = 1;
+	ck_assert_int_eq(sampler_pick(&s, logits, &p, &r), 1);
+	sampler_free(&s);
+}
+END_TEST
+
+START_TEST(distribution_is_tempered_softmax)
+{
+	struct sampler s;
+	struct status st = STATUS_INIT;
+	sampler_init(&s, 6, &st);
+	struct sampler_params p = { 0.5f, 0, 1.0f };
+	float probs[6];
+	sampler_distribution(&s, logits, &p, probs);
+	double z = 0;
+	for (int i = 0; i < 6; i++)
+		z += exp(logits[i] / 0.5);
+	for (int i = 0; i < 6; i++)
+		ck_assert_double_eq_tol(probs[i], exp(logits[i] / 0.5) / z, 1e-6);
+	sampler_free(&s);
+}
+END_TEST
+
+START_TEST(top_k_and_top_p_filter)
+{
+	struct sampler s;
+	struct status st = STATUS_INIT;
+	sampler_init(&s, 6, &st);
+	float probs[6];
+	struct sampler_params p = { 1.0f, 3, 1.0f };
+	sampler_distribution(&s, logits, &p, probs);
+	/* The three best are ids 1, 3 (tied at 3.0) and 2. */
+	double z = 2 * exp(3.0) + exp(2.0);
+	ck_assert_double_eq_tol(probs[1], exp(3.0) / z, 1e-6);
+	ck_assert_double_eq_tol(probs[3], exp(3.0) / z, 1e-6);
+	ck_assert_double_eq_tol(probs[2], exp(2.0) / z, 1e-6);
+	ck_assert(probs[0] == 0 && probs[4] == 0 && probs[5] == 0);
+
+	/* top-p 0.5: id 1 alone has about 0.39 of the mass, ids 1 and 3 about 0.78. */
+	p.top_k = 0;
+	p.top_p = 0.5f;
+	sampler_distribution(&s, logits, &p, probs);
+	ck_assert_double_eq_tol(probs[1], 0.5, 1e-6);
+	ck_assert_double_eq_tol(probs[3], 0.5, 1e-6);
+	for (int i = 0; i < 6; i++)
+		if (i != 1 && i != 3)
+			ck_assert(probs[i] == 0.0f);
+	/* A tiny top-p still keeps the most likely token. */
+	p.top_p = 1e-6f;
+	sampler_distribution(&s, logits, &p, probs);
+	ck_assert_double_eq_tol(probs[1], 1.0, 1e-6);
+	sampler_free(&s);
+}
+END_TEST
+
+START_TEST(picks_follow_the_distribution)
+{
+	struct sampler s;
+	struct status st = STATUS_INIT;
+	struct rng r;
+	rng_seed(&r, 77);
+	sampler_init(&s, 6, &st);
+	struct sampler_params p = { 1.0f, 0, 0.95f };
+	float probs[6];
+	sampler_distribution(&s, logits, &p, probs);
+	int counts[6] = { 0 };
+	const int n = 60000;
+	for (int i = 0; i < n; i++)
+		counts[sampler_pick(&s, logits, &p, &r)]++;
+	double chi = 0;
+	int dof = -1;
+	for (int i = 0; i < 6; i++) {
+		if (probs[i] == 0.0f) {
+			ck_assert_int_eq(counts[i], 0);
+			continue;
+		}
+		double e = probs[i] * n;
+		chi += (counts[i] - e) * (counts[i] - e) / e;
+		dof++;
+	}
+	ck_assert_int_ge(dof, 2);
+	ck_assert_double_lt(chi, 20.5); /* chi-square p = 0.001 for up to 5 dof */
+	sampler_free(&s);
+}
+END_TEST
+
+Suite *harness_suite(void)
+{
+	Suite *s = suite_create("rng");
+	harness_add(s, "rng",
+	            same_seed_same_stream,
+	            uniform_and_normal_moments,
+	            below_is_uniform,
+	            gamma_and_dirichlet_means,
+	            shuffle_is_a_permutation,
+	            NULL);
+	harness_add(s, "sampler",
+	            greedy_picks_lowest_argmax,
+	            distribution_is_tempered_softmax,
+	            top_k_and_top_p_filter,
+	            picks_follow_the_distribution,
+	            NULL);
+	return s;
+}
