@@ -9,10 +9,16 @@
 
 extern const struct cli_command cmd_help;
 extern const struct cli_command cmd_info;
+extern const struct cli_command cmd_logits;
+extern const struct cli_command cmd_grads;
+extern const struct cli_command cmd_bench;
 
 const struct cli_command *const cli_commands[] = {
 	&cmd_help,
 	&cmd_info,
+	&cmd_logits,
+	&cmd_grads,
+	&cmd_bench,
 	NULL
 };
 
