@@ -121,6 +121,10 @@ enum status_code generate(const struct model_params *p, const int *const *prompt
 			struct generate_output *o = &out[i];
 			o->tokens[o->n++] = next;
 			int stop = gp->on_token && gp->on_token(gp->ctx, i, next);
+			if (!stop && next == gp->eos_id) { /* EOS ends the text, it is not part of it */
+				o->finish = GENERATE_EOS;
+				stop = 1;
+			}
 			if (!stop && gp->decode) {
 				int hit = generate_text(o, gp, next, &text_cap[i]);
 				if (hit < 0) {
@@ -130,10 +134,6 @@ enum status_code generate(const struct model_params *p, const int *const *prompt
 				if (hit)
 					o->finish = GENERATE_STOP;
 				stop = hit;
-			}
-			if (!stop && next == gp->eos_id) {
-				o->finish = GENERATE_EOS;
-				stop = 1;
 			}
 			if (stop || o->n >= gp->max_new || lens[i] + o->n >= P) {
 				if (stop && o->finish == GENERATE_LENGTH)

@@ -49,7 +49,7 @@ struct generate_params {
 struct generate_output {
 	int *tokens;        /* the new tokens (EOS and the stop string's last token included) */
 	size_t n;
-	char *text;         /* their decoded text when decode was given, else NULL */
+	char *text;         /* their decoded text (without EOS) when decode was given, else NULL */
 	size_t text_len;
 	enum generate_finish finish;
 };

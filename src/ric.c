@@ -12,6 +12,7 @@ extern const struct cli_command cmd_info;
 extern const struct cli_command cmd_logits;
 extern const struct cli_command cmd_grads;
 extern const struct cli_command cmd_bench;
+extern const struct cli_command cmd_generate;
 
 const struct cli_command *const cli_commands[] = {
 	&cmd_help,
@@ -19,6 +20,7 @@ const struct cli_command *const cli_commands[] = {
 	&cmd_logits,
 	&cmd_grads,
 	&cmd_bench,
+	&cmd_generate,
 	NULL
 };
 
