@@ -7,7 +7,7 @@
  *   train_accumulate(&t, &b1, 1.0f / n, &hooks, &st);  // mean over the whole step
  *   train_accumulate(&t, &b2, 1.0f / n, &hooks, &st);
  *   double loss = t.loss_sum / t.loss_count;
- *   train_step(&t, 1.0f, &st);                           // clip to 1, AdamW, zero grads
+ *   train_step(&t, 1.0f);                               // clip to 1, AdamW, zero grads
  *   train_free(&t);
  *
  * A batch is B rows of T tokens; rows shorter than T are padded on the right
