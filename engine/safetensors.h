@@ -48,6 +48,10 @@ struct safetensors_tensor {
 struct safetensors;
 
 enum status_code safetensors_open(const char *path, struct safetensors **out, struct status *st);
+/* Parses a file already in memory (`len` bytes at `buf`, which must outlive the
+ * result); `name` stands for the file in messages. Used by the fuzz harness. */
+enum status_code safetensors_open_mem(const void *buf, size_t len, const char *name,
+                                      struct safetensors **out, struct status *st);
 void safetensors_close(struct safetensors *f);
 
 size_t safetensors_count(const struct safetensors *f);
@@ -63,12 +67,24 @@ const char *safetensors_dtype_name(enum safetensors_dtype dt);
 /* Converts F32/F16/BF16/F64 (and integer types) to F32; returns 0, or -1 for BOOL. */
 int safetensors_to_f32(const struct safetensors_tensor *t, float *dst);
 
+/* Scalar conversions: F16 with subnormals, infinities and NaN; F32 -> BF16/F16
+ * round to nearest even (as torch's .to(dtype)), NaN stays NaN. */
+float safetensors_f16_to_f32(uint16_t h);
+float safetensors_bf16_to_f32(uint16_t b);
+uint16_t safetensors_f32_to_f16(float f);
+uint16_t safetensors_f32_to_bf16(float f);
+
 struct safetensors_writer;
 struct safetensors_writer *safetensors_writer_new(void);
 /* Copies `f32` (numel floats) and stores it as `dtype` (ST_F32, ST_BF16 or ST_F16). */
 enum status_code safetensors_writer_add(struct safetensors_writer *w, const char *name,
                                         enum safetensors_dtype dtype, int ndim,
                                         const int64_t *shape, const float *f32, struct status *st);
+/* Like safetensors_writer_add but borrows `f32`, which must stay valid and
+ * unchanged until safetensors_writer_save (no copy of a large model). */
+enum status_code safetensors_writer_add_ref(struct safetensors_writer *w, const char *name,
+                                            enum safetensors_dtype dtype, int ndim,
+                                            const int64_t *shape, const float *f32, struct status *st);
 /* Stores raw bytes already in `dtype` (e.g. I64 token ids). */
 enum status_code safetensors_writer_add_raw(struct safetensors_writer *w, const char *name,
                                             enum safetensors_dtype dtype, int ndim,

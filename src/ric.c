@@ -16,6 +16,10 @@ extern const struct cli_command cmd_export;
 extern const struct cli_command cmd_tag;
 extern const struct cli_command cmd_rm;
 extern const struct cli_command cmd_store;
+extern const struct cli_command cmd_logits;
+extern const struct cli_command cmd_grads;
+extern const struct cli_command cmd_bench;
+extern const struct cli_command cmd_generate;
 
 const struct cli_command *const cli_commands[] = {
 	&cmd_help,
@@ -27,6 +31,10 @@ const struct cli_command *const cli_commands[] = {
 	&cmd_tag,
 	&cmd_rm,
 	&cmd_store,
+	&cmd_logits,
+	&cmd_grads,
+	&cmd_bench,
+	&cmd_generate,
 	NULL
 };
 

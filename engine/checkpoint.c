@@ -1,0 +1,560 @@
+/* Loading and saving Hugging Face GPT-2 model directories. */
+#include "config.h"
+
+#include "engine/checkpoint.h"
+
+#include "engine/atomicfile.h"
+#include "engine/safetensors.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CHECKPOINT_PREFIX "transformer."
+#define CHECKPOINT_PREFIX_LEN (sizeof CHECKPOINT_PREFIX - 1)
+
+const char *const checkpoint_tokenizer_files[] = {
+	"vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json",
+	"special_tokens_map.json", NULL
+};
+
+static char *checkpoint_join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+static int checkpoint_is_file(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+/* The weight files of a folder: model.safetensors, or the shards of an index. */
+struct checkpoint_files {
+	struct safetensors **f;
+	char **names;  /* file names as the index writes them */
+	size_t n;
+	json_t *map;   /* the index's weight_map, or NULL */
+	char *listing; /* model.safetensors or the index: where missing tensors are reported */
+};
+
+static void checkpoint_files_close(struct checkpoint_files *cf)
+{
+	for (size_t i = 0; i < cf->n; i++) {
+		safetensors_close(cf->f[i]);
+		free(cf->names[i]);
+	}
+	free(cf->f);
+	free(cf->names);
+	json_decref(cf->map);
+	free(cf->listing);
+	memset(cf, 0, sizeof *cf);
+}
+
+static enum status_code checkpoint_files_add(struct checkpoint_files *cf, const char *dir,
+                                             const char *name, struct status *st)
+{
+	struct safetensors **f = realloc(cf->f, (cf->n + 1) * sizeof *f);
+	if (f)
+		cf->f = f;
+	char **names = realloc(cf->names, (cf->n + 1) * sizeof *names);
+	if (names)
+		cf->names = names;
+	char *path = checkpoint_join(dir, name), *copy = strdup(name);
+	if (!f || !names || !path || !copy) {
+		free(path);
+		free(copy);
+		return status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
+	}
+	enum status_code rc = safetensors_open(path, &cf->f[cf->n], st);
+	free(path);
+	if (rc != STATUS_OK) {
+		free(copy);
+		return rc;
+	}
+	cf->names[cf->n++] = copy;
+	return STATUS_OK;
+}
+
+/* A shard name from the index must stay inside the folder. */
+static int checkpoint_plain_name(const char *s)
+{
+	return s[0] && s[0] != '.' && !strchr(s, '/') && !strchr(s, '\\');
+}
+
+static enum status_code checkpoint_files_index(struct checkpoint_files *cf, const char *dir,
+                                               struct status *st)
+{
+	const char *idx = cf->listing;
+	json_error_t jerr;
+	json_t *root = json_load_file(idx, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return status_set(st, STATUS_FORMAT, "%s: not valid JSON: %s (line %d)", idx, jerr.text,
+		                  jerr.line);
+	json_t *map = json_is_object(root) ? json_object_get(root, "weight_map") : NULL;
+	if (!json_is_object(map)) {
+		json_decref(root);
+		return status_set(st, STATUS_FORMAT, "%s: no \"weight_map\" object", idx);
+	}
+	cf->map = json_incref(map);
+	json_decref(root);
+	const char *key;
+	json_t *v;
+	json_object_foreach(cf->map, key, v) {
+		if (!json_is_string(v) || !checkpoint_plain_name(json_string_value(v)))
+			return status_set(st, STATUS_FORMAT,
+			                  "%s: tensor '%s': the file it maps to must be a plain file name", idx, key);
+		const char *name = json_string_value(v);
+		size_t i = 0;
+		while (i < cf->n && strcmp(cf->names[i], name) != 0)
+			i++;
+		if (i == cf->n) {
+			enum status_code rc = checkpoint_files_add(cf, dir, name, st);
+			if (rc != STATUS_OK)
+				return rc;
+		}
+	}
+	if (cf->n == 0)
+		return status_set(st, STATUS_FORMAT, "%s: \"weight_map\" is empty", idx);
+	return STATUS_OK;
+}
+
+static enum status_code checkpoint_files_open(struct checkpoint_files *cf, const char *dir,
+                                              struct status *st)
+{
+	memset(cf, 0, sizeof *cf);
+	cf->listing = checkpoint_join(dir, "model.safetensors");
+	if (!cf->listing)
+		return status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
+	if (checkpoint_is_file(cf->listing))
+		return checkpoint_files_add(cf, dir, "model.safetensors", st);
+	free(cf->listing);
+	cf->listing = checkpoint_join(dir, "model.safetensors.index.json");
+	if (!cf->listing)
+		return status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
+	if (checkpoint_is_file(cf->listing))
+		return checkpoint_files_index(cf, dir, st);
+	char *bin = checkpoint_join(dir, "pytorch_model.bin");
+	int pickle = bin && checkpoint_is_file(bin);
+	free(bin);
+	if (pickle)
+		return status_set(st, STATUS_UNSUPPORTED,
+		                  "%s: only pytorch_model.bin (pickle) weights; save the model as safetensors",
+		                  dir);
+	return status_set(st, STATUS_IO, "%s: no model.safetensors or model.safetensors.index.json", dir);
+}
+
+/* h.N.attn.bias and h.N.attn.masked_bias: causal masks older transformers saved. */
+static int checkpoint_is_mask_buffer(const char *s)
+{
+	if (strncmp(s, "h.", 2) != 0 || !isdigit((unsigned char)s[2]))
+		return 0;
+	s += 2;
+	while (isdigit((unsigned char)*s))
+		s++;
+	return strcmp(s, ".attn.bias") == 0 || strcmp(s, ".attn.masked_bias") == 0;
+}
+
+static int checkpoint_float_dtype(enum safetensors_dtype dt)
+{
+	return dt == ST_F32 || dt == ST_F16 || dt == ST_BF16 || dt == ST_F64;
+}
+
+/* "[8, 24]" */
+static void checkpoint_shape_str(char *buf, size_t size, int ndim, const int64_t *shape)
+{
+	size_t at = (size_t)snprintf(buf, size, "[");
+	for (int i = 0; i < ndim && at < size; i++)
+		at += (size_t)snprintf(buf + at, size - at, "%s%lld", i ? ", " : "", (long long)shape[i]);
+	if (at < size)
+		snprintf(buf + at, size - at, "]");
+}
+
+/* Where each model tensor comes from. */
+struct checkpoint_source {
+	const struct safetensors_tensor *t;
+	const struct safetensors *f;
+};
+
+/* Checks dtype and shape of `src` against `want` and converts it into place. */
+static enum status_code checkpoint_copy(const struct model_tensor *want, const struct checkpoint_source *src,
+                                        struct status *st)
+{
+	const struct safetensors_tensor *t = src->t;
+	const char *path = safetensors_path(src->f);
+	if (!checkpoint_float_dtype(t->dtype))
+		return status_set(st, STATUS_FORMAT, "%s: tensor '%s': dtype %s is not a floating-point type",
+		                  path, t->name, safetensors_dtype_name(t->dtype));
+	int same = t->ndim == want->ndim;
+	for (int i = 0; same && i < t->ndim; i++)
+		same = t->shape[i] == want->shape[i];
+	if (!same) {
+		char got[128], need[64];
+		checkpoint_shape_str(got, sizeof got, t->ndim, t->shape);
+		checkpoint_shape_str(need, sizeof need, want->ndim, want->shape);
+		return status_set(st, STATUS_FORMAT, "%s: tensor '%s': shape %s, but config.json needs %s",
+		                  path, t->name, got, need);
+	}
+	safetensors_to_f32(t, want->data);
+	return STATUS_OK;
+}
+
+/* lm_head.weight is only accepted as a copy of wte.weight (GPT-2 ties them). */
+static enum status_code checkpoint_check_head(const struct model_params *p, const struct checkpoint_source *head,
+                                              const struct checkpoint_source *wte, struct status *st)
+{
+	const struct safetensors_tensor *h = head->t, *w = wte->t;
+	const char *path = safetensors_path(head->f);
+	struct model_tensor want = { .data = NULL, .ndim = 2,
+	                             .shape = { p->cfg.vocab_size, p->cfg.n_embd } };
+	if (!checkpoint_float_dtype(h->dtype) || h->ndim != 2 || h->shape[0] != want.shape[0] ||
+	    h->shape[1] != want.shape[1])
+		return status_set(st, STATUS_FORMAT,
+		                  "%s: tensor '%s': must be a floating-point [%d, %d] copy of wte.weight",
+		                  path, h->name, p->cfg.vocab_size, p->cfg.n_embd);
+	int equal;
+	if (h->dtype == w->dtype)
+		equal = h->nbytes == w->nbytes && memcmp(h->data, w->data, h->nbytes) == 0;
+	else {
+		size_t n = (size_t)safetensors_numel(h);
+		float *tmp = malloc(n * sizeof *tmp + 1);
+		if (!tmp)
+			return status_set(st, STATUS_NOMEM, "%s: out of memory", path);
+		safetensors_to_f32(h, tmp);
+		equal = memcmp(tmp, p->wte, n * sizeof *tmp) == 0;
+		free(tmp);
+	}
+	if (!equal)
+		return status_set(st, STATUS_UNSUPPORTED,
+		                  "%s: tensor '%s': differs from wte.weight (only a tied output head is supported)",
+		                  path, h->name);
+	return STATUS_OK;
+}
+
+/* Checks the file a sharded tensor sits in against the index. */
+static enum status_code checkpoint_check_shard(const struct checkpoint_files *cf, size_t i,
+                                               const char *name, struct status *st)
+{
+	if (!cf->map)
+		return STATUS_OK;
+	json_t *v = json_object_get(cf->map, name);
+	if (!v)
+		return status_set(st, STATUS_FORMAT, "%s: tensor '%s': not listed in %s",
+		                  safetensors_path(cf->f[i]), name, cf->listing);
+	if (strcmp(json_string_value(v), cf->names[i]) != 0)
+		return status_set(st, STATUS_FORMAT, "%s: tensor '%s': %s lists it in %s",
+		                  safetensors_path(cf->f[i]), name, cf->listing, json_string_value(v));
+	return STATUS_OK;
+}
+
+static enum status_code checkpoint_check_index(const struct checkpoint_files *cf, struct status *st)
+{
+	if (!cf->map)
+		return STATUS_OK;
+	const char *key;
+	json_t *v;
+	json_object_foreach(cf->map, key, v) {
+		for (size_t i = 0; i < cf->n; i++)
+			if (strcmp(cf->names[i], json_string_value(v)) == 0 && !safetensors_find(cf->f[i], key))
+				return status_set(st, STATUS_FORMAT, "%s: tensor '%s': not in %s, where the index puts it",
+				                  cf->listing, key, json_string_value(v));
+	}
+	return STATUS_OK;
+}
+
+/* Matches every tensor of the files to the model's, then copies them in. */
+static enum status_code checkpoint_fill(struct model_params *p, const struct checkpoint_files *cf,
+                                        struct status *st)
+{
+	size_t n = model_params_describe(p, NULL);
+	struct model_tensor *want = calloc(n, sizeof *want);
+	struct checkpoint_source *src = calloc(n, sizeof *src);
+	if (!want || !src) {
+		free(want);
+		free(src);
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	}
+	model_params_describe(p, want);
+	struct checkpoint_source head = { NULL, NULL }, unknown = { NULL, NULL };
+	size_t n_unknown = 0;
+	enum status_code rc = checkpoint_check_index(cf, st);
+	for (size_t i = 0; i < cf->n && rc == STATUS_OK; i++) {
+		for (size_t k = 0; k < safetensors_count(cf->f[i]) && rc == STATUS_OK; k++) {
+			const struct safetensors_tensor *t = safetensors_at(cf->f[i], k);
+			rc = checkpoint_check_shard(cf, i, t->name, st);
+			if (rc != STATUS_OK)
+				break;
+			int prefixed = strncmp(t->name, CHECKPOINT_PREFIX, CHECKPOINT_PREFIX_LEN) == 0;
+			const char *base = prefixed ? t->name + CHECKPOINT_PREFIX_LEN : t->name;
+			if (checkpoint_is_mask_buffer(base))
+				continue;
+			if (!prefixed && strcmp(t->name, "lm_head.weight") == 0) {
+				head.t = t;
+				head.f = cf->f[i];
+				continue;
+			}
+			size_t j = 0;
+			/* score.weight sits outside the transformer: never prefixed. */
+			while (j < n && (strcmp(want[j].name, base) != 0 ||
+			                 (prefixed && strcmp(base, "score.weight") == 0)))
+				j++;
+			if (j == n) {
+				if (!n_unknown++) {
+					unknown.t = t;
+					unknown.f = cf->f[i];
+				}
+				continue;
+			}
+			if (src[j].t)
+				rc = status_set(st, STATUS_FORMAT, "%s: tensor '%s': given twice (also as '%s' in %s)",
+				                safetensors_path(cf->f[i]), t->name, src[j].t->name,
+				                safetensors_path(src[j].f));
+			src[j].t = t;
+			src[j].f = cf->f[i];
+		}
+	}
+	if (rc == STATUS_OK && n_unknown) {
+		const char *hint = strcmp(unknown.t->name, "score.weight") == 0
+		                   ? " (config.json does not make it a GPT2ForSequenceClassification)" : "";
+		rc = status_set(st, STATUS_FORMAT, "%s: tensor '%s': not part of a GPT-2 model of %d layers%s%s",
+		                safetensors_path(unknown.f), unknown.t->name, p->cfg.n_layer, hint,
+		                n_unknown > 1 ? " (and more unknown tensors)" : "");
+	}
+	size_t missing = 0, first = 0;
+	for (size_t j = 0; j < n && rc == STATUS_OK; j++)
+		if (!src[j].t && !missing++)
+			first = j;
+	if (rc == STATUS_OK && missing)
+		rc = status_set(st, STATUS_FORMAT, "%s: tensor '%s': missing%s", cf->listing, want[first].name,
+		                missing > 1 ? " (and more)" : "");
+	for (size_t j = 0; j < n && rc == STATUS_OK; j++)
+		rc = checkpoint_copy(&want[j], &src[j], st);
+	if (rc == STATUS_OK && head.t)
+		rc = checkpoint_check_head(p, &head, &src[0], st);
+	free(want);
+	free(src);
+	return rc;
+}
+
+enum status_code checkpoint_read_ric(const char *dir, json_t **ric, struct status *st)
+{
+	*ric = NULL;
+	char *path = checkpoint_join(dir, "ric.json");
+	if (!path)
+		return status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
+	enum status_code rc = STATUS_OK;
+	if (checkpoint_is_file(path)) {
+		json_error_t jerr;
+		*ric = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+		if (!*ric)
+			rc = status_set(st, STATUS_FORMAT, "%s: not valid JSON: %s (line %d)", path, jerr.text,
+			                jerr.line);
+		else if (!json_is_object(*ric)) {
+			json_decref(*ric);
+			*ric = NULL;
+			rc = status_set(st, STATUS_FORMAT, "%s: not a JSON object", path);
+		}
+	}
+	free(path);
+	return rc;
+}
+
+enum status_code checkpoint_load(const char *dir, struct model_params *p, json_t **ric,
+                                 struct status *st)
+{
+	memset(p, 0, sizeof *p);
+	if (ric)
+		*ric = NULL;
+	struct model_config cfg;
+	enum status_code rc = checkpoint_config_read(dir, &cfg, st);
+	if (rc != STATUS_OK)
+		return rc;
+	struct checkpoint_files cf;
+	rc = checkpoint_files_open(&cf, dir, st);
+	if (rc == STATUS_OK)
+		rc = model_params_alloc(p, &cfg, st);
+	if (rc == STATUS_OK)
+		rc = checkpoint_fill(p, &cf, st);
+	checkpoint_files_close(&cf);
+	if (rc == STATUS_OK && ric)
+		rc = checkpoint_read_ric(dir, ric, st);
+	if (rc != STATUS_OK)
+		model_params_free(p);
+	return rc;
+}
+
+/* ---- writing ----------------------------------------------------------- */
+
+static enum status_code checkpoint_mkdirs(const char *dir, struct status *st)
+{
+	if (!dir[0])
+		return status_set(st, STATUS_INVALID, "the checkpoint folder name is empty");
+	char *path = strdup(dir);
+	if (!path)
+		return status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
+	enum status_code rc = STATUS_OK;
+	for (char *s = path + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+			rc = status_errno(st, STATUS_IO, errno, "%s: cannot create the folder", path);
+			break;
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	free(path);
+	struct stat sb;
+	if (rc == STATUS_OK && (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)))
+		rc = status_set(st, STATUS_IO, "%s: not a folder", dir);
+	return rc;
+}
+
+static enum status_code checkpoint_save_json(const char *dir, const char *name, const json_t *j,
+                                             struct status *st)
+{
+	char *path = checkpoint_join(dir, name);
+	/* 9 significant digits hold any float exactly; sorted keys like save_pretrained. */
+	char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(9));
+	char *full = text ? malloc(strlen(text) + 2) : NULL;
+	enum status_code rc;
+	if (!path || !full)
+		rc = status_set(st, STATUS_NOMEM, "%s/%s: out of memory", dir, name);
+	else {
+		size_t n = (size_t)sprintf(full, "%s\n", text);
+		rc = atomicfile_save(path, full, n, st);
+	}
+	free(full);
+	free(text);
+	free(path);
+	return rc;
+}
+
+static enum status_code checkpoint_copy_file(const char *from, const char *to, struct status *st)
+{
+	struct stat a, b;
+	if (stat(from, &a) == 0 && stat(to, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return STATUS_OK; /* saving into the folder the tokenizer came from */
+	FILE *fp = fopen(from, "rb");
+	if (!fp)
+		return status_errno(st, STATUS_IO, errno, "%s", from);
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	enum status_code rc = STATUS_OK;
+	for (;;) {
+		if (len == cap) {
+			cap = cap ? 2 * cap : 1 << 16;
+			char *more = realloc(buf, cap);
+			if (!more) {
+				rc = status_set(st, STATUS_NOMEM, "%s: out of memory", from);
+				break;
+			}
+			buf = more;
+		}
+		size_t got = fread(buf + len, 1, cap - len, fp);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (rc == STATUS_OK && ferror(fp))
+		rc = status_set(st, STATUS_IO, "%s: read error", from);
+	fclose(fp);
+	if (rc == STATUS_OK)
+		rc = atomicfile_save(to, buf, len, st);
+	free(buf);
+	return rc;
+}
+
+static enum status_code checkpoint_copy_tokenizer(const char *src, const char *dir, struct status *st)
+{
+	int copied = 0;
+	enum status_code rc = STATUS_OK;
+	for (const char *const *f = checkpoint_tokenizer_files; *f && rc == STATUS_OK; f++) {
+		char *from = checkpoint_join(src, *f), *to = checkpoint_join(dir, *f);
+		if (!from || !to)
+			rc = status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
+		else if (checkpoint_is_file(from)) {
+			rc = checkpoint_copy_file(from, to, st);
+			copied++;
+		}
+		free(from);
+		free(to);
+	}
+	if (rc == STATUS_OK && !copied)
+		rc = status_set(st, STATUS_IO, "%s: no tokenizer files (vocab.json + merges.txt or tokenizer.json)",
+		                src);
+	return rc;
+}
+
+static enum status_code checkpoint_save_weights(const char *dir, const struct model_params *p, int bf16,
+                                                struct status *st)
+{
+	size_t n = model_params_describe(p, NULL);
+	struct model_tensor *t = calloc(n, sizeof *t);
+	struct safetensors_writer *w = safetensors_writer_new();
+	char *path = checkpoint_join(dir, "model.safetensors");
+	enum status_code rc = STATUS_OK;
+	if (!t || !w || !path)
+		rc = status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
+	else
+		model_params_describe(p, t);
+	for (size_t i = 0; i < n && rc == STATUS_OK; i++) {
+		char name[MODEL_NAME_MAX + CHECKPOINT_PREFIX_LEN];
+		snprintf(name, sizeof name, "%s%s", strcmp(t[i].name, "score.weight") ? CHECKPOINT_PREFIX : "",
+		         t[i].name);
+		rc = safetensors_writer_add_ref(w, name, bf16 ? ST_BF16 : ST_F32, t[i].ndim, t[i].shape,
+		                                t[i].data, st);
+	}
+	if (rc == STATUS_OK) {
+		safetensors_writer_meta(w, "format", "pt");
+		rc = safetensors_writer_save(w, path, st);
+	}
+	safetensors_writer_free(w);
+	free(path);
+	free(t);
+	return rc;
+}
+
+enum status_code checkpoint_save(const char *dir, const struct model_params *p,
+                                 const struct checkpoint_save_opts *o, struct status *st)
+{
+	static const struct checkpoint_save_opts defaults = { 0, NULL, NULL };
+	if (!o)
+		o = &defaults;
+	enum status_code rc = checkpoint_mkdirs(dir, st);
+	if (rc == STATUS_OK)
+		rc = checkpoint_save_weights(dir, p, o->bf16, st);
+	if (rc == STATUS_OK) {
+		json_t *cfg = checkpoint_config_json(&p->cfg, o->bf16 ? "bfloat16" : "float32");
+		rc = cfg ? checkpoint_save_json(dir, "config.json", cfg, st)
+		         : status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
+		json_decref(cfg);
+	}
+	if (rc == STATUS_OK && o->tokenizer_dir)
+		rc = checkpoint_copy_tokenizer(o->tokenizer_dir, dir, st);
+	if (rc == STATUS_OK && o->ric)
+		rc = checkpoint_save_json(dir, "ric.json", o->ric, st);
+	if (rc == STATUS_OK) {
+		/* A leftover index would describe other weights than the ones just written. */
+		char *idx = checkpoint_join(dir, "model.safetensors.index.json");
+		if (!idx)
+			rc = status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
+		else if (unlink(idx) != 0 && errno != ENOENT)
+			rc = status_errno(st, STATUS_IO, errno, "%s: cannot remove the stale index", idx);
+		free(idx);
+	}
+	return rc;
+}

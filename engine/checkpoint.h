@@ -1,0 +1,65 @@
+/* checkpoint: Hugging Face GPT-2 model directories in and out.
+ *
+ *   struct model_params p;
+ *   json_t *ric = NULL;                       // ric.json, when the folder has one
+ *   struct status st = STATUS_INIT;
+ *   if (checkpoint_load("models/gpt2", &p, &ric, &st) != STATUS_OK) return st.code;
+ *   ...
+ *   struct checkpoint_save_opts o = { .bf16 = 1, .tokenizer_dir = "models/gpt2", .ric = ric };
+ *   if (checkpoint_save("runs/7/step-100", &p, &o, &st) != STATUS_OK) return st.code;
+ *   json_decref(ric);
+ *   model_params_free(&p);
+ *
+ * Reading takes config.json (GPT2LMHeadModel, GPT2Model or
+ * GPT2ForSequenceClassification; anything the engine cannot compute is refused
+ * with the key that says so) and model.safetensors or the sharded
+ * model.safetensors.index.json; tensors in F32, F16, BF16 (or F64), named with
+ * or without "transformer.". Causal-mask buffers (h.N.attn.bias,
+ * h.N.attn.masked_bias) are skipped; lm_head.weight must equal wte.weight (the
+ * head is tied); any other tensor the model does not have is an error.
+ *
+ * Writing produces what save_pretrained does: config.json, model.safetensors
+ * (body prefixed "transformer.", score.weight not, __metadata__ format "pt"),
+ * the tokenizer files found in tokenizer_dir and ric.json; every file goes
+ * through a temporary file renamed into place. A stale
+ * model.safetensors.index.json in the folder is removed so the single file wins.
+ */
+#ifndef RIC_ENGINE_CHECKPOINT_H
+#define RIC_ENGINE_CHECKPOINT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "engine/model.h"
+#include "engine/status.h"
+
+/* Parses config.json text; `name` stands for the file in messages. */
+enum status_code checkpoint_config_parse(const char *text, size_t len, const char *name,
+                                         struct model_config *cfg, struct status *st);
+/* Reads DIR/config.json. */
+enum status_code checkpoint_config_read(const char *dir, struct model_config *cfg, struct status *st);
+/* The config.json object transformers loads for `cfg`; `torch_dtype` as in
+ * "float32" or "bfloat16" (may be NULL). NULL when out of memory. */
+json_t *checkpoint_config_json(const struct model_config *cfg, const char *torch_dtype);
+
+/* Reads DIR into `p` (allocated here; free with model_params_free). When `ric`
+ * is not NULL it receives DIR/ric.json as an object, or NULL if there is none. */
+enum status_code checkpoint_load(const char *dir, struct model_params *p, json_t **ric,
+                                 struct status *st);
+/* DIR/ric.json as an object in *ric, or NULL when the file does not exist. */
+enum status_code checkpoint_read_ric(const char *dir, json_t **ric, struct status *st);
+
+struct checkpoint_save_opts {
+	int bf16;                  /* store BF16 (round to nearest even) instead of F32 */
+	const char *tokenizer_dir; /* copy the tokenizer files found here, or NULL */
+	const json_t *ric;         /* written as ric.json when not NULL */
+};
+
+/* Tokenizer file names copied by checkpoint_save, NULL-terminated. */
+extern const char *const checkpoint_tokenizer_files[];
+
+/* Writes DIR (created with its parents if needed). `o` may be NULL (F32, no extras). */
+enum status_code checkpoint_save(const char *dir, const struct model_params *p,
+                                 const struct checkpoint_save_opts *o, struct status *st);
+
+#endif

@@ -1,0 +1,178 @@
+#include "config.h"
+
+#include "engine/decoder.h"
+#include "engine/kernels.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum status_code decoder_init(struct decoder *d, const struct model_params *p, size_t B,
+                              size_t cap, struct status *st)
+{
+	memset(d, 0, sizeof *d);
+	if (p->cfg.num_labels > 0)
+		return status_set(st, STATUS_INVALID, "a reward model does not generate text");
+	if (B == 0 || cap == 0)
+		return status_set(st, STATUS_INVALID, "decoder needs at least one sequence and position");
+	enum status_code rc = gpt2_layout_init(&d->lay, p, st);
+	if (rc != STATUS_OK)
+		return rc;
+	if (cap > d->lay.P)
+		cap = d->lay.P;
+	d->p = p;
+	d->B = B;
+	d->cap = cap;
+	size_t per = d->lay.L * B * cap * d->lay.C;
+	d->k = malloc(2 * per * sizeof *d->k);
+	d->len = calloc(B, sizeof *d->len);
+	if (!d->k || !d->len) {
+		decoder_free(d);
+		return status_set(st, STATUS_NOMEM, "cannot allocate a KV cache of %zu x %zu positions",
+		                  B, cap);
+	}
+	d->v = d->k + per;
+	return STATUS_OK;
+}
+
+void decoder_free(struct decoder *d)
+{
+	free(d->k);
+	free(d->len);
+	free(d->mem);
+	free(d->pos);
+	gpt2_layout_free(&d->lay);
+	memset(d, 0, sizeof *d);
+}
+
+void decoder_reset(struct decoder *d)
+{
+	memset(d->len, 0, d->B * sizeof *d->len);
+}
+
+static enum status_code decoder_reserve(struct decoder *d, size_t R, struct status *st)
+{
+	if (R <= d->rows)
+		return STATUS_OK;
+	size_t C = d->lay.C, I = d->lay.I;
+	size_t per_row = C + C + 3 * C + C + I;
+	free(d->mem);
+	free(d->pos);
+	d->rows = 0;
+	d->mem = malloc((R * per_row + d->cap) * sizeof *d->mem);
+	d->pos = malloc(R * sizeof *d->pos);
+	if (!d->mem || !d->pos)
+		return status_set(st, STATUS_NOMEM, "cannot allocate decoder scratch for %zu rows", R);
+	d->x = d->mem;
+	d->ln = d->x + R * C;
+	d->qkv = d->ln + R * C;
+	d->atty = d->qkv + R * 3 * C;
+	d->fch = d->atty + R * C;
+	d->att = d->fch + R * I;
+	d->rows = R;
+	return STATUS_OK;
+}
+
+/* One row's causal attention over its sequence's cache, all heads. */
+static void decoder_attend(const struct decoder *d, const float *q, const float *kc,
+                           const float *vc, size_t n, float *out)
+{
+	size_t C = d->lay.C, NH = d->lay.NH, hs = C / NH;
+	float scale = (float)(1.0 / sqrt((double)hs));
+	float *a = d->att;
+	for (size_t h = 0; h < NH; h++) {
+		const float *qh = q + h * hs;
+		float mx = -INFINITY;
+		for (size_t j = 0; j < n; j++) {
+			const float *kj = kc + j * C + h * hs;
+			float s = 0.0f;
+			for (size_t i = 0; i < hs; i++)
+				s += qh[i] * kj[i];
+			a[j] = s * scale;
+			if (a[j] > mx)
+				mx = a[j];
+		}
+		double sum = 0.0;
+		for (size_t j = 0; j < n; j++) {
+			a[j] = (float)exp((double)(a[j] - mx));
+			sum += a[j];
+		}
+		float inv = (float)(1.0 / sum);
+		float *o = out + h * hs;
+		memset(o, 0, hs * sizeof *o);
+		for (size_t j = 0; j < n; j++) {
+			const float *vj = vc + j * C + h * hs;
+			float pj = a[j] * inv;
+			for (size_t i = 0; i < hs; i++)
+				o[i] += pj * vj[i];
+		}
+	}
+}
+
+enum status_code decoder_step(struct decoder *d, const int *seq, const int *tokens, size_t R,
+                              const unsigned char *keep, float *logits, const struct hooks *h,
+                              struct status *st)
+{
+	const struct gpt2_layout *lay = &d->lay;
+	size_t C = lay->C, I = lay->I, V = lay->V;
+	enum status_code rc = decoder_reserve(d, R, st);
+	if (rc != STATUS_OK)
+		return rc;
+	/* Positions: each row follows the earlier rows of its sequence. */
+	for (size_t r = 0; r < R; r++) {
+		if (seq[r] < 0 || (size_t)seq[r] >= d->B)
+			return status_set(st, STATUS_INVALID, "row %zu names sequence %d of %zu", r, seq[r],
+			                  d->B);
+		if (tokens[r] < 0 || (size_t)tokens[r] >= V)
+			return status_set(st, STATUS_INVALID, "token %d is outside the vocabulary of %zu",
+			                  tokens[r], V);
+		d->pos[r] = (int)d->len[seq[r]]++;
+		if ((size_t)d->pos[r] >= d->cap) {
+			for (size_t u = 0; u <= r; u++)
+				d->len[seq[u]]--;
+			return status_set(st, STATUS_INVALID, "sequence %d is longer than %zu tokens",
+			                  seq[r], d->cap);
+		}
+	}
+	const float *w = d->p->mem;
+	encoder_forward(d->x, tokens, d->pos, w + gpt2_off_wte(lay), w + gpt2_off_wpe(lay), R, C);
+	for (size_t l = 0; l < lay->L; l++) {
+#define W(t) (w + gpt2_off_layer(lay, l, (t)))
+		layernorm_forward(d->ln, NULL, NULL, d->x, W(GPT2_LN1_W), W(GPT2_LN1_B), R, C, lay->eps);
+		matmul_forward(d->qkv, d->ln, W(GPT2_ATTN_W), W(GPT2_ATTN_B), R, C, 3 * C);
+		float *kl = d->k + l * d->B * d->cap * C, *vl = d->v + l * d->B * d->cap * C;
+		for (size_t r = 0; r < R; r++) {
+			size_t at = ((size_t)seq[r] * d->cap + (size_t)d->pos[r]) * C;
+			memcpy(kl + at, d->qkv + r * 3 * C + C, C * sizeof *kl);
+			memcpy(vl + at, d->qkv + r * 3 * C + 2 * C, C * sizeof *vl);
+		}
+		for (size_t r = 0; r < R; r++) {
+			size_t base = (size_t)seq[r] * d->cap * C;
+			decoder_attend(d, d->qkv + r * 3 * C, kl + base, vl + base, (size_t)d->pos[r] + 1,
+			               d->atty + r * C);
+		}
+		/* x += atty proj + b: the product adds into the residual directly */
+		for (size_t r = 0; r < R; r++)
+			residual_forward(d->x + r * C, W(GPT2_PROJ_B), C);
+		gemm(R, C, C, 1, d->atty, C, 1, W(GPT2_PROJ_W), C, 1, 1, d->x, C, 1);
+		layernorm_forward(d->ln, NULL, NULL, d->x, W(GPT2_LN2_W), W(GPT2_LN2_B), R, C, lay->eps);
+		matmul_forward(d->fch, d->ln, W(GPT2_FC_W), W(GPT2_FC_B), R, C, I);
+		gelu_forward(d->fch, d->fch, R * I);
+		for (size_t r = 0; r < R; r++)
+			residual_forward(d->x + r * C, W(GPT2_FCPROJ_B), C);
+		gemm(R, C, I, 1, d->fch, I, 1, W(GPT2_FCPROJ_W), C, 1, 1, d->x, C, 1);
+#undef W
+		if (hooks_aborted(h))
+			return status_set(st, STATUS_CANCELLED, "cancelled");
+	}
+	/* Final LayerNorm of the kept rows only, gathered, then the tied head. */
+	size_t n = 0;
+	for (size_t r = 0; r < R; r++)
+		if (!keep || keep[r]) {
+			layernorm_forward(d->ln + n * C, NULL, NULL, d->x + r * C, w + gpt2_off_lnf_w(lay),
+			                  w + gpt2_off_lnf_b(lay), 1, C, lay->eps);
+			n++;
+		}
+	gemm(n, V, C, 1, d->ln, C, 1, w + gpt2_off_wte(lay), 1, C, 0, logits, V, 1);
+	return STATUS_OK;
+}

@@ -1,0 +1,51 @@
+/* decoder: GPT-2 inference with a KV cache for B sequences at once.
+ *
+ *   struct decoder d;
+ *   decoder_init(&d, &params, 4, 256, &st);      // 4 sequences of up to 256 tokens
+ *   // one call takes any rows: (sequence, token) pairs, each row placed after
+ *   // the earlier tokens of its sequence; rows of one sequence in order
+ *   int seq[] = { 0, 0, 0, 1 }, tok[] = { 5, 9, 2, 7 };
+ *   decoder_step(&d, seq, tok, 4, NULL, logits, &hooks, &st);  // logits [4, V]
+ *   decoder_free(&d);
+ *
+ * All rows of a call go through each weight matrix as one matrix-matrix
+ * product, so a prefill of prompts of different lengths and a decoding step of
+ * B sequences both run on BLIS gemm; attention reads each row's own sequence
+ * in the cache up to the row's position, so no padding is involved. Language
+ * models only (the tied head).
+ */
+#ifndef RIC_ENGINE_DECODER_H
+#define RIC_ENGINE_DECODER_H
+
+#include <stddef.h>
+
+#include "engine/gpt2.h"
+#include "engine/model.h"
+#include "engine/status.h"
+
+struct decoder {
+	const struct model_params *p;
+	struct gpt2_layout lay;
+	size_t B;          /* sequences */
+	size_t cap;        /* cache positions per sequence (<= n_positions) */
+	size_t *len;       /* tokens cached per sequence */
+	float *k, *v;      /* [L, B, cap, C] each */
+	size_t rows;       /* row capacity of the scratch below */
+	float *mem;        /* one allocation: */
+	float *x, *ln, *qkv, *atty, *fch, *att;
+	int *pos;
+};
+
+enum status_code decoder_init(struct decoder *d, const struct model_params *p, size_t B,
+                              size_t cap, struct status *st);
+void decoder_free(struct decoder *d);
+/* Forgets every sequence's tokens. */
+void decoder_reset(struct decoder *d);
+
+/* Runs R rows. keep (R flags, NULL = all) picks the rows whose logits are
+ * written, compacted in row order into logits [kept, V]. */
+enum status_code decoder_step(struct decoder *d, const int *seq, const int *tokens, size_t R,
+                              const unsigned char *keep, float *logits, const struct hooks *h,
+                              struct status *st);
+
+#endif

@@ -1,0 +1,173 @@
+#include "config.h"
+
+#include "engine/generate.h"
+#include "engine/decoder.h"
+#include "engine/rng.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void generate_output_free(struct generate_output *out, size_t B)
+{
+	for (size_t i = 0; i < B; i++) {
+		free(out[i].tokens);
+		free(out[i].text);
+		memset(&out[i], 0, sizeof out[i]);
+	}
+}
+
+/* Appends the token's text and reports whether a stop string now ends inside
+ * the newly added part or spans into it. */
+static int generate_text(struct generate_output *o, const struct generate_params *gp, int token,
+                         size_t *text_cap)
+{
+	char piece[256];
+	size_t n = gp->decode(gp->ctx, token, piece, sizeof piece);
+	if (n > sizeof piece)
+		n = sizeof piece;
+	if (o->text_len + n + 1 > *text_cap) {
+		size_t cap = (*text_cap ? *text_cap * 2 : 256) + n;
+		char *t = realloc(o->text, cap);
+		if (!t)
+			return -1;
+		o->text = t;
+		*text_cap = cap;
+	}
+	size_t before = o->text_len;
+	memcpy(o->text + o->text_len, piece, n);
+	o->text_len += n;
+	o->text[o->text_len] = '\0';
+	for (size_t s = 0; s < gp->n_stop; s++) {
+		size_t sl = strlen(gp->stop[s]);
+		if (sl == 0 || sl > o->text_len)
+			continue;
+		size_t from = before >= sl ? before - sl + 1 : 0;
+		for (size_t i = from; i + sl <= o->text_len; i++)
+			if (memcmp(o->text + i, gp->stop[s], sl) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+enum status_code generate(const struct model_params *p, const int *const *prompts,
+                          const size_t *lens, size_t B, const struct generate_params *gp,
+                          const struct hooks *h, struct generate_output *out, struct status *st)
+{
+	memset(out, 0, B * sizeof *out);
+	if (gp->n_stop && !gp->decode)
+		return status_set(st, STATUS_INVALID, "stop strings need a decode callback");
+	size_t total = 0, longest = 0;
+	for (size_t i = 0; i < B; i++) {
+		if (lens[i] == 0)
+			return status_set(st, STATUS_INVALID, "prompt %zu is empty", i);
+		total += lens[i];
+		if (lens[i] > longest)
+			longest = lens[i];
+	}
+	size_t V = (size_t)p->cfg.vocab_size, P = (size_t)p->cfg.n_positions;
+	if (longest > P)
+		return status_set(st, STATUS_INVALID, "a prompt of %zu tokens exceeds the context of %zu",
+		                  longest, P);
+	struct decoder d;
+	struct sampler sm = { 0 };
+	enum status_code rc = decoder_init(&d, p, B, longest + gp->max_new, st);
+	if (rc != STATUS_OK)
+		return rc;
+	size_t rows = total > B ? total : B;
+	int *seq = malloc(rows * sizeof *seq), *tok = malloc(rows * sizeof *tok);
+	unsigned char *keep = malloc(rows);
+	float *logits = malloc(B * V * sizeof *logits);
+	struct rng *rng = malloc(B * sizeof *rng);
+	size_t *text_cap = calloc(B, sizeof *text_cap);
+	char *done = calloc(B, 1);
+	if (!seq || !tok || !keep || !logits || !rng || !text_cap || !done) {
+		rc = status_set(st, STATUS_NOMEM, "cannot allocate generation state");
+		goto out;
+	}
+	if ((rc = sampler_init(&sm, (int)V, st)) != STATUS_OK)
+		goto out;
+	for (size_t i = 0; i < B; i++) {
+		rng_seed(&rng[i], gp->seeds ? gp->seeds[i] : gp->seed + i);
+		out[i].tokens = malloc((gp->max_new ? gp->max_new : 1) * sizeof *out[i].tokens);
+		if (!out[i].tokens) {
+			rc = status_set(st, STATUS_NOMEM, "cannot allocate generation output");
+			goto out;
+		}
+		out[i].finish = GENERATE_LENGTH;
+	}
+	/* Prefill: every prompt token in one call; logits of each prompt's last token. */
+	size_t R = 0;
+	for (size_t i = 0; i < B; i++)
+		for (size_t t = 0; t < lens[i]; t++) {
+			seq[R] = (int)i;
+			tok[R] = prompts[i][t];
+			keep[R] = t + 1 == lens[i];
+			R++;
+		}
+	size_t active = B;
+	if (gp->max_new == 0)
+		active = 0;
+	else if ((rc = decoder_step(&d, seq, tok, R, keep, logits, h, st)) != STATUS_OK)
+		goto out;
+	/* logits row j belongs to the j-th sequence still running */
+	while (active > 0) {
+		size_t j = 0;
+		R = 0;
+		for (size_t i = 0; i < B; i++) {
+			if (done[i])
+				continue;
+			int next = sampler_pick(&sm, logits + j * V, &gp->sampling, &rng[i]);
+			j++;
+			struct generate_output *o = &out[i];
+			o->tokens[o->n++] = next;
+			int stop = gp->on_token && gp->on_token(gp->ctx, i, next);
+			if (!stop && next == gp->eos_id) { /* EOS ends the text, it is not part of it */
+				o->finish = GENERATE_EOS;
+				stop = 1;
+			}
+			if (!stop && gp->decode) {
+				int hit = generate_text(o, gp, next, &text_cap[i]);
+				if (hit < 0) {
+					rc = status_set(st, STATUS_NOMEM, "cannot grow generated text");
+					goto out;
+				}
+				if (hit)
+					o->finish = GENERATE_STOP;
+				stop = hit;
+			}
+			if (stop || o->n >= gp->max_new || lens[i] + o->n >= P) {
+				if (stop && o->finish == GENERATE_LENGTH)
+					o->finish = GENERATE_STOP;
+				done[i] = 1;
+				active--;
+				continue;
+			}
+			seq[R] = (int)i;
+			tok[R] = next;
+			R++;
+		}
+		if (R == 0)
+			break;
+		rc = decoder_step(&d, seq, tok, R, NULL, logits, h, st);
+		if (rc == STATUS_CANCELLED) {
+			for (size_t i = 0; i < B; i++)
+				if (!done[i])
+					out[i].finish = GENERATE_CANCELLED;
+		}
+		if (rc != STATUS_OK)
+			goto out;
+	}
+out:
+	if (rc != STATUS_OK && rc != STATUS_CANCELLED)
+		generate_output_free(out, B);
+	sampler_free(&sm);
+	decoder_free(&d);
+	free(seq);
+	free(tok);
+	free(keep);
+	free(logits);
+	free(rng);
+	free(text_cap);
+	free(done);
+	return rc;
+}

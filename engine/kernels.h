@@ -1,0 +1,34 @@
+/* kernels: the GPT-2 building blocks, forward and backward, in float and double.
+ *
+ *   layernorm_forward(out, mean, rstd, x, w, b, N, C, 1e-5f);   // float
+ *   matmul_forward(y, x, W, bias, N, C, 3 * C);                 // y = x W + bias
+ *   matmul_forward_f64(...);                                    // the same in double
+ *
+ * Every matrix product goes through BLIS's native gemm with row/column
+ * strides (no transposed copies). Weights are GPT-2 Conv1D [in, out]. Names
+ * without a suffix are float; the `_f64` twins exist so the gradient check can
+ * run the very same code in double precision. Backward kernels overwrite
+ * `dinp` and add into parameter gradients, except layernorm_backward, which
+ * adds into `dinp` (the residual stream's gradient flows through it).
+ */
+#ifndef RIC_ENGINE_KERNELS_H
+#define RIC_ENGINE_KERNELS_H
+
+#include <stddef.h>
+
+#define KERNELS_REAL float
+#define KERNELS_SUF(x) x
+#include "engine/kernels_decl.h"
+#undef KERNELS_REAL
+#undef KERNELS_SUF
+
+#define KERNELS_REAL double
+#define KERNELS_SUF(x) x##_f64
+#include "engine/kernels_decl.h"
+#undef KERNELS_REAL
+#undef KERNELS_SUF
+
+/* Set from tests and benchmarks: BLIS threads for every product. */
+void kernels_set_threads(int n);
+
+#endif

@@ -1,0 +1,253 @@
+/* Definitions of the kernels for one element type: included by kernels.c with
+ * KERNELS_REAL, KERNELS_SUF and KERNELS_GEMM (bli_sgemm or bli_dgemm) defined. */
+#define R KERNELS_REAL
+#define S KERNELS_SUF
+
+void S(gemm)(size_t m, size_t n, size_t k, R alpha, const R *a, size_t rsa, size_t csa,
+             const R *b, size_t rsb, size_t csb, R beta, R *c, size_t rsc, size_t csc)
+{
+	if (m == 0 || n == 0)
+		return;
+	/* BLIS takes non-const pointers but only reads A and B. */
+	KERNELS_GEMM(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)k, &alpha,
+	             (R *)(uintptr_t)a, (inc_t)rsa, (inc_t)csa, (R *)(uintptr_t)b, (inc_t)rsb,
+	             (inc_t)csb, &beta, c, (inc_t)rsc, (inc_t)csc);
+}
+
+void S(encoder_forward)(R *out, const int *tokens, const int *pos, const R *wte, const R *wpe,
+                        size_t N, size_t C)
+{
+	for (size_t n = 0; n < N; n++) {
+		const R *te = wte + (size_t)tokens[n] * C, *pe = wpe + (size_t)pos[n] * C;
+		R *o = out + n * C;
+		for (size_t i = 0; i < C; i++)
+			o[i] = te[i] + pe[i];
+	}
+}
+
+void S(encoder_backward)(R *dwte, R *dwpe, const R *dout, const int *tokens, const int *pos,
+                         size_t N, size_t C)
+{
+	for (size_t n = 0; n < N; n++) {
+		R *te = dwte + (size_t)tokens[n] * C, *pe = dwpe + (size_t)pos[n] * C;
+		const R *d = dout + n * C;
+		for (size_t i = 0; i < C; i++) {
+			te[i] += d[i];
+			pe[i] += d[i];
+		}
+	}
+}
+
+void S(layernorm_forward)(R *out, R *mean, R *rstd, const R *inp, const R *w, const R *b,
+                          size_t N, size_t C, double eps)
+{
+	for (size_t n = 0; n < N; n++) {
+		const R *x = inp + n * C;
+		double m = 0.0, v = 0.0;
+		for (size_t i = 0; i < C; i++)
+			m += x[i];
+		m /= (double)C;
+		for (size_t i = 0; i < C; i++)
+			v += ((double)x[i] - m) * ((double)x[i] - m);
+		v /= (double)C;
+		double s = 1.0 / sqrt(v + eps);
+		R *o = out + n * C;
+		for (size_t i = 0; i < C; i++)
+			o[i] = (R)(((double)x[i] - m) * s) * w[i] + b[i];
+		if (mean)
+			mean[n] = (R)m;
+		if (rstd)
+			rstd[n] = (R)s;
+	}
+}
+
+void S(layernorm_backward)(R *dinp, R *dw, R *db, const R *dout, const R *inp, const R *w,
+                           const R *mean, const R *rstd, size_t N, size_t C)
+{
+	for (size_t n = 0; n < N; n++) {
+		const R *x = inp + n * C, *d = dout + n * C;
+		R *dx = dinp + n * C;
+		double m = mean[n], s = rstd[n];
+		/* Two means over the row: of dnorm and of dnorm * norm. */
+		double dmean = 0.0, dnormmean = 0.0;
+		for (size_t i = 0; i < C; i++) {
+			double norm = ((double)x[i] - m) * s;
+			double dnorm = (double)w[i] * d[i];
+			dmean += dnorm;
+			dnormmean += dnorm * norm;
+		}
+		dmean /= (double)C;
+		dnormmean /= (double)C;
+		for (size_t i = 0; i < C; i++) {
+			double norm = ((double)x[i] - m) * s;
+			double dnorm = (double)w[i] * d[i];
+			db[i] += d[i];
+			dw[i] += (R)(norm * d[i]);
+			dx[i] += (R)((dnorm - dmean - norm * dnormmean) * s);
+		}
+	}
+}
+
+void S(matmul_forward)(R *out, const R *inp, const R *w, const R *bias, size_t N, size_t IC,
+                       size_t OC)
+{
+	R beta = 0;
+	if (bias) {
+		for (size_t n = 0; n < N; n++)
+			memcpy(out + n * OC, bias, OC * sizeof *out);
+		beta = 1;
+	}
+	S(gemm)(N, OC, IC, 1, inp, IC, 1, w, OC, 1, beta, out, OC, 1);
+}
+
+void S(matmul_backward)(R *dinp, R *dw, R *dbias, const R *dout, const R *inp, const R *w,
+                        size_t N, size_t IC, size_t OC)
+{
+	if (dinp) /* dout [N, OC] W^T: W read as [OC, IC] through swapped strides */
+		S(gemm)(N, IC, OC, 1, dout, OC, 1, w, 1, OC, 0, dinp, IC, 1);
+	/* inp^T [IC, N] dout [N, OC] */
+	S(gemm)(IC, OC, N, 1, inp, 1, IC, dout, OC, 1, 1, dw, OC, 1);
+	if (dbias)
+		for (size_t n = 0; n < N; n++) {
+			const R *d = dout + n * OC;
+			for (size_t o = 0; o < OC; o++)
+				dbias[o] += d[o];
+		}
+}
+
+#define GELU_SCALE 0.7978845608028654 /* sqrt(2 / pi) */
+
+void S(gelu_forward)(R *out, const R *inp, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		double x = inp[i];
+		out[i] = (R)(0.5 * x * (1.0 + tanh(GELU_SCALE * (x + 0.044715 * x * x * x))));
+	}
+}
+
+void S(gelu_backward)(R *dinp, const R *inp, const R *dout, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		double x = inp[i];
+		double u = GELU_SCALE * (x + 0.044715 * x * x * x);
+		double t = tanh(u);
+		double sech2 = 1.0 - t * t;
+		double g = 0.5 * (1.0 + t) + 0.5 * x * sech2 * GELU_SCALE * (1.0 + 3.0 * 0.044715 * x * x);
+		dinp[i] = (R)(g * dout[i]);
+	}
+}
+
+void S(residual_forward)(R *a, const R *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		a[i] += b[i];
+}
+
+void S(attention_forward)(R *out, R *att, const R *qkv, size_t B, size_t T, size_t C, size_t NH)
+{
+	size_t hs = C / NH, C3 = 3 * C;
+	R scale = (R)(1.0 / sqrt((double)hs));
+	for (size_t b = 0; b < B; b++)
+		for (size_t h = 0; h < NH; h++) {
+			const R *q = qkv + b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
+			R *a = att + (b * NH + h) * T * T;
+			/* scores = scale q k^T: k read as [hs, T] through its strides */
+			S(gemm)(T, T, hs, scale, q, C3, 1, k, 1, C3, 0, a, T, 1);
+			for (size_t i = 0; i < T; i++) {
+				R *row = a + i * T;
+				R mx = row[0];
+				for (size_t j = 1; j <= i; j++)
+					if (row[j] > mx)
+						mx = row[j];
+				double sum = 0.0;
+				for (size_t j = 0; j <= i; j++) {
+					row[j] = (R)exp((double)(row[j] - mx));
+					sum += row[j];
+				}
+				R inv = (R)(1.0 / sum);
+				for (size_t j = 0; j <= i; j++)
+					row[j] *= inv;
+				for (size_t j = i + 1; j < T; j++)
+					row[j] = 0;
+			}
+			S(gemm)(T, hs, T, 1, a, T, 1, v, C3, 1, 0, out + b * T * C + h * hs, C, 1);
+		}
+}
+
+void S(attention_backward)(R *dqkv, R *datt, const R *dout, const R *qkv, const R *att, size_t B,
+                           size_t T, size_t C, size_t NH)
+{
+	size_t hs = C / NH, C3 = 3 * C;
+	R scale = (R)(1.0 / sqrt((double)hs));
+	for (size_t b = 0; b < B; b++)
+		for (size_t h = 0; h < NH; h++) {
+			const R *q = qkv + b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
+			R *dq = dqkv + b * T * C3 + h * hs, *dk = dq + C, *dv = dq + 2 * C;
+			const R *a = att + (b * NH + h) * T * T;
+			const R *dy = dout + b * T * C + h * hs;
+			/* datt = dy v^T; dv = att^T dy */
+			S(gemm)(T, T, hs, 1, dy, C, 1, v, 1, C3, 0, datt, T, 1);
+			S(gemm)(T, hs, T, 1, a, 1, T, dy, C, 1, 0, dv, C3, 1);
+			/* softmax backward, then the scale */
+			for (size_t i = 0; i < T; i++) {
+				const R *p = a + i * T;
+				R *d = datt + i * T;
+				double dot = 0.0;
+				for (size_t j = 0; j <= i; j++)
+					dot += (double)p[j] * d[j];
+				for (size_t j = 0; j <= i; j++)
+					d[j] = (R)((double)p[j] * ((double)d[j] - dot)) * scale;
+				for (size_t j = i + 1; j < T; j++)
+					d[j] = 0;
+			}
+			/* dq = dS k; dk = dS^T q */
+			S(gemm)(T, hs, T, 1, datt, T, 1, k, C3, 1, 0, dq, C3, 1);
+			S(gemm)(T, hs, T, 1, datt, 1, T, q, C3, 1, 0, dk, C3, 1);
+		}
+}
+
+double S(crossentropy_forward)(const R *logits, const int *targets, size_t N, size_t V,
+                               size_t *count)
+{
+	double total = 0.0;
+	size_t counted = 0;
+	for (size_t n = 0; n < N; n++) {
+		if (targets[n] == -100)
+			continue;
+		const R *l = logits + n * V;
+		double mx = l[0], sum = 0.0;
+		for (size_t v = 1; v < V; v++)
+			if (l[v] > mx)
+				mx = l[v];
+		for (size_t v = 0; v < V; v++)
+			sum += exp((double)l[v] - mx);
+		total += log(sum) + mx - (double)l[targets[n]];
+		counted++;
+	}
+	*count = counted;
+	return total;
+}
+
+void S(crossentropy_backward)(R *logits, const int *targets, size_t N, size_t V, R scale)
+{
+	for (size_t n = 0; n < N; n++) {
+		R *l = logits + n * V;
+		if (targets[n] == -100) {
+			memset(l, 0, V * sizeof *l);
+			continue;
+		}
+		double mx = l[0], sum = 0.0;
+		for (size_t v = 1; v < V; v++)
+			if (l[v] > mx)
+				mx = l[v];
+		for (size_t v = 0; v < V; v++)
+			sum += exp((double)l[v] - mx);
+		double lse = log(sum) + mx;
+		for (size_t v = 0; v < V; v++)
+			l[v] = (R)exp((double)l[v] - lse) * scale;
+		l[targets[n]] -= scale;
+	}
+}
+
+#undef R
+#undef S

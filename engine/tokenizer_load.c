@@ -1,0 +1,370 @@
+/* tokenizer_load: reading vocab.json + merges.txt and tokenizer.json. */
+#include "config.h"
+
+#include "engine/tokenizer_impl.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Tokenizer files above this size are refused (GPT-2's are 1-2 MB). */
+#define TOKENIZER_FILE_MAX (256u << 20)
+
+static enum status_code read_file(const char *path, char **data, size_t *len, struct status *st)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return status_errno(st, STATUS_IO, errno, "%s", path);
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1 << 16;
+			if (cap > TOKENIZER_FILE_MAX + 1) {
+				free(buf);
+				fclose(f);
+				return status_set(st, STATUS_FORMAT, "%s: larger than %u bytes", path, TOKENIZER_FILE_MAX);
+			}
+			char *b = realloc(buf, cap);
+			if (!b) {
+				free(buf);
+				fclose(f);
+				return status_set(st, STATUS_NOMEM, "%s: out of memory", path);
+			}
+			buf = b;
+		}
+		size_t r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	int err = ferror(f);
+	fclose(f);
+	if (err) {
+		free(buf);
+		return status_set(st, STATUS_IO, "%s: read error", path);
+	}
+	*data = buf;
+	*len = n;
+	return STATUS_OK;
+}
+
+static enum status_code parse_json(const char *text, size_t len, const char *name, json_t **out,
+                                   struct status *st)
+{
+	json_error_t e;
+	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
+	if (!j)
+		return status_set(st, STATUS_FORMAT, "%s: line %d: %s", name, e.line, e.text);
+	*out = j;
+	return STATUS_OK;
+}
+
+/* Adds the {token: id} entries of `vocab`; `what` names it in messages. */
+static enum status_code load_vocab(struct tokenizer *t, json_t *vocab, const char *what, struct status *st)
+{
+	if (!json_is_object(vocab))
+		return status_set(st, STATUS_FORMAT, "%s is not a JSON object", what);
+	const char *key;
+	json_t *v;
+	json_int_t max = -1;
+	json_object_foreach(vocab, key, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return status_set(st, STATUS_FORMAT, "%s: the id of '%.40s' is not a non-negative integer", what, key);
+		if (json_integer_value(v) > TOKENIZER_MAX_ID)
+			return status_set(st, STATUS_FORMAT, "%s: the id %lld of '%.40s' is too large", what,
+			                  (long long)json_integer_value(v), key);
+		if (json_integer_value(v) > max)
+			max = json_integer_value(v);
+	}
+	if (max < 0)
+		return status_set(st, STATUS_FORMAT, "%s is empty", what);
+	enum status_code rc = tokenizer_reserve(t, (size_t)max + 1, st);
+	if (rc != STATUS_OK)
+		return rc;
+	json_object_foreach(vocab, key, v) {
+		rc = tokenizer_add_token(t, key, strlen(key), json_integer_value(v), st);
+		if (rc != STATUS_OK) {
+			status_prefix(st, "%s", what);
+			return rc;
+		}
+	}
+	return STATUS_OK;
+}
+
+/* GPT-2's convention when there is no list of added tokens: <|...|> is special. */
+static enum status_code mark_angle_specials(struct tokenizer *t, json_t *vocab, struct status *st)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(vocab, key, v) {
+		size_t n = strlen(key);
+		if (n >= 4 && memcmp(key, "<|", 2) == 0 && memcmp(key + n - 2, "|>", 2) == 0) {
+			enum status_code rc = tokenizer_add_special(t, key, n, (int32_t)json_integer_value(v), st);
+			if (rc != STATUS_OK)
+				return rc;
+		}
+	}
+	return STATUS_OK;
+}
+
+static enum status_code load_merges_txt(struct tokenizer *t, const char *text, size_t len, const char *name,
+                                        struct status *st)
+{
+	size_t line = 0;
+	for (size_t pos = 0; pos < len;) {
+		const char *s = text + pos;
+		const char *nl = memchr(s, '\n', len - pos);
+		size_t n = nl ? (size_t)(nl - s) : len - pos;
+		pos += n + (nl != NULL);
+		line++;
+		if (n && s[n - 1] == '\r')
+			n--;
+		if (line == 1 && n >= 8 && memcmp(s, "#version", 8) == 0)
+			continue;
+		const char *sp = memchr(s, ' ', n);
+		if (!sp || sp == s || sp == s + n - 1 || memchr(sp + 1, ' ', (size_t)(s + n - sp - 1)))
+			return status_set(st, STATUS_FORMAT, "%s line %zu: not two tokens separated by one space", name, line);
+		if (memchr(s, '\0', n))
+			return status_set(st, STATUS_FORMAT, "%s line %zu: a NUL byte", name, line);
+		enum status_code rc = tokenizer_add_merge(t, s, (size_t)(sp - s), sp + 1, (size_t)(s + n - sp - 1), st);
+		if (rc != STATUS_OK) {
+			status_prefix(st, "%s line %zu", name, line);
+			return rc;
+		}
+	}
+	return STATUS_OK;
+}
+
+enum status_code tokenizer_load_bpe(const char *vocab_json, size_t vocab_len,
+                                    const char *merges, size_t merges_len, const char *name,
+                                    struct tokenizer **out, struct status *st)
+{
+	char vname[4200], mname[4200];
+	snprintf(vname, sizeof vname, "%s/vocab.json", name);
+	snprintf(mname, sizeof mname, "%s/merges.txt", name);
+	struct tokenizer *t;
+	json_t *vocab = NULL;
+	enum status_code rc = tokenizer_new(&t, st);
+	if (rc != STATUS_OK)
+		return rc;
+	rc = parse_json(vocab_json, vocab_len, vname, &vocab, st);
+	if (rc == STATUS_OK)
+		rc = load_vocab(t, vocab, vname, st);
+	if (rc == STATUS_OK)
+		rc = mark_angle_specials(t, vocab, st);
+	json_decref(vocab);
+	if (rc == STATUS_OK)
+		rc = load_merges_txt(t, merges, merges_len, mname, st);
+	if (rc == STATUS_OK) {
+		rc = tokenizer_finish(t, st);
+		if (rc != STATUS_OK)
+			status_prefix(st, "%s", vname);
+	}
+	if (rc != STATUS_OK) {
+		tokenizer_free(t);
+		return rc;
+	}
+	*out = t;
+	return STATUS_OK;
+}
+
+/* Hugging Face's added_tokens.json, next to vocab.json: {"token": id}. */
+static enum status_code load_added_tokens(struct tokenizer *t, const char *path, struct status *st)
+{
+	char *text;
+	size_t len;
+	json_t *j = NULL;
+	enum status_code rc = read_file(path, &text, &len, st);
+	if (rc != STATUS_OK)
+		return rc;
+	rc = parse_json(text, len, path, &j, st);
+	free(text);
+	if (rc != STATUS_OK)
+		return rc;
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return status_set(st, STATUS_FORMAT, "%s: not a JSON object", path);
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(j, key, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > TOKENIZER_MAX_ID) {
+			rc = status_set(st, STATUS_FORMAT, "%s: the id of '%.40s' is not a valid id", path, key);
+			break;
+		}
+		rc = tokenizer_add_special(t, key, strlen(key), (int32_t)json_integer_value(v), st);
+		if (rc != STATUS_OK) {
+			status_prefix(st, "%s", path);
+			break;
+		}
+	}
+	json_decref(j);
+	return rc;
+}
+
+/* One merge of tokenizer.json: "a b", or ["a", "b"] (newer tokenizers). */
+static enum status_code json_merge(struct tokenizer *t, json_t *m, size_t i, const char *name, struct status *st)
+{
+	const char *a, *b;
+	size_t alen, blen;
+	if (json_is_string(m)) {
+		const char *s = json_string_value(m);
+		size_t n = json_string_length(m);
+		const char *sp = memchr(s, ' ', n);
+		if (!sp || sp == s || sp == s + n - 1 || memchr(sp + 1, ' ', (size_t)(s + n - sp - 1)))
+			return status_set(st, STATUS_FORMAT, "%s: model.merges[%zu]: not two tokens separated by one space",
+			                  name, i);
+		a = s;
+		alen = (size_t)(sp - s);
+		b = sp + 1;
+		blen = (size_t)(s + n - sp - 1);
+	} else if (json_is_array(m) && json_array_size(m) == 2 && json_is_string(json_array_get(m, 0)) &&
+	           json_is_string(json_array_get(m, 1))) {
+		a = json_string_value(json_array_get(m, 0));
+		alen = json_string_length(json_array_get(m, 0));
+		b = json_string_value(json_array_get(m, 1));
+		blen = json_string_length(json_array_get(m, 1));
+	} else {
+		return status_set(st, STATUS_FORMAT, "%s: model.merges[%zu]: neither \"a b\" nor [\"a\", \"b\"]", name, i);
+	}
+	enum status_code rc = tokenizer_add_merge(t, a, alen, b, blen, st);
+	if (rc != STATUS_OK)
+		status_prefix(st, "%s: model.merges[%zu]", name, i);
+	return rc;
+}
+
+/* The pre-tokenizer must be GPT-2's: ByteLevel with its regex and no prefix space. */
+static enum status_code check_pre_tokenizer(json_t *root, const char *name, struct status *st)
+{
+	json_t *pre = json_object_get(root, "pre_tokenizer");
+	const char *type = json_string_value(json_object_get(pre, "type"));
+	if (!type || strcmp(type, "ByteLevel") != 0)
+		return status_set(st, STATUS_UNSUPPORTED, "%s: pre_tokenizer is not ByteLevel", name);
+	if (json_is_true(json_object_get(pre, "add_prefix_space")))
+		return status_set(st, STATUS_UNSUPPORTED, "%s: pre_tokenizer.add_prefix_space is not supported", name);
+	if (json_is_false(json_object_get(pre, "use_regex")))
+		return status_set(st, STATUS_UNSUPPORTED, "%s: pre_tokenizer.use_regex false is not supported", name);
+	json_t *norm = json_object_get(root, "normalizer");
+	if (norm && !json_is_null(norm))
+		return status_set(st, STATUS_UNSUPPORTED, "%s: normalizers are not supported", name);
+	return STATUS_OK;
+}
+
+static enum status_code load_tokenizer_json(struct tokenizer *t, json_t *root, const char *name, struct status *st)
+{
+	if (!json_is_object(root))
+		return status_set(st, STATUS_FORMAT, "%s: not a JSON object", name);
+	json_t *model = json_object_get(root, "model");
+	if (!json_is_object(model))
+		return status_set(st, STATUS_FORMAT, "%s: no \"model\" object", name);
+	const char *type = json_string_value(json_object_get(model, "type"));
+	if (type && strcmp(type, "BPE") != 0)
+		return status_set(st, STATUS_UNSUPPORTED, "%s: model type %.40s is not BPE", name, type);
+	enum status_code rc = check_pre_tokenizer(root, name, st);
+	if (rc != STATUS_OK)
+		return rc;
+	char what[4200];
+	snprintf(what, sizeof what, "%s: model.vocab", name);
+	rc = load_vocab(t, json_object_get(model, "vocab"), what, st);
+	if (rc != STATUS_OK)
+		return rc;
+	json_t *merges = json_object_get(model, "merges");
+	if (!json_is_array(merges))
+		return status_set(st, STATUS_FORMAT, "%s: model.merges is not an array", name);
+	size_t i;
+	json_t *m;
+	json_array_foreach(merges, i, m) {
+		if ((rc = json_merge(t, m, i, name, st)) != STATUS_OK)
+			return rc;
+	}
+	json_t *added = json_object_get(root, "added_tokens");
+	if (added && !json_is_null(added) && !json_is_array(added))
+		return status_set(st, STATUS_FORMAT, "%s: added_tokens is not an array", name);
+	json_array_foreach(added, i, m) {
+		json_t *id = json_object_get(m, "id");
+		json_t *content = json_object_get(m, "content");
+		if (!json_is_integer(id) || json_integer_value(id) < 0 || json_integer_value(id) > TOKENIZER_MAX_ID ||
+		    !json_is_string(content))
+			return status_set(st, STATUS_FORMAT, "%s: added_tokens[%zu]: needs an id and a content", name, i);
+		rc = tokenizer_add_special(t, json_string_value(content), json_string_length(content),
+		                           (int32_t)json_integer_value(id), st);
+		if (rc != STATUS_OK) {
+			status_prefix(st, "%s: added_tokens[%zu]", name, i);
+			return rc;
+		}
+	}
+	rc = tokenizer_finish(t, st);
+	if (rc != STATUS_OK)
+		status_prefix(st, "%s", name);
+	return rc;
+}
+
+enum status_code tokenizer_load_json(const char *json, size_t len, const char *name,
+                                     struct tokenizer **out, struct status *st)
+{
+	struct tokenizer *t;
+	json_t *root = NULL;
+	enum status_code rc = tokenizer_new(&t, st);
+	if (rc != STATUS_OK)
+		return rc;
+	rc = parse_json(json, len, name, &root, st);
+	if (rc == STATUS_OK)
+		rc = load_tokenizer_json(t, root, name, st);
+	json_decref(root);
+	if (rc != STATUS_OK) {
+		tokenizer_free(t);
+		return rc;
+	}
+	*out = t;
+	return STATUS_OK;
+}
+
+static int file_exists(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+enum status_code tokenizer_load(const char *dir, struct tokenizer **out, struct status *st)
+{
+	char vpath[4200], mpath[4200], jpath[4200], apath[4200];
+	struct stat sb;
+	if (stat(dir, &sb) != 0)
+		return status_errno(st, STATUS_IO, errno, "tokenizer folder %s", dir);
+	if (!S_ISDIR(sb.st_mode))
+		return status_set(st, STATUS_IO, "tokenizer folder %s: not a folder", dir);
+	snprintf(vpath, sizeof vpath, "%s/vocab.json", dir);
+	snprintf(mpath, sizeof mpath, "%s/merges.txt", dir);
+	snprintf(jpath, sizeof jpath, "%s/tokenizer.json", dir);
+	snprintf(apath, sizeof apath, "%s/added_tokens.json", dir);
+	char *a = NULL, *b = NULL;
+	size_t alen, blen;
+	enum status_code rc;
+	if (file_exists(vpath) || !file_exists(jpath)) {
+		if (!file_exists(vpath) && !file_exists(mpath))
+			return status_set(st, STATUS_IO, "%s: no vocab.json and merges.txt, nor tokenizer.json", dir);
+		rc = read_file(vpath, &a, &alen, st);
+		if (rc == STATUS_OK)
+			rc = read_file(mpath, &b, &blen, st);
+		if (rc == STATUS_OK)
+			rc = tokenizer_load_bpe(a, alen, b, blen, dir, out, st);
+		if (rc == STATUS_OK && file_exists(apath)) {
+			rc = load_added_tokens(*out, apath, st);
+			if (rc == STATUS_OK)
+				rc = tokenizer_finish(*out, st);
+			if (rc != STATUS_OK)
+				tokenizer_free(*out);
+		}
+	} else {
+		rc = read_file(jpath, &a, &alen, st);
+		if (rc == STATUS_OK)
+			rc = tokenizer_load_json(a, alen, jpath, out, st);
+	}
+	free(a);
+	free(b);
+	return rc;
+}

@@ -1,0 +1,58 @@
+/* train: gradient accumulation and optimizer steps for a language model, the
+ * loop sft, pretrain and rm-train drive.
+ *
+ *   struct train t;
+ *   if (train_init(&t, &params, &optim_cfg, &st) != STATUS_OK) return st.code;
+ *   size_t n = train_count_targets(&b1) + train_count_targets(&b2);
+ *   train_accumulate(&t, &b1, 1.0f / n, &hooks, &st);  // mean over the whole step
+ *   train_accumulate(&t, &b2, 1.0f / n, &hooks, &st);
+ *   double loss = t.loss_sum / t.loss_count;
+ *   train_step(&t, 1.0f);                               // clip to 1, AdamW, zero grads
+ *   train_free(&t);
+ *
+ * A batch is B rows of T tokens; rows shorter than T are padded on the right
+ * (any token) with target -100, which causal attention makes harmless. Reward
+ * models run gpt2_forward / gpt2_backward on t.acts and t.grads themselves with
+ * their score gradients, then call train_step.
+ */
+#ifndef RIC_ENGINE_TRAIN_H
+#define RIC_ENGINE_TRAIN_H
+
+#include "engine/gpt2.h"
+#include "engine/model.h"
+#include "engine/optim.h"
+#include "engine/status.h"
+
+struct train_batch {
+	size_t B, T;
+	const int *tokens;   /* [B*T] */
+	const int *targets;  /* [B*T], -100: no loss */
+};
+
+struct train {
+	struct model_params *params; /* not owned */
+	struct model_params grads;
+	struct gpt2_layout lay;
+	struct gpt2_acts acts;
+	struct optim opt;
+	double loss_sum;   /* since the last train_step */
+	size_t loss_count;
+	float last_norm;   /* gradient norm before clipping at the last step */
+	float last_lr;
+};
+
+enum status_code train_init(struct train *t, struct model_params *params,
+                            const struct optim_config *oc, struct status *st);
+void train_free(struct train *t);
+
+size_t train_count_targets(const struct train_batch *b);
+
+/* grads += scale * d(sum of cross-entropy over the batch's targets). */
+enum status_code train_accumulate(struct train *t, const struct train_batch *b, float scale,
+                                  const struct hooks *h, struct status *st);
+
+/* Clips (max_norm <= 0: no clipping), applies AdamW, zeroes the gradients and
+ * the loss sums. */
+void train_step(struct train *t, float max_norm);
+
+#endif

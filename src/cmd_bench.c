@@ -1,0 +1,312 @@
+/* ric bench: training-step and decoding speed on random weights. */
+#include "config.h"
+
+#include "src/cli.h"
+#include "engine/generate.h"
+#include "engine/kernels.h"
+#include "engine/rng.h"
+#include "engine/train.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+static int bench_run(struct cli *cli, int argc, char **argv);
+
+const struct cli_command cmd_bench = {
+	.name = "bench",
+	.summary = "time training steps or batched decoding of a random GPT-2",
+	.usage = "ric bench train [--layers L --heads H --embd C --vocab V --ctx T --batch B\n"
+	         "                 --seq S --steps N --threads K --json]\n"
+	         "       ric bench generate [same shape flags --batch B --seq PROMPT\n"
+	         "                 --new-tokens N --threads K --json]",
+	.help = "Options (defaults: the GPT-2 small shape):\n"
+	        "  --layers L --heads H --embd C --vocab V --ctx T   model shape\n"
+	        "  --batch B        sequences per step (train) or decoded together (generate)\n"
+	        "  --seq S          tokens per sequence (train) or prompt tokens (generate)\n"
+	        "  --steps N        timed training steps, after one untimed (train)\n"
+	        "  --new-tokens N   tokens generated per sequence (generate)\n"
+	        "  --threads K      BLIS threads\n"
+	        "  --json           the last line is one JSON object (tokens_per_s, ...)\n",
+	.run = bench_run,
+};
+
+struct bench_opts {
+	int layers, heads, embd, vocab, ctx, batch, seq, steps, new_tokens, threads, json;
+};
+
+static double bench_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static long bench_peak_rss_kib(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+static int bench_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* A random model: N(0, 0.02) weights, LayerNorm weights 1, as GPT-2 initialises. */
+static int bench_model(const struct bench_opts *o, struct model_params *p, struct status *st)
+{
+	struct model_config c = { .n_layer = o->layers, .n_head = o->heads, .n_embd = o->embd,
+	                          .n_inner = 4 * o->embd, .n_positions = o->ctx,
+	                          .vocab_size = o->vocab, .layer_norm_epsilon = 1e-5f,
+	                          .bos_token_id = o->vocab - 1, .eos_token_id = -1,
+	                          .pad_token_id = -1 };
+	if (model_params_alloc(p, &c, st) != STATUS_OK)
+		return -1;
+	struct rng r;
+	rng_seed(&r, 1234);
+	size_t n = model_params_describe(p, NULL);
+	struct model_tensor *t = calloc(n, sizeof *t);
+	if (!t)
+		return -1;
+	model_params_describe(p, t);
+	for (size_t i = 0; i < n; i++) {
+		size_t numel = (size_t)t[i].shape[0] * (t[i].ndim == 2 ? (size_t)t[i].shape[1] : 1);
+		int ln_w = strstr(t[i].name, "ln_") && strstr(t[i].name, ".weight");
+		for (size_t k = 0; k < numel; k++)
+			t[i].data[k] = ln_w ? 1.0f : (t[i].ndim == 2 ? 0.02f * rng_normal(&r) : 0.0f);
+	}
+	free(t);
+	return 0;
+}
+
+static void bench_report(const struct bench_opts *o, json_t *j)
+{
+	if (o->json) {
+		char *s = json_dumps(j, JSON_COMPACT);
+		if (s)
+			puts(s);
+		free(s);
+	} else {
+		const char *k;
+		json_t *v;
+		json_object_foreach(j, k, v) {
+			if (json_is_integer(v))
+				printf("%-16s %lld\n", k, (long long)json_integer_value(v));
+			else if (json_is_real(v))
+				printf("%-16s %.4g\n", k, json_real_value(v));
+		}
+	}
+	json_decref(j);
+}
+
+static int bench_train(const struct bench_opts *o)
+{
+	struct status st = STATUS_INIT;
+	struct model_params p;
+	if (bench_model(o, &p, &st) != 0) {
+		cli_error("%s", st.msg[0] ? st.msg : "out of memory");
+		return CLI_FAIL;
+	}
+	struct optim_config oc = OPTIM_DEFAULTS;
+	oc.lr = 1e-4f;
+	struct train t;
+	size_t N = (size_t)o->batch * (size_t)o->seq;
+	int *tok = malloc(N * sizeof *tok), *tgt = malloc(N * sizeof *tgt);
+	double *times = calloc((size_t)o->steps, sizeof *times);
+	if (!tok || !tgt || !times || train_init(&t, &p, &oc, &st) != STATUS_OK) {
+		cli_error("%s", st.msg[0] ? st.msg : "out of memory");
+		free(tok); free(tgt); free(times);
+		model_params_free(&p);
+		return CLI_FAIL;
+	}
+	struct rng r;
+	rng_seed(&r, 99);
+	for (size_t i = 0; i < N; i++) {
+		tok[i] = (int)rng_below(&r, (uint64_t)o->vocab);
+		tgt[i] = (int)rng_below(&r, (uint64_t)o->vocab);
+	}
+	struct train_batch b = { (size_t)o->batch, (size_t)o->seq, tok, tgt };
+	int rc = CLI_OK;
+	double loss = 0.0;
+	for (int s = 0; s <= o->steps; s++) {
+		double t0 = bench_now();
+		if (train_accumulate(&t, &b, 1.0f / (float)N, NULL, &st) != STATUS_OK) {
+			cli_error("%s", st.msg);
+			rc = CLI_FAIL;
+			break;
+		}
+		loss = t.loss_sum / (double)t.loss_count;
+		train_step(&t, 1.0f);
+		if (s > 0)
+			times[s - 1] = bench_now() - t0;
+	}
+	if (rc == CLI_OK) {
+		qsort(times, (size_t)o->steps, sizeof *times, bench_cmp);
+		double med = times[o->steps / 2];
+		/* 6 flops per parameter per token, plus attention's 2 T x T products
+		 * (computed in full) forward and twice backward */
+		double flops = 6.0 * (double)p.count * (double)N +
+		               12.0 * o->layers * (double)o->seq * o->embd * (double)N;
+		json_t *j = json_pack("{s:s, s:I, s:i, s:f, s:f, s:f, s:I, s:f}", "bench", "train",
+		                      "params", (json_int_t)p.count, "threads", o->threads,
+		                      "median_step_s", med, "tokens_per_s", (double)N / med,
+		                      "gflops", flops / med / 1e9, "peak_rss_kib",
+		                      (json_int_t)bench_peak_rss_kib(), "last_loss", loss);
+		bench_report(o, j);
+	}
+	train_free(&t);
+	free(tok);
+	free(tgt);
+	free(times);
+	model_params_free(&p);
+	return rc;
+}
+
+struct bench_gen {
+	double first;  /* when the first token (the prefill's) arrived */
+	size_t seen;
+};
+
+static int bench_on_token(void *ctx, size_t seq, int token)
+{
+	(void)seq; (void)token;
+	struct bench_gen *g = ctx;
+	if (g->seen++ == 0)
+		g->first = bench_now();
+	return 0;
+}
+
+static int bench_generate(const struct bench_opts *o)
+{
+	struct status st = STATUS_INIT;
+	struct model_params p;
+	if (bench_model(o, &p, &st) != 0) {
+		cli_error("%s", st.msg[0] ? st.msg : "out of memory");
+		return CLI_FAIL;
+	}
+	size_t B = (size_t)o->batch, S = (size_t)o->seq;
+	int *tok = malloc(B * S * sizeof *tok);
+	const int **prompts = malloc(B * sizeof *prompts);
+	size_t *lens = malloc(B * sizeof *lens);
+	struct generate_output *out = calloc(B, sizeof *out);
+	if (!tok || !prompts || !lens || !out) {
+		cli_error("out of memory");
+		free(tok); free(prompts); free(lens); free(out);
+		model_params_free(&p);
+		return CLI_FAIL;
+	}
+	struct rng r;
+	rng_seed(&r, 7);
+	for (size_t i = 0; i < B * S; i++)
+		tok[i] = (int)rng_below(&r, (uint64_t)o->vocab);
+	for (size_t b = 0; b < B; b++) {
+		prompts[b] = tok + b * S;
+		lens[b] = S;
+	}
+	struct bench_gen g = { 0 };
+	struct generate_params gp = GENERATE_DEFAULTS;
+	gp.max_new = (size_t)o->new_tokens;
+	gp.sampling = (struct sampler_params){ .temperature = 1.0f, .top_k = 0, .top_p = 1.0f };
+	gp.on_token = bench_on_token;
+	gp.ctx = &g;
+	double t0 = bench_now();
+	enum status_code sc = generate(&p, prompts, lens, B, &gp, NULL, out, &st);
+	double t1 = bench_now();
+	int rc = CLI_OK;
+	if (sc != STATUS_OK) {
+		cli_error("%s", st.msg);
+		rc = CLI_FAIL;
+	} else {
+		size_t made = 0;
+		for (size_t b = 0; b < B; b++)
+			made += out[b].n;
+		double decode_s = t1 - g.first;
+		double per_s = made > B && decode_s > 0 ? (double)(made - B) / decode_s : 0.0;
+		json_t *j = json_pack("{s:s, s:I, s:i, s:i, s:f, s:f, s:f, s:I}", "bench", "generate",
+		                      "params", (json_int_t)p.count, "threads", o->threads, "batch",
+		                      o->batch, "prefill_s", g.first - t0, "decode_s", decode_s,
+		                      "tokens_per_s", per_s, "peak_rss_kib",
+		                      (json_int_t)bench_peak_rss_kib());
+		bench_report(o, j);
+		generate_output_free(out, B);
+	}
+	free(tok);
+	free(prompts);
+	free(lens);
+	free(out);
+	model_params_free(&p);
+	return rc;
+}
+
+static int bench_run(struct cli *cli, int argc, char **argv)
+{
+	(void)cli;
+	static const struct option opts[] = {
+		{ "layers", required_argument, NULL, 'L' },
+		{ "heads", required_argument, NULL, 'H' },
+		{ "embd", required_argument, NULL, 'C' },
+		{ "vocab", required_argument, NULL, 'V' },
+		{ "ctx", required_argument, NULL, 'P' },
+		{ "batch", required_argument, NULL, 'B' },
+		{ "seq", required_argument, NULL, 'S' },
+		{ "steps", required_argument, NULL, 'n' },
+		{ "new-tokens", required_argument, NULL, 'g' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct bench_opts o = { .layers = 12, .heads = 12, .embd = 768, .vocab = 50257,
+	                        .ctx = 1024, .batch = 4, .seq = 64, .steps = 5,
+	                        .new_tokens = 32, .threads = 1 };
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		int *field = NULL;
+		switch (c) {
+		case 'L': field = &o.layers; break;
+		case 'H': field = &o.heads; break;
+		case 'C': field = &o.embd; break;
+		case 'V': field = &o.vocab; break;
+		case 'P': field = &o.ctx; break;
+		case 'B': field = &o.batch; break;
+		case 'S': field = &o.seq; break;
+		case 'n': field = &o.steps; break;
+		case 'g': field = &o.new_tokens; break;
+		case 't': field = &o.threads; break;
+		case 'j': o.json = 1; break;
+		case 'h': cli_print_help(&cmd_bench, stdout); return CLI_OK;
+		default: return cli_bad_usage(&cmd_bench, "unknown option '%s'", argv[optind - 1]);
+		}
+		if (field) {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v <= 0 || v > 1000000)
+				return cli_bad_usage(&cmd_bench, "%s wants a positive number, not '%s'",
+				                     argv[optind - 2 >= 0 ? optind - 2 : 0], optarg);
+			*field = (int)v;
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_bad_usage(&cmd_bench, "say 'train' or 'generate'");
+	if (o.embd % o.heads)
+		return cli_bad_usage(&cmd_bench, "--embd %d is not divisible by --heads %d", o.embd,
+		                     o.heads);
+	kernels_set_threads(o.threads);
+	const char *what = argv[optind];
+	if (strcmp(what, "train") == 0) {
+		if (o.seq > o.ctx)
+			return cli_bad_usage(&cmd_bench, "--seq %d exceeds --ctx %d", o.seq, o.ctx);
+		return bench_train(&o);
+	}
+	if (strcmp(what, "generate") == 0) {
+		if (o.seq + o.new_tokens > o.ctx)
+			return cli_bad_usage(&cmd_bench, "--seq + --new-tokens exceeds --ctx %d", o.ctx);
+		return bench_generate(&o);
+	}
+	return cli_bad_usage(&cmd_bench, "unknown benchmark '%s' (train or generate)", what);
+}

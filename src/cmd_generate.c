@@ -1,0 +1,216 @@
+/* ric generate: sample continuations of a prompt, streamed to the terminal. */
+#include "config.h"
+
+#include "src/cli.h"
+#include "engine/checkpoint.h"
+#include "engine/generate.h"
+#include "engine/tokenizer.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int generate_run(struct cli *cli, int argc, char **argv);
+
+const struct cli_command cmd_generate = {
+	.name = "generate",
+	.summary = "sample continuations of a prompt from a model",
+	.usage = "ric generate --model DIR --prompt TEXT [--n N] [--max-tokens M]\n"
+	         "       [--temperature T] [--top-p P] [--top-k K] [--seed S] [--stop TEXT]...",
+	.help = "Options:\n"
+	        "  --model DIR        Hugging Face GPT-2 folder with its tokenizer files\n"
+	        "  --prompt TEXT      the text to continue\n"
+	        "  --n N              continuations, decoded together (default 1)\n"
+	        "  --max-tokens M     new tokens per continuation (default 64)\n"
+	        "  --temperature T    0 picks the most likely token (default 1)\n"
+	        "  --top-p P          nucleus sampling mass (default 1: off)\n"
+	        "  --top-k K          keep the K most likely tokens (default 0: off)\n"
+	        "  --seed S           random seed; continuation i uses S + i (default 0)\n"
+	        "  --stop TEXT        stop a continuation once its text contains TEXT (repeatable)\n"
+	        "One continuation streams as it is made; several are printed one after\n"
+	        "another, each under a '--- i' line. Ctrl-C stops decoding.\n",
+	.run = generate_run,
+};
+
+#define GENERATE_MAX_STOP 8
+
+static volatile sig_atomic_t generate_interrupted;
+static void generate_on_sigint(int sig) { (void)sig; generate_interrupted = 1; }
+static int generate_abort(void *ctx) { (void)ctx; return generate_interrupted; }
+
+struct generate_cli {
+	struct tokenizer *tok;
+	struct tokenizer_stream stream;
+	int streaming;
+	int eos;
+};
+
+static size_t generate_decode(void *ctx, int token, char *buf, size_t cap)
+{
+	struct generate_cli *g = ctx;
+	size_t len = 0;
+	const char *bytes = tokenizer_token_bytes(g->tok, token, &len);
+	if (!bytes)
+		return 0;
+	if (len > cap)
+		len = cap;
+	memcpy(buf, bytes, len);
+	return len;
+}
+
+static int generate_on_token(void *ctx, size_t seq, int token)
+{
+	struct generate_cli *g = ctx;
+	(void)seq;
+	if (!g->streaming || token == g->eos)
+		return 0;
+	struct status st = STATUS_INIT;
+	const char *text;
+	size_t len;
+	if (tokenizer_stream_push(g->tok, &g->stream, token, &text, &len, &st) == STATUS_OK) {
+		fwrite(text, 1, len, stdout);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+static int generate_number(const char *opt, const char *arg, double lo, double hi, double *out)
+{
+	char *end;
+	double v = strtod(arg, &end);
+	if (*arg == '\0' || *end || !(v >= lo && v <= hi))
+		return cli_bad_usage(&cmd_generate, "%s wants a number in %g..%g, not '%s'", opt, lo, hi,
+		                     arg);
+	*out = v;
+	return CLI_OK;
+}
+
+static int generate_run(struct cli *cli, int argc, char **argv)
+{
+	(void)cli;
+	static const struct option opts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "prompt", required_argument, NULL, 'p' },
+		{ "n", required_argument, NULL, 'n' },
+		{ "max-tokens", required_argument, NULL, 'M' },
+		{ "temperature", required_argument, NULL, 'T' },
+		{ "top-p", required_argument, NULL, 'P' },
+		{ "top-k", required_argument, NULL, 'K' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "stop", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *model = NULL, *prompt = NULL;
+	const char *stops[GENERATE_MAX_STOP];
+	size_t n_stop = 0;
+	double n = 1, max_tokens = 64, temperature = 1, top_p = 1, top_k = 0, seed = 0;
+	int c, rc;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		rc = CLI_OK;
+		switch (c) {
+		case 'm': model = optarg; break;
+		case 'p': prompt = optarg; break;
+		case 'n': rc = generate_number("--n", optarg, 1, 256, &n); break;
+		case 'M': rc = generate_number("--max-tokens", optarg, 0, 1e6, &max_tokens); break;
+		case 'T': rc = generate_number("--temperature", optarg, 0, 100, &temperature); break;
+		case 'P': rc = generate_number("--top-p", optarg, 0, 1, &top_p); break;
+		case 'K': rc = generate_number("--top-k", optarg, 0, 1e7, &top_k); break;
+		case 's': rc = generate_number("--seed", optarg, 0, 9e15, &seed); break;
+		case 'S':
+			if (n_stop == GENERATE_MAX_STOP)
+				return cli_bad_usage(&cmd_generate, "at most %d --stop strings",
+				                     GENERATE_MAX_STOP);
+			stops[n_stop++] = optarg;
+			break;
+		case 'h': cli_print_help(&cmd_generate, stdout); return CLI_OK;
+		default: return cli_bad_usage(&cmd_generate, "unknown option '%s'", argv[optind - 1]);
+		}
+		if (rc != CLI_OK)
+			return rc;
+	}
+	if (optind < argc)
+		return cli_bad_usage(&cmd_generate, "unexpected argument '%s'", argv[optind]);
+	if (!model || !prompt)
+		return cli_bad_usage(&cmd_generate, "--model and --prompt are required");
+
+	struct status st = STATUS_INIT;
+	struct model_params p = { 0 };
+	struct generate_cli g = { 0 };
+	struct tokenizer_ids ids = { 0 };
+	size_t B = (size_t)n;
+	struct generate_output *out = calloc(B, sizeof *out);
+	const int **prompts = calloc(B, sizeof *prompts);
+	size_t *lens = calloc(B, sizeof *lens);
+	rc = CLI_FAIL;
+	if (!out || !prompts || !lens) {
+		status_set(&st, STATUS_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (checkpoint_load(model, &p, NULL, &st) != STATUS_OK ||
+	    tokenizer_load(model, &g.tok, &st) != STATUS_OK ||
+	    tokenizer_encode(g.tok, prompt, strlen(prompt), 0, &ids, &st) != STATUS_OK)
+		goto fail;
+	if (ids.n == 0) {
+		status_set(&st, STATUS_INVALID, "the prompt is empty");
+		goto fail;
+	}
+	for (size_t i = 0; i < B; i++) {
+		prompts[i] = ids.ids;
+		lens[i] = ids.n;
+	}
+	struct generate_params gp = GENERATE_DEFAULTS;
+	gp.max_new = (size_t)max_tokens;
+	gp.sampling.temperature = (float)temperature;
+	gp.sampling.top_p = (float)top_p;
+	gp.sampling.top_k = (int)top_k;
+	gp.seed = (uint64_t)seed;
+	gp.eos_id = p.cfg.eos_token_id;
+	gp.stop = stops;
+	gp.n_stop = n_stop;
+	gp.decode = generate_decode;
+	gp.on_token = generate_on_token;
+	gp.ctx = &g;
+	g.streaming = B == 1;
+	g.eos = p.cfg.eos_token_id;
+	struct hooks h = { .abort = generate_abort };
+	signal(SIGINT, generate_on_sigint);
+	if (g.streaming) {
+		fputs(prompt, stdout);
+		fflush(stdout);
+	}
+	enum status_code sc = generate(&p, prompts, lens, B, &gp, &h, out, &st);
+	signal(SIGINT, SIG_DFL);
+	if (sc != STATUS_OK && sc != STATUS_CANCELLED)
+		goto fail;
+	size_t held;
+	const char *rest = tokenizer_stream_flush(&g.stream, &held);
+	if (g.streaming) {
+		fwrite(rest, 1, held, stdout);
+		putchar('\n');
+	} else {
+		for (size_t i = 0; i < B; i++) {
+			printf("--- %zu\n%s", i + 1, prompt);
+			if (out[i].text)
+				fwrite(out[i].text, 1, out[i].text_len, stdout);
+			putchar('\n');
+		}
+	}
+	rc = sc == STATUS_OK ? CLI_OK : CLI_FAIL;
+	if (sc == STATUS_CANCELLED)
+		cli_error("interrupted");
+	goto done;
+fail:
+	cli_error("%s", st.msg);
+done:
+	generate_output_free(out, out ? B : 0);
+	free(out);
+	free(prompts);
+	free(lens);
+	tokenizer_ids_free(&ids);
+	tokenizer_stream_free(&g.stream);
+	if (g.tok)
+		tokenizer_free(g.tok);
+	model_params_free(&p);
+	return rc;
+}

@@ -1,0 +1,198 @@
+/* ric grads: loss, logits and every parameter's gradient for token rows, in
+ * the format of the reference script's `grads` command. */
+#include "config.h"
+
+#include "src/cli.h"
+#include "src/rows.h"
+#include "engine/checkpoint.h"
+#include "engine/gpt2.h"
+#include "engine/kernels.h"
+#include "engine/safetensors.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int grads_run(struct cli *cli, int argc, char **argv);
+
+const struct cli_command cmd_grads = {
+	.name = "grads",
+	.summary = "write the loss and every parameter's gradient for token rows",
+	.usage = "ric grads --model DIR --tokens ROWS --targets ROWS --out FILE.safetensors",
+	.help = "Options:\n"
+	        "  --model DIR     Hugging Face GPT-2 folder\n"
+	        "  --tokens ROWS   token ids, rows separated by ';' (1,2,3;4,5,6)\n"
+	        "  --targets ROWS  the target of every token (-100: no loss); for a reward\n"
+	        "                  model one label per row (0;1)\n"
+	        "  --out FILE      safetensors file with 'loss' [1] (mean cross-entropy over\n"
+	        "                  counted targets), 'logits' (or the scores) and 'grad.NAME'\n"
+	        "                  for every parameter under the checkpoint's own names\n",
+	.run = grads_run,
+};
+
+/* Whether the checkpoint names its tensors "transformer.h.0..." */
+static int grads_prefixed(const char *dir)
+{
+	char path[4096];
+	struct safetensors *f;
+	struct status st = STATUS_INIT;
+	int found = 0;
+	snprintf(path, sizeof path, "%s/model.safetensors", dir);
+	if (safetensors_open(path, &f, &st) == STATUS_OK) {
+		for (size_t i = 0; i < safetensors_count(f); i++)
+			found |= strncmp(safetensors_at(f, i)->name, "transformer.", 12) == 0;
+		safetensors_close(f);
+		return found;
+	}
+	snprintf(path, sizeof path, "%s/model.safetensors.index.json", dir);
+	json_t *idx = json_load_file(path, 0, NULL);
+	const char *key;
+	json_t *val;
+	json_object_foreach(json_object_get(idx, "weight_map"), key, val)
+		found |= strncmp(key, "transformer.", 12) == 0;
+	json_decref(idx);
+	return found;
+}
+
+static int grads_run(struct cli *cli, int argc, char **argv)
+{
+	(void)cli;
+	static const struct option opts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "tokens", required_argument, NULL, 't' },
+		{ "targets", required_argument, NULL, 'g' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *model = NULL, *tokens = NULL, *targets = NULL, *out = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': model = optarg; break;
+		case 't': tokens = optarg; break;
+		case 'g': targets = optarg; break;
+		case 'o': out = optarg; break;
+		case 'h': cli_print_help(&cmd_grads, stdout); return CLI_OK;
+		default: return cli_bad_usage(&cmd_grads, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_bad_usage(&cmd_grads, "unexpected argument '%s'", argv[optind]);
+	if (!model || !tokens || !targets || !out)
+		return cli_bad_usage(&cmd_grads, "--model, --tokens, --targets and --out are required");
+	char err[256];
+	struct rows r, tg;
+	if (rows_parse(tokens, &r, err, sizeof err) != 0)
+		return cli_bad_usage(&cmd_grads, "--tokens: %s", err);
+	if (rows_parse(targets, &tg, err, sizeof err) != 0) {
+		rows_free(&r);
+		return cli_bad_usage(&cmd_grads, "--targets: %s", err);
+	}
+
+	struct status st = STATUS_INIT;
+	struct model_params p, g = { 0 };
+	struct gpt2_layout lay = { 0 };
+	struct gpt2_acts a;
+	struct safetensors_writer *w = NULL;
+	struct model_tensor *t = NULL;
+	float *saved = NULL, *dscores = NULL;
+	int rc = CLI_FAIL;
+	gpt2_acts_init(&a, 1);
+	if (checkpoint_load(model, &p, NULL, &st) != STATUS_OK) {
+		rows_free(&r);
+		rows_free(&tg);
+		cli_error("%s", st.msg);
+		return CLI_FAIL;
+	}
+	if (gpt2_layout_init(&lay, &p, &st) != STATUS_OK ||
+	    model_params_alloc(&g, &p.cfg, &st) != STATUS_OK)
+		goto out;
+	size_t per_row = lay.labels ? 1 : r.T;
+	if (tg.B != r.B || tg.T != per_row) {
+		status_set(&st, STATUS_INVALID, "--targets has %zu rows of %zu, expected %zu rows of %zu",
+		           tg.B, tg.T, r.B, per_row);
+		goto out;
+	}
+	for (size_t i = 0; lay.labels && i < tg.B; i++)
+		if (tg.v[i] != -100 && (tg.v[i] < 0 || (size_t)tg.v[i] >= lay.labels)) {
+			status_set(&st, STATUS_INVALID, "label %d is outside 0..%zu", tg.v[i], lay.labels - 1);
+			goto out;
+		}
+	if (gpt2_forward(&lay, p.mem, &a, r.v, r.B, r.T, lay.labels ? NULL : tg.v, NULL, &st) !=
+	    STATUS_OK)
+		goto out;
+	/* the logits (scores) before backward turns them into their gradient */
+	size_t nout = lay.labels ? r.B * lay.labels : r.B * r.T * lay.V;
+	saved = malloc(nout * sizeof *saved);
+	dscores = lay.labels ? malloc(nout * sizeof *dscores) : NULL;
+	if (!saved || (lay.labels && !dscores)) {
+		status_set(&st, STATUS_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(saved, lay.labels ? a.scores : a.logits, nout * sizeof *saved);
+	double loss_sum;
+	size_t count;
+	if (lay.labels) { /* classification loss over the scores, as the reference computes */
+		loss_sum = crossentropy_forward(saved, tg.v, r.B, lay.labels, &count);
+		memcpy(dscores, saved, nout * sizeof *dscores);
+		crossentropy_backward(dscores, tg.v, r.B, lay.labels, count ? 1.0f / (float)count : 0.0f);
+	} else {
+		loss_sum = a.loss_sum;
+		count = a.count;
+	}
+	if (count == 0) {
+		status_set(&st, STATUS_INVALID, "every target is -100: there is no loss");
+		goto out;
+	}
+	if (gpt2_backward(&lay, p.mem, g.mem, &a, r.v, tg.v, 1.0f / (float)count, dscores, NULL,
+	                  &st) != STATUS_OK)
+		goto out;
+
+	w = safetensors_writer_new();
+	size_t nt = model_params_describe(&g, NULL);
+	t = calloc(nt, sizeof *t);
+	if (!w || !t) {
+		status_set(&st, STATUS_NOMEM, "out of memory");
+		goto out;
+	}
+	model_params_describe(&g, t);
+	float loss = (float)(loss_sum / (double)count);
+	int64_t one = 1;
+	if (safetensors_writer_add(w, "loss", ST_F32, 1, &one, &loss, &st) != STATUS_OK)
+		goto out;
+	int64_t lshape[3] = { (int64_t)r.B, (int64_t)r.T, (int64_t)lay.V };
+	if (lay.labels)
+		lshape[1] = (int64_t)lay.labels;
+	if (safetensors_writer_add(w, "logits", ST_F32, lay.labels ? 2 : 3, lshape, saved, &st) !=
+	    STATUS_OK)
+		goto out;
+	const char *prefix = grads_prefixed(model) ? "transformer." : "";
+	for (size_t i = 0; i < nt; i++) {
+		char name[MODEL_NAME_MAX + 32];
+		int is_score = strcmp(t[i].name, "score.weight") == 0;
+		snprintf(name, sizeof name, "grad.%s%s", is_score ? "" : prefix, t[i].name);
+		if (safetensors_writer_add(w, name, ST_F32, t[i].ndim, t[i].shape, t[i].data, &st) !=
+		    STATUS_OK)
+			goto out;
+	}
+	if (safetensors_writer_save(w, out, &st) == STATUS_OK) {
+		printf("loss %.6f\n", (double)loss);
+		rc = CLI_OK;
+	}
+out:
+	if (rc != CLI_OK)
+		cli_error("%s", st.msg);
+	safetensors_writer_free(w);
+	free(t);
+	free(saved);
+	free(dscores);
+	gpt2_acts_free(&a);
+	gpt2_layout_free(&lay);
+	model_params_free(&g);
+	model_params_free(&p);
+	rows_free(&r);
+	rows_free(&tg);
+	return rc;
+}

@@ -1,0 +1,97 @@
+/* ric logits: a checkpoint's logits (or reward scores) for token rows. */
+#include "config.h"
+
+#include "src/cli.h"
+#include "src/rows.h"
+#include "engine/checkpoint.h"
+#include "engine/gpt2.h"
+#include "engine/safetensors.h"
+
+#include <stdlib.h>
+
+static int logits_run(struct cli *cli, int argc, char **argv);
+
+const struct cli_command cmd_logits = {
+	.name = "logits",
+	.summary = "write a model's logits (or reward scores) for token rows",
+	.usage = "ric logits --model DIR --tokens ROWS --out FILE.safetensors",
+	.help = "Options:\n"
+	        "  --model DIR     Hugging Face GPT-2 folder (config.json + safetensors)\n"
+	        "  --tokens ROWS   token ids, rows separated by ';' (1,2,3;4,5,6); rows of a\n"
+	        "                  reward model may be padded with its pad_token_id\n"
+	        "  --out FILE      safetensors file: 'logits' [B,T,V] for a language model,\n"
+	        "                  'scores' [B,labels] for a reward model (F32)\n",
+	.run = logits_run,
+};
+
+static int logits_run(struct cli *cli, int argc, char **argv)
+{
+	(void)cli;
+	static const struct option opts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "tokens", required_argument, NULL, 't' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *model = NULL, *tokens = NULL, *out = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': model = optarg; break;
+		case 't': tokens = optarg; break;
+		case 'o': out = optarg; break;
+		case 'h': cli_print_help(&cmd_logits, stdout); return CLI_OK;
+		default: return cli_bad_usage(&cmd_logits, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_bad_usage(&cmd_logits, "unexpected argument '%s'", argv[optind]);
+	if (!model || !tokens || !out)
+		return cli_bad_usage(&cmd_logits, "--model, --tokens and --out are required");
+	char err[256];
+	struct rows r;
+	if (rows_parse(tokens, &r, err, sizeof err) != 0)
+		return cli_bad_usage(&cmd_logits, "--tokens: %s", err);
+
+	struct status st = STATUS_INIT;
+	struct model_params p;
+	struct gpt2_layout lay = { 0 };
+	struct gpt2_acts a;
+	struct safetensors_writer *w = NULL;
+	int rc = CLI_FAIL;
+	gpt2_acts_init(&a, 0);
+	if (checkpoint_load(model, &p, NULL, &st) != STATUS_OK) {
+		rows_free(&r);
+		cli_error("%s", st.msg);
+		return CLI_FAIL;
+	}
+	if (gpt2_layout_init(&lay, &p, &st) != STATUS_OK ||
+	    gpt2_forward(&lay, p.mem, &a, r.v, r.B, r.T, NULL, NULL, &st) != STATUS_OK)
+		goto out;
+	w = safetensors_writer_new();
+	if (!w) {
+		status_set(&st, STATUS_NOMEM, "out of memory");
+		goto out;
+	}
+	if (lay.labels == 0) {
+		int64_t shape[3] = { (int64_t)r.B, (int64_t)r.T, (int64_t)lay.V };
+		if (safetensors_writer_add(w, "logits", ST_F32, 3, shape, a.logits, &st) != STATUS_OK)
+			goto out;
+	} else {
+		int64_t shape[2] = { (int64_t)r.B, (int64_t)lay.labels };
+		if (safetensors_writer_add(w, "scores", ST_F32, 2, shape, a.scores, &st) != STATUS_OK)
+			goto out;
+	}
+	if (safetensors_writer_save(w, out, &st) == STATUS_OK)
+		rc = CLI_OK;
+out:
+	if (rc != CLI_OK)
+		cli_error("%s", st.msg);
+	safetensors_writer_free(w);
+	gpt2_acts_free(&a);
+	gpt2_layout_free(&lay);
+	model_params_free(&p);
+	rows_free(&r);
+	return rc;
+}
