@@ -16,7 +16,8 @@
  * tokenizer.json whose model is BPE with a ByteLevel pre-tokenizer (merges as
  * "a b" strings or ["a", "b"] pairs). Special tokens, recognised in the text
  * unless TOKENIZER_NO_SPECIAL is given: tokenizer.json's added_tokens; with
- * vocab.json, every entry spelled "<|...|>" (GPT-2's <|endoftext|>) plus the
+ * vocab.json, every entry spelled "<|name|>" (GPT-2's <|endoftext|>; name of
+ * letters, digits and underscores) plus the
  * entries of added_tokens.json when present.
  *
  * Encoding: specials split the text first; each remaining span goes through

@@ -9,10 +9,14 @@
 
 extern const struct cli_command cmd_help;
 extern const struct cli_command cmd_info;
+extern const struct cli_command cmd_tokenize;
+extern const struct cli_command cmd_train_tokenizer;
 
 const struct cli_command *const cli_commands[] = {
 	&cmd_help,
 	&cmd_info,
+	&cmd_tokenize,
+	&cmd_train_tokenizer,
 	NULL
 };
 
