@@ -14,6 +14,17 @@
 /* Tokenizer files above this size are refused (GPT-2's are 1-2 MB). */
 #define TOKENIZER_FILE_MAX ((size_t)256 << 20)
 
+/* Messages stay on one line: names from a file (a token "a\nb") may carry
+ * control characters. */
+static enum status_code oneline(struct status *st, enum status_code rc)
+{
+	if (st && rc != STATUS_OK)
+		for (char *p = st->msg; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
+	return rc;
+}
+
 static enum status_code parse_json(const char *text, size_t len, const char *name, json_t **out,
                                    struct status *st)
 {
@@ -130,7 +141,7 @@ enum status_code tokenizer_load_bpe(const char *vocab_json, size_t vocab_len,
 	}
 	if (rc != STATUS_OK) {
 		tokenizer_free(t);
-		return rc;
+		return oneline(st, rc);
 	}
 	*out = t;
 	return STATUS_OK;
@@ -281,7 +292,7 @@ enum status_code tokenizer_load_json(const char *json, size_t len, const char *n
 	json_decref(root);
 	if (rc != STATUS_OK) {
 		tokenizer_free(t);
-		return rc;
+		return oneline(st, rc);
 	}
 	*out = t;
 	return STATUS_OK;
@@ -330,5 +341,5 @@ enum status_code tokenizer_load(const char *dir, struct tokenizer **out, struct 
 	}
 	free(a);
 	free(b);
-	return rc;
+	return oneline(st, rc);
 }
