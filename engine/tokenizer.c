@@ -243,7 +243,8 @@ enum status_code tokenizer_finish(struct tokenizer *t, struct status *st)
 			return status_set(st, STATUS_FORMAT, "no token for byte 0x%02x ('%.*s')", b, (int)n, c);
 		t->byte_id[b] = (int32_t)*id;
 	}
-	qsort(t->special, t->n_special, sizeof *t->special, special_cmp);
+	if (t->n_special > 1)
+		qsort(t->special, t->n_special, sizeof *t->special, special_cmp);
 	return STATUS_OK;
 }
 
