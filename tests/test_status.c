@@ -5,6 +5,7 @@
 #include "engine/status.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
