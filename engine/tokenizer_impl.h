@@ -34,8 +34,10 @@ struct tokenizer {
 	struct pretok *pre;
 	struct strmap *cache;    /* word bytes -> offset in cache_ids: count, ids... */
 	struct tokenizer_ids cache_ids;
-	int32_t *sym;            /* scratch symbols of the word being merged */
-	size_t sym_cap;
+	/* Scratch for the word being merged: symbols, their neighbours, a heap. */
+	int32_t *sym, *next, *prev;
+	int64_t *heap;
+	size_t sym_cap, heap_cap;
 };
 
 enum status_code tokenizer_new(struct tokenizer **out, struct status *st);

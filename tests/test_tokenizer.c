@@ -169,6 +169,26 @@ START_TEST(invalid_utf8_still_encodes)
 }
 END_TEST
 
+/* A 200 kB word (letters only, so one pre-token) must not take quadratic
+ * time: the case timeout fails a quadratic merge loop. */
+START_TEST(long_words_encode_fast)
+{
+	struct tokenizer *t = load_dir(fixture_dir());
+	size_t n = 200000;
+	char *w = malloc(n);
+	unsigned seed = 99;
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		w[i] = (char)('a' + (seed >> 16) % 26);
+	}
+	expect_round_trip(t, w, n, 0);
+	memset(w, ' ', n);
+	expect_round_trip(t, w, n, 0);
+	free(w);
+	tokenizer_free(t);
+}
+END_TEST
+
 START_TEST(stream_decode_holds_unfinished_characters)
 {
 	struct tokenizer *t = load_dir(fixture_dir());
@@ -440,7 +460,7 @@ Suite *harness_suite(void)
 {
 	Suite *s = suite_create("tokenizer");
 	TCase *tc = harness_add(s, "gpt2", hello_world, matches_gpt2_on_every_case, special_tokens,
-	                        invalid_utf8_still_encodes, stream_decode_holds_unfinished_characters,
+	                        invalid_utf8_still_encodes, long_words_encode_fast, stream_decode_holds_unfinished_characters,
 	                        decode_rejects_unknown_ids, NULL);
 	tcase_set_timeout(tc, 60);
 	tc = harness_add(s, "tokenizer_json", tokenizer_json_with_string_merges, tokenizer_json_with_pair_merges, NULL);
