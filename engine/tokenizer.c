@@ -207,6 +207,9 @@ enum status_code tokenizer_add_special(struct tokenizer *t, const char *text, si
 		return status_set(st, STATUS_FORMAT, "added token " TOK_FMT " has id %d, but the vocabulary gives it %lld",
 		                  TOK_ARG(text, len), id, (long long)*have);
 	if (!have) {
+		if ((size_t)id >= t->n_vocab + TOKENIZER_ID_GAP)
+			return status_set(st, STATUS_FORMAT, "added token " TOK_FMT " has id %d, far past the vocabulary of %zu",
+			                  TOK_ARG(text, len), id, t->n_vocab);
 		enum status_code rc = tokenizer_reserve(t, (size_t)id + 1, st);
 		if (rc == STATUS_OK)
 			rc = tokenizer_add_token(t, text, len, id, st);

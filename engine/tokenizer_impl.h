@@ -12,6 +12,9 @@
 
 /* Ids above this are refused: a corrupt file must not make us allocate GBs. */
 #define TOKENIZER_MAX_ID 16777215
+/* Nor ids further than this past the entries there are (vocabularies are
+ * dense: GPT-2's ids are 0..50256), so memory follows the file's size. */
+#define TOKENIZER_ID_GAP 65536
 
 struct tokenizer_special {
 	char *text;

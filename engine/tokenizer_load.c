@@ -55,6 +55,9 @@ static enum status_code load_vocab(struct tokenizer *t, json_t *vocab, const cha
 	}
 	if (max < 0)
 		return status_set(st, STATUS_FORMAT, "%s is empty", what);
+	if ((size_t)max >= json_object_size(vocab) + TOKENIZER_ID_GAP)
+		return status_set(st, STATUS_FORMAT, "%s: id %lld is far past its %zu entries", what, (long long)max,
+		                  json_object_size(vocab));
 	enum status_code rc = tokenizer_reserve(t, (size_t)max + 1, st);
 	if (rc != STATUS_OK)
 		return rc;
@@ -331,8 +334,10 @@ enum status_code tokenizer_load(const char *dir, struct tokenizer **out, struct 
 			rc = load_added_tokens(*out, apath, st);
 			if (rc == STATUS_OK)
 				rc = tokenizer_finish(*out, st);
-			if (rc != STATUS_OK)
+			if (rc != STATUS_OK) {
 				tokenizer_free(*out);
+				*out = NULL;
+			}
 		}
 	} else {
 		rc = readfile(jpath, TOKENIZER_FILE_MAX, &a, &alen, st);

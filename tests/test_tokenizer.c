@@ -422,6 +422,7 @@ START_TEST(bad_files_are_named)
 	expect_bpe_error("[1, 2]", "", "tok/vocab.json is not a JSON object");
 	expect_bpe_error("{\"a\": \"x\"}", "", "tok/vocab.json: the id of 'a' is not a non-negative integer");
 	expect_bpe_error("{\"a\": 99999999999}", "", "tok/vocab.json: the id 99999999999 of 'a' is too large");
+	expect_bpe_error("{\"a\": 70000}", "", "tok/vocab.json: id 70000 is far past its 1 entries");
 	expect_bpe_error("{\"a\": 1, \"b\": 1}", "", "tok/vocab.json: token 'b' has id 1, already given to another token");
 	expect_bpe_error(v, "#version: 0.2\na b\nab\n", "tok/merges.txt line 3: not two tokens separated by one space");
 	expect_bpe_error(v, "a  b\n", "tok/merges.txt line 1: not two tokens separated by one space");
