@@ -543,10 +543,11 @@ enum status_code tokenizer_stream_push(const struct tokenizer *t, struct tokeniz
 		s->buf = b;
 		s->cap = cap;
 	}
-	memcpy(s->buf + s->len, t->pool + t->tok_off[id], n);
+	if (n) /* a vocabulary may hold an empty token */
+		memcpy(s->buf + s->len, t->pool + t->tok_off[id], n);
 	s->len += n;
 	s->held = utf8_unfinished(s->buf, s->len);
-	*text = s->buf;
+	*text = s->buf ? s->buf : "";
 	*len = s->len - s->held;
 	return STATUS_OK;
 }

@@ -8,7 +8,8 @@
  *   't'  text to train a 300-entry BPE on
  * A parsed tokenizer then encodes and decodes a fixed text and the input;
  * every encoding must decode back to its bytes exactly, and streaming decode
- * must give the same bytes as one-shot decode. */
+ * must give the same bytes as one-shot decode, also for ids read from the
+ * input (some out of range, which both must refuse alike). */
 #include "config.h"
 
 #include "tests/fuzz.h"
@@ -64,8 +65,43 @@ static void round_trip(struct tokenizer *t, const char *text, size_t len, unsign
 	tokenizer_ids_free(&ids);
 }
 
+/* Ids taken from the input bytes (some out of range): one-shot and streaming
+ * decode agree, on the bytes and on the first bad id. */
+static void decode_ids(struct tokenizer *t, const uint8_t *data, size_t len)
+{
+	int32_t ids[512];
+	size_t n = 0;
+	int64_t range = (int64_t)tokenizer_vocab_size(t) + 8;
+	for (size_t i = 0; i + 1 < len && n < 512; i += 2)
+		ids[n++] = (int32_t)(((int64_t)data[i] << 8 | data[i + 1]) % range) - 4;
+	struct status st = STATUS_INIT, st2 = STATUS_INIT;
+	char *text = NULL;
+	size_t tlen = 0;
+	enum status_code rc = tokenizer_decode(t, ids, n, &text, &tlen, &st);
+	struct tokenizer_stream s = { 0 };
+	size_t o = 0;
+	enum status_code rc2 = STATUS_OK;
+	for (size_t i = 0; i < n && rc2 == STATUS_OK; i++) {
+		const char *chunk;
+		size_t k;
+		rc2 = tokenizer_stream_push(t, &s, ids[i], &chunk, &k, &st2);
+		if (rc2 == STATUS_OK && rc == STATUS_OK && (o + k > tlen || memcmp(text + o, chunk, k) != 0))
+			abort();
+		o += rc2 == STATUS_OK ? k : 0;
+	}
+	if (rc != rc2 || (rc != STATUS_OK && strcmp(st.msg, st2.msg) != 0))
+		abort();
+	size_t k;
+	const char *tail = tokenizer_stream_flush(&s, &k);
+	if (rc == STATUS_OK && (o + k != tlen || memcmp(text + o, tail, k) != 0))
+		abort();
+	tokenizer_stream_free(&s);
+	free(text);
+}
+
 static void exercise(struct tokenizer *t, const uint8_t *text, size_t len)
 {
+	decode_ids(t, text, len);
 	static const char fixed[] = "Hello world! I'm 42 \xc3\xa9t\xc3\xa9s <|endoftext|>\n\n  \xff end";
 	round_trip(t, fixed, sizeof fixed - 1, 0);
 	round_trip(t, fixed, sizeof fixed - 1, TOKENIZER_NO_SPECIAL);
@@ -152,6 +188,7 @@ int fuzz_accepts(const uint8_t *data, size_t size)
 	case 'e':
 	case 'n':
 		round_trip(builtin(), rest, n, data[0] == 'n' ? TOKENIZER_NO_SPECIAL : 0);
+		decode_ids(builtin(), data, size);
 		return 1;
 	case 't': {
 		struct bpe_train *tr;
