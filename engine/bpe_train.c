@@ -477,15 +477,68 @@ static int write_json(FILE *f, json_t *j)
 	return r != 0 || fputc('\n', f) == EOF;
 }
 
-static int write_vocab(FILE *f, const struct bpe_train *tr)
+/* {token: id} in id order, the special last. */
+static json_t *vocab_json(const struct bpe_train *tr)
 {
 	json_t *v = json_object();
-	for (size_t i = 0; v && i < tr->n_tok; i++)
-		if (json_object_set_new(v, tr->tok[i], json_integer((json_int_t)i)))
+	for (size_t i = 0; v && i < tr->n_tok; i++) {
+		if (json_object_set_new(v, tr->tok[i], json_integer((json_int_t)i))) {
+			json_decref(v);
+			return NULL;
+		}
+	}
+	if (v && json_object_set_new(v, BPE_TRAIN_SPECIAL, json_integer((json_int_t)tr->n_tok))) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
+static int write_vocab(FILE *f, const struct bpe_train *tr)
+{
+	return write_json(f, vocab_json(tr));
+}
+
+/* Hugging Face's tokenizer.json for GPT-2, with this vocabulary and merges. */
+static int write_tokenizer_json(FILE *f, const struct bpe_train *tr)
+{
+	json_t *merges = json_array();
+	char *line = NULL;
+	size_t cap = 0;
+	for (size_t i = 0; merges && i < tr->n_merges; i++) {
+		const char *a = tr->tok[tr->merge[i][0]], *b = tr->tok[tr->merge[i][1]];
+		size_t la = strlen(a), lb = strlen(b);
+		if (grow(&line, &cap, la + lb + 2, 1)) {
+			json_decref(merges);
+			merges = NULL;
 			break;
-	if (v)
-		json_object_set_new(v, BPE_TRAIN_SPECIAL, json_integer((json_int_t)tr->n_tok));
-	return write_json(f, v);
+		}
+		memcpy(line, a, la);
+		line[la] = ' ';
+		memcpy(line + la + 1, b, lb + 1);
+		if (json_array_append_new(merges, json_string(line))) {
+			json_decref(merges);
+			merges = NULL;
+		}
+	}
+	free(line);
+	json_t *vocab = vocab_json(tr);
+	if (!merges || !vocab) {
+		json_decref(merges);
+		json_decref(vocab);
+		return 1;
+	}
+	json_t *byte_level = json_pack("{s:s, s:b, s:b, s:b}", "type", "ByteLevel", "add_prefix_space", 0,
+	                               "trim_offsets", 1, "use_regex", 1);
+	return write_json(f, json_pack(
+		"{s:s, s:n, s:n, s:[{s:I, s:s, s:b, s:b, s:b, s:b, s:b}], s:n, s:o, s:O, s:O,"
+		" s:{s:s, s:n, s:n, s:s, s:s, s:b, s:b, s:o, s:o}}",
+		"version", "1.0", "truncation", "padding",
+		"added_tokens", "id", (json_int_t)tr->n_tok, "content", BPE_TRAIN_SPECIAL, "single_word", 0,
+		"lstrip", 0, "rstrip", 0, "normalized", 1, "special", 1,
+		"normalizer", "pre_tokenizer", byte_level, "post_processor", byte_level, "decoder", byte_level,
+		"model", "type", "BPE", "dropout", "unk_token", "continuing_subword_prefix", "",
+		"end_of_word_suffix", "", "fuse_unk", 0, "byte_fallback", 0, "vocab", vocab, "merges", merges));
 }
 
 static int write_merges(FILE *f, const struct bpe_train *tr)
@@ -520,6 +573,9 @@ enum status_code bpe_train_save(const struct bpe_train *tr, const char *dir, str
 		return rc;
 	snprintf(path, sizeof path, "%s/merges.txt", dir);
 	if ((rc = save_file(path, write_merges, tr, st)) != STATUS_OK)
+		return rc;
+	snprintf(path, sizeof path, "%s/tokenizer.json", dir);
+	if ((rc = save_file(path, write_tokenizer_json, tr, st)) != STATUS_OK)
 		return rc;
 	snprintf(path, sizeof path, "%s/tokenizer_config.json", dir);
 	return save_file(path, write_config, tr, st);

@@ -4,7 +4,7 @@
  *   if (bpe_train_new(&tr, &st) != STATUS_OK) return st.code;
  *   bpe_train_add_file(tr, "fortunes.txt", &st);      // or bpe_train_add_text()
  *   bpe_train_run(tr, 4096, &hooks, &st);             // 256 bytes + 3839 merges + <|endoftext|>
- *   bpe_train_save(tr, "out/tok", &st);               // vocab.json, merges.txt, tokenizer_config.json
+ *   bpe_train_save(tr, "out/tok", &st);               // vocab.json, merges.txt, tokenizer.json
  *   bpe_train_free(tr);
  *
  * Text is cut at "<|endoftext|>" (never learned) and split into words by
@@ -18,7 +18,8 @@
  * the same texts in the same order give the same files.
  *
  * The files are GPT-2's format, read back by engine/tokenizer.h and by Hugging
- * Face's GPT2Tokenizer.
+ * Face's GPT2Tokenizer (vocab.json, merges.txt) and tokenizers (tokenizer.json);
+ * tokenizer_config.json names GPT2Tokenizer and <|endoftext|> for AutoTokenizer.
  */
 #ifndef RIC_ENGINE_BPE_TRAIN_H
 #define RIC_ENGINE_BPE_TRAIN_H
@@ -48,7 +49,7 @@ const char *bpe_train_merge(const struct bpe_train *tr, size_t i, const char **s
 /* The size of the vocabulary learned, special included. */
 size_t bpe_train_vocab_size(const struct bpe_train *tr);
 
-/* Writes vocab.json, merges.txt and tokenizer_config.json into `dir` (created
+/* Writes vocab.json, merges.txt, tokenizer.json and tokenizer_config.json into `dir` (created
  * if missing), each through a temporary file renamed into place. */
 enum status_code bpe_train_save(const struct bpe_train *tr, const char *dir, struct status *st);
 

@@ -15,7 +15,8 @@ const struct cli_command cmd_train_tokenizer = {
 	.usage = "ric train-tokenizer --vocab-size N --out DIR [--quiet] FILE...",
 	.help = "Options:\n"
 	        "  --vocab-size N   entries in the vocabulary: 256 bytes, N-257 merges, <|endoftext|>\n"
-	        "  --out DIR        write vocab.json, merges.txt and tokenizer_config.json here\n"
+	        "  --out DIR        write vocab.json, merges.txt, tokenizer.json and\n"
+	        "                   tokenizer_config.json here\n"
 	        "  --quiet          no progress on standard error\n"
 	        "Text is split at <|endoftext|> and by GPT-2's pre-tokenizer. The files are\n"
 	        "read by `ric tokenize --tokenizer DIR` and by Hugging Face's GPT2Tokenizer.\n",

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static struct bpe_train *train_text(const char *text, size_t vocab)
 {
@@ -74,6 +75,26 @@ START_TEST(toy_corpus_known_merges)
 	int32_t want[] = { 256, 258, 259, 257, 67 /* 'd' */ };
 	ck_assert_uint_eq(ids.n, 5);
 	ck_assert(memcmp(ids.ids, want, sizeof want) == 0);
+	tokenizer_free(t);
+
+	/* tokenizer.json alone gives the same tokenizer. */
+	char dir2[4300];
+	snprintf(dir2, sizeof dir2, "%s/toy-json", harness_tmpdir());
+	ck_assert_int_eq(mkdir(dir2, 0777), 0);
+	char *tj = slurp(dir, "tokenizer.json");
+	char path[4400];
+	snprintf(path, sizeof path, "%s/tokenizer.json", dir2);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(tj, f);
+	ck_assert_int_eq(fclose(f), 0);
+	free(tj);
+	ck_assert_msg(tokenizer_load(dir2, &t, &st) == STATUS_OK, "%s", st.msg);
+	struct tokenizer_ids ids2 = { 0 };
+	ck_assert_int_eq(tokenizer_encode(t, "ab abc<|endoftext|> abd", 23, 0, &ids2, &st), STATUS_OK);
+	ck_assert_uint_eq(ids2.n, 5);
+	ck_assert(memcmp(ids2.ids, want, sizeof want) == 0);
+	tokenizer_ids_free(&ids2);
 	tokenizer_ids_free(&ids);
 	tokenizer_free(t);
 }
