@@ -78,6 +78,9 @@ void tokenizer_free(struct tokenizer *t)
 	pretok_free(t->pre);
 	tokenizer_ids_free(&t->cache_ids);
 	free(t->sym);
+	free(t->next);
+	free(t->prev);
+	free(t->heap);
 	free(t);
 }
 
@@ -204,6 +207,9 @@ enum status_code tokenizer_add_special(struct tokenizer *t, const char *text, si
 		return status_set(st, STATUS_FORMAT, "added token " TOK_FMT " has id %d, but the vocabulary gives it %lld",
 		                  TOK_ARG(text, len), id, (long long)*have);
 	if (!have) {
+		if ((size_t)id >= t->n_vocab + TOKENIZER_ID_GAP)
+			return status_set(st, STATUS_FORMAT, "added token " TOK_FMT " has id %d, far past the vocabulary of %zu",
+			                  TOK_ARG(text, len), id, t->n_vocab);
 		enum status_code rc = tokenizer_reserve(t, (size_t)id + 1, st);
 		if (rc == STATUS_OK)
 			rc = tokenizer_add_token(t, text, len, id, st);
@@ -243,7 +249,8 @@ enum status_code tokenizer_finish(struct tokenizer *t, struct status *st)
 			return status_set(st, STATUS_FORMAT, "no token for byte 0x%02x ('%.*s')", b, (int)n, c);
 		t->byte_id[b] = (int32_t)*id;
 	}
-	qsort(t->special, t->n_special, sizeof *t->special, special_cmp);
+	if (t->n_special > 1)
+		qsort(t->special, t->n_special, sizeof *t->special, special_cmp);
 	return STATUS_OK;
 }
 
@@ -266,9 +273,74 @@ const char *tokenizer_token_bytes(const struct tokenizer *t, int32_t id, size_t 
 	return t->pool + t->tok_off[id];
 }
 
-/* BPE of one word: start from its bytes, then repeatedly merge every
- * occurrence (left to right) of the adjacent pair of lowest rank, as GPT-2's
- * encoder.py does. */
+/* The merge of the pair (a, b): rank << 32 | merged id, or -1. */
+static int64_t merge_of(const struct tokenizer *t, int32_t a, int32_t b)
+{
+	int32_t key[2] = { a, b };
+	int64_t *v = strmap_get(t->merges, key, sizeof key);
+	return v ? *v : -1;
+}
+
+/* A min-heap of rank << 32 | position: lowest rank first, leftmost on ties. */
+static void heap_push(int64_t *h, size_t *n, int64_t v)
+{
+	size_t i = (*n)++;
+	while (i > 0 && h[(i - 1) / 2] > v) {
+		h[i] = h[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h[i] = v;
+}
+
+static int64_t heap_pop(int64_t *h, size_t *n)
+{
+	int64_t top = h[0], last = h[--*n];
+	size_t i = 0;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= *n)
+			break;
+		if (c + 1 < *n && h[c + 1] < h[c])
+			c++;
+		if (h[c] >= last)
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	if (*n)
+		h[i] = last;
+	return top;
+}
+
+static enum status_code grow_scratch(struct tokenizer *t, size_t n, struct status *st)
+{
+	if (n <= t->sym_cap)
+		return STATUS_OK;
+	int32_t *s = realloc(t->sym, n * sizeof *s);
+	if (s)
+		t->sym = s;
+	int32_t *nx = realloc(t->next, n * sizeof *nx);
+	if (nx)
+		t->next = nx;
+	int32_t *pv = realloc(t->prev, n * sizeof *pv);
+	if (pv)
+		t->prev = pv;
+	/* Each merge pushes at most two pairs: n - 1 initial + 2 (n - 1). */
+	int64_t *h = realloc(t->heap, 3 * n * sizeof *h);
+	if (h)
+		t->heap = h;
+	if (!s || !nx || !pv || !h)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	t->sym_cap = n;
+	return STATUS_OK;
+}
+
+/* BPE of one word, from its bytes: the adjacent pair of lowest rank merges
+ * first, the leftmost of equal pairs first; GPT-2's encoder.py (which merges
+ * every occurrence of the best pair per pass) gives the same result whenever
+ * a merge ranks after the merges that make its parts, as in every file BPE
+ * training writes. A heap of candidate pairs over a linked list of symbols
+ * keeps long words (a 100 kB run of letters) at n log n. */
 static enum status_code encode_word(struct tokenizer *t, const char *w, size_t n,
                                     struct tokenizer_ids *out, struct status *st)
 {
@@ -284,47 +356,45 @@ static enum status_code encode_word(struct tokenizer *t, const char *w, size_t n
 			return STATUS_OK;
 		}
 	}
-	if (n > t->sym_cap) {
-		int32_t *s = realloc(t->sym, n * sizeof *s);
-		if (!s)
-			return status_set(st, STATUS_NOMEM, "out of memory");
-		t->sym = s;
-		t->sym_cap = n;
-	}
-	int32_t *sym = t->sym;
-	size_t m = n;
-	for (size_t i = 0; i < n; i++)
+	if (n > INT32_MAX)
+		return status_set(st, STATUS_INVALID, "a word of %zu bytes is too long", n);
+	if (grow_scratch(t, n, st) != STATUS_OK)
+		return st->code;
+	int32_t *sym = t->sym, *next = t->next, *prev = t->prev;
+	int64_t *heap = t->heap;
+	size_t nh = 0;
+	for (size_t i = 0; i < n; i++) {
 		sym[i] = t->byte_id[(uint8_t)w[i]];
-	while (m > 1) {
-		int64_t best = INT64_MAX;
-		for (size_t i = 0; i + 1 < m; i++) {
-			int64_t *v = strmap_get(t->merges, sym + i, 2 * sizeof *sym);
-			if (v && *v < best)
-				best = *v;
-		}
-		if (best == INT64_MAX)
-			break;
-		int32_t merged = (int32_t)(best & 0xFFFFFFFF);
-		int32_t a = -1, b = -1;
-		for (size_t i = 0; i + 1 < m; i++) {
-			int64_t *v = strmap_get(t->merges, sym + i, 2 * sizeof *sym);
-			if (v && *v == best) {
-				a = sym[i];
-				b = sym[i + 1];
-				break;
-			}
-		}
-		size_t j = 0;
-		for (size_t i = 0; i < m;) {
-			if (i + 1 < m && sym[i] == a && sym[i + 1] == b) {
-				sym[j++] = merged;
-				i += 2;
-			} else {
-				sym[j++] = sym[i++];
-			}
-		}
-		m = j;
+		next[i] = i + 1 < n ? (int32_t)i + 1 : -1;
+		prev[i] = (int32_t)i - 1;
 	}
+	for (size_t i = 0; i + 1 < n; i++) {
+		int64_t m = merge_of(t, sym[i], sym[i + 1]);
+		if (m >= 0)
+			heap_push(heap, &nh, (m & ~(int64_t)0xFFFFFFFF) | (int64_t)i);
+	}
+	while (nh) {
+		int64_t top = heap_pop(heap, &nh);
+		int32_t i = (int32_t)(top & 0xFFFFFFFF), j = next[i];
+		/* Stale when i was absorbed (sym -1) or its pair changed since. */
+		if (sym[i] < 0 || j < 0)
+			continue;
+		int64_t m = merge_of(t, sym[i], sym[j]);
+		if (m < 0 || (m >> 32) != (top >> 32))
+			continue;
+		sym[i] = (int32_t)(m & 0xFFFFFFFF);
+		sym[j] = -1;
+		next[i] = next[j];
+		if (next[j] >= 0)
+			prev[next[j]] = i;
+		if (prev[i] >= 0 && (m = merge_of(t, sym[prev[i]], sym[i])) >= 0)
+			heap_push(heap, &nh, (m & ~(int64_t)0xFFFFFFFF) | prev[i]);
+		if (next[i] >= 0 && (m = merge_of(t, sym[i], sym[next[i]])) >= 0)
+			heap_push(heap, &nh, (m & ~(int64_t)0xFFFFFFFF) | i);
+	}
+	size_t m = 0;
+	for (int32_t i = 0; i >= 0; i = next[i])
+		sym[m++] = sym[i]; /* i >= m: compaction in place is safe */
 	if (ids_reserve(out, m))
 		return status_set(st, STATUS_NOMEM, "out of memory");
 	memcpy(out->ids + out->n, sym, m * sizeof *sym);
@@ -473,10 +543,11 @@ enum status_code tokenizer_stream_push(const struct tokenizer *t, struct tokeniz
 		s->buf = b;
 		s->cap = cap;
 	}
-	memcpy(s->buf + s->len, t->pool + t->tok_off[id], n);
+	if (n) /* a vocabulary may hold an empty token */
+		memcpy(s->buf + s->len, t->pool + t->tok_off[id], n);
 	s->len += n;
 	s->held = utf8_unfinished(s->buf, s->len);
-	*text = s->buf;
+	*text = s->buf ? s->buf : "";
 	*len = s->len - s->held;
 	return STATUS_OK;
 }

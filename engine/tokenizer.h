@@ -16,8 +16,11 @@
  * tokenizer.json whose model is BPE with a ByteLevel pre-tokenizer (merges as
  * "a b" strings or ["a", "b"] pairs). Special tokens, recognised in the text
  * unless TOKENIZER_NO_SPECIAL is given: tokenizer.json's added_tokens; with
- * vocab.json, every entry spelled "<|...|>" (GPT-2's <|endoftext|>) plus the
- * entries of added_tokens.json when present.
+ * vocab.json, every entry spelled "<|name|>" (GPT-2's <|endoftext|>; name of
+ * letters, digits and underscores) plus the entries of added_tokens.json
+ * when present. Added tokens match exactly where
+ * they occur (longest first); tokenizer.json's lstrip, rstrip, single_word and
+ * normalized flags are not applied (GPT-2's own files do not set them).
  *
  * Encoding: specials split the text first; each remaining span goes through
  * GPT-2's pre-tokenizer (engine/pretok.h), each word is mapped to byte-level

@@ -12,6 +12,9 @@
 
 /* Ids above this are refused: a corrupt file must not make us allocate GBs. */
 #define TOKENIZER_MAX_ID 16777215
+/* Nor ids further than this past the entries there are (vocabularies are
+ * dense: GPT-2's ids are 0..50256), so memory follows the file's size. */
+#define TOKENIZER_ID_GAP 65536
 
 struct tokenizer_special {
 	char *text;
@@ -34,8 +37,10 @@ struct tokenizer {
 	struct pretok *pre;
 	struct strmap *cache;    /* word bytes -> offset in cache_ids: count, ids... */
 	struct tokenizer_ids cache_ids;
-	int32_t *sym;            /* scratch symbols of the word being merged */
-	size_t sym_cap;
+	/* Scratch for the word being merged: symbols, their neighbours, a heap. */
+	int32_t *sym, *next, *prev;
+	int64_t *heap;
+	size_t sym_cap, heap_cap;
 };
 
 enum status_code tokenizer_new(struct tokenizer **out, struct status *st);

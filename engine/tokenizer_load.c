@@ -1,6 +1,7 @@
 /* tokenizer_load: reading vocab.json + merges.txt and tokenizer.json. */
 #include "config.h"
 
+#include "engine/readfile.h"
 #include "engine/tokenizer_impl.h"
 
 #include <errno.h>
@@ -11,45 +12,17 @@
 #include <sys/stat.h>
 
 /* Tokenizer files above this size are refused (GPT-2's are 1-2 MB). */
-#define TOKENIZER_FILE_MAX (256u << 20)
+#define TOKENIZER_FILE_MAX ((size_t)256 << 20)
 
-static enum status_code read_file(const char *path, char **data, size_t *len, struct status *st)
+/* Messages stay on one line: names from a file (a token "a\nb") may carry
+ * control characters. */
+static enum status_code oneline(struct status *st, enum status_code rc)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return status_errno(st, STATUS_IO, errno, "%s", path);
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1 << 16;
-			if (cap > TOKENIZER_FILE_MAX + 1) {
-				free(buf);
-				fclose(f);
-				return status_set(st, STATUS_FORMAT, "%s: larger than %u bytes", path, TOKENIZER_FILE_MAX);
-			}
-			char *b = realloc(buf, cap);
-			if (!b) {
-				free(buf);
-				fclose(f);
-				return status_set(st, STATUS_NOMEM, "%s: out of memory", path);
-			}
-			buf = b;
-		}
-		size_t r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	int err = ferror(f);
-	fclose(f);
-	if (err) {
-		free(buf);
-		return status_set(st, STATUS_IO, "%s: read error", path);
-	}
-	*data = buf;
-	*len = n;
-	return STATUS_OK;
+	if (st && rc != STATUS_OK)
+		for (char *p = st->msg; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
+	return rc;
 }
 
 static enum status_code parse_json(const char *text, size_t len, const char *name, json_t **out,
@@ -82,6 +55,9 @@ static enum status_code load_vocab(struct tokenizer *t, json_t *vocab, const cha
 	}
 	if (max < 0)
 		return status_set(st, STATUS_FORMAT, "%s is empty", what);
+	if ((size_t)max >= json_object_size(vocab) + TOKENIZER_ID_GAP)
+		return status_set(st, STATUS_FORMAT, "%s: id %lld is far past its %zu entries", what, (long long)max,
+		                  json_object_size(vocab));
 	enum status_code rc = tokenizer_reserve(t, (size_t)max + 1, st);
 	if (rc != STATUS_OK)
 		return rc;
@@ -95,14 +71,16 @@ static enum status_code load_vocab(struct tokenizer *t, json_t *vocab, const cha
 	return STATUS_OK;
 }
 
-/* GPT-2's convention when there is no list of added tokens: <|...|> is special. */
+/* GPT-2's convention when there is no list of added tokens: <|name|> is
+ * special (name: letters, digits, underscores). */
 static enum status_code mark_angle_specials(struct tokenizer *t, json_t *vocab, struct status *st)
 {
 	const char *key;
 	json_t *v;
 	json_object_foreach(vocab, key, v) {
 		size_t n = strlen(key);
-		if (n >= 4 && memcmp(key, "<|", 2) == 0 && memcmp(key + n - 2, "|>", 2) == 0) {
+		if (n >= 5 && memcmp(key, "<|", 2) == 0 && memcmp(key + n - 2, "|>", 2) == 0 &&
+		    strspn(key + 2, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n - 4) {
 			enum status_code rc = tokenizer_add_special(t, key, n, (int32_t)json_integer_value(v), st);
 			if (rc != STATUS_OK)
 				return rc;
@@ -166,7 +144,7 @@ enum status_code tokenizer_load_bpe(const char *vocab_json, size_t vocab_len,
 	}
 	if (rc != STATUS_OK) {
 		tokenizer_free(t);
-		return rc;
+		return oneline(st, rc);
 	}
 	*out = t;
 	return STATUS_OK;
@@ -178,7 +156,7 @@ static enum status_code load_added_tokens(struct tokenizer *t, const char *path,
 	char *text;
 	size_t len;
 	json_t *j = NULL;
-	enum status_code rc = read_file(path, &text, &len, st);
+	enum status_code rc = readfile(path, TOKENIZER_FILE_MAX, &text, &len, st);
 	if (rc != STATUS_OK)
 		return rc;
 	rc = parse_json(text, len, path, &j, st);
@@ -317,7 +295,7 @@ enum status_code tokenizer_load_json(const char *json, size_t len, const char *n
 	json_decref(root);
 	if (rc != STATUS_OK) {
 		tokenizer_free(t);
-		return rc;
+		return oneline(st, rc);
 	}
 	*out = t;
 	return STATUS_OK;
@@ -347,24 +325,26 @@ enum status_code tokenizer_load(const char *dir, struct tokenizer **out, struct 
 	if (file_exists(vpath) || !file_exists(jpath)) {
 		if (!file_exists(vpath) && !file_exists(mpath))
 			return status_set(st, STATUS_IO, "%s: no vocab.json and merges.txt, nor tokenizer.json", dir);
-		rc = read_file(vpath, &a, &alen, st);
+		rc = readfile(vpath, TOKENIZER_FILE_MAX, &a, &alen, st);
 		if (rc == STATUS_OK)
-			rc = read_file(mpath, &b, &blen, st);
+			rc = readfile(mpath, TOKENIZER_FILE_MAX, &b, &blen, st);
 		if (rc == STATUS_OK)
 			rc = tokenizer_load_bpe(a, alen, b, blen, dir, out, st);
 		if (rc == STATUS_OK && file_exists(apath)) {
 			rc = load_added_tokens(*out, apath, st);
 			if (rc == STATUS_OK)
 				rc = tokenizer_finish(*out, st);
-			if (rc != STATUS_OK)
+			if (rc != STATUS_OK) {
 				tokenizer_free(*out);
+				*out = NULL;
+			}
 		}
 	} else {
-		rc = read_file(jpath, &a, &alen, st);
+		rc = readfile(jpath, TOKENIZER_FILE_MAX, &a, &alen, st);
 		if (rc == STATUS_OK)
 			rc = tokenizer_load_json(a, alen, jpath, out, st);
 	}
 	free(a);
 	free(b);
-	return rc;
+	return oneline(st, rc);
 }

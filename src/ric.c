@@ -20,6 +20,8 @@ extern const struct cli_command cmd_logits;
 extern const struct cli_command cmd_grads;
 extern const struct cli_command cmd_bench;
 extern const struct cli_command cmd_generate;
+extern const struct cli_command cmd_tokenize;
+extern const struct cli_command cmd_train_tokenizer;
 
 const struct cli_command *const cli_commands[] = {
 	&cmd_help,
@@ -35,6 +37,8 @@ const struct cli_command *const cli_commands[] = {
 	&cmd_grads,
 	&cmd_bench,
 	&cmd_generate,
+	&cmd_tokenize,
+	&cmd_train_tokenizer,
 	NULL
 };
 

@@ -169,6 +169,26 @@ START_TEST(invalid_utf8_still_encodes)
 }
 END_TEST
 
+/* A 200 kB word (letters only, so one pre-token) must not take quadratic
+ * time: the case timeout fails a quadratic merge loop. */
+START_TEST(long_words_encode_fast)
+{
+	struct tokenizer *t = load_dir(fixture_dir());
+	size_t n = 200000;
+	char *w = malloc(n);
+	unsigned seed = 99;
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		w[i] = (char)('a' + (seed >> 16) % 26);
+	}
+	expect_round_trip(t, w, n, 0);
+	memset(w, ' ', n);
+	expect_round_trip(t, w, n, 0);
+	free(w);
+	tokenizer_free(t);
+}
+END_TEST
+
 START_TEST(stream_decode_holds_unfinished_characters)
 {
 	struct tokenizer *t = load_dir(fixture_dir());
@@ -402,6 +422,7 @@ START_TEST(bad_files_are_named)
 	expect_bpe_error("[1, 2]", "", "tok/vocab.json is not a JSON object");
 	expect_bpe_error("{\"a\": \"x\"}", "", "tok/vocab.json: the id of 'a' is not a non-negative integer");
 	expect_bpe_error("{\"a\": 99999999999}", "", "tok/vocab.json: the id 99999999999 of 'a' is too large");
+	expect_bpe_error("{\"a\": 70000}", "", "tok/vocab.json: id 70000 is far past its 1 entries");
 	expect_bpe_error("{\"a\": 1, \"b\": 1}", "", "tok/vocab.json: token 'b' has id 1, already given to another token");
 	expect_bpe_error(v, "#version: 0.2\na b\nab\n", "tok/merges.txt line 3: not two tokens separated by one space");
 	expect_bpe_error(v, "a  b\n", "tok/merges.txt line 1: not two tokens separated by one space");
@@ -440,7 +461,7 @@ Suite *harness_suite(void)
 {
 	Suite *s = suite_create("tokenizer");
 	TCase *tc = harness_add(s, "gpt2", hello_world, matches_gpt2_on_every_case, special_tokens,
-	                        invalid_utf8_still_encodes, stream_decode_holds_unfinished_characters,
+	                        invalid_utf8_still_encodes, long_words_encode_fast, stream_decode_holds_unfinished_characters,
 	                        decode_rejects_unknown_ids, NULL);
 	tcase_set_timeout(tc, 60);
 	tc = harness_add(s, "tokenizer_json", tokenizer_json_with_string_merges, tokenizer_json_with_pair_merges, NULL);
