@@ -4,6 +4,7 @@
 #include "engine/checkpoint.h"
 
 #include "engine/atomicfile.h"
+#include "engine/jsonerr.h"
 #include "engine/safetensors.h"
 
 #include <ctype.h>
@@ -99,8 +100,7 @@ static enum status_code checkpoint_files_index(struct checkpoint_files *cf, cons
 	json_error_t jerr;
 	json_t *root = json_load_file(idx, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		return status_set(st, STATUS_FORMAT, "%s: not valid JSON: %s (line %d)", idx, jerr.text,
-		                  jerr.line);
+		return jsonerr_set(st, idx, "tensor", &jerr);
 	json_t *map = json_is_object(root) ? json_object_get(root, "weight_map") : NULL;
 	if (!json_is_object(map)) {
 		json_decref(root);
@@ -357,8 +357,7 @@ enum status_code checkpoint_read_ric(const char *dir, json_t **ric, struct statu
 		json_error_t jerr;
 		*ric = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 		if (!*ric)
-			rc = status_set(st, STATUS_FORMAT, "%s: not valid JSON: %s (line %d)", path, jerr.text,
-			                jerr.line);
+			rc = jsonerr_set(st, path, "key", &jerr);
 		else if (!json_is_object(*ric)) {
 			json_decref(*ric);
 			*ric = NULL;

@@ -3,6 +3,8 @@
 
 #include "engine/checkpoint.h"
 
+#include "engine/jsonerr.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -119,8 +121,7 @@ enum status_code checkpoint_config_parse(const char *text, size_t len, const cha
 	json_error_t jerr;
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		return status_set(st, STATUS_FORMAT, "%s: not valid JSON: %s (line %d)", name, jerr.text,
-		                  jerr.line);
+		return jsonerr_set(st, name, "key", &jerr);
 	enum status_code rc = STATUS_OK;
 	static const char *const gelu[] = { "gelu_new", "gelu_pytorch_tanh", NULL };
 	static const char *const gpt2[] = { "gpt2", NULL };

@@ -299,7 +299,7 @@ START_TEST(rejects_bad_json)
 	expect_bad("not-json", -1, "{\"a\":", 0, STATUS_FORMAT, "not valid JSON", NULL);
 	expect_bad("array", -1, "[1,2]", 0, STATUS_FORMAT, "header is not a JSON object", NULL);
 	expect_bad("dup", -1, "{" T1("w", "F32", "[1]", 0, 4) "," T1("w", "F32", "[1]", 4, 8) "}", 8,
-	           STATUS_FORMAT, "tensor 'w': named twice in the header", NULL);
+	           STATUS_FORMAT, "tensor 'w' appears twice", NULL);
 	expect_bad("entry", -1, "{\"w\":[1]}", 0, STATUS_FORMAT, "tensor 'w': entry is not", NULL);
 	expect_bad("meta", -1, "{\"__metadata__\":{\"format\":1}}", 0, STATUS_FORMAT,
 	           "__metadata__ value of 'format' is not a string", NULL);
