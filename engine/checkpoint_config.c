@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A reward head scores a handful of objectives; this bounds what config.json may ask for. */
+#define CHECKPOINT_MAX_LABELS 4096
+
 /* An integer key: `def` when absent; when null, `null_value` (or an error if
  * null_value is INT_MIN, for sizes that cannot be unset). */
 static enum status_code checkpoint_config_int(json_t *root, const char *name, const char *key,
@@ -101,9 +104,9 @@ static enum status_code checkpoint_config_labels(json_t *root, const char *name,
 		if (!json_is_object(ids) || json_object_size(ids) == 0)
 			return status_set(st, STATUS_FORMAT, "%s: key 'id2label' must be a non-empty object",
 			                  name);
-		if (json_object_size(ids) > 1 << 20)
-			return status_set(st, STATUS_UNSUPPORTED, "%s: %zu labels are too many", name,
-			                  json_object_size(ids));
+		if (json_object_size(ids) > CHECKPOINT_MAX_LABELS)
+			return status_set(st, STATUS_UNSUPPORTED, "%s: %zu labels are too many (at most %d)",
+			                  name, json_object_size(ids), CHECKPOINT_MAX_LABELS);
 		*labels = (int)json_object_size(ids);
 		return STATUS_OK;
 	}
@@ -111,6 +114,9 @@ static enum status_code checkpoint_config_labels(json_t *root, const char *name,
 	if (rc == STATUS_OK && *labels <= 0)
 		return status_set(st, STATUS_FORMAT, "%s: key 'num_labels' = %d must be positive", name,
 		                  *labels);
+	if (rc == STATUS_OK && *labels > CHECKPOINT_MAX_LABELS)
+		return status_set(st, STATUS_UNSUPPORTED, "%s: %d labels are too many (at most %d)", name,
+		                  *labels, CHECKPOINT_MAX_LABELS);
 	return rc;
 }
 
