@@ -475,6 +475,11 @@ START_TEST(folder_level_errors_name_the_file)
 	write_text(path, cfg);
 	free(cfg);
 	expect_load_error(dir, STATUS_IO, "empty: no model.safetensors or model.safetensors.index.json", NULL);
+	char bad[4096];
+	snprintf(bad, sizeof bad, "%s/config.json", tmp("relu"));
+	mkdir(tmp("relu"), 0777);
+	write_text(bad, "{\"activation_function\": \"relu\"}");
+	expect_load_error(tmp("relu"), STATUS_UNSUPPORTED, "relu/config.json: key 'activation_function'", NULL);
 	snprintf(path, sizeof path, "%s/pytorch_model.bin", dir);
 	write_text(path, "PK");
 	expect_load_error(dir, STATUS_UNSUPPORTED, "only pytorch_model.bin", NULL);
