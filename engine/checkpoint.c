@@ -387,8 +387,10 @@ enum status_code checkpoint_load(const char *dir, struct model_params *p, json_t
 	checkpoint_files_close(&cf);
 	if (rc == STATUS_OK && ric)
 		rc = checkpoint_read_ric(dir, ric, st);
-	if (rc != STATUS_OK)
+	if (rc != STATUS_OK) {
+		jsonerr_oneline(st);
 		model_params_free(p);
+	}
 	return rc;
 }
 

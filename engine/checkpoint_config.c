@@ -181,8 +181,10 @@ enum status_code checkpoint_config_parse(const char *text, size_t len, const cha
 			rc = status_set(st, STATUS_FORMAT, "%s: key 'layer_norm_epsilon' must be a number", name);
 	}
 	json_decref(root);
-	if (rc != STATUS_OK)
+	if (rc != STATUS_OK) {
+		jsonerr_oneline(st);
 		return rc;
+	}
 	/* n_inner null means 4 x n_embd; computed wide so a huge n_embd is caught, not wrapped. */
 	long long in = inner != INT_MIN + 1 ? inner : 4LL * cfg->n_embd;
 	cfg->n_inner = in > INT_MAX ? -1 : (int)in;

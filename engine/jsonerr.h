@@ -13,7 +13,12 @@
 
 #include "engine/status.h"
 
-/* Sets STATUS_FORMAT on `st`; `what` names a duplicated key ("key", "tensor"). */
+/* Sets STATUS_FORMAT on `st`; `what` names a duplicated key ("key", "tensor").
+ * Bytes of the input that jansson quotes are escaped (\xNN) when not printable. */
 enum status_code jsonerr_set(struct status *st, const char *file, const char *what, const json_error_t *e);
+
+/* Keeps a message on one line: control characters that names from a file
+ * (a tensor called "a\nb") brought into it become '?'. */
+void jsonerr_oneline(struct status *st);
 
 #endif

@@ -461,6 +461,7 @@ enum status_code safetensors_open_mem(const void *buf, size_t len, const char *n
 		return STATUS_NOMEM;
 	enum status_code rc = safetensors_parse(f, buf, len, st);
 	if (rc != STATUS_OK) {
+		jsonerr_oneline(st);
 		safetensors_close(f);
 		return rc;
 	}
@@ -506,6 +507,7 @@ enum status_code safetensors_open(const char *path, struct safetensors **out, st
 	close(fd);
 	enum status_code rc = safetensors_parse(f, base, len, st);
 	if (rc != STATUS_OK) {
+		jsonerr_oneline(st);
 		safetensors_close(f);
 		return rc;
 	}

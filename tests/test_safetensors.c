@@ -305,6 +305,10 @@ START_TEST(rejects_bad_json)
 	           "__metadata__ value of 'format' is not a string", NULL);
 	expect_bad("meta-arr", -1, "{\"__metadata__\":[]}", 0, STATUS_FORMAT, "__metadata__ is not", NULL);
 	expect_bad("nul", 3, "{}\x01", 0, STATUS_FORMAT, "not valid JSON", NULL);
+	/* Names and quoted tokens from the file cannot break the message's line (found by fuzzing). */
+	expect_bad("newline-name", -1, "{" T1("a\\nb", "X", "[1]", 0, 4) "}", 4, STATUS_FORMAT,
+	           "tensor 'a?b': unknown dtype 'X'", NULL);
+	expect_bad("newline-token", -1, "{\"a\\\n\xff", 0, STATUS_FORMAT, "not valid JSON", NULL);
 }
 END_TEST
 
