@@ -326,17 +326,23 @@ static enum status_code checkpoint_fill(struct model_params *p, const struct che
 	if (rc == STATUS_OK && n_unknown) {
 		const char *hint = strcmp(unknown.t->name, "score.weight") == 0
 		                   ? " (config.json does not make it a GPT2ForSequenceClassification)" : "";
+		char more[64] = "";
+		if (n_unknown > 1)
+			snprintf(more, sizeof more, " (and %zu more unknown tensors)", n_unknown - 1);
 		rc = status_set(st, STATUS_FORMAT, "%s: tensor '%s': not part of a GPT-2 model of %d layers%s%s",
-		                safetensors_path(unknown.f), unknown.t->name, p->cfg.n_layer, hint,
-		                n_unknown > 1 ? " (and more unknown tensors)" : "");
+		                safetensors_path(unknown.f), unknown.t->name, p->cfg.n_layer, hint, more);
 	}
 	size_t missing = 0, first = 0;
 	for (size_t j = 0; j < n && rc == STATUS_OK; j++)
 		if (!src[j].t && !missing++)
 			first = j;
-	if (rc == STATUS_OK && missing)
+	if (rc == STATUS_OK && missing) {
+		char more[64] = "";
+		if (missing > 1)
+			snprintf(more, sizeof more, " (and %zu more)", missing - 1);
 		rc = status_set(st, STATUS_FORMAT, "%s: tensor '%s': missing%s", cf->listing, want[first].name,
-		                missing > 1 ? " (and more)" : "");
+		                more);
+	}
 	for (size_t j = 0; j < n && rc == STATUS_OK; j++)
 		rc = checkpoint_copy(&want[j], &src[j], st);
 	if (rc == STATUS_OK && head.t)

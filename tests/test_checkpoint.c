@@ -370,6 +370,14 @@ START_TEST(tensor_set_must_match_the_config)
 	struct model_params p;
 	expect_load_error(make_variant("missing", (struct variant){ .drop = "h.1.ln_2.bias" }), STATUS_FORMAT,
 	                  "missing/model.safetensors: tensor 'h.1.ln_2.bias': missing", NULL);
+	/* A layer short: its twelve tensors are counted. */
+	const char *dir = make_variant("layer3", (struct variant){ 0 });
+	char path[4096];
+	snprintf(path, sizeof path, "%s/config.json", dir);
+	write_text(path, "{\"n_layer\": 3, \"n_head\": 2, \"n_embd\": 8, \"n_positions\": 8, "
+	                 "\"vocab_size\": 16, \"eos_token_id\": 15, \"bos_token_id\": 15}");
+	expect_load_error(dir, STATUS_FORMAT, "layer3/model.safetensors: tensor 'h.2.ln_1.weight': missing "
+	                  "(and 11 more)", NULL);
 	expect_load_error(make_variant("shape", (struct variant){ .reshape = "h.0.attn.c_attn.weight",
 	                                                          .prefix = "transformer." }),
 	                  STATUS_FORMAT, "shape/model.safetensors: tensor 'transformer.h.0.attn.c_attn.weight': "
@@ -379,6 +387,9 @@ START_TEST(tensor_set_must_match_the_config)
 	                  "a GPT-2 model of 2 layers", NULL);
 	expect_load_error(make_variant("layer", (struct variant){ .extra = "h.2.ln_1.bias" }),
 	                  STATUS_FORMAT, "tensor 'h.2.ln_1.bias': not part of", NULL);
+	/* A checkpoint of the other naming convention counts what is wrong. */
+	expect_load_error(make_variant("lm", (struct variant){ .prefix = "model." }), STATUS_FORMAT,
+	                  "tensor 'model.", "(and 27 more unknown tensors)");
 	expect_load_error(make_variant("score", (struct variant){ .extra = "score.weight" }),
 	                  STATUS_FORMAT, "tensor 'score.weight'", "GPT2ForSequenceClassification");
 	expect_load_error(make_variant("twice", (struct variant){ .extra = "transformer.ln_f.bias" }),
@@ -449,6 +460,8 @@ START_TEST(shards_must_match_their_index)
 	expect_load_error(make_sharded("sh-escape", "{\"weight_map\": {\"wte.weight\": \"../f32/model.safetensors\"}}"),
 	                  STATUS_FORMAT, "sh-escape/model.safetensors.index.json: tensor 'wte.weight': the file it "
 	                  "maps to must be a plain file name", NULL);
+	expect_load_error(make_sharded("sh-empty", "{\"weight_map\": {}}"), STATUS_FORMAT,
+	                  "sh-empty/model.safetensors.index.json: \"weight_map\" is empty", NULL);
 	expect_load_error(make_sharded("sh-nomap", "{\"metadata\": {}}"), STATUS_FORMAT,
 	                  "sh-nomap/model.safetensors.index.json: no \"weight_map\" object", NULL);
 	expect_load_error(make_sharded("sh-bad", "{\"weight_map\": "), STATUS_FORMAT,
