@@ -246,7 +246,7 @@ json_t *checkpoint_config_json(const struct model_config *c, const char *torch_d
 	                      "activation_function", "gelu_new",
 	                      "n_layer", c->n_layer, "n_head", c->n_head, "n_embd", c->n_embd,
 	                      "n_positions", c->n_positions,
-	                      "n_inner", c->n_inner == 4 * c->n_embd ? json_null() : json_integer(c->n_inner),
+	                      "n_inner", (long long)c->n_inner == 4LL * c->n_embd ? json_null() : json_integer(c->n_inner),
 	                      "n_ctx", c->n_positions, "vocab_size", c->vocab_size,
 	                      "layer_norm_epsilon", strtod(eps, NULL),
 	                      "bos_token_id", ID(c->bos_token_id), "eos_token_id", ID(c->eos_token_id),
