@@ -4,6 +4,7 @@
 #include "engine/checkpoint.h"
 
 #include "engine/atomicfile.h"
+#include "engine/jsonerr.h"
 #include "engine/safetensors.h"
 
 #include <ctype.h>
@@ -99,8 +100,7 @@ static enum status_code checkpoint_files_index(struct checkpoint_files *cf, cons
 	json_error_t jerr;
 	json_t *root = json_load_file(idx, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		return status_set(st, STATUS_FORMAT, "%s: not valid JSON: %s (line %d)", idx, jerr.text,
-		                  jerr.line);
+		return jsonerr_set(st, idx, "tensor", &jerr);
 	json_t *map = json_is_object(root) ? json_object_get(root, "weight_map") : NULL;
 	if (!json_is_object(map)) {
 		json_decref(root);
@@ -326,17 +326,23 @@ static enum status_code checkpoint_fill(struct model_params *p, const struct che
 	if (rc == STATUS_OK && n_unknown) {
 		const char *hint = strcmp(unknown.t->name, "score.weight") == 0
 		                   ? " (config.json does not make it a GPT2ForSequenceClassification)" : "";
+		char more[64] = "";
+		if (n_unknown > 1)
+			snprintf(more, sizeof more, " (and %zu more unknown tensors)", n_unknown - 1);
 		rc = status_set(st, STATUS_FORMAT, "%s: tensor '%s': not part of a GPT-2 model of %d layers%s%s",
-		                safetensors_path(unknown.f), unknown.t->name, p->cfg.n_layer, hint,
-		                n_unknown > 1 ? " (and more unknown tensors)" : "");
+		                safetensors_path(unknown.f), unknown.t->name, p->cfg.n_layer, hint, more);
 	}
 	size_t missing = 0, first = 0;
 	for (size_t j = 0; j < n && rc == STATUS_OK; j++)
 		if (!src[j].t && !missing++)
 			first = j;
-	if (rc == STATUS_OK && missing)
+	if (rc == STATUS_OK && missing) {
+		char more[64] = "";
+		if (missing > 1)
+			snprintf(more, sizeof more, " (and %zu more)", missing - 1);
 		rc = status_set(st, STATUS_FORMAT, "%s: tensor '%s': missing%s", cf->listing, want[first].name,
-		                missing > 1 ? " (and more)" : "");
+		                more);
+	}
 	for (size_t j = 0; j < n && rc == STATUS_OK; j++)
 		rc = checkpoint_copy(&want[j], &src[j], st);
 	if (rc == STATUS_OK && head.t)
@@ -357,8 +363,7 @@ enum status_code checkpoint_read_ric(const char *dir, json_t **ric, struct statu
 		json_error_t jerr;
 		*ric = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 		if (!*ric)
-			rc = status_set(st, STATUS_FORMAT, "%s: not valid JSON: %s (line %d)", path, jerr.text,
-			                jerr.line);
+			rc = jsonerr_set(st, path, "key", &jerr);
 		else if (!json_is_object(*ric)) {
 			json_decref(*ric);
 			*ric = NULL;
@@ -388,8 +393,10 @@ enum status_code checkpoint_load(const char *dir, struct model_params *p, json_t
 	checkpoint_files_close(&cf);
 	if (rc == STATUS_OK && ric)
 		rc = checkpoint_read_ric(dir, ric, st);
-	if (rc != STATUS_OK)
+	if (rc != STATUS_OK) {
+		jsonerr_oneline(st);
 		model_params_free(p);
+	}
 	return rc;
 }
 

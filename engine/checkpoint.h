@@ -23,6 +23,8 @@
  * the tokenizer files found in tokenizer_dir and ric.json; every file goes
  * through a temporary file renamed into place. A stale
  * model.safetensors.index.json in the folder is removed so the single file wins.
+ * Each file is replaced atomically, the folder as a whole is not: save each
+ * training checkpoint into a fresh folder and record it once the call returns.
  */
 #ifndef RIC_ENGINE_CHECKPOINT_H
 #define RIC_ENGINE_CHECKPOINT_H

@@ -3,11 +3,16 @@
 
 #include "engine/checkpoint.h"
 
+#include "engine/jsonerr.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A reward head scores a handful of objectives; this bounds what config.json may ask for. */
+#define CHECKPOINT_MAX_LABELS 4096
 
 /* An integer key: `def` when absent; when null, `null_value` (or an error if
  * null_value is INT_MIN, for sizes that cannot be unset). */
@@ -99,9 +104,9 @@ static enum status_code checkpoint_config_labels(json_t *root, const char *name,
 		if (!json_is_object(ids) || json_object_size(ids) == 0)
 			return status_set(st, STATUS_FORMAT, "%s: key 'id2label' must be a non-empty object",
 			                  name);
-		if (json_object_size(ids) > 1 << 20)
-			return status_set(st, STATUS_UNSUPPORTED, "%s: %zu labels are too many", name,
-			                  json_object_size(ids));
+		if (json_object_size(ids) > CHECKPOINT_MAX_LABELS)
+			return status_set(st, STATUS_UNSUPPORTED, "%s: %zu labels are too many (at most %d)",
+			                  name, json_object_size(ids), CHECKPOINT_MAX_LABELS);
 		*labels = (int)json_object_size(ids);
 		return STATUS_OK;
 	}
@@ -109,6 +114,9 @@ static enum status_code checkpoint_config_labels(json_t *root, const char *name,
 	if (rc == STATUS_OK && *labels <= 0)
 		return status_set(st, STATUS_FORMAT, "%s: key 'num_labels' = %d must be positive", name,
 		                  *labels);
+	if (rc == STATUS_OK && *labels > CHECKPOINT_MAX_LABELS)
+		return status_set(st, STATUS_UNSUPPORTED, "%s: %d labels are too many (at most %d)", name,
+		                  *labels, CHECKPOINT_MAX_LABELS);
 	return rc;
 }
 
@@ -119,8 +127,7 @@ enum status_code checkpoint_config_parse(const char *text, size_t len, const cha
 	json_error_t jerr;
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		return status_set(st, STATUS_FORMAT, "%s: not valid JSON: %s (line %d)", name, jerr.text,
-		                  jerr.line);
+		return jsonerr_set(st, name, "key", &jerr);
 	enum status_code rc = STATUS_OK;
 	static const char *const gelu[] = { "gelu_new", "gelu_pytorch_tanh", NULL };
 	static const char *const gpt2[] = { "gpt2", NULL };
@@ -174,8 +181,10 @@ enum status_code checkpoint_config_parse(const char *text, size_t len, const cha
 			rc = status_set(st, STATUS_FORMAT, "%s: key 'layer_norm_epsilon' must be a number", name);
 	}
 	json_decref(root);
-	if (rc != STATUS_OK)
+	if (rc != STATUS_OK) {
+		jsonerr_oneline(st);
 		return rc;
+	}
 	/* n_inner null means 4 x n_embd; computed wide so a huge n_embd is caught, not wrapped. */
 	long long in = inner != INT_MIN + 1 ? inner : 4LL * cfg->n_embd;
 	cfg->n_inner = in > INT_MAX ? -1 : (int)in;
@@ -237,7 +246,7 @@ json_t *checkpoint_config_json(const struct model_config *c, const char *torch_d
 	                      "activation_function", "gelu_new",
 	                      "n_layer", c->n_layer, "n_head", c->n_head, "n_embd", c->n_embd,
 	                      "n_positions", c->n_positions,
-	                      "n_inner", c->n_inner == 4 * c->n_embd ? json_null() : json_integer(c->n_inner),
+	                      "n_inner", (long long)c->n_inner == 4LL * c->n_embd ? json_null() : json_integer(c->n_inner),
 	                      "n_ctx", c->n_positions, "vocab_size", c->vocab_size,
 	                      "layer_norm_epsilon", strtod(eps, NULL),
 	                      "bos_token_id", ID(c->bos_token_id), "eos_token_id", ID(c->eos_token_id),

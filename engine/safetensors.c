@@ -3,6 +3,7 @@
 #include "engine/safetensors.h"
 
 #include "engine/atomicfile.h"
+#include "engine/jsonerr.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -356,20 +357,8 @@ static enum status_code safetensors_parse(struct safetensors *f, const unsigned 
 		                  "truncated?)", path, hlen, len);
 	json_error_t jerr;
 	f->header = json_loadb((const char *)base + 8, (size_t)hlen, JSON_REJECT_DUPLICATES, &jerr);
-	if (!f->header) {
-		/* jansson says `duplicate object key near '"name"'`: name the tensor. */
-		const char *near = strstr(jerr.text, "near '\"");
-		if (strncmp(jerr.text, "duplicate object key", 20) == 0 && near) {
-			near += 7;
-			int n = (int)strlen(near);
-			if (n >= 2 && strcmp(near + n - 2, "\"'") == 0)
-				n -= 2;
-			return status_set(st, STATUS_FORMAT, "%s: tensor '%.*s': named twice in the header",
-			                  path, n, near);
-		}
-		return status_set(st, STATUS_FORMAT, "%s: header is not valid JSON: %s (byte %d)", path,
-		                  jerr.text, jerr.position);
-	}
+	if (!f->header)
+		return jsonerr_set(st, path, "tensor", &jerr);
 	if (!json_is_object(f->header))
 		return status_set(st, STATUS_FORMAT, "%s: header is not a JSON object", path);
 
@@ -472,6 +461,7 @@ enum status_code safetensors_open_mem(const void *buf, size_t len, const char *n
 		return STATUS_NOMEM;
 	enum status_code rc = safetensors_parse(f, buf, len, st);
 	if (rc != STATUS_OK) {
+		jsonerr_oneline(st);
 		safetensors_close(f);
 		return rc;
 	}
@@ -517,6 +507,7 @@ enum status_code safetensors_open(const char *path, struct safetensors **out, st
 	close(fd);
 	enum status_code rc = safetensors_parse(f, base, len, st);
 	if (rc != STATUS_OK) {
+		jsonerr_oneline(st);
 		safetensors_close(f);
 		return rc;
 	}

@@ -299,12 +299,16 @@ START_TEST(rejects_bad_json)
 	expect_bad("not-json", -1, "{\"a\":", 0, STATUS_FORMAT, "not valid JSON", NULL);
 	expect_bad("array", -1, "[1,2]", 0, STATUS_FORMAT, "header is not a JSON object", NULL);
 	expect_bad("dup", -1, "{" T1("w", "F32", "[1]", 0, 4) "," T1("w", "F32", "[1]", 4, 8) "}", 8,
-	           STATUS_FORMAT, "tensor 'w': named twice in the header", NULL);
+	           STATUS_FORMAT, "tensor 'w' appears twice", NULL);
 	expect_bad("entry", -1, "{\"w\":[1]}", 0, STATUS_FORMAT, "tensor 'w': entry is not", NULL);
 	expect_bad("meta", -1, "{\"__metadata__\":{\"format\":1}}", 0, STATUS_FORMAT,
 	           "__metadata__ value of 'format' is not a string", NULL);
 	expect_bad("meta-arr", -1, "{\"__metadata__\":[]}", 0, STATUS_FORMAT, "__metadata__ is not", NULL);
 	expect_bad("nul", 3, "{}\x01", 0, STATUS_FORMAT, "not valid JSON", NULL);
+	/* Names and quoted tokens from the file cannot break the message's line (found by fuzzing). */
+	expect_bad("newline-name", -1, "{" T1("a\\nb", "X", "[1]", 0, 4) "}", 4, STATUS_FORMAT,
+	           "tensor 'a?b': unknown dtype 'X'", NULL);
+	expect_bad("newline-token", -1, "{\"a\\\n\xff", 0, STATUS_FORMAT, "not valid JSON", NULL);
 }
 END_TEST
 
