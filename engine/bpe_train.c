@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include "engine/bpe_train.h"
+
+#include "engine/atomicfile.h"
 #include "engine/bytelevel.h"
 #include "engine/pretok.h"
 #include "engine/readfile.h"
@@ -443,31 +445,24 @@ size_t bpe_train_vocab_size(const struct bpe_train *tr)
 	return tr->n_tok + 1;
 }
 
-/* Writes `path` through `path`.tmp; `write` fills the open file. */
+/* Renders the file in memory, then replaces `path` atomically (fsync + rename),
+ * so a crash never leaves half a vocabulary beside a whole merges file. */
 static enum status_code save_file(const char *path, int (*write)(FILE *f, const struct bpe_train *tr),
                                   const struct bpe_train *tr, struct status *st)
 {
-	char tmp[4200];
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	FILE *f = fopen(tmp, "wb");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
 	if (!f)
-		return status_errno(st, STATUS_IO, errno, "%s", tmp);
+		return status_errno(st, STATUS_NOMEM, errno, "%s", path);
 	int bad = write(f, tr);
-	int err = errno;
-	if (fclose(f) != 0 && !bad) {
-		bad = 1;
-		err = errno;
+	if (fclose(f) != 0 || bad) {
+		free(buf);
+		return status_set(st, STATUS_NOMEM, "%s: cannot render the file in memory", path);
 	}
-	if (bad) {
-		remove(tmp);
-		return status_errno(st, STATUS_IO, err ? err : EIO, "%s", tmp);
-	}
-	if (rename(tmp, path) != 0) {
-		err = errno;
-		remove(tmp);
-		return status_errno(st, STATUS_IO, err, "rename %s", tmp);
-	}
-	return STATUS_OK;
+	enum status_code rc = atomicfile_save(path, buf, len, st);
+	free(buf);
+	return rc;
 }
 
 static int write_json(FILE *f, json_t *j)

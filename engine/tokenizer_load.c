@@ -1,6 +1,7 @@
 /* tokenizer_load: reading vocab.json + merges.txt and tokenizer.json. */
 #include "config.h"
 
+#include "engine/jsonerr.h"
 #include "engine/readfile.h"
 #include "engine/tokenizer_impl.h"
 
@@ -18,10 +19,8 @@
  * control characters. */
 static enum status_code oneline(struct status *st, enum status_code rc)
 {
-	if (st && rc != STATUS_OK)
-		for (char *p = st->msg; *p; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				*p = '?';
+	if (rc != STATUS_OK)
+		jsonerr_oneline(st);
 	return rc;
 }
 
@@ -31,7 +30,7 @@ static enum status_code parse_json(const char *text, size_t len, const char *nam
 	json_error_t e;
 	json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
 	if (!j)
-		return status_set(st, STATUS_FORMAT, "%s: line %d: %s", name, e.line, e.text);
+		return jsonerr_set(st, name, "key", &e);
 	*out = j;
 	return STATUS_OK;
 }
