@@ -647,15 +647,25 @@ static void safetensors_from_f32(enum safetensors_dtype dt, const float *src, si
 		d[i] = dt == ST_BF16 ? safetensors_f32_to_bf16(src[i]) : safetensors_f32_to_f16(src[i]);
 }
 
-enum status_code safetensors_writer_add(struct safetensors_writer *w, const char *name,
-                                        enum safetensors_dtype dtype, int ndim,
-                                        const int64_t *shape, const float *f32, struct status *st)
+/* The entry of a float tensor about to be stored as `dtype`, counted once the
+ * caller has attached its data. */
+static enum status_code safetensors_writer_float_entry(struct safetensors_writer *w, const char *name,
+                                                       enum safetensors_dtype dtype, int ndim,
+                                                       const int64_t *shape,
+                                                       struct safetensors_entry **e, struct status *st)
 {
 	if (!safetensors_float_dtype(dtype))
 		return status_set(st, STATUS_INVALID, "tensor '%s': cannot store floats as %s", name,
 		                  safetensors_dtype_name(dtype));
+	return safetensors_writer_entry(w, name, dtype, ndim, shape, e, st);
+}
+
+enum status_code safetensors_writer_add(struct safetensors_writer *w, const char *name,
+                                        enum safetensors_dtype dtype, int ndim,
+                                        const int64_t *shape, const float *f32, struct status *st)
+{
 	struct safetensors_entry *e;
-	enum status_code rc = safetensors_writer_entry(w, name, dtype, ndim, shape, &e, st);
+	enum status_code rc = safetensors_writer_float_entry(w, name, dtype, ndim, shape, &e, st);
 	if (rc != STATUS_OK)
 		return rc;
 	e->owned = malloc(e->nbytes ? e->nbytes : 1);
@@ -672,11 +682,8 @@ enum status_code safetensors_writer_add_ref(struct safetensors_writer *w, const 
                                             enum safetensors_dtype dtype, int ndim,
                                             const int64_t *shape, const float *f32, struct status *st)
 {
-	if (!safetensors_float_dtype(dtype))
-		return status_set(st, STATUS_INVALID, "tensor '%s': cannot store floats as %s", name,
-		                  safetensors_dtype_name(dtype));
 	struct safetensors_entry *e;
-	enum status_code rc = safetensors_writer_entry(w, name, dtype, ndim, shape, &e, st);
+	enum status_code rc = safetensors_writer_float_entry(w, name, dtype, ndim, shape, &e, st);
 	if (rc != STATUS_OK)
 		return rc;
 	e->ref = f32;
