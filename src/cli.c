@@ -30,7 +30,7 @@ void cli_print_overview(FILE *out)
 	        "Multi-objective alignment of language models with Rewards-in-Context.\n\n"
 	        "Commands:\n");
 	for (const struct cli_command *const *c = cli_commands; *c; c++)
-		fprintf(out, "  %-12s %s\n", (*c)->name, (*c)->summary);
+		fprintf(out, "  %-16s %s\n", (*c)->name, (*c)->summary);
 	fprintf(out,
 	        "\nGlobal options:\n"
 	        "  --store PATH  experiment store (default $RIC_STORE, else\n"
