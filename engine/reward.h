@@ -41,7 +41,7 @@
 #include "engine/status.h"
 
 struct reward_env {
-	const char *datadir;    /* holds lexicons/ (rule rewards); NULL: RIC_DATADIR or the build's */
+	const char *datadir;    /* holds lexicons/: positivity and informativeness need it */
 	double timeout_s;       /* cmd: longest wait for one reply; <= 0: 60 s */
 	size_t batch;           /* rm: rows per forward, cmd: rows per request; 0: 16 */
 	const struct hooks *hooks; /* abort polled between batches (and while a scorer works) */
