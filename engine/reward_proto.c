@@ -13,16 +13,20 @@ static json_t *proto_row(const char *prompt, const char *response, size_t i, str
 	json_t *p = json_string(prompt ? prompt : "");
 	json_t *r = json_string(response);
 	json_t *o = json_object();
-	if (!p || !r || !o || json_object_set_new(o, "prompt", p) || json_object_set_new(o, "response", r)) {
-		if (!p || !r)
-			status_set(st, STATUS_INVALID, "row %zu: the %s is not valid UTF-8", i,
-			           !p ? "prompt" : "response");
-		else
-			status_set(st, STATUS_NOMEM, "out of memory");
-		json_decref(o);
-		return NULL;
+	if (!p || !r) {
+		status_set(st, STATUS_INVALID, "row %zu: the %s is not valid UTF-8", i,
+		           !p ? "prompt" : "response");
+	} else if (o && json_object_set(o, "prompt", p) == 0 && json_object_set(o, "response", r) == 0) {
+		json_decref(p);
+		json_decref(r);
+		return o;
+	} else {
+		status_set(st, STATUS_NOMEM, "out of memory");
 	}
-	return o;
+	json_decref(p);
+	json_decref(r);
+	json_decref(o);
+	return NULL;
 }
 
 char *reward_proto_request(size_t n, int batch, const char *const *prompts,
