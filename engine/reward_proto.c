@@ -1,6 +1,7 @@
 /* reward_proto: the JSON-lines messages of the cmd: reward protocol. */
 #include "config.h"
 
+#include "engine/jsonerr.h"
 #include "engine/reward_impl.h"
 
 #include <jansson.h>
@@ -107,9 +108,13 @@ enum status_code reward_proto_reply(const char *line, size_t len, size_t n, int 
 	proto_quote(q, sizeof q, line, len);
 	json_error_t je;
 	json_t *v = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
-	if (!v)
-		return status_set(st, STATUS_FORMAT, "a reply that is not JSON (%s at byte %d): '%s'",
-		                  je.text, je.position, q);
+	if (!v) {
+		status_set(st, STATUS_FORMAT, "a reply that is not JSON (%s at byte %d): '%s'", je.text,
+		           je.position, q);
+		/* jansson quotes the input, which may hold control characters */
+		jsonerr_oneline(st);
+		return STATUS_FORMAT;
+	}
 	enum status_code rc = STATUS_OK;
 	json_t *e = json_is_object(v) ? json_object_get(v, "error") : NULL;
 	if (!json_is_object(v)) {
