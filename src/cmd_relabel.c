@@ -134,6 +134,10 @@ static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct 
 	int status = v ? CLI_OK : relabel_fail(r, "out of memory");
 	double t0 = relabel_now(), last = t0;
 	while (status == CLI_OK) {
+		if (hooks_aborted(h)) {
+			status = relabel_fail(r, "interrupted; run it again to score the rest");
+			break;
+		}
 		if (store_rows_query(r->s, r->dataset, &q, relabel_take_row, r, &err) != STORE_OK) {
 			status = relabel_fail(r, "%s", err.msg);
 			break;
@@ -445,8 +449,6 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	for (int i = 0; status == CLI_OK && i < r->n_obj; i++) {
 		status = relabel_score(r, &r->obj[i], &h);
-		if (status == CLI_OK && relabel_stop)
-			status = relabel_fail(r, "interrupted");
 	}
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);

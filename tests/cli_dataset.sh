@@ -78,6 +78,16 @@ fails 1 "an objective keeps its spec" "$RIC" relabel --dataset short --objective
 out=$("$RIC" relabel --dataset short --objective x=nonsense 2>&1)
 like "$out" "unknown reward spec 'nonsense'" "an unknown spec is refused"
 
+# imported rewards ("given") are summarised, not scored
+printf '%s\n' '{"prompt": "a", "response": "b", "rewards": {"h": 1}}' \
+	'{"prompt": "a", "response": "c", "rewards": {"h": 3}}' > "$T/given.jsonl"
+"$RIC" dataset import "$T/given.jsonl" --split train > /dev/null
+out=$("$RIC" relabel --dataset given 2>&1)
+like "$out" 'h +given +0 ' "relabel keeps imported rewards"
+out=$("$RIC" dataset show given --json)
+like "$out" '"name":"h","spec":"given","unscored":0,"mu":2.0,"sigma":1.0,"lo":-1.0,"hi":1.0' \
+	"and computes their stats"
+
 # resume: a scorer that dies after 2 requests of 2 rows; what it scored stays
 spec="cmd:python3 $scorer --die-after 2"
 out=$("$RIC" relabel --dataset rows --objective "w=$spec" --batch 2 2>&1)
