@@ -345,10 +345,17 @@ enum status_code dataset_next(struct dataset_reader *r, struct dataset_record *r
 			return rc;
 		if (!have)
 			return STATUS_OK;
-		if (ds_blank(r->line, r->llen))
+		const char *text = r->line;
+		size_t len = r->llen;
+		/* a UTF-8 byte order mark, as some editors write, is not part of the data */
+		if (r->lineno == 1 && len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+			text += 3;
+			len -= 3;
+		}
+		if (ds_blank(text, len))
 			continue;
 		json_error_t je;
-		json_t *o = json_loadb(r->line, r->llen, JSON_REJECT_DUPLICATES, &je);
+		json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 		if (!o) {
 			if (strstr(je.text, "decode byte") || strstr(je.text, "UTF-8"))
 				return status_set(st, STATUS_FORMAT, "%s:%zu: invalid UTF-8 (%s, column %d)",

@@ -28,7 +28,8 @@
  * hh-rlhf) and holds every later line to it. Other keys are ignored. Every
  * text must be a JSON string (valid UTF-8, no NUL); responses, chosen and
  * rejected must not be empty or only white space; prompts may be empty.
- * Memory stays at the longest line plus the current record.
+ * A UTF-8 byte order mark before the first line and CR LF line ends are
+ * accepted. Memory stays at the longest line plus the current record.
  */
 #ifndef RIC_ENGINE_DATASET_H
 #define RIC_ENGINE_DATASET_H

@@ -48,7 +48,7 @@ static void next_bad(struct dataset_reader *r, const char *want)
 START_TEST(jsonl_rows_with_rewards)
 {
 	struct dataset_reader *r = mem(
-		"{\"prompt\": \"Q\", \"response\": \"A\\nB\", \"rewards\": {\"h\": 1.5, \"k\": -2}}\n"
+		"\xEF\xBB\xBF{\"prompt\": \"Q\", \"response\": \"A\\nB\", \"rewards\": {\"h\": 1.5, \"k\": -2}}\r\n"
 		"\n   \n"
 		"{\"prompt\": \"\", \"response\": \"only\", \"extra\": [1]}", DATASET_AUTO);
 	struct dataset_record rec;
