@@ -37,6 +37,10 @@ out=$("$RIC" dataset show prefs --json)
 like "$out" '"pairs":2' "show counts the pairs"
 like "$out" '"eval":4' "show counts the eval rows"
 
+# several files, each in its own format
+out=$("$RIC" dataset import "$T/rows.jsonl" "$T/prefs.jsonl.gz" --name mixed --split train)
+like "$out" '^dataset mixed: 12 rows \(2 pairs\), 12 train' "files of different formats go into one dataset"
+
 # HH-RLHF dialogues
 printf '%s\n' '{"chosen": "\n\nHuman: hi\n\nAssistant: hello there", "rejected": "\n\nHuman: hi\n\nAssistant: go"}' \
 	> "$T/hh.jsonl"
