@@ -22,6 +22,8 @@ extern const struct cli_command cmd_bench;
 extern const struct cli_command cmd_generate;
 extern const struct cli_command cmd_tokenize;
 extern const struct cli_command cmd_train_tokenizer;
+extern const struct cli_command cmd_eval;
+extern const struct cli_command cmd_front;
 
 const struct cli_command *const cli_commands[] = {
 	&cmd_help,
@@ -39,6 +41,8 @@ const struct cli_command *const cli_commands[] = {
 	&cmd_generate,
 	&cmd_tokenize,
 	&cmd_train_tokenizer,
+	&cmd_eval,
+	&cmd_front,
 	NULL
 };
 
