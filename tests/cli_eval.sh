@@ -62,6 +62,14 @@ like "$show" 'points +3' "every grid point is stored"
 like "$show" 'generation_cost|reference +\[-2,-1\.5\]' "the reference point is a parameter"
 like "$("$RIC" --store "$db" show 3)" 'generation_cost +2' "best-of-n records its cost"
 like "$("$RIC" --store "$db" show 2)" 'samples +3' "the SFT baseline stores its samples"
+csv=$("$RIC" --store "$db" export first --what samples --format csv | tr -d '\000')
+n=$(printf '%s\n' "$csv" | grep -a -c ',Tell [0-9]\.,')
+is "$n" "0" "no training prompt is evaluated"
+n=$(printf '%s\n' "$csv" | grep -a -c '^[0-9]*,0,[0-9]*,Say [012]\.,')
+is "$n" "9" "the first 3 distinct eval prompts, each at every point"
+# the grid point [0,1] asks linf targets (lo_1, hi_2) = (-2, 2.5)
+n=$(printf '%s\n' "$csv" | grep -a -c '"\[0,1\]","\[-2,2\.5\]"')
+is "$n" "3" "samples carry their preference and desired scores"
 n=$("$RIC" --store "$db" runs --stage eval | grep -c 'eval')
 is "$n" "3" "three eval runs"
 
