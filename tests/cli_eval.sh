@@ -34,6 +34,10 @@ printf '%s\n' "$line" | awk '{
 _tap_result $? "the printed rewards are the response's, normalised with ric.json's stats" "$line"
 n=$("$RIC" generate --model "$m" --prompt "Hi" --pref 0.5,0.5 --n 3 --max-tokens 4 | grep -c '^rewards:')
 is "$n" "3" "--n 3 scores three responses"
+# the fixture's window is 64 tokens: a longer context loses its oldest tokens
+long=$(printf 'x%.0s' $(seq 1 150))
+ok "a context longer than the window still generates" \
+	"$RIC" generate --model "$m" --prompt "$long" --pref 0.5,0.5 --max-tokens 100
 fails 1 "--pref on a plain checkpoint is refused" "$RIC" generate --model "$chat" --prompt x --pref 0.5,0.5
 out=$("$RIC" generate --model "$chat" --prompt x --pref 0.5,0.5 2>&1)
 like "$out" 'not a RiC checkpoint' "and says why"
