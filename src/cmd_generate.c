@@ -4,7 +4,11 @@
 #include "src/cli.h"
 #include "engine/checkpoint.h"
 #include "engine/generate.h"
+#include "engine/mapping.h"
+#include "engine/stats.h"
 #include "engine/tokenizer.h"
+#include "src/paths.h"
+#include "src/ricgen.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -16,7 +20,9 @@ const struct cli_command cmd_generate = {
 	.name = "generate",
 	.summary = "sample continuations of a prompt from a model",
 	.usage = "ric generate --model DIR --prompt TEXT [--n N] [--max-tokens M]\n"
-	         "       [--temperature T] [--top-p P] [--top-k K] [--seed S] [--stop TEXT]...",
+	         "       [--temperature T] [--top-p P] [--top-k K] [--seed S] [--stop TEXT]...\n"
+	         "       ric generate --model DIR --prompt TEXT (--pref W1,W2,... [--mapping M] |\n"
+	         "                    --scores Z1,Z2,...) [options above]",
 	.help = "Options:\n"
 	        "  --model DIR        Hugging Face GPT-2 folder with its tokenizer files\n"
 	        "  --prompt TEXT      the text to continue\n"
@@ -27,12 +33,21 @@ const struct cli_command cmd_generate = {
 	        "  --top-k K          keep the K most likely tokens (default 0: off)\n"
 	        "  --seed S           random seed; continuation i uses S + i (default 0)\n"
 	        "  --stop TEXT        stop a continuation once its text contains TEXT (repeatable)\n"
+	        "  --pref W1,W2,...   RiC checkpoint (with ric.json): a preference over its\n"
+	        "                     objectives, mapped to desired scores\n"
+	        "  --mapping M        linf (default: the checkpoint's), l2 or linear\n"
+	        "  --scores Z1,...    RiC checkpoint: the desired normalised scores directly\n"
 	        "One continuation streams as it is made; several are printed one after\n"
-	        "another, each under a '--- i' line. Ctrl-C stops decoding.\n",
+	        "another, each under a '--- i' line. Ctrl-C stops decoding.\n"
+	        "With --pref or --scores the prompt is wrapped in the checkpoint's template\n"
+	        "with the targets (printed first, rounded to 0.1 as the model reads them),\n"
+	        "only the response is printed, and each response is scored with the\n"
+	        "objectives' rewards: raw and normalised ((r - mu) / sigma) values.\n",
 	.run = generate_run,
 };
 
 #define GENERATE_MAX_STOP 8
+#define GENERATE_MAX_OBJ 16 /* objectives a RiC checkpoint may have here */
 
 static volatile sig_atomic_t generate_interrupted;
 static void generate_on_sigint(int sig) { (void)sig; generate_interrupted = 1; }
@@ -85,6 +100,108 @@ static int generate_number(const char *opt, const char *arg, double lo, double h
 	return CLI_OK;
 }
 
+/* --pref / --scores on a RiC checkpoint. */
+static int generate_ric(const char *model, const char *prompt, const char *pref, const char *scores,
+                        const char *mapping, size_t B, struct generate_params *gp)
+{
+	struct status st = STATUS_INIT;
+	struct ricgen g;
+	struct ricgen_batch b = { 0 };
+	struct generate_cli gc = { 0 };
+	const char **prompts = NULL;
+	double *z = NULL;
+	int rc = CLI_FAIL;
+	if (ricgen_open(&g, model, 1, &st) != STATUS_OK) {
+		cli_error("%s", st.msg);
+		return CLI_FAIL;
+	}
+	size_t N = g.meta.n_obj;
+	double w[GENERATE_MAX_OBJ], t[GENERATE_MAX_OBJ], lo[GENERATE_MAX_OBJ], hi[GENERATE_MAX_OBJ];
+	enum mapping_kind k = g.meta.mapping;
+	if (N > GENERATE_MAX_OBJ) {
+		status_set(&st, STATUS_UNSUPPORTED, "%zu objectives; ric generate handles %d", N,
+		           GENERATE_MAX_OBJ);
+		goto fail;
+	}
+	ricmeta_ranges(&g.meta, lo, hi);
+	if (pref) {
+		if (mapping && mapping_parse(mapping, &k, &st) != STATUS_OK)
+			goto fail;
+		if (mapping_parse_vector(pref, N, "--pref", w, &st) != STATUS_OK ||
+		    mapping_targets(k, w, N, lo, hi, 0, t, &st) != STATUS_OK)
+			goto fail;
+	} else {
+		if (mapping_parse_vector(scores, N, "--scores", t, &st) != STATUS_OK)
+			goto fail;
+		for (size_t i = 0; i < N; i++)
+			t[i] = stats_round1(t[i]);
+	}
+	if (ricgen_open_rewards(&g, &g.meta, paths_datadir(), &st) != STATUS_OK)
+		goto fail;
+	char num[STATS_FMT_MAX];
+	if (pref)
+		printf("preference %s, mapping %s\n", pref, mapping_name(k));
+	fputs("targets:", stdout);
+	for (size_t i = 0; i < N; i++) {
+		stats_format1(t[i], num, sizeof num);
+		printf(" %s %s", g.meta.obj[i].name, num);
+	}
+	putchar('\n');
+	prompts = calloc(B, sizeof *prompts);
+	z = calloc(B * N, sizeof *z);
+	if (!prompts || !z) {
+		status_set(&st, STATUS_NOMEM, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < B; i++) {
+		prompts[i] = prompt;
+		memcpy(z + i * N, t, N * sizeof *t);
+	}
+	b.n = B;
+	b.prompts = prompts;
+	b.z = z;
+	gc.tok = g.tok;
+	gc.eos = g.p.cfg.eos_token_id;
+	gc.streaming = B == 1;
+	gp->decode = generate_decode;
+	gp->on_token = generate_on_token;
+	gp->ctx = &gc;
+	struct hooks h = { .abort = generate_abort };
+	signal(SIGINT, generate_on_sigint);
+	enum status_code sc = ricgen_run(&g, &g.meta, &b, gp, &h, &st);
+	signal(SIGINT, SIG_DFL);
+	if (sc == STATUS_CANCELLED)
+		cli_error("interrupted");
+	if (sc != STATUS_OK)
+		goto fail;
+	size_t held;
+	const char *rest = tokenizer_stream_flush(&gc.stream, &held);
+	if (gc.streaming) {
+		fwrite(rest, 1, held, stdout);
+		putchar('\n');
+	}
+	for (size_t i = 0; i < B; i++) {
+		if (!gc.streaming)
+			printf("--- %zu\n%s\n", i + 1, b.responses[i]);
+		fputs("rewards:", stdout);
+		for (size_t j = 0; j < N; j++)
+			printf(" %s %.4g (z %.2f)", g.meta.obj[j].name, b.raw[i * N + j], b.norm[i * N + j]);
+		putchar('\n');
+	}
+	rc = CLI_OK;
+	goto done;
+fail:
+	if (st.code != STATUS_OK)
+		cli_error("%s", st.msg);
+done:
+	tokenizer_stream_free(&gc.stream);
+	ricgen_batch_free(&b);
+	free(prompts);
+	free(z);
+	ricgen_close(&g);
+	return rc;
+}
+
 static int generate_run(struct cli *cli, int argc, char **argv)
 {
 	(void)cli;
@@ -98,10 +215,13 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 		{ "top-k", required_argument, NULL, 'K' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "stop", required_argument, NULL, 'S' },
+		{ "pref", required_argument, NULL, 'w' },
+		{ "scores", required_argument, NULL, 'z' },
+		{ "mapping", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *model = NULL, *prompt = NULL;
+	const char *model = NULL, *prompt = NULL, *pref = NULL, *scores = NULL, *mapping = NULL;
 	const char *stops[GENERATE_MAX_STOP];
 	size_t n_stop = 0;
 	double n = 1, max_tokens = 64, temperature = 1, top_p = 1, top_k = 0, seed = 0;
@@ -123,6 +243,9 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 				                     GENERATE_MAX_STOP);
 			stops[n_stop++] = optarg;
 			break;
+		case 'w': pref = optarg; break;
+		case 'z': scores = optarg; break;
+		case 'a': mapping = optarg; break;
 		case 'h': cli_print_help(&cmd_generate, stdout); return CLI_OK;
 		default: return cli_bad_usage(&cmd_generate, "unknown option '%s'", argv[optind - 1]);
 		}
@@ -133,6 +256,21 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 		return cli_bad_usage(&cmd_generate, "unexpected argument '%s'", argv[optind]);
 	if (!model || !prompt)
 		return cli_bad_usage(&cmd_generate, "--model and --prompt are required");
+	if (pref && scores)
+		return cli_bad_usage(&cmd_generate, "give --pref or --scores, not both");
+	if (mapping && !pref)
+		return cli_bad_usage(&cmd_generate, "--mapping applies to --pref");
+	if (pref || scores) {
+		struct generate_params gp = GENERATE_DEFAULTS;
+		gp.max_new = (size_t)max_tokens;
+		gp.sampling.temperature = (float)temperature;
+		gp.sampling.top_p = (float)top_p;
+		gp.sampling.top_k = (int)top_k;
+		gp.seed = (uint64_t)seed;
+		gp.stop = stops;
+		gp.n_stop = n_stop;
+		return generate_ric(model, prompt, pref, scores, mapping, (size_t)n, &gp);
+	}
 
 	struct status st = STATUS_INIT;
 	struct model_params p = { 0 };

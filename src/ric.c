@@ -24,6 +24,8 @@ extern const struct cli_command cmd_tokenize;
 extern const struct cli_command cmd_train_tokenizer;
 extern const struct cli_command cmd_dataset;
 extern const struct cli_command cmd_relabel;
+extern const struct cli_command cmd_eval;
+extern const struct cli_command cmd_front;
 
 const struct cli_command *const cli_commands[] = {
 	&cmd_help,
@@ -43,6 +45,8 @@ const struct cli_command *const cli_commands[] = {
 	&cmd_train_tokenizer,
 	&cmd_dataset,
 	&cmd_relabel,
+	&cmd_eval,
+	&cmd_front,
 	NULL
 };
 

@@ -1,0 +1,175 @@
+#include "config.h"
+
+#include "src/ricgen.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/checkpoint.h"
+
+enum status_code ricgen_open(struct ricgen *g, const char *dir, int need_meta, struct status *st)
+{
+	memset(g, 0, sizeof *g);
+	ricmeta_init(&g->meta);
+	json_t *ric = NULL;
+	enum status_code c = checkpoint_load(dir, &g->p, &ric, st);
+	if (c == STATUS_OK && ric) {
+		char file[4200];
+		snprintf(file, sizeof file, "%s/ric.json", dir);
+		c = ricmeta_from_json(ric, file, &g->meta, st);
+		g->has_meta = c == STATUS_OK;
+	}
+	json_decref(ric);
+	if (c == STATUS_OK && need_meta && !g->has_meta)
+		c = status_set(st, STATUS_INVALID,
+		               "%s: not a RiC checkpoint (no ric.json): train it with ric sft", dir);
+	if (c == STATUS_OK)
+		c = tokenizer_load(dir, &g->tok, st);
+	if (c != STATUS_OK)
+		ricgen_close(g);
+	return c;
+}
+
+enum status_code ricgen_open_rewards(struct ricgen *g, const struct ricmeta *m,
+                                     const char *datadir, struct status *st)
+{
+	g->rewards = calloc(m->n_obj, sizeof *g->rewards);
+	if (!g->rewards)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	struct reward_env env = { .datadir = datadir, .timeout_s = 60, .batch = 16 };
+	for (size_t i = 0; i < m->n_obj; i++) {
+		enum status_code c = reward_open(m->obj[i].reward, &env, &g->rewards[i], st);
+		if (c != STATUS_OK) {
+			status_prefix(st, "objective '%s'", m->obj[i].name);
+			return c;
+		}
+		g->n_rewards = i + 1;
+	}
+	return STATUS_OK;
+}
+
+void ricgen_close(struct ricgen *g)
+{
+	for (size_t i = 0; i < g->n_rewards; i++)
+		reward_close(g->rewards[i]);
+	free(g->rewards);
+	if (g->tok)
+		tokenizer_free(g->tok);
+	model_params_free(&g->p);
+	ricmeta_free(&g->meta);
+	memset(g, 0, sizeof *g);
+}
+
+size_t ricgen_decode(void *tokenizer, int token, char *buf, size_t cap)
+{
+	size_t len = 0;
+	const char *bytes = tokenizer_token_bytes(tokenizer, token, &len);
+	if (!bytes)
+		return 0;
+	if (len > cap)
+		len = cap;
+	memcpy(buf, bytes, len);
+	return len;
+}
+
+void ricgen_batch_free(struct ricgen_batch *b)
+{
+	if (b->responses)
+		for (size_t i = 0; i < b->n; i++)
+			free(b->responses[i]);
+	free(b->responses);
+	free(b->raw);
+	free(b->norm);
+	b->responses = NULL;
+	b->raw = b->norm = NULL;
+}
+
+enum status_code ricgen_score(struct ricgen *g, const struct ricmeta *m, size_t n,
+                              const char *const *prompts, const char *const *responses,
+                              double *raw, double *norm, struct status *st)
+{
+	size_t N = m->n_obj;
+	double *col = malloc((n ? n : 1) * sizeof *col);
+	if (!col)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	enum status_code c = STATUS_OK;
+	for (size_t j = 0; j < N && c == STATUS_OK; j++) {
+		c = reward_score(g->rewards[j], n, prompts, responses, col, st);
+		if (c != STATUS_OK) {
+			status_prefix(st, "objective '%s'", m->obj[j].name);
+			break;
+		}
+		for (size_t i = 0; i < n; i++)
+			raw[i * N + j] = col[i];
+	}
+	for (size_t i = 0; c == STATUS_OK && i < n; i++)
+		ricmeta_normalise(m, raw + i * N, norm + i * N);
+	free(col);
+	return c;
+}
+
+enum status_code ricgen_run(struct ricgen *g, const struct ricmeta *m, struct ricgen_batch *b,
+                            const struct generate_params *gp0, const struct hooks *h,
+                            struct status *st)
+{
+	size_t n = b->n, N = m->n_obj, P = (size_t)g->p.cfg.n_positions;
+	struct ricmeta_seq *seq = calloc(n, sizeof *seq);
+	const int **ctx = calloc(n, sizeof *ctx);
+	size_t *lens = calloc(n, sizeof *lens);
+	struct generate_output *out = calloc(n, sizeof *out);
+	b->responses = calloc(n, sizeof *b->responses);
+	b->raw = calloc(n * N + 1, sizeof *b->raw);
+	b->norm = calloc(n * N + 1, sizeof *b->norm);
+	b->tokens = 0;
+	enum status_code c = STATUS_OK;
+	if (!seq || !ctx || !lens || !out || !b->responses || !b->raw || !b->norm)
+		c = status_set(st, STATUS_NOMEM, "out of memory");
+	struct generate_params gp = *gp0;
+	if (gp.max_new >= P)
+		gp.max_new = P / 2;
+	size_t keep = P - gp.max_new;
+	for (size_t i = 0; c == STATUS_OK && i < n; i++) {
+		c = ricmeta_encode(m, g->tok, b->prompts[i], b->z ? b->z + i * N : NULL, NULL, -1,
+		                   &seq[i], st);
+		if (c != STATUS_OK)
+			break;
+		size_t skip = seq[i].n > keep ? seq[i].n - keep : 0;
+		ctx[i] = seq[i].ids + skip;
+		lens[i] = seq[i].n - skip;
+		if (lens[i] == 0)
+			c = status_set(st, STATUS_INVALID, "prompt %zu makes an empty context", i + 1);
+	}
+	gp.eos_id = g->p.cfg.eos_token_id;
+	gp.seeds = b->seeds;
+	if (!gp.decode) { /* a caller that streams brings its own decode and ctx */
+		gp.decode = ricgen_decode;
+		gp.ctx = g->tok;
+	}
+	if (c == STATUS_OK)
+		c = generate(&g->p, ctx, lens, n, &gp, h, out, st);
+	for (size_t i = 0; c == STATUS_OK && i < n; i++) {
+		b->tokens += out[i].n;
+		const char *t = out[i].text ? out[i].text : "";
+		size_t len = out[i].text ? out[i].text_len : 0;
+		size_t off = ricmeta_response_offset(t, len);
+		b->responses[i] = malloc(len - off + 1);
+		if (!b->responses[i]) {
+			c = status_set(st, STATUS_NOMEM, "out of memory");
+			break;
+		}
+		memcpy(b->responses[i], t + off, len - off);
+		b->responses[i][len - off] = '\0';
+	}
+	if (c == STATUS_OK && g->n_rewards == N)
+		c = ricgen_score(g, m, n, b->prompts, (const char *const *)b->responses, b->raw, b->norm,
+		                 st);
+	if (out)
+		generate_output_free(out, n);
+	for (size_t i = 0; seq && i < n; i++)
+		ricmeta_seq_free(&seq[i]);
+	free(seq);
+	free(ctx);
+	free(lens);
+	free(out);
+	return c;
+}

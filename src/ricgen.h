@@ -1,0 +1,69 @@
+/* ricgen: what `ric generate --pref` and `ric eval` share: a model with its
+ * tokenizer, the RiC metadata of ric.json, the objectives' rewards, and
+ * conditioned generation followed by scoring.
+ *
+ *   struct ricgen g;
+ *   if (ricgen_open(&g, "runs/sft/final", 1, &st) != STATUS_OK) ...   // needs ric.json
+ *   ricgen_open_rewards(&g, &g.meta, datadir, &st);
+ *   struct ricgen_batch b = { .n = 2, .prompts = prompts, .z = z };   // z: 2 x n_obj, NULL: no tags
+ *   ricgen_run(&g, &g.meta, &b, &gp, &hooks, &st);                     // b.responses, b.raw, b.norm
+ *   ricgen_batch_free(&b);
+ *   ricgen_close(&g);
+ *
+ * Contexts longer than the model's window lose their oldest tokens (the tags
+ * and marker at the end stay), and max_new shrinks to what still fits.
+ */
+#ifndef RIC_SRC_RICGEN_H
+#define RIC_SRC_RICGEN_H
+
+#include <stddef.h>
+
+#include "engine/generate.h"
+#include "engine/model.h"
+#include "engine/reward.h"
+#include "engine/ricmeta.h"
+#include "engine/tokenizer.h"
+
+struct ricgen {
+	struct model_params p;
+	struct tokenizer *tok;
+	int has_meta;
+	struct ricmeta meta;       /* ric.json when has_meta */
+	size_t n_rewards;
+	struct reward **rewards;   /* one per objective of the metadata given to open_rewards */
+};
+
+/* need_meta: fail unless DIR has ric.json. */
+enum status_code ricgen_open(struct ricgen *g, const char *dir, int need_meta, struct status *st);
+/* Opens the rewards of m's objectives (m outlives nothing: specs are copied by reward_open). */
+enum status_code ricgen_open_rewards(struct ricgen *g, const struct ricmeta *m,
+                                     const char *datadir, struct status *st);
+void ricgen_close(struct ricgen *g);
+
+struct ricgen_batch {
+	size_t n;
+	const char *const *prompts;
+	const double *z;           /* n x n_obj targets, or NULL: unconditioned (prompt + marker) */
+	const uint64_t *seeds;     /* per row, or NULL: gp->seed + i */
+	/* outputs */
+	char **responses;          /* n, the response text (exact-prefix rule applied) */
+	double *raw, *norm;        /* n x n_obj, when rewards are open */
+	size_t tokens;             /* generated tokens, all rows */
+};
+
+/* Generates the batch with m's template and marker (m may be another model's
+ * metadata: the SFT baseline uses the RiC model's marker and objectives) and
+ * scores it when rewards are open. */
+enum status_code ricgen_run(struct ricgen *g, const struct ricmeta *m, struct ricgen_batch *b,
+                            const struct generate_params *gp, const struct hooks *h,
+                            struct status *st);
+/* Scores given responses with the open rewards; raw and norm n x n_obj. */
+enum status_code ricgen_score(struct ricgen *g, const struct ricmeta *m, size_t n,
+                              const char *const *prompts, const char *const *responses,
+                              double *raw, double *norm, struct status *st);
+void ricgen_batch_free(struct ricgen_batch *b);
+
+/* The decoded bytes of one token, for generate_params.decode. */
+size_t ricgen_decode(void *tokenizer, int token, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,129 @@
+#!/bin/sh
+# ric generate --pref/--scores, ric eval and ric front on a tiny RiC checkpoint:
+# the byte-level fixture model with a ric.json beside it, scored with rule
+# rewards (brevity: exp(-words/20); length: words).
+. "$top_srcdir/tests/lib.sh"
+chat="$top_srcdir/tests/fixtures/gpt2/chat"
+m="$TEST_TMP/ric"
+cp -r "$chat" "$m"
+cat > "$m/ric.json" <<'JSON'
+{"objectives": [
+  {"name": "brevity", "reward": "brevity", "mu": 0.5, "sigma": 0.2, "lo": -2, "hi": 2},
+  {"name": "length", "reward": "length", "mu": 5, "sigma": 3, "lo": -1.5, "hi": 2.5}],
+ "template": "{prompt} <1> {z1} <2> {z2}{marker}", "marker": "\nA:", "mapping": "linf"}
+JSON
+
+# --- generate -------------------------------------------------------------
+out=$("$RIC" generate --model "$m" --prompt "Hi" --pref 0.2,0.8 --max-tokens 8 --seed 1)
+like "$out" '^preference 0\.2,0\.8, mapping linf' "generate names the preference and mapping"
+# linf: brevity -2 + min(1, 0.4) 4 = -0.4; length at hi
+like "$out" 'targets: brevity -0\.4 length 2\.5' "linf targets"
+out=$("$RIC" generate --model "$m" --prompt "Hi" --pref 0.2,0.8 --mapping l2 --max-tokens 8)
+# l2: -2 + 4 (0.2 / sqrt(0.68)) = -1.03; -1.5 + 4 (0.8 / sqrt(0.68)) = 2.38
+like "$out" 'targets: brevity -1\.0 length 2\.4' "l2 targets"
+out=$("$RIC" generate --model "$m" --prompt "Hi" --scores 1.04,-0.04 --max-tokens 8)
+like "$out" 'targets: brevity 1\.0 length 0\.0' "--scores are rounded to one decimal, never -0.0"
+line=$(printf '%s\n' "$out" | grep '^rewards:')
+like "$line" '^rewards: brevity [0-9.e-]+ \(z -?[0-9.]+\) length [0-9]+ \(z -?[0-9.]+\)$' \
+	"generate prints raw and normalised rewards"
+# length's z is (words - 5) / 3, brevity's z is (exp(-words/20) - 0.5) / 0.2
+printf '%s\n' "$line" | awk '{
+	w = $7; zl = substr($9, 1, length($9) - 1) + 0; zb = substr($5, 1, length($5) - 1) + 0
+	d1 = zl - (w - 5) / 3; d2 = zb - (exp(-w / 20) - 0.5) / 0.2
+	exit !(d1 < 0.006 && d1 > -0.006 && d2 < 0.006 && d2 > -0.006) }'
+_tap_result $? "the printed rewards are the response's, normalised with ric.json's stats" "$line"
+n=$("$RIC" generate --model "$m" --prompt "Hi" --pref 0.5,0.5 --n 3 --max-tokens 4 | grep -c '^rewards:')
+is "$n" "3" "--n 3 scores three responses"
+# the fixture's window is 64 tokens: a longer context loses its oldest tokens
+long=$(printf 'x%.0s' $(seq 1 150))
+ok "a context longer than the window still generates" \
+	"$RIC" generate --model "$m" --prompt "$long" --pref 0.5,0.5 --max-tokens 100
+fails 1 "--pref on a plain checkpoint is refused" "$RIC" generate --model "$chat" --prompt x --pref 0.5,0.5
+out=$("$RIC" generate --model "$chat" --prompt x --pref 0.5,0.5 2>&1)
+like "$out" 'not a RiC checkpoint' "and says why"
+fails 1 "a preference of the wrong length is refused" "$RIC" generate --model "$m" --prompt x --pref 1
+fails 1 "a preference that does not sum to 1 is refused" "$RIC" generate --model "$m" --prompt x --pref 0.2,0.2
+fails 2 "--pref with --scores is refused" "$RIC" generate --model "$m" --prompt x --pref 0.5,0.5 --scores 1,1
+fails 1 "an unknown mapping is refused" "$RIC" generate --model "$m" --prompt x --pref 0.5,0.5 --mapping cubic
+
+# --- eval -----------------------------------------------------------------
+db="$TEST_TMP/store.db"
+"$top_builddir/tests/eval_fill" "$db" toy 5
+run_eval() {
+	"$RIC" --store "$db" eval --model "$m" --dataset toy --prompts 3 --max-tokens 6 --step 0.5 "$@"
+}
+out=$(run_eval --baseline "sft:$chat" --baseline best-of-n:2 --name first 2>"$TEST_TMP/err")
+rc=$?
+is "$rc" "0" "eval with two baselines succeeds"
+like "$(cat "$TEST_TMP/err")" 'ric eval: point 3/3: mean z' "eval reports progress on stderr"
+like "$out" '^ric: run 1, 3 points x 3 prompts, hypervolume [0-9.]+ \(reference \[-2,-1\.5\]\)' \
+	"the RiC run: 3 grid points, reference = lo"
+like "$out" "sft:$chat: run 2, 1 point x 3 prompts" "the SFT baseline: one unconditioned point"
+like "$out" 'best-of-n:2: run 3, 3 points x 3 prompts' "best-of-n: one point per preference"
+show=$("$RIC" --store "$db" show first)
+like "$show" 'samples +9' "every sample is stored (3 points x 3 prompts)"
+like "$show" 'points +3' "every grid point is stored"
+like "$show" 'generation_cost|reference +\[-2,-1\.5\]' "the reference point is a parameter"
+like "$("$RIC" --store "$db" show 3)" 'generation_cost +2' "best-of-n records its cost"
+like "$("$RIC" --store "$db" show 2)" 'samples +3' "the SFT baseline stores its samples"
+csv=$("$RIC" --store "$db" export first --what samples --format csv | tr -d '\000')
+n=$(printf '%s\n' "$csv" | grep -a -c ',Tell [0-9]\.,')
+is "$n" "0" "no training prompt is evaluated"
+n=$(printf '%s\n' "$csv" | grep -a -c '^[0-9]*,0,[0-9]*,Say [012]\.,')
+is "$n" "9" "the first 3 distinct eval prompts, each at every point"
+# the grid point [0,1] asks linf targets (lo_1, hi_2) = (-2, 2.5)
+n=$(printf '%s\n' "$csv" | grep -a -c '"\[0,1\]","\[-2,2\.5\]"')
+is "$n" "3" "samples carry their preference and desired scores"
+n=$("$RIC" --store "$db" runs --stage eval | grep -c 'eval')
+is "$n" "3" "three eval runs"
+
+hv1=$(printf '%s\n' "$out" | sed -n 's/^ric: run 1, .*hypervolume \([0-9.]*\) .*/\1/p')
+again=$(run_eval --name second 2>/dev/null)
+hv2=$(printf '%s\n' "$again" | sed -n 's/^ric: run 4, .*hypervolume \([0-9.]*\) .*/\1/p')
+is "$hv2" "$hv1" "the same seed gives the same front"
+
+fails 1 "an unknown dataset is an error" "$RIC" --store "$db" eval --model "$m" --dataset nope
+err=$(run_eval --split nosuch 2>&1)
+like "$err" "no rows in split 'nosuch'" "a split without rows is an error"
+fails 1 "a step that does not divide 1 is refused" "$RIC" --store "$db" eval --model "$m" --dataset toy --step 0.3
+fails 1 "a plain checkpoint is refused" "$RIC" --store "$db" eval --model "$chat" --dataset toy
+fails 2 "an unknown baseline is refused" "$RIC" --store "$db" eval --model "$m" --dataset toy --baseline rl
+fails 2 "--dataset is required" "$RIC" --store "$db" eval --model "$m"
+
+# --- front ----------------------------------------------------------------
+fr=$("$RIC" --store "$db" front first 2 3 -o "$TEST_TMP/front.csv")
+rc=$?
+is "$rc" "0" "front of three runs"
+like "$fr" "^run +name +front" "a table of the fronts"
+hvf=$(printf '%s\n' "$fr" | awk '$1 == 1 { print $6 }')
+is "$hvf" "$(printf '%.4f' "$hv1")" "front shows the stored hypervolume"
+unlike "$fr" 'recomputed' "the same reference needs no recomputation"
+n=$(wc -l < "$TEST_TMP/front.csv")
+is "$n" "8" "CSV: a header and 3 + 1 + 3 points"
+head -1 "$TEST_TMP/front.csv" | grep -q '^run,run_name,front,point,on_front,pref_1,pref_2,raw_1,raw_2,norm_1,norm_2'
+_tap_result $? "CSV header"
+# every row: norm = (raw - mu) / sigma of the mean, preferences of the grid
+awk -F, 'NR > 1 {
+	d1 = $10 - ($8 - 0.5) / 0.2; d2 = $11 - ($9 - 5) / 3
+	if (d1 > 1e-9 || d1 < -1e-9 || d2 > 1e-9 || d2 < -1e-9) bad = 1 }
+	END { exit bad }' "$TEST_TMP/front.csv"
+_tap_result $? "CSV points carry raw and normalised means that agree"
+prefs=$(awk -F, '$1 == 1 { printf "%s;%s ", $6, $7 }' "$TEST_TMP/front.csv")
+is "$prefs" "0;1 0.5;0.5 1;0 " "the RiC run's grid in lattice order"
+fr=$("$RIC" --store "$db" front first 2 --reference 0,-3)
+like "$fr" 'recomputed with the common reference \[0,-3\]' "--reference recomputes and says so"
+fails 1 "a run without a front is an error" "$RIC" --store "$db" front 99
+fails 2 "front needs a run" "$RIC" --store "$db" front
+
+# --- three objectives ------------------------------------------------------
+m3="$TEST_TMP/ric3"
+cp -r "$chat" "$m3"
+cat > "$m3/ric.json" <<'JSON'
+{"objectives": [
+  {"name": "brevity", "reward": "brevity", "mu": 0.5, "sigma": 0.2, "lo": -2, "hi": 2},
+  {"name": "length", "reward": "length", "mu": 5, "sigma": 3, "lo": -1.5, "hi": 2.5},
+  {"name": "a", "reward": "regex:a", "mu": 0, "sigma": 1, "lo": 0, "hi": 3}]}
+JSON
+out=$("$RIC" --store "$db" eval --model "$m3" --dataset toy --prompts 2 --max-tokens 4 --step 0.5 2>/dev/null)
+like "$out" 'run [0-9]+, 6 points x 2 prompts' "3 objectives at step 0.5: 6 grid points"
+done_testing
