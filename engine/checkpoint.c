@@ -430,12 +430,14 @@ static enum status_code checkpoint_mkdirs(const char *dir, struct status *st)
 	return rc;
 }
 
+/* `digits`: 9 significant digits hold any float exactly (config.json's values
+ * are floats); ric.json carries doubles (mu, sigma) and needs 17. Keys sorted
+ * like save_pretrained. */
 static enum status_code checkpoint_save_json(const char *dir, const char *name, const json_t *j,
-                                             struct status *st)
+                                             int digits, struct status *st)
 {
 	char *path = checkpoint_join(dir, name);
-	/* 9 significant digits hold any float exactly; sorted keys like save_pretrained. */
-	char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(9));
+	char *text = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(digits));
 	char *full = text ? malloc(strlen(text) + 2) : NULL;
 	enum status_code rc;
 	if (!path || !full)
@@ -546,14 +548,14 @@ enum status_code checkpoint_save(const char *dir, const struct model_params *p,
 		rc = checkpoint_save_weights(dir, p, o->bf16, st);
 	if (rc == STATUS_OK) {
 		json_t *cfg = checkpoint_config_json(&p->cfg, o->bf16 ? "bfloat16" : "float32");
-		rc = cfg ? checkpoint_save_json(dir, "config.json", cfg, st)
+		rc = cfg ? checkpoint_save_json(dir, "config.json", cfg, 9, st)
 		         : status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
 		json_decref(cfg);
 	}
 	if (rc == STATUS_OK && o->tokenizer_dir)
 		rc = checkpoint_copy_tokenizer(o->tokenizer_dir, dir, st);
 	if (rc == STATUS_OK && o->ric)
-		rc = checkpoint_save_json(dir, "ric.json", o->ric, st);
+		rc = checkpoint_save_json(dir, "ric.json", o->ric, 17, st);
 	if (rc == STATUS_OK) {
 		/* A leftover index would describe other weights than the ones just written. */
 		char *idx = checkpoint_join(dir, "model.safetensors.index.json");

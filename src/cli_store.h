@@ -35,6 +35,8 @@ void cli_store_double(char *buf, size_t cap, double v);
 
 /* One JSON value per line (compact); frees it. */
 int cli_store_json_line(FILE *out, json_t *v);
+/* A JSON string of `text`; bytes that are not UTF-8 become U+FFFD. */
+json_t *cli_store_json_text(const char *text);
 json_t *cli_store_json_vec(const double *v, int n);
 /* "[0.5,0.5]": a vector as one CSV or table cell. */
 void cli_store_vec_text(char *buf, size_t cap, const double *v, int n);

@@ -31,6 +31,7 @@ struct export_ctx {
 	FILE *out;
 	int csv;
 	long n;
+	int failed;
 };
 
 static const char *const export_sample_cols[] = {
@@ -42,22 +43,33 @@ static const char *const export_point_cols[] = {
 };
 static const char *const export_metric_cols[] = { "key", "step", "value", "time_ms" };
 
+/* Writes one JSON line; a value jansson cannot build stops the export with an
+ * error instead of a silently short file. */
+static int export_json(struct export_ctx *c, json_t *o)
+{
+	if (cli_store_json_line(c->out, o) == 0)
+		return 0;
+	c->failed = 1;
+	return 1;
+}
+
 static int export_sample(void *vctx, const struct store_sample *x)
 {
 	struct export_ctx *c = vctx;
 	c->n++;
 	if (!c->csv) {
-		json_t *o = json_pack("{s:I, s:i, s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:I}",
+		json_t *o = json_pack("{s:I, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}",
 		                      "id", (json_int_t)x->id, "iteration", x->iteration,
 		                      "point", x->point ? json_integer(x->point) : json_null(),
-		                      "prompt", x->prompt, "response", x->response,
+		                      "prompt", cli_store_json_text(x->prompt),
+		                      "response", cli_store_json_text(x->response),
 		                      "preference", cli_store_json_vec(x->preference, x->n),
 		                      "desired", cli_store_json_vec(x->desired, x->n),
 		                      "raw", cli_store_json_vec(x->raw, x->n),
 		                      "norm", cli_store_json_vec(x->norm, x->n),
 		                      "kept", x->kept < 0 ? json_null() : json_boolean(x->kept),
 		                      "time_ms", (json_int_t)x->time_ms);
-		return cli_store_json_line(c->out, o) ? 1 : 0;
+		return export_json(c, o);
 	}
 	char id[24], it[24], point[24], t[24], pref[512], des[512], raw[512], norm[512];
 	snprintf(id, sizeof id, "%lld", (long long)x->id);
@@ -85,7 +97,7 @@ static int export_point(void *vctx, const struct store_point *p)
 		                      "norm_mean", cli_store_json_vec(p->norm_mean, p->n),
 		                      "n_samples", (json_int_t)p->n_samples,
 		                      "created_ms", (json_int_t)p->created_ms);
-		return cli_store_json_line(c->out, o) ? 1 : 0;
+		return export_json(c, o);
 	}
 	char id[24], ns[24], t[24], pref[512], raw[512], norm[512];
 	snprintf(id, sizeof id, "%lld", (long long)p->id);
@@ -106,7 +118,7 @@ static int export_metric(void *vctx, const struct store_metric *m)
 	if (!c->csv) {
 		json_t *o = json_pack("{s:s, s:I, s:f, s:I}", "key", m->key, "step", (json_int_t)m->step,
 		                      "value", m->value, "time_ms", (json_int_t)m->time_ms);
-		return cli_store_json_line(c->out, o) ? 1 : 0;
+		return export_json(c, o);
 	}
 	char step[24], value[32], t[24];
 	snprintf(step, sizeof step, "%lld", (long long)m->step);
@@ -194,6 +206,9 @@ static int export_run(struct cli *cli, int argc, char **argv)
 	int status = CLI_OK;
 	if (rc != STORE_OK) {
 		cli_error("%s", err.msg);
+		status = CLI_FAIL;
+	} else if (ctx.failed) {
+		cli_error("%s: record %ld cannot be written as JSON", what, ctx.n);
 		status = CLI_FAIL;
 	}
 	if (fflush(ctx.out) != 0 || ferror(ctx.out)) {

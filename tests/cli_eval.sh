@@ -74,6 +74,14 @@ is "$n" "9" "the first 3 distinct eval prompts, each at every point"
 # the grid point [0,1] asks linf targets (lo_1, hi_2) = (-2, 2.5)
 n=$(printf '%s\n' "$csv" | grep -a -c '"\[0,1\]","\[-2,2\.5\]"')
 is "$n" "3" "samples carry their preference and desired scores"
+# Tiny models emit broken UTF-8; JSON export must still write every sample.
+json=$("$RIC" --store "$db" export first --what samples); rc=$?
+is "$rc" 0 "JSON export of samples succeeds"
+is "$(printf '%s\n' "$json" | grep -c '^{"id": *[0-9]')" 9 "one JSON line per sample"
+if command -v python3 >/dev/null 2>&1; then
+	printf '%s\n' "$json" | python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]'
+	_tap_result $? "every line is valid JSON"
+fi
 n=$("$RIC" --store "$db" runs --stage eval | grep -c 'eval')
 is "$n" "3" "three eval runs"
 
