@@ -22,6 +22,9 @@ extern const struct cli_command cmd_bench;
 extern const struct cli_command cmd_generate;
 extern const struct cli_command cmd_tokenize;
 extern const struct cli_command cmd_train_tokenizer;
+extern const struct cli_command cmd_pretrain;
+extern const struct cli_command cmd_rm_train;
+extern const struct cli_command cmd_job;
 
 const struct cli_command *const cli_commands[] = {
 	&cmd_help,
@@ -39,6 +42,9 @@ const struct cli_command *const cli_commands[] = {
 	&cmd_generate,
 	&cmd_tokenize,
 	&cmd_train_tokenizer,
+	&cmd_pretrain,
+	&cmd_rm_train,
+	&cmd_job,
 	NULL
 };
 
