@@ -99,9 +99,21 @@ static int job_active(const char *state)
 	return strcmp(state, "running") == 0 || strcmp(state, "queued") == 0;
 }
 
+/* A zombie counts as gone: its parent died and nobody has reaped it yet. */
 static int job_pid_alive(int64_t pid)
 {
-	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+	if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno != EPERM))
+		return 0;
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%lld/stat", (long long)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 1;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *close = strrchr(buf, ')');
+	return !(close && close[1] == ' ' && close[2] == 'Z');
 }
 
 /* The state to show: a running job whose process is gone or silent is failed. */

@@ -65,7 +65,7 @@ out=$("$RIC" rm-train --base straight --pairs bad.jsonl --out rm2 2>&1)
 like "$out" 'bad\.jsonl:1: .*rejected' "a malformed pair names the file, the line and the key"
 
 # Jobs. A job long enough to be caught running.
-J="--tokenizer $TOK --layers 2 --heads 2 --embd 32 --ctx 32 --batch 8 --lr 3e-3 --steps 1500 --save-every 300"
+J="--tokenizer $TOK --layers 2 --heads 2 --embd 32 --ctx 32 --batch 4 --lr 3e-3 --steps 600 --save-every 150"
 wait_step() { # ID: until the job has made progress (or 20 s)
 	n=0
 	while [ $n -lt 200 ]; do
@@ -87,7 +87,7 @@ id=$("$RIC" job start pretrain $J --out "$TEST_TMP/job" d0.txt d1.txt d2.txt d3.
 like "$id" '^[0-9]+$' "job start prints the job id"
 ok "the job makes progress" wait_step "$id"
 list=$("$RIC" job list)
-like "$list" "^ *$id +running +[0-9]+/1500" "job list shows it running with its progress"
+like "$list" "^ *$id +running +[0-9]+/600" "job list shows it running with its progress"
 ok "job cancel stops it" "$RIC" job cancel "$id"
 show=$("$RIC" job show "$id")
 like "$show" 'state +cancelled' "the job is cancelled"
