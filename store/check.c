@@ -30,6 +30,10 @@ static const struct {
 	  "SELECT w.row_id || '/' || w.objective_id FROM rewards w"
 	  " JOIN dataset_rows r ON r.id = w.row_id JOIN objectives o ON o.id = w.objective_id"
 	  " WHERE r.dataset_id != o.dataset_id" },
+	{ "pair (dataset/pair)", "not one chosen and one rejected row of one prompt and split",
+	  "SELECT dataset_id || '/' || pair_id FROM dataset_rows WHERE pair_id IS NOT NULL"
+	  " GROUP BY dataset_id, pair_id HAVING count(*) != 2 OR count(DISTINCT role) != 2"
+	  " OR count(DISTINCT split) != 1 OR count(DISTINCT prompt) != 1" },
 	{ "objective", "its position leaves a gap",
 	  "SELECT o.id FROM objectives o WHERE o.pos >= (SELECT count(*) FROM objectives p"
 	  " WHERE p.dataset_id = o.dataset_id)" },

@@ -105,10 +105,19 @@ enum store_code store_datasets_each(struct store *s, store_dataset_fn fn, void *
 enum store_code store_rows_add(struct store *s, store_id dataset, const struct store_row *rows,
                                size_t n, store_id *ids_out, struct store_err *err)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!rows[i].prompt || !rows[i].response)
+	for (size_t i = 0; i < n; i++) {
+		const struct store_row *r = &rows[i];
+		if (!r->prompt || !r->response)
 			return store_fail(err, STORE_EINVAL, "%s: row %zu lacks a prompt or a response",
 			                  s->path, i);
+		if (r->split && strcmp(r->split, "train") != 0 && strcmp(r->split, "eval") != 0)
+			return store_fail(err, STORE_EINVAL, "%s: row %zu: split '%s' is neither train nor eval",
+			                  s->path, i, r->split);
+		if ((r->pair != 0) != (r->role != NULL) || r->pair < 0 ||
+		    (r->role && strcmp(r->role, "chosen") != 0 && strcmp(r->role, "rejected") != 0))
+			return store_fail(err, STORE_EINVAL, "%s: row %zu: a pair id (> 0) goes with a role "
+			                  "(chosen or rejected), and neither without the other", s->path, i);
+	}
 	enum store_code rc = store_begin(s, err);
 	if (rc)
 		return rc;
@@ -120,6 +129,12 @@ enum store_code store_rows_add(struct store *s, store_id dataset, const struct s
 		sqlite3_bind_int64(st, 1, dataset);
 		sqlite3_bind_text(st, 2, rows[i].prompt, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, rows[i].response, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, rows[i].split ? rows[i].split : "train", -1, SQLITE_STATIC);
+		store_bind_id(st, 5, rows[i].pair);
+		if (rows[i].role)
+			sqlite3_bind_text(st, 6, rows[i].role, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 6);
 		rc = store_step_done(s, st, "adding a row", err);
 		if (ids_out)
 			ids_out[i] = sqlite3_last_insert_rowid(s->db);
@@ -151,6 +166,9 @@ static int data_rows_line(void *ctx, sqlite3_stmt *st)
 	/* The text pointers stay valid until the next step: refresh them per line. */
 	w->row.prompt = store_col_text(st, 1);
 	w->row.response = store_col_text(st, 2);
+	w->row.split = store_col_text(st, 5);
+	w->row.pair = sqlite3_column_int64(st, 6);
+	w->row.role = store_col_text(st, 7);
 	if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
 		int pos = sqlite3_column_int(st, 3);
 		if (pos >= 0 && pos < STORE_MAX_OBJ) {
@@ -172,10 +190,31 @@ static int data_rows_last(void *ctx, sqlite3_stmt *st)
 enum store_code store_rows_each(struct store *s, store_id dataset, store_row_fn fn, void *ctx,
                                 struct store_err *err)
 {
+	return store_rows_query(s, dataset, NULL, fn, ctx, err);
+}
+
+static void data_bind_split(sqlite3_stmt *st, int i, const char *split)
+{
+	if (split)
+		sqlite3_bind_text(st, i, split, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+enum store_code store_rows_query(struct store *s, store_id dataset, const struct store_row_query *q,
+                                 store_row_fn fn, void *ctx, struct store_err *err)
+{
+	static const struct store_row_query all;
+	if (!q)
+		q = &all;
 	sqlite3_stmt *st = store_stmt(s, STMT_ROWS_LIST, err);
 	if (!st)
 		return STORE_LAST(err);
 	sqlite3_bind_int64(st, 1, dataset);
+	data_bind_split(st, 2, q->split);
+	sqlite3_bind_int64(st, 3, q->after);
+	sqlite3_bind_int64(st, 4, q->limit > 0 ? q->limit : -1);
+	sqlite3_bind_int64(st, 5, q->lacking);
 	struct data_walk w = { .fn = (void *)fn, .ctx = ctx };
 	/* Flush the last row before the statement is reset and its text freed:
 	 * step by hand so the final row is delivered while still valid. */
@@ -297,4 +336,133 @@ enum store_code store_rewards_add(struct store *s, const store_id *objectives, i
 			rc = store_step_done(s, st, "adding a reward", err);
 		}
 	return store_end(s, rc, err);
+}
+
+static enum store_code data_count(struct store *s, sqlite3_stmt *st, int64_t *out,
+                                  struct store_err *err)
+{
+	int rc = sqlite3_step(st);
+	enum store_code code = STORE_OK;
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else
+		code = store_sqlerr(s, err, "counting rows");
+	store_done(st);
+	return code;
+}
+
+enum store_code store_rows_count(struct store *s, store_id dataset, const struct store_row_query *q,
+                                 int64_t *out, struct store_err *err)
+{
+	static const struct store_row_query all;
+	if (!q)
+		q = &all;
+	sqlite3_stmt *st = store_stmt(s, STMT_ROWS_COUNT, err);
+	if (!st)
+		return STORE_LAST(err);
+	sqlite3_bind_int64(st, 1, dataset);
+	data_bind_split(st, 2, q->split);
+	sqlite3_bind_int64(st, 3, q->lacking);
+	return data_count(s, st, out, err);
+}
+
+static int data_pair_row(void *ctx, sqlite3_stmt *st)
+{
+	struct data_walk *w = ctx;
+	struct store_pair p = {
+		.pair = sqlite3_column_int64(st, 0), .split = store_col_text(st, 1),
+		.prompt = store_col_text(st, 2), .chosen_row = sqlite3_column_int64(st, 3),
+		.rejected_row = sqlite3_column_int64(st, 4), .chosen = store_col_text(st, 5),
+		.rejected = store_col_text(st, 6),
+	};
+	return ((store_pair_fn)w->fn)(w->ctx, &p);
+}
+
+enum store_code store_pairs_each(struct store *s, store_id dataset, const char *split,
+                                 store_pair_fn fn, void *ctx, struct store_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_PAIRS_LIST, err);
+	if (!st)
+		return STORE_LAST(err);
+	sqlite3_bind_int64(st, 1, dataset);
+	data_bind_split(st, 2, split);
+	struct data_walk w = { .fn = (void *)fn, .ctx = ctx };
+	return store_walk(s, st, data_pair_row, &w, "reading pairs", NULL, err);
+}
+
+enum store_code store_pairs_count(struct store *s, store_id dataset, const char *split,
+                                  int64_t *out, struct store_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_PAIRS_COUNT, err);
+	if (!st)
+		return STORE_LAST(err);
+	sqlite3_bind_int64(st, 1, dataset);
+	data_bind_split(st, 2, split);
+	return data_count(s, st, out, err);
+}
+
+enum store_code store_objective_find(struct store *s, store_id dataset, const char *name,
+                                     store_id *out, struct store_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_OBJ_FIND, err);
+	if (!st)
+		return STORE_LAST(err);
+	sqlite3_bind_int64(st, 1, dataset);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	enum store_code code = STORE_OK;
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		code = store_fail(err, STORE_ENOTFOUND, "%s: dataset %lld has no objective '%s'", s->path,
+		                  (long long)dataset, name);
+	else
+		code = store_sqlerr(s, err, "finding an objective");
+	store_done(st);
+	return code;
+}
+
+enum store_code store_objective_set_stats_from(struct store *s, store_id objective, double mu,
+                                               double sigma, double lo, double hi, store_id run,
+                                               int64_t n_rows, struct store_err *err)
+{
+	enum store_code rc = store_begin(s, err);
+	if (rc)
+		return rc;
+	rc = store_objective_set_stats(s, objective, mu, sigma, lo, hi, err);
+	if (rc == STORE_OK && run)
+		rc = store_require_run(s, run, err);
+	sqlite3_stmt *st = rc ? NULL : store_stmt(s, STMT_OBJ_STATS_FROM, err);
+	if (st) {
+		sqlite3_bind_int64(st, 1, objective);
+		sqlite3_bind_double(st, 2, mu);
+		sqlite3_bind_double(st, 3, sigma);
+		sqlite3_bind_double(st, 4, lo);
+		sqlite3_bind_double(st, 5, hi);
+		store_bind_id(st, 6, run);
+		sqlite3_bind_int64(st, 7, n_rows);
+		rc = store_step_done(s, st, "setting objective stats", err);
+	} else if (!rc) {
+		rc = STORE_LAST(err);
+	}
+	return store_end(s, rc, err);
+}
+
+static int data_reward_row(void *ctx, sqlite3_stmt *st)
+{
+	struct data_walk *w = ctx;
+	return ((store_reward_fn)w->fn)(w->ctx, sqlite3_column_int64(st, 0),
+	                                 sqlite3_column_double(st, 1));
+}
+
+enum store_code store_rewards_each(struct store *s, store_id objective, const char *split,
+                                   store_reward_fn fn, void *ctx, struct store_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_REWARDS_LIST, err);
+	if (!st)
+		return STORE_LAST(err);
+	sqlite3_bind_int64(st, 1, objective);
+	data_bind_split(st, 2, split);
+	struct data_walk w = { .fn = (void *)fn, .ctx = ctx };
+	return store_walk(s, st, data_reward_row, &w, "reading rewards", NULL, err);
 }

@@ -64,10 +64,29 @@
 	X(DATASETS_LIST, "SELECT d.id, d.run_id, d.name, d.source, d.created_ms," \
 	  " (SELECT count(*) FROM dataset_rows r WHERE r.dataset_id = d.id) FROM datasets d ORDER BY d.id") \
 	X(DATASET_EXISTS, "SELECT 1 FROM datasets WHERE id = ?1") \
-	X(ROW_ADD, "INSERT INTO dataset_rows(dataset_id, prompt, response) VALUES(?1, ?2, ?3)") \
-	X(ROWS_LIST, "SELECT r.id, r.prompt, r.response, o.pos, w.value FROM dataset_rows r" \
+	X(ROW_ADD, "INSERT INTO dataset_rows(dataset_id, prompt, response, split, pair_id, role)" \
+	  " VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
+	X(ROWS_LIST, "SELECT r.id, r.prompt, r.response, o.pos, w.value, r.split, r.pair_id, r.role" \
+	  " FROM (SELECT * FROM dataset_rows r0 WHERE r0.dataset_id = ?1 AND (?2 IS NULL OR r0.split = ?2)" \
+	  " AND r0.id > ?3 AND (?5 = 0 OR NOT EXISTS(SELECT 1 FROM rewards x WHERE x.row_id = r0.id" \
+	  " AND x.objective_id = ?5)) ORDER BY r0.id LIMIT ?4) r" \
 	  " LEFT JOIN rewards w ON w.row_id = r.id LEFT JOIN objectives o ON o.id = w.objective_id" \
-	  " WHERE r.dataset_id = ?1 ORDER BY r.id, o.pos") \
+	  " ORDER BY r.id, o.pos") \
+	X(ROWS_COUNT, "SELECT count(*) FROM dataset_rows r0 WHERE r0.dataset_id = ?1" \
+	  " AND (?2 IS NULL OR r0.split = ?2) AND (?3 = 0 OR NOT EXISTS(SELECT 1 FROM rewards x" \
+	  " WHERE x.row_id = r0.id AND x.objective_id = ?3))") \
+	X(PAIRS_LIST, "SELECT c.pair_id, c.split, c.prompt, c.id, r.id, c.response, r.response" \
+	  " FROM dataset_rows c JOIN dataset_rows r ON r.dataset_id = c.dataset_id" \
+	  " AND r.pair_id = c.pair_id AND r.role = 'rejected'" \
+	  " WHERE c.dataset_id = ?1 AND c.role = 'chosen' AND (?2 IS NULL OR c.split = ?2)" \
+	  " ORDER BY c.pair_id") \
+	X(PAIRS_COUNT, "SELECT count(*) FROM dataset_rows c WHERE c.dataset_id = ?1" \
+	  " AND c.role = 'chosen' AND (?2 IS NULL OR c.split = ?2)") \
+	X(OBJ_FIND, "SELECT id FROM objectives WHERE dataset_id = ?1 AND name = ?2") \
+	X(OBJ_STATS_FROM, "UPDATE objectives SET mu = ?2, sigma = ?3, lo = ?4, hi = ?5," \
+	  " stats_run_id = ?6, stats_rows = ?7 WHERE id = ?1") \
+	X(REWARDS_LIST, "SELECT w.row_id, w.value FROM rewards w JOIN dataset_rows r ON r.id = w.row_id" \
+	  " WHERE w.objective_id = ?1 AND (?2 IS NULL OR r.split = ?2) ORDER BY w.row_id") \
 	X(OBJ_ADD, "INSERT INTO objectives(dataset_id, pos, name, spec) VALUES(?1," \
 	  " (SELECT coalesce(max(pos) + 1, 0) FROM objectives WHERE dataset_id = ?1), ?2, ?3)") \
 	X(OBJ_STATS, "UPDATE objectives SET mu = ?2, sigma = ?3, lo = ?4, hi = ?5 WHERE id = ?1") \

@@ -184,8 +184,24 @@ static const char schema_v1[] =
 	"CREATE INDEX jobs_state ON jobs(state);\n"
 	"CREATE INDEX jobs_run ON jobs(run_id);\n";
 
+/* Version 2: rows know their split (train or eval) and, for preference data,
+ * the pair they belong to and their role in it; objectives remember the
+ * relabel run that last set their stats and how many rows those came from. */
+static const char schema_v2[] =
+	"ALTER TABLE dataset_rows ADD COLUMN split TEXT NOT NULL DEFAULT 'train'"
+	" CHECK(split IN ('train','eval'));\n"
+	"ALTER TABLE dataset_rows ADD COLUMN pair_id INTEGER CHECK(pair_id > 0);\n"
+	"ALTER TABLE dataset_rows ADD COLUMN role TEXT"
+	" CHECK((role IS NULL) = (pair_id IS NULL) AND (role IS NULL OR role IN ('chosen','rejected')));\n"
+	"CREATE INDEX dataset_rows_split ON dataset_rows(dataset_id, split, id);\n"
+	"CREATE UNIQUE INDEX dataset_rows_pair ON dataset_rows(dataset_id, pair_id, role)"
+	" WHERE pair_id IS NOT NULL;\n"
+	"ALTER TABLE objectives ADD COLUMN stats_run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL;\n"
+	"ALTER TABLE objectives ADD COLUMN stats_rows INTEGER;\n";
+
 static const char *const schema_steps_builtin[] = {
 	schema_v1,
+	schema_v2,
 };
 
 /* A test may append one step past the built-in ones (see store/internal.h). */

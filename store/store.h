@@ -59,7 +59,7 @@ enum store_open_flags {
 };
 
 /* The schema version this build writes; see store/schema.c. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 /* Most objectives a vector (preference, scores) may hold. */
 #define STORE_MAX_OBJ 16
 
@@ -208,14 +208,48 @@ struct store_row {
 	int n;                  /* rewards below, in objective order; on output only */
 	double reward[STORE_MAX_OBJ];
 	int has_reward[STORE_MAX_OBJ];
+	const char *split;      /* "train" or "eval"; NULL on input: "train" */
+	store_id pair;          /* preference pair within the dataset (> 0), 0: a plain row */
+	const char *role;       /* "chosen" or "rejected" when pair is set, else NULL */
 };
 typedef int (*store_row_fn)(void *ctx, const struct store_row *r);
-/* Appends rows in batched transactions; ids_out (may be NULL) gets n ids. */
+/* Appends rows in one transaction; ids_out (may be NULL) gets n ids. Both rows
+ * of a pair share its prompt and split; give them in the same call. */
 enum store_code store_rows_add(struct store *s, store_id dataset, const struct store_row *rows,
                                size_t n, store_id *ids_out, struct store_err *err);
 /* By id, each with its rewards. */
 enum store_code store_rows_each(struct store *s, store_id dataset, store_row_fn fn, void *ctx,
                                 struct store_err *err);
+
+/* Which rows store_rows_query walks (by id, each with its rewards). Zeroed: all.
+ * Relabel resumes with .lacking: rows scored in an earlier, interrupted run
+ * are skipped, so pages of .limit rows after .after continue the work. */
+struct store_row_query {
+	const char *split;      /* "train" or "eval"; NULL: both */
+	store_id after;         /* only rows with a larger id */
+	int64_t limit;          /* at most this many rows; 0: no limit */
+	store_id lacking;       /* an objective: only rows without a reward for it; 0: any */
+};
+enum store_code store_rows_query(struct store *s, store_id dataset, const struct store_row_query *q,
+                                 store_row_fn fn, void *ctx, struct store_err *err);
+/* How many rows store_rows_query would walk (ignoring .after and .limit). */
+enum store_code store_rows_count(struct store *s, store_id dataset, const struct store_row_query *q,
+                                 int64_t *out, struct store_err *err);
+
+/* A preference pair: two rows of one prompt, the chosen one preferred. */
+struct store_pair {
+	store_id pair;
+	const char *split;
+	const char *prompt;
+	store_id chosen_row, rejected_row;
+	const char *chosen, *rejected;   /* the two responses */
+};
+typedef int (*store_pair_fn)(void *ctx, const struct store_pair *p);
+/* By pair id; split NULL: both. */
+enum store_code store_pairs_each(struct store *s, store_id dataset, const char *split,
+                                 store_pair_fn fn, void *ctx, struct store_err *err);
+enum store_code store_pairs_count(struct store *s, store_id dataset, const char *split,
+                                  int64_t *out, struct store_err *err);
 
 struct store_objective {
 	store_id id;
@@ -235,6 +269,17 @@ enum store_code store_objective_set_stats(struct store *s, store_id objective, d
                                           struct store_err *err);
 enum store_code store_objectives_each(struct store *s, store_id dataset, store_objective_fn fn,
                                       void *ctx, struct store_err *err);
+/* STORE_ENOTFOUND when the dataset has no objective of that name. */
+enum store_code store_objective_find(struct store *s, store_id dataset, const char *name,
+                                     store_id *out, struct store_err *err);
+/* Also records which run computed the stats and over how many rows (run 0: none). */
+enum store_code store_objective_set_stats_from(struct store *s, store_id objective, double mu,
+                                               double sigma, double lo, double hi, store_id run,
+                                               int64_t n_rows, struct store_err *err);
+/* Every stored value of one objective over the rows of a split (NULL: both), by row id. */
+typedef int (*store_reward_fn)(void *ctx, store_id row, double value);
+enum store_code store_rewards_each(struct store *s, store_id objective, const char *split,
+                                   store_reward_fn fn, void *ctx, struct store_err *err);
 /* values is n rows x n_obj, row-major; a value given again replaces the old one. */
 enum store_code store_rewards_add(struct store *s, const store_id *objectives, int n_obj,
                                   const store_id *rows, const double *values, size_t n,

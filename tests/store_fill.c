@@ -68,6 +68,12 @@ int main(int argc, char **argv)
 	must(store_rows_add(s, d, r, 4, rows, &err), "rows");
 	double v[] = { 0.5, 0.8, -0.2, 0.4, 0.0, 0.6, 0.9, 0.95 };
 	must(store_rewards_add(s, o, 2, rows, v, 4, &err), "rewards");
+	/* Schema 2: a preference pair held out for evaluation. */
+	struct store_row pr[2] = {
+		{ .prompt = "Say hi.", .response = "Hi there!", .split = "eval", .pair = 1, .role = "chosen" },
+		{ .prompt = "Say hi.", .response = "No.", .split = "eval", .pair = 1, .role = "rejected" },
+	};
+	must(store_rows_add(s, d, pr, 2, NULL, &err), "pair");
 	must(store_objective_set_stats(s, o[0], 0.3, 0.4, -0.2, 0.9, &err), "stats");
 	must(store_objective_set_stats(s, o[1], 0.7, 0.2, 0.4, 0.95, &err), "stats");
 

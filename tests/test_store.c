@@ -563,6 +563,165 @@ START_TEST(check_finds_broken_invariants)
 }
 END_TEST
 
+struct split_seen {
+	int n, eval, paired;
+	store_id last;
+};
+
+static int see_split_row(void *ctx, const struct store_row *r)
+{
+	struct split_seen *c = ctx;
+	ck_assert_int_gt(r->id, c->last);
+	c->last = r->id;
+	c->n++;
+	c->eval += strcmp(r->split, "eval") == 0;
+	c->paired += r->pair != 0;
+	ck_assert((r->pair != 0) == (r->role != NULL));
+	return 0;
+}
+
+static int see_pair(void *ctx, const struct store_pair *p)
+{
+	int *n = ctx;
+	ck_assert_str_eq(p->prompt, "which?");
+	ck_assert_str_eq(p->chosen, "this one");
+	ck_assert_str_eq(p->rejected, "that one");
+	ck_assert_int_eq(p->pair, *n + 1);
+	ck_assert_int_lt(p->chosen_row, p->rejected_row);
+	(*n)++;
+	return 0;
+}
+
+struct rewards_seen {
+	int n;
+	double sum;
+};
+
+static int see_reward(void *ctx, store_id row, double v)
+{
+	struct rewards_seen *c = ctx;
+	(void)row;
+	c->n++;
+	c->sum += v;
+	return 0;
+}
+
+static int see_stats(void *ctx, const struct store_objective *o)
+{
+	if (o->pos == 0) {
+		ck_assert(o->has_stats);
+		ck_assert(o->mu == 0.5 && o->sigma == 2.0 && o->lo == -1.0 && o->hi == 3.0);
+		(*(int *)ctx)++;
+	}
+	return 0;
+}
+
+START_TEST(splits_pairs_and_resumable_queries)
+{
+	struct store *s = fresh("splits");
+	struct store_err err;
+	store_id d, o, run;
+	ck_assert_int_eq(store_dataset_create(s, "hh", NULL, 0, &d, &err), STORE_OK);
+	ck_assert_int_eq(store_objective_add(s, d, "len", "length", &o, &err), STORE_OK);
+	/* 10 plain rows (every third held out) and 4 pairs (the last one held out). */
+	struct store_row rows[18];
+	for (int i = 0; i < 10; i++)
+		rows[i] = (struct store_row){ .prompt = "p", .response = "r",
+		                              .split = i % 3 == 0 ? "eval" : NULL };
+	for (int k = 0; k < 4; k++) {
+		const char *split = k == 3 ? "eval" : "train";
+		rows[10 + 2 * k] = (struct store_row){ .prompt = "which?", .response = "this one",
+		                                       .split = split, .pair = k + 1, .role = "chosen" };
+		rows[11 + 2 * k] = (struct store_row){ .prompt = "which?", .response = "that one",
+		                                       .split = split, .pair = k + 1, .role = "rejected" };
+	}
+	store_id ids[18];
+	ck_assert_int_eq(store_rows_add(s, d, rows, 18, ids, &err), STORE_OK);
+	/* A bad split, a role without a pair, the same role twice in a pair: refused. */
+	struct store_row bad = { .prompt = "p", .response = "r", .split = "test" };
+	ck_assert_int_eq(store_rows_add(s, d, &bad, 1, NULL, &err), STORE_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "split 'test'"));
+	bad = (struct store_row){ .prompt = "p", .response = "r", .role = "chosen" };
+	ck_assert_int_eq(store_rows_add(s, d, &bad, 1, NULL, &err), STORE_EINVAL);
+	bad = (struct store_row){ .prompt = "which?", .response = "r", .pair = 1, .role = "chosen" };
+	ck_assert_int_ne(store_rows_add(s, d, &bad, 1, NULL, &err), STORE_OK);
+
+	struct store_row_query q = { .split = "eval" };
+	struct split_seen seen = { 0 };
+	ck_assert_int_eq(store_rows_query(s, d, &q, see_split_row, &seen, &err), STORE_OK);
+	ck_assert_int_eq(seen.n, 4 + 2);
+	ck_assert_int_eq(seen.eval, 6);
+	ck_assert_int_eq(seen.paired, 2);
+	int64_t n;
+	ck_assert_int_eq(store_rows_count(s, d, &q, &n, &err), STORE_OK);
+	ck_assert_int_eq(n, 6);
+	q.split = "train";
+	ck_assert_int_eq(store_rows_count(s, d, &q, &n, &err), STORE_OK);
+	ck_assert_int_eq(n, 12);
+	int np = 0;
+	ck_assert_int_eq(store_pairs_each(s, d, "train", see_pair, &np, &err), STORE_OK);
+	ck_assert_int_eq(np, 3);
+	ck_assert_int_eq(store_pairs_count(s, d, NULL, &n, &err), STORE_OK);
+	ck_assert_int_eq(n, 4);
+
+	/* Score 5 rows, then page through the rest with .lacking and .after. */
+	double v[5] = { 1, 2, 3, 4, 5 };
+	ck_assert_int_eq(store_rewards_add(s, &o, 1, ids + 2, v, 5, &err), STORE_OK);
+	q = (struct store_row_query){ .lacking = o };
+	ck_assert_int_eq(store_rows_count(s, d, &q, &n, &err), STORE_OK);
+	ck_assert_int_eq(n, 13);
+	q.limit = 4;
+	int pages = 0, total = 0;
+	for (;;) {
+		struct split_seen page = { 0 };
+		ck_assert_int_eq(store_rows_query(s, d, &q, see_split_row, &page, &err), STORE_OK);
+		if (page.n == 0)
+			break;
+		ck_assert_int_le(page.n, 4);
+		total += page.n;
+		pages++;
+		q.after = page.last;
+	}
+	ck_assert_int_eq(total, 13);
+	ck_assert_int_eq(pages, 4);
+
+	struct rewards_seen rs = { 0 };
+	ck_assert_int_eq(store_rewards_each(s, o, "train", see_reward, &rs, &err), STORE_OK);
+	/* ids[2..6] hold 1..5; ids[3] and ids[6] are eval rows (3, 6 are multiples of 3). */
+	ck_assert_int_eq(rs.n, 3);
+	ck_assert(rs.sum == 1 + 3 + 4);
+	store_id found;
+	ck_assert_int_eq(store_objective_find(s, d, "len", &found, &err), STORE_OK);
+	ck_assert_int_eq(found, o);
+	ck_assert_int_eq(store_objective_find(s, d, "nope", &found, &err), STORE_ENOTFOUND);
+	ck_assert_ptr_nonnull(strstr(err.msg, "'nope'"));
+	ck_assert_int_eq(store_run_create(s, "relabel", NULL, 0, &run, &err), STORE_OK);
+	ck_assert_int_eq(store_objective_set_stats_from(s, o, 0.5, 2.0, -1.0, 3.0, run, 3, &err),
+	                 STORE_OK);
+	ck_assert_int_eq(store_objective_set_stats_from(s, o, 0.5, -2.0, -1.0, 3.0, run, 3, &err),
+	                 STORE_EINVAL);
+	int ok = 0;
+	ck_assert_int_eq(store_objectives_each(s, d, see_stats, &ok, &err), STORE_OK);
+	ck_assert_int_eq(ok, 1);
+	ck_assert_int_eq(store_check(s, NULL, NULL, NULL, &err), STORE_OK);
+	char path[4096];
+	snprintf(path, sizeof path, "%s", store_path(s));
+	store_close(s);
+	/* A pair whose rows disagree on the split is found by the check. */
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "UPDATE dataset_rows SET split = 'eval' WHERE pair_id = 2"
+	                              " AND role = 'chosen'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(store_open(path, 0, &s, &err), STORE_OK);
+	char lines[2048] = "";
+	ck_assert_int_eq(store_check(s, collect_problem, lines, &n, &err), STORE_ECORRUPT);
+	ck_assert_int_eq(n, 1);
+	ck_assert_msg(strstr(lines, "pair (dataset/pair) 1/2") != NULL, "%s", lines);
+	store_close(s);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -576,6 +735,7 @@ Suite *harness_suite(void)
 	            nested_transactions_roll_back_inner_work_only,
 	            check_finds_broken_invariants,
 	            data_version_tells_a_poller_of_other_writers,
+	            splits_pairs_and_resumable_queries,
 	            NULL);
 	return s;
 }

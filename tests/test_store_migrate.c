@@ -259,6 +259,34 @@ START_TEST(a_failing_step_leaves_the_old_version_whole)
 }
 END_TEST
 
+START_TEST(version_1_rows_become_plain_training_rows)
+{
+	const char *path = load_fixture(1, "v1-rows");
+	struct store *s;
+	struct store_err err;
+	ck_assert_msg(store_open(path, 0, &s, &err) == STORE_OK, "%s", err.msg);
+	store_id d;
+	ck_assert_int_eq(store_dataset_find(s, "fortunes", &d, &err), STORE_OK);
+	int64_t n;
+	struct store_row_query q = { .split = "train" };
+	ck_assert_int_eq(store_rows_count(s, d, &q, &n, &err), STORE_OK);
+	ck_assert_int_eq(n, 4);
+	ck_assert_int_eq(store_pairs_count(s, d, NULL, &n, &err), STORE_OK);
+	ck_assert_int_eq(n, 0);
+	/* Their rewards and stats are still there. */
+	store_id o;
+	ck_assert_int_eq(store_objective_find(s, d, "brevity", &o, &err), STORE_OK);
+	q = (struct store_row_query){ .lacking = o };
+	ck_assert_int_eq(store_rows_count(s, d, &q, &n, &err), STORE_OK);
+	ck_assert_int_eq(n, 0);
+	store_close(s);
+	ck_assert_int_eq(query_int(path, "SELECT count(*) FROM dataset_rows WHERE split = 'train'"
+	                           " AND pair_id IS NULL AND role IS NULL"), 4);
+	ck_assert_int_eq(query_int(path, "SELECT count(*) FROM objectives WHERE mu IS NOT NULL"
+	                           " AND stats_run_id IS NULL"), 2);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("store_migrate");
@@ -268,6 +296,7 @@ Suite *harness_suite(void)
 	            the_current_fixture_has_the_current_schema,
 	            a_future_step_upgrades_with_the_data_intact,
 	            a_failing_step_leaves_the_old_version_whole,
+	            version_1_rows_become_plain_training_rows,
 	            NULL);
 	return s;
 }

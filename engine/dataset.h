@@ -1,0 +1,79 @@
+/* dataset: streaming readers for the data files `ric dataset import` takes.
+ *
+ *   struct dataset_reader *r;
+ *   struct status st = STATUS_INIT;
+ *   if (dataset_open("hh.jsonl.gz", DATASET_AUTO, &r, &st) != STATUS_OK) return st.code;
+ *   struct dataset_record rec;
+ *   int got;
+ *   while (dataset_next(r, &rec, &got, &st) == STATUS_OK && got) {
+ *       // rec.kind DATASET_JSONL: rec.prompt, rec.response (+ rec.reward_*)
+ *       // DATASET_PAIRS, DATASET_HH: rec.prompt, rec.chosen, rec.rejected
+ *   }
+ *   // st.code STATUS_FORMAT: "hh.jsonl.gz:17: missing key \"chosen\""; calling
+ *   // dataset_next again goes on with the next line (to skip bad lines)
+ *   dataset_close(r);
+ *
+ * One JSON object per line (JSON Lines); blank lines are ignored. Files may be
+ * gzip-compressed (read through zlib; plain files go through the same path).
+ * Formats:
+ *   jsonl    {"prompt": P, "response": R, "rewards": {"name": number, ...}}
+ *            ("rewards" optional; at most DATASET_MAX_REWARDS names)
+ *   pairs    {"prompt": P, "chosen": A, "rejected": B}
+ *   hh-rlhf  {"chosen": DIALOGUE, "rejected": DIALOGUE} (Anthropic HH-RLHF):
+ *            the prompt is the text up to and including the last
+ *            "\n\nAssistant:", the response the rest without its leading
+ *            space; both dialogues must share that prompt.
+ * DATASET_AUTO takes the format from the first valid line (a "response" key:
+ * jsonl; "prompt", "chosen" and "rejected": pairs; "chosen" and "rejected":
+ * hh-rlhf) and holds every later line to it. Other keys are ignored. Every
+ * text must be a JSON string (valid UTF-8, no NUL); responses, chosen and
+ * rejected must not be empty or only white space; prompts may be empty.
+ * Memory stays at the longest line plus the current record.
+ */
+#ifndef RIC_ENGINE_DATASET_H
+#define RIC_ENGINE_DATASET_H
+
+#include <stddef.h>
+
+#include "engine/status.h"
+
+enum dataset_format { DATASET_AUTO, DATASET_JSONL, DATASET_PAIRS, DATASET_HH };
+
+#define DATASET_MAX_REWARDS 16
+#define DATASET_LINE_MAX (64u << 20)
+
+struct dataset_record {
+	enum dataset_format kind;     /* JSONL, PAIRS or HH */
+	size_t line;                  /* 1-based line number in the file */
+	const char *prompt;           /* valid until the next dataset_next */
+	const char *response;         /* JSONL */
+	const char *chosen, *rejected;/* PAIRS and HH (HH: the responses after the prompt) */
+	size_t n_rewards;             /* JSONL with "rewards" */
+	const char *reward_name[DATASET_MAX_REWARDS];
+	double reward_value[DATASET_MAX_REWARDS];
+};
+
+struct dataset_reader;
+
+/* A file (plain or gzip). */
+enum status_code dataset_open(const char *path, enum dataset_format format,
+                              struct dataset_reader **out, struct status *st);
+/* Bytes in memory (not copied, must outlive the reader); `name` stands for the file. */
+enum status_code dataset_open_mem(const char *name, const char *data, size_t len,
+                                  enum dataset_format format, struct dataset_reader **out,
+                                  struct status *st);
+/* *got = 1 with a record, 0 at the end. STATUS_FORMAT for a bad line ("FILE:LINE: what");
+ * STATUS_IO when the file cannot be read (the reader is then done). */
+enum status_code dataset_next(struct dataset_reader *r, struct dataset_record *rec, int *got,
+                              struct status *st);
+/* The format in use: the one given, or the detected one (DATASET_AUTO before
+ * the first valid line). */
+enum dataset_format dataset_format_of(const struct dataset_reader *r);
+void dataset_close(struct dataset_reader *r);
+
+/* "auto", "jsonl", "pairs", "hh-rlhf". */
+const char *dataset_format_name(enum dataset_format f);
+/* 0 when `name` is none of them. */
+int dataset_format_parse(const char *name, enum dataset_format *out);
+
+#endif

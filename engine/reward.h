@@ -1,0 +1,63 @@
+/* reward: an objective's reward function, opened from its spec string.
+ *
+ *   struct reward_env env = { .datadir = "/usr/share/ric", .timeout_s = 30, .batch = 16 };
+ *   struct reward *r;
+ *   struct status st = STATUS_INIT;
+ *   if (reward_open("brevity:20", &env, &r, &st) != STATUS_OK) return st.code;
+ *   const char *prompts[] = { "Say hi." }, *responses[] = { "Hello there!" };
+ *   double v[1];
+ *   if (reward_score(r, 1, prompts, responses, v, &st) != STATUS_OK) ...;   // v[0] = exp(-2/20)
+ *   reward_close(r);
+ *
+ * Specs (an optional "rule:" prefix is accepted on the rule rewards):
+ *   positivity          AFINN-165 valences of the response's words, sign flipped
+ *                       when not/no/never or a word ending in n't is among the 3
+ *                       words before; R = tanh(S / 5)   (engine/reward_rule.c)
+ *   brevity[:L]         exp(-words / L), L = 20 by default
+ *   informativeness     k = distinct words of 3+ letters that are neither stop
+ *                       words nor in the sentiment lexicon; R = 1 - exp(-k / 8)
+ *   length              the number of words
+ *   regex:PATTERN       the number of matches of PCRE2 PATTERN in the response
+ *                       (engine/reward_regex.c)
+ *   rm:DIR              a GPT2ForSequenceClassification checkpoint, label 0 at
+ *                       the last non-pad token of prompt + response
+ *                       (engine/reward_rm.c)
+ *   cmd:COMMAND         an external scorer speaking JSON lines (engine/reward_cmd.c;
+ *                       the protocol is in man/ric.1, REWARD PROTOCOL)
+ * Rule rewards look at the response only; rm: and cmd: see both.
+ *
+ * A word (rule rewards) is a maximal run of ASCII letters, digits, apostrophes
+ * and bytes >= 0x80 (so UTF-8 letters stay inside words), compared in ASCII
+ * lower case.
+ *
+ * reward_score fills every value or fails as a whole; the values are finite.
+ * A reward is used by one thread at a time.
+ */
+#ifndef RIC_ENGINE_REWARD_H
+#define RIC_ENGINE_REWARD_H
+
+#include <stddef.h>
+
+#include "engine/status.h"
+
+struct reward_env {
+	const char *datadir;    /* holds lexicons/: positivity and informativeness need it */
+	double timeout_s;       /* cmd: longest wait for one reply; <= 0: 60 s */
+	size_t batch;           /* rm: rows per forward, cmd: rows per request; 0: 16 */
+	const struct hooks *hooks; /* abort polled between batches (and while a scorer works) */
+};
+
+struct reward;
+
+enum status_code reward_open(const char *spec, const struct reward_env *env, struct reward **out,
+                             struct status *st);
+/* out gets n values. prompts may be NULL for rewards that do not need them. */
+enum status_code reward_score(struct reward *r, size_t n, const char *const *prompts,
+                              const char *const *responses, double *out, struct status *st);
+void reward_close(struct reward *r);
+/* The spec it was opened with. */
+const char *reward_spec(const struct reward *r);
+/* Whether a spec names a known kind (cheap: opens nothing). */
+int reward_spec_known(const char *spec);
+
+#endif

@@ -1,0 +1,146 @@
+/* reward_rm: rm:DIR scores with a GPT2ForSequenceClassification checkpoint in process.
+ *
+ * Each row's text is prompt followed directly by response (no separator:
+ * put one in the data if the model expects it), encoded with DIR's tokenizer
+ * (special tokens recognised). A sequence longer than the model's n_positions
+ * keeps its last n_positions tokens (cut on the left, so the response's end
+ * stays). Rows go through the forward pass env->batch at a time, padded on the
+ * right with the checkpoint's pad_token_id; the score is label 0 at the last
+ * token that is not padding, as Hugging Face computes it (a model whose pad is
+ * its EOS therefore skips a trailing <|endoftext|>). A checkpoint without a
+ * pad_token_id is run one row at a time and scored at the last token.
+ */
+#include "config.h"
+
+#include "engine/checkpoint.h"
+#include "engine/gpt2.h"
+#include "engine/reward_impl.h"
+#include "engine/tokenizer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct rm {
+	struct reward base;
+	struct model_params p;
+	struct gpt2_layout lay;
+	struct gpt2_acts acts;
+	struct tokenizer *tok;
+	int have_lay;
+	struct tokenizer_ids ids;
+	int *tokens;
+	size_t *lens;
+	size_t tcap;
+};
+
+/* Encodes rows [from, from + B) into r->tokens, padded to the longest: T. */
+static enum status_code rm_encode(struct rm *r, size_t from, size_t B, const char *const *prompts,
+                                  const char *const *responses, size_t *T, struct status *st)
+{
+	size_t P = (size_t)r->p.cfg.n_positions, maxlen = 0;
+	size_t *starts = r->lens + B;    /* second half of lens: where each row's ids begin */
+	r->ids.n = 0;
+	for (size_t b = 0; b < B; b++) {
+		size_t i = from + b, before = r->ids.n;
+		const char *pr = prompts ? prompts[i] : "";
+		size_t pl = strlen(pr), rl = strlen(responses[i]);
+		char *text = malloc(pl + rl + 1);
+		if (!text)
+			return status_set(st, STATUS_NOMEM, "out of memory");
+		memcpy(text, pr, pl);
+		memcpy(text + pl, responses[i], rl + 1);
+		enum status_code rc = tokenizer_encode(r->tok, text, pl + rl, 0, &r->ids, st);
+		free(text);
+		if (rc)
+			return rc;
+		size_t n = r->ids.n - before;
+		if (n == 0)
+			return status_set(st, STATUS_INVALID, "reward '%s': row %zu is empty", r->base.spec, i);
+		if (n > P) {
+			starts[b] = before + (n - P);
+			n = P;
+		} else {
+			starts[b] = before;
+		}
+		r->lens[b] = n;
+		if (n > maxlen)
+			maxlen = n;
+	}
+	if (B * maxlen > r->tcap) {
+		int *t = realloc(r->tokens, B * maxlen * sizeof *t);
+		if (!t)
+			return status_set(st, STATUS_NOMEM, "out of memory");
+		r->tokens = t;
+		r->tcap = B * maxlen;
+	}
+	for (size_t b = 0; b < B; b++) {
+		for (size_t t = 0; t < maxlen; t++)
+			r->tokens[b * maxlen + t] = t < r->lens[b] ? (int)r->ids.ids[starts[b] + t]
+			                                           : r->p.cfg.pad_token_id;
+	}
+	*T = maxlen;
+	return STATUS_OK;
+}
+
+static enum status_code rm_score(struct reward *base, size_t n, const char *const *prompts,
+                                 const char *const *responses, double *out, struct status *st)
+{
+	struct rm *r = (struct rm *)base;
+	size_t batch = r->p.cfg.pad_token_id < 0 ? 1 : (base->env.batch ? base->env.batch : 16);
+	free(r->lens);
+	r->lens = malloc(2 * batch * sizeof *r->lens);
+	if (!r->lens)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	for (size_t from = 0; from < n; from += batch) {
+		size_t B = n - from < batch ? n - from : batch, T = 0;
+		enum status_code rc = rm_encode(r, from, B, prompts, responses, &T, st);
+		if (rc == STATUS_OK)
+			rc = gpt2_forward(&r->lay, r->p.mem, &r->acts, r->tokens, B, T, NULL, base->env.hooks, st);
+		if (rc) {
+			status_prefix(st, "reward '%s'", base->spec);
+			return rc;
+		}
+		for (size_t b = 0; b < B; b++)
+			out[from + b] = r->acts.scores[b * r->lay.labels];
+	}
+	return STATUS_OK;
+}
+
+static void rm_close(struct reward *base)
+{
+	struct rm *r = (struct rm *)base;
+	gpt2_acts_free(&r->acts);
+	if (r->have_lay)
+		gpt2_layout_free(&r->lay);
+	model_params_free(&r->p);
+	tokenizer_free(r->tok);
+	tokenizer_ids_free(&r->ids);
+	free(r->tokens);
+	free(r->lens);
+}
+
+static const struct reward_ops rm_ops = { rm_score, rm_close };
+
+enum status_code reward_rm_open(const char *spec, const char *arg, const struct reward_env *env,
+                                struct reward **out, struct status *st)
+{
+	struct rm *r = (struct rm *)reward_new(&rm_ops, spec, env, sizeof *r, st);
+	if (!r)
+		return st->code;
+	gpt2_acts_init(&r->acts, 0);
+	enum status_code rc = checkpoint_load(arg, &r->p, NULL, st);
+	if (rc == STATUS_OK && r->p.cfg.num_labels < 1)
+		rc = status_set(st, STATUS_INVALID, "%s: a language model, not a reward model "
+		                "(GPT2ForSequenceClassification with num_labels >= 1)", arg);
+	if (rc == STATUS_OK)
+		rc = tokenizer_load(arg, &r->tok, st);
+	if (rc == STATUS_OK && (rc = gpt2_layout_init(&r->lay, &r->p, st)) == STATUS_OK)
+		r->have_lay = 1;
+	if (rc) {
+		status_prefix(st, "reward '%s'", spec);
+		reward_close(&r->base);
+		return rc;
+	}
+	*out = &r->base;
+	return STATUS_OK;
+}
