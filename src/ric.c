@@ -25,6 +25,8 @@ extern const struct cli_command cmd_train_tokenizer;
 extern const struct cli_command cmd_pretrain;
 extern const struct cli_command cmd_rm_train;
 extern const struct cli_command cmd_job;
+extern const struct cli_command cmd_dataset;
+extern const struct cli_command cmd_relabel;
 
 const struct cli_command *const cli_commands[] = {
 	&cmd_help,
@@ -45,6 +47,8 @@ const struct cli_command *const cli_commands[] = {
 	&cmd_pretrain,
 	&cmd_rm_train,
 	&cmd_job,
+	&cmd_dataset,
+	&cmd_relabel,
 	NULL
 };
 

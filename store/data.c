@@ -4,6 +4,7 @@
 #include "store/internal.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static enum store_code data_require(struct store *s, enum store_stmt_id id, store_id key,
@@ -79,7 +80,30 @@ struct data_walk {
 	struct store_row row;   /* rows: the one being gathered */
 	int have_row;
 	int stopped;
+	int nomem;
+	char *text[4];          /* rows: copies of its texts (a row spans several steps) */
+	size_t cap[4];
 };
+
+/* A copy of column i in w->text[slot], valid until that slot is reused. */
+static const char *data_keep(struct data_walk *w, int slot, sqlite3_stmt *st, int i)
+{
+	const char *t = store_col_text(st, i);
+	if (!t)
+		return NULL;
+	size_t len = (size_t)sqlite3_column_bytes(st, i);
+	if (len + 1 > w->cap[slot]) {
+		char *b = realloc(w->text[slot], len + 1);
+		if (!b) {
+			w->nomem = 1;
+			return NULL;
+		}
+		w->text[slot] = b;
+		w->cap[slot] = len + 1;
+	}
+	memcpy(w->text[slot], t, len + 1);
+	return w->text[slot];
+}
 
 static int data_dataset_row(void *ctx, sqlite3_stmt *st)
 {
@@ -162,13 +186,16 @@ static int data_rows_line(void *ctx, sqlite3_stmt *st)
 		memset(&w->row, 0, sizeof w->row);
 		w->row.id = id;
 		w->have_row = 1;
+		/* SQLite's text goes at the next step, and the row is handed out only
+		 * after the step that shows its last reward: keep copies. */
+		w->row.prompt = data_keep(w, 0, st, 1);
+		w->row.response = data_keep(w, 1, st, 2);
+		w->row.split = data_keep(w, 2, st, 5);
+		w->row.pair = sqlite3_column_int64(st, 6);
+		w->row.role = data_keep(w, 3, st, 7);
+		if (w->nomem)
+			return 1;
 	}
-	/* The text pointers stay valid until the next step: refresh them per line. */
-	w->row.prompt = store_col_text(st, 1);
-	w->row.response = store_col_text(st, 2);
-	w->row.split = store_col_text(st, 5);
-	w->row.pair = sqlite3_column_int64(st, 6);
-	w->row.role = store_col_text(st, 7);
 	if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
 		int pos = sqlite3_column_int(st, 3);
 		if (pos >= 0 && pos < STORE_MAX_OBJ) {
@@ -216,20 +243,22 @@ enum store_code store_rows_query(struct store *s, store_id dataset, const struct
 	sqlite3_bind_int64(st, 4, q->limit > 0 ? q->limit : -1);
 	sqlite3_bind_int64(st, 5, q->lacking);
 	struct data_walk w = { .fn = (void *)fn, .ctx = ctx };
-	/* Flush the last row before the statement is reset and its text freed:
-	 * step by hand so the final row is delivered while still valid. */
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (data_rows_line(&w, st))
 			break;
 	enum store_code code = STORE_OK;
-	if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+	if (w.nomem)
+		code = store_fail(err, STORE_EINTERNAL, "%s: reading rows: out of memory", s->path);
+	else if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
 		if (!w.stopped && rc == SQLITE_DONE)
 			data_rows_last(&w, st);
 	} else {
 		code = store_sqlerr(s, err, "reading rows");
 	}
 	store_done(st);
+	for (int i = 0; i < 4; i++)
+		free(w.text[i]);
 	return code;
 }
 
@@ -465,4 +494,20 @@ enum store_code store_rewards_each(struct store *s, store_id objective, const ch
 	data_bind_split(st, 2, split);
 	struct data_walk w = { .fn = (void *)fn, .ctx = ctx };
 	return store_walk(s, st, data_reward_row, &w, "reading rewards", NULL, err);
+}
+
+enum store_code store_dataset_delete(struct store *s, store_id dataset, struct store_err *err)
+{
+	enum store_code rc = store_begin(s, err);
+	if (rc)
+		return rc;
+	rc = data_require(s, STMT_DATASET_EXISTS, dataset, "dataset", err);
+	sqlite3_stmt *st = rc ? NULL : store_stmt(s, STMT_DATASET_DELETE, err);
+	if (st) {
+		sqlite3_bind_int64(st, 1, dataset);
+		rc = store_step_done(s, st, "deleting a dataset", err);
+	} else if (!rc) {
+		rc = STORE_LAST(err);
+	}
+	return store_end(s, rc, err);
 }

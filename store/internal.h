@@ -64,6 +64,7 @@
 	X(DATASETS_LIST, "SELECT d.id, d.run_id, d.name, d.source, d.created_ms," \
 	  " (SELECT count(*) FROM dataset_rows r WHERE r.dataset_id = d.id) FROM datasets d ORDER BY d.id") \
 	X(DATASET_EXISTS, "SELECT 1 FROM datasets WHERE id = ?1") \
+	X(DATASET_DELETE, "DELETE FROM datasets WHERE id = ?1") \
 	X(ROW_ADD, "INSERT INTO dataset_rows(dataset_id, prompt, response, split, pair_id, role)" \
 	  " VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
 	X(ROWS_LIST, "SELECT r.id, r.prompt, r.response, o.pos, w.value, r.split, r.pair_id, r.role" \

@@ -200,6 +200,8 @@ enum store_code store_dataset_find(struct store *s, const char *name, store_id *
                                    struct store_err *err);
 enum store_code store_datasets_each(struct store *s, store_dataset_fn fn, void *ctx,
                                     struct store_err *err);
+/* Deletes a dataset with its rows, objectives and rewards (an import that failed). */
+enum store_code store_dataset_delete(struct store *s, store_id dataset, struct store_err *err);
 
 struct store_row {
 	store_id id;

@@ -616,6 +616,20 @@ static int see_stats(void *ctx, const struct store_objective *o)
 	return 0;
 }
 
+static int see_own_text(void *ctx, const struct store_row *r)
+{
+	store_id first = *(store_id *)ctx;
+	if (r->pair == 0) {
+		char want[8];
+		snprintf(want, sizeof want, "r%d", (int)(r->id - first));
+		ck_assert_str_eq(r->response, want);
+		ck_assert_str_eq(r->split, (r->id - first) % 3 == 0 ? "eval" : "train");
+	} else {
+		ck_assert_str_eq(r->response, strcmp(r->role, "chosen") == 0 ? "this one" : "that one");
+	}
+	return 0;
+}
+
 START_TEST(splits_pairs_and_resumable_queries)
 {
 	struct store *s = fresh("splits");
@@ -625,9 +639,12 @@ START_TEST(splits_pairs_and_resumable_queries)
 	ck_assert_int_eq(store_objective_add(s, d, "len", "length", &o, &err), STORE_OK);
 	/* 10 plain rows (every third held out) and 4 pairs (the last one held out). */
 	struct store_row rows[18];
-	for (int i = 0; i < 10; i++)
-		rows[i] = (struct store_row){ .prompt = "p", .response = "r",
+	static char text[10][8];
+	for (int i = 0; i < 10; i++) {
+		snprintf(text[i], sizeof text[i], "r%d", i);
+		rows[i] = (struct store_row){ .prompt = "p", .response = text[i],
 		                              .split = i % 3 == 0 ? "eval" : NULL };
+	}
 	for (int k = 0; k < 4; k++) {
 		const char *split = k == 3 ? "eval" : "train";
 		rows[10 + 2 * k] = (struct store_row){ .prompt = "which?", .response = "this one",
@@ -685,6 +702,9 @@ START_TEST(splits_pairs_and_resumable_queries)
 	ck_assert_int_eq(total, 13);
 	ck_assert_int_eq(pages, 4);
 
+	/* Each row comes with its own text, also when rewards make it span several steps. */
+	store_id first = ids[0];
+	ck_assert_int_eq(store_rows_each(s, d, see_own_text, &first, &err), STORE_OK);
 	struct rewards_seen rs = { 0 };
 	ck_assert_int_eq(store_rewards_each(s, o, "train", see_reward, &rs, &err), STORE_OK);
 	/* ids[2..6] hold 1..5; ids[3] and ids[6] are eval rows (3, 6 are multiples of 3). */

@@ -1,0 +1,494 @@
+/* ric relabel: score every row of a dataset for its objectives, then set the
+ * normalisation stats (mu, sigma over the training rows; lo, hi of the
+ * normalised scores). Resumable: rows that already have a score are skipped. */
+#include "config.h"
+
+#include "src/cli_store.h"
+#include "src/paths.h"
+#include "src/table.h"
+#include "engine/reward.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int relabel_run(struct cli *cli, int argc, char **argv);
+
+const struct cli_command cmd_relabel = {
+	.name = "relabel",
+	.summary = "score a dataset's rows for its objectives and set their stats",
+	.usage = "ric relabel --dataset NAME [--objective NAME[=SPEC]]... [--batch N]\n"
+	         "       [--quantiles LO,HI] [--timeout S]",
+	.help = "Scores every row (train and eval) for every objective, in batches that are\n"
+	        "committed as they finish: an interrupted or failed relabel keeps what it\n"
+	        "stored, and running it again scores only the rows still missing. Then,\n"
+	        "per objective, mu and sigma (population) of the raw scores over all\n"
+	        "training rows, and lo and hi of the normalised scores (r - mu) / sigma.\n\n"
+	        "Options:\n"
+	        "  --dataset NAME        the dataset (see ric dataset list)\n"
+	        "  --objective NAME=SPEC add an objective with a reward spec, or name one the\n"
+	        "                        dataset has (repeatable; default: all it has). Specs:\n"
+	        "                        positivity, brevity[:L], informativeness, length,\n"
+	        "                        regex:PATTERN, rm:DIR, cmd:COMMAND (see ric(1))\n"
+	        "  --batch N             rows per reward call and per commit (default 64)\n"
+	        "  --quantiles LO,HI     lo and hi as quantiles of the normalised training\n"
+	        "                        scores (default 0,1: min and max)\n"
+	        "  --timeout S           cmd: scorers get S seconds per reply (default 60)\n"
+	        "Imported rewards (spec \"given\") are not scored, only summarised. When all\n"
+	        "training scores of an objective are equal, sigma is taken as 1.\n",
+	.run = relabel_run,
+};
+
+#define RELABEL_MAX_OBJ 16
+
+static volatile sig_atomic_t relabel_stop;
+static void relabel_on_signal(int sig) { (void)sig; relabel_stop = 1; }
+static int relabel_abort(void *ctx) { (void)ctx; return relabel_stop; }
+
+struct relabel_obj {
+	char *name;
+	char *spec;
+	store_id id;
+	int64_t scored;
+	double secs;
+	double mu, sigma, lo, hi;
+	int64_t n_train;
+};
+
+struct relabel {
+	struct store *s;
+	store_id dataset, run;
+	struct relabel_obj obj[RELABEL_MAX_OBJ];
+	int n_obj;
+	size_t batch;
+	double qlo, qhi, timeout;
+	char err[1024];
+	/* one page of rows */
+	store_id *ids;
+	char **prompts, **responses;
+	size_t n;
+	/* training values of one objective */
+	double *vals;
+	size_t nv, capv;
+};
+
+static int relabel_fail(struct relabel *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int relabel_fail(struct relabel *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof r->err, fmt, ap);
+	va_end(ap);
+	return CLI_FAIL;
+}
+
+static double relabel_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int relabel_take_row(void *ctx, const struct store_row *row)
+{
+	struct relabel *r = ctx;
+	r->ids[r->n] = row->id;
+	r->prompts[r->n] = strdup(row->prompt);
+	r->responses[r->n] = strdup(row->response);
+	r->n++;
+	return !r->prompts[r->n - 1] || !r->responses[r->n - 1];
+}
+
+static void relabel_page_free(struct relabel *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->prompts[i]);
+		free(r->responses[i]);
+	}
+	r->n = 0;
+}
+
+static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct hooks *h)
+{
+	struct store_err err;
+	struct status st = STATUS_INIT;
+	struct store_row_query q = { .lacking = o->id, .limit = (int64_t)r->batch };
+	int64_t todo;
+	if (store_rows_count(r->s, r->dataset, &q, &todo, &err) != STORE_OK)
+		return relabel_fail(r, "%s", err.msg);
+	if (todo == 0)
+		return CLI_OK;
+	if (strcmp(o->spec, "given") == 0)
+		return relabel_fail(r, "objective %s: %lld rows have no imported score, and \"given\" "
+		                    "cannot score them", o->name, (long long)todo);
+	struct reward_env env = { .datadir = paths_datadir(), .timeout_s = r->timeout,
+	                          .batch = r->batch, .hooks = h };
+	struct reward *rw;
+	if (reward_open(o->spec, &env, &rw, &st) != STATUS_OK)
+		return relabel_fail(r, "objective %s: %s", o->name, st.msg);
+	double *v = malloc(r->batch * sizeof *v);
+	int status = v ? CLI_OK : relabel_fail(r, "out of memory");
+	double t0 = relabel_now(), last = t0;
+	while (status == CLI_OK) {
+		if (store_rows_query(r->s, r->dataset, &q, relabel_take_row, r, &err) != STORE_OK) {
+			status = relabel_fail(r, "%s", err.msg);
+			break;
+		}
+		if (r->n == 0)
+			break;
+		enum status_code sc = reward_score(rw, r->n, (const char *const *)r->prompts,
+		                                   (const char *const *)r->responses, v, &st);
+		if (sc != STATUS_OK) {
+			status = relabel_fail(r, "objective %s: %s", o->name, st.msg);
+			break;
+		}
+		if (store_rewards_add(r->s, &o->id, 1, r->ids, v, r->n, &err) != STORE_OK) {
+			status = relabel_fail(r, "%s", err.msg);
+			break;
+		}
+		o->scored += (int64_t)r->n;
+		q.after = r->ids[r->n - 1];
+		relabel_page_free(r);
+		double now = relabel_now();
+		if (now - last >= 2.0) {
+			fprintf(stderr, "relabel: %s %lld/%lld rows\n", o->name, (long long)o->scored,
+			        (long long)todo);
+			last = now;
+		}
+	}
+	relabel_page_free(r);
+	o->secs = relabel_now() - t0;
+	free(v);
+	reward_close(rw);
+	return status;
+}
+
+static int relabel_collect(void *ctx, store_id row, double value)
+{
+	struct relabel *r = ctx;
+	(void)row;
+	if (r->nv == r->capv) {
+		size_t cap = r->capv ? r->capv * 2 : 1024;
+		double *b = realloc(r->vals, cap * sizeof *b);
+		if (!b)
+			return 1;
+		r->vals = b;
+		r->capv = cap;
+	}
+	r->vals[r->nv++] = value;
+	return 0;
+}
+
+static int relabel_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Linear interpolation between order statistics (type 7). */
+static double relabel_quantile(const double *z, size_t n, double q)
+{
+	double h = (double)(n - 1) * q;
+	size_t i = (size_t)floor(h);
+	if (i + 1 >= n)
+		return z[n - 1];
+	return z[i] + (h - (double)i) * (z[i + 1] - z[i]);
+}
+
+static int relabel_stats(struct relabel *r, struct relabel_obj *o)
+{
+	struct store_err err;
+	struct store_row_query q = { .split = "train" };
+	int64_t n_train;
+	r->nv = 0;
+	if (store_rows_count(r->s, r->dataset, &q, &n_train, &err) != STORE_OK ||
+	    store_rewards_each(r->s, o->id, "train", relabel_collect, r, &err) != STORE_OK)
+		return relabel_fail(r, "%s", err.msg);
+	if (n_train == 0)
+		return relabel_fail(r, "the dataset has no training rows to compute stats over");
+	if ((int64_t)r->nv != n_train)
+		return relabel_fail(r, "objective %s: %lld of %lld training rows are scored",
+		                    o->name, (long long)r->nv, (long long)n_train);
+	double sum = 0, ss = 0;
+	for (size_t i = 0; i < r->nv; i++)
+		sum += r->vals[i];
+	double mu = sum / (double)r->nv;
+	for (size_t i = 0; i < r->nv; i++)
+		ss += (r->vals[i] - mu) * (r->vals[i] - mu);
+	double sigma = sqrt(ss / (double)r->nv);
+	if (!(sigma > 0)) {
+		fprintf(stderr, "ric: relabel: objective %s: every training score is %g; sigma taken as 1\n",
+		        o->name, mu);
+		sigma = 1;
+	}
+	for (size_t i = 0; i < r->nv; i++)
+		r->vals[i] = (r->vals[i] - mu) / sigma;
+	qsort(r->vals, r->nv, sizeof *r->vals, relabel_cmp);
+	o->mu = mu;
+	o->sigma = sigma;
+	o->lo = relabel_quantile(r->vals, r->nv, r->qlo);
+	o->hi = relabel_quantile(r->vals, r->nv, r->qhi);
+	o->n_train = (int64_t)r->nv;
+	if (store_objective_set_stats_from(r->s, o->id, mu, sigma, o->lo, o->hi, r->run,
+	                                   o->n_train, &err) != STORE_OK)
+		return relabel_fail(r, "%s", err.msg);
+	return CLI_OK;
+}
+
+static int relabel_existing(void *ctx, const struct store_objective *o)
+{
+	struct relabel *r = ctx;
+	if (r->n_obj == RELABEL_MAX_OBJ)
+		return 1;
+	struct relabel_obj *x = &r->obj[r->n_obj++];
+	x->name = strdup(o->name);
+	x->spec = strdup(o->spec);
+	x->id = o->id;
+	return 0;
+}
+
+struct relabel_spec_find {
+	store_id id;
+	char *spec;
+};
+
+static int relabel_spec_of(void *ctx, const struct store_objective *o)
+{
+	struct relabel_spec_find *f = ctx;
+	if (o->id == f->id)
+		f->spec = strdup(o->spec);
+	return 0;
+}
+
+/* NAME=SPEC (or NAME): find or add the objective. */
+static int relabel_objective(struct relabel *r, const char *arg)
+{
+	if (r->n_obj == RELABEL_MAX_OBJ)
+		return relabel_fail(r, "at most %d objectives", RELABEL_MAX_OBJ);
+	const char *eq = strchr(arg, '=');
+	size_t nl = eq ? (size_t)(eq - arg) : strlen(arg);
+	char *name = strndup(arg, nl);
+	const char *spec = eq ? eq + 1 : NULL;
+	struct relabel_obj *o = &r->obj[r->n_obj];
+	o->name = name;
+	if (!name || !*name)
+		return relabel_fail(r, "--objective '%s': the name is empty", arg);
+	for (int i = 0; i < r->n_obj; i++)
+		if (strcmp(r->obj[i].name, name) == 0)
+			return relabel_fail(r, "objective %s named twice", name);
+	struct store_err err;
+	struct relabel_spec_find f = { 0 };
+	enum store_code rc = store_objective_find(r->s, r->dataset, name, &f.id, &err);
+	if (rc == STORE_OK) {
+		if (store_objectives_each(r->s, r->dataset, relabel_spec_of, &f, &err) != STORE_OK)
+			return relabel_fail(r, "%s", err.msg);
+		if (spec && f.spec && strcmp(spec, f.spec) != 0) {
+			relabel_fail(r, "objective %s already has the spec '%s', not '%s' (use another name)",
+			             name, f.spec, spec);
+			free(f.spec);
+			return CLI_FAIL;
+		}
+		o->id = f.id;
+		o->spec = f.spec;
+	} else if (rc == STORE_ENOTFOUND) {
+		if (!spec)
+			return relabel_fail(r, "the dataset has no objective %s; give it a spec: "
+			                    "--objective %s=SPEC", name, name);
+		if (!reward_spec_known(spec))
+			return relabel_fail(r, "objective %s: unknown reward spec '%s'", name, spec);
+		if (store_objective_add(r->s, r->dataset, name, spec, &o->id, &err) != STORE_OK)
+			return relabel_fail(r, "%s", err.msg);
+		o->spec = strdup(spec);
+	} else {
+		return relabel_fail(r, "%s", err.msg);
+	}
+	r->n_obj++;
+	return o->spec ? CLI_OK : relabel_fail(r, "out of memory");
+}
+
+static int relabel_params(struct relabel *r, const char *dataset, const char *batch,
+                          const char *quantiles, const char *timeout)
+{
+	struct store_err err;
+	const char *const kv[][2] = { { "dataset", dataset }, { "batch", batch },
+	                              { "quantiles", quantiles }, { "timeout", timeout } };
+	for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
+		if (store_param_set(r->s, r->run, kv[i][0], kv[i][1], &err) != STORE_OK)
+			return relabel_fail(r, "%s", err.msg);
+	for (int i = 0; i < r->n_obj; i++) {
+		char key[300];
+		snprintf(key, sizeof key, "objective.%d.%s", i, r->obj[i].name);
+		if (store_param_set(r->s, r->run, key, r->obj[i].spec, &err) != STORE_OK)
+			return relabel_fail(r, "%s", err.msg);
+	}
+	return CLI_OK;
+}
+
+static void relabel_report(struct relabel *r)
+{
+	struct table *t = table_new(8, "OBJECTIVE", "SPEC", "SCORED", "ROWS/S", "MU", "SIGMA", "LO", "HI");
+	for (int i = 2; i < 8; i++)
+		table_right(t, i);
+	for (int i = 0; i < r->n_obj; i++) {
+		struct relabel_obj *o = &r->obj[i];
+		char scored[24], rate[32], mu[32], sigma[32], lo[32], hi[32];
+		snprintf(scored, sizeof scored, "%lld", (long long)o->scored);
+		if (o->scored && o->secs > 0)
+			snprintf(rate, sizeof rate, "%.0f", (double)o->scored / o->secs);
+		else
+			snprintf(rate, sizeof rate, "-");
+		snprintf(mu, sizeof mu, "%.4g", o->mu);
+		snprintf(sigma, sizeof sigma, "%.4g", o->sigma);
+		snprintf(lo, sizeof lo, "%.3f", o->lo);
+		snprintf(hi, sizeof hi, "%.3f", o->hi);
+		table_add(t, o->name, o->spec, scored, rate, mu, sigma, lo, hi);
+	}
+	table_print(t, stdout);
+	table_free(t);
+}
+
+static int relabel_run(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dataset", required_argument, NULL, 'd' },
+		{ "objective", required_argument, NULL, 'o' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "quantiles", required_argument, NULL, 'q' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *dataset = NULL, *batch_arg = "64", *quant_arg = "0,1", *timeout_arg = "60";
+	const char *objs[RELABEL_MAX_OBJ];
+	int n_objs = 0, c;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dataset = optarg; break;
+		case 'o':
+			if (n_objs == RELABEL_MAX_OBJ)
+				return cli_bad_usage(&cmd_relabel, "at most %d objectives", RELABEL_MAX_OBJ);
+			objs[n_objs++] = optarg;
+			break;
+		case 'b': batch_arg = optarg; break;
+		case 'q': quant_arg = optarg; break;
+		case 't': timeout_arg = optarg; break;
+		case 'h': cli_print_help(&cmd_relabel, stdout); return CLI_OK;
+		default: return cli_bad_usage(&cmd_relabel, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_bad_usage(&cmd_relabel, "unexpected argument '%s'", argv[optind]);
+	if (!dataset)
+		return cli_bad_usage(&cmd_relabel, "--dataset is required");
+	char *end;
+	errno = 0;
+	long batch = strtol(batch_arg, &end, 10);
+	if (*end || errno || batch < 1 || batch > 1000000)
+		return cli_bad_usage(&cmd_relabel, "--batch wants a number in 1..1000000, not '%s'", batch_arg);
+	double qlo, qhi, timeout;
+	qlo = strtod(quant_arg, &end);
+	if (*end != ',' || (qhi = strtod(end + 1, &end), *end) || !(qlo >= 0 && qlo <= qhi && qhi <= 1))
+		return cli_bad_usage(&cmd_relabel, "--quantiles wants LO,HI with 0 <= LO <= HI <= 1, not '%s'",
+		                     quant_arg);
+	timeout = strtod(timeout_arg, &end);
+	if (*end || !(timeout > 0 && timeout <= 86400))
+		return cli_bad_usage(&cmd_relabel, "--timeout wants seconds in (0, 86400], not '%s'",
+		                     timeout_arg);
+
+	struct relabel *r = calloc(1, sizeof *r);
+	if (!r) {
+		cli_error("out of memory");
+		return CLI_FAIL;
+	}
+	r->batch = (size_t)batch;
+	r->qlo = qlo;
+	r->qhi = qhi;
+	r->timeout = timeout;
+	r->ids = calloc(r->batch, sizeof *r->ids);
+	r->prompts = calloc(r->batch, sizeof *r->prompts);
+	r->responses = calloc(r->batch, sizeof *r->responses);
+	if (!r->ids || !r->prompts || !r->responses || cli_store_open(cli, &r->s) != CLI_OK) {
+		if (!r->s)
+			free(r);
+		return CLI_FAIL;
+	}
+	struct store_err err;
+	int status = CLI_OK;
+	if (store_dataset_find(r->s, dataset, &r->dataset, &err) != STORE_OK)
+		status = relabel_fail(r, "%s", err.msg);
+	for (int i = 0; status == CLI_OK && i < n_objs; i++)
+		status = relabel_objective(r, objs[i]);
+	if (status == CLI_OK && n_objs == 0) {
+		if (store_objectives_each(r->s, r->dataset, relabel_existing, r, &err) != STORE_OK)
+			status = relabel_fail(r, "%s", err.msg);
+		else if (r->n_obj == 0)
+			status = relabel_fail(r, "dataset %s has no objectives yet: name them with "
+			                      "--objective NAME=SPEC", dataset);
+	}
+	int started = 0;
+	if (status == CLI_OK) {
+		if (store_run_create(r->s, "relabel", NULL, 0, &r->run, &err) != STORE_OK)
+			status = relabel_fail(r, "%s", err.msg);
+		else
+			started = 1;
+	}
+	if (status == CLI_OK)
+		status = relabel_params(r, dataset, batch_arg, quant_arg, timeout_arg);
+	struct hooks h = { .abort = relabel_abort };
+	relabel_stop = 0;
+	signal(SIGINT, relabel_on_signal);
+	signal(SIGTERM, relabel_on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	for (int i = 0; status == CLI_OK && i < r->n_obj; i++) {
+		status = relabel_score(r, &r->obj[i], &h);
+		if (status == CLI_OK && relabel_stop)
+			status = relabel_fail(r, "interrupted");
+	}
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	for (int i = 0; status == CLI_OK && i < r->n_obj; i++)
+		status = relabel_stats(r, &r->obj[i]);
+	if (status == CLI_OK) {
+		struct store_metric m[2 * RELABEL_MAX_OBJ];
+		char keys[2 * RELABEL_MAX_OBJ][300];
+		size_t nm = 0;
+		for (int i = 0; i < r->n_obj; i++) {
+			snprintf(keys[nm], sizeof keys[nm], "scored/%s", r->obj[i].name);
+			m[nm] = (struct store_metric){ keys[nm], 0, (double)r->obj[i].scored, 0 };
+			nm++;
+			if (r->obj[i].scored && r->obj[i].secs > 0) {
+				snprintf(keys[nm], sizeof keys[nm], "rows_per_s/%s", r->obj[i].name);
+				m[nm] = (struct store_metric){ keys[nm], 0, (double)r->obj[i].scored / r->obj[i].secs, 0 };
+				nm++;
+			}
+		}
+		if (store_metrics_add(r->s, r->run, m, nm, &err) != STORE_OK ||
+		    store_run_finish(r->s, r->run, "done", NULL, &err) != STORE_OK)
+			status = relabel_fail(r, "%s", err.msg);
+	}
+	if (status == CLI_OK) {
+		relabel_report(r);
+		printf("run %lld (relabel)\n", (long long)r->run);
+	} else {
+		cli_error("relabel: %s", r->err);
+		if (started)
+			store_run_finish(r->s, r->run, relabel_stop ? "cancelled" : "failed", r->err, NULL);
+	}
+	for (int i = 0; i < r->n_obj; i++) {
+		free(r->obj[i].name);
+		free(r->obj[i].spec);
+	}
+	if (r->n_obj < RELABEL_MAX_OBJ)
+		free(r->obj[r->n_obj].name);
+	free(r->vals);
+	free(r->ids);
+	free(r->prompts);
+	free(r->responses);
+	store_close(r->s);
+	free(r);
+	return status;
+}
