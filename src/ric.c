@@ -25,6 +25,7 @@ extern const struct cli_command cmd_train_tokenizer;
 extern const struct cli_command cmd_pretrain;
 extern const struct cli_command cmd_rm_train;
 extern const struct cli_command cmd_job;
+extern const struct cli_command cmd_sft;
 extern const struct cli_command cmd_dataset;
 extern const struct cli_command cmd_relabel;
 
@@ -47,6 +48,7 @@ const struct cli_command *const cli_commands[] = {
 	&cmd_pretrain,
 	&cmd_rm_train,
 	&cmd_job,
+	&cmd_sft,
 	&cmd_dataset,
 	&cmd_relabel,
 	NULL

@@ -3,6 +3,7 @@
 #include "src/stage.h"
 #include "src/cli_store.h"
 #include "src/sha256.h"
+#include "src/stage_state.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -264,4 +265,21 @@ char *stage_last_state(struct store *s, store_id run)
 	char *best = NULL;
 	store_checkpoints_each(s, run, stage_last_one, &best, NULL);
 	return best;
+}
+
+enum status_code stage_save(struct stage *sg, const char *out, long step, const char *kind, const char *meta,
+                            const struct model_params *p, const struct checkpoint_save_opts *so,
+                            const struct optim *opt, struct stage_state *ss, struct status *st)
+{
+	size_t n = strlen(out) + 48;
+	char *dir = malloc(n);
+	if (!dir)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	snprintf(dir, n, "%s/checkpoint-%ld", out, step);
+	ss->step = step;
+	enum status_code rc = stage_state_save(dir, p, so, opt, ss, st);
+	if (rc == STATUS_OK)
+		stage_checkpoint(sg, dir, step, kind, meta);
+	free(dir);
+	return rc;
 }

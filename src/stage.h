@@ -93,4 +93,14 @@ int stage_number(const struct cli_command *cmd, const char *opt, const char *arg
 /* The newest checkpoint folder of a run that holds training state, malloc'd, or NULL. */
 char *stage_last_state(struct store *s, store_id run);
 
+struct model_params;
+struct checkpoint_save_opts;
+struct optim;
+struct stage_state;
+/* Saves OUT/checkpoint-STEP with its training state (src/stage_state.h) and
+ * registers it as `kind` with `meta` (ric.json text, may be NULL). */
+enum status_code stage_save(struct stage *sg, const char *out, long step, const char *kind, const char *meta,
+                            const struct model_params *p, const struct checkpoint_save_opts *so,
+                            const struct optim *opt, struct stage_state *ss, struct status *st);
+
 #endif
