@@ -26,6 +26,7 @@ extern const struct cli_command cmd_pretrain;
 extern const struct cli_command cmd_rm_train;
 extern const struct cli_command cmd_job;
 extern const struct cli_command cmd_sft;
+extern const struct cli_command cmd_online;
 extern const struct cli_command cmd_dataset;
 extern const struct cli_command cmd_relabel;
 
@@ -49,6 +50,7 @@ const struct cli_command *const cli_commands[] = {
 	&cmd_rm_train,
 	&cmd_job,
 	&cmd_sft,
+	&cmd_online,
 	&cmd_dataset,
 	&cmd_relabel,
 	NULL
