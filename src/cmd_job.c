@@ -176,18 +176,19 @@ static void job_supervise(const char *store_file, store_id id, pid_t worker)
 	if (store_job_get(s, id, job_copy, &r, &err) == STORE_OK && r.found && job_active(r.state)) {
 		/* The stage could not mark itself: it crashed, was killed, or exited early. */
 		char why[128];
-		if (WIFSIGNALED(status))
-			snprintf(why, sizeof why, "killed by signal %d (%s)", WTERMSIG(status),
-			         strsignal(WTERMSIG(status)));
-		else if (WIFEXITED(status) && WEXITSTATUS(status) == 130)
-			snprintf(why, sizeof why, "interrupted");
+		int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+		int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		/* SIGTERM before the stage could handle it (still loading), or its
+		 * own exit 130, is a cancel; anything else a failure. */
+		int cancelled = sig == SIGTERM || sig == SIGINT || code == 130;
+		if (sig)
+			snprintf(why, sizeof why, "killed by signal %d (%s)", sig, strsignal(sig));
 		else
-			snprintf(why, sizeof why, "exited with status %d before finishing",
-			         WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-		const char *state = WIFEXITED(status) && WEXITSTATUS(status) == 130 ? "cancelled" : "failed";
-		store_job_set_state(s, id, state, strcmp(state, "failed") == 0 ? why : NULL, &err);
+			snprintf(why, sizeof why, "exited with status %d before finishing", code);
+		const char *state = cancelled ? "cancelled" : "failed";
+		store_job_set_state(s, id, state, cancelled ? NULL : why, &err);
 		if (r.j.run > 0)
-			store_run_finish(s, r.j.run, state, strcmp(state, "failed") == 0 ? why : NULL, &err);
+			store_run_finish(s, r.j.run, state, cancelled ? NULL : why, &err);
 		FILE *log = r.log_path ? fopen(r.log_path, "a") : NULL;
 		if (log) {
 			fprintf(log, "ric job: job %lld %s\n", (long long)id, why);
