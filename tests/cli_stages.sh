@@ -74,10 +74,10 @@ wait_step() { # ID: until the job has made progress (or 20 s)
 	done
 	return 1
 }
-wait_end() { # ID: until the job is no longer queued or running (or 60 s)
+wait_end() { # ID: until the stored state is no longer queued or running (or 60 s)
 	n=0
 	while [ $n -lt 600 ]; do
-		"$RIC" job show "$1" | grep -Eq '^state +(running|queued)' || return 0
+		"$RIC" job show "$1" | grep -Eq '^state +(running|queued)|stored state: (running|queued)' || return 0
 		sleep 0.1; n=$((n + 1))
 	done
 	return 1
