@@ -1,6 +1,7 @@
 /* ric rm-train: a Bradley-Terry reward model from preference pairs. */
 #include "config.h"
 
+#include "src/cli_store.h"
 #include "src/stage.h"
 #include "src/stage_state.h"
 #include "engine/checkpoint.h"
@@ -12,22 +13,25 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int rmtrain_run(struct cli *cli, int argc, char **argv);
 
 const struct cli_command cmd_rm_train = {
 	.name = "rm-train",
 	.summary = "train a GPT-2 reward model on preference pairs (Bradley-Terry)",
-	.usage = "ric rm-train --base DIR --pairs FILE.jsonl --out DIR [--epochs E] [--batch B]\n"
+	.usage = "ric rm-train --base DIR --pairs FILE.jsonl|DATASET --out DIR [--epochs E] [--batch B]\n"
 	         "       [--lr LR] [--max-len N] [--eval F] [...]",
-	.help = "FILE holds one {\"prompt\", \"chosen\", \"rejected\"} object per line. The model\n"
+	.help = "FILE holds one {\"prompt\", \"chosen\", \"rejected\"} object per line; a name\n"
+	        "that is not a file is a dataset of pairs in the store (ric dataset import),\n"
+	        "whose eval split is then the held-out set. The model\n"
 	        "(GPT2ForSequenceClassification, one label) scores prompt + response at its\n"
 	        "last token; the loss is -log sigmoid(s_chosen - s_rejected). A random --eval\n"
 	        "share of the pairs is held out: their pairwise accuracy (s_chosen >\n"
 	        "s_rejected) is printed and recorded as the metric eval_accuracy.\n\n"
 	        "Options:\n"
 	        "  --base DIR        language model (or reward model) to start from\n"
-	        "  --pairs FILE      preference pairs, JSONL\n"
+	        "  --pairs FILE|NAME preference pairs: a JSONL file or a store dataset\n"
 	        "  --out DIR         where checkpoint-STEP/ folders and the final model go\n"
 	        "  --epochs E        passes over the training pairs (default 1)\n"
 	        "  --steps N         optimizer steps instead of epochs\n"
@@ -61,7 +65,8 @@ struct rmtrain_seq {
 
 struct rmtrain_data {
 	struct rmtrain_seq *chosen, *rejected;
-	size_t npairs;
+	unsigned char *is_eval;  /* the dataset's own eval split (store datasets) */
+	size_t npairs, cap;
 	size_t *order;    /* pair indices: eval first, then train */
 	size_t neval, ntrain;
 	size_t *perm;
@@ -76,6 +81,7 @@ static void rmtrain_data_free(struct rmtrain_data *d)
 	}
 	free(d->chosen);
 	free(d->rejected);
+	free(d->is_eval);
 	free(d->order);
 	free(d->perm);
 	memset(d, 0, sizeof *d);
@@ -105,13 +111,42 @@ static enum status_code rmtrain_encode(struct tokenizer *tok, const char *prompt
 	return rc;
 }
 
-static enum status_code rmtrain_load(const struct rmtrain_opts *o, struct tokenizer *tok,
-                                     struct rmtrain_data *d, struct status *st)
+static enum status_code rmtrain_add(const struct rmtrain_opts *o, struct tokenizer *tok,
+                                    struct rmtrain_data *d, const char *prompt, const char *chosen,
+                                    const char *rejected, int is_eval, struct status *st)
+{
+	if (d->npairs == d->cap) {
+		size_t cap = d->cap * 2 + 64;
+		struct rmtrain_seq *c = realloc(d->chosen, cap * sizeof *c);
+		if (c)
+			d->chosen = c;
+		struct rmtrain_seq *r = realloc(d->rejected, cap * sizeof *r);
+		if (r)
+			d->rejected = r;
+		unsigned char *e = realloc(d->is_eval, cap);
+		if (e)
+			d->is_eval = e;
+		if (!c || !r || !e)
+			return status_set(st, STATUS_NOMEM, "out of memory");
+		d->cap = cap;
+	}
+	struct rmtrain_seq *c = &d->chosen[d->npairs], *r = &d->rejected[d->npairs];
+	memset(c, 0, sizeof *c);
+	memset(r, 0, sizeof *r);
+	d->is_eval[d->npairs] = (unsigned char)is_eval;
+	d->npairs++;
+	enum status_code rc = rmtrain_encode(tok, prompt, chosen, (size_t)o->max_len, c, st);
+	if (rc == STATUS_OK)
+		rc = rmtrain_encode(tok, prompt, rejected, (size_t)o->max_len, r, st);
+	return rc;
+}
+
+static enum status_code rmtrain_load_file(const struct rmtrain_opts *o, struct tokenizer *tok,
+                                          struct rmtrain_data *d, struct status *st)
 {
 	FILE *f = fopen(o->pairs, "r");
 	if (!f)
 		return status_errno(st, STATUS_IO, errno, "open %s", o->pairs);
-	size_t cap = 0;
 	char *line = NULL;
 	size_t lcap = 0;
 	ssize_t len;
@@ -131,33 +166,65 @@ static enum status_code rmtrain_load(const struct rmtrain_opts *o, struct tokeni
 			json_decref(j);
 			break;
 		}
-		if (d->npairs == cap) {
-			cap = cap * 2 + 64;
-			struct rmtrain_seq *c = realloc(d->chosen, cap * sizeof *c);
-			if (c)
-				d->chosen = c;
-			struct rmtrain_seq *r = realloc(d->rejected, cap * sizeof *r);
-			if (r)
-				d->rejected = r;
-			if (!c || !r) {
-				rc = status_set(st, STATUS_NOMEM, "out of memory");
-				json_decref(j);
-				break;
-			}
-		}
-		struct rmtrain_seq *c = &d->chosen[d->npairs], *r = &d->rejected[d->npairs];
-		memset(c, 0, sizeof *c);
-		memset(r, 0, sizeof *r);
-		d->npairs++;
-		rc = rmtrain_encode(tok, prompt, chosen, (size_t)o->max_len, c, st);
-		if (rc == STATUS_OK)
-			rc = rmtrain_encode(tok, prompt, rejected, (size_t)o->max_len, r, st);
+		rc = rmtrain_add(o, tok, d, prompt, chosen, rejected, 0, st);
 		if (rc != STATUS_OK)
 			status_prefix(st, "%s:%ld", o->pairs, lineno);
 		json_decref(j);
 	}
 	free(line);
 	fclose(f);
+	return rc;
+}
+
+struct rmtrain_pairs_ctx {
+	const struct rmtrain_opts *o;
+	struct tokenizer *tok;
+	struct rmtrain_data *d;
+	struct status *st;
+	enum status_code rc;
+};
+
+static int rmtrain_pair_cb(void *ctx, const struct store_pair *p)
+{
+	struct rmtrain_pairs_ctx *c = ctx;
+	c->rc = rmtrain_add(c->o, c->tok, c->d, p->prompt, p->chosen, p->rejected,
+	                    p->split && strcmp(p->split, "eval") == 0, c->st);
+	if (c->rc != STATUS_OK)
+		status_prefix(c->st, "dataset %s, pair %lld", c->o->pairs, (long long)p->pair);
+	return c->rc != STATUS_OK;
+}
+
+/* The pairs of a dataset in the store; its eval split is the held-out set. */
+static enum status_code rmtrain_load_store(struct cli *cli, const struct rmtrain_opts *o,
+                                           struct tokenizer *tok, struct rmtrain_data *d,
+                                           struct status *st)
+{
+	struct store *s;
+	if (cli_store_open(cli, &s) != CLI_OK)
+		return status_set(st, STATUS_IO, "%s: neither a file nor a dataset (no store)", o->pairs);
+	struct store_err err;
+	store_id ds;
+	enum status_code rc = STATUS_OK;
+	if (store_dataset_find(s, o->pairs, &ds, &err) != STORE_OK) {
+		rc = status_set(st, STATUS_INVALID, "%s: neither a file nor a dataset (%s)", o->pairs,
+		                err.msg);
+	} else {
+		struct rmtrain_pairs_ctx c = { .o = o, .tok = tok, .d = d, .st = st };
+		if (store_pairs_each(s, ds, NULL, rmtrain_pair_cb, &c, &err) != STORE_OK)
+			rc = status_set(st, STATUS_IO, "%s", err.msg);
+		else
+			rc = c.rc;
+	}
+	store_close(s);
+	return rc;
+}
+
+static enum status_code rmtrain_load(struct cli *cli, const struct rmtrain_opts *o,
+                                     struct tokenizer *tok, struct rmtrain_data *d,
+                                     struct status *st)
+{
+	enum status_code rc = access(o->pairs, F_OK) == 0 ? rmtrain_load_file(o, tok, d, st)
+	                                                   : rmtrain_load_store(cli, o, tok, d, st);
 	if (rc == STATUS_OK && d->npairs < 2)
 		rc = status_set(st, STATUS_INVALID, "%s: %zu pairs; at least 2 are needed", o->pairs,
 		                d->npairs);
@@ -167,16 +234,26 @@ static enum status_code rmtrain_load(const struct rmtrain_opts *o, struct tokeni
 	d->perm = malloc(d->npairs * sizeof *d->perm);
 	if (!d->order || !d->perm)
 		return status_set(st, STATUS_NOMEM, "out of memory");
+	size_t k = 0;
 	for (size_t i = 0; i < d->npairs; i++)
-		d->order[i] = i;
-	struct rng r;
-	rng_seed(&r, (uint64_t)o->seed ^ 0x9a125ULL);
-	rng_shuffle(&r, d->order, d->npairs);
-	d->neval = (size_t)floor(o->eval * (double)d->npairs);
-	if (o->eval > 0 && d->neval == 0)
-		d->neval = 1;
+		if (d->is_eval[i])
+			d->order[k++] = i;
+	d->neval = k;
+	for (size_t i = 0; i < d->npairs; i++)
+		if (!d->is_eval[i])
+			d->order[k++] = i;
+	if (d->neval == 0) {
+		/* No split of its own: hold out a random --eval share. */
+		struct rng r;
+		rng_seed(&r, (uint64_t)o->seed ^ 0x9a125ULL);
+		rng_shuffle(&r, d->order, d->npairs);
+		d->neval = (size_t)floor(o->eval * (double)d->npairs);
+		if (o->eval > 0 && d->neval == 0)
+			d->neval = 1;
+	}
 	if (d->neval >= d->npairs)
-		d->neval = d->npairs - 1;
+		return status_set(st, STATUS_INVALID, "%s: no training pairs left after the held-out ones",
+		                  o->pairs);
 	d->ntrain = d->npairs - d->neval;
 	d->perm_epoch = -1;
 	return STATUS_OK;
@@ -365,7 +442,7 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 	struct stage_state ss = { 0 };
 	struct rmtrain_data d = { 0 };
 	if (tokenizer_load(o.base, &tok, &st) != STATUS_OK || rmtrain_model(&o, &p, &ss, &st) != STATUS_OK ||
-	    rmtrain_load(&o, tok, &d, &st) != STATUS_OK) {
+	    rmtrain_load(cli, &o, tok, &d, &st) != STATUS_OK) {
 		cli_error("%s", st.msg);
 		rmtrain_data_free(&d);
 		model_params_free(&p);

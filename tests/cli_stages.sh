@@ -60,9 +60,16 @@ like "$(cat rm/config.json)" 'GPT2ForSequenceClassification' "the reward model i
 show=$("$RIC" show rm-train-4)
 like "$show" 'eval_accuracy' "eval_accuracy is a metric of the run"
 like "$show" 'reward +rm' "the reward model is a registered checkpoint"
+ok "import the pairs into the store" "$RIC" dataset import pairs.jsonl --name prefs --eval-fraction 0.2
+out=$("$RIC" rm-train --base straight --pairs prefs --out rm-ds --epochs 2 --batch 8 --lr 3e-3 --max-len 32 2>&1)
+ev=$("$RIC" dataset show prefs | sed -n 's/^rows [0-9]*: train [0-9]*, eval \([0-9]*\);.*/\1/p')
+like "$out" "held-out pairwise accuracy (0\\.[89][0-9]*|1\\.0+) \\($((ev / 2)) pairs\\)" \
+	"rm-train on a store dataset holds out its eval split ($((ev / 2)) pairs) and separates it"
 printf '{"prompt": "x", "chosen": "y"}\n' >bad.jsonl
 out=$("$RIC" rm-train --base straight --pairs bad.jsonl --out rm2 2>&1)
 like "$out" 'bad\.jsonl:1: .*rejected' "a malformed pair names the file, the line and the key"
+out=$("$RIC" rm-train --base straight --pairs nosuch --out rm3 2>&1)
+like "$out" 'nosuch: neither a file nor a dataset' "an unknown pairs source says so"
 
 # Jobs. A job long enough to be caught running.
 J="--tokenizer $TOK --layers 2 --heads 2 --embd 32 --ctx 32 --batch 4 --lr 3e-3 --steps 600 --save-every 150"
