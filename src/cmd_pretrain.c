@@ -301,7 +301,6 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 	struct train t;
 	int have_train = 0;
 	int *tok_buf = NULL, *tgt_buf = NULL;
-	char *ckdir = NULL;
 
 	if (tokenizer_load(o.tokenizer, &tok, &st) != STATUS_OK ||
 	    pretrain_model(&o, tok, &p, &ss, &st) != STATUS_OK) {
@@ -339,8 +338,7 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 		          d.n, d.ntrain, d.nval, T, p.count);
 		tok_buf = malloc(B * T * sizeof *tok_buf);
 		tgt_buf = malloc(B * T * sizeof *tgt_buf);
-		ckdir = malloc(strlen(o.out) + 48);
-		if (!tok_buf || !tgt_buf || !ckdir)
+		if (!tok_buf || !tgt_buf)
 			rc = status_set(&st, STATUS_NOMEM, "out of memory");
 	}
 	struct optim_config oc = OPTIM_DEFAULTS;
@@ -381,13 +379,8 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 		stage_metric(&sg, "tokens_per_s", step, sg.tokens_per_s);
 		int stop_here = o.stop_at > 0 && step == (long)o.stop_at && step < total;
 		if ((o.save_every > 0 && step % (long)o.save_every == 0 && step < total) || stop_here) {
-			ss.step = step;
-			snprintf(ckdir, strlen(o.out) + 48, "%s/checkpoint-%ld", o.out, step);
-			rc = stage_state_save(ckdir, &p, &so, &t.opt, &ss, &st);
-			if (rc == STATUS_OK) {
-				stage_checkpoint(&sg, ckdir, step, "policy", NULL);
-				saved = step;
-			}
+			rc = stage_save(&sg, o.out, step, "policy", NULL, &p, &so, &t.opt, &ss, &st);
+			saved = step;
 		}
 		if (stop_here) {
 			stage_request_stop();
@@ -397,14 +390,10 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 	if (rc == STATUS_CANCELLED && step > saved) {
 		/* Checkpoint what the cancelled run reached, so resume loses nothing. */
 		struct status st2 = STATUS_INIT;
-		ss.step = step;
-		snprintf(ckdir, strlen(o.out) + 48, "%s/checkpoint-%ld", o.out, step);
-		if (stage_state_save(ckdir, &p, &so, &t.opt, &ss, &st2) == STATUS_OK)
-			stage_checkpoint(&sg, ckdir, step, "policy", NULL);
-		else
+		if (stage_save(&sg, o.out, step, "policy", NULL, &p, &so, &t.opt, &ss, &st2) != STATUS_OK)
 			stage_say(&sg, "could not save the checkpoint: %s", st2.msg);
 	}
-	if (rc == STATUS_CANCELLED && ckdir)
+	if (rc == STATUS_CANCELLED)
 		stage_say(&sg, "checkpoint at step %ld in %s/checkpoint-%ld", step, o.out, step);
 	if (rc == STATUS_OK) {
 		double vloss = NAN;
@@ -426,7 +415,6 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 		train_free(&t);
 	free(tok_buf);
 	free(tgt_buf);
-	free(ckdir);
 	free(d.tokens);
 	free(d.val);
 	free(d.perm);

@@ -485,9 +485,8 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 	size_t *pairs = malloc(B * sizeof *pairs);
 	int *tok_buf = malloc(2 * B * (size_t)o.max_len * sizeof *tok_buf);
 	float *dscores = malloc(2 * B * sizeof *dscores);
-	char *ckdir = malloc(strlen(o.out) + 48);
 	enum status_code rc = STATUS_OK;
-	if (!pairs || !tok_buf || !dscores || !ckdir)
+	if (!pairs || !tok_buf || !dscores)
 		rc = status_set(&st, STATUS_NOMEM, "out of memory");
 	if (rc == STATUS_OK && (rc = train_init(&t, &p, &oc, &st)) == STATUS_OK)
 		have_train = 1;
@@ -532,13 +531,8 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 		stage_metric(&sg, "tokens_per_s", step, sg.tokens_per_s);
 		int stop_here = o.stop_at > 0 && step == (long)o.stop_at && step < total;
 		if ((o.save_every > 0 && step % (long)o.save_every == 0 && step < total) || stop_here) {
-			ss.step = step;
-			snprintf(ckdir, strlen(o.out) + 48, "%s/checkpoint-%ld", o.out, step);
-			rc = stage_state_save(ckdir, &p, &so, &t.opt, &ss, &st);
-			if (rc == STATUS_OK) {
-				stage_checkpoint(&sg, ckdir, step, "reward", NULL);
-				saved = step;
-			}
+			rc = stage_save(&sg, o.out, step, "reward", NULL, &p, &so, &t.opt, &ss, &st);
+			saved = step;
 		}
 		if (stop_here) {
 			stage_request_stop();
@@ -546,12 +540,9 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (rc == STATUS_CANCELLED && step > saved) {
+		/* Checkpoint what the cancelled run reached, so resume loses nothing. */
 		struct status st2 = STATUS_INIT;
-		ss.step = step;
-		snprintf(ckdir, strlen(o.out) + 48, "%s/checkpoint-%ld", o.out, step);
-		if (stage_state_save(ckdir, &p, &so, &t.opt, &ss, &st2) == STATUS_OK)
-			stage_checkpoint(&sg, ckdir, step, "reward", NULL);
-		else
+		if (stage_save(&sg, o.out, step, "reward", NULL, &p, &so, &t.opt, &ss, &st2) != STATUS_OK)
 			stage_say(&sg, "could not save the checkpoint: %s", st2.msg);
 	}
 	if (rc == STATUS_OK) {
@@ -574,7 +565,6 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 	free(pairs);
 	free(tok_buf);
 	free(dscores);
-	free(ckdir);
 	json_decref(ss.extra);
 	rmtrain_data_free(&d);
 	model_params_free(&p);
