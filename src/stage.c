@@ -159,7 +159,9 @@ void stage_progress(struct stage *sg, int64_t step, int64_t total, double loss, 
 	char eta[32];
 	stage_eta_text(eta, sizeof eta, eta_ms);
 	int last = step >= total;
-	if (sg->tty) {
+	if (sg->tty && (last || now - sg->last_line_ms >= 100)) {
+		/* Redrawn at most ten times a second: fast steps must not wait on the terminal. */
+		sg->last_line_ms = now;
 		int width = 30, fill = total > 0 ? (int)(width * step / total) : 0;
 		char bar[64];
 		for (int i = 0; i < width; i++)
@@ -173,7 +175,7 @@ void stage_progress(struct stage *sg, int64_t step, int64_t total, double loss, 
 			sg->bar_drawn = 0;
 		}
 		fflush(stderr);
-	} else if (last || step == sg->first_step + 1 || now - sg->last_line_ms >= 5000) {
+	} else if (!sg->tty && (last || step == sg->first_step + 1 || now - sg->last_line_ms >= 5000)) {
 		fprintf(stderr, "ric %s: step %lld/%lld loss %.4f %.0f tok/s ETA %s\n", sg->name,
 		        (long long)step, (long long)total, loss, sg->tokens_per_s, eta);
 		sg->last_line_ms = now;
