@@ -315,6 +315,16 @@ static char *job_log_path(void)
 	return path;
 }
 
+/* A job that never got going must not stay queued forever. */
+static void job_launch_failed(const char *store_file, store_id id)
+{
+	struct store *s;
+	if (store_open(store_file, 0, &s, NULL) != STORE_OK)
+		return;
+	store_job_set_state(s, id, "failed", "could not start the stage process", NULL);
+	store_close(s);
+}
+
 static int job_start(struct cli *cli, int argc, char **argv)
 {
 	if (argc < 2)
@@ -350,6 +360,8 @@ static int job_start(struct cli *cli, int argc, char **argv)
 			rc = job_launch(store_file, id, args, log_path);
 			if (rc == CLI_OK)
 				printf("%lld\n", (long long)id);
+			else
+				job_launch_failed(store_file, id);
 			fprintf(stderr, "ric job: job %lld, log %s\n", (long long)id, log_path);
 		}
 		if (s)
@@ -419,6 +431,8 @@ static int job_resume(struct cli *cli, const char *idarg)
 			rc = job_launch(store_file, id, args, r.log_path);
 			if (rc == CLI_OK)
 				printf("%lld\n", (long long)id);
+			else
+				job_launch_failed(store_file, id);
 		}
 	}
 	json_decref(args);

@@ -393,7 +393,7 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 		if (stage_save(&sg, o.out, step, "policy", NULL, &p, &so, &t.opt, &ss, &st2) != STATUS_OK)
 			stage_say(&sg, "could not save the checkpoint: %s", st2.msg);
 	}
-	if (rc == STATUS_CANCELLED)
+	if (rc == STATUS_CANCELLED && step > 0)
 		stage_say(&sg, "checkpoint at step %ld in %s/checkpoint-%ld", step, o.out, step);
 	if (rc == STATUS_OK) {
 		double vloss = NAN;

@@ -213,7 +213,7 @@ int stage_finish(struct stage *sg, enum status_code rc, const char *error)
 	stage_clear_bar(sg);
 	stage_flush(sg);
 	const char *status = "done";
-	if (rc == STATUS_CANCELLED || (rc == STATUS_OK && stage_stop_flag))
+	if (rc == STATUS_CANCELLED)
 		status = "cancelled";
 	else if (rc != STATUS_OK)
 		status = "failed";

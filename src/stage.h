@@ -73,8 +73,8 @@ void stage_progress_start(struct stage *sg, int64_t step);
 void stage_checkpoint(struct stage *sg, const char *dir, int64_t step, const char *kind,
                       const char *meta);
 
-/* Ends the run: done when rc == STATUS_OK, cancelled when STATUS_CANCELLED or a
- * stop was requested, failed with `error` otherwise (printed); the job row
+/* Ends the run: done when rc == STATUS_OK, cancelled when STATUS_CANCELLED,
+ * failed with `error` otherwise (printed); the job row
  * follows. Closes the store. Returns the exit status. */
 int stage_finish(struct stage *sg, enum status_code rc, const char *error);
 
