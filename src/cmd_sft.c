@@ -1,6 +1,7 @@
 /* ric sft: multi-reward conditional supervised fine-tuning (RiC offline stage). */
 #include "config.h"
 
+#include "src/cli_store.h"
 #include "src/stage.h"
 #include "src/stage_state.h"
 #include "engine/checkpoint.h"
@@ -315,6 +316,31 @@ static enum status_code sft_prepare(struct store *s, const struct sft_opts *o, s
 	return STATUS_OK;
 }
 
+struct sft_find {
+	const char *name;
+	store_id run;
+};
+
+static int sft_find_dataset(void *ctx, const struct store_dataset *d)
+{
+	struct sft_find *f = ctx;
+	if (strcmp(d->name, f->name) == 0)
+		f->run = d->run;
+	return 0;
+}
+
+/* The run that imported the dataset: the new run's parent in the lineage. */
+static store_id sft_parent(struct cli *cli, const char *dataset)
+{
+	struct store *s;
+	struct sft_find f = { .name = dataset };
+	if (cli_store_open(cli, &s) != CLI_OK)
+		return 0;
+	store_datasets_each(s, sft_find_dataset, &f, NULL);
+	store_close(s);
+	return f.run;
+}
+
 static int sft_run(struct cli *cli, int argc, char **argv)
 {
 	struct sft_opts o = { .epochs = 1, .batch = 8, .lr = 1e-4, .clip = 1 };
@@ -344,7 +370,7 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 		o.max_len = p.cfg.n_positions;
 
 	struct stage sg;
-	if (stage_open(&sg, cli, "sft", o.name, 0, (store_id)o.job) != CLI_OK) {
+	if (stage_open(&sg, cli, "sft", o.name, sft_parent(cli, o.dataset), (store_id)o.job) != CLI_OK) {
 		tokenizer_free(tok);
 		model_params_free(&p);
 		return CLI_FAIL;

@@ -33,6 +33,7 @@ ric=$(cat sft/ric.json)
 like "$ric" '"name": "length"' "ric.json names the objective"
 like "$ric" '"template": "\{prompt\}\{z1\}\{marker\}"' "ric.json keeps the template"
 like "$ric" '"mu": [0-9.]+' "ric.json carries the stats"
+like "$("$RIC" runs --stage sft)" 'sft-4 +sft +done +1 ' "the SFT run's parent is the import run"
 
 rc=0
 "$RIC" sft $S --out sft-halves --stop-at 60 >/dev/null 2>&1 || rc=$?
@@ -53,6 +54,12 @@ O="--policy sft --dataset toy --prompts 32 --mix 32 --lr 1e-4 --max-tokens 30"
 ok "two online iterations" "$RIC" online $O --iterations 2 --out online2
 ok "resume after the first iteration" "$RIC" online $O --iterations 2 --out online2r --resume online/checkpoint-1
 ok "iteration 1 + resumed iteration 2 equal two straight iterations" cmp online2/model.safetensors online2r/model.safetensors
+
+ok "an online iteration with the Dirichlet goal sampler" "$RIC" online $O --iterations 1 \
+	--out online-dir --sampler dirichlet --name online-dir
+csv=$("$RIC" export online-dir --what samples --format csv)
+like "$csv" 'kept' "samples export with their kept flag"
+like "$csv" '\[1(\.0*)?\]' "the Dirichlet sampler stores its preference (one objective: 1)"
 
 words() { # MODEL Z: mean words of 16 responses for target Z
 	"$RIC" generate --model "$1" --prompt "W$2:" --n 16 --max-tokens 30 --temperature 0.7 \
