@@ -59,7 +59,9 @@ ok "an online iteration with the Dirichlet goal sampler" "$RIC" online $O --iter
 	--out online-dir --sampler dirichlet --name online-dir
 csv=$("$RIC" export online-dir --what samples --format csv)
 like "$csv" 'kept' "samples export with their kept flag"
-like "$csv" '\[1(\.0*)?\]' "the Dirichlet sampler stores its preference (one objective: 1)"
+# Column 6 is the preference (the toy responses hold no commas).
+ok "the Dirichlet sampler stores its preference (one objective: always 1)" \
+	sh -c "printf '%s\n' \"\$1\" | awk -F, 'NR > 1 { n++; if (\$6 != \"[1]\") bad = 1 } END { exit bad || n != 32 }'" - "$csv"
 
 words() { # MODEL Z: mean words of 16 responses for target Z
 	"$RIC" generate --model "$1" --prompt "W$2:" --n 16 --max-tokens 30 --temperature 0.7 \
