@@ -4,6 +4,7 @@
 #include "engine/decoder.h"
 #include "engine/rng.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,6 +117,9 @@ enum status_code generate(const struct model_params *p, const int *const *prompt
 		for (size_t i = 0; i < B; i++) {
 			if (done[i])
 				continue;
+			/* min_new: RiC's online stage keeps a sample from ending at once. */
+			if (gp->eos_id >= 0 && (size_t)gp->eos_id < V && out[i].n < gp->min_new)
+				logits[j * V + (size_t)gp->eos_id] = -INFINITY;
 			int next = sampler_pick(&sm, logits + j * V, &gp->sampling, &rng[i]);
 			j++;
 			struct generate_output *o = &out[i];

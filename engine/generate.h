@@ -40,11 +40,12 @@ struct generate_params {
 	/* Called for every new token; non-zero stops that sequence. */
 	int (*on_token)(void *ctx, size_t seq, int token);
 	void *ctx;
+	size_t min_new;                 /* EOS cannot be drawn before this many new tokens */
 };
 
 #define GENERATE_DEFAULTS { .max_new = 64, .sampling = { 0.0f, 0, 1.0f }, .eos_id = -1, \
                             .seed = 0, .seeds = NULL, .stop = NULL, .n_stop = 0, \
-                            .decode = NULL, .on_token = NULL, .ctx = NULL }
+                            .decode = NULL, .on_token = NULL, .ctx = NULL, .min_new = 0 }
 
 struct generate_output {
 	int *tokens;        /* the new tokens (EOS and the stop string's last token included) */

@@ -22,6 +22,11 @@ extern const struct cli_command cmd_bench;
 extern const struct cli_command cmd_generate;
 extern const struct cli_command cmd_tokenize;
 extern const struct cli_command cmd_train_tokenizer;
+extern const struct cli_command cmd_pretrain;
+extern const struct cli_command cmd_rm_train;
+extern const struct cli_command cmd_job;
+extern const struct cli_command cmd_sft;
+extern const struct cli_command cmd_online;
 extern const struct cli_command cmd_dataset;
 extern const struct cli_command cmd_relabel;
 extern const struct cli_command cmd_eval;
@@ -43,6 +48,11 @@ const struct cli_command *const cli_commands[] = {
 	&cmd_generate,
 	&cmd_tokenize,
 	&cmd_train_tokenizer,
+	&cmd_pretrain,
+	&cmd_rm_train,
+	&cmd_job,
+	&cmd_sft,
+	&cmd_online,
 	&cmd_dataset,
 	&cmd_relabel,
 	&cmd_eval,

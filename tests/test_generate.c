@@ -175,6 +175,31 @@ START_TEST(eos_stop_strings_and_streaming)
 }
 END_TEST
 
+/* min_new: EOS cannot come before that many tokens, wherever greedy would put it. */
+START_TEST(min_new_holds_eos_back)
+{
+	struct status st = STATUS_INIT;
+	struct generate_params gp = GENERATE_DEFAULTS;
+	gp.max_new = 6;
+	struct generate_output free_run, o;
+	ck_assert_int_eq(generate(&model, prompts, lens, 1, &gp, NULL, &free_run, &st), STATUS_OK);
+	gp.eos_id = free_run.tokens[0];
+	ck_assert_int_eq(generate(&model, prompts, lens, 1, &gp, NULL, &o, &st), STATUS_OK);
+	ck_assert_int_eq(o.finish, GENERATE_EOS);
+	ck_assert_uint_eq(o.n, 1);
+	generate_output_free(&o, 1);
+	gp.min_new = 3;
+	ck_assert_int_eq(generate(&model, prompts, lens, 1, &gp, NULL, &o, &st), STATUS_OK);
+	ck_assert_uint_ge(o.n, 3);
+	for (size_t i = 0; i < 3; i++)
+		ck_assert_int_ne(o.tokens[i], gp.eos_id);
+	/* the first token is the runner-up of the free run's first step */
+	ck_assert_int_ne(o.tokens[0], free_run.tokens[0]);
+	generate_output_free(&o, 1);
+	generate_output_free(&free_run, 1);
+}
+END_TEST
+
 static int abort_now(void *ctx) { (void)ctx; return 1; }
 
 START_TEST(cancellation_and_bad_prompts)
@@ -199,6 +224,7 @@ Suite *harness_suite(void)
 	                        batched_decoding_equals_each_sequence_alone,
 	                        eos_stop_strings_and_streaming,
 	                        cancellation_and_bad_prompts,
+	                        min_new_holds_eos_back,
 	                        NULL);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	return s;

@@ -1,0 +1,673 @@
+/* ric job: long stages as detached background jobs, tracked in the store. */
+#include "config.h"
+
+#include "src/cli_store.h"
+#include "src/paths.h"
+#include "src/stage.h"
+#include "src/table.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int job_run(struct cli *cli, int argc, char **argv);
+
+const struct cli_command cmd_job = {
+	.name = "job",
+	.summary = "run long stages in the background and follow them",
+	.usage = "ric job start STAGE ARGS...\n"
+	         "       ric job list\n"
+	         "       ric job show ID\n"
+	         "       ric job logs ID [-f]\n"
+	         "       ric job cancel ID [--timeout S]\n"
+	         "       ric job resume ID",
+	.help = "start   runs `ric STAGE ARGS...` detached (own session); its output goes to\n"
+	        "        $XDG_STATE_HOME/ric/jobs/job-ID.log; prints the job id\n"
+	        "list    every job: state, progress, tokens/s, ETA (a running job whose\n"
+	        "        process is gone or whose heartbeat stopped shows as failed)\n"
+	        "show    one job in full\n"
+	        "logs    its log; -f follows it until the job ends\n"
+	        "cancel  SIGTERM: the stage checkpoints and stops; waits up to --timeout\n"
+	        "        seconds (default 60) and marks the job cancelled\n"
+	        "resume  restarts a cancelled or failed job from its run's last checkpoint\n"
+	        "Stages that run as jobs: pretrain rm-train sft online.\n",
+	.run = job_run,
+};
+
+/* A running job is stale when its heartbeat is older than this. */
+#define JOB_STALE_MS (10 * 60 * 1000)
+
+static const char *const job_stages[] = { "pretrain", "rm-train", "sft", "online", NULL };
+
+struct job_row {
+	int found;
+	struct store_job j;
+	char *argv, *state, *error, *log_path;
+};
+
+static char *job_dup(const char *s) { return s ? strdup(s) : NULL; }
+
+static int job_copy(void *ctx, const struct store_job *j)
+{
+	struct job_row *r = ctx;
+	r->found = 1;
+	r->j = *j;
+	r->argv = job_dup(j->argv);
+	r->state = job_dup(j->state);
+	r->error = job_dup(j->error);
+	r->log_path = job_dup(j->log_path);
+	r->j.argv = r->argv;
+	r->j.state = r->state;
+	r->j.error = r->error;
+	r->j.log_path = r->log_path;
+	return 0;
+}
+
+static void job_row_free(struct job_row *r)
+{
+	free(r->argv);
+	free(r->state);
+	free(r->error);
+	free(r->log_path);
+	memset(r, 0, sizeof *r);
+}
+
+static int job_get(struct store *s, store_id id, struct job_row *r)
+{
+	struct store_err err;
+	memset(r, 0, sizeof *r);
+	if (store_job_get(s, id, job_copy, r, &err) != STORE_OK) {
+		cli_error("%s", err.msg);
+		return CLI_FAIL;
+	}
+	if (!r->found) {
+		cli_error("%s: no job %lld (see `ric job list`)", store_path(s), (long long)id);
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+static int job_active(const char *state)
+{
+	return strcmp(state, "running") == 0 || strcmp(state, "queued") == 0;
+}
+
+/* A zombie counts as gone: its parent died and nobody has reaped it yet. */
+static int job_pid_alive(int64_t pid)
+{
+	if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno != EPERM))
+		return 0;
+	char path[64], buf[512];
+	snprintf(path, sizeof path, "/proc/%lld/stat", (long long)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 1;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *close = strrchr(buf, ')');
+	return !(close && close[1] == ' ' && close[2] == 'Z');
+}
+
+/* The state to show: a running job whose process is gone or silent is failed. */
+static const char *job_shown_state(const struct store_job *j, const char **why)
+{
+	*why = NULL;
+	if (strcmp(j->state, "running") != 0)
+		return j->state;
+	if (!job_pid_alive(j->pid))
+		*why = "stale: its process is gone";
+	else if (store_now_ms() - j->heartbeat_ms > JOB_STALE_MS)
+		*why = "stale: no heartbeat for 10 minutes";
+	return *why ? "failed" : j->state;
+}
+
+/* The command line as one line of text, from the JSON array it is stored as. */
+static void job_argv_text(const char *json, char *buf, size_t cap)
+{
+	json_error_t je;
+	json_t *a = json_loads(json, 0, &je);
+	size_t used = 0;
+	buf[0] = '\0';
+	if (!json_is_array(a)) {
+		snprintf(buf, cap, "%s", json);
+	} else {
+		size_t i;
+		json_t *v;
+		json_array_foreach(a, i, v) {
+			if (used < cap)
+				used += (size_t)snprintf(buf + used, cap - used, "%s%s", i ? " " : "",
+				                         json_string_value(v) ? json_string_value(v) : "?");
+		}
+	}
+	json_decref(a);
+}
+
+static int job_id_arg(const char *arg, store_id *out)
+{
+	char *end;
+	long long v = strtoll(arg, &end, 10);
+	if (*arg == '\0' || *end || v <= 0)
+		return cli_bad_usage(&cmd_job, "'%s' is not a job id", arg);
+	*out = (store_id)v;
+	return CLI_OK;
+}
+
+/* ---- launching --------------------------------------------------------- */
+
+static void job_supervise(const char *store_file, store_id id, pid_t worker)
+{
+	int status = 0;
+	while (waitpid(worker, &status, 0) < 0 && errno == EINTR)
+		;
+	struct store *s;
+	if (store_open(store_file, 0, &s, NULL) != STORE_OK)
+		return;
+	struct job_row r;
+	struct store_err err;
+	memset(&r, 0, sizeof r);
+	if (store_job_get(s, id, job_copy, &r, &err) == STORE_OK && r.found && job_active(r.state)) {
+		/* The stage could not mark itself: it crashed, was killed, or exited early. */
+		char why[128];
+		int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+		int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		/* SIGTERM before the stage could handle it (still loading), or its
+		 * own exit 130, is a cancel; anything else a failure. */
+		int cancelled = sig == SIGTERM || sig == SIGINT || code == 130;
+		if (sig)
+			snprintf(why, sizeof why, "killed by signal %d (%s)", sig, strsignal(sig));
+		else
+			snprintf(why, sizeof why, "exited with status %d before finishing", code);
+		const char *state = cancelled ? "cancelled" : "failed";
+		store_job_set_state(s, id, state, cancelled ? NULL : why, &err);
+		if (r.j.run > 0)
+			store_run_finish(s, r.j.run, state, cancelled ? NULL : why, &err);
+		FILE *log = r.log_path ? fopen(r.log_path, "a") : NULL;
+		if (log) {
+			fprintf(log, "ric job: job %lld %s\n", (long long)id, why);
+			fclose(log);
+		}
+	}
+	job_row_free(&r);
+	store_close(s);
+}
+
+static void job_argv_free(char **av)
+{
+	for (size_t i = 0; av[i]; i++)
+		free(av[i]);
+	free(av);
+}
+
+/* Forks twice so the stage runs in its own session, reparented to init, with
+ * a supervisor that records how it ended. The caller only waits for the
+ * short-lived middle process. */
+static int job_launch(const char *store_file, store_id id, json_t *args, const char *log_path)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0) {
+		cli_error("cannot find the ric executable: %s", strerror(errno));
+		return CLI_FAIL;
+	}
+	exe[n] = '\0';
+	size_t nargs = json_array_size(args);
+	char **av = calloc(nargs + 8, sizeof *av);
+	char idtext[32];
+	if (!av) {
+		cli_error("out of memory");
+		return CLI_FAIL;
+	}
+	snprintf(idtext, sizeof idtext, "%lld", (long long)id);
+	size_t k = 0;
+	av[k++] = strdup("ric");
+	av[k++] = strdup("--store");
+	av[k++] = strdup(store_file);
+	av[k++] = strdup(json_string_value(json_array_get(args, 0)));
+	av[k++] = strdup("--job");
+	av[k++] = strdup(idtext);
+	for (size_t i = 1; i < nargs; i++)
+		av[k++] = strdup(json_string_value(json_array_get(args, i)));
+	for (size_t i = 0; i < k; i++) {
+		if (!av[i]) {
+			cli_error("out of memory");
+			job_argv_free(av);
+			return CLI_FAIL;
+		}
+	}
+	av[k] = NULL;
+	fflush(NULL);
+	pid_t mid = fork();
+	if (mid < 0) {
+		cli_error("fork: %s", strerror(errno));
+		job_argv_free(av);
+		return CLI_FAIL;
+	}
+	if (mid == 0) {
+		setsid();
+		int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0666);
+		int nul = open("/dev/null", O_RDONLY);
+		if (fd < 0 || nul < 0)
+			_exit(1);
+		dup2(nul, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+		close(nul);
+		pid_t sup = fork();
+		if (sup != 0)
+			_exit(sup < 0);
+		pid_t worker = fork();
+		if (worker == 0) {
+			execv(exe, av);
+			fprintf(stderr, "ric job: exec %s: %s\n", exe, strerror(errno));
+			_exit(127);
+		}
+		/* The supervisor ignores the signals meant for the stage. */
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		if (worker > 0)
+			job_supervise(store_file, id, worker);
+		_exit(0);
+	}
+	int status = 0;
+	while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
+		;
+	job_argv_free(av);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		cli_error("could not start the job (see %s)", log_path);
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+static void job_mkdirs(char *dir)
+{
+	for (char *p = dir + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(dir, 0777);
+			*p = '/';
+		}
+	}
+	mkdir(dir, 0777);
+}
+
+static char *job_log_path(void)
+{
+	char *dir = paths_state_file("jobs");
+	if (!dir)
+		return NULL;
+	job_mkdirs(dir);
+	size_t n = strlen(dir) + 64;
+	char *path = malloc(n);
+	if (path)
+		snprintf(path, n, "%s/job-%lld-%d.log", dir, (long long)store_now_ms(), (int)getpid());
+	free(dir);
+	return path;
+}
+
+/* A job that never got going must not stay queued forever. */
+static void job_launch_failed(const char *store_file, store_id id)
+{
+	struct store *s;
+	if (store_open(store_file, 0, &s, NULL) != STORE_OK)
+		return;
+	store_job_set_state(s, id, "failed", "could not start the stage process", NULL);
+	store_close(s);
+}
+
+static int job_start(struct cli *cli, int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_bad_usage(&cmd_job, "job start wants a STAGE and its arguments");
+	int known = 0;
+	for (size_t i = 0; job_stages[i]; i++)
+		known |= strcmp(argv[1], job_stages[i]) == 0;
+	if (!known || !cli_find(argv[1]))
+		return cli_bad_usage(&cmd_job, "'%s' is not a stage that runs as a job", argv[1]);
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--job") == 0 || strncmp(argv[i], "--job=", 6) == 0)
+			return cli_bad_usage(&cmd_job, "--job is set by `ric job start` itself");
+	json_t *args = json_array();
+	for (int i = 1; i < argc; i++)
+		json_array_append_new(args, json_string(argv[i]));
+	char *text = json_dumps(args, JSON_COMPACT);
+	char *log_path = job_log_path();
+	struct store *s;
+	int rc = CLI_FAIL;
+	if (!text || !log_path) {
+		cli_error("no state folder for the job log: set HOME or XDG_STATE_HOME");
+	} else if (cli_store_open(cli, &s) == CLI_OK) {
+		char store_file[PATH_MAX];
+		if (!realpath(store_path(s), store_file))
+			snprintf(store_file, sizeof store_file, "%s", store_path(s));
+		store_id id;
+		struct store_err err;
+		if (store_job_create(s, text, log_path, &id, &err) != STORE_OK) {
+			cli_error("%s", err.msg);
+		} else {
+			store_close(s);
+			s = NULL;
+			rc = job_launch(store_file, id, args, log_path);
+			if (rc == CLI_OK)
+				printf("%lld\n", (long long)id);
+			else
+				job_launch_failed(store_file, id);
+			fprintf(stderr, "ric job: job %lld, log %s\n", (long long)id, log_path);
+		}
+		if (s)
+			store_close(s);
+	}
+	free(text);
+	free(log_path);
+	json_decref(args);
+	return rc;
+}
+
+/* ---- resume ------------------------------------------------------------ */
+
+static int job_resume(struct cli *cli, const char *idarg)
+{
+	store_id id;
+	if (job_id_arg(idarg, &id) != CLI_OK)
+		return CLI_USAGE;
+	struct store *s;
+	if (cli_store_open(cli, &s) != CLI_OK)
+		return CLI_FAIL;
+	struct job_row r;
+	if (job_get(s, id, &r) != CLI_OK) {
+		store_close(s);
+		return CLI_FAIL;
+	}
+	const char *why;
+	const char *shown = job_shown_state(&r.j, &why);
+	int rc = CLI_FAIL;
+	struct store_err err;
+	json_error_t je;
+	json_t *args = json_loads(r.argv, 0, &je);
+	if (job_active(shown) || strcmp(shown, "done") == 0) {
+		cli_error("job %lld is %s; only a cancelled or failed job resumes", (long long)id, shown);
+	} else if (!json_is_array(args) || json_array_size(args) < 1) {
+		cli_error("job %lld: its command line is not readable: %s", (long long)id, r.argv);
+	} else {
+		/* The previous --resume gives way to the newest checkpoint. */
+		for (size_t i = 1; i + 1 < json_array_size(args);) {
+			if (strcmp(json_string_value(json_array_get(args, i)), "--resume") == 0) {
+				json_array_remove(args, i);
+				json_array_remove(args, i);
+			} else {
+				i++;
+			}
+		}
+		char *dir = r.j.run > 0 ? stage_last_state(s, r.j.run) : NULL;
+		if (dir) {
+			json_array_append_new(args, json_string("--resume"));
+			json_array_append_new(args, json_string(dir));
+			fprintf(stderr, "ric job: resuming job %lld from %s\n", (long long)id, dir);
+		} else {
+			fprintf(stderr, "ric job: job %lld has no checkpoint; starting it again\n",
+			        (long long)id);
+		}
+		free(dir);
+		if (strcmp(r.state, "running") == 0)
+			store_job_set_state(s, id, "failed", why ? why : "stale", &err);
+		char store_file[PATH_MAX];
+		if (!realpath(store_path(s), store_file))
+			snprintf(store_file, sizeof store_file, "%s", store_path(s));
+		if (store_job_set_state(s, id, "queued", NULL, &err) != STORE_OK) {
+			cli_error("%s", err.msg);
+		} else {
+			store_close(s);
+			s = NULL;
+			rc = job_launch(store_file, id, args, r.log_path);
+			if (rc == CLI_OK)
+				printf("%lld\n", (long long)id);
+			else
+				job_launch_failed(store_file, id);
+		}
+	}
+	json_decref(args);
+	job_row_free(&r);
+	if (s)
+		store_close(s);
+	return rc;
+}
+
+/* ---- cancel ------------------------------------------------------------ */
+
+static int job_cancel(struct cli *cli, const char *idarg, double timeout_s)
+{
+	store_id id;
+	if (job_id_arg(idarg, &id) != CLI_OK)
+		return CLI_USAGE;
+	struct store *s;
+	if (cli_store_open(cli, &s) != CLI_OK)
+		return CLI_FAIL;
+	struct job_row r;
+	if (job_get(s, id, &r) != CLI_OK) {
+		store_close(s);
+		return CLI_FAIL;
+	}
+	struct store_err err;
+	int rc = CLI_OK;
+	if (!job_active(r.state)) {
+		cli_error("job %lld is already %s", (long long)id, r.state);
+		rc = CLI_FAIL;
+	} else if (!job_pid_alive(r.j.pid)) {
+		/* Queued and not yet started (it will refuse to start), or gone. */
+		store_job_set_state(s, id, "cancelled", NULL, &err);
+		printf("job %lld cancelled\n", (long long)id);
+	} else {
+		kill((pid_t)r.j.pid, SIGTERM);
+		int64_t until = store_now_ms() + (int64_t)(timeout_s * 1000);
+		int ended = 0;
+		while (!ended && store_now_ms() < until) {
+			struct timespec ts = { 0, 100 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+			struct job_row now;
+			if (job_get(s, id, &now) != CLI_OK)
+				break;
+			ended = !job_active(now.state) || !job_pid_alive(now.j.pid);
+			job_row_free(&now);
+		}
+		struct job_row now;
+		if (job_get(s, id, &now) == CLI_OK) {
+			if (job_active(now.state))
+				store_job_set_state(s, id, "cancelled", NULL, &err);
+			printf("job %lld %s\n", (long long)id,
+			       ended ? (job_active(now.state) ? "cancelled" : now.state)
+			             : "cancelled (its process did not stop in time)");
+			job_row_free(&now);
+		}
+		if (!ended)
+			rc = CLI_FAIL;
+	}
+	job_row_free(&r);
+	store_close(s);
+	return rc;
+}
+
+/* ---- list, show, logs -------------------------------------------------- */
+
+static int job_list_row(void *ctx, const struct store_job *j)
+{
+	struct table *t = ctx;
+	const char *why;
+	char id[24], pid[24], run[24], prog[48], tps[32], eta[32], cmd[512];
+	snprintf(id, sizeof id, "%lld", (long long)j->id);
+	snprintf(pid, sizeof pid, "%lld", (long long)j->pid);
+	snprintf(run, sizeof run, "%lld", (long long)j->run);
+	snprintf(prog, sizeof prog, "%lld/%lld", (long long)j->step, (long long)j->total);
+	snprintf(tps, sizeof tps, "%.0f", j->tokens_per_s);
+	cli_store_duration(eta, sizeof eta, job_active(j->state) ? j->eta_ms : -1);
+	job_argv_text(j->argv, cmd, sizeof cmd);
+	table_add(t, id, job_shown_state(j, &why), prog, tps, eta, pid, j->run ? run : NULL, cmd);
+	return 0;
+}
+
+static int job_list(struct cli *cli)
+{
+	struct store *s;
+	if (cli_store_open(cli, &s) != CLI_OK)
+		return CLI_FAIL;
+	struct table *t = table_new(8, "ID", "STATE", "STEP", "TOK/S", "ETA", "PID", "RUN", "COMMAND");
+	table_right(t, 0);
+	table_right(t, 2);
+	table_right(t, 3);
+	struct store_err err;
+	int rc = CLI_OK;
+	if (store_jobs_each(s, NULL, job_list_row, t, &err) != STORE_OK) {
+		cli_error("%s", err.msg);
+		rc = CLI_FAIL;
+	} else {
+		table_print(t, stdout);
+	}
+	table_free(t);
+	store_close(s);
+	return rc;
+}
+
+static int job_show(struct cli *cli, const char *idarg)
+{
+	store_id id;
+	if (job_id_arg(idarg, &id) != CLI_OK)
+		return CLI_USAGE;
+	struct store *s;
+	if (cli_store_open(cli, &s) != CLI_OK)
+		return CLI_FAIL;
+	struct job_row r;
+	if (job_get(s, id, &r) != CLI_OK) {
+		store_close(s);
+		return CLI_FAIL;
+	}
+	const struct store_job *j = &r.j;
+	const char *why;
+	char cmd[4096], t1[32], t2[32], t3[32], t4[32], eta[32];
+	job_argv_text(j->argv, cmd, sizeof cmd);
+	cli_store_time(t1, sizeof t1, j->created_ms);
+	cli_store_time(t2, sizeof t2, j->started_ms);
+	cli_store_time(t3, sizeof t3, j->finished_ms);
+	cli_store_time(t4, sizeof t4, j->heartbeat_ms);
+	cli_store_duration(eta, sizeof eta, job_active(j->state) ? j->eta_ms : -1);
+	printf("job        %lld\n", (long long)j->id);
+	printf("state      %s\n", job_shown_state(j, &why));
+	if (why)
+		printf("why        %s (stored state: %s)\n", why, j->state);
+	if (j->error)
+		printf("error      %s\n", j->error);
+	printf("command    ric %s\n", cmd);
+	printf("run        %lld\n", (long long)j->run);
+	printf("pid        %lld\n", (long long)j->pid);
+	printf("progress   %lld/%lld\n", (long long)j->step, (long long)j->total);
+	printf("tokens/s   %.1f\n", j->tokens_per_s);
+	printf("eta        %s\n", eta);
+	printf("created    %s\nstarted    %s\nfinished   %s\nheartbeat  %s\n", t1, t2, t3, t4);
+	printf("log        %s\n", j->log_path ? j->log_path : "-");
+	job_row_free(&r);
+	store_close(s);
+	return CLI_OK;
+}
+
+static int job_logs(struct cli *cli, const char *idarg, int follow)
+{
+	store_id id;
+	if (job_id_arg(idarg, &id) != CLI_OK)
+		return CLI_USAGE;
+	struct store *s;
+	if (cli_store_open(cli, &s) != CLI_OK)
+		return CLI_FAIL;
+	struct job_row r;
+	if (job_get(s, id, &r) != CLI_OK) {
+		store_close(s);
+		return CLI_FAIL;
+	}
+	FILE *f = r.log_path ? fopen(r.log_path, "r") : NULL;
+	int rc = CLI_OK;
+	if (!f) {
+		cli_error("job %lld: cannot read its log %s: %s", (long long)id,
+		          r.log_path ? r.log_path : "(none)", strerror(errno));
+		rc = CLI_FAIL;
+	}
+	char buf[65536];
+	while (f) {
+		size_t n;
+		while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+			fwrite(buf, 1, n, stdout);
+		fflush(stdout);
+		if (!follow)
+			break;
+		struct job_row now;
+		if (job_get(s, id, &now) != CLI_OK)
+			break;
+		const char *why;
+		int active = job_active(job_shown_state(&now.j, &why));
+		job_row_free(&now);
+		if (!active) {
+			clearerr(f);
+			while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+				fwrite(buf, 1, n, stdout);
+			break;
+		}
+		clearerr(f);
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	if (f)
+		fclose(f);
+	job_row_free(&r);
+	store_close(s);
+	return rc;
+}
+
+static int job_run(struct cli *cli, int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		cli_print_help(&cmd_job, argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLI_USAGE : CLI_OK;
+	}
+	const char *sub = argv[1];
+	if (strcmp(sub, "start") == 0)
+		return job_start(cli, argc - 1, argv + 1);
+	if (strcmp(sub, "list") == 0 && argc == 2)
+		return job_list(cli);
+	if (strcmp(sub, "show") == 0 && argc == 3)
+		return job_show(cli, argv[2]);
+	if (strcmp(sub, "resume") == 0 && argc == 3)
+		return job_resume(cli, argv[2]);
+	if (strcmp(sub, "logs") == 0 && (argc == 3 || argc == 4)) {
+		int follow = 0;
+		const char *id = NULL;
+		for (int i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--follow") == 0)
+				follow = 1;
+			else
+				id = argv[i];
+		}
+		if (!id)
+			return cli_bad_usage(&cmd_job, "job logs wants an ID");
+		return job_logs(cli, id, follow);
+	}
+	if (strcmp(sub, "cancel") == 0 && (argc == 3 || argc == 5)) {
+		double timeout = 60;
+		const char *id = argv[2];
+		if (argc == 5) {
+			int a = strcmp(argv[2], "--timeout") == 0 ? 2 : 3;
+			if (strcmp(argv[a], "--timeout") != 0)
+				return cli_bad_usage(&cmd_job, "job cancel ID [--timeout S]");
+			if (stage_number(&cmd_job, "--timeout", argv[a + 1], 0, 86400, &timeout) != CLI_OK)
+				return CLI_USAGE;
+			id = argv[a == 2 ? 4 : 2];
+		}
+		return job_cancel(cli, id, timeout);
+	}
+	return cli_bad_usage(&cmd_job, "unknown or incomplete job command '%s'", sub);
+}

@@ -1,0 +1,727 @@
+/* ric online: RiC's online stage: goal-conditioned sampling, scoring,
+ * multi-objective rejection sampling, hindsight relabelling and continued
+ * fine-tuning, iteration by iteration. */
+#include "config.h"
+
+#include "src/paths.h"
+#include "src/stage.h"
+#include "src/stage_state.h"
+#include "engine/checkpoint.h"
+#include "engine/generate.h"
+#include "engine/goals.h"
+#include "engine/mors.h"
+#include "engine/reward.h"
+#include "engine/ricmeta.h"
+#include "engine/stats.h"
+#include "engine/tokenizer.h"
+#include "engine/train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int online_run(struct cli *cli, int argc, char **argv);
+
+const struct cli_command cmd_online = {
+	.name = "online",
+	.summary = "RiC online iterations: sample with goals, reject, relabel, fine-tune",
+	.usage = "ric online --policy DIR --dataset NAME --iterations K --out DIR [--prompts M]\n"
+	         "       [--sampler reference|dirichlet] [--quantile Q] [--mix N] [--steps N]\n"
+	         "       [--lr LR] [--max-tokens T] [...]",
+	.help = "Per iteration: M prompts drawn with replacement from the dataset's training\n"
+	        "prompts, desired scores from the goal sampler, generation (temperature 0.7,\n"
+	        "top-p 0.9, no EOS as the first token), rewards of the policy's objectives,\n"
+	        "normalised with its offline stats; the samples above the --quantile in some\n"
+	        "objective are kept and relabelled with the scores they obtained. The kept\n"
+	        "samples of all iterations so far, plus N fresh offline training rows passing\n"
+	        "the same rule, fine-tune the current policy (fresh AdamW, constant lr).\n"
+	        "Every sample is stored with its desired and obtained scores, iteration and\n"
+	        "kept flag (see `ric show RUN`).\n\n"
+	        "Options:\n"
+	        "  --policy DIR      a RiC checkpoint (with ric.json), e.g. from ric sft\n"
+	        "  --dataset NAME    the relabelled dataset: training prompts and offline rows\n"
+	        "  --iterations K    (default 1)\n"
+	        "  --out DIR         checkpoint-K/ after iteration K, and the final model\n"
+	        "  --prompts M       samples per iteration (default 64)\n"
+	        "  --sampler S       goal sampler: reference (default) or dirichlet\n"
+	        "  --quantile Q      rejection quantile per objective (default 0.7)\n"
+	        "  --mix N           offline rows drawn per iteration (default: M)\n"
+	        "  --epochs E        passes over each iteration's training set (default 1)\n"
+	        "  --steps N         optimizer steps per iteration instead of epochs\n"
+	        "  --batch B         rows per step (default 8)\n"
+	        "  --lr LR           constant learning rate (default 1e-5)\n"
+	        "  --clip C          gradient norm clip (default 1)\n"
+	        "  --max-tokens T    new tokens per sample (default 64)\n"
+	        "  --temperature T   (default 0.7)   --top-p P (default 0.9)\n"
+	        "  --seed S          prompts, goals and sampling (default 0)\n"
+	        "  --name NAME       run name\n"
+	        "  --resume DIR      continue after the iteration checkpoint DIR (same options)\n"
+	        "  --job ID          run as job ID (set by `ric job start`)\n",
+	.run = online_run,
+};
+
+#define ONLINE_MAX_OBJ STORE_MAX_OBJ
+
+struct online_opts {
+	const char *policy, *dataset, *out, *name, *resume, *sampler;
+	double iterations, prompts, quantile, mix, epochs, steps, batch, lr, clip, max_tokens;
+	double temperature, top_p, seed, job;
+};
+
+struct online_row {
+	char *prompt, *response;
+	double raw[ONLINE_MAX_OBJ];
+};
+
+/* Everything the iterations share. */
+struct online {
+	struct online_opts o;
+	struct stage sg;
+	struct ricmeta m;
+	struct tokenizer *tok;
+	struct model_params p;
+	struct reward *rw[ONLINE_MAX_OBJ];
+	int obj_pos[ONLINE_MAX_OBJ];      /* each ric.json objective's position in the dataset */
+	struct online_row *rows;          /* offline training rows with every reward */
+	size_t nrows, caprows;
+	char **prompts;                   /* distinct training prompts (into rows) */
+	size_t nprompts;
+	struct ricmeta_seq *pool;         /* kept online samples, relabelled, all iterations */
+	size_t npool, cappool;
+	enum goals_sampler goals;
+	struct rng rng;
+	struct hooks h;
+	struct status st;
+};
+
+static int online_parse(int argc, char **argv, struct online_opts *o)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'P' }, { "dataset", required_argument, NULL, 'D' },
+		{ "iterations", required_argument, NULL, 'k' }, { "out", required_argument, NULL, 'o' },
+		{ "prompts", required_argument, NULL, 'M' }, { "sampler", required_argument, NULL, 'g' },
+		{ "quantile", required_argument, NULL, 'q' }, { "mix", required_argument, NULL, 'x' },
+		{ "epochs", required_argument, NULL, 'e' }, { "steps", required_argument, NULL, 'n' },
+		{ "batch", required_argument, NULL, 'b' }, { "lr", required_argument, NULL, 'l' },
+		{ "clip", required_argument, NULL, 'c' }, { "max-tokens", required_argument, NULL, 'T' },
+		{ "temperature", required_argument, NULL, 't' }, { "top-p", required_argument, NULL, 'p' },
+		{ "seed", required_argument, NULL, 's' }, { "name", required_argument, NULL, 'N' },
+		{ "resume", required_argument, NULL, 'r' }, { "job", required_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+	};
+	const struct cli_command *cmd = &cmd_online;
+	int c, rc;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		rc = CLI_OK;
+		switch (c) {
+		case 'P': o->policy = optarg; break;
+		case 'D': o->dataset = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'g': o->sampler = optarg; break;
+		case 'N': o->name = optarg; break;
+		case 'r': o->resume = optarg; break;
+		case 'k': rc = stage_number(cmd, "--iterations", optarg, 1, 1e6, &o->iterations); break;
+		case 'M': rc = stage_number(cmd, "--prompts", optarg, 1, 65536, &o->prompts); break;
+		case 'q': rc = stage_number(cmd, "--quantile", optarg, 0, 1, &o->quantile); break;
+		case 'x': rc = stage_number(cmd, "--mix", optarg, 0, 1e9, &o->mix); break;
+		case 'e': rc = stage_number(cmd, "--epochs", optarg, 0.001, 1e6, &o->epochs); break;
+		case 'n': rc = stage_number(cmd, "--steps", optarg, 1, 1e12, &o->steps); break;
+		case 'b': rc = stage_number(cmd, "--batch", optarg, 1, 4096, &o->batch); break;
+		case 'l': rc = stage_number(cmd, "--lr", optarg, 0, 10, &o->lr); break;
+		case 'c': rc = stage_number(cmd, "--clip", optarg, 0, 1e9, &o->clip); break;
+		case 'T': rc = stage_number(cmd, "--max-tokens", optarg, 1, 1e6, &o->max_tokens); break;
+		case 't': rc = stage_number(cmd, "--temperature", optarg, 0, 100, &o->temperature); break;
+		case 'p': rc = stage_number(cmd, "--top-p", optarg, 0, 1, &o->top_p); break;
+		case 's': rc = stage_number(cmd, "--seed", optarg, 0, 9e15, &o->seed); break;
+		case 'j': rc = stage_number(cmd, "--job", optarg, 1, 9e15, &o->job); break;
+		case 'h': cli_print_help(cmd, stdout); return -1;
+		default: return cli_bad_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+		if (rc != CLI_OK)
+			return rc;
+	}
+	if (optind < argc)
+		return cli_bad_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (!o->policy || !o->dataset || !o->out)
+		return cli_bad_usage(cmd, "--policy, --dataset and --out are required");
+	if (o->mix < 0)
+		o->mix = o->prompts;
+	return CLI_OK;
+}
+
+/* ---- the dataset ------------------------------------------------------- */
+
+struct online_objs {
+	struct online *on;
+	int found;
+};
+
+static int online_objective(void *ctx, const struct store_objective *ob)
+{
+	struct online_objs *c = ctx;
+	int i = ricmeta_find(&c->on->m, ob->name);
+	if (i >= 0) {
+		c->on->obj_pos[i] = ob->pos;
+		c->found++;
+	}
+	return 0;
+}
+
+static int online_row_cb(void *ctx, const struct store_row *r)
+{
+	struct online *on = ctx;
+	struct online_row row = { 0 };
+	for (size_t i = 0; i < on->m.n_obj; i++) {
+		int k = on->obj_pos[i];
+		if (k >= r->n || !r->has_reward[k])
+			return 0;
+		row.raw[i] = r->reward[k];
+	}
+	if (on->nrows == on->caprows) {
+		size_t cap = on->caprows * 2 + 64;
+		struct online_row *g = realloc(on->rows, cap * sizeof *g);
+		if (!g)
+			return 1;
+		on->rows = g;
+		on->caprows = cap;
+	}
+	row.prompt = strdup(r->prompt);
+	row.response = strdup(r->response);
+	if (!row.prompt || !row.response) {
+		free(row.prompt);
+		free(row.response);
+		return 1;
+	}
+	on->rows[on->nrows++] = row;
+	return 0;
+}
+
+static int online_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static enum status_code online_dataset(struct online *on)
+{
+	struct store_err err;
+	store_id ds;
+	struct status *st = &on->st;
+	if (store_dataset_find(on->sg.store, on->o.dataset, &ds, &err) != STORE_OK)
+		return status_set(st, STATUS_INVALID, "%s", err.msg);
+	struct online_objs oc = { .on = on };
+	if (store_objectives_each(on->sg.store, ds, online_objective, &oc, &err) != STORE_OK)
+		return status_set(st, STATUS_IO, "%s", err.msg);
+	if ((size_t)oc.found != on->m.n_obj)
+		return status_set(st, STATUS_INVALID, "dataset %s lacks objectives of %s/ric.json",
+		                  on->o.dataset, on->o.policy);
+	struct store_row_query q = { .split = "train" };
+	if (store_rows_query(on->sg.store, ds, &q, online_row_cb, on, &err) != STORE_OK)
+		return status_set(st, STATUS_IO, "%s", err.msg);
+	if (on->nrows == 0)
+		return status_set(st, STATUS_INVALID, "dataset %s has no scored training rows",
+		                  on->o.dataset);
+	on->prompts = malloc(on->nrows * sizeof *on->prompts);
+	if (!on->prompts)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	for (size_t i = 0; i < on->nrows; i++)
+		on->prompts[i] = on->rows[i].prompt;
+	qsort(on->prompts, on->nrows, sizeof *on->prompts, online_strcmp);
+	size_t n = 0;
+	for (size_t i = 0; i < on->nrows; i++)
+		if (n == 0 || strcmp(on->prompts[n - 1], on->prompts[i]) != 0)
+			on->prompts[n++] = on->prompts[i];
+	on->nprompts = n;
+	return STATUS_OK;
+}
+
+static enum status_code online_pool_add(struct online *on, struct ricmeta_seq *s)
+{
+	if (on->npool == on->cappool) {
+		size_t cap = on->cappool * 2 + 64;
+		struct ricmeta_seq *g = realloc(on->pool, cap * sizeof *g);
+		if (!g) {
+			ricmeta_seq_free(s);
+			return status_set(&on->st, STATUS_NOMEM, "out of memory");
+		}
+		on->pool = g;
+		on->cappool = cap;
+	}
+	on->pool[on->npool++] = *s;
+	return STATUS_OK;
+}
+
+/* ---- one iteration ----------------------------------------------------- */
+
+static size_t online_decode(void *ctx, int token, char *buf, size_t cap)
+{
+	struct tokenizer *tok = ctx;
+	size_t len = 0;
+	const char *bytes = tokenizer_token_bytes(tok, token, &len);
+	if (!bytes)
+		return 0;
+	if (len > cap)
+		len = cap;
+	memcpy(buf, bytes, len);
+	return len;
+}
+
+/* Samples, scores, filters and stores; kept samples join the pool. */
+static enum status_code online_sample(struct online *on, int iter)
+{
+	size_t M = (size_t)on->o.prompts, n = on->m.n_obj;
+	struct status *st = &on->st;
+	double lo[ONLINE_MAX_OBJ], hi[ONLINE_MAX_OBJ];
+	ricmeta_ranges(&on->m, lo, hi);
+	const char **prompt = calloc(M, sizeof *prompt);
+	const char **resp = calloc(M, sizeof *resp);
+	struct ricmeta_seq *ctx = calloc(M, sizeof *ctx);
+	const int **ids = calloc(M, sizeof *ids);
+	size_t *lens = calloc(M, sizeof *lens);
+	double *want = calloc(M * n, sizeof *want), *pref = calloc(M * n, sizeof *pref);
+	double *raw = calloc(M * n, sizeof *raw), *z = calloc(M * n, sizeof *z);
+	double *col = calloc(M, sizeof *col);
+	unsigned char *keep = calloc(M, 1);
+	struct generate_output *out = calloc(M, sizeof *out);
+	struct store_sample *smp = calloc(M, sizeof *smp);
+	enum status_code rc = STATUS_OK;
+	if (!prompt || !resp || !ctx || !ids || !lens || !want || !pref || !raw || !z || !col ||
+	    !keep || !out || !smp)
+		rc = status_set(st, STATUS_NOMEM, "out of memory");
+	size_t P = (size_t)on->p.cfg.n_positions, max_ctx = 0;
+	for (size_t i = 0; rc == STATUS_OK && i < M; i++) {
+		prompt[i] = on->prompts[rng_below(&on->rng, on->nprompts)];
+		rc = goals_sample(on->goals, on->m.mapping, n, lo, hi, &on->rng, pref + i * n,
+		                  want + i * n, st);
+		if (rc == STATUS_OK)
+			rc = ricmeta_encode(&on->m, on->tok, prompt[i], want + i * n, NULL, -1, &ctx[i], st);
+		if (rc == STATUS_OK && ctx[i].n + 2 > P)
+			rc = status_set(st, STATUS_INVALID, "a context of %zu tokens leaves no room in %zu "
+			                "positions", ctx[i].n, P);
+		if (rc == STATUS_OK) {
+			ids[i] = ctx[i].ids;
+			lens[i] = ctx[i].n;
+			max_ctx = ctx[i].n > max_ctx ? ctx[i].n : max_ctx;
+		}
+	}
+	if (rc == STATUS_OK) {
+		struct generate_params gp = GENERATE_DEFAULTS;
+		gp.max_new = (size_t)on->o.max_tokens;
+		if (gp.max_new > P - max_ctx)
+			gp.max_new = P - max_ctx;
+		gp.sampling.temperature = (float)on->o.temperature;
+		gp.sampling.top_p = (float)on->o.top_p;
+		gp.eos_id = on->p.cfg.eos_token_id;
+		gp.seed = rng_next(&on->rng);
+		gp.decode = online_decode;
+		gp.ctx = on->tok;
+		gp.min_new = 1;
+		rc = generate(&on->p, ids, lens, M, &gp, &on->h, out, st);
+	}
+	for (size_t i = 0; rc == STATUS_OK && i < M; i++) {
+		const char *text = out[i].text ? out[i].text : "";
+		resp[i] = text + ricmeta_response_offset(text, out[i].text ? out[i].text_len : 0);
+	}
+	for (size_t j = 0; rc == STATUS_OK && j < n; j++) {
+		rc = reward_score(on->rw[j], M, prompt, resp, col, st);
+		for (size_t i = 0; rc == STATUS_OK && i < M; i++)
+			raw[i * n + j] = col[i];
+	}
+	for (size_t i = 0; rc == STATUS_OK && i < M; i++)
+		ricmeta_normalise(&on->m, raw + i * n, z + i * n);
+	size_t kept = 0;
+	if (rc == STATUS_OK)
+		rc = mors_filter(z, M, n, on->o.quantile, keep, NULL, &kept, st);
+	for (size_t i = 0; rc == STATUS_OK && i < M; i++) {
+		smp[i] = (struct store_sample){ .run = on->sg.run, .iteration = iter, .prompt = prompt[i],
+		                                .response = resp[i], .n = (int)n, .kept = keep[i] };
+		for (size_t j = 0; j < n; j++) {
+			/* The reference sampler draws no preference: stored as 0. */
+			smp[i].preference[j] = on->goals == GOALS_DIRICHLET ? pref[i * n + j] : 0.0;
+			smp[i].desired[j] = want[i * n + j];
+			smp[i].raw[j] = raw[i * n + j];
+			smp[i].norm[j] = z[i * n + j];
+		}
+	}
+	if (rc == STATUS_OK) {
+		struct store_err err;
+		if (store_samples_add(on->sg.store, smp, M, NULL, &err) != STORE_OK)
+			rc = status_set(st, STATUS_IO, "%s", err.msg);
+	}
+	/* Hindsight relabelling: a kept sample is trained on with the scores it got. */
+	for (size_t i = 0; rc == STATUS_OK && i < M; i++) {
+		if (!keep[i])
+			continue;
+		struct ricmeta_seq s;
+		rc = ricmeta_encode_generated(&on->m, on->tok, prompt[i], z + i * n, out[i].tokens,
+		                              out[i].n, on->p.cfg.eos_token_id, &s, st);
+		if (rc == STATUS_OK && s.n > P) {
+			ricmeta_seq_free(&s);
+			continue;
+		}
+		if (rc == STATUS_OK)
+			rc = online_pool_add(on, &s);
+	}
+	if (rc == STATUS_OK) {
+		for (size_t j = 0; j < n; j++) {
+			double sum = 0;
+			for (size_t i = 0; i < M; i++)
+				sum += raw[i * n + j];
+			char key[96];
+			snprintf(key, sizeof key, "reward/%s", on->m.obj[j].name);
+			stage_metric(&on->sg, key, iter, sum / (double)M);
+		}
+		stage_metric(&on->sg, "kept", iter, (double)kept);
+		stage_say(&on->sg, "iteration %d: %zu samples, %zu kept; %zu online rows in the pool", iter,
+		          M, kept, on->npool);
+	}
+	for (size_t i = 0; ctx && i < M; i++)
+		ricmeta_seq_free(&ctx[i]);
+	if (out)
+		generate_output_free(out, M);
+	free(out);
+	free(smp);
+	free(prompt);
+	free(resp);
+	free(ctx);
+	free(ids);
+	free(lens);
+	free(want);
+	free(pref);
+	free(raw);
+	free(z);
+	free(col);
+	free(keep);
+	return rc;
+}
+
+/* Offline rows for this iteration: a fresh draw, filtered by the same rule. */
+static enum status_code online_offline(struct online *on, struct ricmeta_seq **out, size_t *nout)
+{
+	size_t N = (size_t)on->o.mix, n = on->m.n_obj;
+	*out = NULL;
+	*nout = 0;
+	if (N == 0)
+		return STATUS_OK;
+	struct status *st = &on->st;
+	size_t *pick = malloc(N * sizeof *pick);
+	double *z = malloc(N * n * sizeof *z);
+	unsigned char *keep = malloc(N);
+	struct ricmeta_seq *seq = calloc(N, sizeof *seq);
+	enum status_code rc = STATUS_OK;
+	if (!pick || !z || !keep || !seq)
+		rc = status_set(st, STATUS_NOMEM, "out of memory");
+	for (size_t i = 0; rc == STATUS_OK && i < N; i++) {
+		pick[i] = rng_below(&on->rng, on->nrows);
+		ricmeta_normalise(&on->m, on->rows[pick[i]].raw, z + i * n);
+	}
+	if (rc == STATUS_OK)
+		rc = mors_filter(z, N, n, on->o.quantile, keep, NULL, NULL, st);
+	size_t k = 0, P = (size_t)on->p.cfg.n_positions;
+	for (size_t i = 0; rc == STATUS_OK && i < N; i++) {
+		if (!keep[i])
+			continue;
+		const struct online_row *r = &on->rows[pick[i]];
+		rc = ricmeta_encode(&on->m, on->tok, r->prompt, z + i * n, r->response,
+		                    on->p.cfg.eos_token_id, &seq[k], st);
+		if (rc == STATUS_OK && seq[k].n > P)
+			ricmeta_seq_free(&seq[k]);
+		else if (rc == STATUS_OK)
+			k++;
+	}
+	free(pick);
+	free(z);
+	free(keep);
+	if (rc != STATUS_OK) {
+		for (size_t i = 0; i < k; i++)
+			ricmeta_seq_free(&seq[i]);
+		free(seq);
+		return rc;
+	}
+	*out = seq;
+	*nout = k;
+	return STATUS_OK;
+}
+
+/* Fine-tunes the policy on pool + offline with a fresh optimizer. */
+static enum status_code online_train(struct online *on, int iter, long *global_step,
+                                     const struct ricmeta_seq *off, size_t noff)
+{
+	struct status *st = &on->st;
+	size_t total_rows = on->npool + noff, B = (size_t)on->o.batch;
+	if (total_rows == 0)
+		return STATUS_OK;
+	long steps = on->o.steps > 0 ? (long)on->o.steps
+	                             : (long)ceil(on->o.epochs * (double)total_rows / (double)B);
+	struct optim_config oc = OPTIM_DEFAULTS;
+	oc.lr = (float)on->o.lr;
+	oc.schedule = OPTIM_CONSTANT;
+	struct train t;
+	enum status_code rc = train_init(&t, &on->p, &oc, st);
+	if (rc != STATUS_OK)
+		return rc;
+	size_t P = (size_t)on->p.cfg.n_positions;
+	size_t *order = malloc(total_rows * sizeof *order);
+	int *tok = malloc(B * P * sizeof *tok), *tgt = malloc(B * P * sizeof *tgt);
+	int *one = malloc(P * sizeof *one);
+	if (!order || !tok || !tgt || !one)
+		rc = status_set(st, STATUS_NOMEM, "out of memory");
+	for (size_t i = 0; rc == STATUS_OK && i < total_rows; i++)
+		order[i] = i;
+	size_t pos = total_rows;
+	stage_progress_start(&on->sg, 0);
+	for (long s = 0; rc == STATUS_OK && s < steps; s++) {
+		if (stage_stopping()) {
+			rc = STATUS_CANCELLED;
+			break;
+		}
+		const struct ricmeta_seq *batch[4096];
+		size_t T = 2;
+		for (size_t b = 0; b < B; b++) {
+			if (pos == total_rows) {
+				rng_shuffle(&on->rng, order, total_rows);
+				pos = 0;
+			}
+			size_t i = order[pos++];
+			batch[b] = i < on->npool ? &on->pool[i] : &off[i - on->npool];
+			T = batch[b]->n > T ? batch[b]->n : T;
+		}
+		for (size_t b = 0; b < B; b++) {
+			ricmeta_seq_targets(batch[b], one);
+			for (size_t k = 0; k < T; k++) {
+				tok[b * T + k] = k < batch[b]->n ? batch[b]->ids[k] : on->p.cfg.eos_token_id;
+				tgt[b * T + k] = k < batch[b]->n ? one[k] : -100;
+			}
+		}
+		struct train_batch tb = { .B = B, .T = T, .tokens = tok, .targets = tgt };
+		size_t nt = train_count_targets(&tb);
+		rc = train_accumulate(&t, &tb, 1.0f / (float)(nt ? nt : 1), &on->h, st);
+		if (rc != STATUS_OK)
+			break;
+		double loss = t.loss_count ? t.loss_sum / (double)t.loss_count : 0;
+		train_step(&t, (float)on->o.clip);
+		(*global_step)++;
+		stage_metric(&on->sg, "loss", *global_step, loss);
+		stage_metric(&on->sg, "lr", *global_step, t.last_lr);
+		stage_progress(&on->sg, s + 1, steps, loss, (double)(B * T));
+	}
+	stage_metric(&on->sg, "train_rows", iter, (double)total_rows);
+	free(order);
+	free(tok);
+	free(tgt);
+	free(one);
+	train_free(&t);
+	return rc;
+}
+
+/* ---- resume: the pool travels in trainer_state.json ------------------- */
+
+static json_t *online_pool_json(const struct online *on)
+{
+	json_t *pool = json_array();
+	for (size_t i = 0; pool && i < on->npool; i++) {
+		json_t *ids = json_array();
+		for (size_t k = 0; ids && k < on->pool[i].n; k++)
+			json_array_append_new(ids, json_integer(on->pool[i].ids[k]));
+		json_array_append_new(pool, json_pack("{s:o, s:I}", "ids", ids, "context",
+		                                      (json_int_t)on->pool[i].n_context));
+	}
+	return json_pack("{s:o}", "pool", pool);
+}
+
+/* Kept samples are relabelled generations: the loss covers what follows the context. */
+static enum status_code online_pool_restore(struct online *on, json_t *extra, const char *dir)
+{
+	json_t *pool = json_object_get(extra, "pool");
+	if (!json_is_array(pool))
+		return status_set(&on->st, STATUS_FORMAT, "%s/trainer_state.json: no online pool", dir);
+	size_t i;
+	json_t *e;
+	json_array_foreach(pool, i, e) {
+		json_t *ids = json_object_get(e, "ids");
+		json_int_t nctx = json_integer_value(json_object_get(e, "context"));
+		size_t n = json_array_size(ids);
+		struct ricmeta_seq s = { .n = n, .n_context = (size_t)nctx };
+		s.ids = malloc((n ? n : 1) * sizeof *s.ids);
+		s.mask = malloc(n ? n : 1);
+		if (!s.ids || !s.mask) {
+			ricmeta_seq_free(&s);
+			return status_set(&on->st, STATUS_NOMEM, "out of memory");
+		}
+		for (size_t k = 0; k < n; k++) {
+			s.ids[k] = (int)json_integer_value(json_array_get(ids, k));
+			s.mask[k] = k >= (size_t)nctx;
+		}
+		enum status_code rc = online_pool_add(on, &s);
+		if (rc != STATUS_OK)
+			return rc;
+	}
+	return STATUS_OK;
+}
+
+/* ---- the stage --------------------------------------------------------- */
+
+static void online_free(struct online *on)
+{
+	for (size_t i = 0; i < on->m.n_obj && i < ONLINE_MAX_OBJ; i++)
+		if (on->rw[i])
+			reward_close(on->rw[i]);
+	for (size_t i = 0; i < on->nrows; i++) {
+		free(on->rows[i].prompt);
+		free(on->rows[i].response);
+	}
+	free(on->rows);
+	free(on->prompts);
+	for (size_t i = 0; i < on->npool; i++)
+		ricmeta_seq_free(&on->pool[i]);
+	free(on->pool);
+	ricmeta_free(&on->m);
+	model_params_free(&on->p);
+	if (on->tok)
+		tokenizer_free(on->tok);
+}
+
+static void online_params(struct online *on, int argc, char **argv)
+{
+	const struct online_opts *o = &on->o;
+	struct stage *sg = &on->sg;
+	stage_param(sg, "policy", "%s", o->policy);
+	stage_param(sg, "dataset", "%s", o->dataset);
+	stage_param(sg, "out", "%s", o->out);
+	stage_param(sg, "iterations", "%g", o->iterations);
+	stage_param(sg, "prompts", "%g", o->prompts);
+	stage_param(sg, "sampler", "%s", goals_name(on->goals));
+	stage_param(sg, "mapping", "%s", mapping_name(on->m.mapping));
+	stage_param(sg, "quantile", "%g", o->quantile);
+	stage_param(sg, "mix", "%g", o->mix);
+	stage_param(sg, "epochs", "%g", o->epochs);
+	stage_param(sg, "steps", "%g", o->steps);
+	stage_param(sg, "batch", "%g", o->batch);
+	stage_param(sg, "lr", "%g", o->lr);
+	stage_param(sg, "schedule", "constant");
+	stage_param(sg, "clip", "%g", o->clip);
+	stage_param(sg, "max_tokens", "%g", o->max_tokens);
+	stage_param(sg, "temperature", "%g", o->temperature);
+	stage_param(sg, "top_p", "%g", o->top_p);
+	stage_param(sg, "min_new_tokens", "1");
+	stage_param(sg, "seed", "%g", o->seed);
+	stage_param(sg, "template", "%s", on->m.template);
+	for (size_t i = 0; i < on->m.n_obj; i++) {
+		char key[64];
+		snprintf(key, sizeof key, "objective%zu", i + 1);
+		stage_param(sg, key, "%s=%s mu=%.17g sigma=%.17g lo=%.17g hi=%.17g", on->m.obj[i].name,
+		            on->m.obj[i].reward, on->m.obj[i].mu, on->m.obj[i].sigma, on->m.obj[i].lo,
+		            on->m.obj[i].hi);
+	}
+	stage_param(sg, "resume", "%s", o->resume ? o->resume : "");
+	(void)argc;
+	(void)argv;
+}
+
+static int online_run(struct cli *cli, int argc, char **argv)
+{
+	struct online on;
+	memset(&on, 0, sizeof on);
+	struct online_opts *o = &on.o;
+	*o = (struct online_opts){ .iterations = 1, .prompts = 64, .quantile = MORS_QUANTILE, .mix = -1,
+	                           .epochs = 1, .batch = 8, .lr = 1e-5, .clip = 1, .max_tokens = 64,
+	                           .temperature = 0.7, .top_p = 0.9 };
+	int prc = online_parse(argc, argv, o);
+	if (prc != CLI_OK)
+		return prc < 0 ? CLI_OK : prc;
+	struct status *st = &on.st;
+	status_clear(st);
+	ricmeta_init(&on.m);
+	struct stage_state ss = { 0 };
+	const char *from = o->resume ? o->resume : o->policy;
+	enum status_code rc = ricmeta_load(from, &on.m, st);
+	if (rc == STATUS_OK)
+		rc = tokenizer_load(from, &on.tok, st);
+	if (rc == STATUS_OK)
+		rc = o->resume ? stage_state_load_model(o->resume, &on.p, &ss, st)
+		               : checkpoint_load(o->policy, &on.p, NULL, st);
+	if (rc == STATUS_OK && (on.p.cfg.num_labels > 0 || on.p.cfg.eos_token_id < 0))
+		rc = status_set(st, STATUS_INVALID, "%s: not a language model with an EOS token", from);
+	on.goals = GOALS_DEFAULT;
+	if (rc == STATUS_OK && o->sampler)
+		rc = goals_parse(o->sampler, &on.goals, st);
+	struct reward_env env = { .datadir = paths_datadir(), .timeout_s = 60, .batch = 16 };
+	for (size_t i = 0; rc == STATUS_OK && i < on.m.n_obj; i++)
+		rc = reward_open(on.m.obj[i].reward, &env, &on.rw[i], st);
+	if (rc != STATUS_OK) {
+		cli_error("%s", st->msg);
+		online_free(&on);
+		json_decref(ss.extra);
+		return CLI_FAIL;
+	}
+	if (stage_open(&on.sg, cli, "online", o->name, (store_id)on.m.run, (store_id)o->job) != CLI_OK) {
+		online_free(&on);
+		json_decref(ss.extra);
+		return CLI_FAIL;
+	}
+	on.h = stage_hooks(&on.sg);
+	env.hooks = &on.h;
+	online_params(&on, argc, argv);
+	rc = online_dataset(&on);
+	int first = 1;
+	if (o->resume) {
+		on.rng = ss.rng;
+		first = (int)ss.step + 1;
+		if (rc == STATUS_OK)
+			rc = online_pool_restore(&on, ss.extra, o->resume);
+		stage_say(&on.sg, "resuming after iteration %ld of %s", ss.step, o->resume);
+	} else {
+		rng_seed(&on.rng, (uint64_t)o->seed);
+	}
+	json_t *ric = NULL;
+	char *meta = NULL;
+	if (rc == STATUS_OK) {
+		on.m.run = on.sg.run;
+		ric = ricmeta_to_json(&on.m);
+		meta = ric ? json_dumps(ric, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		if (!meta)
+			rc = status_set(st, STATUS_NOMEM, "out of memory");
+		stage_say(&on.sg, "%zu offline rows, %zu distinct prompts, %zu objective(s)", on.nrows,
+		          on.nprompts, on.m.n_obj);
+	}
+	struct checkpoint_save_opts so = { .tokenizer_dir = from, .ric = ric };
+	long gstep = 0;
+	int K = (int)o->iterations;
+	for (int it = first; rc == STATUS_OK && it <= K; it++) {
+		rc = online_sample(&on, it);
+		struct ricmeta_seq *off = NULL;
+		size_t noff = 0;
+		if (rc == STATUS_OK)
+			rc = online_offline(&on, &off, &noff);
+		if (rc == STATUS_OK)
+			rc = online_train(&on, it, &gstep, off, noff);
+		for (size_t i = 0; i < noff; i++)
+			ricmeta_seq_free(&off[i]);
+		free(off);
+		if (rc == STATUS_OK) {
+			/* Iteration checkpoints: the policy and where the sampling stood. */
+			struct optim_config oc = OPTIM_DEFAULTS;
+			struct optim opt;
+			rc = optim_init(&opt, &on.p, &oc, st);
+			if (rc == STATUS_OK) {
+				ss.rng = on.rng;
+				json_decref(ss.extra);
+				ss.extra = online_pool_json(&on);
+				rc = stage_save(&on.sg, o->out, it, "policy", meta, &on.p, &so, &opt, &ss, st);
+				optim_free(&opt);
+			}
+		}
+	}
+	if (rc == STATUS_OK) {
+		rc = checkpoint_save(o->out, &on.p, &so, st);
+		if (rc == STATUS_OK) {
+			stage_checkpoint(&on.sg, o->out, K, "policy", meta);
+			printf("model saved to %s (%d iterations)\n", o->out, K);
+		}
+	}
+	int ret = stage_finish(&on.sg, rc, st->msg);
+	free(meta);
+	json_decref(ric);
+	json_decref(ss.extra);
+	online_free(&on);
+	return ret;
+}

@@ -1,0 +1,425 @@
+/* ric pretrain: causal language-model training on text files. */
+#include "config.h"
+
+#include "src/stage.h"
+#include "src/stage_state.h"
+#include "engine/checkpoint.h"
+#include "engine/init.h"
+#include "engine/readfile.h"
+#include "engine/tokenizer.h"
+#include "engine/train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int pretrain_run(struct cli *cli, int argc, char **argv);
+
+const struct cli_command cmd_pretrain = {
+	.name = "pretrain",
+	.summary = "train a GPT-2 language model on text files",
+	.usage = "ric pretrain --tokenizer DIR --out DIR [--init DIR] [--layers N] [--heads N]\n"
+	         "       [--embd N] [--ctx N] [--steps N] [--batch B] [--lr LR] [...] FILES...",
+	.help = "Each FILE is one document (text in it may also hold <|endoftext|>); documents\n"
+	        "are joined with EOS and cut into chunks of --ctx tokens. A random --val share\n"
+	        "of the chunks is held out for the validation loss.\n\n"
+	        "Options:\n"
+	        "  --tokenizer DIR   tokenizer folder (default: the --init model's)\n"
+	        "  --out DIR         where checkpoint-STEP/ folders and the final model go\n"
+	        "  --init DIR        continue from this model instead of fresh weights\n"
+	        "  --layers N        (default 2)   --heads N (default 2)   --embd N (default 64)\n"
+	        "  --ctx N           tokens per chunk and n_positions (default 64)\n"
+	        "  --steps N         optimizer steps (default 200)\n"
+	        "  --batch B         chunks per step (default 8)\n"
+	        "  --lr LR           peak learning rate (default 1e-3)\n"
+	        "  --warmup N        warmup steps before the linear decay (default steps/20)\n"
+	        "  --weight-decay W  AdamW decay (default 0.01)\n"
+	        "  --clip C          gradient norm clip (default 1; 0: off)\n"
+	        "  --val F           held-out share of chunks (default 0.1)\n"
+	        "  --save-every K    checkpoint every K steps (default 100; 0: only at the end)\n"
+	        "  --seed S          initialisation and data order (default 0)\n"
+	        "  --name NAME       run name\n"
+	        "  --resume DIR      continue from a checkpoint-STEP folder (same options)\n"
+	        "  --stop-at STEP    checkpoint and stop after STEP steps (as a cancel would)\n"
+	        "  --job ID          run as job ID (set by `ric job start`)\n",
+	.run = pretrain_run,
+};
+
+struct pretrain_opts {
+	const char *tokenizer, *out, *init, *name, *resume;
+	double layers, heads, embd, ctx, steps, batch, lr, warmup, wd, clip, val, save_every, seed;
+	double stop_at, job;
+};
+
+struct pretrain_data {
+	int *tokens;      /* all documents, EOS after each */
+	size_t n;
+	size_t *train, *val; /* chunk starts */
+	size_t ntrain, nval;
+	size_t *perm;     /* order of train chunks in perm_epoch */
+	long perm_epoch;
+};
+
+static enum status_code pretrain_load(const struct pretrain_opts *o, struct tokenizer *tok, int eos,
+                                      char **files, int nfiles, struct pretrain_data *d,
+                                      struct status *st)
+{
+	struct tokenizer_ids ids = { 0 };
+	enum status_code rc = STATUS_OK;
+	for (int i = 0; rc == STATUS_OK && i < nfiles; i++) {
+		char *text = NULL;
+		size_t len = 0;
+		rc = readfile(files[i], (size_t)1 << 31, &text, &len, st);
+		if (rc == STATUS_OK)
+			rc = tokenizer_encode(tok, text, len, 0, &ids, st);
+		free(text);
+		if (rc == STATUS_OK && ids.n == ids.cap) {
+			size_t cap = ids.cap * 2 + 16;
+			int32_t *grown = realloc(ids.ids, cap * sizeof *grown);
+			if (!grown) {
+				rc = status_set(st, STATUS_NOMEM, "out of memory");
+			} else {
+				ids.ids = grown;
+				ids.cap = cap;
+			}
+		}
+		if (rc == STATUS_OK)
+			ids.ids[ids.n++] = eos;
+	}
+	size_t T = (size_t)o->ctx;
+	size_t nchunks = ids.n > 1 ? (ids.n - 1) / T : 0;
+	if (rc == STATUS_OK && nchunks < 2)
+		rc = status_set(st, STATUS_INVALID, "%d file(s) give %zu tokens: fewer than two chunks of "
+		                "%zu + 1 tokens", nfiles, ids.n, T);
+	if (rc != STATUS_OK) {
+		tokenizer_ids_free(&ids);
+		return rc;
+	}
+	d->n = ids.n;
+	d->tokens = malloc(ids.n * sizeof *d->tokens);
+	size_t *all = malloc(nchunks * sizeof *all);
+	d->perm = malloc(nchunks * sizeof *d->perm);
+	if (!d->tokens || !all || !d->perm) {
+		free(all);
+		tokenizer_ids_free(&ids);
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < ids.n; i++)
+		d->tokens[i] = ids.ids[i];
+	tokenizer_ids_free(&ids);
+	for (size_t i = 0; i < nchunks; i++)
+		all[i] = i * T;
+	struct rng r;
+	rng_seed(&r, (uint64_t)o->seed ^ 0x5eedda7aULL);
+	rng_shuffle(&r, all, nchunks);
+	d->nval = (size_t)floor(o->val * (double)nchunks);
+	if (o->val > 0 && d->nval == 0)
+		d->nval = 1;
+	if (d->nval >= nchunks)
+		d->nval = nchunks - 1;
+	d->val = all;
+	d->train = all + d->nval;
+	d->ntrain = nchunks - d->nval;
+	d->perm_epoch = -1;
+	return STATUS_OK;
+}
+
+/* The chunk at global position g of the training stream: epoch e = g / ntrain
+ * walks the training chunks in an order drawn from (seed, e) alone, so the
+ * step number is the whole data position and a resume lands on the same data. */
+static size_t pretrain_chunk(struct pretrain_data *d, uint64_t seed, size_t g)
+{
+	long e = (long)(g / d->ntrain);
+	if (e != d->perm_epoch) {
+		for (size_t i = 0; i < d->ntrain; i++)
+			d->perm[i] = i;
+		struct rng r;
+		rng_seed(&r, seed * 1000003ULL + (uint64_t)e);
+		rng_shuffle(&r, d->perm, d->ntrain);
+		d->perm_epoch = e;
+	}
+	return d->train[d->perm[g % d->ntrain]];
+}
+
+static void pretrain_fill(const struct pretrain_data *d, size_t start, size_t T, int *tok, int *tgt)
+{
+	for (size_t t = 0; t < T; t++) {
+		tok[t] = d->tokens[start + t];
+		tgt[t] = d->tokens[start + t + 1];
+	}
+}
+
+static enum status_code pretrain_val(struct train *t, const struct pretrain_data *d, size_t B,
+                                     size_t T, int *tok, int *tgt, const struct hooks *h,
+                                     double *loss, struct status *st)
+{
+	double sum = 0;
+	size_t count = 0;
+	for (size_t i = 0; i < d->nval; i += B) {
+		size_t b = d->nval - i < B ? d->nval - i : B;
+		for (size_t k = 0; k < b; k++)
+			pretrain_fill(d, d->val[i + k], T, tok + k * T, tgt + k * T);
+		enum status_code rc = gpt2_forward(&t->lay, t->params->mem, &t->acts, tok, b, T, tgt, h, st);
+		if (rc != STATUS_OK)
+			return rc;
+		sum += t->acts.loss_sum;
+		count += t->acts.count;
+	}
+	*loss = count ? sum / (double)count : NAN;
+	return STATUS_OK;
+}
+
+static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
+{
+	static const struct option opts[] = {
+		{ "tokenizer", required_argument, NULL, 'k' }, { "out", required_argument, NULL, 'o' },
+		{ "init", required_argument, NULL, 'i' }, { "layers", required_argument, NULL, 'L' },
+		{ "heads", required_argument, NULL, 'H' }, { "embd", required_argument, NULL, 'E' },
+		{ "ctx", required_argument, NULL, 'C' }, { "steps", required_argument, NULL, 'n' },
+		{ "batch", required_argument, NULL, 'b' }, { "lr", required_argument, NULL, 'l' },
+		{ "warmup", required_argument, NULL, 'w' }, { "weight-decay", required_argument, NULL, 'W' },
+		{ "clip", required_argument, NULL, 'c' }, { "val", required_argument, NULL, 'v' },
+		{ "save-every", required_argument, NULL, 'K' }, { "seed", required_argument, NULL, 's' },
+		{ "name", required_argument, NULL, 'N' }, { "resume", required_argument, NULL, 'r' },
+		{ "stop-at", required_argument, NULL, 'S' }, { "job", required_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+	};
+	const struct cli_command *cmd = &cmd_pretrain;
+	int c, rc;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		rc = CLI_OK;
+		switch (c) {
+		case 'k': o->tokenizer = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'i': o->init = optarg; break;
+		case 'N': o->name = optarg; break;
+		case 'r': o->resume = optarg; break;
+		case 'L': rc = stage_number(cmd, "--layers", optarg, 1, 96, &o->layers); break;
+		case 'H': rc = stage_number(cmd, "--heads", optarg, 1, 96, &o->heads); break;
+		case 'E': rc = stage_number(cmd, "--embd", optarg, 1, 16384, &o->embd); break;
+		case 'C': rc = stage_number(cmd, "--ctx", optarg, 2, 65536, &o->ctx); break;
+		case 'n': rc = stage_number(cmd, "--steps", optarg, 1, 1e12, &o->steps); break;
+		case 'b': rc = stage_number(cmd, "--batch", optarg, 1, 65536, &o->batch); break;
+		case 'l': rc = stage_number(cmd, "--lr", optarg, 0, 10, &o->lr); break;
+		case 'w': rc = stage_number(cmd, "--warmup", optarg, 0, 1e12, &o->warmup); break;
+		case 'W': rc = stage_number(cmd, "--weight-decay", optarg, 0, 10, &o->wd); break;
+		case 'c': rc = stage_number(cmd, "--clip", optarg, 0, 1e9, &o->clip); break;
+		case 'v': rc = stage_number(cmd, "--val", optarg, 0, 0.9, &o->val); break;
+		case 'K': rc = stage_number(cmd, "--save-every", optarg, 0, 1e12, &o->save_every); break;
+		case 's': rc = stage_number(cmd, "--seed", optarg, 0, 9e15, &o->seed); break;
+		case 'S': rc = stage_number(cmd, "--stop-at", optarg, 1, 1e12, &o->stop_at); break;
+		case 'j': rc = stage_number(cmd, "--job", optarg, 1, 9e15, &o->job); break;
+		case 'h': cli_print_help(cmd, stdout); return -1;
+		default: return cli_bad_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+		if (rc != CLI_OK)
+			return rc;
+	}
+	if (!o->out)
+		return cli_bad_usage(cmd, "--out is required");
+	if (!o->tokenizer)
+		o->tokenizer = o->resume ? o->resume : o->init;
+	if (!o->tokenizer)
+		return cli_bad_usage(cmd, "--tokenizer (or --init) is required");
+	if (optind >= argc)
+		return cli_bad_usage(cmd, "wants text FILES to train on");
+	if (o->warmup < 0)
+		o->warmup = floor(o->steps / 20);
+	return CLI_OK;
+}
+
+static void pretrain_params(struct stage *sg, const struct pretrain_opts *o,
+                            const struct model_config *cfg, int argc, char **argv, int first)
+{
+	stage_param(sg, "tokenizer", "%s", o->tokenizer);
+	stage_param(sg, "out", "%s", o->out);
+	stage_param(sg, "init", "%s", o->init ? o->init : "");
+	stage_param(sg, "n_layer", "%d", cfg->n_layer);
+	stage_param(sg, "n_head", "%d", cfg->n_head);
+	stage_param(sg, "n_embd", "%d", cfg->n_embd);
+	stage_param(sg, "n_positions", "%d", cfg->n_positions);
+	stage_param(sg, "vocab_size", "%d", cfg->vocab_size);
+	stage_param(sg, "ctx", "%g", o->ctx);
+	stage_param(sg, "steps", "%g", o->steps);
+	stage_param(sg, "batch", "%g", o->batch);
+	stage_param(sg, "lr", "%g", o->lr);
+	stage_param(sg, "warmup", "%g", o->warmup);
+	stage_param(sg, "schedule", "linear");
+	stage_param(sg, "weight_decay", "%g", o->wd);
+	stage_param(sg, "clip", "%g", o->clip);
+	stage_param(sg, "val", "%g", o->val);
+	stage_param(sg, "save_every", "%g", o->save_every);
+	stage_param(sg, "seed", "%g", o->seed);
+	stage_param(sg, "resume", "%s", o->resume ? o->resume : "");
+	char files[4096] = "";
+	size_t used = 0;
+	for (int i = first; i < argc && used < sizeof files; i++)
+		used += (size_t)snprintf(files + used, sizeof files - used, "%s%s", i > first ? " " : "",
+		                         argv[i]);
+	stage_param(sg, "files", "%s", files);
+}
+
+static enum status_code pretrain_model(const struct pretrain_opts *o, struct tokenizer *tok,
+                                       struct model_params *p, struct stage_state *ss,
+                                       struct status *st)
+{
+	if (o->resume)
+		return stage_state_load_model(o->resume, p, ss, st);
+	rng_seed(&ss->rng, (uint64_t)o->seed);
+	if (o->init)
+		return checkpoint_load(o->init, p, NULL, st);
+	int eos = tokenizer_token_id(tok, "<|endoftext|>");
+	struct model_config cfg = {
+		.n_layer = (int)o->layers, .n_head = (int)o->heads, .n_embd = (int)o->embd,
+		.n_inner = 4 * (int)o->embd, .n_positions = (int)o->ctx,
+		.vocab_size = (int)tokenizer_vocab_size(tok), .layer_norm_epsilon = 1e-5f,
+		.bos_token_id = eos, .eos_token_id = eos, .pad_token_id = -1,
+	};
+	enum status_code rc = model_config_check(&cfg, st);
+	if (rc == STATUS_OK)
+		rc = model_params_alloc(p, &cfg, st);
+	if (rc == STATUS_OK)
+		init_gpt2(p, &ss->rng, 0.02f);
+	return rc;
+}
+
+static int pretrain_run(struct cli *cli, int argc, char **argv)
+{
+	struct pretrain_opts o = { .layers = 2, .heads = 2, .embd = 64, .ctx = 64, .steps = 200,
+	                           .batch = 8, .lr = 1e-3, .warmup = -1, .wd = 0.01, .clip = 1,
+	                           .val = 0.1, .save_every = 100, .seed = 0 };
+	int prc = pretrain_parse(argc, argv, &o);
+	if (prc != CLI_OK)
+		return prc < 0 ? CLI_OK : prc;
+	int first_file = optind;
+
+	struct status st = STATUS_INIT;
+	struct tokenizer *tok = NULL;
+	struct model_params p = { 0 };
+	struct stage_state ss = { 0 };
+	struct pretrain_data d = { 0 };
+	struct train t;
+	int have_train = 0;
+	int *tok_buf = NULL, *tgt_buf = NULL;
+
+	if (tokenizer_load(o.tokenizer, &tok, &st) != STATUS_OK ||
+	    pretrain_model(&o, tok, &p, &ss, &st) != STATUS_OK) {
+		cli_error("%s", st.msg);
+		if (tok)
+			tokenizer_free(tok);
+		model_params_free(&p);
+		return CLI_FAIL;
+	}
+	if (p.cfg.num_labels > 0 || p.cfg.eos_token_id < 0 ||
+	    (size_t)p.cfg.vocab_size < tokenizer_vocab_size(tok)) {
+		cli_error("%s: not a language model with an EOS token covering %s's %zu tokens",
+		          o.resume ? o.resume : o.init, o.tokenizer, tokenizer_vocab_size(tok));
+		tokenizer_free(tok);
+		model_params_free(&p);
+		return CLI_FAIL;
+	}
+	if ((double)p.cfg.n_positions < o.ctx)
+		o.ctx = p.cfg.n_positions;
+
+	struct stage sg;
+	if (stage_open(&sg, cli, "pretrain", o.name, 0, (store_id)o.job) != CLI_OK) {
+		tokenizer_free(tok);
+		model_params_free(&p);
+		return CLI_FAIL;
+	}
+	pretrain_params(&sg, &o, &p.cfg, argc, argv, first_file);
+	struct hooks h = stage_hooks(&sg);
+	enum status_code rc = pretrain_load(&o, tok, p.cfg.eos_token_id, argv + first_file,
+	                                    argc - first_file, &d, &st);
+	size_t B = (size_t)o.batch, T = (size_t)o.ctx;
+	long total = (long)o.steps;
+	if (rc == STATUS_OK) {
+		stage_say(&sg, "%zu tokens: %zu training and %zu validation chunks of %zu; %zu parameters",
+		          d.n, d.ntrain, d.nval, T, p.count);
+		tok_buf = malloc(B * T * sizeof *tok_buf);
+		tgt_buf = malloc(B * T * sizeof *tgt_buf);
+		if (!tok_buf || !tgt_buf)
+			rc = status_set(&st, STATUS_NOMEM, "out of memory");
+	}
+	struct optim_config oc = OPTIM_DEFAULTS;
+	oc.lr = (float)o.lr;
+	oc.weight_decay = (float)o.wd;
+	oc.schedule = OPTIM_LINEAR;
+	oc.warmup_steps = (long)o.warmup;
+	oc.total_steps = total;
+	if (rc == STATUS_OK && (rc = train_init(&t, &p, &oc, &st)) == STATUS_OK)
+		have_train = 1;
+	if (rc == STATUS_OK && o.resume)
+		rc = stage_state_load_optim(o.resume, &t.opt, &st);
+	struct checkpoint_save_opts so = { .tokenizer_dir = o.tokenizer };
+	long step = ss.step;
+	long saved = step;
+	if (rc == STATUS_OK && o.resume)
+		stage_say(&sg, "resuming %s at step %ld", o.resume, step);
+	stage_progress_start(&sg, step);
+	while (rc == STATUS_OK && step < total) {
+		if (stage_stopping()) {
+			rc = STATUS_CANCELLED;
+			break;
+		}
+		for (size_t b = 0; b < B; b++)
+			pretrain_fill(&d, pretrain_chunk(&d, (uint64_t)o.seed, (size_t)step * B + b), T,
+			              tok_buf + b * T, tgt_buf + b * T);
+		struct train_batch tb = { .B = B, .T = T, .tokens = tok_buf, .targets = tgt_buf };
+		rc = train_accumulate(&t, &tb, 1.0f / (float)(B * T), &h, &st);
+		if (rc != STATUS_OK)
+			break;
+		double loss = t.loss_sum / (double)t.loss_count;
+		train_step(&t, (float)o.clip);
+		step++;
+		stage_metric(&sg, "loss", step, loss);
+		stage_metric(&sg, "lr", step, t.last_lr);
+		stage_metric(&sg, "grad_norm", step, t.last_norm);
+		stage_progress(&sg, step, total, loss, (double)(B * T));
+		stage_metric(&sg, "tokens_per_s", step, sg.tokens_per_s);
+		int stop_here = o.stop_at > 0 && step == (long)o.stop_at && step < total;
+		if ((o.save_every > 0 && step % (long)o.save_every == 0 && step < total) || stop_here) {
+			rc = stage_save(&sg, o.out, step, "policy", NULL, &p, &so, &t.opt, &ss, &st);
+			saved = step;
+		}
+		if (stop_here) {
+			stage_request_stop();
+			rc = STATUS_CANCELLED;
+		}
+	}
+	if (rc == STATUS_CANCELLED && step > saved) {
+		/* Checkpoint what the cancelled run reached, so resume loses nothing. */
+		struct status st2 = STATUS_INIT;
+		if (stage_save(&sg, o.out, step, "policy", NULL, &p, &so, &t.opt, &ss, &st2) != STATUS_OK)
+			stage_say(&sg, "could not save the checkpoint: %s", st2.msg);
+	}
+	if (rc == STATUS_CANCELLED && step > 0)
+		stage_say(&sg, "checkpoint at step %ld in %s/checkpoint-%ld", step, o.out, step);
+	if (rc == STATUS_OK) {
+		double vloss = NAN;
+		rc = pretrain_val(&t, &d, B, T, tok_buf, tgt_buf, &h, &vloss, &st);
+		if (rc == STATUS_OK) {
+			stage_metric(&sg, "val_loss", step, vloss);
+			printf("validation loss %.6f over %zu chunks\n", vloss, d.nval);
+			/* The final model sits beside the checkpoint-STEP folders, as
+			 * Hugging Face's Trainer leaves its output_dir. */
+			rc = checkpoint_save(o.out, &p, &so, &st);
+		}
+		if (rc == STATUS_OK) {
+			stage_checkpoint(&sg, o.out, step, "policy", NULL);
+			printf("model saved to %s (%ld steps, %.0f tokens/s)\n", o.out, step, sg.tokens_per_s);
+		}
+	}
+	int ret = stage_finish(&sg, rc, st.msg);
+	if (have_train)
+		train_free(&t);
+	free(tok_buf);
+	free(tgt_buf);
+	free(d.tokens);
+	free(d.val);
+	free(d.perm);
+	json_decref(ss.extra);
+	model_params_free(&p);
+	tokenizer_free(tok);
+	return ret;
+}

@@ -1,0 +1,573 @@
+/* ric rm-train: a Bradley-Terry reward model from preference pairs. */
+#include "config.h"
+
+#include "src/cli_store.h"
+#include "src/stage.h"
+#include "src/stage_state.h"
+#include "engine/checkpoint.h"
+#include "engine/init.h"
+#include "engine/tokenizer.h"
+#include "engine/train.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int rmtrain_run(struct cli *cli, int argc, char **argv);
+
+const struct cli_command cmd_rm_train = {
+	.name = "rm-train",
+	.summary = "train a GPT-2 reward model on preference pairs (Bradley-Terry)",
+	.usage = "ric rm-train --base DIR --pairs FILE.jsonl|DATASET --out DIR [--epochs E] [--batch B]\n"
+	         "       [--lr LR] [--max-len N] [--eval F] [...]",
+	.help = "FILE holds one {\"prompt\", \"chosen\", \"rejected\"} object per line; a name\n"
+	        "that is not a file is a dataset of pairs in the store (ric dataset import),\n"
+	        "whose eval split is then the held-out set. The model\n"
+	        "(GPT2ForSequenceClassification, one label) scores prompt + response at its\n"
+	        "last token; the loss is -log sigmoid(s_chosen - s_rejected). A random --eval\n"
+	        "share of the pairs is held out: their pairwise accuracy (s_chosen >\n"
+	        "s_rejected) is printed and recorded as the metric eval_accuracy.\n\n"
+	        "Options:\n"
+	        "  --base DIR        language model (or reward model) to start from\n"
+	        "  --pairs FILE|NAME preference pairs: a JSONL file or a store dataset\n"
+	        "  --out DIR         where checkpoint-STEP/ folders and the final model go\n"
+	        "  --epochs E        passes over the training pairs (default 1)\n"
+	        "  --steps N         optimizer steps instead of epochs\n"
+	        "  --batch B         pairs per step (default 8)\n"
+	        "  --lr LR           peak learning rate (default 1e-4)\n"
+	        "  --warmup N        warmup steps before the linear decay (default 0)\n"
+	        "  --weight-decay W  AdamW decay (default 0)\n"
+	        "  --clip C          gradient norm clip (default 1; 0: off)\n"
+	        "  --max-len N       tokens per sequence, keeping the end (default 256)\n"
+	        "  --eval F          held-out share of pairs (default 0.1)\n"
+	        "  --score-std S     std of the fresh score head (default 0.02)\n"
+	        "  --save-every K    checkpoint every K steps (default 0: only at the end)\n"
+	        "  --seed S          head initialisation and data order (default 0)\n"
+	        "  --name NAME       run name\n"
+	        "  --resume DIR      continue from a checkpoint-STEP folder (same options)\n"
+	        "  --stop-at STEP    checkpoint and stop after STEP steps (as a cancel would)\n"
+	        "  --job ID          run as job ID (set by `ric job start`)\n",
+	.run = rmtrain_run,
+};
+
+struct rmtrain_opts {
+	const char *base, *pairs, *out, *name, *resume;
+	double epochs, steps, batch, lr, warmup, wd, clip, max_len, eval, score_std, save_every, seed;
+	double stop_at, job;
+};
+
+struct rmtrain_seq {
+	int *ids;
+	size_t n;
+};
+
+struct rmtrain_data {
+	struct rmtrain_seq *chosen, *rejected;
+	unsigned char *is_eval;  /* the dataset's own eval split (store datasets) */
+	size_t npairs, cap;
+	size_t *order;    /* pair indices: eval first, then train */
+	size_t neval, ntrain;
+	size_t *perm;
+	long perm_epoch;
+};
+
+static void rmtrain_data_free(struct rmtrain_data *d)
+{
+	for (size_t i = 0; i < d->npairs; i++) {
+		free(d->chosen[i].ids);
+		free(d->rejected[i].ids);
+	}
+	free(d->chosen);
+	free(d->rejected);
+	free(d->is_eval);
+	free(d->order);
+	free(d->perm);
+	memset(d, 0, sizeof *d);
+}
+
+static enum status_code rmtrain_encode(struct tokenizer *tok, const char *prompt,
+                                       const char *resp, size_t max_len, struct rmtrain_seq *out,
+                                       struct status *st)
+{
+	struct tokenizer_ids ids = { 0 };
+	enum status_code rc = tokenizer_encode(tok, prompt, strlen(prompt), 0, &ids, st);
+	if (rc == STATUS_OK)
+		rc = tokenizer_encode(tok, resp, strlen(resp), 0, &ids, st);
+	if (rc == STATUS_OK && ids.n == 0)
+		rc = status_set(st, STATUS_INVALID, "empty prompt and response");
+	if (rc == STATUS_OK) {
+		/* Keep the end: the score is read at the last token. */
+		size_t skip = ids.n > max_len ? ids.n - max_len : 0;
+		out->n = ids.n - skip;
+		out->ids = malloc(out->n * sizeof *out->ids);
+		if (!out->ids)
+			rc = status_set(st, STATUS_NOMEM, "out of memory");
+		for (size_t i = 0; rc == STATUS_OK && i < out->n; i++)
+			out->ids[i] = ids.ids[skip + i];
+	}
+	tokenizer_ids_free(&ids);
+	return rc;
+}
+
+static enum status_code rmtrain_add(const struct rmtrain_opts *o, struct tokenizer *tok,
+                                    struct rmtrain_data *d, const char *prompt, const char *chosen,
+                                    const char *rejected, int is_eval, struct status *st)
+{
+	if (d->npairs == d->cap) {
+		size_t cap = d->cap * 2 + 64;
+		struct rmtrain_seq *c = realloc(d->chosen, cap * sizeof *c);
+		if (c)
+			d->chosen = c;
+		struct rmtrain_seq *r = realloc(d->rejected, cap * sizeof *r);
+		if (r)
+			d->rejected = r;
+		unsigned char *e = realloc(d->is_eval, cap);
+		if (e)
+			d->is_eval = e;
+		if (!c || !r || !e)
+			return status_set(st, STATUS_NOMEM, "out of memory");
+		d->cap = cap;
+	}
+	struct rmtrain_seq *c = &d->chosen[d->npairs], *r = &d->rejected[d->npairs];
+	memset(c, 0, sizeof *c);
+	memset(r, 0, sizeof *r);
+	d->is_eval[d->npairs] = (unsigned char)is_eval;
+	d->npairs++;
+	enum status_code rc = rmtrain_encode(tok, prompt, chosen, (size_t)o->max_len, c, st);
+	if (rc == STATUS_OK)
+		rc = rmtrain_encode(tok, prompt, rejected, (size_t)o->max_len, r, st);
+	return rc;
+}
+
+static enum status_code rmtrain_load_file(const struct rmtrain_opts *o, struct tokenizer *tok,
+                                          struct rmtrain_data *d, struct status *st)
+{
+	FILE *f = fopen(o->pairs, "r");
+	if (!f)
+		return status_errno(st, STATUS_IO, errno, "open %s", o->pairs);
+	char *line = NULL;
+	size_t lcap = 0;
+	ssize_t len;
+	long lineno = 0;
+	enum status_code rc = STATUS_OK;
+	while (rc == STATUS_OK && (len = getline(&line, &lcap, f)) >= 0) {
+		lineno++;
+		if (strspn(line, " \t\r\n") == (size_t)len)
+			continue;
+		json_error_t je;
+		json_t *j = json_loadb(line, (size_t)len, 0, &je);
+		const char *prompt = "", *chosen, *rejected;
+		if (!j || json_unpack_ex(j, &je, 0, "{s?s, s:s, s:s}", "prompt", &prompt, "chosen",
+		                         &chosen, "rejected", &rejected) != 0) {
+			rc = status_set(st, STATUS_FORMAT, "%s:%ld: %s (want {\"prompt\", \"chosen\", "
+			                "\"rejected\"})", o->pairs, lineno, je.text);
+			json_decref(j);
+			break;
+		}
+		rc = rmtrain_add(o, tok, d, prompt, chosen, rejected, 0, st);
+		if (rc != STATUS_OK)
+			status_prefix(st, "%s:%ld", o->pairs, lineno);
+		json_decref(j);
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+struct rmtrain_pairs_ctx {
+	const struct rmtrain_opts *o;
+	struct tokenizer *tok;
+	struct rmtrain_data *d;
+	struct status *st;
+	enum status_code rc;
+};
+
+static int rmtrain_pair_cb(void *ctx, const struct store_pair *p)
+{
+	struct rmtrain_pairs_ctx *c = ctx;
+	c->rc = rmtrain_add(c->o, c->tok, c->d, p->prompt, p->chosen, p->rejected,
+	                    p->split && strcmp(p->split, "eval") == 0, c->st);
+	if (c->rc != STATUS_OK)
+		status_prefix(c->st, "dataset %s, pair %lld", c->o->pairs, (long long)p->pair);
+	return c->rc != STATUS_OK;
+}
+
+/* The pairs of a dataset in the store; its eval split is the held-out set. */
+static enum status_code rmtrain_load_store(struct cli *cli, const struct rmtrain_opts *o,
+                                           struct tokenizer *tok, struct rmtrain_data *d,
+                                           struct status *st)
+{
+	struct store *s;
+	if (cli_store_open(cli, &s) != CLI_OK)
+		return status_set(st, STATUS_IO, "%s: neither a file nor a dataset (no store)", o->pairs);
+	struct store_err err;
+	store_id ds;
+	enum status_code rc = STATUS_OK;
+	if (store_dataset_find(s, o->pairs, &ds, &err) != STORE_OK) {
+		rc = status_set(st, STATUS_INVALID, "%s: neither a file nor a dataset (%s)", o->pairs,
+		                err.msg);
+	} else {
+		struct rmtrain_pairs_ctx c = { .o = o, .tok = tok, .d = d, .st = st };
+		if (store_pairs_each(s, ds, NULL, rmtrain_pair_cb, &c, &err) != STORE_OK)
+			rc = status_set(st, STATUS_IO, "%s", err.msg);
+		else
+			rc = c.rc;
+	}
+	store_close(s);
+	return rc;
+}
+
+static enum status_code rmtrain_load(struct cli *cli, const struct rmtrain_opts *o,
+                                     struct tokenizer *tok, struct rmtrain_data *d,
+                                     struct status *st)
+{
+	enum status_code rc = access(o->pairs, F_OK) == 0 ? rmtrain_load_file(o, tok, d, st)
+	                                                   : rmtrain_load_store(cli, o, tok, d, st);
+	if (rc == STATUS_OK && d->npairs < 2)
+		rc = status_set(st, STATUS_INVALID, "%s: %zu pairs; at least 2 are needed", o->pairs,
+		                d->npairs);
+	if (rc != STATUS_OK)
+		return rc;
+	d->order = malloc(d->npairs * sizeof *d->order);
+	d->perm = malloc(d->npairs * sizeof *d->perm);
+	if (!d->order || !d->perm)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	size_t k = 0;
+	for (size_t i = 0; i < d->npairs; i++)
+		if (d->is_eval[i])
+			d->order[k++] = i;
+	d->neval = k;
+	for (size_t i = 0; i < d->npairs; i++)
+		if (!d->is_eval[i])
+			d->order[k++] = i;
+	if (d->neval == 0) {
+		/* No split of its own: hold out a random --eval share. */
+		struct rng r;
+		rng_seed(&r, (uint64_t)o->seed ^ 0x9a125ULL);
+		rng_shuffle(&r, d->order, d->npairs);
+		d->neval = (size_t)floor(o->eval * (double)d->npairs);
+		if (o->eval > 0 && d->neval == 0)
+			d->neval = 1;
+	}
+	if (d->neval >= d->npairs)
+		return status_set(st, STATUS_INVALID, "%s: no training pairs left after the held-out ones",
+		                  o->pairs);
+	d->ntrain = d->npairs - d->neval;
+	d->perm_epoch = -1;
+	return STATUS_OK;
+}
+
+/* Training pair at global position g: the step number is the data position. */
+static size_t rmtrain_pair(struct rmtrain_data *d, uint64_t seed, size_t g)
+{
+	long e = (long)(g / d->ntrain);
+	if (e != d->perm_epoch) {
+		for (size_t i = 0; i < d->ntrain; i++)
+			d->perm[i] = d->order[d->neval + i];
+		struct rng r;
+		rng_seed(&r, seed * 1000003ULL + (uint64_t)e);
+		rng_shuffle(&r, d->perm, d->ntrain);
+		d->perm_epoch = e;
+	}
+	return d->perm[g % d->ntrain];
+}
+
+/* Rows chosen[0..n) then rejected[0..n), right-padded with pad. */
+static size_t rmtrain_batch(const struct rmtrain_data *d, const size_t *pairs, size_t n, int pad,
+                            int *tok)
+{
+	size_t T = 1;
+	for (size_t i = 0; i < n; i++) {
+		T = d->chosen[pairs[i]].n > T ? d->chosen[pairs[i]].n : T;
+		T = d->rejected[pairs[i]].n > T ? d->rejected[pairs[i]].n : T;
+	}
+	for (size_t r = 0; r < 2 * n; r++) {
+		const struct rmtrain_seq *s = r < n ? &d->chosen[pairs[r]] : &d->rejected[pairs[r - n]];
+		for (size_t t = 0; t < T; t++)
+			tok[r * T + t] = t < s->n ? s->ids[t] : pad;
+	}
+	return T;
+}
+
+static double rmtrain_softplus(double x)
+{
+	return x > 30 ? x : log1p(exp(x));
+}
+
+static enum status_code rmtrain_eval(struct train *t, const struct rmtrain_data *d, size_t B,
+                                     int pad, int *tok, const struct hooks *h, double *acc,
+                                     double *loss, struct status *st)
+{
+	size_t right = 0;
+	double sum = 0;
+	for (size_t i = 0; i < d->neval; i += B) {
+		size_t n = d->neval - i < B ? d->neval - i : B;
+		size_t T = rmtrain_batch(d, d->order + i, n, pad, tok);
+		enum status_code rc = gpt2_forward(&t->lay, t->params->mem, &t->acts, tok, 2 * n, T,
+		                                   NULL, h, st);
+		if (rc != STATUS_OK)
+			return rc;
+		for (size_t k = 0; k < n; k++) {
+			double diff = (double)t->acts.scores[k] - (double)t->acts.scores[n + k];
+			right += diff > 0;
+			sum += rmtrain_softplus(-diff);
+		}
+	}
+	*acc = d->neval ? (double)right / (double)d->neval : NAN;
+	*loss = d->neval ? sum / (double)d->neval : NAN;
+	return STATUS_OK;
+}
+
+/* The base's body under a one-label score head (kept when the base is a reward model). */
+static enum status_code rmtrain_model(const struct rmtrain_opts *o, struct model_params *p,
+                                      struct stage_state *ss, struct status *st)
+{
+	if (o->resume)
+		return stage_state_load_model(o->resume, p, ss, st);
+	rng_seed(&ss->rng, (uint64_t)o->seed);
+	struct model_params base = { 0 };
+	enum status_code rc = checkpoint_load(o->base, &base, NULL, st);
+	if (rc != STATUS_OK)
+		return rc;
+	if (base.cfg.num_labels == 1) {
+		*p = base;
+		return STATUS_OK;
+	}
+	if (base.cfg.num_labels > 1) {
+		model_params_free(&base);
+		return status_set(st, STATUS_UNSUPPORTED, "%s: %d labels; a reward model has one",
+		                  o->base, base.cfg.num_labels);
+	}
+	struct model_config cfg = base.cfg;
+	cfg.num_labels = 1;
+	if (cfg.pad_token_id < 0)
+		cfg.pad_token_id = cfg.eos_token_id;
+	rc = model_params_alloc(p, &cfg, st);
+	if (rc == STATUS_OK) {
+		/* Same body layout: everything before the head is one copy. */
+		memcpy(p->mem, base.mem, base.count * sizeof *base.mem);
+		init_normal(p->score, (size_t)cfg.n_embd, (float)o->score_std, &ss->rng);
+	}
+	model_params_free(&base);
+	return rc;
+}
+
+static int rmtrain_parse(int argc, char **argv, struct rmtrain_opts *o)
+{
+	static const struct option opts[] = {
+		{ "base", required_argument, NULL, 'B' }, { "pairs", required_argument, NULL, 'p' },
+		{ "out", required_argument, NULL, 'o' }, { "epochs", required_argument, NULL, 'e' },
+		{ "steps", required_argument, NULL, 'n' }, { "batch", required_argument, NULL, 'b' },
+		{ "lr", required_argument, NULL, 'l' }, { "warmup", required_argument, NULL, 'w' },
+		{ "weight-decay", required_argument, NULL, 'W' }, { "clip", required_argument, NULL, 'c' },
+		{ "max-len", required_argument, NULL, 'm' }, { "eval", required_argument, NULL, 'v' },
+		{ "score-std", required_argument, NULL, 'd' },
+		{ "save-every", required_argument, NULL, 'K' }, { "seed", required_argument, NULL, 's' },
+		{ "name", required_argument, NULL, 'N' }, { "resume", required_argument, NULL, 'r' },
+		{ "stop-at", required_argument, NULL, 'S' }, { "job", required_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+	};
+	const struct cli_command *cmd = &cmd_rm_train;
+	int c, rc;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		rc = CLI_OK;
+		switch (c) {
+		case 'B': o->base = optarg; break;
+		case 'p': o->pairs = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'N': o->name = optarg; break;
+		case 'r': o->resume = optarg; break;
+		case 'e': rc = stage_number(cmd, "--epochs", optarg, 0.001, 1e6, &o->epochs); break;
+		case 'n': rc = stage_number(cmd, "--steps", optarg, 1, 1e12, &o->steps); break;
+		case 'b': rc = stage_number(cmd, "--batch", optarg, 1, 65536, &o->batch); break;
+		case 'l': rc = stage_number(cmd, "--lr", optarg, 0, 10, &o->lr); break;
+		case 'w': rc = stage_number(cmd, "--warmup", optarg, 0, 1e12, &o->warmup); break;
+		case 'W': rc = stage_number(cmd, "--weight-decay", optarg, 0, 10, &o->wd); break;
+		case 'c': rc = stage_number(cmd, "--clip", optarg, 0, 1e9, &o->clip); break;
+		case 'm': rc = stage_number(cmd, "--max-len", optarg, 1, 1e6, &o->max_len); break;
+		case 'v': rc = stage_number(cmd, "--eval", optarg, 0, 0.9, &o->eval); break;
+		case 'd': rc = stage_number(cmd, "--score-std", optarg, 0, 10, &o->score_std); break;
+		case 'K': rc = stage_number(cmd, "--save-every", optarg, 0, 1e12, &o->save_every); break;
+		case 's': rc = stage_number(cmd, "--seed", optarg, 0, 9e15, &o->seed); break;
+		case 'S': rc = stage_number(cmd, "--stop-at", optarg, 1, 1e12, &o->stop_at); break;
+		case 'j': rc = stage_number(cmd, "--job", optarg, 1, 9e15, &o->job); break;
+		case 'h': cli_print_help(cmd, stdout); return -1;
+		default: return cli_bad_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+		if (rc != CLI_OK)
+			return rc;
+	}
+	if (optind < argc)
+		return cli_bad_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (!o->base || !o->pairs || !o->out)
+		return cli_bad_usage(cmd, "--base, --pairs and --out are required");
+	return CLI_OK;
+}
+
+static void rmtrain_params(struct stage *sg, const struct rmtrain_opts *o, long total)
+{
+	stage_param(sg, "base", "%s", o->base);
+	stage_param(sg, "pairs", "%s", o->pairs);
+	stage_param(sg, "out", "%s", o->out);
+	stage_param(sg, "epochs", "%g", o->epochs);
+	stage_param(sg, "steps", "%ld", total);
+	stage_param(sg, "batch", "%g", o->batch);
+	stage_param(sg, "lr", "%g", o->lr);
+	stage_param(sg, "warmup", "%g", o->warmup);
+	stage_param(sg, "schedule", "linear");
+	stage_param(sg, "weight_decay", "%g", o->wd);
+	stage_param(sg, "clip", "%g", o->clip);
+	stage_param(sg, "max_len", "%g", o->max_len);
+	stage_param(sg, "eval", "%g", o->eval);
+	stage_param(sg, "score_std", "%g", o->score_std);
+	stage_param(sg, "save_every", "%g", o->save_every);
+	stage_param(sg, "seed", "%g", o->seed);
+	stage_param(sg, "loss", "bradley-terry");
+	stage_param(sg, "resume", "%s", o->resume ? o->resume : "");
+}
+
+static int rmtrain_run(struct cli *cli, int argc, char **argv)
+{
+	struct rmtrain_opts o = { .epochs = 1, .batch = 8, .lr = 1e-4, .clip = 1, .max_len = 256,
+	                          .eval = 0.1, .score_std = 0.02 };
+	int prc = rmtrain_parse(argc, argv, &o);
+	if (prc != CLI_OK)
+		return prc < 0 ? CLI_OK : prc;
+
+	struct status st = STATUS_INIT;
+	struct tokenizer *tok = NULL;
+	struct model_params p = { 0 };
+	struct stage_state ss = { 0 };
+	struct rmtrain_data d = { 0 };
+	if (tokenizer_load(o.base, &tok, &st) != STATUS_OK || rmtrain_model(&o, &p, &ss, &st) != STATUS_OK ||
+	    rmtrain_load(cli, &o, tok, &d, &st) != STATUS_OK) {
+		cli_error("%s", st.msg);
+		rmtrain_data_free(&d);
+		model_params_free(&p);
+		if (tok)
+			tokenizer_free(tok);
+		return CLI_FAIL;
+	}
+	if ((double)p.cfg.n_positions < o.max_len) {
+		cli_error("--max-len %g is longer than %s's %d positions", o.max_len, o.base,
+		          p.cfg.n_positions);
+		rmtrain_data_free(&d);
+		model_params_free(&p);
+		tokenizer_free(tok);
+		return CLI_USAGE;
+	}
+	size_t B = (size_t)o.batch;
+	long total = o.steps > 0 ? (long)o.steps : (long)ceil(o.epochs * (double)d.ntrain / (double)B);
+	if (total < 1)
+		total = 1;
+
+	struct stage sg;
+	if (stage_open(&sg, cli, "rm-train", o.name, 0, (store_id)o.job) != CLI_OK) {
+		rmtrain_data_free(&d);
+		model_params_free(&p);
+		tokenizer_free(tok);
+		return CLI_FAIL;
+	}
+	rmtrain_params(&sg, &o, total);
+	stage_say(&sg, "%zu pairs: %zu training, %zu held out; %ld steps", d.npairs, d.ntrain, d.neval,
+	          total);
+	struct hooks h = stage_hooks(&sg);
+	struct optim_config oc = OPTIM_DEFAULTS;
+	oc.lr = (float)o.lr;
+	oc.weight_decay = (float)o.wd;
+	oc.schedule = OPTIM_LINEAR;
+	oc.warmup_steps = (long)o.warmup;
+	oc.total_steps = total;
+	struct train t;
+	int have_train = 0;
+	size_t *pairs = malloc(B * sizeof *pairs);
+	int *tok_buf = malloc(2 * B * (size_t)o.max_len * sizeof *tok_buf);
+	float *dscores = malloc(2 * B * sizeof *dscores);
+	enum status_code rc = STATUS_OK;
+	if (!pairs || !tok_buf || !dscores)
+		rc = status_set(&st, STATUS_NOMEM, "out of memory");
+	if (rc == STATUS_OK && (rc = train_init(&t, &p, &oc, &st)) == STATUS_OK)
+		have_train = 1;
+	if (rc == STATUS_OK && o.resume)
+		rc = stage_state_load_optim(o.resume, &t.opt, &st);
+	int pad = p.cfg.pad_token_id;
+	struct checkpoint_save_opts so = { .tokenizer_dir = o.base };
+	long step = ss.step, saved = step;
+	stage_progress_start(&sg, step);
+	while (rc == STATUS_OK && step < total) {
+		if (stage_stopping()) {
+			rc = STATUS_CANCELLED;
+			break;
+		}
+		for (size_t b = 0; b < B; b++)
+			pairs[b] = rmtrain_pair(&d, (uint64_t)o.seed, (size_t)step * B + b);
+		size_t T = rmtrain_batch(&d, pairs, B, pad, tok_buf);
+		rc = gpt2_forward(&t.lay, p.mem, &t.acts, tok_buf, 2 * B, T, NULL, &h, &st);
+		if (rc != STATUS_OK)
+			break;
+		double loss = 0, right = 0;
+		for (size_t k = 0; k < B; k++) {
+			double diff = (double)t.acts.scores[k] - (double)t.acts.scores[B + k];
+			double g = 1.0 / (1.0 + exp(diff)); /* sigmoid(-diff) */
+			loss += rmtrain_softplus(-diff);
+			right += diff > 0;
+			dscores[k] = (float)(-g / (double)B);
+			dscores[B + k] = (float)(g / (double)B);
+		}
+		loss /= (double)B;
+		rc = gpt2_backward(&t.lay, p.mem, t.grads.mem, &t.acts, tok_buf, NULL, 1.0f, dscores, &h,
+		                   &st);
+		if (rc != STATUS_OK)
+			break;
+		train_step(&t, (float)o.clip);
+		step++;
+		stage_metric(&sg, "loss", step, loss);
+		stage_metric(&sg, "train_accuracy", step, right / (double)B);
+		stage_metric(&sg, "lr", step, t.last_lr);
+		stage_metric(&sg, "grad_norm", step, t.last_norm);
+		stage_progress(&sg, step, total, loss, (double)(2 * B * T));
+		stage_metric(&sg, "tokens_per_s", step, sg.tokens_per_s);
+		int stop_here = o.stop_at > 0 && step == (long)o.stop_at && step < total;
+		if ((o.save_every > 0 && step % (long)o.save_every == 0 && step < total) || stop_here) {
+			rc = stage_save(&sg, o.out, step, "reward", NULL, &p, &so, &t.opt, &ss, &st);
+			saved = step;
+		}
+		if (stop_here) {
+			stage_request_stop();
+			rc = STATUS_CANCELLED;
+		}
+	}
+	if (rc == STATUS_CANCELLED && step > saved) {
+		/* Checkpoint what the cancelled run reached, so resume loses nothing. */
+		struct status st2 = STATUS_INIT;
+		if (stage_save(&sg, o.out, step, "reward", NULL, &p, &so, &t.opt, &ss, &st2) != STATUS_OK)
+			stage_say(&sg, "could not save the checkpoint: %s", st2.msg);
+	}
+	if (rc == STATUS_OK) {
+		double acc = NAN, eloss = NAN;
+		rc = rmtrain_eval(&t, &d, B, pad, tok_buf, &h, &acc, &eloss, &st);
+		if (rc == STATUS_OK) {
+			stage_metric(&sg, "eval_accuracy", step, acc);
+			stage_metric(&sg, "eval_loss", step, eloss);
+			printf("held-out pairwise accuracy %.4f (%zu pairs), loss %.4f\n", acc, d.neval, eloss);
+			rc = checkpoint_save(o.out, &p, &so, &st);
+		}
+		if (rc == STATUS_OK) {
+			stage_checkpoint(&sg, o.out, step, "reward", NULL);
+			printf("reward model saved to %s (%ld steps)\n", o.out, step);
+		}
+	}
+	int ret = stage_finish(&sg, rc, st.msg);
+	if (have_train)
+		train_free(&t);
+	free(pairs);
+	free(tok_buf);
+	free(dscores);
+	json_decref(ss.extra);
+	rmtrain_data_free(&d);
+	model_params_free(&p);
+	tokenizer_free(tok);
+	return ret;
+}

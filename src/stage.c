@@ -1,0 +1,296 @@
+#include "config.h"
+
+#include "src/stage.h"
+#include "src/cli_store.h"
+#include "src/sha256.h"
+#include "src/stage_state.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stage_stop_flag;
+
+static void stage_on_signal(int sig)
+{
+	(void)sig;
+	stage_stop_flag = 1;
+}
+
+int stage_stopping(void) { return stage_stop_flag != 0; }
+void stage_request_stop(void) { stage_stop_flag = 1; }
+
+/* Polled by the engine many times a second: also keeps a job's heartbeat
+ * going through long stretches without steps (generation, validation). */
+static int stage_abort(void *ctx)
+{
+	struct stage *sg = ctx;
+	if (sg && sg->job > 0 && sg->store) {
+		int64_t now = store_now_ms();
+		if (now - sg->last_job_ms >= 5000) {
+			store_job_heartbeat(sg->store, sg->job, NULL);
+			sg->last_job_ms = now;
+		}
+	}
+	return stage_stop_flag != 0;
+}
+
+static void stage_clear_bar(struct stage *sg)
+{
+	if (sg->tty && sg->bar_drawn) {
+		fputs("\r\033[K", stderr);
+		sg->bar_drawn = 0;
+	}
+}
+
+void stage_say(struct stage *sg, const char *fmt, ...)
+{
+	stage_clear_bar(sg);
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "ric %s: ", sg->name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void stage_log(void *ctx, enum log_level level, const char *msg)
+{
+	if (level == LOG_DEBUG)
+		return;
+	stage_say(ctx, "%s", msg);
+}
+
+struct hooks stage_hooks(struct stage *sg)
+{
+	return (struct hooks){ .log = stage_log, .abort = stage_abort, .ctx = sg };
+}
+
+int stage_open(struct stage *sg, struct cli *cli, const char *stage, const char *name,
+               store_id parent, store_id job)
+{
+	memset(sg, 0, sizeof *sg);
+	sg->name = stage;
+	sg->job = job;
+	sg->tty = isatty(STDERR_FILENO);
+	if (cli_store_open(cli, &sg->store) != CLI_OK)
+		return CLI_FAIL;
+	struct store_err err;
+	if (store_run_create(sg->store, stage, name, parent, &sg->run, &err) != STORE_OK) {
+		cli_error("%s", err.msg);
+		store_close(sg->store);
+		sg->store = NULL;
+		return CLI_FAIL;
+	}
+	if (job > 0 && store_job_start(sg->store, job, (int64_t)getpid(), sg->run, &err) != STORE_OK) {
+		cli_error("%s", err.msg);
+		store_run_finish(sg->store, sg->run, "failed", err.msg, NULL);
+		store_close(sg->store);
+		sg->store = NULL;
+		return CLI_FAIL;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = stage_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sg->start_ms = store_now_ms();
+	fprintf(stderr, "ric %s: run %lld\n", stage, (long long)sg->run);
+	return CLI_OK;
+}
+
+void stage_param(struct stage *sg, const char *key, const char *fmt, ...)
+{
+	char value[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof value, fmt, ap);
+	va_end(ap);
+	struct store_err err;
+	if (store_param_set(sg->store, sg->run, key, value, &err) != STORE_OK)
+		stage_say(sg, "warning: %s", err.msg);
+}
+
+void stage_flush(struct stage *sg)
+{
+	if (sg->nbuf == 0)
+		return;
+	struct store_err err;
+	if (store_metrics_add(sg->store, sg->run, sg->buf, sg->nbuf, &err) != STORE_OK)
+		stage_say(sg, "warning: %s", err.msg);
+	sg->nbuf = 0;
+}
+
+void stage_metric(struct stage *sg, const char *key, int64_t step, double value)
+{
+	if (sg->nbuf == STAGE_METRIC_BATCH)
+		stage_flush(sg);
+	size_t i = sg->nbuf++;
+	snprintf(sg->keys[i], STAGE_KEY_MAX, "%s", key);
+	sg->buf[i] = (struct store_metric){ .key = sg->keys[i], .step = step, .value = value,
+	                                    .time_ms = store_now_ms() };
+}
+
+void stage_progress_start(struct stage *sg, int64_t step)
+{
+	sg->first_step = step;
+	sg->start_ms = store_now_ms();
+	sg->tokens = 0;
+}
+
+static void stage_eta_text(char *buf, size_t cap, int64_t eta_ms)
+{
+	if (eta_ms < 0) {
+		snprintf(buf, cap, "?");
+		return;
+	}
+	int64_t s = eta_ms / 1000;
+	if (s >= 3600)
+		snprintf(buf, cap, "%lldh%02lldm", (long long)(s / 3600), (long long)(s / 60 % 60));
+	else
+		snprintf(buf, cap, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+}
+
+void stage_progress(struct stage *sg, int64_t step, int64_t total, double loss, double tokens)
+{
+	int64_t now = store_now_ms();
+	sg->tokens += tokens;
+	double secs = (double)(now - sg->start_ms) / 1000.0;
+	sg->tokens_per_s = secs > 0 ? sg->tokens / secs : 0.0;
+	int64_t done = step - sg->first_step;
+	int64_t eta_ms = -1;
+	if (done > 0 && total >= step)
+		eta_ms = (int64_t)((double)(now - sg->start_ms) / (double)done * (double)(total - step));
+	char eta[32];
+	stage_eta_text(eta, sizeof eta, eta_ms);
+	int last = step >= total;
+	if (sg->tty && (last || now - sg->last_line_ms >= 100)) {
+		/* Redrawn at most ten times a second: fast steps must not wait on the terminal. */
+		sg->last_line_ms = now;
+		int width = 30, fill = total > 0 ? (int)(width * step / total) : 0;
+		char bar[64];
+		for (int i = 0; i < width; i++)
+			bar[i] = i < fill ? '#' : '.';
+		bar[width] = '\0';
+		fprintf(stderr, "\r\033[K%s [%s] %lld/%lld loss %.4f %.0f tok/s ETA %s", sg->name, bar,
+		        (long long)step, (long long)total, loss, sg->tokens_per_s, eta);
+		sg->bar_drawn = 1;
+		if (last) {
+			fputc('\n', stderr);
+			sg->bar_drawn = 0;
+		}
+		fflush(stderr);
+	} else if (!sg->tty && (last || step == sg->first_step + 1 || now - sg->last_line_ms >= 5000)) {
+		fprintf(stderr, "ric %s: step %lld/%lld loss %.4f %.0f tok/s ETA %s\n", sg->name,
+		        (long long)step, (long long)total, loss, sg->tokens_per_s, eta);
+		sg->last_line_ms = now;
+	}
+	if (sg->job > 0 && (last || now - sg->last_job_ms >= 500)) {
+		struct store_err err;
+		if (store_job_progress(sg->store, sg->job, step, total, sg->tokens_per_s, eta_ms, &err)
+		    != STORE_OK)
+			stage_say(sg, "warning: %s", err.msg);
+		sg->last_job_ms = now;
+	}
+}
+
+void stage_checkpoint(struct stage *sg, const char *dir, int64_t step, const char *kind,
+                      const char *meta)
+{
+	size_t n = strlen(dir) + 32;
+	char *file = malloc(n);
+	char hex[65];
+	int have_sha = 0;
+	if (file) {
+		snprintf(file, n, "%s/model.safetensors", dir);
+		have_sha = sha256_file(file, hex) == 0;
+		free(file);
+	}
+	struct store_checkpoint c = { .run = sg->run, .step = step, .kind = kind, .path = dir,
+	                              .sha256 = have_sha ? hex : NULL, .meta = meta };
+	struct store_err err;
+	if (store_checkpoint_add(sg->store, &c, NULL, &err) != STORE_OK)
+		stage_say(sg, "warning: %s", err.msg);
+}
+
+int stage_finish(struct stage *sg, enum status_code rc, const char *error)
+{
+	stage_clear_bar(sg);
+	stage_flush(sg);
+	const char *status = "done";
+	if (rc == STATUS_CANCELLED)
+		status = "cancelled";
+	else if (rc != STATUS_OK)
+		status = "failed";
+	const char *msg = strcmp(status, "failed") == 0 ? (error && *error ? error : "failed") : NULL;
+	if (msg)
+		cli_error("%s", msg);
+	struct store_err err;
+	if (store_run_finish(sg->store, sg->run, status, msg, &err) != STORE_OK)
+		cli_error("%s", err.msg);
+	if (sg->job > 0 && store_job_set_state(sg->store, sg->job, status, msg, &err) != STORE_OK)
+		cli_error("%s", err.msg);
+	if (strcmp(status, "cancelled") == 0)
+		fprintf(stderr, "ric %s: stopped; run %lld cancelled\n", sg->name, (long long)sg->run);
+	store_close(sg->store);
+	sg->store = NULL;
+	if (strcmp(status, "done") == 0)
+		return CLI_OK;
+	/* 130 like a shell for an interrupted command, so `ric job` can tell it from a crash. */
+	return strcmp(status, "cancelled") == 0 ? 130 : CLI_FAIL;
+}
+
+int stage_number(const struct cli_command *cmd, const char *opt, const char *arg, double lo,
+                 double hi, double *out)
+{
+	char *end;
+	double v = strtod(arg, &end);
+	if (*arg == '\0' || *end || !(v >= lo && v <= hi))
+		return cli_bad_usage(cmd, "%s wants a number in %g..%g, not '%s'", opt, lo, hi, arg);
+	*out = v;
+	return CLI_OK;
+}
+
+static int stage_last_one(void *ctx, const struct store_checkpoint *c)
+{
+	char **best = ctx;
+	size_t n = strlen(c->path) + 32;
+	char *p = malloc(n);
+	if (!p)
+		return 0;
+	snprintf(p, n, "%s/trainer_state.json", c->path);
+	if (access(p, R_OK) == 0) {
+		free(*best);
+		*best = strdup(c->path);
+	}
+	free(p);
+	return 0;
+}
+
+char *stage_last_state(struct store *s, store_id run)
+{
+	char *best = NULL;
+	store_checkpoints_each(s, run, stage_last_one, &best, NULL);
+	return best;
+}
+
+enum status_code stage_save(struct stage *sg, const char *out, long step, const char *kind, const char *meta,
+                            const struct model_params *p, const struct checkpoint_save_opts *so,
+                            const struct optim *opt, struct stage_state *ss, struct status *st)
+{
+	size_t n = strlen(out) + 48;
+	char *dir = malloc(n);
+	if (!dir)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	snprintf(dir, n, "%s/checkpoint-%ld", out, step);
+	ss->step = step;
+	enum status_code rc = stage_state_save(dir, p, so, opt, ss, st);
+	if (rc == STATUS_OK)
+		stage_checkpoint(sg, dir, step, kind, meta);
+	free(dir);
+	return rc;
+}

@@ -1,0 +1,106 @@
+/* stage: what every long stage (pretrain, rm-train, sft, online) shares: its
+ * run in the store with all parameters, metrics in batches, checkpoints with
+ * their training state, a progress bar (or plain log lines), SIGTERM/SIGINT
+ * handling and, under `ric job start`, progress and heartbeat in the jobs table.
+ *
+ *   struct stage sg;
+ *   if (stage_open(&sg, cli, "pretrain", name, parent, job_id) != CLI_OK) return CLI_FAIL;
+ *   stage_param(&sg, "lr", "%g", lr);                    // every parameter, before training
+ *   for (long step = 1; step <= total && !stage_stopping(); step++) {
+ *       ... train_step ...
+ *       stage_metric(&sg, "loss", step, loss);
+ *       stage_progress(&sg, step, total, loss, tokens);  // bar / log line / job row
+ *   }
+ *   stage_checkpoint(&sg, dir, step, "policy", meta);   // sha256 of model.safetensors
+ *   return stage_finish(&sg, rc, errmsg);               // done / cancelled / failed
+ *
+ * stage_hooks() gives the engine an abort hook that polls the signal flag, so
+ * a SIGTERM lands within one layer; the stage then checkpoints and finishes
+ * as cancelled. Messages go to stderr; the engine's log lines too.
+ */
+#ifndef RIC_SRC_STAGE_H
+#define RIC_SRC_STAGE_H
+
+#include "src/cli.h"
+#include "engine/status.h"
+#include "store/store.h"
+
+#include <stdint.h>
+
+#define STAGE_METRIC_BATCH 64
+#define STAGE_KEY_MAX 48
+
+struct stage {
+	struct store *store;
+	store_id run;
+	store_id job;            /* 0: not a job */
+	const char *name;        /* the stage */
+	int tty;                 /* stderr is a terminal: draw a bar */
+	int64_t start_ms;
+	int64_t last_line_ms;    /* last plain progress line */
+	int64_t last_job_ms;     /* last jobs-table update */
+	int64_t first_step;      /* step the timer started at (resume) */
+	double tokens;           /* tokens since start_ms */
+	double tokens_per_s;
+	size_t nbuf;
+	struct store_metric buf[STAGE_METRIC_BATCH];
+	char keys[STAGE_METRIC_BATCH][STAGE_KEY_MAX];
+	int bar_drawn;
+};
+
+/* Opens the store, creates the run (name NULL: "<stage>-<id>"), installs the
+ * SIGTERM/SIGINT handlers and, with job > 0, marks the job running with this
+ * pid and run. Prints the error and returns CLI_FAIL on failure. */
+int stage_open(struct stage *sg, struct cli *cli, const char *stage, const char *name,
+               store_id parent, store_id job);
+
+/* Records a parameter (printf-style value). */
+void stage_param(struct stage *sg, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Buffers a metric; flushed every STAGE_METRIC_BATCH and at finish. */
+void stage_metric(struct stage *sg, const char *key, int64_t step, double value);
+void stage_flush(struct stage *sg);
+
+/* Progress after `step` of `total` with `tokens` processed in this step:
+ * redraws the bar (terminal), prints a line every few seconds (no terminal),
+ * updates the job row and heartbeat (at most twice a second). */
+void stage_progress(struct stage *sg, int64_t step, int64_t total, double loss, double tokens);
+/* Starts the ETA clock at `step` (after a resume). */
+void stage_progress_start(struct stage *sg, int64_t step);
+
+/* Registers a checkpoint folder (sha256 of its model.safetensors); meta may be NULL. */
+void stage_checkpoint(struct stage *sg, const char *dir, int64_t step, const char *kind,
+                      const char *meta);
+
+/* Ends the run: done when rc == STATUS_OK, cancelled when STATUS_CANCELLED,
+ * failed with `error` otherwise (printed); the job row
+ * follows. Closes the store. Returns the exit status. */
+int stage_finish(struct stage *sg, enum status_code rc, const char *error);
+
+/* The signal flag: set by SIGTERM/SIGINT, or by stage_request_stop(). */
+int stage_stopping(void);
+void stage_request_stop(void);
+/* Hooks whose abort polls the flag and whose log prints to stderr. */
+struct hooks stage_hooks(struct stage *sg);
+/* Prints a message line, clearing the bar first. */
+void stage_say(struct stage *sg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parses a number option in lo..hi; a usage error naming the option otherwise. */
+int stage_number(const struct cli_command *cmd, const char *opt, const char *arg, double lo,
+                 double hi, double *out);
+
+/* The newest checkpoint folder of a run that holds training state, malloc'd, or NULL. */
+char *stage_last_state(struct store *s, store_id run);
+
+struct model_params;
+struct checkpoint_save_opts;
+struct optim;
+struct stage_state;
+/* Saves OUT/checkpoint-STEP with its training state (src/stage_state.h) and
+ * registers it as `kind` with `meta` (ric.json text, may be NULL). */
+enum status_code stage_save(struct stage *sg, const char *out, long step, const char *kind, const char *meta,
+                            const struct model_params *p, const struct checkpoint_save_opts *so,
+                            const struct optim *opt, struct stage_state *ss, struct status *st);
+
+#endif
