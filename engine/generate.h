@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/decoder.h"
 #include "engine/model.h"
 #include "engine/sampler.h"
 #include "engine/status.h"
@@ -40,11 +41,15 @@ struct generate_params {
 	/* Called for every new token; non-zero stops that sequence. */
 	int (*on_token)(void *ctx, size_t seq, int token);
 	void *ctx;
+	/* BF16 copy of the same parameters for small decoding steps (see
+	 * engine/decoder.h), or NULL: F32 throughout. */
+	const struct decoder_weights *weights_bf16;
 };
 
 #define GENERATE_DEFAULTS { .max_new = 64, .sampling = { 0.0f, 0, 1.0f }, .eos_id = -1, \
                             .seed = 0, .seeds = NULL, .stop = NULL, .n_stop = 0, \
-                            .decode = NULL, .on_token = NULL, .ctx = NULL }
+                            .decode = NULL, .on_token = NULL, .ctx = NULL, \
+                            .weights_bf16 = NULL }
 
 struct generate_output {
 	int *tokens;        /* the new tokens (EOS and the stop string's last token included) */

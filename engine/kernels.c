@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "engine/kernels.h"
+#include "engine/pool.h"
 
 #include <blis.h>
 #include <math.h>
@@ -26,6 +27,8 @@
 
 void kernels_set_threads(int n)
 {
-	if (n > 0)
+	if (n > 0) {
 		bli_thread_set_num_threads(n);
+		pool_set_threads(n);
+	}
 }

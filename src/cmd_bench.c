@@ -21,7 +21,7 @@ const struct cli_command cmd_bench = {
 	.usage = "ric bench train [--layers L --heads H --embd C --vocab V --ctx T --batch B\n"
 	         "                 --seq S --steps N --threads K --json]\n"
 	         "       ric bench generate [same shape flags --batch B --seq PROMPT\n"
-	         "                 --new-tokens N --threads K --json]",
+	         "                 --new-tokens N --threads K --bf16 --json]",
 	.help = "Options (defaults: the GPT-2 small shape):\n"
 	        "  --layers L --heads H --embd C --vocab V --ctx T   model shape\n"
 	        "  --batch B        sequences per step (train) or decoded together (generate)\n"
@@ -29,12 +29,13 @@ const struct cli_command cmd_bench = {
 	        "  --steps N        timed training steps, after one untimed (train)\n"
 	        "  --new-tokens N   tokens generated per sequence (generate)\n"
 	        "  --threads K      BLIS threads\n"
+	        "  --bf16           decode small batches with BF16 weights (generate)\n"
 	        "  --json           the last line is one JSON object (tokens_per_s, ...)\n",
 	.run = bench_run,
 };
 
 struct bench_opts {
-	int layers, heads, embd, vocab, ctx, batch, seq, steps, new_tokens, threads, json;
+	int layers, heads, embd, vocab, ctx, batch, seq, steps, new_tokens, threads, json, bf16;
 };
 
 static double bench_now(void)
@@ -214,6 +215,16 @@ static int bench_generate(const struct bench_opts *o)
 	gp.sampling = (struct sampler_params){ .temperature = 1.0f, .top_k = 0, .top_p = 1.0f };
 	gp.on_token = bench_on_token;
 	gp.ctx = &g;
+	struct decoder_weights wb = { 0 };
+	if (o->bf16) {
+		if (decoder_weights_bf16(&wb, &p, &st) != STATUS_OK) {
+			cli_error("%s", st.msg);
+			free(tok); free(prompts); free(lens); free(out);
+			model_params_free(&p);
+			return CLI_FAIL;
+		}
+		gp.weights_bf16 = &wb;
+	}
 	double t0 = bench_now();
 	enum status_code sc = generate(&p, prompts, lens, B, &gp, NULL, out, &st);
 	double t1 = bench_now();
@@ -235,6 +246,7 @@ static int bench_generate(const struct bench_opts *o)
 		bench_report(o, j);
 		generate_output_free(out, B);
 	}
+	decoder_weights_free(&wb);
 	free(tok);
 	free(prompts);
 	free(lens);
@@ -258,6 +270,7 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		{ "new-tokens", required_argument, NULL, 'g' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "bf16", no_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -279,6 +292,7 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		case 'g': field = &o.new_tokens; break;
 		case 't': field = &o.threads; break;
 		case 'j': o.json = 1; break;
+		case 'b': o.bf16 = 1; break;
 		case 'h': cli_print_help(&cmd_bench, stdout); return CLI_OK;
 		default: return cli_bad_usage(&cmd_bench, "unknown option '%s'", argv[optind - 1]);
 		}
