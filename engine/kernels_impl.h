@@ -117,6 +117,7 @@ void S(matmul_backward)(R *dinp, R *dw, R *dbias, const R *dout, const R *inp, c
 
 #define GELU_SCALE 0.7978845608028654 /* sqrt(2 / pi) */
 
+#if !KERNELS_VMATH /* float: engine/vmath.h versions in kernels.c */
 void S(gelu_forward)(R *out, const R *inp, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -136,6 +137,8 @@ void S(gelu_backward)(R *dinp, const R *inp, const R *dout, size_t n)
 		dinp[i] = (R)(g * dout[i]);
 	}
 }
+
+#endif
 
 void S(residual_forward)(R *a, const R *b, size_t n)
 {
@@ -206,6 +209,7 @@ void S(attention_backward)(R *dqkv, R *datt, const R *dout, const R *qkv, const 
 		}
 }
 
+#if !KERNELS_VMATH
 double S(crossentropy_forward)(const R *logits, const int *targets, size_t N, size_t V,
                                size_t *count)
 {
@@ -248,6 +252,7 @@ void S(crossentropy_backward)(R *logits, const int *targets, size_t N, size_t V,
 		l[targets[n]] -= scale;
 	}
 }
+#endif
 
 #undef R
 #undef S
