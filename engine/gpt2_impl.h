@@ -58,7 +58,7 @@ static size_t S(gpt2_acts_layout)(const struct gpt2_layout *lay, struct S(gpt2_a
 		TAKE(dc, N * C);
 		TAKE(di, N * I);
 		TAKE(dqkv, N * 3 * C);
-		TAKE(datt, T * T);
+		TAKE(datt, B * NH * T * T); /* one T x T per head: they run in parallel */
 	}
 #undef TAKE
 	if (mem) {

@@ -14,22 +14,26 @@
 #define KERNELS_REAL float
 #define KERNELS_SUF(x) x
 #define KERNELS_GEMM bli_sgemm
+#define KERNELS_GEMM_EX bli_sgemm_ex
 #define KERNELS_VMATH 1
 #include "engine/kernels_impl.h"
 #undef KERNELS_VMATH
 #undef KERNELS_REAL
 #undef KERNELS_SUF
 #undef KERNELS_GEMM
+#undef KERNELS_GEMM_EX
 
 #define KERNELS_REAL double
 #define KERNELS_SUF(x) x##_f64
 #define KERNELS_GEMM bli_dgemm
+#define KERNELS_GEMM_EX bli_dgemm_ex
 #define KERNELS_VMATH 0
 #include "engine/kernels_impl.h"
 #undef KERNELS_VMATH
 #undef KERNELS_REAL
 #undef KERNELS_SUF
 #undef KERNELS_GEMM
+#undef KERNELS_GEMM_EX
 
 /* The float elementwise passes: vectorised (engine/vmath.h) and split
  * between the pool's threads; each element or row is computed alone, so the

@@ -146,67 +146,104 @@ void S(residual_forward)(R *a, const R *b, size_t n)
 		a[i] += b[i];
 }
 
+/* One thread's BLIS product: the heads of attention run in parallel on the
+ * pool, each too small to gain from BLIS's own threads (which would cost a
+ * thread handoff per call). */
+static void S(gemm1)(size_t m, size_t n, size_t k, R alpha, const R *a, size_t rsa, size_t csa,
+                     const R *b, size_t rsb, size_t csb, R beta, R *c, size_t rsc, size_t csc)
+{
+	if (m == 0 || n == 0)
+		return;
+	rntm_t rntm = BLIS_RNTM_INITIALIZER;
+	bli_rntm_set_num_threads(1, &rntm);
+	KERNELS_GEMM_EX(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)k, &alpha,
+	                (R *)(uintptr_t)a, (inc_t)rsa, (inc_t)csa, (R *)(uintptr_t)b, (inc_t)rsb,
+	                (inc_t)csb, &beta, c, (inc_t)rsc, (inc_t)csc, NULL, &rntm);
+}
+
+struct S(attention_job) {
+	R *out, *att, *dqkv, *datt;
+	const R *qkv, *dout, *catt;
+	size_t T, C, NH;
+};
+
+static void S(attention_forward_part)(void *ctx, size_t lo, size_t hi)
+{
+	const struct S(attention_job) *j = ctx;
+	size_t T = j->T, C = j->C, NH = j->NH, hs = C / NH, C3 = 3 * C;
+	R scale = (R)(1.0 / sqrt((double)hs));
+	for (size_t bh = lo; bh < hi; bh++) {
+		size_t b = bh / NH, h = bh % NH;
+		const R *q = j->qkv + b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
+		R *a = j->att + bh * T * T;
+		/* scores = scale q k^T: k read as [hs, T] through its strides */
+		S(gemm1)(T, T, hs, scale, q, C3, 1, k, 1, C3, 0, a, T, 1);
+		for (size_t i = 0; i < T; i++) {
+			R *row = a + i * T;
+			R mx = row[0];
+			for (size_t jj = 1; jj <= i; jj++)
+				if (row[jj] > mx)
+					mx = row[jj];
+			double sum = 0.0;
+			for (size_t jj = 0; jj <= i; jj++) {
+				row[jj] = (R)exp((double)(row[jj] - mx));
+				sum += row[jj];
+			}
+			R inv = (R)(1.0 / sum);
+			for (size_t jj = 0; jj <= i; jj++)
+				row[jj] *= inv;
+			for (size_t jj = i + 1; jj < T; jj++)
+				row[jj] = 0;
+		}
+		S(gemm1)(T, hs, T, 1, a, T, 1, v, C3, 1, 0, j->out + b * T * C + h * hs, C, 1);
+	}
+}
+
 void S(attention_forward)(R *out, R *att, const R *qkv, size_t B, size_t T, size_t C, size_t NH)
 {
-	size_t hs = C / NH, C3 = 3 * C;
+	struct S(attention_job) j = { .out = out, .att = att, .qkv = qkv, .T = T, .C = C, .NH = NH };
+	pool_for(B * NH, 1, S(attention_forward_part), &j);
+}
+
+static void S(attention_backward_part)(void *ctx, size_t lo, size_t hi)
+{
+	const struct S(attention_job) *j = ctx;
+	size_t T = j->T, C = j->C, NH = j->NH, hs = C / NH, C3 = 3 * C;
 	R scale = (R)(1.0 / sqrt((double)hs));
-	for (size_t b = 0; b < B; b++)
-		for (size_t h = 0; h < NH; h++) {
-			const R *q = qkv + b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
-			R *a = att + (b * NH + h) * T * T;
-			/* scores = scale q k^T: k read as [hs, T] through its strides */
-			S(gemm)(T, T, hs, scale, q, C3, 1, k, 1, C3, 0, a, T, 1);
-			for (size_t i = 0; i < T; i++) {
-				R *row = a + i * T;
-				R mx = row[0];
-				for (size_t j = 1; j <= i; j++)
-					if (row[j] > mx)
-						mx = row[j];
-				double sum = 0.0;
-				for (size_t j = 0; j <= i; j++) {
-					row[j] = (R)exp((double)(row[j] - mx));
-					sum += row[j];
-				}
-				R inv = (R)(1.0 / sum);
-				for (size_t j = 0; j <= i; j++)
-					row[j] *= inv;
-				for (size_t j = i + 1; j < T; j++)
-					row[j] = 0;
-			}
-			S(gemm)(T, hs, T, 1, a, T, 1, v, C3, 1, 0, out + b * T * C + h * hs, C, 1);
+	for (size_t bh = lo; bh < hi; bh++) {
+		size_t b = bh / NH, h = bh % NH;
+		const R *q = j->qkv + b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
+		R *dq = j->dqkv + b * T * C3 + h * hs, *dk = dq + C, *dv = dq + 2 * C;
+		const R *a = j->catt + bh * T * T;
+		const R *dy = j->dout + b * T * C + h * hs;
+		R *datt = j->datt + bh * T * T;
+		/* datt = dy v^T; dv = att^T dy */
+		S(gemm1)(T, T, hs, 1, dy, C, 1, v, 1, C3, 0, datt, T, 1);
+		S(gemm1)(T, hs, T, 1, a, 1, T, dy, C, 1, 0, dv, C3, 1);
+		/* softmax backward, then the scale */
+		for (size_t i = 0; i < T; i++) {
+			const R *p = a + i * T;
+			R *d = datt + i * T;
+			double dot = 0.0;
+			for (size_t jj = 0; jj <= i; jj++)
+				dot += (double)p[jj] * d[jj];
+			for (size_t jj = 0; jj <= i; jj++)
+				d[jj] = (R)((double)p[jj] * ((double)d[jj] - dot)) * scale;
+			for (size_t jj = i + 1; jj < T; jj++)
+				d[jj] = 0;
 		}
+		/* dq = dS k; dk = dS^T q */
+		S(gemm1)(T, hs, T, 1, datt, T, 1, k, C3, 1, 0, dq, C3, 1);
+		S(gemm1)(T, hs, T, 1, datt, 1, T, q, C3, 1, 0, dk, C3, 1);
+	}
 }
 
 void S(attention_backward)(R *dqkv, R *datt, const R *dout, const R *qkv, const R *att, size_t B,
                            size_t T, size_t C, size_t NH)
 {
-	size_t hs = C / NH, C3 = 3 * C;
-	R scale = (R)(1.0 / sqrt((double)hs));
-	for (size_t b = 0; b < B; b++)
-		for (size_t h = 0; h < NH; h++) {
-			const R *q = qkv + b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
-			R *dq = dqkv + b * T * C3 + h * hs, *dk = dq + C, *dv = dq + 2 * C;
-			const R *a = att + (b * NH + h) * T * T;
-			const R *dy = dout + b * T * C + h * hs;
-			/* datt = dy v^T; dv = att^T dy */
-			S(gemm)(T, T, hs, 1, dy, C, 1, v, 1, C3, 0, datt, T, 1);
-			S(gemm)(T, hs, T, 1, a, 1, T, dy, C, 1, 0, dv, C3, 1);
-			/* softmax backward, then the scale */
-			for (size_t i = 0; i < T; i++) {
-				const R *p = a + i * T;
-				R *d = datt + i * T;
-				double dot = 0.0;
-				for (size_t j = 0; j <= i; j++)
-					dot += (double)p[j] * d[j];
-				for (size_t j = 0; j <= i; j++)
-					d[j] = (R)((double)p[j] * ((double)d[j] - dot)) * scale;
-				for (size_t j = i + 1; j < T; j++)
-					d[j] = 0;
-			}
-			/* dq = dS k; dk = dS^T q */
-			S(gemm)(T, hs, T, 1, datt, T, 1, k, C3, 1, 0, dq, C3, 1);
-			S(gemm)(T, hs, T, 1, datt, 1, T, q, C3, 1, 0, dk, C3, 1);
-		}
+	struct S(attention_job) j = { .dqkv = dqkv, .datt = datt, .dout = dout, .qkv = qkv,
+	                              .catt = att, .T = T, .C = C, .NH = NH };
+	pool_for(B * NH, 1, S(attention_backward_part), &j);
 }
 
 #if !KERNELS_VMATH
