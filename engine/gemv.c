@@ -144,20 +144,48 @@ GEMV_AVX2 static inline __m256 gemv_load8(const struct gemv_job *j, size_t at)
 GEMV_AVX2 static void gemv_xw_avx2(void *ctx, size_t lo, size_t hi)
 {
 	const struct gemv_job *j = ctx;
+	size_t OC = j->OC;
 	for (size_t j0 = lo; j0 < hi; j0 += GEMV_TILE) {
 		size_t j1 = j0 + GEMV_TILE < hi ? j0 + GEMV_TILE : hi;
 		size_t vend = j0 + ((j1 - j0) & ~(size_t)7);
 		gemv_start(j, j0, j1);
-		for (size_t i = 0; i < j->IC; i++) {
-			size_t row = i * j->OC;
+		size_t i = 0;
+		/* four rows of W per pass over y: the same chain of fmas per
+		 * output as one row at a time, with a quarter of the y traffic */
+		for (; i + 4 <= j->IC; i += 4) {
+			const float *w0 = j->w + i * OC, *w1 = w0 + OC, *w2 = w1 + OC, *w3 = w2 + OC;
 			for (size_t r = 0; r < j->R; r++) {
-				float xv = j->x[r * j->IC + i], *yr = j->y + r * j->OC;
+				const float *xr = j->x + r * j->IC + i;
+				float *yr = j->y + r * OC;
+				__m256 b0 = _mm256_set1_ps(xr[0]), b1 = _mm256_set1_ps(xr[1]);
+				__m256 b2 = _mm256_set1_ps(xr[2]), b3 = _mm256_set1_ps(xr[3]);
+				for (size_t c = j0; c < vend; c += 8) {
+					__m256 y = _mm256_loadu_ps(yr + c);
+					y = _mm256_fmadd_ps(b0, _mm256_loadu_ps(w0 + c), y);
+					y = _mm256_fmadd_ps(b1, _mm256_loadu_ps(w1 + c), y);
+					y = _mm256_fmadd_ps(b2, _mm256_loadu_ps(w2 + c), y);
+					y = _mm256_fmadd_ps(b3, _mm256_loadu_ps(w3 + c), y);
+					_mm256_storeu_ps(yr + c, y);
+				}
+				for (size_t c = vend; c < j1; c++) {
+					float y = yr[c];
+					y = fmaf(xr[0], w0[c], y);
+					y = fmaf(xr[1], w1[c], y);
+					y = fmaf(xr[2], w2[c], y);
+					yr[c] = fmaf(xr[3], w3[c], y);
+				}
+			}
+		}
+		for (; i < j->IC; i++) {
+			size_t row = i * OC;
+			for (size_t r = 0; r < j->R; r++) {
+				float xv = j->x[r * j->IC + i], *yr = j->y + r * OC;
 				__m256 xb = _mm256_set1_ps(xv);
 				for (size_t c = j0; c < vend; c += 8)
-					_mm256_storeu_ps(yr + c, _mm256_fmadd_ps(xb, gemv_load8(j, row + c),
+					_mm256_storeu_ps(yr + c, _mm256_fmadd_ps(xb, _mm256_loadu_ps(j->w + row + c),
 					                                         _mm256_loadu_ps(yr + c)));
 				for (size_t c = vend; c < j1; c++)
-					yr[c] = fmaf(xv, gemv_w(j, row + c), yr[c]);
+					yr[c] = fmaf(xv, j->w[row + c], yr[c]);
 			}
 		}
 	}
