@@ -69,8 +69,29 @@ static void *pool_worker(void *arg)
 	return NULL;
 }
 
+/* A child of fork() has only the forking thread: forget the workers (and any
+ * lock state), so pool_for runs serially there until pool_set_threads. */
+static void pool_atfork_child(void)
+{
+	pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t c = PTHREAD_COND_INITIALIZER;
+	pool.lock = m;
+	pool.busy = m;
+	pool.wake = c;
+	pool.done = c;
+	pool.started = 0;
+	pool.want = 1;
+}
+
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+static void pool_register(void)
+{
+	pthread_atfork(NULL, NULL, pool_atfork_child);
+}
+
 void pool_set_threads(int n)
 {
+	pthread_once(&pool_once, pool_register);
 	if (n < 1)
 		n = 1;
 	if (n > POOL_MAX)

@@ -10,7 +10,9 @@
  * caller makes outside pool_for. A call made while another is running (from
  * another thread, or from inside a part) runs serially on the calling thread.
  * How [0, n) is split never changes what a part computes, so results do not
- * depend on the thread count when parts write disjoint outputs.
+ * depend on the thread count when parts write disjoint outputs. A child
+ * process made by fork() starts with no workers (serial) until it calls
+ * pool_set_threads itself.
  */
 #ifndef RIC_ENGINE_POOL_H
 #define RIC_ENGINE_POOL_H

@@ -12,6 +12,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* Sizes off every vector width and panel: 3 full panels and a part. */
 enum { IC = 37, OC = 101, RMAX = 5 };
@@ -161,6 +163,28 @@ START_TEST(pool_covers_every_index_once)
 }
 END_TEST
 
+/* After fork() the child has no workers: pool_for must not wait for them. */
+START_TEST(pool_works_in_a_forked_child)
+{
+	pool_set_threads(2);
+	double v[100] = { 0 };
+	pool_for(100, 1, pool_add, v); /* the workers exist now */
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		double w[100] = { 0 };
+		pool_for(100, 1, pool_add, w);
+		pool_set_threads(2); /* and new workers can be made */
+		pool_for(100, 1, pool_add, w);
+		_exit(w[99] == 198.0 && pool_threads() == 2 ? 0 : 1);
+	}
+	int status = 0;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	pool_set_threads(1);
+}
+END_TEST
+
 /* BF16 decoding: logits within 2% (of the largest) of F32 on a random model of
  * GPT-2's proportions; F32 small calls equal the BLIS path to 1e-5. */
 START_TEST(bf16_decoding_stays_near_f32)
@@ -218,6 +242,7 @@ Suite *harness_suite(void)
 	            bf16_rounds_to_nearest_even,
 	            threads_and_row_groups_change_no_bit,
 	            pool_covers_every_index_once,
+	            pool_works_in_a_forked_child,
 	            bf16_decoding_stays_near_f32,
 	            NULL);
 	return s;
