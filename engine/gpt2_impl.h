@@ -121,8 +121,11 @@ static enum status_code S(gpt2_cancelled)(const struct hooks *h, struct status *
  * (5 to 10 ms on a core), so the abort hook is polled that often there. */
 static size_t S(gpt2_head_slice)(size_t N, size_t C, size_t V)
 {
-	size_t step = (size_t)5e8 / (N * C + 1);
-	step = (step + 255) & ~(size_t)255;
+	size_t step = gpt2_head_cols;
+	if (step == 0) {
+		step = (size_t)5e8 / (N * C + 1);
+		step = (step + 255) & ~(size_t)255;
+	}
 	return step < V ? step : V;
 }
 
