@@ -106,6 +106,48 @@ START_TEST(threads_change_no_bit)
 }
 END_TEST
 
+/* The backward products side by side on two threads equal them in turn. */
+START_TEST(threaded_matmul_backward_matches)
+{
+	enum { BN = 37, IN = 70, OUT = 90 };
+	float *inp = malloc(BN * IN * sizeof *inp), *w = malloc(IN * OUT * sizeof *w);
+	float *dout = malloc(BN * OUT * sizeof *dout);
+	float *dinp[2], *dw[2], *db[2];
+	vm_fill(inp, BN * IN, -1.0, 1.0);
+	vm_fill(w, IN * OUT, -0.5, 0.5);
+	vm_fill(dout, BN * OUT, -2.0, 2.0);
+	for (int k = 0; k < 2; k++) {
+		dinp[k] = malloc(BN * IN * sizeof(float));
+		dw[k] = calloc(IN * OUT, sizeof(float));
+		db[k] = calloc(OUT, sizeof(float));
+		pool_set_threads(k + 1);
+		matmul_backward(dinp[k], dw[k], db[k], dout, inp, w, BN, IN, OUT);
+		matmul_backward(dinp[k], dw[k], db[k], dout, inp, w, BN, IN, OUT); /* dw adds up */
+	}
+	pool_set_threads(1);
+	double e1 = 0.0, e2 = 0.0, big1 = 0.0, big2 = 0.0;
+	for (size_t i = 0; i < BN * IN; i++) {
+		e1 = fmax(e1, fabs(dinp[0][i] - dinp[1][i]));
+		big1 = fmax(big1, fabs(dinp[0][i]));
+	}
+	for (size_t i = 0; i < IN * OUT; i++) {
+		e2 = fmax(e2, fabs(dw[0][i] - dw[1][i]));
+		big2 = fmax(big2, fabs(dw[0][i]));
+	}
+	ck_assert(big1 > 0.1 && big2 > 0.1);
+	ck_assert_msg(e1 <= 1e-6 * big1 && e2 <= 1e-6 * big2, "dinp %g, dw %g", e1, e2);
+	ck_assert_mem_eq(db[0], db[1], OUT * sizeof(float));
+	for (int k = 0; k < 2; k++) {
+		free(dinp[k]);
+		free(dw[k]);
+		free(db[k]);
+	}
+	free(inp);
+	free(w);
+	free(dout);
+}
+END_TEST
+
 /* optim_step_zero(g, coef) == optim_clip + optim_step + zeroing, bit for bit. */
 START_TEST(fused_step_equals_clip_step_zero)
 {
@@ -154,6 +196,7 @@ Suite *harness_suite(void)
 	            exp_and_gelu_match_libm,
 	            float_passes_match_double,
 	            threads_change_no_bit,
+	            threaded_matmul_backward_matches,
 	            fused_step_equals_clip_step_zero,
 	            NULL);
 	return s;
