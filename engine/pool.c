@@ -89,7 +89,9 @@ static void pool_register(void)
 	pthread_atfork(NULL, NULL, pool_atfork_child);
 }
 
-void pool_set_threads(int n)
+static atomic_int pool_configured; /* pool_set_threads was called */
+
+static void pool_grow(int n)
 {
 	pthread_once(&pool_once, pool_register);
 	if (n < 1)
@@ -110,15 +112,34 @@ void pool_set_threads(int n)
 	pthread_mutex_unlock(&pool.busy);
 }
 
+void pool_set_threads(int n)
+{
+	atomic_store(&pool_configured, 1);
+	pool_grow(n);
+}
+
 int pool_threads(void)
 {
 	return pool.want;
 }
 
+/* Until pool_set_threads is called, as many threads as BLIS_NUM_THREADS asks
+ * BLIS for (the programs' one knob so far), else 1. */
+static void pool_default(void)
+{
+	const char *e = getenv("BLIS_NUM_THREADS");
+	long n = e ? strtol(e, NULL, 10) : 1;
+	if (n > 1 && !atomic_load(&pool_configured))
+		pool_grow((int)(n < POOL_MAX ? n : POOL_MAX));
+}
+
+static pthread_once_t pool_default_once = PTHREAD_ONCE_INIT;
+
 void pool_for(size_t n, size_t grain, pool_fn fn, void *ctx)
 {
 	if (n == 0)
 		return;
+	pthread_once(&pool_default_once, pool_default);
 	if (grain == 0)
 		grain = 1;
 	size_t blocks = (n + grain - 1) / grain;

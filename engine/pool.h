@@ -21,7 +21,8 @@
 
 typedef void (*pool_fn)(void *ctx, size_t lo, size_t hi);
 
-/* Threads pool_for uses (the caller included); 1 = serial. */
+/* Threads pool_for uses (the caller included); 1 = serial. Before the first
+ * call, BLIS_NUM_THREADS from the environment (else 1) applies. */
 void pool_set_threads(int n);
 int pool_threads(void);
 
