@@ -21,10 +21,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/decoder.h"
 #include "engine/model.h"
 #include "engine/sampler.h"
 #include "engine/status.h"
+
+struct decoder_weights; /* engine/decoder.h */
 
 enum generate_finish { GENERATE_LENGTH, GENERATE_EOS, GENERATE_STOP, GENERATE_CANCELLED };
 
