@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "src/cli.h"
+#include "engine/decoder.h"
 #include "engine/generate.h"
 #include "engine/kernels.h"
 #include "engine/rng.h"
