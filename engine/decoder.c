@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "engine/decoder.h"
+#include "engine/gemv.h"
 #include "engine/kernels.h"
 
 #include <math.h>
@@ -43,6 +44,48 @@ void decoder_free(struct decoder *d)
 	free(d->pos);
 	gpt2_layout_free(&d->lay);
 	memset(d, 0, sizeof *d);
+}
+
+enum status_code decoder_weights_bf16(struct decoder_weights *wb, const struct model_params *p,
+                                      struct status *st)
+{
+	wb->count = p->count;
+	wb->mem = malloc(p->count * sizeof *wb->mem);
+	if (!wb->mem)
+		return status_set(st, STATUS_NOMEM, "cannot allocate BF16 weights (%zu values)",
+		                  p->count);
+	/* The matrices in panels for gemv_xw_bf16, the rest (the head) as it is. */
+	gemv_bf16_from_f32(wb->mem, p->mem, p->count);
+	struct gpt2_layout lay;
+	enum status_code rc = gpt2_layout_init(&lay, p, st);
+	if (rc != STATUS_OK) {
+		decoder_weights_free(wb);
+		return rc;
+	}
+	static const struct { enum gpt2_layer_tensor t; int in, out; } mats[] = {
+		{ GPT2_ATTN_W, 1, 3 }, { GPT2_PROJ_W, 1, 1 }, { GPT2_FC_W, 1, 0 }, { GPT2_FCPROJ_W, 0, 1 }
+	};
+	for (size_t l = 0; l < lay.L; l++)
+		for (size_t m = 0; m < sizeof mats / sizeof mats[0]; m++) {
+			/* sizes in units of C, 0 = the MLP width */
+			size_t IC = mats[m].in ? lay.C : lay.I;
+			size_t OC = mats[m].out ? (size_t)mats[m].out * lay.C : lay.I;
+			size_t off = gpt2_off_layer(&lay, l, mats[m].t);
+			gemv_pack_bf16(wb->mem + off, p->mem + off, IC, OC);
+		}
+	gpt2_layout_free(&lay);
+	return STATUS_OK;
+}
+
+void decoder_weights_free(struct decoder_weights *wb)
+{
+	free(wb->mem);
+	memset(wb, 0, sizeof *wb);
+}
+
+void decoder_set_weights(struct decoder *d, const struct decoder_weights *wb)
+{
+	d->wb = wb;
 }
 
 void decoder_reset(struct decoder *d)
@@ -135,11 +178,26 @@ enum status_code decoder_step(struct decoder *d, const int *seq, const int *toke
 		}
 	}
 	const float *w = d->p->mem;
+	/* Few rows: stream the weights (F32 or BF16) once; many: BLIS on F32. */
+	int few = R <= DECODER_GEMV_ROWS;
+	const uint16_t *wb = few && d->wb ? d->wb->mem : NULL;
 	encoder_forward(d->x, tokens, d->pos, w + gpt2_off_wte(lay), w + gpt2_off_wpe(lay), R, C);
 	for (size_t l = 0; l < lay->L; l++) {
 #define W(t) (w + gpt2_off_layer(lay, l, (t)))
+#define PRODUCT(y, x, t, bias, IC, OC, acc) do { \
+		if (wb) \
+			gemv_xw_bf16((y), (x), wb + gpt2_off_layer(lay, l, (t)), (bias), R, (IC), (OC), (acc)); \
+		else if (few) \
+			gemv_xw((y), (x), W(t), (bias), R, (IC), (OC), (acc)); \
+		else if (acc) { \
+			for (size_t r = 0; r < R; r++) \
+				residual_forward((y) + r * (OC), (bias), (OC)); \
+			gemm(R, (OC), (IC), 1, (x), (IC), 1, W(t), (OC), 1, 1, (y), (OC), 1); \
+		} else \
+			matmul_forward((y), (x), W(t), (bias), R, (IC), (OC)); \
+	} while (0)
 		layernorm_forward(d->ln, NULL, NULL, d->x, W(GPT2_LN1_W), W(GPT2_LN1_B), R, C, lay->eps);
-		matmul_forward(d->qkv, d->ln, W(GPT2_ATTN_W), W(GPT2_ATTN_B), R, C, 3 * C);
+		PRODUCT(d->qkv, d->ln, GPT2_ATTN_W, W(GPT2_ATTN_B), C, 3 * C, 0);
 		float *kl = d->k + l * d->B * d->cap * C, *vl = d->v + l * d->B * d->cap * C;
 		for (size_t r = 0; r < R; r++) {
 			size_t at = ((size_t)seq[r] * d->cap + (size_t)d->pos[r]) * C;
@@ -152,15 +210,12 @@ enum status_code decoder_step(struct decoder *d, const int *seq, const int *toke
 			               d->atty + r * C);
 		}
 		/* x += atty proj + b: the product adds into the residual directly */
-		for (size_t r = 0; r < R; r++)
-			residual_forward(d->x + r * C, W(GPT2_PROJ_B), C);
-		gemm(R, C, C, 1, d->atty, C, 1, W(GPT2_PROJ_W), C, 1, 1, d->x, C, 1);
+		PRODUCT(d->x, d->atty, GPT2_PROJ_W, W(GPT2_PROJ_B), C, C, 1);
 		layernorm_forward(d->ln, NULL, NULL, d->x, W(GPT2_LN2_W), W(GPT2_LN2_B), R, C, lay->eps);
-		matmul_forward(d->fch, d->ln, W(GPT2_FC_W), W(GPT2_FC_B), R, C, I);
+		PRODUCT(d->fch, d->ln, GPT2_FC_W, W(GPT2_FC_B), C, I, 0);
 		gelu_forward(d->fch, d->fch, R * I);
-		for (size_t r = 0; r < R; r++)
-			residual_forward(d->x + r * C, W(GPT2_FCPROJ_B), C);
-		gemm(R, C, I, 1, d->fch, I, 1, W(GPT2_FCPROJ_W), C, 1, 1, d->x, C, 1);
+		PRODUCT(d->x, d->fch, GPT2_FCPROJ_W, W(GPT2_FCPROJ_B), I, C, 1);
+#undef PRODUCT
 #undef W
 		if (hooks_aborted(h))
 			return status_set(st, STATUS_CANCELLED, "cancelled");
@@ -173,6 +228,11 @@ enum status_code decoder_step(struct decoder *d, const int *seq, const int *toke
 			                  w + gpt2_off_lnf_b(lay), 1, C, lay->eps);
 			n++;
 		}
-	gemm(n, V, C, 1, d->ln, C, 1, w + gpt2_off_wte(lay), 1, C, 0, logits, V, 1);
+	if (wb)
+		gemv_xet(logits, d->ln, NULL, wb + gpt2_off_wte(lay), n, C, V);
+	else if (n <= DECODER_GEMV_ROWS)
+		gemv_xet(logits, d->ln, w + gpt2_off_wte(lay), NULL, n, C, V);
+	else
+		gemm(n, V, C, 1, d->ln, C, 1, w + gpt2_off_wte(lay), 1, C, 0, logits, V, 1);
 	return STATUS_OK;
 }

@@ -13,11 +13,23 @@
  * B sequences both run on BLIS gemm; attention reads each row's own sequence
  * in the cache up to the row's position, so no padding is involved. Language
  * models only (the tied head).
+ *
+ * Calls of at most DECODER_GEMV_ROWS rows (decoding steps of small batches)
+ * stream each weight matrix once through engine/gemv.h instead; there a row's
+ * logits do not depend on the other rows. With BF16 weights set, those calls
+ * read the matrices and the head rounded to BF16 (half the bytes per token):
+ *
+ *   struct decoder_weights wb;
+ *   decoder_weights_bf16(&wb, &params, &st);     // once per set of weights
+ *   decoder_set_weights(&d, &wb);                // NULL: back to F32
+ *   ...
+ *   decoder_weights_free(&wb);                   // after the decoders using it
  */
 #ifndef RIC_ENGINE_DECODER_H
 #define RIC_ENGINE_DECODER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine/gpt2.h"
 #include "engine/model.h"
@@ -34,7 +46,22 @@ struct decoder {
 	float *mem;        /* one allocation: */
 	float *x, *ln, *qkv, *atty, *fch, *att;
 	int *pos;
+	const struct decoder_weights *wb; /* BF16 weights for small calls, or NULL */
 };
+
+#define DECODER_GEMV_ROWS 8
+
+/* A BF16 copy of a parameter set (same offsets as model_params mem). */
+struct decoder_weights {
+	uint16_t *mem;
+	size_t count;
+};
+
+enum status_code decoder_weights_bf16(struct decoder_weights *wb, const struct model_params *p,
+                                      struct status *st);
+void decoder_weights_free(struct decoder_weights *wb);
+/* wb must come from the decoder's own parameters and outlive its use. */
+void decoder_set_weights(struct decoder *d, const struct decoder_weights *wb);
 
 enum status_code decoder_init(struct decoder *d, const struct model_params *p, size_t B,
                               size_t cap, struct status *st);

@@ -55,6 +55,14 @@ size_t gpt2_off_lnf_w(const struct gpt2_layout *lay) { return lay->off[2 + lay->
 size_t gpt2_off_lnf_b(const struct gpt2_layout *lay) { return lay->off[3 + lay->L * GPT2_LAYER_TENSORS]; }
 size_t gpt2_off_score(const struct gpt2_layout *lay) { return lay->off[4 + lay->L * GPT2_LAYER_TENSORS]; }
 
+/* 0: vocabulary slices of about 1 GFLOP in the head (gpt2_impl.h) */
+static size_t gpt2_head_cols;
+
+void gpt2_set_head_slice(size_t cols)
+{
+	gpt2_head_cols = cols;
+}
+
 #define GPT2_REAL float
 #define GPT2_SUF(x) x
 #define KS(x) x

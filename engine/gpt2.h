@@ -53,6 +53,11 @@ size_t gpt2_off_lnf_w(const struct gpt2_layout *lay);
 size_t gpt2_off_lnf_b(const struct gpt2_layout *lay);
 size_t gpt2_off_score(const struct gpt2_layout *lay);
 
+/* The head's products run over slices of the vocabulary with the abort hook
+ * polled between them; cols fixes the slice width (0: about 1 GFLOP each,
+ * the default). For tests: any width gives the same results up to rounding. */
+void gpt2_set_head_slice(size_t cols);
+
 #define GPT2_REAL float
 #define GPT2_SUF(x) x
 #include "engine/gpt2_decl.h"

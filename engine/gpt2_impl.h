@@ -58,7 +58,7 @@ static size_t S(gpt2_acts_layout)(const struct gpt2_layout *lay, struct S(gpt2_a
 		TAKE(dc, N * C);
 		TAKE(di, N * I);
 		TAKE(dqkv, N * 3 * C);
-		TAKE(datt, T * T);
+		TAKE(datt, B * NH * T * T); /* one T x T per head: they run in parallel */
 	}
 #undef TAKE
 	if (mem) {
@@ -117,6 +117,18 @@ static enum status_code S(gpt2_cancelled)(const struct hooks *h, struct status *
 	return hooks_aborted(h) ? status_set(st, STATUS_CANCELLED, "cancelled") : STATUS_OK;
 }
 
+/* Vocabulary columns per slice of the head's products: about 1 GFLOP each
+ * (5 to 10 ms on a core), so the abort hook is polled that often there. */
+static size_t S(gpt2_head_slice)(size_t N, size_t C, size_t V)
+{
+	size_t step = gpt2_head_cols;
+	if (step == 0) {
+		step = (size_t)5e8 / (N * C + 1);
+		step = (step + 255) & ~(size_t)255;
+	}
+	return step < V ? step : V;
+}
+
 enum status_code S(gpt2_forward)(const struct gpt2_layout *lay, const R *w, struct S(gpt2_acts) *a,
                                  const int *tokens, size_t B, size_t T, const int *targets,
                                  const struct hooks *h, struct status *st)
@@ -155,6 +167,8 @@ enum status_code S(gpt2_forward)(const struct gpt2_layout *lay, const R *w, stru
 		                      W(GPT2_LN2_B), N, C, lay->eps);
 		KS(matmul_forward)(la->fch, la->ln2, W(GPT2_FC_W), W(GPT2_FC_B), N, C, I);
 		KS(gelu_forward)(la->fchg, la->fch, N * I);
+		if ((rc = S(gpt2_cancelled)(h, st)) != STATUS_OK)
+			return rc;
 		KS(matmul_forward)(la->res3, la->fchg, W(GPT2_FCPROJ_W), W(GPT2_FCPROJ_B), N, I, C);
 		KS(residual_forward)(la->res3, la->res2, N * C);
 #undef W
@@ -167,9 +181,16 @@ enum status_code S(gpt2_forward)(const struct gpt2_layout *lay, const R *w, stru
 	a->loss_sum = 0.0;
 	a->count = 0;
 	if (lay->labels == 0) {
-		/* tied head: lnf [N, C] wte^T, wte [V, C] read as [C, V] through its strides */
-		KS(gemm)(N, lay->V, C, 1, a->lnf, C, 1, w + gpt2_off_wte(lay), 1, C, 0, a->logits,
-		         lay->V, 1);
+		/* tied head: lnf [N, C] wte^T, wte [V, C] read as [C, V] through its strides,
+		 * in slices of the vocabulary so a cancel lands between them */
+		size_t V = lay->V, step = S(gpt2_head_slice)(N, C, V);
+		for (size_t v0 = 0; v0 < V; v0 += step) {
+			size_t nv = V - v0 < step ? V - v0 : step;
+			if ((rc = S(gpt2_cancelled)(h, st)) != STATUS_OK)
+				return rc;
+			KS(gemm)(N, nv, C, 1, a->lnf, C, 1, w + gpt2_off_wte(lay) + v0 * C, 1, C, 0,
+			         a->logits + v0, V, 1);
+		}
 		if (targets)
 			a->loss_sum = KS(crossentropy_forward)(a->logits, targets, N, lay->V, &a->count);
 		return STATUS_OK;
@@ -207,9 +228,17 @@ enum status_code S(gpt2_backward)(const struct gpt2_layout *lay, const R *w, R *
 	if (lay->labels == 0) {
 		KS(crossentropy_backward)(a->logits, targets, N, V, scale);
 		R *dlogits = a->logits;
-		/* dlnf = dlogits wte; dwte += dlogits^T lnf */
-		KS(gemm)(N, C, V, 1, dlogits, V, 1, w + gpt2_off_wte(lay), C, 1, 0, a->dc, C, 1);
-		KS(gemm)(V, C, N, 1, dlogits, 1, V, a->lnf, C, 1, 1, g + gpt2_off_wte(lay), C, 1);
+		/* dlnf = dlogits wte; dwte += dlogits^T lnf; by vocabulary slices */
+		size_t step = S(gpt2_head_slice)(N, C, V);
+		for (size_t v0 = 0; v0 < V; v0 += step) {
+			size_t nv = V - v0 < step ? V - v0 : step;
+			if ((rc = S(gpt2_cancelled)(h, st)) != STATUS_OK)
+				return rc;
+			KS(gemm)(N, C, nv, 1, dlogits + v0, V, 1, w + gpt2_off_wte(lay) + v0 * C, C, 1,
+			         v0 ? 1 : 0, a->dc, C, 1);
+			KS(gemm)(nv, C, N, 1, dlogits + v0, 1, V, a->lnf, C, 1, 1,
+			         g + gpt2_off_wte(lay) + v0 * C, C, 1);
+		}
 	} else {
 		size_t K = lay->labels;
 		memset(a->dc, 0, N * C * sizeof *a->dc);
@@ -236,6 +265,8 @@ enum status_code S(gpt2_backward)(const struct gpt2_layout *lay, const R *w, R *
 		KS(matmul_backward)(a->di, G(GPT2_FCPROJ_W), G(GPT2_FCPROJ_B), a->dres, la->fchg,
 		                    W(GPT2_FCPROJ_W), N, I, C);
 		KS(gelu_backward)(a->di, la->fch, a->di, N * I);
+		if ((rc = S(gpt2_cancelled)(h, st)) != STATUS_OK)
+			return rc;
 		KS(matmul_backward)(a->dc, G(GPT2_FC_W), G(GPT2_FC_B), a->di, la->ln2, W(GPT2_FC_W), N,
 		                    C, I);
 		KS(layernorm_backward)(a->dres, G(GPT2_LN2_W), G(GPT2_LN2_B), a->dc, la->res2,
@@ -245,6 +276,8 @@ enum status_code S(gpt2_backward)(const struct gpt2_layout *lay, const R *w, R *
 		KS(matmul_backward)(a->dc, G(GPT2_PROJ_W), G(GPT2_PROJ_B), a->dres, la->atty,
 		                    W(GPT2_PROJ_W), N, C, C);
 		KS(attention_backward)(a->dqkv, a->datt, a->dc, la->qkv, la->att, B, T, C, NH);
+		if ((rc = S(gpt2_cancelled)(h, st)) != STATUS_OK)
+			return rc;
 		KS(matmul_backward)(a->dc, G(GPT2_ATTN_W), G(GPT2_ATTN_B), a->dqkv, la->ln1,
 		                    W(GPT2_ATTN_W), N, C, 3 * C);
 		KS(layernorm_backward)(a->dres, G(GPT2_LN1_W), G(GPT2_LN1_B), a->dc, x, W(GPT2_LN1_W),

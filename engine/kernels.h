@@ -28,7 +28,8 @@
 #undef KERNELS_REAL
 #undef KERNELS_SUF
 
-/* Set from tests and benchmarks: BLIS threads for every product. */
+/* Set from tests and benchmarks: BLIS threads for every product, and the
+ * threads of engine/pool.h for the loops around them. */
 void kernels_set_threads(int n);
 
 #endif

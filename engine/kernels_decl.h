@@ -37,7 +37,7 @@ void S(residual_forward)(R *a, const R *b, size_t n);
  * att [B, NH, T, T] keeps the probabilities (zero above the diagonal),
  * out [B*T, C] the heads side by side. */
 void S(attention_forward)(R *out, R *att, const R *qkv, size_t B, size_t T, size_t C, size_t NH);
-/* dqkv is overwritten; datt is T*T scratch. */
+/* dqkv is overwritten; datt is scratch of B*NH*T*T (the heads run in parallel). */
 void S(attention_backward)(R *dqkv, R *datt, const R *dout, const R *qkv, const R *att, size_t B,
                            size_t T, size_t C, size_t NH);
 

@@ -1,8 +1,11 @@
 #include "config.h"
 
 #include "engine/optim.h"
+#include "engine/pool.h"
+#include "engine/vmath.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,12 +81,48 @@ float optim_lr(const struct optim_config *c, long step)
 	return (float)(c->lr * f);
 }
 
+/* Sums of squares over fixed chunks, added in order: the norm does not depend
+ * on the thread count. */
+#define OPTIM_CHUNK ((size_t)1 << 16)
+
+struct optim_job {
+	struct optim *o;
+	float *w, *g;
+	const float *gc;
+	double *sums;
+	float gscale, lr, step_size, bc2_sqrt;
+	int zero;
+};
+
+static void optim_sumsq_part(void *ctx, size_t lo, size_t hi)
+{
+	const struct optim_job *j = ctx;
+	for (size_t c = lo; c < hi; c += OPTIM_CHUNK) {
+		size_t e = c + OPTIM_CHUNK < hi ? c + OPTIM_CHUNK : hi;
+		j->sums[c / OPTIM_CHUNK] = vmath_sumsq(j->gc + c, e - c);
+	}
+}
+
+float optim_norm(const struct optim *o, const float *g)
+{
+	size_t chunks = (o->count + OPTIM_CHUNK - 1) / OPTIM_CHUNK;
+	double *sums = malloc((chunks ? chunks : 1) * sizeof *sums), sum = 0.0;
+	if (!sums) {
+		for (size_t i = 0; i < o->count; i++)
+			sum += (double)g[i] * g[i];
+		return (float)sqrt(sum);
+	}
+	struct optim_job j = { .gc = g, .sums = sums };
+	pool_for(o->count, OPTIM_CHUNK, optim_sumsq_part, &j);
+	for (size_t c = 0; c < chunks; c++)
+		sum += sums[c];
+	free(sums);
+	return (float)sqrt(sum);
+}
+
 float optim_clip(const struct optim *o, float *g, float max_norm)
 {
-	double sum = 0.0;
-	for (size_t i = 0; i < o->count; i++)
-		sum += (double)g[i] * g[i];
-	double norm = sqrt(sum);
+	double norm = optim_norm(o, g);
 	if (max_norm > 0.0f && norm > max_norm) {
 		float coef = (float)(max_norm / (norm + 1e-6));
 		for (size_t i = 0; i < o->count; i++)
@@ -92,23 +131,45 @@ float optim_clip(const struct optim *o, float *g, float max_norm)
 	return (float)norm;
 }
 
-void optim_step(struct optim *o, float *w, const float *g)
+static void optim_adamw_part(void *ctx, size_t lo, size_t hi)
+{
+	const struct optim_job *j = ctx;
+	const struct optim_config *c = &j->o->cfg;
+	struct optim *o = j->o;
+	for (size_t r = 0; r < o->nranges; r++) {
+		size_t b = o->ranges[r].begin > lo ? o->ranges[r].begin : lo;
+		size_t e = o->ranges[r].end < hi ? o->ranges[r].end : hi;
+		if (b >= e)
+			continue;
+		float decay = o->ranges[r].decay ? 1.0f - j->lr * c->weight_decay : 1.0f;
+		if (j->gscale != 1.0f)
+			for (size_t i = b; i < e; i++)
+				j->g[i] *= j->gscale;
+		vmath_adamw(j->w + b, j->g + b, o->m + b, o->v + b, e - b, c->beta1, c->beta2, decay,
+		            j->step_size, j->bc2_sqrt, c->eps, j->zero);
+	}
+}
+
+static void optim_update(struct optim *o, float *w, float *g, float gscale, int zero)
 {
 	const struct optim_config *c = &o->cfg;
 	float lr = optim_lr(c, o->step);
 	o->step++;
 	double bc1 = 1.0 - pow(c->beta1, (double)o->step);
 	double bc2 = 1.0 - pow(c->beta2, (double)o->step);
-	float step_size = (float)(lr / bc1);
-	float bc2_sqrt = (float)sqrt(bc2);
-	for (size_t r = 0; r < o->nranges; r++) {
-		float decay = o->ranges[r].decay ? 1.0f - lr * c->weight_decay : 1.0f;
-		for (size_t i = o->ranges[r].begin; i < o->ranges[r].end; i++) {
-			w[i] *= decay;
-			o->m[i] = c->beta1 * o->m[i] + (1.0f - c->beta1) * g[i];
-			o->v[i] = c->beta2 * o->v[i] + (1.0f - c->beta2) * g[i] * g[i];
-			float denom = sqrtf(o->v[i]) / bc2_sqrt + c->eps;
-			w[i] -= step_size * o->m[i] / denom;
-		}
-	}
+	struct optim_job j = { .o = o, .w = w, .g = g, .gscale = gscale, .lr = lr,
+	                       .step_size = (float)(lr / bc1), .bc2_sqrt = (float)sqrt(bc2),
+	                       .zero = zero };
+	pool_for(o->count, 4096, optim_adamw_part, &j);
+}
+
+void optim_step(struct optim *o, float *w, const float *g)
+{
+	/* g is only read when neither scaling nor zeroing is asked for */
+	optim_update(o, w, (float *)(uintptr_t)g, 1.0f, 0);
+}
+
+void optim_step_zero(struct optim *o, float *w, float *g, float gscale)
+{
+	optim_update(o, w, g, gscale, 1);
 }

@@ -69,4 +69,10 @@ float optim_clip(const struct optim *o, float *g, float max_norm);
 /* One AdamW update of w from g at optim_lr(cfg, step); step advances. */
 void optim_step(struct optim *o, float *w, const float *g);
 
+/* Global L2 norm of g, without changing it. */
+float optim_norm(const struct optim *o, const float *g);
+/* optim_step on g * gscale (the clipping factor, 1 for none), then g = 0:
+ * what optim_clip, optim_step and zeroing do, in one pass over memory. */
+void optim_step_zero(struct optim *o, float *w, float *g, float gscale);
+
 #endif

@@ -54,10 +54,13 @@ enum status_code train_accumulate(struct train *t, const struct train_batch *b, 
 
 void train_step(struct train *t, float max_norm)
 {
-	t->last_norm = optim_clip(&t->opt, t->grads.mem, max_norm);
+	/* clipping, AdamW and zeroing in one pass over the gradients */
+	float norm = optim_norm(&t->opt, t->grads.mem), coef = 1.0f;
+	if (max_norm > 0.0f && norm > max_norm)
+		coef = (float)(max_norm / ((double)norm + 1e-6));
+	t->last_norm = norm;
 	t->last_lr = optim_lr(&t->opt.cfg, t->opt.step);
-	optim_step(&t->opt, t->params->mem, t->grads.mem);
-	memset(t->grads.mem, 0, t->grads.count * sizeof *t->grads.mem);
+	optim_step_zero(&t->opt, t->params->mem, t->grads.mem, coef);
 	t->loss_sum = 0.0;
 	t->loss_count = 0;
 }

@@ -2,12 +2,15 @@
 #include "config.h"
 
 #include "src/cli.h"
+#include "engine/decoder.h"
 #include "engine/generate.h"
 #include "engine/kernels.h"
 #include "engine/rng.h"
 #include "engine/train.h"
 
 #include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -19,9 +22,9 @@ const struct cli_command cmd_bench = {
 	.name = "bench",
 	.summary = "time training steps or batched decoding of a random GPT-2",
 	.usage = "ric bench train [--layers L --heads H --embd C --vocab V --ctx T --batch B\n"
-	         "                 --seq S --steps N --threads K --json]\n"
+	         "                 --seq S --steps N --threads K --abort N --json]\n"
 	         "       ric bench generate [same shape flags --batch B --seq PROMPT\n"
-	         "                 --new-tokens N --threads K --json]",
+	         "                 --new-tokens N --threads K --bf16 --abort N --json]",
 	.help = "Options (defaults: the GPT-2 small shape):\n"
 	        "  --layers L --heads H --embd C --vocab V --ctx T   model shape\n"
 	        "  --batch B        sequences per step (train) or decoded together (generate)\n"
@@ -29,12 +32,15 @@ const struct cli_command cmd_bench = {
 	        "  --steps N        timed training steps, after one untimed (train)\n"
 	        "  --new-tokens N   tokens generated per sequence (generate)\n"
 	        "  --threads K      BLIS threads\n"
+	        "  --bf16           decode small batches with BF16 weights (generate)\n"
+	        "  --abort N        then N runs cancelled at spread times: abort_ms_median/max\n"
 	        "  --json           the last line is one JSON object (tokens_per_s, ...)\n",
 	.run = bench_run,
 };
 
 struct bench_opts {
-	int layers, heads, embd, vocab, ctx, batch, seq, steps, new_tokens, threads, json;
+	int layers, heads, embd, vocab, ctx, batch, seq, steps, new_tokens, threads, json, bf16;
+	int aborts;
 };
 
 static double bench_now(void)
@@ -82,6 +88,40 @@ static int bench_model(const struct bench_opts *o, struct model_params *p, struc
 	}
 	free(t);
 	return 0;
+}
+
+/* Cancel latency: a timer thread sets the abort flag after a delay; the
+ * latency is from then until the engine call (and, when the flag came too
+ * late for it, the optimizer step after it) returns. */
+struct bench_abort {
+	atomic_int flag;
+	double delay, set_at;
+};
+
+static int bench_abort_cb(void *ctx)
+{
+	return atomic_load(&((struct bench_abort *)ctx)->flag);
+}
+
+static void *bench_abort_timer(void *arg)
+{
+	struct bench_abort *ba = arg;
+	struct timespec ts = { (time_t)ba->delay, (long)((ba->delay - (double)(time_t)ba->delay) * 1e9) };
+	nanosleep(&ts, NULL);
+	ba->set_at = bench_now();
+	atomic_store(&ba->flag, 1);
+	return NULL;
+}
+
+/* Median and worst of n latencies (sorted in place) into j, in ms. */
+static void bench_abort_report(json_t *j, double *lat, size_t n)
+{
+	if (n == 0)
+		return;
+	qsort(lat, n, sizeof *lat, bench_cmp);
+	json_object_set_new(j, "abort_trials", json_integer((json_int_t)n));
+	json_object_set_new(j, "abort_ms_median", json_real(1e3 * lat[n / 2]));
+	json_object_set_new(j, "abort_ms_max", json_real(1e3 * lat[n - 1]));
 }
 
 static void bench_report(const struct bench_opts *o, json_t *j)
@@ -157,6 +197,26 @@ static int bench_train(const struct bench_opts *o)
 		                      "median_step_s", med, "tokens_per_s", (double)N / med,
 		                      "gflops", flops / med / 1e9, "peak_rss_kib",
 		                      (json_int_t)bench_peak_rss_kib(), "last_loss", loss);
+		double *lat = calloc((size_t)o->aborts + 1, sizeof *lat);
+		size_t nl = 0;
+		for (int k = 0; lat && k < o->aborts; k++) {
+			struct bench_abort ba = { .delay = med * (k + 0.5) / o->aborts };
+			struct hooks hk = { .abort = bench_abort_cb, .ctx = &ba };
+			pthread_t th;
+			if (pthread_create(&th, NULL, bench_abort_timer, &ba) != 0)
+				break;
+			if (train_accumulate(&t, &b, 1.0f / (float)N, &hk, &st) == STATUS_OK)
+				train_step(&t, 1.0f);
+			double end = bench_now();
+			pthread_join(th, NULL);
+			if (ba.set_at < end)
+				lat[nl++] = end - ba.set_at;
+			memset(t.grads.mem, 0, t.grads.count * sizeof *t.grads.mem);
+			t.loss_sum = 0.0;
+			t.loss_count = 0;
+		}
+		bench_abort_report(j, lat, nl);
+		free(lat);
 		bench_report(o, j);
 	}
 	train_free(&t);
@@ -214,6 +274,16 @@ static int bench_generate(const struct bench_opts *o)
 	gp.sampling = (struct sampler_params){ .temperature = 1.0f, .top_k = 0, .top_p = 1.0f };
 	gp.on_token = bench_on_token;
 	gp.ctx = &g;
+	struct decoder_weights wb = { 0 };
+	if (o->bf16) {
+		if (decoder_weights_bf16(&wb, &p, &st) != STATUS_OK) {
+			cli_error("%s", st.msg);
+			free(tok); free(prompts); free(lens); free(out);
+			model_params_free(&p);
+			return CLI_FAIL;
+		}
+		gp.weights_bf16 = &wb;
+	}
 	double t0 = bench_now();
 	enum status_code sc = generate(&p, prompts, lens, B, &gp, NULL, out, &st);
 	double t1 = bench_now();
@@ -232,9 +302,28 @@ static int bench_generate(const struct bench_opts *o)
 		                      o->batch, "prefill_s", g.first - t0, "decode_s", decode_s,
 		                      "tokens_per_s", per_s, "peak_rss_kib",
 		                      (json_int_t)bench_peak_rss_kib());
-		bench_report(o, j);
 		generate_output_free(out, B);
+		double *lat = calloc((size_t)o->aborts + 1, sizeof *lat), prefill_s = g.first - t0;
+		size_t nl = 0;
+		for (int k = 0; lat && k < o->aborts; k++) {
+			struct bench_abort ba = { .delay = prefill_s + decode_s * (k + 0.5) / o->aborts };
+			struct hooks hk = { .abort = bench_abort_cb, .ctx = &ba };
+			pthread_t th;
+			if (pthread_create(&th, NULL, bench_abort_timer, &ba) != 0)
+				break;
+			g.seen = 0;
+			generate(&p, prompts, lens, B, &gp, &hk, out, &st);
+			double end = bench_now();
+			pthread_join(th, NULL);
+			if (ba.set_at < end)
+				lat[nl++] = end - ba.set_at;
+			generate_output_free(out, B);
+		}
+		bench_abort_report(j, lat, nl);
+		free(lat);
+		bench_report(o, j);
 	}
+	decoder_weights_free(&wb);
 	free(tok);
 	free(prompts);
 	free(lens);
@@ -258,6 +347,8 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		{ "new-tokens", required_argument, NULL, 'g' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "bf16", no_argument, NULL, 'b' },
+		{ "abort", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -278,7 +369,9 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		case 'n': field = &o.steps; break;
 		case 'g': field = &o.new_tokens; break;
 		case 't': field = &o.threads; break;
+		case 'a': field = &o.aborts; break;
 		case 'j': o.json = 1; break;
+		case 'b': o.bf16 = 1; break;
 		case 'h': cli_print_help(&cmd_bench, stdout); return CLI_OK;
 		default: return cli_bad_usage(&cmd_bench, "unknown option '%s'", argv[optind - 1]);
 		}

@@ -95,6 +95,15 @@ static void fd_check(int labels)
 START_TEST(lm_gradient_matches_finite_differences) { fd_check(0); }
 END_TEST
 
+/* The head in vocabulary slices of 3 (4 slices of 11, the last short). */
+START_TEST(lm_gradient_in_head_slices_matches_finite_differences)
+{
+	gpt2_set_head_slice(3);
+	fd_check(0);
+	gpt2_set_head_slice(0);
+}
+END_TEST
+
 START_TEST(reward_gradient_matches_finite_differences) { fd_check(2); }
 END_TEST
 
@@ -156,6 +165,7 @@ Suite *harness_suite(void)
 	Suite *s = suite_create("gpt2");
 	harness_add(s, "gradcheck",
 	            lm_gradient_matches_finite_differences,
+	            lm_gradient_in_head_slices_matches_finite_differences,
 	            reward_gradient_matches_finite_differences,
 	            NULL);
 	harness_add(s, "forward",

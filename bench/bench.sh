@@ -1,0 +1,71 @@
+#!/bin/sh
+# make bench: the speed table of issue 6, ric beside PyTorch in the same run.
+#
+#   bench/bench.sh RIC [TORCH_REF]     (make bench passes both)
+#
+# BENCH_THREADS (default 2) threads for both. The PyTorch rows run when
+# /usr/bin/python3 imports torch and the reference script exists
+# (TORCH_REF: gpt2_ref.py; bench/torch_decode.py for decoding).
+set -u
+ric=$1
+here=$(dirname "$0")
+# the reference script: as given, else beside the source tree or its parent
+ref=${2:-}
+for r in "$ref" "$here/../../shared/reference/gpt2_ref.py" "$here/../../../shared/reference/gpt2_ref.py"; do
+	if [ -n "$r" ] && [ -f "$r" ]; then ref=$r; break; fi
+done
+th=${BENCH_THREADS:-2}
+py=/usr/bin/python3
+torch=no
+if [ -x $py ] && $py -c 'import torch' 2>/dev/null; then torch=yes; fi
+
+small="--layers 12 --heads 12 --embd 768 --vocab 50257 --ctx 1024"
+tiny="--layers 4 --heads 4 --embd 256 --vocab 4096 --ctx 1024"
+mid="--layers 6 --heads 6 --embd 288 --vocab 32000 --ctx 1024"
+
+field() { sed -n "s/.*\"$1\": *\([0-9.e+-]*\).*/\1/p" | tail -n 1 | awk '{ printf "%.1f", $1 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b > 0) printf "%.2fx", a / b; else print "-" }'; }
+row() { printf '%-40s %12s %12s %8s  %s\n' "$1" "$2" "$3" "$4" "$5"; }
+
+echo "machine: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores," \
+     "threads $th, load $(cut -d' ' -f1-3 /proc/loadavg)"
+row workload "ric tok/s" "torch tok/s" ratio notes
+
+train() { # name shape-flags batch seq steps abort-trials
+	ab=""; [ "$6" -gt 0 ] && ab="--abort $6"
+	out=$("$ric" bench train $2 --batch $3 --seq $4 --steps $5 --threads $th $ab --json | tail -n 1)
+	ours=$(echo "$out" | field tokens_per_s)
+	rss=$(echo "$out" | field peak_rss_kib | awk '{ printf "%d", $1 / 1024 }')
+	ab=$(echo "$out" | field abort_ms_max)
+	theirs=""
+	if [ $torch = yes ] && [ -f "$ref" ]; then
+		theirs=$($py "$ref" bench $2 --batch $3 --seq $4 --steps $5 --threads $th | field tokens_per_s)
+	fi
+	row "$1" "$ours" "${theirs:--}" "$(ratio "$ours" "$theirs")" \
+	    "peak RSS ${rss} MiB, cancel max ${ab:--} ms"
+}
+
+decode() { # name shape-flags batch extra-flags key new-tokens abort-trials
+	ab=""; [ "$7" -gt 0 ] && ab="--abort $7"
+	out=$("$ric" bench generate $2 --batch $3 --seq 16 --new-tokens $6 --threads $th $4 $ab --json | tail -n 1)
+	ours=$(echo "$out" | field tokens_per_s)
+	ab=$(echo "$out" | field abort_ms_max)
+	theirs=""
+	if [ $torch = yes ]; then
+		theirs=$($py "$here/torch_decode.py" $2 --batch $3 --seq 16 --new-tokens $6 --threads $th | field tokens_per_s)
+	fi
+	row "$1" "$ours" "${theirs:--}" "$(ratio "$ours" "$theirs")" "cancel max ${ab:--} ms"
+	echo "$ours" > "${TMPDIR:-/tmp}/ric-bench-$$-$5"
+}
+
+# the cancel latency (abort flag to return, worst of N) on the first rows only
+train "train GPT-2 small, batch 4 x 64" "$small" 4 64 3 4
+train "train tiny 4L/256, batch 8 x 128" "$tiny" 8 128 5 0
+decode "decode GPT-2 small, batch 1, BF16" "$small" 1 --bf16 b1 64 4
+decode "decode GPT-2 small, batch 1, F32" "$small" 1 "" f1 32 0
+decode "decode 15M (6L/288/32000), batch 1, BF16" "$mid" 1 --bf16 m1 64 0
+decode "decode GPT-2 small, batch 32 (aggregate)" "$small" 32 --bf16 b32 16 0
+b1=$(cat "${TMPDIR:-/tmp}/ric-bench-$$-b1")
+b32=$(cat "${TMPDIR:-/tmp}/ric-bench-$$-b32")
+rm -f "${TMPDIR:-/tmp}/ric-bench-$$-"*
+echo "batch 32 aggregate / batch 1 (GPT-2 small, BF16): $(ratio "$b32" "$b1")"

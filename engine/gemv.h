@@ -1,0 +1,43 @@
+/* gemv: products of a few rows with a weight matrix, for decoding.
+ *
+ *   gemv_xw(y, x, w, bias, R, IC, OC, 0);         // y [R,OC] = x [R,IC] w [IC,OC] + bias
+ *   gemv_pack_bf16(wp, w, IC, OC);                // BF16, in panels (same element count)
+ *   gemv_xw_bf16(y, x, wp, NULL, R, IC, OC, 1);   // y += x w with the packed copy
+ *   gemv_xet(logits, x, wte, NULL, R, C, V);      // logits [R,V] = x [R,C] wte^T
+ *   gemv_bf16_from_f32(eb, wte, V * C);           // round to nearest even (same layout)
+ *   gemv_xet(logits, x, NULL, eb, R, C, V);
+ *
+ * Decoding a few rows is bound by memory bandwidth, not arithmetic: every
+ * weight is read once per step. BLIS packs its operands (one more pass over
+ * them) and cannot read BF16, so these stream the weights once, converting
+ * BF16 on the fly (half the bytes), on the pool's threads (engine/pool.h).
+ * Columns (rows of E for gemv_xet) are split between threads in blocks, and
+ * each output is a sum over the inner dimension in index order, so a row's
+ * result depends neither on the other rows nor on the thread count. An
+ * AVX2/FMA version is picked at run time where the CPU has it.
+ */
+#ifndef RIC_ENGINE_GEMV_H
+#define RIC_ENGINE_GEMV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* bias may be NULL; with accumulate set y is added to, else overwritten. */
+void gemv_xw(float *y, const float *x, const float *w, const float *bias, size_t R, size_t IC,
+             size_t OC, int accumulate);
+
+/* Panels of GEMV_PANEL columns, each [IC, width] row-major, one after the
+ * other (the last may be narrower): a thread streams its panels front to
+ * back, where reading rows of [IC, OC] would jump by OC every row. */
+#define GEMV_PANEL 32
+void gemv_pack_bf16(uint16_t *dst, const float *w, size_t IC, size_t OC);
+void gemv_xw_bf16(float *y, const float *x, const uint16_t *wp, const float *bias, size_t R,
+                  size_t IC, size_t OC, int accumulate);
+/* y [R, V] = x [R, C] E^T for E [V, C] (F32 e or BF16 eb). */
+void gemv_xet(float *y, const float *x, const float *e, const uint16_t *eb, size_t R, size_t C,
+              size_t V);
+
+void gemv_bf16_from_f32(uint16_t *dst, const float *src, size_t n);
+float gemv_bf16_to_f32(uint16_t b);
+
+#endif

@@ -1,0 +1,32 @@
+/* vmath: the elementwise float loops around the products, vectorised.
+ *
+ *   float mx = vmath_max(row, V);
+ *   double sum = vmath_exp_sum(row, V, mx);         // sum of exp(row - mx)
+ *   vmath_exp_scale(row, V, lse, scale);            // row = scale * exp(row - lse)
+ *   vmath_gelu(out, in, n);  vmath_gelu_backward(dinp, in, dout, n);
+ *
+ * AVX2/FMA versions are picked at run time; elsewhere plain C computes the
+ * same formulas with libm. exp is a polynomial accurate to a few float ulps
+ * (relative error below 2e-7 over the range that matters), tanh comes from
+ * it. Results do not depend on how a caller splits an array between threads:
+ * every element is computed alone, and sums are per call.
+ */
+#ifndef RIC_ENGINE_VMATH_H
+#define RIC_ENGINE_VMATH_H
+
+#include <stddef.h>
+
+float vmath_max(const float *x, size_t n);
+double vmath_exp_sum(const float *x, size_t n, float sub);
+void vmath_exp_scale(float *x, size_t n, float sub, float scale);
+void vmath_gelu(float *out, const float *in, size_t n);
+/* dinp may equal dout */
+void vmath_gelu_backward(float *dinp, const float *in, const float *dout, size_t n);
+/* AdamW on one range: w = w * decay - step_size * m / (sqrt(v) / bc2_sqrt + eps) after the
+ * moment updates; also sets g to zero when zero_g is set. */
+void vmath_adamw(float *w, float *g, float *m, float *v, size_t n, float beta1, float beta2,
+                 float decay, float step_size, float bc2_sqrt, float eps, int zero_g);
+/* sum of squares in double */
+double vmath_sumsq(const float *x, size_t n);
+
+#endif

@@ -1,0 +1,203 @@
+/* engine/vmath and the float passes built on it: against libm in double, the
+ * fused optimizer step against clip + step + zero, threads changing no bit. */
+#include "config.h"
+
+#include "tests/harness.h"
+#include "tests/gpt2_util.h"
+#include "engine/kernels.h"
+#include "engine/optim.h"
+#include "engine/pool.h"
+#include "engine/vmath.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { N = 1003 }; /* not a multiple of the vector width */
+
+static void vm_fill(float *x, size_t n, double lo, double hi)
+{
+	for (size_t i = 0; i < n; i++)
+		x[i] = (float)(lo + (hi - lo) * (double)((i * 7919) % n) / (double)(n - 1));
+}
+
+START_TEST(exp_and_gelu_match_libm)
+{
+	float x[N], y[N], d[N];
+	vm_fill(x, N, -30.0, 12.0);
+	ck_assert_float_eq(vmath_max(x, N), 12.0f);
+	double want = 0.0;
+	for (size_t i = 0; i < N; i++)
+		want += exp((double)x[i] - 12.0);
+	ck_assert_double_eq_tol(vmath_exp_sum(x, N, 12.0f) / want, 1.0, 1e-6);
+	memcpy(y, x, sizeof y);
+	vmath_exp_scale(y, N, 3.0f, 0.5f);
+	for (size_t i = 0; i < N; i++) {
+		/* x - 3 rounds to float first: half an ulp of 32 is 2e-6 */
+		double e = 0.5 * exp((double)x[i] - 3.0);
+		ck_assert_msg(fabs(y[i] - e) <= 3e-6 * e, "exp at %g: %g vs %g", (double)x[i], (double)y[i], e);
+	}
+	vm_fill(x, N, -8.0, 8.0);
+	vm_fill(d, N, -1.0, 1.0);
+	vmath_gelu(y, x, N);
+	for (size_t i = 0; i < N; i++) {
+		double v = x[i], t = tanh(0.7978845608028654 * (v + 0.044715 * v * v * v));
+		ck_assert_msg(fabs(y[i] - 0.5 * v * (1.0 + t)) <= 2e-6 * fmax(1.0, fabs(v)),
+		              "gelu at %g", v);
+	}
+	vmath_gelu_backward(y, x, d, N);
+	for (size_t i = 0; i < N; i++) {
+		double v = x[i], u = 0.7978845608028654 * (v + 0.044715 * v * v * v), t = tanh(u);
+		double g = 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * 0.7978845608028654 *
+		           (1.0 + 3.0 * 0.044715 * v * v);
+		ck_assert_msg(fabs(y[i] - g * d[i]) <= 1e-5, "gelu' at %g", v);
+	}
+	double ss = 0.0;
+	for (size_t i = 0; i < N; i++)
+		ss += (double)x[i] * x[i];
+	ck_assert_double_eq_tol(vmath_sumsq(x, N), ss, 1e-9 * ss);
+}
+END_TEST
+
+/* Cross-entropy and GELU in float against their double twins. */
+START_TEST(float_passes_match_double)
+{
+	enum { R = 5, V = 77 };
+	float l[R * V];
+	double l64[R * V];
+	int tg[R] = { 3, -100, 76, 0, 40 };
+	vm_fill(l, R * V, -6.0, 9.0);
+	for (size_t i = 0; i < R * V; i++)
+		l64[i] = l[i];
+	size_t c32, c64;
+	double a = crossentropy_forward(l, tg, R, V, &c32), b = crossentropy_forward_f64(l64, tg, R, V, &c64);
+	ck_assert_uint_eq(c32, 4);
+	ck_assert_uint_eq(c64, 4);
+	ck_assert_double_eq_tol(a, b, 1e-5 * b);
+	crossentropy_backward(l, tg, R, V, 0.25f);
+	crossentropy_backward_f64(l64, tg, R, V, 0.25);
+	for (size_t i = 0; i < R * V; i++)
+		ck_assert_msg(fabs(l[i] - l64[i]) <= 1e-7, "dlogit %zu: %g vs %g", i, (double)l[i], l64[i]);
+}
+END_TEST
+
+START_TEST(threads_change_no_bit)
+{
+	enum { R = 9, V = 3001, E = 50000 };
+	float *l = malloc(2 * R * V * sizeof *l), *x = malloc(3 * E * sizeof *x);
+	int tg[R] = { 1, 2, 3, -100, 5, 6, 7, 8, 3000 };
+	vm_fill(l, R * V, -5.0, 5.0);
+	memcpy(l + R * V, l, R * V * sizeof *l);
+	vm_fill(x, E, -4.0, 4.0);
+	size_t c;
+	pool_set_threads(1);
+	double one = crossentropy_forward(l, tg, R, V, &c);
+	crossentropy_backward(l, tg, R, V, 0.1f);
+	gelu_forward(x + E, x, E);
+	pool_set_threads(2);
+	ck_assert(crossentropy_forward(l + R * V, tg, R, V, &c) == one);
+	crossentropy_backward(l + R * V, tg, R, V, 0.1f);
+	ck_assert_mem_eq(l, l + R * V, R * V * sizeof *l);
+	gelu_forward(x + 2 * E, x, E);
+	ck_assert_mem_eq(x + E, x + 2 * E, E * sizeof *x);
+	pool_set_threads(1);
+	free(l);
+	free(x);
+}
+END_TEST
+
+/* The backward products side by side on two threads equal them in turn. */
+START_TEST(threaded_matmul_backward_matches)
+{
+	enum { BN = 37, IN = 70, OUT = 90 };
+	float *inp = malloc(BN * IN * sizeof *inp), *w = malloc(IN * OUT * sizeof *w);
+	float *dout = malloc(BN * OUT * sizeof *dout);
+	float *dinp[2], *dw[2], *db[2];
+	vm_fill(inp, BN * IN, -1.0, 1.0);
+	vm_fill(w, IN * OUT, -0.5, 0.5);
+	vm_fill(dout, BN * OUT, -2.0, 2.0);
+	for (int k = 0; k < 2; k++) {
+		dinp[k] = malloc(BN * IN * sizeof(float));
+		dw[k] = calloc(IN * OUT, sizeof(float));
+		db[k] = calloc(OUT, sizeof(float));
+		pool_set_threads(k + 1);
+		matmul_backward(dinp[k], dw[k], db[k], dout, inp, w, BN, IN, OUT);
+		matmul_backward(dinp[k], dw[k], db[k], dout, inp, w, BN, IN, OUT); /* dw adds up */
+	}
+	pool_set_threads(1);
+	double e1 = 0.0, e2 = 0.0, big1 = 0.0, big2 = 0.0;
+	for (size_t i = 0; i < BN * IN; i++) {
+		e1 = fmax(e1, fabs(dinp[0][i] - dinp[1][i]));
+		big1 = fmax(big1, fabs(dinp[0][i]));
+	}
+	for (size_t i = 0; i < IN * OUT; i++) {
+		e2 = fmax(e2, fabs(dw[0][i] - dw[1][i]));
+		big2 = fmax(big2, fabs(dw[0][i]));
+	}
+	ck_assert(big1 > 0.1 && big2 > 0.1);
+	ck_assert_msg(e1 <= 1e-6 * big1 && e2 <= 1e-6 * big2, "dinp %g, dw %g", e1, e2);
+	ck_assert_mem_eq(db[0], db[1], OUT * sizeof(float));
+	for (int k = 0; k < 2; k++) {
+		free(dinp[k]);
+		free(dw[k]);
+		free(db[k]);
+	}
+	free(inp);
+	free(w);
+	free(dout);
+}
+END_TEST
+
+/* optim_step_zero(g, coef) == optim_clip + optim_step + zeroing, bit for bit. */
+START_TEST(fused_step_equals_clip_step_zero)
+{
+	struct status st = STATUS_INIT;
+	struct model_config mc = gpt2_util_tiny(0);
+	struct model_params p[2];
+	struct optim o[2];
+	struct optim_config c = OPTIM_DEFAULTS;
+	c.lr = 0.01f;
+	c.weight_decay = 0.1f;
+	for (int k = 0; k < 2; k++) {
+		ck_assert_int_eq(model_params_alloc(&p[k], &mc, &st), STATUS_OK);
+		gpt2_util_randomize(&p[k], 3);
+		ck_assert_int_eq(optim_init(&o[k], &p[k], &c, &st), STATUS_OK);
+	}
+	size_t n = p[0].count;
+	float *g0 = malloc(n * sizeof *g0), *g1 = malloc(n * sizeof *g1);
+	pool_set_threads(2);
+	for (int step = 0; step < 3; step++) {
+		for (size_t i = 0; i < n; i++)
+			g0[i] = g1[i] = (float)(0.05 * ((double)((i * 13 + (size_t)step) % 17) - 8.0));
+		float norm = optim_norm(&o[1], g1);
+		ck_assert_float_eq(optim_clip(&o[0], g0, 1.0f), norm);
+		ck_assert(norm > 1.0f);
+		optim_step(&o[0], p[0].mem, g0);
+		optim_step_zero(&o[1], p[1].mem, g1, (float)(1.0 / ((double)norm + 1e-6)));
+		ck_assert_mem_eq(p[0].mem, p[1].mem, n * sizeof *p[0].mem);
+		ck_assert_mem_eq(o[0].m, o[1].m, 2 * n * sizeof *o[0].m);
+		for (size_t i = 0; i < n; i++)
+			ck_assert(g1[i] == 0.0f);
+	}
+	pool_set_threads(1);
+	free(g0);
+	free(g1);
+	for (int k = 0; k < 2; k++) {
+		optim_free(&o[k]);
+		model_params_free(&p[k]);
+	}
+}
+END_TEST
+
+Suite *harness_suite(void)
+{
+	Suite *s = suite_create("vmath");
+	harness_add(s, "vmath",
+	            exp_and_gelu_match_libm,
+	            float_passes_match_double,
+	            threads_change_no_bit,
+	            threaded_matmul_backward_matches,
+	            fused_step_equals_clip_step_zero,
+	            NULL);
+	return s;
+}
