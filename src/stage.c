@@ -203,7 +203,7 @@ void stage_checkpoint(struct stage *sg, const char *dir, int64_t step, const cha
 {
 	size_t n = strlen(dir) + 32;
 	char *file = malloc(n);
-	char hex[65];
+	char hex[SHA256_HEX_SIZE];
 	int have_sha = 0;
 	if (file) {
 		snprintf(file, n, "%s/model.safetensors", dir);
