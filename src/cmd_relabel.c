@@ -354,8 +354,8 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 	};
 	const char *dataset = NULL, *batch_arg = "64", *quant_arg = "0,1", *timeout_arg = "60";
 	const char *objs[RELABEL_MAX_OBJ];
-	int n_objs = 0, c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	int n_objs = 0, c, exit_rc;
+	while ((c = cli_next_option(&cmd_relabel, argc, argv, "h", opts, &exit_rc)) != -1) {
 		switch (c) {
 		case 'd': dataset = optarg; break;
 		case 'o':
@@ -366,8 +366,7 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 		case 'b': batch_arg = optarg; break;
 		case 'q': quant_arg = optarg; break;
 		case 't': timeout_arg = optarg; break;
-		case 'h': cli_print_help(&cmd_relabel, stdout); return CLI_OK;
-		default: return cli_bad_usage(&cmd_relabel, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
 	if (optind < argc)

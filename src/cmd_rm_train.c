@@ -370,8 +370,8 @@ static int rmtrain_parse(int argc, char **argv, struct rmtrain_opts *o)
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_rm_train;
-	int c, rc;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	int c, rc, exit_rc;
+	while ((c = cli_next_option(cmd, argc, argv, "h", opts, &exit_rc)) != -1) {
 		rc = CLI_OK;
 		switch (c) {
 		case 'B': o->base = optarg; break;
@@ -393,8 +393,7 @@ static int rmtrain_parse(int argc, char **argv, struct rmtrain_opts *o)
 		case 's': rc = stage_number(cmd, "--seed", optarg, 0, 9e15, &o->seed); break;
 		case 'S': rc = stage_number(cmd, "--stop-at", optarg, 1, 1e12, &o->stop_at); break;
 		case 'j': rc = stage_number(cmd, "--job", optarg, 1, 9e15, &o->job); break;
-		case 'h': cli_print_help(cmd, stdout); return -1;
-		default: return cli_bad_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc == CLI_OK ? -1 : exit_rc;
 		}
 		if (rc != CLI_OK)
 			return rc;
