@@ -493,7 +493,10 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 		rc = stage_state_load_optim(o.resume, &t.opt, &st);
 	int pad = p.cfg.pad_token_id;
 	struct checkpoint_save_opts so = { .tokenizer_dir = o.base };
-	long step = ss.step, saved = step;
+	long step = ss.step;
+	struct stage_saving sv = { .out = o.out, .kind = "reward", .p = &p, .so = &so, .opt = &t.opt,
+	                           .ss = &ss, .save_every = o.save_every, .stop_at = o.stop_at,
+	                           .saved = step };
 	stage_progress_start(&sg, step);
 	while (rc == STATUS_OK && step < total) {
 		if (stage_stopping()) {
@@ -522,28 +525,11 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 			break;
 		train_step(&t, (float)o.clip);
 		step++;
-		stage_metric(&sg, "loss", step, loss);
 		stage_metric(&sg, "train_accuracy", step, right / (double)B);
-		stage_metric(&sg, "lr", step, t.last_lr);
-		stage_metric(&sg, "grad_norm", step, t.last_norm);
-		stage_progress(&sg, step, total, loss, (double)(2 * B * T));
-		stage_metric(&sg, "tokens_per_s", step, sg.tokens_per_s);
-		int stop_here = o.stop_at > 0 && step == (long)o.stop_at && step < total;
-		if ((o.save_every > 0 && step % (long)o.save_every == 0 && step < total) || stop_here) {
-			rc = stage_save(&sg, o.out, step, "reward", NULL, &p, &so, &t.opt, &ss, &st);
-			saved = step;
-		}
-		if (stop_here) {
-			stage_request_stop();
-			rc = STATUS_CANCELLED;
-		}
+		rc = stage_step_done(&sg, &sv, &t, step, total, loss, (double)(2 * B * T), &st);
 	}
-	if (rc == STATUS_CANCELLED && step > saved) {
-		/* Checkpoint what the cancelled run reached, so resume loses nothing. */
-		struct status st2 = STATUS_INIT;
-		if (stage_save(&sg, o.out, step, "reward", NULL, &p, &so, &t.opt, &ss, &st2) != STATUS_OK)
-			stage_say(&sg, "could not save the checkpoint: %s", st2.msg);
-	}
+	if (rc == STATUS_CANCELLED)
+		stage_save_reached(&sg, &sv, step);
 	if (rc == STATUS_OK) {
 		double acc = NAN, eloss = NAN;
 		rc = rmtrain_eval(&t, &d, B, pad, tok_buf, &h, &acc, &eloss, &st);
