@@ -63,14 +63,7 @@ struct generate_cli {
 static size_t generate_decode(void *ctx, int token, char *buf, size_t cap)
 {
 	struct generate_cli *g = ctx;
-	size_t len = 0;
-	const char *bytes = tokenizer_token_bytes(g->tok, token, &len);
-	if (!bytes)
-		return 0;
-	if (len > cap)
-		len = cap;
-	memcpy(buf, bytes, len);
-	return len;
+	return ricgen_decode(g->tok, token, buf, cap);
 }
 
 static int generate_on_token(void *ctx, size_t seq, int token)

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "src/paths.h"
+#include "src/ricgen.h"
 #include "src/stage.h"
 #include "src/stage_state.h"
 #include "engine/checkpoint.h"
@@ -251,19 +252,6 @@ static enum status_code online_pool_add(struct online *on, struct ricmeta_seq *s
 
 /* ---- one iteration ----------------------------------------------------- */
 
-static size_t online_decode(void *ctx, int token, char *buf, size_t cap)
-{
-	struct tokenizer *tok = ctx;
-	size_t len = 0;
-	const char *bytes = tokenizer_token_bytes(tok, token, &len);
-	if (!bytes)
-		return 0;
-	if (len > cap)
-		len = cap;
-	memcpy(buf, bytes, len);
-	return len;
-}
-
 /* Samples, scores, filters and stores; kept samples join the pool. */
 static enum status_code online_sample(struct online *on, int iter)
 {
@@ -311,7 +299,7 @@ static enum status_code online_sample(struct online *on, int iter)
 		gp.sampling.top_p = (float)on->o.top_p;
 		gp.eos_id = on->p.cfg.eos_token_id;
 		gp.seed = rng_next(&on->rng);
-		gp.decode = online_decode;
+		gp.decode = ricgen_decode;
 		gp.ctx = on->tok;
 		gp.min_new = 1;
 		rc = generate(&on->p, ids, lens, M, &gp, &on->h, out, st);
