@@ -62,6 +62,22 @@ int cli_bad_usage(const struct cli_command *cmd, const char *fmt, ...)
 	return CLI_USAGE;
 }
 
+int cli_next_option(const struct cli_command *cmd, int argc, char **argv, const char *shortopts,
+                    const struct option *opts, int *exit_status)
+{
+	int c = getopt_long(argc, argv, shortopts, opts, NULL);
+	if (c == 'h') {
+		cli_print_help(cmd, stdout);
+		*exit_status = CLI_OK;
+		return CLI_OPT_EXIT;
+	}
+	if (c == '?' || c == ':') {
+		*exit_status = cli_bad_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+		return CLI_OPT_EXIT;
+	}
+	return c;
+}
+
 void cli_getopt_reset(void)
 {
 	optind = 0; /* glibc: 0 also resets its internal state */

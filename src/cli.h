@@ -8,9 +8,17 @@
  *       .run = info_run,
  *   };
  *
- * A subcommand parses its own options with getopt_long (argv[0] is its name),
- * answers --help through cli_help(), reports errors through cli_error() and
- * returns an exit status: 0 done, 1 failed, 2 bad usage.
+ * A subcommand parses its own options with cli_next_option (argv[0] is its
+ * name), reports errors through cli_error() and returns an exit status: 0
+ * done, 1 failed, 2 bad usage.
+ *
+ *   int c, exit_rc;
+ *   while ((c = cli_next_option(&cmd_info, argc, argv, "h", opts, &exit_rc)) != -1) {
+ *       switch (c) {
+ *       case 'j': json = 1; break;
+ *       case CLI_OPT_EXIT: return exit_rc;   // --help printed, or a bad option
+ *       }
+ *   }
  */
 #ifndef RIC_SRC_CLI_H
 #define RIC_SRC_CLI_H
@@ -47,5 +55,14 @@ int cli_bad_usage(const struct cli_command *cmd, const char *fmt, ...) __attribu
 
 /* Resets getopt for a subcommand's own option parsing. */
 void cli_getopt_reset(void);
+
+/* One step of a subcommand's getopt_long loop over shortopts/opts: the next
+ * option's character, -1 after the last option, or CLI_OPT_EXIT once the
+ * command is over: --help (-h) printed its help to stdout (*exit_status
+ * CLI_OK) or an unknown option or a missing argument was reported through
+ * cli_bad_usage (*exit_status CLI_USAGE). */
+enum { CLI_OPT_EXIT = -2 };
+int cli_next_option(const struct cli_command *cmd, int argc, char **argv, const char *shortopts,
+                    const struct option *opts, int *exit_status);
 
 #endif

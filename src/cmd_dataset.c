@@ -312,9 +312,9 @@ static int dataset_import(struct cli *cli, int argc, char **argv)
 	const char *format_arg = "auto", *name = NULL, *split = NULL, *tokdir = NULL;
 	const char *eval_arg = NULL, *seed_arg = "0", *min_arg = NULL, *max_arg = NULL;
 	double eval_fraction = 0.05, seed = 0, min_tokens = 0, max_tokens = -1;
-	int skip_bad = 0, c, rc;
+	int skip_bad = 0, c, rc, exit_rc;
 	enum dataset_format format;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_next_option(&cmd_dataset, argc, argv, "h", opts, &exit_rc)) != -1) {
 		rc = CLI_OK;
 		switch (c) {
 		case 'f': format_arg = optarg; break;
@@ -326,8 +326,7 @@ static int dataset_import(struct cli *cli, int argc, char **argv)
 		case 't': tokdir = optarg; break;
 		case 'a': min_arg = optarg; rc = import_number("--min-tokens", optarg, 0, 1e9, &min_tokens); break;
 		case 'b': max_arg = optarg; rc = import_number("--max-tokens", optarg, 0, 1e9, &max_tokens); break;
-		case 'h': cli_print_help(&cmd_dataset, stdout); return CLI_OK;
-		default: return cli_bad_usage(&cmd_dataset, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc;
 		}
 		if (rc != CLI_OK)
 			return rc;
@@ -514,12 +513,11 @@ static int dataset_list(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int json = 0, c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	int json = 0, c, exit_rc;
+	while ((c = cli_next_option(&cmd_dataset, argc, argv, "h", opts, &exit_rc)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
-		case 'h': cli_print_help(&cmd_dataset, stdout); return CLI_OK;
-		default: return cli_bad_usage(&cmd_dataset, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
 	if (optind < argc)
@@ -645,12 +643,11 @@ static int dataset_show(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int json = 0, c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	int json = 0, c, exit_rc;
+	while ((c = cli_next_option(&cmd_dataset, argc, argv, "h", opts, &exit_rc)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
-		case 'h': cli_print_help(&cmd_dataset, stdout); return CLI_OK;
-		default: return cli_bad_usage(&cmd_dataset, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
 	if (argc - optind != 1)

@@ -454,8 +454,8 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 	};
 	struct eval_cfg cfg = { .split = "eval", .n_prompts = 16, .step = 0.1, .max_tokens = 48,
 		                .temperature = 0.7, .top_p = 0.9, .seed = 0, .batch = 64 };
-	int c, rc;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	int c, rc, exit_rc;
+	while ((c = cli_next_option(&cmd_eval, argc, argv, "h", opts, &exit_rc)) != -1) {
 		rc = CLI_OK;
 		switch (c) {
 		case 'm': cfg.model = optarg; break;
@@ -480,8 +480,7 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		case 'P': rc = eval_number("--top-p", optarg, 0, 1, &cfg.top_p); break;
 		case 'B': rc = eval_number("--batch", optarg, 1, 65536, &cfg.batch); break;
 		case 'N': cfg.name = optarg; break;
-		case 'h': cli_print_help(&cmd_eval, stdout); return CLI_OK;
-		default: return cli_bad_usage(&cmd_eval, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc;
 		}
 		if (rc != CLI_OK)
 			return rc;

@@ -139,14 +139,13 @@ static int export_run(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *what = NULL, *format = "jsonl", *output = NULL;
-	int c;
-	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+	int c, exit_rc;
+	while ((c = cli_next_option(&cmd_export, argc, argv, "ho:", opts, &exit_rc)) != -1) {
 		switch (c) {
 		case 'w': what = optarg; break;
 		case 'f': format = optarg; break;
 		case 'o': output = optarg; break;
-		case 'h': cli_print_help(&cmd_export, stdout); return CLI_OK;
-		default: return cli_bad_usage(&cmd_export, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
 	if (optind != argc - 1)

@@ -154,13 +154,12 @@ static int front_run(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *reference = NULL, *output = NULL;
-	int c;
-	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+	int c, exit_rc;
+	while ((c = cli_next_option(&cmd_front, argc, argv, "ho:", opts, &exit_rc)) != -1) {
 		switch (c) {
 		case 'r': reference = optarg; break;
 		case 'o': output = optarg; break;
-		case 'h': cli_print_help(&cmd_front, stdout); return CLI_OK;
-		default: return cli_bad_usage(&cmd_front, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
 	if (optind >= argc)

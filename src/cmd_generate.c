@@ -63,14 +63,7 @@ struct generate_cli {
 static size_t generate_decode(void *ctx, int token, char *buf, size_t cap)
 {
 	struct generate_cli *g = ctx;
-	size_t len = 0;
-	const char *bytes = tokenizer_token_bytes(g->tok, token, &len);
-	if (!bytes)
-		return 0;
-	if (len > cap)
-		len = cap;
-	memcpy(buf, bytes, len);
-	return len;
+	return ricgen_decode(g->tok, token, buf, cap);
 }
 
 static int generate_on_token(void *ctx, size_t seq, int token)
@@ -225,8 +218,8 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 	const char *stops[GENERATE_MAX_STOP];
 	size_t n_stop = 0;
 	double n = 1, max_tokens = 64, temperature = 1, top_p = 1, top_k = 0, seed = 0;
-	int c, rc;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	int c, rc, exit_rc;
+	while ((c = cli_next_option(&cmd_generate, argc, argv, "h", opts, &exit_rc)) != -1) {
 		rc = CLI_OK;
 		switch (c) {
 		case 'm': model = optarg; break;
@@ -246,8 +239,7 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 		case 'w': pref = optarg; break;
 		case 'z': scores = optarg; break;
 		case 'a': mapping = optarg; break;
-		case 'h': cli_print_help(&cmd_generate, stdout); return CLI_OK;
-		default: return cli_bad_usage(&cmd_generate, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc;
 		}
 		if (rc != CLI_OK)
 			return rc;

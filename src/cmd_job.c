@@ -373,21 +373,32 @@ static int job_start(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
+/* The job that idarg names, in the store opened into *s: CLI_OK, or the exit
+ * status after the message (nothing left open). */
+static int job_open(struct cli *cli, const char *idarg, store_id *id, struct store **s,
+                    struct job_row *r)
+{
+	if (job_id_arg(idarg, id) != CLI_OK)
+		return CLI_USAGE;
+	if (cli_store_open(cli, s) != CLI_OK)
+		return CLI_FAIL;
+	if (job_get(*s, *id, r) != CLI_OK) {
+		store_close(*s);
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
 /* ---- resume ------------------------------------------------------------ */
 
 static int job_resume(struct cli *cli, const char *idarg)
 {
 	store_id id;
-	if (job_id_arg(idarg, &id) != CLI_OK)
-		return CLI_USAGE;
 	struct store *s;
-	if (cli_store_open(cli, &s) != CLI_OK)
-		return CLI_FAIL;
 	struct job_row r;
-	if (job_get(s, id, &r) != CLI_OK) {
-		store_close(s);
-		return CLI_FAIL;
-	}
+	int open_rc = job_open(cli, idarg, &id, &s, &r);
+	if (open_rc != CLI_OK)
+		return open_rc;
 	const char *why;
 	const char *shown = job_shown_state(&r.j, &why);
 	int rc = CLI_FAIL;
@@ -447,16 +458,11 @@ static int job_resume(struct cli *cli, const char *idarg)
 static int job_cancel(struct cli *cli, const char *idarg, double timeout_s)
 {
 	store_id id;
-	if (job_id_arg(idarg, &id) != CLI_OK)
-		return CLI_USAGE;
 	struct store *s;
-	if (cli_store_open(cli, &s) != CLI_OK)
-		return CLI_FAIL;
 	struct job_row r;
-	if (job_get(s, id, &r) != CLI_OK) {
-		store_close(s);
-		return CLI_FAIL;
-	}
+	int open_rc = job_open(cli, idarg, &id, &s, &r);
+	if (open_rc != CLI_OK)
+		return open_rc;
 	struct store_err err;
 	int rc = CLI_OK;
 	if (!job_active(r.state)) {
@@ -539,16 +545,11 @@ static int job_list(struct cli *cli)
 static int job_show(struct cli *cli, const char *idarg)
 {
 	store_id id;
-	if (job_id_arg(idarg, &id) != CLI_OK)
-		return CLI_USAGE;
 	struct store *s;
-	if (cli_store_open(cli, &s) != CLI_OK)
-		return CLI_FAIL;
 	struct job_row r;
-	if (job_get(s, id, &r) != CLI_OK) {
-		store_close(s);
-		return CLI_FAIL;
-	}
+	int open_rc = job_open(cli, idarg, &id, &s, &r);
+	if (open_rc != CLI_OK)
+		return open_rc;
 	const struct store_job *j = &r.j;
 	const char *why;
 	char cmd[4096], t1[32], t2[32], t3[32], t4[32], eta[32];
@@ -580,16 +581,11 @@ static int job_show(struct cli *cli, const char *idarg)
 static int job_logs(struct cli *cli, const char *idarg, int follow)
 {
 	store_id id;
-	if (job_id_arg(idarg, &id) != CLI_OK)
-		return CLI_USAGE;
 	struct store *s;
-	if (cli_store_open(cli, &s) != CLI_OK)
-		return CLI_FAIL;
 	struct job_row r;
-	if (job_get(s, id, &r) != CLI_OK) {
-		store_close(s);
-		return CLI_FAIL;
-	}
+	int open_rc = job_open(cli, idarg, &id, &s, &r);
+	if (open_rc != CLI_OK)
+		return open_rc;
 	FILE *f = r.log_path ? fopen(r.log_path, "r") : NULL;
 	int rc = CLI_OK;
 	if (!f) {

@@ -35,14 +35,13 @@ static int logits_run(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *model = NULL, *tokens = NULL, *out = NULL;
-	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	int c, exit_rc;
+	while ((c = cli_next_option(&cmd_logits, argc, argv, "h", opts, &exit_rc)) != -1) {
 		switch (c) {
 		case 'm': model = optarg; break;
 		case 't': tokens = optarg; break;
 		case 'o': out = optarg; break;
-		case 'h': cli_print_help(&cmd_logits, stdout); return CLI_OK;
-		default: return cli_bad_usage(&cmd_logits, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
 	if (optind < argc)

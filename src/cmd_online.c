@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "src/paths.h"
+#include "src/ricgen.h"
 #include "src/stage.h"
 #include "src/stage_state.h"
 #include "engine/checkpoint.h"
@@ -110,8 +111,8 @@ static int online_parse(int argc, char **argv, struct online_opts *o)
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_online;
-	int c, rc;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	int c, rc, exit_rc;
+	while ((c = cli_next_option(cmd, argc, argv, "h", opts, &exit_rc)) != -1) {
 		rc = CLI_OK;
 		switch (c) {
 		case 'P': o->policy = optarg; break;
@@ -134,8 +135,7 @@ static int online_parse(int argc, char **argv, struct online_opts *o)
 		case 'p': rc = stage_number(cmd, "--top-p", optarg, 0, 1, &o->top_p); break;
 		case 's': rc = stage_number(cmd, "--seed", optarg, 0, 9e15, &o->seed); break;
 		case 'j': rc = stage_number(cmd, "--job", optarg, 1, 9e15, &o->job); break;
-		case 'h': cli_print_help(cmd, stdout); return -1;
-		default: return cli_bad_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc == CLI_OK ? -1 : exit_rc;
 		}
 		if (rc != CLI_OK)
 			return rc;
@@ -252,19 +252,6 @@ static enum status_code online_pool_add(struct online *on, struct ricmeta_seq *s
 
 /* ---- one iteration ----------------------------------------------------- */
 
-static size_t online_decode(void *ctx, int token, char *buf, size_t cap)
-{
-	struct tokenizer *tok = ctx;
-	size_t len = 0;
-	const char *bytes = tokenizer_token_bytes(tok, token, &len);
-	if (!bytes)
-		return 0;
-	if (len > cap)
-		len = cap;
-	memcpy(buf, bytes, len);
-	return len;
-}
-
 /* Samples, scores, filters and stores; kept samples join the pool. */
 static enum status_code online_sample(struct online *on, int iter)
 {
@@ -312,7 +299,7 @@ static enum status_code online_sample(struct online *on, int iter)
 		gp.sampling.top_p = (float)on->o.top_p;
 		gp.eos_id = on->p.cfg.eos_token_id;
 		gp.seed = rng_next(&on->rng);
-		gp.decode = online_decode;
+		gp.decode = ricgen_decode;
 		gp.ctx = on->tok;
 		gp.min_new = 1;
 		rc = generate(&on->p, ids, lens, M, &gp, &on->h, out, st);

@@ -185,8 +185,8 @@ static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_pretrain;
-	int c, rc;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	int c, rc, exit_rc;
+	while ((c = cli_next_option(cmd, argc, argv, "h", opts, &exit_rc)) != -1) {
 		rc = CLI_OK;
 		switch (c) {
 		case 'k': o->tokenizer = optarg; break;
@@ -209,8 +209,7 @@ static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 		case 's': rc = stage_number(cmd, "--seed", optarg, 0, 9e15, &o->seed); break;
 		case 'S': rc = stage_number(cmd, "--stop-at", optarg, 1, 1e12, &o->stop_at); break;
 		case 'j': rc = stage_number(cmd, "--job", optarg, 1, 9e15, &o->job); break;
-		case 'h': cli_print_help(cmd, stdout); return -1;
-		default: return cli_bad_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc == CLI_OK ? -1 : exit_rc;
 		}
 		if (rc != CLI_OK)
 			return rc;
@@ -353,7 +352,9 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 		rc = stage_state_load_optim(o.resume, &t.opt, &st);
 	struct checkpoint_save_opts so = { .tokenizer_dir = o.tokenizer };
 	long step = ss.step;
-	long saved = step;
+	struct stage_saving sv = { .out = o.out, .kind = "policy", .p = &p, .so = &so, .opt = &t.opt,
+	                           .ss = &ss, .save_every = o.save_every, .stop_at = o.stop_at,
+	                           .saved = step };
 	if (rc == STATUS_OK && o.resume)
 		stage_say(&sg, "resuming %s at step %ld", o.resume, step);
 	stage_progress_start(&sg, step);
@@ -372,27 +373,10 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 		double loss = t.loss_sum / (double)t.loss_count;
 		train_step(&t, (float)o.clip);
 		step++;
-		stage_metric(&sg, "loss", step, loss);
-		stage_metric(&sg, "lr", step, t.last_lr);
-		stage_metric(&sg, "grad_norm", step, t.last_norm);
-		stage_progress(&sg, step, total, loss, (double)(B * T));
-		stage_metric(&sg, "tokens_per_s", step, sg.tokens_per_s);
-		int stop_here = o.stop_at > 0 && step == (long)o.stop_at && step < total;
-		if ((o.save_every > 0 && step % (long)o.save_every == 0 && step < total) || stop_here) {
-			rc = stage_save(&sg, o.out, step, "policy", NULL, &p, &so, &t.opt, &ss, &st);
-			saved = step;
-		}
-		if (stop_here) {
-			stage_request_stop();
-			rc = STATUS_CANCELLED;
-		}
+		rc = stage_step_done(&sg, &sv, &t, step, total, loss, (double)(B * T), &st);
 	}
-	if (rc == STATUS_CANCELLED && step > saved) {
-		/* Checkpoint what the cancelled run reached, so resume loses nothing. */
-		struct status st2 = STATUS_INIT;
-		if (stage_save(&sg, o.out, step, "policy", NULL, &p, &so, &t.opt, &ss, &st2) != STATUS_OK)
-			stage_say(&sg, "could not save the checkpoint: %s", st2.msg);
-	}
+	if (rc == STATUS_CANCELLED)
+		stage_save_reached(&sg, &sv, step);
 	if (rc == STATUS_CANCELLED && step > 0)
 		stage_say(&sg, "checkpoint at step %ld in %s/checkpoint-%ld", step, o.out, step);
 	if (rc == STATUS_OK) {

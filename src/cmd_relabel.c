@@ -7,9 +7,9 @@
 #include "src/paths.h"
 #include "src/table.h"
 #include "engine/reward.h"
+#include "engine/stats.h"
 
 #include <errno.h>
-#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -187,22 +187,6 @@ static int relabel_collect(void *ctx, store_id row, double value)
 	return 0;
 }
 
-static int relabel_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* Linear interpolation between order statistics (type 7). */
-static double relabel_quantile(const double *z, size_t n, double q)
-{
-	double h = (double)(n - 1) * q;
-	size_t i = (size_t)floor(h);
-	if (i + 1 >= n)
-		return z[n - 1];
-	return z[i] + (h - (double)i) * (z[i + 1] - z[i]);
-}
-
 static int relabel_stats(struct relabel *r, struct relabel_obj *o)
 {
 	struct store_err err;
@@ -217,25 +201,27 @@ static int relabel_stats(struct relabel *r, struct relabel_obj *o)
 	if ((int64_t)r->nv != n_train)
 		return relabel_fail(r, "objective %s: %lld of %lld training rows are scored",
 		                    o->name, (long long)r->nv, (long long)n_train);
-	double sum = 0, ss = 0;
-	for (size_t i = 0; i < r->nv; i++)
-		sum += r->vals[i];
-	double mu = sum / (double)r->nv;
-	for (size_t i = 0; i < r->nv; i++)
-		ss += (r->vals[i] - mu) * (r->vals[i] - mu);
-	double sigma = sqrt(ss / (double)r->nv);
-	if (!(sigma > 0)) {
+	struct stats_summary sum;
+	struct status st;
+	if (stats_describe(r->vals, r->nv, 1, &sum, &st) != STATUS_OK)
+		return relabel_fail(r, "objective %s: %s", o->name, st.msg);
+	double mu = sum.mean, sigma = sum.std;
+	/* stats_normalise's rule for a sigma too small to divide by, stored as
+	 * such so that every later reader sees the sigma that was used. */
+	if (!(sigma > STATS_SIGMA_MIN)) {
 		fprintf(stderr, "ric: relabel: objective %s: every training score is %g; sigma taken as 1\n",
 		        o->name, mu);
 		sigma = 1;
 	}
 	for (size_t i = 0; i < r->nv; i++)
-		r->vals[i] = (r->vals[i] - mu) / sigma;
-	qsort(r->vals, r->nv, sizeof *r->vals, relabel_cmp);
+		r->vals[i] = stats_normalise(r->vals[i], mu, sigma);
+	double qs[2] = { r->qlo, r->qhi }, lohi[2];
+	if (stats_quantiles(r->vals, r->nv, 1, qs, 2, lohi, &st) != STATUS_OK)
+		return relabel_fail(r, "objective %s: %s", o->name, st.msg);
 	o->mu = mu;
 	o->sigma = sigma;
-	o->lo = relabel_quantile(r->vals, r->nv, r->qlo);
-	o->hi = relabel_quantile(r->vals, r->nv, r->qhi);
+	o->lo = lohi[0];
+	o->hi = lohi[1];
 	o->n_train = (int64_t)r->nv;
 	if (store_objective_set_stats_from(r->s, o->id, mu, sigma, o->lo, o->hi, r->run,
 	                                   o->n_train, &err) != STORE_OK)
@@ -368,8 +354,8 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 	};
 	const char *dataset = NULL, *batch_arg = "64", *quant_arg = "0,1", *timeout_arg = "60";
 	const char *objs[RELABEL_MAX_OBJ];
-	int n_objs = 0, c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	int n_objs = 0, c, exit_rc;
+	while ((c = cli_next_option(&cmd_relabel, argc, argv, "h", opts, &exit_rc)) != -1) {
 		switch (c) {
 		case 'd': dataset = optarg; break;
 		case 'o':
@@ -380,8 +366,7 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 		case 'b': batch_arg = optarg; break;
 		case 'q': quant_arg = optarg; break;
 		case 't': timeout_arg = optarg; break;
-		case 'h': cli_print_help(&cmd_relabel, stdout); return CLI_OK;
-		default: return cli_bad_usage(&cmd_relabel, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
 	if (optind < argc)

@@ -52,12 +52,11 @@ static int rm_run(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int yes = 0, c;
-	while ((c = getopt_long(argc, argv, "hy", opts, NULL)) != -1) {
+	int yes = 0, c, exit_rc;
+	while ((c = cli_next_option(&cmd_rm, argc, argv, "hy", opts, &exit_rc)) != -1) {
 		switch (c) {
 		case 'y': yes = 1; break;
-		case 'h': cli_print_help(&cmd_rm, stdout); return CLI_OK;
-		default: return cli_bad_usage(&cmd_rm, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
 	if (optind != argc - 1)

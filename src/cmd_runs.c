@@ -81,8 +81,8 @@ static int runs_run(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct store_run_filter f = { 0 };
-	int json = 0, c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	int json = 0, c, exit_rc;
+	while ((c = cli_next_option(&cmd_runs, argc, argv, "h", opts, &exit_rc)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
 		case 's': f.stage = optarg; break;
@@ -95,8 +95,7 @@ static int runs_run(struct cli *cli, int argc, char **argv)
 			f.limit = (int)v;
 			break;
 		}
-		case 'h': cli_print_help(&cmd_runs, stdout); return CLI_OK;
-		default: return cli_bad_usage(&cmd_runs, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
 	if (optind < argc)

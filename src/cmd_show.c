@@ -262,12 +262,11 @@ static int show_run(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int json = 0, c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	int json = 0, c, exit_rc;
+	while ((c = cli_next_option(&cmd_show, argc, argv, "h", opts, &exit_rc)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
-		case 'h': cli_print_help(&cmd_show, stdout); return CLI_OK;
-		default: return cli_bad_usage(&cmd_show, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
 	if (optind != argc - 1)

@@ -160,16 +160,15 @@ static int store_cmd_bench(int argc, char **argv)
 	};
 	long rows = 100000, batch = 10000, k = 3;
 	const char *output = NULL;
-	int c;
-	while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+	int c, exit_rc;
+	while ((c = cli_next_option(&cmd_store, argc, argv, "ho:", opts, &exit_rc)) != -1) {
 		char *end = NULL;
 		switch (c) {
 		case 'r': rows = strtol(optarg, &end, 10); break;
 		case 'k': k = strtol(optarg, &end, 10); break;
 		case 'b': batch = strtol(optarg, &end, 10); break;
 		case 'o': output = optarg; break;
-		case 'h': cli_print_help(&cmd_store, stdout); return CLI_OK;
-		default: return cli_bad_usage(&cmd_store, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc;
 		}
 		if (end && (*end || rows < 1 || batch < 1 || k < 1 || k > STORE_MAX_OBJ))
 			return cli_bad_usage(&cmd_store, "bad number '%s' (rewards: 1 to %d)", optarg,
@@ -250,14 +249,13 @@ static int store_cmd_run(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int json = 0, c;
+	int json = 0, c, exit_rc;
 	argc--;
 	argv++;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_next_option(&cmd_store, argc, argv, "h", opts, &exit_rc)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
-		case 'h': cli_print_help(&cmd_store, stdout); return CLI_OK;
-		default: return cli_bad_usage(&cmd_store, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
 	if (optind < argc)

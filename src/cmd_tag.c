@@ -22,12 +22,11 @@ static int tag_run(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int remove = 0, c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	int remove = 0, c, exit_rc;
+	while ((c = cli_next_option(&cmd_tag, argc, argv, "h", opts, &exit_rc)) != -1) {
 		switch (c) {
 		case 'r': remove = 1; break;
-		case 'h': cli_print_help(&cmd_tag, stdout); return CLI_OK;
-		default: return cli_bad_usage(&cmd_tag, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
 	if (argc - optind != 2)

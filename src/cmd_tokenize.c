@@ -132,16 +132,15 @@ static int tokenize_run(struct cli *cli, int argc, char **argv)
 	};
 	const char *dir = NULL;
 	unsigned flags = 0;
-	int dec = 0, c;
+	int dec = 0, c, exit_rc;
 	(void)cli;
 	/* "+": TEXT may start with a dash once options end. */
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_next_option(&cmd_tokenize, argc, argv, "+h", opts, &exit_rc)) != -1) {
 		switch (c) {
 		case 't': dir = optarg; break;
 		case 'n': flags |= TOKENIZER_NO_SPECIAL; break;
 		case 'd': dec = 1; break;
-		case 'h': cli_print_help(&cmd_tokenize, stdout); return CLI_OK;
-		default: return cli_bad_usage(&cmd_tokenize, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
 	if (!dir)

@@ -41,10 +41,10 @@ static int train_tokenizer_run(struct cli *cli, int argc, char **argv)
 	};
 	const char *out = NULL;
 	long vocab = 0;
-	int quiet = 0, c;
+	int quiet = 0, c, exit_rc;
 	char *end;
 	(void)cli;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_next_option(&cmd_train_tokenizer, argc, argv, "h", opts, &exit_rc)) != -1) {
 		switch (c) {
 		case 'v':
 			vocab = strtol(optarg, &end, 10);
@@ -54,8 +54,7 @@ static int train_tokenizer_run(struct cli *cli, int argc, char **argv)
 			break;
 		case 'o': out = optarg; break;
 		case 'q': quiet = 1; break;
-		case 'h': cli_print_help(&cmd_train_tokenizer, stdout); return CLI_OK;
-		default: return cli_bad_usage(&cmd_train_tokenizer, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
 	if (!vocab || !out)

@@ -4,6 +4,7 @@
 #include "src/cli_store.h"
 #include "src/sha256.h"
 #include "src/stage_state.h"
+#include "engine/train.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -203,7 +204,7 @@ void stage_checkpoint(struct stage *sg, const char *dir, int64_t step, const cha
 {
 	size_t n = strlen(dir) + 32;
 	char *file = malloc(n);
-	char hex[65];
+	char hex[SHA256_HEX_SIZE];
 	int have_sha = 0;
 	if (file) {
 		snprintf(file, n, "%s/model.safetensors", dir);
@@ -293,4 +294,34 @@ enum status_code stage_save(struct stage *sg, const char *out, long step, const 
 		stage_checkpoint(sg, dir, step, kind, meta);
 	free(dir);
 	return rc;
+}
+
+enum status_code stage_step_done(struct stage *sg, struct stage_saving *sv, const struct train *t,
+                                 long step, long total, double loss, double tokens, struct status *st)
+{
+	enum status_code rc = STATUS_OK;
+	stage_metric(sg, "loss", step, loss);
+	stage_metric(sg, "lr", step, t->last_lr);
+	stage_metric(sg, "grad_norm", step, t->last_norm);
+	stage_progress(sg, step, total, loss, tokens);
+	stage_metric(sg, "tokens_per_s", step, sg->tokens_per_s);
+	int stop_here = sv->stop_at > 0 && step == (long)sv->stop_at && step < total;
+	if ((sv->save_every > 0 && step % (long)sv->save_every == 0 && step < total) || stop_here) {
+		rc = stage_save(sg, sv->out, step, sv->kind, sv->meta, sv->p, sv->so, sv->opt, sv->ss, st);
+		sv->saved = step;
+	}
+	if (stop_here) {
+		stage_request_stop();
+		rc = STATUS_CANCELLED;
+	}
+	return rc;
+}
+
+void stage_save_reached(struct stage *sg, struct stage_saving *sv, long step)
+{
+	if (step <= sv->saved)
+		return;
+	struct status st = STATUS_INIT;
+	if (stage_save(sg, sv->out, step, sv->kind, sv->meta, sv->p, sv->so, sv->opt, sv->ss, &st) != STATUS_OK)
+		stage_say(sg, "could not save the checkpoint: %s", st.msg);
 }

@@ -103,4 +103,31 @@ enum status_code stage_save(struct stage *sg, const char *out, long step, const 
                             const struct model_params *p, const struct checkpoint_save_opts *so,
                             const struct optim *opt, struct stage_state *ss, struct status *st);
 
+/* The end of one optimizer step, as every training stage does it: the
+ * metrics loss, lr, grad_norm and tokens_per_s, the progress line (tokens
+ * read this step), a checkpoint every save_every steps (not at the last step)
+ * and at stop_at, where the stage is asked to stop and STATUS_CANCELLED comes
+ * back. When the run was cancelled, stage_save_reached checkpoints the step
+ * it reached unless that one is saved already, so resume loses nothing.
+ *
+ *   struct stage_saving sv = { .out = out, .kind = "policy", .p = &p, .so = &so,
+ *                              .opt = &t.opt, .ss = &ss, .save_every = K, .saved = step };
+ *   rc = stage_step_done(&sg, &sv, &t, step, total, loss, tokens, &st);
+ *   ...
+ *   if (rc == STATUS_CANCELLED) stage_save_reached(&sg, &sv, step);
+ */
+struct train;
+struct stage_saving {
+	const char *out, *kind, *meta;     /* as stage_save's */
+	const struct model_params *p;
+	const struct checkpoint_save_opts *so;
+	const struct optim *opt;
+	struct stage_state *ss;
+	double save_every, stop_at;        /* 0: never */
+	long saved;                        /* the last step checkpointed */
+};
+enum status_code stage_step_done(struct stage *sg, struct stage_saving *sv, const struct train *t,
+                                 long step, long total, double loss, double tokens, struct status *st);
+void stage_save_reached(struct stage *sg, struct stage_saving *sv, long step);
+
 #endif

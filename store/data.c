@@ -48,11 +48,7 @@ enum store_code store_dataset_create(struct store *s, const char *name, const ch
 	} else if (!rc) {
 		rc = STORE_LAST(err);
 	}
-	store_id id = sqlite3_last_insert_rowid(s->db);
-	rc = store_end(s, rc, err);
-	if (rc == STORE_OK && out)
-		*out = id;
-	return rc;
+	return store_end_insert(s, rc, out, err);
 }
 
 enum store_code store_dataset_find(struct store *s, const char *name, store_id *out,
@@ -220,12 +216,20 @@ enum store_code store_rows_each(struct store *s, store_id dataset, store_row_fn 
 	return store_rows_query(s, dataset, NULL, fn, ctx, err);
 }
 
-static void data_bind_split(sqlite3_stmt *st, int i, const char *split)
+/* Statement `which` with ?1 = id (a dataset or objective) and ?2 = split
+ * (NULL: every split), or NULL with err set. */
+static sqlite3_stmt *data_split_stmt(struct store *s, enum store_stmt_id which, store_id id,
+                                     const char *split, struct store_err *err)
 {
+	sqlite3_stmt *st = store_stmt(s, which, err);
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, id);
 	if (split)
-		sqlite3_bind_text(st, i, split, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, split, -1, SQLITE_STATIC);
 	else
-		sqlite3_bind_null(st, i);
+		sqlite3_bind_null(st, 2);
+	return st;
 }
 
 enum store_code store_rows_query(struct store *s, store_id dataset, const struct store_row_query *q,
@@ -234,11 +238,9 @@ enum store_code store_rows_query(struct store *s, store_id dataset, const struct
 	static const struct store_row_query all;
 	if (!q)
 		q = &all;
-	sqlite3_stmt *st = store_stmt(s, STMT_ROWS_LIST, err);
+	sqlite3_stmt *st = data_split_stmt(s, STMT_ROWS_LIST, dataset, q->split, err);
 	if (!st)
 		return STORE_LAST(err);
-	sqlite3_bind_int64(st, 1, dataset);
-	data_bind_split(st, 2, q->split);
 	sqlite3_bind_int64(st, 3, q->after);
 	sqlite3_bind_int64(st, 4, q->limit > 0 ? q->limit : -1);
 	sqlite3_bind_int64(st, 5, q->lacking);
@@ -281,11 +283,7 @@ enum store_code store_objective_add(struct store *s, store_id dataset, const cha
 	} else if (!rc) {
 		rc = STORE_LAST(err);
 	}
-	store_id id = sqlite3_last_insert_rowid(s->db);
-	rc = store_end(s, rc, err);
-	if (rc == STORE_OK && out)
-		*out = id;
-	return rc;
+	return store_end_insert(s, rc, out, err);
 }
 
 enum store_code store_objective_set_stats(struct store *s, store_id objective, double mu,
@@ -386,11 +384,9 @@ enum store_code store_rows_count(struct store *s, store_id dataset, const struct
 	static const struct store_row_query all;
 	if (!q)
 		q = &all;
-	sqlite3_stmt *st = store_stmt(s, STMT_ROWS_COUNT, err);
+	sqlite3_stmt *st = data_split_stmt(s, STMT_ROWS_COUNT, dataset, q->split, err);
 	if (!st)
 		return STORE_LAST(err);
-	sqlite3_bind_int64(st, 1, dataset);
-	data_bind_split(st, 2, q->split);
 	sqlite3_bind_int64(st, 3, q->lacking);
 	return data_count(s, st, out, err);
 }
@@ -410,11 +406,9 @@ static int data_pair_row(void *ctx, sqlite3_stmt *st)
 enum store_code store_pairs_each(struct store *s, store_id dataset, const char *split,
                                  store_pair_fn fn, void *ctx, struct store_err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_PAIRS_LIST, err);
+	sqlite3_stmt *st = data_split_stmt(s, STMT_PAIRS_LIST, dataset, split, err);
 	if (!st)
 		return STORE_LAST(err);
-	sqlite3_bind_int64(st, 1, dataset);
-	data_bind_split(st, 2, split);
 	struct data_walk w = { .fn = (void *)fn, .ctx = ctx };
 	return store_walk(s, st, data_pair_row, &w, "reading pairs", NULL, err);
 }
@@ -422,11 +416,9 @@ enum store_code store_pairs_each(struct store *s, store_id dataset, const char *
 enum store_code store_pairs_count(struct store *s, store_id dataset, const char *split,
                                   int64_t *out, struct store_err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_PAIRS_COUNT, err);
+	sqlite3_stmt *st = data_split_stmt(s, STMT_PAIRS_COUNT, dataset, split, err);
 	if (!st)
 		return STORE_LAST(err);
-	sqlite3_bind_int64(st, 1, dataset);
-	data_bind_split(st, 2, split);
 	return data_count(s, st, out, err);
 }
 
@@ -487,11 +479,9 @@ static int data_reward_row(void *ctx, sqlite3_stmt *st)
 enum store_code store_rewards_each(struct store *s, store_id objective, const char *split,
                                    store_reward_fn fn, void *ctx, struct store_err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_REWARDS_LIST, err);
+	sqlite3_stmt *st = data_split_stmt(s, STMT_REWARDS_LIST, objective, split, err);
 	if (!st)
 		return STORE_LAST(err);
-	sqlite3_bind_int64(st, 1, objective);
-	data_bind_split(st, 2, split);
 	struct data_walk w = { .fn = (void *)fn, .ctx = ctx };
 	return store_walk(s, st, data_reward_row, &w, "reading rewards", NULL, err);
 }

@@ -168,6 +168,10 @@ int store_vec_parse(const char *text, double *v, int max);
 enum store_code store_require_run(struct store *s, store_id run, struct store_err *err);
 /* Ends a write begun with store_begin(): commit on success, else rollback. */
 enum store_code store_end(struct store *s, enum store_code rc, struct store_err *err);
+/* store_end for a write that inserted a row: once committed, *out (if not
+ * NULL) is the id of the last row inserted. */
+enum store_code store_end_insert(struct store *s, enum store_code rc, store_id *out,
+                                 struct store_err *err);
 
 /* schema.c */
 extern const int schema_application_id;

@@ -34,11 +34,7 @@ enum store_code store_job_create(struct store *s, const char *argv, const char *
 	} else {
 		rc = STORE_LAST(err);
 	}
-	store_id id = sqlite3_last_insert_rowid(s->db);
-	rc = store_end(s, rc, err);
-	if (rc == STORE_OK && out)
-		*out = id;
-	return rc;
+	return store_end_insert(s, rc, out, err);
 }
 
 /* Runs a bound update on one job; no row changed means no such job (or, with

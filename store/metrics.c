@@ -94,11 +94,7 @@ enum store_code store_checkpoint_add(struct store *s, const struct store_checkpo
 	} else if (!rc) {
 		rc = STORE_LAST(err);
 	}
-	store_id id = sqlite3_last_insert_rowid(s->db);
-	rc = store_end(s, rc, err);
-	if (rc == STORE_OK && out)
-		*out = id;
-	return rc;
+	return store_end_insert(s, rc, out, err);
 }
 
 struct checkpoints_walk {

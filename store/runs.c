@@ -280,11 +280,7 @@ enum store_code store_note_add(struct store *s, store_id run, const char *text, 
 	} else if (!rc) {
 		rc = STORE_LAST(err);
 	}
-	store_id id = sqlite3_last_insert_rowid(s->db);
-	rc = store_end(s, rc, err);
-	if (rc == STORE_OK && out)
-		*out = id;
-	return rc;
+	return store_end_insert(s, rc, out, err);
 }
 
 static int runs_param_row(void *ctx, sqlite3_stmt *st)

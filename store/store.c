@@ -261,6 +261,17 @@ enum store_code store_end(struct store *s, enum store_code rc, struct store_err 
 	return store_commit(s, err);
 }
 
+enum store_code store_end_insert(struct store *s, enum store_code rc, store_id *out,
+                                 struct store_err *err)
+{
+	/* Read before the commit: the id belongs to this connection's last insert. */
+	store_id id = sqlite3_last_insert_rowid(s->db);
+	rc = store_end(s, rc, err);
+	if (rc == STORE_OK && out)
+		*out = id;
+	return rc;
+}
+
 /* ---- opening ------------------------------------------------------------- */
 
 /* mkdir -p for the folder that holds `path`. */

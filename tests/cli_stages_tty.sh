@@ -2,20 +2,7 @@
 # A long stage on a terminal draws a progress bar (tmux); without one it logs lines.
 . "$top_srcdir/tests/lib.sh"
 
-command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed (./bootstrap installs it)"
-
-sock="$TEST_TMP/tmux.sock"
-t() { tmux -S "$sock" "$@"; }
-trap 't kill-server 2>/dev/null; rm -rf "$TEST_TMP"' EXIT
-
-wait_for() { # REGEX: poll the pane for up to 20 s
-	i=0
-	while [ $i -lt 200 ]; do
-		t capture-pane -p -t ric 2>/dev/null | grep -Eq -- "$1" && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
+tmux_setup 20
 
 cd "$TEST_TMP" || exit 1
 awk 'BEGIN { for (k = 0; k < 3000; k++) printf "%s ", (k % 7 ? "the cat" : "a dog"); print "" }' >d.txt

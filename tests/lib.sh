@@ -80,3 +80,22 @@ done_testing() {
 	echo "1..$_tap_n"
 	[ "$_tap_failed" -eq 0 ]
 }
+
+# tmux_setup [SECONDS]: for tests in a real terminal. Skips the test without
+# tmux; defines t (tmux on this test's own server, killed on exit) and
+# wait_for REGEX, which polls the pane "ric" for up to SECONDS (default 5).
+tmux_setup() {
+	command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed (./bootstrap installs it)"
+	sock="$TEST_TMP/tmux.sock"
+	_tmux_polls=$((${1:-5} * 10))
+	trap 't kill-server 2>/dev/null; rm -rf "$TEST_TMP"' EXIT
+}
+t() { tmux -S "$sock" "$@"; }
+wait_for() {
+	local i=0
+	while [ $i -lt "$_tmux_polls" ]; do
+		t capture-pane -p -t ric 2>/dev/null | grep -Eq -- "$1" && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}

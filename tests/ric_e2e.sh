@@ -1,37 +1,41 @@
 #!/bin/sh
 # RiC end to end on a toy task: import -> relabel -> (pretrain a base) -> sft
-# -> online (1 iteration), then asking for a high "length" score must give
-# longer responses than asking for a low one. `ric eval` is not used here (it
-# belongs to another branch); the contexts are written out by hand from the
-# template, exactly as ricmeta builds them.
+# -> online (1 iteration) -> eval, with two opposed objectives (length: words,
+# brevity: exp(-words/L)). On the held-out prompts, each objective's mean
+# obtained value must be higher where the preference asks for it (weight 1)
+# than where it does not (weight 0). The pretrain step only makes a tiny base
+# model quickly.
 . "$top_srcdir/tests/lib.sh"
 
 start=$(date +%s)
 TOK="$top_srcdir/tests/fixtures/gpt2/chat"
 cd "$TEST_TMP" || exit 1
 
-# 300 rows "W" -> 1..10 words drawn from three; deterministic.
+# 300 rows: a prompt of eight ("W", "V", ...) -> 1..10 words drawn from
+# three; deterministic. Eight prompts so that eval has several distinct ones.
 awk 'BEGIN {
-	split("ab cd ef", w, " "); x = 11
+	split("ab cd ef", w, " "); split("W V X Y Q K J Z", p, " "); x = 11
 	for (i = 0; i < 300; i++) {
 		x = (x * 1103515245 + 12345) % 2147483648; k = 1 + int(x / 65536) % 10
 		r = ""
 		for (j = 0; j < k; j++) { x = (x * 1103515245 + 12345) % 2147483648; r = r (j ? " " : "") w[1 + int(x / 65536) % 3] }
-		printf "{\"prompt\": \"W\", \"response\": \"%s\"}\n", r
-		print "W " r >"text.txt"
+		q = p[1 + i % 8]
+		printf "{\"prompt\": \"%s\", \"response\": \"%s\"}\n", q, r
+		print q " " r >"text.txt"
 	}
 }' >rows.jsonl
 
 ok "import the toy dataset" "$RIC" dataset import rows.jsonl --name toy --eval-fraction 0.1
-ok "relabel it with the length objective" "$RIC" relabel --dataset toy --objective length=length
+ok "relabel it with two opposed objectives" "$RIC" relabel --dataset toy --objective length=length \
+	--objective brevity=brevity:4
 ok "pretrain a tiny base model on the same text" "$RIC" pretrain --tokenizer "$TOK" --out base \
 	--layers 2 --heads 2 --embd 48 --ctx 48 --steps 100 --batch 8 --lr 3e-3 --save-every 0 text.txt
 
-S="--base base --dataset toy --epochs 8 --batch 16 --lr 2e-3 --template {prompt}{z1}{marker} --marker :"
+S="--base base --dataset toy --epochs 8 --batch 16 --lr 2e-3 --template {prompt}{z1},{z2}{marker} --marker :"
 ok "conditional SFT" "$RIC" sft $S --out sft
 ric=$(cat sft/ric.json)
 like "$ric" '"name": "length"' "ric.json names the objective"
-like "$ric" '"template": "\{prompt\}\{z1\}\{marker\}"' "ric.json keeps the template"
+like "$ric" '"template": "\{prompt\}\{z1\},\{z2\}\{marker\}"' "ric.json keeps the template"
 like "$ric" '"mu": [0-9.]+' "ric.json carries the stats"
 like "$("$RIC" runs --stage sft)" 'sft-4 +sft +done +1 ' "the SFT run's parent is the import run"
 
@@ -59,19 +63,43 @@ ok "an online iteration with the Dirichlet goal sampler" "$RIC" online $O --iter
 	--out online-dir --sampler dirichlet --name online-dir
 csv=$("$RIC" export online-dir --what samples --format csv)
 like "$csv" 'kept' "samples export with their kept flag"
-# Column 6 is the preference (the toy responses hold no commas).
-ok "the Dirichlet sampler stores its preference (one objective: always 1)" \
-	sh -c "printf '%s\n' \"\$1\" | awk -F, 'NR > 1 { n++; if (\$6 != \"[1]\") bad = 1 } END { exit bad || n != 32 }'" - "$csv"
+# The preference is the first quoted field (the toy prompts and responses
+# hold no commas): Dirichlet draws, on the simplex and not all alike.
+ok "the Dirichlet sampler stores its preference (on the simplex, varied)" \
+	sh -c "printf '%s\n' \"\$1\" | awk -F'\"' 'NR > 1 { n++; gsub(/[][]/, \"\", \$2); split(\$2, w, \",\")
+		if (w[1] < 0 || w[2] < 0 || w[1] + w[2] < 0.999999 || w[1] + w[2] > 1.000001) bad = 1; seen[\$2] = 1 }
+		END { for (x in seen) d++; exit bad || n != 32 || d < 2 }'" - "$csv"
 
-words() { # MODEL Z: mean words of 16 responses for target Z
-	"$RIC" generate --model "$1" --prompt "W$2:" --n 16 --max-tokens 30 --temperature 0.7 \
-		--top-p 0.9 --seed 1 | grep -v '^--- ' | sed "s/^W$2://" | awk '{ n += NF } END { print n / NR }'
+# generate --scores: the mean raw length (words) of 16 responses of MODEL to
+# "W" for the desired scores Z1,Z2 (length, brevity), read from the rewards
+# lines it prints.
+words() {
+	"$RIC" generate --model "$1" --prompt W --scores "$2" --n 16 --max-tokens 30 \
+		--temperature 0.7 --top-p 0.9 --seed 1 |
+		awk '/^rewards:/ { for (i = 2; i < NF; i++) if ($i == "length") { n += $(i + 1); k++ } }
+			END { if (k != 16) exit 1; print n / k }'
 }
-for m in sft online; do
-	hi=$(words $m 1.5)
-	lo=$(words $m -1.6)
-	ok "$m: asking for length 1.5 gives longer responses ($hi words) than -1.6 ($lo words)" \
-		awk -v a="$hi" -v b="$lo" 'BEGIN { exit !(a > b + 1) }'
+hi=$(words sft 1.5,-1.5)
+lo=$(words sft -1.5,1.5)
+ok "generate --scores: asking sft for length 1.5 gives longer responses ($hi words) than -1.5 ($lo words)" \
+	awk -v a="$hi" -v b="$lo" 'BEGIN { exit !(a > b + 1) }'
+
+ok "eval of the online policy over the preference grid" "$RIC" eval --model online --dataset toy \
+	--prompts 8 --step 0.5 --max-tokens 30 --name eval-online
+show=$("$RIC" show eval-online)
+like "$show" 'points +3' "every grid point is stored"
+like "$show" 'samples +24' "every sample is stored (3 points x 8 prompts)"
+# Per point (id,"[w1,w2]","[raw1,raw2]","[norm1,norm2]",...): the preference
+# and the mean raw rewards, objectives in ric.json's order (length, brevity).
+pts=$("$RIC" export eval-online --what points --format csv | tr -d '\r')
+like "$pts" '^id,preference,raw_mean,norm_mean' "points export with their mean raw rewards"
+means=$(printf '%s\n' "$pts" | awk -F'"' 'NR > 1 { gsub(/[][]/, ""); gsub(",", " "); print $2, $4 }')
+for k in 1 2; do
+	name=$(echo length brevity | cut -d' ' -f$k)
+	up=$(printf '%s\n' "$means" | awk -v k=$k '$k == 1 { print $(2 + k) }')
+	down=$(printf '%s\n' "$means" | awk -v k=$k '$k == 0 { print $(2 + k) }')
+	ok "eval: mean $name at weight 1 ($up) is higher than at weight 0 ($down)" \
+		awk -v a="$up" -v b="$down" 'BEGIN { exit !(a != "" && b != "" && a > b) }'
 done
 
 ok "an unconditioned SFT baseline trains too" "$RIC" sft --base base --dataset toy --steps 5 \

@@ -527,6 +527,21 @@ START_TEST(data_version_tells_a_poller_of_other_writers)
 }
 END_TEST
 
+/* Closes *s, runs sql on its file with plain SQLite (breaking rules behind
+ * the store's back) and opens it again. */
+static void tamper(struct store **s, const char *sql)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s", store_path(*s));
+	store_close(*s);
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	struct store_err err;
+	ck_assert_msg(store_open(path, 0, s, &err) == STORE_OK, "%s", err.msg);
+}
+
 static int collect_problem(void *ctx, const char *line)
 {
 	strncat(ctx, line, 200);
@@ -542,16 +557,8 @@ START_TEST(check_finds_broken_invariants)
 	ck_assert_int_eq(store_run_create(s, "sft", NULL, 0, &r, &err), STORE_OK);
 	struct store_metric m = { "loss", 5, 1.0, 0 };
 	ck_assert_int_eq(store_metrics_add(s, r, &m, 1, &err), STORE_OK);
-	char path[4096];
-	snprintf(path, sizeof path, "%s", store_path(s));
-	store_close(s);
-	/* Break two rules behind the store's back. */
-	sqlite3 *db;
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, "UPDATE runs SET status = 'done';"
-	                              "UPDATE metrics_latest SET value = 7;", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-	ck_assert_int_eq(store_open(path, 0, &s, &err), STORE_OK);
+	/* Break two rules. */
+	tamper(&s, "UPDATE runs SET status = 'done'; UPDATE metrics_latest SET value = 7;");
 	char lines[2048] = "";
 	int64_t n;
 	ck_assert_int_eq(store_check(s, collect_problem, lines, &n, &err), STORE_ECORRUPT);
@@ -724,16 +731,8 @@ START_TEST(splits_pairs_and_resumable_queries)
 	ck_assert_int_eq(store_objectives_each(s, d, see_stats, &ok, &err), STORE_OK);
 	ck_assert_int_eq(ok, 1);
 	ck_assert_int_eq(store_check(s, NULL, NULL, NULL, &err), STORE_OK);
-	char path[4096];
-	snprintf(path, sizeof path, "%s", store_path(s));
-	store_close(s);
 	/* A pair whose rows disagree on the split is found by the check. */
-	sqlite3 *db;
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, "UPDATE dataset_rows SET split = 'eval' WHERE pair_id = 2"
-	                              " AND role = 'chosen'", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-	ck_assert_int_eq(store_open(path, 0, &s, &err), STORE_OK);
+	tamper(&s, "UPDATE dataset_rows SET split = 'eval' WHERE pair_id = 2 AND role = 'chosen'");
 	char lines[2048] = "";
 	ck_assert_int_eq(store_check(s, collect_problem, lines, &n, &err), STORE_ECORRUPT);
 	ck_assert_int_eq(n, 1);

@@ -68,6 +68,31 @@ static void make_store(const char *path)
 	store_close(s);
 }
 
+/* Runs sql on path with plain SQLite, as another program would. */
+static void exec_sql(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* Opening path for writing fails with code and a message that names the file
+ * and says why; the file keeps every byte. */
+static void assert_refused_untouched(const char *path, enum store_code code, const char *why)
+{
+	size_t len;
+	char *before = slurp(path, &len);
+	struct store *s;
+	struct store_err err;
+	ck_assert_int_eq(store_open(path, STORE_CREATE, &s, &err), code);
+	ck_assert_ptr_null(s);
+	ck_assert_ptr_nonnull(strstr(err.msg, path));
+	ck_assert_ptr_nonnull(strstr(err.msg, why));
+	assert_same_bytes(path, before, len);
+	free(before);
+}
+
 START_TEST(a_file_that_is_not_a_database_is_refused_untouched)
 {
 	char *path = path_in("notdb", "store.db");
@@ -75,39 +100,18 @@ START_TEST(a_file_that_is_not_a_database_is_refused_untouched)
 	for (int i = 0; i < 200; i++)
 		fputs("this is a text file, not a database\n", f);
 	fclose(f);
-	size_t len;
-	char *before = slurp(path, &len);
-	struct store *s;
-	struct store_err err;
-	ck_assert_int_eq(store_open(path, STORE_CREATE, &s, &err), STORE_ENOTDB);
-	ck_assert_ptr_null(s);
-	ck_assert_ptr_nonnull(strstr(err.msg, path));
-	ck_assert_ptr_nonnull(strstr(err.msg, "not a SQLite database"));
-	assert_same_bytes(path, before, len);
+	assert_refused_untouched(path, STORE_ENOTDB, "not a SQLite database");
 	char side[4200];
 	snprintf(side, sizeof side, "%s-wal", path);
 	ck_assert(!exists(side));
-	free(before);
 }
 END_TEST
 
 START_TEST(another_programs_database_is_refused_untouched)
 {
 	char *path = path_in("other", "app.db");
-	sqlite3 *db;
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE contacts(name); INSERT INTO contacts VALUES('x')",
-	                              NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-	size_t len;
-	char *before = slurp(path, &len);
-	struct store *s;
-	struct store_err err;
-	ck_assert_int_eq(store_open(path, STORE_CREATE, &s, &err), STORE_ENOTDB);
-	ck_assert_ptr_nonnull(strstr(err.msg, path));
-	ck_assert_ptr_nonnull(strstr(err.msg, "not a ric store"));
-	assert_same_bytes(path, before, len);
-	free(before);
+	exec_sql(path, "CREATE TABLE contacts(name); INSERT INTO contacts VALUES('x')");
+	assert_refused_untouched(path, STORE_ENOTDB, "not a ric store");
 }
 END_TEST
 
@@ -115,19 +119,8 @@ START_TEST(a_store_from_a_newer_ric_is_refused_untouched)
 {
 	char *path = path_in("newer", "store.db");
 	make_store(path);
-	sqlite3 *db;
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-	size_t len;
-	char *before = slurp(path, &len);
-	struct store *s;
-	struct store_err err;
-	ck_assert_int_eq(store_open(path, STORE_CREATE, &s, &err), STORE_ENEWER);
-	ck_assert_ptr_nonnull(strstr(err.msg, path));
-	ck_assert_ptr_nonnull(strstr(err.msg, "version 99"));
-	assert_same_bytes(path, before, len);
-	free(before);
+	exec_sql(path, "PRAGMA user_version = 99");
+	assert_refused_untouched(path, STORE_ENEWER, "version 99");
 }
 END_TEST
 
@@ -136,16 +129,8 @@ START_TEST(a_read_only_file_is_refused_untouched)
 	char *path = path_in("rofile", "store.db");
 	make_store(path);
 	ck_assert_int_eq(chmod(path, 0444), 0);
-	size_t len;
-	char *before = slurp(path, &len);
-	struct store *s;
-	struct store_err err;
-	ck_assert_int_eq(store_open(path, STORE_CREATE, &s, &err), STORE_EREADONLY);
-	ck_assert_ptr_nonnull(strstr(err.msg, path));
-	ck_assert_ptr_nonnull(strstr(err.msg, "read-only"));
-	assert_same_bytes(path, before, len);
+	assert_refused_untouched(path, STORE_EREADONLY, "read-only");
 	chmod(path, 0644);
-	free(before);
 }
 END_TEST
 

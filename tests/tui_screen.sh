@@ -3,20 +3,7 @@
 # leaves the terminal as it found it.
 . "$top_srcdir/tests/lib.sh"
 
-command -v tmux >/dev/null 2>&1 || skip_all "tmux is not installed (./bootstrap installs it)"
-
-sock="$TEST_TMP/tmux.sock"
-t() { tmux -S "$sock" "$@"; }
-trap 't kill-server 2>/dev/null; rm -rf "$TEST_TMP"' EXIT
-
-wait_for() { # REGEX: poll the pane for up to 5 s
-	i=0
-	while [ $i -lt 50 ]; do
-		t capture-pane -p -t ric 2>/dev/null | grep -Eq -- "$1" && return 0
-		sleep 0.1; i=$((i + 1))
-	done
-	return 1
-}
+tmux_setup
 
 t -f /dev/null new-session -d -s ric -x 80 -y 24 "sh"
 t set-option -t ric remain-on-exit on
