@@ -339,15 +339,19 @@ static enum store_code store_check_writable(const char *path, struct store_err *
 	return rc;
 }
 
-static enum store_code store_pragma_int(struct store *s, const char *sql, int *out,
-                                        struct store_err *err)
+/* Reads up to three integer columns of one row; a single statement sees one
+ * snapshot of the file, so a store another process is creating right now looks
+ * either empty or whole, never half made. */
+static enum store_code store_read_ints(struct store *s, const char *sql, int *out, int n,
+                                       struct store_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
-			*out = sqlite3_column_int(st, 0);
+			for (int i = 0; i < n; i++)
+				out[i] = sqlite3_column_int(st, i);
 			rc = SQLITE_OK;
 		}
 	}
@@ -370,14 +374,15 @@ static enum store_code store_exec(struct store *s, const char *sql, struct store
 /* Reads the header and refuses what this ric must not touch; writes nothing. */
 static enum store_code store_identify(struct store *s, struct store_err *err)
 {
-	int app = 0, objects = 0;
-	enum store_code rc = store_pragma_int(s, "PRAGMA application_id", &app, err);
-	if (rc == STORE_OK)
-		rc = store_pragma_int(s, "PRAGMA user_version", &s->version, err);
-	if (rc == STORE_OK)
-		rc = store_pragma_int(s, "SELECT count(*) FROM sqlite_master", &objects, err);
+	int v[3];
+	enum store_code rc = store_read_ints(s,
+		"SELECT (SELECT application_id FROM pragma_application_id),"
+		" (SELECT user_version FROM pragma_user_version),"
+		" (SELECT count(*) FROM sqlite_master)", v, 3, err);
 	if (rc)
 		return rc;
+	int app = v[0], objects = v[2];
+	s->version = v[1];
 	if (app != schema_application_id && (app != 0 || objects > 0))
 		return store_fail(err, STORE_ENOTDB, "%s: a SQLite database, but not a ric store", s->path);
 	if (s->version > schema_latest())
@@ -385,6 +390,26 @@ static enum store_code store_identify(struct store *s, struct store_err *err)
 		                  "this ric knows up to %d); upgrade ric to use it", s->path,
 		                  s->version, schema_latest());
 	return STORE_OK;
+}
+
+/* WAL is a property of the file, set once by whoever creates it. Switching
+ * needs the file to itself, and SQLite does not wait for that through the busy
+ * handler, so several processes opening a new store at once retry here. */
+static enum store_code store_use_wal(struct store *s, struct store_err *err)
+{
+	for (int waited = 0;; waited += 10) {
+		sqlite3_stmt *st = NULL;
+		int wal = 0, rc = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+		if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+			wal = sqlite3_stricmp(store_col_text(st, 0), "wal") == 0;
+		sqlite3_finalize(st);
+		if (wal)
+			return STORE_OK;
+		int code = sqlite3_extended_errcode(s->db) & 0xff;
+		if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) || waited >= STORE_BUSY_TIMEOUT_MS)
+			return store_sqlerr(s, err, "switching to write-ahead logging");
+		sqlite3_sleep(10);
+	}
 }
 
 static enum store_code store_configure(struct store *s, int flags, struct store_err *err)
@@ -404,15 +429,9 @@ static enum store_code store_configure(struct store *s, int flags, struct store_
 			                schema_latest());
 		return rc;
 	}
-	int wal = 0;
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		wal = sqlite3_stricmp(store_col_text(st, 0), "wal") == 0;
-	sqlite3_finalize(st);
-	if (!wal)
-		return store_sqlerr(s, err, "switching to write-ahead logging");
-	rc = store_exec(s, "PRAGMA synchronous = NORMAL", err);
+	rc = store_use_wal(s, err);
+	if (rc == STORE_OK)
+		rc = store_exec(s, "PRAGMA synchronous = NORMAL", err);
 	if (rc == STORE_OK && s->version < schema_latest()) {
 		rc = schema_migrate(s, s->version, err);
 		if (rc == STORE_OK)
