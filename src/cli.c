@@ -62,6 +62,17 @@ int cli_bad_usage(const struct cli_command *cmd, const char *fmt, ...)
 	return CLI_USAGE;
 }
 
+/* getopt reports an unknown option and a missing value alike ('?'); optopt
+ * names the option in the second case (and for unknown short options). */
+static int cli_option_wants_value(const char *shortopts, const struct option *opts, int opt)
+{
+	for (const struct option *o = opts; o && o->name; o++)
+		if (o->val == opt && !o->flag && o->has_arg == required_argument)
+			return 1;
+	const char *p = opt > 0 && opt != ':' && opt != '+' ? strchr(shortopts, opt) : NULL;
+	return p && p[1] == ':';
+}
+
 int cli_next_option(const struct cli_command *cmd, int argc, char **argv, const char *shortopts,
                     const struct option *opts, int *exit_status)
 {
@@ -72,7 +83,11 @@ int cli_next_option(const struct cli_command *cmd, int argc, char **argv, const 
 		return CLI_OPT_EXIT;
 	}
 	if (c == '?' || c == ':') {
-		*exit_status = cli_bad_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+		const char *arg = argv[optind - 1];
+		if (c == ':' || cli_option_wants_value(shortopts, opts, optopt))
+			*exit_status = cli_bad_usage(cmd, "option '%s' needs a value", arg);
+		else
+			*exit_status = cli_bad_usage(cmd, "unknown option '%s'", arg);
 		return CLI_OPT_EXIT;
 	}
 	return c;

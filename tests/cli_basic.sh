@@ -28,6 +28,10 @@ fails 2 "ric help on an unknown command" "$RIC" help frobnicate
 err=$("$RIC" info --frob 2>&1)
 like "$err" "ric info: unknown option '--frob'" "a bad subcommand option names itself"
 fails 2 "a bad subcommand option is a usage error" "$RIC" info --frob
+err=$("$RIC" tokenize --tokenizer 2>&1)
+like "$err" "ric tokenize: option '--tokenizer' needs a value" "a missing option value is named as such"
+err=$("$RIC" runs --frob 2>&1)
+like "$err" "ric runs: unknown option '--frob'" "an unknown option is still unknown"
 
 out=$("$RIC" info)
 like "$out" "data +$top_srcdir/share\$" "uninstalled ric reads share/ from the sources"
