@@ -355,8 +355,8 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 	struct bench_opts o = { .layers = 12, .heads = 12, .embd = 768, .vocab = 50257,
 	                        .ctx = 1024, .batch = 4, .seq = 64, .steps = 5,
 	                        .new_tokens = 32, .threads = 1 };
-	int c;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	int c, exit_rc;
+	while ((c = cli_next_option(&cmd_bench, argc, argv, "h", opts, &exit_rc)) != -1) {
 		int *field = NULL;
 		switch (c) {
 		case 'L': field = &o.layers; break;
@@ -372,8 +372,7 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		case 'a': field = &o.aborts; break;
 		case 'j': o.json = 1; break;
 		case 'b': o.bf16 = 1; break;
-		case 'h': cli_print_help(&cmd_bench, stdout); return CLI_OK;
-		default: return cli_bad_usage(&cmd_bench, "unknown option '%s'", argv[optind - 1]);
+		case CLI_OPT_EXIT: return exit_rc;
 		}
 		if (field) {
 			char *end;
