@@ -64,9 +64,9 @@ const struct cli_command cmd_online = {
 #define ONLINE_MAX_OBJ STORE_MAX_OBJ
 
 struct online_opts {
-	const char *policy, *dataset, *out, *name, *resume, *sampler;
-	double iterations, prompts, quantile, mix, epochs, steps, batch, lr, clip, max_tokens;
-	double temperature, top_p, seed, job;
+	const char *policy, *dataset, *out, *sampler;
+	double iterations, prompts, quantile, mix, epochs, max_tokens, temperature, top_p;
+	struct stage_train_opts t;
 };
 
 struct online_row {
@@ -102,13 +102,9 @@ static int online_parse(int argc, char **argv, struct online_opts *o)
 		{ "iterations", required_argument, NULL, 'k' }, { "out", required_argument, NULL, 'o' },
 		{ "prompts", required_argument, NULL, 'M' }, { "sampler", required_argument, NULL, 'g' },
 		{ "quantile", required_argument, NULL, 'q' }, { "mix", required_argument, NULL, 'x' },
-		{ "epochs", required_argument, NULL, 'e' }, { "steps", required_argument, NULL, 'n' },
-		{ "batch", required_argument, NULL, 'b' }, { "lr", required_argument, NULL, 'l' },
-		{ "clip", required_argument, NULL, 'c' }, { "max-tokens", required_argument, NULL, 'T' },
+		{ "epochs", required_argument, NULL, 'e' }, { "max-tokens", required_argument, NULL, 'T' },
 		{ "temperature", required_argument, NULL, 't' }, { "top-p", required_argument, NULL, 'p' },
-		{ "seed", required_argument, NULL, 's' }, { "name", required_argument, NULL, 'N' },
-		{ "resume", required_argument, NULL, 'r' }, { "job", required_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		STAGE_TRAIN_OPTIONS, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_online;
 	int c, rc, exit_rc;
@@ -119,23 +115,16 @@ static int online_parse(int argc, char **argv, struct online_opts *o)
 		case 'D': o->dataset = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'g': o->sampler = optarg; break;
-		case 'N': o->name = optarg; break;
-		case 'r': o->resume = optarg; break;
 		case 'k': rc = stage_number(cmd, "--iterations", optarg, 1, 1e6, &o->iterations); break;
 		case 'M': rc = stage_number(cmd, "--prompts", optarg, 1, 65536, &o->prompts); break;
 		case 'q': rc = stage_number(cmd, "--quantile", optarg, 0, 1, &o->quantile); break;
 		case 'x': rc = stage_number(cmd, "--mix", optarg, 0, 1e9, &o->mix); break;
 		case 'e': rc = stage_number(cmd, "--epochs", optarg, 0.001, 1e6, &o->epochs); break;
-		case 'n': rc = stage_number(cmd, "--steps", optarg, 1, 1e12, &o->steps); break;
-		case 'b': rc = stage_number(cmd, "--batch", optarg, 1, 4096, &o->batch); break;
-		case 'l': rc = stage_number(cmd, "--lr", optarg, 0, 10, &o->lr); break;
-		case 'c': rc = stage_number(cmd, "--clip", optarg, 0, 1e9, &o->clip); break;
 		case 'T': rc = stage_number(cmd, "--max-tokens", optarg, 1, 1e6, &o->max_tokens); break;
 		case 't': rc = stage_number(cmd, "--temperature", optarg, 0, 100, &o->temperature); break;
 		case 'p': rc = stage_number(cmd, "--top-p", optarg, 0, 1, &o->top_p); break;
-		case 's': rc = stage_number(cmd, "--seed", optarg, 0, 9e15, &o->seed); break;
-		case 'j': rc = stage_number(cmd, "--job", optarg, 1, 9e15, &o->job); break;
 		case CLI_OPT_EXIT: return exit_rc == CLI_OK ? -1 : exit_rc;
+		default: rc = stage_train_option(cmd, c, optarg, 4096, &o->t); break;
 		}
 		if (rc != CLI_OK)
 			return rc;
@@ -434,13 +423,13 @@ static enum status_code online_train(struct online *on, int iter, long *global_s
                                      const struct ricmeta_seq *off, size_t noff)
 {
 	struct status *st = &on->st;
-	size_t total_rows = on->npool + noff, B = (size_t)on->o.batch;
+	size_t total_rows = on->npool + noff, B = (size_t)on->o.t.batch;
 	if (total_rows == 0)
 		return STATUS_OK;
-	long steps = on->o.steps > 0 ? (long)on->o.steps
-	                             : (long)ceil(on->o.epochs * (double)total_rows / (double)B);
+	long steps = on->o.t.steps > 0 ? (long)on->o.t.steps
+	                               : (long)ceil(on->o.epochs * (double)total_rows / (double)B);
 	struct optim_config oc = OPTIM_DEFAULTS;
-	oc.lr = (float)on->o.lr;
+	oc.lr = (float)on->o.t.lr;
 	oc.schedule = OPTIM_CONSTANT;
 	struct train t;
 	enum status_code rc = train_init(&t, &on->p, &oc, st);
@@ -485,7 +474,7 @@ static enum status_code online_train(struct online *on, int iter, long *global_s
 		if (rc != STATUS_OK)
 			break;
 		double loss = t.loss_count ? t.loss_sum / (double)t.loss_count : 0;
-		train_step(&t, (float)on->o.clip);
+		train_step(&t, (float)on->o.t.clip);
 		(*global_step)++;
 		stage_metric(&on->sg, "loss", *global_step, loss);
 		stage_metric(&on->sg, "lr", *global_step, t.last_lr);
@@ -581,16 +570,16 @@ static void online_params(struct online *on, int argc, char **argv)
 	stage_param(sg, "quantile", "%g", o->quantile);
 	stage_param(sg, "mix", "%g", o->mix);
 	stage_param(sg, "epochs", "%g", o->epochs);
-	stage_param(sg, "steps", "%g", o->steps);
-	stage_param(sg, "batch", "%g", o->batch);
-	stage_param(sg, "lr", "%g", o->lr);
+	stage_param(sg, "steps", "%g", o->t.steps);
+	stage_param(sg, "batch", "%g", o->t.batch);
+	stage_param(sg, "lr", "%g", o->t.lr);
 	stage_param(sg, "schedule", "constant");
-	stage_param(sg, "clip", "%g", o->clip);
+	stage_param(sg, "clip", "%g", o->t.clip);
 	stage_param(sg, "max_tokens", "%g", o->max_tokens);
 	stage_param(sg, "temperature", "%g", o->temperature);
 	stage_param(sg, "top_p", "%g", o->top_p);
 	stage_param(sg, "min_new_tokens", "1");
-	stage_param(sg, "seed", "%g", o->seed);
+	stage_param(sg, "seed", "%g", o->t.seed);
 	stage_param(sg, "template", "%s", on->m.template);
 	for (size_t i = 0; i < on->m.n_obj; i++) {
 		char key[64];
@@ -599,7 +588,7 @@ static void online_params(struct online *on, int argc, char **argv)
 		            on->m.obj[i].reward, on->m.obj[i].mu, on->m.obj[i].sigma, on->m.obj[i].lo,
 		            on->m.obj[i].hi);
 	}
-	stage_param(sg, "resume", "%s", o->resume ? o->resume : "");
+	stage_param(sg, "resume", "%s", o->t.resume ? o->t.resume : "");
 	(void)argc;
 	(void)argv;
 }
@@ -610,8 +599,8 @@ static int online_run(struct cli *cli, int argc, char **argv)
 	memset(&on, 0, sizeof on);
 	struct online_opts *o = &on.o;
 	*o = (struct online_opts){ .iterations = 1, .prompts = 64, .quantile = MORS_QUANTILE, .mix = -1,
-	                           .epochs = 1, .batch = 8, .lr = 1e-5, .clip = 1, .max_tokens = 64,
-	                           .temperature = 0.7, .top_p = 0.9 };
+	                           .epochs = 1, .max_tokens = 64, .temperature = 0.7, .top_p = 0.9,
+	                           .t = { .batch = 8, .lr = 1e-5, .clip = 1 } };
 	int prc = online_parse(argc, argv, o);
 	if (prc != CLI_OK)
 		return prc < 0 ? CLI_OK : prc;
@@ -619,12 +608,12 @@ static int online_run(struct cli *cli, int argc, char **argv)
 	status_clear(st);
 	ricmeta_init(&on.m);
 	struct stage_state ss = { 0 };
-	const char *from = o->resume ? o->resume : o->policy;
+	const char *from = o->t.resume ? o->t.resume : o->policy;
 	enum status_code rc = ricmeta_load(from, &on.m, st);
 	if (rc == STATUS_OK)
 		rc = tokenizer_load(from, &on.tok, st);
 	if (rc == STATUS_OK)
-		rc = o->resume ? stage_state_load_model(o->resume, &on.p, &ss, st)
+		rc = o->t.resume ? stage_state_load_model(o->t.resume, &on.p, &ss, st)
 		               : checkpoint_load(o->policy, &on.p, NULL, st);
 	if (rc == STATUS_OK && (on.p.cfg.num_labels > 0 || on.p.cfg.eos_token_id < 0))
 		rc = status_set(st, STATUS_INVALID, "%s: not a language model with an EOS token", from);
@@ -640,7 +629,8 @@ static int online_run(struct cli *cli, int argc, char **argv)
 		json_decref(ss.extra);
 		return CLI_FAIL;
 	}
-	if (stage_open(&on.sg, cli, "online", o->name, (store_id)on.m.run, (store_id)o->job) != CLI_OK) {
+	if (stage_open(&on.sg, cli, "online", o->t.name, (store_id)on.m.run, (store_id)o->t.job) !=
+	    CLI_OK) {
 		online_free(&on);
 		json_decref(ss.extra);
 		return CLI_FAIL;
@@ -650,14 +640,14 @@ static int online_run(struct cli *cli, int argc, char **argv)
 	online_params(&on, argc, argv);
 	rc = online_dataset(&on);
 	int first = 1;
-	if (o->resume) {
+	if (o->t.resume) {
 		on.rng = ss.rng;
 		first = (int)ss.step + 1;
 		if (rc == STATUS_OK)
-			rc = online_pool_restore(&on, ss.extra, o->resume);
-		stage_say(&on.sg, "resuming after iteration %ld of %s", ss.step, o->resume);
+			rc = online_pool_restore(&on, ss.extra, o->t.resume);
+		stage_say(&on.sg, "resuming after iteration %ld of %s", ss.step, o->t.resume);
 	} else {
-		rng_seed(&on.rng, (uint64_t)o->seed);
+		rng_seed(&on.rng, (uint64_t)o->t.seed);
 	}
 	json_t *ric = NULL;
 	char *meta = NULL;

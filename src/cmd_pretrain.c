@@ -46,9 +46,9 @@ const struct cli_command cmd_pretrain = {
 };
 
 struct pretrain_opts {
-	const char *tokenizer, *out, *init, *name, *resume;
-	double layers, heads, embd, ctx, steps, batch, lr, warmup, wd, clip, val, save_every, seed;
-	double stop_at, job;
+	const char *tokenizer, *out, *init;
+	double layers, heads, embd, ctx, val;
+	struct stage_train_opts t;
 };
 
 struct pretrain_data {
@@ -110,7 +110,7 @@ static enum status_code pretrain_load(const struct pretrain_opts *o, struct toke
 	for (size_t i = 0; i < nchunks; i++)
 		all[i] = i * T;
 	struct rng r;
-	rng_seed(&r, (uint64_t)o->seed ^ 0x5eedda7aULL);
+	rng_seed(&r, (uint64_t)o->t.seed ^ 0x5eedda7aULL);
 	rng_shuffle(&r, all, nchunks);
 	d->nval = (size_t)floor(o->val * (double)nchunks);
 	if (o->val > 0 && d->nval == 0)
@@ -175,14 +175,8 @@ static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 		{ "tokenizer", required_argument, NULL, 'k' }, { "out", required_argument, NULL, 'o' },
 		{ "init", required_argument, NULL, 'i' }, { "layers", required_argument, NULL, 'L' },
 		{ "heads", required_argument, NULL, 'H' }, { "embd", required_argument, NULL, 'E' },
-		{ "ctx", required_argument, NULL, 'C' }, { "steps", required_argument, NULL, 'n' },
-		{ "batch", required_argument, NULL, 'b' }, { "lr", required_argument, NULL, 'l' },
-		{ "warmup", required_argument, NULL, 'w' }, { "weight-decay", required_argument, NULL, 'W' },
-		{ "clip", required_argument, NULL, 'c' }, { "val", required_argument, NULL, 'v' },
-		{ "save-every", required_argument, NULL, 'K' }, { "seed", required_argument, NULL, 's' },
-		{ "name", required_argument, NULL, 'N' }, { "resume", required_argument, NULL, 'r' },
-		{ "stop-at", required_argument, NULL, 'S' }, { "job", required_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		{ "ctx", required_argument, NULL, 'C' }, { "val", required_argument, NULL, 'v' },
+		STAGE_TRAIN_OPTIONS, STAGE_SCHEDULE_OPTIONS, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_pretrain;
 	int c, rc, exit_rc;
@@ -192,24 +186,13 @@ static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 		case 'k': o->tokenizer = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'i': o->init = optarg; break;
-		case 'N': o->name = optarg; break;
-		case 'r': o->resume = optarg; break;
 		case 'L': rc = stage_number(cmd, "--layers", optarg, 1, 96, &o->layers); break;
 		case 'H': rc = stage_number(cmd, "--heads", optarg, 1, 96, &o->heads); break;
 		case 'E': rc = stage_number(cmd, "--embd", optarg, 1, 16384, &o->embd); break;
 		case 'C': rc = stage_number(cmd, "--ctx", optarg, 2, 65536, &o->ctx); break;
-		case 'n': rc = stage_number(cmd, "--steps", optarg, 1, 1e12, &o->steps); break;
-		case 'b': rc = stage_number(cmd, "--batch", optarg, 1, 65536, &o->batch); break;
-		case 'l': rc = stage_number(cmd, "--lr", optarg, 0, 10, &o->lr); break;
-		case 'w': rc = stage_number(cmd, "--warmup", optarg, 0, 1e12, &o->warmup); break;
-		case 'W': rc = stage_number(cmd, "--weight-decay", optarg, 0, 10, &o->wd); break;
-		case 'c': rc = stage_number(cmd, "--clip", optarg, 0, 1e9, &o->clip); break;
 		case 'v': rc = stage_number(cmd, "--val", optarg, 0, 0.9, &o->val); break;
-		case 'K': rc = stage_number(cmd, "--save-every", optarg, 0, 1e12, &o->save_every); break;
-		case 's': rc = stage_number(cmd, "--seed", optarg, 0, 9e15, &o->seed); break;
-		case 'S': rc = stage_number(cmd, "--stop-at", optarg, 1, 1e12, &o->stop_at); break;
-		case 'j': rc = stage_number(cmd, "--job", optarg, 1, 9e15, &o->job); break;
 		case CLI_OPT_EXIT: return exit_rc == CLI_OK ? -1 : exit_rc;
+		default: rc = stage_train_option(cmd, c, optarg, 65536, &o->t); break;
 		}
 		if (rc != CLI_OK)
 			return rc;
@@ -217,13 +200,13 @@ static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 	if (!o->out)
 		return cli_bad_usage(cmd, "--out is required");
 	if (!o->tokenizer)
-		o->tokenizer = o->resume ? o->resume : o->init;
+		o->tokenizer = o->t.resume ? o->t.resume : o->init;
 	if (!o->tokenizer)
 		return cli_bad_usage(cmd, "--tokenizer (or --init) is required");
 	if (optind >= argc)
 		return cli_bad_usage(cmd, "wants text FILES to train on");
-	if (o->warmup < 0)
-		o->warmup = floor(o->steps / 20);
+	if (o->t.warmup < 0)
+		o->t.warmup = floor(o->t.steps / 20);
 	return CLI_OK;
 }
 
@@ -239,17 +222,12 @@ static void pretrain_params(struct stage *sg, const struct pretrain_opts *o,
 	stage_param(sg, "n_positions", "%d", cfg->n_positions);
 	stage_param(sg, "vocab_size", "%d", cfg->vocab_size);
 	stage_param(sg, "ctx", "%g", o->ctx);
-	stage_param(sg, "steps", "%g", o->steps);
-	stage_param(sg, "batch", "%g", o->batch);
-	stage_param(sg, "lr", "%g", o->lr);
-	stage_param(sg, "warmup", "%g", o->warmup);
-	stage_param(sg, "schedule", "linear");
-	stage_param(sg, "weight_decay", "%g", o->wd);
-	stage_param(sg, "clip", "%g", o->clip);
+	stage_param(sg, "steps", "%g", o->t.steps);
+	stage_train_params(sg, &o->t);
 	stage_param(sg, "val", "%g", o->val);
-	stage_param(sg, "save_every", "%g", o->save_every);
-	stage_param(sg, "seed", "%g", o->seed);
-	stage_param(sg, "resume", "%s", o->resume ? o->resume : "");
+	stage_param(sg, "save_every", "%g", o->t.save_every);
+	stage_param(sg, "seed", "%g", o->t.seed);
+	stage_param(sg, "resume", "%s", o->t.resume ? o->t.resume : "");
 	char files[4096] = "";
 	size_t used = 0;
 	for (int i = first; i < argc && used < sizeof files; i++)
@@ -262,9 +240,9 @@ static enum status_code pretrain_model(const struct pretrain_opts *o, struct tok
                                        struct model_params *p, struct stage_state *ss,
                                        struct status *st)
 {
-	if (o->resume)
-		return stage_state_load_model(o->resume, p, ss, st);
-	rng_seed(&ss->rng, (uint64_t)o->seed);
+	if (o->t.resume)
+		return stage_state_load_model(o->t.resume, p, ss, st);
+	rng_seed(&ss->rng, (uint64_t)o->t.seed);
 	if (o->init)
 		return checkpoint_load(o->init, p, NULL, st);
 	int eos = tokenizer_token_id(tok, "<|endoftext|>");
@@ -284,9 +262,9 @@ static enum status_code pretrain_model(const struct pretrain_opts *o, struct tok
 
 static int pretrain_run(struct cli *cli, int argc, char **argv)
 {
-	struct pretrain_opts o = { .layers = 2, .heads = 2, .embd = 64, .ctx = 64, .steps = 200,
-	                           .batch = 8, .lr = 1e-3, .warmup = -1, .wd = 0.01, .clip = 1,
-	                           .val = 0.1, .save_every = 100, .seed = 0 };
+	struct pretrain_opts o = { .layers = 2, .heads = 2, .embd = 64, .ctx = 64, .val = 0.1,
+	                           .t = { .steps = 200, .batch = 8, .lr = 1e-3, .warmup = -1,
+	                                  .wd = 0.01, .clip = 1, .save_every = 100, .seed = 0 } };
 	int prc = pretrain_parse(argc, argv, &o);
 	if (prc != CLI_OK)
 		return prc < 0 ? CLI_OK : prc;
@@ -312,7 +290,7 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 	if (p.cfg.num_labels > 0 || p.cfg.eos_token_id < 0 ||
 	    (size_t)p.cfg.vocab_size < tokenizer_vocab_size(tok)) {
 		cli_error("%s: not a language model with an EOS token covering %s's %zu tokens",
-		          o.resume ? o.resume : o.init, o.tokenizer, tokenizer_vocab_size(tok));
+		          o.t.resume ? o.t.resume : o.init, o.tokenizer, tokenizer_vocab_size(tok));
 		tokenizer_free(tok);
 		model_params_free(&p);
 		return CLI_FAIL;
@@ -321,7 +299,7 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 		o.ctx = p.cfg.n_positions;
 
 	struct stage sg;
-	if (stage_open(&sg, cli, "pretrain", o.name, 0, (store_id)o.job) != CLI_OK) {
+	if (stage_open(&sg, cli, "pretrain", o.t.name, 0, (store_id)o.t.job) != CLI_OK) {
 		tokenizer_free(tok);
 		model_params_free(&p);
 		return CLI_FAIL;
@@ -330,8 +308,8 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 	struct hooks h = stage_hooks(&sg);
 	enum status_code rc = pretrain_load(&o, tok, p.cfg.eos_token_id, argv + first_file,
 	                                    argc - first_file, &d, &st);
-	size_t B = (size_t)o.batch, T = (size_t)o.ctx;
-	long total = (long)o.steps;
+	size_t B = (size_t)o.t.batch, T = (size_t)o.ctx;
+	long total = (long)o.t.steps;
 	if (rc == STATUS_OK) {
 		stage_say(&sg, "%zu tokens: %zu training and %zu validation chunks of %zu; %zu parameters",
 		          d.n, d.ntrain, d.nval, T, p.count);
@@ -341,22 +319,22 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 			rc = status_set(&st, STATUS_NOMEM, "out of memory");
 	}
 	struct optim_config oc = OPTIM_DEFAULTS;
-	oc.lr = (float)o.lr;
-	oc.weight_decay = (float)o.wd;
+	oc.lr = (float)o.t.lr;
+	oc.weight_decay = (float)o.t.wd;
 	oc.schedule = OPTIM_LINEAR;
-	oc.warmup_steps = (long)o.warmup;
+	oc.warmup_steps = (long)o.t.warmup;
 	oc.total_steps = total;
 	if (rc == STATUS_OK && (rc = train_init(&t, &p, &oc, &st)) == STATUS_OK)
 		have_train = 1;
-	if (rc == STATUS_OK && o.resume)
-		rc = stage_state_load_optim(o.resume, &t.opt, &st);
+	if (rc == STATUS_OK && o.t.resume)
+		rc = stage_state_load_optim(o.t.resume, &t.opt, &st);
 	struct checkpoint_save_opts so = { .tokenizer_dir = o.tokenizer };
 	long step = ss.step;
 	struct stage_saving sv = { .out = o.out, .kind = "policy", .p = &p, .so = &so, .opt = &t.opt,
-	                           .ss = &ss, .save_every = o.save_every, .stop_at = o.stop_at,
+	                           .ss = &ss, .save_every = o.t.save_every, .stop_at = o.t.stop_at,
 	                           .saved = step };
-	if (rc == STATUS_OK && o.resume)
-		stage_say(&sg, "resuming %s at step %ld", o.resume, step);
+	if (rc == STATUS_OK && o.t.resume)
+		stage_say(&sg, "resuming %s at step %ld", o.t.resume, step);
 	stage_progress_start(&sg, step);
 	while (rc == STATUS_OK && step < total) {
 		if (stage_stopping()) {
@@ -364,14 +342,14 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 			break;
 		}
 		for (size_t b = 0; b < B; b++)
-			pretrain_fill(&d, pretrain_chunk(&d, (uint64_t)o.seed, (size_t)step * B + b), T,
+			pretrain_fill(&d, pretrain_chunk(&d, (uint64_t)o.t.seed, (size_t)step * B + b), T,
 			              tok_buf + b * T, tgt_buf + b * T);
 		struct train_batch tb = { .B = B, .T = T, .tokens = tok_buf, .targets = tgt_buf };
 		rc = train_accumulate(&t, &tb, 1.0f / (float)(B * T), &h, &st);
 		if (rc != STATUS_OK)
 			break;
 		double loss = t.loss_sum / (double)t.loss_count;
-		train_step(&t, (float)o.clip);
+		train_step(&t, (float)o.t.clip);
 		step++;
 		rc = stage_step_done(&sg, &sv, &t, step, total, loss, (double)(B * T), &st);
 	}

@@ -53,9 +53,9 @@ const struct cli_command cmd_rm_train = {
 };
 
 struct rmtrain_opts {
-	const char *base, *pairs, *out, *name, *resume;
-	double epochs, steps, batch, lr, warmup, wd, clip, max_len, eval, score_std, save_every, seed;
-	double stop_at, job;
+	const char *base, *pairs, *out;
+	double epochs, max_len, eval, score_std;
+	struct stage_train_opts t;
 };
 
 struct rmtrain_seq {
@@ -245,7 +245,7 @@ static enum status_code rmtrain_load(struct cli *cli, const struct rmtrain_opts 
 	if (d->neval == 0) {
 		/* No split of its own: hold out a random --eval share. */
 		struct rng r;
-		rng_seed(&r, (uint64_t)o->seed ^ 0x9a125ULL);
+		rng_seed(&r, (uint64_t)o->t.seed ^ 0x9a125ULL);
 		rng_shuffle(&r, d->order, d->npairs);
 		d->neval = (size_t)floor(o->eval * (double)d->npairs);
 		if (o->eval > 0 && d->neval == 0)
@@ -324,9 +324,9 @@ static enum status_code rmtrain_eval(struct train *t, const struct rmtrain_data 
 static enum status_code rmtrain_model(const struct rmtrain_opts *o, struct model_params *p,
                                       struct stage_state *ss, struct status *st)
 {
-	if (o->resume)
-		return stage_state_load_model(o->resume, p, ss, st);
-	rng_seed(&ss->rng, (uint64_t)o->seed);
+	if (o->t.resume)
+		return stage_state_load_model(o->t.resume, p, ss, st);
+	rng_seed(&ss->rng, (uint64_t)o->t.seed);
 	struct model_params base = { 0 };
 	enum status_code rc = checkpoint_load(o->base, &base, NULL, st);
 	if (rc != STATUS_OK)
@@ -359,15 +359,9 @@ static int rmtrain_parse(int argc, char **argv, struct rmtrain_opts *o)
 	static const struct option opts[] = {
 		{ "base", required_argument, NULL, 'B' }, { "pairs", required_argument, NULL, 'p' },
 		{ "out", required_argument, NULL, 'o' }, { "epochs", required_argument, NULL, 'e' },
-		{ "steps", required_argument, NULL, 'n' }, { "batch", required_argument, NULL, 'b' },
-		{ "lr", required_argument, NULL, 'l' }, { "warmup", required_argument, NULL, 'w' },
-		{ "weight-decay", required_argument, NULL, 'W' }, { "clip", required_argument, NULL, 'c' },
 		{ "max-len", required_argument, NULL, 'm' }, { "eval", required_argument, NULL, 'v' },
 		{ "score-std", required_argument, NULL, 'd' },
-		{ "save-every", required_argument, NULL, 'K' }, { "seed", required_argument, NULL, 's' },
-		{ "name", required_argument, NULL, 'N' }, { "resume", required_argument, NULL, 'r' },
-		{ "stop-at", required_argument, NULL, 'S' }, { "job", required_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		STAGE_TRAIN_OPTIONS, STAGE_SCHEDULE_OPTIONS, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_rm_train;
 	int c, rc, exit_rc;
@@ -377,23 +371,12 @@ static int rmtrain_parse(int argc, char **argv, struct rmtrain_opts *o)
 		case 'B': o->base = optarg; break;
 		case 'p': o->pairs = optarg; break;
 		case 'o': o->out = optarg; break;
-		case 'N': o->name = optarg; break;
-		case 'r': o->resume = optarg; break;
 		case 'e': rc = stage_number(cmd, "--epochs", optarg, 0.001, 1e6, &o->epochs); break;
-		case 'n': rc = stage_number(cmd, "--steps", optarg, 1, 1e12, &o->steps); break;
-		case 'b': rc = stage_number(cmd, "--batch", optarg, 1, 65536, &o->batch); break;
-		case 'l': rc = stage_number(cmd, "--lr", optarg, 0, 10, &o->lr); break;
-		case 'w': rc = stage_number(cmd, "--warmup", optarg, 0, 1e12, &o->warmup); break;
-		case 'W': rc = stage_number(cmd, "--weight-decay", optarg, 0, 10, &o->wd); break;
-		case 'c': rc = stage_number(cmd, "--clip", optarg, 0, 1e9, &o->clip); break;
 		case 'm': rc = stage_number(cmd, "--max-len", optarg, 1, 1e6, &o->max_len); break;
 		case 'v': rc = stage_number(cmd, "--eval", optarg, 0, 0.9, &o->eval); break;
 		case 'd': rc = stage_number(cmd, "--score-std", optarg, 0, 10, &o->score_std); break;
-		case 'K': rc = stage_number(cmd, "--save-every", optarg, 0, 1e12, &o->save_every); break;
-		case 's': rc = stage_number(cmd, "--seed", optarg, 0, 9e15, &o->seed); break;
-		case 'S': rc = stage_number(cmd, "--stop-at", optarg, 1, 1e12, &o->stop_at); break;
-		case 'j': rc = stage_number(cmd, "--job", optarg, 1, 9e15, &o->job); break;
 		case CLI_OPT_EXIT: return exit_rc == CLI_OK ? -1 : exit_rc;
+		default: rc = stage_train_option(cmd, c, optarg, 65536, &o->t); break;
 		}
 		if (rc != CLI_OK)
 			return rc;
@@ -412,25 +395,20 @@ static void rmtrain_params(struct stage *sg, const struct rmtrain_opts *o, long 
 	stage_param(sg, "out", "%s", o->out);
 	stage_param(sg, "epochs", "%g", o->epochs);
 	stage_param(sg, "steps", "%ld", total);
-	stage_param(sg, "batch", "%g", o->batch);
-	stage_param(sg, "lr", "%g", o->lr);
-	stage_param(sg, "warmup", "%g", o->warmup);
-	stage_param(sg, "schedule", "linear");
-	stage_param(sg, "weight_decay", "%g", o->wd);
-	stage_param(sg, "clip", "%g", o->clip);
+	stage_train_params(sg, &o->t);
 	stage_param(sg, "max_len", "%g", o->max_len);
 	stage_param(sg, "eval", "%g", o->eval);
 	stage_param(sg, "score_std", "%g", o->score_std);
-	stage_param(sg, "save_every", "%g", o->save_every);
-	stage_param(sg, "seed", "%g", o->seed);
+	stage_param(sg, "save_every", "%g", o->t.save_every);
+	stage_param(sg, "seed", "%g", o->t.seed);
 	stage_param(sg, "loss", "bradley-terry");
-	stage_param(sg, "resume", "%s", o->resume ? o->resume : "");
+	stage_param(sg, "resume", "%s", o->t.resume ? o->t.resume : "");
 }
 
 static int rmtrain_run(struct cli *cli, int argc, char **argv)
 {
-	struct rmtrain_opts o = { .epochs = 1, .batch = 8, .lr = 1e-4, .clip = 1, .max_len = 256,
-	                          .eval = 0.1, .score_std = 0.02 };
+	struct rmtrain_opts o = { .epochs = 1, .max_len = 256, .eval = 0.1, .score_std = 0.02,
+	                          .t = { .batch = 8, .lr = 1e-4, .clip = 1 } };
 	int prc = rmtrain_parse(argc, argv, &o);
 	if (prc != CLI_OK)
 		return prc < 0 ? CLI_OK : prc;
@@ -457,13 +435,13 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 		tokenizer_free(tok);
 		return CLI_USAGE;
 	}
-	size_t B = (size_t)o.batch;
-	long total = o.steps > 0 ? (long)o.steps : (long)ceil(o.epochs * (double)d.ntrain / (double)B);
+	size_t B = (size_t)o.t.batch;
+	long total = o.t.steps > 0 ? (long)o.t.steps : (long)ceil(o.epochs * (double)d.ntrain / (double)B);
 	if (total < 1)
 		total = 1;
 
 	struct stage sg;
-	if (stage_open(&sg, cli, "rm-train", o.name, 0, (store_id)o.job) != CLI_OK) {
+	if (stage_open(&sg, cli, "rm-train", o.t.name, 0, (store_id)o.t.job) != CLI_OK) {
 		rmtrain_data_free(&d);
 		model_params_free(&p);
 		tokenizer_free(tok);
@@ -474,10 +452,10 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 	          total);
 	struct hooks h = stage_hooks(&sg);
 	struct optim_config oc = OPTIM_DEFAULTS;
-	oc.lr = (float)o.lr;
-	oc.weight_decay = (float)o.wd;
+	oc.lr = (float)o.t.lr;
+	oc.weight_decay = (float)o.t.wd;
 	oc.schedule = OPTIM_LINEAR;
-	oc.warmup_steps = (long)o.warmup;
+	oc.warmup_steps = (long)o.t.warmup;
 	oc.total_steps = total;
 	struct train t;
 	int have_train = 0;
@@ -489,13 +467,13 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 		rc = status_set(&st, STATUS_NOMEM, "out of memory");
 	if (rc == STATUS_OK && (rc = train_init(&t, &p, &oc, &st)) == STATUS_OK)
 		have_train = 1;
-	if (rc == STATUS_OK && o.resume)
-		rc = stage_state_load_optim(o.resume, &t.opt, &st);
+	if (rc == STATUS_OK && o.t.resume)
+		rc = stage_state_load_optim(o.t.resume, &t.opt, &st);
 	int pad = p.cfg.pad_token_id;
 	struct checkpoint_save_opts so = { .tokenizer_dir = o.base };
 	long step = ss.step;
 	struct stage_saving sv = { .out = o.out, .kind = "reward", .p = &p, .so = &so, .opt = &t.opt,
-	                           .ss = &ss, .save_every = o.save_every, .stop_at = o.stop_at,
+	                           .ss = &ss, .save_every = o.t.save_every, .stop_at = o.t.stop_at,
 	                           .saved = step };
 	stage_progress_start(&sg, step);
 	while (rc == STATUS_OK && step < total) {
@@ -504,7 +482,7 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 			break;
 		}
 		for (size_t b = 0; b < B; b++)
-			pairs[b] = rmtrain_pair(&d, (uint64_t)o.seed, (size_t)step * B + b);
+			pairs[b] = rmtrain_pair(&d, (uint64_t)o.t.seed, (size_t)step * B + b);
 		size_t T = rmtrain_batch(&d, pairs, B, pad, tok_buf);
 		rc = gpt2_forward(&t.lay, p.mem, &t.acts, tok_buf, 2 * B, T, NULL, &h, &st);
 		if (rc != STATUS_OK)
@@ -523,7 +501,7 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 		                   &st);
 		if (rc != STATUS_OK)
 			break;
-		train_step(&t, (float)o.clip);
+		train_step(&t, (float)o.t.clip);
 		step++;
 		stage_metric(&sg, "train_accuracy", step, right / (double)B);
 		rc = stage_step_done(&sg, &sv, &t, step, total, loss, (double)(2 * B * T), &st);

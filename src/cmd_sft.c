@@ -54,11 +54,12 @@ const struct cli_command cmd_sft = {
 #define SFT_MAX_OBJ STORE_MAX_OBJ
 
 struct sft_opts {
-	const char *base, *dataset, *out, *name, *resume, *template, *marker, *mapping;
+	const char *base, *dataset, *out, *template, *marker, *mapping;
 	const char *objectives[SFT_MAX_OBJ];
 	int n_objectives;
 	int unconditioned;
-	double epochs, steps, batch, lr, warmup, wd, clip, max_len, save_every, seed, stop_at, job;
+	double epochs, max_len;
+	struct stage_train_opts t;
 };
 
 struct sft_data {
@@ -183,14 +184,8 @@ static int sft_parse(int argc, char **argv, struct sft_opts *o)
 		{ "out", required_argument, NULL, 'o' }, { "objective", required_argument, NULL, 'O' },
 		{ "template", required_argument, NULL, 't' }, { "marker", required_argument, NULL, 'M' },
 		{ "mapping", required_argument, NULL, 'P' }, { "unconditioned", no_argument, NULL, 'U' },
-		{ "epochs", required_argument, NULL, 'e' }, { "steps", required_argument, NULL, 'n' },
-		{ "batch", required_argument, NULL, 'b' }, { "lr", required_argument, NULL, 'l' },
-		{ "warmup", required_argument, NULL, 'w' }, { "weight-decay", required_argument, NULL, 'W' },
-		{ "clip", required_argument, NULL, 'c' }, { "max-len", required_argument, NULL, 'm' },
-		{ "save-every", required_argument, NULL, 'K' }, { "seed", required_argument, NULL, 's' },
-		{ "name", required_argument, NULL, 'N' }, { "resume", required_argument, NULL, 'r' },
-		{ "stop-at", required_argument, NULL, 'S' }, { "job", required_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 }
+		{ "epochs", required_argument, NULL, 'e' }, { "max-len", required_argument, NULL, 'm' },
+		STAGE_TRAIN_OPTIONS, STAGE_SCHEDULE_OPTIONS, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_sft;
 	int c, rc, exit_rc;
@@ -209,21 +204,10 @@ static int sft_parse(int argc, char **argv, struct sft_opts *o)
 		case 'M': o->marker = optarg; break;
 		case 'P': o->mapping = optarg; break;
 		case 'U': o->unconditioned = 1; break;
-		case 'N': o->name = optarg; break;
-		case 'r': o->resume = optarg; break;
 		case 'e': rc = stage_number(cmd, "--epochs", optarg, 0.001, 1e6, &o->epochs); break;
-		case 'n': rc = stage_number(cmd, "--steps", optarg, 1, 1e12, &o->steps); break;
-		case 'b': rc = stage_number(cmd, "--batch", optarg, 1, 4096, &o->batch); break;
-		case 'l': rc = stage_number(cmd, "--lr", optarg, 0, 10, &o->lr); break;
-		case 'w': rc = stage_number(cmd, "--warmup", optarg, 0, 1e12, &o->warmup); break;
-		case 'W': rc = stage_number(cmd, "--weight-decay", optarg, 0, 10, &o->wd); break;
-		case 'c': rc = stage_number(cmd, "--clip", optarg, 0, 1e9, &o->clip); break;
 		case 'm': rc = stage_number(cmd, "--max-len", optarg, 2, 1e6, &o->max_len); break;
-		case 'K': rc = stage_number(cmd, "--save-every", optarg, 0, 1e12, &o->save_every); break;
-		case 's': rc = stage_number(cmd, "--seed", optarg, 0, 9e15, &o->seed); break;
-		case 'S': rc = stage_number(cmd, "--stop-at", optarg, 1, 1e12, &o->stop_at); break;
-		case 'j': rc = stage_number(cmd, "--job", optarg, 1, 9e15, &o->job); break;
 		case CLI_OPT_EXIT: return exit_rc == CLI_OK ? -1 : exit_rc;
+		default: rc = stage_train_option(cmd, c, optarg, 4096, &o->t); break;
 		}
 		if (rc != CLI_OK)
 			return rc;
@@ -253,20 +237,15 @@ static void sft_params(struct stage *sg, const struct sft_opts *o, const struct 
 	stage_param(sg, "mapping", "%s", mapping_name(m->mapping));
 	stage_param(sg, "epochs", "%g", o->epochs);
 	stage_param(sg, "steps", "%ld", total);
-	stage_param(sg, "batch", "%g", o->batch);
-	stage_param(sg, "lr", "%g", o->lr);
-	stage_param(sg, "warmup", "%g", o->warmup);
-	stage_param(sg, "schedule", "linear");
-	stage_param(sg, "weight_decay", "%g", o->wd);
-	stage_param(sg, "clip", "%g", o->clip);
+	stage_train_params(sg, &o->t);
 	stage_param(sg, "max_len", "%g", o->max_len);
 	stage_param(sg, "rows", "%zu", d->n);
 	stage_param(sg, "rows_skipped_long", "%zu", d->skipped_long);
 	stage_param(sg, "rows_skipped_unscored", "%zu", d->skipped_unscored);
-	stage_param(sg, "save_every", "%g", o->save_every);
-	stage_param(sg, "seed", "%g", o->seed);
+	stage_param(sg, "save_every", "%g", o->t.save_every);
+	stage_param(sg, "seed", "%g", o->t.seed);
 	stage_param(sg, "loss", "response+eos");
-	stage_param(sg, "resume", "%s", o->resume ? o->resume : "");
+	stage_param(sg, "resume", "%s", o->t.resume ? o->t.resume : "");
 }
 
 /* Reads the dataset's objectives and training rows as token sequences. */
@@ -342,7 +321,7 @@ static store_id sft_parent(struct cli *cli, const char *dataset)
 
 static int sft_run(struct cli *cli, int argc, char **argv)
 {
-	struct sft_opts o = { .epochs = 1, .batch = 8, .lr = 1e-4, .clip = 1 };
+	struct sft_opts o = { .epochs = 1, .t = { .batch = 8, .lr = 1e-4, .clip = 1 } };
 	int prc = sft_parse(argc, argv, &o);
 	if (prc != CLI_OK)
 		return prc < 0 ? CLI_OK : prc;
@@ -352,7 +331,7 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 	struct model_params p = { 0 };
 	struct stage_state ss = { 0 };
 	if (tokenizer_load(o.base, &tok, &st) != STATUS_OK ||
-	    (o.resume ? stage_state_load_model(o.resume, &p, &ss, &st)
+	    (o.t.resume ? stage_state_load_model(o.t.resume, &p, &ss, &st)
 	              : checkpoint_load(o.base, &p, NULL, &st)) != STATUS_OK) {
 		cli_error("%s", st.msg);
 		if (tok)
@@ -369,7 +348,8 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 		o.max_len = p.cfg.n_positions;
 
 	struct stage sg;
-	if (stage_open(&sg, cli, "sft", o.name, sft_parent(cli, o.dataset), (store_id)o.job) != CLI_OK) {
+	if (stage_open(&sg, cli, "sft", o.t.name, sft_parent(cli, o.dataset), (store_id)o.t.job) !=
+	    CLI_OK) {
 		tokenizer_free(tok);
 		model_params_free(&p);
 		return CLI_FAIL;
@@ -378,12 +358,12 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 	ricmeta_init(&m);
 	struct sft_data d = { 0 };
 	enum status_code rc = sft_prepare(sg.store, &o, tok, p.cfg.eos_token_id, &m, &d, &st);
-	size_t B = (size_t)o.batch;
+	size_t B = (size_t)o.t.batch;
 	long total = 1;
 	json_t *ric = NULL;
 	char *meta = NULL;
 	if (rc == STATUS_OK) {
-		total = o.steps > 0 ? (long)o.steps : (long)ceil(o.epochs * (double)d.n / (double)B);
+		total = o.t.steps > 0 ? (long)o.t.steps : (long)ceil(o.epochs * (double)d.n / (double)B);
 		if (total < 1)
 			total = 1;
 		m.run = sg.run;
@@ -399,10 +379,10 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 	}
 	struct hooks h = stage_hooks(&sg);
 	struct optim_config oc = OPTIM_DEFAULTS;
-	oc.lr = (float)o.lr;
-	oc.weight_decay = (float)o.wd;
+	oc.lr = (float)o.t.lr;
+	oc.weight_decay = (float)o.t.wd;
 	oc.schedule = OPTIM_LINEAR;
-	oc.warmup_steps = (long)o.warmup;
+	oc.warmup_steps = (long)o.t.warmup;
 	oc.total_steps = total;
 	struct train t;
 	int have_train = 0;
@@ -414,13 +394,13 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 		rc = status_set(&st, STATUS_NOMEM, "out of memory");
 	if (rc == STATUS_OK && (rc = train_init(&t, &p, &oc, &st)) == STATUS_OK)
 		have_train = 1;
-	if (rc == STATUS_OK && o.resume)
-		rc = stage_state_load_optim(o.resume, &t.opt, &st);
+	if (rc == STATUS_OK && o.t.resume)
+		rc = stage_state_load_optim(o.t.resume, &t.opt, &st);
 	struct checkpoint_save_opts so = { .tokenizer_dir = o.base, .ric = ric };
 	long step = ss.step;
 	struct stage_saving sv = { .out = o.out, .kind = "policy", .meta = meta, .p = &p, .so = &so,
-	                           .opt = &t.opt, .ss = &ss, .save_every = o.save_every,
-	                           .stop_at = o.stop_at, .saved = step };
+	                           .opt = &t.opt, .ss = &ss, .save_every = o.t.save_every,
+	                           .stop_at = o.t.stop_at, .saved = step };
 	stage_progress_start(&sg, step);
 	while (rc == STATUS_OK && step < total) {
 		if (stage_stopping()) {
@@ -431,7 +411,7 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 		size_t idx[4096];
 		size_t nb = B < 4096 ? B : 4096;
 		for (size_t b = 0; b < nb; b++) {
-			idx[b] = sft_index(&d, (uint64_t)o.seed, (size_t)step * B + b);
+			idx[b] = sft_index(&d, (uint64_t)o.t.seed, (size_t)step * B + b);
 			Tb = d.seq[idx[b]].n > Tb ? d.seq[idx[b]].n : Tb;
 		}
 		for (size_t b = 0; b < nb; b++) {
@@ -448,7 +428,7 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 		if (rc != STATUS_OK)
 			break;
 		double loss = t.loss_count ? t.loss_sum / (double)t.loss_count : 0;
-		train_step(&t, (float)o.clip);
+		train_step(&t, (float)o.t.clip);
 		step++;
 		rc = stage_step_done(&sg, &sv, &t, step, total, loss, (double)(nb * Tb), &st);
 	}

@@ -256,6 +256,36 @@ int stage_number(const struct cli_command *cmd, const char *opt, const char *arg
 	return CLI_OK;
 }
 
+int stage_train_option(const struct cli_command *cmd, int c, const char *arg, double max_batch,
+                       struct stage_train_opts *t)
+{
+	switch (c) {
+	case 'N': t->name = arg; break;
+	case 'r': t->resume = arg; break;
+	case 'n': return stage_number(cmd, "--steps", arg, 1, 1e12, &t->steps);
+	case 'b': return stage_number(cmd, "--batch", arg, 1, max_batch, &t->batch);
+	case 'l': return stage_number(cmd, "--lr", arg, 0, 10, &t->lr);
+	case 'w': return stage_number(cmd, "--warmup", arg, 0, 1e12, &t->warmup);
+	case 'W': return stage_number(cmd, "--weight-decay", arg, 0, 10, &t->wd);
+	case 'c': return stage_number(cmd, "--clip", arg, 0, 1e9, &t->clip);
+	case 'K': return stage_number(cmd, "--save-every", arg, 0, 1e12, &t->save_every);
+	case 's': return stage_number(cmd, "--seed", arg, 0, 9e15, &t->seed);
+	case 'S': return stage_number(cmd, "--stop-at", arg, 1, 1e12, &t->stop_at);
+	case 'j': return stage_number(cmd, "--job", arg, 1, 9e15, &t->job);
+	}
+	return CLI_OK;
+}
+
+void stage_train_params(struct stage *sg, const struct stage_train_opts *t)
+{
+	stage_param(sg, "batch", "%g", t->batch);
+	stage_param(sg, "lr", "%g", t->lr);
+	stage_param(sg, "warmup", "%g", t->warmup);
+	stage_param(sg, "schedule", "linear");
+	stage_param(sg, "weight_decay", "%g", t->wd);
+	stage_param(sg, "clip", "%g", t->clip);
+}
+
 static int stage_last_one(void *ctx, const struct store_checkpoint *c)
 {
 	char **best = ctx;

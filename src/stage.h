@@ -90,6 +90,44 @@ void stage_say(struct stage *sg, const char *fmt, ...) __attribute__((format(pri
 int stage_number(const struct cli_command *cmd, const char *opt, const char *arg, double lo,
                  double hi, double *out);
 
+/* The options the training stages share, embedded in each stage's own:
+ *
+ *   struct sft_opts { ...; struct stage_train_opts t; };
+ *   static const struct option opts[] = { { "base", ... }, STAGE_TRAIN_OPTIONS,
+ *                                         STAGE_SCHEDULE_OPTIONS, { NULL, 0, NULL, 0 } };
+ *   switch (c) {
+ *   case 'B': o->base = optarg; break;
+ *   ...
+ *   default: rc = stage_train_option(cmd, c, optarg, 4096, &o->t); break;
+ *   }
+ *
+ * Their characters (n b l c s N r j w W K S) are free for no other option. */
+struct stage_train_opts {
+	const char *name, *resume;
+	double steps, batch, lr, warmup, wd, clip, save_every, seed, stop_at, job;
+};
+
+#define STAGE_TRAIN_OPTIONS                                                                      \
+	{ "steps", required_argument, NULL, 'n' }, { "batch", required_argument, NULL, 'b' },    \
+	{ "lr", required_argument, NULL, 'l' }, { "clip", required_argument, NULL, 'c' },        \
+	{ "seed", required_argument, NULL, 's' }, { "name", required_argument, NULL, 'N' },      \
+	{ "resume", required_argument, NULL, 'r' }, { "job", required_argument, NULL, 'j' },     \
+	{ "help", no_argument, NULL, 'h' }
+
+/* The stages that warm up, decay weights and checkpoint by steps (all but online). */
+#define STAGE_SCHEDULE_OPTIONS                                                                   \
+	{ "warmup", required_argument, NULL, 'w' },                                              \
+	{ "weight-decay", required_argument, NULL, 'W' },                                        \
+	{ "save-every", required_argument, NULL, 'K' }, { "stop-at", required_argument, NULL, 'S' }
+
+/* Parses shared option c of the tables above into *t, --batch up to max_batch:
+ * CLI_OK, or a usage error naming the option. Other characters are left alone. */
+int stage_train_option(const struct cli_command *cmd, int c, const char *arg, double max_batch,
+                       struct stage_train_opts *t);
+
+/* Records batch, lr, warmup, the linear schedule, weight_decay and clip. */
+void stage_train_params(struct stage *sg, const struct stage_train_opts *t);
+
 /* The newest checkpoint folder of a run that holds training state, malloc'd, or NULL. */
 char *stage_last_state(struct store *s, store_id run);
 
