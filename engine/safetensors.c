@@ -660,6 +660,17 @@ static enum status_code safetensors_writer_float_entry(struct safetensors_writer
 	return safetensors_writer_entry(w, name, dtype, ndim, shape, e, st);
 }
 
+/* Gives an entry its own buffer for the bytes the writer will store. */
+static enum status_code safetensors_writer_own(struct safetensors_entry *e, const char *name,
+                                               struct status *st)
+{
+	e->owned = malloc(e->nbytes ? e->nbytes : 1);
+	if (e->owned)
+		return STATUS_OK;
+	free(e->name);
+	return status_set(st, STATUS_NOMEM, "out of memory adding tensor '%s'", name);
+}
+
 enum status_code safetensors_writer_add(struct safetensors_writer *w, const char *name,
                                         enum safetensors_dtype dtype, int ndim,
                                         const int64_t *shape, const float *f32, struct status *st)
@@ -668,11 +679,8 @@ enum status_code safetensors_writer_add(struct safetensors_writer *w, const char
 	enum status_code rc = safetensors_writer_float_entry(w, name, dtype, ndim, shape, &e, st);
 	if (rc != STATUS_OK)
 		return rc;
-	e->owned = malloc(e->nbytes ? e->nbytes : 1);
-	if (!e->owned) {
-		free(e->name);
-		return status_set(st, STATUS_NOMEM, "out of memory adding tensor '%s'", name);
-	}
+	if ((rc = safetensors_writer_own(e, name, st)) != STATUS_OK)
+		return rc;
 	safetensors_from_f32(dtype, f32, e->numel, e->owned);
 	w->n++;
 	return STATUS_OK;
@@ -699,11 +707,8 @@ enum status_code safetensors_writer_add_raw(struct safetensors_writer *w, const 
 	enum status_code rc = safetensors_writer_entry(w, name, dtype, ndim, shape, &e, st);
 	if (rc != STATUS_OK)
 		return rc;
-	e->owned = malloc(e->nbytes ? e->nbytes : 1);
-	if (!e->owned) {
-		free(e->name);
-		return status_set(st, STATUS_NOMEM, "out of memory adding tensor '%s'", name);
-	}
+	if ((rc = safetensors_writer_own(e, name, st)) != STATUS_OK)
+		return rc;
 	if (e->nbytes)
 		memcpy(e->owned, bytes, e->nbytes);
 	w->n++;
