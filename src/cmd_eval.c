@@ -5,12 +5,12 @@
 #include "src/cli_store.h"
 #include "src/paths.h"
 #include "src/ricgen.h"
+#include "src/stage.h"
 #include "engine/mapping.h"
 #include "engine/pareto.h"
 #include "engine/stats.h"
 
 #include <math.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +23,7 @@ const struct cli_command cmd_eval = {
 	.usage = "ric eval --model DIR --dataset NAME [--prompts N] [--step S] [--mapping M]\n"
 	         "       [--baseline sft:DIR] [--baseline best-of-n:K] [--reference lo|V1,V2,...]\n"
 	         "       [--split SPLIT] [--seed S] [--max-tokens M] [--temperature T] [--top-p P]\n"
-	         "       [--batch B] [--name NAME]",
+	         "       [--batch B] [--name NAME] [--job ID]",
 	.help = "Options:\n"
 	        "  --model DIR         RiC checkpoint (with ric.json)\n"
 	        "  --dataset NAME      dataset in the store whose prompts are used\n"
@@ -43,12 +43,14 @@ const struct cli_command cmd_eval = {
 	        "  --temperature T     (default 0.7)   --top-p P  (default 0.9)\n"
 	        "  --batch B           sequences generated together (default 64)\n"
 	        "  --name NAME         name of the eval run\n"
+	        "  --job ID            run as job ID (set by `ric job start`)\n"
 	        "Every sample (prompt, response, preference, desired and obtained scores),\n"
 	        "every grid point (mean raw and normalised rewards) and the front (points,\n"
 	        "hypervolume, reference) are stored under a run of stage eval; each\n"
 	        "baseline gets an eval run of its own whose parent is that run. Progress\n"
 	        "goes to stderr, the summary to stdout. Hypervolumes are exact up to 4\n"
-	        "objectives, Monte Carlo estimates (200,000 draws) above.\n",
+	        "objectives, Monte Carlo estimates (200,000 draws) above. SIGTERM or Ctrl-C\n"
+	        "stops it between batches; the run is then cancelled.\n",
 	.run = eval_run,
 };
 
@@ -61,9 +63,11 @@ struct eval_cfg {
 	double n_prompts, step, max_tokens, temperature, top_p, seed, batch;
 };
 
-static volatile sig_atomic_t eval_interrupted;
-static void eval_on_sigint(int sig) { (void)sig; eval_interrupted = 1; }
-static int eval_abort(void *ctx) { (void)ctx; return eval_interrupted; }
+/* Progress over every sample the run and its baselines generate. */
+struct eval_track {
+	struct stage *sg;
+	int64_t done, total;
+};
 
 static int eval_number(const char *opt, const char *arg, double lo, double hi, double *out)
 {
@@ -150,13 +154,14 @@ static void eval_result_free(struct eval_result *r)
 static enum status_code eval_generate(struct ricgen *g, const struct ricmeta *m, size_t n,
                                       const char *const *prompts, const double *z,
                                       const uint64_t *seeds, const struct eval_cfg *cfg,
-                                      struct eval_result *r, size_t base, struct status *st)
+                                      struct eval_track *tr, struct eval_result *r, size_t base,
+                                      struct status *st)
 {
 	struct generate_params gp = GENERATE_DEFAULTS;
 	gp.max_new = (size_t)cfg->max_tokens;
 	gp.sampling.temperature = (float)cfg->temperature;
 	gp.sampling.top_p = (float)cfg->top_p;
-	struct hooks h = { .abort = eval_abort };
+	struct hooks h = stage_hooks(tr->sg);
 	size_t B = (size_t)cfg->batch, N = m->n_obj;
 	for (size_t at = 0; at < n; at += B) {
 		size_t k = n - at < B ? n - at : B;
@@ -174,6 +179,8 @@ static enum status_code eval_generate(struct ricgen *g, const struct ricmeta *m,
 		memcpy(r->raw + (base + at) * N, b.raw, k * N * sizeof *b.raw);
 		memcpy(r->norm + (base + at) * N, b.norm, k * N * sizeof *b.norm);
 		r->tokens += b.tokens;
+		tr->done += (int64_t)k;
+		stage_progress(tr->sg, tr->done, tr->total, 0.0, (double)b.tokens);
 		ricgen_batch_free(&b);
 	}
 	return STATUS_OK;
@@ -363,7 +370,7 @@ static void eval_progress(const char *what, size_t i, size_t n, const struct eva
  * point the sample with the largest w . z. */
 static enum status_code eval_best_of_n(struct ricgen *g, enum mapping_kind map, size_t K,
                                        const double *grid, size_t n_pts, char **prompts,
-                                       size_t P, const struct eval_cfg *cfg,
+                                       size_t P, const struct eval_cfg *cfg, struct eval_track *tr,
                                        struct eval_result *r, struct status *st)
 {
 	size_t N = g->meta.n_obj, S = P * K;
@@ -390,7 +397,7 @@ static enum status_code eval_best_of_n(struct ricgen *g, enum mapping_kind map, 
 		seeds[i] = (uint64_t)cfg->seed + 1000003u * (i % K) + i / K;
 	}
 	if (c == STATUS_OK)
-		c = eval_generate(g, &g->meta, S, pp, z, seeds, cfg, &pool, 0, st);
+		c = eval_generate(g, &g->meta, S, pp, z, seeds, cfg, tr, &pool, 0, st);
 	r->tokens = pool.tokens;
 	for (size_t p = 0; c == STATUS_OK && p < n_pts; p++) {
 		const double *w = grid + p * N;
@@ -449,9 +456,11 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		{ "top-p", required_argument, NULL, 'P' },
 		{ "batch", required_argument, NULL, 'B' },
 		{ "name", required_argument, NULL, 'N' },
+		{ "job", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	double job = 0;
 	struct eval_cfg cfg = { .split = "eval", .n_prompts = 16, .step = 0.1, .max_tokens = 48,
 		                .temperature = 0.7, .top_p = 0.9, .seed = 0, .batch = 64 };
 	int c, rc, exit_rc;
@@ -480,6 +489,7 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		case 'P': rc = eval_number("--top-p", optarg, 0, 1, &cfg.top_p); break;
 		case 'B': rc = eval_number("--batch", optarg, 1, 65536, &cfg.batch); break;
 		case 'N': cfg.name = optarg; break;
+		case 'j': rc = stage_number(&cmd_eval, "--job", optarg, 1, 9e15, &job); break;
 		case CLI_OPT_EXIT: return exit_rc;
 		}
 		if (rc != CLI_OK)
@@ -508,6 +518,8 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 	const char **pp = NULL;
 	store_id run = 0;
 	size_t n_pts = 0;
+	struct stage sgs;
+	struct eval_track tr = { .sg = &sgs };
 	rc = CLI_FAIL;
 	if (ricgen_open(&g, cfg.model, 1, &st) != STATUS_OK) {
 		cli_error("%s", st.msg);
@@ -567,15 +579,22 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 	store_id parent = 0;
 	if (g.meta.run > 0 && store_run_get(s, g.meta.run, eval_run_seen, NULL, NULL) == STORE_OK)
 		parent = g.meta.run;
-	if (!(run = eval_new_run(s, cfg.name, parent, &st)))
-		goto fail;
-	eval_param(s, run, "model", "%s", cfg.model);
-	eval_param(s, run, "step", "%g", cfg.step);
-	eval_param(s, run, "mapping", "%s", mapping_name(map));
-	eval_param(s, run, "points", "%zu", n_pts);
+	store_close(s);
+	s = NULL;
+	if (stage_open(&sgs, cli, "eval", cfg.name, parent, (store_id)job) != CLI_OK)
+		goto quiet_fail;
+	s = sgs.store;
+	run = sgs.run;
+	stage_param(&sgs, "model", "%s", cfg.model);
+	stage_param(&sgs, "step", "%g", cfg.step);
+	stage_param(&sgs, "mapping", "%s", mapping_name(map));
+	stage_param(&sgs, "points", "%zu", n_pts);
 	eval_common_params(s, run, &cfg, ref, N, P);
+	tr.total = (int64_t)(n_pts * P);
+	for (size_t b = 0; b < cfg.n_baselines; b++)
+		tr.total += (int64_t)P * (strncmp(cfg.baselines[b], "sft:", 4) == 0
+		                          ? 1 : strtol(cfg.baselines[b] + 10, NULL, 10));
 
-	signal(SIGINT, eval_on_sigint);
 	if (!eval_result_alloc(&res, n_pts, N, P)) {
 		status_set(&st, STATUS_NOMEM, "out of memory");
 		goto fail;
@@ -595,8 +614,8 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 			goto fail;
 		for (size_t i = 0; i < P; i++)
 			memcpy(z + i * N, t, N * sizeof *t);
-		if (eval_generate(&g, &g.meta, P, (const char *const *)pr.v, z, seeds, &cfg, &res, p * P,
-		                  &st) != STATUS_OK)
+		if (eval_generate(&g, &g.meta, P, (const char *const *)pr.v, z, seeds, &cfg, &tr, &res,
+		                  p * P, &st) != STATUS_OK)
 			goto fail;
 		eval_means(&res);
 		eval_progress("point", p + 1, n_pts, &res, p);
@@ -604,7 +623,7 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 	if (eval_front(&res, ref, (uint64_t)cfg.seed, &st) != STATUS_OK ||
 	    eval_record(s, run, &res, (const char *const *)pr.v, ref, "ric", &st) != STATUS_OK)
 		goto fail;
-	eval_param(s, run, "tokens", "%zu", res.tokens);
+	stage_param(&sgs, "tokens", "%zu", res.tokens);
 	eval_print("ric", run, &res, &g.meta, ref, 1);
 
 	for (size_t b = 0; b < cfg.n_baselines; b++) {
@@ -627,7 +646,7 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 					sc = status_set(&st, STATUS_NOMEM, "out of memory");
 				if (sc == STATUS_OK)
 					sc = eval_generate(&sg, &g.meta, P, (const char *const *)pr.v, NULL, seeds,
-					                   &cfg, &br, 0, &st);
+					                   &cfg, &tr, &br, 0, &st);
 				ricgen_close(&sg);
 			}
 		} else {
@@ -637,7 +656,7 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 			eval_param(s, brun, "step", "%g", cfg.step);
 			eval_param(s, brun, "sampled_at", "centre preference");
 			eval_param(s, brun, "generation_cost", "%zu", K);
-			sc = eval_best_of_n(&g, map, K, grid, n_pts, pr.v, P, &cfg, &br, &st);
+			sc = eval_best_of_n(&g, map, K, grid, n_pts, pr.v, P, &cfg, &tr, &br, &st);
 		}
 		if (sc == STATUS_OK) {
 			eval_means(&br);
@@ -651,24 +670,27 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 			eval_print(spec, brun, &br, &g.meta, ref, strncmp(spec, "sft:", 4) != 0);
 			store_run_finish(s, brun, "done", NULL, NULL);
 		} else {
-			store_run_finish(s, brun, eval_interrupted ? "cancelled" : "failed", st.msg, NULL);
+			store_run_finish(s, brun, stage_stopping() ? "cancelled" : "failed", st.msg, NULL);
 		}
 		eval_result_free(&br);
 		if (sc != STATUS_OK)
 			goto fail;
 	}
-	store_run_finish(s, run, "done", NULL, NULL);
-	rc = CLI_OK;
+	rc = stage_finish(&sgs, STATUS_OK, NULL);
+	s = NULL;
 	goto done;
 fail:
-	if (st.code != STATUS_OK)
+	if (st.code != STATUS_OK && !run)
 		cli_error("%s", st.msg);
 quiet_fail:
-	if (s && run)
-		store_run_finish(s, run, eval_interrupted ? "cancelled" : "failed",
-		                 st.code != STATUS_OK ? st.msg : "failed", NULL);
+	/* stage_finish prints the error and closes the store. */
+	if (run) {
+		rc = stage_finish(&sgs, stage_stopping() ? STATUS_CANCELLED
+		                        : st.code != STATUS_OK ? st.code : STATUS_IO,
+		                  st.code != STATUS_OK ? st.msg : "failed");
+		s = NULL;
+	}
 done:
-	signal(SIGINT, SIG_DFL);
 	eval_result_free(&res);
 	for (size_t i = 0; i < pr.n; i++)
 		free(pr.v[i]);

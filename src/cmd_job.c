@@ -37,14 +37,17 @@ const struct cli_command cmd_job = {
 	        "cancel  SIGTERM: the stage checkpoints and stops; waits up to --timeout\n"
 	        "        seconds (default 60) and marks the job cancelled\n"
 	        "resume  restarts a cancelled or failed job from its run's last checkpoint\n"
-	        "Stages that run as jobs: pretrain rm-train sft online.\n",
+	        "        (relabel: runs again, scoring only the rows still missing; eval:\n"
+	        "        starts the evaluation again as a new run)\n"
+	        "Stages that run as jobs: pretrain rm-train sft online relabel eval.\n",
 	.run = job_run,
 };
 
 /* A running job is stale when its heartbeat is older than this. */
 #define JOB_STALE_MS (10 * 60 * 1000)
 
-static const char *const job_stages[] = { "pretrain", "rm-train", "sft", "online", NULL };
+static const char *const job_stages[] = { "pretrain", "rm-train", "sft", "online",
+	                                  "relabel", "eval", NULL };
 
 struct job_row {
 	int found;

@@ -5,6 +5,7 @@
 
 #include "src/cli_store.h"
 #include "src/paths.h"
+#include "src/stage.h"
 #include "src/table.h"
 #include "engine/reward.h"
 #include "engine/stats.h"
@@ -22,7 +23,7 @@ const struct cli_command cmd_relabel = {
 	.name = "relabel",
 	.summary = "score a dataset's rows for its objectives and set their stats",
 	.usage = "ric relabel --dataset NAME [--objective NAME[=SPEC]]... [--batch N]\n"
-	         "       [--quantiles LO,HI] [--timeout S]",
+	         "       [--quantiles LO,HI] [--timeout S] [--job ID]",
 	.help = "Scores every row (train and eval) for every objective, in batches that are\n"
 	        "committed as they finish: an interrupted or failed relabel keeps what it\n"
 	        "stored, and running it again scores only the rows still missing. Then,\n"
@@ -38,16 +39,14 @@ const struct cli_command cmd_relabel = {
 	        "  --quantiles LO,HI     lo and hi as quantiles of the normalised training\n"
 	        "                        scores (default 0,1: min and max)\n"
 	        "  --timeout S           cmd: scorers get S seconds per reply (default 60)\n"
+	        "  --job ID              run as job ID (set by `ric job start`)\n"
 	        "Imported rewards (spec \"given\") are not scored, only summarised. When all\n"
-	        "training scores of an objective are equal, sigma is taken as 1.\n",
+	        "training scores of an objective are equal, sigma is taken as 1.\n"
+	        "SIGTERM or Ctrl-C stops it between batches; the run is then cancelled.\n",
 	.run = relabel_run,
 };
 
 #define RELABEL_MAX_OBJ 16
-
-static volatile sig_atomic_t relabel_stop;
-static void relabel_on_signal(int sig) { (void)sig; relabel_stop = 1; }
-static int relabel_abort(void *ctx) { (void)ctx; return relabel_stop; }
 
 struct relabel_obj {
 	char *name;
@@ -61,7 +60,10 @@ struct relabel_obj {
 
 struct relabel {
 	struct store *s;
+	struct stage *sg;
 	store_id dataset, run;
+	int64_t done, total;      /* rows scored / to score, over all objectives */
+	int cancelled;
 	struct relabel_obj obj[RELABEL_MAX_OBJ];
 	int n_obj;
 	size_t batch;
@@ -132,9 +134,10 @@ static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct 
 		return relabel_fail(r, "objective %s: %s", o->name, st.msg);
 	double *v = malloc(r->batch * sizeof *v);
 	int status = v ? CLI_OK : relabel_fail(r, "out of memory");
-	double t0 = relabel_now(), last = t0;
+	double t0 = relabel_now();
 	while (status == CLI_OK) {
 		if (hooks_aborted(h)) {
+			r->cancelled = 1;
 			status = relabel_fail(r, "interrupted; run it again to score the rest");
 			break;
 		}
@@ -156,13 +159,9 @@ static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct 
 		}
 		o->scored += (int64_t)r->n;
 		q.after = r->ids[r->n - 1];
+		r->done += (int64_t)r->n;
 		relabel_page_free(r);
-		double now = relabel_now();
-		if (now - last >= 2.0) {
-			fprintf(stderr, "relabel: %s %lld/%lld rows\n", o->name, (long long)o->scored,
-			        (long long)todo);
-			last = now;
-		}
+		stage_progress(r->sg, r->done, r->total, 0.0, 0.0);
 	}
 	relabel_page_free(r);
 	o->secs = relabel_now() - t0;
@@ -300,20 +299,30 @@ static int relabel_objective(struct relabel *r, const char *arg)
 	return o->spec ? CLI_OK : relabel_fail(r, "out of memory");
 }
 
-static int relabel_params(struct relabel *r, const char *dataset, const char *batch,
-                          const char *quantiles, const char *timeout)
+static void relabel_params(struct relabel *r, const char *dataset, const char *batch,
+                           const char *quantiles, const char *timeout)
 {
-	struct store_err err;
-	const char *const kv[][2] = { { "dataset", dataset }, { "batch", batch },
-	                              { "quantiles", quantiles }, { "timeout", timeout } };
-	for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
-		if (store_param_set(r->s, r->run, kv[i][0], kv[i][1], &err) != STORE_OK)
-			return relabel_fail(r, "%s", err.msg);
+	stage_param(r->sg, "dataset", "%s", dataset);
+	stage_param(r->sg, "batch", "%s", batch);
+	stage_param(r->sg, "quantiles", "%s", quantiles);
+	stage_param(r->sg, "timeout", "%s", timeout);
 	for (int i = 0; i < r->n_obj; i++) {
 		char key[300];
 		snprintf(key, sizeof key, "objective.%d.%s", i, r->obj[i].name);
-		if (store_param_set(r->s, r->run, key, r->obj[i].spec, &err) != STORE_OK)
+		stage_param(r->sg, key, "%s", r->obj[i].spec);
+	}
+}
+
+/* The rows still to score over all objectives: the progress total. */
+static int relabel_todo(struct relabel *r)
+{
+	struct store_err err;
+	for (int i = 0; i < r->n_obj; i++) {
+		struct store_row_query q = { .lacking = r->obj[i].id };
+		int64_t todo;
+		if (store_rows_count(r->s, r->dataset, &q, &todo, &err) != STORE_OK)
 			return relabel_fail(r, "%s", err.msg);
+		r->total += todo;
 	}
 	return CLI_OK;
 }
@@ -349,12 +358,14 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 		{ "batch", required_argument, NULL, 'b' },
 		{ "quantiles", required_argument, NULL, 'q' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "job", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dataset = NULL, *batch_arg = "64", *quant_arg = "0,1", *timeout_arg = "60";
 	const char *objs[RELABEL_MAX_OBJ];
 	int n_objs = 0, c, exit_rc;
+	double job = 0;
 	while ((c = cli_next_option(&cmd_relabel, argc, argv, "h", opts, &exit_rc)) != -1) {
 		switch (c) {
 		case 'd': dataset = optarg; break;
@@ -366,6 +377,11 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 		case 'b': batch_arg = optarg; break;
 		case 'q': quant_arg = optarg; break;
 		case 't': timeout_arg = optarg; break;
+		case 'j':
+			exit_rc = stage_number(&cmd_relabel, "--job", optarg, 1, 9e15, &job);
+			if (exit_rc != CLI_OK)
+				return exit_rc;
+			break;
 		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
@@ -418,25 +434,30 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 			status = relabel_fail(r, "dataset %s has no objectives yet: name them with "
 			                      "--objective NAME=SPEC", dataset);
 	}
+	if (status == CLI_OK)
+		status = relabel_todo(r);
+	/* The run, through the stage lifecycle, on a store connection of its own. */
+	struct stage sg;
 	int started = 0;
 	if (status == CLI_OK) {
-		if (store_run_create(r->s, "relabel", NULL, 0, &r->run, &err) != STORE_OK)
-			status = relabel_fail(r, "%s", err.msg);
-		else
+		store_close(r->s);
+		r->s = NULL;
+		if (stage_open(&sg, cli, "relabel", NULL, 0, (store_id)job) != CLI_OK) {
+			status = CLI_FAIL;
+			r->err[0] = '\0';
+		} else {
 			started = 1;
+			r->sg = &sg;
+			r->s = sg.store;
+			r->run = sg.run;
+			relabel_params(r, dataset, batch_arg, quant_arg, timeout_arg);
+		}
 	}
-	if (status == CLI_OK)
-		status = relabel_params(r, dataset, batch_arg, quant_arg, timeout_arg);
-	struct hooks h = { .abort = relabel_abort };
-	relabel_stop = 0;
-	signal(SIGINT, relabel_on_signal);
-	signal(SIGTERM, relabel_on_signal);
+	struct hooks h = started ? stage_hooks(&sg) : (struct hooks){ 0 };
 	signal(SIGPIPE, SIG_IGN);
 	for (int i = 0; status == CLI_OK && i < r->n_obj; i++) {
 		status = relabel_score(r, &r->obj[i], &h);
 	}
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
 	for (int i = 0; status == CLI_OK && i < r->n_obj; i++)
 		status = relabel_stats(r, &r->obj[i]);
 	if (status == CLI_OK) {
@@ -453,17 +474,27 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 				nm++;
 			}
 		}
-		if (store_metrics_add(r->s, r->run, m, nm, &err) != STORE_OK ||
-		    store_run_finish(r->s, r->run, "done", NULL, &err) != STORE_OK)
+		if (store_metrics_add(r->s, r->run, m, nm, &err) != STORE_OK)
 			status = relabel_fail(r, "%s", err.msg);
 	}
-	if (status == CLI_OK) {
-		relabel_report(r);
-		printf("run %lld (relabel)\n", (long long)r->run);
-	} else {
+	if (started) {
+		/* stage_finish prints a failure itself; a cancel only says it stopped. */
+		char msg[1100];
+		snprintf(msg, sizeof msg, "relabel: %s", r->err);
+		if (status == CLI_OK || r->cancelled || stage_stopping()) {
+			if (status != CLI_OK)
+				cli_error("%s", msg);
+			status = stage_finish(&sg, status == CLI_OK ? STATUS_OK : STATUS_CANCELLED, NULL);
+		} else {
+			status = stage_finish(&sg, STATUS_IO, msg);
+		}
+		r->s = NULL;
+		if (status == CLI_OK) {
+			relabel_report(r);
+			printf("run %lld (relabel)\n", (long long)r->run);
+		}
+	} else if (r->err[0]) {
 		cli_error("relabel: %s", r->err);
-		if (started)
-			store_run_finish(r->s, r->run, relabel_stop ? "cancelled" : "failed", r->err, NULL);
 	}
 	for (int i = 0; i < r->n_obj; i++) {
 		free(r->obj[i].name);
@@ -475,7 +506,8 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 	free(r->ids);
 	free(r->prompts);
 	free(r->responses);
-	store_close(r->s);
+	if (r->s)
+		store_close(r->s);
 	free(r);
 	return status;
 }

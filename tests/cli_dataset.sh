@@ -113,4 +113,30 @@ like "$w" '^"mu":[0-9.]+,"sigma":[0-9.]+,"lo":-[0-9.]+,"hi":[0-9.]+$' "the resum
 is "$w" "$l" "its stats equal those of the same scores computed in one go"
 out=$("$RIC" store check 2>&1)
 like "$out" 'ok \(schema version 2\)' "the store is consistent afterwards"
+# relabel as a stage: a background job that ends done, and a SIGTERM that
+# stops it between batches, keeps what it scored and cancels the run.
+id=$("$RIC" job start relabel --dataset rows --objective jl=length 2>/dev/null)
+like "$id" '^[0-9]+$' "job start relabel prints the job id"
+n=0
+while [ $n -lt 300 ] && "$RIC" job show "$id" | grep -Eq '^state +(running|queued)'; do
+	sleep 0.1; n=$((n + 1))
+done
+like "$("$RIC" job list)" "^ *$id +done" "the relabel job shows as done in job list"
+like "$("$RIC" dataset show rows --json)" '"name":"jl","spec":"length","unscored":0' \
+	"the relabel job scored every row"
+printf '#!/bin/sh\nwhile read -r l; do sleep 0.4; echo "{\\"reward\\": 1}"; done\n' >"$T/slow.sh"
+"$RIC" relabel --dataset rows --objective "slow=cmd:sh $T/slow.sh" --batch 1 >/dev/null 2>"$T/slow.err" &
+pid=$!
+n=0
+while [ $n -lt 100 ] && ! "$RIC" dataset show rows --json | grep -Eq '"name":"slow","spec":"[^"]*","unscored":[1-7][,}]'; do
+	sleep 0.1; n=$((n + 1))
+done
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+is "$rc" 130 "a relabel stopped by SIGTERM exits 130"
+like "$(cat "$T/slow.err")" 'stopped; run [0-9]+ cancelled' "it says it stopped"
+like "$("$RIC" runs --stage relabel)" 'relabel +cancelled' "the stopped relabel run is cancelled"
+like "$("$RIC" dataset show rows --json)" '"name":"slow","spec":"[^"]*","unscored":[1-7][,}]' \
+	"the rows scored before SIGTERM are kept"
 done_testing

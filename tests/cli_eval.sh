@@ -134,4 +134,29 @@ cat > "$m3/ric.json" <<'JSON'
 JSON
 out=$("$RIC" --store "$db" eval --model "$m3" --dataset toy --prompts 2 --max-tokens 4 --step 0.5 2>/dev/null)
 like "$out" 'run [0-9]+, 6 points x 2 prompts' "3 objectives at step 0.5: 6 grid points"
+# eval as a background job: it ends done, with its run and progress recorded
+id=$("$RIC" --store "$db" job start eval --model "$m" --dataset toy --prompts 2 --max-tokens 4 \
+	--step 0.5 --name as-job 2>/dev/null)
+like "$id" '^[0-9]+$' "job start eval prints the job id"
+n=0
+while [ $n -lt 300 ] && "$RIC" --store "$db" job show "$id" | grep -Eq '^state +(running|queued)'; do
+	sleep 0.1; n=$((n + 1))
+done
+like "$("$RIC" --store "$db" job list)" "^ *$id +done +6/6" "the eval job is done after 3 points x 2 prompts"
+like "$("$RIC" --store "$db" runs --stage eval)" 'as-job +eval +done' "its eval run is done"
+# SIGTERM once the run exists (the stage's handlers are in place from then
+# on): generation stops between batches and the run ends cancelled.
+"$RIC" --store "$db" eval --model "$m" --dataset toy --prompts 5 --max-tokens 200 --step 0.005 \
+	--batch 1 --name stopped >/dev/null 2>"$TEST_TMP/stop.err" &
+pid=$!
+n=0
+while [ $n -lt 300 ] && ! grep -q 'ric eval: run [0-9]' "$TEST_TMP/stop.err"; do
+	sleep 0.05; n=$((n + 1))
+done
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+is "$rc" 130 "an eval stopped by SIGTERM exits 130"
+like "$(cat "$TEST_TMP/stop.err")" 'stopped; run [0-9]+ cancelled' "it says it stopped"
+like "$("$RIC" --store "$db" runs --stage eval)" 'stopped +eval +cancelled' "the stopped eval run is cancelled"
 done_testing
