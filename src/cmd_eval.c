@@ -180,7 +180,7 @@ static enum status_code eval_generate(struct ricgen *g, const struct ricmeta *m,
 		memcpy(r->norm + (base + at) * N, b.norm, k * N * sizeof *b.norm);
 		r->tokens += b.tokens;
 		tr->done += (int64_t)k;
-		stage_progress(tr->sg, tr->done, tr->total, 0.0, (double)b.tokens);
+		stage_progress(tr->sg, tr->done, tr->total, NAN, (double)b.tokens);
 		ricgen_batch_free(&b);
 	}
 	return STATUS_OK;

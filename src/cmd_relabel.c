@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -161,7 +162,7 @@ static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct 
 		q.after = r->ids[r->n - 1];
 		r->done += (int64_t)r->n;
 		relabel_page_free(r);
-		stage_progress(r->sg, r->done, r->total, 0.0, 0.0);
+		stage_progress(r->sg, r->done, r->total, NAN, 0.0);
 	}
 	relabel_page_free(r);
 	o->secs = relabel_now() - t0;

@@ -7,6 +7,7 @@
 #include "engine/train.h"
 
 #include <signal.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,6 +169,14 @@ void stage_progress(struct stage *sg, int64_t step, int64_t total, double loss, 
 		eta_ms = (int64_t)((double)(now - sg->start_ms) / (double)done * (double)(total - step));
 	char eta[32];
 	stage_eta_text(eta, sizeof eta, eta_ms);
+	/* Stages without a loss (relabel, eval) pass NAN; stages without tokens
+	 * show their own rate (rows or samples per second). */
+	char rate[64];
+	int n = isnan(loss) ? 0 : snprintf(rate, sizeof rate, "loss %.4f ", loss);
+	if (sg->tokens > 0)
+		snprintf(rate + n, sizeof rate - (size_t)n, "%.0f tok/s", sg->tokens_per_s);
+	else
+		snprintf(rate + n, sizeof rate - (size_t)n, "%.1f/s", secs > 0 ? (double)done / secs : 0.0);
 	int last = step >= total;
 	if (sg->tty && (last || now - sg->last_line_ms >= 100)) {
 		/* Redrawn at most ten times a second: fast steps must not wait on the terminal. */
@@ -177,8 +186,8 @@ void stage_progress(struct stage *sg, int64_t step, int64_t total, double loss, 
 		for (int i = 0; i < width; i++)
 			bar[i] = i < fill ? '#' : '.';
 		bar[width] = '\0';
-		fprintf(stderr, "\r\033[K%s [%s] %lld/%lld loss %.4f %.0f tok/s ETA %s", sg->name, bar,
-		        (long long)step, (long long)total, loss, sg->tokens_per_s, eta);
+		fprintf(stderr, "\r\033[K%s [%s] %lld/%lld %s ETA %s", sg->name, bar,
+		        (long long)step, (long long)total, rate, eta);
 		sg->bar_drawn = 1;
 		if (last) {
 			fputc('\n', stderr);
@@ -186,8 +195,8 @@ void stage_progress(struct stage *sg, int64_t step, int64_t total, double loss, 
 		}
 		fflush(stderr);
 	} else if (!sg->tty && (last || step == sg->first_step + 1 || now - sg->last_line_ms >= 5000)) {
-		fprintf(stderr, "ric %s: step %lld/%lld loss %.4f %.0f tok/s ETA %s\n", sg->name,
-		        (long long)step, (long long)total, loss, sg->tokens_per_s, eta);
+		fprintf(stderr, "ric %s: step %lld/%lld %s ETA %s\n", sg->name,
+		        (long long)step, (long long)total, rate, eta);
 		sg->last_line_ms = now;
 	}
 	if (sg->job > 0 && (last || now - sg->last_job_ms >= 500)) {

@@ -64,7 +64,9 @@ void stage_flush(struct stage *sg);
 
 /* Progress after `step` of `total` with `tokens` processed in this step:
  * redraws the bar (terminal), prints a line every few seconds (no terminal),
- * updates the job row and heartbeat (at most twice a second). */
+ * updates the job row and heartbeat (at most twice a second). A stage
+ * without a loss passes NAN; one without tokens passes 0 and is shown its
+ * steps per second. */
 void stage_progress(struct stage *sg, int64_t step, int64_t total, double loss, double tokens);
 /* Starts the ETA clock at `step` (after a resume). */
 void stage_progress_start(struct stage *sg, int64_t step);
