@@ -152,7 +152,7 @@ trap 'rm -f "$tmp"' EXIT
 { fortune_text | awk -v q="'" "$common$fortune_awk"; wordnet_text | awk "$common$wordnet_awk"; } > "$tmp"
 awk -F '\t' '$1 == "D" { print "<|endoftext|>" $2 }' "$tmp" > "$out/corpus.txt"
 awk -F '\t' '
-function js(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
+function js(s) { gsub(/\\/, "&&", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
 $1 == "R" { printf "{\"prompt\": %s, \"response\": %s, \"kind\": %s}\n", js($3), js($4), js($2) }
 ' "$tmp" > "$out/rows.jsonl"
 sed -n '/^License: WordNet3.0/,/^$/p' "$copyright" > "$out/WORDNET-LICENSE"
