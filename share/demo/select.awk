@@ -2,7 +2,7 @@
 # every time (no randomness), so the text of the shipped dataset can be rebuilt
 # from the installed packages instead of being committed.
 #
-#   awk -v cap=3000 -v capc=2000 -v neval=40 -f select.awk rows.jsonl > demo.jsonl
+#   awk -f select.awk rows.jsonl > demo.jsonl   # cap 3000, capc 2000, neval 40
 #
 # Rows longer than 300 characters (prompt + response, about 90 tokens) are
 # left out. Of each kind, every k-th remaining row (k = count / cap; cap is
@@ -10,6 +10,11 @@
 # quote, define and use only (their prompts are a name or a word, so the
 # stored evaluation holds no corpus text), interleaved by kind so that the
 # first N eval rows are an even mix. Each line gets "split".
+BEGIN {
+	if (cap == "") cap = 3000
+	if (capc == "") capc = 2000
+	if (neval == "") neval = 40
+}
 {
 	p = $0; sub(/^\{"prompt": "/, "", p); sub(/", "response": .*/, "", p)
 	r = $0; sub(/.*"response": "/, "", r); sub(/", "kind": .*/, "", r)
