@@ -22,7 +22,8 @@
 #              store's runs and evaluation results, no corpus text) and
 #              results.md (the README table)
 # DEMO_QUICK=1 shrinks every stage to seconds to check the script itself
-# (writes into WORK only, ships nothing).
+# (tests/demo_assets.sh); it ships into SHARE, by default WORK/share-out.
+# SHARE is the data folder shipped into (default: the sources' share/).
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -30,7 +31,6 @@ RIC=${RIC:?set RIC to the ric program}
 SRCDIR=${SRCDIR:-.}
 WORK=${WORK:-demo/work}
 QUICK=${DEMO_QUICK:-0}
-SHIP=$SRCDIR/share/demo
 export BLIS_NUM_THREADS=${BLIS_NUM_THREADS:-2}
 SRCDIR=$(cd "$SRCDIR" && pwd)
 
@@ -57,12 +57,15 @@ stage() {
 }
 
 if [ "$QUICK" = 1 ]; then
-	PRE="--steps 20 --batch 4"; CAP=200; CAPC=100; NEVAL=8; PAIRS=64
-	SFT="--epochs 1"; ONL="--prompts 16 --mix 16"; EVP=4; EVSTEP=0.5
+	PRE="--steps 10 --batch 4 --val 0.002"; CAP=40; CAPC=20; NEVAL=4; PAIRS=32
+	SFT="--epochs 1"; ONL="--prompts 8 --mix 8"; EVP=2; EVSTEP=0.5
+	SHARE=${SHARE:-$WORK/share-out}
 else
-	PRE="--steps 2000 --batch 16"; CAP=3000; CAPC=2000; NEVAL=40; PAIRS=3000
+	PRE="--steps 2000 --batch 16 --val 0.03"; CAP=3000; CAPC=2000; NEVAL=40; PAIRS=3000
 	SFT="--epochs 2"; ONL="--prompts 384 --mix 384"; EVP=30; EVSTEP=0.25
+	SHARE=${SHARE:-$SRCDIR/share}
 fi
+export SHARE
 OBJ="--objective positivity=positivity --objective informativeness=informativeness \
 --objective brevity=brevity:20 --objective fluency=rm:demo/reward"
 TEMPLATE='{prompt} [{z1} {z2} {z3} {z4}]{marker}'
@@ -79,7 +82,7 @@ tokenizer() {
 
 base() {
 	"$RIC" pretrain --tokenizer "$WORK/tokenizer" --out "$WORK/base" --layers 4 --heads 4 \
-		--embd 192 --ctx 128 $PRE --lr 2e-3 --warmup 100 --val 0.03 --save-every 500 --seed 1 \
+		--embd 192 --ctx 128 $PRE --lr 2e-3 --warmup 100 --save-every 500 --seed 1 \
 		--name demo-base "$WORK/corpus/corpus.txt"
 }
 
@@ -155,6 +158,5 @@ stage relabel relabel
 stage sft sft
 stage online online
 stage eval evaluate
+stage ship sh "$SRCDIR/share/demo/ship.sh"
 echo "total      $(( $(date +%s) - t_all )) s" | tee -a "$log" >&2
-[ "$QUICK" = 1 ] && exit 0
-sh "$SRCDIR/share/demo/ship.sh"

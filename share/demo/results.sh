@@ -2,10 +2,11 @@
 # results.sh: the demo's results as Markdown (share/demo/results.md, copied
 # into README.md): hypervolumes of every evaluation, the mean obtained reward
 # per objective as its weight rises, and example generations of the shipped
-# policy. WORK (the build's store) and SRCDIR, RIC as in assets.sh.
+# policy. WORK (the build's store), SHARE (where the demo was shipped) and
+# RIC as in assets.sh.
 set -eu
 WORK=${WORK:?}
-SRCDIR=${SRCDIR:?}
+SHARE=${SHARE:?}
 RIC=${RIC:?}
 python3 - "$WORK/store.db" <<'PY'
 import json, sqlite3, sys
@@ -60,7 +61,7 @@ for prompt in "Quote by Mark Twain:" "Define river (noun):"; do
 		echo "\`ric generate --model share/demo/policy --prompt \"$prompt\" --pref $pref --seed 1\`"
 		echo
 		echo '```'
-		RIC_DATADIR="$SRCDIR/share" "$RIC" generate --model "$SRCDIR/share/demo/policy" --prompt "$prompt" \
+		RIC_DATADIR="$SHARE" "$RIC" generate --model "$SHARE/demo/policy" --prompt "$prompt" \
 			--pref "$pref" --max-tokens 48 --temperature 0.7 --top-p 0.9 --seed 1 2>&1
 		echo '```'
 		echo

@@ -1,14 +1,19 @@
 #!/bin/sh
 # ship.sh: the last stage of assets.sh: copy what the demo ships into
 # share/demo/ and write demo.db (the store's runs and results without corpus
-# text) and results.md (the README's table). WORK, SRCDIR and RIC as there.
+# text) and results.md (the README's table). WORK, SRCDIR and RIC as there;
+# SHARE is the data folder shipped into (default SRCDIR/share).
 set -eu
 LC_ALL=C
 export LC_ALL
 RIC=${RIC:?}
 WORK=${WORK:?}
 SRCDIR=${SRCDIR:?}
-SHIP=$SRCDIR/share/demo
+SHARE=${SHARE:-$SRCDIR/share}
+export SHARE
+SHIP=$SHARE/demo
+mkdir -p "$SHIP"
+[ -e "$SHARE/lexicons" ] || ln -s "$SRCDIR/share/lexicons" "$SHARE/lexicons"
 export RIC_STORE="$WORK/store.db"
 export RIC_DATADIR="$WORK/share"
 
@@ -49,6 +54,6 @@ COMMIT;
 VACUUM;
 PRAGMA journal_mode = DELETE;
 SQL
-cp "$WORK/rows.jsonl" "$WORK/rows-shipped.jsonl"
 sh "$SRCDIR/share/demo/results.sh" > "$SHIP/results.md"
-du -sh "$SRCDIR/share" >&2
+cp "$WORK/timings.txt" "$SHIP/timings.txt"
+du -sh "$SHARE" >&2
