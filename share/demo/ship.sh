@@ -57,3 +57,11 @@ SQL
 sh "$SRCDIR/share/demo/results.sh" > "$SHIP/results.md"
 cp "$WORK/timings.txt" "$SHIP/timings.txt"
 du -sh "$SHARE" >&2
+# The README shows results.md between its markers.
+readme=$SRCDIR/README.md
+if [ "$SHARE" = "$SRCDIR/share" ] && grep -q '^<!-- demo-results -->$' "$readme"; then
+	awk -v res="$SHIP/results.md" '
+		/^<!-- demo-results -->$/ { print; while ((getline l < res) > 0) print l; skip = 1; next }
+		/^<!-- \/demo-results -->$/ { skip = 0 }
+		!skip' "$readme" > "$readme.tmp" && mv "$readme.tmp" "$readme"
+fi
