@@ -74,16 +74,22 @@ MARKER='
 
 corpus() {
 	sh "$SRCDIR/share/demo/corpus.sh" "$WORK/corpus"
+	# The quick mode trains on every 40th document.
+	if [ "$QUICK" = 1 ]; then
+		awk 'NR % 40 == 0' "$WORK/corpus/corpus.txt" > "$WORK/corpus/text.txt"
+	else
+		ln -s corpus.txt "$WORK/corpus/text.txt"
+	fi
 }
 
 tokenizer() {
-	"$RIC" train-tokenizer --vocab-size 4096 --out "$WORK/tokenizer" --quiet "$WORK/corpus/corpus.txt"
+	"$RIC" train-tokenizer --vocab-size 4096 --out "$WORK/tokenizer" --quiet "$WORK/corpus/text.txt"
 }
 
 base() {
 	"$RIC" pretrain --tokenizer "$WORK/tokenizer" --out "$WORK/base" --layers 4 --heads 4 \
 		--embd 192 --ctx 128 $PRE --lr 2e-3 --warmup 100 --save-every 500 --seed 1 \
-		--name demo-base "$WORK/corpus/corpus.txt"
+		--name demo-base "$WORK/corpus/text.txt"
 }
 
 # The dataset rows (share/demo/select.awk), imported with their own split.
