@@ -146,6 +146,7 @@ static void tui_gen_run_job(struct tui_gen *g)
 	struct ricgen_batch b = { .n = B, .prompts = prompts, .z = z, .seeds = seeds };
 	struct generate_params gp = GENERATE_DEFAULTS;
 	gp.max_new = j->r.max_new;
+	gp.min_new = j->r.min_new;
 	gp.sampling.temperature = j->r.temperature;
 	gp.sampling.top_p = j->r.top_p;
 	gp.decode = tui_gen_decode;

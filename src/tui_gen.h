@@ -44,6 +44,7 @@ struct tui_gen_req {
 	uint64_t seed;                          /* sample i uses seed + i under both preferences */
 	float temperature, top_p;
 	size_t max_new;
+	size_t min_new;                         /* no EOS before this many tokens (benchmarks) */
 };
 
 #define TUI_GEN_REQ_DEFAULTS { .prompt = "", .n = 4, .n_pref = 1, .mapping = MAPPING_LINF, \

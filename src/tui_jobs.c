@@ -160,7 +160,7 @@ const char *tui_jobs_ric(void)
 	if (env && *env)
 		return env;
 	if (!path[0]) {
-		char exe[PATH_MAX];
+		char exe[PATH_MAX - 8];
 		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 		if (n > 0) {
 			exe[n] = '\0';
@@ -179,13 +179,14 @@ const char *tui_jobs_ric(void)
 /* ric --store STORE ARGS..., stdout and stderr into out (trimmed), waited for. */
 static int tui_jobs_run(const char *store_file, const char *const *args, char *out, size_t cap)
 {
-	const char *av[64];
+	/* execvp's argv is char *const[]: the strings are not written to. */
+	char *av[64];
 	size_t k = 0;
-	av[k++] = tui_jobs_ric();
-	av[k++] = "--store";
-	av[k++] = store_file;
+	const char *fixed[] = { tui_jobs_ric(), "--store", store_file };
+	for (size_t i = 0; i < 3; i++)
+		memcpy(&av[k++], &fixed[i], sizeof av[0]);
 	for (size_t i = 0; args[i] && k < 63; i++)
-		av[k++] = args[i];
+		memcpy(&av[k++], &args[i], sizeof av[0]);
 	av[k] = NULL;
 	int fd[2];
 	out[0] = '\0';
@@ -208,7 +209,7 @@ static int tui_jobs_run(const char *store_file, const char *const *args, char *o
 		dup2(fd[1], STDERR_FILENO);
 		close(fd[0]);
 		close(fd[1]);
-		execvp(av[0], (char *const *)av);
+		execvp(av[0], av);
 		fprintf(stderr, "cannot run %s: %s", av[0], strerror(errno));
 		_exit(127);
 	}

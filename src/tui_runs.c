@@ -3,6 +3,7 @@
 #include "src/tui_runs.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
