@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "engine/stats.h"
+#include "src/json_text.h"
 #include "src/paths.h"
 
 void tui_app_say(struct tui_app *a, const char *fmt, ...)
@@ -389,9 +390,10 @@ int tui_app_export(struct tui_app *a, const char *path)
 	for (int side = 0; side < (a->compare ? 2 : 1); side++)
 		for (size_t i = 0; i < a->req.n; i++) {
 			struct tui_sample *s = &a->samples[side][i];
-			json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:o, s:o}", "checkpoint", a->ckpt,
-			                      "prompt", a->prompt ? a->prompt : "", "response",
-			                      s->text ? s->text : "", "seed",
+			json_t *o = json_pack("{s:o, s:o, s:o, s:I, s:o, s:o}", "checkpoint",
+			                      json_text(a->ckpt), "prompt",
+			                      json_text(a->prompt ? a->prompt : ""), "response",
+			                      json_text(s->text ? s->text : ""), "seed",
 			                      (json_int_t)(a->req.seed + i), "preference",
 			                      tui_app_vec(a->w[side], a->n_obj), "desired",
 			                      tui_app_vec(a->target[side], a->n_obj));

@@ -296,8 +296,9 @@ int tui_cmd_parse(const char *line, struct tui_cmd *c, char *err, size_t cap)
 		while (n > 0 && isspace((unsigned char)c->rest[n - 1]))
 			c->rest[--n] = '\0';
 		if (c->kind != TUI_CMD_FILTER && n == 0) {
+			const char *name = c->kind == TUI_CMD_PROMPT ? "prompt" : "search";
 			tui_cmd_free(c);
-			return tui_cmd_fail(err, cap, "usage: :%s TEXT", c->kind == TUI_CMD_PROMPT ? "prompt" : "search");
+			return tui_cmd_fail(err, cap, "usage: :%s TEXT", name);
 		}
 		c->text = c->rest;
 		return 0;
