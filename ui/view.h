@@ -213,6 +213,11 @@ void view_help_draw(WINDOW *w, const struct layout *L, const struct keys_map *km
                     const struct view_help *h);
 void view_too_small_draw(WINDOW *w, int rows, int cols);
 
+/* Steer scrolling: rows all samples of a side take in the samples pane, and
+ * the row where sample k starts (to bring the focused sample into view). */
+int view_steer_lines(const struct layout *L, const struct view_steer *s, int side);
+int view_steer_sample_line(const struct layout *L, const struct view_steer *s, int side, int k);
+
 /* Number of lines of the help text (to clamp view_help.scroll). */
 int view_help_lines(const struct keys_map *km);
 
