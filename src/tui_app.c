@@ -13,6 +13,7 @@
 #include "engine/stats.h"
 #include "src/json_text.h"
 #include "src/paths.h"
+#include "ui/slider.h"
 
 void tui_app_say(struct tui_app *a, const char *fmt, ...)
 {
@@ -254,37 +255,6 @@ void tui_app_gen_events(struct tui_app *a)
 	tui_gen_events_free(ev, n);
 }
 
-/* The simplex re-balancing: the unlocked others share what is left in
- * proportion to their weights (equally when they are all 0). */
-static void tui_app_rebalance(double *w, const int *locked, size_t n, size_t i, double v)
-{
-	double fixed = 0, others = 0;
-	size_t free_n = 0;
-	for (size_t j = 0; j < n; j++) {
-		if (j == i)
-			continue;
-		if (locked[j])
-			fixed += w[j];
-		else {
-			others += w[j];
-			free_n++;
-		}
-	}
-	double room = 1 - fixed;
-	if (room < 0)
-		room = 0;
-	if (free_n == 0)
-		v = room; /* nothing can give way */
-	v = v < 0 ? 0 : v > room ? room : v;
-	double rest = room - v;
-	for (size_t j = 0; j < n; j++) {
-		if (j == i || locked[j])
-			continue;
-		w[j] = others > 1e-12 ? w[j] / others * rest : rest / (double)free_n;
-	}
-	w[i] = v;
-}
-
 void tui_app_set_weight(struct tui_app *a, int side, int i, double v)
 {
 	if (!a->gen || i < 0 || (size_t)i >= a->n_obj || side < 0 || side > 1)
@@ -294,8 +264,9 @@ void tui_app_set_weight(struct tui_app *a, int side, int i, double v)
 		return;
 	}
 	double before = a->w[side][i];
-	tui_app_rebalance(a->w[side], a->locked[side], a->n_obj, (size_t)i, v);
-	if (fabs(a->w[side][i] - before) < 1e-12 && v != before) {
+	/* ui/slider: the unlocked others give way in proportion. */
+	if (slider_set(a->w[side], a->locked[side], a->n_obj, (size_t)i, v) != 0 ||
+	    (fabs(a->w[side][i] - before) < 1e-12 && v != before)) {
 		tui_app_error(a, "the other weights are locked: unlock one to move %s",
 		              a->obj_names[i]);
 		return;
@@ -437,10 +408,10 @@ void tui_app_steer_action(struct tui_app *a, enum action act)
 			                 a->n_obj);
 		a->dirty = 1;
 		return;
-	case ACTION_SLIDER_INC: step = TUI_APP_STEP; break;
-	case ACTION_SLIDER_DEC: step = -TUI_APP_STEP; break;
-	case ACTION_SLIDER_INC_LARGE: step = TUI_APP_STEP_LARGE; break;
-	case ACTION_SLIDER_DEC_LARGE: step = -TUI_APP_STEP_LARGE; break;
+	case ACTION_SLIDER_INC: step = SLIDER_STEP; break;
+	case ACTION_SLIDER_DEC: step = -SLIDER_STEP; break;
+	case ACTION_SLIDER_INC_LARGE: step = SLIDER_STEP_LARGE; break;
+	case ACTION_SLIDER_DEC_LARGE: step = -SLIDER_STEP_LARGE; break;
 	case ACTION_SLIDER_LOCK:
 		if (a->n_obj) {
 			a->locked[side][a->focus] = !a->locked[side][a->focus];

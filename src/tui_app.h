@@ -30,8 +30,6 @@
 #include "ui/view.h"
 
 #define TUI_APP_MAX_FRONTS 8
-#define TUI_APP_STEP 0.05        /* a slider key press */
-#define TUI_APP_STEP_LARGE 0.2
 
 struct tui_sample {
 	char *text;                  /* streamed so far, then the final response */
