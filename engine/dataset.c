@@ -279,13 +279,29 @@ static enum status_code ds_hh_split(struct dataset_reader *r, const char *key, c
 	return STATUS_OK;
 }
 
+/* The optional "split" key: a file that carries its own train/eval split. */
+static enum status_code ds_split(struct dataset_reader *r, json_t *o, struct dataset_record *rec,
+                                 struct status *st)
+{
+	json_t *v = json_object_get(o, "split");
+	if (!v)
+		return STATUS_OK;
+	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+	if (!s || (strcmp(s, "train") != 0 && strcmp(s, "eval") != 0))
+		return ds_bad(r, st, "\"split\" is \"train\" or \"eval\"");
+	rec->split = s;
+	return STATUS_OK;
+}
+
 static enum status_code ds_record(struct dataset_reader *r, json_t *o, enum dataset_format f,
                                   struct dataset_record *rec, struct status *st)
 {
 	memset(rec, 0, sizeof *rec);
 	rec->kind = f;
 	rec->line = r->lineno;
-	enum status_code rc;
+	enum status_code rc = ds_split(r, o, rec, st);
+	if (rc)
+		return rc;
 	switch (f) {
 	case DATASET_JSONL:
 		if ((rc = ds_text(r, o, "prompt", 0, &rec->prompt, st)) ||

@@ -25,7 +25,8 @@
  *            space; both dialogues must share that prompt.
  * DATASET_AUTO takes the format from the first valid line (a "response" key:
  * jsonl; "prompt", "chosen" and "rejected": pairs; "chosen" and "rejected":
- * hh-rlhf) and holds every later line to it. Other keys are ignored. Every
+ * hh-rlhf) and holds every later line to it. Any format may carry "split":
+ * "train" or "eval" (the file's own split). Other keys are ignored. Every
  * text must be a JSON string (valid UTF-8, no NUL); responses, chosen and
  * rejected must not be empty or only white space; prompts may be empty.
  * A UTF-8 byte order mark before the first line and CR LF line ends are
@@ -49,6 +50,7 @@ struct dataset_record {
 	const char *prompt;           /* valid until the next dataset_next */
 	const char *response;         /* JSONL */
 	const char *chosen, *rejected;/* PAIRS and HH (HH: the responses after the prompt) */
+	const char *split;            /* "train" or "eval" from an optional "split" key, else NULL */
 	size_t n_rewards;             /* JSONL with "rewards" */
 	const char *reward_name[DATASET_MAX_REWARDS];
 	double reward_value[DATASET_MAX_REWARDS];

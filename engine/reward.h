@@ -20,8 +20,9 @@
  *   regex:PATTERN       the number of matches of PCRE2 PATTERN in the response
  *                       (engine/reward_regex.c)
  *   rm:DIR              a GPT2ForSequenceClassification checkpoint, label 0 at
- *                       the last non-pad token of prompt + response
- *                       (engine/reward_rm.c)
+ *                       the last non-pad token of prompt + response; a relative
+ *                       DIR not found from the current folder is taken from the
+ *                       data folder (rm:demo/reward)   (engine/reward_rm.c)
  *   cmd:COMMAND         an external scorer speaking JSON lines (engine/reward_cmd.c;
  *                       the protocol is in man/ric.1, REWARD PROTOCOL)
  * Rule rewards look at the response only; rm: and cmd: see both.

@@ -17,8 +17,10 @@
 #include "engine/reward_impl.h"
 #include "engine/tokenizer.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct rm {
 	struct reward base;
@@ -121,7 +123,7 @@ static void rm_close(struct reward *base)
 
 static const struct reward_ops rm_ops = { rm_score, rm_close };
 
-enum status_code reward_rm_open(const char *spec, const char *arg, const struct reward_env *env,
+static enum status_code rm_load(const char *spec, const char *arg, const struct reward_env *env,
                                 struct reward **out, struct status *st)
 {
 	struct rm *r = (struct rm *)reward_new(&rm_ops, spec, env, sizeof *r, st);
@@ -143,4 +145,37 @@ enum status_code reward_rm_open(const char *spec, const char *arg, const struct 
 	}
 	*out = &r->base;
 	return STATUS_OK;
+}
+
+/* A relative DIR that does not exist from here is looked up in the data folder,
+ * so a shipped ric.json can say rm:demo/reward and work from any folder.
+ * *path gets a new string, or NULL to use arg as given. */
+static enum status_code rm_resolve(const char *arg, const struct reward_env *env, char **path,
+                                   struct status *st)
+{
+	struct stat sb;
+	*path = NULL;
+	if (arg[0] == '/' || !env->datadir || stat(arg, &sb) == 0)
+		return STATUS_OK;
+	size_t n = strlen(env->datadir) + strlen(arg) + 2;
+	char *p = malloc(n);
+	if (!p)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	snprintf(p, n, "%s/%s", env->datadir, arg);
+	if (stat(p, &sb) == 0)
+		*path = p;
+	else
+		free(p);
+	return STATUS_OK;
+}
+
+enum status_code reward_rm_open(const char *spec, const char *arg, const struct reward_env *env,
+                                struct reward **out, struct status *st)
+{
+	char *found;
+	if (rm_resolve(arg, env, &found, st))
+		return st->code;
+	enum status_code rc = rm_load(spec, found ? found : arg, env, out, st);
+	free(found);
+	return rc;
 }

@@ -2,11 +2,13 @@
 
 #include "src/cli_store.h"
 #include "src/json_text.h"
+#include "src/demo.h"
 #include "src/paths.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 int cli_store_open(struct cli *cli, struct store **out)
 {
@@ -15,6 +17,12 @@ int cli_store_open(struct cli *cli, struct store **out)
 		cli_error("no store: set HOME, RIC_STORE or pass --store PATH");
 		return CLI_FAIL;
 	}
+	/* Only the default store gets the demo: a store named on purpose is the
+	 * user's own experiment. */
+	const char *env = getenv("RIC_STORE"), *no_demo = getenv("RIC_NO_DEMO");
+	int fresh_default = !(cli->store_opt && *cli->store_opt) && !(env && *env) &&
+	                    !(no_demo && *no_demo && strcmp(no_demo, "0") != 0) &&
+	                    access(path, F_OK) != 0;
 	struct store_err err;
 	enum store_code rc = store_open(path, STORE_CREATE, out, &err);
 	free(path);
@@ -22,6 +30,8 @@ int cli_store_open(struct cli *cli, struct store **out)
 		cli_error("%s", err.msg);
 		return CLI_FAIL;
 	}
+	if (fresh_default)
+		demo_register(*out, paths_datadir(), stderr);
 	return CLI_OK;
 }
 

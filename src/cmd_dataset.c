@@ -29,6 +29,7 @@ const struct cli_command cmd_dataset = {
 	        "  pairs    {\"prompt\", \"chosen\", \"rejected\"}: two rows sharing a pair id\n"
 	        "  hh-rlhf  {\"chosen\", \"rejected\"} dialogues, split after the last\n"
 	        "           \"\\n\\nAssistant:\" (the prompt) and the rest (the response)\n"
+	        "Any line may carry \"split\": \"train\" or \"eval\" (the file's own split).\n"
 	        "and stores them as a new dataset, recorded as a run of stage import.\n\n"
 	        "Options (import):\n"
 	        "  --format F         auto (default: from each file's first valid line), jsonl,\n"
@@ -36,7 +37,7 @@ const struct cli_command cmd_dataset = {
 	        "  --name N           the dataset's name (default: the first file's name\n"
 	        "                     without .gz/.jsonl/.json)\n"
 	        "  --eval-fraction F  hold out this fraction of rows or pairs for evaluation,\n"
-	        "                     drawn with --seed (default 0.05)\n"
+	        "                     drawn with --seed for rows without \"split\" (default 0.05)\n"
 	        "  --split S          put every row in split S (train or eval) instead\n"
 	        "  --seed S           seed of the split draw (default 0)\n"
 	        "  --skip-bad         skip bad lines (counted) instead of failing\n"
@@ -167,10 +168,13 @@ static int import_objective(struct import *im, const char *name, int *out)
 	return CLI_OK;
 }
 
-static const char *import_draw_split(struct import *im)
+/* --split, then the row's own "split", then the --eval-fraction draw. */
+static const char *import_draw_split(struct import *im, const struct dataset_record *rec)
 {
 	if (im->split)
 		return im->split;
+	if (rec->split)
+		return strcmp(rec->split, "eval") == 0 ? "eval" : "train";
 	return rng_uniform_double(&im->rng) < im->eval_fraction ? "eval" : "train";
 }
 
@@ -186,7 +190,7 @@ static int import_record(struct import *im, const struct dataset_record *rec)
 		}
 		if (im->n + 1 > IMPORT_BATCH && import_flush(im))
 			return CLI_FAIL;
-		const char *split = import_draw_split(im);
+		const char *split = import_draw_split(im, rec);
 		struct store_row *r = &im->rows[im->n];
 		*r = (struct store_row){ .prompt = import_own(im, rec->prompt),
 		                         .response = import_own(im, rec->response), .split = split };
@@ -214,7 +218,7 @@ static int import_record(struct import *im, const struct dataset_record *rec)
 	}
 	if (im->n + 2 > IMPORT_BATCH && import_flush(im))
 		return CLI_FAIL;
-	const char *split = import_draw_split(im);
+	const char *split = import_draw_split(im, rec);
 	const char *prompt = import_own(im, rec->prompt);
 	store_id pair = ++im->next_pair;
 	im->rows[im->n] = (struct store_row){ .prompt = prompt, .response = import_own(im, rec->chosen),

@@ -31,6 +31,7 @@ extern const struct cli_command cmd_dataset;
 extern const struct cli_command cmd_relabel;
 extern const struct cli_command cmd_eval;
 extern const struct cli_command cmd_front;
+extern const struct cli_command cmd_convert;
 
 const struct cli_command *const cli_commands[] = {
 	&cmd_help,
@@ -57,6 +58,7 @@ const struct cli_command *const cli_commands[] = {
 	&cmd_relabel,
 	&cmd_eval,
 	&cmd_front,
+	&cmd_convert,
 	NULL
 };
 

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "engine/kernels.h"
+#include "src/demo.h"
 #include "src/paths.h"
 #include "src/tui_app.h"
 #include "src/tui_bench.h"
@@ -380,6 +381,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	char *store = paths_store(store_opt);
+	/* Only a fresh default store gets the demo, as with ric (src/cli_store.c). */
+	const char *env = getenv("RIC_STORE"), *no_demo = getenv("RIC_NO_DEMO");
+	int fresh_default = store && !(store_opt && *store_opt) && !(env && *env) &&
+	                    !(no_demo && *no_demo && strcmp(no_demo, "0") != 0) &&
+	                    access(store, F_OK) != 0;
 	char err[512];
 	struct tui_app *a = store ? tui_app_new(store, err, sizeof err) : NULL;
 	if (!a) {
@@ -388,6 +394,8 @@ int main(int argc, char **argv)
 		free(store);
 		return 1;
 	}
+	if (fresh_default)
+		demo_register(a->store.s, paths_datadir(), stderr);
 	if (no_mouse)
 		a->mouse = 0;
 	char *demo = ckpt_arg ? NULL : ric_tui_demo();

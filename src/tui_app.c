@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/stats.h"
 #include "src/json_text.h"
@@ -99,15 +100,40 @@ void tui_app_clear_samples(struct tui_app *a)
 		}
 }
 
+/* The demo's own first prompt when the demo is what loads (it was trained
+ * on prompts like it), else a neutral one. */
+static char *tui_app_first_prompt(const char *ckpt)
+{
+	char line[512] = "";
+	char *file = strstr(ckpt, "demo/") ? paths_data_file("demo/prompts.txt") : NULL;
+	FILE *f = file ? fopen(file, "r") : NULL;
+	if (f && fgets(line, sizeof line, f))
+		line[strcspn(line, "\n")] = '\0';
+	if (f)
+		fclose(f);
+	free(file);
+	return strdup(line[0] ? line : "Tell me something.");
+}
+
 int tui_app_load(struct tui_app *a, const char *dir)
 {
 	struct status st = STATUS_INIT;
 	struct tui_gen *g;
+	/* A relative folder that is not here is the data folder's, as the
+	 * demo's store records "demo/policy" (and rm: rewards are found). */
+	char *shared = NULL;
+	if (dir[0] != '/' && access(dir, F_OK) != 0) {
+		shared = paths_data_file(dir);
+		if (shared && access(shared, F_OK) == 0)
+			dir = shared;
+	}
 	if (tui_gen_open(&g, dir, paths_datadir(), &st) != STATUS_OK) {
 		tui_app_error(a, "%s", st.msg);
+		free(shared);
 		return -1;
 	}
 	char *copy = strdup(dir);
+	free(shared);
 	if (!copy) {
 		tui_gen_close(g);
 		tui_app_error(a, "out of memory");
@@ -132,8 +158,8 @@ int tui_app_load(struct tui_app *a, const char *dir)
 	}
 	a->focus = 0;
 	if (!a->prompt)
-		a->prompt = strdup("Tell me something.");
-	tui_app_say(a, "loaded %s: %zu objectives", dir, m->n_obj);
+		a->prompt = tui_app_first_prompt(a->ckpt);
+	tui_app_say(a, "loaded %s: %zu objectives", a->ckpt, m->n_obj);
 	tui_app_regenerate(a);
 	return 0;
 }

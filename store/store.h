@@ -200,6 +200,13 @@ enum store_code store_dataset_find(struct store *s, const char *name, store_id *
                                    struct store_err *err);
 enum store_code store_datasets_each(struct store *s, store_dataset_fn fn, void *ctx,
                                     struct store_err *err);
+/* Seeding a fresh store (no runs, no datasets) with every run, dataset,
+ * result and checkpoint record of the store file `path` (same schema version),
+ * ids kept; its jobs are not copied. */
+enum store_code store_seed(struct store *s, const char *path, struct store_err *err);
+/* Checkpoint paths that are relative become dir/path. */
+enum store_code store_checkpoints_rebase(struct store *s, const char *dir, struct store_err *err);
+
 /* Deletes a dataset with its rows, objectives and rewards (an import that failed). */
 enum store_code store_dataset_delete(struct store *s, store_id dataset, struct store_err *err);
 
@@ -222,6 +229,10 @@ enum store_code store_rows_add(struct store *s, store_id dataset, const struct s
 /* By id, each with its rewards. */
 enum store_code store_rows_each(struct store *s, store_id dataset, store_row_fn fn, void *ctx,
                                 struct store_err *err);
+/* Sets prompt and response of rows given by id (all of the dataset's, or it
+ * fails as a whole), in one transaction: texts shipped apart from a seed. */
+enum store_code store_rows_set_text(struct store *s, store_id dataset, const struct store_row *rows,
+                                    size_t n, struct store_err *err);
 
 /* Which rows store_rows_query walks (by id, each with its rewards). Zeroed: all.
  * Relabel resumes with .lacking: rows scored in an earlier, interrupted run

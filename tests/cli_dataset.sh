@@ -28,6 +28,16 @@ fails 2 "--split and --eval-fraction exclude each other" "$RIC" dataset import "
 	--name x --split eval --eval-fraction 0.1
 fails 1 "a dataset name is not taken twice" "$RIC" dataset import "$T/rows.jsonl"
 
+# a file that carries its own split: the "split" key wins over the draw
+printf '%s\n' '{"prompt": "a", "response": "b", "split": "eval"}' \
+	'{"prompt": "a", "response": "c", "split": "train"}' '{"prompt": "a", "response": "d", "split": "eval"}' \
+	> "$T/presplit.jsonl"
+out=$("$RIC" dataset import "$T/presplit.jsonl" --eval-fraction 0 2>&1)
+like "$out" '^dataset presplit: 3 rows \(0 pairs\), 1 train, 2 eval' "a row's \"split\" key sets its split"
+printf '%s\n' '{"prompt": "a", "response": "b", "split": "test"}' > "$T/badsplit.jsonl"
+out=$("$RIC" dataset import "$T/badsplit.jsonl" 2>&1)
+like "$out" 'badsplit.jsonl:1: "split" is "train" or "eval"' "an unknown split is named with its line"
+
 # pairs, gzipped, all held out
 printf '%s\n' '{"prompt": "P1", "chosen": "good answer", "rejected": "bad"}' \
 	'{"prompt": "P2", "chosen": "fine", "rejected": "awful"}' | gzip > "$T/prefs.jsonl.gz"

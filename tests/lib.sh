@@ -19,6 +19,9 @@ trap 'rm -rf "$TEST_TMP"' EXIT
 export HOME="$TEST_TMP/home"
 export XDG_DATA_HOME="$HOME/.local/share" XDG_CONFIG_HOME="$HOME/.config" XDG_STATE_HOME="$HOME/.local/state"
 unset RIC_STORE RIC_DATADIR
+# Fresh default stores stay empty (tests count runs from 1); tests/demo_*.sh
+# unset this to see the bundled demo registered.
+export RIC_NO_DEMO=1
 mkdir -p "$HOME"
 
 _tap_n=0

@@ -205,6 +205,16 @@ START_TEST(rm_scores_match_pytorch)
 			              "batch %zu row %d: %g, PyTorch %g", batch, i, v[i], want[i]);
 		reward_close(r);
 	}
+	/* A relative DIR that is not found from here comes from the data folder. */
+	struct reward_env rel = env();
+	rel.datadir = harness_tmpdir();
+	struct reward *rr = open_ok("rm:rm", &rel);
+	double vr[3];
+	ck_assert_msg(reward_score(rr, 3, prompts, responses, vr, &st) == STATUS_OK, "%s", st.msg);
+	for (int i = 0; i < 3; i++)
+		ck_assert_msg(fabs(vr[i] - want[i]) <= 1e-4 * fabs(want[i]) + 1e-6, "rm:rm row %d", i);
+	reward_close(rr);
+	open_fails("rm:no-such-model", "no-such-model");
 	/* Longer than n_positions (32): the last 32 tokens are scored. */
 	struct reward_env e = env();
 	struct reward *r = open_ok(spec, &e);

@@ -1,0 +1,140 @@
+/* seed: filling a fresh store from another store file (the bundled demo's
+ * runs and results), and the two fix-ups that follow such a copy: checkpoint
+ * paths that were relative to the file's folder, and row texts that travel
+ * apart from the file.
+ *
+ * The copy goes table by table in creation order inside one transaction with
+ * foreign keys deferred, so ids are kept and references stay intact; tables a
+ * trigger maintains (metrics_latest) fill themselves, and jobs (processes of
+ * another machine) are left behind.
+ */
+#include "config.h"
+
+#include "store/internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static enum store_code seed_exec(struct store *s, const char *sql, const char *what,
+                                 struct store_err *err)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_sqlerr(s, err, what);
+	return STORE_OK;
+}
+
+static enum store_code seed_int(struct store *s, const char *sql, int64_t *out, struct store_err *err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, err, "reading the seed file");
+	int rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlerr(s, err, "reading the seed file");
+	return STORE_OK;
+}
+
+/* Copies every table of the attached "seed" database in creation order. */
+static enum store_code seed_tables(struct store *s, struct store_err *err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT name FROM seed.sqlite_schema WHERE type = 'table'"
+	                       " AND name NOT LIKE 'sqlite%' AND name NOT IN ('metrics_latest', 'jobs')"
+	                       " ORDER BY rowid", -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, err, "listing the seed file's tables");
+	enum store_code rc = STORE_OK;
+	int step;
+	while (rc == STORE_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *table = (const char *)sqlite3_column_text(st, 0);
+		char *sql = sqlite3_mprintf("INSERT INTO main.\"%w\" SELECT * FROM seed.\"%w\"", table, table);
+		if (!sql)
+			rc = store_fail(err, STORE_EINTERNAL, "out of memory");
+		else
+			rc = seed_exec(s, sql, "copying the seed file", err);
+		sqlite3_free(sql);
+	}
+	if (rc == STORE_OK && step != SQLITE_DONE)
+		rc = store_sqlerr(s, err, "listing the seed file's tables");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+enum store_code store_seed(struct store *s, const char *path, struct store_err *err)
+{
+	int64_t runs, datasets, version;
+	enum store_code rc;
+	if ((rc = seed_int(s, "SELECT count(*) FROM runs", &runs, err)) ||
+	    (rc = seed_int(s, "SELECT count(*) FROM datasets", &datasets, err)))
+		return rc;
+	if (runs || datasets)
+		return store_fail(err, STORE_EINVAL, "%s: only a store without runs or datasets can be "
+		                  "seeded", s->path);
+	/* ATTACH would create a missing file. */
+	if (access(path, R_OK) != 0)
+		return store_fail(err, STORE_EIO, "%s: %s", path, strerror(errno));
+	char *attach = sqlite3_mprintf("ATTACH %Q AS seed", path);
+	if (!attach)
+		return store_fail(err, STORE_EINTERNAL, "out of memory");
+	rc = seed_exec(s, attach, "opening the seed file", err);
+	sqlite3_free(attach);
+	if (rc) {
+		char why[STORE_ERR_MAX];
+		snprintf(why, sizeof why, "%s", err->msg);
+		return store_fail(err, rc, "%s: %s", path, why);
+	}
+	rc = seed_int(s, "PRAGMA seed.user_version", &version, err);
+	if (rc == STORE_OK && version != store_schema_version(s))
+		rc = store_fail(err, STORE_EINVAL, "%s: schema version %lld, this store has %d", path,
+		                (long long)version, store_schema_version(s));
+	if (rc == STORE_OK && (rc = store_begin(s, err)) == STORE_OK) {
+		rc = seed_exec(s, "PRAGMA defer_foreign_keys = ON", "deferring foreign keys", err);
+		if (rc == STORE_OK)
+			rc = seed_tables(s, err);
+		rc = store_end(s, rc, err);
+	}
+	sqlite3_exec(s->db, "DETACH seed", NULL, NULL, NULL);
+	return rc;
+}
+
+enum store_code store_checkpoints_rebase(struct store *s, const char *dir, struct store_err *err)
+{
+	char *sql = sqlite3_mprintf("UPDATE checkpoints SET path = %Q || '/' || path"
+	                            " WHERE substr(path, 1, 1) <> '/'", dir);
+	if (!sql)
+		return store_fail(err, STORE_EINTERNAL, "out of memory");
+	enum store_code rc = store_begin(s, err);
+	if (rc == STORE_OK)
+		rc = store_end(s, seed_exec(s, sql, "rebasing checkpoint paths", err), err);
+	sqlite3_free(sql);
+	return rc;
+}
+
+enum store_code store_rows_set_text(struct store *s, store_id dataset, const struct store_row *rows,
+                                    size_t n, struct store_err *err)
+{
+	enum store_code rc = store_begin(s, err);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "UPDATE dataset_rows SET prompt = ?3, response = ?4"
+	                       " WHERE id = ?1 AND dataset_id = ?2", -1, &st, NULL) != SQLITE_OK)
+		return store_end(s, store_sqlerr(s, err, "setting row texts"), err);
+	for (size_t i = 0; i < n && rc == STORE_OK; i++) {
+		sqlite3_bind_int64(st, 1, rows[i].id);
+		sqlite3_bind_int64(st, 2, dataset);
+		sqlite3_bind_text(st, 3, rows[i].prompt, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, rows[i].response, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = store_sqlerr(s, err, "setting row texts");
+		else if (sqlite3_changes(s->db) != 1)
+			rc = store_fail(err, STORE_ENOTFOUND, "row %lld is not in dataset %lld",
+			                (long long)rows[i].id, (long long)dataset);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return store_end(s, rc, err);
+}
