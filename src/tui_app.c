@@ -267,7 +267,8 @@ void tui_app_gen_events(struct tui_app *a)
 			a->done_ms = e->ms;
 			if (e->code == STATUS_OK && e->ms > 0)
 				a->tokens_per_s = (double)e->tokens * 1000.0 / (double)e->ms;
-			if (e->code == STATUS_OK)
+			/* An error stays until the next action: it is what the user must read. */
+			if (e->code == STATUS_OK && !a->status_error)
 				tui_app_say(a, "%zu samples, %zu tokens in %lld ms (first token %lld ms)",
 				            per * (a->compare ? 2 : 1), e->tokens, (long long)e->ms,
 				            (long long)a->first_token_ms);

@@ -32,6 +32,8 @@ static void tui_exec_screen(struct tui_app *a, enum view_screen s)
 
 void tui_app_action(struct tui_app *a, enum action act)
 {
+	/* The last error has been seen once the user acts again. */
+	a->status_error = 0;
 	if (a->confirm != TUI_CONFIRM_NONE) {
 		if (act == ACTION_CONFIRM_YES || act == ACTION_CONFIRM_NO)
 			tui_screens_confirm(a, act == ACTION_CONFIRM_YES);
@@ -167,6 +169,7 @@ int tui_app_command(struct tui_app *a, const char *line)
 {
 	struct tui_cmd c;
 	char err[512];
+	a->status_error = 0;
 	if (tui_cmd_parse(line, &c, err, sizeof err) != 0) {
 		tui_app_error(a, "%s", err);
 		return -1;
