@@ -38,7 +38,8 @@ static int tui_bench_wait(struct tui_app *a, int first_token)
 		if (poll(&p, 1, 1000) <= 0)
 			continue;
 		tui_app_gen_events(a);
-		tui_bench_draw(a);
+		if (!getenv("NODRAW"))
+			tui_bench_draw(a);
 		if (first_token ? a->first_token_ms >= 0 : !a->generating)
 			return 0;
 	}
