@@ -149,7 +149,8 @@ int tui_app_load(struct tui_app *a, const char *dir)
 	const struct ricmeta *m = tui_gen_meta(g);
 	a->n_obj = m->n_obj;
 	ricmeta_ranges(m, a->lo, a->hi);
-	a->req.mapping = m->mapping;
+	if (!a->mapping_chosen)
+		a->req.mapping = m->mapping;
 	for (size_t i = 0; i < m->n_obj; i++) {
 		a->obj_names[i] = m->obj[i].name;
 		/* Equal weights: the centre of the simplex, a neutral start. */

@@ -61,6 +61,7 @@ struct tui_app {
 	int compare, side, focus;
 	char *prompt;
 	struct tui_gen_req req;              /* samples, seed, temperature, top-p, max-tokens, mapping */
+	int mapping_chosen;                  /* the user set the mapping: a load keeps it */
 	struct tui_sample samples[2][TUI_GEN_MAX_SAMPLES];
 	unsigned gen_id;                     /* the request whose events are shown */
 	int generating;
@@ -139,6 +140,8 @@ void tui_app_set_weight(struct tui_app *a, int side, int i, double v);
 void tui_app_action(struct tui_app *a, enum action act);
 /* A line typed at `:` (0, or -1 when it failed: the status says why). */
 int tui_app_command(struct tui_app *a, const char *line);
+/* A setting by name (ricrc's `set`, :set): 0, or -1 with the reason in err. */
+int tui_app_setting(struct tui_app *a, const char *name, const char *value, char *err, size_t cap);
 /* A line typed into the prompt editor. */
 void tui_app_set_prompt(struct tui_app *a, const char *text);
 /* The store poller: reloads what another process changed. */

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "src/tui_cmd.h"
+#include "ui/ricrc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -140,11 +141,11 @@ static int tui_cmd_number(const char *s, double lo, double hi, double *out)
 static int tui_cmd_set(struct tui_cmd *c, char *err, size_t cap)
 {
 	const char *name = c->words[1], *value = c->words[2];
+	/* ricrc's names are the canonical ones ("top_p" reads as "top-p"). */
+	const char *canon = ricrc_setting(name);
 	int s = -1;
-	for (int i = 0; i < TUI_SET_COUNT; i++)
-		if (strcmp(name, tui_settings[i]) == 0 ||
-		    (strcmp(name, "top_p") == 0 && i == TUI_SET_TOP_P) ||
-		    (strcmp(name, "max_tokens") == 0 && i == TUI_SET_MAX_TOKENS))
+	for (int i = 0; canon && i < TUI_SET_COUNT; i++)
+		if (strcmp(canon, tui_settings[i]) == 0)
 			s = i;
 	if (s < 0)
 		return tui_cmd_fail(err, cap,

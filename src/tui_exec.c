@@ -96,6 +96,7 @@ static int tui_exec_set(struct tui_app *a, const struct tui_cmd *c)
 			tui_app_error(a, "%s", st.msg);
 			return -1;
 		}
+		a->mapping_chosen = 1;
 		break;
 	}
 	case TUI_SET_MOUSE:
@@ -108,6 +109,21 @@ static int tui_exec_set(struct tui_app *a, const struct tui_cmd *c)
 	if (a->gen)
 		tui_app_regenerate(a);
 	return 0;
+}
+
+int tui_app_setting(struct tui_app *a, const char *name, const char *value, char *err, size_t cap)
+{
+	/* The same checks and effects as :set NAME VALUE. */
+	char line[512];
+	snprintf(line, sizeof line, "set '%s' '%s'", name, value);
+	struct tui_cmd c;
+	if (tui_cmd_parse(line, &c, err, cap) != 0)
+		return -1;
+	int rc = tui_exec_set(a, &c);
+	if (rc != 0)
+		snprintf(err, cap, "%s", a->status);
+	tui_cmd_free(&c);
+	return rc;
 }
 
 static int tui_exec_pref(struct tui_app *a, const struct tui_cmd *c)

@@ -3,6 +3,7 @@
 
 #include "tests/harness.h"
 #include "src/tui_cmd.h"
+#include "ui/ricrc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,15 @@ START_TEST(settings_are_checked)
 	ck_assert_double_eq(c.number, 0);
 	tui_cmd_free(&c);
 
+	/* every setting ricrc knows is one :set takes, by the same name */
+#define SETTING_PARSES(name, help)                                                     \
+	ck_assert_int_ne(tui_cmd_parse(":set " name " ?", &c, err, sizeof err), 0);    \
+	ck_assert_msg(strstr(err, "no setting") == NULL, "%s: %s", name, err);
+	RICRC_SETTINGS(SETTING_PARSES)
+#undef SETTING_PARSES
+	parse_ok(":set top_p 0.5");
+	ck_assert_int_eq(c.setting, TUI_SET_TOP_P);
+	tui_cmd_free(&c);
 	parse_fails(":set temperature hot", "temperature wants a number in 0..100, not 'hot'");
 	parse_fails(":set top-p 1.5", "top-p wants a number in 0..1");
 	parse_fails(":set samples 2.5", "whole number");

@@ -105,13 +105,23 @@ grep -q 'set temperature 0' "$XDG_STATE_HOME/ric/history"
 _tap_result $? "the command history is kept under XDG_STATE_HOME" "$(cat "$XDG_STATE_HOME/ric/history" 2>&1)"
 like "$("$RIC" --store "$S" job list)" 'cancelled' "the job stays in the store after ric-tui exits"
 
+# ricrc: settings and bindings apply; a bad line is reported, the rest still applies.
+mkdir -p "$XDG_CONFIG_HOME/ric"
+printf 'set samples 2\nbind z screen-runs\nset colour red\n' >"$XDG_CONFIG_HOME/ric/ricrc"
 # Without a checkpoint (and no demo installed) it says how to load one.
 t send-keys -t ric "clear; RIC_DATADIR='$TEST_TMP/nodata' '$RIC_TUI' --store '$S'; echo EXIT2=\$?" Enter
+wait_for 'problem in ricrc.*ricrc:3'
+_tap_result $? "a bad ricrc line is reported with its file and line" "$(pane)"
+t send-keys -t ric r
 wait_for ':load PATH'
 _tap_result $? "without a checkpoint the status line says :load PATH" "$(pane)"
 t send-keys -t ric ":load $TEST_TMP/ck" Enter
-wait_for '#4 ✓'
+wait_for '#2 ✓'
 _tap_result $? ":load opens a checkpoint and generates" "$(pane)"
+unlike "$(pane)" '#3' "ricrc's set samples 2 applies"
+t send-keys -t ric z
+wait_for 'Runs \('
+_tap_result $? "ricrc's bind z screen-runs applies" "$(pane)"
 t send-keys -t ric C-c
 wait_for 'EXIT2=130'
 _tap_result $? "Ctrl-C (SIGINT) quits cleanly with status 130" "$(pane)"

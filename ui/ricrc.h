@@ -26,8 +26,8 @@
 
 /* RICRC_SETTING(name, help): the settings `set` accepts (also :set). */
 #define RICRC_SETTINGS(S) \
-	S("temperature", "sampling temperature; 0 is greedy (default 0.8)") \
-	S("top-p", "nucleus sampling mass in 0..1; 1 turns it off (default 0.95)") \
+	S("temperature", "sampling temperature; 0 is greedy (default 0.7)") \
+	S("top-p", "nucleus sampling mass in 0..1; 1 turns it off (default 0.9)") \
 	S("samples", "samples generated per preference, 1..16 (default 4)") \
 	S("max-tokens", "tokens generated per sample, 1..1024 (default 48)") \
 	S("seed", "the sampling seed; n draws a new one") \
