@@ -77,6 +77,10 @@ START_TEST(text_is_cut_to_the_width)
 	ck_assert_str_eq(ui_term_line(w, 1, line, sizeof line), "      x y");
 	ck_assert_int_eq(draw_text(w, 5, 0, 4, "out"), 0);
 	ck_assert_int_eq(draw_text(w, 0, 0, 0, "none"), 0);
+	/* Overlong forms and C1 controls draw as one U+FFFD each, never as "M-A". */
+	werase(w);
+	ck_assert_int_eq(draw_text(w, 0, 0, 10, "a\xc1\x81" "b\xc2\x85" "c\xff"), 6);
+	ck_assert_str_eq(ui_term_line(w, 0, line, sizeof line), "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xef\xbf\xbd");
 	ck_assert_int_eq(draw_text_right(w, 2, 0, 10, "end"), 3);
 	ck_assert_str_eq(ui_term_line(w, 2, line, sizeof line), "       end");
 	delwin(w);
