@@ -352,6 +352,14 @@ START_TEST(help_lists_every_action)
 		HAS(w, keys_action_help((enum action)a));
 	HAS(w, "Down, j, Tab");
 	HAS(w, "Steer screen");
+	/* Wide enough: each action's name for ricrc and the command line. */
+	for (int a = 1; a < ACTION_COUNT; a++)
+		HAS(w, keys_action_name((enum action)a));
+	/* The hints offer q once: it closes the help here, it does not quit. */
+	char hints[512];
+	ui_term_line(w, lines + 1, hints, sizeof hints);
+	ck_assert_msg(strstr(hints, "qclose") && !strstr(hints, "qquit") && strstr(hints, "F10quit"),
+	              "hints: %s", hints);
 	delwin(w);
 	/* Scrolled: the first group title is gone, the last action is there. */
 	w = ui_term_pad(24, 140, 1);

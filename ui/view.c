@@ -97,6 +97,38 @@ static void view_header(WINDOW *w, const struct layout *L, const struct view *v)
 	wattrset(w, A_NORMAL);
 }
 
+/* The first key of `a` that does `a` on this screen (q closes the help, so
+ * it is not offered there for quitting); 0 when none does. */
+static int view_live_key(const struct view *v, enum action a, char *out, size_t len)
+{
+	static const enum keys_screen scr[VIEW_SCREEN_COUNT] = {
+		[VIEW_STEER] = KEYS_SCREEN_STEER, [VIEW_FRONT] = KEYS_SCREEN_FRONT,
+		[VIEW_RUNS] = KEYS_SCREEN_RUNS, [VIEW_JOBS] = KEYS_SCREEN_JOBS,
+		[VIEW_HELP] = KEYS_SCREEN_HELP,
+	};
+	char all[256];
+	if (!v->keys || v->screen >= VIEW_SCREEN_COUNT)
+		return 0;
+	keys_of(v->keys, a, all, sizeof all);
+	for (char *k = all; *k;) {
+		size_t n = strcspn(k, ",");
+		int key;
+		char c = k[n];
+		k[n] = '\0';
+		if (keys_parse(k, &key, NULL, 0) == 0 && keys_lookup(v->keys, scr[v->screen], key) == a) {
+			size_t m = strlen(k) < len ? strlen(k) : len - 1;
+			memcpy(out, k, m);
+			out[m] = '\0';
+			return 1;
+		}
+		if (!c)
+			break;
+		k += n + 1;
+		k += strspn(k, " ");
+	}
+	return 0;
+}
+
 /* htop's bottom bar: key, then what it does, for the screen's main actions. */
 static const enum action view_hint_actions[VIEW_SCREEN_COUNT][8] = {
 	[VIEW_STEER] = { ACTION_SLIDER_INC, ACTION_SLIDER_LOCK, ACTION_PROMPT_EDIT, ACTION_COMPARE_TOGGLE,
@@ -158,8 +190,7 @@ static void view_hints(WINDOW *w, const struct layout *L, const struct view *v)
 	int x = r->x;
 	for (int i = 0; i < n && x < r->x + r->w; i++) {
 		char key[32];
-		view_first_key(v->keys, list[i], key, sizeof key);
-		if (!key[0])
+		if (!view_live_key(v, list[i], key, sizeof key))
 			continue;
 		const char *label = view_hint_label(list[i]);
 		int need = draw_width(key) + draw_width(label) + 1;
