@@ -165,6 +165,15 @@ START_TEST(chrome_tabs_hints_status)
 	ck_assert_msg(strstr(line, "Enterload") && strstr(line, "?help") && strstr(line, "qquit"), "hints: %s",
 	              line);
 	ck_assert_str_eq(ui_term_line(w, 23, line, sizeof line), "ready");
+	/* A long checkpoint path keeps its end. */
+	f.v.checkpoint = "/a/very/long/path/to/the/experiments/folder/run-42/checkpoints/step-000400";
+	view_draw(w, &f.v);
+	ui_term_line(w, 0, line, sizeof line);
+	ck_assert_msg(strstr(line, "\xe2\x80\xa6") && strstr(line, "/checkpoints/step-000400") &&
+	                  strstr(line, " 4 Jobs (1) "),
+	              "header: %s", line);
+	ck_assert_int_eq(draw_width(line), 79);   /* the trailing blank is trimmed */
+	f.v.checkpoint = "demo/sft";
 	/* A question replaces the status; the command line leaves it to the app. */
 	f.v.confirm = "Delete run 3? (y/n)";
 	view_draw(w, &f.v);

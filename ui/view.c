@@ -86,14 +86,25 @@ static void view_header(WINDOW *w, const struct layout *L, const struct view *v)
 		draw_text(w, r->y, x0[i], x1[i] - x0[i], label);
 	}
 	wattrset(w, theme_attr(THEME_HEADER));
-	char right[256];
-	snprintf(right, sizeof right, "%s%s ", v->mouse ? "mouse  " : "",
-	         v->checkpoint ? v->checkpoint : "no checkpoint");
-	int rw = draw_width(right);
+	char right[512];
+	const char *ck = v->checkpoint ? v->checkpoint : v->steer ? v->steer->checkpoint : NULL;
+	snprintf(right, sizeof right, "%s%s ", v->mouse ? "mouse  " : "", ck ? ck : "no checkpoint");
 	int avail = r->w - end - 1;
-	if (avail > 4)
-		draw_text_right(w, r->y, end + 1, avail, right);
-	(void)rw;
+	/* A long path keeps its end, the part that tells checkpoints apart. */
+	const char *shown = right;
+	while (draw_width(shown) > avail && *shown) {
+		unsigned cp;
+		shown += draw_decode(shown, strlen(shown), &cp);
+	}
+	if (avail > 4) {
+		if (shown != right && *shown) {
+			shown += draw_decode(shown, strlen(shown), &(unsigned){ 0 });
+			draw_text(w, r->y, end + 1, 1, draw_utf8() ? "\xe2\x80\xa6" : "<");
+			draw_text_right(w, r->y, end + 2, avail - 1, shown);
+		} else {
+			draw_text_right(w, r->y, end + 1, avail, shown);
+		}
+	}
 	wattrset(w, A_NORMAL);
 }
 
