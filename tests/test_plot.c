@@ -25,6 +25,7 @@ START_TEST(known_points_land_in_known_dots)
 {
 	struct plot p;
 	ck_assert_int_eq(plot_init(&p, 2, 2, 1), 0);
+	p.point_dots = 1;
 	exact_range(&p, 0, 3, 0, 7); /* one unit per dot: 4 x 8 dots */
 	double xs[] = { 0, 3, 1 }, ys[] = { 7, 0, 4 };
 	plot_points(&p, xs, ys, 3, 0);
@@ -41,6 +42,27 @@ START_TEST(known_points_land_in_known_dots)
 	ck_assert_int_eq(plot_dot(&p, 3.6, 5, &dx, &dy), -1);   /* outside */
 	ck_assert_int_eq(plot_cell_series(&p, 0, 0), 0);
 	ck_assert_int_eq(plot_cell_series(&p, 0, 1), -1);
+	plot_free(&p);
+}
+END_TEST
+
+/* By default a braille point is a 2x2 block of the quadrant holding its dot. */
+START_TEST(braille_points_are_2x2_blocks)
+{
+	struct plot p;
+	ck_assert_int_eq(plot_init(&p, 2, 2, 1), 0);
+	ck_assert_int_eq(p.point_dots, 2);
+	exact_range(&p, 0, 3, 0, 7);
+	double xs[] = { 0, 3 }, ys[] = { 7, 0 };
+	plot_points(&p, xs, ys, 2, 0);
+	char cell[8];
+	ck_assert_str_eq(plot_cell_text(&p, 0, 0, cell), "\xe2\xa0\x9b"); /* U+281B: dots 1 2 4 5 */
+	ck_assert_str_eq(plot_cell_text(&p, 1, 1, cell), "\xe2\xa3\xa4"); /* U+28E4: dots 3 6 7 8 */
+	ck_assert_str_eq(plot_cell_text(&p, 0, 1, cell), " ");
+	plot_free(&p);
+	/* ASCII has no sub-cell dots: one glyph as before. */
+	ck_assert_int_eq(plot_init(&p, 2, 2, 0), 0);
+	ck_assert_int_eq(p.point_dots, 1);
 	plot_free(&p);
 }
 END_TEST
@@ -229,7 +251,8 @@ END_TEST
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("plot");
-	harness_add(s, "raster", known_points_land_in_known_dots, lines_are_connected,
+	harness_add(s, "raster", known_points_land_in_known_dots, braille_points_are_2x2_blocks,
+	            lines_are_connected,
 	            front_joins_points_in_x_order_ascii, ascii_series_glyphs_and_cursor, NULL);
 	harness_add(s, "edges", degenerate_ranges, nan_points_are_skipped, nearest_point_to_a_cell,
 	            nice_ticks, NULL);

@@ -177,16 +177,6 @@ START_TEST(files_and_paths)
 	memset(&e, 0, sizeof e);
 	ck_assert_int_eq(ricrc_load(harness_tmpdir(), &ops, &e), 1);
 	ck_assert_ptr_nonnull(strstr(e.text, harness_tmpdir()));
-	setenv("XDG_CONFIG_HOME", "/x/cfg", 1);
-	ck_assert_str_eq(ricrc_path(path, sizeof path), "/x/cfg/ric/ricrc");
-	setenv("XDG_CONFIG_HOME", "relative", 1);   /* ignored, as the XDG spec says */
-	setenv("HOME", "/home/u", 1);
-	ck_assert_str_eq(ricrc_path(path, sizeof path), "/home/u/.config/ric/ricrc");
-	unsetenv("XDG_CONFIG_HOME");
-	unsetenv("HOME");
-	ck_assert_ptr_null(ricrc_path(path, sizeof path));
-	setenv("HOME", "/home/u", 1);
-	ck_assert_ptr_null(ricrc_path(path, 8));
 }
 END_TEST
 

@@ -165,6 +165,15 @@ START_TEST(chrome_tabs_hints_status)
 	ck_assert_msg(strstr(line, "Enterload") && strstr(line, "?help") && strstr(line, "qquit"), "hints: %s",
 	              line);
 	ck_assert_str_eq(ui_term_line(w, 23, line, sizeof line), "ready");
+	/* A long checkpoint path keeps its end. */
+	f.v.checkpoint = "/a/very/long/path/to/the/experiments/folder/run-42/checkpoints/step-000400";
+	view_draw(w, &f.v);
+	ui_term_line(w, 0, line, sizeof line);
+	ck_assert_msg(strstr(line, "\xe2\x80\xa6") && strstr(line, "/checkpoints/step-000400") &&
+	                  strstr(line, " 4 Jobs (1) "),
+	              "header: %s", line);
+	ck_assert_int_eq(draw_width(line), 79);   /* the trailing blank is trimmed */
+	f.v.checkpoint = "demo/sft";
 	/* A question replaces the status; the command line leaves it to the app. */
 	f.v.confirm = "Delete run 3? (y/n)";
 	view_draw(w, &f.v);
@@ -195,7 +204,8 @@ START_TEST(steer_shows_sliders_prompt_and_samples)
 	HAS(w, " 0.62  harmless ");
 	HAS(w, "  Why did the chicken cross the road? To get to the other side.");
 	HAS(w, " #2 ...");
-	HAS(w, "  I cannot say");
+	HAS(w, "  I cannot say\xe2\x96\x8c");  /* still streaming: a cursor block */
+	ck_assert(!has(w, "other side.\xe2\x96\x8c"));
 	delwin(w);
 	keys_map_free(f.km);
 }
@@ -217,6 +227,7 @@ START_TEST(steer_compare_has_two_columns)
 	ck_assert_int_eq(xb, 50);
 	HAS(w, ">harmless");
 	HAS(w, "A pun walks into a bar.");
+	HAS(w, "Ten tokens in_");
 	HAS(w, "Why did the chicken");
 	/* ASCII glyphs only. */
 	HAS(w, " 0.30 >  0.41");
@@ -352,6 +363,14 @@ START_TEST(help_lists_every_action)
 		HAS(w, keys_action_help((enum action)a));
 	HAS(w, "Down, j, Tab");
 	HAS(w, "Steer screen");
+	/* Wide enough: each action's name for ricrc and the command line. */
+	for (int a = 1; a < ACTION_COUNT; a++)
+		HAS(w, keys_action_name((enum action)a));
+	/* The hints offer q once: it closes the help here, it does not quit. */
+	char hints[512];
+	ui_term_line(w, lines + 1, hints, sizeof hints);
+	ck_assert_msg(strstr(hints, "qclose") && !strstr(hints, "qquit") && strstr(hints, "F10quit"),
+	              "hints: %s", hints);
 	delwin(w);
 	/* Scrolled: the first group title is gone, the last action is there. */
 	w = ui_term_pad(24, 140, 1);
@@ -420,6 +439,19 @@ START_TEST(slider_click_and_tab_click)
 	ck_assert(view_hit(&f.v, 24, 80, y + 1, 79, &h));
 	ck_assert_int_eq(h.index, 1);
 	ck_assert(h.value == 1.0);
+	/* In compare mode the B sliders are the right column. */
+	f.st.compare = 1;
+	o = view_layout_opts(&f.v);
+	struct layout C = layout_compute(LAYOUT_STEER, 24, 80, &o);
+	ck_assert(view_hit(&f.v, 24, 80, C.sliders[1].y + 2, C.sliders[1].x + C.sliders[1].w - 9, &h));
+	ck_assert_int_eq(h.kind, VIEW_HIT_SLIDER);
+	ck_assert_int_eq(h.side, 1);
+	ck_assert_int_eq(h.index, 1);
+	ck_assert(h.value == 1.0);
+	ck_assert(view_hit(&f.v, 24, 80, C.samples[1].y, C.samples[1].x + 1, &h));
+	ck_assert_int_eq(h.kind, VIEW_HIT_SAMPLE);
+	ck_assert_int_eq(h.side, 1);
+	f.st.compare = 0;
 	ck_assert(view_hit(&f.v, 24, 80, L.prompt.y, 3, &h));
 	ck_assert_int_eq(h.kind, VIEW_HIT_PROMPT);
 	ck_assert(view_hit(&f.v, 24, 80, L.samples[0].y + 1, 3, &h));
@@ -452,6 +484,10 @@ START_TEST(monochrome_attributes)
 	ck_assert(ui_term_find(w, "3   online-a", &y, &x));
 	ck_assert(ui_term_attr(w, y, x) & A_REVERSE);      /* the selection */
 	ck_assert(ui_term_attr(w, 0, 1) & A_REVERSE);      /* the header */
+	/* Plot series stay apart without colors too. */
+	for (int i = 1; i < THEME_SERIES_COUNT; i++)
+		for (int j = 0; j < i; j++)
+			ck_assert_int_ne(theme_attr(theme_series(i)), theme_attr(theme_series(j)));
 	f.v.status_error = 1;
 	f.v.status = "no such run";
 	view_draw(w, &f.v);

@@ -129,7 +129,10 @@ int draw_textn(WINDOW *w, int y, int x, int maxw, const char *s, size_t n)
 			waddch(w, (chtype)cp);
 		else if (!utf8)
 			waddch(w, '?');
-		else if (cp == 0xfffd && len == 1)
+		else if (cp == 0xfffd || wcwidth((wchar_t)cp) < 0)
+			/* Bad sequences and unprintable characters (C1 controls):
+			 * curses would spell their bytes out as "M-A", wider than
+			 * counted. */
 			waddstr(w, "\xef\xbf\xbd");
 		else
 			waddnstr(w, s + i, (int)len);

@@ -28,6 +28,7 @@ int plot_init(struct plot *p, int rows, int cols, int utf8)
 	p->utf8 = utf8;
 	p->sx = utf8 ? 2 : 1;
 	p->sy = utf8 ? 4 : 1;
+	p->point_dots = utf8 ? 2 : 1;
 	p->bits = calloc(n, 1);
 	p->glyph = calloc(n, 1);
 	p->series = malloc(n);
@@ -137,8 +138,15 @@ void plot_points(struct plot *p, const double *xs, const double *ys, size_t n, i
 {
 	for (size_t i = 0; i < n; i++) {
 		int dx, dy;
-		if (plot_dot(p, xs[i], ys[i], &dx, &dy) == 0)
-			plot_set_dot(p, dx, dy, series, 1);
+		if (plot_dot(p, xs[i], ys[i], &dx, &dy) != 0)
+			continue;
+		plot_set_dot(p, dx, dy, series, 1);
+		if (p->point_dots == 2 && p->utf8) {
+			/* The 2x2 block of the cell's quadrant holding the dot. */
+			int bx = dx & ~1, by = dy & ~1;
+			for (int k = 0; k < 4; k++)
+				plot_set_dot(p, bx + (k & 1), by + (k >> 1), series, 1);
+		}
 	}
 }
 

@@ -14,6 +14,8 @@
  *   plot_free(&p);
  *
  * y grows upwards. Points with a NaN or infinite coordinate are skipped.
+ * A braille point fills the 2x2 dots around it (one dot is hard to see);
+ * set point_dots = 1 for single dots.
  * In ASCII mode a point cell shows its series glyph (o * + x # @), a line
  * cell '.', the cursor cell 'X'. Each cell remembers the series drawn last
  * in it (points over lines) for its color.
@@ -41,6 +43,7 @@ struct plot {
 	signed char *series;    /* per cell: series drawn last, -1 none */
 	unsigned char *kind;    /* per cell: 0 empty, 1 line, 2 point */
 	int cursor_row, cursor_col; /* -1 = none */
+	int point_dots;         /* a point is 1x1 or 2x2 dots (braille default 2: visible) */
 };
 
 int plot_init(struct plot *p, int rows, int cols, int utf8);   /* 0 or -1 (OOM) */

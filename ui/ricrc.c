@@ -297,16 +297,3 @@ int ricrc_load(const char *path, const struct ricrc_ops *ops, struct ricrc_error
 	free(buf);
 	return n;
 }
-
-const char *ricrc_path(char *buf, size_t len)
-{
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	int n;
-	if (xdg && *xdg == '/')
-		n = snprintf(buf, len, "%s/ric/ricrc", xdg);
-	else if (home && *home)
-		n = snprintf(buf, len, "%s/.config/ric/ricrc", home);
-	else
-		return NULL;
-	return n > 0 && (size_t)n < len ? buf : NULL;
-}

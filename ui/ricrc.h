@@ -10,8 +10,8 @@
  *
  *   struct ricrc_ops ops = { .keys = km, .set = app_set, .ctx = app, .colors = 1 };
  *   struct ricrc_errors e = { 0 };
- *   char path[4096];
- *   if (ricrc_path(path, sizeof path) && ricrc_load(path, &ops, &e) > 0)
+ *   char *path = paths_config_file("ricrc");   // src/paths.h finds the file
+ *   if (path && ricrc_load(path, &ops, &e) > 0)
  *       fprintf(stderr, "%s", e.text);   // "…/ricrc:3: unknown action 'foo' …\n"
  *
  * Every problem is reported with the file, line and what is wrong; the other
@@ -26,13 +26,13 @@
 
 /* RICRC_SETTING(name, help): the settings `set` accepts (also :set). */
 #define RICRC_SETTINGS(S) \
-	S("temperature", "sampling temperature; 0 is greedy (default 0.7)") \
-	S("top-p", "nucleus sampling mass in 0..1; 1 turns it off (default 0.9)") \
-	S("samples", "samples generated per preference, 1..16 (default 4)") \
-	S("max-tokens", "tokens generated per sample, 1..1024 (default 48)") \
-	S("seed", "the sampling seed; n draws a new one") \
-	S("mapping", "preference-to-target mapping: linf, l2 or linear") \
-	S("mouse", "on or off (default on)")
+	S("temperature", "Sampling temperature, 0 to 100; 0 is greedy (default 0.7)") \
+	S("top-p", "Nucleus sampling mass, 0 to 1; 1 turns it off (default 0.9)") \
+	S("samples", "Samples generated per preference, 1 to 16 (default 4)") \
+	S("max-tokens", "Tokens generated per sample, 1 to 1024 (default 48)") \
+	S("seed", "The sampling seed, a whole number (default 0); n draws a new one") \
+	S("mapping", "How a preference maps to target scores: linf, l2 or linear (default linf)") \
+	S("mouse", "Mouse support: on or off (default on)")
 
 struct ricrc_ops {
 	struct keys_map *keys;  /* bind/unbind apply here; NULL = rejected */
@@ -56,9 +56,6 @@ int ricrc_parse(const char *text, size_t len, const char *name, const struct ric
                 struct ricrc_errors *e);
 /* Reads and parses a file; a missing file is 0 errors. */
 int ricrc_load(const char *path, const struct ricrc_ops *ops, struct ricrc_errors *e);
-/* $XDG_CONFIG_HOME/ric/ricrc, else $HOME/.config/ric/ricrc; NULL when
- * neither variable is set or the buffer is too small. */
-const char *ricrc_path(char *buf, size_t len);
 
 /* The canonical name of a setting ("top_p" -> "top-p"), NULL when unknown. */
 const char *ricrc_setting(const char *name);

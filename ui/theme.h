@@ -31,11 +31,11 @@
 	THEME(DIM,           "dim",           COLOR_BLUE,    -1,          A_DIM) \
 	THEME(AXIS,          "axis",          COLOR_WHITE,   -1,          A_DIM) \
 	THEME(SERIES1,       "series1",       COLOR_GREEN,   -1,          A_NORMAL) \
-	THEME(SERIES2,       "series2",       COLOR_YELLOW,  -1,          A_NORMAL) \
-	THEME(SERIES3,       "series3",       COLOR_CYAN,    -1,          A_NORMAL) \
-	THEME(SERIES4,       "series4",       COLOR_MAGENTA, -1,          A_NORMAL) \
-	THEME(SERIES5,       "series5",       COLOR_RED,     -1,          A_NORMAL) \
-	THEME(SERIES6,       "series6",       COLOR_BLUE,    -1,          A_NORMAL) \
+	THEME(SERIES2,       "series2",       COLOR_YELLOW,  -1,          A_BOLD) \
+	THEME(SERIES3,       "series3",       COLOR_CYAN,    -1,          A_UNDERLINE) \
+	THEME(SERIES4,       "series4",       COLOR_MAGENTA, -1,          A_DIM) \
+	THEME(SERIES5,       "series5",       COLOR_RED,     -1,          A_BOLD | A_UNDERLINE) \
+	THEME(SERIES6,       "series6",       COLOR_BLUE,    -1,          A_DIM | A_UNDERLINE) \
 	THEME(CURSOR,        "cursor",        COLOR_BLACK,   COLOR_WHITE, A_REVERSE | A_BOLD) \
 	THEME(TABLE_HEADER,  "table-header",  COLOR_BLACK,   COLOR_GREEN, A_REVERSE) \
 	THEME(SELECTION,     "selection",     COLOR_BLACK,   COLOR_CYAN,  A_REVERSE) \

@@ -86,15 +86,58 @@ static void view_header(WINDOW *w, const struct layout *L, const struct view *v)
 		draw_text(w, r->y, x0[i], x1[i] - x0[i], label);
 	}
 	wattrset(w, theme_attr(THEME_HEADER));
-	char right[256];
-	snprintf(right, sizeof right, "%s%s ", v->mouse ? "mouse  " : "",
-	         v->checkpoint ? v->checkpoint : "no checkpoint");
-	int rw = draw_width(right);
+	char right[512];
+	const char *ck = v->checkpoint ? v->checkpoint : v->steer ? v->steer->checkpoint : NULL;
+	snprintf(right, sizeof right, "%s%s ", v->mouse ? "mouse  " : "", ck ? ck : "no checkpoint");
 	int avail = r->w - end - 1;
-	if (avail > 4)
-		draw_text_right(w, r->y, end + 1, avail, right);
-	(void)rw;
+	/* A long path keeps its end, the part that tells checkpoints apart. */
+	const char *shown = right;
+	while (draw_width(shown) > avail && *shown) {
+		unsigned cp;
+		shown += draw_decode(shown, strlen(shown), &cp);
+	}
+	if (avail > 4) {
+		if (shown != right && *shown) {
+			shown += draw_decode(shown, strlen(shown), &(unsigned){ 0 });
+			draw_text(w, r->y, end + 1, 1, draw_utf8() ? "\xe2\x80\xa6" : "<");
+			draw_text_right(w, r->y, end + 2, avail - 1, shown);
+		} else {
+			draw_text_right(w, r->y, end + 1, avail, shown);
+		}
+	}
 	wattrset(w, A_NORMAL);
+}
+
+/* The first key of `a` that does `a` on this screen (q closes the help, so
+ * it is not offered there for quitting); 0 when none does. */
+static int view_live_key(const struct view *v, enum action a, char *out, size_t len)
+{
+	static const enum keys_screen scr[VIEW_SCREEN_COUNT] = {
+		[VIEW_STEER] = KEYS_SCREEN_STEER, [VIEW_FRONT] = KEYS_SCREEN_FRONT,
+		[VIEW_RUNS] = KEYS_SCREEN_RUNS, [VIEW_JOBS] = KEYS_SCREEN_JOBS,
+		[VIEW_HELP] = KEYS_SCREEN_HELP,
+	};
+	char all[256];
+	if (!v->keys || v->screen >= VIEW_SCREEN_COUNT)
+		return 0;
+	keys_of(v->keys, a, all, sizeof all);
+	for (char *k = all; *k;) {
+		size_t n = strcspn(k, ",");
+		int key;
+		char c = k[n];
+		k[n] = '\0';
+		if (keys_parse(k, &key, NULL, 0) == 0 && keys_lookup(v->keys, scr[v->screen], key) == a) {
+			size_t m = strlen(k) < len ? strlen(k) : len - 1;
+			memcpy(out, k, m);
+			out[m] = '\0';
+			return 1;
+		}
+		if (!c)
+			break;
+		k += n + 1;
+		k += strspn(k, " ");
+	}
+	return 0;
 }
 
 /* htop's bottom bar: key, then what it does, for the screen's main actions. */
@@ -158,8 +201,7 @@ static void view_hints(WINDOW *w, const struct layout *L, const struct view *v)
 	int x = r->x;
 	for (int i = 0; i < n && x < r->x + r->w; i++) {
 		char key[32];
-		view_first_key(v->keys, list[i], key, sizeof key);
-		if (!key[0])
+		if (!view_live_key(v, list[i], key, sizeof key))
 			continue;
 		const char *label = view_hint_label(list[i]);
 		int need = draw_width(key) + draw_width(label) + 1;

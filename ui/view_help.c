@@ -37,7 +37,16 @@ static void view_help_line(void *p, enum action a, const char *keys, const char 
 	wattrset(c->w, theme_attr(THEME_HINT_KEY));
 	draw_text(c->w, y, c->r->x + 2, c->keyw - 1, keys && *keys ? keys : "(unbound)");
 	wattrset(c->w, A_NORMAL);
-	draw_text(c->w, y, c->r->x + 2 + c->keyw, c->r->w - 2 - c->keyw, text);
+	int tw = draw_text(c->w, y, c->r->x + 2 + c->keyw, c->r->w - 2 - c->keyw, text);
+	/* The action's name, for ricrc bind lines and the command line, when
+	 * it fits beside the text. */
+	const char *name = keys_action_name(a);
+	int nx = c->r->x + c->r->w - draw_width(name) - 1;
+	if (nx > c->r->x + 2 + c->keyw + tw + 2) {
+		wattrset(c->w, theme_attr(THEME_DIM));
+		draw_text(c->w, y, nx, c->r->w, name);
+		wattrset(c->w, A_NORMAL);
+	}
 }
 
 int view_help_lines(const struct keys_map *km)

@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define STEER_NAME_MAX 16
@@ -96,11 +97,34 @@ static void steer_prompt(WINDOW *w, const struct layout_rect *r, const struct vi
 	draw_text(w, r->y, r->x + x, r->w - x, s->prompt && *s->prompt ? s->prompt : "(empty: e edits)");
 }
 
+/* The text as shown: a streaming sample ends in a cursor block (a copy in
+ * *owned, for the caller to free). */
+static const char *steer_text(const struct view_sample *smp, char **owned)
+{
+	const char *t = smp->text ? smp->text : "";
+	*owned = NULL;
+	if (smp->done)
+		return t;
+	const char *cursor = draw_utf8() ? "\xe2\x96\x8c" : "_";
+	size_t n = strlen(t);
+	char *s = malloc(n + strlen(cursor) + 1);
+	if (!s)
+		return t;
+	memcpy(s, t, n);
+	strcpy(s + n, cursor);
+	*owned = s;
+	return s;
+}
+
 /* Rows of one sample block: a header with its rewards, the wrapped text, a
  * blank line. */
 static int steer_sample_rows(const struct view_sample *smp, int width)
 {
-	return 1 + (int)textview_wrap(smp->text ? smp->text : "", width, NULL, 0) + 1;
+	char *owned;
+	const char *t = steer_text(smp, &owned);
+	int rows = 1 + (int)textview_wrap(t, width, NULL, 0) + 1;
+	free(owned);
+	return rows;
 }
 
 /* The rewards as short bars: "humor ███▍ 0.71  harm ██ 0.40". */
@@ -160,8 +184,11 @@ static void steer_samples(WINDOW *w, const struct layout_rect *r, const struct v
 			bottom = r->h;
 		tr.h = bottom - (top > 0 ? top : 0);
 		if (tr.h > 0 && tr.w > 0) {
+			char *owned;
+			const char *t = steer_text(smp, &owned);
 			wattrset(w, A_NORMAL);
-			textview_draw(w, &tr, smp->text ? smp->text : "", top < 0 ? -top : 0);
+			textview_draw(w, &tr, t, top < 0 ? -top : 0);
+			free(owned);
 		}
 		line += rows;
 	}
