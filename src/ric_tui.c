@@ -403,15 +403,16 @@ int main(int argc, char **argv)
 	if (fresh_default)
 		demo_register(a->store.s, paths_datadir(), stderr);
 	/* ricrc first: its settings and bindings hold from the first frame. */
-	char rcpath[4096];
+	char *rcpath = paths_config_file("ricrc");
 	struct ricrc_ops ops = { .keys = a->keys, .set = ric_tui_setting, .ctx = a, .colors = 1 };
 	struct ricrc_errors rce = { 0 };
-	if (ricrc_path(rcpath, sizeof rcpath) && ricrc_load(rcpath, &ops, &rce) > 0) {
+	if (rcpath && ricrc_load(rcpath, &ops, &rce) > 0) {
 		fputs(rce.text, stderr);
 		char first[256];
 		snprintf(first, sizeof first, "%.*s", (int)strcspn(rce.text, "\n"), rce.text);
 		tui_app_error(a, "%d problem%s in ricrc: %s", rce.count, rce.count == 1 ? "" : "s", first);
 	}
+	free(rcpath);
 	if (no_mouse)
 		a->mouse = 0;
 	char *demo = ckpt_arg ? NULL : ric_tui_demo();
