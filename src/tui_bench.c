@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine/pool.h"
 #include "src/tui_app.h"
@@ -38,8 +39,7 @@ static int tui_bench_wait(struct tui_app *a, int first_token)
 		if (poll(&p, 1, 1000) <= 0)
 			continue;
 		tui_app_gen_events(a);
-		if (!getenv("NODRAW"))
-			tui_bench_draw(a);
+		tui_bench_draw(a);
 		if (first_token ? a->first_token_ms >= 0 : !a->generating)
 			return 0;
 	}
@@ -103,7 +103,16 @@ int tui_bench_run(const char *ckpt, int reps, FILE *out)
 		qsort(first, (size_t)reps, sizeof *first, tui_bench_cmp);
 		qsort(full, (size_t)reps, sizeof *full, tui_bench_cmp);
 		fprintf(out, "checkpoint: %s (%zu objectives)\n", ckpt, a->n_obj);
-		fprintf(out, "threads: %d, tries: %d\n", pool_threads(), reps);
+		double load[3] = { 0, 0, 0 };
+		FILE *la = fopen("/proc/loadavg", "r");
+		if (la) {
+			if (fscanf(la, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3)
+				load[0] = -1;
+			fclose(la);
+		}
+		/* On a shared machine the wall clock says as much about the others. */
+		fprintf(out, "threads: %d, tries: %d, load average %.2f on %ld cores\n", pool_threads(),
+		        reps, load[0], sysconf(_SC_NPROCESSORS_ONLN));
 		fprintf(out, "slider move -> first new token drawn: median %.1f ms, worst %.1f ms "
 		             "(target <= 50 ms)\n", first[reps / 2], first[reps - 1]);
 		fprintf(out, "4 samples x 48 tokens finished: median %.1f ms, worst %.1f ms "
