@@ -25,6 +25,12 @@ ok "ric eval makes an eval run for the Front screen" "$RIC" --store "$S" eval --
 	--dataset toy --prompts 2 --step 0.5 --max-tokens 8 --name front-run
 
 pane() { t capture-pane -p -t ric; }
+# click X Y: a left click at column X, row Y (0-based), as an xterm (X10) mouse report.
+click() {
+	local x y
+	x=$(printf %x $(($1 + 33))); y=$(printf %x $(($2 + 33)))
+	t send-keys -t ric -H 1b 5b 4d 20 "$x" "$y" 1b 5b 4d 23 "$x" "$y"
+}
 # The sample area: everything below the prompt line.
 samples() { pane | sed -n '/^Prompt:/,$p' | head -n 12; }
 
@@ -60,6 +66,13 @@ t send-keys -t ric ':set colour red' Enter
 wait_for "no setting 'colour'"
 _tap_result $? "a bad command says what is wrong in the status line" "$(pane)"
 
+# The length slider is on row 2; a click at column 20 puts its weight near 0.15.
+click 20 2
+wait_for '^>?length .* 0\.1[0-9] '
+_tap_result $? "a click on a slider sets its weight" "$(pane)"
+wait_for '^ ?brevity .* 0\.8[0-9] '
+_tap_result $? "and the other weight gives way" "$(pane)"
+
 t send-keys -t ric 2
 wait_for 'front-run'
 _tap_result $? "the Front screen shows the eval run with its legend" "$(pane)"
@@ -69,9 +82,9 @@ _tap_result $? "Tab selects the next point and shows it" "$(pane)"
 wait_for 'prompt: [A-Z]'
 _tap_result $? "the point's sample text and prompt are shown" "$(pane)"
 
-t send-keys -t ric 3
+click 27 0
 wait_for 'front-run +eval +done'
-_tap_result $? "the Runs screen lists the store's runs" "$(pane)"
+_tap_result $? "a click on the Runs tab lists the store's runs" "$(pane)"
 
 t send-keys -t ric ":job eval --model '$TEST_TMP/slow' --dataset toy --prompts 8 --step 0.05 --max-tokens 900 --name slow-eval" Enter
 wait_for ' eval +running'
