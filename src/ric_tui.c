@@ -140,7 +140,7 @@ struct ric_tui {
 
 static void ric_tui_mouse(struct ric_tui *t)
 {
-	if (t->a->mouse == t->mouse_on)
+	if (t->line != TUI_LINE_NONE || t->a->mouse == t->mouse_on)
 		return;
 	t->mouse_on = t->a->mouse;
 	mousemask(t->mouse_on ? (ALL_MOUSE_EVENTS | REPORT_MOUSE_POSITION) : 0, NULL);
@@ -188,8 +188,12 @@ static void ric_tui_open_line(struct ric_tui *t)
 	if (want == TUI_LINE_NONE)
 		return;
 	t->line = want;
-	/* readline gets the raw bytes of arrows and the like while the line is open */
+	/* readline gets the raw bytes of arrows and the like while the line is
+	 * open, and no mouse reports to mistake for typing */
 	keypad(stdscr, FALSE);
+	if (t->mouse_on > 0)
+		mousemask(0, NULL);
+	t->mouse_on = -1;
 	tui_line_open(want == TUI_LINE_COMMAND ? ":" : "prompt> ", t->a->line_init,
 	              want == TUI_LINE_COMMAND);
 	t->a->dirty = 1;

@@ -108,6 +108,27 @@ t resize-window -t ric -x 100 -y 30 2>/dev/null || t resize-pane -t ric -x 100 -
 wait_for 'Preference'
 _tap_result $? "and comes back when it grows again" "$(pane)"
 
+t send-keys -t ric e
+wait_for '^prompt> '
+_tap_result $? "e edits the prompt (readline, in the prompt line)" "$(pane)"
+t send-keys -t ric C-u 'Hello world' Enter
+wait_for '^Prompt: Hello world'
+_tap_result $? "the edited prompt is used" "$(pane)"
+t send-keys -t ric c
+wait_for 'A \(editing\).*B '
+_tap_result $? "c compares two preferences A | B side by side" "$(pane)"
+wait_for '#1 ✓.*#1 ✓'
+_tap_result $? "both sides generate" "$(pane)"
+t send-keys -t ric s
+wait_for 'saved sample 1 \(A\)'
+_tap_result $? "s saves the selected sample into the store" "$(pane)"
+t send-keys -t ric '?'
+wait_for 'Show the keys of every screen'
+_tap_result $? "? shows the help made from the action table" "$(pane)"
+t send-keys -t ric '?'
+wait_for 'A \(editing\)'
+_tap_result $? "? again closes it" "$(pane)"
+
 t send-keys -t ric q
 wait_for 'EXIT=0'
 _tap_result $? "q quits with status 0" "$(pane)"
@@ -117,6 +138,7 @@ _tap_result $? "the terminal modes are restored" "$(diff "$TEST_TMP/stty.before"
 grep -q 'set temperature 0' "$XDG_STATE_HOME/ric/history"
 _tap_result $? "the command history is kept under XDG_STATE_HOME" "$(cat "$XDG_STATE_HOME/ric/history" 2>&1)"
 like "$("$RIC" --store "$S" job list)" 'cancelled' "the job stays in the store after ric-tui exits"
+like "$("$RIC" --store "$S" runs --stage generate)" 'generate' "the saved sample's run is in the store"
 
 # ricrc: settings and bindings apply; a bad line is reported, the rest still applies.
 mkdir -p "$XDG_CONFIG_HOME/ric"
