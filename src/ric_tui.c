@@ -55,6 +55,19 @@ static void usage(FILE *out)
 	        "bundled demo opens when it is installed. Press ? inside for the keys.\n");
 }
 
+static int ric_tui_int(const char *opt, const char *arg, long lo, long hi, int *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+	if (!*arg || *end || v < lo || v > hi) {
+		fprintf(stderr, "ric-tui: %s wants a whole number in %ld..%ld, not '%s'\n", opt, lo, hi,
+		        arg);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
 static volatile sig_atomic_t ric_tui_stop;
 static void ric_tui_on_signal(int sig)
 {
@@ -357,10 +370,16 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': store_opt = optarg; break;
-		case 't': threads = atoi(optarg); break;
+		case 't':
+			if (ric_tui_int("--threads", optarg, 1, 256, &threads) != 0)
+				return 2;
+			break;
 		case 'm': no_mouse = 1; break;
 		case 'b': bench = 1; break;
-		case 'r': reps = atoi(optarg); break;
+		case 'r':
+			if (ric_tui_int("--reps", optarg, 1, 1000, &reps) != 0)
+				return 2;
+			break;
 		case 'V': printf("ric-tui %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default:
@@ -430,6 +449,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	theme_init();
+	/* Esc answers a question or closes the help at once, not after curses'
+	 * default second of waiting for a key sequence. */
+	set_escdelay(25);
 	/* After screen_open, which installs its own restoring handlers: these
 	 * only ask the loop to stop, so the normal way out restores the screen. */
 	struct sigaction sa;
