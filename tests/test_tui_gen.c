@@ -135,6 +135,8 @@ START_TEST(streamed_text_adds_up_to_scored_samples)
 		ck_assert_double_eq_tol(r1.norm[i][0], (v[0] - 5) / 3, 1e-9);
 		ck_assert_double_eq_tol(r1.norm[i][1], (v[1] - 0.4) / 0.3, 1e-9);
 	}
+	reward_close(len);
+	reward_close(brev);
 	/* the same request again gives the same samples (seed + i per sample) */
 	id = tui_gen_submit(g, &r, &st);
 	collect(g, id, &r2, NULL);
