@@ -148,6 +148,7 @@ struct ric_tui {
 	int have_tv;
 	enum tui_line line;       /* the line open, if any */
 	int mouse_on;             /* mousemask currently set */
+	struct tui_frame frame;
 	int dragging;
 };
 
@@ -329,11 +330,14 @@ static void ric_tui_loop(struct ric_tui *t)
 			next_poll = now + RIC_TUI_POLL_MS;
 		}
 		ric_tui_mouse(t);
-		if (t->a->dirty)
+		int frame_wait = -1;
+		if (t->a->dirty && (frame_wait = tui_view_due(t->a, &t->frame, now)) == 0)
 			ric_tui_draw(t);
 		struct pollfd p[2] = { { .fd = STDIN_FILENO, .events = POLLIN },
 			               { .fd = tui_app_gen_fd(t->a), .events = POLLIN } };
 		int wait = (int)(next_poll - ric_tui_now_ms());
+		if (frame_wait > 0 && frame_wait < wait)
+			wait = frame_wait;
 		int n = poll(p, p[1].fd >= 0 ? 2 : 1, wait < 0 ? 0 : wait);
 		if (n < 0 && errno != EINTR)
 			break;

@@ -30,16 +30,28 @@ static void tui_bench_draw(struct tui_app *a)
 	tui_view_free(&tv);
 }
 
-/* Waits for the worker; stop when first_token (or the request) is in. */
+static struct tui_frame tui_bench_frame;
+
+/* Waits for the worker as the event loop does (same frame pacing); stops
+ * once the first token (or the whole request) is drawn. */
 static int tui_bench_wait(struct tui_app *a, int first_token)
 {
 	double until = tui_bench_ms() + 60000;
+	int wait = 1000;
 	while (tui_bench_ms() < until) {
 		struct pollfd p = { .fd = tui_app_gen_fd(a), .events = POLLIN };
-		if (poll(&p, 1, 1000) <= 0)
-			continue;
-		tui_app_gen_events(a);
-		tui_bench_draw(a);
+		if (poll(&p, 1, wait) > 0)
+			tui_app_gen_events(a);
+		wait = 1000;
+		if (a->dirty) {
+			int due = tui_view_due(a, &tui_bench_frame, (int64_t)tui_bench_ms());
+			if (due > 0) {
+				wait = due;
+				continue;
+			}
+			tui_bench_draw(a);
+			a->dirty = 0;
+		}
 		if (first_token ? a->first_token_ms >= 0 : !a->generating)
 			return 0;
 	}

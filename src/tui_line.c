@@ -145,6 +145,18 @@ void tui_line_done(void)
 	line_prompt = NULL;
 	free(line_hist_file);
 	line_hist_file = NULL;
+	/* The history swapped out is ours alone to free: its entries and array. */
+	int other = !line_hist_cur;
+	if (line_hist[other]) {
+		HISTORY_STATE *cur = history_get_history_state();
+		history_set_history_state(line_hist[other]);
+		clear_history();
+		HISTORY_STATE *o = history_get_history_state();
+		history_set_history_state(cur);
+		free(o->entries);
+		free(o);
+		free(cur);
+	}
 	for (int i = 0; i < 2; i++) {
 		free(line_hist[i]);
 		line_hist[i] = NULL;

@@ -385,3 +385,15 @@ void tui_view_free(struct tui_view *tv)
 	free(tv->log_lines);
 	memset(tv, 0, sizeof *tv);
 }
+
+int tui_view_due(const struct tui_app *a, struct tui_frame *f, int64_t now_ms)
+{
+	int first = a->first_token_ms >= 0 && f->first_gen != a->gen_id;
+	int64_t wait = f->last_ms + TUI_VIEW_FRAME_MS - now_ms;
+	if (a->generating && !first && wait > 0)
+		return (int)wait;
+	if (first)
+		f->first_gen = a->gen_id;
+	f->last_ms = now_ms;
+	return 0;
+}

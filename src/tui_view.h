@@ -46,4 +46,15 @@ struct tui_view {
 void tui_view_build(const struct tui_app *a, struct tui_view *tv);
 void tui_view_free(struct tui_view *tv);
 
+/* Frame pacing while samples stream: the first token of a request is drawn
+ * at once (that is the latency a slider move shows), the rest at most every
+ * TUI_VIEW_FRAME_MS, so drawing does not take the CPU the worker needs. */
+#define TUI_VIEW_FRAME_MS 20
+struct tui_frame {
+	int64_t last_ms;          /* when the last frame was drawn */
+	unsigned first_gen;       /* the request whose first token was drawn */
+};
+/* 0: draw now (and it is recorded as drawn at now_ms); else the ms to wait. */
+int tui_view_due(const struct tui_app *a, struct tui_frame *f, int64_t now_ms);
+
 #endif
