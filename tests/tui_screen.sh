@@ -89,6 +89,21 @@ _tap_result $? "a click on the Runs tab lists the store's runs" "$(pane)"
 t send-keys -t ric ":job eval --model '$TEST_TMP/slow' --dataset toy --prompts 8 --step 0.05 --max-tokens 900 --name slow-eval" Enter
 wait_for ' eval +running'
 _tap_result $? "a job started from the : line runs in the background" "$(pane)"
+# The Front screen follows the running evaluation: its points arrive one by one.
+t send-keys -t ric 2
+wait_for 'slow-eval \(running\)'
+_tap_result $? "the running eval appears on the Front screen" "$(pane)"
+live=1
+i=0
+while [ $i -lt 100 ]; do
+	t send-keys -t ric s
+	sleep 0.2
+	pane | grep -Eq 'slow-eval, point [0-9]+ of [0-9]+' && { live=0; break; }
+	i=$((i + 1))
+done
+_tap_result $live "its first points show while it still runs" "$(pane)"
+t send-keys -t ric 4
+wait_for ' eval +running'
 t send-keys -t ric k
 wait_for 'Cancel job 1'
 _tap_result $? "cancelling a job asks first" "$(pane)"
