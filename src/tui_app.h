@@ -69,6 +69,7 @@ struct tui_app {
 	int64_t first_token_ms;              /* submit to first token of the last request, -1 */
 	int64_t done_ms;                     /* submit to the end of the last request, -1 */
 	int sample_focus;
+	int steer_scroll;                    /* first text row of the samples pane (the wheel) */
 	unsigned char fresh[2][TUI_GEN_MAX_SAMPLES]; /* got a token of the current request */
 
 	enum view_screen screen, back;       /* back: where Help returns to */

@@ -307,9 +307,21 @@ void tui_app_click(struct tui_app *a, const struct view_hit *h, int drag)
 void tui_app_wheel(struct tui_app *a, int dir)
 {
 	switch (a->screen) {
-	case VIEW_STEER:
-		tui_app_steer_action(a, dir > 0 ? ACTION_SAMPLE_NEXT : ACTION_SAMPLE_PREV);
+	case VIEW_STEER: {
+		/* Scroll the samples pane; a rough upper bound on its rows keeps the
+		 * wheel from running far past the last line. */
+		int rows = 0;
+		for (int k = 0; k < (a->compare ? 2 : 1); k++)
+			for (size_t i = 0; i < a->req.n; i++)
+				rows += 3 + (int)(a->samples[k][i].len / 40);
+		a->steer_scroll += 3 * dir;
+		if (a->steer_scroll > rows)
+			a->steer_scroll = rows;
+		if (a->steer_scroll < 0)
+			a->steer_scroll = 0;
+		a->dirty = 1;
 		return;
+	}
 	case VIEW_FRONT:
 		tui_screens_front_action(a, dir > 0 ? ACTION_POINT_NEXT : ACTION_POINT_PREV);
 		return;

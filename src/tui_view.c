@@ -71,6 +71,7 @@ static void tui_view_steer(const struct tui_app *a, struct tui_view *tv)
 	s->prompt = a->prompt;
 	s->n_samples = a->gen ? a->req.n : 0;
 	s->sample_focus = a->sample_focus;
+	s->scroll = a->steer_scroll;
 	s->seed = (unsigned long long)a->req.seed;
 	s->temperature = a->req.temperature;
 	s->top_p = a->req.top_p;
