@@ -499,6 +499,25 @@ START_TEST(runs_view_is_a_pure_filter_and_sort)
 }
 END_TEST
 
+START_TEST(frames_are_paced_but_the_first_token_is_not)
+{
+	struct tui_app *a = open_app(0);
+	struct tui_frame f = { 0 };
+	a->generating = 1;
+	a->gen_id = 7;
+	a->first_token_ms = -1;
+	ck_assert_int_eq(tui_view_due(a, &f, 1000), 0);      /* a frame now */
+	ck_assert_int_eq(tui_view_due(a, &f, 1005), 15);     /* then wait out the frame */
+	a->first_token_ms = 3;                               /* the request's first token */
+	ck_assert_int_eq(tui_view_due(a, &f, 1006), 0);      /* drawn at once */
+	ck_assert_int_eq(tui_view_due(a, &f, 1010), 16);     /* later tokens are paced */
+	ck_assert_int_eq(tui_view_due(a, &f, 1026), 0);
+	a->generating = 0;                                   /* idle: every change at once */
+	ck_assert_int_eq(tui_view_due(a, &f, 1027), 0);
+	tui_app_free(a);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("tui_app");
@@ -508,7 +527,8 @@ Suite *harness_suite(void)
 	                        a_saved_sample_lands_in_the_store, NULL);
 	tcase_set_timeout(tc, 120);
 	tc = harness_add(s, "screens", runs_filter_sort_tag_delete, fronts_of_eval_runs,
-	                 jobs_and_their_logs, runs_view_is_a_pure_filter_and_sort, NULL);
+	                 jobs_and_their_logs, runs_view_is_a_pure_filter_and_sort,
+	                 frames_are_paced_but_the_first_token_is_not, NULL);
 	tcase_set_timeout(tc, 120);
 	return s;
 }
