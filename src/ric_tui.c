@@ -135,7 +135,7 @@ static char **ric_tui_complete(void *ctx, const char *line, const char *text, in
 		rl_attempted_completion_over = 1;
 		return NULL;
 	}
-	if (ric_tui_kind == TUI_COMPLETE_RUN && ric_tui_app->runs.n == 0)
+	if (ric_tui_kind == TUI_COMPLETE_RUN && (ric_tui_app->runs.n == 0 || (ric_tui_app->stale & TUI_STALE_RUNS)))
 		tui_app_reload(ric_tui_app);
 	return rl_completion_matches(text, ric_tui_complete_gen);
 }

@@ -30,6 +30,10 @@
 #include "ui/view.h"
 
 #define TUI_APP_MAX_FRONTS 8
+/* What a store change leaves to reload once its screen shows (jobs reload
+ * at once: the header counts the running ones). */
+#define TUI_STALE_RUNS 1
+#define TUI_STALE_FRONTS 2
 
 struct tui_sample {
 	char *text;                  /* streamed so far, then the final response */
@@ -115,6 +119,7 @@ struct tui_app {
 	int mouse;
 	int quit;
 	int dirty;                           /* something changed: redraw */
+	int stale;                           /* TUI_STALE_*: the store changed since loaded */
 	struct keys_map *keys;
 };
 

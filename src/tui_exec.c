@@ -12,13 +12,30 @@ void tui_app_reload(struct tui_app *a)
 	tui_screens_runs_reload(a);
 	tui_screens_jobs_reload(a);
 	tui_screens_fronts_reload(a);
+	a->stale = 0;
+}
+
+/* A running job commits twice a second: reload only what is on screen. */
+static void tui_exec_refresh(struct tui_app *a)
+{
+	if (a->screen == VIEW_RUNS && (a->stale & TUI_STALE_RUNS)) {
+		a->stale &= ~TUI_STALE_RUNS;
+		tui_screens_runs_reload(a);
+	}
+	if (a->screen == VIEW_FRONT && (a->stale & TUI_STALE_FRONTS)) {
+		a->stale &= ~TUI_STALE_FRONTS;
+		tui_screens_fronts_reload(a);
+	}
 }
 
 void tui_app_tick(struct tui_app *a)
 {
 	tui_jobs_reap();
-	if (a->has_store && tui_store_changed(&a->store))
-		tui_app_reload(a);
+	if (a->has_store && tui_store_changed(&a->store)) {
+		tui_screens_jobs_reload(a);
+		a->stale |= TUI_STALE_RUNS | TUI_STALE_FRONTS;
+	}
+	tui_exec_refresh(a);
 }
 
 static void tui_exec_screen(struct tui_app *a, enum view_screen s)

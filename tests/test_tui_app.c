@@ -405,12 +405,16 @@ START_TEST(fronts_of_eval_runs)
 	ck_assert_int_eq(a->screen, VIEW_STEER);
 	ck_assert_double_eq_tol(a->w[0][0], 2 / 3.0, 1e-12);
 	wait_done(a);
-	/* a second eval run from another process shows up on the next tick */
+	/* a second eval run from another process shows up after the next tick */
 	struct store *other;
 	ck_assert_int_eq(store_open(db, 0, &other, NULL), STORE_OK);
 	store_id b = make_eval(other, "eval-b");
 	store_close(other);
 	tui_app_tick(a);
+	/* read once the Front screen shows, not while Steer does */
+	ck_assert_uint_eq(a->n_fronts, 1);
+	ck_assert(a->stale & TUI_STALE_FRONTS);
+	tui_app_action(a, ACTION_SCREEN_FRONT);
 	ck_assert_uint_eq(a->n_fronts, 2);
 	/* :front picks the runs shown */
 	char cmd[64];
