@@ -111,6 +111,16 @@ t send-keys -t ric y
 wait_for ' eval +cancelled'
 _tap_result $? "the job is cancelled" "$(pane)
 $("$RIC" --store "$S" job list 2>&1)"
+t send-keys -t ric r
+wait_for 'job 1 resumed'
+_tap_result $? "r resumes it" "$(pane)"
+wait_for ' eval +running'
+_tap_result $? "and it runs again" "$(pane)"
+t send-keys -t ric k
+wait_for 'Cancel job 1'
+t send-keys -t ric y
+wait_for ' eval +cancelled'
+_tap_result $? "cancelled again" "$(pane)"
 
 t resize-window -t ric -x 60 -y 20 2>/dev/null || t resize-pane -t ric -x 60 -y 20
 t send-keys -t ric 1
