@@ -321,8 +321,10 @@ void tui_app_steer_with(struct tui_app *a, const double *pref, int n)
 	double sum = 0;
 	for (int i = 0; i < n; i++)
 		sum += pref[i];
-	if (!(sum > 0))
+	if (!(sum > 0)) {
+		tui_app_error(a, "this point has no preference (its targets were drawn, not mapped)");
 		return;
+	}
 	for (int i = 0; i < n; i++)
 		a->w[0][i] = pref[i] / sum;
 	a->side = 0;

@@ -1,6 +1,9 @@
-/* tui_fronts: evaluation results for the Front screen: every grid point of
- * one or more eval runs, which of them are on the front for the two chosen
- * axes, each run's hypervolume over those axes, and the samples behind a point.
+/* tui_fronts: the points of the Front screen, one series per run: the grid
+ * points of an eval run (or of its baselines), the samples of an online run
+ * (every iteration), or the rows of an offline dataset (an import or relabel
+ * run) with their normalised rewards; which points are on the front for the
+ * two chosen axes, each series' hypervolume over them, and the text behind a
+ * point.
  *
  *   struct tui_front f;
  *   if (tui_front_load(store, run, &f, &err) != STORE_OK) ...
@@ -12,7 +15,8 @@
  *   tui_front_free(&f);
  *
  * Objective names come from the run's dataset in the store when it has
- * them, else "obj1".. .
+ * them, else "obj1".. . An offline series holds at most TUI_FRONTS_ROWS_MAX
+ * rows (the first by id): a scatter, not an export.
  */
 #ifndef RIC_SRC_TUI_FRONTS_H
 #define RIC_SRC_TUI_FRONTS_H
@@ -22,9 +26,18 @@
 
 #include "store/store.h"
 
+#define TUI_FRONTS_ROWS_MAX 5000
+
+enum tui_front_kind {
+	TUI_FRONT_EVAL,      /* an eval run's grid points */
+	TUI_FRONT_BASELINE,  /* a baseline eval run (sft:, best-of-n:) */
+	TUI_FRONT_ONLINE,    /* an online run's samples */
+	TUI_FRONT_OFFLINE    /* a dataset's rows (import or relabel run) */
+};
+
 struct tui_front_point {
-	store_id id;
-	double pref[STORE_MAX_OBJ];
+	store_id id;                 /* evaluation point, sample or row */
+	double pref[STORE_MAX_OBJ];  /* all 0 for a dataset row */
 	double raw[STORE_MAX_OBJ];   /* mean obtained raw scores */
 	double norm[STORE_MAX_OBJ];  /* mean obtained normalised scores */
 	int64_t n_samples;
@@ -34,6 +47,7 @@ struct tui_front_point {
 
 struct tui_front {
 	store_id run;
+	enum tui_front_kind kind;
 	char *name, *status;
 	char *baseline;              /* "sft:DIR", "best-of-n:K" for a baseline run, else NULL */
 	int n_obj;
@@ -46,6 +60,7 @@ struct tui_front {
 	double hv_axes;              /* over the chosen axes, from tui_front_axes */
 };
 
+/* STORE_EINVAL (with a message) for a run with nothing to plot (a training run). */
 enum store_code tui_front_load(struct store *s, store_id run, struct tui_front *f,
                                struct store_err *err);
 void tui_front_free(struct tui_front *f);
@@ -62,7 +77,8 @@ struct tui_point_text {
 	int n;
 	int64_t count;              /* samples at that point */
 };
-/* The first sample stored for point i (NULL texts when there is none). */
+/* The text behind point i: the first sample of an evaluation point, the
+ * sample itself, or the dataset row (NULL texts when there is none). */
 enum store_code tui_front_point_text(struct store *s, const struct tui_front *f, size_t i,
                                      struct tui_point_text *t, struct store_err *err);
 void tui_point_text_free(struct tui_point_text *t);

@@ -154,6 +154,13 @@ static const char *tui_screens_next_stage(const char *stage)
 	return "eval";
 }
 
+/* Runs the Front screen can plot (tui_fronts). */
+static int tui_screens_plottable(const char *stage)
+{
+	return strcmp(stage, "eval") == 0 || strcmp(stage, "online") == 0 ||
+	       strcmp(stage, "import") == 0 || strcmp(stage, "relabel") == 0;
+}
+
 void tui_screens_runs_action(struct tui_app *a, enum action act)
 {
 	const struct tui_run *r = tui_screens_selected_run(a);
@@ -207,13 +214,13 @@ void tui_screens_runs_action(struct tui_app *a, enum action act)
 		size_t n = 0;
 		for (size_t i = 0; i < a->runs_n && n < TUI_APP_MAX_FRONTS; i++) {
 			const struct tui_run *x = &a->runs.v[a->runs_idx[i]];
-			if (tui_screens_is_marked(a, x->id) && strcmp(x->stage, "eval") == 0)
+			if (tui_screens_is_marked(a, x->id) && tui_screens_plottable(x->stage))
 				ids[n++] = x->id;
 		}
-		if (n == 0 && strcmp(r->stage, "eval") == 0)
+		if (n == 0 && tui_screens_plottable(r->stage))
 			ids[n++] = r->id;
 		if (n == 0) {
-			tui_app_error(a, "mark eval runs (Space) to compare their fronts");
+			tui_app_error(a, "mark eval, online or dataset runs (Space) to compare them");
 			return;
 		}
 		if (tui_screens_front_set(a, ids, n) == 0)
@@ -301,11 +308,16 @@ void tui_screens_fronts_reload(struct tui_app *a)
 	int cs = a->cur_series, cp = a->cur_point;
 	store_id cur_run = cs >= 0 && (size_t)cs < a->n_fronts ? a->fronts[cs].run : 0;
 	tui_screens_fronts_free(a);
+	char why[STORE_ERR_MAX] = "";
 	for (size_t i = 0; i < n; i++) {
 		struct store_err err;
 		if (tui_front_load(a->store.s, ids[i], &a->fronts[a->n_fronts], &err) == STORE_OK)
 			a->front_ids[a->n_fronts++] = ids[i];
+		else
+			snprintf(why, sizeof why, "%s", err.msg);
 	}
+	if (*why)
+		tui_app_error(a, "%s", why);
 	tui_screens_fronts_axes(a);
 	/* The cursor stays on its run's point when the run is still shown. */
 	a->cur_series = a->cur_point = -1;
@@ -346,10 +358,8 @@ int tui_screens_front_set(struct tui_app *a, const store_id *ids, size_t n)
 	a->n_fronts = n;
 	a->cur_series = a->cur_point = -1;
 	tui_screens_fronts_reload(a);
-	if (a->n_fronts < n) {
-		tui_app_error(a, "%zu of %zu runs could not be read", n - a->n_fronts, n);
+	if (a->n_fronts < n) /* the reload said why */
 		return a->n_fronts ? 0 : -1;
-	}
 	tui_app_say(a, "front of %zu run%s", n, n == 1 ? "" : "s");
 	return 0;
 }
@@ -471,6 +481,10 @@ void tui_screens_front_action(struct tui_app *a, enum action act)
 	case ACTION_POINT_UP: tui_screens_point_move(a, 0, 1); return;
 	case ACTION_POINT_DOWN: tui_screens_point_move(a, 0, -1); return;
 	case ACTION_POINT_STEER:
+		if (f->kind == TUI_FRONT_OFFLINE) {
+			tui_app_error(a, "a dataset row has no preference to steer with");
+			return;
+		}
 		tui_app_steer_with(a, f->pts[a->cur_point].pref, f->n_obj);
 		return;
 	default: return;

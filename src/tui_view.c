@@ -107,7 +107,11 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 			         sizeof tv->series_names[n] - strlen(tv->series_names[n]), "%s)", fr->status);
 		struct view_series *s = &tv->series[n];
 		s->name = tv->series_names[n];
-		s->kind = fr->baseline ? VIEW_SERIES_BASELINE : VIEW_SERIES_EVAL;
+		static const enum view_series_kind kinds[] = {
+			[TUI_FRONT_EVAL] = VIEW_SERIES_EVAL, [TUI_FRONT_BASELINE] = VIEW_SERIES_BASELINE,
+			[TUI_FRONT_ONLINE] = VIEW_SERIES_ONLINE, [TUI_FRONT_OFFLINE] = VIEW_SERIES_OFFLINE,
+		};
+		s->kind = kinds[fr->kind];
 		s->n_points = p ? fr->n_pts : 0;
 		s->points = p;
 		s->hypervolume = fr->n_pts ? fr->hv_axes : NAN;
@@ -157,11 +161,16 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 		const struct tui_front *fr = &a->fronts[a->cur_series];
 		const struct tui_front_point *pt = &fr->pts[a->cur_point];
 		f->point_text = a->ptext.response;
-		f->point_pref = pt->pref;
+		f->point_pref = fr->kind == TUI_FRONT_OFFLINE ? NULL : pt->pref;
+		static const char *const what[] = { "point", "point", "sample", "row" };
+		int mean = fr->kind == TUI_FRONT_EVAL || fr->kind == TUI_FRONT_BASELINE;
 		size_t used = (size_t)snprintf(tv->point_info, sizeof tv->point_info,
-		                               "run %lld %s, point %d of %zu, %lld samples, mean",
-		                               (long long)fr->run, fr->name, a->cur_point + 1, fr->n_pts,
-		                               (long long)pt->n_samples);
+		                               "run %lld %s, %s %d of %zu%s", (long long)fr->run,
+		                               fr->name, what[fr->kind], a->cur_point + 1, fr->n_pts,
+		                               mean ? "" : ":");
+		if (mean && used < sizeof tv->point_info)
+			used += (size_t)snprintf(tv->point_info + used, sizeof tv->point_info - used,
+			                         ", %lld samples, mean", (long long)pt->n_samples);
 		for (int j = 0; j < fr->n_obj && used < sizeof tv->point_info; j++)
 			used += (size_t)snprintf(tv->point_info + used, sizeof tv->point_info - used,
 			                         " %s %.3g (z %.2f)", fr->obj[j], pt->raw[j], pt->norm[j]);

@@ -427,6 +427,72 @@ START_TEST(fronts_of_eval_runs)
 }
 END_TEST
 
+START_TEST(online_samples_and_dataset_rows_as_series)
+{
+	struct tui_app *a = open_app(0);
+	struct store *s = a->store.s;
+	store_id imp = make_run(s, "import", "import-toy", 0);
+	store_id ds, obj[2], rows[3];
+	ck_assert_int_eq(store_dataset_create(s, "toy", "rows.jsonl", imp, &ds, NULL), STORE_OK);
+	ck_assert_int_eq(store_objective_add(s, ds, "length", "length", &obj[0], NULL), STORE_OK);
+	ck_assert_int_eq(store_objective_add(s, ds, "brevity", "brevity:4", &obj[1], NULL), STORE_OK);
+	struct store_row r[3] = { { .prompt = "W", .response = "ab" },
+		                  { .prompt = "V", .response = "ab cd ef" },
+		                  { .prompt = "X", .response = "unscored" } };
+	ck_assert_int_eq(store_rows_add(s, ds, r, 3, rows, NULL), STORE_OK);
+	double v[4] = { 1, 0.8, 3, 0.5 }; /* rows 1 and 2; row 3 has no rewards */
+	ck_assert_int_eq(store_rewards_add(s, obj, 2, rows, v, 2, NULL), STORE_OK);
+	ck_assert_int_eq(store_objective_set_stats(s, obj[0], 2, 1, -1, 1, NULL), STORE_OK);
+	ck_assert_int_eq(store_objective_set_stats(s, obj[1], 0.6, 0.1, -1, 2, NULL), STORE_OK);
+	store_id rel = make_run(s, "relabel", "relabel-toy", imp);
+	store_param_set(s, rel, "dataset", "toy", NULL);
+	store_id onl = make_run(s, "online", "online-toy", 0);
+	store_param_set(s, onl, "dataset", "toy", NULL);
+	struct store_sample x = { .run = onl, .iteration = 1, .prompt = "W", .response = "ab ab",
+		                  .n = 2, .preference = { 0.25, 0.75 }, .norm = { 0.5, -0.5 },
+		                  .kept = 1 };
+	ck_assert_int_eq(store_samples_add(s, &x, 1, NULL, NULL), STORE_OK);
+	store_id sft = make_run(s, "sft", "sft-toy", 0);
+
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, ":front relabel-toy online-toy %lld", (long long)imp);
+	ck_assert_int_eq(tui_app_command(a, cmd), 0);
+	ck_assert_uint_eq(a->n_fronts, 3);
+	struct tui_front *off = &a->fronts[0], *on = &a->fronts[1];
+	ck_assert_int_eq(off->kind, TUI_FRONT_OFFLINE);
+	ck_assert_uint_eq(off->n_pts, 2); /* the unscored row is left out */
+	ck_assert_double_eq_tol(off->pts[1].norm[0], (3 - 2) / 1.0, 1e-12);
+	ck_assert_double_eq_tol(off->pts[1].norm[1], (0.5 - 0.6) / 0.1, 1e-9);
+	ck_assert_str_eq(off->obj[1], "brevity");
+	ck_assert_uint_eq(a->fronts[2].n_pts, 2); /* the import run shows the same rows */
+	ck_assert_int_eq(on->kind, TUI_FRONT_ONLINE);
+	ck_assert_uint_eq(on->n_pts, 1);
+	ck_assert_double_eq(on->pts[0].norm[1], -0.5);
+	/* the cursor reads the row's and the sample's own text */
+	ck_assert_int_eq(a->cur_series, 0);
+	tui_app_action(a, ACTION_POINT_NEXT);
+	ck_assert_str_eq(a->ptext.response, "ab cd ef");
+	ck_assert_str_eq(a->ptext.prompt, "V");
+	tui_app_action(a, ACTION_POINT_STEER);
+	ck_assert(a->status_error);
+	ck_assert_ptr_nonnull(strstr(a->status, "no preference"));
+	tui_app_action(a, ACTION_SERIES_NEXT);
+	ck_assert_int_eq(a->cur_series, 1);
+	ck_assert_str_eq(a->ptext.response, "ab ab");
+	struct tui_view tv;
+	tui_view_build(a, &tv);
+	ck_assert_int_eq(tv.front.series[0].kind, VIEW_SERIES_OFFLINE);
+	ck_assert_int_eq(tv.front.series[1].kind, VIEW_SERIES_ONLINE);
+	ck_assert_ptr_nonnull(strstr(tv.front.point_info, "sample 1 of 1"));
+	tui_view_free(&tv);
+	/* a training run has nothing to plot, and says so */
+	snprintf(cmd, sizeof cmd, ":front %lld", (long long)sft);
+	ck_assert_int_eq(tui_app_command(a, cmd), -1);
+	ck_assert_ptr_nonnull(strstr(a->status, "is a sft run"));
+	tui_app_free(a);
+}
+END_TEST
+
 START_TEST(jobs_and_their_logs)
 {
 	struct tui_app *a = open_app(0);
@@ -531,6 +597,7 @@ Suite *harness_suite(void)
 	                        a_saved_sample_lands_in_the_store, NULL);
 	tcase_set_timeout(tc, 120);
 	tc = harness_add(s, "screens", runs_filter_sort_tag_delete, fronts_of_eval_runs,
+	                 online_samples_and_dataset_rows_as_series,
 	                 jobs_and_their_logs, runs_view_is_a_pure_filter_and_sort,
 	                 frames_are_paced_but_the_first_token_is_not, NULL);
 	tcase_set_timeout(tc, 120);
