@@ -270,7 +270,20 @@ static void tui_view_runs(const struct tui_app *a, struct tui_view *tv)
 		         d->parent_name ? d->parent_name : "(deleted)");
 		v->parent = tv->parent;
 	}
-	v->tags = d->run.tags && *d->run.tags ? d->run.tags : NULL;
+	/* the store's tags come space-separated; the details list them with commas */
+	if (d->run.tags && *d->run.tags) {
+		size_t k = 0;
+		for (const char *p = d->run.tags; *p && k + 3 < sizeof tv->tags; p++) {
+			if (*p == ' ') {
+				tv->tags[k++] = ',';
+				tv->tags[k++] = ' ';
+			} else {
+				tv->tags[k++] = *p;
+			}
+		}
+		tv->tags[k] = '\0';
+		v->tags = tv->tags;
+	}
 	r->details = v;
 }
 

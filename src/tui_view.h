@@ -35,6 +35,7 @@ struct tui_view {
 	struct view_metric *metrics;
 	char **ckpt_lines, **child_lines;
 	char parent[160];
+	char tags[512];
 	struct view_job *job_rows;
 	char **job_stage, **job_run;
 	char log_title[256];

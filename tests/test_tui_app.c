@@ -289,6 +289,15 @@ START_TEST(runs_filter_sort_tag_delete)
 	ck_assert_str_eq(a->line_init, want);
 	ck_assert_int_eq(tui_app_command(a, ":tag best"), 0);
 	ck_assert_str_eq(a->runs.v[a->runs_idx[0]].tags, "best");
+	ck_assert_int_eq(tui_app_command(a, ":tag small"), 0);
+	ck_assert_str_eq(a->runs.v[a->runs_idx[0]].tags, "best small");
+	a->screen = VIEW_RUNS;
+	struct tui_view tv;
+	tui_view_build(a, &tv);
+	ck_assert_str_eq(tv.runs.details->tags, "best, small");
+	ck_assert_str_eq(tv.runs.cells[1], "sft-small");
+	ck_assert_str_eq(tv.runs.details->metrics[0].name, "loss"); /* the loss curve first */
+	tui_view_free(&tv);
 	ck_assert_int_eq(tui_app_command(a, ":filter"), 0);
 	ck_assert_uint_eq(a->runs_n, 3);
 	ck_assert_int_eq(tui_app_command(a, ":search eval-small"), 0);
