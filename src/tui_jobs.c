@@ -239,21 +239,24 @@ static int tui_jobs_run(const char *store_file, const char *const *args, char *o
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-/* ric's last line, without its "ric: " or "ric job: " prefix. */
+/* What ric said went wrong: its first "ric: ..." or "ric job: ..." line
+ * without the prefix (a usage error's synopsis follows it), else its last line. */
 static void tui_jobs_message(const char *text, char *msg, size_t cap)
 {
-	const char *line = text;
-	for (const char *p = text; *p; p++)
-		if (*p == '\n' && p[1])
-			line = p + 1;
-	/* The usage error's first line says what was wrong; the rest is the synopsis. */
-	const char *err = strstr(text, "ric: ");
-	if (err && err != line) {
-		const char *end = strchr(err, '\n');
-		snprintf(msg, cap, "%.*s", end ? (int)(end - err) : (int)strlen(err), err);
-		return;
+	const char *last = text;
+	for (const char *line = text; *line;) {
+		size_t len = strcspn(line, "\n");
+		const char *colon = memchr(line, ':', len);
+		if (strncmp(line, "ric", 3) == 0 && colon && colon[1] == ' ' &&
+		    strspn(line + 3, " abcdefghijklmnopqrstuvwxyz-") == (size_t)(colon - line - 3)) {
+			snprintf(msg, cap, "%.*s", (int)(len - (size_t)(colon + 2 - line)), colon + 2);
+			return;
+		}
+		if (len > 0)
+			last = line;
+		line += len + (line[len] == '\n');
 	}
-	snprintf(msg, cap, "%s", line);
+	snprintf(msg, cap, "%.*s", (int)strcspn(last, "\n"), last);
 }
 
 int tui_jobs_start(const char *store_file, const char *const *args, store_id *id, char *msg,

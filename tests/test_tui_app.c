@@ -551,6 +551,45 @@ START_TEST(jobs_and_their_logs)
 }
 END_TEST
 
+START_TEST(a_job_started_from_the_command_line)
+{
+	char ric[4200];
+	snprintf(ric, sizeof ric, "%s/src/ric", harness_builddir());
+	setenv("RIC_BIN", ric, 1);
+	struct tui_app *a = open_app(0);
+	store_id ds;
+	ck_assert_int_eq(store_dataset_create(a->store.s, "toy", NULL, 0, &ds, NULL), STORE_OK);
+	struct store_row r[2] = { { .prompt = "W", .response = "ab", .split = "eval" },
+		                  { .prompt = "V", .response = "cd", .split = "eval" } };
+	ck_assert_int_eq(store_rows_add(a->store.s, ds, r, 2, NULL, NULL), STORE_OK);
+	/* ric's own usage error comes back as one line */
+	ck_assert_int_eq(tui_app_command(a, ":job eval --job 3"), -1);
+	ck_assert_ptr_nonnull(strstr(a->status, "--job is set by `ric job start` itself"));
+	ck_assert_ptr_null(strchr(a->status, '\n'));
+	char cmd[4400];
+	snprintf(cmd, sizeof cmd, ":job eval --model '%s' --dataset toy --prompts 2 --step 0.5 "
+	         "--max-tokens 4 --name from-tui", ckpt);
+	ck_assert_int_eq(tui_app_command(a, cmd), 0);
+	ck_assert_int_eq(a->screen, VIEW_JOBS);
+	ck_assert_ptr_nonnull(strstr(a->status, "job 1 started"));
+	ck_assert_uint_eq(a->jobs.n, 1);
+	for (int i = 0; i < 600 && (!a->jobs.n || strcmp(a->jobs.v[0].state, "done") != 0); i++) {
+		usleep(100000);
+		tui_app_tick(a);
+	}
+	ck_assert_msg(strcmp(a->jobs.v[0].state, "done") == 0, "job %s: %s", a->jobs.v[0].state,
+	              a->log);
+	ck_assert_ptr_nonnull(strstr(a->jobs.v[0].cmd, "eval --model"));
+	/* its run is on the Front screen with its three points */
+	tui_app_action(a, ACTION_SCREEN_FRONT);
+	ck_assert_uint_eq(a->n_fronts, 1);
+	ck_assert_str_eq(a->fronts[0].name, "from-tui");
+	ck_assert_uint_eq(a->fronts[0].n_pts, 3);
+	ck_assert(a->fronts[0].has_stored);
+	tui_app_free(a);
+}
+END_TEST
+
 START_TEST(runs_view_is_a_pure_filter_and_sort)
 {
 	char names[3][2] = { "b", "a", "c" }, stages[3][8] = { "sft", "eval", "sft" };
@@ -608,7 +647,8 @@ Suite *harness_suite(void)
 	tc = harness_add(s, "screens", runs_filter_sort_tag_delete, fronts_of_eval_runs,
 	                 online_samples_and_dataset_rows_as_series,
 	                 jobs_and_their_logs, runs_view_is_a_pure_filter_and_sort,
-	                 frames_are_paced_but_the_first_token_is_not, NULL);
+	                 frames_are_paced_but_the_first_token_is_not,
+	                 a_job_started_from_the_command_line, NULL);
 	tcase_set_timeout(tc, 120);
 	return s;
 }
