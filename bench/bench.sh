@@ -69,3 +69,14 @@ b1=$(cat "${TMPDIR:-/tmp}/ric-bench-$$-b1")
 b32=$(cat "${TMPDIR:-/tmp}/ric-bench-$$-b32")
 rm -f "${TMPDIR:-/tmp}/ric-bench-$$-"*
 echo "batch 32 aggregate / batch 1 (GPT-2 small, BF16): $(ratio "$b32" "$b1")"
+
+# ric-tui's Steer screen (issue 8): slider move -> first new token drawn, and
+# 4 samples x 48 tokens finished, on the demo policy when it is there.
+tui=$(dirname "$ric")/ric-tui
+demo=$here/../share/demo/policy
+if [ -x "$tui" ] && [ -f "$demo/ric.json" ]; then
+	echo "ric-tui --bench on the demo policy:"
+	BLIS_NUM_THREADS=$th "$tui" --bench --threads "$th" --reps 10 "$demo"
+else
+	echo "ric-tui --bench: skipped (no share/demo/policy yet: make demo-assets)"
+fi

@@ -93,6 +93,19 @@ void decoder_reset(struct decoder *d)
 	memset(d->len, 0, d->B * sizeof *d->len);
 }
 
+void decoder_copy(struct decoder *d, size_t from, size_t to)
+{
+	if (from == to || from >= d->B || to >= d->B)
+		return;
+	size_t C = d->lay.C, n = d->len[from] * C;
+	for (size_t l = 0; l < d->lay.L; l++) {
+		size_t layer = l * d->B * d->cap * C;
+		memcpy(d->k + layer + to * d->cap * C, d->k + layer + from * d->cap * C, n * sizeof *d->k);
+		memcpy(d->v + layer + to * d->cap * C, d->v + layer + from * d->cap * C, n * sizeof *d->v);
+	}
+	d->len[to] = d->len[from];
+}
+
 static enum status_code decoder_reserve(struct decoder *d, size_t R, struct status *st)
 {
 	if (R <= d->rows)

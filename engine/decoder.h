@@ -68,6 +68,9 @@ enum status_code decoder_init(struct decoder *d, const struct model_params *p, s
 void decoder_free(struct decoder *d);
 /* Forgets every sequence's tokens. */
 void decoder_reset(struct decoder *d);
+/* Makes sequence `to` hold what sequence `from` holds (its cached tokens), so
+ * several sequences that start from one prompt prefill it once. */
+void decoder_copy(struct decoder *d, size_t from, size_t to);
 
 /* Runs R rows. keep (R flags, NULL = all) picks the rows whose logits are
  * written, compacted in row order into logits [kept, V]. */

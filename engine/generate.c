@@ -82,7 +82,8 @@ enum status_code generate(const struct model_params *p, const int *const *prompt
 	struct rng *rng = malloc(B * sizeof *rng);
 	size_t *text_cap = calloc(B, sizeof *text_cap);
 	char *done = calloc(B, 1);
-	if (!seq || !tok || !keep || !logits || !rng || !text_cap || !done) {
+	size_t *same = malloc(2 * B * sizeof *same), *row = same ? same + B : NULL;
+	if (!seq || !tok || !keep || !logits || !rng || !text_cap || !done || !same) {
 		rc = status_set(st, STATUS_NOMEM, "cannot allocate generation state");
 		goto out;
 	}
@@ -97,20 +98,41 @@ enum status_code generate(const struct model_params *p, const int *const *prompt
 		}
 		out[i].finish = GENERATE_LENGTH;
 	}
-	/* Prefill: every prompt token in one call; logits of each prompt's last token. */
-	size_t R = 0;
-	for (size_t i = 0; i < B; i++)
+	/* Prefill: every distinct prompt's tokens in one call; logits of each
+	 * prompt's last token. A prompt equal to an earlier one (several samples
+	 * of one context) copies that one's cache and logits instead: the same
+	 * values, since a sequence's rows never depend on the others'. */
+	size_t R = 0, U = 0;
+	for (size_t i = 0; i < B; i++) {
+		same[i] = i;
+		for (size_t j = 0; j < i && same[i] == i; j++)
+			if (same[j] == j && lens[j] == lens[i] &&
+			    memcmp(prompts[j], prompts[i], lens[i] * sizeof *prompts[i]) == 0)
+				same[i] = j;
+		if (same[i] != i)
+			continue;
+		row[i] = U++;
 		for (size_t t = 0; t < lens[i]; t++) {
 			seq[R] = (int)i;
 			tok[R] = prompts[i][t];
 			keep[R] = t + 1 == lens[i];
 			R++;
 		}
+	}
 	size_t active = B;
 	if (gp->max_new == 0)
 		active = 0;
 	else if ((rc = decoder_step(&d, seq, tok, R, keep, logits, h, st)) != STATUS_OK)
 		goto out;
+	/* Spread the U rows to one per sequence, from the end: a sequence's
+	 * source row is never after it, so no source is overwritten first. */
+	for (size_t i = B; active > 0 && i-- > 0;) {
+		if (same[i] != i)
+			decoder_copy(&d, same[i], i);
+		size_t r = row[same[i]];
+		if (r != i)
+			memcpy(logits + i * V, logits + r * V, V * sizeof *logits);
+	}
 	/* logits row j belongs to the j-th sequence still running */
 	while (active > 0) {
 		size_t j = 0;
@@ -174,5 +196,6 @@ out:
 	free(rng);
 	free(text_cap);
 	free(done);
+	free(same);
 	return rc;
 }

@@ -222,59 +222,93 @@ static int eval_store_err(struct status *st, const struct store_err *e)
 	return 1;
 }
 
-/* Points, samples and the front of one result under run. */
+/* Point p of a result and its samples under run, in one transaction of
+ * their own: the main run stores each point as it is measured, so ric-tui's
+ * Front screen fills in while the evaluation runs. */
+static enum status_code eval_record_point(struct store *s, store_id run, const struct eval_result *r,
+                                          const char *const *prompts, size_t p, store_id *id,
+                                          struct status *st)
+{
+	struct store_err e;
+	size_t N = r->N, P = r->n_prompts;
+	struct store_sample *smp = calloc(P ? P : 1, sizeof *smp);
+	if (!smp)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	enum status_code c = STATUS_OK;
+	if (store_begin(s, &e) != STORE_OK) {
+		free(smp);
+		return eval_store_err(st, &e) ? STATUS_IO : STATUS_OK;
+	}
+	struct store_point pt = { .run = run, .n = (int)N, .n_samples = (int64_t)P };
+	memcpy(pt.preference, r->pref + p * N, N * sizeof(double));
+	memcpy(pt.raw_mean, r->raw_mean + p * N, N * sizeof(double));
+	memcpy(pt.norm_mean, r->norm_mean + p * N, N * sizeof(double));
+	if (store_point_add(s, &pt, id, &e) != STORE_OK)
+		c = eval_store_err(st, &e) ? STATUS_IO : STATUS_OK;
+	for (size_t i = 0; c == STATUS_OK && i < P; i++) {
+		struct store_sample *x = &smp[i];
+		x->run = run;
+		x->iteration = 0;
+		x->point = *id;
+		x->prompt = prompts[i];
+		x->response = r->responses[p * P + i];
+		x->n = (int)N;
+		x->kept = -1;
+		memcpy(x->preference, r->pref + p * N, N * sizeof(double));
+		memcpy(x->desired, r->desired + p * N, N * sizeof(double));
+		memcpy(x->raw, r->raw + (p * P + i) * N, N * sizeof(double));
+		memcpy(x->norm, r->norm + (p * P + i) * N, N * sizeof(double));
+	}
+	if (c == STATUS_OK && store_samples_add(s, smp, P, NULL, &e) != STORE_OK)
+		c = eval_store_err(st, &e) ? STATUS_IO : STATUS_OK;
+	if (c == STATUS_OK && store_commit(s, &e) != STORE_OK)
+		c = eval_store_err(st, &e) ? STATUS_IO : STATUS_OK;
+	if (c != STATUS_OK)
+		store_rollback(s);
+	free(smp);
+	return c;
+}
+
+/* The front of a result whose points are stored under ids. */
+static enum status_code eval_record_front(struct store *s, store_id run, const struct eval_result *r,
+                                          const store_id *ids, const double *ref,
+                                          const char *front_name, struct status *st)
+{
+	struct store_err e;
+	store_id *front = calloc(r->n_pts ? r->n_pts : 1, sizeof *front);
+	if (!front)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	size_t n_front = 0;
+	for (size_t p = 0; p < r->n_pts; p++)
+		if (r->on_front[p])
+			front[n_front++] = ids[p];
+	struct store_front f = { .run = run, .name = front_name, .hypervolume = r->hv,
+		                 .n = (int)r->N };
+	memcpy(f.reference, ref, r->N * sizeof(double));
+	enum status_code c = STATUS_OK;
+	if (store_front_add(s, &f, front, n_front, NULL, &e) != STORE_OK)
+		c = eval_store_err(st, &e) ? STATUS_IO : STATUS_OK;
+	free(front);
+	return c;
+}
+
+/* Points, samples and the front of one result under run, in one transaction. */
 static enum status_code eval_record(struct store *s, store_id run, const struct eval_result *r,
                                     const char *const *prompts, const double *ref,
                                     const char *front_name, struct status *st)
 {
 	struct store_err e;
-	size_t N = r->N, P = r->n_prompts;
-	store_id *ids = calloc(r->n_pts, sizeof *ids), *front = calloc(r->n_pts, sizeof *front);
-	struct store_sample *smp = calloc(P, sizeof *smp);
-	size_t n_front = 0;
+	store_id *ids = calloc(r->n_pts ? r->n_pts : 1, sizeof *ids);
+	if (!ids)
+		return status_set(st, STATUS_NOMEM, "out of memory");
 	enum status_code c = STATUS_OK;
-	if (!ids || !front || !smp)
-		c = status_set(st, STATUS_NOMEM, "out of memory");
-	if (c == STATUS_OK && store_begin(s, &e) != STORE_OK)
+	if (store_begin(s, &e) != STORE_OK)
 		c = eval_store_err(st, &e) ? STATUS_IO : STATUS_OK;
 	int begun = c == STATUS_OK;
-	for (size_t p = 0; c == STATUS_OK && p < r->n_pts; p++) {
-		struct store_point pt = { .run = run, .n = (int)N, .n_samples = (int64_t)P };
-		memcpy(pt.preference, r->pref + p * N, N * sizeof(double));
-		memcpy(pt.raw_mean, r->raw_mean + p * N, N * sizeof(double));
-		memcpy(pt.norm_mean, r->norm_mean + p * N, N * sizeof(double));
-		if (store_point_add(s, &pt, &ids[p], &e) != STORE_OK) {
-			c = eval_store_err(st, &e) ? STATUS_IO : STATUS_OK;
-			break;
-		}
-		if (r->on_front[p])
-			front[n_front++] = ids[p];
-		for (size_t i = 0; i < P; i++) {
-			struct store_sample *x = &smp[i];
-			memset(x, 0, sizeof *x);
-			x->run = run;
-			x->iteration = 0;
-			x->point = ids[p];
-			x->prompt = prompts[i];
-			x->response = r->responses[p * P + i];
-			x->n = (int)N;
-			x->kept = -1;
-			memcpy(x->preference, r->pref + p * N, N * sizeof(double));
-			memcpy(x->desired, r->desired + p * N, N * sizeof(double));
-			memcpy(x->raw, r->raw + (p * P + i) * N, N * sizeof(double));
-			memcpy(x->norm, r->norm + (p * P + i) * N, N * sizeof(double));
-		}
-		if (store_samples_add(s, smp, P, NULL, &e) != STORE_OK)
-			c = eval_store_err(st, &e) ? STATUS_IO : STATUS_OK;
-	}
-	free(smp);
-	if (c == STATUS_OK) {
-		struct store_front f = { .run = run, .name = front_name, .hypervolume = r->hv,
-			                 .n = (int)N };
-		memcpy(f.reference, ref, N * sizeof(double));
-		if (store_front_add(s, &f, front, n_front, NULL, &e) != STORE_OK)
-			c = eval_store_err(st, &e) ? STATUS_IO : STATUS_OK;
-	}
+	for (size_t p = 0; c == STATUS_OK && p < r->n_pts; p++)
+		c = eval_record_point(s, run, r, prompts, p, &ids[p], st);
+	if (c == STATUS_OK)
+		c = eval_record_front(s, run, r, ids, ref, front_name, st);
 	if (begun) {
 		if (c == STATUS_OK && store_commit(s, &e) != STORE_OK)
 			c = eval_store_err(st, &e) ? STATUS_IO : STATUS_OK;
@@ -282,7 +316,6 @@ static enum status_code eval_record(struct store *s, store_id run, const struct 
 			store_rollback(s);
 	}
 	free(ids);
-	free(front);
 	return c;
 }
 
@@ -515,6 +548,7 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 	struct eval_result res = { 0 };
 	double *grid = NULL, *z = NULL;
 	uint64_t *seeds = NULL;
+	store_id *point_ids = NULL;
 	const char **pp = NULL;
 	store_id run = 0;
 	size_t n_pts = 0;
@@ -601,7 +635,8 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 	}
 	z = calloc(P * N, sizeof *z);
 	seeds = calloc(P, sizeof *seeds);
-	if (!z || !seeds) {
+	point_ids = calloc(n_pts, sizeof *point_ids);
+	if (!z || !seeds || !point_ids) {
 		status_set(&st, STATUS_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -619,9 +654,12 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 			goto fail;
 		eval_means(&res);
 		eval_progress("point", p + 1, n_pts, &res, p);
+		if (eval_record_point(s, run, &res, (const char *const *)pr.v, p, &point_ids[p], &st) !=
+		    STATUS_OK)
+			goto fail;
 	}
 	if (eval_front(&res, ref, (uint64_t)cfg.seed, &st) != STATUS_OK ||
-	    eval_record(s, run, &res, (const char *const *)pr.v, ref, "ric", &st) != STATUS_OK)
+	    eval_record_front(s, run, &res, point_ids, ref, "ric", &st) != STATUS_OK)
 		goto fail;
 	stage_param(&sgs, "tokens", "%zu", res.tokens);
 	eval_print("ric", run, &res, &g.meta, ref, 1);
@@ -698,6 +736,7 @@ done:
 	free(grid);
 	free(z);
 	free(seeds);
+	free(point_ids);
 	free(pp);
 	if (s)
 		store_close(s);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "src/cli_store.h"
+#include "src/job_state.h"
 #include "src/paths.h"
 #include "src/stage.h"
 #include "src/table.h"
@@ -42,9 +43,6 @@ const struct cli_command cmd_job = {
 	        "Stages that run as jobs: pretrain rm-train sft online relabel eval.\n",
 	.run = job_run,
 };
-
-/* A running job is stale when its heartbeat is older than this. */
-#define JOB_STALE_MS (10 * 60 * 1000)
 
 static const char *const job_stages[] = { "pretrain", "rm-train", "sft", "online",
 	                                  "relabel", "eval", NULL };
@@ -97,60 +95,16 @@ static int job_get(struct store *s, store_id id, struct job_row *r)
 	return CLI_OK;
 }
 
-static int job_active(const char *state)
-{
-	return strcmp(state, "running") == 0 || strcmp(state, "queued") == 0;
-}
-
-/* A zombie counts as gone: its parent died and nobody has reaped it yet. */
-static int job_pid_alive(int64_t pid)
-{
-	if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno != EPERM))
-		return 0;
-	char path[64], buf[512];
-	snprintf(path, sizeof path, "/proc/%lld/stat", (long long)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 1;
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	const char *close = strrchr(buf, ')');
-	return !(close && close[1] == ' ' && close[2] == 'Z');
-}
-
-/* The state to show: a running job whose process is gone or silent is failed. */
+static int job_active(const char *state) { return job_state_active(state); }
+static int job_pid_alive(int64_t pid) { return job_state_pid_alive(pid); }
 static const char *job_shown_state(const struct store_job *j, const char **why)
 {
-	*why = NULL;
-	if (strcmp(j->state, "running") != 0)
-		return j->state;
-	if (!job_pid_alive(j->pid))
-		*why = "stale: its process is gone";
-	else if (store_now_ms() - j->heartbeat_ms > JOB_STALE_MS)
-		*why = "stale: no heartbeat for 10 minutes";
-	return *why ? "failed" : j->state;
+	return job_state_shown(j, why);
 }
 
-/* The command line as one line of text, from the JSON array it is stored as. */
 static void job_argv_text(const char *json, char *buf, size_t cap)
 {
-	json_error_t je;
-	json_t *a = json_loads(json, 0, &je);
-	size_t used = 0;
-	buf[0] = '\0';
-	if (!json_is_array(a)) {
-		snprintf(buf, cap, "%s", json);
-	} else {
-		size_t i;
-		json_t *v;
-		json_array_foreach(a, i, v) {
-			if (used < cap)
-				used += (size_t)snprintf(buf + used, cap - used, "%s%s", i ? " " : "",
-				                         json_string_value(v) ? json_string_value(v) : "?");
-		}
-	}
-	json_decref(a);
+	job_state_argv_text(json, buf, cap);
 }
 
 static int job_id_arg(const char *arg, store_id *out)

@@ -1,103 +1,483 @@
 /* ric-tui: the interactive terminal application.
  *
- * The steering, front, runs and jobs screens arrive with the engine, store and
- * RiC pipeline; until then this opens a screen that says so, without pretending
- * to do more. */
+ * One UI thread owns curses and waits in poll() on the terminal, the
+ * generation worker's pipe and a timer for store polling (src/tui_app.h holds
+ * the state, src/tui_view.h turns it into ui/view.h models, src/tui_line.h
+ * runs readline for the `:` line and the prompt editor). Signal handlers
+ * only set flags; the terminal is restored on every way out. */
 #include "config.h"
 
+#include "engine/kernels.h"
+#include "src/demo.h"
 #include "src/paths.h"
+#include "src/tui_app.h"
+#include "src/tui_bench.h"
+#include "src/tui_line.h"
+#include "src/tui_view.h"
+#include "ui/ricrc.h"
 #include "ui/screen.h"
+#include "ui/theme.h"
 
 #include <curses.h>
+#include <errno.h>
 #include <getopt.h>
 #include <locale.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <readline/readline.h>
+
+#define RIC_TUI_POLL_MS 500   /* store polling: jobs and evals show within this */
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: ric-tui [--store PATH] [--version] [--help]\n\n"
+	        "usage: ric-tui [--store PATH] [--threads N] [--no-mouse] [CHECKPOINT]\n"
+	        "       ric-tui --bench [--threads N] [--reps N] CHECKPOINT\n\n"
 	        "Steer a Rewards-in-Context model with preference sliders, inspect the\n"
 	        "Pareto front, browse runs and run training jobs.\n\n"
 	        "Options:\n"
 	        "  --store PATH  experiment store (default $RIC_STORE, else\n"
 	        "                $XDG_DATA_HOME/ric/store.db)\n"
+	        "  --threads N   threads for generation (default $BLIS_NUM_THREADS, else 1)\n"
+	        "  --no-mouse    leave the mouse to the terminal\n"
+	        "  --bench       measure slider move -> first token and 4 x 48 tokens, then exit\n"
+	        "  --reps N      tries of each benchmark figure (default 10)\n"
 	        "  --version     print the version and exit\n"
-	        "  -h, --help    show this help\n");
+	        "  -h, --help    show this help\n"
+	        "CHECKPOINT is a RiC checkpoint folder (with ric.json); without one the\n"
+	        "bundled demo opens when it is installed. Press ? inside for the keys.\n");
 }
 
-static const char *const placeholder[] = {
-	"This build has no interactive screens yet. Coming, in this order:",
-	"",
-	"  Steer   preference sliders, live streaming generations, compare A | B",
-	"  Front   reward scatter, Pareto front and hypervolume per run",
-	"  Runs    the experiment store: runs, metrics, checkpoints, lineage",
-	"  Jobs    training stages in the background with progress",
-	"",
-	"Every stage is available from the command line as it lands: see `ric help`.",
-	"",
-	"Press q to quit.",
+static int ric_tui_int(const char *opt, const char *arg, long lo, long hi, int *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+	if (!*arg || *end || v < lo || v > hi) {
+		fprintf(stderr, "ric-tui: %s wants a whole number in %ld..%ld, not '%s'\n", opt, lo, hi,
+		        arg);
+		return -1;
+	}
+	*out = (int)v;
+	return 0;
+}
+
+static volatile sig_atomic_t ric_tui_stop;
+static void ric_tui_on_signal(int sig)
+{
+	(void)sig;
+	ric_tui_stop = 1;
+}
+
+/* The demo policy when it is there: share/demo/policy with its ric.json. */
+static char *ric_tui_demo(void)
+{
+	char *dir = paths_data_file("demo/policy");
+	if (!dir)
+		return NULL;
+	char ric[4200];
+	snprintf(ric, sizeof ric, "%s/ric.json", dir);
+	if (access(ric, R_OK) != 0) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+static int ric_tui_setting(void *ctx, const char *name, const char *value, char *err, size_t cap)
+{
+	return tui_app_setting(ctx, name, value, err, cap);
+}
+
+/* ---- completion (tui_line) ---------------------------------------------- */
+
+static struct tui_app *ric_tui_app;
+static enum tui_complete ric_tui_kind;
+static const char *ric_tui_gen_text;
+
+static char *ric_tui_complete_gen(const char *text, int state)
+{
+	static int s, run_i;
+	if (state == 0) {
+		s = 0;
+		run_i = 0;
+	}
+	if (ric_tui_kind == TUI_COMPLETE_RUN) {
+		const struct tui_runs *rs = &ric_tui_app->runs;
+		size_t n = strlen(text);
+		while ((size_t)run_i < rs->n) {
+			const char *name = rs->v[run_i++].name;
+			if (strncmp(name, text, n) == 0)
+				return strdup(name);
+		}
+		return NULL;
+	}
+	const char *w = tui_cmd_complete_word(ric_tui_kind, text, &s);
+	return w ? strdup(w) : NULL;
+}
+
+static char **ric_tui_complete(void *ctx, const char *line, const char *text, int start, int end)
+{
+	(void)end;
+	ric_tui_app = ctx;
+	/* The line shows without its ':' prompt; the parser takes it either way. */
+	ric_tui_kind = tui_cmd_complete_kind(line, start);
+	ric_tui_gen_text = text;
+	if (ric_tui_kind == TUI_COMPLETE_PATH)
+		return NULL;
+	if (ric_tui_kind == TUI_COMPLETE_NONE) {
+		rl_attempted_completion_over = 1;
+		return NULL;
+	}
+	if (ric_tui_kind == TUI_COMPLETE_RUN && (ric_tui_app->runs.n == 0 || (ric_tui_app->stale & TUI_STALE_RUNS)))
+		tui_app_reload(ric_tui_app);
+	return rl_completion_matches(text, ric_tui_complete_gen);
+}
+
+/* ---- drawing ------------------------------------------------------------- */
+
+struct ric_tui {
+	struct tui_app *a;
+	struct tui_view tv;       /* the last frame: the mouse hits what was drawn */
+	int have_tv;
+	enum tui_line line;       /* the line open, if any */
+	int mouse_on;             /* mousemask currently set */
+	struct tui_frame frame;
+	int dragging;
 };
 
-static void draw(const char *store)
+static void ric_tui_mouse(struct ric_tui *t)
 {
-	erase();
-	int rows = getmaxy(stdscr);
-	int n = (int)(sizeof placeholder / sizeof placeholder[0]);
-	int top = rows > n + 4 ? (rows - n - 4) / 2 : 0;
-	attron(A_BOLD);
-	mvprintw(top, 2, "ric-tui %s", PACKAGE_VERSION);
-	attroff(A_BOLD);
-	mvprintw(top + 1, 2, "store: %s", store ? store : "(none)");
-	for (int i = 0; i < n; i++)
-		mvaddstr(top + 3 + i, 2, placeholder[i]);
-	refresh();
+	if (t->line != TUI_LINE_NONE || t->a->mouse == t->mouse_on)
+		return;
+	t->mouse_on = t->a->mouse;
+	mousemask(t->mouse_on ? (ALL_MOUSE_EVENTS | REPORT_MOUSE_POSITION) : 0, NULL);
+	mouseinterval(0);
+}
+
+static void ric_tui_draw(struct ric_tui *t)
+{
+	if (t->have_tv)
+		tui_view_free(&t->tv);
+	tui_view_build(t->a, &t->tv);
+	t->have_tv = 1;
+	t->tv.v.cmdline = t->line == TUI_LINE_COMMAND;
+	t->tv.steer.prompt_editing = t->line == TUI_LINE_PROMPT;
+	view_draw(stdscr, &t->tv.v);
+	struct layout_opts o = view_layout_opts(&t->tv.v);
+	struct layout L = layout_compute((enum layout_screen)t->tv.v.screen, LINES, COLS, &o);
+	int cursor = 0;
+	if (t->line != TUI_LINE_NONE && !L.too_small) {
+		const struct layout_rect *r = t->line == TUI_LINE_PROMPT && L.prompt.w > 0 ? &L.prompt
+		                                                                         : &L.status;
+		const char *hint = tui_line_hint();
+		if (*hint && t->line == TUI_LINE_COMMAND && L.hints.w > 0) {
+			wattrset(stdscr, A_NORMAL);
+			wmove(stdscr, L.hints.y, L.hints.x);
+			wclrtoeol(stdscr);
+			mvwaddnstr(stdscr, L.hints.y, L.hints.x, hint, L.hints.w);
+		}
+		wattrset(stdscr, A_NORMAL);
+		tui_line_draw(stdscr, r->y, r->x, r->w);
+		cursor = 1;
+	}
+	curs_set(cursor);
+	wnoutrefresh(stdscr);
+	doupdate();
+	t->a->dirty = 0;
+}
+
+/* ---- input --------------------------------------------------------------- */
+
+static void ric_tui_open_line(struct ric_tui *t)
+{
+	enum tui_line want = t->a->want_line;
+	t->a->want_line = TUI_LINE_NONE;
+	if (want == TUI_LINE_NONE)
+		return;
+	t->line = want;
+	/* readline gets the raw bytes of arrows and the like while the line is
+	 * open, and no mouse reports to mistake for typing */
+	keypad(stdscr, FALSE);
+	if (t->mouse_on > 0)
+		mousemask(0, NULL);
+	t->mouse_on = -1;
+	tui_line_open(want == TUI_LINE_COMMAND ? ":" : "prompt> ", t->a->line_init,
+	              want == TUI_LINE_COMMAND);
+	t->a->dirty = 1;
+}
+
+static void ric_tui_close_line(struct ric_tui *t)
+{
+	enum tui_line was = t->line;
+	t->line = TUI_LINE_NONE;
+	keypad(stdscr, TRUE);
+	char *text = tui_line_take();
+	tui_line_cancelled();
+	if (text && was == TUI_LINE_COMMAND && *text)
+		tui_app_command(t->a, text);
+	else if (text && was == TUI_LINE_PROMPT)
+		tui_app_set_prompt(t->a, text);
+	free(text);
+	t->a->dirty = 1;
+}
+
+static void ric_tui_key_line(struct ric_tui *t, int c)
+{
+	if (c == KEY_RESIZE) {
+		t->a->dirty = 1;
+		return;
+	}
+	if (c == 27) {
+		/* Esc alone cancels; Esc and more bytes at once is a key sequence. */
+		timeout(25);
+		int next = getch();
+		timeout(0);
+		if (next == ERR) {
+			tui_line_cancel();
+		} else {
+			tui_line_feed(27);
+			tui_line_feed(next);
+		}
+	} else {
+		tui_line_feed(c);
+	}
+	if (!tui_line_active())
+		ric_tui_close_line(t);
+	t->a->dirty = 1;
+}
+
+static void ric_tui_key_mouse(struct ric_tui *t)
+{
+	MEVENT ev;
+	if (getmouse(&ev) != OK || !t->have_tv)
+		return;
+	if (ev.bstate & BUTTON4_PRESSED) {
+		tui_app_wheel(t->a, -1);
+		return;
+	}
+#ifdef BUTTON5_PRESSED
+	if (ev.bstate & BUTTON5_PRESSED) {
+		tui_app_wheel(t->a, 1);
+		return;
+	}
+#endif
+	int press = (ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) != 0;
+	int drag = !press && t->dragging && (ev.bstate & REPORT_MOUSE_POSITION);
+	if (ev.bstate & BUTTON1_RELEASED) {
+		t->dragging = 0;
+		drag = 1; /* the release lands where the drag ended */
+	}
+	if (!press && !drag)
+		return;
+	if (press)
+		t->dragging = 1;
+	struct view_hit h;
+	if (view_hit(&t->tv.v, LINES, COLS, ev.y, ev.x, &h))
+		tui_app_click(t->a, &h, !press);
+}
+
+static void ric_tui_key(struct ric_tui *t, int c)
+{
+	if (t->line != TUI_LINE_NONE) {
+		ric_tui_key_line(t, c);
+		return;
+	}
+	if (c == KEY_RESIZE) {
+		t->a->dirty = 1;
+		return;
+	}
+	if (c == KEY_MOUSE) {
+		ric_tui_key_mouse(t);
+		return;
+	}
+	enum keys_screen ks = t->a->confirm != TUI_CONFIRM_NONE ? KEYS_SCREEN_CONFIRM
+	                                                        : (enum keys_screen)t->a->screen;
+	enum action act = keys_lookup(t->a->keys, ks, keys_normalize(c));
+	if (act == ACTION_NONE) {
+		char name[32];
+		if (t->a->confirm == TUI_CONFIRM_NONE)
+			tui_app_error(t->a, "%s does nothing here (? shows the keys)",
+			              keys_name(c, name, sizeof name));
+		return;
+	}
+	tui_app_action(t->a, act);
+	ric_tui_open_line(t);
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+static int64_t ric_tui_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void ric_tui_loop(struct ric_tui *t)
+{
+	int64_t next_poll = 0;
+	while (!t->a->quit && !ric_tui_stop) {
+		int64_t now = ric_tui_now_ms();
+		if (now >= next_poll) {
+			tui_app_tick(t->a);
+			next_poll = now + RIC_TUI_POLL_MS;
+		}
+		ric_tui_mouse(t);
+		int frame_wait = -1;
+		if (t->a->dirty && (frame_wait = tui_view_due(t->a, &t->frame, now)) == 0)
+			ric_tui_draw(t);
+		struct pollfd p[2] = { { .fd = STDIN_FILENO, .events = POLLIN },
+			               { .fd = tui_app_gen_fd(t->a), .events = POLLIN } };
+		int wait = (int)(next_poll - ric_tui_now_ms());
+		if (frame_wait > 0 && frame_wait < wait)
+			wait = frame_wait;
+		int n = poll(p, p[1].fd >= 0 ? 2 : 1, wait < 0 ? 0 : wait);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0 && p[1].fd >= 0 && (p[1].revents & POLLIN))
+			tui_app_gen_events(t->a);
+		/* curses may hold bytes it already read (and KEY_RESIZE comes from
+		 * its SIGWINCH handler), so read keys until it has none. */
+		int c;
+		while ((c = getch()) != ERR) {
+			ric_tui_key(t, c);
+			if (t->a->quit)
+				break;
+		}
+	}
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "store", required_argument, NULL, 's' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "no-mouse", no_argument, NULL, 'm' },
+		{ "bench", no_argument, NULL, 'b' },
+		{ "reps", required_argument, NULL, 'r' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *store_opt = NULL;
-	int c;
+	int c, threads = 0, bench = 0, reps = 10, no_mouse = 0;
 
 	setlocale(LC_ALL, "");
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': store_opt = optarg; break;
+		case 't':
+			if (ric_tui_int("--threads", optarg, 1, 256, &threads) != 0)
+				return 2;
+			break;
+		case 'm': no_mouse = 1; break;
+		case 'b': bench = 1; break;
+		case 'r':
+			if (ric_tui_int("--reps", optarg, 1, 1000, &reps) != 0)
+				return 2;
+			break;
 		case 'V': printf("ric-tui %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default:
-			fprintf(stderr, "ric-tui: unknown option '%s'\n", argv[optind - 1]);
+			fprintf(stderr, "ric-tui: unknown option or missing value '%s'\n", argv[optind - 1]);
 			usage(stderr);
 			return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "ric-tui: unexpected argument '%s'\n", argv[optind]);
+	if (optind + 1 < argc) {
+		fprintf(stderr, "ric-tui: unexpected argument '%s'\n", argv[optind + 1]);
 		return 2;
 	}
-	char *store = paths_store(store_opt);
-	if (screen_open() != 0) {
+	if (threads > 0)
+		kernels_set_threads(threads);
+	const char *ckpt_arg = optind < argc ? argv[optind] : NULL;
+	if (bench) {
+		char *demo = ckpt_arg ? NULL : ric_tui_demo();
+		if (!ckpt_arg && !demo) {
+			fprintf(stderr, "ric-tui: --bench needs a CHECKPOINT (no demo is installed)\n");
+			return 2;
+		}
+		int rc = tui_bench_run(ckpt_arg ? ckpt_arg : demo, reps, stdout);
+		free(demo);
+		return rc;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "ric-tui: standard input and output must be a terminal\n");
+		return 1;
+	}
+	char *store = paths_store(store_opt);
+	/* Only a fresh default store gets the demo, as with ric (src/cli_store.c). */
+	const char *env = getenv("RIC_STORE"), *no_demo = getenv("RIC_NO_DEMO");
+	int fresh_default = store && !(store_opt && *store_opt) && !(env && *env) &&
+	                    !(no_demo && *no_demo && strcmp(no_demo, "0") != 0) &&
+	                    access(store, F_OK) != 0;
+	char err[512];
+	struct tui_app *a = store ? tui_app_new(store, err, sizeof err) : NULL;
+	if (!a) {
+		fprintf(stderr, "ric-tui: %s\n",
+		        store ? err : "no store: set HOME, XDG_DATA_HOME or RIC_STORE, or give --store");
 		free(store);
 		return 1;
 	}
-	draw(store);
-	for (;;) {
-		int key = getch();
-		if (key == 'q' || key == 'Q' || key == 27)
-			break;
-		if (key == KEY_RESIZE || key == 12 /* ^L */)
-			draw(store);
+	if (fresh_default)
+		demo_register(a->store.s, paths_datadir(), stderr);
+	/* ricrc first: its settings and bindings hold from the first frame. */
+	char *rcpath = paths_config_file("ricrc");
+	struct ricrc_ops ops = { .keys = a->keys, .set = ric_tui_setting, .ctx = a, .colors = 1 };
+	struct ricrc_errors rce = { 0 };
+	if (rcpath && ricrc_load(rcpath, &ops, &rce) > 0) {
+		fputs(rce.text, stderr);
+		char first[256];
+		snprintf(first, sizeof first, "%.*s", (int)strcspn(rce.text, "\n"), rce.text);
+		tui_app_error(a, "%d problem%s in ricrc: %s", rce.count, rce.count == 1 ? "" : "s", first);
 	}
+	free(rcpath);
+	if (no_mouse)
+		a->mouse = 0;
+	char *demo = ckpt_arg ? NULL : ric_tui_demo();
+	if (ckpt_arg || demo)
+		tui_app_load(a, ckpt_arg ? ckpt_arg : demo);
+	free(demo);
+	if (screen_open() != 0) {
+		fprintf(stderr, "ric-tui: cannot start the terminal screen\n");
+		tui_app_free(a);
+		free(store);
+		return 1;
+	}
+	theme_init();
+	/* Esc answers a question or closes the help at once, not after curses'
+	 * default second of waiting for a key sequence. */
+	set_escdelay(25);
+	/* After screen_open, which installs its own restoring handlers: these
+	 * only ask the loop to stop, so the normal way out restores the screen. */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = ric_tui_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	timeout(0);
+	char *hist = paths_state_file("history");
+	tui_line_init(hist, ric_tui_complete, a);
+	free(hist);
+	struct ric_tui t = { .a = a, .mouse_on = -1 };
+	a->dirty = 1;
+	ric_tui_loop(&t);
+	tui_line_done();
+	if (t.have_tv)
+		tui_view_free(&t.tv);
 	screen_close();
+	int rc = ric_tui_stop ? 130 : 0;
+	tui_app_free(a);
 	free(store);
-	return 0;
+	return rc;
 }

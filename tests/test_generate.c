@@ -117,6 +117,35 @@ START_TEST(batched_decoding_equals_each_sequence_alone)
 }
 END_TEST
 
+/* Samples of one prompt prefill it once and copy its cache (decoder_copy):
+ * each must still get exactly the tokens it gets alone, whatever its place. */
+START_TEST(repeated_prompts_equal_each_sequence_alone)
+{
+	struct status st = STATUS_INIT;
+	struct generate_params gp = GENERATE_DEFAULTS;
+	gp.max_new = 6;
+	gp.sampling = (struct sampler_params){ .temperature = 1.2f, .top_k = 0, .top_p = 1.0f };
+	const int *p[5] = { seq_b, seq_a, seq_b, seq_b, seq_a };
+	size_t l[5] = { 6, 3, 6, 6, 3 };
+	uint64_t seeds[5] = { 1, 2, 3, 4, 5 };
+	gp.seeds = seeds;
+	struct generate_output all[5], one;
+	ck_assert_int_eq(generate(&model, p, l, 5, &gp, NULL, all, &st), STATUS_OK);
+	for (int i = 0; i < 5; i++) {
+		gp.seeds = &seeds[i];
+		ck_assert_int_eq(generate(&model, &p[i], &l[i], 1, &gp, NULL, &one, &st), STATUS_OK);
+		ck_assert_uint_eq(all[i].n, one.n);
+		ck_assert_mem_eq(all[i].tokens, one.tokens, one.n * sizeof(int));
+		generate_output_free(&one, 1);
+	}
+	/* a cache copied from a shorter or longer prompt must not leak into the other */
+	int differ = memcmp(all[0].tokens, all[2].tokens, 6 * sizeof(int)) != 0 ||
+	             memcmp(all[2].tokens, all[3].tokens, 6 * sizeof(int)) != 0;
+	ck_assert(differ);
+	generate_output_free(all, 5);
+}
+END_TEST
+
 static size_t letter(void *ctx, int token, char *buf, size_t cap)
 {
 	(void)ctx;
@@ -222,6 +251,7 @@ Suite *harness_suite(void)
 	TCase *tc = harness_add(s, "generate",
 	                        kv_cache_decoding_equals_the_full_forward_pass,
 	                        batched_decoding_equals_each_sequence_alone,
+	                        repeated_prompts_equal_each_sequence_alone,
 	                        eos_stop_strings_and_streaming,
 	                        cancellation_and_bad_prompts,
 	                        min_new_holds_eos_back,

@@ -1,0 +1,511 @@
+#include "config.h"
+
+#include "src/tui_app_int.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/stats.h"
+#include "src/json_text.h"
+#include "src/paths.h"
+#include "ui/slider.h"
+
+void tui_app_say(struct tui_app *a, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(a->status, sizeof a->status, fmt, ap);
+	va_end(ap);
+	a->status_error = 0;
+	a->dirty = 1;
+}
+
+void tui_app_error(struct tui_app *a, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(a->status, sizeof a->status, fmt, ap);
+	va_end(ap);
+	a->status_error = 1;
+	a->dirty = 1;
+}
+
+struct tui_app *tui_app_new(const char *store_path, char *err, size_t cap)
+{
+	struct tui_app *a = calloc(1, sizeof *a);
+	if (!a) {
+		snprintf(err, cap, "out of memory");
+		return NULL;
+	}
+	struct tui_gen_req defaults = TUI_GEN_REQ_DEFAULTS;
+	a->req = defaults;
+	a->first_token_ms = a->done_ms = -1;
+	a->sample_focus = 0;
+	a->runs_sort = TUI_RUNS_BY_ID;
+	a->runs_desc = 1;
+	a->x_axis = 0;
+	a->y_axis = 1;
+	a->cur_series = a->cur_point = -1;
+	a->overlay = 1;
+	a->fronts_auto = 1;
+	a->log_lines = 8;
+	a->mouse = 1;
+	a->keys = keys_map_new();
+	if (!a->keys) {
+		snprintf(err, cap, "out of memory");
+		free(a);
+		return NULL;
+	}
+	if (store_path) {
+		struct store_err se;
+		if (tui_store_open(&a->store, store_path, &se) != STORE_OK) {
+			snprintf(err, cap, "%s", se.msg);
+			keys_map_free(a->keys);
+			free(a);
+			return NULL;
+		}
+		a->has_store = 1;
+	}
+	tui_app_say(a, "no checkpoint loaded: :load PATH (a RiC checkpoint with ric.json)");
+	return a;
+}
+
+void tui_app_free(struct tui_app *a)
+{
+	if (!a)
+		return;
+	tui_gen_close(a->gen);
+	tui_app_clear_samples(a);
+	tui_screens_free(a);
+	if (a->has_store)
+		tui_store_close(&a->store);
+	keys_map_free(a->keys);
+	free(a->ckpt);
+	free(a->prompt);
+	free(a);
+}
+
+void tui_app_clear_samples(struct tui_app *a)
+{
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < TUI_GEN_MAX_SAMPLES; i++) {
+			free(a->samples[s][i].text);
+			memset(&a->samples[s][i], 0, sizeof a->samples[s][i]);
+		}
+}
+
+/* The demo's own first prompt when the demo is what loads (it was trained
+ * on prompts like it), else a neutral one. */
+static char *tui_app_first_prompt(const char *ckpt)
+{
+	char line[512] = "";
+	char *file = strstr(ckpt, "demo/") ? paths_data_file("demo/prompts.txt") : NULL;
+	FILE *f = file ? fopen(file, "r") : NULL;
+	if (f && fgets(line, sizeof line, f))
+		line[strcspn(line, "\n")] = '\0';
+	if (f)
+		fclose(f);
+	free(file);
+	return strdup(line[0] ? line : "Tell me something.");
+}
+
+int tui_app_load(struct tui_app *a, const char *dir)
+{
+	struct status st = STATUS_INIT;
+	struct tui_gen *g;
+	/* A relative folder that is not here is the data folder's, as the
+	 * demo's store records "demo/policy" (and rm: rewards are found). */
+	char *shared = NULL;
+	if (dir[0] != '/' && access(dir, F_OK) != 0) {
+		shared = paths_data_file(dir);
+		if (shared && access(shared, F_OK) == 0)
+			dir = shared;
+	}
+	if (tui_gen_open(&g, dir, paths_datadir(), &st) != STATUS_OK) {
+		tui_app_error(a, "%s", st.msg);
+		free(shared);
+		return -1;
+	}
+	char *copy = strdup(dir);
+	free(shared);
+	if (!copy) {
+		tui_gen_close(g);
+		tui_app_error(a, "out of memory");
+		return -1;
+	}
+	tui_gen_close(a->gen);
+	tui_app_clear_samples(a);
+	free(a->ckpt);
+	a->gen = g;
+	a->ckpt = copy;
+	a->gen_id = 0;
+	a->generating = 0;
+	const struct ricmeta *m = tui_gen_meta(g);
+	a->n_obj = m->n_obj;
+	ricmeta_ranges(m, a->lo, a->hi);
+	if (!a->mapping_chosen)
+		a->req.mapping = m->mapping;
+	for (size_t i = 0; i < m->n_obj; i++) {
+		a->obj_names[i] = m->obj[i].name;
+		/* Equal weights: the centre of the simplex, a neutral start. */
+		a->w[0][i] = a->w[1][i] = 1.0 / (double)m->n_obj;
+		a->locked[0][i] = a->locked[1][i] = 0;
+	}
+	a->focus = 0;
+	if (!a->prompt)
+		a->prompt = tui_app_first_prompt(a->ckpt);
+	tui_app_say(a, "loaded %s: %zu objectives", a->ckpt, m->n_obj);
+	tui_app_regenerate(a);
+	return 0;
+}
+
+int tui_app_gen_fd(const struct tui_app *a)
+{
+	return a->gen ? tui_gen_fd(a->gen) : -1;
+}
+
+static void tui_app_targets(struct tui_app *a)
+{
+	struct status st = STATUS_INIT;
+	for (int s = 0; s < 2; s++)
+		if (tui_gen_targets(a->gen, a->w[s], a->req.mapping, a->target[s], &st) != STATUS_OK)
+			for (size_t i = 0; i < a->n_obj; i++)
+				a->target[s][i] = NAN;
+}
+
+void tui_app_regenerate(struct tui_app *a)
+{
+	a->dirty = 1;
+	if (!a->gen) {
+		tui_app_error(a, "no checkpoint loaded: :load PATH");
+		return;
+	}
+	tui_app_targets(a);
+	struct tui_gen_req r = a->req;
+	r.prompt = a->prompt ? a->prompt : "";
+	r.n_pref = a->compare ? 2 : 1;
+	memcpy(r.pref, a->w, sizeof r.pref);
+	struct status st = STATUS_INIT;
+	unsigned id = tui_gen_submit(a->gen, &r, &st);
+	if (id == 0) {
+		tui_app_error(a, "%s", st.msg);
+		return;
+	}
+	a->gen_id = id;
+	a->generating = 1;
+	a->first_token_ms = a->done_ms = -1;
+	/* The old text stays until the first new token replaces it: less flicker
+	 * while a slider is dragged. */
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; i < TUI_GEN_MAX_SAMPLES; i++) {
+			a->samples[s][i].done = 0;
+			a->samples[s][i].scored = 0;
+		}
+}
+
+static void tui_app_append(struct tui_sample *s, const char *text, size_t len, int reset)
+{
+	if (reset)
+		s->len = 0;
+	if (s->len + len + 1 > s->cap) {
+		size_t cap = (s->len + len + 1) * 2;
+		char *t = realloc(s->text, cap);
+		if (!t)
+			return;
+		s->text = t;
+		s->cap = cap;
+	}
+	memcpy(s->text + s->len, text, len);
+	s->len += len;
+	s->text[s->len] = '\0';
+}
+
+void tui_app_gen_events(struct tui_app *a)
+{
+	if (!a->gen)
+		return;
+	struct tui_gen_event *ev;
+	size_t n = tui_gen_take(a->gen, &ev);
+	size_t per = a->req.n;
+	for (size_t k = 0; k < n; k++) {
+		struct tui_gen_event *e = &ev[k];
+		if (e->gen != a->gen_id)
+			continue;
+		a->dirty = 1;
+		size_t side = per ? e->seq / per : 0, i = per ? e->seq % per : 0;
+		if (side > 1 || i >= TUI_GEN_MAX_SAMPLES)
+			continue;
+		struct tui_sample *s = &a->samples[side][i];
+		switch (e->kind) {
+		case TUI_GEN_TOKEN:
+			if (a->first_token_ms < 0) {
+				a->first_token_ms = e->ms;
+				memset(a->fresh, 0, sizeof a->fresh);
+			}
+			tui_app_append(s, e->text, e->len, !a->fresh[side][i]);
+			a->fresh[side][i] = 1;
+			break;
+		case TUI_GEN_SAMPLE:
+			/* The final text is the response as scored (the exact-prefix rule). */
+			tui_app_append(s, e->text, e->len, 1);
+			s->done = s->scored = 1;
+			memcpy(s->raw, e->raw, sizeof s->raw);
+			memcpy(s->norm, e->norm, sizeof s->norm);
+			for (size_t j = 0; j < a->n_obj; j++) {
+				double span = a->hi[j] - a->lo[j];
+				double b = span > 0 ? (e->norm[j] - a->lo[j]) / span : 0.5;
+				s->bar[j] = b < 0 ? 0 : b > 1 ? 1 : b;
+			}
+			break;
+		case TUI_GEN_DONE:
+			a->generating = 0;
+			a->done_ms = e->ms;
+			if (e->code == STATUS_OK && e->ms > 0)
+				a->tokens_per_s = (double)e->tokens * 1000.0 / (double)e->ms;
+			/* An error stays until the next action: it is what the user must read. */
+			if (e->code == STATUS_OK && !a->status_error)
+				tui_app_say(a, "%zu samples, %zu tokens in %lld ms (first token %lld ms)",
+				            per * (a->compare ? 2 : 1), e->tokens, (long long)e->ms,
+				            (long long)a->first_token_ms);
+			break;
+		case TUI_GEN_ERROR:
+			a->generating = 0;
+			tui_app_error(a, "generation failed: %s", e->text);
+			break;
+		}
+	}
+	tui_gen_events_free(ev, n);
+}
+
+void tui_app_set_weight(struct tui_app *a, int side, int i, double v)
+{
+	if (!a->gen || i < 0 || (size_t)i >= a->n_obj || side < 0 || side > 1)
+		return;
+	if (a->locked[side][i]) {
+		tui_app_error(a, "%s is locked (Space unlocks it)", a->obj_names[i]);
+		return;
+	}
+	double before = a->w[side][i];
+	/* ui/slider: the unlocked others give way in proportion. */
+	if (slider_set(a->w[side], a->locked[side], a->n_obj, (size_t)i, v) != 0 ||
+	    (fabs(a->w[side][i] - before) < 1e-12 && v != before)) {
+		tui_app_error(a, "the other weights are locked: unlock one to move %s",
+		              a->obj_names[i]);
+		return;
+	}
+	tui_app_regenerate(a);
+}
+
+void tui_app_set_prompt(struct tui_app *a, const char *text)
+{
+	char *p = strdup(text);
+	if (!p)
+		return;
+	free(a->prompt);
+	a->prompt = p;
+	tui_app_regenerate(a);
+}
+
+void tui_app_steer_with(struct tui_app *a, const double *pref, int n)
+{
+	if (!a->gen || (size_t)n != a->n_obj) {
+		tui_app_error(a, "load a checkpoint with these %d objectives first", n);
+		return;
+	}
+	double sum = 0;
+	for (int i = 0; i < n; i++)
+		sum += pref[i];
+	if (!(sum > 0)) {
+		tui_app_error(a, "this point has no preference (its targets were drawn, not mapped)");
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		a->w[0][i] = pref[i] / sum;
+	a->side = 0;
+	a->screen = VIEW_STEER;
+	tui_app_regenerate(a);
+}
+
+int tui_app_save_sample(struct tui_app *a)
+{
+	if (!a->has_store) {
+		tui_app_error(a, "no store open");
+		return -1;
+	}
+	int side = a->compare ? a->side : 0;
+	if (!a->gen || a->sample_focus < 0 || (size_t)a->sample_focus >= a->req.n) {
+		tui_app_error(a, "no sample selected ([ and ] select one)");
+		return -1;
+	}
+	struct tui_sample *s = &a->samples[side][a->sample_focus];
+	if (!s->scored) {
+		tui_app_error(a, "the sample is not finished yet");
+		return -1;
+	}
+	struct tui_saved sv = { .checkpoint = a->ckpt, .mapping = mapping_name(a->req.mapping),
+		                .prompt = a->prompt, .response = s->text, .n = (int)a->n_obj,
+		                .temperature = a->req.temperature, .top_p = a->req.top_p,
+		                .seed = a->req.seed + (uint64_t)a->sample_focus };
+	memcpy(sv.preference, a->w[side], a->n_obj * sizeof(double));
+	memcpy(sv.desired, a->target[side], a->n_obj * sizeof(double));
+	memcpy(sv.raw, s->raw, a->n_obj * sizeof(double));
+	memcpy(sv.norm, s->norm, a->n_obj * sizeof(double));
+	store_id id;
+	struct store_err err;
+	if (tui_store_save(&a->store, &sv, &id, &err) != STORE_OK) {
+		tui_app_error(a, "%s", err.msg);
+		return -1;
+	}
+	tui_app_say(a, "saved sample %d%s as sample %lld of run %lld", a->sample_focus + 1,
+	            a->compare ? (side ? " (B)" : " (A)") : "", (long long)id,
+	            (long long)a->store.session_run);
+	return 0;
+}
+
+static json_t *tui_app_vec(const double *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_real(v[i]));
+	return a;
+}
+
+int tui_app_export(struct tui_app *a, const char *path)
+{
+	if (!a->gen) {
+		tui_app_error(a, "nothing to export: no checkpoint loaded");
+		return -1;
+	}
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		tui_app_error(a, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	int n = 0;
+	for (int side = 0; side < (a->compare ? 2 : 1); side++)
+		for (size_t i = 0; i < a->req.n; i++) {
+			struct tui_sample *s = &a->samples[side][i];
+			json_t *o = json_pack("{s:o, s:o, s:o, s:I, s:o, s:o}", "checkpoint",
+			                      json_text(a->ckpt), "prompt",
+			                      json_text(a->prompt ? a->prompt : ""), "response",
+			                      json_text(s->text ? s->text : ""), "seed",
+			                      (json_int_t)(a->req.seed + i), "preference",
+			                      tui_app_vec(a->w[side], a->n_obj), "desired",
+			                      tui_app_vec(a->target[side], a->n_obj));
+			if (!o)
+				continue;
+			json_object_set_new(o, "mapping", json_string(mapping_name(a->req.mapping)));
+			if (s->scored) {
+				json_t *raw = json_object(), *norm = json_object();
+				for (size_t j = 0; j < a->n_obj; j++) {
+					json_object_set_new(raw, a->obj_names[j], json_real(s->raw[j]));
+					json_object_set_new(norm, a->obj_names[j], json_real(s->norm[j]));
+				}
+				json_object_set_new(o, "rewards", raw);
+				json_object_set_new(o, "normalised", norm);
+			}
+			char *line = json_dumps(o, JSON_COMPACT);
+			if (line) {
+				fprintf(f, "%s\n", line);
+				n++;
+			}
+			free(line);
+			json_decref(o);
+		}
+	if (fclose(f) != 0) {
+		tui_app_error(a, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	tui_app_say(a, "wrote %d samples to %s", n, path);
+	return 0;
+}
+
+void tui_app_steer_action(struct tui_app *a, enum action act)
+{
+	int side = a->compare ? a->side : 0;
+	double step = 0;
+	switch (act) {
+	case ACTION_SLIDER_NEXT:
+	case ACTION_SLIDER_PREV:
+		if (a->n_obj)
+			a->focus = (int)(((size_t)a->focus + (act == ACTION_SLIDER_NEXT ? 1 : a->n_obj - 1)) %
+			                 a->n_obj);
+		a->dirty = 1;
+		return;
+	case ACTION_SLIDER_INC: step = SLIDER_STEP; break;
+	case ACTION_SLIDER_DEC: step = -SLIDER_STEP; break;
+	case ACTION_SLIDER_INC_LARGE: step = SLIDER_STEP_LARGE; break;
+	case ACTION_SLIDER_DEC_LARGE: step = -SLIDER_STEP_LARGE; break;
+	case ACTION_SLIDER_LOCK:
+		if (a->n_obj) {
+			a->locked[side][a->focus] = !a->locked[side][a->focus];
+			tui_app_say(a, "%s %s", a->obj_names[a->focus],
+			            a->locked[side][a->focus] ? "locked" : "unlocked");
+		}
+		return;
+	case ACTION_COMPARE_TOGGLE:
+		a->compare = !a->compare;
+		a->side = 0;
+		if (a->compare)
+			memcpy(a->w[1], a->w[0], sizeof a->w[1]);
+		tui_app_say(a, a->compare ? "compare: A | B on the same prompt and seeds (a switches side)"
+		                          : "compare off");
+		tui_app_regenerate(a);
+		return;
+	case ACTION_COMPARE_SIDE:
+		if (!a->compare) {
+			tui_app_error(a, "not in compare mode (c turns it on)");
+			return;
+		}
+		a->side = !a->side;
+		tui_app_say(a, "editing %s", a->side ? "B" : "A");
+		return;
+	case ACTION_PROMPT_EDIT:
+		a->want_line = TUI_LINE_PROMPT;
+		snprintf(a->line_init, sizeof a->line_init, "%s", a->prompt ? a->prompt : "");
+		return;
+	case ACTION_REGENERATE:
+		tui_app_regenerate(a);
+		return;
+	case ACTION_SAMPLE_NEXT:
+	case ACTION_SAMPLE_PREV:
+		if (a->req.n) {
+			int n = (int)a->req.n;
+			a->sample_focus = (a->sample_focus + (act == ACTION_SAMPLE_NEXT ? 1 : n - 1)) % n;
+		}
+		a->dirty = 1;
+		return;
+	case ACTION_SAMPLE_SAVE:
+		tui_app_save_sample(a);
+		return;
+	case ACTION_SEED_CHANGE:
+		a->req.seed = a->req.seed * 6364136223846793005ull + 1442695040888963407ull;
+		a->req.seed >>= 20; /* small enough to read and type back */
+		tui_app_say(a, "seed %llu", (unsigned long long)a->req.seed);
+		tui_app_regenerate(a);
+		return;
+	case ACTION_SAMPLES_MORE:
+	case ACTION_SAMPLES_FEWER: {
+		size_t n = a->req.n;
+		if (act == ACTION_SAMPLES_MORE && n < TUI_GEN_MAX_SAMPLES)
+			n++;
+		else if (act == ACTION_SAMPLES_FEWER && n > 1)
+			n--;
+		a->req.n = n;
+		if (a->sample_focus >= (int)n)
+			a->sample_focus = (int)n - 1;
+		tui_app_regenerate(a);
+		return;
+	}
+	default:
+		return;
+	}
+	if (a->n_obj)
+		tui_app_set_weight(a, side, a->focus, a->w[side][a->focus] + step);
+}

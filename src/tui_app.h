@@ -1,0 +1,166 @@
+/* tui_app: the state of ric-tui and everything that changes it, without a
+ * terminal: the loaded checkpoint and its generation worker, the preference
+ * sliders (A and B), the samples streaming in, the Front, Runs and Jobs
+ * screens' data, the status line, and the actions and `:` commands that
+ * act on all of it. The event loop (src/ric_tui.c) owns curses and readline;
+ * tests drive this module directly.
+ *
+ *   struct tui_app *a = tui_app_new(store_path, &err);
+ *   tui_app_load(a, "share/demo/policy");           // status says how it went
+ *   tui_app_action(a, ACTION_SLIDER_INC);           // re-balances, restarts generation
+ *   ... poll(tui_app_gen_fd(a)) ... tui_app_gen_events(a);   // samples grow
+ *   tui_app_command(a, ":set temperature 0.9");
+ *   tui_app_tick(a);                                // store polling: jobs, fronts, runs
+ *   ... view models: src/tui_view.h ...
+ *   tui_app_free(a);
+ */
+#ifndef RIC_SRC_TUI_APP_H
+#define RIC_SRC_TUI_APP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "src/tui_cmd.h"
+#include "src/tui_fronts.h"
+#include "src/tui_gen.h"
+#include "src/tui_jobs.h"
+#include "src/tui_runs.h"
+#include "src/tui_store.h"
+#include "ui/keys.h"
+#include "ui/view.h"
+
+#define TUI_APP_MAX_FRONTS 8
+/* What a store change leaves to reload once its screen shows (jobs reload
+ * at once: the header counts the running ones). */
+#define TUI_STALE_RUNS 1
+#define TUI_STALE_FRONTS 2
+
+struct tui_sample {
+	char *text;                  /* streamed so far, then the final response */
+	size_t len, cap;
+	int done;
+	int scored;
+	double raw[TUI_GEN_MAX_OBJ], norm[TUI_GEN_MAX_OBJ];
+	double bar[TUI_GEN_MAX_OBJ]; /* norm placed in the objective's lo..hi, as 0..1 */
+};
+
+/* What the event loop should open for the user to type. */
+enum tui_line { TUI_LINE_NONE, TUI_LINE_COMMAND, TUI_LINE_PROMPT };
+
+enum tui_confirm { TUI_CONFIRM_NONE, TUI_CONFIRM_DELETE_RUN, TUI_CONFIRM_CANCEL_JOB };
+
+struct tui_app {
+	struct tui_store store;
+	int has_store;
+	struct tui_gen *gen;                 /* NULL: no checkpoint loaded */
+	char *ckpt;                          /* its folder as given */
+	size_t n_obj;
+	const char *obj_names[TUI_GEN_MAX_OBJ];
+	double lo[TUI_GEN_MAX_OBJ], hi[TUI_GEN_MAX_OBJ];
+
+	/* Steer */
+	double w[2][TUI_GEN_MAX_OBJ];
+	int locked[2][TUI_GEN_MAX_OBJ];
+	double target[2][TUI_GEN_MAX_OBJ];
+	int compare, side, focus;
+	char *prompt;
+	struct tui_gen_req req;              /* samples, seed, temperature, top-p, max-tokens, mapping */
+	int mapping_chosen;                  /* the user set the mapping: a load keeps it */
+	struct tui_sample samples[2][TUI_GEN_MAX_SAMPLES];
+	unsigned gen_id;                     /* the request whose events are shown */
+	int generating;
+	double tokens_per_s;
+	int64_t first_token_ms;              /* submit to first token of the last request, -1 */
+	int64_t done_ms;                     /* submit to the end of the last request, -1 */
+	int sample_focus;
+	int steer_scroll;                    /* first text row of the samples pane (the wheel) */
+	unsigned char fresh[2][TUI_GEN_MAX_SAMPLES]; /* got a token of the current request */
+
+	enum view_screen screen, back;       /* back: where Help returns to */
+	int help_scroll;
+
+	/* Runs */
+	struct tui_runs runs;
+	size_t *runs_idx, runs_n;
+	int runs_sel, runs_scroll;
+	enum tui_runs_sort runs_sort;
+	int runs_desc;
+	char *runs_filter;
+	store_id *marked;                    /* marked run ids */
+	size_t n_marked;
+	struct tui_run_detail detail;        /* of the selected run */
+	int has_detail;
+
+	/* Front */
+	store_id front_ids[TUI_APP_MAX_FRONTS];
+	struct tui_front fronts[TUI_APP_MAX_FRONTS];
+	size_t n_fronts;
+	int fronts_auto;                     /* the newest eval runs, refreshed as new ones land */
+	int x_axis, y_axis;
+	int cur_series, cur_point;
+	int overlay;
+	struct tui_point_text ptext;
+
+	/* Jobs */
+	struct tui_jobs jobs;
+	int jobs_sel, jobs_scroll;
+	int log_lines;
+	char log[8192];
+
+	/* status line and questions */
+	char status[512];
+	int status_error;
+	enum tui_confirm confirm;
+	store_id confirm_id;
+	char confirm_text[256];
+
+	enum tui_line want_line;             /* set by actions; the loop opens it and clears this */
+	char line_init[1024];                /* text the line starts with */
+	int mouse;
+	int quit;
+	int dirty;                           /* something changed: redraw */
+	int stale;                           /* TUI_STALE_*: the store changed since loaded */
+	struct keys_map *keys;
+};
+
+/* Opens (creating) the store; NULL with a message in err (cap bytes) on failure. */
+struct tui_app *tui_app_new(const char *store_path, char *err, size_t cap);
+void tui_app_free(struct tui_app *a);
+
+/* Loads a RiC checkpoint (replacing the one loaded) and starts generating
+ * when a prompt is set. 0, or -1 with the reason in the status line. */
+int tui_app_load(struct tui_app *a, const char *dir);
+
+/* The worker's pipe (-1 without a checkpoint) and its events. */
+int tui_app_gen_fd(const struct tui_app *a);
+void tui_app_gen_events(struct tui_app *a);
+
+/* Cancels what runs and generates with the current sliders, prompt and
+ * settings. */
+void tui_app_regenerate(struct tui_app *a);
+
+/* Sets the weight of objective i on side `side` to v, re-balancing the
+ * unlocked others so the sum stays 1, and regenerates. */
+void tui_app_set_weight(struct tui_app *a, int side, int i, double v);
+
+void tui_app_action(struct tui_app *a, enum action act);
+/* A line typed at `:` (0, or -1 when it failed: the status says why). */
+int tui_app_command(struct tui_app *a, const char *line);
+/* A setting by name (ricrc's `set`, :set): 0, or -1 with the reason in err. */
+int tui_app_setting(struct tui_app *a, const char *name, const char *value, char *err, size_t cap);
+/* A line typed into the prompt editor. */
+void tui_app_set_prompt(struct tui_app *a, const char *text);
+/* The store poller: reloads what another process changed. */
+void tui_app_tick(struct tui_app *a);
+/* Reloads runs, jobs and fronts now. */
+void tui_app_reload(struct tui_app *a);
+
+void tui_app_say(struct tui_app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tui_app_error(struct tui_app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A mouse hit (ui/view.h) on the current screen; drag = the button is held. */
+void tui_app_click(struct tui_app *a, const struct view_hit *h, int drag);
+/* The wheel: +1 down, -1 up. */
+void tui_app_wheel(struct tui_app *a, int dir);
+
+#endif

@@ -1,0 +1,140 @@
+#include "config.h"
+
+#include "src/tui_bench.h"
+
+#include <curses.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/pool.h"
+#include "src/tui_app.h"
+#include "src/tui_view.h"
+
+static double tui_bench_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void tui_bench_draw(struct tui_app *a)
+{
+	struct tui_view tv;
+	tui_view_build(a, &tv);
+	view_draw(stdscr, &tv.v);
+	wnoutrefresh(stdscr);
+	doupdate();
+	tui_view_free(&tv);
+}
+
+static struct tui_frame tui_bench_frame;
+
+/* Waits for the worker as the event loop does (same frame pacing); stops
+ * once the first token (or the whole request) is drawn. */
+static int tui_bench_wait(struct tui_app *a, int first_token)
+{
+	double until = tui_bench_ms() + 60000;
+	int wait = 1000;
+	while (tui_bench_ms() < until) {
+		struct pollfd p = { .fd = tui_app_gen_fd(a), .events = POLLIN };
+		if (poll(&p, 1, wait) > 0)
+			tui_app_gen_events(a);
+		wait = 1000;
+		if (a->dirty) {
+			int due = tui_view_due(a, &tui_bench_frame, (int64_t)tui_bench_ms());
+			if (due > 0) {
+				wait = due;
+				continue;
+			}
+			tui_bench_draw(a);
+			a->dirty = 0;
+		}
+		if (first_token ? a->first_token_ms >= 0 : !a->generating)
+			return 0;
+	}
+	return -1;
+}
+
+static int tui_bench_cmp(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+	return (a > b) - (a < b);
+}
+
+int tui_bench_run(const char *ckpt, int reps, FILE *out)
+{
+	char err[512];
+	struct tui_app *a = tui_app_new(NULL, err, sizeof err);
+	if (!a) {
+		fprintf(out, "ric-tui: %s\n", err);
+		return 1;
+	}
+	if (tui_app_load(a, ckpt) != 0) {
+		fprintf(out, "ric-tui: %s\n", a->status);
+		tui_app_free(a);
+		return 1;
+	}
+	FILE *null = fopen("/dev/null", "w");
+	SCREEN *scr = null ? newterm("xterm-256color", null, stdin) : NULL;
+	if (!scr) {
+		fprintf(out, "ric-tui: cannot start curses on a discarded terminal\n");
+		if (null)
+			fclose(null);
+		tui_app_free(a);
+		return 1;
+	}
+	resizeterm(40, 120);
+	a->req.n = 4;
+	a->req.max_new = 48;
+	a->req.min_new = 48;
+	if (reps < 1)
+		reps = 1;
+	double *first = calloc((size_t)reps, sizeof *first), *full = calloc((size_t)reps, sizeof *full);
+	int rc = 0;
+	/* one untimed run: caches, page faults, the worker's first allocations */
+	tui_app_regenerate(a);
+	rc |= tui_bench_wait(a, 0);
+	for (int r = 0; r < reps && rc == 0 && first && full; r++) {
+		/* A slider move while samples stream: the case a drag makes. */
+		tui_app_regenerate(a);
+		rc |= tui_bench_wait(a, 1);
+		double t0 = tui_bench_ms();
+		tui_app_action(a, r % 2 ? ACTION_SLIDER_DEC : ACTION_SLIDER_INC);
+		rc |= tui_bench_wait(a, 1);
+		first[r] = tui_bench_ms() - t0;
+		rc |= tui_bench_wait(a, 0);
+		full[r] = tui_bench_ms() - t0;
+	}
+	endwin();
+	delscreen(scr);
+	fclose(null);
+	if (rc == 0 && first && full) {
+		qsort(first, (size_t)reps, sizeof *first, tui_bench_cmp);
+		qsort(full, (size_t)reps, sizeof *full, tui_bench_cmp);
+		fprintf(out, "checkpoint: %s (%zu objectives)\n", ckpt, a->n_obj);
+		double load[3] = { 0, 0, 0 };
+		FILE *la = fopen("/proc/loadavg", "r");
+		if (la) {
+			if (fscanf(la, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3)
+				load[0] = -1;
+			fclose(la);
+		}
+		/* On a shared machine the wall clock says as much about the others. */
+		fprintf(out, "threads: %d, tries: %d, load average %.2f on %ld cores\n", pool_threads(),
+		        reps, load[0], sysconf(_SC_NPROCESSORS_ONLN));
+		fprintf(out, "slider move -> first new token drawn: median %.1f ms, worst %.1f ms "
+		             "(target <= 50 ms)\n", first[reps / 2], first[reps - 1]);
+		fprintf(out, "4 samples x 48 tokens finished: median %.1f ms, worst %.1f ms "
+		             "(target <= 400 ms)\n", full[reps / 2], full[reps - 1]);
+	} else {
+		fprintf(out, "ric-tui: the benchmark did not finish: %s\n", a->status);
+		rc = 1;
+	}
+	free(first);
+	free(full);
+	tui_app_free(a);
+	return rc;
+}

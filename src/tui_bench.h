@@ -1,0 +1,19 @@
+/* tui_bench: `ric-tui --bench CHECKPOINT`: how fast the Steer screen answers,
+ * measured through the same app, worker and drawing code as the screen
+ * (curses draws into a terminal whose output is discarded).
+ *
+ *   return tui_bench_run("share/demo/policy", 10, stdout);
+ *
+ * Figures: slider move -> first new token drawn (ms), and 4 samples x 48
+ * tokens finished (ms, EOS held off so every sample makes all 48 tokens),
+ * each as the median and worst of `reps` tries, with the thread count.
+ */
+#ifndef RIC_SRC_TUI_BENCH_H
+#define RIC_SRC_TUI_BENCH_H
+
+#include <stdio.h>
+
+/* 0, or 1 with a message on out. */
+int tui_bench_run(const char *ckpt, int reps, FILE *out);
+
+#endif

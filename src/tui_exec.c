@@ -1,0 +1,349 @@
+#include "config.h"
+
+#include "src/tui_app_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void tui_app_reload(struct tui_app *a)
+{
+	tui_screens_runs_reload(a);
+	tui_screens_jobs_reload(a);
+	tui_screens_fronts_reload(a);
+	a->stale = 0;
+}
+
+/* A running job commits twice a second: reload only what is on screen. */
+static void tui_exec_refresh(struct tui_app *a)
+{
+	if (a->screen == VIEW_RUNS && (a->stale & TUI_STALE_RUNS)) {
+		a->stale &= ~TUI_STALE_RUNS;
+		tui_screens_runs_reload(a);
+	}
+	if (a->screen == VIEW_FRONT && (a->stale & TUI_STALE_FRONTS)) {
+		a->stale &= ~TUI_STALE_FRONTS;
+		tui_screens_fronts_reload(a);
+	}
+}
+
+void tui_app_tick(struct tui_app *a)
+{
+	tui_jobs_reap();
+	if (a->has_store && tui_store_changed(&a->store)) {
+		tui_screens_jobs_reload(a);
+		a->stale |= TUI_STALE_RUNS | TUI_STALE_FRONTS;
+	}
+	tui_exec_refresh(a);
+}
+
+static void tui_exec_screen(struct tui_app *a, enum view_screen s)
+{
+	a->screen = s;
+	a->dirty = 1;
+	/* What another screen changed shows at once, not at the next poll. */
+	if (s == VIEW_RUNS || s == VIEW_JOBS || s == VIEW_FRONT)
+		tui_app_tick(a);
+}
+
+void tui_app_action(struct tui_app *a, enum action act)
+{
+	/* The last error has been seen once the user acts again. */
+	a->status_error = 0;
+	if (a->confirm != TUI_CONFIRM_NONE) {
+		if (act == ACTION_CONFIRM_YES || act == ACTION_CONFIRM_NO)
+			tui_screens_confirm(a, act == ACTION_CONFIRM_YES);
+		return;
+	}
+	switch (act) {
+	case ACTION_NONE: return;
+	case ACTION_SCREEN_STEER: tui_exec_screen(a, VIEW_STEER); return;
+	case ACTION_SCREEN_FRONT: tui_exec_screen(a, VIEW_FRONT); return;
+	case ACTION_SCREEN_RUNS: tui_exec_screen(a, VIEW_RUNS); return;
+	case ACTION_SCREEN_JOBS: tui_exec_screen(a, VIEW_JOBS); return;
+	case ACTION_HELP:
+		if (a->screen != VIEW_HELP)
+			a->back = a->screen;
+		a->screen = VIEW_HELP;
+		a->help_scroll = 0;
+		a->dirty = 1;
+		return;
+	case ACTION_HELP_CLOSE:
+		a->screen = a->back;
+		a->dirty = 1;
+		return;
+	case ACTION_COMMAND:
+		a->want_line = TUI_LINE_COMMAND;
+		a->line_init[0] = '\0';
+		return;
+	case ACTION_REDRAW: a->dirty = 1; return;
+	case ACTION_MOUSE_TOGGLE:
+		a->mouse = !a->mouse;
+		tui_app_say(a, "mouse %s", a->mouse ? "on" : "off");
+		return;
+	case ACTION_QUIT: a->quit = 1; return;
+	default: break;
+	}
+	switch (keys_action_group(act)) {
+	case ACTION_GROUP_STEER: tui_app_steer_action(a, act); return;
+	case ACTION_GROUP_FRONT: tui_screens_front_action(a, act); return;
+	case ACTION_GROUP_RUNS: tui_screens_runs_action(a, act); return;
+	case ACTION_GROUP_JOBS: tui_screens_jobs_action(a, act); return;
+	case ACTION_GROUP_LIST: tui_screens_list_action(a, act); return;
+	default: return;
+	}
+}
+
+static int tui_exec_set(struct tui_app *a, const struct tui_cmd *c)
+{
+	switch (c->setting) {
+	case TUI_SET_TEMPERATURE: a->req.temperature = (float)c->number; break;
+	case TUI_SET_TOP_P: a->req.top_p = (float)c->number; break;
+	case TUI_SET_SAMPLES:
+		a->req.n = (size_t)c->number;
+		if (a->sample_focus >= (int)a->req.n)
+			a->sample_focus = (int)a->req.n - 1;
+		break;
+	case TUI_SET_MAX_TOKENS: a->req.max_new = (size_t)c->number; break;
+	case TUI_SET_SEED: a->req.seed = (uint64_t)c->number; break;
+	case TUI_SET_MAPPING: {
+		struct status st = STATUS_INIT;
+		if (mapping_parse(c->text, &a->req.mapping, &st) != STATUS_OK) {
+			tui_app_error(a, "%s", st.msg);
+			return -1;
+		}
+		a->mapping_chosen = 1;
+		break;
+	}
+	case TUI_SET_MOUSE:
+		a->mouse = c->number != 0;
+		tui_app_say(a, "mouse %s", a->mouse ? "on" : "off");
+		return 0;
+	default: return -1;
+	}
+	tui_app_say(a, "%s %s", tui_cmd_setting_name(c->setting), c->words[2]);
+	if (a->gen)
+		tui_app_regenerate(a);
+	return 0;
+}
+
+int tui_app_setting(struct tui_app *a, const char *name, const char *value, char *err, size_t cap)
+{
+	/* The same checks and effects as :set NAME VALUE. */
+	char line[512];
+	snprintf(line, sizeof line, "set '%s' '%s'", name, value);
+	struct tui_cmd c;
+	if (tui_cmd_parse(line, &c, err, cap) != 0)
+		return -1;
+	int rc = tui_exec_set(a, &c);
+	if (rc != 0)
+		snprintf(err, cap, "%s", a->status);
+	tui_cmd_free(&c);
+	return rc;
+}
+
+static int tui_exec_pref(struct tui_app *a, const struct tui_cmd *c)
+{
+	if (!a->gen) {
+		tui_app_error(a, "no checkpoint loaded: :load PATH");
+		return -1;
+	}
+	if (c->n_pref != a->n_obj) {
+		tui_app_error(a, ":pref wants %zu weights (one per objective), not %zu", a->n_obj,
+		              c->n_pref);
+		return -1;
+	}
+	if (c->side == 1 && !a->compare) {
+		a->compare = 1;
+		memcpy(a->w[1], a->w[0], sizeof a->w[1]);
+	}
+	double sum = 0;
+	for (size_t i = 0; i < c->n_pref; i++)
+		sum += c->pref[i];
+	if (!(sum > 0)) {
+		tui_app_error(a, "the weights must not all be 0");
+		return -1;
+	}
+	/* 3 7 means 0.3 0.7: the sliders live on the simplex. */
+	for (size_t i = 0; i < c->n_pref; i++)
+		a->w[c->side][i] = c->pref[i] / sum;
+	tui_app_regenerate(a);
+	return 0;
+}
+
+static int tui_exec_front(struct tui_app *a, const struct tui_cmd *c)
+{
+	store_id ids[TUI_APP_MAX_FRONTS];
+	size_t n = 0;
+	if (!a->has_store) {
+		tui_app_error(a, "no store open");
+		return -1;
+	}
+	for (size_t i = 1; i < c->n_words; i++) {
+		if (n == TUI_APP_MAX_FRONTS) {
+			tui_app_error(a, "at most %d runs at once", TUI_APP_MAX_FRONTS);
+			return -1;
+		}
+		struct store_err err;
+		if (store_run_resolve(a->store.s, c->words[i], &ids[n], &err) != STORE_OK) {
+			tui_app_error(a, "%s", err.msg);
+			return -1;
+		}
+		n++;
+	}
+	if (tui_screens_front_set(a, ids, n) != 0)
+		return -1;
+	a->screen = VIEW_FRONT;
+	return 0;
+}
+
+int tui_app_command(struct tui_app *a, const char *line)
+{
+	struct tui_cmd c;
+	char err[512];
+	a->status_error = 0;
+	if (tui_cmd_parse(line, &c, err, sizeof err) != 0) {
+		tui_app_error(a, "%s", err);
+		return -1;
+	}
+	int rc = 0;
+	switch (c.kind) {
+	case TUI_CMD_LOAD:
+		rc = tui_app_load(a, c.path);
+		if (rc == 0)
+			a->screen = VIEW_STEER;
+		break;
+	case TUI_CMD_PREF: rc = tui_exec_pref(a, &c); break;
+	case TUI_CMD_LOCK:
+		if (!a->gen || (size_t)c.index >= a->n_obj) {
+			tui_app_error(a, "no objective %d (there are %zu)", c.index + 1, a->n_obj);
+			rc = -1;
+		} else {
+			a->focus = c.index;
+			tui_app_steer_action(a, ACTION_SLIDER_LOCK);
+		}
+		break;
+	case TUI_CMD_SET: rc = tui_exec_set(a, &c); break;
+	case TUI_CMD_PROMPT: tui_app_set_prompt(a, c.text); break;
+	case TUI_CMD_JOB: rc = tui_screens_job_start(a, c.words + 1, c.n_words - 1); break;
+	case TUI_CMD_CANCEL: tui_screens_job_cancel(a, c.id); break;
+	case TUI_CMD_RESUME: tui_screens_job_resume(a, c.id); break;
+	case TUI_CMD_EXPORT: rc = tui_app_export(a, c.path); break;
+	case TUI_CMD_SAVE: rc = tui_app_save_sample(a); break;
+	case TUI_CMD_FRONT: rc = tui_exec_front(a, &c); break;
+	case TUI_CMD_TAG: rc = tui_screens_tag(a, c.text); break;
+	case TUI_CMD_FILTER:
+		free(a->runs_filter);
+		a->runs_filter = c.text && *c.text ? strdup(c.text) : NULL;
+		tui_screens_runs_view(a);
+		a->screen = VIEW_RUNS;
+		tui_app_say(a, "%zu of %zu runs%s%s", a->runs_n, a->runs.n,
+		            a->runs_filter ? " match " : "", a->runs_filter ? a->runs_filter : "");
+		break;
+	case TUI_CMD_SEARCH:
+		a->screen = VIEW_RUNS;
+		tui_screens_search(a, c.text);
+		break;
+	case TUI_CMD_SORT:
+		if (tui_runs_sort_parse(c.text, &a->runs_sort) != 0) {
+			tui_app_error(a, "sort by id, name, stage, status or created, not '%s'", c.text);
+			rc = -1;
+		} else {
+			tui_screens_runs_view(a);
+			a->screen = VIEW_RUNS;
+		}
+		break;
+	case TUI_CMD_AXES:
+		rc = tui_screens_axes(a, c.words[1], c.words[2]);
+		if (rc == 0)
+			a->screen = VIEW_FRONT;
+		break;
+	case TUI_CMD_QUIT: a->quit = 1; break;
+	case TUI_CMD_HELP: tui_app_action(a, ACTION_HELP); break;
+	case TUI_CMD_ACTION: tui_app_action(a, c.action); break;
+	}
+	tui_cmd_free(&c);
+	a->dirty = 1;
+	return rc;
+}
+
+void tui_app_click(struct tui_app *a, const struct view_hit *h, int drag)
+{
+	switch (h->kind) {
+	case VIEW_HIT_TAB:
+		if (!drag && h->index >= 0 && h->index < VIEW_HELP)
+			tui_exec_screen(a, (enum view_screen)h->index);
+		return;
+	case VIEW_HIT_SLIDER:
+		if (a->compare)
+			a->side = h->side;
+		a->focus = h->index;
+		tui_app_set_weight(a, a->compare ? h->side : 0, h->index, h->value);
+		return;
+	case VIEW_HIT_SAMPLE:
+		if (!drag) {
+			a->sample_focus = h->index;
+			if (a->compare)
+				a->side = h->side;
+			a->dirty = 1;
+		}
+		return;
+	case VIEW_HIT_POINT:
+		if (h->series >= 0 && (size_t)h->series < a->n_fronts && h->index >= 0 &&
+		    (size_t)h->index < a->fronts[h->series].n_pts) {
+			a->cur_series = h->series;
+			a->cur_point = h->index;
+			tui_screens_point_text(a);
+			a->dirty = 1;
+		}
+		return;
+	case VIEW_HIT_ROW:
+		if (a->screen == VIEW_RUNS && h->index >= 0 && (size_t)h->index < a->runs_n) {
+			a->runs_sel = h->index;
+			tui_screens_detail(a);
+		} else if (a->screen == VIEW_JOBS && h->index >= 0 && (size_t)h->index < a->jobs.n) {
+			a->jobs_sel = h->index;
+			tui_screens_log(a);
+		}
+		a->dirty = 1;
+		return;
+	case VIEW_HIT_PROMPT:
+		if (!drag)
+			tui_app_action(a, ACTION_PROMPT_EDIT);
+		return;
+	case VIEW_HIT_STATUS:
+		if (!drag)
+			tui_app_action(a, ACTION_COMMAND);
+		return;
+	default:
+		return;
+	}
+}
+
+void tui_app_wheel(struct tui_app *a, int dir)
+{
+	switch (a->screen) {
+	case VIEW_STEER: {
+		/* Scroll the samples pane; a rough upper bound on its rows keeps the
+		 * wheel from running far past the last line. */
+		int rows = 0;
+		for (int k = 0; k < (a->compare ? 2 : 1); k++)
+			for (size_t i = 0; i < a->req.n; i++)
+				rows += 3 + (int)(a->samples[k][i].len / 40);
+		a->steer_scroll += 3 * dir;
+		if (a->steer_scroll > rows)
+			a->steer_scroll = rows;
+		if (a->steer_scroll < 0)
+			a->steer_scroll = 0;
+		a->dirty = 1;
+		return;
+	}
+	case VIEW_FRONT:
+		tui_screens_front_action(a, dir > 0 ? ACTION_POINT_NEXT : ACTION_POINT_PREV);
+		return;
+	default:
+		tui_screens_list_action(a, dir > 0 ? ACTION_LIST_DOWN : ACTION_LIST_UP);
+		return;
+	}
+}

@@ -1,0 +1,89 @@
+/* tui_fronts: the points of the Front screen, one series per run: the grid
+ * points of an eval run (or of its baselines), the samples of an online run
+ * (every iteration), or the rows of an offline dataset (an import or relabel
+ * run) with their normalised rewards; which points are on the front for the
+ * two chosen axes, each series' hypervolume over them, and the text behind a
+ * point.
+ *
+ *   struct tui_front f;
+ *   if (tui_front_load(store, run, &f, &err) != STORE_OK) ...
+ *   tui_front_axes(&f, 0, 1, ref);        // on_front and hv for objectives 0 and 1
+ *   ... f.pts[i].norm[0], f.pts[i].norm[1], f.pts[i].on_front, f.hv_axes, f.hv_stored ...
+ *   struct tui_point_text t;
+ *   tui_front_point_text(store, &f, i, &t, &err);   // a response at that point
+ *   tui_point_text_free(&t);
+ *   tui_front_free(&f);
+ *
+ * Objective names come from the run's dataset in the store when it has
+ * them, else "obj1".. . An offline series holds at most TUI_FRONTS_ROWS_MAX
+ * rows (the first by id): a scatter, not an export.
+ */
+#ifndef RIC_SRC_TUI_FRONTS_H
+#define RIC_SRC_TUI_FRONTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+#define TUI_FRONTS_ROWS_MAX 5000
+
+enum tui_front_kind {
+	TUI_FRONT_EVAL,      /* an eval run's grid points */
+	TUI_FRONT_BASELINE,  /* a baseline eval run (sft:, best-of-n:) */
+	TUI_FRONT_ONLINE,    /* an online run's samples */
+	TUI_FRONT_OFFLINE    /* a dataset's rows (import or relabel run) */
+};
+
+struct tui_front_point {
+	store_id id;                 /* evaluation point, sample or row */
+	double pref[STORE_MAX_OBJ];  /* all 0 for a dataset row */
+	double raw[STORE_MAX_OBJ];   /* mean obtained raw scores */
+	double norm[STORE_MAX_OBJ];  /* mean obtained normalised scores */
+	int64_t n_samples;
+	int stored_front;            /* on the front the eval stored (all objectives) */
+	int on_front;                /* on the front of the chosen axes */
+};
+
+struct tui_front {
+	store_id run;
+	enum tui_front_kind kind;
+	char *name, *status;
+	char *baseline;              /* "sft:DIR", "best-of-n:K" for a baseline run, else NULL */
+	int n_obj;
+	char *obj[STORE_MAX_OBJ];
+	size_t n_pts;
+	struct tui_front_point *pts;
+	int has_stored;              /* the eval stored a front (it has finished) */
+	double hv_stored;            /* its hypervolume over all objectives */
+	double reference[STORE_MAX_OBJ];
+	double hv_axes;              /* over the chosen axes, from tui_front_axes */
+};
+
+/* STORE_EINVAL (with a message) for a run with nothing to plot (a training run). */
+enum store_code tui_front_load(struct store *s, store_id run, struct tui_front *f,
+                               struct store_err *err);
+void tui_front_free(struct tui_front *f);
+
+/* Marks on_front and computes hv_axes for objectives x and y; ref gives the
+ * reference value of each of the two axes (NULL: the stored reference, or
+ * the smallest value of each axis when none is stored). Returns -1 when x
+ * or y is not an objective of f. */
+int tui_front_axes(struct tui_front *f, int x, int y, const double *ref);
+
+struct tui_point_text {
+	char *prompt, *response;
+	double desired[STORE_MAX_OBJ], raw[STORE_MAX_OBJ], norm[STORE_MAX_OBJ];
+	int n;
+	int64_t count;              /* samples at that point */
+};
+/* The text behind point i: the first sample of an evaluation point, the
+ * sample itself, or the dataset row (NULL texts when there is none). */
+enum store_code tui_front_point_text(struct store *s, const struct tui_front *f, size_t i,
+                                     struct tui_point_text *t, struct store_err *err);
+void tui_point_text_free(struct tui_point_text *t);
+
+/* Eval runs of the store, newest first, into ids (at most cap); returns the count. */
+size_t tui_fronts_eval_runs(struct store *s, store_id *ids, size_t cap);
+
+#endif

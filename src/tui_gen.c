@@ -1,0 +1,373 @@
+#include "config.h"
+
+#include "src/tui_gen.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/decoder.h"
+#include "src/ricgen.h"
+
+struct tui_gen_job {
+	struct tui_gen_req r;
+	char *prompt;
+	double z[2 * TUI_GEN_MAX_OBJ];
+	unsigned id;
+	int64_t t0;
+};
+
+struct tui_gen {
+	struct ricgen rg;
+	struct decoder_weights wb;
+	char *dir;
+	pthread_t thread;
+	int started;
+	pthread_mutex_t mu;      /* guards everything below up to the worker-only part */
+	pthread_cond_t cv;
+	int quit;
+	int has_pending, running_now;
+	struct tui_gen_job pending;
+	unsigned next_id;
+	struct tui_gen_event *ev;
+	size_t nev, cap;
+	int pipe[2];
+	atomic_uint want;        /* the request the UI wants: the abort hook compares */
+	atomic_int closing;
+	/* worker only */
+	struct tui_gen_job job;
+	struct tokenizer_stream streams[2 * TUI_GEN_MAX_SAMPLES];
+	unsigned char begun[2 * TUI_GEN_MAX_SAMPLES];
+};
+
+static int64_t tui_gen_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Takes ownership of text. Drops the event when out of memory: a lost token
+ * of a preview is better than a stalled worker. */
+static void tui_gen_post(struct tui_gen *g, struct tui_gen_event *e)
+{
+	pthread_mutex_lock(&g->mu);
+	/* Idle by the time the UI can see the last event of a request. */
+	if (e->kind == TUI_GEN_DONE || e->kind == TUI_GEN_ERROR)
+		g->running_now = 0;
+	if (g->nev == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 64;
+		struct tui_gen_event *ev = realloc(g->ev, cap * sizeof *ev);
+		if (!ev) {
+			pthread_mutex_unlock(&g->mu);
+			free(e->text);
+			return;
+		}
+		g->ev = ev;
+		g->cap = cap;
+	}
+	g->ev[g->nev++] = *e;
+	/* One byte per empty-to-waiting transition keeps the pipe from filling. */
+	if (g->nev == 1) {
+		char b = 1;
+		ssize_t w = write(g->pipe[1], &b, 1);
+		(void)w;
+	}
+	pthread_mutex_unlock(&g->mu);
+}
+
+static void tui_gen_post_text(struct tui_gen *g, enum tui_gen_kind kind, size_t seq,
+                              const char *text, size_t len)
+{
+	struct tui_gen_event e = { .kind = kind, .gen = g->job.id, .seq = seq };
+	e.text = malloc(len + 1);
+	if (!e.text)
+		return;
+	memcpy(e.text, text, len);
+	e.text[len] = '\0';
+	e.len = len;
+	e.ms = tui_gen_now_ms() - g->job.t0;
+	tui_gen_post(g, &e);
+}
+
+static int tui_gen_abort(void *ctx)
+{
+	struct tui_gen *g = ctx;
+	return atomic_load(&g->want) != g->job.id || atomic_load(&g->closing);
+}
+
+static size_t tui_gen_decode(void *ctx, int token, char *buf, size_t cap)
+{
+	struct tui_gen *g = ctx;
+	return ricgen_decode(g->rg.tok, token, buf, cap);
+}
+
+static int tui_gen_on_token(void *ctx, size_t seq, int token)
+{
+	struct tui_gen *g = ctx;
+	if (token == g->rg.p.cfg.eos_token_id || seq >= 2 * TUI_GEN_MAX_SAMPLES)
+		return 0;
+	struct status st = STATUS_INIT;
+	const char *text;
+	size_t len;
+	if (tokenizer_stream_push(g->rg.tok, &g->streams[seq], token, &text, &len, &st) != STATUS_OK)
+		return 0;
+	/* The exact-prefix rule of ricmeta: the joining space is not response text. */
+	if (!g->begun[seq] && len > 0) {
+		g->begun[seq] = 1;
+		size_t off = ricmeta_response_offset(text, len);
+		text += off;
+		len -= off;
+	}
+	if (len > 0)
+		tui_gen_post_text(g, TUI_GEN_TOKEN, seq, text, len);
+	return 0;
+}
+
+static void tui_gen_run_job(struct tui_gen *g)
+{
+	struct tui_gen_job *j = &g->job;
+	size_t B = j->r.n * j->r.n_pref, N = g->rg.meta.n_obj;
+	const char *prompts[2 * TUI_GEN_MAX_SAMPLES];
+	uint64_t seeds[2 * TUI_GEN_MAX_SAMPLES];
+	double z[2 * TUI_GEN_MAX_SAMPLES * TUI_GEN_MAX_OBJ];
+	for (size_t i = 0; i < B; i++) {
+		prompts[i] = j->prompt;
+		seeds[i] = j->r.seed + i % j->r.n;
+		memcpy(z + i * N, j->z + (i / j->r.n) * N, N * sizeof *z);
+		tokenizer_stream_free(&g->streams[i]);
+		g->begun[i] = 0;
+	}
+	struct ricgen_batch b = { .n = B, .prompts = prompts, .z = z, .seeds = seeds };
+	struct generate_params gp = GENERATE_DEFAULTS;
+	gp.max_new = j->r.max_new;
+	gp.min_new = j->r.min_new;
+	gp.sampling.temperature = j->r.temperature;
+	gp.sampling.top_p = j->r.top_p;
+	gp.decode = tui_gen_decode;
+	gp.on_token = tui_gen_on_token;
+	gp.ctx = g;
+	gp.weights_bf16 = g->wb.mem ? &g->wb : NULL;
+	struct hooks h = { .abort = tui_gen_abort, .ctx = g };
+	struct status st = STATUS_INIT;
+	enum status_code c = ricgen_run(&g->rg, &g->rg.meta, &b, &gp, &h, &st);
+	if (c == STATUS_OK) {
+		for (size_t i = 0; i < B; i++) {
+			/* An unfinished character held back at the end is still response text. */
+			size_t held;
+			const char *rest = tokenizer_stream_flush(&g->streams[i], &held);
+			if (held > 0)
+				tui_gen_post_text(g, TUI_GEN_TOKEN, i, rest, held);
+			struct tui_gen_event e = { .kind = TUI_GEN_SAMPLE, .gen = j->id, .seq = i };
+			e.text = b.responses[i];
+			e.len = strlen(e.text);
+			b.responses[i] = NULL;
+			memcpy(e.raw, b.raw + i * N, N * sizeof *e.raw);
+			memcpy(e.norm, b.norm + i * N, N * sizeof *e.norm);
+			e.ms = tui_gen_now_ms() - j->t0;
+			tui_gen_post(g, &e);
+		}
+	}
+	if (c == STATUS_OK || c == STATUS_CANCELLED) {
+		struct tui_gen_event e = { .kind = TUI_GEN_DONE, .gen = j->id, .code = c,
+			                   .tokens = b.tokens, .ms = tui_gen_now_ms() - j->t0 };
+		tui_gen_post(g, &e);
+	} else {
+		tui_gen_post_text(g, TUI_GEN_ERROR, 0, st.msg, strlen(st.msg));
+	}
+	ricgen_batch_free(&b);
+}
+
+static void *tui_gen_main(void *arg)
+{
+	struct tui_gen *g = arg;
+	pthread_mutex_lock(&g->mu);
+	for (;;) {
+		while (!g->quit && !g->has_pending)
+			pthread_cond_wait(&g->cv, &g->mu);
+		if (g->quit)
+			break;
+		free(g->job.prompt);
+		g->job = g->pending;
+		g->has_pending = 0;
+		g->running_now = 1;
+		pthread_mutex_unlock(&g->mu);
+		tui_gen_run_job(g);
+		pthread_mutex_lock(&g->mu);
+		g->running_now = 0;
+	}
+	pthread_mutex_unlock(&g->mu);
+	return NULL;
+}
+
+enum status_code tui_gen_open(struct tui_gen **out, const char *dir, const char *datadir,
+                              struct status *st)
+{
+	*out = NULL;
+	struct tui_gen *g = calloc(1, sizeof *g);
+	if (!g)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	g->pipe[0] = g->pipe[1] = -1;
+	enum status_code c = ricgen_open(&g->rg, dir, 1, st);
+	if (c != STATUS_OK) {
+		free(g);
+		return c;
+	}
+	if (g->rg.meta.n_obj > TUI_GEN_MAX_OBJ)
+		c = status_set(st, STATUS_UNSUPPORTED, "%s: %zu objectives; ric-tui handles %d", dir,
+		               g->rg.meta.n_obj, TUI_GEN_MAX_OBJ);
+	if (c == STATUS_OK)
+		c = ricgen_open_rewards(&g->rg, &g->rg.meta, datadir, st);
+	/* Half the bytes per decoded token: the preview is bound by memory bandwidth. */
+	if (c == STATUS_OK)
+		c = decoder_weights_bf16(&g->wb, &g->rg.p, st);
+	if (c == STATUS_OK && !(g->dir = strdup(dir)))
+		c = status_set(st, STATUS_NOMEM, "out of memory");
+	if (c == STATUS_OK && pipe(g->pipe) != 0)
+		c = status_errno(st, STATUS_IO, errno, "pipe");
+	if (c == STATUS_OK) {
+		for (int i = 0; i < 2; i++) {
+			fcntl(g->pipe[i], F_SETFL, fcntl(g->pipe[i], F_GETFL) | O_NONBLOCK);
+			fcntl(g->pipe[i], F_SETFD, FD_CLOEXEC);
+		}
+		pthread_mutex_init(&g->mu, NULL);
+		pthread_cond_init(&g->cv, NULL);
+		if (pthread_create(&g->thread, NULL, tui_gen_main, g) != 0) {
+			c = status_set(st, STATUS_INTERNAL, "cannot start the generation thread");
+			pthread_mutex_destroy(&g->mu);
+			pthread_cond_destroy(&g->cv);
+		} else {
+			g->started = 1;
+		}
+	}
+	if (c != STATUS_OK) {
+		tui_gen_close(g);
+		return c;
+	}
+	*out = g;
+	return STATUS_OK;
+}
+
+void tui_gen_close(struct tui_gen *g)
+{
+	if (!g)
+		return;
+	if (g->started) {
+		atomic_store(&g->closing, 1);
+		pthread_mutex_lock(&g->mu);
+		g->quit = 1;
+		pthread_cond_signal(&g->cv);
+		pthread_mutex_unlock(&g->mu);
+		pthread_join(g->thread, NULL);
+		pthread_mutex_destroy(&g->mu);
+		pthread_cond_destroy(&g->cv);
+	}
+	tui_gen_events_free(g->ev, g->nev);
+	free(g->job.prompt);
+	if (g->has_pending)
+		free(g->pending.prompt);
+	for (size_t i = 0; i < 2 * TUI_GEN_MAX_SAMPLES; i++)
+		tokenizer_stream_free(&g->streams[i]);
+	for (int i = 0; i < 2; i++)
+		if (g->pipe[i] >= 0)
+			close(g->pipe[i]);
+	decoder_weights_free(&g->wb);
+	ricgen_close(&g->rg);
+	free(g->dir);
+	free(g);
+}
+
+const struct ricmeta *tui_gen_meta(const struct tui_gen *g) { return &g->rg.meta; }
+const char *tui_gen_dir(const struct tui_gen *g) { return g->dir; }
+int tui_gen_fd(const struct tui_gen *g) { return g->pipe[0]; }
+
+enum status_code tui_gen_targets(const struct tui_gen *g, const double *pref,
+                                 enum mapping_kind mapping, double *t, struct status *st)
+{
+	double lo[TUI_GEN_MAX_OBJ], hi[TUI_GEN_MAX_OBJ];
+	ricmeta_ranges(&g->rg.meta, lo, hi);
+	/* Sliders may leave a sum a hair off 1; the mapping divides by it anyway. */
+	return mapping_targets(mapping, pref, g->rg.meta.n_obj, lo, hi, MAPPING_NORMALISE, t, st);
+}
+
+unsigned tui_gen_submit(struct tui_gen *g, const struct tui_gen_req *r, struct status *st)
+{
+	struct tui_gen_job j = { .r = *r };
+	size_t N = g->rg.meta.n_obj;
+	if (r->n < 1 || r->n > TUI_GEN_MAX_SAMPLES) {
+		status_set(st, STATUS_INVALID, "samples must be 1..%d, not %zu", TUI_GEN_MAX_SAMPLES,
+		           r->n);
+		return 0;
+	}
+	if (r->n_pref < 1 || r->n_pref > 2) {
+		status_set(st, STATUS_INVALID, "one or two preferences, not %zu", r->n_pref);
+		return 0;
+	}
+	if (!r->prompt || !*r->prompt) {
+		status_set(st, STATUS_INVALID, "the prompt is empty: type one with :prompt TEXT");
+		return 0;
+	}
+	for (size_t k = 0; k < r->n_pref; k++)
+		if (tui_gen_targets(g, r->pref[k], r->mapping, j.z + k * N, st) != STATUS_OK)
+			return 0;
+	if (!(j.prompt = strdup(r->prompt))) {
+		status_set(st, STATUS_NOMEM, "out of memory");
+		return 0;
+	}
+	j.r.prompt = j.prompt;
+	j.t0 = tui_gen_now_ms();
+	pthread_mutex_lock(&g->mu);
+	if (g->has_pending)
+		free(g->pending.prompt);
+	j.id = ++g->next_id ? g->next_id : ++g->next_id;
+	g->pending = j;
+	g->has_pending = 1;
+	atomic_store(&g->want, j.id);
+	pthread_cond_signal(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+	return j.id;
+}
+
+void tui_gen_cancel(struct tui_gen *g)
+{
+	pthread_mutex_lock(&g->mu);
+	if (g->has_pending)
+		free(g->pending.prompt);
+	g->has_pending = 0;
+	atomic_store(&g->want, 0);
+	pthread_mutex_unlock(&g->mu);
+}
+
+int tui_gen_busy(struct tui_gen *g)
+{
+	pthread_mutex_lock(&g->mu);
+	int busy = g->has_pending || g->running_now;
+	pthread_mutex_unlock(&g->mu);
+	return busy;
+}
+
+size_t tui_gen_take(struct tui_gen *g, struct tui_gen_event **out)
+{
+	char buf[64];
+	pthread_mutex_lock(&g->mu);
+	while (read(g->pipe[0], buf, sizeof buf) > 0)
+		;
+	*out = g->ev;
+	size_t n = g->nev;
+	g->ev = NULL;
+	g->nev = g->cap = 0;
+	pthread_mutex_unlock(&g->mu);
+	return n;
+}
+
+void tui_gen_events_free(struct tui_gen_event *ev, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(ev[i].text);
+	free(ev);
+}

@@ -1,0 +1,92 @@
+/* tui_runs: the store's runs for the Runs screen: the table (filter, sort)
+ * and one run's details (parameters, metric series, checkpoints, lineage).
+ *
+ *   struct tui_runs rs;
+ *   if (tui_runs_load(store, &rs, &err) != STORE_OK) ...
+ *   size_t idx[rs.n], n = tui_runs_view(&rs, "sft", TUI_RUNS_BY_CREATED, 1, idx);
+ *   ... rs.v[idx[i]] for the n shown rows ...
+ *   struct tui_run_detail d;
+ *   tui_run_detail_load(store, rs.v[idx[0]].id, &d, &err);
+ *   ... d.params, d.series (loss curve), d.checkpoints, d.children ...
+ *   tui_run_detail_free(&d);
+ *   tui_runs_free(&rs);
+ *
+ * Everything is copied out of the store, so the screens hold it across
+ * queries; reload when store_data_version changes.
+ */
+#ifndef RIC_SRC_TUI_RUNS_H
+#define RIC_SRC_TUI_RUNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+struct tui_run {
+	store_id id, parent;
+	char *name, *stage, *status, *error; /* error NULL unless failed */
+	char *tags;                          /* space-separated, "" when none */
+	int64_t created_ms, finished_ms;
+};
+
+struct tui_runs {
+	size_t n;
+	struct tui_run *v;                   /* newest first, as the store gives them */
+};
+
+enum tui_runs_sort { TUI_RUNS_BY_ID, TUI_RUNS_BY_NAME, TUI_RUNS_BY_STAGE, TUI_RUNS_BY_STATUS,
+	             TUI_RUNS_BY_CREATED };
+
+enum store_code tui_runs_load(struct store *s, struct tui_runs *out, struct store_err *err);
+void tui_runs_free(struct tui_runs *rs);
+
+/* The rows to show: those whose name, stage, status or tags contain every
+ * space-separated word of `filter` (case-insensitive; NULL or "": all),
+ * ordered by `by` (ties by id), descending when desc. Writes their indices
+ * into idx (rs->n entries) and returns how many. */
+size_t tui_runs_view(const struct tui_runs *rs, const char *filter, enum tui_runs_sort by, int desc,
+                     size_t *idx);
+/* "id", "name", "stage", "status", "created": 0, else -1. */
+int tui_runs_sort_parse(const char *name, enum tui_runs_sort *out);
+/* Index of the run with this id, or -1. */
+long tui_runs_find(const struct tui_runs *rs, store_id id);
+
+struct tui_kv {
+	char *key, *value;
+};
+
+struct tui_series {
+	char *key;                /* loss, lr, reward/length, ... */
+	size_t n;
+	int64_t *step;
+	double *value;
+};
+
+struct tui_ckpt {
+	int64_t step;
+	char *kind, *path;
+};
+
+struct tui_run_detail {
+	struct tui_run run;
+	char *parent_name;        /* NULL without a parent */
+	size_t n_params, n_series, n_ckpts, n_children;
+	struct tui_kv *params;
+	struct tui_series *series;
+	struct tui_ckpt *ckpts;   /* by step */
+	struct tui_run *children; /* only id, name, stage, status set */
+};
+
+/* STORE_ENOTFOUND when there is no such run. */
+enum store_code tui_run_detail_load(struct store *s, store_id run, struct tui_run_detail *d,
+                                    struct store_err *err);
+void tui_run_detail_free(struct tui_run_detail *d);
+/* The value of a parameter, or NULL. */
+const char *tui_run_detail_param(const struct tui_run_detail *d, const char *key);
+/* The series of a metric, or NULL. */
+const struct tui_series *tui_run_detail_series(const struct tui_run_detail *d, const char *key);
+/* The checkpoint folder a run's policy lives in: its last policy checkpoint,
+ * else its "model" parameter (eval runs), else NULL. */
+const char *tui_run_detail_policy(const struct tui_run_detail *d);
+
+#endif

@@ -1,0 +1,654 @@
+/* src/tui_app and the store queries behind the screens, without a terminal:
+ * a RiC checkpoint and a store made here; sliders, commands, saving and
+ * exporting samples, runs (filter, sort, tag, delete), fronts of eval runs,
+ * jobs and their logs, and live reloads when another connection writes. */
+#include "config.h"
+
+#include "tests/harness.h"
+#include "tests/tui_fixture.h"
+#include "src/tui_app.h"
+#include "src/tui_app_int.h"
+#include "engine/pareto.h"
+#include "src/tui_fronts.h"
+#include "src/tui_jobs.h"
+#include "src/tui_runs.h"
+#include "src/tui_view.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char ckpt[4096], db[4096];
+
+static struct tui_app *open_app(int load)
+{
+	struct status st = STATUS_INIT;
+	snprintf(ckpt, sizeof ckpt, "%s/ric", harness_tmpdir());
+	snprintf(db, sizeof db, "%s/store.db", harness_tmpdir());
+	/* every test starts from an empty store, forked or not */
+	const char *ext[] = { "", "-wal", "-shm" };
+	for (int i = 0; i < 3; i++) {
+		char f[4200];
+		snprintf(f, sizeof f, "%s%s", db, ext[i]);
+		unlink(f);
+	}
+	ck_assert_msg(tui_fixture_make(ckpt, harness_srcdir(), 128, 1, &st) == STATUS_OK, "%s", st.msg);
+	char err[512];
+	struct tui_app *a = tui_app_new(db, err, sizeof err);
+	ck_assert_msg(a != NULL, "%s", err);
+	a->req.max_new = 16;
+	if (load)
+		ck_assert_msg(tui_app_load(a, ckpt) == 0, "%s", a->status);
+	return a;
+}
+
+static void wait_done(struct tui_app *a)
+{
+	for (int i = 0; a->generating && i < 600; i++) {
+		struct pollfd p = { .fd = tui_app_gen_fd(a), .events = POLLIN };
+		if (poll(&p, 1, 100) > 0)
+			tui_app_gen_events(a);
+	}
+	ck_assert_msg(!a->generating, "generation did not end: %s", a->status);
+}
+
+static char *texts(const struct tui_app *a, int side)
+{
+	static char buf[2][4096];
+	buf[side][0] = '\0';
+	for (size_t i = 0; i < a->req.n; i++) {
+		strncat(buf[side], a->samples[side][i].text ? a->samples[side][i].text : "",
+		        sizeof buf[side] - strlen(buf[side]) - 2);
+		strcat(buf[side], "|");
+	}
+	return buf[side];
+}
+
+START_TEST(no_checkpoint_says_how_to_load_one)
+{
+	struct tui_app *a = open_app(0);
+	ck_assert_ptr_nonnull(strstr(a->status, ":load PATH"));
+	tui_app_action(a, ACTION_SLIDER_INC); /* nothing to move, nothing breaks */
+	ck_assert_int_eq(tui_app_command(a, ":pref 0.5 0.5"), -1);
+	ck_assert_ptr_nonnull(strstr(a->status, "no checkpoint loaded"));
+	ck_assert_int_eq(tui_app_command(a, ":load /nonexistent/ckpt"), -1);
+	ck_assert(a->status_error);
+	ck_assert_ptr_nonnull(strstr(a->status, "/nonexistent/ckpt"));
+	tui_app_free(a);
+}
+END_TEST
+
+START_TEST(sliders_rebalance_and_restart_generation)
+{
+	struct tui_app *a = open_app(1);
+	ck_assert_uint_eq(a->n_obj, 2);
+	ck_assert_double_eq_tol(a->w[0][0], 0.5, 1e-12);
+	wait_done(a);
+	for (size_t i = 0; i < a->req.n; i++)
+		ck_assert(a->samples[0][i].scored);
+	char before[4096];
+	snprintf(before, sizeof before, "%s", texts(a, 0));
+	unsigned id = a->gen_id;
+	tui_app_action(a, ACTION_SLIDER_INC_LARGE);
+	ck_assert_double_eq_tol(a->w[0][0], 0.7, 1e-12);
+	ck_assert_double_eq_tol(a->w[0][1], 0.3, 1e-12);
+	ck_assert_uint_ne(a->gen_id, id);
+	ck_assert(a->generating);
+	/* the target of objective 1 moved down: linf lo + 2 w (hi - lo) */
+	ck_assert_double_eq_tol(a->target[0][1], round((-1.2 + 0.6 * 3.0) * 10) / 10, 1e-9);
+	wait_done(a);
+	ck_assert_str_ne(texts(a, 0), before);
+	/* focus the second slider, lock it: the first can no longer move */
+	tui_app_action(a, ACTION_SLIDER_NEXT);
+	ck_assert_int_eq(a->focus, 1);
+	tui_app_action(a, ACTION_SLIDER_LOCK);
+	ck_assert(a->locked[0][1]);
+	tui_app_action(a, ACTION_SLIDER_PREV);
+	id = a->gen_id;
+	tui_app_action(a, ACTION_SLIDER_INC);
+	ck_assert_double_eq_tol(a->w[0][0], 0.7, 1e-12);
+	ck_assert_uint_eq(a->gen_id, id);
+	ck_assert(a->status_error);
+	ck_assert_int_eq(tui_app_command(a, ":lock 2"), 0);
+	ck_assert(!a->locked[0][1]);
+	/* a slider can not go below 0 or above 1 */
+	for (int i = 0; i < 10; i++)
+		tui_app_set_weight(a, 0, 0, a->w[0][0] + 0.2);
+	ck_assert_double_eq_tol(a->w[0][0], 1.0, 1e-12);
+	ck_assert_double_eq_tol(a->w[0][1], 0.0, 1e-12);
+	wait_done(a);
+	tui_app_free(a);
+}
+END_TEST
+
+START_TEST(commands_change_settings_and_regenerate)
+{
+	struct tui_app *a = open_app(1);
+	wait_done(a);
+	ck_assert_int_eq(tui_app_command(a, ":pref 3 7"), 0);
+	ck_assert_double_eq_tol(a->w[0][0], 0.3, 1e-12);
+	ck_assert_int_eq(tui_app_command(a, ":pref 1 2 3"), -1);
+	ck_assert_ptr_nonnull(strstr(a->status, "wants 2 weights"));
+	ck_assert_int_eq(tui_app_command(a, ":set samples 2"), 0);
+	ck_assert_uint_eq(a->req.n, 2);
+	ck_assert_int_eq(tui_app_command(a, ":set temperature 0"), 0);
+	ck_assert_int_eq(tui_app_command(a, ":set mapping l2"), 0);
+	ck_assert_int_eq(a->req.mapping, MAPPING_L2);
+	ck_assert_int_eq(tui_app_command(a, ":set seed 9"), 0);
+	ck_assert_int_eq(tui_app_command(a, ":prompt Hello there"), 0);
+	ck_assert_str_eq(a->prompt, "Hello there");
+	wait_done(a);
+	/* greedy decoding: both samples alike */
+	ck_assert_str_eq(a->samples[0][0].text, a->samples[0][1].text);
+	ck_assert_int_eq(tui_app_command(a, ":set mouse off"), 0);
+	ck_assert(!a->mouse);
+	ck_assert_int_eq(tui_app_command(a, ":nonsense"), -1);
+	ck_assert(a->status_error);
+	ck_assert_int_eq(tui_app_command(a, ":screen-runs"), 0);
+	ck_assert_int_eq(a->screen, VIEW_RUNS);
+	ck_assert_int_eq(tui_app_command(a, ":quit"), 0);
+	ck_assert(a->quit);
+	tui_app_free(a);
+}
+END_TEST
+
+START_TEST(compare_mode_and_export)
+{
+	struct tui_app *a = open_app(1);
+	wait_done(a);
+	tui_app_action(a, ACTION_COMPARE_TOGGLE);
+	ck_assert(a->compare);
+	wait_done(a);
+	ck_assert_str_eq(texts(a, 0), texts(a, 1)); /* same weights, same seeds */
+	tui_app_action(a, ACTION_COMPARE_SIDE);
+	ck_assert_int_eq(a->side, 1);
+	tui_app_action(a, ACTION_SLIDER_INC_LARGE);
+	ck_assert_double_eq_tol(a->w[1][0], 0.7, 1e-12);
+	ck_assert_double_eq_tol(a->w[0][0], 0.5, 1e-12);
+	wait_done(a);
+	char path[4200];
+	snprintf(path, sizeof path, "%s/out.jsonl", harness_tmpdir());
+	char cmd[4300];
+	snprintf(cmd, sizeof cmd, ":export '%s'", path);
+	ck_assert_int_eq(tui_app_command(a, cmd), 0);
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	char line[8192];
+	int n = 0;
+	while (fgets(line, sizeof line, f)) {
+		json_error_t je;
+		json_t *o = json_loads(line, 0, &je);
+		ck_assert_msg(o != NULL, "%s", je.text);
+		double w0 = json_real_value(json_array_get(json_object_get(o, "preference"), 0));
+		ck_assert_double_eq_tol(w0, n < 4 ? 0.5 : 0.7, 1e-12);
+		ck_assert_ptr_nonnull(json_object_get(json_object_get(o, "rewards"), "brevity"));
+		ck_assert_str_eq(json_string_value(json_object_get(o, "prompt")), a->prompt);
+		json_decref(o);
+		n++;
+	}
+	fclose(f);
+	ck_assert_int_eq(n, 8);
+	ck_assert_int_eq(tui_app_command(a, ":export /nonexistent/dir/x.jsonl"), -1);
+	ck_assert_ptr_nonnull(strstr(a->status, "cannot write /nonexistent/dir/x.jsonl"));
+	tui_app_free(a);
+}
+END_TEST
+
+struct count {
+	int n;
+	double pref0, raw1;
+	char response[1024];
+};
+
+static int count_sample(void *ctx, const struct store_sample *s)
+{
+	struct count *c = ctx;
+	c->n++;
+	c->pref0 = s->preference[0];
+	c->raw1 = s->raw[1];
+	snprintf(c->response, sizeof c->response, "%s", s->response);
+	return 0;
+}
+
+START_TEST(a_saved_sample_lands_in_the_store)
+{
+	struct tui_app *a = open_app(1);
+	wait_done(a);
+	tui_app_action(a, ACTION_SAMPLE_NEXT);
+	ck_assert_int_eq(a->sample_focus, 1);
+	ck_assert_int_eq(tui_app_command(a, ":save"), 0);
+	store_id run = a->store.session_run;
+	ck_assert_int_gt(run, 0);
+	tui_app_action(a, ACTION_SAMPLE_SAVE);
+	struct count c = { 0 };
+	ck_assert_int_eq(store_samples_each(a->store.s, run, count_sample, &c, NULL), STORE_OK);
+	ck_assert_int_eq(c.n, 2);
+	ck_assert_double_eq_tol(c.pref0, 0.5, 1e-12);
+	ck_assert_double_eq_tol(c.raw1, a->samples[0][1].raw[1], 1e-12);
+	ck_assert_str_eq(c.response, a->samples[0][1].text);
+	/* the runs screen shows the session's generate run */
+	tui_app_reload(a);
+	ck_assert_uint_eq(a->runs_n, 1);
+	ck_assert_str_eq(a->runs.v[0].stage, "generate");
+	tui_app_free(a);
+}
+END_TEST
+
+static store_id make_run(struct store *s, const char *stage, const char *name, store_id parent)
+{
+	store_id id;
+	ck_assert_int_eq(store_run_create(s, stage, name, parent, &id, NULL), STORE_OK);
+	return id;
+}
+
+START_TEST(runs_filter_sort_tag_delete)
+{
+	struct tui_app *a = open_app(0);
+	struct store *s = a->store.s;
+	store_id sft = make_run(s, "sft", "sft-small", 0);
+	store_id ev = make_run(s, "eval", "eval-small", sft);
+	make_run(s, "online", "online-a", sft);
+	store_param_set(s, sft, "dataset", "toy", NULL);
+	struct store_checkpoint ck = { .run = sft, .step = 10, .kind = "policy", .path = ckpt };
+	ck_assert_int_eq(store_checkpoint_add(s, &ck, NULL, NULL), STORE_OK);
+	struct store_metric m[] = { { "loss", 1, 2.5, 0 }, { "loss", 2, 2.0, 0 }, { "lr", 1, 1e-3, 0 } };
+	ck_assert_int_eq(store_metrics_add(s, sft, m, 3, NULL), STORE_OK);
+	store_run_finish(s, sft, "done", NULL, NULL);
+	tui_app_reload(a);
+	ck_assert_uint_eq(a->runs_n, 3);
+	/* newest first by id */
+	ck_assert_int_eq(a->runs.v[a->runs_idx[0]].id, 3);
+	ck_assert_int_eq(tui_app_command(a, ":sort name"), 0);
+	ck_assert_str_eq(a->runs.v[a->runs_idx[0]].name, "sft-small"); /* descending */
+	tui_app_action(a, ACTION_SORT_REVERSE);
+	ck_assert_str_eq(a->runs.v[a->runs_idx[0]].name, "eval-small");
+	ck_assert_int_eq(tui_app_command(a, ":filter small"), 0);
+	ck_assert_uint_eq(a->runs_n, 2);
+	ck_assert_int_eq(tui_app_command(a, ":filter small done"), 0);
+	ck_assert_uint_eq(a->runs_n, 1);
+	ck_assert_int_eq(a->runs.v[a->runs_idx[0]].id, sft);
+	/* details of the selected run */
+	ck_assert(a->has_detail);
+	ck_assert_str_eq(tui_run_detail_param(&a->detail, "dataset"), "toy");
+	const struct tui_series *loss = tui_run_detail_series(&a->detail, "loss");
+	ck_assert_ptr_nonnull(loss);
+	ck_assert_uint_eq(loss->n, 2);
+	ck_assert_double_eq(loss->value[1], 2.0);
+	ck_assert_uint_eq(a->detail.n_children, 2);
+	ck_assert_str_eq(tui_run_detail_policy(&a->detail), ckpt);
+	/* the job form is pre-filled from it */
+	a->screen = VIEW_JOBS;
+	tui_app_action(a, ACTION_JOB_NEW);
+	ck_assert_int_eq(a->want_line, TUI_LINE_COMMAND);
+	char want[8300];
+	snprintf(want, sizeof want, "job eval --model '%s' --dataset 'toy'", ckpt);
+	ck_assert_str_eq(a->line_init, want);
+	ck_assert_int_eq(tui_app_command(a, ":tag best"), 0);
+	ck_assert_str_eq(a->runs.v[a->runs_idx[0]].tags, "best");
+	ck_assert_int_eq(tui_app_command(a, ":tag small"), 0);
+	ck_assert_str_eq(a->runs.v[a->runs_idx[0]].tags, "best small");
+	a->screen = VIEW_RUNS;
+	struct tui_view tv;
+	tui_view_build(a, &tv);
+	ck_assert_str_eq(tv.runs.details->tags, "best, small");
+	ck_assert_str_eq(tv.runs.cells[1], "sft-small");
+	ck_assert_str_eq(tv.runs.details->metrics[0].name, "loss"); /* the loss curve first */
+	tui_view_free(&tv);
+	ck_assert_int_eq(tui_app_command(a, ":filter"), 0);
+	ck_assert_uint_eq(a->runs_n, 3);
+	ck_assert_int_eq(tui_app_command(a, ":search eval-small"), 0);
+	ck_assert_int_eq(tui_screens_selected_run(a)->id, ev);
+	/* delete asks first; n keeps it, y deletes it */
+	a->screen = VIEW_RUNS;
+	tui_app_action(a, ACTION_RUN_DELETE);
+	ck_assert_int_eq(a->confirm, TUI_CONFIRM_DELETE_RUN);
+	ck_assert_ptr_nonnull(strstr(a->confirm_text, "eval-small"));
+	tui_app_action(a, ACTION_SLIDER_INC); /* other keys do nothing while asking */
+	ck_assert_int_eq(a->confirm, TUI_CONFIRM_DELETE_RUN);
+	tui_app_action(a, ACTION_CONFIRM_NO);
+	ck_assert_uint_eq(a->runs_n, 3);
+	tui_app_action(a, ACTION_RUN_DELETE);
+	tui_app_action(a, ACTION_CONFIRM_YES);
+	ck_assert_uint_eq(a->runs_n, 2);
+	/* loading a run's checkpoint from the Runs screen */
+	ck_assert_int_eq(tui_app_command(a, ":search sft-small"), 0);
+	tui_app_action(a, ACTION_RUN_LOAD);
+	ck_assert_int_eq(a->screen, VIEW_STEER);
+	ck_assert_str_eq(a->ckpt, ckpt);
+	wait_done(a);
+	tui_app_free(a);
+}
+END_TEST
+
+/* An eval run with a 3-point front over (length, brevity), as ric eval stores it. */
+static store_id make_eval(struct store *s, const char *name)
+{
+	store_id ds, o1, o2;
+	if (store_dataset_find(s, "toy", &ds, NULL) != STORE_OK) {
+		ck_assert_int_eq(store_dataset_create(s, "toy", NULL, 0, &ds, NULL), STORE_OK);
+		ck_assert_int_eq(store_objective_add(s, ds, "length", "length", &o1, NULL), STORE_OK);
+		ck_assert_int_eq(store_objective_add(s, ds, "brevity", "brevity:4", &o2, NULL), STORE_OK);
+	}
+	store_id run = make_run(s, "eval", name, 0);
+	store_param_set(s, run, "dataset", "toy", NULL);
+	double norm[4][2] = { { 1, -1 }, { 0.5, 0.5 }, { -1, 1 }, { 0, 0 } }; /* the last dominated */
+	store_id ids[4];
+	for (int i = 0; i < 4; i++) {
+		struct store_point p = { .run = run, .n = 2, .n_samples = 1 };
+		p.preference[0] = 1 - i / 3.0;
+		p.preference[1] = i / 3.0;
+		p.norm_mean[0] = norm[i][0];
+		p.norm_mean[1] = norm[i][1];
+		p.raw_mean[0] = 5 + 3 * norm[i][0];
+		ck_assert_int_eq(store_point_add(s, &p, &ids[i], NULL), STORE_OK);
+		struct store_sample x = { .run = run, .point = ids[i], .prompt = "W", .n = 2, .kept = -1 };
+		char resp[32];
+		snprintf(resp, sizeof resp, "response %d", i);
+		x.response = resp;
+		ck_assert_int_eq(store_samples_add(s, &x, 1, NULL, NULL), STORE_OK);
+	}
+	struct store_front f = { .run = run, .name = "front", .hypervolume = 3.5, .n = 2,
+		                 .reference = { -1.5, -1.2 } };
+	ck_assert_int_eq(store_front_add(s, &f, ids, 3, NULL, NULL), STORE_OK);
+	store_run_finish(s, run, "done", NULL, NULL);
+	return run;
+}
+
+START_TEST(fronts_of_eval_runs)
+{
+	struct tui_app *a = open_app(1);
+	wait_done(a);
+	make_eval(a->store.s, "eval-a");
+	tui_app_action(a, ACTION_SCREEN_FRONT);
+	ck_assert_int_eq(a->screen, VIEW_FRONT);
+	ck_assert_uint_eq(a->n_fronts, 1);
+	struct tui_front *f = &a->fronts[0];
+	ck_assert_str_eq(f->obj[0], "length");
+	ck_assert_str_eq(f->obj[1], "brevity");
+	ck_assert_uint_eq(f->n_pts, 4);
+	ck_assert(f->has_stored);
+	ck_assert_double_eq(f->hv_stored, 3.5);
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(f->pts[i].on_front, i < 3);
+		ck_assert_int_eq(f->pts[i].stored_front, i < 3);
+	}
+	/* hypervolume over the axes from the stored reference (-1.5, -1.2):
+	 * boxes (1,-1) -> 2.5 x 0.2, (0.5,0.5) adds 2.0 x 1.5 less the overlap, ... */
+	double xy[] = { 1, -1, 0.5, 0.5, -1, 1 };
+	double ref[] = { -1.5, -1.2 }, hv;
+	struct status st = STATUS_INIT;
+	ck_assert_int_eq(pareto_hypervolume(xy, 3, 2, ref, &hv, &st), STATUS_OK);
+	ck_assert_double_eq_tol(f->hv_axes, hv, 1e-12);
+	/* the cursor starts on the first point and reads its sample */
+	ck_assert_int_eq(a->cur_series, 0);
+	ck_assert_int_eq(a->cur_point, 0);
+	ck_assert_str_eq(a->ptext.response, "response 0");
+	tui_app_action(a, ACTION_POINT_UP); /* from (1,-1) up: (0.5, 0.5) */
+	ck_assert_int_eq(a->cur_point, 1);
+	ck_assert_str_eq(a->ptext.response, "response 1");
+	tui_app_action(a, ACTION_POINT_LEFT);
+	ck_assert_int_eq(a->cur_point, 3); /* (0, 0) is nearest to the left */
+	tui_app_action(a, ACTION_POINT_NEXT);
+	ck_assert_int_eq(a->cur_point, 0);
+	/* axes swap */
+	ck_assert_int_eq(tui_app_command(a, ":axes brevity length"), 0);
+	ck_assert_int_eq(a->x_axis, 1);
+	ck_assert_int_eq(tui_app_command(a, ":axes brevity colour"), -1);
+	ck_assert_ptr_nonnull(strstr(a->status, "no objective 'colour'"));
+	/* the view model: one series of 4 points plus the Steer samples */
+	struct tui_view tv;
+	tui_view_build(a, &tv);
+	ck_assert_uint_eq(tv.front.n_series, 2);
+	ck_assert_uint_eq(tv.front.series[0].n_points, 4);
+	ck_assert_double_eq(tv.front.series[0].points[0].x, -1); /* x is brevity now */
+	ck_assert_int_eq(tv.front.series[1].kind, VIEW_SERIES_SAMPLES);
+	ck_assert_ptr_nonnull(strstr(tv.front.point_info, "eval-a"));
+	tui_view_free(&tv);
+	/* Enter steers with the point's preference */
+	tui_app_action(a, ACTION_POINT_NEXT);
+	tui_app_action(a, ACTION_POINT_STEER);
+	ck_assert_int_eq(a->screen, VIEW_STEER);
+	ck_assert_double_eq_tol(a->w[0][0], 2 / 3.0, 1e-12);
+	wait_done(a);
+	/* a second eval run from another process shows up after the next tick */
+	struct store *other;
+	ck_assert_int_eq(store_open(db, 0, &other, NULL), STORE_OK);
+	store_id b = make_eval(other, "eval-b");
+	store_close(other);
+	tui_app_tick(a);
+	/* read once the Front screen shows, not while Steer does */
+	ck_assert_uint_eq(a->n_fronts, 1);
+	ck_assert(a->stale & TUI_STALE_FRONTS);
+	tui_app_action(a, ACTION_SCREEN_FRONT);
+	ck_assert_uint_eq(a->n_fronts, 2);
+	/* :front picks the runs shown */
+	char cmd[64];
+	snprintf(cmd, sizeof cmd, ":front %lld", (long long)b);
+	ck_assert_int_eq(tui_app_command(a, cmd), 0);
+	ck_assert_uint_eq(a->n_fronts, 1);
+	ck_assert_int_eq(a->fronts[0].run, b);
+	ck_assert_int_eq(tui_app_command(a, ":front no-such-run"), -1);
+	tui_app_free(a);
+}
+END_TEST
+
+START_TEST(online_samples_and_dataset_rows_as_series)
+{
+	struct tui_app *a = open_app(0);
+	struct store *s = a->store.s;
+	store_id imp = make_run(s, "import", "import-toy", 0);
+	store_id ds, obj[2], rows[3];
+	ck_assert_int_eq(store_dataset_create(s, "toy", "rows.jsonl", imp, &ds, NULL), STORE_OK);
+	ck_assert_int_eq(store_objective_add(s, ds, "length", "length", &obj[0], NULL), STORE_OK);
+	ck_assert_int_eq(store_objective_add(s, ds, "brevity", "brevity:4", &obj[1], NULL), STORE_OK);
+	struct store_row r[3] = { { .prompt = "W", .response = "ab" },
+		                  { .prompt = "V", .response = "ab cd ef" },
+		                  { .prompt = "X", .response = "unscored" } };
+	ck_assert_int_eq(store_rows_add(s, ds, r, 3, rows, NULL), STORE_OK);
+	double v[4] = { 1, 0.8, 3, 0.5 }; /* rows 1 and 2; row 3 has no rewards */
+	ck_assert_int_eq(store_rewards_add(s, obj, 2, rows, v, 2, NULL), STORE_OK);
+	ck_assert_int_eq(store_objective_set_stats(s, obj[0], 2, 1, -1, 1, NULL), STORE_OK);
+	ck_assert_int_eq(store_objective_set_stats(s, obj[1], 0.6, 0.1, -1, 2, NULL), STORE_OK);
+	store_id rel = make_run(s, "relabel", "relabel-toy", imp);
+	store_param_set(s, rel, "dataset", "toy", NULL);
+	store_id onl = make_run(s, "online", "online-toy", 0);
+	store_param_set(s, onl, "dataset", "toy", NULL);
+	struct store_sample x = { .run = onl, .iteration = 1, .prompt = "W", .response = "ab ab",
+		                  .n = 2, .preference = { 0.25, 0.75 }, .norm = { 0.5, -0.5 },
+		                  .kept = 1 };
+	ck_assert_int_eq(store_samples_add(s, &x, 1, NULL, NULL), STORE_OK);
+	store_id sft = make_run(s, "sft", "sft-toy", 0);
+
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, ":front relabel-toy online-toy %lld", (long long)imp);
+	ck_assert_int_eq(tui_app_command(a, cmd), 0);
+	ck_assert_uint_eq(a->n_fronts, 3);
+	struct tui_front *off = &a->fronts[0], *on = &a->fronts[1];
+	ck_assert_int_eq(off->kind, TUI_FRONT_OFFLINE);
+	ck_assert_uint_eq(off->n_pts, 2); /* the unscored row is left out */
+	ck_assert_double_eq_tol(off->pts[1].norm[0], (3 - 2) / 1.0, 1e-12);
+	ck_assert_double_eq_tol(off->pts[1].norm[1], (0.5 - 0.6) / 0.1, 1e-9);
+	ck_assert_str_eq(off->obj[1], "brevity");
+	ck_assert_uint_eq(a->fronts[2].n_pts, 2); /* the import run shows the same rows */
+	ck_assert_int_eq(on->kind, TUI_FRONT_ONLINE);
+	ck_assert_uint_eq(on->n_pts, 1);
+	ck_assert_double_eq(on->pts[0].norm[1], -0.5);
+	/* the cursor reads the row's and the sample's own text */
+	ck_assert_int_eq(a->cur_series, 0);
+	tui_app_action(a, ACTION_POINT_NEXT);
+	ck_assert_str_eq(a->ptext.response, "ab cd ef");
+	ck_assert_str_eq(a->ptext.prompt, "V");
+	tui_app_action(a, ACTION_POINT_STEER);
+	ck_assert(a->status_error);
+	ck_assert_ptr_nonnull(strstr(a->status, "no preference"));
+	tui_app_action(a, ACTION_SERIES_NEXT);
+	ck_assert_int_eq(a->cur_series, 1);
+	ck_assert_str_eq(a->ptext.response, "ab ab");
+	struct tui_view tv;
+	tui_view_build(a, &tv);
+	ck_assert_int_eq(tv.front.series[0].kind, VIEW_SERIES_OFFLINE);
+	ck_assert_int_eq(tv.front.series[1].kind, VIEW_SERIES_ONLINE);
+	ck_assert_ptr_nonnull(strstr(tv.front.point_info, "sample 1 of 1"));
+	tui_view_free(&tv);
+	/* a training run has nothing to plot, and says so */
+	snprintf(cmd, sizeof cmd, ":front %lld", (long long)sft);
+	ck_assert_int_eq(tui_app_command(a, cmd), -1);
+	ck_assert_ptr_nonnull(strstr(a->status, "is a sft run"));
+	tui_app_free(a);
+}
+END_TEST
+
+START_TEST(jobs_and_their_logs)
+{
+	struct tui_app *a = open_app(0);
+	char log[4200];
+	snprintf(log, sizeof log, "%s/job.log", harness_tmpdir());
+	FILE *f = fopen(log, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "line 1\nline 2\nstep 1/10\rstep 5/10\rstep 9/10\nline 4\n");
+	fclose(f);
+	store_id job, run = make_run(a->store.s, "sft", "sft-job", 0);
+	ck_assert_int_eq(store_job_create(a->store.s, "[\"sft\",\"--out\",\"x\"]", log, &job, NULL),
+	                 STORE_OK);
+	/* our own pid: alive, so the running job is not stale */
+	ck_assert_int_eq(store_job_start(a->store.s, job, (int64_t)getpid(), run, NULL), STORE_OK);
+	ck_assert_int_eq(store_job_progress(a->store.s, job, 25, 100, 1234.5, 60000, NULL), STORE_OK);
+	struct store_metric m[] = { { "loss", 1, 3.0, 0 }, { "loss", 2, 2.5, 0 } };
+	store_metrics_add(a->store.s, run, m, 2, NULL);
+	tui_app_action(a, ACTION_SCREEN_JOBS);
+	ck_assert_uint_eq(a->jobs.n, 1);
+	const struct tui_job *j = &a->jobs.v[0];
+	ck_assert_str_eq(j->state, "running");
+	ck_assert_str_eq(j->cmd, "sft --out x");
+	ck_assert_uint_eq(j->n_loss, 2);
+	ck_assert_double_eq(j->loss[1], 2.5);
+	ck_assert_str_eq(a->log, "line 1\nline 2\nstep 9/10\nline 4");
+	char tail[64];
+	ck_assert_int_eq(tui_jobs_log_tail(log, 2, tail, sizeof tail), 0);
+	ck_assert_str_eq(tail, "step 9/10\nline 4");
+	struct tui_view tv;
+	tui_view_build(a, &tv);
+	ck_assert_uint_eq(tv.jobs.n_jobs, 1);
+	ck_assert_double_eq_tol(tv.jobs.jobs[0].progress, 0.25, 1e-12);
+	ck_assert_double_eq_tol(tv.jobs.jobs[0].eta_s, 60, 1e-12);
+	ck_assert_str_eq(tv.jobs.jobs[0].stage, "sft");
+	ck_assert_uint_eq(tv.jobs.n_log, 4);
+	ck_assert_int_eq(tv.v.jobs_running, 1);
+	tui_view_free(&tv);
+	/* a job whose process is gone shows as failed, with why */
+	ck_assert_int_eq(store_job_set_state(a->store.s, job, "queued", NULL, NULL), STORE_OK);
+	ck_assert_int_eq(store_job_start(a->store.s, job, 999999999, run, NULL), STORE_OK);
+	tui_app_reload(a);
+	ck_assert_str_eq(a->jobs.v[0].state, "failed");
+	ck_assert_ptr_nonnull(strstr(a->jobs.v[0].why, "process is gone"));
+	ck_assert_int_eq(tui_jobs_log_tail("/nonexistent.log", 3, tail, sizeof tail), -1);
+	ck_assert_ptr_nonnull(strstr(tail, "/nonexistent.log"));
+	tui_app_free(a);
+}
+END_TEST
+
+START_TEST(a_job_started_from_the_command_line)
+{
+	char ric[4200];
+	snprintf(ric, sizeof ric, "%s/src/ric", harness_builddir());
+	setenv("RIC_BIN", ric, 1);
+	struct tui_app *a = open_app(0);
+	store_id ds;
+	ck_assert_int_eq(store_dataset_create(a->store.s, "toy", NULL, 0, &ds, NULL), STORE_OK);
+	struct store_row r[2] = { { .prompt = "W", .response = "ab", .split = "eval" },
+		                  { .prompt = "V", .response = "cd", .split = "eval" } };
+	ck_assert_int_eq(store_rows_add(a->store.s, ds, r, 2, NULL, NULL), STORE_OK);
+	/* ric's own usage error comes back as one line */
+	ck_assert_int_eq(tui_app_command(a, ":job eval --job 3"), -1);
+	ck_assert_ptr_nonnull(strstr(a->status, "--job is set by `ric job start` itself"));
+	ck_assert_ptr_null(strchr(a->status, '\n'));
+	char cmd[4400];
+	snprintf(cmd, sizeof cmd, ":job eval --model '%s' --dataset toy --prompts 2 --step 0.5 "
+	         "--max-tokens 4 --name from-tui", ckpt);
+	ck_assert_int_eq(tui_app_command(a, cmd), 0);
+	ck_assert_int_eq(a->screen, VIEW_JOBS);
+	ck_assert_ptr_nonnull(strstr(a->status, "job 1 started"));
+	ck_assert_uint_eq(a->jobs.n, 1);
+	for (int i = 0; i < 600 && (!a->jobs.n || strcmp(a->jobs.v[0].state, "done") != 0); i++) {
+		usleep(100000);
+		tui_app_tick(a);
+	}
+	ck_assert_msg(strcmp(a->jobs.v[0].state, "done") == 0, "job %s: %s", a->jobs.v[0].state,
+	              a->log);
+	ck_assert_ptr_nonnull(strstr(a->jobs.v[0].cmd, "eval --model"));
+	/* its run is on the Front screen with its three points */
+	tui_app_action(a, ACTION_SCREEN_FRONT);
+	ck_assert_uint_eq(a->n_fronts, 1);
+	ck_assert_str_eq(a->fronts[0].name, "from-tui");
+	ck_assert_uint_eq(a->fronts[0].n_pts, 3);
+	ck_assert(a->fronts[0].has_stored);
+	tui_app_free(a);
+}
+END_TEST
+
+START_TEST(runs_view_is_a_pure_filter_and_sort)
+{
+	char names[3][2] = { "b", "a", "c" }, stages[3][8] = { "sft", "eval", "sft" };
+	char status[3][8] = { "done", "failed", "running" }, tags[3][8] = { "best", "", "" };
+	int64_t created[3] = { 30, 10, 20 };
+	struct tui_run v[3];
+	for (int i = 0; i < 3; i++)
+		v[i] = (struct tui_run){ .id = i + 1, .name = names[i], .stage = stages[i],
+			                 .status = status[i], .tags = tags[i], .created_ms = created[i] };
+	struct tui_runs rs = { 3, v };
+	size_t idx[3];
+	ck_assert_uint_eq(tui_runs_view(&rs, NULL, TUI_RUNS_BY_NAME, 0, idx), 3);
+	ck_assert_uint_eq(idx[0], 1);
+	ck_assert_uint_eq(tui_runs_view(&rs, "SFT", TUI_RUNS_BY_CREATED, 1, idx), 2);
+	ck_assert_uint_eq(idx[0], 0);
+	ck_assert_uint_eq(idx[1], 2);
+	ck_assert_uint_eq(tui_runs_view(&rs, "sft best", TUI_RUNS_BY_ID, 0, idx), 1);
+	ck_assert_uint_eq(tui_runs_view(&rs, "#2", TUI_RUNS_BY_ID, 0, idx), 1);
+	ck_assert_uint_eq(idx[0], 1);
+	ck_assert_uint_eq(tui_runs_view(&rs, "nothing", TUI_RUNS_BY_ID, 0, idx), 0);
+	enum tui_runs_sort by;
+	ck_assert_int_eq(tui_runs_sort_parse("status", &by), 0);
+	ck_assert_int_eq(by, TUI_RUNS_BY_STATUS);
+	ck_assert_int_eq(tui_runs_sort_parse("size", &by), -1);
+}
+END_TEST
+
+START_TEST(frames_are_paced_but_the_first_token_is_not)
+{
+	struct tui_app *a = open_app(0);
+	struct tui_frame f = { 0 };
+	a->generating = 1;
+	a->gen_id = 7;
+	a->first_token_ms = -1;
+	ck_assert_int_eq(tui_view_due(a, &f, 1000), 0);      /* a frame now */
+	ck_assert_int_eq(tui_view_due(a, &f, 1005), 15);     /* then wait out the frame */
+	a->first_token_ms = 3;                               /* the request's first token */
+	ck_assert_int_eq(tui_view_due(a, &f, 1006), 0);      /* drawn at once */
+	ck_assert_int_eq(tui_view_due(a, &f, 1010), 16);     /* later tokens are paced */
+	ck_assert_int_eq(tui_view_due(a, &f, 1026), 0);
+	a->generating = 0;                                   /* idle: every change at once */
+	ck_assert_int_eq(tui_view_due(a, &f, 1027), 0);
+	tui_app_free(a);
+}
+END_TEST
+
+Suite *harness_suite(void)
+{
+	Suite *s = suite_create("tui_app");
+	TCase *tc = harness_add(s, "steer", no_checkpoint_says_how_to_load_one,
+	                        sliders_rebalance_and_restart_generation,
+	                        commands_change_settings_and_regenerate, compare_mode_and_export,
+	                        a_saved_sample_lands_in_the_store, NULL);
+	tcase_set_timeout(tc, 120);
+	tc = harness_add(s, "screens", runs_filter_sort_tag_delete, fronts_of_eval_runs,
+	                 online_samples_and_dataset_rows_as_series,
+	                 jobs_and_their_logs, runs_view_is_a_pure_filter_and_sort,
+	                 frames_are_paced_but_the_first_token_is_not,
+	                 a_job_started_from_the_command_line, NULL);
+	tcase_set_timeout(tc, 120);
+	return s;
+}

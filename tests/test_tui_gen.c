@@ -1,0 +1,275 @@
+/* src/tui_gen: the ric-tui generation worker on a small RiC checkpoint made
+ * here: streamed text adds up to the finished samples, samples are scored
+ * with the checkpoint's objectives, compare mode shares prompt and seeds,
+ * a cancelled request stops early and a new one starts at once. */
+#include "config.h"
+
+#include "tests/harness.h"
+#include "tests/tui_fixture.h"
+#include "src/tui_gen.h"
+#include "engine/reward.h"
+
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char ckpt[4096], ckpt_long[4096];
+
+static void make_fixtures(void)
+{
+	struct status st = STATUS_INIT;
+	snprintf(ckpt, sizeof ckpt, "%s/ric", harness_tmpdir());
+	snprintf(ckpt_long, sizeof ckpt_long, "%s/ric-long", harness_tmpdir());
+	ck_assert_msg(tui_fixture_make(ckpt, harness_srcdir(), 128, 1, &st) == STATUS_OK, "%s", st.msg);
+	ck_assert_msg(tui_fixture_make(ckpt_long, harness_srcdir(), 1024, 0, &st) == STATUS_OK, "%s",
+	              st.msg);
+}
+
+/* What one request produced, gathered from the events. */
+struct result {
+	char text[32][2048];    /* streamed pieces joined, per sample */
+	char final[32][2048];   /* SAMPLE text */
+	double raw[32][TUI_GEN_MAX_OBJ], norm[32][TUI_GEN_MAX_OBJ];
+	int samples, done, errors, tokens_seen;
+	enum status_code code;
+	size_t tokens;
+	unsigned last_gen_seen;  /* gen of the newest event */
+	int order_broken;        /* an event of another gen after one of this */
+};
+
+/* Waits (poll on the worker's pipe, at most 60 s) until request `id` is done,
+ * collecting its events into r and counting others' into `other` (may be NULL). */
+static void collect(struct tui_gen *g, unsigned id, struct result *r, struct result *other)
+{
+	memset(r, 0, sizeof *r);
+	for (int waited = 0; !r->done && !r->errors && waited < 600;) {
+		struct pollfd p = { .fd = tui_gen_fd(g), .events = POLLIN };
+		if (poll(&p, 1, 100) == 0) {
+			waited++;
+			continue;
+		}
+		struct tui_gen_event *ev;
+		size_t n = tui_gen_take(g, &ev);
+		for (size_t i = 0; i < n; i++) {
+			struct result *t = ev[i].gen == id ? r : other;
+			if (ev[i].gen != id && r->tokens_seen + r->samples + r->done > 0)
+				r->order_broken = 1;
+			if (!t)
+				continue;
+			size_t s = ev[i].seq;
+			ck_assert_uint_lt(s, 32);
+			switch (ev[i].kind) {
+			case TUI_GEN_TOKEN:
+				strncat(t->text[s], ev[i].text, sizeof t->text[s] - strlen(t->text[s]) - 1);
+				t->tokens_seen++;
+				break;
+			case TUI_GEN_SAMPLE:
+				snprintf(t->final[s], sizeof t->final[s], "%s", ev[i].text);
+				memcpy(t->raw[s], ev[i].raw, sizeof t->raw[s]);
+				memcpy(t->norm[s], ev[i].norm, sizeof t->norm[s]);
+				t->samples++;
+				break;
+			case TUI_GEN_DONE:
+				t->done = 1;
+				t->code = ev[i].code;
+				t->tokens = ev[i].tokens;
+				break;
+			case TUI_GEN_ERROR:
+				t->errors++;
+				fprintf(stderr, "worker error: %s\n", ev[i].text);
+				break;
+			}
+		}
+		tui_gen_events_free(ev, n);
+	}
+	ck_assert_msg(r->done || r->errors, "request %u did not end within 60 s", id);
+}
+
+static struct tui_gen *open_gen(const char *dir)
+{
+	struct status st = STATUS_INIT;
+	struct tui_gen *g;
+	ck_assert_msg(tui_gen_open(&g, dir, NULL, &st) == STATUS_OK, "%s", st.msg);
+	return g;
+}
+
+static struct result r1, r2, r3;
+
+START_TEST(streamed_text_adds_up_to_scored_samples)
+{
+	make_fixtures();
+	struct tui_gen *g = open_gen(ckpt);
+	const struct ricmeta *m = tui_gen_meta(g);
+	ck_assert_uint_eq(m->n_obj, 2);
+	ck_assert_str_eq(m->obj[1].name, "brevity");
+	struct status st = STATUS_INIT;
+	struct tui_gen_req r = TUI_GEN_REQ_DEFAULTS;
+	r.prompt = "Say";
+	r.n = 4;
+	r.max_new = 24;
+	r.pref[0][0] = 0.2;
+	r.pref[0][1] = 0.8;
+	unsigned id = tui_gen_submit(g, &r, &st);
+	ck_assert_msg(id != 0, "%s", st.msg);
+	collect(g, id, &r1, NULL);
+	ck_assert_int_eq(r1.code, STATUS_OK);
+	ck_assert_int_eq(r1.samples, 4);
+	ck_assert_int_gt(r1.tokens_seen, 0);
+	ck_assert_uint_gt(r1.tokens, 0);
+	struct reward *len, *brev;
+	struct reward_env env = { 0 };
+	ck_assert_int_eq(reward_open("length", &env, &len, &st), STATUS_OK);
+	ck_assert_int_eq(reward_open("brevity:4", &env, &brev, &st), STATUS_OK);
+	for (int i = 0; i < 4; i++) {
+		/* ricgen's response is a C string: a NUL byte the random model drew
+		 * ends it, while the stream goes on past it */
+		ck_assert_int_eq(strncmp(r1.text[i], r1.final[i], strlen(r1.final[i])), 0);
+		ck_assert_uint_gt(strlen(r1.final[i]), 0);
+		const char *resp[1] = { r1.final[i] };
+		double v[2];
+		ck_assert_int_eq(reward_score(len, 1, NULL, resp, &v[0], &st), STATUS_OK);
+		ck_assert_int_eq(reward_score(brev, 1, NULL, resp, &v[1], &st), STATUS_OK);
+		ck_assert_double_eq_tol(r1.raw[i][0], v[0], 1e-12);
+		ck_assert_double_eq_tol(r1.raw[i][1], v[1], 1e-12);
+		ck_assert_double_eq_tol(r1.norm[i][0], (v[0] - 5) / 3, 1e-9);
+		ck_assert_double_eq_tol(r1.norm[i][1], (v[1] - 0.4) / 0.3, 1e-9);
+	}
+	reward_close(len);
+	reward_close(brev);
+	/* the same request again gives the same samples (seed + i per sample) */
+	id = tui_gen_submit(g, &r, &st);
+	collect(g, id, &r2, NULL);
+	for (int i = 0; i < 4; i++)
+		ck_assert_str_eq(r2.final[i], r1.final[i]);
+	/* targets: linf over lo/hi, rounded to 0.1 */
+	double t[2];
+	ck_assert_int_eq(tui_gen_targets(g, r.pref[0], MAPPING_LINF, t, &st), STATUS_OK);
+	ck_assert_double_eq_tol(t[0], -1.5 + 0.4 * 3.0, 1e-9);
+	ck_assert_double_eq_tol(t[1], 1.8, 1e-9);
+	tui_gen_close(g);
+}
+END_TEST
+
+START_TEST(compare_mode_shares_prompt_and_seeds)
+{
+	make_fixtures();
+	struct tui_gen *g = open_gen(ckpt);
+	struct status st = STATUS_INIT;
+	struct tui_gen_req r = TUI_GEN_REQ_DEFAULTS;
+	r.prompt = "Say";
+	r.n = 3;
+	r.n_pref = 2;
+	r.max_new = 20;
+	r.pref[0][0] = r.pref[1][0] = 0.5;
+	r.pref[0][1] = r.pref[1][1] = 0.5;
+	unsigned id = tui_gen_submit(g, &r, &st);
+	collect(g, id, &r1, NULL);
+	ck_assert_int_eq(r1.samples, 6);
+	for (int i = 0; i < 3; i++)
+		ck_assert_str_eq(r1.final[i], r1.final[3 + i]);
+	/* B alone, as a single preference, is what the right half showed */
+	r.pref[1][0] = 1;
+	r.pref[1][1] = 0;
+	id = tui_gen_submit(g, &r, &st);
+	collect(g, id, &r2, NULL);
+	struct tui_gen_req b = r;
+	b.n_pref = 1;
+	b.pref[0][0] = 1;
+	b.pref[0][1] = 0;
+	id = tui_gen_submit(g, &b, &st);
+	collect(g, id, &r3, NULL);
+	int differ = 0;
+	for (int i = 0; i < 3; i++) {
+		ck_assert_str_eq(r2.final[i], r1.final[i]);
+		ck_assert_str_eq(r2.final[3 + i], r3.final[i]);
+		differ |= strcmp(r2.final[i], r2.final[3 + i]) != 0;
+	}
+	ck_assert_msg(differ, "other targets in the context changed no sample");
+	tui_gen_close(g);
+}
+END_TEST
+
+START_TEST(cancel_stops_early_and_restart_is_immediate)
+{
+	make_fixtures();
+	struct tui_gen *g = open_gen(ckpt_long);
+	struct status st = STATUS_INIT;
+	struct tui_gen_req r = TUI_GEN_REQ_DEFAULTS;
+	r.prompt = "Say";
+	r.n = 8;
+	r.max_new = 900;
+	r.pref[0][0] = 1;
+	unsigned id = tui_gen_submit(g, &r, &st);
+	/* cancel once the first token is out */
+	for (int got = 0; !got;) {
+		struct pollfd p = { .fd = tui_gen_fd(g), .events = POLLIN };
+		ck_assert_int_eq(poll(&p, 1, 60000), 1);
+		struct tui_gen_event *ev;
+		size_t n = tui_gen_take(g, &ev);
+		for (size_t i = 0; i < n; i++)
+			got |= ev[i].kind == TUI_GEN_TOKEN;
+		tui_gen_events_free(ev, n);
+	}
+	tui_gen_cancel(g);
+	collect(g, id, &r1, NULL);
+	ck_assert_int_eq(r1.code, STATUS_CANCELLED);
+	ck_assert_int_eq(r1.samples, 0);
+	ck_assert_uint_lt(r1.tokens, 8 * 900);
+	ck_assert(!tui_gen_busy(g));
+
+	/* a new request replaces the running one: the old one ends cancelled
+	 * before the new one's first event, and the new one runs in full */
+	r.max_new = 12;
+	struct tui_gen_req big = r;
+	big.max_new = 900;
+	unsigned a = tui_gen_submit(g, &big, &st);
+	unsigned b = tui_gen_submit(g, &r, &st);
+	ck_assert_uint_ne(a, b);
+	collect(g, b, &r2, &r1);
+	ck_assert_int_eq(r2.code, STATUS_OK);
+	ck_assert_int_eq(r2.samples, 8);
+	ck_assert_uint_eq(r2.tokens, 8 * 12);
+	ck_assert(!r2.order_broken);
+	ck_assert_int_eq(r1.samples, 0);
+	tui_gen_close(g);
+}
+END_TEST
+
+START_TEST(bad_requests_say_why)
+{
+	make_fixtures();
+	struct tui_gen *g = open_gen(ckpt);
+	struct status st = STATUS_INIT;
+	struct tui_gen_req r = TUI_GEN_REQ_DEFAULTS;
+	r.prompt = "";
+	r.pref[0][0] = 1;
+	ck_assert_uint_eq(tui_gen_submit(g, &r, &st), 0);
+	ck_assert_ptr_nonnull(strstr(st.msg, "prompt is empty"));
+	r.prompt = "x";
+	r.pref[0][0] = 0;
+	st = (struct status)STATUS_INIT;
+	ck_assert_uint_eq(tui_gen_submit(g, &r, &st), 0);
+	ck_assert_int_eq(st.code, STATUS_INVALID);
+	r.pref[0][0] = 1;
+	r.n = 0;
+	ck_assert_uint_eq(tui_gen_submit(g, &r, &st), 0);
+	ck_assert_ptr_nonnull(strstr(st.msg, "samples"));
+	tui_gen_close(g);
+	/* a checkpoint without ric.json is refused with the reason */
+	char plain[4200];
+	snprintf(plain, sizeof plain, "%s/tests/fixtures/gpt2/chat", harness_srcdir());
+	ck_assert_int_ne(tui_gen_open(&g, plain, NULL, &st), STATUS_OK);
+	ck_assert_ptr_nonnull(strstr(st.msg, "not a RiC checkpoint"));
+}
+END_TEST
+
+Suite *harness_suite(void)
+{
+	Suite *s = suite_create("tui_gen");
+	TCase *tc = harness_add(s, "worker", streamed_text_adds_up_to_scored_samples,
+	                        compare_mode_shares_prompt_and_seeds,
+	                        cancel_stops_early_and_restart_is_immediate, bad_requests_say_why, NULL);
+	tcase_set_timeout(tc, 120);
+	return s;
+}

@@ -1,0 +1,511 @@
+/* ui/view: every screen drawn from a view model into a curses pad, read back
+ * as text: content, glyph sets (UTF-8 and ASCII), monochrome attributes,
+ * "terminal too small", every size without a crash, and mouse hits. */
+#include "config.h"
+
+#include "tests/harness.h"
+#include "tests/ui_term.h"
+#include "ui/draw.h"
+#include "ui/theme.h"
+#include "ui/view.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *objectives[] = { "humor", "harmless" };
+static double weight_a[] = { 0.3, 0.7 }, weight_b[] = { 0.8, 0.2 };
+static int locked_a[] = { 0, 1 };
+static double target_a[] = { 0.41, 1.25 }, target_b[] = { 0.9, -0.5 };
+static double reward0[] = { 0.62, 1.5 }, norm0[] = { 0.6, 0.9 };
+static struct view_sample samples_a[] = {
+	{ "Why did the chicken cross the road? To get to the other side.", 1, reward0, norm0 },
+	{ "I cannot say", 0, NULL, NULL },
+};
+static struct view_sample samples_b[] = {
+	{ "A pun walks into a bar.", 1, reward0, norm0 },
+	{ "Ten tokens in", 0, NULL, NULL },
+};
+
+static struct view_steer steer(int compare)
+{
+	struct view_steer s = {
+		.checkpoint = "demo/sft",
+		.mapping = "linf",
+		.n_objectives = 2,
+		.objectives = objectives,
+		.pref = { { weight_a, locked_a, target_a }, { weight_b, NULL, target_b } },
+		.compare = compare,
+		.side = 0,
+		.focus = 0,
+		.prompt = "Tell me a joke",
+		.n_samples = 2,
+		.samples = { samples_a, samples_b },
+		.sample_focus = 0,
+		.seed = 42,
+		.temperature = 0.8,
+		.top_p = 0.95,
+		.max_tokens = 48,
+		.generating = 1,
+		.tokens_per_s = 123,
+	};
+	return s;
+}
+
+static struct view_point pts_a[] = { { 0.1, 0.9, 1 }, { 0.5, 0.6, 1 }, { 0.9, 0.1, 1 },
+	                             { 0.3, 0.3, 0 }, { NAN, 0.5, 0 } };
+static struct view_point pts_b[] = { { 0.2, 0.5, 1 }, { 0.6, 0.2, 1 } };
+static struct view_series series[] = {
+	{ "run 3", VIEW_SERIES_ONLINE, 5, pts_a, 0.4321, 0 },
+	{ "base", VIEW_SERIES_BASELINE, 2, pts_b, NAN, 0 },
+};
+static double pref_pt[] = { 0.25, 0.75 };
+
+static struct view_front front(void)
+{
+	struct view_front f = {
+		.n_objectives = 2,
+		.objectives = objectives,
+		.x_axis = 0,
+		.y_axis = 1,
+		.n_series = 2,
+		.series = series,
+		.cursor_series = 0,
+		.cursor_point = 1,
+		.point_text = "The selected point's response text.",
+		.point_pref = pref_pt,
+		.point_info = "run 3 step 400",
+	};
+	return f;
+}
+
+static const char *run_cols[] = { "id", "name", "stage", "status" };
+static const char *run_cells[] = { "1", "pre", "pretrain", "done", "2", "sft-a", "sft", "done",
+	                           "3", "online-a", "online", "running" };
+static const char *pkeys[] = { "lr", "steps" }, *pvals[] = { "3e-4", "400" };
+static double loss[] = { 3.2, 2.9, 2.5, 2.2, 2.1, 2.0 };
+static struct view_metric metrics[] = { { "loss", 6, loss } };
+static const char *ckpts[] = { "ckpt/step-400" };
+static const char *children[] = { "4 eval" };
+static struct view_run_details details = { "run 3 online running", 2, pkeys, pvals, 1, metrics,
+	                                   1, ckpts, "2 sft-a", 1, children, "best" };
+
+static struct view_runs runs(void)
+{
+	struct view_runs r = { .n_columns = 4, .columns = run_cols, .n_rows = 3, .cells = run_cells,
+		               .sort_column = 0, .selected = 2, .details = &details };
+	return r;
+}
+
+static struct view_job job_rows[] = {
+	{ 7, "online", "running", "3", 0.5, 192, 850, 6, loss, NULL },
+	{ 6, "sft", "failed", "2", 1, -1, 0, 0, NULL, "out of memory" },
+};
+static const char *log_lines[] = { "step 100 loss 2.9", "step 200 loss 2.5", "step 300 loss 2.2" };
+
+static struct view_jobs jobs(void)
+{
+	struct view_jobs j = { .n_jobs = 2, .jobs = job_rows, .selected = 0, .log_title = "job 7 log",
+		               .n_log = 3, .log = log_lines };
+	return j;
+}
+
+struct fixture {
+	struct keys_map *km;
+	struct view_steer st;
+	struct view_front fr;
+	struct view_runs ru;
+	struct view_jobs jo;
+	struct view_help he;
+	struct view v;
+};
+
+static void fixture(struct fixture *f, enum view_screen s)
+{
+	f->km = keys_map_new();
+	f->st = steer(0);
+	f->fr = front();
+	f->ru = runs();
+	f->jo = jobs();
+	f->he = (struct view_help){ 0 };
+	f->v = (struct view){ .screen = s, .keys = f->km, .checkpoint = "demo/sft", .status = "ready",
+		              .steer = &f->st, .front = &f->fr, .runs = &f->ru, .jobs = &f->jo,
+		              .help = &f->he, .jobs_running = 1 };
+}
+
+static int has(WINDOW *w, const char *text)
+{
+	return ui_term_find(w, text, NULL, NULL);
+}
+
+#define HAS(w, t) ck_assert_msg(has(w, t), "'%s' not on screen:\n%s", t, dump(w))
+
+static char dumpbuf[65536];
+static const char *dump(WINDOW *w)
+{
+	char *d = ui_term_dump(w);
+	snprintf(dumpbuf, sizeof dumpbuf, "%s", d ? d : "");
+	free(d);
+	return dumpbuf;
+}
+
+START_TEST(chrome_tabs_hints_status)
+{
+	struct fixture f;
+	fixture(&f, VIEW_RUNS);
+	WINDOW *w = ui_term_pad(24, 80, 1);
+	view_draw(w, &f.v);
+	char line[512];
+	ui_term_line(w, 0, line, sizeof line);
+	ck_assert_msg(strstr(line, " 1 Steer ") && strstr(line, " 2 Front ") && strstr(line, " 3 Runs ") &&
+	                  strstr(line, " 4 Jobs (1) ") && strstr(line, "demo/sft"),
+	              "header: %s", line);
+	ui_term_line(w, 22, line, sizeof line);
+	ck_assert_msg(strstr(line, "Enterload") && strstr(line, "?help") && strstr(line, "qquit"), "hints: %s",
+	              line);
+	ck_assert_str_eq(ui_term_line(w, 23, line, sizeof line), "ready");
+	/* A long checkpoint path keeps its end. */
+	f.v.checkpoint = "/a/very/long/path/to/the/experiments/folder/run-42/checkpoints/step-000400";
+	view_draw(w, &f.v);
+	ui_term_line(w, 0, line, sizeof line);
+	ck_assert_msg(strstr(line, "\xe2\x80\xa6") && strstr(line, "/checkpoints/step-000400") &&
+	                  strstr(line, " 4 Jobs (1) "),
+	              "header: %s", line);
+	ck_assert_int_eq(draw_width(line), 79);   /* the trailing blank is trimmed */
+	f.v.checkpoint = "demo/sft";
+	/* A question replaces the status; the command line leaves it to the app. */
+	f.v.confirm = "Delete run 3? (y/n)";
+	view_draw(w, &f.v);
+	ck_assert_str_eq(ui_term_line(w, 23, line, sizeof line), "Delete run 3? (y/n)");
+	f.v.confirm = NULL;
+	f.v.cmdline = 1;
+	view_draw(w, &f.v);
+	ck_assert_str_eq(ui_term_line(w, 23, line, sizeof line), "");
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+START_TEST(steer_shows_sliders_prompt_and_samples)
+{
+	struct fixture f;
+	fixture(&f, VIEW_STEER);
+	WINDOW *w = ui_term_pad(24, 80, 1);
+	view_draw(w, &f.v);
+	HAS(w, "Preference  mapping linf");
+	HAS(w, ">humor");
+	HAS(w, " 0.30 \xe2\x86\x92  0.41");
+	HAS(w, " harmless");
+	HAS(w, " 0.70 \xe2\x86\x92  1.25 L");
+	HAS(w, "seed 42  temp 0.80  top-p 0.95  48 tokens  2 samples  generating  123 tok/s");
+	HAS(w, "Prompt: Tell me a joke");
+	HAS(w, ">#1 \xe2\x9c\x93 humor ");
+	HAS(w, " 0.62  harmless ");
+	HAS(w, "  Why did the chicken cross the road? To get to the other side.");
+	HAS(w, " #2 ...");
+	HAS(w, "  I cannot say\xe2\x96\x8c");  /* still streaming: a cursor block */
+	ck_assert(!has(w, "other side.\xe2\x96\x8c"));
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+START_TEST(steer_compare_has_two_columns)
+{
+	struct fixture f;
+	fixture(&f, VIEW_STEER);
+	f.st = steer(1);
+	f.st.side = 1;
+	f.st.focus = 1;
+	WINDOW *w = ui_term_pad(24, 100, 0);
+	view_draw(w, &f.v);
+	int y, xa, xb;
+	ck_assert(ui_term_find(w, "- A  mapping linf", &y, &xa));
+	ck_assert(ui_term_find(w, "- B (editing)  mapping linf", &y, &xb));
+	ck_assert_int_eq(xa, 0);
+	ck_assert_int_eq(xb, 50);
+	HAS(w, ">harmless");
+	HAS(w, "A pun walks into a bar.");
+	HAS(w, "Ten tokens in_");
+	HAS(w, "Why did the chicken");
+	/* ASCII glyphs only. */
+	HAS(w, " 0.30 >  0.41");
+	ck_assert(!has(w, "\xe2\x86\x92"));
+	ck_assert(!has(w, "\xe2\x96\x88"));
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+START_TEST(front_plots_braille_legend_and_point)
+{
+	struct fixture f;
+	fixture(&f, VIEW_FRONT);
+	WINDOW *w = ui_term_pad(24, 80, 1);
+	view_draw(w, &f.v);
+	HAS(w, "harmless \xe2\x86\x91  vs  humor \xe2\x86\x92");
+	HAS(w, "run 3 online HV 0.432");
+	HAS(w, "base baseline");
+	HAS(w, "run 3 step 400  pref 0.25/0.75");
+	HAS(w, "The selected point's response text.");
+	/* Braille cells, and the cursor cell reversed. */
+	char *d = ui_term_dump(w);
+	int braille = 0;
+	for (const unsigned char *p = (const unsigned char *)d; *p; p++)
+		braille += p[0] == 0xe2 && (p[1] == 0xa0 || p[1] == 0xa1 || p[1] == 0xa2 || p[1] == 0xa3);
+	free(d);
+	ck_assert_int_ge(braille, 10);
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+START_TEST(front_ascii_glyphs_and_click)
+{
+	struct fixture f;
+	fixture(&f, VIEW_FRONT);
+	WINDOW *w = ui_term_pad(24, 80, 0);
+	view_draw(w, &f.v);
+	HAS(w, "X");     /* the cursor */
+	HAS(w, "o run 3 online");
+	HAS(w, "* base baseline");
+	HAS(w, ".");     /* front lines */
+	ck_assert(!has(w, "\xe2"));
+	/* Clicking on a point's cell selects it: find base's '*' glyphs in the canvas. */
+	int hit = 0;
+	for (int y = 2; y < 18; y++) {
+		for (int x = 9; x < 55; x++) {
+			char line[512];
+			ui_term_line(w, y, line, sizeof line);
+			if ((int)strlen(line) > x && line[x] == '*') {
+				struct view_hit h;
+				ck_assert(view_hit(&f.v, 24, 80, y, x, &h));
+				ck_assert_int_eq(h.kind, VIEW_HIT_POINT);
+				ck_assert_int_eq(h.series, 1);
+				hit++;
+			}
+		}
+	}
+	ck_assert_int_eq(hit, 2);
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+START_TEST(runs_table_and_details)
+{
+	struct fixture f;
+	fixture(&f, VIEW_RUNS);
+	WINDOW *w = ui_term_pad(30, 80, 1);
+	view_draw(w, &f.v);
+	HAS(w, "Runs (3)");
+	HAS(w, "id\xe2\x96\xb2 name     stage    status");
+	HAS(w, "3   online-a online   running");
+	HAS(w, "run 3 online running");
+	HAS(w, "lr=3e-4  steps=400");
+	HAS(w, "checkpoint ckpt/step-400");
+	HAS(w, "parent     2 sft-a");
+	HAS(w, "children   4 eval");
+	HAS(w, "tags       best");
+	HAS(w, " 2");    /* the last loss value */
+	int y, x;
+	ck_assert(ui_term_find(w, "3   online-a", &y, &x));
+	struct view_hit h;
+	ck_assert(view_hit(&f.v, 30, 80, y, 5, &h));
+	ck_assert_int_eq(h.kind, VIEW_HIT_ROW);
+	ck_assert_int_eq(h.index, 2);
+	f.ru.n_rows = 0;
+	f.ru.filter = "zzz";
+	f.ru.details = NULL;
+	view_draw(w, &f.v);
+	HAS(w, "Runs (0)  filter: zzz");
+	HAS(w, "No run matches the filter.");
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+START_TEST(jobs_progress_and_log)
+{
+	struct fixture f;
+	fixture(&f, VIEW_JOBS);
+	WINDOW *w = ui_term_pad(24, 100, 0);
+	view_draw(w, &f.v);
+	HAS(w, "Jobs (2, 1 running)");
+	HAS(w, "    7 online   running   [");
+	HAS(w, "]  50% ETA 3m12s");
+	HAS(w, "850 tok/s");
+	HAS(w, "#+");    /* the loss sparkline begins high */
+	HAS(w, "    6 sft      failed    out of memory");
+	HAS(w, "job 7 log");
+	HAS(w, "step 300 loss 2.2");
+	int y, x;
+	ck_assert(ui_term_find(w, "    6 sft", &y, &x));
+	struct view_hit h;
+	ck_assert(view_hit(&f.v, 24, 100, y, 3, &h));
+	ck_assert_int_eq(h.kind, VIEW_HIT_ROW);
+	ck_assert_int_eq(h.index, 1);
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+START_TEST(help_lists_every_action)
+{
+	struct fixture f;
+	fixture(&f, VIEW_HELP);
+	int lines = view_help_lines(f.km);
+	ck_assert_int_ge(lines, ACTION_COUNT - 1 + ACTION_GROUP_COUNT);
+	WINDOW *w = ui_term_pad(lines + 3, 140, 1);
+	view_draw(w, &f.v);
+	for (int a = 1; a < ACTION_COUNT; a++)
+		HAS(w, keys_action_help((enum action)a));
+	HAS(w, "Down, j, Tab");
+	HAS(w, "Steer screen");
+	/* Wide enough: each action's name for ricrc and the command line. */
+	for (int a = 1; a < ACTION_COUNT; a++)
+		HAS(w, keys_action_name((enum action)a));
+	/* The hints offer q once: it closes the help here, it does not quit. */
+	char hints[512];
+	ui_term_line(w, lines + 1, hints, sizeof hints);
+	ck_assert_msg(strstr(hints, "qclose") && !strstr(hints, "qquit") && strstr(hints, "F10quit"),
+	              "hints: %s", hints);
+	delwin(w);
+	/* Scrolled: the first group title is gone, the last action is there. */
+	w = ui_term_pad(24, 140, 1);
+	f.he.scroll = lines - 21;
+	view_draw(w, &f.v);
+	ck_assert(!has(w, "Everywhere"));
+	HAS(w, keys_action_help(ACTION_COUNT - 1));
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+START_TEST(too_small_screen)
+{
+	struct fixture f;
+	fixture(&f, VIEW_STEER);
+	WINDOW *w = ui_term_pad(LAYOUT_MIN_ROWS - 1, 60, 1);
+	view_draw(w, &f.v);
+	HAS(w, "Terminal too small: 60x11");
+	HAS(w, "ric-tui needs 40x12");
+	ck_assert(!has(w, "Steer"));
+	struct view_hit h;
+	ck_assert_int_eq(view_hit(&f.v, LAYOUT_MIN_ROWS - 1, 60, 3, 3, &h), 0);
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* Every screen at every size from 1x1 to 130x45: nothing drawn outside the
+ * pad (curses would refuse), no crash; ASan checks the memory. */
+START_TEST(every_size_draws)
+{
+	struct fixture f;
+	fixture(&f, VIEW_STEER);
+	for (int s = 0; s < VIEW_SCREEN_COUNT; s++) {
+		f.v.screen = (enum view_screen)s;
+		for (int rows = 1; rows <= 45; rows += (rows < 14 ? 1 : 4)) {
+			for (int cols = 1; cols <= 130; cols += (cols < 42 ? 3 : 11)) {
+				WINDOW *w = ui_term_pad(rows, cols, (rows + cols) % 2);
+				f.st.compare = cols % 2;
+				view_draw(w, &f.v);
+				struct view_hit h;
+				view_hit(&f.v, rows, cols, rows / 2, cols / 2, &h);
+				delwin(w);
+			}
+		}
+	}
+	keys_map_free(f.km);
+}
+END_TEST
+
+START_TEST(slider_click_and_tab_click)
+{
+	struct fixture f;
+	fixture(&f, VIEW_STEER);
+	struct layout_opts o = view_layout_opts(&f.v);
+	struct layout L = layout_compute(LAYOUT_STEER, 24, 80, &o);
+	struct view_hit h;
+	/* Row 1 of the sliders pane is humor; its bar spans 1 + 8 + 1 columns in. */
+	int y = L.sliders[0].y + 1;
+	ck_assert(view_hit(&f.v, 24, 80, y, 10, &h));
+	ck_assert_int_eq(h.kind, VIEW_HIT_SLIDER);
+	ck_assert_int_eq(h.index, 0);
+	ck_assert_int_eq(h.side, 0);
+	ck_assert(h.value == 0.0);
+	ck_assert(view_hit(&f.v, 24, 80, y + 1, 79, &h));
+	ck_assert_int_eq(h.index, 1);
+	ck_assert(h.value == 1.0);
+	/* In compare mode the B sliders are the right column. */
+	f.st.compare = 1;
+	o = view_layout_opts(&f.v);
+	struct layout C = layout_compute(LAYOUT_STEER, 24, 80, &o);
+	ck_assert(view_hit(&f.v, 24, 80, C.sliders[1].y + 2, C.sliders[1].x + C.sliders[1].w - 9, &h));
+	ck_assert_int_eq(h.kind, VIEW_HIT_SLIDER);
+	ck_assert_int_eq(h.side, 1);
+	ck_assert_int_eq(h.index, 1);
+	ck_assert(h.value == 1.0);
+	ck_assert(view_hit(&f.v, 24, 80, C.samples[1].y, C.samples[1].x + 1, &h));
+	ck_assert_int_eq(h.kind, VIEW_HIT_SAMPLE);
+	ck_assert_int_eq(h.side, 1);
+	f.st.compare = 0;
+	ck_assert(view_hit(&f.v, 24, 80, L.prompt.y, 3, &h));
+	ck_assert_int_eq(h.kind, VIEW_HIT_PROMPT);
+	ck_assert(view_hit(&f.v, 24, 80, L.samples[0].y + 1, 3, &h));
+	ck_assert_int_eq(h.kind, VIEW_HIT_SAMPLE);
+	ck_assert_int_eq(h.index, 0);
+	/* Tabs: find "3 Runs" in the drawn header and click it. */
+	WINDOW *w = ui_term_pad(24, 80, 1);
+	view_draw(w, &f.v);
+	int ty, tx;
+	ck_assert(ui_term_find(w, "3 Runs", &ty, &tx));
+	ck_assert(view_hit(&f.v, 24, 80, ty, tx + 2, &h));
+	ck_assert_int_eq(h.kind, VIEW_HIT_TAB);
+	ck_assert_int_eq(h.index, VIEW_RUNS);
+	ck_assert(view_hit(&f.v, 24, 80, 23, 5, &h));
+	ck_assert_int_eq(h.kind, VIEW_HIT_STATUS);
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* Without colors every themed item still has a visible attribute. */
+START_TEST(monochrome_attributes)
+{
+	struct fixture f;
+	fixture(&f, VIEW_RUNS);
+	theme_mono(1);
+	WINDOW *w = ui_term_pad(24, 80, 1);
+	view_draw(w, &f.v);
+	int y, x;
+	ck_assert(ui_term_find(w, "3   online-a", &y, &x));
+	ck_assert(ui_term_attr(w, y, x) & A_REVERSE);      /* the selection */
+	ck_assert(ui_term_attr(w, 0, 1) & A_REVERSE);      /* the header */
+	/* Plot series stay apart without colors too. */
+	for (int i = 1; i < THEME_SERIES_COUNT; i++)
+		for (int j = 0; j < i; j++)
+			ck_assert_int_ne(theme_attr(theme_series(i)), theme_attr(theme_series(j)));
+	f.v.status_error = 1;
+	f.v.status = "no such run";
+	view_draw(w, &f.v);
+	ck_assert(ui_term_attr(w, 23, 0) & A_BOLD);
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+Suite *harness_suite(void)
+{
+	Suite *s = suite_create("view");
+	harness_add(s, "screens", chrome_tabs_hints_status, steer_shows_sliders_prompt_and_samples,
+	            steer_compare_has_two_columns, front_plots_braille_legend_and_point,
+	            front_ascii_glyphs_and_click, runs_table_and_details, jobs_progress_and_log,
+	            help_lists_every_action, too_small_screen, NULL);
+	TCase *tc = harness_add(s, "robust", every_size_draws, slider_click_and_tab_click,
+	                        monochrome_attributes, NULL);
+	tcase_set_timeout(tc, 60);
+	return s;
+}

@@ -1,0 +1,222 @@
+#include "config.h"
+
+#include "ui/slider.h"
+
+#include "ui/bar.h"
+#include "ui/draw.h"
+#include "ui/theme.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static int slider_is_locked(const int *locked, size_t i)
+{
+	return locked && locked[i];
+}
+
+double slider_max(const double *w, const int *locked, size_t n, size_t i)
+{
+	double l = 0;
+	for (size_t j = 0; j < n; j++)
+		if (j != i && slider_is_locked(locked, j))
+			l += w[j];
+	return l < 1 ? 1 - l : 0;
+}
+
+int slider_set(double *w, const int *locked, size_t n, size_t i, double v)
+{
+	if (i >= n)
+		return -1;
+	double max = slider_max(w, locked, n, i);
+	size_t nfree = 0;
+	double free_sum = 0;
+	for (size_t j = 0; j < n; j++) {
+		if (j != i && !slider_is_locked(locked, j)) {
+			nfree++;
+			free_sum += w[j] > 0 ? w[j] : 0;
+		}
+	}
+	if (slider_is_locked(locked, i) || nfree == 0) {
+		/* Nothing else can give or take weight: keep the sum whole. */
+		if (!slider_is_locked(locked, i))
+			w[i] = max;
+		return -1;
+	}
+	if (!(v >= 0)) /* NaN too */
+		v = 0;
+	if (v > max)
+		v = max;
+	double rest = max - v;
+	/* Share `rest` among the free weights in proportion, the last one taking
+	 * the remainder so the sum is exact up to one rounding. */
+	size_t last = n;
+	double given = 0;
+	for (size_t j = 0; j < n; j++) {
+		if (j == i || slider_is_locked(locked, j))
+			continue;
+		last = j;
+	}
+	for (size_t j = 0; j < n; j++) {
+		if (j == i || slider_is_locked(locked, j))
+			continue;
+		if (j == last) {
+			double r = rest - given;
+			w[j] = r > 0 ? r : 0;
+		} else {
+			double share = free_sum > 1e-12 ? (w[j] > 0 ? w[j] : 0) / free_sum : 1.0 / (double)nfree;
+			w[j] = rest * share;
+			given += w[j];
+		}
+	}
+	w[i] = v;
+	return 0;
+}
+
+int slider_step(double *w, const int *locked, size_t n, size_t i, double delta)
+{
+	if (i >= n)
+		return -1;
+	return slider_set(w, locked, n, i, w[i] + delta);
+}
+
+void slider_normalize(double *w, size_t n)
+{
+	double sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!(w[i] > 0) || !isfinite(w[i]))
+			w[i] = 0;
+		sum += w[i];
+	}
+	for (size_t i = 0; i < n; i++)
+		w[i] = sum > 0 ? w[i] / sum : 1.0 / (double)n;
+}
+
+/* One line: marker, name, bar, value, target, lock:
+ *   ">humor        ████████▌          0.57 → 0.80 L" */
+struct slider_cols {
+	int name_w, bar_x, bar_w, target_w;
+};
+
+#define SLIDER_VALUE_W 5   /* " 0.57" */
+#define SLIDER_TARGET_W 8  /* " → -1.25" */
+#define SLIDER_LOCK_W 2    /* " L" */
+
+static struct slider_cols slider_cols(const struct slider_look *s, int width)
+{
+	struct slider_cols c;
+	c.name_w = s->name_width > 0 ? s->name_width : 12;
+	c.target_w = s->has_target ? SLIDER_TARGET_W : 0;
+	int fixed = 1 + c.name_w + 1 + SLIDER_VALUE_W + c.target_w + SLIDER_LOCK_W;
+	if (width - fixed < 6 && c.target_w) {
+		fixed -= c.target_w;
+		c.target_w = 0;
+	}
+	if (width - fixed < 6) {
+		int shrink = 6 - (width - fixed);
+		int nw = c.name_w - shrink < 3 ? 3 : c.name_w - shrink;
+		fixed -= c.name_w - nw;
+		c.name_w = nw;
+	}
+	c.bar_x = 1 + c.name_w + 1;
+	c.bar_w = width - fixed > 0 ? width - fixed : 0;
+	return c;
+}
+
+void slider_bar_span(const struct slider_look *s, int width, int *bar_x, int *bar_w)
+{
+	struct slider_cols c = slider_cols(s, width);
+	*bar_x = c.bar_x;
+	*bar_w = c.bar_w;
+}
+
+double slider_value_at(int bar_w, int x)
+{
+	if (bar_w <= 1)
+		return 0;
+	double v = (double)x / (double)(bar_w - 1);
+	return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+static void slider_put(char *buf, size_t len, size_t *used, const char *s)
+{
+	size_t n = strlen(s);
+	if (*used + n < len) {
+		memcpy(buf + *used, s, n);
+		*used += n;
+		buf[*used] = '\0';
+	}
+}
+
+/* The name cut or padded to exactly w columns. */
+static void slider_name(const char *name, int w, char *out, size_t len)
+{
+	int used = 0;
+	size_t nb = draw_fit(name ? name : "", name ? strlen(name) : 0, w, &used);
+	if (nb >= len)
+		nb = len - 1;
+	memcpy(out, name ? name : "", nb);
+	size_t o = nb;
+	for (; used < w && o + 1 < len; used++)
+		out[o++] = ' ';
+	out[o] = '\0';
+}
+
+/* " → 0.80" (SLIDER_TARGET_W columns): the target score is in the
+ * objective's own units, so it may be negative or large. */
+static void slider_target(const struct slider_look *s, int utf8, char *out, size_t len)
+{
+	char t[64];
+	snprintf(t, sizeof t, "%5.2f", s->target);
+	if (strlen(t) > 5)
+		snprintf(t, sizeof t, "%5.0f", s->target);
+	if (strlen(t) > 5 || s->target != s->target)
+		snprintf(t, sizeof t, "%s", s->target != s->target ? "    ?" : s->target < 0 ? " -big" : "  big");
+	snprintf(out, len, " %s %s", utf8 ? "\xe2\x86\x92" : ">", t);
+}
+
+void slider_render(const struct slider_look *s, int width, int utf8, char *buf, size_t len)
+{
+	struct slider_cols c = slider_cols(s, width);
+	char part[512];
+	size_t used = 0;
+	if (!len)
+		return;
+	buf[0] = '\0';
+	slider_put(buf, len, &used, s->focused ? ">" : " ");
+	slider_name(s->name, c.name_w, part, sizeof part);
+	slider_put(buf, len, &used, part);
+	slider_put(buf, len, &used, " ");
+	bar_render_track(s->weight, c.bar_w, utf8, utf8 ? "\xc2\xb7" : "-", part, sizeof part);
+	slider_put(buf, len, &used, part);
+	snprintf(part, sizeof part, " %4.2f", s->weight >= 0 && s->weight <= 1 ? s->weight : 0.0);
+	slider_put(buf, len, &used, part);
+	if (c.target_w) {
+		slider_target(s, utf8, part, sizeof part);
+		slider_put(buf, len, &used, part);
+	}
+	slider_put(buf, len, &used, s->locked ? " L" : "  ");
+}
+
+void slider_draw(WINDOW *w, int y, int x, int width, const struct slider_look *s)
+{
+	char line[2048];
+	int utf8 = draw_utf8();
+	struct slider_cols c = slider_cols(s, width);
+	slider_render(s, width, utf8, line, sizeof line);
+	wattrset(w, theme_attr(s->focused ? THEME_SLIDER_FOCUS : THEME_STATUS));
+	int col = draw_text(w, y, x, width, line);
+	/* Re-draw the bar and the target in their own colors over the plain line. */
+	char bar[1024];
+	bar_render_track(s->weight, c.bar_w, utf8, utf8 ? "\xc2\xb7" : "-", bar, sizeof bar);
+	wattrset(w, theme_attr(s->locked ? THEME_SLIDER_LOCKED : THEME_SLIDER));
+	draw_text(w, y, x + c.bar_x, c.bar_w, bar);
+	if (c.target_w) {
+		char t[64];
+		slider_target(s, utf8, t, sizeof t);
+		wattrset(w, theme_attr(THEME_TARGET));
+		draw_text(w, y, x + c.bar_x + c.bar_w + SLIDER_VALUE_W, c.target_w, t);
+	}
+	(void)col;
+	wattrset(w, A_NORMAL);
+}

@@ -1,0 +1,241 @@
+#include "config.h"
+
+#include "ui/view.h"
+
+#include "ui/draw.h"
+#include "ui/plot.h"
+#include "ui/textview.h"
+#include "ui/theme.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FRONT_YLABEL_W 7   /* "-12.5  " tick labels, then the axis rule */
+
+static const char *front_kind_name(enum view_series_kind k)
+{
+	switch (k) {
+	case VIEW_SERIES_SAMPLES: return "samples";
+	case VIEW_SERIES_EVAL: return "eval";
+	case VIEW_SERIES_OFFLINE: return "offline";
+	case VIEW_SERIES_ONLINE: return "online";
+	case VIEW_SERIES_BASELINE: return "baseline";
+	default: return "";
+	}
+}
+
+static const char *front_axis_name(const struct view_front *f, int i)
+{
+	if (i < 0 || (size_t)i >= f->n_objectives || !f->objectives)
+		return "?";
+	return f->objectives[i];
+}
+
+/* The canvas (inside the plot pane: title row above, tick row below, tick
+ * labels on the left) and the rasterized series. Draw and hit share it. */
+static int front_canvas(const struct layout *L, const struct view_front *f, struct plot *p,
+                        struct layout_rect *canvas)
+{
+	const struct layout_rect *r = &L->plot;
+	*canvas = (struct layout_rect){ r->y + 1, r->x + FRONT_YLABEL_W + 1, r->h - 2,
+		                        r->w - FRONT_YLABEL_W - 1 };
+	if (canvas->h < 1 || canvas->w < 2)
+		return -1;
+	if (plot_init(p, canvas->h, canvas->w, draw_utf8()) != 0)
+		return -1;
+	struct plot_range xr = PLOT_RANGE_EMPTY, yr = PLOT_RANGE_EMPTY;
+	for (size_t s = 0; s < f->n_series; s++) {
+		const struct view_series *se = &f->series[s];
+		if (se->hidden || !se->points)
+			continue;
+		for (size_t i = 0; i < se->n_points; i++) {
+			plot_range_add(&xr, se->points[i].x);
+			plot_range_add(&yr, se->points[i].y);
+		}
+	}
+	plot_set_range(p, plot_range_padded(xr), plot_range_padded(yr));
+	for (size_t s = 0; s < f->n_series; s++) {
+		const struct view_series *se = &f->series[s];
+		if (se->hidden || !se->points)
+			continue;
+		double *xs = malloc((se->n_points ? se->n_points : 1) * 2 * sizeof *xs);
+		if (!xs)
+			continue;
+		double *ys = xs + se->n_points;
+		size_t nf = 0;
+		for (size_t i = 0; i < se->n_points; i++) {
+			plot_points(p, &se->points[i].x, &se->points[i].y, 1, (int)s);
+			if (se->points[i].on_front) {
+				xs[nf] = se->points[i].x;
+				ys[nf] = se->points[i].y;
+				nf++;
+			}
+		}
+		plot_front(p, xs, ys, nf, (int)s);
+		free(xs);
+	}
+	if (f->cursor_series >= 0 && (size_t)f->cursor_series < f->n_series) {
+		const struct view_series *se = &f->series[f->cursor_series];
+		if (!se->hidden && se->points && f->cursor_point >= 0 && (size_t)f->cursor_point < se->n_points)
+			plot_cursor(p, se->points[f->cursor_point].x, se->points[f->cursor_point].y);
+	}
+	return 0;
+}
+
+static void front_tick_label(double v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.3g", v);
+}
+
+static void front_axes(WINDOW *w, const struct layout_rect *r, const struct layout_rect *c,
+                       const struct plot *p)
+{
+	double t[16];
+	char lab[32];
+	wattrset(w, theme_attr(THEME_AXIS));
+	draw_vrule(w, c->y, c->x - 1, c->h);
+	int n = plot_ticks(p->y.lo, p->y.hi, c->h >= 8 ? 5 : 3, t);
+	for (int i = 0; i < n; i++) {
+		int row = plot_row_of(p, t[i]);
+		if (row < 0)
+			continue;
+		front_tick_label(t[i], lab, sizeof lab);
+		draw_text_right(w, c->y + row, r->x, FRONT_YLABEL_W - 1, lab);
+	}
+	n = plot_ticks(p->x.lo, p->x.hi, c->w / 10 > 1 ? c->w / 10 : 2, t);
+	int next_free = c->x;
+	for (int i = 0; i < n; i++) {
+		int col = plot_col_of(p, t[i]);
+		if (col < 0)
+			continue;
+		front_tick_label(t[i], lab, sizeof lab);
+		int lw = draw_width(lab);
+		int x = c->x + col - lw / 2;
+		if (x < next_free)
+			continue;
+		if (x + lw > c->x + c->w)
+			x = c->x + c->w - lw;
+		draw_text(w, c->y + c->h, x, lw, lab);
+		next_free = x + lw + 1;
+	}
+	wattrset(w, A_NORMAL);
+}
+
+/* A series' swatch in the legend: its ASCII glyph or a braille block. */
+static const char *front_swatch(int s)
+{
+	static const char *const ascii[] = { "o", "*", "+", "x", "#", "@" };
+	return draw_utf8() ? "\xe2\xa3\xbf" : ascii[s % 6];
+}
+
+static void front_legend(WINDOW *w, const struct layout_rect *r, const struct view_front *f)
+{
+	if (r->h <= 0)
+		return;
+	int colw = r->w >= 56 && r->h <= 3 ? r->w / (r->w / 28) : r->w;
+	int per_row = r->w / colw > 0 ? r->w / colw : 1;
+	int k = 0;
+	for (size_t s = 0; s < f->n_series; s++, k++) {
+		int row = k / per_row, col = k % per_row;
+		if (row >= r->h) {
+			break;
+		}
+		const struct view_series *se = &f->series[s];
+		int x = r->x + col * colw, y = r->y + row;
+		wattrset(w, theme_attr(theme_series((int)s)));
+		int used = draw_text(w, y, x, colw, se->hidden ? " " : front_swatch((int)s));
+		wattrset(w, se->hidden ? theme_attr(THEME_DIM) : (int)A_NORMAL);
+		char text[256];
+		if (isnan(se->hypervolume))
+			snprintf(text, sizeof text, " %s %s", se->name ? se->name : "?", front_kind_name(se->kind));
+		else
+			snprintf(text, sizeof text, " %s %s HV %.3g", se->name ? se->name : "?",
+			         front_kind_name(se->kind), se->hypervolume);
+		draw_text(w, y, x + used, colw - used - 1, text);
+	}
+	wattrset(w, A_NORMAL);
+}
+
+static void front_point(WINDOW *w, const struct layout_rect *r, const struct view_front *f)
+{
+	if (r->h <= 0)
+		return;
+	if (f->cursor_series < 0 || f->cursor_point < 0) {
+		wattrset(w, theme_attr(THEME_DIM));
+		draw_text(w, r->y, r->x, r->w, "No point selected: Tab or a click selects one.");
+		wattrset(w, A_NORMAL);
+		return;
+	}
+	char line[512];
+	int n = snprintf(line, sizeof line, "%s", f->point_info ? f->point_info : "");
+	if (f->point_pref && n >= 0 && (size_t)n < sizeof line) {
+		n += snprintf(line + n, sizeof line - (size_t)n, "%spref", n ? "  " : "");
+		for (size_t i = 0; i < f->n_objectives && (size_t)n < sizeof line; i++)
+			n += snprintf(line + n, sizeof line - (size_t)n, "%s%.2f", i ? "/" : " ", f->point_pref[i]);
+	}
+	wattrset(w, theme_attr(THEME_TITLE));
+	draw_text(w, r->y, r->x, r->w, line);
+	wattrset(w, A_NORMAL);
+	struct layout_rect tr = { r->y + 1, r->x, r->h - 1, r->w };
+	textview_draw(w, &tr, f->point_text ? f->point_text : "", 0);
+}
+
+void view_front_draw(WINDOW *w, const struct layout *L, const struct view_front *f)
+{
+	const struct layout_rect *r = &L->plot;
+	char title[256];
+	snprintf(title, sizeof title, "%s %s  vs  %s %s%s", front_axis_name(f, f->y_axis),
+	         draw_utf8() ? "\xe2\x86\x91" : "^", front_axis_name(f, f->x_axis),
+	         draw_utf8() ? "\xe2\x86\x92" : ">", f->live ? "  (live)" : "");
+	draw_title(w, r->y, r->x, r->w, title, theme_attr(THEME_TITLE));
+	struct plot p;
+	struct layout_rect c;
+	size_t points = 0;
+	for (size_t s = 0; s < f->n_series; s++)
+		points += f->series[s].hidden ? 0 : f->series[s].n_points;
+	if (front_canvas(L, f, &p, &c) == 0) {
+		if (points) {
+			plot_draw(w, c.y, c.x, &p);
+			front_axes(w, r, &c, &p);
+		} else {
+			wattrset(w, theme_attr(THEME_DIM));
+			draw_text(w, c.y + c.h / 2, c.x + 2, c.w - 2,
+			          "No points yet: run an eval job or generate samples.");
+			wattrset(w, A_NORMAL);
+		}
+		plot_free(&p);
+	}
+	if (L->legend.x > 0)
+		draw_vrule(w, L->legend.y, L->legend.x - 1, L->legend.h);
+	front_legend(w, &L->legend, f);
+	front_point(w, &L->point, f);
+}
+
+int view_front_hit(const struct layout *L, const struct view_front *f, int y, int x, struct view_hit *h)
+{
+	memset(h, 0, sizeof *h);
+	h->kind = VIEW_HIT_NONE;
+	struct plot p;
+	struct layout_rect c;
+	if (!layout_contains(&L->plot, y, x) || front_canvas(L, f, &p, &c) != 0)
+		return 0;
+	double best = INFINITY;
+	for (size_t s = 0; s < f->n_series; s++) {
+		const struct view_series *se = &f->series[s];
+		if (se->hidden || !se->points || !se->n_points)
+			continue;
+		double d;
+		int i = plot_nearest_stride(&p, &se->points[0].x, &se->points[0].y, sizeof se->points[0],
+		                            se->n_points, y - c.y, x - c.x, &d);
+		if (i >= 0 && d < best) {
+			best = d;
+			h->kind = VIEW_HIT_POINT;
+			h->series = (int)s;
+			h->index = i;
+		}
+	}
+	plot_free(&p);
+	return h->kind == VIEW_HIT_POINT;
+}

@@ -1,0 +1,162 @@
+#include "config.h"
+
+#include "ui/view.h"
+
+#include "ui/draw.h"
+#include "ui/spark.h"
+#include "ui/table.h"
+#include "ui/theme.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static struct table_look runs_look(const struct view_runs *r)
+{
+	struct table_look t = {
+		.headings = r->columns,
+		.cells = r->cells,
+		.n_rows = r->n_rows,
+		.n_cols = r->n_columns,
+		.widths = r->widths,
+		.selected = r->selected,
+		.scroll = r->scroll,
+		.marked = r->marked,
+		.sort_col = r->sort_column,
+		.sort_desc = r->sort_desc,
+	};
+	return t;
+}
+
+/* The table sits under a one-line title with the count and the filter. */
+static struct layout_rect runs_table_rect(const struct layout *L)
+{
+	struct layout_rect t = L->table;
+	t.y++;
+	t.h--;
+	return t;
+}
+
+/* Writes lines top-down into a pane, stopping at its bottom. */
+struct runs_pen {
+	WINDOW *w;
+	const struct layout_rect *r;
+	int y;
+};
+
+static int runs_room(const struct runs_pen *p)
+{
+	return p->y < p->r->y + p->r->h;
+}
+
+static void runs_line(struct runs_pen *p, int attr, const char *text)
+{
+	if (!runs_room(p))
+		return;
+	wattrset(p->w, attr);
+	draw_text(p->w, p->y++, p->r->x, p->r->w, text);
+	wattrset(p->w, A_NORMAL);
+}
+
+static void runs_details(WINDOW *w, const struct layout_rect *r, const struct view_run_details *d)
+{
+	struct runs_pen p = { w, r, r->y };
+	char line[1024];
+	if (r->h <= 0)
+		return;
+	draw_title(w, p.y++, r->x, r->w, d && d->title ? d->title : "Details", theme_attr(THEME_TITLE));
+	if (!d) {
+		runs_line(&p, theme_attr(THEME_DIM), "No run selected.");
+		return;
+	}
+	/* Parameters flow as "key=value" words across the width. */
+	if (d->n_params) {
+		int x = r->x;
+		for (size_t i = 0; i < d->n_params && runs_room(&p); i++) {
+			snprintf(line, sizeof line, "%s=%s", d->param_keys[i] ? d->param_keys[i] : "",
+			         d->param_values[i] ? d->param_values[i] : "");
+			int wdt = draw_width(line);
+			if (x > r->x && x + wdt > r->x + r->w) {
+				p.y++;
+				x = r->x;
+				if (!runs_room(&p))
+					break;
+			}
+			x += draw_text(w, p.y, x, r->x + r->w - x, line) + 2;
+		}
+		p.y++;
+	}
+	int name_w = 8;
+	for (size_t i = 0; i < d->n_metrics; i++) {
+		int nw = draw_width(d->metrics[i].name);
+		if (nw > name_w)
+			name_w = nw > 16 ? 16 : nw;
+	}
+	for (size_t i = 0; i < d->n_metrics && runs_room(&p); i++) {
+		const struct view_metric *m = &d->metrics[i];
+		char spark[512], last[32];
+		snprintf(last, sizeof last, m->n ? "%.4g" : "-", m->n ? m->values[m->n - 1] : 0.0);
+		int sw = r->w - name_w - 2 - 12;
+		spark_render(m->values, m->n, sw > 0 ? sw : 0, draw_utf8(), spark, sizeof spark);
+		draw_text(w, p.y, r->x, name_w, m->name);
+		wattrset(w, theme_attr(THEME_SPARKLINE));
+		int x = r->x + name_w + 1;
+		x += draw_text(w, p.y, x, r->w - name_w - 1, spark);
+		wattrset(w, A_NORMAL);
+		draw_text(w, p.y, x + 1, r->x + r->w - x - 1, last);
+		p.y++;
+	}
+	for (size_t i = 0; i < d->n_checkpoints && runs_room(&p); i++) {
+		snprintf(line, sizeof line, "%s %s", i ? "           " : "checkpoint", d->checkpoints[i]);
+		runs_line(&p, A_NORMAL, line);
+	}
+	if (d->parent) {
+		snprintf(line, sizeof line, "parent     %s", d->parent);
+		runs_line(&p, A_NORMAL, line);
+	}
+	for (size_t i = 0; i < d->n_children && runs_room(&p); i++) {
+		snprintf(line, sizeof line, "%s %s", i ? "           " : "children  ", d->children[i]);
+		runs_line(&p, A_NORMAL, line);
+	}
+	if (d->tags && *d->tags) {
+		snprintf(line, sizeof line, "tags       %s", d->tags);
+		runs_line(&p, A_NORMAL, line);
+	}
+}
+
+void view_runs_draw(WINDOW *w, const struct layout *L, const struct view_runs *r)
+{
+	char title[512];
+	int n = snprintf(title, sizeof title, "Runs (%zu)", r->n_rows);
+	if (r->filter && *r->filter && n > 0 && (size_t)n < sizeof title)
+		snprintf(title + n, sizeof title - (size_t)n, "  filter: %s", r->filter);
+	draw_title(w, L->table.y, L->table.x, L->table.w, title, theme_attr(THEME_TITLE));
+	struct layout_rect tr = runs_table_rect(L);
+	struct table_look t = runs_look(r);
+	if (r->n_rows == 0) {
+		wattrset(w, theme_attr(THEME_DIM));
+		draw_text(w, tr.y + 1, tr.x + 2, tr.w - 2,
+		          r->filter && *r->filter ? "No run matches the filter." : "No runs in the store yet.");
+		wattrset(w, A_NORMAL);
+		t.n_rows = 0;
+	}
+	table_draw(w, &tr, &t);
+	if (L->details.y == L->table.y && L->details.x > 0)
+		draw_vrule(w, L->details.y, L->details.x - 1, L->details.h);
+	runs_details(w, &L->details, r->details);
+}
+
+int view_runs_hit(const struct layout *L, const struct view_runs *r, int y, int x, struct view_hit *h)
+{
+	memset(h, 0, sizeof *h);
+	h->kind = VIEW_HIT_NONE;
+	struct layout_rect tr = runs_table_rect(L);
+	if (!layout_contains(&tr, y, x))
+		return 0;
+	struct table_look t = runs_look(r);
+	int row = table_row_at(&tr, &t, y);
+	if (row < 0)
+		return 0;
+	h->kind = VIEW_HIT_ROW;
+	h->index = row;
+	return 1;
+}

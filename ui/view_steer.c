@@ -1,0 +1,274 @@
+#include "config.h"
+
+#include "ui/view.h"
+
+#include "ui/bar.h"
+#include "ui/draw.h"
+#include "ui/slider.h"
+#include "ui/table.h"
+#include "ui/textview.h"
+#include "ui/theme.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STEER_NAME_MAX 16
+
+static int steer_name_width(const struct view_steer *s)
+{
+	int w = 4;
+	for (size_t i = 0; i < s->n_objectives; i++) {
+		int n = draw_width(s->objectives ? s->objectives[i] : NULL);
+		if (n > w)
+			w = n;
+	}
+	return w > STEER_NAME_MAX ? STEER_NAME_MAX : w;
+}
+
+/* The first slider row shown, keeping the focused one visible. */
+static int steer_slider_scroll(const struct layout_rect *r, const struct view_steer *s)
+{
+	return table_scroll(s->focus, 0, s->n_objectives, r->h - 1);
+}
+
+static struct slider_look steer_look(const struct view_steer *s, int side, size_t i)
+{
+	const struct view_pref *p = &s->pref[side];
+	struct slider_look look = {
+		.name = s->objectives ? s->objectives[i] : "",
+		.weight = p->weight ? p->weight[i] : 0,
+		.target = p->target ? p->target[i] : NAN,
+		.has_target = p->target != NULL,
+		.locked = p->locked ? p->locked[i] : 0,
+		.focused = side == s->side && (int)i == s->focus,
+		.name_width = steer_name_width(s),
+	};
+	return look;
+}
+
+static void steer_sliders(WINDOW *w, const struct layout_rect *r, const struct view_steer *s, int side)
+{
+	if (r->h <= 0)
+		return;
+	char title[256];
+	if (s->compare)
+		snprintf(title, sizeof title, "%s%s  mapping %s", side ? "B" : "A",
+		         side == s->side ? " (editing)" : "", s->mapping ? s->mapping : "-");
+	else
+		snprintf(title, sizeof title, "Preference  mapping %s", s->mapping ? s->mapping : "-");
+	draw_title(w, r->y, r->x, r->w, title,
+	           theme_attr(s->compare && side == s->side ? THEME_SLIDER_FOCUS : THEME_TITLE));
+	if (!s->pref[side].weight)
+		return;
+	int first = steer_slider_scroll(r, s);
+	for (int row = 1; row < r->h; row++) {
+		size_t i = (size_t)(first + row - 1);
+		if (i >= s->n_objectives)
+			break;
+		struct slider_look look = steer_look(s, side, i);
+		slider_draw(w, r->y + row, r->x, r->w, &look);
+	}
+}
+
+static void steer_params(WINDOW *w, const struct layout_rect *r, const struct view_steer *s)
+{
+	char line[512];
+	int n = snprintf(line, sizeof line, "seed %llu  temp %.2f  top-p %.2f  %d tokens  %zu sample%s",
+	                 s->seed, s->temperature, s->top_p, s->max_tokens, s->n_samples,
+	                 s->n_samples == 1 ? "" : "s");
+	if (s->generating && n > 0 && (size_t)n < sizeof line)
+		n += snprintf(line + n, sizeof line - (size_t)n, "  generating");
+	if (s->tokens_per_s > 0 && n > 0 && (size_t)n < sizeof line)
+		snprintf(line + n, sizeof line - (size_t)n, "  %.0f tok/s", s->tokens_per_s);
+	wattrset(w, theme_attr(THEME_DIM));
+	draw_text(w, r->y, r->x, r->w, line);
+	wattrset(w, A_NORMAL);
+}
+
+static void steer_prompt(WINDOW *w, const struct layout_rect *r, const struct view_steer *s)
+{
+	if (s->prompt_editing)
+		return; /* the app's readline draws the line */
+	wattrset(w, theme_attr(THEME_TITLE));
+	int x = draw_text(w, r->y, r->x, r->w, "Prompt: ");
+	wattrset(w, A_NORMAL);
+	draw_text(w, r->y, r->x + x, r->w - x, s->prompt && *s->prompt ? s->prompt : "(empty: e edits)");
+}
+
+/* The text as shown: a streaming sample ends in a cursor block (a copy in
+ * *owned, for the caller to free). */
+static const char *steer_text(const struct view_sample *smp, char **owned)
+{
+	const char *t = smp->text ? smp->text : "";
+	*owned = NULL;
+	if (smp->done)
+		return t;
+	const char *cursor = draw_utf8() ? "\xe2\x96\x8c" : "_";
+	size_t n = strlen(t);
+	char *s = malloc(n + strlen(cursor) + 1);
+	if (!s)
+		return t;
+	memcpy(s, t, n);
+	strcpy(s + n, cursor);
+	*owned = s;
+	return s;
+}
+
+/* Rows of one sample block: a header with its rewards, the wrapped text, a
+ * blank line. */
+static int steer_sample_rows(const struct view_sample *smp, int width)
+{
+	char *owned;
+	const char *t = steer_text(smp, &owned);
+	int rows = 1 + (int)textview_wrap(t, width, NULL, 0) + 1;
+	free(owned);
+	return rows;
+}
+
+/* The rewards as short bars: "humor ███▍ 0.71  harm ██ 0.40". */
+static void steer_rewards(WINDOW *w, int y, int x, int width, const struct view_steer *s,
+                          const struct view_sample *smp)
+{
+	if (!smp->reward)
+		return;
+	int col = 0;
+	for (size_t i = 0; i < s->n_objectives && col < width; i++) {
+		char name[64], bar[64], val[32];
+		const char *full = s->objectives ? s->objectives[i] : "";
+		size_t nb = draw_fit(full, strlen(full), 8, NULL);
+		snprintf(name, sizeof name, "%.*s ", (int)nb, full);
+		snprintf(val, sizeof val, " %.2f  ", smp->reward[i]);
+		int need = draw_width(name) + 5 + draw_width(val);
+		if (col + need > width)
+			break;
+		wattrset(w, A_NORMAL);
+		col += draw_text(w, y, x + col, width - col, name);
+		wattrset(w, theme_attr(theme_series((int)i)));
+		bar_render_track(smp->norm ? smp->norm[i] : 0, 5, draw_utf8(), draw_utf8() ? "\xc2\xb7" : "-",
+		                 bar, sizeof bar);
+		col += draw_text(w, y, x + col, width - col, bar);
+		wattrset(w, A_NORMAL);
+		col += draw_text(w, y, x + col, width - col, val);
+	}
+}
+
+static void steer_samples(WINDOW *w, const struct layout_rect *r, const struct view_steer *s, int side)
+{
+	const struct view_sample *samples = s->samples[side];
+	if (r->h <= 0 || !samples)
+		return;
+	int line = -(s->scroll > 0 ? s->scroll : 0); /* virtual row of the block's top */
+	for (size_t k = 0; k < s->n_samples && line < r->h; k++) {
+		const struct view_sample *smp = &samples[k];
+		int rows = steer_sample_rows(smp, r->w - 2);
+		if (line + rows <= 0) {
+			line += rows;
+			continue;
+		}
+		int focused = (int)k == s->sample_focus;
+		if (line >= 0) {
+			char head[64];
+			snprintf(head, sizeof head, "%s#%zu %s ", focused ? ">" : " ", k + 1,
+			         smp->done ? (draw_utf8() ? "\xe2\x9c\x93" : "ok") : "...");
+			wattrset(w, theme_attr(focused ? THEME_SAMPLE_FOCUS : THEME_TITLE));
+			int x = draw_text(w, r->y + line, r->x, r->w, head);
+			steer_rewards(w, r->y + line, r->x + x, r->w - x, s, smp);
+		}
+		/* The text, clipped at the pane's top and bottom. */
+		int top = line + 1;
+		struct layout_rect tr = { r->y + (top > 0 ? top : 0), r->x + 2, 0, r->w - 2 };
+		int bottom = top + rows - 2;
+		if (bottom > r->h)
+			bottom = r->h;
+		tr.h = bottom - (top > 0 ? top : 0);
+		if (tr.h > 0 && tr.w > 0) {
+			char *owned;
+			const char *t = steer_text(smp, &owned);
+			wattrset(w, A_NORMAL);
+			textview_draw(w, &tr, t, top < 0 ? -top : 0);
+			free(owned);
+		}
+		line += rows;
+	}
+	wattrset(w, A_NORMAL);
+}
+
+void view_steer_draw(WINDOW *w, const struct layout *L, const struct view_steer *s)
+{
+	int sides = s->compare ? 2 : 1;
+	for (int side = 0; side < sides; side++) {
+		steer_sliders(w, &L->sliders[side], s, side);
+		steer_samples(w, &L->samples[side], s, side);
+	}
+	if (s->compare) {
+		draw_vrule(w, L->sliders[0].y, L->sliders[0].x + L->sliders[0].w, L->sliders[0].h);
+		draw_vrule(w, L->samples[0].y, L->samples[0].x + L->samples[0].w, L->samples[0].h);
+	}
+	steer_params(w, &L->params, s);
+	steer_prompt(w, &L->prompt, s);
+}
+
+int view_steer_hit(const struct layout *L, const struct view_steer *s, int y, int x, struct view_hit *h)
+{
+	memset(h, 0, sizeof *h);
+	h->kind = VIEW_HIT_NONE;
+	if (layout_contains(&L->prompt, y, x)) {
+		h->kind = VIEW_HIT_PROMPT;
+		return 1;
+	}
+	for (int side = 0; side < (s->compare ? 2 : 1); side++) {
+		const struct layout_rect *r = &L->sliders[side];
+		if (layout_contains(r, y, x) && y > r->y) {
+			size_t i = (size_t)(steer_slider_scroll(r, s) + y - r->y - 1);
+			if (i >= s->n_objectives)
+				return 0;
+			struct slider_look look = steer_look(s, side, i);
+			int bx, bw;
+			slider_bar_span(&look, r->w, &bx, &bw);
+			h->kind = VIEW_HIT_SLIDER;
+			h->index = (int)i;
+			h->side = side;
+			h->value = slider_value_at(bw, x - r->x - bx);
+			return 1;
+		}
+		r = &L->samples[side];
+		if (layout_contains(r, y, x) && s->samples[side]) {
+			int line = -(s->scroll > 0 ? s->scroll : 0);
+			for (size_t k = 0; k < s->n_samples; k++) {
+				int rows = steer_sample_rows(&s->samples[side][k], r->w - 2);
+				if (y - r->y >= line && y - r->y < line + rows) {
+					h->kind = VIEW_HIT_SAMPLE;
+					h->index = (int)k;
+					h->side = side;
+					return 1;
+				}
+				line += rows;
+			}
+		}
+	}
+	return 0;
+}
+
+int view_steer_lines(const struct layout *L, const struct view_steer *s, int side)
+{
+	int total = 0;
+	const struct layout_rect *r = &L->samples[side ? 1 : 0];
+	if (!s->samples[side ? 1 : 0] || r->w <= 2)
+		return 0;
+	for (size_t k = 0; k < s->n_samples; k++)
+		total += steer_sample_rows(&s->samples[side ? 1 : 0][k], r->w - 2);
+	return total;
+}
+
+int view_steer_sample_line(const struct layout *L, const struct view_steer *s, int side, int k)
+{
+	int line = 0;
+	const struct layout_rect *r = &L->samples[side ? 1 : 0];
+	if (!s->samples[side ? 1 : 0] || r->w <= 2)
+		return 0;
+	for (size_t i = 0; i < s->n_samples && (int)i < k; i++)
+		line += steer_sample_rows(&s->samples[side ? 1 : 0][i], r->w - 2);
+	return line;
+}
