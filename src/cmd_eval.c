@@ -667,7 +667,18 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 	for (size_t b = 0; b < cfg.n_baselines; b++) {
 		const char *spec = cfg.baselines[b];
 		struct eval_result br = { 0 };
-		store_id brun = eval_new_run(s, NULL, run, &st);
+		/* Named after their run, so fronts and legends say what they are. */
+		char bname[512];
+		if (cfg.name)
+			snprintf(bname, sizeof bname, "%s-", cfg.name);
+		else
+			snprintf(bname, sizeof bname, "eval-%lld-", (long long)run);
+		size_t bl = strlen(bname);
+		if (strncmp(spec, "sft:", 4) == 0)
+			snprintf(bname + bl, sizeof bname - bl, "sft");
+		else
+			snprintf(bname + bl, sizeof bname - bl, "best-of-%s", spec + 10);
+		store_id brun = eval_new_run(s, bname, run, &st);
 		if (!brun)
 			goto fail;
 		eval_param(s, brun, "baseline", "%s", spec);

@@ -66,6 +66,9 @@ like "$show" 'points +3' "every grid point is stored"
 like "$show" 'generation_cost|reference +\[-2,-1\.5\]' "the reference point is a parameter"
 like "$("$RIC" --store "$db" show 3)" 'generation_cost +2' "best-of-n records its cost"
 like "$("$RIC" --store "$db" show 2)" 'samples +3' "the SFT baseline stores its samples"
+runs=$("$RIC" --store "$db" runs)
+like "$runs" '^ *2 +first-sft +eval' "the SFT baseline is named after its run"
+like "$runs" '^ *3 +first-best-of-2 +eval' "so is best-of-n"
 csv=$("$RIC" --store "$db" export first --what samples --format csv | tr -d '\000')
 n=$(printf '%s\n' "$csv" | grep -a -c ',Tell [0-9]\.,')
 is "$n" "0" "no training prompt is evaluated"
