@@ -115,6 +115,7 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 		s->n_points = p ? fr->n_pts : 0;
 		s->points = p;
 		s->hypervolume = fr->n_pts ? fr->hv_axes : NAN;
+		s->hypervolume_all = fr->hv_stored;
 		s->hidden = !a->overlay && (int)i != a->cur_series;
 		n++;
 	}

@@ -57,8 +57,8 @@ static struct view_point pts_a[] = { { 0.1, 0.9, 1 }, { 0.5, 0.6, 1 }, { 0.9, 0.
 	                             { 0.3, 0.3, 0 }, { NAN, 0.5, 0 } };
 static struct view_point pts_b[] = { { 0.2, 0.5, 1 }, { 0.6, 0.2, 1 } };
 static struct view_series series[] = {
-	{ "run 3", VIEW_SERIES_ONLINE, 5, pts_a, 0.4321, 0 },
-	{ "base", VIEW_SERIES_BASELINE, 2, pts_b, NAN, 0 },
+	{ "run 3", VIEW_SERIES_ONLINE, 5, pts_a, 0.4321, 0, 12.5 },
+	{ "base", VIEW_SERIES_BASELINE, 2, pts_b, NAN, 0, 0 },
 };
 static double pref_pt[] = { 0.25, 0.75 };
 

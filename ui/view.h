@@ -97,8 +97,9 @@ struct view_series {
 	enum view_series_kind kind;
 	size_t n_points;
 	const struct view_point *points;
-	double hypervolume;       /* NaN = unknown */
+	double hypervolume;       /* over the two axes shown; NaN = unknown */
 	int hidden;               /* overlay switched off */
+	double hypervolume_all;   /* over every objective, as stored; 0 or NaN = unknown */
 };
 
 struct view_front {

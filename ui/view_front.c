@@ -150,6 +150,10 @@ static void front_legend(WINDOW *w, const struct layout_rect *r, const struct vi
 		char text[256];
 		if (isnan(se->hypervolume))
 			snprintf(text, sizeof text, " %s %s", se->name ? se->name : "?", front_kind_name(se->kind));
+		else if (se->hypervolume_all > 0)
+			snprintf(text, sizeof text, " %s %s HV %.3g (all axes %.4g)",
+			         se->name ? se->name : "?", front_kind_name(se->kind), se->hypervolume,
+			         se->hypervolume_all);
 		else
 			snprintf(text, sizeof text, " %s %s HV %.3g", se->name ? se->name : "?",
 			         front_kind_name(se->kind), se->hypervolume);
