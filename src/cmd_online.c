@@ -33,7 +33,8 @@ const struct cli_command cmd_online = {
 	        "prompts, desired scores from the goal sampler, generation (temperature 0.7,\n"
 	        "top-p 0.9, no EOS as the first token), rewards of the policy's objectives,\n"
 	        "normalised with its offline stats; the samples above the --quantile in some\n"
-	        "objective are kept and relabelled with the scores they obtained. The kept\n"
+	        "objective are kept (unless cut at --max-tokens before their EOS) and\n"
+	        "relabelled with the scores they obtained. The kept\n"
 	        "samples of all iterations so far, plus N fresh offline training rows passing\n"
 	        "the same rule, fine-tune the current policy (fresh AdamW, constant lr).\n"
 	        "Every sample is stored with its desired and obtained scores, iteration and\n"
@@ -307,6 +308,14 @@ static enum status_code online_sample(struct online *on, int iter)
 	size_t kept = 0;
 	if (rc == STATUS_OK)
 		rc = mors_filter(z, M, n, on->o.quantile, keep, NULL, &kept, st);
+	/* A sample cut at --max-tokens is not a whole response: trained on with
+	 * an EOS appended it would teach the policy to stop mid-sentence, and a
+	 * weak policy's cut samples are mostly its repetitive ones. */
+	for (size_t i = 0; rc == STATUS_OK && i < M; i++)
+		if (keep[i] && (out[i].n == 0 || out[i].tokens[out[i].n - 1] != on->p.cfg.eos_token_id)) {
+			keep[i] = 0;
+			kept--;
+		}
 	for (size_t i = 0; rc == STATUS_OK && i < M; i++) {
 		smp[i] = (struct store_sample){ .run = on->sg.run, .iteration = iter, .prompt = prompt[i],
 		                                .response = resp[i], .n = (int)n, .kept = keep[i] };

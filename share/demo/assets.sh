@@ -34,21 +34,29 @@ QUICK=${DEMO_QUICK:-0}
 export BLIS_NUM_THREADS=${BLIS_NUM_THREADS:-2}
 SRCDIR=$(cd "$SRCDIR" && pwd)
 
-rm -rf "$WORK"
+# FROM=STAGE goes on in an earlier WORK from that stage (the ones before it
+# are kept as they are).
+FROM=${FROM:-}
+[ -n "$FROM" ] || rm -rf "$WORK"
 mkdir -p "$WORK/share/demo"
 WORK=$(cd "$WORK" && pwd)
 # The data folder of every stage: the lexicons, and the reward model under
 # demo/reward as it will be shipped (ric.json names it rm:demo/reward).
-ln -s "$SRCDIR/share/lexicons" "$WORK/share/lexicons"
+[ -e "$WORK/share/lexicons" ] || ln -s "$SRCDIR/share/lexicons" "$WORK/share/lexicons"
 export RIC_DATADIR="$WORK/share"
 export RIC_STORE="$WORK/store.db"
 log=$WORK/timings.txt
-: > "$log"
+[ -n "$FROM" ] || : > "$log"
 t_all=$(date +%s)
 
 stage() {
 	name=$1
 	shift
+	if [ -n "$FROM" ] && [ "$FROM" != "$name" ]; then
+		echo "== $name (kept)" >&2
+		return 0
+	fi
+	FROM=
 	t0=$(date +%s)
 	echo "== $name" >&2
 	"$@"
@@ -62,7 +70,7 @@ if [ "$QUICK" = 1 ]; then
 	SHARE=${SHARE:-$WORK/share-out}
 else
 	PRE="--steps 2000 --batch 16 --val 0.03"; CAP=3000; CAPC=2000; NEVAL=40; PAIRS=3000
-	SFT="--epochs 2"; ONL="--prompts 384 --mix 384"; EVP=30; EVSTEP=0.25
+	SFT="--epochs 2"; ONL="--prompts 512 --mix 1024"; EVP=120; EVSTEP=0.25
 	SHARE=${SHARE:-$SRCDIR/share}
 fi
 export SHARE
@@ -123,14 +131,16 @@ reward() {
 	"$RIC" convert "$WORK/reward" "$WORK/share/demo/reward"
 }
 
+# lo and hi (the range preferences map into, and the hypervolume's reference)
+# are the 5% and 95% quantiles: targets the policy has seen in training.
 relabel() {
-	"$RIC" relabel --dataset demo $OBJ
+	"$RIC" relabel --dataset demo $OBJ --quantiles 0.05,0.95
 }
 
 sft() {
 	"$RIC" sft --base "$WORK/base" --dataset demo --out "$WORK/offline" $SFT --batch 16 \
 		--lr 1e-3 --warmup 50 --max-len 128 --template "$TEMPLATE" --marker "$MARKER" \
-		--seed 1 --name demo-offline
+		--mapping l2 --seed 1 --name demo-offline
 	"$RIC" sft --base "$WORK/base" --dataset demo --out "$WORK/baseline" $SFT --batch 16 \
 		--lr 1e-3 --warmup 50 --max-len 128 --marker "$MARKER" --unconditioned --seed 1 \
 		--name demo-sft-baseline
@@ -138,8 +148,8 @@ sft() {
 
 online() {
 	"$RIC" online --policy "$WORK/offline" --dataset demo \
-		--iterations 2 --out "$WORK/online" $ONL --batch 16 --lr 2e-4 --max-tokens 48 \
-		--seed 1 --name demo-online
+		--iterations 2 --out "$WORK/online" $ONL --batch 16 --lr 5e-5 --quantile 0.9 \
+		--max-tokens 48 --seed 1 --name demo-online
 }
 
 evaluate() {
