@@ -268,12 +268,18 @@ static int front_run(struct cli *cli, int argc, char **argv)
 		printf("hypervolumes recomputed with the common reference %s (%s)\n", vec,
 		       reference ? "--reference" : "the runs' references differ");
 	}
-	printf("%-6s %-20s %-20s %6s %6s %12s  %s\n", "run", "name", "front", "points", "front",
+	/* Names in full: baselines are named after their run and only differ at the end. */
+	int wn = 4, wf = 5;
+	for (size_t i = 0; i < l.n; i++) {
+		wn = (int)strlen(l.v[i].run_name) > wn ? (int)strlen(l.v[i].run_name) : wn;
+		wf = (int)strlen(l.v[i].name) > wf ? (int)strlen(l.v[i].name) : wf;
+	}
+	printf("%-6s %-*s %-*s %6s %6s %12s  %s\n", "run", wn, "name", wf, "front", "points", "front",
 	       differ ? "hv (common)" : "hypervolume", "reference");
 	for (size_t i = 0; i < l.n; i++) {
 		cli_store_vec_text(vec, sizeof vec, l.v[i].reference, dim);
-		printf("%-6lld %-20.20s %-20.20s %6zu %6zu %12.4f  %s\n", (long long)l.v[i].run,
-		       l.v[i].run_name, l.v[i].name, l.v[i].n_points, l.v[i].n_on,
+		printf("%-6lld %-*s %-*s %6zu %6zu %12.4f  %s\n", (long long)l.v[i].run, wn,
+		       l.v[i].run_name, wf, l.v[i].name, l.v[i].n_points, l.v[i].n_on,
 		       differ ? l.v[i].hv_common : l.v[i].hv, vec);
 	}
 	for (size_t i = 0; i < l.n; i++) {

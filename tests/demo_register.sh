@@ -30,9 +30,10 @@ else
 	echo "not ok - $rows was not built (fortunes, fortunes-min, wordnet-base missing?)"
 fi
 
-front=$("$RIC" front demo-eval-online)
+front=$("$RIC" front demo-eval-online demo-eval-online-best-of-16 demo-eval-offline)
 like "$front" 'demo-eval-online +ric' "the online front is stored"
-like "$front" 'best-of-n:16' "best-of-16 is stored beside it"
+like "$front" 'demo-eval-online-best-of-16 +best-of-n:16' "best-of-16 is stored beside it"
+like "$front" 'demo-eval-offline +ric' "so is the offline one"
 
 ok "a store named on purpose stays empty" test -z "$("$RIC" --store "$TEST_TMP/own.db" runs 2>&1 | sed 1d)"
 
@@ -41,9 +42,9 @@ mkdir -p "$TEST_TMP/share/demo"
 cp "$share/demo/demo.db" "$TEST_TMP/share/demo/"
 ln -s "$share/lexicons" "$TEST_TMP/share/lexicons"
 echo '{"prompt": "x", "response": "y"}' > "$TEST_TMP/share/demo/rows.jsonl"
-out=$(XDG_DATA_HOME="$TEST_TMP/other" RIC_DATADIR="$TEST_TMP/share" "$RIC" dataset list 2>&1)
-like "$out" "dataset is left out: .*rows.jsonl differs" "other rows leave the dataset out, saying why"
-unlike "$out" ' demo ' "no dataset without its text"
+list=$(XDG_DATA_HOME="$TEST_TMP/other" RIC_DATADIR="$TEST_TMP/share" "$RIC" dataset list 2>"$TEST_TMP/err")
+like "$(cat "$TEST_TMP/err")" "dataset is left out: .*rows.jsonl differs" "other rows leave the dataset out, saying why"
+unlike "$list" ' demo ' "no dataset without its text"
 like "$(XDG_DATA_HOME="$TEST_TMP/other" "$RIC" runs 2>&1)" 'demo-online' "the runs stay"
 
 cd "$TEST_TMP" || exit 1

@@ -46,7 +46,7 @@ WORK=$(cd "$WORK" && pwd)
 export RIC_DATADIR="$WORK/share"
 export RIC_STORE="$WORK/store.db"
 log=$WORK/timings.txt
-[ -n "$FROM" ] || : > "$log"
+if [ -n "$FROM" ]; then echo "-- again from $FROM:" >> "$log"; else : > "$log"; fi
 t_all=$(date +%s)
 
 stage() {

@@ -38,20 +38,28 @@ print()
 names = [n for (n,) in q("SELECT o.name FROM objectives o JOIN datasets d ON d.id = o.dataset_id"
                          " WHERE d.name = 'demo' ORDER BY o.pos")]
 for label, r in (("RiC online", online), ("RiC offline", offline)):
-    pts = [(json.loads(p), json.loads(m)) for p, m in q(
-        "SELECT preference, raw_mean FROM eval_points WHERE run_id = ?", r)]
-    levels = sorted(set(round(w, 4) for p, _ in pts for w in p))
-    print("%s: mean obtained reward (raw) of each objective, by its own weight:" % label)
+    smp = [(json.loads(p), json.loads(m)) for p, m in q(
+        "SELECT e.preference, s.raw FROM samples s JOIN eval_points e ON e.id = s.point_id"
+        " WHERE s.run_id = ?", r)]
+    levels = sorted(set(round(w, 4) for p, _ in smp for w in p))
+    print("%s: mean obtained reward (raw) of each objective over the held-out samples, by"
+          " its own weight (+- one standard error); \"monotone\": no step down by more than"
+          " two standard errors, \"rises\": w = 1 above w = 0 by more than two:" % label)
     print()
-    print("| objective | " + " | ".join("w = %g" % w for w in levels) + " | monotone |")
-    print("|---|" + "---:|" * len(levels) + "---|")
+    print("| objective | " + " | ".join("w = %g" % w for w in levels) + " | monotone | rises |")
+    print("|---|" + "---:|" * len(levels) + "---|---|")
     for i, n in enumerate(names):
-        means = []
+        ms = []
         for w in levels:
-            v = [m[i] for p, m in pts if abs(p[i] - w) < 1e-6]
-            means.append(sum(v) / len(v))
-        mono = all(b >= a for a, b in zip(means, means[1:]))
-        print("| %s | " % n + " | ".join("%.3f" % m for m in means) + " | %s |" % ("yes" if mono else "no"))
+            v = [m[i] for p, m in smp if abs(p[i] - w) < 1e-6]
+            mu = sum(v) / len(v)
+            var = sum((x - mu) ** 2 for x in v) / (len(v) - 1) if len(v) > 1 else 0.0
+            ms.append((mu, (var / len(v)) ** 0.5))
+        two = lambda a, b: 2 * (a[1] ** 2 + b[1] ** 2) ** 0.5
+        mono = all(b[0] >= a[0] - two(a, b) for a, b in zip(ms, ms[1:]))
+        rises = ms[-1][0] - ms[0][0] > two(ms[0], ms[-1])
+        print("| %s | " % n + " | ".join("%.3f +- %.3f" % m for m in ms) +
+              " | %s | %s |" % ("yes" if mono else "no", "yes" if rises else "no"))
     print()
 PY
 echo "Example generations of share/demo/policy (temperature 0.7, top-p 0.9, seed 1):"
