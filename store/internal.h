@@ -59,7 +59,10 @@
 	  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)") \
 	X(CKPTS_LIST, "SELECT id, run_id, step, kind, path, sha256, meta, created_ms FROM checkpoints" \
 	  " WHERE run_id = ?1 ORDER BY step, id") \
+	X(STORE_IN_USE, "SELECT EXISTS(SELECT 1 FROM runs) OR EXISTS(SELECT 1 FROM datasets)") \
+	X(CKPTS_REBASE, "UPDATE checkpoints SET path = ?1 || '/' || path WHERE substr(path, 1, 1) <> '/'") \
 	X(DATASET_ADD, "INSERT INTO datasets(name, source, run_id, created_ms) VALUES(?1, ?2, ?3, ?4)") \
+	X(ROW_SET_TEXT, "UPDATE dataset_rows SET prompt = ?3, response = ?4 WHERE id = ?1 AND dataset_id = ?2") \
 	X(DATASET_FIND, "SELECT id FROM datasets WHERE name = ?1") \
 	X(DATASETS_LIST, "SELECT d.id, d.run_id, d.name, d.source, d.created_ms," \
 	  " (SELECT count(*) FROM dataset_rows r WHERE r.dataset_id = d.id) FROM datasets d ORDER BY d.id") \

@@ -6,7 +6,9 @@
  * The copy goes table by table in creation order inside one transaction with
  * foreign keys deferred, so ids are kept and references stay intact; tables a
  * trigger maintains (metrics_latest) fill themselves, and jobs (processes of
- * another machine) are left behind.
+ * another machine) are left behind. Statements naming the attached file are
+ * prepared here rather than in STORE_STMTS: they are valid only while it is
+ * attached.
  */
 #include "config.h"
 
@@ -65,12 +67,16 @@ static enum store_code seed_tables(struct store *s, struct store_err *err)
 
 enum store_code store_seed(struct store *s, const char *path, struct store_err *err)
 {
-	int64_t runs, datasets, version;
+	int64_t version;
+	sqlite3_stmt *used = store_stmt(s, STMT_STORE_IN_USE, err);
+	if (!used)
+		return STORE_LAST(err);
+	int step = sqlite3_step(used), in_use = step == SQLITE_ROW && sqlite3_column_int(used, 0);
+	store_done(used);
+	if (step != SQLITE_ROW)
+		return store_sqlerr(s, err, "reading the store");
 	enum store_code rc;
-	if ((rc = seed_int(s, "SELECT count(*) FROM runs", &runs, err)) ||
-	    (rc = seed_int(s, "SELECT count(*) FROM datasets", &datasets, err)))
-		return rc;
-	if (runs || datasets)
+	if (in_use)
 		return store_fail(err, STORE_EINVAL, "%s: only a store without runs or datasets can be "
 		                  "seeded", s->path);
 	/* ATTACH would create a missing file. */
@@ -102,15 +108,14 @@ enum store_code store_seed(struct store *s, const char *path, struct store_err *
 
 enum store_code store_checkpoints_rebase(struct store *s, const char *dir, struct store_err *err)
 {
-	char *sql = sqlite3_mprintf("UPDATE checkpoints SET path = %Q || '/' || path"
-	                            " WHERE substr(path, 1, 1) <> '/'", dir);
-	if (!sql)
-		return store_fail(err, STORE_EINTERNAL, "out of memory");
 	enum store_code rc = store_begin(s, err);
-	if (rc == STORE_OK)
-		rc = store_end(s, seed_exec(s, sql, "rebasing checkpoint paths", err), err);
-	sqlite3_free(sql);
-	return rc;
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = store_stmt(s, STMT_CKPTS_REBASE, err);
+	if (!st)
+		return store_end(s, STORE_LAST(err), err);
+	sqlite3_bind_text(st, 1, dir, -1, SQLITE_STATIC);
+	return store_end(s, store_step_done(s, st, "rebasing checkpoint paths", err), err);
 }
 
 enum store_code store_rows_set_text(struct store *s, store_id dataset, const struct store_row *rows,
@@ -119,22 +124,20 @@ enum store_code store_rows_set_text(struct store *s, store_id dataset, const str
 	enum store_code rc = store_begin(s, err);
 	if (rc)
 		return rc;
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, "UPDATE dataset_rows SET prompt = ?3, response = ?4"
-	                       " WHERE id = ?1 AND dataset_id = ?2", -1, &st, NULL) != SQLITE_OK)
-		return store_end(s, store_sqlerr(s, err, "setting row texts"), err);
 	for (size_t i = 0; i < n && rc == STORE_OK; i++) {
+		sqlite3_stmt *st = store_stmt(s, STMT_ROW_SET_TEXT, err);
+		if (!st) {
+			rc = STORE_LAST(err);
+			break;
+		}
 		sqlite3_bind_int64(st, 1, rows[i].id);
 		sqlite3_bind_int64(st, 2, dataset);
 		sqlite3_bind_text(st, 3, rows[i].prompt, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, rows[i].response, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = store_sqlerr(s, err, "setting row texts");
-		else if (sqlite3_changes(s->db) != 1)
-			rc = store_fail(err, STORE_ENOTFOUND, "row %lld is not in dataset %lld",
+		rc = store_step_done(s, st, "setting row texts", err);
+		if (rc == STORE_OK && sqlite3_changes(s->db) != 1)
+			rc = store_fail(err, STORE_ENOTFOUND, "%s: row %lld is not in dataset %lld", s->path,
 			                (long long)rows[i].id, (long long)dataset);
-		sqlite3_reset(st);
 	}
-	sqlite3_finalize(st);
 	return store_end(s, rc, err);
 }
