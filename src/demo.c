@@ -2,6 +2,7 @@
 
 #include "engine/dataset.h"
 #include "src/demo.h"
+#include "src/paths.h"
 #include "src/sha256.h"
 
 #include <errno.h>
@@ -10,20 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-static char *demo_path(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", dir, name);
-	return p;
-}
-
 char *demo_rows_file(const char *datadir)
 {
 	const char *dirs[] = { datadir, RIC_BUILDDIR };
 	for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
-		char *p = demo_path(dirs[i], "demo/rows.jsonl");
+		char *p = paths_join(dirs[i], "demo/rows.jsonl");
 		if (p && access(p, R_OK) == 0)
 			return p;
 		free(p);
@@ -164,7 +156,7 @@ static void demo_dataset_texts(struct store *s, const char *datadir, FILE *log)
 
 int demo_register(struct store *s, const char *datadir, FILE *log)
 {
-	char *db = demo_path(datadir, "demo/demo.db");
+	char *db = paths_join(datadir, "demo/demo.db");
 	if (!db || access(db, R_OK) != 0) {
 		free(db);
 		return 0;

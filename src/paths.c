@@ -48,9 +48,14 @@ const char *paths_datadir(void)
 	return dir;
 }
 
+char *paths_join(const char *dir, const char *name)
+{
+	return paths_join3(dir, "/", name);
+}
+
 char *paths_data_file(const char *name)
 {
-	return paths_join3(paths_datadir(), "/", name);
+	return paths_join(paths_datadir(), name);
 }
 
 char *paths_xdg(const char *env, const char *home_rel, const char *name)

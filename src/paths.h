@@ -12,6 +12,8 @@
 
 const char *paths_datadir(void);
 char *paths_data_file(const char *name);
+/* "dir/name". */
+char *paths_join(const char *dir, const char *name);
 char *paths_store(const char *opt);
 char *paths_config_file(const char *name);
 char *paths_state_file(const char *name);

@@ -48,12 +48,6 @@ UPDATE checkpoints SET path = 'demo/policy', sha256 = '$(sha policy)'
 DELETE FROM checkpoints WHERE path NOT IN ('demo/base', 'demo/reward', 'demo/policy');
 UPDATE params SET value = replace(replace(value, '$WORK/share/', ''), '$WORK/', '');
 UPDATE datasets SET source = 'demo/rows.jsonl';
--- Baselines named after their run (as ric eval now names them).
-UPDATE runs SET name = (SELECT p.name FROM runs p WHERE p.id = runs.parent_id) || '-' ||
- (SELECT CASE WHEN v.value LIKE 'sft:%' THEN 'sft' ELSE 'best-of-' || substr(v.value, 11) END
-  FROM params v WHERE v.run_id = runs.id AND v.key = 'baseline')
- WHERE stage = 'eval' AND name LIKE 'eval-%'
- AND EXISTS(SELECT 1 FROM params v WHERE v.run_id = runs.id AND v.key = 'baseline');
 INSERT INTO params(run_id, key, value)
  SELECT run_id, 'rows_sha256', '$rows_sha' FROM datasets WHERE name = 'demo';
 COMMIT;
