@@ -61,14 +61,17 @@ decode() { # name shape-flags batch extra-flags key new-tokens abort-trials
 # the cancel latency (abort flag to return, worst of N) on the first rows only
 train "train GPT-2 small, batch 4 x 64" "$small" 4 64 3 4
 train "train tiny 4L/256, batch 8 x 128" "$tiny" 8 128 5 0
-decode "decode GPT-2 small, batch 1, BF16" "$small" 1 --bf16 b1 64 4
+decode "decode GPT-2 small, batch 1, int8" "$small" 1 "--weights int8" i1 64 4
+decode "decode GPT-2 small, batch 1, BF16" "$small" 1 "--weights bf16" b1 64 0
 decode "decode GPT-2 small, batch 1, F32" "$small" 1 "" f1 32 0
-decode "decode 15M (6L/288/32000), batch 1, BF16" "$mid" 1 --bf16 m1 64 0
-decode "decode GPT-2 small, batch 32 (aggregate)" "$small" 32 --bf16 b32 16 0
-b1=$(cat "${TMPDIR:-/tmp}/ric-bench-$$-b1")
-b32=$(cat "${TMPDIR:-/tmp}/ric-bench-$$-b32")
+decode "decode 15M (6L/288/32000), batch 1, int8" "$mid" 1 "--weights int8" m1 64 0
+decode "decode GPT-2 small, batch 32, int8 (aggregate)" "$small" 32 "--weights int8" i32 16 0
+decode "decode GPT-2 small, batch 32, BF16 (aggregate)" "$small" 32 "--weights bf16" b32 16 0
+for k in i1 b1 i32 b32; do eval "$k=\$(cat \"\${TMPDIR:-/tmp}/ric-bench-\$\$-$k\")"; done
 rm -f "${TMPDIR:-/tmp}/ric-bench-$$-"*
-echo "batch 32 aggregate / batch 1 (GPT-2 small, BF16): $(ratio "$b32" "$b1")"
+echo "batch 32 aggregate / batch 1 (GPT-2 small): int8 $(ratio "$i32" "$i1"), BF16 $(ratio "$b32" "$b1")"
+echo "against the issue's quiet-machine figures (2 threads): PyTorch 32-34 tok/s," \
+     "llama2.c (110M) 63-71 tok/s: int8 batch 1 is $(ratio "$i1" 33) and $(ratio "$i1" 67)"
 
 # ric-tui's Steer screen (issue 8): slider move -> first new token drawn, and
 # 4 samples x 48 tokens finished, on the demo policy when it is there.

@@ -46,40 +46,115 @@ void decoder_free(struct decoder *d)
 	memset(d, 0, sizeof *d);
 }
 
-enum status_code decoder_weights_bf16(struct decoder_weights *wb, const struct model_params *p,
-                                      struct status *st)
+int decoder_dtype_parse(const char *name)
 {
-	wb->count = p->count;
-	wb->mem = malloc(p->count * sizeof *wb->mem);
-	if (!wb->mem)
+	static const char *const names[] = { "f32", "bf16", "int8" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(name, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *decoder_dtype_name(enum decoder_dtype t)
+{
+	return t == DECODER_BF16 ? "bf16" : t == DECODER_INT8 ? "int8" : "f32";
+}
+
+/* The four matrices of a layer: tensor, inputs and outputs in units of C
+ * (0 = the MLP width). */
+static const struct { enum gpt2_layer_tensor t; int in, out; } decoder_mats[4] = {
+	{ GPT2_ATTN_W, 1, 3 }, { GPT2_PROJ_W, 1, 1 }, { GPT2_FC_W, 1, 0 }, { GPT2_FCPROJ_W, 0, 1 }
+};
+
+static void decoder_mat_shape(const struct gpt2_layout *lay, size_t k, size_t *IC, size_t *OC)
+{
+	*IC = decoder_mats[k].in ? lay->C : lay->I;
+	*OC = decoder_mats[k].out ? (size_t)decoder_mats[k].out * lay->C : lay->I;
+}
+
+static enum status_code decoder_weights_int8(struct decoder_weights *wb,
+                                             const struct model_params *p,
+                                             const struct gpt2_layout *lay, struct status *st)
+{
+	for (size_t i = 0; i < p->count; i++)
+		if (!isfinite(p->mem[i]))
+			return status_set(st, STATUS_INVALID, "parameter %zu is %g: no int8 scale for it", i,
+			                  (double)p->mem[i]);
+	size_t n = 4 * lay->L + 1, total = 0;
+	wb->scale_at = malloc(n * sizeof *wb->scale_at);
+	if (!wb->scale_at)
+		return status_set(st, STATUS_NOMEM, "cannot allocate int8 scale offsets");
+	for (size_t l = 0; l < lay->L; l++)
+		for (size_t k = 0; k < 4; k++) {
+			size_t IC, OC;
+			decoder_mat_shape(lay, k, &IC, &OC);
+			wb->scale_at[4 * l + k] = total;
+			total += gemv_q8_scales(IC, OC);
+		}
+	wb->scale_at[4 * lay->L] = total;
+	total += gemv_q8_scales(lay->C, lay->V); /* the head: V rows of C */
+	wb->q8 = calloc(p->count, sizeof *wb->q8);
+	wb->scale = malloc(total * sizeof *wb->scale);
+	if (!wb->q8 || !wb->scale)
+		return status_set(st, STATUS_NOMEM, "cannot allocate int8 weights (%zu values)",
+		                  p->count);
+	for (size_t l = 0; l < lay->L; l++)
+		for (size_t k = 0; k < 4; k++) {
+			size_t IC, OC, off = gpt2_off_layer(lay, l, decoder_mats[k].t);
+			decoder_mat_shape(lay, k, &IC, &OC);
+			gemv_pack_q8(wb->q8 + off, wb->scale + wb->scale_at[4 * l + k], p->mem + off, IC, OC);
+		}
+	size_t off = gpt2_off_wte(lay);
+	gemv_quantize_rows_q8(wb->q8 + off, wb->scale + wb->scale_at[4 * lay->L], p->mem + off,
+	                      lay->V, lay->C);
+	return STATUS_OK;
+}
+
+static enum status_code decoder_weights_bf16(struct decoder_weights *wb,
+                                             const struct model_params *p,
+                                             const struct gpt2_layout *lay, struct status *st)
+{
+	wb->bf16 = malloc(p->count * sizeof *wb->bf16);
+	if (!wb->bf16)
 		return status_set(st, STATUS_NOMEM, "cannot allocate BF16 weights (%zu values)",
 		                  p->count);
 	/* The matrices in panels for gemv_xw_bf16, the rest (the head) as it is. */
-	gemv_bf16_from_f32(wb->mem, p->mem, p->count);
+	gemv_bf16_from_f32(wb->bf16, p->mem, p->count);
+	for (size_t l = 0; l < lay->L; l++)
+		for (size_t k = 0; k < 4; k++) {
+			size_t IC, OC, off = gpt2_off_layer(lay, l, decoder_mats[k].t);
+			decoder_mat_shape(lay, k, &IC, &OC);
+			gemv_pack_bf16(wb->bf16 + off, p->mem + off, IC, OC);
+		}
+	return STATUS_OK;
+}
+
+enum status_code decoder_weights_init(struct decoder_weights *wb, const struct model_params *p,
+                                      enum decoder_dtype dtype, struct status *st)
+{
+	memset(wb, 0, sizeof *wb);
+	wb->dtype = dtype;
+	wb->count = p->count;
+	if (dtype == DECODER_F32)
+		return STATUS_OK;
 	struct gpt2_layout lay;
 	enum status_code rc = gpt2_layout_init(&lay, p, st);
-	if (rc != STATUS_OK) {
-		decoder_weights_free(wb);
+	if (rc != STATUS_OK)
 		return rc;
-	}
-	static const struct { enum gpt2_layer_tensor t; int in, out; } mats[] = {
-		{ GPT2_ATTN_W, 1, 3 }, { GPT2_PROJ_W, 1, 1 }, { GPT2_FC_W, 1, 0 }, { GPT2_FCPROJ_W, 0, 1 }
-	};
-	for (size_t l = 0; l < lay.L; l++)
-		for (size_t m = 0; m < sizeof mats / sizeof mats[0]; m++) {
-			/* sizes in units of C, 0 = the MLP width */
-			size_t IC = mats[m].in ? lay.C : lay.I;
-			size_t OC = mats[m].out ? (size_t)mats[m].out * lay.C : lay.I;
-			size_t off = gpt2_off_layer(&lay, l, mats[m].t);
-			gemv_pack_bf16(wb->mem + off, p->mem + off, IC, OC);
-		}
+	rc = dtype == DECODER_BF16 ? decoder_weights_bf16(wb, p, &lay, st)
+	                           : decoder_weights_int8(wb, p, &lay, st);
 	gpt2_layout_free(&lay);
-	return STATUS_OK;
+	if (rc != STATUS_OK)
+		decoder_weights_free(wb);
+	return rc;
 }
 
 void decoder_weights_free(struct decoder_weights *wb)
 {
-	free(wb->mem);
+	free(wb->bf16);
+	free(wb->q8);
+	free(wb->scale);
+	free(wb->scale_at);
 	memset(wb, 0, sizeof *wb);
 }
 
@@ -191,26 +266,33 @@ enum status_code decoder_step(struct decoder *d, const int *seq, const int *toke
 		}
 	}
 	const float *w = d->p->mem;
-	/* Few rows: stream the weights (F32 or BF16) once; many: BLIS on F32. */
+	/* Few rows: stream the weights once; many: BLIS on F32, which packs the
+	 * weights again on every call. BF16 or int8 weights serve calls of up
+	 * to DECODER_PACKED_ROWS rows: fewer bytes, and no packing pass. */
 	int few = R <= DECODER_GEMV_ROWS;
-	const uint16_t *wb = few && d->wb ? d->wb->mem : NULL;
+	const struct decoder_weights *dw =
+		d->wb && d->wb->dtype != DECODER_F32 && R <= DECODER_PACKED_ROWS ? d->wb : NULL;
 	encoder_forward(d->x, tokens, d->pos, w + gpt2_off_wte(lay), w + gpt2_off_wpe(lay), R, C);
 	for (size_t l = 0; l < lay->L; l++) {
 #define W(t) (w + gpt2_off_layer(lay, l, (t)))
-#define PRODUCT(y, x, t, bias, IC, OC, acc) do { \
-		if (wb) \
-			gemv_xw_bf16((y), (x), wb + gpt2_off_layer(lay, l, (t)), (bias), R, (IC), (OC), (acc)); \
+#define PRODUCT(y, x, k, bias, IC, OC, acc) do { \
+		size_t off_ = gpt2_off_layer(lay, l, decoder_mats[k].t); \
+		if (dw && dw->dtype == DECODER_BF16) \
+			gemv_xw_bf16((y), (x), dw->bf16 + off_, (bias), R, (IC), (OC), (acc)); \
+		else if (dw) \
+			gemv_xw_q8((y), (x), dw->q8 + off_, dw->scale + dw->scale_at[4 * l + (k)], (bias), \
+			           R, (IC), (OC), (acc)); \
 		else if (few) \
-			gemv_xw((y), (x), W(t), (bias), R, (IC), (OC), (acc)); \
+			gemv_xw((y), (x), w + off_, (bias), R, (IC), (OC), (acc)); \
 		else if (acc) { \
 			for (size_t r = 0; r < R; r++) \
 				residual_forward((y) + r * (OC), (bias), (OC)); \
-			gemm(R, (OC), (IC), 1, (x), (IC), 1, W(t), (OC), 1, 1, (y), (OC), 1); \
+			gemm(R, (OC), (IC), 1, (x), (IC), 1, w + off_, (OC), 1, 1, (y), (OC), 1); \
 		} else \
-			matmul_forward((y), (x), W(t), (bias), R, (IC), (OC)); \
+			matmul_forward((y), (x), w + off_, (bias), R, (IC), (OC)); \
 	} while (0)
 		layernorm_forward(d->ln, NULL, NULL, d->x, W(GPT2_LN1_W), W(GPT2_LN1_B), R, C, lay->eps);
-		PRODUCT(d->qkv, d->ln, GPT2_ATTN_W, W(GPT2_ATTN_B), C, 3 * C, 0);
+		PRODUCT(d->qkv, d->ln, 0, W(GPT2_ATTN_B), C, 3 * C, 0);
 		float *kl = d->k + l * d->B * d->cap * C, *vl = d->v + l * d->B * d->cap * C;
 		for (size_t r = 0; r < R; r++) {
 			size_t at = ((size_t)seq[r] * d->cap + (size_t)d->pos[r]) * C;
@@ -223,11 +305,11 @@ enum status_code decoder_step(struct decoder *d, const int *seq, const int *toke
 			               d->atty + r * C);
 		}
 		/* x += atty proj + b: the product adds into the residual directly */
-		PRODUCT(d->x, d->atty, GPT2_PROJ_W, W(GPT2_PROJ_B), C, C, 1);
+		PRODUCT(d->x, d->atty, 1, W(GPT2_PROJ_B), C, C, 1);
 		layernorm_forward(d->ln, NULL, NULL, d->x, W(GPT2_LN2_W), W(GPT2_LN2_B), R, C, lay->eps);
-		PRODUCT(d->fch, d->ln, GPT2_FC_W, W(GPT2_FC_B), C, I, 0);
+		PRODUCT(d->fch, d->ln, 2, W(GPT2_FC_B), C, I, 0);
 		gelu_forward(d->fch, d->fch, R * I);
-		PRODUCT(d->x, d->fch, GPT2_FCPROJ_W, W(GPT2_FCPROJ_B), I, C, 1);
+		PRODUCT(d->x, d->fch, 3, W(GPT2_FCPROJ_B), I, C, 1);
 #undef PRODUCT
 #undef W
 		if (hooks_aborted(h))
@@ -241,8 +323,11 @@ enum status_code decoder_step(struct decoder *d, const int *seq, const int *toke
 			                  w + gpt2_off_lnf_b(lay), 1, C, lay->eps);
 			n++;
 		}
-	if (wb)
-		gemv_xet(logits, d->ln, NULL, wb + gpt2_off_wte(lay), n, C, V);
+	if (dw && dw->dtype == DECODER_BF16)
+		gemv_xet(logits, d->ln, NULL, dw->bf16 + gpt2_off_wte(lay), n, C, V);
+	else if (dw)
+		gemv_xet_q8(logits, d->ln, dw->q8 + gpt2_off_wte(lay), dw->scale + dw->scale_at[4 * lay->L],
+		            n, C, V);
 	else if (n <= DECODER_GEMV_ROWS)
 		gemv_xet(logits, d->ln, w + gpt2_off_wte(lay), NULL, n, C, V);
 	else

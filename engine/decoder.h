@@ -16,14 +16,20 @@
  *
  * Calls of at most DECODER_GEMV_ROWS rows (decoding steps of small batches)
  * stream each weight matrix once through engine/gemv.h instead; there a row's
- * logits do not depend on the other rows. With BF16 weights set, those calls
- * read the matrices and the head rounded to BF16 (half the bytes per token):
+ * logits do not depend on the other rows. With BF16 or int8 weights set,
+ * calls of up to DECODER_PACKED_ROWS rows read the matrices and the head in
+ * that form (half or a little over a quarter of the bytes per token, and no
+ * packing pass of BLIS on every call):
  *
  *   struct decoder_weights wb;
- *   decoder_weights_bf16(&wb, &params, &st);     // once per set of weights
+ *   decoder_weights_init(&wb, &params, DECODER_INT8, &st);  // once per set of weights
  *   decoder_set_weights(&d, &wb);                // NULL: back to F32
  *   ...
  *   decoder_weights_free(&wb);                   // after the decoders using it
+ *
+ * BF16 rounds each weight to nearest even; int8 keeps one scale per 32
+ * inputs of a column (engine/gemv.h). tests/test_gemv.c bounds both against
+ * F32 logits.
  */
 #ifndef RIC_ENGINE_DECODER_H
 #define RIC_ENGINE_DECODER_H
@@ -46,19 +52,32 @@ struct decoder {
 	float *mem;        /* one allocation: */
 	float *x, *ln, *qkv, *atty, *fch, *att;
 	int *pos;
-	const struct decoder_weights *wb; /* BF16 weights for small calls, or NULL */
+	const struct decoder_weights *wb; /* BF16 or int8 weights for small calls, or NULL */
 };
 
 #define DECODER_GEMV_ROWS 8
+#define DECODER_PACKED_ROWS 64
 
-/* A BF16 copy of a parameter set (same offsets as model_params mem). */
+/* How decoding reads the weight matrices and the head. */
+enum decoder_dtype { DECODER_F32, DECODER_BF16, DECODER_INT8 };
+
+/* A reduced-precision copy of a parameter set's matrices and head. */
 struct decoder_weights {
-	uint16_t *mem;
-	size_t count;
+	enum decoder_dtype dtype;
+	size_t count;      /* parameters */
+	uint16_t *bf16;    /* BF16: every parameter, at the parameters' offsets */
+	int8_t *q8;        /* INT8: the matrices and the head at their offsets */
+	float *scale;      /* INT8: their scales, a matrix's at scale_at[4 * layer + k] */
+	size_t *scale_at;  /* k: attention, projection, MLP in, MLP out; [4 * L]: head */
 };
 
-enum status_code decoder_weights_bf16(struct decoder_weights *wb, const struct model_params *p,
-                                      struct status *st);
+/* "f32", "bf16" or "int8" (NULL names it for messages); -1 if unknown. */
+int decoder_dtype_parse(const char *name);
+const char *decoder_dtype_name(enum decoder_dtype t);
+/* DECODER_F32 allocates nothing (decoding uses the parameters themselves).
+ * Fails on weights that are not finite: they have no int8 scale. */
+enum status_code decoder_weights_init(struct decoder_weights *wb, const struct model_params *p,
+                                      enum decoder_dtype dtype, struct status *st);
 void decoder_weights_free(struct decoder_weights *wb);
 /* wb must come from the decoder's own parameters and outlive its use. */
 void decoder_set_weights(struct decoder *d, const struct decoder_weights *wb);

@@ -40,13 +40,32 @@ struct gemv_job {
 	float *y;
 	const float *x, *w, *bias;
 	const uint16_t *wb;
+	const int8_t *q8;   /* int8 weights, with */
+	const float *sc;    /* their scales (engine/gemv.h) */
 	size_t R, IC, OC;
 	int accumulate;
 };
 
+static size_t gemv_groups(size_t n)
+{
+	return (n + GEMV_Q8_GROUP - 1) / GEMV_Q8_GROUP;
+}
+
+/* W [IC, OC] at (i, c), plain row-major F32 (gemv_xw). */
 static inline float gemv_w(const struct gemv_job *j, size_t at)
 {
-	return j->w ? j->w[at] : gemv_bf16_to_f32(j->wb[at]);
+	return j->w[at];
+}
+
+/* E [V, C] at (v, i), in whichever form it is held (gemv_xet). */
+static inline float gemv_e(const struct gemv_job *j, size_t v, size_t i)
+{
+	size_t at = v * j->IC + i;
+	if (j->w)
+		return j->w[at];
+	if (j->wb)
+		return gemv_bf16_to_f32(j->wb[at]);
+	return (float)j->q8[at] * j->sc[v * gemv_groups(j->IC) + i / GEMV_Q8_GROUP];
 }
 
 static void gemv_start(const struct gemv_job *j, size_t j0, size_t j1)
@@ -84,7 +103,7 @@ static void gemv_xet_plain(void *ctx, size_t lo, size_t hi)
 			const float *xr = j->x + r * j->IC;
 			float s = 0.0f;
 			for (size_t i = 0; i < j->IC; i++)
-				s += xr[i] * gemv_w(j, v * j->IC + i);
+				s += xr[i] * gemv_e(j, v, i);
 			j->y[r * j->OC + v] = s;
 		}
 }
@@ -99,6 +118,53 @@ void gemv_pack_bf16(uint16_t *dst, const float *w, size_t IC, size_t OC)
 	}
 }
 
+size_t gemv_q8_scales(size_t IC, size_t OC)
+{
+	return gemv_groups(IC) * OC;
+}
+
+/* Symmetric: the largest magnitude of the n values (stride apart) maps to
+ * 127; a group of zeros gets scale 0. */
+static float gemv_q8_group(int8_t *q, size_t qstride, const float *w, size_t wstride, size_t n)
+{
+	float amax = 0.0f;
+	for (size_t k = 0; k < n; k++)
+		amax = fmaxf(amax, fabsf(w[k * wstride]));
+	float scale = amax / 127.0f, inv = amax > 0.0f ? 127.0f / amax : 0.0f;
+	for (size_t k = 0; k < n; k++) {
+		long v = lrintf(w[k * wstride] * inv);
+		q[k * qstride] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
+	}
+	return scale;
+}
+
+void gemv_pack_q8(int8_t *q, float *scale, const float *w, size_t IC, size_t OC)
+{
+	size_t ng = gemv_groups(IC);
+	for (size_t c0 = 0; c0 < OC; c0 += GEMV_PANEL) {
+		size_t pw = OC - c0 < GEMV_PANEL ? OC - c0 : GEMV_PANEL;
+		int8_t *panel = q + c0 * IC;
+		float *ps = scale + c0 * ng;
+		for (size_t g = 0; g < ng; g++) {
+			size_t i0 = g * GEMV_Q8_GROUP;
+			size_t n = IC - i0 < GEMV_Q8_GROUP ? IC - i0 : GEMV_Q8_GROUP;
+			for (size_t c = 0; c < pw; c++)
+				ps[g * pw + c] = gemv_q8_group(panel + i0 * pw + c, pw, w + i0 * OC + c0 + c, OC, n);
+		}
+	}
+}
+
+void gemv_quantize_rows_q8(int8_t *q, float *scale, const float *e, size_t V, size_t C)
+{
+	size_t ng = gemv_groups(C);
+	for (size_t v = 0; v < V; v++)
+		for (size_t g = 0; g < ng; g++) {
+			size_t i0 = g * GEMV_Q8_GROUP;
+			size_t n = C - i0 < GEMV_Q8_GROUP ? C - i0 : GEMV_Q8_GROUP;
+			scale[v * ng + g] = gemv_q8_group(q + v * C + i0, 1, e + v * C + i0, 1, n);
+		}
+}
+
 /* Writes one panel's sums into y: (y or 0) + bias + sum. */
 static void gemv_finish(const struct gemv_job *j, size_t r, size_t c0, size_t pw, const float *sum)
 {
@@ -109,20 +175,32 @@ static void gemv_finish(const struct gemv_job *j, size_t r, size_t c0, size_t pw
 	}
 }
 
-/* One panel, any width, one row: the reference order of the sums. */
+/* One panel, any width, one row: the reference order of the sums (a
+ * weight is formed first, for int8 its integer times its scale, then
+ * multiplied by x and added). */
 static void gemv_panel_plain(const struct gemv_job *j, size_t c0, size_t r)
 {
 	size_t pw = j->OC - c0 < GEMV_PANEL ? j->OC - c0 : GEMV_PANEL;
-	const uint16_t *panel = j->wb + c0 * j->IC;
 	const float *xr = j->x + r * j->IC;
 	float sum[GEMV_PANEL] = { 0 };
-	for (size_t i = 0; i < j->IC; i++)
-		for (size_t c = 0; c < pw; c++)
-			sum[c] = fmaf(xr[i], gemv_bf16_to_f32(panel[i * pw + c]), sum[c]);
+	if (j->wb) {
+		const uint16_t *panel = j->wb + c0 * j->IC;
+		for (size_t i = 0; i < j->IC; i++)
+			for (size_t c = 0; c < pw; c++)
+				sum[c] = fmaf(xr[i], gemv_bf16_to_f32(panel[i * pw + c]), sum[c]);
+	} else {
+		const int8_t *panel = j->q8 + c0 * j->IC;
+		const float *ps = j->sc + c0 * gemv_groups(j->IC);
+		for (size_t i = 0; i < j->IC; i++) {
+			const float *s = ps + i / GEMV_Q8_GROUP * pw;
+			for (size_t c = 0; c < pw; c++)
+				sum[c] = fmaf(xr[i], (float)panel[i * pw + c] * s[c], sum[c]);
+		}
+	}
 	gemv_finish(j, r, c0, pw, sum);
 }
 
-static void gemv_xw_bf16_plain(void *ctx, size_t lo, size_t hi)
+static void gemv_xw_panels_plain(void *ctx, size_t lo, size_t hi)
 {
 	const struct gemv_job *j = ctx;
 	for (size_t c0 = lo; c0 < hi; c0 += GEMV_PANEL)
@@ -133,12 +211,19 @@ static void gemv_xw_bf16_plain(void *ctx, size_t lo, size_t hi)
 #if GEMV_X86
 #define GEMV_AVX2 __attribute__((target("avx2,fma")))
 
-GEMV_AVX2 static inline __m256 gemv_load8(const struct gemv_job *j, size_t at)
+/* Eight weights of E [V, C] from (v, i), i a multiple of 8, as floats. */
+GEMV_AVX2 static inline __m256 gemv_load8(const struct gemv_job *j, size_t v, size_t i)
 {
+	size_t at = v * j->IC + i;
 	if (j->w)
 		return _mm256_loadu_ps(j->w + at);
-	__m128i h = _mm_loadu_si128((const __m128i *)(const void *)(j->wb + at));
-	return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+	if (j->wb) {
+		__m128i h = _mm_loadu_si128((const __m128i *)(const void *)(j->wb + at));
+		return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+	}
+	__m128i b = _mm_loadl_epi64((const __m128i *)(const void *)(j->q8 + at));
+	__m256 s = _mm256_set1_ps(j->sc[v * gemv_groups(j->IC) + i / GEMV_Q8_GROUP]);
+	return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b)), s);
 }
 
 GEMV_AVX2 static void gemv_xw_avx2(void *ctx, size_t lo, size_t hi)
@@ -199,40 +284,77 @@ GEMV_AVX2 static inline float gemv_hsum(__m256 v)
 	return _mm_cvtss_f32(s);
 }
 
+/* Four rows of E against NR rows of x: each E vector loaded (and converted)
+ * once for NR rows, twelve independent chains at NR = 3. Each output is the
+ * same 8-lane sum over i in order as one row alone, so the grouping of rows
+ * changes nothing in the results. */
+GEMV_AVX2 static inline __attribute__((always_inline)) void
+gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR)
+{
+	size_t C = j->IC, vend = C & ~(size_t)7;
+	const float *x0 = j->x + r0 * C;
+	const float *x1 = NR > 1 ? x0 + C : x0, *x2 = NR > 2 ? x0 + 2 * C : x0;
+	__m256 a[3][4];
+	for (size_t k = 0; k < 3; k++)
+		for (size_t q = 0; q < 4; q++)
+			a[k][q] = _mm256_setzero_ps();
+	for (size_t i = 0; i < vend; i += 8) {
+		__m256 e0 = gemv_load8(j, v, i), e1 = gemv_load8(j, v + 1, i);
+		__m256 e2 = gemv_load8(j, v + 2, i), e3 = gemv_load8(j, v + 3, i);
+		__m256 xv = _mm256_loadu_ps(x0 + i);
+		a[0][0] = _mm256_fmadd_ps(xv, e0, a[0][0]);
+		a[0][1] = _mm256_fmadd_ps(xv, e1, a[0][1]);
+		a[0][2] = _mm256_fmadd_ps(xv, e2, a[0][2]);
+		a[0][3] = _mm256_fmadd_ps(xv, e3, a[0][3]);
+		if (NR > 1) {
+			xv = _mm256_loadu_ps(x1 + i);
+			a[1][0] = _mm256_fmadd_ps(xv, e0, a[1][0]);
+			a[1][1] = _mm256_fmadd_ps(xv, e1, a[1][1]);
+			a[1][2] = _mm256_fmadd_ps(xv, e2, a[1][2]);
+			a[1][3] = _mm256_fmadd_ps(xv, e3, a[1][3]);
+		}
+		if (NR > 2) {
+			xv = _mm256_loadu_ps(x2 + i);
+			a[2][0] = _mm256_fmadd_ps(xv, e0, a[2][0]);
+			a[2][1] = _mm256_fmadd_ps(xv, e1, a[2][1]);
+			a[2][2] = _mm256_fmadd_ps(xv, e2, a[2][2]);
+			a[2][3] = _mm256_fmadd_ps(xv, e3, a[2][3]);
+		}
+	}
+	for (size_t k = 0; k < NR; k++) {
+		const float *xr = x0 + k * C;
+		for (size_t q = 0; q < 4; q++) {
+			float s = gemv_hsum(a[k][q]);
+			for (size_t i = vend; i < C; i++)
+				s = fmaf(xr[i], gemv_e(j, v + q, i), s);
+			j->y[(r0 + k) * j->OC + v + q] = s;
+		}
+	}
+}
+
 GEMV_AVX2 static void gemv_xet_avx2(void *ctx, size_t lo, size_t hi)
 {
 	const struct gemv_job *j = ctx;
 	size_t C = j->IC, vend = C & ~(size_t)7;
 	size_t v = lo;
-	/* four rows of E at once for independent chains; each output is the
-	 * same 8-lane sum whatever the grouping */
-	for (; v + 4 <= hi; v += 4)
-		for (size_t r = 0; r < j->R; r++) {
-			const float *xr = j->x + r * C;
-			__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-			for (size_t i = 0; i < vend; i += 8) {
-				__m256 xv = _mm256_loadu_ps(xr + i);
-				a0 = _mm256_fmadd_ps(xv, gemv_load8(j, v * C + i), a0);
-				a1 = _mm256_fmadd_ps(xv, gemv_load8(j, (v + 1) * C + i), a1);
-				a2 = _mm256_fmadd_ps(xv, gemv_load8(j, (v + 2) * C + i), a2);
-				a3 = _mm256_fmadd_ps(xv, gemv_load8(j, (v + 3) * C + i), a3);
-			}
-			float s[4] = { gemv_hsum(a0), gemv_hsum(a1), gemv_hsum(a2), gemv_hsum(a3) };
-			for (size_t k = 0; k < 4; k++) {
-				for (size_t i = vend; i < C; i++)
-					s[k] = fmaf(xr[i], gemv_w(j, (v + k) * C + i), s[k]);
-				j->y[r * j->OC + v + k] = s[k];
-			}
-		}
+	for (; v + 4 <= hi; v += 4) {
+		size_t r = 0;
+		for (; r + 3 <= j->R; r += 3)
+			gemv_xet_block(j, v, r, 3);
+		if (j->R - r == 2)
+			gemv_xet_block(j, v, r, 2);
+		else if (j->R - r == 1)
+			gemv_xet_block(j, v, r, 1);
+	}
 	for (; v < hi; v++)
 		for (size_t r = 0; r < j->R; r++) {
 			const float *xr = j->x + r * C;
 			__m256 a0 = _mm256_setzero_ps();
 			for (size_t i = 0; i < vend; i += 8)
-				a0 = _mm256_fmadd_ps(_mm256_loadu_ps(xr + i), gemv_load8(j, v * C + i), a0);
+				a0 = _mm256_fmadd_ps(_mm256_loadu_ps(xr + i), gemv_load8(j, v, i), a0);
 			float s0 = gemv_hsum(a0);
 			for (size_t i = vend; i < C; i++)
-				s0 = fmaf(xr[i], gemv_w(j, v * C + i), s0);
+				s0 = fmaf(xr[i], gemv_e(j, v, i), s0);
 			j->y[r * j->OC + v] = s0;
 		}
 }
@@ -243,60 +365,117 @@ GEMV_AVX2 static inline __m256 gemv_cvt8(const uint16_t *p)
 	return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
 }
 
-/* Full panels: rows in groups of up to three share each converted weight
- * vector; per row the sums run over i in order, as gemv_panel_plain does. */
-GEMV_AVX2 static void gemv_xw_bf16_avx2(void *ctx, size_t lo, size_t hi)
+/* A tile of NR rows by NQ vectors of 8 columns of one panel, starting at
+ * column q0 * 8: each converted weight vector serves NR rows, and NR * NQ
+ * accumulators plus NQ weights and a broadcast fit the 16 registers (a
+ * spill to the stack costs more than the sharing saves). Per output the sum
+ * runs over i in order, as gemv_panel_plain does, so the tiling of rows and
+ * columns changes nothing in the results. Q8 picks the int8 form. */
+GEMV_AVX2 static inline __attribute__((always_inline)) void
+gemv_tile(const struct gemv_job *j, size_t c0, size_t r0, size_t NR, size_t q0, size_t NQ,
+          int Q8, float *sum)
 {
-	const struct gemv_job *j = ctx;
 	size_t IC = j->IC;
+	const float *x = j->x + r0 * IC;
+	__m256 a[6][4];
+	_Pragma("GCC unroll 6")
+	for (size_t k = 0; k < NR; k++)
+		_Pragma("GCC unroll 6")
+		for (size_t q = 0; q < NQ; q++)
+			a[k][q] = _mm256_setzero_ps();
+	/* BF16: one run over i; int8: one run per group of GEMV_Q8_GROUP, each
+	 * with its column scales */
+	size_t step = Q8 ? GEMV_Q8_GROUP : IC;
+	for (size_t i0 = 0; i0 < IC; i0 += step) {
+		size_t i1 = i0 + step < IC ? i0 + step : IC;
+		__m256 s[4];
+		if (Q8) {
+			const float *ps = j->sc + c0 * gemv_groups(IC) + i0 / GEMV_Q8_GROUP * GEMV_PANEL;
+			_Pragma("GCC unroll 6")
+			for (size_t q = 0; q < NQ; q++)
+				s[q] = _mm256_loadu_ps(ps + (q0 + q) * 8);
+		}
+		for (size_t i = i0; i < i1; i++) {
+			__m256 w[4];
+			if (Q8) {
+				const int8_t *p = j->q8 + c0 * IC + i * GEMV_PANEL + q0 * 8;
+				_mm_prefetch((const char *)(p + 8 * GEMV_PANEL), _MM_HINT_T0);
+				_Pragma("GCC unroll 6")
+				for (size_t q = 0; q < NQ; q++) {
+					__m128i b = _mm_loadl_epi64((const __m128i *)(const void *)(p + 8 * q));
+					w[q] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b)), s[q]);
+				}
+			} else {
+				const uint16_t *p = j->wb + c0 * IC + i * GEMV_PANEL + q0 * 8;
+				_mm_prefetch((const char *)(p + 8 * GEMV_PANEL), _MM_HINT_T0);
+				_Pragma("GCC unroll 6")
+				for (size_t q = 0; q < NQ; q++)
+					w[q] = gemv_cvt8(p + 8 * q);
+			}
+			_Pragma("GCC unroll 6")
+			for (size_t k = 0; k < NR; k++) {
+				__m256 b = _mm256_broadcast_ss(x + k * IC + i);
+				_Pragma("GCC unroll 6")
+				for (size_t q = 0; q < NQ; q++)
+					a[k][q] = _mm256_fmadd_ps(b, w[q], a[k][q]);
+			}
+		}
+	}
+	_Pragma("GCC unroll 6")
+	for (size_t k = 0; k < NR; k++)
+		_Pragma("GCC unroll 6")
+		for (size_t q = 0; q < NQ; q++)
+			_mm256_storeu_ps(sum + k * GEMV_PANEL + (q0 + q) * 8, a[k][q]);
+}
+
+/* NR rows of a full panel: one or two rows take all four vectors at once
+ * (memory-bound decoding of one sequence needs the independent chains),
+ * more rows go in two halves of two vectors. */
+GEMV_AVX2 static inline __attribute__((always_inline)) void
+gemv_rows(const struct gemv_job *j, size_t c0, size_t r0, size_t NR, int Q8)
+{
+	float sum[6 * GEMV_PANEL];
+	if (NR <= 2) {
+		gemv_tile(j, c0, r0, NR, 0, 4, Q8, sum);
+	} else {
+		gemv_tile(j, c0, r0, NR, 0, 2, Q8, sum);
+		gemv_tile(j, c0, r0, NR, 2, 2, Q8, sum);
+	}
+	for (size_t k = 0; k < NR; k++)
+		gemv_finish(j, r0 + k, c0, GEMV_PANEL, sum + k * GEMV_PANEL);
+}
+
+GEMV_AVX2 static inline __attribute__((always_inline)) void
+gemv_panels_avx2(const struct gemv_job *j, size_t lo, size_t hi, int Q8)
+{
 	for (size_t c0 = lo; c0 < hi; c0 += GEMV_PANEL) {
 		if (j->OC - c0 < GEMV_PANEL) {
 			for (size_t r = 0; r < j->R; r++)
 				gemv_panel_plain(j, c0, r);
 			continue;
 		}
-		const uint16_t *panel = j->wb + c0 * IC;
-		for (size_t r0 = 0; r0 < j->R; r0 += 3) {
-			size_t nr = j->R - r0 < 3 ? j->R - r0 : 3;
-			const float *x0 = j->x + r0 * IC;
-			const float *x1 = nr > 1 ? x0 + IC : x0, *x2 = nr > 2 ? x0 + 2 * IC : x0;
-			__m256 a[3][4];
-			for (size_t k = 0; k < 3; k++)
-				for (size_t q = 0; q < 4; q++)
-					a[k][q] = _mm256_setzero_ps();
-			for (size_t i = 0; i < IC; i++) {
-				const uint16_t *p = panel + i * GEMV_PANEL;
-				_mm_prefetch((const char *)(p + 8 * GEMV_PANEL), _MM_HINT_T0);
-				__m256 w0 = gemv_cvt8(p), w1 = gemv_cvt8(p + 8), w2 = gemv_cvt8(p + 16),
-				       w3 = gemv_cvt8(p + 24);
-				__m256 b0 = _mm256_broadcast_ss(x0 + i);
-				a[0][0] = _mm256_fmadd_ps(b0, w0, a[0][0]);
-				a[0][1] = _mm256_fmadd_ps(b0, w1, a[0][1]);
-				a[0][2] = _mm256_fmadd_ps(b0, w2, a[0][2]);
-				a[0][3] = _mm256_fmadd_ps(b0, w3, a[0][3]);
-				if (nr > 1) {
-					__m256 b1 = _mm256_broadcast_ss(x1 + i);
-					a[1][0] = _mm256_fmadd_ps(b1, w0, a[1][0]);
-					a[1][1] = _mm256_fmadd_ps(b1, w1, a[1][1]);
-					a[1][2] = _mm256_fmadd_ps(b1, w2, a[1][2]);
-					a[1][3] = _mm256_fmadd_ps(b1, w3, a[1][3]);
-				}
-				if (nr > 2) {
-					__m256 b2 = _mm256_broadcast_ss(x2 + i);
-					a[2][0] = _mm256_fmadd_ps(b2, w0, a[2][0]);
-					a[2][1] = _mm256_fmadd_ps(b2, w1, a[2][1]);
-					a[2][2] = _mm256_fmadd_ps(b2, w2, a[2][2]);
-					a[2][3] = _mm256_fmadd_ps(b2, w3, a[2][3]);
-				}
-			}
-			for (size_t k = 0; k < nr; k++) {
-				float sum[GEMV_PANEL];
-				for (size_t q = 0; q < 4; q++)
-					_mm256_storeu_ps(sum + 8 * q, a[k][q]);
-				gemv_finish(j, r0 + k, c0, GEMV_PANEL, sum);
-			}
+		size_t r = 0;
+		for (; r + 6 <= j->R; r += 6)
+			gemv_rows(j, c0, r, 6, Q8);
+		switch (j->R - r) {
+		case 5: gemv_rows(j, c0, r, 5, Q8); break;
+		case 4: gemv_rows(j, c0, r, 4, Q8); break;
+		case 3: gemv_rows(j, c0, r, 3, Q8); break;
+		case 2: gemv_rows(j, c0, r, 2, Q8); break;
+		case 1: gemv_rows(j, c0, r, 1, Q8); break;
+		default: break;
 		}
 	}
+}
+
+GEMV_AVX2 static void gemv_xw_bf16_avx2(void *ctx, size_t lo, size_t hi)
+{
+	gemv_panels_avx2(ctx, lo, hi, 0);
+}
+
+GEMV_AVX2 static void gemv_xw_q8_avx2(void *ctx, size_t lo, size_t hi)
+{
+	gemv_panels_avx2(ctx, lo, hi, 1);
 }
 
 static int gemv_have_avx2(void)
@@ -313,7 +492,8 @@ static int gemv_have_avx2(void)
 void gemv_xw(float *y, const float *x, const float *w, const float *bias, size_t R, size_t IC,
              size_t OC, int accumulate)
 {
-	struct gemv_job j = { y, x, w, bias, NULL, R, IC, OC, accumulate };
+	struct gemv_job j = { .y = y, .x = x, .w = w, .bias = bias, .R = R, .IC = IC, .OC = OC,
+	                      .accumulate = accumulate };
 	pool_fn fn = gemv_xw_plain;
 #if GEMV_X86
 	if (gemv_have_avx2())
@@ -325,8 +505,9 @@ void gemv_xw(float *y, const float *x, const float *w, const float *bias, size_t
 void gemv_xw_bf16(float *y, const float *x, const uint16_t *wp, const float *bias, size_t R,
                   size_t IC, size_t OC, int accumulate)
 {
-	struct gemv_job j = { y, x, NULL, bias, wp, R, IC, OC, accumulate };
-	pool_fn fn = gemv_xw_bf16_plain;
+	struct gemv_job j = { .y = y, .x = x, .bias = bias, .wb = wp, .R = R, .IC = IC, .OC = OC,
+	                      .accumulate = accumulate };
+	pool_fn fn = gemv_xw_panels_plain;
 #if GEMV_X86
 	if (gemv_have_avx2())
 		fn = gemv_xw_bf16_avx2;
@@ -334,14 +515,39 @@ void gemv_xw_bf16(float *y, const float *x, const uint16_t *wp, const float *bia
 	pool_for(OC, GEMV_PANEL, fn, &j);
 }
 
-void gemv_xet(float *y, const float *x, const float *e, const uint16_t *eb, size_t R, size_t C,
-              size_t V)
+void gemv_xw_q8(float *y, const float *x, const int8_t *q, const float *scale, const float *bias,
+                size_t R, size_t IC, size_t OC, int accumulate)
 {
-	struct gemv_job j = { y, x, e, NULL, eb, R, C, V, 0 };
+	struct gemv_job j = { .y = y, .x = x, .bias = bias, .q8 = q, .sc = scale, .R = R, .IC = IC,
+	                      .OC = OC, .accumulate = accumulate };
+	pool_fn fn = gemv_xw_panels_plain;
+#if GEMV_X86
+	if (gemv_have_avx2())
+		fn = gemv_xw_q8_avx2;
+#endif
+	pool_for(OC, GEMV_PANEL, fn, &j);
+}
+
+static void gemv_xet_run(struct gemv_job *j)
+{
 	pool_fn fn = gemv_xet_plain;
 #if GEMV_X86
 	if (gemv_have_avx2())
 		fn = gemv_xet_avx2;
 #endif
-	pool_for(V, GEMV_GRAIN, fn, &j);
+	pool_for(j->OC, GEMV_GRAIN, fn, j);
+}
+
+void gemv_xet(float *y, const float *x, const float *e, const uint16_t *eb, size_t R, size_t C,
+              size_t V)
+{
+	struct gemv_job j = { .y = y, .x = x, .w = e, .wb = eb, .R = R, .IC = C, .OC = V };
+	gemv_xet_run(&j);
+}
+
+void gemv_xet_q8(float *y, const float *x, const int8_t *q, const float *scale, size_t R,
+                 size_t C, size_t V)
+{
+	struct gemv_job j = { .y = y, .x = x, .q8 = q, .sc = scale, .R = R, .IC = C, .OC = V };
+	gemv_xet_run(&j);
 }

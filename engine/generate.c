@@ -74,7 +74,7 @@ enum status_code generate(const struct model_params *p, const int *const *prompt
 	enum status_code rc = decoder_init(&d, p, B, longest + gp->max_new, st);
 	if (rc != STATUS_OK)
 		return rc;
-	decoder_set_weights(&d, gp->weights_bf16);
+	decoder_set_weights(&d, gp->weights);
 	size_t rows = total > B ? total : B;
 	int *seq = malloc(rows * sizeof *seq), *tok = malloc(rows * sizeof *tok);
 	unsigned char *keep = malloc(rows);

@@ -43,15 +43,15 @@ struct generate_params {
 	int (*on_token)(void *ctx, size_t seq, int token);
 	void *ctx;
 	size_t min_new;                 /* EOS cannot be drawn before this many new tokens */
-	/* BF16 copy of the same parameters for small decoding steps (see
+	/* BF16 or int8 copy of the same parameters for decoding steps (see
 	 * engine/decoder.h), or NULL: F32 throughout. */
-	const struct decoder_weights *weights_bf16;
+	const struct decoder_weights *weights;
 };
 
 #define GENERATE_DEFAULTS { .max_new = 64, .sampling = { 0.0f, 0, 1.0f }, .eos_id = -1, \
                             .seed = 0, .seeds = NULL, .stop = NULL, .n_stop = 0, \
                             .decode = NULL, .on_token = NULL, .ctx = NULL, .min_new = 0, \
-                            .weights_bf16 = NULL }
+                            .weights = NULL }
 
 struct generate_output {
 	int *tokens;        /* the new tokens (EOS and the stop string's last token included) */

@@ -24,7 +24,7 @@ const struct cli_command cmd_bench = {
 	.usage = "ric bench train [--layers L --heads H --embd C --vocab V --ctx T --batch B\n"
 	         "                 --seq S --steps N --threads K --abort N --json]\n"
 	         "       ric bench generate [same shape flags --batch B --seq PROMPT\n"
-	         "                 --new-tokens N --threads K --bf16 --abort N --json]",
+	         "                 --new-tokens N --threads K --weights W --abort N --json]",
 	.help = "Options (defaults: the GPT-2 small shape):\n"
 	        "  --layers L --heads H --embd C --vocab V --ctx T   model shape\n"
 	        "  --batch B        sequences per step (train) or decoded together (generate)\n"
@@ -32,14 +32,15 @@ const struct cli_command cmd_bench = {
 	        "  --steps N        timed training steps, after one untimed (train)\n"
 	        "  --new-tokens N   tokens generated per sequence (generate)\n"
 	        "  --threads K      BLIS threads\n"
-	        "  --bf16           decode small batches with BF16 weights (generate)\n"
+	        "  --weights W      decode with f32 (default), bf16 or int8 weights (generate)\n"
+	        "  --bf16           the same as --weights bf16\n"
 	        "  --abort N        then N runs cancelled at spread times: abort_ms_median/max\n"
 	        "  --json           the last line is one JSON object (tokens_per_s, ...)\n",
 	.run = bench_run,
 };
 
 struct bench_opts {
-	int layers, heads, embd, vocab, ctx, batch, seq, steps, new_tokens, threads, json, bf16;
+	int layers, heads, embd, vocab, ctx, batch, seq, steps, new_tokens, threads, json, weights;
 	int aborts;
 };
 
@@ -275,14 +276,14 @@ static int bench_generate(const struct bench_opts *o)
 	gp.on_token = bench_on_token;
 	gp.ctx = &g;
 	struct decoder_weights wb = { 0 };
-	if (o->bf16) {
-		if (decoder_weights_bf16(&wb, &p, &st) != STATUS_OK) {
+	if (o->weights != DECODER_F32) {
+		if (decoder_weights_init(&wb, &p, (enum decoder_dtype)o->weights, &st) != STATUS_OK) {
 			cli_error("%s", st.msg);
 			free(tok); free(prompts); free(lens); free(out);
 			model_params_free(&p);
 			return CLI_FAIL;
 		}
-		gp.weights_bf16 = &wb;
+		gp.weights = &wb;
 	}
 	double t0 = bench_now();
 	enum status_code sc = generate(&p, prompts, lens, B, &gp, NULL, out, &st);
@@ -297,9 +298,11 @@ static int bench_generate(const struct bench_opts *o)
 			made += out[b].n;
 		double decode_s = t1 - g.first;
 		double per_s = made > B && decode_s > 0 ? (double)(made - B) / decode_s : 0.0;
-		json_t *j = json_pack("{s:s, s:I, s:i, s:i, s:f, s:f, s:f, s:I}", "bench", "generate",
-		                      "params", (json_int_t)p.count, "threads", o->threads, "batch",
-		                      o->batch, "prefill_s", g.first - t0, "decode_s", decode_s,
+		json_t *j = json_pack("{s:s, s:I, s:i, s:i, s:s, s:f, s:f, s:f, s:I}", "bench",
+		                      "generate", "params", (json_int_t)p.count, "threads", o->threads,
+		                      "batch", o->batch, "weights",
+		                      decoder_dtype_name((enum decoder_dtype)o->weights),
+		                      "prefill_s", g.first - t0, "decode_s", decode_s,
 		                      "tokens_per_s", per_s, "peak_rss_kib",
 		                      (json_int_t)bench_peak_rss_kib());
 		generate_output_free(out, B);
@@ -348,6 +351,7 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "bf16", no_argument, NULL, 'b' },
+		{ "weights", required_argument, NULL, 'w' },
 		{ "abort", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -371,7 +375,12 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		case 't': field = &o.threads; break;
 		case 'a': field = &o.aborts; break;
 		case 'j': o.json = 1; break;
-		case 'b': o.bf16 = 1; break;
+		case 'b': o.weights = DECODER_BF16; break;
+		case 'w':
+			if ((o.weights = decoder_dtype_parse(optarg)) < 0)
+				return cli_bad_usage(&cmd_bench, "--weights is f32, bf16 or int8, not '%s'",
+				                     optarg);
+			break;
 		case CLI_OPT_EXIT: return exit_rc;
 		}
 		if (field) {

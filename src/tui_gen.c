@@ -152,7 +152,7 @@ static void tui_gen_run_job(struct tui_gen *g)
 	gp.decode = tui_gen_decode;
 	gp.on_token = tui_gen_on_token;
 	gp.ctx = g;
-	gp.weights_bf16 = g->wb.mem ? &g->wb : NULL;
+	gp.weights = &g->wb;
 	struct hooks h = { .abort = tui_gen_abort, .ctx = g };
 	struct status st = STATUS_INIT;
 	enum status_code c = ricgen_run(&g->rg, &g->rg.meta, &b, &gp, &h, &st);
@@ -225,7 +225,7 @@ enum status_code tui_gen_open(struct tui_gen **out, const char *dir, const char 
 		c = ricgen_open_rewards(&g->rg, &g->rg.meta, datadir, st);
 	/* Half the bytes per decoded token: the preview is bound by memory bandwidth. */
 	if (c == STATUS_OK)
-		c = decoder_weights_bf16(&g->wb, &g->rg.p, st);
+		c = decoder_weights_init(&g->wb, &g->rg.p, DECODER_BF16, st);
 	if (c == STATUS_OK && !(g->dir = strdup(dir)))
 		c = status_set(st, STATUS_NOMEM, "out of memory");
 	if (c == STATUS_OK && pipe(g->pipe) != 0)

@@ -20,6 +20,18 @@ other=$("$RIC" generate --model "$m" --prompt "Hi there" --max-tokens 10 --seed 
 [ "$one" != "$other" ]
 _tap_result $? "another seed gives another continuation"
 
+# reduced-precision weights: on the BF16 demo policy, bf16 decoding reads
+# exactly the stored weights (tests/test_gemv.c bounds the logits); int8
+# decodes the same way in one batch as row by row
+d="$top_srcdir/share/demo/policy"
+g() { "$RIC" generate --model "$d" --prompt "Quote by Mark Twain:" --temperature 0 --max-tokens 24 "$@"; }
+is "$(g --weights bf16)" "$(g --weights f32)" "bf16 greedy output on a BF16 checkpoint equals f32"
+i1=$(g --weights int8 --n 3 | sed -n '/^--- 2$/,/^--- 3$/p' | sed '1d;$d')
+i2=$(g --weights int8 | tail -n +1)
+is "$i1" "$i2" "int8: a continuation in a batch of 3 equals it alone"
+like "$(g --weights int8 --pref 0,1,0,0)" '^rewards: positivity' "int8 on a RiC preference scores its output"
+fails 2 "--weights names a known type" "$RIC" generate --model "$m" --prompt x --weights fp4
+
 fails 2 "--prompt is required" "$RIC" generate --model "$m"
 fails 2 "--top-p above 1 is refused" "$RIC" generate --model "$m" --prompt x --top-p 2
 fails 1 "a missing model is an error" "$RIC" generate --model "$TEST_TMP/none" --prompt x

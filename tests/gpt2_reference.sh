@@ -40,4 +40,10 @@ like "$out" '^\{.*"tokens_per_s": ?[0-9.e+]+' "bench train ends with a JSON line
 out=$("$RIC" bench generate --layers 1 --heads 2 --embd 16 --vocab 32 --ctx 16 --batch 3 \
 	--seq 4 --new-tokens 5 --json | tail -n 1)
 like "$out" '^\{.*"tokens_per_s": ?[0-9.e+]+' "bench generate ends with a JSON line"
+for w in bf16 int8; do
+	out=$("$RIC" bench generate --layers 1 --heads 2 --embd 32 --vocab 40 --ctx 16 --batch 7 \
+		--seq 4 --new-tokens 5 --weights $w --json | tail -n 1)
+	like "$out" "\"weights\": ?\"$w\".*\"tokens_per_s\": ?[0-9.e+]+" "bench generate --weights $w"
+done
+fails 2 "bench --weights names a known type" "$RIC" bench generate --weights f8
 done_testing

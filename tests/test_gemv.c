@@ -1,13 +1,16 @@
 /* engine/gemv and engine/pool: decoding products against a double-precision
- * reference, BF16 against F32, threads and row grouping changing nothing. */
+ * reference, BF16 and int8 against F32, threads and row grouping changing
+ * nothing. */
 #include "config.h"
 
 #include "tests/harness.h"
 #include "tests/gpt2_util.h"
+#include "engine/checkpoint.h"
 #include "engine/decoder.h"
 #include "engine/gemv.h"
 #include "engine/kernels.h"
 #include "engine/pool.h"
+#include "engine/tokenizer.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -16,7 +19,7 @@
 #include <unistd.h>
 
 /* Sizes off every vector width and panel: 3 full panels and a part. */
-enum { IC = 37, OC = 101, RMAX = 5 };
+enum { IC = 37, OC = 101, RMAX = 14 }; /* rows: tiles of 6 and every remainder */
 
 static float *gv_random(size_t n, unsigned seed)
 {
@@ -115,32 +118,51 @@ END_TEST
 /* Row r's result is the same bits alone, in a group, on 1 or 3 threads. */
 START_TEST(threads_and_row_groups_change_no_bit)
 {
-	enum { BIGI = 300, BIGO = 1000 }; /* several parts per thread */
+	enum { BIGI = 300, BIGO = 1000, K = 5 }; /* several parts per thread; K products */
 	float *x = gv_random(RMAX * BIGI, 5), *w = gv_random(BIGI * BIGO, 6);
 	uint16_t *wp = malloc(BIGI * BIGO * sizeof *wp);
+	int8_t *q = malloc(BIGI * BIGO), *qe = malloc(BIGI * BIGO);
+	float *sc = malloc(gemv_q8_scales(BIGI, BIGO) * sizeof *sc);
+	float *sce = malloc(gemv_q8_scales(BIGI, BIGO) * sizeof *sce);
 	gemv_pack_bf16(wp, w, BIGI, BIGO);
-	float *ref = malloc(3 * RMAX * BIGO * sizeof *ref), *got = malloc(RMAX * BIGO * sizeof *got);
+	gemv_pack_q8(q, sc, w, BIGI, BIGO);
+	gemv_quantize_rows_q8(qe, sce, w, BIGO, BIGI);
+	float *ref = malloc(K * RMAX * BIGO * sizeof *ref), *got = malloc(RMAX * BIGO * sizeof *got);
 	pool_set_threads(1);
-	gemv_xw(ref, x, w, NULL, RMAX, BIGI, BIGO, 0);
-	gemv_xw_bf16(ref + RMAX * BIGO, x, wp, NULL, RMAX, BIGI, BIGO, 0);
-	gemv_xet(ref + 2 * RMAX * BIGO, x, w, NULL, RMAX, BIGI, BIGO);
+	for (int k = 0; k < K; k++) {
+		float *y = ref + k * RMAX * BIGO;
+		const float *xx = x;
+		size_t R = RMAX;
+		switch (k) {
+		case 0: gemv_xw(y, xx, w, NULL, R, BIGI, BIGO, 0); break;
+		case 1: gemv_xw_bf16(y, xx, wp, NULL, R, BIGI, BIGO, 0); break;
+		case 2: gemv_xet(y, xx, w, NULL, R, BIGI, BIGO); break;
+		case 3: gemv_xw_q8(y, xx, q, sc, NULL, R, BIGI, BIGO, 0); break;
+		default: gemv_xet_q8(y, xx, qe, sce, R, BIGI, BIGO); break;
+		}
+	}
 	for (int th = 1; th <= 3; th += 2) {
 		pool_set_threads(th);
 		ck_assert_int_eq(pool_threads(), th);
-		for (size_t r = 0; r < RMAX; r++) {
-			/* one row alone, then all rows */
-			gemv_xw(got, x + r * BIGI, w, NULL, 1, BIGI, BIGO, 0);
-			ck_assert_mem_eq(got, ref + r * BIGO, BIGO * sizeof *got);
-			gemv_xw_bf16(got, x + r * BIGI, wp, NULL, 1, BIGI, BIGO, 0);
-			ck_assert_mem_eq(got, ref + (RMAX + r) * BIGO, BIGO * sizeof *got);
-			gemv_xet(got, x + r * BIGI, w, NULL, 1, BIGI, BIGO);
-			ck_assert_mem_eq(got, ref + (2 * RMAX + r) * BIGO, BIGO * sizeof *got);
-		}
-		gemv_xw_bf16(got, x, wp, NULL, RMAX, BIGI, BIGO, 0);
-		ck_assert_mem_eq(got, ref + RMAX * BIGO, RMAX * BIGO * sizeof *got);
+		for (int k = 0; k < K; k++)
+			for (size_t r = 0; r <= RMAX; r++) {
+				/* one row alone, then (r == RMAX) all rows */
+				const float *xx = r < RMAX ? x + r * BIGI : x;
+				size_t R = r < RMAX ? 1 : RMAX;
+				switch (k) {
+				case 0: gemv_xw(got, xx, w, NULL, R, BIGI, BIGO, 0); break;
+				case 1: gemv_xw_bf16(got, xx, wp, NULL, R, BIGI, BIGO, 0); break;
+				case 2: gemv_xet(got, xx, w, NULL, R, BIGI, BIGO); break;
+				case 3: gemv_xw_q8(got, xx, q, sc, NULL, R, BIGI, BIGO, 0); break;
+				default: gemv_xet_q8(got, xx, qe, sce, R, BIGI, BIGO); break;
+				}
+				const float *want = ref + (k * RMAX + (r < RMAX ? r : 0)) * BIGO;
+				ck_assert_msg(memcmp(got, want, R * BIGO * sizeof *got) == 0,
+				              "product %d, row %zu, %d threads", k, r, th);
+			}
 	}
 	pool_set_threads(1);
-	free(x); free(w); free(wp); free(ref); free(got);
+	free(x); free(w); free(wp); free(q); free(qe); free(sc); free(sce); free(ref); free(got);
 }
 END_TEST
 
@@ -185,9 +207,11 @@ START_TEST(pool_works_in_a_forked_child)
 }
 END_TEST
 
-/* BF16 decoding: logits within 2% (of the largest) of F32 on a random model of
- * GPT-2's proportions; F32 small calls equal the BLIS path to 1e-5. */
-START_TEST(bf16_decoding_stays_near_f32)
+/* Reduced-precision decoding on a random model of GPT-2's proportions:
+ * logits within 2% (BF16) and 3% (int8) of the largest F32 logit, and not
+ * equal to F32; the 12 rows in one call give the bits of one row at a time
+ * (for F32 that call goes through BLIS: within 1e-5). */
+START_TEST(reduced_precision_decoding_stays_near_f32)
 {
 	struct status st = STATUS_INIT;
 	struct model_config c = gpt2_util_tiny(0);
@@ -195,41 +219,201 @@ START_TEST(bf16_decoding_stays_near_f32)
 	struct model_params p;
 	ck_assert_int_eq(model_params_alloc(&p, &c, &st), STATUS_OK);
 	gpt2_util_randomize(&p, 3);
-	struct decoder_weights wb;
-	ck_assert_int_eq(decoder_weights_bf16(&wb, &p, &st), STATUS_OK);
-	struct decoder d[2];
+	static const double tol[3] = { 0.0, 0.02, 0.03 };
+	struct decoder_weights wb[3];
+	struct decoder d[3];
 	int seq[12] = { 0 }, tok[12] = { 3, 17, 400, 2, 99, 250, 7, 7, 1, 480, 64, 5 };
-	float *lg[2];
-	for (int k = 0; k < 2; k++) {
+	float *lg[3], *all = malloc(12 * 500 * sizeof *all);
+	for (int k = 0; k < 3; k++) {
+		ck_assert_int_eq(decoder_weights_init(&wb[k], &p, (enum decoder_dtype)k, &st), STATUS_OK);
 		ck_assert_int_eq(decoder_init(&d[k], &p, 1, 16, &st), STATUS_OK);
+		decoder_set_weights(&d[k], &wb[k]);
 		lg[k] = malloc(12 * 500 * sizeof(float));
-	}
-	decoder_set_weights(&d[1], &wb);
-	/* one row per call: the GEMV paths (F32 in d[0], BF16 in d[1]) */
-	for (int t = 0; t < 12; t++)
-		for (int k = 0; k < 2; k++)
+		/* one row per call */
+		for (int t = 0; t < 12; t++)
 			ck_assert_int_eq(decoder_step(&d[k], seq, tok + t, 1, NULL, lg[k] + t * 500, NULL,
 			                              &st), STATUS_OK);
-	double diff = 0.0, big = 0.0;
-	for (size_t i = 0; i < 12 * 500; i++) {
-		diff = fmax(diff, fabs(lg[1][i] - lg[0][i]));
-		big = fmax(big, fabs(lg[0][i]));
 	}
-	ck_assert_msg(diff <= 0.02 * big && diff > 0.0, "BF16 logits differ by %g of %g", diff, big);
-	/* all 12 rows in one call go through BLIS on F32 */
-	float *all = malloc(12 * 500 * sizeof *all);
-	decoder_reset(&d[0]);
-	ck_assert_int_eq(decoder_step(&d[0], seq, tok, 12, NULL, all, NULL, &st), STATUS_OK);
-	diff = 0.0;
+	double big = 0.0;
 	for (size_t i = 0; i < 12 * 500; i++)
-		diff = fmax(diff, fabs(all[i] - lg[0][i]));
-	ck_assert_msg(diff <= 1e-5 * big, "GEMV vs BLIS: %g of %g", diff, big);
-	for (int k = 0; k < 2; k++) {
+		big = fmax(big, fabs(lg[0][i]));
+	for (int k = 1; k < 3; k++) {
+		double diff = 0.0;
+		for (size_t i = 0; i < 12 * 500; i++)
+			diff = fmax(diff, fabs(lg[k][i] - lg[0][i]));
+		ck_assert_msg(diff <= tol[k] * big && diff > 0.0, "%s logits differ by %g of %g",
+		              decoder_dtype_name((enum decoder_dtype)k), diff, big);
+	}
+	for (int k = 0; k < 3; k++) {
+		decoder_reset(&d[k]);
+		ck_assert_int_eq(decoder_step(&d[k], seq, tok, 12, NULL, all, NULL, &st), STATUS_OK);
+		double diff = 0.0;
+		for (size_t i = 0; i < 12 * 500; i++)
+			diff = fmax(diff, fabs(all[i] - lg[k][i]));
+		if (k == 0)
+			ck_assert_msg(diff <= 1e-5 * big, "GEMV vs BLIS: %g of %g", diff, big);
+		else
+			ck_assert_msg(diff == 0.0, "%s: 12 rows at once differ by %g",
+			              decoder_dtype_name((enum decoder_dtype)k), diff);
+	}
+	for (int k = 0; k < 3; k++) {
 		decoder_free(&d[k]);
+		decoder_weights_free(&wb[k]);
 		free(lg[k]);
 	}
 	free(all);
-	decoder_weights_free(&wb);
+	/* non-finite weights have no int8 scale: one clear error */
+	p.mem[p.count - 1] = NAN;
+	ck_assert_int_eq(decoder_weights_init(&wb[0], &p, DECODER_INT8, &st), STATUS_INVALID);
+	ck_assert_msg(strstr(st.msg, "no int8 scale"), "message: %s", st.msg);
+	ck_assert_int_eq(decoder_dtype_parse("int8"), DECODER_INT8);
+	ck_assert_int_eq(decoder_dtype_parse("fp8"), -1);
+	model_params_free(&p);
+}
+END_TEST
+
+/* The int8 weights as floats, from the packed form: q * scale. */
+static void gv_unpack_q8(float *wr, const int8_t *q, const float *sc, size_t ic, size_t oc)
+{
+	size_t ng = (ic + GEMV_Q8_GROUP - 1) / GEMV_Q8_GROUP;
+	for (size_t c0 = 0; c0 < oc; c0 += GEMV_PANEL) {
+		size_t pw = oc - c0 < GEMV_PANEL ? oc - c0 : GEMV_PANEL;
+		for (size_t i = 0; i < ic; i++)
+			for (size_t c = 0; c < pw; c++)
+				wr[i * oc + c0 + c] = (float)q[c0 * ic + i * pw + c] *
+				                      sc[c0 * ng + i / GEMV_Q8_GROUP * pw + c];
+	}
+}
+
+/* int8: each weight within half a step of its group's scale, the extreme
+ * of a group exact to rounding; the products equal their dequantized F32
+ * products, for the matrices (panels) and the head (rows). */
+START_TEST(int8_products_match_their_dequantized_weights)
+{
+	enum { BI = 70, BO = 75 }; /* groups of 32, 32 and 6; panels of 32, 32, 11 */
+	float *x = gv_random(RMAX * BI, 11), *w = gv_random(BI * BO, 12), *bias = gv_random(BO, 13);
+	w[5 * BO + 7] = 3.0f; /* an outlier only widens its own group's step */
+	for (size_t c = 0; c < BO; c++)
+		w[(64 + c % 6) * BO + c] = 0.0f; /* and the last group of some columns is zero */
+	for (size_t i = 64; i < BI; i++)
+		w[i * BO + 3] = 0.0f;
+	size_t ns = gemv_q8_scales(BI, BO);
+	ck_assert_uint_eq(ns, 3 * BO);
+	int8_t *q = malloc(BI * BO), *qe = malloc(BI * BO);
+	float *sc = malloc(ns * sizeof *sc), *sce = malloc(ns * sizeof *sce);
+	float *wr = malloc(BI * BO * sizeof *wr), *y = malloc(RMAX * BO * sizeof *y);
+	double *want = malloc(RMAX * BO * sizeof *want);
+	gemv_pack_q8(q, sc, w, BI, BO);
+	gv_unpack_q8(wr, q, sc, BI, BO);
+	for (size_t i = 0; i < BI; i++)
+		for (size_t c = 0; c < BO; c++) {
+			size_t g = i / GEMV_Q8_GROUP, i0 = g * GEMV_Q8_GROUP;
+			float amax = 0.0f;
+			for (size_t k = i0; k < BI && k < i0 + GEMV_Q8_GROUP; k++)
+				amax = fmaxf(amax, fabsf(w[k * BO + c]));
+			double step = amax / 127.0;
+			ck_assert_msg(fabs(wr[i * BO + c] - w[i * BO + c]) <= 0.5 * step * (1 + 1e-5),
+			              "w[%zu,%zu] = %g became %g (step %g)", i, c, w[i * BO + c],
+			              wr[i * BO + c], step);
+		}
+	ck_assert_float_eq_tol(wr[5 * BO + 7], 3.0f, 1e-6f);
+	ck_assert_float_eq(wr[(BI - 1) * BO + 3], 0.0f);
+	for (size_t R = 1; R <= RMAX; R++)
+		for (int acc = 0; acc < 2; acc++) {
+			const float *b = acc ? NULL : bias;
+			float *y0 = gv_random(R * BO, 14);
+			memcpy(y, y0, R * BO * sizeof *y);
+			gemv_xw_q8(y, x, q, sc, b, R, BI, BO, acc);
+			for (size_t r = 0; r < R; r++)
+				for (size_t c = 0; c < BO; c++) {
+					double s = (acc ? y0[r * BO + c] : 0.0) + (b ? b[c] : 0.0);
+					for (size_t i = 0; i < BI; i++)
+						s += (double)x[r * BI + i] * wr[i * BO + c];
+					want[r * BO + c] = s;
+				}
+			ck_assert_msg(gv_relerr(y, want, R * BO) < 1e-6, "int8 R=%zu acc=%d", R, acc);
+			free(y0);
+		}
+	/* the head: E [BO, BI] row by row */
+	gemv_quantize_rows_q8(qe, sce, w, BO, BI);
+	for (size_t v = 0; v < BO; v++)
+		for (size_t i = 0; i < BI; i++)
+			wr[v * BI + i] = (float)qe[v * BI + i] * sce[v * 3 + i / GEMV_Q8_GROUP];
+	for (size_t R = 1; R <= RMAX; R++) {
+		for (size_t r = 0; r < R; r++)
+			for (size_t v = 0; v < BO; v++) {
+				double s = 0.0;
+				for (size_t i = 0; i < BI; i++)
+					s += (double)x[r * BI + i] * wr[v * BI + i];
+				want[r * BO + v] = s;
+			}
+		gemv_xet_q8(y, x, qe, sce, R, BI, BO);
+		ck_assert_msg(gv_relerr(y, want, R * BO) < 1e-6, "xet int8 R=%zu", R);
+	}
+	free(x); free(w); free(bias); free(q); free(qe); free(sc); free(sce); free(wr); free(y);
+	free(want);
+}
+END_TEST
+
+/* The trained demo policy (stored in BF16) over a real sentence: BF16
+ * decoding reads exactly its weights (logits within 1e-4 of the largest:
+ * only the order of the sums differs), int8 stays within 1% of the largest
+ * logit and picks the same most likely token at nearly every position. */
+START_TEST(reduced_precision_on_trained_weights)
+{
+	struct status st = STATUS_INIT;
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/share/demo/policy", harness_srcdir());
+	struct model_params p;
+	json_t *ric = NULL;
+	ck_assert_msg(checkpoint_load(dir, &p, &ric, &st) == STATUS_OK, "%s", st.msg);
+	json_decref(ric);
+	struct tokenizer *tk;
+	ck_assert_msg(tokenizer_load(dir, &tk, &st) == STATUS_OK, "%s", st.msg);
+	static const char text[] = "Quote by Mark Twain: The secret of getting ahead is getting "
+	                           "started. Define river (noun): a large natural stream of water "
+	                           "flowing in a channel to the sea, a lake or another river.";
+	struct tokenizer_ids ids = { 0 };
+	ck_assert_int_eq(tokenizer_encode(tk, text, strlen(text), 0, &ids, &st), STATUS_OK);
+	size_t T = ids.n, V = (size_t)p.cfg.vocab_size;
+	ck_assert_uint_gt(T, 30);
+	float *lg[3];
+	for (int k = 0; k < 3; k++) {
+		struct decoder_weights wb;
+		struct decoder d;
+		ck_assert_int_eq(decoder_weights_init(&wb, &p, (enum decoder_dtype)k, &st), STATUS_OK);
+		ck_assert_int_eq(decoder_init(&d, &p, 1, T, &st), STATUS_OK);
+		decoder_set_weights(&d, &wb);
+		lg[k] = malloc(T * V * sizeof(float));
+		int seq = 0;
+		for (size_t t = 0; t < T; t++)
+			ck_assert_int_eq(decoder_step(&d, &seq, ids.ids + t, 1, NULL, lg[k] + t * V, NULL,
+			                              &st), STATUS_OK);
+		decoder_free(&d);
+		decoder_weights_free(&wb);
+	}
+	double big = 0.0, diff[3] = { 0 };
+	size_t same = 0;
+	for (size_t i = 0; i < T * V; i++)
+		big = fmax(big, fabs(lg[0][i]));
+	for (int k = 1; k < 3; k++)
+		for (size_t i = 0; i < T * V; i++)
+			diff[k] = fmax(diff[k], fabs(lg[k][i] - lg[0][i]));
+	for (size_t t = 0; t < T; t++) {
+		size_t a = 0, b = 0;
+		for (size_t v = 1; v < V; v++) {
+			a = lg[0][t * V + v] > lg[0][t * V + a] ? v : a;
+			b = lg[2][t * V + v] > lg[2][t * V + b] ? v : b;
+		}
+		same += a == b;
+	}
+	ck_assert_msg(diff[1] <= 1e-4 * big, "BF16 on BF16 weights: %g of %g", diff[1], big);
+	ck_assert_msg(diff[2] <= 0.01 * big && diff[2] > 0.0, "int8: %g of %g", diff[2], big);
+	ck_assert_msg(same + T / 20 >= T, "int8 picks the F32 top token at %zu of %zu", same, T);
+	for (int k = 0; k < 3; k++)
+		free(lg[k]);
+	tokenizer_ids_free(&ids);
+	tokenizer_free(tk);
 	model_params_free(&p);
 }
 END_TEST
@@ -240,10 +424,12 @@ Suite *harness_suite(void)
 	harness_add(s, "gemv",
 	            products_match_double_precision,
 	            bf16_rounds_to_nearest_even,
+	            int8_products_match_their_dequantized_weights,
 	            threads_and_row_groups_change_no_bit,
 	            pool_covers_every_index_once,
 	            pool_works_in_a_forked_child,
-	            bf16_decoding_stays_near_f32,
+	            reduced_precision_decoding_stays_near_f32,
+	            reduced_precision_on_trained_weights,
 	            NULL);
 	return s;
 }
