@@ -29,6 +29,10 @@ row() { printf '%-40s %12s %12s %8s  %s\n' "$1" "$2" "$3" "$4" "$5"; }
 
 echo "machine: $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -n 1), $(nproc) cores," \
      "threads $th, load $(cut -d' ' -f1-3 /proc/loadavg)"
+mem=$("$ric" bench memory --threads $th --json | tail -n 1)
+echo "memory read $(echo "$mem" | field read_gb_s) GB/s on $th threads: GPT-2 small batch-1" \
+     "decoding ceiling $(echo "$mem" | field ceiling_f32_tok_s) (F32)," \
+     "$(echo "$mem" | field ceiling_bf16_tok_s) (BF16), $(echo "$mem" | field ceiling_int8_tok_s) (int8) tok/s"
 row workload "ric tok/s" "torch tok/s" ratio notes
 
 train() { # name shape-flags batch seq steps abort-trials

@@ -5,6 +5,7 @@
 #include "engine/decoder.h"
 #include "engine/generate.h"
 #include "engine/kernels.h"
+#include "engine/pool.h"
 #include "engine/rng.h"
 #include "engine/train.h"
 
@@ -24,7 +25,8 @@ const struct cli_command cmd_bench = {
 	.usage = "ric bench train [--layers L --heads H --embd C --vocab V --ctx T --batch B\n"
 	         "                 --seq S --steps N --threads K --abort N --json]\n"
 	         "       ric bench generate [same shape flags --batch B --seq PROMPT\n"
-	         "                 --new-tokens N --threads K --weights W --abort N --json]",
+	         "                 --new-tokens N --threads K --weights W --abort N --json]\n"
+	         "       ric bench memory [same shape flags --mib N --threads K --json]",
 	.help = "Options (defaults: the GPT-2 small shape):\n"
 	        "  --layers L --heads H --embd C --vocab V --ctx T   model shape\n"
 	        "  --batch B        sequences per step (train) or decoded together (generate)\n"
@@ -34,14 +36,18 @@ const struct cli_command cmd_bench = {
 	        "  --threads K      BLIS threads\n"
 	        "  --weights W      decode with f32 (default), bf16 or int8 weights (generate)\n"
 	        "  --bf16           the same as --weights bf16\n"
+	        "  --mib N          memory: MiB read per pass (default 256)\n"
 	        "  --abort N        then N runs cancelled at spread times: abort_ms_median/max\n"
-	        "  --json           the last line is one JSON object (tokens_per_s, ...)\n",
+	        "  --json           the last line is one JSON object (tokens_per_s, ...)\n"
+	        "memory reads a buffer on the threads as decoding reads its weights and\n"
+	        "prints GB/s and the batch-1 decoding ceiling of the model shape for f32,\n"
+	        "bf16 and int8 weights at that bandwidth (every weight read once per token).\n",
 	.run = bench_run,
 };
 
 struct bench_opts {
 	int layers, heads, embd, vocab, ctx, batch, seq, steps, new_tokens, threads, json, weights;
-	int aborts;
+	int aborts, mib;
 };
 
 static double bench_now(void)
@@ -335,6 +341,58 @@ static int bench_generate(const struct bench_opts *o)
 	return rc;
 }
 
+struct bench_read {
+	const uint64_t *buf;
+	uint64_t sum; /* read back by no one: the pool's calls keep the loads */
+	size_t part;
+};
+
+static void bench_read_part(void *ctx, size_t lo, size_t hi)
+{
+	struct bench_read *r = ctx;
+	uint64_t s[8] = { 0 };
+	for (size_t i = lo * r->part; i < hi * r->part; i += 8)
+		for (size_t k = 0; k < 8; k++)
+			s[k] += r->buf[i + k];
+	__atomic_fetch_add(&r->sum, s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7],
+	                   __ATOMIC_RELAXED);
+}
+
+/* Read bandwidth of this machine on the engine's threads, and what it
+ * allows decoding one sequence of the given shape. */
+static int bench_memory(const struct bench_opts *o)
+{
+	size_t part = 1 << 15, n = (size_t)o->mib << 17; /* 8-byte words */
+	n = (n + part - 1) / part * part;
+	struct bench_read r = { .part = part };
+	uint64_t *buf = malloc(n * sizeof *buf);
+	if (!buf) {
+		cli_error("cannot allocate %d MiB", o->mib);
+		return CLI_FAIL;
+	}
+	for (size_t i = 0; i < n; i++)
+		buf[i] = i;
+	r.buf = buf;
+	double t[7];
+	for (int k = 0; k < 7; k++) {
+		double t0 = bench_now();
+		pool_for(n / part, 1, bench_read_part, &r);
+		t[k] = bench_now() - t0;
+	}
+	qsort(t, 7, sizeof t[0], bench_cmp);
+	double gbs = (double)(n * sizeof *buf) / t[3] / 1e9;
+	free(buf);
+	/* the matrices and the tied head, read once per decoded token */
+	double C = o->embd, mats = (double)o->layers * 12.0 * C * C + (double)o->vocab * C;
+	json_t *j = json_pack("{s:s, s:i, s:i, s:f, s:f, s:f, s:f}", "bench", "memory",
+	                      "threads", o->threads, "mib", o->mib, "read_gb_s", gbs,
+	                      "ceiling_f32_tok_s", gbs * 1e9 / (mats * 4.0),
+	                      "ceiling_bf16_tok_s", gbs * 1e9 / (mats * 2.0),
+	                      "ceiling_int8_tok_s", gbs * 1e9 / (mats * (1.0 + 4.0 / 32.0)));
+	bench_report(o, j);
+	return CLI_OK;
+}
+
 static int bench_run(struct cli *cli, int argc, char **argv)
 {
 	(void)cli;
@@ -353,12 +411,13 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		{ "bf16", no_argument, NULL, 'b' },
 		{ "weights", required_argument, NULL, 'w' },
 		{ "abort", required_argument, NULL, 'a' },
+		{ "mib", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bench_opts o = { .layers = 12, .heads = 12, .embd = 768, .vocab = 50257,
 	                        .ctx = 1024, .batch = 4, .seq = 64, .steps = 5,
-	                        .new_tokens = 32, .threads = 1 };
+	                        .new_tokens = 32, .threads = 1, .mib = 256 };
 	int c, exit_rc;
 	while ((c = cli_next_option(&cmd_bench, argc, argv, "h", opts, &exit_rc)) != -1) {
 		int *field = NULL;
@@ -374,6 +433,7 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		case 'g': field = &o.new_tokens; break;
 		case 't': field = &o.threads; break;
 		case 'a': field = &o.aborts; break;
+		case 'i': field = &o.mib; break;
 		case 'j': o.json = 1; break;
 		case 'b': o.weights = DECODER_BF16; break;
 		case 'w':
@@ -409,5 +469,7 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 			return cli_bad_usage(&cmd_bench, "--seq + --new-tokens exceeds --ctx %d", o.ctx);
 		return bench_generate(&o);
 	}
-	return cli_bad_usage(&cmd_bench, "unknown benchmark '%s' (train or generate)", what);
+	if (strcmp(what, "memory") == 0)
+		return bench_memory(&o);
+	return cli_bad_usage(&cmd_bench, "unknown benchmark '%s' (train, generate or memory)", what);
 }

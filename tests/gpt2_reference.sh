@@ -45,5 +45,7 @@ for w in bf16 int8; do
 		--seq 4 --new-tokens 5 --weights $w --json | tail -n 1)
 	like "$out" "\"weights\": ?\"$w\".*\"tokens_per_s\": ?[0-9.e+]+" "bench generate --weights $w"
 done
+out=$("$RIC" bench memory --mib 8 --threads 2 --json | tail -n 1)
+like "$out" '"read_gb_s": ?[0-9.e+]+.*"ceiling_int8_tok_s": ?[0-9.e+]+' "bench memory reports GB/s and ceilings"
 fails 2 "bench --weights names a known type" "$RIC" bench generate --weights f8
 done_testing
