@@ -15,6 +15,7 @@
 
 #define GEMV_TILE 2048 /* columns of a row read in one sweep (prefetch-friendly) */
 #define GEMV_GRAIN 64 /* columns (or rows of E) a thread's part is a multiple of */
+#define GEMV_DIRECT_ROWS 6 /* more rows than this convert each weight once per call */
 
 float gemv_bf16_to_f32(uint16_t b)
 {
@@ -285,11 +286,12 @@ GEMV_AVX2 static inline float gemv_hsum(__m256 v)
 }
 
 /* Four rows of E against NR rows of x: each E vector loaded (and converted)
- * once for NR rows, twelve independent chains at NR = 3. Each output is the
- * same 8-lane sum over i in order as one row alone, so the grouping of rows
- * changes nothing in the results. */
+ * once for NR rows, twelve independent chains at NR = 3. With F32 set the
+ * four rows come already converted from ef (4 rows of C floats). Each
+ * output is the same 8-lane sum over i in order as one row alone, so the
+ * grouping of rows changes nothing in the results. */
 GEMV_AVX2 static inline __attribute__((always_inline)) void
-gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR)
+gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR, const float *ef, int F32)
 {
 	size_t C = j->IC, vend = C & ~(size_t)7;
 	const float *x0 = j->x + r0 * C;
@@ -299,8 +301,18 @@ gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR)
 		for (size_t q = 0; q < 4; q++)
 			a[k][q] = _mm256_setzero_ps();
 	for (size_t i = 0; i < vend; i += 8) {
-		__m256 e0 = gemv_load8(j, v, i), e1 = gemv_load8(j, v + 1, i);
-		__m256 e2 = gemv_load8(j, v + 2, i), e3 = gemv_load8(j, v + 3, i);
+		__m256 e0, e1, e2, e3;
+		if (F32) {
+			e0 = _mm256_loadu_ps(ef + i);
+			e1 = _mm256_loadu_ps(ef + C + i);
+			e2 = _mm256_loadu_ps(ef + 2 * C + i);
+			e3 = _mm256_loadu_ps(ef + 3 * C + i);
+		} else {
+			e0 = gemv_load8(j, v, i);
+			e1 = gemv_load8(j, v + 1, i);
+			e2 = gemv_load8(j, v + 2, i);
+			e3 = gemv_load8(j, v + 3, i);
+		}
 		__m256 xv = _mm256_loadu_ps(x0 + i);
 		a[0][0] = _mm256_fmadd_ps(xv, e0, a[0][0]);
 		a[0][1] = _mm256_fmadd_ps(xv, e1, a[0][1]);
@@ -326,25 +338,46 @@ gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR)
 		for (size_t q = 0; q < 4; q++) {
 			float s = gemv_hsum(a[k][q]);
 			for (size_t i = vend; i < C; i++)
-				s = fmaf(xr[i], gemv_e(j, v + q, i), s);
+				s = fmaf(xr[i], F32 ? ef[q * C + i] : gemv_e(j, v + q, i), s);
 			j->y[(r0 + k) * j->OC + v + q] = s;
 		}
 	}
 }
 
+/* BF16 or int8 rows of E converted once for many rows of x (not once per
+ * group of three); C floats a row, on the stack. */
+#define GEMV_XET_SCRATCH 4096
+
 GEMV_AVX2 static void gemv_xet_avx2(void *ctx, size_t lo, size_t hi)
 {
 	const struct gemv_job *j = ctx;
 	size_t C = j->IC, vend = C & ~(size_t)7;
+	float ef[4 * GEMV_XET_SCRATCH];
+	int convert = !j->w && j->R > 2 && C <= GEMV_XET_SCRATCH;
 	size_t v = lo;
 	for (; v + 4 <= hi; v += 4) {
 		size_t r = 0;
+		if (convert) {
+			for (size_t q = 0; q < 4; q++) {
+				for (size_t i = 0; i < vend; i += 8)
+					_mm256_storeu_ps(ef + q * C + i, gemv_load8(j, v + q, i));
+				for (size_t i = vend; i < C; i++)
+					ef[q * C + i] = gemv_e(j, v + q, i);
+			}
+			for (; r + 3 <= j->R; r += 3)
+				gemv_xet_block(j, v, r, 3, ef, 1);
+			if (j->R - r == 2)
+				gemv_xet_block(j, v, r, 2, ef, 1);
+			else if (j->R - r == 1)
+				gemv_xet_block(j, v, r, 1, ef, 1);
+			continue;
+		}
 		for (; r + 3 <= j->R; r += 3)
-			gemv_xet_block(j, v, r, 3);
+			gemv_xet_block(j, v, r, 3, NULL, 0);
 		if (j->R - r == 2)
-			gemv_xet_block(j, v, r, 2);
+			gemv_xet_block(j, v, r, 2, NULL, 0);
 		else if (j->R - r == 1)
-			gemv_xet_block(j, v, r, 1);
+			gemv_xet_block(j, v, r, 1, NULL, 0);
 	}
 	for (; v < hi; v++)
 		for (size_t r = 0; r < j->R; r++) {
@@ -445,6 +478,98 @@ gemv_rows(const struct gemv_job *j, size_t c0, size_t r0, size_t NR, int Q8)
 		gemv_finish(j, r0 + k, c0, GEMV_PANEL, sum + k * GEMV_PANEL);
 }
 
+/* Many rows: each weight converted once per call, not once per tile of
+ * rows. A chunk of GEMV_CHUNK inputs of the panel goes to floats in L1
+ * (scaled, for int8), then every tile of rows runs over it, keeping its
+ * sums in acc between chunks. The chain of fmas per output is the one of
+ * gemv_panel_plain (the stored floats are the values it forms), so the
+ * results are the same bits as with one row. */
+#define GEMV_CHUNK 256
+#define GEMV_ROW_BLOCK 60 /* rows whose sums stay in acc at once (tiles of 6) */
+
+GEMV_AVX2 static inline __attribute__((always_inline)) void
+gemv_tile_f32(const float *x, size_t IC, const float *wf, size_t n, float *acc, int first,
+              size_t NR, size_t q0, size_t NQ)
+{
+	__m256 a[6][4];
+	_Pragma("GCC unroll 6")
+	for (size_t k = 0; k < NR; k++)
+		_Pragma("GCC unroll 6")
+		for (size_t q = 0; q < NQ; q++)
+			a[k][q] = first ? _mm256_setzero_ps()
+			                : _mm256_loadu_ps(acc + k * GEMV_PANEL + (q0 + q) * 8);
+	for (size_t i = 0; i < n; i++) {
+		__m256 w[4];
+		_Pragma("GCC unroll 6")
+		for (size_t q = 0; q < NQ; q++)
+			w[q] = _mm256_load_ps(wf + i * GEMV_PANEL + (q0 + q) * 8);
+		_Pragma("GCC unroll 6")
+		for (size_t k = 0; k < NR; k++) {
+			__m256 b = _mm256_broadcast_ss(x + k * IC + i);
+			_Pragma("GCC unroll 6")
+			for (size_t q = 0; q < NQ; q++)
+				a[k][q] = _mm256_fmadd_ps(b, w[q], a[k][q]);
+		}
+	}
+	_Pragma("GCC unroll 6")
+	for (size_t k = 0; k < NR; k++)
+		_Pragma("GCC unroll 6")
+		for (size_t q = 0; q < NQ; q++)
+			_mm256_storeu_ps(acc + k * GEMV_PANEL + (q0 + q) * 8, a[k][q]);
+}
+
+GEMV_AVX2 static inline __attribute__((always_inline)) void
+gemv_rows_f32(const float *x, size_t IC, const float *wf, size_t n, float *acc, int first,
+              size_t NR)
+{
+	gemv_tile_f32(x, IC, wf, n, acc, first, NR, 0, 2);
+	gemv_tile_f32(x, IC, wf, n, acc, first, NR, 2, 2);
+}
+
+GEMV_AVX2 static void gemv_panel_chunked(const struct gemv_job *j, size_t c0, int Q8)
+{
+	size_t IC = j->IC;
+	float wf[GEMV_CHUNK * GEMV_PANEL] __attribute__((aligned(32)));
+	float acc[GEMV_ROW_BLOCK * GEMV_PANEL];
+	for (size_t rb = 0; rb < j->R; rb += GEMV_ROW_BLOCK) {
+		size_t nrb = j->R - rb < GEMV_ROW_BLOCK ? j->R - rb : GEMV_ROW_BLOCK;
+		for (size_t i0 = 0; i0 < IC; i0 += GEMV_CHUNK) {
+			size_t n = IC - i0 < GEMV_CHUNK ? IC - i0 : GEMV_CHUNK;
+			for (size_t i = 0; i < n; i++)
+				for (size_t q = 0; q < 4; q++) {
+					__m256 w;
+					if (Q8) {
+						const int8_t *p = j->q8 + c0 * IC + (i0 + i) * GEMV_PANEL + q * 8;
+						const float *ps = j->sc + c0 * gemv_groups(IC) +
+						                  (i0 + i) / GEMV_Q8_GROUP * GEMV_PANEL + q * 8;
+						__m128i b = _mm_loadl_epi64((const __m128i *)(const void *)p);
+						w = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b)),
+						                  _mm256_loadu_ps(ps));
+					} else {
+						w = gemv_cvt8(j->wb + c0 * IC + (i0 + i) * GEMV_PANEL + q * 8);
+					}
+					_mm256_store_ps(wf + i * GEMV_PANEL + q * 8, w);
+				}
+			const float *x = j->x + rb * IC + i0;
+			size_t r = 0;
+			for (; r + 6 <= nrb; r += 6)
+				gemv_rows_f32(x + r * IC, IC, wf, n, acc + r * GEMV_PANEL, i0 == 0, 6);
+			const float *xr = x + r * IC;
+			float *ar = acc + r * GEMV_PANEL;
+			switch (nrb - r) {
+			case 5: gemv_rows_f32(xr, IC, wf, n, ar, i0 == 0, 5); break;
+			case 4: gemv_rows_f32(xr, IC, wf, n, ar, i0 == 0, 4); break;
+			case 3: gemv_rows_f32(xr, IC, wf, n, ar, i0 == 0, 3); break;
+			case 2: gemv_rows_f32(xr, IC, wf, n, ar, i0 == 0, 2); break;
+			case 1: gemv_rows_f32(xr, IC, wf, n, ar, i0 == 0, 1); break;
+			default: break;
+			}
+		}
+		for (size_t k = 0; k < nrb; k++)
+			gemv_finish(j, rb + k, c0, GEMV_PANEL, acc + k * GEMV_PANEL);
+	}
+}
+
 GEMV_AVX2 static inline __attribute__((always_inline)) void
 gemv_panels_avx2(const struct gemv_job *j, size_t lo, size_t hi, int Q8)
 {
@@ -452,6 +577,10 @@ gemv_panels_avx2(const struct gemv_job *j, size_t lo, size_t hi, int Q8)
 		if (j->OC - c0 < GEMV_PANEL) {
 			for (size_t r = 0; r < j->R; r++)
 				gemv_panel_plain(j, c0, r);
+			continue;
+		}
+		if (j->R > GEMV_DIRECT_ROWS) {
+			gemv_panel_chunked(j, c0, Q8);
 			continue;
 		}
 		size_t r = 0;

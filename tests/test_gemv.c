@@ -166,6 +166,36 @@ START_TEST(threads_and_row_groups_change_no_bit)
 }
 END_TEST
 
+/* More rows than one block of sums (60) and inputs in several chunks (256):
+ * every row still gets the bits it gets alone. */
+START_TEST(many_rows_match_one_row)
+{
+	enum { MI = 600, MO = 96, MR = 67 };
+	float *x = gv_random(MR * MI, 21), *w = gv_random(MI * MO, 22);
+	uint16_t *wp = malloc(MI * MO * sizeof *wp);
+	int8_t *q = malloc(MI * MO);
+	float *sc = malloc(gemv_q8_scales(MI, MO) * sizeof *sc);
+	float *all = malloc(MR * MO * sizeof *all), one[MO];
+	gemv_pack_bf16(wp, w, MI, MO);
+	gemv_pack_q8(q, sc, w, MI, MO);
+	for (int k = 0; k < 2; k++) {
+		if (k == 0)
+			gemv_xw_bf16(all, x, wp, NULL, MR, MI, MO, 0);
+		else
+			gemv_xw_q8(all, x, q, sc, NULL, MR, MI, MO, 0);
+		for (size_t r = 0; r < MR; r++) {
+			if (k == 0)
+				gemv_xw_bf16(one, x + r * MI, wp, NULL, 1, MI, MO, 0);
+			else
+				gemv_xw_q8(one, x + r * MI, q, sc, NULL, 1, MI, MO, 0);
+			ck_assert_msg(memcmp(one, all + r * MO, sizeof one) == 0, "%s row %zu",
+			              k ? "int8" : "bf16", r);
+		}
+	}
+	free(x); free(w); free(wp); free(q); free(sc); free(all);
+}
+END_TEST
+
 static void pool_add(void *ctx, size_t lo, size_t hi)
 {
 	double *v = ctx;
@@ -426,6 +456,7 @@ Suite *harness_suite(void)
 	            bf16_rounds_to_nearest_even,
 	            int8_products_match_their_dequantized_weights,
 	            threads_and_row_groups_change_no_bit,
+	            many_rows_match_one_row,
 	            pool_covers_every_index_once,
 	            pool_works_in_a_forked_child,
 	            reduced_precision_decoding_stays_near_f32,
