@@ -2,6 +2,7 @@
 
 #include "engine/decoder.h"
 #include "engine/gemv.h"
+#include "engine/gemv_q8.h"
 #include "engine/kernels.h"
 
 #include <math.h>
@@ -80,33 +81,33 @@ static enum status_code decoder_weights_int8(struct decoder_weights *wb,
 		if (!isfinite(p->mem[i]))
 			return status_set(st, STATUS_INVALID, "parameter %zu is %g: no int8 scale for it", i,
 			                  (double)p->mem[i]);
-	size_t n = 4 * lay->L + 1, total = 0;
+	size_t n = 4 * lay->L + 1, bytes = 0, scales = 0;
+	wb->q_at = malloc(n * sizeof *wb->q_at);
 	wb->scale_at = malloc(n * sizeof *wb->scale_at);
-	if (!wb->scale_at)
-		return status_set(st, STATUS_NOMEM, "cannot allocate int8 scale offsets");
-	for (size_t l = 0; l < lay->L; l++)
-		for (size_t k = 0; k < 4; k++) {
-			size_t IC, OC;
-			decoder_mat_shape(lay, k, &IC, &OC);
-			wb->scale_at[4 * l + k] = total;
-			total += gemv_q8_scales(IC, OC);
-		}
-	wb->scale_at[4 * lay->L] = total;
-	total += gemv_q8_scales(lay->C, lay->V); /* the head: V rows of C */
-	wb->q8 = calloc(p->count, sizeof *wb->q8);
-	wb->scale = malloc(total * sizeof *wb->scale);
+	if (!wb->q_at || !wb->scale_at)
+		return status_set(st, STATUS_NOMEM, "cannot allocate int8 offsets");
+	for (size_t m = 0; m < n; m++) {
+		size_t IC = lay->C, OC = lay->V; /* m == 4 L: the head, V rows of C */
+		if (m < 4 * lay->L)
+			decoder_mat_shape(lay, m % 4, &IC, &OC);
+		wb->q_at[m] = bytes;
+		wb->scale_at[m] = scales;
+		bytes += gemv_q8_bytes(IC, OC);
+		scales += gemv_q8_scales(IC, OC);
+	}
+	wb->q8 = malloc(bytes);
+	wb->scale = malloc(scales * sizeof *wb->scale);
 	if (!wb->q8 || !wb->scale)
-		return status_set(st, STATUS_NOMEM, "cannot allocate int8 weights (%zu values)",
-		                  p->count);
+		return status_set(st, STATUS_NOMEM, "cannot allocate int8 weights (%zu bytes)", bytes);
 	for (size_t l = 0; l < lay->L; l++)
 		for (size_t k = 0; k < 4; k++) {
 			size_t IC, OC, off = gpt2_off_layer(lay, l, decoder_mats[k].t);
 			decoder_mat_shape(lay, k, &IC, &OC);
-			gemv_pack_q8(wb->q8 + off, wb->scale + wb->scale_at[4 * l + k], p->mem + off, IC, OC);
+			gemv_pack_q8(wb->q8 + wb->q_at[4 * l + k], wb->scale + wb->scale_at[4 * l + k],
+			             p->mem + off, IC, OC);
 		}
-	size_t off = gpt2_off_wte(lay);
-	gemv_quantize_rows_q8(wb->q8 + off, wb->scale + wb->scale_at[4 * lay->L], p->mem + off,
-	                      lay->V, lay->C);
+	gemv_pack_q8_rows(wb->q8 + wb->q_at[4 * lay->L], wb->scale + wb->scale_at[4 * lay->L],
+	                  p->mem + gpt2_off_wte(lay), lay->V, lay->C);
 	return STATUS_OK;
 }
 
@@ -154,6 +155,7 @@ void decoder_weights_free(struct decoder_weights *wb)
 	free(wb->bf16);
 	free(wb->q8);
 	free(wb->scale);
+	free(wb->q_at);
 	free(wb->scale_at);
 	memset(wb, 0, sizeof *wb);
 }
@@ -266,12 +268,12 @@ enum status_code decoder_step(struct decoder *d, const int *seq, const int *toke
 		}
 	}
 	const float *w = d->p->mem;
-	/* Few rows: stream the weights once; many: BLIS on F32, which packs the
-	 * weights again on every call. BF16 or int8 weights serve calls of up
-	 * to DECODER_PACKED_ROWS rows: fewer bytes, and no packing pass. */
+	/* F32: few rows stream the weights once, many go through BLIS. BF16 or
+	 * int8 weights serve every call, prefill included: a row then gets the
+	 * same bits whatever else is in the call, so a sample does not depend
+	 * on its batch (and there is no packing pass of BLIS per step). */
 	int few = R <= DECODER_GEMV_ROWS;
-	const struct decoder_weights *dw =
-		d->wb && d->wb->dtype != DECODER_F32 && R <= DECODER_PACKED_ROWS ? d->wb : NULL;
+	const struct decoder_weights *dw = d->wb && d->wb->dtype != DECODER_F32 ? d->wb : NULL;
 	encoder_forward(d->x, tokens, d->pos, w + gpt2_off_wte(lay), w + gpt2_off_wpe(lay), R, C);
 	for (size_t l = 0; l < lay->L; l++) {
 #define W(t) (w + gpt2_off_layer(lay, l, (t)))
@@ -279,9 +281,11 @@ enum status_code decoder_step(struct decoder *d, const int *seq, const int *toke
 		size_t off_ = gpt2_off_layer(lay, l, decoder_mats[k].t); \
 		if (dw && dw->dtype == DECODER_BF16) \
 			gemv_xw_bf16((y), (x), dw->bf16 + off_, (bias), R, (IC), (OC), (acc)); \
-		else if (dw) \
-			gemv_xw_q8((y), (x), dw->q8 + off_, dw->scale + dw->scale_at[4 * l + (k)], (bias), \
-			           R, (IC), (OC), (acc)); \
+		else if (dw) { \
+			if (gemv_q8((y), (x), dw->q8 + dw->q_at[4 * l + (k)], \
+			            dw->scale + dw->scale_at[4 * l + (k)], (bias), R, (IC), (OC), (acc))) \
+				return status_set(st, STATUS_NOMEM, "cannot allocate int8 activations"); \
+		} \
 		else if (few) \
 			gemv_xw((y), (x), w + off_, (bias), R, (IC), (OC), (acc)); \
 		else if (acc) { \
@@ -325,10 +329,11 @@ enum status_code decoder_step(struct decoder *d, const int *seq, const int *toke
 		}
 	if (dw && dw->dtype == DECODER_BF16)
 		gemv_xet(logits, d->ln, NULL, dw->bf16 + gpt2_off_wte(lay), n, C, V);
-	else if (dw)
-		gemv_xet_q8(logits, d->ln, dw->q8 + gpt2_off_wte(lay), dw->scale + dw->scale_at[4 * lay->L],
-		            n, C, V);
-	else if (n <= DECODER_GEMV_ROWS)
+	else if (dw) {
+		if (gemv_q8(logits, d->ln, dw->q8 + dw->q_at[4 * lay->L],
+		            dw->scale + dw->scale_at[4 * lay->L], NULL, n, C, V, 0))
+			return status_set(st, STATUS_NOMEM, "cannot allocate int8 activations");
+	} else if (n <= DECODER_GEMV_ROWS)
 		gemv_xet(logits, d->ln, w + gpt2_off_wte(lay), NULL, n, C, V);
 	else
 		gemm(n, V, C, 1, d->ln, C, 1, w + gpt2_off_wte(lay), 1, C, 0, logits, V, 1);

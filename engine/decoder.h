@@ -17,9 +17,9 @@
  * Calls of at most DECODER_GEMV_ROWS rows (decoding steps of small batches)
  * stream each weight matrix once through engine/gemv.h instead; there a row's
  * logits do not depend on the other rows. With BF16 or int8 weights set,
- * calls of up to DECODER_PACKED_ROWS rows read the matrices and the head in
- * that form (half or a little over a quarter of the bytes per token, and no
- * packing pass of BLIS on every call):
+ * every call reads the matrices and the head in that form (half or a little
+ * over a quarter of the bytes per token, no packing pass of BLIS on every
+ * call, and a row's logits never depend on the other rows):
  *
  *   struct decoder_weights wb;
  *   decoder_weights_init(&wb, &params, DECODER_INT8, &st);  // once per set of weights
@@ -28,8 +28,8 @@
  *   decoder_weights_free(&wb);                   // after the decoders using it
  *
  * BF16 rounds each weight to nearest even; int8 keeps one scale per 32
- * inputs of a column (engine/gemv.h). tests/test_gemv.c bounds both against
- * F32 logits.
+ * inputs of an output and quantizes the activations the same way on each
+ * call (engine/gemv_q8.h). tests/test_gemv.c bounds both against F32 logits.
  */
 #ifndef RIC_ENGINE_DECODER_H
 #define RIC_ENGINE_DECODER_H
@@ -56,7 +56,6 @@ struct decoder {
 };
 
 #define DECODER_GEMV_ROWS 8
-#define DECODER_PACKED_ROWS 64
 
 /* How decoding reads the weight matrices and the head. */
 enum decoder_dtype { DECODER_F32, DECODER_BF16, DECODER_INT8 };
@@ -66,9 +65,10 @@ struct decoder_weights {
 	enum decoder_dtype dtype;
 	size_t count;      /* parameters */
 	uint16_t *bf16;    /* BF16: every parameter, at the parameters' offsets */
-	int8_t *q8;        /* INT8: the matrices and the head at their offsets */
-	float *scale;      /* INT8: their scales, a matrix's at scale_at[4 * layer + k] */
-	size_t *scale_at;  /* k: attention, projection, MLP in, MLP out; [4 * L]: head */
+	int8_t *q8;        /* INT8: the matrices and the head (engine/gemv_q8.h), */
+	float *scale;      /* their scales; */
+	size_t *q_at;      /* where each starts in q8 and in scale: [4 * layer + k] for */
+	size_t *scale_at;  /* attention, projection, MLP in, MLP out; [4 * L] the head */
 };
 
 /* "f32", "bf16" or "int8" (NULL names it for messages); -1 if unknown. */

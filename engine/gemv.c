@@ -41,16 +41,9 @@ struct gemv_job {
 	float *y;
 	const float *x, *w, *bias;
 	const uint16_t *wb;
-	const int8_t *q8;   /* int8 weights, with */
-	const float *sc;    /* their scales (engine/gemv.h) */
 	size_t R, IC, OC;
 	int accumulate;
 };
-
-static size_t gemv_groups(size_t n)
-{
-	return (n + GEMV_Q8_GROUP - 1) / GEMV_Q8_GROUP;
-}
 
 /* W [IC, OC] at (i, c), plain row-major F32 (gemv_xw). */
 static inline float gemv_w(const struct gemv_job *j, size_t at)
@@ -62,11 +55,7 @@ static inline float gemv_w(const struct gemv_job *j, size_t at)
 static inline float gemv_e(const struct gemv_job *j, size_t v, size_t i)
 {
 	size_t at = v * j->IC + i;
-	if (j->w)
-		return j->w[at];
-	if (j->wb)
-		return gemv_bf16_to_f32(j->wb[at]);
-	return (float)j->q8[at] * j->sc[v * gemv_groups(j->IC) + i / GEMV_Q8_GROUP];
+	return j->w ? j->w[at] : gemv_bf16_to_f32(j->wb[at]);
 }
 
 static void gemv_start(const struct gemv_job *j, size_t j0, size_t j1)
@@ -119,53 +108,6 @@ void gemv_pack_bf16(uint16_t *dst, const float *w, size_t IC, size_t OC)
 	}
 }
 
-size_t gemv_q8_scales(size_t IC, size_t OC)
-{
-	return gemv_groups(IC) * OC;
-}
-
-/* Symmetric: the largest magnitude of the n values (stride apart) maps to
- * 127; a group of zeros gets scale 0. */
-static float gemv_q8_group(int8_t *q, size_t qstride, const float *w, size_t wstride, size_t n)
-{
-	float amax = 0.0f;
-	for (size_t k = 0; k < n; k++)
-		amax = fmaxf(amax, fabsf(w[k * wstride]));
-	float scale = amax / 127.0f, inv = amax > 0.0f ? 127.0f / amax : 0.0f;
-	for (size_t k = 0; k < n; k++) {
-		long v = lrintf(w[k * wstride] * inv);
-		q[k * qstride] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
-	}
-	return scale;
-}
-
-void gemv_pack_q8(int8_t *q, float *scale, const float *w, size_t IC, size_t OC)
-{
-	size_t ng = gemv_groups(IC);
-	for (size_t c0 = 0; c0 < OC; c0 += GEMV_PANEL) {
-		size_t pw = OC - c0 < GEMV_PANEL ? OC - c0 : GEMV_PANEL;
-		int8_t *panel = q + c0 * IC;
-		float *ps = scale + c0 * ng;
-		for (size_t g = 0; g < ng; g++) {
-			size_t i0 = g * GEMV_Q8_GROUP;
-			size_t n = IC - i0 < GEMV_Q8_GROUP ? IC - i0 : GEMV_Q8_GROUP;
-			for (size_t c = 0; c < pw; c++)
-				ps[g * pw + c] = gemv_q8_group(panel + i0 * pw + c, pw, w + i0 * OC + c0 + c, OC, n);
-		}
-	}
-}
-
-void gemv_quantize_rows_q8(int8_t *q, float *scale, const float *e, size_t V, size_t C)
-{
-	size_t ng = gemv_groups(C);
-	for (size_t v = 0; v < V; v++)
-		for (size_t g = 0; g < ng; g++) {
-			size_t i0 = g * GEMV_Q8_GROUP;
-			size_t n = C - i0 < GEMV_Q8_GROUP ? C - i0 : GEMV_Q8_GROUP;
-			scale[v * ng + g] = gemv_q8_group(q + v * C + i0, 1, e + v * C + i0, 1, n);
-		}
-}
-
 /* Writes one panel's sums into y: (y or 0) + bias + sum. */
 static void gemv_finish(const struct gemv_job *j, size_t r, size_t c0, size_t pw, const float *sum)
 {
@@ -176,28 +118,16 @@ static void gemv_finish(const struct gemv_job *j, size_t r, size_t c0, size_t pw
 	}
 }
 
-/* One panel, any width, one row: the reference order of the sums (a
- * weight is formed first, for int8 its integer times its scale, then
- * multiplied by x and added). */
+/* One panel, any width, one row: the reference order of the sums. */
 static void gemv_panel_plain(const struct gemv_job *j, size_t c0, size_t r)
 {
 	size_t pw = j->OC - c0 < GEMV_PANEL ? j->OC - c0 : GEMV_PANEL;
 	const float *xr = j->x + r * j->IC;
 	float sum[GEMV_PANEL] = { 0 };
-	if (j->wb) {
-		const uint16_t *panel = j->wb + c0 * j->IC;
-		for (size_t i = 0; i < j->IC; i++)
-			for (size_t c = 0; c < pw; c++)
-				sum[c] = fmaf(xr[i], gemv_bf16_to_f32(panel[i * pw + c]), sum[c]);
-	} else {
-		const int8_t *panel = j->q8 + c0 * j->IC;
-		const float *ps = j->sc + c0 * gemv_groups(j->IC);
-		for (size_t i = 0; i < j->IC; i++) {
-			const float *s = ps + i / GEMV_Q8_GROUP * pw;
-			for (size_t c = 0; c < pw; c++)
-				sum[c] = fmaf(xr[i], (float)panel[i * pw + c] * s[c], sum[c]);
-		}
-	}
+	const uint16_t *panel = j->wb + c0 * j->IC;
+	for (size_t i = 0; i < j->IC; i++)
+		for (size_t c = 0; c < pw; c++)
+			sum[c] = fmaf(xr[i], gemv_bf16_to_f32(panel[i * pw + c]), sum[c]);
 	gemv_finish(j, r, c0, pw, sum);
 }
 
@@ -218,13 +148,8 @@ GEMV_AVX2 static inline __m256 gemv_load8(const struct gemv_job *j, size_t v, si
 	size_t at = v * j->IC + i;
 	if (j->w)
 		return _mm256_loadu_ps(j->w + at);
-	if (j->wb) {
-		__m128i h = _mm_loadu_si128((const __m128i *)(const void *)(j->wb + at));
-		return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
-	}
-	__m128i b = _mm_loadl_epi64((const __m128i *)(const void *)(j->q8 + at));
-	__m256 s = _mm256_set1_ps(j->sc[v * gemv_groups(j->IC) + i / GEMV_Q8_GROUP]);
-	return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b)), s);
+	__m128i h = _mm_loadu_si128((const __m128i *)(const void *)(j->wb + at));
+	return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
 }
 
 GEMV_AVX2 static void gemv_xw_avx2(void *ctx, size_t lo, size_t hi)
@@ -344,7 +269,7 @@ gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR, const f
 	}
 }
 
-/* BF16 or int8 rows of E converted once for many rows of x (not once per
+/* BF16 rows of E converted once for many rows of x (not once per
  * group of three); C floats a row, on the stack. */
 #define GEMV_XET_SCRATCH 4096
 
@@ -403,10 +328,10 @@ GEMV_AVX2 static inline __m256 gemv_cvt8(const uint16_t *p)
  * accumulators plus NQ weights and a broadcast fit the 16 registers (a
  * spill to the stack costs more than the sharing saves). Per output the sum
  * runs over i in order, as gemv_panel_plain does, so the tiling of rows and
- * columns changes nothing in the results. Q8 picks the int8 form. */
+ * columns changes nothing in the results. */
 GEMV_AVX2 static inline __attribute__((always_inline)) void
 gemv_tile(const struct gemv_job *j, size_t c0, size_t r0, size_t NR, size_t q0, size_t NQ,
-          int Q8, float *sum)
+          float *sum)
 {
 	size_t IC = j->IC;
 	const float *x = j->x + r0 * IC;
@@ -416,42 +341,19 @@ gemv_tile(const struct gemv_job *j, size_t c0, size_t r0, size_t NR, size_t q0, 
 		_Pragma("GCC unroll 6")
 		for (size_t q = 0; q < NQ; q++)
 			a[k][q] = _mm256_setzero_ps();
-	/* BF16: one run over i; int8: one run per group of GEMV_Q8_GROUP, each
-	 * with its column scales */
-	size_t step = Q8 ? GEMV_Q8_GROUP : IC;
-	for (size_t i0 = 0; i0 < IC; i0 += step) {
-		size_t i1 = i0 + step < IC ? i0 + step : IC;
-		__m256 s[4];
-		if (Q8) {
-			const float *ps = j->sc + c0 * gemv_groups(IC) + i0 / GEMV_Q8_GROUP * GEMV_PANEL;
+	for (size_t i = 0; i < IC; i++) {
+		__m256 w[4];
+		const uint16_t *p = j->wb + c0 * IC + i * GEMV_PANEL + q0 * 8;
+		_mm_prefetch((const char *)(p + 32 * GEMV_PANEL), _MM_HINT_T0);
+		_Pragma("GCC unroll 6")
+		for (size_t q = 0; q < NQ; q++)
+			w[q] = gemv_cvt8(p + 8 * q);
+		_Pragma("GCC unroll 6")
+		for (size_t k = 0; k < NR; k++) {
+			__m256 b = _mm256_broadcast_ss(x + k * IC + i);
 			_Pragma("GCC unroll 6")
 			for (size_t q = 0; q < NQ; q++)
-				s[q] = _mm256_loadu_ps(ps + (q0 + q) * 8);
-		}
-		for (size_t i = i0; i < i1; i++) {
-			__m256 w[4];
-			if (Q8) {
-				const int8_t *p = j->q8 + c0 * IC + i * GEMV_PANEL + q0 * 8;
-				_mm_prefetch((const char *)(p + 8 * GEMV_PANEL), _MM_HINT_T0);
-				_Pragma("GCC unroll 6")
-				for (size_t q = 0; q < NQ; q++) {
-					__m128i b = _mm_loadl_epi64((const __m128i *)(const void *)(p + 8 * q));
-					w[q] = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b)), s[q]);
-				}
-			} else {
-				const uint16_t *p = j->wb + c0 * IC + i * GEMV_PANEL + q0 * 8;
-				_mm_prefetch((const char *)(p + 8 * GEMV_PANEL), _MM_HINT_T0);
-				_Pragma("GCC unroll 6")
-				for (size_t q = 0; q < NQ; q++)
-					w[q] = gemv_cvt8(p + 8 * q);
-			}
-			_Pragma("GCC unroll 6")
-			for (size_t k = 0; k < NR; k++) {
-				__m256 b = _mm256_broadcast_ss(x + k * IC + i);
-				_Pragma("GCC unroll 6")
-				for (size_t q = 0; q < NQ; q++)
-					a[k][q] = _mm256_fmadd_ps(b, w[q], a[k][q]);
-			}
+				a[k][q] = _mm256_fmadd_ps(b, w[q], a[k][q]);
 		}
 	}
 	_Pragma("GCC unroll 6")
@@ -465,14 +367,14 @@ gemv_tile(const struct gemv_job *j, size_t c0, size_t r0, size_t NR, size_t q0, 
  * (memory-bound decoding of one sequence needs the independent chains),
  * more rows go in two halves of two vectors. */
 GEMV_AVX2 static inline __attribute__((always_inline)) void
-gemv_rows(const struct gemv_job *j, size_t c0, size_t r0, size_t NR, int Q8)
+gemv_rows(const struct gemv_job *j, size_t c0, size_t r0, size_t NR)
 {
 	float sum[6 * GEMV_PANEL];
 	if (NR <= 2) {
-		gemv_tile(j, c0, r0, NR, 0, 4, Q8, sum);
+		gemv_tile(j, c0, r0, NR, 0, 4, sum);
 	} else {
-		gemv_tile(j, c0, r0, NR, 0, 2, Q8, sum);
-		gemv_tile(j, c0, r0, NR, 2, 2, Q8, sum);
+		gemv_tile(j, c0, r0, NR, 0, 2, sum);
+		gemv_tile(j, c0, r0, NR, 2, 2, sum);
 	}
 	for (size_t k = 0; k < NR; k++)
 		gemv_finish(j, r0 + k, c0, GEMV_PANEL, sum + k * GEMV_PANEL);
@@ -480,9 +382,9 @@ gemv_rows(const struct gemv_job *j, size_t c0, size_t r0, size_t NR, int Q8)
 
 /* Many rows: each weight converted once per call, not once per tile of
  * rows. A chunk of GEMV_CHUNK inputs of the panel goes to floats in L1
- * (scaled, for int8), then every tile of rows runs over it, keeping its
+ * then every tile of rows runs over it, keeping its
  * sums in acc between chunks. The chain of fmas per output is the one of
- * gemv_panel_plain (the stored floats are the values it forms), so the
+ * gemv_panel_plain (the stored floats are the values it converts), so the
  * results are the same bits as with one row. */
 #define GEMV_CHUNK 256
 #define GEMV_ROW_BLOCK 60 /* rows whose sums stay in acc at once (tiles of 6) */
@@ -526,7 +428,7 @@ gemv_rows_f32(const float *x, size_t IC, const float *wf, size_t n, float *acc, 
 	gemv_tile_f32(x, IC, wf, n, acc, first, NR, 2, 2);
 }
 
-GEMV_AVX2 static void gemv_panel_chunked(const struct gemv_job *j, size_t c0, int Q8)
+GEMV_AVX2 static void gemv_panel_chunked(const struct gemv_job *j, size_t c0)
 {
 	size_t IC = j->IC;
 	float wf[GEMV_CHUNK * GEMV_PANEL] __attribute__((aligned(32)));
@@ -536,20 +438,9 @@ GEMV_AVX2 static void gemv_panel_chunked(const struct gemv_job *j, size_t c0, in
 		for (size_t i0 = 0; i0 < IC; i0 += GEMV_CHUNK) {
 			size_t n = IC - i0 < GEMV_CHUNK ? IC - i0 : GEMV_CHUNK;
 			for (size_t i = 0; i < n; i++)
-				for (size_t q = 0; q < 4; q++) {
-					__m256 w;
-					if (Q8) {
-						const int8_t *p = j->q8 + c0 * IC + (i0 + i) * GEMV_PANEL + q * 8;
-						const float *ps = j->sc + c0 * gemv_groups(IC) +
-						                  (i0 + i) / GEMV_Q8_GROUP * GEMV_PANEL + q * 8;
-						__m128i b = _mm_loadl_epi64((const __m128i *)(const void *)p);
-						w = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(b)),
-						                  _mm256_loadu_ps(ps));
-					} else {
-						w = gemv_cvt8(j->wb + c0 * IC + (i0 + i) * GEMV_PANEL + q * 8);
-					}
-					_mm256_store_ps(wf + i * GEMV_PANEL + q * 8, w);
-				}
+				for (size_t q = 0; q < 4; q++)
+					_mm256_store_ps(wf + i * GEMV_PANEL + q * 8,
+					                gemv_cvt8(j->wb + c0 * IC + (i0 + i) * GEMV_PANEL + q * 8));
 			const float *x = j->x + rb * IC + i0;
 			size_t r = 0;
 			for (; r + 6 <= nrb; r += 6)
@@ -571,7 +462,7 @@ GEMV_AVX2 static void gemv_panel_chunked(const struct gemv_job *j, size_t c0, in
 }
 
 GEMV_AVX2 static inline __attribute__((always_inline)) void
-gemv_panels_avx2(const struct gemv_job *j, size_t lo, size_t hi, int Q8)
+gemv_panels_avx2(const struct gemv_job *j, size_t lo, size_t hi)
 {
 	for (size_t c0 = lo; c0 < hi; c0 += GEMV_PANEL) {
 		if (j->OC - c0 < GEMV_PANEL) {
@@ -580,18 +471,18 @@ gemv_panels_avx2(const struct gemv_job *j, size_t lo, size_t hi, int Q8)
 			continue;
 		}
 		if (j->R > GEMV_DIRECT_ROWS) {
-			gemv_panel_chunked(j, c0, Q8);
+			gemv_panel_chunked(j, c0);
 			continue;
 		}
 		size_t r = 0;
 		for (; r + 6 <= j->R; r += 6)
-			gemv_rows(j, c0, r, 6, Q8);
+			gemv_rows(j, c0, r, 6);
 		switch (j->R - r) {
-		case 5: gemv_rows(j, c0, r, 5, Q8); break;
-		case 4: gemv_rows(j, c0, r, 4, Q8); break;
-		case 3: gemv_rows(j, c0, r, 3, Q8); break;
-		case 2: gemv_rows(j, c0, r, 2, Q8); break;
-		case 1: gemv_rows(j, c0, r, 1, Q8); break;
+		case 5: gemv_rows(j, c0, r, 5); break;
+		case 4: gemv_rows(j, c0, r, 4); break;
+		case 3: gemv_rows(j, c0, r, 3); break;
+		case 2: gemv_rows(j, c0, r, 2); break;
+		case 1: gemv_rows(j, c0, r, 1); break;
 		default: break;
 		}
 	}
@@ -599,12 +490,7 @@ gemv_panels_avx2(const struct gemv_job *j, size_t lo, size_t hi, int Q8)
 
 GEMV_AVX2 static void gemv_xw_bf16_avx2(void *ctx, size_t lo, size_t hi)
 {
-	gemv_panels_avx2(ctx, lo, hi, 0);
-}
-
-GEMV_AVX2 static void gemv_xw_q8_avx2(void *ctx, size_t lo, size_t hi)
-{
-	gemv_panels_avx2(ctx, lo, hi, 1);
+	gemv_panels_avx2(ctx, lo, hi);
 }
 
 static int gemv_have_avx2(void)
@@ -644,19 +530,6 @@ void gemv_xw_bf16(float *y, const float *x, const uint16_t *wp, const float *bia
 	pool_for(OC, GEMV_PANEL, fn, &j);
 }
 
-void gemv_xw_q8(float *y, const float *x, const int8_t *q, const float *scale, const float *bias,
-                size_t R, size_t IC, size_t OC, int accumulate)
-{
-	struct gemv_job j = { .y = y, .x = x, .bias = bias, .q8 = q, .sc = scale, .R = R, .IC = IC,
-	                      .OC = OC, .accumulate = accumulate };
-	pool_fn fn = gemv_xw_panels_plain;
-#if GEMV_X86
-	if (gemv_have_avx2())
-		fn = gemv_xw_q8_avx2;
-#endif
-	pool_for(OC, GEMV_PANEL, fn, &j);
-}
-
 static void gemv_xet_run(struct gemv_job *j)
 {
 	pool_fn fn = gemv_xet_plain;
@@ -671,12 +544,5 @@ void gemv_xet(float *y, const float *x, const float *e, const uint16_t *eb, size
               size_t V)
 {
 	struct gemv_job j = { .y = y, .x = x, .w = e, .wb = eb, .R = R, .IC = C, .OC = V };
-	gemv_xet_run(&j);
-}
-
-void gemv_xet_q8(float *y, const float *x, const int8_t *q, const float *scale, size_t R,
-                 size_t C, size_t V)
-{
-	struct gemv_job j = { .y = y, .x = x, .q8 = q, .sc = scale, .R = R, .IC = C, .OC = V };
 	gemv_xet_run(&j);
 }

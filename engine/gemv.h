@@ -6,8 +6,6 @@
  *   gemv_xet(logits, x, wte, NULL, R, C, V);      // logits [R,V] = x [R,C] wte^T
  *   gemv_bf16_from_f32(eb, wte, V * C);           // round to nearest even (same layout)
  *   gemv_xet(logits, x, NULL, eb, R, C, V);
- *   gemv_pack_q8(q, sc, w, IC, OC);              // int8 + a scale per 32 inputs and column
- *   gemv_xw_q8(y, x, q, sc, bias, R, IC, OC, 0); // sc holds gemv_q8_scales(IC, OC) floats
  *
  * Decoding a few rows is bound by memory bandwidth, not arithmetic: every
  * weight is read once per step. BLIS packs its operands (one more pass over
@@ -16,7 +14,8 @@
  * Columns (rows of E for gemv_xet) are split between threads in blocks, and
  * each output is a sum over the inner dimension in index order, so a row's
  * result depends neither on the other rows nor on the thread count. An
- * AVX2/FMA version is picked at run time where the CPU has it.
+ * AVX2/FMA version is picked at run time where the CPU has it. Int8
+ * weights: engine/gemv_q8.h.
  */
 #ifndef RIC_ENGINE_GEMV_H
 #define RIC_ENGINE_GEMV_H
@@ -38,21 +37,6 @@ void gemv_xw_bf16(float *y, const float *x, const uint16_t *wp, const float *bia
 /* y [R, V] = x [R, C] E^T for E [V, C] (F32 e or BF16 eb). */
 void gemv_xet(float *y, const float *x, const float *e, const uint16_t *eb, size_t R, size_t C,
               size_t V);
-
-/* int8 weights: symmetric, one F32 scale per GEMV_Q8_GROUP consecutive
- * inputs of a column (a quarter of BF16's bytes plus an eighth of a byte).
- * The packed q has the BF16 panel layout; the panel at column c0 has its
- * scales at sc + c0 * ceil(IC / GEMV_Q8_GROUP), [group, panel width]. A
- * weight is formed as q * scale before it multiplies x. */
-#define GEMV_Q8_GROUP 32
-size_t gemv_q8_scales(size_t IC, size_t OC);
-void gemv_pack_q8(int8_t *q, float *scale, const float *w, size_t IC, size_t OC);
-void gemv_xw_q8(float *y, const float *x, const int8_t *q, const float *scale, const float *bias,
-                size_t R, size_t IC, size_t OC, int accumulate);
-/* E [V, C] row by row: q [V, C], scale [V, ceil(C / GEMV_Q8_GROUP)]. */
-void gemv_quantize_rows_q8(int8_t *q, float *scale, const float *e, size_t V, size_t C);
-void gemv_xet_q8(float *y, const float *x, const int8_t *q, const float *scale, size_t R,
-                 size_t C, size_t V);
 
 void gemv_bf16_from_f32(uint16_t *dst, const float *src, size_t n);
 float gemv_bf16_to_f32(uint16_t b);

@@ -8,6 +8,7 @@
 #include "engine/checkpoint.h"
 #include "engine/decoder.h"
 #include "engine/gemv.h"
+#include "engine/gemv_q8.h"
 #include "engine/kernels.h"
 #include "engine/pool.h"
 #include "engine/tokenizer.h"
@@ -52,6 +53,18 @@ static void gv_reference_xw(double *y, const float *y0, const float *x, const fl
 			for (size_t i = 0; i < IC; i++)
 				s += (double)x[r * IC + i] * w[i * OC + c];
 			y[r * OC + c] = s;
+		}
+}
+
+static void gv_reference_xw_n(double *y, const float *y0, const float *x, const float *w,
+                              const float *bias, size_t R, size_t ic, size_t oc, int accumulate)
+{
+	for (size_t r = 0; r < R; r++)
+		for (size_t c = 0; c < oc; c++) {
+			double s = (accumulate ? y0[r * oc + c] : 0.0) + (bias ? bias[c] : 0.0);
+			for (size_t i = 0; i < ic; i++)
+				s += (double)x[r * ic + i] * w[i * oc + c];
+			y[r * oc + c] = s;
 		}
 }
 
@@ -121,12 +134,12 @@ START_TEST(threads_and_row_groups_change_no_bit)
 	enum { BIGI = 300, BIGO = 1000, K = 5 }; /* several parts per thread; K products */
 	float *x = gv_random(RMAX * BIGI, 5), *w = gv_random(BIGI * BIGO, 6);
 	uint16_t *wp = malloc(BIGI * BIGO * sizeof *wp);
-	int8_t *q = malloc(BIGI * BIGO), *qe = malloc(BIGI * BIGO);
+	int8_t *q = malloc(gemv_q8_bytes(BIGI, BIGO)), *qe = malloc(gemv_q8_bytes(BIGI, BIGO));
 	float *sc = malloc(gemv_q8_scales(BIGI, BIGO) * sizeof *sc);
 	float *sce = malloc(gemv_q8_scales(BIGI, BIGO) * sizeof *sce);
 	gemv_pack_bf16(wp, w, BIGI, BIGO);
 	gemv_pack_q8(q, sc, w, BIGI, BIGO);
-	gemv_quantize_rows_q8(qe, sce, w, BIGO, BIGI);
+	gemv_pack_q8_rows(qe, sce, w, BIGO, BIGI);
 	float *ref = malloc(K * RMAX * BIGO * sizeof *ref), *got = malloc(RMAX * BIGO * sizeof *got);
 	pool_set_threads(1);
 	for (int k = 0; k < K; k++) {
@@ -137,8 +150,8 @@ START_TEST(threads_and_row_groups_change_no_bit)
 		case 0: gemv_xw(y, xx, w, NULL, R, BIGI, BIGO, 0); break;
 		case 1: gemv_xw_bf16(y, xx, wp, NULL, R, BIGI, BIGO, 0); break;
 		case 2: gemv_xet(y, xx, w, NULL, R, BIGI, BIGO); break;
-		case 3: gemv_xw_q8(y, xx, q, sc, NULL, R, BIGI, BIGO, 0); break;
-		default: gemv_xet_q8(y, xx, qe, sce, R, BIGI, BIGO); break;
+		case 3: gemv_q8(y, xx, q, sc, NULL, R, BIGI, BIGO, 0); break;
+		default: gemv_q8(y, xx, qe, sce, NULL, R, BIGI, BIGO, 0); break;
 		}
 	}
 	for (int th = 1; th <= 3; th += 2) {
@@ -153,8 +166,8 @@ START_TEST(threads_and_row_groups_change_no_bit)
 				case 0: gemv_xw(got, xx, w, NULL, R, BIGI, BIGO, 0); break;
 				case 1: gemv_xw_bf16(got, xx, wp, NULL, R, BIGI, BIGO, 0); break;
 				case 2: gemv_xet(got, xx, w, NULL, R, BIGI, BIGO); break;
-				case 3: gemv_xw_q8(got, xx, q, sc, NULL, R, BIGI, BIGO, 0); break;
-				default: gemv_xet_q8(got, xx, qe, sce, R, BIGI, BIGO); break;
+				case 3: gemv_q8(got, xx, q, sc, NULL, R, BIGI, BIGO, 0); break;
+				default: gemv_q8(got, xx, qe, sce, NULL, R, BIGI, BIGO, 0); break;
 				}
 				const float *want = ref + (k * RMAX + (r < RMAX ? r : 0)) * BIGO;
 				ck_assert_msg(memcmp(got, want, R * BIGO * sizeof *got) == 0,
@@ -173,7 +186,7 @@ START_TEST(many_rows_match_one_row)
 	enum { MI = 600, MO = 96, MR = 67 };
 	float *x = gv_random(MR * MI, 21), *w = gv_random(MI * MO, 22);
 	uint16_t *wp = malloc(MI * MO * sizeof *wp);
-	int8_t *q = malloc(MI * MO);
+	int8_t *q = malloc(gemv_q8_bytes(MI, MO));
 	float *sc = malloc(gemv_q8_scales(MI, MO) * sizeof *sc);
 	float *all = malloc(MR * MO * sizeof *all), one[MO];
 	gemv_pack_bf16(wp, w, MI, MO);
@@ -182,12 +195,12 @@ START_TEST(many_rows_match_one_row)
 		if (k == 0)
 			gemv_xw_bf16(all, x, wp, NULL, MR, MI, MO, 0);
 		else
-			gemv_xw_q8(all, x, q, sc, NULL, MR, MI, MO, 0);
+			gemv_q8(all, x, q, sc, NULL, MR, MI, MO, 0);
 		for (size_t r = 0; r < MR; r++) {
 			if (k == 0)
 				gemv_xw_bf16(one, x + r * MI, wp, NULL, 1, MI, MO, 0);
 			else
-				gemv_xw_q8(one, x + r * MI, q, sc, NULL, 1, MI, MO, 0);
+				gemv_q8(one, x + r * MI, q, sc, NULL, 1, MI, MO, 0);
 			ck_assert_msg(memcmp(one, all + r * MO, sizeof one) == 0, "%s row %zu",
 			              k ? "int8" : "bf16", r);
 		}
@@ -302,93 +315,85 @@ START_TEST(reduced_precision_decoding_stays_near_f32)
 }
 END_TEST
 
-/* The int8 weights as floats, from the packed form: q * scale. */
-static void gv_unpack_q8(float *wr, const int8_t *q, const float *sc, size_t ic, size_t oc)
+/* int8 reference in double: x and w quantized in groups of 32 as
+ * gemv_q8 does, their integer products summed exactly, scaled per group. */
+static void gv_q8_reference(double *want, const float *y0, const float *x, const float *w,
+                            const float *bias, size_t R, size_t ic, size_t oc, int rows,
+                            int accumulate)
 {
 	size_t ng = (ic + GEMV_Q8_GROUP - 1) / GEMV_Q8_GROUP;
-	for (size_t c0 = 0; c0 < oc; c0 += GEMV_PANEL) {
-		size_t pw = oc - c0 < GEMV_PANEL ? oc - c0 : GEMV_PANEL;
-		for (size_t i = 0; i < ic; i++)
-			for (size_t c = 0; c < pw; c++)
-				wr[i * oc + c0 + c] = (float)q[c0 * ic + i * pw + c] *
-				                      sc[c0 * ng + i / GEMV_Q8_GROUP * pw + c];
-	}
+	for (size_t r = 0; r < R; r++)
+		for (size_t c = 0; c < oc; c++) {
+			double s = (accumulate ? y0[r * oc + c] : 0.0) + (bias ? bias[c] : 0.0);
+			for (size_t g = 0; g < ng; g++) {
+				size_t i0 = g * GEMV_Q8_GROUP, n = ic - i0 < GEMV_Q8_GROUP ? ic - i0 : GEMV_Q8_GROUP;
+				float xm = 0.0f, wm = 0.0f;
+				for (size_t i = i0; i < i0 + n; i++) {
+					xm = fmaxf(xm, fabsf(x[r * ic + i]));
+					wm = fmaxf(wm, fabsf(rows ? w[c * ic + i] : w[i * oc + c]));
+				}
+				double is = 0.0;
+				for (size_t i = i0; i < i0 + n; i++) {
+					float wv = rows ? w[c * ic + i] : w[i * oc + c];
+					long xq = xm > 0 ? lrintf(x[r * ic + i] * (127.0f / xm)) : 0;
+					long wq = wm > 0 ? lrintf(wv * (127.0f / wm)) : 0;
+					is += (double)xq * (double)wq;
+				}
+				s += is * ((double)xm / 127.0) * ((double)wm / 127.0);
+			}
+			want[r * oc + c] = s;
+		}
 }
 
-/* int8: each weight within half a step of its group's scale, the extreme
- * of a group exact to rounding; the products equal their dequantized F32
- * products, for the matrices (panels) and the head (rows). */
-START_TEST(int8_products_match_their_dequantized_weights)
+/* int8: the products equal the double-precision product of the quantized
+ * values (matrices from [IC, OC], the head from rows), and stay within a
+ * few steps of the unquantized product; zeros and an outlier are kept in
+ * their own group. */
+START_TEST(int8_products_match_their_quantized_values)
 {
-	enum { BI = 70, BO = 75 }; /* groups of 32, 32 and 6; panels of 32, 32, 11 */
+	enum { BI = 70, BO = 75 }; /* groups of 32, 32 and 6 (padded) */
 	float *x = gv_random(RMAX * BI, 11), *w = gv_random(BI * BO, 12), *bias = gv_random(BO, 13);
-	w[5 * BO + 7] = 3.0f; /* an outlier only widens its own group's step */
-	for (size_t c = 0; c < BO; c++)
-		w[(64 + c % 6) * BO + c] = 0.0f; /* and the last group of some columns is zero */
+	w[5 * BO + 7] = 3.0f;
 	for (size_t i = 64; i < BI; i++)
 		w[i * BO + 3] = 0.0f;
-	size_t ns = gemv_q8_scales(BI, BO);
-	ck_assert_uint_eq(ns, 3 * BO);
-	int8_t *q = malloc(BI * BO), *qe = malloc(BI * BO);
-	float *sc = malloc(ns * sizeof *sc), *sce = malloc(ns * sizeof *sce);
-	float *wr = malloc(BI * BO * sizeof *wr), *y = malloc(RMAX * BO * sizeof *y);
-	double *want = malloc(RMAX * BO * sizeof *want);
+	ck_assert_uint_eq(gemv_q8_scales(BI, BO), 3 * BO);
+	ck_assert_uint_eq(gemv_q8_bytes(BI, BO), 96 * BO);
+	int8_t *q = malloc(gemv_q8_bytes(BI, BO));
+	float *sc = malloc(gemv_q8_scales(BI, BO) * sizeof *sc);
+	float *y = malloc(RMAX * BO * sizeof *y), *y0 = gv_random(RMAX * BO, 14);
+	double *want = malloc(RMAX * BO * sizeof *want), *exact = malloc(RMAX * BO * sizeof *exact);
 	gemv_pack_q8(q, sc, w, BI, BO);
-	gv_unpack_q8(wr, q, sc, BI, BO);
-	for (size_t i = 0; i < BI; i++)
-		for (size_t c = 0; c < BO; c++) {
-			size_t g = i / GEMV_Q8_GROUP, i0 = g * GEMV_Q8_GROUP;
-			float amax = 0.0f;
-			for (size_t k = i0; k < BI && k < i0 + GEMV_Q8_GROUP; k++)
-				amax = fmaxf(amax, fabsf(w[k * BO + c]));
-			double step = amax / 127.0;
-			ck_assert_msg(fabs(wr[i * BO + c] - w[i * BO + c]) <= 0.5 * step * (1 + 1e-5),
-			              "w[%zu,%zu] = %g became %g (step %g)", i, c, w[i * BO + c],
-			              wr[i * BO + c], step);
-		}
-	ck_assert_float_eq_tol(wr[5 * BO + 7], 3.0f, 1e-6f);
-	ck_assert_float_eq(wr[(BI - 1) * BO + 3], 0.0f);
+	ck_assert_int_eq(q[7 * 96 + 5], 127); /* the outlier is its group's largest */
+	ck_assert_float_eq_tol(sc[7 * 3], 3.0f / 127.0f, 1e-9f);
+	ck_assert_float_eq(sc[3 * 3 + 2], 0.0f); /* a group of zeros */
 	for (size_t R = 1; R <= RMAX; R++)
 		for (int acc = 0; acc < 2; acc++) {
 			const float *b = acc ? NULL : bias;
-			float *y0 = gv_random(R * BO, 14);
 			memcpy(y, y0, R * BO * sizeof *y);
-			gemv_xw_q8(y, x, q, sc, b, R, BI, BO, acc);
-			for (size_t r = 0; r < R; r++)
-				for (size_t c = 0; c < BO; c++) {
-					double s = (acc ? y0[r * BO + c] : 0.0) + (b ? b[c] : 0.0);
-					for (size_t i = 0; i < BI; i++)
-						s += (double)x[r * BI + i] * wr[i * BO + c];
-					want[r * BO + c] = s;
-				}
-			ck_assert_msg(gv_relerr(y, want, R * BO) < 1e-6, "int8 R=%zu acc=%d", R, acc);
-			free(y0);
+			ck_assert_int_eq(gemv_q8(y, x, q, sc, b, R, BI, BO, acc), 0);
+			gv_q8_reference(want, y0, x, w, b, R, BI, BO, 0, acc);
+			ck_assert_msg(gv_relerr(y, want, R * BO) < 1e-6, "int8 R=%zu acc=%d: %g", R, acc,
+			              gv_relerr(y, want, R * BO));
+			gv_reference_xw_n(exact, y0, x, w, b, R, BI, BO, acc);
+			double e = gv_relerr(y, exact, R * BO);
+			ck_assert_msg(e < 2e-2 && e > 1e-6, "int8 vs F32 R=%zu: %g", R, e);
 		}
 	/* the head: E [BO, BI] row by row */
-	gemv_quantize_rows_q8(qe, sce, w, BO, BI);
-	for (size_t v = 0; v < BO; v++)
-		for (size_t i = 0; i < BI; i++)
-			wr[v * BI + i] = (float)qe[v * BI + i] * sce[v * 3 + i / GEMV_Q8_GROUP];
+	gemv_pack_q8_rows(q, sc, w, BO, BI);
 	for (size_t R = 1; R <= RMAX; R++) {
-		for (size_t r = 0; r < R; r++)
-			for (size_t v = 0; v < BO; v++) {
-				double s = 0.0;
-				for (size_t i = 0; i < BI; i++)
-					s += (double)x[r * BI + i] * wr[v * BI + i];
-				want[r * BO + v] = s;
-			}
-		gemv_xet_q8(y, x, qe, sce, R, BI, BO);
-		ck_assert_msg(gv_relerr(y, want, R * BO) < 1e-6, "xet int8 R=%zu", R);
+		ck_assert_int_eq(gemv_q8(y, x, q, sc, NULL, R, BI, BO, 0), 0);
+		gv_q8_reference(want, y0, x, w, NULL, R, BI, BO, 1, 0);
+		ck_assert_msg(gv_relerr(y, want, R * BO) < 1e-6, "int8 rows R=%zu", R);
 	}
-	free(x); free(w); free(bias); free(q); free(qe); free(sc); free(sce); free(wr); free(y);
-	free(want);
+	free(x); free(w); free(bias); free(q); free(sc); free(y); free(y0); free(want); free(exact);
 }
 END_TEST
 
 /* The trained demo policy (stored in BF16) over a real sentence: BF16
  * decoding reads exactly its weights (logits within 1e-4 of the largest:
- * only the order of the sums differs), int8 stays within 1% of the largest
- * logit and picks the same most likely token at nearly every position. */
+ * only the order of the sums differs), int8 (weights and activations)
+ * stays within 1% of the largest logit and picks the same most likely token
+ * at 9 positions in 10 or more (measured: 0.72%, 52 of 54). */
 START_TEST(reduced_precision_on_trained_weights)
 {
 	struct status st = STATUS_INIT;
@@ -439,7 +444,7 @@ START_TEST(reduced_precision_on_trained_weights)
 	}
 	ck_assert_msg(diff[1] <= 1e-4 * big, "BF16 on BF16 weights: %g of %g", diff[1], big);
 	ck_assert_msg(diff[2] <= 0.01 * big && diff[2] > 0.0, "int8: %g of %g", diff[2], big);
-	ck_assert_msg(same + T / 20 >= T, "int8 picks the F32 top token at %zu of %zu", same, T);
+	ck_assert_msg(10 * same >= 9 * T, "int8 picks the F32 top token at %zu of %zu", same, T);
 	for (int k = 0; k < 3; k++)
 		free(lg[k]);
 	tokenizer_ids_free(&ids);
@@ -454,7 +459,7 @@ Suite *harness_suite(void)
 	harness_add(s, "gemv",
 	            products_match_double_precision,
 	            bf16_rounds_to_nearest_even,
-	            int8_products_match_their_dequantized_weights,
+	            int8_products_match_their_quantized_values,
 	            threads_and_row_groups_change_no_bit,
 	            many_rows_match_one_row,
 	            pool_covers_every_index_once,

@@ -1,0 +1,232 @@
+#include "config.h"
+
+#include "engine/gemv_q8.h"
+#include "engine/pool.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define Q8_X86 1
+#else
+#define Q8_X86 0
+#endif
+
+#define Q8_G GEMV_Q8_GROUP
+#define Q8_GRAIN 64 /* output channels a thread's part is a multiple of */
+
+static size_t q8_groups(size_t n)
+{
+	return (n + Q8_G - 1) / Q8_G;
+}
+
+size_t gemv_q8_bytes(size_t IC, size_t OC)
+{
+	return OC * q8_groups(IC) * Q8_G;
+}
+
+size_t gemv_q8_scales(size_t IC, size_t OC)
+{
+	return OC * q8_groups(IC);
+}
+
+/* n values (stride apart) into a whole group of q, zero-padded; the largest
+ * magnitude maps to 127, and the group's scale is returned (0 for zeros). */
+static float q8_group(int8_t *q, const float *v, size_t stride, size_t n)
+{
+	float amax = 0.0f;
+	for (size_t k = 0; k < n; k++)
+		amax = fmaxf(amax, fabsf(v[k * stride]));
+	float inv = amax > 0.0f ? 127.0f / amax : 0.0f;
+	for (size_t k = 0; k < Q8_G; k++) {
+		long r = k < n ? lrintf(v[k * stride] * inv) : 0;
+		q[k] = (int8_t)(r > 127 ? 127 : r < -127 ? -127 : r);
+	}
+	return amax / 127.0f;
+}
+
+/* Output channel c's inputs are at w + c * cstride, istride apart. */
+static void q8_pack(int8_t *q, float *scale, const float *w, size_t IC, size_t OC, size_t cstride,
+                    size_t istride)
+{
+	size_t ng = q8_groups(IC);
+	for (size_t c = 0; c < OC; c++)
+		for (size_t g = 0; g < ng; g++) {
+			size_t i0 = g * Q8_G, n = IC - i0 < Q8_G ? IC - i0 : Q8_G;
+			scale[c * ng + g] =
+				q8_group(q + (c * ng + g) * Q8_G, w + c * cstride + i0 * istride, istride, n);
+		}
+}
+
+void gemv_pack_q8(int8_t *q, float *scale, const float *w, size_t IC, size_t OC)
+{
+	q8_pack(q, scale, w, IC, OC, 1, OC);
+}
+
+void gemv_pack_q8_rows(int8_t *q, float *scale, const float *e, size_t OC, size_t IC)
+{
+	q8_pack(q, scale, e, IC, OC, IC, 1);
+}
+
+struct q8_job {
+	float *y;
+	const int8_t *xq;   /* [R, ng * G] the rows of x quantized, */
+	const int8_t *xa;   /* their magnitudes, */
+	const float *dx;    /* [R, ng] and their scales */
+	const int8_t *q;
+	const float *sc, *bias;
+	size_t R, ng, OC;
+	int accumulate;
+};
+
+/* The fixed order of the final sum of the 8 lanes (as the AVX2 path's). */
+static float q8_lanes(const float a[8])
+{
+	return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+}
+
+static void q8_store(const struct q8_job *j, size_t r, size_t c, float sum)
+{
+	float b = j->bias ? j->bias[c] : 0.0f, *y = j->y + r * j->OC + c;
+	*y = (j->accumulate ? *y + b : b) + sum;
+}
+
+static void q8_plain(void *ctx, size_t lo, size_t hi)
+{
+	const struct q8_job *j = ctx;
+	size_t row = j->ng * Q8_G;
+	for (size_t c = lo; c < hi; c++)
+		for (size_t r = 0; r < j->R; r++) {
+			float a[8] = { 0 };
+			for (size_t g = 0; g < j->ng; g++) {
+				const int8_t *w = j->q + c * row + g * Q8_G, *x = j->xq + r * row + g * Q8_G;
+				float d = j->dx[r * j->ng + g] * j->sc[c * j->ng + g];
+				for (size_t m = 0; m < 8; m++) {
+					int32_t s = 0;
+					for (size_t t = 0; t < 4; t++)
+						s += (int32_t)x[4 * m + t] * w[4 * m + t];
+					a[m] = fmaf((float)s, d, a[m]);
+				}
+			}
+			q8_store(j, r, c, q8_lanes(a));
+		}
+}
+
+#if Q8_X86
+#define Q8_AVX2 __attribute__((target("avx2,fma")))
+
+Q8_AVX2 static inline float q8_hsum(__m256 v)
+{
+	float a[8];
+	_mm256_storeu_ps(a, v);
+	return q8_lanes(a);
+}
+
+/* NC output channels by NR rows; per group, per pair: the bytes' products
+ * summed in pairs (maddubs: |x| unsigned times w with x's sign), then in
+ * fours (madd), to float, times the two scales, into that pair's lanes. */
+Q8_AVX2 static inline __attribute__((always_inline)) void
+q8_block(const struct q8_job *j, size_t c, size_t r0, size_t NC, size_t NR)
+{
+	size_t row = j->ng * Q8_G;
+	const __m256i ones = _mm256_set1_epi16(1);
+	__m256 a[2][4];
+	_Pragma("GCC unroll 4")
+	for (size_t r = 0; r < NR; r++)
+		_Pragma("GCC unroll 4")
+		for (size_t k = 0; k < NC; k++)
+			a[r][k] = _mm256_setzero_ps();
+	for (size_t g = 0; g < j->ng; g++) {
+		__m256i w[4];
+		/* four rows of weights are four streams 1 row apart, too many for
+		 * the hardware to follow: fetch the next block's lines ahead */
+		if ((g & 1) == 0 && r0 == 0)
+			_Pragma("GCC unroll 4")
+			for (size_t k = 0; k < NC; k++)
+				_mm_prefetch((const char *)(j->q + (c + k + 4 * NC) * row + g * Q8_G), _MM_HINT_T0);
+		_Pragma("GCC unroll 4")
+		for (size_t k = 0; k < NC; k++)
+			w[k] = _mm256_loadu_si256((const __m256i *)(const void *)(j->q + (c + k) * row +
+			                                                           g * Q8_G));
+		_Pragma("GCC unroll 4")
+		for (size_t r = 0; r < NR; r++) {
+			size_t at = (r0 + r) * row + g * Q8_G;
+			__m256i xq = _mm256_loadu_si256((const __m256i *)(const void *)(j->xq + at));
+			__m256i xa = _mm256_loadu_si256((const __m256i *)(const void *)(j->xa + at));
+			float dx = j->dx[(r0 + r) * j->ng + g];
+			_Pragma("GCC unroll 4")
+			for (size_t k = 0; k < NC; k++) {
+				__m256i p = _mm256_maddubs_epi16(xa, _mm256_sign_epi8(w[k], xq));
+				__m256 s = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
+				__m256 d = _mm256_set1_ps(dx * j->sc[(c + k) * j->ng + g]);
+				a[r][k] = _mm256_fmadd_ps(s, d, a[r][k]);
+			}
+		}
+	}
+	_Pragma("GCC unroll 4")
+	for (size_t r = 0; r < NR; r++)
+		_Pragma("GCC unroll 4")
+		for (size_t k = 0; k < NC; k++)
+			q8_store(j, r0 + r, c + k, q8_hsum(a[r][k]));
+}
+
+Q8_AVX2 static void q8_avx2(void *ctx, size_t lo, size_t hi)
+{
+	const struct q8_job *j = ctx;
+	size_t c = lo;
+	for (; c + 4 <= hi; c += 4) {
+		size_t r = 0;
+		for (; r + 2 <= j->R; r += 2)
+			q8_block(j, c, r, 4, 2);
+		if (r < j->R)
+			q8_block(j, c, r, 4, 1);
+	}
+	for (; c < hi; c++)
+		for (size_t r = 0; r < j->R; r++)
+			q8_block(j, c, r, 1, 1);
+}
+
+static int q8_have_avx2(void)
+{
+	static int have = -1;
+	if (have < 0) {
+		__builtin_cpu_init();
+		have = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+	}
+	return have;
+}
+#endif
+
+int gemv_q8(float *y, const float *x, const int8_t *q, const float *scale, const float *bias,
+            size_t R, size_t IC, size_t OC, int accumulate)
+{
+	size_t ng = q8_groups(IC), row = ng * Q8_G;
+	int8_t *xq = malloc(2 * R * row + 1);
+	float *dx = malloc(R * ng * sizeof *dx + 1);
+	if (!xq || !dx) {
+		free(xq);
+		free(dx);
+		return -1;
+	}
+	int8_t *xa = xq + R * row;
+	for (size_t r = 0; r < R; r++)
+		for (size_t g = 0; g < ng; g++) {
+			size_t i0 = g * Q8_G, n = IC - i0 < Q8_G ? IC - i0 : Q8_G;
+			dx[r * ng + g] = q8_group(xq + r * row + i0, x + r * IC + i0, 1, n);
+		}
+	for (size_t k = 0; k < R * row; k++)
+		xa[k] = (int8_t)(xq[k] < 0 ? -xq[k] : xq[k]);
+	struct q8_job j = { .y = y, .xq = xq, .xa = xa, .dx = dx, .q = q, .sc = scale, .bias = bias,
+	                    .R = R, .ng = ng, .OC = OC, .accumulate = accumulate };
+	pool_fn fn = q8_plain;
+#if Q8_X86
+	if (q8_have_avx2())
+		fn = q8_avx2;
+#endif
+	pool_for(OC, Q8_GRAIN, fn, &j);
+	free(xq);
+	free(dx);
+	return 0;
+}
