@@ -324,74 +324,16 @@ GEMV_AVX2 static inline __m256 gemv_cvt8(const uint16_t *p)
 }
 
 /* A tile of NR rows by NQ vectors of 8 columns of one panel, starting at
- * column q0 * 8: each converted weight vector serves NR rows, and NR * NQ
- * accumulators plus NQ weights and a broadcast fit the 16 registers (a
- * spill to the stack costs more than the sharing saves). Per output the sum
- * runs over i in order, as gemv_panel_plain does, so the tiling of rows and
- * columns changes nothing in the results. */
+ * column q0 * 8, over n inputs: each weight vector serves NR rows, and
+ * NR * NQ accumulators plus NQ weights and a broadcast fit the 16 registers
+ * (a spill to the stack costs more than the sharing saves). The weights come
+ * from the BF16 panel wb (converted here) or, already converted, from wf;
+ * the sums start at zero (first) or from acc, and go back to acc. Per output
+ * the chain of fmas runs over i in order, as gemv_panel_plain's does, so
+ * the tiling of rows, columns and inputs changes nothing in the results. */
 GEMV_AVX2 static inline __attribute__((always_inline)) void
-gemv_tile(const struct gemv_job *j, size_t c0, size_t r0, size_t NR, size_t q0, size_t NQ,
-          float *sum)
-{
-	size_t IC = j->IC;
-	const float *x = j->x + r0 * IC;
-	__m256 a[6][4];
-	_Pragma("GCC unroll 6")
-	for (size_t k = 0; k < NR; k++)
-		_Pragma("GCC unroll 6")
-		for (size_t q = 0; q < NQ; q++)
-			a[k][q] = _mm256_setzero_ps();
-	for (size_t i = 0; i < IC; i++) {
-		__m256 w[4];
-		const uint16_t *p = j->wb + c0 * IC + i * GEMV_PANEL + q0 * 8;
-		_mm_prefetch((const char *)(p + 32 * GEMV_PANEL), _MM_HINT_T0);
-		_Pragma("GCC unroll 6")
-		for (size_t q = 0; q < NQ; q++)
-			w[q] = gemv_cvt8(p + 8 * q);
-		_Pragma("GCC unroll 6")
-		for (size_t k = 0; k < NR; k++) {
-			__m256 b = _mm256_broadcast_ss(x + k * IC + i);
-			_Pragma("GCC unroll 6")
-			for (size_t q = 0; q < NQ; q++)
-				a[k][q] = _mm256_fmadd_ps(b, w[q], a[k][q]);
-		}
-	}
-	_Pragma("GCC unroll 6")
-	for (size_t k = 0; k < NR; k++)
-		_Pragma("GCC unroll 6")
-		for (size_t q = 0; q < NQ; q++)
-			_mm256_storeu_ps(sum + k * GEMV_PANEL + (q0 + q) * 8, a[k][q]);
-}
-
-/* NR rows of a full panel: one or two rows take all four vectors at once
- * (memory-bound decoding of one sequence needs the independent chains),
- * more rows go in two halves of two vectors. */
-GEMV_AVX2 static inline __attribute__((always_inline)) void
-gemv_rows(const struct gemv_job *j, size_t c0, size_t r0, size_t NR)
-{
-	float sum[6 * GEMV_PANEL];
-	if (NR <= 2) {
-		gemv_tile(j, c0, r0, NR, 0, 4, sum);
-	} else {
-		gemv_tile(j, c0, r0, NR, 0, 2, sum);
-		gemv_tile(j, c0, r0, NR, 2, 2, sum);
-	}
-	for (size_t k = 0; k < NR; k++)
-		gemv_finish(j, r0 + k, c0, GEMV_PANEL, sum + k * GEMV_PANEL);
-}
-
-/* Many rows: each weight converted once per call, not once per tile of
- * rows. A chunk of GEMV_CHUNK inputs of the panel goes to floats in L1
- * then every tile of rows runs over it, keeping its
- * sums in acc between chunks. The chain of fmas per output is the one of
- * gemv_panel_plain (the stored floats are the values it converts), so the
- * results are the same bits as with one row. */
-#define GEMV_CHUNK 256
-#define GEMV_ROW_BLOCK 60 /* rows whose sums stay in acc at once (tiles of 6) */
-
-GEMV_AVX2 static inline __attribute__((always_inline)) void
-gemv_tile_f32(const float *x, size_t IC, const float *wf, size_t n, float *acc, int first,
-              size_t NR, size_t q0, size_t NQ)
+gemv_tile(const float *x, size_t IC, const uint16_t *wb, const float *wf, size_t n, float *acc,
+          int first, size_t NR, size_t q0, size_t NQ)
 {
 	__m256 a[6][4];
 	_Pragma("GCC unroll 6")
@@ -402,9 +344,12 @@ gemv_tile_f32(const float *x, size_t IC, const float *wf, size_t n, float *acc, 
 			                : _mm256_loadu_ps(acc + k * GEMV_PANEL + (q0 + q) * 8);
 	for (size_t i = 0; i < n; i++) {
 		__m256 w[4];
+		if (wb)
+			_mm_prefetch((const char *)(wb + (i + 32) * GEMV_PANEL + q0 * 8), _MM_HINT_T0);
 		_Pragma("GCC unroll 6")
 		for (size_t q = 0; q < NQ; q++)
-			w[q] = _mm256_load_ps(wf + i * GEMV_PANEL + (q0 + q) * 8);
+			w[q] = wb ? gemv_cvt8(wb + i * GEMV_PANEL + (q0 + q) * 8)
+			          : _mm256_load_ps(wf + i * GEMV_PANEL + (q0 + q) * 8);
 		_Pragma("GCC unroll 6")
 		for (size_t k = 0; k < NR; k++) {
 			__m256 b = _mm256_broadcast_ss(x + k * IC + i);
@@ -420,13 +365,49 @@ gemv_tile_f32(const float *x, size_t IC, const float *wf, size_t n, float *acc, 
 			_mm256_storeu_ps(acc + k * GEMV_PANEL + (q0 + q) * 8, a[k][q]);
 }
 
+/* NR rows of a full panel: one or two rows take all four vectors at once
+ * (memory-bound decoding of one sequence needs the independent chains),
+ * more rows go in two halves of two vectors. */
 GEMV_AVX2 static inline __attribute__((always_inline)) void
-gemv_rows_f32(const float *x, size_t IC, const float *wf, size_t n, float *acc, int first,
-              size_t NR)
+gemv_rows(const float *x, size_t IC, const uint16_t *wb, const float *wf, size_t n, float *acc,
+          int first, size_t NR)
 {
-	gemv_tile_f32(x, IC, wf, n, acc, first, NR, 0, 2);
-	gemv_tile_f32(x, IC, wf, n, acc, first, NR, 2, 2);
+	if (NR <= 2) {
+		gemv_tile(x, IC, wb, wf, n, acc, first, NR, 0, 4);
+	} else {
+		gemv_tile(x, IC, wb, wf, n, acc, first, NR, 0, 2);
+		gemv_tile(x, IC, wb, wf, n, acc, first, NR, 2, 2);
+	}
 }
+
+/* R rows in tiles of 6 and one of what remains; row r's sums at acc + r
+ * panel widths. */
+GEMV_AVX2 static inline __attribute__((always_inline)) void
+gemv_row_tiles(const float *x, size_t IC, const uint16_t *wb, const float *wf, size_t n,
+               float *acc, int first, size_t R)
+{
+	size_t r = 0;
+	for (; r + 6 <= R; r += 6)
+		gemv_rows(x + r * IC, IC, wb, wf, n, acc + r * GEMV_PANEL, first, 6);
+	x += r * IC;
+	acc += r * GEMV_PANEL;
+	switch (R - r) {
+	case 5: gemv_rows(x, IC, wb, wf, n, acc, first, 5); break;
+	case 4: gemv_rows(x, IC, wb, wf, n, acc, first, 4); break;
+	case 3: gemv_rows(x, IC, wb, wf, n, acc, first, 3); break;
+	case 2: gemv_rows(x, IC, wb, wf, n, acc, first, 2); break;
+	case 1: gemv_rows(x, IC, wb, wf, n, acc, first, 1); break;
+	default: break;
+	}
+}
+
+/* Many rows: each weight converted once per call, not once per tile of
+ * rows. A chunk of GEMV_CHUNK inputs of the panel goes to floats in L1,
+ * then every tile of rows runs over it, keeping its sums in acc between
+ * chunks (the stored floats are the values a tile converts itself, so the
+ * results are the same bits as with one row). */
+#define GEMV_CHUNK 256
+#define GEMV_ROW_BLOCK 60 /* rows whose sums stay in acc at once (tiles of 6) */
 
 GEMV_AVX2 static void gemv_panel_chunked(const struct gemv_job *j, size_t c0)
 {
@@ -441,20 +422,7 @@ GEMV_AVX2 static void gemv_panel_chunked(const struct gemv_job *j, size_t c0)
 				for (size_t q = 0; q < 4; q++)
 					_mm256_store_ps(wf + i * GEMV_PANEL + q * 8,
 					                gemv_cvt8(j->wb + c0 * IC + (i0 + i) * GEMV_PANEL + q * 8));
-			const float *x = j->x + rb * IC + i0;
-			size_t r = 0;
-			for (; r + 6 <= nrb; r += 6)
-				gemv_rows_f32(x + r * IC, IC, wf, n, acc + r * GEMV_PANEL, i0 == 0, 6);
-			const float *xr = x + r * IC;
-			float *ar = acc + r * GEMV_PANEL;
-			switch (nrb - r) {
-			case 5: gemv_rows_f32(xr, IC, wf, n, ar, i0 == 0, 5); break;
-			case 4: gemv_rows_f32(xr, IC, wf, n, ar, i0 == 0, 4); break;
-			case 3: gemv_rows_f32(xr, IC, wf, n, ar, i0 == 0, 3); break;
-			case 2: gemv_rows_f32(xr, IC, wf, n, ar, i0 == 0, 2); break;
-			case 1: gemv_rows_f32(xr, IC, wf, n, ar, i0 == 0, 1); break;
-			default: break;
-			}
+			gemv_row_tiles(j->x + rb * IC + i0, IC, NULL, wf, n, acc, i0 == 0, nrb);
 		}
 		for (size_t k = 0; k < nrb; k++)
 			gemv_finish(j, rb + k, c0, GEMV_PANEL, acc + k * GEMV_PANEL);
@@ -474,17 +442,10 @@ gemv_panels_avx2(const struct gemv_job *j, size_t lo, size_t hi)
 			gemv_panel_chunked(j, c0);
 			continue;
 		}
-		size_t r = 0;
-		for (; r + 6 <= j->R; r += 6)
-			gemv_rows(j, c0, r, 6);
-		switch (j->R - r) {
-		case 5: gemv_rows(j, c0, r, 5); break;
-		case 4: gemv_rows(j, c0, r, 4); break;
-		case 3: gemv_rows(j, c0, r, 3); break;
-		case 2: gemv_rows(j, c0, r, 2); break;
-		case 1: gemv_rows(j, c0, r, 1); break;
-		default: break;
-		}
+		float sum[GEMV_DIRECT_ROWS * GEMV_PANEL];
+		gemv_row_tiles(j->x, j->IC, j->wb + c0 * j->IC, NULL, j->IC, sum, 1, j->R);
+		for (size_t k = 0; k < j->R; k++)
+			gemv_finish(j, k, c0, GEMV_PANEL, sum + k * GEMV_PANEL);
 	}
 }
 
