@@ -2,6 +2,7 @@
 
 #include "engine/gemv.h"
 #include "engine/pool.h"
+#include "engine/vmath.h"
 
 #include <math.h>
 #include <string.h>
@@ -454,15 +455,6 @@ GEMV_AVX2 static void gemv_xw_bf16_avx2(void *ctx, size_t lo, size_t hi)
 	gemv_panels_avx2(ctx, lo, hi);
 }
 
-static int gemv_have_avx2(void)
-{
-	static int have = -1;
-	if (have < 0) {
-		__builtin_cpu_init();
-		have = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-	}
-	return have;
-}
 #endif
 
 void gemv_xw(float *y, const float *x, const float *w, const float *bias, size_t R, size_t IC,
@@ -472,7 +464,7 @@ void gemv_xw(float *y, const float *x, const float *w, const float *bias, size_t
 	                      .accumulate = accumulate };
 	pool_fn fn = gemv_xw_plain;
 #if GEMV_X86
-	if (gemv_have_avx2())
+	if (vmath_have_avx2())
 		fn = gemv_xw_avx2;
 #endif
 	pool_for(OC, GEMV_GRAIN, fn, &j);
@@ -485,7 +477,7 @@ void gemv_xw_bf16(float *y, const float *x, const uint16_t *wp, const float *bia
 	                      .accumulate = accumulate };
 	pool_fn fn = gemv_xw_panels_plain;
 #if GEMV_X86
-	if (gemv_have_avx2())
+	if (vmath_have_avx2())
 		fn = gemv_xw_bf16_avx2;
 #endif
 	pool_for(OC, GEMV_PANEL, fn, &j);
@@ -495,7 +487,7 @@ static void gemv_xet_run(struct gemv_job *j)
 {
 	pool_fn fn = gemv_xet_plain;
 #if GEMV_X86
-	if (gemv_have_avx2())
+	if (vmath_have_avx2())
 		fn = gemv_xet_avx2;
 #endif
 	pool_for(j->OC, GEMV_GRAIN, fn, j);

@@ -2,6 +2,7 @@
 
 #include "engine/gemv_q8.h"
 #include "engine/pool.h"
+#include "engine/vmath.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -188,15 +189,6 @@ Q8_AVX2 static void q8_avx2(void *ctx, size_t lo, size_t hi)
 			q8_block(j, c, r, 1, 1);
 }
 
-static int q8_have_avx2(void)
-{
-	static int have = -1;
-	if (have < 0) {
-		__builtin_cpu_init();
-		have = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-	}
-	return have;
-}
 #endif
 
 int gemv_q8(float *y, const float *x, const int8_t *q, const float *scale, const float *bias,
@@ -222,7 +214,7 @@ int gemv_q8(float *y, const float *x, const int8_t *q, const float *scale, const
 	                    .R = R, .ng = ng, .OC = OC, .accumulate = accumulate };
 	pool_fn fn = q8_plain;
 #if Q8_X86
-	if (q8_have_avx2())
+	if (vmath_have_avx2())
 		fn = q8_avx2;
 #endif
 	pool_for(OC, Q8_GRAIN, fn, &j);

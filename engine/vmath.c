@@ -16,7 +16,7 @@
 #define GELU_SCALE 0.7978845608028654f /* sqrt(2 / pi) */
 #define GELU_C 0.044715f
 
-static int vmath_have(void)
+int vmath_have_avx2(void)
 {
 #if VMATH_X86
 	static int have = -1;
@@ -209,7 +209,7 @@ VMATH_AVX2 static double vmath_sumsq_avx2(const float *x, size_t n)
 float vmath_max(const float *x, size_t n)
 {
 #if VMATH_X86
-	if (vmath_have())
+	if (vmath_have_avx2())
 		return vmath_max_avx2(x, n);
 #endif
 	float mx = -INFINITY;
@@ -221,7 +221,7 @@ float vmath_max(const float *x, size_t n)
 double vmath_exp_sum(const float *x, size_t n, float sub)
 {
 #if VMATH_X86
-	if (vmath_have())
+	if (vmath_have_avx2())
 		return vmath_exp_sum_avx2(x, n, sub);
 #endif
 	double s = 0.0;
@@ -233,7 +233,7 @@ double vmath_exp_sum(const float *x, size_t n, float sub)
 void vmath_exp_scale(float *x, size_t n, float sub, float scale)
 {
 #if VMATH_X86
-	if (vmath_have()) {
+	if (vmath_have_avx2()) {
 		vmath_exp_scale_avx2(x, n, sub, scale);
 		return;
 	}
@@ -245,7 +245,7 @@ void vmath_exp_scale(float *x, size_t n, float sub, float scale)
 void vmath_gelu(float *out, const float *in, size_t n)
 {
 #if VMATH_X86
-	if (vmath_have()) {
+	if (vmath_have_avx2()) {
 		vmath_gelu_avx2(out, in, n);
 		return;
 	}
@@ -259,7 +259,7 @@ void vmath_gelu(float *out, const float *in, size_t n)
 void vmath_gelu_backward(float *dinp, const float *in, const float *dout, size_t n)
 {
 #if VMATH_X86
-	if (vmath_have()) {
+	if (vmath_have_avx2()) {
 		vmath_gelu_backward_avx2(dinp, in, dout, n);
 		return;
 	}
@@ -275,7 +275,7 @@ void vmath_adamw(float *w, float *g, float *m, float *v, size_t n, float beta1, 
                  float decay, float step_size, float bc2_sqrt, float eps, int zero_g)
 {
 #if VMATH_X86
-	if (vmath_have()) {
+	if (vmath_have_avx2()) {
 		vmath_adamw_avx2(w, g, m, v, n, beta1, beta2, decay, step_size, bc2_sqrt, eps, zero_g);
 		return;
 	}
@@ -294,7 +294,7 @@ void vmath_adamw(float *w, float *g, float *m, float *v, size_t n, float beta1, 
 double vmath_sumsq(const float *x, size_t n)
 {
 #if VMATH_X86
-	if (vmath_have())
+	if (vmath_have_avx2())
 		return vmath_sumsq_avx2(x, n);
 #endif
 	double s = 0.0;
