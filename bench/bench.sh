@@ -5,7 +5,9 @@
 #
 # BENCH_THREADS (default 2) threads for both. The PyTorch rows run when
 # /usr/bin/python3 imports torch and the reference script exists
-# (TORCH_REF: gpt2_ref.py; bench/torch_decode.py for decoding).
+# (TORCH_REF: gpt2_ref.py; bench/torch_decode.py for decoding). LLAMA2C,
+# the path of a built llama2.c run binary (not packaged; build it yourself),
+# adds three rows of batch-1 decoding beside it.
 set -u
 ric=$1
 here=$(dirname "$0")
@@ -76,6 +78,26 @@ rm -f "${TMPDIR:-/tmp}/ric-bench-$$-"*
 echo "batch 32 aggregate / batch 1 (GPT-2 small): int8 $(ratio "$i32" "$i1"), BF16 $(ratio "$b32" "$b1")"
 echo "against the issue's quiet-machine figures (2 threads): PyTorch 32-34 tok/s," \
      "llama2.c (110M) 63-71 tok/s: int8 batch 1 is $(ratio "$i1" 33) and $(ratio "$i1" 67)"
+
+# llama2.c beside ric, when LLAMA2C names its run (or runomp) binary: a
+# random Llama-2 of the 110M shape (bench/llama2c_model.py) against GPT-2
+# of the same size (12L/768, vocab 32000: 109.5M parameters), batch 1.
+if [ -n "${LLAMA2C:-}" ] && [ -x "$LLAMA2C" ] && [ -x $py ]; then
+	l2dir=$(mktemp -d)
+	$py "$here/llama2c_model.py" "$l2dir"
+	theirs=$(cd "$l2dir" && OMP_NUM_THREADS=$th "$LLAMA2C" model.bin -n 128 -s 1 2>&1 >/dev/null |
+		sed -n 's/.*achieved tok\/s: *\([0-9.]*\).*/\1/p' | tail -n 1 | awk '{ printf "%.1f", $1 }')
+	rm -rf "$l2dir"
+	for w in int8 bf16 f32; do
+		ours=$("$ric" bench generate --layers 12 --heads 12 --embd 768 --vocab 32000 --ctx 1024 \
+			--batch 1 --seq 16 --new-tokens 112 --threads $th --weights $w --json | tail -n 1 |
+			field tokens_per_s)
+		row "decode 110M, batch 1, $w" "$ours" "${theirs:--}" "$(ratio "$ours" "$theirs")" \
+		    "beside llama2.c (F32, OMP_NUM_THREADS=$th)"
+	done
+else
+	echo "llama2.c: skipped (LLAMA2C=path/to/llama2.c/run to time it beside ric)"
+fi
 
 # ric-tui's Steer screen (issue 8): slider move -> first new token drawn, and
 # 4 samples x 48 tokens finished, on the demo policy when it is there.
