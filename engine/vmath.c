@@ -3,6 +3,7 @@
 #include "engine/vmath.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -21,8 +22,12 @@ int vmath_have_avx2(void)
 #if VMATH_X86
 	static int have = -1;
 	if (have < 0) {
+		/* RIC_NO_AVX2 set: the plain C paths, as on a CPU without AVX2
+		 * (the tests run both) */
+		const char *off = getenv("RIC_NO_AVX2");
 		__builtin_cpu_init();
-		have = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+		have = !(off && *off) && __builtin_cpu_supports("avx2") &&
+		       __builtin_cpu_supports("fma");
 	}
 	return have;
 #else

@@ -26,7 +26,8 @@ void vmath_gelu_backward(float *dinp, const float *in, const float *dout, size_t
  * moment updates; also sets g to zero when zero_g is set. */
 void vmath_adamw(float *w, float *g, float *m, float *v, size_t n, float beta1, float beta2,
                  float decay, float step_size, float bc2_sqrt, float eps, int zero_g);
-/* Whether this CPU runs the AVX2/FMA versions (checked once); the
+/* Whether this CPU runs the AVX2/FMA versions (checked once; the
+ * environment variable RIC_NO_AVX2, set and not empty, says no); the
  * decoding products (engine/gemv, engine/gemv_q8) ask it too. */
 int vmath_have_avx2(void);
 /* sum of squares in double */
