@@ -135,7 +135,6 @@ enum status_code decoder_weights_init(struct decoder_weights *wb, const struct m
 {
 	memset(wb, 0, sizeof *wb);
 	wb->dtype = dtype;
-	wb->count = p->count;
 	if (dtype == DECODER_F32)
 		return STATUS_OK;
 	struct gpt2_layout lay;

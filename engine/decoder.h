@@ -63,7 +63,6 @@ enum decoder_dtype { DECODER_F32, DECODER_BF16, DECODER_INT8 };
 /* A reduced-precision copy of a parameter set's matrices and head. */
 struct decoder_weights {
 	enum decoder_dtype dtype;
-	size_t count;      /* parameters */
 	uint16_t *bf16;    /* BF16: every parameter, at the parameters' offsets */
 	int8_t *q8;        /* INT8: the matrices and the head (engine/gemv_q8.h), */
 	float *scale;      /* their scales; */
