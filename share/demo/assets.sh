@@ -76,7 +76,10 @@ fi
 export SHARE
 OBJ="--objective positivity=positivity --objective informativeness=informativeness \
 --objective brevity=brevity:20 --objective fluency=rm:demo/reward"
-TEMPLATE='{prompt} [{z1} {z2} {z3} {z4}]{marker}'
+# Each score follows its own label: with bare numbers ([z1 z2 z3 z4]) this
+# small policy could not tell the fields apart (a sign or a digit more moves
+# every later one), so raising one target moved the others' rewards.
+TEMPLATE='{prompt} [pos {z1} inf {z2} brev {z3} flu {z4}]{marker}'
 MARKER='
 '
 
