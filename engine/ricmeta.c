@@ -2,6 +2,7 @@
 
 #include "engine/ricmeta.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -107,12 +108,27 @@ char *ricmeta_default_template(size_t n_obj)
 	return b.p;
 }
 
+static int has_letter(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (isalpha((unsigned char)p[i]))
+			return 1;
+	return 0;
+}
+
 /* Walks the template: validates it for n_obj objectives and, when out is
- * not NULL, writes the context for prompt, z and marker. */
+ * not NULL, writes the context for prompt, z and marker. When pair is not
+ * NULL it receives the first two score placeholders with no letter (no
+ * label) between them, or {0, 0}. */
 static enum status_code render(const char *tpl, size_t n_obj, const char *prompt, const double *z,
-                               const char *marker, struct sbuf *out, struct status *st)
+                               const char *marker, struct sbuf *out, size_t pair[2],
+                               struct status *st)
 {
 	size_t n_prompt = 0;
+	size_t last_z = 0;
+	int labelled = 1;
+	if (pair)
+		pair[0] = pair[1] = 0;
 	unsigned char *seen = calloc(n_obj ? n_obj : 1, 1);
 	if (!seen)
 		return nomem(st);
@@ -122,6 +138,7 @@ static enum status_code render(const char *tpl, size_t n_obj, const char *prompt
 		size_t lit = strcspn(p, "{}");
 		if (out)
 			sb_add(out, p, lit);
+		labelled |= has_letter(p, lit);
 		p += lit;
 		if (!*p)
 			break;
@@ -142,6 +159,7 @@ static enum status_code render(const char *tpl, size_t n_obj, const char *prompt
 		size_t nl = (size_t)(close - name);
 		if (nl == 6 && memcmp(name, "prompt", 6) == 0) {
 			n_prompt++;
+			labelled = 1;
 			if (out)
 				sb_str(out, prompt);
 		} else if (nl == 6 && memcmp(name, "marker", 6) == 0) {
@@ -156,6 +174,12 @@ static enum status_code render(const char *tpl, size_t n_obj, const char *prompt
 				break;
 			}
 			seen[k - 1] = 1;
+			if (pair && !pair[0] && last_z && !labelled) {
+				pair[0] = last_z;
+				pair[1] = k;
+			}
+			last_z = k;
+			labelled = 0;
 			if (out) {
 				char num[STATS_FMT_MAX];
 				if (stats_format1(z[k - 1], num, sizeof num) < 0) {
@@ -185,6 +209,11 @@ static enum status_code render(const char *tpl, size_t n_obj, const char *prompt
 	return c;
 }
 
+enum status_code ricmeta_unlabelled(const struct ricmeta *m, size_t pair[2], struct status *st)
+{
+	return render(m->template, m->n_obj, NULL, NULL, NULL, NULL, pair, st);
+}
+
 enum status_code ricmeta_validate(const struct ricmeta *m, struct status *st)
 {
 	if (m->n_obj == 0)
@@ -209,7 +238,7 @@ enum status_code ricmeta_validate(const struct ricmeta *m, struct status *st)
 		return status_set(st, STATUS_INVALID, "no template or marker");
 	if ((unsigned)m->mapping > MAPPING_LINEAR)
 		return status_set(st, STATUS_INVALID, "unknown mapping %d", (int)m->mapping);
-	return render(m->template, m->n_obj, NULL, NULL, NULL, NULL, st);
+	return render(m->template, m->n_obj, NULL, NULL, NULL, NULL, NULL, st);
 }
 
 static enum status_code set_str(char **dst, const char *src, struct status *st)
@@ -449,7 +478,7 @@ enum status_code ricmeta_context(const struct ricmeta *m, const char *prompt, co
 	if (!m->template || !m->marker)
 		return status_set(st, STATUS_INVALID, "RiC metadata has no template or marker");
 	if (z) {
-		c = render(m->template, m->n_obj, prompt, z, m->marker, &b, st);
+		c = render(m->template, m->n_obj, prompt, z, m->marker, &b, NULL, st);
 	} else {
 		sb_str(&b, prompt);
 		sb_str(&b, m->marker);

@@ -93,6 +93,12 @@ char *ricmeta_default_template(size_t n_obj);
  * lo <= hi, template valid for n_obj. */
 enum status_code ricmeta_validate(const struct ricmeta *m, struct status *st);
 
+/* The first two score placeholders of the template with no letter between
+ * them, as {z1} and {z2} in "{prompt} [{z1} {z2}]", or {0, 0} when a label
+ * precedes every score. A small model cannot tell such fields apart: one
+ * sign or digit more moves every later one. */
+enum status_code ricmeta_unlabelled(const struct ricmeta *m, size_t pair[2], struct status *st);
+
 /* From a parsed ric.json (not modified; jansson iterates only mutable
  * objects); `file` names it in messages. m is initialised here. */
 enum status_code ricmeta_from_json(json_t *j, const char *file, struct ricmeta *m,

@@ -376,6 +376,12 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 		sft_params(&sg, &o, &m, total, &d);
 		stage_say(&sg, "%zu training rows (%zu too long, %zu unscored), %zu objective(s); %ld steps",
 		          d.n, d.skipped_long, d.skipped_unscored, m.n_obj, total);
+		size_t pair[2];
+		struct status ust = STATUS_INIT;
+		if (!o.unconditioned && ricmeta_unlabelled(&m, pair, &ust) == STATUS_OK && pair[0])
+			stage_say(&sg, "warning: no label between {z%zu} and {z%zu} in the template; a small "
+			          "model may not tell bare numbers apart (name each score, as the default "
+			          "template does)", pair[0], pair[1]);
 	}
 	struct hooks h = stage_hooks(&sg);
 	struct optim_config oc = OPTIM_DEFAULTS;

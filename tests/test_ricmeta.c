@@ -97,6 +97,35 @@ START_TEST(custom_templates)
 }
 END_TEST
 
+START_TEST(unlabelled_scores)
+{
+	struct ricmeta m;
+	two_objectives(&m);
+	static const struct {
+		const char *tpl;
+		size_t a, b;
+	} cases[] = {
+		{ NULL, 0, 0 }, /* the default: <rmK_score> before each */
+		{ "{prompt} [{z1} {z2}]{marker}", 1, 2 },
+		{ "{prompt} [{z2}, {z1}]{marker}", 2, 1 },
+		{ "{prompt} {z1} {{ }} 2: {z2}", 1, 2 }, /* braces and digits are no label */
+		{ "{prompt} [pos {z1} inf {z2}]{marker}", 0, 0 },
+		{ "{z1} {prompt} {z2}", 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct status st = STATUS_INIT;
+		ck_assert_msg(ricmeta_configure(&m, cases[i].tpl, NULL, MAPPING_LINF, 0, NULL, &st) ==
+		                      STATUS_OK,
+		              "%s", st.msg);
+		size_t pair[2] = { 9, 9 };
+		ck_assert_int_eq(ricmeta_unlabelled(&m, pair, &st), STATUS_OK);
+		ck_assert_msg(pair[0] == cases[i].a && pair[1] == cases[i].b, "'%s': {z%zu} {z%zu}",
+		              cases[i].tpl ? cases[i].tpl : "default", pair[0], pair[1]);
+	}
+	ricmeta_free(&m);
+}
+END_TEST
+
 START_TEST(json_round_trip)
 {
 	struct ricmeta m, back;
@@ -385,7 +414,8 @@ END_TEST
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("ricmeta");
-	harness_add(s, "template", default_template_and_context, custom_templates, NULL);
+	harness_add(s, "template", default_template_and_context, custom_templates, unlabelled_scores,
+	            NULL);
 	harness_add(s, "json", json_round_trip, json_errors_name_file_and_key, travels_in_a_checkpoint,
 	            NULL);
 	harness_add(s, "tokens", token_ids_and_loss_mask, generated_ids_are_kept_as_they_are,
