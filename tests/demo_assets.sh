@@ -17,6 +17,7 @@ for m in base reward policy; do
 done
 ok "the results are the same" cmp "$TEST_TMP/s1/demo/results.md" "$TEST_TMP/s2/demo/results.md"
 like "$(cat "$TEST_TMP/w1/timings.txt")" 'total +[0-9]+ s' "it says how long it took"
+like "$(cat "$TEST_TMP/s1/demo/timings.txt")" 'total +[0-9]+ s' "the shipped timings have the total too"
 res=$(cat "$TEST_TMP/s1/demo/results.md")
 like "$res" '\| RiC online \(2 iterations\) \| [0-9.]+ \|' "results.md has the hypervolume table"
 like "$res" '\| fluency \| [-0-9.]+ \+- [0-9.]+ \|' "and the reward of each objective by its weight, with its standard error"
