@@ -3,6 +3,7 @@
 #include "src/cli_store.h"
 #include "src/json_text.h"
 #include "src/demo.h"
+#include "src/job_state.h"
 #include "src/paths.h"
 
 #include <stdlib.h>
@@ -30,6 +31,8 @@ int cli_store_open(struct cli *cli, struct store **out)
 		cli_error("%s", err.msg);
 		return CLI_FAIL;
 	}
+	/* Runs and jobs this process makes record who does them. */
+	job_state_register(*out);
 	if (fresh_default)
 		demo_register(*out, paths_datadir(), stderr);
 	return CLI_OK;
