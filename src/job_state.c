@@ -244,6 +244,24 @@ static void job_state_say(job_state_report_fn report, void *ctx, const char *fmt
 	report(ctx, line);
 }
 
+struct job_state_said {
+	job_state_report_fn report;
+	void *ctx;
+	int n;
+};
+
+static int job_state_dropped(void *ctx, const struct store_dataset *d)
+{
+	struct job_state_said *said = ctx;
+	char line[400];
+	said->n++;
+	snprintf(line, sizeof line, "dataset %lld (%s): incomplete, its import (run %lld) ended "
+	         "without finishing it: removed", (long long)d->id, d->name, (long long)d->run);
+	if (said->report)
+		said->report(said->ctx, line);
+	return 0;
+}
+
 int job_state_reap(struct store *s, job_state_report_fn report, void *ctx, struct store_err *err)
 {
 	/* Gathered first, written after: no write while a walk is open. */
@@ -291,7 +309,12 @@ int job_state_reap(struct store *s, job_state_report_fn report, void *ctx, struc
 	}
 	free(runs.v);
 	free(jobs.v);
-	return n;
+	/* An import that could not remove its own rows (the disk still full)
+	 * leaves an incomplete dataset: never shown, never usable; it goes. */
+	struct job_state_said said = { report, ctx, 0 };
+	if (n >= 0 && store_datasets_drop_unfinished(s, job_state_dropped, &said, err) != STORE_OK)
+		n = -1;
+	return n < 0 ? n : n + said.n;
 }
 
 /* ---- logs ------------------------------------------------------------------ */

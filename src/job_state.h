@@ -46,9 +46,10 @@ const char *job_state_shown(const struct store_job *j, const char **why);
  * 0 sent; -1 refused or failed, with the reason in why. */
 int job_state_signal(int64_t pid, const char *identity, int sig, char *why, size_t cap);
 
-/* Marks every running run and job whose process is gone as failed (with
- * their unfinished datasets deleted); report (may be NULL) gets one line per
- * run or job so marked. Returns how many, or -1 when the store failed (err). */
+/* Marks every running run and job whose process is gone as failed, and
+ * deletes the incomplete datasets of imports that are no longer running;
+ * report (may be NULL) gets one line per run, job or dataset so treated.
+ * Returns how many, or -1 when the store failed (err). */
 typedef void (*job_state_report_fn)(void *ctx, const char *line);
 int job_state_reap(struct store *s, job_state_report_fn report, void *ctx, struct store_err *err);
 

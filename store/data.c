@@ -601,3 +601,56 @@ enum store_code store_objective_delete(struct store *s, store_id objective, stru
 	}
 	return store_end(s, rc, err);
 }
+
+struct data_orphans {
+	struct store_dataset *v;
+	size_t n, cap;
+	int nomem;
+};
+
+static int data_orphan(void *ctx, const struct store_dataset *d)
+{
+	struct data_orphans *o = ctx;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 4;
+		struct store_dataset *v = realloc(o->v, cap * sizeof *v);
+		if (!v) {
+			o->nomem = 1;
+			return 1;
+		}
+		o->v = v;
+		o->cap = cap;
+	}
+	o->v[o->n] = *d;
+	o->v[o->n].name = strdup(d->name);
+	o->v[o->n].source = NULL;
+	if (!o->v[o->n].name) {
+		o->nomem = 1;
+		return 1;
+	}
+	o->n++;
+	return 0;
+}
+
+enum store_code store_datasets_drop_unfinished(struct store *s, store_dataset_fn fn, void *ctx,
+                                               struct store_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_DATASETS_ORPHANED, err);
+	if (!st)
+		return STORE_LAST(err);
+	/* Gathered first: no delete while the walk is open. */
+	struct data_orphans o = { 0 };
+	struct data_walk w = { .fn = (void *)data_orphan, .ctx = &o };
+	enum store_code rc = store_walk(s, st, data_dataset_row, &w, "reading datasets", NULL, err);
+	if (rc == STORE_OK && o.nomem)
+		rc = store_fail(err, STORE_EINTERNAL, "%s: out of memory", s->path);
+	for (size_t i = 0; rc == STORE_OK && i < o.n; i++) {
+		rc = store_dataset_delete(s, o.v[i].id, err);
+		if (rc == STORE_OK && fn)
+			fn(ctx, &o.v[i]);
+	}
+	for (size_t i = 0; i < o.n; i++)
+		free((char *)o.v[i].name);
+	free(o.v);
+	return rc;
+}

@@ -73,6 +73,10 @@
 	X(CKPTS_REBASE, "UPDATE checkpoints SET path = ?1 || '/' || path WHERE substr(path, 1, 1) <> '/'") \
 	X(DATASET_ADD, "INSERT INTO datasets(name, source, run_id, created_ms, complete)" \
 	  " VALUES(?1, ?2, ?3, ?4, ?5)") \
+	X(DATASETS_ORPHANED, "SELECT d.id, d.run_id, d.name, d.source, d.created_ms," \
+	  " (SELECT count(*) FROM dataset_rows x WHERE x.dataset_id = d.id) FROM datasets d" \
+	  " LEFT JOIN runs r ON r.id = d.run_id WHERE d.complete = 0" \
+	  " AND coalesce(r.status, '') != 'running' ORDER BY d.id") \
 	X(DATASET_COMPLETE, "UPDATE datasets SET complete = 1 WHERE id = ?1") \
 	X(DATASET_FIND_ANY, "SELECT d.id, d.complete, coalesce(r.status, '') = 'running' FROM datasets d" \
 	  " LEFT JOIN runs r ON r.id = d.run_id WHERE d.name = ?1") \

@@ -230,6 +230,11 @@ enum store_code store_dataset_create(struct store *s, const char *name, const ch
 enum store_code store_dataset_start(struct store *s, const char *name, const char *source,
                                     store_id run, store_id *out, struct store_err *err);
 enum store_code store_dataset_complete(struct store *s, store_id dataset, struct store_err *err);
+/* Deletes every incomplete dataset whose import run is no longer running
+ * (one that could not clean up after itself: a full disk, a kill); fn (may
+ * be NULL) sees each one as it goes. */
+enum store_code store_datasets_drop_unfinished(struct store *s, store_dataset_fn fn, void *ctx,
+                                               struct store_err *err);
 enum store_code store_dataset_find(struct store *s, const char *name, store_id *out,
                                    struct store_err *err);
 enum store_code store_datasets_each(struct store *s, store_dataset_fn fn, void *ctx,
