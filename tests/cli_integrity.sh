@@ -150,8 +150,9 @@ is "$rc" 1 "a relabel with an invalid regex fails"
 like "$out" 'objective bad: .*bad pattern' "naming the objective and the pattern"
 out=$("$RIC" dataset show small --json)
 unlike "$out" '"name":"bad"' "and the dataset has no new objective"
-ok "relabel with the default objectives works after" "$RIC" relabel --dataset small \
-	--objective n=length
+ok "a relabel with a good spec works after" "$RIC" relabel --dataset small --objective n=length
+ok "and so does one with the dataset's own objectives, as sft uses them" "$RIC" relabel \
+	--dataset small
 ok "a second objective" "$RIC" relabel --dataset small --objective w=brevity
 ok "and a third" "$RIC" relabel --dataset small --objective r=regex:a
 before=$(q "SELECT count(*) FROM rewards w JOIN objectives o ON o.id = w.objective_id WHERE o.name = 'w'")
