@@ -578,8 +578,8 @@ static int job_logs(struct cli *cli, const char *idarg, int follow)
 		struct job_row now;
 		if (job_get(s, id, &now) != CLI_OK)
 			break;
-		const char *why;
-		int active = job_active(job_shown_state(&now.j, &why));
+		const char *stale;
+		int active = job_active(job_shown_state(&now.j, &stale));
 		job_row_free(&now);
 		if (!active) {
 			clearerr(f);

@@ -234,13 +234,14 @@ static int job_state_job_seen(void *ctx, const struct store_job *j)
 	return 0;
 }
 
-static void job_state_say(job_state_report_fn report, void *ctx, const char *fmt,
+/* "run 7: running, but WHY: marked failed" */
+static void job_state_say(job_state_report_fn report, void *ctx, const char *what,
                           long long id, const char *why)
 {
 	char line[320];
 	if (!report)
 		return;
-	snprintf(line, sizeof line, fmt, id, why);
+	snprintf(line, sizeof line, "%s %lld: running, but %s: marked failed", what, id, why);
 	report(ctx, line);
 }
 
@@ -287,7 +288,7 @@ int job_state_reap(struct store *s, job_state_report_fn report, void *ctx, struc
 			break;
 		}
 		n++;
-		job_state_say(report, ctx, "job %lld: running, but %s: marked failed",
+		job_state_say(report, ctx, "job",
 		              (long long)jobs.v[i].id, jobs.v[i].why);
 		/* The job's run is done by the same process. */
 		if (jobs.v[i].run > 0)
@@ -303,7 +304,7 @@ int job_state_reap(struct store *s, job_state_report_fn report, void *ctx, struc
 		}
 		if (changed) {
 			n++;
-			job_state_say(report, ctx, "run %lld: running, but %s: marked failed",
+			job_state_say(report, ctx, "run",
 			              (long long)runs.v[i].id, runs.v[i].why);
 		}
 	}

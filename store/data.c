@@ -604,6 +604,7 @@ enum store_code store_objective_delete(struct store *s, store_id objective, stru
 
 struct data_orphans {
 	struct store_dataset *v;
+	char **names;           /* v[i].name, owned */
 	size_t n, cap;
 	int nomem;
 };
@@ -614,17 +615,22 @@ static int data_orphan(void *ctx, const struct store_dataset *d)
 	if (o->n == o->cap) {
 		size_t cap = o->cap ? 2 * o->cap : 4;
 		struct store_dataset *v = realloc(o->v, cap * sizeof *v);
-		if (!v) {
+		if (v)
+			o->v = v;
+		char **names = realloc(o->names, cap * sizeof *names);
+		if (names)
+			o->names = names;
+		if (!v || !names) {
 			o->nomem = 1;
 			return 1;
 		}
-		o->v = v;
 		o->cap = cap;
 	}
 	o->v[o->n] = *d;
-	o->v[o->n].name = strdup(d->name);
+	o->names[o->n] = strdup(d->name);
+	o->v[o->n].name = o->names[o->n];
 	o->v[o->n].source = NULL;
-	if (!o->v[o->n].name) {
+	if (!o->names[o->n]) {
 		o->nomem = 1;
 		return 1;
 	}
@@ -650,7 +656,8 @@ enum store_code store_datasets_drop_unfinished(struct store *s, store_dataset_fn
 			fn(ctx, &o.v[i]);
 	}
 	for (size_t i = 0; i < o.n; i++)
-		free((char *)o.v[i].name);
+		free(o.names[i]);
+	free(o.names);
 	free(o.v);
 	return rc;
 }
