@@ -45,23 +45,31 @@ int job_state_pid_alive(int64_t pid)
 	return !(rest && rest[0] == 'Z');
 }
 
-static int job_state_boot_id(char *buf, size_t cap)
+/* Where pids mean what they say: this boot, and this pid namespace (two
+ * containers of one machine share the boot id, not their pids). */
+static int job_state_where(char *buf, size_t cap)
 {
+	char boot[48], ns[64];
 	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
 	if (!f)
 		return -1;
-	int ok = fgets(buf, (int)cap, f) != NULL;
+	int ok = fgets(boot, (int)sizeof boot, f) != NULL;
 	fclose(f);
-	if (!ok)
+	boot[ok ? strcspn(boot, "\n") : 0] = '\0';
+	ssize_t n = readlink("/proc/self/ns/pid", ns, sizeof ns - 1);
+	ns[n > 0 ? n : 0] = '\0';
+	if (!boot[0])
 		return -1;
-	buf[strcspn(buf, "\n")] = '\0';
-	return buf[0] ? 0 : -1;
+	/* "pid:[4026531836]" -> 4026531836 */
+	const char *digits = ns + strcspn(ns, "0123456789");
+	int w = snprintf(buf, cap, "%s/%.*s", boot, (int)strspn(digits, "0123456789"), digits);
+	return w > 0 && (size_t)w < cap ? 0 : -1;
 }
 
 int job_state_identity(int64_t pid, char *buf, size_t cap)
 {
-	char stat[1024], boot[48];
-	if (pid <= 0 || job_state_boot_id(boot, sizeof boot) != 0)
+	char stat[1024], where[JOB_STATE_ID_MAX];
+	if (pid <= 0 || job_state_where(where, sizeof where) != 0)
 		return -1;
 	const char *p = job_state_stat(pid, stat, sizeof stat);
 	if (!p || *p == 'Z' || *p == 'X')
@@ -77,7 +85,7 @@ int job_state_identity(int64_t pid, char *buf, size_t cap)
 	unsigned long long ticks = strtoull(p, &end, 10);
 	if (end == p)
 		return -1;
-	int n = snprintf(buf, cap, "%s:%llu", boot, ticks);
+	int n = snprintf(buf, cap, "%s:%llu", where, ticks);
 	return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
@@ -102,16 +110,16 @@ int job_state_alive(int64_t pid, const char *identity, int64_t heartbeat_ms, con
 		*why = text;
 		return 0;
 	}
-	char boot[48];
-	const char *colon = strchr(identity, ':');
-	if (job_state_boot_id(boot, sizeof boot) != 0 || !colon ||
-	    strlen(boot) != (size_t)(colon - identity) || strncmp(boot, identity, strlen(boot)) != 0) {
-		/* Another boot, or another machine sharing the store: only the
+	char where[JOB_STATE_ID_MAX];
+	const char *colon = strrchr(identity, ':');
+	if (job_state_where(where, sizeof where) != 0 || !colon ||
+	    strlen(where) != (size_t)(colon - identity) || strncmp(where, identity, strlen(where)) != 0) {
+		/* Another boot, container or machine sharing the store: only the
 		 * heartbeat can say. */
 		if (store_now_ms() - heartbeat_ms <= JOB_STATE_STALE_MS)
 			return 1;
-		snprintf(text, sizeof text, "its process (pid %lld, another boot or machine) sent no "
-		         "heartbeat for 10 minutes", (long long)pid);
+		snprintf(text, sizeof text, "its process (pid %lld, of another boot, container or "
+		         "machine) sent no heartbeat for 10 minutes", (long long)pid);
 		*why = text;
 		return 0;
 	}

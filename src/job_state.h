@@ -9,9 +9,10 @@
  *
  * A pid alone says little: the kernel hands it to another process after the
  * first one exits, and after a reboot anything may have it. So a process is
- * known by its identity, "BOOT_ID:START_TICKS" (the boot it lives in and its
- * start time, field 22 of /proc/PID/stat), recorded when the work starts and
- * compared before it is judged alive or sent a signal.
+ * known by its identity, "BOOT_ID/PID_NAMESPACE:START_TICKS" (the boot and pid
+ * namespace it lives in, and its start time, field 22 of /proc/PID/stat),
+ * recorded when the work starts and compared before it is judged alive or
+ * sent a signal.
  */
 #ifndef RIC_SRC_JOB_STATE_H
 #define RIC_SRC_JOB_STATE_H

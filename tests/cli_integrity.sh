@@ -126,7 +126,8 @@ sleep 100 &
 victim=$!
 q "INSERT INTO jobs(argv, pid, state, heartbeat_ms, started_ms, created_ms, proc_start, log_path)
    VALUES('[\"sft\"]', $victim, 'running', 0, 0, 0,
-          '$(cat /proc/sys/kernel/random/boot_id):1', '/etc/passwd')"
+          '$(cat /proc/sys/kernel/random/boot_id)/$(readlink /proc/self/ns/pid | tr -dc 0-9):1',
+          '/etc/passwd')"
 fake=$(q "SELECT max(id) FROM jobs")
 "$RIC" job cancel "$fake" --timeout 1 > "$T/cancel.out" 2>&1
 ok "job cancel does not signal a process whose start time differs" kill -0 "$victim"
