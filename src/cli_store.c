@@ -3,6 +3,7 @@
 #include "src/cli_store.h"
 #include "src/json_text.h"
 #include "src/demo.h"
+#include "src/job_state.h"
 #include "src/paths.h"
 
 #include <stdlib.h>
@@ -30,6 +31,8 @@ int cli_store_open(struct cli *cli, struct store **out)
 		cli_error("%s", err.msg);
 		return CLI_FAIL;
 	}
+	/* Runs and jobs this process makes record who does them. */
+	job_state_register(*out);
 	if (fresh_default)
 		demo_register(*out, paths_datadir(), stderr);
 	return CLI_OK;
@@ -56,10 +59,11 @@ json_t *cli_store_run_json(struct store *s, const struct store_run *r)
 	json_t *tags = json_array();
 	struct store_err err;
 	store_tags_each(s, r->id, cli_store_tag_json, tags, &err);
-	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:I, s:o, s:o, s:o}",
+	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:o, s:o}",
 	                 "id", (json_int_t)r->id, "name", r->name, "stage", r->stage,
 	                 "status", r->status,
 	                 "parent", r->parent ? json_integer(r->parent) : json_null(),
+	                 "resumed_from", r->resumed_from ? json_integer(r->resumed_from) : json_null(),
 	                 "created_ms", (json_int_t)r->created_ms,
 	                 "finished_ms", r->finished_ms ? json_integer(r->finished_ms) : json_null(),
 	                 "error", r->error ? json_string(r->error) : json_null(),

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "src/cli_store.h"
+#include "src/job_state.h"
 #include "src/paths.h"
 #include "src/table.h"
 #include "engine/dataset.h"
@@ -9,6 +10,7 @@
 #include "engine/tokenizer.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,11 +47,41 @@ const struct cli_command cmd_dataset = {
 	        "  --min-tokens A     drop rows whose prompt + response has fewer than A tokens\n"
 	        "  --max-tokens B     drop rows whose prompt + response has more than B tokens\n"
 	        "                     (a pair is dropped when either of its rows is)\n"
-	        "Imported rewards become objectives with spec \"given\".\n",
+	        "Imported rewards become objectives with spec \"given\".\n"
+	        "The dataset appears only when the import has stored its last row. SIGINT,\n"
+	        "SIGTERM, SIGHUP or a write error (disk full) stop it and remove what it\n"
+	        "stored; an import killed outright leaves an invisible, incomplete dataset\n"
+	        "that `ric store check` reports and removes, and that a new import of the\n"
+	        "same name replaces.\n\n"
+	        "rm-objective deletes one objective of a dataset with all its scores (one a\n"
+	        "failed or unwanted relabel left); the objectives after it move up.\n",
 	.run = dataset_run,
 };
 
 #define IMPORT_BATCH 512
+
+static volatile sig_atomic_t import_stop_sig;
+
+static void import_on_signal(int sig)
+{
+	import_stop_sig = sig;
+}
+
+/* INT, TERM and HUP stop the import between rows; a file grown past the
+ * size limit (ulimit -f) fails its write instead of killing the process, so
+ * the import can clean up as after any other write error. */
+static void import_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = import_on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGXFSZ, SIG_IGN);
+}
 
 struct import {
 	struct store *s;
@@ -72,6 +104,7 @@ struct import {
 	struct { size_t row; int obj; double value; } pend[IMPORT_BATCH * STORE_MAX_OBJ];
 	size_t n_pend;
 	int64_t n_rows, n_pairs, n_train, n_eval, n_filtered, n_skipped, next_pair;
+	int64_t last_beat_ms;
 	char err[1024];
 };
 
@@ -115,6 +148,11 @@ static int import_flush(struct import *im)
 	im->n = im->n_owned = im->n_pend = 0;
 	if (rc != STORE_OK)
 		return import_fail(im, "%s", err.msg);
+	int64_t now = store_now_ms();
+	if (now - im->last_beat_ms >= 5000) {
+		store_run_heartbeat(im->s, im->run, NULL);
+		im->last_beat_ms = now;
+	}
 	return CLI_OK;
 }
 
@@ -245,6 +283,11 @@ static int import_file(struct import *im, const char *path, enum dataset_format 
 	for (;;) {
 		struct dataset_record rec;
 		int got;
+		if (import_stop_sig) {
+			status = import_fail(im, "interrupted by signal %d (%s)", (int)import_stop_sig,
+			                     strsignal(import_stop_sig));
+			break;
+		}
 		status_clear(&st);
 		enum status_code rc = dataset_next(r, &rec, &got, &st);
 		if (rc == STATUS_FORMAT && im->skip_bad) {
@@ -391,6 +434,10 @@ static int dataset_import(struct cli *cli, int argc, char **argv)
 	char num[32];
 	if (!source)
 		status = import_fail(im, "out of memory");
+	/* An import killed outright is put right first, so its name is free again. */
+	if (job_state_reap(im->s, NULL, NULL, &err) < 0)
+		cli_error("warning: %s", err.msg);
+	import_signals();
 	if (status == CLI_OK && store_run_create(im->s, "import", NULL, 0, &im->run, &err) != STORE_OK)
 		status = import_fail(im, "%s", err.msg);
 	const char *const params[][2] = {
@@ -403,7 +450,7 @@ static int dataset_import(struct cli *cli, int argc, char **argv)
 		if (params[i][1] && store_param_set(im->s, im->run, params[i][0], params[i][1], &err) != STORE_OK)
 			status = import_fail(im, "%s", err.msg);
 	if (status == CLI_OK &&
-	    store_dataset_create(im->s, name, source, im->run, &im->dataset, &err) != STORE_OK)
+	    store_dataset_start(im->s, name, source, im->run, &im->dataset, &err) != STORE_OK)
 		status = import_fail(im, "%s", err.msg);
 	double t0 = import_now();
 	for (int i = optind; status == CLI_OK && i < argc; i++)
@@ -418,9 +465,24 @@ static int dataset_import(struct cli *cli, int argc, char **argv)
 			{ "filtered", 0, (double)im->n_filtered, 0 }, { "skipped", 0, (double)im->n_skipped, 0 },
 			{ "rows_per_s", 0, secs > 0 ? (double)im->n_rows / secs : 0, 0 },
 		};
-		if (store_metrics_add(im->s, im->run, m, sizeof m / sizeof m[0], &err) != STORE_OK ||
-		    store_run_finish(im->s, im->run, "done", NULL, &err) != STORE_OK)
+		/* The one commit that makes the dataset visible also ends the run. */
+		enum store_code sc = store_begin(im->s, &err);
+		if (sc == STORE_OK)
+			sc = store_metrics_add(im->s, im->run, m, sizeof m / sizeof m[0], &err);
+		if (sc == STORE_OK)
+			sc = store_dataset_complete(im->s, im->dataset, &err);
+		if (sc == STORE_OK)
+			sc = store_run_finish(im->s, im->run, "done", NULL, &err);
+		if (sc == STORE_OK)
+			sc = store_commit(im->s, &err);
+		else
+			store_rollback(im->s);
+		if (sc != STORE_OK)
 			status = import_fail(im, "%s", err.msg);
+		else if (import_stop_sig)
+			/* Too late to stop: the dataset is whole; say so. */
+			fprintf(stderr, "ric: import: signal %d came after the last row; the dataset is "
+			        "complete\n", (int)import_stop_sig);
 	}
 	if (status == CLI_OK) {
 		printf("dataset %s: %lld rows (%lld pairs), %lld train, %lld eval; %lld filtered, "
@@ -431,11 +493,22 @@ static int dataset_import(struct cli *cli, int argc, char **argv)
 		printf("run %lld (import), %.2f s, %s rows/s\n", (long long)im->run, secs, num);
 	} else {
 		cli_error("import: %s", im->err);
-		/* Nothing half-imported stays: the dataset goes, the run says why. */
-		if (im->dataset)
-			store_dataset_delete(im->s, im->dataset, NULL);
+		/* Nothing half-imported stays: the dataset goes, the run says why.
+		 * Should even that fail (the disk still full), the dataset stays
+		 * incomplete, never shown, and whoever next sees the run dead
+		 * removes it (src/job_state.h). */
+		if (im->dataset) {
+			if (store_dataset_delete(im->s, im->dataset, &err) == STORE_OK)
+				fprintf(stderr, "ric: import: the partial dataset %s was removed\n", name);
+			else
+				cli_error("import: %s (the dataset stays incomplete and hidden; `ric store "
+				          "check` removes it)", err.msg);
+		}
 		if (im->run)
-			store_run_finish(im->s, im->run, "failed", im->err, NULL);
+			store_run_finish(im->s, im->run, import_stop_sig ? "cancelled" : "failed",
+			                 import_stop_sig ? NULL : im->err, NULL);
+		if (import_stop_sig)
+			status = 130;
 	}
 	for (size_t i = 0; i < im->n_owned; i++)
 		free(im->owned[i]);
@@ -669,10 +742,41 @@ static int dataset_show(struct cli *cli, int argc, char **argv)
 	return sh.status;
 }
 
+static int dataset_rm_objective(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, exit_rc;
+	while ((c = cli_next_option(&cmd_dataset, argc, argv, "h", opts, &exit_rc)) != -1)
+		if (c == CLI_OPT_EXIT)
+			return exit_rc;
+	if (argc - optind != 2)
+		return cli_bad_usage(&cmd_dataset, "rm-objective wants a dataset NAME and an OBJECTIVE");
+	const char *dataset = argv[optind], *objective = argv[optind + 1];
+	struct store *s;
+	if (cli_store_open(cli, &s) != CLI_OK)
+		return CLI_FAIL;
+	struct store_err err;
+	store_id d, o;
+	int status = CLI_OK;
+	if (store_dataset_find(s, dataset, &d, &err) != STORE_OK ||
+	    store_objective_find(s, d, objective, &o, &err) != STORE_OK ||
+	    store_objective_delete(s, o, &err) != STORE_OK) {
+		cli_error("%s", err.msg);
+		status = CLI_FAIL;
+	} else {
+		printf("dataset %s: objective %s removed with its scores\n", dataset, objective);
+	}
+	store_close(s);
+	return status;
+}
+
 static int dataset_run(struct cli *cli, int argc, char **argv)
 {
 	if (argc < 2)
-		return cli_bad_usage(&cmd_dataset, "wants import, list or show");
+		return cli_bad_usage(&cmd_dataset, "wants import, list, show or rm-objective");
 	const char *sub = argv[1];
 	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
 		cli_print_help(&cmd_dataset, stdout);
@@ -685,5 +789,7 @@ static int dataset_run(struct cli *cli, int argc, char **argv)
 		return dataset_list(cli, argc - 1, argv + 1);
 	if (strcmp(sub, "show") == 0)
 		return dataset_show(cli, argc - 1, argv + 1);
-	return cli_bad_usage(&cmd_dataset, "no subcommand '%s' (import, list, show)", sub);
+	if (strcmp(sub, "rm-objective") == 0)
+		return dataset_rm_objective(cli, argc - 1, argv + 1);
+	return cli_bad_usage(&cmd_dataset, "no subcommand '%s' (import, list, show, rm-objective)", sub);
 }

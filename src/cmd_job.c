@@ -50,7 +50,7 @@ static const char *const job_stages[] = { "pretrain", "rm-train", "sft", "online
 struct job_row {
 	int found;
 	struct store_job j;
-	char *argv, *state, *error, *log_path;
+	char *argv, *state, *error, *log_path, *proc_start;
 };
 
 static char *job_dup(const char *s) { return s ? strdup(s) : NULL; }
@@ -64,6 +64,8 @@ static int job_copy(void *ctx, const struct store_job *j)
 	r->state = job_dup(j->state);
 	r->error = job_dup(j->error);
 	r->log_path = job_dup(j->log_path);
+	r->proc_start = job_dup(j->proc_start);
+	r->j.proc_start = r->proc_start;
 	r->j.argv = r->argv;
 	r->j.state = r->state;
 	r->j.error = r->error;
@@ -77,6 +79,7 @@ static void job_row_free(struct job_row *r)
 	free(r->state);
 	free(r->error);
 	free(r->log_path);
+	free(r->proc_start);
 	memset(r, 0, sizeof *r);
 }
 
@@ -96,7 +99,6 @@ static int job_get(struct store *s, store_id id, struct job_row *r)
 }
 
 static int job_active(const char *state) { return job_state_active(state); }
-static int job_pid_alive(int64_t pid) { return job_state_pid_alive(pid); }
 static const char *job_shown_state(const struct store_job *j, const char **why)
 {
 	return job_state_shown(j, why);
@@ -422,15 +424,23 @@ static int job_cancel(struct cli *cli, const char *idarg, double timeout_s)
 		return open_rc;
 	struct store_err err;
 	int rc = CLI_OK;
+	const char *gone = NULL;
+	char refused[400];
 	if (!job_active(r.state)) {
 		cli_error("job %lld is already %s", (long long)id, r.state);
 		rc = CLI_FAIL;
-	} else if (!job_pid_alive(r.j.pid)) {
-		/* Queued and not yet started (it will refuse to start), or gone. */
+	} else if (strcmp(r.state, "queued") == 0 ||
+	           job_state_alive(r.j.pid, r.j.proc_start, r.j.heartbeat_ms, &gone) == 0) {
+		/* Queued and not yet started (it will refuse to start), or gone: its
+		 * pid may be another process's by now, which is not signalled. */
 		store_job_set_state(s, id, "cancelled", NULL, &err);
-		printf("job %lld cancelled\n", (long long)id);
+		if (r.j.run > 0)
+			store_run_fail_dead(s, r.j.run, gone ? gone : "cancelled before it started", NULL, &err);
+		printf("job %lld cancelled%s%s\n", (long long)id, gone ? "; " : "", gone ? gone : "");
+	} else if (job_state_signal(r.j.pid, r.j.proc_start, SIGTERM, refused, sizeof refused) != 0) {
+		cli_error("job %lld: %s", (long long)id, refused);
+		rc = CLI_FAIL;
 	} else {
-		kill((pid_t)r.j.pid, SIGTERM);
 		int64_t until = store_now_ms() + (int64_t)(timeout_s * 1000);
 		int ended = 0;
 		while (!ended && store_now_ms() < until) {
@@ -439,7 +449,8 @@ static int job_cancel(struct cli *cli, const char *idarg, double timeout_s)
 			struct job_row now;
 			if (job_get(s, id, &now) != CLI_OK)
 				break;
-			ended = !job_active(now.state) || !job_pid_alive(now.j.pid);
+			ended = !job_active(now.state) ||
+			        job_state_alive(now.j.pid, now.j.proc_start, now.j.heartbeat_ms, &gone) == 0;
 			job_row_free(&now);
 		}
 		struct job_row now;
@@ -482,11 +493,13 @@ static int job_list(struct cli *cli)
 	struct store *s;
 	if (cli_store_open(cli, &s) != CLI_OK)
 		return CLI_FAIL;
+	struct store_err err;
+	if (job_state_reap(s, NULL, NULL, &err) < 0)
+		cli_error("warning: %s", err.msg);
 	struct table *t = table_new(8, "ID", "STATE", "STEP", "TOK/S", "ETA", "PID", "RUN", "COMMAND");
 	table_right(t, 0);
 	table_right(t, 2);
 	table_right(t, 3);
-	struct store_err err;
 	int rc = CLI_OK;
 	if (store_jobs_each(s, NULL, job_list_row, t, &err) != STORE_OK) {
 		cli_error("%s", err.msg);
@@ -543,11 +556,15 @@ static int job_logs(struct cli *cli, const char *idarg, int follow)
 	int open_rc = job_open(cli, idarg, &id, &s, &r);
 	if (open_rc != CLI_OK)
 		return open_rc;
-	FILE *f = r.log_path ? fopen(r.log_path, "r") : NULL;
+	char why[PATH_MAX + 200];
+	FILE *f = NULL;
 	int rc = CLI_OK;
-	if (!f) {
-		cli_error("job %lld: cannot read its log %s: %s", (long long)id,
-		          r.log_path ? r.log_path : "(none)", strerror(errno));
+	if (job_state_log_allowed(r.log_path, why, sizeof why) != 0) {
+		cli_error("job %lld: %s", (long long)id, why);
+		rc = CLI_FAIL;
+	} else if (!(f = fopen(r.log_path, "r"))) {
+		cli_error("job %lld: cannot read its log %s: %s", (long long)id, r.log_path,
+		          strerror(errno));
 		rc = CLI_FAIL;
 	}
 	char buf[65536];
@@ -561,8 +578,8 @@ static int job_logs(struct cli *cli, const char *idarg, int follow)
 		struct job_row now;
 		if (job_get(s, id, &now) != CLI_OK)
 			break;
-		const char *why;
-		int active = job_active(job_shown_state(&now.j, &why));
+		const char *stale;
+		int active = job_active(job_shown_state(&now.j, &stale));
 		job_row_free(&now);
 		if (!active) {
 			clearerr(f);

@@ -598,6 +598,7 @@ static void online_params(struct online *on, int argc, char **argv)
 		            on->m.obj[i].hi);
 	}
 	stage_param(sg, "resume", "%s", o->t.resume ? o->t.resume : "");
+	stage_resumes(sg, o->t.resume);
 	(void)argc;
 	(void)argv;
 }

@@ -228,6 +228,7 @@ static void pretrain_params(struct stage *sg, const struct pretrain_opts *o,
 	stage_param(sg, "save_every", "%g", o->t.save_every);
 	stage_param(sg, "seed", "%g", o->t.seed);
 	stage_param(sg, "resume", "%s", o->t.resume ? o->t.resume : "");
+	stage_resumes(sg, o->t.resume);
 	char files[4096] = "";
 	size_t used = 0;
 	for (int i = first; i < argc && used < sizeof files; i++)

@@ -52,7 +52,7 @@ const struct cli_command cmd_relabel = {
 struct relabel_obj {
 	char *name;
 	char *spec;
-	store_id id;
+	store_id id;              /* 0: new, stored with its first scores */
 	int64_t scored;
 	double secs;
 	double mu, sigma, lo, hi;
@@ -115,6 +115,29 @@ static void relabel_page_free(struct relabel *r)
 	r->n = 0;
 }
 
+/* A batch of scores; a new objective is stored with its first batch, in one
+ * transaction, so that a spec that cannot open or score leaves nothing behind. */
+static int relabel_store_scores(struct relabel *r, struct relabel_obj *o, size_t n, const double *v)
+{
+	struct store_err err;
+	int is_new = o->id == 0;
+	enum store_code rc = store_begin(r->s, &err);
+	if (rc == STORE_OK && is_new)
+		rc = store_objective_add(r->s, r->dataset, o->name, o->spec, &o->id, &err);
+	if (rc == STORE_OK && n)
+		rc = store_rewards_add(r->s, &o->id, 1, r->ids, v, n, &err);
+	if (rc == STORE_OK)
+		rc = store_commit(r->s, &err);
+	else
+		store_rollback(r->s);
+	if (rc != STORE_OK) {
+		if (is_new)
+			o->id = 0;
+		return relabel_fail(r, "%s", err.msg);
+	}
+	return CLI_OK;
+}
+
 static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct hooks *h)
 {
 	struct store_err err;
@@ -124,7 +147,7 @@ static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct 
 	if (store_rows_count(r->s, r->dataset, &q, &todo, &err) != STORE_OK)
 		return relabel_fail(r, "%s", err.msg);
 	if (todo == 0)
-		return CLI_OK;
+		return o->id ? CLI_OK : relabel_store_scores(r, o, 0, NULL);
 	if (strcmp(o->spec, "given") == 0)
 		return relabel_fail(r, "objective %s: %lld rows have no imported score, and \"given\" "
 		                    "cannot score them", o->name, (long long)todo);
@@ -154,10 +177,9 @@ static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct 
 			status = relabel_fail(r, "objective %s: %s", o->name, st.msg);
 			break;
 		}
-		if (store_rewards_add(r->s, &o->id, 1, r->ids, v, r->n, &err) != STORE_OK) {
-			status = relabel_fail(r, "%s", err.msg);
+		if ((status = relabel_store_scores(r, o, r->n, v)) != CLI_OK)
 			break;
-		}
+		q.lacking = o->id;
 		o->scored += (int64_t)r->n;
 		q.after = r->ids[r->n - 1];
 		r->done += (int64_t)r->n;
@@ -290,8 +312,8 @@ static int relabel_objective(struct relabel *r, const char *arg)
 			                    "--objective %s=SPEC", name, name);
 		if (!reward_spec_known(spec))
 			return relabel_fail(r, "objective %s: unknown reward spec '%s'", name, spec);
-		if (store_objective_add(r->s, r->dataset, name, spec, &o->id, &err) != STORE_OK)
-			return relabel_fail(r, "%s", err.msg);
+		/* Stored only once its reward has opened and scored a batch. */
+		o->id = 0;
 		o->spec = strdup(spec);
 	} else {
 		return relabel_fail(r, "%s", err.msg);

@@ -403,6 +403,7 @@ static void rmtrain_params(struct stage *sg, const struct rmtrain_opts *o, long 
 	stage_param(sg, "seed", "%g", o->t.seed);
 	stage_param(sg, "loss", "bradley-terry");
 	stage_param(sg, "resume", "%s", o->t.resume ? o->t.resume : "");
+	stage_resumes(sg, o->t.resume);
 }
 
 static int rmtrain_run(struct cli *cli, int argc, char **argv)

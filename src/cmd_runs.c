@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "src/cli_store.h"
+#include "src/job_state.h"
 #include "src/table.h"
 
 #include <stdlib.h>
@@ -106,6 +107,10 @@ static int runs_run(struct cli *cli, int argc, char **argv)
 	struct store *s;
 	if (cli_store_open(cli, &s) != CLI_OK)
 		return CLI_FAIL;
+	struct store_err err;
+	/* A run whose process died shows, and stays, failed. */
+	if (job_state_reap(s, NULL, NULL, &err) < 0)
+		cli_error("warning: %s", err.msg);
 	struct runs_ctx ctx = { .s = s };
 	if (json)
 		ctx.json = json_array();
@@ -114,7 +119,6 @@ static int runs_run(struct cli *cli, int argc, char **argv)
 	table_right(ctx.t, 0);
 	table_right(ctx.t, 4);
 	table_right(ctx.t, 6);
-	struct store_err err;
 	if (store_runs_each(s, &f, runs_row, &ctx, &err) != STORE_OK) {
 		cli_error("%s", err.msg);
 		ctx.failed = 1;

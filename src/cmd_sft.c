@@ -246,6 +246,7 @@ static void sft_params(struct stage *sg, const struct sft_opts *o, const struct 
 	stage_param(sg, "seed", "%g", o->t.seed);
 	stage_param(sg, "loss", "response+eos");
 	stage_param(sg, "resume", "%s", o->t.resume ? o->t.resume : "");
+	stage_resumes(sg, o->t.resume);
 }
 
 /* Reads the dataset's objectives and training rows as token sequences. */

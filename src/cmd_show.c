@@ -144,6 +144,8 @@ static void show_print(const struct show *sh)
 		printf("error     %s\n", show_str(r, "error"));
 	if (json_is_integer(json_object_get(r, "parent")))
 		printf("parent    %lld\n", (long long)json_integer_value(json_object_get(r, "parent")));
+	if (json_is_integer(json_object_get(r, "resumed_from")))
+		printf("resumes   %lld\n", (long long)json_integer_value(json_object_get(r, "resumed_from")));
 	int64_t created = json_integer_value(json_object_get(r, "created_ms"));
 	int64_t finished = json_integer_value(json_object_get(r, "finished_ms"));
 	cli_store_time(when, sizeof when, created);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "src/cli_store.h"
+#include "src/job_state.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -21,7 +22,9 @@ const struct cli_command cmd_store = {
 	.help = "check   SQLite's integrity_check and foreign_key_check, then the store's\n"
 	        "        own rules (run and job states against their times, latest metric\n"
 	        "        values against their series, rewards within one dataset, vectors\n"
-	        "        of one length, ...); one line per problem, exit 1 if any\n"
+	        "        of one length, incomplete datasets, ...); one line per problem,\n"
+	        "        exit 1 if any. First, runs and jobs still marked running whose\n"
+	        "        process is gone are marked failed (one line each, not a problem)\n"
 	        "vacuum  rebuild the file without free pages and empty the write-ahead log\n"
 	        "bench   import N rows (default 100000) with K rewards each (default 3),\n"
 	        "        B rows per transaction (default 10000), into a new store in\n"
@@ -40,6 +43,14 @@ static int store_cmd_problem(void *ctx, const char *line)
 	return 0;
 }
 
+static void store_cmd_fixed(void *ctx, const char *line)
+{
+	if (ctx)
+		json_array_append_new(ctx, json_string(line));
+	else
+		printf("%s\n", line);
+}
+
 static int store_cmd_check(struct cli *cli, int json)
 {
 	struct store *s;
@@ -48,19 +59,27 @@ static int store_cmd_check(struct cli *cli, int json)
 	json_t *problems = json ? json_array() : NULL;
 	int64_t n = 0;
 	struct store_err err;
-	enum store_code rc = store_check(s, store_cmd_problem, problems, &n, &err);
+	/* Runs and jobs whose process is gone are put right first, and said so. */
+	json_t *fixed = json ? json_array() : NULL;
+	enum store_code rc = STORE_OK;
+	if (job_state_reap(s, store_cmd_fixed, fixed, &err) < 0)
+		rc = err.code ? err.code : STORE_EINTERNAL;
+	if (rc == STORE_OK)
+		rc = store_check(s, store_cmd_problem, problems, &n, &err);
 	int status = rc == STORE_OK ? CLI_OK : CLI_FAIL;
 	if (rc != STORE_OK && rc != STORE_ECORRUPT)
 		cli_error("%s", err.msg);
 	else if (json)
-		cli_store_json_line(stdout, json_pack("{s:s, s:b, s:i, s:O}", "store", store_path(s),
+		cli_store_json_line(stdout, json_pack("{s:s, s:b, s:i, s:O, s:O}", "store", store_path(s),
 		                                      "ok", n == 0, "schema_version",
-		                                      store_schema_version(s), "problems", problems));
+		                                      store_schema_version(s), "problems", problems,
+		                                      "fixed", fixed));
 	else if (n == 0)
 		printf("%s: ok (schema version %d)\n", store_path(s), store_schema_version(s));
 	else
 		cli_error("%s", err.msg);
 	json_decref(problems);
+	json_decref(fixed);
 	store_close(s);
 	return status;
 }

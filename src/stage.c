@@ -6,6 +6,7 @@
 #include "src/stage_state.h"
 #include "engine/train.h"
 
+#include <limits.h>
 #include <signal.h>
 #include <math.h>
 #include <stdarg.h>
@@ -25,17 +26,28 @@ static void stage_on_signal(int sig)
 int stage_stopping(void) { return stage_stop_flag != 0; }
 void stage_request_stop(void) { stage_stop_flag = 1; }
 
+/* The run's sign of life, every few seconds: what tells a run of another
+ * machine sharing the store from a dead one (src/job_state.h). */
+static void stage_beat(struct stage *sg, int64_t now)
+{
+	if (now - sg->last_beat_ms >= STAGE_BEAT_MS) {
+		store_run_heartbeat(sg->store, sg->run, NULL);
+		sg->last_beat_ms = now;
+	}
+}
+
 /* Polled by the engine many times a second: also keeps a job's heartbeat
  * going through long stretches without steps (generation, validation). */
 static int stage_abort(void *ctx)
 {
 	struct stage *sg = ctx;
-	if (sg && sg->job > 0 && sg->store) {
+	if (sg && sg->store) {
 		int64_t now = store_now_ms();
-		if (now - sg->last_job_ms >= 5000) {
+		if (sg->job > 0 && now - sg->last_job_ms >= 5000) {
 			store_job_heartbeat(sg->store, sg->job, NULL);
 			sg->last_job_ms = now;
 		}
+		stage_beat(sg, now);
 	}
 	return stage_stop_flag != 0;
 }
@@ -100,9 +112,26 @@ int stage_open(struct stage *sg, struct cli *cli, const char *stage, const char 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	sg->start_ms = store_now_ms();
+	sg->last_beat_ms = sg->start_ms;
 	fprintf(stderr, "ric %s: run %lld\n", stage, (long long)sg->run);
 	return CLI_OK;
+}
+
+void stage_resumes(struct stage *sg, const char *dir)
+{
+	if (!dir || !*dir)
+		return;
+	store_id from;
+	struct store_err err;
+	char real[PATH_MAX];
+	/* Registered as the stage wrote it: as given, else by its full path. */
+	if (store_checkpoint_run(sg->store, dir, &from, &err) != STORE_OK &&
+	    !(realpath(dir, real) && store_checkpoint_run(sg->store, real, &from, &err) == STORE_OK))
+		return;
+	if (from != sg->run && store_run_set_resumed_from(sg->store, sg->run, from, &err) != STORE_OK)
+		stage_say(sg, "warning: %s", err.msg);
 }
 
 void stage_param(struct stage *sg, const char *key, const char *fmt, ...)
@@ -199,6 +228,7 @@ void stage_progress(struct stage *sg, int64_t step, int64_t total, double loss, 
 		        (long long)step, (long long)total, rate, eta);
 		sg->last_line_ms = now;
 	}
+	stage_beat(sg, now);
 	if (sg->job > 0 && (last || now - sg->last_job_ms >= 500)) {
 		struct store_err err;
 		if (store_job_progress(sg->store, sg->job, step, total, sg->tokens_per_s, eta_ms, &err)
@@ -240,9 +270,17 @@ int stage_finish(struct stage *sg, enum status_code rc, const char *error)
 	if (msg)
 		cli_error("%s", msg);
 	struct store_err err;
-	if (store_run_finish(sg->store, sg->run, status, msg, &err) != STORE_OK)
-		cli_error("%s", err.msg);
-	if (sg->job > 0 && store_job_set_state(sg->store, sg->job, status, msg, &err) != STORE_OK)
+	/* Run and job end together: no reader sees one finished and the other running. */
+	enum store_code sc = store_begin(sg->store, &err);
+	if (sc == STORE_OK)
+		sc = store_run_finish(sg->store, sg->run, status, msg, &err);
+	if (sc == STORE_OK && sg->job > 0)
+		sc = store_job_set_state(sg->store, sg->job, status, msg, &err);
+	if (sc == STORE_OK)
+		sc = store_commit(sg->store, &err);
+	else
+		store_rollback(sg->store);
+	if (sc != STORE_OK)
 		cli_error("%s", err.msg);
 	if (strcmp(status, "cancelled") == 0)
 		fprintf(stderr, "ric %s: stopped; run %lld cancelled\n", sg->name, (long long)sg->run);

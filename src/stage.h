@@ -29,6 +29,8 @@
 
 #define STAGE_METRIC_BATCH 64
 #define STAGE_KEY_MAX 48
+/* How often a run records that it is alive. */
+#define STAGE_BEAT_MS 5000
 
 struct stage {
 	struct store *store;
@@ -39,6 +41,7 @@ struct stage {
 	int64_t start_ms;
 	int64_t last_line_ms;    /* last plain progress line */
 	int64_t last_job_ms;     /* last jobs-table update */
+	int64_t last_beat_ms;    /* last run heartbeat */
 	int64_t first_step;      /* step the timer started at (resume) */
 	double tokens;           /* tokens since start_ms */
 	double tokens_per_s;
@@ -49,10 +52,14 @@ struct stage {
 };
 
 /* Opens the store, creates the run (name NULL: "<stage>-<id>"), installs the
- * SIGTERM/SIGINT handlers and, with job > 0, marks the job running with this
+ * SIGTERM/SIGINT/SIGHUP handlers and, with job > 0, marks the job running with this
  * pid and run. Prints the error and returns CLI_FAIL on failure. */
 int stage_open(struct stage *sg, struct cli *cli, const char *stage, const char *name,
                store_id parent, store_id job);
+
+/* Links the run to the run that saved checkpoint folder dir (--resume DIR),
+ * when the store knows it. */
+void stage_resumes(struct stage *sg, const char *dir);
 
 /* Records a parameter (printf-style value). */
 void stage_param(struct stage *sg, const char *key, const char *fmt, ...)

@@ -74,6 +74,7 @@ static int tui_jobs_loss_add(void *ctx, const struct store_metric *m)
 enum store_code tui_jobs_load(struct store *s, struct tui_jobs *out, struct store_err *err)
 {
 	struct tui_jobs_grow g = { 0 };
+	job_state_reap(s, NULL, NULL, NULL);
 	enum store_code rc = store_jobs_each(s, NULL, tui_jobs_add, &g, err);
 	for (size_t i = 0; rc == STORE_OK && i < g.n; i++)
 		if (g.v[i].run > 0)
@@ -102,7 +103,9 @@ void tui_jobs_free(struct tui_jobs *js)
 int tui_jobs_log_tail(const char *path, int lines, char *buf, size_t cap)
 {
 	buf[0] = '\0';
-	FILE *f = path ? fopen(path, "r") : NULL;
+	if (job_state_log_allowed(path, buf, cap) != 0)
+		return -1;
+	FILE *f = fopen(path, "r");
 	if (!f) {
 		snprintf(buf, cap, "cannot read the log %s: %s", path ? path : "(none)",
 		         strerror(path ? errno : ENOENT));

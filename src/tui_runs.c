@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "src/tui_runs.h"
+#include "src/job_state.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -90,6 +91,9 @@ enum store_code tui_runs_load(struct store *s, struct tui_runs *out, struct stor
 {
 	struct tui_runs_grow g = { 0 };
 	memset(out, 0, sizeof *out);
+	/* A run whose process died is failed before it is shown (not fatal if the
+	 * store cannot be written to). */
+	job_state_reap(s, NULL, NULL, NULL);
 	enum store_code rc = store_runs_each(s, NULL, tui_runs_add, &g, err);
 	if (rc == STORE_OK && g.nomem)
 		rc = tui_runs_nomem(err);

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "src/tui_store.h"
+#include "src/job_state.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@ enum store_code tui_store_open(struct tui_store *ts, const char *path, struct st
 	enum store_code rc = store_open(path, STORE_CREATE, &ts->s, err);
 	if (rc != STORE_OK)
 		return rc;
+	job_state_register(ts->s);
 	if (!(ts->path = strdup(path))) {
 		store_close(ts->s);
 		ts->s = NULL;

@@ -18,6 +18,12 @@ static const struct {
 	  "SELECT id FROM runs WHERE status = 'failed' AND coalesce(error, '') = ''" },
 	{ "run", "its parent is not an older run",
 	  "SELECT id FROM runs WHERE parent_id IS NOT NULL AND parent_id >= id" },
+	{ "run", "it continues a run that is not older",
+	  "SELECT id FROM runs WHERE resumed_from IS NOT NULL AND resumed_from >= id" },
+	{ "dataset", "incomplete: its import stopped before the end (importing it again"
+	  " under the same name replaces it)",
+	  "SELECT d.id || ' (' || d.name || ')' FROM datasets d LEFT JOIN runs r ON r.id = d.run_id"
+	  " WHERE d.complete = 0 AND coalesce(r.status, '') != 'running'" },
 	{ "metric", "the latest-value table disagrees with the series",
 	  "SELECT l.run_id || '/' || l.key FROM metrics_latest l WHERE NOT EXISTS("
 	  "SELECT 1 FROM metrics m WHERE m.run_id = l.run_id AND m.key = l.key AND m.step = l.step"

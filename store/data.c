@@ -21,8 +21,31 @@ static enum store_code data_require(struct store *s, enum store_stmt_id id, stor
 	return rc;
 }
 
-enum store_code store_dataset_create(struct store *s, const char *name, const char *source,
-                                     store_id run, store_id *out, struct store_err *err)
+/* The dataset of that name, complete or not: *found 0 when there is none;
+ * *complete and *importing (its import run still running) describe it. */
+static enum store_code data_find_any(struct store *s, const char *name, store_id *found,
+                                     int *complete, int *importing, struct store_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_DATASET_FIND_ANY, err);
+	if (!st)
+		return STORE_LAST(err);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	enum store_code code = STORE_OK;
+	*found = 0;
+	if (rc == SQLITE_ROW) {
+		*found = sqlite3_column_int64(st, 0);
+		*complete = sqlite3_column_int(st, 1);
+		*importing = sqlite3_column_int(st, 2);
+	} else if (rc != SQLITE_DONE) {
+		code = store_sqlerr(s, err, "finding a dataset");
+	}
+	store_done(st);
+	return code;
+}
+
+static enum store_code data_create(struct store *s, const char *name, const char *source,
+                                   store_id run, int complete, store_id *out, struct store_err *err)
 {
 	if (!name || !*name)
 		return store_fail(err, STORE_EINVAL, "%s: a dataset needs a name", s->path);
@@ -31,12 +54,18 @@ enum store_code store_dataset_create(struct store *s, const char *name, const ch
 		return rc;
 	if (run)
 		rc = store_require_run(s, run, err);
-	if (rc == STORE_OK) {
-		store_id old;
-		struct store_err e2;
-		if (store_dataset_find(s, name, &old, &e2) == STORE_OK)
-			rc = store_fail(err, STORE_EINVAL, "%s: there is already a dataset '%s'", s->path, name);
-	}
+	store_id old = 0;
+	int old_complete = 0, importing = 0;
+	if (rc == STORE_OK)
+		rc = data_find_any(s, name, &old, &old_complete, &importing, err);
+	if (rc == STORE_OK && old && old_complete)
+		rc = store_fail(err, STORE_EINVAL, "%s: there is already a dataset '%s'", s->path, name);
+	else if (rc == STORE_OK && old && importing)
+		rc = store_fail(err, STORE_EINVAL, "%s: dataset '%s' is being imported right now", s->path,
+		                name);
+	else if (rc == STORE_OK && old)
+		/* What an import killed outright left behind: never visible, replaced. */
+		rc = store_dataset_delete(s, old, err);
 	sqlite3_stmt *st = rc ? NULL : store_stmt(s, STMT_DATASET_ADD, err);
 	if (st) {
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -44,11 +73,40 @@ enum store_code store_dataset_create(struct store *s, const char *name, const ch
 			sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
 		store_bind_id(st, 3, run);
 		sqlite3_bind_int64(st, 4, store_now_ms());
+		sqlite3_bind_int(st, 5, complete);
 		rc = store_step_done(s, st, "creating a dataset", err);
 	} else if (!rc) {
 		rc = STORE_LAST(err);
 	}
 	return store_end_insert(s, rc, out, err);
+}
+
+enum store_code store_dataset_create(struct store *s, const char *name, const char *source,
+                                     store_id run, store_id *out, struct store_err *err)
+{
+	return data_create(s, name, source, run, 1, out, err);
+}
+
+enum store_code store_dataset_start(struct store *s, const char *name, const char *source,
+                                    store_id run, store_id *out, struct store_err *err)
+{
+	return data_create(s, name, source, run, 0, out, err);
+}
+
+enum store_code store_dataset_complete(struct store *s, store_id dataset, struct store_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_DATASET_COMPLETE, err);
+	if (!st)
+		return STORE_LAST(err);
+	enum store_code rc = store_begin(s, err);
+	if (rc) {
+		return rc;
+	}
+	sqlite3_bind_int64(st, 1, dataset);
+	rc = store_step_done(s, st, "completing a dataset", err);
+	if (rc == STORE_OK && sqlite3_changes(s->db) == 0)
+		rc = store_fail(err, STORE_ENOTFOUND, "%s: no dataset %lld", s->path, (long long)dataset);
+	return store_end(s, rc, err);
 }
 
 enum store_code store_dataset_find(struct store *s, const char *name, store_id *out,
@@ -500,4 +558,106 @@ enum store_code store_dataset_delete(struct store *s, store_id dataset, struct s
 		rc = STORE_LAST(err);
 	}
 	return store_end(s, rc, err);
+}
+
+enum store_code store_objective_delete(struct store *s, store_id objective, struct store_err *err)
+{
+	enum store_code rc = store_begin(s, err);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = store_stmt(s, STMT_OBJ_WHERE, err);
+	store_id dataset = 0;
+	int pos = 0;
+	if (!st) {
+		rc = STORE_LAST(err);
+	} else {
+		sqlite3_bind_int64(st, 1, objective);
+		int step = sqlite3_step(st);
+		if (step == SQLITE_ROW) {
+			dataset = sqlite3_column_int64(st, 0);
+			pos = sqlite3_column_int(st, 1);
+		} else if (step == SQLITE_DONE) {
+			rc = store_fail(err, STORE_ENOTFOUND, "%s: no objective %lld", s->path,
+			                (long long)objective);
+		} else {
+			rc = store_sqlerr(s, err, "finding an objective");
+		}
+		store_done(st);
+	}
+	/* Positions stay 0..n-1 without a gap; UNIQUE(dataset, pos) holds at every
+	 * row of an UPDATE, so the later ones step out of the way and come back. */
+	static const enum store_stmt_id steps[] = { STMT_OBJ_DELETE, STMT_OBJ_SHIFT_OUT,
+	                                            STMT_OBJ_SHIFT_BACK };
+	for (size_t i = 0; rc == STORE_OK && i < sizeof steps / sizeof steps[0]; i++) {
+		st = store_stmt(s, steps[i], err);
+		if (!st) {
+			rc = STORE_LAST(err);
+			break;
+		}
+		sqlite3_bind_int64(st, 1, i == 0 ? objective : dataset);
+		if (i == 1)
+			sqlite3_bind_int(st, 2, pos);
+		rc = store_step_done(s, st, "deleting an objective", err);
+	}
+	return store_end(s, rc, err);
+}
+
+struct data_orphans {
+	struct store_dataset *v;
+	char **names;           /* v[i].name, owned */
+	size_t n, cap;
+	int nomem;
+};
+
+static int data_orphan(void *ctx, const struct store_dataset *d)
+{
+	struct data_orphans *o = ctx;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 4;
+		struct store_dataset *v = realloc(o->v, cap * sizeof *v);
+		if (v)
+			o->v = v;
+		char **names = realloc(o->names, cap * sizeof *names);
+		if (names)
+			o->names = names;
+		if (!v || !names) {
+			o->nomem = 1;
+			return 1;
+		}
+		o->cap = cap;
+	}
+	o->v[o->n] = *d;
+	o->names[o->n] = strdup(d->name);
+	o->v[o->n].name = o->names[o->n];
+	o->v[o->n].source = NULL;
+	if (!o->names[o->n]) {
+		o->nomem = 1;
+		return 1;
+	}
+	o->n++;
+	return 0;
+}
+
+enum store_code store_datasets_drop_unfinished(struct store *s, store_dataset_fn fn, void *ctx,
+                                               struct store_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_DATASETS_ORPHANED, err);
+	if (!st)
+		return STORE_LAST(err);
+	/* Gathered first: no delete while the walk is open. */
+	struct data_orphans o = { 0 };
+	struct data_walk w = { .fn = (void *)data_orphan, .ctx = &o };
+	enum store_code rc = store_walk(s, st, data_dataset_row, &w, "reading datasets", NULL, err);
+	if (rc == STORE_OK && o.nomem)
+		rc = store_fail(err, STORE_EINTERNAL, "%s: out of memory", s->path);
+	for (size_t i = 0; rc == STORE_OK && i < o.n; i++) {
+		rc = store_dataset_delete(s, o.v[i].id, err);
+		if (rc == STORE_OK && fn)
+			fn(ctx, &o.v[i]);
+	}
+	for (size_t i = 0; i < o.n; i++)
+		free(o.names[i]);
+	free(o.names);
+	free(o.v);
+	return rc;
 }

@@ -18,9 +18,10 @@
 #include <sqlite3.h>
 #include <stdio.h>
 
-#define RUN_COLS "id, parent_id, name, stage, status, error, created_ms, finished_ms"
+#define RUN_COLS "id, parent_id, name, stage, status, error, created_ms, finished_ms, " \
+	"resumed_from, pid, proc_start, heartbeat_ms"
 #define JOB_COLS "id, run_id, argv, pid, state, step, total, tokens_per_s, eta_ms, " \
-	"heartbeat_ms, error, log_path, created_ms, started_ms, finished_ms"
+	"heartbeat_ms, error, log_path, created_ms, started_ms, finished_ms, proc_start"
 #define POINT_COLS "e.id, e.run_id, e.preference, e.raw_mean, e.norm_mean, e.n_samples, e.created_ms"
 
 #define STORE_STMTS(X) \
@@ -31,14 +32,22 @@
 	X(RELEASE, "RELEASE sp") \
 	X(ROLLBACK_TO, "ROLLBACK TO sp") \
 	X(DATA_VERSION, "PRAGMA data_version") \
-	X(RUN_INSERT, "INSERT INTO runs(name, stage, parent_id, created_ms) VALUES(?1, ?2, ?3, ?4)") \
+	X(RUN_INSERT, "INSERT INTO runs(name, stage, parent_id, created_ms, pid, proc_start, heartbeat_ms)" \
+	  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?4)") \
+	X(RUN_HEARTBEAT, "UPDATE runs SET heartbeat_ms = ?2 WHERE id = ?1") \
+	X(RUN_RESUMED_FROM, "UPDATE runs SET resumed_from = ?2 WHERE id = ?1") \
+	X(RUN_FAIL_DEAD, "UPDATE runs SET status = 'failed', error = ?2, finished_ms = ?3" \
+	  " WHERE id = ?1 AND status = 'running'") \
+	X(JOBS_FAIL_OF_RUN, "UPDATE jobs SET state = 'failed', error = ?2, finished_ms = ?3" \
+	  " WHERE run_id = ?1 AND state = 'running'") \
+	X(DATASETS_DROP_UNFINISHED, "DELETE FROM datasets WHERE run_id = ?1 AND complete = 0") \
 	X(RUN_SET_NAME, "UPDATE runs SET name = ?2 WHERE id = ?1") \
 	X(RUN_FINISH, "UPDATE runs SET status = ?2, error = ?3, finished_ms = ?4 WHERE id = ?1") \
 	X(RUN_DELETE, "DELETE FROM runs WHERE id = ?1") \
 	X(RUN_GET, "SELECT " RUN_COLS " FROM runs WHERE id = ?1") \
 	X(RUNS_LIST, "SELECT " RUN_COLS " FROM runs r WHERE (?1 IS NULL OR stage = ?1)" \
 	  " AND (?2 IS NULL OR EXISTS(SELECT 1 FROM tags t WHERE t.run_id = r.id AND t.tag = ?2))" \
-	  " AND (?3 = 0 OR parent_id = ?3) ORDER BY id DESC LIMIT ?4") \
+	  " AND (?3 = 0 OR parent_id = ?3) AND (?5 IS NULL OR status = ?5) ORDER BY id DESC LIMIT ?4") \
 	X(RUN_BY_NAME, "SELECT id FROM runs WHERE name = ?1 LIMIT 2") \
 	X(RUN_BY_TAG, "SELECT run_id FROM tags WHERE tag = ?1 LIMIT 2") \
 	X(RUN_EXISTS, "SELECT 1 FROM runs WHERE id = ?1") \
@@ -57,15 +66,25 @@
 	  " AND (?2 IS NULL OR key = ?2) ORDER BY key, step") \
 	X(CKPT_ADD, "INSERT INTO checkpoints(run_id, step, kind, path, sha256, meta, created_ms)" \
 	  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)") \
+	X(CKPT_RUN_OF_PATH, "SELECT run_id FROM checkpoints WHERE path = ?1 ORDER BY id DESC LIMIT 1") \
 	X(CKPTS_LIST, "SELECT id, run_id, step, kind, path, sha256, meta, created_ms FROM checkpoints" \
 	  " WHERE run_id = ?1 ORDER BY step, id") \
 	X(STORE_IN_USE, "SELECT EXISTS(SELECT 1 FROM runs) OR EXISTS(SELECT 1 FROM datasets)") \
 	X(CKPTS_REBASE, "UPDATE checkpoints SET path = ?1 || '/' || path WHERE substr(path, 1, 1) <> '/'") \
-	X(DATASET_ADD, "INSERT INTO datasets(name, source, run_id, created_ms) VALUES(?1, ?2, ?3, ?4)") \
+	X(DATASET_ADD, "INSERT INTO datasets(name, source, run_id, created_ms, complete)" \
+	  " VALUES(?1, ?2, ?3, ?4, ?5)") \
+	X(DATASETS_ORPHANED, "SELECT d.id, d.run_id, d.name, d.source, d.created_ms," \
+	  " (SELECT count(*) FROM dataset_rows x WHERE x.dataset_id = d.id) FROM datasets d" \
+	  " LEFT JOIN runs r ON r.id = d.run_id WHERE d.complete = 0" \
+	  " AND coalesce(r.status, '') != 'running' ORDER BY d.id") \
+	X(DATASET_COMPLETE, "UPDATE datasets SET complete = 1 WHERE id = ?1") \
+	X(DATASET_FIND_ANY, "SELECT d.id, d.complete, coalesce(r.status, '') = 'running' FROM datasets d" \
+	  " LEFT JOIN runs r ON r.id = d.run_id WHERE d.name = ?1") \
 	X(ROW_SET_TEXT, "UPDATE dataset_rows SET prompt = ?3, response = ?4 WHERE id = ?1 AND dataset_id = ?2") \
-	X(DATASET_FIND, "SELECT id FROM datasets WHERE name = ?1") \
+	X(DATASET_FIND, "SELECT id FROM datasets WHERE name = ?1 AND complete = 1") \
 	X(DATASETS_LIST, "SELECT d.id, d.run_id, d.name, d.source, d.created_ms," \
-	  " (SELECT count(*) FROM dataset_rows r WHERE r.dataset_id = d.id) FROM datasets d ORDER BY d.id") \
+	  " (SELECT count(*) FROM dataset_rows r WHERE r.dataset_id = d.id) FROM datasets d" \
+	  " WHERE d.complete = 1 ORDER BY d.id") \
 	X(DATASET_EXISTS, "SELECT 1 FROM datasets WHERE id = ?1") \
 	X(DATASET_DELETE, "DELETE FROM datasets WHERE id = ?1") \
 	X(ROW_ADD, "INSERT INTO dataset_rows(dataset_id, prompt, response, split, pair_id, role)" \
@@ -87,6 +106,11 @@
 	X(PAIRS_COUNT, "SELECT count(*) FROM dataset_rows c WHERE c.dataset_id = ?1" \
 	  " AND c.role = 'chosen' AND (?2 IS NULL OR c.split = ?2)") \
 	X(OBJ_FIND, "SELECT id FROM objectives WHERE dataset_id = ?1 AND name = ?2") \
+	X(OBJ_WHERE, "SELECT dataset_id, pos FROM objectives WHERE id = ?1") \
+	X(OBJ_DELETE, "DELETE FROM objectives WHERE id = ?1") \
+	X(OBJ_SHIFT_OUT, "UPDATE objectives SET pos = pos + 1000000 WHERE dataset_id = ?1 AND pos > ?2") \
+	X(OBJ_SHIFT_BACK, "UPDATE objectives SET pos = pos - 1000001 WHERE dataset_id = ?1" \
+	  " AND pos >= 1000000") \
 	X(OBJ_STATS_FROM, "UPDATE objectives SET mu = ?2, sigma = ?3, lo = ?4, hi = ?5," \
 	  " stats_run_id = ?6, stats_rows = ?7 WHERE id = ?1") \
 	X(REWARDS_LIST, "SELECT w.row_id, w.value FROM rewards w JOIN dataset_rows r ON r.id = w.row_id" \
@@ -116,7 +140,10 @@
 	  " ON e.id = fp.point_id WHERE fp.front_id = ?1 ORDER BY e.id") \
 	X(JOB_ADD, "INSERT INTO jobs(argv, log_path, created_ms) VALUES(?1, ?2, ?3)") \
 	X(JOB_START, "UPDATE jobs SET state = 'running', pid = ?2, run_id = ?3, started_ms = ?4," \
-	  " heartbeat_ms = ?4 WHERE id = ?1 AND state = 'queued'") \
+	  " heartbeat_ms = ?4, proc_start = ?5 WHERE id = ?1 AND state = 'queued'") \
+	X(JOB_RESUME_LINK, "UPDATE runs SET resumed_from = (SELECT j.run_id FROM jobs j WHERE j.id = ?1)" \
+	  " WHERE id = ?2 AND (SELECT j.run_id FROM jobs j WHERE j.id = ?1 AND j.state = 'queued')" \
+	  " BETWEEN 1 AND ?2 - 1") \
 	X(JOB_PROGRESS, "UPDATE jobs SET step = ?2, total = ?3, tokens_per_s = ?4, eta_ms = ?5," \
 	  " heartbeat_ms = ?6 WHERE id = ?1") \
 	X(JOB_HEARTBEAT, "UPDATE jobs SET heartbeat_ms = ?2 WHERE id = ?1") \
@@ -137,6 +164,8 @@ struct store {
 	char *path;
 	int version;
 	int depth;              /* open store_begin() levels */
+	int64_t proc_pid;       /* the process runs and jobs are recorded for (store_set_process) */
+	char *proc_start;
 	sqlite3_stmt *stmt[STMT_COUNT];
 };
 

@@ -57,14 +57,31 @@ static enum store_code jobs_update(struct store *s, sqlite3_stmt *st, store_id j
 enum store_code store_job_start(struct store *s, store_id job, int64_t pid, store_id run,
                                 struct store_err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_JOB_START, err);
-	if (!st)
-		return STORE_LAST(err);
-	sqlite3_bind_int64(st, 1, job);
-	sqlite3_bind_int64(st, 2, pid);
-	store_bind_id(st, 3, run);
-	sqlite3_bind_int64(st, 4, store_now_ms());
-	return jobs_update(s, st, job, "starting a job", "waiting in the queue", err);
+	enum store_code rc = store_begin(s, err);
+	if (rc)
+		return rc;
+	/* Before the job forgets it: the run it had is the one the new run continues. */
+	sqlite3_stmt *st = run ? store_stmt(s, STMT_JOB_RESUME_LINK, err) : NULL;
+	if (st) {
+		sqlite3_bind_int64(st, 1, job);
+		sqlite3_bind_int64(st, 2, run);
+		rc = store_step_done(s, st, "linking a resumed run", err);
+	} else if (run) {
+		rc = STORE_LAST(err);
+	}
+	st = rc ? NULL : store_stmt(s, STMT_JOB_START, err);
+	if (st) {
+		sqlite3_bind_int64(st, 1, job);
+		sqlite3_bind_int64(st, 2, pid);
+		store_bind_id(st, 3, run);
+		sqlite3_bind_int64(st, 4, store_now_ms());
+		if (pid == s->proc_pid && s->proc_start)
+			sqlite3_bind_text(st, 5, s->proc_start, -1, SQLITE_STATIC);
+		rc = jobs_update(s, st, job, "starting a job", "waiting in the queue", err);
+	} else if (!rc) {
+		rc = STORE_LAST(err);
+	}
+	return store_end(s, rc, err);
 }
 
 enum store_code store_job_progress(struct store *s, store_id job, int64_t step, int64_t total,
@@ -131,7 +148,7 @@ static int jobs_row(void *ctx, sqlite3_stmt *st)
 		.eta_ms = sqlite3_column_int64(st, 8), .heartbeat_ms = sqlite3_column_int64(st, 9),
 		.error = store_col_text(st, 10), .log_path = store_col_text(st, 11),
 		.created_ms = sqlite3_column_int64(st, 12), .started_ms = sqlite3_column_int64(st, 13),
-		.finished_ms = sqlite3_column_int64(st, 14),
+		.finished_ms = sqlite3_column_int64(st, 14), .proc_start = store_col_text(st, 15),
 	};
 	return w->fn(w->ctx, &j);
 }

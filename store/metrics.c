@@ -124,3 +124,22 @@ enum store_code store_checkpoints_each(struct store *s, store_id run, store_chec
 	struct checkpoints_walk w = { fn, ctx };
 	return store_walk(s, st, checkpoints_row, &w, "reading checkpoints", NULL, err);
 }
+
+enum store_code store_checkpoint_run(struct store *s, const char *path, store_id *run,
+                                     struct store_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_CKPT_RUN_OF_PATH, err);
+	if (!st)
+		return STORE_LAST(err);
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	enum store_code code = STORE_OK;
+	if (rc == SQLITE_ROW)
+		*run = sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		code = store_fail(err, STORE_ENOTFOUND, "%s: no checkpoint %s", s->path, path);
+	else
+		code = store_sqlerr(s, err, "finding a checkpoint");
+	store_done(st);
+	return code;
+}

@@ -28,6 +28,22 @@ static void runs_read(sqlite3_stmt *st, struct store_run *r)
 	r->error = store_col_text(st, 5);
 	r->created_ms = sqlite3_column_int64(st, 6);
 	r->finished_ms = sqlite3_column_int64(st, 7);
+	r->resumed_from = sqlite3_column_int64(st, 8);
+	r->pid = sqlite3_column_int64(st, 9);
+	r->proc_start = store_col_text(st, 10);
+	r->heartbeat_ms = sqlite3_column_int64(st, 11);
+}
+
+enum store_code store_set_process(struct store *s, int64_t pid, const char *proc_start,
+                                  struct store_err *err)
+{
+	char *copy = proc_start ? strdup(proc_start) : NULL;
+	if (proc_start && !copy)
+		return store_fail(err, STORE_EINTERNAL, "%s: out of memory", s->path);
+	free(s->proc_start);
+	s->proc_start = copy;
+	s->proc_pid = pid;
+	return STORE_OK;
 }
 
 enum store_code store_run_create(struct store *s, const char *stage, const char *name,
@@ -48,6 +64,9 @@ enum store_code store_run_create(struct store *s, const char *stage, const char 
 		sqlite3_bind_text(st, 2, stage, -1, SQLITE_STATIC);
 		store_bind_id(st, 3, parent);
 		sqlite3_bind_int64(st, 4, store_now_ms());
+		store_bind_id(st, 5, s->proc_pid);
+		if (s->proc_pid && s->proc_start)
+			sqlite3_bind_text(st, 6, s->proc_start, -1, SQLITE_STATIC);
 		rc = store_step_done(s, st, "creating a run", err);
 	} else if (!rc) {
 		rc = STORE_LAST(err);
@@ -96,6 +115,94 @@ enum store_code store_run_finish(struct store *s, store_id run, const char *stat
 		rc = STORE_LAST(err);
 	}
 	return store_end(s, rc, err);
+}
+
+/* One bound update of an existing run, in a transaction. */
+static enum store_code runs_update(struct store *s, store_id run, sqlite3_stmt *st,
+                                   const char *what, struct store_err *err)
+{
+	enum store_code rc = store_begin(s, err);
+	if (rc) {
+		store_done(st);
+		return rc;
+	}
+	rc = store_require_run(s, run, err);
+	if (rc == STORE_OK)
+		rc = store_step_done(s, st, what, err);
+	else
+		store_done(st);
+	return store_end(s, rc, err);
+}
+
+enum store_code store_run_heartbeat(struct store *s, store_id run, struct store_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_RUN_HEARTBEAT, err);
+	if (!st)
+		return STORE_LAST(err);
+	sqlite3_bind_int64(st, 1, run);
+	sqlite3_bind_int64(st, 2, store_now_ms());
+	return runs_update(s, run, st, "recording a heartbeat", err);
+}
+
+enum store_code store_run_set_resumed_from(struct store *s, store_id run, store_id from,
+                                           struct store_err *err)
+{
+	if (from <= 0 || from >= run)
+		return store_fail(err, STORE_EINVAL, "%s: run %lld cannot continue run %lld (not an "
+		                  "older run)", s->path, (long long)run, (long long)from);
+	enum store_code rc = store_begin(s, err);
+	if (rc)
+		return rc;
+	rc = store_require_run(s, from, err);
+	sqlite3_stmt *st = rc ? NULL : store_stmt(s, STMT_RUN_RESUMED_FROM, err);
+	if (st) {
+		sqlite3_bind_int64(st, 1, run);
+		sqlite3_bind_int64(st, 2, from);
+		rc = runs_update(s, run, st, "linking a resumed run", err);
+	} else if (!rc) {
+		rc = STORE_LAST(err);
+	}
+	return store_end(s, rc, err);
+}
+
+/* Runs statement `id` bound to (run, error, now). */
+static enum store_code runs_fail_step(struct store *s, enum store_stmt_id id, store_id run,
+                                      const char *error, int64_t now, int *changed,
+                                      struct store_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, id, err);
+	if (!st)
+		return STORE_LAST(err);
+	sqlite3_bind_int64(st, 1, run);
+	if (error)
+		sqlite3_bind_text(st, 2, error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	enum store_code rc = store_step_done(s, st, "marking a dead run failed", err);
+	if (rc == STORE_OK && changed)
+		*changed = sqlite3_changes(s->db) > 0;
+	return rc;
+}
+
+enum store_code store_run_fail_dead(struct store *s, store_id run, const char *error,
+                                    int *changed, struct store_err *err)
+{
+	if (!error || !*error)
+		return store_fail(err, STORE_EINVAL, "%s: a failed run needs an error message", s->path);
+	int64_t now = store_now_ms();
+	int did = 0;
+	enum store_code rc = store_begin(s, err);
+	if (rc)
+		return rc;
+	rc = runs_fail_step(s, STMT_RUN_FAIL_DEAD, run, error, now, &did, err);
+	/* Only what this call found running: a run finished meanwhile keeps its end. */
+	if (rc == STORE_OK && did)
+		rc = runs_fail_step(s, STMT_JOBS_FAIL_OF_RUN, run, error, now, NULL, err);
+	if (rc == STORE_OK && did)
+		rc = runs_fail_step(s, STMT_DATASETS_DROP_UNFINISHED, run, NULL, now, NULL, err);
+	rc = store_end(s, rc, err);
+	if (changed)
+		*changed = rc == STORE_OK && did;
+	return rc;
 }
 
 enum store_code store_run_delete(struct store *s, store_id run, struct store_err *err)
@@ -157,6 +264,8 @@ enum store_code store_runs_each(struct store *s, const struct store_run_filter *
 		sqlite3_bind_text(st, 2, f->tag, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, f->parent);
 	sqlite3_bind_int64(st, 4, f->limit > 0 ? f->limit : -1);
+	if (f->status)
+		sqlite3_bind_text(st, 5, f->status, -1, SQLITE_STATIC);
 	struct runs_walk w = { (void *)fn, ctx };
 	return store_walk(s, st, runs_row, &w, "reading runs", NULL, err);
 }

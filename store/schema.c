@@ -199,9 +199,25 @@ static const char schema_v2[] =
 	"ALTER TABLE objectives ADD COLUMN stats_run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL;\n"
 	"ALTER TABLE objectives ADD COLUMN stats_rows INTEGER;\n";
 
+/* Version 3: what tells finished work from interrupted work. A dataset is
+ * complete only once its import committed its last row (datasets of older
+ * stores were, so the column defaults to 1); runs record the process doing
+ * them (pid, and its start time so that a reused pid is told apart), a
+ * heartbeat, and the run they continue after a resume; jobs record their
+ * process's start time too, which a signal is checked against. */
+static const char schema_v3[] =
+	"ALTER TABLE datasets ADD COLUMN complete INTEGER NOT NULL DEFAULT 1 CHECK(complete IN (0, 1));\n"
+	"ALTER TABLE runs ADD COLUMN resumed_from INTEGER REFERENCES runs(id) ON DELETE SET NULL;\n"
+	"ALTER TABLE runs ADD COLUMN pid INTEGER;\n"
+	"ALTER TABLE runs ADD COLUMN proc_start TEXT;\n"
+	"ALTER TABLE runs ADD COLUMN heartbeat_ms INTEGER;\n"
+	"ALTER TABLE jobs ADD COLUMN proc_start TEXT;\n"
+	"CREATE INDEX runs_status ON runs(status);\n";
+
 static const char *const schema_steps_builtin[] = {
 	schema_v1,
 	schema_v2,
+	schema_v3,
 };
 
 /* A test may append one step past the built-in ones (see store/internal.h). */

@@ -19,6 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The oldest schema a seed file may have. */
+#define SEED_OLDEST 2
+
 static enum store_code seed_exec(struct store *s, const char *sql, const char *what,
                                  struct store_err *err)
 {
@@ -40,6 +43,38 @@ static enum store_code seed_int(struct store *s, const char *sql, int64_t *out, 
 	return STORE_OK;
 }
 
+/* The column list of seed.table, quoted and comma-separated (sqlite3_free it). */
+static enum store_code seed_columns(struct store *s, const char *table, char **out,
+                                   struct store_err *err)
+{
+	sqlite3_stmt *st;
+	char *sql = sqlite3_mprintf("SELECT name FROM pragma_table_info(%Q, 'seed') ORDER BY cid", table);
+	if (!sql)
+		return store_fail(err, STORE_EINTERNAL, "out of memory");
+	int prc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	sqlite3_free(sql);
+	if (prc != SQLITE_OK)
+		return store_sqlerr(s, err, "reading the seed file's columns");
+	char *cols = NULL;
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		char *more = sqlite3_mprintf("%z%s\"%w\"", cols, cols ? ", " : "",
+		                             (const char *)sqlite3_column_text(st, 0));
+		if (!more) {
+			sqlite3_finalize(st);
+			return store_fail(err, STORE_EINTERNAL, "out of memory");
+		}
+		cols = more;
+	}
+	sqlite3_finalize(st);
+	if (step != SQLITE_DONE || !cols) {
+		sqlite3_free(cols);
+		return store_sqlerr(s, err, "reading the seed file's columns");
+	}
+	*out = cols;
+	return STORE_OK;
+}
+
 /* Copies every table of the attached "seed" database in creation order. */
 static enum store_code seed_tables(struct store *s, struct store_err *err)
 {
@@ -52,7 +87,14 @@ static enum store_code seed_tables(struct store *s, struct store_err *err)
 	int step;
 	while (rc == STORE_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *table = (const char *)sqlite3_column_text(st, 0);
-		char *sql = sqlite3_mprintf("INSERT INTO main.\"%w\" SELECT * FROM seed.\"%w\"", table, table);
+		/* By the seed's columns: ones a later version added take their defaults. */
+		char *cols = NULL;
+		rc = seed_columns(s, table, &cols, err);
+		if (rc)
+			break;
+		char *sql = sqlite3_mprintf("INSERT INTO main.\"%w\"(%s) SELECT %s FROM seed.\"%w\"",
+		                            table, cols, cols, table);
+		sqlite3_free(cols);
 		if (!sql)
 			rc = store_fail(err, STORE_EINTERNAL, "out of memory");
 		else
@@ -93,9 +135,11 @@ enum store_code store_seed(struct store *s, const char *path, struct store_err *
 		return store_fail(err, rc, "%s: %s", path, why);
 	}
 	rc = seed_int(s, "PRAGMA seed.user_version", &version, err);
-	if (rc == STORE_OK && version != store_schema_version(s))
-		rc = store_fail(err, STORE_EINVAL, "%s: schema version %lld, this store has %d", path,
-		                (long long)version, store_schema_version(s));
+	/* From version 2 on, a later version only added columns with defaults. */
+	if (rc == STORE_OK && (version < SEED_OLDEST || version > store_schema_version(s)))
+		rc = store_fail(err, STORE_EINVAL, "%s: schema version %lld, this store has %d (a "
+		                "seed may be from version %d to it)", path, (long long)version,
+		                store_schema_version(s), SEED_OLDEST);
 	if (rc == STORE_OK && (rc = store_begin(s, err)) == STORE_OK) {
 		rc = seed_exec(s, "PRAGMA defer_foreign_keys = ON", "deferring foreign keys", err);
 		if (rc == STORE_OK)

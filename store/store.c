@@ -499,6 +499,7 @@ void store_close(struct store *s)
 	for (int i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
 	sqlite3_close(s->db);
+	free(s->proc_start);
 	free(s->path);
 	free(s);
 }

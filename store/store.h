@@ -59,7 +59,7 @@ enum store_open_flags {
 };
 
 /* The schema version this build writes; see store/schema.c. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 /* Most objectives a vector (preference, scores) may hold. */
 #define STORE_MAX_OBJ 16
 
@@ -96,6 +96,10 @@ struct store_run {
 	const char *error;      /* NULL unless failed */
 	int64_t created_ms;
 	int64_t finished_ms;    /* 0 while running */
+	store_id resumed_from;  /* the run this one continues (a resume), 0: none */
+	int64_t pid;            /* the process doing it, 0: not recorded */
+	const char *proc_start; /* that process's identity (store_set_process), may be NULL */
+	int64_t heartbeat_ms;   /* last sign of life, 0: none */
 };
 
 struct store_run_filter {
@@ -103,15 +107,33 @@ struct store_run_filter {
 	const char *tag;        /* NULL: any */
 	store_id parent;        /* 0: any; runs whose parent is this run */
 	int limit;              /* 0: all */
+	const char *status;     /* NULL: any */
 };
 
 typedef int (*store_run_fn)(void *ctx, const struct store_run *run);
+
+/* The process this connection works for: every run it creates and every job
+ * it starts with this pid record it, with `proc_start` (an opaque text that
+ * tells this process from a later one given the same pid; may be NULL), so a
+ * run whose process died can be told from one still going. */
+enum store_code store_set_process(struct store *s, int64_t pid, const char *proc_start,
+                                  struct store_err *err);
 
 /* name NULL: "<stage>-<id>". parent 0: none. */
 enum store_code store_run_create(struct store *s, const char *stage, const char *name,
                                  store_id parent, store_id *out, struct store_err *err);
 enum store_code store_run_finish(struct store *s, store_id run, const char *status,
                                  const char *error, struct store_err *err);
+/* Records a sign of life of a running run. */
+enum store_code store_run_heartbeat(struct store *s, store_id run, struct store_err *err);
+/* The run that `run` continues (from must be older). */
+enum store_code store_run_set_resumed_from(struct store *s, store_id run, store_id from,
+                                           struct store_err *err);
+/* A running run whose process is gone: failed with `error`, with its running
+ * jobs, and the datasets it had not finished importing deleted, in one
+ * transaction. *changed (may be NULL) is 0 when the run was no longer running. */
+enum store_code store_run_fail_dead(struct store *s, store_id run, const char *error,
+                                    int *changed, struct store_err *err);
 /* Deletes the run with everything it owns; its children lose their parent. */
 enum store_code store_run_delete(struct store *s, store_id run, struct store_err *err);
 enum store_code store_run_get(struct store *s, store_id run, store_run_fn fn, void *ctx,
@@ -183,6 +205,9 @@ enum store_code store_checkpoint_add(struct store *s, const struct store_checkpo
 /* By step. */
 enum store_code store_checkpoints_each(struct store *s, store_id run, store_checkpoint_fn fn,
                                        void *ctx, struct store_err *err);
+/* The run that registered the checkpoint folder `path` (the newest such), or STORE_ENOTFOUND. */
+enum store_code store_checkpoint_run(struct store *s, const char *path, store_id *run,
+                                     struct store_err *err);
 
 /* ---- datasets, rows, objectives, rewards --------------------------------- */
 struct store_dataset {
@@ -196,12 +221,26 @@ struct store_dataset {
 typedef int (*store_dataset_fn)(void *ctx, const struct store_dataset *d);
 enum store_code store_dataset_create(struct store *s, const char *name, const char *source,
                                      store_id run, store_id *out, struct store_err *err);
+/* An import: like store_dataset_create, but the dataset stays incomplete --
+ * left out of store_dataset_find and store_datasets_each, yet open to
+ * store_rows_add and store_objective_add -- until store_dataset_complete.
+ * An incomplete dataset of the same name whose import run is no longer
+ * running (an import killed outright) is deleted first; one whose import is
+ * still running makes it fail. */
+enum store_code store_dataset_start(struct store *s, const char *name, const char *source,
+                                    store_id run, store_id *out, struct store_err *err);
+enum store_code store_dataset_complete(struct store *s, store_id dataset, struct store_err *err);
+/* Deletes every incomplete dataset whose import run is no longer running
+ * (one that could not clean up after itself: a full disk, a kill); fn (may
+ * be NULL) sees each one as it goes. */
+enum store_code store_datasets_drop_unfinished(struct store *s, store_dataset_fn fn, void *ctx,
+                                               struct store_err *err);
 enum store_code store_dataset_find(struct store *s, const char *name, store_id *out,
                                    struct store_err *err);
 enum store_code store_datasets_each(struct store *s, store_dataset_fn fn, void *ctx,
                                     struct store_err *err);
 /* Seeding a fresh store (no runs, no datasets) with every run, dataset,
- * result and checkpoint record of the store file `path` (same schema version),
+ * result and checkpoint record of the store file `path` (schema version 2 up to this one),
  * ids kept; its jobs are not copied. */
 enum store_code store_seed(struct store *s, const char *path, struct store_err *err);
 /* Checkpoint paths that are relative become dir/path. */
@@ -285,6 +324,9 @@ enum store_code store_objectives_each(struct store *s, store_id dataset, store_o
 /* STORE_ENOTFOUND when the dataset has no objective of that name. */
 enum store_code store_objective_find(struct store *s, store_id dataset, const char *name,
                                      store_id *out, struct store_err *err);
+/* Deletes an objective with its scores; the objectives after it move up one
+ * position. */
+enum store_code store_objective_delete(struct store *s, store_id objective, struct store_err *err);
 /* Also records which run computed the stats and over how many rows (run 0: none). */
 enum store_code store_objective_set_stats_from(struct store *s, store_id objective, double mu,
                                                double sigma, double lo, double hi, store_id run,
@@ -374,11 +416,14 @@ struct store_job {
 	const char *error;
 	const char *log_path;
 	int64_t created_ms, started_ms, finished_ms;
+	const char *proc_start; /* its process's identity (store_set_process), may be NULL */
 };
 typedef int (*store_job_fn)(void *ctx, const struct store_job *j);
 enum store_code store_job_create(struct store *s, const char *argv, const char *log_path,
                                  store_id *out, struct store_err *err);
-/* queued -> running, with the pid of the process doing the work. */
+/* queued -> running, with the pid of the process doing the work (and its
+ * identity when that is the connection's process, see store_set_process).
+ * The new run continues the run the job had before (a resume). */
 enum store_code store_job_start(struct store *s, store_id job, int64_t pid, store_id run,
                                 struct store_err *err);
 /* Also beats the heart. eta_ms -1: unknown. */

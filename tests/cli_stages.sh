@@ -127,7 +127,7 @@ kill -KILL "$sup"
 kill -KILL "$pid"
 sleep 0.2
 like "$("$RIC" job list)" "^ *$id +failed" "a running job whose process is gone is shown as failed"
-like "$("$RIC" job show "$id")" 'stale: its process is gone' "job show says why"
+like "$("$RIC" job show "$id")" 'stale: its process \(pid [0-9]+\) is gone' "job show says why"
 
 fails 2 "job start refuses a command that is not a stage" "$RIC" job start info
 fails 1 "job show of a missing job" "$RIC" job show 999

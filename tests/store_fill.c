@@ -30,6 +30,8 @@ int main(int argc, char **argv)
 	}
 	struct store *s;
 	must(store_open(argv[1], STORE_CREATE, &s, &err), "open");
+	/* Schema 3: runs and jobs record the process doing them. */
+	must(store_set_process(s, 12345, "fixture-boot:4242", &err), "process");
 	store_id imp, sft, onl, ev;
 	must(store_run_create(s, "import", "fortunes-import", 0, &imp, &err), "run");
 	must(store_run_finish(s, imp, "done", NULL, &err), "finish");
@@ -54,6 +56,7 @@ int main(int argc, char **argv)
 	must(store_run_finish(s, onl, "failed", "reward process exited", &err), "finish");
 	must(store_run_create(s, "eval", "eval-demo", sft, &ev, &err), "run");
 	must(store_tag_add(s, ev, "paper", &err), "tag");
+	must(store_run_set_resumed_from(s, ev, onl, &err), "resumed");
 
 	store_id d, o[2], rows[4];
 	must(store_dataset_create(s, "fortunes", "share/demo/fortunes.jsonl", imp, &d, &err), "dataset");

@@ -67,8 +67,9 @@ END_TEST
 
 struct run_copy {
 	store_id id, parent;
-	char name[64], stage[16], status[16], error[64];
-	int64_t finished;
+	char name[64], stage[16], status[16], error[64], proc[64];
+	int64_t finished, pid, heartbeat;
+	store_id resumed_from;
 };
 
 static int copy_run(void *ctx, const struct store_run *r)
@@ -81,6 +82,10 @@ static int copy_run(void *ctx, const struct store_run *r)
 	snprintf(c->status, sizeof c->status, "%s", r->status);
 	snprintf(c->error, sizeof c->error, "%s", r->error ? r->error : "");
 	c->finished = r->finished_ms;
+	snprintf(c->proc, sizeof c->proc, "%s", r->proc_start ? r->proc_start : "");
+	c->pid = r->pid;
+	c->heartbeat = r->heartbeat_ms;
+	c->resumed_from = r->resumed_from;
 	return 0;
 }
 
@@ -434,7 +439,7 @@ START_TEST(samples_points_fronts)
 END_TEST
 
 struct job_copy {
-	char state[16], error[64];
+	char state[16], error[64], proc[64];
 	int64_t step, total, heartbeat, pid, finished;
 	store_id run;
 };
@@ -450,6 +455,7 @@ static int copy_job(void *ctx, const struct store_job *j)
 	c->pid = j->pid;
 	c->finished = j->finished_ms;
 	c->run = j->run;
+	snprintf(c->proc, sizeof c->proc, "%s", j->proc_start ? j->proc_start : "");
 	return 0;
 }
 
@@ -637,6 +643,144 @@ static int see_own_text(void *ctx, const struct store_row *r)
 	return 0;
 }
 
+static int count_dataset(void *ctx, const struct store_dataset *d)
+{
+	(void)d;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+START_TEST(an_import_shows_only_once_complete)
+{
+	struct store *s = fresh("complete");
+	struct store_err err;
+	store_id run, d, d2, found;
+	ck_assert_int_eq(store_run_create(s, "import", NULL, 0, &run, &err), STORE_OK);
+	ck_assert_int_eq(store_dataset_start(s, "big", NULL, run, &d, &err), STORE_OK);
+	struct store_row r = { .prompt = "p", .response = "r" };
+	ck_assert_int_eq(store_rows_add(s, d, &r, 1, NULL, &err), STORE_OK);
+	/* hidden while it is being imported, and its name is taken meanwhile */
+	ck_assert_int_eq(store_dataset_find(s, "big", &found, &err), STORE_ENOTFOUND);
+	int n = 0;
+	ck_assert_int_eq(store_datasets_each(s, count_dataset, &n, &err), STORE_OK);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(store_dataset_start(s, "big", NULL, 0, &d2, &err), STORE_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "being imported"));
+	ck_assert_int_eq(store_check(s, NULL, NULL, NULL, &err), STORE_OK);
+	ck_assert_int_eq(store_dataset_complete(s, d, &err), STORE_OK);
+	ck_assert_int_eq(store_dataset_find(s, "big", &found, &err), STORE_OK);
+	ck_assert_int_eq(found, d);
+	ck_assert_int_eq(store_dataset_start(s, "big", NULL, 0, &d2, &err), STORE_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "already a dataset"));
+
+	/* an import whose run died: store check reports the dataset; a new
+	 * import of the name replaces it; the dead run's rows go with it */
+	store_id run2, half;
+	ck_assert_int_eq(store_run_create(s, "import", NULL, 0, &run2, &err), STORE_OK);
+	ck_assert_int_eq(store_dataset_start(s, "half", NULL, run2, &half, &err), STORE_OK);
+	ck_assert_int_eq(store_rows_add(s, half, &r, 1, NULL, &err), STORE_OK);
+	ck_assert_int_eq(store_run_finish(s, run2, "failed", "disk full", &err), STORE_OK);
+	char lines[2048] = "";
+	ck_assert_int_eq(store_check(s, collect_problem, lines, NULL, &err), STORE_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(lines, "(half): incomplete"));
+	n = 0;
+	ck_assert_int_eq(store_datasets_drop_unfinished(s, count_dataset, &n, &err), STORE_OK);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(store_check(s, NULL, NULL, NULL, &err), STORE_OK);
+	ck_assert_int_eq(store_dataset_start(s, "half", NULL, run2, &half, &err), STORE_OK);
+	ck_assert_int_eq(store_run_create(s, "import", NULL, 0, &run2, &err), STORE_OK);
+	ck_assert_int_eq(store_dataset_start(s, "gone", NULL, run2, &d2, &err), STORE_OK);
+	ck_assert_int_eq(store_rows_add(s, d2, &r, 1, NULL, &err), STORE_OK);
+	int changed = 0;
+	ck_assert_int_eq(store_run_fail_dead(s, run2, "its process is gone", &changed, &err), STORE_OK);
+	ck_assert_int_eq(changed, 1);
+	ck_assert_int_eq(store_run_fail_dead(s, run2, "again", &changed, &err), STORE_OK);
+	ck_assert_int_eq(changed, 0);
+	ck_assert_int_eq(store_dataset_start(s, "gone", NULL, 0, &d2, &err), STORE_OK);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(runs_record_their_process_and_die_in_both_tables)
+{
+	struct store *s = fresh("liveness");
+	struct store_err err;
+	ck_assert_int_eq(store_set_process(s, 4242, "boot:77", &err), STORE_OK);
+	store_id r, j;
+	ck_assert_int_eq(store_run_create(s, "relabel", NULL, 0, &r, &err), STORE_OK);
+	struct run_copy c;
+	ck_assert_int_eq(store_run_get(s, r, copy_run, &c, &err), STORE_OK);
+	ck_assert_int_eq(c.pid, 4242);
+	ck_assert_str_eq(c.proc, "boot:77");
+	ck_assert_int_gt(c.heartbeat, 0);
+	ck_assert_int_eq(store_run_heartbeat(s, r, &err), STORE_OK);
+	ck_assert_int_eq(store_run_heartbeat(s, r + 100, &err), STORE_ENOTFOUND);
+	ck_assert_int_eq(store_job_create(s, "[\"relabel\"]", NULL, &j, &err), STORE_OK);
+	ck_assert_int_eq(store_job_start(s, j, 4242, r, &err), STORE_OK);
+	struct job_copy jc;
+	ck_assert_int_eq(store_job_get(s, j, copy_job, &jc, &err), STORE_OK);
+	ck_assert_str_eq(jc.proc, "boot:77");
+	/* a dead run fails with its job, in one go */
+	int changed;
+	ck_assert_int_eq(store_run_fail_dead(s, r, "stale: its process is gone", &changed, &err), STORE_OK);
+	ck_assert_int_eq(store_run_get(s, r, copy_run, &c, &err), STORE_OK);
+	ck_assert_str_eq(c.status, "failed");
+	ck_assert_int_eq(store_job_get(s, j, copy_job, &jc, &err), STORE_OK);
+	ck_assert_str_eq(jc.state, "failed");
+	ck_assert_str_eq(jc.error, "stale: its process is gone");
+	/* the job resumed: its new run continues the old one */
+	store_id r2;
+	ck_assert_int_eq(store_job_set_state(s, j, "queued", NULL, &err), STORE_OK);
+	ck_assert_int_eq(store_run_create(s, "relabel", NULL, 0, &r2, &err), STORE_OK);
+	ck_assert_int_eq(store_job_start(s, j, 4243, r2, &err), STORE_OK);
+	ck_assert_int_eq(store_run_get(s, r2, copy_run, &c, &err), STORE_OK);
+	ck_assert_int_eq(c.resumed_from, r);
+	ck_assert_int_eq(store_job_get(s, j, copy_job, &jc, &err), STORE_OK);
+	ck_assert_str_eq(jc.proc, "");     /* pid 4243 is not this connection's process */
+	ck_assert_int_eq(store_run_set_resumed_from(s, r, r2, &err), STORE_EINVAL);
+	ck_assert_int_eq(store_check(s, NULL, NULL, NULL, &err), STORE_OK);
+	/* a resumed_from that is not older breaks a rule */
+	char lines[2048] = "";
+	tamper(&s, "UPDATE runs SET resumed_from = id WHERE id = 1;");
+	ck_assert_int_eq(store_check(s, collect_problem, lines, NULL, &err), STORE_ECORRUPT);
+	ck_assert_ptr_nonnull(strstr(lines, "continues a run that is not older"));
+	store_close(s);
+}
+END_TEST
+
+START_TEST(an_objective_goes_with_its_scores)
+{
+	struct store *s = fresh("rmobj");
+	struct store_err err;
+	store_id d, o[3], rows[2];
+	ck_assert_int_eq(store_dataset_create(s, "d", NULL, 0, &d, &err), STORE_OK);
+	struct store_row r[2] = { { .prompt = "a", .response = "b" }, { .prompt = "c", .response = "d" } };
+	ck_assert_int_eq(store_rows_add(s, d, r, 2, rows, &err), STORE_OK);
+	const char *names[3] = { "x", "y", "z" };
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(store_objective_add(s, d, names[i], "length", &o[i], &err), STORE_OK);
+	double v[6] = { 1, 2, 3, 4, 5, 6 };
+	ck_assert_int_eq(store_rewards_add(s, o, 3, rows, v, 2, &err), STORE_OK);
+	ck_assert_int_eq(store_objective_delete(s, o[1], &err), STORE_OK);
+	ck_assert_int_eq(store_objective_delete(s, o[1], &err), STORE_ENOTFOUND);
+	store_id found;
+	ck_assert_int_eq(store_objective_find(s, d, "y", &found, &err), STORE_ENOTFOUND);
+	struct rewards_seen seen = { 0 };
+	ck_assert_int_eq(store_rewards_each(s, o[1], NULL, see_reward, &seen, &err), STORE_OK);
+	ck_assert_int_eq(seen.n, 0);
+	/* z moved up to position 1; its scores stay */
+	seen = (struct rewards_seen){ 0 };
+	ck_assert_int_eq(store_rewards_each(s, o[2], NULL, see_reward, &seen, &err), STORE_OK);
+	ck_assert_int_eq(seen.n, 2);
+	ck_assert(seen.sum == 3 + 6);
+	ck_assert_int_eq(store_check(s, NULL, NULL, NULL, &err), STORE_OK);
+	store_id again;
+	ck_assert_int_eq(store_objective_add(s, d, "w", "length", &again, &err), STORE_OK);
+	ck_assert_int_eq(store_check(s, NULL, NULL, NULL, &err), STORE_OK);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(splits_pairs_and_resumable_queries)
 {
 	struct store *s = fresh("splits");
@@ -755,6 +899,9 @@ Suite *harness_suite(void)
 	            check_finds_broken_invariants,
 	            data_version_tells_a_poller_of_other_writers,
 	            splits_pairs_and_resumable_queries,
+	            an_import_shows_only_once_complete,
+	            runs_record_their_process_and_die_in_both_tables,
+	            an_objective_goes_with_its_scores,
 	            NULL);
 	return s;
 }

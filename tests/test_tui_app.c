@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char ckpt[4096], db[4096];
@@ -506,7 +507,15 @@ START_TEST(jobs_and_their_logs)
 {
 	struct tui_app *a = open_app(0);
 	char log[4200];
-	snprintf(log, sizeof log, "%s/job.log", harness_tmpdir());
+	/* Logs are read only from ric's jobs folder. */
+	snprintf(log, sizeof log, "%s/state", harness_tmpdir());
+	setenv("XDG_STATE_HOME", log, 1);
+	mkdir(log, 0700);
+	snprintf(log, sizeof log, "%s/state/ric", harness_tmpdir());
+	mkdir(log, 0700);
+	snprintf(log, sizeof log, "%s/state/ric/jobs", harness_tmpdir());
+	mkdir(log, 0700);
+	snprintf(log, sizeof log, "%s/state/ric/jobs/job.log", harness_tmpdir());
 	FILE *f = fopen(log, "w");
 	ck_assert_ptr_nonnull(f);
 	fprintf(f, "line 1\nline 2\nstep 1/10\rstep 5/10\rstep 9/10\nline 4\n");
@@ -527,7 +536,7 @@ START_TEST(jobs_and_their_logs)
 	ck_assert_uint_eq(j->n_loss, 2);
 	ck_assert_double_eq(j->loss[1], 2.5);
 	ck_assert_str_eq(a->log, "line 1\nline 2\nstep 9/10\nline 4");
-	char tail[64];
+	char tail[512];
 	ck_assert_int_eq(tui_jobs_log_tail(log, 2, tail, sizeof tail), 0);
 	ck_assert_str_eq(tail, "step 9/10\nline 4");
 	struct tui_view tv;
@@ -539,14 +548,24 @@ START_TEST(jobs_and_their_logs)
 	ck_assert_uint_eq(tv.jobs.n_log, 4);
 	ck_assert_int_eq(tv.v.jobs_running, 1);
 	tui_view_free(&tv);
-	/* a job whose process is gone shows as failed, with why */
+	/* a job whose process is gone is failed, with why, in the store too */
 	ck_assert_int_eq(store_job_set_state(a->store.s, job, "queued", NULL, NULL), STORE_OK);
 	ck_assert_int_eq(store_job_start(a->store.s, job, 999999999, run, NULL), STORE_OK);
 	tui_app_reload(a);
 	ck_assert_str_eq(a->jobs.v[0].state, "failed");
-	ck_assert_ptr_nonnull(strstr(a->jobs.v[0].why, "process is gone"));
+	ck_assert_ptr_nonnull(a->jobs.v[0].error);
+	ck_assert_ptr_nonnull(strstr(a->jobs.v[0].error, "(pid 999999999) is gone"));
 	ck_assert_int_eq(tui_jobs_log_tail("/nonexistent.log", 3, tail, sizeof tail), -1);
 	ck_assert_ptr_nonnull(strstr(tail, "/nonexistent.log"));
+	/* a log path outside the jobs folder is not read, even when it exists */
+	snprintf(log, sizeof log, "%s/outside.log", harness_tmpdir());
+	f = fopen(log, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "secret\n");
+	fclose(f);
+	ck_assert_int_eq(tui_jobs_log_tail(log, 3, tail, sizeof tail), -1);
+	ck_assert_ptr_null(strstr(tail, "secret"));
+	ck_assert_ptr_nonnull(strstr(tail, "not a file in ric's jobs folder"));
 	tui_app_free(a);
 }
 END_TEST
