@@ -40,6 +40,15 @@ void cli_print_overview(FILE *out)
 	        "`ric help COMMAND` or `ric COMMAND --help` describes one command.\n");
 }
 
+void cli_allow_cmd_hint(struct status *st)
+{
+	if (!st || st->code != STATUS_DENIED)
+		return;
+	char why[STATUS_MSG_MAX];
+	snprintf(why, sizeof why, "%s", st->msg);
+	status_set(st, STATUS_DENIED, "%s (%s)", why, CLI_ALLOW_CMD_HINT);
+}
+
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;

@@ -247,6 +247,10 @@ void tui_screens_runs_action(struct tui_app *a, enum action act)
 void tui_screens_confirm(struct tui_app *a, int yes)
 {
 	enum tui_confirm c = a->confirm;
+	if (c == TUI_CONFIRM_ALLOW_CMD) {
+		tui_app_consent(a, yes);
+		return;
+	}
 	a->confirm = TUI_CONFIRM_NONE;
 	a->dirty = 1;
 	if (!yes) {
