@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "src/cli.h"
+#include "src/termtext.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -55,7 +56,7 @@ void cli_error(const char *fmt, ...)
 	fflush(stdout);
 	fputs("ric: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	termtext_vprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -63,9 +64,9 @@ void cli_error(const char *fmt, ...)
 int cli_bad_usage(const struct cli_command *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "ric %s: ", cmd->name);
+	termtext_printf(stderr, "ric %s: ", cmd->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	termtext_vprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nusage: %s\n(see `ric help %s`)\n", cmd->usage, cmd->name);
 	return CLI_USAGE;

@@ -6,6 +6,7 @@
 #include "src/paths.h"
 #include "src/ricgen.h"
 #include "src/stage.h"
+#include "src/termtext.h"
 #include "engine/mapping.h"
 #include "engine/pareto.h"
 #include "engine/stats.h"
@@ -374,32 +375,32 @@ static void eval_print(const char *title, store_id run, const struct eval_result
 {
 	char vec[512];
 	eval_vec(vec, sizeof vec, ref, r->N);
-	printf("%s: run %lld, %zu point%s x %zu prompts, hypervolume %.4f%s (reference %s)\n", title,
+	termtext_printf(stdout, "%s: run %lld, %zu point%s x %zu prompts, hypervolume %.4f%s (reference %s)\n", title,
 	       (long long)run, r->n_pts, r->n_pts == 1 ? "" : "s", r->n_prompts, r->hv,
 	       r->hv_mc ? " (Monte Carlo)" : "", vec);
-	printf("  %-16s", show_pref ? "preference" : "");
+	termtext_printf(stdout, "  %-16s", show_pref ? "preference" : "");
 	for (size_t j = 0; j < r->N; j++)
-		printf(" %12.12s", m->obj[j].name);
+		termtext_printf(stdout, " %12.12s", m->obj[j].name);
 	for (size_t j = 0; j < r->N; j++)
-		printf(" %10.10s", "z");
-	printf("  front\n");
+		termtext_printf(stdout, " %10.10s", "z");
+	termtext_printf(stdout, "  front\n");
 	for (size_t p = 0; p < r->n_pts; p++) {
 		eval_vec(vec, sizeof vec, r->pref + p * r->N, r->N);
-		printf("  %-16s", show_pref ? vec : "-");
+		termtext_printf(stdout, "  %-16s", show_pref ? vec : "-");
 		for (size_t j = 0; j < r->N; j++)
-			printf(" %12.4g", r->raw_mean[p * r->N + j]);
+			termtext_printf(stdout, " %12.4g", r->raw_mean[p * r->N + j]);
 		for (size_t j = 0; j < r->N; j++)
-			printf(" %10.3f", r->norm_mean[p * r->N + j]);
-		printf("  %s\n", r->on_front[p] ? "*" : "");
+			termtext_printf(stdout, " %10.3f", r->norm_mean[p * r->N + j]);
+		termtext_printf(stdout, "  %s\n", r->on_front[p] ? "*" : "");
 	}
 }
 
 static void eval_progress(const char *what, size_t i, size_t n, const struct eval_result *r,
                           size_t p)
 {
-	fprintf(stderr, "ric eval: %s %zu/%zu: mean z", what, i, n);
+	termtext_printf(stderr, "ric eval: %s %zu/%zu: mean z", what, i, n);
 	for (size_t j = 0; j < r->N; j++)
-		fprintf(stderr, " %.3f", r->norm_mean[p * r->N + j]);
+		termtext_printf(stderr, " %.3f", r->norm_mean[p * r->N + j]);
 	fputc('\n', stderr);
 }
 
@@ -618,7 +619,7 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 	}
 	size_t P = pr.n;
 	if (P < pr.want)
-		fprintf(stderr, "ric eval: dataset '%s' has %zu distinct prompts in split '%s'\n",
+		termtext_printf(stderr, "ric eval: dataset '%s' has %zu distinct prompts in split '%s'\n",
 		        cfg.dataset, P, cfg.split);
 
 	/* The run exists from here on: a failure marks it failed. */

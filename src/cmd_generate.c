@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "src/cli.h"
+#include "src/termtext.h"
 #include "engine/checkpoint.h"
 #include "engine/decoder.h"
 #include "engine/generate.h"
@@ -83,7 +84,7 @@ static int generate_on_token(void *ctx, size_t seq, int token)
 	const char *text;
 	size_t len;
 	if (tokenizer_stream_push(g->tok, &g->stream, token, &text, &len, &st) == STATUS_OK) {
-		fwrite(text, 1, len, stdout);
+		termtext_write(stdout, text, len);
 		fflush(stdout);
 	}
 	return 0;
@@ -150,11 +151,11 @@ static int generate_ric(const char *model, const char *prompt, const char *pref,
 			cli_error("warning: %s; not scored (%s)", g.denied[i], CLI_ALLOW_CMD_HINT);
 	char num[STATS_FMT_MAX];
 	if (pref)
-		printf("preference %s, mapping %s\n", pref, mapping_name(k));
+		termtext_printf(stdout, "preference %s, mapping %s\n", pref, mapping_name(k));
 	fputs("targets:", stdout);
 	for (size_t i = 0; i < N; i++) {
 		stats_format1(t[i], num, sizeof num);
-		printf(" %s %s", g.meta.obj[i].name, num);
+		termtext_printf(stdout, " %s %s", g.meta.obj[i].name, num);
 	}
 	putchar('\n');
 	prompts = calloc(B, sizeof *prompts);
@@ -187,19 +188,19 @@ static int generate_ric(const char *model, const char *prompt, const char *pref,
 	size_t held;
 	const char *rest = tokenizer_stream_flush(&gc.stream, &held);
 	if (gc.streaming) {
-		fwrite(rest, 1, held, stdout);
+		termtext_write(stdout, rest, held);
 		putchar('\n');
 	}
 	for (size_t i = 0; i < B; i++) {
 		if (!gc.streaming)
-			printf("--- %zu\n%s\n", i + 1, b.responses[i]);
+			termtext_printf(stdout, "--- %zu\n%s\n", i + 1, b.responses[i]);
 		fputs("rewards:", stdout);
 		for (size_t j = 0; j < N; j++)
 			if (g.rewards[j])
-				printf(" %s %.4g (z %.2f)", g.meta.obj[j].name, b.raw[i * N + j],
+				termtext_printf(stdout, " %s %.4g (z %.2f)", g.meta.obj[j].name, b.raw[i * N + j],
 				       b.norm[i * N + j]);
 			else
-				printf(" %s not-scored", g.meta.obj[j].name);
+				termtext_printf(stdout, " %s not-scored", g.meta.obj[j].name);
 		putchar('\n');
 	}
 	rc = CLI_OK;
@@ -342,7 +343,7 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 	struct hooks h = { .abort = generate_abort };
 	signal(SIGINT, generate_on_sigint);
 	if (g.streaming) {
-		fputs(prompt, stdout);
+		termtext_write(stdout, prompt, strlen(prompt));
 		fflush(stdout);
 	}
 	enum status_code sc = generate(&p, prompts, lens, B, &gp, &h, out, &st);
@@ -352,13 +353,13 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 	size_t held;
 	const char *rest = tokenizer_stream_flush(&g.stream, &held);
 	if (g.streaming) {
-		fwrite(rest, 1, held, stdout);
+		termtext_write(stdout, rest, held);
 		putchar('\n');
 	} else {
 		for (size_t i = 0; i < B; i++) {
-			printf("--- %zu\n%s", i + 1, prompt);
+			termtext_printf(stdout, "--- %zu\n%s", i + 1, prompt);
 			if (out[i].text)
-				fwrite(out[i].text, 1, out[i].text_len, stdout);
+				termtext_write(stdout, out[i].text, out[i].text_len);
 			putchar('\n');
 		}
 	}

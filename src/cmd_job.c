@@ -6,6 +6,7 @@
 #include "src/paths.h"
 #include "src/stage.h"
 #include "src/table.h"
+#include "src/termtext.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -319,7 +320,7 @@ static int job_start(struct cli *cli, int argc, char **argv)
 				printf("%lld\n", (long long)id);
 			else
 				job_launch_failed(store_file, id);
-			fprintf(stderr, "ric job: job %lld, log %s\n", (long long)id, log_path);
+			termtext_printf(stderr, "ric job: job %lld, log %s\n", (long long)id, log_path);
 		}
 		if (s)
 			store_close(s);
@@ -380,9 +381,9 @@ static int job_resume(struct cli *cli, const char *idarg)
 		if (dir) {
 			json_array_append_new(args, json_string("--resume"));
 			json_array_append_new(args, json_string(dir));
-			fprintf(stderr, "ric job: resuming job %lld from %s\n", (long long)id, dir);
+			termtext_printf(stderr, "ric job: resuming job %lld from %s\n", (long long)id, dir);
 		} else {
-			fprintf(stderr, "ric job: job %lld has no checkpoint; starting it again\n",
+			termtext_printf(stderr, "ric job: job %lld has no checkpoint; starting it again\n",
 			        (long long)id);
 		}
 		free(dir);
@@ -428,7 +429,7 @@ static int job_cancel(struct cli *cli, const char *idarg, double timeout_s)
 	} else if (!job_pid_alive(r.j.pid)) {
 		/* Queued and not yet started (it will refuse to start), or gone. */
 		store_job_set_state(s, id, "cancelled", NULL, &err);
-		printf("job %lld cancelled\n", (long long)id);
+		termtext_printf(stdout, "job %lld cancelled\n", (long long)id);
 	} else {
 		kill((pid_t)r.j.pid, SIGTERM);
 		int64_t until = store_now_ms() + (int64_t)(timeout_s * 1000);
@@ -446,7 +447,7 @@ static int job_cancel(struct cli *cli, const char *idarg, double timeout_s)
 		if (job_get(s, id, &now) == CLI_OK) {
 			if (job_active(now.state))
 				store_job_set_state(s, id, "cancelled", NULL, &err);
-			printf("job %lld %s\n", (long long)id,
+			termtext_printf(stdout, "job %lld %s\n", (long long)id,
 			       ended ? (job_active(now.state) ? "cancelled" : now.state)
 			             : "cancelled (its process did not stop in time)");
 			job_row_free(&now);
@@ -516,20 +517,20 @@ static int job_show(struct cli *cli, const char *idarg)
 	cli_store_time(t3, sizeof t3, j->finished_ms);
 	cli_store_time(t4, sizeof t4, j->heartbeat_ms);
 	cli_store_duration(eta, sizeof eta, job_active(j->state) ? j->eta_ms : -1);
-	printf("job        %lld\n", (long long)j->id);
-	printf("state      %s\n", job_shown_state(j, &why));
+	termtext_printf(stdout, "job        %lld\n", (long long)j->id);
+	termtext_printf(stdout, "state      %s\n", job_shown_state(j, &why));
 	if (why)
-		printf("why        %s (stored state: %s)\n", why, j->state);
+		termtext_printf(stdout, "why        %s (stored state: %s)\n", why, j->state);
 	if (j->error)
-		printf("error      %s\n", j->error);
-	printf("command    ric %s\n", cmd);
-	printf("run        %lld\n", (long long)j->run);
-	printf("pid        %lld\n", (long long)j->pid);
-	printf("progress   %lld/%lld\n", (long long)j->step, (long long)j->total);
-	printf("tokens/s   %.1f\n", j->tokens_per_s);
-	printf("eta        %s\n", eta);
-	printf("created    %s\nstarted    %s\nfinished   %s\nheartbeat  %s\n", t1, t2, t3, t4);
-	printf("log        %s\n", j->log_path ? j->log_path : "-");
+		termtext_printf(stdout, "error      %s\n", j->error);
+	termtext_printf(stdout, "command    ric %s\n", cmd);
+	termtext_printf(stdout, "run        %lld\n", (long long)j->run);
+	termtext_printf(stdout, "pid        %lld\n", (long long)j->pid);
+	termtext_printf(stdout, "progress   %lld/%lld\n", (long long)j->step, (long long)j->total);
+	termtext_printf(stdout, "tokens/s   %.1f\n", j->tokens_per_s);
+	termtext_printf(stdout, "eta        %s\n", eta);
+	termtext_printf(stdout, "created    %s\nstarted    %s\nfinished   %s\nheartbeat  %s\n", t1, t2, t3, t4);
+	termtext_printf(stdout, "log        %s\n", j->log_path ? j->log_path : "-");
 	job_row_free(&r);
 	store_close(s);
 	return CLI_OK;

@@ -7,6 +7,7 @@
 #include "src/paths.h"
 #include "src/stage.h"
 #include "src/table.h"
+#include "src/termtext.h"
 #include "engine/reward.h"
 #include "engine/stats.h"
 
@@ -237,7 +238,7 @@ static int relabel_stats(struct relabel *r, struct relabel_obj *o)
 	/* stats_normalise's rule for a sigma too small to divide by, stored as
 	 * such so that every later reader sees the sigma that was used. */
 	if (!(sigma > STATS_SIGMA_MIN)) {
-		fprintf(stderr, "ric: relabel: objective %s: every training score is %g; sigma taken as 1\n",
+		termtext_printf(stderr, "ric: relabel: objective %s: every training score is %g; sigma taken as 1\n",
 		        o->name, mu);
 		sigma = 1;
 	}
