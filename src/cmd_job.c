@@ -29,7 +29,7 @@ const struct cli_command cmd_job = {
 	         "       ric job show ID\n"
 	         "       ric job logs ID [-f]\n"
 	         "       ric job cancel ID [--timeout S]\n"
-	         "       ric job resume ID",
+	         "       ric job resume ID [--allow-cmd]",
 	.help = "start   runs `ric STAGE ARGS...` detached (own session); its output goes to\n"
 	        "        $XDG_STATE_HOME/ric/jobs/job-ID.log; prints the job id\n"
 	        "list    every job: state, progress, tokens/s, ETA (a running job whose\n"
@@ -40,7 +40,9 @@ const struct cli_command cmd_job = {
 	        "        seconds (default 60) and marks the job cancelled\n"
 	        "resume  restarts a cancelled or failed job from its run's last checkpoint\n"
 	        "        (relabel: runs again, scoring only the rows still missing; eval:\n"
-	        "        starts the evaluation again as a new run)\n"
+	        "        starts the evaluation again as a new run); a command line that may\n"
+	        "        start a program (--allow-cmd, a cmd: spec) is the store's, not\n"
+	        "        yours: it resumes only with --allow-cmd\n"
 	        "Stages that run as jobs: pretrain rm-train sft online relabel eval.\n",
 	.run = job_run,
 };
@@ -349,7 +351,18 @@ static int job_open(struct cli *cli, const char *idarg, store_id *id, struct sto
 
 /* ---- resume ------------------------------------------------------------ */
 
-static int job_resume(struct cli *cli, const char *idarg)
+/* The store may be someone else's: its command lines are files too. */
+static int job_argv_runs_cmd(const json_t *args)
+{
+	for (size_t i = 0; i < json_array_size(args); i++) {
+		const char *a = json_string_value(json_array_get(args, i));
+		if (a && (strcmp(a, "--allow-cmd") == 0 || strstr(a, "cmd:")))
+			return 1;
+	}
+	return 0;
+}
+
+static int job_resume(struct cli *cli, const char *idarg, int allow_cmd)
 {
 	store_id id;
 	struct store *s;
@@ -367,6 +380,12 @@ static int job_resume(struct cli *cli, const char *idarg)
 		cli_error("job %lld is %s; only a cancelled or failed job resumes", (long long)id, shown);
 	} else if (!json_is_array(args) || json_array_size(args) < 1) {
 		cli_error("job %lld: its command line is not readable: %s", (long long)id, r.argv);
+	} else if (!allow_cmd && job_argv_runs_cmd(args)) {
+		char cmd[2048];
+		job_argv_text(r.argv, cmd, sizeof cmd);
+		cli_error("job %lld: its stored command line may start a program: ric %s (%s: "
+		          "ric job resume %lld --allow-cmd)", (long long)id, cmd, CLI_ALLOW_CMD_HINT,
+		          (long long)id);
 	} else {
 		/* The previous --resume gives way to the newest checkpoint. */
 		for (size_t i = 1; i + 1 < json_array_size(args);) {
@@ -595,8 +614,9 @@ static int job_run(struct cli *cli, int argc, char **argv)
 		return job_list(cli);
 	if (strcmp(sub, "show") == 0 && argc == 3)
 		return job_show(cli, argv[2]);
-	if (strcmp(sub, "resume") == 0 && argc == 3)
-		return job_resume(cli, argv[2]);
+	if (strcmp(sub, "resume") == 0 &&
+	    (argc == 3 || (argc == 4 && strcmp(argv[3], "--allow-cmd") == 0)))
+		return job_resume(cli, argv[2], argc == 4);
 	if (strcmp(sub, "logs") == 0 && (argc == 3 || argc == 4)) {
 		int follow = 0;
 		const char *id = NULL;

@@ -48,7 +48,8 @@ struct tui_sample {
 enum tui_line { TUI_LINE_NONE, TUI_LINE_COMMAND, TUI_LINE_PROMPT };
 
 enum tui_confirm { TUI_CONFIRM_NONE, TUI_CONFIRM_DELETE_RUN, TUI_CONFIRM_CANCEL_JOB,
-                   TUI_CONFIRM_ALLOW_CMD /* confirm_id: the objective whose reward waits */ };
+                   TUI_CONFIRM_ALLOW_CMD, /* confirm_id: the objective whose reward waits */
+                   TUI_CONFIRM_RESUME_JOB /* its stored command line would start a program */ };
 
 struct tui_app {
 	struct tui_store store;

@@ -112,4 +112,18 @@ rm -f "$mark"
 "$RIC" relabel --dataset toy --allow-cmd >/dev/null 2>&1
 [ -e "$mark" ]
 _tap_result $? "and with --allow-cmd"
+
+# A job's command line is the store's too: resuming one that may start a
+# program needs --allow-cmd again.
+id=$("$RIC" job start relabel --dataset nosuch --allow-cmd 2>/dev/null)
+n=0
+while [ $n -lt 100 ] && ! "$RIC" job show "$id" | grep -Eq '^state +failed'; do
+	sleep 0.1; n=$((n + 1))
+done
+out=$("$RIC" job resume "$id" 2>&1)
+is "$?" 1 "job resume refuses a stored command line with --allow-cmd"
+like "$out" "job $id: its stored command line may start a program: ric relabel --dataset nosuch --allow-cmd .*ric job resume $id --allow-cmd" \
+	"showing it and how to agree"
+out=$("$RIC" job resume "$id" --allow-cmd 2>&1)
+is "$?" 0 "job resume --allow-cmd resumes it" "$out"
 done_testing
