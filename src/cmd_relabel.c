@@ -129,14 +129,21 @@ static struct reward_env relabel_env(const struct relabel *r, const struct relab
 	                            .consent = r->allow_cmd };
 }
 
-/* Before any run starts: every objective may be opened as it came. */
+/* Before any run starts: every objective that has rows to score may be
+ * opened as it came (one with none left opens nothing). */
 static int relabel_permit(struct relabel *r)
 {
 	for (int i = 0; i < r->n_obj; i++) {
 		struct relabel_obj *o = &r->obj[i];
 		struct reward_env env = relabel_env(r, o);
 		struct status st = STATUS_INIT;
-		if (strcmp(o->spec, "given") != 0 && reward_permit(o->spec, &env, &st) != STATUS_OK)
+		struct store_row_query q = { .lacking = o->id };
+		struct store_err err;
+		int64_t todo;
+		if (store_rows_count(r->s, r->dataset, &q, &todo, &err) != STORE_OK)
+			return relabel_fail(r, "%s", err.msg);
+		if (todo > 0 && strcmp(o->spec, "given") != 0 &&
+		    reward_permit(o->spec, &env, &st) != STATUS_OK)
 			return relabel_fail(r, "objective %s: %s (the spec is the store's: %s, or give it "
 			                    "yourself with --objective %s=SPEC)", o->name, st.msg,
 			                    CLI_ALLOW_CMD_HINT, o->name);

@@ -112,6 +112,11 @@ rm -f "$mark"
 "$RIC" relabel --dataset toy --allow-cmd >/dev/null 2>&1
 [ -e "$mark" ]
 _tap_result $? "and with --allow-cmd"
+rm -f "$mark"
+out=$("$RIC" relabel --dataset toy 2>&1)
+is "$?" 0 "with every row scored, relabel needs no consent (it starts nothing)" "$out"
+[ ! -e "$mark" ]
+_tap_result $? "and nothing ran"
 
 # A job's command line is the store's too: resuming one that may start a
 # program needs --allow-cmd again.
