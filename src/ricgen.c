@@ -31,6 +31,12 @@ enum status_code ricgen_open(struct ricgen *g, const char *dir, int need_meta, s
 	return c;
 }
 
+struct reward_env ricgen_reward_env(const char *datadir, const struct ricgen_trust *t)
+{
+	return (struct reward_env){ .datadir = datadir, .timeout_s = 60, .batch = 16, .from_file = 1,
+	                            .home = t ? t->home : NULL, .consent = t && t->consent };
+}
+
 enum status_code ricgen_open_rewards(struct ricgen *g, const struct ricmeta *m,
                                      const char *datadir, const struct ricgen_trust *t,
                                      struct status *st)
@@ -42,8 +48,7 @@ enum status_code ricgen_open_rewards(struct ricgen *g, const struct ricmeta *m,
 	g->denied = calloc(m->n_obj, sizeof *g->denied);
 	if (!g->rewards || !g->denied)
 		return status_set(st, STATUS_NOMEM, "out of memory");
-	struct reward_env env = { .datadir = datadir, .timeout_s = 60, .batch = 16, .from_file = 1,
-	                          .home = t->home, .consent = t->consent };
+	struct reward_env env = ricgen_reward_env(datadir, t);
 	for (size_t i = 0; i < m->n_obj; i++) {
 		struct status why = STATUS_INIT;
 		enum status_code c = reward_open(m->obj[i].reward, &env, &g->rewards[i], &why);

@@ -46,6 +46,8 @@ struct ricgen_trust {
 
 /* need_meta: fail unless DIR has ric.json. */
 enum status_code ricgen_open(struct ricgen *g, const char *dir, int need_meta, struct status *st);
+/* The environment the rewards of ric.json open in under t (NULL: no consent). */
+struct reward_env ricgen_reward_env(const char *datadir, const struct ricgen_trust *t);
 /* Opens the rewards of m's objectives (m outlives nothing: specs are copied by
  * reward_open) as t allows; NULL t: no consent, no skipping. A refusal that
  * fails the open is STATUS_DENIED. */

@@ -176,10 +176,10 @@ int tui_app_ask_consent(struct tui_app *a, size_t from)
 		int cmd = strncmp(spec, "cmd:", 4) == 0 || strncmp(spec, "rule:cmd:", 9) == 0;
 		a->confirm = TUI_CONFIRM_ALLOW_CMD;
 		a->confirm_id = (store_id)i;
-		if (cmd)
+		if (cmd) /* the command itself, whole: what would run */
 			snprintf(a->confirm_text, sizeof a->confirm_text,
-			         "This checkpoint's objective '%s' wants to run a program: %s -- run it? y/n "
-			         "(no: it is not scored)", m->obj[i].name, strchr(spec, ':') + (spec[0] == 'r' ? 5 : 1));
+			         "This checkpoint's objective '%s' wants to run a program: %s -- run it? "
+			         "y/n (no: it is not scored)", m->obj[i].name, strstr(spec, "cmd:") + 4);
 		else
 			snprintf(a->confirm_text, sizeof a->confirm_text, "%s -- open it? y/n (no: it is not "
 			         "scored)", tui_gen_denied(a->gen, i));

@@ -309,8 +309,8 @@ enum status_code tui_gen_consent(struct tui_gen *g, size_t i, struct status *st)
 {
 	if (!tui_gen_denied(g, i))
 		return STATUS_OK;
-	struct reward_env env = { .datadir = *g->datadir ? g->datadir : NULL, .timeout_s = 60,
-	                          .batch = 16, .from_file = 1, .home = g->dir, .consent = 1 };
+	struct ricgen_trust yes = { .home = g->dir, .consent = 1 };
+	struct reward_env env = ricgen_reward_env(*g->datadir ? g->datadir : NULL, &yes);
 	struct reward *r;
 	enum status_code c = reward_open(g->rg.meta.obj[i].reward, &env, &r, st);
 	if (c != STATUS_OK) {
