@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "src/cli_store.h"
+#include "src/termtext.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@ static int store_cmd_problem(void *ctx, const char *line)
 	if (ctx)
 		json_array_append_new(ctx, json_string(line));
 	else
-		printf("%s\n", line);
+		termtext_printf(stdout, "%s\n", line);
 	return 0;
 }
 
