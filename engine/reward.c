@@ -3,6 +3,7 @@
 
 #include "engine/reward_impl.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,53 @@ int reward_spec_known(const char *spec)
 	return strcmp(kind, "regex") == 0 || strcmp(kind, "rm") == 0 || strcmp(kind, "cmd") == 0;
 }
 
+/* Whether `path` (resolved) is `dir` (resolved) or inside it. */
+static int reward_inside(const char *path, const char *dir)
+{
+	char real[PATH_MAX];
+	if (!dir || !realpath(dir, real))
+		return 0;
+	size_t n = strlen(real);
+	if (n == 1) /* "/" holds everything */
+		return 1;
+	return strncmp(path, real, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* rm:DIR from a checkpoint's ric.json: inside that checkpoint or the data folder. */
+static enum status_code reward_permit_rm(const char *spec, const char *arg,
+                                         const struct reward_env *env, struct status *st)
+{
+	char *found, real[PATH_MAX];
+	if (reward_rm_resolve(arg, env, &found, st) != STATUS_OK)
+		return st->code;
+	const char *path = found ? found : arg;
+	enum status_code c = STATUS_OK;
+	/* A folder that is not there opens nothing: the open says it is missing. */
+	if (realpath(path, real) && !reward_inside(real, env->home) &&
+	    !reward_inside(real, env->datadir))
+		c = status_set(st, STATUS_DENIED, "reward '%s' came from a file and reads %s, outside "
+		               "the checkpoint's folder %s: not opened without your consent", spec, real,
+		               env->home);
+	free(found);
+	return c;
+}
+
+enum status_code reward_permit(const char *spec, const struct reward_env *env, struct status *st)
+{
+	if (!spec || !env || !env->from_file || env->consent)
+		return STATUS_OK;
+	char kind[32];
+	const char *arg = reward_split(spec, kind, sizeof kind);
+	if (!arg || !*arg)
+		return STATUS_OK; /* reward_open says what is missing */
+	if (strcmp(kind, "cmd") == 0)
+		return status_set(st, STATUS_DENIED, "reward '%s' came from a file and starts a program: "
+		                  "not run without your consent", spec);
+	if (strcmp(kind, "rm") == 0 && env->home)
+		return reward_permit_rm(spec, arg, env, st);
+	return STATUS_OK;
+}
+
 enum status_code reward_open(const char *spec, const struct reward_env *env, struct reward **out,
                              struct status *st)
 {
@@ -61,6 +109,8 @@ enum status_code reward_open(const char *spec, const struct reward_env *env, str
 		env = &none;
 	if (!spec || !*spec)
 		return status_set(st, STATUS_INVALID, "an empty reward spec");
+	if (reward_permit(spec, env, st) != STATUS_OK)
+		return st->code;
 	char kind[32];
 	const char *arg = reward_split(spec, kind, sizeof kind);
 	if (strcmp(kind, "regex") == 0 || strcmp(kind, "rm") == 0 || strcmp(kind, "cmd") == 0) {

@@ -33,6 +33,18 @@
  *
  * reward_score fills every value or fails as a whole; the values are finite.
  * A reward is used by one thread at a time.
+ *
+ * Nothing read from a file starts a program without the user's consent. A
+ * spec the caller read from a file (a checkpoint's ric.json, a store) is
+ * opened with env.from_file set; then reward_open refuses with STATUS_DENIED,
+ * unless env.consent is set:
+ *   cmd:COMMAND   always (it would start COMMAND);
+ *   rm:DIR        when env.home (the checkpoint's folder) is given and DIR,
+ *                 symbolic links resolved, leaves it for anywhere but the data
+ *                 folder (the installed data folder is trusted: rm:demo/reward).
+ *                 A relative DIR is then taken from home first, then the data
+ *                 folder, then the current folder.
+ * Specs from the user's own command line are opened with from_file 0.
  */
 #ifndef RIC_ENGINE_REWARD_H
 #define RIC_ENGINE_REWARD_H
@@ -46,6 +58,9 @@ struct reward_env {
 	double timeout_s;       /* cmd: longest wait for one reply; <= 0: 60 s */
 	size_t batch;           /* rm: rows per forward, cmd: rows per request; 0: 16 */
 	const struct hooks *hooks; /* abort polled between batches (and while a scorer works) */
+	int from_file;          /* the spec was read from a file: see above */
+	const char *home;       /* from_file: the checkpoint folder it came with, or NULL */
+	int consent;            /* from_file: the user agreed to run or read what it names */
 };
 
 struct reward;
@@ -58,6 +73,10 @@ enum status_code reward_score(struct reward *r, size_t n, const char *const *pro
 void reward_close(struct reward *r);
 /* The spec it was opened with. */
 const char *reward_spec(const struct reward *r);
+/* STATUS_OK when reward_open may open spec under env, else STATUS_DENIED
+ * with a message naming the spec and what it would do (cheap: opens
+ * nothing, so a caller can ask the user first). */
+enum status_code reward_permit(const char *spec, const struct reward_env *env, struct status *st);
 /* Whether a spec names a known kind (cheap: opens nothing). */
 int reward_spec_known(const char *spec);
 

@@ -40,6 +40,11 @@ enum status_code reward_rm_open(const char *spec, const char *arg, const struct 
 enum status_code reward_cmd_open(const char *spec, const char *arg, const struct reward_env *env,
                                  struct reward **out, struct status *st);
 
+/* Where rm:DIR's folder is under env (see reward.h): *path gets a new
+ * string, or NULL to use arg as given. */
+enum status_code reward_rm_resolve(const char *arg, const struct reward_env *env, char **path,
+                                   struct status *st);
+
 /* Words as the rule rewards see them (see reward.h): calls fn with each word,
  * lower-cased into a buffer valid during the call (words longer than 255 bytes
  * are cut). Returns the number of words. */

@@ -147,33 +147,45 @@ static enum status_code rm_load(const char *spec, const char *arg, const struct 
 	return STATUS_OK;
 }
 
+/* "DIR/arg" when it exists: a new string in *out; *out stays NULL when not. */
+static enum status_code rm_under(const char *dir, const char *arg, char **out, struct status *st)
+{
+	struct stat sb;
+	size_t n = strlen(dir) + strlen(arg) + 2;
+	char *p = malloc(n);
+	if (!p)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	snprintf(p, n, "%s/%s", dir, arg);
+	if (stat(p, &sb) == 0)
+		*out = p;
+	else
+		free(p);
+	return STATUS_OK;
+}
+
 /* A relative DIR that does not exist from here is looked up in the data folder,
- * so a shipped ric.json can say rm:demo/reward and work from any folder.
- * *path gets a new string, or NULL to use arg as given. */
-static enum status_code rm_resolve(const char *arg, const struct reward_env *env, char **path,
+ * so a shipped ric.json can say rm:demo/reward and work from any folder. A
+ * spec from a checkpoint's ric.json means its own folder first: where the
+ * user stands has no say in what a file names. */
+enum status_code reward_rm_resolve(const char *arg, const struct reward_env *env, char **path,
                                    struct status *st)
 {
 	struct stat sb;
 	*path = NULL;
-	if (arg[0] == '/' || !env->datadir || stat(arg, &sb) == 0)
+	if (arg[0] == '/')
 		return STATUS_OK;
-	size_t n = strlen(env->datadir) + strlen(arg) + 2;
-	char *p = malloc(n);
-	if (!p)
-		return status_set(st, STATUS_NOMEM, "out of memory");
-	snprintf(p, n, "%s/%s", env->datadir, arg);
-	if (stat(p, &sb) == 0)
-		*path = p;
-	else
-		free(p);
-	return STATUS_OK;
+	if (env->from_file && env->home && rm_under(env->home, arg, path, st) != STATUS_OK)
+		return st->code;
+	if (*path || (!env->from_file && stat(arg, &sb) == 0) || !env->datadir)
+		return STATUS_OK;
+	return rm_under(env->datadir, arg, path, st);
 }
 
 enum status_code reward_rm_open(const char *spec, const char *arg, const struct reward_env *env,
                                 struct reward **out, struct status *st)
 {
 	char *found;
-	if (rm_resolve(arg, env, &found, st))
+	if (reward_rm_resolve(arg, env, &found, st))
 		return st->code;
 	enum status_code rc = rm_load(spec, found ? found : arg, env, out, st);
 	free(found);

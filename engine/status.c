@@ -75,6 +75,7 @@ const char *status_name(enum status_code code)
 	case STATUS_CANCELLED: return "cancelled";
 	case STATUS_UNSUPPORTED: return "unsupported";
 	case STATUS_INTERNAL: return "internal";
+	case STATUS_DENIED: return "denied";
 	}
 	return "unknown";
 }

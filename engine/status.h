@@ -22,7 +22,8 @@ enum status_code {
 	STATUS_NOMEM,       /* an allocation failed */
 	STATUS_CANCELLED,   /* the abort callback asked to stop */
 	STATUS_UNSUPPORTED, /* valid input this build does not handle */
-	STATUS_INTERNAL     /* a broken invariant: a bug in ric */
+	STATUS_INTERNAL,    /* a broken invariant: a bug in ric */
+	STATUS_DENIED       /* needs the user's consent first (a program named in a file) */
 };
 
 #define STATUS_MSG_MAX 512

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "src/cli.h"
+#include "src/termtext.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -40,13 +41,22 @@ void cli_print_overview(FILE *out)
 	        "`ric help COMMAND` or `ric COMMAND --help` describes one command.\n");
 }
 
+void cli_allow_cmd_hint(struct status *st)
+{
+	if (!st || st->code != STATUS_DENIED)
+		return;
+	char why[STATUS_MSG_MAX];
+	snprintf(why, sizeof why, "%s", st->msg);
+	status_set(st, STATUS_DENIED, "%s (%s)", why, CLI_ALLOW_CMD_HINT);
+}
+
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
 	fflush(stdout);
 	fputs("ric: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	termtext_vprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -54,9 +64,9 @@ void cli_error(const char *fmt, ...)
 int cli_bad_usage(const struct cli_command *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "ric %s: ", cmd->name);
+	termtext_printf(stderr, "ric %s: ", cmd->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	termtext_vprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nusage: %s\n(see `ric help %s`)\n", cmd->usage, cmd->name);
 	return CLI_USAGE;

@@ -26,6 +26,8 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "engine/status.h"
+
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
 struct cli {
@@ -46,6 +48,12 @@ extern const struct cli_command *const cli_commands[];
 const struct cli_command *cli_find(const char *name);
 void cli_print_help(const struct cli_command *cmd, FILE *out);
 void cli_print_overview(FILE *out);
+
+/* What a reward refused for want of consent (STATUS_DENIED) tells the user:
+ * nothing read from a file starts a program unless they say so. */
+#define CLI_ALLOW_CMD_HINT "pass --allow-cmd to allow it"
+/* Adds that hint to a STATUS_DENIED message; other codes are left alone. */
+void cli_allow_cmd_hint(struct status *st);
 
 /* "ric: message" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -5,6 +5,7 @@
 #include "src/job_state.h"
 #include "src/paths.h"
 #include "src/table.h"
+#include "src/termtext.h"
 #include "engine/dataset.h"
 #include "engine/rng.h"
 #include "engine/tokenizer.h"
@@ -293,7 +294,7 @@ static int import_file(struct import *im, const char *path, enum dataset_format 
 		if (rc == STATUS_FORMAT && im->skip_bad) {
 			im->n_skipped++;
 			if (im->n_skipped <= 10)
-				fprintf(stderr, "ric: skipped %s\n", st.msg);
+				termtext_printf(stderr, "ric: skipped %s\n", st.msg);
 			continue;
 		}
 		if (rc) {
@@ -485,12 +486,12 @@ static int dataset_import(struct cli *cli, int argc, char **argv)
 			        "complete\n", (int)import_stop_sig);
 	}
 	if (status == CLI_OK) {
-		printf("dataset %s: %lld rows (%lld pairs), %lld train, %lld eval; %lld filtered, "
+		termtext_printf(stdout, "dataset %s: %lld rows (%lld pairs), %lld train, %lld eval; %lld filtered, "
 		       "%lld bad lines skipped\n", name, (long long)im->n_rows, (long long)im->n_pairs,
 		       (long long)im->n_train, (long long)im->n_eval, (long long)im->n_filtered,
 		       (long long)im->n_skipped);
 		snprintf(num, sizeof num, "%.0f", secs > 0 ? (double)im->n_rows / secs : 0);
-		printf("run %lld (import), %.2f s, %s rows/s\n", (long long)im->run, secs, num);
+		termtext_printf(stdout, "run %lld (import), %.2f s, %s rows/s\n", (long long)im->run, secs, num);
 	} else {
 		cli_error("import: %s", im->err);
 		/* Nothing half-imported stays: the dataset goes, the run says why.
@@ -668,7 +669,7 @@ static int dataset_show_objective(void *ctx, const struct store_objective *o)
 		cli_store_double(lo, sizeof lo, o->lo);
 		cli_store_double(hi, sizeof hi, o->hi);
 	}
-	printf("  %-16s %-24s unscored %-6lld mu %-10s sigma %-10s lo %-8s hi %s\n", o->name, o->spec,
+	termtext_printf(stdout, "  %-16s %-24s unscored %-6lld mu %-10s sigma %-10s lo %-8s hi %s\n", o->name, o->spec,
 	       (long long)lacking, mu, sigma, lo, hi);
 	return 0;
 }
@@ -692,11 +693,11 @@ static int dataset_show_find(void *ctx, const struct store_dataset *d)
 	} else {
 		char when[32];
 		cli_store_time(when, sizeof when, d->created_ms);
-		printf("dataset %s (id %lld), imported %s by run %lld from %s\n", d->name,
+		termtext_printf(stdout, "dataset %s (id %lld), imported %s by run %lld from %s\n", d->name,
 		       (long long)d->id, when, (long long)d->run, d->source ? d->source : "-");
-		printf("rows %lld: train %lld, eval %lld; pairs %lld\n", (long long)d->n_rows,
+		termtext_printf(stdout, "rows %lld: train %lld, eval %lld; pairs %lld\n", (long long)d->n_rows,
 		       (long long)c.train, (long long)c.eval, (long long)c.pairs);
-		printf("objectives %lld:\n", (long long)c.objectives);
+		termtext_printf(stdout, "objectives %lld:\n", (long long)c.objectives);
 	}
 	struct store_err err;
 	if (store_objectives_each(sh->s, d->id, dataset_show_objective, sh, &err) != STORE_OK) {

@@ -6,6 +6,7 @@
 #include "src/paths.h"
 #include "src/ricgen.h"
 #include "src/stage.h"
+#include "src/termtext.h"
 #include "engine/mapping.h"
 #include "engine/pareto.h"
 #include "engine/stats.h"
@@ -23,7 +24,7 @@ const struct cli_command cmd_eval = {
 	.usage = "ric eval --model DIR --dataset NAME [--prompts N] [--step S] [--mapping M]\n"
 	         "       [--baseline sft:DIR] [--baseline best-of-n:K] [--reference lo|V1,V2,...]\n"
 	         "       [--split SPLIT] [--seed S] [--max-tokens M] [--temperature T] [--top-p P]\n"
-	         "       [--batch B] [--name NAME] [--job ID]",
+	         "       [--batch B] [--name NAME] [--allow-cmd] [--job ID]",
 	.help = "Options:\n"
 	        "  --model DIR         RiC checkpoint (with ric.json)\n"
 	        "  --dataset NAME      dataset in the store whose prompts are used\n"
@@ -43,6 +44,9 @@ const struct cli_command cmd_eval = {
 	        "  --temperature T     (default 0.7)   --top-p P  (default 0.9)\n"
 	        "  --batch B           sequences generated together (default 64)\n"
 	        "  --name NAME         name of the eval run\n"
+	        "  --allow-cmd         run the checkpoint's cmd: rewards (they start a program)\n"
+	        "                      and read rm: models outside its folder; without it such\n"
+	        "                      a reward stops the eval before it starts\n"
 	        "  --job ID            run as job ID (set by `ric job start`)\n"
 	        "Every sample (prompt, response, preference, desired and obtained scores),\n"
 	        "every grid point (mean raw and normalised rewards) and the front (points,\n"
@@ -61,6 +65,7 @@ struct eval_cfg {
 	const char *baselines[EVAL_MAX_BASELINES];
 	size_t n_baselines;
 	double n_prompts, step, max_tokens, temperature, top_p, seed, batch;
+	int allow_cmd;
 };
 
 /* Progress over every sample the run and its baselines generate. */
@@ -370,32 +375,32 @@ static void eval_print(const char *title, store_id run, const struct eval_result
 {
 	char vec[512];
 	eval_vec(vec, sizeof vec, ref, r->N);
-	printf("%s: run %lld, %zu point%s x %zu prompts, hypervolume %.4f%s (reference %s)\n", title,
+	termtext_printf(stdout, "%s: run %lld, %zu point%s x %zu prompts, hypervolume %.4f%s (reference %s)\n", title,
 	       (long long)run, r->n_pts, r->n_pts == 1 ? "" : "s", r->n_prompts, r->hv,
 	       r->hv_mc ? " (Monte Carlo)" : "", vec);
-	printf("  %-16s", show_pref ? "preference" : "");
+	termtext_printf(stdout, "  %-16s", show_pref ? "preference" : "");
 	for (size_t j = 0; j < r->N; j++)
-		printf(" %12.12s", m->obj[j].name);
+		termtext_printf(stdout, " %12.12s", m->obj[j].name);
 	for (size_t j = 0; j < r->N; j++)
-		printf(" %10.10s", "z");
-	printf("  front\n");
+		termtext_printf(stdout, " %10.10s", "z");
+	termtext_printf(stdout, "  front\n");
 	for (size_t p = 0; p < r->n_pts; p++) {
 		eval_vec(vec, sizeof vec, r->pref + p * r->N, r->N);
-		printf("  %-16s", show_pref ? vec : "-");
+		termtext_printf(stdout, "  %-16s", show_pref ? vec : "-");
 		for (size_t j = 0; j < r->N; j++)
-			printf(" %12.4g", r->raw_mean[p * r->N + j]);
+			termtext_printf(stdout, " %12.4g", r->raw_mean[p * r->N + j]);
 		for (size_t j = 0; j < r->N; j++)
-			printf(" %10.3f", r->norm_mean[p * r->N + j]);
-		printf("  %s\n", r->on_front[p] ? "*" : "");
+			termtext_printf(stdout, " %10.3f", r->norm_mean[p * r->N + j]);
+		termtext_printf(stdout, "  %s\n", r->on_front[p] ? "*" : "");
 	}
 }
 
 static void eval_progress(const char *what, size_t i, size_t n, const struct eval_result *r,
                           size_t p)
 {
-	fprintf(stderr, "ric eval: %s %zu/%zu: mean z", what, i, n);
+	termtext_printf(stderr, "ric eval: %s %zu/%zu: mean z", what, i, n);
 	for (size_t j = 0; j < r->N; j++)
-		fprintf(stderr, " %.3f", r->norm_mean[p * r->N + j]);
+		termtext_printf(stderr, " %.3f", r->norm_mean[p * r->N + j]);
 	fputc('\n', stderr);
 }
 
@@ -490,6 +495,7 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		{ "batch", required_argument, NULL, 'B' },
 		{ "name", required_argument, NULL, 'N' },
 		{ "job", required_argument, NULL, 'j' },
+		{ "allow-cmd", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -522,6 +528,7 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		case 'P': rc = eval_number("--top-p", optarg, 0, 1, &cfg.top_p); break;
 		case 'B': rc = eval_number("--batch", optarg, 1, 65536, &cfg.batch); break;
 		case 'N': cfg.name = optarg; break;
+		case 'A': cfg.allow_cmd = 1; break;
 		case 'j': rc = stage_number(&cmd_eval, "--job", optarg, 1, 9e15, &job); break;
 		case CLI_OPT_EXIT: return exit_rc;
 		}
@@ -573,9 +580,15 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		memcpy(ref, lo, N * sizeof *lo);
 	else if (mapping_parse_vector(cfg.reference, N, "--reference", ref, &st) != STATUS_OK)
 		goto fail;
-	if (pareto_lattice(N, cfg.step, &grid, &n_pts, &st) != STATUS_OK ||
-	    ricgen_open_rewards(&g, &g.meta, paths_datadir(), &st) != STATUS_OK)
+	/* Every objective must score for a front; ric.json is a file, so what it
+	 * would run needs --allow-cmd. */
+	struct ricgen_trust trust = { .home = cfg.model, .consent = cfg.allow_cmd };
+	if (pareto_lattice(N, cfg.step, &grid, &n_pts, &st) != STATUS_OK)
 		goto fail;
+	if (ricgen_open_rewards(&g, &g.meta, paths_datadir(), &trust, &st) != STATUS_OK) {
+		cli_allow_cmd_hint(&st);
+		goto fail;
+	}
 	if (cli_store_open(cli, &s) != CLI_OK)
 		goto quiet_fail;
 	struct store_err e;
@@ -606,7 +619,7 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 	}
 	size_t P = pr.n;
 	if (P < pr.want)
-		fprintf(stderr, "ric eval: dataset '%s' has %zu distinct prompts in split '%s'\n",
+		termtext_printf(stderr, "ric eval: dataset '%s' has %zu distinct prompts in split '%s'\n",
 		        cfg.dataset, P, cfg.split);
 
 	/* The run exists from here on: a failure marks it failed. */
@@ -690,7 +703,7 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 			eval_param(s, brun, "conditioned", "no (prompt + marker)");
 			sc = ricgen_open(&sg, spec + 4, 0, &st);
 			if (sc == STATUS_OK) {
-				sc = ricgen_open_rewards(&sg, &g.meta, paths_datadir(), &st);
+				sc = ricgen_open_rewards(&sg, &g.meta, paths_datadir(), &trust, &st);
 				if (sc == STATUS_OK && !eval_result_alloc(&br, 1, N, P))
 					sc = status_set(&st, STATUS_NOMEM, "out of memory");
 				if (sc == STATUS_OK)

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "src/cli_store.h"
+#include "src/termtext.h"
 #include "engine/mapping.h"
 #include "engine/pareto.h"
 
@@ -278,12 +279,13 @@ static int front_run(struct cli *cli, int argc, char **argv)
 	       differ ? "hv (common)" : "hypervolume", "reference");
 	for (size_t i = 0; i < l.n; i++) {
 		cli_store_vec_text(vec, sizeof vec, l.v[i].reference, dim);
-		printf("%-6lld %-*s %-*s %6zu %6zu %12.4f  %s\n", (long long)l.v[i].run, wn,
+		termtext_printf(stdout, "%-6lld %-*s %-*s %6zu %6zu %12.4f  %s\n", (long long)l.v[i].run, wn,
 		       l.v[i].run_name, wf, l.v[i].name, l.v[i].n_points, l.v[i].n_on,
 		       differ ? l.v[i].hv_common : l.v[i].hv, vec);
 	}
 	for (size_t i = 0; i < l.n; i++) {
-		printf("\nrun %lld %s, front %s (normalised means, preference):\n", (long long)l.v[i].run,
+		termtext_printf(stdout, "\nrun %lld %s, front %s (normalised means, preference):\n",
+		                (long long)l.v[i].run,
 		       l.v[i].run_name, l.v[i].name);
 		for (size_t p = 0; p < l.v[i].n_points; p++) {
 			const struct store_point *pt = &l.v[i].points[p];

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "src/cli.h"
+#include "src/termtext.h"
 #include "engine/checkpoint.h"
 #include "engine/decoder.h"
 #include "engine/generate.h"
@@ -24,7 +25,7 @@ const struct cli_command cmd_generate = {
 	         "       [--temperature T] [--top-p P] [--top-k K] [--seed S] [--stop TEXT]...\n"
 	         "       [--weights f32|bf16|int8]\n"
 	         "       ric generate --model DIR --prompt TEXT (--pref W1,W2,... [--mapping M] |\n"
-	         "                    --scores Z1,Z2,...) [options above]",
+	         "                    --scores Z1,Z2,...) [--allow-cmd] [options above]",
 	.help = "Options:\n"
 	        "  --model DIR        Hugging Face GPT-2 folder with its tokenizer files\n"
 	        "  --prompt TEXT      the text to continue\n"
@@ -41,6 +42,9 @@ const struct cli_command cmd_generate = {
 	        "                     objectives, mapped to desired scores\n"
 	        "  --mapping M        linf (default: the checkpoint's), l2 or linear\n"
 	        "  --scores Z1,...    RiC checkpoint: the desired normalised scores directly\n"
+	        "  --allow-cmd        score with the checkpoint's cmd: rewards (they start a\n"
+	        "                     program) and rm: models outside its folder; without\n"
+	        "                     it they are skipped with a warning (not scored)\n"
 	        "One continuation streams as it is made; several are printed one after\n"
 	        "another, each under a '--- i' line. Ctrl-C stops decoding.\n"
 	        "With --pref or --scores the prompt is wrapped in the checkpoint's template\n"
@@ -80,7 +84,7 @@ static int generate_on_token(void *ctx, size_t seq, int token)
 	const char *text;
 	size_t len;
 	if (tokenizer_stream_push(g->tok, &g->stream, token, &text, &len, &st) == STATUS_OK) {
-		fwrite(text, 1, len, stdout);
+		termtext_write(stdout, text, len);
 		fflush(stdout);
 	}
 	return 0;
@@ -99,7 +103,7 @@ static int generate_number(const char *opt, const char *arg, double lo, double h
 
 /* --pref / --scores on a RiC checkpoint. */
 static int generate_ric(const char *model, const char *prompt, const char *pref, const char *scores,
-                        const char *mapping, size_t B, enum decoder_dtype dtype,
+                        const char *mapping, size_t B, enum decoder_dtype dtype, int allow_cmd,
                         struct generate_params *gp)
 {
 	struct status st = STATUS_INIT;
@@ -138,15 +142,20 @@ static int generate_ric(const char *model, const char *prompt, const char *pref,
 		for (size_t i = 0; i < N; i++)
 			t[i] = stats_round1(t[i]);
 	}
-	if (ricgen_open_rewards(&g, &g.meta, paths_datadir(), &st) != STATUS_OK)
+	/* ric.json is a file: what it would run waits for --allow-cmd. */
+	struct ricgen_trust trust = { .home = model, .consent = allow_cmd, .skip = 1 };
+	if (ricgen_open_rewards(&g, &g.meta, paths_datadir(), &trust, &st) != STATUS_OK)
 		goto fail;
+	for (size_t i = 0; i < N; i++)
+		if (g.denied[i])
+			cli_error("warning: %s; not scored (%s)", g.denied[i], CLI_ALLOW_CMD_HINT);
 	char num[STATS_FMT_MAX];
 	if (pref)
-		printf("preference %s, mapping %s\n", pref, mapping_name(k));
+		termtext_printf(stdout, "preference %s, mapping %s\n", pref, mapping_name(k));
 	fputs("targets:", stdout);
 	for (size_t i = 0; i < N; i++) {
 		stats_format1(t[i], num, sizeof num);
-		printf(" %s %s", g.meta.obj[i].name, num);
+		termtext_printf(stdout, " %s %s", g.meta.obj[i].name, num);
 	}
 	putchar('\n');
 	prompts = calloc(B, sizeof *prompts);
@@ -179,15 +188,19 @@ static int generate_ric(const char *model, const char *prompt, const char *pref,
 	size_t held;
 	const char *rest = tokenizer_stream_flush(&gc.stream, &held);
 	if (gc.streaming) {
-		fwrite(rest, 1, held, stdout);
+		termtext_write(stdout, rest, held);
 		putchar('\n');
 	}
 	for (size_t i = 0; i < B; i++) {
 		if (!gc.streaming)
-			printf("--- %zu\n%s\n", i + 1, b.responses[i]);
+			termtext_printf(stdout, "--- %zu\n%s\n", i + 1, b.responses[i]);
 		fputs("rewards:", stdout);
 		for (size_t j = 0; j < N; j++)
-			printf(" %s %.4g (z %.2f)", g.meta.obj[j].name, b.raw[i * N + j], b.norm[i * N + j]);
+			if (g.rewards[j])
+				termtext_printf(stdout, " %s %.4g (z %.2f)", g.meta.obj[j].name, b.raw[i * N + j],
+				       b.norm[i * N + j]);
+			else
+				termtext_printf(stdout, " %s not-scored", g.meta.obj[j].name);
 		putchar('\n');
 	}
 	rc = CLI_OK;
@@ -222,13 +235,14 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 		{ "scores", required_argument, NULL, 'z' },
 		{ "mapping", required_argument, NULL, 'a' },
 		{ "weights", required_argument, NULL, 'W' },
+		{ "allow-cmd", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *model = NULL, *prompt = NULL, *pref = NULL, *scores = NULL, *mapping = NULL;
 	const char *stops[GENERATE_MAX_STOP];
 	size_t n_stop = 0;
-	int dtype = DECODER_F32;
+	int dtype = DECODER_F32, allow_cmd = 0;
 	double n = 1, max_tokens = 64, temperature = 1, top_p = 1, top_k = 0, seed = 0;
 	int c, rc, exit_rc;
 	while ((c = cli_next_option(&cmd_generate, argc, argv, "h", opts, &exit_rc)) != -1) {
@@ -251,6 +265,7 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 		case 'w': pref = optarg; break;
 		case 'z': scores = optarg; break;
 		case 'a': mapping = optarg; break;
+		case 'A': allow_cmd = 1; break;
 		case 'W':
 			if ((dtype = decoder_dtype_parse(optarg)) < 0)
 				return cli_bad_usage(&cmd_generate, "--weights is f32, bf16 or int8, not '%s'",
@@ -279,7 +294,7 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 		gp.stop = stops;
 		gp.n_stop = n_stop;
 		return generate_ric(model, prompt, pref, scores, mapping, (size_t)n,
-		                    (enum decoder_dtype)dtype, &gp);
+		                    (enum decoder_dtype)dtype, allow_cmd, &gp);
 	}
 
 	struct status st = STATUS_INIT;
@@ -328,7 +343,7 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 	struct hooks h = { .abort = generate_abort };
 	signal(SIGINT, generate_on_sigint);
 	if (g.streaming) {
-		fputs(prompt, stdout);
+		termtext_write(stdout, prompt, strlen(prompt));
 		fflush(stdout);
 	}
 	enum status_code sc = generate(&p, prompts, lens, B, &gp, &h, out, &st);
@@ -338,13 +353,13 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 	size_t held;
 	const char *rest = tokenizer_stream_flush(&g.stream, &held);
 	if (g.streaming) {
-		fwrite(rest, 1, held, stdout);
+		termtext_write(stdout, rest, held);
 		putchar('\n');
 	} else {
 		for (size_t i = 0; i < B; i++) {
-			printf("--- %zu\n%s", i + 1, prompt);
+			termtext_printf(stdout, "--- %zu\n%s", i + 1, prompt);
 			if (out[i].text)
-				fwrite(out[i].text, 1, out[i].text_len, stdout);
+				termtext_write(stdout, out[i].text, out[i].text_len);
 			putchar('\n');
 		}
 	}

@@ -6,6 +6,7 @@
 #include "src/paths.h"
 #include "src/stage.h"
 #include "src/table.h"
+#include "src/termtext.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +29,7 @@ const struct cli_command cmd_job = {
 	         "       ric job show ID\n"
 	         "       ric job logs ID [-f]\n"
 	         "       ric job cancel ID [--timeout S]\n"
-	         "       ric job resume ID",
+	         "       ric job resume ID [--allow-cmd]",
 	.help = "start   runs `ric STAGE ARGS...` detached (own session); its output goes to\n"
 	        "        $XDG_STATE_HOME/ric/jobs/job-ID.log; prints the job id\n"
 	        "list    every job: state, progress, tokens/s, ETA (a running job whose\n"
@@ -39,7 +40,9 @@ const struct cli_command cmd_job = {
 	        "        seconds (default 60) and marks the job cancelled\n"
 	        "resume  restarts a cancelled or failed job from its run's last checkpoint\n"
 	        "        (relabel: runs again, scoring only the rows still missing; eval:\n"
-	        "        starts the evaluation again as a new run)\n"
+	        "        starts the evaluation again as a new run); a command line that may\n"
+	        "        start a program (--allow-cmd, a cmd: spec) is the store's, not\n"
+	        "        yours: it resumes only with --allow-cmd\n"
 	        "Stages that run as jobs: pretrain rm-train sft online relabel eval.\n",
 	.run = job_run,
 };
@@ -321,7 +324,7 @@ static int job_start(struct cli *cli, int argc, char **argv)
 				printf("%lld\n", (long long)id);
 			else
 				job_launch_failed(store_file, id);
-			fprintf(stderr, "ric job: job %lld, log %s\n", (long long)id, log_path);
+			termtext_printf(stderr, "ric job: job %lld, log %s\n", (long long)id, log_path);
 		}
 		if (s)
 			store_close(s);
@@ -350,7 +353,18 @@ static int job_open(struct cli *cli, const char *idarg, store_id *id, struct sto
 
 /* ---- resume ------------------------------------------------------------ */
 
-static int job_resume(struct cli *cli, const char *idarg)
+/* The store may be someone else's: its command lines are files too. */
+static int job_argv_runs_cmd(const json_t *args)
+{
+	for (size_t i = 0; i < json_array_size(args); i++) {
+		const char *a = json_string_value(json_array_get(args, i));
+		if (a && (strcmp(a, "--allow-cmd") == 0 || strstr(a, "cmd:")))
+			return 1;
+	}
+	return 0;
+}
+
+static int job_resume(struct cli *cli, const char *idarg, int allow_cmd)
 {
 	store_id id;
 	struct store *s;
@@ -368,6 +382,12 @@ static int job_resume(struct cli *cli, const char *idarg)
 		cli_error("job %lld is %s; only a cancelled or failed job resumes", (long long)id, shown);
 	} else if (!json_is_array(args) || json_array_size(args) < 1) {
 		cli_error("job %lld: its command line is not readable: %s", (long long)id, r.argv);
+	} else if (!allow_cmd && job_argv_runs_cmd(args)) {
+		char cmd[2048];
+		job_argv_text(r.argv, cmd, sizeof cmd);
+		cli_error("job %lld: its stored command line may start a program: ric %s (%s: "
+		          "ric job resume %lld --allow-cmd)", (long long)id, cmd, CLI_ALLOW_CMD_HINT,
+		          (long long)id);
 	} else {
 		/* The previous --resume gives way to the newest checkpoint. */
 		for (size_t i = 1; i + 1 < json_array_size(args);) {
@@ -382,9 +402,9 @@ static int job_resume(struct cli *cli, const char *idarg)
 		if (dir) {
 			json_array_append_new(args, json_string("--resume"));
 			json_array_append_new(args, json_string(dir));
-			fprintf(stderr, "ric job: resuming job %lld from %s\n", (long long)id, dir);
+			termtext_printf(stderr, "ric job: resuming job %lld from %s\n", (long long)id, dir);
 		} else {
-			fprintf(stderr, "ric job: job %lld has no checkpoint; starting it again\n",
+			termtext_printf(stderr, "ric job: job %lld has no checkpoint; starting it again\n",
 			        (long long)id);
 		}
 		free(dir);
@@ -436,7 +456,7 @@ static int job_cancel(struct cli *cli, const char *idarg, double timeout_s)
 		store_job_set_state(s, id, "cancelled", NULL, &err);
 		if (r.j.run > 0)
 			store_run_fail_dead(s, r.j.run, gone ? gone : "cancelled before it started", NULL, &err);
-		printf("job %lld cancelled%s%s\n", (long long)id, gone ? "; " : "", gone ? gone : "");
+		termtext_printf(stdout, "job %lld cancelled%s%s\n", (long long)id, gone ? "; " : "", gone ? gone : "");
 	} else if (job_state_signal(r.j.pid, r.j.proc_start, SIGTERM, refused, sizeof refused) != 0) {
 		cli_error("job %lld: %s", (long long)id, refused);
 		rc = CLI_FAIL;
@@ -457,7 +477,7 @@ static int job_cancel(struct cli *cli, const char *idarg, double timeout_s)
 		if (job_get(s, id, &now) == CLI_OK) {
 			if (job_active(now.state))
 				store_job_set_state(s, id, "cancelled", NULL, &err);
-			printf("job %lld %s\n", (long long)id,
+			termtext_printf(stdout, "job %lld %s\n", (long long)id,
 			       ended ? (job_active(now.state) ? "cancelled" : now.state)
 			             : "cancelled (its process did not stop in time)");
 			job_row_free(&now);
@@ -529,20 +549,20 @@ static int job_show(struct cli *cli, const char *idarg)
 	cli_store_time(t3, sizeof t3, j->finished_ms);
 	cli_store_time(t4, sizeof t4, j->heartbeat_ms);
 	cli_store_duration(eta, sizeof eta, job_active(j->state) ? j->eta_ms : -1);
-	printf("job        %lld\n", (long long)j->id);
-	printf("state      %s\n", job_shown_state(j, &why));
+	termtext_printf(stdout, "job        %lld\n", (long long)j->id);
+	termtext_printf(stdout, "state      %s\n", job_shown_state(j, &why));
 	if (why)
-		printf("why        %s (stored state: %s)\n", why, j->state);
+		termtext_printf(stdout, "why        %s (stored state: %s)\n", why, j->state);
 	if (j->error)
-		printf("error      %s\n", j->error);
-	printf("command    ric %s\n", cmd);
-	printf("run        %lld\n", (long long)j->run);
-	printf("pid        %lld\n", (long long)j->pid);
-	printf("progress   %lld/%lld\n", (long long)j->step, (long long)j->total);
-	printf("tokens/s   %.1f\n", j->tokens_per_s);
-	printf("eta        %s\n", eta);
-	printf("created    %s\nstarted    %s\nfinished   %s\nheartbeat  %s\n", t1, t2, t3, t4);
-	printf("log        %s\n", j->log_path ? j->log_path : "-");
+		termtext_printf(stdout, "error      %s\n", j->error);
+	termtext_printf(stdout, "command    ric %s\n", cmd);
+	termtext_printf(stdout, "run        %lld\n", (long long)j->run);
+	termtext_printf(stdout, "pid        %lld\n", (long long)j->pid);
+	termtext_printf(stdout, "progress   %lld/%lld\n", (long long)j->step, (long long)j->total);
+	termtext_printf(stdout, "tokens/s   %.1f\n", j->tokens_per_s);
+	termtext_printf(stdout, "eta        %s\n", eta);
+	termtext_printf(stdout, "created    %s\nstarted    %s\nfinished   %s\nheartbeat  %s\n", t1, t2, t3, t4);
+	termtext_printf(stdout, "log        %s\n", j->log_path ? j->log_path : "-");
 	job_row_free(&r);
 	store_close(s);
 	return CLI_OK;
@@ -611,8 +631,9 @@ static int job_run(struct cli *cli, int argc, char **argv)
 		return job_list(cli);
 	if (strcmp(sub, "show") == 0 && argc == 3)
 		return job_show(cli, argv[2]);
-	if (strcmp(sub, "resume") == 0 && argc == 3)
-		return job_resume(cli, argv[2]);
+	if (strcmp(sub, "resume") == 0 &&
+	    (argc == 3 || (argc == 4 && strcmp(argv[3], "--allow-cmd") == 0)))
+		return job_resume(cli, argv[2], argc == 4);
 	if (strcmp(sub, "logs") == 0 && (argc == 3 || argc == 4)) {
 		int follow = 0;
 		const char *id = NULL;

@@ -28,7 +28,7 @@ const struct cli_command cmd_online = {
 	.summary = "RiC online iterations: sample with goals, reject, relabel, fine-tune",
 	.usage = "ric online --policy DIR --dataset NAME --iterations K --out DIR [--prompts M]\n"
 	         "       [--sampler reference|dirichlet] [--quantile Q] [--mix N] [--steps N]\n"
-	         "       [--lr LR] [--max-tokens T] [...]",
+	         "       [--lr LR] [--max-tokens T] [--allow-cmd] [...]",
 	.help = "Per iteration: M prompts drawn with replacement from the dataset's training\n"
 	        "prompts, desired scores from the goal sampler, generation (temperature 0.7,\n"
 	        "top-p 0.9, no EOS as the first token), rewards of the policy's objectives,\n"
@@ -58,6 +58,9 @@ const struct cli_command cmd_online = {
 	        "  --seed S          prompts, goals and sampling (default 0)\n"
 	        "  --name NAME       run name\n"
 	        "  --resume DIR      continue after the iteration checkpoint DIR (same options)\n"
+	        "  --allow-cmd       run the policy's cmd: rewards (they start a program) and\n"
+	        "                    read rm: models outside its folder; without it such a\n"
+	        "                    reward stops the stage before it starts\n"
 	        "  --job ID          run as job ID (set by `ric job start`)\n",
 	.run = online_run,
 };
@@ -67,6 +70,7 @@ const struct cli_command cmd_online = {
 struct online_opts {
 	const char *policy, *dataset, *out, *sampler;
 	double iterations, prompts, quantile, mix, epochs, max_tokens, temperature, top_p;
+	int allow_cmd;
 	struct stage_train_opts t;
 };
 
@@ -105,7 +109,7 @@ static int online_parse(int argc, char **argv, struct online_opts *o)
 		{ "quantile", required_argument, NULL, 'q' }, { "mix", required_argument, NULL, 'x' },
 		{ "epochs", required_argument, NULL, 'e' }, { "max-tokens", required_argument, NULL, 'T' },
 		{ "temperature", required_argument, NULL, 't' }, { "top-p", required_argument, NULL, 'p' },
-		STAGE_TRAIN_OPTIONS, { NULL, 0, NULL, 0 }
+		{ "allow-cmd", no_argument, NULL, 'A' }, STAGE_TRAIN_OPTIONS, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_online;
 	int c, rc, exit_rc;
@@ -116,6 +120,7 @@ static int online_parse(int argc, char **argv, struct online_opts *o)
 		case 'D': o->dataset = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'g': o->sampler = optarg; break;
+		case 'A': o->allow_cmd = 1; break;
 		case 'k': rc = stage_number(cmd, "--iterations", optarg, 1, 1e6, &o->iterations); break;
 		case 'M': rc = stage_number(cmd, "--prompts", optarg, 1, 65536, &o->prompts); break;
 		case 'q': rc = stage_number(cmd, "--quantile", optarg, 0, 1, &o->quantile); break;
@@ -630,10 +635,14 @@ static int online_run(struct cli *cli, int argc, char **argv)
 	on.goals = GOALS_DEFAULT;
 	if (rc == STATUS_OK && o->sampler)
 		rc = goals_parse(o->sampler, &on.goals, st);
-	struct reward_env env = { .datadir = paths_datadir(), .timeout_s = 60, .batch = 16 };
+	/* The policy's ric.json is a file: what it would run needs --allow-cmd. */
+	struct reward_env env = { .datadir = paths_datadir(), .timeout_s = 60, .batch = 16,
+	                          .from_file = 1, .home = from, .consent = o->allow_cmd };
 	for (size_t i = 0; rc == STATUS_OK && i < on.m.n_obj; i++)
-		rc = reward_open(on.m.obj[i].reward, &env, &on.rw[i], st);
+		if ((rc = reward_open(on.m.obj[i].reward, &env, &on.rw[i], st)) != STATUS_OK)
+			status_prefix(st, "objective '%s'", on.m.obj[i].name);
 	if (rc != STATUS_OK) {
+		cli_allow_cmd_hint(st);
 		cli_error("%s", st->msg);
 		online_free(&on);
 		json_decref(ss.extra);

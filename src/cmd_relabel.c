@@ -7,6 +7,7 @@
 #include "src/paths.h"
 #include "src/stage.h"
 #include "src/table.h"
+#include "src/termtext.h"
 #include "engine/reward.h"
 #include "engine/stats.h"
 
@@ -24,7 +25,7 @@ const struct cli_command cmd_relabel = {
 	.name = "relabel",
 	.summary = "score a dataset's rows for its objectives and set their stats",
 	.usage = "ric relabel --dataset NAME [--objective NAME[=SPEC]]... [--batch N]\n"
-	         "       [--quantiles LO,HI] [--timeout S] [--job ID]",
+	         "       [--quantiles LO,HI] [--timeout S] [--allow-cmd] [--job ID]",
 	.help = "Scores every row (train and eval) for every objective, in batches that are\n"
 	        "committed as they finish: an interrupted or failed relabel keeps what it\n"
 	        "stored, and running it again scores only the rows still missing. Then,\n"
@@ -40,6 +41,9 @@ const struct cli_command cmd_relabel = {
 	        "  --quantiles LO,HI     lo and hi as quantiles of the normalised training\n"
 	        "                        scores (default 0,1: min and max)\n"
 	        "  --timeout S           cmd: scorers get S seconds per reply (default 60)\n"
+	        "  --allow-cmd           run the cmd: specs the dataset's objectives have in\n"
+	        "                        the store (a spec given with --objective NAME=SPEC\n"
+	        "                        runs without it); without it relabel refuses them\n"
 	        "  --job ID              run as job ID (set by `ric job start`)\n"
 	        "Imported rewards (spec \"given\") are not scored, only summarised. When all\n"
 	        "training scores of an objective are equal, sigma is taken as 1.\n"
@@ -52,6 +56,7 @@ const struct cli_command cmd_relabel = {
 struct relabel_obj {
 	char *name;
 	char *spec;
+	int from_user;            /* the spec was given on this command line, not read from the store */
 	store_id id;              /* 0: new, stored with its first scores */
 	int64_t scored;
 	double secs;
@@ -69,6 +74,7 @@ struct relabel {
 	int n_obj;
 	size_t batch;
 	double qlo, qhi, timeout;
+	int allow_cmd;
 	char err[1024];
 	/* one page of rows */
 	store_id *ids;
@@ -138,6 +144,36 @@ static int relabel_store_scores(struct relabel *r, struct relabel_obj *o, size_t
 	return CLI_OK;
 }
 
+/* A store may be someone else's: a spec read from it is a spec from a file. */
+static struct reward_env relabel_env(const struct relabel *r, const struct relabel_obj *o)
+{
+	return (struct reward_env){ .datadir = paths_datadir(), .timeout_s = r->timeout,
+	                            .batch = r->batch, .from_file = !o->from_user,
+	                            .consent = r->allow_cmd };
+}
+
+/* Before any run starts: every objective that has rows to score may be
+ * opened as it came (one with none left opens nothing). */
+static int relabel_permit(struct relabel *r)
+{
+	for (int i = 0; i < r->n_obj; i++) {
+		struct relabel_obj *o = &r->obj[i];
+		struct reward_env env = relabel_env(r, o);
+		struct status st = STATUS_INIT;
+		struct store_row_query q = { .lacking = o->id };
+		struct store_err err;
+		int64_t todo;
+		if (store_rows_count(r->s, r->dataset, &q, &todo, &err) != STORE_OK)
+			return relabel_fail(r, "%s", err.msg);
+		if (todo > 0 && strcmp(o->spec, "given") != 0 &&
+		    reward_permit(o->spec, &env, &st) != STATUS_OK)
+			return relabel_fail(r, "objective %s: %s (the spec is the store's: %s, or give it "
+			                    "yourself with --objective %s=SPEC)", o->name, st.msg,
+			                    CLI_ALLOW_CMD_HINT, o->name);
+	}
+	return CLI_OK;
+}
+
 static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct hooks *h)
 {
 	struct store_err err;
@@ -151,8 +187,8 @@ static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct 
 	if (strcmp(o->spec, "given") == 0)
 		return relabel_fail(r, "objective %s: %lld rows have no imported score, and \"given\" "
 		                    "cannot score them", o->name, (long long)todo);
-	struct reward_env env = { .datadir = paths_datadir(), .timeout_s = r->timeout,
-	                          .batch = r->batch, .hooks = h };
+	struct reward_env env = relabel_env(r, o);
+	env.hooks = h;
 	struct reward *rw;
 	if (reward_open(o->spec, &env, &rw, &st) != STATUS_OK)
 		return relabel_fail(r, "objective %s: %s", o->name, st.msg);
@@ -231,7 +267,7 @@ static int relabel_stats(struct relabel *r, struct relabel_obj *o)
 	/* stats_normalise's rule for a sigma too small to divide by, stored as
 	 * such so that every later reader sees the sigma that was used. */
 	if (!(sigma > STATS_SIGMA_MIN)) {
-		fprintf(stderr, "ric: relabel: objective %s: every training score is %g; sigma taken as 1\n",
+		termtext_printf(stderr, "ric: relabel: objective %s: every training score is %g; sigma taken as 1\n",
 		        o->name, mu);
 		sigma = 1;
 	}
@@ -306,6 +342,7 @@ static int relabel_objective(struct relabel *r, const char *arg)
 		}
 		o->id = f.id;
 		o->spec = f.spec;
+		o->from_user = spec != NULL;
 	} else if (rc == STORE_ENOTFOUND) {
 		if (!spec)
 			return relabel_fail(r, "the dataset has no objective %s; give it a spec: "
@@ -315,6 +352,7 @@ static int relabel_objective(struct relabel *r, const char *arg)
 		/* Stored only once its reward has opened and scored a batch. */
 		o->id = 0;
 		o->spec = strdup(spec);
+		o->from_user = 1;
 	} else {
 		return relabel_fail(r, "%s", err.msg);
 	}
@@ -382,12 +420,13 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 		{ "quantiles", required_argument, NULL, 'q' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "job", required_argument, NULL, 'j' },
+		{ "allow-cmd", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dataset = NULL, *batch_arg = "64", *quant_arg = "0,1", *timeout_arg = "60";
 	const char *objs[RELABEL_MAX_OBJ];
-	int n_objs = 0, c, exit_rc;
+	int n_objs = 0, c, exit_rc, allow_cmd = 0;
 	double job = 0;
 	while ((c = cli_next_option(&cmd_relabel, argc, argv, "h", opts, &exit_rc)) != -1) {
 		switch (c) {
@@ -400,6 +439,7 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 		case 'b': batch_arg = optarg; break;
 		case 'q': quant_arg = optarg; break;
 		case 't': timeout_arg = optarg; break;
+		case 'A': allow_cmd = 1; break;
 		case 'j':
 			exit_rc = stage_number(&cmd_relabel, "--job", optarg, 1, 9e15, &job);
 			if (exit_rc != CLI_OK)
@@ -436,6 +476,7 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 	r->qlo = qlo;
 	r->qhi = qhi;
 	r->timeout = timeout;
+	r->allow_cmd = allow_cmd;
 	r->ids = calloc(r->batch, sizeof *r->ids);
 	r->prompts = calloc(r->batch, sizeof *r->prompts);
 	r->responses = calloc(r->batch, sizeof *r->responses);
@@ -457,6 +498,8 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 			status = relabel_fail(r, "dataset %s has no objectives yet: name them with "
 			                      "--objective NAME=SPEC", dataset);
 	}
+	if (status == CLI_OK)
+		status = relabel_permit(r);
 	if (status == CLI_OK)
 		status = relabel_todo(r);
 	/* The run, through the stage lifecycle, on a store connection of its own. */

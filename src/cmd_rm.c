@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "src/cli_store.h"
+#include "src/termtext.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -36,7 +37,7 @@ static int rm_copy(void *ctx, const struct store_run *r)
 
 static int rm_confirm(store_id run, const struct rm_info *i, int64_t samples)
 {
-	fprintf(stderr, "Delete run %lld (%s, %s, %s) with its metrics and %lld samples? [y/N] ",
+	termtext_printf(stderr, "Delete run %lld (%s, %s, %s) with its metrics and %lld samples? [y/N] ",
 	        (long long)run, i->name, i->stage, i->status, (long long)samples);
 	fflush(stderr);
 	char line[64];
@@ -89,7 +90,7 @@ static int rm_run(struct cli *cli, int argc, char **argv)
 			cli_error("%s", err.msg);
 			status = CLI_FAIL;
 		} else {
-			fprintf(stderr, "ric: deleted run %lld (%s)\n", (long long)run, info.name);
+			termtext_printf(stderr, "ric: deleted run %lld (%s)\n", (long long)run, info.name);
 		}
 	}
 	store_close(s);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "src/cli_store.h"
+#include "src/termtext.h"
 #include "src/table.h"
 
 #include <stdlib.h>
@@ -136,38 +137,38 @@ static void show_print(const struct show *sh)
 {
 	char buf[64], when[32];
 	json_t *r = sh->run;
-	printf("run       %lld\n", (long long)sh->id);
-	printf("name      %s\n", show_str(r, "name"));
-	printf("stage     %s\n", show_str(r, "stage"));
-	printf("status    %s\n", show_str(r, "status"));
+	termtext_printf(stdout, "run       %lld\n", (long long)sh->id);
+	termtext_printf(stdout, "name      %s\n", show_str(r, "name"));
+	termtext_printf(stdout, "stage     %s\n", show_str(r, "stage"));
+	termtext_printf(stdout, "status    %s\n", show_str(r, "status"));
 	if (json_is_string(json_object_get(r, "error")))
-		printf("error     %s\n", show_str(r, "error"));
+		termtext_printf(stdout, "error     %s\n", show_str(r, "error"));
 	if (json_is_integer(json_object_get(r, "parent")))
-		printf("parent    %lld\n", (long long)json_integer_value(json_object_get(r, "parent")));
+		termtext_printf(stdout, "parent    %lld\n", (long long)json_integer_value(json_object_get(r, "parent")));
 	if (json_is_integer(json_object_get(r, "resumed_from")))
-		printf("resumes   %lld\n", (long long)json_integer_value(json_object_get(r, "resumed_from")));
+		termtext_printf(stdout, "resumes   %lld\n", (long long)json_integer_value(json_object_get(r, "resumed_from")));
 	int64_t created = json_integer_value(json_object_get(r, "created_ms"));
 	int64_t finished = json_integer_value(json_object_get(r, "finished_ms"));
 	cli_store_time(when, sizeof when, created);
-	printf("created   %s\n", when);
+	termtext_printf(stdout, "created   %s\n", when);
 	if (finished) {
 		cli_store_time(when, sizeof when, finished);
 		cli_store_duration(buf, sizeof buf, finished - created);
-		printf("finished  %s (%s)\n", when, buf);
+		termtext_printf(stdout, "finished  %s (%s)\n", when, buf);
 	}
 	json_t *tags = json_object_get(r, "tags");
 	if (json_array_size(tags)) {
-		printf("tags     ");
+		termtext_printf(stdout, "tags     ");
 		size_t i;
 		json_t *t;
 		json_array_foreach(tags, i, t)
-			printf(" %s", json_string_value(t));
-		printf("\n");
+			termtext_printf(stdout, " %s", json_string_value(t));
+		termtext_printf(stdout, "\n");
 	}
-	printf("samples   %lld\npoints    %lld\n", (long long)sh->samples, (long long)sh->points);
+	termtext_printf(stdout, "samples   %lld\npoints    %lld\n", (long long)sh->samples, (long long)sh->points);
 
 	if (json_object_size(sh->params)) {
-		printf("\nParameters\n");
+		termtext_printf(stdout, "\nParameters\n");
 		struct table *t = table_new(2, "KEY", "VALUE");
 		const char *k;
 		json_t *v;
@@ -179,7 +180,7 @@ static void show_print(const struct show *sh)
 	size_t i;
 	json_t *x;
 	if (json_array_size(sh->metrics)) {
-		printf("\nLatest metrics\n");
+		termtext_printf(stdout, "\nLatest metrics\n");
 		struct table *t = table_new(3, "KEY", "STEP", "VALUE");
 		table_right(t, 1);
 		table_right(t, 2);
@@ -193,7 +194,7 @@ static void show_print(const struct show *sh)
 		table_free(t);
 	}
 	if (json_array_size(sh->checkpoints)) {
-		printf("\nCheckpoints\n");
+		termtext_printf(stdout, "\nCheckpoints\n");
 		struct table *t = table_new(4, "ID", "STEP", "KIND", "PATH");
 		table_right(t, 0);
 		table_right(t, 1);
@@ -207,7 +208,7 @@ static void show_print(const struct show *sh)
 		table_free(t);
 	}
 	if (json_array_size(sh->children)) {
-		printf("\nChildren\n");
+		termtext_printf(stdout, "\nChildren\n");
 		struct table *t = table_new(4, "ID", "NAME", "STAGE", "STATUS");
 		table_right(t, 0);
 		json_array_foreach(sh->children, i, x) {
@@ -219,7 +220,7 @@ static void show_print(const struct show *sh)
 		table_free(t);
 	}
 	if (json_array_size(sh->fronts)) {
-		printf("\nFronts\n");
+		termtext_printf(stdout, "\nFronts\n");
 		struct table *t = table_new(4, "NAME", "POINTS", "HYPERVOLUME", "REFERENCE");
 		table_right(t, 1);
 		table_right(t, 2);
@@ -234,7 +235,7 @@ static void show_print(const struct show *sh)
 		table_free(t);
 	}
 	if (json_array_size(sh->jobs)) {
-		printf("\nJobs\n");
+		termtext_printf(stdout, "\nJobs\n");
 		struct table *t = table_new(4, "ID", "STATE", "PROGRESS", "COMMAND");
 		table_right(t, 0);
 		json_array_foreach(sh->jobs, i, x) {
@@ -249,10 +250,10 @@ static void show_print(const struct show *sh)
 		table_free(t);
 	}
 	if (json_array_size(sh->notes)) {
-		printf("\nNotes\n");
+		termtext_printf(stdout, "\nNotes\n");
 		json_array_foreach(sh->notes, i, x) {
 			cli_store_time(when, sizeof when, json_integer_value(json_object_get(x, "time_ms")));
-			printf("  %s  %s\n", when, show_str(x, "text"));
+			termtext_printf(stdout, "  %s  %s\n", when, show_str(x, "text"));
 		}
 	}
 }

@@ -3,6 +3,7 @@
 
 #include "src/cli_store.h"
 #include "src/job_state.h"
+#include "src/termtext.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -39,7 +40,7 @@ static int store_cmd_problem(void *ctx, const char *line)
 	if (ctx)
 		json_array_append_new(ctx, json_string(line));
 	else
-		printf("%s\n", line);
+		termtext_printf(stdout, "%s\n", line);
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #include "src/demo.h"
 #include "src/paths.h"
 #include "src/sha256.h"
+#include "src/termtext.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -150,7 +151,7 @@ static void demo_dataset_texts(struct store *s, const char *datadir, FILE *log)
 		return;
 	}
 	free(file);
-	fprintf(log, "ric: the demo's dataset is left out: %s\n", why);
+	termtext_printf(log, "ric: the demo's dataset is left out: %s\n", why);
 	store_dataset_delete(s, d.id, &err);
 }
 
@@ -167,7 +168,7 @@ int demo_register(struct store *s, const char *datadir, FILE *log)
 	if (rc == STORE_OK)
 		rc = store_checkpoints_rebase(s, datadir, &err);
 	if (rc != STORE_OK) {
-		fprintf(log, "ric: the bundled demo was not registered: %s\n", err.msg);
+		termtext_printf(log, "ric: the bundled demo was not registered: %s\n", err.msg);
 		return -1;
 	}
 	demo_dataset_texts(s, datadir, log);

@@ -10,6 +10,7 @@
 #include "engine/kernels.h"
 #include "src/demo.h"
 #include "src/paths.h"
+#include "src/termtext.h"
 #include "src/tui_app.h"
 #include "src/tui_bench.h"
 #include "src/tui_line.h"
@@ -422,7 +423,7 @@ int main(int argc, char **argv)
 	char err[512];
 	struct tui_app *a = store ? tui_app_new(store, err, sizeof err) : NULL;
 	if (!a) {
-		fprintf(stderr, "ric-tui: %s\n",
+		termtext_printf(stderr, "ric-tui: %s\n",
 		        store ? err : "no store: set HOME, XDG_DATA_HOME or RIC_STORE, or give --store");
 		free(store);
 		return 1;

@@ -2,6 +2,7 @@
 
 #include "src/ricgen.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,29 +31,49 @@ enum status_code ricgen_open(struct ricgen *g, const char *dir, int need_meta, s
 	return c;
 }
 
-enum status_code ricgen_open_rewards(struct ricgen *g, const struct ricmeta *m,
-                                     const char *datadir, struct status *st)
+struct reward_env ricgen_reward_env(const char *datadir, const struct ricgen_trust *t)
 {
+	return (struct reward_env){ .datadir = datadir, .timeout_s = 60, .batch = 16, .from_file = 1,
+	                            .home = t ? t->home : NULL, .consent = t && t->consent };
+}
+
+enum status_code ricgen_open_rewards(struct ricgen *g, const struct ricmeta *m,
+                                     const char *datadir, const struct ricgen_trust *t,
+                                     struct status *st)
+{
+	static const struct ricgen_trust none;
+	if (!t)
+		t = &none;
 	g->rewards = calloc(m->n_obj, sizeof *g->rewards);
-	if (!g->rewards)
+	g->denied = calloc(m->n_obj, sizeof *g->denied);
+	if (!g->rewards || !g->denied)
 		return status_set(st, STATUS_NOMEM, "out of memory");
-	struct reward_env env = { .datadir = datadir, .timeout_s = 60, .batch = 16 };
+	struct reward_env env = ricgen_reward_env(datadir, t);
 	for (size_t i = 0; i < m->n_obj; i++) {
-		enum status_code c = reward_open(m->obj[i].reward, &env, &g->rewards[i], st);
-		if (c != STATUS_OK) {
-			status_prefix(st, "objective '%s'", m->obj[i].name);
-			return c;
-		}
+		struct status why = STATUS_INIT;
+		enum status_code c = reward_open(m->obj[i].reward, &env, &g->rewards[i], &why);
 		g->n_rewards = i + 1;
+		if (c == STATUS_DENIED && t->skip) {
+			status_prefix(&why, "objective '%s'", m->obj[i].name);
+			if (!(g->denied[i] = strdup(why.msg)))
+				return status_set(st, STATUS_NOMEM, "out of memory");
+		} else if (c != STATUS_OK) {
+			status_prefix(&why, "objective '%s'", m->obj[i].name);
+			return status_set(st, c, "%s", why.msg);
+		}
 	}
 	return STATUS_OK;
 }
 
 void ricgen_close(struct ricgen *g)
 {
-	for (size_t i = 0; i < g->n_rewards; i++)
+	for (size_t i = 0; i < g->n_rewards; i++) {
 		reward_close(g->rewards[i]);
+		if (g->denied)
+			free(g->denied[i]);
+	}
 	free(g->rewards);
+	free(g->denied);
 	if (g->tok)
 		tokenizer_free(g->tok);
 	model_params_free(&g->p);
@@ -94,6 +115,11 @@ enum status_code ricgen_score(struct ricgen *g, const struct ricmeta *m, size_t 
 		return status_set(st, STATUS_NOMEM, "out of memory");
 	enum status_code c = STATUS_OK;
 	for (size_t j = 0; j < N && c == STATUS_OK; j++) {
+		if (!g->rewards[j]) { /* refused: not scored, which NAN says everywhere */
+			for (size_t i = 0; i < n; i++)
+				raw[i * N + j] = NAN;
+			continue;
+		}
 		c = reward_score(g->rewards[j], n, prompts, responses, col, st);
 		if (c != STATUS_OK) {
 			status_prefix(st, "objective '%s'", m->obj[j].name);

@@ -30,14 +30,30 @@ struct ricgen {
 	int has_meta;
 	struct ricmeta meta;       /* ric.json when has_meta */
 	size_t n_rewards;
-	struct reward **rewards;   /* one per objective of the metadata given to open_rewards */
+	struct reward **rewards;   /* one per objective of the metadata given to open_rewards;
+	                              NULL where refused (its scores are NAN) */
+	char **denied;             /* n_rewards: why objective i is not scored, or NULL */
+};
+
+/* ric.json came from a file: its cmd: rewards, and rm: folders outside the
+ * checkpoint, open only with the user's consent (engine/reward.h). */
+struct ricgen_trust {
+	const char *home;          /* the checkpoint folder the metadata came with */
+	int consent;               /* the user agreed to all of them (--allow-cmd) */
+	int skip;                  /* a refused reward stays closed (denied[i] says why)
+	                              instead of failing the open */
 };
 
 /* need_meta: fail unless DIR has ric.json. */
 enum status_code ricgen_open(struct ricgen *g, const char *dir, int need_meta, struct status *st);
-/* Opens the rewards of m's objectives (m outlives nothing: specs are copied by reward_open). */
+/* The environment the rewards of ric.json open in under t (NULL: no consent). */
+struct reward_env ricgen_reward_env(const char *datadir, const struct ricgen_trust *t);
+/* Opens the rewards of m's objectives (m outlives nothing: specs are copied by
+ * reward_open) as t allows; NULL t: no consent, no skipping. A refusal that
+ * fails the open is STATUS_DENIED. */
 enum status_code ricgen_open_rewards(struct ricgen *g, const struct ricmeta *m,
-                                     const char *datadir, struct status *st);
+                                     const char *datadir, const struct ricgen_trust *t,
+                                     struct status *st);
 void ricgen_close(struct ricgen *g);
 
 struct ricgen_batch {
@@ -57,7 +73,8 @@ struct ricgen_batch {
 enum status_code ricgen_run(struct ricgen *g, const struct ricmeta *m, struct ricgen_batch *b,
                             const struct generate_params *gp, const struct hooks *h,
                             struct status *st);
-/* Scores given responses with the open rewards; raw and norm n x n_obj. */
+/* Scores given responses with the open rewards; raw and norm n x n_obj (NAN
+ * for an objective whose reward was refused). */
 enum status_code ricgen_score(struct ricgen *g, const struct ricmeta *m, size_t n,
                               const char *const *prompts, const char *const *responses,
                               double *raw, double *norm, struct status *st);

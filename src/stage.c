@@ -4,6 +4,7 @@
 #include "src/cli_store.h"
 #include "src/sha256.h"
 #include "src/stage_state.h"
+#include "src/termtext.h"
 #include "engine/train.h"
 
 #include <limits.h>
@@ -65,8 +66,8 @@ void stage_say(struct stage *sg, const char *fmt, ...)
 	stage_clear_bar(sg);
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "ric %s: ", sg->name);
-	vfprintf(stderr, fmt, ap);
+	termtext_printf(stderr, "ric %s: ", sg->name);
+	termtext_vprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
 }
@@ -115,7 +116,7 @@ int stage_open(struct stage *sg, struct cli *cli, const char *stage, const char 
 	sigaction(SIGHUP, &sa, NULL);
 	sg->start_ms = store_now_ms();
 	sg->last_beat_ms = sg->start_ms;
-	fprintf(stderr, "ric %s: run %lld\n", stage, (long long)sg->run);
+	termtext_printf(stderr, "ric %s: run %lld\n", stage, (long long)sg->run);
 	return CLI_OK;
 }
 
@@ -215,8 +216,9 @@ void stage_progress(struct stage *sg, int64_t step, int64_t total, double loss, 
 		for (int i = 0; i < width; i++)
 			bar[i] = i < fill ? '#' : '.';
 		bar[width] = '\0';
-		fprintf(stderr, "\r\033[K%s [%s] %lld/%lld %s ETA %s", sg->name, bar,
-		        (long long)step, (long long)total, rate, eta);
+		fputs("\r\033[K", stderr);
+		termtext_printf(stderr, "%s [%s] %lld/%lld %s ETA %s", sg->name, bar,
+		                (long long)step, (long long)total, rate, eta);
 		sg->bar_drawn = 1;
 		if (last) {
 			fputc('\n', stderr);
@@ -224,7 +226,7 @@ void stage_progress(struct stage *sg, int64_t step, int64_t total, double loss, 
 		}
 		fflush(stderr);
 	} else if (!sg->tty && (last || step == sg->first_step + 1 || now - sg->last_line_ms >= 5000)) {
-		fprintf(stderr, "ric %s: step %lld/%lld %s ETA %s\n", sg->name,
+		termtext_printf(stderr, "ric %s: step %lld/%lld %s ETA %s\n", sg->name,
 		        (long long)step, (long long)total, rate, eta);
 		sg->last_line_ms = now;
 	}
@@ -283,7 +285,7 @@ int stage_finish(struct stage *sg, enum status_code rc, const char *error)
 	if (sc != STORE_OK)
 		cli_error("%s", err.msg);
 	if (strcmp(status, "cancelled") == 0)
-		fprintf(stderr, "ric %s: stopped; run %lld cancelled\n", sg->name, (long long)sg->run);
+		termtext_printf(stderr, "ric %s: stopped; run %lld cancelled\n", sg->name, (long long)sg->run);
 	store_close(sg->store);
 	sg->store = NULL;
 	if (strcmp(status, "done") == 0)

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "src/table.h"
+#include "src/termtext.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -23,15 +24,13 @@ static void *table_xrealloc(void *p, size_t n)
 	return q;
 }
 
-/* One printable line: control characters become spaces. */
+/* One printable line: control characters become spaces (src/termtext.h). */
 static char *table_clean(const char *s)
 {
 	char *c = strdup(s ? s : "-");
 	if (!c)
 		return table_xrealloc(NULL, 0);
-	for (char *p = c; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
+	c[termtext_clean(c, strlen(c), 0)] = '\0';
 	return c;
 }
 

@@ -162,7 +162,51 @@ int tui_app_load(struct tui_app *a, const char *dir)
 		a->prompt = tui_app_first_prompt(a->ckpt);
 	tui_app_say(a, "loaded %s: %zu objectives", a->ckpt, m->n_obj);
 	tui_app_regenerate(a);
+	tui_app_ask_consent(a, 0);
 	return 0;
+}
+
+int tui_app_ask_consent(struct tui_app *a, size_t from)
+{
+	for (size_t i = from; a->gen && i < a->n_obj; i++) {
+		if (!tui_gen_denied(a->gen, i))
+			continue;
+		const struct ricmeta *m = tui_gen_meta(a->gen);
+		const char *spec = m->obj[i].reward;
+		int cmd = strncmp(spec, "cmd:", 4) == 0 || strncmp(spec, "rule:cmd:", 9) == 0;
+		a->confirm = TUI_CONFIRM_ALLOW_CMD;
+		a->confirm_id = (store_id)i;
+		if (cmd) /* the command itself, whole: what would run */
+			snprintf(a->confirm_text, sizeof a->confirm_text,
+			         "This checkpoint's objective '%s' wants to run a program: %s -- run it? "
+			         "y/n (no: it is not scored)", m->obj[i].name, strstr(spec, "cmd:") + 4);
+		else
+			snprintf(a->confirm_text, sizeof a->confirm_text, "%s -- open it? y/n (no: it is not "
+			         "scored)", tui_gen_denied(a->gen, i));
+		a->dirty = 1;
+		return 1;
+	}
+	return 0;
+}
+
+void tui_app_consent(struct tui_app *a, int yes)
+{
+	size_t i = (size_t)a->confirm_id;
+	a->confirm = TUI_CONFIRM_NONE;
+	a->dirty = 1;
+	if (!a->gen || i >= a->n_obj)
+		return;
+	const char *spec = tui_gen_meta(a->gen)->obj[i].reward;
+	struct status st = STATUS_INIT;
+	if (!yes)
+		tui_app_say(a, "objective %s is not scored: %s was not run", a->obj_names[i], spec);
+	else if (tui_gen_consent(a->gen, i, &st) != STATUS_OK)
+		tui_app_error(a, "%s", st.msg);
+	else {
+		tui_app_say(a, "objective %s scores with %s", a->obj_names[i], spec);
+		tui_app_regenerate(a);
+	}
+	tui_app_ask_consent(a, i + 1);
 }
 
 int tui_app_gen_fd(const struct tui_app *a)
@@ -260,7 +304,8 @@ void tui_app_gen_events(struct tui_app *a)
 			for (size_t j = 0; j < a->n_obj; j++) {
 				double span = a->hi[j] - a->lo[j];
 				double b = span > 0 ? (e->norm[j] - a->lo[j]) / span : 0.5;
-				s->bar[j] = b < 0 ? 0 : b > 1 ? 1 : b;
+				/* NAN (not scored: its reward waits for consent) stays NAN. */
+				s->bar[j] = isnan(e->norm[j]) ? NAN : b < 0 ? 0 : b > 1 ? 1 : b;
 			}
 			break;
 		case TUI_GEN_DONE:

@@ -47,7 +47,9 @@ struct tui_sample {
 /* What the event loop should open for the user to type. */
 enum tui_line { TUI_LINE_NONE, TUI_LINE_COMMAND, TUI_LINE_PROMPT };
 
-enum tui_confirm { TUI_CONFIRM_NONE, TUI_CONFIRM_DELETE_RUN, TUI_CONFIRM_CANCEL_JOB };
+enum tui_confirm { TUI_CONFIRM_NONE, TUI_CONFIRM_DELETE_RUN, TUI_CONFIRM_CANCEL_JOB,
+                   TUI_CONFIRM_ALLOW_CMD, /* confirm_id: the objective whose reward waits */
+                   TUI_CONFIRM_RESUME_JOB /* its stored command line would start a program */ };
 
 struct tui_app {
 	struct tui_store store;
@@ -112,7 +114,7 @@ struct tui_app {
 	int status_error;
 	enum tui_confirm confirm;
 	store_id confirm_id;
-	char confirm_text[256];
+	char confirm_text[2048];             /* whole: it may quote a command to run */
 
 	enum tui_line want_line;             /* set by actions; the loop opens it and clears this */
 	char line_init[1024];                /* text the line starts with */
@@ -128,8 +130,16 @@ struct tui_app *tui_app_new(const char *store_path, char *err, size_t cap);
 void tui_app_free(struct tui_app *a);
 
 /* Loads a RiC checkpoint (replacing the one loaded) and starts generating
- * when a prompt is set. 0, or -1 with the reason in the status line. */
+ * when a prompt is set. 0, or -1 with the reason in the status line. Its
+ * ric.json is a file: each reward that would start a program (or read a
+ * model outside the checkpoint) is asked about first (TUI_CONFIRM_ALLOW_CMD,
+ * default no) and is not scored until the answer is yes. */
 int tui_app_load(struct tui_app *a, const char *dir);
+/* Asks about the first objective from `from` on whose reward waits for
+ * consent; 0 when none is left to ask about. */
+int tui_app_ask_consent(struct tui_app *a, size_t from);
+/* The answer to that question. */
+void tui_app_consent(struct tui_app *a, int yes);
 
 /* The worker's pipe (-1 without a checkpoint) and its events. */
 int tui_app_gen_fd(const struct tui_app *a);

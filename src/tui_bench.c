@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "engine/pool.h"
+#include "src/termtext.h"
 #include "src/tui_app.h"
 #include "src/tui_view.h"
 
@@ -69,13 +70,18 @@ int tui_bench_run(const char *ckpt, int reps, FILE *out)
 	char err[512];
 	struct tui_app *a = tui_app_new(NULL, err, sizeof err);
 	if (!a) {
-		fprintf(out, "ric-tui: %s\n", err);
+		termtext_printf(out, "ric-tui: %s\n", err);
 		return 1;
 	}
 	if (tui_app_load(a, ckpt) != 0) {
-		fprintf(out, "ric-tui: %s\n", a->status);
+		termtext_printf(out, "ric-tui: %s\n", a->status);
 		tui_app_free(a);
 		return 1;
+	}
+	/* Nobody is there to answer: what the checkpoint would run stays unrun. */
+	while (a->confirm == TUI_CONFIRM_ALLOW_CMD) {
+		tui_app_consent(a, 0);
+		termtext_printf(out, "ric-tui: %s\n", a->status);
 	}
 	FILE *null = fopen("/dev/null", "w");
 	SCREEN *scr = null ? newterm("xterm-256color", null, stdin) : NULL;
@@ -114,7 +120,7 @@ int tui_bench_run(const char *ckpt, int reps, FILE *out)
 	if (rc == 0 && first && full) {
 		qsort(first, (size_t)reps, sizeof *first, tui_bench_cmp);
 		qsort(full, (size_t)reps, sizeof *full, tui_bench_cmp);
-		fprintf(out, "checkpoint: %s (%zu objectives)\n", ckpt, a->n_obj);
+		termtext_printf(out, "checkpoint: %s (%zu objectives)\n", ckpt, a->n_obj);
 		double load[3] = { 0, 0, 0 };
 		FILE *la = fopen("/proc/loadavg", "r");
 		if (la) {
@@ -130,7 +136,7 @@ int tui_bench_run(const char *ckpt, int reps, FILE *out)
 		fprintf(out, "4 samples x 48 tokens finished: median %.1f ms, worst %.1f ms "
 		             "(target <= 400 ms)\n", full[reps / 2], full[reps - 1]);
 	} else {
-		fprintf(out, "ric-tui: the benchmark did not finish: %s\n", a->status);
+		termtext_printf(out, "ric-tui: the benchmark did not finish: %s\n", a->status);
 		rc = 1;
 	}
 	free(first);

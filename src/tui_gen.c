@@ -25,7 +25,7 @@ struct tui_gen_job {
 struct tui_gen {
 	struct ricgen rg;
 	struct decoder_weights wb;
-	char *dir;
+	char *dir, *datadir;
 	pthread_t thread;
 	int started;
 	pthread_mutex_t mu;      /* guards everything below up to the worker-only part */
@@ -39,6 +39,7 @@ struct tui_gen {
 	int pipe[2];
 	atomic_uint want;        /* the request the UI wants: the abort hook compares */
 	atomic_int closing;
+	struct reward *agreed[TUI_GEN_MAX_OBJ]; /* opened with consent, for the worker to take */
 	/* worker only */
 	struct tui_gen_job job;
 	struct tokenizer_stream streams[2 * TUI_GEN_MAX_SAMPLES];
@@ -196,6 +197,13 @@ static void *tui_gen_main(void *arg)
 		g->job = g->pending;
 		g->has_pending = 0;
 		g->running_now = 1;
+		/* Rewards the user agreed to join between requests, never during one. */
+		for (size_t i = 0; i < g->rg.n_rewards && i < TUI_GEN_MAX_OBJ; i++)
+			if (g->agreed[i]) {
+				reward_close(g->rg.rewards[i]);
+				g->rg.rewards[i] = g->agreed[i];
+				g->agreed[i] = NULL;
+			}
 		pthread_mutex_unlock(&g->mu);
 		tui_gen_run_job(g);
 		pthread_mutex_lock(&g->mu);
@@ -221,8 +229,13 @@ enum status_code tui_gen_open(struct tui_gen **out, const char *dir, const char 
 	if (g->rg.meta.n_obj > TUI_GEN_MAX_OBJ)
 		c = status_set(st, STATUS_UNSUPPORTED, "%s: %zu objectives; ric-tui handles %d", dir,
 		               g->rg.meta.n_obj, TUI_GEN_MAX_OBJ);
+	/* ric.json is a file: what it would run waits for the user's yes
+	 * (tui_gen_denied, tui_gen_consent); till then it is not scored. */
+	struct ricgen_trust trust = { .home = dir, .skip = 1 };
 	if (c == STATUS_OK)
-		c = ricgen_open_rewards(&g->rg, &g->rg.meta, datadir, st);
+		c = ricgen_open_rewards(&g->rg, &g->rg.meta, datadir, &trust, st);
+	if (c == STATUS_OK && !(g->datadir = strdup(datadir ? datadir : "")))
+		c = status_set(st, STATUS_NOMEM, "out of memory");
 	/* Half the bytes per decoded token: the preview is bound by memory bandwidth. */
 	if (c == STATUS_OK)
 		c = decoder_weights_init(&g->wb, &g->rg.p, DECODER_BF16, st);
@@ -277,12 +290,42 @@ void tui_gen_close(struct tui_gen *g)
 		if (g->pipe[i] >= 0)
 			close(g->pipe[i]);
 	decoder_weights_free(&g->wb);
+	for (size_t i = 0; i < TUI_GEN_MAX_OBJ; i++)
+		reward_close(g->agreed[i]);
 	ricgen_close(&g->rg);
 	free(g->dir);
+	free(g->datadir);
 	free(g);
 }
 
 const struct ricmeta *tui_gen_meta(const struct tui_gen *g) { return &g->rg.meta; }
+
+const char *tui_gen_denied(const struct tui_gen *g, size_t i)
+{
+	return i < g->rg.n_rewards && g->rg.denied ? g->rg.denied[i] : NULL;
+}
+
+enum status_code tui_gen_consent(struct tui_gen *g, size_t i, struct status *st)
+{
+	if (!tui_gen_denied(g, i))
+		return STATUS_OK;
+	struct ricgen_trust yes = { .home = g->dir, .consent = 1 };
+	struct reward_env env = ricgen_reward_env(*g->datadir ? g->datadir : NULL, &yes);
+	struct reward *r;
+	enum status_code c = reward_open(g->rg.meta.obj[i].reward, &env, &r, st);
+	if (c != STATUS_OK) {
+		status_prefix(st, "objective '%s'", g->rg.meta.obj[i].name);
+		return c;
+	}
+	/* denied[] is the UI thread's; the worker takes the reward at its next request. */
+	free(g->rg.denied[i]);
+	g->rg.denied[i] = NULL;
+	pthread_mutex_lock(&g->mu);
+	reward_close(g->agreed[i]);
+	g->agreed[i] = r;
+	pthread_mutex_unlock(&g->mu);
+	return STATUS_OK;
+}
 const char *tui_gen_dir(const struct tui_gen *g) { return g->dir; }
 int tui_gen_fd(const struct tui_gen *g) { return g->pipe[0]; }
 

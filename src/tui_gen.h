@@ -73,12 +73,20 @@ struct tui_gen;
 
 /* Loads DIR (a RiC checkpoint: needs ric.json), its objectives' rewards (with
  * datadir for the lexicons) and a BF16 copy of the weights for decoding, and
- * starts the worker thread. */
+ * starts the worker thread. A reward that needs the user's consent (a cmd:,
+ * or an rm: outside DIR: engine/reward.h) stays closed and its scores NAN
+ * until tui_gen_consent. */
 enum status_code tui_gen_open(struct tui_gen **out, const char *dir, const char *datadir,
                               struct status *st);
 void tui_gen_close(struct tui_gen *g);
 
 const struct ricmeta *tui_gen_meta(const struct tui_gen *g);
+/* Why objective i is not scored (it waits for consent: the message names its
+ * spec), or NULL. */
+const char *tui_gen_denied(const struct tui_gen *g, size_t i);
+/* The user agreed: opens objective i's reward, which scores from the next
+ * request on. UI thread only. */
+enum status_code tui_gen_consent(struct tui_gen *g, size_t i, struct status *st);
 const char *tui_gen_dir(const struct tui_gen *g);
 
 /* The targets (normalised, rounded to 0.1 as the model reads them) the

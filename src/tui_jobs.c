@@ -289,11 +289,11 @@ int tui_jobs_start(const char *store_file, const char *const *args, store_id *id
 	return -1;
 }
 
-int tui_jobs_resume(const char *store_file, store_id id, char *msg, size_t cap)
+int tui_jobs_resume(const char *store_file, store_id id, int allow_cmd, char *msg, size_t cap)
 {
 	char idtext[32], out[4096];
 	snprintf(idtext, sizeof idtext, "%lld", (long long)id);
-	const char *av[] = { "job", "resume", idtext, NULL };
+	const char *av[] = { "job", "resume", idtext, allow_cmd ? "--allow-cmd" : NULL, NULL };
 	int rc = tui_jobs_run(store_file, av, out, sizeof out);
 	if (rc == 0)
 		snprintf(msg, cap, "job %lld resumed", (long long)id);

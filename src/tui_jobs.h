@@ -61,8 +61,9 @@ const char *tui_jobs_ric(void);
  * soon as the stage is detached). 0 and *id, or -1 and ric's message in msg. */
 int tui_jobs_start(const char *store_file, const char *const *args, store_id *id, char *msg,
                    size_t cap);
-/* `ric job resume ID`, waited for likewise. */
-int tui_jobs_resume(const char *store_file, store_id id, char *msg, size_t cap);
+/* `ric job resume ID`, waited for likewise; with --allow-cmd only when the
+ * user agreed to the job's command line (it may start a program). */
+int tui_jobs_resume(const char *store_file, store_id id, int allow_cmd, char *msg, size_t cap);
 /* `ric job cancel ID` in the background (it waits for the stage to
  * checkpoint); returns its pid, or -1 with errno set. */
 pid_t tui_jobs_cancel(const char *store_file, store_id id);

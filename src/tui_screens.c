@@ -244,9 +244,15 @@ void tui_screens_runs_action(struct tui_app *a, enum action act)
 	}
 }
 
+static void tui_screens_job_resume_now(struct tui_app *a, store_id id, int allow_cmd);
+
 void tui_screens_confirm(struct tui_app *a, int yes)
 {
 	enum tui_confirm c = a->confirm;
+	if (c == TUI_CONFIRM_ALLOW_CMD) {
+		tui_app_consent(a, yes);
+		return;
+	}
 	a->confirm = TUI_CONFIRM_NONE;
 	a->dirty = 1;
 	if (!yes) {
@@ -263,6 +269,8 @@ void tui_screens_confirm(struct tui_app *a, int yes)
 		tui_app_reload(a);
 	} else if (c == TUI_CONFIRM_CANCEL_JOB) {
 		tui_screens_job_cancel(a, a->confirm_id);
+	} else if (c == TUI_CONFIRM_RESUME_JOB) {
+		tui_screens_job_resume_now(a, a->confirm_id, 1);
 	}
 }
 
@@ -570,15 +578,36 @@ void tui_screens_job_cancel(struct tui_app *a, store_id id)
 		tui_app_say(a, "cancelling job %lld: it checkpoints and stops", (long long)id);
 }
 
-void tui_screens_job_resume(struct tui_app *a, store_id id)
+static void tui_screens_job_resume_now(struct tui_app *a, store_id id, int allow_cmd)
 {
 	char file[PATH_MAX], msg[512];
 	tui_screens_store_file(a, file, sizeof file);
-	if (tui_jobs_resume(file, id, msg, sizeof msg) != 0)
+	if (tui_jobs_resume(file, id, allow_cmd, msg, sizeof msg) != 0)
 		tui_app_error(a, "%s", msg);
 	else
 		tui_app_say(a, "%s", msg);
 	tui_screens_jobs_reload(a);
+}
+
+/* A job's command line comes from the store, which may be someone else's:
+ * one that would start a program (a cmd: spec, --allow-cmd) is shown whole
+ * and asked about before it runs again. */
+void tui_screens_job_resume(struct tui_app *a, store_id id)
+{
+	tui_screens_jobs_reload(a);
+	for (size_t i = 0; i < a->jobs.n; i++) {
+		const struct tui_job *j = &a->jobs.v[i];
+		if (j->id != id || !j->cmd || (!strstr(j->cmd, "--allow-cmd") && !strstr(j->cmd, "cmd:")))
+			continue;
+		a->confirm = TUI_CONFIRM_RESUME_JOB;
+		a->confirm_id = id;
+		snprintf(a->confirm_text, sizeof a->confirm_text,
+		         "Resume job %lld? Its command line may start a program: ric %s -- y/n",
+		         (long long)id, j->cmd);
+		a->dirty = 1;
+		return;
+	}
+	tui_screens_job_resume_now(a, id, 0);
 }
 
 void tui_screens_jobs_action(struct tui_app *a, enum action act)

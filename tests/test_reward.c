@@ -390,6 +390,86 @@ START_TEST(cmd_ignores_stderr_floods_and_blank_lines)
 }
 END_TEST
 
+/* ---- consent -------------------------------------------------------------- */
+
+static void open_denied(const char *spec, const struct reward_env *e, const char *says)
+{
+	struct reward *r = (struct reward *)1;
+	struct status st = STATUS_INIT;
+	ck_assert_int_eq(reward_open(spec, e, &r, &st), STATUS_DENIED);
+	ck_assert_ptr_null(r);
+	ck_assert_msg(strstr(st.msg, spec) && strstr(st.msg, says), "%s: %s", spec, st.msg);
+	struct status p = STATUS_INIT;
+	ck_assert_int_eq(reward_permit(spec, e, &p), STATUS_DENIED);
+	ck_assert_str_eq(p.msg, st.msg);
+}
+
+START_TEST(specs_from_files_need_consent)
+{
+	char mark[4096], spec[4200];
+	snprintf(mark, sizeof mark, "%s/ran", harness_tmpdir());
+	unlink(mark);
+	/* cmd: from a file starts nothing, however it is spelt, until the user agrees. */
+	snprintf(spec, sizeof spec, "cmd:touch %s", mark);
+	struct reward_env e = env();
+	e.from_file = 1;
+	open_denied(spec, &e, "starts a program");
+	char ruled[4300];
+	snprintf(ruled, sizeof ruled, "rule:%s", spec);
+	open_denied(ruled, &e, "starts a program");
+	const char *p = "p", *resp = "r";
+	double v;
+	struct status st = STATUS_INIT;
+	ck_assert_int_ne(access(mark, F_OK), 0);
+	for (int consent = 0; consent < 2; consent++) {
+		struct reward_env ok = env();
+		ok.from_file = consent; /* from the command line, or from a file with consent */
+		ok.consent = consent;
+		struct reward *r = open_ok(spec, &ok);
+		/* touch answers nothing: the scoring fails, but the program ran. */
+		reward_score(r, 1, &p, &resp, &v, &st);
+		reward_close(r);
+		ck_assert_int_eq(access(mark, F_OK), 0);
+		unlink(mark);
+	}
+	/* rm: from a checkpoint's ric.json stays inside its folder or the data folder. */
+	char home[4096], link[4200], abs[4200];
+	snprintf(home, sizeof home, "%s/ckpt", harness_tmpdir());
+	mkdir(home, 0777);
+	const char *model = rm_dir(); /* TMP/rm, beside the checkpoint */
+	snprintf(link, sizeof link, "%s/escape", home);
+	unlink(link);
+	ck_assert_int_eq(symlink(model, link), 0);
+	snprintf(abs, sizeof abs, "rm:%s", model);
+	struct reward_env f = env();
+	f.from_file = 1;
+	f.home = home;
+	f.datadir = "/nonexistent";
+	open_denied("rm:../rm", &f, "outside the checkpoint's folder");
+	open_denied(abs, &f, model);
+	open_denied("rm:escape", &f, "outside the checkpoint's folder");
+	open_denied("rm:./escape/", &f, model);
+	/* The same folder inside home, or in the (trusted) data folder, opens. */
+	f.home = harness_tmpdir();
+	reward_close(open_ok("rm:rm", &f));
+	reward_close(open_ok(abs, &f));
+	f.home = home;
+	f.datadir = harness_tmpdir();
+	reward_close(open_ok("rm:rm", &f));
+	/* With consent, or from the command line, it opens wherever it is. */
+	f.datadir = "/nonexistent";
+	f.consent = 1;
+	reward_close(open_ok("rm:escape", &f));
+	f.consent = 0;
+	f.from_file = 0;
+	reward_close(open_ok(abs, &f));
+	/* Rule rewards have nothing to ask. */
+	f.from_file = 1;
+	reward_close(open_ok("length", &f));
+	ck_assert_int_eq(reward_permit("regex:a", &f, &st), STATUS_OK);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("reward");
@@ -399,7 +479,7 @@ Suite *harness_suite(void)
 	(void)tc;
 	tc = harness_add(s, "cmd", cmd_scores_in_batches_and_stays_alive, cmd_scorers_that_fail_say_how,
 	                 cmd_output_nobody_asked_for_is_garbage, cmd_ignores_stderr_floods_and_blank_lines,
-	                 NULL);
+	                 specs_from_files_need_consent, NULL);
 	tcase_set_timeout(tc, 60);
 	return s;
 }

@@ -566,6 +566,23 @@ START_TEST(jobs_and_their_logs)
 	ck_assert_int_eq(tui_jobs_log_tail(log, 3, tail, sizeof tail), -1);
 	ck_assert_ptr_null(strstr(tail, "secret"));
 	ck_assert_ptr_nonnull(strstr(tail, "not a file in ric's jobs folder"));
+	/* A stored command line that would start a program is asked about first,
+	 * shown whole; no leaves the job as it was. */
+	store_id risky;
+	ck_assert_int_eq(store_job_create(a->store.s, "[\"relabel\",\"--dataset\",\"d\",\"--allow-cmd\"]",
+	                                  log, &risky, NULL), STORE_OK);
+	ck_assert_int_eq(store_job_set_state(a->store.s, risky, "failed", "died", NULL), STORE_OK);
+	char cmd[64];
+	snprintf(cmd, sizeof cmd, ":resume %lld", (long long)risky);
+	tui_app_command(a, cmd);
+	ck_assert_int_eq(a->confirm, TUI_CONFIRM_RESUME_JOB);
+	ck_assert_ptr_nonnull(strstr(a->confirm_text, "ric relabel --dataset d --allow-cmd"));
+	tui_app_action(a, ACTION_CONFIRM_NO);
+	ck_assert_int_eq(a->confirm, TUI_CONFIRM_NONE);
+	tui_app_reload(a);
+	for (size_t i = 0; i < a->jobs.n; i++)
+		if (a->jobs.v[i].id == risky)
+			ck_assert_str_eq(a->jobs.v[i].state, "failed");
 	tui_app_free(a);
 }
 END_TEST

@@ -222,9 +222,30 @@ static void view_status(WINDOW *w, const struct layout *L, const struct view *v)
 	if (v->cmdline)
 		return;
 	if (v->confirm) {
+		/* A question is read whole (it may quote a command to run): a long one
+		 * takes rows above the status line, as many as it needs up to the top. */
+		size_t len = strlen(v->confirm), at = 0;
+		int rows = 0;
+		while (at < len && r->w > 0) {
+			size_t n = draw_fit(v->confirm + at, len - at, r->w, NULL);
+			if (n == 0)
+				break;
+			at += n;
+			rows++;
+		}
+		if (rows > r->y + 1)
+			rows = r->y + 1;
+		if (rows < 1)
+			rows = 1;
+		at = 0;
 		wattrset(w, theme_attr(THEME_CONFIRM));
-		draw_fill(w, r, theme_attr(THEME_CONFIRM));
-		draw_text(w, r->y, r->x, r->w, v->confirm);
+		for (int k = 0; k < rows; k++) {
+			struct layout_rect line = { .y = r->y - rows + 1 + k, .x = r->x, .h = 1, .w = r->w };
+			draw_fill(w, &line, theme_attr(THEME_CONFIRM));
+			size_t n = draw_fit(v->confirm + at, len - at, r->w, NULL);
+			draw_textn(w, line.y, line.x, line.w, v->confirm + at, n);
+			at += n;
+		}
 	} else if (v->status) {
 		wattrset(w, theme_attr(v->status_error ? THEME_ERROR : THEME_STATUS));
 		draw_text(w, r->y, r->x, r->w, v->status);

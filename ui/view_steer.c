@@ -139,14 +139,18 @@ static void steer_rewards(WINDOW *w, int y, int x, int width, const struct view_
 		const char *full = s->objectives ? s->objectives[i] : "";
 		size_t nb = draw_fit(full, strlen(full), 8, NULL);
 		snprintf(name, sizeof name, "%.*s ", (int)nb, full);
-		snprintf(val, sizeof val, " %.2f  ", smp->reward[i]);
+		int scored = !isnan(smp->reward[i]);
+		if (scored)
+			snprintf(val, sizeof val, " %.2f  ", smp->reward[i]);
+		else
+			snprintf(val, sizeof val, " --  "); /* not scored: see the status line */
 		int need = draw_width(name) + 5 + draw_width(val);
 		if (col + need > width)
 			break;
 		wattrset(w, A_NORMAL);
 		col += draw_text(w, y, x + col, width - col, name);
 		wattrset(w, theme_attr(theme_series((int)i)));
-		bar_render_track(smp->norm ? smp->norm[i] : 0, 5, draw_utf8(), draw_utf8() ? "\xc2\xb7" : "-",
+		bar_render_track(smp->norm && scored ? smp->norm[i] : 0, 5, draw_utf8(), draw_utf8() ? "\xc2\xb7" : "-",
 		                 bar, sizeof bar);
 		col += draw_text(w, y, x + col, width - col, bar);
 		wattrset(w, A_NORMAL);
