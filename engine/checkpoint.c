@@ -9,6 +9,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +188,30 @@ struct checkpoint_source {
 	const struct safetensors *f;
 };
 
+/* One NaN or Inf weight makes every logit NaN, far from the file that held it.
+ * Exponent bits all set is NaN or Inf; an integer test the compiler vectorises,
+ * so the scan costs little beside the conversion before it. */
+static enum status_code checkpoint_check_finite(const struct model_tensor *w, const char *path,
+                                                const char *name, struct status *st)
+{
+	size_t n = 1;
+	for (int i = 0; i < w->ndim; i++)
+		n *= (size_t)w->shape[i];
+	uint32_t bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t u;
+		memcpy(&u, &w->data[i], sizeof u);
+		bad |= (u & 0x7f800000u) == 0x7f800000u;
+	}
+	if (!bad)
+		return STATUS_OK;
+	size_t i = 0;
+	while (isfinite(w->data[i]))
+		i++;
+	return status_set(st, STATUS_FORMAT, "%s: tensor '%s': element %zu is %s (weights must be "
+	                  "finite numbers)", path, name, i, isnan(w->data[i]) ? "NaN" : "infinite");
+}
+
 /* Checks dtype and shape of `src` against `want` and converts it into place. */
 static enum status_code checkpoint_copy(const struct model_tensor *want, const struct checkpoint_source *src,
                                         struct status *st)
@@ -206,7 +232,7 @@ static enum status_code checkpoint_copy(const struct model_tensor *want, const s
 		                  path, t->name, got, need);
 	}
 	safetensors_to_f32(t, want->data);
-	return STATUS_OK;
+	return checkpoint_check_finite(want, path, t->name, st);
 }
 
 /* lm_head.weight is only accepted as a copy of wte.weight (GPT-2 ties them). */

@@ -7,6 +7,8 @@
 #include "engine/safetensors.h"
 
 #include <dirent.h>
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,6 +312,10 @@ struct variant {
 	const char *as_i32;   /* store this tensor as I32 */
 	int head;             /* 1: add lm_head.weight = wte, 2: a different lm_head.weight */
 	const char *prefix;
+	const char *poison;   /* set element poison_at of this tensor to poison_value */
+	size_t poison_at;
+	float poison_value;
+	int bf16;             /* store every tensor as BF16 */
 };
 
 /* Writes the f32 fixture's weights under `name` with one thing changed. */
@@ -346,7 +352,10 @@ static const char *make_variant(const char *name, struct variant v)
 			free(z);
 			continue;
 		}
-		ck_assert_int_eq(safetensors_writer_add(w, full, ST_F32, t[i].ndim, shape, t[i].data, &st), STATUS_OK);
+		if (v.poison && strcmp(v.poison, t[i].name) == 0)
+			t[i].data[v.poison_at] = v.poison_value;
+		ck_assert_int_eq(safetensors_writer_add(w, full, v.bf16 ? ST_BF16 : ST_F32, t[i].ndim, shape,
+		                                        t[i].data, &st), STATUS_OK);
 	}
 	if (v.extra)
 		ck_assert_int_eq(safetensors_writer_add(w, v.extra, ST_F32, 1, (int64_t[]){ 2 }, p.mem, &st),
@@ -408,6 +417,29 @@ START_TEST(tensor_set_must_match_the_config)
 	model_params_free(&p);
 	expect_load_error(make_variant("mask3", (struct variant){ .extra = "h.x.attn.bias" }), STATUS_FORMAT,
 	                  "tensor 'h.x.attn.bias': not part of", NULL);
+}
+END_TEST
+
+START_TEST(weights_must_be_finite)
+{
+	expect_load_error(make_variant("nan", (struct variant){ .poison = "h.1.mlp.c_fc.weight", .poison_at = 3,
+	                                                        .poison_value = NAN }),
+	                  STATUS_FORMAT, "nan/model.safetensors: tensor 'h.1.mlp.c_fc.weight': element 3 is NaN",
+	                  NULL);
+	expect_load_error(make_variant("inf", (struct variant){ .poison = "ln_f.bias", .poison_at = 7,
+	                                                        .poison_value = -INFINITY,
+	                                                        .prefix = "transformer." }),
+	                  STATUS_FORMAT, "inf/model.safetensors: tensor 'transformer.ln_f.bias': element 7 is "
+	                  "infinite", NULL);
+	expect_load_error(make_variant("bf16inf", (struct variant){ .poison = "wte.weight", .poison_at = 0,
+	                                                            .poison_value = INFINITY, .bf16 = 1 }),
+	                  STATUS_FORMAT, "tensor 'wte.weight': element 0 is infinite", NULL);
+	/* the largest finite numbers load */
+	struct model_params p;
+	load_ok(make_variant("max", (struct variant){ .poison = "wpe.weight", .poison_at = 1,
+	                                              .poison_value = -FLT_MAX }), &p, NULL);
+	ck_assert(p.wpe[1] == -FLT_MAX);
+	model_params_free(&p);
 }
 END_TEST
 
@@ -621,7 +653,8 @@ Suite *harness_suite(void)
 {
 	Suite *s = suite_create("checkpoint");
 	harness_add(s, "load", fixtures_load_with_the_files_values, tensor_set_must_match_the_config,
-	            shards_must_match_their_index, folder_level_errors_name_the_file, NULL);
+	            shards_must_match_their_index, folder_level_errors_name_the_file, weights_must_be_finite,
+	            NULL);
 	harness_add(s, "save", save_reloads_exactly, reward_model_saves_as_sequence_classification, NULL);
 	harness_add(s, "config", config_values_are_checked, config_json_round_trips, NULL);
 	return s;
