@@ -11,6 +11,7 @@
 #include "src/paths.h"
 #include "src/ricgen.h"
 
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,8 +136,15 @@ static int generate_ric(const char *model, const char *prompt, const char *pref,
 	} else {
 		if (mapping_parse_vector(scores, N, "--scores", t, &st) != STATUS_OK)
 			goto fail;
-		for (size_t i = 0; i < N; i++)
+		for (size_t i = 0; i < N; i++) {
+			if (!(fabs(t[i]) <= RICMETA_Z_MAX)) {
+				status_set(&st, STATUS_INVALID, "--scores '%s': value %zu is %g, beyond +-%g "
+				           "(scores are normalised: %s's offline range is %.1f..%.1f)", scores,
+				           i + 1, t[i], RICMETA_Z_MAX, g.meta.obj[i].name, lo[i], hi[i]);
+				goto fail;
+			}
 			t[i] = stats_round1(t[i]);
+		}
 	}
 	if (ricgen_open_rewards(&g, &g.meta, paths_datadir(), &st) != STATUS_OK)
 		goto fail;
