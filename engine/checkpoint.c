@@ -5,6 +5,7 @@
 
 #include "engine/atomicfile.h"
 #include "engine/jsonerr.h"
+#include "engine/readfile.h"
 #include "engine/safetensors.h"
 
 #include <ctype.h>
@@ -38,6 +39,14 @@ static int checkpoint_is_file(const char *path)
 {
 	struct stat sb;
 	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* Something of that name that is not a file: a folder or FIFO named
+ * model.safetensors is that, not a missing file (and a FIFO must not be opened). */
+static int checkpoint_is_other(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 && !S_ISREG(sb.st_mode);
 }
 
 /* ---- reading ----------------------------------------------------------- */
@@ -140,12 +149,16 @@ static enum status_code checkpoint_files_open(struct checkpoint_files *cf, const
 		return status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
 	if (checkpoint_is_file(cf->listing))
 		return checkpoint_files_add(cf, dir, "model.safetensors", st);
+	if (checkpoint_is_other(cf->listing))
+		return readfile_regular(cf->listing, st);
 	free(cf->listing);
 	cf->listing = checkpoint_join(dir, "model.safetensors.index.json");
 	if (!cf->listing)
 		return status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
 	if (checkpoint_is_file(cf->listing))
 		return checkpoint_files_index(cf, dir, st);
+	if (checkpoint_is_other(cf->listing))
+		return readfile_regular(cf->listing, st);
 	char *bin = checkpoint_join(dir, "pytorch_model.bin");
 	int pickle = bin && checkpoint_is_file(bin);
 	free(bin);
@@ -384,7 +397,7 @@ enum status_code checkpoint_read_ric(const char *dir, json_t **ric, struct statu
 	char *path = checkpoint_join(dir, "ric.json");
 	if (!path)
 		return status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
-	enum status_code rc = STATUS_OK;
+	enum status_code rc = checkpoint_is_other(path) ? readfile_regular(path, st) : STATUS_OK;
 	if (checkpoint_is_file(path)) {
 		json_error_t jerr;
 		*ric = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);

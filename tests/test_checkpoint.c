@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char *fixture(const char *rel)
 {
@@ -545,6 +546,40 @@ START_TEST(folder_level_errors_name_the_file)
 }
 END_TEST
 
+START_TEST(things_that_are_not_files_are_named)
+{
+	/* A folder or FIFO where a file should be is named as such (and a FIFO is
+	 * never opened: that would wait for a writer forever). */
+	static const char *const names[] = { "model.safetensors", "model.safetensors.index.json",
+	                                     "config.json", "ric.json" };
+	char path[4096], want[4200];
+	for (int i = 0; i < 4; i++)
+		for (int fifo = 0; fifo <= 1; fifo++) {
+			char name[64];
+			snprintf(name, sizeof name, "odd%d%d", i, fifo);
+			const char *dir = make_variant(name, (struct variant){ 0 });
+			snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+			if (i == 1) { /* no model.safetensors, so the index is looked for */
+				snprintf(want, sizeof want, "%s/model.safetensors", dir);
+				ck_assert_int_eq(unlink(want), 0);
+			} else {
+				unlink(path);
+			}
+			ck_assert_int_eq(fifo ? mkfifo(path, 0600) : mkdir(path, 0700), 0);
+			snprintf(want, sizeof want, "%s/%s: not a regular file (%s)", name, names[i],
+			         fifo ? "a FIFO" : "a folder");
+			expect_load_error(dir, STATUS_IO, want, NULL);
+		}
+	/* a shard that is a FIFO */
+	const char *dir = make_sharded("sh-fifo", NULL);
+	snprintf(path, sizeof path, "%s/model-00002-of-00002.safetensors", dir);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	expect_load_error(dir, STATUS_IO, "sh-fifo/model-00002-of-00002.safetensors: not a regular file",
+	                  NULL);
+}
+END_TEST
+
 /* ---- config.json ----------------------------------------------------------- */
 
 static void expect_config(const char *json, enum status_code code, const char *frag)
@@ -654,7 +689,7 @@ Suite *harness_suite(void)
 	Suite *s = suite_create("checkpoint");
 	harness_add(s, "load", fixtures_load_with_the_files_values, tensor_set_must_match_the_config,
 	            shards_must_match_their_index, folder_level_errors_name_the_file, weights_must_be_finite,
-	            NULL);
+	            things_that_are_not_files_are_named, NULL);
 	harness_add(s, "save", save_reloads_exactly, reward_model_saves_as_sequence_classification, NULL);
 	harness_add(s, "config", config_values_are_checked, config_json_round_trips, NULL);
 	return s;
