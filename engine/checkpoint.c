@@ -9,6 +9,7 @@
 #include "engine/safetensors.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -576,15 +577,126 @@ static enum status_code checkpoint_save_weights(const char *dir, const struct mo
 	return rc;
 }
 
+/* Removes the files of the temporary folder (all of them ours) and the folder. */
+static void checkpoint_rmtmp(const char *tmp)
+{
+	DIR *d = opendir(tmp);
+	for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *f = checkpoint_join(tmp, e->d_name);
+		if (f)
+			unlink(f);
+		free(f);
+	}
+	if (d)
+		closedir(d);
+	rmdir(tmp);
+}
+
+/* Moves what `tmp` holds into dir: the whole folder when dir is new (or
+ * empty), else file by file over the old ones, each rename atomic. */
+static enum status_code checkpoint_move_in(const char *tmp, const char *dir, struct status *st)
+{
+	if (rename(tmp, dir) == 0)
+		return STATUS_OK;
+	if (errno != ENOTEMPTY && errno != EEXIST)
+		return status_errno(st, STATUS_IO, errno, "%s: cannot rename %s to it", dir, tmp);
+	DIR *d = opendir(tmp);
+	if (!d)
+		return status_errno(st, STATUS_IO, errno, "%s", tmp);
+	enum status_code rc = STATUS_OK;
+	for (struct dirent *e; rc == STATUS_OK && (e = readdir(d)) != NULL;) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *from = checkpoint_join(tmp, e->d_name), *to = checkpoint_join(dir, e->d_name);
+		if (!from || !to)
+			rc = status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
+		else if (rename(from, to) != 0)
+			rc = status_errno(st, STATUS_IO, errno, "%s: cannot move it into place", to);
+		free(from);
+		free(to);
+	}
+	closedir(d);
+	if (rc == STATUS_OK) {
+		/* A leftover index would describe other weights than the ones just written. */
+		char *idx = checkpoint_join(dir, "model.safetensors.index.json");
+		if (!idx)
+			rc = status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
+		else if (unlink(idx) != 0 && errno != ENOENT)
+			rc = status_errno(st, STATUS_IO, errno, "%s: cannot remove the stale index", idx);
+		free(idx);
+	}
+	return rc;
+}
+
+static enum status_code checkpoint_write_all(const char *dir, const struct model_params *p,
+                                             const struct checkpoint_save_opts *o,
+                                             struct status *st);
+
+/* Everything goes into a temporary folder beside dir first, so a full disk or
+ * another failure halfway leaves no half-written checkpoint (nor a damaged old one). */
 enum status_code checkpoint_save(const char *dir, const struct model_params *p,
                                  const struct checkpoint_save_opts *o, struct status *st)
 {
 	static const struct checkpoint_save_opts defaults = { 0, NULL, NULL };
 	if (!o)
 		o = &defaults;
-	enum status_code rc = checkpoint_mkdirs(dir, st);
-	if (rc == STATUS_OK)
-		rc = checkpoint_save_weights(dir, p, o->bf16, st);
+	size_t len = strlen(dir);
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	size_t cap = len + 48;
+	char *tmp = malloc(cap);
+	if (!tmp)
+		return status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
+	enum status_code rc = STATUS_OK;
+	struct stat sb;
+	if (len == 0)
+		rc = status_set(st, STATUS_INVALID, "the checkpoint folder name is empty");
+	else if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
+		rc = status_set(st, STATUS_IO, "%s: not a folder", dir);
+	/* the parent folders */
+	snprintf(tmp, cap, "%.*s", (int)len, dir);
+	char *slash = strrchr(tmp, '/');
+	if (rc == STATUS_OK && slash && slash != tmp) {
+		*slash = '\0';
+		rc = checkpoint_mkdirs(tmp, st);
+	}
+	/* mkdir (not mkdtemp) so the umask sets its mode, as for any folder we make */
+	int made = 0;
+	for (unsigned k = 0; rc == STATUS_OK && !made && k < 1000; k++) {
+		snprintf(tmp, cap, "%.*s.tmp-%ld-%u", (int)len, dir, (long)getpid(), k);
+		if (mkdir(tmp, 0777) == 0)
+			made = 1;
+		else if (errno != EEXIST)
+			rc = status_errno(st, STATUS_IO, errno, "%s: cannot create a temporary folder "
+			                  "beside it", dir);
+	}
+	if (rc == STATUS_OK && !made)
+		rc = status_set(st, STATUS_IO, "%s: cannot create a temporary folder beside it", dir);
+	if (made) {
+		rc = checkpoint_write_all(tmp, p, o, st);
+		char *at = rc != STATUS_OK ? strstr(st->msg, tmp) : NULL;
+		if (at) { /* name the folder asked for, not the temporary one */
+			char msg[STATUS_MSG_MAX];
+			int n = snprintf(msg, sizeof msg, "%.*s%.*s", (int)(at - st->msg), st->msg, (int)len, dir);
+			if (n > 0 && (size_t)n < sizeof msg)
+				snprintf(msg + n, sizeof msg - (size_t)n, "%s", at + strlen(tmp));
+			memcpy(st->msg, msg, sizeof msg);
+		}
+		if (rc == STATUS_OK)
+			rc = checkpoint_move_in(tmp, dir, st);
+		checkpoint_rmtmp(tmp);
+	}
+	free(tmp);
+	return rc;
+}
+
+static enum status_code checkpoint_write_all(const char *dir, const struct model_params *p,
+                                             const struct checkpoint_save_opts *o,
+                                             struct status *st)
+{
+	enum status_code rc = checkpoint_save_weights(dir, p, o->bf16, st);
 	if (rc == STATUS_OK) {
 		json_t *cfg = checkpoint_config_json(&p->cfg, o->bf16 ? "bfloat16" : "float32");
 		rc = cfg ? checkpoint_save_json(dir, "config.json", cfg, 9, st)
@@ -595,14 +707,5 @@ enum status_code checkpoint_save(const char *dir, const struct model_params *p,
 		rc = checkpoint_copy_tokenizer(o->tokenizer_dir, dir, st);
 	if (rc == STATUS_OK && o->ric)
 		rc = checkpoint_save_json(dir, "ric.json", o->ric, 17, st);
-	if (rc == STATUS_OK) {
-		/* A leftover index would describe other weights than the ones just written. */
-		char *idx = checkpoint_join(dir, "model.safetensors.index.json");
-		if (!idx)
-			rc = status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
-		else if (unlink(idx) != 0 && errno != ENOENT)
-			rc = status_errno(st, STATUS_IO, errno, "%s: cannot remove the stale index", idx);
-		free(idx);
-	}
 	return rc;
 }

@@ -269,6 +269,64 @@ START_TEST(save_reloads_exactly)
 }
 END_TEST
 
+static char *read_bytes(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	ck_assert_msg(fp != NULL, "%s", path);
+	char *buf = malloc(1 << 20);
+	*len = fread(buf, 1, 1 << 20, fp);
+	fclose(fp);
+	return buf;
+}
+
+/* Entries of `dir` whose name holds `frag`. */
+static int count_entries(const char *dir, const char *frag)
+{
+	DIR *d = opendir(dir);
+	ck_assert_ptr_nonnull(d);
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL;)
+		n += strstr(e->d_name, frag) != NULL;
+	closedir(d);
+	return n;
+}
+
+START_TEST(a_failed_save_leaves_no_half_written_folder)
+{
+	struct model_params p;
+	struct status st = STATUS_INIT;
+	load_ok(fixture("f32"), &p, NULL);
+	const char *empty = tmp("notok");
+	mkdir(empty, 0777);
+	const char *parent = tmp("half");
+	mkdir(parent, 0777);
+	/* the tokenizer copy fails after the weights and config.json are written */
+	struct checkpoint_save_opts o = { .bf16 = 0, .tokenizer_dir = empty, .ric = NULL };
+	const char *out = tmp("half/out");
+	ck_assert_int_eq(checkpoint_save(out, &p, &o, &st), STATUS_IO);
+	ck_assert_msg(strstr(st.msg, "no tokenizer files"), "%s", st.msg);
+	struct stat sb;
+	ck_assert_msg(stat(out, &sb) != 0, "%s was left behind", out);
+	ck_assert_int_eq(count_entries(parent, "out"), 0);
+	/* over an existing checkpoint the old files stay as they were */
+	ck_assert_msg(checkpoint_save(out, &p, NULL, &st) == STATUS_OK, "%s", st.msg);
+	char path[4096];
+	snprintf(path, sizeof path, "%s/model.safetensors", out);
+	size_t before, after;
+	char *old = read_bytes(path, &before);
+	struct checkpoint_save_opts bf16_fail = { .bf16 = 1, .tokenizer_dir = empty, .ric = NULL };
+	status_clear(&st);
+	ck_assert_int_eq(checkpoint_save(out, &p, &bf16_fail, &st), STATUS_IO);
+	char *now = read_bytes(path, &after);
+	ck_assert(before == after && memcmp(old, now, before) == 0);
+	free(old);
+	free(now);
+	ck_assert_int_eq(count_entries(parent, "tmp"), 0);
+	ck_assert_int_eq(count_entries(out, "tmp"), 0);
+	model_params_free(&p);
+}
+END_TEST
+
 START_TEST(reward_model_saves_as_sequence_classification)
 {
 	struct model_params p, q;
@@ -690,7 +748,8 @@ Suite *harness_suite(void)
 	harness_add(s, "load", fixtures_load_with_the_files_values, tensor_set_must_match_the_config,
 	            shards_must_match_their_index, folder_level_errors_name_the_file, weights_must_be_finite,
 	            things_that_are_not_files_are_named, NULL);
-	harness_add(s, "save", save_reloads_exactly, reward_model_saves_as_sequence_classification, NULL);
+	harness_add(s, "save", save_reloads_exactly, reward_model_saves_as_sequence_classification,
+	            a_failed_save_leaves_no_half_written_folder, NULL);
 	harness_add(s, "config", config_values_are_checked, config_json_round_trips, NULL);
 	return s;
 }
