@@ -415,8 +415,9 @@ int main(int argc, char **argv)
 		free(demo);
 		return rc;
 	}
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "ric-tui: standard input and output must be a terminal\n");
+	char why[256];
+	if (!screen_usable(why, sizeof why)) {
+		fprintf(stderr, "ric-tui: %s\n", why);
 		return 1;
 	}
 	char *store = paths_store(store_opt);
@@ -453,8 +454,8 @@ int main(int argc, char **argv)
 	if (ckpt_arg || demo)
 		tui_app_load(a, ckpt_arg ? ckpt_arg : demo);
 	free(demo);
-	if (screen_open() != 0) {
-		fprintf(stderr, "ric-tui: cannot start the terminal screen\n");
+	if (screen_open(why, sizeof why) != 0) {
+		fprintf(stderr, "ric-tui: %s\n", why);
 		tui_app_free(a);
 		free(store);
 		return 1;
