@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/checkpoint.h"
+#include "engine/jsonerr.h"
 #include "engine/stats.h"
 
 void ricmeta_init(struct ricmeta *m)
@@ -389,8 +390,10 @@ enum status_code ricmeta_from_json(json_t *j, const char *file, struct ricmeta *
 {
 	ricmeta_init(m);
 	enum status_code c = from_json(j, file, m, st);
-	if (c != STATUS_OK)
+	if (c != STATUS_OK) {
 		ricmeta_free(m);
+		jsonerr_oneline(st); /* names from the file may hold a newline */
+	}
 	return c;
 }
 
