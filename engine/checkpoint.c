@@ -642,30 +642,40 @@ enum status_code checkpoint_save(const char *dir, const struct model_params *p,
 	static const struct checkpoint_save_opts defaults = { 0, NULL, NULL };
 	if (!o)
 		o = &defaults;
-	size_t len = strlen(dir);
-	while (len > 1 && dir[len - 1] == '/')
-		len--;
+	if (!dir[0])
+		return status_set(st, STATUS_INVALID, "the checkpoint folder name is empty");
+	struct stat sb;
+	int exists = stat(dir, &sb) == 0;
+	if (exists && !S_ISDIR(sb.st_mode))
+		return status_set(st, STATUS_IO, "%s: not a folder", dir);
+	/* An existing folder (maybe behind a symlink) is written beside where it
+	 * really is, so every rename stays on its file system. */
+	char *base = exists ? realpath(dir, NULL) : strdup(dir);
+	if (!base)
+		return status_errno(st, STATUS_IO, errno, "%s", dir);
+	size_t len = strlen(base), dlen = strlen(dir);
+	while (len > 1 && base[len - 1] == '/')
+		base[--len] = '\0';
+	while (dlen > 1 && dir[dlen - 1] == '/')
+		dlen--;
 	size_t cap = len + 48;
 	char *tmp = malloc(cap);
-	if (!tmp)
+	if (!tmp) {
+		free(base);
 		return status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
+	}
 	enum status_code rc = STATUS_OK;
-	struct stat sb;
-	if (len == 0)
-		rc = status_set(st, STATUS_INVALID, "the checkpoint folder name is empty");
-	else if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
-		rc = status_set(st, STATUS_IO, "%s: not a folder", dir);
 	/* the parent folders */
-	snprintf(tmp, cap, "%.*s", (int)len, dir);
+	snprintf(tmp, cap, "%s", base);
 	char *slash = strrchr(tmp, '/');
-	if (rc == STATUS_OK && slash && slash != tmp) {
+	if (slash && slash != tmp) {
 		*slash = '\0';
 		rc = checkpoint_mkdirs(tmp, st);
 	}
 	/* mkdir (not mkdtemp) so the umask sets its mode, as for any folder we make */
 	int made = 0;
 	for (unsigned k = 0; rc == STATUS_OK && !made && k < 1000; k++) {
-		snprintf(tmp, cap, "%.*s.tmp-%ld-%u", (int)len, dir, (long)getpid(), k);
+		snprintf(tmp, cap, "%s.tmp-%ld-%u", base, (long)getpid(), k);
 		if (mkdir(tmp, 0777) == 0)
 			made = 1;
 		else if (errno != EEXIST)
@@ -679,16 +689,17 @@ enum status_code checkpoint_save(const char *dir, const struct model_params *p,
 		char *at = rc != STATUS_OK ? strstr(st->msg, tmp) : NULL;
 		if (at) { /* name the folder asked for, not the temporary one */
 			char msg[STATUS_MSG_MAX];
-			int n = snprintf(msg, sizeof msg, "%.*s%.*s", (int)(at - st->msg), st->msg, (int)len, dir);
+			int n = snprintf(msg, sizeof msg, "%.*s%.*s", (int)(at - st->msg), st->msg, (int)dlen, dir);
 			if (n > 0 && (size_t)n < sizeof msg)
 				snprintf(msg + n, sizeof msg - (size_t)n, "%s", at + strlen(tmp));
 			memcpy(st->msg, msg, sizeof msg);
 		}
 		if (rc == STATUS_OK)
-			rc = checkpoint_move_in(tmp, dir, st);
+			rc = checkpoint_move_in(tmp, base, st);
 		checkpoint_rmtmp(tmp);
 	}
 	free(tmp);
+	free(base);
 	return rc;
 }
 

@@ -79,4 +79,9 @@ is "$(ls "$T" | grep -c 'conv\.tmp')" 0 "with no temporary folder"
 ok "convert over an existing checkpoint" "$RIC" convert --dtype f32 "$chat" "$T/conv/"
 [ "$(wc -c < "$T/conv/model.safetensors")" -gt 30000 ]
 _tap_result $? "replaces its BF16 weights with F32 ones"
+ln -s conv "$T/link"
+ok "convert through a symlink to a checkpoint" "$RIC" convert "$chat" "$T/link"
+ok "the symlink stays a symlink" test -L "$T/link"
+[ "$(wc -c < "$T/conv/model.safetensors")" -lt 30000 ]
+_tap_result $? "and the folder it points to gets the BF16 weights"
 done_testing
