@@ -69,7 +69,7 @@ END_TEST
 START_TEST(missing_folders_are_made_only_when_asked)
 {
 	/* A path the user typed: a missing folder is most likely a typo. */
-	char path[4096], dir[4096];
+	char path[4200], dir[4096];
 	snprintf(dir, sizeof dir, "%s/typo", harness_tmpdir());
 	snprintf(path, sizeof path, "%s/sub/store.db", dir);
 	struct store *s;
