@@ -7,6 +7,7 @@
 #include "engine/jsonerr.h"
 #include "engine/readfile.h"
 #include "engine/safetensors.h"
+#include "engine/vmath.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -202,28 +203,32 @@ struct checkpoint_source {
 	const struct safetensors *f;
 };
 
-/* One NaN or Inf weight makes every logit NaN, far from the file that held it.
- * Exponent bits all set is NaN or Inf; an integer test the compiler vectorises,
- * so the scan costs little beside the conversion before it. */
-static enum status_code checkpoint_check_finite(const struct model_tensor *w, const char *path,
-                                                const char *name, struct status *st)
+/* Converts `t` into w->data in pieces that stay in cache, checking each piece
+ * is finite: one NaN or Inf weight makes every logit NaN, far from the file
+ * that held it. The sum of squares in double is finite exactly when every
+ * float is (FLT_MAX squared is 1e77), and vmath's is vectorised. */
+static enum status_code checkpoint_convert(const struct safetensors_tensor *t, float *dst,
+                                           const char *path, struct status *st)
 {
-	size_t n = 1;
-	for (int i = 0; i < w->ndim; i++)
-		n *= (size_t)w->shape[i];
-	uint32_t bad = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t u;
-		memcpy(&u, &w->data[i], sizeof u);
-		bad |= (u & 0x7f800000u) == 0x7f800000u;
+	enum { PIECE = 1 << 14 };
+	size_t n = (size_t)safetensors_numel(t), size = safetensors_dtype_size(t->dtype);
+	struct safetensors_tensor piece = *t;
+	piece.ndim = 1;
+	for (size_t at = 0; at < n; at += PIECE) {
+		size_t k = n - at < PIECE ? n - at : PIECE;
+		piece.shape[0] = (int64_t)k;
+		piece.nbytes = k * size;
+		piece.data = (const unsigned char *)t->data + at * size;
+		safetensors_to_f32(&piece, dst + at);
+		if (isfinite(vmath_sumsq(dst + at, k)))
+			continue;
+		size_t i = at;
+		while (isfinite(dst[i]))
+			i++;
+		return status_set(st, STATUS_FORMAT, "%s: tensor '%s': element %zu is %s (weights must "
+		                  "be finite numbers)", path, t->name, i, isnan(dst[i]) ? "NaN" : "infinite");
 	}
-	if (!bad)
-		return STATUS_OK;
-	size_t i = 0;
-	while (isfinite(w->data[i]))
-		i++;
-	return status_set(st, STATUS_FORMAT, "%s: tensor '%s': element %zu is %s (weights must be "
-	                  "finite numbers)", path, name, i, isnan(w->data[i]) ? "NaN" : "infinite");
+	return STATUS_OK;
 }
 
 /* Checks dtype and shape of `src` against `want` and converts it into place. */
@@ -245,8 +250,7 @@ static enum status_code checkpoint_copy(const struct model_tensor *want, const s
 		return status_set(st, STATUS_FORMAT, "%s: tensor '%s': shape %s, but config.json needs %s",
 		                  path, t->name, got, need);
 	}
-	safetensors_to_f32(t, want->data);
-	return checkpoint_check_finite(want, path, t->name, st);
+	return checkpoint_convert(t, want->data, path, st);
 }
 
 /* lm_head.weight is only accepted as a copy of wte.weight (GPT-2 ties them). */
