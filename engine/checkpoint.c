@@ -5,10 +5,15 @@
 
 #include "engine/atomicfile.h"
 #include "engine/jsonerr.h"
+#include "engine/readfile.h"
 #include "engine/safetensors.h"
+#include "engine/vmath.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +41,14 @@ static int checkpoint_is_file(const char *path)
 {
 	struct stat sb;
 	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* Something of that name that is not a file: a folder or FIFO named
+ * model.safetensors is that, not a missing file (and a FIFO must not be opened). */
+static int checkpoint_is_other(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 && !S_ISREG(sb.st_mode);
 }
 
 /* ---- reading ----------------------------------------------------------- */
@@ -138,12 +151,16 @@ static enum status_code checkpoint_files_open(struct checkpoint_files *cf, const
 		return status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
 	if (checkpoint_is_file(cf->listing))
 		return checkpoint_files_add(cf, dir, "model.safetensors", st);
+	if (checkpoint_is_other(cf->listing))
+		return readfile_regular(cf->listing, st);
 	free(cf->listing);
 	cf->listing = checkpoint_join(dir, "model.safetensors.index.json");
 	if (!cf->listing)
 		return status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
 	if (checkpoint_is_file(cf->listing))
 		return checkpoint_files_index(cf, dir, st);
+	if (checkpoint_is_other(cf->listing))
+		return readfile_regular(cf->listing, st);
 	char *bin = checkpoint_join(dir, "pytorch_model.bin");
 	int pickle = bin && checkpoint_is_file(bin);
 	free(bin);
@@ -186,6 +203,34 @@ struct checkpoint_source {
 	const struct safetensors *f;
 };
 
+/* Converts `t` into w->data in pieces that stay in cache, checking each piece
+ * is finite: one NaN or Inf weight makes every logit NaN, far from the file
+ * that held it. The sum of squares in double is finite exactly when every
+ * float is (FLT_MAX squared is 1e77), and vmath's is vectorised. */
+static enum status_code checkpoint_convert(const struct safetensors_tensor *t, float *dst,
+                                           const char *path, struct status *st)
+{
+	enum { PIECE = 1 << 14 };
+	size_t n = (size_t)safetensors_numel(t), size = safetensors_dtype_size(t->dtype);
+	struct safetensors_tensor piece = *t;
+	piece.ndim = 1;
+	for (size_t at = 0; at < n; at += PIECE) {
+		size_t k = n - at < PIECE ? n - at : PIECE;
+		piece.shape[0] = (int64_t)k;
+		piece.nbytes = k * size;
+		piece.data = (const unsigned char *)t->data + at * size;
+		safetensors_to_f32(&piece, dst + at);
+		if (isfinite(vmath_sumsq(dst + at, k)))
+			continue;
+		size_t i = at;
+		while (isfinite(dst[i]))
+			i++;
+		return status_set(st, STATUS_FORMAT, "%s: tensor '%s': element %zu is %s (weights must "
+		                  "be finite numbers)", path, t->name, i, isnan(dst[i]) ? "NaN" : "infinite");
+	}
+	return STATUS_OK;
+}
+
 /* Checks dtype and shape of `src` against `want` and converts it into place. */
 static enum status_code checkpoint_copy(const struct model_tensor *want, const struct checkpoint_source *src,
                                         struct status *st)
@@ -205,8 +250,7 @@ static enum status_code checkpoint_copy(const struct model_tensor *want, const s
 		return status_set(st, STATUS_FORMAT, "%s: tensor '%s': shape %s, but config.json needs %s",
 		                  path, t->name, got, need);
 	}
-	safetensors_to_f32(t, want->data);
-	return STATUS_OK;
+	return checkpoint_convert(t, want->data, path, st);
 }
 
 /* lm_head.weight is only accepted as a copy of wte.weight (GPT-2 ties them). */
@@ -358,7 +402,7 @@ enum status_code checkpoint_read_ric(const char *dir, json_t **ric, struct statu
 	char *path = checkpoint_join(dir, "ric.json");
 	if (!path)
 		return status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
-	enum status_code rc = STATUS_OK;
+	enum status_code rc = checkpoint_is_other(path) ? readfile_regular(path, st) : STATUS_OK;
 	if (checkpoint_is_file(path)) {
 		json_error_t jerr;
 		*ric = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
@@ -537,15 +581,137 @@ static enum status_code checkpoint_save_weights(const char *dir, const struct mo
 	return rc;
 }
 
+/* Removes the files of the temporary folder (all of them ours) and the folder. */
+static void checkpoint_rmtmp(const char *tmp)
+{
+	DIR *d = opendir(tmp);
+	for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *f = checkpoint_join(tmp, e->d_name);
+		if (f)
+			unlink(f);
+		free(f);
+	}
+	if (d)
+		closedir(d);
+	rmdir(tmp);
+}
+
+/* Moves what `tmp` holds into dir: the whole folder when dir is new (or
+ * empty), else file by file over the old ones, each rename atomic. */
+static enum status_code checkpoint_move_in(const char *tmp, const char *dir, struct status *st)
+{
+	if (rename(tmp, dir) == 0)
+		return STATUS_OK;
+	if (errno != ENOTEMPTY && errno != EEXIST)
+		return status_errno(st, STATUS_IO, errno, "%s: cannot rename %s to it", dir, tmp);
+	DIR *d = opendir(tmp);
+	if (!d)
+		return status_errno(st, STATUS_IO, errno, "%s", tmp);
+	enum status_code rc = STATUS_OK;
+	for (struct dirent *e; rc == STATUS_OK && (e = readdir(d)) != NULL;) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *from = checkpoint_join(tmp, e->d_name), *to = checkpoint_join(dir, e->d_name);
+		if (!from || !to)
+			rc = status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
+		else if (rename(from, to) != 0)
+			rc = status_errno(st, STATUS_IO, errno, "%s: cannot move it into place", to);
+		free(from);
+		free(to);
+	}
+	closedir(d);
+	if (rc == STATUS_OK) {
+		/* A leftover index would describe other weights than the ones just written. */
+		char *idx = checkpoint_join(dir, "model.safetensors.index.json");
+		if (!idx)
+			rc = status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
+		else if (unlink(idx) != 0 && errno != ENOENT)
+			rc = status_errno(st, STATUS_IO, errno, "%s: cannot remove the stale index", idx);
+		free(idx);
+	}
+	return rc;
+}
+
+static enum status_code checkpoint_write_all(const char *dir, const struct model_params *p,
+                                             const struct checkpoint_save_opts *o,
+                                             struct status *st);
+
+/* Everything goes into a temporary folder beside dir first, so a full disk or
+ * another failure halfway leaves no half-written checkpoint (nor a damaged old one). */
 enum status_code checkpoint_save(const char *dir, const struct model_params *p,
                                  const struct checkpoint_save_opts *o, struct status *st)
 {
 	static const struct checkpoint_save_opts defaults = { 0, NULL, NULL };
 	if (!o)
 		o = &defaults;
-	enum status_code rc = checkpoint_mkdirs(dir, st);
-	if (rc == STATUS_OK)
-		rc = checkpoint_save_weights(dir, p, o->bf16, st);
+	if (!dir[0])
+		return status_set(st, STATUS_INVALID, "the checkpoint folder name is empty");
+	struct stat sb;
+	int exists = stat(dir, &sb) == 0;
+	if (exists && !S_ISDIR(sb.st_mode))
+		return status_set(st, STATUS_IO, "%s: not a folder", dir);
+	/* An existing folder (maybe behind a symlink) is written beside where it
+	 * really is, so every rename stays on its file system. */
+	char *base = exists ? realpath(dir, NULL) : strdup(dir);
+	if (!base)
+		return status_errno(st, STATUS_IO, errno, "%s", dir);
+	size_t len = strlen(base), dlen = strlen(dir);
+	while (len > 1 && base[len - 1] == '/')
+		base[--len] = '\0';
+	while (dlen > 1 && dir[dlen - 1] == '/')
+		dlen--;
+	size_t cap = len + 48;
+	char *tmp = malloc(cap);
+	if (!tmp) {
+		free(base);
+		return status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
+	}
+	enum status_code rc = STATUS_OK;
+	/* the parent folders */
+	snprintf(tmp, cap, "%s", base);
+	char *slash = strrchr(tmp, '/');
+	if (slash && slash != tmp) {
+		*slash = '\0';
+		rc = checkpoint_mkdirs(tmp, st);
+	}
+	/* mkdir (not mkdtemp) so the umask sets its mode, as for any folder we make */
+	int made = 0;
+	for (unsigned k = 0; rc == STATUS_OK && !made && k < 1000; k++) {
+		snprintf(tmp, cap, "%s.tmp-%ld-%u", base, (long)getpid(), k);
+		if (mkdir(tmp, 0777) == 0)
+			made = 1;
+		else if (errno != EEXIST)
+			rc = status_errno(st, STATUS_IO, errno, "%s: cannot create a temporary folder "
+			                  "beside it", dir);
+	}
+	if (rc == STATUS_OK && !made)
+		rc = status_set(st, STATUS_IO, "%s: cannot create a temporary folder beside it", dir);
+	if (made) {
+		rc = checkpoint_write_all(tmp, p, o, st);
+		char *at = rc != STATUS_OK ? strstr(st->msg, tmp) : NULL;
+		if (at) { /* name the folder asked for, not the temporary one */
+			char msg[STATUS_MSG_MAX];
+			int n = snprintf(msg, sizeof msg, "%.*s%.*s", (int)(at - st->msg), st->msg, (int)dlen, dir);
+			if (n > 0 && (size_t)n < sizeof msg)
+				snprintf(msg + n, sizeof msg - (size_t)n, "%s", at + strlen(tmp));
+			memcpy(st->msg, msg, sizeof msg);
+		}
+		if (rc == STATUS_OK)
+			rc = checkpoint_move_in(tmp, base, st);
+		checkpoint_rmtmp(tmp);
+	}
+	free(tmp);
+	free(base);
+	return rc;
+}
+
+static enum status_code checkpoint_write_all(const char *dir, const struct model_params *p,
+                                             const struct checkpoint_save_opts *o,
+                                             struct status *st)
+{
+	enum status_code rc = checkpoint_save_weights(dir, p, o->bf16, st);
 	if (rc == STATUS_OK) {
 		json_t *cfg = checkpoint_config_json(&p->cfg, o->bf16 ? "bfloat16" : "float32");
 		rc = cfg ? checkpoint_save_json(dir, "config.json", cfg, 9, st)
@@ -556,14 +722,5 @@ enum status_code checkpoint_save(const char *dir, const struct model_params *p,
 		rc = checkpoint_copy_tokenizer(o->tokenizer_dir, dir, st);
 	if (rc == STATUS_OK && o->ric)
 		rc = checkpoint_save_json(dir, "ric.json", o->ric, 17, st);
-	if (rc == STATUS_OK) {
-		/* A leftover index would describe other weights than the ones just written. */
-		char *idx = checkpoint_join(dir, "model.safetensors.index.json");
-		if (!idx)
-			rc = status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
-		else if (unlink(idx) != 0 && errno != ENOENT)
-			rc = status_errno(st, STATUS_IO, errno, "%s: cannot remove the stale index", idx);
-		free(idx);
-	}
 	return rc;
 }

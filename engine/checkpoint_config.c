@@ -4,6 +4,7 @@
 #include "engine/checkpoint.h"
 
 #include "engine/jsonerr.h"
+#include "engine/readfile.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -198,6 +199,8 @@ enum status_code checkpoint_config_read(const char *dir, struct model_config *cf
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/config.json", dir);
+	if (readfile_regular(path, st) != STATUS_OK)
+		return st->code;
 	FILE *fp = fopen(path, "rb");
 	if (!fp)
 		return status_errno(st, STATUS_IO, errno, "%s", path);

@@ -3,9 +3,11 @@
 
 #include "engine/dataset.h"
 #include "engine/jsonerr.h"
+#include "engine/reward.h"
 
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +137,16 @@ static enum status_code ds_fill(struct dataset_reader *r, struct status *st)
 			                  e == Z_ERRNO ? strerror(errno) : msg, r->lineno);
 		}
 		r->clen = (size_t)n;
+		/* gzread() hands out what a cut-off stream held and then reports
+		 * its end as a plain end of file; only gzerror() tells them apart. */
+		int e = Z_OK;
+		const char *msg = n == 0 ? gzerror(r->gz, &e) : NULL;
+		if (e != Z_OK && e != Z_STREAM_END) {
+			r->eof = 1;
+			return status_set(st, STATUS_IO, "%s: %s after line %zu (the file is truncated "
+			                  "or damaged)", r->name, e == Z_ERRNO ? strerror(errno) : msg,
+			                  r->lineno);
+		}
 	}
 	if (r->clen == 0)
 		r->eof = 1;
@@ -247,8 +259,11 @@ static enum status_code ds_rewards(struct dataset_reader *r, json_t *o, struct d
 			return ds_bad(r, st, "a reward with an empty name");
 		if (!json_is_number(v))
 			return ds_bad(r, st, "reward \"%s\" is not a number", k);
+		double x = json_number_value(v);
+		if (!(fabs(x) <= REWARD_ABS_MAX))
+			return ds_bad(r, st, "reward \"%s\" is %g, beyond +-%g", k, x, REWARD_ABS_MAX);
 		rec->reward_name[rec->n_rewards] = k;
-		rec->reward_value[rec->n_rewards++] = json_number_value(v);
+		rec->reward_value[rec->n_rewards++] = x;
 	}
 	return STATUS_OK;
 }

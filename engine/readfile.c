@@ -5,6 +5,19 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+
+enum status_code readfile_regular(const char *path, struct status *st)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return status_errno(st, STATUS_IO, errno, "%s", path);
+	if (!S_ISREG(sb.st_mode))
+		return status_set(st, STATUS_IO, "%s: not a regular file (%s)", path,
+		                  S_ISDIR(sb.st_mode) ? "a folder" : S_ISFIFO(sb.st_mode) ? "a FIFO"
+		                  : "a device or socket");
+	return STATUS_OK;
+}
 
 enum status_code readfile(const char *path, size_t max, char **data, size_t *len, struct status *st)
 {

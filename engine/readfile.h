@@ -16,4 +16,10 @@
  * larger than `max` bytes. */
 enum status_code readfile(const char *path, size_t max, char **data, size_t *len, struct status *st);
 
+/* STATUS_OK when path is a regular file, else STATUS_IO naming it: missing
+ * (in errno's words) or "not a regular file" (a folder reads as an error
+ * about something else, a FIFO blocks the reader). For the files of a model
+ * folder, which are never streams. */
+enum status_code readfile_regular(const char *path, struct status *st);
+
 #endif

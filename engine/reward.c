@@ -4,6 +4,7 @@
 #include "engine/reward_impl.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,7 +141,14 @@ enum status_code reward_score(struct reward *r, size_t n, const char *const *pro
 	for (size_t i = 0; i < n; i++)
 		if (!responses[i] || (prompts && !prompts[i]))
 			return status_set(st, STATUS_INVALID, "reward '%s': row %zu has no text", r->spec, i);
-	return r->ops->score(r, n, prompts, responses, out, st);
+	enum status_code c = r->ops->score(r, n, prompts, responses, out, st);
+	if (c != STATUS_OK)
+		return c;
+	for (size_t i = 0; i < n; i++)
+		if (!(fabs(out[i]) <= REWARD_ABS_MAX))
+			return status_set(st, STATUS_INVALID, "reward '%s': row %zu scored %g, beyond "
+			                  "+-%g (a broken scorer?)", r->spec, i + 1, out[i], REWARD_ABS_MAX);
+	return STATUS_OK;
 }
 
 void reward_close(struct reward *r)

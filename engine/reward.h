@@ -31,8 +31,8 @@
  * and bytes >= 0x80 (so UTF-8 letters stay inside words), compared in ASCII
  * lower case.
  *
- * reward_score fills every value or fails as a whole; the values are finite.
- * A reward is used by one thread at a time.
+ * reward_score fills every value or fails as a whole; the values are finite
+ * and within +-REWARD_ABS_MAX. A reward is used by one thread at a time.
  *
  * Nothing read from a file starts a program without the user's consent. A
  * spec the caller read from a file (a checkpoint's ric.json, a store) is
@@ -52,6 +52,12 @@
 #include <stddef.h>
 
 #include "engine/status.h"
+
+/* The largest |reward| accepted, from a scorer or a dataset file. No reward
+ * of ours comes near it (length would need a million-word response, a reward
+ * model's logit is in the tens); beyond it a value means a broken scorer, and
+ * one such value swamps every mean and sigma (1e308 overflows them). */
+#define REWARD_ABS_MAX 1e6
 
 struct reward_env {
 	const char *datadir;    /* holds lexicons/: positivity and informativeness need it */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/checkpoint.h"
+#include "engine/jsonerr.h"
 #include "engine/stats.h"
 
 void ricmeta_init(struct ricmeta *m)
@@ -182,10 +183,13 @@ static enum status_code render(const char *tpl, size_t n_obj, const char *prompt
 			labelled = 0;
 			if (out) {
 				char num[STATS_FMT_MAX];
-				if (stats_format1(z[k - 1], num, sizeof num) < 0) {
-					c = status_set(st, STATUS_INVALID, "score %zu is not a finite number", k);
+				if (!(fabs(z[k - 1]) <= RICMETA_Z_MAX)) {
+					c = status_set(st, STATUS_INVALID, isfinite(z[k - 1])
+					               ? "score %zu is %g, beyond +-%g" : "score %zu is not a finite "
+					               "number (%g)", k, z[k - 1], RICMETA_Z_MAX);
 					break;
 				}
+				stats_format1(z[k - 1], num, sizeof num);
 				sb_str(out, num);
 			}
 		} else {
@@ -233,6 +237,9 @@ enum status_code ricmeta_validate(const struct ricmeta *m, struct status *st)
 			                  "objective '%s': mu %g, sigma %g, lo %g, hi %g (need finite values, "
 			                  "sigma >= 0, lo <= hi)",
 			                  o->name, o->mu, o->sigma, o->lo, o->hi);
+		if (!(fabs(o->lo) <= RICMETA_Z_MAX && fabs(o->hi) <= RICMETA_Z_MAX))
+			return status_set(st, STATUS_INVALID, "objective '%s': lo %g, hi %g (normalised "
+			                  "scores lie within +-%g)", o->name, o->lo, o->hi, RICMETA_Z_MAX);
 	}
 	if (!m->template || !m->marker)
 		return status_set(st, STATUS_INVALID, "no template or marker");
@@ -383,8 +390,10 @@ enum status_code ricmeta_from_json(json_t *j, const char *file, struct ricmeta *
 {
 	ricmeta_init(m);
 	enum status_code c = from_json(j, file, m, st);
-	if (c != STATUS_OK)
+	if (c != STATUS_OK) {
 		ricmeta_free(m);
+		jsonerr_oneline(st); /* names from the file may hold a newline */
+	}
 	return c;
 }
 

@@ -55,6 +55,11 @@
 #define RICMETA_VERSION 1
 #define RICMETA_MARKER_DIALOGUE "\n\nAssistant:"
 #define RICMETA_MARKER_PLAIN "\nResponse:"
+/* The largest |z| written into a prompt (and lo, hi). A normalised offline
+ * score cannot pass sqrt(rows - 1) (Samuelson's inequality), so no dataset
+ * under 10^12 rows comes near it; beyond it a target is a typo or an attack,
+ * and its digits (301 of them for 1e300) would swamp the prompt. */
+#define RICMETA_Z_MAX 1e6
 
 struct ricmeta_objective {
 	char *name;

@@ -472,7 +472,8 @@ enum status_code safetensors_open_mem(const void *buf, size_t len, const char *n
 enum status_code safetensors_open(const char *path, struct safetensors **out, struct status *st)
 {
 	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not block the open; it is refused below. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return status_errno(st, STATUS_IO, errno, "%s", path);
 	struct stat sb;

@@ -121,7 +121,7 @@ static int sampler_candidates(struct sampler *s, const float *logits, const stru
 
 static int sampler_greedy(const struct sampler_params *p)
 {
-	return !(p->temperature > 0.0f) || p->top_k == 1;
+	return !(p->temperature >= SAMPLER_GREEDY_BELOW) || p->top_k == 1;
 }
 
 int sampler_pick(struct sampler *s, const float *logits, const struct sampler_params *p,

@@ -6,7 +6,10 @@
  *   int next = sampler_pick(&s, logits, &p, &rng);   // logits: vocab_size floats
  *   sampler_free(&s);
  *
- * temperature <= 0 picks the argmax (lowest id on ties). top_k <= 0 or >= n
+ * A temperature below SAMPLER_GREEDY_BELOW (0 included) picks the argmax
+ * (lowest id on ties), which is what such a temperature tends to; dividing by
+ * it would overflow (1 / 1e-40 is inf in float, and 0 * inf a NaN that ended
+ * generation at once). vLLM draws the line at the same 1e-5. top_k <= 0 or >= n
  * and top_p >= 1 disable those filters. As in Hugging Face's warpers, top-k
  * applies first and top-p then works on the renormalised survivors; the most
  * likely token always survives. The workspace makes a pick allocation-free, so
@@ -17,6 +20,8 @@
 
 #include "engine/rng.h"
 #include "engine/status.h"
+
+#define SAMPLER_GREEDY_BELOW 1e-5f
 
 struct sampler_params {
 	float temperature;

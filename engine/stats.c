@@ -38,6 +38,10 @@ enum status_code stats_describe(const double *x, size_t n, size_t stride, struct
 		double d = x[i * stride] - mean;
 		ss += d * d;
 	}
+	/* Finite values can still overflow a sum (two of 1e308) or a square (1e200). */
+	if (!isfinite(mean) || !isfinite(ss))
+		return status_set(st, STATUS_INVALID, "values too large for statistics (%g..%g): their "
+		                  "%s overflows", lo, hi, isfinite(mean) ? "variance" : "sum");
 	out->n = n;
 	out->mean = mean;
 	out->std = sqrt(ss / (double)n);

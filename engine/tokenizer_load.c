@@ -324,7 +324,11 @@ enum status_code tokenizer_load(const char *dir, struct tokenizer **out, struct 
 	if (file_exists(vpath) || !file_exists(jpath)) {
 		if (!file_exists(vpath) && !file_exists(mpath))
 			return status_set(st, STATUS_IO, "%s: no vocab.json and merges.txt, nor tokenizer.json", dir);
-		rc = readfile(vpath, TOKENIZER_FILE_MAX, &a, &alen, st);
+		rc = readfile_regular(vpath, st);
+		if (rc == STATUS_OK)
+			rc = readfile_regular(mpath, st);
+		if (rc == STATUS_OK)
+			rc = readfile(vpath, TOKENIZER_FILE_MAX, &a, &alen, st);
 		if (rc == STATUS_OK)
 			rc = readfile(mpath, TOKENIZER_FILE_MAX, &b, &blen, st);
 		if (rc == STATUS_OK)

@@ -20,12 +20,12 @@ int cli_store_open(struct cli *cli, struct store **out)
 	}
 	/* Only the default store gets the demo: a store named on purpose is the
 	 * user's own experiment. */
-	const char *env = getenv("RIC_STORE"), *no_demo = getenv("RIC_NO_DEMO");
-	int fresh_default = !(cli->store_opt && *cli->store_opt) && !(env && *env) &&
-	                    !(no_demo && *no_demo && strcmp(no_demo, "0") != 0) &&
+	const char *no_demo = getenv("RIC_NO_DEMO");
+	int is_default = paths_store_default(cli->store_opt);
+	int fresh_default = is_default && !(no_demo && *no_demo && strcmp(no_demo, "0") != 0) &&
 	                    access(path, F_OK) != 0;
 	struct store_err err;
-	enum store_code rc = store_open(path, STORE_CREATE, out, &err);
+	enum store_code rc = store_open(path, STORE_CREATE | (is_default ? STORE_MKDIR : 0), out, &err);
 	free(path);
 	if (rc != STORE_OK) {
 		cli_error("%s", err.msg);

@@ -12,6 +12,7 @@
 #include "src/paths.h"
 #include "src/ricgen.h"
 
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,8 +140,15 @@ static int generate_ric(const char *model, const char *prompt, const char *pref,
 	} else {
 		if (mapping_parse_vector(scores, N, "--scores", t, &st) != STATUS_OK)
 			goto fail;
-		for (size_t i = 0; i < N; i++)
+		for (size_t i = 0; i < N; i++) {
+			if (!(fabs(t[i]) <= RICMETA_Z_MAX)) {
+				status_set(&st, STATUS_INVALID, "--scores '%s': value %zu is %g, beyond +-%g "
+				           "(scores are normalised: %s's offline range is %.1f..%.1f)", scores,
+				           i + 1, t[i], RICMETA_Z_MAX, g.meta.obj[i].name, lo[i], hi[i]);
+				goto fail;
+			}
 			t[i] = stats_round1(t[i]);
+		}
 	}
 	/* ric.json is a file: what it would run waits for --allow-cmd. */
 	struct ricgen_trust trust = { .home = model, .consent = allow_cmd, .skip = 1 };

@@ -76,12 +76,18 @@ char *paths_xdg(const char *env, const char *home_rel, const char *name)
 
 char *paths_store(const char *opt)
 {
-	if (opt && *opt)
+	if (opt) /* even "": the programs refuse it rather than open another store */
 		return strdup(opt);
 	const char *env = getenv("RIC_STORE");
 	if (env && *env)
 		return strdup(env);
 	return paths_xdg("XDG_DATA_HOME", ".local/share", "store.db");
+}
+
+int paths_store_default(const char *opt)
+{
+	const char *env = getenv("RIC_STORE");
+	return !opt && !(env && *env);
 }
 
 char *paths_config_file(const char *name)

@@ -15,6 +15,9 @@ char *paths_data_file(const char *name);
 /* "dir/name". */
 char *paths_join(const char *dir, const char *name);
 char *paths_store(const char *opt);
+/* Whether paths_store(opt) is the XDG default (neither --store nor RIC_STORE):
+ * only that store's folders are created when missing (STORE_MKDIR). */
+int paths_store_default(const char *opt);
 char *paths_config_file(const char *name);
 char *paths_state_file(const char *name);
 

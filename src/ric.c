@@ -103,6 +103,10 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
+			if (!*optarg) {
+				cli_error("--store wants a file name, not ''");
+				return CLI_USAGE;
+			}
 			cli.store_opt = optarg;
 			break;
 		case 'V':

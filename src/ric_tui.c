@@ -374,7 +374,13 @@ int main(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': store_opt = optarg; break;
+		case 's':
+			if (!*optarg) {
+				fprintf(stderr, "ric-tui: --store wants a file name, not ''\n");
+				return 2;
+			}
+			store_opt = optarg;
+			break;
 		case 't':
 			if (ric_tui_int("--threads", optarg, 1, 256, &threads) != 0)
 				return 2;
@@ -410,18 +416,20 @@ int main(int argc, char **argv)
 		free(demo);
 		return rc;
 	}
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "ric-tui: standard input and output must be a terminal\n");
+	char why[256];
+	if (!screen_usable(why, sizeof why)) {
+		fprintf(stderr, "ric-tui: %s\n", why);
 		return 1;
 	}
 	char *store = paths_store(store_opt);
 	/* Only a fresh default store gets the demo, as with ric (src/cli_store.c). */
-	const char *env = getenv("RIC_STORE"), *no_demo = getenv("RIC_NO_DEMO");
-	int fresh_default = store && !(store_opt && *store_opt) && !(env && *env) &&
-	                    !(no_demo && *no_demo && strcmp(no_demo, "0") != 0) &&
+	const char *no_demo = getenv("RIC_NO_DEMO");
+	int is_default = paths_store_default(store_opt);
+	int fresh_default = store && is_default && !(no_demo && *no_demo && strcmp(no_demo, "0") != 0) &&
 	                    access(store, F_OK) != 0;
 	char err[512];
-	struct tui_app *a = store ? tui_app_new(store, err, sizeof err) : NULL;
+	struct tui_app *a = store ? tui_app_new(store, is_default ? STORE_MKDIR : 0, err, sizeof err)
+	                          : NULL;
 	if (!a) {
 		termtext_printf(stderr, "ric-tui: %s\n",
 		        store ? err : "no store: set HOME, XDG_DATA_HOME or RIC_STORE, or give --store");
@@ -447,8 +455,8 @@ int main(int argc, char **argv)
 	if (ckpt_arg || demo)
 		tui_app_load(a, ckpt_arg ? ckpt_arg : demo);
 	free(demo);
-	if (screen_open() != 0) {
-		fprintf(stderr, "ric-tui: cannot start the terminal screen\n");
+	if (screen_open(why, sizeof why) != 0) {
+		fprintf(stderr, "ric-tui: %s\n", why);
 		tui_app_free(a);
 		free(store);
 		return 1;

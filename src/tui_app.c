@@ -36,7 +36,7 @@ void tui_app_error(struct tui_app *a, const char *fmt, ...)
 	a->dirty = 1;
 }
 
-struct tui_app *tui_app_new(const char *store_path, char *err, size_t cap)
+struct tui_app *tui_app_new(const char *store_path, int store_flags, char *err, size_t cap)
 {
 	struct tui_app *a = calloc(1, sizeof *a);
 	if (!a) {
@@ -64,7 +64,7 @@ struct tui_app *tui_app_new(const char *store_path, char *err, size_t cap)
 	}
 	if (store_path) {
 		struct store_err se;
-		if (tui_store_open(&a->store, store_path, &se) != STORE_OK) {
+		if (tui_store_open(&a->store, store_path, store_flags, &se) != STORE_OK) {
 			snprintf(err, cap, "%s", se.msg);
 			keys_map_free(a->keys);
 			free(a);

@@ -5,7 +5,7 @@
  * act on all of it. The event loop (src/ric_tui.c) owns curses and readline;
  * tests drive this module directly.
  *
- *   struct tui_app *a = tui_app_new(store_path, &err);
+ *   struct tui_app *a = tui_app_new(store_path, 0, err, sizeof err);
  *   tui_app_load(a, "share/demo/policy");           // status says how it went
  *   tui_app_action(a, ACTION_SLIDER_INC);           // re-balances, restarts generation
  *   ... poll(tui_app_gen_fd(a)) ... tui_app_gen_events(a);   // samples grow
@@ -125,8 +125,9 @@ struct tui_app {
 	struct keys_map *keys;
 };
 
-/* Opens (creating) the store; NULL with a message in err (cap bytes) on failure. */
-struct tui_app *tui_app_new(const char *store_path, char *err, size_t cap);
+/* Opens (creating) the store, with tui_store_open's store_flags; NULL with a
+ * message in err (cap bytes) on failure. */
+struct tui_app *tui_app_new(const char *store_path, int store_flags, char *err, size_t cap);
 void tui_app_free(struct tui_app *a);
 
 /* Loads a RiC checkpoint (replacing the one loaded) and starts generating

@@ -68,7 +68,7 @@ static int tui_bench_cmp(const void *x, const void *y)
 int tui_bench_run(const char *ckpt, int reps, FILE *out)
 {
 	char err[512];
-	struct tui_app *a = tui_app_new(NULL, err, sizeof err);
+	struct tui_app *a = tui_app_new(NULL, 0, err, sizeof err);
 	if (!a) {
 		termtext_printf(out, "ric-tui: %s\n", err);
 		return 1;

@@ -7,11 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum store_code tui_store_open(struct tui_store *ts, const char *path, struct store_err *err)
+enum store_code tui_store_open(struct tui_store *ts, const char *path, int flags,
+                               struct store_err *err)
 {
 	memset(ts, 0, sizeof *ts);
 	ts->version = -1;
-	enum store_code rc = store_open(path, STORE_CREATE, &ts->s, err);
+	enum store_code rc = store_open(path, STORE_CREATE | flags, &ts->s, err);
 	if (rc != STORE_OK)
 		return rc;
 	job_state_register(ts->s);

@@ -4,7 +4,7 @@
  * go under.
  *
  *   struct tui_store ts;
- *   if (tui_store_open(&ts, "/home/me/.local/share/ric/store.db", &err) != STORE_OK) ...
+ *   if (tui_store_open(&ts, "/home/me/.local/share/ric/store.db", STORE_MKDIR, &err) != STORE_OK) ...
  *   if (tui_store_changed(&ts)) ... reload runs, jobs, fronts ...
  *   struct tui_saved smp = { .checkpoint = dir, .prompt = p, .response = r, .n = 2, ... };
  *   tui_store_save(&ts, &smp, &id, &err);          // under one "generate" run per session
@@ -25,7 +25,9 @@ struct tui_store {
 	char *session_ckpt;    /* the checkpoint that run is about */
 };
 
-enum store_code tui_store_open(struct tui_store *ts, const char *path, struct store_err *err);
+/* Creates the store when missing; flags may add STORE_MKDIR (the default store). */
+enum store_code tui_store_open(struct tui_store *ts, const char *path, int flags,
+                               struct store_err *err);
 void tui_store_close(struct tui_store *ts);
 
 /* True once after another connection committed (and on the first call). */

@@ -451,10 +451,20 @@ enum store_code store_open(const char *path, int flags, struct store **out, stru
 		return store_fail(err, STORE_EIO, "%s: no such store", path);
 	if (exists && !S_ISREG(sb.st_mode))
 		return store_fail(err, STORE_EIO, "%s: not a regular file", path);
-	if (!exists) {
+	if (!exists && (flags & STORE_MKDIR)) {
 		int e = store_make_parent(path);
 		if (e)
 			return store_fail(err, STORE_EIO, "%s: cannot create its folder: %s", path, strerror(e));
+	} else if (!exists) {
+		char *dir = store_dirname(path);
+		struct stat db;
+		int e = !dir ? ENOMEM : stat(dir, &db) != 0 ? errno : !S_ISDIR(db.st_mode) ? ENOTDIR : 0;
+		enum store_code rc = e ? store_fail(err, STORE_EIO, "%s: cannot create the store: its "
+		                                    "folder %s: %s", path, dir ? dir : "", strerror(e))
+		                       : STORE_OK;
+		free(dir);
+		if (rc)
+			return rc;
 	}
 	if (!(flags & STORE_READONLY)) {
 		enum store_code rc = exists ? store_check_writable(path, err) : STORE_OK;

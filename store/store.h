@@ -2,7 +2,7 @@
  *
  *   struct store *s;
  *   struct store_err err;
- *   if (store_open("/home/me/.local/share/ric/store.db", STORE_CREATE, &s, &err) != STORE_OK) {
+ *   if (store_open("/home/me/.local/share/ric/store.db", STORE_CREATE | STORE_MKDIR, &s, &err) != STORE_OK) {
  *       fprintf(stderr, "ric: %s\n", err.msg);
  *       return 1;
  *   }
@@ -54,8 +54,10 @@ struct store_err {
 };
 
 enum store_open_flags {
-	STORE_CREATE = 1 << 0,   /* create the file (and its folder) when missing */
-	STORE_READONLY = 1 << 1  /* never write: no migration, no creation */
+	STORE_CREATE = 1 << 0,   /* create the file when missing; its folder must exist */
+	STORE_READONLY = 1 << 1, /* never write: no migration, no creation */
+	STORE_MKDIR = 1 << 2     /* with STORE_CREATE, create missing folders too (for a default
+	                          * path, never one the user typed: a typo would go unnoticed) */
 };
 
 /* The schema version this build writes; see store/schema.c. */

@@ -7,10 +7,13 @@
 #include "engine/safetensors.h"
 
 #include <dirent.h>
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char *fixture(const char *rel)
 {
@@ -266,6 +269,64 @@ START_TEST(save_reloads_exactly)
 }
 END_TEST
 
+static char *read_bytes(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	ck_assert_msg(fp != NULL, "%s", path);
+	char *buf = malloc(1 << 20);
+	*len = fread(buf, 1, 1 << 20, fp);
+	fclose(fp);
+	return buf;
+}
+
+/* Entries of `dir` whose name holds `frag`. */
+static int count_entries(const char *dir, const char *frag)
+{
+	DIR *d = opendir(dir);
+	ck_assert_ptr_nonnull(d);
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL;)
+		n += strstr(e->d_name, frag) != NULL;
+	closedir(d);
+	return n;
+}
+
+START_TEST(a_failed_save_leaves_no_half_written_folder)
+{
+	struct model_params p;
+	struct status st = STATUS_INIT;
+	load_ok(fixture("f32"), &p, NULL);
+	const char *empty = tmp("notok");
+	mkdir(empty, 0777);
+	const char *parent = tmp("half");
+	mkdir(parent, 0777);
+	/* the tokenizer copy fails after the weights and config.json are written */
+	struct checkpoint_save_opts o = { .bf16 = 0, .tokenizer_dir = empty, .ric = NULL };
+	const char *out = tmp("half/out");
+	ck_assert_int_eq(checkpoint_save(out, &p, &o, &st), STATUS_IO);
+	ck_assert_msg(strstr(st.msg, "no tokenizer files"), "%s", st.msg);
+	struct stat sb;
+	ck_assert_msg(stat(out, &sb) != 0, "%s was left behind", out);
+	ck_assert_int_eq(count_entries(parent, "out"), 0);
+	/* over an existing checkpoint the old files stay as they were */
+	ck_assert_msg(checkpoint_save(out, &p, NULL, &st) == STATUS_OK, "%s", st.msg);
+	char path[4096];
+	snprintf(path, sizeof path, "%s/model.safetensors", out);
+	size_t before, after;
+	char *old = read_bytes(path, &before);
+	struct checkpoint_save_opts bf16_fail = { .bf16 = 1, .tokenizer_dir = empty, .ric = NULL };
+	status_clear(&st);
+	ck_assert_int_eq(checkpoint_save(out, &p, &bf16_fail, &st), STATUS_IO);
+	char *now = read_bytes(path, &after);
+	ck_assert(before == after && memcmp(old, now, before) == 0);
+	free(old);
+	free(now);
+	ck_assert_int_eq(count_entries(parent, "tmp"), 0);
+	ck_assert_int_eq(count_entries(out, "tmp"), 0);
+	model_params_free(&p);
+}
+END_TEST
+
 START_TEST(reward_model_saves_as_sequence_classification)
 {
 	struct model_params p, q;
@@ -310,6 +371,10 @@ struct variant {
 	const char *as_i32;   /* store this tensor as I32 */
 	int head;             /* 1: add lm_head.weight = wte, 2: a different lm_head.weight */
 	const char *prefix;
+	const char *poison;   /* set element poison_at of this tensor to poison_value */
+	size_t poison_at;
+	float poison_value;
+	int bf16;             /* store every tensor as BF16 */
 };
 
 /* Writes the f32 fixture's weights under `name` with one thing changed. */
@@ -346,7 +411,10 @@ static const char *make_variant(const char *name, struct variant v)
 			free(z);
 			continue;
 		}
-		ck_assert_int_eq(safetensors_writer_add(w, full, ST_F32, t[i].ndim, shape, t[i].data, &st), STATUS_OK);
+		if (v.poison && strcmp(v.poison, t[i].name) == 0)
+			t[i].data[v.poison_at] = v.poison_value;
+		ck_assert_int_eq(safetensors_writer_add(w, full, v.bf16 ? ST_BF16 : ST_F32, t[i].ndim, shape,
+		                                        t[i].data, &st), STATUS_OK);
 	}
 	if (v.extra)
 		ck_assert_int_eq(safetensors_writer_add(w, v.extra, ST_F32, 1, (int64_t[]){ 2 }, p.mem, &st),
@@ -408,6 +476,29 @@ START_TEST(tensor_set_must_match_the_config)
 	model_params_free(&p);
 	expect_load_error(make_variant("mask3", (struct variant){ .extra = "h.x.attn.bias" }), STATUS_FORMAT,
 	                  "tensor 'h.x.attn.bias': not part of", NULL);
+}
+END_TEST
+
+START_TEST(weights_must_be_finite)
+{
+	expect_load_error(make_variant("nan", (struct variant){ .poison = "h.1.mlp.c_fc.weight", .poison_at = 3,
+	                                                        .poison_value = NAN }),
+	                  STATUS_FORMAT, "nan/model.safetensors: tensor 'h.1.mlp.c_fc.weight': element 3 is NaN",
+	                  NULL);
+	expect_load_error(make_variant("inf", (struct variant){ .poison = "ln_f.bias", .poison_at = 7,
+	                                                        .poison_value = -INFINITY,
+	                                                        .prefix = "transformer." }),
+	                  STATUS_FORMAT, "inf/model.safetensors: tensor 'transformer.ln_f.bias': element 7 is "
+	                  "infinite", NULL);
+	expect_load_error(make_variant("bf16inf", (struct variant){ .poison = "wte.weight", .poison_at = 0,
+	                                                            .poison_value = INFINITY, .bf16 = 1 }),
+	                  STATUS_FORMAT, "tensor 'wte.weight': element 0 is infinite", NULL);
+	/* the largest finite numbers load */
+	struct model_params p;
+	load_ok(make_variant("max", (struct variant){ .poison = "wpe.weight", .poison_at = 1,
+	                                              .poison_value = -FLT_MAX }), &p, NULL);
+	ck_assert(p.wpe[1] == -FLT_MAX);
+	model_params_free(&p);
 }
 END_TEST
 
@@ -510,6 +601,40 @@ START_TEST(folder_level_errors_name_the_file)
 	fwrite("\x10\0\0\0\0\0\0\0{\"a\":1}         ", 1, 24, fp);
 	fclose(fp);
 	expect_load_error(dir, STATUS_FORMAT, "badric/model.safetensors: tensor 'a': entry is not", NULL);
+}
+END_TEST
+
+START_TEST(things_that_are_not_files_are_named)
+{
+	/* A folder or FIFO where a file should be is named as such (and a FIFO is
+	 * never opened: that would wait for a writer forever). */
+	static const char *const names[] = { "model.safetensors", "model.safetensors.index.json",
+	                                     "config.json", "ric.json" };
+	char path[4096], want[4200];
+	for (int i = 0; i < 4; i++)
+		for (int fifo = 0; fifo <= 1; fifo++) {
+			char name[64];
+			snprintf(name, sizeof name, "odd%d%d", i, fifo);
+			const char *dir = make_variant(name, (struct variant){ 0 });
+			snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+			if (i == 1) { /* no model.safetensors, so the index is looked for */
+				snprintf(want, sizeof want, "%s/model.safetensors", dir);
+				ck_assert_int_eq(unlink(want), 0);
+			} else {
+				unlink(path);
+			}
+			ck_assert_int_eq(fifo ? mkfifo(path, 0600) : mkdir(path, 0700), 0);
+			snprintf(want, sizeof want, "%s/%s: not a regular file (%s)", name, names[i],
+			         fifo ? "a FIFO" : "a folder");
+			expect_load_error(dir, STATUS_IO, want, NULL);
+		}
+	/* a shard that is a FIFO */
+	const char *dir = make_sharded("sh-fifo", NULL);
+	snprintf(path, sizeof path, "%s/model-00002-of-00002.safetensors", dir);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	expect_load_error(dir, STATUS_IO, "sh-fifo/model-00002-of-00002.safetensors: not a regular file",
+	                  NULL);
 }
 END_TEST
 
@@ -621,8 +746,10 @@ Suite *harness_suite(void)
 {
 	Suite *s = suite_create("checkpoint");
 	harness_add(s, "load", fixtures_load_with_the_files_values, tensor_set_must_match_the_config,
-	            shards_must_match_their_index, folder_level_errors_name_the_file, NULL);
-	harness_add(s, "save", save_reloads_exactly, reward_model_saves_as_sequence_classification, NULL);
+	            shards_must_match_their_index, folder_level_errors_name_the_file, weights_must_be_finite,
+	            things_that_are_not_files_are_named, NULL);
+	harness_add(s, "save", save_reloads_exactly, reward_model_saves_as_sequence_classification,
+	            a_failed_save_leaves_no_half_written_folder, NULL);
 	harness_add(s, "config", config_values_are_checked, config_json_round_trips, NULL);
 	return s;
 }

@@ -215,10 +215,82 @@ START_TEST(gzip_and_plain_files_and_long_lines)
 }
 END_TEST
 
+/* Reads `path` to its end: the records before the first error, and the error. */
+static size_t read_all(const char *path, struct status *st)
+{
+	struct dataset_reader *r;
+	ck_assert_int_eq(dataset_open(path, DATASET_AUTO, &r, st), STATUS_OK);
+	size_t n = 0;
+	for (;;) {
+		struct dataset_record rec;
+		int got;
+		if (dataset_next(r, &rec, &got, st) != STATUS_OK || !got)
+			break;
+		n++;
+	}
+	dataset_close(r);
+	return n;
+}
+
+START_TEST(rewards_beyond_the_bound_are_bad_lines)
+{
+	struct dataset_reader *r = mem("{\"prompt\": \"a\", \"response\": \"b\", \"rewards\": {\"x\": 1e6}}\n"
+	                               "{\"prompt\": \"a\", \"response\": \"b\", \"rewards\": {\"x\": 1e308}}\n"
+	                               "{\"prompt\": \"a\", \"response\": \"b\", \"rewards\": {\"y\": -2e6}}\n",
+	                               DATASET_AUTO);
+	struct dataset_record rec;
+	next_ok(r, &rec);
+	ck_assert(rec.n_rewards == 1 && rec.reward_value[0] == 1e6);
+	next_bad(r, "t.jsonl:2: reward \"x\" is 1e+308, beyond +-1e+06");
+	next_bad(r, "t.jsonl:3: reward \"y\" is -2e+06, beyond +-1e+06");
+	at_end(r);
+	dataset_close(r);
+}
+END_TEST
+
+START_TEST(truncated_gzip_is_an_error)
+{
+	/* 1,000 lines gzipped, then cut: what came before the cut is no whole file. */
+	size_t cap = 1000 * 64, len = 0;
+	char *text = malloc(cap);
+	for (int i = 0; i < 1000; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+		                        "{\"prompt\": \"q%d\", \"response\": \"r%d %d\"}\n", i, i * 7919, i);
+	char path[4096], cut[4096];
+	snprintf(path, sizeof path, "%s/whole.jsonl.gz", harness_tmpdir());
+	write_gz(path, text, 1);
+	free(text);
+	struct status st = STATUS_INIT;
+	ck_assert_uint_eq(read_all(path, &st), 1000);
+	ck_assert_int_eq(st.code, STATUS_OK);
+	FILE *f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	static char bytes[1 << 16];
+	size_t size = fread(bytes, 1, sizeof bytes, f);
+	fclose(f);
+	ck_assert(size > 100 && size < sizeof bytes);
+	/* cut at 30%, just before the trailer, and right after the 10-byte header */
+	size_t cuts[] = { size * 3 / 10, size - 4, 10 };
+	for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++) {
+		snprintf(cut, sizeof cut, "%s/cut%zu.jsonl.gz", harness_tmpdir(), i);
+		f = fopen(cut, "wb");
+		ck_assert_uint_eq(fwrite(bytes, 1, cuts[i], f), cuts[i]);
+		fclose(f);
+		status_clear(&st);
+		size_t n = read_all(cut, &st);
+		ck_assert_msg(st.code == STATUS_IO, "cut at %zu of %zu: %zu records, '%s'", cuts[i], size,
+		              n, st.msg);
+		ck_assert_msg(strstr(st.msg, cut) && strstr(st.msg, "truncated"), "%s", st.msg);
+		ck_assert(i == 1 || n < 1000); /* the cut before the trailer keeps every line */
+	}
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("dataset");
 	harness_add(s, "formats", jsonl_rows_with_rewards, pairs_and_hh_dialogues,
-	            bad_lines_are_named_and_skippable, gzip_and_plain_files_and_long_lines, NULL);
+	            bad_lines_are_named_and_skippable, gzip_and_plain_files_and_long_lines, truncated_gzip_is_an_error,
+	            rewards_beyond_the_bound_are_bad_lines, NULL);
 	return s;
 }

@@ -27,6 +27,17 @@ START_TEST(store_precedence)
 	p = paths_store("flag.db");
 	ck_assert_str_eq(p, "flag.db");
 	free(p);
+	/* Only without --store and RIC_STORE is it the default (whose folders are made). */
+	ck_assert(!paths_store_default(NULL));
+	ck_assert(!paths_store_default("flag.db"));
+	unsetenv("RIC_STORE");
+	ck_assert(paths_store_default(NULL));
+	ck_assert(!paths_store_default("flag.db"));
+	/* An empty --store names no store: never the default one. */
+	ck_assert(!paths_store_default(""));
+	p = paths_store("");
+	ck_assert_str_eq(p, "");
+	free(p);
 }
 END_TEST
 

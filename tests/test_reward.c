@@ -353,6 +353,40 @@ START_TEST(cmd_scorers_that_fail_say_how)
 }
 END_TEST
 
+/* Scoring `spec` (a scorer answering `value`) gives v[0] or an error naming the spec. */
+static enum status_code cmd_scores(const char *value, double *v, struct status *st)
+{
+	char spec[256];
+	snprintf(spec, sizeof spec, "cmd:while read l; do echo '{\"reward\": %s}'; done", value);
+	struct reward_env e = env();
+	e.batch = 1;
+	struct reward *r = open_ok(spec, &e);
+	const char *p = "p", *q = "r";
+	enum status_code c = reward_score(r, 1, &p, &q, v, st);
+	if (c != STATUS_OK)
+		ck_assert_msg(strstr(st->msg, spec) != NULL, "'%s' does not name the scorer", st->msg);
+	reward_close(r);
+	no_children_left();
+	return c;
+}
+
+START_TEST(rewards_beyond_the_bound_are_refused)
+{
+	double v;
+	struct status st = STATUS_INIT;
+	ck_assert_int_eq(cmd_scores("1e6", &v, &st), STATUS_OK);
+	ck_assert(v == 1e6);
+	ck_assert_int_eq(cmd_scores("-1e6", &v, &st), STATUS_OK);
+	const char *beyond[] = { "1e308", "-1e308", "1000001" };
+	for (size_t i = 0; i < 3; i++) {
+		status_clear(&st);
+		ck_assert_int_eq(cmd_scores(beyond[i], &v, &st), STATUS_INVALID);
+		ck_assert_msg(strstr(st.msg, "row 1 scored") && strstr(st.msg, "beyond +-1e+06"), "%s",
+		              st.msg);
+	}
+}
+END_TEST
+
 START_TEST(cmd_output_nobody_asked_for_is_garbage)
 {
 	struct reward_env e = env();
@@ -479,7 +513,7 @@ Suite *harness_suite(void)
 	(void)tc;
 	tc = harness_add(s, "cmd", cmd_scores_in_batches_and_stays_alive, cmd_scorers_that_fail_say_how,
 	                 cmd_output_nobody_asked_for_is_garbage, cmd_ignores_stderr_floods_and_blank_lines,
-	                 specs_from_files_need_consent, NULL);
+	                 specs_from_files_need_consent, rewards_beyond_the_bound_are_refused, NULL);
 	tcase_set_timeout(tc, 60);
 	return s;
 }

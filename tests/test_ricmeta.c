@@ -59,6 +59,15 @@ START_TEST(default_template_and_context)
 	ck_assert_int_eq(ricmeta_context(&m, "x", bad, &out, NULL, &st), STATUS_INVALID);
 	ck_assert_ptr_null(out);
 	ck_assert_ptr_nonnull(strstr(st.msg, "score 1"));
+	/* a target too far out never becomes hundreds of digits of prompt */
+	const double far[2] = { 0, -1e300 }, edge[2] = { 1e6, -1e6 };
+	status_clear(&st);
+	ck_assert_int_eq(ricmeta_context(&m, "x", far, &out, NULL, &st), STATUS_INVALID);
+	ck_assert_ptr_null(out);
+	ck_assert_msg(strstr(st.msg, "score 2 is -1e+300, beyond +-1e+06"), "%s", st.msg);
+	s = context(&m, "", edge);
+	ck_assert_str_eq(s, " <rm1_score> 1000000.0 <rm2_score> -1000000.0\n\nAssistant:");
+	free(s);
 	ricmeta_free(&m);
 }
 END_TEST
@@ -195,6 +204,9 @@ START_TEST(json_errors_name_file_and_key)
 		  " \"lo\": 0, \"hi\": 1}]}", "m/ric.json: objective 'a': mu 0, sigma -1", STATUS_INVALID },
 		{ "{\"objectives\": [{\"name\": \"a\", \"reward\": \"x\", \"mu\": 0, \"sigma\": 1,"
 		  " \"lo\": 2, \"hi\": 1}]}", "lo <= hi", STATUS_INVALID },
+		{ "{\"objectives\": [{\"name\": \"a\", \"reward\": \"x\", \"mu\": 0, \"sigma\": 1,"
+		  " \"lo\": -1e300, \"hi\": 1}]}", "m/ric.json: objective 'a': lo -1e+300, hi 1 (normalised "
+		  "scores lie within +-1e+06)", STATUS_INVALID },
 		{ "{\"objectives\": [{\"name\": \"a\", \"reward\": \"x\", \"mu\": 0, \"sigma\": 1,"
 		  " \"lo\": 0, \"hi\": 1}, {\"name\": \"a\", \"reward\": \"y\", \"mu\": 0, \"sigma\": 1,"
 		  " \"lo\": 0, \"hi\": 1}]}", "objective 'a' appears twice", STATUS_INVALID },

@@ -5,6 +5,7 @@
 #include "engine/rng.h"
 #include "engine/sampler.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,22 @@ START_TEST(greedy_picks_lowest_argmax)
 	p.temperature = 1.0f;
 	p.top_k = 1;
 	ck_assert_int_eq(sampler_pick(&s, logits, &p, &r), 1);
+	/* A tiny temperature acts as the greedy limit instead of dividing into NaN. */
+	p.top_k = 0;
+	const float tiny[] = { 1e-40f, 1e-30f, FLT_MIN, 9e-6f };
+	float probs[6];
+	for (int i = 0; i < 4; i++) {
+		p.temperature = tiny[i];
+		ck_assert_int_eq(sampler_pick(&s, logits, &p, &r), 1);
+		sampler_distribution(&s, logits, &p, probs);
+		for (int k = 0; k < 6; k++)
+			ck_assert_msg(probs[k] == (k == 1 ? 1.0f : 0.0f), "t %g: p[%d] = %g", tiny[i], k, probs[k]);
+	}
+	/* Just above the line it still samples: the two best are tied. */
+	p.temperature = SAMPLER_GREEDY_BELOW;
+	sampler_distribution(&s, logits, &p, probs);
+	ck_assert_double_eq_tol(probs[1], 0.5, 1e-6);
+	ck_assert_double_eq_tol(probs[3], 0.5, 1e-6);
 	sampler_free(&s);
 }
 END_TEST

@@ -53,6 +53,14 @@ START_TEST(describe_refuses_bad_input)
 	ck_assert_int_eq(stats_describe(x, 0, 1, &s, &st), STATUS_INVALID);
 	const double y[] = { 1, INFINITY };
 	ck_assert_int_eq(stats_describe(y, 2, 1, &s, &st), STATUS_INVALID);
+	/* finite values whose sum or square overflows */
+	const double big[] = { 1e308, 1e308 }, wide[] = { 1e200, -1e200 };
+	status_clear(&st);
+	ck_assert_int_eq(stats_describe(big, 2, 1, &s, &st), STATUS_INVALID);
+	ck_assert_msg(strstr(st.msg, "too large") && strstr(st.msg, "sum overflows"), "%s", st.msg);
+	status_clear(&st);
+	ck_assert_int_eq(stats_describe(wide, 2, 1, &s, &st), STATUS_INVALID);
+	ck_assert_msg(strstr(st.msg, "variance overflows"), "%s", st.msg);
 }
 END_TEST
 

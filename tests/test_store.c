@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static struct store *fresh(const char *name)
 {
@@ -17,7 +18,7 @@ static struct store *fresh(const char *name)
 	snprintf(path, sizeof path, "%s/%s/store.db", harness_tmpdir(), name);
 	struct store *s;
 	struct store_err err;
-	ck_assert_msg(store_open(path, STORE_CREATE, &s, &err) == STORE_OK, "%s", err.msg);
+	ck_assert_msg(store_open(path, STORE_CREATE | STORE_MKDIR, &s, &err) == STORE_OK, "%s", err.msg);
 	return s;
 }
 
@@ -62,6 +63,37 @@ START_TEST(fresh_store_is_created_at_the_current_version)
 	ck_assert_int_eq(store_open(path, 0, &s, &err), STORE_EIO);
 	ck_assert_ptr_null(s);
 	ck_assert_ptr_nonnull(strstr(err.msg, path));
+}
+END_TEST
+
+START_TEST(missing_folders_are_made_only_when_asked)
+{
+	/* A path the user typed: a missing folder is most likely a typo. */
+	char path[4200], dir[4096];
+	snprintf(dir, sizeof dir, "%s/typo", harness_tmpdir());
+	snprintf(path, sizeof path, "%s/sub/store.db", dir);
+	struct store *s;
+	struct store_err err;
+	ck_assert_int_eq(store_open(path, STORE_CREATE, &s, &err), STORE_EIO);
+	ck_assert_ptr_null(s);
+	ck_assert_msg(strstr(err.msg, path) && strstr(err.msg, "its folder") &&
+	              strstr(err.msg, "No such file or directory"), "%s", err.msg);
+	struct stat sb;
+	ck_assert_int_ne(stat(dir, &sb), 0);
+	/* a file where the folder should be */
+	FILE *f = fopen(dir, "w");
+	fclose(f);
+	ck_assert_int_eq(store_open(path, STORE_CREATE, &s, &err), STORE_EIO);
+	ck_assert_msg(strstr(err.msg, "Not a directory"), "%s", err.msg);
+	unlink(dir);
+	/* The default store's folders are made. */
+	ck_assert_msg(store_open(path, STORE_CREATE | STORE_MKDIR, &s, &err) == STORE_OK, "%s", err.msg);
+	store_close(s);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	/* and a folder that exists is fine without */
+	snprintf(path, sizeof path, "%s/sub/two.db", dir);
+	ck_assert_msg(store_open(path, STORE_CREATE, &s, &err) == STORE_OK, "%s", err.msg);
+	store_close(s);
 }
 END_TEST
 
@@ -889,7 +921,7 @@ Suite *harness_suite(void)
 {
 	Suite *s = suite_create("store");
 	harness_add(s, "api",
-	            fresh_store_is_created_at_the_current_version,
+	            fresh_store_is_created_at_the_current_version, missing_folders_are_made_only_when_asked,
 	            runs_params_tags_notes_and_lineage,
 	            metrics_keep_their_latest_value,
 	            datasets_rows_objectives_rewards,

@@ -322,7 +322,7 @@ START_TEST(processes_creating_the_store_at_once_all_succeed)
 			struct store_err err;
 			char name[16];
 			snprintf(name, sizeof name, "racer-%d", i);
-			if (store_open(path, STORE_CREATE, &s, &err) ||
+			if (store_open(path, STORE_CREATE | STORE_MKDIR, &s, &err) ||
 			    store_run_create(s, "import", name, 0, NULL, &err))
 				child_fail("racing open", &err);
 			store_close(s);

@@ -18,7 +18,7 @@ static struct store *open_at(const char *name)
 	snprintf(path, sizeof path, "%s/%s/store.db", harness_tmpdir(), name);
 	struct store *s;
 	struct store_err err;
-	ck_assert_msg(store_open(path, STORE_CREATE, &s, &err) == STORE_OK, "%s", err.msg);
+	ck_assert_msg(store_open(path, STORE_CREATE | STORE_MKDIR, &s, &err) == STORE_OK, "%s", err.msg);
 	return s;
 }
 

@@ -39,7 +39,7 @@ static struct tui_app *open_app(int load)
 	}
 	ck_assert_msg(tui_fixture_make(ckpt, harness_srcdir(), 128, 1, &st) == STATUS_OK, "%s", st.msg);
 	char err[512];
-	struct tui_app *a = tui_app_new(db, err, sizeof err);
+	struct tui_app *a = tui_app_new(db, 0, err, sizeof err);
 	ck_assert_msg(a != NULL, "%s", err);
 	a->req.max_new = 16;
 	if (load)

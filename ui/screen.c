@@ -3,6 +3,8 @@
 #include "ui/screen.h"
 
 #include <curses.h>
+#include <stdio.h>
+#include <term.h>
 #include <langinfo.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -28,15 +30,47 @@ static void screen_at_exit(void)
 	screen_close();
 }
 
-int screen_open(void)
+/* Whether TERM describes a screen we can draw on: one that moves the cursor.
+ * initscr() itself exits the program on an unknown TERM, and on TERM=dumb
+ * draws every frame as lines scrolling past. */
+int screen_usable(char *err, size_t cap)
+{
+	const char *term = getenv("TERM");
+	int e = 0;
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		snprintf(err, cap, "standard input and output must be a terminal");
+		return 0;
+	}
+	if (!term || !*term) {
+		snprintf(err, cap, "TERM is not set; set it to your terminal's type (e.g. xterm-256color)");
+		return 0;
+	}
+	if (setupterm(NULL, STDOUT_FILENO, &e) != OK) {
+		snprintf(err, cap, e == -1 ? "no terminfo database is installed (TERM=%s)"
+		         : "the terminal type '%s' is unknown (TERM); set TERM to your terminal's type", term);
+		return 0;
+	}
+	char *cup = tigetstr("cup");
+	int ok = cup && cup != (char *)-1 && !tigetflag("gn") && !tigetflag("hc");
+	del_curterm(cur_term);
+	if (!ok)
+		snprintf(err, cap, "the terminal type '%s' cannot move the cursor (TERM); ric-tui needs a "
+		         "full-screen terminal such as xterm-256color (the ric command works anywhere)",
+		         term);
+	return ok;
+}
+
+int screen_open(char *err, size_t cap)
 {
 	static int registered;
 	if (screen_active)
 		return 0;
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+	if (!screen_usable(err, cap))
 		return -1;
-	if (!initscr())
+	if (!newterm(NULL, stdout, stdin)) {
+		snprintf(err, cap, "cannot start the terminal screen (TERM=%s)", getenv("TERM"));
 		return -1;
+	}
 	screen_active = 1;
 	if (!registered) {
 		atexit(screen_at_exit);

@@ -1,6 +1,7 @@
 /* screen: owning the terminal through curses, and giving it back intact.
  *
- *   if (screen_open() != 0) { fprintf(stderr, "not a terminal\n"); return 1; }
+ *   char err[256];
+ *   if (screen_open(err, sizeof err) != 0) { fprintf(stderr, "%s\n", err); return 1; }
  *   ... draw, getch() ...
  *   screen_close();      // also run on exit and on fatal signals
  *
@@ -10,7 +11,14 @@
 #ifndef RIC_UI_SCREEN_H
 #define RIC_UI_SCREEN_H
 
-int screen_open(void);
+#include <stddef.h>
+
+/* -1 with a message in err when stdin/stdout are no terminal or TERM names
+ * none that can address the cursor (dumb, unknown): the terminal is then
+ * left untouched. */
+int screen_open(char *err, size_t cap);
+/* The same test alone (1: usable), to refuse before any work is done. */
+int screen_usable(char *err, size_t cap);
 void screen_close(void);
 int screen_is_open(void);
 

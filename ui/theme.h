@@ -1,7 +1,7 @@
 /* theme: what each item on screen looks like, in color or monochrome.
  *
  *   theme_set(THEME_HEADER, COLOR_WHITE, COLOR_BLUE);   // ricrc "color header white blue"
- *   screen_open(); theme_init();                        // after curses starts
+ *   screen_open(err, sizeof err); theme_init();                        // after curses starts
  *   wattrset(w, theme_attr(THEME_SELECTION));
  *
  * Without colors (monochrome terminal, NO_COLOR set, or before theme_init)
