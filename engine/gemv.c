@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "engine/cpu.h"
 #include "engine/gemv.h"
 #include "engine/pool.h"
 #include "engine/vmath.h"
@@ -464,7 +465,7 @@ void gemv_xw(float *y, const float *x, const float *w, const float *bias, size_t
 	                      .accumulate = accumulate };
 	pool_fn fn = gemv_xw_plain;
 #if GEMV_X86
-	if (vmath_have_avx2())
+	if (cpu_level() >= CPU_AVX2)
 		fn = gemv_xw_avx2;
 #endif
 	pool_for(OC, GEMV_GRAIN, fn, &j);
@@ -477,7 +478,7 @@ void gemv_xw_bf16(float *y, const float *x, const uint16_t *wp, const float *bia
 	                      .accumulate = accumulate };
 	pool_fn fn = gemv_xw_panels_plain;
 #if GEMV_X86
-	if (vmath_have_avx2())
+	if (cpu_level() >= CPU_AVX2)
 		fn = gemv_xw_bf16_avx2;
 #endif
 	pool_for(OC, GEMV_PANEL, fn, &j);
@@ -487,7 +488,7 @@ static void gemv_xet_run(struct gemv_job *j)
 {
 	pool_fn fn = gemv_xet_plain;
 #if GEMV_X86
-	if (vmath_have_avx2())
+	if (cpu_level() >= CPU_AVX2)
 		fn = gemv_xet_avx2;
 #endif
 	pool_for(j->OC, GEMV_GRAIN, fn, j);

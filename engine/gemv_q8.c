@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "engine/cpu.h"
 #include "engine/gemv_q8.h"
 #include "engine/pool.h"
 #include "engine/vmath.h"
@@ -214,7 +215,7 @@ int gemv_q8(float *y, const float *x, const int8_t *q, const float *scale, const
 	                    .R = R, .ng = ng, .OC = OC, .accumulate = accumulate };
 	pool_fn fn = q8_plain;
 #if Q8_X86
-	if (vmath_have_avx2())
+	if (cpu_level() >= CPU_AVX2)
 		fn = q8_avx2;
 #endif
 	pool_for(OC, Q8_GRAIN, fn, &j);

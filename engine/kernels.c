@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "engine/cpu.h"
 #include "engine/kernels.h"
 #include "engine/pool.h"
 #include "engine/vmath.h"
@@ -13,26 +14,22 @@
 /* The same source, once per element type. */
 #define KERNELS_REAL float
 #define KERNELS_SUF(x) x
-#define KERNELS_GEMM bli_sgemm
 #define KERNELS_GEMM_EX bli_sgemm_ex
 #define KERNELS_VMATH 1
 #include "engine/kernels_impl.h"
 #undef KERNELS_VMATH
 #undef KERNELS_REAL
 #undef KERNELS_SUF
-#undef KERNELS_GEMM
 #undef KERNELS_GEMM_EX
 
 #define KERNELS_REAL double
 #define KERNELS_SUF(x) x##_f64
-#define KERNELS_GEMM bli_dgemm
 #define KERNELS_GEMM_EX bli_dgemm_ex
 #define KERNELS_VMATH 0
 #include "engine/kernels_impl.h"
 #undef KERNELS_VMATH
 #undef KERNELS_REAL
 #undef KERNELS_SUF
-#undef KERNELS_GEMM
 #undef KERNELS_GEMM_EX
 
 /* The float elementwise passes: vectorised (engine/vmath.h) and split

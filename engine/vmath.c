@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "engine/cpu.h"
 #include "engine/vmath.h"
 
 #include <math.h>
@@ -16,24 +17,6 @@
 
 #define GELU_SCALE 0.7978845608028654f /* sqrt(2 / pi) */
 #define GELU_C 0.044715f
-
-int vmath_have_avx2(void)
-{
-#if VMATH_X86
-	static int have = -1;
-	if (have < 0) {
-		/* RIC_NO_AVX2 set: the plain C paths, as on a CPU without AVX2
-		 * (the tests run both) */
-		const char *off = getenv("RIC_NO_AVX2");
-		__builtin_cpu_init();
-		have = !(off && *off) && __builtin_cpu_supports("avx2") &&
-		       __builtin_cpu_supports("fma");
-	}
-	return have;
-#else
-	return 0;
-#endif
-}
 
 #if VMATH_X86
 /* exp(x): 2^n e^r with |r| <= ln2/2, a degree-6 polynomial (Cephes expf). */
@@ -214,7 +197,7 @@ VMATH_AVX2 static double vmath_sumsq_avx2(const float *x, size_t n)
 float vmath_max(const float *x, size_t n)
 {
 #if VMATH_X86
-	if (vmath_have_avx2())
+	if (cpu_level() >= CPU_AVX2)
 		return vmath_max_avx2(x, n);
 #endif
 	float mx = -INFINITY;
@@ -226,7 +209,7 @@ float vmath_max(const float *x, size_t n)
 double vmath_exp_sum(const float *x, size_t n, float sub)
 {
 #if VMATH_X86
-	if (vmath_have_avx2())
+	if (cpu_level() >= CPU_AVX2)
 		return vmath_exp_sum_avx2(x, n, sub);
 #endif
 	double s = 0.0;
@@ -238,7 +221,7 @@ double vmath_exp_sum(const float *x, size_t n, float sub)
 void vmath_exp_scale(float *x, size_t n, float sub, float scale)
 {
 #if VMATH_X86
-	if (vmath_have_avx2()) {
+	if (cpu_level() >= CPU_AVX2) {
 		vmath_exp_scale_avx2(x, n, sub, scale);
 		return;
 	}
@@ -250,7 +233,7 @@ void vmath_exp_scale(float *x, size_t n, float sub, float scale)
 void vmath_gelu(float *out, const float *in, size_t n)
 {
 #if VMATH_X86
-	if (vmath_have_avx2()) {
+	if (cpu_level() >= CPU_AVX2) {
 		vmath_gelu_avx2(out, in, n);
 		return;
 	}
@@ -264,7 +247,7 @@ void vmath_gelu(float *out, const float *in, size_t n)
 void vmath_gelu_backward(float *dinp, const float *in, const float *dout, size_t n)
 {
 #if VMATH_X86
-	if (vmath_have_avx2()) {
+	if (cpu_level() >= CPU_AVX2) {
 		vmath_gelu_backward_avx2(dinp, in, dout, n);
 		return;
 	}
@@ -280,7 +263,7 @@ void vmath_adamw(float *w, float *g, float *m, float *v, size_t n, float beta1, 
                  float decay, float step_size, float bc2_sqrt, float eps, int zero_g)
 {
 #if VMATH_X86
-	if (vmath_have_avx2()) {
+	if (cpu_level() >= CPU_AVX2) {
 		vmath_adamw_avx2(w, g, m, v, n, beta1, beta2, decay, step_size, bc2_sqrt, eps, zero_g);
 		return;
 	}
@@ -299,7 +282,7 @@ void vmath_adamw(float *w, float *g, float *m, float *v, size_t n, float beta1, 
 double vmath_sumsq(const float *x, size_t n)
 {
 #if VMATH_X86
-	if (vmath_have_avx2())
+	if (cpu_level() >= CPU_AVX2)
 		return vmath_sumsq_avx2(x, n);
 #endif
 	double s = 0.0;

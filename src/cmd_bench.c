@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "src/cli.h"
+#include "engine/cpu.h"
 #include "engine/decoder.h"
 #include "engine/generate.h"
 #include "engine/kernels.h"
@@ -133,6 +134,10 @@ static void bench_abort_report(json_t *j, double *lat, size_t n)
 
 static void bench_report(const struct bench_opts *o, json_t *j)
 {
+	/* every figure with the kernels that made it */
+	const struct cpu_info *ci = cpu_info();
+	json_object_set_new(j, "kernels", json_string(ci->level_name));
+	json_object_set_new(j, "blis", json_string(ci->blis_name));
 	if (o->json) {
 		char *s = json_dumps(j, JSON_COMPACT);
 		if (s)
@@ -141,6 +146,7 @@ static void bench_report(const struct bench_opts *o, json_t *j)
 	} else {
 		const char *k;
 		json_t *v;
+		cli_cpu_print(stdout, "");
 		json_object_foreach(j, k, v) {
 			if (json_is_integer(v))
 				printf("%-16s %lld\n", k, (long long)json_integer_value(v));
