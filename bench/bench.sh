@@ -35,6 +35,13 @@ mem=$("$ric" bench memory --threads $th --json | tail -n 1)
 echo "memory read $(echo "$mem" | field read_gb_s) GB/s on $th threads: GPT-2 small batch-1" \
      "decoding ceiling $(echo "$mem" | field ceiling_f32_tok_s) (F32)," \
      "$(echo "$mem" | field ceiling_bf16_tok_s) (BF16), $(echo "$mem" | field ceiling_int8_tok_s) (int8) tok/s"
+echo "cpu: $("$ric" info --cpu | tr -s ' ' | paste -sd ';' | sed 's/;/; /g')"
+blas=$("$ric" bench blas --threads $th --json | tail -n 1)
+sg=$(echo "$blas" | field chosen_gflop_s)
+echo "sgemm (training shapes, $th threads): chosen $(echo "$blas" | sed -n 's/.*"chosen": *"\([a-z0-9]*\)".*/\1/p')" \
+     "$sg GFLOP/s, BLIS's own ($(echo "$blas" | sed -n 's/.*"own": *"\([a-z0-9]*\)".*/\1/p'))" \
+     "$(echo "$blas" | field own_gflop_s), best $(echo "$blas" | field best_gflop_s)" \
+     "(chosen = $(echo "$blas" | field chosen_share_of_best | awk '{ printf "%d", $1 * 100 }')% of best)"
 row workload "ric tok/s" "torch tok/s" ratio notes
 
 train() { # name shape-flags batch seq steps abort-trials

@@ -128,6 +128,15 @@ void crossentropy_backward(float *logits, const int *targets, size_t N, size_t V
 	pool_for(N, 1, kernels_ce_backward_part, &e);
 }
 
+void kernels_sgemm_on(void *blis_cntx, size_t m, size_t n, size_t k, const float *a,
+                      const float *b, float *c)
+{
+	float one = 1.0f, zero = 0.0f;
+	bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)k, &one,
+	             (float *)(uintptr_t)a, (inc_t)k, 1, (float *)(uintptr_t)b, (inc_t)n, 1, &zero,
+	             c, (inc_t)n, 1, blis_cntx, NULL);
+}
+
 void kernels_set_threads(int n)
 {
 	if (n > 0) {
