@@ -17,6 +17,27 @@ for l in $levels; do
 		_tap_result $? "$t passes at RIC_CPU=$l" "$(printf '%s\n' "$out" | grep -v '^ok' | head -n 5)"
 	done
 done
+# the int8 and BF16 panel products give the plain C path's bits at every
+# level: int8 is exact integer arithmetic, BF16 keeps each output's order
+RIC_CPU=plain "$top_builddir/tests/gemv_levels" >"$TEST_TMP/plain.bin"
+for l in $levels; do
+	[ $l = plain ] && continue
+	ok "gemv_levels runs at RIC_CPU=$l" sh -c "RIC_CPU=$l '$top_builddir/tests/gemv_levels' >'$TEST_TMP/$l.bin'"
+	ok "int8 and BF16 products at RIC_CPU=$l are the plain path's bits" \
+		cmp "$TEST_TMP/$l.bin" "$TEST_TMP/plain.bin"
+done
+# a sample's tokens never change with its batch, at every level: 14
+# sequences decode in tiles of rows (12 and 2 with AVX-512) where one
+# decodes alone
+d="$top_srcdir/share/demo/policy"
+g() { "$RIC" generate --model "$d" --prompt "Quote by Mark Twain:" --temperature 0 --max-tokens 12 "$@"; }
+for l in $levels; do
+	for w in int8 bf16; do
+		b=$(RIC_CPU=$l g --weights $w --n 14 | sed -n '/^--- 13$/,/^--- 14$/p' | sed '1d;$d')
+		a=$(RIC_CPU=$l g --weights $w)
+		is "$b" "$a" "RIC_CPU=$l, $w: a continuation in a batch of 14 equals it alone"
+	done
+done
 # and the switch does switch: GELU's tanh is a polynomial with AVX2 and
 # libm's without, so the logits differ in their last bits
 m="$top_srcdir/tests/fixtures/gpt2/chat"
