@@ -223,8 +223,9 @@ static int bench_train(const struct bench_opts *o)
 			if (pthread_create(&th, NULL, bench_abort_timer, &ba) != 0)
 				break;
 			if (train_accumulate(&t, &b, 1.0f / (float)N, &hk, &st) == STATUS_OK)
-				train_step(&t, 1.0f);
+				train_step_hooks(&t, 1.0f, &hk);
 			double end = bench_now();
+			train_step_finish(&t);
 			pthread_join(th, NULL);
 			if (ba.set_at < end)
 				lat[nl++] = end - ba.set_at;

@@ -483,7 +483,10 @@ static enum status_code online_train(struct online *on, int iter, long *global_s
 		if (rc != STATUS_OK)
 			break;
 		double loss = t.loss_count ? t.loss_sum / (double)t.loss_count : 0;
-		train_step(&t, (float)on->o.t.clip);
+		if (train_step_hooks(&t, (float)on->o.t.clip, &on->h) == STATUS_CANCELLED)
+			/* the stop reached the loop mid-update: the rest of it first,
+			 * so what is saved on the way out is one whole step */
+			train_step_finish(&t);
 		(*global_step)++;
 		stage_metric(&on->sg, "loss", *global_step, loss);
 		stage_metric(&on->sg, "lr", *global_step, t.last_lr);
