@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 
+#include "engine/decoder.h"
 #include "engine/generate.h"
 #include "engine/model.h"
 #include "engine/reward.h"
@@ -31,6 +32,7 @@ struct ricgen {
 	struct ricmeta meta;       /* ric.json when has_meta */
 	size_t n_rewards;
 	struct reward **rewards;   /* one per objective of the metadata given to open_rewards */
+	struct decoder_weights dw; /* what ricgen_run decodes with (ricgen_set_weights) */
 };
 
 /* need_meta: fail unless DIR has ric.json. */
@@ -39,6 +41,9 @@ enum status_code ricgen_open(struct ricgen *g, const char *dir, int need_meta, s
 enum status_code ricgen_open_rewards(struct ricgen *g, const struct ricmeta *m,
                                      const char *datadir, struct status *st);
 void ricgen_close(struct ricgen *g);
+/* Decode with the parameters in BF16 or int8 (DECODER_F32: the parameters
+ * themselves, the default), as `ric generate --weights` does. */
+enum status_code ricgen_set_weights(struct ricgen *g, enum decoder_dtype dtype, struct status *st);
 
 struct ricgen_batch {
 	size_t n;
