@@ -26,6 +26,7 @@ tiny="--layers 4 --heads 4 --embd 256 --vocab 4096 --ctx 1024"
 mid="--layers 6 --heads 6 --embd 288 --vocab 32000 --ctx 1024"
 
 field() { sed -n "s/.*\"$1\": *\([0-9.e+-]*\).*/\1/p" | tail -n 1 | awk '{ printf "%.1f", $1 }'; }
+share() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b > 0) printf "%d%%", 100 * a / b + 0.5; else print "-" }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b > 0) printf "%.2fx", a / b; else print "-" }'; }
 row() { printf '%-40s %12s %12s %8s  %s\n' "$1" "$2" "$3" "$4" "$5"; }
 
@@ -35,6 +36,13 @@ mem=$("$ric" bench memory --threads $th --json | tail -n 1)
 echo "memory read $(echo "$mem" | field read_gb_s) GB/s on $th threads: GPT-2 small batch-1" \
      "decoding ceiling $(echo "$mem" | field ceiling_f32_tok_s) (F32)," \
      "$(echo "$mem" | field ceiling_bf16_tok_s) (BF16), $(echo "$mem" | field ceiling_int8_tok_s) (int8) tok/s"
+echo "cpu: $("$ric" info --cpu | tr -s ' ' | paste -sd ';' | sed 's/;/; /g')"
+blas=$("$ric" bench blas --threads $th --json | tail -n 1)
+sg=$(echo "$blas" | field chosen_gflop_s)
+echo "sgemm (training shapes, $th threads): chosen $(echo "$blas" | sed -n 's/.*"chosen": *"\([a-z0-9]*\)".*/\1/p')" \
+     "$sg GFLOP/s, BLIS's own ($(echo "$blas" | sed -n 's/.*"own": *"\([a-z0-9]*\)".*/\1/p'))" \
+     "$(echo "$blas" | field own_gflop_s), best $(echo "$blas" | field best_gflop_s)" \
+     "(chosen = $(echo "$blas" | sed -n 's/.*"chosen_share_of_best": *\([0-9.e+-]*\).*/\1/p' | awk '{ printf "%d", $1 * 100 + 0.5 }')% of best)"
 row workload "ric tok/s" "torch tok/s" ratio notes
 
 train() { # name shape-flags batch seq steps abort-trials
@@ -43,15 +51,16 @@ train() { # name shape-flags batch seq steps abort-trials
 	ours=$(echo "$out" | field tokens_per_s)
 	rss=$(echo "$out" | field peak_rss_kib | awk '{ printf "%d", $1 / 1024 }')
 	ab=$(echo "$out" | field abort_ms_max)
+	gf=$(echo "$out" | field gflops)
 	theirs=""
 	if [ $torch = yes ] && [ -f "$ref" ]; then
 		theirs=$($py "$ref" bench $2 --batch $3 --seq $4 --steps $5 --threads $th | field tokens_per_s)
 	fi
 	row "$1" "$ours" "${theirs:--}" "$(ratio "$ours" "$theirs")" \
-	    "peak RSS ${rss} MiB, cancel max ${ab:--} ms"
+	    "$gf model GFLOP/s = $(share "$gf" "$sg") of sgemm, peak RSS ${rss} MiB, cancel max ${ab:--} ms"
 }
 
-decode() { # name shape-flags batch extra-flags key new-tokens abort-trials
+decode() { # name shape-flags batch extra-flags key new-tokens abort-trials [ceiling tok/s]
 	ab=""; [ "$7" -gt 0 ] && ab="--abort $7"
 	out=$("$ric" bench generate $2 --batch $3 --seq 16 --new-tokens $6 --threads $th $4 $ab --json | tail -n 1)
 	ours=$(echo "$out" | field tokens_per_s)
@@ -60,19 +69,25 @@ decode() { # name shape-flags batch extra-flags key new-tokens abort-trials
 	if [ $torch = yes ]; then
 		theirs=$($py "$here/torch_decode.py" $2 --batch $3 --seq 16 --new-tokens $6 --threads $th | field tokens_per_s)
 	fi
-	row "$1" "$ours" "${theirs:--}" "$(ratio "$ours" "$theirs")" "cancel max ${ab:--} ms"
+	c=""; [ -n "${8:-}" ] && c="$(share "$ours" "$8") of ceiling $8, "
+	row "$1" "$ours" "${theirs:--}" "$(ratio "$ours" "$theirs")" "${c}cancel max ${ab:--} ms"
 	echo "$ours" > "${TMPDIR:-/tmp}/ric-bench-$$-$5"
 }
 
 # the cancel latency (abort flag to return, worst of N) on the first rows only
 train "train GPT-2 small, batch 4 x 64" "$small" 4 64 3 4
 train "train tiny 4L/256, batch 8 x 128" "$tiny" 8 128 5 0
-decode "decode GPT-2 small, batch 1, int8" "$small" 1 "--weights int8" i1 64 4
-decode "decode GPT-2 small, batch 1, BF16" "$small" 1 "--weights bf16" b1 64 0
-decode "decode GPT-2 small, batch 1, F32" "$small" 1 "" f1 32 0
+# ceilings: batch 1 reads every weight once a token (ric bench memory);
+# batch 32 does 2 flops a weight a token, 0.247 GFLOP, at the sgemm rate
+c32=$(awk -v g="$sg" 'BEGIN { if (g > 0) printf "%.1f", g / 0.247064 }')
+decode "decode GPT-2 small, batch 1, int8" "$small" 1 "--weights int8" i1 64 4 \
+	"$(echo "$mem" | field ceiling_int8_tok_s)"
+decode "decode GPT-2 small, batch 1, BF16" "$small" 1 "--weights bf16" b1 64 0 \
+	"$(echo "$mem" | field ceiling_bf16_tok_s)"
+decode "decode GPT-2 small, batch 1, F32" "$small" 1 "" f1 32 0 "$(echo "$mem" | field ceiling_f32_tok_s)"
 decode "decode 15M (6L/288/32000), batch 1, int8" "$mid" 1 "--weights int8" m1 64 0
-decode "decode GPT-2 small, batch 32, int8 (aggregate)" "$small" 32 "--weights int8" i32 16 0
-decode "decode GPT-2 small, batch 32, BF16 (aggregate)" "$small" 32 "--weights bf16" b32 16 0
+decode "decode GPT-2 small, batch 32, int8 (aggregate)" "$small" 32 "--weights int8" i32 16 0 "$c32"
+decode "decode GPT-2 small, batch 32, BF16 (aggregate)" "$small" 32 "--weights bf16" b32 16 0 "$c32"
 for k in i1 b1 i32 b32; do eval "$k=\$(cat \"\${TMPDIR:-/tmp}/ric-bench-\$\$-$k\")"; done
 rm -f "${TMPDIR:-/tmp}/ric-bench-$$-"*
 echo "batch 32 aggregate / batch 1 (GPT-2 small): int8 $(ratio "$i32" "$i1"), BF16 $(ratio "$b32" "$b1")"

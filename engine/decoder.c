@@ -95,7 +95,8 @@ static enum status_code decoder_weights_int8(struct decoder_weights *wb,
 		bytes += gemv_q8_bytes(IC, OC);
 		scales += gemv_q8_scales(IC, OC);
 	}
-	wb->q8 = malloc(bytes);
+	/* on cache lines: AVX-512 reads a whole line a load */
+	wb->q8 = aligned_alloc(64, (bytes + 63) / 64 * 64);
 	wb->scale = malloc(scales * sizeof *wb->scale);
 	if (!wb->q8 || !wb->scale)
 		return status_set(st, STATUS_NOMEM, "cannot allocate int8 weights (%zu bytes)", bytes);
@@ -115,7 +116,7 @@ static enum status_code decoder_weights_bf16(struct decoder_weights *wb,
                                              const struct model_params *p,
                                              const struct gpt2_layout *lay, struct status *st)
 {
-	wb->bf16 = malloc(p->count * sizeof *wb->bf16);
+	wb->bf16 = aligned_alloc(64, (p->count * sizeof *wb->bf16 + 63) / 64 * 64);
 	if (!wb->bf16)
 		return status_set(st, STATUS_NOMEM, "cannot allocate BF16 weights (%zu values)",
 		                  p->count);

@@ -13,8 +13,9 @@
  * BF16 on the fly (half the bytes), on the pool's threads (engine/pool.h).
  * Columns (rows of E for gemv_xet) are split between threads in blocks, and
  * each output is a sum over the inner dimension in index order, so a row's
- * result depends neither on the other rows nor on the thread count. An
- * AVX2/FMA version is picked at run time where the CPU has it. Int8
+ * result depends neither on the other rows nor on the thread count. AVX2/FMA
+ * and (BF16 panels) AVX-512 versions are picked at run time (engine/cpu),
+ * each giving the plain C order's bits. Int8
  * weights: engine/gemv_q8.h.
  */
 #ifndef RIC_ENGINE_GEMV_H

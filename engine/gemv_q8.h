@@ -11,7 +11,7 @@
  * weights are stored as a row of its inputs (zero-padded to whole groups)
  * with one F32 scale per group, and each row of x is quantized the same way
  * on every call. A group's dot product is then exact integer arithmetic
- * (AVX2 multiplies and adds bytes pairwise), scaled once: per byte of
+ * (AVX2 multiplies and adds bytes pairwise, AVX-512 VNNI in fours), scaled once: per byte of
  * weight this does about a third of the work of converting the weight to
  * float and multiplying, and reads a quarter of F32's bytes (plus an
  * eighth for the scales). The order of the float sums is fixed (8 lanes,

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "engine/cpu.h"
 #include "engine/kernels.h"
 #include "engine/pool.h"
 #include "engine/vmath.h"
@@ -13,26 +14,22 @@
 /* The same source, once per element type. */
 #define KERNELS_REAL float
 #define KERNELS_SUF(x) x
-#define KERNELS_GEMM bli_sgemm
 #define KERNELS_GEMM_EX bli_sgemm_ex
 #define KERNELS_VMATH 1
 #include "engine/kernels_impl.h"
 #undef KERNELS_VMATH
 #undef KERNELS_REAL
 #undef KERNELS_SUF
-#undef KERNELS_GEMM
 #undef KERNELS_GEMM_EX
 
 #define KERNELS_REAL double
 #define KERNELS_SUF(x) x##_f64
-#define KERNELS_GEMM bli_dgemm
 #define KERNELS_GEMM_EX bli_dgemm_ex
 #define KERNELS_VMATH 0
 #include "engine/kernels_impl.h"
 #undef KERNELS_VMATH
 #undef KERNELS_REAL
 #undef KERNELS_SUF
-#undef KERNELS_GEMM
 #undef KERNELS_GEMM_EX
 
 /* The float elementwise passes: vectorised (engine/vmath.h) and split
@@ -129,6 +126,15 @@ void crossentropy_backward(float *logits, const int *targets, size_t N, size_t V
 {
 	struct kernels_ew e = { .out = logits, .targets = targets, .V = V, .scale = scale };
 	pool_for(N, 1, kernels_ce_backward_part, &e);
+}
+
+void kernels_sgemm_on(void *blis_cntx, size_t m, size_t n, size_t k, const float *a,
+                      const float *b, float *c)
+{
+	float one = 1.0f, zero = 0.0f;
+	bli_sgemm_ex(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)k, &one,
+	             (float *)(uintptr_t)a, (inc_t)k, 1, (float *)(uintptr_t)b, (inc_t)n, 1, &zero,
+	             c, (inc_t)n, 1, blis_cntx, NULL);
 }
 
 void kernels_set_threads(int n)

@@ -32,4 +32,10 @@
  * threads of engine/pool.h for the loops around them. */
 void kernels_set_threads(int n);
 
+/* c[m, n] = a[m, k] b[k, n] (row-major) on the given BLIS context rather
+ * than engine/cpu's choice: cpu_blis_lookup(i), or NULL for BLIS's own
+ * (ric bench blas compares them). */
+void kernels_sgemm_on(void *blis_cntx, size_t m, size_t n, size_t k, const float *a,
+                      const float *b, float *c);
+
 #endif

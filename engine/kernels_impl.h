@@ -1,5 +1,5 @@
 /* Definitions of the kernels for one element type: included by kernels.c with
- * KERNELS_REAL, KERNELS_SUF and KERNELS_GEMM (bli_sgemm or bli_dgemm) defined. */
+ * KERNELS_REAL, KERNELS_SUF and KERNELS_GEMM_EX (bli_sgemm_ex or bli_dgemm_ex) defined. */
 #define R KERNELS_REAL
 #define S KERNELS_SUF
 
@@ -8,10 +8,11 @@ void S(gemm)(size_t m, size_t n, size_t k, R alpha, const R *a, size_t rsa, size
 {
 	if (m == 0 || n == 0)
 		return;
-	/* BLIS takes non-const pointers but only reads A and B. */
-	KERNELS_GEMM(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)k, &alpha,
-	             (R *)(uintptr_t)a, (inc_t)rsa, (inc_t)csa, (R *)(uintptr_t)b, (inc_t)rsb,
-	             (inc_t)csb, &beta, c, (inc_t)rsc, (inc_t)csc);
+	/* BLIS takes non-const pointers but only reads A and B; the context is
+	 * the one engine/cpu chose (NULL: BLIS's own), the threads BLIS's global. */
+	KERNELS_GEMM_EX(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)k, &alpha,
+	                (R *)(uintptr_t)a, (inc_t)rsa, (inc_t)csa, (R *)(uintptr_t)b, (inc_t)rsb,
+	                (inc_t)csb, &beta, c, (inc_t)rsc, (inc_t)csc, cpu_blis_cntx(), NULL);
 }
 
 /* One thread's BLIS product: the heads of attention run in parallel on the
@@ -26,7 +27,7 @@ static void S(gemm1)(size_t m, size_t n, size_t k, R alpha, const R *a, size_t r
 	bli_rntm_set_num_threads(1, &rntm);
 	KERNELS_GEMM_EX(BLIS_NO_TRANSPOSE, BLIS_NO_TRANSPOSE, (dim_t)m, (dim_t)n, (dim_t)k, &alpha,
 	                (R *)(uintptr_t)a, (inc_t)rsa, (inc_t)csa, (R *)(uintptr_t)b, (inc_t)rsb,
-	                (inc_t)csb, &beta, c, (inc_t)rsc, (inc_t)csc, NULL, &rntm);
+	                (inc_t)csb, &beta, c, (inc_t)rsc, (inc_t)csc, cpu_blis_cntx(), &rntm);
 }
 
 /* Independent products split by columns between the pool's threads, each

@@ -45,6 +45,14 @@ struct optim_range {
 	int decay;
 };
 
+/* An update cut short by the abort hook: elements before `at` are done. */
+struct optim_pending {
+	float *w, *g;            /* NULL: no update pending */
+	float gscale, lr, step_size, bc2_sqrt;
+	int zero;
+	size_t at;
+};
+
 struct optim {
 	struct optim_config cfg;
 	size_t count;            /* elements of the parameter set */
@@ -52,6 +60,7 @@ struct optim {
 	long step;               /* optimizer steps done */
 	struct optim_range *ranges;
 	size_t nranges;
+	struct optim_pending pending;
 };
 
 enum status_code optim_config_check(const struct optim_config *c, struct status *st);
@@ -72,7 +81,18 @@ void optim_step(struct optim *o, float *w, const float *g);
 /* Global L2 norm of g, without changing it. */
 float optim_norm(const struct optim *o, const float *g);
 /* optim_step on g * gscale (the clipping factor, 1 for none), then g = 0:
- * what optim_clip, optim_step and zeroing do, in one pass over memory. */
-void optim_step_zero(struct optim *o, float *w, float *g, float gscale);
+ * what optim_clip, optim_step and zeroing do, in one pass over memory. The
+ * abort hook (h may be NULL) is asked between slices of the parameters
+ * (every element of a slice done whole, 4M elements: about 10 ms); when it
+ * says stop, this returns STATUS_CANCELLED with the rest of the update
+ * pending (w and g must not change meanwhile), and optim_finish completes
+ * it: w, m and v then hold what one uninterrupted step leaves. The next
+ * step, and train_accumulate before it writes gradients, finish it first. */
+enum status_code optim_step_zero(struct optim *o, float *w, float *g, float gscale,
+                                 const struct hooks *h);
+/* Complete an update cut short; nothing when none is pending. */
+void optim_finish(struct optim *o);
+/* Elements per slice (0: the default), for tests. */
+void optim_set_slice(size_t elements);
 
 #endif

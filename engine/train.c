@@ -42,6 +42,7 @@ enum status_code train_accumulate(struct train *t, const struct train_batch *b, 
 {
 	if (t->lay.labels)
 		return status_set(st, STATUS_INVALID, "train_accumulate is for language models");
+	optim_finish(&t->opt); /* an update cut short reads the gradients: before they change */
 	enum status_code rc = gpt2_forward(&t->lay, t->params->mem, &t->acts, b->tokens, b->B, b->T,
 	                                   b->targets, h, st);
 	if (rc != STATUS_OK)
@@ -52,7 +53,7 @@ enum status_code train_accumulate(struct train *t, const struct train_batch *b, 
 	                     scale, NULL, h, st);
 }
 
-void train_step(struct train *t, float max_norm)
+enum status_code train_step_hooks(struct train *t, float max_norm, const struct hooks *h)
 {
 	/* clipping, AdamW and zeroing in one pass over the gradients */
 	float norm = optim_norm(&t->opt, t->grads.mem), coef = 1.0f;
@@ -60,7 +61,12 @@ void train_step(struct train *t, float max_norm)
 		coef = (float)(max_norm / ((double)norm + 1e-6));
 	t->last_norm = norm;
 	t->last_lr = optim_lr(&t->opt.cfg, t->opt.step);
-	optim_step_zero(&t->opt, t->params->mem, t->grads.mem, coef);
 	t->loss_sum = 0.0;
 	t->loss_count = 0;
+	return optim_step_zero(&t->opt, t->params->mem, t->grads.mem, coef, h);
+}
+
+void train_step(struct train *t, float max_norm)
+{
+	train_step_hooks(t, max_norm, NULL);
 }

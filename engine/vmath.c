@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include "engine/cpu.h"
 #include "engine/vmath.h"
 
 #include <math.h>
@@ -16,24 +17,6 @@
 
 #define GELU_SCALE 0.7978845608028654f /* sqrt(2 / pi) */
 #define GELU_C 0.044715f
-
-int vmath_have_avx2(void)
-{
-#if VMATH_X86
-	static int have = -1;
-	if (have < 0) {
-		/* RIC_NO_AVX2 set: the plain C paths, as on a CPU without AVX2
-		 * (the tests run both) */
-		const char *off = getenv("RIC_NO_AVX2");
-		__builtin_cpu_init();
-		have = !(off && *off) && __builtin_cpu_supports("avx2") &&
-		       __builtin_cpu_supports("fma");
-	}
-	return have;
-#else
-	return 0;
-#endif
-}
 
 #if VMATH_X86
 /* exp(x): 2^n e^r with |r| <= ln2/2, a degree-6 polynomial (Cephes expf). */
@@ -157,6 +140,27 @@ VMATH_AVX2 static void vmath_gelu_backward_avx2(float *dinp, const float *in, co
 	}
 }
 
+/* Eight elements of AdamW. The last few of a range go through it too (from
+ * a padded copy), so an element's bits do not depend on where a range, a
+ * thread's part or an optimizer slice happens to end. */
+VMATH_AVX2 static inline __attribute__((always_inline)) void
+vmath_adamw8(float *w, float *g, float *m, float *v, __m256 b1, __m256 b2, __m256 c1, __m256 c2,
+             __m256 dc, __m256 ss, __m256 bc, __m256 ep, int zero_g)
+{
+	__m256 gi = _mm256_loadu_ps(g);
+	__m256 mi = _mm256_add_ps(_mm256_mul_ps(b1, _mm256_loadu_ps(m)), _mm256_mul_ps(c1, gi));
+	__m256 vi = _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(v)),
+	                          _mm256_mul_ps(_mm256_mul_ps(c2, gi), gi));
+	__m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), bc), ep);
+	__m256 wi = _mm256_mul_ps(_mm256_loadu_ps(w), dc);
+	wi = _mm256_sub_ps(wi, _mm256_div_ps(_mm256_mul_ps(ss, mi), denom));
+	_mm256_storeu_ps(m, mi);
+	_mm256_storeu_ps(v, vi);
+	_mm256_storeu_ps(w, wi);
+	if (zero_g)
+		_mm256_storeu_ps(g, _mm256_setzero_ps());
+}
+
 VMATH_AVX2 static void vmath_adamw_avx2(float *w, float *g, float *m, float *v, size_t n,
                                         float beta1, float beta2, float decay, float step_size,
                                         float bc2_sqrt, float eps, int zero_g)
@@ -166,28 +170,20 @@ VMATH_AVX2 static void vmath_adamw_avx2(float *w, float *g, float *m, float *v, 
 	__m256 dc = _mm256_set1_ps(decay), ss = _mm256_set1_ps(step_size);
 	__m256 bc = _mm256_set1_ps(bc2_sqrt), ep = _mm256_set1_ps(eps);
 	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		__m256 gi = _mm256_loadu_ps(g + i);
-		__m256 mi = _mm256_add_ps(_mm256_mul_ps(b1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(c1, gi));
-		__m256 vi = _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(v + i)),
-		                          _mm256_mul_ps(_mm256_mul_ps(c2, gi), gi));
-		__m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), bc), ep);
-		__m256 wi = _mm256_mul_ps(_mm256_loadu_ps(w + i), dc);
-		wi = _mm256_sub_ps(wi, _mm256_div_ps(_mm256_mul_ps(ss, mi), denom));
-		_mm256_storeu_ps(m + i, mi);
-		_mm256_storeu_ps(v + i, vi);
-		_mm256_storeu_ps(w + i, wi);
-		if (zero_g)
-			_mm256_storeu_ps(g + i, _mm256_setzero_ps());
-	}
-	for (; i < n; i++) {
-		float gi = g[i];
-		m[i] = beta1 * m[i] + (1.0f - beta1) * gi;
-		v[i] = beta2 * v[i] + (1.0f - beta2) * gi * gi;
-		float denom = sqrtf(v[i]) / bc2_sqrt + eps;
-		w[i] = w[i] * decay - step_size * m[i] / denom;
-		if (zero_g)
-			g[i] = 0.0f;
+	for (; i + 8 <= n; i += 8)
+		vmath_adamw8(w + i, g + i, m + i, v + i, b1, b2, c1, c2, dc, ss, bc, ep, zero_g);
+	if (i < n) {
+		float t[4][8] = { { 0 } };
+		size_t k = n - i;
+		memcpy(t[0], w + i, k * sizeof *w);
+		memcpy(t[1], g + i, k * sizeof *g);
+		memcpy(t[2], m + i, k * sizeof *m);
+		memcpy(t[3], v + i, k * sizeof *v);
+		vmath_adamw8(t[0], t[1], t[2], t[3], b1, b2, c1, c2, dc, ss, bc, ep, zero_g);
+		memcpy(w + i, t[0], k * sizeof *w);
+		memcpy(g + i, t[1], k * sizeof *g);
+		memcpy(m + i, t[2], k * sizeof *m);
+		memcpy(v + i, t[3], k * sizeof *v);
 	}
 }
 
@@ -214,7 +210,7 @@ VMATH_AVX2 static double vmath_sumsq_avx2(const float *x, size_t n)
 float vmath_max(const float *x, size_t n)
 {
 #if VMATH_X86
-	if (vmath_have_avx2())
+	if (cpu_level() >= CPU_AVX2)
 		return vmath_max_avx2(x, n);
 #endif
 	float mx = -INFINITY;
@@ -226,7 +222,7 @@ float vmath_max(const float *x, size_t n)
 double vmath_exp_sum(const float *x, size_t n, float sub)
 {
 #if VMATH_X86
-	if (vmath_have_avx2())
+	if (cpu_level() >= CPU_AVX2)
 		return vmath_exp_sum_avx2(x, n, sub);
 #endif
 	double s = 0.0;
@@ -238,7 +234,7 @@ double vmath_exp_sum(const float *x, size_t n, float sub)
 void vmath_exp_scale(float *x, size_t n, float sub, float scale)
 {
 #if VMATH_X86
-	if (vmath_have_avx2()) {
+	if (cpu_level() >= CPU_AVX2) {
 		vmath_exp_scale_avx2(x, n, sub, scale);
 		return;
 	}
@@ -250,7 +246,7 @@ void vmath_exp_scale(float *x, size_t n, float sub, float scale)
 void vmath_gelu(float *out, const float *in, size_t n)
 {
 #if VMATH_X86
-	if (vmath_have_avx2()) {
+	if (cpu_level() >= CPU_AVX2) {
 		vmath_gelu_avx2(out, in, n);
 		return;
 	}
@@ -264,7 +260,7 @@ void vmath_gelu(float *out, const float *in, size_t n)
 void vmath_gelu_backward(float *dinp, const float *in, const float *dout, size_t n)
 {
 #if VMATH_X86
-	if (vmath_have_avx2()) {
+	if (cpu_level() >= CPU_AVX2) {
 		vmath_gelu_backward_avx2(dinp, in, dout, n);
 		return;
 	}
@@ -280,7 +276,7 @@ void vmath_adamw(float *w, float *g, float *m, float *v, size_t n, float beta1, 
                  float decay, float step_size, float bc2_sqrt, float eps, int zero_g)
 {
 #if VMATH_X86
-	if (vmath_have_avx2()) {
+	if (cpu_level() >= CPU_AVX2) {
 		vmath_adamw_avx2(w, g, m, v, n, beta1, beta2, decay, step_size, bc2_sqrt, eps, zero_g);
 		return;
 	}
@@ -299,7 +295,7 @@ void vmath_adamw(float *w, float *g, float *m, float *v, size_t n, float beta1, 
 double vmath_sumsq(const float *x, size_t n)
 {
 #if VMATH_X86
-	if (vmath_have_avx2())
+	if (cpu_level() >= CPU_AVX2)
 		return vmath_sumsq_avx2(x, n);
 #endif
 	double s = 0.0;

@@ -5,7 +5,7 @@
  *   vmath_exp_scale(row, V, lse, scale);            // row = scale * exp(row - lse)
  *   vmath_gelu(out, in, n);  vmath_gelu_backward(dinp, in, dout, n);
  *
- * AVX2/FMA versions are picked at run time; elsewhere plain C computes the
+ * AVX2/FMA versions are picked at run time (engine/cpu); elsewhere plain C computes the
  * same formulas with libm. exp is a polynomial accurate to a few float ulps
  * (relative error below 2e-7 over the range that matters), tanh comes from
  * it. Results do not depend on how a caller splits an array between threads:
@@ -26,10 +26,6 @@ void vmath_gelu_backward(float *dinp, const float *in, const float *dout, size_t
  * moment updates; also sets g to zero when zero_g is set. */
 void vmath_adamw(float *w, float *g, float *m, float *v, size_t n, float beta1, float beta2,
                  float decay, float step_size, float bc2_sqrt, float eps, int zero_g);
-/* Whether this CPU runs the AVX2/FMA versions (checked once; the
- * environment variable RIC_NO_AVX2, set and not empty, says no); the
- * decoding products (engine/gemv, engine/gemv_q8) ask it too. */
-int vmath_have_avx2(void);
 /* sum of squares in double */
 double vmath_sumsq(const float *x, size_t n);
 

@@ -64,6 +64,11 @@ int cli_bad_usage(const struct cli_command *cmd, const char *fmt, ...) __attribu
 /* Resets getopt for a subcommand's own option parsing. */
 void cli_getopt_reset(void);
 
+/* The CPU's features and the kernels chosen for them, with the reasons
+ * (engine/cpu): lines for `ric info --cpu` and `ric bench`, or one JSON object. */
+void cli_cpu_print(FILE *out, const char *indent);
+struct json_t *cli_cpu_json(void);
+
 /* One step of a subcommand's getopt_long loop over shortopts/opts: the next
  * option's character, -1 after the last option, or CLI_OPT_EXIT once the
  * command is over: --help (-h) printed its help to stdout (*exit_status

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "src/cli.h"
+#include "engine/cpu.h"
 #include "engine/decoder.h"
 #include "engine/generate.h"
 #include "engine/kernels.h"
@@ -26,7 +27,8 @@ const struct cli_command cmd_bench = {
 	         "                 --seq S --steps N --threads K --abort N --json]\n"
 	         "       ric bench generate [same shape flags --batch B --seq PROMPT\n"
 	         "                 --new-tokens N --threads K --weights W --abort N --json]\n"
-	         "       ric bench memory [same shape flags --mib N --threads K --json]",
+	         "       ric bench memory [same shape flags --mib N --threads K --json]\n"
+	         "       ric bench blas [same shape flags --batch B --seq S --threads K --json]",
 	.help = "Options (defaults: the GPT-2 small shape):\n"
 	        "  --layers L --heads H --embd C --vocab V --ctx T   model shape\n"
 	        "  --batch B        sequences per step (train) or decoded together (generate)\n"
@@ -41,7 +43,10 @@ const struct cli_command cmd_bench = {
 	        "  --json           the last line is one JSON object (tokens_per_s, ...)\n"
 	        "memory reads a buffer on the threads as decoding reads its weights and\n"
 	        "prints GB/s and the batch-1 decoding ceiling of the model shape for f32,\n"
-	        "bf16 and int8 weights at that bandwidth (every weight read once per token).\n",
+	        "bf16 and int8 weights at that bandwidth (every weight read once per token).\n"
+	        "blas times sgemm on the products of a training step of the shape (B*S rows)\n"
+	        "with every BLIS context this CPU runs: the chosen one, BLIS's own choice and\n"
+	        "the others, in GFLOP/s and as a share of the best.\n",
 	.run = bench_run,
 };
 
@@ -133,6 +138,10 @@ static void bench_abort_report(json_t *j, double *lat, size_t n)
 
 static void bench_report(const struct bench_opts *o, json_t *j)
 {
+	/* every figure with the kernels that made it */
+	const struct cpu_info *ci = cpu_info();
+	json_object_set_new(j, "kernels", json_string(ci->level_name));
+	json_object_set_new(j, "blis", json_string(ci->blis_name));
 	if (o->json) {
 		char *s = json_dumps(j, JSON_COMPACT);
 		if (s)
@@ -141,6 +150,7 @@ static void bench_report(const struct bench_opts *o, json_t *j)
 	} else {
 		const char *k;
 		json_t *v;
+		cli_cpu_print(stdout, "");
 		json_object_foreach(j, k, v) {
 			if (json_is_integer(v))
 				printf("%-16s %lld\n", k, (long long)json_integer_value(v));
@@ -213,8 +223,9 @@ static int bench_train(const struct bench_opts *o)
 			if (pthread_create(&th, NULL, bench_abort_timer, &ba) != 0)
 				break;
 			if (train_accumulate(&t, &b, 1.0f / (float)N, &hk, &st) == STATUS_OK)
-				train_step(&t, 1.0f);
+				train_step_hooks(&t, 1.0f, &hk);
 			double end = bench_now();
+			train_step_finish(&t);
 			pthread_join(th, NULL);
 			if (ba.set_at < end)
 				lat[nl++] = end - ba.set_at;
@@ -358,6 +369,86 @@ static void bench_read_part(void *ctx, size_t lo, size_t hi)
 	                   __ATOMIC_RELAXED);
 }
 
+/* sgemm GFLOP/s of one BLIS context over the forward products of a training step:
+ * rows x (C -> 3C, C -> C, C -> 4C, 4C -> C, C -> V). */
+static double bench_blas_one(const struct bench_opts *o, void *cntx, const float *a,
+                             const float *b, float *c)
+{
+	size_t C = (size_t)o->embd, N = (size_t)o->batch * (size_t)o->seq;
+	size_t shapes[5][2] = { { C, 3 * C }, { C, C }, { C, 4 * C }, { 4 * C, C },
+	                        { C, (size_t)o->vocab } };
+	double flops = 0.0, t0 = bench_now();
+	int reps = 0;
+	do { /* at least 3 passes and 0.5 s */
+		for (int s = 0; s < 5; s++) {
+			kernels_sgemm_on(cntx, N, shapes[s][1], shapes[s][0], a, b, c);
+			flops += 2.0 * (double)N * (double)shapes[s][0] * (double)shapes[s][1];
+		}
+		reps++;
+	} while (reps < 2 || bench_now() - t0 < 0.3);
+	return flops / (bench_now() - t0) / 1e9;
+}
+
+static int bench_blas(const struct bench_opts *o)
+{
+	size_t C = (size_t)o->embd, N = (size_t)o->batch * (size_t)o->seq;
+	size_t wide = (size_t)o->vocab > 4 * C ? (size_t)o->vocab : 4 * C, nb = C * wide;
+	float *a = malloc(N * 4 * C * sizeof *a), *b = malloc(nb * sizeof *b),
+	      *c = malloc(N * wide * sizeof *c);
+	if (!a || !b || !c) {
+		free(a), free(b), free(c);
+		cli_error("out of memory");
+		return CLI_FAIL;
+	}
+	struct rng r;
+	rng_seed(&r, 1);
+	for (size_t i = 0; i < N * 4 * C; i++)
+		a[i] = rng_normal(&r);
+	for (size_t i = 0; i < nb; i++)
+		b[i] = 0.02f * rng_normal(&r);
+	memset(c, 0, N * wide * sizeof *c); /* its pages faulted in before any timing */
+	const struct cpu_info *ci = cpu_info();
+	json_t *j = json_pack("{s:s, s:i, s:i, s:s, s:s}", "bench", "blas", "threads",
+	                      o->threads, "rows", (int)N, "chosen", ci->blis_name, "own",
+	                      ci->blis_own);
+	/* the chosen context, BLIS's own (NULL) and every other this CPU runs,
+	 * taking turns for 3 rounds, each its best round: a machine busy with
+	 * other work slows them alike */
+	enum { MAXC = 8 };
+	void *cx[MAXC] = { ci->blis_cntx, NULL };
+	const char *name[MAXC] = { "chosen", "own" };
+	double g[MAXC] = { 0 };
+	int n = ci->blis_cntx ? 2 : 1;
+	for (int i = 0; i < cpu_blis_count() && n < MAXC; i++)
+		if (cpu_blis_lookup(i) && cpu_blis_lookup(i) != ci->blis_cntx)
+			cx[n] = cpu_blis_lookup(i), name[n++] = cpu_blis_name(i);
+	for (int round = 0; round < 3; round++)
+		for (int i = 0; i < n; i++) {
+			double v = bench_blas_one(o, cx[i], a, b, c);
+			if (v > g[i])
+				g[i] = v;
+		}
+	double best = 0.0;
+	for (int i = 0; i < n; i++) {
+		char key[64];
+		snprintf(key, sizeof key, "%s_gflop_s", name[i]);
+		json_object_set_new(j, key, json_real(g[i]));
+		if (g[i] > best)
+			best = g[i];
+	}
+	if (n == 1) /* BLIS's own is the chosen one */
+		json_object_set_new(j, "own_gflop_s", json_real(g[0]));
+	char key[64]; /* the chosen one under its own name too */
+	snprintf(key, sizeof key, "%s_gflop_s", ci->blis_name);
+	json_object_set_new(j, key, json_real(g[0]));
+	double chosen = g[0];
+	json_object_set_new(j, "best_gflop_s", json_real(best));
+	json_object_set_new(j, "chosen_share_of_best", json_real(chosen / best));
+	free(a), free(b), free(c);
+	bench_report(o, j);
+	return CLI_OK;
+}
+
 /* Read bandwidth of this machine on the engine's threads, and what it
  * allows decoding one sequence of the given shape. */
 static int bench_memory(const struct bench_opts *o)
@@ -453,7 +544,7 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc)
-		return cli_bad_usage(&cmd_bench, "say 'train' or 'generate'");
+		return cli_bad_usage(&cmd_bench, "say 'train', 'generate', 'memory' or 'blas'");
 	if (o.embd % o.heads)
 		return cli_bad_usage(&cmd_bench, "--embd %d is not divisible by --heads %d", o.embd,
 		                     o.heads);
@@ -471,5 +562,8 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 	}
 	if (strcmp(what, "memory") == 0)
 		return bench_memory(&o);
-	return cli_bad_usage(&cmd_bench, "unknown benchmark '%s' (train, generate or memory)", what);
+	if (strcmp(what, "blas") == 0)
+		return bench_blas(&o);
+	return cli_bad_usage(&cmd_bench, "unknown benchmark '%s' (train, generate, memory or blas)",
+	                     what);
 }

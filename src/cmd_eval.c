@@ -24,7 +24,7 @@ const struct cli_command cmd_eval = {
 	.usage = "ric eval --model DIR --dataset NAME [--prompts N] [--step S] [--mapping M]\n"
 	         "       [--baseline sft:DIR] [--baseline best-of-n:K] [--reference lo|V1,V2,...]\n"
 	         "       [--split SPLIT] [--seed S] [--max-tokens M] [--temperature T] [--top-p P]\n"
-	         "       [--batch B] [--name NAME] [--allow-cmd] [--job ID]",
+	         "       [--batch B] [--weights f32|bf16|int8] [--name NAME] [--allow-cmd] [--job ID]",
 	.help = "Options:\n"
 	        "  --model DIR         RiC checkpoint (with ric.json)\n"
 	        "  --dataset NAME      dataset in the store whose prompts are used\n"
@@ -43,6 +43,8 @@ const struct cli_command cmd_eval = {
 	        "  --max-tokens M      new tokens per response (default 48)\n"
 	        "  --temperature T     (default 0.7)   --top-p P  (default 0.9)\n"
 	        "  --batch B           sequences generated together (default 64)\n"
+	        "  --weights W         decode with f32 (default), bf16 or int8 weights, as\n"
+	        "                      ric generate does (the RiC model and sft: baselines)\n"
 	        "  --name NAME         name of the eval run\n"
 	        "  --allow-cmd         run the checkpoint's cmd: rewards (they start a program)\n"
 	        "                      and read rm: models outside its folder; without it such\n"
@@ -66,6 +68,7 @@ struct eval_cfg {
 	size_t n_baselines;
 	double n_prompts, step, max_tokens, temperature, top_p, seed, batch;
 	int allow_cmd;
+	int weights; /* enum decoder_dtype */
 };
 
 /* Progress over every sample the run and its baselines generate. */
@@ -354,6 +357,7 @@ static void eval_common_params(struct store *s, store_id run, const struct eval_
 	eval_param(s, run, "max_tokens", "%.0f", cfg->max_tokens);
 	eval_param(s, run, "temperature", "%g", cfg->temperature);
 	eval_param(s, run, "top_p", "%g", cfg->top_p);
+	eval_param(s, run, "weights", "%s", decoder_dtype_name((enum decoder_dtype)cfg->weights));
 	eval_vec(vec, sizeof vec, ref, N);
 	eval_param(s, run, "reference", "%s", vec);
 }
@@ -493,6 +497,7 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		{ "temperature", required_argument, NULL, 'T' },
 		{ "top-p", required_argument, NULL, 'P' },
 		{ "batch", required_argument, NULL, 'B' },
+		{ "weights", required_argument, NULL, 'W' },
 		{ "name", required_argument, NULL, 'N' },
 		{ "job", required_argument, NULL, 'j' },
 		{ "allow-cmd", no_argument, NULL, 'A' },
@@ -527,6 +532,11 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		case 'T': rc = eval_number("--temperature", optarg, 0, 100, &cfg.temperature); break;
 		case 'P': rc = eval_number("--top-p", optarg, 0, 1, &cfg.top_p); break;
 		case 'B': rc = eval_number("--batch", optarg, 1, 65536, &cfg.batch); break;
+		case 'W':
+			if ((cfg.weights = decoder_dtype_parse(optarg)) < 0)
+				return cli_bad_usage(&cmd_eval, "--weights is f32, bf16 or int8, not '%s'",
+				                     optarg);
+			break;
 		case 'N': cfg.name = optarg; break;
 		case 'A': cfg.allow_cmd = 1; break;
 		case 'j': rc = stage_number(&cmd_eval, "--job", optarg, 1, 9e15, &job); break;
@@ -589,6 +599,8 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		cli_allow_cmd_hint(&st);
 		goto fail;
 	}
+	if (ricgen_set_weights(&g, (enum decoder_dtype)cfg.weights, &st) != STATUS_OK)
+		goto fail;
 	if (cli_store_open(cli, &s) != CLI_OK)
 		goto quiet_fail;
 	struct store_err e;
@@ -704,6 +716,8 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 			sc = ricgen_open(&sg, spec + 4, 0, &st);
 			if (sc == STATUS_OK) {
 				sc = ricgen_open_rewards(&sg, &g.meta, paths_datadir(), &trust, &st);
+				if (sc == STATUS_OK)
+					sc = ricgen_set_weights(&sg, (enum decoder_dtype)cfg.weights, &st);
 				if (sc == STATUS_OK && !eval_result_alloc(&br, 1, N, P))
 					sc = status_set(&st, STATUS_NOMEM, "out of memory");
 				if (sc == STATUS_OK)

@@ -28,7 +28,7 @@ const struct cli_command cmd_online = {
 	.summary = "RiC online iterations: sample with goals, reject, relabel, fine-tune",
 	.usage = "ric online --policy DIR --dataset NAME --iterations K --out DIR [--prompts M]\n"
 	         "       [--sampler reference|dirichlet] [--quantile Q] [--mix N] [--steps N]\n"
-	         "       [--lr LR] [--max-tokens T] [--allow-cmd] [...]",
+	         "       [--lr LR] [--max-tokens T] [--weights f32|bf16|int8] [--allow-cmd] [...]",
 	.help = "Per iteration: M prompts drawn with replacement from the dataset's training\n"
 	        "prompts, desired scores from the goal sampler, generation (temperature 0.7,\n"
 	        "top-p 0.9, no EOS as the first token), rewards of the policy's objectives,\n"
@@ -55,6 +55,9 @@ const struct cli_command cmd_online = {
 	        "  --clip C          gradient norm clip (default 1)\n"
 	        "  --max-tokens T    new tokens per sample (default 64)\n"
 	        "  --temperature T   (default 0.7)   --top-p P (default 0.9)\n"
+	        "  --weights W       sample with f32 (default), bf16 or int8 weights, as ric\n"
+	        "                    generate does (made from the policy each iteration;\n"
+	        "                    training stays in F32)\n"
 	        "  --seed S          prompts, goals and sampling (default 0)\n"
 	        "  --name NAME       run name\n"
 	        "  --resume DIR      continue after the iteration checkpoint DIR (same options)\n"
@@ -71,6 +74,7 @@ struct online_opts {
 	const char *policy, *dataset, *out, *sampler;
 	double iterations, prompts, quantile, mix, epochs, max_tokens, temperature, top_p;
 	int allow_cmd;
+	int weights; /* enum decoder_dtype of the sampling */
 	struct stage_train_opts t;
 };
 
@@ -109,7 +113,8 @@ static int online_parse(int argc, char **argv, struct online_opts *o)
 		{ "quantile", required_argument, NULL, 'q' }, { "mix", required_argument, NULL, 'x' },
 		{ "epochs", required_argument, NULL, 'e' }, { "max-tokens", required_argument, NULL, 'T' },
 		{ "temperature", required_argument, NULL, 't' }, { "top-p", required_argument, NULL, 'p' },
-		{ "allow-cmd", no_argument, NULL, 'A' }, STAGE_TRAIN_OPTIONS, { NULL, 0, NULL, 0 }
+		{ "allow-cmd", no_argument, NULL, 'A' }, { "weights", required_argument, NULL, 'W' },
+		STAGE_TRAIN_OPTIONS, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_online;
 	int c, rc, exit_rc;
@@ -129,6 +134,10 @@ static int online_parse(int argc, char **argv, struct online_opts *o)
 		case 'T': rc = stage_number(cmd, "--max-tokens", optarg, 1, 1e6, &o->max_tokens); break;
 		case 't': rc = stage_number(cmd, "--temperature", optarg, 0, 100, &o->temperature); break;
 		case 'p': rc = stage_number(cmd, "--top-p", optarg, 0, 1, &o->top_p); break;
+		case 'W':
+			if ((o->weights = decoder_dtype_parse(optarg)) < 0)
+				return cli_bad_usage(cmd, "--weights is f32, bf16 or int8, not '%s'", optarg);
+			break;
 		case CLI_OPT_EXIT: return exit_rc == CLI_OK ? -1 : exit_rc;
 		default: rc = stage_train_option(cmd, c, optarg, 4096, &o->t); break;
 		}
@@ -297,7 +306,13 @@ static enum status_code online_sample(struct online *on, int iter)
 		gp.decode = ricgen_decode;
 		gp.ctx = on->tok;
 		gp.min_new = 1;
-		rc = generate(&on->p, ids, lens, M, &gp, &on->h, out, st);
+		/* the policy changed since the last iteration: its reduced copy anew */
+		struct decoder_weights dw;
+		rc = decoder_weights_init(&dw, &on->p, (enum decoder_dtype)on->o.weights, st);
+		gp.weights = &dw;
+		if (rc == STATUS_OK)
+			rc = generate(&on->p, ids, lens, M, &gp, &on->h, out, st);
+		decoder_weights_free(&dw);
 	}
 	for (size_t i = 0; rc == STATUS_OK && i < M; i++) {
 		const char *text = out[i].text ? out[i].text : "";
@@ -488,7 +503,10 @@ static enum status_code online_train(struct online *on, int iter, long *global_s
 		if (rc != STATUS_OK)
 			break;
 		double loss = t.loss_count ? t.loss_sum / (double)t.loss_count : 0;
-		train_step(&t, (float)on->o.t.clip);
+		if (train_step_hooks(&t, (float)on->o.t.clip, &on->h) == STATUS_CANCELLED)
+			/* the stop reached the loop mid-update: the rest of it first,
+			 * so what is saved on the way out is one whole step */
+			train_step_finish(&t);
 		(*global_step)++;
 		stage_metric(&on->sg, "loss", *global_step, loss);
 		stage_metric(&on->sg, "lr", *global_step, t.last_lr);
@@ -592,6 +610,7 @@ static void online_params(struct online *on, int argc, char **argv)
 	stage_param(sg, "max_tokens", "%g", o->max_tokens);
 	stage_param(sg, "temperature", "%g", o->temperature);
 	stage_param(sg, "top_p", "%g", o->top_p);
+	stage_param(sg, "weights", "%s", decoder_dtype_name((enum decoder_dtype)o->weights));
 	stage_param(sg, "min_new_tokens", "1");
 	stage_param(sg, "seed", "%g", o->t.seed);
 	stage_param(sg, "template", "%s", on->m.template);

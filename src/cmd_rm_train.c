@@ -502,7 +502,10 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 		                   &st);
 		if (rc != STATUS_OK)
 			break;
-		train_step(&t, (float)o.t.clip);
+		if (train_step_hooks(&t, (float)o.t.clip, &h) == STATUS_CANCELLED)
+			/* the stop reached the loop mid-update: the rest of it first,
+			 * so what is saved on the way out is one whole step */
+			train_step_finish(&t);
 		step++;
 		stage_metric(&sg, "train_accuracy", step, right / (double)B);
 		rc = stage_step_done(&sg, &sv, &t, step, total, loss, (double)(2 * B * T), &st);

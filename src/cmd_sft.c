@@ -435,7 +435,10 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 		if (rc != STATUS_OK)
 			break;
 		double loss = t.loss_count ? t.loss_sum / (double)t.loss_count : 0;
-		train_step(&t, (float)o.t.clip);
+		if (train_step_hooks(&t, (float)o.t.clip, &h) == STATUS_CANCELLED)
+			/* the stop reached the loop mid-update: the rest of it first,
+			 * so what is saved on the way out is one whole step */
+			train_step_finish(&t);
 		step++;
 		rc = stage_step_done(&sg, &sv, &t, step, total, loss, (double)(nb * Tb), &st);
 	}

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "src/cli.h"
+#include "engine/cpu.h"
 
 #include <locale.h>
 #include <stdlib.h>
@@ -127,6 +128,13 @@ int main(int argc, char **argv)
 	const struct cli_command *cmd = cli_find(argv[optind]);
 	if (!cmd) {
 		cli_error("no command '%s' (see `ric help`)", argv[optind]);
+		return CLI_USAGE;
+	}
+	/* a RIC_CPU or RIC_BLIS that cannot be honoured stops every command,
+	 * rather than running other kernels than the user asked for */
+	struct status st = STATUS_INIT;
+	if (cpu_init(&st) != STATUS_OK) {
+		cli_error("%s", st.msg);
 		return CLI_USAGE;
 	}
 	int sub_argc = argc - optind;

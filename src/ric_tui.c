@@ -7,6 +7,7 @@
  * only set flags; the terminal is restored on every way out. */
 #include "config.h"
 
+#include "engine/cpu.h"
 #include "engine/kernels.h"
 #include "src/demo.h"
 #include "src/paths.h"
@@ -401,6 +402,11 @@ int main(int argc, char **argv)
 	}
 	if (optind + 1 < argc) {
 		fprintf(stderr, "ric-tui: unexpected argument '%s'\n", argv[optind + 1]);
+		return 2;
+	}
+	struct status cst = STATUS_INIT;
+	if (cpu_init(&cst) != STATUS_OK) {
+		fprintf(stderr, "ric-tui: %s\n", cst.msg);
 		return 2;
 	}
 	if (threads > 0)

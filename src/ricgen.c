@@ -65,8 +65,15 @@ enum status_code ricgen_open_rewards(struct ricgen *g, const struct ricmeta *m,
 	return STATUS_OK;
 }
 
+enum status_code ricgen_set_weights(struct ricgen *g, enum decoder_dtype dtype, struct status *st)
+{
+	decoder_weights_free(&g->dw);
+	return decoder_weights_init(&g->dw, &g->p, dtype, st);
+}
+
 void ricgen_close(struct ricgen *g)
 {
+	decoder_weights_free(&g->dw);
 	for (size_t i = 0; i < g->n_rewards; i++) {
 		reward_close(g->rewards[i]);
 		if (g->denied)
@@ -167,6 +174,8 @@ enum status_code ricgen_run(struct ricgen *g, const struct ricmeta *m, struct ri
 	}
 	gp.eos_id = g->p.cfg.eos_token_id;
 	gp.seeds = b->seeds;
+	if (!gp.weights && g->dw.dtype != DECODER_F32)
+		gp.weights = &g->dw;
 	if (!gp.decode) { /* a caller that streams brings its own decode and ctx */
 		gp.decode = ricgen_decode;
 		gp.ctx = g->tok;

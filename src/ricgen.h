@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 
+#include "engine/decoder.h"
 #include "engine/generate.h"
 #include "engine/model.h"
 #include "engine/reward.h"
@@ -33,6 +34,7 @@ struct ricgen {
 	struct reward **rewards;   /* one per objective of the metadata given to open_rewards;
 	                              NULL where refused (its scores are NAN) */
 	char **denied;             /* n_rewards: why objective i is not scored, or NULL */
+	struct decoder_weights dw; /* what ricgen_run decodes with (ricgen_set_weights) */
 };
 
 /* ric.json came from a file: its cmd: rewards, and rm: folders outside the
@@ -55,6 +57,9 @@ enum status_code ricgen_open_rewards(struct ricgen *g, const struct ricmeta *m,
                                      const char *datadir, const struct ricgen_trust *t,
                                      struct status *st);
 void ricgen_close(struct ricgen *g);
+/* Decode with the parameters in BF16 or int8 (DECODER_F32: the parameters
+ * themselves, the default), as `ric generate --weights` does. */
+enum status_code ricgen_set_weights(struct ricgen *g, enum decoder_dtype dtype, struct status *st);
 
 struct ricgen_batch {
 	size_t n;

@@ -93,6 +93,18 @@ again=$(run_eval --name second 2>/dev/null)
 hv2=$(printf '%s\n' "$again" | sed -n 's/^ric: run 4, .*hypervolume \([0-9.]*\) .*/\1/p')
 is "$hv2" "$hv1" "the same seed gives the same front"
 
+# reduced-precision decoding, recorded with the run
+bf=$(run_eval --weights bf16 --baseline "sft:$chat" --name bf 2>/dev/null); rc=$?
+is "$rc" "0" "eval decodes with bf16 weights"
+like "$("$RIC" --store "$db" show bf)" 'weights +bf16' "the eval run records its weights"
+like "$("$RIC" --store "$db" show bf-sft)" 'weights +bf16' "so does its SFT baseline"
+like "$("$RIC" --store "$db" show bf)" 'samples +9' "and stores every sample"
+q8=$(run_eval --weights int8 --name q8 2>/dev/null); rc=$?
+is "$rc" "0" "eval decodes with int8 weights"
+like "$("$RIC" --store "$db" show q8)" 'weights +int8' "int8 is recorded"
+like "$("$RIC" --store "$db" show second)" 'weights +f32' "f32 by default"
+fails 2 "--weights names a known type" "$RIC" --store "$db" eval --model "$m" --dataset toy --weights fp4
+
 fails 1 "an unknown dataset is an error" "$RIC" --store "$db" eval --model "$m" --dataset nope
 err=$(run_eval --split nosuch 2>&1)
 like "$err" "no rows in split 'nosuch'" "a split without rows is an error"

@@ -1,22 +1,50 @@
 #!/bin/sh
-# The plain C paths of the vectorised kernels (vmath, gemv, gemv_q8), as on
-# a CPU without AVX2: RIC_NO_AVX2=1 turns the AVX2 versions off, and their
-# tests must pass the same (the int8 and BF16 products give the same bits
-# as the AVX2 ones: test_gemv compares them with one row alone and with a
-# double reference).
+# Every level of our vectorised kernels (vmath, gemv, gemv_q8) that this
+# CPU runs, and the plain C paths everywhere: RIC_CPU=avx512|avx2|plain
+# forces the level (engine/cpu), and the tests of each must pass the same
+# (the int8 products give the same bits at every level, the BF16 ones stay
+# within their stated bound of a double reference: test_gemv).
 . "$top_srcdir/tests/lib.sh"
 
-for t in test_gemv test_vmath; do
-	out=$(RIC_NO_AVX2=1 "$top_builddir/tests/$t" 2>&1)
-	_tap_result $? "$t passes on the plain C paths" "$(printf '%s\n' "$out" | grep -v '^ok' | head -n 5)"
+flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
+has() { case " $flags " in *" $1 "*) return 0;; esac; return 1; }
+levels=plain
+has avx2 && has fma && levels="$levels avx2"
+has avx512f && has avx512bw && has avx512vl && has avx2 && has fma && levels="$levels avx512"
+for l in $levels; do
+	for t in test_gemv test_vmath; do
+		out=$(RIC_CPU=$l "$top_builddir/tests/$t" 2>&1)
+		_tap_result $? "$t passes at RIC_CPU=$l" "$(printf '%s\n' "$out" | grep -v '^ok' | head -n 5)"
+	done
+done
+# the int8 and BF16 panel products give the plain C path's bits at every
+# level: int8 is exact integer arithmetic, BF16 keeps each output's order
+RIC_CPU=plain "$top_builddir/tests/gemv_levels" >"$TEST_TMP/plain.bin"
+for l in $levels; do
+	[ $l = plain ] && continue
+	ok "gemv_levels runs at RIC_CPU=$l" sh -c "RIC_CPU=$l '$top_builddir/tests/gemv_levels' >'$TEST_TMP/$l.bin'"
+	ok "int8 and BF16 products at RIC_CPU=$l are the plain path's bits" \
+		cmp "$TEST_TMP/$l.bin" "$TEST_TMP/plain.bin"
+done
+# a sample's tokens never change with its batch, at every level: 14
+# sequences decode in tiles of rows (12 and 2 with AVX-512) where one
+# decodes alone
+d="$top_srcdir/share/demo/policy"
+g() { "$RIC" generate --model "$d" --prompt "Quote by Mark Twain:" --temperature 0 --max-tokens 12 "$@"; }
+for l in $levels; do
+	for w in int8 bf16; do
+		b=$(RIC_CPU=$l g --weights $w --n 14 | sed -n '/^--- 13$/,/^--- 14$/p' | sed '1d;$d')
+		a=$(RIC_CPU=$l g --weights $w)
+		is "$b" "$a" "RIC_CPU=$l, $w: a continuation in a batch of 14 equals it alone"
+	done
 done
 # and the switch does switch: GELU's tanh is a polynomial with AVX2 and
 # libm's without, so the logits differ in their last bits
 m="$top_srcdir/tests/fixtures/gpt2/chat"
-ok "logits with AVX2" "$RIC" logits --model "$m" --tokens "72,101,108,108,111" --out "$TEST_TMP/a.st"
-ok "logits on the plain paths" env RIC_NO_AVX2=1 "$RIC" logits --model "$m" --tokens "72,101,108,108,111" \
+ok "logits at the CPU's own level" "$RIC" logits --model "$m" --tokens "72,101,108,108,111" --out "$TEST_TMP/a.st"
+ok "logits on the plain paths" env RIC_CPU=plain "$RIC" logits --model "$m" --tokens "72,101,108,108,111" \
 	--out "$TEST_TMP/b.st"
-if grep -q avx2 /proc/cpuinfo 2>/dev/null; then
-	fails 1 "RIC_NO_AVX2 changes the path taken" cmp -s "$TEST_TMP/a.st" "$TEST_TMP/b.st"
+if has avx2; then
+	fails 1 "RIC_CPU=plain changes the path taken" cmp -s "$TEST_TMP/a.st" "$TEST_TMP/b.st"
 fi
 done_testing

@@ -57,6 +57,13 @@ ok "the online policy carries ric.json" test -f online/ric.json
 O="--policy sft --dataset toy --prompts 32 --mix 32 --lr 1e-4 --max-tokens 30"
 out=$("$RIC" online $O --iterations 1 --out cut --max-tokens 1 2>&1)
 like "$out" 'iteration 1: 32 samples, 0 kept' "samples cut at --max-tokens before their EOS are never kept"
+ok "an online iteration sampling with int8 weights" "$RIC" online $O --iterations 1 \
+	--out online-q8 --weights int8 --name online-q8
+show=$("$RIC" show online-q8)
+like "$show" 'weights +int8' "the sampling weights are recorded"
+like "$show" 'samples +32' "int8 sampling stores every sample"
+like "$("$RIC" show online-7)" 'weights +f32' "f32 by default"
+fails 2 "--weights names a known type" "$RIC" online $O --iterations 1 --out bad --weights fp4
 ok "two online iterations" "$RIC" online $O --iterations 2 --out online2
 ok "resume after the first iteration" "$RIC" online $O --iterations 2 --out online2r --resume online/checkpoint-1
 ok "iteration 1 + resumed iteration 2 equal two straight iterations" cmp online2/model.safetensors online2r/model.safetensors

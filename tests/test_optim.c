@@ -139,6 +139,78 @@ START_TEST(clipping_uses_the_global_norm)
 }
 END_TEST
 
+/* Abort after the hook has been asked `after` times. */
+struct optim_t_abort {
+	int asked, after;
+};
+
+static int optim_t_abort_cb(void *ctx)
+{
+	struct optim_t_abort *a = ctx;
+	return ++a->asked > a->after;
+}
+
+/* The update in slices (of any size, cut short by the abort hook and then
+ * completed) gives the same bits as in one piece: three steps with clipping
+ * and zeroing each way. */
+START_TEST(sliced_and_cancelled_updates_equal_one_piece)
+{
+	struct status st = STATUS_INIT;
+	struct model_config mc = gpt2_util_tiny(0);
+	struct model_params p[3];
+	struct optim o[3];
+	struct optim_config c = OPTIM_DEFAULTS;
+	c.lr = 0.01f;
+	c.weight_decay = 0.1f;
+	for (int k = 0; k < 3; k++) {
+		ck_assert_int_eq(model_params_alloc(&p[k], &mc, &st), STATUS_OK);
+		gpt2_util_randomize(&p[k], 3);
+		ck_assert_int_eq(optim_init(&o[k], &p[k], &c, &st), STATUS_OK);
+	}
+	size_t n = p[0].count;
+	ck_assert_uint_gt(n, 4 * 100);
+	float *g = malloc(n * sizeof *g);
+	for (int step = 1; step <= 3; step++) {
+		for (int k = 0; k < 3; k++) {
+			for (size_t i = 0; i < n; i++)
+				g[i] = (float)(0.01 * ((double)((i * 7 + (size_t)step * 3) % 11) - 5.0));
+			if (k == 0) { /* one piece */
+				optim_set_slice(n);
+				ck_assert_int_eq(optim_step_zero(&o[k], p[k].mem, g, 0.5f, NULL), STATUS_OK);
+			} else if (k == 1) { /* slices of 100 elements, never cut */
+				optim_set_slice(100);
+				ck_assert_int_eq(optim_step_zero(&o[k], p[k].mem, g, 0.5f, NULL), STATUS_OK);
+			} else { /* cut after `step` slices, then completed */
+				optim_set_slice(100);
+				struct optim_t_abort a = { 0, step };
+				struct hooks h = { .abort = optim_t_abort_cb, .ctx = &a };
+				ck_assert_int_eq(optim_step_zero(&o[k], p[k].mem, g, 0.5f, &h),
+				                 STATUS_CANCELLED);
+				ck_assert_int_eq(a.asked, step + 1); /* asked before every slice */
+				ck_assert_ptr_nonnull(o[k].pending.w);
+				ck_assert_float_ne(g[n - 1], 0.0f); /* the last slice not yet done */
+				optim_finish(&o[k]);
+				ck_assert_ptr_null(o[k].pending.w);
+			}
+			for (size_t i = 0; i < n; i++)
+				ck_assert_msg(g[i] == 0.0f, "gradient %zu not zeroed", i);
+		}
+	}
+	for (int k = 0; k < 3; k++)
+		ck_assert_int_eq(o[k].step, 3);
+	for (int k = 1; k < 3; k++) {
+		ck_assert_mem_eq(p[k].mem, p[0].mem, n * sizeof *p[0].mem);
+		ck_assert_mem_eq(o[k].m, o[0].m, 2 * n * sizeof *o[0].m);
+	}
+	optim_set_slice(0);
+	free(g);
+	for (int k = 0; k < 3; k++) {
+		optim_free(&o[k]);
+		model_params_free(&p[k]);
+	}
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("optim");
@@ -150,6 +222,7 @@ Suite *harness_suite(void)
 	harness_add(s, "adamw",
 	            adamw_matches_hand_computed_steps,
 	            clipping_uses_the_global_norm,
+	            sliced_and_cancelled_updates_equal_one_piece,
 	            NULL);
 	return s;
 }

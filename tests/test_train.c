@@ -35,8 +35,21 @@ static struct model_config small(void)
 	return c;
 }
 
-/* Trains `steps` steps from a fixed init; returns the loss before each step. */
-static void overfit(int steps, double *losses)
+/* Stop after the hook has been asked `after` times. */
+struct tr_abort {
+	int asked, after;
+};
+
+static int tr_abort_cb(void *ctx)
+{
+	struct tr_abort *a = ctx;
+	return ++a->asked > a->after;
+}
+
+/* Trains `steps` steps from a fixed init; returns the loss before each step.
+ * With cut set, each update is stopped after s % 4 of its slices (of 1000
+ * elements) and left for the next train_accumulate to complete. */
+static void overfit_cut(int steps, double *losses, int cut)
 {
 	struct status st = STATUS_INIT;
 	struct model_config c = small();
@@ -58,11 +71,37 @@ static void overfit(int steps, double *losses)
 		ck_assert_int_eq(train_accumulate(&t, &b, 1.0f / (float)train_count_targets(&b), NULL,
 		                                  &st), STATUS_OK);
 		losses[s] = t.loss_sum / (double)t.loss_count;
-		train_step(&t, 1.0f);
+		if (!cut) {
+			train_step(&t, 1.0f);
+			continue;
+		}
+		optim_set_slice(1000);
+		struct tr_abort a = { 0, s % 4 };
+		struct hooks h = { .abort = tr_abort_cb, .ctx = &a };
+		ck_assert_int_eq(train_step_hooks(&t, 1.0f, &h), STATUS_CANCELLED);
+		optim_set_slice(0);
 	}
+	train_step_finish(&t);
 	train_free(&t);
 	model_params_free(&p);
 }
+
+static void overfit(int steps, double *losses)
+{
+	overfit_cut(steps, losses, 0);
+}
+
+/* Updates stopped part-way (AdamW in slices, engine/optim) and completed
+ * before the next gradients change the training not at all. */
+START_TEST(stopped_updates_completed_later_change_nothing)
+{
+	enum { STEPS = 12 };
+	double a[STEPS], b[STEPS];
+	overfit_cut(STEPS, a, 0);
+	overfit_cut(STEPS, b, 1);
+	ck_assert(memcmp(a, b, sizeof a) == 0);
+}
+END_TEST
 
 START_TEST(tiny_model_overfits_a_text_deterministically)
 {
@@ -118,6 +157,7 @@ Suite *harness_suite(void)
 	harness_add(s, "train",
 	            accumulated_halves_equal_the_whole_batch,
 	            tiny_model_overfits_a_text_deterministically,
+	            stopped_updates_completed_later_change_nothing,
 	            NULL);
 	return s;
 }

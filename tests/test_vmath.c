@@ -173,7 +173,7 @@ START_TEST(fused_step_equals_clip_step_zero)
 		ck_assert_float_eq(optim_clip(&o[0], g0, 1.0f), norm);
 		ck_assert(norm > 1.0f);
 		optim_step(&o[0], p[0].mem, g0);
-		optim_step_zero(&o[1], p[1].mem, g1, (float)(1.0 / ((double)norm + 1e-6)));
+		optim_step_zero(&o[1], p[1].mem, g1, (float)(1.0 / ((double)norm + 1e-6)), NULL);
 		ck_assert_mem_eq(p[0].mem, p[1].mem, n * sizeof *p[0].mem);
 		ck_assert_mem_eq(o[0].m, o[1].m, 2 * n * sizeof *o[0].m);
 		for (size_t i = 0; i < n; i++)

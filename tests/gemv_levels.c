@@ -1,0 +1,67 @@
+/* gemv_levels: the int8 products (matrices and head) and the BF16 panel
+ * products on fixed random data for 1 to 14 rows, written to stdout as raw
+ * floats. tests/plain_paths.sh runs it at every RIC_CPU level the CPU has
+ * and compares the bytes: every level must give the plain C path's bits
+ * (int8 sums are exact integers; each BF16 output is one chain of fmas in
+ * input order). The F32 products and the BF16 head sum in lanes where the
+ * CPU has vectors, so they stay within test_gemv's bounds, not bits. */
+#include "config.h"
+
+#include "engine/gemv.h"
+#include "engine/gemv_q8.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static float *lv_random(size_t n, unsigned seed)
+{
+	float *v = malloc(n * sizeof *v);
+	uint64_t s = seed * 2654435761ull + 7;
+	for (size_t i = 0; i < n; i++) {
+		s = s * 6364136223846793005ull + 1442695040888963407ull;
+		v[i] = (float)((double)(s >> 40) / (double)(1 << 24) - 0.5);
+	}
+	return v;
+}
+
+static void lv_write(const float *y, size_t n)
+{
+	fwrite(y, sizeof *y, n, stdout);
+}
+
+int main(void)
+{
+	enum { RMAX = 14 };
+	/* 224 inputs: 7 groups of 32 (an odd count); 768: 24; 100 columns: 3
+	 * panels and a narrow one, and 4-channel blocks with a remainder */
+	static const size_t shapes[][2] = { { 224, 100 }, { 768, 96 }, { 70, 75 } };
+	for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+		size_t IC = shapes[s][0], OC = shapes[s][1];
+		float *x = lv_random(RMAX * IC, 1 + (unsigned)s), *w = lv_random(IC * OC, 2);
+		float *bias = lv_random(OC, 3), *y = malloc(RMAX * OC * sizeof *y);
+		int8_t *q = malloc(gemv_q8_bytes(IC, OC));
+		float *sc = malloc(gemv_q8_scales(IC, OC) * sizeof *sc);
+		uint16_t *wb = malloc(IC * OC * sizeof *wb);
+		if (!x || !w || !bias || !y || !q || !sc || !wb)
+			return 1;
+		gemv_pack_q8(q, sc, w, IC, OC);
+		gemv_pack_bf16(wb, w, IC, OC);
+		for (size_t R = 1; R <= RMAX; R++) {
+			if (gemv_q8(y, x, q, sc, bias, R, IC, OC, 0) != 0)
+				return 1;
+			lv_write(y, R * OC);
+			gemv_xw_bf16(y, x, wb, bias, R, IC, OC, 0);
+			lv_write(y, R * OC);
+		}
+		/* the head: E [OC, IC] */
+		gemv_pack_q8_rows(q, sc, w, OC, IC);
+		for (size_t R = 1; R <= RMAX; R++) {
+			if (gemv_q8(y, x, q, sc, NULL, R, IC, OC, 0) != 0)
+				return 1;
+			lv_write(y, R * OC);
+		}
+		free(x), free(w), free(bias), free(y), free(q), free(sc), free(wb);
+	}
+	return fflush(stdout) != 0;
+}
