@@ -35,8 +35,9 @@ const struct cli_command cmd_online = {
 	        "normalised with its offline stats; the samples above the --quantile in some\n"
 	        "objective are kept (unless cut at --max-tokens before their EOS) and\n"
 	        "relabelled with the scores they obtained. The kept\n"
-	        "samples of all iterations so far, plus N fresh offline training rows passing\n"
-	        "the same rule, fine-tune the current policy (fresh AdamW, constant lr).\n"
+	        "samples of all iterations so far, plus N offline training rows drawn without\n"
+	        "replacement from those passing the same rule (its quantiles taken once over\n"
+	        "the whole offline set, as the reference does), fine-tune the current policy (fresh AdamW, constant lr).\n"
 	        "Every sample is stored with its desired and obtained scores, iteration and\n"
 	        "kept flag (see `ric show RUN`).\n\n"
 	        "Options:\n"
@@ -47,7 +48,9 @@ const struct cli_command cmd_online = {
 	        "  --prompts M       samples per iteration (default 64)\n"
 	        "  --sampler S       goal sampler: reference (default) or dirichlet\n"
 	        "  --quantile Q      rejection quantile per objective (default 0.7)\n"
-	        "  --mix N           offline rows drawn per iteration (default: M)\n"
+	        "  --mix N           offline rows per iteration, drawn without replacement from\n"
+	        "                    those above the --quantile rule over the whole set\n"
+	        "                    (default: M)\n"
 	        "  --epochs E        passes over each iteration's training set (default 1)\n"
 	        "  --steps N         optimizer steps per iteration instead of epochs\n"
 	        "  --batch B         rows per step (default 8)\n"
@@ -92,6 +95,8 @@ struct online {
 	size_t nrows, caprows;
 	char **prompts;                   /* distinct training prompts (into rows) */
 	size_t nprompts;
+	size_t *surv;                     /* rows passing MORS over all rows (into rows) */
+	size_t nsurv;
 	struct ricmeta_seq *pool;         /* kept online samples, relabelled, all iterations */
 	size_t npool, cappool;
 	enum goals_sampler goals;
@@ -384,43 +389,69 @@ static enum status_code online_sample(struct online *on, int iter)
 	return rc;
 }
 
-/* Offline rows for this iteration: a fresh draw, filtered by the same rule. */
+/* The offline rows that pass the rejection rule, as the reference has them:
+ * thresholds once over the WHOLE offline set, not over each draw (a draw's
+ * own quantiles would keep about the same share of any draw, good or bad). */
+static enum status_code online_survivors(struct online *on)
+{
+	size_t R = on->nrows, n = on->m.n_obj;
+	struct status *st = &on->st;
+	double *z = malloc(R * n * sizeof *z);
+	unsigned char *keep = malloc(R);
+	on->surv = malloc(R * sizeof *on->surv);
+	enum status_code rc = STATUS_OK;
+	if (!z || !keep || !on->surv)
+		rc = status_set(st, STATUS_NOMEM, "out of memory");
+	for (size_t i = 0; rc == STATUS_OK && i < R; i++)
+		ricmeta_normalise(&on->m, on->rows[i].raw, z + i * n);
+	if (rc == STATUS_OK)
+		rc = mors_filter(z, R, n, on->o.quantile, keep, NULL, NULL, st);
+	for (size_t i = 0; rc == STATUS_OK && i < R; i++)
+		if (keep[i])
+			on->surv[on->nsurv++] = i;
+	free(z);
+	free(keep);
+	if (rc == STATUS_OK && on->o.mix > (double)on->nsurv)
+		stage_say(&on->sg, "note: only %zu of %zu offline rows pass the %g-quantile rule; "
+		          "--mix %g mixes all of them", on->nsurv, R, on->o.quantile, on->o.mix);
+	return rc;
+}
+
+/* Offline rows for this iteration: N survivors drawn without replacement
+ * (fewer only when fewer survive or fit the context). */
 static enum status_code online_offline(struct online *on, struct ricmeta_seq **out, size_t *nout)
 {
-	size_t N = (size_t)on->o.mix, n = on->m.n_obj;
+	size_t N = (size_t)on->o.mix, S = on->nsurv;
 	*out = NULL;
 	*nout = 0;
-	if (N == 0)
+	if (N == 0 || S == 0)
 		return STATUS_OK;
+	if (N > S)
+		N = S;
 	struct status *st = &on->st;
-	size_t *pick = malloc(N * sizeof *pick);
-	double *z = malloc(N * n * sizeof *z);
-	unsigned char *keep = malloc(N);
+	size_t *order = malloc(S * sizeof *order);
 	struct ricmeta_seq *seq = calloc(N, sizeof *seq);
 	enum status_code rc = STATUS_OK;
-	if (!pick || !z || !keep || !seq)
+	if (!order || !seq)
 		rc = status_set(st, STATUS_NOMEM, "out of memory");
-	for (size_t i = 0; rc == STATUS_OK && i < N; i++) {
-		pick[i] = rng_below(&on->rng, on->nrows);
-		ricmeta_normalise(&on->m, on->rows[pick[i]].raw, z + i * n);
-	}
+	else
+		memcpy(order, on->surv, S * sizeof *order);
 	if (rc == STATUS_OK)
-		rc = mors_filter(z, N, n, on->o.quantile, keep, NULL, NULL, st);
+		rng_shuffle(&on->rng, order, S);
 	size_t k = 0, P = (size_t)on->p.cfg.n_positions;
-	for (size_t i = 0; rc == STATUS_OK && i < N; i++) {
-		if (!keep[i])
-			continue;
-		const struct online_row *r = &on->rows[pick[i]];
-		rc = ricmeta_encode(&on->m, on->tok, r->prompt, z + i * n, r->response,
+	/* A row too long for the context is passed over for the next one. */
+	for (size_t i = 0; rc == STATUS_OK && i < S && k < N; i++) {
+		const struct online_row *r = &on->rows[order[i]];
+		double z[ONLINE_MAX_OBJ];
+		ricmeta_normalise(&on->m, r->raw, z);
+		rc = ricmeta_encode(&on->m, on->tok, r->prompt, z, r->response,
 		                    on->p.cfg.eos_token_id, &seq[k], st);
 		if (rc == STATUS_OK && seq[k].n > P)
 			ricmeta_seq_free(&seq[k]);
 		else if (rc == STATUS_OK)
 			k++;
 	}
-	free(pick);
-	free(z);
-	free(keep);
+	free(order);
 	if (rc != STATUS_OK) {
 		for (size_t i = 0; i < k; i++)
 			ricmeta_seq_free(&seq[i]);
@@ -561,6 +592,7 @@ static void online_free(struct online *on)
 	}
 	free(on->rows);
 	free(on->prompts);
+	free(on->surv);
 	for (size_t i = 0; i < on->npool; i++)
 		ricmeta_seq_free(&on->pool[i]);
 	free(on->pool);
@@ -679,6 +711,8 @@ static int online_run(struct cli *cli, int argc, char **argv)
 		stage_say(&on.sg, "%zu offline rows, %zu distinct prompts, %zu objective(s)", on.nrows,
 		          on.nprompts, on.m.n_obj);
 	}
+	if (rc == STATUS_OK)
+		rc = online_survivors(&on);
 	struct checkpoint_save_opts so = { .tokenizer_dir = from, .ric = ric };
 	long gstep = 0;
 	int K = (int)o->iterations;
@@ -688,6 +722,8 @@ static int online_run(struct cli *cli, int argc, char **argv)
 		size_t noff = 0;
 		if (rc == STATUS_OK)
 			rc = online_offline(&on, &off, &noff);
+		if (rc == STATUS_OK)
+			stage_metric(&on.sg, "offline_rows", it, (double)noff);
 		if (rc == STATUS_OK)
 			rc = online_train(&on, it, &gstep, off, noff);
 		for (size_t i = 0; i < noff; i++)

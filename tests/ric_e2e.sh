@@ -72,6 +72,23 @@ ok "the Dirichlet sampler stores its preference (on the simplex, varied)" \
 		if (w[1] < 0 || w[2] < 0 || w[1] + w[2] < 0.999999 || w[1] + w[2] > 1.000001) bad = 1; seen[\$2] = 1 }
 		END { for (x in seen) d++; exit bad || n != 32 || d < 2 }'" - "$csv"
 
+# The offline mix: MORS thresholds over the whole offline set, then --mix N
+# survivors drawn without replacement, so the iteration trains on exactly
+# its kept samples + N offline rows (a draw filtered by its own quantiles
+# kept about 60% of N).
+train_rows() {
+	"$RIC" export "$1" --what metrics --format csv | awk -F, '$1 == "train_rows" { print $3 }'
+}
+out=$("$RIC" online $O --iterations 1 --out mix40 --mix 40 --name mix40 2>&1)
+pool=$(printf '%s\n' "$out" | sed -n 's/.*; \([0-9]*\) online rows in the pool.*/\1/p')
+is "$(train_rows mix40)" "$((pool + 40))" "--mix 40 trains on the kept samples + 40 offline rows"
+out=$("$RIC" online $O --iterations 1 --out mixall --mix 100000 --name mixall 2>&1)
+like "$out" 'note: only [0-9]+ of [0-9]+ offline rows pass the 0.7-quantile rule; --mix 100000 mixes all of them' \
+	"a --mix above the survivors says so"
+surv=$(printf '%s\n' "$out" | sed -n 's/.*note: only \([0-9]*\) of .*/\1/p')
+pool=$(printf '%s\n' "$out" | sed -n 's/.*; \([0-9]*\) online rows in the pool.*/\1/p')
+is "$(train_rows mixall)" "$((pool + surv))" "and mixes every survivor once"
+
 # generate --scores: the mean raw length (words) of 16 responses of MODEL to
 # "W" for the desired scores Z1,Z2 (length, brevity), read from the rewards
 # lines it prints.
