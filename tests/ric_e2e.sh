@@ -125,6 +125,22 @@ ok "an unconditioned SFT baseline trains too" "$RIC" sft --base base --dataset t
 	--batch 8 --lr 1e-3 --unconditioned --out baseline
 like "$(cat baseline/ric.json)" '"conditioned": false' "the baseline says it is unconditioned"
 
+# The unconditioned SFT baseline trains on the chosen answers of pairs, as
+# the reference's does; --pair-responses both keeps the rejected ones too.
+awk 'BEGIN { for (i = 0; i < 20; i++) printf "{\"prompt\": \"W\", \"chosen\": \"ab ab\", \"rejected\": \"cd\"}\n" }' >pairs.jsonl
+ok "import 20 pairs" "$RIC" dataset import pairs.jsonl --name pairs --split train
+ok "relabel them" "$RIC" relabel --dataset pairs --objective length=length
+P="--base base --dataset pairs --steps 1 --batch 8 --lr 1e-3"
+ok "an unconditioned SFT baseline on pairs" "$RIC" sft $P --unconditioned --out b-chosen --name b-chosen
+show=$("$RIC" show b-chosen)
+like "$show" 'rows +20( |$)' "it trains on the 20 chosen rows of 40"
+like "$show" 'pair_responses +chosen' "the choice is recorded"
+ok "--pair-responses both" "$RIC" sft $P --unconditioned --pair-responses both --out b-both --name b-both
+like "$("$RIC" show b-both)" 'rows +40( |$)' "trains on all 40 rows"
+ok "conditioned SFT on pairs" "$RIC" sft $P --out c-pairs --name c-pairs
+like "$("$RIC" show c-pairs)" 'rows +40( |$)' "keeps both answers (RiC wants the low-reward rows)"
+fails 2 "--pair-responses is chosen or both" "$RIC" sft $P --pair-responses some --out b-x
+
 like "$("$RIC" sft $S --out unlabelled --steps 1 2>&1)" \
 	'warning: no label between \{z1\} and \{z2\}' "sft warns of scores with no label between them"
 unlike "$("$RIC" sft $S --template '{prompt} a{z1} b{z2}{marker}' --out labelled --steps 1 2>&1)" \
