@@ -24,7 +24,7 @@ const struct cli_command cmd_eval = {
 	.usage = "ric eval --model DIR --dataset NAME [--prompts N] [--step S] [--mapping M]\n"
 	         "       [--baseline sft:DIR] [--baseline best-of-n:K] [--reference lo|V1,V2,...]\n"
 	         "       [--split SPLIT] [--seed S] [--max-tokens M] [--temperature T] [--top-p P]\n"
-	         "       [--batch B] [--name NAME] [--allow-cmd] [--job ID]",
+	         "       [--batch B] [--stop TEXT]... [--no-stop] [--name NAME] [--allow-cmd] [--job ID]",
 	.help = "Options:\n"
 	        "  --model DIR         RiC checkpoint (with ric.json)\n"
 	        "  --dataset NAME      dataset in the store whose prompts are used\n"
@@ -43,6 +43,10 @@ const struct cli_command cmd_eval = {
 	        "  --max-tokens M      new tokens per response (default 48)\n"
 	        "  --temperature T     (default 0.7)   --top-p P  (default 0.9)\n"
 	        "  --batch B           sequences generated together (default 64)\n"
+	        "  --stop TEXT         a response ends before TEXT, which is cut before it is\n"
+	        "                      scored (repeatable; default \"\\n\\nHuman:\" and the\n"
+	        "                      model's marker when it starts a line)\n"
+	        "  --no-stop           no stop strings: responses end at EOS or --max-tokens\n"
 	        "  --name NAME         name of the eval run\n"
 	        "  --allow-cmd         run the checkpoint's cmd: rewards (they start a program)\n"
 	        "                      and read rm: models outside its folder; without it such\n"
@@ -66,6 +70,7 @@ struct eval_cfg {
 	size_t n_baselines;
 	double n_prompts, step, max_tokens, temperature, top_p, seed, batch;
 	int allow_cmd;
+	struct ricgen_stops stops;
 };
 
 /* Progress over every sample the run and its baselines generate. */
@@ -166,6 +171,7 @@ static enum status_code eval_generate(struct ricgen *g, const struct ricmeta *m,
 	gp.max_new = (size_t)cfg->max_tokens;
 	gp.sampling.temperature = (float)cfg->temperature;
 	gp.sampling.top_p = (float)cfg->top_p;
+	ricgen_stops_apply(&cfg->stops, &gp);
 	struct hooks h = stage_hooks(tr->sg);
 	size_t B = (size_t)cfg->batch, N = m->n_obj;
 	for (size_t at = 0; at < n; at += B) {
@@ -496,6 +502,8 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		{ "name", required_argument, NULL, 'N' },
 		{ "job", required_argument, NULL, 'j' },
 		{ "allow-cmd", no_argument, NULL, 'A' },
+		{ "stop", required_argument, NULL, 'X' },
+		{ "no-stop", no_argument, NULL, 'Z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -529,6 +537,11 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		case 'B': rc = eval_number("--batch", optarg, 1, 65536, &cfg.batch); break;
 		case 'N': cfg.name = optarg; break;
 		case 'A': cfg.allow_cmd = 1; break;
+		case 'X':
+			if (ricgen_stops_add(&cfg.stops, optarg) != 0)
+				return cli_bad_usage(&cmd_eval, "at most %d --stop strings", RICGEN_MAX_STOP);
+			break;
+		case 'Z': cfg.stops.none = 1; break;
 		case 'j': rc = stage_number(&cmd_eval, "--job", optarg, 1, 9e15, &job); break;
 		case CLI_OPT_EXIT: return exit_rc;
 		}
@@ -539,6 +552,8 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		return cli_bad_usage(&cmd_eval, "unexpected argument '%s'", argv[optind]);
 	if (!cfg.model || !cfg.dataset)
 		return cli_bad_usage(&cmd_eval, "--model and --dataset are required");
+	if (cfg.stops.none && cfg.stops.n)
+		return cli_bad_usage(&cmd_eval, "give --stop or --no-stop, not both");
 	for (size_t b = 0; b < cfg.n_baselines; b++)
 		if (strncmp(cfg.baselines[b], "best-of-n:", 10) == 0) {
 			char *end;
@@ -566,6 +581,7 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		cli_error("%s", st.msg);
 		return CLI_FAIL;
 	}
+	ricgen_stops_resolve(&cfg.stops, &g.meta);
 	size_t N = g.meta.n_obj;
 	double ref[STORE_MAX_OBJ], lo[STORE_MAX_OBJ], hi[STORE_MAX_OBJ];
 	enum mapping_kind map = g.meta.mapping;
@@ -635,6 +651,9 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 	stage_param(&sgs, "model", "%s", cfg.model);
 	stage_param(&sgs, "step", "%g", cfg.step);
 	stage_param(&sgs, "mapping", "%s", mapping_name(map));
+	char *stops = ricgen_stops_text(&cfg.stops);
+	stage_param(&sgs, "stop", "%s", stops ? stops : "?");
+	free(stops);
 	stage_param(&sgs, "points", "%zu", n_pts);
 	eval_common_params(s, run, &cfg, ref, N, P);
 	tr.total = (int64_t)(n_pts * P);

@@ -28,7 +28,7 @@ const struct cli_command cmd_online = {
 	.summary = "RiC online iterations: sample with goals, reject, relabel, fine-tune",
 	.usage = "ric online --policy DIR --dataset NAME --iterations K --out DIR [--prompts M]\n"
 	         "       [--sampler reference|dirichlet] [--quantile Q] [--mix N] [--steps N]\n"
-	         "       [--lr LR] [--max-tokens T] [--allow-cmd] [...]",
+	         "       [--lr LR] [--max-tokens T] [--stop TEXT]... [--no-stop] [--allow-cmd] [...]",
 	.help = "Per iteration: M prompts drawn with replacement from the dataset's training\n"
 	        "prompts, desired scores from the goal sampler, generation (temperature 0.7,\n"
 	        "top-p 0.9, no EOS as the first token), rewards of the policy's objectives,\n"
@@ -58,6 +58,10 @@ const struct cli_command cmd_online = {
 	        "  --clip C          gradient norm clip (default 1)\n"
 	        "  --max-tokens T    new tokens per sample (default 64)\n"
 	        "  --temperature T   (default 0.7)   --top-p P (default 0.9)\n"
+	        "  --stop TEXT       a sample ends before TEXT, which is cut before it is\n"
+	        "                    scored or trained on (repeatable; default \"\\n\\nHuman:\"\n"
+	        "                    and the policy's marker when it starts a line)\n"
+	        "  --no-stop         no stop strings: samples end at EOS or --max-tokens\n"
 	        "  --seed S          prompts, goals and sampling (default 0)\n"
 	        "  --name NAME       run name\n"
 	        "  --resume DIR      continue after the iteration checkpoint DIR (same options)\n"
@@ -74,6 +78,7 @@ struct online_opts {
 	const char *policy, *dataset, *out, *sampler;
 	double iterations, prompts, quantile, mix, epochs, max_tokens, temperature, top_p;
 	int allow_cmd;
+	struct ricgen_stops stops;
 	struct stage_train_opts t;
 };
 
@@ -114,7 +119,8 @@ static int online_parse(int argc, char **argv, struct online_opts *o)
 		{ "quantile", required_argument, NULL, 'q' }, { "mix", required_argument, NULL, 'x' },
 		{ "epochs", required_argument, NULL, 'e' }, { "max-tokens", required_argument, NULL, 'T' },
 		{ "temperature", required_argument, NULL, 't' }, { "top-p", required_argument, NULL, 'p' },
-		{ "allow-cmd", no_argument, NULL, 'A' }, STAGE_TRAIN_OPTIONS, { NULL, 0, NULL, 0 }
+		{ "allow-cmd", no_argument, NULL, 'A' }, { "stop", required_argument, NULL, 'X' },
+		{ "no-stop", no_argument, NULL, 'Z' }, STAGE_TRAIN_OPTIONS, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_online;
 	int c, rc, exit_rc;
@@ -126,6 +132,11 @@ static int online_parse(int argc, char **argv, struct online_opts *o)
 		case 'o': o->out = optarg; break;
 		case 'g': o->sampler = optarg; break;
 		case 'A': o->allow_cmd = 1; break;
+		case 'X':
+			if (ricgen_stops_add(&o->stops, optarg) != 0)
+				return cli_bad_usage(cmd, "at most %d --stop strings", RICGEN_MAX_STOP);
+			break;
+		case 'Z': o->stops.none = 1; break;
 		case 'k': rc = stage_number(cmd, "--iterations", optarg, 1, 1e6, &o->iterations); break;
 		case 'M': rc = stage_number(cmd, "--prompts", optarg, 1, 65536, &o->prompts); break;
 		case 'q': rc = stage_number(cmd, "--quantile", optarg, 0, 1, &o->quantile); break;
@@ -144,6 +155,8 @@ static int online_parse(int argc, char **argv, struct online_opts *o)
 		return cli_bad_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	if (!o->policy || !o->dataset || !o->out)
 		return cli_bad_usage(cmd, "--policy, --dataset and --out are required");
+	if (o->stops.none && o->stops.n)
+		return cli_bad_usage(cmd, "give --stop or --no-stop, not both");
 	if (o->mix < 0)
 		o->mix = o->prompts;
 	return CLI_OK;
@@ -302,6 +315,7 @@ static enum status_code online_sample(struct online *on, int iter)
 		gp.decode = ricgen_decode;
 		gp.ctx = on->tok;
 		gp.min_new = 1;
+		ricgen_stops_apply(&on->o.stops, &gp);
 		rc = generate(&on->p, ids, lens, M, &gp, &on->h, out, st);
 	}
 	for (size_t i = 0; rc == STATUS_OK && i < M; i++) {
@@ -320,9 +334,12 @@ static enum status_code online_sample(struct online *on, int iter)
 		rc = mors_filter(z, M, n, on->o.quantile, keep, NULL, &kept, st);
 	/* A sample cut at --max-tokens is not a whole response: trained on with
 	 * an EOS appended it would teach the policy to stop mid-sentence, and a
-	 * weak policy's cut samples are mostly its repetitive ones. */
+	 * weak policy's cut samples are mostly its repetitive ones. One that
+	 * reached a stop string ended its turn: whole, with an EOS where the
+	 * next turn began. */
 	for (size_t i = 0; rc == STATUS_OK && i < M; i++)
-		if (keep[i] && (out[i].n == 0 || out[i].tokens[out[i].n - 1] != on->p.cfg.eos_token_id)) {
+		if (keep[i] && out[i].finish != GENERATE_STOP &&
+		    (out[i].n == 0 || out[i].tokens[out[i].n - 1] != on->p.cfg.eos_token_id)) {
 			keep[i] = 0;
 			kept--;
 		}
@@ -625,6 +642,9 @@ static void online_params(struct online *on, int argc, char **argv)
 	stage_param(sg, "temperature", "%g", o->temperature);
 	stage_param(sg, "top_p", "%g", o->top_p);
 	stage_param(sg, "min_new_tokens", "1");
+	char *stops = ricgen_stops_text(&o->stops);
+	stage_param(sg, "stop", "%s", stops ? stops : "?");
+	free(stops);
 	stage_param(sg, "seed", "%g", o->t.seed);
 	stage_param(sg, "template", "%s", on->m.template);
 	for (size_t i = 0; i < on->m.n_obj; i++) {
@@ -664,6 +684,8 @@ static int online_run(struct cli *cli, int argc, char **argv)
 		               : checkpoint_load(o->policy, &on.p, NULL, st);
 	if (rc == STATUS_OK && (on.p.cfg.num_labels > 0 || on.p.cfg.eos_token_id < 0))
 		rc = status_set(st, STATUS_INVALID, "%s: not a language model with an EOS token", from);
+	if (rc == STATUS_OK)
+		ricgen_stops_resolve(&o->stops, &on.m);
 	on.goals = GOALS_DEFAULT;
 	if (rc == STATUS_OK && o->sampler)
 		rc = goals_parse(o->sampler, &on.goals, st);

@@ -89,6 +89,21 @@ surv=$(printf '%s\n' "$out" | sed -n 's/.*note: only \([0-9]*\) of .*/\1/p')
 pool=$(printf '%s\n' "$out" | sed -n 's/.*; \([0-9]*\) online rows in the pool.*/\1/p')
 is "$(train_rows mixall)" "$((pool + surv))" "and mixes every survivor once"
 
+# Stop strings at dialogue turns: a response ends before the stop string,
+# which is cut before it is scored or trained on. Here "cd", a word the toy
+# model writes often, stands in for "\n\nHuman:".
+out=$("$RIC" online $O --iterations 1 --out ostop --name ostop --stop cd 2>&1)
+csv=$("$RIC" export ostop --what samples --format csv)
+is "$(printf '%s\n' "$csv" | grep -c cd)" 0 "online --stop cd: no stored sample holds cd"
+like "$(printf '%s\n' "$csv" | tail -n +2 | cut -d, -f5)" '(ab|ef)' "and the samples are not all empty"
+like "$("$RIC" show ostop)" 'stop +\["cd"\]' "the stop strings are a run parameter"
+like "$("$RIC" show online-7)" 'stop +\["\\n\\nHuman:"\]' "by default \\n\\nHuman: (the marker : starts no line)"
+fails 2 "--stop and --no-stop exclude each other" "$RIC" online $O --out x --stop cd --no-stop
+gen=$("$RIC" generate --model sft --prompt W --scores 1.5,-1.5 --n 8 --max-tokens 30 \
+	--temperature 0.7 --seed 1 --stop cd | grep -v '^rewards:')
+unlike "$gen" 'cd' "generate --scores --stop cd: no response holds cd"
+like "$gen" '(ab|ef)' "and some hold words"
+
 # generate --scores: the mean raw length (words) of 16 responses of MODEL to
 # "W" for the desired scores Z1,Z2 (length, brevity), read from the rewards
 # lines it prints.
@@ -108,6 +123,10 @@ ok "eval of the online policy over the preference grid" "$RIC" eval --model onli
 show=$("$RIC" show eval-online)
 like "$show" 'points +3' "every grid point is stored"
 like "$show" 'samples +24' "every sample is stored (3 points x 8 prompts)"
+ok "eval with a stop string" "$RIC" eval --model online --dataset toy --prompts 4 --step 1 \
+	--max-tokens 30 --name eval-stop --stop cd
+is "$("$RIC" export eval-stop --what samples --format csv | grep -c cd)" 0 "eval --stop cd: no sample holds cd"
+like "$("$RIC" show eval-stop)" 'stop +\["cd"\]' "eval records its stop strings"
 # Per point (id,"[w1,w2]","[raw1,raw2]","[norm1,norm2]",...): the preference
 # and the mean raw rewards, objectives in ric.json's order (length, brevity).
 pts=$("$RIC" export eval-online --what points --format csv | tr -d '\r')
