@@ -350,9 +350,19 @@ static void eval_vec(char *buf, size_t cap, const double *v, size_t n)
 }
 
 static void eval_common_params(struct store *s, store_id run, const struct eval_cfg *cfg,
-                               const double *ref, size_t N, size_t n_prompts)
+                               const struct ricmeta *m, const double *ref, size_t N,
+                               size_t n_prompts)
 {
 	char vec[512];
+	/* The objectives and the stats the normalised means are in: ric front
+	 * compares hypervolumes only where these agree. */
+	for (size_t i = 0; i < m->n_obj; i++) {
+		char key[64];
+		snprintf(key, sizeof key, "objective%zu", i + 1);
+		eval_param(s, run, key, "%s=%s mu=%.17g sigma=%.17g lo=%.17g hi=%.17g", m->obj[i].name,
+		           m->obj[i].reward, m->obj[i].mu, m->obj[i].sigma, m->obj[i].lo,
+		           m->obj[i].hi);
+	}
 	eval_param(s, run, "dataset", "%s", cfg->dataset);
 	eval_param(s, run, "split", "%s", cfg->split);
 	eval_param(s, run, "prompts", "%zu", n_prompts);
@@ -655,7 +665,7 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 	stage_param(&sgs, "stop", "%s", stops ? stops : "?");
 	free(stops);
 	stage_param(&sgs, "points", "%zu", n_pts);
-	eval_common_params(s, run, &cfg, ref, N, P);
+	eval_common_params(s, run, &cfg, &g.meta, ref, N, P);
 	tr.total = (int64_t)(n_pts * P);
 	for (size_t b = 0; b < cfg.n_baselines; b++)
 		tr.total += (int64_t)P * (strncmp(cfg.baselines[b], "sft:", 4) == 0
@@ -714,7 +724,7 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		if (!brun)
 			goto fail;
 		eval_param(s, brun, "baseline", "%s", spec);
-		eval_common_params(s, brun, &cfg, ref, N, P);
+		eval_common_params(s, brun, &cfg, &g.meta, ref, N, P);
 		enum status_code sc;
 		if (strncmp(spec, "sft:", 4) == 0) {
 			struct ricgen sg;
