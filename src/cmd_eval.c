@@ -79,16 +79,6 @@ struct eval_track {
 	int64_t done, total;
 };
 
-static int eval_number(const char *opt, const char *arg, double lo, double hi, double *out)
-{
-	char *end;
-	double v = strtod(arg, &end);
-	if (*arg == '\0' || *end || !(v >= lo && v <= hi))
-		return cli_bad_usage(&cmd_eval, "%s wants a number in %g..%g, not '%s'", opt, lo, hi, arg);
-	*out = v;
-	return CLI_OK;
-}
-
 /* ---- prompts ----------------------------------------------------------------- */
 
 struct eval_prompts {
@@ -527,8 +517,8 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		case 'm': cfg.model = optarg; break;
 		case 'd': cfg.dataset = optarg; break;
 		case 'S': cfg.split = optarg; break;
-		case 'n': rc = eval_number("--prompts", optarg, 1, 1e6, &cfg.n_prompts); break;
-		case 'g': rc = eval_number("--step", optarg, 1e-6, 1, &cfg.step); break;
+		case 'n': rc = cli_number(&cmd_eval, "--prompts", optarg, 1, 1e6, &cfg.n_prompts); break;
+		case 'g': rc = cli_number(&cmd_eval, "--step", optarg, 1e-6, 1, &cfg.step); break;
 		case 'a': cfg.mapping = optarg; break;
 		case 'b':
 			if (cfg.n_baselines == EVAL_MAX_BASELINES)
@@ -540,11 +530,11 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 			cfg.baselines[cfg.n_baselines++] = optarg;
 			break;
 		case 'r': cfg.reference = optarg; break;
-		case 's': rc = eval_number("--seed", optarg, 0, 9e15, &cfg.seed); break;
-		case 'M': rc = eval_number("--max-tokens", optarg, 1, 1e6, &cfg.max_tokens); break;
-		case 'T': rc = eval_number("--temperature", optarg, 0, 100, &cfg.temperature); break;
-		case 'P': rc = eval_number("--top-p", optarg, 0, 1, &cfg.top_p); break;
-		case 'B': rc = eval_number("--batch", optarg, 1, 65536, &cfg.batch); break;
+		case 's': rc = cli_number(&cmd_eval, "--seed", optarg, 0, 9e15, &cfg.seed); break;
+		case 'M': rc = cli_number(&cmd_eval, "--max-tokens", optarg, 1, 1e6, &cfg.max_tokens); break;
+		case 'T': rc = cli_number(&cmd_eval, "--temperature", optarg, 0, 100, &cfg.temperature); break;
+		case 'P': rc = cli_number(&cmd_eval, "--top-p", optarg, 0, 1, &cfg.top_p); break;
+		case 'B': rc = cli_number(&cmd_eval, "--batch", optarg, 1, 65536, &cfg.batch); break;
 		case 'N': cfg.name = optarg; break;
 		case 'A': cfg.allow_cmd = 1; break;
 		case 'X':
@@ -552,7 +542,7 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 				return cli_bad_usage(&cmd_eval, "at most %d --stop strings", RICGEN_MAX_STOP);
 			break;
 		case 'Z': cfg.stops.none = 1; break;
-		case 'j': rc = stage_number(&cmd_eval, "--job", optarg, 1, 9e15, &job); break;
+		case 'j': rc = cli_number(&cmd_eval, "--job", optarg, 1, 9e15, &job); break;
 		case CLI_OPT_EXIT: return exit_rc;
 		}
 		if (rc != CLI_OK)

@@ -95,17 +95,6 @@ static int generate_on_token(void *ctx, size_t seq, int token)
 	return 0;
 }
 
-static int generate_number(const char *opt, const char *arg, double lo, double hi, double *out)
-{
-	char *end;
-	double v = strtod(arg, &end);
-	if (*arg == '\0' || *end || !(v >= lo && v <= hi))
-		return cli_bad_usage(&cmd_generate, "%s wants a number in %g..%g, not '%s'", opt, lo, hi,
-		                     arg);
-	*out = v;
-	return CLI_OK;
-}
-
 /* --pref / --scores on a RiC checkpoint. */
 static int generate_ric(const char *model, const char *prompt, const char *pref, const char *scores,
                         const char *mapping, size_t B, enum decoder_dtype dtype, int allow_cmd,
@@ -268,12 +257,12 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 		switch (c) {
 		case 'm': model = optarg; break;
 		case 'p': prompt = optarg; break;
-		case 'n': rc = generate_number("--n", optarg, 1, 256, &n); break;
-		case 'M': rc = generate_number("--max-tokens", optarg, 0, 1e6, &max_tokens); break;
-		case 'T': rc = generate_number("--temperature", optarg, 0, 100, &temperature); break;
-		case 'P': rc = generate_number("--top-p", optarg, 0, 1, &top_p); break;
-		case 'K': rc = generate_number("--top-k", optarg, 0, 1e7, &top_k); break;
-		case 's': rc = generate_number("--seed", optarg, 0, 9e15, &seed); break;
+		case 'n': rc = cli_number(&cmd_generate, "--n", optarg, 1, 256, &n); break;
+		case 'M': rc = cli_number(&cmd_generate, "--max-tokens", optarg, 0, 1e6, &max_tokens); break;
+		case 'T': rc = cli_number(&cmd_generate, "--temperature", optarg, 0, 100, &temperature); break;
+		case 'P': rc = cli_number(&cmd_generate, "--top-p", optarg, 0, 1, &top_p); break;
+		case 'K': rc = cli_number(&cmd_generate, "--top-k", optarg, 0, 1e7, &top_k); break;
+		case 's': rc = cli_number(&cmd_generate, "--seed", optarg, 0, 9e15, &seed); break;
 		case 'S':
 			if (ricgen_stops_add(&stops, optarg) != 0)
 				return cli_bad_usage(&cmd_generate, "at most %d --stop strings",

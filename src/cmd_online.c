@@ -137,14 +137,14 @@ static int online_parse(int argc, char **argv, struct online_opts *o)
 				return cli_bad_usage(cmd, "at most %d --stop strings", RICGEN_MAX_STOP);
 			break;
 		case 'Z': o->stops.none = 1; break;
-		case 'k': rc = stage_number(cmd, "--iterations", optarg, 1, 1e6, &o->iterations); break;
-		case 'M': rc = stage_number(cmd, "--prompts", optarg, 1, 65536, &o->prompts); break;
-		case 'q': rc = stage_number(cmd, "--quantile", optarg, 0, 1, &o->quantile); break;
-		case 'x': rc = stage_number(cmd, "--mix", optarg, 0, 1e9, &o->mix); break;
-		case 'e': rc = stage_number(cmd, "--epochs", optarg, 0.001, 1e6, &o->epochs); break;
-		case 'T': rc = stage_number(cmd, "--max-tokens", optarg, 1, 1e6, &o->max_tokens); break;
-		case 't': rc = stage_number(cmd, "--temperature", optarg, 0, 100, &o->temperature); break;
-		case 'p': rc = stage_number(cmd, "--top-p", optarg, 0, 1, &o->top_p); break;
+		case 'k': rc = cli_number(cmd, "--iterations", optarg, 1, 1e6, &o->iterations); break;
+		case 'M': rc = cli_number(cmd, "--prompts", optarg, 1, 65536, &o->prompts); break;
+		case 'q': rc = cli_number(cmd, "--quantile", optarg, 0, 1, &o->quantile); break;
+		case 'x': rc = cli_number(cmd, "--mix", optarg, 0, 1e9, &o->mix); break;
+		case 'e': rc = cli_number(cmd, "--epochs", optarg, 0.001, 1e6, &o->epochs); break;
+		case 'T': rc = cli_number(cmd, "--max-tokens", optarg, 1, 1e6, &o->max_tokens); break;
+		case 't': rc = cli_number(cmd, "--temperature", optarg, 0, 100, &o->temperature); break;
+		case 'p': rc = cli_number(cmd, "--top-p", optarg, 0, 1, &o->top_p); break;
 		case CLI_OPT_EXIT: return exit_rc == CLI_OK ? -1 : exit_rc;
 		default: rc = stage_train_option(cmd, c, optarg, 4096, &o->t); break;
 		}

@@ -441,7 +441,7 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 		case 't': timeout_arg = optarg; break;
 		case 'A': allow_cmd = 1; break;
 		case 'j':
-			exit_rc = stage_number(&cmd_relabel, "--job", optarg, 1, 9e15, &job);
+			exit_rc = cli_number(&cmd_relabel, "--job", optarg, 1, 9e15, &job);
 			if (exit_rc != CLI_OK)
 				return exit_rc;
 			break;

@@ -220,8 +220,8 @@ static int sft_parse(int argc, char **argv, struct sft_opts *o)
 				return cli_bad_usage(cmd, "--pair-responses is chosen or both, not '%s'", optarg);
 			o->pair_responses = optarg;
 			break;
-		case 'e': rc = stage_number(cmd, "--epochs", optarg, 0.001, 1e6, &o->epochs); break;
-		case 'm': rc = stage_number(cmd, "--max-len", optarg, 2, 1e6, &o->max_len); break;
+		case 'e': rc = cli_number(cmd, "--epochs", optarg, 0.001, 1e6, &o->epochs); break;
+		case 'm': rc = cli_number(cmd, "--max-len", optarg, 2, 1e6, &o->max_len); break;
 		case CLI_OPT_EXIT: return exit_rc == CLI_OK ? -1 : exit_rc;
 		default: rc = stage_train_option(cmd, c, optarg, 4096, &o->t); break;
 		}
