@@ -9,6 +9,7 @@
 #include "engine/dataset.h"
 #include "engine/rng.h"
 #include "engine/tokenizer.h"
+#include "engine/monotonic.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -324,13 +325,6 @@ static const char *import_default_name(const char *path, char *buf, size_t cap)
 	return buf;
 }
 
-static double import_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static int dataset_import(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -442,12 +436,12 @@ static int dataset_import(struct cli *cli, int argc, char **argv)
 	if (status == CLI_OK &&
 	    store_dataset_start(im->s, name, source, im->run, &im->dataset, &err) != STORE_OK)
 		status = import_fail(im, "%s", err.msg);
-	double t0 = import_now();
+	double t0 = monotonic_s();
 	for (int i = optind; status == CLI_OK && i < argc; i++)
 		status = import_file(im, argv[i], format);
 	if (status == CLI_OK)
 		status = import_flush(im);
-	double secs = import_now() - t0;
+	double secs = monotonic_s() - t0;
 	if (status == CLI_OK) {
 		struct store_metric m[] = {
 			{ "rows", 0, (double)im->n_rows, 0 }, { "pairs", 0, (double)im->n_pairs, 0 },
