@@ -362,6 +362,9 @@ static void eval_common_params(struct store *s, store_id run, const struct eval_
 	eval_param(s, run, "top_p", "%g", cfg->top_p);
 	eval_vec(vec, sizeof vec, ref, N);
 	eval_param(s, run, "reference", "%s", vec);
+	char *stops = ricgen_stops_text(&cfg->stops);
+	eval_param(s, run, "stop", "%s", stops ? stops : "?");
+	free(stops);
 }
 
 static store_id eval_new_run(struct store *s, const char *name, store_id parent,
@@ -651,9 +654,6 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 	stage_param(&sgs, "model", "%s", cfg.model);
 	stage_param(&sgs, "step", "%g", cfg.step);
 	stage_param(&sgs, "mapping", "%s", mapping_name(map));
-	char *stops = ricgen_stops_text(&cfg.stops);
-	stage_param(&sgs, "stop", "%s", stops ? stops : "?");
-	free(stops);
 	stage_param(&sgs, "points", "%zu", n_pts);
 	eval_common_params(s, run, &cfg, &g.meta, ref, N, P);
 	tr.total = (int64_t)(n_pts * P);

@@ -123,10 +123,6 @@ ok "eval of the online policy over the preference grid" "$RIC" eval --model onli
 show=$("$RIC" show eval-online)
 like "$show" 'points +3' "every grid point is stored"
 like "$show" 'samples +24' "every sample is stored (3 points x 8 prompts)"
-ok "eval with a stop string" "$RIC" eval --model online --dataset toy --prompts 4 --step 1 \
-	--max-tokens 30 --name eval-stop --stop cd
-is "$("$RIC" export eval-stop --what samples --format csv | grep -c cd)" 0 "eval --stop cd: no sample holds cd"
-like "$("$RIC" show eval-stop)" 'stop +\["cd"\]' "eval records its stop strings"
 # Per point (id,"[w1,w2]","[raw1,raw2]","[norm1,norm2]",...): the preference
 # and the mean raw rewards, objectives in ric.json's order (length, brevity).
 pts=$("$RIC" export eval-online --what points --format csv | tr -d '\r')
@@ -143,6 +139,12 @@ done
 ok "an unconditioned SFT baseline trains too" "$RIC" sft --base base --dataset toy --steps 5 \
 	--batch 8 --lr 1e-3 --unconditioned --out baseline
 like "$(cat baseline/ric.json)" '"conditioned": false' "the baseline says it is unconditioned"
+ok "eval with a stop string and a baseline" "$RIC" eval --model online --dataset toy --prompts 4 \
+	--step 1 --max-tokens 30 --name eval-stop --stop cd --baseline sft:baseline
+is "$("$RIC" export eval-stop --what samples --format csv | grep -c cd)" 0 "eval --stop cd: no sample holds cd"
+like "$("$RIC" show eval-stop)" 'stop +\["cd"\]' "eval records its stop strings"
+like "$("$RIC" show eval-stop-sft)" 'stop +\["cd"\]' "and so does its baseline run"
+is "$("$RIC" export eval-stop-sft --what samples --format csv | grep -c cd)" 0 "whose samples are cut too"
 
 # The unconditioned SFT baseline trains on the chosen answers of pairs, as
 # the reference's does; --pair-responses both keeps the rejected ones too.
