@@ -50,6 +50,34 @@ static int generate_text(struct generate_output *o, const struct generate_params
 	return 0;
 }
 
+/* cut_stop: the text ends before the earliest stop string, the tokens with it
+ * (a token reaching into the stop string goes whole). Pieces are decoded as
+ * generate_text did, so their lengths add up to the text's. */
+static void generate_cut(struct generate_output *o, const struct generate_params *gp)
+{
+	size_t at = o->text_len;
+	for (size_t s = 0; s < gp->n_stop; s++) {
+		const char *hit = gp->stop[s][0] ? strstr(o->text, gp->stop[s]) : NULL;
+		if (hit && (size_t)(hit - o->text) < at)
+			at = (size_t)(hit - o->text);
+	}
+	if (at == o->text_len) /* stopped by on_token, not by a stop string */
+		return;
+	size_t len = 0, k = 0;
+	for (; k < o->n; k++) {
+		char piece[256];
+		size_t n = gp->decode(gp->ctx, o->tokens[k], piece, sizeof piece);
+		if (n > sizeof piece)
+			n = sizeof piece;
+		if (len + n > at)
+			break;
+		len += n;
+	}
+	o->n = k;
+	o->text_len = len;
+	o->text[len] = '\0';
+}
+
 enum status_code generate(const struct model_params *p, const int *const *prompts,
                           const size_t *lens, size_t B, const struct generate_params *gp,
                           const struct hooks *h, struct generate_output *out, struct status *st)
@@ -185,6 +213,9 @@ enum status_code generate(const struct model_params *p, const int *const *prompt
 			goto out;
 	}
 out:
+	for (size_t i = 0; gp->cut_stop && rc == STATUS_OK && i < B; i++)
+		if (out[i].finish == GENERATE_STOP && out[i].text)
+			generate_cut(&out[i], gp);
 	if (rc != STATUS_OK && rc != STATUS_CANCELLED)
 		generate_output_free(out, B);
 	sampler_free(&sm);

@@ -37,6 +37,10 @@ struct generate_params {
 	const uint64_t *seeds;          /* per sequence, or NULL */
 	const char *const *stop;        /* stop strings (need decode) */
 	size_t n_stop;
+	/* Non-zero: a sequence ended by a stop string loses it. Its text ends
+	 * where the stop string began and its tokens are those whose text lies
+	 * wholly before that (a dialogue turn marker is no part of a response). */
+	int cut_stop;
 	/* The text of one token, appended to buf (cap bytes); returns bytes written. */
 	size_t (*decode)(void *ctx, int token, char *buf, size_t cap);
 	/* Called for every new token; non-zero stops that sequence. */
@@ -49,12 +53,13 @@ struct generate_params {
 };
 
 #define GENERATE_DEFAULTS { .max_new = 64, .sampling = { 0.0f, 0, 1.0f }, .eos_id = -1, \
-                            .seed = 0, .seeds = NULL, .stop = NULL, .n_stop = 0, \
+                            .seed = 0, .seeds = NULL, .stop = NULL, .n_stop = 0, .cut_stop = 0, \
                             .decode = NULL, .on_token = NULL, .ctx = NULL, .min_new = 0, \
                             .weights = NULL }
 
 struct generate_output {
-	int *tokens;        /* the new tokens (EOS and the stop string's last token included) */
+	int *tokens;        /* the new tokens (EOS and, unless cut_stop, the stop string's last
+	                       token included) */
 	size_t n;
 	char *text;         /* their decoded text (without EOS) when decode was given, else NULL */
 	size_t text_len;

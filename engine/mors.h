@@ -13,8 +13,8 @@
  * q = 0.7 and independent columns about 1 - 0.7^N of the rows survive.
  * Ties count as kept (>=), so a column of equal values keeps every row.
  *
- * For offline rows the stages call the same mors_filter on the rows' own
- * normalised scores (thresholds from the rows being filtered); mors_apply
+ * For offline rows the online stage calls the same mors_filter once over
+ * the whole offline set's normalised scores, as the reference does; mors_apply
  * filters against thresholds computed elsewhere (for example an earlier
  * iteration's).
  */

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include "engine/reward_impl.h"
+#include "engine/monotonic.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,13 +43,6 @@ struct cmd {
 	char *dead;           /* why it can no longer be used, or NULL */
 };
 
-static double cmd_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* "exited with status 3", "was killed by signal 9 (Killed)". */
 static void cmd_describe(int status, char *buf, size_t cap)
 {
@@ -68,12 +62,12 @@ static int cmd_reap(struct cmd *c, double grace, int *killed)
 	*killed = 0;
 	if (c->pid <= 0)
 		return 0;
-	double until = cmd_now() + grace;
+	double until = monotonic_s() + grace;
 	for (;;) {
 		pid_t w = waitpid(c->pid, &status, WNOHANG);
 		if (w == c->pid || (w < 0 && errno != EINTR))
 			break;
-		if (cmd_now() >= until) {
+		if (monotonic_s() >= until) {
 			kill(-c->pid, SIGKILL);
 			*killed = 1;
 			while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
@@ -130,7 +124,7 @@ static enum status_code cmd_exchange(struct cmd *c, const char *req, size_t reql
                                      size_t *linelen, struct status *st)
 {
 	double timeout = c->base.env.timeout_s > 0 ? c->base.env.timeout_s : 60;
-	double deadline = cmd_now() + timeout;
+	double deadline = monotonic_s() + timeout;
 	size_t sent = 0, scan = 0;
 	/* blank lines before the reply are skipped */
 	for (;;) {
@@ -166,7 +160,7 @@ static enum status_code cmd_exchange(struct cmd *c, const char *req, size_t reql
 			status_set(st, STATUS_CANCELLED, "reward '%s': cancelled", c->base.spec);
 			return cmd_fail(c, st);
 		}
-		double left = deadline - cmd_now();
+		double left = deadline - monotonic_s();
 		if (left <= 0) {
 			status_set(st, STATUS_IO, "reward '%s': no reply within %g s (request %zu); the scorer "
 			           "was killed", c->base.spec, timeout, c->requests + 1);

@@ -478,6 +478,18 @@ void ricmeta_ranges(const struct ricmeta *m, double *lo, double *hi)
 	}
 }
 
+/* Whether the template writes {marker} ("{{marker}}" is text). */
+static int template_has_marker(const char *tpl)
+{
+	for (const char *p = tpl; *p; p++) {
+		if ((p[0] == '{' || p[0] == '}') && p[1] == p[0])
+			p++;
+		else if (strncmp(p, "{marker}", 8) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 enum status_code ricmeta_context(const struct ricmeta *m, const char *prompt, const double *z,
                                  char **out, size_t *len, struct status *st)
 {
@@ -486,6 +498,18 @@ enum status_code ricmeta_context(const struct ricmeta *m, const char *prompt, co
 	*out = NULL;
 	if (!m->template || !m->marker)
 		return status_set(st, STATUS_INVALID, "RiC metadata has no template or marker");
+	/* An HH-RLHF prompt ends with the marker that opens the last Assistant
+	 * turn; the context appends it after the scores, so it goes from the
+	 * prompt: one marker, after the scores, as in the reference. */
+	size_t pl = strlen(prompt), ml = strlen(m->marker);
+	char *cut = NULL;
+	if (ml && pl >= ml && memcmp(prompt + pl - ml, m->marker, ml) == 0 &&
+	    (!z || template_has_marker(m->template))) {
+		cut = strndup(prompt, pl - ml);
+		if (!cut)
+			return nomem(st);
+		prompt = cut;
+	}
 	if (z) {
 		c = render(m->template, m->n_obj, prompt, z, m->marker, &b, NULL, st);
 	} else {
@@ -493,6 +517,7 @@ enum status_code ricmeta_context(const struct ricmeta *m, const char *prompt, co
 		sb_str(&b, m->marker);
 		c = b.oom ? nomem(st) : STATUS_OK;
 	}
+	free(cut);
 	if (c != STATUS_OK) {
 		free(b.p);
 		return c;

@@ -29,7 +29,10 @@
  * {marker} (optional); "{{" and "}}" stand for braces. The default for N
  * objectives is "{prompt} <rm1_score> {z1} ... <rmN_score> {zN}{marker}"
  * (tags are plain text, no new tokens). The unconditioned context of the SFT
- * baseline is prompt + marker, whatever the template.
+ * baseline is prompt + marker, whatever the template. A prompt that already
+ * ends with the marker (an imported HH-RLHF dialogue ends with
+ * "\n\nAssistant:") loses it first when the context writes the marker, so
+ * the marker stands once, after the scores, as in the reference.
  *
  * Token ids (../shared/RIC.md): ids = enc(context) ++ enc(" " + response) ++
  * [eos], each piece encoded on its own with special-token text treated as

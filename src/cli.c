@@ -3,7 +3,9 @@
 #include "src/cli.h"
 #include "src/termtext.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -107,4 +109,16 @@ void cli_getopt_reset(void)
 {
 	optind = 0; /* glibc: 0 also resets its internal state */
 	opterr = 0; /* subcommands print their own message */
+}
+
+int cli_number(const struct cli_command *cmd, const char *opt, const char *arg, double lo,
+               double hi, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(arg, &end);
+	if (*arg == '\0' || *end || errno || !(v >= lo && v <= hi))
+		return cli_bad_usage(cmd, "%s wants a number in %g..%g, not '%s'", opt, lo, hi, arg);
+	*out = v;
+	return CLI_OK;
 }

@@ -61,6 +61,11 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* For a subcommand's getopt default case: "ric NAME: bad option; see ric help NAME". */
 int cli_bad_usage(const struct cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A number option: arg wholly a number in lo..hi (an out-of-range exponent,
+ * ERANGE, counts as outside), else cli_bad_usage naming opt. */
+int cli_number(const struct cli_command *cmd, const char *opt, const char *arg, double lo,
+               double hi, double *out);
+
 /* Resets getopt for a subcommand's own option parsing. */
 void cli_getopt_reset(void);
 

@@ -9,6 +9,7 @@
 #include "engine/pool.h"
 #include "engine/rng.h"
 #include "engine/train.h"
+#include "engine/monotonic.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -54,13 +55,6 @@ struct bench_opts {
 	int layers, heads, embd, vocab, ctx, batch, seq, steps, new_tokens, threads, json, weights;
 	int aborts, mib;
 };
-
-static double bench_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static long bench_peak_rss_kib(void)
 {
@@ -120,7 +114,7 @@ static void *bench_abort_timer(void *arg)
 	struct bench_abort *ba = arg;
 	struct timespec ts = { (time_t)ba->delay, (long)((ba->delay - (double)(time_t)ba->delay) * 1e9) };
 	nanosleep(&ts, NULL);
-	ba->set_at = bench_now();
+	ba->set_at = monotonic_s();
 	atomic_store(&ba->flag, 1);
 	return NULL;
 }
@@ -191,7 +185,7 @@ static int bench_train(const struct bench_opts *o)
 	int rc = CLI_OK;
 	double loss = 0.0;
 	for (int s = 0; s <= o->steps; s++) {
-		double t0 = bench_now();
+		double t0 = monotonic_s();
 		if (train_accumulate(&t, &b, 1.0f / (float)N, NULL, &st) != STATUS_OK) {
 			cli_error("%s", st.msg);
 			rc = CLI_FAIL;
@@ -200,7 +194,7 @@ static int bench_train(const struct bench_opts *o)
 		loss = t.loss_sum / (double)t.loss_count;
 		train_step(&t, 1.0f);
 		if (s > 0)
-			times[s - 1] = bench_now() - t0;
+			times[s - 1] = monotonic_s() - t0;
 	}
 	if (rc == CLI_OK) {
 		qsort(times, (size_t)o->steps, sizeof *times, bench_cmp);
@@ -224,7 +218,7 @@ static int bench_train(const struct bench_opts *o)
 				break;
 			if (train_accumulate(&t, &b, 1.0f / (float)N, &hk, &st) == STATUS_OK)
 				train_step_hooks(&t, 1.0f, &hk);
-			double end = bench_now();
+			double end = monotonic_s();
 			train_step_finish(&t);
 			pthread_join(th, NULL);
 			if (ba.set_at < end)
@@ -255,7 +249,7 @@ static int bench_on_token(void *ctx, size_t seq, int token)
 	(void)seq; (void)token;
 	struct bench_gen *g = ctx;
 	if (g->seen++ == 0)
-		g->first = bench_now();
+		g->first = monotonic_s();
 	return 0;
 }
 
@@ -302,9 +296,9 @@ static int bench_generate(const struct bench_opts *o)
 		}
 		gp.weights = &wb;
 	}
-	double t0 = bench_now();
+	double t0 = monotonic_s();
 	enum status_code sc = generate(&p, prompts, lens, B, &gp, NULL, out, &st);
-	double t1 = bench_now();
+	double t1 = monotonic_s();
 	int rc = CLI_OK;
 	if (sc != STATUS_OK) {
 		cli_error("%s", st.msg);
@@ -333,7 +327,7 @@ static int bench_generate(const struct bench_opts *o)
 				break;
 			g.seen = 0;
 			generate(&p, prompts, lens, B, &gp, &hk, out, &st);
-			double end = bench_now();
+			double end = monotonic_s();
 			pthread_join(th, NULL);
 			if (ba.set_at < end)
 				lat[nl++] = end - ba.set_at;
@@ -377,7 +371,7 @@ static double bench_blas_one(const struct bench_opts *o, void *cntx, const float
 	size_t C = (size_t)o->embd, N = (size_t)o->batch * (size_t)o->seq;
 	size_t shapes[5][2] = { { C, 3 * C }, { C, C }, { C, 4 * C }, { 4 * C, C },
 	                        { C, (size_t)o->vocab } };
-	double flops = 0.0, t0 = bench_now();
+	double flops = 0.0, t0 = monotonic_s();
 	int reps = 0;
 	do { /* at least 3 passes and 0.5 s */
 		for (int s = 0; s < 5; s++) {
@@ -385,8 +379,8 @@ static double bench_blas_one(const struct bench_opts *o, void *cntx, const float
 			flops += 2.0 * (double)N * (double)shapes[s][0] * (double)shapes[s][1];
 		}
 		reps++;
-	} while (reps < 2 || bench_now() - t0 < 0.3);
-	return flops / (bench_now() - t0) / 1e9;
+	} while (reps < 2 || monotonic_s() - t0 < 0.3);
+	return flops / (monotonic_s() - t0) / 1e9;
 }
 
 static int bench_blas(const struct bench_opts *o)
@@ -466,9 +460,9 @@ static int bench_memory(const struct bench_opts *o)
 	r.buf = buf;
 	double t[7];
 	for (int k = 0; k < 7; k++) {
-		double t0 = bench_now();
+		double t0 = monotonic_s();
 		pool_for(n / part, 1, bench_read_part, &r);
-		t[k] = bench_now() - t0;
+		t[k] = monotonic_s() - t0;
 	}
 	qsort(t, 7, sizeof t[0], bench_cmp);
 	double gbs = (double)(n * sizeof *buf) / t[3] / 1e9;

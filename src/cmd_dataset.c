@@ -9,6 +9,7 @@
 #include "engine/dataset.h"
 #include "engine/rng.h"
 #include "engine/tokenizer.h"
+#include "engine/monotonic.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -324,24 +325,6 @@ static const char *import_default_name(const char *path, char *buf, size_t cap)
 	return buf;
 }
 
-static int import_number(const char *opt, const char *arg, double lo, double hi, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(arg, &end);
-	if (*arg == '\0' || *end || errno || !(v >= lo && v <= hi))
-		return cli_bad_usage(&cmd_dataset, "%s wants a number in %g..%g, not '%s'", opt, lo, hi, arg);
-	*out = v;
-	return CLI_OK;
-}
-
-static double import_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static int dataset_import(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -367,13 +350,13 @@ static int dataset_import(struct cli *cli, int argc, char **argv)
 		switch (c) {
 		case 'f': format_arg = optarg; break;
 		case 'n': name = optarg; break;
-		case 'e': eval_arg = optarg; rc = import_number("--eval-fraction", optarg, 0, 1, &eval_fraction); break;
+		case 'e': eval_arg = optarg; rc = cli_number(&cmd_dataset, "--eval-fraction", optarg, 0, 1, &eval_fraction); break;
 		case 'S': split = optarg; break;
-		case 's': seed_arg = optarg; rc = import_number("--seed", optarg, 0, 9e15, &seed); break;
+		case 's': seed_arg = optarg; rc = cli_number(&cmd_dataset, "--seed", optarg, 0, 9e15, &seed); break;
 		case 'k': skip_bad = 1; break;
 		case 't': tokdir = optarg; break;
-		case 'a': min_arg = optarg; rc = import_number("--min-tokens", optarg, 0, 1e9, &min_tokens); break;
-		case 'b': max_arg = optarg; rc = import_number("--max-tokens", optarg, 0, 1e9, &max_tokens); break;
+		case 'a': min_arg = optarg; rc = cli_number(&cmd_dataset, "--min-tokens", optarg, 0, 1e9, &min_tokens); break;
+		case 'b': max_arg = optarg; rc = cli_number(&cmd_dataset, "--max-tokens", optarg, 0, 1e9, &max_tokens); break;
 		case CLI_OPT_EXIT: return exit_rc;
 		}
 		if (rc != CLI_OK)
@@ -453,12 +436,12 @@ static int dataset_import(struct cli *cli, int argc, char **argv)
 	if (status == CLI_OK &&
 	    store_dataset_start(im->s, name, source, im->run, &im->dataset, &err) != STORE_OK)
 		status = import_fail(im, "%s", err.msg);
-	double t0 = import_now();
+	double t0 = monotonic_s();
 	for (int i = optind; status == CLI_OK && i < argc; i++)
 		status = import_file(im, argv[i], format);
 	if (status == CLI_OK)
 		status = import_flush(im);
-	double secs = import_now() - t0;
+	double secs = monotonic_s() - t0;
 	if (status == CLI_OK) {
 		struct store_metric m[] = {
 			{ "rows", 0, (double)im->n_rows, 0 }, { "pairs", 0, (double)im->n_pairs, 0 },

@@ -24,7 +24,8 @@ const struct cli_command cmd_eval = {
 	.usage = "ric eval --model DIR --dataset NAME [--prompts N] [--step S] [--mapping M]\n"
 	         "       [--baseline sft:DIR] [--baseline best-of-n:K] [--reference lo|V1,V2,...]\n"
 	         "       [--split SPLIT] [--seed S] [--max-tokens M] [--temperature T] [--top-p P]\n"
-	         "       [--batch B] [--weights f32|bf16|int8] [--name NAME] [--allow-cmd] [--job ID]",
+	         "       [--batch B] [--weights f32|bf16|int8] [--stop TEXT]... [--no-stop] [--name NAME]\n"
+	         "       [--allow-cmd] [--job ID]",
 	.help = "Options:\n"
 	        "  --model DIR         RiC checkpoint (with ric.json)\n"
 	        "  --dataset NAME      dataset in the store whose prompts are used\n"
@@ -45,6 +46,10 @@ const struct cli_command cmd_eval = {
 	        "  --batch B           sequences generated together (default 64)\n"
 	        "  --weights W         decode with f32 (default), bf16 or int8 weights, as\n"
 	        "                      ric generate does (the RiC model and sft: baselines)\n"
+	        "  --stop TEXT         a response ends before TEXT, which is cut before it is\n"
+	        "                      scored (repeatable; default \"\\n\\nHuman:\" and the\n"
+	        "                      model's marker when it starts a line)\n"
+	        "  --no-stop           no stop strings: responses end at EOS or --max-tokens\n"
 	        "  --name NAME         name of the eval run\n"
 	        "  --allow-cmd         run the checkpoint's cmd: rewards (they start a program)\n"
 	        "                      and read rm: models outside its folder; without it such\n"
@@ -69,6 +74,7 @@ struct eval_cfg {
 	double n_prompts, step, max_tokens, temperature, top_p, seed, batch;
 	int allow_cmd;
 	int weights; /* enum decoder_dtype */
+	struct ricgen_stops stops;
 };
 
 /* Progress over every sample the run and its baselines generate. */
@@ -76,16 +82,6 @@ struct eval_track {
 	struct stage *sg;
 	int64_t done, total;
 };
-
-static int eval_number(const char *opt, const char *arg, double lo, double hi, double *out)
-{
-	char *end;
-	double v = strtod(arg, &end);
-	if (*arg == '\0' || *end || !(v >= lo && v <= hi))
-		return cli_bad_usage(&cmd_eval, "%s wants a number in %g..%g, not '%s'", opt, lo, hi, arg);
-	*out = v;
-	return CLI_OK;
-}
 
 /* ---- prompts ----------------------------------------------------------------- */
 
@@ -169,6 +165,7 @@ static enum status_code eval_generate(struct ricgen *g, const struct ricmeta *m,
 	gp.max_new = (size_t)cfg->max_tokens;
 	gp.sampling.temperature = (float)cfg->temperature;
 	gp.sampling.top_p = (float)cfg->top_p;
+	ricgen_stops_apply(&cfg->stops, &gp);
 	struct hooks h = stage_hooks(tr->sg);
 	size_t B = (size_t)cfg->batch, N = m->n_obj;
 	for (size_t at = 0; at < n; at += B) {
@@ -347,9 +344,19 @@ static void eval_vec(char *buf, size_t cap, const double *v, size_t n)
 }
 
 static void eval_common_params(struct store *s, store_id run, const struct eval_cfg *cfg,
-                               const double *ref, size_t N, size_t n_prompts)
+                               const struct ricmeta *m, const double *ref, size_t N,
+                               size_t n_prompts)
 {
 	char vec[512];
+	/* The objectives and the stats the normalised means are in: ric front
+	 * compares hypervolumes only where these agree. */
+	for (size_t i = 0; i < m->n_obj; i++) {
+		char key[64];
+		snprintf(key, sizeof key, "objective%zu", i + 1);
+		eval_param(s, run, key, "%s=%s mu=%.17g sigma=%.17g lo=%.17g hi=%.17g", m->obj[i].name,
+		           m->obj[i].reward, m->obj[i].mu, m->obj[i].sigma, m->obj[i].lo,
+		           m->obj[i].hi);
+	}
 	eval_param(s, run, "dataset", "%s", cfg->dataset);
 	eval_param(s, run, "split", "%s", cfg->split);
 	eval_param(s, run, "prompts", "%zu", n_prompts);
@@ -360,6 +367,9 @@ static void eval_common_params(struct store *s, store_id run, const struct eval_
 	eval_param(s, run, "weights", "%s", decoder_dtype_name((enum decoder_dtype)cfg->weights));
 	eval_vec(vec, sizeof vec, ref, N);
 	eval_param(s, run, "reference", "%s", vec);
+	char *stops = ricgen_stops_text(&cfg->stops);
+	eval_param(s, run, "stop", "%s", stops ? stops : "?");
+	free(stops);
 }
 
 static store_id eval_new_run(struct store *s, const char *name, store_id parent,
@@ -501,6 +511,8 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		{ "name", required_argument, NULL, 'N' },
 		{ "job", required_argument, NULL, 'j' },
 		{ "allow-cmd", no_argument, NULL, 'A' },
+		{ "stop", required_argument, NULL, 'X' },
+		{ "no-stop", no_argument, NULL, 'Z' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -514,8 +526,8 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		case 'm': cfg.model = optarg; break;
 		case 'd': cfg.dataset = optarg; break;
 		case 'S': cfg.split = optarg; break;
-		case 'n': rc = eval_number("--prompts", optarg, 1, 1e6, &cfg.n_prompts); break;
-		case 'g': rc = eval_number("--step", optarg, 1e-6, 1, &cfg.step); break;
+		case 'n': rc = cli_number(&cmd_eval, "--prompts", optarg, 1, 1e6, &cfg.n_prompts); break;
+		case 'g': rc = cli_number(&cmd_eval, "--step", optarg, 1e-6, 1, &cfg.step); break;
 		case 'a': cfg.mapping = optarg; break;
 		case 'b':
 			if (cfg.n_baselines == EVAL_MAX_BASELINES)
@@ -527,11 +539,11 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 			cfg.baselines[cfg.n_baselines++] = optarg;
 			break;
 		case 'r': cfg.reference = optarg; break;
-		case 's': rc = eval_number("--seed", optarg, 0, 9e15, &cfg.seed); break;
-		case 'M': rc = eval_number("--max-tokens", optarg, 1, 1e6, &cfg.max_tokens); break;
-		case 'T': rc = eval_number("--temperature", optarg, 0, 100, &cfg.temperature); break;
-		case 'P': rc = eval_number("--top-p", optarg, 0, 1, &cfg.top_p); break;
-		case 'B': rc = eval_number("--batch", optarg, 1, 65536, &cfg.batch); break;
+		case 's': rc = cli_number(&cmd_eval, "--seed", optarg, 0, 9e15, &cfg.seed); break;
+		case 'M': rc = cli_number(&cmd_eval, "--max-tokens", optarg, 1, 1e6, &cfg.max_tokens); break;
+		case 'T': rc = cli_number(&cmd_eval, "--temperature", optarg, 0, 100, &cfg.temperature); break;
+		case 'P': rc = cli_number(&cmd_eval, "--top-p", optarg, 0, 1, &cfg.top_p); break;
+		case 'B': rc = cli_number(&cmd_eval, "--batch", optarg, 1, 65536, &cfg.batch); break;
 		case 'W':
 			if ((cfg.weights = decoder_dtype_parse(optarg)) < 0)
 				return cli_bad_usage(&cmd_eval, "--weights is f32, bf16 or int8, not '%s'",
@@ -539,7 +551,12 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 			break;
 		case 'N': cfg.name = optarg; break;
 		case 'A': cfg.allow_cmd = 1; break;
-		case 'j': rc = stage_number(&cmd_eval, "--job", optarg, 1, 9e15, &job); break;
+		case 'X':
+			if (ricgen_stops_add(&cfg.stops, optarg) != 0)
+				return cli_bad_usage(&cmd_eval, "at most %d --stop strings", RICGEN_MAX_STOP);
+			break;
+		case 'Z': cfg.stops.none = 1; break;
+		case 'j': rc = cli_number(&cmd_eval, "--job", optarg, 1, 9e15, &job); break;
 		case CLI_OPT_EXIT: return exit_rc;
 		}
 		if (rc != CLI_OK)
@@ -549,6 +566,8 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		return cli_bad_usage(&cmd_eval, "unexpected argument '%s'", argv[optind]);
 	if (!cfg.model || !cfg.dataset)
 		return cli_bad_usage(&cmd_eval, "--model and --dataset are required");
+	if (cfg.stops.none && cfg.stops.n)
+		return cli_bad_usage(&cmd_eval, "give --stop or --no-stop, not both");
 	for (size_t b = 0; b < cfg.n_baselines; b++)
 		if (strncmp(cfg.baselines[b], "best-of-n:", 10) == 0) {
 			char *end;
@@ -576,6 +595,7 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		cli_error("%s", st.msg);
 		return CLI_FAIL;
 	}
+	ricgen_stops_resolve(&cfg.stops, &g.meta);
 	size_t N = g.meta.n_obj;
 	double ref[STORE_MAX_OBJ], lo[STORE_MAX_OBJ], hi[STORE_MAX_OBJ];
 	enum mapping_kind map = g.meta.mapping;
@@ -648,7 +668,7 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 	stage_param(&sgs, "step", "%g", cfg.step);
 	stage_param(&sgs, "mapping", "%s", mapping_name(map));
 	stage_param(&sgs, "points", "%zu", n_pts);
-	eval_common_params(s, run, &cfg, ref, N, P);
+	eval_common_params(s, run, &cfg, &g.meta, ref, N, P);
 	tr.total = (int64_t)(n_pts * P);
 	for (size_t b = 0; b < cfg.n_baselines; b++)
 		tr.total += (int64_t)P * (strncmp(cfg.baselines[b], "sft:", 4) == 0
@@ -707,7 +727,7 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		if (!brun)
 			goto fail;
 		eval_param(s, brun, "baseline", "%s", spec);
-		eval_common_params(s, brun, &cfg, ref, N, P);
+		eval_common_params(s, brun, &cfg, &g.meta, ref, N, P);
 		enum status_code sc;
 		if (strncmp(spec, "sft:", 4) == 0) {
 			struct ricgen sg;

@@ -17,9 +17,13 @@ static int front_run(struct cli *cli, int argc, char **argv);
 const struct cli_command cmd_front = {
 	.name = "front",
 	.summary = "compare the Pareto fronts and hypervolumes of eval runs",
-	.usage = "ric front RUN... [--reference V1,V2,...] [-o FILE]",
+	.usage = "ric front RUN... [--reference V1,V2,...] [--raw] [-o FILE]",
 	.help = "Options:\n"
-	        "  --reference V1,...  compare with this reference point (normalised units)\n"
+	        "  --reference V1,...  compare with this reference point (normalised units;\n"
+	        "                      raw units with --raw)\n"
+	        "  --raw               recompute every hypervolume from the fronts' raw means\n"
+	        "                      above one reference in raw units (default: each\n"
+	        "                      objective's smallest raw mean over all the points)\n"
 	        "  -o, --output FILE   write every point of every run as CSV: run, name,\n"
 	        "                      front, point, on_front, pref_i, raw_i, norm_i\n"
 	        "RUN is an id, a unique name or a unique tag. Each front's stored\n"
@@ -27,7 +31,10 @@ const struct cli_command cmd_front = {
 	        "reference points (or --reference is given) every hypervolume is\n"
 	        "recomputed from the front's points with one common reference (the\n"
 	        "smallest value of each objective over the references), and the\n"
-	        "output says so.\n",
+	        "output says so. Normalised hypervolumes compare only when the runs share\n"
+	        "their objectives and normalisation stats (recorded by eval); when they\n"
+	        "do not, front says which differ and compares nothing (--raw does, when\n"
+	        "the objectives agree).\n",
 	.run = front_run,
 };
 
@@ -36,10 +43,15 @@ struct front_item {
 	char run_name[128], name[128];
 	int n;
 	double hv, hv_common, reference[STORE_MAX_OBJ];
+	int has_obj;                /* eval recorded objectiveK params */
+	char obj[STORE_MAX_OBJ][64];
+	double mu[STORE_MAX_OBJ], sigma[STORE_MAX_OBJ];
 	size_t n_points, n_on;
 	struct store_point *points; /* all points of the run */
 	store_id *on;               /* ids of the points on this front */
 };
+
+static int front_on(const struct front_item *it, store_id point);
 
 struct front_list {
 	struct front_item *v;
@@ -93,6 +105,90 @@ static int front_name(void *ctx, const struct store_run *r)
 {
 	snprintf(ctx, 128, "%s", r->name);
 	return 0;
+}
+
+/* "objectiveK" = "NAME=SPEC mu=M sigma=S lo=L hi=H", as eval records it. */
+static int front_param(void *ctx, const char *key, const char *value)
+{
+	struct front_item *it = ctx;
+	char *end;
+	if (strncmp(key, "objective", 9) != 0)
+		return 0;
+	long k = strtol(key + 9, &end, 10);
+	const char *eq = strchr(value, '='), *mu = strstr(value, " mu="), *sg = strstr(value, " sigma=");
+	if (*end || k < 1 || k > STORE_MAX_OBJ || !eq || !mu || !sg)
+		return 0;
+	snprintf(it->obj[k - 1], sizeof it->obj[k - 1], "%.*s", (int)(eq - value), value);
+	it->mu[k - 1] = strtod(mu + 4, NULL);
+	it->sigma[k - 1] = strtod(sg + 7, NULL);
+	it->has_obj |= k == 1;
+	return 0;
+}
+
+/* What keeps the normalised hypervolumes of v[0..n) apart, written to why
+ * (empty when nothing); 2: the objectives differ, 1: their stats, 0: neither.
+ * Runs that recorded no objectives (older evals) are named in unknown. */
+static int front_agree(const struct front_item *v, size_t n, int dim, char *why, size_t cap,
+                       char *unknown, size_t ucap)
+{
+	const struct front_item *a = NULL;
+	int level = 0;
+	size_t ul = 0;
+	why[0] = unknown[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].has_obj) {
+			ul += (size_t)snprintf(unknown + ul, ul < ucap ? ucap - ul : 0, "%s%lld",
+			                       ul ? ", " : "", (long long)v[i].run);
+			if (ul >= ucap)
+				ul = ucap - 1;
+			continue;
+		}
+		if (!a) {
+			a = &v[i];
+			continue;
+		}
+		for (int j = 0; j < dim && level < 2; j++)
+			if (strcmp(a->obj[j], v[i].obj[j]) != 0) {
+				snprintf(why, cap, "the objectives differ: objective %d is %s in run %lld, %s "
+				         "in run %lld", j + 1, a->obj[j], (long long)a->run, v[i].obj[j],
+				         (long long)v[i].run);
+				level = 2;
+			}
+		for (int j = 0; j < dim && level < 1; j++)
+			if (a->mu[j] != v[i].mu[j] || a->sigma[j] != v[i].sigma[j]) {
+				snprintf(why, cap, "the normalisation stats differ: %s has mu %.6g sigma %.6g "
+				         "in run %lld, mu %.6g sigma %.6g in run %lld", a->obj[j], a->mu[j],
+				         a->sigma[j], (long long)a->run, v[i].mu[j], v[i].sigma[j],
+				         (long long)v[i].run);
+				level = 1;
+			}
+	}
+	return level;
+}
+
+/* The hypervolume of it's front above ref, from its normalised or raw means. */
+static enum status_code front_hv(const struct front_item *it, int dim, const double *ref, int raw,
+                                 double *out, struct status *st)
+{
+	double *pts = calloc(it->n_on * (size_t)dim + 1, sizeof *pts);
+	if (!pts)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	size_t k = 0;
+	for (size_t p = 0; p < it->n_points; p++)
+		if (front_on(it, it->points[p].id))
+			memcpy(pts + (k++) * (size_t)dim,
+			       raw ? it->points[p].raw_mean : it->points[p].norm_mean,
+			       (size_t)dim * sizeof *pts);
+	enum status_code sc = dim <= PARETO_HV_EXACT_MAX
+	                      ? pareto_hypervolume(pts, k, (size_t)dim, ref, out, st)
+	                      : STATUS_UNSUPPORTED;
+	if (sc == STATUS_UNSUPPORTED) {
+		struct rng r;
+		rng_seed(&r, 1);
+		sc = pareto_hypervolume_mc(pts, k, (size_t)dim, ref, 200000, &r, out, st);
+	}
+	free(pts);
+	return sc;
 }
 
 static int front_on(const struct front_item *it, store_id point)
@@ -151,15 +247,17 @@ static int front_run(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "reference", required_argument, NULL, 'r' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "raw", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *reference = NULL, *output = NULL;
-	int c, exit_rc;
+	int c, exit_rc, raw = 0;
 	while ((c = cli_next_option(&cmd_front, argc, argv, "ho:", opts, &exit_rc)) != -1) {
 		switch (c) {
 		case 'r': reference = optarg; break;
 		case 'o': output = optarg; break;
+		case 'R': raw = 1; break;
 		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
@@ -193,6 +291,10 @@ static int front_run(struct cli *cli, int argc, char **argv)
 			goto out;
 		}
 		for (size_t i = before; i < l.n; i++) {
+			if (store_params_each(s, run, front_param, &l.v[i], &e) != STORE_OK) {
+				cli_error("%s", e.msg);
+				goto out;
+			}
 			struct front_points all = { 0 }, on = { 0 };
 			if (store_points_each(s, run, front_point, &all, &e) != STORE_OK ||
 			    store_front_points_each(s, l.v[i].id, front_point, &on, &e) != STORE_OK) {
@@ -221,7 +323,20 @@ static int front_run(struct cli *cli, int argc, char **argv)
 			          (long long)l.v[0].run, dim, (long long)l.v[i].run, l.v[i].n);
 			goto out;
 		}
-	/* One reference for all: given, or the smallest of each objective. */
+	char why[512], unknown[256];
+	int level = front_agree(l.v, l.n, dim, why, sizeof why, unknown, sizeof unknown);
+	if (unknown[0] && l.n > 1)
+		termtext_printf(stdout, "note: run(s) %s recorded no objectives or stats (an older "
+		                "eval): not checked\n", unknown);
+	if (level == 2) {
+		termtext_printf(stdout, "hypervolumes are not comparable: %s\n", why);
+		raw = 0;
+	} else if (level == 1 && !raw) {
+		termtext_printf(stdout, "hypervolumes are not comparable in normalised units: %s "
+		                "(--raw compares them in raw units)\n", why);
+	}
+	/* One reference for all: given, or the smallest of each objective (over
+	 * the references; over every point's raw means with --raw). */
 	double ref[STORE_MAX_OBJ];
 	int differ = 0;
 	memcpy(ref, l.v[0].reference, sizeof ref);
@@ -230,6 +345,15 @@ static int front_run(struct cli *cli, int argc, char **argv)
 			differ |= l.v[i].reference[j] != ref[j];
 			ref[j] = fmin(ref[j], l.v[i].reference[j]);
 		}
+	if (raw) {
+		for (int j = 0; j < dim; j++)
+			ref[j] = INFINITY;
+		for (size_t i = 0; i < l.n; i++)
+			for (size_t p = 0; p < l.v[i].n_points; p++)
+				for (int j = 0; j < dim; j++)
+					ref[j] = fmin(ref[j], l.v[i].points[p].raw_mean[j]);
+		differ = 1;
+	}
 	if (reference) {
 		struct status st = STATUS_INIT;
 		if (mapping_parse_vector(reference, (size_t)dim, "--reference", ref, &st) != STATUS_OK) {
@@ -238,36 +362,27 @@ static int front_run(struct cli *cli, int argc, char **argv)
 		}
 		differ = 1;
 	}
+	/* Stats that differ make normalised volumes incomparable: shown, not
+	 * put on one scale. */
+	int own = level > 0 && !raw;
+	if (own)
+		differ = 0;
 	char vec[512];
 	if (differ) {
 		for (size_t i = 0; i < l.n; i++) {
-			struct front_item *it = &l.v[i];
-			double *pts = calloc(it->n_on * (size_t)dim + 1, sizeof *pts);
-			size_t k = 0;
-			for (size_t p = 0; pts && p < it->n_points; p++)
-				if (front_on(it, it->points[p].id))
-					memcpy(pts + (k++) * (size_t)dim, it->points[p].norm_mean,
-					       (size_t)dim * sizeof *pts);
 			struct status st = STATUS_INIT;
-			enum status_code sc = !pts ? status_set(&st, STATUS_NOMEM, "out of memory")
-			                    : dim <= PARETO_HV_EXACT_MAX
-			                          ? pareto_hypervolume(pts, k, (size_t)dim, ref, &it->hv_common, &st)
-			                          : STATUS_UNSUPPORTED;
-			if (sc == STATUS_UNSUPPORTED) {
-				struct rng r;
-				rng_seed(&r, 1);
-				sc = pareto_hypervolume_mc(pts, k, (size_t)dim, ref, 200000, &r, &it->hv_common,
-				                           &st);
-			}
-			free(pts);
-			if (sc != STATUS_OK) {
+			if (front_hv(&l.v[i], dim, ref, raw, &l.v[i].hv_common, &st) != STATUS_OK) {
 				cli_error("%s", st.msg);
 				goto out;
 			}
 		}
 		cli_store_vec_text(vec, sizeof vec, ref, dim);
-		printf("hypervolumes recomputed with the common reference %s (%s)\n", vec,
-		       reference ? "--reference" : "the runs' references differ");
+		if (raw)
+			printf("hypervolumes recomputed in raw units with the common reference %s%s\n", vec,
+			       reference ? " (--reference)" : "");
+		else
+			printf("hypervolumes recomputed with the common reference %s (%s)\n", vec,
+			       reference ? "--reference" : "the runs' references differ");
 	}
 	/* Names in full: baselines are named after their run and only differ at the end. */
 	int wn = 4, wf = 5;
@@ -276,7 +391,8 @@ static int front_run(struct cli *cli, int argc, char **argv)
 		wf = (int)strlen(l.v[i].name) > wf ? (int)strlen(l.v[i].name) : wf;
 	}
 	printf("%-6s %-*s %-*s %6s %6s %12s  %s\n", "run", wn, "name", wf, "front", "points", "front",
-	       differ ? "hv (common)" : "hypervolume", "reference");
+	       own ? "hv (own)" : raw ? "hv (raw)" : differ ? "hv (common)" : "hypervolume",
+	       "reference");
 	for (size_t i = 0; i < l.n; i++) {
 		cli_store_vec_text(vec, sizeof vec, l.v[i].reference, dim);
 		termtext_printf(stdout, "%-6lld %-*s %-*s %6zu %6zu %12.4f  %s\n", (long long)l.v[i].run, wn,

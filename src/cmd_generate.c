@@ -24,6 +24,7 @@ const struct cli_command cmd_generate = {
 	.summary = "sample continuations of a prompt from a model",
 	.usage = "ric generate --model DIR --prompt TEXT [--n N] [--max-tokens M]\n"
 	         "       [--temperature T] [--top-p P] [--top-k K] [--seed S] [--stop TEXT]...\n"
+	         "       [--no-stop]\n"
 	         "       [--weights f32|bf16|int8]\n"
 	         "       ric generate --model DIR --prompt TEXT (--pref W1,W2,... [--mapping M] |\n"
 	         "                    --scores Z1,Z2,...) [--allow-cmd] [options above]",
@@ -36,7 +37,11 @@ const struct cli_command cmd_generate = {
 	        "  --top-p P          nucleus sampling mass (default 1: off)\n"
 	        "  --top-k K          keep the K most likely tokens (default 0: off)\n"
 	        "  --seed S           random seed; continuation i uses S + i (default 0)\n"
-	        "  --stop TEXT        stop a continuation once its text contains TEXT (repeatable)\n"
+	        "  --stop TEXT        stop a continuation once its text contains TEXT (repeatable);\n"
+	        "                     with --pref or --scores the response ends before it\n"
+	        "                     (default there: \"\\n\\nHuman:\" and the checkpoint's marker\n"
+	        "                     when it starts a line)\n"
+	        "  --no-stop          no stop strings\n"
 	        "  --weights W        decode with f32 (default), bf16 or int8 weights: fewer bytes\n"
 	        "                     per token, faster; bf16 is exact on a BF16 checkpoint\n"
 	        "  --pref W1,W2,...   RiC checkpoint (with ric.json): a preference over its\n"
@@ -55,7 +60,6 @@ const struct cli_command cmd_generate = {
 	.run = generate_run,
 };
 
-#define GENERATE_MAX_STOP 8
 #define GENERATE_MAX_OBJ 16 /* objectives a RiC checkpoint may have here */
 
 static volatile sig_atomic_t generate_interrupted;
@@ -91,21 +95,10 @@ static int generate_on_token(void *ctx, size_t seq, int token)
 	return 0;
 }
 
-static int generate_number(const char *opt, const char *arg, double lo, double hi, double *out)
-{
-	char *end;
-	double v = strtod(arg, &end);
-	if (*arg == '\0' || *end || !(v >= lo && v <= hi))
-		return cli_bad_usage(&cmd_generate, "%s wants a number in %g..%g, not '%s'", opt, lo, hi,
-		                     arg);
-	*out = v;
-	return CLI_OK;
-}
-
 /* --pref / --scores on a RiC checkpoint. */
 static int generate_ric(const char *model, const char *prompt, const char *pref, const char *scores,
                         const char *mapping, size_t B, enum decoder_dtype dtype, int allow_cmd,
-                        struct generate_params *gp)
+                        struct ricgen_stops *stops, struct generate_params *gp)
 {
 	struct status st = STATUS_INIT;
 	struct ricgen g;
@@ -122,6 +115,8 @@ static int generate_ric(const char *model, const char *prompt, const char *pref,
 	if (decoder_weights_init(&dw, &g.p, dtype, &st) != STATUS_OK)
 		goto fail;
 	gp->weights = &dw;
+	ricgen_stops_resolve(stops, &g.meta);
+	ricgen_stops_apply(stops, gp);
 	size_t N = g.meta.n_obj;
 	double w[GENERATE_MAX_OBJ], t[GENERATE_MAX_OBJ], lo[GENERATE_MAX_OBJ], hi[GENERATE_MAX_OBJ];
 	enum mapping_kind k = g.meta.mapping;
@@ -181,7 +176,9 @@ static int generate_ric(const char *model, const char *prompt, const char *pref,
 	b.z = z;
 	gc.tok = g.tok;
 	gc.eos = g.p.cfg.eos_token_id;
-	gc.streaming = B == 1;
+	/* A response cut at a turn marker is printed once it is cut: streamed,
+	 * the marker would show. */
+	gc.streaming = B == 1 && gp->n_stop == 0;
 	gp->decode = generate_decode;
 	gp->on_token = generate_on_token;
 	gp->ctx = &gc;
@@ -200,7 +197,9 @@ static int generate_ric(const char *model, const char *prompt, const char *pref,
 		putchar('\n');
 	}
 	for (size_t i = 0; i < B; i++) {
-		if (!gc.streaming)
+		if (B == 1 && !gc.streaming)
+			termtext_printf(stdout, "%s\n", b.responses[i]);
+		else if (!gc.streaming)
 			termtext_printf(stdout, "--- %zu\n%s\n", i + 1, b.responses[i]);
 		fputs("rewards:", stdout);
 		for (size_t j = 0; j < N; j++)
@@ -239,6 +238,7 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 		{ "top-k", required_argument, NULL, 'K' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "stop", required_argument, NULL, 'S' },
+		{ "no-stop", no_argument, NULL, 'Z' },
 		{ "pref", required_argument, NULL, 'w' },
 		{ "scores", required_argument, NULL, 'z' },
 		{ "mapping", required_argument, NULL, 'a' },
@@ -248,8 +248,7 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *model = NULL, *prompt = NULL, *pref = NULL, *scores = NULL, *mapping = NULL;
-	const char *stops[GENERATE_MAX_STOP];
-	size_t n_stop = 0;
+	struct ricgen_stops stops = { 0 };
 	int dtype = DECODER_F32, allow_cmd = 0;
 	double n = 1, max_tokens = 64, temperature = 1, top_p = 1, top_k = 0, seed = 0;
 	int c, rc, exit_rc;
@@ -258,18 +257,18 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 		switch (c) {
 		case 'm': model = optarg; break;
 		case 'p': prompt = optarg; break;
-		case 'n': rc = generate_number("--n", optarg, 1, 256, &n); break;
-		case 'M': rc = generate_number("--max-tokens", optarg, 0, 1e6, &max_tokens); break;
-		case 'T': rc = generate_number("--temperature", optarg, 0, 100, &temperature); break;
-		case 'P': rc = generate_number("--top-p", optarg, 0, 1, &top_p); break;
-		case 'K': rc = generate_number("--top-k", optarg, 0, 1e7, &top_k); break;
-		case 's': rc = generate_number("--seed", optarg, 0, 9e15, &seed); break;
+		case 'n': rc = cli_number(&cmd_generate, "--n", optarg, 1, 256, &n); break;
+		case 'M': rc = cli_number(&cmd_generate, "--max-tokens", optarg, 0, 1e6, &max_tokens); break;
+		case 'T': rc = cli_number(&cmd_generate, "--temperature", optarg, 0, 100, &temperature); break;
+		case 'P': rc = cli_number(&cmd_generate, "--top-p", optarg, 0, 1, &top_p); break;
+		case 'K': rc = cli_number(&cmd_generate, "--top-k", optarg, 0, 1e7, &top_k); break;
+		case 's': rc = cli_number(&cmd_generate, "--seed", optarg, 0, 9e15, &seed); break;
 		case 'S':
-			if (n_stop == GENERATE_MAX_STOP)
+			if (ricgen_stops_add(&stops, optarg) != 0)
 				return cli_bad_usage(&cmd_generate, "at most %d --stop strings",
-				                     GENERATE_MAX_STOP);
-			stops[n_stop++] = optarg;
+				                     RICGEN_MAX_STOP);
 			break;
+		case 'Z': stops.none = 1; break;
 		case 'w': pref = optarg; break;
 		case 'z': scores = optarg; break;
 		case 'a': mapping = optarg; break;
@@ -292,6 +291,8 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 		return cli_bad_usage(&cmd_generate, "give --pref or --scores, not both");
 	if (mapping && !pref)
 		return cli_bad_usage(&cmd_generate, "--mapping applies to --pref");
+	if (stops.none && stops.n)
+		return cli_bad_usage(&cmd_generate, "give --stop or --no-stop, not both");
 	if (pref || scores) {
 		struct generate_params gp = GENERATE_DEFAULTS;
 		gp.max_new = (size_t)max_tokens;
@@ -299,10 +300,8 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 		gp.sampling.top_p = (float)top_p;
 		gp.sampling.top_k = (int)top_k;
 		gp.seed = (uint64_t)seed;
-		gp.stop = stops;
-		gp.n_stop = n_stop;
 		return generate_ric(model, prompt, pref, scores, mapping, (size_t)n,
-		                    (enum decoder_dtype)dtype, allow_cmd, &gp);
+		                    (enum decoder_dtype)dtype, allow_cmd, &stops, &gp);
 	}
 
 	struct status st = STATUS_INIT;
@@ -340,8 +339,8 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 	gp.sampling.top_k = (int)top_k;
 	gp.seed = (uint64_t)seed;
 	gp.eos_id = p.cfg.eos_token_id;
-	gp.stop = stops;
-	gp.n_stop = n_stop;
+	gp.stop = stops.s;
+	gp.n_stop = stops.n;
 	gp.decode = generate_decode;
 	gp.on_token = generate_on_token;
 	gp.ctx = &g;

@@ -654,7 +654,7 @@ static int job_run(struct cli *cli, int argc, char **argv)
 			int a = strcmp(argv[2], "--timeout") == 0 ? 2 : 3;
 			if (strcmp(argv[a], "--timeout") != 0)
 				return cli_bad_usage(&cmd_job, "job cancel ID [--timeout S]");
-			if (stage_number(&cmd_job, "--timeout", argv[a + 1], 0, 86400, &timeout) != CLI_OK)
+			if (cli_number(&cmd_job, "--timeout", argv[a + 1], 0, 86400, &timeout) != CLI_OK)
 				return CLI_USAGE;
 			id = argv[a == 2 ? 4 : 2];
 		}

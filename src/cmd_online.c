@@ -28,15 +28,17 @@ const struct cli_command cmd_online = {
 	.summary = "RiC online iterations: sample with goals, reject, relabel, fine-tune",
 	.usage = "ric online --policy DIR --dataset NAME --iterations K --out DIR [--prompts M]\n"
 	         "       [--sampler reference|dirichlet] [--quantile Q] [--mix N] [--steps N]\n"
-	         "       [--lr LR] [--max-tokens T] [--weights f32|bf16|int8] [--allow-cmd] [...]",
+	         "       [--lr LR] [--max-tokens T] [--weights f32|bf16|int8] [--stop TEXT]... [--no-stop]\n"
+	         "       [--allow-cmd] [...]",
 	.help = "Per iteration: M prompts drawn with replacement from the dataset's training\n"
 	        "prompts, desired scores from the goal sampler, generation (temperature 0.7,\n"
 	        "top-p 0.9, no EOS as the first token), rewards of the policy's objectives,\n"
 	        "normalised with its offline stats; the samples above the --quantile in some\n"
 	        "objective are kept (unless cut at --max-tokens before their EOS) and\n"
 	        "relabelled with the scores they obtained. The kept\n"
-	        "samples of all iterations so far, plus N fresh offline training rows passing\n"
-	        "the same rule, fine-tune the current policy (fresh AdamW, constant lr).\n"
+	        "samples of all iterations so far, plus N offline training rows drawn without\n"
+	        "replacement from those passing the same rule (its quantiles taken once over\n"
+	        "the whole offline set, as the reference does), fine-tune the current policy (fresh AdamW, constant lr).\n"
 	        "Every sample is stored with its desired and obtained scores, iteration and\n"
 	        "kept flag (see `ric show RUN`).\n\n"
 	        "Options:\n"
@@ -47,7 +49,9 @@ const struct cli_command cmd_online = {
 	        "  --prompts M       samples per iteration (default 64)\n"
 	        "  --sampler S       goal sampler: reference (default) or dirichlet\n"
 	        "  --quantile Q      rejection quantile per objective (default 0.7)\n"
-	        "  --mix N           offline rows drawn per iteration (default: M)\n"
+	        "  --mix N           offline rows per iteration, drawn without replacement from\n"
+	        "                    those above the --quantile rule over the whole set\n"
+	        "                    (default: M)\n"
 	        "  --epochs E        passes over each iteration's training set (default 1)\n"
 	        "  --steps N         optimizer steps per iteration instead of epochs\n"
 	        "  --batch B         rows per step (default 8)\n"
@@ -58,6 +62,10 @@ const struct cli_command cmd_online = {
 	        "  --weights W       sample with f32 (default), bf16 or int8 weights, as ric\n"
 	        "                    generate does (made from the policy each iteration;\n"
 	        "                    training stays in F32)\n"
+	        "  --stop TEXT       a sample ends before TEXT, which is cut before it is\n"
+	        "                    scored or trained on (repeatable; default \"\\n\\nHuman:\"\n"
+	        "                    and the policy's marker when it starts a line)\n"
+	        "  --no-stop         no stop strings: samples end at EOS or --max-tokens\n"
 	        "  --seed S          prompts, goals and sampling (default 0)\n"
 	        "  --name NAME       run name\n"
 	        "  --resume DIR      continue after the iteration checkpoint DIR (same options)\n"
@@ -75,6 +83,7 @@ struct online_opts {
 	double iterations, prompts, quantile, mix, epochs, max_tokens, temperature, top_p;
 	int allow_cmd;
 	int weights; /* enum decoder_dtype of the sampling */
+	struct ricgen_stops stops;
 	struct stage_train_opts t;
 };
 
@@ -96,6 +105,8 @@ struct online {
 	size_t nrows, caprows;
 	char **prompts;                   /* distinct training prompts (into rows) */
 	size_t nprompts;
+	size_t *surv;                     /* rows passing MORS over all rows (into rows) */
+	size_t nsurv;
 	struct ricmeta_seq *pool;         /* kept online samples, relabelled, all iterations */
 	size_t npool, cappool;
 	enum goals_sampler goals;
@@ -114,6 +125,7 @@ static int online_parse(int argc, char **argv, struct online_opts *o)
 		{ "epochs", required_argument, NULL, 'e' }, { "max-tokens", required_argument, NULL, 'T' },
 		{ "temperature", required_argument, NULL, 't' }, { "top-p", required_argument, NULL, 'p' },
 		{ "allow-cmd", no_argument, NULL, 'A' }, { "weights", required_argument, NULL, 'W' },
+		{ "stop", required_argument, NULL, 'X' }, { "no-stop", no_argument, NULL, 'Z' },
 		STAGE_TRAIN_OPTIONS, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_online;
@@ -126,14 +138,19 @@ static int online_parse(int argc, char **argv, struct online_opts *o)
 		case 'o': o->out = optarg; break;
 		case 'g': o->sampler = optarg; break;
 		case 'A': o->allow_cmd = 1; break;
-		case 'k': rc = stage_number(cmd, "--iterations", optarg, 1, 1e6, &o->iterations); break;
-		case 'M': rc = stage_number(cmd, "--prompts", optarg, 1, 65536, &o->prompts); break;
-		case 'q': rc = stage_number(cmd, "--quantile", optarg, 0, 1, &o->quantile); break;
-		case 'x': rc = stage_number(cmd, "--mix", optarg, 0, 1e9, &o->mix); break;
-		case 'e': rc = stage_number(cmd, "--epochs", optarg, 0.001, 1e6, &o->epochs); break;
-		case 'T': rc = stage_number(cmd, "--max-tokens", optarg, 1, 1e6, &o->max_tokens); break;
-		case 't': rc = stage_number(cmd, "--temperature", optarg, 0, 100, &o->temperature); break;
-		case 'p': rc = stage_number(cmd, "--top-p", optarg, 0, 1, &o->top_p); break;
+		case 'X':
+			if (ricgen_stops_add(&o->stops, optarg) != 0)
+				return cli_bad_usage(cmd, "at most %d --stop strings", RICGEN_MAX_STOP);
+			break;
+		case 'Z': o->stops.none = 1; break;
+		case 'k': rc = cli_number(cmd, "--iterations", optarg, 1, 1e6, &o->iterations); break;
+		case 'M': rc = cli_number(cmd, "--prompts", optarg, 1, 65536, &o->prompts); break;
+		case 'q': rc = cli_number(cmd, "--quantile", optarg, 0, 1, &o->quantile); break;
+		case 'x': rc = cli_number(cmd, "--mix", optarg, 0, 1e9, &o->mix); break;
+		case 'e': rc = cli_number(cmd, "--epochs", optarg, 0.001, 1e6, &o->epochs); break;
+		case 'T': rc = cli_number(cmd, "--max-tokens", optarg, 1, 1e6, &o->max_tokens); break;
+		case 't': rc = cli_number(cmd, "--temperature", optarg, 0, 100, &o->temperature); break;
+		case 'p': rc = cli_number(cmd, "--top-p", optarg, 0, 1, &o->top_p); break;
 		case 'W':
 			if ((o->weights = decoder_dtype_parse(optarg)) < 0)
 				return cli_bad_usage(cmd, "--weights is f32, bf16 or int8, not '%s'", optarg);
@@ -148,6 +165,8 @@ static int online_parse(int argc, char **argv, struct online_opts *o)
 		return cli_bad_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	if (!o->policy || !o->dataset || !o->out)
 		return cli_bad_usage(cmd, "--policy, --dataset and --out are required");
+	if (o->stops.none && o->stops.n)
+		return cli_bad_usage(cmd, "give --stop or --no-stop, not both");
 	if (o->mix < 0)
 		o->mix = o->prompts;
 	return CLI_OK;
@@ -308,6 +327,7 @@ static enum status_code online_sample(struct online *on, int iter)
 		gp.min_new = 1;
 		/* the policy changed since the last iteration: its reduced copy anew */
 		struct decoder_weights dw;
+		ricgen_stops_apply(&on->o.stops, &gp);
 		rc = decoder_weights_init(&dw, &on->p, (enum decoder_dtype)on->o.weights, st);
 		gp.weights = &dw;
 		if (rc == STATUS_OK)
@@ -330,9 +350,12 @@ static enum status_code online_sample(struct online *on, int iter)
 		rc = mors_filter(z, M, n, on->o.quantile, keep, NULL, &kept, st);
 	/* A sample cut at --max-tokens is not a whole response: trained on with
 	 * an EOS appended it would teach the policy to stop mid-sentence, and a
-	 * weak policy's cut samples are mostly its repetitive ones. */
+	 * weak policy's cut samples are mostly its repetitive ones. One that
+	 * reached a stop string ended its turn: whole, with an EOS where the
+	 * next turn began. */
 	for (size_t i = 0; rc == STATUS_OK && i < M; i++)
-		if (keep[i] && (out[i].n == 0 || out[i].tokens[out[i].n - 1] != on->p.cfg.eos_token_id)) {
+		if (keep[i] && out[i].finish != GENERATE_STOP &&
+		    (out[i].n == 0 || out[i].tokens[out[i].n - 1] != on->p.cfg.eos_token_id)) {
 			keep[i] = 0;
 			kept--;
 		}
@@ -399,43 +422,69 @@ static enum status_code online_sample(struct online *on, int iter)
 	return rc;
 }
 
-/* Offline rows for this iteration: a fresh draw, filtered by the same rule. */
+/* The offline rows that pass the rejection rule, as the reference has them:
+ * thresholds once over the WHOLE offline set, not over each draw (a draw's
+ * own quantiles would keep about the same share of any draw, good or bad). */
+static enum status_code online_survivors(struct online *on)
+{
+	size_t R = on->nrows, n = on->m.n_obj;
+	struct status *st = &on->st;
+	double *z = malloc(R * n * sizeof *z);
+	unsigned char *keep = malloc(R);
+	on->surv = malloc(R * sizeof *on->surv);
+	enum status_code rc = STATUS_OK;
+	if (!z || !keep || !on->surv)
+		rc = status_set(st, STATUS_NOMEM, "out of memory");
+	for (size_t i = 0; rc == STATUS_OK && i < R; i++)
+		ricmeta_normalise(&on->m, on->rows[i].raw, z + i * n);
+	if (rc == STATUS_OK)
+		rc = mors_filter(z, R, n, on->o.quantile, keep, NULL, NULL, st);
+	for (size_t i = 0; rc == STATUS_OK && i < R; i++)
+		if (keep[i])
+			on->surv[on->nsurv++] = i;
+	free(z);
+	free(keep);
+	if (rc == STATUS_OK && on->o.mix > (double)on->nsurv)
+		stage_say(&on->sg, "note: only %zu of %zu offline rows pass the %g-quantile rule; "
+		          "--mix %g mixes all of them", on->nsurv, R, on->o.quantile, on->o.mix);
+	return rc;
+}
+
+/* Offline rows for this iteration: N survivors drawn without replacement
+ * (fewer only when fewer survive or fit the context). */
 static enum status_code online_offline(struct online *on, struct ricmeta_seq **out, size_t *nout)
 {
-	size_t N = (size_t)on->o.mix, n = on->m.n_obj;
+	size_t N = (size_t)on->o.mix, S = on->nsurv;
 	*out = NULL;
 	*nout = 0;
-	if (N == 0)
+	if (N == 0 || S == 0)
 		return STATUS_OK;
+	if (N > S)
+		N = S;
 	struct status *st = &on->st;
-	size_t *pick = malloc(N * sizeof *pick);
-	double *z = malloc(N * n * sizeof *z);
-	unsigned char *keep = malloc(N);
+	size_t *order = malloc(S * sizeof *order);
 	struct ricmeta_seq *seq = calloc(N, sizeof *seq);
 	enum status_code rc = STATUS_OK;
-	if (!pick || !z || !keep || !seq)
+	if (!order || !seq)
 		rc = status_set(st, STATUS_NOMEM, "out of memory");
-	for (size_t i = 0; rc == STATUS_OK && i < N; i++) {
-		pick[i] = rng_below(&on->rng, on->nrows);
-		ricmeta_normalise(&on->m, on->rows[pick[i]].raw, z + i * n);
-	}
+	else
+		memcpy(order, on->surv, S * sizeof *order);
 	if (rc == STATUS_OK)
-		rc = mors_filter(z, N, n, on->o.quantile, keep, NULL, NULL, st);
+		rng_shuffle(&on->rng, order, S);
 	size_t k = 0, P = (size_t)on->p.cfg.n_positions;
-	for (size_t i = 0; rc == STATUS_OK && i < N; i++) {
-		if (!keep[i])
-			continue;
-		const struct online_row *r = &on->rows[pick[i]];
-		rc = ricmeta_encode(&on->m, on->tok, r->prompt, z + i * n, r->response,
+	/* A row too long for the context is passed over for the next one. */
+	for (size_t i = 0; rc == STATUS_OK && i < S && k < N; i++) {
+		const struct online_row *r = &on->rows[order[i]];
+		double z[ONLINE_MAX_OBJ];
+		ricmeta_normalise(&on->m, r->raw, z);
+		rc = ricmeta_encode(&on->m, on->tok, r->prompt, z, r->response,
 		                    on->p.cfg.eos_token_id, &seq[k], st);
 		if (rc == STATUS_OK && seq[k].n > P)
 			ricmeta_seq_free(&seq[k]);
 		else if (rc == STATUS_OK)
 			k++;
 	}
-	free(pick);
-	free(z);
-	free(keep);
+	free(order);
 	if (rc != STATUS_OK) {
 		for (size_t i = 0; i < k; i++)
 			ricmeta_seq_free(&seq[i]);
@@ -579,6 +628,7 @@ static void online_free(struct online *on)
 	}
 	free(on->rows);
 	free(on->prompts);
+	free(on->surv);
 	for (size_t i = 0; i < on->npool; i++)
 		ricmeta_seq_free(&on->pool[i]);
 	free(on->pool);
@@ -612,6 +662,9 @@ static void online_params(struct online *on, int argc, char **argv)
 	stage_param(sg, "top_p", "%g", o->top_p);
 	stage_param(sg, "weights", "%s", decoder_dtype_name((enum decoder_dtype)o->weights));
 	stage_param(sg, "min_new_tokens", "1");
+	char *stops = ricgen_stops_text(&o->stops);
+	stage_param(sg, "stop", "%s", stops ? stops : "?");
+	free(stops);
 	stage_param(sg, "seed", "%g", o->t.seed);
 	stage_param(sg, "template", "%s", on->m.template);
 	for (size_t i = 0; i < on->m.n_obj; i++) {
@@ -651,6 +704,8 @@ static int online_run(struct cli *cli, int argc, char **argv)
 		               : checkpoint_load(o->policy, &on.p, NULL, st);
 	if (rc == STATUS_OK && (on.p.cfg.num_labels > 0 || on.p.cfg.eos_token_id < 0))
 		rc = status_set(st, STATUS_INVALID, "%s: not a language model with an EOS token", from);
+	if (rc == STATUS_OK)
+		ricgen_stops_resolve(&o->stops, &on.m);
 	on.goals = GOALS_DEFAULT;
 	if (rc == STATUS_OK && o->sampler)
 		rc = goals_parse(o->sampler, &on.goals, st);
@@ -698,6 +753,8 @@ static int online_run(struct cli *cli, int argc, char **argv)
 		stage_say(&on.sg, "%zu offline rows, %zu distinct prompts, %zu objective(s)", on.nrows,
 		          on.nprompts, on.m.n_obj);
 	}
+	if (rc == STATUS_OK)
+		rc = online_survivors(&on);
 	struct checkpoint_save_opts so = { .tokenizer_dir = from, .ric = ric };
 	long gstep = 0;
 	int K = (int)o->iterations;
@@ -707,6 +764,8 @@ static int online_run(struct cli *cli, int argc, char **argv)
 		size_t noff = 0;
 		if (rc == STATUS_OK)
 			rc = online_offline(&on, &off, &noff);
+		if (rc == STATUS_OK)
+			stage_metric(&on.sg, "offline_rows", it, (double)noff);
 		if (rc == STATUS_OK)
 			rc = online_train(&on, it, &gstep, off, noff);
 		for (size_t i = 0; i < noff; i++)

@@ -186,11 +186,11 @@ static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 		case 'k': o->tokenizer = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'i': o->init = optarg; break;
-		case 'L': rc = stage_number(cmd, "--layers", optarg, 1, 96, &o->layers); break;
-		case 'H': rc = stage_number(cmd, "--heads", optarg, 1, 96, &o->heads); break;
-		case 'E': rc = stage_number(cmd, "--embd", optarg, 1, 16384, &o->embd); break;
-		case 'C': rc = stage_number(cmd, "--ctx", optarg, 2, 65536, &o->ctx); break;
-		case 'v': rc = stage_number(cmd, "--val", optarg, 0, 0.9, &o->val); break;
+		case 'L': rc = cli_number(cmd, "--layers", optarg, 1, 96, &o->layers); break;
+		case 'H': rc = cli_number(cmd, "--heads", optarg, 1, 96, &o->heads); break;
+		case 'E': rc = cli_number(cmd, "--embd", optarg, 1, 16384, &o->embd); break;
+		case 'C': rc = cli_number(cmd, "--ctx", optarg, 2, 65536, &o->ctx); break;
+		case 'v': rc = cli_number(cmd, "--val", optarg, 0, 0.9, &o->val); break;
 		case CLI_OPT_EXIT: return exit_rc == CLI_OK ? -1 : exit_rc;
 		default: rc = stage_train_option(cmd, c, optarg, 65536, &o->t); break;
 		}

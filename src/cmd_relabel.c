@@ -10,6 +10,7 @@
 #include "src/termtext.h"
 #include "engine/reward.h"
 #include "engine/stats.h"
+#include "engine/monotonic.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -93,13 +94,6 @@ static int relabel_fail(struct relabel *r, const char *fmt, ...)
 	vsnprintf(r->err, sizeof r->err, fmt, ap);
 	va_end(ap);
 	return CLI_FAIL;
-}
-
-static double relabel_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static int relabel_take_row(void *ctx, const struct store_row *row)
@@ -194,7 +188,7 @@ static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct 
 		return relabel_fail(r, "objective %s: %s", o->name, st.msg);
 	double *v = malloc(r->batch * sizeof *v);
 	int status = v ? CLI_OK : relabel_fail(r, "out of memory");
-	double t0 = relabel_now();
+	double t0 = monotonic_s();
 	while (status == CLI_OK) {
 		if (hooks_aborted(h)) {
 			r->cancelled = 1;
@@ -223,7 +217,7 @@ static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct 
 		stage_progress(r->sg, r->done, r->total, NAN, 0.0);
 	}
 	relabel_page_free(r);
-	o->secs = relabel_now() - t0;
+	o->secs = monotonic_s() - t0;
 	free(v);
 	reward_close(rw);
 	return status;
@@ -441,7 +435,7 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 		case 't': timeout_arg = optarg; break;
 		case 'A': allow_cmd = 1; break;
 		case 'j':
-			exit_rc = stage_number(&cmd_relabel, "--job", optarg, 1, 9e15, &job);
+			exit_rc = cli_number(&cmd_relabel, "--job", optarg, 1, 9e15, &job);
 			if (exit_rc != CLI_OK)
 				return exit_rc;
 			break;

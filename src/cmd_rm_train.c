@@ -371,10 +371,10 @@ static int rmtrain_parse(int argc, char **argv, struct rmtrain_opts *o)
 		case 'B': o->base = optarg; break;
 		case 'p': o->pairs = optarg; break;
 		case 'o': o->out = optarg; break;
-		case 'e': rc = stage_number(cmd, "--epochs", optarg, 0.001, 1e6, &o->epochs); break;
-		case 'm': rc = stage_number(cmd, "--max-len", optarg, 1, 1e6, &o->max_len); break;
-		case 'v': rc = stage_number(cmd, "--eval", optarg, 0, 0.9, &o->eval); break;
-		case 'd': rc = stage_number(cmd, "--score-std", optarg, 0, 10, &o->score_std); break;
+		case 'e': rc = cli_number(cmd, "--epochs", optarg, 0.001, 1e6, &o->epochs); break;
+		case 'm': rc = cli_number(cmd, "--max-len", optarg, 1, 1e6, &o->max_len); break;
+		case 'v': rc = cli_number(cmd, "--eval", optarg, 0, 0.9, &o->eval); break;
+		case 'd': rc = cli_number(cmd, "--score-std", optarg, 0, 10, &o->score_std); break;
 		case CLI_OPT_EXIT: return exit_rc == CLI_OK ? -1 : exit_rc;
 		default: rc = stage_train_option(cmd, c, optarg, 65536, &o->t); break;
 		}

@@ -19,7 +19,8 @@ const struct cli_command cmd_sft = {
 	.name = "sft",
 	.summary = "multi-reward conditional fine-tuning on a relabelled dataset",
 	.usage = "ric sft --base DIR --dataset NAME --out DIR [--epochs E | --steps N] [--lr LR]\n"
-	         "       [--batch B] [--max-len N] [--template T] [--marker M] [--unconditioned] [...]",
+	         "       [--batch B] [--max-len N] [--template T] [--marker M] [--unconditioned]\n"
+	         "       [--pair-responses chosen|both] [...]",
 	.help = "Every training row of the dataset becomes context + response + EOS, the\n"
 	        "context holding the row's normalised scores z = (r - mu) / sigma with one\n"
 	        "decimal (the dataset's relabel stats); the loss covers the response and EOS\n"
@@ -34,6 +35,10 @@ const struct cli_command cmd_sft = {
 	        "  --marker M        text ending the context (default \"\\n\\nAssistant:\")\n"
 	        "  --mapping M       preference mapping recorded for generation: linf, l2, linear\n"
 	        "  --unconditioned   the SFT baseline: prompt + marker, no scores\n"
+	        "  --pair-responses R  rows of preference pairs (pairs, HH-RLHF) trained on:\n"
+	        "                    chosen (the default with --unconditioned, as the\n"
+	        "                    reference's baseline) or both (the default otherwise:\n"
+	        "                    RiC wants the low-reward rows too)\n"
 	        "  --epochs E        passes over the training rows (default 1)\n"
 	        "  --steps N         optimizer steps instead of epochs\n"
 	        "  --batch B         rows per step (default 8)\n"
@@ -58,6 +63,7 @@ struct sft_opts {
 	const char *objectives[SFT_MAX_OBJ];
 	int n_objectives;
 	int unconditioned;
+	const char *pair_responses; /* "chosen", "both"; NULL: by --unconditioned */
 	double epochs, max_len;
 	struct stage_train_opts t;
 };
@@ -65,7 +71,7 @@ struct sft_opts {
 struct sft_data {
 	struct ricmeta_seq *seq;
 	size_t n, cap;
-	size_t skipped_long, skipped_unscored;
+	size_t skipped_long, skipped_unscored, skipped_rejected;
 	size_t *perm;
 	long perm_epoch;
 };
@@ -76,6 +82,7 @@ struct sft_load {
 	struct tokenizer *tok;
 	int eos;
 	int unconditioned;
+	int chosen_only;          /* rejected rows of pairs are left out */
 	int obj_pos[SFT_MAX_OBJ]; /* dataset position of each conditioned objective */
 	size_t max_len;
 	struct status *st;
@@ -86,6 +93,10 @@ static int sft_row(void *ctx, const struct store_row *r)
 {
 	struct sft_load *L = ctx;
 	double raw[SFT_MAX_OBJ], z[SFT_MAX_OBJ];
+	if (L->chosen_only && r->role && strcmp(r->role, "rejected") == 0) {
+		L->d->skipped_rejected++;
+		return 0;
+	}
 	for (size_t i = 0; i < L->m->n_obj; i++) {
 		int k = L->obj_pos[i];
 		if (k >= r->n || !r->has_reward[k]) {
@@ -185,7 +196,7 @@ static int sft_parse(int argc, char **argv, struct sft_opts *o)
 		{ "template", required_argument, NULL, 't' }, { "marker", required_argument, NULL, 'M' },
 		{ "mapping", required_argument, NULL, 'P' }, { "unconditioned", no_argument, NULL, 'U' },
 		{ "epochs", required_argument, NULL, 'e' }, { "max-len", required_argument, NULL, 'm' },
-		STAGE_TRAIN_OPTIONS, STAGE_SCHEDULE_OPTIONS, { NULL, 0, NULL, 0 }
+		{ "pair-responses", required_argument, NULL, 'R' }, STAGE_TRAIN_OPTIONS, STAGE_SCHEDULE_OPTIONS, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_sft;
 	int c, rc, exit_rc;
@@ -204,8 +215,13 @@ static int sft_parse(int argc, char **argv, struct sft_opts *o)
 		case 'M': o->marker = optarg; break;
 		case 'P': o->mapping = optarg; break;
 		case 'U': o->unconditioned = 1; break;
-		case 'e': rc = stage_number(cmd, "--epochs", optarg, 0.001, 1e6, &o->epochs); break;
-		case 'm': rc = stage_number(cmd, "--max-len", optarg, 2, 1e6, &o->max_len); break;
+		case 'R':
+			if (strcmp(optarg, "chosen") != 0 && strcmp(optarg, "both") != 0)
+				return cli_bad_usage(cmd, "--pair-responses is chosen or both, not '%s'", optarg);
+			o->pair_responses = optarg;
+			break;
+		case 'e': rc = cli_number(cmd, "--epochs", optarg, 0.001, 1e6, &o->epochs); break;
+		case 'm': rc = cli_number(cmd, "--max-len", optarg, 2, 1e6, &o->max_len); break;
 		case CLI_OPT_EXIT: return exit_rc == CLI_OK ? -1 : exit_rc;
 		default: rc = stage_train_option(cmd, c, optarg, 4096, &o->t); break;
 		}
@@ -216,6 +232,8 @@ static int sft_parse(int argc, char **argv, struct sft_opts *o)
 		return cli_bad_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	if (!o->base || !o->dataset || !o->out)
 		return cli_bad_usage(cmd, "--base, --dataset and --out are required");
+	if (!o->pair_responses)
+		o->pair_responses = o->unconditioned ? "chosen" : "both";
 	return CLI_OK;
 }
 
@@ -226,6 +244,7 @@ static void sft_params(struct stage *sg, const struct sft_opts *o, const struct 
 	stage_param(sg, "dataset", "%s", o->dataset);
 	stage_param(sg, "out", "%s", o->out);
 	stage_param(sg, "conditioned", "%s", o->unconditioned ? "no" : "yes");
+	stage_param(sg, "pair_responses", "%s", o->pair_responses);
 	for (size_t i = 0; i < m->n_obj; i++) {
 		char key[96];
 		snprintf(key, sizeof key, "objective%zu", i + 1);
@@ -242,6 +261,7 @@ static void sft_params(struct stage *sg, const struct sft_opts *o, const struct 
 	stage_param(sg, "rows", "%zu", d->n);
 	stage_param(sg, "rows_skipped_long", "%zu", d->skipped_long);
 	stage_param(sg, "rows_skipped_unscored", "%zu", d->skipped_unscored);
+	stage_param(sg, "rows_skipped_rejected", "%zu", d->skipped_rejected);
 	stage_param(sg, "save_every", "%g", o->t.save_every);
 	stage_param(sg, "seed", "%g", o->t.seed);
 	stage_param(sg, "loss", "response+eos");
@@ -277,6 +297,7 @@ static enum status_code sft_prepare(struct store *s, const struct sft_opts *o, s
 	if (rc != STATUS_OK)
 		return rc;
 	struct sft_load L = { .d = d, .m = m, .tok = tok, .eos = eos, .unconditioned = o->unconditioned,
+	                      .chosen_only = strcmp(o->pair_responses, "chosen") == 0,
 	                      .max_len = (size_t)o->max_len, .st = st };
 	memcpy(L.obj_pos, pos, sizeof pos);
 	struct store_row_query q = { .split = "train" };

@@ -4,6 +4,7 @@
 #include "src/cli_store.h"
 #include "src/job_state.h"
 #include "src/termtext.h"
+#include "engine/monotonic.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -109,13 +110,6 @@ static int store_cmd_vacuum(struct cli *cli)
 	return status;
 }
 
-static double store_cmd_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int store_cmd_count(void *ctx, const struct store_dataset *d)
 {
 	*(int64_t *)ctx = d->n_rows;
@@ -215,12 +209,12 @@ static int store_cmd_bench(int argc, char **argv)
 	struct store *s;
 	struct store_err err;
 	enum store_code rc = store_open(path, STORE_CREATE, &s, &err);
-	double t0 = store_cmd_now(), t1 = t0;
+	double t0 = monotonic_s(), t1 = t0;
 	clock_t c0 = clock(), c1 = c0;
 	int64_t stored = -1;
 	if (rc == STORE_OK) {
 		rc = store_cmd_import(s, rows, (int)k, batch, &err);
-		t1 = store_cmd_now();
+		t1 = monotonic_s();
 		c1 = clock();
 		if (rc == STORE_OK)
 			rc = store_datasets_each(s, store_cmd_count, &stored, &err);

@@ -3,6 +3,7 @@
 
 #include "engine/bpe_train.h"
 #include "src/cli.h"
+#include "engine/monotonic.h"
 
 #include <stdlib.h>
 #include <time.h>
@@ -64,8 +65,7 @@ static int train_tokenizer_run(struct cli *cli, int argc, char **argv)
 	struct bpe_train *tr;
 	struct status st = STATUS_INIT;
 	struct hooks h = { .log = quiet ? NULL : log_stderr };
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	double t0 = monotonic_s();
 	enum status_code rc = bpe_train_new(&tr, &st);
 	if (rc != STATUS_OK) {
 		cli_error("%s", st.msg);
@@ -78,9 +78,8 @@ static int train_tokenizer_run(struct cli *cli, int argc, char **argv)
 	if (rc == STATUS_OK)
 		rc = bpe_train_save(tr, out, &st);
 	if (rc == STATUS_OK && !quiet) {
-		clock_gettime(CLOCK_MONOTONIC, &t1);
 		fprintf(stderr, "ric: wrote %s (vocabulary of %zu) in %.2f s\n", out, bpe_train_vocab_size(tr),
-		        (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+		        monotonic_s() - t0);
 	}
 	bpe_train_free(tr);
 	if (rc != STATUS_OK) {

@@ -19,6 +19,7 @@
 #include "ui/ricrc.h"
 #include "ui/screen.h"
 #include "ui/theme.h"
+#include "engine/monotonic.h"
 
 #include <curses.h>
 #include <errno.h>
@@ -315,18 +316,11 @@ static void ric_tui_key(struct ric_tui *t, int c)
 
 /* ---- the loop ------------------------------------------------------------ */
 
-static int64_t ric_tui_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void ric_tui_loop(struct ric_tui *t)
 {
 	int64_t next_poll = 0;
 	while (!t->a->quit && !ric_tui_stop) {
-		int64_t now = ric_tui_now_ms();
+		int64_t now = monotonic_ms();
 		if (now >= next_poll) {
 			tui_app_tick(t->a);
 			next_poll = now + RIC_TUI_POLL_MS;
@@ -337,7 +331,7 @@ static void ric_tui_loop(struct ric_tui *t)
 			ric_tui_draw(t);
 		struct pollfd p[2] = { { .fd = STDIN_FILENO, .events = POLLIN },
 			               { .fd = tui_app_gen_fd(t->a), .events = POLLIN } };
-		int wait = (int)(next_poll - ric_tui_now_ms());
+		int wait = (int)(next_poll - monotonic_ms());
 		if (frame_wait > 0 && frame_wait < wait)
 			wait = frame_wait;
 		int n = poll(p, p[1].fd >= 0 ? 2 : 1, wait < 0 ? 0 : wait);

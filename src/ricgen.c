@@ -208,3 +208,44 @@ enum status_code ricgen_run(struct ricgen *g, const struct ricmeta *m, struct ri
 	free(out);
 	return c;
 }
+
+int ricgen_stops_add(struct ricgen_stops *s, const char *str)
+{
+	if (s->n == RICGEN_MAX_STOP)
+		return -1;
+	s->s[s->n++] = str;
+	return 0;
+}
+
+void ricgen_stops_resolve(struct ricgen_stops *s, const struct ricmeta *m)
+{
+	if (s->none) {
+		s->n = 0;
+		return;
+	}
+	if (s->n)
+		return;
+	s->s[s->n++] = RICGEN_STOP_HUMAN;
+	if (m && m->marker && m->marker[0] == '\n' && strcmp(m->marker, RICGEN_STOP_HUMAN) != 0)
+		s->s[s->n++] = m->marker;
+}
+
+void ricgen_stops_apply(const struct ricgen_stops *s, struct generate_params *gp)
+{
+	gp->stop = s->s;
+	gp->n_stop = s->n;
+	gp->cut_stop = s->n > 0;
+}
+
+char *ricgen_stops_text(const struct ricgen_stops *s)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < s->n; i++)
+		if (json_array_append_new(a, json_string(s->s[i])) != 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	char *t = a ? json_dumps(a, JSON_COMPACT) : NULL;
+	json_decref(a);
+	return t;
+}

@@ -85,6 +85,27 @@ enum status_code ricgen_score(struct ricgen *g, const struct ricmeta *m, size_t 
                               double *raw, double *norm, struct status *st);
 void ricgen_batch_free(struct ricgen_batch *b);
 
+/* Stop strings at dialogue turns (--stop, --no-stop of online, eval and
+ * generate): a response ends before a new turn begins, and the turn marker is
+ * cut from it before it is scored or trained on (generate_params.cut_stop).
+ * Default: "\n\nHuman:" and the model's marker when it starts a line (a turn
+ * marker such as "\n\nAssistant:" or "\nResponse:", not an inline ":"). */
+#define RICGEN_MAX_STOP 8
+#define RICGEN_STOP_HUMAN "\n\nHuman:"
+struct ricgen_stops {
+	const char *s[RICGEN_MAX_STOP];
+	size_t n;
+	int none;                  /* --no-stop */
+};
+/* Adds a --stop string; -1 when RICGEN_MAX_STOP are there already. */
+int ricgen_stops_add(struct ricgen_stops *s, const char *str);
+/* The defaults for m unless the user gave --stop or --no-stop. */
+void ricgen_stops_resolve(struct ricgen_stops *s, const struct ricmeta *m);
+/* Sets gp's stop strings, cut at. */
+void ricgen_stops_apply(const struct ricgen_stops *s, struct generate_params *gp);
+/* The strings as a JSON array, for a run's params (free(); NULL: out of memory). */
+char *ricgen_stops_text(const struct ricgen_stops *s);
+
 /* The decoded bytes of one token, for generate_params.decode. */
 size_t ricgen_decode(void *tokenizer, int token, char *buf, size_t cap);
 

@@ -294,33 +294,22 @@ int stage_finish(struct stage *sg, enum status_code rc, const char *error)
 	return strcmp(status, "cancelled") == 0 ? 130 : CLI_FAIL;
 }
 
-int stage_number(const struct cli_command *cmd, const char *opt, const char *arg, double lo,
-                 double hi, double *out)
-{
-	char *end;
-	double v = strtod(arg, &end);
-	if (*arg == '\0' || *end || !(v >= lo && v <= hi))
-		return cli_bad_usage(cmd, "%s wants a number in %g..%g, not '%s'", opt, lo, hi, arg);
-	*out = v;
-	return CLI_OK;
-}
-
 int stage_train_option(const struct cli_command *cmd, int c, const char *arg, double max_batch,
                        struct stage_train_opts *t)
 {
 	switch (c) {
 	case 'N': t->name = arg; break;
 	case 'r': t->resume = arg; break;
-	case 'n': return stage_number(cmd, "--steps", arg, 1, 1e12, &t->steps);
-	case 'b': return stage_number(cmd, "--batch", arg, 1, max_batch, &t->batch);
-	case 'l': return stage_number(cmd, "--lr", arg, 0, 10, &t->lr);
-	case 'w': return stage_number(cmd, "--warmup", arg, 0, 1e12, &t->warmup);
-	case 'W': return stage_number(cmd, "--weight-decay", arg, 0, 10, &t->wd);
-	case 'c': return stage_number(cmd, "--clip", arg, 0, 1e9, &t->clip);
-	case 'K': return stage_number(cmd, "--save-every", arg, 0, 1e12, &t->save_every);
-	case 's': return stage_number(cmd, "--seed", arg, 0, 9e15, &t->seed);
-	case 'S': return stage_number(cmd, "--stop-at", arg, 1, 1e12, &t->stop_at);
-	case 'j': return stage_number(cmd, "--job", arg, 1, 9e15, &t->job);
+	case 'n': return cli_number(cmd, "--steps", arg, 1, 1e12, &t->steps);
+	case 'b': return cli_number(cmd, "--batch", arg, 1, max_batch, &t->batch);
+	case 'l': return cli_number(cmd, "--lr", arg, 0, 10, &t->lr);
+	case 'w': return cli_number(cmd, "--warmup", arg, 0, 1e12, &t->warmup);
+	case 'W': return cli_number(cmd, "--weight-decay", arg, 0, 10, &t->wd);
+	case 'c': return cli_number(cmd, "--clip", arg, 0, 1e9, &t->clip);
+	case 'K': return cli_number(cmd, "--save-every", arg, 0, 1e12, &t->save_every);
+	case 's': return cli_number(cmd, "--seed", arg, 0, 9e15, &t->seed);
+	case 'S': return cli_number(cmd, "--stop-at", arg, 1, 1e12, &t->stop_at);
+	case 'j': return cli_number(cmd, "--job", arg, 1, 9e15, &t->job);
 	}
 	return CLI_OK;
 }

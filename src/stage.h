@@ -95,9 +95,6 @@ struct hooks stage_hooks(struct stage *sg);
 /* Prints a message line, clearing the bar first. */
 void stage_say(struct stage *sg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Parses a number option in lo..hi; a usage error naming the option otherwise. */
-int stage_number(const struct cli_command *cmd, const char *opt, const char *arg, double lo,
-                 double hi, double *out);
 
 /* The options the training stages share, embedded in each stage's own:
  *

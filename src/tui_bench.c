@@ -13,13 +13,7 @@
 #include "src/termtext.h"
 #include "src/tui_app.h"
 #include "src/tui_view.h"
-
-static double tui_bench_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
+#include "engine/monotonic.h"
 
 static void tui_bench_draw(struct tui_app *a)
 {
@@ -37,15 +31,15 @@ static struct tui_frame tui_bench_frame;
  * once the first token (or the whole request) is drawn. */
 static int tui_bench_wait(struct tui_app *a, int first_token)
 {
-	double until = tui_bench_ms() + 60000;
+	double until = monotonic_s() * 1e3 + 60000;
 	int wait = 1000;
-	while (tui_bench_ms() < until) {
+	while (monotonic_s() * 1e3 < until) {
 		struct pollfd p = { .fd = tui_app_gen_fd(a), .events = POLLIN };
 		if (poll(&p, 1, wait) > 0)
 			tui_app_gen_events(a);
 		wait = 1000;
 		if (a->dirty) {
-			int due = tui_view_due(a, &tui_bench_frame, (int64_t)tui_bench_ms());
+			int due = tui_view_due(a, &tui_bench_frame, (int64_t)monotonic_s() * 1e3);
 			if (due > 0) {
 				wait = due;
 				continue;
@@ -107,12 +101,12 @@ int tui_bench_run(const char *ckpt, int reps, FILE *out)
 		/* A slider move while samples stream: the case a drag makes. */
 		tui_app_regenerate(a);
 		rc |= tui_bench_wait(a, 1);
-		double t0 = tui_bench_ms();
+		double t0 = monotonic_s() * 1e3;
 		tui_app_action(a, r % 2 ? ACTION_SLIDER_DEC : ACTION_SLIDER_INC);
 		rc |= tui_bench_wait(a, 1);
-		first[r] = tui_bench_ms() - t0;
+		first[r] = monotonic_s() * 1e3 - t0;
 		rc |= tui_bench_wait(a, 0);
-		full[r] = tui_bench_ms() - t0;
+		full[r] = monotonic_s() * 1e3 - t0;
 	}
 	endwin();
 	delscreen(scr);

@@ -13,6 +13,7 @@
 
 #include "engine/decoder.h"
 #include "src/ricgen.h"
+#include "engine/monotonic.h"
 
 struct tui_gen_job {
 	struct tui_gen_req r;
@@ -45,13 +46,6 @@ struct tui_gen {
 	struct tokenizer_stream streams[2 * TUI_GEN_MAX_SAMPLES];
 	unsigned char begun[2 * TUI_GEN_MAX_SAMPLES];
 };
-
-static int64_t tui_gen_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Takes ownership of text. Drops the event when out of memory: a lost token
  * of a preview is better than a stalled worker. */
@@ -92,7 +86,7 @@ static void tui_gen_post_text(struct tui_gen *g, enum tui_gen_kind kind, size_t 
 	memcpy(e.text, text, len);
 	e.text[len] = '\0';
 	e.len = len;
-	e.ms = tui_gen_now_ms() - g->job.t0;
+	e.ms = monotonic_ms() - g->job.t0;
 	tui_gen_post(g, &e);
 }
 
@@ -170,13 +164,13 @@ static void tui_gen_run_job(struct tui_gen *g)
 			b.responses[i] = NULL;
 			memcpy(e.raw, b.raw + i * N, N * sizeof *e.raw);
 			memcpy(e.norm, b.norm + i * N, N * sizeof *e.norm);
-			e.ms = tui_gen_now_ms() - j->t0;
+			e.ms = monotonic_ms() - j->t0;
 			tui_gen_post(g, &e);
 		}
 	}
 	if (c == STATUS_OK || c == STATUS_CANCELLED) {
 		struct tui_gen_event e = { .kind = TUI_GEN_DONE, .gen = j->id, .code = c,
-			                   .tokens = b.tokens, .ms = tui_gen_now_ms() - j->t0 };
+			                   .tokens = b.tokens, .ms = monotonic_ms() - j->t0 };
 		tui_gen_post(g, &e);
 	} else {
 		tui_gen_post_text(g, TUI_GEN_ERROR, 0, st.msg, strlen(st.msg));
@@ -363,7 +357,7 @@ unsigned tui_gen_submit(struct tui_gen *g, const struct tui_gen_req *r, struct s
 		return 0;
 	}
 	j.r.prompt = j.prompt;
-	j.t0 = tui_gen_now_ms();
+	j.t0 = monotonic_ms();
 	pthread_mutex_lock(&g->mu);
 	if (g->has_pending)
 		free(g->pending.prompt);

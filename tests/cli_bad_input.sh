@@ -84,4 +84,14 @@ ok "convert through a symlink to a checkpoint" "$RIC" convert "$chat" "$T/link"
 ok "the symlink stays a symlink" test -L "$T/link"
 [ "$(wc -c < "$T/conv/model.safetensors")" -lt 30000 ]
 _tap_result $? "and the folder it points to gets the BF16 weights"
+# Number options: one parser for every command, and a number whose exponent
+# is out of range (strtod's ERANGE: 1e-400 would become 0) is a usage error.
+for args in "generate --model m --prompt p --temperature 1e-400" \
+	"eval --model m --dataset d --top-p 1e-400" "online --policy p --dataset d --out o --lr 1e-400" \
+	"dataset import f --eval-fraction 1e-400"; do
+	set -- $args
+	out=$("$RIC" "$@" 2>&1); rc=$?
+	is "$rc" 2 "ric $1: an option of 1e-400 is a usage error"
+	like "$out" "wants a number in .*, not '1e-400'" "and says so"
+done
 done_testing

@@ -135,6 +135,39 @@ prefs=$(awk -F, '$1 == 1 { printf "%s;%s ", $6, $7 }' "$TEST_TMP/front.csv")
 is "$prefs" "0;1 0.5;0.5 1;0 " "the RiC run's grid in lattice order"
 fr=$("$RIC" --store "$db" front first 2 --reference 0,-3)
 like "$fr" 'recomputed with the common reference \[0,-3\]' "--reference recomputes and says so"
+unlike "$fr" 'not comparable' "runs of one model share objectives and stats"
+# Other normalisation stats: normalised hypervolumes do not compare.
+m2="$TEST_TMP/ric-stats"
+cp -r "$m" "$m2"
+sed 's/"mu": 0.5, "sigma": 0.2/"mu": 0.4, "sigma": 0.3/' "$m/ric.json" >"$m2/ric.json"
+"$RIC" --store "$db" eval --model "$m2" --dataset toy --prompts 3 --max-tokens 6 --step 0.5 \
+	--name other-stats >/dev/null 2>&1
+like "$("$RIC" --store "$db" show other-stats)" 'objective1 +brevity=brevity mu=0.4' \
+	"eval records each objective with its stats"
+fr=$("$RIC" --store "$db" front first other-stats)
+like "$fr" 'not comparable in normalised units: the normalisation stats differ: brevity has mu 0.5 sigma 0.2 in run 1, mu 0.4 sigma 0.3 in run [0-9]+' \
+	"front says the stats differ"
+like "$fr" 'hv \(own\)' "and shows each run's own hypervolume, not a comparison"
+unlike "$fr" 'recomputed' "nothing is put on one normalised scale"
+fr=$("$RIC" --store "$db" front first other-stats --raw)
+like "$fr" 'recomputed in raw units with the common reference' "--raw compares in raw units"
+# --raw of one run, reference 0,0: the 2-D volume of its front's raw means
+fr=$("$RIC" --store "$db" front first --raw --reference 0,0 -o "$TEST_TMP/raw.csv")
+hvr=$(printf '%s\n' "$fr" | awk '$1 == 1 { print $6 }')
+want=$(awk -F, '$1 == 1 && $5 == 1 { n++; x[n] = $8; y[n] = $9 }
+	END { for (i = 1; i <= n; i++) { a = 0; for (j = 1; j <= n; j++) if (x[j] < x[i] || (x[j] == x[i] && j < i)) a = a > x[j] ? a : x[j]
+		m = 0; for (j = 1; j <= n; j++) if (x[j] >= x[i] && y[j] > m) m = y[j]; h += (x[i] - a) * m }
+		printf "%.4f", h }' "$TEST_TMP/raw.csv")
+is "${hvr:-none}" "${want:-unset}" "--raw: the front's raw hypervolume above the reference"
+# Other objectives: no comparison at all.
+m3o="$TEST_TMP/ric-objs"
+cp -r "$m" "$m3o"
+sed 's/"name": "length"/"name": "words"/' "$m/ric.json" >"$m3o/ric.json"
+"$RIC" --store "$db" eval --model "$m3o" --dataset toy --prompts 3 --max-tokens 6 --step 0.5 \
+	--name other-objs >/dev/null 2>&1
+fr=$("$RIC" --store "$db" front first other-objs --raw)
+like "$fr" 'hypervolumes are not comparable: the objectives differ: objective 2 is length in run 1, words in run [0-9]+' \
+	"front says the objectives differ, even with --raw"
 fails 1 "a run without a front is an error" "$RIC" --store "$db" front 99
 fails 2 "front needs a run" "$RIC" --store "$db" front
 

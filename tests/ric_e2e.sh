@@ -79,6 +79,38 @@ ok "the Dirichlet sampler stores its preference (on the simplex, varied)" \
 		if (w[1] < 0 || w[2] < 0 || w[1] + w[2] < 0.999999 || w[1] + w[2] > 1.000001) bad = 1; seen[\$2] = 1 }
 		END { for (x in seen) d++; exit bad || n != 32 || d < 2 }'" - "$csv"
 
+# The offline mix: MORS thresholds over the whole offline set, then --mix N
+# survivors drawn without replacement, so the iteration trains on exactly
+# its kept samples + N offline rows (a draw filtered by its own quantiles
+# kept about 60% of N).
+train_rows() {
+	"$RIC" export "$1" --what metrics --format csv | awk -F, '$1 == "train_rows" { print $3 }'
+}
+out=$("$RIC" online $O --iterations 1 --out mix40 --mix 40 --name mix40 2>&1)
+pool=$(printf '%s\n' "$out" | sed -n 's/.*; \([0-9]*\) online rows in the pool.*/\1/p')
+is "$(train_rows mix40)" "$((pool + 40))" "--mix 40 trains on the kept samples + 40 offline rows"
+out=$("$RIC" online $O --iterations 1 --out mixall --mix 100000 --name mixall 2>&1)
+like "$out" 'note: only [0-9]+ of [0-9]+ offline rows pass the 0.7-quantile rule; --mix 100000 mixes all of them' \
+	"a --mix above the survivors says so"
+surv=$(printf '%s\n' "$out" | sed -n 's/.*note: only \([0-9]*\) of .*/\1/p')
+pool=$(printf '%s\n' "$out" | sed -n 's/.*; \([0-9]*\) online rows in the pool.*/\1/p')
+is "$(train_rows mixall)" "$((pool + surv))" "and mixes every survivor once"
+
+# Stop strings at dialogue turns: a response ends before the stop string,
+# which is cut before it is scored or trained on. Here "cd", a word the toy
+# model writes often, stands in for "\n\nHuman:".
+out=$("$RIC" online $O --iterations 1 --out ostop --name ostop --stop cd 2>&1)
+csv=$("$RIC" export ostop --what samples --format csv)
+is "$(printf '%s\n' "$csv" | grep -c cd)" 0 "online --stop cd: no stored sample holds cd"
+like "$(printf '%s\n' "$csv" | tail -n +2 | cut -d, -f5)" '(ab|ef)' "and the samples are not all empty"
+like "$("$RIC" show ostop)" 'stop +\["cd"\]' "the stop strings are a run parameter"
+like "$("$RIC" show online-7)" 'stop +\["\\n\\nHuman:"\]' "by default \\n\\nHuman: (the marker : starts no line)"
+fails 2 "--stop and --no-stop exclude each other" "$RIC" online $O --out x --stop cd --no-stop
+gen=$("$RIC" generate --model sft --prompt W --scores 1.5,-1.5 --n 8 --max-tokens 30 \
+	--temperature 0.7 --seed 1 --stop cd | grep -v '^rewards:')
+unlike "$gen" 'cd' "generate --scores --stop cd: no response holds cd"
+like "$gen" '(ab|ef)' "and some hold words"
+
 # generate --scores: the mean raw length (words) of 16 responses of MODEL to
 # "W" for the desired scores Z1,Z2 (length, brevity), read from the rewards
 # lines it prints.
@@ -114,6 +146,28 @@ done
 ok "an unconditioned SFT baseline trains too" "$RIC" sft --base base --dataset toy --steps 5 \
 	--batch 8 --lr 1e-3 --unconditioned --out baseline
 like "$(cat baseline/ric.json)" '"conditioned": false' "the baseline says it is unconditioned"
+ok "eval with a stop string and a baseline" "$RIC" eval --model online --dataset toy --prompts 4 \
+	--step 1 --max-tokens 30 --name eval-stop --stop cd --baseline sft:baseline
+is "$("$RIC" export eval-stop --what samples --format csv | grep -c cd)" 0 "eval --stop cd: no sample holds cd"
+like "$("$RIC" show eval-stop)" 'stop +\["cd"\]' "eval records its stop strings"
+like "$("$RIC" show eval-stop-sft)" 'stop +\["cd"\]' "and so does its baseline run"
+is "$("$RIC" export eval-stop-sft --what samples --format csv | grep -c cd)" 0 "whose samples are cut too"
+
+# The unconditioned SFT baseline trains on the chosen answers of pairs, as
+# the reference's does; --pair-responses both keeps the rejected ones too.
+awk 'BEGIN { for (i = 0; i < 20; i++) printf "{\"prompt\": \"W\", \"chosen\": \"ab ab\", \"rejected\": \"cd\"}\n" }' >pairs.jsonl
+ok "import 20 pairs" "$RIC" dataset import pairs.jsonl --name pairs --split train
+ok "relabel them" "$RIC" relabel --dataset pairs --objective length=length
+P="--base base --dataset pairs --steps 1 --batch 8 --lr 1e-3"
+ok "an unconditioned SFT baseline on pairs" "$RIC" sft $P --unconditioned --out b-chosen --name b-chosen
+show=$("$RIC" show b-chosen)
+like "$show" 'rows +20( |$)' "it trains on the 20 chosen rows of 40"
+like "$show" 'pair_responses +chosen' "the choice is recorded"
+ok "--pair-responses both" "$RIC" sft $P --unconditioned --pair-responses both --out b-both --name b-both
+like "$("$RIC" show b-both)" 'rows +40( |$)' "trains on all 40 rows"
+ok "conditioned SFT on pairs" "$RIC" sft $P --out c-pairs --name c-pairs
+like "$("$RIC" show c-pairs)" 'rows +40( |$)' "keeps both answers (RiC wants the low-reward rows)"
+fails 2 "--pair-responses is chosen or both" "$RIC" sft $P --pair-responses some --out b-x
 
 like "$("$RIC" sft $S --out unlabelled --steps 1 2>&1)" \
 	'warning: no label between \{z1\} and \{z2\}' "sft warns of scores with no label between them"

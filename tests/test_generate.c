@@ -200,6 +200,15 @@ START_TEST(eos_stop_strings_and_streaming)
 	ck_assert_uint_eq(o.n, end);
 	ck_assert_mem_eq(o.text, free_run.text, end);
 	generate_output_free(&o, 1);
+	/* cut_stop: the stop string is no part of the response, text nor tokens */
+	gp.cut_stop = 1;
+	ck_assert_int_eq(generate(&model, prompts, lens, 1, &gp, NULL, &o, &st), STATUS_OK);
+	ck_assert_int_eq(o.finish, GENERATE_STOP);
+	ck_assert_uint_eq(o.n, end - 2);
+	ck_assert_uint_eq(o.text_len, end - 2);
+	ck_assert_mem_eq(o.text, free_run.text, end - 2);
+	ck_assert_int_eq(o.text[end - 2], '\0');
+	generate_output_free(&o, 1);
 	generate_output_free(&free_run, 1);
 }
 END_TEST

@@ -4,6 +4,7 @@
 
 #include "tests/harness.h"
 #include "engine/checkpoint.h"
+#include "engine/dataset.h"
 #include "engine/ricmeta.h"
 
 #include <math.h>
@@ -69,6 +70,41 @@ START_TEST(default_template_and_context)
 	ck_assert_str_eq(s, " <rm1_score> 1000000.0 <rm2_score> -1000000.0\n\nAssistant:");
 	free(s);
 	ricmeta_free(&m);
+}
+END_TEST
+
+/* An imported HH-RLHF row: its prompt ends with "\n\nAssistant:", and the
+ * context holds that marker once, after the scores, as the reference has it;
+ * the unconditioned context once too. */
+START_TEST(hh_row_has_one_marker_after_the_scores)
+{
+	static const char hh[] = "{\"chosen\": \"\\n\\nHuman: hi\\n\\nAssistant: hello\", "
+	                         "\"rejected\": \"\\n\\nHuman: hi\\n\\nAssistant: go\"}\n";
+	struct dataset_reader *r;
+	struct dataset_record rec;
+	struct status st = STATUS_INIT;
+	int got = 0;
+	ck_assert_int_eq(dataset_open_mem("hh.jsonl", hh, strlen(hh), DATASET_HH, &r, &st), STATUS_OK);
+	ck_assert_msg(dataset_next(r, &rec, &got, &st) == STATUS_OK && got, "%s", st.msg);
+	ck_assert_str_eq(rec.prompt, "\n\nHuman: hi\n\nAssistant:");
+	struct ricmeta m;
+	two_objectives(&m);
+	const double z[2] = { 0.5, -1.0 };
+	char *s = context(&m, rec.prompt, z);
+	ck_assert_str_eq(s, "\n\nHuman: hi <rm1_score> 0.5 <rm2_score> -1.0\n\nAssistant:");
+	free(s);
+	s = context(&m, rec.prompt, NULL);
+	ck_assert_str_eq(s, "\n\nHuman: hi\n\nAssistant:");
+	free(s);
+	/* a template without {marker} keeps the prompt whole */
+	struct status st2 = STATUS_INIT;
+	ck_assert_int_eq(ricmeta_configure(&m, "{prompt} {z1} {z2}", NULL, MAPPING_L2, 0, NULL, &st2),
+	                 STATUS_OK);
+	s = context(&m, rec.prompt, z);
+	ck_assert_str_eq(s, "\n\nHuman: hi\n\nAssistant: 0.5 -1.0");
+	free(s);
+	ricmeta_free(&m);
+	dataset_close(r);
 }
 END_TEST
 
@@ -426,7 +462,7 @@ END_TEST
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("ricmeta");
-	harness_add(s, "template", default_template_and_context, custom_templates, unlabelled_scores,
+	harness_add(s, "template", default_template_and_context, hh_row_has_one_marker_after_the_scores, custom_templates, unlabelled_scores,
 	            NULL);
 	harness_add(s, "json", json_round_trip, json_errors_name_file_and_key, travels_in_a_checkpoint,
 	            NULL);

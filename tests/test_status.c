@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "tests/harness.h"
+#include "engine/monotonic.h"
 #include "engine/status.h"
 
 #include <errno.h>
@@ -87,6 +88,18 @@ START_TEST(hooks_route_logs_and_aborts)
 }
 END_TEST
 
+/* engine/monotonic, the clock every timing shares: steady, and its two
+ * units agree. */
+START_TEST(monotonic_clock)
+{
+	double a = monotonic_s();
+	int64_t ms = monotonic_ms();
+	double b = monotonic_s();
+	ck_assert(a > 0 && b >= a);
+	ck_assert((double)ms >= a * 1e3 - 1 && (double)ms <= b * 1e3 + 1);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("status");
@@ -97,6 +110,7 @@ Suite *harness_suite(void)
 	            errno_text_appended,
 	            names_are_distinct,
 	            hooks_route_logs_and_aborts,
+	            monotonic_clock,
 	            NULL);
 	return s;
 }
