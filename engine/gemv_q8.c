@@ -174,21 +174,27 @@ q8_block(const struct q8_job *j, size_t c, size_t r0, size_t NC, size_t NR)
 			q8_store(j, r0 + r, c + k, q8_hsum(a[r][k]));
 }
 
-Q8_AVX2 static void q8_avx2(void *ctx, size_t lo, size_t hi)
-{
-	const struct q8_job *j = ctx;
-	size_t c = lo;
-	for (; c + 4 <= hi; c += 4) {
-		size_t r = 0;
-		for (; r + 2 <= j->R; r += 2)
-			q8_block(j, c, r, 4, 2);
-		if (r < j->R)
-			q8_block(j, c, r, 4, 1);
+/* The pool's work on columns [lo, hi): blocks of 4 columns x 2 rows, then
+ * what is left; one driver per kernel level, each compiled for its level
+ * (a call across target attributes would not inline the block). */
+#define Q8_DRIVER(ATTR, NAME, BLOCK)                                       \
+	ATTR static void NAME(void *ctx, size_t lo, size_t hi)             \
+	{                                                                  \
+		const struct q8_job *j = ctx;                              \
+		size_t c = lo;                                             \
+		for (; c + 4 <= hi; c += 4) {                              \
+			size_t r = 0;                                      \
+			for (; r + 2 <= j->R; r += 2)                      \
+				BLOCK(j, c, r, 4, 2);                      \
+			if (r < j->R)                                      \
+				BLOCK(j, c, r, 4, 1);                      \
+		}                                                          \
+		for (; c < hi; c++)                                        \
+			for (size_t r = 0; r < j->R; r++)                  \
+				BLOCK(j, c, r, 1, 1);                      \
 	}
-	for (; c < hi; c++)
-		for (size_t r = 0; r < j->R; r++)
-			q8_block(j, c, r, 1, 1);
-}
+
+Q8_DRIVER(Q8_AVX2, q8_avx2, q8_block)
 
 /* AVX-512 with VNNI: vpdpbusd sums the four byte products of a lane in
  * one instruction, exactly as maddubs then madd do (no pair can saturate:
@@ -263,21 +269,7 @@ q8_block_vnni(const struct q8_job *j, size_t c, size_t r0, size_t NC, size_t NR)
 			q8_store(j, r0 + r, c + k, q8_hsum(a[r][k]));
 }
 
-Q8_VNNI static void q8_vnni(void *ctx, size_t lo, size_t hi)
-{
-	const struct q8_job *j = ctx;
-	size_t c = lo;
-	for (; c + 4 <= hi; c += 4) {
-		size_t r = 0;
-		for (; r + 2 <= j->R; r += 2)
-			q8_block_vnni(j, c, r, 4, 2);
-		if (r < j->R)
-			q8_block_vnni(j, c, r, 4, 1);
-	}
-	for (; c < hi; c++)
-		for (size_t r = 0; r < j->R; r++)
-			q8_block_vnni(j, c, r, 1, 1);
-}
+Q8_DRIVER(Q8_VNNI, q8_vnni, q8_block_vnni)
 
 #endif
 
