@@ -9,21 +9,11 @@
 
 #include "engine/gemv.h"
 #include "engine/gemv_q8.h"
+#include "tests/gpt2_util.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-static float *lv_random(size_t n, unsigned seed)
-{
-	float *v = malloc(n * sizeof *v);
-	uint64_t s = seed * 2654435761ull + 7;
-	for (size_t i = 0; i < n; i++) {
-		s = s * 6364136223846793005ull + 1442695040888963407ull;
-		v[i] = (float)((double)(s >> 40) / (double)(1 << 24) - 0.5);
-	}
-	return v;
-}
 
 static void lv_write(const float *y, size_t n)
 {
@@ -38,8 +28,8 @@ int main(void)
 	static const size_t shapes[][2] = { { 224, 100 }, { 768, 96 }, { 70, 75 } };
 	for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
 		size_t IC = shapes[s][0], OC = shapes[s][1];
-		float *x = lv_random(RMAX * IC, 1 + (unsigned)s), *w = lv_random(IC * OC, 2);
-		float *bias = lv_random(OC, 3), *y = malloc(RMAX * OC * sizeof *y);
+		float *x = gpt2_util_uniform(RMAX * IC, 1 + (unsigned)s), *w = gpt2_util_uniform(IC * OC, 2);
+		float *bias = gpt2_util_uniform(OC, 3), *y = malloc(RMAX * OC * sizeof *y);
 		int8_t *q = malloc(gemv_q8_bytes(IC, OC));
 		float *sc = malloc(gemv_q8_scales(IC, OC) * sizeof *sc);
 		uint16_t *wb = malloc(IC * OC * sizeof *wb);

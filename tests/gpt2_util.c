@@ -43,3 +43,14 @@ void gpt2_util_randomize(struct model_params *p, unsigned seed)
 	}
 	free(t);
 }
+
+float *gpt2_util_uniform(size_t n, unsigned seed)
+{
+	float *v = malloc(n * sizeof *v);
+	uint64_t s = seed * 2654435761ull + 7;
+	for (size_t i = 0; v && i < n; i++) {
+		s = s * 6364136223846793005ull + 1442695040888963407ull;
+		v[i] = (float)((double)(s >> 40) / (double)(1 << 24) - 0.5);
+	}
+	return v;
+}

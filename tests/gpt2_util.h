@@ -11,4 +11,7 @@ struct model_config gpt2_util_tiny(int labels);
  * N(0, 0.08) (biases N(0, 0.2)), from a fixed seed. */
 void gpt2_util_randomize(struct model_params *p, unsigned seed);
 
+/* n floats uniform in [-0.5, 0.5) from seed (malloc'ed; the caller frees). */
+float *gpt2_util_uniform(size_t n, unsigned seed);
+
 #endif

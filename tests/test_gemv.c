@@ -22,17 +22,6 @@
 /* Sizes off every vector width and panel: 3 full panels and a part. */
 enum { IC = 37, OC = 101, RMAX = 14 }; /* rows: tiles of 6 and every remainder */
 
-static float *gv_random(size_t n, unsigned seed)
-{
-	float *v = malloc(n * sizeof *v);
-	uint64_t s = seed * 2654435761ull + 7;
-	for (size_t i = 0; i < n; i++) {
-		s = s * 6364136223846793005ull + 1442695040888963407ull;
-		v[i] = (float)((double)(s >> 40) / (double)(1 << 24) - 0.5);
-	}
-	return v;
-}
-
 /* max |got - want| / max |want| */
 static double gv_relerr(const float *got, const double *want, size_t n)
 {
@@ -58,8 +47,9 @@ static void gv_reference_xw(double *y, const float *y0, const float *x, const fl
 
 START_TEST(products_match_double_precision)
 {
-	float *x = gv_random(RMAX * IC, 1), *w = gv_random(IC * OC, 2), *bias = gv_random(OC, 3);
-	float *y0 = gv_random(RMAX * OC, 4), *y = malloc(RMAX * OC * sizeof *y);
+	float *x = gpt2_util_uniform(RMAX * IC, 1), *w = gpt2_util_uniform(IC * OC, 2);
+	float *bias = gpt2_util_uniform(OC, 3);
+	float *y0 = gpt2_util_uniform(RMAX * OC, 4), *y = malloc(RMAX * OC * sizeof *y);
 	float *wr = malloc(IC * OC * sizeof *wr);
 	uint16_t *wb = malloc(IC * OC * sizeof *wb), *wp = malloc(IC * OC * sizeof *wp);
 	double *want = malloc(RMAX * OC * sizeof *want);
@@ -120,7 +110,7 @@ END_TEST
 START_TEST(threads_and_row_groups_change_no_bit)
 {
 	enum { BIGI = 300, BIGO = 1000, K = 5 }; /* several parts per thread; K products */
-	float *x = gv_random(RMAX * BIGI, 5), *w = gv_random(BIGI * BIGO, 6);
+	float *x = gpt2_util_uniform(RMAX * BIGI, 5), *w = gpt2_util_uniform(BIGI * BIGO, 6);
 	uint16_t *wp = malloc(BIGI * BIGO * sizeof *wp);
 	int8_t *q = malloc(gemv_q8_bytes(BIGI, BIGO)), *qe = malloc(gemv_q8_bytes(BIGI, BIGO));
 	float *sc = malloc(gemv_q8_scales(BIGI, BIGO) * sizeof *sc);
@@ -172,7 +162,7 @@ END_TEST
 START_TEST(many_rows_match_one_row)
 {
 	enum { MI = 600, MO = 96, MR = 67 };
-	float *x = gv_random(MR * MI, 21), *w = gv_random(MI * MO, 22);
+	float *x = gpt2_util_uniform(MR * MI, 21), *w = gpt2_util_uniform(MI * MO, 22);
 	uint16_t *wp = malloc(MI * MO * sizeof *wp);
 	int8_t *q = malloc(gemv_q8_bytes(MI, MO));
 	float *sc = malloc(gemv_q8_scales(MI, MO) * sizeof *sc);
@@ -340,7 +330,8 @@ static void gv_q8_reference(double *want, const float *y0, const float *x, const
 START_TEST(int8_products_match_their_quantized_values)
 {
 	enum { BI = 70, BO = 75 }; /* groups of 32, 32 and 6 (padded) */
-	float *x = gv_random(RMAX * BI, 11), *w = gv_random(BI * BO, 12), *bias = gv_random(BO, 13);
+	float *x = gpt2_util_uniform(RMAX * BI, 11), *w = gpt2_util_uniform(BI * BO, 12);
+	float *bias = gpt2_util_uniform(BO, 13);
 	w[5 * BO + 7] = 3.0f;
 	for (size_t i = 64; i < BI; i++)
 		w[i * BO + 3] = 0.0f;
@@ -348,7 +339,7 @@ START_TEST(int8_products_match_their_quantized_values)
 	ck_assert_uint_eq(gemv_q8_bytes(BI, BO), 96 * BO);
 	int8_t *q = malloc(gemv_q8_bytes(BI, BO));
 	float *sc = malloc(gemv_q8_scales(BI, BO) * sizeof *sc);
-	float *y = malloc(RMAX * BO * sizeof *y), *y0 = gv_random(RMAX * BO, 14);
+	float *y = malloc(RMAX * BO * sizeof *y), *y0 = gpt2_util_uniform(RMAX * BO, 14);
 	double *want = malloc(RMAX * BO * sizeof *want), *exact = malloc(RMAX * BO * sizeof *exact);
 	gemv_pack_q8(q, sc, w, BI, BO);
 	ck_assert_int_eq(q[7 * 96 + 5], 127); /* the outlier is its group's largest */
