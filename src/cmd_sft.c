@@ -4,6 +4,7 @@
 #include "src/cli_store.h"
 #include "src/stage.h"
 #include "src/stage_state.h"
+#include "src/train_loop.h"
 #include "engine/checkpoint.h"
 #include "engine/ricmeta.h"
 #include "engine/tokenizer.h"
@@ -186,6 +187,39 @@ static size_t sft_index(struct sft_data *d, uint64_t seed, size_t g)
 		d->perm_epoch = e;
 	}
 	return d->perm[g % d->n];
+}
+
+struct sft_batch {
+	struct sft_data *d;
+	uint64_t seed;
+	size_t B;
+	int pad;
+	int *tok, *tgt;   /* [B*T] */
+	int *one;         /* [T] */
+};
+
+/* Step `step`'s rows, right-padded to the longest of them. */
+static enum status_code sft_fill(void *ctx, long step, struct train_batch *b, struct status *st)
+{
+	struct sft_batch *sb = ctx;
+	size_t Tb = 2;
+	size_t idx[4096];
+	size_t nb = sb->B < 4096 ? sb->B : 4096;
+	(void)st;
+	for (size_t k = 0; k < nb; k++) {
+		idx[k] = sft_index(sb->d, sb->seed, (size_t)step * sb->B + k);
+		Tb = sb->d->seq[idx[k]].n > Tb ? sb->d->seq[idx[k]].n : Tb;
+	}
+	for (size_t k = 0; k < nb; k++) {
+		const struct ricmeta_seq *s = &sb->d->seq[idx[k]];
+		ricmeta_seq_targets(s, sb->one);
+		for (size_t i = 0; i < Tb; i++) {
+			sb->tok[k * Tb + i] = i < s->n ? s->ids[i] : sb->pad;
+			sb->tgt[k * Tb + i] = i < s->n ? sb->one[i] : -100;
+		}
+	}
+	*b = (struct train_batch){ .B = nb, .T = Tb, .tokens = sb->tok, .targets = sb->tgt };
+	return STATUS_OK;
 }
 
 static int sft_parse(int argc, char **argv, struct sft_opts *o)
@@ -406,65 +440,22 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 			          "template does)", pair[0], pair[1]);
 	}
 	struct hooks h = stage_hooks(&sg);
-	struct optim_config oc = OPTIM_DEFAULTS;
-	oc.lr = (float)o.t.lr;
-	oc.weight_decay = (float)o.t.wd;
-	oc.schedule = OPTIM_LINEAR;
-	oc.warmup_steps = (long)o.t.warmup;
-	oc.total_steps = total;
-	struct train t;
-	int have_train = 0;
 	size_t T = (size_t)o.max_len;
-	int *tok_buf = malloc(B * T * sizeof *tok_buf);
-	int *tgt_buf = malloc(B * T * sizeof *tgt_buf);
-	int *one = malloc(T * sizeof *one);
-	if (rc == STATUS_OK && (!tok_buf || !tgt_buf || !one))
+	struct sft_batch sb = { .d = &d, .seed = (uint64_t)o.t.seed, .B = B,
+	                        .pad = p.cfg.eos_token_id, .tok = malloc(B * T * sizeof *sb.tok),
+	                        .tgt = malloc(B * T * sizeof *sb.tgt), .one = malloc(T * sizeof *sb.one) };
+	if (rc == STATUS_OK && (!sb.tok || !sb.tgt || !sb.one))
 		rc = status_set(&st, STATUS_NOMEM, "out of memory");
-	if (rc == STATUS_OK && (rc = train_init(&t, &p, &oc, &st)) == STATUS_OK)
-		have_train = 1;
-	if (rc == STATUS_OK && o.t.resume)
-		rc = stage_state_load_optim(o.t.resume, &t.opt, &st);
 	struct checkpoint_save_opts so = { .tokenizer_dir = o.base, .ric = ric };
-	long step = ss.step;
 	struct stage_saving sv = { .out = o.out, .kind = "policy", .meta = meta, .p = &p, .so = &so,
-	                           .opt = &t.opt, .ss = &ss, .save_every = o.t.save_every,
-	                           .stop_at = o.t.stop_at, .saved = step };
-	stage_progress_start(&sg, step);
-	while (rc == STATUS_OK && step < total) {
-		if (stage_stopping()) {
-			rc = STATUS_CANCELLED;
-			break;
-		}
-		size_t Tb = 2;
-		size_t idx[4096];
-		size_t nb = B < 4096 ? B : 4096;
-		for (size_t b = 0; b < nb; b++) {
-			idx[b] = sft_index(&d, (uint64_t)o.t.seed, (size_t)step * B + b);
-			Tb = d.seq[idx[b]].n > Tb ? d.seq[idx[b]].n : Tb;
-		}
-		for (size_t b = 0; b < nb; b++) {
-			const struct ricmeta_seq *s = &d.seq[idx[b]];
-			ricmeta_seq_targets(s, one);
-			for (size_t k = 0; k < Tb; k++) {
-				tok_buf[b * Tb + k] = k < s->n ? s->ids[k] : p.cfg.eos_token_id;
-				tgt_buf[b * Tb + k] = k < s->n ? one[k] : -100;
-			}
-		}
-		struct train_batch tb = { .B = nb, .T = Tb, .tokens = tok_buf, .targets = tgt_buf };
-		size_t ntgt = train_count_targets(&tb);
-		rc = train_accumulate(&t, &tb, 1.0f / (float)(ntgt ? ntgt : 1), &h, &st);
-		if (rc != STATUS_OK)
-			break;
-		double loss = t.loss_count ? t.loss_sum / (double)t.loss_count : 0;
-		if (train_step_hooks(&t, (float)o.t.clip, &h) == STATUS_CANCELLED)
-			/* the stop reached the loop mid-update: the rest of it first,
-			 * so what is saved on the way out is one whole step */
-			train_step_finish(&t);
-		step++;
-		rc = stage_step_done(&sg, &sv, &t, step, total, loss, (double)(nb * Tb), &st);
-	}
-	if (rc == STATUS_CANCELLED)
-		stage_save_reached(&sg, &sv, step);
+	                           .ss = &ss, .save_every = o.t.save_every, .stop_at = o.t.stop_at,
+	                           .saved = ss.step };
+	struct train_loop L = { .sg = &sg, .h = &h, .p = &p, .oc = train_loop_linear(&o.t, total),
+	                        .resume = o.t.resume, .step = ss.step, .total = total,
+	                        .clip = (float)o.t.clip, .sv = &sv, .fill = sft_fill, .ctx = &sb };
+	if (rc == STATUS_OK)
+		rc = train_loop_run(&L, &st);
+	long step = L.step;
 	if (rc == STATUS_OK) {
 		rc = checkpoint_save(o.out, &p, &so, &st);
 		if (rc == STATUS_OK) {
@@ -473,11 +464,10 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 		}
 	}
 	int ret = stage_finish(&sg, rc, st.msg);
-	if (have_train)
-		train_free(&t);
-	free(tok_buf);
-	free(tgt_buf);
-	free(one);
+	train_loop_free(&L);
+	free(sb.tok);
+	free(sb.tgt);
+	free(sb.one);
 	free(meta);
 	json_decref(ric);
 	json_decref(ss.extra);
