@@ -21,7 +21,7 @@ static int sft_run(struct cli *cli, int argc, char **argv);
 const struct cli_command cmd_sft = {
 	.name = "sft",
 	.summary = "multi-reward conditional fine-tuning on a relabelled dataset",
-	.usage = "ric sft --base DIR --dataset NAME --out DIR [--epochs E | --steps N] [--lr LR]\n"
+	.usage = "ric sft --base DIR --dataset NAME|--data DIR --out DIR [--epochs E | --steps N] [--lr LR]\n"
 	         "       [--batch B] [--max-len N] [--template T] [--marker M] [--unconditioned]\n"
 	         "       [--pair-responses chosen|both] [...]",
 	.help = "Every training row of the dataset becomes context + response + EOS, the\n"
@@ -32,6 +32,9 @@ const struct cli_command cmd_sft = {
 	        "Options:\n"
 	        "  --base DIR        the model to fine-tune (with its tokenizer files)\n"
 	        "  --dataset NAME    a dataset relabelled with `ric relabel`\n"
+	        "  --data DIR        instead: a TRL export (`ric export --format trl`), its\n"
+	        "                    train.jsonl rows as they are, its ric.json; trains as on\n"
+	        "                    the dataset it came from\n"
 	        "  --out DIR         where checkpoint-STEP/ folders and the final model go\n"
 	        "  --objective NAME  condition on this objective (repeatable; default: all)\n"
 	        "  --template T      context template (default: \"{prompt} <rm1_score> {z1} ...{marker}\")\n"
