@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int sft_run(struct cli *cli, int argc, char **argv);
 
@@ -294,6 +295,11 @@ static size_t sft_completion_len(const char *completion, const char *eos_text)
 static enum status_code sft_prepare_trl(const struct sft_opts *o, struct tokenizer *tok, int eos,
                                         struct ricmeta *m, struct sft_data *d, struct status *st)
 {
+	char file[4096];
+	snprintf(file, sizeof file, "%s/ric.json", o->data);
+	if (access(file, F_OK) != 0)
+		return status_errno(st, STATUS_INVALID, errno, "%s: not an export of `ric export "
+		                    "--format trl` (%s)", o->data, file);
 	enum status_code rc = ricmeta_load(o->data, m, st);
 	if (rc != STATUS_OK)
 		return rc;
@@ -306,7 +312,6 @@ static enum status_code sft_prepare_trl(const struct sft_opts *o, struct tokeniz
 		return status_set(st, STATUS_NOMEM, "out of memory");
 	if ((rc = tokenizer_decode(tok, &e, 1, &eos_text, &eos_len, st)) != STATUS_OK)
 		return rc;
-	char file[4096];
 	snprintf(file, sizeof file, "%s/train.jsonl", o->data);
 	FILE *f = fopen(file, "r");
 	if (!f) {

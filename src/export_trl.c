@@ -19,7 +19,7 @@ struct export_trl {
 	const struct ricmeta *m;
 	const char *eos;
 	FILE *f;
-	const char *file;
+	const char *file;     /* for messages: the name it will have */
 	long rows;
 	struct status *st;
 };
@@ -210,7 +210,7 @@ int export_trl(struct cli *cli, const struct cli_command *cmd, const char *name,
 		return CLI_FAIL;
 	}
 	size_t n = strlen(o->out) + 64;
-	char *tmp = malloc(n), *file = malloc(n + 16);
+	char *tmp = malloc(n), *file = malloc(n + 16), *shown = malloc(n + 16);
 	struct ricmeta m;
 	struct ricdata rd;
 	ricmeta_init(&m);
@@ -219,12 +219,13 @@ int export_trl(struct cli *cli, const struct cli_command *cmd, const char *name,
 	struct export_trl x = { .eos = eos, .st = &st };
 	int is_dataset = 0;
 	enum status_code rc = STATUS_OK;
-	if (!tmp || !file) {
+	if (!tmp || !file || !shown) {
 		rc = status_set(&st, STATUS_NOMEM, "out of memory");
 	} else {
 		snprintf(tmp, n, "%s.partial.%ld", o->out, (long)getpid());
 		snprintf(file, n + 16, "%s/train.jsonl", tmp);
-		x.file = file;
+		snprintf(shown, n + 16, "%s/train.jsonl", o->out);
+		x.file = shown;
 		if (mkdir(tmp, 0777) != 0)
 			rc = status_errno(&st, STATUS_IO, errno, "create %s", tmp);
 		else if (!(x.f = fopen(file, "w")))
@@ -269,6 +270,7 @@ int export_trl(struct cli *cli, const struct cli_command *cmd, const char *name,
 	store_close(s);
 	free(tmp);
 	free(file);
+	free(shown);
 	free(eos);
 	return ret;
 }

@@ -60,6 +60,8 @@ like "$(cat sft-trl/ric.json)" '"template": "\{prompt\}\{z1\},\{z2\}\{marker\}"'
 	"its checkpoint carries the export's ric.json"
 fails 2 "--data and --dataset exclude each other" "$RIC" sft $S --data exp --dataset toy --out x
 fails 2 "--data takes its template from ric.json" "$RIC" sft $S --data exp --template '{prompt}{z1}{z2}' --out x
+like "$("$RIC" sft $S --data nosuch --out x 2>&1)" 'ric: nosuch: not an export of `ric export --format trl` \(nosuch/ric.json\)' \
+	"--data of a folder that is no export says so"
 mkdir bad-trl
 printf '{"prompt": "W"}\n' >bad-trl/train.jsonl
 cp exp/ric.json bad-trl/
