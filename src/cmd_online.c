@@ -371,7 +371,7 @@ static enum status_code online_sample(struct online *on, int iter)
 			smp[i].norm[j] = z[i * n + j];
 		}
 	}
-	if (rc == STATUS_OK) {
+	if (rc == STATUS_OK && stage_writes(&on->sg)) {
 		struct store_err err;
 		if (store_samples_add(on->sg.store, smp, M, NULL, &err) != STORE_OK)
 			rc = status_set(st, STATUS_IO, "%s", err.msg);
@@ -789,7 +789,8 @@ static int online_run(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (rc == STATUS_OK) {
-		rc = checkpoint_save(o->out, &on.p, &so, st);
+		if (stage_writes(&on.sg))
+			rc = checkpoint_save(o->out, &on.p, &so, st);
 		if (rc == STATUS_OK) {
 			stage_checkpoint(&on.sg, o->out, K, "policy", meta);
 			printf("model saved to %s (%d iterations)\n", o->out, K);
