@@ -146,32 +146,30 @@ enum status_code dist_bcast(void *buf, size_t bytes, struct status *st)
 	return err == MPI_SUCCESS ? STATUS_OK : dist_failed(st, "broadcast", err);
 }
 
-enum status_code dist_gather(const void *mine, size_t nmine, void *all, const size_t *bytes,
-                             struct status *st)
+enum status_code dist_gather_spans(void *v, size_t n, size_t size, struct status *st)
 {
-	if (dist_n == 1) {
-		if (nmine)
-			memmove(all, mine, nmine);
+	if (dist_n == 1)
 		return STATUS_OK;
+	if (n * size > INT_MAX)
+		return status_set(st, STATUS_INVALID, "gather of %zu bytes: too large", n * size);
+	int *counts = malloc((size_t)dist_n * sizeof *counts);
+	int *displs = malloc((size_t)dist_n * sizeof *displs);
+	if (!counts || !displs) {
+		free(counts);
+		free(displs);
+		return status_set(st, STATUS_NOMEM, "out of memory");
 	}
-	int *counts = NULL, *displs = NULL;
-	if (dist_me == 0) {
-		counts = malloc((size_t)dist_n * sizeof *counts);
-		displs = malloc((size_t)dist_n * sizeof *displs);
-		if (!counts || !displs) {
-			free(counts);
-			free(displs);
-			return status_set(st, STATUS_NOMEM, "out of memory");
-		}
-		size_t off = 0;
-		for (int r = 0; r < dist_n; r++) {
-			counts[r] = (int)bytes[r];
-			displs[r] = (int)off;
-			off += bytes[r];
-		}
+	for (int r = 0; r < dist_n; r++) {
+		size_t lo, hi;
+		dist_span_of(n, r, &lo, &hi);
+		counts[r] = (int)((hi - lo) * size);
+		displs[r] = (int)(lo * size);
 	}
-	int err = MPI_Gatherv(mine, (int)nmine, MPI_BYTE, all, counts, displs, MPI_BYTE, 0,
-	                      MPI_COMM_WORLD);
+	char *c = v;
+	int err = dist_me == 0
+	        ? MPI_Gatherv(MPI_IN_PLACE, 0, MPI_BYTE, c, counts, displs, MPI_BYTE, 0, MPI_COMM_WORLD)
+	        : MPI_Gatherv(c + displs[dist_me], counts[dist_me], MPI_BYTE, NULL, NULL, NULL,
+	                      MPI_BYTE, 0, MPI_COMM_WORLD);
 	free(counts);
 	free(displs);
 	return err == MPI_SUCCESS ? STATUS_OK : dist_failed(st, "gather", err);
@@ -255,12 +253,9 @@ enum status_code dist_bcast(void *buf, size_t bytes, struct status *st)
 	(void)buf, (void)bytes, (void)st;
 	return STATUS_OK;
 }
-enum status_code dist_gather(const void *mine, size_t nmine, void *all, const size_t *bytes,
-                             struct status *st)
+enum status_code dist_gather_spans(void *v, size_t n, size_t size, struct status *st)
 {
-	(void)bytes, (void)st;
-	if (nmine)
-		memmove(all, mine, nmine);
+	(void)v, (void)n, (void)size, (void)st;
 	return STATUS_OK;
 }
 enum status_code dist_agree(const char *what, const unsigned char digest[32], struct status *st)

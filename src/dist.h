@@ -48,10 +48,9 @@ enum status_code dist_sum_doubles(double *v, size_t n, struct status *st);
 int dist_any(int flag);
 /* Rank 0's bytes to every rank. */
 enum status_code dist_bcast(void *buf, size_t bytes, struct status *st);
-/* Gathers each rank's `bytes[r]` bytes into all (rank order) on rank 0;
- * bytes and all matter on rank 0 only, mine on every rank. */
-enum status_code dist_gather(const void *mine, size_t nmine, void *all, const size_t *bytes,
-                             struct status *st);
+/* v holds n items of `size` bytes, each rank having filled its span
+ * (dist_span): rank 0 gets every rank's span in place. */
+enum status_code dist_gather_spans(void *v, size_t n, size_t size, struct status *st);
 /* Every rank's 32-byte digest of `what` must equal rank 0's: otherwise one
  * error naming the first rank that differs. */
 enum status_code dist_agree(const char *what, const unsigned char digest[32], struct status *st);
