@@ -16,7 +16,6 @@
 
 static int dist_me, dist_n = 1;
 static double dist_reduce_s;
-static int dist_all_know; /* every rank learnt of the failure: no need to abort */
 
 int dist_rank(void) { return dist_me; }
 int dist_size(void) { return dist_n; }
@@ -32,6 +31,8 @@ void dist_span_of(size_t n, int rank, size_t *lo, size_t *hi)
 void dist_span(size_t n, size_t *lo, size_t *hi) { dist_span_of(n, dist_me, lo, hi); }
 
 #ifdef HAVE_MPI
+
+static int dist_all_know; /* every rank learnt of the failure: no need to abort */
 
 int dist_built(void) { return 1; }
 
@@ -97,26 +98,13 @@ enum status_code dist_sum_floats(float *v, size_t n, struct status *st)
 	if (dist_n == 1)
 		return STATUS_OK;
 	double t0 = monotonic_s();
-	size_t nb = (n + DIST_BUCKET_FLOATS - 1) / DIST_BUCKET_FLOATS;
-	MPI_Request *req = malloc((nb ? nb : 1) * sizeof *req);
-	if (!req)
-		return status_set(st, STATUS_NOMEM, "out of memory");
 	int err = MPI_SUCCESS;
-	size_t started = 0;
-	for (; started < nb && err == MPI_SUCCESS; started++) {
-		size_t off = started * DIST_BUCKET_FLOATS;
+	for (size_t off = 0; off < n && err == MPI_SUCCESS; off += DIST_BUCKET_FLOATS) {
 		size_t k = n - off < DIST_BUCKET_FLOATS ? n - off : DIST_BUCKET_FLOATS;
-		err = MPI_Iallreduce(MPI_IN_PLACE, v + off, (int)k, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
-		                     &req[started]);
+		err = MPI_Allreduce(MPI_IN_PLACE, v + off, (int)k, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
 	}
-	if (err != MPI_SUCCESS)
-		started--;
-	int werr = MPI_Waitall((int)started, req, MPI_STATUSES_IGNORE);
-	free(req);
 	dist_reduce_s += monotonic_s() - t0;
-	if (err != MPI_SUCCESS || werr != MPI_SUCCESS)
-		return dist_failed(st, "allreduce of the gradients", err != MPI_SUCCESS ? err : werr);
-	return STATUS_OK;
+	return err == MPI_SUCCESS ? STATUS_OK : dist_failed(st, "allreduce of the gradients", err);
 }
 
 enum status_code dist_sum_doubles(double *v, size_t n, struct status *st)

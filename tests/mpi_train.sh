@@ -167,4 +167,23 @@ while [ $i -lt 600 ] && ! "$RIC" job show "$id" | grep -q 'done'; do sleep 0.1; 
 like "$("$RIC" job show "$id")" 'done' "the resumed job is done"
 ok "killed on 2 ranks, resumed on 1: the one-process model" \
 	$CLOSE straight/model.safetensors jobbed/model.safetensors 1e-4
+
+# job cancel: SIGTERM reaches rank 0, the ranks agree to stop after the same
+# step, rank 0 checkpoints it, and the job resumes on 2 ranks.
+id=$("$RIC" job start --ranks 2 pretrain $J --out cancelled --name cancelled text.txt 2>/dev/null)
+i=0
+while [ $i -lt 300 ] && [ ! -f cancelled/checkpoint-20/trainer_state.json ]; do sleep 0.1; i=$((i + 1)); done
+ok "job cancel stops a 2-rank job" "$RIC" job cancel "$id" --timeout 30
+like "$("$RIC" job show "$id")" 'state +cancelled' "the job is cancelled"
+# mpirun and its supervisor end a moment after the ranks
+i=0
+while [ $i -lt 100 ] && [ -n "$(pgrep -f "pretrain --job $id ")" ]; do sleep 0.1; i=$((i + 1)); done
+is "$(pgrep -f "pretrain --job $id " | wc -l | tr -d ' ')" 0 "and no rank is left"
+sleep 0.5
+ok "job resume on 2 ranks" "$RIC" job resume "$id"
+i=0
+while [ $i -lt 600 ] && ! "$RIC" job show "$id" | grep -q 'state *done'; do sleep 0.1; i=$((i + 1)); done
+like "$("$RIC" job show "$id")" 'state +done' "the resumed 2-rank job is done"
+ok "cancelled and resumed on 2 ranks: the one-process model" \
+	$CLOSE straight/model.safetensors cancelled/model.safetensors 1e-4
 done_testing
