@@ -34,7 +34,8 @@ const struct cli_command cmd_eval = {
 	        "  --prompts N         distinct prompts, the first N by row id (default 16)\n"
 	        "  --step S            preference grid step; the simplex lattice (default 0.1:\n"
 	        "                      11 points for 2 objectives, 66 for 3)\n"
-	        "  --mapping M         linf, l2 or linear (default: the checkpoint's)\n"
+	        "  --mapping M         linf, l2, linear or lp:P, P >= 1 or inf (default: the\n"
+	        "                      checkpoint's); lp:2 is l2, lp:inf is linf\n"
 	        "  --baseline sft:DIR  also evaluate DIR unconditioned (prompt + marker)\n"
 	        "  --baseline best-of-n:K  sample K responses per prompt from the RiC model at\n"
 	        "                      the centre preference and keep, per grid point, the\n"
@@ -199,7 +200,8 @@ struct eval_ctx {
 	struct ricgen g;
 	int g_open;
 	size_t N, n_pts, P;
-	enum mapping_kind map;
+	struct mapping map;
+	char map_name[MAPPING_NAME_MAX];
 	double ref[STORE_MAX_OBJ], lo[STORE_MAX_OBJ], hi[STORE_MAX_OBJ];
 	double *grid;              /* n_pts x N preferences */
 	struct ricgen_trust trust;
@@ -214,7 +216,7 @@ struct eval_ctx {
 
 /* best-of-n:K: K samples per prompt at the centre preference, then per grid
  * point the sample with the largest w . z. */
-static enum status_code eval_best_of_n(struct ricgen *g, enum mapping_kind map, size_t K,
+static enum status_code eval_best_of_n(struct ricgen *g, const struct mapping *map, size_t K,
                                        const double *grid, size_t n_pts, char **prompts,
                                        size_t P, const struct eval_cfg *cfg, struct eval_track *tr,
                                        struct eval_result *r, struct status *st)
@@ -225,7 +227,7 @@ static enum status_code eval_best_of_n(struct ricgen *g, enum mapping_kind map, 
 	for (size_t j = 0; j < N; j++)
 		centre[j] = 1.0 / (double)N;
 	ricmeta_ranges(&g->meta, lo, hi);
-	enum status_code c = mapping_targets(map, centre, N, lo, hi, MAPPING_NORMALISE, t, st);
+	enum status_code c = mapping_spec_targets(map, centre, N, lo, hi, MAPPING_NORMALISE, t, st);
 	if (c != STATUS_OK)
 		return c;
 	if (!eval_result_alloc(&pool, 1, N, S) || !eval_result_alloc(r, n_pts, N, P)) {
@@ -318,9 +320,10 @@ static enum status_code eval_open_model(struct eval_ctx *x, struct status *st)
 		return status_set(st, STATUS_UNSUPPORTED, "%zu objectives; the store keeps %d", N,
 		                  STORE_MAX_OBJ);
 	ricmeta_ranges(&x->g.meta, x->lo, x->hi);
-	x->map = x->g.meta.mapping;
-	if (x->cfg.mapping && mapping_parse(x->cfg.mapping, &x->map, st) != STATUS_OK)
+	x->map = (struct mapping){ .kind = x->g.meta.mapping };
+	if (x->cfg.mapping && mapping_spec_parse(x->cfg.mapping, &x->map, st) != STATUS_OK)
 		return st->code;
+	mapping_spec_name(&x->map, x->map_name, sizeof x->map_name);
 	if (!x->cfg.reference || strcmp(x->cfg.reference, "lo") == 0)
 		memcpy(x->ref, x->lo, N * sizeof *x->lo);
 	else if (mapping_parse_vector(x->cfg.reference, N, "--reference", x->ref, st) != STATUS_OK)
@@ -389,7 +392,7 @@ static enum status_code eval_start_run(struct eval_ctx *x, double job)
 	x->tr.sg = &x->sg;
 	stage_param(&x->sg, "model", "%s", x->cfg.model);
 	stage_param(&x->sg, "step", "%g", x->cfg.step);
-	stage_param(&x->sg, "mapping", "%s", mapping_name(x->map));
+	stage_param(&x->sg, "mapping", "%s", x->map_name);
 	stage_param(&x->sg, "points", "%zu", x->n_pts);
 	eval_common_params(x->sg.store, x->run, &x->cfg, &x->g.meta, x->ref, x->N, x->P);
 	x->tr.total = (int64_t)(x->n_pts * x->P);
@@ -413,7 +416,8 @@ static enum status_code eval_grid(struct eval_ctx *x, struct status *st)
 	for (size_t p = 0; c == STATUS_OK && p < x->n_pts; p++) {
 		double *t = res.desired + p * N;
 		memcpy(res.pref + p * N, x->grid + p * N, N * sizeof *x->grid);
-		c = mapping_targets(x->map, x->grid + p * N, N, x->lo, x->hi, MAPPING_NORMALISE, t, st);
+		c = mapping_spec_targets(&x->map, x->grid + p * N, N, x->lo, x->hi, MAPPING_NORMALISE, t,
+		                         st);
 		for (size_t i = 0; c == STATUS_OK && i < P; i++)
 			memcpy(z + i * N, t, N * sizeof *t);
 		if (c == STATUS_OK)
@@ -469,11 +473,11 @@ static enum status_code eval_baseline(struct eval_ctx *x, size_t b, struct statu
 	} else {
 		size_t K = eval_baseline_cost(spec);
 		eval_param(s, brun, "model", "%s", x->cfg.model);
-		eval_param(s, brun, "mapping", "%s", mapping_name(x->map));
+		eval_param(s, brun, "mapping", "%s", x->map_name);
 		eval_param(s, brun, "step", "%g", x->cfg.step);
 		eval_param(s, brun, "sampled_at", "centre preference");
 		eval_param(s, brun, "generation_cost", "%zu", K);
-		c = eval_best_of_n(&x->g, x->map, K, x->grid, x->n_pts, x->pr.v, x->P, &x->cfg, &x->tr,
+		c = eval_best_of_n(&x->g, &x->map, K, x->grid, x->n_pts, x->pr.v, x->P, &x->cfg, &x->tr,
 		                   &br, st);
 	}
 	if (c == STATUS_OK) {
