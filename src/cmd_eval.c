@@ -26,6 +26,7 @@ const struct cli_command cmd_eval = {
 	         "       [--baseline sft:DIR] [--baseline best-of-n:K] [--reference lo|V1,V2,...]\n"
 	         "       [--split SPLIT] [--seed S] [--max-tokens M] [--temperature T] [--top-p P]\n"
 	         "       [--batch B] [--weights f32|bf16|int8] [--stop TEXT]... [--no-stop] [--name NAME]\n"
+	         "       [--preset paper|default] [--range data|normal] [--units normalised|raw]\n"
 	         "       [--allow-cmd] [--job ID]",
 	.help = "Options:\n"
 	        "  --model DIR         RiC checkpoint (with ric.json)\n"
@@ -41,9 +42,18 @@ const struct cli_command cmd_eval = {
 	        "                      the centre preference and keep, per grid point, the\n"
 	        "                      one with the largest w . z (K times one point's cost)\n"
 	        "  --reference R       hypervolume reference point: lo (default: each\n"
-	        "                      objective's lo, normalised) or values V1,V2,...\n"
+	        "                      objective's lo, in --units) or values V1,V2,...\n"
+	        "  --range R           desired scores' range the mapping spans: data (default:\n"
+	        "                      ric.json's lo..hi) or normal (+-4.19, the reference's\n"
+	        "                      range of 50,000 standard-normal draws)\n"
+	        "  --units U           fronts and hypervolumes over normalised (default) or\n"
+	        "                      raw mean rewards (the reference point then defaults\n"
+	        "                      to each objective's lo in raw units, mu + sigma lo)\n"
+	        "  --preset P          default, or paper: the reference's evaluation (l2,\n"
+	        "                      --range normal, --units raw, --max-tokens 128);\n"
+	        "                      options given as well override it\n"
 	        "  --seed S            sampling seed (default 0); prompt i uses S + i\n"
-	        "  --max-tokens M      new tokens per response (default 48)\n"
+	        "  --max-tokens M      new tokens per response (default 48; paper: 128)\n"
 	        "  --temperature T     (default 0.7)   --top-p P  (default 0.9)\n"
 	        "  --batch B           sequences generated together (default 64)\n"
 	        "  --weights W         decode with f32 (default), bf16 or int8 weights, as\n"
@@ -59,7 +69,8 @@ const struct cli_command cmd_eval = {
 	        "  --job ID            run as job ID (set by `ric job start`)\n"
 	        "Every sample (prompt, response, preference, desired and obtained scores),\n"
 	        "every grid point (mean raw and normalised rewards) and the front (points,\n"
-	        "hypervolume, reference) are stored under a run of stage eval; each\n"
+	        "hypervolume, reference) are stored under a run of stage eval, whose\n"
+	        "params record mapping, range and units (each front prints them); each\n"
 	        "baseline gets an eval run of its own whose parent is that run. Progress\n"
 	        "goes to stderr, the summary to stdout. Hypervolumes are exact up to 4\n"
 	        "objectives, Monte Carlo estimates (200,000 draws) above. SIGTERM or Ctrl-C\n"
@@ -113,7 +124,26 @@ static size_t eval_baseline_cost(const char *spec)
 
 /* ---- options ----------------------------------------------------------------- */
 
-/* The options into cfg and *job: CLI_OK, or the exit status to return. */
+/* What the options left unset take: the preset's choice, else today's
+ * default. "paper" is the reference's evaluation script: l2 over the range
+ * of standard-normal draws, raw (unnormalised) scores, 128 new tokens. */
+static void eval_presets(struct eval_cfg *cfg)
+{
+	int paper = cfg->preset && strcmp(cfg->preset, "paper") == 0;
+	if (!cfg->preset)
+		cfg->preset = "default";
+	if (!cfg->mapping && paper)
+		cfg->mapping = "l2";
+	if (!cfg->range)
+		cfg->range = paper ? "normal" : "data";
+	if (!cfg->units)
+		cfg->units = paper ? "raw" : "normalised";
+	if (!cfg->max_tokens)
+		cfg->max_tokens = paper ? 128 : 48;
+}
+
+/* The options into cfg and *job. -1: go on; else the exit status to return
+ * (0 after --help). */
 static int eval_options(int argc, char **argv, struct eval_cfg *cfg, double *job)
 {
 	static const struct option opts[] = {
@@ -136,6 +166,9 @@ static int eval_options(int argc, char **argv, struct eval_cfg *cfg, double *job
 		{ "allow-cmd", no_argument, NULL, 'A' },
 		{ "stop", required_argument, NULL, 'X' },
 		{ "no-stop", no_argument, NULL, 'Z' },
+		{ "preset", required_argument, NULL, 'p' },
+		{ "range", required_argument, NULL, 'R' },
+		{ "units", required_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -173,6 +206,21 @@ static int eval_options(int argc, char **argv, struct eval_cfg *cfg, double *job
 				return cli_bad_usage(&cmd_eval, "at most %d --stop strings", RICGEN_MAX_STOP);
 			break;
 		case 'Z': cfg->stops.none = 1; break;
+		case 'p':
+			if (strcmp(optarg, "paper") != 0 && strcmp(optarg, "default") != 0)
+				return cli_bad_usage(&cmd_eval, "--preset is paper or default, not '%s'", optarg);
+			cfg->preset = optarg;
+			break;
+		case 'R':
+			if (strcmp(optarg, "data") != 0 && strcmp(optarg, "normal") != 0)
+				return cli_bad_usage(&cmd_eval, "--range is data or normal, not '%s'", optarg);
+			cfg->range = optarg;
+			break;
+		case 'U':
+			if (strcmp(optarg, "normalised") != 0 && strcmp(optarg, "raw") != 0)
+				return cli_bad_usage(&cmd_eval, "--units is normalised or raw, not '%s'", optarg);
+			cfg->units = optarg;
+			break;
 		case 'j': rc = cli_number(&cmd_eval, "--job", optarg, 1, 9e15, job); break;
 		case CLI_OPT_EXIT: return exit_rc;
 		}
@@ -188,10 +236,16 @@ static int eval_options(int argc, char **argv, struct eval_cfg *cfg, double *job
 	for (size_t b = 0; b < cfg->n_baselines; b++)
 		if (eval_baseline_check(cfg->baselines[b]) != CLI_OK)
 			return CLI_USAGE;
-	return CLI_OK;
+	eval_presets(cfg);
+	return -1;
 }
 
 /* ---- one eval ---------------------------------------------------------------- */
+
+/* --range normal: the reference's evaluation maps preferences over the range
+ * of 50,000 fresh standard-normal draws; the median of their largest is
+ * Phi^-1(0.5^(1/50000)) = 4.19 (and -4.19 their smallest). */
+#define EVAL_NORMAL_Z 4.191384806019128
 
 /* What one `ric eval` holds from its model to its last baseline. */
 struct eval_ctx {
@@ -202,7 +256,10 @@ struct eval_ctx {
 	size_t N, n_pts, P;
 	struct mapping map;
 	char map_name[MAPPING_NAME_MAX];
-	double ref[STORE_MAX_OBJ], lo[STORE_MAX_OBJ], hi[STORE_MAX_OBJ];
+	double ref[STORE_MAX_OBJ];
+	double lo[STORE_MAX_OBJ], hi[STORE_MAX_OBJ]; /* the desired scores' range (--range) */
+	int raw_units;
+	char how[MAPPING_NAME_MAX + 64];             /* "mapping M, range R, U units" */
 	double *grid;              /* n_pts x N preferences */
 	struct ricgen_trust trust;
 	struct eval_prompts pr;
@@ -213,72 +270,6 @@ struct eval_ctx {
 	store_id run;              /* 0 until the run exists */
 	int quiet;                 /* the error was printed where it happened */
 };
-
-/* best-of-n:K: K samples per prompt at the centre preference, then per grid
- * point the sample with the largest w . z. */
-static enum status_code eval_best_of_n(struct ricgen *g, const struct mapping *map, size_t K,
-                                       const double *grid, size_t n_pts, char **prompts,
-                                       size_t P, const struct eval_cfg *cfg, struct eval_track *tr,
-                                       struct eval_result *r, struct status *st)
-{
-	size_t N = g->meta.n_obj, S = P * K;
-	struct eval_result pool;
-	double centre[STORE_MAX_OBJ], t[STORE_MAX_OBJ], lo[STORE_MAX_OBJ], hi[STORE_MAX_OBJ];
-	for (size_t j = 0; j < N; j++)
-		centre[j] = 1.0 / (double)N;
-	ricmeta_ranges(&g->meta, lo, hi);
-	enum status_code c = mapping_spec_targets(map, centre, N, lo, hi, MAPPING_NORMALISE, t, st);
-	if (c != STATUS_OK)
-		return c;
-	if (!eval_result_alloc(&pool, 1, N, S) || !eval_result_alloc(r, n_pts, N, P)) {
-		eval_result_free(&pool);
-		return status_set(st, STATUS_NOMEM, "out of memory");
-	}
-	const char **pp = calloc(S, sizeof *pp);
-	double *z = calloc(S * N, sizeof *z);
-	uint64_t *seeds = calloc(S, sizeof *seeds);
-	if (!pp || !z || !seeds)
-		c = status_set(st, STATUS_NOMEM, "out of memory");
-	for (size_t i = 0; c == STATUS_OK && i < S; i++) {
-		pp[i] = prompts[i / K];
-		memcpy(z + i * N, t, N * sizeof *t);
-		seeds[i] = (uint64_t)cfg->seed + 1000003u * (i % K) + i / K;
-	}
-	if (c == STATUS_OK)
-		c = eval_generate(g, &g->meta, S, pp, z, seeds, cfg, tr, &pool, 0, st);
-	r->tokens = pool.tokens;
-	for (size_t p = 0; c == STATUS_OK && p < n_pts; p++) {
-		const double *w = grid + p * N;
-		memcpy(r->pref + p * N, w, N * sizeof *w);
-		memcpy(r->desired + p * N, t, N * sizeof *t);
-		for (size_t i = 0; i < P; i++) {
-			size_t best = 0;
-			double best_v = -INFINITY;
-			for (size_t k = 0; k < K; k++) {
-				double v = 0;
-				for (size_t j = 0; j < N; j++)
-					v += w[j] * pool.norm[(i * K + k) * N + j];
-				if (v > best_v) {
-					best_v = v;
-					best = i * K + k;
-				}
-			}
-			size_t at = p * P + i;
-			r->responses[at] = strdup(pool.responses[best]);
-			if (!r->responses[at]) {
-				c = status_set(st, STATUS_NOMEM, "out of memory");
-				break;
-			}
-			memcpy(r->raw + at * N, pool.raw + best * N, N * sizeof(double));
-			memcpy(r->norm + at * N, pool.norm + best * N, N * sizeof(double));
-		}
-	}
-	free(pp);
-	free(z);
-	free(seeds);
-	eval_result_free(&pool);
-	return c;
-}
 
 static int eval_run_seen(void *ctx, const struct store_run *r)
 {
@@ -319,15 +310,30 @@ static enum status_code eval_open_model(struct eval_ctx *x, struct status *st)
 	if (N > STORE_MAX_OBJ)
 		return status_set(st, STATUS_UNSUPPORTED, "%zu objectives; the store keeps %d", N,
 		                  STORE_MAX_OBJ);
-	ricmeta_ranges(&x->g.meta, x->lo, x->hi);
 	x->map = (struct mapping){ .kind = x->g.meta.mapping };
 	if (x->cfg.mapping && mapping_spec_parse(x->cfg.mapping, &x->map, st) != STATUS_OK)
 		return st->code;
 	mapping_spec_name(&x->map, x->map_name, sizeof x->map_name);
-	if (!x->cfg.reference || strcmp(x->cfg.reference, "lo") == 0)
-		memcpy(x->ref, x->lo, N * sizeof *x->lo);
-	else if (mapping_parse_vector(x->cfg.reference, N, "--reference", x->ref, st) != STATUS_OK)
+	x->raw_units = strcmp(x->cfg.units, "raw") == 0;
+	snprintf(x->how, sizeof x->how, "mapping %s, range %s, %s units", x->map_name,
+	         x->cfg.range, x->cfg.units);
+	/* The reference point is the data's lo in either range: fronts of one
+	 * model compare across --range and --mapping. */
+	double data_lo[STORE_MAX_OBJ];
+	ricmeta_ranges(&x->g.meta, data_lo, NULL);
+	for (size_t i = 0; i < N; i++)
+		x->ref[i] = x->raw_units ? x->g.meta.obj[i].mu + x->g.meta.obj[i].sigma * data_lo[i]
+		                         : data_lo[i];
+	if (x->cfg.reference && strcmp(x->cfg.reference, "lo") != 0 &&
+	    mapping_parse_vector(x->cfg.reference, N, "--reference", x->ref, st) != STATUS_OK)
 		return st->code;
+	if (strcmp(x->cfg.range, "normal") == 0)
+		for (size_t i = 0; i < N; i++) {
+			x->lo[i] = -EVAL_NORMAL_Z;
+			x->hi[i] = EVAL_NORMAL_Z;
+		}
+	else
+		ricmeta_ranges(&x->g.meta, x->lo, x->hi);
 	if (pareto_lattice(N, x->cfg.step, &x->grid, &x->n_pts, st) != STATUS_OK)
 		return st->code;
 	/* Every objective must score for a front; ric.json is a file, so what it
@@ -381,6 +387,20 @@ static enum status_code eval_load_prompts(struct eval_ctx *x, struct status *st)
 	return STATUS_OK;
 }
 
+/* The mapping and the desired scores' range a run's targets came from. */
+static void eval_range_params(struct eval_ctx *x, store_id run)
+{
+	char vec[512];
+	struct store *s = x->sg.store;
+	eval_param(s, run, "preset", "%s", x->cfg.preset);
+	eval_param(s, run, "mapping", "%s", x->map_name);
+	eval_param(s, run, "range", "%s", x->cfg.range);
+	eval_vec(vec, sizeof vec, x->lo, x->N);
+	eval_param(s, run, "range_lo", "%s", vec);
+	eval_vec(vec, sizeof vec, x->hi, x->N);
+	eval_param(s, run, "range_hi", "%s", vec);
+}
+
 /* The eval run with its parameters; from here on a failure marks it failed. */
 static enum status_code eval_start_run(struct eval_ctx *x, double job)
 {
@@ -392,7 +412,7 @@ static enum status_code eval_start_run(struct eval_ctx *x, double job)
 	x->tr.sg = &x->sg;
 	stage_param(&x->sg, "model", "%s", x->cfg.model);
 	stage_param(&x->sg, "step", "%g", x->cfg.step);
-	stage_param(&x->sg, "mapping", "%s", x->map_name);
+	eval_range_params(x, x->run);
 	stage_param(&x->sg, "points", "%zu", x->n_pts);
 	eval_common_params(x->sg.store, x->run, &x->cfg, &x->g.meta, x->ref, x->N, x->P);
 	x->tr.total = (int64_t)(x->n_pts * x->P);
@@ -413,6 +433,7 @@ static enum status_code eval_grid(struct eval_ctx *x, struct status *st)
 	enum status_code c = STATUS_OK;
 	if (!eval_result_alloc(&res, x->n_pts, N, P) || !z || !ids)
 		c = status_set(st, STATUS_NOMEM, "out of memory");
+	res.raw_units = x->raw_units;
 	for (size_t p = 0; c == STATUS_OK && p < x->n_pts; p++) {
 		double *t = res.desired + p * N;
 		memcpy(res.pref + p * N, x->grid + p * N, N * sizeof *x->grid);
@@ -435,11 +456,79 @@ static enum status_code eval_grid(struct eval_ctx *x, struct status *st)
 		c = eval_record_front(s, x->run, &res, ids, x->ref, "ric", st);
 	if (c == STATUS_OK) {
 		stage_param(&x->sg, "tokens", "%zu", res.tokens);
-		eval_print("ric", x->run, &res, &x->g.meta, x->ref, 1);
+		eval_print("ric", x->run, &res, &x->g.meta, x->ref, x->how, 1);
 	}
 	eval_result_free(&res);
 	free(z);
 	free(ids);
+	return c;
+}
+
+/* best-of-n:K: K samples per prompt at the centre preference, then per grid
+ * point the sample with the largest w . z. */
+static enum status_code eval_best_of_n(struct eval_ctx *x, size_t K, struct eval_result *r,
+                                       struct status *st)
+{
+	struct ricgen *g = &x->g;
+	const struct eval_cfg *cfg = &x->cfg;
+	char **prompts = x->pr.v;
+	const double *grid = x->grid;
+	size_t N = x->N, P = x->P, n_pts = x->n_pts, S = P * K;
+	struct eval_result pool;
+	double centre[STORE_MAX_OBJ], t[STORE_MAX_OBJ];
+	for (size_t j = 0; j < N; j++)
+		centre[j] = 1.0 / (double)N;
+	enum status_code c = mapping_spec_targets(&x->map, centre, N, x->lo, x->hi, MAPPING_NORMALISE,
+	                                          t, st);
+	if (c != STATUS_OK)
+		return c;
+	if (!eval_result_alloc(&pool, 1, N, S) || !eval_result_alloc(r, n_pts, N, P)) {
+		eval_result_free(&pool);
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	}
+	const char **pp = calloc(S, sizeof *pp);
+	double *z = calloc(S * N, sizeof *z);
+	uint64_t *seeds = calloc(S, sizeof *seeds);
+	if (!pp || !z || !seeds)
+		c = status_set(st, STATUS_NOMEM, "out of memory");
+	for (size_t i = 0; c == STATUS_OK && i < S; i++) {
+		pp[i] = prompts[i / K];
+		memcpy(z + i * N, t, N * sizeof *t);
+		seeds[i] = (uint64_t)cfg->seed + 1000003u * (i % K) + i / K;
+	}
+	if (c == STATUS_OK)
+		c = eval_generate(g, &g->meta, S, pp, z, seeds, cfg, &x->tr, &pool, 0, st);
+	r->tokens = pool.tokens;
+	for (size_t p = 0; c == STATUS_OK && p < n_pts; p++) {
+		const double *w = grid + p * N;
+		memcpy(r->pref + p * N, w, N * sizeof *w);
+		memcpy(r->desired + p * N, t, N * sizeof *t);
+		for (size_t i = 0; i < P; i++) {
+			size_t best = 0;
+			double best_v = -INFINITY;
+			for (size_t k = 0; k < K; k++) {
+				double v = 0;
+				for (size_t j = 0; j < N; j++)
+					v += w[j] * pool.norm[(i * K + k) * N + j];
+				if (v > best_v) {
+					best_v = v;
+					best = i * K + k;
+				}
+			}
+			size_t at = p * P + i;
+			r->responses[at] = strdup(pool.responses[best]);
+			if (!r->responses[at]) {
+				c = status_set(st, STATUS_NOMEM, "out of memory");
+				break;
+			}
+			memcpy(r->raw + at * N, pool.raw + best * N, N * sizeof(double));
+			memcpy(r->norm + at * N, pool.norm + best * N, N * sizeof(double));
+		}
+	}
+	free(pp);
+	free(z);
+	free(seeds);
+	eval_result_free(&pool);
 	return c;
 }
 
@@ -466,20 +555,25 @@ static enum status_code eval_baseline(struct eval_ctx *x, size_t b, struct statu
 	eval_param(s, brun, "baseline", "%s", spec);
 	eval_common_params(s, brun, &x->cfg, &x->g.meta, x->ref, x->N, x->P);
 	enum status_code c;
+	char how[sizeof x->how];
 	if (strncmp(spec, "sft:", 4) == 0) {
 		eval_param(s, brun, "model", "%s", spec + 4);
 		eval_param(s, brun, "conditioned", "no (prompt + marker)");
+		eval_param(s, brun, "mapping", "none");
+		eval_param(s, brun, "range", "none");
+		snprintf(how, sizeof how, "unconditioned, %s units", x->cfg.units);
 		c = eval_sft(x, spec + 4, &br, st);
 	} else {
 		size_t K = eval_baseline_cost(spec);
 		eval_param(s, brun, "model", "%s", x->cfg.model);
-		eval_param(s, brun, "mapping", "%s", x->map_name);
+		eval_range_params(x, brun);
 		eval_param(s, brun, "step", "%g", x->cfg.step);
 		eval_param(s, brun, "sampled_at", "centre preference");
 		eval_param(s, brun, "generation_cost", "%zu", K);
-		c = eval_best_of_n(&x->g, &x->map, K, x->grid, x->n_pts, x->pr.v, x->P, &x->cfg, &x->tr,
-		                   &br, st);
+		snprintf(how, sizeof how, "%s", x->how);
+		c = eval_best_of_n(x, K, &br, st);
 	}
+	br.raw_units = x->raw_units;
 	if (c == STATUS_OK) {
 		eval_means(&br);
 		eval_progress(spec, b + 1, x->cfg.n_baselines, &br, 0);
@@ -489,7 +583,7 @@ static enum status_code eval_baseline(struct eval_ctx *x, size_t b, struct statu
 		c = eval_record(s, brun, &br, (const char *const *)x->pr.v, x->ref, spec, st);
 	if (c == STATUS_OK) {
 		eval_param(s, brun, "tokens", "%zu", br.tokens);
-		eval_print(spec, brun, &br, &x->g.meta, x->ref, strncmp(spec, "sft:", 4) != 0);
+		eval_print(spec, brun, &br, &x->g.meta, x->ref, how, strncmp(spec, "sft:", 4) != 0);
 		store_run_finish(s, brun, "done", NULL, NULL);
 	} else {
 		store_run_finish(s, brun, stage_stopping() ? "cancelled" : "failed", st->msg, NULL);
@@ -514,10 +608,9 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 	double job = 0;
 	struct eval_ctx x = { .cli = cli,
 		              .cfg = { .split = "eval", .n_prompts = 16, .step = 0.1,
-		                       .max_tokens = 48, .temperature = 0.7, .top_p = 0.9,
-		                       .batch = 64 } };
+		                       .temperature = 0.7, .top_p = 0.9, .batch = 64 } };
 	int rc = eval_options(argc, argv, &x.cfg, &job);
-	if (rc != CLI_OK)
+	if (rc >= 0)
 		return rc;
 	struct status st = STATUS_INIT;
 	enum status_code c = eval_open_model(&x, &st);

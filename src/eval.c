@@ -102,19 +102,20 @@ void eval_means(struct eval_result *r)
 		}
 }
 
-/* Front and hypervolume of the point means, in normalised units. */
+/* Front and hypervolume of the point means, raw or normalised (eval.h). */
 enum status_code eval_front(struct eval_result *r, const double *ref, uint64_t seed,
                             struct status *st)
 {
-	enum status_code c = pareto_front(r->norm_mean, r->n_pts, r->N, r->on_front, NULL, st);
+	const double *m = r->raw_units ? r->raw_mean : r->norm_mean;
+	enum status_code c = pareto_front(m, r->n_pts, r->N, r->on_front, NULL, st);
 	if (c != STATUS_OK)
 		return c;
 	r->hv_mc = r->N > PARETO_HV_EXACT_MAX;
 	if (!r->hv_mc)
-		return pareto_hypervolume(r->norm_mean, r->n_pts, r->N, ref, &r->hv, st);
+		return pareto_hypervolume(m, r->n_pts, r->N, ref, &r->hv, st);
 	struct rng g;
 	rng_seed(&g, seed);
-	return pareto_hypervolume_mc(r->norm_mean, r->n_pts, r->N, ref, 200000, &g, &r->hv, st);
+	return pareto_hypervolume_mc(m, r->n_pts, r->N, ref, 200000, &g, &r->hv, st);
 }
 
 static int eval_store_err(struct status *st, const struct store_err *e)
@@ -259,6 +260,7 @@ void eval_common_params(struct store *s, store_id run, const struct eval_cfg *cf
 	eval_param(s, run, "weights", "%s", decoder_dtype_name((enum decoder_dtype)cfg->weights));
 	eval_vec(vec, sizeof vec, ref, N);
 	eval_param(s, run, "reference", "%s", vec);
+	eval_param(s, run, "units", "%s", cfg->units);
 	char *stops = ricgen_stops_text(&cfg->stops);
 	eval_param(s, run, "stop", "%s", stops ? stops : "?");
 	free(stops);
@@ -277,13 +279,14 @@ store_id eval_new_run(struct store *s, const char *name, store_id parent,
 }
 
 void eval_print(const char *title, store_id run, const struct eval_result *r,
-                const struct ricmeta *m, const double *ref, int show_pref)
+                const struct ricmeta *m, const double *ref, const char *how, int show_pref)
 {
 	char vec[512];
 	eval_vec(vec, sizeof vec, ref, r->N);
-	termtext_printf(stdout, "%s: run %lld, %zu point%s x %zu prompts, hypervolume %.4f%s (reference %s)\n", title,
-	       (long long)run, r->n_pts, r->n_pts == 1 ? "" : "s", r->n_prompts, r->hv,
-	       r->hv_mc ? " (Monte Carlo)" : "", vec);
+	termtext_printf(stdout, "%s: run %lld, %zu point%s x %zu prompts, hypervolume %.4f%s "
+	                "(reference %s); %s\n", title, (long long)run, r->n_pts,
+	                r->n_pts == 1 ? "" : "s", r->n_prompts, r->hv,
+	                r->hv_mc ? " (Monte Carlo)" : "", vec, how);
 	termtext_printf(stdout, "  %-16s", show_pref ? "preference" : "");
 	for (size_t j = 0; j < r->N; j++)
 		termtext_printf(stdout, " %12.12s", m->obj[j].name);

@@ -29,6 +29,9 @@
 /* The options of one `ric eval`. */
 struct eval_cfg {
 	const char *model, *dataset, *split, *mapping, *reference, *name;
+	const char *preset;        /* "paper" or "default" (NULL: default) */
+	const char *range;         /* desired-score range: "data" or "normal" */
+	const char *units;         /* fronts and hypervolumes: "normalised" or "raw" */
 	const char *baselines[EVAL_MAX_BASELINES];
 	size_t n_baselines;
 	double n_prompts, step, max_tokens, temperature, top_p, seed, batch;
@@ -51,6 +54,7 @@ struct eval_result {
 	double *raw, *norm;           /* (n_pts x n_prompts) x N */
 	double *raw_mean, *norm_mean; /* n_pts x N */
 	unsigned char *on_front;
+	int raw_units;                /* front and hypervolume over raw_mean (else norm_mean) */
 	double hv;
 	int hv_mc;
 	size_t tokens;
@@ -70,7 +74,8 @@ enum status_code eval_generate(struct ricgen *g, const struct ricmeta *m, size_t
                                struct status *st);
 /* raw_mean and norm_mean of every point from its samples. */
 void eval_means(struct eval_result *r);
-/* Front and hypervolume of the point means (normalised units). */
+/* Front and hypervolume of the point means, in raw units with r->raw_units
+ * (the front itself is the same in both: normalising is increasing). */
 enum status_code eval_front(struct eval_result *r, const double *ref, uint64_t seed,
                             struct status *st);
 
@@ -99,9 +104,10 @@ void eval_common_params(struct store *s, store_id run, const struct eval_cfg *cf
 /* A new eval run under parent (0 when it failed, with st set). */
 store_id eval_new_run(struct store *s, const char *name, store_id parent, struct status *st);
 
-/* The table of r on stdout: a title line with the hypervolume, then a row per point. */
+/* The table of r on stdout: a title line with the hypervolume, reference
+ * and `how` (mapping, range, units), then a row per point. */
 void eval_print(const char *title, store_id run, const struct eval_result *r,
-                const struct ricmeta *m, const double *ref, int show_pref);
+                const struct ricmeta *m, const double *ref, const char *how, int show_pref);
 /* One progress line on stderr with the mean z of point p. */
 void eval_progress(const char *what, size_t i, size_t n, const struct eval_result *r, size_t p);
 
