@@ -4,6 +4,7 @@
 
 #include "src/cli_store.h"
 #include "src/eval.h"
+#include "src/eval_curve.h"
 #include "src/paths.h"
 #include "src/ricgen.h"
 #include "src/stage.h"
@@ -27,6 +28,7 @@ const struct cli_command cmd_eval = {
 	         "       [--split SPLIT] [--seed S] [--max-tokens M] [--temperature T] [--top-p P]\n"
 	         "       [--batch B] [--weights f32|bf16|int8] [--stop TEXT]... [--no-stop] [--name NAME]\n"
 	         "       [--preset paper|default] [--range data|normal] [--units normalised|raw]\n"
+	         "       [--desired-grid] [--desired-levels K]\n"
 	         "       [--allow-cmd] [--job ID]",
 	.help = "Options:\n"
 	        "  --model DIR         RiC checkpoint (with ric.json)\n"
@@ -52,6 +54,10 @@ const struct cli_command cmd_eval = {
 	        "  --preset P          default, or paper: the reference's evaluation (l2,\n"
 	        "                      --range normal, --units raw, --max-tokens 128);\n"
 	        "                      options given as well override it\n"
+	        "  --desired-grid      also sweep each objective's desired score from lo to hi\n"
+	        "                      (the others at the middle of their range) and record\n"
+	        "                      obtained against desired: a child run NAME-desired-grid\n"
+	        "  --desired-levels K  levels of that sweep (default 11; implies --desired-grid)\n"
 	        "  --seed S            sampling seed (default 0); prompt i uses S + i\n"
 	        "  --max-tokens M      new tokens per response (default 48; paper: 128)\n"
 	        "  --temperature T     (default 0.7)   --top-p P  (default 0.9)\n"
@@ -71,6 +77,9 @@ const struct cli_command cmd_eval = {
 	        "every grid point (mean raw and normalised rewards) and the front (points,\n"
 	        "hypervolume, reference) are stored under a run of stage eval, whose\n"
 	        "params record mapping, range and units (each front prints them); each\n"
+	        "grid's response to the weights (per objective the mean +- SE at each weight,\n"
+	        "whether it rises by more than 2 SE and is monotone within 2 SE) is printed\n"
+	        "and stored as weight_* metrics (desired_* for --desired-grid); each\n"
 	        "baseline gets an eval run of its own whose parent is that run. Progress\n"
 	        "goes to stderr, the summary to stdout. Hypervolumes are exact up to 4\n"
 	        "objectives, Monte Carlo estimates (200,000 draws) above. SIGTERM or Ctrl-C\n"
@@ -140,6 +149,8 @@ static void eval_presets(struct eval_cfg *cfg)
 		cfg->units = paper ? "raw" : "normalised";
 	if (!cfg->max_tokens)
 		cfg->max_tokens = paper ? 128 : 48;
+	if (!cfg->desired_levels)
+		cfg->desired_levels = 11;
 }
 
 /* The options into cfg and *job. -1: go on; else the exit status to return
@@ -169,6 +180,8 @@ static int eval_options(int argc, char **argv, struct eval_cfg *cfg, double *job
 		{ "preset", required_argument, NULL, 'p' },
 		{ "range", required_argument, NULL, 'R' },
 		{ "units", required_argument, NULL, 'U' },
+		{ "desired-grid", no_argument, NULL, 'D' },
+		{ "desired-levels", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -220,6 +233,11 @@ static int eval_options(int argc, char **argv, struct eval_cfg *cfg, double *job
 			if (strcmp(optarg, "normalised") != 0 && strcmp(optarg, "raw") != 0)
 				return cli_bad_usage(&cmd_eval, "--units is normalised or raw, not '%s'", optarg);
 			cfg->units = optarg;
+			break;
+		case 'D': cfg->desired_grid = 1; break;
+		case 'L':
+			rc = cli_number(&cmd_eval, "--desired-levels", optarg, 2, 101, &cfg->desired_levels);
+			cfg->desired_grid = 1;
 			break;
 		case 'j': rc = cli_number(&cmd_eval, "--job", optarg, 1, 9e15, job); break;
 		case CLI_OPT_EXIT: return exit_rc;
@@ -418,7 +436,33 @@ static enum status_code eval_start_run(struct eval_ctx *x, double job)
 	x->tr.total = (int64_t)(x->n_pts * x->P);
 	for (size_t b = 0; b < x->cfg.n_baselines; b++)
 		x->tr.total += (int64_t)x->P * (int64_t)eval_baseline_cost(x->cfg.baselines[b]);
+	if (x->cfg.desired_grid)
+		x->tr.total += (int64_t)(x->P * x->N * (size_t)x->cfg.desired_levels);
 	return STATUS_OK;
+}
+
+/* Whether each objective's obtained score rises with its weight over r's
+ * grid: printed, and stored as run's weight_* metrics (src/eval_curve.h). */
+static enum status_code eval_trend(struct eval_ctx *x, store_id run, const struct eval_result *r,
+                                   struct status *st)
+{
+	struct eval_curve cv[STORE_MAX_OBJ];
+	const char *names[STORE_MAX_OBJ];
+	for (size_t j = 0; j < x->N; j++)
+		names[j] = x->g.meta.obj[j].name;
+	enum status_code c = eval_weight_curves(r, x->cfg.step, cv, st);
+	if (c != STATUS_OK)
+		return c;
+	char title[256];
+	snprintf(title, sizeof title, "run %lld: obtained %s against each objective's weight (mean "
+	         "+-SE of the samples at that weight; follows: rises > 2 SE from the lowest "
+	         "weight to the highest, monotone within 2 SE):", (long long)run,
+	         r->raw_units ? "raw reward" : "z");
+	eval_curves_print(title, names, cv, x->N);
+	c = eval_curves_record(x->sg.store, run, "weight", names, cv, x->N, st);
+	for (size_t j = 0; j < x->N; j++)
+		eval_curve_free(&cv[j]);
+	return c;
 }
 
 /* The RiC model over the grid: each point generated, stored as it is
@@ -457,6 +501,7 @@ static enum status_code eval_grid(struct eval_ctx *x, struct status *st)
 	if (c == STATUS_OK) {
 		stage_param(&x->sg, "tokens", "%zu", res.tokens);
 		eval_print("ric", x->run, &res, &x->g.meta, x->ref, x->how, 1);
+		c = eval_trend(x, x->run, &res, st);
 	}
 	eval_result_free(&res);
 	free(z);
@@ -584,11 +629,91 @@ static enum status_code eval_baseline(struct eval_ctx *x, size_t b, struct statu
 	if (c == STATUS_OK) {
 		eval_param(s, brun, "tokens", "%zu", br.tokens);
 		eval_print(spec, brun, &br, &x->g.meta, x->ref, how, strncmp(spec, "sft:", 4) != 0);
+		if (br.n_pts > 1)
+			c = eval_trend(x, brun, &br, st);
+	}
+	if (c == STATUS_OK) {
 		store_run_finish(s, brun, "done", NULL, NULL);
 	} else {
 		store_run_finish(s, brun, stage_stopping() ? "cancelled" : "failed", st->msg, NULL);
 	}
 	eval_result_free(&br);
+	return c;
+}
+
+/* --desired-grid: for each objective j and each of K levels t from lo_j to
+ * hi_j, the prompts asked for t on j and the middle of their range on the
+ * others; obtained against desired (normalised) per objective, as the
+ * response curves of a child run "NAME-desired-grid" (its samples and
+ * desired_* metrics, src/eval_curve.h). */
+static enum status_code eval_desired(struct eval_ctx *x, struct status *st)
+{
+	size_t N = x->N, P = x->P, K = (size_t)x->cfg.desired_levels, n_pts = N * K;
+	struct store *s = x->sg.store;
+	char name[512], vec[512];
+	if (x->cfg.name)
+		snprintf(name, sizeof name, "%s-desired-grid", x->cfg.name);
+	else
+		snprintf(name, sizeof name, "eval-%lld-desired-grid", (long long)x->run);
+	store_id run = eval_new_run(s, name, x->run, st);
+	if (!run)
+		return st->code;
+	double mid[STORE_MAX_OBJ];
+	for (size_t j = 0; j < N; j++)
+		mid[j] = stats_round1(0.5 * (x->lo[j] + x->hi[j]));
+	eval_param(s, run, "kind", "desired-grid");
+	eval_param(s, run, "model", "%s", x->cfg.model);
+	eval_param(s, run, "range", "%s", x->cfg.range);
+	eval_param(s, run, "mapping", "none (desired scores given)");
+	eval_param(s, run, "levels", "%zu", K);
+	eval_vec(vec, sizeof vec, mid, N);
+	eval_param(s, run, "desired_fixed", "%s", vec);
+	eval_common_params(s, run, &x->cfg, &x->g.meta, x->ref, N, P);
+	struct eval_result r;
+	struct eval_curve cv[STORE_MAX_OBJ];
+	size_t n_cv = 0;
+	double *z = calloc(P * N, sizeof *z);
+	enum status_code c = STATUS_OK;
+	if (!eval_result_alloc(&r, n_pts, N, P) || !z)
+		c = status_set(st, STATUS_NOMEM, "out of memory");
+	for (; c == STATUS_OK && n_cv < N; n_cv++)
+		if (!eval_curve_init(&cv[n_cv], K))
+			c = status_set(st, STATUS_NOMEM, "out of memory");
+	for (size_t p = 0; c == STATUS_OK && p < n_pts; p++) {
+		size_t j = p / K, k = p % K;
+		double *t = r.desired + p * N;
+		memcpy(t, mid, N * sizeof *mid);
+		t[j] = stats_round1(x->lo[j] + (x->hi[j] - x->lo[j]) * (double)k / (double)(K - 1));
+		cv[j].level[k] = t[j];
+		for (size_t i = 0; i < P; i++)
+			memcpy(z + i * N, t, N * sizeof *t);
+		c = eval_generate(&x->g, &x->g.meta, P, (const char *const *)x->pr.v, z, x->seeds,
+		                  &x->cfg, &x->tr, &r, p * P, st);
+		for (size_t i = 0; c == STATUS_OK && i < P; i++)
+			eval_curve_add(&cv[j], k, r.norm[(p * P + i) * N + j]);
+		if (c == STATUS_OK)
+			c = eval_record_point(s, run, &r, (const char *const *)x->pr.v, p, NULL, st);
+	}
+	if (c == STATUS_OK) {
+		const char *names[STORE_MAX_OBJ];
+		for (size_t j = 0; j < N; j++) {
+			names[j] = x->g.meta.obj[j].name;
+			eval_curve_finish(&cv[j]);
+		}
+		char title[768];
+		snprintf(title, sizeof title, "desired grid: run %lld, %zu levels x %zu prompts per "
+		         "objective, the others asked for %s; obtained z against desired z:",
+		         (long long)run, K, P, vec);
+		eval_curves_print(title, names, cv, N);
+		c = eval_curves_record(s, run, "desired", names, cv, N, st);
+		eval_param(s, run, "tokens", "%zu", r.tokens);
+	}
+	store_run_finish(s, run, c == STATUS_OK ? "done" : stage_stopping() ? "cancelled" : "failed",
+	                 c == STATUS_OK ? NULL : st->msg, NULL);
+	for (size_t j = 0; j < n_cv; j++)
+		eval_curve_free(&cv[j]);
+	eval_result_free(&r);
+	free(z);
 	return c;
 }
 
@@ -622,6 +747,8 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 		c = eval_grid(&x, &st);
 	for (size_t b = 0; c == STATUS_OK && b < x.cfg.n_baselines; b++)
 		c = eval_baseline(&x, b, &st);
+	if (c == STATUS_OK && x.cfg.desired_grid)
+		c = eval_desired(&x, &st);
 	if (x.run) /* stage_finish prints the error and closes the store */
 		rc = stage_finish(&x.sg, c == STATUS_OK ? STATUS_OK
 		                         : stage_stopping() ? STATUS_CANCELLED : c,

@@ -145,13 +145,13 @@ enum status_code eval_record_point(struct store *s, store_id run, const struct e
 	memcpy(pt.preference, r->pref + p * N, N * sizeof(double));
 	memcpy(pt.raw_mean, r->raw_mean + p * N, N * sizeof(double));
 	memcpy(pt.norm_mean, r->norm_mean + p * N, N * sizeof(double));
-	if (store_point_add(s, &pt, id, &e) != STORE_OK)
+	if (id && store_point_add(s, &pt, id, &e) != STORE_OK)
 		c = eval_store_err(st, &e) ? STATUS_IO : STATUS_OK;
 	for (size_t i = 0; c == STATUS_OK && i < P; i++) {
 		struct store_sample *x = &smp[i];
 		x->run = run;
 		x->iteration = 0;
-		x->point = *id;
+		x->point = id ? *id : 0;
 		x->prompt = prompts[i];
 		x->response = r->responses[p * P + i];
 		x->n = (int)N;

@@ -35,6 +35,8 @@ struct eval_cfg {
 	const char *baselines[EVAL_MAX_BASELINES];
 	size_t n_baselines;
 	double n_prompts, step, max_tokens, temperature, top_p, seed, batch;
+	int desired_grid;          /* --desired-grid: sweep each objective's desired score */
+	double desired_levels;     /* its levels from lo to hi (default 11) */
 	int allow_cmd;
 	int weights;               /* enum decoder_dtype */
 	struct ricgen_stops stops;
@@ -79,7 +81,8 @@ void eval_means(struct eval_result *r);
 enum status_code eval_front(struct eval_result *r, const double *ref, uint64_t seed,
                             struct status *st);
 
-/* Point p with its samples, in a transaction of its own (*id: the point). */
+/* Point p with its samples, in a transaction of its own (*id: the point);
+ * id NULL: the samples alone, of no point (a run without a grid). */
 enum status_code eval_record_point(struct store *s, store_id run, const struct eval_result *r,
                                    const char *const *prompts, size_t p, store_id *id,
                                    struct status *st);
