@@ -24,7 +24,8 @@ const struct cli_command cmd_eval = {
 	.name = "eval",
 	.summary = "evaluate a RiC checkpoint over a preference grid: front and hypervolume",
 	.usage = "ric eval --model DIR --dataset NAME [--prompts N] [--step S] [--mapping M]\n"
-	         "       [--baseline sft:DIR] [--baseline best-of-n:K] [--reference lo|V1,V2,...]\n"
+	         "       [--baseline sft:DIR] [--baseline best-of-n:K] [--baseline sft-best-of-n:K:DIR]\n"
+	         "       [--baseline soups --experts DIR,DIR,...] [--reference lo|V1,V2,...]\n"
 	         "       [--split SPLIT] [--seed S] [--max-tokens M] [--temperature T] [--top-p P]\n"
 	         "       [--batch B] [--weights f32|bf16|int8] [--stop TEXT]... [--no-stop] [--name NAME]\n"
 	         "       [--preset paper|default] [--range data|normal] [--units normalised|raw]\n"
@@ -43,6 +44,11 @@ const struct cli_command cmd_eval = {
 	        "  --baseline best-of-n:K  sample K responses per prompt from the RiC model at\n"
 	        "                      the centre preference and keep, per grid point, the\n"
 	        "                      one with the largest w . z (K times one point's cost)\n"
+	        "  --baseline sft-best-of-n:K:DIR  the same over the unconditioned model DIR\n"
+	        "  --baseline soups    Rewarded Soups: per grid preference w, the --experts\n"
+	        "                      mixed in weight space (sum w_i theta_i), unconditioned\n"
+	        "  --experts DIR,...   one fine-tune per objective (ric sft --expert NAME),\n"
+	        "                      paired with the objectives by the name each records\n"
 	        "  --reference R       hypervolume reference point: lo (default: each\n"
 	        "                      objective's lo, in --units) or values V1,V2,...\n"
 	        "  --range R           desired scores' range the mapping spans: data (default:\n"
@@ -89,12 +95,6 @@ const struct cli_command cmd_eval = {
 
 /* ---- prompts ----------------------------------------------------------------- */
 
-struct eval_prompts {
-	char **v;
-	size_t n, want;
-	int oom;
-};
-
 static int eval_take_prompt(void *ctx, const struct store_row *r)
 {
 	struct eval_prompts *p = ctx;
@@ -106,29 +106,6 @@ static int eval_take_prompt(void *ctx, const struct store_row *r)
 		return 1;
 	}
 	return ++p->n == p->want;
-}
-
-/* ---- baselines ----------------------------------------------------------------- */
-
-/* CLI_OK for a --baseline spec eval knows, else a usage error. */
-static int eval_baseline_check(const char *spec)
-{
-	if (strncmp(spec, "sft:", 4) == 0)
-		return CLI_OK;
-	if (strncmp(spec, "best-of-n:", 10) != 0)
-		return cli_bad_usage(&cmd_eval, "--baseline wants sft:DIR or best-of-n:K, not '%s'",
-		                     spec);
-	char *end;
-	long k = strtol(spec + 10, &end, 10);
-	if (*end || k < 1 || k > 1024)
-		return cli_bad_usage(&cmd_eval, "best-of-n wants K in 1..1024, not '%s'", spec + 10);
-	return CLI_OK;
-}
-
-/* Samples per prompt a checked baseline generates. */
-static size_t eval_baseline_cost(const char *spec)
-{
-	return strncmp(spec, "sft:", 4) == 0 ? 1 : (size_t)strtol(spec + 10, NULL, 10);
 }
 
 /* ---- options ----------------------------------------------------------------- */
@@ -181,6 +158,7 @@ static int eval_options(int argc, char **argv, struct eval_cfg *cfg, double *job
 		{ "range", required_argument, NULL, 'R' },
 		{ "units", required_argument, NULL, 'U' },
 		{ "desired-grid", no_argument, NULL, 'D' },
+		{ "experts", required_argument, NULL, 'E' },
 		{ "desired-levels", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -235,6 +213,7 @@ static int eval_options(int argc, char **argv, struct eval_cfg *cfg, double *job
 			cfg->units = optarg;
 			break;
 		case 'D': cfg->desired_grid = 1; break;
+		case 'E': cfg->experts = optarg; break;
 		case 'L':
 			rc = cli_number(&cmd_eval, "--desired-levels", optarg, 2, 101, &cfg->desired_levels);
 			cfg->desired_grid = 1;
@@ -251,9 +230,14 @@ static int eval_options(int argc, char **argv, struct eval_cfg *cfg, double *job
 		return cli_bad_usage(&cmd_eval, "--model and --dataset are required");
 	if (cfg->stops.none && cfg->stops.n)
 		return cli_bad_usage(&cmd_eval, "give --stop or --no-stop, not both");
-	for (size_t b = 0; b < cfg->n_baselines; b++)
-		if (eval_baseline_check(cfg->baselines[b]) != CLI_OK)
+	int soups = 0;
+	for (size_t b = 0; b < cfg->n_baselines; b++) {
+		if (eval_baseline_check(cfg, cfg->baselines[b]) != CLI_OK)
 			return CLI_USAGE;
+		soups |= strcmp(cfg->baselines[b], "soups") == 0;
+	}
+	if (cfg->experts && !soups)
+		return cli_bad_usage(&cmd_eval, "--experts goes with --baseline soups");
 	eval_presets(cfg);
 	return -1;
 }
@@ -265,56 +249,11 @@ static int eval_options(int argc, char **argv, struct eval_cfg *cfg, double *job
  * Phi^-1(0.5^(1/50000)) = 4.19 (and -4.19 their smallest). */
 #define EVAL_NORMAL_Z 4.191384806019128
 
-/* What one `ric eval` holds from its model to its last baseline. */
-struct eval_ctx {
-	struct eval_cfg cfg;
-	struct cli *cli;
-	struct ricgen g;
-	int g_open;
-	size_t N, n_pts, P;
-	struct mapping map;
-	char map_name[MAPPING_NAME_MAX];
-	double ref[STORE_MAX_OBJ];
-	double lo[STORE_MAX_OBJ], hi[STORE_MAX_OBJ]; /* the desired scores' range (--range) */
-	int raw_units;
-	char how[MAPPING_NAME_MAX + 64];             /* "mapping M, range R, U units" */
-	double *grid;              /* n_pts x N preferences */
-	struct ricgen_trust trust;
-	struct eval_prompts pr;
-	uint64_t *seeds;           /* P: prompt i samples with seed + i */
-	store_id parent;           /* the run that made the checkpoint, when stored */
-	struct stage sg;
-	struct eval_track tr;
-	store_id run;              /* 0 until the run exists */
-	int quiet;                 /* the error was printed where it happened */
-};
-
 static int eval_run_seen(void *ctx, const struct store_run *r)
 {
 	(void)ctx;
 	(void)r;
 	return 0;
-}
-
-/* sft:DIR: DIR unconditioned (prompt + the RiC model's marker), scored with
- * the RiC model's objectives: one point. */
-static enum status_code eval_sft(struct eval_ctx *x, const char *dir, struct eval_result *r,
-                                 struct status *st)
-{
-	struct ricgen sg;
-	enum status_code c = ricgen_open(&sg, dir, 0, st);
-	if (c != STATUS_OK)
-		return c;
-	c = ricgen_open_rewards(&sg, &x->g.meta, paths_datadir(), &x->trust, st);
-	if (c == STATUS_OK)
-		c = ricgen_set_weights(&sg, (enum decoder_dtype)x->cfg.weights, st);
-	if (c == STATUS_OK && !eval_result_alloc(r, 1, x->N, x->P))
-		c = status_set(st, STATUS_NOMEM, "out of memory");
-	if (c == STATUS_OK)
-		c = eval_generate(&sg, &x->g.meta, x->P, (const char *const *)x->pr.v, NULL, x->seeds,
-		                  &x->cfg, &x->tr, r, 0, st);
-	ricgen_close(&sg);
-	return c;
 }
 
 /* The checkpoint with its rewards, the mapping, reference point and grid. */
@@ -405,20 +344,6 @@ static enum status_code eval_load_prompts(struct eval_ctx *x, struct status *st)
 	return STATUS_OK;
 }
 
-/* The mapping and the desired scores' range a run's targets came from. */
-static void eval_range_params(struct eval_ctx *x, store_id run)
-{
-	char vec[512];
-	struct store *s = x->sg.store;
-	eval_param(s, run, "preset", "%s", x->cfg.preset);
-	eval_param(s, run, "mapping", "%s", x->map_name);
-	eval_param(s, run, "range", "%s", x->cfg.range);
-	eval_vec(vec, sizeof vec, x->lo, x->N);
-	eval_param(s, run, "range_lo", "%s", vec);
-	eval_vec(vec, sizeof vec, x->hi, x->N);
-	eval_param(s, run, "range_hi", "%s", vec);
-}
-
 /* The eval run with its parameters; from here on a failure marks it failed. */
 static enum status_code eval_start_run(struct eval_ctx *x, double job)
 {
@@ -435,34 +360,10 @@ static enum status_code eval_start_run(struct eval_ctx *x, double job)
 	eval_common_params(x->sg.store, x->run, &x->cfg, &x->g.meta, x->ref, x->N, x->P);
 	x->tr.total = (int64_t)(x->n_pts * x->P);
 	for (size_t b = 0; b < x->cfg.n_baselines; b++)
-		x->tr.total += (int64_t)x->P * (int64_t)eval_baseline_cost(x->cfg.baselines[b]);
+		x->tr.total += (int64_t)x->P * (int64_t)eval_baseline_cost(x->cfg.baselines[b], x->n_pts);
 	if (x->cfg.desired_grid)
 		x->tr.total += (int64_t)(x->P * x->N * (size_t)x->cfg.desired_levels);
 	return STATUS_OK;
-}
-
-/* Whether each objective's obtained score rises with its weight over r's
- * grid: printed, and stored as run's weight_* metrics (src/eval_curve.h). */
-static enum status_code eval_trend(struct eval_ctx *x, store_id run, const struct eval_result *r,
-                                   struct status *st)
-{
-	struct eval_curve cv[STORE_MAX_OBJ];
-	const char *names[STORE_MAX_OBJ];
-	for (size_t j = 0; j < x->N; j++)
-		names[j] = x->g.meta.obj[j].name;
-	enum status_code c = eval_weight_curves(r, x->cfg.step, cv, st);
-	if (c != STATUS_OK)
-		return c;
-	char title[256];
-	snprintf(title, sizeof title, "run %lld: obtained %s against each objective's weight (mean "
-	         "+-SE of the samples at that weight; follows: rises > 2 SE from the lowest "
-	         "weight to the highest, monotone within 2 SE):", (long long)run,
-	         r->raw_units ? "raw reward" : "z");
-	eval_curves_print(title, names, cv, x->N);
-	c = eval_curves_record(x->sg.store, run, "weight", names, cv, x->N, st);
-	for (size_t j = 0; j < x->N; j++)
-		eval_curve_free(&cv[j]);
-	return c;
 }
 
 /* The RiC model over the grid: each point generated, stored as it is
@@ -506,138 +407,6 @@ static enum status_code eval_grid(struct eval_ctx *x, struct status *st)
 	eval_result_free(&res);
 	free(z);
 	free(ids);
-	return c;
-}
-
-/* best-of-n:K: K samples per prompt at the centre preference, then per grid
- * point the sample with the largest w . z. */
-static enum status_code eval_best_of_n(struct eval_ctx *x, size_t K, struct eval_result *r,
-                                       struct status *st)
-{
-	struct ricgen *g = &x->g;
-	const struct eval_cfg *cfg = &x->cfg;
-	char **prompts = x->pr.v;
-	const double *grid = x->grid;
-	size_t N = x->N, P = x->P, n_pts = x->n_pts, S = P * K;
-	struct eval_result pool;
-	double centre[STORE_MAX_OBJ], t[STORE_MAX_OBJ];
-	for (size_t j = 0; j < N; j++)
-		centre[j] = 1.0 / (double)N;
-	enum status_code c = mapping_spec_targets(&x->map, centre, N, x->lo, x->hi, MAPPING_NORMALISE,
-	                                          t, st);
-	if (c != STATUS_OK)
-		return c;
-	if (!eval_result_alloc(&pool, 1, N, S) || !eval_result_alloc(r, n_pts, N, P)) {
-		eval_result_free(&pool);
-		return status_set(st, STATUS_NOMEM, "out of memory");
-	}
-	const char **pp = calloc(S, sizeof *pp);
-	double *z = calloc(S * N, sizeof *z);
-	uint64_t *seeds = calloc(S, sizeof *seeds);
-	if (!pp || !z || !seeds)
-		c = status_set(st, STATUS_NOMEM, "out of memory");
-	for (size_t i = 0; c == STATUS_OK && i < S; i++) {
-		pp[i] = prompts[i / K];
-		memcpy(z + i * N, t, N * sizeof *t);
-		seeds[i] = (uint64_t)cfg->seed + 1000003u * (i % K) + i / K;
-	}
-	if (c == STATUS_OK)
-		c = eval_generate(g, &g->meta, S, pp, z, seeds, cfg, &x->tr, &pool, 0, st);
-	r->tokens = pool.tokens;
-	for (size_t p = 0; c == STATUS_OK && p < n_pts; p++) {
-		const double *w = grid + p * N;
-		memcpy(r->pref + p * N, w, N * sizeof *w);
-		memcpy(r->desired + p * N, t, N * sizeof *t);
-		for (size_t i = 0; i < P; i++) {
-			size_t best = 0;
-			double best_v = -INFINITY;
-			for (size_t k = 0; k < K; k++) {
-				double v = 0;
-				for (size_t j = 0; j < N; j++)
-					v += w[j] * pool.norm[(i * K + k) * N + j];
-				if (v > best_v) {
-					best_v = v;
-					best = i * K + k;
-				}
-			}
-			size_t at = p * P + i;
-			r->responses[at] = strdup(pool.responses[best]);
-			if (!r->responses[at]) {
-				c = status_set(st, STATUS_NOMEM, "out of memory");
-				break;
-			}
-			memcpy(r->raw + at * N, pool.raw + best * N, N * sizeof(double));
-			memcpy(r->norm + at * N, pool.norm + best * N, N * sizeof(double));
-		}
-	}
-	free(pp);
-	free(z);
-	free(seeds);
-	eval_result_free(&pool);
-	return c;
-}
-
-/* Baseline b as an eval run of its own under the RiC run. */
-static enum status_code eval_baseline(struct eval_ctx *x, size_t b, struct status *st)
-{
-	const char *spec = x->cfg.baselines[b];
-	struct store *s = x->sg.store;
-	struct eval_result br = { 0 };
-	/* Named after their run, so fronts and legends say what they are. */
-	char bname[512];
-	if (x->cfg.name)
-		snprintf(bname, sizeof bname, "%s-", x->cfg.name);
-	else
-		snprintf(bname, sizeof bname, "eval-%lld-", (long long)x->run);
-	size_t bl = strlen(bname);
-	if (strncmp(spec, "sft:", 4) == 0)
-		snprintf(bname + bl, sizeof bname - bl, "sft");
-	else
-		snprintf(bname + bl, sizeof bname - bl, "best-of-%s", spec + 10);
-	store_id brun = eval_new_run(s, bname, x->run, st);
-	if (!brun)
-		return st->code;
-	eval_param(s, brun, "baseline", "%s", spec);
-	eval_common_params(s, brun, &x->cfg, &x->g.meta, x->ref, x->N, x->P);
-	enum status_code c;
-	char how[sizeof x->how];
-	if (strncmp(spec, "sft:", 4) == 0) {
-		eval_param(s, brun, "model", "%s", spec + 4);
-		eval_param(s, brun, "conditioned", "no (prompt + marker)");
-		eval_param(s, brun, "mapping", "none");
-		eval_param(s, brun, "range", "none");
-		snprintf(how, sizeof how, "unconditioned, %s units", x->cfg.units);
-		c = eval_sft(x, spec + 4, &br, st);
-	} else {
-		size_t K = eval_baseline_cost(spec);
-		eval_param(s, brun, "model", "%s", x->cfg.model);
-		eval_range_params(x, brun);
-		eval_param(s, brun, "step", "%g", x->cfg.step);
-		eval_param(s, brun, "sampled_at", "centre preference");
-		eval_param(s, brun, "generation_cost", "%zu", K);
-		snprintf(how, sizeof how, "%s", x->how);
-		c = eval_best_of_n(x, K, &br, st);
-	}
-	br.raw_units = x->raw_units;
-	if (c == STATUS_OK) {
-		eval_means(&br);
-		eval_progress(spec, b + 1, x->cfg.n_baselines, &br, 0);
-		c = eval_front(&br, x->ref, (uint64_t)x->cfg.seed, st);
-	}
-	if (c == STATUS_OK)
-		c = eval_record(s, brun, &br, (const char *const *)x->pr.v, x->ref, spec, st);
-	if (c == STATUS_OK) {
-		eval_param(s, brun, "tokens", "%zu", br.tokens);
-		eval_print(spec, brun, &br, &x->g.meta, x->ref, how, strncmp(spec, "sft:", 4) != 0);
-		if (br.n_pts > 1)
-			c = eval_trend(x, brun, &br, st);
-	}
-	if (c == STATUS_OK) {
-		store_run_finish(s, brun, "done", NULL, NULL);
-	} else {
-		store_run_finish(s, brun, stage_stopping() ? "cancelled" : "failed", st->msg, NULL);
-	}
-	eval_result_free(&br);
 	return c;
 }
 

@@ -6,6 +6,7 @@
 #include "src/stage_state.h"
 #include "engine/checkpoint.h"
 #include "engine/ricmeta.h"
+#include "engine/stats.h"
 #include "engine/tokenizer.h"
 #include "engine/train.h"
 
@@ -20,7 +21,7 @@ const struct cli_command cmd_sft = {
 	.summary = "multi-reward conditional fine-tuning on a relabelled dataset",
 	.usage = "ric sft --base DIR --dataset NAME --out DIR [--epochs E | --steps N] [--lr LR]\n"
 	         "       [--batch B] [--max-len N] [--template T] [--marker M] [--unconditioned]\n"
-	         "       [--pair-responses chosen|both] [...]",
+	         "       [--pair-responses chosen|both] [--expert NAME [--expert-quantile Q]] [...]",
 	.help = "Every training row of the dataset becomes context + response + EOS, the\n"
 	        "context holding the row's normalised scores z = (r - mu) / sigma with one\n"
 	        "decimal (the dataset's relabel stats); the loss covers the response and EOS\n"
@@ -39,6 +40,12 @@ const struct cli_command cmd_sft = {
 	        "                    chosen (the default with --unconditioned, as the\n"
 	        "                    reference's baseline) or both (the default otherwise:\n"
 	        "                    RiC wants the low-reward rows too)\n"
+	        "  --expert NAME     a Rewarded Soups expert for objective NAME: unconditioned\n"
+	        "                    SFT on the training rows whose NAME score reaches its\n"
+	        "                    --expert-quantile (rejection sampling; both rows of\n"
+	        "                    pairs by default); ric.json names the expert, so\n"
+	        "                    `ric eval --baseline soups` pairs it with NAME\n"
+	        "  --expert-quantile Q  the top quantile kept (default 0.7: the best 30%)\n"
 	        "  --epochs E        passes over the training rows (default 1)\n"
 	        "  --steps N         optimizer steps instead of epochs\n"
 	        "  --batch B         rows per step (default 8)\n"
@@ -64,6 +71,8 @@ struct sft_opts {
 	int n_objectives;
 	int unconditioned;
 	const char *pair_responses; /* "chosen", "both"; NULL: by --unconditioned */
+	const char *expert;         /* --expert NAME: rows at NAME's top quantile only */
+	double expert_quantile;
 	double epochs, max_len;
 	struct stage_train_opts t;
 };
@@ -71,7 +80,8 @@ struct sft_opts {
 struct sft_data {
 	struct ricmeta_seq *seq;
 	size_t n, cap;
-	size_t skipped_long, skipped_unscored, skipped_rejected;
+	size_t skipped_long, skipped_unscored, skipped_rejected, skipped_expert;
+	double expert_threshold;  /* --expert: the quantile of NAME's training scores */
 	size_t *perm;
 	long perm_epoch;
 };
@@ -83,6 +93,7 @@ struct sft_load {
 	int eos;
 	int unconditioned;
 	int chosen_only;          /* rejected rows of pairs are left out */
+	int expert_pos;           /* --expert: NAME's dataset position, else -1 */
 	int obj_pos[SFT_MAX_OBJ]; /* dataset position of each conditioned objective */
 	size_t max_len;
 	struct status *st;
@@ -95,6 +106,11 @@ static int sft_row(void *ctx, const struct store_row *r)
 	double raw[SFT_MAX_OBJ], z[SFT_MAX_OBJ];
 	if (L->chosen_only && r->role && strcmp(r->role, "rejected") == 0) {
 		L->d->skipped_rejected++;
+		return 0;
+	}
+	if (L->expert_pos >= 0 && (L->expert_pos >= r->n || !r->has_reward[L->expert_pos] ||
+	                           r->reward[L->expert_pos] < L->d->expert_threshold)) {
+		L->d->skipped_expert++;
 		return 0;
 	}
 	for (size_t i = 0; i < L->m->n_obj; i++) {
@@ -149,11 +165,17 @@ struct sft_objs {
 	struct status *st;
 	enum status_code rc;
 	const char *dataset;
+	int expert_pos;       /* position of --expert's objective, -1: not seen */
+	store_id expert_id;
 };
 
 static int sft_objective(void *ctx, const struct store_objective *ob)
 {
 	struct sft_objs *c = ctx;
+	if (c->o->expert && strcmp(c->o->expert, ob->name) == 0) {
+		c->expert_pos = ob->pos;
+		c->expert_id = ob->id;
+	}
 	int want = c->o->n_objectives == 0;
 	for (int i = 0; i < c->o->n_objectives; i++)
 		want |= strcmp(c->o->objectives[i], ob->name) == 0;
@@ -196,7 +218,9 @@ static int sft_parse(int argc, char **argv, struct sft_opts *o)
 		{ "template", required_argument, NULL, 't' }, { "marker", required_argument, NULL, 'M' },
 		{ "mapping", required_argument, NULL, 'P' }, { "unconditioned", no_argument, NULL, 'U' },
 		{ "epochs", required_argument, NULL, 'e' }, { "max-len", required_argument, NULL, 'm' },
-		{ "pair-responses", required_argument, NULL, 'R' }, STAGE_TRAIN_OPTIONS, STAGE_SCHEDULE_OPTIONS, { NULL, 0, NULL, 0 }
+		{ "pair-responses", required_argument, NULL, 'R' }, { "expert", required_argument, NULL, 'x' },
+		{ "expert-quantile", required_argument, NULL, 'q' },
+		STAGE_TRAIN_OPTIONS, STAGE_SCHEDULE_OPTIONS, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_sft;
 	int c, rc, exit_rc;
@@ -220,6 +244,12 @@ static int sft_parse(int argc, char **argv, struct sft_opts *o)
 				return cli_bad_usage(cmd, "--pair-responses is chosen or both, not '%s'", optarg);
 			o->pair_responses = optarg;
 			break;
+		case 'x': o->expert = optarg; break;
+		case 'q':
+			rc = cli_number(cmd, "--expert-quantile", optarg, 0, 1, &o->expert_quantile);
+			if (rc == CLI_OK && !o->expert)
+				o->expert = "";   /* checked below: --expert must come too */
+			break;
 		case 'e': rc = cli_number(cmd, "--epochs", optarg, 0.001, 1e6, &o->epochs); break;
 		case 'm': rc = cli_number(cmd, "--max-len", optarg, 2, 1e6, &o->max_len); break;
 		case CLI_OPT_EXIT: return exit_rc == CLI_OK ? -1 : exit_rc;
@@ -232,6 +262,15 @@ static int sft_parse(int argc, char **argv, struct sft_opts *o)
 		return cli_bad_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	if (!o->base || !o->dataset || !o->out)
 		return cli_bad_usage(cmd, "--base, --dataset and --out are required");
+	if (o->expert && !o->expert[0])
+		return cli_bad_usage(cmd, "--expert-quantile goes with --expert NAME");
+	if (o->expert) {
+		/* An expert is a plain model of one objective: the soup mixes its
+		 * weights, and no score is written into its prompts. */
+		o->unconditioned = 1;
+		if (!o->pair_responses)
+			o->pair_responses = "both";
+	}
 	if (!o->pair_responses)
 		o->pair_responses = o->unconditioned ? "chosen" : "both";
 	return CLI_OK;
@@ -262,11 +301,58 @@ static void sft_params(struct stage *sg, const struct sft_opts *o, const struct 
 	stage_param(sg, "rows_skipped_long", "%zu", d->skipped_long);
 	stage_param(sg, "rows_skipped_unscored", "%zu", d->skipped_unscored);
 	stage_param(sg, "rows_skipped_rejected", "%zu", d->skipped_rejected);
+	if (o->expert) {
+		stage_param(sg, "expert", "%s", o->expert);
+		stage_param(sg, "expert_quantile", "%g", o->expert_quantile);
+		stage_param(sg, "expert_threshold", "%.17g", d->expert_threshold);
+		stage_param(sg, "rows_skipped_expert", "%zu", d->skipped_expert);
+	}
 	stage_param(sg, "save_every", "%g", o->t.save_every);
 	stage_param(sg, "seed", "%g", o->t.seed);
 	stage_param(sg, "loss", "response+eos");
 	stage_param(sg, "resume", "%s", o->t.resume ? o->t.resume : "");
 	stage_resumes(sg, o->t.resume);
+}
+
+struct sft_scores {
+	double *v;
+	size_t n, cap;
+};
+
+static int sft_score(void *ctx, store_id row, double value)
+{
+	struct sft_scores *c = ctx;
+	(void)row;
+	if (c->n == c->cap) {
+		size_t cap = c->cap * 2 + 256;
+		double *v = realloc(c->v, cap * sizeof *v);
+		if (!v)
+			return 1;
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n++] = value;
+	return 0;
+}
+
+/* --expert: the --expert-quantile of the objective's scores over the
+ * training rows (rejection sampling keeps the rows at or above it). */
+static enum status_code sft_expert_threshold(struct store *s, store_id objective,
+                                             const struct sft_opts *o, struct sft_data *d,
+                                             struct status *st)
+{
+	struct sft_scores c = { 0 };
+	struct store_err err;
+	enum status_code rc = STATUS_OK;
+	if (store_rewards_each(s, objective, "train", sft_score, &c, &err) != STORE_OK)
+		rc = status_set(st, STATUS_IO, "%s", err.msg);
+	else if (c.n == 0)
+		rc = status_set(st, STATUS_INVALID, "dataset %s: no training row has a %s score (run "
+		                "`ric relabel --dataset %s`)", o->dataset, o->expert, o->dataset);
+	else
+		rc = stats_quantile(c.v, c.n, 1, o->expert_quantile, &d->expert_threshold, st);
+	free(c.v);
+	return rc;
 }
 
 /* Reads the dataset's objectives and training rows as token sequences. */
@@ -279,11 +365,20 @@ static enum status_code sft_prepare(struct store *s, const struct sft_opts *o, s
 	if (store_dataset_find(s, o->dataset, &ds, &err) != STORE_OK)
 		return status_set(st, STATUS_INVALID, "%s", err.msg);
 	int pos[SFT_MAX_OBJ];
-	struct sft_objs oc = { .m = m, .o = o, .pos = pos, .st = st, .dataset = o->dataset };
+	struct sft_objs oc = { .m = m, .o = o, .pos = pos, .st = st, .dataset = o->dataset,
+		               .expert_pos = -1 };
 	if (store_objectives_each(s, ds, sft_objective, &oc, &err) != STORE_OK)
 		return status_set(st, STATUS_IO, "%s", err.msg);
 	if (oc.rc != STATUS_OK)
 		return oc.rc;
+	if (o->expert) {
+		if (oc.expert_pos < 0)
+			return status_set(st, STATUS_INVALID, "dataset %s has no objective '%s' for --expert "
+			                  "(see `ric dataset show %s`)", o->dataset, o->expert, o->dataset);
+		enum status_code rc = sft_expert_threshold(s, oc.expert_id, o, d, st);
+		if (rc != STATUS_OK)
+			return rc;
+	}
 	if (m->n_obj == 0)
 		return status_set(st, STATUS_INVALID, "dataset %s has no %s (see `ric dataset show %s`)",
 		                  o->dataset, o->n_objectives ? "such objectives" : "objectives", o->dataset);
@@ -298,6 +393,7 @@ static enum status_code sft_prepare(struct store *s, const struct sft_opts *o, s
 		return rc;
 	struct sft_load L = { .d = d, .m = m, .tok = tok, .eos = eos, .unconditioned = o->unconditioned,
 	                      .chosen_only = strcmp(o->pair_responses, "chosen") == 0,
+	                      .expert_pos = o->expert ? oc.expert_pos : -1,
 	                      .max_len = (size_t)o->max_len, .st = st };
 	memcpy(L.obj_pos, pos, sizeof pos);
 	struct store_row_query q = { .split = "train" };
@@ -343,7 +439,8 @@ static store_id sft_parent(struct cli *cli, const char *dataset)
 
 static int sft_run(struct cli *cli, int argc, char **argv)
 {
-	struct sft_opts o = { .epochs = 1, .t = { .batch = 8, .lr = 1e-4, .clip = 1 } };
+	struct sft_opts o = { .epochs = 1, .expert_quantile = 0.7,
+		              .t = { .batch = 8, .lr = 1e-4, .clip = 1 } };
 	int prc = sft_parse(argc, argv, &o);
 	if (prc != CLI_OK)
 		return prc < 0 ? CLI_OK : prc;
@@ -392,12 +489,20 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 		ric = ricmeta_to_json(&m);
 		if (ric && o.unconditioned)
 			json_object_set_new(ric, "conditioned", json_false());
+		if (ric && o.expert) {
+			json_object_set_new(ric, "expert", json_string(o.expert));
+			json_object_set_new(ric, "expert_quantile", json_real(o.expert_quantile));
+		}
 		meta = ric ? json_dumps(ric, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 		if (!meta)
 			rc = status_set(&st, STATUS_NOMEM, "out of memory");
 		sft_params(&sg, &o, &m, total, &d);
 		stage_say(&sg, "%zu training rows (%zu too long, %zu unscored), %zu objective(s); %ld steps",
 		          d.n, d.skipped_long, d.skipped_unscored, m.n_obj, total);
+		if (o.expert)
+			stage_say(&sg, "expert for %s: rows scoring at least %.6g (its %g quantile); %zu "
+			          "below it left out", o.expert, d.expert_threshold, o.expert_quantile,
+			          d.skipped_expert);
 		size_t pair[2];
 		struct status ust = STATUS_INIT;
 		if (!o.unconditioned && ricmeta_unlabelled(&m, pair, &ust) == STATUS_OK && pair[0])

@@ -5,6 +5,7 @@
 #include "src/eval.h"
 
 #include "src/cli_store.h"
+#include "src/eval_curve.h"
 #include "src/termtext.h"
 #include "engine/pareto.h"
 #include "engine/rng.h"
@@ -313,4 +314,37 @@ void eval_progress(const char *what, size_t i, size_t n, const struct eval_resul
 	fputc('\n', stderr);
 }
 
+void eval_range_params(struct eval_ctx *x, store_id run)
+{
+	char vec[512];
+	struct store *s = x->sg.store;
+	eval_param(s, run, "preset", "%s", x->cfg.preset);
+	eval_param(s, run, "mapping", "%s", x->map_name);
+	eval_param(s, run, "range", "%s", x->cfg.range);
+	eval_vec(vec, sizeof vec, x->lo, x->N);
+	eval_param(s, run, "range_lo", "%s", vec);
+	eval_vec(vec, sizeof vec, x->hi, x->N);
+	eval_param(s, run, "range_hi", "%s", vec);
+}
 
+enum status_code eval_trend(struct eval_ctx *x, store_id run, const struct eval_result *r,
+                            struct status *st)
+{
+	struct eval_curve cv[STORE_MAX_OBJ];
+	const char *names[STORE_MAX_OBJ];
+	for (size_t j = 0; j < x->N; j++)
+		names[j] = x->g.meta.obj[j].name;
+	enum status_code c = eval_weight_curves(r, x->cfg.step, cv, st);
+	if (c != STATUS_OK)
+		return c;
+	char title[256];
+	snprintf(title, sizeof title, "run %lld: obtained %s against each objective's weight (mean "
+	         "+-SE of the samples at that weight; follows: rises > 2 SE from the lowest "
+	         "weight to the highest, monotone within 2 SE):", (long long)run,
+	         r->raw_units ? "raw reward" : "z");
+	eval_curves_print(title, names, cv, x->N);
+	c = eval_curves_record(x->sg.store, run, "weight", names, cv, x->N, st);
+	for (size_t j = 0; j < x->N; j++)
+		eval_curve_free(&cv[j]);
+	return c;
+}

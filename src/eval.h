@@ -20,6 +20,7 @@
 
 #include "engine/mapping.h"
 #include "engine/status.h"
+#include "src/cli.h"
 #include "src/ricgen.h"
 #include "src/stage.h"
 #include "store/store.h"
@@ -34,6 +35,7 @@ struct eval_cfg {
 	const char *units;         /* fronts and hypervolumes: "normalised" or "raw" */
 	const char *baselines[EVAL_MAX_BASELINES];
 	size_t n_baselines;
+	const char *experts;       /* --experts DIR,DIR,... of --baseline soups */
 	double n_prompts, step, max_tokens, temperature, top_p, seed, batch;
 	int desired_grid;          /* --desired-grid: sweep each objective's desired score */
 	double desired_levels;     /* its levels from lo to hi (default 11) */
@@ -46,6 +48,37 @@ struct eval_cfg {
 struct eval_track {
 	struct stage *sg;
 	int64_t done, total;
+};
+
+/* The distinct prompts of the dataset's split, the first `want` by row id. */
+struct eval_prompts {
+	char **v;
+	size_t n, want;
+	int oom;
+};
+
+/* What one `ric eval` holds from its model to its last baseline. */
+struct eval_ctx {
+	struct eval_cfg cfg;
+	struct cli *cli;
+	struct ricgen g;
+	int g_open;
+	size_t N, n_pts, P;
+	struct mapping map;
+	char map_name[MAPPING_NAME_MAX];
+	double ref[STORE_MAX_OBJ];
+	double lo[STORE_MAX_OBJ], hi[STORE_MAX_OBJ]; /* the desired scores' range (--range) */
+	int raw_units;
+	char how[MAPPING_NAME_MAX + 64];             /* "mapping M, range R, U units" */
+	double *grid;              /* n_pts x N preferences */
+	struct ricgen_trust trust;
+	struct eval_prompts pr;
+	uint64_t *seeds;           /* P: prompt i samples with seed + i */
+	store_id parent;           /* the run that made the checkpoint, when stored */
+	struct stage sg;
+	struct eval_track tr;
+	store_id run;              /* 0 until the run exists */
+	int quiet;                 /* the error was printed where it happened */
 };
 
 /* Everything one evaluated model produces: n_pts points of n_prompts samples. */
@@ -106,6 +139,21 @@ void eval_common_params(struct store *s, store_id run, const struct eval_cfg *cf
                         const struct ricmeta *m, const double *ref, size_t N, size_t n_prompts);
 /* A new eval run under parent (0 when it failed, with st set). */
 store_id eval_new_run(struct store *s, const char *name, store_id parent, struct status *st);
+
+/* The params preset, mapping, range, range_lo and range_hi of run (the RiC
+ * run, or a baseline that maps preferences as it does). */
+void eval_range_params(struct eval_ctx *x, store_id run);
+/* Whether each objective's obtained score rises with its weight over r's
+ * grid: printed, and stored as run's weight_* metrics (src/eval_curve.h). */
+enum status_code eval_trend(struct eval_ctx *x, store_id run, const struct eval_result *r,
+                            struct status *st);
+
+/* --baseline SPEC (eval_baseline.c): CLI_OK when eval knows SPEC, else a
+ * usage error printed; the samples per prompt it generates; and the
+ * baseline run itself, under the RiC run. */
+int eval_baseline_check(const struct eval_cfg *cfg, const char *spec);
+size_t eval_baseline_cost(const char *spec, size_t n_pts);
+enum status_code eval_baseline(struct eval_ctx *x, size_t b, struct status *st);
 
 /* The table of r on stdout: a title line with the hypervolume, reference
  * and `how` (mapping, range, units), then a row per point. */
