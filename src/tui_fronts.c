@@ -370,15 +370,15 @@ static int tui_fronts_id(void *ctx, const struct store_run *r)
 	return 0;
 }
 
-static int tui_fronts_any(void *ctx, const struct store_front *f)
+static int tui_fronts_curves(void *ctx, const char *key, const char *value)
 {
-	(void)f;
-	*(int *)ctx = 1;
-	return 1;
+	if (strcmp(key, "kind") == 0 && strcmp(value, "desired-grid") == 0)
+		*(int *)ctx = 1;
+	return 0;
 }
 
-/* The newest eval runs with a front: an eval's --desired-grid child holds
- * response curves, not a front, and would plot empty. */
+/* The newest eval runs that measure a front: an eval's --desired-grid child
+ * (param kind) holds response curves, no points, and would plot empty. */
 size_t tui_fronts_eval_runs(struct store *s, store_id *ids, size_t cap)
 {
 	enum { LOOK = 64 };
@@ -388,9 +388,9 @@ size_t tui_fronts_eval_runs(struct store *s, store_id *ids, size_t cap)
 	store_runs_each(s, &f, tui_fronts_id, &v, NULL);
 	size_t n = 0;
 	for (size_t i = 0; i < v.n && n < cap; i++) {
-		int has = 0;
-		store_fronts_each(s, seen[i], tui_fronts_any, &has, NULL);
-		if (has)
+		int curves = 0;
+		store_params_each(s, seen[i], tui_fronts_curves, &curves, NULL);
+		if (!curves)
 			ids[n++] = seen[i];
 	}
 	return n;

@@ -432,6 +432,7 @@ START_TEST(fronts_of_eval_runs)
 	store_id curves;
 	ck_assert_int_eq(store_run_create(other, "eval", "eval-b-desired-grid", b, &curves, NULL),
 	                 STORE_OK);
+	ck_assert_int_eq(store_param_set(other, curves, "kind", "desired-grid", NULL), STORE_OK);
 	store_close(other);
 	tui_app_action(a, ACTION_SCREEN_STEER);
 	tui_app_tick(a);
