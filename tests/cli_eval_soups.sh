@@ -84,6 +84,26 @@ _tap_result $? "other preferences decode other models"
 is "$(csv rs2-soups | cut -d, -f4- | LC_ALL=C sed 's/,[0-9]*$//')" \
 	"$(csv rs-soups | cut -d, -f4- | LC_ALL=C sed 's/,[0-9]*$//')" "the order of --experts does not matter"
 
+# --- ric soup: one soup written out -------------------------------------------------
+out=$("$RIC" soup --experts e-length,e-brevity --pref 1,0 --out s-length); rc=$?
+is "$rc" 0 "ric soup writes a soup"
+like "$out" '^soup of 1 e-length \(length\) \+ 0 e-brevity \(brevity\) saved to s-length$' "and says what it mixed"
+ok "a one-hot soup is that expert, bit for bit" cmp e-length/model.safetensors s-length/model.safetensors
+ok "the half soup" "$RIC" soup --experts e-length,e-brevity --pref 0.5,0.5 --out s-half
+! cmp -s e-length/model.safetensors s-half/model.safetensors &&
+	! cmp -s e-brevity/model.safetensors s-half/model.safetensors
+_tap_result $? "is neither expert"
+ric=$(cat s-half/ric.json)
+like "$ric" '"soup": \[' "its ric.json records the soup"
+like "$ric" '"objective": "brevity"' "with each expert's objective"
+unlike "$ric" '"expert":' "and is no longer an expert of one objective"
+ok "ric generate takes the soup" "$RIC" generate --model s-half --prompt W --max-tokens 3
+fails 1 "a preference per expert" "$RIC" soup --experts e-length,e-brevity --pref 1 --out s-x
+fails 1 "weights summing to 1" "$RIC" soup --experts e-length,e-brevity --pref 0.5,0.2 --out s-x
+fails 1 "--out is not an expert" "$RIC" soup --experts e-length,e-brevity --pref 1,0 --out e-length
+fails 2 "--experts, --pref and --out are required" "$RIC" soup --experts e-length
+ok "s-x was never written" test ! -e s-x
+
 # --- what a demanding user gets wrong ---------------------------------------------
 fails 2 "soups without --experts" "$RIC" $E --baseline soups
 fails 2 "--experts without soups" "$RIC" $E --experts e-length,e-brevity
@@ -100,6 +120,8 @@ mkdir -p wide
 	--batch 2 train.jsonl >/dev/null 2>&1
 err=$("$RIC" $E --baseline soups --experts plain,wide 2>&1)
 like "$err" 'not fine-tuned from one base' "experts of different shapes are refused"
+err=$("$RIC" soup --experts plain,wide --pref 0.5,0.5 --out s-x 2>&1)
+like "$err" 'experts plain and wide: .*not fine-tuned from one base' "by ric soup too"
 fails 2 "sft-best-of-n wants K and a folder" "$RIC" $E --baseline sft-best-of-n:2
 fails 2 "sft-best-of-n wants a number" "$RIC" $E --baseline sft-best-of-n:x:plain
 done_testing
