@@ -15,9 +15,17 @@
 
 #define ONLINE_EVAL_ARGS (40 + 2 * RICGEN_MAX_STOP)
 
-/* Runs av to its end; a stop request (SIGTERM) is passed on to it once. */
-static int online_eval_child(const char *exe, char **av, int *status, struct status *st)
+/* Runs cav (NULL-terminated) to its end; a stop request (SIGTERM) is passed
+ * on to it once. */
+static int online_eval_child(const char *exe, const char *const *cav, int *status,
+                             struct status *st)
 {
+	/* execv's argv is char *const[]: the strings are not written to. */
+	char *av[ONLINE_EVAL_ARGS];
+	size_t n = 0;
+	for (; cav[n] && n + 1 < ONLINE_EVAL_ARGS; n++)
+		memcpy(&av[n], &cav[n], sizeof av[0]);
+	av[n] = NULL;
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0)
@@ -72,16 +80,16 @@ enum status_code online_eval_run(struct stage *sg, const struct online_eval *e, 
 	snprintf(num[3], sizeof num[3], "%g", e->temperature);
 	snprintf(num[4], sizeof num[4], "%g", e->top_p);
 	snprintf(num[5], sizeof num[5], "%.0f", e->seed);
-	char *av[ONLINE_EVAL_ARGS];
+	const char *av[ONLINE_EVAL_ARGS];
 	size_t k = 0;
 	av[k++] = "ric";
 	av[k++] = "--store";
-	av[k++] = (char *)store_path(sg->store);
+	av[k++] = store_path(sg->store);
 	av[k++] = "eval";
 	av[k++] = "--model";
-	av[k++] = (char *)e->dir;
+	av[k++] = e->dir;
 	av[k++] = "--dataset";
-	av[k++] = (char *)e->dataset;
+	av[k++] = e->dataset;
 	av[k++] = "--prompts";
 	av[k++] = num[0];
 	av[k++] = "--step";
@@ -95,7 +103,7 @@ enum status_code online_eval_run(struct stage *sg, const struct online_eval *e, 
 	av[k++] = "--seed";
 	av[k++] = num[5];
 	av[k++] = "--weights";
-	av[k++] = (char *)e->weights;
+	av[k++] = e->weights;
 	av[k++] = "--name";
 	av[k++] = name;
 	if (e->allow_cmd)
@@ -105,7 +113,7 @@ enum status_code online_eval_run(struct stage *sg, const struct online_eval *e, 
 	/* The online stage's resolved stops are what its samples ended at. */
 	for (size_t i = 0; !e->stops->none && i < e->stops->n; i++) {
 		av[k++] = "--stop";
-		av[k++] = (char *)e->stops->s[i];
+		av[k++] = e->stops->s[i];
 	}
 	av[k] = NULL;
 	stage_say(sg, "iteration %d: ric eval %s (run %s)", e->iteration, e->dir, name);
