@@ -390,7 +390,8 @@ enum status_code eval_baseline(struct eval_ctx *x, size_t b, struct status *st)
 		eval_param(s, brun, "model", "rewarded soups of --experts");
 		eval_param(s, brun, "experts", "%s", x->cfg.experts);
 		eval_param(s, brun, "conditioned", "no (prompt + marker)");
-		eval_param(s, brun, "mapping", "none (weights mixed as the preference)");
+		eval_param(s, brun, "mapping", "none");
+		eval_param(s, brun, "mix", "weight space: sum_i w_i theta_i per preference w");
 		eval_param(s, brun, "range", "none");
 		eval_param(s, brun, "step", "%g", x->cfg.step);
 		eval_param(s, brun, "generation_cost", "%zu", x->n_pts);
