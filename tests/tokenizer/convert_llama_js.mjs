@@ -187,7 +187,7 @@ const cases = [
   'Hello world', 'Hello world!', 'This is a test sentence.', 'grabbed', ' grabbed', '           grabbed',
   '', ' ', '  ', '   ', '\t', '\n', '\n\n', ' \n', '\n ', '\r\n', 'a  b', 'a   b', 'a \n b', 'a\n\n\nb',
   'trailing spaces   ', '   leading spaces', 'tabs\tand\t\ttabs', '\ttabs\t\t\t\tout here', 'line\r\nbreaks\r\n',
-  'mixed \t \n whitespace  \n\n  runs', 'x\u00a0y', 'a\u0085 b', '\ufeffx y', '?!\u0085!', 'ideographic\u3000space',
+  'mixed \t \n whitespace  \n\n  runs', 'x\u00a0y', 'a\u0085 b', '\ufeffx y', '?!\u0085!', 'x \ufeff!', 'a\u0085\u0085!', 'ideographic\u3000space',
   'en\u2002em\u2003thin\u2009', 'line\u2028sep\u2029para', '    ', '        indented', '\n    \n    \n',
   "I'm", "you're", "we've", "he'll", "she'd", "it's", "don't", "can't", "'s 't 're 've 'm 'll 'd",
   "I'M SHOUTING", "Y'ALL'D'VE", "y'all'd've", "rock 'n' roll", "''quoted''", "O'Neil's", "it'S MIXED'Ll",
