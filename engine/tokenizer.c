@@ -55,7 +55,7 @@ enum status_code tokenizer_new(struct tokenizer **out, struct status *st)
 	for (int b = 0; b < 256; b++)
 		t->byte_id[b] = -1;
 	t->kind = TOKENIZER_BYTELEVEL;
-	t->kind_name = "byte-level BPE (GPT-2)";
+	t->kind_name = "byte-level BPE (vocab.json + merges.txt)";
 	t->unk_id = t->bos_id = t->eos_id = -1;
 	*out = t;
 	return STATUS_OK;

@@ -292,8 +292,9 @@ static enum status_code parse_pre(struct tokenizer *t, json_t *node, const struc
 
 /* ---- decoder ---- */
 
+/* `fused`: a Fuse came before (Strip then strips the text, not each token). */
 static enum status_code parse_decoder(struct tokenizer *t, json_t *node, const struct key *k, const char *name,
-                                      int depth, struct status *st)
+                                      int depth, int *fused, struct status *st)
 {
 	if (!node || json_is_null(node))
 		return STATUS_OK;
@@ -308,7 +309,7 @@ static enum status_code parse_decoder(struct tokenizer *t, json_t *node, const s
 		json_t *n;
 		json_array_foreach(list, i, n) {
 			struct key sub = key_index(k, "decoders", i);
-			enum status_code rc = parse_decoder(t, n, &sub, name, depth + 1, st);
+			enum status_code rc = parse_decoder(t, n, &sub, name, depth + 1, fused, st);
 			if (rc != STATUS_OK)
 				return rc;
 		}
@@ -337,8 +338,10 @@ static enum status_code parse_decoder(struct tokenizer *t, json_t *node, const s
 		t->dec_byte_fallback = 1;
 		return STATUS_OK;
 	}
-	if (strcmp(type, "Fuse") == 0)
+	if (strcmp(type, "Fuse") == 0) {
+		*fused = 1;
 		return STATUS_OK;
+	}
 	if (strcmp(type, "Strip") == 0) {
 		json_t *c = json_object_get(node, "content"), *start = json_object_get(node, "start"),
 		       *stop = json_object_get(node, "stop");
@@ -346,6 +349,9 @@ static enum status_code parse_decoder(struct tokenizer *t, json_t *node, const s
 		    json_integer_value(start) < 0 || json_integer_value(start) > 64 ||
 		    (stop && json_integer_value(stop) != 0))
 			return status_set(st, STATUS_UNSUPPORTED, "%s: %s: only Strip of leading spaces is supported", name, k->s);
+		if (!*fused && json_integer_value(start) > 0)
+			return status_set(st, STATUS_UNSUPPORTED, "%s: %s: Strip of each token (no Fuse before it) is not supported",
+			                  name, k->s);
 		t->strip_lead = (unsigned)json_integer_value(start);
 		return STATUS_OK;
 	}
@@ -532,7 +538,8 @@ enum status_code tokenizer_json_parse(struct tokenizer *t, json_t *root, const c
 		return rc;
 	t->kind = bytelevel ? TOKENIZER_BYTELEVEL : TOKENIZER_CHARS;
 	k = (struct key){ "decoder" };
-	if ((rc = parse_decoder(t, json_object_get(root, "decoder"), &k, name, 0, st)) != STATUS_OK)
+	int fused = 0;
+	if ((rc = parse_decoder(t, json_object_get(root, "decoder"), &k, name, 0, &fused, st)) != STATUS_OK)
 		return rc;
 	if ((rc = parse_model(t, model, name, st)) != STATUS_OK)
 		return rc;

@@ -446,6 +446,9 @@ START_TEST(bad_tokenizer_json_is_named)
 	                  "tok.json: pre_tokenizer.invert true is not supported");
 	expect_json_error("{\"decoder\": {\"type\": \"WordPiece\"}, " MODEL("") "}", STATUS_UNSUPPORTED,
 	                  "tok.json: decoder: type WordPiece is not supported");
+	expect_json_error("{\"decoder\": {\"type\": \"Sequence\", \"decoders\": [{\"type\": \"Strip\", \"content\": \" \", "
+	                  "\"start\": 1, \"stop\": 0}]}, " MODEL("") "}", STATUS_UNSUPPORTED,
+	                  "tok.json: decoder.decoders[0]: Strip of each token (no Fuse before it) is not supported");
 	expect_json_error("{" MODEL(", \"dropout\": 0.1") "}", STATUS_UNSUPPORTED, "tok.json: model.dropout is not supported");
 	expect_json_error("{" MODEL(", \"continuing_subword_prefix\": \"##\"") "}", STATUS_UNSUPPORTED,
 	                  "tok.json: model.continuing_subword_prefix is not supported");
