@@ -49,11 +49,13 @@ struct tokenizer_step {
 };
 #define TOKENIZER_MAX_STEPS 8
 
-/* A normalizer step: Replace (a String pattern `from` by `to`), or Prepend
- * `to` to a non-empty text when from_len is 0. */
+/* A normalizer step: Replace (a String pattern `from` by `to`), Prepend
+ * `to` to a non-empty text when from_len is 0, or a Unicode normalization
+ * form (NFC, NFD, NFKC, NFKD as utf8proc options) when `form` is not 0. */
 struct tokenizer_replace {
 	char *from, *to;
 	size_t from_len, to_len;
+	int form;
 };
 #define TOKENIZER_MAX_NORMALIZERS 8
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 /* Digits: Rust's char::is_numeric is \p{N}. */
 #define DIGITS_ONE "\\p{N}"
@@ -96,6 +97,7 @@ static enum status_code add_norm(struct tokenizer *t, const char *from, size_t f
 	}
 	r->from_len = from_n;
 	r->to_len = to_n;
+	r->form = 0;
 	t->n_norm++;
 	return STATUS_OK;
 }
@@ -121,6 +123,23 @@ static enum status_code parse_normalizer(struct tokenizer *t, json_t *node, cons
 				return rc;
 		}
 		return STATUS_OK;
+	}
+	static const struct {
+		const char *name;
+		int form;
+	} forms[] = {
+		{ "NFC", UTF8PROC_STABLE | UTF8PROC_COMPOSE },
+		{ "NFD", UTF8PROC_STABLE | UTF8PROC_DECOMPOSE },
+		{ "NFKC", UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT },
+		{ "NFKD", UTF8PROC_STABLE | UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT },
+	};
+	for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
+		if (strcmp(type, forms[i].name) != 0)
+			continue;
+		enum status_code rc = add_norm(t, NULL, 0, "", 0, name, k, st);
+		if (rc == STATUS_OK)
+			t->norm[t->n_norm - 1].form = forms[i].form;
+		return rc;
 	}
 	if (strcmp(type, "Prepend") == 0) {
 		json_t *p = json_object_get(node, "prepend");

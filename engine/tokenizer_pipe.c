@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 struct pipe {
 	struct tokenizer *t;
@@ -171,8 +172,62 @@ static enum status_code run(struct pipe *p, size_t k, const char *s, size_t n)
 	return status_set(p->st, STATUS_INTERNAL, "unknown pre-tokenizer step");
 }
 
-/* The normalizer: each Prepend (on a non-empty text, unless `prepend` is 0)
- * and Replace in order. */
+/* Unicode normalization `form` of b[0..*len) into a new buffer: each run of
+ * valid UTF-8 normalized alone, invalid bytes kept as they are. */
+static char *unicode_form(char *b, size_t *len, int form, struct status *st)
+{
+	size_t cap = *len + 1, o = 0;
+	char *out = malloc(cap);
+	for (size_t i = 0; out && i < *len;) {
+		/* The valid run from i. */
+		size_t j = i;
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k;
+		while (j < *len && (k = utf8proc_iterate((const utf8proc_uint8_t *)b + j, (utf8proc_ssize_t)(*len - j), &cp)) > 0)
+			j += (size_t)k;
+		utf8proc_uint8_t *norm = NULL;
+		utf8proc_ssize_t n = 0;
+		if (j > i) {
+			n = utf8proc_map((const utf8proc_uint8_t *)b + i, (utf8proc_ssize_t)(j - i), &norm,
+			                 (utf8proc_option_t)form);
+			if (n < 0) {
+				free(out);
+				status_set(st, n == UTF8PROC_ERROR_NOMEM ? STATUS_NOMEM : STATUS_INVALID, "normalizer: %s",
+				           utf8proc_errmsg(n));
+				return NULL;
+			}
+		}
+		size_t bad = j < *len ? 1 : 0; /* the invalid byte after the run */
+		if (o + (size_t)n + bad + 1 > cap) {
+			while (o + (size_t)n + bad + 1 > cap)
+				cap *= 2;
+			char *nb = realloc(out, cap);
+			if (!nb) {
+				free(norm);
+				free(out);
+				out = NULL;
+				break;
+			}
+			out = nb;
+		}
+		if (n)
+			memcpy(out + o, norm, (size_t)n);
+		free(norm);
+		o += (size_t)n;
+		if (bad)
+			out[o++] = b[j];
+		i = j + bad;
+	}
+	if (!out) {
+		status_set(st, STATUS_NOMEM, "out of memory");
+		return NULL;
+	}
+	*len = o;
+	return out;
+}
+
+/* The normalizer: each Unicode form, Prepend (on a non-empty text, unless
+ * `prepend` is 0) and Replace in order. */
 static enum status_code normalize(struct tokenizer *t, const char *s, size_t n, int prepend, char **out,
                                   size_t *out_n, struct status *st)
 {
@@ -183,6 +238,14 @@ static enum status_code normalize(struct tokenizer *t, const char *s, size_t n, 
 	size_t len = n;
 	for (size_t r = 0; r < t->n_norm; r++) {
 		const struct tokenizer_replace *rp = &t->norm[r];
+		if (rp->form) {
+			char *nb = unicode_form(b, &len, rp->form, st);
+			free(b);
+			if (!nb)
+				return st->code;
+			b = nb;
+			continue;
+		}
 		size_t count = 0;
 		if (rp->from_len == 0)
 			count = len && prepend;

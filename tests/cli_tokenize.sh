@@ -80,9 +80,9 @@ printf '{"model": {"type": "WordPiece", "vocab": {"a": 0}}}' > "$TEST_TMP/wp/tok
 err=$("$RIC" tokenize --tokenizer "$TEST_TMP/wp" -- x 2>&1); rc=$?
 is "$rc" 1 "a WordPiece tokenizer.json fails"
 is "$err" "ric: $TEST_TMP/wp/tokenizer.json: model.type WordPiece is not supported (only BPE)" "naming the file and key"
-printf '{"normalizer": {"type": "NFKC"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}' > "$TEST_TMP/wp/tokenizer.json"
+printf '{"normalizer": {"type": "Lowercase"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}' > "$TEST_TMP/wp/tokenizer.json"
 err=$("$RIC" tokenize --tokenizer "$TEST_TMP/wp" -- x 2>&1)
-is "$err" "ric: $TEST_TMP/wp/tokenizer.json: normalizer: type NFKC is not supported" "an unknown normalizer is named"
+is "$err" "ric: $TEST_TMP/wp/tokenizer.json: normalizer: type Lowercase is not supported" "an unknown normalizer is named"
 
 # Training: a small vocabulary from text, read back by tokenize.
 i=0

@@ -370,6 +370,49 @@ static void split_removed(json_t *root)
 	                                        "behavior", "Removed", "invert", 0));
 }
 
+/* Qwen2's layout: an NFC normalizer before the byte-level steps. */
+static void qwen2(json_t *root)
+{
+	json_object_set_new(root, "normalizer", json_pack("{s:s}", "type", "NFC"));
+}
+
+static void nfkc(json_t *root)
+{
+	json_object_set_new(root, "normalizer", json_pack("{s:s, s:[{s:s}]}", "type", "Sequence", "normalizers",
+	                                                  "type", "NFKC"));
+}
+
+START_TEST(unicode_normalizers)
+{
+	struct tokenizer *ref = load_dir(unpack("llama3-tokenizer"));
+	struct tokenizer *t = load_dir(variant("l3-qwen2", qwen2));
+	/* e + combining acute is é under NFC; without it, two different words. */
+	struct tokenizer_ids composed = { 0 }, decomposed = { 0 };
+	encode(ref, "caf\xc3\xa9 e\xcc\x81", 8, 0, &composed);
+	encode(ref, "cafe\xcc\x81 e\xcc\x81", 9, 0, &decomposed);
+	ck_assert(composed.n != decomposed.n || memcmp(composed.ids, decomposed.ids, composed.n * 4) != 0);
+	tokenizer_ids_free(&decomposed);
+	encode(ref, "caf\xc3\xa9 \xc3\xa9", 8, 0, &decomposed);
+	expect_same(t, "cafe\xcc\x81 e\xcc\x81", 0, &decomposed);
+	/* Invalid bytes pass through between the normalized runs. */
+	expect_round_trip(t, "\xff caf\xc3\xa9 \xed\xa0\x80 x", 15, 0);
+	/* NFC keeps the ligature fi; NFKC makes it "fi". */
+	struct tokenizer_ids lig = { 0 }, fi = { 0 };
+	encode(ref, "\xef\xac\x81", 3, 0, &lig);
+	encode(ref, "fi", 2, 0, &fi);
+	expect_same(t, "\xef\xac\x81", 0, &lig);
+	tokenizer_free(t);
+	t = load_dir(variant("l3-nfkc", nfkc));
+	expect_same(t, "\xef\xac\x81", 0, &fi);
+	tokenizer_ids_free(&composed);
+	tokenizer_ids_free(&decomposed);
+	tokenizer_ids_free(&lig);
+	tokenizer_ids_free(&fi);
+	tokenizer_free(t);
+	tokenizer_free(ref);
+}
+END_TEST
+
 START_TEST(byte_level_variants)
 {
 	struct tokenizer *ref = load_dir(unpack("llama3-tokenizer"));
@@ -422,8 +465,8 @@ START_TEST(bad_tokenizer_json_is_named)
 	                  "tok.json: model.type WordPiece is not supported (only BPE)");
 	expect_json_error("{\"model\": {\"type\": \"Unigram\", \"vocab\": []}}", STATUS_UNSUPPORTED,
 	                  "tok.json: model.type Unigram is not supported (only BPE)");
-	expect_json_error("{\"normalizer\": {\"type\": \"NFC\"}, " MODEL("") "}", STATUS_UNSUPPORTED,
-	                  "tok.json: normalizer: type NFC is not supported");
+	expect_json_error("{\"normalizer\": {\"type\": \"BertNormalizer\"}, " MODEL("") "}", STATUS_UNSUPPORTED,
+	                  "tok.json: normalizer: type BertNormalizer is not supported");
 	expect_json_error("{\"normalizer\": {\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"Lowercase\"}]}, " MODEL("") "}",
 	                  STATUS_UNSUPPORTED, "tok.json: normalizer.normalizers[0]: type Lowercase is not supported");
 	expect_json_error("{\"normalizer\": {\"prepend\": \"x\"}, " MODEL("") "}", STATUS_FORMAT,
@@ -537,7 +580,7 @@ Suite *harness_suite(void)
 	TCase *tc = harness_add(s, "npm", llama2_matches_llama_tokenizer_js, llama3_matches_llama3_tokenizer_js, NULL);
 	tcase_set_timeout(tc, 120);
 	tc = harness_add(s, "ids", llama2_sequence_ids_and_specials, llama3_sequence_ids_and_specials, metaspace_variants,
-	                 byte_level_variants, NULL);
+	                 byte_level_variants, unicode_normalizers, NULL);
 	tcase_set_timeout(tc, 120);
 	harness_add(s, "errors", bad_tokenizer_json_is_named, bad_config_is_named, NULL);
 	return s;
