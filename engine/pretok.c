@@ -73,8 +73,9 @@ static int put(char **b, size_t *o, size_t *cap, const char *s, size_t n)
 	return 0;
 }
 
-/* Oniguruma's \s and \S (White_Space) spelled for PCRE2 10.42, whose \s
- * under UCP leaves out U+0085; a literal string is escaped instead. */
+/* Oniguruma's \s and \S (White_Space) spelled out for PCRE2, whose own \s
+ * under UCP differs (it matches U+180E, not White_Space since Unicode 6.3);
+ * a literal string is escaped instead. */
 static char *rewrite(const char *pat, size_t len, int is_regex, size_t *out_len, struct status *st)
 {
 	char *b = NULL;

@@ -413,6 +413,15 @@ START_TEST(unicode_normalizers)
 }
 END_TEST
 
+/* \s as Oniguruma (Hugging Face) has it: Unicode White_Space, U+0085 and
+ * U+3000 yes, U+180E (PCRE2's own \s matches it) no. */
+static void split_space_removed(json_t *root)
+{
+	json_t *seq = json_object_get(json_object_get(root, "pre_tokenizer"), "pretokenizers");
+	json_array_insert_new(seq, 0, json_pack("{s:s, s:{s:s}, s:s}", "type", "Split", "pattern", "Regex", "\\s+",
+	                                        "behavior", "Removed"));
+}
+
 START_TEST(byte_level_variants)
 {
 	struct tokenizer *ref = load_dir(unpack("llama3-tokenizer"));
@@ -425,6 +434,17 @@ START_TEST(byte_level_variants)
 	expect_same(t, "abc 1234 x's", 0, &want);
 	tokenizer_ids_free(&want);
 	expect_round_trip(t, "v2.0.1 \xf0\x9f\xa6\x99 1e-10\n\n", 21, 0);
+	tokenizer_free(t);
+
+	t = load_dir(variant("l3-space", split_space_removed));
+	encode(ref, "a", 1, 0, &want);
+	encode(ref, "b", 1, 0, &want);
+	encode(ref, "c", 1, 0, &want);
+	expect_same(t, "a\xc2\x85" "b\xe3\x80\x80" "c", 0, &want);
+	tokenizer_ids_free(&want);
+	encode(ref, "x\xe1\xa0\x8ey", 5, 0, &want);
+	expect_same(t, "x\xe1\xa0\x8ey", 0, &want);
+	tokenizer_ids_free(&want);
 	tokenizer_free(t);
 
 	t = load_dir(variant("l3-removed", split_removed));
