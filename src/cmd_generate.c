@@ -178,6 +178,7 @@ static int generate_ric(const char *model, const char *prompt, const char *pref,
 	b.prompts = prompts;
 	b.z = z;
 	gc.tok = g.tok;
+	gc.stream.cont = 1; /* a continuation: keep its leading space (SentencePiece) */
 	gc.eos = g.p.cfg.eos_token_id;
 	/* A response cut at a turn marker is printed once it is cut: streamed,
 	 * the marker would show. */
@@ -349,6 +350,7 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 	gp.ctx = &g;
 	gp.weights = &dw;
 	g.streaming = B == 1;
+	g.stream.cont = 1; /* a continuation: keep its leading space (SentencePiece) */
 	g.eos = p.cfg.eos_token_id;
 	struct hooks h = { .abort = generate_abort };
 	signal(SIGINT, generate_on_sigint);
