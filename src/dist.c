@@ -57,6 +57,10 @@ int dist_init(int *argc, char ***argv)
 	}
 	MPI_Comm_rank(MPI_COMM_WORLD, &dist_me);
 	MPI_Comm_size(MPI_COMM_WORLD, &dist_n);
+	/* the programs a rank starts (ric eval of online --eval-each, cmd:
+	 * scorers) are plain processes, not ranks of this job */
+	unsetenv("OMPI_COMM_WORLD_SIZE");
+	unsetenv("PMIX_RANK");
 	if (dist_me > 0) {
 		/* rank 0 speaks for the job; errors still reach stderr */
 		int fd = open("/dev/null", O_WRONLY);
