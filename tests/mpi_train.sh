@@ -12,11 +12,10 @@ command -v mpirun >/dev/null 2>&1 || skip_all "mpirun is not installed (./bootst
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # two ranks on a small shared box: no binding, no network but the loopback
 export OMPI_MCA_hwloc_base_binding_policy=none OMPI_MCA_btl_tcp_if_include=lo
-# Open MPI keeps its own allocations until exit: not ric's leaks (ASan build)
-printf 'leak:libmpi\nleak:libopen-pal\nleak:libopen-rte\nleak:libpmix\nleak:libhwloc\nleak:libevent\nleak:mca_\n' \
-	>"$TEST_TMP/lsan.supp"
-export LSAN_OPTIONS="suppressions=$TEST_TMP/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-MPIRUN="mpirun --oversubscribe -np 2"
+# Open MPI's components (dlopened, gone by the leak check, so no suppression
+# can name them) keep allocations until exit: in an ASan build the ranks
+# run without leak detection; the one-process runs keep it for ric's code.
+MPIRUN="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 mpirun --oversubscribe -np 2"
 CLOSE="python3 $top_srcdir/tests/st_close.py"
 command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed (./bootstrap installs it)"
 
