@@ -159,11 +159,11 @@ static enum status_code pretrain_val(struct train *t, const struct pretrain_data
 		size_t b = d->nval - i < B ? d->nval - i : B;
 		for (size_t k = 0; k < b; k++)
 			pretrain_fill(d, d->val[i + k], T, tok + k * T, tgt + k * T);
-		enum status_code rc = gpt2_forward(&t->lay, t->params->mem, &t->acts, tok, b, T, tgt, h, st);
+		enum status_code rc = model_forward(t->pass, t->params->mem, tok, b, T, tgt, h, st);
 		if (rc != STATUS_OK)
 			return rc;
-		sum += t->acts.loss_sum;
-		count += t->acts.count;
+		sum += t->pass->loss_sum;
+		count += t->pass->count;
 	}
 	*loss = count ? sum / (double)count : NAN;
 	return STATUS_OK;

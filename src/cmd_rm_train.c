@@ -305,12 +305,11 @@ static enum status_code rmtrain_eval(struct train *t, const struct rmtrain_data 
 	for (size_t i = 0; i < d->neval; i += B) {
 		size_t n = d->neval - i < B ? d->neval - i : B;
 		size_t T = rmtrain_batch(d, d->order + i, n, pad, tok);
-		enum status_code rc = gpt2_forward(&t->lay, t->params->mem, &t->acts, tok, 2 * n, T,
-		                                   NULL, h, st);
+		enum status_code rc = model_forward(t->pass, t->params->mem, tok, 2 * n, T, NULL, h, st);
 		if (rc != STATUS_OK)
 			return rc;
 		for (size_t k = 0; k < n; k++) {
-			double diff = (double)t->acts.scores[k] - (double)t->acts.scores[n + k];
+			double diff = (double)t->pass->scores[k] - (double)t->pass->scores[n + k];
 			right += diff > 0;
 			sum += rmtrain_softplus(-diff);
 		}
@@ -485,12 +484,12 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 		for (size_t b = 0; b < B; b++)
 			pairs[b] = rmtrain_pair(&d, (uint64_t)o.t.seed, (size_t)step * B + b);
 		size_t T = rmtrain_batch(&d, pairs, B, pad, tok_buf);
-		rc = gpt2_forward(&t.lay, p.mem, &t.acts, tok_buf, 2 * B, T, NULL, &h, &st);
+		rc = model_forward(t.pass, p.mem, tok_buf, 2 * B, T, NULL, &h, &st);
 		if (rc != STATUS_OK)
 			break;
 		double loss = 0, right = 0;
 		for (size_t k = 0; k < B; k++) {
-			double diff = (double)t.acts.scores[k] - (double)t.acts.scores[B + k];
+			double diff = (double)t.pass->scores[k] - (double)t.pass->scores[B + k];
 			double g = 1.0 / (1.0 + exp(diff)); /* sigmoid(-diff) */
 			loss += rmtrain_softplus(-diff);
 			right += diff > 0;
@@ -498,8 +497,7 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 			dscores[B + k] = (float)(g / (double)B);
 		}
 		loss /= (double)B;
-		rc = gpt2_backward(&t.lay, p.mem, t.grads.mem, &t.acts, tok_buf, NULL, 1.0f, dscores, &h,
-		                   &st);
+		rc = model_backward(t.pass, p.mem, t.grads.mem, tok_buf, NULL, 1.0f, dscores, &h, &st);
 		if (rc != STATUS_OK)
 			break;
 		if (train_step_hooks(&t, (float)o.t.clip, &h) == STATUS_CANCELLED)
