@@ -435,6 +435,41 @@ enum status_code checkpoint_load(const char *dir, struct model_params *p, json_t
 	return rc;
 }
 
+enum status_code checkpoint_info(const char *dir, struct checkpoint_info *ci, struct status *st)
+{
+	memset(ci, 0, sizeof *ci);
+	enum status_code rc = checkpoint_config_read(dir, &ci->cfg, st);
+	if (rc != STATUS_OK)
+		return rc;
+	ci->params = model_params_count(&ci->cfg);
+	struct checkpoint_files cf;
+	rc = checkpoint_files_open(&cf, dir, st);
+	unsigned seen = 0; /* one bit per safetensors dtype */
+	for (size_t i = 0; rc == STATUS_OK && i < cf.n; i++)
+		for (size_t k = 0; k < safetensors_count(cf.f[i]); k++) {
+			seen |= 1u << safetensors_at(cf.f[i], k)->dtype;
+			ci->tensors++;
+		}
+	ci->files = cf.n;
+	checkpoint_files_close(&cf);
+	for (unsigned dt = 0; dt < 32; dt++)
+		if (seen & (1u << dt)) {
+			size_t at = strlen(ci->dtype);
+			snprintf(ci->dtype + at, sizeof ci->dtype - at, "%s%s", at ? " + " : "",
+			         safetensors_dtype_name((enum safetensors_dtype)dt));
+		}
+	char *vocab = checkpoint_join(dir, "vocab.json"), *json = checkpoint_join(dir, "tokenizer.json");
+	if (!vocab || !json)
+		rc = status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
+	else if (checkpoint_is_file(json))
+		snprintf(ci->tokenizer, sizeof ci->tokenizer, "tokenizer.json");
+	else if (checkpoint_is_file(vocab))
+		snprintf(ci->tokenizer, sizeof ci->tokenizer, "vocab.json + merges.txt");
+	free(vocab);
+	free(json);
+	return rc;
+}
+
 /* ---- writing ----------------------------------------------------------- */
 
 static enum status_code checkpoint_mkdirs(const char *dir, struct status *st)

@@ -51,6 +51,17 @@ enum status_code checkpoint_load(const char *dir, struct model_params *p, json_t
 /* DIR/ric.json as an object in *ric, or NULL when the file does not exist. */
 enum status_code checkpoint_read_ric(const char *dir, json_t **ric, struct status *st);
 
+/* What a folder holds, without loading the weights (ric info DIR). */
+struct checkpoint_info {
+	struct model_config cfg;
+	char dtype[48];     /* the tensors' stored types: "BF16", or "F32 + BF16" when mixed */
+	size_t files;       /* safetensors files (shards) */
+	size_t tensors;     /* tensors in them (ignored buffers included) */
+	size_t params;      /* floats the model takes */
+	char tokenizer[64]; /* "vocab.json + merges.txt", "tokenizer.json" or "" (none) */
+};
+enum status_code checkpoint_info(const char *dir, struct checkpoint_info *ci, struct status *st);
+
 struct checkpoint_save_opts {
 	int bf16;                  /* store BF16 (round to nearest even) instead of F32 */
 	const char *tokenizer_dir; /* copy the tokenizer files found here, or NULL */

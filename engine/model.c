@@ -39,6 +39,11 @@ const char *model_family_types(void)
 	return buf;
 }
 
+int model_tied_head(const struct model_config *c)
+{
+	return c->num_labels == 0 && (model_family_of(c)->always_tied || c->tie_word_embeddings);
+}
+
 void model_dims(const struct model_config *c, struct model_dims *d)
 {
 	d->L = (size_t)c->n_layer;

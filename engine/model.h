@@ -117,6 +117,9 @@ const struct model_family *model_family_find(const char *model_type);
 /* "gpt2, llama, mistral, qwen2": for messages. */
 const char *model_family_types(void);
 
+/* Whether a language model's output head is its token embedding (0 for reward models). */
+int model_tied_head(const struct model_config *cfg);
+
 /* Checks the config: positive sizes, n_embd divisible by n_head, ids in range. */
 enum status_code model_config_check(const struct model_config *cfg, struct status *st);
 
@@ -170,6 +173,7 @@ struct model_family {
 	const char *title;                /* "GPT-2", "Llama": messages */
 	const char *const *model_types;   /* config.json model_type values it reads */
 	const char *reward_arch;          /* "GPT2ForSequenceClassification": messages */
+	int always_tied;                  /* the head is the embedding whatever the config says */
 	enum status_code (*check)(const struct model_config *c, struct status *st);
 	size_t (*count)(const struct model_config *c);
 	/* lays named pointers over p->mem (may be NULL) */
