@@ -5,6 +5,7 @@
 
 #include "engine/cfgjson.h"
 #include "engine/gpt2.h"
+#include "engine/init.h"
 #include "engine/model.h"
 
 #include <ctype.h>
@@ -15,6 +16,10 @@
 
 static enum status_code gpt2_check(const struct model_config *c, struct status *st)
 {
+	if ((c->n_kv_head && c->n_kv_head != c->n_head) || (c->head_dim && c->head_dim * c->n_head != c->n_embd))
+		return status_set(st, STATUS_UNSUPPORTED, "GPT-2 has no grouped-query attention "
+		                  "(num_key_value_heads %d of %d heads) nor a head_dim of its own",
+		                  c->n_kv_head, c->n_head);
 	if (c->n_embd % c->n_head != 0)
 		return status_set(st, STATUS_FORMAT, "n_embd %d is not divisible by n_head %d",
 		                  c->n_embd, c->n_head);
@@ -322,6 +327,7 @@ const struct model_family gpt2_family = {
 	.file_prefix = "transformer.",
 	.save_prefixed = gpt2_save_prefixed,
 	.file_skip = gpt2_file_skip,
+	.init = init_gpt2,
 	.config_parse = gpt2_config_parse,
 	.config_json = gpt2_config_json,
 	.pass_new = gpt2_pass_new,

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "engine/llama.h"
+#include "engine/init.h"
 #include "engine/kernels.h"
 
 #include <math.h>
@@ -295,6 +296,19 @@ static enum status_code llama_pass_backward(struct model_pass *m, const float *w
 	return llama_backward(&g->lay, w, grad, &g->acts, tokens, targets, scale, dscores, h, st);
 }
 
+/* A small Llama as SmolLM makes them: tied, plain rope, RMSNorm eps 1e-5,
+ * one KV head per attention head unless set. */
+static void llama_config_defaults(struct model_config *c, const char *model_type)
+{
+	snprintf(c->model_type, sizeof c->model_type, "%s", model_type);
+	c->qkv_bias = strcmp(model_type, "qwen2") == 0;
+	if (c->rope_theta <= 0.0)
+		c->rope_theta = 10000.0;
+	if (c->layer_norm_epsilon <= 0.0f)
+		c->layer_norm_epsilon = 1e-5f;
+	c->tie_word_embeddings = 1;
+}
+
 /* rotary_emb.inv_freq: a buffer older transformers saved with the weights */
 static int llama_file_skip(const char *name)
 {
@@ -316,6 +330,8 @@ const struct model_family llama_family = {
 	.file_prefix = NULL,
 	.save_prefixed = NULL,
 	.file_skip = llama_file_skip,
+	.init = init_llama,
+	.config_defaults = llama_config_defaults,
 	.config_parse = llama_config_parse,
 	.config_json = llama_config_json,
 	.pass_new = llama_pass_new,

@@ -53,13 +53,31 @@ enum status_code llama_decode_weights(struct decoder_weights *wb, const struct m
 	if (rc != STATUS_OK)
 		return rc;
 	if (wb->dtype == DECODER_BF16) {
-		/* every parameter at its own offset, rows as they are */
+		/* every parameter at its own offset: the matrices in gemv_xw_bf16's
+		 * panels (of W^T: [in, out]), the rest (the head's rows) as they are */
+		size_t most = 0;
+		for (size_t k = 0; k < 7; k++) {
+			size_t IC, OC;
+			llama_mat_shape(&lay, k, &IC, &OC);
+			most = IC * OC > most ? IC * OC : most;
+		}
 		wb->bf16 = aligned_alloc(64, (p->count * sizeof *wb->bf16 + 63) / 64 * 64);
-		if (!wb->bf16)
+		float *t = malloc(most * sizeof *t);
+		if (!wb->bf16 || !t)
 			rc = status_set(st, STATUS_NOMEM, "cannot allocate BF16 weights (%zu values)",
 			                p->count);
 		else
 			gemv_bf16_from_f32(wb->bf16, p->mem, p->count);
+		for (size_t m = 0; rc == STATUS_OK && m < 7 * lay.L; m++) {
+			size_t IC, OC, off = llama_off_layer(&lay, m / 7, llama_mats[m % 7]);
+			llama_mat_shape(&lay, m % 7, &IC, &OC);
+			const float *w = p->mem + off;
+			for (size_t o = 0; o < OC; o++)
+				for (size_t i = 0; i < IC; i++)
+					t[i * OC + o] = w[o * IC + i];
+			gemv_pack_bf16(wb->bf16 + off, t, IC, OC);
+		}
+		free(t);
 		llama_layout_free(&lay);
 		return rc;
 	}
@@ -111,6 +129,10 @@ static enum status_code llama_product(const struct decoder *d, size_t m, size_t 
 {
 	const struct decoder_weights *dw = d->wb && d->wb->dtype != DECODER_F32 ? d->wb : NULL;
 	const float *w = d->p->mem + off;
+	if (dw && dw->dtype == DECODER_BF16 && m < 7 * d->dims.L) {
+		gemv_xw_bf16(y, x, dw->bf16 + off, bias, R, IC, OC, acc);
+		return STATUS_OK;
+	}
 	if (dw && dw->dtype == DECODER_INT8) {
 		if (gemv_q8(y, x, dw->q8 + dw->q_at[m], dw->scale + dw->scale_at[m], bias, R, IC, OC, acc))
 			return status_set(st, STATUS_NOMEM, "cannot allocate int8 activations");

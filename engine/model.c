@@ -39,6 +39,19 @@ const char *model_family_types(void)
 	return buf;
 }
 
+enum status_code model_config_set_type(struct model_config *c, const char *model_type,
+                                       struct status *st)
+{
+	const struct model_family *f = model_family_find(model_type);
+	if (!f)
+		return status_set(st, STATUS_INVALID, "model type '%s' is not one of %s", model_type,
+		                  model_family_types());
+	c->family = f == &gpt2_family ? NULL : f; /* GPT-2 configs read back with NULL */
+	if (f->config_defaults)
+		f->config_defaults(c, model_type);
+	return STATUS_OK;
+}
+
 int model_tied_head(const struct model_config *c)
 {
 	return c->num_labels == 0 && (model_family_of(c)->always_tied || c->tie_word_embeddings);
@@ -192,4 +205,47 @@ enum status_code model_backward(struct model_pass *m, const float *w, float *g, 
                                 const struct hooks *h, struct status *st)
 {
 	return m->family->backward(m, w, g, tokens, targets, scale, dscores, h, st);
+}
+
+float *model_params_find(const struct model_params *p, const char *name, size_t *numel)
+{
+	size_t n = model_params_describe(p, NULL);
+	struct model_tensor *t = calloc(n, sizeof *t);
+	float *found = NULL;
+	if (!t)
+		return NULL;
+	model_params_describe(p, t);
+	for (size_t i = 0; i < n && !found; i++)
+		if (strcmp(t[i].name, name) == 0) {
+			found = t[i].data;
+			if (numel)
+				*numel = (size_t)t[i].shape[0] * (t[i].ndim > 1 ? (size_t)t[i].shape[1] : 1);
+		}
+	free(t);
+	return found;
+}
+
+long model_params_copy_matching(struct model_params *dst, const struct model_params *src)
+{
+	size_t nd = model_params_describe(dst, NULL), ns = model_params_describe(src, NULL);
+	struct model_tensor *td = calloc(nd, sizeof *td), *ts = calloc(ns, sizeof *ts);
+	long copied = 0;
+	if (!td || !ts)
+		copied = -1;
+	else {
+		model_params_describe(dst, td);
+		model_params_describe(src, ts);
+		for (size_t i = 0; i < nd; i++)
+			for (size_t j = 0; j < ns; j++)
+				if (strcmp(td[i].name, ts[j].name) == 0 && td[i].ndim == ts[j].ndim &&
+				    td[i].shape[0] == ts[j].shape[0] && td[i].shape[1] == ts[j].shape[1]) {
+					size_t k = (size_t)td[i].shape[0] * (td[i].ndim > 1 ? (size_t)td[i].shape[1] : 1);
+					memcpy(td[i].data, ts[j].data, k * sizeof *td[i].data);
+					copied++;
+					break;
+				}
+	}
+	free(td);
+	free(ts);
+	return copied;
 }

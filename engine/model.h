@@ -35,6 +35,7 @@ struct model_pass;
 struct decoder;
 struct decoder_weights;
 struct json_t;
+struct rng;
 
 /* Rotary embedding scaling (rope_scaling.type / rope_type). */
 enum model_rope { MODEL_ROPE_NONE, MODEL_ROPE_LINEAR, MODEL_ROPE_LLAMA3 };
@@ -117,6 +118,12 @@ const struct model_family *model_family_find(const char *model_type);
 /* "gpt2, llama, mistral, qwen2": for messages. */
 const char *model_family_types(void);
 
+/* Makes c a config of model_type ("gpt2", "llama", "qwen2", ...; NULL: GPT-2)
+ * with its family's defaults; the sizes (n_layer, n_head, n_embd, n_inner,
+ * n_positions, vocab_size, ids, n_kv_head) stay as set. */
+enum status_code model_config_set_type(struct model_config *c, const char *model_type,
+                                       struct status *st);
+
 /* Whether a language model's output head is its token embedding (0 for reward models). */
 int model_tied_head(const struct model_config *cfg);
 
@@ -134,6 +141,13 @@ void model_params_free(struct model_params *p);
 /* Fills `out` (room for MODEL_MAX_TENSORS(n_layer), may be NULL) in checkpoint
  * order; returns the number of tensors. */
 size_t model_params_describe(const struct model_params *p, struct model_tensor *out);
+
+/* The tensor called `name` (as describe names it), or NULL. */
+float *model_params_find(const struct model_params *p, const char *name, size_t *numel);
+/* Copies every tensor of src into the tensor of dst with the same name and
+ * shape (a language model's body under a fresh reward head, say); returns how
+ * many were copied, or -1 when out of memory. */
+long model_params_copy_matching(struct model_params *dst, const struct model_params *src);
 
 /* For families' describe: fills out[*n] when out is not NULL, counts in *n. */
 void model_tensor_set(struct model_tensor *out, size_t *n, const char *name, float *data, int ndim,
@@ -184,6 +198,10 @@ struct model_family {
 	const char *file_prefix;
 	int (*save_prefixed)(const char *name);
 	int (*file_skip)(const char *name);
+	/* fresh weights (engine/init.h) */
+	void (*init)(struct model_params *p, struct rng *r, float std);
+	/* the family's defaults for model_type in a config whose sizes are set (pretraining) */
+	void (*config_defaults)(struct model_config *c, const char *model_type);
 	enum status_code (*config_parse)(struct json_t *root, const char *file,
 	                                 struct model_config *c, struct status *st);
 	struct json_t *(*config_json)(const struct model_config *c, const char *torch_dtype);

@@ -25,7 +25,7 @@ const struct cli_command cmd_rm_train = {
 	.help = "FILE holds one {\"prompt\", \"chosen\", \"rejected\"} object per line; a name\n"
 	        "that is not a file is a dataset of pairs in the store (ric dataset import),\n"
 	        "whose eval split is then the held-out set. The model\n"
-	        "(GPT2ForSequenceClassification, one label) scores prompt + response at its\n"
+	        "(...ForSequenceClassification, one label) scores prompt + response at its\n"
 	        "last token; the loss is -log sigmoid(s_chosen - s_rejected). A random --eval\n"
 	        "share of the pairs is held out: their pairwise accuracy (s_chosen >\n"
 	        "s_rejected) is printed and recorded as the metric eval_accuracy.\n\n"
@@ -344,11 +344,12 @@ static enum status_code rmtrain_model(const struct rmtrain_opts *o, struct model
 	if (cfg.pad_token_id < 0)
 		cfg.pad_token_id = cfg.eos_token_id;
 	rc = model_params_alloc(p, &cfg, st);
-	if (rc == STATUS_OK) {
-		/* Same body layout: everything before the head is one copy. */
-		memcpy(p->mem, base.mem, base.count * sizeof *base.mem);
-		init_normal(p->score, (size_t)cfg.n_embd, (float)o->score_std, &ss->rng);
-	}
+	size_t ns = 0;
+	float *score = rc == STATUS_OK ? model_params_find(p, "score.weight", &ns) : NULL;
+	if (rc == STATUS_OK && (!score || model_params_copy_matching(p, &base) < 0))
+		rc = status_set(st, STATUS_NOMEM, "out of memory");
+	if (rc == STATUS_OK)
+		init_normal(score, ns, (float)o->score_std, &ss->rng);
 	model_params_free(&base);
 	return rc;
 }
