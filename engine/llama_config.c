@@ -192,6 +192,16 @@ enum status_code llama_config_parse(json_t *root, const char *name, struct model
 	if (c->sliding_window >= c->n_positions)
 		c->sliding_window = 0; /* the window covers every position: plain causal attention */
 	c->layer_norm_epsilon = (float)eps;
+	/* the defaults made explicit, as they are written back */
+	if (c->n_kv_head == 0)
+		c->n_kv_head = c->n_head;
+	if (c->head_dim == 0 && c->n_head > 0 && c->n_embd % c->n_head == 0)
+		c->head_dim = c->n_embd / c->n_head;
+	/* config.json's reals as floats, so what is written reads back the same */
+	c->rope_theta = (float)c->rope_theta;
+	c->rope_factor = (float)c->rope_factor;
+	c->rope_low_freq = (float)c->rope_low_freq;
+	c->rope_high_freq = (float)c->rope_high_freq;
 	return STATUS_OK;
 }
 
@@ -213,7 +223,7 @@ json_t *llama_config_json(const struct model_config *c, const char *torch_dtype)
 	                      "num_key_value_heads", (json_int_t)d.NKV, "head_dim", (int)d.D,
 	                      "max_position_embeddings", c->n_positions,
 	                      "rms_norm_eps", cfgjson_float_value(c->layer_norm_epsilon),
-	                      "rope_theta", c->rope_theta,
+	                      "rope_theta", cfgjson_float_value((float)c->rope_theta),
 	                      "tie_word_embeddings", c->tie_word_embeddings,
 	                      "bos_token_id", ID(c->bos_token_id), "eos_token_id", ID(c->eos_token_id));
 	if (!o)
@@ -241,13 +251,16 @@ json_t *llama_config_json(const struct model_config *c, const char *torch_dtype)
 	else if (c->rope_type == MODEL_ROPE_LINEAR)
 		bad |= json_object_set_new(o, "rope_scaling", json_pack("{s:s, s:s, s:f}", "type", "linear",
 		                                                        "rope_type", "linear", "factor",
-		                                                        c->rope_factor));
+		                                                        cfgjson_float_value((float)c->rope_factor)));
 	else
 		bad |= json_object_set_new(o, "rope_scaling",
 		                           json_pack("{s:s, s:f, s:f, s:f, s:i}", "rope_type", "llama3",
-		                                     "factor", c->rope_factor, "low_freq_factor",
-		                                     c->rope_low_freq, "high_freq_factor",
-		                                     c->rope_high_freq, "original_max_position_embeddings",
+		                                     "factor", cfgjson_float_value((float)c->rope_factor),
+		                                     "low_freq_factor",
+		                                     cfgjson_float_value((float)c->rope_low_freq),
+		                                     "high_freq_factor",
+		                                     cfgjson_float_value((float)c->rope_high_freq),
+		                                     "original_max_position_embeddings",
 		                                     c->rope_original_max));
 	if (c->num_labels > 0)
 		bad |= cfgjson_set_labels(o, c->num_labels);

@@ -52,6 +52,13 @@ enum status_code model_config_set_type(struct model_config *c, const char *model
 	return STATUS_OK;
 }
 
+size_t model_context(const struct model_config *c)
+{
+	struct model_dims d;
+	model_dims(c, &d);
+	return d.P;
+}
+
 int model_tied_head(const struct model_config *c)
 {
 	return c->num_labels == 0 && (model_family_of(c)->always_tied || c->tie_word_embeddings);

@@ -124,6 +124,10 @@ const char *model_family_types(void);
 enum status_code model_config_set_type(struct model_config *c, const char *model_type,
                                        struct status *st);
 
+/* The longest sequence the model computes: n_positions, or a shorter
+ * sliding_window (longer contexts are refused, not windowed). */
+size_t model_context(const struct model_config *cfg);
+
 /* Whether a language model's output head is its token embedding (0 for reward models). */
 int model_tied_head(const struct model_config *cfg);
 

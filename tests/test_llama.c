@@ -411,6 +411,7 @@ START_TEST(sliding_window_is_refused_beyond_it)
 	                 " \"max_position_embeddings\": 32, \"sliding_window\": 4}";
 	ck_assert_int_eq(checkpoint_config_parse(js, strlen(js), "cfg.json", &c, &st), STATUS_OK);
 	ck_assert_int_eq(c.sliding_window, 4);
+	ck_assert_uint_eq(model_context(&c), 4);
 	struct model_params p;
 	ck_assert_int_eq(model_params_alloc(&p, &c, &st), STATUS_OK);
 	struct model_pass *m;
