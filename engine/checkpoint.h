@@ -1,4 +1,5 @@
-/* checkpoint: Hugging Face GPT-2 model directories in and out.
+/* checkpoint: Hugging Face model directories in and out, for every model family
+ * (engine/model.h names the tensors and reads config.json).
  *
  *   struct model_params p;
  *   json_t *ric = NULL;                       // ric.json, when the folder has one
@@ -11,8 +12,9 @@
  *   model_params_free(&p);
  *
  * Reading takes config.json (GPT2LMHeadModel, GPT2Model or
- * GPT2ForSequenceClassification; anything the engine cannot compute is refused
- * with the key that says so) and model.safetensors or the sharded
+ * GPT2ForSequenceClassification; Llama, Mistral and Qwen2 ...ForCausalLM,
+ * ...Model and ...ForSequenceClassification; anything the engine cannot
+ * compute is refused with the key that says so) and model.safetensors or the sharded
  * model.safetensors.index.json; tensors in F32, F16, BF16 (or F64), named with
  * or without "transformer.". Causal-mask buffers (h.N.attn.bias,
  * h.N.attn.masked_bias) are skipped; lm_head.weight must equal wte.weight (the

@@ -32,6 +32,10 @@ ok "pretrain a tiny Llama base (4 heads over 2 KV heads)" "$RIC" pretrain --arch
 like "$(cat base/config.json)" '"LlamaForCausalLM"' "the base is a LlamaForCausalLM"
 like "$(cat base/config.json)" '"num_key_value_heads": 2' "with 2 KV heads"
 like "$("$RIC" info base)" 'family +llama' "ric info names the family"
+err=$("$RIC" pretrain --arch bert --tokenizer "$TOK" --out x --steps 1 text.txt 2>&1)
+like "$err" "model type 'bert' is not one of gpt2, llama, mistral, qwen2" "pretrain --arch names the known types"
+err=$("$RIC" pretrain --arch qwen2 --heads 4 --kv-heads 3 --tokenizer "$TOK" --out x --steps 1 text.txt 2>&1)
+like "$err" "num_key_value_heads 3 does not divide num_attention_heads 4" "and --kv-heads that do not divide --heads"
 
 S="--base base --dataset toy --epochs 8 --batch 16 --lr 2e-3 --template {prompt}{z1},{z2}{marker} --marker :"
 ok "conditional SFT of the Llama base" "$RIC" sft $S --out sft
