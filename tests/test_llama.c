@@ -8,11 +8,13 @@
 #include "engine/checkpoint.h"
 #include "engine/decoder.h"
 #include "engine/llama.h"
+#include "engine/safetensors.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { TINY_V = 11 };
 
@@ -430,6 +432,71 @@ START_TEST(sliding_window_is_refused_beyond_it)
 }
 END_TEST
 
+/* A sharded checkpoint (model.safetensors.index.json and two files, BF16 in
+ * one and F32 in the other) loads to the same parameters as a single file. */
+START_TEST(sharded_checkpoint_loads_like_one_file)
+{
+	struct status st = STATUS_INIT;
+	struct model_params p, q, r;
+	struct model_config c = tiny(0);
+	ck_assert_int_eq(model_params_alloc(&p, &c, &st), STATUS_OK);
+	randomize(&p, 3);
+	char one[4096], two[4096], path[4200];
+	snprintf(one, sizeof one, "%s/one", harness_tmpdir());
+	snprintf(two, sizeof two, "%s/two", harness_tmpdir());
+	ck_assert_msg(checkpoint_save(one, &p, NULL, &st) == STATUS_OK, "%s", st.msg);
+	ck_assert_msg(checkpoint_save(two, &p, &(struct checkpoint_save_opts){ .bf16 = 1 }, &st) ==
+	              STATUS_OK, "%s", st.msg);
+	snprintf(path, sizeof path, "%s/model.safetensors", two);
+	ck_assert_int_eq(unlink(path), 0);
+	/* the layers in shard 1 (BF16), the rest in shard 2 (F32) */
+	size_t n = model_params_describe(&p, NULL);
+	struct model_tensor *t = calloc(n, sizeof *t);
+	model_params_describe(&p, t);
+	struct safetensors_writer *w[2] = { safetensors_writer_new(), safetensors_writer_new() };
+	json_t *map = json_object();
+	for (size_t i = 0; i < n; i++) {
+		int k = strncmp(t[i].name, "model.layers.", 13) == 0 ? 0 : 1;
+		ck_assert_int_eq(safetensors_writer_add_ref(w[k], t[i].name, k ? ST_F32 : ST_BF16,
+		                                            t[i].ndim, t[i].shape, t[i].data, &st),
+		                 STATUS_OK);
+		json_object_set_new(map, t[i].name, json_string(k ? "model-00002-of-00002.safetensors"
+		                                                   : "model-00001-of-00002.safetensors"));
+	}
+	for (int k = 0; k < 2; k++) {
+		snprintf(path, sizeof path, "%s/model-0000%d-of-00002.safetensors", two, k + 1);
+		ck_assert_int_eq(safetensors_writer_save(w[k], path, &st), STATUS_OK);
+		safetensors_writer_free(w[k]);
+	}
+	json_t *idx = json_pack("{s:{}, s:o}", "metadata", "weight_map", map);
+	snprintf(path, sizeof path, "%s/model.safetensors.index.json", two);
+	ck_assert_int_eq(json_dump_file(idx, path, 0), 0);
+	json_decref(idx);
+	ck_assert_msg(checkpoint_load(one, &q, NULL, &st) == STATUS_OK, "%s", st.msg);
+	ck_assert_msg(checkpoint_load(two, &r, NULL, &st) == STATUS_OK, "%s", st.msg);
+	ck_assert_ptr_eq(model_family_of(&r.cfg), &llama_family);
+	ck_assert_uint_eq(q.count, p.count);
+	ck_assert_int_eq(memcmp(q.mem, p.mem, p.count * sizeof *p.mem), 0);
+	/* the layers went through BF16, the rest not */
+	double worst = 0.0;
+	for (size_t i = 0; i < n; i++) {
+		size_t at = (size_t)(t[i].data - p.mem);
+		size_t k = (size_t)t[i].shape[0] * (t[i].ndim > 1 ? (size_t)t[i].shape[1] : 1);
+		for (size_t j = 0; j < k; j++) {
+			double d = fabs((double)r.mem[at + j] - p.mem[at + j]);
+			if (strncmp(t[i].name, "model.layers.", 13) != 0)
+				ck_assert_msg(d == 0.0, "%s differs", t[i].name);
+			worst = fmax(worst, d / fmax(fabs((double)p.mem[at + j]), 1e-30));
+		}
+	}
+	ck_assert_msg(worst > 0.0 && worst <= 1.0 / 256, "BF16 rounding %g", worst);
+	free(t);
+	model_params_free(&p);
+	model_params_free(&q);
+	model_params_free(&r);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("llama");
@@ -440,6 +507,7 @@ Suite *harness_suite(void)
 	harness_add(s, "model", parameter_table_has_hugging_face_names,
 	            float_forward_agrees_with_double, batched_equals_alone,
 	            kv_cache_decoding_equals_the_full_forward_pass, bf16_and_int8_decoding_stay_close,
-	            config_errors_name_the_key, sliding_window_is_refused_beyond_it, NULL);
+	            config_errors_name_the_key, sliding_window_is_refused_beyond_it,
+	            sharded_checkpoint_loads_like_one_file, NULL);
 	return s;
 }
