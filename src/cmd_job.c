@@ -620,9 +620,17 @@ static int job_logs(struct cli *cli, const char *idarg, int follow)
 
 static int job_run(struct cli *cli, int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		cli_print_help(&cmd_job, argc < 2 ? stderr : stdout);
-		return argc < 2 ? CLI_USAGE : CLI_OK;
+	if (argc < 2) {
+		cli_print_help(&cmd_job, stderr);
+		return CLI_USAGE;
+	}
+	/* `ric job SUB --help` is help too, not an unknown command; after `start
+	 * STAGE` the flags are the stage's own. */
+	for (int i = 1; i < argc && !(i > 2 && strcmp(argv[1], "start") == 0); i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			cli_print_help(&cmd_job, stdout);
+			return CLI_OK;
+		}
 	}
 	const char *sub = argv[1];
 	if (strcmp(sub, "start") == 0)

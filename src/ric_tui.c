@@ -166,6 +166,8 @@ static void ric_tui_mouse(struct ric_tui *t)
 
 static void ric_tui_draw(struct ric_tui *t)
 {
+	if (t->a->rows != LINES || t->a->cols != COLS)
+		tui_app_resize(t->a, LINES, COLS);
 	if (t->have_tv)
 		tui_view_free(&t->tv);
 	tui_view_build(t->a, &t->tv);

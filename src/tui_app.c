@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/monotonic.h"
 #include "engine/stats.h"
 #include "src/json_text.h"
 #include "src/paths.h"
@@ -23,6 +24,7 @@ void tui_app_say(struct tui_app *a, const char *fmt, ...)
 	vsnprintf(a->status, sizeof a->status, fmt, ap);
 	va_end(ap);
 	a->status_error = 0;
+	a->status_ms = monotonic_ms();
 	a->dirty = 1;
 }
 
@@ -33,6 +35,7 @@ void tui_app_error(struct tui_app *a, const char *fmt, ...)
 	vsnprintf(a->status, sizeof a->status, fmt, ap);
 	va_end(ap);
 	a->status_error = 1;
+	a->status_ms = monotonic_ms();
 	a->dirty = 1;
 }
 
@@ -56,6 +59,8 @@ struct tui_app *tui_app_new(const char *store_path, int store_flags, char *err, 
 	a->fronts_auto = 1;
 	a->log_lines = 8;
 	a->mouse = 1;
+	a->rows = 24;
+	a->cols = 80;
 	a->keys = keys_map_new();
 	if (!a->keys) {
 		snprintf(err, cap, "out of memory");
@@ -337,6 +342,11 @@ void tui_app_set_weight(struct tui_app *a, int side, int i, double v)
 		return;
 	}
 	double before = a->w[side][i];
+	/* At an end already: nothing is locked, there is just no further to go. */
+	if ((v <= 0 && before <= 1e-12) || (v >= 1 && before >= 1 - 1e-12)) {
+		tui_app_say(a, "%s is already at %d", a->obj_names[i], v >= 1 ? 1 : 0);
+		return;
+	}
 	/* ui/slider: the unlocked others give way in proportion. */
 	if (slider_set(a->w[side], a->locked[side], a->n_obj, (size_t)i, v) != 0 ||
 	    (fabs(a->w[side][i] - before) < 1e-12 && v != before)) {

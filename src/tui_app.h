@@ -30,6 +30,9 @@
 #include "ui/view.h"
 
 #define TUI_APP_MAX_FRONTS 8
+/* How long a message stays in the status line (an error: once the user has
+ * acted after it). */
+#define TUI_APP_STATUS_MS 6000
 /* What a store change leaves to reload once its screen shows (jobs reload
  * at once: the header counts the running ones). */
 #define TUI_STALE_RUNS 1
@@ -112,6 +115,7 @@ struct tui_app {
 	/* status line and questions */
 	char status[512];
 	int status_error;
+	int64_t status_ms;                   /* when the status was set (monotonic) */
 	enum tui_confirm confirm;
 	store_id confirm_id;
 	char confirm_text[2048];             /* whole: it may quote a command to run */
@@ -119,6 +123,7 @@ struct tui_app {
 	enum tui_line want_line;             /* set by actions; the loop opens it and clears this */
 	char line_init[1024];                /* text the line starts with */
 	int mouse;
+	int rows, cols;                      /* the terminal's size (tui_app_resize) */
 	int quit;
 	int dirty;                           /* something changed: redraw */
 	int stale;                           /* TUI_STALE_*: the store changed since loaded */
@@ -161,7 +166,12 @@ int tui_app_command(struct tui_app *a, const char *line);
 int tui_app_setting(struct tui_app *a, const char *name, const char *value, char *err, size_t cap);
 /* A line typed into the prompt editor. */
 void tui_app_set_prompt(struct tui_app *a, const char *text);
-/* The store poller: reloads what another process changed. */
+/* The terminal's size: pages and ends of scrolling panes follow it. */
+void tui_app_resize(struct tui_app *a, int rows, int cols);
+/* Rows of the current screen's scrolling pane (the help, the Runs table). */
+int tui_app_pane_rows(const struct tui_app *a);
+/* The store poller: reloads what another process changed; old messages
+ * leave the status line. */
 void tui_app_tick(struct tui_app *a);
 /* Reloads runs, jobs and fronts now. */
 void tui_app_reload(struct tui_app *a);

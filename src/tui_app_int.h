@@ -28,6 +28,8 @@ void tui_screens_front_action(struct tui_app *a, enum action act);
 void tui_screens_runs_action(struct tui_app *a, enum action act);
 void tui_screens_jobs_action(struct tui_app *a, enum action act);
 void tui_screens_list_action(struct tui_app *a, enum action act);
+/* Keeps the help's scroll between its first and last page. */
+void tui_screens_help_clamp(struct tui_app *a);
 int tui_screens_axes(struct tui_app *a, const char *x, const char *y);
 void tui_screens_search(struct tui_app *a, const char *text);
 void tui_screens_confirm(struct tui_app *a, int yes);

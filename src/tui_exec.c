@@ -2,6 +2,9 @@
 
 #include "src/tui_app_int.h"
 
+#include "engine/monotonic.h"
+#include "ui/layout.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,8 +31,33 @@ static void tui_exec_refresh(struct tui_app *a)
 	}
 }
 
+void tui_app_resize(struct tui_app *a, int rows, int cols)
+{
+	a->rows = rows;
+	a->cols = cols;
+	tui_screens_help_clamp(a);
+}
+
+int tui_app_pane_rows(const struct tui_app *a)
+{
+	static const enum layout_screen ls[VIEW_SCREEN_COUNT] = {
+		[VIEW_STEER] = LAYOUT_STEER, [VIEW_FRONT] = LAYOUT_FRONT, [VIEW_RUNS] = LAYOUT_RUNS,
+		[VIEW_JOBS] = LAYOUT_JOBS, [VIEW_HELP] = LAYOUT_HELP,
+	};
+	struct layout_opts o = { (int)a->n_obj, a->compare };
+	struct layout L = layout_compute(ls[a->screen], a->rows, a->cols, &o);
+	if (L.too_small)
+		return 1;
+	return L.table.h > 0 ? L.table.h : 1;
+}
+
 void tui_app_tick(struct tui_app *a)
 {
+	/* A message read once is old news on the next screen. */
+	if (a->status[0] && !a->status_error && monotonic_ms() - a->status_ms > TUI_APP_STATUS_MS) {
+		a->status[0] = '\0';
+		a->dirty = 1;
+	}
 	tui_jobs_reap();
 	if (a->has_store && tui_store_changed(&a->store)) {
 		tui_screens_jobs_reload(a);

@@ -397,6 +397,10 @@ int tui_screens_axes(struct tui_app *a, const char *x, const char *y)
 		tui_app_error(a, "no objective '%s' among the shown runs", ix < 0 ? x : y);
 		return -1;
 	}
+	if (ix == iy) {
+		tui_app_error(a, "x and y want two different objectives, not %s twice", x);
+		return -1;
+	}
 	a->x_axis = ix;
 	a->y_axis = iy;
 	tui_screens_fronts_axes(a);
@@ -452,10 +456,18 @@ void tui_screens_front_action(struct tui_app *a, enum action act)
 			tui_app_error(a, "only one objective");
 			return;
 		}
-		if (act == ACTION_AXIS_X_NEXT)
-			a->x_axis = (a->x_axis + 1) % max_obj;
-		else
-			a->y_axis = (a->y_axis + 1) % max_obj;
+		{
+			/* One objective never takes both axes: the next one skips the
+			 * other axis, and with two objectives the axes swap. */
+			int *move = act == ACTION_AXIS_X_NEXT ? &a->x_axis : &a->y_axis;
+			int *other = act == ACTION_AXIS_X_NEXT ? &a->y_axis : &a->x_axis;
+			int next = (*move + 1) % max_obj;
+			if (next == *other && max_obj > 2)
+				next = (next + 1) % max_obj;
+			if (next == *other)
+				*other = *move;
+			*move = next;
+		}
 		tui_screens_fronts_axes(a);
 		return;
 	case ACTION_OVERLAY_TOGGLE:
@@ -657,6 +669,15 @@ void tui_screens_jobs_action(struct tui_app *a, enum action act)
 
 /* ---- moving in lists ----------------------------------------------------- */
 
+void tui_screens_help_clamp(struct tui_app *a)
+{
+	int last = view_help_lines(a->keys) - tui_app_pane_rows(a);
+	if (a->help_scroll > last)
+		a->help_scroll = last > 0 ? last : 0;
+	if (a->help_scroll < 0)
+		a->help_scroll = 0;
+}
+
 void tui_screens_list_action(struct tui_app *a, enum action act)
 {
 	int *sel, n;
@@ -667,14 +688,17 @@ void tui_screens_list_action(struct tui_app *a, enum action act)
 		sel = &a->jobs_sel;
 		n = (int)a->jobs.n;
 	} else if (a->screen == VIEW_HELP) {
+		/* The help scrolls by its top line, up to where its last line shows. */
 		sel = &a->help_scroll;
-		n = INT_MAX / 2;
+		n = view_help_lines(a->keys) - tui_app_pane_rows(a) + 1;
+		if (n < 1)
+			n = 1;
 	} else {
 		return;
 	}
 	if (n == 0)
 		return;
-	int page = 10;
+	int page = tui_app_pane_rows(a) > 2 ? tui_app_pane_rows(a) - 1 : 1;
 	switch (act) {
 	case ACTION_LIST_DOWN: (*sel)++; break;
 	case ACTION_LIST_UP: (*sel)--; break;

@@ -126,6 +126,72 @@ START_TEST(sliders_rebalance_and_restart_generation)
 }
 END_TEST
 
+/* Issue 18, bug 2: a weight at 0 or 1 is at its end, not locked. */
+START_TEST(a_slider_at_its_end_says_so)
+{
+	struct tui_app *a = open_app(1);
+	for (int i = 0; i < 10; i++)
+		tui_app_action(a, ACTION_SLIDER_INC_LARGE);
+	ck_assert_double_eq_tol(a->w[0][0], 1.0, 1e-12);
+	ck_assert_msg(!strstr(a->status, "locked"), "%s", a->status);
+	ck_assert_msg(strstr(a->status, "already at 1"), "%s", a->status);
+	for (int i = 0; i < 6; i++)
+		tui_app_action(a, ACTION_SLIDER_DEC_LARGE);
+	ck_assert_double_eq_tol(a->w[0][0], 0.0, 1e-12);
+	ck_assert_msg(!strstr(a->status, "locked"), "%s", a->status);
+	ck_assert_msg(strstr(a->status, "already at 0"), "%s", a->status);
+	wait_done(a);
+	tui_app_free(a);
+}
+END_TEST
+
+/* Issue 18, bug 12: a message times out; it does not linger across screens. */
+START_TEST(status_messages_time_out)
+{
+	struct tui_app *a = open_app(0);
+	tui_app_say(a, "hello");
+	tui_app_tick(a);
+	ck_assert_str_eq(a->status, "hello");
+	a->status_ms -= TUI_APP_STATUS_MS + 1;
+	tui_app_tick(a);
+	ck_assert_str_eq(a->status, "");
+	/* An error stays until the user has acted once, then times out too. */
+	tui_app_error(a, "bad");
+	a->status_ms -= TUI_APP_STATUS_MS + 1;
+	tui_app_tick(a);
+	ck_assert_str_eq(a->status, "bad");
+	tui_app_action(a, ACTION_REDRAW);
+	tui_app_tick(a);
+	ck_assert_str_eq(a->status, "");
+	tui_app_free(a);
+}
+END_TEST
+
+/* Issue 18, bug 4: the help ends at its last line (G, PgDn), on any size. */
+START_TEST(help_scrolls_to_its_real_end)
+{
+	struct tui_app *a = open_app(0);
+	int sizes[][2] = { { 24, 80 }, { 12, 40 }, { 60, 120 } };
+	for (int k = 0; k < 3; k++) {
+		tui_app_resize(a, sizes[k][0], sizes[k][1]);
+		tui_app_action(a, ACTION_HELP);
+		int h = tui_app_pane_rows(a);
+		int last = view_help_lines(a->keys) - h;
+		if (last < 0)
+			last = 0;
+		tui_app_action(a, ACTION_LIST_BOTTOM);
+		ck_assert_int_eq(a->help_scroll, last);
+		for (int i = 0; i < 40; i++)
+			tui_app_action(a, ACTION_LIST_PAGE_DOWN);
+		ck_assert_int_eq(a->help_scroll, last);
+		tui_app_action(a, ACTION_LIST_PAGE_UP);
+		ck_assert_int_eq(a->help_scroll, last - h + 1 > 0 ? last - h + 1 : 0);
+		tui_app_action(a, ACTION_HELP_CLOSE);
+	}
+	tui_app_free(a);
+}
+END_TEST
+
 START_TEST(commands_change_settings_and_regenerate)
 {
 	struct tui_app *a = open_app(1);
@@ -395,6 +461,16 @@ START_TEST(fronts_of_eval_runs)
 	ck_assert_int_eq(a->cur_point, 3); /* (0, 0) is nearest to the left */
 	tui_app_action(a, ACTION_POINT_NEXT);
 	ck_assert_int_eq(a->cur_point, 0);
+	/* Issue 18, bug 5: x and y never show one objective on both axes (with
+	 * two objectives, x swaps them). */
+	for (int i = 0; i < 5; i++) {
+		tui_app_action(a, i % 2 ? ACTION_AXIS_Y_NEXT : ACTION_AXIS_X_NEXT);
+		ck_assert_int_ne(a->x_axis, a->y_axis);
+	}
+	ck_assert_int_eq(tui_app_command(a, ":axes brevity brevity"), -1);
+	ck_assert_int_ne(a->x_axis, a->y_axis);
+	a->x_axis = 0;
+	a->y_axis = 1;
 	/* axes swap */
 	ck_assert_int_eq(tui_app_command(a, ":axes brevity length"), 0);
 	ck_assert_int_eq(a->x_axis, 1);
@@ -676,7 +752,8 @@ Suite *harness_suite(void)
 {
 	Suite *s = suite_create("tui_app");
 	TCase *tc = harness_add(s, "steer", no_checkpoint_says_how_to_load_one,
-	                        sliders_rebalance_and_restart_generation,
+	                        sliders_rebalance_and_restart_generation, a_slider_at_its_end_says_so,
+	                        status_messages_time_out, help_scrolls_to_its_real_end,
 	                        commands_change_settings_and_regenerate, compare_mode_and_export,
 	                        a_saved_sample_lands_in_the_store, NULL);
 	tcase_set_timeout(tc, 120);

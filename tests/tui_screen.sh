@@ -106,7 +106,7 @@ done
 _tap_result $live "its first points show while it still runs" "$(pane)"
 t send-keys -t ric 4
 wait_for ' eval +running'
-t send-keys -t ric k
+t send-keys -t ric x
 wait_for 'Cancel job 1'
 _tap_result $? "cancelling a job asks first" "$(pane)"
 t send-keys -t ric y
@@ -118,7 +118,7 @@ wait_for 'job 1 resumed'
 _tap_result $? "r resumes it" "$(pane)"
 wait_for ' eval +running'
 _tap_result $? "and it runs again" "$(pane)"
-t send-keys -t ric k
+t send-keys -t ric x
 wait_for 'Cancel job 1'
 t send-keys -t ric y
 wait_for ' eval +cancelled'
