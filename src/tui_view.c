@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "src/job_state.h"
+#include "ui/theme.h"
 
 static const char *const tui_view_columns[] = { "ID", "NAME", "STAGE", "STATUS", "TAGS",
 	                                        "CREATED" };
@@ -80,6 +81,24 @@ static void tui_view_steer(const struct tui_app *a, struct tui_view *tv)
 	s->tokens_per_s = a->tokens_per_s;
 }
 
+/* The Steer samples keep the last palette entry; runs share the others. */
+#define TUI_VIEW_SAMPLES_COLOUR (THEME_SERIES_COUNT - 1)
+
+/* A run's colour follows its id, so it keeps it whichever runs are shown
+ * beside it; only a clash with one already listed moves it on. */
+static int tui_view_run_colour(store_id run, const struct view_series *listed, size_t n)
+{
+	int c = (int)(run % TUI_VIEW_SAMPLES_COLOUR);
+	for (int tries = 0; tries < TUI_VIEW_SAMPLES_COLOUR; tries++, c = (c + 1) % TUI_VIEW_SAMPLES_COLOUR) {
+		size_t i = 0;
+		while (i < n && listed[i].colour != c + 1)
+			i++;
+		if (i == n)
+			break;
+	}
+	return c + 1;
+}
+
 static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 {
 	struct view_front *f = &tv->front;
@@ -117,6 +136,7 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 		s->hypervolume = fr->n_pts ? fr->hv_axes : NAN;
 		s->hypervolume_all = fr->hv_stored;
 		s->hidden = !a->overlay && (int)i != a->cur_series;
+		s->colour = tui_view_run_colour(fr->run, tv->series, n);
 		n++;
 	}
 	/* The Steer screen's scored samples, where they fall among the fronts. */
@@ -139,7 +159,8 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 		tv->series[n] = (struct view_series){ .name = tv->series_names[n],
 			                              .kind = VIEW_SERIES_SAMPLES,
 			                              .n_points = p ? m : 0, .points = p,
-			                              .hypervolume = NAN };
+			                              .hypervolume = NAN,
+			                              .colour = TUI_VIEW_SAMPLES_COLOUR + 1 };
 		n++;
 	}
 	f->n_series = n;

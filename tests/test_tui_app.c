@@ -502,12 +502,24 @@ START_TEST(fronts_of_eval_runs)
 	ck_assert(a->stale & TUI_STALE_FRONTS);
 	tui_app_action(a, ACTION_SCREEN_FRONT);
 	ck_assert_uint_eq(a->n_fronts, 2);
+	/* Issue 18, bug 10: run b keeps its colour when shown alone. */
+	int colour_b = -1;
+	tui_view_build(a, &tv);
+	for (size_t i = 0; i < a->n_fronts; i++)
+		if (a->fronts[i].run == b)
+			colour_b = view_series_colour(&tv.front.series[i], (int)i);
+	ck_assert_int_ne(view_series_colour(&tv.front.series[0], 0),
+	                 view_series_colour(&tv.front.series[1], 1));
+	tui_view_free(&tv);
 	/* :front picks the runs shown */
 	char cmd[64];
 	snprintf(cmd, sizeof cmd, ":front %lld", (long long)b);
 	ck_assert_int_eq(tui_app_command(a, cmd), 0);
 	ck_assert_uint_eq(a->n_fronts, 1);
 	ck_assert_int_eq(a->fronts[0].run, b);
+	tui_view_build(a, &tv);
+	ck_assert_int_eq(view_series_colour(&tv.front.series[0], 0), colour_b);
+	tui_view_free(&tv);
 	ck_assert_int_eq(tui_app_command(a, ":front no-such-run"), -1);
 	tui_app_free(a);
 }

@@ -162,7 +162,7 @@ START_TEST(chrome_tabs_hints_status)
 	                  strstr(line, " 4 Jobs (1) ") && strstr(line, "demo/sft"),
 	              "header: %s", line);
 	ui_term_line(w, 22, line, sizeof line);
-	ck_assert_msg(strstr(line, "Enterload") && strstr(line, "?help") && strstr(line, "qquit"), "hints: %s",
+	ck_assert_msg(strstr(line, "Enter load") && strstr(line, "? help") && strstr(line, "q quit"), "hints: %s",
 	              line);
 	ck_assert_str_eq(ui_term_line(w, 23, line, sizeof line), "ready");
 	/* A long checkpoint path keeps its end. */
@@ -334,7 +334,7 @@ START_TEST(jobs_progress_and_log)
 	view_draw(w, &f.v);
 	HAS(w, "Jobs (2, 1 running)");
 	HAS(w, "    7 online   running   [");
-	HAS(w, "]  50% ETA 3m12s");
+	HAS(w, "]   50% ETA 3m12s");
 	HAS(w, "850 tok/s");
 	HAS(w, "#+");    /* the loss sparkline begins high */
 	HAS(w, "    6 sft      failed    out of memory");
@@ -369,7 +369,7 @@ START_TEST(help_lists_every_action)
 	/* The hints offer q once: it closes the help here, it does not quit. */
 	char hints[512];
 	ui_term_line(w, lines + 1, hints, sizeof hints);
-	ck_assert_msg(strstr(hints, "qclose") && !strstr(hints, "qquit") && strstr(hints, "F10quit"),
+	ck_assert_msg(strstr(hints, "q close") && !strstr(hints, "q quit") && strstr(hints, "F10 quit"),
 	              "hints: %s", hints);
 	delwin(w);
 	/* Scrolled: the first group title is gone, the last action is there. */
@@ -497,6 +497,140 @@ START_TEST(monochrome_attributes)
 }
 END_TEST
 
+/* Issue 18, bug 1: every objective's score shows on each sample, in compare
+ * mode at 120 columns, alone at 60 and down to the 40-column minimum. */
+static const char *four_obj[] = { "positivity", "informativeness", "brevity", "fluency" };
+static double four_w[] = { 0.25, 0.25, 0.25, 0.25 }, four_t[] = { 0.1, 0.2, 0.3, 0.4 };
+static double four_r[] = { 0.11, 0.22, 0.33, 0.44 }, four_n[] = { 0.1, 0.5, 0.7, 0.9 };
+static struct view_sample four_s[] = { { "Hello there, a short text.", 1, four_r, four_n } };
+
+static int count(WINDOW *w, const char *text)
+{
+	char *d = ui_term_dump(w);
+	int n = 0;
+	for (const char *p = d; (p = strstr(p, text)); p++)
+		n++;
+	free(d);
+	return n;
+}
+
+START_TEST(steer_shows_every_objective_score)
+{
+	struct fixture f;
+	fixture(&f, VIEW_STEER);
+	f.st.n_objectives = 4;
+	f.st.objectives = four_obj;
+	f.st.pref[0] = (struct view_pref){ four_w, NULL, four_t };
+	f.st.pref[1] = (struct view_pref){ four_w, NULL, four_t };
+	f.st.n_samples = 1;
+	f.st.samples[0] = f.st.samples[1] = four_s;
+	const int sizes[][3] = { { 36, 120, 1 }, { 24, 60, 0 }, { 24, 40, 0 }, { 24, 40, 1 }, { 24, 80, 1 } };
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		f.st.compare = sizes[k][2];
+		WINDOW *w = ui_term_pad(sizes[k][0], sizes[k][1], 1);
+		view_draw(w, &f.v);
+		int sides = f.st.compare ? 2 : 1;
+		for (int i = 0; i < 4; i++) {
+			char v[16];
+			snprintf(v, sizeof v, "%.2f", four_r[i]);
+			ck_assert_msg(count(w, v) >= sides, "%dx%d compare %d: %s not shown %d times:\n%s",
+			              sizes[k][1], sizes[k][0], f.st.compare, v, sides, dump(w));
+		}
+		ck_assert_msg(has(w, "flu"), "%s", dump(w));
+		delwin(w);
+	}
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* Issue 18, bug 6: the speed column keeps "tok/s", the last loss shows as
+ * a number, and a bar's width does not depend on its ETA text. */
+START_TEST(jobs_speed_loss_and_bar_width)
+{
+	struct fixture f;
+	fixture(&f, VIEW_JOBS);
+	static double l2[] = { 3.0, 2.5, 2.047 };
+	static struct view_job rows[] = {
+		{ 1, "eval", "running", "3", 0.5, 5, 12345, 3, l2, NULL },
+		{ 2, "sft", "running", "4", 0.5, 200000, 850, 3, l2, NULL },
+	};
+	f.jo.jobs = rows;
+	f.jo.n_jobs = 2;
+	const int widths[] = { 80, 100, 120 };
+	for (int k = 0; k < 3; k++) {
+		WINDOW *w = ui_term_pad(24, widths[k], 0);
+		view_draw(w, &f.v);
+		HAS(w, "850 tok/s");
+		ck_assert_msg(has(w, "12345 tok/s") || has(w, "12.3k tok/s"), "%s", dump(w));
+		HAS(w, "2.047");
+		int y1, x1, y2, x2;
+		ck_assert(ui_term_find(w, "] ", &y1, &x1));
+		char line[512];
+		ui_term_line(w, y1 + 1, line, sizeof line);
+		ck_assert_msg(strstr(line, "] ") && (int)(strstr(line, "] ") - line) == x1,
+		              "bars differ in width:\n%s", dump(w));
+		(void)y2;
+		(void)x2;
+		delwin(w);
+	}
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* Issue 18, bug 10: the legend says what a series is once, and a series
+ * keeps its colour wherever it is listed. */
+START_TEST(front_legend_names_once_and_keeps_colours)
+{
+	struct fixture f;
+	fixture(&f, VIEW_FRONT);
+	static struct view_series ser[2];
+	ser[0] = series[0];
+	ser[1] = (struct view_series){ .name = "steer samples", .kind = VIEW_SERIES_SAMPLES, .n_points = 2,
+		                       .points = pts_b, .hypervolume = NAN };
+	f.fr.series = ser;
+	f.fr.cursor_series = 0;
+	WINDOW *w = ui_term_pad(24, 100, 1);
+	view_draw(w, &f.v);
+	HAS(w, "steer samples");
+	ck_assert_msg(!has(w, "samples samples"), "%s", dump(w));
+	delwin(w);
+	/* A fixed colour: the run draws in it at any position. */
+	ser[0].colour = 4;
+	ser[1].colour = 2;
+	ck_assert_int_eq(view_series_colour(&ser[0], 0), 3);
+	ck_assert_int_eq(view_series_colour(&ser[1], 0), 1);
+	ser[1].colour = 0;
+	ck_assert_int_eq(view_series_colour(&ser[1], 5), 5);
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* Issue 18, bug 11: a hint's key and label are apart without colour, and
+ * compare mode shows its side key. */
+START_TEST(hints_separate_keys_and_labels)
+{
+	struct fixture f;
+	fixture(&f, VIEW_STEER);
+	WINDOW *w = ui_term_pad(24, 120, 0);
+	view_draw(w, &f.v);
+	char line[512];
+	ui_term_line(w, 22, line, sizeof line);
+	ck_assert_msg(strstr(line, "Right weight+") && strstr(line, "? help") && !strstr(line, "Rightweight"),
+	              "hints: %s", line);
+	ck_assert_msg(!strstr(line, "a edit"), "hints: %s", line);
+	f.st.compare = 1;
+	view_draw(w, &f.v);
+	ui_term_line(w, 22, line, sizeof line);
+	ck_assert_msg(strstr(line, "a edit B"), "compare hints: %s", line);
+	f.st.side = 1;
+	view_draw(w, &f.v);
+	ui_term_line(w, 22, line, sizeof line);
+	ck_assert_msg(strstr(line, "a edit A"), "compare hints: %s", line);
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("view");
@@ -504,6 +638,8 @@ Suite *harness_suite(void)
 	            steer_compare_has_two_columns, front_plots_braille_legend_and_point,
 	            front_ascii_glyphs_and_click, runs_table_and_details, jobs_progress_and_log,
 	            help_lists_every_action, too_small_screen, NULL);
+	harness_add(s, "issue18", steer_shows_every_objective_score, jobs_speed_loss_and_bar_width,
+	            front_legend_names_once_and_keeps_colours, hints_separate_keys_and_labels, NULL);
 	TCase *tc = harness_add(s, "robust", every_size_draws, slider_click_and_tab_click,
 	                        monochrome_attributes, NULL);
 	tcase_set_timeout(tc, 60);

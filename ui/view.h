@@ -100,6 +100,8 @@ struct view_series {
 	double hypervolume;       /* over the two axes shown; NaN = unknown */
 	int hidden;               /* overlay switched off */
 	double hypervolume_all;   /* over every objective, as stored; 0 or NaN = unknown */
+	int colour;               /* 1 + its palette index, kept by the app for the run
+	                           * whatever its place in the list; 0 = by position */
 };
 
 struct view_front {
@@ -114,6 +116,9 @@ struct view_front {
 	const char *point_info;           /* e.g. "run 12 step 400 prompt 7" */
 	int live;                         /* an eval job is adding points */
 };
+
+/* The palette index (theme_series, plot series) of s, listed at `position`. */
+int view_series_colour(const struct view_series *s, int position);
 
 /* ---- Runs -------------------------------------------------------------- */
 

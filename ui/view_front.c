@@ -26,6 +26,18 @@ static const char *front_kind_name(enum view_series_kind k)
 	}
 }
 
+int view_series_colour(const struct view_series *s, int position)
+{
+	return s->colour > 0 ? s->colour - 1 : position;
+}
+
+/* The kind, unless the name says it already ("steer samples"). */
+static const char *front_kind_shown(const struct view_series *se)
+{
+	const char *k = front_kind_name(se->kind);
+	return se->name && strstr(se->name, k) ? "" : k;
+}
+
 static const char *front_axis_name(const struct view_front *f, int i)
 {
 	if (i < 0 || (size_t)i >= f->n_objectives || !f->objectives)
@@ -66,14 +78,14 @@ static int front_canvas(const struct layout *L, const struct view_front *f, stru
 		double *ys = xs + se->n_points;
 		size_t nf = 0;
 		for (size_t i = 0; i < se->n_points; i++) {
-			plot_points(p, &se->points[i].x, &se->points[i].y, 1, (int)s);
+			plot_points(p, &se->points[i].x, &se->points[i].y, 1, view_series_colour(se, (int)s));
 			if (se->points[i].on_front) {
 				xs[nf] = se->points[i].x;
 				ys[nf] = se->points[i].y;
 				nf++;
 			}
 		}
-		plot_front(p, xs, ys, nf, (int)s);
+		plot_front(p, xs, ys, nf, view_series_colour(se, (int)s));
 		free(xs);
 	}
 	if (f->cursor_series >= 0 && (size_t)f->cursor_series < f->n_series) {
@@ -144,19 +156,20 @@ static void front_legend(WINDOW *w, const struct layout_rect *r, const struct vi
 		}
 		const struct view_series *se = &f->series[s];
 		int x = r->x + col * colw, y = r->y + row;
-		wattrset(w, theme_attr(theme_series((int)s)));
-		int used = draw_text(w, y, x, colw, se->hidden ? " " : front_swatch((int)s));
+		int colour = view_series_colour(se, (int)s);
+		wattrset(w, theme_attr(theme_series(colour)));
+		int used = draw_text(w, y, x, colw, se->hidden ? " " : front_swatch(colour));
 		wattrset(w, se->hidden ? theme_attr(THEME_DIM) : (int)A_NORMAL);
 		char text[256];
 		if (isnan(se->hypervolume))
-			snprintf(text, sizeof text, " %s %s", se->name ? se->name : "?", front_kind_name(se->kind));
+			snprintf(text, sizeof text, " %s %s", se->name ? se->name : "?", front_kind_shown(se));
 		else if (se->hypervolume_all > 0)
 			snprintf(text, sizeof text, " %s %s HV %.3g (all axes %.4g)",
-			         se->name ? se->name : "?", front_kind_name(se->kind), se->hypervolume,
+			         se->name ? se->name : "?", front_kind_shown(se), se->hypervolume,
 			         se->hypervolume_all);
 		else
 			snprintf(text, sizeof text, " %s %s HV %.3g", se->name ? se->name : "?",
-			         front_kind_name(se->kind), se->hypervolume);
+			         front_kind_shown(se), se->hypervolume);
 		draw_text(w, y, x + used, colw - used - 1, text);
 	}
 	wattrset(w, A_NORMAL);
