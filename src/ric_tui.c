@@ -172,7 +172,7 @@ static void ric_tui_draw(struct ric_tui *t)
 		tui_view_free(&t->tv);
 	tui_view_build(t->a, &t->tv);
 	t->have_tv = 1;
-	t->tv.v.cmdline = t->line == TUI_LINE_COMMAND;
+	t->tv.v.cmdline = t->line == TUI_LINE_COMMAND || t->line == TUI_LINE_WORD;
 	t->tv.steer.prompt_editing = t->line == TUI_LINE_PROMPT;
 	view_draw(stdscr, &t->tv.v);
 	struct layout_opts o = view_layout_opts(&t->tv.v);
@@ -213,8 +213,10 @@ static void ric_tui_open_line(struct ric_tui *t)
 	if (t->mouse_on > 0)
 		mousemask(0, NULL);
 	t->mouse_on = -1;
-	tui_line_open(want == TUI_LINE_COMMAND ? ":" : "prompt> ", t->a->line_init,
-	              want == TUI_LINE_COMMAND);
+	char prompt[32];
+	snprintf(prompt, sizeof prompt, "%s: ", t->a->line_word);
+	tui_line_open(want == TUI_LINE_COMMAND ? ":" : want == TUI_LINE_WORD ? prompt : "prompt> ",
+	              t->a->line_init, want == TUI_LINE_COMMAND);
 	t->a->dirty = 1;
 }
 
@@ -227,6 +229,8 @@ static void ric_tui_close_line(struct ric_tui *t)
 	tui_line_cancelled();
 	if (text && was == TUI_LINE_COMMAND && *text)
 		tui_app_command(t->a, text);
+	else if (text && was == TUI_LINE_WORD)
+		tui_app_word_line(t->a, text);
 	else if (text && was == TUI_LINE_PROMPT)
 		tui_app_set_prompt(t->a, text);
 	free(text);
@@ -444,12 +448,7 @@ int main(int argc, char **argv)
 	char *rcpath = paths_config_file("ricrc");
 	struct ricrc_ops ops = { .keys = a->keys, .set = ric_tui_setting, .ctx = a, .colors = 1 };
 	struct ricrc_errors rce = { 0 };
-	if (rcpath && ricrc_load(rcpath, &ops, &rce) > 0) {
-		fputs(rce.text, stderr);
-		char first[256];
-		snprintf(first, sizeof first, "%.*s", (int)strcspn(rce.text, "\n"), rce.text);
-		tui_app_error(a, "%d problem%s in ricrc: %s", rce.count, rce.count == 1 ? "" : "s", first);
-	}
+	int rc_problems = rcpath ? ricrc_load(rcpath, &ops, &rce) : 0;
 	free(rcpath);
 	if (no_mouse)
 		a->mouse = 0;
@@ -457,6 +456,13 @@ int main(int argc, char **argv)
 	if (ckpt_arg || demo)
 		tui_app_load(a, ckpt_arg ? ckpt_arg : demo);
 	free(demo);
+	/* On the status line of the first frame (after the load's own message,
+	 * which would hide it); the whole list goes to stderr at the exit. */
+	if (rc_problems > 0) {
+		char first[256];
+		snprintf(first, sizeof first, "%.*s", (int)strcspn(rce.text, "\n"), rce.text);
+		tui_app_error(a, "%d problem%s in ricrc: %s", rce.count, rce.count == 1 ? "" : "s", first);
+	}
 	if (screen_open(why, sizeof why) != 0) {
 		fprintf(stderr, "ric-tui: %s\n", why);
 		tui_app_free(a);
@@ -487,6 +493,8 @@ int main(int argc, char **argv)
 	if (t.have_tv)
 		tui_view_free(&t.tv);
 	screen_close();
+	if (rc_problems > 0)
+		fputs(rce.text, stderr);
 	int rc = ric_tui_stop ? 130 : 0;
 	tui_app_free(a);
 	free(store);

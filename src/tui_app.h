@@ -47,8 +47,10 @@ struct tui_sample {
 	double bar[TUI_GEN_MAX_OBJ]; /* norm placed in the objective's lo..hi, as 0..1 */
 };
 
-/* What the event loop should open for the user to type. */
-enum tui_line { TUI_LINE_NONE, TUI_LINE_COMMAND, TUI_LINE_PROMPT };
+/* What the event loop should open for the user to type. TUI_LINE_WORD:
+ * the argument of one command (line_word: "filter", "search", "tag"), the
+ * word in the line's prompt where editing cannot delete it. */
+enum tui_line { TUI_LINE_NONE, TUI_LINE_COMMAND, TUI_LINE_PROMPT, TUI_LINE_WORD };
 
 enum tui_confirm { TUI_CONFIRM_NONE, TUI_CONFIRM_DELETE_RUN, TUI_CONFIRM_CANCEL_JOB,
                    TUI_CONFIRM_ALLOW_CMD, /* confirm_id: the objective whose reward waits */
@@ -122,6 +124,7 @@ struct tui_app {
 
 	enum tui_line want_line;             /* set by actions; the loop opens it and clears this */
 	char line_init[1024];                /* text the line starts with */
+	char line_word[16];                  /* TUI_LINE_WORD: the command it completes */
 	int mouse;
 	int rows, cols;                      /* the terminal's size (tui_app_resize) */
 	int quit;
@@ -164,6 +167,8 @@ void tui_app_action(struct tui_app *a, enum action act);
 int tui_app_command(struct tui_app *a, const char *line);
 /* A setting by name (ricrc's `set`, :set): 0, or -1 with the reason in err. */
 int tui_app_setting(struct tui_app *a, const char *name, const char *value, char *err, size_t cap);
+/* The text typed on a TUI_LINE_WORD line: runs `line_word TEXT`. */
+void tui_app_word_line(struct tui_app *a, const char *text);
 /* A line typed into the prompt editor. */
 void tui_app_set_prompt(struct tui_app *a, const char *text);
 /* The terminal's size: pages and ends of scrolling panes follow it. */

@@ -226,6 +226,16 @@ static int tui_exec_front(struct tui_app *a, const struct tui_cmd *c)
 	return 0;
 }
 
+void tui_app_word_line(struct tui_app *a, const char *text)
+{
+	/* An empty search looks for nothing; an empty filter shows every run. */
+	if (!*text && strcmp(a->line_word, "filter") != 0)
+		return;
+	char line[sizeof a->line_word + 1200];
+	snprintf(line, sizeof line, "%s %s", a->line_word, text);
+	tui_app_command(a, line);
+}
+
 int tui_app_command(struct tui_app *a, const char *line)
 {
 	struct tui_cmd c;

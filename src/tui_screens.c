@@ -140,6 +140,15 @@ void tui_screens_search(struct tui_app *a, const char *text)
 	tui_app_error(a, "no run matches '%s'", text);
 }
 
+/* A line for one command's argument, starting empty (history has the
+ * earlier ones). */
+static void tui_screens_word_line(struct tui_app *a, const char *word)
+{
+	a->want_line = TUI_LINE_WORD;
+	snprintf(a->line_word, sizeof a->line_word, "%s", word);
+	a->line_init[0] = '\0';
+}
+
 /* The stage a new job most likely wants after the selected run. */
 static const char *tui_screens_next_stage(const char *stage)
 {
@@ -174,12 +183,10 @@ void tui_screens_runs_action(struct tui_app *a, enum action act)
 		tui_screens_runs_view(a);
 		return;
 	case ACTION_SEARCH:
-		a->want_line = TUI_LINE_COMMAND;
-		snprintf(a->line_init, sizeof a->line_init, "search ");
+		tui_screens_word_line(a, "search");
 		return;
 	case ACTION_FILTER:
-		a->want_line = TUI_LINE_COMMAND;
-		snprintf(a->line_init, sizeof a->line_init, "filter %s", a->runs_filter ? a->runs_filter : "");
+		tui_screens_word_line(a, "filter");
 		return;
 	default:
 		break;
@@ -228,8 +235,7 @@ void tui_screens_runs_action(struct tui_app *a, enum action act)
 		return;
 	}
 	case ACTION_RUN_TAG:
-		a->want_line = TUI_LINE_COMMAND;
-		snprintf(a->line_init, sizeof a->line_init, "tag ");
+		tui_screens_word_line(a, "tag");
 		return;
 	case ACTION_RUN_DELETE:
 		a->confirm = TUI_CONFIRM_DELETE_RUN;
