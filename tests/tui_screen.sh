@@ -123,6 +123,10 @@ wait_for 'Cancel job 1'
 t send-keys -t ric y
 wait_for ' eval +cancelled'
 _tap_result $? "cancelled again" "$(pane)"
+# Issue 18, bug 7: the resumed run keeps the name, which names it alone, and
+# says which run it continues.
+shown=$("$RIC" --store "$S" show slow-eval 2>&1)
+like "$shown" 'resumes +[0-9]+' "ric show NAME shows the resumed eval run and the run it continues"
 
 t resize-window -t ric -x 60 -y 20 2>/dev/null || t resize-pane -t ric -x 60 -y 20
 t send-keys -t ric 1
