@@ -310,7 +310,7 @@ void tui_app_gen_events(struct tui_app *a)
 				double span = a->hi[j] - a->lo[j];
 				double b = span > 0 ? (e->norm[j] - a->lo[j]) / span : 0.5;
 				/* NAN (not scored: its reward waits for consent) stays NAN. */
-				s->bar[j] = isnan(e->norm[j]) ? NAN : b < 0 ? 0 : b > 1 ? 1 : b;
+				s->bar[j] = isnan(e->norm[j]) ? NAN : b; /* the view marks beyond 0..1 */
 			}
 			break;
 		case TUI_GEN_DONE:

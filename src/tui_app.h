@@ -44,7 +44,7 @@ struct tui_sample {
 	int done;
 	int scored;
 	double raw[TUI_GEN_MAX_OBJ], norm[TUI_GEN_MAX_OBJ];
-	double bar[TUI_GEN_MAX_OBJ]; /* norm placed in the objective's lo..hi, as 0..1 */
+	double bar[TUI_GEN_MAX_OBJ]; /* norm placed in the objective's lo..hi, as 0..1 (or beyond) */
 };
 
 /* What the event loop should open for the user to type. TUI_LINE_WORD:
@@ -126,6 +126,7 @@ struct tui_app {
 	char line_init[1024];                /* text the line starts with */
 	char line_word[16];                  /* TUI_LINE_WORD: the command it completes */
 	int mouse;
+	int raw_units;                       /* scores in raw units, not normalised z */
 	int rows, cols;                      /* the terminal's size (tui_app_resize) */
 	int quit;
 	int dirty;                           /* something changed: redraw */

@@ -106,6 +106,10 @@ void tui_app_action(struct tui_app *a, enum action act)
 		a->line_init[0] = '\0';
 		return;
 	case ACTION_REDRAW: a->dirty = 1; return;
+	case ACTION_UNITS_TOGGLE:
+		a->raw_units = !a->raw_units;
+		tui_app_say(a, "scores in %s", a->raw_units ? "raw units" : "normalised z");
+		return;
 	case ACTION_MOUSE_TOGGLE:
 		a->mouse = !a->mouse;
 		tui_app_say(a, "mouse %s", a->mouse ? "on" : "off");

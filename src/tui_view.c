@@ -51,10 +51,39 @@ static void tui_view_steer(const struct tui_app *a, struct tui_view *tv)
 	s->objectives = a->obj_names;
 	s->target_lo = a->lo;
 	s->target_hi = a->hi;
+	const struct ricmeta *m = a->gen ? tui_gen_meta(a->gen) : NULL;
 	for (int k = 0; k < 2; k++) {
 		s->pref[k].weight = a->w[k];
 		s->pref[k].locked = a->locked[k];
 		s->pref[k].target = a->target[k];
+		/* Target and the samples' mean in one unit: z, or raw (r = mu + sigma z). */
+		size_t n = 0;
+		for (size_t i = 0; i < a->req.n; i++)
+			n += a->samples[k][i].scored;
+		for (size_t j = 0; m && j < a->n_obj; j++) {
+			double t = a->target[k][j];
+			tv->target[k][j] = a->raw_units ? m->obj[j].mu + m->obj[j].sigma * t : t;
+			double sum = 0, sq = 0;
+			size_t got = 0;
+			for (size_t i = 0; i < a->req.n; i++) {
+				const struct tui_sample *x = &a->samples[k][i];
+				double v = a->raw_units ? x->raw[j] : x->norm[j];
+				if (!x->scored || isnan(v))
+					continue;
+				sum += v;
+				sq += v * v;
+				got++;
+			}
+			double mean = got ? sum / (double)got : NAN;
+			double var = got > 1 ? (sq - (double)got * mean * mean) / (double)(got - 1) : NAN;
+			tv->obtained[k][j] = mean;
+			tv->obtained_se[k][j] = got > 1 ? sqrt(var > 0 ? var : 0) / sqrt((double)got) : NAN;
+		}
+		if (m) {
+			s->pref[k].target = tv->target[k];
+			s->pref[k].obtained = n ? tv->obtained[k] : NULL;
+			s->pref[k].obtained_se = n ? tv->obtained_se[k] : NULL;
+		}
 		for (size_t i = 0; i < a->req.n; i++) {
 			const struct tui_sample *x = &a->samples[k][i];
 			struct view_sample *v = &tv->samples[k][i];
@@ -62,6 +91,7 @@ static void tui_view_steer(const struct tui_app *a, struct tui_view *tv)
 			v->done = x->done;
 			v->reward = x->scored ? x->raw : NULL;
 			v->norm = x->scored ? x->bar : NULL;
+			v->z = x->scored ? x->norm : NULL;
 		}
 		tv->sample_rows[k] = tv->samples[k];
 		s->samples[k] = tv->samples[k];
@@ -79,6 +109,7 @@ static void tui_view_steer(const struct tui_app *a, struct tui_view *tv)
 	s->max_tokens = (int)a->req.max_new;
 	s->generating = a->generating;
 	s->tokens_per_s = a->tokens_per_s;
+	s->raw = a->raw_units;
 }
 
 /* The Steer samples keep the last palette entry; runs share the others. */
@@ -114,8 +145,9 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 		struct view_point *p = calloc(fr->n_pts ? fr->n_pts : 1, sizeof *p);
 		tv->points[n] = p;
 		for (size_t k = 0; p && k < fr->n_pts; k++) {
-			p[k].x = a->x_axis < fr->n_obj ? fr->pts[k].norm[a->x_axis] : NAN;
-			p[k].y = a->y_axis < fr->n_obj ? fr->pts[k].norm[a->y_axis] : NAN;
+			const double *v = a->raw_units ? fr->pts[k].raw : fr->pts[k].norm;
+			p[k].x = a->x_axis < fr->n_obj ? v[a->x_axis] : NAN;
+			p[k].y = a->y_axis < fr->n_obj ? v[a->y_axis] : NAN;
 			p[k].on_front = fr->pts[k].on_front;
 		}
 		snprintf(tv->series_names[n], sizeof tv->series_names[n], "%s%s%s", fr->name,
@@ -150,8 +182,9 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 		for (int k = 0; p && k < (a->compare ? 2 : 1); k++)
 			for (size_t i = 0; i < a->req.n; i++)
 				if (a->samples[k][i].scored) {
-					p[m].x = a->samples[k][i].norm[a->x_axis];
-					p[m].y = a->samples[k][i].norm[a->y_axis];
+					const double *v = a->raw_units ? a->samples[k][i].raw : a->samples[k][i].norm;
+					p[m].x = v[a->x_axis];
+					p[m].y = v[a->y_axis];
 					m++;
 				}
 		tv->points[n] = p;
@@ -174,6 +207,7 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 	}
 	f->x_axis = a->x_axis;
 	f->y_axis = a->y_axis;
+	f->raw = a->raw_units;
 	f->cursor_series = a->cur_series;
 	f->cursor_point = a->cur_point;
 	f->live = 0;
@@ -195,7 +229,7 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 			                         ", %lld samples, mean", (long long)pt->n_samples);
 		for (int j = 0; j < fr->n_obj && used < sizeof tv->point_info; j++)
 			used += (size_t)snprintf(tv->point_info + used, sizeof tv->point_info - used,
-			                         " %s %.3g (z %.2f)", fr->obj[j], pt->raw[j], pt->norm[j]);
+			                         " %s %.4g (z %.4g)", fr->obj[j], pt->raw[j], pt->norm[j]);
 		if (a->ptext.prompt && used < sizeof tv->point_info)
 			snprintf(tv->point_info + used, sizeof tv->point_info - used, "; prompt: %s",
 			         a->ptext.prompt);

@@ -145,6 +145,41 @@ START_TEST(a_slider_at_its_end_says_so)
 }
 END_TEST
 
+/* Issue 18: the samples' mean and standard error beside each target, in
+ * the unit shown (z, or raw after u). */
+START_TEST(steer_means_beside_targets)
+{
+	struct tui_app *a = open_app(1);
+	wait_done(a);
+	const struct ricmeta *m = tui_gen_meta(a->gen);
+	for (int raw = 0; raw < 2; raw++) {
+		struct tui_view tv;
+		tui_view_build(a, &tv);
+		ck_assert_int_eq(tv.steer.raw, raw);
+		ck_assert_ptr_nonnull(tv.steer.pref[0].obtained);
+		for (size_t j = 0; j < a->n_obj; j++) {
+			double sum = 0, sq = 0;
+			size_t n = a->req.n;
+			for (size_t i = 0; i < n; i++) {
+				double v = raw ? a->samples[0][i].raw[j] : a->samples[0][i].norm[j];
+				sum += v;
+				sq += v * v;
+			}
+			double mean = sum / (double)n, var = (sq - (double)n * mean * mean) / (double)(n - 1);
+			ck_assert_double_eq_tol(tv.steer.pref[0].obtained[j], mean, 1e-9);
+			ck_assert_double_eq_tol(tv.steer.pref[0].obtained_se[j], sqrt(var > 0 ? var : 0) / sqrt((double)n),
+			                        1e-9);
+			double t = a->target[0][j];
+			ck_assert_double_eq_tol(tv.steer.pref[0].target[j],
+			                        raw ? m->obj[j].mu + m->obj[j].sigma * t : t, 1e-9);
+		}
+		tui_view_free(&tv);
+		tui_app_action(a, ACTION_UNITS_TOGGLE);
+	}
+	tui_app_free(a);
+}
+END_TEST
+
 /* Issue 18, bug 12: a message times out; it does not linger across screens. */
 START_TEST(status_messages_time_out)
 {
@@ -765,7 +800,7 @@ Suite *harness_suite(void)
 	Suite *s = suite_create("tui_app");
 	TCase *tc = harness_add(s, "steer", no_checkpoint_says_how_to_load_one,
 	                        sliders_rebalance_and_restart_generation, a_slider_at_its_end_says_so,
-	                        status_messages_time_out, help_scrolls_to_its_real_end,
+	                        status_messages_time_out, help_scrolls_to_its_real_end, steer_means_beside_targets,
 	                        commands_change_settings_and_regenerate, compare_mode_and_export,
 	                        a_saved_sample_lands_in_the_store, NULL);
 	tcase_set_timeout(tc, 120);

@@ -245,8 +245,10 @@ START_TEST(front_plots_braille_legend_and_point)
 	WINDOW *w = ui_term_pad(24, 80, 1);
 	view_draw(w, &f.v);
 	HAS(w, "harmless \xe2\x86\x91  vs  humor \xe2\x86\x92");
-	HAS(w, "run 3 online HV 0.432");
-	HAS(w, "base baseline");
+	HAS(w, "run 3");
+	HAS(w, "online HV 0.432 all 12.5");
+	HAS(w, "base");
+	HAS(w, "  baseline");
 	HAS(w, "run 3 step 400  pref 0.25/0.75");
 	HAS(w, "The selected point's response text.");
 	/* Braille cells, and the cursor cell reversed. */
@@ -268,14 +270,14 @@ START_TEST(front_ascii_glyphs_and_click)
 	WINDOW *w = ui_term_pad(24, 80, 0);
 	view_draw(w, &f.v);
 	HAS(w, "X");     /* the cursor */
-	HAS(w, "o run 3 online");
-	HAS(w, "* base baseline");
+	HAS(w, "o run 3");
+	HAS(w, "* base");
 	HAS(w, ".");     /* front lines */
 	ck_assert(!has(w, "\xe2"));
 	/* Clicking on a point's cell selects it: find base's '*' glyphs in the canvas. */
 	int hit = 0;
 	for (int y = 2; y < 18; y++) {
-		for (int x = 9; x < 55; x++) {
+		for (int x = 9; x < 50; x++) {
 			char line[512];
 			ui_term_line(w, y, line, sizeof line);
 			if ((int)strlen(line) > x && line[x] == '*') {
@@ -631,6 +633,69 @@ START_TEST(hints_separate_keys_and_labels)
 }
 END_TEST
 
+/* Issue 18, "steering you can read": beside each target the samples' mean
+ * and standard error in the same unit, marked above/below; the unit and
+ * the bars' scale are stated; a score beyond the bar's range says so. */
+START_TEST(steer_shows_obtained_beside_target)
+{
+	struct fixture f;
+	fixture(&f, VIEW_STEER);
+	static double got[] = { 0.90, 1.20 }, se[] = { 0.10, 0.10 };
+	f.st.pref[0].obtained = got;
+	f.st.pref[0].obtained_se = se;
+	WINDOW *w = ui_term_pad(24, 100, 1);
+	view_draw(w, &f.v);
+	/* humor: target 0.41, got 0.90 (above); harmless: target 1.25, got 1.20 +- 0.10 (within) */
+	HAS(w, " 0.30 \xe2\x86\x92  0.41 got  0.90\xc2\xb1" "0.10 \xe2\x96\xb2");
+	HAS(w, " 0.70 \xe2\x86\x92  1.25 got  1.20\xc2\xb1" "0.10 \xe2\x89\x88");
+	HAS(w, "(z; sample bars 0..1 = offline lo..hi)");
+	got[0] = 0.1;
+	view_draw(w, &f.v);
+	HAS(w, "got  0.10\xc2\xb1" "0.10 \xe2\x96\xbc");
+	f.st.raw = 1;
+	view_draw(w, &f.v);
+	HAS(w, "(raw; sample bars");
+	delwin(w);
+	/* Two scores past the top of the range draw different bars from one inside it. */
+	static double r2[] = { 0.5, 0.5 }, in[] = { 1.0, 0.5 }, over[] = { 1.7, 0.5 };
+	static struct view_sample two[] = { { "a", 1, r2, in }, { "b", 1, r2, over } };
+	f.st.samples[0] = two;
+	f.st.raw = 0;
+	w = ui_term_pad(30, 100, 0);
+	view_draw(w, &f.v);
+	HAS(w, "humor ##### ");
+	HAS(w, "humor ####> ");
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+START_TEST(front_says_units_and_hypervolume)
+{
+	struct fixture f;
+	fixture(&f, VIEW_FRONT);
+	WINDOW *w = ui_term_pad(30, 120, 1);
+	view_draw(w, &f.v);
+	HAS(w, "humor \xe2\x86\x92  (z)");
+	HAS(w, "HV: these 2 axes (z)");
+	HAS(w, "all: every objective");
+	HAS(w, "run 3 online HV 0.432 all 12.5");
+	/* A long name is shortened in the middle, keeping both ends. */
+	static struct view_series ser[2];
+	ser[0] = series[0];
+	ser[1] = series[1];
+	ser[0].name = "a-very-long-run-name-that-does-not-fit-in-the-legend-column-at-all-end";
+	f.fr.series = ser;
+	view_draw(w, &f.v);
+	HAS(w, "a-very-long");
+	HAS(w, "\xe2\x80\xa6");
+	HAS(w, "at-all-end");
+	HAS(w, "  online HV 0.432 all 12.5");
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("view");
@@ -639,7 +704,8 @@ Suite *harness_suite(void)
 	            front_ascii_glyphs_and_click, runs_table_and_details, jobs_progress_and_log,
 	            help_lists_every_action, too_small_screen, NULL);
 	harness_add(s, "issue18", steer_shows_every_objective_score, jobs_speed_loss_and_bar_width,
-	            front_legend_names_once_and_keeps_colours, hints_separate_keys_and_labels, NULL);
+	            front_legend_names_once_and_keeps_colours, hints_separate_keys_and_labels,
+	            steer_shows_obtained_beside_target, front_says_units_and_hypervolume, NULL);
 	TCase *tc = harness_add(s, "robust", every_size_draws, slider_click_and_tab_click,
 	                        monochrome_attributes, NULL);
 	tcase_set_timeout(tc, 60);

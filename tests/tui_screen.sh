@@ -184,7 +184,7 @@ _tap_result $? "without a checkpoint the status line says :load PATH" "$(pane)"
 t send-keys -t ric ":load $TEST_TMP/ck" Enter
 wait_for '#2 ok'
 _tap_result $? ":load opens a checkpoint and generates" "$(pane)"
-like "$(pane)" '^>?length +#+-+ 0\.50' "in the C locale on a vt100 the sliders are ASCII"
+like "$(pane)" '^>?length +#+[-+]+ 0\.50' "in the C locale on a vt100 the sliders are ASCII"
 unlike "$(pane)" '#3' "ricrc's set samples 2 applies"
 t send-keys -t ric z
 wait_for 'Runs \('

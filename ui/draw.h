@@ -33,6 +33,10 @@ int draw_width(const char *s);
 /* Bytes of s that fit in `cols` columns (whole characters). */
 size_t draw_fit(const char *s, size_t n, int cols, int *used);
 
+/* s in at most `cols` columns, shortened in the middle ("demo-ev…online")
+ * when it is wider, into out (cap bytes); returns out. */
+const char *draw_shorten(const char *s, int cols, char *out, size_t cap);
+
 int draw_text(WINDOW *w, int y, int x, int maxw, const char *s);
 int draw_textn(WINDOW *w, int y, int x, int maxw, const char *s, size_t n);
 int draw_text_right(WINDOW *w, int y, int x, int maxw, const char *s);

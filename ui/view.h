@@ -43,13 +43,18 @@ struct view_pref {
 	const double *weight;     /* on the simplex, sums to 1 */
 	const int *locked;        /* 1 = locked; NULL = none locked */
 	const double *target;     /* mapped target score per objective; NULL = none */
+	/* The mean score of the side's scored samples and its standard error
+	 * (NaN with one sample), in the unit of target; NULL = none scored. */
+	const double *obtained, *obtained_se;
 };
 
 struct view_sample {
 	const char *text;         /* the response so far (UTF-8), NULL = "" */
 	int done;                 /* 0 while streaming */
 	const double *reward;     /* obtained reward per objective (raw); NULL = not scored */
-	const double *norm;       /* the same normalised to 0..1 for bars; NULL = no bars */
+	const double *norm;       /* the same placed in 0..1 (the objective's offline lo..hi)
+	                           * for bars, beyond it when out of that range; NULL = no bars */
+	const double *z;          /* the normalised score, shown unless view_steer.raw; NULL = raw */
 };
 
 struct view_steer {
@@ -74,6 +79,7 @@ struct view_steer {
 	int max_tokens;
 	int generating;                   /* a generation is running */
 	double tokens_per_s;              /* last measured; <= 0 unknown */
+	int raw;                          /* targets and scores in raw units (else normalised z) */
 };
 
 /* ---- Front ------------------------------------------------------------- */
@@ -115,6 +121,10 @@ struct view_front {
 	const double *point_pref;         /* its preference (n_objectives); NULL = none */
 	const char *point_info;           /* e.g. "run 12 step 400 prompt 7" */
 	int live;                         /* an eval job is adding points */
+	int raw;                          /* points in raw units (else normalised z) */
+	const char *const *point_scores;  /* the selected point: one "name raw (z z)" per
+	                                   * objective; NULL = only point_info */
+	size_t n_point_scores;
 };
 
 /* The palette index (theme_series, plot series) of s, listed at `position`. */

@@ -142,35 +142,75 @@ static const char *front_swatch(int s)
 	return draw_utf8() ? "\xe2\xa3\xbf" : ascii[s % 6];
 }
 
+/* " kind HV 0.432 all 12.5": what follows a series' name in the legend. */
+static const char *front_legend_tail(const struct view_series *se, char *tail, size_t cap)
+{
+	const char *kind = front_kind_shown(se);
+	int n = snprintf(tail, cap, "%s%s", *kind ? " " : "", kind);
+	if (!isnan(se->hypervolume) && n > 0 && (size_t)n < cap)
+		n += snprintf(tail + n, cap - (size_t)n, " HV %.3g", se->hypervolume);
+	if (!isnan(se->hypervolume) && se->hypervolume_all > 0 && n > 0 && (size_t)n < cap)
+		snprintf(tail + n, cap - (size_t)n, " all %.4g", se->hypervolume_all);
+	return tail;
+}
+
+/* The legend: one series per row when they fit (columns otherwise, as
+ * many as needed), each "glyph name kind HV ...", the name shortened in the
+ * middle to what its column leaves; a heading says which hypervolume. */
 static void front_legend(WINDOW *w, const struct layout_rect *r, const struct view_front *f)
 {
-	if (r->h <= 0)
+	if (r->h <= 0 || r->w <= 4)
 		return;
-	int colw = r->w >= 56 && r->h <= 3 ? r->w / (r->w / 28) : r->w;
-	int per_row = r->w / colw > 0 ? r->w / colw : 1;
-	int k = 0;
-	for (size_t s = 0; s < f->n_series; s++, k++) {
-		int row = k / per_row, col = k % per_row;
-		if (row >= r->h) {
-			break;
+	int rows = r->h, y0 = r->y;
+	int any_hv = 0;
+	for (size_t s = 0; s < f->n_series; s++)
+		any_hv |= !isnan(f->series[s].hypervolume);
+	if (any_hv && rows > (int)f->n_series) {
+		/* One line when wide, two when there is room, else the short form. */
+		static const char *const head[] = { "HV: these 2 axes (z)", "all: every objective" };
+		wattrset(w, theme_attr(THEME_DIM));
+		if (r->w >= 43) {
+			char both[96];
+			snprintf(both, sizeof both, "%s; %s", head[0], head[1]);
+			draw_text(w, y0++, r->x, r->w, both);
+			rows--;
+		} else if (rows > (int)f->n_series + 1) {
+			draw_text(w, y0++, r->x, r->w, head[0]);
+			draw_text(w, y0++, r->x, r->w, head[1]);
+			rows -= 2;
+		} else {
+			draw_text(w, y0++, r->x, r->w, "HV: 2 axes; all: all obj");
+			rows--;
 		}
+	}
+	int per_row = f->n_series > (size_t)rows ? (int)((f->n_series + (size_t)rows - 1) / (size_t)rows) : 1;
+	int colw = r->w / per_row;
+	/* Room for two rows a series (name, then kind and HV): long names whole. */
+	int two = 0;
+	for (size_t s = 0; per_row == 1 && rows >= 2 * (int)f->n_series && s < f->n_series; s++) {
 		const struct view_series *se = &f->series[s];
-		int x = r->x + col * colw, y = r->y + row;
+		char t[128];
+		two |= draw_width(se->name ? se->name : "?") + draw_width(front_legend_tail(se, t, sizeof t)) + 3 >
+		       colw;
+	}
+	for (size_t s = 0; s < f->n_series; s++) {
+		int row = two ? 2 * (int)s : (int)s / per_row, col = two ? 0 : (int)s % per_row;
+		if (row >= rows)
+			break;
+		const struct view_series *se = &f->series[s];
+		int x = r->x + col * colw, y = y0 + row;
 		int colour = view_series_colour(se, (int)s);
 		wattrset(w, theme_attr(theme_series(colour)));
 		int used = draw_text(w, y, x, colw, se->hidden ? " " : front_swatch(colour));
 		wattrset(w, se->hidden ? theme_attr(THEME_DIM) : (int)A_NORMAL);
-		char text[256];
-		if (isnan(se->hypervolume))
-			snprintf(text, sizeof text, " %s %s", se->name ? se->name : "?", front_kind_shown(se));
-		else if (se->hypervolume_all > 0)
-			snprintf(text, sizeof text, " %s %s HV %.3g (all axes %.4g)",
-			         se->name ? se->name : "?", front_kind_shown(se), se->hypervolume,
-			         se->hypervolume_all);
-		else
-			snprintf(text, sizeof text, " %s %s HV %.3g", se->name ? se->name : "?",
-			         front_kind_shown(se), se->hypervolume);
+		char tail[128], name[256], text[512];
+		front_legend_tail(se, tail, sizeof tail);
+		int room = colw - used - 2 - (two ? 0 : draw_width(tail));
+		draw_shorten(se->name ? se->name : "?", room > 6 ? room : 6, name, sizeof name);
+		snprintf(text, sizeof text, " %s%s", name, two ? "" : tail);
 		draw_text(w, y, x + used, colw - used - 1, text);
+		if (two)
+			draw_text(w, y + 1, x + used + 1, colw - used - 1, tail + (*tail == ' '));
 	}
 	wattrset(w, A_NORMAL);
 }
@@ -192,20 +232,27 @@ static void front_point(WINDOW *w, const struct layout_rect *r, const struct vie
 		for (size_t i = 0; i < f->n_objectives && (size_t)n < sizeof line; i++)
 			n += snprintf(line + n, sizeof line - (size_t)n, "%s%.2f", i ? "/" : " ", f->point_pref[i]);
 	}
+	/* The point's scores and preference wrap (every objective shows), then
+	 * its text takes the rows left. */
+	int info_rows = (int)textview_wrap(line, r->w, NULL, 0);
+	if (info_rows > r->h - 1)
+		info_rows = r->h > 1 ? r->h - 1 : 1;
 	wattrset(w, theme_attr(THEME_TITLE));
-	draw_text(w, r->y, r->x, r->w, line);
+	struct layout_rect ir = { r->y, r->x, info_rows, r->w };
+	textview_draw(w, &ir, line, 0);
 	wattrset(w, A_NORMAL);
-	struct layout_rect tr = { r->y + 1, r->x, r->h - 1, r->w };
-	textview_draw(w, &tr, f->point_text ? f->point_text : "", 0);
+	struct layout_rect tr = { r->y + info_rows, r->x, r->h - info_rows, r->w };
+	if (tr.h > 0)
+		textview_draw(w, &tr, f->point_text ? f->point_text : "", 0);
 }
 
 void view_front_draw(WINDOW *w, const struct layout *L, const struct view_front *f)
 {
 	const struct layout_rect *r = &L->plot;
 	char title[256];
-	snprintf(title, sizeof title, "%s %s  vs  %s %s%s", front_axis_name(f, f->y_axis),
+	snprintf(title, sizeof title, "%s %s  vs  %s %s  (%s)%s", front_axis_name(f, f->y_axis),
 	         draw_utf8() ? "\xe2\x86\x91" : "^", front_axis_name(f, f->x_axis),
-	         draw_utf8() ? "\xe2\x86\x92" : ">", f->live ? "  (live)" : "");
+	         draw_utf8() ? "\xe2\x86\x92" : ">", f->raw ? "raw" : "z", f->live ? "  (live)" : "");
 	draw_title(w, r->y, r->x, r->w, title, theme_attr(THEME_TITLE));
 	struct plot p;
 	struct layout_rect c;

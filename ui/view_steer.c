@@ -44,6 +44,9 @@ static struct slider_look steer_look(const struct view_steer *s, int side, size_
 		.locked = p->locked ? p->locked[i] : 0,
 		.focused = side == s->side && (int)i == s->focus,
 		.name_width = steer_name_width(s),
+		.has_obtained = p->obtained != NULL,
+		.obtained = p->obtained ? p->obtained[i] : NAN,
+		.obtained_se = p->obtained_se ? p->obtained_se[i] : NAN,
 	};
 	return look;
 }
@@ -54,10 +57,15 @@ static void steer_sliders(WINDOW *w, const struct layout_rect *r, const struct v
 		return;
 	char title[256];
 	if (s->compare)
-		snprintf(title, sizeof title, "%s%s  mapping %s", side ? "B" : "A",
-		         side == s->side ? " (editing)" : "", s->mapping ? s->mapping : "-");
+		snprintf(title, sizeof title, "%s%s  mapping %s  (%s)", side ? "B" : "A",
+		         side == s->side ? " (editing)" : "", s->mapping ? s->mapping : "-",
+		         s->raw ? "raw" : "z");
 	else
-		snprintf(title, sizeof title, "Preference  mapping %s", s->mapping ? s->mapping : "-");
+		/* What the numbers and the sample bars mean, in the title. */
+		snprintf(title, sizeof title, "Preference  mapping %s  weight %s target%s (%s; sample bars "
+		         "0..1 = offline lo..hi)", s->mapping ? s->mapping : "-",
+		         draw_utf8() ? "\xe2\x86\x92" : ">", s->pref[side].obtained ? ", samples' mean" : "",
+		         s->raw ? "raw" : "z");
 	draw_title(w, r->y, r->x, r->w, title,
 	           theme_attr(s->compare && side == s->side ? THEME_SLIDER_FOCUS : THEME_TITLE));
 	if (!s->pref[side].weight)
@@ -81,7 +89,8 @@ static void steer_params(WINDOW *w, const struct layout_rect *r, const struct vi
 	if (s->generating && n > 0 && (size_t)n < sizeof line)
 		n += snprintf(line + n, sizeof line - (size_t)n, "  generating");
 	if (s->tokens_per_s > 0 && n > 0 && (size_t)n < sizeof line)
-		snprintf(line + n, sizeof line - (size_t)n, "  %.0f tok/s", s->tokens_per_s);
+		n += snprintf(line + n, sizeof line - (size_t)n, "  %.0f tok/s", s->tokens_per_s);
+
 	wattrset(w, theme_attr(THEME_DIM));
 	draw_text(w, r->y, r->x, r->w, line);
 	wattrset(w, A_NORMAL);
@@ -136,6 +145,25 @@ static const struct steer_fmt steer_fmts[] = { { 8, 5 }, { 5, 3 }, { 3, 0 } };
 #define STEER_NFMT ((int)(sizeof steer_fmts / sizeof steer_fmts[0]))
 #define STEER_SEP 2 /* blanks between two objectives' scores */
 
+/* A score's bar over the objective's offline lo..hi; beyond that range it
+ * ends in an arrow (full bar and '>' above hi, '<' below lo), so two
+ * different scores never draw the same bar only because both are clamped. */
+static void steer_bar(double frac, int width, char *bar, size_t cap)
+{
+	int utf8 = draw_utf8();
+	const char *track = utf8 ? "\xc2\xb7" : "-";
+	if (!(frac > 1) && !(frac < 0)) {
+		bar_render_track(frac, width, utf8, track, bar, cap);
+		return;
+	}
+	char part[128];
+	bar_render_track(frac > 1 ? 1 : 0, width - 1, utf8, track, part, sizeof part);
+	if (frac > 1)
+		snprintf(bar, cap, "%s%s", part, utf8 ? "\xe2\x96\xb6" : ">");
+	else
+		snprintf(bar, cap, "%s%s", utf8 ? "\xe2\x97\x80" : "<", part);
+}
+
 /* One objective's score: its name, the value ("--" while not scored). */
 static int steer_cell(const struct view_steer *s, const struct view_sample *smp, size_t i,
                       const struct steer_fmt *f, char *name, size_t nl, char *val, size_t vl)
@@ -143,8 +171,9 @@ static int steer_cell(const struct view_steer *s, const struct view_sample *smp,
 	const char *full = s->objectives ? s->objectives[i] : "";
 	size_t nb = draw_fit(full, strlen(full), f->name_w, NULL);
 	snprintf(name, nl, "%.*s", (int)nb, full);
-	if (!isnan(smp->reward[i]))
-		snprintf(val, vl, " %.2f", smp->reward[i]);
+	const double *v = smp->z && !s->raw ? smp->z : smp->reward;
+	if (!isnan(v[i]))
+		snprintf(val, vl, " %.2f", v[i]);
 	else
 		snprintf(val, vl, " --"); /* not scored: see the status line */
 	return draw_width(name) + (f->bar_w ? 1 + f->bar_w : 0) + draw_width(val);
@@ -157,7 +186,7 @@ static int steer_scores(WINDOW *w_out, int y, int x_first, int first_w, int x_re
 {
 	if (!smp->reward || !s->n_objectives)
 		return 1;
-	char name[64], val[32], bar[64];
+	char name[64], val[32], bar[160];
 	int fi = 0;
 	for (; fi < STEER_NFMT - 1; fi++) {
 		int total = 0;
@@ -189,8 +218,8 @@ static int steer_scores(WINDOW *w_out, int y, int x_first, int first_w, int x_re
 		if (f->bar_w) {
 			xx += draw_text(w_out, yy, xx, x0 + width - xx, " ");
 			wattrset(w_out, theme_attr(theme_series((int)i)));
-			bar_render_track(smp->norm && !isnan(smp->reward[i]) ? smp->norm[i] : 0, f->bar_w,
-			                 draw_utf8(), draw_utf8() ? "\xc2\xb7" : "-", bar, sizeof bar);
+			steer_bar(smp->norm && !isnan(smp->reward[i]) ? smp->norm[i] : 0, f->bar_w, bar,
+			          sizeof bar);
 			xx += draw_text(w_out, yy, xx, x0 + width - xx, bar);
 			wattrset(w_out, A_NORMAL);
 		}
