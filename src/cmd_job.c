@@ -5,7 +5,7 @@
 #include "src/job_state.h"
 #include "src/paths.h"
 #include "src/stage.h"
-#include "src/table.h"
+#include "src/texttable.h"
 #include "src/termtext.h"
 
 #include <errno.h>
@@ -494,7 +494,7 @@ static int job_cancel(struct cli *cli, const char *idarg, double timeout_s)
 
 static int job_list_row(void *ctx, const struct store_job *j)
 {
-	struct table *t = ctx;
+	struct texttable *t = ctx;
 	const char *why;
 	char id[24], pid[24], run[24], prog[48], tps[32], eta[32], cmd[512];
 	snprintf(id, sizeof id, "%lld", (long long)j->id);
@@ -504,7 +504,7 @@ static int job_list_row(void *ctx, const struct store_job *j)
 	snprintf(tps, sizeof tps, "%.0f", j->tokens_per_s);
 	cli_store_duration(eta, sizeof eta, job_active(j->state) ? j->eta_ms : -1);
 	job_argv_text(j->argv, cmd, sizeof cmd);
-	table_add(t, id, job_shown_state(j, &why), prog, tps, eta, pid, j->run ? run : NULL, cmd);
+	texttable_add(t, id, job_shown_state(j, &why), prog, tps, eta, pid, j->run ? run : NULL, cmd);
 	return 0;
 }
 
@@ -516,18 +516,18 @@ static int job_list(struct cli *cli)
 	struct store_err err;
 	if (job_state_reap(s, NULL, NULL, &err) < 0)
 		cli_error("warning: %s", err.msg);
-	struct table *t = table_new(8, "ID", "STATE", "STEP", "TOK/S", "ETA", "PID", "RUN", "COMMAND");
-	table_right(t, 0);
-	table_right(t, 2);
-	table_right(t, 3);
+	struct texttable *t = texttable_new(8, "ID", "STATE", "STEP", "TOK/S", "ETA", "PID", "RUN", "COMMAND");
+	texttable_right(t, 0);
+	texttable_right(t, 2);
+	texttable_right(t, 3);
 	int rc = CLI_OK;
 	if (store_jobs_each(s, NULL, job_list_row, t, &err) != STORE_OK) {
 		cli_error("%s", err.msg);
 		rc = CLI_FAIL;
 	} else {
-		table_print(t, stdout);
+		texttable_print(t, stdout);
 	}
-	table_free(t);
+	texttable_free(t);
 	store_close(s);
 	return rc;
 }
