@@ -403,7 +403,7 @@ START_TEST(runs_filter_sort_tag_delete)
 	ck_assert_int_eq(tui_app_command(a, ":filter"), 0);
 	ck_assert_uint_eq(a->runs_n, 3);
 	ck_assert_int_eq(tui_app_command(a, ":search eval-small"), 0);
-	ck_assert_int_eq(tui_screens_selected_run(a)->id, ev);
+	ck_assert_int_eq(tui_scr_runs_selected(a)->id, ev);
 	/* delete asks first; n keeps it, y deletes it */
 	a->screen = VIEW_RUNS;
 	tui_app_action(a, ACTION_RUN_DELETE);
