@@ -97,6 +97,7 @@ struct tui_app {
 	size_t n_marked;
 	struct tui_run_detail detail;        /* of the selected run */
 	int has_detail;
+	int details_scroll;                  /* first line of the details shown */
 
 	/* Front */
 	store_id front_ids[TUI_APP_MAX_FRONTS];

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "src/tui_app_int.h"
+#include "src/tui_view.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ void tui_scr_runs_detail(struct tui_app *a)
 	if (a->has_detail)
 		tui_run_detail_free(&a->detail);
 	a->has_detail = 0;
+	a->details_scroll = 0; /* another run's details start at their top */
 	struct store_err err;
 	if (r && a->has_store && tui_run_detail_load(a->store.s, r->id, &a->detail, &err) == STORE_OK)
 		a->has_detail = 1;
@@ -155,6 +157,23 @@ static int tui_scr_runs_plottable(const char *stage)
 	       strcmp(stage, "import") == 0 || strcmp(stage, "relabel") == 0;
 }
 
+/* A page of the details down (+1) or up (-1), never past their last page. */
+static void tui_scr_runs_details_page(struct tui_app *a, int dir)
+{
+	struct tui_view tv;
+	tui_view_build(a, &tv);
+	struct layout L = layout_compute(LAYOUT_RUNS, a->rows, a->cols, &(struct layout_opts){ 0, 0 });
+	int page = L.details.h > 2 ? L.details.h - 2 : 1;
+	int last = L.too_small ? 0 : view_runs_details_last(&L, &tv.runs);
+	tui_view_free(&tv);
+	a->details_scroll += dir * page;
+	if (a->details_scroll > last)
+		a->details_scroll = last;
+	if (a->details_scroll < 0)
+		a->details_scroll = 0;
+	a->dirty = 1;
+}
+
 void tui_scr_runs_action(struct tui_app *a, enum action act)
 {
 	const struct tui_run *r = tui_scr_runs_selected(a);
@@ -181,6 +200,10 @@ void tui_scr_runs_action(struct tui_app *a, enum action act)
 		return;
 	}
 	switch (act) {
+	case ACTION_DETAILS_DOWN:
+	case ACTION_DETAILS_UP:
+		tui_scr_runs_details_page(a, act == ACTION_DETAILS_DOWN ? 1 : -1);
+		return;
 	case ACTION_RUN_LOAD: {
 		tui_scr_runs_detail(a);
 		const char *dir = a->has_detail ? tui_run_detail_policy(&a->detail) : NULL;

@@ -340,6 +340,7 @@ static void tui_view_runs(const struct tui_app *a, struct tui_view *tv)
 		tv->tags[k] = '\0';
 		v->tags = tv->tags;
 	}
+	v->scroll = a->details_scroll;
 	r->details = v;
 }
 

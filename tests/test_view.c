@@ -696,6 +696,62 @@ START_TEST(front_says_units_and_hypervolume)
 }
 END_TEST
 
+/* Issue 18, "never hide, never cut": panes that scroll say there is more,
+ * and the help and the details never scroll past their last page. */
+START_TEST(scrolling_panes_say_there_is_more)
+{
+	struct fixture f;
+	fixture(&f, VIEW_HELP);
+	WINDOW *w = ui_term_pad(24, 80, 1);
+	view_draw(w, &f.v);
+	HAS(w, "\xe2\x96\xbc more");
+	ck_assert(!has(w, "\xe2\x96\xb2 more"));
+	f.he.scroll = 100000;
+	view_draw(w, &f.v);
+	HAS(w, "\xe2\x96\xb2 more");
+	HAS(w, "Answer no to the question");   /* the last line, not a blank page */
+	ck_assert(!has(w, "\xe2\x96\xbc more"));
+	delwin(w);
+	keys_map_free(f.km);
+	/* Runs details: many parameters overflow a short pane. */
+	fixture(&f, VIEW_RUNS);
+	static const char *k[40], *v[40];
+	static char kb[40][16];
+	for (int i = 0; i < 40; i++) {
+		snprintf(kb[i], sizeof kb[i], "param%02d", i);
+		k[i] = kb[i];
+		v[i] = "a-fairly-long-value-to-fill-the-line";
+	}
+	static struct view_run_details d;
+	d = details;
+	d.n_params = 40;
+	d.param_keys = k;
+	d.param_values = v;
+	f.ru.details = &d;
+	w = ui_term_pad(20, 80, 0);
+	view_draw(w, &f.v);
+	HAS(w, "v more");
+	HAS(w, "param00");
+	ck_assert(!has(w, "tags       best"));
+	struct layout_opts o = view_layout_opts(&f.v);
+	struct layout L = layout_compute(LAYOUT_RUNS, 20, 80, &o);
+	int last = view_runs_details_last(&L, &f.ru);
+	ck_assert_int_gt(last, 0);
+	d.scroll = 1000;
+	view_draw(w, &f.v);
+	HAS(w, "^ more");
+	HAS(w, "tags       best");          /* the real end */
+	ck_assert(!has(w, "v more"));
+	d.scroll = last;
+	char a[4096];
+	snprintf(a, sizeof a, "%s", dump(w));
+	view_draw(w, &f.v);
+	ck_assert_str_eq(a, dump(w));
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("view");
@@ -705,7 +761,8 @@ Suite *harness_suite(void)
 	            help_lists_every_action, too_small_screen, NULL);
 	harness_add(s, "issue18", steer_shows_every_objective_score, jobs_speed_loss_and_bar_width,
 	            front_legend_names_once_and_keeps_colours, hints_separate_keys_and_labels,
-	            steer_shows_obtained_beside_target, front_says_units_and_hypervolume, NULL);
+	            steer_shows_obtained_beside_target, front_says_units_and_hypervolume,
+	            scrolling_panes_say_there_is_more, NULL);
 	TCase *tc = harness_add(s, "robust", every_size_draws, slider_click_and_tab_click,
 	                        monochrome_attributes, NULL);
 	tcase_set_timeout(tc, 60);

@@ -225,3 +225,22 @@ const char *draw_shorten(const char *s, int cols, char *out, size_t cap)
 	snprintf(out, cap, "%.*s%s%s", (int)hb, s, dots, t);
 	return out;
 }
+
+void draw_more(WINDOW *w, int y, int x, int width, int up, int down)
+{
+	if (!up && !down)
+		return;
+	char text[32];
+	int utf8 = draw_utf8();
+	snprintf(text, sizeof text, " %s%s more ", up ? (utf8 ? "\xe2\x96\xb2" : "^") : "",
+	         down ? (utf8 ? "\xe2\x96\xbc" : "v") : "");
+	int tw = draw_width(text);
+	if (tw > width)
+		return;
+	attr_t a;
+	short pair;
+	wattr_get(w, &a, &pair, NULL);
+	wattrset(w, A_REVERSE);
+	draw_text(w, y, x + width - tw, tw, text);
+	wattr_set(w, a, pair, NULL);
+}

@@ -45,6 +45,9 @@ int draw_printf(WINDOW *w, int y, int x, int maxw, const char *fmt, ...)
 void draw_fill(WINDOW *w, const struct layout_rect *r, int attr);
 /* A one-line title over a pane: "─ Title ─────" (ASCII "- Title -----"). */
 void draw_title(WINDOW *w, int y, int x, int width, const char *title, int attr);
+/* "▲ more" / "▼ more" at the right end of row y (x, width), for a pane
+ * whose content goes on above (up) and/or below (down); both: "▲▼ more". */
+void draw_more(WINDOW *w, int y, int x, int width, int up, int down);
 /* A vertical rule (the gutter between two columns). */
 void draw_vrule(WINDOW *w, int y, int x, int h);
 

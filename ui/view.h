@@ -150,6 +150,7 @@ struct view_run_details {
 	size_t n_children;
 	const char *const *children;
 	const char *tags;                 /* comma-separated; NULL = none */
+	int scroll;                       /* first line shown (clamped to the last page) */
 };
 
 struct view_runs {
@@ -164,6 +165,10 @@ struct view_runs {
 	int selected, scroll;             /* selected row; first row shown */
 	const struct view_run_details *details; /* of the selected row; NULL = none */
 };
+
+/* The largest useful view_run_details.scroll for r laid out in L (0 when
+ * the details fit). */
+int view_runs_details_last(const struct layout *L, const struct view_runs *r);
 
 /* ---- Jobs -------------------------------------------------------------- */
 

@@ -290,8 +290,16 @@ void view_steer_draw(WINDOW *w, const struct layout *L, const struct view_steer 
 {
 	int sides = s->compare ? 2 : 1;
 	for (int side = 0; side < sides; side++) {
+		const struct layout_rect *r = &L->samples[side];
 		steer_sliders(w, &L->sliders[side], s, side);
-		steer_samples(w, &L->samples[side], s, side);
+		steer_samples(w, r, s, side);
+		/* Samples above or below the pane say so. */
+		if (r->h > 0 && s->samples[side]) {
+			int scroll = s->scroll > 0 ? s->scroll : 0;
+			draw_more(w, r->y, r->x, r->w, scroll > 0, 0);
+			draw_more(w, r->y + r->h - 1, r->x, r->w, 0,
+			          view_steer_lines(L, s, side) - 1 - scroll > r->h);
+		}
 	}
 	if (s->compare) {
 		draw_vrule(w, L->sliders[0].y, L->sliders[0].x + L->sliders[0].w, L->sliders[0].h);
