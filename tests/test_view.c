@@ -752,6 +752,24 @@ START_TEST(scrolling_panes_say_there_is_more)
 }
 END_TEST
 
+/* Issue 18: without colors (NO_COLOR, monochrome) each series has its own
+ * point glyph on the plot and in the legend, in UTF-8 too. */
+START_TEST(front_series_glyphs_without_colour)
+{
+	struct fixture f;
+	fixture(&f, VIEW_FRONT);
+	WINDOW *w = ui_term_pad(24, 100, 1);
+	view_draw(w, &f.v);
+	HAS(w, "\xe2\x97\x8f run 3");   /* ● */
+	HAS(w, "\xe2\x96\xb2 base");    /* ▲ */
+	/* on the canvas too: base's two points besides its swatch */
+	ck_assert_int_ge(count(w, "\xe2\x96\xb2"), 3);
+	ck_assert_int_ge(count(w, "\xe2\x97\x8f"), 2);
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("view");
@@ -762,7 +780,7 @@ Suite *harness_suite(void)
 	harness_add(s, "issue18", steer_shows_every_objective_score, jobs_speed_loss_and_bar_width,
 	            front_legend_names_once_and_keeps_colours, hints_separate_keys_and_labels,
 	            steer_shows_obtained_beside_target, front_says_units_and_hypervolume,
-	            scrolling_panes_say_there_is_more, NULL);
+	            scrolling_panes_say_there_is_more, front_series_glyphs_without_colour, NULL);
 	TCase *tc = harness_add(s, "robust", every_size_draws, slider_click_and_tab_click,
 	                        monochrome_attributes, NULL);
 	tcase_set_timeout(tc, 60);

@@ -57,6 +57,8 @@ static int front_canvas(const struct layout *L, const struct view_front *f, stru
 		return -1;
 	if (plot_init(p, canvas->h, canvas->w, draw_utf8()) != 0)
 		return -1;
+	/* Without colors, series differ by their point glyph. */
+	p->point_glyphs = draw_utf8() && !theme_colored();
 	struct plot_range xr = PLOT_RANGE_EMPTY, yr = PLOT_RANGE_EMPTY;
 	for (size_t s = 0; s < f->n_series; s++) {
 		const struct view_series *se = &f->series[s];
@@ -139,7 +141,9 @@ static void front_axes(WINDOW *w, const struct layout_rect *r, const struct layo
 static const char *front_swatch(int s)
 {
 	static const char *const ascii[] = { "o", "*", "+", "x", "#", "@" };
-	return draw_utf8() ? "\xe2\xa3\xbf" : ascii[s % 6];
+	if (!draw_utf8())
+		return ascii[s % 6];
+	return theme_colored() ? "\xe2\xa3\xbf" : plot_glyph(s);
 }
 
 /* " kind HV 0.432 all 12.5": what follows a series' name in the legend. */
