@@ -227,6 +227,8 @@ static void ric_tui_close_line(struct ric_tui *t)
 	keypad(stdscr, TRUE);
 	char *text = tui_line_take();
 	tui_line_cancelled();
+	if (!text && was == TUI_LINE_WORD)
+		tui_app_word_typing(t->a, NULL); /* Esc: what was shown comes back */
 	if (text && was == TUI_LINE_COMMAND && *text)
 		tui_app_command(t->a, text);
 	else if (text && was == TUI_LINE_WORD)
@@ -259,6 +261,8 @@ static void ric_tui_key_line(struct ric_tui *t, int c)
 	}
 	if (!tui_line_active())
 		ric_tui_close_line(t);
+	else if (t->line == TUI_LINE_WORD)
+		tui_app_word_typing(t->a, tui_line_text()); /* filter and search act as typed */
 	t->a->dirty = 1;
 }
 

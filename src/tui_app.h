@@ -93,6 +93,9 @@ struct tui_app {
 	enum tui_runs_sort runs_sort;
 	int runs_desc;
 	char *runs_filter;
+	char *runs_search;                   /* the last search, for n and N */
+	char *live_filter;                   /* the filter before the line opened */
+	int live_from;                       /* the row a live search started from */
 	store_id *marked;                    /* marked run ids */
 	size_t n_marked;
 	struct tui_run_detail detail;        /* of the selected run */
@@ -171,6 +174,9 @@ int tui_app_command(struct tui_app *a, const char *line);
 int tui_app_setting(struct tui_app *a, const char *name, const char *value, char *err, size_t cap);
 /* The text typed on a TUI_LINE_WORD line: runs `line_word TEXT`. */
 void tui_app_word_line(struct tui_app *a, const char *text);
+/* While it is typed (filter and search act at once), or cancelled (NULL:
+ * what was shown before comes back). */
+void tui_app_word_typing(struct tui_app *a, const char *text);
 /* A line typed into the prompt editor. */
 void tui_app_set_prompt(struct tui_app *a, const char *text);
 /* The terminal's size: pages and ends of scrolling panes follow it. */

@@ -38,6 +38,12 @@ void tui_scr_runs_view(struct tui_app *a);
 void tui_scr_runs_detail(struct tui_app *a);
 void tui_scr_runs_action(struct tui_app *a, enum action act);
 void tui_scr_runs_search(struct tui_app *a, const char *text);
+/* The next (dir 1) or previous (-1) run matching text from row `from`,
+ * that row itself first unless skip. */
+void tui_scr_runs_find(struct tui_app *a, const char *text, int from, int dir, int skip);
+/* The filter or search line as typed so far (done 0), or cancelled (done
+ * -1: the filter and selection from before the line come back). */
+void tui_scr_runs_live(struct tui_app *a, const char *text, int done);
 int tui_scr_runs_tag(struct tui_app *a, const char *tag);
 /* The run selected on the Runs screen, or NULL. */
 const struct tui_run *tui_scr_runs_selected(const struct tui_app *a);

@@ -329,8 +329,27 @@ static int tui_exec_front(struct tui_app *a, const struct tui_cmd *c)
 	return 0;
 }
 
+void tui_app_word_typing(struct tui_app *a, const char *text)
+{
+	tui_scr_runs_live(a, text ? text : "", text ? 0 : -1);
+}
+
 void tui_app_word_line(struct tui_app *a, const char *text)
 {
+	/* A search typed live already stands on its match: Enter keeps it. */
+	if (strcmp(a->line_word, "search") == 0 && *text) {
+		free(a->runs_search);
+		a->runs_search = strdup(text);
+		if (a->runs_sel >= 0 && (size_t)a->runs_sel < a->runs_n) {
+			size_t one[1];
+			struct tui_runs single = { 1, &a->runs.v[a->runs_idx[a->runs_sel]] };
+			if (tui_runs_view(&single, text, TUI_RUNS_BY_ID, 0, one) == 1) {
+				tui_app_say(a, "run %lld matches '%s' (n next, N previous)",
+				            (long long)single.v[0].id, text);
+				return;
+			}
+		}
+	}
 	/* An empty search looks for nothing; an empty filter shows every run. */
 	if (!*text && strcmp(a->line_word, "filter") != 0)
 		return;

@@ -125,11 +125,22 @@ int tui_scr_runs_tag(struct tui_app *a, const char *tag)
 
 void tui_scr_runs_search(struct tui_app *a, const char *text)
 {
+	if (text && *text && text != a->runs_search) {
+		free(a->runs_search);
+		a->runs_search = strdup(text);
+	}
+	tui_scr_runs_find(a, text, a->runs_sel, 1, 1);
+}
+
+void tui_scr_runs_find(struct tui_app *a, const char *text, int from, int dir, int skip)
+{
 	if (!text || !*text || a->runs_n == 0)
 		return;
 	size_t one[1];
-	for (size_t k = 1; k <= a->runs_n; k++) {
-		size_t i = ((size_t)(a->runs_sel < 0 ? 0 : a->runs_sel) + k) % a->runs_n;
+	size_t n = a->runs_n;
+	for (size_t k = skip ? 1 : 0; k <= n; k++) {
+		size_t base = (size_t)(from < 0 ? 0 : from);
+		size_t i = dir > 0 ? (base + k) % n : (base + n - k % n) % n;
 		struct tui_runs single = { 1, &a->runs.v[a->runs_idx[i]] };
 		if (tui_runs_view(&single, text, TUI_RUNS_BY_ID, 0, one) == 1) {
 			a->runs_sel = (int)i;
@@ -148,6 +159,10 @@ static void tui_scr_runs_word_line(struct tui_app *a, const char *word)
 	a->want_line = TUI_LINE_WORD;
 	snprintf(a->line_word, sizeof a->line_word, "%s", word);
 	a->line_init[0] = '\0';
+	/* What typing changes live, to restore if the line is cancelled. */
+	a->live_from = a->runs_sel;
+	free(a->live_filter);
+	a->live_filter = a->runs_filter ? strdup(a->runs_filter) : NULL;
 }
 
 /* Runs the Front screen can plot (tui_fronts). */
@@ -155,6 +170,26 @@ static int tui_scr_runs_plottable(const char *stage)
 {
 	return strcmp(stage, "eval") == 0 || strcmp(stage, "online") == 0 ||
 	       strcmp(stage, "import") == 0 || strcmp(stage, "relabel") == 0;
+}
+
+void tui_scr_runs_live(struct tui_app *a, const char *text, int done)
+{
+	if (strcmp(a->line_word, "filter") == 0) {
+		const char *f = done < 0 ? a->live_filter : text;
+		free(a->runs_filter);
+		a->runs_filter = f && *f ? strdup(f) : NULL;
+		tui_scr_runs_view(a);
+	} else if (strcmp(a->line_word, "search") == 0) {
+		/* From where the search started, the row itself first: typing more
+		 * letters stays on a run that still matches. */
+		if (done < 0 || !*text) {
+			a->runs_sel = a->live_from < (int)a->runs_n ? a->live_from : (int)a->runs_n - 1;
+			tui_scr_runs_detail(a);
+			a->dirty = 1;
+		} else {
+			tui_scr_runs_find(a, text, a->live_from, 1, 0);
+		}
+	}
 }
 
 /* A page of the details down (+1) or up (-1), never past their last page. */
@@ -191,6 +226,14 @@ void tui_scr_runs_action(struct tui_app *a, enum action act)
 		return;
 	case ACTION_FILTER:
 		tui_scr_runs_word_line(a, "filter");
+		return;
+	case ACTION_SEARCH_NEXT:
+	case ACTION_SEARCH_PREV:
+		if (!a->runs_search) {
+			tui_app_error(a, "no search yet: / searches");
+			return;
+		}
+		tui_scr_runs_find(a, a->runs_search, a->runs_sel, act == ACTION_SEARCH_NEXT ? 1 : -1, 1);
 		return;
 	default:
 		break;
@@ -264,6 +307,8 @@ void tui_scr_runs_free(struct tui_app *a)
 	free(a->runs_idx);
 	a->runs_idx = NULL;
 	free(a->runs_filter);
+	free(a->runs_search);
+	free(a->live_filter);
 	free(a->marked);
 	if (a->has_detail)
 		tui_run_detail_free(&a->detail);

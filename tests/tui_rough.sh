@@ -50,6 +50,35 @@ t send-keys -t ric C-u 'import-2' Enter
 sleep 0.5
 unlike "$(pane)" 'unknown command' "the search line searches"
 
+# Incremental: the filter applies while it is typed; Esc brings back the table.
+t send-keys -t ric '\'
+wait_for '^filter:'
+t send-keys -t ric '2'
+wait_for 'Runs \(1\)  filter: 2'
+_tap_result $? "the filter applies as it is typed" "$(pane)"
+t send-keys -t ric Escape
+wait_for 'Runs \(2\)'
+_tap_result $? "Esc on the filter line brings every run back" "$(pane)"
+# Search as typed, then n / N jump between the matches.
+t send-keys -t ric '/'
+wait_for '^search:'
+t send-keys -t ric 'import-1'
+wait_for 'run 1 import-1'
+_tap_result $? "the search jumps to its match as it is typed" "$(pane)"
+t send-keys -t ric C-u 'import' Enter
+wait_for "matches 'import'"
+_tap_result $? "Enter keeps the match the search stands on" "$(pane)"
+sel() { pane | grep -Eo 'run [12] import-[12]' | head -n 1; }
+first=$(sel)
+other="run 2 import-2"
+[ "$first" = "$other" ] && other="run 1 import-1"
+t send-keys -t ric n
+wait_for "$other"
+_tap_result $? "n jumps to the next match" "$(pane)"
+t send-keys -t ric N
+wait_for "$first"
+_tap_result $? "N jumps back to the previous one" "$(pane)"
+
 t send-keys -t ric q
 wait_for 'EXIT=0'
 _tap_result $? "q quits" "$(pane)"
