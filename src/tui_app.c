@@ -134,6 +134,7 @@ int tui_app_load(struct tui_app *a, const char *dir)
 	free(a->ckpt);
 	a->gen = g;
 	a->ckpt = copy;
+	a->n_resp = 0; /* another model's responses are not this one's */
 	a->gen_id = 0;
 	a->generating = 0;
 	const struct ricmeta *m = tui_gen_meta(g);
@@ -291,6 +292,12 @@ void tui_app_gen_events(struct tui_app *a)
 			s->done = s->scored = 1;
 			memcpy(s->raw, e->raw, sizeof s->raw);
 			memcpy(s->norm, e->norm, sizeof s->norm);
+			{
+				struct tui_resp *r = &a->resp[a->n_resp++ % TUI_APP_RESP_MAX];
+				memcpy(r->w, a->w[side], sizeof r->w);
+				memcpy(r->z, e->norm, sizeof r->z);
+				memcpy(r->raw, e->raw, sizeof r->raw);
+			}
 			for (size_t j = 0; j < a->n_obj; j++) {
 				double span = a->hi[j] - a->lo[j];
 				double b = span > 0 ? (e->norm[j] - a->lo[j]) / span : 0.5;

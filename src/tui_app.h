@@ -33,6 +33,8 @@
 /* How long a message stays in the status line (an error: once the user has
  * acted after it). */
 #define TUI_APP_STATUS_MS 6000
+/* Scored samples remembered for the response view (the newest). */
+#define TUI_APP_RESP_MAX 512
 /* What a store change leaves to reload once its screen shows (jobs reload
  * at once: the header counts the running ones). */
 #define TUI_STALE_RUNS 1
@@ -82,6 +84,12 @@ struct tui_app {
 	int sample_focus;
 	int steer_scroll;                    /* first text row of the samples pane (the wheel) */
 	unsigned char fresh[2][TUI_GEN_MAX_SAMPLES]; /* got a token of the current request */
+	/* Every scored sample of this checkpoint: its weights and scores, for the
+	 * response view (a ring of the newest TUI_APP_RESP_MAX). */
+	struct tui_resp {
+		double w[TUI_GEN_MAX_OBJ], z[TUI_GEN_MAX_OBJ], raw[TUI_GEN_MAX_OBJ];
+	} resp[TUI_APP_RESP_MAX];
+	size_t n_resp;                       /* ever added; the ring holds the last */
 
 	enum view_screen screen, back;       /* back: where Help returns to */
 	int help_scroll;
@@ -110,6 +118,7 @@ struct tui_app {
 	int x_axis, y_axis;
 	int cur_series, cur_point;
 	int overlay;
+	int response;                        /* Front shows obtained vs weight */
 	struct tui_point_text ptext;
 
 	/* Jobs */

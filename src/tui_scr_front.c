@@ -198,6 +198,13 @@ void tui_scr_front_action(struct tui_app *a, enum action act)
 			int *move = act == ACTION_AXIS_X_NEXT ? &a->x_axis : &a->y_axis;
 			int *other = act == ACTION_AXIS_X_NEXT ? &a->y_axis : &a->x_axis;
 			int next = (*move + 1) % max_obj;
+			if (a->response) { /* one objective at a time: y plays no part */
+				*move = act == ACTION_AXIS_X_NEXT ? next : *move;
+				if (act == ACTION_AXIS_X_NEXT && *move == *other)
+					*other = (next + 1) % max_obj;
+				tui_scr_front_axes_apply(a);
+				return;
+			}
 			if (next == *other && max_obj > 2)
 				next = (next + 1) % max_obj;
 			if (next == *other)
@@ -208,6 +215,11 @@ void tui_scr_front_action(struct tui_app *a, enum action act)
 		return;
 	case ACTION_OVERLAY_TOGGLE:
 		a->overlay = !a->overlay;
+		return;
+	case ACTION_RESPONSE_TOGGLE:
+		a->response = !a->response;
+		tui_app_say(a, a->response ? "response: obtained vs weight of the x objective (x picks another)"
+		                           : "front: two objectives against each other");
 		return;
 	case ACTION_SERIES_NEXT:
 		for (size_t k = 1; k <= a->n_fronts; k++) {

@@ -149,6 +149,13 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 			p[k].x = a->x_axis < fr->n_obj ? v[a->x_axis] : NAN;
 			p[k].y = a->y_axis < fr->n_obj ? v[a->y_axis] : NAN;
 			p[k].on_front = fr->pts[k].on_front;
+			if (a->response) {
+				/* A dataset row has no weight: it is left out. */
+				int has_w = fr->kind != TUI_FRONT_OFFLINE && a->x_axis < fr->n_obj;
+				p[k].x = has_w ? fr->pts[k].pref[a->x_axis] : NAN;
+				p[k].y = a->x_axis < fr->n_obj ? v[a->x_axis] : NAN;
+				p[k].on_front = 0;
+			}
 		}
 		snprintf(tv->series_names[n], sizeof tv->series_names[n], "%s%s%s", fr->name,
 		         strcmp(fr->status, "running") == 0 ? " (running)" : "",
@@ -165,7 +172,7 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 		s->kind = kinds[fr->kind];
 		s->n_points = p ? fr->n_pts : 0;
 		s->points = p;
-		s->hypervolume = fr->n_pts ? fr->hv_axes : NAN;
+		s->hypervolume = fr->n_pts && !a->response ? fr->hv_axes : NAN;
 		s->hypervolume_all = fr->hv_stored;
 		s->hidden = !a->overlay && (int)i != a->cur_series;
 		s->colour = tui_view_run_colour(fr->run, tv->series, n);
@@ -176,7 +183,24 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 	for (int k = 0; k < (a->compare ? 2 : 1); k++)
 		for (size_t i = 0; i < a->req.n; i++)
 			scored += a->samples[k][i].scored;
-	if (a->gen && scored && (int)a->n_obj > a->x_axis && (int)a->n_obj > a->y_axis) {
+	if (a->response && a->gen && a->n_resp && (int)a->n_obj > a->x_axis) {
+		/* Every sample scored so far: the x objective's score at its weight. */
+		size_t m = a->n_resp < TUI_APP_RESP_MAX ? a->n_resp : TUI_APP_RESP_MAX;
+		struct view_point *p = calloc(m, sizeof *p);
+		for (size_t i = 0; p && i < m; i++) {
+			const struct tui_resp *r = &a->resp[i];
+			p[i].x = r->w[a->x_axis];
+			p[i].y = a->raw_units ? r->raw[a->x_axis] : r->z[a->x_axis];
+		}
+		tv->points[n] = p;
+		snprintf(tv->series_names[n], sizeof tv->series_names[n], "steer samples (%zu)", m);
+		tv->series[n] = (struct view_series){ .name = tv->series_names[n],
+			                              .kind = VIEW_SERIES_SAMPLES,
+			                              .n_points = p ? m : 0, .points = p,
+			                              .hypervolume = NAN,
+			                              .colour = TUI_VIEW_SAMPLES_COLOUR + 1 };
+		n++;
+	} else if (!a->response && a->gen && scored && (int)a->n_obj > a->x_axis && (int)a->n_obj > a->y_axis) {
 		struct view_point *p = calloc(scored, sizeof *p);
 		size_t m = 0;
 		for (int k = 0; p && k < (a->compare ? 2 : 1); k++)
@@ -208,6 +232,7 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 	f->x_axis = a->x_axis;
 	f->y_axis = a->y_axis;
 	f->raw = a->raw_units;
+	f->response = a->response;
 	f->cursor_series = a->cur_series;
 	f->cursor_point = a->cur_point;
 	f->live = 0;

@@ -560,6 +560,49 @@ START_TEST(fronts_of_eval_runs)
 }
 END_TEST
 
+/* Issue 18: the response view: each objective's obtained score against its
+ * weight, from every sample scored so far and the eval points. */
+START_TEST(response_view_plots_score_against_weight)
+{
+	struct tui_app *a = open_app(1);
+	wait_done(a);
+	tui_app_action(a, ACTION_SLIDER_INC_LARGE);
+	wait_done(a);
+	size_t want = 2 * a->req.n;
+	ck_assert_uint_eq(a->n_resp, want);
+	make_eval(a->store.s, "eval-r");
+	tui_app_action(a, ACTION_SCREEN_FRONT);
+	tui_app_action(a, ACTION_RESPONSE_TOGGLE);
+	ck_assert(a->response);
+	for (int obj = 0; obj < 2; obj++) {
+		struct tui_view tv;
+		tui_view_build(a, &tv);
+		ck_assert(tv.front.response);
+		ck_assert_int_eq(tv.front.x_axis, obj);
+		const struct view_series *smp = &tv.front.series[tv.front.n_series - 1];
+		ck_assert_int_eq(smp->kind, VIEW_SERIES_SAMPLES);
+		ck_assert_uint_eq(smp->n_points, want);
+		for (size_t i = 0; i < want; i++) {
+			ck_assert_double_eq_tol(smp->points[i].x, a->resp[i].w[obj], 1e-12);
+			ck_assert_double_eq_tol(smp->points[i].y, a->resp[i].z[obj], 1e-12);
+		}
+		/* the first half at the start weights, the second after L */
+		ck_assert_double_eq_tol(smp->points[0].x, obj ? 0.5 : 0.5, 1e-12);
+		ck_assert_double_eq_tol(smp->points[want - 1].x, obj ? 0.3 : 0.7, 1e-12);
+		/* eval points: x = the point's weight for the objective */
+		const struct tui_front *f = &a->fronts[0];
+		for (size_t k = 0; k < f->n_pts; k++) {
+			ck_assert_double_eq_tol(tv.front.series[0].points[k].x, f->pts[k].pref[obj], 1e-12);
+			ck_assert_double_eq_tol(tv.front.series[0].points[k].y, f->pts[k].norm[obj], 1e-12);
+		}
+		ck_assert(isnan(tv.front.series[0].hypervolume));
+		tui_view_free(&tv);
+		tui_app_action(a, ACTION_AXIS_X_NEXT);
+	}
+	tui_app_free(a);
+}
+END_TEST
+
 START_TEST(online_samples_and_dataset_rows_as_series)
 {
 	struct tui_app *a = open_app(0);
@@ -805,6 +848,7 @@ Suite *harness_suite(void)
 	                        a_saved_sample_lands_in_the_store, NULL);
 	tcase_set_timeout(tc, 120);
 	tc = harness_add(s, "screens", runs_filter_sort_tag_delete, fronts_of_eval_runs,
+	                 response_view_plots_score_against_weight,
 	                 online_samples_and_dataset_rows_as_series,
 	                 jobs_and_their_logs, runs_view_is_a_pure_filter_and_sort,
 	                 frames_are_paced_but_the_first_token_is_not,

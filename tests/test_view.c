@@ -680,6 +680,11 @@ START_TEST(front_says_units_and_hypervolume)
 	HAS(w, "HV: these 2 axes (z)");
 	HAS(w, "all: every objective");
 	HAS(w, "run 3 online HV 0.432 all 12.5");
+	f.fr.response = 1;
+	view_draw(w, &f.v);
+	HAS(w, "Response: humor obtained (z)");
+	HAS(w, "its weight");
+	f.fr.response = 0;
 	/* A long name is shortened in the middle, keeping both ends. */
 	static struct view_series ser[2];
 	ser[0] = series[0];

@@ -122,9 +122,8 @@ struct view_front {
 	const char *point_info;           /* e.g. "run 12 step 400 prompt 7" */
 	int live;                         /* an eval job is adding points */
 	int raw;                          /* points in raw units (else normalised z) */
-	const char *const *point_scores;  /* the selected point: one "name raw (z z)" per
-	                                   * objective; NULL = only point_info */
-	size_t n_point_scores;
+	int response;                     /* x = the weight of objective x_axis, y = its
+	                                   * obtained score: how it follows its slider */
 };
 
 /* The palette index (theme_series, plot series) of s, listed at `position`. */

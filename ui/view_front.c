@@ -254,9 +254,14 @@ void view_front_draw(WINDOW *w, const struct layout *L, const struct view_front 
 {
 	const struct layout_rect *r = &L->plot;
 	char title[256];
-	snprintf(title, sizeof title, "%s %s  vs  %s %s  (%s)%s", front_axis_name(f, f->y_axis),
-	         draw_utf8() ? "\xe2\x86\x91" : "^", front_axis_name(f, f->x_axis),
-	         draw_utf8() ? "\xe2\x86\x92" : ">", f->raw ? "raw" : "z", f->live ? "  (live)" : "");
+	if (f->response)
+		snprintf(title, sizeof title, "Response: %s obtained (%s) %s  vs  its weight %s%s",
+		         front_axis_name(f, f->x_axis), f->raw ? "raw" : "z", draw_utf8() ? "\xe2\x86\x91" : "^",
+		         draw_utf8() ? "\xe2\x86\x92" : ">", f->live ? "  (live)" : "");
+	else
+		snprintf(title, sizeof title, "%s %s  vs  %s %s  (%s)%s", front_axis_name(f, f->y_axis),
+		         draw_utf8() ? "\xe2\x86\x91" : "^", front_axis_name(f, f->x_axis),
+		         draw_utf8() ? "\xe2\x86\x92" : ">", f->raw ? "raw" : "z", f->live ? "  (live)" : "");
 	draw_title(w, r->y, r->x, r->w, title, theme_attr(THEME_TITLE));
 	struct plot p;
 	struct layout_rect c;
