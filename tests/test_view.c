@@ -775,6 +775,40 @@ START_TEST(front_series_glyphs_without_colour)
 }
 END_TEST
 
+/* Issue 18: a question always fits, whole, down to 40 columns. */
+START_TEST(questions_always_fit)
+{
+	struct fixture f;
+	fixture(&f, VIEW_JOBS);
+	f.v.confirm = "Cancel job 2 (eval --model /a/long/path/to/some/checkpoint --dataset toy "
+	              "--prompts 8 --step 0.05)? It checkpoints and stops. y/n";
+	const int sizes[][2] = { { 12, 40 }, { 24, 80 }, { 16, 52 } };
+	for (int k = 0; k < 3; k++) {
+		WINDOW *w = ui_term_pad(sizes[k][0], sizes[k][1], 1);
+		view_draw(w, &f.v);
+		char all[8192] = "", line[512];
+		for (int y = 0; y < sizes[k][0]; y++) {
+			ui_term_line(w, y, line, sizeof line);
+			strncat(all, line, sizeof all - strlen(all) - 1);
+		}
+		char want[512], got[8192];
+		size_t n = 0;
+		for (const char *p = f.v.confirm; *p; p++)
+			if (*p != ' ')
+				want[n++] = *p;
+		want[n] = '\0';
+		n = 0;
+		for (const char *p = all; *p && n + 1 < sizeof got; p++)
+			if (*p != ' ')
+				got[n++] = *p;
+		got[n] = '\0';
+		ck_assert_msg(strstr(got, want), "%dx%d: question cut:\n%s", sizes[k][1], sizes[k][0], dump(w));
+		delwin(w);
+	}
+	keys_map_free(f.km);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("view");
@@ -785,7 +819,8 @@ Suite *harness_suite(void)
 	harness_add(s, "issue18", steer_shows_every_objective_score, jobs_speed_loss_and_bar_width,
 	            front_legend_names_once_and_keeps_colours, hints_separate_keys_and_labels,
 	            steer_shows_obtained_beside_target, front_says_units_and_hypervolume,
-	            scrolling_panes_say_there_is_more, front_series_glyphs_without_colour, NULL);
+	            scrolling_panes_say_there_is_more, front_series_glyphs_without_colour,
+	            questions_always_fit, NULL);
 	TCase *tc = harness_add(s, "robust", every_size_draws, slider_click_and_tab_click,
 	                        monochrome_attributes, NULL);
 	tcase_set_timeout(tc, 60);
