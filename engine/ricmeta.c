@@ -558,6 +558,17 @@ static enum status_code seq_append(struct ricmeta_seq *s, const int32_t *ids, si
 	return STATUS_OK;
 }
 
+static enum status_code encode_append(struct ricmeta_seq *s, struct tokenizer *t, const char *text,
+                                      size_t len, unsigned char mask, struct status *st)
+{
+	struct tokenizer_ids ids = { 0 };
+	enum status_code c = tokenizer_encode(t, text, len, TOKENIZER_NO_SPECIAL, &ids, st);
+	if (c == STATUS_OK)
+		c = seq_append(s, ids.ids, ids.n, mask, st);
+	tokenizer_ids_free(&ids);
+	return c;
+}
+
 static enum status_code encode_context(const struct ricmeta *m, struct tokenizer *t,
                                        const char *prompt, const double *z,
                                        struct ricmeta_seq *out, struct status *st)
@@ -568,13 +579,39 @@ static enum status_code encode_context(const struct ricmeta *m, struct tokenizer
 	enum status_code c = ricmeta_context(m, prompt, z, &ctx, &len, st);
 	if (c != STATUS_OK)
 		return c;
-	struct tokenizer_ids ids = { 0 };
-	c = tokenizer_encode(t, ctx, len, TOKENIZER_NO_SPECIAL, &ids, st);
+	c = encode_append(out, t, ctx, len, 0, st);
 	free(ctx);
-	if (c == STATUS_OK)
-		c = seq_append(out, ids.ids, ids.n, 0, st);
-	tokenizer_ids_free(&ids);
 	out->n_context = out->n;
+	return c;
+}
+
+char *ricmeta_response_join(const char *response)
+{
+	size_t n = strlen(response);
+	int space = response[0] != ' ';
+	char *p = malloc(n + (size_t)space + 1);
+	if (!p)
+		return NULL;
+	p[0] = ' ';
+	memcpy(p + space, response, n + 1);
+	return p;
+}
+
+enum status_code ricmeta_encode_text(struct tokenizer *t, const char *context,
+                                     const char *completion, int eos, struct ricmeta_seq *out,
+                                     struct status *st)
+{
+	memset(out, 0, sizeof *out);
+	enum status_code c = encode_append(out, t, context, strlen(context), 0, st);
+	out->n_context = out->n;
+	if (c == STATUS_OK && completion)
+		c = encode_append(out, t, completion, strlen(completion), 1, st);
+	if (c == STATUS_OK && completion && eos >= 0) {
+		int32_t e = eos;
+		c = seq_append(out, &e, 1, 1, st);
+	}
+	if (c != STATUS_OK)
+		ricmeta_seq_free(out);
 	return c;
 }
 
@@ -582,26 +619,17 @@ enum status_code ricmeta_encode(const struct ricmeta *m, struct tokenizer *t, co
                                 const double *z, const char *response, int eos,
                                 struct ricmeta_seq *out, struct status *st)
 {
-	enum status_code c = encode_context(m, t, prompt, z, out, st);
-	if (c == STATUS_OK && response) {
-		struct sbuf b = { 0 };
-		if (response[0] != ' ')
-			sb_str(&b, " ");
-		sb_str(&b, response);
-		struct tokenizer_ids ids = { 0 };
-		c = b.oom ? nomem(st)
-		          : tokenizer_encode(t, b.p ? b.p : "", b.len, TOKENIZER_NO_SPECIAL, &ids, st);
-		if (c == STATUS_OK)
-			c = seq_append(out, ids.ids, ids.n, 1, st);
-		if (c == STATUS_OK && eos >= 0) {
-			int32_t e = eos;
-			c = seq_append(out, &e, 1, 1, st);
-		}
-		tokenizer_ids_free(&ids);
-		free(b.p);
-	}
+	char *ctx, *completion = NULL;
+	memset(out, 0, sizeof *out);
+	enum status_code c = ricmeta_context(m, prompt, z, &ctx, NULL, st);
 	if (c != STATUS_OK)
-		ricmeta_seq_free(out);
+		return c;
+	if (response && !(completion = ricmeta_response_join(response)))
+		c = nomem(st);
+	if (c == STATUS_OK)
+		c = ricmeta_encode_text(t, ctx, completion, eos, out, st);
+	free(ctx);
+	free(completion);
 	return c;
 }
 

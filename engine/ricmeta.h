@@ -144,6 +144,17 @@ void ricmeta_seq_free(struct ricmeta_seq *s);
 enum status_code ricmeta_encode(const struct ricmeta *m, struct tokenizer *t, const char *prompt,
                                 const double *z, const char *response, int eos,
                                 struct ricmeta_seq *out, struct status *st);
+/* The same sequence from its two texts: enc(context) ++ enc(completion) ++
+ * [eos] (eos < 0: none; completion NULL: the context alone), the mask 1 on
+ * the completion and EOS. ricmeta_encode is ricmeta_context, then
+ * ricmeta_response_join, then this; `ric export --format trl` writes the
+ * two texts and `ric sft --data` reads them back to the same ids. */
+enum status_code ricmeta_encode_text(struct tokenizer *t, const char *context,
+                                     const char *completion, int eos, struct ricmeta_seq *out,
+                                     struct status *st);
+/* " " + response, or response as it is when it starts with a space: the
+ * text the sequence holds after the context (malloc'd; NULL: out of memory). */
+char *ricmeta_response_join(const char *response);
 /* enc(context) ++ the generated ids as they are ++ [eos] unless they already
  * end with eos (or eos < 0). Used for hindsight relabelling of online samples. */
 enum status_code ricmeta_encode_generated(const struct ricmeta *m, struct tokenizer *t,

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "src/cli_store.h"
+#include "src/export_trl.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -12,8 +13,11 @@ static int export_run(struct cli *cli, int argc, char **argv);
 
 const struct cli_command cmd_export = {
 	.name = "export",
-	.summary = "write a run's samples, evaluation points or metrics as JSON lines or CSV",
-	.usage = "ric export RUN --what samples|points|metrics [--format jsonl|csv] [-o FILE]",
+	.summary = "write a run's samples, points or metrics, or a RiC training set for TRL",
+	.usage = "ric export RUN --what samples|points|metrics [--format jsonl|csv] [-o FILE]\n"
+	         "       ric export DATASET|ONLINE-RUN --format trl -o DIR [--base DIR] [--eos TEXT]\n"
+	         "       [--objective NAME]... [--template T] [--marker M] [--mapping M]\n"
+	         "       [--unconditioned] [--pair-responses chosen|both]",
 	.help = "Options:\n"
 	        "  --what WHAT     samples, points (evaluation points) or metrics\n"
 	        "  --format FMT    jsonl (default: one JSON object per line) or csv\n"
@@ -21,7 +25,18 @@ const struct cli_command cmd_export = {
 	        "                  commas, quotes or line breaks quoted; vectors as\n"
 	        "                  \"[a,b]\")\n"
 	        "  -o, --output FILE  write to FILE (replaced only once complete) instead\n"
-	        "                  of standard output\n",
+	        "                  of standard output\n\n"
+	        "--format trl: the RiC-conditioned training set of a relabelled DATASET\n"
+	        "(the rows, template, scores and EOS `ric sft` would train on with the same\n"
+	        "options), or the kept samples of an ONLINE-RUN relabelled with the scores\n"
+	        "they obtained, as TRL's prompt-completion JSONL in DIR/train.jsonl\n"
+	        "({\"prompt\": context, \"completion\": \" \" response EOS}), with DIR/ric.json\n"
+	        "(objectives, stats, template, marker, mapping) to steer a model trained on\n"
+	        "it (`ric import-checkpoint`). DIR must not exist or be empty.\n"
+	        "  --base DIR      the model to be trained: its EOS text, and its name in ric.json\n"
+	        "  --eos TEXT      the EOS text (default: --base's, else <|endoftext|>)\n"
+	        "  --objective, --template, --marker, --mapping, --unconditioned,\n"
+	        "  --pair-responses  as `ric sft` (datasets only)\n",
 	.run = export_run,
 };
 
@@ -136,20 +151,39 @@ static int export_run(struct cli *cli, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "base", required_argument, NULL, 'B' }, { "eos", required_argument, NULL, 'E' },
+		RICDATA_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *what = NULL, *format = "jsonl", *output = NULL;
-	int c, exit_rc;
+	struct export_trl_opts trl = { 0 };
+	int c, exit_rc, rc_opt;
 	while ((c = cli_next_option(&cmd_export, argc, argv, "ho:", opts, &exit_rc)) != -1) {
 		switch (c) {
 		case 'w': what = optarg; break;
 		case 'f': format = optarg; break;
 		case 'o': output = optarg; break;
+		case 'B': trl.base = optarg; break;
+		case 'E': trl.eos = optarg; break;
+		case 'O': case 't': case 'M': case 'P': case 'U': case 'R':
+			if ((rc_opt = ricdata_option(&cmd_export, c, optarg, &trl.r)) != CLI_OK)
+				return rc_opt;
+			break;
 		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
 	if (optind != argc - 1)
-		return cli_bad_usage(&cmd_export, "wants one RUN");
+		return cli_bad_usage(&cmd_export, "wants one %s", strcmp(format, "trl") == 0
+		                     ? "DATASET or online RUN" : "RUN");
+	if (strcmp(format, "trl") == 0) {
+		if (what)
+			return cli_bad_usage(&cmd_export, "--format trl exports training rows, not --what");
+		trl.out = output;
+		return export_trl(cli, &cmd_export, argv[optind], &trl);
+	}
+	if (trl.base || trl.eos || ricdata_opts_given(&trl.r))
+		return cli_bad_usage(&cmd_export, "--base, --eos and the conditioning options go with "
+		                     "--format trl");
 	enum export_what w;
 	if (!what)
 		return cli_bad_usage(&cmd_export, "--what is required");
@@ -162,7 +196,7 @@ static int export_run(struct cli *cli, int argc, char **argv)
 	else
 		return cli_bad_usage(&cmd_export, "--what '%s': samples, points or metrics", what);
 	if (strcmp(format, "jsonl") != 0 && strcmp(format, "csv") != 0)
-		return cli_bad_usage(&cmd_export, "--format '%s': jsonl or csv", format);
+		return cli_bad_usage(&cmd_export, "--format '%s': jsonl, csv or trl", format);
 
 	struct store *s;
 	if (cli_store_open(cli, &s) != CLI_OK)

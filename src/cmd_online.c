@@ -7,6 +7,7 @@
 #include "src/ricgen.h"
 #include "src/stage.h"
 #include "src/stage_state.h"
+#include "src/train_loop.h"
 #include "engine/checkpoint.h"
 #include "engine/generate.h"
 #include "engine/goals.h"
@@ -496,6 +497,43 @@ static enum status_code online_offline(struct online *on, struct ricmeta_seq **o
 	return STATUS_OK;
 }
 
+struct online_batch {
+	struct online *on;
+	const struct ricmeta_seq *off;  /* offline rows after the pool's */
+	size_t *order, n, pos;          /* row order of the current pass, reshuffled after each */
+	int *tok, *tgt;                 /* [B * n_positions] */
+	int *one;                       /* [n_positions] */
+};
+
+/* The next B rows of the shuffled pool + offline rows, right-padded. */
+static enum status_code online_fill(void *ctx, long step, struct train_batch *tb, struct status *st)
+{
+	struct online_batch *ob = ctx;
+	struct online *on = ob->on;
+	size_t B = (size_t)on->o.t.batch, T = 2;
+	const struct ricmeta_seq *batch[4096];
+	(void)step;
+	(void)st;
+	for (size_t b = 0; b < B; b++) {
+		if (ob->pos == ob->n) {
+			rng_shuffle(&on->rng, ob->order, ob->n);
+			ob->pos = 0;
+		}
+		size_t i = ob->order[ob->pos++];
+		batch[b] = i < on->npool ? &on->pool[i] : &ob->off[i - on->npool];
+		T = batch[b]->n > T ? batch[b]->n : T;
+	}
+	for (size_t b = 0; b < B; b++) {
+		ricmeta_seq_targets(batch[b], ob->one);
+		for (size_t k = 0; k < T; k++) {
+			ob->tok[b * T + k] = k < batch[b]->n ? batch[b]->ids[k] : on->p.cfg.eos_token_id;
+			ob->tgt[b * T + k] = k < batch[b]->n ? ob->one[k] : -100;
+		}
+	}
+	*tb = (struct train_batch){ .B = B, .T = T, .tokens = ob->tok, .targets = ob->tgt };
+	return STATUS_OK;
+}
+
 /* Fine-tunes the policy on pool + offline with a fresh optimizer. */
 static enum status_code online_train(struct online *on, int iter, long *global_step,
                                      const struct ricmeta_seq *off, size_t noff)
@@ -506,67 +544,32 @@ static enum status_code online_train(struct online *on, int iter, long *global_s
 		return STATUS_OK;
 	long steps = on->o.t.steps > 0 ? (long)on->o.t.steps
 	                               : (long)ceil(on->o.epochs * (double)total_rows / (double)B);
+	size_t P = (size_t)on->p.cfg.n_positions;
+	struct online_batch ob = { .on = on, .off = off, .n = total_rows, .pos = total_rows,
+	                           .order = malloc(total_rows * sizeof *ob.order),
+	                           .tok = malloc(B * P * sizeof *ob.tok),
+	                           .tgt = malloc(B * P * sizeof *ob.tgt), .one = malloc(P * sizeof *ob.one) };
+	enum status_code rc = STATUS_OK;
+	if (!ob.order || !ob.tok || !ob.tgt || !ob.one)
+		rc = status_set(st, STATUS_NOMEM, "out of memory");
+	for (size_t i = 0; rc == STATUS_OK && i < total_rows; i++)
+		ob.order[i] = i;
 	struct optim_config oc = OPTIM_DEFAULTS;
 	oc.lr = (float)on->o.t.lr;
 	oc.schedule = OPTIM_CONSTANT;
-	struct train t;
-	enum status_code rc = train_init(&t, &on->p, &oc, st);
-	if (rc != STATUS_OK)
-		return rc;
-	size_t P = (size_t)on->p.cfg.n_positions;
-	size_t *order = malloc(total_rows * sizeof *order);
-	int *tok = malloc(B * P * sizeof *tok), *tgt = malloc(B * P * sizeof *tgt);
-	int *one = malloc(P * sizeof *one);
-	if (!order || !tok || !tgt || !one)
-		rc = status_set(st, STATUS_NOMEM, "out of memory");
-	for (size_t i = 0; rc == STATUS_OK && i < total_rows; i++)
-		order[i] = i;
-	size_t pos = total_rows;
-	stage_progress_start(&on->sg, 0);
-	for (long s = 0; rc == STATUS_OK && s < steps; s++) {
-		if (stage_stopping()) {
-			rc = STATUS_CANCELLED;
-			break;
-		}
-		const struct ricmeta_seq *batch[4096];
-		size_t T = 2;
-		for (size_t b = 0; b < B; b++) {
-			if (pos == total_rows) {
-				rng_shuffle(&on->rng, order, total_rows);
-				pos = 0;
-			}
-			size_t i = order[pos++];
-			batch[b] = i < on->npool ? &on->pool[i] : &off[i - on->npool];
-			T = batch[b]->n > T ? batch[b]->n : T;
-		}
-		for (size_t b = 0; b < B; b++) {
-			ricmeta_seq_targets(batch[b], one);
-			for (size_t k = 0; k < T; k++) {
-				tok[b * T + k] = k < batch[b]->n ? batch[b]->ids[k] : on->p.cfg.eos_token_id;
-				tgt[b * T + k] = k < batch[b]->n ? one[k] : -100;
-			}
-		}
-		struct train_batch tb = { .B = B, .T = T, .tokens = tok, .targets = tgt };
-		size_t nt = train_count_targets(&tb);
-		rc = train_accumulate(&t, &tb, 1.0f / (float)(nt ? nt : 1), &on->h, st);
-		if (rc != STATUS_OK)
-			break;
-		double loss = t.loss_count ? t.loss_sum / (double)t.loss_count : 0;
-		if (train_step_hooks(&t, (float)on->o.t.clip, &on->h) == STATUS_CANCELLED)
-			/* the stop reached the loop mid-update: the rest of it first,
-			 * so what is saved on the way out is one whole step */
-			train_step_finish(&t);
-		(*global_step)++;
-		stage_metric(&on->sg, "loss", *global_step, loss);
-		stage_metric(&on->sg, "lr", *global_step, t.last_lr);
-		stage_progress(&on->sg, s + 1, steps, loss, (double)(B * T));
-	}
-	stage_metric(&on->sg, "train_rows", iter, (double)total_rows);
-	free(order);
-	free(tok);
-	free(tgt);
-	free(one);
-	train_free(&t);
+	struct train_loop L = { .sg = &on->sg, .h = &on->h, .p = &on->p, .oc = oc, .total = steps,
+	                        .clip = (float)on->o.t.clip, .metric_step = *global_step,
+	                        .fill = online_fill, .ctx = &ob };
+	if (rc == STATUS_OK)
+		rc = train_loop_run(&L, st);
+	*global_step += L.step;
+	if (L.have_train)
+		stage_metric(&on->sg, "train_rows", iter, (double)total_rows);
+	free(ob.order);
+	free(ob.tok);
+	free(ob.tgt);
+	free(ob.one);
+	train_loop_free(&L);
 	return rc;
 }
 

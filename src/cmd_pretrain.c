@@ -3,6 +3,7 @@
 
 #include "src/stage.h"
 #include "src/stage_state.h"
+#include "src/train_loop.h"
 #include "engine/checkpoint.h"
 #include "engine/init.h"
 #include "engine/readfile.h"
@@ -149,6 +150,25 @@ static void pretrain_fill(const struct pretrain_data *d, size_t start, size_t T,
 	}
 }
 
+struct pretrain_batch {
+	struct pretrain_data *d;
+	uint64_t seed;
+	size_t B, T;
+	int *tok, *tgt;   /* [B*T] */
+};
+
+static enum status_code pretrain_batch_fill(void *ctx, long step, struct train_batch *b,
+                                            struct status *st)
+{
+	struct pretrain_batch *pb = ctx;
+	(void)st;
+	for (size_t k = 0; k < pb->B; k++)
+		pretrain_fill(pb->d, pretrain_chunk(pb->d, pb->seed, (size_t)step * pb->B + k), pb->T,
+		              pb->tok + k * pb->T, pb->tgt + k * pb->T);
+	*b = (struct train_batch){ .B = pb->B, .T = pb->T, .tokens = pb->tok, .targets = pb->tgt };
+	return STATUS_OK;
+}
+
 static enum status_code pretrain_val(struct train *t, const struct pretrain_data *d, size_t B,
                                      size_t T, int *tok, int *tgt, const struct hooks *h,
                                      double *loss, struct status *st)
@@ -276,8 +296,6 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 	struct model_params p = { 0 };
 	struct stage_state ss = { 0 };
 	struct pretrain_data d = { 0 };
-	struct train t;
-	int have_train = 0;
 	int *tok_buf = NULL, *tgt_buf = NULL;
 
 	if (tokenizer_load(o.tokenizer, &tok, &st) != STATUS_OK ||
@@ -319,51 +337,26 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 		if (!tok_buf || !tgt_buf)
 			rc = status_set(&st, STATUS_NOMEM, "out of memory");
 	}
-	struct optim_config oc = OPTIM_DEFAULTS;
-	oc.lr = (float)o.t.lr;
-	oc.weight_decay = (float)o.t.wd;
-	oc.schedule = OPTIM_LINEAR;
-	oc.warmup_steps = (long)o.t.warmup;
-	oc.total_steps = total;
-	if (rc == STATUS_OK && (rc = train_init(&t, &p, &oc, &st)) == STATUS_OK)
-		have_train = 1;
-	if (rc == STATUS_OK && o.t.resume)
-		rc = stage_state_load_optim(o.t.resume, &t.opt, &st);
 	struct checkpoint_save_opts so = { .tokenizer_dir = o.tokenizer };
-	long step = ss.step;
-	struct stage_saving sv = { .out = o.out, .kind = "policy", .p = &p, .so = &so, .opt = &t.opt,
-	                           .ss = &ss, .save_every = o.t.save_every, .stop_at = o.t.stop_at,
-	                           .saved = step };
+	struct stage_saving sv = { .out = o.out, .kind = "policy", .p = &p, .so = &so, .ss = &ss,
+	                           .save_every = o.t.save_every, .stop_at = o.t.stop_at,
+	                           .saved = ss.step };
+	struct pretrain_batch pb = { .d = &d, .seed = (uint64_t)o.t.seed, .B = B, .T = T,
+	                             .tok = tok_buf, .tgt = tgt_buf };
+	struct train_loop L = { .sg = &sg, .h = &h, .p = &p, .oc = train_loop_linear(&o.t, total),
+	                        .resume = o.t.resume, .step = ss.step, .total = total,
+	                        .clip = (float)o.t.clip, .sv = &sv, .fill = pretrain_batch_fill,
+	                        .ctx = &pb };
 	if (rc == STATUS_OK && o.t.resume)
-		stage_say(&sg, "resuming %s at step %ld", o.t.resume, step);
-	stage_progress_start(&sg, step);
-	while (rc == STATUS_OK && step < total) {
-		if (stage_stopping()) {
-			rc = STATUS_CANCELLED;
-			break;
-		}
-		for (size_t b = 0; b < B; b++)
-			pretrain_fill(&d, pretrain_chunk(&d, (uint64_t)o.t.seed, (size_t)step * B + b), T,
-			              tok_buf + b * T, tgt_buf + b * T);
-		struct train_batch tb = { .B = B, .T = T, .tokens = tok_buf, .targets = tgt_buf };
-		rc = train_accumulate(&t, &tb, 1.0f / (float)(B * T), &h, &st);
-		if (rc != STATUS_OK)
-			break;
-		double loss = t.loss_sum / (double)t.loss_count;
-		if (train_step_hooks(&t, (float)o.t.clip, &h) == STATUS_CANCELLED)
-			/* the stop reached the loop mid-update: the rest of it first,
-			 * so what is saved on the way out is one whole step */
-			train_step_finish(&t);
-		step++;
-		rc = stage_step_done(&sg, &sv, &t, step, total, loss, (double)(B * T), &st);
-	}
-	if (rc == STATUS_CANCELLED)
-		stage_save_reached(&sg, &sv, step);
+		stage_say(&sg, "resuming %s at step %ld", o.t.resume, ss.step);
+	if (rc == STATUS_OK)
+		rc = train_loop_run(&L, &st);
+	long step = L.step;
 	if (rc == STATUS_CANCELLED && step > 0)
 		stage_say(&sg, "checkpoint at step %ld in %s/checkpoint-%ld", step, o.out, step);
 	if (rc == STATUS_OK) {
 		double vloss = NAN;
-		rc = pretrain_val(&t, &d, B, T, tok_buf, tgt_buf, &h, &vloss, &st);
+		rc = pretrain_val(&L.t, &d, B, T, tok_buf, tgt_buf, &h, &vloss, &st);
 		if (rc == STATUS_OK) {
 			stage_metric(&sg, "val_loss", step, vloss);
 			printf("validation loss %.6f over %zu chunks\n", vloss, d.nval);
@@ -377,8 +370,7 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 		}
 	}
 	int ret = stage_finish(&sg, rc, st.msg);
-	if (have_train)
-		train_free(&t);
+	train_loop_free(&L);
 	free(tok_buf);
 	free(tgt_buf);
 	free(d.tokens);

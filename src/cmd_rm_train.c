@@ -4,6 +4,7 @@
 #include "src/cli_store.h"
 #include "src/stage.h"
 #include "src/stage_state.h"
+#include "src/train_loop.h"
 #include "engine/checkpoint.h"
 #include "engine/init.h"
 #include "engine/tokenizer.h"
@@ -320,6 +321,57 @@ static enum status_code rmtrain_eval(struct train *t, const struct rmtrain_data 
 	return STATUS_OK;
 }
 
+struct rmtrain_step {
+	struct stage *sg;
+	struct rmtrain_data *d;
+	uint64_t seed;
+	size_t B;          /* pairs per step */
+	int pad;
+	size_t *pairs;     /* [B] */
+	int *tok;          /* [2B * max_len]: the chosen rows, then the rejected */
+	float *dscores;    /* [2B] */
+};
+
+static enum status_code rmtrain_fill(void *ctx, long step, struct train_batch *b, struct status *st)
+{
+	struct rmtrain_step *rb = ctx;
+	(void)st;
+	for (size_t k = 0; k < rb->B; k++)
+		rb->pairs[k] = rmtrain_pair(rb->d, rb->seed, (size_t)step * rb->B + k);
+	size_t T = rmtrain_batch(rb->d, rb->pairs, rb->B, rb->pad, rb->tok);
+	*b = (struct train_batch){ .B = 2 * rb->B, .T = T, .tokens = rb->tok };
+	return STATUS_OK;
+}
+
+/* Bradley-Terry: -log sigmoid(s_chosen - s_rejected), the mean over the pairs;
+ * the pairwise accuracy is the metric train_accuracy. */
+static enum status_code rmtrain_loss(void *ctx, struct train *t, const struct train_batch *b,
+                                     long step, const struct hooks *h, double *loss,
+                                     struct status *st)
+{
+	struct rmtrain_step *rb = ctx;
+	size_t B = rb->B;
+	enum status_code rc = gpt2_forward(&t->lay, t->params->mem, &t->acts, b->tokens, b->B, b->T,
+	                                   NULL, h, st);
+	if (rc != STATUS_OK)
+		return rc;
+	double sum = 0, right = 0;
+	for (size_t k = 0; k < B; k++) {
+		double diff = (double)t->acts.scores[k] - (double)t->acts.scores[B + k];
+		double g = 1.0 / (1.0 + exp(diff)); /* sigmoid(-diff) */
+		sum += rmtrain_softplus(-diff);
+		right += diff > 0;
+		rb->dscores[k] = (float)(-g / (double)B);
+		rb->dscores[B + k] = (float)(g / (double)B);
+	}
+	*loss = sum / (double)B;
+	rc = gpt2_backward(&t->lay, t->params->mem, t->grads.mem, &t->acts, b->tokens, NULL, 1.0f,
+	                   rb->dscores, h, st);
+	if (rc == STATUS_OK)
+		stage_metric(rb->sg, "train_accuracy", step + 1, right / (double)B);
+	return rc;
+}
+
 /* The base's body under a one-label score head (kept when the base is a reward model). */
 static enum status_code rmtrain_model(const struct rmtrain_opts *o, struct model_params *p,
                                       struct stage_state *ss, struct status *st)
@@ -452,69 +504,27 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 	stage_say(&sg, "%zu pairs: %zu training, %zu held out; %ld steps", d.npairs, d.ntrain, d.neval,
 	          total);
 	struct hooks h = stage_hooks(&sg);
-	struct optim_config oc = OPTIM_DEFAULTS;
-	oc.lr = (float)o.t.lr;
-	oc.weight_decay = (float)o.t.wd;
-	oc.schedule = OPTIM_LINEAR;
-	oc.warmup_steps = (long)o.t.warmup;
-	oc.total_steps = total;
-	struct train t;
-	int have_train = 0;
-	size_t *pairs = malloc(B * sizeof *pairs);
-	int *tok_buf = malloc(2 * B * (size_t)o.max_len * sizeof *tok_buf);
-	float *dscores = malloc(2 * B * sizeof *dscores);
+	struct rmtrain_step rb = { .sg = &sg, .d = &d, .seed = (uint64_t)o.t.seed, .B = B,
+	                           .pad = p.cfg.pad_token_id, .pairs = malloc(B * sizeof *rb.pairs),
+	                           .tok = malloc(2 * B * (size_t)o.max_len * sizeof *rb.tok),
+	                           .dscores = malloc(2 * B * sizeof *rb.dscores) };
 	enum status_code rc = STATUS_OK;
-	if (!pairs || !tok_buf || !dscores)
+	if (!rb.pairs || !rb.tok || !rb.dscores)
 		rc = status_set(&st, STATUS_NOMEM, "out of memory");
-	if (rc == STATUS_OK && (rc = train_init(&t, &p, &oc, &st)) == STATUS_OK)
-		have_train = 1;
-	if (rc == STATUS_OK && o.t.resume)
-		rc = stage_state_load_optim(o.t.resume, &t.opt, &st);
-	int pad = p.cfg.pad_token_id;
 	struct checkpoint_save_opts so = { .tokenizer_dir = o.base };
-	long step = ss.step;
-	struct stage_saving sv = { .out = o.out, .kind = "reward", .p = &p, .so = &so, .opt = &t.opt,
-	                           .ss = &ss, .save_every = o.t.save_every, .stop_at = o.t.stop_at,
-	                           .saved = step };
-	stage_progress_start(&sg, step);
-	while (rc == STATUS_OK && step < total) {
-		if (stage_stopping()) {
-			rc = STATUS_CANCELLED;
-			break;
-		}
-		for (size_t b = 0; b < B; b++)
-			pairs[b] = rmtrain_pair(&d, (uint64_t)o.t.seed, (size_t)step * B + b);
-		size_t T = rmtrain_batch(&d, pairs, B, pad, tok_buf);
-		rc = gpt2_forward(&t.lay, p.mem, &t.acts, tok_buf, 2 * B, T, NULL, &h, &st);
-		if (rc != STATUS_OK)
-			break;
-		double loss = 0, right = 0;
-		for (size_t k = 0; k < B; k++) {
-			double diff = (double)t.acts.scores[k] - (double)t.acts.scores[B + k];
-			double g = 1.0 / (1.0 + exp(diff)); /* sigmoid(-diff) */
-			loss += rmtrain_softplus(-diff);
-			right += diff > 0;
-			dscores[k] = (float)(-g / (double)B);
-			dscores[B + k] = (float)(g / (double)B);
-		}
-		loss /= (double)B;
-		rc = gpt2_backward(&t.lay, p.mem, t.grads.mem, &t.acts, tok_buf, NULL, 1.0f, dscores, &h,
-		                   &st);
-		if (rc != STATUS_OK)
-			break;
-		if (train_step_hooks(&t, (float)o.t.clip, &h) == STATUS_CANCELLED)
-			/* the stop reached the loop mid-update: the rest of it first,
-			 * so what is saved on the way out is one whole step */
-			train_step_finish(&t);
-		step++;
-		stage_metric(&sg, "train_accuracy", step, right / (double)B);
-		rc = stage_step_done(&sg, &sv, &t, step, total, loss, (double)(2 * B * T), &st);
-	}
-	if (rc == STATUS_CANCELLED)
-		stage_save_reached(&sg, &sv, step);
+	struct stage_saving sv = { .out = o.out, .kind = "reward", .p = &p, .so = &so, .ss = &ss,
+	                           .save_every = o.t.save_every, .stop_at = o.t.stop_at,
+	                           .saved = ss.step };
+	struct train_loop L = { .sg = &sg, .h = &h, .p = &p, .oc = train_loop_linear(&o.t, total),
+	                        .resume = o.t.resume, .step = ss.step, .total = total,
+	                        .clip = (float)o.t.clip, .sv = &sv, .fill = rmtrain_fill,
+	                        .loss = rmtrain_loss, .ctx = &rb };
+	if (rc == STATUS_OK)
+		rc = train_loop_run(&L, &st);
+	long step = L.step;
 	if (rc == STATUS_OK) {
 		double acc = NAN, eloss = NAN;
-		rc = rmtrain_eval(&t, &d, B, pad, tok_buf, &h, &acc, &eloss, &st);
+		rc = rmtrain_eval(&L.t, &d, B, rb.pad, rb.tok, &h, &acc, &eloss, &st);
 		if (rc == STATUS_OK) {
 			stage_metric(&sg, "eval_accuracy", step, acc);
 			stage_metric(&sg, "eval_loss", step, eloss);
@@ -527,11 +537,10 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 		}
 	}
 	int ret = stage_finish(&sg, rc, st.msg);
-	if (have_train)
-		train_free(&t);
-	free(pairs);
-	free(tok_buf);
-	free(dscores);
+	train_loop_free(&L);
+	free(rb.pairs);
+	free(rb.tok);
+	free(rb.dscores);
 	json_decref(ss.extra);
 	rmtrain_data_free(&d);
 	model_params_free(&p);

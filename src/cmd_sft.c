@@ -2,23 +2,27 @@
 #include "config.h"
 
 #include "src/cli_store.h"
+#include "src/ricdata.h"
 #include "src/stage.h"
 #include "src/stage_state.h"
+#include "src/train_loop.h"
 #include "engine/checkpoint.h"
 #include "engine/ricmeta.h"
 #include "engine/tokenizer.h"
 #include "engine/train.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int sft_run(struct cli *cli, int argc, char **argv);
 
 const struct cli_command cmd_sft = {
 	.name = "sft",
 	.summary = "multi-reward conditional fine-tuning on a relabelled dataset",
-	.usage = "ric sft --base DIR --dataset NAME --out DIR [--epochs E | --steps N] [--lr LR]\n"
+	.usage = "ric sft --base DIR --dataset NAME|--data DIR --out DIR [--epochs E | --steps N] [--lr LR]\n"
 	         "       [--batch B] [--max-len N] [--template T] [--marker M] [--unconditioned]\n"
 	         "       [--pair-responses chosen|both] [...]",
 	.help = "Every training row of the dataset becomes context + response + EOS, the\n"
@@ -29,6 +33,9 @@ const struct cli_command cmd_sft = {
 	        "Options:\n"
 	        "  --base DIR        the model to fine-tune (with its tokenizer files)\n"
 	        "  --dataset NAME    a dataset relabelled with `ric relabel`\n"
+	        "  --data DIR        instead: a TRL export (`ric export --format trl`), its\n"
+	        "                    train.jsonl rows as they are, its ric.json; trains as on\n"
+	        "                    the dataset it came from\n"
 	        "  --out DIR         where checkpoint-STEP/ folders and the final model go\n"
 	        "  --objective NAME  condition on this objective (repeatable; default: all)\n"
 	        "  --template T      context template (default: \"{prompt} <rm1_score> {z1} ...{marker}\")\n"
@@ -56,14 +63,9 @@ const struct cli_command cmd_sft = {
 	.run = sft_run,
 };
 
-#define SFT_MAX_OBJ STORE_MAX_OBJ
-
 struct sft_opts {
-	const char *base, *dataset, *out, *template, *marker, *mapping;
-	const char *objectives[SFT_MAX_OBJ];
-	int n_objectives;
-	int unconditioned;
-	const char *pair_responses; /* "chosen", "both"; NULL: by --unconditioned */
+	const char *base, *dataset, *data, *out;
+	struct ricdata_opts r;
 	double epochs, max_len;
 	struct stage_train_opts t;
 };
@@ -76,63 +78,6 @@ struct sft_data {
 	long perm_epoch;
 };
 
-struct sft_load {
-	struct sft_data *d;
-	const struct ricmeta *m;
-	struct tokenizer *tok;
-	int eos;
-	int unconditioned;
-	int chosen_only;          /* rejected rows of pairs are left out */
-	int obj_pos[SFT_MAX_OBJ]; /* dataset position of each conditioned objective */
-	size_t max_len;
-	struct status *st;
-	enum status_code rc;
-};
-
-static int sft_row(void *ctx, const struct store_row *r)
-{
-	struct sft_load *L = ctx;
-	double raw[SFT_MAX_OBJ], z[SFT_MAX_OBJ];
-	if (L->chosen_only && r->role && strcmp(r->role, "rejected") == 0) {
-		L->d->skipped_rejected++;
-		return 0;
-	}
-	for (size_t i = 0; i < L->m->n_obj; i++) {
-		int k = L->obj_pos[i];
-		if (k >= r->n || !r->has_reward[k]) {
-			L->d->skipped_unscored++;
-			return 0;
-		}
-		raw[i] = r->reward[k];
-	}
-	ricmeta_normalise(L->m, raw, z);
-	struct ricmeta_seq s;
-	L->rc = ricmeta_encode(L->m, L->tok, r->prompt, L->unconditioned ? NULL : z, r->response,
-	                       L->eos, &s, L->st);
-	if (L->rc != STATUS_OK) {
-		status_prefix(L->st, "row %lld", (long long)r->id);
-		return 1;
-	}
-	if (s.n > L->max_len || s.n < 2) {
-		L->d->skipped_long++;
-		ricmeta_seq_free(&s);
-		return 0;
-	}
-	if (L->d->n == L->d->cap) {
-		size_t cap = L->d->cap * 2 + 64;
-		struct ricmeta_seq *g = realloc(L->d->seq, cap * sizeof *g);
-		if (!g) {
-			ricmeta_seq_free(&s);
-			L->rc = status_set(L->st, STATUS_NOMEM, "out of memory");
-			return 1;
-		}
-		L->d->seq = g;
-		L->d->cap = cap;
-	}
-	L->d->seq[L->d->n++] = s;
-	return 0;
-}
-
 static void sft_data_free(struct sft_data *d)
 {
 	for (size_t i = 0; i < d->n; i++)
@@ -142,36 +87,50 @@ static void sft_data_free(struct sft_data *d)
 	memset(d, 0, sizeof *d);
 }
 
-struct sft_objs {
-	struct ricmeta *m;
-	const struct sft_opts *o;
-	int *pos;
+/* Takes s (a training row's ids) unless it is longer than max_len or too
+ * short to train on. */
+static enum status_code sft_add(struct sft_data *d, struct ricmeta_seq *s, size_t max_len,
+                                struct status *st)
+{
+	if (s->n > max_len || s->n < 2) {
+		d->skipped_long++;
+		ricmeta_seq_free(s);
+		return STATUS_OK;
+	}
+	if (d->n == d->cap) {
+		size_t cap = d->cap * 2 + 64;
+		struct ricmeta_seq *g = realloc(d->seq, cap * sizeof *g);
+		if (!g) {
+			ricmeta_seq_free(s);
+			return status_set(st, STATUS_NOMEM, "out of memory");
+		}
+		d->seq = g;
+		d->cap = cap;
+	}
+	d->seq[d->n++] = *s;
+	return STATUS_OK;
+}
+
+struct sft_load {
+	struct sft_data *d;
+	const struct ricmeta *m;
+	struct tokenizer *tok;
+	int eos;
+	size_t max_len;
 	struct status *st;
-	enum status_code rc;
-	const char *dataset;
 };
 
-static int sft_objective(void *ctx, const struct store_objective *ob)
+static enum status_code sft_row(void *ctx, const struct store_row *r, const double *z)
 {
-	struct sft_objs *c = ctx;
-	int want = c->o->n_objectives == 0;
-	for (int i = 0; i < c->o->n_objectives; i++)
-		want |= strcmp(c->o->objectives[i], ob->name) == 0;
-	if (!want)
-		return 0;
-	if (!ob->has_stats) {
-		c->rc = status_set(c->st, STATUS_INVALID, "dataset %s: objective %s has no stats yet "
-		                   "(run `ric relabel --dataset %s`)", c->dataset, ob->name, c->dataset);
-		return 1;
+	struct sft_load *L = ctx;
+	struct ricmeta_seq s;
+	enum status_code rc = ricmeta_encode(L->m, L->tok, r->prompt, z, r->response, L->eos, &s,
+	                                     L->st);
+	if (rc != STATUS_OK) {
+		status_prefix(L->st, "row %lld", (long long)r->id);
+		return rc;
 	}
-	if (c->m->n_obj == SFT_MAX_OBJ) {
-		c->rc = status_set(c->st, STATUS_UNSUPPORTED, "more than %d objectives", SFT_MAX_OBJ);
-		return 1;
-	}
-	c->pos[c->m->n_obj] = ob->pos;
-	c->rc = ricmeta_add_objective(c->m, ob->name, ob->spec, ob->mu, ob->sigma, ob->lo, ob->hi,
-	                              c->st);
-	return c->rc != STATUS_OK;
+	return sft_add(L->d, &s, L->max_len, L->st);
 }
 
 static size_t sft_index(struct sft_data *d, uint64_t seed, size_t g)
@@ -188,15 +147,46 @@ static size_t sft_index(struct sft_data *d, uint64_t seed, size_t g)
 	return d->perm[g % d->n];
 }
 
+struct sft_batch {
+	struct sft_data *d;
+	uint64_t seed;
+	size_t B;
+	int pad;
+	int *tok, *tgt;   /* [B*T] */
+	int *one;         /* [T] */
+};
+
+/* Step `step`'s rows, right-padded to the longest of them. */
+static enum status_code sft_fill(void *ctx, long step, struct train_batch *b, struct status *st)
+{
+	struct sft_batch *sb = ctx;
+	size_t Tb = 2;
+	size_t idx[4096];
+	size_t nb = sb->B < 4096 ? sb->B : 4096;
+	(void)st;
+	for (size_t k = 0; k < nb; k++) {
+		idx[k] = sft_index(sb->d, sb->seed, (size_t)step * sb->B + k);
+		Tb = sb->d->seq[idx[k]].n > Tb ? sb->d->seq[idx[k]].n : Tb;
+	}
+	for (size_t k = 0; k < nb; k++) {
+		const struct ricmeta_seq *s = &sb->d->seq[idx[k]];
+		ricmeta_seq_targets(s, sb->one);
+		for (size_t i = 0; i < Tb; i++) {
+			sb->tok[k * Tb + i] = i < s->n ? s->ids[i] : sb->pad;
+			sb->tgt[k * Tb + i] = i < s->n ? sb->one[i] : -100;
+		}
+	}
+	*b = (struct train_batch){ .B = nb, .T = Tb, .tokens = sb->tok, .targets = sb->tgt };
+	return STATUS_OK;
+}
+
 static int sft_parse(int argc, char **argv, struct sft_opts *o)
 {
 	static const struct option opts[] = {
 		{ "base", required_argument, NULL, 'B' }, { "dataset", required_argument, NULL, 'D' },
-		{ "out", required_argument, NULL, 'o' }, { "objective", required_argument, NULL, 'O' },
-		{ "template", required_argument, NULL, 't' }, { "marker", required_argument, NULL, 'M' },
-		{ "mapping", required_argument, NULL, 'P' }, { "unconditioned", no_argument, NULL, 'U' },
+		{ "data", required_argument, NULL, 'd' }, { "out", required_argument, NULL, 'o' },
 		{ "epochs", required_argument, NULL, 'e' }, { "max-len", required_argument, NULL, 'm' },
-		{ "pair-responses", required_argument, NULL, 'R' }, STAGE_TRAIN_OPTIONS, STAGE_SCHEDULE_OPTIONS, { NULL, 0, NULL, 0 }
+		RICDATA_OPTIONS, STAGE_TRAIN_OPTIONS, STAGE_SCHEDULE_OPTIONS, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_sft;
 	int c, rc, exit_rc;
@@ -205,20 +195,10 @@ static int sft_parse(int argc, char **argv, struct sft_opts *o)
 		switch (c) {
 		case 'B': o->base = optarg; break;
 		case 'D': o->dataset = optarg; break;
+		case 'd': o->data = optarg; break;
 		case 'o': o->out = optarg; break;
-		case 'O':
-			if (o->n_objectives == SFT_MAX_OBJ)
-				return cli_bad_usage(cmd, "at most %d --objective", SFT_MAX_OBJ);
-			o->objectives[o->n_objectives++] = optarg;
-			break;
-		case 't': o->template = optarg; break;
-		case 'M': o->marker = optarg; break;
-		case 'P': o->mapping = optarg; break;
-		case 'U': o->unconditioned = 1; break;
-		case 'R':
-			if (strcmp(optarg, "chosen") != 0 && strcmp(optarg, "both") != 0)
-				return cli_bad_usage(cmd, "--pair-responses is chosen or both, not '%s'", optarg);
-			o->pair_responses = optarg;
+		case 'O': case 't': case 'M': case 'P': case 'U': case 'R':
+			rc = ricdata_option(cmd, c, optarg, &o->r);
 			break;
 		case 'e': rc = cli_number(cmd, "--epochs", optarg, 0.001, 1e6, &o->epochs); break;
 		case 'm': rc = cli_number(cmd, "--max-len", optarg, 2, 1e6, &o->max_len); break;
@@ -230,21 +210,29 @@ static int sft_parse(int argc, char **argv, struct sft_opts *o)
 	}
 	if (optind < argc)
 		return cli_bad_usage(cmd, "unexpected argument '%s'", argv[optind]);
-	if (!o->base || !o->dataset || !o->out)
-		return cli_bad_usage(cmd, "--base, --dataset and --out are required");
-	if (!o->pair_responses)
-		o->pair_responses = o->unconditioned ? "chosen" : "both";
+	if (o->data && o->dataset)
+		return cli_bad_usage(cmd, "give --dataset or --data, not both");
+	if (o->data && ricdata_opts_given(&o->r))
+		return cli_bad_usage(cmd, "--data takes its objectives, template and marker from the "
+		                     "export's ric.json");
+	if (!o->base || !(o->dataset || o->data) || !o->out)
+		return cli_bad_usage(cmd, "--base, --dataset (or --data) and --out are required");
+	ricdata_opts_done(&o->r);
 	return CLI_OK;
 }
 
 static void sft_params(struct stage *sg, const struct sft_opts *o, const struct ricmeta *m,
-                       long total, const struct sft_data *d)
+                       int conditioned, long total, const struct sft_data *d)
 {
 	stage_param(sg, "base", "%s", o->base);
-	stage_param(sg, "dataset", "%s", o->dataset);
+	if (o->data)
+		stage_param(sg, "data", "%s", o->data);
+	else
+		stage_param(sg, "dataset", "%s", o->dataset);
 	stage_param(sg, "out", "%s", o->out);
-	stage_param(sg, "conditioned", "%s", o->unconditioned ? "no" : "yes");
-	stage_param(sg, "pair_responses", "%s", o->pair_responses);
+	stage_param(sg, "conditioned", "%s", conditioned ? "yes" : "no");
+	if (!o->data)
+		stage_param(sg, "pair_responses", "%s", o->r.pair_responses);
 	for (size_t i = 0; i < m->n_obj; i++) {
 		char key[96];
 		snprintf(key, sizeof key, "objective%zu", i + 1);
@@ -260,8 +248,10 @@ static void sft_params(struct stage *sg, const struct sft_opts *o, const struct 
 	stage_param(sg, "max_len", "%g", o->max_len);
 	stage_param(sg, "rows", "%zu", d->n);
 	stage_param(sg, "rows_skipped_long", "%zu", d->skipped_long);
-	stage_param(sg, "rows_skipped_unscored", "%zu", d->skipped_unscored);
-	stage_param(sg, "rows_skipped_rejected", "%zu", d->skipped_rejected);
+	if (!o->data) {
+		stage_param(sg, "rows_skipped_unscored", "%zu", d->skipped_unscored);
+		stage_param(sg, "rows_skipped_rejected", "%zu", d->skipped_rejected);
+	}
 	stage_param(sg, "save_every", "%g", o->t.save_every);
 	stage_param(sg, "seed", "%g", o->t.seed);
 	stage_param(sg, "loss", "response+eos");
@@ -269,51 +259,103 @@ static void sft_params(struct stage *sg, const struct sft_opts *o, const struct 
 	stage_resumes(sg, o->t.resume);
 }
 
-/* Reads the dataset's objectives and training rows as token sequences. */
+/* The dataset's objectives (into m) and training rows as token
+ * sequences, conditioned as src/ricdata.c has them. */
 static enum status_code sft_prepare(struct store *s, const struct sft_opts *o, struct tokenizer *tok,
                                     int eos, struct ricmeta *m, struct sft_data *d,
                                     struct status *st)
 {
-	struct store_err err;
-	store_id ds;
-	if (store_dataset_find(s, o->dataset, &ds, &err) != STORE_OK)
-		return status_set(st, STATUS_INVALID, "%s", err.msg);
-	int pos[SFT_MAX_OBJ];
-	struct sft_objs oc = { .m = m, .o = o, .pos = pos, .st = st, .dataset = o->dataset };
-	if (store_objectives_each(s, ds, sft_objective, &oc, &err) != STORE_OK)
-		return status_set(st, STATUS_IO, "%s", err.msg);
-	if (oc.rc != STATUS_OK)
-		return oc.rc;
-	if (m->n_obj == 0)
-		return status_set(st, STATUS_INVALID, "dataset %s has no %s (see `ric dataset show %s`)",
-		                  o->dataset, o->n_objectives ? "such objectives" : "objectives", o->dataset);
-	if ((int)m->n_obj < o->n_objectives)
-		return status_set(st, STATUS_INVALID, "dataset %s lacks some of the --objective names",
-		                  o->dataset);
-	enum mapping_kind mk = MAPPING_LINF;
-	if (o->mapping && mapping_parse(o->mapping, &mk, st) != STATUS_OK)
-		return st->code;
-	enum status_code rc = ricmeta_configure(m, o->template, o->marker, mk, 0, o->base, st);
+	struct ricdata rd;
+	enum status_code rc = ricdata_open(&rd, s, o->dataset, &o->r, o->base, st);
+	struct sft_load L = { .d = d, .m = &rd.m, .tok = tok, .eos = eos,
+	                      .max_len = (size_t)o->max_len, .st = st };
+	if (rc == STATUS_OK)
+		rc = ricdata_each(&rd, s, sft_row, &L, st);
+	d->skipped_unscored = rd.skipped_unscored;
+	d->skipped_rejected = rd.skipped_rejected;
+	*m = rd.m; /* m owns it now */
+	if (rc == STATUS_OK && d->n == 0)
+		rc = status_set(st, STATUS_INVALID, "dataset %s: no training row fits (%zu longer than "
+		                "%g tokens, %zu without scores)", o->dataset, d->skipped_long, o->max_len,
+		                d->skipped_unscored);
+	return rc;
+}
+
+/* The completion without the EOS text at its end (TRL appends the EOS
+ * token only where the text does not end with it; so does this). */
+static size_t sft_completion_len(const char *completion, const char *eos_text)
+{
+	size_t n = strlen(completion), e = strlen(eos_text);
+	return e && n >= e && memcmp(completion + n - e, eos_text, e) == 0 ? n - e : n;
+}
+
+/* A TRL export (`ric export --format trl`): DIR/train.jsonl of {"prompt",
+ * "completion"} objects, the context and the response as sft would
+ * condition them, and DIR/ric.json. The rows encode to the same ids. */
+static enum status_code sft_prepare_trl(const struct sft_opts *o, struct tokenizer *tok, int eos,
+                                        struct ricmeta *m, struct sft_data *d, struct status *st)
+{
+	char file[4096];
+	snprintf(file, sizeof file, "%s/ric.json", o->data);
+	if (access(file, F_OK) != 0)
+		return status_errno(st, STATUS_INVALID, errno, "%s: not an export of `ric export "
+		                    "--format trl` (%s)", o->data, file);
+	enum status_code rc = ricmeta_load(o->data, m, st);
 	if (rc != STATUS_OK)
 		return rc;
-	struct sft_load L = { .d = d, .m = m, .tok = tok, .eos = eos, .unconditioned = o->unconditioned,
-	                      .chosen_only = strcmp(o->pair_responses, "chosen") == 0,
-	                      .max_len = (size_t)o->max_len, .st = st };
-	memcpy(L.obj_pos, pos, sizeof pos);
-	struct store_row_query q = { .split = "train" };
-	if (store_rows_query(s, ds, &q, sft_row, &L, &err) != STORE_OK)
-		return status_set(st, STATUS_IO, "%s", err.msg);
-	if (L.rc != STATUS_OK)
-		return L.rc;
-	if (d->n == 0)
-		return status_set(st, STATUS_INVALID, "dataset %s: no training row fits (%zu longer than "
-		                  "%g tokens, %zu without scores)", o->dataset, d->skipped_long, o->max_len,
-		                  d->skipped_unscored);
-	d->perm = malloc(d->n * sizeof *d->perm);
-	if (!d->perm)
+	free(m->base_model);
+	m->base_model = strdup(o->base);
+	char *eos_text = NULL;
+	size_t eos_len = 0;
+	int32_t e = eos;
+	if (!m->base_model)
 		return status_set(st, STATUS_NOMEM, "out of memory");
-	d->perm_epoch = -1;
-	return STATUS_OK;
+	if ((rc = tokenizer_decode(tok, &e, 1, &eos_text, &eos_len, st)) != STATUS_OK)
+		return rc;
+	snprintf(file, sizeof file, "%s/train.jsonl", o->data);
+	FILE *f = fopen(file, "r");
+	if (!f) {
+		free(eos_text);
+		return status_errno(st, STATUS_IO, errno, "open %s", file);
+	}
+	char *line = NULL;
+	size_t lcap = 0;
+	ssize_t len;
+	long lineno = 0;
+	while (rc == STATUS_OK && (len = getline(&line, &lcap, f)) >= 0) {
+		lineno++;
+		if (strspn(line, " \t\r\n") == (size_t)len)
+			continue;
+		json_error_t je;
+		json_t *j = json_loadb(line, (size_t)len, 0, &je);
+		const char *prompt, *completion;
+		if (!j || json_unpack_ex(j, &je, 0, "{s:s, s:s}", "prompt", &prompt, "completion",
+		                         &completion) != 0) {
+			rc = status_set(st, STATUS_FORMAT, "%s:%ld: %s (want {\"prompt\", \"completion\"})",
+			                file, lineno, je.text);
+			json_decref(j);
+			break;
+		}
+		char *comp = strndup(completion, sft_completion_len(completion, eos_text));
+		struct ricmeta_seq s;
+		rc = comp ? ricmeta_encode_text(tok, prompt, comp, eos, &s, st)
+		          : status_set(st, STATUS_NOMEM, "out of memory");
+		if (rc == STATUS_OK)
+			rc = sft_add(d, &s, (size_t)o->max_len, st);
+		else
+			status_prefix(st, "%s:%ld", file, lineno);
+		free(comp);
+		json_decref(j);
+	}
+	if (rc == STATUS_OK && ferror(f))
+		rc = status_errno(st, STATUS_IO, errno, "read %s", file);
+	free(line);
+	fclose(f);
+	free(eos_text);
+	if (rc == STATUS_OK && d->n == 0)
+		rc = status_set(st, STATUS_INVALID, "%s: no training row fits (%zu longer than %g tokens)",
+		                file, d->skipped_long, o->max_len);
+	return rc;
 }
 
 struct sft_find {
@@ -334,7 +376,7 @@ static store_id sft_parent(struct cli *cli, const char *dataset)
 {
 	struct store *s;
 	struct sft_find f = { .name = dataset };
-	if (cli_store_open(cli, &s) != CLI_OK)
+	if (!dataset || cli_store_open(cli, &s) != CLI_OK)
 		return 0;
 	store_datasets_each(s, sft_find_dataset, &f, NULL);
 	store_close(s);
@@ -379,7 +421,14 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 	struct ricmeta m;
 	ricmeta_init(&m);
 	struct sft_data d = { 0 };
-	enum status_code rc = sft_prepare(sg.store, &o, tok, p.cfg.eos_token_id, &m, &d, &st);
+	enum status_code rc = o.data ? sft_prepare_trl(&o, tok, p.cfg.eos_token_id, &m, &d, &st)
+	                             : sft_prepare(sg.store, &o, tok, p.cfg.eos_token_id, &m, &d, &st);
+	d.perm_epoch = -1;
+	if (rc == STATUS_OK && !(d.perm = malloc(d.n * sizeof *d.perm)))
+		rc = status_set(&st, STATUS_NOMEM, "out of memory");
+	/* An export of the unconditioned baseline says so in its ric.json. */
+	int conditioned = o.data ? !json_is_false(json_object_get(m.extra, "conditioned"))
+	                         : !o.r.unconditioned;
 	size_t B = (size_t)o.t.batch;
 	long total = 1;
 	json_t *ric = NULL;
@@ -389,82 +438,37 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 		if (total < 1)
 			total = 1;
 		m.run = sg.run;
-		ric = ricmeta_to_json(&m);
-		if (ric && o.unconditioned)
-			json_object_set_new(ric, "conditioned", json_false());
+		ric = ricdata_meta_json(&m, !conditioned);
 		meta = ric ? json_dumps(ric, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 		if (!meta)
 			rc = status_set(&st, STATUS_NOMEM, "out of memory");
-		sft_params(&sg, &o, &m, total, &d);
+		sft_params(&sg, &o, &m, conditioned, total, &d);
 		stage_say(&sg, "%zu training rows (%zu too long, %zu unscored), %zu objective(s); %ld steps",
 		          d.n, d.skipped_long, d.skipped_unscored, m.n_obj, total);
 		size_t pair[2];
 		struct status ust = STATUS_INIT;
-		if (!o.unconditioned && ricmeta_unlabelled(&m, pair, &ust) == STATUS_OK && pair[0])
+		if (conditioned && ricmeta_unlabelled(&m, pair, &ust) == STATUS_OK && pair[0])
 			stage_say(&sg, "warning: no label between {z%zu} and {z%zu} in the template; a small "
 			          "model may not tell bare numbers apart (name each score, as the default "
 			          "template does)", pair[0], pair[1]);
 	}
 	struct hooks h = stage_hooks(&sg);
-	struct optim_config oc = OPTIM_DEFAULTS;
-	oc.lr = (float)o.t.lr;
-	oc.weight_decay = (float)o.t.wd;
-	oc.schedule = OPTIM_LINEAR;
-	oc.warmup_steps = (long)o.t.warmup;
-	oc.total_steps = total;
-	struct train t;
-	int have_train = 0;
 	size_t T = (size_t)o.max_len;
-	int *tok_buf = malloc(B * T * sizeof *tok_buf);
-	int *tgt_buf = malloc(B * T * sizeof *tgt_buf);
-	int *one = malloc(T * sizeof *one);
-	if (rc == STATUS_OK && (!tok_buf || !tgt_buf || !one))
+	struct sft_batch sb = { .d = &d, .seed = (uint64_t)o.t.seed, .B = B,
+	                        .pad = p.cfg.eos_token_id, .tok = malloc(B * T * sizeof *sb.tok),
+	                        .tgt = malloc(B * T * sizeof *sb.tgt), .one = malloc(T * sizeof *sb.one) };
+	if (rc == STATUS_OK && (!sb.tok || !sb.tgt || !sb.one))
 		rc = status_set(&st, STATUS_NOMEM, "out of memory");
-	if (rc == STATUS_OK && (rc = train_init(&t, &p, &oc, &st)) == STATUS_OK)
-		have_train = 1;
-	if (rc == STATUS_OK && o.t.resume)
-		rc = stage_state_load_optim(o.t.resume, &t.opt, &st);
 	struct checkpoint_save_opts so = { .tokenizer_dir = o.base, .ric = ric };
-	long step = ss.step;
 	struct stage_saving sv = { .out = o.out, .kind = "policy", .meta = meta, .p = &p, .so = &so,
-	                           .opt = &t.opt, .ss = &ss, .save_every = o.t.save_every,
-	                           .stop_at = o.t.stop_at, .saved = step };
-	stage_progress_start(&sg, step);
-	while (rc == STATUS_OK && step < total) {
-		if (stage_stopping()) {
-			rc = STATUS_CANCELLED;
-			break;
-		}
-		size_t Tb = 2;
-		size_t idx[4096];
-		size_t nb = B < 4096 ? B : 4096;
-		for (size_t b = 0; b < nb; b++) {
-			idx[b] = sft_index(&d, (uint64_t)o.t.seed, (size_t)step * B + b);
-			Tb = d.seq[idx[b]].n > Tb ? d.seq[idx[b]].n : Tb;
-		}
-		for (size_t b = 0; b < nb; b++) {
-			const struct ricmeta_seq *s = &d.seq[idx[b]];
-			ricmeta_seq_targets(s, one);
-			for (size_t k = 0; k < Tb; k++) {
-				tok_buf[b * Tb + k] = k < s->n ? s->ids[k] : p.cfg.eos_token_id;
-				tgt_buf[b * Tb + k] = k < s->n ? one[k] : -100;
-			}
-		}
-		struct train_batch tb = { .B = nb, .T = Tb, .tokens = tok_buf, .targets = tgt_buf };
-		size_t ntgt = train_count_targets(&tb);
-		rc = train_accumulate(&t, &tb, 1.0f / (float)(ntgt ? ntgt : 1), &h, &st);
-		if (rc != STATUS_OK)
-			break;
-		double loss = t.loss_count ? t.loss_sum / (double)t.loss_count : 0;
-		if (train_step_hooks(&t, (float)o.t.clip, &h) == STATUS_CANCELLED)
-			/* the stop reached the loop mid-update: the rest of it first,
-			 * so what is saved on the way out is one whole step */
-			train_step_finish(&t);
-		step++;
-		rc = stage_step_done(&sg, &sv, &t, step, total, loss, (double)(nb * Tb), &st);
-	}
-	if (rc == STATUS_CANCELLED)
-		stage_save_reached(&sg, &sv, step);
+	                           .ss = &ss, .save_every = o.t.save_every, .stop_at = o.t.stop_at,
+	                           .saved = ss.step };
+	struct train_loop L = { .sg = &sg, .h = &h, .p = &p, .oc = train_loop_linear(&o.t, total),
+	                        .resume = o.t.resume, .step = ss.step, .total = total,
+	                        .clip = (float)o.t.clip, .sv = &sv, .fill = sft_fill, .ctx = &sb };
+	if (rc == STATUS_OK)
+		rc = train_loop_run(&L, &st);
+	long step = L.step;
 	if (rc == STATUS_OK) {
 		rc = checkpoint_save(o.out, &p, &so, &st);
 		if (rc == STATUS_OK) {
@@ -473,11 +477,10 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 		}
 	}
 	int ret = stage_finish(&sg, rc, st.msg);
-	if (have_train)
-		train_free(&t);
-	free(tok_buf);
-	free(tgt_buf);
-	free(one);
+	train_loop_free(&L);
+	free(sb.tok);
+	free(sb.tgt);
+	free(sb.one);
 	free(meta);
 	json_decref(ric);
 	json_decref(ss.extra);

@@ -410,6 +410,40 @@ START_TEST(token_ids_and_loss_mask)
 }
 END_TEST
 
+/* What `ric export --format trl` writes (context text, joined completion)
+ * encodes back to ricmeta_encode's ids and mask. */
+START_TEST(texts_encode_to_the_same_sequence)
+{
+	struct tokenizer *t = chat_tokenizer();
+	int eos = tokenizer_token_id(t, "<|endoftext|>");
+	struct ricmeta m;
+	two_objectives(&m);
+	const double z[2] = { 1.0, -0.5 };
+	struct status st = STATUS_INIT;
+	const char *resp[] = { "Yes.", " Yes.", "  two spaces", "" };
+	for (size_t k = 0; k < sizeof resp / sizeof *resp; k++) {
+		struct ricmeta_seq a, b;
+		ck_assert_int_eq(ricmeta_encode(&m, t, "Hi", z, resp[k], eos, &a, &st), STATUS_OK);
+		char *ctx, *comp = ricmeta_response_join(resp[k]);
+		ck_assert_ptr_nonnull(comp);
+		ck_assert_int_eq(comp[0], ' ');
+		ck_assert_str_eq(comp + (resp[k][0] != ' '), resp[k]);
+		ck_assert_int_eq(ricmeta_context(&m, "Hi", z, &ctx, NULL, &st), STATUS_OK);
+		ck_assert_int_eq(ricmeta_encode_text(t, ctx, comp, eos, &b, &st), STATUS_OK);
+		ck_assert_uint_eq(a.n, b.n);
+		ck_assert_uint_eq(a.n_context, b.n_context);
+		ck_assert_mem_eq(a.ids, b.ids, a.n * sizeof *a.ids);
+		ck_assert_mem_eq(a.mask, b.mask, a.n);
+		ricmeta_seq_free(&a);
+		ricmeta_seq_free(&b);
+		free(ctx);
+		free(comp);
+	}
+	ricmeta_free(&m);
+	tokenizer_free(t);
+}
+END_TEST
+
 START_TEST(generated_ids_are_kept_as_they_are)
 {
 	struct tokenizer *t = chat_tokenizer();
@@ -466,7 +500,8 @@ Suite *harness_suite(void)
 	            NULL);
 	harness_add(s, "json", json_round_trip, json_errors_name_file_and_key, travels_in_a_checkpoint,
 	            NULL);
-	harness_add(s, "tokens", token_ids_and_loss_mask, generated_ids_are_kept_as_they_are,
+	harness_add(s, "tokens", token_ids_and_loss_mask, texts_encode_to_the_same_sequence,
+	            generated_ids_are_kept_as_they_are,
 	            normalise_with_stored_stats, NULL);
 	return s;
 }
