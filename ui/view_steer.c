@@ -141,7 +141,7 @@ static int steer_head(const struct view_steer *s, size_t k, const struct view_sa
 struct steer_fmt {
 	int name_w, bar_w;
 };
-static const struct steer_fmt steer_fmts[] = { { 8, 5 }, { 5, 3 }, { 3, 0 } };
+static const struct steer_fmt steer_fmts[] = { { 8, 5 }, { 5, 3 }, { 3, 2 }, { 3, 0 } };
 #define STEER_NFMT ((int)(sizeof steer_fmts / sizeof steer_fmts[0]))
 #define STEER_SEP 2 /* blanks between two objectives' scores */
 
