@@ -16,6 +16,7 @@
 #include "src/tui_bench.h"
 #include "src/tui_line.h"
 #include "src/tui_view.h"
+#include "ui/draw.h"
 #include "ui/ricrc.h"
 #include "ui/screen.h"
 #include "ui/theme.h"
@@ -186,7 +187,9 @@ static void ric_tui_draw(struct ric_tui *t)
 			wattrset(stdscr, A_NORMAL);
 			wmove(stdscr, L.hints.y, L.hints.x);
 			wclrtoeol(stdscr);
-			mvwaddnstr(stdscr, L.hints.y, L.hints.x, hint, L.hints.w);
+			draw_text(stdscr, L.hints.y, L.hints.x, L.hints.w, hint);
+			/* A completion list longer than the row says so. */
+			draw_more(stdscr, L.hints.y, L.hints.x, L.hints.w, 0, draw_width(hint) > L.hints.w);
 		}
 		wattrset(stdscr, A_NORMAL);
 		tui_line_draw(stdscr, r->y, r->x, r->w);

@@ -79,6 +79,14 @@ t send-keys -t ric N
 wait_for "$first"
 _tap_result $? "N jumps back to the previous one" "$(pane)"
 
+# A completion list wider than the hint row says there is more.
+t resize-window -t ric -x 50 -y 30 2>/dev/null || t resize-pane -t ric -x 50 -y 30
+t send-keys -t ric ':' Tab Tab
+wait_for '▼ more'
+_tap_result $? "a completion list longer than its row is marked 'more'" "$(pane)"
+t send-keys -t ric Escape
+t resize-window -t ric -x 100 -y 30 2>/dev/null || t resize-pane -t ric -x 100 -y 30
+
 t send-keys -t ric q
 wait_for 'EXIT=0'
 _tap_result $? "q quits" "$(pane)"
