@@ -20,12 +20,12 @@ static int locked_a[] = { 0, 1 };
 static double target_a[] = { 0.41, 1.25 }, target_b[] = { 0.9, -0.5 };
 static double reward0[] = { 0.62, 1.5 }, norm0[] = { 0.6, 0.9 };
 static struct view_sample samples_a[] = {
-	{ "Why did the chicken cross the road? To get to the other side.", 1, reward0, norm0 },
-	{ "I cannot say", 0, NULL, NULL },
+	{ "Why did the chicken cross the road? To get to the other side.", 1, reward0, norm0, NULL },
+	{ "I cannot say", 0, NULL, NULL, NULL },
 };
 static struct view_sample samples_b[] = {
-	{ "A pun walks into a bar.", 1, reward0, norm0 },
-	{ "Ten tokens in", 0, NULL, NULL },
+	{ "A pun walks into a bar.", 1, reward0, norm0, NULL },
+	{ "Ten tokens in", 0, NULL, NULL, NULL },
 };
 
 static struct view_steer steer(int compare)
@@ -57,8 +57,8 @@ static struct view_point pts_a[] = { { 0.1, 0.9, 1 }, { 0.5, 0.6, 1 }, { 0.9, 0.
 	                             { 0.3, 0.3, 0 }, { NAN, 0.5, 0 } };
 static struct view_point pts_b[] = { { 0.2, 0.5, 1 }, { 0.6, 0.2, 1 } };
 static struct view_series series[] = {
-	{ "run 3", VIEW_SERIES_ONLINE, 5, pts_a, 0.4321, 0, 12.5 },
-	{ "base", VIEW_SERIES_BASELINE, 2, pts_b, NAN, 0, 0 },
+	{ "run 3", VIEW_SERIES_ONLINE, 5, pts_a, 0.4321, 0, 12.5, 0 },
+	{ "base", VIEW_SERIES_BASELINE, 2, pts_b, NAN, 0, 0, 0 },
 };
 static double pref_pt[] = { 0.25, 0.75 };
 
@@ -89,7 +89,7 @@ static struct view_metric metrics[] = { { "loss", 6, loss } };
 static const char *ckpts[] = { "ckpt/step-400" };
 static const char *children[] = { "4 eval" };
 static struct view_run_details details = { "run 3 online running", 2, pkeys, pvals, 1, metrics,
-	                                   1, ckpts, "2 sft-a", 1, children, "best" };
+	                                   1, ckpts, "2 sft-a", 1, children, "best", 0 };
 
 static struct view_runs runs(void)
 {
@@ -504,7 +504,7 @@ END_TEST
 static const char *four_obj[] = { "positivity", "informativeness", "brevity", "fluency" };
 static double four_w[] = { 0.25, 0.25, 0.25, 0.25 }, four_t[] = { 0.1, 0.2, 0.3, 0.4 };
 static double four_r[] = { 0.11, 0.22, 0.33, 0.44 }, four_n[] = { 0.1, 0.5, 0.7, 0.9 };
-static struct view_sample four_s[] = { { "Hello there, a short text.", 1, four_r, four_n } };
+static struct view_sample four_s[] = { { "Hello there, a short text.", 1, four_r, four_n, NULL } };
 
 static int count(WINDOW *w, const char *text)
 {
@@ -522,8 +522,8 @@ START_TEST(steer_shows_every_objective_score)
 	fixture(&f, VIEW_STEER);
 	f.st.n_objectives = 4;
 	f.st.objectives = four_obj;
-	f.st.pref[0] = (struct view_pref){ four_w, NULL, four_t };
-	f.st.pref[1] = (struct view_pref){ four_w, NULL, four_t };
+	f.st.pref[0] = (struct view_pref){ four_w, NULL, four_t, NULL, NULL };
+	f.st.pref[1] = (struct view_pref){ four_w, NULL, four_t, NULL, NULL };
 	f.st.n_samples = 1;
 	f.st.samples[0] = f.st.samples[1] = four_s;
 	const int sizes[][3] = { { 36, 120, 1 }, { 24, 60, 0 }, { 24, 40, 0 }, { 24, 40, 1 }, { 24, 80, 1 } };
@@ -658,7 +658,7 @@ START_TEST(steer_shows_obtained_beside_target)
 	delwin(w);
 	/* Two scores past the top of the range draw different bars from one inside it. */
 	static double r2[] = { 0.5, 0.5 }, in[] = { 1.0, 0.5 }, over[] = { 1.7, 0.5 };
-	static struct view_sample two[] = { { "a", 1, r2, in }, { "b", 1, r2, over } };
+	static struct view_sample two[] = { { "a", 1, r2, in, NULL }, { "b", 1, r2, over, NULL } };
 	f.st.samples[0] = two;
 	f.st.raw = 0;
 	w = ui_term_pad(30, 100, 0);
@@ -748,8 +748,8 @@ START_TEST(scrolling_panes_say_there_is_more)
 	HAS(w, "tags       best");          /* the real end */
 	ck_assert(!has(w, "v more"));
 	d.scroll = last;
-	char a[4096];
-	snprintf(a, sizeof a, "%s", dump(w));
+	static char a[sizeof dumpbuf];
+	memcpy(a, dump(w), sizeof a);
 	view_draw(w, &f.v);
 	ck_assert_str_eq(a, dump(w));
 	delwin(w);
