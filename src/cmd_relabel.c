@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "src/cli_store.h"
+#include "src/dist.h"
 #include "src/paths.h"
 #include "src/stage.h"
 #include "src/texttable.h"
@@ -177,7 +178,7 @@ static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct 
 	if (store_rows_count(r->s, r->dataset, &q, &todo, &err) != STORE_OK)
 		return relabel_fail(r, "%s", err.msg);
 	if (todo == 0)
-		return o->id ? CLI_OK : relabel_store_scores(r, o, 0, NULL);
+		return o->id || !stage_writes(r->sg) ? CLI_OK : relabel_store_scores(r, o, 0, NULL);
 	if (strcmp(o->spec, "given") == 0)
 		return relabel_fail(r, "objective %s: %lld rows have no imported score, and \"given\" "
 		                    "cannot score them", o->name, (long long)todo);
@@ -190,7 +191,8 @@ static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct 
 	int status = v ? CLI_OK : relabel_fail(r, "out of memory");
 	double t0 = monotonic_s();
 	while (status == CLI_OK) {
-		if (hooks_aborted(h)) {
+		/* under mpirun the ranks stop together, between pages */
+		if (dist_any(hooks_aborted(h))) {
 			r->cancelled = 1;
 			status = relabel_fail(r, "interrupted; run it again to score the rest");
 			break;
@@ -201,14 +203,29 @@ static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct 
 		}
 		if (r->n == 0)
 			break;
-		enum status_code sc = reward_score(rw, r->n, (const char *const *)r->prompts,
-		                                   (const char *const *)r->responses, v, &st);
+		/* each rank scores its share of the page; rank 0 stores them all */
+		size_t lo, hi;
+		dist_span(r->n, &lo, &hi);
+		enum status_code sc = STATUS_OK;
+		if (hi > lo)
+			sc = reward_score(rw, hi - lo, (const char *const *)r->prompts + lo,
+			                  (const char *const *)r->responses + lo, v + lo, &st);
+		sc = dist_first_error(sc, &st);
+		if (sc == STATUS_OK)
+			sc = dist_gather_spans(v, r->n, sizeof *v, &st);
 		if (sc != STATUS_OK) {
 			status = relabel_fail(r, "objective %s: %s", o->name, st.msg);
 			break;
 		}
-		if ((status = relabel_store_scores(r, o, r->n, v)) != CLI_OK)
+		if (stage_writes(r->sg) && (status = relabel_store_scores(r, o, r->n, v)) != CLI_OK)
 			break;
+		/* a new objective's id, for the next page's query */
+		int64_t id = o->id;
+		if (dist_bcast(&id, sizeof id, &st) != STATUS_OK) {
+			status = relabel_fail(r, "%s", st.msg);
+			break;
+		}
+		o->id = id;
 		q.lacking = o->id;
 		o->scored += (int64_t)r->n;
 		q.after = r->ids[r->n - 1];
@@ -518,9 +535,11 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 	for (int i = 0; status == CLI_OK && i < r->n_obj; i++) {
 		status = relabel_score(r, &r->obj[i], &h);
 	}
-	for (int i = 0; status == CLI_OK && i < r->n_obj; i++)
+	/* rank 0 summarises and records; the other ranks only scored */
+	int writes = started && stage_writes(&sg);
+	for (int i = 0; writes && status == CLI_OK && i < r->n_obj; i++)
 		status = relabel_stats(r, &r->obj[i]);
-	if (status == CLI_OK) {
+	if (status == CLI_OK && writes) {
 		struct store_metric m[2 * RELABEL_MAX_OBJ];
 		char keys[2 * RELABEL_MAX_OBJ][300];
 		size_t nm = 0;
