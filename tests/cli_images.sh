@@ -58,5 +58,33 @@ fails 2 "a bad --background is a usage error" "$RIC" dataset import-images "$T/i
 mkdir "$T/empty"
 out=$("$RIC" dataset import-images "$T/empty" 2>&1)
 like "$out" 'empty: no .png files in this folder' "an empty folder says so"
+# relabel with the image rewards: known answers on the pictures above
+ok "relabel scores image rows with image rewards" "$RIC" relabel --dataset icons \
+	--objective b=brightness --objective sym=symmetry --objective col=colorfulness --objective jpeg=jpeg
+val() { sqlite3 "$RIC_STORE" "SELECT printf('%.6f', w.value) FROM rewards w JOIN objectives o
+	ON o.id = w.objective_id WHERE o.name = '$1' AND w.row_id = $2"; }
+is "$(val b 1)" "0.149500" "brightness: red over half the square, BT.601 luma 0.299 / 2"
+is "$(val b 4)" "0.057224" "brightness: blue 128 everywhere, 0.114 * 128 / 255"
+is "$(val sym 4)" "1.000000" "symmetry: a flat picture is its own mirror"
+is "$(val col 2)" "0.000000" "colorfulness: grey has none"
+like "$(val jpeg 1)" '^-0\.[0-9]+$' "jpeg: minus kilobytes"
+out=$("$RIC" relabel --dataset icons --objective p=positivity 2>&1)
+like "$out" "objective p: reward 'positivity' scores text, and dataset icons holds images" \
+	"a text reward on an image dataset is one clear error"
+printf '%s\n' '{"prompt": "a", "response": "b"}' > "$T/text.jsonl"
+"$RIC" dataset import "$T/text.jsonl" --name text > /dev/null 2>&1
+out=$("$RIC" relabel --dataset text --objective j=jpeg 2>&1)
+like "$out" "objective j: reward 'jpeg' scores images, and dataset text holds text" \
+	"an image reward on a text dataset is one clear error"
+# cmd: scorers get each picture as a PNG file: this one replies with its width
+cat > "$T/width.py" <<'PY'
+import json, struct, sys
+for line in sys.stdin:
+    rows = json.loads(line)["batch"]
+    w = [struct.unpack(">I", open(r["image"], "rb").read(24)[16:20])[0] for r in rows]
+    print(json.dumps({"rewards": w}), flush=True)
+PY
+ok "relabel runs a cmd: scorer on image rows" "$RIC" relabel --dataset icons --objective w="cmd:python3 $T/width.py"
+is "$(val w 3)" "32.000000" "the scorer read a 32x32 PNG from the path it was given"
 like "$("$RIC" store check 2>&1)" 'ok \(schema version 4\)' "the store is consistent afterwards"
 done_testing
