@@ -86,5 +86,8 @@ for line in sys.stdin:
 PY
 ok "relabel runs a cmd: scorer on image rows" "$RIC" relabel --dataset icons --objective w="cmd:python3 $T/width.py"
 is "$(val w 3)" "32.000000" "the scorer read a 32x32 PNG from the path it was given"
+out=$("$RIC" export icons --format trl -o "$T/trl" 2>&1)
+like "$out" 'dataset icons holds images \(ric dataset import-images\): this stage trains a text model' \
+	"a text stage given an image dataset is one clear error"
 like "$("$RIC" store check 2>&1)" 'ok \(schema version 4\)' "the store is consistent afterwards"
 done_testing
