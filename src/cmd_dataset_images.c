@@ -110,9 +110,9 @@ static int images_collect(struct images *im, int argc, char **argv)
 		if (S_ISDIR(sb.st_mode)) {
 			if (images_scan(im, argv[i], 0) != CLI_OK)
 				return CLI_FAIL;
-			qsort(im->path + first, im->n - first, sizeof *im->path, images_cmp);
 			if (im->n == first)
 				return images_fail(im, "%s: no .png files in this folder", argv[i]);
+			qsort(im->path + first, im->n - first, sizeof *im->path, images_cmp);
 		} else if (images_push(im, argv[i]) != CLI_OK) {
 			return CLI_FAIL;
 		}
