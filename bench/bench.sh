@@ -88,6 +88,19 @@ decode "decode GPT-2 small, batch 1, F32" "$small" 1 "" f1 32 0 "$(echo "$mem" |
 decode "decode 15M (6L/288/32000), batch 1, int8" "$mid" 1 "--weights int8" m1 64 0
 decode "decode GPT-2 small, batch 32, int8 (aggregate)" "$small" 32 "--weights int8" i32 16 0 "$c32"
 decode "decode GPT-2 small, batch 32, BF16 (aggregate)" "$small" 32 "--weights bf16" b32 16 0 "$c32"
+# The Llama family on the SmolLM2-135M shape (30 layers, 576 wide, 9 heads over
+# 3 KV heads, MLP 1536, vocab 49152, tied), against plain PyTorch with a KV cache.
+smol="--arch llama --layers 30 --heads 9 --kv-heads 3 --embd 576 --inner 1536 --vocab 49152 --ctx 1024"
+ltorch=""
+if [ $torch = yes ]; then
+	ltorch=$($py "$here/torch_llama_decode.py" $smol --batch 1 --seq 16 --new-tokens 32 --threads $th | field tokens_per_s)
+fi
+for w in int8 bf16 f32; do
+	ours=$("$ric" bench generate $smol --batch 1 --seq 16 --new-tokens 32 --threads $th --weights $w --json |
+		tail -n 1 | field tokens_per_s)
+	row "decode SmolLM2-135M shape, batch 1, $w" "$ours" "${ltorch:--}" "$(ratio "$ours" "$ltorch")" \
+	    "Llama family: GQA 9/3, SwiGLU, tied"
+done
 for k in i1 b1 i32 b32; do eval "$k=\$(cat \"\${TMPDIR:-/tmp}/ric-bench-\$\$-$k\")"; done
 rm -f "${TMPDIR:-/tmp}/ric-bench-$$-"*
 echo "batch 32 aggregate / batch 1 (GPT-2 small): int8 $(ratio "$i32" "$i1"), BF16 $(ratio "$b32" "$b1")"

@@ -1,4 +1,5 @@
-/* Loading and saving Hugging Face GPT-2 model directories. */
+/* Loading and saving Hugging Face model directories; the family (engine/model.h)
+ * names the tensors. */
 #include "config.h"
 
 #include "engine/checkpoint.h"
@@ -19,9 +20,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define CHECKPOINT_PREFIX "transformer."
-#define CHECKPOINT_PREFIX_LEN (sizeof CHECKPOINT_PREFIX - 1)
 
 const char *const checkpoint_tokenizer_files[] = {
 	"vocab.json", "merges.txt", "tokenizer.json", "tokenizer_config.json",
@@ -171,17 +169,6 @@ static enum status_code checkpoint_files_open(struct checkpoint_files *cf, const
 	return status_set(st, STATUS_IO, "%s: no model.safetensors or model.safetensors.index.json", dir);
 }
 
-/* h.N.attn.bias and h.N.attn.masked_bias: causal masks older transformers saved. */
-static int checkpoint_is_mask_buffer(const char *s)
-{
-	if (strncmp(s, "h.", 2) != 0 || !isdigit((unsigned char)s[2]))
-		return 0;
-	s += 2;
-	while (isdigit((unsigned char)*s))
-		s++;
-	return strcmp(s, ".attn.bias") == 0 || strcmp(s, ".attn.masked_bias") == 0;
-}
-
 static int checkpoint_float_dtype(enum safetensors_dtype dt)
 {
 	return dt == ST_F32 || dt == ST_F16 || dt == ST_BF16 || dt == ST_F64;
@@ -253,19 +240,19 @@ static enum status_code checkpoint_copy(const struct model_tensor *want, const s
 	return checkpoint_convert(t, want->data, path, st);
 }
 
-/* lm_head.weight is only accepted as a copy of wte.weight (GPT-2 ties them). */
-static enum status_code checkpoint_check_head(const struct model_params *p, const struct checkpoint_source *head,
+/* An lm_head.weight the model does not have is only accepted as a copy of
+ * the embedding (the first tensor): the head is tied. */
+static enum status_code checkpoint_check_head(const struct model_tensor *emb, const struct checkpoint_source *head,
                                               const struct checkpoint_source *wte, struct status *st)
 {
 	const struct safetensors_tensor *h = head->t, *w = wte->t;
 	const char *path = safetensors_path(head->f);
-	struct model_tensor want = { .data = NULL, .ndim = 2,
-	                             .shape = { p->cfg.vocab_size, p->cfg.n_embd } };
+	struct model_tensor want = { .data = NULL, .ndim = 2, .shape = { emb->shape[0], emb->shape[1] } };
 	if (!checkpoint_float_dtype(h->dtype) || h->ndim != 2 || h->shape[0] != want.shape[0] ||
 	    h->shape[1] != want.shape[1])
 		return status_set(st, STATUS_FORMAT,
-		                  "%s: tensor '%s': must be a floating-point [%d, %d] copy of wte.weight",
-		                  path, h->name, p->cfg.vocab_size, p->cfg.n_embd);
+		                  "%s: tensor '%s': must be a floating-point [%lld, %lld] copy of %s",
+		                  path, h->name, (long long)want.shape[0], (long long)want.shape[1], emb->name);
 	int equal;
 	if (h->dtype == w->dtype)
 		equal = h->nbytes == w->nbytes && memcmp(h->data, w->data, h->nbytes) == 0;
@@ -275,13 +262,13 @@ static enum status_code checkpoint_check_head(const struct model_params *p, cons
 		if (!tmp)
 			return status_set(st, STATUS_NOMEM, "%s: out of memory", path);
 		safetensors_to_f32(h, tmp);
-		equal = memcmp(tmp, p->wte, n * sizeof *tmp) == 0;
+		equal = memcmp(tmp, emb->data, n * sizeof *tmp) == 0;
 		free(tmp);
 	}
 	if (!equal)
 		return status_set(st, STATUS_UNSUPPORTED,
-		                  "%s: tensor '%s': differs from wte.weight (only a tied output head is supported)",
-		                  path, h->name);
+		                  "%s: tensor '%s': differs from %s (config.json ties the output head to it)",
+		                  path, h->name, emb->name);
 	return STATUS_OK;
 }
 
@@ -329,6 +316,8 @@ static enum status_code checkpoint_fill(struct model_params *p, const struct che
 		return status_set(st, STATUS_NOMEM, "out of memory");
 	}
 	model_params_describe(p, want);
+	const struct model_family *fam = model_family_of(&p->cfg);
+	size_t plen = fam->file_prefix ? strlen(fam->file_prefix) : 0;
 	struct checkpoint_source head = { NULL, NULL }, unknown = { NULL, NULL };
 	size_t n_unknown = 0;
 	enum status_code rc = checkpoint_check_index(cf, st);
@@ -338,20 +327,20 @@ static enum status_code checkpoint_fill(struct model_params *p, const struct che
 			rc = checkpoint_check_shard(cf, i, t->name, st);
 			if (rc != STATUS_OK)
 				break;
-			int prefixed = strncmp(t->name, CHECKPOINT_PREFIX, CHECKPOINT_PREFIX_LEN) == 0;
-			const char *base = prefixed ? t->name + CHECKPOINT_PREFIX_LEN : t->name;
-			if (checkpoint_is_mask_buffer(base))
+			int prefixed = plen && strncmp(t->name, fam->file_prefix, plen) == 0;
+			const char *base = prefixed ? t->name + plen : t->name;
+			if (fam->file_skip && fam->file_skip(base))
 				continue;
-			if (!prefixed && strcmp(t->name, "lm_head.weight") == 0) {
+			size_t j = 0;
+			/* a tensor outside the body (score.weight) is never prefixed */
+			while (j < n && (strcmp(want[j].name, base) != 0 ||
+			                 (prefixed && !fam->save_prefixed(base))))
+				j++;
+			if (j == n && !prefixed && strcmp(t->name, "lm_head.weight") == 0) {
 				head.t = t;
 				head.f = cf->f[i];
 				continue;
 			}
-			size_t j = 0;
-			/* score.weight sits outside the transformer: never prefixed. */
-			while (j < n && (strcmp(want[j].name, base) != 0 ||
-			                 (prefixed && strcmp(base, "score.weight") == 0)))
-				j++;
 			if (j == n) {
 				if (!n_unknown++) {
 					unknown.t = t;
@@ -368,13 +357,15 @@ static enum status_code checkpoint_fill(struct model_params *p, const struct che
 		}
 	}
 	if (rc == STATUS_OK && n_unknown) {
-		const char *hint = strcmp(unknown.t->name, "score.weight") == 0
-		                   ? " (config.json does not make it a GPT2ForSequenceClassification)" : "";
+		char hint[96] = "";
+		if (strcmp(unknown.t->name, "score.weight") == 0)
+			snprintf(hint, sizeof hint, " (config.json does not make it a %s)", fam->reward_arch);
 		char more[64] = "";
 		if (n_unknown > 1)
 			snprintf(more, sizeof more, " (and %zu more unknown tensors)", n_unknown - 1);
-		rc = status_set(st, STATUS_FORMAT, "%s: tensor '%s': not part of a GPT-2 model of %d layers%s%s",
-		                safetensors_path(unknown.f), unknown.t->name, p->cfg.n_layer, hint, more);
+		rc = status_set(st, STATUS_FORMAT, "%s: tensor '%s': not part of a %s model of %d layers%s%s",
+		                safetensors_path(unknown.f), unknown.t->name, fam->title, p->cfg.n_layer,
+		                hint, more);
 	}
 	size_t missing = 0, first = 0;
 	for (size_t j = 0; j < n && rc == STATUS_OK; j++)
@@ -390,7 +381,7 @@ static enum status_code checkpoint_fill(struct model_params *p, const struct che
 	for (size_t j = 0; j < n && rc == STATUS_OK; j++)
 		rc = checkpoint_copy(&want[j], &src[j], st);
 	if (rc == STATUS_OK && head.t)
-		rc = checkpoint_check_head(p, &head, &src[0], st);
+		rc = checkpoint_check_head(&want[0], &head, &src[0], st);
 	free(want);
 	free(src);
 	return rc;
@@ -441,6 +432,41 @@ enum status_code checkpoint_load(const char *dir, struct model_params *p, json_t
 		jsonerr_oneline(st);
 		model_params_free(p);
 	}
+	return rc;
+}
+
+enum status_code checkpoint_info(const char *dir, struct checkpoint_info *ci, struct status *st)
+{
+	memset(ci, 0, sizeof *ci);
+	enum status_code rc = checkpoint_config_read(dir, &ci->cfg, st);
+	if (rc != STATUS_OK)
+		return rc;
+	ci->params = model_params_count(&ci->cfg);
+	struct checkpoint_files cf;
+	rc = checkpoint_files_open(&cf, dir, st);
+	unsigned seen = 0; /* one bit per safetensors dtype */
+	for (size_t i = 0; rc == STATUS_OK && i < cf.n; i++)
+		for (size_t k = 0; k < safetensors_count(cf.f[i]); k++) {
+			seen |= 1u << safetensors_at(cf.f[i], k)->dtype;
+			ci->tensors++;
+		}
+	ci->files = cf.n;
+	checkpoint_files_close(&cf);
+	for (unsigned dt = 0; dt < 32; dt++)
+		if (seen & (1u << dt)) {
+			size_t at = strlen(ci->dtype);
+			snprintf(ci->dtype + at, sizeof ci->dtype - at, "%s%s", at ? " + " : "",
+			         safetensors_dtype_name((enum safetensors_dtype)dt));
+		}
+	char *vocab = checkpoint_join(dir, "vocab.json"), *json = checkpoint_join(dir, "tokenizer.json");
+	if (!vocab || !json)
+		rc = status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
+	else if (checkpoint_is_file(json))
+		snprintf(ci->tokenizer, sizeof ci->tokenizer, "tokenizer.json");
+	else if (checkpoint_is_file(vocab))
+		snprintf(ci->tokenizer, sizeof ci->tokenizer, "vocab.json + merges.txt");
+	free(vocab);
+	free(json);
 	return rc;
 }
 
@@ -560,14 +586,15 @@ static enum status_code checkpoint_save_weights(const char *dir, const struct mo
 	struct safetensors_writer *w = safetensors_writer_new();
 	char *path = checkpoint_join(dir, "model.safetensors");
 	enum status_code rc = STATUS_OK;
+	const struct model_family *fam = model_family_of(&p->cfg);
 	if (!t || !w || !path)
 		rc = status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
 	else
 		model_params_describe(p, t);
 	for (size_t i = 0; i < n && rc == STATUS_OK; i++) {
-		char name[MODEL_NAME_MAX + CHECKPOINT_PREFIX_LEN];
-		snprintf(name, sizeof name, "%s%s", strcmp(t[i].name, "score.weight") ? CHECKPOINT_PREFIX : "",
-		         t[i].name);
+		char name[MODEL_NAME_MAX + 32];
+		int prefixed = fam->file_prefix && fam->save_prefixed(t[i].name);
+		snprintf(name, sizeof name, "%s%s", prefixed ? fam->file_prefix : "", t[i].name);
 		rc = safetensors_writer_add_ref(w, name, bf16 ? ST_BF16 : ST_F32, t[i].ndim, t[i].shape,
 		                                t[i].data, st);
 	}

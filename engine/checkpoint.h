@@ -1,4 +1,5 @@
-/* checkpoint: Hugging Face GPT-2 model directories in and out.
+/* checkpoint: Hugging Face model directories in and out, for every model family
+ * (engine/model.h names the tensors and reads config.json).
  *
  *   struct model_params p;
  *   json_t *ric = NULL;                       // ric.json, when the folder has one
@@ -11,8 +12,9 @@
  *   model_params_free(&p);
  *
  * Reading takes config.json (GPT2LMHeadModel, GPT2Model or
- * GPT2ForSequenceClassification; anything the engine cannot compute is refused
- * with the key that says so) and model.safetensors or the sharded
+ * GPT2ForSequenceClassification; Llama, Mistral and Qwen2 ...ForCausalLM,
+ * ...Model and ...ForSequenceClassification; anything the engine cannot
+ * compute is refused with the key that says so) and model.safetensors or the sharded
  * model.safetensors.index.json; tensors in F32, F16, BF16 (or F64), named with
  * or without "transformer.". Causal-mask buffers (h.N.attn.bias,
  * h.N.attn.masked_bias) are skipped; lm_head.weight must equal wte.weight (the
@@ -50,6 +52,17 @@ enum status_code checkpoint_load(const char *dir, struct model_params *p, json_t
                                  struct status *st);
 /* DIR/ric.json as an object in *ric, or NULL when the file does not exist. */
 enum status_code checkpoint_read_ric(const char *dir, json_t **ric, struct status *st);
+
+/* What a folder holds, without loading the weights (ric info DIR). */
+struct checkpoint_info {
+	struct model_config cfg;
+	char dtype[48];     /* the tensors' stored types: "BF16", or "F32 + BF16" when mixed */
+	size_t files;       /* safetensors files (shards) */
+	size_t tensors;     /* tensors in them (ignored buffers included) */
+	size_t params;      /* floats the model takes */
+	char tokenizer[64]; /* "vocab.json + merges.txt", "tokenizer.json" or "" (none) */
+};
+enum status_code checkpoint_info(const char *dir, struct checkpoint_info *ci, struct status *st);
 
 struct checkpoint_save_opts {
 	int bf16;                  /* store BF16 (round to nearest even) instead of F32 */

@@ -1,9 +1,6 @@
 #include "config.h"
 
 #include "engine/decoder.h"
-#include "engine/gemv.h"
-#include "engine/gemv_q8.h"
-#include "engine/kernels.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -17,15 +14,20 @@ enum status_code decoder_init(struct decoder *d, const struct model_params *p, s
 		return status_set(st, STATUS_INVALID, "a reward model does not generate text");
 	if (B == 0 || cap == 0)
 		return status_set(st, STATUS_INVALID, "decoder needs at least one sequence and position");
-	enum status_code rc = gpt2_layout_init(&d->lay, p, st);
-	if (rc != STATUS_OK)
-		return rc;
-	if (cap > d->lay.P)
-		cap = d->lay.P;
 	d->p = p;
+	d->family = model_family_of(&p->cfg);
+	model_dims(&p->cfg, &d->dims);
+	enum status_code rc = d->family->decode_init(d, st);
+	if (rc != STATUS_OK) {
+		decoder_free(d);
+		return rc;
+	}
+	if (cap > d->dims.P)
+		cap = d->dims.P;
 	d->B = B;
 	d->cap = cap;
-	size_t per = d->lay.L * B * cap * d->lay.C;
+	d->kvw = d->dims.NKV * d->dims.D;
+	size_t per = d->dims.L * B * cap * d->kvw;
 	d->k = malloc(2 * per * sizeof *d->k);
 	d->len = calloc(B, sizeof *d->len);
 	if (!d->k || !d->len) {
@@ -43,7 +45,9 @@ void decoder_free(struct decoder *d)
 	free(d->len);
 	free(d->mem);
 	free(d->pos);
-	gpt2_layout_free(&d->lay);
+	free(d->rope);
+	if (d->family)
+		d->family->decode_free(d);
 	memset(d, 0, sizeof *d);
 }
 
@@ -61,76 +65,6 @@ const char *decoder_dtype_name(enum decoder_dtype t)
 	return t == DECODER_BF16 ? "bf16" : t == DECODER_INT8 ? "int8" : "f32";
 }
 
-/* The four matrices of a layer: tensor, inputs and outputs in units of C
- * (0 = the MLP width). */
-static const struct { enum gpt2_layer_tensor t; int in, out; } decoder_mats[4] = {
-	{ GPT2_ATTN_W, 1, 3 }, { GPT2_PROJ_W, 1, 1 }, { GPT2_FC_W, 1, 0 }, { GPT2_FCPROJ_W, 0, 1 }
-};
-
-static void decoder_mat_shape(const struct gpt2_layout *lay, size_t k, size_t *IC, size_t *OC)
-{
-	*IC = decoder_mats[k].in ? lay->C : lay->I;
-	*OC = decoder_mats[k].out ? (size_t)decoder_mats[k].out * lay->C : lay->I;
-}
-
-static enum status_code decoder_weights_int8(struct decoder_weights *wb,
-                                             const struct model_params *p,
-                                             const struct gpt2_layout *lay, struct status *st)
-{
-	for (size_t i = 0; i < p->count; i++)
-		if (!isfinite(p->mem[i]))
-			return status_set(st, STATUS_INVALID, "parameter %zu is %g: no int8 scale for it", i,
-			                  (double)p->mem[i]);
-	size_t n = 4 * lay->L + 1, bytes = 0, scales = 0;
-	wb->q_at = malloc(n * sizeof *wb->q_at);
-	wb->scale_at = malloc(n * sizeof *wb->scale_at);
-	if (!wb->q_at || !wb->scale_at)
-		return status_set(st, STATUS_NOMEM, "cannot allocate int8 offsets");
-	for (size_t m = 0; m < n; m++) {
-		size_t IC = lay->C, OC = lay->V; /* m == 4 L: the head, V rows of C */
-		if (m < 4 * lay->L)
-			decoder_mat_shape(lay, m % 4, &IC, &OC);
-		wb->q_at[m] = bytes;
-		wb->scale_at[m] = scales;
-		bytes += gemv_q8_bytes(IC, OC);
-		scales += gemv_q8_scales(IC, OC);
-	}
-	/* on cache lines: AVX-512 reads a whole line a load */
-	wb->q8 = aligned_alloc(64, (bytes + 63) / 64 * 64);
-	wb->scale = malloc(scales * sizeof *wb->scale);
-	if (!wb->q8 || !wb->scale)
-		return status_set(st, STATUS_NOMEM, "cannot allocate int8 weights (%zu bytes)", bytes);
-	for (size_t l = 0; l < lay->L; l++)
-		for (size_t k = 0; k < 4; k++) {
-			size_t IC, OC, off = gpt2_off_layer(lay, l, decoder_mats[k].t);
-			decoder_mat_shape(lay, k, &IC, &OC);
-			gemv_pack_q8(wb->q8 + wb->q_at[4 * l + k], wb->scale + wb->scale_at[4 * l + k],
-			             p->mem + off, IC, OC);
-		}
-	gemv_pack_q8_rows(wb->q8 + wb->q_at[4 * lay->L], wb->scale + wb->scale_at[4 * lay->L],
-	                  p->mem + gpt2_off_wte(lay), lay->V, lay->C);
-	return STATUS_OK;
-}
-
-static enum status_code decoder_weights_bf16(struct decoder_weights *wb,
-                                             const struct model_params *p,
-                                             const struct gpt2_layout *lay, struct status *st)
-{
-	wb->bf16 = aligned_alloc(64, (p->count * sizeof *wb->bf16 + 63) / 64 * 64);
-	if (!wb->bf16)
-		return status_set(st, STATUS_NOMEM, "cannot allocate BF16 weights (%zu values)",
-		                  p->count);
-	/* The matrices in panels for gemv_xw_bf16, the rest (the head) as it is. */
-	gemv_bf16_from_f32(wb->bf16, p->mem, p->count);
-	for (size_t l = 0; l < lay->L; l++)
-		for (size_t k = 0; k < 4; k++) {
-			size_t IC, OC, off = gpt2_off_layer(lay, l, decoder_mats[k].t);
-			decoder_mat_shape(lay, k, &IC, &OC);
-			gemv_pack_bf16(wb->bf16 + off, p->mem + off, IC, OC);
-		}
-	return STATUS_OK;
-}
-
 enum status_code decoder_weights_init(struct decoder_weights *wb, const struct model_params *p,
                                       enum decoder_dtype dtype, struct status *st)
 {
@@ -138,13 +72,11 @@ enum status_code decoder_weights_init(struct decoder_weights *wb, const struct m
 	wb->dtype = dtype;
 	if (dtype == DECODER_F32)
 		return STATUS_OK;
-	struct gpt2_layout lay;
-	enum status_code rc = gpt2_layout_init(&lay, p, st);
-	if (rc != STATUS_OK)
-		return rc;
-	rc = dtype == DECODER_BF16 ? decoder_weights_bf16(wb, p, &lay, st)
-	                           : decoder_weights_int8(wb, p, &lay, st);
-	gpt2_layout_free(&lay);
+	const struct model_family *f = model_family_of(&p->cfg);
+	if (!f->decode_weights)
+		return status_set(st, STATUS_UNSUPPORTED, "%s weights for decoding are not implemented "
+		                  "for %s models (use f32)", decoder_dtype_name(dtype), f->title);
+	enum status_code rc = f->decode_weights(wb, p, st);
 	if (rc != STATUS_OK)
 		decoder_weights_free(wb);
 	return rc;
@@ -174,11 +106,11 @@ void decoder_copy(struct decoder *d, size_t from, size_t to)
 {
 	if (from == to || from >= d->B || to >= d->B)
 		return;
-	size_t C = d->lay.C, n = d->len[from] * C;
-	for (size_t l = 0; l < d->lay.L; l++) {
-		size_t layer = l * d->B * d->cap * C;
-		memcpy(d->k + layer + to * d->cap * C, d->k + layer + from * d->cap * C, n * sizeof *d->k);
-		memcpy(d->v + layer + to * d->cap * C, d->v + layer + from * d->cap * C, n * sizeof *d->v);
+	size_t W = d->kvw, n = d->len[from] * W;
+	for (size_t l = 0; l < d->dims.L; l++) {
+		size_t layer = l * d->B * d->cap * W;
+		memcpy(d->k + layer + to * d->cap * W, d->k + layer + from * d->cap * W, n * sizeof *d->k);
+		memcpy(d->v + layer + to * d->cap * W, d->v + layer + from * d->cap * W, n * sizeof *d->v);
 	}
 	d->len[to] = d->len[from];
 }
@@ -187,37 +119,40 @@ static enum status_code decoder_reserve(struct decoder *d, size_t R, struct stat
 {
 	if (R <= d->rows)
 		return STATUS_OK;
-	size_t C = d->lay.C, I = d->lay.I;
-	size_t per_row = C + C + 3 * C + C + I;
+	const struct model_dims *m = &d->dims;
+	size_t HD = m->NH * m->D, lnw = HD > m->C ? HD : m->C;
+	size_t per_row = m->C + lnw + (m->NH + 2 * m->NKV) * m->D + HD + 2 * m->I;
 	free(d->mem);
 	free(d->pos);
+	free(d->rope);
 	d->rows = 0;
 	d->mem = malloc((R * per_row + d->cap) * sizeof *d->mem);
 	d->pos = malloc(R * sizeof *d->pos);
-	if (!d->mem || !d->pos)
+	d->rope = malloc(R * m->D * sizeof *d->rope);
+	if (!d->mem || !d->pos || !d->rope)
 		return status_set(st, STATUS_NOMEM, "cannot allocate decoder scratch for %zu rows", R);
 	d->x = d->mem;
-	d->ln = d->x + R * C;
-	d->qkv = d->ln + R * C;
-	d->atty = d->qkv + R * 3 * C;
-	d->fch = d->atty + R * C;
-	d->att = d->fch + R * I;
+	d->ln = d->x + R * m->C;
+	d->qkv = d->ln + R * lnw;
+	d->atty = d->qkv + R * (m->NH + 2 * m->NKV) * m->D;
+	d->fch = d->atty + R * HD;
+	d->att = d->fch + R * 2 * m->I;
 	d->rows = R;
 	return STATUS_OK;
 }
 
-/* One row's causal attention over its sequence's cache, all heads. */
-static void decoder_attend(const struct decoder *d, const float *q, const float *kc,
-                           const float *vc, size_t n, float *out)
+void decoder_attend(const struct decoder *d, const float *q, const float *kc, const float *vc,
+                    size_t n, float *out)
 {
-	size_t C = d->lay.C, NH = d->lay.NH, hs = C / NH;
+	size_t NH = d->dims.NH, hs = d->dims.D, G = NH / d->dims.NKV, W = d->kvw;
 	float scale = (float)(1.0 / sqrt((double)hs));
 	float *a = d->att;
 	for (size_t h = 0; h < NH; h++) {
 		const float *qh = q + h * hs;
+		size_t kvo = (h / G) * hs;
 		float mx = -INFINITY;
 		for (size_t j = 0; j < n; j++) {
-			const float *kj = kc + j * C + h * hs;
+			const float *kj = kc + j * W + kvo;
 			float s = 0.0f;
 			for (size_t i = 0; i < hs; i++)
 				s += qh[i] * kj[i];
@@ -234,7 +169,7 @@ static void decoder_attend(const struct decoder *d, const float *q, const float 
 		float *o = out + h * hs;
 		memset(o, 0, hs * sizeof *o);
 		for (size_t j = 0; j < n; j++) {
-			const float *vj = vc + j * C + h * hs;
+			const float *vj = vc + j * W + kvo;
 			float pj = a[j] * inv;
 			for (size_t i = 0; i < hs; i++)
 				o[i] += pj * vj[i];
@@ -246,8 +181,6 @@ enum status_code decoder_step(struct decoder *d, const int *seq, const int *toke
                               const unsigned char *keep, float *logits, const struct hooks *h,
                               struct status *st)
 {
-	const struct gpt2_layout *lay = &d->lay;
-	size_t C = lay->C, I = lay->I, V = lay->V;
 	enum status_code rc = decoder_reserve(d, R, st);
 	if (rc != STATUS_OK)
 		return rc;
@@ -256,9 +189,9 @@ enum status_code decoder_step(struct decoder *d, const int *seq, const int *toke
 		if (seq[r] < 0 || (size_t)seq[r] >= d->B)
 			return status_set(st, STATUS_INVALID, "row %zu names sequence %d of %zu", r, seq[r],
 			                  d->B);
-		if (tokens[r] < 0 || (size_t)tokens[r] >= V)
+		if (tokens[r] < 0 || (size_t)tokens[r] >= d->dims.V)
 			return status_set(st, STATUS_INVALID, "token %d is outside the vocabulary of %zu",
-			                  tokens[r], V);
+			                  tokens[r], d->dims.V);
 		d->pos[r] = (int)d->len[seq[r]]++;
 		if ((size_t)d->pos[r] >= d->cap) {
 			for (size_t u = 0; u <= r; u++)
@@ -267,75 +200,5 @@ enum status_code decoder_step(struct decoder *d, const int *seq, const int *toke
 			                  seq[r], d->cap);
 		}
 	}
-	const float *w = d->p->mem;
-	/* F32: few rows stream the weights once, many go through BLIS. BF16 or
-	 * int8 weights serve every call, prefill included: a row then gets the
-	 * same bits whatever else is in the call, so a sample does not depend
-	 * on its batch (and there is no packing pass of BLIS per step). */
-	int few = R <= DECODER_GEMV_ROWS;
-	const struct decoder_weights *dw = d->wb && d->wb->dtype != DECODER_F32 ? d->wb : NULL;
-	encoder_forward(d->x, tokens, d->pos, w + gpt2_off_wte(lay), w + gpt2_off_wpe(lay), R, C);
-	for (size_t l = 0; l < lay->L; l++) {
-#define W(t) (w + gpt2_off_layer(lay, l, (t)))
-#define PRODUCT(y, x, k, bias, IC, OC, acc) do { \
-		size_t off_ = gpt2_off_layer(lay, l, decoder_mats[k].t); \
-		if (dw && dw->dtype == DECODER_BF16) \
-			gemv_xw_bf16((y), (x), dw->bf16 + off_, (bias), R, (IC), (OC), (acc)); \
-		else if (dw) { \
-			if (gemv_q8((y), (x), dw->q8 + dw->q_at[4 * l + (k)], \
-			            dw->scale + dw->scale_at[4 * l + (k)], (bias), R, (IC), (OC), (acc))) \
-				return status_set(st, STATUS_NOMEM, "cannot allocate int8 activations"); \
-		} \
-		else if (few) \
-			gemv_xw((y), (x), w + off_, (bias), R, (IC), (OC), (acc)); \
-		else if (acc) { \
-			for (size_t r = 0; r < R; r++) \
-				residual_forward((y) + r * (OC), (bias), (OC)); \
-			gemm(R, (OC), (IC), 1, (x), (IC), 1, w + off_, (OC), 1, 1, (y), (OC), 1); \
-		} else \
-			matmul_forward((y), (x), w + off_, (bias), R, (IC), (OC)); \
-	} while (0)
-		layernorm_forward(d->ln, NULL, NULL, d->x, W(GPT2_LN1_W), W(GPT2_LN1_B), R, C, lay->eps);
-		PRODUCT(d->qkv, d->ln, 0, W(GPT2_ATTN_B), C, 3 * C, 0);
-		float *kl = d->k + l * d->B * d->cap * C, *vl = d->v + l * d->B * d->cap * C;
-		for (size_t r = 0; r < R; r++) {
-			size_t at = ((size_t)seq[r] * d->cap + (size_t)d->pos[r]) * C;
-			memcpy(kl + at, d->qkv + r * 3 * C + C, C * sizeof *kl);
-			memcpy(vl + at, d->qkv + r * 3 * C + 2 * C, C * sizeof *vl);
-		}
-		for (size_t r = 0; r < R; r++) {
-			size_t base = (size_t)seq[r] * d->cap * C;
-			decoder_attend(d, d->qkv + r * 3 * C, kl + base, vl + base, (size_t)d->pos[r] + 1,
-			               d->atty + r * C);
-		}
-		/* x += atty proj + b: the product adds into the residual directly */
-		PRODUCT(d->x, d->atty, 1, W(GPT2_PROJ_B), C, C, 1);
-		layernorm_forward(d->ln, NULL, NULL, d->x, W(GPT2_LN2_W), W(GPT2_LN2_B), R, C, lay->eps);
-		PRODUCT(d->fch, d->ln, 2, W(GPT2_FC_B), C, I, 0);
-		gelu_forward(d->fch, d->fch, R * I);
-		PRODUCT(d->x, d->fch, 3, W(GPT2_FCPROJ_B), I, C, 1);
-#undef PRODUCT
-#undef W
-		if (hooks_aborted(h))
-			return status_set(st, STATUS_CANCELLED, "cancelled");
-	}
-	/* Final LayerNorm of the kept rows only, gathered, then the tied head. */
-	size_t n = 0;
-	for (size_t r = 0; r < R; r++)
-		if (!keep || keep[r]) {
-			layernorm_forward(d->ln + n * C, NULL, NULL, d->x + r * C, w + gpt2_off_lnf_w(lay),
-			                  w + gpt2_off_lnf_b(lay), 1, C, lay->eps);
-			n++;
-		}
-	if (dw && dw->dtype == DECODER_BF16)
-		gemv_xet(logits, d->ln, NULL, dw->bf16 + gpt2_off_wte(lay), n, C, V);
-	else if (dw) {
-		if (gemv_q8(logits, d->ln, dw->q8 + dw->q_at[4 * lay->L],
-		            dw->scale + dw->scale_at[4 * lay->L], NULL, n, C, V, 0))
-			return status_set(st, STATUS_NOMEM, "cannot allocate int8 activations");
-	} else if (n <= DECODER_GEMV_ROWS)
-		gemv_xet(logits, d->ln, w + gpt2_off_wte(lay), NULL, n, C, V);
-	else
-		gemm(n, V, C, 1, d->ln, C, 1, w + gpt2_off_wte(lay), 1, C, 0, logits, V, 1);
-	return STATUS_OK;
+	return d->family->decode(d, seq, tokens, R, keep, logits, h, st);
 }

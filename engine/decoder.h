@@ -1,4 +1,5 @@
-/* decoder: GPT-2 inference with a KV cache for B sequences at once.
+/* decoder: inference with a KV cache for B sequences at once, for any model
+ * family (the family computes the layers: model_family.decode).
  *
  *   struct decoder d;
  *   decoder_init(&d, &params, 4, 256, &st);      // 4 sequences of up to 256 tokens
@@ -12,7 +13,7 @@
  * product, so a prefill of prompts of different lengths and a decoding step of
  * B sequences both run on BLIS gemm; attention reads each row's own sequence
  * in the cache up to the row's position, so no padding is involved. Language
- * models only (the tied head).
+ * models only.
  *
  * Calls of at most DECODER_GEMV_ROWS rows (decoding steps of small batches)
  * stream each weight matrix once through engine/gemv.h instead; there a row's
@@ -37,20 +38,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/gpt2.h"
 #include "engine/model.h"
 #include "engine/status.h"
 
 struct decoder {
 	const struct model_params *p;
-	struct gpt2_layout lay;
+	const struct model_family *family;
+	struct model_dims dims;
+	void *impl;        /* the family's (its layout) */
 	size_t B;          /* sequences */
-	size_t cap;        /* cache positions per sequence (<= n_positions) */
+	size_t cap;        /* cache positions per sequence (<= the longest sequence) */
 	size_t *len;       /* tokens cached per sequence */
-	float *k, *v;      /* [L, B, cap, C] each */
+	size_t kvw;        /* cached values per position and layer: NKV * D */
+	float *k, *v;      /* [L, B, cap, kvw] each */
 	size_t rows;       /* row capacity of the scratch below */
 	float *mem;        /* one allocation: */
-	float *x, *ln, *qkv, *atty, *fch, *att;
+	float *x;          /* [rows, C] the residual stream */
+	float *ln;         /* [rows, max(C, NH*D)] */
+	float *qkv;        /* [rows, (NH + 2 NKV) D] */
+	float *atty;       /* [rows, NH*D] */
+	float *fch;        /* [rows, 2 I] */
+	float *att;        /* [cap] */
+	double *rope;      /* [rows, D] for rotary families: cos | sin of each row's position */
 	int *pos;
 	const struct decoder_weights *wb; /* BF16 or int8 weights for small calls, or NULL */
 };
@@ -95,5 +104,10 @@ void decoder_copy(struct decoder *d, size_t from, size_t to);
 enum status_code decoder_step(struct decoder *d, const int *seq, const int *tokens, size_t R,
                               const unsigned char *keep, float *logits, const struct hooks *h,
                               struct status *st);
+
+/* For the families' decode: one row's causal attention over n cached
+ * positions of its sequence (kc, vc rows of d->kvw), every query head. */
+void decoder_attend(const struct decoder *d, const float *q, const float *kc, const float *vc,
+                    size_t n, float *out);
 
 #endif

@@ -93,7 +93,7 @@ enum status_code generate(const struct model_params *p, const int *const *prompt
 		if (lens[i] > longest)
 			longest = lens[i];
 	}
-	size_t V = (size_t)p->cfg.vocab_size, P = (size_t)p->cfg.n_positions;
+	size_t V = (size_t)p->cfg.vocab_size, P = model_context(&p->cfg);
 	if (longest > P)
 		return status_set(st, STATUS_INVALID, "a prompt of %zu tokens exceeds the context of %zu",
 		                  longest, P);

@@ -58,6 +58,15 @@ size_t gpt2_off_score(const struct gpt2_layout *lay);
  * the default). For tests: any width gives the same results up to rounding. */
 void gpt2_set_head_slice(size_t cols);
 
+/* The family's decoding (engine/gpt2_decode.c): model_family.decode and friends. */
+enum status_code gpt2_decode_init(struct decoder *d, struct status *st);
+void gpt2_decode_free(struct decoder *d);
+enum status_code gpt2_decode(struct decoder *d, const int *seq, const int *tokens, size_t R,
+                             const unsigned char *keep, float *logits, const struct hooks *h,
+                             struct status *st);
+enum status_code gpt2_decode_weights(struct decoder_weights *wb, const struct model_params *p,
+                                     struct status *st);
+
 #define GPT2_REAL float
 #define GPT2_SUF(x) x
 #include "engine/gpt2_decl.h"

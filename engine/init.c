@@ -44,3 +44,28 @@ void init_gpt2(struct model_params *p, struct rng *r, float std)
 	}
 	free(t);
 }
+
+void init_llama(struct model_params *p, struct rng *r, float std)
+{
+	size_t n = model_params_describe(p, NULL);
+	struct model_tensor *t = malloc(n * sizeof *t);
+	if (!t)
+		return;
+	model_params_describe(p, t);
+	for (size_t i = 0; i < n; i++) {
+		size_t numel = (size_t)t[i].shape[0] * (t[i].ndim == 2 ? (size_t)t[i].shape[1] : 1);
+		if (init_ends_with(t[i].name, "norm.weight"))
+			for (size_t k = 0; k < numel; k++)
+				t[i].data[k] = 1.0f;
+		else if (init_ends_with(t[i].name, ".bias"))
+			memset(t[i].data, 0, numel * sizeof *t[i].data);
+		else
+			init_normal(t[i].data, numel, std, r);
+	}
+	free(t);
+}
+
+void init_model(struct model_params *p, struct rng *r, float std)
+{
+	model_family_of(&p->cfg)->init(p, r, std);
+}

@@ -1,5 +1,7 @@
-/* init: fresh GPT-2 weights as Hugging Face's GPT2PreTrainedModel._init_weights
- * draws them, for pretraining from scratch and for new reward heads.
+/* init: fresh weights as Hugging Face's ..PreTrainedModel._init_weights draws
+ * them, for pretraining from scratch and for new reward heads.
+ *
+ *   init_model(&params, &r, 0.02f);  // the family's own (model_family.init)
  *
  *   struct rng r;
  *   rng_seed(&r, 42);
@@ -18,5 +20,9 @@ void init_normal(float *w, size_t n, float std, struct rng *r);
 /* Every tensor of p in model_params_describe order, so a seed gives the same
  * weights on every machine. */
 void init_gpt2(struct model_params *p, struct rng *r, float std);
+/* Llama: every matrix and the embedding N(0, std), biases 0, RMSNorm weights 1. */
+void init_llama(struct model_params *p, struct rng *r, float std);
+/* The family's: init_gpt2 or init_llama. */
+void init_model(struct model_params *p, struct rng *r, float std);
 
 #endif

@@ -41,6 +41,37 @@ void S(attention_forward)(R *out, R *att, const R *qkv, size_t B, size_t T, size
 void S(attention_backward)(R *dqkv, R *datt, const R *dout, const R *qkv, const R *att, size_t B,
                            size_t T, size_t C, size_t NH);
 
+/* The same with grouped-query heads: qkv rows q [NH*D] | k [NKV*D] | v [NKV*D],
+ * out [B*T, NH*D]; NKV divides NH. */
+void S(attention_gqa_forward)(R *out, R *att, const R *qkv, size_t B, size_t T, size_t NH,
+                              size_t NKV, size_t D);
+void S(attention_gqa_backward)(R *dqkv, R *datt, const R *dout, const R *qkv, const R *att,
+                               size_t B, size_t T, size_t NH, size_t NKV, size_t D);
+
+/* Llama family. out[n] = wte[tokens[n]]; backward adds into dwte. */
+void S(embedding_forward)(R *out, const int *tokens, const R *wte, size_t N, size_t C);
+void S(embedding_backward)(R *dwte, const R *dout, const int *tokens, size_t N, size_t C);
+/* RMSNorm: out = w * x / sqrt(mean(x^2) + eps); rstd [N] may be NULL. Backward
+ * adds into dinp and dw. */
+void S(rmsnorm_forward)(R *out, R *rstd, const R *inp, const R *w, size_t N, size_t C, double eps);
+void S(rmsnorm_backward)(R *dinp, R *dw, const R *dout, const R *inp, const R *w, const R *rstd,
+                         size_t N, size_t C);
+/* nn.Linear: out [N, OC] (row stride ldo) = inp [N, IC] W^T + bias, W [OC, IC]. */
+void S(linear_forward)(R *out, size_t ldo, const R *inp, const R *w, const R *bias, size_t N,
+                       size_t IC, size_t OC);
+/* dinp = (acc: +=) dout W (when dinp is not NULL); dW += dout^T inp; dbias += column sums;
+ * dout rows have stride ldd. */
+void S(linear_backward)(R *dinp, int acc, R *dw, R *dbias, const R *dout, size_t ldd,
+                        const R *inp, const R *w, size_t N, size_t IC, size_t OC);
+/* Rotary embedding in Hugging Face's rotate-half layout, in place on nh heads of
+ * D in each of N rows (stride ld); cs [position, D]: cos [D/2] then sin [D/2].
+ * inverse rotates back (the backward pass). */
+void S(rope_rotate)(R *x, size_t ld, size_t N, const int *pos, size_t nh, size_t D,
+                    const double *cs, int inverse);
+/* gu rows: gate [I] | up [I]; out = silu(gate) * up. Backward overwrites dgu. */
+void S(swiglu_forward)(R *out, const R *gu, size_t N, size_t I);
+void S(swiglu_backward)(R *dgu, const R *gu, const R *dout, size_t N, size_t I);
+
 /* Sum of -log softmax(logits[n])[targets[n]] over rows whose target is not -100;
  * *count gets the number of such rows. logits are left as they are. */
 double S(crossentropy_forward)(const R *logits, const int *targets, size_t N, size_t V,

@@ -215,20 +215,24 @@ void S(residual_forward)(R *a, const R *b, size_t n)
 struct S(attention_job) {
 	R *out, *att, *dqkv, *datt;
 	const R *qkv, *dout, *catt;
-	size_t T, C, NH;
+	size_t T, NH, NKV, D;
 };
 
+/* Rows of qkv are q [NH*D] | k [NKV*D] | v [NKV*D]; query head h reads key
+ * and value head h / (NH / NKV) (grouped-query attention; GPT-2 has NKV = NH). */
 static void S(attention_forward_part)(void *ctx, size_t lo, size_t hi)
 {
 	const struct S(attention_job) *j = ctx;
-	size_t T = j->T, C = j->C, NH = j->NH, hs = C / NH, C3 = 3 * C;
-	R scale = (R)(1.0 / sqrt((double)hs));
+	size_t T = j->T, NH = j->NH, D = j->D, G = NH / j->NKV, W = (NH + 2 * j->NKV) * D;
+	size_t HD = NH * D, KD = j->NKV * D;
+	R scale = (R)(1.0 / sqrt((double)D));
 	for (size_t bh = lo; bh < hi; bh++) {
 		size_t b = bh / NH, h = bh % NH;
-		const R *q = j->qkv + b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
+		const R *q = j->qkv + b * T * W + h * D, *k = j->qkv + b * T * W + HD + (h / G) * D;
+		const R *v = k + KD;
 		R *a = j->att + bh * T * T;
-		/* scores = scale q k^T: k read as [hs, T] through its strides */
-		S(gemm1)(T, T, hs, scale, q, C3, 1, k, 1, C3, 0, a, T, 1);
+		/* scores = scale q k^T: k read as [D, T] through its strides */
+		S(gemm1)(T, T, D, scale, q, W, 1, k, 1, W, 0, a, T, 1);
 		for (size_t i = 0; i < T; i++) {
 			R *row = a + i * T;
 			R mx = row[0];
@@ -246,55 +250,200 @@ static void S(attention_forward_part)(void *ctx, size_t lo, size_t hi)
 			for (size_t jj = i + 1; jj < T; jj++)
 				row[jj] = 0;
 		}
-		S(gemm1)(T, hs, T, 1, a, T, 1, v, C3, 1, 0, j->out + b * T * C + h * hs, C, 1);
+		S(gemm1)(T, D, T, 1, a, T, 1, v, W, 1, 0, j->out + b * T * HD + h * D, HD, 1);
 	}
+}
+
+void S(attention_gqa_forward)(R *out, R *att, const R *qkv, size_t B, size_t T, size_t NH,
+                              size_t NKV, size_t D)
+{
+	struct S(attention_job) j = { .out = out, .att = att, .qkv = qkv, .T = T, .NH = NH,
+	                              .NKV = NKV, .D = D };
+	pool_for(B * NH, 1, S(attention_forward_part), &j);
 }
 
 void S(attention_forward)(R *out, R *att, const R *qkv, size_t B, size_t T, size_t C, size_t NH)
 {
-	struct S(attention_job) j = { .out = out, .att = att, .qkv = qkv, .T = T, .C = C, .NH = NH };
-	pool_for(B * NH, 1, S(attention_forward_part), &j);
+	S(attention_gqa_forward)(out, att, qkv, B, T, NH, NH, C / NH);
 }
 
+/* One task per (sequence, key-value head): the query heads of a group add
+ * into the same dk and dv, one after the other. */
 static void S(attention_backward_part)(void *ctx, size_t lo, size_t hi)
 {
 	const struct S(attention_job) *j = ctx;
-	size_t T = j->T, C = j->C, NH = j->NH, hs = C / NH, C3 = 3 * C;
-	R scale = (R)(1.0 / sqrt((double)hs));
-	for (size_t bh = lo; bh < hi; bh++) {
-		size_t b = bh / NH, h = bh % NH;
-		const R *q = j->qkv + b * T * C3 + h * hs, *k = q + C, *v = q + 2 * C;
-		R *dq = j->dqkv + b * T * C3 + h * hs, *dk = dq + C, *dv = dq + 2 * C;
-		const R *a = j->catt + bh * T * T;
-		const R *dy = j->dout + b * T * C + h * hs;
-		R *datt = j->datt + bh * T * T;
-		/* datt = dy v^T; dv = att^T dy */
-		S(gemm1)(T, T, hs, 1, dy, C, 1, v, 1, C3, 0, datt, T, 1);
-		S(gemm1)(T, hs, T, 1, a, 1, T, dy, C, 1, 0, dv, C3, 1);
-		/* softmax backward, then the scale */
-		for (size_t i = 0; i < T; i++) {
-			const R *p = a + i * T;
-			R *d = datt + i * T;
-			double dot = 0.0;
-			for (size_t jj = 0; jj <= i; jj++)
-				dot += (double)p[jj] * d[jj];
-			for (size_t jj = 0; jj <= i; jj++)
-				d[jj] = (R)((double)p[jj] * ((double)d[jj] - dot)) * scale;
-			for (size_t jj = i + 1; jj < T; jj++)
-				d[jj] = 0;
+	size_t T = j->T, NH = j->NH, NKV = j->NKV, D = j->D, G = NH / NKV, W = (NH + 2 * NKV) * D;
+	size_t HD = NH * D, KD = NKV * D;
+	R scale = (R)(1.0 / sqrt((double)D));
+	for (size_t bk = lo; bk < hi; bk++) {
+		size_t b = bk / NKV, kh = bk % NKV;
+		const R *k = j->qkv + b * T * W + HD + kh * D, *v = k + KD;
+		R *dk = j->dqkv + b * T * W + HD + kh * D, *dv = dk + KD;
+		for (size_t g = 0; g < G; g++) {
+			size_t h = kh * G + g, bh = b * NH + h;
+			const R *q = j->qkv + b * T * W + h * D;
+			R *dq = j->dqkv + b * T * W + h * D;
+			const R *a = j->catt + bh * T * T;
+			const R *dy = j->dout + b * T * HD + h * D;
+			R *datt = j->datt + bh * T * T;
+			R acc = g ? 1 : 0;
+			/* datt = dy v^T; dv = att^T dy */
+			S(gemm1)(T, T, D, 1, dy, HD, 1, v, 1, W, 0, datt, T, 1);
+			S(gemm1)(T, D, T, 1, a, 1, T, dy, HD, 1, acc, dv, W, 1);
+			/* softmax backward, then the scale */
+			for (size_t i = 0; i < T; i++) {
+				const R *p = a + i * T;
+				R *d = datt + i * T;
+				double dot = 0.0;
+				for (size_t jj = 0; jj <= i; jj++)
+					dot += (double)p[jj] * d[jj];
+				for (size_t jj = 0; jj <= i; jj++)
+					d[jj] = (R)((double)p[jj] * ((double)d[jj] - dot)) * scale;
+				for (size_t jj = i + 1; jj < T; jj++)
+					d[jj] = 0;
+			}
+			/* dq = dS k; dk = dS^T q */
+			S(gemm1)(T, D, T, 1, datt, T, 1, k, W, 1, 0, dq, W, 1);
+			S(gemm1)(T, D, T, 1, datt, 1, T, q, W, 1, acc, dk, W, 1);
 		}
-		/* dq = dS k; dk = dS^T q */
-		S(gemm1)(T, hs, T, 1, datt, T, 1, k, C3, 1, 0, dq, C3, 1);
-		S(gemm1)(T, hs, T, 1, datt, 1, T, q, C3, 1, 0, dk, C3, 1);
 	}
+}
+
+void S(attention_gqa_backward)(R *dqkv, R *datt, const R *dout, const R *qkv, const R *att,
+                               size_t B, size_t T, size_t NH, size_t NKV, size_t D)
+{
+	struct S(attention_job) j = { .dqkv = dqkv, .datt = datt, .dout = dout, .qkv = qkv,
+	                              .catt = att, .T = T, .NH = NH, .NKV = NKV, .D = D };
+	pool_for(B * NKV, 1, S(attention_backward_part), &j);
 }
 
 void S(attention_backward)(R *dqkv, R *datt, const R *dout, const R *qkv, const R *att, size_t B,
                            size_t T, size_t C, size_t NH)
 {
-	struct S(attention_job) j = { .dqkv = dqkv, .datt = datt, .dout = dout, .qkv = qkv,
-	                              .catt = att, .T = T, .C = C, .NH = NH };
-	pool_for(B * NH, 1, S(attention_backward_part), &j);
+	S(attention_gqa_backward)(dqkv, datt, dout, qkv, att, B, T, NH, NH, C / NH);
+}
+
+/* ---- the Llama family's blocks ----------------------------------------- */
+
+void S(embedding_forward)(R *out, const int *tokens, const R *wte, size_t N, size_t C)
+{
+	for (size_t n = 0; n < N; n++)
+		memcpy(out + n * C, wte + (size_t)tokens[n] * C, C * sizeof *out);
+}
+
+void S(embedding_backward)(R *dwte, const R *dout, const int *tokens, size_t N, size_t C)
+{
+	for (size_t n = 0; n < N; n++) {
+		R *te = dwte + (size_t)tokens[n] * C;
+		const R *d = dout + n * C;
+		for (size_t i = 0; i < C; i++)
+			te[i] += d[i];
+	}
+}
+
+/* As LlamaRMSNorm: the mean square in (at least) float, then w * (x * rstd). */
+void S(rmsnorm_forward)(R *out, R *rstd, const R *inp, const R *w, size_t N, size_t C, double eps)
+{
+	for (size_t n = 0; n < N; n++) {
+		const R *x = inp + n * C;
+		double ss = 0.0;
+		for (size_t i = 0; i < C; i++)
+			ss += (double)x[i] * x[i];
+		R s = (R)(1.0 / sqrt(ss / (double)C + eps));
+		R *o = out + n * C;
+		for (size_t i = 0; i < C; i++)
+			o[i] = w[i] * (x[i] * s);
+		if (rstd)
+			rstd[n] = s;
+	}
+}
+
+void S(rmsnorm_backward)(R *dinp, R *dw, const R *dout, const R *inp, const R *w, const R *rstd,
+                         size_t N, size_t C)
+{
+	for (size_t n = 0; n < N; n++) {
+		const R *x = inp + n * C, *d = dout + n * C;
+		R *dx = dinp + n * C;
+		double s = rstd[n], dot = 0.0;
+		for (size_t i = 0; i < C; i++)
+			dot += (double)w[i] * d[i] * x[i];
+		double c = dot * s * s * s / (double)C;
+		for (size_t i = 0; i < C; i++) {
+			dw[i] += (R)((double)d[i] * x[i] * s);
+			dx[i] += (R)((double)w[i] * d[i] * s - (double)x[i] * c);
+		}
+	}
+}
+
+void S(linear_forward)(R *out, size_t ldo, const R *inp, const R *w, const R *bias, size_t N,
+                       size_t IC, size_t OC)
+{
+	R beta = 0;
+	if (bias) {
+		for (size_t n = 0; n < N; n++)
+			memcpy(out + n * ldo, bias, OC * sizeof *out);
+		beta = 1;
+	}
+	S(gemm)(N, OC, IC, 1, inp, IC, 1, w, 1, IC, beta, out, ldo, 1);
+}
+
+void S(linear_backward)(R *dinp, int acc, R *dw, R *dbias, const R *dout, size_t ldd,
+                        const R *inp, const R *w, size_t N, size_t IC, size_t OC)
+{
+	/* dW [OC, IC] += dout^T inp; dinp (+)= dout W */
+	struct S(gemm_task) t[2] = {
+		{ OC, IC, N, dout, inp, 1, ldd, IC, 1, 1, dw, IC, 1 },
+		{ N, IC, OC, dout, w, ldd, 1, IC, 1, acc ? 1 : 0, dinp, IC, 1 },
+	};
+	S(gemm_tasks)(t, dinp ? 2 : 1);
+	if (dbias)
+		for (size_t n = 0; n < N; n++) {
+			const R *d = dout + n * ldd;
+			for (size_t o = 0; o < OC; o++)
+				dbias[o] += d[o];
+		}
+}
+
+void S(rope_rotate)(R *x, size_t ld, size_t N, const int *pos, size_t nh, size_t D,
+                    const double *cs, int inverse)
+{
+	size_t h2 = D / 2;
+	for (size_t n = 0; n < N; n++) {
+		const double *c = cs + (size_t)pos[n] * D, *s = c + h2;
+		for (size_t h = 0; h < nh; h++) {
+			R *v = x + n * ld + h * D;
+			for (size_t i = 0; i < h2; i++) {
+				R a = v[i], b = v[i + h2], ci = (R)c[i], si = inverse ? -(R)s[i] : (R)s[i];
+				v[i] = a * ci - b * si;
+				v[i + h2] = b * ci + a * si;
+			}
+		}
+	}
+}
+
+void S(swiglu_forward)(R *out, const R *gu, size_t N, size_t I)
+{
+	for (size_t n = 0; n < N; n++) {
+		const R *g = gu + n * 2 * I, *u = g + I;
+		R *o = out + n * I;
+		for (size_t i = 0; i < I; i++) {
+			R sg = (R)(1.0 / (1.0 + exp(-(double)g[i])));
+			o[i] = g[i] * sg * u[i];
+		}
+	}
+}
+
+void S(swiglu_backward)(R *dgu, const R *gu, const R *dout, size_t N, size_t I)
+{
+	for (size_t n = 0; n < N; n++) {
+		const R *g = gu + n * 2 * I, *u = g + I, *d = dout + n * I;
+		R *dg = dgu + n * 2 * I, *du = dg + I;
+		for (size_t i = 0; i < I; i++) {
+			double sg = 1.0 / (1.0 + exp(-(double)g[i]));
+			du[i] = (R)((double)d[i] * g[i] * sg);
+			dg[i] = (R)((double)d[i] * u[i] * sg * (1.0 + g[i] * (1.0 - sg)));
+		}
+	}
 }
 
 #if !KERNELS_VMATH

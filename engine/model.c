@@ -1,3 +1,4 @@
+/* model: what every family shares, and the calls that reach the family. */
 #include "config.h"
 
 #include "engine/model.h"
@@ -5,6 +6,78 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The families config.json may name; the first is the default when model_type is absent. */
+static const struct model_family *const model_families[] = { &gpt2_family, &llama_family };
+#define MODEL_NFAMILIES (sizeof model_families / sizeof model_families[0])
+
+const struct model_family *model_family_of(const struct model_config *cfg)
+{
+	return cfg->family ? cfg->family : &gpt2_family;
+}
+
+const struct model_family *model_family_find(const char *model_type)
+{
+	if (!model_type)
+		return model_families[0];
+	for (size_t i = 0; i < MODEL_NFAMILIES; i++)
+		for (const char *const *t = model_families[i]->model_types; *t; t++)
+			if (strcmp(*t, model_type) == 0)
+				return model_families[i];
+	return NULL;
+}
+
+const char *model_family_types(void)
+{
+	static char buf[256];
+	if (!buf[0]) {
+		size_t at = 0;
+		for (size_t i = 0; i < MODEL_NFAMILIES; i++)
+			for (const char *const *t = model_families[i]->model_types; *t; t++)
+				at += (size_t)snprintf(buf + at, sizeof buf - at, "%s%s", at ? ", " : "", *t);
+	}
+	return buf;
+}
+
+enum status_code model_config_set_type(struct model_config *c, const char *model_type,
+                                       struct status *st)
+{
+	const struct model_family *f = model_family_find(model_type);
+	if (!f)
+		return status_set(st, STATUS_INVALID, "model type '%s' is not one of %s", model_type,
+		                  model_family_types());
+	c->family = f == &gpt2_family ? NULL : f; /* GPT-2 configs read back with NULL */
+	if (f->config_defaults)
+		f->config_defaults(c, model_type);
+	return STATUS_OK;
+}
+
+size_t model_context(const struct model_config *c)
+{
+	struct model_dims d;
+	model_dims(c, &d);
+	return d.P;
+}
+
+int model_tied_head(const struct model_config *c)
+{
+	return c->num_labels == 0 && (model_family_of(c)->always_tied || c->tie_word_embeddings);
+}
+
+void model_dims(const struct model_config *c, struct model_dims *d)
+{
+	d->L = (size_t)c->n_layer;
+	d->C = (size_t)c->n_embd;
+	d->NH = (size_t)c->n_head;
+	d->NKV = c->n_kv_head > 0 ? (size_t)c->n_kv_head : d->NH;
+	d->D = c->head_dim > 0 ? (size_t)c->head_dim : c->n_head > 0 ? d->C / d->NH : 0;
+	d->I = (size_t)c->n_inner;
+	d->V = (size_t)c->vocab_size;
+	d->P = (size_t)c->n_positions;
+	if (c->sliding_window > 0 && (size_t)c->sliding_window < d->P)
+		d->P = (size_t)c->sliding_window;
+	d->labels = c->num_labels > 0 ? (size_t)c->num_labels : 0;
+}
 
 enum status_code model_config_check(const struct model_config *c, struct status *st)
 {
@@ -14,9 +87,6 @@ enum status_code model_config_check(const struct model_config *c, struct status 
 		                  "sizes must be positive (n_layer %d, n_head %d, n_embd %d, n_inner %d, "
 		                  "n_positions %d, vocab_size %d)", c->n_layer, c->n_head, c->n_embd,
 		                  c->n_inner, c->n_positions, c->vocab_size);
-	if (c->n_embd % c->n_head != 0)
-		return status_set(st, STATUS_FORMAT, "n_embd %d is not divisible by n_head %d",
-		                  c->n_embd, c->n_head);
 	if (c->num_labels < 0)
 		return status_set(st, STATUS_FORMAT, "num_labels %d is negative", c->num_labels);
 	if (!(c->layer_norm_epsilon > 0.0f && c->layer_norm_epsilon < 1.0f))
@@ -28,26 +98,19 @@ enum status_code model_config_check(const struct model_config *c, struct status 
 		if (ids[i] < -1 || ids[i] >= c->vocab_size)
 			return status_set(st, STATUS_FORMAT, "%s %d is outside the vocabulary of %d",
 			                  names[i], ids[i], c->vocab_size);
+	enum status_code rc = model_family_of(c)->check(c, st);
+	if (rc != STATUS_OK)
+		return rc;
 	/* Keep every size product inside what a size_t index and BLIS's dim_t hold. */
-	double total = (double)c->vocab_size * c->n_embd + (double)c->n_positions * c->n_embd +
-	               (double)c->n_layer * (4.0 * c->n_embd * c->n_embd + 2.0 * c->n_embd * c->n_inner);
+	double total = (double)model_family_of(c)->count(c);
 	if (total > 4e9)
 		return status_set(st, STATUS_UNSUPPORTED, "model of %.0f parameters is too large", total);
 	return STATUS_OK;
 }
 
-/* Floats of one layer, in the order model_params_alloc lays them out. */
-static size_t model_layer_count(const struct model_config *c)
-{
-	size_t C = (size_t)c->n_embd, I = (size_t)c->n_inner;
-	return 2 * C + C * 3 * C + 3 * C + C * C + C + 2 * C + C * I + I + I * C + C;
-}
-
 size_t model_params_count(const struct model_config *c)
 {
-	size_t C = (size_t)c->n_embd;
-	return (size_t)c->vocab_size * C + (size_t)c->n_positions * C +
-	       (size_t)c->n_layer * model_layer_count(c) + 2 * C + (size_t)c->num_labels * C;
+	return model_family_of(c)->count(c);
 }
 
 enum status_code model_params_alloc(struct model_params *p, const struct model_config *c,
@@ -70,35 +133,29 @@ enum status_code model_params_alloc(struct model_params *p, const struct model_c
 	memset(p->mem, 0, bytes);
 	p->cfg = *c;
 	p->count = n;
-
-	size_t C = (size_t)c->n_embd, I = (size_t)c->n_inner;
-	float *q = p->mem;
-#define TAKE(field, len) do { (field) = q; q += (len); } while (0)
-	TAKE(p->wte, (size_t)c->vocab_size * C);
-	TAKE(p->wpe, (size_t)c->n_positions * C);
-	for (int l = 0; l < c->n_layer; l++) {
-		struct model_layer *L = &p->h[l];
-		TAKE(L->ln_1_w, C);
-		TAKE(L->ln_1_b, C);
-		TAKE(L->attn_w, C * 3 * C);
-		TAKE(L->attn_b, 3 * C);
-		TAKE(L->attn_proj_w, C * C);
-		TAKE(L->attn_proj_b, C);
-		TAKE(L->ln_2_w, C);
-		TAKE(L->ln_2_b, C);
-		TAKE(L->fc_w, C * I);
-		TAKE(L->fc_b, I);
-		TAKE(L->fc_proj_w, I * C);
-		TAKE(L->fc_proj_b, C);
+	const struct model_family *f = model_family_of(c);
+	if (f->bind)
+		f->bind(p);
+	/* the table must cover the allocation exactly, in order */
+	size_t nt = f->describe(p, NULL), at = 0;
+	struct model_tensor *t = calloc(nt, sizeof *t);
+	if (!t) {
+		model_params_free(p);
+		return status_set(st, STATUS_NOMEM, "cannot allocate the tensor table");
 	}
-	TAKE(p->ln_f_w, C);
-	TAKE(p->ln_f_b, C);
-	if (c->num_labels > 0)
-		TAKE(p->score, (size_t)c->num_labels * C);
-#undef TAKE
-	return (size_t)(q - p->mem) == n ? STATUS_OK
-	       : status_set(st, STATUS_INTERNAL, "parameter layout covers %zu of %zu floats",
-	                    (size_t)(q - p->mem), n);
+	f->describe(p, t);
+	for (size_t i = 0; i < nt; i++) {
+		size_t len = (size_t)t[i].shape[0] * (t[i].ndim > 1 ? (size_t)t[i].shape[1] : 1);
+		if (t[i].data != p->mem + at)
+			break;
+		at += len;
+	}
+	free(t);
+	if (at != n) {
+		model_params_free(p);
+		return status_set(st, STATUS_INTERNAL, "parameter layout covers %zu of %zu floats", at, n);
+	}
+	return STATUS_OK;
 }
 
 void model_params_free(struct model_params *p)
@@ -110,8 +167,13 @@ void model_params_free(struct model_params *p)
 	memset(p, 0, sizeof *p);
 }
 
-static void model_describe_one(struct model_tensor *out, size_t *n, const char *name, float *data,
-                               int ndim, int64_t d0, int64_t d1, int decay)
+size_t model_params_describe(const struct model_params *p, struct model_tensor *out)
+{
+	return model_family_of(&p->cfg)->describe(p, out);
+}
+
+void model_tensor_set(struct model_tensor *out, size_t *n, const char *name, float *data, int ndim,
+                      int64_t d0, int64_t d1, int decay)
 {
 	if (out) {
 		struct model_tensor *t = &out[*n];
@@ -125,46 +187,72 @@ static void model_describe_one(struct model_tensor *out, size_t *n, const char *
 	(*n)++;
 }
 
-size_t model_params_describe(const struct model_params *p, struct model_tensor *out)
+enum status_code model_pass_new(struct model_pass **out, const struct model_params *p, int train,
+                                struct status *st)
 {
-	const struct model_config *c = &p->cfg;
-	int64_t C = c->n_embd, I = c->n_inner;
-	size_t n = 0;
-	char name[MODEL_NAME_MAX];
+	*out = NULL;
+	return model_family_of(&p->cfg)->pass_new(out, p, train, st);
+}
 
-	model_describe_one(out, &n, "wte.weight", p->wte, 2, c->vocab_size, C, 1);
-	model_describe_one(out, &n, "wpe.weight", p->wpe, 2, c->n_positions, C, 1);
-	for (int l = 0; l < c->n_layer; l++) {
-		const struct model_layer *L = &p->h[l];
-		const struct {
-			const char *suffix;
-			float *data;
-			int ndim;
-			int64_t d0, d1;
-			int decay;
-		} fields[] = {
-			{ "ln_1.weight", L->ln_1_w, 1, C, 0, 0 },
-			{ "ln_1.bias", L->ln_1_b, 1, C, 0, 0 },
-			{ "attn.c_attn.weight", L->attn_w, 2, C, 3 * C, 1 },
-			{ "attn.c_attn.bias", L->attn_b, 1, 3 * C, 0, 0 },
-			{ "attn.c_proj.weight", L->attn_proj_w, 2, C, C, 1 },
-			{ "attn.c_proj.bias", L->attn_proj_b, 1, C, 0, 0 },
-			{ "ln_2.weight", L->ln_2_w, 1, C, 0, 0 },
-			{ "ln_2.bias", L->ln_2_b, 1, C, 0, 0 },
-			{ "mlp.c_fc.weight", L->fc_w, 2, C, I, 1 },
-			{ "mlp.c_fc.bias", L->fc_b, 1, I, 0, 0 },
-			{ "mlp.c_proj.weight", L->fc_proj_w, 2, I, C, 1 },
-			{ "mlp.c_proj.bias", L->fc_proj_b, 1, C, 0, 0 },
-		};
-		for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
-			snprintf(name, sizeof name, "h.%d.%s", l, fields[f].suffix);
-			model_describe_one(out, &n, name, fields[f].data, fields[f].ndim, fields[f].d0,
-			                   fields[f].d1, fields[f].decay);
+void model_pass_free(struct model_pass *m)
+{
+	if (m)
+		m->family->pass_free(m);
+}
+
+enum status_code model_forward(struct model_pass *m, const float *w, const int *tokens, size_t B,
+                               size_t T, const int *targets, const struct hooks *h,
+                               struct status *st)
+{
+	return m->family->forward(m, w, tokens, B, T, targets, h, st);
+}
+
+enum status_code model_backward(struct model_pass *m, const float *w, float *g, const int *tokens,
+                                const int *targets, float scale, const float *dscores,
+                                const struct hooks *h, struct status *st)
+{
+	return m->family->backward(m, w, g, tokens, targets, scale, dscores, h, st);
+}
+
+float *model_params_find(const struct model_params *p, const char *name, size_t *numel)
+{
+	size_t n = model_params_describe(p, NULL);
+	struct model_tensor *t = calloc(n, sizeof *t);
+	float *found = NULL;
+	if (!t)
+		return NULL;
+	model_params_describe(p, t);
+	for (size_t i = 0; i < n && !found; i++)
+		if (strcmp(t[i].name, name) == 0) {
+			found = t[i].data;
+			if (numel)
+				*numel = (size_t)t[i].shape[0] * (t[i].ndim > 1 ? (size_t)t[i].shape[1] : 1);
 		}
+	free(t);
+	return found;
+}
+
+long model_params_copy_matching(struct model_params *dst, const struct model_params *src)
+{
+	size_t nd = model_params_describe(dst, NULL), ns = model_params_describe(src, NULL);
+	struct model_tensor *td = calloc(nd, sizeof *td), *ts = calloc(ns, sizeof *ts);
+	long copied = 0;
+	if (!td || !ts)
+		copied = -1;
+	else {
+		model_params_describe(dst, td);
+		model_params_describe(src, ts);
+		for (size_t i = 0; i < nd; i++)
+			for (size_t j = 0; j < ns; j++)
+				if (strcmp(td[i].name, ts[j].name) == 0 && td[i].ndim == ts[j].ndim &&
+				    td[i].shape[0] == ts[j].shape[0] && td[i].shape[1] == ts[j].shape[1]) {
+					size_t k = (size_t)td[i].shape[0] * (td[i].ndim > 1 ? (size_t)td[i].shape[1] : 1);
+					memcpy(td[i].data, ts[j].data, k * sizeof *td[i].data);
+					copied++;
+					break;
+				}
 	}
-	model_describe_one(out, &n, "ln_f.weight", p->ln_f_w, 1, C, 0, 0);
-	model_describe_one(out, &n, "ln_f.bias", p->ln_f_b, 1, C, 0, 0);
-	if (p->score)
-		model_describe_one(out, &n, "score.weight", p->score, 2, c->num_labels, C, 1);
-	return n;
+	free(td);
+	free(ts);
+	return copied;
 }

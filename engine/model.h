@@ -1,4 +1,10 @@
-/* model: a GPT-2 configuration and its parameters in one allocation.
+/* model: a model's configuration, its parameters in one allocation, and the
+ * interface every model family (engine/gpt2_family.c, engine/llama.c)
+ * implements: parameter table, config.json, forward, backward, KV-cache step.
+ * Trainers, the decoder, reward models, checkpoints and the programs call only
+ * what is declared here; a new family is new files and one row in model.c.
+ *
+ * The example below is GPT-2 (cfg.family NULL means GPT-2):
  *
  *   struct model_config cfg = { .n_layer = 2, .n_head = 2, .n_embd = 32, .n_inner = 128,
  *                               .n_positions = 32, .vocab_size = 64,
@@ -10,7 +16,7 @@
  *   size_t n = model_params_describe(&p, t);   // HF names, shapes, pointers
  *   model_params_free(&p);
  *
- * Names are those of Hugging Face GPT2LMHeadModel without the "transformer."
+ * GPT-2 names are those of Hugging Face GPT2LMHeadModel without the "transformer."
  * prefix ("h.0.attn.c_attn.weight"); "score.weight" for reward models. Matrix
  * weights keep GPT-2's Conv1D layout [in, out] (y = x W + b), so checkpoints
  * load without transposes and BLIS reads them through strides. The same struct
@@ -24,7 +30,18 @@
 
 #include "engine/status.h"
 
+struct model_family;
+struct model_pass;
+struct decoder;
+struct decoder_weights;
+struct json_t;
+struct rng;
+
+/* Rotary embedding scaling (rope_scaling.type / rope_type). */
+enum model_rope { MODEL_ROPE_NONE, MODEL_ROPE_LINEAR, MODEL_ROPE_LLAMA3 };
+
 struct model_config {
+	const struct model_family *family; /* NULL: GPT-2 */
 	int n_layer;
 	int n_head;
 	int n_embd;        /* C */
@@ -36,7 +53,25 @@ struct model_config {
 	int bos_token_id;  /* -1 when absent */
 	int eos_token_id;  /* -1 when absent */
 	int pad_token_id;  /* -1 when absent */
+	/* Llama family (zero for GPT-2); layer_norm_epsilon holds rms_norm_eps */
+	char model_type[16];   /* "llama", "mistral" or "qwen2", written back as read */
+	int n_kv_head;         /* num_key_value_heads (0: n_head) */
+	int head_dim;          /* 0: n_embd / n_head */
+	double rope_theta;
+	enum model_rope rope_type;
+	double rope_factor, rope_low_freq, rope_high_freq;
+	int rope_original_max; /* original_max_position_embeddings of llama3 scaling */
+	int attention_bias;    /* q, k, v, o biases (Llama's attention_bias) */
+	int qkv_bias;          /* q, k, v biases alone (Qwen2) */
+	int tie_word_embeddings;
+	int sliding_window;    /* Mistral: longest context computed (0: none) */
 };
+
+/* Sizes every family has. */
+struct model_dims {
+	size_t L, C, NH, NKV, D, I, V, P, labels; /* D: head size; P: longest sequence */
+};
+void model_dims(const struct model_config *cfg, struct model_dims *d);
 
 struct model_layer {
 	float *ln_1_w;       /* [C] */
@@ -76,6 +111,26 @@ struct model_tensor {
 	int decay;                 /* AdamW weight decay applies (not biases, not LayerNorm) */
 };
 
+/* The family of a config (GPT-2 when cfg->family is NULL). */
+const struct model_family *model_family_of(const struct model_config *cfg);
+/* The family that reads config.json's model_type (NULL: GPT-2's default); NULL if none. */
+const struct model_family *model_family_find(const char *model_type);
+/* "gpt2, llama, mistral, qwen2": for messages. */
+const char *model_family_types(void);
+
+/* Makes c a config of model_type ("gpt2", "llama", "qwen2", ...; NULL: GPT-2)
+ * with its family's defaults; the sizes (n_layer, n_head, n_embd, n_inner,
+ * n_positions, vocab_size, ids, n_kv_head) stay as set. */
+enum status_code model_config_set_type(struct model_config *c, const char *model_type,
+                                       struct status *st);
+
+/* The longest sequence the model computes: n_positions, or a shorter
+ * sliding_window (longer contexts are refused, not windowed). */
+size_t model_context(const struct model_config *cfg);
+
+/* Whether a language model's output head is its token embedding (0 for reward models). */
+int model_tied_head(const struct model_config *cfg);
+
 /* Checks the config: positive sizes, n_embd divisible by n_head, ids in range. */
 enum status_code model_config_check(const struct model_config *cfg, struct status *st);
 
@@ -90,5 +145,94 @@ void model_params_free(struct model_params *p);
 /* Fills `out` (room for MODEL_MAX_TENSORS(n_layer), may be NULL) in checkpoint
  * order; returns the number of tensors. */
 size_t model_params_describe(const struct model_params *p, struct model_tensor *out);
+
+/* The tensor called `name` (as describe names it), or NULL. */
+float *model_params_find(const struct model_params *p, const char *name, size_t *numel);
+/* Copies every tensor of src into the tensor of dst with the same name and
+ * shape (a language model's body under a fresh reward head, say); returns how
+ * many were copied, or -1 when out of memory. */
+long model_params_copy_matching(struct model_params *dst, const struct model_params *src);
+
+/* For families' describe: fills out[*n] when out is not NULL, counts in *n. */
+void model_tensor_set(struct model_tensor *out, size_t *n, const char *name, float *data, int ndim,
+                      int64_t d0, int64_t d1, int decay);
+
+/* Activations of forward and backward passes over one parameter layout,
+ * grown when a larger (batch, seq) arrives and reused otherwise. */
+struct model_pass {
+	const struct model_family *family;
+	size_t V, labels, P;   /* vocabulary, reward labels (0: language model), longest sequence */
+	size_t B, T;           /* shape of the last forward */
+	float *logits;         /* [B*T, V] (language model); backward turns it into dlogits */
+	float *scores;         /* [B, labels] (reward model) */
+	double loss_sum;       /* sum of cross-entropy over counted targets */
+	size_t count;          /* targets != -100 */
+};
+
+/* train: keep what backward needs. */
+enum status_code model_pass_new(struct model_pass **out, const struct model_params *p, int train,
+                                struct status *st);
+void model_pass_free(struct model_pass *m);
+/* tokens [B*T]; targets [B*T] (-100: no loss) or NULL. Fills logits (or
+ * scores), and loss_sum/count when targets are given. w: parameters of p's layout. */
+enum status_code model_forward(struct model_pass *m, const float *w, const int *tokens, size_t B,
+                               size_t T, const int *targets, const struct hooks *h,
+                               struct status *st);
+/* Adds the gradient into g (same layout) after a forward of a training pass:
+ * of scale * (sum of cross-entropy) for a language model, or of
+ * sum(dscores [B, labels] * scores) for a reward model. */
+enum status_code model_backward(struct model_pass *m, const float *w, float *g, const int *tokens,
+                                const int *targets, float scale, const float *dscores,
+                                const struct hooks *h, struct status *st);
+
+/* What a family implements. */
+struct model_family {
+	const char *name;                 /* "gpt2", "llama": ric info, messages */
+	const char *title;                /* "GPT-2", "Llama": messages */
+	const char *const *model_types;   /* config.json model_type values it reads */
+	const char *reward_arch;          /* "GPT2ForSequenceClassification": messages */
+	int always_tied;                  /* the head is the embedding whatever the config says */
+	enum status_code (*check)(const struct model_config *c, struct status *st);
+	size_t (*count)(const struct model_config *c);
+	/* lays named pointers over p->mem (may be NULL) */
+	void (*bind)(struct model_params *p);
+	size_t (*describe)(const struct model_params *p, struct model_tensor *out);
+	/* checkpoint files: a prefix body tensors may carry ("transformer.", or
+	 * NULL), written on every tensor save_prefixed says; buffers to ignore */
+	const char *file_prefix;
+	int (*save_prefixed)(const char *name);
+	int (*file_skip)(const char *name);
+	/* fresh weights (engine/init.h) */
+	void (*init)(struct model_params *p, struct rng *r, float std);
+	/* the family's defaults for model_type in a config whose sizes are set (pretraining) */
+	void (*config_defaults)(struct model_config *c, const char *model_type);
+	enum status_code (*config_parse)(struct json_t *root, const char *file,
+	                                 struct model_config *c, struct status *st);
+	struct json_t *(*config_json)(const struct model_config *c, const char *torch_dtype);
+	/* passes */
+	enum status_code (*pass_new)(struct model_pass **out, const struct model_params *p,
+	                             int train, struct status *st);
+	void (*pass_free)(struct model_pass *m);
+	enum status_code (*forward)(struct model_pass *m, const float *w, const int *tokens,
+	                            size_t B, size_t T, const int *targets, const struct hooks *h,
+	                            struct status *st);
+	enum status_code (*backward)(struct model_pass *m, const float *w, float *g,
+	                             const int *tokens, const int *targets, float scale,
+	                             const float *dscores, const struct hooks *h, struct status *st);
+	/* KV-cache decoding (engine/decoder.h): the rows' layers and head, after
+	 * decoder_step has placed them (d->pos) */
+	enum status_code (*decode)(struct decoder *d, const int *seq, const int *tokens, size_t R,
+	                           const unsigned char *keep, float *logits, const struct hooks *h,
+	                           struct status *st);
+	/* the decoder's d->impl; decode_free may be called after a failed init */
+	enum status_code (*decode_init)(struct decoder *d, struct status *st);
+	void (*decode_free)(struct decoder *d);
+	/* BF16 or int8 copies for decoding; NULL: F32 only */
+	enum status_code (*decode_weights)(struct decoder_weights *wb, const struct model_params *p,
+	                                   struct status *st);
+};
+
+extern const struct model_family gpt2_family;
+extern const struct model_family llama_family;
 
 #endif

@@ -1,4 +1,5 @@
-/* reward_rm: rm:DIR scores with a GPT2ForSequenceClassification checkpoint in process.
+/* reward_rm: rm:DIR scores with a sequence-classification checkpoint in process
+ * (GPT2ForSequenceClassification, LlamaForSequenceClassification, ...).
  *
  * Each row's text is prompt followed directly by response (no separator:
  * put one in the data if the model expects it), encoded with DIR's tokenizer
@@ -13,7 +14,6 @@
 #include "config.h"
 
 #include "engine/checkpoint.h"
-#include "engine/gpt2.h"
 #include "engine/reward_impl.h"
 #include "engine/tokenizer.h"
 
@@ -25,10 +25,8 @@
 struct rm {
 	struct reward base;
 	struct model_params p;
-	struct gpt2_layout lay;
-	struct gpt2_acts acts;
+	struct model_pass *pass;
 	struct tokenizer *tok;
-	int have_lay;
 	struct tokenizer_ids ids;
 	int *tokens;
 	size_t *lens;
@@ -39,7 +37,7 @@ struct rm {
 static enum status_code rm_encode(struct rm *r, size_t from, size_t B, const char *const *prompts,
                                   const char *const *responses, size_t *T, struct status *st)
 {
-	size_t P = (size_t)r->p.cfg.n_positions, maxlen = 0;
+	size_t P = r->pass->P, maxlen = 0;
 	size_t *starts = r->lens + B;    /* second half of lens: where each row's ids begin */
 	r->ids.n = 0;
 	for (size_t b = 0; b < B; b++) {
@@ -97,13 +95,13 @@ static enum status_code rm_score(struct reward *base, size_t n, const char *cons
 		size_t B = n - from < batch ? n - from : batch, T = 0;
 		enum status_code rc = rm_encode(r, from, B, prompts, responses, &T, st);
 		if (rc == STATUS_OK)
-			rc = gpt2_forward(&r->lay, r->p.mem, &r->acts, r->tokens, B, T, NULL, base->env.hooks, st);
+			rc = model_forward(r->pass, r->p.mem, r->tokens, B, T, NULL, base->env.hooks, st);
 		if (rc) {
 			status_prefix(st, "reward '%s'", base->spec);
 			return rc;
 		}
 		for (size_t b = 0; b < B; b++)
-			out[from + b] = r->acts.scores[b * r->lay.labels];
+			out[from + b] = r->pass->scores[b * r->pass->labels];
 	}
 	return STATUS_OK;
 }
@@ -111,9 +109,7 @@ static enum status_code rm_score(struct reward *base, size_t n, const char *cons
 static void rm_close(struct reward *base)
 {
 	struct rm *r = (struct rm *)base;
-	gpt2_acts_free(&r->acts);
-	if (r->have_lay)
-		gpt2_layout_free(&r->lay);
+	model_pass_free(r->pass);
 	model_params_free(&r->p);
 	tokenizer_free(r->tok);
 	tokenizer_ids_free(&r->ids);
@@ -129,15 +125,14 @@ static enum status_code rm_load(const char *spec, const char *arg, const struct 
 	struct rm *r = (struct rm *)reward_new(&rm_ops, spec, env, sizeof *r, st);
 	if (!r)
 		return st->code;
-	gpt2_acts_init(&r->acts, 0);
 	enum status_code rc = checkpoint_load(arg, &r->p, NULL, st);
 	if (rc == STATUS_OK && r->p.cfg.num_labels < 1)
 		rc = status_set(st, STATUS_INVALID, "%s: a language model, not a reward model "
-		                "(GPT2ForSequenceClassification with num_labels >= 1)", arg);
+		                "(a ...ForSequenceClassification with num_labels >= 1)", arg);
 	if (rc == STATUS_OK)
 		rc = tokenizer_load(arg, &r->tok, st);
-	if (rc == STATUS_OK && (rc = gpt2_layout_init(&r->lay, &r->p, st)) == STATUS_OK)
-		r->have_lay = 1;
+	if (rc == STATUS_OK)
+		rc = model_pass_new(&r->pass, &r->p, 0, st);
 	if (rc) {
 		status_prefix(st, "reward '%s'", spec);
 		reward_close(&r->base);

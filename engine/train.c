@@ -9,10 +9,9 @@ enum status_code train_init(struct train *t, struct model_params *params,
 {
 	memset(t, 0, sizeof *t);
 	t->params = params;
-	gpt2_acts_init(&t->acts, 1);
 	enum status_code rc = model_params_alloc(&t->grads, &params->cfg, st);
 	if (rc == STATUS_OK)
-		rc = gpt2_layout_init(&t->lay, params, st);
+		rc = model_pass_new(&t->pass, params, 1, st);
 	if (rc == STATUS_OK)
 		rc = optim_init(&t->opt, params, oc, st);
 	if (rc != STATUS_OK)
@@ -22,9 +21,8 @@ enum status_code train_init(struct train *t, struct model_params *params,
 
 void train_free(struct train *t)
 {
-	gpt2_acts_free(&t->acts);
+	model_pass_free(t->pass);
 	optim_free(&t->opt);
-	gpt2_layout_free(&t->lay);
 	model_params_free(&t->grads);
 	memset(t, 0, sizeof *t);
 }
@@ -40,17 +38,17 @@ size_t train_count_targets(const struct train_batch *b)
 enum status_code train_accumulate(struct train *t, const struct train_batch *b, float scale,
                                   const struct hooks *h, struct status *st)
 {
-	if (t->lay.labels)
+	if (t->pass->labels)
 		return status_set(st, STATUS_INVALID, "train_accumulate is for language models");
 	optim_finish(&t->opt); /* an update cut short reads the gradients: before they change */
-	enum status_code rc = gpt2_forward(&t->lay, t->params->mem, &t->acts, b->tokens, b->B, b->T,
-	                                   b->targets, h, st);
+	enum status_code rc = model_forward(t->pass, t->params->mem, b->tokens, b->B, b->T,
+	                                    b->targets, h, st);
 	if (rc != STATUS_OK)
 		return rc;
-	t->loss_sum += t->acts.loss_sum;
-	t->loss_count += t->acts.count;
-	return gpt2_backward(&t->lay, t->params->mem, t->grads.mem, &t->acts, b->tokens, b->targets,
-	                     scale, NULL, h, st);
+	t->loss_sum += t->pass->loss_sum;
+	t->loss_count += t->pass->count;
+	return model_backward(t->pass, t->params->mem, t->grads.mem, b->tokens, b->targets, scale,
+	                      NULL, h, st);
 }
 
 enum status_code train_step_hooks(struct train *t, float max_norm, const struct hooks *h)

@@ -12,13 +12,12 @@
  *
  * A batch is B rows of T tokens; rows shorter than T are padded on the right
  * (any token) with target -100, which causal attention makes harmless. Reward
- * models run gpt2_forward / gpt2_backward on t.acts and t.grads themselves with
- * their score gradients, then call train_step.
+ * models run model_forward / model_backward on t.pass and t.grads themselves
+ * with their score gradients, then call train_step. Any model family.
  */
 #ifndef RIC_ENGINE_TRAIN_H
 #define RIC_ENGINE_TRAIN_H
 
-#include "engine/gpt2.h"
 #include "engine/model.h"
 #include "engine/optim.h"
 #include "engine/status.h"
@@ -32,8 +31,7 @@ struct train_batch {
 struct train {
 	struct model_params *params; /* not owned */
 	struct model_params grads;
-	struct gpt2_layout lay;
-	struct gpt2_acts acts;
+	struct model_pass *pass;     /* activations of the model's passes */
 	struct optim opt;
 	double loss_sum;   /* since the last train_step */
 	size_t loss_count;

@@ -5,6 +5,7 @@
 #include "engine/cpu.h"
 #include "engine/decoder.h"
 #include "engine/generate.h"
+#include "engine/init.h"
 #include "engine/kernels.h"
 #include "engine/pool.h"
 #include "engine/rng.h"
@@ -23,7 +24,7 @@ static int bench_run(struct cli *cli, int argc, char **argv);
 
 const struct cli_command cmd_bench = {
 	.name = "bench",
-	.summary = "time training steps or batched decoding of a random GPT-2",
+	.summary = "time training steps or batched decoding of a random GPT-2 or Llama",
 	.usage = "ric bench train [--layers L --heads H --embd C --vocab V --ctx T --batch B\n"
 	         "                 --seq S --steps N --threads K --abort N --json]\n"
 	         "       ric bench generate [same shape flags --batch B --seq PROMPT\n"
@@ -32,6 +33,9 @@ const struct cli_command cmd_bench = {
 	         "       ric bench blas [same shape flags --batch B --seq S --threads K --json]",
 	.help = "Options (defaults: the GPT-2 small shape):\n"
 	        "  --layers L --heads H --embd C --vocab V --ctx T   model shape\n"
+	        "  --arch TYPE      gpt2 (default), llama, mistral or qwen2 (tied head)\n"
+	        "  --kv-heads K --inner I   key-value heads (Llama family; default H) and\n"
+	        "                   MLP width (default 4 C)\n"
 	        "  --batch B        sequences per step (train) or decoded together (generate)\n"
 	        "  --seq S          tokens per sequence (train) or prompt tokens (generate)\n"
 	        "  --steps N        timed training steps, after one untimed (train)\n"
@@ -53,7 +57,8 @@ const struct cli_command cmd_bench = {
 
 struct bench_opts {
 	int layers, heads, embd, vocab, ctx, batch, seq, steps, new_tokens, threads, json, weights;
-	int aborts, mib;
+	int aborts, mib, kv_heads, inner;
+	const char *arch;
 };
 
 static long bench_peak_rss_kib(void)
@@ -69,30 +74,21 @@ static int bench_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* A random model: N(0, 0.02) weights, LayerNorm weights 1, as GPT-2 initialises. */
+/* A random model as its family initialises one (N(0, 0.02) weights). */
 static int bench_model(const struct bench_opts *o, struct model_params *p, struct status *st)
 {
 	struct model_config c = { .n_layer = o->layers, .n_head = o->heads, .n_embd = o->embd,
-	                          .n_inner = 4 * o->embd, .n_positions = o->ctx,
+	                          .n_inner = o->inner ? o->inner : 4 * o->embd,
+	                          .n_positions = o->ctx, .n_kv_head = o->kv_heads,
 	                          .vocab_size = o->vocab, .layer_norm_epsilon = 1e-5f,
 	                          .bos_token_id = o->vocab - 1, .eos_token_id = -1,
 	                          .pad_token_id = -1 };
-	if (model_params_alloc(p, &c, st) != STATUS_OK)
+	if (model_config_set_type(&c, o->arch, st) != STATUS_OK ||
+	    model_params_alloc(p, &c, st) != STATUS_OK)
 		return -1;
 	struct rng r;
 	rng_seed(&r, 1234);
-	size_t n = model_params_describe(p, NULL);
-	struct model_tensor *t = calloc(n, sizeof *t);
-	if (!t)
-		return -1;
-	model_params_describe(p, t);
-	for (size_t i = 0; i < n; i++) {
-		size_t numel = (size_t)t[i].shape[0] * (t[i].ndim == 2 ? (size_t)t[i].shape[1] : 1);
-		int ln_w = strstr(t[i].name, "ln_") && strstr(t[i].name, ".weight");
-		for (size_t k = 0; k < numel; k++)
-			t[i].data[k] = ln_w ? 1.0f : (t[i].ndim == 2 ? 0.02f * rng_normal(&r) : 0.0f);
-	}
-	free(t);
+	init_model(p, &r, 0.02f);
 	return 0;
 }
 
@@ -497,6 +493,9 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		{ "weights", required_argument, NULL, 'w' },
 		{ "abort", required_argument, NULL, 'a' },
 		{ "mib", required_argument, NULL, 'i' },
+		{ "arch", required_argument, NULL, 'A' },
+		{ "kv-heads", required_argument, NULL, 'K' },
+		{ "inner", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -519,6 +518,9 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		case 't': field = &o.threads; break;
 		case 'a': field = &o.aborts; break;
 		case 'i': field = &o.mib; break;
+		case 'K': field = &o.kv_heads; break;
+		case 'I': field = &o.inner; break;
+		case 'A': o.arch = optarg; break;
 		case 'j': o.json = 1; break;
 		case 'b': o.weights = DECODER_BF16; break;
 		case 'w':
@@ -539,6 +541,9 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_bad_usage(&cmd_bench, "say 'train', 'generate', 'memory' or 'blas'");
+	if (o.arch && !model_family_find(o.arch))
+		return cli_bad_usage(&cmd_bench, "--arch is one of %s, not '%s'", model_family_types(),
+		                     o.arch);
 	if (o.embd % o.heads)
 		return cli_bad_usage(&cmd_bench, "--embd %d is not divisible by --heads %d", o.embd,
 		                     o.heads);

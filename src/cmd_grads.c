@@ -5,7 +5,6 @@
 #include "src/cli.h"
 #include "src/rows.h"
 #include "engine/checkpoint.h"
-#include "engine/gpt2.h"
 #include "engine/kernels.h"
 #include "engine/safetensors.h"
 
@@ -21,7 +20,7 @@ const struct cli_command cmd_grads = {
 	.summary = "write the loss and every parameter's gradient for token rows",
 	.usage = "ric grads --model DIR --tokens ROWS --targets ROWS --out FILE.safetensors",
 	.help = "Options:\n"
-	        "  --model DIR     Hugging Face GPT-2 folder\n"
+	        "  --model DIR     Hugging Face model folder (GPT-2, Llama, Mistral, Qwen2)\n"
 	        "  --tokens ROWS   token ids, rows separated by ';' (1,2,3;4,5,6)\n"
 	        "  --targets ROWS  the target of every token (-100: no loss); for a reward\n"
 	        "                  model one label per row (0;1)\n"
@@ -31,9 +30,13 @@ const struct cli_command cmd_grads = {
 	.run = grads_run,
 };
 
-/* Whether the checkpoint names its tensors "transformer.h.0..." */
-static int grads_prefixed(const char *dir)
+/* Whether the checkpoint names its tensors with the family's optional prefix
+ * ("transformer.h.0..." for GPT-2). */
+static int grads_prefixed(const char *dir, const char *prefix)
 {
+	if (!prefix)
+		return 0;
+	size_t plen = strlen(prefix);
 	char path[4096];
 	struct safetensors *f;
 	struct status st = STATUS_INIT;
@@ -41,7 +44,7 @@ static int grads_prefixed(const char *dir)
 	snprintf(path, sizeof path, "%s/model.safetensors", dir);
 	if (safetensors_open(path, &f, &st) == STATUS_OK) {
 		for (size_t i = 0; i < safetensors_count(f); i++)
-			found |= strncmp(safetensors_at(f, i)->name, "transformer.", 12) == 0;
+			found |= strncmp(safetensors_at(f, i)->name, prefix, plen) == 0;
 		safetensors_close(f);
 		return found;
 	}
@@ -50,7 +53,7 @@ static int grads_prefixed(const char *dir)
 	const char *key;
 	json_t *val;
 	json_object_foreach(json_object_get(idx, "weight_map"), key, val)
-		found |= strncmp(key, "transformer.", 12) == 0;
+		found |= strncmp(key, prefix, plen) == 0;
 	json_decref(idx);
 	return found;
 }
@@ -92,61 +95,58 @@ static int grads_run(struct cli *cli, int argc, char **argv)
 
 	struct status st = STATUS_INIT;
 	struct model_params p, g = { 0 };
-	struct gpt2_layout lay = { 0 };
-	struct gpt2_acts a;
+	struct model_pass *a = NULL;
 	struct safetensors_writer *w = NULL;
 	struct model_tensor *t = NULL;
 	float *saved = NULL, *dscores = NULL;
 	int rc = CLI_FAIL;
-	gpt2_acts_init(&a, 1);
 	if (checkpoint_load(model, &p, NULL, &st) != STATUS_OK) {
 		rows_free(&r);
 		rows_free(&tg);
 		cli_error("%s", st.msg);
 		return CLI_FAIL;
 	}
-	if (gpt2_layout_init(&lay, &p, &st) != STATUS_OK ||
+	if (model_pass_new(&a, &p, 1, &st) != STATUS_OK ||
 	    model_params_alloc(&g, &p.cfg, &st) != STATUS_OK)
 		goto out;
-	size_t per_row = lay.labels ? 1 : r.T;
+	size_t per_row = a->labels ? 1 : r.T;
 	if (tg.B != r.B || tg.T != per_row) {
 		status_set(&st, STATUS_INVALID, "--targets has %zu rows of %zu, expected %zu rows of %zu",
 		           tg.B, tg.T, r.B, per_row);
 		goto out;
 	}
-	for (size_t i = 0; lay.labels && i < tg.B; i++)
-		if (tg.v[i] != -100 && (tg.v[i] < 0 || (size_t)tg.v[i] >= lay.labels)) {
-			status_set(&st, STATUS_INVALID, "label %d is outside 0..%zu", tg.v[i], lay.labels - 1);
+	for (size_t i = 0; a->labels && i < tg.B; i++)
+		if (tg.v[i] != -100 && (tg.v[i] < 0 || (size_t)tg.v[i] >= a->labels)) {
+			status_set(&st, STATUS_INVALID, "label %d is outside 0..%zu", tg.v[i], a->labels - 1);
 			goto out;
 		}
-	if (gpt2_forward(&lay, p.mem, &a, r.v, r.B, r.T, lay.labels ? NULL : tg.v, NULL, &st) !=
-	    STATUS_OK)
+	if (model_forward(a, p.mem, r.v, r.B, r.T, a->labels ? NULL : tg.v, NULL, &st) != STATUS_OK)
 		goto out;
 	/* the logits (scores) before backward turns them into their gradient */
-	size_t nout = lay.labels ? r.B * lay.labels : r.B * r.T * lay.V;
+	size_t nout = a->labels ? r.B * a->labels : r.B * r.T * a->V;
 	saved = malloc(nout * sizeof *saved);
-	dscores = lay.labels ? malloc(nout * sizeof *dscores) : NULL;
-	if (!saved || (lay.labels && !dscores)) {
+	dscores = a->labels ? malloc(nout * sizeof *dscores) : NULL;
+	if (!saved || (a->labels && !dscores)) {
 		status_set(&st, STATUS_NOMEM, "out of memory");
 		goto out;
 	}
-	memcpy(saved, lay.labels ? a.scores : a.logits, nout * sizeof *saved);
+	memcpy(saved, a->labels ? a->scores : a->logits, nout * sizeof *saved);
 	double loss_sum;
 	size_t count;
-	if (lay.labels) { /* classification loss over the scores, as the reference computes */
-		loss_sum = crossentropy_forward(saved, tg.v, r.B, lay.labels, &count);
+	if (a->labels) { /* classification loss over the scores, as the reference computes */
+		loss_sum = crossentropy_forward(saved, tg.v, r.B, a->labels, &count);
 		memcpy(dscores, saved, nout * sizeof *dscores);
-		crossentropy_backward(dscores, tg.v, r.B, lay.labels, count ? 1.0f / (float)count : 0.0f);
+		crossentropy_backward(dscores, tg.v, r.B, a->labels, count ? 1.0f / (float)count : 0.0f);
 	} else {
-		loss_sum = a.loss_sum;
-		count = a.count;
+		loss_sum = a->loss_sum;
+		count = a->count;
 	}
 	if (count == 0) {
 		status_set(&st, STATUS_INVALID, "every target is -100: there is no loss");
 		goto out;
 	}
-	if (gpt2_backward(&lay, p.mem, g.mem, &a, r.v, tg.v, 1.0f / (float)count, dscores, NULL,
-	                  &st) != STATUS_OK)
+	if (model_backward(a, p.mem, g.mem, r.v, tg.v, 1.0f / (float)count, dscores, NULL, &st) !=
+	    STATUS_OK)
 		goto out;
 
 	w = safetensors_writer_new();
@@ -161,17 +161,18 @@ static int grads_run(struct cli *cli, int argc, char **argv)
 	int64_t one = 1;
 	if (safetensors_writer_add(w, "loss", ST_F32, 1, &one, &loss, &st) != STATUS_OK)
 		goto out;
-	int64_t lshape[3] = { (int64_t)r.B, (int64_t)r.T, (int64_t)lay.V };
-	if (lay.labels)
-		lshape[1] = (int64_t)lay.labels;
-	if (safetensors_writer_add(w, "logits", ST_F32, lay.labels ? 2 : 3, lshape, saved, &st) !=
+	int64_t lshape[3] = { (int64_t)r.B, (int64_t)r.T, (int64_t)a->V };
+	if (a->labels)
+		lshape[1] = (int64_t)a->labels;
+	if (safetensors_writer_add(w, "logits", ST_F32, a->labels ? 2 : 3, lshape, saved, &st) !=
 	    STATUS_OK)
 		goto out;
-	const char *prefix = grads_prefixed(model) ? "transformer." : "";
+	const struct model_family *fam = model_family_of(&p.cfg);
+	int prefixed = grads_prefixed(model, fam->file_prefix);
 	for (size_t i = 0; i < nt; i++) {
 		char name[MODEL_NAME_MAX + 32];
-		int is_score = strcmp(t[i].name, "score.weight") == 0;
-		snprintf(name, sizeof name, "grad.%s%s", is_score ? "" : prefix, t[i].name);
+		int pre = prefixed && fam->save_prefixed(t[i].name);
+		snprintf(name, sizeof name, "grad.%s%s", pre ? fam->file_prefix : "", t[i].name);
 		if (safetensors_writer_add(w, name, ST_F32, t[i].ndim, t[i].shape, t[i].data, &st) !=
 		    STATUS_OK)
 			goto out;
@@ -187,8 +188,7 @@ out:
 	free(t);
 	free(saved);
 	free(dscores);
-	gpt2_acts_free(&a);
-	gpt2_layout_free(&lay);
+	model_pass_free(a);
 	model_params_free(&g);
 	model_params_free(&p);
 	rows_free(&r);

@@ -3,10 +3,12 @@
 
 #include "src/cli.h"
 #include "src/paths.h"
+#include "engine/checkpoint.h"
 #include "engine/cpu.h"
 
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 static int info_run(struct cli *cli, int argc, char **argv);
@@ -36,11 +38,70 @@ json_t *cli_cpu_json(void)
 	                 "blis_static", c->blis_static);
 }
 
+/* ric info DIR: what the folder holds, from its config.json and the
+ * safetensors headers (no weights are read). */
+static int info_model(const char *dir, int json)
+{
+	struct status st = STATUS_INIT;
+	struct checkpoint_info ci;
+	if (checkpoint_info(dir, &ci, &st) != STATUS_OK) {
+		cli_error("%s", st.msg);
+		return CLI_FAIL;
+	}
+	const struct model_config *c = &ci.cfg;
+	struct model_dims d;
+	model_dims(c, &d);
+	json_t *cj = checkpoint_config_json(c, NULL);
+	const char *arch = json_string_value(json_array_get(json_object_get(cj, "architectures"), 0));
+	const char *type = json_string_value(json_object_get(cj, "model_type"));
+	const char *family = model_family_of(c)->name;
+	const char *head = c->num_labels > 0 ? "score" : model_tied_head(c) ? "tied" : "lm_head";
+	int rc = CLI_OK;
+	if (json) {
+		json_t *o = json_pack("{s:s, s:s, s:s?, s:s?, s:i, s:i, s:i, s:I, s:I, s:i, s:i, s:i, "
+		                      "s:i, s:s, s:I, s:s, s:I, s:s}",
+		                      "model", dir, "family", family, "model_type", type,
+		                      "architecture", arch, "layers", c->n_layer, "hidden", c->n_embd,
+		                      "heads", c->n_head, "kv_heads", (json_int_t)d.NKV,
+		                      "head_dim", (json_int_t)d.D, "mlp", c->n_inner,
+		                      "vocab", c->vocab_size, "positions", c->n_positions,
+		                      "labels", c->num_labels, "head", head,
+		                      "parameters", (json_int_t)ci.params, "dtype", ci.dtype,
+		                      "files", (json_int_t)ci.files, "tokenizer", ci.tokenizer);
+		char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		if (text)
+			puts(text);
+		else
+			rc = CLI_FAIL;
+		free(text);
+		json_decref(o);
+	} else {
+		printf("model     %s\n", dir);
+		printf("family    %s (model_type %s, %s)\n", family, type ? type : "?", arch ? arch : "?");
+		printf("shape     %d layers, hidden %d, %d heads (%zu key-value) of %zu, MLP %d, "
+		       "vocab %d, %d positions\n", c->n_layer, c->n_embd, c->n_head, d.NKV, d.D,
+		       c->n_inner, c->vocab_size, c->n_positions);
+		if (c->num_labels > 0)
+			printf("head      reward model, %d labels\n", c->num_labels);
+		else
+			printf("head      %s\n", strcmp(head, "tied") == 0 ? "tied to the token embeddings"
+			                                                    : "separate lm_head");
+		printf("params    %zu (%.1fM)\n", ci.params, (double)ci.params / 1e6);
+		printf("dtype     %s in %zu file%s\n", ci.dtype, ci.files, ci.files == 1 ? "" : "s");
+		printf("tokenizer %s\n", ci.tokenizer[0] ? ci.tokenizer : "(none)");
+	}
+	json_decref(cj);
+	return rc;
+}
+
 const struct cli_command cmd_info = {
 	.name = "info",
 	.summary = "show the version, the data folder and the store in use",
-	.usage = "ric info [--cpu] [--json]",
-	.help = "Options:\n"
+	.usage = "ric info [DIR] [--cpu] [--json]",
+	.help = "With DIR (a Hugging Face model folder): its family, model_type and\n"
+	        "architecture, shapes, parameter count, stored dtype and tokenizer files.\n"
+	        "\n"
+	        "Options:\n"
 	        "  --cpu         the CPU's features and the kernels chosen for it (our\n"
 	        "                kernels' level and BLIS's context), with the reasons;\n"
 	        "                RIC_CPU and RIC_BLIS force a choice\n"
@@ -64,8 +125,13 @@ static int info_run(struct cli *cli, int argc, char **argv)
 		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
-	if (optind < argc)
-		return cli_bad_usage(&cmd_info, "unexpected argument '%s'", argv[optind]);
+	if (optind + 1 < argc)
+		return cli_bad_usage(&cmd_info, "unexpected argument '%s'", argv[optind + 1]);
+	if (optind < argc) {
+		if (cpu)
+			return cli_bad_usage(&cmd_info, "--cpu and a model folder do not go together");
+		return info_model(argv[optind], json);
+	}
 
 	if (cpu) {
 		if (json) {

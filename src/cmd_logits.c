@@ -4,7 +4,6 @@
 #include "src/cli.h"
 #include "src/rows.h"
 #include "engine/checkpoint.h"
-#include "engine/gpt2.h"
 #include "engine/safetensors.h"
 
 #include <stdlib.h>
@@ -16,7 +15,8 @@ const struct cli_command cmd_logits = {
 	.summary = "write a model's logits (or reward scores) for token rows",
 	.usage = "ric logits --model DIR --tokens ROWS --out FILE.safetensors",
 	.help = "Options:\n"
-	        "  --model DIR     Hugging Face GPT-2 folder (config.json + safetensors)\n"
+	        "  --model DIR     Hugging Face model folder (config.json + safetensors):\n"
+	        "                  GPT-2, Llama, Mistral or Qwen2\n"
 	        "  --tokens ROWS   token ids, rows separated by ';' (1,2,3;4,5,6); rows of a\n"
 	        "                  reward model may be padded with its pad_token_id\n"
 	        "  --out FILE      safetensors file: 'logits' [B,T,V] for a language model,\n"
@@ -55,31 +55,29 @@ static int logits_run(struct cli *cli, int argc, char **argv)
 
 	struct status st = STATUS_INIT;
 	struct model_params p;
-	struct gpt2_layout lay = { 0 };
-	struct gpt2_acts a;
+	struct model_pass *a = NULL;
 	struct safetensors_writer *w = NULL;
 	int rc = CLI_FAIL;
-	gpt2_acts_init(&a, 0);
 	if (checkpoint_load(model, &p, NULL, &st) != STATUS_OK) {
 		rows_free(&r);
 		cli_error("%s", st.msg);
 		return CLI_FAIL;
 	}
-	if (gpt2_layout_init(&lay, &p, &st) != STATUS_OK ||
-	    gpt2_forward(&lay, p.mem, &a, r.v, r.B, r.T, NULL, NULL, &st) != STATUS_OK)
+	if (model_pass_new(&a, &p, 0, &st) != STATUS_OK ||
+	    model_forward(a, p.mem, r.v, r.B, r.T, NULL, NULL, &st) != STATUS_OK)
 		goto out;
 	w = safetensors_writer_new();
 	if (!w) {
 		status_set(&st, STATUS_NOMEM, "out of memory");
 		goto out;
 	}
-	if (lay.labels == 0) {
-		int64_t shape[3] = { (int64_t)r.B, (int64_t)r.T, (int64_t)lay.V };
-		if (safetensors_writer_add(w, "logits", ST_F32, 3, shape, a.logits, &st) != STATUS_OK)
+	if (a->labels == 0) {
+		int64_t shape[3] = { (int64_t)r.B, (int64_t)r.T, (int64_t)a->V };
+		if (safetensors_writer_add(w, "logits", ST_F32, 3, shape, a->logits, &st) != STATUS_OK)
 			goto out;
 	} else {
-		int64_t shape[2] = { (int64_t)r.B, (int64_t)lay.labels };
-		if (safetensors_writer_add(w, "scores", ST_F32, 2, shape, a.scores, &st) != STATUS_OK)
+		int64_t shape[2] = { (int64_t)r.B, (int64_t)a->labels };
+		if (safetensors_writer_add(w, "scores", ST_F32, 2, shape, a->scores, &st) != STATUS_OK)
 			goto out;
 	}
 	if (safetensors_writer_save(w, out, &st) == STATUS_OK)
@@ -88,8 +86,7 @@ out:
 	if (rc != CLI_OK)
 		cli_error("%s", st.msg);
 	safetensors_writer_free(w);
-	gpt2_acts_free(&a);
-	gpt2_layout_free(&lay);
+	model_pass_free(a);
 	model_params_free(&p);
 	rows_free(&r);
 	return rc;

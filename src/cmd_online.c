@@ -316,7 +316,7 @@ static enum status_code online_sample(struct online *on, int iter)
 	if (!prompt || !resp || !ctx || !ids || !lens || !want || !pref || !raw || !z || !col ||
 	    !keep || !out || !smp)
 		rc = status_set(st, STATUS_NOMEM, "out of memory");
-	size_t P = (size_t)on->p.cfg.n_positions, max_ctx = 0;
+	size_t P = model_context(&on->p.cfg), max_ctx = 0;
 	for (size_t i = 0; rc == STATUS_OK && i < M; i++) {
 		prompt[i] = on->prompts[rng_below(&on->rng, on->nprompts)];
 		rc = goals_sample(on->goals, on->m.mapping, n, lo, hi, &on->rng, pref + i * n,
@@ -490,7 +490,7 @@ static enum status_code online_offline(struct online *on, struct ricmeta_seq **o
 		memcpy(order, on->surv, S * sizeof *order);
 	if (rc == STATUS_OK)
 		rng_shuffle(&on->rng, order, S);
-	size_t k = 0, P = (size_t)on->p.cfg.n_positions;
+	size_t k = 0, P = model_context(&on->p.cfg);
 	/* A row too long for the context is passed over for the next one. */
 	for (size_t i = 0; rc == STATUS_OK && i < S && k < N; i++) {
 		const struct online_row *r = &on->rows[order[i]];
@@ -562,7 +562,7 @@ static enum status_code online_train(struct online *on, int iter, long *global_s
 		return STATUS_OK;
 	long steps = on->o.t.steps > 0 ? (long)on->o.t.steps
 	                               : (long)ceil(on->o.epochs * (double)total_rows / (double)B);
-	size_t P = (size_t)on->p.cfg.n_positions;
+	size_t P = model_context(&on->p.cfg);
 	struct online_batch ob = { .on = on, .off = off, .n = total_rows, .pos = total_rows,
 	                           .order = malloc(total_rows * sizeof *ob.order),
 	                           .tok = malloc(B * P * sizeof *ob.tok),

@@ -18,9 +18,9 @@ static int pretrain_run(struct cli *cli, int argc, char **argv);
 
 const struct cli_command cmd_pretrain = {
 	.name = "pretrain",
-	.summary = "train a GPT-2 language model on text files",
-	.usage = "ric pretrain --tokenizer DIR --out DIR [--init DIR] [--layers N] [--heads N]\n"
-	         "       [--embd N] [--ctx N] [--steps N] [--batch B] [--lr LR] [...] FILES...",
+	.summary = "train a GPT-2 or Llama-family language model on text files",
+	.usage = "ric pretrain --tokenizer DIR --out DIR [--init DIR] [--arch TYPE] [--layers N]\n"
+	         "       [--heads N] [--embd N] [--ctx N] [--steps N] [--batch B] [--lr LR] [...] FILES...",
 	.help = "Each FILE is one document (text in it may also hold <|endoftext|>); documents\n"
 	        "are joined with EOS and cut into chunks of --ctx tokens. A random --val share\n"
 	        "of the chunks is held out for the validation loss.\n\n"
@@ -28,6 +28,9 @@ const struct cli_command cmd_pretrain = {
 	        "  --tokenizer DIR   tokenizer folder (default: the --init model's)\n"
 	        "  --out DIR         where checkpoint-STEP/ folders and the final model go\n"
 	        "  --init DIR        continue from this model instead of fresh weights\n"
+	        "  --arch TYPE       model_type of a fresh model: gpt2 (default), llama,\n"
+	        "                    mistral or qwen2 (tied embeddings, SwiGLU MLP of 4 x embd)\n"
+	        "  --kv-heads N      key-value heads of a Llama-family model (default: --heads)\n"
 	        "  --layers N        (default 2)   --heads N (default 2)   --embd N (default 64)\n"
 	        "  --ctx N           tokens per chunk and n_positions (default 64)\n"
 	        "  --steps N         optimizer steps (default 200)\n"
@@ -47,8 +50,8 @@ const struct cli_command cmd_pretrain = {
 };
 
 struct pretrain_opts {
-	const char *tokenizer, *out, *init;
-	double layers, heads, embd, ctx, val;
+	const char *tokenizer, *out, *init, *arch;
+	double layers, heads, embd, ctx, val, kv_heads;
 	struct stage_train_opts t;
 };
 
@@ -179,11 +182,11 @@ static enum status_code pretrain_val(struct train *t, const struct pretrain_data
 		size_t b = d->nval - i < B ? d->nval - i : B;
 		for (size_t k = 0; k < b; k++)
 			pretrain_fill(d, d->val[i + k], T, tok + k * T, tgt + k * T);
-		enum status_code rc = gpt2_forward(&t->lay, t->params->mem, &t->acts, tok, b, T, tgt, h, st);
+		enum status_code rc = model_forward(t->pass, t->params->mem, tok, b, T, tgt, h, st);
 		if (rc != STATUS_OK)
 			return rc;
-		sum += t->acts.loss_sum;
-		count += t->acts.count;
+		sum += t->pass->loss_sum;
+		count += t->pass->count;
 	}
 	*loss = count ? sum / (double)count : NAN;
 	return STATUS_OK;
@@ -196,6 +199,7 @@ static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 		{ "init", required_argument, NULL, 'i' }, { "layers", required_argument, NULL, 'L' },
 		{ "heads", required_argument, NULL, 'H' }, { "embd", required_argument, NULL, 'E' },
 		{ "ctx", required_argument, NULL, 'C' }, { "val", required_argument, NULL, 'v' },
+		{ "arch", required_argument, NULL, 'A' }, { "kv-heads", required_argument, NULL, 'G' },
 		STAGE_TRAIN_OPTIONS, STAGE_SCHEDULE_OPTIONS, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_pretrain;
@@ -211,6 +215,8 @@ static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 		case 'E': rc = cli_number(cmd, "--embd", optarg, 1, 16384, &o->embd); break;
 		case 'C': rc = cli_number(cmd, "--ctx", optarg, 2, 65536, &o->ctx); break;
 		case 'v': rc = cli_number(cmd, "--val", optarg, 0, 0.9, &o->val); break;
+		case 'A': o->arch = optarg; break;
+		case 'G': rc = cli_number(cmd, "--kv-heads", optarg, 1, 96, &o->kv_heads); break;
 		case CLI_OPT_EXIT: return exit_rc == CLI_OK ? -1 : exit_rc;
 		default: rc = stage_train_option(cmd, c, optarg, 65536, &o->t); break;
 		}
@@ -236,6 +242,7 @@ static void pretrain_params(struct stage *sg, const struct pretrain_opts *o,
 	stage_param(sg, "tokenizer", "%s", o->tokenizer);
 	stage_param(sg, "out", "%s", o->out);
 	stage_param(sg, "init", "%s", o->init ? o->init : "");
+	stage_param(sg, "arch", "%s", o->arch ? o->arch : "gpt2");
 	stage_param(sg, "n_layer", "%d", cfg->n_layer);
 	stage_param(sg, "n_head", "%d", cfg->n_head);
 	stage_param(sg, "n_embd", "%d", cfg->n_embd);
@@ -272,12 +279,15 @@ static enum status_code pretrain_model(const struct pretrain_opts *o, struct tok
 		.n_inner = 4 * (int)o->embd, .n_positions = (int)o->ctx,
 		.vocab_size = (int)tokenizer_vocab_size(tok), .layer_norm_epsilon = 1e-5f,
 		.bos_token_id = eos, .eos_token_id = eos, .pad_token_id = -1,
+		.n_kv_head = (int)o->kv_heads,
 	};
-	enum status_code rc = model_config_check(&cfg, st);
+	enum status_code rc = model_config_set_type(&cfg, o->arch, st);
+	if (rc == STATUS_OK)
+		rc = model_config_check(&cfg, st);
 	if (rc == STATUS_OK)
 		rc = model_params_alloc(p, &cfg, st);
 	if (rc == STATUS_OK)
-		init_gpt2(p, &ss->rng, 0.02f);
+		init_model(p, &ss->rng, 0.02f);
 	return rc;
 }
 

@@ -26,7 +26,7 @@ const struct cli_command cmd_rm_train = {
 	.help = "FILE holds one {\"prompt\", \"chosen\", \"rejected\"} object per line; a name\n"
 	        "that is not a file is a dataset of pairs in the store (ric dataset import),\n"
 	        "whose eval split is then the held-out set. The model\n"
-	        "(GPT2ForSequenceClassification, one label) scores prompt + response at its\n"
+	        "(...ForSequenceClassification, one label) scores prompt + response at its\n"
 	        "last token; the loss is -log sigmoid(s_chosen - s_rejected). A random --eval\n"
 	        "share of the pairs is held out: their pairwise accuracy (s_chosen >\n"
 	        "s_rejected) is printed and recorded as the metric eval_accuracy.\n\n"
@@ -306,12 +306,11 @@ static enum status_code rmtrain_eval(struct train *t, const struct rmtrain_data 
 	for (size_t i = 0; i < d->neval; i += B) {
 		size_t n = d->neval - i < B ? d->neval - i : B;
 		size_t T = rmtrain_batch(d, d->order + i, n, pad, tok);
-		enum status_code rc = gpt2_forward(&t->lay, t->params->mem, &t->acts, tok, 2 * n, T,
-		                                   NULL, h, st);
+		enum status_code rc = model_forward(t->pass, t->params->mem, tok, 2 * n, T, NULL, h, st);
 		if (rc != STATUS_OK)
 			return rc;
 		for (size_t k = 0; k < n; k++) {
-			double diff = (double)t->acts.scores[k] - (double)t->acts.scores[n + k];
+			double diff = (double)t->pass->scores[k] - (double)t->pass->scores[n + k];
 			right += diff > 0;
 			sum += rmtrain_softplus(-diff);
 		}
@@ -351,13 +350,13 @@ static enum status_code rmtrain_loss(void *ctx, struct train *t, const struct tr
 {
 	struct rmtrain_step *rb = ctx;
 	size_t B = rb->B;
-	enum status_code rc = gpt2_forward(&t->lay, t->params->mem, &t->acts, b->tokens, b->B, b->T,
-	                                   NULL, h, st);
+	enum status_code rc = model_forward(t->pass, t->params->mem, b->tokens, b->B, b->T, NULL, h,
+	                                    st);
 	if (rc != STATUS_OK)
 		return rc;
 	double sum = 0, right = 0;
 	for (size_t k = 0; k < B; k++) {
-		double diff = (double)t->acts.scores[k] - (double)t->acts.scores[B + k];
+		double diff = (double)t->pass->scores[k] - (double)t->pass->scores[B + k];
 		double g = 1.0 / (1.0 + exp(diff)); /* sigmoid(-diff) */
 		sum += rmtrain_softplus(-diff);
 		right += diff > 0;
@@ -365,8 +364,8 @@ static enum status_code rmtrain_loss(void *ctx, struct train *t, const struct tr
 		rb->dscores[B + k] = (float)(g / (double)B);
 	}
 	*loss = sum / (double)B;
-	rc = gpt2_backward(&t->lay, t->params->mem, t->grads.mem, &t->acts, b->tokens, NULL, 1.0f,
-	                   rb->dscores, h, st);
+	rc = model_backward(t->pass, t->params->mem, t->grads.mem, b->tokens, NULL, 1.0f, rb->dscores,
+	                    h, st);
 	if (rc == STATUS_OK)
 		stage_metric(rb->sg, "train_accuracy", step + 1, right / (double)B);
 	return rc;
@@ -397,11 +396,12 @@ static enum status_code rmtrain_model(const struct rmtrain_opts *o, struct model
 	if (cfg.pad_token_id < 0)
 		cfg.pad_token_id = cfg.eos_token_id;
 	rc = model_params_alloc(p, &cfg, st);
-	if (rc == STATUS_OK) {
-		/* Same body layout: everything before the head is one copy. */
-		memcpy(p->mem, base.mem, base.count * sizeof *base.mem);
-		init_normal(p->score, (size_t)cfg.n_embd, (float)o->score_std, &ss->rng);
-	}
+	size_t ns = 0;
+	float *score = rc == STATUS_OK ? model_params_find(p, "score.weight", &ns) : NULL;
+	if (rc == STATUS_OK && (!score || model_params_copy_matching(p, &base) < 0))
+		rc = status_set(st, STATUS_NOMEM, "out of memory");
+	if (rc == STATUS_OK)
+		init_normal(score, ns, (float)o->score_std, &ss->rng);
 	model_params_free(&base);
 	return rc;
 }

@@ -145,7 +145,7 @@ enum status_code ricgen_run(struct ricgen *g, const struct ricmeta *m, struct ri
                             const struct generate_params *gp0, const struct hooks *h,
                             struct status *st)
 {
-	size_t n = b->n, N = m->n_obj, P = (size_t)g->p.cfg.n_positions;
+	size_t n = b->n, N = m->n_obj, P = model_context(&g->p.cfg);
 	struct ricmeta_seq *seq = calloc(n, sizeof *seq);
 	const int **ctx = calloc(n, sizeof *ctx);
 	size_t *lens = calloc(n, sizeof *lens);

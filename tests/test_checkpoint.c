@@ -707,7 +707,8 @@ START_TEST(config_values_are_checked)
 	expect_config("{\"layer_norm_epsilon\": 0}", STATUS_FORMAT, "layer_norm_epsilon 0 is out of range");
 	expect_config("{\"activation_function\": \"relu\"}", STATUS_UNSUPPORTED,
 	              "key 'activation_function' = \"relu\" is not supported (only \"gelu_new\")");
-	expect_config("{\"model_type\": \"llama\"}", STATUS_UNSUPPORTED, "key 'model_type' = \"llama\"");
+	expect_config("{\"model_type\": \"bert\"}", STATUS_UNSUPPORTED,
+	              "key 'model_type' = \"bert\" is not supported (only gpt2, llama, mistral, qwen2)");
 	expect_config("{\"architectures\": [\"GPT2DoubleHeadsModel\"]}", STATUS_UNSUPPORTED,
 	              "architecture \"GPT2DoubleHeadsModel\" is not supported");
 	expect_config("{\"architectures\": \"GPT2LMHeadModel\"}", STATUS_FORMAT, "list of strings");

@@ -14,5 +14,9 @@
 
 enum status_code tui_fixture_make(const char *dir, const char *srcdir, int positions, int with_eos,
                                   struct status *st);
+/* The same checkpoint as a model_type other than GPT-2 ("llama": 4 heads
+ * over 2 KV heads), with that family's initialisation. */
+enum status_code tui_fixture_make_type(const char *dir, const char *srcdir, int positions,
+                                       int with_eos, const char *model_type, struct status *st);
 
 #endif

@@ -1,0 +1,192 @@
+/* gpt2_decode: GPT-2's layers for the KV-cache decoder (engine/decoder.h),
+ * and its BF16 and int8 weight copies. */
+#include "config.h"
+
+#include "engine/decoder.h"
+#include "engine/gemv.h"
+#include "engine/gemv_q8.h"
+#include "engine/gpt2.h"
+#include "engine/kernels.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum status_code gpt2_decode_init(struct decoder *d, struct status *st)
+{
+	struct gpt2_layout *lay = calloc(1, sizeof *lay);
+	if (!lay)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	d->impl = lay;
+	return gpt2_layout_init(lay, d->p, st);
+}
+
+void gpt2_decode_free(struct decoder *d)
+{
+	if (d->impl)
+		gpt2_layout_free(d->impl);
+	free(d->impl);
+	d->impl = NULL;
+}
+
+/* The four matrices of a layer: tensor, inputs and outputs in units of C
+ * (0 = the MLP width). */
+static const struct { enum gpt2_layer_tensor t; int in, out; } decoder_mats[4] = {
+	{ GPT2_ATTN_W, 1, 3 }, { GPT2_PROJ_W, 1, 1 }, { GPT2_FC_W, 1, 0 }, { GPT2_FCPROJ_W, 0, 1 }
+};
+
+static void decoder_mat_shape(const struct gpt2_layout *lay, size_t k, size_t *IC, size_t *OC)
+{
+	*IC = decoder_mats[k].in ? lay->C : lay->I;
+	*OC = decoder_mats[k].out ? (size_t)decoder_mats[k].out * lay->C : lay->I;
+}
+
+static enum status_code decoder_weights_int8(struct decoder_weights *wb,
+                                             const struct model_params *p,
+                                             const struct gpt2_layout *lay, struct status *st)
+{
+	for (size_t i = 0; i < p->count; i++)
+		if (!isfinite(p->mem[i]))
+			return status_set(st, STATUS_INVALID, "parameter %zu is %g: no int8 scale for it", i,
+			                  (double)p->mem[i]);
+	size_t n = 4 * lay->L + 1, bytes = 0, scales = 0;
+	wb->q_at = malloc(n * sizeof *wb->q_at);
+	wb->scale_at = malloc(n * sizeof *wb->scale_at);
+	if (!wb->q_at || !wb->scale_at)
+		return status_set(st, STATUS_NOMEM, "cannot allocate int8 offsets");
+	for (size_t m = 0; m < n; m++) {
+		size_t IC = lay->C, OC = lay->V; /* m == 4 L: the head, V rows of C */
+		if (m < 4 * lay->L)
+			decoder_mat_shape(lay, m % 4, &IC, &OC);
+		wb->q_at[m] = bytes;
+		wb->scale_at[m] = scales;
+		bytes += gemv_q8_bytes(IC, OC);
+		scales += gemv_q8_scales(IC, OC);
+	}
+	/* on cache lines: AVX-512 reads a whole line a load */
+	wb->q8 = aligned_alloc(64, (bytes + 63) / 64 * 64);
+	wb->scale = malloc(scales * sizeof *wb->scale);
+	if (!wb->q8 || !wb->scale)
+		return status_set(st, STATUS_NOMEM, "cannot allocate int8 weights (%zu bytes)", bytes);
+	for (size_t l = 0; l < lay->L; l++)
+		for (size_t k = 0; k < 4; k++) {
+			size_t IC, OC, off = gpt2_off_layer(lay, l, decoder_mats[k].t);
+			decoder_mat_shape(lay, k, &IC, &OC);
+			gemv_pack_q8(wb->q8 + wb->q_at[4 * l + k], wb->scale + wb->scale_at[4 * l + k],
+			             p->mem + off, IC, OC);
+		}
+	gemv_pack_q8_rows(wb->q8 + wb->q_at[4 * lay->L], wb->scale + wb->scale_at[4 * lay->L],
+	                  p->mem + gpt2_off_wte(lay), lay->V, lay->C);
+	return STATUS_OK;
+}
+
+static enum status_code decoder_weights_bf16(struct decoder_weights *wb,
+                                             const struct model_params *p,
+                                             const struct gpt2_layout *lay, struct status *st)
+{
+	wb->bf16 = aligned_alloc(64, (p->count * sizeof *wb->bf16 + 63) / 64 * 64);
+	if (!wb->bf16)
+		return status_set(st, STATUS_NOMEM, "cannot allocate BF16 weights (%zu values)",
+		                  p->count);
+	/* The matrices in panels for gemv_xw_bf16, the rest (the head) as it is. */
+	gemv_bf16_from_f32(wb->bf16, p->mem, p->count);
+	for (size_t l = 0; l < lay->L; l++)
+		for (size_t k = 0; k < 4; k++) {
+			size_t IC, OC, off = gpt2_off_layer(lay, l, decoder_mats[k].t);
+			decoder_mat_shape(lay, k, &IC, &OC);
+			gemv_pack_bf16(wb->bf16 + off, p->mem + off, IC, OC);
+		}
+	return STATUS_OK;
+}
+
+enum status_code gpt2_decode_weights(struct decoder_weights *wb, const struct model_params *p,
+                                     struct status *st)
+{
+	struct gpt2_layout lay;
+	enum status_code rc = gpt2_layout_init(&lay, p, st);
+	if (rc != STATUS_OK)
+		return rc;
+	rc = wb->dtype == DECODER_BF16 ? decoder_weights_bf16(wb, p, &lay, st)
+	                               : decoder_weights_int8(wb, p, &lay, st);
+	gpt2_layout_free(&lay);
+	return rc;
+}
+
+enum status_code gpt2_decode(struct decoder *d, const int *seq, const int *tokens, size_t R,
+                             const unsigned char *keep, float *logits, const struct hooks *h,
+                             struct status *st)
+{
+	const struct gpt2_layout *lay = d->impl;
+	size_t C = lay->C, I = lay->I, V = lay->V;
+	const float *w = d->p->mem;
+	/* F32: few rows stream the weights once, many go through BLIS. BF16 or
+	 * int8 weights serve every call, prefill included: a row then gets the
+	 * same bits whatever else is in the call, so a sample does not depend
+	 * on its batch (and there is no packing pass of BLIS per step). */
+	int few = R <= DECODER_GEMV_ROWS;
+	const struct decoder_weights *dw = d->wb && d->wb->dtype != DECODER_F32 ? d->wb : NULL;
+	encoder_forward(d->x, tokens, d->pos, w + gpt2_off_wte(lay), w + gpt2_off_wpe(lay), R, C);
+	for (size_t l = 0; l < lay->L; l++) {
+#define W(t) (w + gpt2_off_layer(lay, l, (t)))
+#define PRODUCT(y, x, k, bias, IC, OC, acc) do { \
+		size_t off_ = gpt2_off_layer(lay, l, decoder_mats[k].t); \
+		if (dw && dw->dtype == DECODER_BF16) \
+			gemv_xw_bf16((y), (x), dw->bf16 + off_, (bias), R, (IC), (OC), (acc)); \
+		else if (dw) { \
+			if (gemv_q8((y), (x), dw->q8 + dw->q_at[4 * l + (k)], \
+			            dw->scale + dw->scale_at[4 * l + (k)], (bias), R, (IC), (OC), (acc))) \
+				return status_set(st, STATUS_NOMEM, "cannot allocate int8 activations"); \
+		} \
+		else if (few) \
+			gemv_xw((y), (x), w + off_, (bias), R, (IC), (OC), (acc)); \
+		else if (acc) { \
+			for (size_t r = 0; r < R; r++) \
+				residual_forward((y) + r * (OC), (bias), (OC)); \
+			gemm(R, (OC), (IC), 1, (x), (IC), 1, w + off_, (OC), 1, 1, (y), (OC), 1); \
+		} else \
+			matmul_forward((y), (x), w + off_, (bias), R, (IC), (OC)); \
+	} while (0)
+		layernorm_forward(d->ln, NULL, NULL, d->x, W(GPT2_LN1_W), W(GPT2_LN1_B), R, C, lay->eps);
+		PRODUCT(d->qkv, d->ln, 0, W(GPT2_ATTN_B), C, 3 * C, 0);
+		float *kl = d->k + l * d->B * d->cap * C, *vl = d->v + l * d->B * d->cap * C;
+		for (size_t r = 0; r < R; r++) {
+			size_t at = ((size_t)seq[r] * d->cap + (size_t)d->pos[r]) * C;
+			memcpy(kl + at, d->qkv + r * 3 * C + C, C * sizeof *kl);
+			memcpy(vl + at, d->qkv + r * 3 * C + 2 * C, C * sizeof *vl);
+		}
+		for (size_t r = 0; r < R; r++) {
+			size_t base = (size_t)seq[r] * d->cap * C;
+			decoder_attend(d, d->qkv + r * 3 * C, kl + base, vl + base, (size_t)d->pos[r] + 1,
+			               d->atty + r * C);
+		}
+		/* x += atty proj + b: the product adds into the residual directly */
+		PRODUCT(d->x, d->atty, 1, W(GPT2_PROJ_B), C, C, 1);
+		layernorm_forward(d->ln, NULL, NULL, d->x, W(GPT2_LN2_W), W(GPT2_LN2_B), R, C, lay->eps);
+		PRODUCT(d->fch, d->ln, 2, W(GPT2_FC_B), C, I, 0);
+		gelu_forward(d->fch, d->fch, R * I);
+		PRODUCT(d->x, d->fch, 3, W(GPT2_FCPROJ_B), I, C, 1);
+#undef PRODUCT
+#undef W
+		if (hooks_aborted(h))
+			return status_set(st, STATUS_CANCELLED, "cancelled");
+	}
+	/* Final LayerNorm of the kept rows only, gathered, then the tied head. */
+	size_t n = 0;
+	for (size_t r = 0; r < R; r++)
+		if (!keep || keep[r]) {
+			layernorm_forward(d->ln + n * C, NULL, NULL, d->x + r * C, w + gpt2_off_lnf_w(lay),
+			                  w + gpt2_off_lnf_b(lay), 1, C, lay->eps);
+			n++;
+		}
+	if (dw && dw->dtype == DECODER_BF16)
+		gemv_xet(logits, d->ln, NULL, dw->bf16 + gpt2_off_wte(lay), n, C, V);
+	else if (dw) {
+		if (gemv_q8(logits, d->ln, dw->q8 + dw->q_at[4 * lay->L],
+		            dw->scale + dw->scale_at[4 * lay->L], NULL, n, C, V, 0))
+			return status_set(st, STATUS_NOMEM, "cannot allocate int8 activations");
+	} else if (n <= DECODER_GEMV_ROWS)
+		gemv_xet(logits, d->ln, w + gpt2_off_wte(lay), NULL, n, C, V);
+	else
+		gemm(n, V, C, 1, d->ln, C, 1, w + gpt2_off_wte(lay), 1, C, 0, logits, V, 1);
+	return STATUS_OK;
+}

@@ -1,0 +1,226 @@
+/* llama_decode: the Llama family's layers for the KV-cache decoder
+ * (engine/decoder.h), with F32, BF16 or int8 weights. nn.Linear keeps
+ * weights [out, in], rows of inputs: gemv_xet and the int8 row packing read
+ * them as they are. */
+#include "config.h"
+
+#include "engine/decoder.h"
+#include "engine/gemv.h"
+#include "engine/gemv_q8.h"
+#include "engine/kernels.h"
+#include "engine/llama.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The seven matrices of a layer, in the order of the int8 offsets. */
+static const enum llama_layer_tensor llama_mats[7] = {
+	LLAMA_QW, LLAMA_KW, LLAMA_VW, LLAMA_OW, LLAMA_GATE, LLAMA_UP, LLAMA_DOWN
+};
+
+static void llama_mat_shape(const struct llama_layout *lay, size_t k, size_t *IC, size_t *OC)
+{
+	size_t HD = lay->NH * lay->D, KD = lay->NKV * lay->D;
+	const size_t in[7] = { lay->C, lay->C, lay->C, HD, lay->C, lay->C, lay->I };
+	const size_t out[7] = { HD, KD, KD, lay->C, lay->I, lay->I, lay->C };
+	*IC = in[k];
+	*OC = out[k];
+}
+
+enum status_code llama_decode_init(struct decoder *d, struct status *st)
+{
+	struct llama_layout *lay = calloc(1, sizeof *lay);
+	if (!lay)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	d->impl = lay;
+	return llama_layout_init(lay, &d->p->cfg, st);
+}
+
+void llama_decode_free(struct decoder *d)
+{
+	if (d->impl)
+		llama_layout_free(d->impl);
+	free(d->impl);
+	d->impl = NULL;
+}
+
+enum status_code llama_decode_weights(struct decoder_weights *wb, const struct model_params *p,
+                                      struct status *st)
+{
+	struct llama_layout lay;
+	enum status_code rc = llama_layout_init(&lay, &p->cfg, st);
+	if (rc != STATUS_OK)
+		return rc;
+	if (wb->dtype == DECODER_BF16) {
+		/* every parameter at its own offset: the matrices in gemv_xw_bf16's
+		 * panels (of W^T: [in, out]), the rest (the head's rows) as they are */
+		size_t most = 0;
+		for (size_t k = 0; k < 7; k++) {
+			size_t IC, OC;
+			llama_mat_shape(&lay, k, &IC, &OC);
+			most = IC * OC > most ? IC * OC : most;
+		}
+		wb->bf16 = aligned_alloc(64, (p->count * sizeof *wb->bf16 + 63) / 64 * 64);
+		float *t = malloc(most * sizeof *t);
+		if (!wb->bf16 || !t)
+			rc = status_set(st, STATUS_NOMEM, "cannot allocate BF16 weights (%zu values)",
+			                p->count);
+		else
+			gemv_bf16_from_f32(wb->bf16, p->mem, p->count);
+		for (size_t m = 0; rc == STATUS_OK && m < 7 * lay.L; m++) {
+			size_t IC, OC, off = llama_off_layer(&lay, m / 7, llama_mats[m % 7]);
+			llama_mat_shape(&lay, m % 7, &IC, &OC);
+			const float *w = p->mem + off;
+			for (size_t o = 0; o < OC; o++)
+				for (size_t i = 0; i < IC; i++)
+					t[i * OC + o] = w[o * IC + i];
+			gemv_pack_bf16(wb->bf16 + off, t, IC, OC);
+		}
+		free(t);
+		llama_layout_free(&lay);
+		return rc;
+	}
+	for (size_t i = 0; i < p->count && rc == STATUS_OK; i++)
+		if (!isfinite(p->mem[i]))
+			rc = status_set(st, STATUS_INVALID, "parameter %zu is %g: no int8 scale for it", i,
+			                (double)p->mem[i]);
+	size_t n = 7 * lay.L + 1, bytes = 0, scales = 0;
+	if (rc == STATUS_OK) {
+		wb->q_at = malloc(n * sizeof *wb->q_at);
+		wb->scale_at = malloc(n * sizeof *wb->scale_at);
+		if (!wb->q_at || !wb->scale_at)
+			rc = status_set(st, STATUS_NOMEM, "cannot allocate int8 offsets");
+	}
+	for (size_t m = 0; m < n && rc == STATUS_OK; m++) {
+		size_t IC = lay.C, OC = lay.V; /* m == 7 L: the head, V rows of C */
+		if (m < 7 * lay.L)
+			llama_mat_shape(&lay, m % 7, &IC, &OC);
+		wb->q_at[m] = bytes;
+		wb->scale_at[m] = scales;
+		bytes += gemv_q8_bytes(IC, OC);
+		scales += gemv_q8_scales(IC, OC);
+	}
+	if (rc == STATUS_OK) {
+		wb->q8 = aligned_alloc(64, (bytes + 63) / 64 * 64);
+		wb->scale = malloc(scales * sizeof *wb->scale);
+		if (!wb->q8 || !wb->scale)
+			rc = status_set(st, STATUS_NOMEM, "cannot allocate int8 weights (%zu bytes)", bytes);
+	}
+	for (size_t m = 0; m < n && rc == STATUS_OK; m++) {
+		size_t IC = lay.C, OC = lay.V, off = llama_off(&lay, LLAMA_HEAD);
+		if (m < 7 * lay.L) {
+			llama_mat_shape(&lay, m % 7, &IC, &OC);
+			off = llama_off_layer(&lay, m / 7, llama_mats[m % 7]);
+		}
+		gemv_pack_q8_rows(wb->q8 + wb->q_at[m], wb->scale + wb->scale_at[m], p->mem + off, OC, IC);
+	}
+	llama_layout_free(&lay);
+	return rc;
+}
+
+/* y [R, OC] (+)= x [R, IC] W^T + bias for matrix m (7 l + k, or 7 L: the head)
+ * at offset off. F32 calls of many rows go through BLIS; the rest stream the
+ * weights once (a row's result then does not depend on the other rows). tmp
+ * [R, OC] is scratch for accumulating products. */
+static enum status_code llama_product(const struct decoder *d, size_t m, size_t off, float *y,
+                                      const float *x, const float *bias, size_t R, size_t IC,
+                                      size_t OC, int acc, float *tmp, struct status *st)
+{
+	const struct decoder_weights *dw = d->wb && d->wb->dtype != DECODER_F32 ? d->wb : NULL;
+	const float *w = d->p->mem + off;
+	if (dw && dw->dtype == DECODER_BF16 && m < 7 * d->dims.L) {
+		gemv_xw_bf16(y, x, dw->bf16 + off, bias, R, IC, OC, acc);
+		return STATUS_OK;
+	}
+	if (dw && dw->dtype == DECODER_INT8) {
+		if (gemv_q8(y, x, dw->q8 + dw->q_at[m], dw->scale + dw->scale_at[m], bias, R, IC, OC, acc))
+			return status_set(st, STATUS_NOMEM, "cannot allocate int8 activations");
+		return STATUS_OK;
+	}
+	if (!dw && R > DECODER_GEMV_ROWS) {
+		if (acc) {
+			for (size_t r = 0; bias && r < R; r++)
+				residual_forward(y + r * OC, bias, OC);
+			gemm(R, OC, IC, 1, x, IC, 1, w, 1, IC, 1, y, OC, 1);
+		} else
+			linear_forward(y, OC, x, w, bias, R, IC, OC);
+		return STATUS_OK;
+	}
+	float *out = acc ? tmp : y;
+	gemv_xet(out, x, dw ? NULL : w, dw ? dw->bf16 + off : NULL, R, IC, OC);
+	for (size_t r = 0; r < R; r++) {
+		if (bias)
+			residual_forward(out + r * OC, bias, OC);
+		if (acc)
+			residual_forward(y + r * OC, out + r * OC, OC);
+	}
+	return STATUS_OK;
+}
+
+enum status_code llama_decode(struct decoder *d, const int *seq, const int *tokens, size_t R,
+                              const unsigned char *keep, float *logits, const struct hooks *h,
+                              struct status *st)
+{
+	const struct llama_layout *lay = d->impl;
+	size_t C = lay->C, I = lay->I, V = lay->V, NH = lay->NH, NKV = lay->NKV, D = lay->D;
+	size_t HD = NH * D, KD = NKV * D;
+	const float *w = d->p->mem;
+	enum status_code rc = STATUS_OK;
+	int zero = 0;
+	float *q = d->qkv, *k = q + R * HD, *v = k + R * KD;
+	for (size_t r = 0; r < R; r++)
+		llama_rope_at(lay, d->rope + r * D, (size_t)d->pos[r]);
+	embedding_forward(d->x, tokens, w + llama_off(lay, LLAMA_EMBED), R, C);
+	for (size_t l = 0; l < lay->L; l++) {
+#define OFF(t) llama_off_layer(lay, l, (t))
+#define BIAS(t) (OFF(t) == LLAMA_ABSENT ? NULL : w + OFF(t))
+#define PRODUCT(kk, y, x, b, IC, OC, acc) \
+		if ((rc = llama_product(d, 7 * l + (kk), OFF(llama_mats[kk]), (y), (x), (b), R, (IC), \
+		                        (OC), (acc), d->ln, st)) != STATUS_OK) \
+			return rc
+		rmsnorm_forward(d->ln, NULL, d->x, w + OFF(LLAMA_LN1), R, C, lay->eps);
+		PRODUCT(0, q, d->ln, BIAS(LLAMA_QB), C, HD, 0);
+		PRODUCT(1, k, d->ln, BIAS(LLAMA_KB), C, KD, 0);
+		PRODUCT(2, v, d->ln, BIAS(LLAMA_VB), C, KD, 0);
+		float *kl = d->k + l * d->B * d->cap * KD, *vl = d->v + l * d->B * d->cap * KD;
+		for (size_t r = 0; r < R; r++) {
+			rope_rotate(q + r * HD, HD, 1, &zero, NH, D, d->rope + r * D, 0);
+			rope_rotate(k + r * KD, KD, 1, &zero, NKV, D, d->rope + r * D, 0);
+			size_t at = ((size_t)seq[r] * d->cap + (size_t)d->pos[r]) * KD;
+			memcpy(kl + at, k + r * KD, KD * sizeof *kl);
+			memcpy(vl + at, v + r * KD, KD * sizeof *vl);
+		}
+		for (size_t r = 0; r < R; r++) {
+			size_t base = (size_t)seq[r] * d->cap * KD;
+			decoder_attend(d, q + r * HD, kl + base, vl + base, (size_t)d->pos[r] + 1,
+			               d->atty + r * HD);
+		}
+		PRODUCT(3, d->x, d->atty, BIAS(LLAMA_OB), HD, C, 1);
+		rmsnorm_forward(d->ln, NULL, d->x, w + OFF(LLAMA_LN2), R, C, lay->eps);
+		/* gate [R, I] then up [R, I] in fch; silu(gate) * up into the gate's place,
+		 * as swiglu_forward computes it */
+		PRODUCT(4, d->fch, d->ln, NULL, C, I, 0);
+		PRODUCT(5, d->fch + R * I, d->ln, NULL, C, I, 0);
+		for (size_t r = 0; r < R; r++) {
+			float *g = d->fch + r * I, *u = d->fch + R * I + r * I;
+			for (size_t i = 0; i < I; i++)
+				g[i] = g[i] * (float)(1.0 / (1.0 + exp(-(double)g[i]))) * u[i];
+		}
+		PRODUCT(6, d->x, d->fch, NULL, I, C, 1);
+#undef PRODUCT
+#undef BIAS
+#undef OFF
+		if (hooks_aborted(h))
+			return status_set(st, STATUS_CANCELLED, "cancelled");
+	}
+	size_t n = 0;
+	for (size_t r = 0; r < R; r++)
+		if (!keep || keep[r]) {
+			rmsnorm_forward(d->ln + n * C, NULL, d->x + r * C, w + llama_off(lay, LLAMA_NORM), 1, C,
+			                lay->eps);
+			n++;
+		}
+	return llama_product(d, 7 * lay->L, llama_off(lay, LLAMA_HEAD), logits, d->ln, NULL, n, C, V,
+	                     0, NULL, st);
+}

@@ -1,0 +1,286 @@
+/* The Llama passes for one element type: included by llama.c with LLAMA_REAL
+ * and LLAMA_SUF defined; the kernels of the same type are KS(name). */
+#define R LLAMA_REAL
+#define S LLAMA_SUF
+
+void S(llama_acts_init)(struct S(llama_acts) *a, int train)
+{
+	memset(a, 0, sizeof *a);
+	a->train = train;
+}
+
+void S(llama_acts_free)(struct S(llama_acts) *a)
+{
+	free(a->mem);
+	free(a->ints);
+	free(a->cs);
+	free(a->layer);
+	int train = a->train;
+	S(llama_acts_init)(a, train);
+}
+
+/* Lays the activations of a (B, T) pass out in a->mem, or with mem NULL just
+ * counts the elements. */
+static size_t S(llama_acts_layout)(const struct llama_layout *lay, struct S(llama_acts) *a, R *mem,
+                                   size_t B, size_t T)
+{
+	size_t N = B * T, C = lay->C, I = lay->I, NH = lay->NH, V = lay->V;
+	size_t HD = NH * lay->D, QKV = (NH + 2 * lay->NKV) * lay->D;
+	size_t used = 0;
+#define TAKE(ptr, len) do { size_t n_ = (len); if (mem) (ptr) = mem + used; used += (n_ + 15) & ~(size_t)15; } while (0)
+	R *encoded = NULL;
+	TAKE(encoded, N * C);
+	for (size_t l = 0; l < lay->L; l++) {
+		struct S(llama_layer_acts) tmp, *la = a && mem ? &a->layer[l] : &tmp;
+		TAKE(la->ln1, N * C);
+		TAKE(la->rstd1, N);
+		TAKE(la->qkv, N * QKV);
+		TAKE(la->att, B * NH * T * T);
+		TAKE(la->atty, N * HD);
+		TAKE(la->res2, N * C);
+		TAKE(la->ln2, N * C);
+		TAKE(la->rstd2, N);
+		TAKE(la->gu, N * 2 * I);
+		TAKE(la->act, N * I);
+		TAKE(la->res3, N * C);
+	}
+	R *lnf = NULL, *rstdf = NULL, *logits = NULL, *scores = NULL;
+	TAKE(lnf, N * C);
+	TAKE(rstdf, N);
+	if (lay->labels == 0)
+		TAKE(logits, N * V);
+	else
+		TAKE(scores, B * lay->labels);
+	R *dres = NULL, *dc = NULL, *dact = NULL, *dgu = NULL, *dqkv = NULL, *datt = NULL;
+	if (a && a->train) {
+		TAKE(dres, N * C);
+		TAKE(dc, N * (HD > C ? HD : C));
+		TAKE(dact, N * I);
+		TAKE(dgu, N * 2 * I);
+		TAKE(dqkv, N * QKV);
+		TAKE(datt, B * NH * T * T);
+	}
+#undef TAKE
+	if (mem) {
+		a->encoded = encoded;
+		a->lnf = lnf;
+		a->rstdf = rstdf;
+		a->logits = logits;
+		a->scores = scores;
+		a->dres = dres;
+		a->dc = dc;
+		a->dact = dact;
+		a->dgu = dgu;
+		a->dqkv = dqkv;
+		a->datt = datt;
+	}
+	return used;
+}
+
+static enum status_code S(llama_acts_reserve)(const struct llama_layout *lay,
+                                              struct S(llama_acts) *a, size_t B, size_t T,
+                                              struct status *st)
+{
+	size_t need = S(llama_acts_layout)(lay, a, NULL, B, T);
+	if (need > a->cap || a->nlayer != lay->L) {
+		free(a->mem);
+		free(a->layer);
+		a->cap = 0;
+		a->nlayer = 0;
+		a->mem = aligned_alloc(64, ((need * sizeof(R)) + 63) & ~(size_t)63);
+		a->layer = calloc(lay->L, sizeof *a->layer);
+		if (!a->mem || !a->layer)
+			return status_set(st, STATUS_NOMEM, "cannot allocate activations for batch %zu x %zu",
+			                  B, T);
+		a->cap = need;
+		a->nlayer = lay->L;
+	}
+	size_t ineed = B * T + B;
+	if (ineed > a->icap) {
+		free(a->ints);
+		a->icap = 0;
+		a->ints = malloc(ineed * sizeof *a->ints);
+		if (!a->ints)
+			return status_set(st, STATUS_NOMEM, "cannot allocate positions for batch %zu x %zu",
+			                  B, T);
+		a->icap = ineed;
+	}
+	if (T * lay->D > a->cscap) {
+		free(a->cs);
+		a->cscap = 0;
+		a->cs = malloc(T * lay->D * sizeof *a->cs);
+		if (!a->cs)
+			return status_set(st, STATUS_NOMEM, "cannot allocate rotary tables for %zu positions", T);
+		a->cscap = T * lay->D;
+	}
+	S(llama_acts_layout)(lay, a, a->mem, B, T);
+	a->pos = a->ints;
+	a->last = a->ints + B * T;
+	a->B = B;
+	a->T = T;
+	return STATUS_OK;
+}
+
+static enum status_code S(llama_cancelled)(const struct hooks *h, struct status *st)
+{
+	return hooks_aborted(h) ? status_set(st, STATUS_CANCELLED, "cancelled") : STATUS_OK;
+}
+
+enum status_code S(llama_forward)(const struct llama_layout *lay, const R *w,
+                                  struct S(llama_acts) *a, const int *tokens, size_t B, size_t T,
+                                  const int *targets, const struct hooks *h, struct status *st)
+{
+	if (lay->window && T > lay->window)
+		return status_set(st, STATUS_UNSUPPORTED, "sequence of %zu tokens is longer than the "
+		                  "model's sliding_window of %zu (attention over a sliding window is not "
+		                  "implemented)", T, lay->window);
+	if (B == 0 || T == 0 || T > lay->P)
+		return status_set(st, STATUS_INVALID, "sequence length %zu is outside 1..%zu", T, lay->P);
+	for (size_t n = 0; n < B * T; n++) {
+		if (tokens[n] < 0 || (size_t)tokens[n] >= lay->V)
+			return status_set(st, STATUS_INVALID, "token %d (row %zu, position %zu) is outside "
+			                  "the vocabulary of %zu", tokens[n], n / T, n % T, lay->V);
+		if (targets && targets[n] != -100 && (targets[n] < 0 || (size_t)targets[n] >= lay->V))
+			return status_set(st, STATUS_INVALID, "target %d (row %zu, position %zu) is outside "
+			                  "the vocabulary of %zu", targets[n], n / T, n % T, lay->V);
+	}
+	enum status_code rc = S(llama_acts_reserve)(lay, a, B, T, st);
+	if (rc != STATUS_OK)
+		return rc;
+	size_t N = B * T, C = lay->C, I = lay->I, NH = lay->NH, NKV = lay->NKV, D = lay->D;
+	size_t HD = NH * D, KD = NKV * D, QKV = HD + 2 * KD;
+	for (size_t n = 0; n < N; n++)
+		a->pos[n] = (int)(n % T);
+	llama_rope_table(lay, a->cs, T);
+	KS(embedding_forward)(a->encoded, tokens, w + llama_off(lay, LLAMA_EMBED), N, C);
+	const R *x = a->encoded;
+	for (size_t l = 0; l < lay->L; l++) {
+		struct S(llama_layer_acts) *la = &a->layer[l];
+#define W(t) (w + llama_off_layer(lay, l, (t)))
+#define WB(t) (llama_off_layer(lay, l, (t)) == LLAMA_ABSENT ? NULL : W(t))
+		KS(rmsnorm_forward)(la->ln1, la->rstd1, x, W(LLAMA_LN1), N, C, lay->eps);
+		KS(linear_forward)(la->qkv, QKV, la->ln1, W(LLAMA_QW), WB(LLAMA_QB), N, C, HD);
+		KS(linear_forward)(la->qkv + HD, QKV, la->ln1, W(LLAMA_KW), WB(LLAMA_KB), N, C, KD);
+		KS(linear_forward)(la->qkv + HD + KD, QKV, la->ln1, W(LLAMA_VW), WB(LLAMA_VB), N, C, KD);
+		KS(rope_rotate)(la->qkv, QKV, N, a->pos, NH, D, a->cs, 0);
+		KS(rope_rotate)(la->qkv + HD, QKV, N, a->pos, NKV, D, a->cs, 0);
+		KS(attention_gqa_forward)(la->atty, la->att, la->qkv, B, T, NH, NKV, D);
+		KS(linear_forward)(la->res2, C, la->atty, W(LLAMA_OW), WB(LLAMA_OB), N, HD, C);
+		KS(residual_forward)(la->res2, x, N * C);
+		if ((rc = S(llama_cancelled)(h, st)) != STATUS_OK)
+			return rc;
+		KS(rmsnorm_forward)(la->ln2, la->rstd2, la->res2, W(LLAMA_LN2), N, C, lay->eps);
+		KS(linear_forward)(la->gu, 2 * I, la->ln2, W(LLAMA_GATE), NULL, N, C, I);
+		KS(linear_forward)(la->gu + I, 2 * I, la->ln2, W(LLAMA_UP), NULL, N, C, I);
+		KS(swiglu_forward)(la->act, la->gu, N, I);
+		KS(linear_forward)(la->res3, C, la->act, W(LLAMA_DOWN), NULL, N, I, C);
+		KS(residual_forward)(la->res3, la->res2, N * C);
+#undef W
+#undef WB
+		x = la->res3;
+		if ((rc = S(llama_cancelled)(h, st)) != STATUS_OK)
+			return rc;
+	}
+	KS(rmsnorm_forward)(a->lnf, a->rstdf, x, w + llama_off(lay, LLAMA_NORM), N, C, lay->eps);
+	a->loss_sum = 0.0;
+	a->count = 0;
+	if (lay->labels == 0) {
+		/* head [V, C] (the embedding when tied) read as [C, V] */
+		KS(gemm)(N, lay->V, C, 1, a->lnf, C, 1, w + llama_off(lay, LLAMA_HEAD), 1, C, 0, a->logits,
+		         lay->V, 1);
+		if (targets)
+			a->loss_sum = KS(crossentropy_forward)(a->logits, targets, N, lay->V, &a->count);
+		return STATUS_OK;
+	}
+	/* Reward head at the rightmost token that is not padding (the last when none). */
+	for (size_t b = 0; b < B; b++) {
+		size_t last = 0;
+		if (lay->pad_id < 0)
+			last = T - 1;
+		else
+			for (size_t t = 0; t < T; t++)
+				if (tokens[b * T + t] != lay->pad_id)
+					last = t;
+		a->last[b] = (int)last;
+		KS(gemm)(1, lay->labels, C, 1, a->lnf + (b * T + last) * C, C, 1,
+		         w + llama_off(lay, LLAMA_SCORE), 1, C, 0, a->scores + b * lay->labels,
+		         lay->labels, 1);
+	}
+	return STATUS_OK;
+}
+
+enum status_code S(llama_backward)(const struct llama_layout *lay, const R *w, R *g,
+                                   struct S(llama_acts) *a, const int *tokens, const int *targets,
+                                   R scale, const R *dscores, const struct hooks *h,
+                                   struct status *st)
+{
+	if (!a->train || !a->dres)
+		return status_set(st, STATUS_INTERNAL, "backward without a training forward pass");
+	if (lay->labels == 0 && !targets)
+		return status_set(st, STATUS_INVALID, "backward of a language model needs targets");
+	if (lay->labels > 0 && !dscores)
+		return status_set(st, STATUS_INVALID, "backward of a reward model needs score gradients");
+	size_t B = a->B, T = a->T, N = B * T, C = lay->C, I = lay->I, V = lay->V;
+	size_t NH = lay->NH, NKV = lay->NKV, D = lay->D, HD = NH * D, KD = NKV * D;
+	size_t QKV = HD + 2 * KD;
+	enum status_code rc;
+	if (lay->labels == 0) {
+		KS(crossentropy_backward)(a->logits, targets, N, V, scale);
+		/* dlnf = dlogits head; dhead += dlogits^T lnf */
+		KS(gemm)(N, C, V, 1, a->logits, V, 1, w + llama_off(lay, LLAMA_HEAD), C, 1, 0, a->dc, C, 1);
+		KS(gemm)(V, C, N, 1, a->logits, 1, V, a->lnf, C, 1, 1, g + llama_off(lay, LLAMA_HEAD), C, 1);
+	} else {
+		size_t K = lay->labels;
+		memset(a->dc, 0, N * C * sizeof *a->dc);
+		const R *sw = w + llama_off(lay, LLAMA_SCORE);
+		R *dsw = g + llama_off(lay, LLAMA_SCORE);
+		for (size_t b = 0; b < B; b++) {
+			size_t row = b * T + (size_t)a->last[b];
+			KS(gemm)(1, C, K, 1, dscores + b * K, K, 1, sw, C, 1, 0, a->dc + row * C, C, 1);
+			KS(gemm)(K, C, 1, 1, dscores + b * K, 1, 1, a->lnf + row * C, C, 1, 1, dsw, C, 1);
+		}
+	}
+	const R *xlast = lay->L ? a->layer[lay->L - 1].res3 : a->encoded;
+	memset(a->dres, 0, N * C * sizeof *a->dres);
+	KS(rmsnorm_backward)(a->dres, g + llama_off(lay, LLAMA_NORM), a->dc, xlast,
+	                     w + llama_off(lay, LLAMA_NORM), a->rstdf, N, C);
+	for (size_t l = lay->L; l-- > 0;) {
+		if ((rc = S(llama_cancelled)(h, st)) != STATUS_OK)
+			return rc;
+		struct S(llama_layer_acts) *la = &a->layer[l];
+		const R *x = l ? a->layer[l - 1].res3 : a->encoded;
+#define W(t) (w + llama_off_layer(lay, l, (t)))
+#define G(t) (g + llama_off_layer(lay, l, (t)))
+#define GB(t) (llama_off_layer(lay, l, (t)) == LLAMA_ABSENT ? NULL : G(t))
+		KS(linear_backward)(a->dact, 0, G(LLAMA_DOWN), NULL, a->dres, C, la->act, W(LLAMA_DOWN),
+		                    N, I, C);
+		KS(swiglu_backward)(a->dgu, la->gu, a->dact, N, I);
+		KS(linear_backward)(a->dc, 0, G(LLAMA_GATE), NULL, a->dgu, 2 * I, la->ln2, W(LLAMA_GATE),
+		                    N, C, I);
+		KS(linear_backward)(a->dc, 1, G(LLAMA_UP), NULL, a->dgu + I, 2 * I, la->ln2, W(LLAMA_UP),
+		                    N, C, I);
+		KS(rmsnorm_backward)(a->dres, G(LLAMA_LN2), a->dc, la->res2, W(LLAMA_LN2), la->rstd2, N, C);
+		if ((rc = S(llama_cancelled)(h, st)) != STATUS_OK)
+			return rc;
+		KS(linear_backward)(a->dc, 0, G(LLAMA_OW), GB(LLAMA_OB), a->dres, C, la->atty,
+		                    W(LLAMA_OW), N, HD, C);
+		KS(attention_gqa_backward)(a->dqkv, a->datt, a->dc, la->qkv, la->att, B, T, NH, NKV, D);
+		KS(rope_rotate)(a->dqkv, QKV, N, a->pos, NH, D, a->cs, 1);
+		KS(rope_rotate)(a->dqkv + HD, QKV, N, a->pos, NKV, D, a->cs, 1);
+		KS(linear_backward)(a->dc, 0, G(LLAMA_QW), GB(LLAMA_QB), a->dqkv, QKV, la->ln1,
+		                    W(LLAMA_QW), N, C, HD);
+		KS(linear_backward)(a->dc, 1, G(LLAMA_KW), GB(LLAMA_KB), a->dqkv + HD, QKV, la->ln1,
+		                    W(LLAMA_KW), N, C, KD);
+		KS(linear_backward)(a->dc, 1, G(LLAMA_VW), GB(LLAMA_VB), a->dqkv + HD + KD, QKV, la->ln1,
+		                    W(LLAMA_VW), N, C, KD);
+		KS(rmsnorm_backward)(a->dres, G(LLAMA_LN1), a->dc, x, W(LLAMA_LN1), la->rstd1, N, C);
+#undef W
+#undef G
+#undef GB
+	}
+	KS(embedding_backward)(g + llama_off(lay, LLAMA_EMBED), a->dres, tokens, N, C);
+	return STATUS_OK;
+}
+
+#undef R
+#undef S

@@ -1,0 +1,43 @@
+#!/bin/sh
+# ric-tui steering a Llama-family RiC checkpoint in a real terminal (tmux):
+# it opens on the Steer screen, four samples stream in and are scored, and a
+# slider move changes the generations. The GPT-2 screen tests are in
+# tests/tui_screen.sh; this is the same Steer screen on the other family.
+. "$top_srcdir/tests/lib.sh"
+
+tmux_setup 30
+CKPT_TOOL="$top_builddir/tests/tui_ckpt"
+[ -x "$CKPT_TOOL" ] || skip_all "tests/tui_ckpt is not built (configure found no Check)"
+
+cd "$TEST_TMP" || exit 1
+"$CKPT_TOOL" ck 256 1 llama || exit 1
+like "$(cat ck/config.json)" '"LlamaForCausalLM"' "the checkpoint is a Llama"
+S="$TEST_TMP/s.db"
+
+pane() { t capture-pane -p -t ric; }
+samples() { pane | sed -n '/^Prompt:/,$p' | head -n 12; }
+
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+t -u -f /dev/null new-session -d -s ric -x 100 -y 30 "sh"
+t set-option -t ric remain-on-exit on
+t send-keys -t ric "'$RIC_TUI' --store '$S' '$TEST_TMP/ck'; echo EXIT=\$?" Enter
+wait_for 'Preference'
+_tap_result $? "ric-tui opens a Llama checkpoint on the Steer screen" "$(pane)"
+wait_for '#4 ✓'
+_tap_result $? "four samples stream in and are scored" "$(pane)"
+before=$(samples)
+t send-keys -t ric Right
+wait_for 'length .* 0\.55'
+_tap_result $? "Right raises the focused weight" "$(pane)"
+changed=1
+i=0
+while [ $i -lt 100 ]; do
+	pane | grep -q '#4 ✓' && [ "$(samples)" != "$before" ] && { changed=0; break; }
+	sleep 0.1; i=$((i + 1))
+done
+_tap_result $changed "the Llama's generations change with the slider" "before: $before
+after: $(samples)"
+t send-keys -t ric q
+wait_for 'EXIT=0'
+_tap_result $? "q quits cleanly" "$(pane)"
+done_testing
