@@ -9,6 +9,7 @@
 #include "src/stage.h"
 #include "src/texttable.h"
 #include "src/termtext.h"
+#include "engine/image.h"
 #include "engine/reward.h"
 #include "engine/stats.h"
 #include "engine/monotonic.h"
@@ -81,7 +82,11 @@ struct relabel {
 	/* one page of rows */
 	store_id *ids;
 	char **prompts, **responses;
+	struct image *images;     /* an image dataset's rows: their pictures, else NULL */
 	size_t n;
+	const char *name;         /* the dataset's */
+	int image_rows;           /* every row is an image row */
+	char row_err[STATUS_MSG_MAX];
 	/* training values of one objective */
 	double *vals;
 	size_t nv, capv;
@@ -103,8 +108,19 @@ static int relabel_take_row(void *ctx, const struct store_row *row)
 	r->ids[r->n] = row->id;
 	r->prompts[r->n] = strdup(row->prompt);
 	r->responses[r->n] = strdup(row->response);
+	if (r->image_rows) {
+		static const uint8_t white[3] = { 255, 255, 255 };
+		struct status st = STATUS_INIT;
+		char what[64];
+		snprintf(what, sizeof what, "row %lld", (long long)row->id);
+		if (!row->image || image_decode_png(row->image, row->image_len, what, white,
+		                                    &r->images[r->n], &st) != STATUS_OK) {
+			snprintf(r->row_err, sizeof r->row_err, "%s", row->image ? st.msg : "a row without its image");
+			r->images[r->n].px = NULL;
+		}
+	}
 	r->n++;
-	return !r->prompts[r->n - 1] || !r->responses[r->n - 1];
+	return !r->prompts[r->n - 1] || !r->responses[r->n - 1] || r->row_err[0];
 }
 
 static void relabel_page_free(struct relabel *r)
@@ -112,6 +128,8 @@ static void relabel_page_free(struct relabel *r)
 	for (size_t i = 0; i < r->n; i++) {
 		free(r->prompts[i]);
 		free(r->responses[i]);
+		if (r->images)
+			image_free(&r->images[i]);
 	}
 	r->n = 0;
 }
@@ -187,6 +205,13 @@ static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct 
 	struct reward *rw;
 	if (reward_open(o->spec, &env, &rw, &st) != STATUS_OK)
 		return relabel_fail(r, "objective %s: %s", o->name, st.msg);
+	int modality = reward_modality(rw);
+	if (modality != 2 && modality != r->image_rows) {
+		relabel_fail(r, "objective %s: reward '%s' scores %s, and dataset %s holds %s", o->name,
+		             o->spec, modality ? "images" : "text", r->name, r->image_rows ? "images" : "text");
+		reward_close(rw);
+		return CLI_FAIL;
+	}
 	double *v = malloc(r->batch * sizeof *v);
 	int status = v ? CLI_OK : relabel_fail(r, "out of memory");
 	double t0 = monotonic_s();
@@ -201,6 +226,10 @@ static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct 
 			status = relabel_fail(r, "%s", err.msg);
 			break;
 		}
+		if (r->row_err[0]) {
+			status = relabel_fail(r, "dataset %s: %s", r->name, r->row_err);
+			break;
+		}
 		if (r->n == 0)
 			break;
 		/* each rank scores its share of the page; rank 0 stores them all */
@@ -208,7 +237,9 @@ static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct 
 		dist_span(r->n, &lo, &hi);
 		enum status_code sc = STATUS_OK;
 		if (hi > lo)
-			sc = reward_score(rw, hi - lo, (const char *const *)r->prompts + lo,
+			sc = r->image_rows ?
+			     reward_score_images(rw, hi - lo, r->images + lo, v + lo, &st) :
+			     reward_score(rw, hi - lo, (const char *const *)r->prompts + lo,
 			                  (const char *const *)r->responses + lo, v + lo, &st);
 		sc = dist_first_error(sc, &st);
 		if (sc == STATUS_OK)
@@ -498,8 +529,14 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 	}
 	struct store_err err;
 	int status = CLI_OK;
-	if (store_dataset_find(r->s, dataset, &r->dataset, &err) != STORE_OK)
+	int64_t n_image = 0, n_rows = 0;
+	r->name = dataset;
+	if (store_dataset_find(r->s, dataset, &r->dataset, &err) != STORE_OK ||
+	    store_dataset_images(r->s, r->dataset, &n_image, &n_rows, &err) != STORE_OK)
 		status = relabel_fail(r, "%s", err.msg);
+	r->image_rows = n_image > 0;
+	if (status == CLI_OK && r->image_rows && !(r->images = calloc(r->batch, sizeof *r->images)))
+		status = relabel_fail(r, "out of memory");
 	for (int i = 0; status == CLI_OK && i < n_objs; i++)
 		status = relabel_objective(r, objs[i]);
 	if (status == CLI_OK && n_objs == 0) {
@@ -584,6 +621,7 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 	free(r->vals);
 	free(r->ids);
 	free(r->prompts);
+	free(r->images);
 	free(r->responses);
 	if (r->s)
 		store_close(r->s);
