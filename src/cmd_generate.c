@@ -322,7 +322,7 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 		status_set(&st, STATUS_NOMEM, "out of memory");
 		goto fail;
 	}
-	if (checkpoint_load(model, &p, NULL, &st) != STATUS_OK ||
+	if (checkpoint_load_decoding(model, &p, &dw, dtype, NULL, &st) != STATUS_OK ||
 	    tokenizer_load(model, &g.tok, &st) != STATUS_OK ||
 	    tokenizer_encode(g.tok, prompt, strlen(prompt), 0, &ids, &st) != STATUS_OK)
 		goto fail;
@@ -330,8 +330,6 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 		status_set(&st, STATUS_INVALID, "the prompt is empty");
 		goto fail;
 	}
-	if (decoder_weights_init(&dw, &p, (enum decoder_dtype)dtype, &st) != STATUS_OK)
-		goto fail;
 	for (size_t i = 0; i < B; i++) {
 		prompts[i] = ids.ids;
 		lens[i] = ids.n;
