@@ -103,19 +103,16 @@ static int generate_ric(const char *model, const char *prompt, const char *pref,
 {
 	struct status st = STATUS_INIT;
 	struct ricgen g;
-	struct decoder_weights dw = { 0 };
 	struct ricgen_batch b = { 0 };
 	struct generate_cli gc = { 0 };
 	const char **prompts = NULL;
 	double *z = NULL;
 	int rc = CLI_FAIL;
-	if (ricgen_open(&g, model, 1, &st) != STATUS_OK) {
+	if (ricgen_open_decoding(&g, model, 1, dtype, &st) != STATUS_OK) {
 		cli_error("%s", st.msg);
 		return CLI_FAIL;
 	}
-	if (decoder_weights_init(&dw, &g.p, dtype, &st) != STATUS_OK)
-		goto fail;
-	gp->weights = &dw;
+	gp->weights = &g.dw;
 	ricgen_stops_resolve(stops, &g.meta);
 	ricgen_stops_apply(stops, gp);
 	size_t N = g.meta.n_obj;
@@ -224,7 +221,6 @@ done:
 	ricgen_batch_free(&b);
 	free(prompts);
 	free(z);
-	decoder_weights_free(&dw);
 	ricgen_close(&g);
 	return rc;
 }
