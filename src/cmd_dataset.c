@@ -4,7 +4,7 @@
 #include "src/cli_store.h"
 #include "src/job_state.h"
 #include "src/paths.h"
-#include "src/table.h"
+#include "src/texttable.h"
 #include "src/termtext.h"
 #include "engine/dataset.h"
 #include "engine/rng.h"
@@ -536,7 +536,7 @@ static int dataset_count(struct store *s, store_id d, struct dataset_counts *c)
 
 struct dataset_list {
 	struct store *s;
-	struct table *t;
+	struct texttable *t;
 	json_t *json;
 	int status;
 };
@@ -563,7 +563,7 @@ static int dataset_list_one(void *ctx, const struct store_dataset *d)
 	snprintf(pairs, sizeof pairs, "%lld", (long long)c.pairs);
 	snprintf(objs, sizeof objs, "%lld", (long long)c.objectives);
 	cli_store_time(when, sizeof when, d->created_ms);
-	table_add(l->t, id, d->name, rows, train, eval, pairs, objs, when);
+	texttable_add(l->t, id, d->name, rows, train, eval, pairs, objs, when);
 	return 0;
 }
 
@@ -589,11 +589,11 @@ static int dataset_list(struct cli *cli, int argc, char **argv)
 	if (json)
 		l.json = json_array();
 	else
-		l.t = table_new(8, "ID", "NAME", "ROWS", "TRAIN", "EVAL", "PAIRS", "OBJECTIVES", "CREATED");
+		l.t = texttable_new(8, "ID", "NAME", "ROWS", "TRAIN", "EVAL", "PAIRS", "OBJECTIVES", "CREATED");
 	for (int i = 2; l.t && i <= 6; i++)
-		table_right(l.t, i);
+		texttable_right(l.t, i);
 	if (l.t)
-		table_right(l.t, 0);
+		texttable_right(l.t, 0);
 	struct store_err err;
 	if (store_datasets_each(l.s, dataset_list_one, &l, &err) != STORE_OK) {
 		cli_error("%s", err.msg);
@@ -603,12 +603,12 @@ static int dataset_list(struct cli *cli, int argc, char **argv)
 		if (json)
 			cli_store_json_line(stdout, l.json);
 		else
-			table_print(l.t, stdout);
+			texttable_print(l.t, stdout);
 	} else {
 		json_decref(l.json);
 	}
 	if (l.t)
-		table_free(l.t);
+		texttable_free(l.t);
 	store_close(l.s);
 	return l.status;
 }

@@ -5,7 +5,7 @@
 #include "src/job_state.h"
 #include "src/paths.h"
 #include "src/stage.h"
-#include "src/table.h"
+#include "src/texttable.h"
 #include "src/termtext.h"
 
 #include <errno.h>
@@ -494,7 +494,7 @@ static int job_cancel(struct cli *cli, const char *idarg, double timeout_s)
 
 static int job_list_row(void *ctx, const struct store_job *j)
 {
-	struct table *t = ctx;
+	struct texttable *t = ctx;
 	const char *why;
 	char id[24], pid[24], run[24], prog[48], tps[32], eta[32], cmd[512];
 	snprintf(id, sizeof id, "%lld", (long long)j->id);
@@ -504,7 +504,7 @@ static int job_list_row(void *ctx, const struct store_job *j)
 	snprintf(tps, sizeof tps, "%.0f", j->tokens_per_s);
 	cli_store_duration(eta, sizeof eta, job_active(j->state) ? j->eta_ms : -1);
 	job_argv_text(j->argv, cmd, sizeof cmd);
-	table_add(t, id, job_shown_state(j, &why), prog, tps, eta, pid, j->run ? run : NULL, cmd);
+	texttable_add(t, id, job_shown_state(j, &why), prog, tps, eta, pid, j->run ? run : NULL, cmd);
 	return 0;
 }
 
@@ -516,18 +516,18 @@ static int job_list(struct cli *cli)
 	struct store_err err;
 	if (job_state_reap(s, NULL, NULL, &err) < 0)
 		cli_error("warning: %s", err.msg);
-	struct table *t = table_new(8, "ID", "STATE", "STEP", "TOK/S", "ETA", "PID", "RUN", "COMMAND");
-	table_right(t, 0);
-	table_right(t, 2);
-	table_right(t, 3);
+	struct texttable *t = texttable_new(8, "ID", "STATE", "STEP", "TOK/S", "ETA", "PID", "RUN", "COMMAND");
+	texttable_right(t, 0);
+	texttable_right(t, 2);
+	texttable_right(t, 3);
 	int rc = CLI_OK;
 	if (store_jobs_each(s, NULL, job_list_row, t, &err) != STORE_OK) {
 		cli_error("%s", err.msg);
 		rc = CLI_FAIL;
 	} else {
-		table_print(t, stdout);
+		texttable_print(t, stdout);
 	}
-	table_free(t);
+	texttable_free(t);
 	store_close(s);
 	return rc;
 }
@@ -620,9 +620,17 @@ static int job_logs(struct cli *cli, const char *idarg, int follow)
 
 static int job_run(struct cli *cli, int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		cli_print_help(&cmd_job, argc < 2 ? stderr : stdout);
-		return argc < 2 ? CLI_USAGE : CLI_OK;
+	if (argc < 2) {
+		cli_print_help(&cmd_job, stderr);
+		return CLI_USAGE;
+	}
+	/* `ric job SUB --help` is help too, not an unknown command; after `start
+	 * STAGE` the flags are the stage's own. */
+	for (int i = 1; i < argc && !(i > 2 && strcmp(argv[1], "start") == 0); i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			cli_print_help(&cmd_job, stdout);
+			return CLI_OK;
+		}
 	}
 	const char *sub = argv[1];
 	if (strcmp(sub, "start") == 0)

@@ -6,7 +6,7 @@
 #include "src/cli_store.h"
 #include "src/paths.h"
 #include "src/stage.h"
-#include "src/table.h"
+#include "src/texttable.h"
 #include "src/termtext.h"
 #include "engine/reward.h"
 #include "engine/stats.h"
@@ -384,9 +384,9 @@ static int relabel_todo(struct relabel *r)
 
 static void relabel_report(struct relabel *r)
 {
-	struct table *t = table_new(8, "OBJECTIVE", "SPEC", "SCORED", "ROWS/S", "MU", "SIGMA", "LO", "HI");
+	struct texttable *t = texttable_new(8, "OBJECTIVE", "SPEC", "SCORED", "ROWS/S", "MU", "SIGMA", "LO", "HI");
 	for (int i = 2; i < 8; i++)
-		table_right(t, i);
+		texttable_right(t, i);
 	for (int i = 0; i < r->n_obj; i++) {
 		struct relabel_obj *o = &r->obj[i];
 		char scored[24], rate[32], mu[32], sigma[32], lo[32], hi[32];
@@ -399,10 +399,10 @@ static void relabel_report(struct relabel *r)
 		snprintf(sigma, sizeof sigma, "%.4g", o->sigma);
 		snprintf(lo, sizeof lo, "%.3f", o->lo);
 		snprintf(hi, sizeof hi, "%.3f", o->hi);
-		table_add(t, o->name, o->spec, scored, rate, mu, sigma, lo, hi);
+		texttable_add(t, o->name, o->spec, scored, rate, mu, sigma, lo, hi);
 	}
-	table_print(t, stdout);
-	table_free(t);
+	texttable_print(t, stdout);
+	texttable_free(t);
 }
 
 static int relabel_run(struct cli *cli, int argc, char **argv)

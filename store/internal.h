@@ -48,7 +48,10 @@
 	X(RUNS_LIST, "SELECT " RUN_COLS " FROM runs r WHERE (?1 IS NULL OR stage = ?1)" \
 	  " AND (?2 IS NULL OR EXISTS(SELECT 1 FROM tags t WHERE t.run_id = r.id AND t.tag = ?2))" \
 	  " AND (?3 = 0 OR parent_id = ?3) AND (?5 IS NULL OR status = ?5) ORDER BY id DESC LIMIT ?4") \
-	X(RUN_BY_NAME, "SELECT id FROM runs WHERE name = ?1 LIMIT 2") \
+	/* A resumed job's new run keeps its name: the name means the newest
+	 * attempt, not the runs it continues. */ \
+	X(RUN_BY_NAME, "SELECT id FROM runs r WHERE name = ?1 AND NOT EXISTS (SELECT 1 FROM runs n" \
+	  " WHERE n.resumed_from = r.id AND n.name = r.name) LIMIT 2") \
 	X(RUN_BY_TAG, "SELECT run_id FROM tags WHERE tag = ?1 LIMIT 2") \
 	X(RUN_EXISTS, "SELECT 1 FROM runs WHERE id = ?1") \
 	X(PARAM_SET, "INSERT INTO params(run_id, key, value) VALUES(?1, ?2, ?3)" \
