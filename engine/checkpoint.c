@@ -5,6 +5,7 @@
 #include "engine/checkpoint.h"
 
 #include "engine/atomicfile.h"
+#include "engine/decoder.h"
 #include "engine/jsonerr.h"
 #include "engine/readfile.h"
 #include "engine/safetensors.h"
@@ -303,9 +304,27 @@ static enum status_code checkpoint_check_index(const struct checkpoint_files *cf
 	return STATUS_OK;
 }
 
-/* Matches every tensor of the files to the model's, then copies them in. */
+/* A decoding-only load: each tensor, once converted into the parameters,
+ * goes on into BF16 decoding weights; the matrices' F32 pages and the file's
+ * pages are then given back, so neither a full F32 copy nor the whole file
+ * is ever resident. */
+static enum status_code checkpoint_to_bf16(struct decoder_weights *wb, struct model_params *p,
+                                           const struct model_tensor *t,
+                                           const struct checkpoint_source *src, struct status *st)
+{
+	size_t n = (size_t)t->shape[0] * (t->ndim > 1 ? (size_t)t->shape[1] : 1);
+	enum status_code rc = model_family_of(&p->cfg)->decode_bf16_tensor(
+		wb, p, (size_t)(t->data - p->mem), t->data, n, st);
+	if (t->ndim > 1)
+		model_params_drop(p, t->data, n);
+	safetensors_drop(src->f, src->t);
+	return rc;
+}
+
+/* Matches every tensor of the files to the model's, then copies them in (and
+ * on into wb when it is not NULL). */
 static enum status_code checkpoint_fill(struct model_params *p, const struct checkpoint_files *cf,
-                                        struct status *st)
+                                        struct decoder_weights *wb, struct status *st)
 {
 	size_t n = model_params_describe(p, NULL);
 	struct model_tensor *want = calloc(n, sizeof *want);
@@ -378,10 +397,14 @@ static enum status_code checkpoint_fill(struct model_params *p, const struct che
 		rc = status_set(st, STATUS_FORMAT, "%s: tensor '%s': missing%s", cf->listing, want[first].name,
 		                more);
 	}
-	for (size_t j = 0; j < n && rc == STATUS_OK; j++)
+	for (size_t j = 0; j < n && rc == STATUS_OK; j++) {
 		rc = checkpoint_copy(&want[j], &src[j], st);
-	if (rc == STATUS_OK && head.t)
-		rc = checkpoint_check_head(&want[0], &head, &src[0], st);
+		/* the head is checked against the embedding while it is there */
+		if (rc == STATUS_OK && j == 0 && head.t)
+			rc = checkpoint_check_head(&want[0], &head, &src[0], st);
+		if (rc == STATUS_OK && wb)
+			rc = checkpoint_to_bf16(wb, p, &want[j], &src[j], st);
+	}
 	free(want);
 	free(src);
 	return rc;
@@ -424,13 +447,72 @@ enum status_code checkpoint_load(const char *dir, struct model_params *p, json_t
 	if (rc == STATUS_OK)
 		rc = model_params_alloc(p, &cfg, st);
 	if (rc == STATUS_OK)
-		rc = checkpoint_fill(p, &cf, st);
+		rc = checkpoint_fill(p, &cf, NULL, st);
 	checkpoint_files_close(&cf);
 	if (rc == STATUS_OK && ric)
 		rc = checkpoint_read_ric(dir, ric, st);
 	if (rc != STATUS_OK) {
 		jsonerr_oneline(st);
 		model_params_free(p);
+	}
+	return rc;
+}
+
+/* Whether every matrix of the files is stored in 16 bits (BF16, or F16
+ * rounded to BF16 as decoder_weights_init rounds it), so that loading it
+ * straight into BF16 loses nothing an F32 copy would keep. */
+static int checkpoint_all_16bit(const struct checkpoint_files *cf)
+{
+	for (size_t i = 0; i < cf->n; i++)
+		for (size_t k = 0; k < safetensors_count(cf->f[i]); k++) {
+			const struct safetensors_tensor *t = safetensors_at(cf->f[i], k);
+			if (t->ndim > 1 && t->dtype != ST_BF16 && t->dtype != ST_F16)
+				return 0;
+		}
+	return 1;
+}
+
+enum status_code checkpoint_load_decoding(const char *dir, struct model_params *p,
+                                          struct decoder_weights *wb, int dtype, json_t **ric,
+                                          struct status *st)
+{
+	memset(p, 0, sizeof *p);
+	memset(wb, 0, sizeof *wb);
+	if (ric)
+		*ric = NULL;
+	struct model_config cfg;
+	enum status_code rc = checkpoint_config_read(dir, &cfg, st);
+	if (rc != STATUS_OK)
+		return rc;
+	struct checkpoint_files cf;
+	rc = checkpoint_files_open(&cf, dir, st);
+	int direct = rc == STATUS_OK && dtype == DECODER_BF16 &&
+	             model_family_of(&cfg)->decode_bf16_tensor && checkpoint_all_16bit(&cf);
+	if (rc == STATUS_OK)
+		rc = model_params_alloc(p, &cfg, st);
+	if (rc == STATUS_OK && direct) {
+		wb->dtype = DECODER_BF16;
+		wb->embed_bf16 = 1;
+		wb->bf16 = aligned_alloc(64, (p->count * sizeof *wb->bf16 + 63) / 64 * 64);
+		if (!wb->bf16)
+			rc = status_set(st, STATUS_NOMEM, "cannot allocate BF16 weights (%zu values)",
+			                p->count);
+	}
+	if (rc == STATUS_OK)
+		rc = checkpoint_fill(p, &cf, direct ? wb : NULL, st);
+	checkpoint_files_close(&cf);
+	if (rc == STATUS_OK && !direct)
+		rc = decoder_weights_init(wb, p, (enum decoder_dtype)dtype, st);
+	if (rc == STATUS_OK && ric)
+		rc = checkpoint_read_ric(dir, ric, st);
+	if (rc != STATUS_OK) {
+		jsonerr_oneline(st);
+		decoder_weights_free(wb);
+		model_params_free(p);
+		if (ric) {
+			json_decref(*ric);
+			*ric = NULL;
+		}
 	}
 	return rc;
 }

@@ -50,6 +50,19 @@ json_t *checkpoint_config_json(const struct model_config *cfg, const char *torch
  * is not NULL it receives DIR/ric.json as an object, or NULL if there is none. */
 enum status_code checkpoint_load(const char *dir, struct model_params *p, json_t **ric,
                                  struct status *st);
+/* Reads DIR for decoding only, into `p` and decoding weights `wb` of `dtype`
+ * (enum decoder_dtype; free wb with decoder_weights_free, then p). For BF16,
+ * when the family can (the Llama family) and every matrix of the files is
+ * BF16 or F16, the matrices and the embedding go straight into wb one tensor
+ * at a time: p then holds only the vectors (norms, biases) and its matrices
+ * read as zero, so p serves only a decoder set to wb; a BF16 file never has
+ * an F32 copy in memory, and the logits are those of checkpoint_load +
+ * decoder_weights_init bit for bit (F16 embeddings are rounded to BF16 like
+ * the matrices). Anything else is checkpoint_load + decoder_weights_init. */
+struct decoder_weights;
+enum status_code checkpoint_load_decoding(const char *dir, struct model_params *p,
+                                          struct decoder_weights *wb, int dtype, json_t **ric,
+                                          struct status *st);
 /* DIR/ric.json as an object in *ric, or NULL when the file does not exist. */
 enum status_code checkpoint_read_ric(const char *dir, json_t **ric, struct status *st);
 

@@ -77,6 +77,8 @@ struct decoder_weights {
 	float *scale;      /* their scales; */
 	size_t *q_at;      /* where each starts in q8 and in scale: [4 * layer + k] for */
 	size_t *scale_at;  /* attention, projection, MLP in, MLP out; [4 * L] the head */
+	int embed_bf16;    /* BF16: the parameters hold only the vectors (a checkpoint
+	                    * loaded for decoding): embedding rows come from bf16 too */
 };
 
 /* "f32", "bf16" or "int8" (NULL names it for messages); -1 if unknown. */

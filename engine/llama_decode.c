@@ -45,6 +45,41 @@ void llama_decode_free(struct decoder *d)
 	d->impl = NULL;
 }
 
+/* w [OC, IC] (nn.Linear) into gemv_xw_bf16's panels of W^T, through t [IC, OC]. */
+static void llama_pack_bf16(uint16_t *dst, const float *w, size_t IC, size_t OC, float *t)
+{
+	for (size_t o = 0; o < OC; o++)
+		for (size_t i = 0; i < IC; i++)
+			t[i * OC + o] = w[o * IC + i];
+	gemv_pack_bf16(dst, t, IC, OC);
+}
+
+enum status_code llama_decode_bf16_tensor(struct decoder_weights *wb, const struct model_params *p,
+                                          size_t off, const float *src, size_t n,
+                                          struct status *st)
+{
+	struct llama_layout lay;
+	enum status_code rc = llama_layout_init(&lay, &p->cfg, st);
+	if (rc != STATUS_OK)
+		return rc;
+	size_t m = 0, IC = 0, OC = 0, mats = 7 * lay.L;
+	while (m < mats && llama_off_layer(&lay, m / 7, llama_mats[m % 7]) != off)
+		m++;
+	if (m < mats)
+		llama_mat_shape(&lay, m % 7, &IC, &OC);
+	llama_layout_free(&lay);
+	if (m == mats || IC * OC != n) {
+		gemv_bf16_from_f32(wb->bf16 + off, src, n);
+		return STATUS_OK;
+	}
+	float *t = malloc(n * sizeof *t);
+	if (!t)
+		return status_set(st, STATUS_NOMEM, "cannot allocate %zu values", n);
+	llama_pack_bf16(wb->bf16 + off, src, IC, OC, t);
+	free(t);
+	return STATUS_OK;
+}
+
 enum status_code llama_decode_weights(struct decoder_weights *wb, const struct model_params *p,
                                       struct status *st)
 {
@@ -71,11 +106,7 @@ enum status_code llama_decode_weights(struct decoder_weights *wb, const struct m
 		for (size_t m = 0; rc == STATUS_OK && m < 7 * lay.L; m++) {
 			size_t IC, OC, off = llama_off_layer(&lay, m / 7, llama_mats[m % 7]);
 			llama_mat_shape(&lay, m % 7, &IC, &OC);
-			const float *w = p->mem + off;
-			for (size_t o = 0; o < OC; o++)
-				for (size_t i = 0; i < IC; i++)
-					t[i * OC + o] = w[o * IC + i];
-			gemv_pack_bf16(wb->bf16 + off, t, IC, OC);
+			llama_pack_bf16(wb->bf16 + off, p->mem + off, IC, OC, t);
 		}
 		free(t);
 		llama_layout_free(&lay);
@@ -171,7 +202,13 @@ enum status_code llama_decode(struct decoder *d, const int *seq, const int *toke
 	float *q = d->qkv, *k = q + R * HD, *v = k + R * KD;
 	for (size_t r = 0; r < R; r++)
 		llama_rope_at(lay, d->rope + r * D, (size_t)d->pos[r]);
-	embedding_forward(d->x, tokens, w + llama_off(lay, LLAMA_EMBED), R, C);
+	if (d->wb && d->wb->dtype == DECODER_BF16 && d->wb->embed_bf16) {
+		const uint16_t *e = d->wb->bf16 + llama_off(lay, LLAMA_EMBED);
+		for (size_t r = 0; r < R; r++)
+			for (size_t c = 0; c < C; c++)
+				d->x[r * C + c] = gemv_bf16_to_f32(e[(size_t)tokens[r] * C + c]);
+	} else
+		embedding_forward(d->x, tokens, w + llama_off(lay, LLAMA_EMBED), R, C);
 	for (size_t l = 0; l < lay->L; l++) {
 #define OFF(t) llama_off_layer(lay, l, (t))
 #define BIAS(t) (OFF(t) == LLAMA_ABSENT ? NULL : w + OFF(t))

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 /* The families config.json may name; the first is the default when model_type is absent. */
 static const struct model_family *const model_families[] = { &gpt2_family, &llama_family };
@@ -113,6 +115,40 @@ size_t model_params_count(const struct model_config *c)
 	return model_family_of(c)->count(c);
 }
 
+/* Parameter sets of 1 MiB and more are anonymous mappings: the kernel hands
+ * them out zeroed and makes a page resident only once it is written, so a
+ * decoding-only load (checkpoint_load_decoding) that keeps the matrices in
+ * BF16 elsewhere costs no memory for their F32 places. */
+#define MODEL_MAP_BYTES ((size_t)1 << 20)
+
+static size_t model_mem_bytes(size_t n)
+{
+	return (n * sizeof(float) + 63) & ~(size_t)63;
+}
+
+static float *model_mem_alloc(size_t n)
+{
+	size_t bytes = model_mem_bytes(n);
+	if (bytes >= MODEL_MAP_BYTES) {
+		void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		return m == MAP_FAILED ? NULL : m;
+	}
+	float *m = aligned_alloc(64, bytes);
+	if (m)
+		memset(m, 0, bytes);
+	return m;
+}
+
+static void model_mem_free(float *m, size_t n)
+{
+	if (!m)
+		return;
+	if (model_mem_bytes(n) >= MODEL_MAP_BYTES)
+		munmap(m, model_mem_bytes(n));
+	else
+		free(m);
+}
+
 enum status_code model_params_alloc(struct model_params *p, const struct model_config *c,
                                     struct status *st)
 {
@@ -121,16 +157,14 @@ enum status_code model_params_alloc(struct model_params *p, const struct model_c
 	if (rc != STATUS_OK)
 		return rc;
 	size_t n = model_params_count(c);
-	size_t bytes = (n * sizeof(float) + 63) & ~(size_t)63;
-	p->mem = aligned_alloc(64, bytes);
+	p->mem = model_mem_alloc(n);
 	p->h = calloc((size_t)c->n_layer, sizeof *p->h);
 	if (!p->mem || !p->h) {
-		free(p->mem);
+		model_mem_free(p->mem, n);
 		free(p->h);
 		memset(p, 0, sizeof *p);
 		return status_set(st, STATUS_NOMEM, "cannot allocate %zu parameters", n);
 	}
-	memset(p->mem, 0, bytes);
 	p->cfg = *c;
 	p->count = n;
 	const struct model_family *f = model_family_of(c);
@@ -162,9 +196,20 @@ void model_params_free(struct model_params *p)
 {
 	if (!p)
 		return;
-	free(p->mem);
+	model_mem_free(p->mem, p->count);
 	free(p->h);
 	memset(p, 0, sizeof *p);
+}
+
+void model_params_drop(struct model_params *p, float *data, size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	if (model_mem_bytes(p->count) < MODEL_MAP_BYTES || !page)
+		return;
+	uintptr_t lo = ((uintptr_t)data + page - 1) / page * page;
+	uintptr_t hi = (uintptr_t)(data + n) / page * page;
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }
 
 size_t model_params_describe(const struct model_params *p, struct model_tensor *out)

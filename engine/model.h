@@ -141,6 +141,9 @@ size_t model_params_count(const struct model_config *cfg);
 enum status_code model_params_alloc(struct model_params *p, const struct model_config *cfg,
                                     struct status *st);
 void model_params_free(struct model_params *p);
+/* Gives the memory of n values at data (inside p) back to the system where
+ * p is large enough to be mapped; those values may read as zero afterwards. */
+void model_params_drop(struct model_params *p, float *data, size_t n);
 
 /* Fills `out` (room for MODEL_MAX_TENSORS(n_layer), may be NULL) in checkpoint
  * order; returns the number of tensors. */
@@ -230,6 +233,12 @@ struct model_family {
 	/* BF16 or int8 copies for decoding; NULL: F32 only */
 	enum status_code (*decode_weights)(struct decoder_weights *wb, const struct model_params *p,
 	                                   struct status *st);
+	/* BF16 decoding weights one tensor at a time (checkpoint_load_decoding):
+	 * src holds the n values of the tensor at offset off of p's layout; writes
+	 * wb->bf16 + off exactly as decode_weights would. NULL: loads go through F32. */
+	enum status_code (*decode_bf16_tensor)(struct decoder_weights *wb,
+	                                       const struct model_params *p, size_t off,
+	                                       const float *src, size_t n, struct status *st);
 };
 
 extern const struct model_family gpt2_family;

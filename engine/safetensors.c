@@ -193,6 +193,18 @@ void safetensors_close(struct safetensors *f)
 size_t safetensors_count(const struct safetensors *f) { return f->n; }
 const char *safetensors_path(const struct safetensors *f) { return f->path; }
 
+void safetensors_drop(const struct safetensors *f, const struct safetensors_tensor *t)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	const unsigned char *base = f->map, *data = t->data;
+	if (!base || !page || data < base || data + t->nbytes > base + f->map_len)
+		return;
+	uintptr_t lo = ((uintptr_t)data + page - 1) / page * page;
+	uintptr_t hi = (uintptr_t)(data + t->nbytes) / page * page;
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 const struct safetensors_tensor *safetensors_at(const struct safetensors *f, size_t i)
 {
 	return i < f->n ? &f->t[i] : NULL;

@@ -58,6 +58,9 @@ size_t safetensors_count(const struct safetensors *f);
 const struct safetensors_tensor *safetensors_at(const struct safetensors *f, size_t i);
 const struct safetensors_tensor *safetensors_find(const struct safetensors *f, const char *name);
 const char *safetensors_path(const struct safetensors *f);
+/* Lets the pages of t's data in a mapped file leave this process's memory
+ * (they stay readable: they come back from the page cache when read again). */
+void safetensors_drop(const struct safetensors *f, const struct safetensors_tensor *t);
 /* A __metadata__ value, or NULL. */
 const char *safetensors_meta(const struct safetensors *f, const char *key);
 

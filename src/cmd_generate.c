@@ -103,19 +103,16 @@ static int generate_ric(const char *model, const char *prompt, const char *pref,
 {
 	struct status st = STATUS_INIT;
 	struct ricgen g;
-	struct decoder_weights dw = { 0 };
 	struct ricgen_batch b = { 0 };
 	struct generate_cli gc = { 0 };
 	const char **prompts = NULL;
 	double *z = NULL;
 	int rc = CLI_FAIL;
-	if (ricgen_open(&g, model, 1, &st) != STATUS_OK) {
+	if (ricgen_open_decoding(&g, model, 1, dtype, &st) != STATUS_OK) {
 		cli_error("%s", st.msg);
 		return CLI_FAIL;
 	}
-	if (decoder_weights_init(&dw, &g.p, dtype, &st) != STATUS_OK)
-		goto fail;
-	gp->weights = &dw;
+	gp->weights = &g.dw;
 	ricgen_stops_resolve(stops, &g.meta);
 	ricgen_stops_apply(stops, gp);
 	size_t N = g.meta.n_obj;
@@ -224,7 +221,6 @@ done:
 	ricgen_batch_free(&b);
 	free(prompts);
 	free(z);
-	decoder_weights_free(&dw);
 	ricgen_close(&g);
 	return rc;
 }
@@ -322,7 +318,7 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 		status_set(&st, STATUS_NOMEM, "out of memory");
 		goto fail;
 	}
-	if (checkpoint_load(model, &p, NULL, &st) != STATUS_OK ||
+	if (checkpoint_load_decoding(model, &p, &dw, dtype, NULL, &st) != STATUS_OK ||
 	    tokenizer_load(model, &g.tok, &st) != STATUS_OK ||
 	    tokenizer_encode(g.tok, prompt, strlen(prompt), 0, &ids, &st) != STATUS_OK)
 		goto fail;
@@ -330,8 +326,6 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 		status_set(&st, STATUS_INVALID, "the prompt is empty");
 		goto fail;
 	}
-	if (decoder_weights_init(&dw, &p, (enum decoder_dtype)dtype, &st) != STATUS_OK)
-		goto fail;
 	for (size_t i = 0; i < B; i++) {
 		prompts[i] = ids.ids;
 		lens[i] = ids.n;

@@ -8,12 +8,15 @@
 
 #include "engine/checkpoint.h"
 
-enum status_code ricgen_open(struct ricgen *g, const char *dir, int need_meta, struct status *st)
+/* dtype < 0: the F32 parameters alone; else decoding weights of that dtype too. */
+static enum status_code ricgen_open_as(struct ricgen *g, const char *dir, int need_meta, int dtype,
+                                       struct status *st)
 {
 	memset(g, 0, sizeof *g);
 	ricmeta_init(&g->meta);
 	json_t *ric = NULL;
-	enum status_code c = checkpoint_load(dir, &g->p, &ric, st);
+	enum status_code c = dtype < 0 ? checkpoint_load(dir, &g->p, &ric, st)
+	                               : checkpoint_load_decoding(dir, &g->p, &g->dw, dtype, &ric, st);
 	if (c == STATUS_OK && ric) {
 		char file[4200];
 		snprintf(file, sizeof file, "%s/ric.json", dir);
@@ -29,6 +32,17 @@ enum status_code ricgen_open(struct ricgen *g, const char *dir, int need_meta, s
 	if (c != STATUS_OK)
 		ricgen_close(g);
 	return c;
+}
+
+enum status_code ricgen_open(struct ricgen *g, const char *dir, int need_meta, struct status *st)
+{
+	return ricgen_open_as(g, dir, need_meta, -1, st);
+}
+
+enum status_code ricgen_open_decoding(struct ricgen *g, const char *dir, int need_meta,
+                                      enum decoder_dtype dtype, struct status *st)
+{
+	return ricgen_open_as(g, dir, need_meta, (int)dtype, st);
 }
 
 struct reward_env ricgen_reward_env(const char *datadir, const struct ricgen_trust *t)
@@ -67,6 +81,10 @@ enum status_code ricgen_open_rewards(struct ricgen *g, const struct ricmeta *m,
 
 enum status_code ricgen_set_weights(struct ricgen *g, enum decoder_dtype dtype, struct status *st)
 {
+	if (g->dw.embed_bf16) /* the parameters hold no matrices: only these weights */
+		return dtype == DECODER_BF16 ? STATUS_OK
+		                             : status_set(st, STATUS_INVALID, "the model was loaded "
+		                                          "for BF16 decoding only");
 	decoder_weights_free(&g->dw);
 	return decoder_weights_init(&g->dw, &g->p, dtype, st);
 }

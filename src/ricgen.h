@@ -48,6 +48,11 @@ struct ricgen_trust {
 
 /* need_meta: fail unless DIR has ric.json. */
 enum status_code ricgen_open(struct ricgen *g, const char *dir, int need_meta, struct status *st);
+/* The same for decoding only, with g->dw of dtype made as it loads (a BF16
+ * checkpoint goes straight into BF16: checkpoint_load_decoding; g->p then
+ * serves only a decoder set to g->dw). */
+enum status_code ricgen_open_decoding(struct ricgen *g, const char *dir, int need_meta,
+                                      enum decoder_dtype dtype, struct status *st);
 /* The environment the rewards of ric.json open in under t (NULL: no consent). */
 struct reward_env ricgen_reward_env(const char *datadir, const struct ricgen_trust *t);
 /* Opens the rewards of m's objectives (m outlives nothing: specs are copied by

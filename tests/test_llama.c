@@ -497,6 +497,75 @@ START_TEST(sharded_checkpoint_loads_like_one_file)
 }
 END_TEST
 
+/* Decodes a fixed prefill and three steps of two sequences into lg [12, V]. */
+static void decode_fixture(const struct model_params *p, const struct decoder_weights *wb, float *lg)
+{
+	struct status st = STATUS_INIT;
+	size_t V = (size_t)p->cfg.vocab_size;
+	struct decoder d;
+	ck_assert_msg(decoder_init(&d, p, 2, 16, &st) == STATUS_OK, "%s", st.msg);
+	decoder_set_weights(&d, wb);
+	int seq[6] = { 0, 0, 0, 1, 1, 1 }, tok[6] = { 1, 5, 9, 1, 30, 7 };
+	ck_assert_int_eq(decoder_step(&d, seq, tok, 6, NULL, lg, NULL, &st), STATUS_OK);
+	for (int k = 0; k < 3; k++) {
+		int s2[2] = { 0, 1 }, t2[2] = { 3 + k, 20 - k };
+		ck_assert_int_eq(decoder_step(&d, s2, t2, 2, NULL, lg + (6 + 2 * k) * V, NULL, &st),
+		                 STATUS_OK);
+	}
+	decoder_free(&d);
+}
+
+/* A BF16 checkpoint loaded for decoding goes straight into BF16 weights (no
+ * F32 matrices: they are poisoned here) and decodes bit for bit as the F32
+ * load followed by decoder_weights_init did. */
+START_TEST(bf16_checkpoint_decodes_without_f32_matrices)
+{
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/tests/fixtures/llama/llama-mqa-bf16", harness_srcdir());
+	struct status st = STATUS_INIT;
+	struct model_params p, q;
+	struct decoder_weights wp, wq;
+	ck_assert_msg(checkpoint_load(dir, &p, NULL, &st) == STATUS_OK, "%s", st.msg);
+	ck_assert_msg(decoder_weights_init(&wp, &p, DECODER_BF16, &st) == STATUS_OK, "%s", st.msg);
+	ck_assert_msg(checkpoint_load_decoding(dir, &q, &wq, DECODER_BF16, NULL, &st) == STATUS_OK,
+	              "%s", st.msg);
+	ck_assert_int_eq(wq.embed_bf16, 1);
+	ck_assert_uint_eq(q.count, p.count);
+	size_t n = model_params_describe(&q, NULL), V = (size_t)p.cfg.vocab_size;
+	struct model_tensor *t = calloc(n, sizeof *t);
+	ck_assert_ptr_nonnull(t);
+	model_params_describe(&q, t);
+	for (size_t i = 0; i < n; i++)
+		for (int64_t j = 0; t[i].ndim > 1 && j < t[i].shape[0] * t[i].shape[1]; j++)
+			t[i].data[j] = NAN;
+	free(t);
+	float *a = malloc(12 * V * sizeof *a), *b = malloc(12 * V * sizeof *b);
+	ck_assert(a && b);
+	decode_fixture(&p, &wp, a);
+	decode_fixture(&q, &wq, b);
+	ck_assert_int_eq(memcmp(a, b, 12 * V * sizeof *a), 0);
+	free(a);
+	free(b);
+	decoder_weights_free(&wp);
+	decoder_weights_free(&wq);
+	model_params_free(&p);
+	model_params_free(&q);
+	/* an F16 checkpoint goes the same way; an F32 request loads F32 */
+	snprintf(dir, sizeof dir, "%s/tests/fixtures/llama/mistral-f16", harness_srcdir());
+	ck_assert_msg(checkpoint_load_decoding(dir, &q, &wq, DECODER_BF16, NULL, &st) == STATUS_OK,
+	              "%s", st.msg);
+	ck_assert_int_eq(wq.embed_bf16, 1);
+	decoder_weights_free(&wq);
+	model_params_free(&q);
+	ck_assert_msg(checkpoint_load_decoding(dir, &q, &wq, DECODER_F32, NULL, &st) == STATUS_OK,
+	              "%s", st.msg);
+	ck_assert_int_eq(wq.embed_bf16, 0);
+	ck_assert_ptr_null(wq.bf16);
+	decoder_weights_free(&wq);
+	model_params_free(&q);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("llama");
@@ -508,6 +577,7 @@ Suite *harness_suite(void)
 	            float_forward_agrees_with_double, batched_equals_alone,
 	            kv_cache_decoding_equals_the_full_forward_pass, bf16_and_int8_decoding_stay_close,
 	            config_errors_name_the_key, sliding_window_is_refused_beyond_it,
-	            sharded_checkpoint_loads_like_one_file, NULL);
+	            sharded_checkpoint_loads_like_one_file,
+	            bf16_checkpoint_decodes_without_f32_matrices, NULL);
 	return s;
 }
