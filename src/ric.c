@@ -33,6 +33,7 @@ extern const struct cli_command cmd_relabel;
 extern const struct cli_command cmd_eval;
 extern const struct cli_command cmd_front;
 extern const struct cli_command cmd_convert;
+extern const struct cli_command cmd_merge;
 extern const struct cli_command cmd_import_checkpoint;
 
 const struct cli_command *const cli_commands[] = {
@@ -61,6 +62,7 @@ const struct cli_command *const cli_commands[] = {
 	&cmd_eval,
 	&cmd_front,
 	&cmd_convert,
+	&cmd_merge,
 	&cmd_import_checkpoint,
 	NULL
 };
