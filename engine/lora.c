@@ -280,6 +280,54 @@ static struct lora_module *lora_module_of(struct lora *l, const struct model_fam
 	return NULL;
 }
 
+/* 1: a modules_to_save tensor, 2: its original_module copy, 0: neither. */
+static int lora_whole(const char *name)
+{
+	if (strstr(name, ".modules_to_save."))
+		return 1;
+	return strstr(name, ".original_module.") ? 2 : 0;
+}
+
+static enum status_code lora_add_saved(struct lora *l, const struct model_params *base,
+                                       const struct model_family *fam,
+                                       const struct safetensors_tensor *t, const char *path,
+                                       struct status *st)
+{
+	/* base_model.model.[transformer.]score.modules_to_save.weight -> score.weight */
+	char name[MODEL_NAME_MAX];
+	const char *s = t->name;
+	size_t plen = strlen(LORA_PREFIX);
+	if (strncmp(s, LORA_PREFIX, plen) == 0)
+		s += plen;
+	if (fam->file_prefix && strncmp(s, fam->file_prefix, strlen(fam->file_prefix)) == 0)
+		s += strlen(fam->file_prefix);
+	const char *cut = strstr(s, ".modules_to_save.");
+	snprintf(name, sizeof name, "%.*s.%s", (int)(cut - s), s, cut + strlen(".modules_to_save."));
+	size_t numel = 0;
+	float *dst = model_params_find(base, name, &numel);
+	if (!dst)
+		return status_set(st, STATUS_FORMAT, "%s: tensor '%s': the base has no %s", path, t->name,
+		                  name);
+	if ((size_t)safetensors_numel(t) != numel)
+		return status_set(st, STATUS_FORMAT, "%s: tensor '%s': %lld values, but the base's %s has %zu",
+		                  path, t->name, (long long)safetensors_numel(t), name, numel);
+	struct lora_saved *grown = realloc(l->saved, (l->n_saved + 1) * sizeof *grown);
+	if (!grown)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	l->saved = grown;
+	struct lora_saved *sv = &l->saved[l->n_saved];
+	memset(sv, 0, sizeof *sv);
+	snprintf(sv->base, sizeof sv->base, "%s", name);
+	sv->numel = numel;
+	if (!(sv->data = malloc(numel * sizeof *sv->data)))
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	l->n_saved++;
+	if (safetensors_to_f32(t, sv->data) != 0)
+		return status_set(st, STATUS_FORMAT, "%s: tensor '%s': dtype %s is not supported", path,
+		                  t->name, safetensors_dtype_name(t->dtype));
+	return STATUS_OK;
+}
+
 enum status_code lora_load(const char *dir, const struct model_params *base, struct lora *l,
                            struct status *st)
 {
@@ -299,7 +347,13 @@ enum status_code lora_load(const char *dir, const struct model_params *base, str
 		rc = status_set(st, STATUS_NOMEM, "out of memory");
 	for (size_t i = 0; rc == STATUS_OK && i < safetensors_count(f); i++) {
 		const struct safetensors_tensor *t = safetensors_at(f, i);
-		int isB = 0;
+		int isB = 0, kind = lora_whole(t->name);
+		if (kind == 2) /* the base's own copy, kept beside modules_to_save */
+			continue;
+		if (kind == 1) {
+			rc = lora_add_saved(l, base, fam, t, path, st);
+			continue;
+		}
 		struct lora_module *m = lora_module_of(l, fam, t->name, &isB);
 		if (!m) {
 			rc = status_set(st, STATUS_FORMAT,
@@ -339,6 +393,11 @@ enum status_code lora_load(const char *dir, const struct model_params *base, str
 
 void lora_merge(const struct lora *l, struct model_params *base)
 {
+	for (size_t i = 0; i < l->n_saved; i++) {
+		float *W = model_params_find(base, l->saved[i].base, NULL);
+		if (W)
+			memcpy(W, l->saved[i].data, l->saved[i].numel * sizeof *W);
+	}
 	const int conv = model_family_of(&base->cfg)->conv1d;
 	const size_t r = (size_t)l->r;
 	for (size_t i = 0; i < l->n; i++) {
@@ -372,6 +431,11 @@ void lora_grads_from_full(const struct lora *l, const struct model_params *gfull
 
 void lora_free(struct lora *l)
 {
+	for (size_t i = 0; i < l->n_saved; i++)
+		free(l->saved[i].data);
+	free(l->saved);
+	l->saved = NULL;
+	l->n_saved = 0;
 	free(l->m);
 	free(l->mem);
 	l->m = NULL;

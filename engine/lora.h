@@ -35,6 +35,14 @@ struct lora_module {
 	float *B;                       /* [out, r] */
 };
 
+/* A whole tensor the adapter replaces (PEFT's modules_to_save: a reward
+ * model's score head), saved as "base_model.model.<module>.modules_to_save.weight". */
+struct lora_saved {
+	char base[MODEL_NAME_MAX];      /* the base tensor it replaces */
+	size_t numel;
+	float *data;
+};
+
 struct lora {
 	int r;
 	double alpha;
@@ -46,6 +54,8 @@ struct lora {
 	char task_type[32];
 	size_t n;
 	struct lora_module *m;      /* [n] in the base's tensor order */
+	size_t n_saved;
+	struct lora_saved *saved;   /* [n_saved] */
 	float *mem;                 /* every A and B */
 	size_t count;               /* floats in mem */
 };
@@ -66,7 +76,8 @@ enum status_code lora_base_dir(const char *dir, const char *override, char *out,
 enum status_code lora_load(const char *dir, const struct model_params *base, struct lora *l,
                            struct status *st);
 
-/* base += scale B A on every adapted weight (in the base's layout). */
+/* base += scale B A on every adapted weight (in the base's layout); the
+ * modules_to_save tensors replace the base's. */
 void lora_merge(const struct lora *l, struct model_params *base);
 
 /* The adapter's gradient from the gradient of the merged weights (same

@@ -14,9 +14,11 @@
 #include <string.h>
 
 /* Writes a rank-2 adapter over every linear layer of the tiny GPT-2 into a
- * fresh folder, with the "transformer." prefix PEFT writes for GPT2LMHeadModel. */
-static const char *write_adapter(const struct model_params *p, const char *config)
+ * fresh folder, with the "transformer." prefix PEFT writes for GPT2LMHeadModel;
+ * with head, a reward head in PEFT's modules_to_save form (0.25 everywhere). */
+static const char *write_adapter_head(const struct model_params *p, const char *config, int head)
 {
+
 	static char dir[4096];
 	snprintf(dir, sizeof dir, "%s/ad", harness_tmpdir());
 	char path[4200];
@@ -45,10 +47,27 @@ static const char *write_adapter(const struct model_params *p, const char *confi
 			free(a);
 			free(b);
 		}
+	if (head) {
+		size_t n = (size_t)p->cfg.num_labels * C;
+		float *v = malloc(n * sizeof *v);
+		for (size_t i = 0; i < n; i++)
+			v[i] = 0.25f;
+		int64_t sh[2] = { p->cfg.num_labels, (int64_t)C };
+		ck_assert_int_eq(safetensors_writer_add(w, "base_model.model.score.modules_to_save.weight",
+		                                        ST_F32, 2, sh, v, &st), STATUS_OK);
+		ck_assert_int_eq(safetensors_writer_add(w, "base_model.model.score.original_module.weight",
+		                                        ST_F32, 2, sh, p->score, &st), STATUS_OK);
+		free(v);
+	}
 	snprintf(path, sizeof path, "%s/%s", dir, LORA_WEIGHTS);
 	ck_assert_int_eq(safetensors_writer_save(w, path, &st), STATUS_OK);
 	safetensors_writer_free(w);
 	return dir;
+}
+
+static const char *write_adapter(const struct model_params *p, const char *config)
+{
+	return write_adapter_head(p, config, 0);
 }
 
 static const char config_ok[] =
@@ -121,6 +140,26 @@ START_TEST(gpt2_adapter_gradient_matches_finite_differences)
 }
 END_TEST
 
+START_TEST(modules_to_save_replace_the_reward_head)
+{
+	struct status st = STATUS_INIT;
+	struct model_config c = gpt2_util_tiny(2);
+	struct model_params p;
+	ck_assert_int_eq(model_params_alloc(&p, &c, &st), STATUS_OK);
+	gpt2_util_randomize(&p, 5);
+	struct lora l;
+	ck_assert_msg(lora_load(write_adapter_head(&p, config_ok, 1), &p, &l, &st) == STATUS_OK, "%s",
+	              st.msg);
+	ck_assert_uint_eq(l.n_saved, 1);
+	ck_assert(p.score[3] != 0.25f);
+	lora_merge(&l, &p);
+	for (size_t i = 0; i < 2 * (size_t)c.n_embd; i++)
+		ck_assert(p.score[i] == 0.25f);
+	lora_free(&l);
+	model_params_free(&p);
+}
+END_TEST
+
 START_TEST(bad_configs_are_named)
 {
 	struct status st = STATUS_INIT;
@@ -150,6 +189,7 @@ Suite *harness_suite(void)
 {
 	Suite *s = suite_create("lora");
 	harness_add(s, "gpt2", gpt2_adapter_gradient_matches_finite_differences, bad_configs_are_named,
+	            modules_to_save_replace_the_reward_head,
 	            NULL);
 	return s;
 }
