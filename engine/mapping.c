@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +26,87 @@ enum status_code mapping_parse(const char *name, enum mapping_kind *out, struct 
 
 const char *mapping_name(enum mapping_kind k)
 {
+	if (k == MAPPING_LP)
+		return "lp";
 	return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
+}
+
+enum status_code mapping_spec_parse(const char *text, struct mapping *out, struct status *st)
+{
+	if (!text || strncmp(text, "lp:", 3) != 0) {
+		out->p = 0.0;
+		return mapping_parse(text, &out->kind, st);
+	}
+	char *end;
+	errno = 0;
+	double p = strtod(text + 3, &end);
+	if (end == text + 3 || *end || errno == ERANGE || isnan(p))
+		return status_set(st, STATUS_INVALID,
+		                  "mapping '%s': lp wants a number P >= 1 or inf after 'lp:'", text);
+	if (!(p >= 1.0))
+		return status_set(st, STATUS_INVALID, "mapping '%s': P must be >= 1", text);
+	out->kind = MAPPING_LP;
+	out->p = p;
+	return STATUS_OK;
+}
+
+void mapping_spec_name(const struct mapping *m, char *buf, size_t cap)
+{
+	if (m->kind != MAPPING_LP)
+		snprintf(buf, cap, "%s", mapping_name(m->kind));
+	else if (isinf(m->p))
+		snprintf(buf, cap, "lp:inf");
+	else
+		snprintf(buf, cap, "lp:%.17g", m->p);
+}
+
+/* ||x||_p scaled by the largest |x_i|, so large p neither overflows nor
+ * underflows to 0 for every term. */
+static double mapping_norm(const double *x, size_t n, double p)
+{
+	double m = 0.0, s = 0.0;
+	for (size_t i = 0; i < n; i++)
+		m = fmax(m, x[i]);
+	if (m == 0.0)
+		return 0.0;
+	for (size_t i = 0; i < n; i++)
+		s += pow(x[i] / m, p);
+	return m * pow(s, 1.0 / p);
+}
+
+/* x of lp:P for a point u of the simplex (mapping.h): x_i = min(N u_i,
+ * lambda a_i) with a_i = (u_i / max u)^(1/(P-1)), so the largest a is 1.
+ * Then lambda lies in (0, 1]: at lambda = 1 the largest coordinate is
+ * min(N max u, 1) = 1 already, and the norm only grows with lambda, so
+ * bisection finds it to the last bit. x (n) is the output. */
+static void mapping_lp(const double *u, size_t n, double p, double *x)
+{
+	double umax = 0.0;
+	size_t ties = 0;
+	for (size_t i = 0; i < n; i++)
+		umax = fmax(umax, u[i]);
+	for (size_t i = 0; i < n; i++)
+		ties += u[i] == umax;
+	if (p == 1.0 || isinf(p)) {
+		for (size_t i = 0; i < n; i++)
+			x[i] = p == 1.0 ? (u[i] == umax ? 1.0 / (double)ties : 0.0)
+			                : fmin(1.0, (double)n * u[i]);
+		return;
+	}
+	double e = 1.0 / (p - 1.0), lo = 0.0, hi = 1.0;
+	for (int it = 0; it < 200 && lo < hi; it++) {
+		double lam = 0.5 * (lo + hi);
+		if (lam == lo || lam == hi)
+			break;
+		for (size_t i = 0; i < n; i++)
+			x[i] = fmin((double)n * u[i], lam * pow(u[i] / umax, e));
+		if (mapping_norm(x, n, p) < 1.0)
+			lo = lam;
+		else
+			hi = lam;
+	}
+	for (size_t i = 0; i < n; i++)
+		x[i] = fmin(1.0, fmin((double)n * u[i], hi * pow(u[i] / umax, e)));
 }
 
 enum status_code mapping_check_pref(const double *w, size_t n, unsigned flags, double *out,
@@ -82,11 +163,23 @@ enum status_code mapping_parse_vector(const char *text, size_t n, const char *wh
 enum status_code mapping_targets(enum mapping_kind k, const double *w, size_t n, const double *lo,
                                  const double *hi, unsigned flags, double *t, struct status *st)
 {
-	if ((unsigned)k >= sizeof names / sizeof names[0])
+	const struct mapping m = { .kind = k };
+	return mapping_spec_targets(&m, w, n, lo, hi, flags, t, st);
+}
+
+enum status_code mapping_spec_targets(const struct mapping *m, const double *w, size_t n,
+                                      const double *lo, const double *hi, unsigned flags,
+                                      double *t, struct status *st)
+{
+	enum mapping_kind k = m->kind;
+	if (k == MAPPING_LP && !(m->p >= 1.0))
+		return status_set(st, STATUS_INVALID, "mapping lp: P is %g, it must be >= 1", m->p);
+	if (k != MAPPING_LP && (unsigned)k >= sizeof names / sizeof names[0])
 		return status_set(st, STATUS_INVALID, "unknown mapping %d", (int)k);
-	double *u = malloc((n ? n : 1) * sizeof *u);
+	double *u = malloc(2 * (n ? n : 1) * sizeof *u);
 	if (!u)
 		return status_set(st, STATUS_NOMEM, "out of memory");
+	double *x = u + (n ? n : 1);
 	enum status_code c = mapping_check_pref(w, n, flags, u, st);
 	for (size_t i = 0; c == STATUS_OK && i < n; i++)
 		if (!isfinite(lo[i]) || !isfinite(hi[i]) || lo[i] > hi[i])
@@ -101,9 +194,14 @@ enum status_code mapping_targets(enum mapping_kind k, const double *w, size_t n,
 	for (size_t i = 0; i < n; i++)
 		norm2 += u[i] * u[i];
 	norm2 = sqrt(norm2);
+	if (k == MAPPING_LP)
+		mapping_lp(u, n, m->p, x);
 	for (size_t i = 0; i < n; i++) {
 		double f;
 		switch (k) {
+		case MAPPING_LP:
+			f = x[i];
+			break;
 		case MAPPING_LINF:
 			f = fmin(1.0, (double)n * u[i]);
 			break;

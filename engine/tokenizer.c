@@ -5,6 +5,7 @@
 #include "engine/bytelevel.h"
 #include "engine/tokenizer_impl.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +25,7 @@ void tokenizer_ids_free(struct tokenizer_ids *ids)
 	ids->n = ids->cap = 0;
 }
 
-static int ids_reserve(struct tokenizer_ids *ids, size_t more)
+int tokenizer_ids_reserve(struct tokenizer_ids *ids, size_t more)
 {
 	if (ids->n + more <= ids->cap)
 		return 0;
@@ -51,13 +52,11 @@ enum status_code tokenizer_new(struct tokenizer **out, struct status *st)
 		tokenizer_free(t);
 		return status_set(st, STATUS_NOMEM, "out of memory");
 	}
-	enum status_code rc = pretok_new(&t->pre, st);
-	if (rc != STATUS_OK) {
-		tokenizer_free(t);
-		return rc;
-	}
 	for (int b = 0; b < 256; b++)
 		t->byte_id[b] = -1;
+	t->kind = TOKENIZER_BYTELEVEL;
+	t->kind_name = "byte-level BPE (vocab.json + merges.txt)";
+	t->unk_id = t->bos_id = t->eos_id = -1;
 	*out = t;
 	return STATUS_OK;
 }
@@ -75,7 +74,13 @@ void tokenizer_free(struct tokenizer *t)
 	for (size_t i = 0; i < t->n_special; i++)
 		free(t->special[i].text);
 	free(t->special);
-	pretok_free(t->pre);
+	for (size_t i = 0; i < t->n_steps; i++)
+		pretok_free(t->steps[i].re);
+	for (size_t i = 0; i < t->n_norm; i++) {
+		free(t->norm[i].from);
+		free(t->norm[i].to);
+	}
+	free(t->wbuf);
 	tokenizer_ids_free(&t->cache_ids);
 	free(t->sym);
 	free(t->next);
@@ -125,15 +130,53 @@ static int pool_append(struct tokenizer *t, const void *bytes, size_t n, size_t 
 	return 0;
 }
 
-/* Records the bytes of `id`: the byte-level decoding of its spelling, or the
- * spelling itself for tokens outside the byte alphabet (added tokens). */
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The byte of a byte-fallback token "<0xNN>", or -1. */
+static int fallback_byte(const char *s, size_t len)
+{
+	if (len != 6 || memcmp(s, "<0x", 3) != 0 || s[5] != '>' || hexval(s[3]) < 0 || hexval(s[4]) < 0)
+		return -1;
+	return hexval(s[3]) * 16 + hexval(s[4]);
+}
+
+#define METASPACE "\xe2\x96\x81" /* U+2581, SentencePiece's space */
+
+/* The bytes a token's spelling stands for under a character-level decoder:
+ * <0xNN> is the byte, "▁" a space; `out` has room for `len` bytes. */
+static size_t chars_decode(const struct tokenizer *t, const char *s, size_t len, char *out)
+{
+	int b = t->dec_byte_fallback ? fallback_byte(s, len) : -1;
+	if (b >= 0) {
+		out[0] = (char)b;
+		return 1;
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < len;) {
+		if (t->dec_metaspace && i + 3 <= len && memcmp(s + i, METASPACE, 3) == 0) {
+			out[o++] = ' ';
+			i += 3;
+		} else {
+			out[o++] = s[i++];
+		}
+	}
+	return o;
+}
+
+/* Records the bytes of `id`: for byte-level tokenizers the byte-level
+ * decoding of its spelling, or the spelling itself for tokens outside the
+ * byte alphabet (added tokens); else what the decoder makes of it. */
 static enum status_code set_bytes(struct tokenizer *t, int32_t id, const char *spelled, size_t len,
                                   struct status *st)
 {
 	uint8_t *tmp = malloc(len ? len : 1);
 	if (!tmp)
 		return status_set(st, STATUS_NOMEM, "out of memory");
-	long n = bytelevel_decode(spelled, len, tmp);
+	long n = t->kind == TOKENIZER_BYTELEVEL ? bytelevel_decode(spelled, len, tmp)
+	                                        : (long)chars_decode(t, spelled, len, (char *)tmp);
 	int r = n >= 0 ? pool_append(t, tmp, (size_t)n, &t->tok_off[id])
 	               : pool_append(t, spelled, len, &t->tok_off[id]);
 	free(tmp);
@@ -198,7 +241,7 @@ enum status_code tokenizer_add_merge(struct tokenizer *t, const char *a, size_t 
 }
 
 enum status_code tokenizer_add_special(struct tokenizer *t, const char *text, size_t len, int32_t id,
-                                       struct status *st)
+                                       unsigned flags, struct status *st)
 {
 	if (len == 0)
 		return status_set(st, STATUS_FORMAT, "an added token is empty");
@@ -219,6 +262,8 @@ enum status_code tokenizer_add_special(struct tokenizer *t, const char *text, si
 	for (size_t i = 0; i < t->n_special; i++)
 		if (t->special[i].id == id)
 			return STATUS_OK;
+	if (t->n_special >= 1u << 20)
+		return status_set(st, STATUS_FORMAT, "more than %u added tokens", 1u << 20);
 	struct tokenizer_special *sp = realloc(t->special, (t->n_special + 1) * sizeof *sp);
 	if (!sp)
 		return status_set(st, STATUS_NOMEM, "out of memory");
@@ -227,7 +272,9 @@ enum status_code tokenizer_add_special(struct tokenizer *t, const char *text, si
 	if (!copy)
 		return status_set(st, STATUS_NOMEM, "out of memory");
 	memcpy(copy, text, len);
-	sp[t->n_special++] = (struct tokenizer_special){ copy, len, id };
+	sp[t->n_special++] = (struct tokenizer_special){ copy, len, id, !(flags & TOKENIZER_ADDED_PLAIN),
+	                                                 !!(flags & TOKENIZER_ADDED_LSTRIP),
+	                                                 !!(flags & TOKENIZER_ADDED_RSTRIP) };
 	return STATUS_OK;
 }
 
@@ -241,7 +288,15 @@ static int special_cmp(const void *a, const void *b)
 
 enum status_code tokenizer_finish(struct tokenizer *t, struct status *st)
 {
-	for (int b = 0; b < 256; b++) {
+	if (t->n_vocab == 0)
+		return status_set(st, STATUS_FORMAT, "the vocabulary is empty");
+	for (int b = 0; b < 256 && t->kind == TOKENIZER_CHARS; b++) {
+		char name[7];
+		snprintf(name, sizeof name, "<0x%02X>", b);
+		int64_t *id = strmap_get(t->vocab, name, 6);
+		t->byte_id[b] = id ? (int32_t)*id : -1;
+	}
+	for (int b = 0; b < 256 && t->kind == TOKENIZER_BYTELEVEL; b++) {
 		char c[2];
 		size_t n = bytelevel_encode((uint8_t[]){ (uint8_t)b }, 1, c);
 		int64_t *id = strmap_get(t->vocab, c, n);
@@ -257,6 +312,38 @@ enum status_code tokenizer_finish(struct tokenizer *t, struct status *st)
 size_t tokenizer_vocab_size(const struct tokenizer *t)
 {
 	return t->n_vocab;
+}
+
+const char *tokenizer_kind(const struct tokenizer *t)
+{
+	return t->kind_name;
+}
+
+int32_t tokenizer_bos(const struct tokenizer *t)
+{
+	return t->add_bos ? t->bos_id : -1;
+}
+
+int32_t tokenizer_bos_token(const struct tokenizer *t)
+{
+	return t->bos_id;
+}
+
+int32_t tokenizer_eos(const struct tokenizer *t)
+{
+	return t->eos_id;
+}
+
+enum status_code tokenizer_gpt2_split(struct tokenizer *t, struct status *st)
+{
+	if (t->n_steps == TOKENIZER_MAX_STEPS)
+		return status_set(st, STATUS_INTERNAL, "too many pre-tokenizer steps");
+	struct tokenizer_step *step = &t->steps[t->n_steps];
+	*step = (struct tokenizer_step){ .kind = TOKENIZER_STEP_SPLIT, .behavior = TOKENIZER_ISOLATED };
+	enum status_code rc = pretok_new(&step->re, st);
+	if (rc == STATUS_OK)
+		t->n_steps++;
+	return rc;
 }
 
 int32_t tokenizer_token_id(const struct tokenizer *t, const char *token)
@@ -335,21 +422,93 @@ static enum status_code grow_scratch(struct tokenizer *t, size_t n, struct statu
 	return STATUS_OK;
 }
 
-/* BPE of one word, from its bytes: the adjacent pair of lowest rank merges
- * first, the leftmost of equal pairs first; GPT-2's encoder.py (which merges
- * every occurrence of the best pair per pass) gives the same result whenever
- * a merge ranks after the merges that make its parts, as in every file BPE
- * training writes. A heap of candidate pairs over a linked list of symbols
- * keeps long words (a 100 kB run of letters) at n log n. */
-static enum status_code encode_word(struct tokenizer *t, const char *w, size_t n,
-                                    struct tokenizer_ids *out, struct status *st)
+/* The length of the UTF-8 character at s (n > 0 bytes left); an invalid
+ * byte is a character of its own. */
+static size_t utf8_char_len(const unsigned char *s, size_t n)
+{
+	size_t need = s[0] < 0x80 ? 1 : s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
+	            : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 1;
+	if (need > n)
+		return 1;
+	for (size_t k = 1; k < need; k++)
+		if ((s[k] & 0xC0) != 0x80)
+			return 1;
+	/* Overlong 3/4-byte forms, surrogates and code points past U+10FFFF. */
+	if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0) || (s[0] == 0xF0 && s[1] < 0x90) ||
+	    (s[0] == 0xF4 && s[1] >= 0x90))
+		return 1;
+	return need;
+}
+
+/* The word's first symbols, in t->sym: one per byte for byte-level
+ * tokenizers; else one per character in the vocabulary, its bytes' <0xNN>
+ * tokens (byte_fallback), or unk (consecutive ones fused with fuse_unk) or
+ * nothing, as Hugging Face's BPE does. Returns the count. */
+static size_t first_symbols(struct tokenizer *t, const char *w, size_t n)
+{
+	int32_t *sym = t->sym;
+	if (t->kind == TOKENIZER_BYTELEVEL) {
+		for (size_t i = 0; i < n; i++)
+			sym[i] = t->byte_id[(uint8_t)w[i]];
+		return n;
+	}
+	size_t m = 0;
+	int last_unk = 0;
+	for (size_t i = 0; i < n;) {
+		size_t k = utf8_char_len((const unsigned char *)w + i, n - i);
+		int64_t *v = strmap_get(t->vocab, w + i, k);
+		int fallback = !v && t->byte_fallback;
+		for (size_t j = 0; fallback && j < k; j++)
+			fallback = t->byte_id[(uint8_t)w[i + j]] >= 0;
+		if (v) {
+			sym[m++] = (int32_t)*v;
+			last_unk = 0;
+		} else if (fallback) {
+			for (size_t j = 0; j < k; j++)
+				sym[m++] = t->byte_id[(uint8_t)w[i + j]];
+			last_unk = 0;
+		} else if (t->unk_id >= 0 && !(last_unk && t->fuse_unk)) {
+			sym[m++] = t->unk_id;
+			last_unk = 1;
+		}
+		i += k;
+	}
+	return m;
+}
+
+/* With ignore_merges, a word that is itself a token is that token. */
+static int64_t *whole_word(struct tokenizer *t, const char *w, size_t n)
+{
+	if (t->kind == TOKENIZER_CHARS)
+		return strmap_get(t->vocab, w, n);
+	if (n > SIZE_MAX / 2 - 1)
+		return NULL;
+	if (2 * n > t->wbuf_cap) {
+		char *b = realloc(t->wbuf, 2 * n);
+		if (!b)
+			return NULL; /* only costs the shortcut: BPE gives the same ids for such words */
+		t->wbuf = b;
+		t->wbuf_cap = 2 * n;
+	}
+	return strmap_get(t->vocab, t->wbuf, bytelevel_encode(w, n, t->wbuf));
+}
+
+/* BPE of one word: the adjacent pair of lowest rank merges first, the
+ * leftmost of equal pairs first, as Hugging Face's BPE does; GPT-2's
+ * encoder.py (which merges every occurrence of the best pair per pass) gives
+ * the same result whenever a merge ranks after the merges that make its
+ * parts, as in every file BPE training writes. A heap of candidate pairs over
+ * a linked list of symbols keeps long words (a 100 kB run of letters) at
+ * n log n. */
+enum status_code tokenizer_encode_word(struct tokenizer *t, const char *w, size_t n,
+                                       struct tokenizer_ids *out, struct status *st)
 {
 	int cacheable = n <= TOKENIZER_CACHE_WORD_MAX;
 	if (cacheable) {
 		int64_t *v = strmap_get(t->cache, w, n);
 		if (v) {
 			const int32_t *c = t->cache_ids.ids + *v;
-			if (ids_reserve(out, (size_t)c[0]))
+			if (tokenizer_ids_reserve(out, (size_t)c[0]))
 				return status_set(st, STATUS_NOMEM, "out of memory");
 			memcpy(out->ids + out->n, c + 1, (size_t)c[0] * sizeof *c);
 			out->n += (size_t)c[0];
@@ -358,17 +517,25 @@ static enum status_code encode_word(struct tokenizer *t, const char *w, size_t n
 	}
 	if (n > INT32_MAX)
 		return status_set(st, STATUS_INVALID, "a word of %zu bytes is too long", n);
+	int64_t *whole = t->ignore_merges ? whole_word(t, w, n) : NULL;
+	if (whole) {
+		if (tokenizer_ids_reserve(out, 1))
+			return status_set(st, STATUS_NOMEM, "out of memory");
+		out->ids[out->n++] = (int32_t)*whole;
+		return STATUS_OK;
+	}
 	if (grow_scratch(t, n, st) != STATUS_OK)
 		return st->code;
 	int32_t *sym = t->sym, *next = t->next, *prev = t->prev;
 	int64_t *heap = t->heap;
-	size_t nh = 0;
-	for (size_t i = 0; i < n; i++) {
-		sym[i] = t->byte_id[(uint8_t)w[i]];
-		next[i] = i + 1 < n ? (int32_t)i + 1 : -1;
+	size_t nh = 0, ns = first_symbols(t, w, n);
+	if (ns == 0)
+		return STATUS_OK;
+	for (size_t i = 0; i < ns; i++) {
+		next[i] = i + 1 < ns ? (int32_t)i + 1 : -1;
 		prev[i] = (int32_t)i - 1;
 	}
-	for (size_t i = 0; i + 1 < n; i++) {
+	for (size_t i = 0; i + 1 < ns; i++) {
 		int64_t m = merge_of(t, sym[i], sym[i + 1]);
 		if (m >= 0)
 			heap_push(heap, &nh, (m & ~(int64_t)0xFFFFFFFF) | (int64_t)i);
@@ -395,7 +562,7 @@ static enum status_code encode_word(struct tokenizer *t, const char *w, size_t n
 	size_t m = 0;
 	for (int32_t i = 0; i >= 0; i = next[i])
 		sym[m++] = sym[i]; /* i >= m: compaction in place is safe */
-	if (ids_reserve(out, m))
+	if (tokenizer_ids_reserve(out, m))
 		return status_set(st, STATUS_NOMEM, "out of memory");
 	memcpy(out->ids + out->n, sym, m * sizeof *sym);
 	out->n += m;
@@ -404,7 +571,7 @@ static enum status_code encode_word(struct tokenizer *t, const char *w, size_t n
 			strmap_clear(t->cache);
 			t->cache_ids.n = 0;
 		}
-		if (ids_reserve(&t->cache_ids, m + 1) == 0) {
+		if (tokenizer_ids_reserve(&t->cache_ids, m + 1) == 0) {
 			int added;
 			int64_t *v = strmap_put(t->cache, w, n, &added);
 			if (v) { /* a failed insert only costs speed */
@@ -418,60 +585,68 @@ static enum status_code encode_word(struct tokenizer *t, const char *w, size_t n
 	return STATUS_OK;
 }
 
-struct encode_ctx {
-	struct tokenizer *t;
-	struct tokenizer_ids *out;
-	struct status *st;
-};
-
-static int encode_piece(void *ctx, const char *w, size_t n)
+static int is_space(char c)
 {
-	struct encode_ctx *c = ctx;
-	return (int)encode_word(c->t, w, n, c->out, c->st);
+	return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
-static enum status_code encode_plain(struct tokenizer *t, const char *text, size_t len,
-                                     struct tokenizer_ids *out, struct status *st)
+/* Where the next usable added token starts at or after `pos`: the earliest,
+ * the longest at equal starts (specials are sorted longest first). */
+static size_t next_added(struct tokenizer *t, const char *text, size_t len, size_t pos, unsigned flags,
+                         size_t *next, size_t *best_k)
 {
-	struct encode_ctx c = { t, out, st };
-	return (enum status_code)pretok_split(t->pre, text, len, encode_piece, &c);
+	size_t best = len;
+	for (size_t k = 0; k < t->n_special; k++) {
+		if ((flags & TOKENIZER_NO_SPECIAL) && t->special[k].special)
+			continue;
+		if (next[k] == SIZE_MAX || next[k] < pos) {
+			const char *f = memmem(text + pos, len - pos, t->special[k].text, t->special[k].len);
+			next[k] = f ? (size_t)(f - text) : len;
+		}
+		if (next[k] < best) {
+			best = next[k];
+			*best_k = k;
+		}
+	}
+	return best;
 }
 
 enum status_code tokenizer_encode(struct tokenizer *t, const char *text, size_t len, unsigned flags,
                                   struct tokenizer_ids *out, struct status *st)
 {
-	if (!t->n_special || (flags & TOKENIZER_NO_SPECIAL))
-		return encode_plain(t, text, len, out, st);
-	/* next[k]: where special k occurs next at or after `pos` (len: nowhere). */
+	if ((flags & TOKENIZER_BOS) && t->add_bos && t->bos_id >= 0) {
+		if (tokenizer_ids_reserve(out, 1))
+			return status_set(st, STATUS_NOMEM, "out of memory");
+		out->ids[out->n++] = t->bos_id;
+	}
+	int cont = !!(flags & TOKENIZER_CONTINUE);
+	if (!t->n_special)
+		return len ? tokenizer_encode_span(t, text, len, 1, cont, out, st) : STATUS_OK;
+	/* next[k]: where added token k occurs next at or after `pos` (len: nowhere). */
 	size_t *next = malloc(t->n_special * sizeof *next);
 	if (!next)
 		return status_set(st, STATUS_NOMEM, "out of memory");
-	for (size_t k = 0; k < t->n_special; k++) {
-		const char *f = memmem(text, len, t->special[k].text, t->special[k].len);
-		next[k] = f ? (size_t)(f - text) : len;
-	}
+	for (size_t k = 0; k < t->n_special; k++)
+		next[k] = SIZE_MAX; /* not looked for yet */
 	size_t pos = 0;
 	enum status_code rc = STATUS_OK;
 	while (rc == STATUS_OK && pos < len) {
-		size_t best = len, best_k = 0;
-		for (size_t k = 0; k < t->n_special; k++) {
-			if (next[k] < pos) {
-				const char *f = memmem(text + pos, len - pos, t->special[k].text, t->special[k].len);
-				next[k] = f ? (size_t)(f - text) : len;
-			}
-			if (next[k] < best) { /* specials are sorted longest first: ties keep the longest */
-				best = next[k];
-				best_k = k;
-			}
-		}
-		if (best > pos)
-			rc = encode_plain(t, text + pos, best - pos, out, st);
+		size_t k = 0, best = next_added(t, text, len, pos, flags, next, &k);
+		size_t end = best; /* the plain text before it, less what lstrip takes */
+		if (best < len && t->special[k].lstrip)
+			while (end > pos && is_space(text[end - 1]))
+				end--;
+		if (end > pos)
+			rc = tokenizer_encode_span(t, text + pos, end - pos, pos == 0, cont, out, st);
 		if (rc == STATUS_OK && best < len) {
-			if (ids_reserve(out, 1))
+			if (tokenizer_ids_reserve(out, 1))
 				rc = status_set(st, STATUS_NOMEM, "out of memory");
 			else
-				out->ids[out->n++] = t->special[best_k].id;
-			best += t->special[best_k].len;
+				out->ids[out->n++] = t->special[k].id;
+			best += t->special[k].len;
+			if (t->special[k].rstrip)
+				while (best < len && is_space(text[best]))
+					best++;
 		}
 		pos = best;
 	}
@@ -488,8 +663,18 @@ static enum status_code check_id(const struct tokenizer *t, int32_t id, struct s
 	return STATUS_OK;
 }
 
-enum status_code tokenizer_decode(const struct tokenizer *t, const int32_t *ids, size_t n,
-                                  char **text, size_t *len, struct status *st)
+/* How many of the leading bytes of a text the decoder strips (Strip,
+ * Metaspace: the space the encoder put before the first word). */
+static size_t strip_count(const struct tokenizer *t, const char *s, size_t len)
+{
+	size_t k = 0;
+	while (k < t->strip_lead && k < len && s[k] == ' ')
+		k++;
+	return k;
+}
+
+static enum status_code decode(const struct tokenizer *t, const int32_t *ids, size_t n, int cont,
+                               char **text, size_t *len, struct status *st)
 {
 	size_t total = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -505,10 +690,25 @@ enum status_code tokenizer_decode(const struct tokenizer *t, const int32_t *ids,
 		memcpy(s + o, t->pool + t->tok_off[ids[i]], t->tok_len[ids[i]]);
 		o += t->tok_len[ids[i]];
 	}
+	size_t k = cont ? 0 : strip_count(t, s, o);
+	memmove(s, s + k, o - k);
+	o -= k;
 	s[o] = '\0';
 	*text = s;
 	*len = o;
 	return STATUS_OK;
+}
+
+enum status_code tokenizer_decode(const struct tokenizer *t, const int32_t *ids, size_t n,
+                                  char **text, size_t *len, struct status *st)
+{
+	return decode(t, ids, n, 0, text, len, st);
+}
+
+enum status_code tokenizer_decode_more(const struct tokenizer *t, const int32_t *ids, size_t n,
+                                       char **text, size_t *len, struct status *st)
+{
+	return decode(t, ids, n, 1, text, len, st);
 }
 
 /* How many bytes at the end of `s` start a character that is not complete. */
@@ -546,6 +746,12 @@ enum status_code tokenizer_stream_push(const struct tokenizer *t, struct tokeniz
 	if (n) /* a vocabulary may hold an empty token */
 		memcpy(s->buf + s->len, t->pool + t->tok_off[id], n);
 	s->len += n;
+	if (!s->cont && s->len) { /* the text's first bytes: what decode strips */
+		size_t k = strip_count(t, s->buf, s->len);
+		memmove(s->buf, s->buf + k, s->len - k);
+		s->len -= k;
+		s->cont = 1;
+	}
 	s->held = utf8_unfinished(s->buf, s->len);
 	*text = s->buf ? s->buf : "";
 	*len = s->len - s->held;
@@ -565,4 +771,5 @@ void tokenizer_stream_free(struct tokenizer_stream *s)
 	free(s->buf);
 	s->buf = NULL;
 	s->len = s->cap = s->held = 0;
+	s->cont = 0;
 }

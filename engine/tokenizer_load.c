@@ -36,8 +36,7 @@ static enum status_code parse_json(const char *text, size_t len, const char *nam
 	return STATUS_OK;
 }
 
-/* Adds the {token: id} entries of `vocab`; `what` names it in messages. */
-static enum status_code load_vocab(struct tokenizer *t, json_t *vocab, const char *what, struct status *st)
+enum status_code tokenizer_load_vocab(struct tokenizer *t, json_t *vocab, const char *what, struct status *st)
 {
 	if (!json_is_object(vocab))
 		return status_set(st, STATUS_FORMAT, "%s is not a JSON object", what);
@@ -81,7 +80,7 @@ static enum status_code mark_angle_specials(struct tokenizer *t, json_t *vocab, 
 		size_t n = strlen(key);
 		if (n >= 5 && memcmp(key, "<|", 2) == 0 && memcmp(key + n - 2, "|>", 2) == 0 &&
 		    strspn(key + 2, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n - 4) {
-			enum status_code rc = tokenizer_add_special(t, key, n, (int32_t)json_integer_value(v), st);
+			enum status_code rc = tokenizer_add_special(t, key, n, (int32_t)json_integer_value(v), 0, st);
 			if (rc != STATUS_OK)
 				return rc;
 		}
@@ -129,9 +128,11 @@ enum status_code tokenizer_load_bpe(const char *vocab_json, size_t vocab_len,
 	enum status_code rc = tokenizer_new(&t, st);
 	if (rc != STATUS_OK)
 		return rc;
-	rc = parse_json(vocab_json, vocab_len, vname, &vocab, st);
+	rc = tokenizer_gpt2_split(t, st);
 	if (rc == STATUS_OK)
-		rc = load_vocab(t, vocab, vname, st);
+		rc = parse_json(vocab_json, vocab_len, vname, &vocab, st);
+	if (rc == STATUS_OK)
+		rc = tokenizer_load_vocab(t, vocab, vname, st);
 	if (rc == STATUS_OK)
 		rc = mark_angle_specials(t, vocab, st);
 	json_decref(vocab);
@@ -174,110 +175,13 @@ static enum status_code load_added_tokens(struct tokenizer *t, const char *path,
 			rc = status_set(st, STATUS_FORMAT, "%s: the id of '%.40s' is not a valid id", path, key);
 			break;
 		}
-		rc = tokenizer_add_special(t, key, strlen(key), (int32_t)json_integer_value(v), st);
+		rc = tokenizer_add_special(t, key, strlen(key), (int32_t)json_integer_value(v), 0, st);
 		if (rc != STATUS_OK) {
 			status_prefix(st, "%s", path);
 			break;
 		}
 	}
 	json_decref(j);
-	return rc;
-}
-
-/* One merge of tokenizer.json: "a b", or ["a", "b"] (newer tokenizers). */
-static enum status_code json_merge(struct tokenizer *t, json_t *m, size_t i, const char *name, struct status *st)
-{
-	const char *a, *b;
-	size_t alen, blen;
-	if (json_is_string(m)) {
-		const char *s = json_string_value(m);
-		size_t n = json_string_length(m);
-		const char *sp = memchr(s, ' ', n);
-		if (!sp || sp == s || sp == s + n - 1 || memchr(sp + 1, ' ', (size_t)(s + n - sp - 1)))
-			return status_set(st, STATUS_FORMAT, "%s: model.merges[%zu]: not two tokens separated by one space",
-			                  name, i);
-		a = s;
-		alen = (size_t)(sp - s);
-		b = sp + 1;
-		blen = (size_t)(s + n - sp - 1);
-	} else if (json_is_array(m) && json_array_size(m) == 2 && json_is_string(json_array_get(m, 0)) &&
-	           json_is_string(json_array_get(m, 1))) {
-		a = json_string_value(json_array_get(m, 0));
-		alen = json_string_length(json_array_get(m, 0));
-		b = json_string_value(json_array_get(m, 1));
-		blen = json_string_length(json_array_get(m, 1));
-	} else {
-		return status_set(st, STATUS_FORMAT, "%s: model.merges[%zu]: neither \"a b\" nor [\"a\", \"b\"]", name, i);
-	}
-	enum status_code rc = tokenizer_add_merge(t, a, alen, b, blen, st);
-	if (rc != STATUS_OK)
-		status_prefix(st, "%s: model.merges[%zu]", name, i);
-	return rc;
-}
-
-/* The pre-tokenizer must be GPT-2's: ByteLevel with its regex and no prefix space. */
-static enum status_code check_pre_tokenizer(json_t *root, const char *name, struct status *st)
-{
-	json_t *pre = json_object_get(root, "pre_tokenizer");
-	const char *type = json_string_value(json_object_get(pre, "type"));
-	if (!type || strcmp(type, "ByteLevel") != 0)
-		return status_set(st, STATUS_UNSUPPORTED, "%s: pre_tokenizer is not ByteLevel", name);
-	if (json_is_true(json_object_get(pre, "add_prefix_space")))
-		return status_set(st, STATUS_UNSUPPORTED, "%s: pre_tokenizer.add_prefix_space is not supported", name);
-	if (json_is_false(json_object_get(pre, "use_regex")))
-		return status_set(st, STATUS_UNSUPPORTED, "%s: pre_tokenizer.use_regex false is not supported", name);
-	json_t *norm = json_object_get(root, "normalizer");
-	if (norm && !json_is_null(norm))
-		return status_set(st, STATUS_UNSUPPORTED, "%s: normalizers are not supported", name);
-	return STATUS_OK;
-}
-
-static enum status_code load_tokenizer_json(struct tokenizer *t, json_t *root, const char *name, struct status *st)
-{
-	if (!json_is_object(root))
-		return status_set(st, STATUS_FORMAT, "%s: not a JSON object", name);
-	json_t *model = json_object_get(root, "model");
-	if (!json_is_object(model))
-		return status_set(st, STATUS_FORMAT, "%s: no \"model\" object", name);
-	const char *type = json_string_value(json_object_get(model, "type"));
-	if (type && strcmp(type, "BPE") != 0)
-		return status_set(st, STATUS_UNSUPPORTED, "%s: model type %.40s is not BPE", name, type);
-	enum status_code rc = check_pre_tokenizer(root, name, st);
-	if (rc != STATUS_OK)
-		return rc;
-	char what[4200];
-	snprintf(what, sizeof what, "%s: model.vocab", name);
-	rc = load_vocab(t, json_object_get(model, "vocab"), what, st);
-	if (rc != STATUS_OK)
-		return rc;
-	json_t *merges = json_object_get(model, "merges");
-	if (!json_is_array(merges))
-		return status_set(st, STATUS_FORMAT, "%s: model.merges is not an array", name);
-	size_t i;
-	json_t *m;
-	json_array_foreach(merges, i, m) {
-		if ((rc = json_merge(t, m, i, name, st)) != STATUS_OK)
-			return rc;
-	}
-	json_t *added = json_object_get(root, "added_tokens");
-	if (added && !json_is_null(added) && !json_is_array(added))
-		return status_set(st, STATUS_FORMAT, "%s: added_tokens is not an array", name);
-	json_array_foreach(added, i, m) {
-		json_t *id = json_object_get(m, "id");
-		json_t *content = json_object_get(m, "content");
-		if (!json_is_integer(id) || json_integer_value(id) < 0 || json_integer_value(id) > TOKENIZER_MAX_ID ||
-		    !json_is_string(content))
-			return status_set(st, STATUS_FORMAT, "%s: added_tokens[%zu]: needs an id and a content", name, i);
-		rc = tokenizer_add_special(t, json_string_value(content), json_string_length(content),
-		                           (int32_t)json_integer_value(id), st);
-		if (rc != STATUS_OK) {
-			status_prefix(st, "%s: added_tokens[%zu]", name, i);
-			return rc;
-		}
-	}
-	rc = tokenizer_finish(t, st);
-	if (rc != STATUS_OK)
-		status_prefix(st, "%s", name);
 	return rc;
 }
 
@@ -291,7 +195,7 @@ enum status_code tokenizer_load_json(const char *json, size_t len, const char *n
 		return rc;
 	rc = parse_json(json, len, name, &root, st);
 	if (rc == STATUS_OK)
-		rc = load_tokenizer_json(t, root, name, st);
+		rc = tokenizer_json_parse(t, root, name, st);
 	json_decref(root);
 	if (rc != STATUS_OK) {
 		tokenizer_free(t);
@@ -305,6 +209,102 @@ static int file_exists(const char *path)
 {
 	struct stat sb;
 	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* A token tokenizer_config.json names: "<s>" or {"content": "<s>", ...};
+ * absent or null leaves *id alone. */
+static enum status_code config_token(const struct tokenizer *t, json_t *root, const char *key, const char *path,
+                                     int32_t *id, struct status *st)
+{
+	json_t *v = json_object_get(root, key);
+	if (json_is_object(v))
+		v = json_object_get(v, "content");
+	if (!v || json_is_null(v))
+		return STATUS_OK;
+	if (!json_is_string(v))
+		return status_set(st, STATUS_FORMAT, "%s: %s is not a string", path, key);
+	int64_t *i = strmap_get(t->vocab, json_string_value(v), json_string_length(v));
+	if (!i)
+		return status_set(st, STATUS_FORMAT, "%s: %s '%.40s' is not in the vocabulary", path, key, json_string_value(v));
+	*id = (int32_t)*i;
+	return STATUS_OK;
+}
+
+/* config.json's bos_token_id / eos_token_id: an id or a list (the first). */
+static enum status_code config_id(const struct tokenizer *t, json_t *root, const char *key, const char *path,
+                                  int32_t *id, struct status *st)
+{
+	json_t *v = json_object_get(root, key);
+	if (json_is_array(v))
+		v = json_array_get(v, 0);
+	if (!v || json_is_null(v))
+		return STATUS_OK;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || (size_t)json_integer_value(v) >= t->n_vocab)
+		return status_set(st, STATUS_FORMAT, "%s: %s is not an id in the vocabulary of %zu", path, key, t->n_vocab);
+	*id = (int32_t)json_integer_value(v);
+	return STATUS_OK;
+}
+
+static enum status_code read_json(const char *path, json_t **out, struct status *st)
+{
+	char *text;
+	size_t len;
+	enum status_code rc = readfile(path, TOKENIZER_FILE_MAX, &text, &len, st);
+	if (rc != STATUS_OK)
+		return rc;
+	rc = parse_json(text, len, path, out, st);
+	free(text);
+	if (rc == STATUS_OK && !json_is_object(*out)) {
+		json_decref(*out);
+		return status_set(st, STATUS_FORMAT, "%s: not a JSON object", path);
+	}
+	return rc;
+}
+
+/* The sequence ids from the folder: tokenizer_config.json (add_bos_token,
+ * bos_token, eos_token) first, then config.json's ids, then GPT-2's
+ * <|endoftext|> as EOS. */
+static enum status_code load_sequence_ids(struct tokenizer *t, const char *dir, struct status *st)
+{
+	char path[4200];
+	int32_t bos = -1, eos = -1;
+	json_t *j;
+	enum status_code rc = STATUS_OK;
+	snprintf(path, sizeof path, "%s/tokenizer_config.json", dir);
+	if (file_exists(path)) {
+		if ((rc = read_json(path, &j, st)) != STATUS_OK)
+			return rc;
+		json_t *add = json_object_get(j, "add_bos_token");
+		if (add && !json_is_null(add) && !json_is_boolean(add))
+			rc = status_set(st, STATUS_FORMAT, "%s: add_bos_token is not true or false", path);
+		else if (json_is_boolean(add))
+			t->add_bos = json_is_true(add);
+		if (rc == STATUS_OK)
+			rc = config_token(t, j, "bos_token", path, &bos, st);
+		if (rc == STATUS_OK)
+			rc = config_token(t, j, "eos_token", path, &eos, st);
+		json_decref(j);
+		if (rc != STATUS_OK)
+			return rc;
+	}
+	snprintf(path, sizeof path, "%s/config.json", dir);
+	if ((bos < 0 || eos < 0) && file_exists(path)) {
+		if ((rc = read_json(path, &j, st)) != STATUS_OK)
+			return rc;
+		if (bos < 0)
+			rc = config_id(t, j, "bos_token_id", path, &bos, st);
+		if (rc == STATUS_OK && eos < 0)
+			rc = config_id(t, j, "eos_token_id", path, &eos, st);
+		json_decref(j);
+		if (rc != STATUS_OK)
+			return rc;
+	}
+	if (bos >= 0)
+		t->bos_id = bos;
+	if (eos < 0)
+		eos = tokenizer_token_id(t, "<|endoftext|>");
+	t->eos_id = eos;
+	return STATUS_OK;
 }
 
 enum status_code tokenizer_load(const char *dir, struct tokenizer **out, struct status *st)
@@ -356,5 +356,9 @@ enum status_code tokenizer_load(const char *dir, struct tokenizer **out, struct 
 	}
 	free(a);
 	free(b);
+	if (rc == STATUS_OK && (rc = load_sequence_ids(*out, dir, st)) != STATUS_OK) {
+		tokenizer_free(*out);
+		*out = NULL;
+	}
 	return oneline(st, rc);
 }

@@ -46,6 +46,8 @@ struct front_item {
 	int has_obj;                /* eval recorded objectiveK params */
 	char obj[STORE_MAX_OBJ][64];
 	double mu[STORE_MAX_OBJ], sigma[STORE_MAX_OBJ];
+	char mapping[48], range[16];  /* how the targets were set ("-": not recorded) */
+	int raw_units;              /* front and hypervolume over raw means (eval --units raw) */
 	size_t n_points, n_on;
 	struct store_point *points; /* all points of the run */
 	store_id *on;               /* ids of the points on this front */
@@ -78,6 +80,8 @@ static int front_take(void *ctx, const struct store_front *f)
 	snprintf(it->name, sizeof it->name, "%s", f->name ? f->name : "");
 	it->n = f->n;
 	it->hv = it->hv_common = f->hypervolume;
+	snprintf(it->mapping, sizeof it->mapping, "-");
+	snprintf(it->range, sizeof it->range, "-");
 	memcpy(it->reference, f->reference, sizeof it->reference);
 	return 0;
 }
@@ -107,11 +111,18 @@ static int front_name(void *ctx, const struct store_run *r)
 	return 0;
 }
 
-/* "objectiveK" = "NAME=SPEC mu=M sigma=S lo=L hi=H", as eval records it. */
+/* "objectiveK" = "NAME=SPEC mu=M sigma=S lo=L hi=H", as eval records it,
+ * and mapping, range and units. */
 static int front_param(void *ctx, const char *key, const char *value)
 {
 	struct front_item *it = ctx;
 	char *end;
+	if (strcmp(key, "mapping") == 0)
+		snprintf(it->mapping, sizeof it->mapping, "%s", value);
+	else if (strcmp(key, "range") == 0)
+		snprintf(it->range, sizeof it->range, "%s", value);
+	else if (strcmp(key, "units") == 0)
+		it->raw_units = strcmp(value, "raw") == 0;
 	if (strncmp(key, "objective", 9) != 0)
 		return 0;
 	long k = strtol(key + 9, &end, 10);
@@ -328,13 +339,27 @@ static int front_run(struct cli *cli, int argc, char **argv)
 	if (unknown[0] && l.n > 1)
 		termtext_printf(stdout, "note: run(s) %s recorded no objectives or stats (an older "
 		                "eval): not checked\n", unknown);
+	/* Fronts stored in raw units (eval --units raw) recompute from raw means. */
+	int units_differ = 0;
+	for (size_t i = 1; i < l.n; i++)
+		if (l.v[i].raw_units != l.v[0].raw_units && !units_differ) {
+			units_differ = 1;
+			snprintf(why, sizeof why, "run %lld is in %s units, run %lld in %s",
+			         (long long)l.v[0].run, l.v[0].raw_units ? "raw" : "normalised",
+			         (long long)l.v[i].run, l.v[i].raw_units ? "raw" : "normalised");
+		}
 	if (level == 2) {
 		termtext_printf(stdout, "hypervolumes are not comparable: %s\n", why);
 		raw = 0;
 	} else if (level == 1 && !raw) {
 		termtext_printf(stdout, "hypervolumes are not comparable in normalised units: %s "
 		                "(--raw compares them in raw units)\n", why);
+	} else if (units_differ && !raw) {
+		termtext_printf(stdout, "hypervolumes are not comparable: %s (--raw compares them "
+		                "in raw units)\n", why);
+		level = 1;
 	}
+	int in_raw = raw || l.v[0].raw_units;
 	/* One reference for all: given, or the smallest of each objective (over
 	 * the references; over every point's raw means with --raw). */
 	double ref[STORE_MAX_OBJ];
@@ -371,13 +396,13 @@ static int front_run(struct cli *cli, int argc, char **argv)
 	if (differ) {
 		for (size_t i = 0; i < l.n; i++) {
 			struct status st = STATUS_INIT;
-			if (front_hv(&l.v[i], dim, ref, raw, &l.v[i].hv_common, &st) != STATUS_OK) {
+			if (front_hv(&l.v[i], dim, ref, in_raw, &l.v[i].hv_common, &st) != STATUS_OK) {
 				cli_error("%s", st.msg);
 				goto out;
 			}
 		}
 		cli_store_vec_text(vec, sizeof vec, ref, dim);
-		if (raw)
+		if (in_raw)
 			printf("hypervolumes recomputed in raw units with the common reference %s%s\n", vec,
 			       reference ? " (--reference)" : "");
 		else
@@ -390,19 +415,27 @@ static int front_run(struct cli *cli, int argc, char **argv)
 		wn = (int)strlen(l.v[i].run_name) > wn ? (int)strlen(l.v[i].run_name) : wn;
 		wf = (int)strlen(l.v[i].name) > wf ? (int)strlen(l.v[i].name) : wf;
 	}
-	printf("%-6s %-*s %-*s %6s %6s %12s  %s\n", "run", wn, "name", wf, "front", "points", "front",
-	       own ? "hv (own)" : raw ? "hv (raw)" : differ ? "hv (common)" : "hypervolume",
-	       "reference");
+	int wr = 9;
 	for (size_t i = 0; i < l.n; i++) {
 		cli_store_vec_text(vec, sizeof vec, l.v[i].reference, dim);
-		termtext_printf(stdout, "%-6lld %-*s %-*s %6zu %6zu %12.4f  %s\n", (long long)l.v[i].run, wn,
-		       l.v[i].run_name, wf, l.v[i].name, l.v[i].n_points, l.v[i].n_on,
-		       differ ? l.v[i].hv_common : l.v[i].hv, vec);
+		wr = (int)strlen(vec) > wr ? (int)strlen(vec) : wr;
+	}
+	printf("%-6s %-*s %-*s %6s %6s %12s  %-*s  %-10s %-7s %s\n", "run", wn, "name", wf, "front",
+	       "points", "front",
+	       own ? "hv (own)" : raw ? "hv (raw)" : differ ? "hv (common)" : "hypervolume", wr,
+	       "reference", "mapping", "range", "units");
+	for (size_t i = 0; i < l.n; i++) {
+		cli_store_vec_text(vec, sizeof vec, l.v[i].reference, dim);
+		termtext_printf(stdout, "%-6lld %-*s %-*s %6zu %6zu %12.4f  %-*s  %-10s %-7s %s\n",
+		                (long long)l.v[i].run, wn, l.v[i].run_name, wf, l.v[i].name,
+		                l.v[i].n_points, l.v[i].n_on,
+		                differ ? l.v[i].hv_common : l.v[i].hv, wr, vec, l.v[i].mapping,
+		                l.v[i].range, l.v[i].raw_units ? "raw" : "normalised");
 	}
 	for (size_t i = 0; i < l.n; i++) {
-		termtext_printf(stdout, "\nrun %lld %s, front %s (normalised means, preference):\n",
-		                (long long)l.v[i].run,
-		       l.v[i].run_name, l.v[i].name);
+		termtext_printf(stdout, "\nrun %lld %s, front %s (%s means, preference):\n",
+		                (long long)l.v[i].run, l.v[i].run_name, l.v[i].name,
+		                l.v[i].raw_units ? "raw" : "normalised");
 		for (size_t p = 0; p < l.v[i].n_points; p++) {
 			const struct store_point *pt = &l.v[i].points[p];
 			if (!front_on(&l.v[i], pt->id))
@@ -411,7 +444,7 @@ static int front_run(struct cli *cli, int argc, char **argv)
 			cli_store_vec_text(pref, sizeof pref, pt->preference, dim);
 			printf(" ");
 			for (int j = 0; j < dim; j++)
-				printf(" %9.3f", pt->norm_mean[j]);
+				printf(" %9.3f", l.v[i].raw_units ? pt->raw_mean[j] : pt->norm_mean[j]);
 			printf("  %s\n", pref);
 		}
 	}

@@ -46,7 +46,8 @@ const struct cli_command cmd_generate = {
 	        "                     per token, faster; bf16 is exact on a BF16 checkpoint\n"
 	        "  --pref W1,W2,...   RiC checkpoint (with ric.json): a preference over its\n"
 	        "                     objectives, mapped to desired scores\n"
-	        "  --mapping M        linf (default: the checkpoint's), l2 or linear\n"
+	        "  --mapping M        linf (default: the checkpoint's), l2, linear or lp:P\n"
+	        "                     (P >= 1 or inf; see ric(1))\n"
 	        "  --scores Z1,...    RiC checkpoint: the desired normalised scores directly\n"
 	        "  --allow-cmd        score with the checkpoint's cmd: rewards (they start a\n"
 	        "                     program) and rm: models outside its folder; without\n"
@@ -119,7 +120,8 @@ static int generate_ric(const char *model, const char *prompt, const char *pref,
 	ricgen_stops_apply(stops, gp);
 	size_t N = g.meta.n_obj;
 	double w[GENERATE_MAX_OBJ], t[GENERATE_MAX_OBJ], lo[GENERATE_MAX_OBJ], hi[GENERATE_MAX_OBJ];
-	enum mapping_kind k = g.meta.mapping;
+	struct mapping k = { .kind = g.meta.mapping };
+	char kname[MAPPING_NAME_MAX];
 	if (N > GENERATE_MAX_OBJ) {
 		status_set(&st, STATUS_UNSUPPORTED, "%zu objectives; ric generate handles %d", N,
 		           GENERATE_MAX_OBJ);
@@ -127,10 +129,10 @@ static int generate_ric(const char *model, const char *prompt, const char *pref,
 	}
 	ricmeta_ranges(&g.meta, lo, hi);
 	if (pref) {
-		if (mapping && mapping_parse(mapping, &k, &st) != STATUS_OK)
+		if (mapping && mapping_spec_parse(mapping, &k, &st) != STATUS_OK)
 			goto fail;
 		if (mapping_parse_vector(pref, N, "--pref", w, &st) != STATUS_OK ||
-		    mapping_targets(k, w, N, lo, hi, 0, t, &st) != STATUS_OK)
+		    mapping_spec_targets(&k, w, N, lo, hi, 0, t, &st) != STATUS_OK)
 			goto fail;
 	} else {
 		if (mapping_parse_vector(scores, N, "--scores", t, &st) != STATUS_OK)
@@ -153,8 +155,9 @@ static int generate_ric(const char *model, const char *prompt, const char *pref,
 		if (g.denied[i])
 			cli_error("warning: %s; not scored (%s)", g.denied[i], CLI_ALLOW_CMD_HINT);
 	char num[STATS_FMT_MAX];
+	mapping_spec_name(&k, kname, sizeof kname);
 	if (pref)
-		termtext_printf(stdout, "preference %s, mapping %s\n", pref, mapping_name(k));
+		termtext_printf(stdout, "preference %s, mapping %s\n", pref, kname);
 	fputs("targets:", stdout);
 	for (size_t i = 0; i < N; i++) {
 		stats_format1(t[i], num, sizeof num);
@@ -175,6 +178,7 @@ static int generate_ric(const char *model, const char *prompt, const char *pref,
 	b.prompts = prompts;
 	b.z = z;
 	gc.tok = g.tok;
+	gc.stream.cont = 1; /* a continuation: keep its leading space (SentencePiece) */
 	gc.eos = g.p.cfg.eos_token_id;
 	/* A response cut at a turn marker is printed once it is cut: streamed,
 	 * the marker would show. */
@@ -346,6 +350,7 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 	gp.ctx = &g;
 	gp.weights = &dw;
 	g.streaming = B == 1;
+	g.stream.cont = 1; /* a continuation: keep its leading space (SentencePiece) */
 	g.eos = p.cfg.eos_token_id;
 	struct hooks h = { .abort = generate_abort };
 	signal(SIGINT, generate_on_sigint);

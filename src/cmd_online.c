@@ -3,6 +3,7 @@
  * fine-tuning, iteration by iteration. */
 #include "config.h"
 
+#include "src/online_eval.h"
 #include "src/paths.h"
 #include "src/ricgen.h"
 #include "src/stage.h"
@@ -30,7 +31,7 @@ const struct cli_command cmd_online = {
 	.usage = "ric online --policy DIR --dataset NAME --iterations K --out DIR [--prompts M]\n"
 	         "       [--sampler reference|dirichlet] [--quantile Q] [--mix N] [--steps N]\n"
 	         "       [--lr LR] [--max-tokens T] [--weights f32|bf16|int8] [--stop TEXT]... [--no-stop]\n"
-	         "       [--allow-cmd] [...]",
+	         "       [--eval-each [--eval-prompts N] [--eval-step S]] [--allow-cmd] [...]",
 	.help = "Per iteration: M prompts drawn with replacement from the dataset's training\n"
 	        "prompts, desired scores from the goal sampler, generation (temperature 0.7,\n"
 	        "top-p 0.9, no EOS as the first token), rewards of the policy's objectives,\n"
@@ -67,6 +68,10 @@ const struct cli_command cmd_online = {
 	        "                    scored or trained on (repeatable; default \"\\n\\nHuman:\"\n"
 	        "                    and the policy's marker when it starts a line)\n"
 	        "  --no-stop         no stop strings: samples end at EOS or --max-tokens\n"
+	        "  --eval-each       after every iteration, ric eval of its checkpoint on the\n"
+	        "                    dataset's eval prompts (a run NAME-eval-K whose parent is\n"
+	        "                    this run; metrics eval_hypervolume and eval_run at step K)\n"
+	        "  --eval-prompts N  its prompts (default 16)   --eval-step S  its grid (0.1)\n"
 	        "  --seed S          prompts, goals and sampling (default 0)\n"
 	        "  --name NAME       run name\n"
 	        "  --resume DIR      continue after the iteration checkpoint DIR (same options)\n"
@@ -85,6 +90,8 @@ struct online_opts {
 	int allow_cmd;
 	int weights; /* enum decoder_dtype of the sampling */
 	struct ricgen_stops stops;
+	int eval_each;               /* --eval-each: ric eval after every iteration */
+	double eval_prompts, eval_step;
 	struct stage_train_opts t;
 };
 
@@ -127,6 +134,8 @@ static int online_parse(int argc, char **argv, struct online_opts *o)
 		{ "temperature", required_argument, NULL, 't' }, { "top-p", required_argument, NULL, 'p' },
 		{ "allow-cmd", no_argument, NULL, 'A' }, { "weights", required_argument, NULL, 'W' },
 		{ "stop", required_argument, NULL, 'X' }, { "no-stop", no_argument, NULL, 'Z' },
+		{ "eval-each", no_argument, NULL, 'E' }, { "eval-prompts", required_argument, NULL, 'R' },
+		{ "eval-step", required_argument, NULL, 'G' },
 		STAGE_TRAIN_OPTIONS, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_online;
@@ -144,6 +153,15 @@ static int online_parse(int argc, char **argv, struct online_opts *o)
 				return cli_bad_usage(cmd, "at most %d --stop strings", RICGEN_MAX_STOP);
 			break;
 		case 'Z': o->stops.none = 1; break;
+		case 'E': o->eval_each = 1; break;
+		case 'R':
+			rc = cli_number(cmd, "--eval-prompts", optarg, 1, 1e6, &o->eval_prompts);
+			o->eval_each = 1;
+			break;
+		case 'G':
+			rc = cli_number(cmd, "--eval-step", optarg, 1e-6, 1, &o->eval_step);
+			o->eval_each = 1;
+			break;
 		case 'k': rc = cli_number(cmd, "--iterations", optarg, 1, 1e6, &o->iterations); break;
 		case 'M': rc = cli_number(cmd, "--prompts", optarg, 1, 65536, &o->prompts); break;
 		case 'q': rc = cli_number(cmd, "--quantile", optarg, 0, 1, &o->quantile); break;
@@ -648,6 +666,11 @@ static void online_params(struct online *on, int argc, char **argv)
 	stage_param(sg, "policy", "%s", o->policy);
 	stage_param(sg, "dataset", "%s", o->dataset);
 	stage_param(sg, "out", "%s", o->out);
+	if (o->eval_each) {
+		stage_param(sg, "eval_each", "yes");
+		stage_param(sg, "eval_prompts", "%g", o->eval_prompts);
+		stage_param(sg, "eval_step", "%g", o->eval_step);
+	}
 	stage_param(sg, "iterations", "%g", o->iterations);
 	stage_param(sg, "prompts", "%g", o->prompts);
 	stage_param(sg, "sampler", "%s", goals_name(on->goals));
@@ -690,6 +713,7 @@ static int online_run(struct cli *cli, int argc, char **argv)
 	struct online_opts *o = &on.o;
 	*o = (struct online_opts){ .iterations = 1, .prompts = 64, .quantile = MORS_QUANTILE, .mix = -1,
 	                           .epochs = 1, .max_tokens = 64, .temperature = 0.7, .top_p = 0.9,
+	                           .eval_prompts = 16, .eval_step = 0.1,
 	                           .t = { .batch = 8, .lr = 1e-5, .clip = 1 } };
 	int prc = online_parse(argc, argv, o);
 	if (prc != CLI_OK)
@@ -786,6 +810,17 @@ static int online_run(struct cli *cli, int argc, char **argv)
 				rc = stage_save(&on.sg, o->out, it, "policy", meta, &on.p, &so, &opt, &ss, st);
 				optim_free(&opt);
 			}
+		}
+		if (rc == STATUS_OK && o->eval_each) {
+			char dir[4200];
+			snprintf(dir, sizeof dir, "%s/checkpoint-%d", o->out, it);
+			struct online_eval e = { .dir = dir, .dataset = o->dataset, .iteration = it,
+				                 .prompts = o->eval_prompts, .step = o->eval_step,
+				                 .max_tokens = o->max_tokens, .temperature = o->temperature,
+				                 .top_p = o->top_p, .seed = o->t.seed,
+				                 .weights = decoder_dtype_name((enum decoder_dtype)o->weights),
+				                 .stops = &o->stops, .allow_cmd = o->allow_cmd };
+			rc = online_eval_run(&on.sg, &e, st);
 		}
 	}
 	if (rc == STATUS_OK) {

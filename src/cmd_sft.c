@@ -24,7 +24,7 @@ const struct cli_command cmd_sft = {
 	.summary = "multi-reward conditional fine-tuning on a relabelled dataset",
 	.usage = "ric sft --base DIR --dataset NAME|--data DIR --out DIR [--epochs E | --steps N] [--lr LR]\n"
 	         "       [--batch B] [--max-len N] [--template T] [--marker M] [--unconditioned]\n"
-	         "       [--pair-responses chosen|both] [...]",
+	         "       [--pair-responses chosen|both] [--expert NAME [--expert-quantile Q]] [...]",
 	.help = "Every training row of the dataset becomes context + response + EOS, the\n"
 	        "context holding the row's normalised scores z = (r - mu) / sigma with one\n"
 	        "decimal (the dataset's relabel stats); the loss covers the response and EOS\n"
@@ -46,6 +46,12 @@ const struct cli_command cmd_sft = {
 	        "                    chosen (the default with --unconditioned, as the\n"
 	        "                    reference's baseline) or both (the default otherwise:\n"
 	        "                    RiC wants the low-reward rows too)\n"
+	        "  --expert NAME     a Rewarded Soups expert for objective NAME: unconditioned\n"
+	        "                    SFT on the training rows whose NAME score reaches its\n"
+	        "                    --expert-quantile (rejection sampling; both rows of\n"
+	        "                    pairs by default); ric.json names the expert, so\n"
+	        "                    `ric eval --baseline soups` pairs it with NAME\n"
+	        "  --expert-quantile Q  the top quantile kept (default 0.7: the best 30%)\n"
 	        "  --epochs E        passes over the training rows (default 1)\n"
 	        "  --steps N         optimizer steps instead of epochs\n"
 	        "  --batch B         rows per step (default 8)\n"
@@ -73,7 +79,8 @@ struct sft_opts {
 struct sft_data {
 	struct ricmeta_seq *seq;
 	size_t n, cap;
-	size_t skipped_long, skipped_unscored, skipped_rejected;
+	size_t skipped_long, skipped_unscored, skipped_rejected, skipped_expert;
+	double expert_threshold;  /* --expert: the quantile of its objective's training scores */
 	size_t *perm;
 	long perm_epoch;
 };
@@ -186,10 +193,11 @@ static int sft_parse(int argc, char **argv, struct sft_opts *o)
 		{ "base", required_argument, NULL, 'B' }, { "dataset", required_argument, NULL, 'D' },
 		{ "data", required_argument, NULL, 'd' }, { "out", required_argument, NULL, 'o' },
 		{ "epochs", required_argument, NULL, 'e' }, { "max-len", required_argument, NULL, 'm' },
+		{ "expert", required_argument, NULL, 'x' }, { "expert-quantile", required_argument, NULL, 'q' },
 		RICDATA_OPTIONS, STAGE_TRAIN_OPTIONS, STAGE_SCHEDULE_OPTIONS, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_sft;
-	int c, rc, exit_rc;
+	int c, rc, exit_rc, quantile_given = 0;
 	while ((c = cli_next_option(cmd, argc, argv, "h", opts, &exit_rc)) != -1) {
 		rc = CLI_OK;
 		switch (c) {
@@ -199,6 +207,11 @@ static int sft_parse(int argc, char **argv, struct sft_opts *o)
 		case 'o': o->out = optarg; break;
 		case 'O': case 't': case 'M': case 'P': case 'U': case 'R':
 			rc = ricdata_option(cmd, c, optarg, &o->r);
+			break;
+		case 'x': o->r.expert = optarg; break;
+		case 'q':
+			rc = cli_number(cmd, "--expert-quantile", optarg, 0, 1, &o->r.expert_quantile);
+			quantile_given = 1;
 			break;
 		case 'e': rc = cli_number(cmd, "--epochs", optarg, 0.001, 1e6, &o->epochs); break;
 		case 'm': rc = cli_number(cmd, "--max-len", optarg, 2, 1e6, &o->max_len); break;
@@ -217,6 +230,17 @@ static int sft_parse(int argc, char **argv, struct sft_opts *o)
 		                     "export's ric.json");
 	if (!o->base || !(o->dataset || o->data) || !o->out)
 		return cli_bad_usage(cmd, "--base, --dataset (or --data) and --out are required");
+	if (quantile_given && !o->r.expert)
+		return cli_bad_usage(cmd, "--expert-quantile goes with --expert NAME");
+	if (o->r.expert && o->data)
+		return cli_bad_usage(cmd, "--expert selects rows of a --dataset, not of --data");
+	if (o->r.expert) {
+		/* An expert is a plain model of one objective: the soup mixes its
+		 * weights, and no score is written into its prompts. */
+		o->r.unconditioned = 1;
+		if (!o->r.pair_responses)
+			o->r.pair_responses = "both";
+	}
 	ricdata_opts_done(&o->r);
 	return CLI_OK;
 }
@@ -252,6 +276,12 @@ static void sft_params(struct stage *sg, const struct sft_opts *o, const struct 
 		stage_param(sg, "rows_skipped_unscored", "%zu", d->skipped_unscored);
 		stage_param(sg, "rows_skipped_rejected", "%zu", d->skipped_rejected);
 	}
+	if (o->r.expert) {
+		stage_param(sg, "expert", "%s", o->r.expert);
+		stage_param(sg, "expert_quantile", "%g", o->r.expert_quantile);
+		stage_param(sg, "expert_threshold", "%.17g", d->expert_threshold);
+		stage_param(sg, "rows_skipped_expert", "%zu", d->skipped_expert);
+	}
 	stage_param(sg, "save_every", "%g", o->t.save_every);
 	stage_param(sg, "seed", "%g", o->t.seed);
 	stage_param(sg, "loss", "response+eos");
@@ -273,6 +303,8 @@ static enum status_code sft_prepare(struct store *s, const struct sft_opts *o, s
 		rc = ricdata_each(&rd, s, sft_row, &L, st);
 	d->skipped_unscored = rd.skipped_unscored;
 	d->skipped_rejected = rd.skipped_rejected;
+	d->skipped_expert = rd.skipped_expert;
+	d->expert_threshold = rd.expert_threshold;
 	*m = rd.m; /* m owns it now */
 	if (rc == STATUS_OK && d->n == 0)
 		rc = status_set(st, STATUS_INVALID, "dataset %s: no training row fits (%zu longer than "
@@ -385,7 +417,8 @@ static store_id sft_parent(struct cli *cli, const char *dataset)
 
 static int sft_run(struct cli *cli, int argc, char **argv)
 {
-	struct sft_opts o = { .epochs = 1, .t = { .batch = 8, .lr = 1e-4, .clip = 1 } };
+	struct sft_opts o = { .epochs = 1, .r = { .expert_quantile = 0.7 },
+		              .t = { .batch = 8, .lr = 1e-4, .clip = 1 } };
 	int prc = sft_parse(argc, argv, &o);
 	if (prc != CLI_OK)
 		return prc < 0 ? CLI_OK : prc;
@@ -439,12 +472,20 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 			total = 1;
 		m.run = sg.run;
 		ric = ricdata_meta_json(&m, !conditioned);
+		if (ric && o.r.expert) {
+			json_object_set_new(ric, "expert", json_string(o.r.expert));
+			json_object_set_new(ric, "expert_quantile", json_real(o.r.expert_quantile));
+		}
 		meta = ric ? json_dumps(ric, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 		if (!meta)
 			rc = status_set(&st, STATUS_NOMEM, "out of memory");
 		sft_params(&sg, &o, &m, conditioned, total, &d);
 		stage_say(&sg, "%zu training rows (%zu too long, %zu unscored), %zu objective(s); %ld steps",
 		          d.n, d.skipped_long, d.skipped_unscored, m.n_obj, total);
+		if (o.r.expert)
+			stage_say(&sg, "expert for %s: rows scoring at least %.6g (its %g quantile); %zu "
+			          "below it left out", o.r.expert, d.expert_threshold, o.r.expert_quantile,
+			          d.skipped_expert);
 		size_t pair[2];
 		struct status ust = STATUS_INIT;
 		if (conditioned && ricmeta_unlabelled(&m, pair, &ust) == STATUS_OK && pair[0])

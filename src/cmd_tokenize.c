@@ -1,4 +1,4 @@
-/* ric tokenize: text to GPT-2 token ids and back, with a model's tokenizer. */
+/* ric tokenize: text to token ids and back, with a model's tokenizer. */
 #include "config.h"
 
 #include "engine/tokenizer.h"
@@ -14,11 +14,15 @@ static int tokenize_run(struct cli *cli, int argc, char **argv);
 const struct cli_command cmd_tokenize = {
 	.name = "tokenize",
 	.summary = "encode text to token ids, or decode ids to text",
-	.usage = "ric tokenize --tokenizer DIR [--no-special] [--decode] [--] [TEXT | IDS...]",
+	.usage = "ric tokenize --tokenizer DIR [--no-special] [--bos] [--decode | --info] [--] [TEXT | IDS...]",
 	.help = "Options:\n"
-	        "  --tokenizer DIR  folder with vocab.json + merges.txt, or tokenizer.json\n"
+	        "  --tokenizer DIR  folder with vocab.json + merges.txt, or tokenizer.json (GPT-2,\n"
+	        "                   Llama 2/3, Mistral, Qwen2, SmolLM: byte-level or SentencePiece BPE)\n"
 	        "  --no-special     treat special tokens such as <|endoftext|> in TEXT as plain text\n"
+	        "  --bos            start with the BOS id when the model's texts start with one\n"
+	        "                   (Llama's <s>, as its tokenizer_config.json says)\n"
 	        "  --decode         decode IDS (separated by spaces or commas) to text\n"
+	        "  --info           print the tokenizer's kind, vocabulary size, BOS and EOS\n"
 	        "Encoding prints the ids of TEXT on one line, separated by spaces; decoding\n"
 	        "prints the decoded bytes exactly, with no newline added. Without TEXT or\n"
 	        "IDS, standard input is read.\n",
@@ -127,12 +131,14 @@ static int tokenize_run(struct cli *cli, int argc, char **argv)
 		{ "tokenizer", required_argument, NULL, 't' },
 		{ "no-special", no_argument, NULL, 'n' },
 		{ "decode", no_argument, NULL, 'd' },
+		{ "bos", no_argument, NULL, 'b' },
+		{ "info", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dir = NULL;
 	unsigned flags = 0;
-	int dec = 0, c, exit_rc;
+	int dec = 0, info = 0, c, exit_rc;
 	(void)cli;
 	/* "+": TEXT may start with a dash once options end. */
 	while ((c = cli_next_option(&cmd_tokenize, argc, argv, "+h", opts, &exit_rc)) != -1) {
@@ -140,11 +146,15 @@ static int tokenize_run(struct cli *cli, int argc, char **argv)
 		case 't': dir = optarg; break;
 		case 'n': flags |= TOKENIZER_NO_SPECIAL; break;
 		case 'd': dec = 1; break;
+		case 'b': flags |= TOKENIZER_BOS; break;
+		case 'i': info = 1; break;
 		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
 	if (!dir)
 		return cli_bad_usage(&cmd_tokenize, "--tokenizer DIR is required");
+	if (info && (dec || optind < argc))
+		return cli_bad_usage(&cmd_tokenize, "--info takes no TEXT and no --decode");
 	if (!dec && argc - optind > 1)
 		return cli_bad_usage(&cmd_tokenize, "give TEXT as one argument (quote it)");
 	struct tokenizer *t;
@@ -154,7 +164,23 @@ static int tokenize_run(struct cli *cli, int argc, char **argv)
 		return CLI_FAIL;
 	}
 	int rc;
-	if (dec) {
+	if (info) {
+		size_t n;
+		const char *b = tokenizer_bos_token(t) >= 0 ? tokenizer_token_bytes(t, tokenizer_bos_token(t), &n) : NULL;
+		printf("kind      %s\n", tokenizer_kind(t));
+		printf("vocab     %zu\n", tokenizer_vocab_size(t));
+		if (b)
+			printf("bos       %d %.*s%s\n", tokenizer_bos_token(t), (int)n, b,
+			       tokenizer_bos(t) >= 0 ? " (starts every text)" : "");
+		else
+			printf("bos       none\n");
+		const char *e = tokenizer_eos(t) >= 0 ? tokenizer_token_bytes(t, tokenizer_eos(t), &n) : NULL;
+		if (e)
+			printf("eos       %d %.*s\n", tokenizer_eos(t), (int)n, e);
+		else
+			printf("eos       none\n");
+		rc = CLI_OK;
+	} else if (dec) {
 		rc = decode(t, argc - optind, argv + optind);
 	} else if (optind < argc) {
 		rc = encode(t, argv[optind], strlen(argv[optind]), flags);

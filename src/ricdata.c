@@ -2,6 +2,9 @@
 
 #include "src/ricdata.h"
 
+#include "engine/stats.h"
+
+#include <stdlib.h>
 #include <string.h>
 
 int ricdata_option(const struct cli_command *cmd, int c, const char *arg, struct ricdata_opts *o)
@@ -43,12 +46,17 @@ struct ricdata_objs {
 	struct ricdata *rd;
 	struct status *st;
 	enum status_code rc;
+	store_id expert;      /* o->expert's objective */
 };
 
 static int ricdata_objective(void *ctx, const struct store_objective *ob)
 {
 	struct ricdata_objs *c = ctx;
 	struct ricdata *rd = c->rd;
+	if (rd->o->expert && strcmp(rd->o->expert, ob->name) == 0) {
+		rd->expert_pos = ob->pos;
+		c->expert = ob->id;
+	}
 	int want = rd->o->n_objectives == 0;
 	for (int i = 0; i < rd->o->n_objectives; i++)
 		want |= strcmp(rd->o->objectives[i], ob->name) == 0;
@@ -70,11 +78,56 @@ static int ricdata_objective(void *ctx, const struct store_objective *ob)
 	return c->rc != STATUS_OK;
 }
 
+struct ricdata_scores {
+	double *v;
+	size_t n, cap;
+	int oom;
+};
+
+static int ricdata_score(void *ctx, store_id row, double value)
+{
+	struct ricdata_scores *c = ctx;
+	(void)row;
+	if (c->n == c->cap) {
+		size_t cap = c->cap * 2 + 256;
+		double *v = realloc(c->v, cap * sizeof *v);
+		if (!v) {
+			c->oom = 1;
+			return 1;
+		}
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n++] = value;
+	return 0;
+}
+
+/* The expert's threshold over the objective's training scores. */
+static enum status_code ricdata_expert(struct ricdata *rd, struct store *s, store_id objective,
+                                       struct status *st)
+{
+	struct ricdata_scores c = { 0 };
+	struct store_err err;
+	enum status_code rc;
+	if (store_rewards_each(s, objective, "train", ricdata_score, &c, &err) != STORE_OK)
+		rc = status_set(st, STATUS_IO, "%s", err.msg);
+	else if (c.oom)
+		rc = status_set(st, STATUS_NOMEM, "out of memory");
+	else if (c.n == 0)
+		rc = status_set(st, STATUS_INVALID, "dataset %s: no training row has a %s score (run "
+		                "`ric relabel --dataset %s`)", rd->dataset, rd->o->expert, rd->dataset);
+	else
+		rc = stats_quantile(c.v, c.n, 1, rd->o->expert_quantile, &rd->expert_threshold, st);
+	free(c.v);
+	return rc;
+}
+
 enum status_code ricdata_open(struct ricdata *rd, struct store *s, const char *dataset,
                               const struct ricdata_opts *o, const char *base, struct status *st)
 {
 	memset(rd, 0, sizeof *rd);
 	rd->o = o;
+	rd->expert_pos = -1;
 	rd->dataset = dataset;
 	ricmeta_init(&rd->m);
 	struct store_err err;
@@ -91,6 +144,11 @@ enum status_code ricdata_open(struct ricdata *rd, struct store *s, const char *d
 	if ((int)rd->m.n_obj < o->n_objectives)
 		return status_set(st, STATUS_INVALID, "dataset %s lacks some of the --objective names "
 		                  "(see `ric dataset show %s`)", dataset, dataset);
+	if (o->expert && rd->expert_pos < 0)
+		return status_set(st, STATUS_INVALID, "dataset %s has no objective '%s' for --expert "
+		                  "(see `ric dataset show %s`)", dataset, o->expert, dataset);
+	if (o->expert && ricdata_expert(rd, s, oc.expert, st) != STATUS_OK)
+		return st->code;
 	enum mapping_kind mk = MAPPING_LINF;
 	if (o->mapping && mapping_parse(o->mapping, &mk, st) != STATUS_OK)
 		return st->code;
@@ -112,6 +170,11 @@ static int ricdata_row(void *ctx, const struct store_row *r)
 	if (strcmp(rd->o->pair_responses, "chosen") == 0 && r->role &&
 	    strcmp(r->role, "rejected") == 0) {
 		rd->skipped_rejected++;
+		return 0;
+	}
+	int e = rd->expert_pos;
+	if (e >= 0 && (e >= r->n || !r->has_reward[e] || r->reward[e] < rd->expert_threshold)) {
+		rd->skipped_expert++;
 		return 0;
 	}
 	for (size_t i = 0; i < rd->m.n_obj; i++) {

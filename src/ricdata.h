@@ -28,6 +28,9 @@ struct ricdata_opts {
 	const char *template, *marker, *mapping; /* NULL: the defaults */
 	int unconditioned;                       /* the SFT baseline: prompt + marker */
 	const char *pair_responses;              /* "chosen", "both"; NULL: by unconditioned */
+	const char *expert;                      /* a Rewarded Soups expert of this objective:
+	                                            only rows at its expert_quantile or above */
+	double expert_quantile;
 };
 
 /* The options of struct ricdata_opts; their characters (O t M P U R) are
@@ -51,13 +54,17 @@ struct ricdata {
 	store_id ds;
 	struct ricmeta m;             /* objectives with their stats, template, marker, mapping */
 	int pos[RICDATA_MAX_OBJ];     /* dataset position of each objective of m */
-	size_t skipped_unscored, skipped_rejected;
+	int expert_pos;               /* o->expert's dataset position, -1: no expert */
+	double expert_threshold;      /* o->expert_quantile of its training scores */
+	size_t skipped_unscored, skipped_rejected, skipped_expert;
 };
 
 /* The dataset's objectives (those of o->objectives, or all) with their
  * relabel stats, and the context template: m configured with base as its
  * base model (may be NULL). A dataset that is not relabelled (no objectives,
- * or one without stats) is an error saying so. */
+ * or one without stats) is an error saying so. With o->expert, also that
+ * objective's threshold: the o->expert_quantile of its scores over the
+ * training rows (rejection sampling keeps the rows at or above it). */
 enum status_code ricdata_open(struct ricdata *rd, struct store *s, const char *dataset,
                               const struct ricdata_opts *o, const char *base, struct status *st);
 
@@ -67,8 +74,9 @@ enum status_code ricdata_open(struct ricdata *rd, struct store *s, const char *d
 typedef enum status_code (*ricdata_row_fn)(void *ctx, const struct store_row *r, const double *z);
 
 /* Every training row that has all of m's scores (in the store's order), but
- * the rejected rows of pairs under --pair-responses chosen; the others are
- * counted in skipped_unscored and skipped_rejected. */
+ * the rejected rows of pairs under --pair-responses chosen and, for an
+ * expert, the rows below its threshold; the others are counted in
+ * skipped_unscored, skipped_rejected and skipped_expert. */
 enum status_code ricdata_each(struct ricdata *rd, struct store *s, ricdata_row_fn fn, void *ctx,
                               struct status *st);
 

@@ -370,10 +370,28 @@ static int tui_fronts_id(void *ctx, const struct store_run *r)
 	return 0;
 }
 
+static int tui_fronts_curves(void *ctx, const char *key, const char *value)
+{
+	if (strcmp(key, "kind") == 0 && strcmp(value, "desired-grid") == 0)
+		*(int *)ctx = 1;
+	return 0;
+}
+
+/* The newest eval runs that measure a front: an eval's --desired-grid child
+ * (param kind) holds response curves, no points, and would plot empty. */
 size_t tui_fronts_eval_runs(struct store *s, store_id *ids, size_t cap)
 {
+	enum { LOOK = 64 };
+	store_id seen[LOOK];
 	struct store_run_filter f = { .stage = "eval" };
-	struct tui_fronts_ids v = { ids, 0, cap };
+	struct tui_fronts_ids v = { seen, 0, LOOK };
 	store_runs_each(s, &f, tui_fronts_id, &v, NULL);
-	return v.n;
+	size_t n = 0;
+	for (size_t i = 0; i < v.n && n < cap; i++) {
+		int curves = 0;
+		store_params_each(s, seen[i], tui_fronts_curves, &curves, NULL);
+		if (!curves)
+			ids[n++] = seen[i];
+	}
+	return n;
 }

@@ -136,6 +136,7 @@ static void tui_gen_run_job(struct tui_gen *g)
 		seeds[i] = j->r.seed + i % j->r.n;
 		memcpy(z + i * N, j->z + (i / j->r.n) * N, N * sizeof *z);
 		tokenizer_stream_free(&g->streams[i]);
+		g->streams[i].cont = 1; /* a continuation: keep its leading space (SentencePiece) */
 		g->begun[i] = 0;
 	}
 	struct ricgen_batch b = { .n = B, .prompts = prompts, .z = z, .seeds = seeds };

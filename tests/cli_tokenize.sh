@@ -46,6 +46,44 @@ fails 2 "a non-numeric id is a usage error" "$RIC" tokenize --tokenizer "$GPT2" 
 fails 2 "--tokenizer is required" "$RIC" tokenize -- x
 fails 2 "TEXT is one argument" "$RIC" tokenize --tokenizer "$GPT2" -- a b
 
+# tokenizer.json of the Llama family (fixtures from the npm encoders, see
+# tests/tokenizer/convert_llama_js.mjs).
+for m in llama2 llama3; do
+	mkdir "$TEST_TMP/$m"
+	gzip -dc "$top_srcdir/tests/fixtures/$m-tokenizer/tokenizer.json.gz" > "$TEST_TMP/$m/tokenizer.json"
+	cp "$top_srcdir/tests/fixtures/$m-tokenizer/tokenizer_config.json" "$TEST_TMP/$m/"
+done
+L2="$TEST_TMP/llama2" L3="$TEST_TMP/llama3"
+out=$("$RIC" tokenize --tokenizer "$L2" -- "Hello world!")
+is "$out" "15043 3186 29991" "Llama 2: Hello world! as llama-tokenizer-js encodes it"
+out=$("$RIC" tokenize --tokenizer "$L2" --bos -- "Hello world!")
+is "$out" "1 15043 3186 29991" "--bos starts with <s>, as its tokenizer_config.json says"
+out=$("$RIC" tokenize --tokenizer "$L2" --decode -- 15043 3186 29991)
+is "$out" "Hello world!" "and decodes without the space the encoder put first"
+out=$("$RIC" tokenize --tokenizer "$L3" --bos -- "Hello world!")
+is "$out" "128000 9906 1917 0" "Llama 3: as llama3-tokenizer-js encodes it, BOS from the post_processor"
+out=$("$RIC" tokenize --tokenizer "$L3" -- "a<|eot_id|>b")
+is "$out" "64 128009 65" "its special tokens in the text are special"
+for d in "$L2" "$L3"; do
+	"$RIC" tokenize --tokenizer "$d" < "$TEST_TMP/in.txt" > "$TEST_TMP/ids.txt"
+	"$RIC" tokenize --tokenizer "$d" --decode < "$TEST_TMP/ids.txt" > "$TEST_TMP/out.txt"
+	ok "$(basename "$d"): encode then decode gives the same bytes" cmp "$TEST_TMP/in.txt" "$TEST_TMP/out.txt"
+done
+out=$("$RIC" tokenize --tokenizer "$L2" --info)
+like "$out" "kind +SentencePiece BPE with byte fallback \(tokenizer.json\)" "--info names the kind"
+like "$out" "bos +1 <s> \(starts every text\)" "and the BOS"
+out=$("$RIC" tokenize --tokenizer "$L3" --info)
+like "$out" "kind +byte-level BPE \(tokenizer.json\)" "Llama 3 is byte-level"
+fails 2 "--info takes no TEXT" "$RIC" tokenize --tokenizer "$L3" --info -- x
+mkdir "$TEST_TMP/wp"
+printf '{"model": {"type": "WordPiece", "vocab": {"a": 0}}}' > "$TEST_TMP/wp/tokenizer.json"
+err=$("$RIC" tokenize --tokenizer "$TEST_TMP/wp" -- x 2>&1); rc=$?
+is "$rc" 1 "a WordPiece tokenizer.json fails"
+is "$err" "ric: $TEST_TMP/wp/tokenizer.json: model.type WordPiece is not supported (only BPE)" "naming the file and key"
+printf '{"normalizer": {"type": "Lowercase"}, "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}}' > "$TEST_TMP/wp/tokenizer.json"
+err=$("$RIC" tokenize --tokenizer "$TEST_TMP/wp" -- x 2>&1)
+is "$err" "ric: $TEST_TMP/wp/tokenizer.json: normalizer: type Lowercase is not supported" "an unknown normalizer is named"
+
 # Training: a small vocabulary from text, read back by tokenize.
 i=0
 while [ $i -lt 40 ]; do

@@ -426,6 +426,20 @@ START_TEST(fronts_of_eval_runs)
 	ck_assert(a->stale & TUI_STALE_FRONTS);
 	tui_app_action(a, ACTION_SCREEN_FRONT);
 	ck_assert_uint_eq(a->n_fronts, 2);
+	/* an eval run without a front (eval --desired-grid's response curves)
+	 * is left out of the newest fronts, not plotted empty */
+	ck_assert_int_eq(store_open(db, 0, &other, NULL), STORE_OK);
+	store_id curves;
+	ck_assert_int_eq(store_run_create(other, "eval", "eval-b-desired-grid", b, &curves, NULL),
+	                 STORE_OK);
+	ck_assert_int_eq(store_param_set(other, curves, "kind", "desired-grid", NULL), STORE_OK);
+	store_close(other);
+	tui_app_action(a, ACTION_SCREEN_STEER);
+	tui_app_tick(a);
+	tui_app_action(a, ACTION_SCREEN_FRONT);
+	ck_assert_uint_eq(a->n_fronts, 2);
+	for (size_t i = 0; i < a->n_fronts; i++)
+		ck_assert_int_ne(a->fronts[i].run, curves);
 	/* :front picks the runs shown */
 	char cmd[64];
 	snprintf(cmd, sizeof cmd, ":front %lld", (long long)b);
