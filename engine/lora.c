@@ -79,6 +79,24 @@ static enum status_code lora_parse(const char *dir, struct lora *l, struct lora_
 		                path, json_string_value(v));
 		goto out;
 	}
+	/* variants that compute something else than W + s B A: refused, not misread */
+	static const char *const unsupported[] = { "use_dora", "lora_bias", NULL };
+	for (int i = 0; unsupported[i]; i++)
+		if (json_is_true(json_object_get(root, unsupported[i]))) {
+			rc = status_set(st, STATUS_UNSUPPORTED, "%s: key '%s' = true is not supported", path,
+			                unsupported[i]);
+			goto out;
+		}
+	static const char *const patterns[] = { "rank_pattern", "alpha_pattern", NULL };
+	for (int i = 0; patterns[i]; i++) {
+		json_t *pv = json_object_get(root, patterns[i]);
+		if (json_is_object(pv) && json_object_size(pv) > 0) {
+			rc = status_set(st, STATUS_UNSUPPORTED,
+			                "%s: key '%s': per-module ranks and alphas are not supported", path,
+			                patterns[i]);
+			goto out;
+		}
+	}
 	v = json_object_get(root, "base_model_name_or_path");
 	if (json_is_string(v))
 		snprintf(l->base_path, sizeof l->base_path, "%s", json_string_value(v));

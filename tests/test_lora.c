@@ -181,6 +181,12 @@ START_TEST(bad_configs_are_named)
 	dir = write_adapter(&p, "{\"peft_type\": \"LORA\", \"r\": 2, \"target_modules\": [\"c_proj\"]}");
 	ck_assert_int_eq(lora_load(dir, &p, &l, &st), STATUS_FORMAT);
 	ck_assert_ptr_nonnull(strstr(st.msg, "is not the lora_A or lora_B of a layer in target_modules"));
+	dir = write_adapter(&p, "{\"peft_type\": \"LORA\", \"r\": 2, \"use_dora\": true, \"target_modules\": \"all-linear\"}");
+	ck_assert_int_eq(lora_load(dir, &p, &l, &st), STATUS_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(st.msg, "adapter_config.json: key 'use_dora' = true is not supported"));
+	dir = write_adapter(&p, "{\"peft_type\": \"LORA\", \"r\": 2, \"rank_pattern\": {\"c_fc\": 4}, \"target_modules\": \"all-linear\"}");
+	ck_assert_int_eq(lora_load(dir, &p, &l, &st), STATUS_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(st.msg, "key 'rank_pattern'"));
 	model_params_free(&p);
 }
 END_TEST
