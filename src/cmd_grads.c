@@ -41,7 +41,7 @@ static int grads_prefixed(const char *dir, const char *prefix)
 	if (!prefix)
 		return 0;
 	size_t plen = strlen(prefix);
-	char path[4096];
+	char path[4200];
 	struct safetensors *f;
 	struct status st = STATUS_INIT;
 	int found = 0;
