@@ -127,6 +127,28 @@ else
 	echo "llama2.c: skipped (LLAMA2C=path/to/llama2.c/run to time it beside ric)"
 fi
 
+# Data parallelism (issue 19): one training step of the same global batch on
+# 2 ranks x 1 thread against 1 rank x 1 thread; efficiency = speed-up / 2.
+# On a machine shared with other work the figures are indicative only.
+if "$ric" info | grep -q '^mpi  *yes' && command -v mpirun >/dev/null 2>&1; then
+	mpi="mpirun --oversubscribe -np 2"
+	[ "$(id -u)" -eq 0 ] && mpi="$mpi --allow-run-as-root"
+	dp() { # name shape-flags batch seq steps
+		one=$(BLIS_NUM_THREADS=1 "$ric" bench train $2 --batch $3 --seq $4 --steps $5 --threads 1 --json | tail -n 1)
+		two=$(BLIS_NUM_THREADS=1 $mpi "$ric" bench train $2 --batch $3 --seq $4 --steps $5 --threads 1 --json | tail -n 1)
+		t1=$(echo "$one" | field tokens_per_s)
+		t2=$(echo "$two" | field tokens_per_s)
+		ar=$(echo "$two" | sed -n 's/.*"allreduce_share": *\([0-9.e+-]*\).*/\1/p' | awk '{ printf "%d%%", $1 * 100 + 0.5 }')
+		eff=$(awk -v a="$t2" -v b="$t1" 'BEGIN { if (b > 0) printf "%d%%", 50 * a / b + 0.5; else print "-" }')
+		row "$1" "$t2" "$t1" "$(ratio "$t2" "$t1")" "2 ranks vs 1 (1 thread each): efficiency $eff, allreduce ${ar:--} of a step"
+	}
+	row "data parallel (mpirun -np 2)" "2 ranks" "1 rank" speed-up ""
+	dp "train tiny (4L/256), batch 8 x 128" "$tiny" 8 128 4
+	dp "train GPT-2 small, batch 4 x 128" "$small" 4 128 3
+else
+	echo "data parallel: skipped (ric built without MPI, or no mpirun)"
+fi
+
 # ric-tui's Steer screen (issue 8): slider move -> first new token drawn, and
 # 4 samples x 48 tokens finished, on the demo policy when it is there.
 tui=$(dirname "$ric")/ric-tui

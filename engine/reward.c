@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+static enum status_code reward_bounded(const struct reward *r, size_t n, const double *out,
+                                       struct status *st);
+
 struct reward *reward_new(const struct reward_ops *ops, const char *spec,
                           const struct reward_env *env, size_t size, struct status *st)
 {
@@ -51,7 +54,18 @@ int reward_spec_known(const char *spec)
 	for (size_t i = 0; reward_rules[i]; i++)
 		if (strcmp(kind, reward_rules[i]) == 0)
 			return 1;
+	if (reward_image_kind(kind) >= 0)
+		return 1;
 	return strcmp(kind, "regex") == 0 || strcmp(kind, "rm") == 0 || strcmp(kind, "cmd") == 0;
+}
+
+int reward_spec_image(const char *spec)
+{
+	char kind[32];
+	if (!spec)
+		return 0;
+	reward_split(spec, kind, sizeof kind);
+	return reward_image_kind(kind) >= 0;
 }
 
 /* Whether `path` (resolved) is `dir` (resolved) or inside it. */
@@ -127,8 +141,11 @@ enum status_code reward_open(const char *spec, const struct reward_env *env, str
 	for (size_t i = 0; reward_rules[i]; i++)
 		if (strcmp(kind, reward_rules[i]) == 0)
 			return reward_rule_open(spec, kind, arg, env, out, st);
+	if (reward_image_kind(kind) >= 0)
+		return reward_image_open(spec, kind, arg, env, out, st);
 	return status_set(st, STATUS_INVALID, "reward '%s': unknown kind '%s' (positivity, brevity[:L], "
-	                  "informativeness, length, regex:PATTERN, rm:DIR, cmd:COMMAND)", spec, kind);
+	                  "informativeness, length, regex:PATTERN, rm:DIR, cmd:COMMAND; for images jpeg, "
+	                  "colorfulness, brightness, symmetry)", spec, kind);
 }
 
 enum status_code reward_score(struct reward *r, size_t n, const char *const *prompts,
@@ -136,19 +153,46 @@ enum status_code reward_score(struct reward *r, size_t n, const char *const *pro
 {
 	if (n == 0)
 		return STATUS_OK;
+	if (!r->ops->score)
+		return status_set(st, STATUS_INVALID, "reward '%s' scores images, not text", r->spec);
 	if (!responses)
 		return status_set(st, STATUS_INVALID, "reward '%s': no responses given", r->spec);
 	for (size_t i = 0; i < n; i++)
 		if (!responses[i] || (prompts && !prompts[i]))
 			return status_set(st, STATUS_INVALID, "reward '%s': row %zu has no text", r->spec, i);
 	enum status_code c = r->ops->score(r, n, prompts, responses, out, st);
-	if (c != STATUS_OK)
-		return c;
+	return c != STATUS_OK ? c : reward_bounded(r, n, out, st);
+}
+
+/* The values' bound, as for text. */
+static enum status_code reward_bounded(const struct reward *r, size_t n, const double *out,
+                                       struct status *st)
+{
 	for (size_t i = 0; i < n; i++)
 		if (!(fabs(out[i]) <= REWARD_ABS_MAX))
 			return status_set(st, STATUS_INVALID, "reward '%s': row %zu scored %g, beyond "
 			                  "+-%g (a broken scorer?)", r->spec, i + 1, out[i], REWARD_ABS_MAX);
 	return STATUS_OK;
+}
+
+enum status_code reward_score_images(struct reward *r, size_t n, const struct image *im, double *out,
+                                     struct status *st)
+{
+	if (n == 0)
+		return STATUS_OK;
+	if (!r->ops->score_images)
+		return status_set(st, STATUS_INVALID, "reward '%s' scores text, not images", r->spec);
+	for (size_t i = 0; i < n; i++)
+		if (!im || !im[i].px || im[i].w <= 0 || im[i].h <= 0)
+			return status_set(st, STATUS_INVALID, "reward '%s': row %zu has no picture", r->spec,
+			                  i + 1);
+	enum status_code c = r->ops->score_images(r, n, im, out, st);
+	return c != STATUS_OK ? c : reward_bounded(r, n, out, st);
+}
+
+int reward_modality(const struct reward *r)
+{
+	return !r->ops->score_images ? 0 : !r->ops->score ? 1 : 2;
 }
 
 void reward_close(struct reward *r)

@@ -24,8 +24,19 @@
  *                       DIR not found from the current folder is taken from the
  *                       data folder (rm:demo/reward)   (engine/reward_rm.c)
  *   cmd:COMMAND         an external scorer speaking JSON lines (engine/reward_cmd.c;
- *                       the protocol is in man/ric.1, REWARD PROTOCOL)
- * Rule rewards look at the response only; rm: and cmd: see both.
+ *                       the protocol is in man/ric.1, REWARD PROTOCOL); it scores
+ *                       text rows and image rows (given as PNG file paths)
+ * Image rewards (engine/reward_image.c), on 8-bit RGB pictures:
+ *   jpeg                minus the size in kB (1000 bytes) of the picture as a
+ *                       JPEG at quality REWARD_JPEG_QUALITY (libjpeg-turbo's
+ *                       defaults otherwise: 4:2:0, baseline), as DDPO's
+ *                       compressibility reward
+ *   colorfulness        Hasler and Suesstrunk's M on 0..255 values (0 for grey)
+ *   brightness          mean BT.601 luma 0.299 R + 0.587 G + 0.114 B, over 255
+ *   symmetry            1 - mean |I(x) - I(w-1-x)| / 255, the left-right mirror
+ *                       difference over every pixel and channel (1: symmetric)
+ * Rule rewards look at the response only; rm: and cmd: see both. A text
+ * reward given images, or an image reward given text, fails in one line.
  *
  * A word (rule rewards) is a maximal run of ASCII letters, digits, apostrophes
  * and bytes >= 0x80 (so UTF-8 letters stay inside words), compared in ASCII
@@ -51,7 +62,11 @@
 
 #include <stddef.h>
 
+#include "engine/image.h"
 #include "engine/status.h"
+
+/* The JPEG quality of the jpeg reward (DDPO's). */
+#define REWARD_JPEG_QUALITY 95
 
 /* The largest |reward| accepted, from a scorer or a dataset file. No reward
  * of ours comes near it (length would need a million-word response, a reward
@@ -76,6 +91,11 @@ enum status_code reward_open(const char *spec, const struct reward_env *env, str
 /* out gets n values. prompts may be NULL for rewards that do not need them. */
 enum status_code reward_score(struct reward *r, size_t n, const char *const *prompts,
                               const char *const *responses, double *out, struct status *st);
+/* out gets n values for n pictures (image rewards and cmd:). */
+enum status_code reward_score_images(struct reward *r, size_t n, const struct image *im, double *out,
+                                     struct status *st);
+/* Whether the reward scores images (1), text (0) or both (cmd:, 2). */
+int reward_modality(const struct reward *r);
 void reward_close(struct reward *r);
 /* The spec it was opened with. */
 const char *reward_spec(const struct reward *r);
@@ -85,5 +105,13 @@ const char *reward_spec(const struct reward *r);
 enum status_code reward_permit(const char *spec, const struct reward_env *env, struct status *st);
 /* Whether a spec names a known kind (cheap: opens nothing). */
 int reward_spec_known(const char *spec);
+/* Whether a spec names an image reward (jpeg, colorfulness, ...). */
+int reward_spec_image(const char *spec);
+
+/* The image rewards' measures, for callers and tests. */
+enum status_code reward_image_jpeg_size(const struct image *im, size_t *bytes, struct status *st);
+double reward_image_colorfulness(const struct image *im);
+double reward_image_brightness(const struct image *im);
+double reward_image_symmetry(const struct image *im);
 
 #endif

@@ -41,6 +41,7 @@ struct cmd {
 	size_t len, cap;
 	size_t requests;      /* exchanges done */
 	char *dead;           /* why it can no longer be used, or NULL */
+	char *tmpdir;         /* images: the folder their PNG files go to, or NULL */
 };
 
 /* "exited with status 3", "was killed by signal 9 (Killed)". */
@@ -209,6 +210,52 @@ static enum status_code cmd_exchange(struct cmd *c, const char *req, size_t reql
 	}
 }
 
+/* Output nobody asked for is garbage, even between requests. */
+static enum status_code cmd_unasked(struct cmd *c, struct status *st)
+{
+	if (c->len == 0) {
+		ssize_t r = recv(c->from, c->buf, c->cap, MSG_DONTWAIT);
+		if (r > 0)
+			c->len = (size_t)r;
+		else if (r == 0)
+			return cmd_gone(c, "output", st);
+	}
+	if (c->len > 0) {
+		char q[64];
+		size_t l = c->len < 40 ? c->len : 40;
+		for (size_t i = 0; i < l; i++)
+			q[i] = c->buf[i] >= 0x20 && c->buf[i] < 0x7f ? c->buf[i] : '?';
+		q[l] = '\0';
+		status_set(st, STATUS_FORMAT, "reward '%s': the scorer wrote output nobody asked for "
+		           "before request %zu: '%s'", c->base.spec, c->requests + 1, q);
+		return cmd_fail(c, st);
+	}
+	return STATUS_OK;
+}
+
+/* One request line (freed here) for k rows, and its reply into out. */
+static enum status_code cmd_request(struct cmd *c, char *req, size_t reqlen, size_t k, int as_batch,
+                                    double *out, struct status *st)
+{
+	if (!req) {
+		status_prefix(st, "reward '%s'", c->base.spec);
+		return st->code;
+	}
+	char *line = NULL;
+	size_t linelen = 0;
+	enum status_code rc = cmd_exchange(c, req, reqlen, &line, &linelen, st);
+	free(req);
+	if (rc)
+		return rc;
+	rc = reward_proto_reply(line, linelen, k, as_batch, out, st);
+	if (rc) {
+		status_prefix(st, "reward '%s': request %zu", c->base.spec, c->requests + 1);
+		return cmd_fail(c, st);
+	}
+	c->requests++;
+	return STATUS_OK;
+}
+
 static enum status_code cmd_score(struct reward *base, size_t n, const char *const *prompts,
                                   const char *const *responses, double *out, struct status *st)
 {
@@ -219,45 +266,72 @@ static enum status_code cmd_score(struct reward *base, size_t n, const char *con
 	for (size_t from = 0; from < n; from += batch) {
 		size_t k = n - from < batch ? n - from : batch;
 		int as_batch = batch > 1;
-		/* Output nobody asked for is garbage, even between requests. */
-		if (c->len == 0) {
-			ssize_t r = recv(c->from, c->buf, c->cap, MSG_DONTWAIT);
-			if (r > 0)
-				c->len = (size_t)r;
-			else if (r == 0)
-				return cmd_gone(c, "output", st);
-		}
-		if (c->len > 0) {
-			char q[64];
-			size_t l = c->len < 40 ? c->len : 40;
-			for (size_t i = 0; i < l; i++)
-				q[i] = c->buf[i] >= 0x20 && c->buf[i] < 0x7f ? c->buf[i] : '?';
-			q[l] = '\0';
-			status_set(st, STATUS_FORMAT, "reward '%s': the scorer wrote output nobody asked for "
-			           "before request %zu: '%s'", base->spec, c->requests + 1, q);
-			return cmd_fail(c, st);
-		}
-		size_t reqlen;
+		size_t reqlen = 0;
+		if (cmd_unasked(c, st) != STATUS_OK)
+			return st->code;
 		char *req = reward_proto_request(k, as_batch, prompts ? prompts + from : NULL,
 		                                 responses + from, &reqlen, st);
-		if (!req) {
-			status_prefix(st, "reward '%s'", base->spec);
+		if (cmd_request(c, req, reqlen, k, as_batch, out + from, st) != STATUS_OK)
 			return st->code;
-		}
-		char *line = NULL;
-		size_t linelen = 0;
-		enum status_code rc = cmd_exchange(c, req, reqlen, &line, &linelen, st);
-		free(req);
-		if (rc)
-			return rc;
-		rc = reward_proto_reply(line, linelen, k, as_batch, out + from, st);
-		if (rc) {
-			status_prefix(st, "reward '%s': request %zu", base->spec, c->requests + 1);
-			return cmd_fail(c, st);
-		}
-		c->requests++;
 	}
 	return STATUS_OK;
+}
+
+/* Pictures go to the scorer as PNG files in a private folder (mode 0700)
+ * made on first use; each request's files are removed after its reply. */
+static enum status_code cmd_score_images(struct reward *base, size_t n, const struct image *im,
+                                         double *out, struct status *st)
+{
+	struct cmd *c = (struct cmd *)base;
+	if (c->dead)
+		return status_set(st, STATUS_IO, "%s", c->dead);
+	if (!c->tmpdir) {
+		const char *t = getenv("TMPDIR");
+		size_t l = strlen(t && *t ? t : "/tmp") + 32;
+		c->tmpdir = malloc(l);
+		if (!c->tmpdir)
+			return status_set(st, STATUS_NOMEM, "out of memory");
+		snprintf(c->tmpdir, l, "%s/ric-images-XXXXXX", t && *t ? t : "/tmp");
+		if (!mkdtemp(c->tmpdir)) {
+			status_errno(st, STATUS_IO, errno, "reward '%s': making a folder %s", base->spec, c->tmpdir);
+			free(c->tmpdir);
+			c->tmpdir = NULL;
+			return st->code;
+		}
+	}
+	size_t batch = base->env.batch ? base->env.batch : 16;
+	size_t plen = strlen(c->tmpdir) + 32;
+	char **paths = calloc(batch, sizeof *paths);
+	if (!paths)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	enum status_code rc = STATUS_OK;
+	for (size_t from = 0; rc == STATUS_OK && from < n; from += batch) {
+		size_t k = n - from < batch ? n - from : batch, made = 0;
+		int as_batch = batch > 1;
+		for (; rc == STATUS_OK && made < k; made++) {
+			if (!(paths[made] = malloc(plen))) {
+				rc = status_set(st, STATUS_NOMEM, "out of memory");
+				break;
+			}
+			snprintf(paths[made], plen, "%s/%zu.png", c->tmpdir, made);
+			rc = image_save_png(&im[from + made], paths[made], st);
+		}
+		if (rc == STATUS_OK)
+			rc = cmd_unasked(c, st);
+		if (rc == STATUS_OK) {
+			size_t reqlen = 0;
+			char *req = reward_proto_request_images(k, as_batch, (const char *const *)paths, &reqlen, st);
+			rc = cmd_request(c, req, reqlen, k, as_batch, out + from, st);
+		}
+		for (size_t i = 0; i < made && i < k; i++) {
+			if (paths[i])
+				unlink(paths[i]);
+			free(paths[i]);
+			paths[i] = NULL;
+		}
+	}
+	free(paths);
+	return rc;
 }
 
 static void cmd_close(struct reward *base)
@@ -269,9 +343,12 @@ static void cmd_close(struct reward *base)
 	cmd_reap(c, 2.0, &killed);
 	free(c->buf);
 	free(c->dead);
+	if (c->tmpdir)
+		rmdir(c->tmpdir);
+	free(c->tmpdir);
 }
 
-static const struct reward_ops cmd_ops = { cmd_score, cmd_close };
+static const struct reward_ops cmd_ops = { .score = cmd_score, .close = cmd_close, .score_images = cmd_score_images };
 
 enum status_code reward_cmd_open(const char *spec, const char *arg, const struct reward_env *env,
                                  struct reward **out, struct status *st)

@@ -11,12 +11,16 @@
 #ifndef RIC_ENGINE_REWARD_IMPL_H
 #define RIC_ENGINE_REWARD_IMPL_H
 
+#include "engine/image.h"
 #include "engine/reward.h"
 
 struct reward_ops {
 	enum status_code (*score)(struct reward *r, size_t n, const char *const *prompts,
 	                          const char *const *responses, double *out, struct status *st);
 	void (*close)(struct reward *r);
+	/* kinds that score images (NULL: text only; score NULL: images only) */
+	enum status_code (*score_images)(struct reward *r, size_t n, const struct image *im, double *out,
+	                                 struct status *st);
 };
 
 struct reward {
@@ -40,6 +44,12 @@ enum status_code reward_rm_open(const char *spec, const char *arg, const struct 
 enum status_code reward_cmd_open(const char *spec, const char *arg, const struct reward_env *env,
                                  struct reward **out, struct status *st);
 
+/* The image kinds (engine/reward_image.c): their index, or -1 for another name. */
+int reward_image_kind(const char *kind);
+enum status_code reward_image_open(const char *spec, const char *kind, const char *arg,
+                                   const struct reward_env *env, struct reward **out,
+                                   struct status *st);
+
 /* Where rm:DIR's folder is under env (see reward.h): *path gets a new
  * string, or NULL to use arg as given. */
 enum status_code reward_rm_resolve(const char *arg, const struct reward_env *env, char **path,
@@ -57,6 +67,10 @@ size_t reward_words(const char *text, void (*fn)(void *ctx, const char *w, size_
  * not valid UTF-8 or memory ran out. */
 char *reward_proto_request(size_t n, int batch, const char *const *prompts,
                            const char *const *responses, size_t *len, struct status *st);
+/* The same for images: a row is {"prompt": "", "image": PATH}, PATH a PNG
+ * file the scorer may read until it replies. */
+char *reward_proto_request_images(size_t n, int batch, const char *const *paths, size_t *len,
+                                  struct status *st);
 /* One reply line (without its "\n") to a request of n rows: {"reward": x} or,
  * for a batch, {"rewards": [x, ...]} with n finite numbers; or {"error": text}.
  * Messages say what is wrong and quote the start of the line. */

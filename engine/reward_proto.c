@@ -9,15 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *proto_row(const char *prompt, const char *response, size_t i, struct status *st)
+/* {"prompt": prompt, key: value}: key "response", or "image" with a path. */
+static json_t *proto_row(const char *prompt, const char *key, const char *response, size_t i,
+                         struct status *st)
 {
 	json_t *p = json_string(prompt ? prompt : "");
 	json_t *r = json_string(response);
 	json_t *o = json_object();
 	if (!p || !r) {
 		status_set(st, STATUS_INVALID, "row %zu: the %s is not valid UTF-8", i,
-		           !p ? "prompt" : "response");
-	} else if (o && json_object_set(o, "prompt", p) == 0 && json_object_set(o, "response", r) == 0) {
+		           !p ? "prompt" : key);
+	} else if (o && json_object_set(o, "prompt", p) == 0 && json_object_set(o, key, r) == 0) {
 		json_decref(p);
 		json_decref(r);
 		return o;
@@ -30,12 +32,12 @@ static json_t *proto_row(const char *prompt, const char *response, size_t i, str
 	return NULL;
 }
 
-char *reward_proto_request(size_t n, int batch, const char *const *prompts,
+static char *proto_request(size_t n, int batch, const char *const *prompts, const char *key,
                            const char *const *responses, size_t *len, struct status *st)
 {
 	json_t *msg;
 	if (!batch) {
-		msg = proto_row(prompts ? prompts[0] : NULL, responses[0], 0, st);
+		msg = proto_row(prompts ? prompts[0] : NULL, key, responses[0], 0, st);
 	} else {
 		msg = json_object();
 		json_t *arr = json_array();
@@ -45,7 +47,7 @@ char *reward_proto_request(size_t n, int batch, const char *const *prompts,
 			return NULL;
 		}
 		for (size_t i = 0; i < n; i++) {
-			json_t *row = proto_row(prompts ? prompts[i] : NULL, responses[i], i, st);
+			json_t *row = proto_row(prompts ? prompts[i] : NULL, key, responses[i], i, st);
 			if (!row || json_array_append_new(arr, row)) {
 				if (row)
 					status_set(st, STATUS_NOMEM, "out of memory");
@@ -70,6 +72,18 @@ char *reward_proto_request(size_t n, int batch, const char *const *prompts,
 	line[l + 1] = '\0';
 	*len = l + 1;
 	return line;
+}
+
+char *reward_proto_request(size_t n, int batch, const char *const *prompts,
+                           const char *const *responses, size_t *len, struct status *st)
+{
+	return proto_request(n, batch, prompts, "response", responses, len, st);
+}
+
+char *reward_proto_request_images(size_t n, int batch, const char *const *paths, size_t *len,
+                                  struct status *st)
+{
+	return proto_request(n, batch, NULL, "image", paths, len, st);
 }
 
 /* The start of a line for a message: printable ASCII, at most 60 bytes. */

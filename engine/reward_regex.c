@@ -77,7 +77,7 @@ static void rx_close(struct reward *base)
 	pcre2_code_free(r->code);
 }
 
-static const struct reward_ops rx_ops = { rx_score, rx_close };
+static const struct reward_ops rx_ops = { .score = rx_score, .close = rx_close };
 
 enum status_code reward_regex_open(const char *spec, const char *arg, const struct reward_env *env,
                                    struct reward **out, struct status *st)

@@ -117,7 +117,7 @@ static void rm_close(struct reward *base)
 	free(r->lens);
 }
 
-static const struct reward_ops rm_ops = { rm_score, rm_close };
+static const struct reward_ops rm_ops = { .score = rm_score, .close = rm_close };
 
 static enum status_code rm_load(const char *spec, const char *arg, const struct reward_env *env,
                                 struct reward **out, struct status *st)

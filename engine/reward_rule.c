@@ -248,7 +248,7 @@ static void rule_close(struct reward *base)
 	free(r->start);
 }
 
-static const struct reward_ops rule_ops = { rule_score, rule_close };
+static const struct reward_ops rule_ops = { .score = rule_score, .close = rule_close };
 
 struct rule_entry {
 	char key[RULE_PHRASE_MAX * (RULE_WORD_MAX + 1)];

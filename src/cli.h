@@ -32,6 +32,8 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
 struct cli {
 	const char *store_opt; /* --store PATH, or NULL */
+	int argc;              /* the subcommand's arguments (argv[0] its name) */
+	char **argv;
 };
 
 struct cli_command {

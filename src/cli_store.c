@@ -3,6 +3,7 @@
 #include "src/cli_store.h"
 #include "src/json_text.h"
 #include "src/demo.h"
+#include "src/dist.h"
 #include "src/job_state.h"
 #include "src/paths.h"
 
@@ -25,6 +26,15 @@ int cli_store_open(struct cli *cli, struct store **out)
 	int fresh_default = is_default && !(no_demo && *no_demo && strcmp(no_demo, "0") != 0) &&
 	                    access(path, F_OK) != 0;
 	struct store_err err;
+	if (dist_rank() > 0) {
+		/* under mpirun rank 0 alone writes: the others read what it wrote */
+		enum store_code rc = store_open(path, STORE_READONLY, out, &err);
+		if (rc != STORE_OK)
+			cli_error("rank %d: %s (every rank must see the store rank 0 writes, on a shared "
+			          "file system)", dist_rank(), err.msg);
+		free(path);
+		return rc == STORE_OK ? CLI_OK : CLI_FAIL;
+	}
 	enum store_code rc = store_open(path, STORE_CREATE | (is_default ? STORE_MKDIR : 0), out, &err);
 	free(path);
 	if (rc != STORE_OK) {

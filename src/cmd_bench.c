@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "src/cli.h"
+#include "src/dist.h"
 #include "engine/cpu.h"
 #include "engine/decoder.h"
 #include "engine/generate.h"
@@ -51,7 +52,11 @@ const struct cli_command cmd_bench = {
 	        "bf16 and int8 weights at that bandwidth (every weight read once per token).\n"
 	        "blas times sgemm on the products of a training step of the shape (B*S rows)\n"
 	        "with every BLIS context this CPU runs: the chosen one, BLIS's own choice and\n"
-	        "the others, in GFLOP/s and as a share of the best.\n",
+	        "the others, in GFLOP/s and as a share of the best.\n"
+	        "Under mpirun -np N, train splits every batch between the ranks and sums the\n"
+	        "gradients as training does; tokens_per_s is then the job's and\n"
+	        "allreduce_share the part of a step spent summing gradients (make bench\n"
+	        "prints the scaling efficiency against one rank).\n",
 	.run = bench_run,
 };
 
@@ -177,20 +182,28 @@ static int bench_train(const struct bench_opts *o)
 		tok[i] = (int)rng_below(&r, (uint64_t)o->vocab);
 		tgt[i] = (int)rng_below(&r, (uint64_t)o->vocab);
 	}
-	struct train_batch b = { (size_t)o->batch, (size_t)o->seq, tok, tgt };
+	/* under mpirun each rank takes its rows of the batch and the gradients
+	 * are summed, as src/train_loop.c does: the step of the whole batch */
+	size_t lo, hi;
+	dist_span((size_t)o->batch, &lo, &hi);
+	struct train_batch b = { hi - lo, (size_t)o->seq, tok + lo * (size_t)o->seq,
+	                         tgt + lo * (size_t)o->seq };
 	int rc = CLI_OK;
-	double loss = 0.0;
+	double loss = 0.0, reduce_s = 0.0;
 	for (int s = 0; s <= o->steps; s++) {
-		double t0 = monotonic_s();
-		if (train_accumulate(&t, &b, 1.0f / (float)N, NULL, &st) != STATUS_OK) {
+		double t0 = monotonic_s(), r0 = dist_reduce_seconds();
+		if ((b.B > 0 && train_accumulate(&t, &b, 1.0f / (float)N, NULL, &st) != STATUS_OK) ||
+		    dist_sum_floats(t.grads.mem, t.grads.count, &st) != STATUS_OK) {
 			cli_error("%s", st.msg);
 			rc = CLI_FAIL;
 			break;
 		}
-		loss = t.loss_sum / (double)t.loss_count;
+		loss = t.loss_count ? t.loss_sum / (double)t.loss_count : 0.0;
 		train_step(&t, 1.0f);
-		if (s > 0)
+		if (s > 0) {
 			times[s - 1] = monotonic_s() - t0;
+			reduce_s += dist_reduce_seconds() - r0;
+		}
 	}
 	if (rc == CLI_OK) {
 		qsort(times, (size_t)o->steps, sizeof *times, bench_cmp);
@@ -224,6 +237,11 @@ static int bench_train(const struct bench_opts *o)
 			t.loss_count = 0;
 		}
 		bench_abort_report(j, lat, nl);
+		double total_s = 0.0;
+		for (int k = 0; k < o->steps; k++)
+			total_s += times[k];
+		json_object_set_new(j, "ranks", json_integer(dist_size()));
+		json_object_set_new(j, "allreduce_share", json_real(total_s > 0 ? reduce_s / total_s : 0));
 		free(lat);
 		bench_report(o, j);
 	}

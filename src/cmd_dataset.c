@@ -2,9 +2,10 @@
 #include "config.h"
 
 #include "src/cli_store.h"
+#include "src/cmd_dataset_images.h"
 #include "src/job_state.h"
 #include "src/paths.h"
-#include "src/table.h"
+#include "src/texttable.h"
 #include "src/termtext.h"
 #include "engine/dataset.h"
 #include "engine/rng.h"
@@ -26,6 +27,8 @@ const struct cli_command cmd_dataset = {
 	.usage = "ric dataset import FILE... [--format auto|jsonl|pairs|hh-rlhf] [--name N]\n"
 	         "       [--eval-fraction F | --split train|eval] [--seed S] [--skip-bad]\n"
 	         "       [--tokenizer DIR [--min-tokens A] [--max-tokens B]]\n"
+	         "ric dataset import-images DIR|FILE... [--background COLOR] [--name N]\n"
+	         "       [--eval-fraction F] [--seed S] [--skip-bad]\n"
 	         "ric dataset list [--json]\n"
 	         "ric dataset show NAME [--json]",
 	.help = "import reads JSON Lines files (plain or .gz), one object per line:\n"
@@ -55,6 +58,12 @@ const struct cli_command cmd_dataset = {
 	        "stored; an import killed outright leaves an invisible, incomplete dataset\n"
 	        "that `ric store check` reports and removes, and that a new import of the\n"
 	        "same name replaces.\n\n"
+	        "import-images reads PNG files (a folder: every *.png in it, every level\n"
+	        "down, sorted), fits each into 32x32 with its aspect ratio kept (area filter)\n"
+	        "on the --background colour (white, black, grey or #rrggbb; default white),\n"
+	        "which also shows through transparent pixels, and stores it as PNG bytes in\n"
+	        "its row, with the file's path as the row's response and an empty prompt.\n"
+	        "--eval-fraction, --seed and --skip-bad (bad PNGs) work as for import.\n\n"
 	        "rm-objective deletes one objective of a dataset with all its scores (one a\n"
 	        "failed or unwanted relabel left); the objectives after it move up.\n",
 	.run = dataset_run,
@@ -509,7 +518,7 @@ static int dataset_import(struct cli *cli, int argc, char **argv)
 /* ---- list and show --------------------------------------------------------- */
 
 struct dataset_counts {
-	int64_t train, eval, pairs, objectives;
+	int64_t train, eval, pairs, objectives, images;
 };
 
 static int count_objective(void *ctx, const struct store_objective *o)
@@ -523,11 +532,13 @@ static int dataset_count(struct store *s, store_id d, struct dataset_counts *c)
 {
 	struct store_err err;
 	struct store_row_query q = { .split = "train" };
+	int64_t all;
 	memset(c, 0, sizeof *c);
 	if (store_rows_count(s, d, &q, &c->train, &err) != STORE_OK ||
 	    (q.split = "eval", store_rows_count(s, d, &q, &c->eval, &err)) != STORE_OK ||
 	    store_pairs_count(s, d, NULL, &c->pairs, &err) != STORE_OK ||
-	    store_objectives_each(s, d, count_objective, c, &err) != STORE_OK) {
+	    store_objectives_each(s, d, count_objective, c, &err) != STORE_OK ||
+	    store_dataset_images(s, d, &c->images, &all, &err) != STORE_OK) {
 		cli_error("%s", err.msg);
 		return CLI_FAIL;
 	}
@@ -536,7 +547,7 @@ static int dataset_count(struct store *s, store_id d, struct dataset_counts *c)
 
 struct dataset_list {
 	struct store *s;
-	struct table *t;
+	struct texttable *t;
 	json_t *json;
 	int status;
 };
@@ -563,7 +574,7 @@ static int dataset_list_one(void *ctx, const struct store_dataset *d)
 	snprintf(pairs, sizeof pairs, "%lld", (long long)c.pairs);
 	snprintf(objs, sizeof objs, "%lld", (long long)c.objectives);
 	cli_store_time(when, sizeof when, d->created_ms);
-	table_add(l->t, id, d->name, rows, train, eval, pairs, objs, when);
+	texttable_add(l->t, id, d->name, rows, train, eval, pairs, objs, when);
 	return 0;
 }
 
@@ -589,11 +600,11 @@ static int dataset_list(struct cli *cli, int argc, char **argv)
 	if (json)
 		l.json = json_array();
 	else
-		l.t = table_new(8, "ID", "NAME", "ROWS", "TRAIN", "EVAL", "PAIRS", "OBJECTIVES", "CREATED");
+		l.t = texttable_new(8, "ID", "NAME", "ROWS", "TRAIN", "EVAL", "PAIRS", "OBJECTIVES", "CREATED");
 	for (int i = 2; l.t && i <= 6; i++)
-		table_right(l.t, i);
+		texttable_right(l.t, i);
 	if (l.t)
-		table_right(l.t, 0);
+		texttable_right(l.t, 0);
 	struct store_err err;
 	if (store_datasets_each(l.s, dataset_list_one, &l, &err) != STORE_OK) {
 		cli_error("%s", err.msg);
@@ -603,12 +614,12 @@ static int dataset_list(struct cli *cli, int argc, char **argv)
 		if (json)
 			cli_store_json_line(stdout, l.json);
 		else
-			table_print(l.t, stdout);
+			texttable_print(l.t, stdout);
 	} else {
 		json_decref(l.json);
 	}
 	if (l.t)
-		table_free(l.t);
+		texttable_free(l.t);
 	store_close(l.s);
 	return l.status;
 }
@@ -671,6 +682,7 @@ static int dataset_show_find(void *ctx, const struct store_dataset *d)
 		              "rows", (json_int_t)d->n_rows, "train", (json_int_t)c.train, "eval",
 		              (json_int_t)c.eval, "pairs", (json_int_t)c.pairs, "source", d->source,
 		              "import_run", (json_int_t)d->run);
+		json_object_set_new(j, "kind", json_string(c.images ? "image" : "text"));
 		sh->objs = json_array();
 		json_object_set_new(j, "objectives", sh->objs);
 	} else {
@@ -680,6 +692,9 @@ static int dataset_show_find(void *ctx, const struct store_dataset *d)
 		       (long long)d->id, when, (long long)d->run, d->source ? d->source : "-");
 		termtext_printf(stdout, "rows %lld: train %lld, eval %lld; pairs %lld\n", (long long)d->n_rows,
 		       (long long)c.train, (long long)c.eval, (long long)c.pairs);
+		if (c.images)
+			termtext_printf(stdout, "images %lld: 32x32 RGB PNGs in the store; each row's "
+			                "response is the file it came from\n", (long long)c.images);
 		termtext_printf(stdout, "objectives %lld:\n", (long long)c.objectives);
 	}
 	struct store_err err;
@@ -760,7 +775,7 @@ static int dataset_rm_objective(struct cli *cli, int argc, char **argv)
 static int dataset_run(struct cli *cli, int argc, char **argv)
 {
 	if (argc < 2)
-		return cli_bad_usage(&cmd_dataset, "wants import, list, show or rm-objective");
+		return cli_bad_usage(&cmd_dataset, "wants import, import-images, list, show or rm-objective");
 	const char *sub = argv[1];
 	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
 		cli_print_help(&cmd_dataset, stdout);
@@ -769,11 +784,16 @@ static int dataset_run(struct cli *cli, int argc, char **argv)
 	cli_getopt_reset();
 	if (strcmp(sub, "import") == 0)
 		return dataset_import(cli, argc - 1, argv + 1);
+	if (strcmp(sub, "import-images") == 0) {
+		import_signals();
+		return dataset_import_images(&cmd_dataset, cli, argc - 1, argv + 1, &import_stop_sig);
+	}
 	if (strcmp(sub, "list") == 0)
 		return dataset_list(cli, argc - 1, argv + 1);
 	if (strcmp(sub, "show") == 0)
 		return dataset_show(cli, argc - 1, argv + 1);
 	if (strcmp(sub, "rm-objective") == 0)
 		return dataset_rm_objective(cli, argc - 1, argv + 1);
-	return cli_bad_usage(&cmd_dataset, "no subcommand '%s' (import, list, show, rm-objective)", sub);
+	return cli_bad_usage(&cmd_dataset, "no subcommand '%s' (import, import-images, list, show, "
+	                     "rm-objective)", sub);
 }

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "src/cli.h"
+#include "src/dist.h"
 #include "src/paths.h"
 #include "engine/checkpoint.h"
 #include "engine/cpu.h"
@@ -152,10 +153,11 @@ static int info_run(struct cli *cli, int argc, char **argv)
 	int have_data = stat(datadir, &sb) == 0 && S_ISDIR(sb.st_mode);
 
 	if (json) {
-		json_t *o = json_pack("{s:s, s:s, s:b, s:s?, s:s?}",
+		json_t *o = json_pack("{s:s, s:s, s:b, s:s?, s:s?, s:b, s:i}",
 		                      "version", PACKAGE_VERSION, "datadir", datadir,
 		                      "datadir_exists", have_data, "store", store,
-		                      "blis_num_threads", threads);
+		                      "blis_num_threads", threads, "mpi", dist_built(),
+		                      "ranks", dist_size());
 		char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 		if (text)
 			puts(text);
@@ -166,6 +168,11 @@ static int info_run(struct cli *cli, int argc, char **argv)
 		printf("data      %s%s\n", datadir, have_data ? "" : "  (missing)");
 		printf("store     %s\n", store ? store : "(no HOME: pass --store)");
 		printf("threads   BLIS_NUM_THREADS=%s\n", threads ? threads : "(unset: BLIS default)");
+		if (dist_built())
+			printf("mpi       yes (rank %d of %d; mpirun -np N ric STAGE ...)\n", dist_rank(),
+			       dist_size());
+		else
+			printf("mpi       no (configure --with-mpi)\n");
 	}
 	free(store);
 	return have_data ? CLI_OK : CLI_FAIL;

@@ -2,10 +2,11 @@
 #include "config.h"
 
 #include "src/cli_store.h"
+#include "src/dist.h"
 #include "src/job_state.h"
 #include "src/paths.h"
 #include "src/stage.h"
-#include "src/table.h"
+#include "src/texttable.h"
 #include "src/termtext.h"
 
 #include <errno.h>
@@ -24,14 +25,16 @@ static int job_run(struct cli *cli, int argc, char **argv);
 const struct cli_command cmd_job = {
 	.name = "job",
 	.summary = "run long stages in the background and follow them",
-	.usage = "ric job start STAGE ARGS...\n"
+	.usage = "ric job start [--ranks N] STAGE ARGS...\n"
 	         "       ric job list\n"
 	         "       ric job show ID\n"
 	         "       ric job logs ID [-f]\n"
 	         "       ric job cancel ID [--timeout S]\n"
-	         "       ric job resume ID [--allow-cmd]",
+	         "       ric job resume ID [--ranks N] [--allow-cmd]",
 	.help = "start   runs `ric STAGE ARGS...` detached (own session); its output goes to\n"
-	        "        $XDG_STATE_HOME/ric/jobs/job-ID.log; prints the job id\n"
+	        "        $XDG_STATE_HOME/ric/jobs/job-ID.log; prints the job id. --ranks N\n"
+	        "        runs it as `mpirun -np N ric STAGE ...` (RIC_MPIRUN replaces\n"
+	        "        `mpirun`, e.g. \"mpirun --hostfile hosts\"): one job, rank 0 reports\n"
 	        "list    every job: state, progress, tokens/s, ETA (a running job whose\n"
 	        "        process is gone or whose heartbeat stopped shows as failed)\n"
 	        "show    one job in full\n"
@@ -42,7 +45,8 @@ const struct cli_command cmd_job = {
 	        "        (relabel: runs again, scoring only the rows still missing; eval:\n"
 	        "        starts the evaluation again as a new run); a command line that may\n"
 	        "        start a program (--allow-cmd, a cmd: spec) is the store's, not\n"
-	        "        yours: it resumes only with --allow-cmd\n"
+	        "        yours: it resumes only with --allow-cmd; --ranks N resumes it on\n"
+	        "        another number of ranks (1: one process)\n"
 	        "Stages that run as jobs: pretrain rm-train sft online relabel eval.\n",
 	.run = job_run,
 };
@@ -124,7 +128,30 @@ static int job_id_arg(const char *arg, store_id *out)
 
 /* ---- launching --------------------------------------------------------- */
 
-static void job_supervise(const char *store_file, store_id id, pid_t worker)
+/* Under mpirun the stage that failed may be any rank: its own last words
+ * ("ric: rank 1: ...") or mpirun's ("mpirun noticed that process rank 1 ...
+ * exited on signal 9") in the log since offset `from` say which and why. */
+static void job_rank_error(const char *log_path, long from, char *why, size_t cap)
+{
+	FILE *f = fopen(log_path, "r");
+	if (!f)
+		return;
+	char line[1024], found[1024] = "";
+	if (fseek(f, from, SEEK_SET) == 0)
+		while (fgets(line, sizeof line, f)) {
+			const char *p = strstr(line, "ric: rank ");
+			if (!p)
+				p = strstr(line, "mpirun noticed that process rank ");
+			if (p && !*found)
+				snprintf(found, sizeof found, "%s", p + (p[0] == 'r' ? 5 : 0));
+		}
+	fclose(f);
+	found[strcspn(found, "\n")] = '\0';
+	if (*found)
+		snprintf(why, cap, "%s", found);
+}
+
+static void job_supervise(const char *store_file, store_id id, pid_t worker, long log_from)
 {
 	int status = 0;
 	while (waitpid(worker, &status, 0) < 0 && errno == EINTR)
@@ -147,6 +174,8 @@ static void job_supervise(const char *store_file, store_id id, pid_t worker)
 			snprintf(why, sizeof why, "killed by signal %d (%s)", sig, strsignal(sig));
 		else
 			snprintf(why, sizeof why, "exited with status %d before finishing", code);
+		if (!cancelled && log_from >= 0 && r.log_path)
+			job_rank_error(r.log_path, log_from, why, sizeof why);
 		const char *state = cancelled ? "cancelled" : "failed";
 		store_job_set_state(s, id, state, cancelled ? NULL : why, &err);
 		if (r.j.run > 0)
@@ -168,6 +197,49 @@ static void job_argv_free(char **av)
 	free(av);
 }
 
+/* A job's stored command line is [--ranks N] STAGE ARGS...: N (1 without),
+ * and the index of STAGE in *first. */
+static int job_ranks(const json_t *args, size_t *first)
+{
+	const char *a0 = json_string_value(json_array_get(args, 0));
+	*first = 0;
+	if (!a0 || strcmp(a0, "--ranks") != 0 || json_array_size(args) < 3)
+		return 1;
+	*first = 2;
+	return atoi(json_string_value(json_array_get(args, 1)));
+}
+
+/* Sets the ranks of a stored command line: "--ranks N" in front, none for 1. */
+static void job_set_ranks(json_t *args, int ranks)
+{
+	size_t first;
+	if (job_ranks(args, &first) > 1 || first) {
+		json_array_remove(args, 0);
+		json_array_remove(args, 0);
+	}
+	if (ranks > 1) {
+		char n[32];
+		snprintf(n, sizeof n, "%d", ranks);
+		json_array_insert_new(args, 0, json_string(n));
+		json_array_insert_new(args, 0, json_string("--ranks"));
+	}
+}
+
+/* --ranks N of job start and resume: CLI_OK and *ranks, or a usage error. */
+static int job_ranks_option(const char *arg, int *ranks)
+{
+	double v;
+	if (cli_number(&cmd_job, "--ranks", arg, 1, 4096, &v) != CLI_OK)
+		return CLI_USAGE;
+	if (v != (double)(int)v)
+		return cli_bad_usage(&cmd_job, "--ranks wants a whole number, not '%s'", arg);
+	if (v > 1 && !dist_built())
+		return cli_bad_usage(&cmd_job, "--ranks %s: this ric was built without MPI "
+		                     "(configure --with-mpi, with Open MPI installed)", arg);
+	*ranks = (int)v;
+	return CLI_OK;
+}
+
 /* Forks twice so the stage runs in its own session, reparented to init, with
  * a supervisor that records how it ended. The caller only waits for the
  * short-lived middle process. */
@@ -180,22 +252,42 @@ static int job_launch(const char *store_file, store_id id, json_t *args, const c
 		return CLI_FAIL;
 	}
 	exe[n] = '\0';
-	size_t nargs = json_array_size(args);
-	char **av = calloc(nargs + 8, sizeof *av);
-	char idtext[32];
-	if (!av) {
+	size_t nargs = json_array_size(args), first = 0;
+	int ranks = job_ranks(args, &first);
+	const char *mpirun = getenv("RIC_MPIRUN");
+	if (!mpirun || !*mpirun)
+		mpirun = "mpirun";
+	char *launcher = strdup(mpirun);
+	char **av = calloc(nargs + 16 + strlen(mpirun), sizeof *av);
+	char idtext[32], ntext[32];
+	if (!av || !launcher) {
+		free(av);
+		free(launcher);
 		cli_error("out of memory");
 		return CLI_FAIL;
 	}
 	snprintf(idtext, sizeof idtext, "%lld", (long long)id);
+	snprintf(ntext, sizeof ntext, "%d", ranks);
 	size_t k = 0;
-	av[k++] = strdup("ric");
+	if (ranks > 1) {
+		/* mpirun -np N ric ...: one job, rank 0 records it (src/dist.h) */
+		for (char *w = strtok(launcher, " \t"); w; w = strtok(NULL, " \t"))
+			av[k++] = strdup(w);
+		av[k++] = strdup("-np");
+		av[k++] = strdup(ntext);
+		if (geteuid() == 0)
+			av[k++] = strdup("--allow-run-as-root");
+		av[k++] = strdup(exe);
+	} else {
+		av[k++] = strdup("ric");
+	}
+	free(launcher);
 	av[k++] = strdup("--store");
 	av[k++] = strdup(store_file);
-	av[k++] = strdup(json_string_value(json_array_get(args, 0)));
+	av[k++] = strdup(json_string_value(json_array_get(args, first)));
 	av[k++] = strdup("--job");
 	av[k++] = strdup(idtext);
-	for (size_t i = 1; i < nargs; i++)
+	for (size_t i = first + 1; i < nargs; i++)
 		av[k++] = strdup(json_string_value(json_array_get(args, i)));
 	for (size_t i = 0; i < k; i++) {
 		if (!av[i]) {
@@ -226,10 +318,15 @@ static int job_launch(const char *store_file, store_id id, json_t *args, const c
 		pid_t sup = fork();
 		if (sup != 0)
 			_exit(sup < 0);
+		struct stat lb;
+		long log_from = fstat(STDOUT_FILENO, &lb) == 0 ? (long)lb.st_size : -1;
 		pid_t worker = fork();
 		if (worker == 0) {
-			execv(exe, av);
-			fprintf(stderr, "ric job: exec %s: %s\n", exe, strerror(errno));
+			if (ranks > 1)
+				execvp(av[0], av);
+			else
+				execv(exe, av);
+			fprintf(stderr, "ric job: exec %s: %s\n", ranks > 1 ? av[0] : exe, strerror(errno));
 			_exit(127);
 		}
 		/* The supervisor ignores the signals meant for the stage. */
@@ -237,7 +334,7 @@ static int job_launch(const char *store_file, store_id id, json_t *args, const c
 		signal(SIGTERM, SIG_IGN);
 		signal(SIGHUP, SIG_IGN);
 		if (worker > 0)
-			job_supervise(store_file, id, worker);
+			job_supervise(store_file, id, worker, log_from);
 		_exit(0);
 	}
 	int status = 0;
@@ -289,6 +386,16 @@ static void job_launch_failed(const char *store_file, store_id id)
 
 static int job_start(struct cli *cli, int argc, char **argv)
 {
+	int ranks = 1;
+	if (argc >= 2 && strcmp(argv[1], "--ranks") == 0) {
+		if (argc < 3)
+			return cli_bad_usage(&cmd_job, "--ranks wants a number");
+		int rrc = job_ranks_option(argv[2], &ranks);
+		if (rrc != CLI_OK)
+			return rrc;
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2)
 		return cli_bad_usage(&cmd_job, "job start wants a STAGE and its arguments");
 	int known = 0;
@@ -302,6 +409,7 @@ static int job_start(struct cli *cli, int argc, char **argv)
 	json_t *args = json_array();
 	for (int i = 1; i < argc; i++)
 		json_array_append_new(args, json_string(argv[i]));
+	job_set_ranks(args, ranks);
 	char *text = json_dumps(args, JSON_COMPACT);
 	char *log_path = job_log_path();
 	struct store *s;
@@ -364,7 +472,7 @@ static int job_argv_runs_cmd(const json_t *args)
 	return 0;
 }
 
-static int job_resume(struct cli *cli, const char *idarg, int allow_cmd)
+static int job_resume(struct cli *cli, const char *idarg, int allow_cmd, int ranks)
 {
 	store_id id;
 	struct store *s;
@@ -408,6 +516,8 @@ static int job_resume(struct cli *cli, const char *idarg, int allow_cmd)
 			        (long long)id);
 		}
 		free(dir);
+		if (ranks > 0) /* the data position is the step: any number of ranks continues it */
+			job_set_ranks(args, ranks);
 		if (strcmp(r.state, "running") == 0)
 			store_job_set_state(s, id, "failed", why ? why : "stale", &err);
 		char store_file[PATH_MAX];
@@ -494,7 +604,7 @@ static int job_cancel(struct cli *cli, const char *idarg, double timeout_s)
 
 static int job_list_row(void *ctx, const struct store_job *j)
 {
-	struct table *t = ctx;
+	struct texttable *t = ctx;
 	const char *why;
 	char id[24], pid[24], run[24], prog[48], tps[32], eta[32], cmd[512];
 	snprintf(id, sizeof id, "%lld", (long long)j->id);
@@ -504,7 +614,7 @@ static int job_list_row(void *ctx, const struct store_job *j)
 	snprintf(tps, sizeof tps, "%.0f", j->tokens_per_s);
 	cli_store_duration(eta, sizeof eta, job_active(j->state) ? j->eta_ms : -1);
 	job_argv_text(j->argv, cmd, sizeof cmd);
-	table_add(t, id, job_shown_state(j, &why), prog, tps, eta, pid, j->run ? run : NULL, cmd);
+	texttable_add(t, id, job_shown_state(j, &why), prog, tps, eta, pid, j->run ? run : NULL, cmd);
 	return 0;
 }
 
@@ -516,18 +626,18 @@ static int job_list(struct cli *cli)
 	struct store_err err;
 	if (job_state_reap(s, NULL, NULL, &err) < 0)
 		cli_error("warning: %s", err.msg);
-	struct table *t = table_new(8, "ID", "STATE", "STEP", "TOK/S", "ETA", "PID", "RUN", "COMMAND");
-	table_right(t, 0);
-	table_right(t, 2);
-	table_right(t, 3);
+	struct texttable *t = texttable_new(8, "ID", "STATE", "STEP", "TOK/S", "ETA", "PID", "RUN", "COMMAND");
+	texttable_right(t, 0);
+	texttable_right(t, 2);
+	texttable_right(t, 3);
 	int rc = CLI_OK;
 	if (store_jobs_each(s, NULL, job_list_row, t, &err) != STORE_OK) {
 		cli_error("%s", err.msg);
 		rc = CLI_FAIL;
 	} else {
-		table_print(t, stdout);
+		texttable_print(t, stdout);
 	}
-	table_free(t);
+	texttable_free(t);
 	store_close(s);
 	return rc;
 }
@@ -620,9 +730,17 @@ static int job_logs(struct cli *cli, const char *idarg, int follow)
 
 static int job_run(struct cli *cli, int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		cli_print_help(&cmd_job, argc < 2 ? stderr : stdout);
-		return argc < 2 ? CLI_USAGE : CLI_OK;
+	if (argc < 2) {
+		cli_print_help(&cmd_job, stderr);
+		return CLI_USAGE;
+	}
+	/* `ric job SUB --help` is help too, not an unknown command; after `start
+	 * STAGE` the flags are the stage's own. */
+	for (int i = 1; i < argc && !(i > 2 && strcmp(argv[1], "start") == 0); i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			cli_print_help(&cmd_job, stdout);
+			return CLI_OK;
+		}
 	}
 	const char *sub = argv[1];
 	if (strcmp(sub, "start") == 0)
@@ -631,9 +749,21 @@ static int job_run(struct cli *cli, int argc, char **argv)
 		return job_list(cli);
 	if (strcmp(sub, "show") == 0 && argc == 3)
 		return job_show(cli, argv[2]);
-	if (strcmp(sub, "resume") == 0 &&
-	    (argc == 3 || (argc == 4 && strcmp(argv[3], "--allow-cmd") == 0)))
-		return job_resume(cli, argv[2], argc == 4);
+	if (strcmp(sub, "resume") == 0 && argc >= 3) {
+		int allow = 0, ranks = 0;
+		for (int i = 3; i < argc; i++) {
+			if (strcmp(argv[i], "--allow-cmd") == 0) {
+				allow = 1;
+			} else if (strcmp(argv[i], "--ranks") == 0 && i + 1 < argc) {
+				int rrc = job_ranks_option(argv[++i], &ranks);
+				if (rrc != CLI_OK)
+					return rrc;
+			} else {
+				return cli_bad_usage(&cmd_job, "job resume ID [--ranks N] [--allow-cmd]");
+			}
+		}
+		return job_resume(cli, argv[2], allow, ranks);
+	}
 	if (strcmp(sub, "logs") == 0 && (argc == 3 || argc == 4)) {
 		int follow = 0;
 		const char *id = NULL;

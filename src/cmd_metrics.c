@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include "src/cli_store.h"
-#include "src/table.h"
+#include "src/texttable.h"
 
 #include <stdlib.h>
 
@@ -20,7 +20,7 @@ const struct cli_command cmd_metrics = {
 };
 
 struct metrics_ctx {
-	struct table *t;
+	struct texttable *t;
 	json_t *json;
 	long n;
 };
@@ -38,7 +38,7 @@ static int metrics_row(void *vctx, const struct store_metric *m)
 	snprintf(step, sizeof step, "%lld", (long long)m->step);
 	cli_store_double(value, sizeof value, m->value);
 	cli_store_time(when, sizeof when, m->time_ms);
-	table_add(c->t, step, value, when);
+	texttable_add(c->t, step, value, when);
 	return 0;
 }
 
@@ -68,9 +68,9 @@ static int metrics_run(struct cli *cli, int argc, char **argv)
 	if (json)
 		ctx.json = json_array();
 	else
-		ctx.t = table_new(3, "STEP", "VALUE", "TIME");
-	table_right(ctx.t, 0);
-	table_right(ctx.t, 1);
+		ctx.t = texttable_new(3, "STEP", "VALUE", "TIME");
+	texttable_right(ctx.t, 0);
+	texttable_right(ctx.t, 1);
 	struct store_err err;
 	if (status == CLI_OK && store_metric_series_each(s, run, key, metrics_row, &ctx, &err) != STORE_OK) {
 		cli_error("%s", err.msg);
@@ -85,10 +85,10 @@ static int metrics_run(struct cli *cli, int argc, char **argv)
 		if (json)
 			cli_store_json_line(stdout, json_incref(ctx.json));
 		else
-			table_print(ctx.t, stdout);
+			texttable_print(ctx.t, stdout);
 	}
 	json_decref(ctx.json);
-	table_free(ctx.t);
+	texttable_free(ctx.t);
 	store_close(s);
 	return status;
 }

@@ -389,7 +389,7 @@ static enum status_code online_sample(struct online *on, int iter)
 			smp[i].norm[j] = z[i * n + j];
 		}
 	}
-	if (rc == STATUS_OK) {
+	if (rc == STATUS_OK && stage_writes(&on->sg)) {
 		struct store_err err;
 		if (store_samples_add(on->sg.store, smp, M, NULL, &err) != STORE_OK)
 			rc = status_set(st, STATUS_IO, "%s", err.msg);
@@ -811,7 +811,8 @@ static int online_run(struct cli *cli, int argc, char **argv)
 				optim_free(&opt);
 			}
 		}
-		if (rc == STATUS_OK && o->eval_each) {
+		/* rank 0 alone: the eval is a child run in the store */
+		if (rc == STATUS_OK && o->eval_each && stage_writes(&on.sg)) {
 			char dir[4200];
 			snprintf(dir, sizeof dir, "%s/checkpoint-%d", o->out, it);
 			struct online_eval e = { .dir = dir, .dataset = o->dataset, .iteration = it,
@@ -824,7 +825,8 @@ static int online_run(struct cli *cli, int argc, char **argv)
 		}
 	}
 	if (rc == STATUS_OK) {
-		rc = checkpoint_save(o->out, &on.p, &so, st);
+		if (stage_writes(&on.sg))
+			rc = checkpoint_save(o->out, &on.p, &so, st);
 		if (rc == STATUS_OK) {
 			stage_checkpoint(&on.sg, o->out, K, "policy", meta);
 			printf("model saved to %s (%d iterations)\n", o->out, K);

@@ -372,7 +372,8 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 			printf("validation loss %.6f over %zu chunks\n", vloss, d.nval);
 			/* The final model sits beside the checkpoint-STEP folders, as
 			 * Hugging Face's Trainer leaves its output_dir. */
-			rc = checkpoint_save(o.out, &p, &so, &st);
+			if (stage_writes(&sg))
+				rc = checkpoint_save(o.out, &p, &so, &st);
 		}
 		if (rc == STATUS_OK) {
 			stage_checkpoint(&sg, o.out, step, "policy", NULL);

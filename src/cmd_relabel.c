@@ -4,10 +4,12 @@
 #include "config.h"
 
 #include "src/cli_store.h"
+#include "src/dist.h"
 #include "src/paths.h"
 #include "src/stage.h"
-#include "src/table.h"
+#include "src/texttable.h"
 #include "src/termtext.h"
+#include "engine/image.h"
 #include "engine/reward.h"
 #include "engine/stats.h"
 #include "engine/monotonic.h"
@@ -80,7 +82,11 @@ struct relabel {
 	/* one page of rows */
 	store_id *ids;
 	char **prompts, **responses;
+	struct image *images;     /* an image dataset's rows: their pictures, else NULL */
 	size_t n;
+	const char *name;         /* the dataset's */
+	int image_rows;           /* every row is an image row */
+	char row_err[STATUS_MSG_MAX];
 	/* training values of one objective */
 	double *vals;
 	size_t nv, capv;
@@ -102,8 +108,19 @@ static int relabel_take_row(void *ctx, const struct store_row *row)
 	r->ids[r->n] = row->id;
 	r->prompts[r->n] = strdup(row->prompt);
 	r->responses[r->n] = strdup(row->response);
+	if (r->image_rows) {
+		static const uint8_t white[3] = { 255, 255, 255 };
+		struct status st = STATUS_INIT;
+		char what[64];
+		snprintf(what, sizeof what, "row %lld", (long long)row->id);
+		if (!row->image || image_decode_png(row->image, row->image_len, what, white,
+		                                    &r->images[r->n], &st) != STATUS_OK) {
+			snprintf(r->row_err, sizeof r->row_err, "%s", row->image ? st.msg : "a row without its image");
+			r->images[r->n].px = NULL;
+		}
+	}
 	r->n++;
-	return !r->prompts[r->n - 1] || !r->responses[r->n - 1];
+	return !r->prompts[r->n - 1] || !r->responses[r->n - 1] || r->row_err[0];
 }
 
 static void relabel_page_free(struct relabel *r)
@@ -111,6 +128,8 @@ static void relabel_page_free(struct relabel *r)
 	for (size_t i = 0; i < r->n; i++) {
 		free(r->prompts[i]);
 		free(r->responses[i]);
+		if (r->images)
+			image_free(&r->images[i]);
 	}
 	r->n = 0;
 }
@@ -177,7 +196,7 @@ static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct 
 	if (store_rows_count(r->s, r->dataset, &q, &todo, &err) != STORE_OK)
 		return relabel_fail(r, "%s", err.msg);
 	if (todo == 0)
-		return o->id ? CLI_OK : relabel_store_scores(r, o, 0, NULL);
+		return o->id || !stage_writes(r->sg) ? CLI_OK : relabel_store_scores(r, o, 0, NULL);
 	if (strcmp(o->spec, "given") == 0)
 		return relabel_fail(r, "objective %s: %lld rows have no imported score, and \"given\" "
 		                    "cannot score them", o->name, (long long)todo);
@@ -186,11 +205,19 @@ static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct 
 	struct reward *rw;
 	if (reward_open(o->spec, &env, &rw, &st) != STATUS_OK)
 		return relabel_fail(r, "objective %s: %s", o->name, st.msg);
+	int modality = reward_modality(rw);
+	if (modality != 2 && modality != r->image_rows) {
+		relabel_fail(r, "objective %s: reward '%s' scores %s, and dataset %s holds %s", o->name,
+		             o->spec, modality ? "images" : "text", r->name, r->image_rows ? "images" : "text");
+		reward_close(rw);
+		return CLI_FAIL;
+	}
 	double *v = malloc(r->batch * sizeof *v);
 	int status = v ? CLI_OK : relabel_fail(r, "out of memory");
 	double t0 = monotonic_s();
 	while (status == CLI_OK) {
-		if (hooks_aborted(h)) {
+		/* under mpirun the ranks stop together, between pages */
+		if (dist_any(hooks_aborted(h))) {
 			r->cancelled = 1;
 			status = relabel_fail(r, "interrupted; run it again to score the rest");
 			break;
@@ -199,16 +226,37 @@ static int relabel_score(struct relabel *r, struct relabel_obj *o, const struct 
 			status = relabel_fail(r, "%s", err.msg);
 			break;
 		}
+		if (r->row_err[0]) {
+			status = relabel_fail(r, "dataset %s: %s", r->name, r->row_err);
+			break;
+		}
 		if (r->n == 0)
 			break;
-		enum status_code sc = reward_score(rw, r->n, (const char *const *)r->prompts,
-		                                   (const char *const *)r->responses, v, &st);
+		/* each rank scores its share of the page; rank 0 stores them all */
+		size_t lo, hi;
+		dist_span(r->n, &lo, &hi);
+		enum status_code sc = STATUS_OK;
+		if (hi > lo)
+			sc = r->image_rows ?
+			     reward_score_images(rw, hi - lo, r->images + lo, v + lo, &st) :
+			     reward_score(rw, hi - lo, (const char *const *)r->prompts + lo,
+			                  (const char *const *)r->responses + lo, v + lo, &st);
+		sc = dist_first_error(sc, &st);
+		if (sc == STATUS_OK)
+			sc = dist_gather_spans(v, r->n, sizeof *v, &st);
 		if (sc != STATUS_OK) {
 			status = relabel_fail(r, "objective %s: %s", o->name, st.msg);
 			break;
 		}
-		if ((status = relabel_store_scores(r, o, r->n, v)) != CLI_OK)
+		if (stage_writes(r->sg) && (status = relabel_store_scores(r, o, r->n, v)) != CLI_OK)
 			break;
+		/* a new objective's id, for the next page's query */
+		int64_t id = o->id;
+		if (dist_bcast(&id, sizeof id, &st) != STATUS_OK) {
+			status = relabel_fail(r, "%s", st.msg);
+			break;
+		}
+		o->id = id;
 		q.lacking = o->id;
 		o->scored += (int64_t)r->n;
 		q.after = r->ids[r->n - 1];
@@ -384,9 +432,9 @@ static int relabel_todo(struct relabel *r)
 
 static void relabel_report(struct relabel *r)
 {
-	struct table *t = table_new(8, "OBJECTIVE", "SPEC", "SCORED", "ROWS/S", "MU", "SIGMA", "LO", "HI");
+	struct texttable *t = texttable_new(8, "OBJECTIVE", "SPEC", "SCORED", "ROWS/S", "MU", "SIGMA", "LO", "HI");
 	for (int i = 2; i < 8; i++)
-		table_right(t, i);
+		texttable_right(t, i);
 	for (int i = 0; i < r->n_obj; i++) {
 		struct relabel_obj *o = &r->obj[i];
 		char scored[24], rate[32], mu[32], sigma[32], lo[32], hi[32];
@@ -399,10 +447,10 @@ static void relabel_report(struct relabel *r)
 		snprintf(sigma, sizeof sigma, "%.4g", o->sigma);
 		snprintf(lo, sizeof lo, "%.3f", o->lo);
 		snprintf(hi, sizeof hi, "%.3f", o->hi);
-		table_add(t, o->name, o->spec, scored, rate, mu, sigma, lo, hi);
+		texttable_add(t, o->name, o->spec, scored, rate, mu, sigma, lo, hi);
 	}
-	table_print(t, stdout);
-	table_free(t);
+	texttable_print(t, stdout);
+	texttable_free(t);
 }
 
 static int relabel_run(struct cli *cli, int argc, char **argv)
@@ -481,8 +529,14 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 	}
 	struct store_err err;
 	int status = CLI_OK;
-	if (store_dataset_find(r->s, dataset, &r->dataset, &err) != STORE_OK)
+	int64_t n_image = 0, n_rows = 0;
+	r->name = dataset;
+	if (store_dataset_find(r->s, dataset, &r->dataset, &err) != STORE_OK ||
+	    store_dataset_images(r->s, r->dataset, &n_image, &n_rows, &err) != STORE_OK)
 		status = relabel_fail(r, "%s", err.msg);
+	r->image_rows = n_image > 0;
+	if (status == CLI_OK && r->image_rows && !(r->images = calloc(r->batch, sizeof *r->images)))
+		status = relabel_fail(r, "out of memory");
 	for (int i = 0; status == CLI_OK && i < n_objs; i++)
 		status = relabel_objective(r, objs[i]);
 	if (status == CLI_OK && n_objs == 0) {
@@ -518,9 +572,11 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 	for (int i = 0; status == CLI_OK && i < r->n_obj; i++) {
 		status = relabel_score(r, &r->obj[i], &h);
 	}
-	for (int i = 0; status == CLI_OK && i < r->n_obj; i++)
+	/* rank 0 summarises and records; the other ranks only scored */
+	int writes = started && stage_writes(&sg);
+	for (int i = 0; writes && status == CLI_OK && i < r->n_obj; i++)
 		status = relabel_stats(r, &r->obj[i]);
-	if (status == CLI_OK) {
+	if (status == CLI_OK && writes) {
 		struct store_metric m[2 * RELABEL_MAX_OBJ];
 		char keys[2 * RELABEL_MAX_OBJ][300];
 		size_t nm = 0;
@@ -565,6 +621,7 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 	free(r->vals);
 	free(r->ids);
 	free(r->prompts);
+	free(r->images);
 	free(r->responses);
 	if (r->s)
 		store_close(r->s);

@@ -5,6 +5,7 @@
 #include "src/stage.h"
 #include "src/stage_state.h"
 #include "src/train_loop.h"
+#include "src/dist.h"
 #include "engine/checkpoint.h"
 #include "engine/init.h"
 #include "engine/tokenizer.h"
@@ -328,6 +329,7 @@ struct rmtrain_step {
 	int pad;
 	size_t *pairs;     /* [B] */
 	int *tok;          /* [2B * max_len]: the chosen rows, then the rejected */
+	int *mine;         /* [2B * max_len]: this rank's part of tok, laid out the same way */
 	float *dscores;    /* [2B] */
 };
 
@@ -343,32 +345,43 @@ static enum status_code rmtrain_fill(void *ctx, long step, struct train_batch *b
 }
 
 /* Bradley-Terry: -log sigmoid(s_chosen - s_rejected), the mean over the pairs;
- * the pairwise accuracy is the metric train_accuracy. */
+ * the pairwise accuracy is the metric train_accuracy. Under mpirun a rank
+ * scores its pairs (dist_span) and its share is taken over all B. */
 static enum status_code rmtrain_loss(void *ctx, struct train *t, const struct train_batch *b,
-                                     long step, const struct hooks *h, double *loss,
+                                     long step, const struct hooks *h, double sums[2],
                                      struct status *st)
 {
 	struct rmtrain_step *rb = ctx;
-	size_t B = rb->B;
-	enum status_code rc = model_forward(t->pass, t->params->mem, b->tokens, b->B, b->T, NULL, h,
-	                                    st);
+	size_t B = rb->B, lo, hi;
+	(void)step;
+	dist_span(B, &lo, &hi);
+	size_t n = hi - lo, T = b->T;
+	sums[0] = sums[1] = 0;
+	if (n == 0)
+		return STATUS_OK;
+	const int *tok = b->tokens;
+	if (n < B) {
+		/* this rank's chosen rows, then its rejected ones */
+		memcpy(rb->mine, b->tokens + lo * T, n * T * sizeof *rb->mine);
+		memcpy(rb->mine + n * T, b->tokens + (B + lo) * T, n * T * sizeof *rb->mine);
+		tok = rb->mine;
+	}
+	enum status_code rc = model_forward(t->pass, t->params->mem, tok, 2 * n, T, NULL, h, st);
 	if (rc != STATUS_OK)
 		return rc;
 	double sum = 0, right = 0;
-	for (size_t k = 0; k < B; k++) {
-		double diff = (double)t->pass->scores[k] - (double)t->pass->scores[B + k];
+	for (size_t k = 0; k < n; k++) {
+		double diff = (double)t->pass->scores[k] - (double)t->pass->scores[n + k];
 		double g = 1.0 / (1.0 + exp(diff)); /* sigmoid(-diff) */
 		sum += rmtrain_softplus(-diff);
 		right += diff > 0;
 		rb->dscores[k] = (float)(-g / (double)B);
-		rb->dscores[B + k] = (float)(g / (double)B);
+		rb->dscores[n + k] = (float)(g / (double)B);
 	}
-	*loss = sum / (double)B;
-	rc = model_backward(t->pass, t->params->mem, t->grads.mem, b->tokens, NULL, 1.0f, rb->dscores,
-	                    h, st);
-	if (rc == STATUS_OK)
-		stage_metric(rb->sg, "train_accuracy", step + 1, right / (double)B);
-	return rc;
+	sums[0] = sum / (double)B;
+	sums[1] = right / (double)B;
+	return model_backward(t->pass, t->params->mem, t->grads.mem, tok, NULL, 1.0f, rb->dscores, h,
+	                      st);
 }
 
 /* The base's body under a one-label score head (kept when the base is a reward model). */
@@ -507,9 +520,10 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 	struct rmtrain_step rb = { .sg = &sg, .d = &d, .seed = (uint64_t)o.t.seed, .B = B,
 	                           .pad = p.cfg.pad_token_id, .pairs = malloc(B * sizeof *rb.pairs),
 	                           .tok = malloc(2 * B * (size_t)o.max_len * sizeof *rb.tok),
+	                           .mine = malloc(2 * B * (size_t)o.max_len * sizeof *rb.mine),
 	                           .dscores = malloc(2 * B * sizeof *rb.dscores) };
 	enum status_code rc = STATUS_OK;
-	if (!rb.pairs || !rb.tok || !rb.dscores)
+	if (!rb.pairs || !rb.tok || !rb.mine || !rb.dscores)
 		rc = status_set(&st, STATUS_NOMEM, "out of memory");
 	struct checkpoint_save_opts so = { .tokenizer_dir = o.base };
 	struct stage_saving sv = { .out = o.out, .kind = "reward", .p = &p, .so = &so, .ss = &ss,
@@ -518,7 +532,7 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 	struct train_loop L = { .sg = &sg, .h = &h, .p = &p, .oc = train_loop_linear(&o.t, total),
 	                        .resume = o.t.resume, .step = ss.step, .total = total,
 	                        .clip = (float)o.t.clip, .sv = &sv, .fill = rmtrain_fill,
-	                        .loss = rmtrain_loss, .ctx = &rb };
+	                        .loss = rmtrain_loss, .aux_metric = "train_accuracy", .ctx = &rb };
 	if (rc == STATUS_OK)
 		rc = train_loop_run(&L, &st);
 	long step = L.step;
@@ -529,7 +543,8 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 			stage_metric(&sg, "eval_accuracy", step, acc);
 			stage_metric(&sg, "eval_loss", step, eloss);
 			printf("held-out pairwise accuracy %.4f (%zu pairs), loss %.4f\n", acc, d.neval, eloss);
-			rc = checkpoint_save(o.out, &p, &so, &st);
+			if (stage_writes(&sg))
+				rc = checkpoint_save(o.out, &p, &so, &st);
 		}
 		if (rc == STATUS_OK) {
 			stage_checkpoint(&sg, o.out, step, "reward", NULL);
@@ -540,6 +555,7 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 	train_loop_free(&L);
 	free(rb.pairs);
 	free(rb.tok);
+	free(rb.mine);
 	free(rb.dscores);
 	json_decref(ss.extra);
 	rmtrain_data_free(&d);

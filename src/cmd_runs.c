@@ -3,7 +3,7 @@
 
 #include "src/cli_store.h"
 #include "src/job_state.h"
-#include "src/table.h"
+#include "src/texttable.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +25,7 @@ const struct cli_command cmd_runs = {
 
 struct runs_ctx {
 	struct store *s;
-	struct table *t;
+	struct texttable *t;
 	json_t *json;
 	int failed;
 };
@@ -58,7 +58,7 @@ static int runs_row(void *vctx, const struct store_run *r)
 		c->failed = 1;
 		return 1;
 	}
-	table_add(c->t, id, r->name, r->stage, r->status, r->parent ? parent : NULL, created, took,
+	texttable_add(c->t, id, r->name, r->stage, r->status, r->parent ? parent : NULL, created, took,
 	          tags[0] ? tags : NULL);
 	return 0;
 }
@@ -115,10 +115,10 @@ static int runs_run(struct cli *cli, int argc, char **argv)
 	if (json)
 		ctx.json = json_array();
 	else
-		ctx.t = table_new(8, "ID", "NAME", "STAGE", "STATUS", "PARENT", "CREATED", "TIME", "TAGS");
-	table_right(ctx.t, 0);
-	table_right(ctx.t, 4);
-	table_right(ctx.t, 6);
+		ctx.t = texttable_new(8, "ID", "NAME", "STAGE", "STATUS", "PARENT", "CREATED", "TIME", "TAGS");
+	texttable_right(ctx.t, 0);
+	texttable_right(ctx.t, 4);
+	texttable_right(ctx.t, 6);
 	if (store_runs_each(s, &f, runs_row, &ctx, &err) != STORE_OK) {
 		cli_error("%s", err.msg);
 		ctx.failed = 1;
@@ -126,13 +126,13 @@ static int runs_run(struct cli *cli, int argc, char **argv)
 	if (!ctx.failed) {
 		if (json)
 			cli_store_json_line(stdout, ctx.json), ctx.json = NULL;
-		else if (table_rows(ctx.t))
-			table_print(ctx.t, stdout);
+		else if (texttable_rows(ctx.t))
+			texttable_print(ctx.t, stdout);
 		else
 			fprintf(stderr, "no runs%s\n", f.stage || f.tag ? " match" : " yet");
 	}
 	json_decref(ctx.json);
-	table_free(ctx.t);
+	texttable_free(ctx.t);
 	store_close(s);
 	return ctx.failed ? CLI_FAIL : CLI_OK;
 }

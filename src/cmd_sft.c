@@ -511,7 +511,8 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 		rc = train_loop_run(&L, &st);
 	long step = L.step;
 	if (rc == STATUS_OK) {
-		rc = checkpoint_save(o.out, &p, &so, &st);
+		if (stage_writes(&sg))
+			rc = checkpoint_save(o.out, &p, &so, &st);
 		if (rc == STATUS_OK) {
 			stage_checkpoint(&sg, o.out, step, "policy", meta);
 			printf("model saved to %s (%ld steps, %.0f tokens/s)\n", o.out, step, sg.tokens_per_s);

@@ -3,7 +3,7 @@
 
 #include "src/cli_store.h"
 #include "src/termtext.h"
-#include "src/table.h"
+#include "src/texttable.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -169,85 +169,85 @@ static void show_print(const struct show *sh)
 
 	if (json_object_size(sh->params)) {
 		termtext_printf(stdout, "\nParameters\n");
-		struct table *t = table_new(2, "KEY", "VALUE");
+		struct texttable *t = texttable_new(2, "KEY", "VALUE");
 		const char *k;
 		json_t *v;
 		json_object_foreach(sh->params, k, v)
-			table_add(t, k, json_string_value(v));
-		table_print(t, stdout);
-		table_free(t);
+			texttable_add(t, k, json_string_value(v));
+		texttable_print(t, stdout);
+		texttable_free(t);
 	}
 	size_t i;
 	json_t *x;
 	if (json_array_size(sh->metrics)) {
 		termtext_printf(stdout, "\nLatest metrics\n");
-		struct table *t = table_new(3, "KEY", "STEP", "VALUE");
-		table_right(t, 1);
-		table_right(t, 2);
+		struct texttable *t = texttable_new(3, "KEY", "STEP", "VALUE");
+		texttable_right(t, 1);
+		texttable_right(t, 2);
 		json_array_foreach(sh->metrics, i, x) {
 			char step[24], val[32];
 			snprintf(step, sizeof step, "%lld", (long long)json_integer_value(json_object_get(x, "step")));
 			cli_store_double(val, sizeof val, json_real_value(json_object_get(x, "value")));
-			table_add(t, show_str(x, "key"), step, val);
+			texttable_add(t, show_str(x, "key"), step, val);
 		}
-		table_print(t, stdout);
-		table_free(t);
+		texttable_print(t, stdout);
+		texttable_free(t);
 	}
 	if (json_array_size(sh->checkpoints)) {
 		termtext_printf(stdout, "\nCheckpoints\n");
-		struct table *t = table_new(4, "ID", "STEP", "KIND", "PATH");
-		table_right(t, 0);
-		table_right(t, 1);
+		struct texttable *t = texttable_new(4, "ID", "STEP", "KIND", "PATH");
+		texttable_right(t, 0);
+		texttable_right(t, 1);
 		json_array_foreach(sh->checkpoints, i, x) {
 			char id[24], step[24];
 			snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(x, "id")));
 			snprintf(step, sizeof step, "%lld", (long long)json_integer_value(json_object_get(x, "step")));
-			table_add(t, id, step, show_str(x, "kind"), show_str(x, "path"));
+			texttable_add(t, id, step, show_str(x, "kind"), show_str(x, "path"));
 		}
-		table_print(t, stdout);
-		table_free(t);
+		texttable_print(t, stdout);
+		texttable_free(t);
 	}
 	if (json_array_size(sh->children)) {
 		termtext_printf(stdout, "\nChildren\n");
-		struct table *t = table_new(4, "ID", "NAME", "STAGE", "STATUS");
-		table_right(t, 0);
+		struct texttable *t = texttable_new(4, "ID", "NAME", "STAGE", "STATUS");
+		texttable_right(t, 0);
 		json_array_foreach(sh->children, i, x) {
 			char id[24];
 			snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(x, "id")));
-			table_add(t, id, show_str(x, "name"), show_str(x, "stage"), show_str(x, "status"));
+			texttable_add(t, id, show_str(x, "name"), show_str(x, "stage"), show_str(x, "status"));
 		}
-		table_print(t, stdout);
-		table_free(t);
+		texttable_print(t, stdout);
+		texttable_free(t);
 	}
 	if (json_array_size(sh->fronts)) {
 		termtext_printf(stdout, "\nFronts\n");
-		struct table *t = table_new(4, "NAME", "POINTS", "HYPERVOLUME", "REFERENCE");
-		table_right(t, 1);
-		table_right(t, 2);
+		struct texttable *t = texttable_new(4, "NAME", "POINTS", "HYPERVOLUME", "REFERENCE");
+		texttable_right(t, 1);
+		texttable_right(t, 2);
 		json_array_foreach(sh->fronts, i, x) {
 			char n[24], hv[32], *ref = json_dumps(json_object_get(x, "reference"), JSON_COMPACT);
 			snprintf(n, sizeof n, "%lld", (long long)json_integer_value(json_object_get(x, "points")));
 			cli_store_double(hv, sizeof hv, json_real_value(json_object_get(x, "hypervolume")));
-			table_add(t, show_str(x, "name"), n, hv, ref);
+			texttable_add(t, show_str(x, "name"), n, hv, ref);
 			free(ref);
 		}
-		table_print(t, stdout);
-		table_free(t);
+		texttable_print(t, stdout);
+		texttable_free(t);
 	}
 	if (json_array_size(sh->jobs)) {
 		termtext_printf(stdout, "\nJobs\n");
-		struct table *t = table_new(4, "ID", "STATE", "PROGRESS", "COMMAND");
-		table_right(t, 0);
+		struct texttable *t = texttable_new(4, "ID", "STATE", "PROGRESS", "COMMAND");
+		texttable_right(t, 0);
 		json_array_foreach(sh->jobs, i, x) {
 			char id[24], prog[48];
 			snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(x, "id")));
 			snprintf(prog, sizeof prog, "%lld/%lld",
 			         (long long)json_integer_value(json_object_get(x, "step")),
 			         (long long)json_integer_value(json_object_get(x, "total")));
-			table_add(t, id, show_str(x, "state"), prog, show_str(x, "argv"));
+			texttable_add(t, id, show_str(x, "state"), prog, show_str(x, "argv"));
 		}
-		table_print(t, stdout);
-		table_free(t);
+		texttable_print(t, stdout);
+		texttable_free(t);
 	}
 	if (json_array_size(sh->notes)) {
 		termtext_printf(stdout, "\nNotes\n");

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "src/cli.h"
+#include "src/dist.h"
 #include "engine/cpu.h"
 
 #include <locale.h>
@@ -93,7 +94,7 @@ const struct cli_command cmd_help = {
 	.run = help_run,
 };
 
-int main(int argc, char **argv)
+static int ric_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "store", required_argument, NULL, 's' },
@@ -146,5 +147,16 @@ int main(int argc, char **argv)
 	int sub_argc = argc - optind;
 	char **sub_argv = argv + optind;
 	cli_getopt_reset();
+	cli.argc = sub_argc;
+	cli.argv = sub_argv;
 	return cmd->run(&cli, sub_argc, sub_argv);
+}
+
+/* Under mpirun every rank runs the same command (src/dist.h); an error on
+ * one ends them all. */
+int main(int argc, char **argv)
+{
+	if (dist_init(&argc, &argv) != 0)
+		return CLI_FAIL;
+	return dist_finish(ric_main(argc, argv));
 }

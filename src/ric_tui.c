@@ -16,6 +16,7 @@
 #include "src/tui_bench.h"
 #include "src/tui_line.h"
 #include "src/tui_view.h"
+#include "ui/draw.h"
 #include "ui/ricrc.h"
 #include "ui/screen.h"
 #include "ui/theme.h"
@@ -166,11 +167,13 @@ static void ric_tui_mouse(struct ric_tui *t)
 
 static void ric_tui_draw(struct ric_tui *t)
 {
+	if (t->a->rows != LINES || t->a->cols != COLS)
+		tui_app_resize(t->a, LINES, COLS);
 	if (t->have_tv)
 		tui_view_free(&t->tv);
 	tui_view_build(t->a, &t->tv);
 	t->have_tv = 1;
-	t->tv.v.cmdline = t->line == TUI_LINE_COMMAND;
+	t->tv.v.cmdline = t->line == TUI_LINE_COMMAND || t->line == TUI_LINE_WORD;
 	t->tv.steer.prompt_editing = t->line == TUI_LINE_PROMPT;
 	view_draw(stdscr, &t->tv.v);
 	struct layout_opts o = view_layout_opts(&t->tv.v);
@@ -184,7 +187,9 @@ static void ric_tui_draw(struct ric_tui *t)
 			wattrset(stdscr, A_NORMAL);
 			wmove(stdscr, L.hints.y, L.hints.x);
 			wclrtoeol(stdscr);
-			mvwaddnstr(stdscr, L.hints.y, L.hints.x, hint, L.hints.w);
+			draw_text(stdscr, L.hints.y, L.hints.x, L.hints.w, hint);
+			/* A completion list longer than the row says so. */
+			draw_more(stdscr, L.hints.y, L.hints.x, L.hints.w, 0, draw_width(hint) > L.hints.w);
 		}
 		wattrset(stdscr, A_NORMAL);
 		tui_line_draw(stdscr, r->y, r->x, r->w);
@@ -211,8 +216,10 @@ static void ric_tui_open_line(struct ric_tui *t)
 	if (t->mouse_on > 0)
 		mousemask(0, NULL);
 	t->mouse_on = -1;
-	tui_line_open(want == TUI_LINE_COMMAND ? ":" : "prompt> ", t->a->line_init,
-	              want == TUI_LINE_COMMAND);
+	char prompt[32];
+	snprintf(prompt, sizeof prompt, "%s: ", t->a->line_word);
+	tui_line_open(want == TUI_LINE_COMMAND ? ":" : want == TUI_LINE_WORD ? prompt : "prompt> ",
+	              t->a->line_init, want == TUI_LINE_COMMAND);
 	t->a->dirty = 1;
 }
 
@@ -223,8 +230,12 @@ static void ric_tui_close_line(struct ric_tui *t)
 	keypad(stdscr, TRUE);
 	char *text = tui_line_take();
 	tui_line_cancelled();
+	if (!text && was == TUI_LINE_WORD)
+		tui_app_word_typing(t->a, NULL); /* Esc: what was shown comes back */
 	if (text && was == TUI_LINE_COMMAND && *text)
 		tui_app_command(t->a, text);
+	else if (text && was == TUI_LINE_WORD)
+		tui_app_word_line(t->a, text);
 	else if (text && was == TUI_LINE_PROMPT)
 		tui_app_set_prompt(t->a, text);
 	free(text);
@@ -253,6 +264,8 @@ static void ric_tui_key_line(struct ric_tui *t, int c)
 	}
 	if (!tui_line_active())
 		ric_tui_close_line(t);
+	else if (t->line == TUI_LINE_WORD)
+		tui_app_word_typing(t->a, tui_line_text()); /* filter and search act as typed */
 	t->a->dirty = 1;
 }
 
@@ -442,12 +455,7 @@ int main(int argc, char **argv)
 	char *rcpath = paths_config_file("ricrc");
 	struct ricrc_ops ops = { .keys = a->keys, .set = ric_tui_setting, .ctx = a, .colors = 1 };
 	struct ricrc_errors rce = { 0 };
-	if (rcpath && ricrc_load(rcpath, &ops, &rce) > 0) {
-		fputs(rce.text, stderr);
-		char first[256];
-		snprintf(first, sizeof first, "%.*s", (int)strcspn(rce.text, "\n"), rce.text);
-		tui_app_error(a, "%d problem%s in ricrc: %s", rce.count, rce.count == 1 ? "" : "s", first);
-	}
+	int rc_problems = rcpath ? ricrc_load(rcpath, &ops, &rce) : 0;
 	free(rcpath);
 	if (no_mouse)
 		a->mouse = 0;
@@ -455,6 +463,13 @@ int main(int argc, char **argv)
 	if (ckpt_arg || demo)
 		tui_app_load(a, ckpt_arg ? ckpt_arg : demo);
 	free(demo);
+	/* On the status line of the first frame (after the load's own message,
+	 * which would hide it); the whole list goes to stderr at the exit. */
+	if (rc_problems > 0) {
+		char first[256];
+		snprintf(first, sizeof first, "%.*s", (int)strcspn(rce.text, "\n"), rce.text);
+		tui_app_error(a, "%d problem%s in ricrc: %s", rce.count, rce.count == 1 ? "" : "s", first);
+	}
 	if (screen_open(why, sizeof why) != 0) {
 		fprintf(stderr, "ric-tui: %s\n", why);
 		tui_app_free(a);
@@ -485,6 +500,8 @@ int main(int argc, char **argv)
 	if (t.have_tv)
 		tui_view_free(&t.tv);
 	screen_close();
+	if (rc_problems > 0)
+		fputs(rce.text, stderr);
 	int rc = ric_tui_stop ? 130 : 0;
 	tui_app_free(a);
 	free(store);

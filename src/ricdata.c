@@ -133,6 +133,13 @@ enum status_code ricdata_open(struct ricdata *rd, struct store *s, const char *d
 	struct store_err err;
 	if (store_dataset_find(s, dataset, &rd->ds, &err) != STORE_OK)
 		return status_set(st, STATUS_INVALID, "%s", err.msg);
+	/* Image rows hold a file path as their response: no text to learn from. */
+	int64_t n_image, n_rows;
+	if (store_dataset_images(s, rd->ds, &n_image, &n_rows, &err) != STORE_OK)
+		return status_set(st, STATUS_IO, "%s", err.msg);
+	if (n_image > 0)
+		return status_set(st, STATUS_INVALID, "dataset %s holds images (ric dataset "
+		                  "import-images): this stage trains a text model", dataset);
 	struct ricdata_objs oc = { .rd = rd, .st = st };
 	if (store_objectives_each(s, rd->ds, ricdata_objective, &oc, &err) != STORE_OK)
 		return status_set(st, STATUS_IO, "%s", err.msg);

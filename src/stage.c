@@ -2,11 +2,13 @@
 
 #include "src/stage.h"
 #include "src/cli_store.h"
+#include "src/dist.h"
 #include "src/sha256.h"
 #include "src/stage_state.h"
 #include "src/termtext.h"
 #include "engine/train.h"
 
+#include <dirent.h>
 #include <limits.h>
 #include <signal.h>
 #include <math.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t stage_stop_flag;
@@ -42,7 +45,7 @@ static void stage_beat(struct stage *sg, int64_t now)
 static int stage_abort(void *ctx)
 {
 	struct stage *sg = ctx;
-	if (sg && sg->store) {
+	if (sg && sg->store && !sg->follower) {
 		int64_t now = store_now_ms();
 		if (sg->job > 0 && now - sg->last_job_ms >= 5000) {
 			store_job_heartbeat(sg->store, sg->job, NULL);
@@ -63,6 +66,8 @@ static void stage_clear_bar(struct stage *sg)
 
 void stage_say(struct stage *sg, const char *fmt, ...)
 {
+	if (sg->follower)
+		return;
 	stage_clear_bar(sg);
 	va_list ap;
 	va_start(ap, fmt);
@@ -84,6 +89,83 @@ struct hooks stage_hooks(struct stage *sg)
 	return (struct hooks){ .log = stage_log, .abort = stage_abort, .ctx = sg };
 }
 
+/* Digest of the command line and of the files it names (contents of a
+ * file; entry names, sizes and config.json of a folder), so ranks started
+ * differently, or seeing other files, are told apart before they train. */
+static void stage_digest_path(struct sha256_ctx *c, const char *path)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return;
+	if (S_ISREG(sb.st_mode)) {
+		FILE *f = fopen(path, "rb");
+		unsigned char buf[65536];
+		size_t n;
+		while (f && (n = fread(buf, 1, sizeof buf, f)) > 0)
+			sha256_update(c, n, buf);
+		if (f)
+			fclose(f);
+	} else if (S_ISDIR(sb.st_mode)) {
+		struct dirent **ents;
+		int n = scandir(path, &ents, NULL, alphasort);
+		for (int i = 0; i < n; i++) {
+			char sub[PATH_MAX];
+			snprintf(sub, sizeof sub, "%s/%s", path, ents[i]->d_name);
+			struct stat eb;
+			if (ents[i]->d_name[0] != '.' && stat(sub, &eb) == 0 && S_ISREG(eb.st_mode)) {
+				char line[PATH_MAX + 32];
+				int k = snprintf(line, sizeof line, "%s %lld\n", ents[i]->d_name,
+				                 (long long)eb.st_size);
+				sha256_update(c, (size_t)k, (const uint8_t *)line);
+				if (strcmp(ents[i]->d_name, "config.json") == 0)
+					stage_digest_path(c, sub);
+			}
+			free(ents[i]);
+		}
+		if (n >= 0)
+			free(ents);
+	}
+}
+
+static enum status_code stage_agree(const struct cli *cli, struct status *st)
+{
+	struct sha256_ctx c;
+	unsigned char d[SHA256_DIGEST_SIZE];
+	sha256_init(&c);
+	for (int i = 0; i < cli->argc; i++)
+		sha256_update(&c, strlen(cli->argv[i]) + 1, (const uint8_t *)cli->argv[i]);
+	sha256_digest(&c, sizeof d, d);
+	enum status_code rc = dist_agree("arguments", d, st);
+	if (rc != STATUS_OK)
+		return rc;
+	sha256_init(&c);
+	for (int i = 1; i < cli->argc; i++)
+		stage_digest_path(&c, cli->argv[i]);
+	sha256_digest(&c, sizeof d, d);
+	return dist_agree("input files (named on the command line)", d, st);
+}
+
+/* A rank > 0 reads the store rank 0 writes: the run rank 0 just made must be there. */
+static int stage_same_run(void *ctx, const struct store_run *r)
+{
+	*(int *)ctx = 1;
+	(void)r;
+	return 0;
+}
+
+static enum status_code stage_follow(struct stage *sg, struct status *st)
+{
+	int found = 0;
+	struct store_err err;
+	if (store_run_get(sg->store, sg->run, stage_same_run, &found, &err) != STORE_OK || !found)
+		return status_set(st, STATUS_INVALID,
+		                  "rank %d: the store %s is not the one rank 0 writes (no run %lld in "
+		                  "it): every rank must see the same store file, on a shared file "
+		                  "system (--store PATH)",
+		                  dist_rank(), store_path(sg->store), (long long)sg->run);
+	return STATUS_OK;
+}
+
 int stage_open(struct stage *sg, struct cli *cli, const char *stage, const char *name,
                store_id parent, store_id job)
 {
@@ -91,21 +173,56 @@ int stage_open(struct stage *sg, struct cli *cli, const char *stage, const char 
 	sg->name = stage;
 	sg->job = job;
 	sg->tty = isatty(STDERR_FILENO);
-	if (cli_store_open(cli, &sg->store) != CLI_OK)
+	sg->follower = dist_rank() > 0;
+	struct status st = STATUS_INIT;
+	int64_t run = 0;
+	if (cli_store_open(cli, &sg->store) != CLI_OK) {
+		/* rank 0 tells the others there is no run; a follower's failure ends the job */
+		if (!sg->follower)
+			dist_bcast(&run, sizeof run, &st);
 		return CLI_FAIL;
+	}
 	struct store_err err;
-	if (store_run_create(sg->store, stage, name, parent, &sg->run, &err) != STORE_OK) {
+	if (!sg->follower && store_run_create(sg->store, stage, name, parent, &sg->run, &err) != STORE_OK) {
 		cli_error("%s", err.msg);
 		store_close(sg->store);
 		sg->store = NULL;
+		dist_bcast(&run, sizeof run, &st);
 		return CLI_FAIL;
 	}
-	if (job > 0 && store_job_start(sg->store, job, (int64_t)getpid(), sg->run, &err) != STORE_OK) {
+	if (!sg->follower && job > 0 &&
+	    store_job_start(sg->store, job, (int64_t)getpid(), sg->run, &err) != STORE_OK) {
 		cli_error("%s", err.msg);
 		store_run_finish(sg->store, sg->run, "failed", err.msg, NULL);
 		store_close(sg->store);
 		sg->store = NULL;
+		dist_bcast(&run, sizeof run, &st);
 		return CLI_FAIL;
+	}
+	if (dist_size() > 1) {
+		run = sg->run;
+		enum status_code rc = dist_bcast(&run, sizeof run, &st);
+		if (rc == STATUS_OK && run == 0) {
+			store_close(sg->store); /* rank 0 failed and said why */
+			sg->store = NULL;
+			return CLI_FAIL;
+		}
+		sg->run = run;
+		/* every rank learns the first failure, and rank 0 records it */
+		if (rc == STATUS_OK && sg->follower)
+			rc = stage_follow(sg, &st);
+		rc = dist_first_error(rc, &st);
+		if (rc == STATUS_OK)
+			rc = stage_agree(cli, &st);
+		if (rc != STATUS_OK) {
+			if (sg->follower) {
+				store_close(sg->store);
+				sg->store = NULL;
+				return CLI_FAIL;
+			}
+			stage_finish(sg, rc, st.msg);
+			return CLI_FAIL;
+		}
 	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -116,13 +233,23 @@ int stage_open(struct stage *sg, struct cli *cli, const char *stage, const char 
 	sigaction(SIGHUP, &sa, NULL);
 	sg->start_ms = store_now_ms();
 	sg->last_beat_ms = sg->start_ms;
-	termtext_printf(stderr, "ric %s: run %lld\n", stage, (long long)sg->run);
+	if (!sg->follower) {
+		if (dist_size() > 1)
+			stage_param(sg, "ranks", "%d", dist_size());
+		if (dist_size() > 1)
+			termtext_printf(stderr, "ric %s: run %lld on %d ranks\n", stage, (long long)sg->run,
+			                dist_size());
+		else
+			termtext_printf(stderr, "ric %s: run %lld\n", stage, (long long)sg->run);
+	}
 	return CLI_OK;
 }
 
+int stage_writes(const struct stage *sg) { return !sg->follower; }
+
 void stage_resumes(struct stage *sg, const char *dir)
 {
-	if (!dir || !*dir)
+	if (!dir || !*dir || sg->follower)
 		return;
 	store_id from;
 	struct store_err err;
@@ -137,6 +264,8 @@ void stage_resumes(struct stage *sg, const char *dir)
 
 void stage_param(struct stage *sg, const char *key, const char *fmt, ...)
 {
+	if (sg->follower)
+		return;
 	char value[4096];
 	va_list ap;
 	va_start(ap, fmt);
@@ -149,6 +278,8 @@ void stage_param(struct stage *sg, const char *key, const char *fmt, ...)
 
 void stage_flush(struct stage *sg)
 {
+	if (sg->follower)
+		sg->nbuf = 0;
 	if (sg->nbuf == 0)
 		return;
 	struct store_err err;
@@ -189,6 +320,8 @@ static void stage_eta_text(char *buf, size_t cap, int64_t eta_ms)
 
 void stage_progress(struct stage *sg, int64_t step, int64_t total, double loss, double tokens)
 {
+	if (sg->follower)
+		return;
 	int64_t now = store_now_ms();
 	sg->tokens += tokens;
 	double secs = (double)(now - sg->start_ms) / 1000.0;
@@ -243,6 +376,8 @@ void stage_progress(struct stage *sg, int64_t step, int64_t total, double loss, 
 void stage_checkpoint(struct stage *sg, const char *dir, int64_t step, const char *kind,
                       const char *meta)
 {
+	if (sg->follower)
+		return;
 	size_t n = strlen(dir) + 32;
 	char *file = malloc(n);
 	char hex[SHA256_HEX_SIZE];
@@ -261,6 +396,14 @@ void stage_checkpoint(struct stage *sg, const char *dir, int64_t step, const cha
 
 int stage_finish(struct stage *sg, enum status_code rc, const char *error)
 {
+	if (sg->follower) {
+		/* rank 0 records the run; a rank's own error ends the job (src/dist.h) */
+		if (rc != STATUS_OK && rc != STATUS_CANCELLED)
+			cli_error("rank %d: %s", dist_rank(), error && *error ? error : "failed");
+		store_close(sg->store);
+		sg->store = NULL;
+		return rc == STATUS_OK ? CLI_OK : rc == STATUS_CANCELLED ? 130 : CLI_FAIL;
+	}
 	stage_clear_bar(sg);
 	stage_flush(sg);
 	const char *status = "done";
@@ -357,6 +500,10 @@ enum status_code stage_save(struct stage *sg, const char *out, long step, const 
 		return status_set(st, STATUS_NOMEM, "out of memory");
 	snprintf(dir, n, "%s/checkpoint-%ld", out, step);
 	ss->step = step;
+	if (sg->follower) { /* rank 0 alone writes */
+		free(dir);
+		return STATUS_OK;
+	}
 	enum status_code rc = stage_state_save(dir, p, so, opt, ss, st);
 	if (rc == STATUS_OK)
 		stage_checkpoint(sg, dir, step, kind, meta);

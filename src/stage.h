@@ -49,13 +49,21 @@ struct stage {
 	struct store_metric buf[STAGE_METRIC_BATCH];
 	char keys[STAGE_METRIC_BATCH][STAGE_KEY_MAX];
 	int bar_drawn;
+	int follower;            /* an mpirun rank > 0: reads the store, never writes it */
 };
 
 /* Opens the store, creates the run (name NULL: "<stage>-<id>"), installs the
  * SIGTERM/SIGINT/SIGHUP handlers and, with job > 0, marks the job running with this
- * pid and run. Prints the error and returns CLI_FAIL on failure. */
+ * pid and run. Prints the error and returns CLI_FAIL on failure. Under
+ * mpirun rank 0 does all that; the other ranks open the store read-only,
+ * check it holds rank 0's run and that their arguments and the files they
+ * name digest as rank 0's (one clear error when not, recorded in the run). */
 int stage_open(struct stage *sg, struct cli *cli, const char *stage, const char *name,
                store_id parent, store_id job);
+
+/* Whether this process writes the store, checkpoints and output files:
+ * always, but on an mpirun rank > 0 (src/dist.h). */
+int stage_writes(const struct stage *sg);
 
 /* Links the run to the run that saved checkpoint folder dir (--resume DIR),
  * when the store knows it. */

@@ -2,6 +2,7 @@
 
 #include "src/train_loop.h"
 #include "src/stage_state.h"
+#include "src/dist.h"
 
 struct optim_config train_loop_linear(const struct stage_train_opts *t, long total)
 {
@@ -14,14 +15,42 @@ struct optim_config train_loop_linear(const struct stage_train_opts *t, long tot
 	return oc;
 }
 
-/* The language model's loss: cross-entropy over the targets, their mean over the step. */
+/* The language model's loss: cross-entropy over the targets, their mean
+ * over the whole step's batch; this rank's rows of it. */
 static enum status_code train_loop_lm(struct train *t, const struct train_batch *b,
-                                      const struct hooks *h, double *loss, struct status *st)
+                                      const struct hooks *h, double sums[2], struct status *st)
 {
-	size_t n = train_count_targets(b);
-	enum status_code rc = train_accumulate(t, b, 1.0f / (float)(n ? n : 1), h, st);
-	*loss = t->loss_count ? t->loss_sum / (double)t->loss_count : 0;
+	size_t n = train_count_targets(b), lo, hi;
+	dist_span(b->B, &lo, &hi);
+	struct train_batch mine = { .B = hi - lo, .T = b->T, .tokens = b->tokens + lo * b->T,
+	                            .targets = b->targets + lo * b->T };
+	enum status_code rc = STATUS_OK;
+	if (mine.B > 0)
+		rc = train_accumulate(t, &mine, 1.0f / (float)(n ? n : 1), h, st);
+	sums[0] = n ? t->loss_sum / (double)n : 0;
 	return rc;
+}
+
+/* Under mpirun a rank may not stop inside a step while the others go on
+ * to the allreduce: the engine is given hooks that log and keep the
+ * heartbeat but never abort, and the ranks agree on a stop between steps. */
+struct train_loop_quiet {
+	struct hooks h;
+	const struct hooks *outer;
+};
+
+static void train_loop_quiet_log(void *ctx, enum log_level level, const char *msg)
+{
+	const struct train_loop_quiet *q = ctx;
+	if (q->outer && q->outer->log)
+		q->outer->log(q->outer->ctx, level, msg);
+}
+
+static int train_loop_quiet_abort(void *ctx)
+{
+	const struct train_loop_quiet *q = ctx;
+	(void)hooks_aborted(q->outer);
+	return 0;
 }
 
 static enum status_code train_loop_done(struct train_loop *L, double loss, double tokens,
@@ -46,25 +75,36 @@ enum status_code train_loop_run(struct train_loop *L, struct status *st)
 	if (L->sv)
 		L->sv->opt = &L->t.opt;
 	stage_progress_start(L->sg, L->step);
+	struct train_loop_quiet q = { .h = { .log = train_loop_quiet_log,
+	                                     .abort = train_loop_quiet_abort, .ctx = &q },
+	                              .outer = L->h };
+	const struct hooks *h = dist_size() > 1 ? &q.h : L->h;
 	while (rc == STATUS_OK && L->step < L->total) {
-		if (stage_stopping()) {
+		if (dist_any(stage_stopping())) {
+			stage_request_stop();
 			rc = STATUS_CANCELLED;
 			break;
 		}
 		struct train_batch b = { 0 };
-		double loss = 0;
+		double sums[2] = { 0, 0 };
 		rc = L->fill(L->ctx, L->step, &b, st);
 		if (rc == STATUS_OK)
-			rc = L->loss ? L->loss(L->ctx, &L->t, &b, L->step, L->h, &loss, st)
-			             : train_loop_lm(&L->t, &b, L->h, &loss, st);
+			rc = L->loss ? L->loss(L->ctx, &L->t, &b, L->step, h, sums, st)
+			             : train_loop_lm(&L->t, &b, h, sums, st);
+		if (rc == STATUS_OK)
+			rc = dist_sum_floats(L->t.grads.mem, L->t.grads.count, st);
+		if (rc == STATUS_OK)
+			rc = dist_sum_doubles(sums, 2, st);
 		if (rc != STATUS_OK)
 			break;
-		if (train_step_hooks(&L->t, L->clip, L->h) == STATUS_CANCELLED)
+		if (L->aux_metric)
+			stage_metric(L->sg, L->aux_metric, L->step + 1, sums[1]);
+		if (train_step_hooks(&L->t, L->clip, h) == STATUS_CANCELLED)
 			/* the stop reached the loop mid-update: the rest of it first,
 			 * so what is saved on the way out is one whole step */
 			train_step_finish(&L->t);
 		L->step++;
-		rc = train_loop_done(L, loss, (double)(b.B * b.T), st);
+		rc = train_loop_done(L, sums[0], (double)(b.B * b.T), st);
 	}
 	if (rc == STATUS_CANCELLED && L->sv)
 		stage_save_reached(L->sg, L->sv, L->step);

@@ -16,6 +16,12 @@
  * and lr, at metric_step + step; with sv every step records loss, lr,
  * grad_norm and tokens_per_s (stage_step_done). L.t lives until
  * train_loop_free, so a stage can validate with it.
+ *
+ * Under mpirun every rank fills the same global batch, takes its rows
+ * (dist_span), and the gradients are summed over the ranks in buckets
+ * (dist_sum_floats) after the backward pass, which has no per-layer hook to
+ * start them earlier; every rank then applies the same AdamW step. Ranks
+ * stop only together, at a step boundary; rank 0 alone writes (src/stage.c).
  */
 #ifndef RIC_SRC_TRAIN_LOOP_H
 #define RIC_SRC_TRAIN_LOOP_H
@@ -29,12 +35,16 @@
 typedef enum status_code (*train_loop_fill_fn)(void *ctx, long step, struct train_batch *b,
                                                struct status *st);
 
-/* Accumulates the gradients of batch b into t->grads and sets *loss (the
- * step's mean loss). Called for step `step` (0-based); metrics of its own go
- * to step + 1, the step it completes. */
+/* Accumulates this rank's share of the gradients of batch b into t->grads
+ * and sets sums[0] to its share of the step's mean loss, sums[1] to its
+ * share of the step's aux_metric (if any): shares that add up over the
+ * ranks, so the whole batch's values are their sum (dist_span gives a rank
+ * its part of b; one process has all of it). Gradients are scaled for the
+ * whole batch: the loop sums them over the ranks. Called for step `step`
+ * (0-based). */
 typedef enum status_code (*train_loop_loss_fn)(void *ctx, struct train *t,
                                                const struct train_batch *b, long step,
-                                               const struct hooks *h, double *loss,
+                                               const struct hooks *h, double sums[2],
                                                struct status *st);
 
 struct train_loop {
@@ -50,6 +60,7 @@ struct train_loop {
 	long metric_step;         /* with sv NULL: metrics go to metric_step + step */
 	train_loop_fill_fn fill;
 	train_loop_loss_fn loss;  /* NULL: cross-entropy, mean over the batch's targets */
+	const char *aux_metric;   /* with loss: the metric sums[1] is, recorded at step + 1 */
 	void *ctx;                /* for fill and loss */
 	struct train t;           /* the trainer, valid from train_loop_run to train_loop_free */
 	int have_train;

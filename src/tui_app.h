@@ -30,6 +30,11 @@
 #include "ui/view.h"
 
 #define TUI_APP_MAX_FRONTS 8
+/* How long a message stays in the status line (an error: once the user has
+ * acted after it). */
+#define TUI_APP_STATUS_MS 6000
+/* Scored samples remembered for the response view (the newest). */
+#define TUI_APP_RESP_MAX 512
 /* What a store change leaves to reload once its screen shows (jobs reload
  * at once: the header counts the running ones). */
 #define TUI_STALE_RUNS 1
@@ -41,11 +46,13 @@ struct tui_sample {
 	int done;
 	int scored;
 	double raw[TUI_GEN_MAX_OBJ], norm[TUI_GEN_MAX_OBJ];
-	double bar[TUI_GEN_MAX_OBJ]; /* norm placed in the objective's lo..hi, as 0..1 */
+	double bar[TUI_GEN_MAX_OBJ]; /* norm placed in the objective's lo..hi, as 0..1 (or beyond) */
 };
 
-/* What the event loop should open for the user to type. */
-enum tui_line { TUI_LINE_NONE, TUI_LINE_COMMAND, TUI_LINE_PROMPT };
+/* What the event loop should open for the user to type. TUI_LINE_WORD:
+ * the argument of one command (line_word: "filter", "search", "tag"), the
+ * word in the line's prompt where editing cannot delete it. */
+enum tui_line { TUI_LINE_NONE, TUI_LINE_COMMAND, TUI_LINE_PROMPT, TUI_LINE_WORD };
 
 enum tui_confirm { TUI_CONFIRM_NONE, TUI_CONFIRM_DELETE_RUN, TUI_CONFIRM_CANCEL_JOB,
                    TUI_CONFIRM_ALLOW_CMD, /* confirm_id: the objective whose reward waits */
@@ -77,6 +84,12 @@ struct tui_app {
 	int sample_focus;
 	int steer_scroll;                    /* first text row of the samples pane (the wheel) */
 	unsigned char fresh[2][TUI_GEN_MAX_SAMPLES]; /* got a token of the current request */
+	/* Every scored sample of this checkpoint: its weights and scores, for the
+	 * response view (a ring of the newest TUI_APP_RESP_MAX). */
+	struct tui_resp {
+		double w[TUI_GEN_MAX_OBJ], z[TUI_GEN_MAX_OBJ], raw[TUI_GEN_MAX_OBJ];
+	} resp[TUI_APP_RESP_MAX];
+	size_t n_resp;                       /* ever added; the ring holds the last */
 
 	enum view_screen screen, back;       /* back: where Help returns to */
 	int help_scroll;
@@ -88,10 +101,14 @@ struct tui_app {
 	enum tui_runs_sort runs_sort;
 	int runs_desc;
 	char *runs_filter;
+	char *runs_search;                   /* the last search, for n and N */
+	char *live_filter;                   /* the filter before the line opened */
+	int live_from;                       /* the row a live search started from */
 	store_id *marked;                    /* marked run ids */
 	size_t n_marked;
 	struct tui_run_detail detail;        /* of the selected run */
 	int has_detail;
+	int details_scroll;                  /* first line of the details shown */
 
 	/* Front */
 	store_id front_ids[TUI_APP_MAX_FRONTS];
@@ -101,6 +118,7 @@ struct tui_app {
 	int x_axis, y_axis;
 	int cur_series, cur_point;
 	int overlay;
+	int response;                        /* Front shows obtained vs weight */
 	struct tui_point_text ptext;
 
 	/* Jobs */
@@ -112,13 +130,17 @@ struct tui_app {
 	/* status line and questions */
 	char status[512];
 	int status_error;
+	int64_t status_ms;                   /* when the status was set (monotonic) */
 	enum tui_confirm confirm;
 	store_id confirm_id;
 	char confirm_text[2048];             /* whole: it may quote a command to run */
 
 	enum tui_line want_line;             /* set by actions; the loop opens it and clears this */
 	char line_init[1024];                /* text the line starts with */
+	char line_word[16];                  /* TUI_LINE_WORD: the command it completes */
 	int mouse;
+	int raw_units;                       /* scores in raw units, not normalised z */
+	int rows, cols;                      /* the terminal's size (tui_app_resize) */
 	int quit;
 	int dirty;                           /* something changed: redraw */
 	int stale;                           /* TUI_STALE_*: the store changed since loaded */
@@ -159,9 +181,19 @@ void tui_app_action(struct tui_app *a, enum action act);
 int tui_app_command(struct tui_app *a, const char *line);
 /* A setting by name (ricrc's `set`, :set): 0, or -1 with the reason in err. */
 int tui_app_setting(struct tui_app *a, const char *name, const char *value, char *err, size_t cap);
+/* The text typed on a TUI_LINE_WORD line: runs `line_word TEXT`. */
+void tui_app_word_line(struct tui_app *a, const char *text);
+/* While it is typed (filter and search act at once), or cancelled (NULL:
+ * what was shown before comes back). */
+void tui_app_word_typing(struct tui_app *a, const char *text);
 /* A line typed into the prompt editor. */
 void tui_app_set_prompt(struct tui_app *a, const char *text);
-/* The store poller: reloads what another process changed. */
+/* The terminal's size: pages and ends of scrolling panes follow it. */
+void tui_app_resize(struct tui_app *a, int rows, int cols);
+/* Rows of the current screen's scrolling pane (the help, the Runs table). */
+int tui_app_pane_rows(const struct tui_app *a);
+/* The store poller: reloads what another process changed; old messages
+ * leave the status line. */
 void tui_app_tick(struct tui_app *a);
 /* Reloads runs, jobs and fronts now. */
 void tui_app_reload(struct tui_app *a);

@@ -2,16 +2,118 @@
 
 #include "src/tui_app_int.h"
 
+#include "engine/monotonic.h"
+#include "ui/layout.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- moving in lists ----------------------------------------------------- */
+
+static void tui_exec_help_clamp(struct tui_app *a)
+{
+	int last = view_help_lines(a->keys) - tui_app_pane_rows(a);
+	if (a->help_scroll > last)
+		a->help_scroll = last > 0 ? last : 0;
+	if (a->help_scroll < 0)
+		a->help_scroll = 0;
+}
+
+static void tui_exec_list_action(struct tui_app *a, enum action act)
+{
+	int *sel, n;
+	if (a->screen == VIEW_RUNS) {
+		sel = &a->runs_sel;
+		n = (int)a->runs_n;
+	} else if (a->screen == VIEW_JOBS) {
+		sel = &a->jobs_sel;
+		n = (int)a->jobs.n;
+	} else if (a->screen == VIEW_HELP) {
+		/* The help scrolls by its top line, up to where its last line shows. */
+		sel = &a->help_scroll;
+		n = view_help_lines(a->keys) - tui_app_pane_rows(a) + 1;
+		if (n < 1)
+			n = 1;
+	} else {
+		return;
+	}
+	if (n == 0)
+		return;
+	int page = tui_app_pane_rows(a) > 2 ? tui_app_pane_rows(a) - 1 : 1;
+	switch (act) {
+	case ACTION_LIST_DOWN: (*sel)++; break;
+	case ACTION_LIST_UP: (*sel)--; break;
+	case ACTION_LIST_PAGE_DOWN: *sel += page; break;
+	case ACTION_LIST_PAGE_UP: *sel -= page; break;
+	case ACTION_LIST_TOP: *sel = 0; break;
+	case ACTION_LIST_BOTTOM: *sel = n - 1; break;
+	default: return;
+	}
+	if (*sel < 0)
+		*sel = 0;
+	if (*sel >= n)
+		*sel = n - 1;
+	a->dirty = 1;
+	if (a->screen == VIEW_RUNS)
+		tui_scr_runs_detail(a);
+	else if (a->screen == VIEW_JOBS)
+		tui_scr_jobs_log(a);
+}
+
+
+static void tui_exec_confirm(struct tui_app *a, int yes)
+{
+	enum tui_confirm c = a->confirm;
+	if (c == TUI_CONFIRM_ALLOW_CMD) {
+		tui_app_consent(a, yes);
+		return;
+	}
+	a->confirm = TUI_CONFIRM_NONE;
+	a->dirty = 1;
+	if (!yes) {
+		tui_app_say(a, "nothing done");
+		return;
+	}
+	struct store_err err;
+	if (c == TUI_CONFIRM_DELETE_RUN) {
+		if (store_run_delete(a->store.s, a->confirm_id, &err) != STORE_OK) {
+			tui_app_error(a, "%s", err.msg);
+			return;
+		}
+		tui_app_say(a, "run %lld deleted (its files stay on disk)", (long long)a->confirm_id);
+		tui_app_reload(a);
+	} else if (c == TUI_CONFIRM_CANCEL_JOB) {
+		tui_scr_jobs_cancel(a, a->confirm_id);
+	} else if (c == TUI_CONFIRM_RESUME_JOB) {
+		tui_scr_jobs_resume_now(a, a->confirm_id, 1);
+	}
+}
+
+
+void tui_app_free(struct tui_app *a)
+{
+	if (!a)
+		return;
+	tui_gen_close(a->gen);
+	tui_app_clear_samples(a);
+	tui_scr_runs_free(a);
+	tui_scr_front_free(a);
+	tui_scr_jobs_free(a);
+	if (a->has_store)
+		tui_store_close(&a->store);
+	keys_map_free(a->keys);
+	free(a->ckpt);
+	free(a->prompt);
+	free(a);
+}
+
 void tui_app_reload(struct tui_app *a)
 {
-	tui_screens_runs_reload(a);
-	tui_screens_jobs_reload(a);
-	tui_screens_fronts_reload(a);
+	tui_scr_runs_reload(a);
+	tui_scr_jobs_reload(a);
+	tui_scr_front_reload(a);
 	a->stale = 0;
 }
 
@@ -20,19 +122,44 @@ static void tui_exec_refresh(struct tui_app *a)
 {
 	if (a->screen == VIEW_RUNS && (a->stale & TUI_STALE_RUNS)) {
 		a->stale &= ~TUI_STALE_RUNS;
-		tui_screens_runs_reload(a);
+		tui_scr_runs_reload(a);
 	}
 	if (a->screen == VIEW_FRONT && (a->stale & TUI_STALE_FRONTS)) {
 		a->stale &= ~TUI_STALE_FRONTS;
-		tui_screens_fronts_reload(a);
+		tui_scr_front_reload(a);
 	}
+}
+
+void tui_app_resize(struct tui_app *a, int rows, int cols)
+{
+	a->rows = rows;
+	a->cols = cols;
+	tui_exec_help_clamp(a);
+}
+
+int tui_app_pane_rows(const struct tui_app *a)
+{
+	static const enum layout_screen ls[VIEW_SCREEN_COUNT] = {
+		[VIEW_STEER] = LAYOUT_STEER, [VIEW_FRONT] = LAYOUT_FRONT, [VIEW_RUNS] = LAYOUT_RUNS,
+		[VIEW_JOBS] = LAYOUT_JOBS, [VIEW_HELP] = LAYOUT_HELP,
+	};
+	struct layout_opts o = { (int)a->n_obj, a->compare };
+	struct layout L = layout_compute(ls[a->screen], a->rows, a->cols, &o);
+	if (L.too_small)
+		return 1;
+	return L.table.h > 0 ? L.table.h : 1;
 }
 
 void tui_app_tick(struct tui_app *a)
 {
+	/* A message read once is old news on the next screen. */
+	if (a->status[0] && !a->status_error && monotonic_ms() - a->status_ms > TUI_APP_STATUS_MS) {
+		a->status[0] = '\0';
+		a->dirty = 1;
+	}
 	tui_jobs_reap();
 	if (a->has_store && tui_store_changed(&a->store)) {
-		tui_screens_jobs_reload(a);
+		tui_scr_jobs_reload(a);
 		a->stale |= TUI_STALE_RUNS | TUI_STALE_FRONTS;
 	}
 	tui_exec_refresh(a);
@@ -53,7 +180,7 @@ void tui_app_action(struct tui_app *a, enum action act)
 	a->status_error = 0;
 	if (a->confirm != TUI_CONFIRM_NONE) {
 		if (act == ACTION_CONFIRM_YES || act == ACTION_CONFIRM_NO)
-			tui_screens_confirm(a, act == ACTION_CONFIRM_YES);
+			tui_exec_confirm(a, act == ACTION_CONFIRM_YES);
 		return;
 	}
 	switch (act) {
@@ -78,6 +205,10 @@ void tui_app_action(struct tui_app *a, enum action act)
 		a->line_init[0] = '\0';
 		return;
 	case ACTION_REDRAW: a->dirty = 1; return;
+	case ACTION_UNITS_TOGGLE:
+		a->raw_units = !a->raw_units;
+		tui_app_say(a, "scores in %s", a->raw_units ? "raw units" : "normalised z");
+		return;
 	case ACTION_MOUSE_TOGGLE:
 		a->mouse = !a->mouse;
 		tui_app_say(a, "mouse %s", a->mouse ? "on" : "off");
@@ -86,11 +217,11 @@ void tui_app_action(struct tui_app *a, enum action act)
 	default: break;
 	}
 	switch (keys_action_group(act)) {
-	case ACTION_GROUP_STEER: tui_app_steer_action(a, act); return;
-	case ACTION_GROUP_FRONT: tui_screens_front_action(a, act); return;
-	case ACTION_GROUP_RUNS: tui_screens_runs_action(a, act); return;
-	case ACTION_GROUP_JOBS: tui_screens_jobs_action(a, act); return;
-	case ACTION_GROUP_LIST: tui_screens_list_action(a, act); return;
+	case ACTION_GROUP_STEER: tui_scr_steer_action(a, act); return;
+	case ACTION_GROUP_FRONT: tui_scr_front_action(a, act); return;
+	case ACTION_GROUP_RUNS: tui_scr_runs_action(a, act); return;
+	case ACTION_GROUP_JOBS: tui_scr_jobs_action(a, act); return;
+	case ACTION_GROUP_LIST: tui_exec_list_action(a, act); return;
 	default: return;
 	}
 }
@@ -192,10 +323,39 @@ static int tui_exec_front(struct tui_app *a, const struct tui_cmd *c)
 		}
 		n++;
 	}
-	if (tui_screens_front_set(a, ids, n) != 0)
+	if (tui_scr_front_set(a, ids, n) != 0)
 		return -1;
 	a->screen = VIEW_FRONT;
 	return 0;
+}
+
+void tui_app_word_typing(struct tui_app *a, const char *text)
+{
+	tui_scr_runs_live(a, text ? text : "", text ? 0 : -1);
+}
+
+void tui_app_word_line(struct tui_app *a, const char *text)
+{
+	/* A search typed live already stands on its match: Enter keeps it. */
+	if (strcmp(a->line_word, "search") == 0 && *text) {
+		free(a->runs_search);
+		a->runs_search = strdup(text);
+		if (a->runs_sel >= 0 && (size_t)a->runs_sel < a->runs_n) {
+			size_t one[1];
+			struct tui_runs single = { 1, &a->runs.v[a->runs_idx[a->runs_sel]] };
+			if (tui_runs_view(&single, text, TUI_RUNS_BY_ID, 0, one) == 1) {
+				tui_app_say(a, "run %lld matches '%s' (n next, N previous)",
+				            (long long)single.v[0].id, text);
+				return;
+			}
+		}
+	}
+	/* An empty search looks for nothing; an empty filter shows every run. */
+	if (!*text && strcmp(a->line_word, "filter") != 0)
+		return;
+	char line[sizeof a->line_word + 1200];
+	snprintf(line, sizeof line, "%s %s", a->line_word, text);
+	tui_app_command(a, line);
 }
 
 int tui_app_command(struct tui_app *a, const char *line)
@@ -221,41 +381,41 @@ int tui_app_command(struct tui_app *a, const char *line)
 			rc = -1;
 		} else {
 			a->focus = c.index;
-			tui_app_steer_action(a, ACTION_SLIDER_LOCK);
+			tui_scr_steer_action(a, ACTION_SLIDER_LOCK);
 		}
 		break;
 	case TUI_CMD_SET: rc = tui_exec_set(a, &c); break;
 	case TUI_CMD_PROMPT: tui_app_set_prompt(a, c.text); break;
-	case TUI_CMD_JOB: rc = tui_screens_job_start(a, c.words + 1, c.n_words - 1); break;
-	case TUI_CMD_CANCEL: tui_screens_job_cancel(a, c.id); break;
-	case TUI_CMD_RESUME: tui_screens_job_resume(a, c.id); break;
-	case TUI_CMD_EXPORT: rc = tui_app_export(a, c.path); break;
-	case TUI_CMD_SAVE: rc = tui_app_save_sample(a); break;
+	case TUI_CMD_JOB: rc = tui_scr_jobs_start(a, c.words + 1, c.n_words - 1); break;
+	case TUI_CMD_CANCEL: tui_scr_jobs_cancel(a, c.id); break;
+	case TUI_CMD_RESUME: tui_scr_jobs_resume(a, c.id); break;
+	case TUI_CMD_EXPORT: rc = tui_scr_steer_export(a, c.path); break;
+	case TUI_CMD_SAVE: rc = tui_scr_steer_save(a); break;
 	case TUI_CMD_FRONT: rc = tui_exec_front(a, &c); break;
-	case TUI_CMD_TAG: rc = tui_screens_tag(a, c.text); break;
+	case TUI_CMD_TAG: rc = tui_scr_runs_tag(a, c.text); break;
 	case TUI_CMD_FILTER:
 		free(a->runs_filter);
 		a->runs_filter = c.text && *c.text ? strdup(c.text) : NULL;
-		tui_screens_runs_view(a);
+		tui_scr_runs_view(a);
 		a->screen = VIEW_RUNS;
 		tui_app_say(a, "%zu of %zu runs%s%s", a->runs_n, a->runs.n,
 		            a->runs_filter ? " match " : "", a->runs_filter ? a->runs_filter : "");
 		break;
 	case TUI_CMD_SEARCH:
 		a->screen = VIEW_RUNS;
-		tui_screens_search(a, c.text);
+		tui_scr_runs_search(a, c.text);
 		break;
 	case TUI_CMD_SORT:
 		if (tui_runs_sort_parse(c.text, &a->runs_sort) != 0) {
 			tui_app_error(a, "sort by id, name, stage, status or created, not '%s'", c.text);
 			rc = -1;
 		} else {
-			tui_screens_runs_view(a);
+			tui_scr_runs_view(a);
 			a->screen = VIEW_RUNS;
 		}
 		break;
 	case TUI_CMD_AXES:
-		rc = tui_screens_axes(a, c.words[1], c.words[2]);
+		rc = tui_scr_front_axes(a, c.words[1], c.words[2]);
 		if (rc == 0)
 			a->screen = VIEW_FRONT;
 		break;
@@ -294,17 +454,17 @@ void tui_app_click(struct tui_app *a, const struct view_hit *h, int drag)
 		    (size_t)h->index < a->fronts[h->series].n_pts) {
 			a->cur_series = h->series;
 			a->cur_point = h->index;
-			tui_screens_point_text(a);
+			tui_scr_front_point_text(a);
 			a->dirty = 1;
 		}
 		return;
 	case VIEW_HIT_ROW:
 		if (a->screen == VIEW_RUNS && h->index >= 0 && (size_t)h->index < a->runs_n) {
 			a->runs_sel = h->index;
-			tui_screens_detail(a);
+			tui_scr_runs_detail(a);
 		} else if (a->screen == VIEW_JOBS && h->index >= 0 && (size_t)h->index < a->jobs.n) {
 			a->jobs_sel = h->index;
-			tui_screens_log(a);
+			tui_scr_jobs_log(a);
 		}
 		a->dirty = 1;
 		return;
@@ -340,10 +500,10 @@ void tui_app_wheel(struct tui_app *a, int dir)
 		return;
 	}
 	case VIEW_FRONT:
-		tui_screens_front_action(a, dir > 0 ? ACTION_POINT_NEXT : ACTION_POINT_PREV);
+		tui_scr_front_action(a, dir > 0 ? ACTION_POINT_NEXT : ACTION_POINT_PREV);
 		return;
 	default:
-		tui_screens_list_action(a, dir > 0 ? ACTION_LIST_DOWN : ACTION_LIST_UP);
+		tui_exec_list_action(a, dir > 0 ? ACTION_LIST_DOWN : ACTION_LIST_UP);
 		return;
 	}
 }

@@ -187,6 +187,11 @@ void tui_line_open(const char *prompt, const char *init, int history)
 
 int tui_line_active(void) { return line_active; }
 
+const char *tui_line_text(void)
+{
+	return line_active && rl_line_buffer ? rl_line_buffer : "";
+}
+
 void tui_line_feed(int c)
 {
 	if (!line_active)

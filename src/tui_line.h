@@ -31,6 +31,8 @@ typedef char **(*tui_line_complete_fn)(void *ctx, const char *line, const char *
 void tui_line_init(const char *history_file, tui_line_complete_fn complete, void *ctx);
 void tui_line_done(void);
 
+/* The text typed so far on the open line ("" when none is open). */
+const char *tui_line_text(void);
 /* Starts a line with prompt and initial text; history = 1 for the command line. */
 void tui_line_open(const char *prompt, const char *init, int history);
 int tui_line_active(void);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "src/job_state.h"
+#include "ui/theme.h"
 
 static const char *const tui_view_columns[] = { "ID", "NAME", "STAGE", "STATUS", "TAGS",
 	                                        "CREATED" };
@@ -50,10 +51,39 @@ static void tui_view_steer(const struct tui_app *a, struct tui_view *tv)
 	s->objectives = a->obj_names;
 	s->target_lo = a->lo;
 	s->target_hi = a->hi;
+	const struct ricmeta *m = a->gen ? tui_gen_meta(a->gen) : NULL;
 	for (int k = 0; k < 2; k++) {
 		s->pref[k].weight = a->w[k];
 		s->pref[k].locked = a->locked[k];
 		s->pref[k].target = a->target[k];
+		/* Target and the samples' mean in one unit: z, or raw (r = mu + sigma z). */
+		size_t n = 0;
+		for (size_t i = 0; i < a->req.n; i++)
+			n += a->samples[k][i].scored;
+		for (size_t j = 0; m && j < a->n_obj; j++) {
+			double t = a->target[k][j];
+			tv->target[k][j] = a->raw_units ? m->obj[j].mu + m->obj[j].sigma * t : t;
+			double sum = 0, sq = 0;
+			size_t got = 0;
+			for (size_t i = 0; i < a->req.n; i++) {
+				const struct tui_sample *x = &a->samples[k][i];
+				double v = a->raw_units ? x->raw[j] : x->norm[j];
+				if (!x->scored || isnan(v))
+					continue;
+				sum += v;
+				sq += v * v;
+				got++;
+			}
+			double mean = got ? sum / (double)got : NAN;
+			double var = got > 1 ? (sq - (double)got * mean * mean) / (double)(got - 1) : NAN;
+			tv->obtained[k][j] = mean;
+			tv->obtained_se[k][j] = got > 1 ? sqrt(var > 0 ? var : 0) / sqrt((double)got) : NAN;
+		}
+		if (m) {
+			s->pref[k].target = tv->target[k];
+			s->pref[k].obtained = n ? tv->obtained[k] : NULL;
+			s->pref[k].obtained_se = n ? tv->obtained_se[k] : NULL;
+		}
 		for (size_t i = 0; i < a->req.n; i++) {
 			const struct tui_sample *x = &a->samples[k][i];
 			struct view_sample *v = &tv->samples[k][i];
@@ -61,6 +91,7 @@ static void tui_view_steer(const struct tui_app *a, struct tui_view *tv)
 			v->done = x->done;
 			v->reward = x->scored ? x->raw : NULL;
 			v->norm = x->scored ? x->bar : NULL;
+			v->z = x->scored ? x->norm : NULL;
 		}
 		tv->sample_rows[k] = tv->samples[k];
 		s->samples[k] = tv->samples[k];
@@ -78,6 +109,25 @@ static void tui_view_steer(const struct tui_app *a, struct tui_view *tv)
 	s->max_tokens = (int)a->req.max_new;
 	s->generating = a->generating;
 	s->tokens_per_s = a->tokens_per_s;
+	s->raw = a->raw_units;
+}
+
+/* The Steer samples keep the last palette entry; runs share the others. */
+#define TUI_VIEW_SAMPLES_COLOUR (THEME_SERIES_COUNT - 1)
+
+/* A run's colour follows its id, so it keeps it whichever runs are shown
+ * beside it; only a clash with one already listed moves it on. */
+static int tui_view_run_colour(store_id run, const struct view_series *listed, size_t n)
+{
+	int c = (int)(run % TUI_VIEW_SAMPLES_COLOUR);
+	for (int tries = 0; tries < TUI_VIEW_SAMPLES_COLOUR; tries++, c = (c + 1) % TUI_VIEW_SAMPLES_COLOUR) {
+		size_t i = 0;
+		while (i < n && listed[i].colour != c + 1)
+			i++;
+		if (i == n)
+			break;
+	}
+	return c + 1;
 }
 
 static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
@@ -95,9 +145,17 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 		struct view_point *p = calloc(fr->n_pts ? fr->n_pts : 1, sizeof *p);
 		tv->points[n] = p;
 		for (size_t k = 0; p && k < fr->n_pts; k++) {
-			p[k].x = a->x_axis < fr->n_obj ? fr->pts[k].norm[a->x_axis] : NAN;
-			p[k].y = a->y_axis < fr->n_obj ? fr->pts[k].norm[a->y_axis] : NAN;
+			const double *v = a->raw_units ? fr->pts[k].raw : fr->pts[k].norm;
+			p[k].x = a->x_axis < fr->n_obj ? v[a->x_axis] : NAN;
+			p[k].y = a->y_axis < fr->n_obj ? v[a->y_axis] : NAN;
 			p[k].on_front = fr->pts[k].on_front;
+			if (a->response) {
+				/* A dataset row has no weight: it is left out. */
+				int has_w = fr->kind != TUI_FRONT_OFFLINE && a->x_axis < fr->n_obj;
+				p[k].x = has_w ? fr->pts[k].pref[a->x_axis] : NAN;
+				p[k].y = a->x_axis < fr->n_obj ? v[a->x_axis] : NAN;
+				p[k].on_front = 0;
+			}
 		}
 		snprintf(tv->series_names[n], sizeof tv->series_names[n], "%s%s%s", fr->name,
 		         strcmp(fr->status, "running") == 0 ? " (running)" : "",
@@ -114,9 +172,10 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 		s->kind = kinds[fr->kind];
 		s->n_points = p ? fr->n_pts : 0;
 		s->points = p;
-		s->hypervolume = fr->n_pts ? fr->hv_axes : NAN;
+		s->hypervolume = fr->n_pts && !a->response ? fr->hv_axes : NAN;
 		s->hypervolume_all = fr->hv_stored;
 		s->hidden = !a->overlay && (int)i != a->cur_series;
+		s->colour = tui_view_run_colour(fr->run, tv->series, n);
 		n++;
 	}
 	/* The Steer screen's scored samples, where they fall among the fronts. */
@@ -124,14 +183,32 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 	for (int k = 0; k < (a->compare ? 2 : 1); k++)
 		for (size_t i = 0; i < a->req.n; i++)
 			scored += a->samples[k][i].scored;
-	if (a->gen && scored && (int)a->n_obj > a->x_axis && (int)a->n_obj > a->y_axis) {
+	if (a->response && a->gen && a->n_resp && (int)a->n_obj > a->x_axis) {
+		/* Every sample scored so far: the x objective's score at its weight. */
+		size_t m = a->n_resp < TUI_APP_RESP_MAX ? a->n_resp : TUI_APP_RESP_MAX;
+		struct view_point *p = calloc(m, sizeof *p);
+		for (size_t i = 0; p && i < m; i++) {
+			const struct tui_resp *r = &a->resp[i];
+			p[i].x = r->w[a->x_axis];
+			p[i].y = a->raw_units ? r->raw[a->x_axis] : r->z[a->x_axis];
+		}
+		tv->points[n] = p;
+		snprintf(tv->series_names[n], sizeof tv->series_names[n], "steer samples (%zu)", m);
+		tv->series[n] = (struct view_series){ .name = tv->series_names[n],
+			                              .kind = VIEW_SERIES_SAMPLES,
+			                              .n_points = p ? m : 0, .points = p,
+			                              .hypervolume = NAN,
+			                              .colour = TUI_VIEW_SAMPLES_COLOUR + 1 };
+		n++;
+	} else if (!a->response && a->gen && scored && (int)a->n_obj > a->x_axis && (int)a->n_obj > a->y_axis) {
 		struct view_point *p = calloc(scored, sizeof *p);
 		size_t m = 0;
 		for (int k = 0; p && k < (a->compare ? 2 : 1); k++)
 			for (size_t i = 0; i < a->req.n; i++)
 				if (a->samples[k][i].scored) {
-					p[m].x = a->samples[k][i].norm[a->x_axis];
-					p[m].y = a->samples[k][i].norm[a->y_axis];
+					const double *v = a->raw_units ? a->samples[k][i].raw : a->samples[k][i].norm;
+					p[m].x = v[a->x_axis];
+					p[m].y = v[a->y_axis];
 					m++;
 				}
 		tv->points[n] = p;
@@ -139,7 +216,8 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 		tv->series[n] = (struct view_series){ .name = tv->series_names[n],
 			                              .kind = VIEW_SERIES_SAMPLES,
 			                              .n_points = p ? m : 0, .points = p,
-			                              .hypervolume = NAN };
+			                              .hypervolume = NAN,
+			                              .colour = TUI_VIEW_SAMPLES_COLOUR + 1 };
 		n++;
 	}
 	f->n_series = n;
@@ -153,6 +231,8 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 	}
 	f->x_axis = a->x_axis;
 	f->y_axis = a->y_axis;
+	f->raw = a->raw_units;
+	f->response = a->response;
 	f->cursor_series = a->cur_series;
 	f->cursor_point = a->cur_point;
 	f->live = 0;
@@ -174,7 +254,7 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 			                         ", %lld samples, mean", (long long)pt->n_samples);
 		for (int j = 0; j < fr->n_obj && used < sizeof tv->point_info; j++)
 			used += (size_t)snprintf(tv->point_info + used, sizeof tv->point_info - used,
-			                         " %s %.3g (z %.2f)", fr->obj[j], pt->raw[j], pt->norm[j]);
+			                         " %s %.4g (z %.4g)", fr->obj[j], pt->raw[j], pt->norm[j]);
 		if (a->ptext.prompt && used < sizeof tv->point_info)
 			snprintf(tv->point_info + used, sizeof tv->point_info - used, "; prompt: %s",
 			         a->ptext.prompt);
@@ -285,6 +365,7 @@ static void tui_view_runs(const struct tui_app *a, struct tui_view *tv)
 		tv->tags[k] = '\0';
 		v->tags = tv->tags;
 	}
+	v->scroll = a->details_scroll;
 	r->details = v;
 }
 

@@ -21,6 +21,8 @@ struct tui_view {
 	struct view_help help;
 	/* storage */
 	struct view_sample samples[2][TUI_GEN_MAX_SAMPLES];
+	double target[2][TUI_GEN_MAX_OBJ];           /* in the unit shown */
+	double obtained[2][TUI_GEN_MAX_OBJ], obtained_se[2][TUI_GEN_MAX_OBJ];
 	const struct view_sample *sample_rows[2];
 	struct view_series series[TUI_APP_MAX_FRONTS + 1];
 	struct view_point *points[TUI_APP_MAX_FRONTS + 1];

@@ -135,8 +135,8 @@ struct data_walk {
 	int have_row;
 	int stopped;
 	int nomem;
-	char *text[4];          /* rows: copies of its texts (a row spans several steps) */
-	size_t cap[4];
+	char *text[5];          /* rows: copies of its texts and image (a row spans several steps) */
+	size_t cap[5];
 };
 
 /* A copy of column i in w->text[slot], valid until that slot is reused. */
@@ -156,6 +156,29 @@ static const char *data_keep(struct data_walk *w, int slot, sqlite3_stmt *st, in
 		w->cap[slot] = len + 1;
 	}
 	memcpy(w->text[slot], t, len + 1);
+	return w->text[slot];
+}
+
+/* A copy of blob column i in w->text[slot] with its length, or NULL. */
+static const void *data_keep_blob(struct data_walk *w, int slot, sqlite3_stmt *st, int i, size_t *len)
+{
+	*len = 0;
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		return NULL;
+	const void *b = sqlite3_column_blob(st, i);
+	size_t n = (size_t)sqlite3_column_bytes(st, i);
+	if (n + 1 > w->cap[slot]) {
+		char *c = realloc(w->text[slot], n + 1);
+		if (!c) {
+			w->nomem = 1;
+			return NULL;
+		}
+		w->text[slot] = c;
+		w->cap[slot] = n + 1;
+	}
+	if (n)
+		memcpy(w->text[slot], b, n);
+	*len = n;
 	return w->text[slot];
 }
 
@@ -188,6 +211,9 @@ enum store_code store_rows_add(struct store *s, store_id dataset, const struct s
 		if (!r->prompt || !r->response)
 			return store_fail(err, STORE_EINVAL, "%s: row %zu lacks a prompt or a response",
 			                  s->path, i);
+		if (r->image && (r->image_len < 8 || r->image_len > STORE_IMAGE_MAX))
+			return store_fail(err, STORE_EINVAL, "%s: row %zu: an image of %zu bytes (8 to %d)",
+			                  s->path, i, r->image_len, STORE_IMAGE_MAX);
 		if (r->split && strcmp(r->split, "train") != 0 && strcmp(r->split, "eval") != 0)
 			return store_fail(err, STORE_EINVAL, "%s: row %zu: split '%s' is neither train nor eval",
 			                  s->path, i, r->split);
@@ -213,11 +239,34 @@ enum store_code store_rows_add(struct store *s, store_id dataset, const struct s
 			sqlite3_bind_text(st, 6, rows[i].role, -1, SQLITE_STATIC);
 		else
 			sqlite3_bind_null(st, 6);
+		if (rows[i].image)
+			sqlite3_bind_blob64(st, 7, rows[i].image, rows[i].image_len, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 7);
 		rc = store_step_done(s, st, "adding a row", err);
 		if (ids_out)
 			ids_out[i] = sqlite3_last_insert_rowid(s->db);
 	}
 	return store_end(s, rc, err);
+}
+
+enum store_code store_dataset_images(struct store *s, store_id dataset, int64_t *n_image,
+                                     int64_t *n_rows, struct store_err *err)
+{
+	*n_image = *n_rows = 0;
+	sqlite3_stmt *st = store_stmt(s, STMT_DATASET_IMAGES, err);
+	if (!st)
+		return STORE_LAST(err);
+	sqlite3_bind_int64(st, 1, dataset);
+	enum store_code rc = STORE_OK;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*n_image = sqlite3_column_int64(st, 0);
+		*n_rows = sqlite3_column_int64(st, 1);
+	} else {
+		rc = store_sqlerr(s, err, "counting image rows");
+	}
+	store_done(st);
+	return rc;
 }
 
 static int data_rows_flush(struct data_walk *w)
@@ -247,6 +296,7 @@ static int data_rows_line(void *ctx, sqlite3_stmt *st)
 		w->row.split = data_keep(w, 2, st, 5);
 		w->row.pair = sqlite3_column_int64(st, 6);
 		w->row.role = data_keep(w, 3, st, 7);
+		w->row.image = data_keep_blob(w, 4, st, 8, &w->row.image_len);
 		if (w->nomem)
 			return 1;
 	}
@@ -317,7 +367,7 @@ enum store_code store_rows_query(struct store *s, store_id dataset, const struct
 		code = store_sqlerr(s, err, "reading rows");
 	}
 	store_done(st);
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		free(w.text[i]);
 	return code;
 }

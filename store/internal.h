@@ -48,7 +48,10 @@
 	X(RUNS_LIST, "SELECT " RUN_COLS " FROM runs r WHERE (?1 IS NULL OR stage = ?1)" \
 	  " AND (?2 IS NULL OR EXISTS(SELECT 1 FROM tags t WHERE t.run_id = r.id AND t.tag = ?2))" \
 	  " AND (?3 = 0 OR parent_id = ?3) AND (?5 IS NULL OR status = ?5) ORDER BY id DESC LIMIT ?4") \
-	X(RUN_BY_NAME, "SELECT id FROM runs WHERE name = ?1 LIMIT 2") \
+	/* A resumed job's new run keeps its name: the name means the newest
+	 * attempt, not the runs it continues. */ \
+	X(RUN_BY_NAME, "SELECT id FROM runs r WHERE name = ?1 AND NOT EXISTS (SELECT 1 FROM runs n" \
+	  " WHERE n.resumed_from = r.id AND n.name = r.name) LIMIT 2") \
 	X(RUN_BY_TAG, "SELECT run_id FROM tags WHERE tag = ?1 LIMIT 2") \
 	X(RUN_EXISTS, "SELECT 1 FROM runs WHERE id = ?1") \
 	X(PARAM_SET, "INSERT INTO params(run_id, key, value) VALUES(?1, ?2, ?3)" \
@@ -86,10 +89,11 @@
 	  " (SELECT count(*) FROM dataset_rows r WHERE r.dataset_id = d.id) FROM datasets d" \
 	  " WHERE d.complete = 1 ORDER BY d.id") \
 	X(DATASET_EXISTS, "SELECT 1 FROM datasets WHERE id = ?1") \
+	X(DATASET_IMAGES, "SELECT count(image), count(*) FROM dataset_rows WHERE dataset_id = ?1") \
 	X(DATASET_DELETE, "DELETE FROM datasets WHERE id = ?1") \
-	X(ROW_ADD, "INSERT INTO dataset_rows(dataset_id, prompt, response, split, pair_id, role)" \
-	  " VALUES(?1, ?2, ?3, ?4, ?5, ?6)") \
-	X(ROWS_LIST, "SELECT r.id, r.prompt, r.response, o.pos, w.value, r.split, r.pair_id, r.role" \
+	X(ROW_ADD, "INSERT INTO dataset_rows(dataset_id, prompt, response, split, pair_id, role, image)" \
+	  " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)") \
+	X(ROWS_LIST, "SELECT r.id, r.prompt, r.response, o.pos, w.value, r.split, r.pair_id, r.role, r.image" \
 	  " FROM (SELECT * FROM dataset_rows r0 WHERE r0.dataset_id = ?1 AND (?2 IS NULL OR r0.split = ?2)" \
 	  " AND r0.id > ?3 AND (?5 = 0 OR NOT EXISTS(SELECT 1 FROM rewards x WHERE x.row_id = r0.id" \
 	  " AND x.objective_id = ?5)) ORDER BY r0.id LIMIT ?4) r" \

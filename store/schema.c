@@ -214,10 +214,18 @@ static const char schema_v3[] =
 	"ALTER TABLE jobs ADD COLUMN proc_start TEXT;\n"
 	"CREATE INDEX runs_status ON runs(status);\n";
 
+/* Version 4: image rows (ric dataset import-images) carry their 32x32
+ * picture as PNG bytes, a few KB each, so a row and its picture commit,
+ * roll back and cascade away together; text rows keep NULL. */
+static const char schema_v4[] =
+	"ALTER TABLE dataset_rows ADD COLUMN image BLOB"
+	" CHECK(image IS NULL OR length(image) BETWEEN 8 AND 1048576);\n";
+
 static const char *const schema_steps_builtin[] = {
 	schema_v1,
 	schema_v2,
 	schema_v3,
+	schema_v4,
 };
 
 /* A test may append one step past the built-in ones (see store/internal.h). */

@@ -61,7 +61,9 @@ enum store_open_flags {
 };
 
 /* The schema version this build writes; see store/schema.c. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
+/* Largest image a row may carry, in PNG bytes (a 32x32 PNG is a few KB). */
+#define STORE_IMAGE_MAX 1048576
 /* Most objectives a vector (preference, scores) may hold. */
 #define STORE_MAX_OBJ 16
 
@@ -261,8 +263,16 @@ struct store_row {
 	const char *split;      /* "train" or "eval"; NULL on input: "train" */
 	store_id pair;          /* preference pair within the dataset (> 0), 0: a plain row */
 	const char *role;       /* "chosen" or "rejected" when pair is set, else NULL */
+	const void *image;      /* an image row's picture as PNG bytes (ric dataset
+	                         * import-images), else NULL; response then holds the
+	                         * file it came from and prompt "" */
+	size_t image_len;
 };
 typedef int (*store_row_fn)(void *ctx, const struct store_row *r);
+/* How many of a dataset's rows are image rows, out of how many: a dataset
+ * is an image dataset when every row is (import-images makes no mixed ones). */
+enum store_code store_dataset_images(struct store *s, store_id dataset, int64_t *n_image,
+                                     int64_t *n_rows, struct store_err *err);
 /* Appends rows in one transaction; ids_out (may be NULL) gets n ids. Both rows
  * of a pair share its prompt and split; give them in the same call. */
 enum store_code store_rows_add(struct store *s, store_id dataset, const struct store_row *rows,

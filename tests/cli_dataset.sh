@@ -122,7 +122,7 @@ l=$(echo "$out" | sed -n 's/.*"name":"len",[^}]*"unscored":0,\("mu":[^}]*\)}.*/\
 like "$w" '^"mu":[0-9.]+,"sigma":[0-9.]+,"lo":-[0-9.]+,"hi":[0-9.]+$' "the resumed objective has stats"
 is "$w" "$l" "its stats equal those of the same scores computed in one go"
 out=$("$RIC" store check 2>&1)
-like "$out" 'ok \(schema version 3\)' "the store is consistent afterwards"
+like "$out" 'ok \(schema version 4\)' "the store is consistent afterwards"
 # relabel as a stage: a background job that ends done, and a SIGTERM that
 # stops it between batches, keeps what it scored and cancels the run.
 id=$("$RIC" job start relabel --dataset rows --objective jl=length 2>/dev/null)

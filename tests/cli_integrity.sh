@@ -59,7 +59,7 @@ fails 1 "nor a usable one" "$RIC" dataset show big
 out=$("$RIC" store check 2>&1)
 like "$out" "run $run: running, but its process \\(pid $pid\\) is gone: marked failed" \
 	"store check finds the import run dead and marks it failed"
-like "$out" 'ok \(schema version 3\)' "and the store is consistent after"
+like "$out" 'ok \(schema version 4\)' "and the store is consistent after"
 is "$(q "SELECT count(*) FROM datasets WHERE name = 'big'")" 0 "the incomplete dataset went with it"
 is "$(q "SELECT status FROM runs WHERE id = $run")" failed "the run is failed"
 # an incomplete dataset whose import ended: importing the name again replaces it
@@ -81,7 +81,7 @@ like "$out" 'import: .*(disk|full|I/O|i/o)' "with the write error"
 out=$("$RIC" --store "$FULL" dataset list)
 unlike "$out" ' full ' "the dataset does not show"
 out=$("$RIC" --store "$FULL" store check 2>&1)
-like "$out" 'ok \(schema version 3\)' "store check then passes"
+like "$out" 'ok \(schema version 4\)' "store check then passes"
 like "$out" '(dataset 1 \(full\): incomplete.*removed|run 1: running.*marked failed)' \
 	"putting right what the failed import could not"
 is "$(sqlite3 "$FULL" "SELECT count(*) FROM datasets")" 0 "nothing of it is left"

@@ -110,7 +110,7 @@ unlike "$out" 'online-3' "the run is gone"
 fails 1 "rm of a missing run fails" "$RIC" rm --yes 3
 
 out=$("$RIC" store check)
-like "$out" "$DB: ok \\(schema version 3\\)" "store check passes"
+like "$out" "$DB: ok \\(schema version 4\\)" "store check passes"
 out=$("$RIC" store check --json)
 like "$out" '"ok":true' "store check --json"
 ok "store vacuum" "$RIC" store vacuum

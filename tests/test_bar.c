@@ -47,7 +47,7 @@ END_TEST
 START_TEST(progress_lines)
 {
 	char b[512];
-	ck_assert_str_eq(progress_render(0.5, 192, 30, 0, b, sizeof b), "[######+------]  50% ETA 3m12s");
+	ck_assert_str_eq(progress_render(0.5, 192, 30, 0, b, sizeof b), "[######------]   50% ETA 3m12s");
 	ck_assert_str_eq(progress_render(1.0, -1, 12, 0, b, sizeof b), "[#####] 100%");
 	ck_assert_str_eq(progress_render(-1, -1, 12, 0, b, sizeof b), "[-----]   ?%");
 	/* Too narrow for a bar: the text alone. */

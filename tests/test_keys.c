@@ -155,6 +155,24 @@ START_TEST(defaults_look_up_per_screen)
 }
 END_TEST
 
+/* Issue 18, bug 3: k moves up in every list; no screen gives it another meaning. */
+START_TEST(list_keys_move_in_every_list)
+{
+	struct keys_map *m = keys_map_new();
+	const enum keys_screen lists[] = { KEYS_SCREEN_RUNS, KEYS_SCREEN_JOBS, KEYS_SCREEN_HELP };
+	for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+		ck_assert_int_eq(keys_lookup(m, lists[i], 'k'), ACTION_LIST_UP);
+		ck_assert_int_eq(keys_lookup(m, lists[i], 'j'), ACTION_LIST_DOWN);
+		ck_assert_int_eq(keys_lookup(m, lists[i], KEY_UP), ACTION_LIST_UP);
+	}
+	/* Cancel has its own key. */
+	char keys[64];
+	keys_of(m, ACTION_JOB_CANCEL, keys, sizeof keys);
+	ck_assert_msg(*keys && !strstr(keys, "k,") && strcmp(keys, "k") != 0, "cancel keys: %s", keys);
+	keys_map_free(m);
+}
+END_TEST
+
 START_TEST(overrides_replace_and_add)
 {
 	struct keys_map *m = keys_map_new();
@@ -234,7 +252,7 @@ Suite *harness_suite(void)
 	harness_add(s, "table", every_default_key_parses, no_default_key_is_taken_twice_in_a_group,
 	            names_round_trip, NULL);
 	harness_add(s, "names", key_names_parse, bad_key_names_say_why, names_print_back, NULL);
-	harness_add(s, "map", defaults_look_up_per_screen, overrides_replace_and_add,
+	harness_add(s, "map", defaults_look_up_per_screen, list_keys_move_in_every_list, overrides_replace_and_add,
 	            completion_lists_matching_names, help_walks_every_action_by_group, NULL);
 	return s;
 }

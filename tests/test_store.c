@@ -217,6 +217,24 @@ START_TEST(runs_params_tags_notes_and_lineage)
 	ck_assert_int_eq(store_run_resolve(s, "paper", &got, &err), STORE_EINVAL);
 	ck_assert_int_eq(store_run_resolve(s, "nothing", &got, &err), STORE_ENOTFOUND);
 	ck_assert_int_eq(store_run_resolve(s, "999", &got, &err), STORE_ENOTFOUND);
+	/* Issue 18, bug 7: a resumed job's new run keeps the name; the name
+	 * means the newest attempt, not two runs. Two unrelated runs of one
+	 * name stay ambiguous. */
+	store_id t1, t2, u1, u2;
+	ck_assert_int_eq(store_run_create(s, "eval", "twice", 0, &t1, &err), STORE_OK);
+	ck_assert_int_eq(store_run_create(s, "eval", "twice", 0, &t2, &err), STORE_OK);
+	ck_assert_int_eq(store_run_resolve(s, "twice", &got, &err), STORE_EINVAL);
+	ck_assert_int_eq(store_run_set_resumed_from(s, t2, t1, &err), STORE_OK);
+	ck_assert_int_eq(store_run_resolve(s, "twice", &got, &err), STORE_OK);
+	ck_assert_int_eq(got, t2);
+	ck_assert_int_eq(store_run_create(s, "eval", "same", 0, &u1, &err), STORE_OK);
+	ck_assert_int_eq(store_run_create(s, "eval", "same", 0, &u2, &err), STORE_OK);
+	ck_assert_int_eq(store_run_set_resumed_from(s, u2, t1, &err), STORE_OK);
+	ck_assert_int_eq(store_run_resolve(s, "same", &got, &err), STORE_EINVAL);
+	ck_assert_int_eq(store_run_delete(s, t1, &err), STORE_OK);
+	ck_assert_int_eq(store_run_delete(s, t2, &err), STORE_OK);
+	ck_assert_int_eq(store_run_delete(s, u1, &err), STORE_OK);
+	ck_assert_int_eq(store_run_delete(s, u2, &err), STORE_OK);
 
 	/* Deleting a run takes what it owns; its child loses its parent. */
 	ck_assert_int_eq(store_run_delete(s, b, &err), STORE_OK);

@@ -287,6 +287,48 @@ START_TEST(version_1_rows_become_plain_training_rows)
 }
 END_TEST
 
+static int image_row_seen(void *ctx, const struct store_row *r)
+{
+	int *seen = ctx;
+	if (r->image) {
+		ck_assert_uint_eq(r->image_len, 12);
+		ck_assert_mem_eq(r->image, "\x89PNG\r\n\x1a\n\0\0\0\0", 12);
+		ck_assert_str_eq(r->response, "icons/a.png");
+		seen[0]++;
+	} else {
+		seen[1]++;
+	}
+	return 0;
+}
+
+START_TEST(version_3_rows_stay_text_and_image_rows_follow)
+{
+	const char *path = load_fixture(3, "v3-images");
+	struct store *s;
+	struct store_err err;
+	ck_assert_msg(store_open(path, 0, &s, &err) == STORE_OK, "%s", err.msg);
+	store_id d;
+	ck_assert_int_eq(store_dataset_find(s, "fortunes", &d, &err), STORE_OK);
+	int64_t n_image, n_rows;
+	ck_assert_int_eq(store_dataset_images(s, d, &n_image, &n_rows, &err), STORE_OK);
+	ck_assert_int_eq(n_image, 0);
+	ck_assert_int_gt(n_rows, 0);
+	/* An upgraded store takes image rows, bytes intact (NULs included). */
+	struct store_row r = { .prompt = "", .response = "icons/a.png",
+	                       .image = "\x89PNG\r\n\x1a\n\0\0\0\0", .image_len = 12 };
+	ck_assert_msg(store_rows_add(s, d, &r, 1, NULL, &err) == STORE_OK, "%s", err.msg);
+	r.image_len = 3;
+	ck_assert_int_eq(store_rows_add(s, d, &r, 1, NULL, &err), STORE_EINVAL);
+	ck_assert_int_eq(store_dataset_images(s, d, &n_image, &n_rows, &err), STORE_OK);
+	ck_assert_int_eq(n_image, 1);
+	int seen[2] = { 0, 0 };
+	ck_assert_int_eq(store_rows_each(s, d, image_row_seen, seen, &err), STORE_OK);
+	ck_assert_int_eq(seen[0], 1);
+	ck_assert_int_eq(seen[1], n_rows - 1);
+	store_close(s);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("store_migrate");
@@ -297,6 +339,7 @@ Suite *harness_suite(void)
 	            a_future_step_upgrades_with_the_data_intact,
 	            a_failing_step_leaves_the_old_version_whole,
 	            version_1_rows_become_plain_training_rows,
+	            version_3_rows_stay_text_and_image_rows_follow,
 	            NULL);
 	return s;
 }

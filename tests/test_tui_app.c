@@ -126,6 +126,107 @@ START_TEST(sliders_rebalance_and_restart_generation)
 }
 END_TEST
 
+/* Issue 18, bug 2: a weight at 0 or 1 is at its end, not locked. */
+START_TEST(a_slider_at_its_end_says_so)
+{
+	struct tui_app *a = open_app(1);
+	for (int i = 0; i < 10; i++)
+		tui_app_action(a, ACTION_SLIDER_INC_LARGE);
+	ck_assert_double_eq_tol(a->w[0][0], 1.0, 1e-12);
+	ck_assert_msg(!strstr(a->status, "locked"), "%s", a->status);
+	ck_assert_msg(strstr(a->status, "already at 1"), "%s", a->status);
+	for (int i = 0; i < 6; i++)
+		tui_app_action(a, ACTION_SLIDER_DEC_LARGE);
+	ck_assert_double_eq_tol(a->w[0][0], 0.0, 1e-12);
+	ck_assert_msg(!strstr(a->status, "locked"), "%s", a->status);
+	ck_assert_msg(strstr(a->status, "already at 0"), "%s", a->status);
+	wait_done(a);
+	tui_app_free(a);
+}
+END_TEST
+
+/* Issue 18: the samples' mean and standard error beside each target, in
+ * the unit shown (z, or raw after u). */
+START_TEST(steer_means_beside_targets)
+{
+	struct tui_app *a = open_app(1);
+	wait_done(a);
+	const struct ricmeta *m = tui_gen_meta(a->gen);
+	for (int raw = 0; raw < 2; raw++) {
+		struct tui_view tv;
+		tui_view_build(a, &tv);
+		ck_assert_int_eq(tv.steer.raw, raw);
+		ck_assert_ptr_nonnull(tv.steer.pref[0].obtained);
+		for (size_t j = 0; j < a->n_obj; j++) {
+			double sum = 0, sq = 0;
+			size_t n = a->req.n;
+			for (size_t i = 0; i < n; i++) {
+				double v = raw ? a->samples[0][i].raw[j] : a->samples[0][i].norm[j];
+				sum += v;
+				sq += v * v;
+			}
+			double mean = sum / (double)n, var = (sq - (double)n * mean * mean) / (double)(n - 1);
+			ck_assert_double_eq_tol(tv.steer.pref[0].obtained[j], mean, 1e-9);
+			ck_assert_double_eq_tol(tv.steer.pref[0].obtained_se[j], sqrt(var > 0 ? var : 0) / sqrt((double)n),
+			                        1e-9);
+			double t = a->target[0][j];
+			ck_assert_double_eq_tol(tv.steer.pref[0].target[j],
+			                        raw ? m->obj[j].mu + m->obj[j].sigma * t : t, 1e-9);
+		}
+		tui_view_free(&tv);
+		tui_app_action(a, ACTION_UNITS_TOGGLE);
+	}
+	tui_app_free(a);
+}
+END_TEST
+
+/* Issue 18, bug 12: a message times out; it does not linger across screens. */
+START_TEST(status_messages_time_out)
+{
+	struct tui_app *a = open_app(0);
+	tui_app_say(a, "hello");
+	tui_app_tick(a);
+	ck_assert_str_eq(a->status, "hello");
+	a->status_ms -= TUI_APP_STATUS_MS + 1;
+	tui_app_tick(a);
+	ck_assert_str_eq(a->status, "");
+	/* An error stays until the user has acted once, then times out too. */
+	tui_app_error(a, "bad");
+	a->status_ms -= TUI_APP_STATUS_MS + 1;
+	tui_app_tick(a);
+	ck_assert_str_eq(a->status, "bad");
+	tui_app_action(a, ACTION_REDRAW);
+	tui_app_tick(a);
+	ck_assert_str_eq(a->status, "");
+	tui_app_free(a);
+}
+END_TEST
+
+/* Issue 18, bug 4: the help ends at its last line (G, PgDn), on any size. */
+START_TEST(help_scrolls_to_its_real_end)
+{
+	struct tui_app *a = open_app(0);
+	int sizes[][2] = { { 24, 80 }, { 12, 40 }, { 60, 120 } };
+	for (int k = 0; k < 3; k++) {
+		tui_app_resize(a, sizes[k][0], sizes[k][1]);
+		tui_app_action(a, ACTION_HELP);
+		int h = tui_app_pane_rows(a);
+		int last = view_help_lines(a->keys) - h;
+		if (last < 0)
+			last = 0;
+		tui_app_action(a, ACTION_LIST_BOTTOM);
+		ck_assert_int_eq(a->help_scroll, last);
+		for (int i = 0; i < 40; i++)
+			tui_app_action(a, ACTION_LIST_PAGE_DOWN);
+		ck_assert_int_eq(a->help_scroll, last);
+		tui_app_action(a, ACTION_LIST_PAGE_UP);
+		ck_assert_int_eq(a->help_scroll, last - h + 1 > 0 ? last - h + 1 : 0);
+		tui_app_action(a, ACTION_HELP_CLOSE);
+	}
+	tui_app_free(a);
+}
+END_TEST
+
 START_TEST(commands_change_settings_and_regenerate)
 {
 	struct tui_app *a = open_app(1);
@@ -302,7 +403,7 @@ START_TEST(runs_filter_sort_tag_delete)
 	ck_assert_int_eq(tui_app_command(a, ":filter"), 0);
 	ck_assert_uint_eq(a->runs_n, 3);
 	ck_assert_int_eq(tui_app_command(a, ":search eval-small"), 0);
-	ck_assert_int_eq(tui_screens_selected_run(a)->id, ev);
+	ck_assert_int_eq(tui_scr_runs_selected(a)->id, ev);
 	/* delete asks first; n keeps it, y deletes it */
 	a->screen = VIEW_RUNS;
 	tui_app_action(a, ACTION_RUN_DELETE);
@@ -395,6 +496,16 @@ START_TEST(fronts_of_eval_runs)
 	ck_assert_int_eq(a->cur_point, 3); /* (0, 0) is nearest to the left */
 	tui_app_action(a, ACTION_POINT_NEXT);
 	ck_assert_int_eq(a->cur_point, 0);
+	/* Issue 18, bug 5: x and y never show one objective on both axes (with
+	 * two objectives, x swaps them). */
+	for (int i = 0; i < 5; i++) {
+		tui_app_action(a, i % 2 ? ACTION_AXIS_Y_NEXT : ACTION_AXIS_X_NEXT);
+		ck_assert_int_ne(a->x_axis, a->y_axis);
+	}
+	ck_assert_int_eq(tui_app_command(a, ":axes brevity brevity"), -1);
+	ck_assert_int_ne(a->x_axis, a->y_axis);
+	a->x_axis = 0;
+	a->y_axis = 1;
 	/* axes swap */
 	ck_assert_int_eq(tui_app_command(a, ":axes brevity length"), 0);
 	ck_assert_int_eq(a->x_axis, 1);
@@ -440,13 +551,68 @@ START_TEST(fronts_of_eval_runs)
 	ck_assert_uint_eq(a->n_fronts, 2);
 	for (size_t i = 0; i < a->n_fronts; i++)
 		ck_assert_int_ne(a->fronts[i].run, curves);
+	/* Issue 18, bug 10: run b keeps its colour when shown alone. */
+	int colour_b = -1;
+	tui_view_build(a, &tv);
+	for (size_t i = 0; i < a->n_fronts; i++)
+		if (a->fronts[i].run == b)
+			colour_b = view_series_colour(&tv.front.series[i], (int)i);
+	ck_assert_int_ne(view_series_colour(&tv.front.series[0], 0),
+	                 view_series_colour(&tv.front.series[1], 1));
+	tui_view_free(&tv);
 	/* :front picks the runs shown */
 	char cmd[64];
 	snprintf(cmd, sizeof cmd, ":front %lld", (long long)b);
 	ck_assert_int_eq(tui_app_command(a, cmd), 0);
 	ck_assert_uint_eq(a->n_fronts, 1);
 	ck_assert_int_eq(a->fronts[0].run, b);
+	tui_view_build(a, &tv);
+	ck_assert_int_eq(view_series_colour(&tv.front.series[0], 0), colour_b);
+	tui_view_free(&tv);
 	ck_assert_int_eq(tui_app_command(a, ":front no-such-run"), -1);
+	tui_app_free(a);
+}
+END_TEST
+
+/* Issue 18: the response view: each objective's obtained score against its
+ * weight, from every sample scored so far and the eval points. */
+START_TEST(response_view_plots_score_against_weight)
+{
+	struct tui_app *a = open_app(1);
+	wait_done(a);
+	tui_app_action(a, ACTION_SLIDER_INC_LARGE);
+	wait_done(a);
+	size_t want = 2 * a->req.n;
+	ck_assert_uint_eq(a->n_resp, want);
+	make_eval(a->store.s, "eval-r");
+	tui_app_action(a, ACTION_SCREEN_FRONT);
+	tui_app_action(a, ACTION_RESPONSE_TOGGLE);
+	ck_assert(a->response);
+	for (int obj = 0; obj < 2; obj++) {
+		struct tui_view tv;
+		tui_view_build(a, &tv);
+		ck_assert(tv.front.response);
+		ck_assert_int_eq(tv.front.x_axis, obj);
+		const struct view_series *smp = &tv.front.series[tv.front.n_series - 1];
+		ck_assert_int_eq(smp->kind, VIEW_SERIES_SAMPLES);
+		ck_assert_uint_eq(smp->n_points, want);
+		for (size_t i = 0; i < want; i++) {
+			ck_assert_double_eq_tol(smp->points[i].x, a->resp[i].w[obj], 1e-12);
+			ck_assert_double_eq_tol(smp->points[i].y, a->resp[i].z[obj], 1e-12);
+		}
+		/* the first half at the start weights, the second after L */
+		ck_assert_double_eq_tol(smp->points[0].x, obj ? 0.5 : 0.5, 1e-12);
+		ck_assert_double_eq_tol(smp->points[want - 1].x, obj ? 0.3 : 0.7, 1e-12);
+		/* eval points: x = the point's weight for the objective */
+		const struct tui_front *f = &a->fronts[0];
+		for (size_t k = 0; k < f->n_pts; k++) {
+			ck_assert_double_eq_tol(tv.front.series[0].points[k].x, f->pts[k].pref[obj], 1e-12);
+			ck_assert_double_eq_tol(tv.front.series[0].points[k].y, f->pts[k].norm[obj], 1e-12);
+		}
+		ck_assert(isnan(tv.front.series[0].hypervolume));
+		tui_view_free(&tv);
+		tui_app_action(a, ACTION_AXIS_X_NEXT);
+	}
 	tui_app_free(a);
 }
 END_TEST
@@ -690,11 +856,13 @@ Suite *harness_suite(void)
 {
 	Suite *s = suite_create("tui_app");
 	TCase *tc = harness_add(s, "steer", no_checkpoint_says_how_to_load_one,
-	                        sliders_rebalance_and_restart_generation,
+	                        sliders_rebalance_and_restart_generation, a_slider_at_its_end_says_so,
+	                        status_messages_time_out, help_scrolls_to_its_real_end, steer_means_beside_targets,
 	                        commands_change_settings_and_regenerate, compare_mode_and_export,
 	                        a_saved_sample_lands_in_the_store, NULL);
 	tcase_set_timeout(tc, 120);
 	tc = harness_add(s, "screens", runs_filter_sort_tag_delete, fronts_of_eval_runs,
+	                 response_view_plots_score_against_weight,
 	                 online_samples_and_dataset_rows_as_series,
 	                 jobs_and_their_logs, runs_view_is_a_pure_filter_and_sort,
 	                 frames_are_paced_but_the_first_token_is_not,

@@ -20,12 +20,12 @@ static int locked_a[] = { 0, 1 };
 static double target_a[] = { 0.41, 1.25 }, target_b[] = { 0.9, -0.5 };
 static double reward0[] = { 0.62, 1.5 }, norm0[] = { 0.6, 0.9 };
 static struct view_sample samples_a[] = {
-	{ "Why did the chicken cross the road? To get to the other side.", 1, reward0, norm0 },
-	{ "I cannot say", 0, NULL, NULL },
+	{ "Why did the chicken cross the road? To get to the other side.", 1, reward0, norm0, NULL },
+	{ "I cannot say", 0, NULL, NULL, NULL },
 };
 static struct view_sample samples_b[] = {
-	{ "A pun walks into a bar.", 1, reward0, norm0 },
-	{ "Ten tokens in", 0, NULL, NULL },
+	{ "A pun walks into a bar.", 1, reward0, norm0, NULL },
+	{ "Ten tokens in", 0, NULL, NULL, NULL },
 };
 
 static struct view_steer steer(int compare)
@@ -57,8 +57,8 @@ static struct view_point pts_a[] = { { 0.1, 0.9, 1 }, { 0.5, 0.6, 1 }, { 0.9, 0.
 	                             { 0.3, 0.3, 0 }, { NAN, 0.5, 0 } };
 static struct view_point pts_b[] = { { 0.2, 0.5, 1 }, { 0.6, 0.2, 1 } };
 static struct view_series series[] = {
-	{ "run 3", VIEW_SERIES_ONLINE, 5, pts_a, 0.4321, 0, 12.5 },
-	{ "base", VIEW_SERIES_BASELINE, 2, pts_b, NAN, 0, 0 },
+	{ "run 3", VIEW_SERIES_ONLINE, 5, pts_a, 0.4321, 0, 12.5, 0 },
+	{ "base", VIEW_SERIES_BASELINE, 2, pts_b, NAN, 0, 0, 0 },
 };
 static double pref_pt[] = { 0.25, 0.75 };
 
@@ -89,7 +89,7 @@ static struct view_metric metrics[] = { { "loss", 6, loss } };
 static const char *ckpts[] = { "ckpt/step-400" };
 static const char *children[] = { "4 eval" };
 static struct view_run_details details = { "run 3 online running", 2, pkeys, pvals, 1, metrics,
-	                                   1, ckpts, "2 sft-a", 1, children, "best" };
+	                                   1, ckpts, "2 sft-a", 1, children, "best", 0 };
 
 static struct view_runs runs(void)
 {
@@ -162,7 +162,7 @@ START_TEST(chrome_tabs_hints_status)
 	                  strstr(line, " 4 Jobs (1) ") && strstr(line, "demo/sft"),
 	              "header: %s", line);
 	ui_term_line(w, 22, line, sizeof line);
-	ck_assert_msg(strstr(line, "Enterload") && strstr(line, "?help") && strstr(line, "qquit"), "hints: %s",
+	ck_assert_msg(strstr(line, "Enter load") && strstr(line, "? help") && strstr(line, "q quit"), "hints: %s",
 	              line);
 	ck_assert_str_eq(ui_term_line(w, 23, line, sizeof line), "ready");
 	/* A long checkpoint path keeps its end. */
@@ -245,8 +245,10 @@ START_TEST(front_plots_braille_legend_and_point)
 	WINDOW *w = ui_term_pad(24, 80, 1);
 	view_draw(w, &f.v);
 	HAS(w, "harmless \xe2\x86\x91  vs  humor \xe2\x86\x92");
-	HAS(w, "run 3 online HV 0.432");
-	HAS(w, "base baseline");
+	HAS(w, "run 3");
+	HAS(w, "online HV 0.432 all 12.5");
+	HAS(w, "base");
+	HAS(w, "  baseline");
 	HAS(w, "run 3 step 400  pref 0.25/0.75");
 	HAS(w, "The selected point's response text.");
 	/* Braille cells, and the cursor cell reversed. */
@@ -268,14 +270,14 @@ START_TEST(front_ascii_glyphs_and_click)
 	WINDOW *w = ui_term_pad(24, 80, 0);
 	view_draw(w, &f.v);
 	HAS(w, "X");     /* the cursor */
-	HAS(w, "o run 3 online");
-	HAS(w, "* base baseline");
+	HAS(w, "o run 3");
+	HAS(w, "* base");
 	HAS(w, ".");     /* front lines */
 	ck_assert(!has(w, "\xe2"));
 	/* Clicking on a point's cell selects it: find base's '*' glyphs in the canvas. */
 	int hit = 0;
 	for (int y = 2; y < 18; y++) {
-		for (int x = 9; x < 55; x++) {
+		for (int x = 9; x < 50; x++) {
 			char line[512];
 			ui_term_line(w, y, line, sizeof line);
 			if ((int)strlen(line) > x && line[x] == '*') {
@@ -334,7 +336,7 @@ START_TEST(jobs_progress_and_log)
 	view_draw(w, &f.v);
 	HAS(w, "Jobs (2, 1 running)");
 	HAS(w, "    7 online   running   [");
-	HAS(w, "]  50% ETA 3m12s");
+	HAS(w, "]   50% ETA 3m12s");
 	HAS(w, "850 tok/s");
 	HAS(w, "#+");    /* the loss sparkline begins high */
 	HAS(w, "    6 sft      failed    out of memory");
@@ -369,7 +371,7 @@ START_TEST(help_lists_every_action)
 	/* The hints offer q once: it closes the help here, it does not quit. */
 	char hints[512];
 	ui_term_line(w, lines + 1, hints, sizeof hints);
-	ck_assert_msg(strstr(hints, "qclose") && !strstr(hints, "qquit") && strstr(hints, "F10quit"),
+	ck_assert_msg(strstr(hints, "q close") && !strstr(hints, "q quit") && strstr(hints, "F10 quit"),
 	              "hints: %s", hints);
 	delwin(w);
 	/* Scrolled: the first group title is gone, the last action is there. */
@@ -497,6 +499,316 @@ START_TEST(monochrome_attributes)
 }
 END_TEST
 
+/* Issue 18, bug 1: every objective's score shows on each sample, in compare
+ * mode at 120 columns, alone at 60 and down to the 40-column minimum. */
+static const char *four_obj[] = { "positivity", "informativeness", "brevity", "fluency" };
+static double four_w[] = { 0.25, 0.25, 0.25, 0.25 }, four_t[] = { 0.1, 0.2, 0.3, 0.4 };
+static double four_r[] = { 0.11, 0.22, 0.33, 0.44 }, four_n[] = { 0.1, 0.5, 0.7, 0.9 };
+static struct view_sample four_s[] = { { "Hello there, a short text.", 1, four_r, four_n, NULL } };
+
+static int count(WINDOW *w, const char *text)
+{
+	char *d = ui_term_dump(w);
+	int n = 0;
+	for (const char *p = d; (p = strstr(p, text)); p++)
+		n++;
+	free(d);
+	return n;
+}
+
+START_TEST(steer_shows_every_objective_score)
+{
+	struct fixture f;
+	fixture(&f, VIEW_STEER);
+	f.st.n_objectives = 4;
+	f.st.objectives = four_obj;
+	f.st.pref[0] = (struct view_pref){ four_w, NULL, four_t, NULL, NULL };
+	f.st.pref[1] = (struct view_pref){ four_w, NULL, four_t, NULL, NULL };
+	f.st.n_samples = 1;
+	f.st.samples[0] = f.st.samples[1] = four_s;
+	const int sizes[][3] = { { 36, 120, 1 }, { 24, 60, 0 }, { 24, 40, 0 }, { 24, 40, 1 }, { 24, 80, 1 } };
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		f.st.compare = sizes[k][2];
+		WINDOW *w = ui_term_pad(sizes[k][0], sizes[k][1], 1);
+		view_draw(w, &f.v);
+		int sides = f.st.compare ? 2 : 1;
+		for (int i = 0; i < 4; i++) {
+			char v[16];
+			snprintf(v, sizeof v, "%.2f", four_r[i]);
+			ck_assert_msg(count(w, v) >= sides, "%dx%d compare %d: %s not shown %d times:\n%s",
+			              sizes[k][1], sizes[k][0], f.st.compare, v, sides, dump(w));
+		}
+		ck_assert_msg(has(w, "flu"), "%s", dump(w));
+		delwin(w);
+	}
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* Issue 18, bug 6: the speed column keeps "tok/s", the last loss shows as
+ * a number, and a bar's width does not depend on its ETA text. */
+START_TEST(jobs_speed_loss_and_bar_width)
+{
+	struct fixture f;
+	fixture(&f, VIEW_JOBS);
+	static double l2[] = { 3.0, 2.5, 2.047 };
+	static struct view_job rows[] = {
+		{ 1, "eval", "running", "3", 0.5, 5, 12345, 3, l2, NULL },
+		{ 2, "sft", "running", "4", 0.5, 200000, 850, 3, l2, NULL },
+	};
+	f.jo.jobs = rows;
+	f.jo.n_jobs = 2;
+	const int widths[] = { 80, 100, 120 };
+	for (int k = 0; k < 3; k++) {
+		WINDOW *w = ui_term_pad(24, widths[k], 0);
+		view_draw(w, &f.v);
+		HAS(w, "850 tok/s");
+		ck_assert_msg(has(w, "12345 tok/s") || has(w, "12.3k tok/s"), "%s", dump(w));
+		HAS(w, "2.047");
+		int y1, x1, y2, x2;
+		ck_assert(ui_term_find(w, "] ", &y1, &x1));
+		char line[512];
+		ui_term_line(w, y1 + 1, line, sizeof line);
+		ck_assert_msg(strstr(line, "] ") && (int)(strstr(line, "] ") - line) == x1,
+		              "bars differ in width:\n%s", dump(w));
+		(void)y2;
+		(void)x2;
+		delwin(w);
+	}
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* Issue 18, bug 10: the legend says what a series is once, and a series
+ * keeps its colour wherever it is listed. */
+START_TEST(front_legend_names_once_and_keeps_colours)
+{
+	struct fixture f;
+	fixture(&f, VIEW_FRONT);
+	static struct view_series ser[2];
+	ser[0] = series[0];
+	ser[1] = (struct view_series){ .name = "steer samples", .kind = VIEW_SERIES_SAMPLES, .n_points = 2,
+		                       .points = pts_b, .hypervolume = NAN };
+	f.fr.series = ser;
+	f.fr.cursor_series = 0;
+	WINDOW *w = ui_term_pad(24, 100, 1);
+	view_draw(w, &f.v);
+	HAS(w, "steer samples");
+	ck_assert_msg(!has(w, "samples samples"), "%s", dump(w));
+	delwin(w);
+	/* A fixed colour: the run draws in it at any position. */
+	ser[0].colour = 4;
+	ser[1].colour = 2;
+	ck_assert_int_eq(view_series_colour(&ser[0], 0), 3);
+	ck_assert_int_eq(view_series_colour(&ser[1], 0), 1);
+	ser[1].colour = 0;
+	ck_assert_int_eq(view_series_colour(&ser[1], 5), 5);
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* Issue 18, bug 11: a hint's key and label are apart without colour, and
+ * compare mode shows its side key. */
+START_TEST(hints_separate_keys_and_labels)
+{
+	struct fixture f;
+	fixture(&f, VIEW_STEER);
+	WINDOW *w = ui_term_pad(24, 120, 0);
+	view_draw(w, &f.v);
+	char line[512];
+	ui_term_line(w, 22, line, sizeof line);
+	ck_assert_msg(strstr(line, "Right weight+") && strstr(line, "? help") && !strstr(line, "Rightweight"),
+	              "hints: %s", line);
+	ck_assert_msg(!strstr(line, "a edit"), "hints: %s", line);
+	f.st.compare = 1;
+	view_draw(w, &f.v);
+	ui_term_line(w, 22, line, sizeof line);
+	ck_assert_msg(strstr(line, "a edit B"), "compare hints: %s", line);
+	f.st.side = 1;
+	view_draw(w, &f.v);
+	ui_term_line(w, 22, line, sizeof line);
+	ck_assert_msg(strstr(line, "a edit A"), "compare hints: %s", line);
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* Issue 18, "steering you can read": beside each target the samples' mean
+ * and standard error in the same unit, marked above/below; the unit and
+ * the bars' scale are stated; a score beyond the bar's range says so. */
+START_TEST(steer_shows_obtained_beside_target)
+{
+	struct fixture f;
+	fixture(&f, VIEW_STEER);
+	static double got[] = { 0.90, 1.20 }, se[] = { 0.10, 0.10 };
+	f.st.pref[0].obtained = got;
+	f.st.pref[0].obtained_se = se;
+	WINDOW *w = ui_term_pad(24, 100, 1);
+	view_draw(w, &f.v);
+	/* humor: target 0.41, got 0.90 (above); harmless: target 1.25, got 1.20 +- 0.10 (within) */
+	HAS(w, " 0.30 \xe2\x86\x92  0.41 got  0.90\xc2\xb1" "0.10 \xe2\x96\xb2");
+	HAS(w, " 0.70 \xe2\x86\x92  1.25 got  1.20\xc2\xb1" "0.10 \xe2\x89\x88");
+	HAS(w, "(z; sample bars 0..1 = offline lo..hi)");
+	got[0] = 0.1;
+	view_draw(w, &f.v);
+	HAS(w, "got  0.10\xc2\xb1" "0.10 \xe2\x96\xbc");
+	f.st.raw = 1;
+	view_draw(w, &f.v);
+	HAS(w, "(raw; sample bars");
+	delwin(w);
+	/* Two scores past the top of the range draw different bars from one inside it. */
+	static double r2[] = { 0.5, 0.5 }, in[] = { 1.0, 0.5 }, over[] = { 1.7, 0.5 };
+	static struct view_sample two[] = { { "a", 1, r2, in, NULL }, { "b", 1, r2, over, NULL } };
+	f.st.samples[0] = two;
+	f.st.raw = 0;
+	w = ui_term_pad(30, 100, 0);
+	view_draw(w, &f.v);
+	HAS(w, "humor ##### ");
+	HAS(w, "humor ####> ");
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+START_TEST(front_says_units_and_hypervolume)
+{
+	struct fixture f;
+	fixture(&f, VIEW_FRONT);
+	WINDOW *w = ui_term_pad(30, 120, 1);
+	view_draw(w, &f.v);
+	HAS(w, "humor \xe2\x86\x92  (z)");
+	HAS(w, "HV: these 2 axes (z)");
+	HAS(w, "all: every objective");
+	HAS(w, "run 3 online HV 0.432 all 12.5");
+	f.fr.response = 1;
+	view_draw(w, &f.v);
+	HAS(w, "Response: humor obtained (z)");
+	HAS(w, "its weight");
+	f.fr.response = 0;
+	/* A long name is shortened in the middle, keeping both ends. */
+	static struct view_series ser[2];
+	ser[0] = series[0];
+	ser[1] = series[1];
+	ser[0].name = "a-very-long-run-name-that-does-not-fit-in-the-legend-column-at-all-end";
+	f.fr.series = ser;
+	view_draw(w, &f.v);
+	HAS(w, "a-very-long");
+	HAS(w, "\xe2\x80\xa6");
+	HAS(w, "at-all-end");
+	HAS(w, "  online HV 0.432 all 12.5");
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* Issue 18, "never hide, never cut": panes that scroll say there is more,
+ * and the help and the details never scroll past their last page. */
+START_TEST(scrolling_panes_say_there_is_more)
+{
+	struct fixture f;
+	fixture(&f, VIEW_HELP);
+	WINDOW *w = ui_term_pad(24, 80, 1);
+	view_draw(w, &f.v);
+	HAS(w, "\xe2\x96\xbc more");
+	ck_assert(!has(w, "\xe2\x96\xb2 more"));
+	f.he.scroll = 100000;
+	view_draw(w, &f.v);
+	HAS(w, "\xe2\x96\xb2 more");
+	HAS(w, "Answer no to the question");   /* the last line, not a blank page */
+	ck_assert(!has(w, "\xe2\x96\xbc more"));
+	delwin(w);
+	keys_map_free(f.km);
+	/* Runs details: many parameters overflow a short pane. */
+	fixture(&f, VIEW_RUNS);
+	static const char *k[40], *v[40];
+	static char kb[40][16];
+	for (int i = 0; i < 40; i++) {
+		snprintf(kb[i], sizeof kb[i], "param%02d", i);
+		k[i] = kb[i];
+		v[i] = "a-fairly-long-value-to-fill-the-line";
+	}
+	static struct view_run_details d;
+	d = details;
+	d.n_params = 40;
+	d.param_keys = k;
+	d.param_values = v;
+	f.ru.details = &d;
+	w = ui_term_pad(20, 80, 0);
+	view_draw(w, &f.v);
+	HAS(w, "v more");
+	HAS(w, "param00");
+	ck_assert(!has(w, "tags       best"));
+	struct layout_opts o = view_layout_opts(&f.v);
+	struct layout L = layout_compute(LAYOUT_RUNS, 20, 80, &o);
+	int last = view_runs_details_last(&L, &f.ru);
+	ck_assert_int_gt(last, 0);
+	d.scroll = 1000;
+	view_draw(w, &f.v);
+	HAS(w, "^ more");
+	HAS(w, "tags       best");          /* the real end */
+	ck_assert(!has(w, "v more"));
+	d.scroll = last;
+	static char a[sizeof dumpbuf];
+	memcpy(a, dump(w), sizeof a);
+	view_draw(w, &f.v);
+	ck_assert_str_eq(a, dump(w));
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* Issue 18: without colors (NO_COLOR, monochrome) each series has its own
+ * point glyph on the plot and in the legend, in UTF-8 too. */
+START_TEST(front_series_glyphs_without_colour)
+{
+	struct fixture f;
+	fixture(&f, VIEW_FRONT);
+	WINDOW *w = ui_term_pad(24, 100, 1);
+	view_draw(w, &f.v);
+	HAS(w, "\xe2\x97\x8f run 3");   /* ● */
+	HAS(w, "\xe2\x96\xb2 base");    /* ▲ */
+	/* on the canvas too: base's two points besides its swatch */
+	ck_assert_int_ge(count(w, "\xe2\x96\xb2"), 3);
+	ck_assert_int_ge(count(w, "\xe2\x97\x8f"), 2);
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* Issue 18: a question always fits, whole, down to 40 columns. */
+START_TEST(questions_always_fit)
+{
+	struct fixture f;
+	fixture(&f, VIEW_JOBS);
+	f.v.confirm = "Cancel job 2 (eval --model /a/long/path/to/some/checkpoint --dataset toy "
+	              "--prompts 8 --step 0.05)? It checkpoints and stops. y/n";
+	const int sizes[][2] = { { 12, 40 }, { 24, 80 }, { 16, 52 } };
+	for (int k = 0; k < 3; k++) {
+		WINDOW *w = ui_term_pad(sizes[k][0], sizes[k][1], 1);
+		view_draw(w, &f.v);
+		char all[8192] = "", line[512];
+		for (int y = 0; y < sizes[k][0]; y++) {
+			ui_term_line(w, y, line, sizeof line);
+			strncat(all, line, sizeof all - strlen(all) - 1);
+		}
+		char want[512], got[8192];
+		size_t n = 0;
+		for (const char *p = f.v.confirm; *p; p++)
+			if (*p != ' ')
+				want[n++] = *p;
+		want[n] = '\0';
+		n = 0;
+		for (const char *p = all; *p && n + 1 < sizeof got; p++)
+			if (*p != ' ')
+				got[n++] = *p;
+		got[n] = '\0';
+		ck_assert_msg(strstr(got, want), "%dx%d: question cut:\n%s", sizes[k][1], sizes[k][0], dump(w));
+		delwin(w);
+	}
+	keys_map_free(f.km);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("view");
@@ -504,6 +816,11 @@ Suite *harness_suite(void)
 	            steer_compare_has_two_columns, front_plots_braille_legend_and_point,
 	            front_ascii_glyphs_and_click, runs_table_and_details, jobs_progress_and_log,
 	            help_lists_every_action, too_small_screen, NULL);
+	harness_add(s, "issue18", steer_shows_every_objective_score, jobs_speed_loss_and_bar_width,
+	            front_legend_names_once_and_keeps_colours, hints_separate_keys_and_labels,
+	            steer_shows_obtained_beside_target, front_says_units_and_hypervolume,
+	            scrolling_panes_say_there_is_more, front_series_glyphs_without_colour,
+	            questions_always_fit, NULL);
 	TCase *tc = harness_add(s, "robust", every_size_draws, slider_click_and_tab_click,
 	                        monochrome_attributes, NULL);
 	tcase_set_timeout(tc, 60);

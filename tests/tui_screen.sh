@@ -106,7 +106,7 @@ done
 _tap_result $live "its first points show while it still runs" "$(pane)"
 t send-keys -t ric 4
 wait_for ' eval +running'
-t send-keys -t ric k
+t send-keys -t ric x
 wait_for 'Cancel job 1'
 _tap_result $? "cancelling a job asks first" "$(pane)"
 t send-keys -t ric y
@@ -118,11 +118,15 @@ wait_for 'job 1 resumed'
 _tap_result $? "r resumes it" "$(pane)"
 wait_for ' eval +running'
 _tap_result $? "and it runs again" "$(pane)"
-t send-keys -t ric k
+t send-keys -t ric x
 wait_for 'Cancel job 1'
 t send-keys -t ric y
 wait_for ' eval +cancelled'
 _tap_result $? "cancelled again" "$(pane)"
+# Issue 18, bug 7: the resumed run keeps the name, which names it alone, and
+# says which run it continues.
+shown=$("$RIC" --store "$S" show slow-eval 2>&1)
+like "$shown" 'resumes +[0-9]+' "ric show NAME shows the resumed eval run and the run it continues"
 
 t resize-window -t ric -x 60 -y 20 2>/dev/null || t resize-pane -t ric -x 60 -y 20
 t send-keys -t ric 1
@@ -180,7 +184,7 @@ _tap_result $? "without a checkpoint the status line says :load PATH" "$(pane)"
 t send-keys -t ric ":load $TEST_TMP/ck" Enter
 wait_for '#2 ok'
 _tap_result $? ":load opens a checkpoint and generates" "$(pane)"
-like "$(pane)" '^>?length +#+-+ 0\.50' "in the C locale on a vt100 the sliders are ASCII"
+like "$(pane)" '^>?length +#+[-+]+ 0\.50' "in the C locale on a vt100 the sliders are ASCII"
 unlike "$(pane)" '#3' "ricrc's set samples 2 applies"
 t send-keys -t ric z
 wait_for 'Runs \('

@@ -86,7 +86,16 @@ const char *progress_render(double frac, double eta_s, int width, int utf8, char
 		size_t n = strlen(text);
 		snprintf(text + n, sizeof text - n, " ETA %s", bar_duration(eta_s, eta, sizeof eta));
 	}
-	int tw = (int)strlen(text);
+	/* The text takes a fixed width ("100% ETA 99d23h"), so bars of one width
+	 * stay one width whatever their ETA says; a narrow bar keeps the percent
+	 * and drops the ETA. */
+	int tw = PROGRESS_TEXT_W;
+	if (width - tw - 3 < PROGRESS_MIN_BAR) {
+		text[4] = '\0';
+		tw = 4;
+	}
+	char padded[64];
+	snprintf(padded, sizeof padded, "%*s", tw, text);
 	int bw = width - tw - 3; /* "[" bar "] " */
 	size_t used = 0;
 	if (!len)
@@ -100,6 +109,6 @@ const char *progress_render(double frac, double eta_s, int width, int utf8, char
 		bar_put(buf, len, &used, "] ");
 	}
 	if (tw <= width)
-		bar_put(buf, len, &used, text);
+		bar_put(buf, len, &used, padded);
 	return buf;
 }

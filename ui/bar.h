@@ -24,9 +24,13 @@ const char *bar_render_track(double frac, int width, int utf8, const char *track
 /* "45s", "3m12s", "1h05m", "2d03h"; "--" when negative or not finite. */
 const char *bar_duration(double seconds, char *buf, size_t len);
 
-/* "[bar] 45% ETA 3m12s" in `width` columns: the bar takes what the text
- * leaves. frac < 0 (unknown) shows "  ?%" and an empty bar; eta < 0 omits
- * the ETA. */
+/* "[bar]   45% ETA 3m12s" in `width` columns: the text takes a fixed
+ * PROGRESS_TEXT_W columns (right-aligned), the bar the rest, so one width
+ * gives one bar width whatever the ETA; below PROGRESS_MIN_BAR bar columns
+ * only the percent is shown. frac < 0 (unknown) shows "  ?%" and an empty
+ * bar; eta < 0 omits the ETA. */
+#define PROGRESS_TEXT_W 15
+#define PROGRESS_MIN_BAR 8
 const char *progress_render(double frac, double eta_s, int width, int utf8, char *buf, size_t len);
 
 #endif

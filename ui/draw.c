@@ -199,3 +199,48 @@ void draw_vrule(WINDOW *w, int y, int x, int h)
 	for (int i = 0; i < h; i++)
 		draw_text(w, y + i, x, 1, rule);
 }
+
+const char *draw_shorten(const char *s, int cols, char *out, size_t cap)
+{
+	size_t n = strlen(s);
+	if (!cap)
+		return out;
+	if (draw_width(s) <= cols || cols < 3) {
+		size_t b = draw_fit(s, n, cols, NULL);
+		if (b >= cap)
+			b = cap - 1;
+		memcpy(out, s, b);
+		out[b] = '\0';
+		return out;
+	}
+	const char *dots = draw_utf8() ? "\xe2\x80\xa6" : "~";
+	int head = (cols - 1 + 1) / 2, tail = cols - 1 - head;
+	size_t hb = draw_fit(s, n, head, NULL);
+	/* The tail: skip characters from the front until the rest fits. */
+	const char *t = s + hb;
+	while (*t && draw_width(t) > tail) {
+		unsigned cp;
+		t += draw_decode(t, strlen(t), &cp);
+	}
+	snprintf(out, cap, "%.*s%s%s", (int)hb, s, dots, t);
+	return out;
+}
+
+void draw_more(WINDOW *w, int y, int x, int width, int up, int down)
+{
+	if (!up && !down)
+		return;
+	char text[32];
+	int utf8 = draw_utf8();
+	snprintf(text, sizeof text, " %s%s more ", up ? (utf8 ? "\xe2\x96\xb2" : "^") : "",
+	         down ? (utf8 ? "\xe2\x96\xbc" : "v") : "");
+	int tw = draw_width(text);
+	if (tw > width)
+		return;
+	attr_t a;
+	short pair;
+	wattr_get(w, &a, &pair, NULL);
+	wattrset(w, A_REVERSE);
+	draw_text(w, y, x + width - tw, tw, text);
+	wattr_set(w, a, pair, NULL);
+}

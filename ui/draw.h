@@ -33,6 +33,10 @@ int draw_width(const char *s);
 /* Bytes of s that fit in `cols` columns (whole characters). */
 size_t draw_fit(const char *s, size_t n, int cols, int *used);
 
+/* s in at most `cols` columns, shortened in the middle ("demo-ev…online")
+ * when it is wider, into out (cap bytes); returns out. */
+const char *draw_shorten(const char *s, int cols, char *out, size_t cap);
+
 int draw_text(WINDOW *w, int y, int x, int maxw, const char *s);
 int draw_textn(WINDOW *w, int y, int x, int maxw, const char *s, size_t n);
 int draw_text_right(WINDOW *w, int y, int x, int maxw, const char *s);
@@ -41,6 +45,9 @@ int draw_printf(WINDOW *w, int y, int x, int maxw, const char *fmt, ...)
 void draw_fill(WINDOW *w, const struct layout_rect *r, int attr);
 /* A one-line title over a pane: "─ Title ─────" (ASCII "- Title -----"). */
 void draw_title(WINDOW *w, int y, int x, int width, const char *title, int attr);
+/* "▲ more" / "▼ more" at the right end of row y (x, width), for a pane
+ * whose content goes on above (up) and/or below (down); both: "▲▼ more". */
+void draw_more(WINDOW *w, int y, int x, int width, int up, int down);
 /* A vertical rule (the gutter between two columns). */
 void draw_vrule(WINDOW *w, int y, int x, int h);
 

@@ -50,7 +50,9 @@ static void layout_front(struct layout *L, int y, int h, int cols)
 	L->point = layout_rect(y + h - ph, 0, ph, cols);
 	int rest = h - ph;
 	if (cols >= 72) {
-		int lw = cols >= 110 ? 32 : cols >= 96 ? 30 : 24;
+		/* The legend grows with the terminal: long run names need room. */
+		int lw = cols * 2 / 7;
+		lw = lw < 28 ? 28 : lw > 64 ? 64 : lw;
 		L->plot = layout_rect(y, 0, rest, cols - lw - 1);
 		L->legend = layout_rect(y, cols - lw, rest, lw);
 	} else {

@@ -249,6 +249,13 @@ int plot_row_of(const struct plot *p, double y)
 	return dy / p->sy;
 }
 
+const char *plot_glyph(int series)
+{
+	static const char *const g[] = { "\xe2\x97\x8f", "\xe2\x96\xb2", "\xe2\x96\xa0",
+		                         "\xe2\x97\x86", "\xe2\x98\x85", "\xe2\x9c\x9a" };
+	return g[(series < 0 ? 0 : series) % 6];
+}
+
 const char *plot_cell_text(const struct plot *p, int row, int col, char buf[8])
 {
 	size_t c = (size_t)row * (size_t)p->cols + (size_t)col;
@@ -262,6 +269,10 @@ const char *plot_cell_text(const struct plot *p, int row, int col, char buf[8])
 			g = 'X';
 		buf[0] = g;
 		buf[1] = '\0';
+		return buf;
+	}
+	if (p->point_glyphs && p->kind[c] == 2) {
+		snprintf(buf, 8, "%s", plot_glyph(p->series[c]));
 		return buf;
 	}
 	if (!p->bits[c]) {

@@ -44,7 +44,12 @@ struct plot {
 	unsigned char *kind;    /* per cell: 0 empty, 1 line, 2 point */
 	int cursor_row, cursor_col; /* -1 = none */
 	int point_dots;         /* a point is 1x1 or 2x2 dots (braille default 2: visible) */
+	int point_glyphs;       /* UTF-8: a point cell shows its series' glyph (plot_glyph),
+	                         * for telling series apart without colors */
 };
+
+/* The UTF-8 point glyph of a series ("●", "▲", "■", ...), as point_glyphs draws it. */
+const char *plot_glyph(int series);
 
 int plot_init(struct plot *p, int rows, int cols, int utf8);   /* 0 or -1 (OOM) */
 void plot_free(struct plot *p);

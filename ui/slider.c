@@ -95,19 +95,26 @@ void slider_normalize(double *w, size_t n)
 /* One line: marker, name, bar, value, target, lock:
  *   ">humor        ████████▌          0.57 → 0.80 L" */
 struct slider_cols {
-	int name_w, bar_x, bar_w, target_w;
+	int name_w, bar_x, bar_w, target_w, got_w;
 };
 
 #define SLIDER_VALUE_W 5   /* " 0.57" */
 #define SLIDER_TARGET_W 8  /* " → -1.25" */
 #define SLIDER_LOCK_W 2    /* " L" */
+#define SLIDER_GOT_W 17    /* " got -0.37±0.05▲" (ASCII "+-") */
 
 static struct slider_cols slider_cols(const struct slider_look *s, int width)
 {
 	struct slider_cols c;
 	c.name_w = s->name_width > 0 ? s->name_width : 12;
 	c.target_w = s->has_target ? SLIDER_TARGET_W : 0;
-	int fixed = 1 + c.name_w + 1 + SLIDER_VALUE_W + c.target_w + SLIDER_LOCK_W;
+	c.got_w = s->has_target && s->has_obtained ? SLIDER_GOT_W : 0;
+	int fixed = 1 + c.name_w + 1 + SLIDER_VALUE_W + c.target_w + c.got_w + SLIDER_LOCK_W;
+	/* Narrow: the obtained score goes first, then the target, then the name shrinks. */
+	if (width - fixed < 6 && c.got_w) {
+		fixed -= c.got_w;
+		c.got_w = 0;
+	}
 	if (width - fixed < 6 && c.target_w) {
 		fixed -= c.target_w;
 		c.target_w = 0;
@@ -175,6 +182,29 @@ static void slider_target(const struct slider_look *s, int utf8, char *out, size
 	snprintf(out, len, " %s %s", utf8 ? "\xe2\x86\x92" : ">", t);
 }
 
+/* " got  0.62±0.10▼" (SLIDER_GOT_W columns): the samples' mean against the
+ * target: above, below, or within one standard error of it. */
+static void slider_got(const struct slider_look *s, int utf8, char *out, size_t len)
+{
+	double d = s->obtained - s->target;
+	const char *mark = !isnan(s->obtained_se) && fabs(d) <= s->obtained_se ? (utf8 ? "\xe2\x89\x88" : "=")
+	                   : d > 0 ? (utf8 ? "\xe2\x96\xb2" : "^")
+	                           : (utf8 ? "\xe2\x96\xbc" : "v");
+	char m[16], e[16];
+	snprintf(m, sizeof m, "%5.2f", s->obtained);
+	if (strlen(m) > 5)
+		snprintf(m, sizeof m, "%5.0f", s->obtained);
+	if (isnan(s->obtained_se))
+		snprintf(e, sizeof e, "   ?");
+	else
+		snprintf(e, sizeof e, "%4.2f", s->obtained_se);
+	if (strlen(e) > 4)
+		snprintf(e, sizeof e, "%4.0f", s->obtained_se);
+	if (isnan(s->obtained))
+		mark = " ";
+	snprintf(out, len, " got %s%s%s%s%s", m, utf8 ? "\xc2\xb1" : "+-", e, utf8 ? " " : "", mark);
+}
+
 void slider_render(const struct slider_look *s, int width, int utf8, char *buf, size_t len)
 {
 	struct slider_cols c = slider_cols(s, width);
@@ -193,6 +223,10 @@ void slider_render(const struct slider_look *s, int width, int utf8, char *buf, 
 	slider_put(buf, len, &used, part);
 	if (c.target_w) {
 		slider_target(s, utf8, part, sizeof part);
+		slider_put(buf, len, &used, part);
+	}
+	if (c.got_w) {
+		slider_got(s, utf8, part, sizeof part);
 		slider_put(buf, len, &used, part);
 	}
 	slider_put(buf, len, &used, s->locked ? " L" : "  ");
@@ -216,6 +250,14 @@ void slider_draw(WINDOW *w, int y, int x, int width, const struct slider_look *s
 		slider_target(s, utf8, t, sizeof t);
 		wattrset(w, theme_attr(THEME_TARGET));
 		draw_text(w, y, x + c.bar_x + c.bar_w + SLIDER_VALUE_W, c.target_w, t);
+	}
+	if (c.got_w) {
+		char t[64];
+		slider_got(s, utf8, t, sizeof t);
+		double d = s->obtained - s->target;
+		int near = !isnan(s->obtained_se) && fabs(d) <= s->obtained_se;
+		wattrset(w, theme_attr(near ? THEME_TARGET : d > 0 ? THEME_SLIDER : THEME_ERROR));
+		draw_text(w, y, x + c.bar_x + c.bar_w + SLIDER_VALUE_W + c.target_w, c.got_w, t);
 	}
 	(void)col;
 	wattrset(w, A_NORMAL);

@@ -10,6 +10,7 @@
  *   struct slider_look s = { .name = "humor", .weight = w[0], .target = 0.8,
  *                            .has_target = 1, .focused = 1 };
  *   slider_render(&s, 60, 1, line, sizeof line);   // "humor  ████▌   0.70 → 0.80"
+ *   // with .has_obtained: "... 0.70 →  0.80 got  0.62±0.10▼" (below the target)
  *
  * The weights always sum to 1 (within 1e-9) once a set or step has run, and
  * a weight never exceeds 1 minus the locked ones.
@@ -45,6 +46,11 @@ struct slider_look {
 	int has_target;
 	int locked, focused;
 	int name_width;       /* columns for the name; 0 = 12 */
+	/* What the samples got: their mean score and its standard error, in the
+	 * unit of target (NaN se: one sample); shown after the target with a
+	 * mark above / below / within one standard error of it. */
+	int has_obtained;
+	double obtained, obtained_se;
 };
 
 /* Columns of the bar inside a slider `width` wide (the rest is name, value,

@@ -65,6 +65,11 @@ int theme_attr(enum theme_item item)
 	return (int)COLOR_PAIR(item + 1) | (bold ? A_BOLD : 0);
 }
 
+int theme_colored(void)
+{
+	return theme_colors && !theme_forced_mono;
+}
+
 enum theme_item theme_series(int i)
 {
 	if (i < 0)

@@ -61,6 +61,8 @@ int theme_set(enum theme_item item, int fg, int bg);
 /* Turn colors off (monochrome) or on again. */
 void theme_mono(int on);
 int theme_attr(enum theme_item item);
+/* 1 when items draw in color; 0 in monochrome (no colors, NO_COLOR, theme_mono). */
+int theme_colored(void);
 /* The series' item: series i cycles through SERIES1..SERIES6. */
 enum theme_item theme_series(int i);
 

@@ -143,7 +143,7 @@ static int view_live_key(const struct view *v, enum action a, char *out, size_t 
 /* htop's bottom bar: key, then what it does, for the screen's main actions. */
 static const enum action view_hint_actions[VIEW_SCREEN_COUNT][8] = {
 	[VIEW_STEER] = { ACTION_SLIDER_INC, ACTION_SLIDER_LOCK, ACTION_PROMPT_EDIT, ACTION_COMPARE_TOGGLE,
-	                 ACTION_SAMPLE_SAVE, ACTION_SEED_CHANGE, ACTION_NONE },
+	                 ACTION_COMPARE_SIDE, ACTION_SAMPLE_SAVE, ACTION_SEED_CHANGE, ACTION_NONE },
 	[VIEW_FRONT] = { ACTION_AXIS_X_NEXT, ACTION_AXIS_Y_NEXT, ACTION_POINT_NEXT, ACTION_OVERLAY_TOGGLE,
 	                 ACTION_POINT_STEER, ACTION_NONE },
 	[VIEW_RUNS] = { ACTION_RUN_LOAD, ACTION_SEARCH, ACTION_FILTER, ACTION_SORT_NEXT, ACTION_RUN_MARK,
@@ -152,9 +152,10 @@ static const enum action view_hint_actions[VIEW_SCREEN_COUNT][8] = {
 	[VIEW_HELP] = { ACTION_HELP_CLOSE, ACTION_LIST_DOWN, ACTION_LIST_UP, ACTION_NONE },
 };
 
-static const char *view_hint_label(enum action a)
+static const char *view_hint_label(const struct view *v, enum action a)
 {
 	switch (a) {
+	case ACTION_COMPARE_SIDE: return v->steer && v->steer->side ? "edit A" : "edit B";
 	case ACTION_SLIDER_INC: return "weight+";
 	case ACTION_SLIDER_LOCK: return "lock";
 	case ACTION_PROMPT_EDIT: return "prompt";
@@ -187,31 +188,57 @@ static const char *view_hint_label(enum action a)
 	}
 }
 
+/* One hint's width ("key label"), 0 when it is not shown here. */
+static int view_hint_width(const struct view *v, enum action a, char *key, size_t cap)
+{
+	/* Only the keys of the mode shown: A|B's side key in compare mode. */
+	if (a == ACTION_COMPARE_SIDE && !(v->steer && v->steer->compare))
+		return 0;
+	if (!view_live_key(v, a, key, cap))
+		return 0;
+	return draw_width(key) + 1 + draw_width(view_hint_label(v, a));
+}
+
 static void view_hints(WINDOW *w, const struct layout *L, const struct view *v)
 {
 	const struct layout_rect *r = &L->hints;
+	static const enum action globals[] = { ACTION_HELP, ACTION_QUIT, ACTION_COMMAND };
 	enum action list[12];
+	char key[32];
 	int n = 0;
 	for (int i = 0; i < 8 && view_hint_actions[v->screen][i] != ACTION_NONE; i++)
 		list[n++] = view_hint_actions[v->screen][i];
-	list[n++] = ACTION_HELP;
-	list[n++] = ACTION_COMMAND;
-	list[n++] = ACTION_QUIT;
-	draw_fill(w, r, theme_attr(THEME_HINT_TEXT));
-	int x = r->x;
-	for (int i = 0; i < n && x < r->x + r->w; i++) {
-		char key[32];
-		if (!view_live_key(v, list[i], key, sizeof key))
-			continue;
-		const char *label = view_hint_label(list[i]);
-		int need = draw_width(key) + draw_width(label) + 1;
-		if (x + need > r->x + r->w)
+	/* help and quit always keep their place at the end (the command line's
+	 * key when it fits too); the screen's own hints fill what is left. */
+	int ng = 0, gw = 0;
+	for (; ng < 3; ng++) {
+		int k = view_hint_width(v, globals[ng], key, sizeof key);
+		if (ng == 2 && gw + k + 2 > r->w / 3)
 			break;
-		wattrset(w, theme_attr(THEME_HINT_KEY));
-		x += draw_text(w, r->y, x, r->x + r->w - x, key);
-		wattrset(w, theme_attr(THEME_HINT_TEXT));
-		x += draw_text(w, r->y, x, r->x + r->w - x, label);
-		x += draw_text(w, r->y, x, r->x + r->w - x, " ");
+		gw += k ? k + 2 : 0;
+	}
+	draw_fill(w, r, theme_attr(THEME_HINT_TEXT));
+	int x = r->x, end = r->x + r->w - gw;
+	for (int pass = 0; pass < 2; pass++) {
+		int count = pass ? ng : n;
+		for (int i = 0; i < count; i++) {
+			enum action a = pass ? globals[i == 1 && ng == 3 ? 2 : i == 2 ? 1 : i] : list[i];
+			int need = view_hint_width(v, a, key, sizeof key);
+			if (!need)
+				continue;
+			if (x + need > (pass ? r->x + r->w : end)) {
+				if (pass)
+					break;
+				continue;
+			}
+			/* "key label", two blanks to the next: apart without colour too. */
+			wattrset(w, theme_attr(THEME_HINT_KEY));
+			x += draw_text(w, r->y, x, r->x + r->w - x, key);
+			wattrset(w, theme_attr(THEME_HINT_TEXT));
+			x += draw_text(w, r->y, x, r->x + r->w - x, " ");
+			x += draw_text(w, r->y, x, r->x + r->w - x, view_hint_label(v, a));
+			x += draw_text(w, r->y, x, r->x + r->w - x, "  ");
+		}
 	}
 	wattrset(w, A_NORMAL);
 }

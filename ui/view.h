@@ -43,13 +43,18 @@ struct view_pref {
 	const double *weight;     /* on the simplex, sums to 1 */
 	const int *locked;        /* 1 = locked; NULL = none locked */
 	const double *target;     /* mapped target score per objective; NULL = none */
+	/* The mean score of the side's scored samples and its standard error
+	 * (NaN with one sample), in the unit of target; NULL = none scored. */
+	const double *obtained, *obtained_se;
 };
 
 struct view_sample {
 	const char *text;         /* the response so far (UTF-8), NULL = "" */
 	int done;                 /* 0 while streaming */
 	const double *reward;     /* obtained reward per objective (raw); NULL = not scored */
-	const double *norm;       /* the same normalised to 0..1 for bars; NULL = no bars */
+	const double *norm;       /* the same placed in 0..1 (the objective's offline lo..hi)
+	                           * for bars, beyond it when out of that range; NULL = no bars */
+	const double *z;          /* the normalised score, shown unless view_steer.raw; NULL = raw */
 };
 
 struct view_steer {
@@ -74,6 +79,7 @@ struct view_steer {
 	int max_tokens;
 	int generating;                   /* a generation is running */
 	double tokens_per_s;              /* last measured; <= 0 unknown */
+	int raw;                          /* targets and scores in raw units (else normalised z) */
 };
 
 /* ---- Front ------------------------------------------------------------- */
@@ -100,6 +106,8 @@ struct view_series {
 	double hypervolume;       /* over the two axes shown; NaN = unknown */
 	int hidden;               /* overlay switched off */
 	double hypervolume_all;   /* over every objective, as stored; 0 or NaN = unknown */
+	int colour;               /* 1 + its palette index, kept by the app for the run
+	                           * whatever its place in the list; 0 = by position */
 };
 
 struct view_front {
@@ -113,7 +121,13 @@ struct view_front {
 	const double *point_pref;         /* its preference (n_objectives); NULL = none */
 	const char *point_info;           /* e.g. "run 12 step 400 prompt 7" */
 	int live;                         /* an eval job is adding points */
+	int raw;                          /* points in raw units (else normalised z) */
+	int response;                     /* x = the weight of objective x_axis, y = its
+	                                   * obtained score: how it follows its slider */
 };
+
+/* The palette index (theme_series, plot series) of s, listed at `position`. */
+int view_series_colour(const struct view_series *s, int position);
 
 /* ---- Runs -------------------------------------------------------------- */
 
@@ -135,6 +149,7 @@ struct view_run_details {
 	size_t n_children;
 	const char *const *children;
 	const char *tags;                 /* comma-separated; NULL = none */
+	int scroll;                       /* first line shown (clamped to the last page) */
 };
 
 struct view_runs {
@@ -149,6 +164,10 @@ struct view_runs {
 	int selected, scroll;             /* selected row; first row shown */
 	const struct view_run_details *details; /* of the selected row; NULL = none */
 };
+
+/* The largest useful view_run_details.scroll for r laid out in L (0 when
+ * the details fit). */
+int view_runs_details_last(const struct layout *L, const struct view_runs *r);
 
 /* ---- Jobs -------------------------------------------------------------- */
 

@@ -26,6 +26,18 @@ static const char *front_kind_name(enum view_series_kind k)
 	}
 }
 
+int view_series_colour(const struct view_series *s, int position)
+{
+	return s->colour > 0 ? s->colour - 1 : position;
+}
+
+/* The kind, unless the name says it already ("steer samples"). */
+static const char *front_kind_shown(const struct view_series *se)
+{
+	const char *k = front_kind_name(se->kind);
+	return se->name && strstr(se->name, k) ? "" : k;
+}
+
 static const char *front_axis_name(const struct view_front *f, int i)
 {
 	if (i < 0 || (size_t)i >= f->n_objectives || !f->objectives)
@@ -45,6 +57,8 @@ static int front_canvas(const struct layout *L, const struct view_front *f, stru
 		return -1;
 	if (plot_init(p, canvas->h, canvas->w, draw_utf8()) != 0)
 		return -1;
+	/* Without colors, series differ by their point glyph. */
+	p->point_glyphs = draw_utf8() && !theme_colored();
 	struct plot_range xr = PLOT_RANGE_EMPTY, yr = PLOT_RANGE_EMPTY;
 	for (size_t s = 0; s < f->n_series; s++) {
 		const struct view_series *se = &f->series[s];
@@ -66,14 +80,14 @@ static int front_canvas(const struct layout *L, const struct view_front *f, stru
 		double *ys = xs + se->n_points;
 		size_t nf = 0;
 		for (size_t i = 0; i < se->n_points; i++) {
-			plot_points(p, &se->points[i].x, &se->points[i].y, 1, (int)s);
+			plot_points(p, &se->points[i].x, &se->points[i].y, 1, view_series_colour(se, (int)s));
 			if (se->points[i].on_front) {
 				xs[nf] = se->points[i].x;
 				ys[nf] = se->points[i].y;
 				nf++;
 			}
 		}
-		plot_front(p, xs, ys, nf, (int)s);
+		plot_front(p, xs, ys, nf, view_series_colour(se, (int)s));
 		free(xs);
 	}
 	if (f->cursor_series >= 0 && (size_t)f->cursor_series < f->n_series) {
@@ -127,37 +141,80 @@ static void front_axes(WINDOW *w, const struct layout_rect *r, const struct layo
 static const char *front_swatch(int s)
 {
 	static const char *const ascii[] = { "o", "*", "+", "x", "#", "@" };
-	return draw_utf8() ? "\xe2\xa3\xbf" : ascii[s % 6];
+	if (!draw_utf8())
+		return ascii[s % 6];
+	return theme_colored() ? "\xe2\xa3\xbf" : plot_glyph(s);
 }
 
+/* " kind HV 0.432 all 12.5": what follows a series' name in the legend. */
+static const char *front_legend_tail(const struct view_series *se, char *tail, size_t cap)
+{
+	const char *kind = front_kind_shown(se);
+	int n = snprintf(tail, cap, "%s%s", *kind ? " " : "", kind);
+	if (!isnan(se->hypervolume) && n > 0 && (size_t)n < cap)
+		n += snprintf(tail + n, cap - (size_t)n, " HV %.3g", se->hypervolume);
+	if (!isnan(se->hypervolume) && se->hypervolume_all > 0 && n > 0 && (size_t)n < cap)
+		snprintf(tail + n, cap - (size_t)n, " all %.4g", se->hypervolume_all);
+	return tail;
+}
+
+/* The legend: one series per row when they fit (columns otherwise, as
+ * many as needed), each "glyph name kind HV ...", the name shortened in the
+ * middle to what its column leaves; a heading says which hypervolume. */
 static void front_legend(WINDOW *w, const struct layout_rect *r, const struct view_front *f)
 {
-	if (r->h <= 0)
+	if (r->h <= 0 || r->w <= 4)
 		return;
-	int colw = r->w >= 56 && r->h <= 3 ? r->w / (r->w / 28) : r->w;
-	int per_row = r->w / colw > 0 ? r->w / colw : 1;
-	int k = 0;
-	for (size_t s = 0; s < f->n_series; s++, k++) {
-		int row = k / per_row, col = k % per_row;
-		if (row >= r->h) {
-			break;
+	int rows = r->h, y0 = r->y;
+	int any_hv = 0;
+	for (size_t s = 0; s < f->n_series; s++)
+		any_hv |= !isnan(f->series[s].hypervolume);
+	if (any_hv && rows > (int)f->n_series) {
+		/* One line when wide, two when there is room, else the short form. */
+		static const char *const head[] = { "HV: these 2 axes (z)", "all: every objective" };
+		wattrset(w, theme_attr(THEME_DIM));
+		if (r->w >= 43) {
+			char both[96];
+			snprintf(both, sizeof both, "%s; %s", head[0], head[1]);
+			draw_text(w, y0++, r->x, r->w, both);
+			rows--;
+		} else if (rows > (int)f->n_series + 1) {
+			draw_text(w, y0++, r->x, r->w, head[0]);
+			draw_text(w, y0++, r->x, r->w, head[1]);
+			rows -= 2;
+		} else {
+			draw_text(w, y0++, r->x, r->w, "HV: 2 axes; all: all obj");
+			rows--;
 		}
+	}
+	int per_row = f->n_series > (size_t)rows ? (int)((f->n_series + (size_t)rows - 1) / (size_t)rows) : 1;
+	int colw = r->w / per_row;
+	/* Room for two rows a series (name, then kind and HV): long names whole. */
+	int two = 0;
+	for (size_t s = 0; per_row == 1 && rows >= 2 * (int)f->n_series && s < f->n_series; s++) {
 		const struct view_series *se = &f->series[s];
-		int x = r->x + col * colw, y = r->y + row;
-		wattrset(w, theme_attr(theme_series((int)s)));
-		int used = draw_text(w, y, x, colw, se->hidden ? " " : front_swatch((int)s));
+		char t[128];
+		two |= draw_width(se->name ? se->name : "?") + draw_width(front_legend_tail(se, t, sizeof t)) + 3 >
+		       colw;
+	}
+	for (size_t s = 0; s < f->n_series; s++) {
+		int row = two ? 2 * (int)s : (int)s / per_row, col = two ? 0 : (int)s % per_row;
+		if (row >= rows)
+			break;
+		const struct view_series *se = &f->series[s];
+		int x = r->x + col * colw, y = y0 + row;
+		int colour = view_series_colour(se, (int)s);
+		wattrset(w, theme_attr(theme_series(colour)));
+		int used = draw_text(w, y, x, colw, se->hidden ? " " : front_swatch(colour));
 		wattrset(w, se->hidden ? theme_attr(THEME_DIM) : (int)A_NORMAL);
-		char text[256];
-		if (isnan(se->hypervolume))
-			snprintf(text, sizeof text, " %s %s", se->name ? se->name : "?", front_kind_name(se->kind));
-		else if (se->hypervolume_all > 0)
-			snprintf(text, sizeof text, " %s %s HV %.3g (all axes %.4g)",
-			         se->name ? se->name : "?", front_kind_name(se->kind), se->hypervolume,
-			         se->hypervolume_all);
-		else
-			snprintf(text, sizeof text, " %s %s HV %.3g", se->name ? se->name : "?",
-			         front_kind_name(se->kind), se->hypervolume);
+		char tail[128], name[256], text[512];
+		front_legend_tail(se, tail, sizeof tail);
+		int room = colw - used - 2 - (two ? 0 : draw_width(tail));
+		draw_shorten(se->name ? se->name : "?", room > 6 ? room : 6, name, sizeof name);
+		snprintf(text, sizeof text, " %s%s", name, two ? "" : tail);
 		draw_text(w, y, x + used, colw - used - 1, text);
+		if (two)
+			draw_text(w, y + 1, x + used + 1, colw - used - 1, tail + (*tail == ' '));
 	}
 	wattrset(w, A_NORMAL);
 }
@@ -179,20 +236,32 @@ static void front_point(WINDOW *w, const struct layout_rect *r, const struct vie
 		for (size_t i = 0; i < f->n_objectives && (size_t)n < sizeof line; i++)
 			n += snprintf(line + n, sizeof line - (size_t)n, "%s%.2f", i ? "/" : " ", f->point_pref[i]);
 	}
+	/* The point's scores and preference wrap (every objective shows), then
+	 * its text takes the rows left. */
+	int info_rows = (int)textview_wrap(line, r->w, NULL, 0);
+	if (info_rows > r->h - 1)
+		info_rows = r->h > 1 ? r->h - 1 : 1;
 	wattrset(w, theme_attr(THEME_TITLE));
-	draw_text(w, r->y, r->x, r->w, line);
+	struct layout_rect ir = { r->y, r->x, info_rows, r->w };
+	textview_draw(w, &ir, line, 0);
 	wattrset(w, A_NORMAL);
-	struct layout_rect tr = { r->y + 1, r->x, r->h - 1, r->w };
-	textview_draw(w, &tr, f->point_text ? f->point_text : "", 0);
+	struct layout_rect tr = { r->y + info_rows, r->x, r->h - info_rows, r->w };
+	if (tr.h > 0)
+		textview_draw(w, &tr, f->point_text ? f->point_text : "", 0);
 }
 
 void view_front_draw(WINDOW *w, const struct layout *L, const struct view_front *f)
 {
 	const struct layout_rect *r = &L->plot;
 	char title[256];
-	snprintf(title, sizeof title, "%s %s  vs  %s %s%s", front_axis_name(f, f->y_axis),
-	         draw_utf8() ? "\xe2\x86\x91" : "^", front_axis_name(f, f->x_axis),
-	         draw_utf8() ? "\xe2\x86\x92" : ">", f->live ? "  (live)" : "");
+	if (f->response)
+		snprintf(title, sizeof title, "Response: %s obtained (%s) %s  vs  its weight %s%s",
+		         front_axis_name(f, f->x_axis), f->raw ? "raw" : "z", draw_utf8() ? "\xe2\x86\x91" : "^",
+		         draw_utf8() ? "\xe2\x86\x92" : ">", f->live ? "  (live)" : "");
+	else
+		snprintf(title, sizeof title, "%s %s  vs  %s %s  (%s)%s", front_axis_name(f, f->y_axis),
+		         draw_utf8() ? "\xe2\x86\x91" : "^", front_axis_name(f, f->x_axis),
+		         draw_utf8() ? "\xe2\x86\x92" : ">", f->raw ? "raw" : "z", f->live ? "  (live)" : "");
 	draw_title(w, r->y, r->x, r->w, title, theme_attr(THEME_TITLE));
 	struct plot p;
 	struct layout_rect c;

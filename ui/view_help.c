@@ -65,7 +65,15 @@ void view_help_draw(WINDOW *w, const struct layout *L, const struct keys_map *km
 {
 	if (!km)
 		return;
-	struct view_help_ctx c = { w, &L->table, 0, h->scroll > 0 ? h->scroll : 0,
-		                   view_help_keyw(L->table.w) };
+	/* Never past the last page, even when asked. */
+	int total = view_help_lines(km), first = h->scroll;
+	if (first > total - L->table.h)
+		first = total - L->table.h;
+	if (first < 0)
+		first = 0;
+	struct view_help_ctx c = { w, &L->table, 0, first, view_help_keyw(L->table.w) };
 	keys_help(km, view_help_line, &c);
+	const struct layout_rect *r = &L->table;
+	draw_more(w, r->y, r->x, r->w, first > 0, 0);
+	draw_more(w, r->y + r->h - 1, r->x, r->w, 0, total - first > r->h);
 }

@@ -16,8 +16,9 @@
 #define JOBS_ID_W 6
 #define JOBS_STAGE_W 9
 #define JOBS_STATE_W 10
-#define JOBS_RATE_W 10
-#define JOBS_SPARK_W 12
+#define JOBS_RATE_W 12    /* "12.3k tok/s" and a blank */
+#define JOBS_SPARK_W 9     /* the loss curve ... */
+#define JOBS_LOSS_W 7      /* ... and its last value, "2.047" */
 
 static struct layout_rect jobs_list_rect(const struct layout *L)
 {
@@ -43,24 +44,38 @@ static int jobs_state_attr(const char *state)
 
 /* Columns left for the progress bar once the fixed ones are placed; the
  * sparkline and the rate drop out first on narrow screens. */
-static void jobs_widths(int width, int *prog_w, int *rate_w, int *spark_w)
+static void jobs_widths(int width, int *prog_w, int *rate_w, int *spark_w, int *loss_w)
 {
 	int fixed = JOBS_ID_W + JOBS_STAGE_W + JOBS_STATE_W;
 	*rate_w = JOBS_RATE_W;
 	*spark_w = JOBS_SPARK_W;
-	if (width - fixed - *rate_w - *spark_w < 16)
+	*loss_w = JOBS_LOSS_W;
+	if (width - fixed - *rate_w - *spark_w - *loss_w < 16)
 		*spark_w = 0;
-	if (width - fixed - *rate_w - *spark_w < 16)
+	if (width - fixed - *rate_w - *spark_w - *loss_w < 16)
+		*loss_w = 0;
+	if (width - fixed - *rate_w - *spark_w - *loss_w < 16)
 		*rate_w = 0;
-	*prog_w = width - fixed - *rate_w - *spark_w;
+	*prog_w = width - fixed - *rate_w - *spark_w - *loss_w;
 	if (*prog_w < 0)
 		*prog_w = 0;
 }
 
+/* Tokens per second in at most 11 columns, unit included. */
+static void jobs_rate(double tps, char *buf, size_t cap)
+{
+	if (tps < 9999.5)
+		snprintf(buf, cap, "%.0f tok/s", tps);
+	else if (tps < 999950)
+		snprintf(buf, cap, "%.1fk tok/s", tps / 1000);
+	else
+		snprintf(buf, cap, "%.1fM tok/s", tps / 1e6);
+}
+
 static void jobs_row(WINDOW *w, int y, const struct layout_rect *r, const struct view_job *j, int sel)
 {
-	int prog_w, rate_w, spark_w;
-	jobs_widths(r->w, &prog_w, &rate_w, &spark_w);
+	int prog_w, rate_w, spark_w, loss_w;
+	jobs_widths(r->w, &prog_w, &rate_w, &spark_w, &loss_w);
 	int base = sel ? theme_attr(THEME_SELECTION) : (int)A_NORMAL;
 	if (sel)
 		draw_fill(w, &(struct layout_rect){ y, r->x, 1, r->w }, base);
@@ -86,23 +101,29 @@ static void jobs_row(WINDOW *w, int y, const struct layout_rect *r, const struct
 	wattrset(w, base);
 	if (rate_w) {
 		if (j->tokens_per_s > 0) {
-			snprintf(buf, sizeof buf, "%.0f tok/s", j->tokens_per_s);
+			jobs_rate(j->tokens_per_s, buf, sizeof buf);
 			draw_text_right(w, y, x, rate_w - 1, buf);
 		}
 		x += rate_w;
 	}
 	if (spark_w && j->loss && j->n_loss) {
 		wattrset(w, sel ? base : theme_attr(THEME_SPARKLINE));
-		spark_render(j->loss, j->n_loss, spark_w, draw_utf8(), buf, sizeof buf);
-		draw_text(w, y, x, spark_w, buf);
+		spark_render(j->loss, j->n_loss, spark_w - 1, draw_utf8(), buf, sizeof buf);
+		draw_text(w, y, x, spark_w - 1, buf);
+	}
+	x += spark_w;
+	if (loss_w && j->loss && j->n_loss) {
+		wattrset(w, base);
+		snprintf(buf, sizeof buf, "%.4g", j->loss[j->n_loss - 1]);
+		draw_text(w, y, x, loss_w, buf);
 	}
 	wattrset(w, A_NORMAL);
 }
 
 static void jobs_heading(WINDOW *w, int y, const struct layout_rect *r)
 {
-	int prog_w, rate_w, spark_w;
-	jobs_widths(r->w, &prog_w, &rate_w, &spark_w);
+	int prog_w, rate_w, spark_w, loss_w;
+	jobs_widths(r->w, &prog_w, &rate_w, &spark_w, &loss_w);
 	draw_fill(w, &(struct layout_rect){ y, r->x, 1, r->w }, theme_attr(THEME_TABLE_HEADER));
 	int x = r->x;
 	draw_text_right(w, y, x, JOBS_ID_W - 1, "id");
@@ -117,8 +138,8 @@ static void jobs_heading(WINDOW *w, int y, const struct layout_rect *r)
 		draw_text_right(w, y, x, rate_w - 1, "speed");
 		x += rate_w;
 	}
-	if (spark_w)
-		draw_text(w, y, x, spark_w, "loss");
+	if (spark_w || loss_w)
+		draw_text(w, y, x, spark_w + loss_w, "loss");
 	wattrset(w, A_NORMAL);
 }
 

@@ -36,54 +36,57 @@ static struct layout_rect runs_table_rect(const struct layout *L)
 	return t;
 }
 
-/* Writes lines top-down into a pane, stopping at its bottom. */
+/* Writes the details' lines top-down: line v shows at row v - first under
+ * the title when it falls in the pane; w NULL only counts them. */
 struct runs_pen {
 	WINDOW *w;
 	const struct layout_rect *r;
-	int y;
+	int v, first;
 };
 
-static int runs_room(const struct runs_pen *p)
+/* The screen row of the pen's line, or -1 when it is not shown. */
+static int runs_row(const struct runs_pen *p)
 {
-	return p->y < p->r->y + p->r->h;
+	int row = p->v - p->first;
+	return p->w && row >= 0 && row < p->r->h - 1 ? p->r->y + 1 + row : -1;
 }
 
 static void runs_line(struct runs_pen *p, int attr, const char *text)
 {
-	if (!runs_room(p))
+	int y = runs_row(p);
+	p->v++;
+	if (y < 0)
 		return;
 	wattrset(p->w, attr);
-	draw_text(p->w, p->y++, p->r->x, p->r->w, text);
+	draw_text(p->w, y, p->r->x, p->r->w, text);
 	wattrset(p->w, A_NORMAL);
 }
 
-static void runs_details(WINDOW *w, const struct layout_rect *r, const struct view_run_details *d)
+/* The details' lines from `first` on; returns how many there are in all. */
+static int runs_details_lines(WINDOW *w, const struct layout_rect *r, const struct view_run_details *d,
+                              int first)
 {
-	struct runs_pen p = { w, r, r->y };
+	struct runs_pen p = { w, r, 0, first };
 	char line[1024];
-	if (r->h <= 0)
-		return;
-	draw_title(w, p.y++, r->x, r->w, d && d->title ? d->title : "Details", theme_attr(THEME_TITLE));
 	if (!d) {
 		runs_line(&p, theme_attr(THEME_DIM), "No run selected.");
-		return;
+		return p.v;
 	}
 	/* Parameters flow as "key=value" words across the width. */
 	if (d->n_params) {
 		int x = r->x;
-		for (size_t i = 0; i < d->n_params && runs_room(&p); i++) {
+		for (size_t i = 0; i < d->n_params; i++) {
 			snprintf(line, sizeof line, "%s=%s", d->param_keys[i] ? d->param_keys[i] : "",
 			         d->param_values[i] ? d->param_values[i] : "");
 			int wdt = draw_width(line);
 			if (x > r->x && x + wdt > r->x + r->w) {
-				p.y++;
+				p.v++;
 				x = r->x;
-				if (!runs_room(&p))
-					break;
 			}
-			x += draw_text(w, p.y, x, r->x + r->w - x, line) + 2;
+			int y = runs_row(&p);
+			x += (y >= 0 ? draw_text(w, y, x, r->x + r->w - x, line) : wdt) + 2;
 		}
-		p.y++;
+		p.v++;
 	}
 	int name_w = 8;
 	for (size_t i = 0; i < d->n_metrics; i++) {
@@ -91,21 +94,23 @@ static void runs_details(WINDOW *w, const struct layout_rect *r, const struct vi
 		if (nw > name_w)
 			name_w = nw > 16 ? 16 : nw;
 	}
-	for (size_t i = 0; i < d->n_metrics && runs_room(&p); i++) {
+	for (size_t i = 0; i < d->n_metrics; i++, p.v++) {
 		const struct view_metric *m = &d->metrics[i];
+		int y = runs_row(&p);
+		if (y < 0)
+			continue;
 		char spark[512], last[32];
 		snprintf(last, sizeof last, m->n ? "%.4g" : "-", m->n ? m->values[m->n - 1] : 0.0);
 		int sw = r->w - name_w - 2 - 12;
 		spark_render(m->values, m->n, sw > 0 ? sw : 0, draw_utf8(), spark, sizeof spark);
-		draw_text(w, p.y, r->x, name_w, m->name);
+		draw_text(w, y, r->x, name_w, m->name);
 		wattrset(w, theme_attr(THEME_SPARKLINE));
 		int x = r->x + name_w + 1;
-		x += draw_text(w, p.y, x, r->w - name_w - 1, spark);
+		x += draw_text(w, y, x, r->w - name_w - 1, spark);
 		wattrset(w, A_NORMAL);
-		draw_text(w, p.y, x + 1, r->x + r->w - x - 1, last);
-		p.y++;
+		draw_text(w, y, x + 1, r->x + r->w - x - 1, last);
 	}
-	for (size_t i = 0; i < d->n_checkpoints && runs_room(&p); i++) {
+	for (size_t i = 0; i < d->n_checkpoints; i++) {
 		snprintf(line, sizeof line, "%s %s", i ? "           " : "checkpoint", d->checkpoints[i]);
 		runs_line(&p, A_NORMAL, line);
 	}
@@ -113,7 +118,7 @@ static void runs_details(WINDOW *w, const struct layout_rect *r, const struct vi
 		snprintf(line, sizeof line, "parent     %s", d->parent);
 		runs_line(&p, A_NORMAL, line);
 	}
-	for (size_t i = 0; i < d->n_children && runs_room(&p); i++) {
+	for (size_t i = 0; i < d->n_children; i++) {
 		snprintf(line, sizeof line, "%s %s", i ? "           " : "children  ", d->children[i]);
 		runs_line(&p, A_NORMAL, line);
 	}
@@ -121,6 +126,31 @@ static void runs_details(WINDOW *w, const struct layout_rect *r, const struct vi
 		snprintf(line, sizeof line, "tags       %s", d->tags);
 		runs_line(&p, A_NORMAL, line);
 	}
+	return p.v;
+}
+
+/* The first details line shown: the asked one, never past the last page. */
+static int runs_details_first(const struct layout_rect *r, const struct view_run_details *d, int scroll)
+{
+	int total = runs_details_lines(NULL, r, d, 0), last = total - (r->h - 1);
+	if (scroll > last)
+		scroll = last;
+	return scroll > 0 ? scroll : 0;
+}
+
+int view_runs_details_last(const struct layout *L, const struct view_runs *r)
+{
+	return runs_details_first(&L->details, r->details, 1 << 30);
+}
+
+static void runs_details(WINDOW *w, const struct layout_rect *r, const struct view_run_details *d)
+{
+	if (r->h <= 0)
+		return;
+	draw_title(w, r->y, r->x, r->w, d && d->title ? d->title : "Details", theme_attr(THEME_TITLE));
+	int first = runs_details_first(r, d, d ? d->scroll : 0);
+	int total = runs_details_lines(w, r, d, first);
+	draw_more(w, r->y, r->x, r->w, first > 0, total - first > r->h - 1);
 }
 
 void view_runs_draw(WINDOW *w, const struct layout *L, const struct view_runs *r)

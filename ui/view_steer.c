@@ -44,6 +44,9 @@ static struct slider_look steer_look(const struct view_steer *s, int side, size_
 		.locked = p->locked ? p->locked[i] : 0,
 		.focused = side == s->side && (int)i == s->focus,
 		.name_width = steer_name_width(s),
+		.has_obtained = p->obtained != NULL,
+		.obtained = p->obtained ? p->obtained[i] : NAN,
+		.obtained_se = p->obtained_se ? p->obtained_se[i] : NAN,
 	};
 	return look;
 }
@@ -54,10 +57,15 @@ static void steer_sliders(WINDOW *w, const struct layout_rect *r, const struct v
 		return;
 	char title[256];
 	if (s->compare)
-		snprintf(title, sizeof title, "%s%s  mapping %s", side ? "B" : "A",
-		         side == s->side ? " (editing)" : "", s->mapping ? s->mapping : "-");
+		snprintf(title, sizeof title, "%s%s  mapping %s  (%s)", side ? "B" : "A",
+		         side == s->side ? " (editing)" : "", s->mapping ? s->mapping : "-",
+		         s->raw ? "raw" : "z");
 	else
-		snprintf(title, sizeof title, "Preference  mapping %s", s->mapping ? s->mapping : "-");
+		/* What the numbers and the sample bars mean, in the title. */
+		snprintf(title, sizeof title, "Preference  mapping %s  weight %s target%s (%s; sample bars "
+		         "0..1 = offline lo..hi)", s->mapping ? s->mapping : "-",
+		         draw_utf8() ? "\xe2\x86\x92" : ">", s->pref[side].obtained ? ", samples' mean" : "",
+		         s->raw ? "raw" : "z");
 	draw_title(w, r->y, r->x, r->w, title,
 	           theme_attr(s->compare && side == s->side ? THEME_SLIDER_FOCUS : THEME_TITLE));
 	if (!s->pref[side].weight)
@@ -81,7 +89,8 @@ static void steer_params(WINDOW *w, const struct layout_rect *r, const struct vi
 	if (s->generating && n > 0 && (size_t)n < sizeof line)
 		n += snprintf(line + n, sizeof line - (size_t)n, "  generating");
 	if (s->tokens_per_s > 0 && n > 0 && (size_t)n < sizeof line)
-		snprintf(line + n, sizeof line - (size_t)n, "  %.0f tok/s", s->tokens_per_s);
+		n += snprintf(line + n, sizeof line - (size_t)n, "  %.0f tok/s", s->tokens_per_s);
+
 	wattrset(w, theme_attr(THEME_DIM));
 	draw_text(w, r->y, r->x, r->w, line);
 	wattrset(w, A_NORMAL);
@@ -116,46 +125,122 @@ static const char *steer_text(const struct view_sample *smp, char **owned)
 	return s;
 }
 
-/* Rows of one sample block: a header with its rewards, the wrapped text, a
- * blank line. */
-static int steer_sample_rows(const struct view_sample *smp, int width)
+/* The sample's head, "> #2 ✓ ", before its scores. */
+static int steer_head(const struct view_steer *s, size_t k, const struct view_sample *smp, char *buf,
+                      size_t cap)
 {
-	char *owned;
-	const char *t = steer_text(smp, &owned);
-	int rows = 1 + (int)textview_wrap(t, width, NULL, 0) + 1;
-	free(owned);
-	return rows;
+	snprintf(buf, cap, "%s#%zu %s ", (int)k == s->sample_focus ? ">" : " ", k + 1,
+	         smp->done ? (draw_utf8() ? "\xe2\x9c\x93" : "ok") : "...");
+	return draw_width(buf);
 }
 
-/* The rewards as short bars: "humor ███▍ 0.71  harm ██ 0.40". */
-static void steer_rewards(WINDOW *w, int y, int x, int width, const struct view_steer *s,
-                          const struct view_sample *smp)
+/* How a sample's scores are drawn, most detailed first: names cut to
+ * name_w columns, bars bar_w wide (0: none). The first that puts every
+ * objective on the head line wins; when none does the last one wraps onto
+ * more lines, so no objective is ever left out. */
+struct steer_fmt {
+	int name_w, bar_w;
+};
+static const struct steer_fmt steer_fmts[] = { { 8, 5 }, { 5, 3 }, { 3, 2 }, { 3, 0 } };
+#define STEER_NFMT ((int)(sizeof steer_fmts / sizeof steer_fmts[0]))
+#define STEER_SEP 2 /* blanks between two objectives' scores */
+
+/* A score's bar over the objective's offline lo..hi; beyond that range it
+ * ends in an arrow (full bar and '>' above hi, '<' below lo), so two
+ * different scores never draw the same bar only because both are clamped. */
+static void steer_bar(double frac, int width, char *bar, size_t cap)
 {
-	if (!smp->reward)
+	int utf8 = draw_utf8();
+	const char *track = utf8 ? "\xc2\xb7" : "-";
+	if (!(frac > 1) && !(frac < 0)) {
+		bar_render_track(frac, width, utf8, track, bar, cap);
 		return;
-	int col = 0;
-	for (size_t i = 0; i < s->n_objectives && col < width; i++) {
-		char name[64], bar[64], val[32];
-		const char *full = s->objectives ? s->objectives[i] : "";
-		size_t nb = draw_fit(full, strlen(full), 8, NULL);
-		snprintf(name, sizeof name, "%.*s ", (int)nb, full);
-		int scored = !isnan(smp->reward[i]);
-		if (scored)
-			snprintf(val, sizeof val, " %.2f  ", smp->reward[i]);
-		else
-			snprintf(val, sizeof val, " --  "); /* not scored: see the status line */
-		int need = draw_width(name) + 5 + draw_width(val);
-		if (col + need > width)
-			break;
-		wattrset(w, A_NORMAL);
-		col += draw_text(w, y, x + col, width - col, name);
-		wattrset(w, theme_attr(theme_series((int)i)));
-		bar_render_track(smp->norm && scored ? smp->norm[i] : 0, 5, draw_utf8(), draw_utf8() ? "\xc2\xb7" : "-",
-		                 bar, sizeof bar);
-		col += draw_text(w, y, x + col, width - col, bar);
-		wattrset(w, A_NORMAL);
-		col += draw_text(w, y, x + col, width - col, val);
 	}
+	char part[128];
+	bar_render_track(frac > 1 ? 1 : 0, width - 1, utf8, track, part, sizeof part);
+	if (frac > 1)
+		snprintf(bar, cap, "%s%s", part, utf8 ? "\xe2\x96\xb6" : ">");
+	else
+		snprintf(bar, cap, "%s%s", utf8 ? "\xe2\x97\x80" : "<", part);
+}
+
+/* One objective's score: its name, the value ("--" while not scored). */
+static int steer_cell(const struct view_steer *s, const struct view_sample *smp, size_t i,
+                      const struct steer_fmt *f, char *name, size_t nl, char *val, size_t vl)
+{
+	const char *full = s->objectives ? s->objectives[i] : "";
+	size_t nb = draw_fit(full, strlen(full), f->name_w, NULL);
+	snprintf(name, nl, "%.*s", (int)nb, full);
+	const double *v = smp->z && !s->raw ? smp->z : smp->reward;
+	if (!isnan(v[i]))
+		snprintf(val, vl, " %.2f", v[i]);
+	else
+		snprintf(val, vl, " --"); /* not scored: see the status line */
+	return draw_width(name) + (f->bar_w ? 1 + f->bar_w : 0) + draw_width(val);
+}
+
+/* Lays the scores out from the head line (first_w columns) on, in rows of
+ * w columns; draws them when w_out is a window. Returns the rows taken. */
+static int steer_scores(WINDOW *w_out, int y, int x_first, int first_w, int x_rest, int w,
+                        const struct view_steer *s, const struct view_sample *smp)
+{
+	if (!smp->reward || !s->n_objectives)
+		return 1;
+	char name[64], val[32], bar[160];
+	int fi = 0;
+	for (; fi < STEER_NFMT - 1; fi++) {
+		int total = 0;
+		for (size_t i = 0; i < s->n_objectives; i++)
+			total += (i ? STEER_SEP : 0) +
+			         steer_cell(s, smp, i, &steer_fmts[fi], name, sizeof name, val, sizeof val);
+		if (total <= first_w)
+			break;
+	}
+	const struct steer_fmt *f = &steer_fmts[fi];
+	int row = 0, col = 0, x0 = x_first, width = first_w;
+	for (size_t i = 0; i < s->n_objectives; i++) {
+		int cw = steer_cell(s, smp, i, f, name, sizeof name, val, sizeof val);
+		int need = (col ? STEER_SEP : 0) + cw;
+		if (col && col + need > width) {
+			row++;
+			col = 0;
+			x0 = x_rest;
+			width = w;
+			need = cw;
+		}
+		if (!w_out) {
+			col += need;
+			continue;
+		}
+		int yy = y + row, xx = x0 + col + (col ? STEER_SEP : 0);
+		wattrset(w_out, A_NORMAL);
+		xx += draw_text(w_out, yy, xx, x0 + width - xx, name);
+		if (f->bar_w) {
+			xx += draw_text(w_out, yy, xx, x0 + width - xx, " ");
+			wattrset(w_out, theme_attr(theme_series((int)i)));
+			steer_bar(smp->norm && !isnan(smp->reward[i]) ? smp->norm[i] : 0, f->bar_w, bar,
+			          sizeof bar);
+			xx += draw_text(w_out, yy, xx, x0 + width - xx, bar);
+			wattrset(w_out, A_NORMAL);
+		}
+		draw_text(w_out, yy, xx, x0 + width - xx, val);
+		col += need;
+	}
+	return row + 1;
+}
+
+/* Rows of one sample block: the head with its scores (one line or more),
+ * the wrapped text, a blank line. */
+static int steer_sample_rows(const struct view_steer *s, size_t k, const struct view_sample *smp,
+                             int width)
+{
+	char *owned, head[64];
+	int hw = steer_head(s, k, smp, head, sizeof head);
+	const char *t = steer_text(smp, &owned);
+	int rows = steer_scores(NULL, 0, 0, width + 2 - hw, 0, width, s, smp) +
+	           (int)textview_wrap(t, width, NULL, 0) + 1;
+	free(owned);
+	return rows;
 }
 
 static void steer_samples(WINDOW *w, const struct layout_rect *r, const struct view_steer *s, int side)
@@ -166,24 +251,26 @@ static void steer_samples(WINDOW *w, const struct layout_rect *r, const struct v
 	int line = -(s->scroll > 0 ? s->scroll : 0); /* virtual row of the block's top */
 	for (size_t k = 0; k < s->n_samples && line < r->h; k++) {
 		const struct view_sample *smp = &samples[k];
-		int rows = steer_sample_rows(smp, r->w - 2);
+		int rows = steer_sample_rows(s, k, smp, r->w - 2);
 		if (line + rows <= 0) {
 			line += rows;
 			continue;
 		}
 		int focused = (int)k == s->sample_focus;
+		char head[64];
+		int hw = steer_head(s, k, smp, head, sizeof head);
+		int score_rows = steer_scores(NULL, 0, 0, r->w - hw, 0, r->w - 2, s, smp);
 		if (line >= 0) {
-			char head[64];
-			snprintf(head, sizeof head, "%s#%zu %s ", focused ? ">" : " ", k + 1,
-			         smp->done ? (draw_utf8() ? "\xe2\x9c\x93" : "ok") : "...");
 			wattrset(w, theme_attr(focused ? THEME_SAMPLE_FOCUS : THEME_TITLE));
-			int x = draw_text(w, r->y + line, r->x, r->w, head);
-			steer_rewards(w, r->y + line, r->x + x, r->w - x, s, smp);
+			draw_text(w, r->y + line, r->x, r->w, head);
+			/* Score rows past the pane's bottom are not drawn. */
+			if (line + score_rows <= r->h)
+				steer_scores(w, r->y + line, r->x + hw, r->w - hw, r->x + 2, r->w - 2, s, smp);
 		}
 		/* The text, clipped at the pane's top and bottom. */
-		int top = line + 1;
+		int top = line + score_rows;
 		struct layout_rect tr = { r->y + (top > 0 ? top : 0), r->x + 2, 0, r->w - 2 };
-		int bottom = top + rows - 2;
+		int bottom = line + rows - 1;
 		if (bottom > r->h)
 			bottom = r->h;
 		tr.h = bottom - (top > 0 ? top : 0);
@@ -203,8 +290,16 @@ void view_steer_draw(WINDOW *w, const struct layout *L, const struct view_steer 
 {
 	int sides = s->compare ? 2 : 1;
 	for (int side = 0; side < sides; side++) {
+		const struct layout_rect *r = &L->samples[side];
 		steer_sliders(w, &L->sliders[side], s, side);
-		steer_samples(w, &L->samples[side], s, side);
+		steer_samples(w, r, s, side);
+		/* Samples above or below the pane say so. */
+		if (r->h > 0 && s->samples[side]) {
+			int scroll = s->scroll > 0 ? s->scroll : 0;
+			draw_more(w, r->y, r->x, r->w, scroll > 0, 0);
+			draw_more(w, r->y + r->h - 1, r->x, r->w, 0,
+			          view_steer_lines(L, s, side) - 1 - scroll > r->h);
+		}
 	}
 	if (s->compare) {
 		draw_vrule(w, L->sliders[0].y, L->sliders[0].x + L->sliders[0].w, L->sliders[0].h);
@@ -241,7 +336,7 @@ int view_steer_hit(const struct layout *L, const struct view_steer *s, int y, in
 		if (layout_contains(r, y, x) && s->samples[side]) {
 			int line = -(s->scroll > 0 ? s->scroll : 0);
 			for (size_t k = 0; k < s->n_samples; k++) {
-				int rows = steer_sample_rows(&s->samples[side][k], r->w - 2);
+				int rows = steer_sample_rows(s, k, &s->samples[side][k], r->w - 2);
 				if (y - r->y >= line && y - r->y < line + rows) {
 					h->kind = VIEW_HIT_SAMPLE;
 					h->index = (int)k;
@@ -262,7 +357,7 @@ int view_steer_lines(const struct layout *L, const struct view_steer *s, int sid
 	if (!s->samples[side ? 1 : 0] || r->w <= 2)
 		return 0;
 	for (size_t k = 0; k < s->n_samples; k++)
-		total += steer_sample_rows(&s->samples[side ? 1 : 0][k], r->w - 2);
+		total += steer_sample_rows(s, k, &s->samples[side ? 1 : 0][k], r->w - 2);
 	return total;
 }
 
@@ -273,6 +368,6 @@ int view_steer_sample_line(const struct layout *L, const struct view_steer *s, i
 	if (!s->samples[side ? 1 : 0] || r->w <= 2)
 		return 0;
 	for (size_t i = 0; i < s->n_samples && (int)i < k; i++)
-		line += steer_sample_rows(&s->samples[side ? 1 : 0][i], r->w - 2);
+		line += steer_sample_rows(s, i, &s->samples[side ? 1 : 0][i], r->w - 2);
 	return line;
 }

@@ -1,0 +1,259 @@
+#include "config.h"
+
+#include "src/dist.h"
+#include "engine/monotonic.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef HAVE_MPI
+#include <mpi.h>
+#endif
+
+static int dist_me, dist_n = 1;
+static double dist_reduce_s;
+
+int dist_rank(void) { return dist_me; }
+int dist_size(void) { return dist_n; }
+double dist_reduce_seconds(void) { return dist_reduce_s; }
+
+void dist_span_of(size_t n, int rank, size_t *lo, size_t *hi)
+{
+	size_t r = (size_t)rank, k = (size_t)dist_n;
+	*lo = n * r / k;
+	*hi = n * (r + 1) / k;
+}
+
+void dist_span(size_t n, size_t *lo, size_t *hi) { dist_span_of(n, dist_me, lo, hi); }
+
+#ifdef HAVE_MPI
+
+static int dist_all_know; /* every rank learnt of the failure: no need to abort */
+
+int dist_built(void) { return 1; }
+
+/* Started by mpirun (or another launcher that sets the PMIx/Open MPI
+ * variables)? A plain `ric` never initialises MPI: no cost, no surprises. */
+static int dist_launched(void)
+{
+	const char *v = getenv("OMPI_COMM_WORLD_SIZE");
+	if (!v)
+		v = getenv("PMIX_RANK") ? "2" : NULL;
+	return v != NULL;
+}
+
+int dist_init(int *argc, char ***argv)
+{
+	if (!dist_launched())
+		return 0;
+	int provided;
+	if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+		fprintf(stderr, "ric: MPI_Init failed\n");
+		return -1;
+	}
+	MPI_Comm_rank(MPI_COMM_WORLD, &dist_me);
+	MPI_Comm_size(MPI_COMM_WORLD, &dist_n);
+	/* the programs a rank starts (ric eval of online --eval-each, cmd:
+	 * scorers) are plain processes, not ranks of this job */
+	unsetenv("OMPI_COMM_WORLD_SIZE");
+	unsetenv("PMIX_RANK");
+	if (dist_me > 0) {
+		/* rank 0 speaks for the job; errors still reach stderr */
+		int fd = open("/dev/null", O_WRONLY);
+		if (fd >= 0) {
+			fflush(stdout);
+			dup2(fd, STDOUT_FILENO);
+			close(fd);
+		}
+	}
+	return 0;
+}
+
+int dist_finish(int rc)
+{
+	int up = 0;
+	MPI_Initialized(&up);
+	if (!up)
+		return rc;
+	fflush(stdout);
+	fflush(stderr);
+	/* an error on one rank ends the job now: the others may be waiting on it */
+	if (rc != 0 && rc != 130 && dist_n > 1 && !dist_all_know)
+		MPI_Abort(MPI_COMM_WORLD, rc);
+	MPI_Finalize();
+	return rc;
+}
+
+static enum status_code dist_failed(struct status *st, const char *what, int err)
+{
+	char msg[MPI_MAX_ERROR_STRING];
+	int len = 0;
+	if (MPI_Error_string(err, msg, &len) != MPI_SUCCESS)
+		snprintf(msg, sizeof msg, "error %d", err);
+	return status_set(st, STATUS_IO, "rank %d: %s: %s", dist_me, what, msg);
+}
+
+enum status_code dist_sum_floats(float *v, size_t n, struct status *st)
+{
+	if (dist_n == 1)
+		return STATUS_OK;
+	double t0 = monotonic_s();
+	int err = MPI_SUCCESS;
+	for (size_t off = 0; off < n && err == MPI_SUCCESS; off += DIST_BUCKET_FLOATS) {
+		size_t k = n - off < DIST_BUCKET_FLOATS ? n - off : DIST_BUCKET_FLOATS;
+		err = MPI_Allreduce(MPI_IN_PLACE, v + off, (int)k, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+	}
+	dist_reduce_s += monotonic_s() - t0;
+	return err == MPI_SUCCESS ? STATUS_OK : dist_failed(st, "allreduce of the gradients", err);
+}
+
+enum status_code dist_sum_doubles(double *v, size_t n, struct status *st)
+{
+	if (dist_n == 1)
+		return STATUS_OK;
+	int err = MPI_Allreduce(MPI_IN_PLACE, v, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+	return err == MPI_SUCCESS ? STATUS_OK : dist_failed(st, "allreduce", err);
+}
+
+int dist_any(int flag)
+{
+	if (dist_n == 1)
+		return flag;
+	int any = flag != 0;
+	MPI_Allreduce(MPI_IN_PLACE, &any, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD);
+	return any;
+}
+
+enum status_code dist_bcast(void *buf, size_t bytes, struct status *st)
+{
+	if (dist_n == 1)
+		return STATUS_OK;
+	if (bytes > INT_MAX)
+		return status_set(st, STATUS_INVALID, "broadcast of %zu bytes: too large", bytes);
+	int err = MPI_Bcast(buf, (int)bytes, MPI_BYTE, 0, MPI_COMM_WORLD);
+	return err == MPI_SUCCESS ? STATUS_OK : dist_failed(st, "broadcast", err);
+}
+
+enum status_code dist_gather_spans(void *v, size_t n, size_t size, struct status *st)
+{
+	if (dist_n == 1)
+		return STATUS_OK;
+	if (n * size > INT_MAX)
+		return status_set(st, STATUS_INVALID, "gather of %zu bytes: too large", n * size);
+	int *counts = malloc((size_t)dist_n * sizeof *counts);
+	int *displs = malloc((size_t)dist_n * sizeof *displs);
+	if (!counts || !displs) {
+		free(counts);
+		free(displs);
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	}
+	for (int r = 0; r < dist_n; r++) {
+		size_t lo, hi;
+		dist_span_of(n, r, &lo, &hi);
+		counts[r] = (int)((hi - lo) * size);
+		displs[r] = (int)(lo * size);
+	}
+	char *c = v;
+	int err = dist_me == 0
+	        ? MPI_Gatherv(MPI_IN_PLACE, 0, MPI_BYTE, c, counts, displs, MPI_BYTE, 0, MPI_COMM_WORLD)
+	        : MPI_Gatherv(c + displs[dist_me], counts[dist_me], MPI_BYTE, NULL, NULL, NULL,
+	                      MPI_BYTE, 0, MPI_COMM_WORLD);
+	free(counts);
+	free(displs);
+	return err == MPI_SUCCESS ? STATUS_OK : dist_failed(st, "gather", err);
+}
+
+enum status_code dist_agree(const char *what, const unsigned char digest[32], struct status *st)
+{
+	if (dist_n == 1)
+		return STATUS_OK;
+	unsigned char *all = malloc((size_t)dist_n * 32);
+	if (!all)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	int err = MPI_Allgather(digest, 32, MPI_BYTE, all, 32, MPI_BYTE, MPI_COMM_WORLD);
+	int differs = -1;
+	for (int r = 1; err == MPI_SUCCESS && r < dist_n && differs < 0; r++)
+		if (memcmp(all, all + (size_t)r * 32, 32) != 0)
+			differs = r;
+	free(all);
+	if (err != MPI_SUCCESS)
+		return dist_failed(st, "comparing the ranks", err);
+	if (differs >= 0)
+		dist_all_know = 1;
+	if (differs >= 0)
+		return status_set(st, STATUS_INVALID,
+		                  "rank %d of %d differs from rank 0 in its %s: every rank must be "
+		                  "started with the same arguments and see the same files",
+		                  differs, dist_n, what);
+	return STATUS_OK;
+}
+
+enum status_code dist_first_error(enum status_code rc, struct status *st)
+{
+	if (dist_n == 1)
+		return rc;
+	int *codes = malloc((size_t)dist_n * sizeof *codes), mine = (int)rc, first = -1;
+	if (!codes)
+		MPI_Abort(MPI_COMM_WORLD, 1); /* the others would wait for this rank */
+	MPI_Allgather(&mine, 1, MPI_INT, codes, 1, MPI_INT, MPI_COMM_WORLD);
+	for (int r = 0; r < dist_n && first < 0; r++)
+		if (codes[r] != STATUS_OK)
+			first = r;
+	enum status_code out = first < 0 ? STATUS_OK : (enum status_code)codes[first];
+	free(codes);
+	if (first >= 0) {
+		MPI_Bcast(st->msg, (int)sizeof st->msg, MPI_CHAR, first, MPI_COMM_WORLD);
+		st->code = out;
+		dist_all_know = 1;
+	}
+	return out;
+}
+
+#else /* one rank */
+
+enum status_code dist_first_error(enum status_code rc, struct status *st)
+{
+	(void)st;
+	return rc;
+}
+
+int dist_built(void) { return 0; }
+int dist_init(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	return 0;
+}
+int dist_finish(int rc) { return rc; }
+enum status_code dist_sum_floats(float *v, size_t n, struct status *st)
+{
+	(void)v, (void)n, (void)st;
+	return STATUS_OK;
+}
+enum status_code dist_sum_doubles(double *v, size_t n, struct status *st)
+{
+	(void)v, (void)n, (void)st;
+	return STATUS_OK;
+}
+int dist_any(int flag) { return flag; }
+enum status_code dist_bcast(void *buf, size_t bytes, struct status *st)
+{
+	(void)buf, (void)bytes, (void)st;
+	return STATUS_OK;
+}
+enum status_code dist_gather_spans(void *v, size_t n, size_t size, struct status *st)
+{
+	(void)v, (void)n, (void)size, (void)st;
+	return STATUS_OK;
+}
+enum status_code dist_agree(const char *what, const unsigned char digest[32], struct status *st)
+{
+	(void)what, (void)digest, (void)st;
+	return STATUS_OK;
+}
+
+#endif

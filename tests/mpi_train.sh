@@ -1,0 +1,188 @@
+#!/bin/sh
+# Data parallelism (issue 19): `mpirun -np 2 ric STAGE` splits every global
+# batch between the ranks, sums the gradients and takes the same AdamW step;
+# the result equals one process with the same batch and seed within float
+# tolerance, for pretrain, sft, rm-train and online. Rank 0 alone writes the
+# store (one run), ranks that disagree on arguments, files or store are told
+# so, and a killed rank ends the job. Skipped when ric was built without MPI.
+. "$top_srcdir/tests/lib.sh"
+
+"$RIC" info | grep -q '^mpi  *yes' || skip_all "ric was built without MPI (configure --with-mpi)"
+command -v mpirun >/dev/null 2>&1 || skip_all "mpirun is not installed (./bootstrap installs openmpi-bin)"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+# two ranks on a small shared box: no binding, no network but the loopback
+export OMPI_MCA_hwloc_base_binding_policy=none OMPI_MCA_btl_tcp_if_include=lo
+# Open MPI's components (dlopened, gone by the leak check, so no suppression
+# can name them) keep allocations until exit: in an ASan build the ranks
+# run without leak detection; the one-process runs keep it for ric's code.
+MPIRUN="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 mpirun --oversubscribe -np 2"
+CLOSE="python3 $top_srcdir/tests/st_close.py"
+command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed (./bootstrap installs it)"
+
+TOK="$top_srcdir/tests/fixtures/gpt2/chat"
+cd "$TEST_TMP" || exit 1
+export RIC_STORE="$TEST_TMP/store.db"
+
+# losses RUN [KEY]: "step value" per line
+losses() { "$RIC" metrics "$1" "${2:-loss}" | awk 'NR > 1 { print $1, $2 }'; }
+# same_losses A B [KEY]: step for step within 1e-5
+same_losses() {
+	losses "$1" "${3:-loss}" >a.txt
+	losses "$2" "${3:-loss}" >b.txt
+	[ -s a.txt ] && paste a.txt b.txt | awk '$1 != $3 || ($2 - $4) > 1e-5 || ($4 - $2) > 1e-5 { bad = 1 }
+		END { exit bad }'
+}
+runs() { "$RIC" runs | awk 'NR > 1' | wc -l | tr -d ' '; }
+
+awk 'BEGIN { split("the cat sat on a mat and the dog ran to the park", w, " "); x = 5
+	for (k = 0; k < 900; k++) { x = (x * 1103515245 + 12345) % 2147483648; printf "%s ", w[1 + x % 13] }
+	print "." }' >text.txt
+
+# pretrain: an odd batch, so the ranks' shares differ (2 and 3 rows)
+P="--tokenizer $TOK --layers 1 --heads 2 --embd 32 --ctx 32 --steps 8 --batch 5 --lr 3e-3 --save-every 0"
+ok "pretrain, one process" "$RIC" pretrain $P --out one --name pre-1 text.txt
+n=$(runs)
+ok "pretrain on two ranks" $MPIRUN "$RIC" pretrain $P --out two --name pre-2 text.txt
+is "$(runs)" "$((n + 1))" "two ranks make one run (rank 0 alone writes the store)"
+like "$("$RIC" show pre-2)" 'ranks +2' "the run records its ranks"
+ok "two ranks give the one-process model" $CLOSE one/model.safetensors two/model.safetensors
+ok "and its losses, step for step" same_losses pre-1 pre-2
+ok "and its gradient norms" same_losses pre-1 pre-2 grad_norm
+
+# rm-train: the ranks split the pairs
+awk 'BEGIN { split("great good nice happy", g, " "); split("awful bad sad poor", b, " "); x = 3
+	for (k = 0; k < 48; k++) { x = (x * 1103515245 + 12345) % 2147483648
+		printf "{\"prompt\": \"Q: how was it? A:\", \"chosen\": \" it was %s\", \"rejected\": \" it was %s\"}\n", g[1 + x % 4], b[1 + int(x / 7) % 4] } }' >pairs.jsonl
+R="--base one --pairs pairs.jsonl --steps 6 --batch 3 --lr 3e-3 --warmup 2 --max-len 32 --save-every 0"
+ok "rm-train, one process" "$RIC" rm-train $R --out rm-1 --name rm-1
+ok "rm-train on two ranks" $MPIRUN "$RIC" rm-train $R --out rm-2 --name rm-2
+# AdamW divides by the root of each gradient's second moment, so a
+# parameter whose gradient is zero but for rounding moves by about lr either
+# way: ln_f's bias shifts the chosen and the rejected score alike, and its
+# Bradley-Terry gradient cancels. Such weights agree to about 1e-3.
+ok "the same reward model" $CLOSE rm-1/model.safetensors rm-2/model.safetensors 2e-3
+ok "the same losses" same_losses rm-1 rm-2
+ok "the same gradient norms" same_losses rm-1 rm-2 grad_norm
+ok "the same training accuracies" same_losses rm-1 rm-2 train_accuracy
+
+# sft on a store dataset, read by every rank
+awk 'BEGIN { split("ab cd ef", w, " "); x = 11
+	for (i = 0; i < 40; i++) { x = (x * 1103515245 + 12345) % 2147483648; k = 1 + int(x / 65536) % 5; r = ""
+		for (j = 0; j < k; j++) { x = (x * 1103515245 + 12345) % 2147483648; r = r (j ? " " : "") w[1 + int(x / 65536) % 3] }
+		printf "{\"prompt\": \"%s\", \"response\": \"%s\"}\n", substr("WVXY", 1 + i % 4, 1), r } }' >rows.jsonl
+ok "import" "$RIC" dataset import rows.jsonl --name toy
+ok "relabel" "$RIC" relabel --dataset toy --objective length=length
+S="--base one --dataset toy --steps 6 --batch 4 --lr 2e-3 --warmup 2 --template {prompt}{z1}{marker} --marker >"
+ok "sft, one process" "$RIC" sft $S --out sft-1 --name sft-1
+ok "sft on two ranks" $MPIRUN "$RIC" sft $S --out sft-2 --name sft-2
+ok "the same model" $CLOSE sft-1/model.safetensors sft-2/model.safetensors
+ok "the same losses" same_losses sft-1 sft-2
+
+# relabel: each rank scores its share of every page, rank 0 stores them all
+ok "import the rows again" "$RIC" dataset import rows.jsonl --name toy-a
+ok "and again" "$RIC" dataset import rows.jsonl --name toy-b
+ok "relabel with a reward model, one process" "$RIC" relabel --dataset toy-a \
+	--objective rm=rm:rm-1 --objective length=length --batch 8
+ok "relabel on two ranks" $MPIRUN "$RIC" relabel --dataset toy-b \
+	--objective rm=rm:rm-1 --objective length=length --batch 7
+like "$("$RIC" runs --stage relabel | awk 'NR == 2')" 'relabel.*done' "one relabel run"
+scores() { sqlite3 "$RIC_STORE" "SELECT o.name, r.value FROM rewards r JOIN objectives o ON o.id = r.objective_id
+	JOIN datasets d ON d.id = o.dataset_id WHERE d.name = '$1' ORDER BY o.pos, r.row_id"; }
+stats() { sqlite3 "$RIC_STORE" "SELECT o.name, o.mu, o.sigma, o.lo, o.hi FROM objectives o
+	JOIN datasets d ON d.id = o.dataset_id WHERE d.name = '$1' ORDER BY o.pos"; }
+close_cols() { # FILE-A FILE-B: same lines, numbers within 1e-5
+	[ -s "$1" ] && [ "$(wc -l <"$1")" -eq "$(wc -l <"$2")" ] &&
+	paste -d'|' "$1" "$2" | awk -F'|' '{ n = NF / 2; for (i = 1; i <= n; i++) { a = $i; b = $(i + n)
+		if (a != b && (a - b > 1e-5 || b - a > 1e-5 || a + 0 != a)) bad = 1 } } END { exit bad }'
+}
+scores toy-a >sa.txt; scores toy-b >sb.txt
+is "$(wc -l <sb.txt | tr -d ' ')" 80 "every row scored for both objectives on two ranks"
+ok "sharded scores equal unsharded ones" close_cols sa.txt sb.txt
+stats toy-a >ta.txt; stats toy-b >tb.txt
+ok "and so do mu, sigma, lo and hi" close_cols ta.txt tb.txt
+
+# sft resumed on two ranks from a one-process checkpoint
+rc=0
+"$RIC" sft $S --out sft-h --stop-at 3 --name sft-h >/dev/null 2>&1 || rc=$?
+is "$rc" 130 "sft stops at --stop-at"
+ok "and resumes on two ranks" $MPIRUN "$RIC" sft $S --out sft-h --resume sft-h/checkpoint-3 --name sft-h2
+ok "3 + 3 steps, the second on two ranks, equal 6 in one process" \
+	$CLOSE sft-1/model.safetensors sft-h/model.safetensors
+
+# online: the training half of every iteration on two ranks
+O="--policy sft-1 --dataset toy --iterations 2 --prompts 8 --mix 4 --lr 1e-3 --max-tokens 8 --seed 3"
+ok "online, one process" "$RIC" online $O --out on-1 --name on-1
+ok "online on two ranks" $MPIRUN "$RIC" online $O --out on-2 --name on-2
+ok "the same online policy" $CLOSE on-1/model.safetensors on-2/model.safetensors
+ok "the same online losses" same_losses on-1 on-2
+is "$("$RIC" export on-2 --what samples | wc -l)" "$("$RIC" export on-1 --what samples | wc -l)" \
+	"rank 0 alone stores the samples"
+
+# Bad input: one clear error each.
+out=$(mpirun --oversubscribe -np 1 "$RIC" pretrain $P --out x1 text.txt : \
+	-np 1 "$RIC" pretrain $P --lr 1e-3 --out x1 text.txt 2>&1)
+like "$out" 'rank 1 of 2 differs from rank 0 in its arguments' "ranks started with other arguments"
+like "$("$RIC" runs | grep -c ' failed ')" '^1$' "the run is marked failed"
+mkdir -p a b
+cp text.txt a/ && sed 's/cat/cow/' text.txt >b/text.txt
+out=$(mpirun --oversubscribe -np 1 -wdir a "$RIC" pretrain $P --out "$TEST_TMP/x2" text.txt : \
+	-np 1 -wdir b "$RIC" pretrain $P --out "$TEST_TMP/x2" text.txt 2>&1)
+like "$out" 'rank 1 of 2 differs from rank 0 in its input files' "ranks that read other files"
+"$RIC" --store other.db runs >/dev/null 2>&1
+out=$(mpirun --oversubscribe -np 1 "$RIC" --store store.db pretrain $P --out x3 text.txt : \
+	-np 1 "$RIC" --store other.db pretrain $P --out x3 text.txt 2>&1)
+like "$out" 'rank 1: the store .*other.db is not the one rank 0 writes' "a store the ranks do not share"
+out=$(mpirun --oversubscribe -np 1 "$RIC" --store store.db pretrain $P --out x4 text.txt : \
+	-np 1 "$RIC" --store nosuch.db pretrain $P --out x4 text.txt 2>&1)
+like "$out" 'rank 1: .*nosuch.db.*every rank must see the store rank 0 writes' "a store one rank cannot see"
+
+# A killed rank ends the whole job at once, not at the end of a timeout;
+# `ric job start --ranks 2` shows it as one job, failed with the rank's
+# error, and `ric job resume --ranks 1` finishes it from its last checkpoint.
+J="--tokenizer $TOK --layers 1 --heads 2 --embd 32 --ctx 32 --steps 300 --batch 4 --lr 1e-3 --save-every 20"
+ok "pretrain 300 steps, one process" "$RIC" pretrain $J --out straight --name straight text.txt
+id=$("$RIC" job start --ranks 2 pretrain $J --out jobbed --name jobbed text.txt 2>/dev/null)
+like "$id" '^[0-9]+$' "job start --ranks 2 prints one job id"
+i=0
+while [ $i -lt 300 ] && [ ! -f jobbed/checkpoint-20/trainer_state.json ]; do sleep 0.1; i=$((i + 1)); done
+like "$("$RIC" job list)" "--ranks 2 pretrain" "the job list shows one job on 2 ranks"
+victim=""
+for p in $(pgrep -f "pretrain --job $id "); do
+	tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=1' && victim=$p
+done
+ok "found rank 1" test -n "$victim"
+kill -9 $victim
+i=0
+while [ $i -lt 100 ] && [ -n "$(pgrep -f "pretrain --job $id ")" ]; do sleep 0.1; i=$((i + 1)); done
+is "$(pgrep -f "pretrain --job $id " | wc -l | tr -d ' ')" 0 "every rank ended within 10 s of the kill"
+# the supervisor records how mpirun ended
+while [ $i -lt 150 ] && ! "$RIC" job show "$id" | grep -q 'rank 1'; do sleep 0.1; i=$((i + 1)); done
+show=$("$RIC" job show "$id")
+like "$show" 'state +failed' "the job is marked failed"
+like "$show" 'rank 1' "with the rank's error"
+ok "job resume --ranks 1 continues it in one process" "$RIC" job resume "$id" --ranks 1
+i=0
+while [ $i -lt 600 ] && ! "$RIC" job show "$id" | grep -q 'done'; do sleep 0.1; i=$((i + 1)); done
+like "$("$RIC" job show "$id")" 'done' "the resumed job is done"
+ok "killed on 2 ranks, resumed on 1: the one-process model" \
+	$CLOSE straight/model.safetensors jobbed/model.safetensors 1e-4
+
+# job cancel: SIGTERM reaches rank 0, the ranks agree to stop after the same
+# step, rank 0 checkpoints it, and the job resumes on 2 ranks.
+id=$("$RIC" job start --ranks 2 pretrain $J --out cancelled --name cancelled text.txt 2>/dev/null)
+i=0
+while [ $i -lt 300 ] && [ ! -f cancelled/checkpoint-20/trainer_state.json ]; do sleep 0.1; i=$((i + 1)); done
+ok "job cancel stops a 2-rank job" "$RIC" job cancel "$id" --timeout 30
+like "$("$RIC" job show "$id")" 'state +cancelled' "the job is cancelled"
+# mpirun and its supervisor end a moment after the ranks
+i=0
+while [ $i -lt 100 ] && [ -n "$(pgrep -f "pretrain --job $id ")" ]; do sleep 0.1; i=$((i + 1)); done
+is "$(pgrep -f "pretrain --job $id " | wc -l | tr -d ' ')" 0 "and no rank is left"
+sleep 0.5
+ok "job resume on 2 ranks" "$RIC" job resume "$id"
+i=0
+while [ $i -lt 600 ] && ! "$RIC" job show "$id" | grep -q 'state *done'; do sleep 0.1; i=$((i + 1)); done
+like "$("$RIC" job show "$id")" 'state +done' "the resumed 2-rank job is done"
+ok "cancelled and resumed on 2 ranks: the one-process model" \
+	$CLOSE straight/model.safetensors cancelled/model.safetensors 1e-4
+done_testing
