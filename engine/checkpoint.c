@@ -7,6 +7,7 @@
 #include "engine/atomicfile.h"
 #include "engine/decoder.h"
 #include "engine/jsonerr.h"
+#include "engine/lora.h"
 #include "engine/readfile.h"
 #include "engine/safetensors.h"
 #include "engine/vmath.h"
@@ -40,6 +41,15 @@ static int checkpoint_is_file(const char *path)
 {
 	struct stat sb;
 	return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* Whether DIR holds a model's config.json (an adapter folder holds none). */
+static int checkpoint_is_model(const char *dir)
+{
+	char *path = checkpoint_join(dir, "config.json");
+	int yes = path && checkpoint_is_file(path);
+	free(path);
+	return yes;
 }
 
 /* Something of that name that is not a file: a folder or FIFO named
@@ -435,7 +445,43 @@ enum status_code checkpoint_read_ric(const char *dir, json_t **ric, struct statu
 enum status_code checkpoint_load(const char *dir, struct model_params *p, json_t **ric,
                                  struct status *st)
 {
+	return checkpoint_load_base(dir, NULL, p, ric, st);
+}
+
+/* An adapter folder: its base, with the adapter merged in (inference decodes
+ * at the merged model's speed); ric.json from the adapter folder. */
+static enum status_code checkpoint_load_adapter(const char *dir, const char *base,
+                                                struct model_params *p, json_t **ric,
+                                                struct status *st)
+{
+	char bdir[4096];
+	struct lora l;
+	enum status_code rc = lora_base_dir(dir, base, bdir, sizeof bdir, st);
+	if (rc != STATUS_OK)
+		return rc;
+	if (lora_is_adapter(bdir) && !checkpoint_is_model(bdir))
+		return status_set(st, STATUS_FORMAT, "%s: the base of adapter %s is itself an adapter",
+		                  bdir, dir);
+	rc = checkpoint_load(bdir, p, NULL, st);
+	if (rc == STATUS_OK && (rc = lora_load(dir, p, &l, st)) == STATUS_OK) {
+		lora_merge(&l, p);
+		lora_free(&l);
+	}
+	if (rc == STATUS_OK && ric)
+		rc = checkpoint_read_ric(dir, ric, st);
+	if (rc != STATUS_OK)
+		model_params_free(p);
+	return rc;
+}
+
+enum status_code checkpoint_load_base(const char *dir, const char *base, struct model_params *p,
+                                      json_t **ric, struct status *st)
+{
 	memset(p, 0, sizeof *p);
+	if (ric)
+		*ric = NULL;
+	if (lora_is_adapter(dir) && !checkpoint_is_model(dir))
+		return checkpoint_load_adapter(dir, base, p, ric, st);
 	if (ric)
 		*ric = NULL;
 	struct model_config cfg;
@@ -480,6 +526,19 @@ enum status_code checkpoint_load_decoding(const char *dir, struct model_params *
 	memset(wb, 0, sizeof *wb);
 	if (ric)
 		*ric = NULL;
+	/* an adapter is merged into its F32 base at load: no direct path */
+	if (lora_is_adapter(dir) && !checkpoint_is_model(dir)) {
+		enum status_code arc = checkpoint_load(dir, p, ric, st);
+		if (arc == STATUS_OK &&
+		    (arc = decoder_weights_init(wb, p, (enum decoder_dtype)dtype, st)) != STATUS_OK) {
+			model_params_free(p);
+			if (ric) {
+				json_decref(*ric);
+				*ric = NULL;
+			}
+		}
+		return arc;
+	}
 	struct model_config cfg;
 	enum status_code rc = checkpoint_config_read(dir, &cfg, st);
 	if (rc != STATUS_OK)

@@ -50,6 +50,12 @@ json_t *checkpoint_config_json(const struct model_config *cfg, const char *torch
  * is not NULL it receives DIR/ric.json as an object, or NULL if there is none. */
 enum status_code checkpoint_load(const char *dir, struct model_params *p, json_t **ric,
                                  struct status *st);
+/* The same where DIR may be a PEFT LoRA adapter folder (engine/lora.h): its
+ * base (`base`, or NULL: the adapter's base_model_name_or_path) is loaded and
+ * the adapter merged into it; ric.json comes from DIR. checkpoint_load is
+ * this with base NULL. */
+enum status_code checkpoint_load_base(const char *dir, const char *base, struct model_params *p,
+                                      json_t **ric, struct status *st);
 /* Reads DIR for decoding only, into `p` and decoding weights `wb` of `dtype`
  * (enum decoder_dtype; free wb with decoder_weights_free, then p). For BF16,
  * when the family can (the Llama family) and every matrix of the files is

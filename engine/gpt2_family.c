@@ -320,6 +320,7 @@ const struct model_family gpt2_family = {
 	.reward_arch = "GPT2ForSequenceClassification",
 	.model_types = gpt2_model_types,
 	.always_tied = 1,
+	.conv1d = 1,
 	.check = gpt2_check,
 	.count = gpt2_count,
 	.bind = gpt2_bind,

@@ -195,6 +195,8 @@ struct model_family {
 	const char *const *model_types;   /* config.json model_type values it reads */
 	const char *reward_arch;          /* "GPT2ForSequenceClassification": messages */
 	int always_tied;                  /* the head is the embedding whatever the config says */
+	int conv1d;                       /* matrices stored [in, out] (GPT-2 Conv1D, PEFT's
+	                                   * fan_in_fan_out), else nn.Linear's [out, in] */
 	enum status_code (*check)(const struct model_config *c, struct status *st);
 	size_t (*count)(const struct model_config *c);
 	/* lays named pointers over p->mem (may be NULL) */

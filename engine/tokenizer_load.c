@@ -1,6 +1,7 @@
 /* tokenizer_load: reading vocab.json + merges.txt and tokenizer.json. */
 #include "config.h"
 
+#include "engine/lora.h"
 #include "engine/jsonerr.h"
 #include "engine/readfile.h"
 #include "engine/tokenizer_impl.h"
@@ -322,8 +323,14 @@ enum status_code tokenizer_load(const char *dir, struct tokenizer **out, struct 
 	size_t alen, blen;
 	enum status_code rc;
 	if (file_exists(vpath) || !file_exists(jpath)) {
-		if (!file_exists(vpath) && !file_exists(mpath))
+		if (!file_exists(vpath) && !file_exists(mpath)) {
+			/* a PEFT adapter folder rarely carries one: its base's */
+			char base[4096];
+			if (lora_is_adapter(dir) && lora_base_dir(dir, NULL, base, sizeof base, st) == STATUS_OK &&
+			    !lora_is_adapter(base))
+				return tokenizer_load(base, out, st);
 			return status_set(st, STATUS_IO, "%s: no vocab.json and merges.txt, nor tokenizer.json", dir);
+		}
 		rc = readfile_regular(vpath, st);
 		if (rc == STATUS_OK)
 			rc = readfile_regular(mpath, st);

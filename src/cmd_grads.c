@@ -6,6 +6,7 @@
 #include "src/rows.h"
 #include "engine/checkpoint.h"
 #include "engine/kernels.h"
+#include "engine/lora.h"
 #include "engine/safetensors.h"
 
 #include <jansson.h>
@@ -18,7 +19,7 @@ static int grads_run(struct cli *cli, int argc, char **argv);
 const struct cli_command cmd_grads = {
 	.name = "grads",
 	.summary = "write the loss and every parameter's gradient for token rows",
-	.usage = "ric grads --model DIR --tokens ROWS --targets ROWS --out FILE.safetensors",
+	.usage = "ric grads --model DIR [--adapter DIR] --tokens ROWS --targets ROWS --out FILE.safetensors",
 	.help = "Options:\n"
 	        "  --model DIR     Hugging Face model folder (GPT-2, Llama, Mistral, Qwen2)\n"
 	        "  --tokens ROWS   token ids, rows separated by ';' (1,2,3;4,5,6)\n"
@@ -26,7 +27,10 @@ const struct cli_command cmd_grads = {
 	        "                  model one label per row (0;1)\n"
 	        "  --out FILE      safetensors file with 'loss' [1] (mean cross-entropy over\n"
 	        "                  counted targets), 'logits' (or the scores) and 'grad.NAME'\n"
-	        "                  for every parameter under the checkpoint's own names\n",
+	        "                  for every parameter under the checkpoint's own names\n"
+	        "  --adapter DIR   a PEFT LoRA adapter over --model (without --model: over its\n"
+	        "                  base_model_name_or_path); the base is frozen and 'grad.NAME'\n"
+	        "                  is written for the adapter's tensors under their PEFT names\n",
 	.run = grads_run,
 };
 
@@ -37,7 +41,7 @@ static int grads_prefixed(const char *dir, const char *prefix)
 	if (!prefix)
 		return 0;
 	size_t plen = strlen(prefix);
-	char path[4096];
+	char path[4200];
 	struct safetensors *f;
 	struct status st = STATUS_INIT;
 	int found = 0;
@@ -66,10 +70,11 @@ static int grads_run(struct cli *cli, int argc, char **argv)
 		{ "tokens", required_argument, NULL, 't' },
 		{ "targets", required_argument, NULL, 'g' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "adapter", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *model = NULL, *tokens = NULL, *targets = NULL, *out = NULL;
+	const char *model = NULL, *tokens = NULL, *targets = NULL, *out = NULL, *adapter = NULL;
 	int c, exit_rc;
 	while ((c = cli_next_option(&cmd_grads, argc, argv, "h", opts, &exit_rc)) != -1) {
 		switch (c) {
@@ -77,13 +82,15 @@ static int grads_run(struct cli *cli, int argc, char **argv)
 		case 't': tokens = optarg; break;
 		case 'g': targets = optarg; break;
 		case 'o': out = optarg; break;
+		case 'a': adapter = optarg; break;
 		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
 	if (optind < argc)
 		return cli_bad_usage(&cmd_grads, "unexpected argument '%s'", argv[optind]);
-	if (!model || !tokens || !targets || !out)
-		return cli_bad_usage(&cmd_grads, "--model, --tokens, --targets and --out are required");
+	if ((!model && !adapter) || !tokens || !targets || !out)
+		return cli_bad_usage(&cmd_grads,
+		                     "--model (or --adapter), --tokens, --targets and --out are required");
 	char err[256];
 	struct rows r, tg;
 	if (rows_parse(tokens, &r, err, sizeof err) != 0)
@@ -98,13 +105,24 @@ static int grads_run(struct cli *cli, int argc, char **argv)
 	struct model_pass *a = NULL;
 	struct safetensors_writer *w = NULL;
 	struct model_tensor *t = NULL;
-	float *saved = NULL, *dscores = NULL;
+	float *saved = NULL, *dscores = NULL, *ga = NULL;
+	struct lora l = { 0 };
+	char bdir[4096];
 	int rc = CLI_FAIL;
-	if (checkpoint_load(model, &p, NULL, &st) != STATUS_OK) {
+	if (adapter && lora_base_dir(adapter, model, bdir, sizeof bdir, &st) == STATUS_OK)
+		model = bdir;
+	if ((adapter && !model) || checkpoint_load(model, &p, NULL, &st) != STATUS_OK) {
 		rows_free(&r);
 		rows_free(&tg);
 		cli_error("%s", st.msg);
 		return CLI_FAIL;
+	}
+	/* the adapter's gradient comes from the merged weights' gradient, which
+	 * is exact for the merged forward (and this command has no dropout) */
+	if (adapter) {
+		if (lora_load(adapter, &p, &l, &st) != STATUS_OK)
+			goto out;
+		lora_merge(&l, &p);
 	}
 	if (model_pass_new(&a, &p, 1, &st) != STATUS_OK ||
 	    model_params_alloc(&g, &p.cfg, &st) != STATUS_OK)
@@ -167,6 +185,25 @@ static int grads_run(struct cli *cli, int argc, char **argv)
 	if (safetensors_writer_add(w, "logits", ST_F32, a->labels ? 2 : 3, lshape, saved, &st) !=
 	    STATUS_OK)
 		goto out;
+	if (adapter) {
+		if (!(ga = calloc(l.count ? l.count : 1, sizeof *ga))) {
+			status_set(&st, STATUS_NOMEM, "out of memory");
+			goto out;
+		}
+		lora_grads_from_full(&l, &g, ga);
+		nt = 0; /* the frozen base's gradients are not written */
+	}
+	for (size_t i = 0; i < l.n; i++)
+		for (int isB = 0; isB < 2; isB++) {
+			const struct lora_module *m = &l.m[i];
+			char name[sizeof m->name + 64];
+			int64_t shape[2] = { isB ? (int64_t)m->out : l.r, isB ? l.r : (int64_t)m->in };
+			snprintf(name, sizeof name, "grad.%s%s.lora_%c.weight", LORA_PREFIX, m->name,
+			         isB ? 'B' : 'A');
+			if (safetensors_writer_add(w, name, ST_F32, 2, shape,
+			                           ga + ((isB ? m->B : m->A) - l.mem), &st) != STATUS_OK)
+				goto out;
+		}
 	const struct model_family *fam = model_family_of(&p.cfg);
 	int prefixed = grads_prefixed(model, fam->file_prefix);
 	for (size_t i = 0; i < nt; i++) {
@@ -188,6 +225,8 @@ out:
 	free(t);
 	free(saved);
 	free(dscores);
+	free(ga);
+	lora_free(&l);
 	model_pass_free(a);
 	model_params_free(&g);
 	model_params_free(&p);

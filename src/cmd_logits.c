@@ -13,10 +13,12 @@ static int logits_run(struct cli *cli, int argc, char **argv);
 const struct cli_command cmd_logits = {
 	.name = "logits",
 	.summary = "write a model's logits (or reward scores) for token rows",
-	.usage = "ric logits --model DIR --tokens ROWS --out FILE.safetensors",
+	.usage = "ric logits --model DIR [--adapter DIR] --tokens ROWS --out FILE.safetensors",
 	.help = "Options:\n"
 	        "  --model DIR     Hugging Face model folder (config.json + safetensors):\n"
-	        "                  GPT-2, Llama, Mistral or Qwen2\n"
+	        "                  GPT-2, Llama, Mistral or Qwen2, or a PEFT LoRA adapter folder\n"
+	        "  --adapter DIR   a PEFT LoRA adapter over --model (without --model: over\n"
+	        "                  its base_model_name_or_path)\n"
 	        "  --tokens ROWS   token ids, rows separated by ';' (1,2,3;4,5,6); rows of a\n"
 	        "                  reward model may be padded with its pad_token_id\n"
 	        "  --out FILE      safetensors file: 'logits' [B,T,V] for a language model,\n"
@@ -31,23 +33,25 @@ static int logits_run(struct cli *cli, int argc, char **argv)
 		{ "model", required_argument, NULL, 'm' },
 		{ "tokens", required_argument, NULL, 't' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "adapter", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *model = NULL, *tokens = NULL, *out = NULL;
+	const char *model = NULL, *tokens = NULL, *out = NULL, *adapter = NULL;
 	int c, exit_rc;
 	while ((c = cli_next_option(&cmd_logits, argc, argv, "h", opts, &exit_rc)) != -1) {
 		switch (c) {
 		case 'm': model = optarg; break;
 		case 't': tokens = optarg; break;
 		case 'o': out = optarg; break;
+		case 'a': adapter = optarg; break;
 		case CLI_OPT_EXIT: return exit_rc;
 		}
 	}
 	if (optind < argc)
 		return cli_bad_usage(&cmd_logits, "unexpected argument '%s'", argv[optind]);
-	if (!model || !tokens || !out)
-		return cli_bad_usage(&cmd_logits, "--model, --tokens and --out are required");
+	if ((!model && !adapter) || !tokens || !out)
+		return cli_bad_usage(&cmd_logits, "--model (or --adapter), --tokens and --out are required");
 	char err[256];
 	struct rows r;
 	if (rows_parse(tokens, &r, err, sizeof err) != 0)
@@ -58,7 +62,8 @@ static int logits_run(struct cli *cli, int argc, char **argv)
 	struct model_pass *a = NULL;
 	struct safetensors_writer *w = NULL;
 	int rc = CLI_FAIL;
-	if (checkpoint_load(model, &p, NULL, &st) != STATUS_OK) {
+	if (checkpoint_load_base(adapter ? adapter : model, adapter ? model : NULL, &p, NULL, &st) !=
+	    STATUS_OK) {
 		rows_free(&r);
 		cli_error("%s", st.msg);
 		return CLI_FAIL;

@@ -34,6 +34,7 @@ extern const struct cli_command cmd_relabel;
 extern const struct cli_command cmd_eval;
 extern const struct cli_command cmd_front;
 extern const struct cli_command cmd_convert;
+extern const struct cli_command cmd_merge;
 extern const struct cli_command cmd_soup;
 extern const struct cli_command cmd_import_checkpoint;
 
@@ -63,6 +64,7 @@ const struct cli_command *const cli_commands[] = {
 	&cmd_eval,
 	&cmd_front,
 	&cmd_convert,
+	&cmd_merge,
 	&cmd_soup,
 	&cmd_import_checkpoint,
 	NULL
