@@ -71,8 +71,10 @@ like "$out" 'bad\.jsonl:1: .*rejected' "a malformed pair names the file, the lin
 out=$("$RIC" rm-train --base straight --pairs nosuch --out rm3 2>&1)
 like "$out" 'nosuch: neither a file nor a dataset' "an unknown pairs source says so"
 
-# Jobs. A job long enough to be caught running.
-J="--tokenizer $TOK --layers 2 --heads 2 --embd 32 --ctx 32 --batch 4 --lr 3e-3 --steps 600 --save-every 150"
+# Jobs. A job long enough to be caught running: 600 steps (under a second)
+# could end between `job list` and `job cancel` once each ric start-up also
+# links Open MPI, so 3000.
+J="--tokenizer $TOK --layers 2 --heads 2 --embd 32 --ctx 32 --batch 4 --lr 3e-3 --steps 3000 --save-every 500"
 wait_step() { # ID: until the job has made progress (or 20 s)
 	n=0
 	while [ $n -lt 200 ]; do
@@ -81,9 +83,9 @@ wait_step() { # ID: until the job has made progress (or 20 s)
 	done
 	return 1
 }
-wait_end() { # ID: until the stored state is no longer queued or running (or 60 s)
+wait_end() { # ID: until the stored state is no longer queued or running (or 180 s)
 	n=0
-	while [ $n -lt 600 ]; do
+	while [ $n -lt 1800 ]; do
 		"$RIC" job show "$1" | grep -Eq '^state +(running|queued)|stored state: (running|queued)' || return 0
 		sleep 0.1; n=$((n + 1))
 	done
@@ -94,7 +96,7 @@ id=$("$RIC" job start pretrain $J --out "$TEST_TMP/job" d0.txt d1.txt d2.txt d3.
 like "$id" '^[0-9]+$' "job start prints the job id"
 ok "the job makes progress" wait_step "$id"
 list=$("$RIC" job list)
-like "$list" "^ *$id +running +[0-9]+/600" "job list shows it running with its progress"
+like "$list" "^ *$id +running +[0-9]+/3000" "job list shows it running with its progress"
 ok "job cancel stops it" "$RIC" job cancel "$id"
 show=$("$RIC" job show "$id")
 like "$show" 'state +cancelled' "the job is cancelled"
