@@ -85,7 +85,14 @@ t send-keys -t ric ':' Tab Tab
 wait_for '▼ more'
 _tap_result $? "a completion list longer than its row is marked 'more'" "$(pane)"
 t send-keys -t ric Escape
+# A q sent while ncurses still waits out ESCDELAY would read as Alt-q: wait
+# until the Escape has closed the list.
+i=0
+while [ $i -lt "$_tmux_polls" ] && t capture-pane -p -t ric | grep -q '▼ more'; do
+	sleep 0.1; i=$((i + 1))
+done
 t resize-window -t ric -x 100 -y 30 2>/dev/null || t resize-pane -t ric -x 100 -y 30
+sleep 0.2
 
 t send-keys -t ric q
 wait_for 'EXIT=0'
