@@ -246,12 +246,10 @@ static int job_ranks_option(const char *arg, int *ranks)
 static int job_launch(const char *store_file, store_id id, json_t *args, const char *log_path)
 {
 	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0) {
+	if (paths_self_exe(exe, sizeof exe) != 0) {
 		cli_error("cannot find the ric executable: %s", strerror(errno));
 		return CLI_FAIL;
 	}
-	exe[n] = '\0';
 	size_t nargs = json_array_size(args), first = 0;
 	int ranks = job_ranks(args, &first);
 	const char *mpirun = getenv("RIC_MPIRUN");

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "src/online_eval.h"
+#include "src/paths.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -64,10 +65,8 @@ static int online_eval_front(void *ctx, const struct store_front *f)
 enum status_code online_eval_run(struct stage *sg, const struct online_eval *e, struct status *st)
 {
 	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
+	if (paths_self_exe(exe, sizeof exe) != 0)
 		return status_set(st, STATUS_IO, "cannot find the ric executable: %s", strerror(errno));
-	exe[n] = '\0';
 	char name[256], num[8][32];
 	struct store_err err;
 	/* Named after the online run, so its evals list together. */

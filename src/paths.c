@@ -2,6 +2,7 @@
 
 #include "src/paths.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,13 +21,23 @@ static char *paths_join3(const char *a, const char *b, const char *c)
 /* True when this executable lives inside the build tree it was compiled in,
  * so share/ is read from the sources rather than from an install that may be
  * stale or missing. */
+int paths_self_exe(char *buf, size_t n)
+{
+	ssize_t len = readlink("/proc/self/exe", buf, n - 1);
+	if (len <= 0) {
+		if (len == 0)
+			errno = ENOENT;
+		return -1;
+	}
+	buf[len] = '\0';
+	return 0;
+}
+
 static int paths_running_uninstalled(void)
 {
 	char exe[PATH_MAX], build[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n <= 0)
+	if (paths_self_exe(exe, sizeof exe) != 0)
 		return 0;
-	exe[n] = '\0';
 	if (!realpath(RIC_BUILDDIR, build))
 		return 0;
 	size_t len = strlen(build);

@@ -10,8 +10,12 @@
 #ifndef RIC_SRC_PATHS_H
 #define RIC_SRC_PATHS_H
 
+#include <stddef.h>
+
 const char *paths_datadir(void);
 char *paths_data_file(const char *name);
+/* The running executable's path into buf (n bytes): 0, or -1 with errno set. */
+int paths_self_exe(char *buf, size_t n);
 /* "dir/name". */
 char *paths_join(const char *dir, const char *name);
 char *paths_store(const char *opt);

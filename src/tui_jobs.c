@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "src/paths.h"
 #include "src/job_state.h"
 #include "src/tui_runs.h"
 
@@ -164,9 +165,7 @@ const char *tui_jobs_ric(void)
 		return env;
 	if (!path[0]) {
 		char exe[PATH_MAX - 8];
-		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-		if (n > 0) {
-			exe[n] = '\0';
+		if (paths_self_exe(exe, sizeof exe) == 0) {
 			char *slash = strrchr(exe, '/');
 			if (slash) {
 				*slash = '\0';
