@@ -58,7 +58,7 @@ struct decoder {
 	float *qkv;        /* [rows, (NH + 2 NKV) D] */
 	float *atty;       /* [rows, NH*D] */
 	float *fch;        /* [rows, 2 I] */
-	float *att;        /* [cap] */
+	float *att;        /* [rows, NH, cap]: scores, one row per head */
 	double *rope;      /* [rows, D] for rotary families: cos | sin of each row's position */
 	int *pos;
 	const struct decoder_weights *wb; /* BF16 or int8 weights for small calls, or NULL */
@@ -107,9 +107,11 @@ enum status_code decoder_step(struct decoder *d, const int *seq, const int *toke
                               const unsigned char *keep, float *logits, const struct hooks *h,
                               struct status *st);
 
-/* For the families' decode: one row's causal attention over n cached
- * positions of its sequence (kc, vc rows of d->kvw), every query head. */
-void decoder_attend(const struct decoder *d, const float *q, const float *kc, const float *vc,
-                    size_t n, float *out);
+/* For the families' decode: causal attention of R rows, every query head,
+ * on the pool's threads. Row r's queries at q + r qs, its sequence seq[r]'s
+ * pos[r] + 1 cached positions in the layer's caches kl, vl ([B, cap, kvw]),
+ * its output at out + r outs. */
+void decoder_attend_rows(const struct decoder *d, const float *q, size_t qs, const float *kl,
+                         const float *vl, const int *seq, size_t R, float *out, size_t outs);
 
 #endif

@@ -658,8 +658,11 @@ gemv_xet_dp_block(const struct gemv_job *j, size_t v, size_t NQ, const uint16_t 
 		__mmask32 m = C - i >= 32 ? ~(__mmask32)0 : ((__mmask32)1 << (C - i)) - 1;
 		__m512bh e[4];
 		_Pragma("GCC unroll 4")
-		for (size_t q = 0; q < NQ; q++)
+		for (size_t q = 0; q < NQ; q++) {
+			/* the next block's rows at the same place (they follow these) */
+			_mm_prefetch((const char *)(j->wb + (v + NQ + q) * C + i), _MM_HINT_T0);
 			e[q] = (__m512bh)_mm512_maskz_loadu_epi16(m, j->wb + (v + q) * C + i);
+		}
 		_Pragma("GCC unroll 6")
 		for (size_t k = 0; k < NR; k++) {
 			__m512bh xv = (__m512bh)_mm512_loadu_si512(xb + (r0 + k) * xs + i);

@@ -154,11 +154,7 @@ enum status_code gpt2_decode(struct decoder *d, const int *seq, const int *token
 			memcpy(kl + at, d->qkv + r * 3 * C + C, C * sizeof *kl);
 			memcpy(vl + at, d->qkv + r * 3 * C + 2 * C, C * sizeof *vl);
 		}
-		for (size_t r = 0; r < R; r++) {
-			size_t base = (size_t)seq[r] * d->cap * C;
-			decoder_attend(d, d->qkv + r * 3 * C, kl + base, vl + base, (size_t)d->pos[r] + 1,
-			               d->atty + r * C);
-		}
+		decoder_attend_rows(d, d->qkv, 3 * C, kl, vl, seq, R, d->atty, C);
 		/* x += atty proj + b: the product adds into the residual directly */
 		PRODUCT(d->x, d->atty, 1, W(GPT2_PROJ_B), C, C, 1);
 		layernorm_forward(d->ln, NULL, NULL, d->x, W(GPT2_LN2_W), W(GPT2_LN2_B), R, C, lay->eps);

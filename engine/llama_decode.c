@@ -228,11 +228,7 @@ enum status_code llama_decode(struct decoder *d, const int *seq, const int *toke
 			memcpy(kl + at, k + r * KD, KD * sizeof *kl);
 			memcpy(vl + at, v + r * KD, KD * sizeof *vl);
 		}
-		for (size_t r = 0; r < R; r++) {
-			size_t base = (size_t)seq[r] * d->cap * KD;
-			decoder_attend(d, q + r * HD, kl + base, vl + base, (size_t)d->pos[r] + 1,
-			               d->atty + r * HD);
-		}
+		decoder_attend_rows(d, q, HD, kl, vl, seq, R, d->atty, HD);
 		PRODUCT(3, d->x, d->atty, BIAS(LLAMA_OB), HD, C, 1);
 		rmsnorm_forward(d->ln, NULL, d->x, w + OFF(LLAMA_LN2), R, C, lay->eps);
 		/* gate [R, I] then up [R, I] in fch; silu(gate) * up into the gate's place,

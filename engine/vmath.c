@@ -292,6 +292,68 @@ void vmath_adamw(float *w, float *g, float *m, float *v, size_t n, float beta1, 
 	}
 }
 
+/* The lanes of vmath_dot summed pairwise: (0+4, 1+5, 2+6, 3+7), then (0+2,
+ * 1+3), then 0+1, as the AVX2 reduction does. */
+static float vmath_lanes(const float *l)
+{
+	float a0 = l[0] + l[4], a1 = l[1] + l[5], a2 = l[2] + l[6], a3 = l[3] + l[7];
+	float b0 = a0 + a2, b1 = a1 + a3;
+	return b0 + b1;
+}
+
+#if VMATH_X86
+VMATH_AVX2 static float vmath_dot_avx2(const float *a, const float *b, size_t n)
+{
+	__m256 s = _mm256_setzero_ps();
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		s = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s);
+	float l[8];
+	_mm256_storeu_ps(l, s);
+	for (size_t k = 0; i < n; i++, k++)
+		l[k] = fmaf(a[i], b[i], l[k]);
+	return vmath_lanes(l);
+}
+
+VMATH_AVX2 static void vmath_axpy_avx2(float *y, float s, const float *x, size_t n)
+{
+	__m256 sv = _mm256_set1_ps(s);
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		_mm256_storeu_ps(y + i, _mm256_fmadd_ps(sv, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+	for (; i < n; i++)
+		y[i] = fmaf(s, x[i], y[i]);
+}
+#endif
+
+float vmath_dot(const float *a, const float *b, size_t n)
+{
+#if VMATH_X86
+	if (cpu_level() >= CPU_AVX2)
+		return vmath_dot_avx2(a, b, n);
+#endif
+	float l[8] = { 0 };
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		for (size_t k = 0; k < 8; k++)
+			l[k] = fmaf(a[i + k], b[i + k], l[k]);
+	for (size_t k = 0; i < n; i++, k++)
+		l[k] = fmaf(a[i], b[i], l[k]);
+	return vmath_lanes(l);
+}
+
+void vmath_axpy(float *y, float s, const float *x, size_t n)
+{
+#if VMATH_X86
+	if (cpu_level() >= CPU_AVX2) {
+		vmath_axpy_avx2(y, s, x, n);
+		return;
+	}
+#endif
+	for (size_t i = 0; i < n; i++)
+		y[i] = fmaf(s, x[i], y[i]);
+}
+
 double vmath_sumsq(const float *x, size_t n)
 {
 #if VMATH_X86

@@ -26,6 +26,11 @@ void vmath_gelu_backward(float *dinp, const float *in, const float *dout, size_t
  * moment updates; also sets g to zero when zero_g is set. */
 void vmath_adamw(float *w, float *g, float *m, float *v, size_t n, float beta1, float beta2,
                  float decay, float step_size, float bc2_sqrt, float eps, int zero_g);
+/* sum of a[i] b[i] in 8 lanes (i mod 8), fmas in index order, then the lanes
+ * summed in a fixed order: the same bits at every level */
+float vmath_dot(const float *a, const float *b, size_t n);
+/* y += s x, one fma an element: the same bits at every level */
+void vmath_axpy(float *y, float s, const float *x, size_t n);
 /* sum of squares in double */
 double vmath_sumsq(const float *x, size_t n);
 
