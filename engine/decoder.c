@@ -167,15 +167,11 @@ static void decoder_att_part(void *ctx, size_t lo, size_t hi)
 		const float *qh = j->q + r * j->qs + h * hs;
 		const float *kc = j->kl + base + kvo, *vc = j->vl + base + kvo;
 		float *a = d->att + it * d->cap;
-		for (size_t t = 0; t < n; t++)
-			a[t] = vmath_dot(qh, kc + t * W, hs) * scale;
+		vmath_dots(a, qh, kc, W, n, hs, scale);
 		float mx = vmath_max(a, n);
 		double sum = vmath_exp_sum(a, n, mx);
 		vmath_exp_scale(a, n, mx, (float)(1.0 / sum));
-		float *o = j->out + r * j->outs + h * hs;
-		memset(o, 0, hs * sizeof *o);
-		for (size_t t = 0; t < n; t++)
-			vmath_axpy(o, a[t], vc + t * W, hs);
+		vmath_wsum(j->out + r * j->outs + h * hs, a, vc, W, n, hs);
 	}
 }
 

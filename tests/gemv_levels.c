@@ -12,6 +12,7 @@
 
 #include "engine/gemv.h"
 #include "engine/gemv_q8.h"
+#include "engine/vmath.h"
 #include "tests/gpt2_util.h"
 
 #include <stdint.h>
@@ -59,6 +60,20 @@ int main(int argc, char **argv)
 			lv_write(y, R * OC);
 		}
 		free(x), free(w), free(bias), free(y), free(q), free(sc), free(wb);
+	}
+	/* decoding attention's products (engine/vmath), every level the same bits */
+	static const size_t att[][2] = { { 21, 64 }, { 8, 128 }, { 5, 37 } };
+	for (size_t s = 0; s < sizeof att / sizeof att[0]; s++) {
+		size_t T = att[s][0], n = att[s][1], ks = n + 3;
+		float *q = gpt2_util_uniform(n, 4), *kv = gpt2_util_uniform(T * ks, 5);
+		float *p = gpt2_util_uniform(T, 6), sc[32], o[128];
+		if (!q || !kv || !p)
+			return 1;
+		vmath_dots(sc, q, kv, ks, T, n, 0.125f);
+		lv_write(sc, T);
+		vmath_wsum(o, p, kv, ks, T, n);
+		lv_write(o, n);
+		free(q), free(kv), free(p);
 	}
 	return fflush(stdout) != 0;
 }
