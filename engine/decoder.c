@@ -108,12 +108,14 @@ void decoder_copy(struct decoder *d, size_t from, size_t to)
 {
 	if (from == to || from >= d->B || to >= d->B)
 		return;
-	size_t W = d->kvw, n = d->len[from] * W;
-	for (size_t l = 0; l < d->dims.L; l++) {
-		size_t layer = l * d->B * d->cap * W;
-		memcpy(d->k + layer + to * d->cap * W, d->k + layer + from * d->cap * W, n * sizeof *d->k);
-		memcpy(d->v + layer + to * d->cap * W, d->v + layer + from * d->cap * W, n * sizeof *d->v);
-	}
+	size_t W = d->kvw, D = d->dims.D, n = d->len[from] * D;
+	for (size_t l = 0; l < d->dims.L; l++)
+		for (size_t g = 0; g < d->dims.NKV; g++) {
+			size_t at = l * d->B * d->cap * W + g * d->cap * D;
+			size_t a = at + to * d->cap * W, b = at + from * d->cap * W;
+			memcpy(d->k + a, d->k + b, n * sizeof *d->k);
+			memcpy(d->v + a, d->v + b, n * sizeof *d->v);
+		}
 	d->len[to] = d->len[from];
 }
 
@@ -143,6 +145,19 @@ static enum status_code decoder_reserve(struct decoder *d, size_t R, struct stat
 	return STATUS_OK;
 }
 
+void decoder_cache_put(struct decoder *d, size_t l, const int *seq, size_t R, const float *k,
+                       const float *v, size_t ks)
+{
+	size_t D = d->dims.D;
+	for (size_t r = 0; r < R; r++)
+		for (size_t g = 0; g < d->dims.NKV; g++) {
+			size_t at = ((l * d->B + (size_t)seq[r]) * d->dims.NKV + g) * d->cap * D +
+			            (size_t)d->pos[r] * D;
+			memcpy(d->k + at, k + r * ks + g * D, D * sizeof *d->k);
+			memcpy(d->v + at, v + r * ks + g * D, D * sizeof *d->v);
+		}
+}
+
 struct decoder_att_job {
 	const struct decoder *d;
 	const float *q, *kl, *vl; /* q: rows of qs; kl, vl: the layer's cache */
@@ -163,23 +178,24 @@ static void decoder_att_part(void *ctx, size_t lo, size_t hi)
 	float scale = (float)(1.0 / sqrt((double)hs));
 	for (size_t it = lo; it < hi; it++) {
 		size_t r = it / NH, h = it % NH, n = (size_t)d->pos[r] + 1;
-		size_t base = (size_t)j->seq[r] * d->cap * W, kvo = (h / G) * hs;
+		size_t base = (size_t)j->seq[r] * d->cap * W + (h / G) * d->cap * hs;
 		const float *qh = j->q + r * j->qs + h * hs;
-		const float *kc = j->kl + base + kvo, *vc = j->vl + base + kvo;
+		const float *kc = j->kl + base, *vc = j->vl + base;
 		float *a = d->att + it * d->cap;
-		vmath_dots(a, qh, kc, W, n, hs, scale);
+		vmath_dots(a, qh, kc, hs, n, hs, scale);
 		float mx = vmath_max(a, n);
 		double sum = vmath_exp_sum(a, n, mx);
 		vmath_exp_scale(a, n, mx, (float)(1.0 / sum));
-		vmath_wsum(j->out + r * j->outs + h * hs, a, vc, W, n, hs);
+		vmath_wsum(j->out + r * j->outs + h * hs, a, vc, hs, n, hs);
 	}
 }
 
-void decoder_attend_rows(const struct decoder *d, const float *q, size_t qs, const float *kl,
-                         const float *vl, const int *seq, size_t R, float *out, size_t outs)
+void decoder_attend_rows(const struct decoder *d, size_t l, const float *q, size_t qs,
+                         const int *seq, size_t R, float *out, size_t outs)
 {
-	struct decoder_att_job j = { .d = d, .q = q, .kl = kl, .vl = vl, .qs = qs, .outs = outs,
-	                             .seq = seq, .out = out };
+	size_t layer = l * d->B * d->cap * d->kvw;
+	struct decoder_att_job j = { .d = d, .q = q, .kl = d->k + layer, .vl = d->v + layer,
+	                             .qs = qs, .outs = outs, .seq = seq, .out = out };
 	pool_for(R * d->dims.NH, 1, decoder_att_part, &j);
 }
 
