@@ -320,10 +320,12 @@ VMATH_AVX2 static void vmath_dots_avx2(float *s, const float *q, const float *k,
 	size_t t = 0, nv = n & ~(size_t)7;
 	for (; t + 8 <= T && nv == n; t += 8) {
 		__m256 a[8];
+		_Pragma("GCC unroll 8")
 		for (int r = 0; r < 8; r++)
 			a[r] = _mm256_setzero_ps();
 		for (size_t i = 0; i < n; i += 8) {
 			__m256 qv = _mm256_loadu_ps(q + i);
+			_Pragma("GCC unroll 8")
 			for (int r = 0; r < 8; r++)
 				a[r] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k + (t + r) * ks + i), a[r]);
 		}
@@ -354,13 +356,16 @@ VMATH_AVX2 static void vmath_wsum_avx2(float *o, const float *p, const float *v,
 	size_t i = 0;
 	for (; i + 64 <= n; i += 64) {
 		__m256 a[8];
+		_Pragma("GCC unroll 8")
 		for (int c = 0; c < 8; c++)
 			a[c] = _mm256_setzero_ps();
 		for (size_t t = 0; t < T; t++) {
 			__m256 pv = _mm256_set1_ps(p[t]);
+			_Pragma("GCC unroll 8")
 			for (int c = 0; c < 8; c++)
 				a[c] = _mm256_fmadd_ps(pv, _mm256_loadu_ps(v + t * vs + i + 8 * c), a[c]);
 		}
+		_Pragma("GCC unroll 8")
 		for (int c = 0; c < 8; c++)
 			_mm256_storeu_ps(o + i + 8 * c, a[c]);
 	}
