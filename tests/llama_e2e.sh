@@ -34,8 +34,32 @@ like "$(cat base/config.json)" '"num_key_value_heads": 2' "with 2 KV heads"
 like "$("$RIC" info base)" 'family +llama' "ric info names the family"
 err=$("$RIC" pretrain --arch bert --tokenizer "$TOK" --out x --steps 1 text.txt 2>&1)
 like "$err" "model type 'bert' is not one of gpt2, llama, mistral, qwen2" "pretrain --arch names the known types"
+fails 2 "an unknown --arch is bad usage (exit 2)" "$RIC" pretrain --arch bogus --tokenizer "$TOK" \
+	--out x --steps 1 text.txt
 err=$("$RIC" pretrain --arch qwen2 --heads 4 --kv-heads 3 --tokenizer "$TOK" --out x --steps 1 text.txt 2>&1)
 like "$err" "num_key_value_heads 3 does not divide num_attention_heads 4" "and --kv-heads that do not divide --heads"
+fails 2 "which is bad usage too" "$RIC" pretrain --arch qwen2 --heads 4 --kv-heads 3 \
+	--tokenizer "$TOK" --out x --steps 1 text.txt
+fails 2 "--kv-heads on GPT-2 is bad usage" "$RIC" pretrain --heads 4 --kv-heads 2 \
+	--tokenizer "$TOK" --out x --steps 1 text.txt
+fails 2 "--heads not dividing --embd is bad usage" "$RIC" pretrain --arch mistral --heads 5 \
+	--embd 48 --tokenizer "$TOK" --out x --steps 1 text.txt
+fails 2 "an odd head size is bad usage (rotary pairs)" "$RIC" pretrain --arch llama --heads 16 \
+	--embd 48 --tokenizer "$TOK" --out x --steps 1 text.txt
+for bad in 0 -4 2.5 x 300000; do
+	fails 2 "--ffn $bad is bad usage" "$RIC" pretrain --arch llama --ffn "$bad" \
+		--tokenizer "$TOK" --out x --steps 1 text.txt
+done
+like "$("$RIC" pretrain --arch llama --ffn 2.5 --tokenizer "$TOK" --out x text.txt 2>&1)" \
+	"--ffn wants a whole number" "and says so"
+ok "--ffn sets the MLP width" "$RIC" pretrain --arch qwen2 --ffn 40 --kv-heads 1 --tokenizer "$TOK" \
+	--out ffn --layers 1 --heads 2 --embd 16 --ctx 16 --steps 2 --save-every 0 text.txt
+like "$(cat ffn/config.json)" '"intermediate_size": 40' "as intermediate_size"
+like "$("$RIC" info ffn)" 'MLP 40,' "ric info shows it"
+ok "--ffn on GPT-2 sets n_inner" "$RIC" pretrain --ffn 24 --tokenizer "$TOK" --out ffn2 --layers 1 \
+	--heads 2 --embd 16 --ctx 16 --steps 2 --save-every 0 text.txt
+like "$(cat ffn2/config.json)" '"n_inner": 24' "as n_inner"
+test -e x && echo "not ok - a refused pretrain wrote x"
 
 S="--base base --dataset toy --epochs 8 --batch 16 --lr 2e-3 --template {prompt}{z1},{z2}{marker} --marker :"
 ok "conditional SFT of the Llama base" "$RIC" sft $S --out sft
