@@ -70,12 +70,18 @@ static size_t llama_mat_most(const struct llama_layout *lay)
 	return most;
 }
 
-/* w [OC, IC] (nn.Linear) into gemv_xw_bf16's panels of W^T, through t [IC, OC]. */
+/* w [OC, IC] (nn.Linear) into gemv_xw_bf16's panels of W^T, through t [IC, OC];
+ * transposed in 32 x 32 tiles, so neither side is read a cache line per value. */
 static void llama_pack_bf16(uint16_t *dst, const float *w, size_t IC, size_t OC, float *t)
 {
-	for (size_t o = 0; o < OC; o++)
-		for (size_t i = 0; i < IC; i++)
-			t[i * OC + o] = w[o * IC + i];
+	enum { TILE = 32 };
+	for (size_t o0 = 0; o0 < OC; o0 += TILE)
+		for (size_t i0 = 0; i0 < IC; i0 += TILE) {
+			size_t o1 = o0 + TILE < OC ? o0 + TILE : OC, i1 = i0 + TILE < IC ? i0 + TILE : IC;
+			for (size_t o = o0; o < o1; o++)
+				for (size_t i = i0; i < i1; i++)
+					t[i * OC + o] = w[o * IC + i];
+		}
 	gemv_pack_bf16(dst, t, IC, OC);
 }
 
