@@ -14,8 +14,8 @@
  * With env->weights BF16 or int8 the checkpoint is loaded for decoding only
  * (checkpoint_load_decoding: a BF16 file is never held in F32) and each row
  * is run through the KV-cache decoder up to that same token, unpadded, its
- * score read there (engine/decoder.h); tests/test_llama.c bounds these
- * scores against the F32 ones.
+ * score read there (engine/decoder.h); tests/test_reward.c bounds these
+ * scores against PyTorch's.
  */
 #include "config.h"
 

@@ -52,14 +52,7 @@ for bad in 0 -4 2.5 x 300000; do
 done
 like "$("$RIC" pretrain --arch llama --ffn 2.5 --tokenizer "$TOK" --out x text.txt 2>&1)" \
 	"--ffn wants a whole number" "and says so"
-ok "--ffn sets the MLP width" "$RIC" pretrain --arch qwen2 --ffn 40 --kv-heads 1 --tokenizer "$TOK" \
-	--out ffn --layers 1 --heads 2 --embd 16 --ctx 16 --steps 2 --save-every 0 text.txt
-like "$(cat ffn/config.json)" '"intermediate_size": 40' "as intermediate_size"
-like "$("$RIC" info ffn)" 'MLP 40,' "ric info shows it"
-ok "--ffn on GPT-2 sets n_inner" "$RIC" pretrain --ffn 24 --tokenizer "$TOK" --out ffn2 --layers 1 \
-	--heads 2 --embd 16 --ctx 16 --steps 2 --save-every 0 text.txt
-like "$(cat ffn2/config.json)" '"n_inner": 24' "as n_inner"
-test -e x && echo "not ok - a refused pretrain wrote x"
+ok "no refused pretrain wrote its --out" test ! -e x
 
 S="--base base --dataset toy --epochs 8 --batch 16 --lr 2e-3 --template {prompt}{z1},{z2}{marker} --marker :"
 ok "conditional SFT of the Llama base" "$RIC" sft $S --out sft
@@ -123,6 +116,15 @@ long=$(mu long)
 short=$(mu short)
 ok "relabel through the Llama reward model (rm:rm) scores longer answers higher ($long against $short)" \
 	awk -v a="$long" -v b="$short" 'BEGIN { exit !(a != "" && b != "" && a > b) }'
+
+# --ffn last: its runs would shift the run ids used above
+ok "--ffn sets the MLP width" "$RIC" pretrain --arch qwen2 --ffn 40 --kv-heads 1 --tokenizer "$TOK" \
+	--out ffn --layers 1 --heads 2 --embd 16 --ctx 16 --steps 2 --save-every 0 text.txt
+like "$(cat ffn/config.json)" '"intermediate_size": 40' "as intermediate_size"
+like "$("$RIC" info ffn)" 'MLP 40,' "ric info shows it"
+ok "--ffn on GPT-2 sets n_inner" "$RIC" pretrain --ffn 24 --tokenizer "$TOK" --out ffn2 --layers 1 \
+	--heads 2 --embd 16 --ctx 16 --steps 2 --save-every 0 text.txt
+like "$(cat ffn2/config.json)" '"n_inner": 24' "as n_inner"
 
 echo "# the whole pipeline ran in $(($(date +%s) - start)) s"
 done_testing
