@@ -326,6 +326,8 @@ static enum status_code checkpoint_to_decoding(struct decoder_weights *wb, struc
 	size_t n = (size_t)t->shape[0] * (t->ndim > 1 ? (size_t)t->shape[1] : 1);
 	enum status_code rc = model_family_of(&p->cfg)->decode_tensor(
 		wb, p, (size_t)(t->data - p->mem), t->data, n, st);
+	if (rc != STATUS_OK)
+		status_prefix(st, "%s: tensor '%s'", safetensors_path(src->f), src->t->name);
 	if (t->ndim > 1)
 		model_params_drop(p, t->data, n);
 	safetensors_drop(src->f, src->t);

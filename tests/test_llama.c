@@ -622,6 +622,30 @@ START_TEST(int8_checkpoint_decodes_without_f32_matrices)
 		model_params_free(&p);
 		model_params_free(&q);
 	}
+	/* a matrix that is not finite (it would have no int8 scale) is refused as
+	 * the F32 load refuses it: one error naming the file and the tensor */
+	struct status st = STATUS_INIT;
+	struct model_params p, q;
+	struct decoder_weights wq;
+	struct model_config c = tiny(0);
+	ck_assert_int_eq(model_params_alloc(&p, &c, &st), STATUS_OK);
+	randomize(&p, 5);
+	struct model_tensor t[MODEL_MAX_TENSORS(4)];
+	size_t n = model_params_describe(&p, t);
+	size_t k = 0;
+	while (k < n && strcmp(t[k].name, "model.layers.0.mlp.up_proj.weight") != 0)
+		k++;
+	ck_assert_uint_lt(k, n);
+	t[k].data[3] = NAN;
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/nan-int8", harness_tmpdir());
+	ck_assert_msg(checkpoint_save(dir, &p, NULL, &st) == STATUS_OK, "%s", st.msg);
+	model_params_free(&p);
+	ck_assert_int_eq(checkpoint_load_decoding(dir, &q, &wq, DECODER_INT8, NULL, &st), STATUS_FORMAT);
+	ck_assert_msg(strstr(st.msg, "model.safetensors") &&
+	              strstr(st.msg, "'model.layers.0.mlp.up_proj.weight'") && strstr(st.msg, "NaN"),
+	              "%s", st.msg);
+	ck_assert_ptr_null(wq.q8);
 }
 END_TEST
 
