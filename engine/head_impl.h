@@ -23,7 +23,7 @@ struct S(head) {
 	size_t cols;       /* vocabulary columns per slice; 0: about 1 GFLOP each */
 	const R *w;        /* [V, C] the language model's head (read as [C, V] by strides) */
 	const R *score;    /* [labels, C] the reward model's */
-	R *gw, *gscore;    /* their gradients (backward) */
+	R *gw, *gscore;    /* their gradients (backward; NULL: not accumulated, a frozen head) */
 	const R *lnf;      /* [B T, C] the final norm's output */
 	R *logits;         /* [B T, V]; dlogits after backward */
 	R *scores;         /* [B, labels] */
@@ -79,7 +79,8 @@ static enum status_code S(head_forward)(const struct S(head) *hd, const int *tok
 }
 
 /* dc = the gradient into lnf of the loss (scaled) or of dscores [B, labels];
- * the head's or the score's gradient accumulated into gw or gscore. */
+ * the head's or the score's gradient accumulated into gw or gscore (when
+ * not NULL). */
 static enum status_code S(head_backward)(const struct S(head) *hd, const int *targets, R scale,
                                          const R *dscores, const struct hooks *h,
                                          struct status *st)
@@ -97,7 +98,8 @@ static enum status_code S(head_backward)(const struct S(head) *hd, const int *ta
 				return rc;
 			KS(gemm)(N, C, nv, 1, dlogits + v0, V, 1, hd->w + v0 * C, C, 1, v0 ? 1 : 0, hd->dc, C,
 			         1);
-			KS(gemm)(nv, C, N, 1, dlogits + v0, 1, V, hd->lnf, C, 1, 1, hd->gw + v0 * C, C, 1);
+			if (hd->gw)
+				KS(gemm)(nv, C, N, 1, dlogits + v0, 1, V, hd->lnf, C, 1, 1, hd->gw + v0 * C, C, 1);
 		}
 		return STATUS_OK;
 	}
@@ -107,7 +109,9 @@ static enum status_code S(head_backward)(const struct S(head) *hd, const int *ta
 		size_t row = b * hd->T + (size_t)hd->last[b];
 		/* dlnf[row] = dscores[b] score; dscore += dscores[b]^T lnf[row] */
 		KS(gemm)(1, C, K, 1, dscores + b * K, K, 1, hd->score, C, 1, 0, hd->dc + row * C, C, 1);
-		KS(gemm)(K, C, 1, 1, dscores + b * K, 1, 1, hd->lnf + row * C, C, 1, 1, hd->gscore, C, 1);
+		if (hd->gscore)
+			KS(gemm)(K, C, 1, 1, dscores + b * K, 1, 1, hd->lnf + row * C, C, 1, 1, hd->gscore, C,
+			         1);
 	}
 	return STATUS_OK;
 }
