@@ -122,9 +122,18 @@ void gemv_pack_bf16(uint16_t *dst, const float *w, size_t IC, size_t OC)
 	for (size_t c0 = 0; c0 < OC; c0 += GEMV_PANEL) {
 		size_t pw = OC - c0 < GEMV_PANEL ? OC - c0 : GEMV_PANEL;
 		uint16_t *panel = dst + c0 * IC;
-		for (size_t i = 0; i < IC; i++)
-			for (size_t c = 0; c < pw; c++)
-				gemv_bf16_from_f32(panel + gemv_panel_at(IC, pw, i, c), w + i * OC + c0 + c, 1);
+		size_t i = 0;
+		for (; i + 1 < IC; i += 2) {
+			uint16_t even[GEMV_PANEL], odd[GEMV_PANEL], *d = panel + gemv_panel_at(IC, pw, i, 0);
+			gemv_bf16_from_f32(even, w + i * OC + c0, pw);
+			gemv_bf16_from_f32(odd, w + (i + 1) * OC + c0, pw);
+			for (size_t c = 0; c < pw; c++) {
+				d[2 * c] = even[c];
+				d[2 * c + 1] = odd[c];
+			}
+		}
+		if (i < IC) /* an odd last input, its row alone */
+			gemv_bf16_from_f32(panel + gemv_panel_at(IC, pw, i, 0), w + i * OC + c0, pw);
 	}
 }
 
