@@ -154,9 +154,14 @@ static void gemv_panel_plain(const struct gemv_job *j, size_t c0, size_t r)
 	const float *xr = j->x + r * j->IC;
 	float sum[GEMV_PANEL] = { 0 };
 	const uint16_t *panel = j->wb + c0 * j->IC;
-	for (size_t i = 0; i < j->IC; i++)
+	for (size_t i = 0; i < j->IC; i++) {
+		/* input i's weights: every other value of its pair's block, or a
+		 * row of their own for an odd last input */
+		const uint16_t *wi = panel + gemv_panel_at(j->IC, pw, i, 0);
+		size_t step = i + 1 == j->IC && (j->IC & 1) ? 1 : 2;
 		for (size_t c = 0; c < pw; c++)
-			sum[c] = fmaf(xr[i], gemv_bf16_to_f32(panel[gemv_panel_at(j->IC, pw, i, c)]), sum[c]);
+			sum[c] = fmaf(xr[i], gemv_bf16_to_f32(wi[c * step]), sum[c]);
+	}
 	gemv_finish(j, r, c0, pw, sum);
 }
 
