@@ -138,33 +138,122 @@ enum status_code dist_bcast(void *buf, size_t bytes, struct status *st)
 	return err == MPI_SUCCESS ? STATUS_OK : dist_failed(st, "broadcast", err);
 }
 
-enum status_code dist_gather_spans(void *v, size_t n, size_t size, struct status *st)
+/* counts and displs (bytes) of every rank's span of n items of size bytes */
+static int dist_span_bytes(size_t n, size_t size, int **counts, int **displs)
+{
+	*counts = malloc((size_t)dist_n * sizeof **counts);
+	*displs = malloc((size_t)dist_n * sizeof **displs);
+	if (!*counts || !*displs) {
+		free(*counts);
+		free(*displs);
+		return -1;
+	}
+	for (int r = 0; r < dist_n; r++) {
+		size_t lo, hi;
+		dist_span_of(n, r, &lo, &hi);
+		(*counts)[r] = (int)((hi - lo) * size);
+		(*displs)[r] = (int)(lo * size);
+	}
+	return 0;
+}
+
+static enum status_code dist_collect_spans(void *v, size_t n, size_t size, int all,
+                                           struct status *st)
 {
 	if (dist_n == 1)
 		return STATUS_OK;
 	if (n * size > INT_MAX)
 		return status_set(st, STATUS_INVALID, "gather of %zu bytes: too large", n * size);
-	int *counts = malloc((size_t)dist_n * sizeof *counts);
-	int *displs = malloc((size_t)dist_n * sizeof *displs);
-	if (!counts || !displs) {
-		free(counts);
-		free(displs);
-		return status_set(st, STATUS_NOMEM, "out of memory");
-	}
-	for (int r = 0; r < dist_n; r++) {
-		size_t lo, hi;
-		dist_span_of(n, r, &lo, &hi);
-		counts[r] = (int)((hi - lo) * size);
-		displs[r] = (int)(lo * size);
-	}
+	int *counts, *displs;
+	if (dist_span_bytes(n, size, &counts, &displs) != 0)
+		MPI_Abort(MPI_COMM_WORLD, 1); /* the others would wait for this rank */
 	char *c = v;
-	int err = dist_me == 0
-	        ? MPI_Gatherv(MPI_IN_PLACE, 0, MPI_BYTE, c, counts, displs, MPI_BYTE, 0, MPI_COMM_WORLD)
-	        : MPI_Gatherv(c + displs[dist_me], counts[dist_me], MPI_BYTE, NULL, NULL, NULL,
-	                      MPI_BYTE, 0, MPI_COMM_WORLD);
+	int err;
+	if (all)
+		err = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_BYTE, c, counts, displs, MPI_BYTE,
+		                     MPI_COMM_WORLD);
+	else if (dist_me == 0)
+		err = MPI_Gatherv(MPI_IN_PLACE, 0, MPI_BYTE, c, counts, displs, MPI_BYTE, 0,
+		                  MPI_COMM_WORLD);
+	else
+		err = MPI_Gatherv(c + displs[dist_me], counts[dist_me], MPI_BYTE, NULL, NULL, NULL,
+		                  MPI_BYTE, 0, MPI_COMM_WORLD);
 	free(counts);
 	free(displs);
 	return err == MPI_SUCCESS ? STATUS_OK : dist_failed(st, "gather", err);
+}
+
+enum status_code dist_gather_spans(void *v, size_t n, size_t size, struct status *st)
+{
+	return dist_collect_spans(v, n, size, 0, st);
+}
+
+enum status_code dist_share_spans(void *v, size_t n, size_t size, struct status *st)
+{
+	return dist_collect_spans(v, n, size, 1, st);
+}
+
+enum status_code dist_share_blobs(void **p, size_t *len, size_t n, struct status *st)
+{
+	if (dist_n == 1)
+		return STATUS_OK;
+	enum status_code rc = dist_share_spans(len, n, sizeof *len, st);
+	if (rc != STATUS_OK)
+		return rc;
+	/* every rank's bytes, one after the other in rank order */
+	size_t total = 0, mine = 0, lo, hi;
+	for (size_t i = 0; i < n; i++)
+		total += len[i];
+	dist_span(n, &lo, &hi);
+	for (size_t i = lo; i < hi; i++)
+		mine += len[i];
+	if (total > INT_MAX)
+		return status_set(st, STATUS_INVALID, "gather of %zu bytes: too large", total);
+	int *counts = malloc((size_t)dist_n * sizeof *counts);
+	int *displs = malloc((size_t)dist_n * sizeof *displs);
+	char *own = malloc(mine ? mine : 1), *all = malloc(total ? total : 1);
+	if (!counts || !displs || !own || !all)
+		MPI_Abort(MPI_COMM_WORLD, 1); /* the others would wait for this rank */
+	size_t at = 0;
+	for (int r = 0; r < dist_n; r++) {
+		size_t a, b, bytes = 0;
+		dist_span_of(n, r, &a, &b);
+		for (size_t i = a; i < b; i++)
+			bytes += len[i];
+		counts[r] = (int)bytes;
+		displs[r] = (int)at;
+		at += bytes;
+	}
+	at = 0;
+	for (size_t i = lo; i < hi; i++) {
+		if (len[i])
+			memcpy(own + at, p[i], len[i]);
+		at += len[i];
+	}
+	int err = MPI_Allgatherv(own, (int)mine, MPI_BYTE, all, counts, displs, MPI_BYTE,
+	                         MPI_COMM_WORLD);
+	free(own);
+	free(counts);
+	free(displs);
+	if (err != MPI_SUCCESS) {
+		free(all);
+		return dist_failed(st, "gather", err);
+	}
+	at = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i >= lo && i < hi) {
+			at += len[i];
+			continue;
+		}
+		p[i] = NULL;
+		if (len[i] && !(p[i] = malloc(len[i])))
+			rc = status_set(st, STATUS_NOMEM, "out of memory");
+		if (p[i])
+			memcpy(p[i], all + at, len[i]);
+		at += len[i];
+	}
+	free(all);
+	return rc;
 }
 
 enum status_code dist_agree(const char *what, const unsigned char digest[32], struct status *st)
@@ -213,6 +302,29 @@ enum status_code dist_first_error(enum status_code rc, struct status *st)
 	return out;
 }
 
+enum status_code dist_share_texts(char **v, size_t n, struct status *st)
+{
+	if (dist_n == 1)
+		return STATUS_OK;
+	size_t lo, hi;
+	dist_span(n, &lo, &hi);
+	size_t *len = calloc(n ? n : 1, sizeof *len);
+	void **p = calloc(n ? n : 1, sizeof *p);
+	if (!len || !p)
+		MPI_Abort(MPI_COMM_WORLD, 1); /* the others would wait for this rank */
+	for (size_t i = lo; i < hi; i++) {
+		p[i] = v[i];
+		len[i] = v[i] ? strlen(v[i]) + 1 : 0;
+	}
+	enum status_code rc = dist_share_blobs(p, len, n, st);
+	for (size_t i = 0; i < n; i++)
+		if (i < lo || i >= hi)
+			v[i] = p[i];
+	free(len);
+	free(p);
+	return rc;
+}
+
 #else /* one rank */
 
 enum status_code dist_first_error(enum status_code rc, struct status *st)
@@ -250,9 +362,24 @@ enum status_code dist_gather_spans(void *v, size_t n, size_t size, struct status
 	(void)v, (void)n, (void)size, (void)st;
 	return STATUS_OK;
 }
+enum status_code dist_share_spans(void *v, size_t n, size_t size, struct status *st)
+{
+	(void)v, (void)n, (void)size, (void)st;
+	return STATUS_OK;
+}
+enum status_code dist_share_blobs(void **p, size_t *len, size_t n, struct status *st)
+{
+	(void)p, (void)len, (void)n, (void)st;
+	return STATUS_OK;
+}
 enum status_code dist_agree(const char *what, const unsigned char digest[32], struct status *st)
 {
 	(void)what, (void)digest, (void)st;
+	return STATUS_OK;
+}
+enum status_code dist_share_texts(char **v, size_t n, struct status *st)
+{
+	(void)v, (void)n, (void)st;
 	return STATUS_OK;
 }
 

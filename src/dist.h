@@ -54,6 +54,15 @@ enum status_code dist_bcast(void *buf, size_t bytes, struct status *st);
 /* v holds n items of `size` bytes, each rank having filled its span
  * (dist_span): rank 0 gets every rank's span in place. */
 enum status_code dist_gather_spans(void *v, size_t n, size_t size, struct status *st);
+/* The same, but every rank gets every span (an allgather): ranks that
+ * share out generation and scoring all go on with the whole result. */
+enum status_code dist_share_spans(void *v, size_t n, size_t size, struct status *st);
+/* n byte strings of any length, each rank having filled its span (p[i]
+ * malloc'd, len[i] bytes; NULL and 0 for none): afterwards every rank holds
+ * malloc'd copies of the other ranks' items as well (its own stay). */
+enum status_code dist_share_blobs(void **p, size_t *len, size_t n, struct status *st);
+/* The same for n NUL-terminated strings (NULL stays NULL). */
+enum status_code dist_share_texts(char **v, size_t n, struct status *st);
 /* Every rank's 32-byte digest of `what` must equal rank 0's: otherwise one
  * error naming the first rank that differs. */
 enum status_code dist_agree(const char *what, const unsigned char digest[32], struct status *st);

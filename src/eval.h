@@ -140,6 +140,9 @@ void eval_common_params(struct store *s, store_id run, const struct eval_cfg *cf
 /* A new eval run under parent (0 when it failed, with st set). */
 store_id eval_new_run(struct store *s, const char *name, store_id parent, struct status *st);
 
+/* Marks run done, or cancelled/failed with error (c not STATUS_OK). */
+void eval_run_finish(struct store *s, store_id run, enum status_code c, const char *error);
+
 /* The params preset, mapping, range, range_lo and range_hi of run (the RiC
  * run, or a baseline that maps preferences as it does). */
 void eval_range_params(struct eval_ctx *x, store_id run);

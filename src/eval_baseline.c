@@ -11,6 +11,7 @@
 
 #include "src/eval.h"
 
+#include "src/dist.h"
 #include "src/paths.h"
 #include "src/termtext.h"
 #include "engine/soup.h"
@@ -256,7 +257,8 @@ static enum status_code eval_experts_open(struct eval_ctx *x, struct eval_expert
 	if (named == 0) {
 		for (size_t j = 0; j < N; j++)
 			e->of[j] = j;
-		termtext_printf(stderr, "ric eval: the experts name no objective (not trained with ric "
+		if (dist_rank() == 0)
+			termtext_printf(stderr, "ric eval: the experts name no objective (not trained with ric "
 		                "sft --expert): taken in objective order\n");
 		return STATUS_OK;
 	}
@@ -405,18 +407,16 @@ enum status_code eval_baseline(struct eval_ctx *x, size_t b, struct status *st)
 		eval_progress(spec, b + 1, x->cfg.n_baselines, &br, 0);
 		c = eval_front(&br, x->ref, (uint64_t)x->cfg.seed, st);
 	}
-	if (c == STATUS_OK)
-		c = eval_record(s, brun, &br, (const char *const *)x->pr.v, x->ref, spec, st);
+	if (c == STATUS_OK) /* rank 0 stores it; every rank learns whether it could */
+		c = dist_first_error(eval_record(s, brun, &br, (const char *const *)x->pr.v, x->ref,
+		                                 spec, st), st);
 	if (c == STATUS_OK) {
 		eval_param(s, brun, "tokens", "%zu", br.tokens);
 		eval_print(spec, brun, &br, &x->g.meta, x->ref, how, o.kind != EVAL_SFT);
 		if (br.n_pts > 1)
 			c = eval_trend(x, brun, &br, st);
 	}
-	if (c == STATUS_OK)
-		store_run_finish(s, brun, "done", NULL, NULL);
-	else
-		store_run_finish(s, brun, stage_stopping() ? "cancelled" : "failed", st->msg, NULL);
+	eval_run_finish(s, brun, c, st->msg);
 	eval_result_free(&br);
 	return c;
 }
