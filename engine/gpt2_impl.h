@@ -117,6 +117,13 @@ static enum status_code S(gpt2_cancelled)(const struct hooks *h, struct status *
 	return hooks_aborted(h) ? status_set(st, STATUS_CANCELLED, "cancelled") : STATUS_OK;
 }
 
+/* g[lo, hi) is complete for this backward: the caller may use it (engine/model.h). */
+static void S(gpt2_ready)(const struct S(gpt2_acts) *a, size_t lo, size_t hi)
+{
+	if (a->ready && a->ready->ready && hi > lo)
+		a->ready->ready(a->ready->ctx, lo, hi);
+}
+
 /* Vocabulary columns per slice of the head's products: about 1 GFLOP each
  * (5 to 10 ms on a core), so the abort hook is polled that often there. */
 static size_t S(gpt2_head_slice)(size_t N, size_t C, size_t V)
@@ -255,6 +262,9 @@ enum status_code S(gpt2_backward)(const struct gpt2_layout *lay, const R *w, R *
 	memset(a->dres, 0, N * C * sizeof *a->dres);
 	KS(layernorm_backward)(a->dres, g + gpt2_off_lnf_w(lay), g + gpt2_off_lnf_b(lay), a->dc, xlast,
 	                       w + gpt2_off_lnf_w(lay), a->lnf_mean, a->lnf_rstd, N, C);
+	/* the layers lie between the embeddings and ln_f, one after the other */
+	size_t body = lay->L ? gpt2_off_layer(lay, 0, GPT2_LN1_W) : gpt2_off_lnf_w(lay);
+	S(gpt2_ready)(a, gpt2_off_lnf_w(lay), lay->count);
 	for (size_t l = lay->L; l-- > 0;) {
 		if ((rc = S(gpt2_cancelled)(h, st)) != STATUS_OK)
 			return rc;
@@ -282,11 +292,14 @@ enum status_code S(gpt2_backward)(const struct gpt2_layout *lay, const R *w, R *
 		                    W(GPT2_ATTN_W), N, C, 3 * C);
 		KS(layernorm_backward)(a->dres, G(GPT2_LN1_W), G(GPT2_LN1_B), a->dc, x, W(GPT2_LN1_W),
 		                       la->ln1_mean, la->ln1_rstd, N, C);
+		S(gpt2_ready)(a, gpt2_off_layer(lay, l, GPT2_LN1_W),
+		              l + 1 < lay->L ? gpt2_off_layer(lay, l + 1, GPT2_LN1_W) : gpt2_off_lnf_w(lay));
 #undef W
 #undef G
 	}
 	KS(encoder_backward)(g + gpt2_off_wte(lay), g + gpt2_off_wpe(lay), a->dres, tokens, a->pos, N,
 	                     C);
+	S(gpt2_ready)(a, 0, body);
 	return STATUS_OK;
 }
 
