@@ -11,6 +11,11 @@
  *   eval_record(s, run, &r, prompts, ref, "ric", &st);
  *   eval_print("ric", run, &r, &g->meta, ref, 1);
  *   eval_result_free(&r);
+ *
+ * Under mpirun eval_generate gives each rank its share of the rows and
+ * gathers them on every rank, so the ranks go on in step with the whole
+ * result; eval_record*, eval_param, eval_new_run and eval_run_finish write
+ * on rank 0 alone (the others learn its run ids through eval_new_run).
  */
 #ifndef RIC_SRC_EVAL_H
 #define RIC_SRC_EVAL_H
