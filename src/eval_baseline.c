@@ -101,12 +101,14 @@ static enum status_code eval_open_other(struct eval_ctx *x, const char *dir, str
                                         struct status *st)
 {
 	enum status_code c = ricgen_open(g, dir, 0, st);
-	if (c != STATUS_OK)
-		return c;
-	c = ricgen_open_rewards(g, &x->g.meta, paths_datadir(), &x->trust, st);
+	int opened = c == STATUS_OK;
+	if (c == STATUS_OK)
+		c = ricgen_open_rewards(g, &x->g.meta, paths_datadir(), &x->trust, st);
 	if (c == STATUS_OK)
 		c = ricgen_set_weights(g, (enum decoder_dtype)x->cfg.weights, st);
-	if (c != STATUS_OK)
+	/* a rank that cannot open it: every rank stops here with its error */
+	c = dist_first_error(c, st);
+	if (c != STATUS_OK && opened)
 		ricgen_close(g);
 	return c;
 }
@@ -292,7 +294,7 @@ static enum status_code eval_soups(struct eval_ctx *x, store_id run, struct eval
 	struct eval_experts e = { 0 };
 	struct ricgen mix;
 	int mix_open = 0;
-	enum status_code c = eval_experts_open(x, &e, st);
+	enum status_code c = dist_first_error(eval_experts_open(x, &e, st), st);
 	/* The soup decodes in a model of its own, so every expert stays intact. */
 	if (c == STATUS_OK && (c = eval_open_other(x, e.dir[0], &mix, st)) == STATUS_OK)
 		mix_open = 1;

@@ -95,4 +95,19 @@ sed 's/run [0-9]*/run N/' e3.out >e3.n
 ok "the same tables on three ranks" cmp e1.n e3.n
 ok "and the same best-of-n samples" same_samples e1-best-of-2 e3-best-of-2
 
+# A rank that cannot open a baseline's model (rank 1 reads another copy,
+# corrupt, at the same relative path): every rank stops with its error, the
+# run and the baseline run are marked failed, and the job ends at once.
+mkdir -p a b
+ln -s ../ric a/ric && ln -s ../ric b/ric
+cp -r "$chat" a/sftx && cp -r "$chat" b/sftx
+printf 'XXXX' | dd of=b/sftx/model.safetensors bs=1 seek=8 conv=notrunc 2>/dev/null
+F="--model ric --dataset toy --prompts 4 --step 0.5 --max-tokens 4 --baseline sft:sftx --name e5"
+out=$(timeout 120 mpirun --oversubscribe -np 1 -wdir a "$RIC" eval $F : -np 1 -wdir b "$RIC" eval $F 2>&1)
+rc=$?
+is "$rc" 1 "a baseline one rank cannot open fails the eval (not a hang)"
+like "$out" 'rank 1: sftx/model.safetensors: not valid JSON' "with that rank's error"
+like "$("$RIC" runs | awk '$2 == "e5" || $2 == "e5-sft"' | grep -c failed)" '^2$' \
+	"the eval run and its baseline run are marked failed"
+like "$("$RIC" show e5)" 'sftx/model.safetensors: not valid JSON' "the run records the error"
 done_testing
