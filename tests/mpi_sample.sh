@@ -95,6 +95,13 @@ sed 's/run [0-9]*/run N/' e3.out >e3.n
 ok "the same tables on three ranks" cmp e1.n e3.n
 ok "and the same best-of-n samples" same_samples e1-best-of-2 e3-best-of-2
 
+# int8 decoding weights: each rank makes its own copy, the samples stay those of one process
+W="--model ric --dataset toy --prompts 7 --step 0.5 --max-tokens 8 --batch 3 --weights int8"
+"$RIC" eval $W --name w1 2>/dev/null | sed 's/run [0-9]*/run N/' >w1.n
+$MPIRUN -np 2 "$RIC" eval $W --name w2 2>/dev/null | sed 's/run [0-9]*/run N/' >w2.n
+ok "int8 weights: the same table on two ranks" cmp w1.n w2.n
+ok "and the same samples" same_samples w1 w2
+
 # A rank that cannot open a baseline's model (rank 1 reads another copy,
 # corrupt, at the same relative path): every rank stops with its error, the
 # run and the baseline run are marked failed, and the job ends at once.
