@@ -135,6 +135,8 @@ int tui_app_load(struct tui_app *a, const char *dir)
 	a->gen = g;
 	a->ckpt = copy;
 	a->n_resp = 0; /* another model's responses are not this one's */
+	a->steer_online = 0; /* an iteration step sets it again after the load */
+	a->steer_iter = 0;
 	a->gen_id = 0;
 	a->generating = 0;
 	const struct ricmeta *m = tui_gen_meta(g);
