@@ -232,19 +232,20 @@ void view_front_draw(WINDOW *w, const struct layout *L, const struct view_front 
 {
 	const struct layout_rect *r = &L->plot;
 	char title[256];
-	int tn;
+	/* The online iteration first: a long title is cut at its end. */
+	char iter[96] = "";
+	if (f->iteration)
+		snprintf(iter, sizeof iter, "[%s]  ", f->iteration);
 	if (f->response)
-		tn = snprintf(title, sizeof title, "Response: %s obtained (%s) %s  vs  its weight %s%s",
-		              front_axis_name(f, f->x_axis), f->raw ? "raw" : "z",
-		              draw_utf8() ? "\xe2\x86\x91" : "^", draw_utf8() ? "\xe2\x86\x92" : ">",
-		              f->live ? "  (live)" : "");
+		snprintf(title, sizeof title, "%sResponse: %s obtained (%s) %s  vs  its weight %s%s", iter,
+		         front_axis_name(f, f->x_axis), f->raw ? "raw" : "z",
+		         draw_utf8() ? "\xe2\x86\x91" : "^", draw_utf8() ? "\xe2\x86\x92" : ">",
+		         f->live ? "  (live)" : "");
 	else
-		tn = snprintf(title, sizeof title, "%s %s  vs  %s %s  (%s)%s", front_axis_name(f, f->y_axis),
-		              draw_utf8() ? "\xe2\x86\x91" : "^", front_axis_name(f, f->x_axis),
-		              draw_utf8() ? "\xe2\x86\x92" : ">", f->raw ? "raw" : "z",
-		              f->live ? "  (live)" : "");
-	if (f->iteration && tn > 0 && (size_t)tn < sizeof title)
-		snprintf(title + tn, sizeof title - (size_t)tn, "  [%s]", f->iteration);
+		snprintf(title, sizeof title, "%s%s %s  vs  %s %s  (%s)%s", iter,
+		         front_axis_name(f, f->y_axis), draw_utf8() ? "\xe2\x86\x91" : "^",
+		         front_axis_name(f, f->x_axis), draw_utf8() ? "\xe2\x86\x92" : ">",
+		         f->raw ? "raw" : "z", f->live ? "  (live)" : "");
 	draw_title(w, r->y, r->x, r->w, title, theme_attr(THEME_TITLE));
 	struct plot p;
 	struct layout_rect c;
