@@ -299,6 +299,7 @@ void tui_app_gen_events(struct tui_app *a)
 				memcpy(r->w, a->w[side], sizeof r->w);
 				memcpy(r->z, e->norm, sizeof r->z);
 				memcpy(r->raw, e->raw, sizeof r->raw);
+				memcpy(r->t, a->target[side], sizeof r->t);
 			}
 			for (size_t j = 0; j < a->n_obj; j++) {
 				double span = a->hi[j] - a->lo[j];

@@ -90,6 +90,7 @@ struct tui_app {
 	 * response view (a ring of the newest TUI_APP_RESP_MAX). */
 	struct tui_resp {
 		double w[TUI_GEN_MAX_OBJ], z[TUI_GEN_MAX_OBJ], raw[TUI_GEN_MAX_OBJ];
+		double t[TUI_GEN_MAX_OBJ];   /* the desired (target) z it was asked for */
 	} resp[TUI_APP_RESP_MAX];
 	size_t n_resp;                       /* ever added; the ring holds the last */
 
@@ -131,6 +132,7 @@ struct tui_app {
 	int cur_series, cur_point;
 	int overlay;
 	int response;                        /* Front shows obtained vs weight */
+	int response_desired;                /* ... vs the desired score instead */
 	/* Steer: the online run and iteration whose checkpoint is loaded, when
 	 * it was stepped to (< >); 0 otherwise. */
 	store_id steer_online;

@@ -10,6 +10,20 @@
 #include "engine/pareto.h"
 #include "engine/stats.h"
 
+struct tui_fronts_ids {
+	store_id *ids;
+	size_t n, cap;
+};
+
+static int tui_fronts_id(void *ctx, const struct store_run *r)
+{
+	struct tui_fronts_ids *v = ctx;
+	if (v->n == v->cap)
+		return 1;
+	v->ids[v->n++] = r->id;
+	return 0;
+}
+
 struct tui_fronts_load {
 	struct tui_front *f;
 	char stage[32];
@@ -217,11 +231,12 @@ static int tui_fronts_metric(void *ctx, const struct store_metric *m)
 	return 0;
 }
 
-static size_t tui_fronts_series_get(struct store *s, store_id run, const char *what,
-                                    const char *name, double *v)
+/* The metrics' prefix: "weight" (the grid) or "desired" (--desired-grid). */
+static size_t tui_fronts_series_get(struct store *s, store_id run, const char *prefix,
+                                    const char *what, const char *name, double *v)
 {
 	char key[160];
-	snprintf(key, sizeof key, "weight_%s/%s", what, name);
+	snprintf(key, sizeof key, "%s_%s/%s", prefix, what, name);
 	for (size_t k = 0; k < TUI_FRONT_LEVELS; k++)
 		v[k] = NAN;
 	struct tui_fronts_series x = { v, 0 };
@@ -230,35 +245,39 @@ static size_t tui_fronts_series_get(struct store *s, store_id run, const char *w
 }
 
 /* Objective j's curve, in the stored unit u (0 z, 1 raw) and converted to
- * the other when the eval recorded its statistics. */
-static void tui_fronts_curve(struct store *s, store_id run, const struct tui_fronts_params *p,
-                             int j, struct tui_front_curve *c)
+ * the other when the eval recorded its statistics. The weight curves are in
+ * the eval's --units; the desired ones in z, against a desired z. */
+static void tui_fronts_curve(struct store *s, store_id run, const char *prefix,
+                             const struct tui_fronts_params *p, int j, struct tui_front_curve *c)
 {
 	double lv[TUI_FRONT_LEVELS], mv[TUI_FRONT_LEVELS], sv[TUI_FRONT_LEVELS], one[TUI_FRONT_LEVELS];
 	memset(c, 0, sizeof *c);
-	size_t n = tui_fronts_series_get(s, run, "level", p->obj[j], lv);
-	tui_fronts_series_get(s, run, "mean", p->obj[j], mv);
-	tui_fronts_series_get(s, run, "se", p->obj[j], sv);
-	int u = p->raw_units, o = !u, conv = p->has_stats[j];
+	size_t n = tui_fronts_series_get(s, run, prefix, "level", p->obj[j], lv);
+	tui_fronts_series_get(s, run, prefix, "mean", p->obj[j], mv);
+	tui_fronts_series_get(s, run, prefix, "se", p->obj[j], sv);
+	int desired = strcmp(prefix, "desired") == 0;
+	int u = desired ? 0 : p->raw_units, o = !u, conv = p->has_stats[j];
 	double mu = p->mu[j], sg = p->sigma[j];
 	for (size_t k = 0; k < n; k++) {
 		if (!isfinite(lv[k]) || !isfinite(mv[k]))
 			continue; /* a level without samples */
 		size_t i = c->n++;
-		c->level[i] = lv[k];
+		c->level[0][i] = c->level[1][i] = lv[k];
+		if (desired) /* a desired z: raw is mu + sigma z */
+			c->level[1][i] = conv ? mu + sg * lv[k] : NAN;
 		c->mean[u][i] = mv[k];
 		c->se[u][i] = isfinite(sv[k]) ? sv[k] : 0;
 		c->mean[o][i] = !conv ? NAN : u ? (mv[k] - mu) / sg : mu + sg * mv[k];
 		c->se[o][i] = !conv ? NAN : u ? c->se[u][i] / sg : sg * c->se[u][i];
 	}
 	double rise = NAN, rise_se = NAN, fol = NAN, mono = NAN;
-	if (tui_fronts_series_get(s, run, "rise", p->obj[j], one))
+	if (tui_fronts_series_get(s, run, prefix, "rise", p->obj[j], one))
 		rise = one[0];
-	if (tui_fronts_series_get(s, run, "rise_se", p->obj[j], one))
+	if (tui_fronts_series_get(s, run, prefix, "rise_se", p->obj[j], one))
 		rise_se = one[0];
-	if (tui_fronts_series_get(s, run, "follows", p->obj[j], one))
+	if (tui_fronts_series_get(s, run, prefix, "follows", p->obj[j], one))
 		fol = one[0];
-	if (tui_fronts_series_get(s, run, "monotone", p->obj[j], one))
+	if (tui_fronts_series_get(s, run, prefix, "monotone", p->obj[j], one))
 		mono = one[0];
 	c->has_verdict = isfinite(rise) && isfinite(fol);
 	c->follows = fol == 1;
@@ -271,19 +290,51 @@ static void tui_fronts_curve(struct store *s, store_id run, const struct tui_fro
 
 /* The curves of an eval run, when it stored any (NULL otherwise). */
 static struct tui_front_curve *tui_fronts_curves_load(struct store *s, store_id run,
+                                                      const char *prefix,
                                                       const struct tui_fronts_params *p, int n_obj)
 {
 	struct tui_front_curve *c = calloc((size_t)(n_obj > 0 ? n_obj : 1), sizeof *c);
 	int any = 0;
 	for (int j = 0; c && j < n_obj; j++) {
 		if (p->obj[j])
-			tui_fronts_curve(s, run, p, j, &c[j]);
+			tui_fronts_curve(s, run, prefix, p, j, &c[j]);
 		any |= c[j].n > 0;
 	}
 	if (!any) {
 		free(c);
 		return NULL;
 	}
+	return c;
+}
+
+static int tui_fronts_kind(void *ctx, const char *key, const char *value)
+{
+	if (strcmp(key, "kind") == 0 && strcmp(value, "desired-grid") == 0)
+		*(int *)ctx = 1;
+	return 0;
+}
+
+/* The desired-grid curves of an eval run: its newest finished child of
+ * kind desired-grid (ric eval --desired-grid), or NULL. */
+static struct tui_front_curve *tui_fronts_desired_load(struct store *s, store_id run, int n_obj)
+{
+	store_id kids[16];
+	struct store_run_filter rf = { .stage = "eval", .parent = run };
+	struct tui_fronts_ids v = { kids, 0, 16 };
+	store_runs_each(s, &rf, tui_fronts_id, &v, NULL);
+	store_id best = 0;
+	for (size_t i = 0; i < v.n; i++) {
+		int grid = 0;
+		store_params_each(s, kids[i], tui_fronts_kind, &grid, NULL);
+		if (grid && kids[i] > best)
+			best = kids[i];
+	}
+	if (!best)
+		return NULL;
+	struct tui_fronts_params p = { 0 };
+	store_params_each(s, best, tui_fronts_param, &p, NULL);
+	struct tui_front_curve *c = tui_fronts_curves_load(s, best, "desired", &p, n_obj);
+	tui_fronts_params_free(&p);
 	return c;
 }
 
@@ -337,8 +388,9 @@ enum store_code tui_front_load(struct store *s, store_id run, struct tui_front *
 			for (int j = 0; j < STORE_MAX_OBJ; j++)
 				if (kv.obj[j] && j + 1 > n_obj)
 					n_obj = j + 1;
-			f->curves = tui_fronts_curves_load(s, run, &kv, n_obj);
-			if (n_obj > f->n_obj && f->curves)
+			f->curves = tui_fronts_curves_load(s, run, "weight", &kv, n_obj);
+			f->desired = tui_fronts_desired_load(s, run, n_obj);
+			if (n_obj > f->n_obj && (f->curves || f->desired))
 				f->n_obj = n_obj;
 		}
 		if (rc == STORE_OK && kv.online_run > 0) {
@@ -397,6 +449,7 @@ void tui_front_free(struct tui_front *f)
 	free(f->status);
 	free(f->baseline);
 	free(f->curves);
+	free(f->desired);
 	free(f->model);
 	for (int i = 0; i < STORE_MAX_OBJ; i++)
 		free(f->obj[i]);
@@ -552,20 +605,6 @@ int tui_fronts_online_of(struct store *s, store_id run, store_id *online, int *i
 	*online = p.online_run;
 	*iter = p.iteration;
 	return 1;
-}
-
-struct tui_fronts_ids {
-	store_id *ids;
-	size_t n, cap;
-};
-
-static int tui_fronts_id(void *ctx, const struct store_run *r)
-{
-	struct tui_fronts_ids *v = ctx;
-	if (v->n == v->cap)
-		return 1;
-	v->ids[v->n++] = r->id;
-	return 0;
 }
 
 store_id tui_fronts_newest_online(struct store *s)

@@ -47,12 +47,14 @@ struct tui_front_point {
 
 /* The response curve `ric eval` stored for one objective (its metrics
  * weight_level|mean|se/NAME, step = the level's index, and the verdict
- * weight_rise|rise_se|follows|monotone/NAME), in both units: z and raw
- * (raw = mu + sigma z with the eval's own statistics, params objectiveK). */
+ * weight_rise|rise_se|follows|monotone/NAME; desired_* for --desired-grid),
+ * in both units: z and raw (raw = mu + sigma z with the eval's own
+ * statistics, params objectiveK). */
 #define TUI_FRONT_LEVELS 128
 struct tui_front_curve {
 	size_t n;                            /* levels stored; 0: no curve */
-	double level[TUI_FRONT_LEVELS];      /* the weight */
+	double level[2][TUI_FRONT_LEVELS];   /* the weight (both the same), or the desired
+	                                      * score: [0] z, [1] raw */
 	double mean[2][TUI_FRONT_LEVELS];    /* [0] z, [1] raw; NaN when the other unit is unknown */
 	double se[2][TUI_FRONT_LEVELS];
 	int has_verdict, follows, monotone;
@@ -74,6 +76,8 @@ struct tui_front {
 	double hv_axes;              /* over the chosen axes, from tui_front_axes */
 	struct tui_front_curve *curves; /* n_obj of them for an eval run that stored
 	                                 * response curves, else NULL */
+	struct tui_front_curve *desired; /* obtained against desired score: its
+	                                  * --desired-grid child's curves, or NULL */
 	/* An eval of one online iteration (`ric online --eval-each`): the
 	 * online run, the iteration, and how many iterations have an eval. */
 	store_id online_run;

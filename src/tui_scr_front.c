@@ -334,6 +334,13 @@ void tui_scr_front_action(struct tui_app *a, enum action act)
 	case ACTION_OVERLAY_TOGGLE:
 		a->overlay = !a->overlay;
 		return;
+	case ACTION_RESPONSE_DESIRED:
+		a->response_desired = !a->response_desired;
+		a->response = 1;
+		tui_app_say(a, a->response_desired
+		               ? "response: obtained vs desired score (ric eval --desired-grid curves)"
+		               : "response: obtained vs weight");
+		return;
 	case ACTION_RESPONSE_TOGGLE:
 		a->response = !a->response;
 		tui_app_say(a, a->response ? "response: obtained vs weight of the x objective (x picks another)"

@@ -157,8 +157,10 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 			p[k].y = a->y_axis < fr->n_obj ? v[a->y_axis] : NAN;
 			p[k].on_front = fr->pts[k].on_front;
 			if (a->response) {
-				/* A dataset row has no weight: it is left out. */
-				int has_w = fr->kind != TUI_FRONT_OFFLINE && a->x_axis < fr->n_obj;
+				/* A dataset row has no weight: it is left out; so are the
+				 * points against the desired score (their curves show it). */
+				int has_w = fr->kind != TUI_FRONT_OFFLINE && a->x_axis < fr->n_obj &&
+				            !a->response_desired;
 				p[k].x = has_w ? fr->pts[k].pref[a->x_axis] : NAN;
 				p[k].y = a->x_axis < fr->n_obj ? v[a->x_axis] : NAN;
 				p[k].on_front = 0;
@@ -189,7 +191,8 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 	 * run's colour: mean +- SE at every weight, joined. */
 	for (size_t i = 0, c = 0; a->response && i < a->n_fronts; i++) {
 		const struct tui_front *fr = &a->fronts[i];
-		const struct tui_front_curve *cv = fr->curves && a->x_axis < fr->n_obj ? &fr->curves[a->x_axis] : NULL;
+		const struct tui_front_curve *all = a->response_desired ? fr->desired : fr->curves;
+		const struct tui_front_curve *cv = all && a->x_axis < fr->n_obj ? &all[a->x_axis] : NULL;
 		if (!cv || !cv->n)
 			continue;
 		int u = a->raw_units ? 1 : 0;
@@ -197,7 +200,7 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 		if (!p)
 			continue;
 		for (size_t k = 0; k < cv->n; k++) {
-			p[k].x = cv->level[k];
+			p[k].x = cv->level[u][k];
 			p[k].y = cv->mean[u][k];
 			tv->curve_err[c][k] = cv->se[u][k];
 		}
@@ -230,9 +233,12 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 		/* Every sample scored so far: the x objective's score at its weight. */
 		size_t m = a->n_resp < TUI_APP_RESP_MAX ? a->n_resp : TUI_APP_RESP_MAX;
 		struct view_point *p = calloc(m, sizeof *p);
+		const struct ricmeta *meta = tui_gen_meta(a->gen);
+		int j = a->x_axis;
 		for (size_t i = 0; p && i < m; i++) {
 			const struct tui_resp *r = &a->resp[i];
-			p[i].x = r->w[a->x_axis];
+			p[i].x = !a->response_desired ? r->w[j]
+			         : a->raw_units ? meta->obj[j].mu + meta->obj[j].sigma * r->t[j] : r->t[j];
 			p[i].y = a->raw_units ? r->raw[a->x_axis] : r->z[a->x_axis];
 		}
 		tv->points[n] = p;
@@ -276,6 +282,7 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 	f->y_axis = a->y_axis;
 	f->raw = a->raw_units;
 	f->response = a->response;
+	f->response_desired = a->response && a->response_desired;
 	f->cursor_series = a->cur_series;
 	f->cursor_point = a->cur_point;
 	f->live = 0;

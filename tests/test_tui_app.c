@@ -659,8 +659,9 @@ START_TEST(stored_response_curves_in_both_units)
 	const struct tui_front_curve *c = &f->curves[0];
 	ck_assert_uint_eq(c->n, 2);
 	ck_assert_uint_eq(f->curves[1].n, 0);
-	ck_assert_double_eq(c->level[0], 0);
-	ck_assert_double_eq(c->level[1], 1);
+	ck_assert_double_eq(c->level[0][0], 0);
+	ck_assert_double_eq(c->level[0][1], 1);
+	ck_assert_double_eq(c->level[1][1], 1); /* a weight is a weight in raw units too */
 	ck_assert_double_eq_tol(c->mean[0][1], 0.8, 1e-12);
 	ck_assert_double_eq_tol(c->se[0][1], 0.2, 1e-12);
 	ck_assert_double_eq_tol(c->mean[1][0], 5 - 3, 1e-12);   /* raw = mu + sigma z */
@@ -700,6 +701,59 @@ START_TEST(stored_response_curves_in_both_units)
 	for (size_t i = 0; i < tv.front.n_series; i++)
 		ck_assert_int_ne(tv.front.series[i].kind, VIEW_SERIES_CURVE);
 	tui_view_free(&tv);
+	tui_app_action(a, ACTION_AXIS_X_NEXT);
+	/* --desired-grid: a child run of kind desired-grid with desired_* metrics,
+	 * obtained z against desired z (levels lo..hi) */
+	store_id dg = make_run(a->store.s, "eval", "eval-c-desired-grid", run);
+	store_param_set(a->store.s, dg, "kind", "desired-grid", NULL);
+	store_param_set(a->store.s, dg, "units", "raw", NULL); /* desired curves are z all the same */
+	store_param_set(a->store.s, dg, "objective1", "length=length mu=5 sigma=3 lo=-1.5 hi=1.5", NULL);
+	struct store_metric dm[] = {
+		{ "desired_level/length", 0, -1.5, 0 }, { "desired_mean/length", 0, -1.2, 0 },
+		{ "desired_se/length", 0, 0.1, 0 },     { "desired_level/length", 1, 0, 0 },
+		{ "desired_mean/length", 1, 0.1, 0 },   { "desired_se/length", 1, 0.1, 0 },
+		{ "desired_level/length", 2, 1.5, 0 },  { "desired_mean/length", 2, 1.1, 0 },
+		{ "desired_se/length", 2, 0.1, 0 },     { "desired_rise/length", 0, 2.3, 0 },
+		{ "desired_rise_se/length", 0, 0.14, 0 }, { "desired_follows/length", 0, 1, 0 },
+	};
+	ck_assert_int_eq(store_metrics_add(a->store.s, dg, dm, sizeof dm / sizeof dm[0], NULL), STORE_OK);
+	store_run_finish(a->store.s, dg, "done", NULL, NULL);
+	tui_app_reload(a);
+	f = a->fronts[0].run == run ? &a->fronts[0] : &a->fronts[1];
+	ck_assert_ptr_nonnull(f->desired);
+	ck_assert_uint_eq(f->desired[0].n, 3);
+	ck_assert_double_eq_tol(f->desired[0].level[1][2], 5 + 3 * 1.5, 1e-12);
+	ck_assert_double_eq_tol(f->desired[0].mean[0][2], 1.1, 1e-12);
+	ck_assert_double_eq_tol(f->desired[0].mean[1][2], 5 + 3 * 1.1, 1e-12);
+	tui_app_action(a, ACTION_RESPONSE_DESIRED);
+	ck_assert(a->response && a->response_desired);
+	for (int raw = 0; raw < 2; raw++) {
+		tui_view_build(a, &tv);
+		ck_assert(tv.front.response_desired);
+		const struct view_series *cs = NULL;
+		for (size_t i = 0; i < tv.front.n_series; i++) {
+			const struct view_series *x = &tv.front.series[i];
+			if (x->kind == VIEW_SERIES_CURVE)
+				cs = x;
+			/* eval points have no desired score of their own: not drawn */
+			if (x->kind == VIEW_SERIES_EVAL)
+				for (size_t k = 0; k < x->n_points; k++)
+					ck_assert(isnan(x->points[k].x));
+			/* the samples: at the target they were asked for */
+			if (x->kind == VIEW_SERIES_SAMPLES) {
+				const struct ricmeta *m = tui_gen_meta(a->gen);
+				double t = a->resp[0].t[0];
+				ck_assert_double_eq_tol(x->points[0].x,
+				                        raw ? m->obj[0].mu + m->obj[0].sigma * t : t, 1e-9);
+			}
+		}
+		ck_assert_ptr_nonnull(cs);
+		ck_assert_uint_eq(cs->n_points, 3);
+		ck_assert_double_eq_tol(cs->points[0].x, raw ? 5 - 4.5 : -1.5, 1e-12);
+		ck_assert_double_eq_tol(cs->points[2].y, raw ? 8.3 : 1.1, 1e-12);
+		tui_view_free(&tv);
+		tui_app_action(a, ACTION_UNITS_TOGGLE);
+	}
 	tui_app_free(a);
 }
 END_TEST

@@ -101,21 +101,40 @@ t send-keys -t ric R
 wait_for 'Response: length obtained'
 _tap_result $? "R on Steer opens the response view" "$(pane)"
 
+# --- against the desired score: an eval's --desired-grid curves ----------------------
+"$RIC" --store "$S" eval --model ric --dataset toy --prompts 2 --step 0.5 --max-tokens 4 \
+	--desired-grid --desired-levels 3 --name dg >dg.log 2>&1
+_tap_result $? "an eval with --desired-grid" "$(tail -3 dg.log)"
+t send-keys -t ric ':front dg' Enter
+wait_for 'front of 1 run'
+t send-keys -t ric D
+wait_for 'Response: length obtained \(z\) ↑  vs  its desired score \(z\)'
+_tap_result $? "D: the response against the desired score" "$(pane)"
+rise=$(metric dg-desired-grid desired_rise/length 0)
+rise_se=$(metric dg-desired-grid desired_rise_se/length 0)
+if [ "$(metric dg-desired-grid desired_follows/length 0)" = 1 ]; then v=follows; else v='does not follow'; fi
+want=$(printf '%s: rise %.3g±%.2g' "$v" "$rise" "$rise_se")
+wait_for "curve $want"
+_tap_result $? "the legend has the --desired-grid curve of length with its verdict ($want)" "$(pane)"
+like "$(pane)" 'D vs weight' "the hints offer the way back"
+
 # --- Runs: lineage tree, metric chart, overlays ---------------------------------------
 t send-keys -t ric 3
-wait_for 'Runs \(7\)'
-t send-keys -t ric g j j j
+wait_for 'Runs \(9\)'
+t send-keys -t ric g j j j j j
 wait_for 'run 4 on +online done'
 _tap_result $? "the online run is selected" "$(pane)"
 t send-keys -t ric J J J
-wait_for '└─ 4 on \(online\)  ← this run'
+wait_for '├─ 4 on \(online\)  ← this run'
 _tap_result $? "its details end with the lineage as a tree, this run marked" "$(pane)"
 # (At 160 columns the details stand right of the table, after its rule.)
 tree=$(pane)
 like "$tree" '│  1 import-1 \(import\)' "the root is the import"
 like "$tree" '│  └─ 3 ric \(sft\)' "then the SFT run"
-like "$tree" '│        ├─ 5 on-eval-1 \(eval\)' "then the online run's evals"
-like "$tree" '│        └─ 7 on-eval-3 \(eval\)' "the last one closing the branch"
+like "$tree" '│     │  ├─ 5 on-eval-1 \(eval\)' "then the online run's evals, a rule down beside them"
+like "$tree" '│     │  └─ 7 on-eval-3 \(eval\)' "the last one closing their branch"
+like "$tree" '│     └─ 8 dg \(eval\)' "the SFT run's own eval after the online run"
+like "$tree" '│        └─ 9 dg-desired-grid \(eval\)' "and its --desired-grid child"
 t send-keys -t ric v
 wait_for 'loss vs step: 1 run'
 _tap_result $? "v charts the run's loss" "$(pane)"

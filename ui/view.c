@@ -147,7 +147,8 @@ static const enum action view_hint_actions[VIEW_SCREEN_COUNT][VIEW_HINTS_MAX] = 
 	                 ACTION_COMPARE_SIDE, ACTION_SAMPLE_SAVE, ACTION_SEED_CHANGE,
 	                 ACTION_STEER_ITER_NEXT, ACTION_NONE },
 	[VIEW_FRONT] = { ACTION_AXIS_X_NEXT, ACTION_AXIS_Y_NEXT, ACTION_POINT_NEXT, ACTION_OVERLAY_TOGGLE,
-	                 ACTION_POINT_STEER, ACTION_RESPONSE_TOGGLE, ACTION_ITER_NEXT, ACTION_NONE },
+	                 ACTION_POINT_STEER, ACTION_RESPONSE_TOGGLE, ACTION_RESPONSE_DESIRED,
+	                 ACTION_ITER_NEXT, ACTION_NONE },
 	[VIEW_RUNS] = { ACTION_RUN_LOAD, ACTION_SEARCH, ACTION_FILTER, ACTION_SORT_NEXT, ACTION_RUN_MARK,
 	                ACTION_RUN_COMPARE, ACTION_RUN_DELETE, ACTION_CHART_TOGGLE, ACTION_NONE },
 	[VIEW_JOBS] = { ACTION_JOB_NEW, ACTION_JOB_CANCEL, ACTION_JOB_RESUME, ACTION_JOB_LOG, ACTION_NONE },
@@ -184,6 +185,7 @@ static const char *view_hint_label(const struct view *v, enum action a)
 	case ACTION_RESPONSE_TOGGLE: return v->front && v->front->response ? "front" : "response";
 	case ACTION_ITER_NEXT:
 	case ACTION_STEER_ITER_NEXT: return "iteration";
+	case ACTION_RESPONSE_DESIRED: return v->front && v->front->response_desired ? "vs weight" : "vs desired";
 	case ACTION_CHART_TOGGLE: return v->runs && v->runs->chart ? "details" : "chart";
 	case ACTION_LIST_DOWN: return "down";
 	case ACTION_LIST_UP: return "up";
@@ -199,6 +201,8 @@ static int view_hint_width(const struct view *v, enum action a, char *key, size_
 {
 	/* Only the keys of the mode shown: A|B's side key in compare mode. */
 	if (a == ACTION_COMPARE_SIDE && !(v->steer && v->steer->compare))
+		return 0;
+	if (a == ACTION_RESPONSE_DESIRED && !(v->front && v->front->response))
 		return 0;
 	/* Stepping iterations: once an online iteration is shown. */
 	if (a == ACTION_ITER_NEXT && !(v->front && v->front->iteration))

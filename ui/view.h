@@ -131,6 +131,8 @@ struct view_front {
 	int raw;                          /* points in raw units (else normalised z) */
 	int response;                     /* x = the weight of objective x_axis, y = its
 	                                   * obtained score: how it follows its slider */
+	int response_desired;             /* response: x = the desired score asked for, not
+	                                   * the weight */
 	const char *iteration;            /* "iteration 2 of 3 of on": the online iteration
 	                                   * whose eval is shown; NULL = none */
 };

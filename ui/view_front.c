@@ -237,10 +237,11 @@ void view_front_draw(WINDOW *w, const struct layout *L, const struct view_front 
 	if (f->iteration)
 		snprintf(iter, sizeof iter, "[%s]  ", f->iteration);
 	if (f->response)
-		snprintf(title, sizeof title, "%sResponse: %s obtained (%s) %s  vs  its weight %s%s", iter,
+		snprintf(title, sizeof title, "%sResponse: %s obtained (%s) %s  vs  its %s %s%s", iter,
 		         front_axis_name(f, f->x_axis), f->raw ? "raw" : "z",
-		         draw_utf8() ? "\xe2\x86\x91" : "^", draw_utf8() ? "\xe2\x86\x92" : ">",
-		         f->live ? "  (live)" : "");
+		         draw_utf8() ? "\xe2\x86\x91" : "^",
+		         f->response_desired ? (f->raw ? "desired score (raw)" : "desired score (z)") : "weight",
+		         draw_utf8() ? "\xe2\x86\x92" : ">", f->live ? "  (live)" : "");
 	else
 		snprintf(title, sizeof title, "%s%s %s  vs  %s %s  (%s)%s", iter,
 		         front_axis_name(f, f->y_axis), draw_utf8() ? "\xe2\x86\x91" : "^",
