@@ -206,13 +206,14 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 		}
 		if (cv->has_verdict && isfinite(cv->rise[u]))
 			snprintf(tv->curve_notes[c], sizeof tv->curve_notes[c], "%s: rise %.3g%s%.2g",
-			         cv->follows ? "follows" : "does not follow", cv->rise[u],
+			         cv->follows ? "follows" : "doesn't follow", cv->rise[u],
 			         draw_utf8() ? "\xc2\xb1" : "+-", cv->rise_se[u]);
 		else
 			snprintf(tv->curve_notes[c], sizeof tv->curve_notes[c], "mean%sSE",
 			         draw_utf8() ? "\xc2\xb1" : "+-");
 		tv->points[n] = p;
-		snprintf(tv->series_names[n], sizeof tv->series_names[n], "%s", fr->name);
+		/* "NAME curve": the legend then leaves the kind out (room for the verdict). */
+		snprintf(tv->series_names[n], sizeof tv->series_names[n], "%s curve", fr->name);
 		tv->series[n] = (struct view_series){ .name = tv->series_names[n],
 			                              .kind = VIEW_SERIES_CURVE,
 			                              .n_points = cv->n, .points = p,

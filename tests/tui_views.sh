@@ -46,23 +46,23 @@ wait_for 'Response: length obtained'
 _tap_result $? "R shows the response view" "$(pane)"
 rise=$(metric on-eval-3 weight_rise/length 0)
 rise_se=$(metric on-eval-3 weight_rise_se/length 0)
-if [ "$(metric on-eval-3 weight_follows/length 0)" = 1 ]; then v=follows; else v='does not follow'; fi
+if [ "$(metric on-eval-3 weight_follows/length 0)" = 1 ]; then v=follows; else v="doesn't follow"; fi
 want=$(printf '%s: rise %.3g±%.2g' "$v" "$rise" "$rise_se")
-wait_for "curve $want"
+wait_for "$want"
 _tap_result $? "the legend has on-eval-3's stored curve of length with its verdict ($want)" "$(pane)"
 t send-keys -t ric x
 wait_for 'Response: brevity obtained'
 rise=$(metric on-eval-3 weight_rise/brevity 0)
 rise_se=$(metric on-eval-3 weight_rise_se/brevity 0)
-if [ "$(metric on-eval-3 weight_follows/brevity 0)" = 1 ]; then v=follows; else v='does not follow'; fi
+if [ "$(metric on-eval-3 weight_follows/brevity 0)" = 1 ]; then v=follows; else v="doesn't follow"; fi
 want=$(printf '%s: rise %.3g±%.2g' "$v" "$rise" "$rise_se")
-wait_for "curve $want"
+wait_for "$want"
 _tap_result $? "x: brevity's curve and verdict ($want)" "$(pane)"
 # In raw units the curve is mu + sigma z: its rise is sigma times the z one.
 sigma=$("$RIC" --store "$S" show on-eval-3 | sed -n 's/.*objective2 .*sigma=\([^ ]*\).*/\1/p')
 want=$(awk -v r="$rise" -v e="$rise_se" -v s="$sigma" 'BEGIN { printf "rise %.3g±%.2g", r * s, e * s }')
 t send-keys -t ric u
-wait_for "curve .*: $want"
+wait_for ": $want"
 _tap_result $? "u: the curve in raw units ($want)" "$(pane)"
 t send-keys -t ric u x R
 
@@ -112,9 +112,9 @@ wait_for 'Response: length obtained \(z\) ↑  vs  its desired score \(z\)'
 _tap_result $? "D: the response against the desired score" "$(pane)"
 rise=$(metric dg-desired-grid desired_rise/length 0)
 rise_se=$(metric dg-desired-grid desired_rise_se/length 0)
-if [ "$(metric dg-desired-grid desired_follows/length 0)" = 1 ]; then v=follows; else v='does not follow'; fi
+if [ "$(metric dg-desired-grid desired_follows/length 0)" = 1 ]; then v=follows; else v="doesn't follow"; fi
 want=$(printf '%s: rise %.3g±%.2g' "$v" "$rise" "$rise_se")
-wait_for "curve $want"
+wait_for "$want"
 _tap_result $? "the legend has the --desired-grid curve of length with its verdict ($want)" "$(pane)"
 like "$(pane)" 'D vs weight' "the hints offer the way back"
 
