@@ -610,13 +610,13 @@ int tui_fronts_online_of(struct store *s, store_id run, store_id *online, int *i
 store_id tui_fronts_newest_online(struct store *s)
 {
 	enum { LOOK = 64 };
-	store_id ids[LOOK], evals[1];
-	int iters[1];
+	store_id ids[LOOK], evals[LOOK];
+	int iters[LOOK];
 	struct store_run_filter f = { .stage = "online", .limit = LOOK };
 	struct tui_fronts_ids v = { ids, 0, LOOK };
 	store_runs_each(s, &f, tui_fronts_id, &v, NULL);
 	for (size_t i = 0; i < v.n; i++)
-		if (tui_fronts_iterations(s, ids[i], evals, iters, 1))
+		if (tui_fronts_iterations(s, ids[i], evals, iters, LOOK))
 			return ids[i];
 	return 0;
 }

@@ -5,7 +5,6 @@
 
 #include "src/tui_app_int.h"
 
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
