@@ -256,7 +256,9 @@ q8_block_vnni(const struct q8_job *j, size_t c, size_t r0, size_t NC, size_t NR)
 			w[k] = _mm512_loadu_si512((const void *)(j->q + (c + k) * row + g * Q8_G));
 			neg[k] = _mm512_sub_epi32(_mm512_setzero_si512(),
 			                          _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias, w[k]));
-			__m128 s2 = _mm_castpd_ps(_mm_load_sd((const double *)(const void *)(j->sc + (c + k) * ng + g)));
+			/* the pair's two scales: 8 bytes, not aligned for a double */
+			__m128 s2 = _mm_castsi128_ps(
+				_mm_loadl_epi64((const __m128i *)(const void *)(j->sc + (c + k) * ng + g)));
 			sc[k] = _mm512_permutexvar_ps(idx, _mm512_castps128_ps512(s2));
 		}
 		_Pragma("GCC unroll 4")
