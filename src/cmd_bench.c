@@ -642,13 +642,13 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		                     o.heads);
 	kernels_set_threads(o.threads);
 	const char *what = argv[optind];
+	if (o.model && strcmp(what, "generate") != 0)
+		return cli_bad_usage(&cmd_bench, "--model is for 'generate' only");
 	if (strcmp(what, "train") == 0) {
 		if (o.seq > o.ctx)
 			return cli_bad_usage(&cmd_bench, "--seq %d exceeds --ctx %d", o.seq, o.ctx);
 		return bench_train(&o);
 	}
-	if (o.model && strcmp(what, "generate") != 0)
-		return cli_bad_usage(&cmd_bench, "--model is for 'generate' only");
 	if (strcmp(what, "generate") == 0) {
 		if (o.seq + o.new_tokens > o.ctx && !o.model)
 			return cli_bad_usage(&cmd_bench, "--seq + --new-tokens exceeds --ctx %d", o.ctx);
