@@ -40,7 +40,7 @@ enum status_code train_accumulate(struct train *t, const struct train_batch *b, 
 {
 	if (t->pass->labels)
 		return status_set(st, STATUS_INVALID, "train_accumulate is for language models");
-	optim_finish(&t->opt); /* an update cut short reads the gradients: before they change */
+	train_step_finish(t); /* a step cut short reads the gradients: before they change */
 	enum status_code rc = model_forward(t->pass, t->params->mem, b->tokens, b->B, b->T,
 	                                    b->targets, h, st);
 	if (rc != STATUS_OK)
@@ -53,8 +53,14 @@ enum status_code train_accumulate(struct train *t, const struct train_batch *b, 
 
 enum status_code train_step_hooks(struct train *t, float max_norm, const struct hooks *h)
 {
-	/* clipping, AdamW and zeroing in one pass over the gradients */
-	float norm = optim_norm(&t->opt, t->grads.mem), coef = 1.0f;
+	/* clipping, AdamW and zeroing in one pass over the gradients, after the
+	 * norm's pass; a stop during the norm leaves the whole step pending */
+	float norm, coef = 1.0f;
+	t->step_pending = 1;
+	t->pending_clip = max_norm;
+	if (optim_norm_hooks(&t->opt, t->grads.mem, h, &norm) == STATUS_CANCELLED)
+		return STATUS_CANCELLED;
+	t->step_pending = 0;
 	if (max_norm > 0.0f && norm > max_norm)
 		coef = (float)(max_norm / ((double)norm + 1e-6));
 	t->last_norm = norm;
@@ -62,6 +68,13 @@ enum status_code train_step_hooks(struct train *t, float max_norm, const struct 
 	t->loss_sum = 0.0;
 	t->loss_count = 0;
 	return optim_step_zero(&t->opt, t->params->mem, t->grads.mem, coef, h);
+}
+
+void train_step_finish(struct train *t)
+{
+	if (t->step_pending)
+		train_step_hooks(t, t->pending_clip, NULL);
+	optim_finish(&t->opt);
 }
 
 void train_step(struct train *t, float max_norm)
