@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "src/tui_cmd.h"
+#include "src/tui_form.h"
 #include "src/tui_fronts.h"
 #include "src/tui_gen.h"
 #include "src/tui_jobs.h"
@@ -39,6 +40,9 @@
  * at once: the header counts the running ones). */
 #define TUI_STALE_RUNS 1
 #define TUI_STALE_FRONTS 2
+/* form_field for the form's stage and its "add an option" rows. */
+#define TUI_FORM_STAGE (-1)
+#define TUI_FORM_ADD (-2)
 
 struct tui_sample {
 	char *text;                  /* streamed so far, then the final response */
@@ -52,7 +56,8 @@ struct tui_sample {
 /* What the event loop should open for the user to type. TUI_LINE_WORD:
  * the argument of one command (line_word: "filter", "search", "tag"), the
  * word in the line's prompt where editing cannot delete it. */
-enum tui_line { TUI_LINE_NONE, TUI_LINE_COMMAND, TUI_LINE_PROMPT, TUI_LINE_WORD };
+enum tui_line { TUI_LINE_NONE, TUI_LINE_COMMAND, TUI_LINE_PROMPT, TUI_LINE_WORD,
+                TUI_LINE_FIELD /* a field of the new-job form (form_field) */ };
 
 enum tui_confirm { TUI_CONFIRM_NONE, TUI_CONFIRM_DELETE_RUN, TUI_CONFIRM_CANCEL_JOB,
                    TUI_CONFIRM_ALLOW_CMD, /* confirm_id: the objective whose reward waits */
@@ -126,6 +131,10 @@ struct tui_app {
 	int jobs_sel, jobs_scroll;
 	int log_lines;
 	char log[8192];
+	struct tui_form *form;               /* the new-job form, NULL when closed */
+	int form_field;                      /* the field a TUI_LINE_FIELD edits: its index,
+	                                      * TUI_FORM_STAGE or TUI_FORM_ADD */
+	char form_policy[4096];              /* tui_form_env's answer */
 
 	/* status line and questions */
 	char status[512];
@@ -186,6 +195,8 @@ void tui_app_word_line(struct tui_app *a, const char *text);
 /* While it is typed (filter and search act at once), or cancelled (NULL:
  * what was shown before comes back). */
 void tui_app_word_typing(struct tui_app *a, const char *text);
+/* The text typed on a TUI_LINE_FIELD line (NULL: cancelled). */
+void tui_app_field_line(struct tui_app *a, const char *text);
 /* A line typed into the prompt editor. */
 void tui_app_set_prompt(struct tui_app *a, const char *text);
 /* The terminal's size: pages and ends of scrolling panes follow it. */

@@ -221,6 +221,7 @@ void tui_app_action(struct tui_app *a, enum action act)
 	case ACTION_GROUP_FRONT: tui_scr_front_action(a, act); return;
 	case ACTION_GROUP_RUNS: tui_scr_runs_action(a, act); return;
 	case ACTION_GROUP_JOBS: tui_scr_jobs_action(a, act); return;
+	case ACTION_GROUP_FORM: tui_scr_jobs_form_action(a, act); return;
 	case ACTION_GROUP_LIST: tui_exec_list_action(a, act); return;
 	default: return;
 	}
@@ -334,6 +335,11 @@ void tui_app_word_typing(struct tui_app *a, const char *text)
 	tui_scr_runs_live(a, text ? text : "", text ? 0 : -1);
 }
 
+void tui_app_field_line(struct tui_app *a, const char *text)
+{
+	tui_scr_jobs_form_field(a, text);
+}
+
 void tui_app_word_line(struct tui_app *a, const char *text)
 {
 	/* A search typed live already stands on its match: Enter keeps it. */
@@ -398,6 +404,11 @@ int tui_app_command(struct tui_app *a, const char *line)
 		a->runs_filter = c.text && *c.text ? strdup(c.text) : NULL;
 		tui_scr_runs_view(a);
 		a->screen = VIEW_RUNS;
+		if (tui_runs_filter_check(a->runs_filter, err, sizeof err) != 0) {
+			tui_app_error(a, "%s", err);
+			rc = -1;
+			break;
+		}
 		tui_app_say(a, "%zu of %zu runs%s%s", a->runs_n, a->runs.n,
 		            a->runs_filter ? " match " : "", a->runs_filter ? a->runs_filter : "");
 		break;

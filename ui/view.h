@@ -193,6 +193,25 @@ struct view_jobs {
 	const char *const *log;           /* tail lines of the selected job */
 };
 
+/* ---- The new-job form (over the Jobs screen) ----------------------------- */
+
+struct view_form_row {
+	const char *label;                /* "--dataset NAME" */
+	const char *value;                /* "" = empty */
+	const char *error;                /* NULL or "" = none */
+	const char *help;                 /* shown under the form for the selected row */
+	int required;                     /* marked '*' */
+	int action;                       /* a row to press (add an option, start) */
+};
+
+struct view_form {
+	const char *title;                /* "New job: sft" */
+	size_t n_rows;
+	const struct view_form_row *rows;
+	int selected;
+	const char *message;              /* what the last check said */
+};
+
 /* ---- Help -------------------------------------------------------------- */
 
 struct view_help {
@@ -216,6 +235,7 @@ struct view {
 	const struct view_runs *runs;
 	const struct view_jobs *jobs;
 	const struct view_help *help;
+	const struct view_form *form;     /* open: drawn in place of the Jobs screen */
 };
 
 /* The layout_opts view_draw uses for v (slider count, compare mode). */
@@ -229,6 +249,7 @@ void view_steer_draw(WINDOW *w, const struct layout *L, const struct view_steer 
 void view_front_draw(WINDOW *w, const struct layout *L, const struct view_front *f);
 void view_runs_draw(WINDOW *w, const struct layout *L, const struct view_runs *r);
 void view_jobs_draw(WINDOW *w, const struct layout *L, const struct view_jobs *j);
+void view_form_draw(WINDOW *w, const struct layout *L, const struct view_form *f);
 void view_help_draw(WINDOW *w, const struct layout *L, const struct keys_map *km,
                     const struct view_help *h);
 void view_too_small_draw(WINDOW *w, int rows, int cols);
