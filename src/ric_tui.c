@@ -354,6 +354,9 @@ static void ric_tui_close_line(struct ric_tui *t)
 		tui_app_set_prompt(t->a, text);
 	free(text);
 	t->a->dirty = 1;
+	/* A line may lead to the next (an option added to the form: its value). */
+	if (t->a->want_line != TUI_LINE_NONE)
+		ric_tui_open_line(t);
 }
 
 static void ric_tui_key_line(struct ric_tui *t, int c)
