@@ -167,6 +167,10 @@ void tui_app_free(struct tui_app *a);
  * model outside the checkpoint) is asked about first (TUI_CONFIRM_ALLOW_CMD,
  * default no) and is not scored until the answer is yes. */
 int tui_app_load(struct tui_app *a, const char *dir);
+/* Side B of compare mode from another PEFT adapter of the base the loaded
+ * checkpoint stands on: the base is not read again (tui_gen_set_b); compare
+ * mode turns on. 0, or -1 with the reason in the status line. */
+int tui_app_load_b(struct tui_app *a, const char *dir);
 /* Asks about the first objective from `from` on whose reward waits for
  * consent; 0 when none is left to ask about. */
 int tui_app_ask_consent(struct tui_app *a, size_t from);

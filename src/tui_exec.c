@@ -376,7 +376,7 @@ int tui_app_command(struct tui_app *a, const char *line)
 	int rc = 0;
 	switch (c.kind) {
 	case TUI_CMD_LOAD:
-		rc = tui_app_load(a, c.path);
+		rc = c.side ? tui_app_load_b(a, c.path) : tui_app_load(a, c.path);
 		if (rc == 0)
 			a->screen = VIEW_STEER;
 		break;

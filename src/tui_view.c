@@ -476,6 +476,11 @@ void tui_view_build(const struct tui_app *a, struct tui_view *tv)
 	v->screen = a->screen;
 	v->keys = a->keys;
 	v->checkpoint = a->ckpt;
+	const char *b = a->gen ? tui_gen_b_dir(a->gen) : NULL;
+	if (b && a->ckpt) {
+		snprintf(tv->checkpoint, sizeof tv->checkpoint, "A %.580s | B %.580s", a->ckpt, b);
+		v->checkpoint = tv->checkpoint;
+	}
 	v->status = a->status;
 	v->status_error = a->status_error;
 	v->confirm = a->confirm != TUI_CONFIRM_NONE ? a->confirm_text : NULL;

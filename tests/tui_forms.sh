@@ -40,6 +40,11 @@ start
 _tap_result $? "ric-tui starts with a theme preset in ricrc" "$(pane)"
 unlike "$(pane)" 'problem in ricrc' "theme light is a ricrc command"
 
+# ---- compare mode's B from an adapter of A's base --------------------------
+t send-keys -t ric ':load b ' "$TEST_TMP/ck" Enter
+wait_for 'not a PEFT adapter folder'
+_tap_result $? ":load b of a full checkpoint says B must be an adapter of A's base" "$(pane)"
+
 # ---- the new-job form ------------------------------------------------------
 t send-keys -t ric 3
 wait_for 'Runs \('
