@@ -428,6 +428,7 @@ static void ric_tui_key(struct ric_tui *t, int c)
 	}
 	if (c == KEY_MOUSE) {
 		ric_tui_key_mouse(t);
+		ric_tui_open_line(t); /* a click may ask for a line (the prompt, a form field) */
 		return;
 	}
 	enum keys_screen ks = t->a->confirm != TUI_CONFIRM_NONE ? KEYS_SCREEN_CONFIRM

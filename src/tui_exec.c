@@ -441,6 +441,17 @@ int tui_app_command(struct tui_app *a, const char *line)
 
 void tui_app_click(struct tui_app *a, const struct view_hit *h, int drag)
 {
+	if (a->form) {
+		/* The form is modal: a click picks a row, a second one edits it. */
+		if (h->kind == VIEW_HIT_ROW && !drag && h->index >= 0 && h->index < (int)a->form->n + 3) {
+			int again = a->form->sel == h->index;
+			a->form->sel = h->index;
+			a->dirty = 1;
+			if (again) /* may start the job and close the form */
+				tui_scr_jobs_form_action(a, ACTION_FORM_EDIT);
+		}
+		return;
+	}
 	switch (h->kind) {
 	case VIEW_HIT_TAB:
 		if (!drag && h->index >= 0 && h->index < VIEW_HELP)

@@ -919,6 +919,17 @@ START_TEST(the_job_form_checks_before_it_starts)
 	ck_assert_ptr_nonnull(strstr(f->message, "2 fields to fix; --dataset: required"));
 	ck_assert(a->status_error);
 	ck_assert_int_eq(f->sel, 2); /* on the first field to fix */
+	/* a click picks a row, a second click on it edits it; nothing behind the form is hit */
+	struct view_hit hit = { .kind = VIEW_HIT_ROW, .index = 3 };
+	tui_app_click(a, &hit, 0);
+	ck_assert_int_eq(f->sel, 3);
+	ck_assert_int_eq(a->want_line, TUI_LINE_NONE);
+	hit.index = 2;
+	tui_app_click(a, &hit, 0);
+	ck_assert_int_eq(f->sel, 2);
+	struct view_hit tab = { .kind = VIEW_HIT_TAB, .index = VIEW_STEER };
+	tui_app_click(a, &tab, 0);
+	ck_assert_int_eq(a->screen, VIEW_JOBS);
 	/* a dataset the store lacks; then one it has, typed on the field's line */
 	tui_app_action(a, ACTION_FORM_EDIT);
 	ck_assert_int_eq(a->want_line, TUI_LINE_FIELD);

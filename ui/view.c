@@ -380,7 +380,10 @@ int view_hit(const struct view *v, int rows, int cols, int y, int x, struct view
 	case VIEW_STEER: return v->steer ? view_steer_hit(&L, v->steer, y, x, h) : 0;
 	case VIEW_FRONT: return v->front ? view_front_hit(&L, v->front, y, x, h) : 0;
 	case VIEW_RUNS: return v->runs ? view_runs_hit(&L, v->runs, y, x, h) : 0;
-	case VIEW_JOBS: return v->jobs ? view_jobs_hit(&L, v->jobs, y, x, h) : 0;
+	case VIEW_JOBS:
+		if (v->form)
+			return view_form_hit(&L, v->form, y, x, h);
+		return v->jobs ? view_jobs_hit(&L, v->jobs, y, x, h) : 0;
 	default: return 0;
 	}
 }

@@ -270,7 +270,7 @@ enum view_hit_kind {
 	VIEW_HIT_SLIDER,       /* index = objective, side, value = weight under x (0..1) */
 	VIEW_HIT_SAMPLE,       /* index = sample, side */
 	VIEW_HIT_POINT,        /* series, index = point nearest the click */
-	VIEW_HIT_ROW,          /* index = row of the Runs or Jobs table */
+	VIEW_HIT_ROW,          /* index = row of the Runs or Jobs table, or of the form */
 	VIEW_HIT_PROMPT,
 	VIEW_HIT_STATUS
 };
@@ -290,5 +290,7 @@ int view_steer_hit(const struct layout *L, const struct view_steer *s, int y, in
 int view_front_hit(const struct layout *L, const struct view_front *f, int y, int x, struct view_hit *h);
 int view_runs_hit(const struct layout *L, const struct view_runs *r, int y, int x, struct view_hit *h);
 int view_jobs_hit(const struct layout *L, const struct view_jobs *j, int y, int x, struct view_hit *h);
+/* The new-job form: VIEW_HIT_ROW, index = its row (0: the stage). */
+int view_form_hit(const struct layout *L, const struct view_form *f, int y, int x, struct view_hit *h);
 
 #endif

@@ -11,19 +11,49 @@
 /* The new-job form, over the Jobs screen's panes: a title, one row per
  * field ("* --base DIR   value   error"), the selected row's help and the
  * last check's message below. Rows scroll to keep the selection shown. */
+/* Where the form goes: its pane, the rows shown and the first of them. */
+struct form_geom {
+	struct layout_rect r;
+	int foot, shown, first;
+};
+
+static int form_geom(const struct layout *L, const struct view_form *f, struct form_geom *g)
+{
+	g->r = L->table;
+	if (L->details.h > 0)
+		g->r.h = L->details.y + L->details.h - g->r.y;
+	if (g->r.h < 3 || g->r.w < 10)
+		return -1;
+	/* Room: title, rows, a blank, help (2 lines), message. */
+	g->foot = g->r.h >= 10 ? 4 : 1;
+	g->shown = g->r.h - 1 - g->foot;
+	if (g->shown < 1)
+		g->shown = 1;
+	g->first = f->selected >= g->shown ? f->selected - g->shown + 1 : 0;
+	return 0;
+}
+
+int view_form_hit(const struct layout *L, const struct view_form *f, int y, int x, struct view_hit *h)
+{
+	struct form_geom g;
+	if (form_geom(L, f, &g) != 0 || x < g.r.x || x >= g.r.x + g.r.w)
+		return 0;
+	int k = y - g.r.y - 1;
+	if (k < 0 || k >= g.shown || g.first + k >= (int)f->n_rows)
+		return 0;
+	h->kind = VIEW_HIT_ROW;
+	h->index = g.first + k;
+	return 1;
+}
+
 void view_form_draw(WINDOW *w, const struct layout *L, const struct view_form *f)
 {
-	struct layout_rect r = L->table;
-	if (L->details.h > 0)
-		r.h = L->details.y + L->details.h - r.y;
-	if (r.h < 3 || r.w < 10)
+	struct form_geom g;
+	if (form_geom(L, f, &g) != 0)
 		return;
+	struct layout_rect r = g.r;
 	draw_title(w, r.y, r.x, r.w, f->title ? f->title : "New job", theme_attr(THEME_TITLE));
-	/* Room: title, rows, a blank, help (2 lines), message. */
-	int foot = r.h >= 10 ? 4 : 1;
-	int shown = r.h - 1 - foot;
-	if (shown < 1)
-		shown = 1;
+	int foot = g.foot, shown = g.shown;
 	int label_w = 8;
 	for (size_t i = 0; i < f->n_rows; i++) {
 		int lw = draw_width(f->rows[i].label ? f->rows[i].label : "") + 2;
@@ -32,7 +62,7 @@ void view_form_draw(WINDOW *w, const struct layout *L, const struct view_form *f
 	}
 	if (label_w > r.w / 2)
 		label_w = r.w / 2;
-	int first = f->selected >= shown ? f->selected - shown + 1 : 0;
+	int first = g.first;
 	for (int k = 0; k < shown && first + k < (int)f->n_rows; k++) {
 		const struct view_form_row *row = &f->rows[first + k];
 		int y = r.y + 1 + k, sel = first + k == f->selected;
