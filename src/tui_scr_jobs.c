@@ -187,9 +187,20 @@ static int tui_scr_jobs_form_open(struct tui_app *a, const char *stage, int pref
 		tui_app_error(a, "out of memory");
 		return -1;
 	}
+	int known = 0;
+	for (size_t i = 0; tui_form_stages[i]; i++)
+		known |= strcmp(stage, tui_form_stages[i]) == 0;
+	if (!known) {
+		tui_app_error(a, "no stage '%s' runs as a job: sft, eval, online, relabel, rm-train, pretrain",
+		              stage);
+		free(f);
+		return -1;
+	}
 	if (tui_jobs_options(file, stage, json, sizeof json) != 0 ||
 	    tui_form_load(f, stage, json, err, sizeof err) != 0) {
-		tui_app_error(a, "cannot build the %s form: %s", stage, json[0] ? json : err);
+		/* ric's first line says why (the usage follows it) */
+		const char *why = json[0] ? json : err;
+		tui_app_error(a, "cannot build the %s form: %.*s", stage, (int)strcspn(why, "\n"), why);
 		free(f);
 		return -1;
 	}

@@ -974,6 +974,13 @@ START_TEST(the_job_form_checks_before_it_starts)
 	/* the relabel form from scratch: start runs `ric job start` */
 	a->want_line = TUI_LINE_NONE;
 	tui_app_action(a, ACTION_JOB_NEW);
+	a->form_field = TUI_FORM_STAGE;
+	tui_app_field_line(a, "frobnicate");
+	ck_assert_ptr_nonnull(strstr(a->status, "no stage 'frobnicate' runs as a job"));
+	ck_assert_str_eq(a->form->stage, "sft"); /* the form stays as it was */
+	tui_app_action(a, ACTION_FORM_CLOSE);
+	a->want_line = TUI_LINE_NONE;
+	tui_app_action(a, ACTION_JOB_NEW);
 	f = a->form;
 	a->form_field = TUI_FORM_STAGE;
 	tui_app_field_line(a, "relabel");
