@@ -29,7 +29,6 @@ struct tui_gen_job {
 
 struct tui_gen {
 	struct ricgen rg;
-	struct decoder_weights wb;
 	/* Side B from another adapter of the base rg holds (tui_gen_set_b): its
 	 * decoding weights and metadata; the base itself is rg.p's. */
 	int has_b;
@@ -201,11 +200,11 @@ static void tui_gen_run_job(struct tui_gen *g)
 	enum status_code c;
 	if (j->r.n_pref == 2 && g->has_b) {
 		/* A and B are other weights: one batch each, the same seeds. */
-		c = tui_gen_run_rows(g, 0, j->r.n, &g->wb, &g->rg.meta, &tokens, &st);
+		c = tui_gen_run_rows(g, 0, j->r.n, &g->rg.dw, &g->rg.meta, &tokens, &st);
 		if (c == STATUS_OK)
 			c = tui_gen_run_rows(g, j->r.n, j->r.n, &g->wb_b, &g->meta_b, &tokens, &st);
 	} else {
-		c = tui_gen_run_rows(g, 0, B, &g->wb, &g->rg.meta, &tokens, &st);
+		c = tui_gen_run_rows(g, 0, B, &g->rg.dw, &g->rg.meta, &tokens, &st);
 	}
 	if (c == STATUS_OK || c == STATUS_CANCELLED) {
 		struct tui_gen_event e = { .kind = TUI_GEN_DONE, .gen = j->id, .code = c,
@@ -254,7 +253,9 @@ enum status_code tui_gen_open(struct tui_gen **out, const char *dir, const char 
 	if (!g)
 		return status_set(st, STATUS_NOMEM, "out of memory");
 	g->pipe[0] = g->pipe[1] = -1;
-	enum status_code c = ricgen_open(&g->rg, dir, 1, st);
+	/* Half the bytes per decoded token: the preview is bound by memory
+	 * bandwidth; a BF16 checkpoint loads with no F32 copy. */
+	enum status_code c = ricgen_open_decoding(&g->rg, dir, 1, DECODER_BF16, st);
 	if (c != STATUS_OK) {
 		free(g);
 		return c;
@@ -264,14 +265,11 @@ enum status_code tui_gen_open(struct tui_gen **out, const char *dir, const char 
 		               g->rg.meta.n_obj, TUI_GEN_MAX_OBJ);
 	/* ric.json is a file: what it would run waits for the user's yes
 	 * (tui_gen_denied, tui_gen_consent); till then it is not scored. */
-	struct ricgen_trust trust = { .home = dir, .skip = 1 };
+	struct ricgen_trust trust = { .home = dir, .skip = 1, .weights = DECODER_BF16 };
 	if (c == STATUS_OK)
 		c = ricgen_open_rewards(&g->rg, &g->rg.meta, datadir, &trust, st);
 	if (c == STATUS_OK && !(g->datadir = strdup(datadir ? datadir : "")))
 		c = status_set(st, STATUS_NOMEM, "out of memory");
-	/* Half the bytes per decoded token: the preview is bound by memory bandwidth. */
-	if (c == STATUS_OK)
-		c = decoder_weights_init(&g->wb, &g->rg.p, DECODER_BF16, st);
 	if (c == STATUS_OK && !(g->dir = strdup(dir)))
 		c = status_set(st, STATUS_NOMEM, "out of memory");
 	if (c == STATUS_OK && pipe(g->pipe) != 0)
@@ -322,7 +320,6 @@ void tui_gen_close(struct tui_gen *g)
 	for (int i = 0; i < 2; i++)
 		if (g->pipe[i] >= 0)
 			close(g->pipe[i]);
-	decoder_weights_free(&g->wb);
 	decoder_weights_free(&g->wb_b);
 	if (g->has_b)
 		ricmeta_free(&g->meta_b);
@@ -346,7 +343,7 @@ enum status_code tui_gen_consent(struct tui_gen *g, size_t i, struct status *st)
 {
 	if (!tui_gen_denied(g, i))
 		return STATUS_OK;
-	struct ricgen_trust yes = { .home = g->dir, .consent = 1 };
+	struct ricgen_trust yes = { .home = g->dir, .consent = 1, .weights = DECODER_BF16 };
 	struct reward_env env = ricgen_reward_env(*g->datadir ? g->datadir : NULL, &yes);
 	struct reward *r;
 	enum status_code c = reward_open(g->rg.meta.obj[i].reward, &env, &r, st);
@@ -427,6 +424,12 @@ enum status_code tui_gen_set_b(struct tui_gen *g, const char *dir, struct tui_ge
 		                  "%s: an adapter of %s, not of %s, the base A stands on", dir, base_b, base_a);
 	if (c != STATUS_OK)
 		return c;
+	/* Straight into BF16 (a BF16 base as A): no F32 matrices to add B to. */
+	if (g->rg.dw.embed)
+		return status_set(st, STATUS_UNSUPPORTED,
+		                  "%s was loaded straight into BF16 (no F32 weights to add %s to): load an "
+		                  "adapter of it as A, or a merged copy of B (ric merge) with :load",
+		                  g->dir, dir);
 	/* B's RiC metadata: the same objectives, so one set of rewards scores both. */
 	struct ricmeta mb;
 	ricmeta_init(&mb);
