@@ -149,8 +149,10 @@ static char *ric_tui_complete_form(const char *text, int state)
 {
 	static int s;
 	static size_t i;
-	if (state == 0)
-		s = 0, i = 0;
+	if (state == 0) {
+		s = 0;
+		i = 0;
+	}
 	size_t n = strlen(text);
 	const struct tui_app *a = ric_tui_app;
 	switch (ric_tui_form_list) {
