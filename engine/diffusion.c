@@ -95,12 +95,14 @@ void diffusion_guide(float *eps_c, const float *eps_u, size_t n, double g)
 		eps_c[i] = (float)((double)eps_u[i] + g * ((double)eps_c[i] - eps_u[i]));
 }
 
-enum status_code diffusion_accumulate(struct train *t, const struct diffusion *d, const float *x0,
-                                      const float *cond, const unsigned char *drop, size_t B,
-                                      struct rng *r, float scale, double *sse,
-                                      const struct hooks *h, struct status *st)
+/* The loss of diffusion_accumulate on pass m; with g, its gradient too. */
+static enum status_code diffusion_loss(struct model_pass *m, const float *w, float *g,
+                                       const struct diffusion *d, const float *x0,
+                                       const float *cond, const unsigned char *drop, size_t B,
+                                       struct rng *r, float scale, double *sse,
+                                       const struct hooks *h, struct status *st)
 {
-	size_t D = t->pass->image_dim;
+	size_t D = m->image_dim;
 	*sse = 0.0;
 	if (B == 0)
 		return STATUS_OK;
@@ -115,20 +117,37 @@ enum status_code diffusion_accumulate(struct train *t, const struct diffusion *d
 			noise[b * D + i] = rng_normal(r);
 		diffusion_q_sample(d, xt + b * D, x0 + b * D, noise + b * D, D, tb);
 	}
-	optim_finish(&t->opt); /* an update cut short reads the gradients: before they change */
 	struct model_image_batch ib = { .B = B, .x = xt, .t = ts, .cond = cond, .drop = drop };
-	enum status_code rc = model_image_forward(t->pass, t->params->mem, &ib, h, st);
+	enum status_code rc = model_image_forward(m, w, &ib, h, st);
 	if (rc == STATUS_OK) {
 		/* d/d eps of scale * sum (eps - noise)^2, into the noise's room */
 		double s = 0.0;
 		for (size_t i = 0; i < B * D; i++) {
-			double e = (double)t->pass->eps[i] - noise[i];
+			double e = (double)m->eps[i] - noise[i];
 			s += e * e;
 			noise[i] = (float)(2.0 * scale * e);
 		}
 		*sse = s;
-		rc = model_image_backward(t->pass, t->params->mem, t->grads.mem, noise, h, st);
+		if (g)
+			rc = model_image_backward(m, w, g, noise, h, st);
 	}
 	free(buf);
 	return rc;
+}
+
+enum status_code diffusion_accumulate(struct train *t, const struct diffusion *d, const float *x0,
+                                      const float *cond, const unsigned char *drop, size_t B,
+                                      struct rng *r, float scale, double *sse,
+                                      const struct hooks *h, struct status *st)
+{
+	optim_finish(&t->opt); /* an update cut short reads the gradients: before they change */
+	return diffusion_loss(t->pass, t->params->mem, t->grads.mem, d, x0, cond, drop, B, r, scale,
+	                      sse, h, st);
+}
+
+enum status_code diffusion_eval(struct model_pass *m, const float *w, const struct diffusion *d,
+                                const float *x0, const float *cond, size_t B, struct rng *r,
+                                double *sse, const struct hooks *h, struct status *st)
+{
+	return diffusion_loss(m, w, NULL, d, x0, cond, NULL, B, r, 1.0f, sse, h, st);
 }

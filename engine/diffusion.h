@@ -65,6 +65,11 @@ enum status_code diffusion_accumulate(struct train *t, const struct diffusion *d
                                       struct rng *r, float scale, double *sse,
                                       const struct hooks *h, struct status *st);
 
+/* The same sum of squared errors with no gradient (validation), on any pass. */
+enum status_code diffusion_eval(struct model_pass *m, const float *w, const struct diffusion *d,
+                                const float *x0, const float *cond, size_t B, struct rng *r,
+                                double *sse, const struct hooks *h, struct status *st);
+
 /* Sampling (engine/diffusion_sample.c). */
 struct diffusion_sample_opts {
 	size_t n;             /* images */

@@ -266,6 +266,16 @@ static enum status_code model_not_text(const struct model_family *f, struct stat
 	                  "or the image stages)", f->title);
 }
 
+enum status_code model_want_text(const struct model_config *c, const char *dir,
+                                 struct status *st)
+{
+	if (!model_is_image(c))
+		return STATUS_OK;
+	return status_set(st, STATUS_UNSUPPORTED, "%s: an image model (%s) predicts noise of images; "
+	                  "it reads no tokens (use it with ric generate --model DIR -o FILE.png or "
+	                  "the image stages)", dir, model_family_of(c)->title);
+}
+
 enum status_code model_forward(struct model_pass *m, const float *w, const int *tokens, size_t B,
                                size_t T, const int *targets, const struct hooks *h,
                                struct status *st)

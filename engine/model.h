@@ -217,6 +217,10 @@ struct model_image_batch {
 
 /* Whether cfg is an image model (model_family.image). */
 int model_is_image(const struct model_config *cfg);
+/* STATUS_OK for a text model; for an image model the one error a text
+ * command gives, naming `dir` (the folder it came from). */
+enum status_code model_want_text(const struct model_config *cfg, const char *dir,
+                                 struct status *st);
 /* The predicted noise into m->eps [B, image_dim]. A text model here, or an
  * image model in model_forward, is one error saying which it is. */
 enum status_code model_image_forward(struct model_pass *m, const float *w,

@@ -111,7 +111,8 @@ static int grads_run(struct cli *cli, int argc, char **argv)
 	int rc = CLI_FAIL;
 	if (adapter && lora_base_dir(adapter, model, bdir, sizeof bdir, &st) == STATUS_OK)
 		model = bdir;
-	if ((adapter && !model) || checkpoint_load(model, &p, NULL, &st) != STATUS_OK) {
+	if ((adapter && !model) || checkpoint_load(model, &p, NULL, &st) != STATUS_OK ||
+	    model_want_text(&p.cfg, model, &st) != STATUS_OK) {
 		rows_free(&r);
 		rows_free(&tg);
 		cli_error("%s", st.msg);

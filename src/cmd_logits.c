@@ -63,7 +63,7 @@ static int logits_run(struct cli *cli, int argc, char **argv)
 	struct safetensors_writer *w = NULL;
 	int rc = CLI_FAIL;
 	if (checkpoint_load_base(adapter ? adapter : model, adapter ? model : NULL, &p, NULL, &st) !=
-	    STATUS_OK) {
+	    STATUS_OK || model_want_text(&p.cfg, model, &st) != STATUS_OK) {
 		rows_free(&r);
 		cli_error("%s", st.msg);
 		return CLI_FAIL;
