@@ -318,7 +318,11 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 	if (image && !out_png)
 		return cli_bad_usage(&cmd_generate, "%s is an image model (%s): give -o FILE.png for "
 		                     "its images", model, model_family_of(&mc)->title);
-	if (out_png && !image && model && cst.code == STATUS_OK)
+	if (out_png && model && cst.code != STATUS_OK) {
+		cli_error("%s", cst.msg);
+		return CLI_FAIL;
+	}
+	if (out_png && !image && model)
 		return cli_bad_usage(&cmd_generate, "%s is a text model (%s): -o FILE.png draws images "
 		                     "of an image model; text is printed (give --prompt)", model,
 		                     model_family_of(&mc)->title);

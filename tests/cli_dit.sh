@@ -87,4 +87,30 @@ out=$("$RIC" pretrain --arch dit --dataset icons --out "$T/x" --schedule sigmoid
 like "$out" "--schedule is cosine or linear, not 'sigmoid'" "an unknown schedule"
 out=$("$RIC" generate --model "$T/dit" -o "$T/x.png" --pref 1,0 2>&1)
 like "$out" "ric.json" "--pref on a model without ric.json says what is missing"
+
+# RiC SFT on the image dataset: the rewards become the condition vector
+"$RIC" relabel --dataset icons --objective bright=brightness --objective color=colorfulness \
+	> /dev/null 2>&1
+out=$("$RIC" sft --base "$T/dit" --dataset icons --out "$T/ric" --steps 10 --batch 4 --lr 1e-3 2>&1)
+like "$out" "7 training images \\(0 unscored\\), a condition of 2 reward\\(s\\), 0.1 of rows on the null condition" \
+	"sft conditions an image model on the relabelled rewards"
+like "$(cat "$T/ric/config.json")" '"cond_dim": 2' "the model's condition holds the two rewards"
+like "$(cat "$T/ric/ric.json")" '"reward": "colorfulness"' "ric.json names them with their stats"
+out=$("$RIC" generate --model "$T/ric" -o "$T/pref.png" --pref 1,0 --n 2 --steps 3 2>&1)
+like "$out" "targets: bright [0-9.]+ color -[0-9.]+" "--pref maps to the condition's targets"
+like "$out" "pref.png: 2 images of 32x32, 3 DDIM steps, guided" "and guides the samples"
+"$RIC" generate --model "$T/ric" -o "$T/pref2.png" --pref 0,1 --n 2 --steps 3 > /dev/null
+fails 1 "another preference draws other images" cmp -s "$T/pref.png" "$T/pref2.png"
+out=$("$RIC" generate --model "$T/ric" -o "$T/x.png" --pref 1 2>&1)
+like "$out" "--pref" "a preference of the wrong length is named"
+out=$("$RIC" sft --base "$T/dit" --dataset text --out "$T/x" --steps 1 2>&1)
+like "$out" "dataset text holds text rows: an image model trains on an image dataset" \
+	"sft of an image model on a text dataset"
+if [ -d "$gpt2" ]; then
+	out=$("$RIC" sft --base "$gpt2" --dataset icons --out "$T/x" --steps 1 2>&1)
+	like "$out" "dataset icons holds images .*: this stage trains a text model" \
+		"sft of a text model on an image dataset"
+	out=$("$RIC" sft --base "$gpt2" --dataset icons --out "$T/x" --cond-drop 0.2 2>&1)
+	like "$out" "--cond-drop applies to an image model's --base" "--cond-drop on a text model"
+fi
 done_testing
