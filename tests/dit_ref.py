@@ -11,9 +11,12 @@
     dit_ref.py schedule OUT
         alphas_cumprod of the linear (1e-4..0.02) and cosine schedules over
         1000 steps as diffusers' DDPMScheduler builds them, in float64.
-    dit_ref.py bench DIR --batch B --steps N
-        training steps (forward, MSE to noise, backward, AdamW) of the DiT in
-        DIR in float32 on this machine's threads; prints patches/s.
+    dit_ref.py bench [--depth N --heads N --hidden N --inner N --patch P --cond K
+                      --freq F] --batch B --steps N
+        training steps (forward, MSE to noise, backward, AdamW) of a random
+        DiT of that shape on 32x32 images in float32 (torch's threads:
+        OMP_NUM_THREADS); prints patches/s (make bench, beside ric bench train
+        --arch dit).
 
 Run with /usr/bin/python3 (Debian's python3-torch). The model follows
 facebookresearch/DiT (models.py): Conv2d patch embedding, adaLN-zero blocks,
@@ -200,8 +203,10 @@ def cmd_schedule(a):
 
 
 def cmd_bench(a):
-    cfg = json.load(open(os.path.join(a.dir, "config.json")))
-    P = {n: torch.nn.Parameter(v.float()) for n, v in st_read(os.path.join(a.dir, "model.safetensors")).items()}
+    a.size = 32
+    cfg = config(a)
+    torch.manual_seed(0)
+    P = {n: torch.nn.Parameter(torch.randn(s) * 0.02) for n, s in shapes(cfg)}
     opt = torch.optim.AdamW(P.values(), lr=1e-4)
     B, S, K = a.batch, cfg["sample_size"], cfg["cond_dim"]
     T = (S // cfg["patch_size"]) ** 2
@@ -218,8 +223,8 @@ def cmd_bench(a):
         loss.backward()
         opt.step()
     dt = time.perf_counter() - start
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads: "
-          f"{a.steps * B * T / dt:.0f} patches/s")
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(),
+                      "patches_per_s": a.steps * B * T / dt}))
 
 
 def main():
@@ -234,9 +239,10 @@ def main():
     s = sub.add_parser("schedule")
     s.add_argument("out")
     b = sub.add_parser("bench")
-    b.add_argument("dir")
-    b.add_argument("--batch", type=int, default=32)
-    b.add_argument("--steps", type=int, default=10)
+    for k, v in [("depth", 4), ("heads", 4), ("hidden", 128), ("inner", 512), ("patch", 4),
+                 ("cond", 0), ("freq", 64), ("batch", 32), ("steps", 10)]:
+        b.add_argument("--" + k, type=int, default=v)
+    b.add_argument("--schedule", default="cosine")
     a = ap.parse_args()
     {"make": cmd_make, "schedule": cmd_schedule, "bench": cmd_bench}[a.cmd](a)
 
