@@ -29,9 +29,9 @@ void dit_config_defaults(struct model_config *c, const char *model_type)
 	if (c->num_train_timesteps <= 0)
 		c->num_train_timesteps = 1000;
 	if (c->beta_start <= 0.0)
-		c->beta_start = 1e-4;
+		c->beta_start = (float)1e-4; /* float, as config.json carries them */
 	if (c->beta_end <= 0.0)
-		c->beta_end = 0.02;
+		c->beta_end = (float)0.02;
 	if (c->n_inner <= 0)
 		c->n_inner = 4 * c->n_embd;
 	c->layer_norm_epsilon = (float)DIT_LN_EPS;
@@ -130,6 +130,9 @@ enum status_code dit_config_parse(json_t *root, const char *name, struct model_c
 		rc = status_set(st, STATUS_UNSUPPORTED, "%s: key 'layer_norm_eps' must be 1e-6", name);
 	if (rc != STATUS_OK)
 		return rc;
+	/* float, as diffusers builds its betas, so what is written reads back the same */
+	c->beta_start = (float)c->beta_start;
+	c->beta_end = (float)c->beta_end;
 	if (c->patch_size > 0 && c->image_size % c->patch_size == 0)
 		c->n_positions = (c->image_size / c->patch_size) * (c->image_size / c->patch_size);
 	snprintf(c->model_type, sizeof c->model_type, "dit");
@@ -150,7 +153,8 @@ json_t *dit_config_json(const struct model_config *c, const char *torch_dtype)
 	                      "frequency_embedding_size", c->freq_dim, "cond_dim", c->cond_dim,
 	                      "num_train_timesteps", c->num_train_timesteps,
 	                      "beta_schedule", dit_schedules[c->schedule == MODEL_SCHEDULE_LINEAR ? 0 : 1],
-	                      "beta_start", c->beta_start, "beta_end", c->beta_end,
+	                      "beta_start", cfgjson_float_value((float)c->beta_start),
+	                      "beta_end", cfgjson_float_value((float)c->beta_end),
 	                      "prediction_type", "epsilon", "layer_norm_eps", DIT_LN_EPS);
 	if (o && torch_dtype && json_object_set_new(o, "torch_dtype", json_string(torch_dtype))) {
 		json_decref(o);

@@ -189,8 +189,9 @@ def cmd_make(a):
 
 
 def alphas_cumprod(kind, T=1000, beta_start=1e-4, beta_end=0.02):
-    if kind == "linear":  # DDPMScheduler beta_schedule="linear"
-        betas = torch.linspace(beta_start, beta_end, T, dtype=torch.float64)
+    if kind == "linear":  # DDPMScheduler beta_schedule="linear"; the ends as config.json's floats
+        f32 = lambda v: torch.tensor(v, dtype=torch.float32).item()
+        betas = torch.linspace(f32(beta_start), f32(beta_end), T, dtype=torch.float64)
     else:  # "squaredcos_cap_v2": betas_for_alpha_bar with max_beta 0.999
         f = lambda u: math.cos((u + 0.008) / 1.008 * math.pi / 2) ** 2
         betas = torch.tensor([min(1 - f((i + 1) / T) / f(i / T), 0.999) for i in range(T)],
