@@ -26,6 +26,8 @@ like "$out" 'validation loss [0-9.]+ over 1 images' "and reports the validation 
 like "$out" "model saved to $T/dit \\(40 steps, [0-9]+ patches/s\\)" "and saves the model"
 like "$(cat "$T/dit/config.json")" '"model_type": "dit"' "config.json names the family"
 like "$(cat "$T/dit/config.json")" '"beta_schedule": "squaredcos_cap_v2"' "and records the schedule"
+like "$("$RIC" info "$T/dit")" 'image     32x32 RGB in 64 patches of 4x4, noise schedule cosine over 1000 steps' \
+	"ric info describes an image model"
 first=$(sqlite3 "$RIC_STORE" "SELECT avg(value) FROM metrics m JOIN runs r ON r.id = m.run_id
 	WHERE r.stage = 'pretrain' AND m.key = 'loss' AND m.step <= 5")
 last=$(sqlite3 "$RIC_STORE" "SELECT avg(value) FROM metrics m JOIN runs r ON r.id = m.run_id
