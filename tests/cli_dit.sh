@@ -103,6 +103,12 @@ like "$out" "targets: bright [0-9.]+ color -[0-9.]+" "--pref maps to the conditi
 like "$out" "pref.png: 2 images of 32x32, 3 DDIM steps, guided" "and guides the samples"
 "$RIC" generate --model "$T/ric" -o "$T/pref2.png" --pref 0,1 --n 2 --steps 3 > /dev/null
 fails 1 "another preference draws other images" cmp -s "$T/pref.png" "$T/pref2.png"
+ok "convert writes an image model in BF16 (no tokenizer)" "$RIC" convert "$T/ric" "$T/ric-bf16" --dtype bf16
+like "$("$RIC" info "$T/ric-bf16")" 'dtype     BF16' "and it reads back as BF16"
+ok "the BF16 copy draws images" "$RIC" generate --model "$T/ric-bf16" -o "$T/bf16.png" --n 2 \
+	--steps 2 --scores 1,-1
+out=$("$RIC" online --policy "$T/ric" --dataset icons --out "$T/x" 2>&1)
+like "$out" "an image model \\(DiT\\); the online stage trains text models" "online on an image model"
 out=$("$RIC" generate --model "$T/ric" -o "$T/x.png" --pref 1 2>&1)
 like "$out" "--pref" "a preference of the wrong length is named"
 out=$("$RIC" sft --base "$T/dit" --dataset text --out "$T/x" --steps 1 2>&1)
