@@ -95,11 +95,16 @@ void diffusion_guide(float *eps_c, const float *eps_u, size_t n, double g)
 		eps_c[i] = (float)((double)eps_u[i] + g * ((double)eps_c[i] - eps_u[i]));
 }
 
+void diffusion_row_rng(struct rng *r, uint64_t seed, size_t row)
+{
+	rng_seed(r, seed * 0x9e3779b97f4a7c15ULL + (uint64_t)row * 0xbf58476d1ce4e5b9ULL + 1);
+}
+
 /* The loss of diffusion_accumulate on pass m; with g, its gradient too. */
 static enum status_code diffusion_loss(struct model_pass *m, const float *w, float *g,
                                        const struct diffusion *d, const float *x0,
                                        const float *cond, const unsigned char *drop, size_t B,
-                                       struct rng *r, float scale, double *sse,
+                                       uint64_t seed, size_t row0, float scale, double *sse,
                                        const struct hooks *h, struct status *st)
 {
 	size_t D = m->image_dim;
@@ -111,10 +116,12 @@ static enum status_code diffusion_loss(struct model_pass *m, const float *w, flo
 		return status_set(st, STATUS_NOMEM, "out of memory");
 	float *noise = buf, *xt = buf + B * D, *ts = buf + 2 * B * D;
 	for (size_t b = 0; b < B; b++) {
-		int tb = (int)rng_below(r, d->T);
+		struct rng r;
+		diffusion_row_rng(&r, seed, row0 + b);
+		int tb = (int)rng_below(&r, d->T);
 		ts[b] = (float)tb;
 		for (size_t i = 0; i < D; i++)
-			noise[b * D + i] = rng_normal(r);
+			noise[b * D + i] = rng_normal(&r);
 		diffusion_q_sample(d, xt + b * D, x0 + b * D, noise + b * D, D, tb);
 	}
 	struct model_image_batch ib = { .B = B, .x = xt, .t = ts, .cond = cond, .drop = drop };
@@ -137,17 +144,17 @@ static enum status_code diffusion_loss(struct model_pass *m, const float *w, flo
 
 enum status_code diffusion_accumulate(struct train *t, const struct diffusion *d, const float *x0,
                                       const float *cond, const unsigned char *drop, size_t B,
-                                      struct rng *r, float scale, double *sse,
+                                      uint64_t seed, size_t row0, float scale, double *sse,
                                       const struct hooks *h, struct status *st)
 {
 	optim_finish(&t->opt); /* an update cut short reads the gradients: before they change */
-	return diffusion_loss(t->pass, t->params->mem, t->grads.mem, d, x0, cond, drop, B, r, scale,
-	                      sse, h, st);
+	return diffusion_loss(t->pass, t->params->mem, t->grads.mem, d, x0, cond, drop, B, seed, row0,
+	                      scale, sse, h, st);
 }
 
 enum status_code diffusion_eval(struct model_pass *m, const float *w, const struct diffusion *d,
-                                const float *x0, const float *cond, size_t B, struct rng *r,
-                                double *sse, const struct hooks *h, struct status *st)
+                                const float *x0, const float *cond, size_t B, uint64_t seed,
+                                size_t row0, double *sse, const struct hooks *h, struct status *st)
 {
-	return diffusion_loss(m, w, NULL, d, x0, cond, NULL, B, r, 1.0f, sse, h, st);
+	return diffusion_loss(m, w, NULL, d, x0, cond, NULL, B, seed, row0, 1.0f, sse, h, st);
 }

@@ -55,20 +55,25 @@ void diffusion_ddim_step(const struct diffusion *d, float *x, const float *eps, 
 /* Classifier-free guidance: eps = eps_u + g (eps_c - eps_u), into eps_c. */
 void diffusion_guide(float *eps_c, const float *eps_u, size_t n, double g);
 
+/* The generator of row `row` of a step seeded `seed`: a row's draws do
+ * not depend on which rows share its call (so ranks splitting a batch draw
+ * what one process draws). */
+void diffusion_row_rng(struct rng *r, uint64_t seed, size_t row);
+
 /* The DDPM loss of B clean images x0 [B, D] (D = m->image_dim) under cond
  * [B, K] (NULL: unconditional) with rows drop[b] on the null condition:
- * draws t uniform in 0..T-1 and noise N(0, 1) for each row from r, predicts
- * the noise, and adds to t->grads the gradient of scale * sum of squared
- * errors; *sse gets that sum. */
+ * draws t uniform in 0..T-1 and noise N(0, 1) for row b from
+ * diffusion_row_rng(seed, row0 + b), predicts the noise, and adds to t->grads
+ * the gradient of scale * sum of squared errors; *sse gets that sum. */
 enum status_code diffusion_accumulate(struct train *t, const struct diffusion *d, const float *x0,
                                       const float *cond, const unsigned char *drop, size_t B,
-                                      struct rng *r, float scale, double *sse,
+                                      uint64_t seed, size_t row0, float scale, double *sse,
                                       const struct hooks *h, struct status *st);
 
 /* The same sum of squared errors with no gradient (validation), on any pass. */
 enum status_code diffusion_eval(struct model_pass *m, const float *w, const struct diffusion *d,
-                                const float *x0, const float *cond, size_t B, struct rng *r,
-                                double *sse, const struct hooks *h, struct status *st);
+                                const float *x0, const float *cond, size_t B, uint64_t seed,
+                                size_t row0, double *sse, const struct hooks *h, struct status *st);
 
 /* Sampling (engine/diffusion_sample.c). */
 struct diffusion_sample_opts {

@@ -191,8 +191,8 @@ static int bench_train_image(const struct bench_opts *o, struct model_params *p)
 	double loss = 0.0;
 	for (int s = 0; s <= o->steps && rc == CLI_OK; s++) {
 		double t0 = monotonic_s(), sse;
-		if (diffusion_accumulate(&t, &d, x, NULL, NULL, B, &r, 1.0f / (float)(B * D), &sse, NULL,
-		                         &st) != STATUS_OK) {
+		if (diffusion_accumulate(&t, &d, x, NULL, NULL, B, 99, (size_t)s * B,
+		                         1.0f / (float)(B * D), &sse, NULL, &st) != STATUS_OK) {
 			cli_error("%s", st.msg);
 			rc = CLI_FAIL;
 		}

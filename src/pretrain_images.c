@@ -56,7 +56,8 @@ static enum status_code pi_fill(void *ctx, long step, struct train_batch *b, str
 	return STATUS_OK;
 }
 
-/* Noise and timesteps of a step's rows come from (seed, step, first row). */
+/* Noise and timesteps of a step's row come from (seed, step, row): the
+ * ranks of mpirun draw what one process draws. */
 static enum status_code pi_loss(void *ctx, struct train *t, const struct train_batch *b,
                                 long step, const struct hooks *h, double sums[2],
                                 struct status *st)
@@ -64,10 +65,9 @@ static enum status_code pi_loss(void *ctx, struct train *t, const struct train_b
 	struct pi_data *pd = ctx;
 	size_t lo, hi, D = pd->rows->D;
 	dist_span(b->B, &lo, &hi);
-	struct rng r;
-	rng_seed(&r, (pd->seed + 1) * 0x9e3779b97f4a7c15ULL + (uint64_t)step * 65537ULL + lo);
 	double sse = 0.0, scale = 1.0 / ((double)b->B * (double)D);
-	enum status_code rc = diffusion_accumulate(t, pd->d, pd->x + lo * D, NULL, NULL, hi - lo, &r,
+	enum status_code rc = diffusion_accumulate(t, pd->d, pd->x + lo * D, NULL, NULL, hi - lo,
+	                                           pd->seed * 1000003ULL + (uint64_t)step, lo,
 	                                           (float)scale, &sse, h, st);
 	sums[0] = sse * scale;
 	return rc;
@@ -78,14 +78,12 @@ static enum status_code pi_val(struct train *t, const struct diffusion *d,
                                const struct image_rows *ev, size_t B, const struct hooks *h,
                                double *loss, struct status *st)
 {
-	struct rng r;
-	rng_seed(&r, 0x7a11);
 	double sum = 0.0;
 	for (size_t i = 0; i < ev->n; i += B) {
 		size_t n = ev->n - i < B ? ev->n - i : B;
 		double sse;
 		enum status_code rc = diffusion_eval(t->pass, t->params->mem, d, ev->x + i * ev->D, NULL,
-		                                     n, &r, &sse, h, st);
+		                                     n, 0x7a11, i, &sse, h, st);
 		if (rc != STATUS_OK)
 			return rc;
 		sum += sse;

@@ -106,13 +106,12 @@ static enum status_code si_loss(void *ctx, struct train *t, const struct train_b
 	struct si_data *sd = ctx;
 	size_t lo, hi;
 	dist_span(b->B, &lo, &hi);
-	struct rng r;
-	rng_seed(&r, (sd->seed + 1) * 0x9e3779b97f4a7c15ULL + (uint64_t)step * 65537ULL + lo);
 	double sse = 0.0, scale = 1.0 / ((double)b->B * (double)sd->D);
 	enum status_code rc = diffusion_accumulate(t, sd->d, sd->bx + lo * sd->D,
 	                                           sd->K ? sd->bz + lo * sd->K : NULL,
-	                                           sd->bdrop + lo, hi - lo, &r, (float)scale, &sse,
-	                                           h, st);
+	                                           sd->bdrop + lo, hi - lo,
+	                                           sd->seed * 1000003ULL + (uint64_t)step, lo,
+	                                           (float)scale, &sse, h, st);
 	sums[0] = sse * scale;
 	return rc;
 }
