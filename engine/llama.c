@@ -342,5 +342,6 @@ const struct model_family llama_family = {
 	.decode_init = llama_decode_init,
 	.decode_free = llama_decode_free,
 	.decode_weights = llama_decode_weights,
-	.decode_bf16_tensor = llama_decode_bf16_tensor,
+	.decode_begin = llama_decode_begin,
+	.decode_tensor = llama_decode_tensor,
 };

@@ -285,12 +285,16 @@ struct model_family {
 	/* BF16 or int8 copies for decoding; NULL: F32 only */
 	enum status_code (*decode_weights)(struct decoder_weights *wb, const struct model_params *p,
 	                                   struct status *st);
-	/* BF16 decoding weights one tensor at a time (checkpoint_load_decoding):
-	 * src holds the n values of the tensor at offset off of p's layout; writes
-	 * wb->bf16 + off exactly as decode_weights would. NULL: loads go through F32. */
-	enum status_code (*decode_bf16_tensor)(struct decoder_weights *wb,
-	                                       const struct model_params *p, size_t off,
-	                                       const float *src, size_t n, struct status *st);
+	/* BF16 or int8 decoding weights one tensor at a time
+	 * (checkpoint_load_decoding): decode_begin allocates wb for wb->dtype
+	 * without reading p's values; decode_tensor then takes the n values src
+	 * of the tensor at offset off of p's layout and writes what
+	 * decode_weights would, and the token embedding's rows into wb->embed
+	 * as BF16. NULL: loads go through F32. */
+	enum status_code (*decode_begin)(struct decoder_weights *wb, const struct model_params *p,
+	                                 struct status *st);
+	enum status_code (*decode_tensor)(struct decoder_weights *wb, const struct model_params *p,
+	                                  size_t off, const float *src, size_t n, struct status *st);
 };
 
 extern const struct model_family gpt2_family;

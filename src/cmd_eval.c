@@ -259,7 +259,9 @@ static int eval_run_seen(void *ctx, const struct store_run *r)
 /* The checkpoint with its rewards, the mapping, reference point and grid. */
 static enum status_code eval_open_model(struct eval_ctx *x, struct status *st)
 {
-	if (ricgen_open(&x->g, x->cfg.model, 1, st) != STATUS_OK)
+	/* decoding only: --weights bf16 or int8 holds no F32 copy of the model */
+	if (ricgen_open_decoding(&x->g, x->cfg.model, 1, (enum decoder_dtype)x->cfg.weights, st) !=
+	    STATUS_OK)
 		return st->code;
 	x->g_open = 1;
 	ricgen_stops_resolve(&x->cfg.stops, &x->g.meta);
@@ -295,12 +297,13 @@ static enum status_code eval_open_model(struct eval_ctx *x, struct status *st)
 		return st->code;
 	/* Every objective must score for a front; ric.json is a file, so what it
 	 * would run needs --allow-cmd. */
-	x->trust = (struct ricgen_trust){ .home = x->cfg.model, .consent = x->cfg.allow_cmd };
+	x->trust = (struct ricgen_trust){ .home = x->cfg.model, .consent = x->cfg.allow_cmd,
+	                                  .weights = x->cfg.weights };
 	if (ricgen_open_rewards(&x->g, &x->g.meta, paths_datadir(), &x->trust, st) != STATUS_OK) {
 		cli_allow_cmd_hint(st);
 		return st->code;
 	}
-	return ricgen_set_weights(&x->g, (enum decoder_dtype)x->cfg.weights, st);
+	return STATUS_OK;
 }
 
 /* The prompts of the dataset's split, and the run that made the checkpoint. */

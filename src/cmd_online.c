@@ -745,7 +745,8 @@ static int online_run(struct cli *cli, int argc, char **argv)
 		rc = goals_parse(o->sampler, &on.goals, st);
 	/* The policy's ric.json is a file: what it would run needs --allow-cmd. */
 	struct reward_env env = { .datadir = paths_datadir(), .timeout_s = 60, .batch = 16,
-	                          .from_file = 1, .home = from, .consent = o->allow_cmd };
+	                          .from_file = 1, .home = from, .consent = o->allow_cmd,
+	                          .weights = o->weights };
 	for (size_t i = 0; rc == STATUS_OK && i < on.m.n_obj; i++)
 		if ((rc = reward_open(on.m.obj[i].reward, &env, &on.rw[i], st)) != STATUS_OK)
 			status_prefix(st, "objective '%s'", on.m.obj[i].name);

@@ -22,7 +22,8 @@ const struct cli_command cmd_pretrain = {
 	.name = "pretrain",
 	.summary = "train a GPT-2 or Llama-family language model on text files, or a DiT on images",
 	.usage = "ric pretrain --tokenizer DIR --out DIR [--init DIR] [--arch TYPE] [--layers N]\n"
-	         "       [--heads N] [--embd N] [--ctx N] [--steps N] [--batch B] [--lr LR] [...] FILES...\n"
+	         "       [--heads N] [--kv-heads N] [--embd N] [--ffn N] [--ctx N] [--steps N] [--batch B]\n"
+	         "       [--lr LR] [...] FILES...\n"
 	         "       ric pretrain --arch dit --dataset NAME --out DIR [--patch P] [--schedule S] [...]",
 	.help = "Each FILE is one document (text in it may also hold <|endoftext|>); documents\n"
 	        "are joined with EOS and cut into chunks of --ctx tokens. A random --val share\n"
@@ -32,7 +33,7 @@ const struct cli_command cmd_pretrain = {
 	        "  --out DIR         where checkpoint-STEP/ folders and the final model go\n"
 	        "  --init DIR        continue from this model instead of fresh weights\n"
 	        "  --arch TYPE       model_type of a fresh model: gpt2 (default), llama,\n"
-	        "                    mistral or qwen2 (tied embeddings, SwiGLU MLP of 4 x embd),\n"
+	        "                    mistral or qwen2 (tied embeddings, SwiGLU MLP),\n"
 	        "                    or dit: a diffusion transformer on --dataset's images\n"
 	        "  --dataset NAME    (dit) an image dataset of the store (ric dataset\n"
 	        "                    import-images): noise prediction on its train rows, the\n"
@@ -41,6 +42,10 @@ const struct cli_command cmd_pretrain = {
 	        "  --schedule S      (dit) noise schedule: cosine (default) or linear\n"
 	        "  --kv-heads N      key-value heads of a Llama-family model (default: --heads)\n"
 	        "  --layers N        (default 2)   --heads N (default 2)   --embd N (default 64)\n"
+	        "  --ffn N           MLP width: n_inner of GPT-2, intermediate_size of the\n"
+	        "                    Llama family (default 4 x --embd)\n"
+	        "                    (a fresh model's shape is checked before anything is\n"
+	        "                    read; with --init these come from that model)\n"
 	        "  --ctx N           tokens per chunk and n_positions (default 64)\n"
 	        "  --steps N         optimizer steps (default 200)\n"
 	        "  --batch B         chunks per step (default 8)\n"
@@ -60,7 +65,7 @@ const struct cli_command cmd_pretrain = {
 
 struct pretrain_opts {
 	const char *tokenizer, *out, *init, *arch, *dataset, *schedule;
-	double layers, heads, embd, ctx, val, kv_heads, patch;
+	double layers, heads, embd, ctx, val, kv_heads, ffn, patch; /* ffn 0: 4 x embd */
 	struct stage_train_opts t;
 };
 
@@ -201,6 +206,21 @@ static enum status_code pretrain_val(struct train *t, const struct pretrain_data
 	return STATUS_OK;
 }
 
+/* The config of a fresh model from the options, checked. */
+static enum status_code pretrain_config(const struct pretrain_opts *o, int vocab, int eos,
+                                        struct model_config *cfg, struct status *st)
+{
+	*cfg = (struct model_config){
+		.n_layer = (int)o->layers, .n_head = (int)o->heads, .n_embd = (int)o->embd,
+		.n_inner = o->ffn > 0 ? (int)o->ffn : 4 * (int)o->embd, .n_positions = (int)o->ctx,
+		.vocab_size = vocab, .layer_norm_epsilon = 1e-5f,
+		.bos_token_id = eos, .eos_token_id = eos, .pad_token_id = -1,
+		.n_kv_head = (int)o->kv_heads,
+	};
+	enum status_code rc = model_config_set_type(cfg, o->arch, st);
+	return rc == STATUS_OK ? model_config_check(cfg, st) : rc;
+}
+
 static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 {
 	static const struct option opts[] = {
@@ -211,6 +231,7 @@ static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 		{ "arch", required_argument, NULL, 'A' }, { "kv-heads", required_argument, NULL, 'G' },
 		{ "dataset", required_argument, NULL, 'D' }, { "patch", required_argument, NULL, 'p' },
 		{ "schedule", required_argument, NULL, 'e' },
+		{ "ffn", required_argument, NULL, 'F' },
 		STAGE_TRAIN_OPTIONS, STAGE_SCHEDULE_OPTIONS, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_pretrain;
@@ -235,6 +256,7 @@ static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 				return cli_bad_usage(cmd, "--schedule is cosine or linear, not '%s'", optarg);
 			o->schedule = optarg;
 			break;
+		case 'F': rc = cli_number(cmd, "--ffn", optarg, 1, 262144, &o->ffn); break;
 		case CLI_OPT_EXIT: return exit_rc == CLI_OK ? -1 : exit_rc;
 		default: rc = stage_train_option(cmd, c, optarg, 65536, &o->t); break;
 		}
@@ -266,6 +288,19 @@ static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 		return cli_bad_usage(cmd, "--tokenizer (or --init) is required");
 	if (optind >= argc)
 		return cli_bad_usage(cmd, "wants text FILES to train on");
+	/* A fresh model's shape is the user's choice of options: one that no
+	 * model can have is bad usage, said before any file is read. */
+	const struct { const char *name; double v; } sizes[] = {
+		{ "--layers", o->layers }, { "--heads", o->heads }, { "--embd", o->embd },
+		{ "--ctx", o->ctx }, { "--kv-heads", o->kv_heads }, { "--ffn", o->ffn },
+	};
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		if (sizes[i].v != floor(sizes[i].v))
+			return cli_bad_usage(cmd, "%s wants a whole number, not %g", sizes[i].name, sizes[i].v);
+	struct model_config cfg;
+	struct status st = STATUS_INIT;
+	if (!o->init && pretrain_config(o, 1, -1, &cfg, &st) != STATUS_OK)
+		return cli_bad_usage(cmd, "%s", st.msg);
 	return CLI_OK;
 }
 
@@ -279,6 +314,9 @@ static void pretrain_params(struct stage *sg, const struct pretrain_opts *o,
 	stage_param(sg, "n_layer", "%d", cfg->n_layer);
 	stage_param(sg, "n_head", "%d", cfg->n_head);
 	stage_param(sg, "n_embd", "%d", cfg->n_embd);
+	stage_param(sg, "n_inner", "%d", cfg->n_inner);
+	if (cfg->n_kv_head)
+		stage_param(sg, "n_kv_head", "%d", cfg->n_kv_head);
 	stage_param(sg, "n_positions", "%d", cfg->n_positions);
 	stage_param(sg, "vocab_size", "%d", cfg->vocab_size);
 	stage_param(sg, "ctx", "%g", o->ctx);
@@ -307,16 +345,8 @@ static enum status_code pretrain_model(const struct pretrain_opts *o, struct tok
 	if (o->init)
 		return checkpoint_load(o->init, p, NULL, st);
 	int eos = tokenizer_token_id(tok, "<|endoftext|>");
-	struct model_config cfg = {
-		.n_layer = (int)o->layers, .n_head = (int)o->heads, .n_embd = (int)o->embd,
-		.n_inner = 4 * (int)o->embd, .n_positions = (int)o->ctx,
-		.vocab_size = (int)tokenizer_vocab_size(tok), .layer_norm_epsilon = 1e-5f,
-		.bos_token_id = eos, .eos_token_id = eos, .pad_token_id = -1,
-		.n_kv_head = (int)o->kv_heads,
-	};
-	enum status_code rc = model_config_set_type(&cfg, o->arch, st);
-	if (rc == STATUS_OK)
-		rc = model_config_check(&cfg, st);
+	struct model_config cfg;
+	enum status_code rc = pretrain_config(o, (int)tokenizer_vocab_size(tok), eos, &cfg, st);
 	if (rc == STATUS_OK)
 		rc = model_params_alloc(p, &cfg, st);
 	if (rc == STATUS_OK)
@@ -336,7 +366,8 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 	if (o.arch && strcmp(o.arch, "dit") == 0) {
 		struct pretrain_images_opts io = {
 			.dataset = o.dataset, .out = o.out, .init = o.init, .layers = o.layers,
-			.heads = o.heads, .embd = o.embd, .patch = o.patch > 0 ? o.patch : 4,
+			.heads = o.heads, .embd = o.embd, .ffn = o.ffn,
+			.patch = o.patch > 0 ? o.patch : 4,
 			.schedule = o.schedule && strcmp(o.schedule, "linear") == 0 ? MODEL_SCHEDULE_LINEAR
 			                                                          : MODEL_SCHEDULE_COSINE,
 			.t = &o.t };

@@ -105,7 +105,8 @@ static enum status_code pi_model(const struct pretrain_images_opts *o, struct mo
 			rc = checkpoint_load(o->init, p, NULL, st);
 		else {
 			struct model_config c = { .n_layer = (int)o->layers, .n_head = (int)o->heads,
-			                          .n_embd = (int)o->embd, .patch_size = (int)o->patch,
+			                          .n_embd = (int)o->embd, .n_inner = (int)o->ffn,
+			                          .patch_size = (int)o->patch,
 			                          .schedule = o->schedule };
 			rc = model_config_set_type(&c, "dit", st);
 			if (rc == STATUS_OK)

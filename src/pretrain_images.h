@@ -15,7 +15,7 @@
 
 struct pretrain_images_opts {
 	const char *dataset, *out, *init;
-	double layers, heads, embd, patch;
+	double layers, heads, embd, ffn, patch;  /* ffn 0: 4 x embd */
 	enum model_schedule schedule;
 	const struct stage_train_opts *t;
 };
