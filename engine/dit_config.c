@@ -7,6 +7,7 @@
 #include "engine/dit.h"
 #include "engine/rng.h"
 
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -68,8 +69,8 @@ enum status_code dit_check(const struct model_config *c, struct status *st)
 	if (c->n_positions != grid * grid)
 		return status_set(st, STATUS_INTERNAL, "%d positions for %d patches", c->n_positions,
 		                  grid * grid);
-	if (c->schedule == MODEL_SCHEDULE_LINEAR &&
-	    !(c->beta_start > 0.0 && c->beta_start < c->beta_end && c->beta_end < 1.0))
+	/* checked whatever the schedule: config.json records them either way */
+	if (!(c->beta_start > 0.0 && c->beta_start < c->beta_end && c->beta_end < 1.0))
 		return status_set(st, STATUS_FORMAT, "beta_start %g and beta_end %g must satisfy "
 		                  "0 < beta_start < beta_end < 1", c->beta_start, c->beta_end);
 	return STATUS_OK;
@@ -130,9 +131,12 @@ enum status_code dit_config_parse(json_t *root, const char *name, struct model_c
 		rc = status_set(st, STATUS_UNSUPPORTED, "%s: key 'layer_norm_eps' must be 1e-6", name);
 	if (rc != STATUS_OK)
 		return rc;
-	/* float, as diffusers builds its betas, so what is written reads back the same */
-	c->beta_start = (float)c->beta_start;
-	c->beta_end = (float)c->beta_end;
+	/* float, as diffusers builds its betas, so what is written reads back the
+	 * same (values beyond a float's range are left for dit_check to refuse) */
+	if (fabs(c->beta_start) <= FLT_MAX)
+		c->beta_start = (float)c->beta_start;
+	if (fabs(c->beta_end) <= FLT_MAX)
+		c->beta_end = (float)c->beta_end;
 	if (c->patch_size > 0 && c->image_size % c->patch_size == 0)
 		c->n_positions = (c->image_size / c->patch_size) * (c->image_size / c->patch_size);
 	snprintf(c->model_type, sizeof c->model_type, "dit");

@@ -266,6 +266,9 @@ START_TEST(config_errors)
 	config_error("{\"model_type\": \"dit\", \"hidden_size\": 8, \"depth\": 1, \"num_heads\": 2, "
 	             "\"intermediate_size\": 8, \"prediction_type\": \"v_prediction\"}",
 	             "prediction_type");
+	config_error("{\"model_type\": \"dit\", \"hidden_size\": 8, \"depth\": 1, \"num_heads\": 2, "
+	             "\"intermediate_size\": 8, \"beta_start\": 1e300}",
+	             "beta_start 1e+300 and beta_end 0.02 must satisfy 0 < beta_start < beta_end < 1");
 }
 END_TEST
 
