@@ -401,9 +401,20 @@ static enum status_code dit_forward(const struct dit_layout *lay, const float *w
 	return STATUS_OK;
 }
 
+/* Tells the trainer floats [lo, hi) of the gradient are final (model.h's grads hook). */
+static void dit_ready(const struct model_grads_hook *gh, size_t lo, size_t hi)
+{
+	if (gh && gh->ready && hi > lo)
+		gh->ready(gh->ctx, lo, hi);
+}
+
+/* The final layer's tensors end the layout, each block's follow the
+ * globals in order: they are told as they finish, last first, and the
+ * globals (embedders, positions, the null condition) at the end. */
 static enum status_code dit_backward(const struct dit_layout *lay, const float *w, float *g,
                                      struct dit_acts *a, const float *deps,
-                                     const struct hooks *h, struct status *st)
+                                     const struct model_grads_hook *gh, const struct hooks *h,
+                                     struct status *st)
 {
 	if (!a->train || !a->dres)
 		return status_set(st, STATUS_INTERNAL, "backward without a training forward pass");
@@ -422,6 +433,7 @@ static enum status_code dit_backward(const struct dit_layout *lay, const float *
 	memset(a->dsc, 0, B * C * sizeof *a->dsc);
 	linear_backward(a->dsc, 1, D(DIT_FADA_W), D(DIT_FADA_B), a->dfmod, 2 * C, a->sc, W(DIT_FADA_W),
 	                B, C, 2 * C);
+	dit_ready(gh, lay->off[DIT_FADA_W], lay->count);
 	for (size_t l = lay->L; l-- > 0;) {
 		if ((rc = dit_cancelled(h, st)) != STATUS_OK)
 			return rc;
@@ -451,6 +463,8 @@ static enum status_code dit_backward(const struct dit_layout *lay, const float *
 		                     la->r1, B, T, C);
 		linear_backward(a->dsc, 1, LD(DIT_ADA_W), LD(DIT_ADA_B), a->dmod, 6 * C, a->sc,
 		                LW(DIT_ADA_W), B, C, 6 * C);
+		dit_ready(gh, lay->loff[l * DIT_LAYER_TENSORS],
+		          lay->loff[l * DIT_LAYER_TENSORS + DIT_ADA_B] + 6 * C);
 #undef LW
 #undef LD
 	}
@@ -479,6 +493,7 @@ static enum status_code dit_backward(const struct dit_layout *lay, const float *
 		linear_backward(NULL, 0, D(DIT_Y0_W), D(DIT_Y0_B), a->dB2, C, a->cond, W(DIT_Y0_W), B, K,
 		                C);
 	}
+	dit_ready(gh, 0, lay->L ? lay->loff[0] : lay->off[DIT_FADA_W]);
 #undef W
 #undef D
 	return STATUS_OK;
@@ -550,7 +565,7 @@ static enum status_code dit_pass_backward(struct model_pass *m, const float *w, 
                                           struct status *st)
 {
 	struct dit_pass *d = (struct dit_pass *)m;
-	return dit_backward(&d->lay, w, g, &d->acts, deps, h, st);
+	return dit_backward(&d->lay, w, g, &d->acts, deps, &m->grads, h, st);
 }
 
 static void dit_bind(struct model_params *p)

@@ -31,6 +31,7 @@ struct S(gpt2_acts) {
 	int *pos, *last;       /* position of each row; scored token of each sequence */
 	double loss_sum;       /* sum of cross-entropy over counted targets */
 	size_t count;          /* targets != -100 */
+	const struct model_grads_hook *ready; /* told as backward completes each part, or NULL */
 };
 
 void S(gpt2_acts_init)(struct S(gpt2_acts) *a, int train);

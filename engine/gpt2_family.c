@@ -276,6 +276,7 @@ static enum status_code gpt2_pass_backward(struct model_pass *m, const float *w,
                                            struct status *st)
 {
 	struct gpt2_pass *g = (struct gpt2_pass *)m;
+	g->acts.ready = &m->grads;
 	return gpt2_backward(&g->lay, w, grad, &g->acts, tokens, targets, scale, dscores, h, st);
 }
 

@@ -114,6 +114,13 @@ static enum status_code S(gpt2_acts_reserve)(const struct gpt2_layout *lay, stru
 
 #include "engine/head_impl.h"
 
+/* g[lo, hi) is complete for this backward: the caller may use it (engine/model.h). */
+static void S(gpt2_ready)(const struct S(gpt2_acts) *a, size_t lo, size_t hi)
+{
+	if (a->ready && a->ready->ready && hi > lo)
+		a->ready->ready(a->ready->ctx, lo, hi);
+}
+
 /* The tied head [V, C] (wte) or the reward model's score, over a's pass. */
 static struct S(head) S(gpt2_head)(const struct gpt2_layout *lay, const R *w, R *g,
                                    struct S(gpt2_acts) *a)
@@ -201,6 +208,9 @@ enum status_code S(gpt2_backward)(const struct gpt2_layout *lay, const R *w, R *
 	memset(a->dres, 0, N * C * sizeof *a->dres);
 	KS(layernorm_backward)(a->dres, g + gpt2_off_lnf_w(lay), g + gpt2_off_lnf_b(lay), a->dc, xlast,
 	                       w + gpt2_off_lnf_w(lay), a->lnf_mean, a->lnf_rstd, N, C);
+	/* the layers lie between the embeddings and ln_f, one after the other */
+	size_t body = lay->L ? gpt2_off_layer(lay, 0, GPT2_LN1_W) : gpt2_off_lnf_w(lay);
+	S(gpt2_ready)(a, gpt2_off_lnf_w(lay), lay->count);
 	for (size_t l = lay->L; l-- > 0;) {
 		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
@@ -228,11 +238,14 @@ enum status_code S(gpt2_backward)(const struct gpt2_layout *lay, const R *w, R *
 		                    W(GPT2_ATTN_W), N, C, 3 * C);
 		KS(layernorm_backward)(a->dres, G(GPT2_LN1_W), G(GPT2_LN1_B), a->dc, x, W(GPT2_LN1_W),
 		                       la->ln1_mean, la->ln1_rstd, N, C);
+		S(gpt2_ready)(a, gpt2_off_layer(lay, l, GPT2_LN1_W),
+		              l + 1 < lay->L ? gpt2_off_layer(lay, l + 1, GPT2_LN1_W) : gpt2_off_lnf_w(lay));
 #undef W
 #undef G
 	}
 	KS(encoder_backward)(g + gpt2_off_wte(lay), g + gpt2_off_wpe(lay), a->dres, tokens, a->pos, N,
 	                     C);
+	S(gpt2_ready)(a, 0, body);
 	return STATUS_OK;
 }
 

@@ -293,6 +293,7 @@ static enum status_code llama_pass_backward(struct model_pass *m, const float *w
                                             struct status *st)
 {
 	struct llama_pass *g = (struct llama_pass *)m;
+	g->acts.ready = &m->grads;
 	return llama_backward(&g->lay, w, grad, &g->acts, tokens, targets, scale, dscores, h, st);
 }
 

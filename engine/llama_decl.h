@@ -34,6 +34,7 @@ struct S(llama_acts) {
 	int *pos, *last;
 	double loss_sum;
 	size_t count;
+	const struct model_grads_hook *ready; /* told as backward completes each part, or NULL */
 };
 
 void S(llama_acts_init)(struct S(llama_acts) *a, int train);

@@ -123,6 +123,13 @@ static enum status_code S(llama_acts_reserve)(const struct llama_layout *lay,
 
 #include "engine/head_impl.h"
 
+/* g[lo, hi) is complete for this backward: the caller may use it (engine/model.h). */
+static void S(llama_ready)(const struct S(llama_acts) *a, size_t lo, size_t hi)
+{
+	if (a->ready && a->ready->ready && hi > lo)
+		a->ready->ready(a->ready->ctx, lo, hi);
+}
+
 /* The head [V, C] (the embedding when tied) or the reward model's score,
  * over a's pass. */
 static struct S(head) S(llama_head)(const struct llama_layout *lay, const R *w, R *g,
@@ -220,6 +227,9 @@ enum status_code S(llama_backward)(const struct llama_layout *lay, const R *w, R
 	memset(a->dres, 0, N * C * sizeof *a->dres);
 	KS(rmsnorm_backward)(a->dres, g + llama_off(lay, LLAMA_NORM), a->dc, xlast,
 	                     w + llama_off(lay, LLAMA_NORM), a->rstdf, N, C);
+	/* embedding, the layers one after the other, then norm, head and score */
+	size_t body = lay->L ? llama_off_layer(lay, 0, LLAMA_LN1) : llama_off(lay, LLAMA_NORM);
+	S(llama_ready)(a, llama_off(lay, LLAMA_NORM), lay->count);
 	for (size_t l = lay->L; l-- > 0;) {
 		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
@@ -250,11 +260,15 @@ enum status_code S(llama_backward)(const struct llama_layout *lay, const R *w, R
 		KS(linear_backward)(a->dc, 1, G(LLAMA_VW), GB(LLAMA_VB), a->dqkv + HD + KD, QKV, la->ln1,
 		                    W(LLAMA_VW), N, C, KD);
 		KS(rmsnorm_backward)(a->dres, G(LLAMA_LN1), a->dc, x, W(LLAMA_LN1), la->rstd1, N, C);
+		S(llama_ready)(a, llama_off_layer(lay, l, LLAMA_LN1),
+		               l + 1 < lay->L ? llama_off_layer(lay, l + 1, LLAMA_LN1)
+		                              : llama_off(lay, LLAMA_NORM));
 #undef W
 #undef G
 #undef GB
 	}
 	KS(embedding_backward)(g + llama_off(lay, LLAMA_EMBED), a->dres, tokens, N, C);
+	S(llama_ready)(a, 0, body);
 	return STATUS_OK;
 }
 

@@ -175,6 +175,18 @@ long model_params_copy_matching(struct model_params *dst, const struct model_par
 void model_tensor_set(struct model_tensor *out, size_t *n, const char *name, float *data, int ndim,
                       int64_t d0, int64_t d1, int decay);
 
+/* What model_backward tells as the gradient fills in: ready(ctx, lo, hi)
+ * once floats [lo, hi) of the parameter layout hold their final values for
+ * this backward -- the head and final norm first, then each layer from the
+ * last to the first, the embeddings last; every float is told once per
+ * backward. A trainer that sends gradients elsewhere (src/train_loop.c sums
+ * them over MPI ranks) starts on a finished part while the rest is computed;
+ * the engine knows nothing of what it does. */
+struct model_grads_hook {
+	void (*ready)(void *ctx, size_t lo, size_t hi);
+	void *ctx;
+};
+
 /* Activations of forward and backward passes over one parameter layout,
  * grown when a larger (batch, seq) arrives and reused otherwise. */
 struct model_pass {
@@ -187,6 +199,7 @@ struct model_pass {
 	size_t count;          /* targets != -100 */
 	float *eps;            /* image models: [B, in_channels * side * side] predicted noise */
 	size_t image_dim;      /* image models: in_channels * side * side */
+	struct model_grads_hook grads; /* set by the caller (zero: none) */
 };
 
 /* train: keep what backward needs. */

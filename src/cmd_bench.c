@@ -264,10 +264,17 @@ static int bench_train(const struct bench_opts *o)
 	                         tgt + lo * (size_t)o->seq };
 	int rc = CLI_OK;
 	double loss = 0.0, reduce_s = 0.0;
+	/* the buckets start during the backward pass (RIC_MPI_OVERLAP=0: after it) */
+	struct dist_sum *sum = dist_sum_new(t.grads.count);
 	for (int s = 0; s <= o->steps; s++) {
 		double t0 = monotonic_s(), r0 = dist_reduce_seconds();
+		if (sum) {
+			dist_sum_begin(sum, t.grads.mem);
+			t.pass->grads = (struct model_grads_hook){ .ready = dist_sum_ready, .ctx = sum };
+		}
 		if ((b.B > 0 && train_accumulate(&t, &b, 1.0f / (float)N, NULL, &st) != STATUS_OK) ||
-		    dist_sum_floats(t.grads.mem, t.grads.count, &st) != STATUS_OK) {
+		    (sum ? dist_sum_end(sum, &st) : dist_sum_floats(t.grads.mem, t.grads.count, &st))
+		        != STATUS_OK) {
 			cli_error("%s", st.msg);
 			rc = CLI_FAIL;
 			break;
@@ -279,6 +286,8 @@ static int bench_train(const struct bench_opts *o)
 			reduce_s += dist_reduce_seconds() - r0;
 		}
 	}
+	t.pass->grads = (struct model_grads_hook){ 0 };
+	dist_sum_free(sum);
 	if (rc == CLI_OK) {
 		qsort(times, (size_t)o->steps, sizeof *times, bench_cmp);
 		double med = times[o->steps / 2];
