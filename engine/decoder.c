@@ -12,6 +12,10 @@ enum status_code decoder_init(struct decoder *d, const struct model_params *p, s
                               size_t cap, struct status *st)
 {
 	memset(d, 0, sizeof *d);
+	if (model_is_image(&p->cfg))
+		return status_set(st, STATUS_UNSUPPORTED, "an image model (%s) does not generate text "
+		                  "(ric generate --model DIR -o FILE.png draws images)",
+		                  model_family_of(&p->cfg)->title);
 	if (B == 0 || cap == 0)
 		return status_set(st, STATUS_INVALID, "decoder needs at least one sequence and position");
 	d->p = p;
