@@ -11,9 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/checkpoint.h"
 #include "engine/decoder.h"
 #include "engine/lora.h"
 #include "src/ricgen.h"
+#include "src/tui_gen_image.h"
 #include "engine/monotonic.h"
 
 #include <limits.h>
@@ -29,6 +31,8 @@ struct tui_gen_job {
 
 struct tui_gen {
 	struct ricgen rg;
+	/* An image model: rg holds its weights and ric.json, img samples it. */
+	struct tui_gen_image *img;
 	/* Side B from another adapter of the base rg holds (tui_gen_set_b): its
 	 * decoding weights and metadata; the base itself is rg.p's. */
 	int has_b;
@@ -192,13 +196,54 @@ static enum status_code tui_gen_run_rows(struct tui_gen *g, size_t first, size_t
 	return c;
 }
 
+/* Each DDIM step's estimate of every image, as an event. */
+static int tui_gen_on_image(void *ctx, size_t step, size_t steps, size_t i, const uint8_t *rgb,
+                            int side)
+{
+	struct tui_gen *g = ctx;
+	size_t len = (size_t)side * (size_t)side * 3;
+	struct tui_gen_event e = { .kind = TUI_GEN_IMAGE, .gen = g->job.id, .seq = g->seq_off + i,
+		                   .step = step, .steps = steps, .width = side, .len = len };
+	if (!(e.text = malloc(len)))
+		return 0;
+	memcpy(e.text, rgb, len);
+	e.ms = monotonic_ms() - g->job.t0;
+	tui_gen_post(g, &e);
+	return tui_gen_abort(g);
+}
+
+/* An image request: each preference's n images from the same seeds. */
+static enum status_code tui_gen_run_images(struct tui_gen *g, size_t *made, struct status *st)
+{
+	struct tui_gen_job *j = &g->job;
+	size_t N = g->rg.meta.n_obj;
+	struct hooks h = { .abort = tui_gen_abort, .ctx = g };
+	enum status_code c = STATUS_OK;
+	for (size_t k = 0; c == STATUS_OK && k < j->r.n_pref; k++) {
+		float cond[TUI_GEN_MAX_OBJ];
+		for (size_t i = 0; i < N; i++)
+			cond[i] = (float)j->z[k * N + i];
+		struct tui_gen_image_job ij = { .n = j->r.n, .steps = j->r.steps, .guidance = j->r.guidance,
+			                        .cond = N ? cond : NULL, .seed = j->r.seed,
+			                        .on_step = tui_gen_on_image, .ctx = g };
+		g->seq_off = k * j->r.n;
+		c = tui_gen_image_run(g->img, &ij, &h, st);
+		if (c == STATUS_OK)
+			*made += j->r.n;
+	}
+	g->seq_off = 0;
+	return c;
+}
+
 static void tui_gen_run_job(struct tui_gen *g)
 {
 	struct tui_gen_job *j = &g->job;
 	size_t B = j->r.n * j->r.n_pref, tokens = 0;
 	struct status st = STATUS_INIT;
 	enum status_code c;
-	if (j->r.n_pref == 2 && g->has_b) {
+	if (g->img) {
+		c = tui_gen_run_images(g, &tokens, &st);
+	} else if (j->r.n_pref == 2 && g->has_b) {
 		/* A and B are other weights: one batch each, the same seeds. */
 		c = tui_gen_run_rows(g, 0, j->r.n, &g->rg.dw, &g->rg.meta, &tokens, &st);
 		if (c == STATUS_OK)
@@ -255,8 +300,29 @@ enum status_code tui_gen_open(struct tui_gen **out, const char *dir, const char 
 	g->pipe[0] = g->pipe[1] = -1;
 	/* Half the bytes per decoded token: the preview is bound by memory
 	 * bandwidth; a BF16 checkpoint loads with no F32 copy. */
-	enum status_code c = ricgen_open_decoding(&g->rg, dir, 1, DECODER_BF16, st);
+	struct model_config cfg;
+	enum status_code c = checkpoint_config_read(dir, &cfg, st);
+	int image = c == STATUS_OK && model_is_image(&cfg);
+	if (image) {
+		/* A DiT: its F32 weights and ric.json; nothing to decode or score. */
+		c = checkpoint_load(dir, &g->rg.p, NULL, st);
+		if (c == STATUS_OK)
+			c = ricmeta_load(dir, &g->rg.meta, st);
+		if (c == STATUS_OK && g->rg.meta.n_obj == 0)
+			c = status_set(st, STATUS_INVALID, "%s has no ric.json: ric-tui steers a RiC image "
+			               "model (ric sft on a relabelled image dataset)", dir);
+		if (c == STATUS_OK && (int)g->rg.meta.n_obj != g->rg.p.cfg.cond_dim)
+			c = status_set(st, STATUS_INVALID, "%s: ric.json names %zu objectives, config.json's "
+			               "cond_dim is %d", dir, g->rg.meta.n_obj, g->rg.p.cfg.cond_dim);
+		if (c == STATUS_OK)
+			c = tui_gen_image_open(&g->img, &g->rg.p, st);
+		g->rg.has_meta = 1;
+	} else if (c == STATUS_OK) {
+		c = ricgen_open_decoding(&g->rg, dir, 1, DECODER_BF16, st);
+	}
 	if (c != STATUS_OK) {
+		tui_gen_image_close(g->img);
+		ricgen_close(&g->rg);
 		free(g);
 		return c;
 	}
@@ -266,7 +332,7 @@ enum status_code tui_gen_open(struct tui_gen **out, const char *dir, const char 
 	/* ric.json is a file: what it would run waits for the user's yes
 	 * (tui_gen_denied, tui_gen_consent); till then it is not scored. */
 	struct ricgen_trust trust = { .home = dir, .skip = 1, .weights = DECODER_BF16 };
-	if (c == STATUS_OK)
+	if (c == STATUS_OK && !image)
 		c = ricgen_open_rewards(&g->rg, &g->rg.meta, datadir, &trust, st);
 	if (c == STATUS_OK && !(g->datadir = strdup(datadir ? datadir : "")))
 		c = status_set(st, STATUS_NOMEM, "out of memory");
@@ -326,6 +392,7 @@ void tui_gen_close(struct tui_gen *g)
 	free(g->b_dir);
 	for (size_t i = 0; i < TUI_GEN_MAX_OBJ; i++)
 		reward_close(g->agreed[i]);
+	tui_gen_image_close(g->img);
 	ricgen_close(&g->rg);
 	free(g->dir);
 	free(g->datadir);
@@ -361,6 +428,7 @@ enum status_code tui_gen_consent(struct tui_gen *g, size_t i, struct status *st)
 	return STATUS_OK;
 }
 const char *tui_gen_dir(const struct tui_gen *g) { return g->dir; }
+int tui_gen_is_image(const struct tui_gen *g) { return g->img != NULL; }
 const char *tui_gen_b_dir(const struct tui_gen *g) { return g->has_b ? g->b_dir : NULL; }
 
 /* ---- side B: another adapter of the same base --------------------------- */
@@ -412,6 +480,9 @@ enum status_code tui_gen_set_b(struct tui_gen *g, const char *dir, struct tui_ge
 	if (info)
 		memset(info, 0, sizeof *info);
 	char base_a[PATH_MAX], base_b[PATH_MAX];
+	if (g->img)
+		return status_set(st, STATUS_UNSUPPORTED, "%s is an image model: compare A | B steers "
+		                  "two preferences of it (c), not a second adapter", g->dir);
 	enum status_code c = tui_gen_base_of(g->dir, base_a, st);
 	if (c == STATUS_OK && !lora_is_adapter(dir))
 		return status_set(st, STATUS_UNSUPPORTED,
@@ -525,14 +596,18 @@ unsigned tui_gen_submit(struct tui_gen *g, const struct tui_gen_req *r, struct s
 		status_set(st, STATUS_INVALID, "one or two preferences, not %zu", r->n_pref);
 		return 0;
 	}
-	if (!r->prompt || !*r->prompt) {
+	if (g->img && (r->steps < 1 || r->steps > 1000 || !(r->guidance >= 0))) {
+		status_set(st, STATUS_INVALID, "DDIM steps must be 1..1000 and guidance >= 0");
+		return 0;
+	}
+	if (!g->img && (!r->prompt || !*r->prompt)) {
 		status_set(st, STATUS_INVALID, "the prompt is empty: type one with :prompt TEXT");
 		return 0;
 	}
 	for (size_t k = 0; k < r->n_pref; k++)
 		if (tui_gen_targets(g, r->pref[k], r->mapping, j.z + k * N, st) != STATUS_OK)
 			return 0;
-	if (!(j.prompt = strdup(r->prompt))) {
+	if (!(j.prompt = strdup(r->prompt ? r->prompt : ""))) {
 		status_set(st, STATUS_NOMEM, "out of memory");
 		return 0;
 	}
