@@ -300,9 +300,11 @@ enum status_code tui_gen_open(struct tui_gen **out, const char *dir, const char 
 	g->pipe[0] = g->pipe[1] = -1;
 	/* Half the bytes per decoded token: the preview is bound by memory
 	 * bandwidth; a BF16 checkpoint loads with no F32 copy. */
+	/* An adapter folder has no config.json: it is a text model's. */
 	struct model_config cfg;
-	enum status_code c = checkpoint_config_read(dir, &cfg, st);
-	int image = c == STATUS_OK && model_is_image(&cfg);
+	struct status probe = STATUS_INIT;
+	int image = checkpoint_config_read(dir, &cfg, &probe) == STATUS_OK && model_is_image(&cfg);
+	enum status_code c = STATUS_OK;
 	if (image) {
 		/* A DiT: its F32 weights and ric.json; nothing to decode or score. */
 		c = checkpoint_load(dir, &g->rg.p, NULL, st);
@@ -317,7 +319,7 @@ enum status_code tui_gen_open(struct tui_gen **out, const char *dir, const char 
 		if (c == STATUS_OK)
 			c = tui_gen_image_open(&g->img, &g->rg.p, st);
 		g->rg.has_meta = 1;
-	} else if (c == STATUS_OK) {
+	} else {
 		c = ricgen_open_decoding(&g->rg, dir, 1, DECODER_BF16, st);
 	}
 	if (c != STATUS_OK) {
