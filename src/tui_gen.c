@@ -19,6 +19,7 @@
 #include "engine/monotonic.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 
 struct tui_gen_job {
@@ -196,6 +197,27 @@ static enum status_code tui_gen_run_rows(struct tui_gen *g, size_t first, size_t
 	return c;
 }
 
+/* A finished image scored with the objectives' rewards, as a SAMPLE event
+ * (no text; NAN where a reward waits for consent or fails). */
+static void tui_gen_score_image(struct tui_gen *g, size_t seq, const uint8_t *rgb, int side)
+{
+	size_t N = g->rg.meta.n_obj;
+	struct tui_gen_event e = { .kind = TUI_GEN_SAMPLE, .gen = g->job.id, .seq = seq };
+	struct image im = { .w = side, .h = side, .px = (uint8_t *)(uintptr_t)rgb };
+	for (size_t k = 0; k < N; k++) {
+		struct status st = STATUS_INIT;
+		e.raw[k] = NAN;
+		if (k < g->rg.n_rewards && g->rg.rewards[k] &&
+		    reward_score_images(g->rg.rewards[k], 1, &im, &e.raw[k], &st) != STATUS_OK)
+			e.raw[k] = NAN;
+	}
+	ricmeta_normalise(&g->rg.meta, e.raw, e.norm);
+	if (!(e.text = strdup("")))
+		return;
+	e.ms = monotonic_ms() - g->job.t0;
+	tui_gen_post(g, &e);
+}
+
 /* Each DDIM step's estimate of every image, as an event. */
 static int tui_gen_on_image(void *ctx, size_t step, size_t steps, size_t i, const uint8_t *rgb,
                             int side)
@@ -209,6 +231,8 @@ static int tui_gen_on_image(void *ctx, size_t step, size_t steps, size_t i, cons
 	memcpy(e.text, rgb, len);
 	e.ms = monotonic_ms() - g->job.t0;
 	tui_gen_post(g, &e);
+	if (step == steps && !tui_gen_abort(g))
+		tui_gen_score_image(g, g->seq_off + i, rgb, side);
 	return tui_gen_abort(g);
 }
 
@@ -306,7 +330,7 @@ enum status_code tui_gen_open(struct tui_gen **out, const char *dir, const char 
 	int image = checkpoint_config_read(dir, &cfg, &probe) == STATUS_OK && model_is_image(&cfg);
 	enum status_code c = STATUS_OK;
 	if (image) {
-		/* A DiT: its F32 weights and ric.json; nothing to decode or score. */
+		/* A DiT: its F32 weights and ric.json; no tokenizer, nothing to decode. */
 		c = checkpoint_load(dir, &g->rg.p, NULL, st);
 		if (c == STATUS_OK)
 			c = ricmeta_load(dir, &g->rg.meta, st);
@@ -334,7 +358,7 @@ enum status_code tui_gen_open(struct tui_gen **out, const char *dir, const char 
 	/* ric.json is a file: what it would run waits for the user's yes
 	 * (tui_gen_denied, tui_gen_consent); till then it is not scored. */
 	struct ricgen_trust trust = { .home = dir, .skip = 1, .weights = DECODER_BF16 };
-	if (c == STATUS_OK && !image)
+	if (c == STATUS_OK)
 		c = ricgen_open_rewards(&g->rg, &g->rg.meta, datadir, &trust, st);
 	if (c == STATUS_OK && !(g->datadir = strdup(datadir ? datadir : "")))
 		c = status_set(st, STATUS_NOMEM, "out of memory");

@@ -440,6 +440,14 @@ START_TEST(image_model_previews_every_step)
 	for (int i = 0; i < 3; i++)
 		ck_assert_uint_eq(r1.step[i], 5);
 	ck_assert(memcmp(r1.img[0], r1.img[1], sizeof r1.img[0]) != 0); /* seeds 11, 12 */
+	/* each finished image is scored with the objectives' rewards */
+	ck_assert_int_eq(r1.samples, 3);
+	for (int i = 0; i < 3; i++) {
+		struct image im = { .w = 8, .h = 8, .px = r1.img[i] };
+		ck_assert_double_eq_tol(r1.raw[i][0], reward_image_brightness(&im), 1e-12);
+		ck_assert_double_eq_tol(r1.raw[i][1], reward_image_colorfulness(&im), 1e-12);
+		ck_assert_double_eq_tol(r1.norm[i][0], (r1.raw[i][0] - 0.5) / 0.2, 1e-9);
+	}
 	/* the same request draws the same images; another preference others */
 	id = tui_gen_submit(g, &r, &st);
 	collect(g, id, &r2, NULL);

@@ -50,6 +50,8 @@ ok "each half block carries a 256-colour foreground and background ($esc rows)" 
 # nothing, the next Right samples the four images again
 i=0
 while [ $i -lt 12 ]; do t send-keys -t ric Left; i=$((i + 1)); done
+wait_for 'bright .* 0\.00 →' && wait_for '4 images  256 colours *$'
+t send-keys -t ric Left
 wait_for 'already at 0'
 _tap_result $? "Left takes the focused weight to 0" "$(pane)"
 t send-keys -t ric Right

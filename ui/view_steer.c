@@ -301,6 +301,15 @@ static void steer_images(WINDOW *w, const struct layout_rect *r, const struct vi
 			snprintf(label, sizeof label, "#%zu %s", k + 1, draw_utf8() ? "\xe2\x9c\x93" : "ok");
 		else
 			snprintf(label, sizeof label, "#%zu step %zu/%zu", k + 1, smp->step, smp->steps);
+		/* A finished image's scores (z, or raw), as many as fit its width. */
+		const double *v = smp->z && !s->raw ? smp->z : smp->reward;
+		for (size_t i = 0; smp->done && v && i < s->n_objectives; i++) {
+			size_t n = strlen(label);
+			if (isnan(v[i]))
+				snprintf(label + n, sizeof label - n, " --");
+			else
+				snprintf(label + n, sizeof label - n, " %.1f", v[i]);
+		}
 		wattrset(w, theme_attr((int)k == s->sample_focus ? THEME_SAMPLE_FOCUS : THEME_TITLE));
 		draw_text(w, y, x, gr.cw - 1, label);
 		wattrset(w, A_NORMAL);
