@@ -32,7 +32,7 @@ blocks() { pane | grep -o '▀' | wc -l; }
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 t -u -f /dev/null new-session -d -s ric -x 110 -y 40 "sh"
 t set-option -t ric remain-on-exit on
-t send-keys -t ric "TERM=screen-256color '$RIC_TUI' --store '$T/s.db' '$T/ric'; echo EXIT=\$?; stty -a | tr ' ;' '\\n\\n' | grep -xE 'icanon|echo' | tr '\\n' ' '; echo END" Enter
+t send-keys -t ric "TERM=screen-256color '$RIC_TUI' --store '$T/s.db' '$T/ric'; echo EXIT=\$?; stty -a | tr ' ;' '\\n\\n' | grep -xE 'icanon|echo' | tr '\\n' ' '; echo DONE-\$((1 + 1))" Enter
 wait_for 'Preference'
 _tap_result $? "ric-tui opens a RiC image model on the Steer screen" "$(pane)"
 wait_for '#4 ✓'
@@ -59,7 +59,7 @@ wait_for '4 images, 20 DDIM steps in'
 _tap_result $? "a slider key samples the images again" "$(pane)"
 like "$(pane)" 'bright .*0\.05' "under the new weight"
 t send-keys -t ric q
-wait_for 'END'
+wait_for 'DONE-2'
 _tap_result $? "q quits" "$(pane)"
 like "$(pane)" 'EXIT=0' "with status 0"
 like "$(pane)" 'icanon echo' "and the terminal back in canonical mode with echo"
