@@ -58,6 +58,17 @@ t send-keys -t ric Right
 wait_for '4 images, 20 DDIM steps in'
 _tap_result $? "a slider key samples the images again" "$(pane)"
 like "$(pane)" 'bright .*0\.05' "under the new weight"
+t send-keys -t ric ":set steps 4" Enter
+wait_for '4 images, 4 DDIM steps in'
+_tap_result $? ":set steps 4 samples again in 4 DDIM steps" "$(pane)"
+t send-keys -t ric ":set guidance 1.5" Enter
+wait_for 'guidance 1\.5  4 images  256 colours *$'
+_tap_result $? ":set guidance 1.5 samples again with that guidance" "$(pane)"
+# compare: A | B, each side its own grid of four
+t send-keys -t ric c
+i=0
+while [ $i -lt 100 ] && [ "$(pane | grep -o '#[1-4] ✓' | wc -l)" -ne 8 ]; do sleep 0.1; i=$((i + 1)); done
+is "$(pane | grep -o '#[1-4] ✓' | wc -l | tr -d ' ')" "8" "c compares A | B: two grids of four"
 t send-keys -t ric q
 wait_for 'DONE-2'
 _tap_result $? "q quits" "$(pane)"
