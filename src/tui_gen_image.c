@@ -13,9 +13,7 @@ struct tui_gen_image {
 	const struct model_params *p;
 	struct model_pass *m;
 	struct diffusion d;
-	/* per run */
-	const struct tui_gen_image_job *job;
-	struct status *st;
+	const struct tui_gen_image_job *job; /* the run under way */
 };
 
 enum status_code tui_gen_image_open(struct tui_gen_image **out, const struct model_params *p,
@@ -80,7 +78,6 @@ enum status_code tui_gen_image_run(struct tui_gen_image *im, const struct tui_ge
 	for (size_t i = 0; cond && i < j->n; i++)
 		memcpy(cond + i * K, j->cond, K * sizeof *cond);
 	im->job = j;
-	im->st = st;
 	struct diffusion_sample_opts o = { .n = j->n, .steps = j->steps, .guidance = j->guidance,
 	                                   .cond = cond, .cond_dim = (int)K, .seed = j->seed,
 	                                   .clip = 1, .on_step = tui_gen_image_step, .ctx = im };
