@@ -64,6 +64,9 @@ _tap_result $? ":set steps 4 samples again in 4 DDIM steps" "$(pane)"
 t send-keys -t ric ":set guidance 1.5" Enter
 wait_for 'guidance 1\.5  4 images  256 colours *$'
 _tap_result $? ":set guidance 1.5 samples again with that guidance" "$(pane)"
+t send-keys -t ric s
+wait_for 'pictures are not saved from ric-tui: ric generate --model'
+_tap_result $? "s says where an image model's pictures are saved" "$(pane)"
 # compare: A | B, each side its own grid of four
 t send-keys -t ric c
 i=0
