@@ -46,7 +46,7 @@ struct ricgen {
 	size_t image_steps;        /* DDIM steps (ricgen_open_any sets 20) */
 	double guidance;           /* classifier-free guidance scale (3) */
 	const char *image_dir;     /* where the PNGs go (NULL: not saved, responses "") */
-	size_t image_seq;          /* PNGs saved so far: the next file's number */
+	size_t image_seq;          /* the next PNG's number (ric eval: the sample's index in its run) */
 };
 
 /* ric.json came from a file: its cmd: rewards, and rm: folders outside the
