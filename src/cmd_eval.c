@@ -267,7 +267,10 @@ static int eval_options(int argc, char **argv, struct eval_cfg *cfg, double *job
 			cfg->desired_grid = 1;
 			break;
 		case 'I': rc = cli_number(&cmd_eval, "--ddim-steps", optarg, 1, 1e6, &cfg->ddim_steps); break;
-		case 'G': rc = cli_number(&cmd_eval, "--guidance", optarg, 0, 100, &cfg->guidance); break;
+		case 'G':
+			rc = cli_number(&cmd_eval, "--guidance", optarg, 0, 100, &cfg->guidance);
+			cfg->guidance_given = 1;
+			break;
 		case 'j': rc = cli_number(&cmd_eval, "--job", optarg, 1, 9e15, job); break;
 		case CLI_OPT_EXIT: return exit_rc;
 		}
@@ -318,12 +321,12 @@ static enum status_code eval_open_model(struct eval_ctx *x, struct status *st)
 		return status_set(st, STATUS_UNSUPPORTED, "%s is an image model: --baseline compares "
 		                  "text models; evaluate each image model with a ric eval of its own",
 		                  x->cfg.model);
-	if (!x->g.image && (x->cfg.ddim_steps || x->cfg.guidance))
+	if (!x->g.image && (x->cfg.ddim_steps || x->cfg.guidance_given))
 		return status_set(st, STATUS_INVALID, "%s is a text model: --ddim-steps and --guidance "
 		                  "sample an image model", x->cfg.model);
 	if (x->cfg.ddim_steps)
 		x->g.image_steps = (size_t)x->cfg.ddim_steps;
-	if (x->cfg.guidance)
+	if (x->cfg.guidance_given)
 		x->g.guidance = x->cfg.guidance;
 	if (x->g.image && x->g.image_steps > x->g.diff.T)
 		return status_set(st, STATUS_INVALID, "--ddim-steps %zu: the model has %zu timesteps",

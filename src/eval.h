@@ -45,6 +45,7 @@ struct eval_cfg {
 	int desired_grid;          /* --desired-grid: sweep each objective's desired score */
 	double desired_levels;     /* its levels from lo to hi (default 11) */
 	double ddim_steps, guidance; /* an image model's sampling (src/ricgen_image.c) */
+	int guidance_given;          /* --guidance (0 is a scale: the null condition alone) */
 	int allow_cmd;
 	int weights;               /* enum decoder_dtype */
 	struct ricgen_stops stops;
