@@ -11,7 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/checkpoint.h"
 #include "engine/decoder.h"
 #include "engine/lora.h"
 #include "src/ricgen.h"
@@ -32,8 +31,7 @@ struct tui_gen_job {
 
 struct tui_gen {
 	struct ricgen rg;
-	/* An image model: rg holds its weights and ric.json, img samples it. */
-	struct tui_gen_image *img;
+	int img;                 /* an image model: rg's pass and schedule sample it */
 	/* Side B from another adapter of the base rg holds (tui_gen_set_b): its
 	 * decoding weights and metadata; the base itself is rg.p's. */
 	int has_b;
@@ -251,7 +249,7 @@ static enum status_code tui_gen_run_images(struct tui_gen *g, size_t *made, stru
 			                        .cond = N ? cond : NULL, .seed = j->r.seed,
 			                        .on_step = tui_gen_on_image, .ctx = g };
 		g->seq_off = k * j->r.n;
-		c = tui_gen_image_run(g->img, &ij, &h, st);
+		c = tui_gen_image_run(g->rg.pass, &g->rg.p, &g->rg.diff, &ij, &h, st);
 		if (c == STATUS_OK)
 			*made += j->r.n;
 	}
@@ -323,35 +321,14 @@ enum status_code tui_gen_open(struct tui_gen **out, const char *dir, const char 
 		return status_set(st, STATUS_NOMEM, "out of memory");
 	g->pipe[0] = g->pipe[1] = -1;
 	/* Half the bytes per decoded token: the preview is bound by memory
-	 * bandwidth; a BF16 checkpoint loads with no F32 copy. */
-	/* An adapter folder has no config.json: it is a text model's. */
-	struct model_config cfg;
-	struct status probe = STATUS_INIT;
-	int image = checkpoint_config_read(dir, &cfg, &probe) == STATUS_OK && model_is_image(&cfg);
-	enum status_code c = STATUS_OK;
-	if (image) {
-		/* A DiT: its F32 weights and ric.json; no tokenizer, nothing to decode. */
-		c = checkpoint_load(dir, &g->rg.p, NULL, st);
-		if (c == STATUS_OK)
-			c = ricmeta_load(dir, &g->rg.meta, st);
-		if (c == STATUS_OK && g->rg.meta.n_obj == 0)
-			c = status_set(st, STATUS_INVALID, "%s has no ric.json: ric-tui steers a RiC image "
-			               "model (ric sft on a relabelled image dataset)", dir);
-		if (c == STATUS_OK && (int)g->rg.meta.n_obj != g->rg.p.cfg.cond_dim)
-			c = status_set(st, STATUS_INVALID, "%s: ric.json names %zu objectives, config.json's "
-			               "cond_dim is %d", dir, g->rg.meta.n_obj, g->rg.p.cfg.cond_dim);
-		if (c == STATUS_OK)
-			c = tui_gen_image_open(&g->img, &g->rg.p, st);
-		g->rg.has_meta = 1;
-	} else {
-		c = ricgen_open_decoding(&g->rg, dir, 1, DECODER_BF16, st);
-	}
+	 * bandwidth; a BF16 checkpoint loads with no F32 copy. A DiT samples in
+	 * F32 (ricgen_open_any). */
+	enum status_code c = ricgen_open_any(&g->rg, dir, 1, DECODER_BF16, st);
 	if (c != STATUS_OK) {
-		tui_gen_image_close(g->img);
-		ricgen_close(&g->rg);
 		free(g);
 		return c;
 	}
+	g->img = g->rg.image;
 	if (g->rg.meta.n_obj > TUI_GEN_MAX_OBJ)
 		c = status_set(st, STATUS_UNSUPPORTED, "%s: %zu objectives; ric-tui handles %d", dir,
 		               g->rg.meta.n_obj, TUI_GEN_MAX_OBJ);
@@ -418,7 +395,6 @@ void tui_gen_close(struct tui_gen *g)
 	free(g->b_dir);
 	for (size_t i = 0; i < TUI_GEN_MAX_OBJ; i++)
 		reward_close(g->agreed[i]);
-	tui_gen_image_close(g->img);
 	ricgen_close(&g->rg);
 	free(g->dir);
 	free(g->datadir);
@@ -454,7 +430,7 @@ enum status_code tui_gen_consent(struct tui_gen *g, size_t i, struct status *st)
 	return STATUS_OK;
 }
 const char *tui_gen_dir(const struct tui_gen *g) { return g->dir; }
-int tui_gen_is_image(const struct tui_gen *g) { return g->img != NULL; }
+int tui_gen_is_image(const struct tui_gen *g) { return g->img; }
 const char *tui_gen_b_dir(const struct tui_gen *g) { return g->has_b ? g->b_dir : NULL; }
 
 /* ---- side B: another adapter of the same base --------------------------- */

@@ -6,57 +6,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/diffusion.h"
 #include "engine/image.h"
 
-struct tui_gen_image {
-	const struct model_params *p;
-	struct model_pass *m;
-	struct diffusion d;
-	const struct tui_gen_image_job *job; /* the run under way */
+struct tui_gen_image_run {
+	const struct tui_gen_image_job *job;
+	size_t D;
+	int side;
 };
-
-enum status_code tui_gen_image_open(struct tui_gen_image **out, const struct model_params *p,
-                                    struct status *st)
-{
-	*out = NULL;
-	struct tui_gen_image *im = calloc(1, sizeof *im);
-	if (!im)
-		return status_set(st, STATUS_NOMEM, "out of memory");
-	im->p = p;
-	enum status_code c = diffusion_init(&im->d, &p->cfg, st);
-	if (c == STATUS_OK)
-		c = model_pass_new(&im->m, p, 0, st);
-	if (c != STATUS_OK) {
-		tui_gen_image_close(im);
-		return c;
-	}
-	*out = im;
-	return STATUS_OK;
-}
-
-void tui_gen_image_close(struct tui_gen_image *im)
-{
-	if (!im)
-		return;
-	model_pass_free(im->m);
-	diffusion_free(&im->d);
-	free(im);
-}
 
 /* Every step's x0 estimate, as the pixels the preview draws. */
 static int tui_gen_image_step(void *ctx, size_t step, size_t steps, const float *x0)
 {
-	struct tui_gen_image *im = ctx;
-	const struct tui_gen_image_job *j = im->job;
-	int side = im->p->cfg.image_size;
-	size_t D = im->m->image_dim;
+	const struct tui_gen_image_run *r = ctx;
+	const struct tui_gen_image_job *j = r->job;
 	for (size_t i = 0; i < j->n; i++) {
 		struct image pic = { 0 };
 		struct status st = STATUS_INIT;
-		if (image_from_chw(x0 + i * D, side, &pic, &st) != STATUS_OK)
+		if (image_from_chw(x0 + i * r->D, r->side, &pic, &st) != STATUS_OK)
 			return 0; /* out of memory: this preview frame is skipped */
-		int stop = j->on_step ? j->on_step(j->ctx, step, steps, i, pic.px, side) : 0;
+		int stop = j->on_step ? j->on_step(j->ctx, step, steps, i, pic.px, r->side) : 0;
 		image_free(&pic);
 		if (stop)
 			return 1;
@@ -64,10 +32,12 @@ static int tui_gen_image_step(void *ctx, size_t step, size_t steps, const float 
 	return 0;
 }
 
-enum status_code tui_gen_image_run(struct tui_gen_image *im, const struct tui_gen_image_job *j,
-                                   const struct hooks *h, struct status *st)
+enum status_code tui_gen_image_run(struct model_pass *m, const struct model_params *p,
+                                   const struct diffusion *d,
+                                   const struct tui_gen_image_job *j, const struct hooks *h,
+                                   struct status *st)
 {
-	size_t K = (size_t)im->p->cfg.cond_dim, D = im->m->image_dim;
+	size_t K = (size_t)p->cfg.cond_dim, D = m->image_dim;
 	float *x = malloc(j->n * D * sizeof *x);
 	float *cond = j->cond && K ? malloc(j->n * K * sizeof *cond) : NULL;
 	if (!x || (j->cond && K && !cond)) {
@@ -77,12 +47,11 @@ enum status_code tui_gen_image_run(struct tui_gen_image *im, const struct tui_ge
 	}
 	for (size_t i = 0; cond && i < j->n; i++)
 		memcpy(cond + i * K, j->cond, K * sizeof *cond);
-	im->job = j;
+	struct tui_gen_image_run r = { .job = j, .D = D, .side = p->cfg.image_size };
 	struct diffusion_sample_opts o = { .n = j->n, .steps = j->steps, .guidance = j->guidance,
 	                                   .cond = cond, .cond_dim = (int)K, .seed = j->seed,
-	                                   .clip = 1, .on_step = tui_gen_image_step, .ctx = im };
-	enum status_code c = diffusion_sample(im->m, im->p->mem, &im->d, &o, x, h, st);
-	im->job = NULL;
+	                                   .clip = 1, .on_step = tui_gen_image_step, .ctx = &r };
+	enum status_code c = diffusion_sample(m, p->mem, d, &o, x, h, st);
 	free(x);
 	free(cond);
 	return c;

@@ -2,13 +2,11 @@
  * sampling of a batch under one RiC condition, with every step's predicted
  * clean images handed back as RGB bytes for the live preview.
  *
- *   struct tui_gen_image *im;
- *   if (tui_gen_image_open(&im, &params, &st) != STATUS_OK) ...  // params stay the caller's
+ *   // g: a ricgen opened by ricgen_open_any on an image model (g.image)
  *   float cond[2] = { 0.5f, -0.3f };                              // the targets (z)
  *   struct tui_gen_image_job j = { .n = 4, .steps = 20, .guidance = 3, .cond = cond,
  *                                  .seed = 7, .on_step = show, .ctx = ui };
- *   tui_gen_image_run(im, &j, &hooks, &st);   // show(ctx, step, steps, i, rgb) per image
- *   tui_gen_image_close(im);
+ *   tui_gen_image_run(g.pass, &g.p, &g.diff, &j, &hooks, &st);  // show(...) per image
  *
  * One worker thread calls run; the abort hook stops it between steps (and
  * inside them), STATUS_CANCELLED.
@@ -19,10 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/diffusion.h"
 #include "engine/model.h"
 #include "engine/status.h"
-
-struct tui_gen_image;
 
 struct tui_gen_image_job {
 	size_t n, steps;
@@ -35,10 +32,10 @@ struct tui_gen_image_job {
 	void *ctx;
 };
 
-enum status_code tui_gen_image_open(struct tui_gen_image **out, const struct model_params *p,
-                                    struct status *st);
-enum status_code tui_gen_image_run(struct tui_gen_image *im, const struct tui_gen_image_job *j,
-                                   const struct hooks *h, struct status *st);
-void tui_gen_image_close(struct tui_gen_image *im);
+/* Samples j->n images with the pass m of the model p under schedule d. */
+enum status_code tui_gen_image_run(struct model_pass *m, const struct model_params *p,
+                                   const struct diffusion *d,
+                                   const struct tui_gen_image_job *j, const struct hooks *h,
+                                   struct status *st);
 
 #endif
