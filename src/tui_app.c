@@ -86,6 +86,7 @@ void tui_app_clear_samples(struct tui_app *a)
 	for (int s = 0; s < 2; s++)
 		for (int i = 0; i < TUI_GEN_MAX_SAMPLES; i++) {
 			free(a->samples[s][i].text);
+			free(a->samples[s][i].rgb);
 			memset(&a->samples[s][i], 0, sizeof a->samples[s][i]);
 		}
 }
@@ -153,7 +154,10 @@ int tui_app_load(struct tui_app *a, const char *dir)
 	a->focus = 0;
 	if (!a->prompt)
 		a->prompt = tui_app_first_prompt(a->ckpt);
-	tui_app_say(a, "loaded %s: %zu objectives", a->ckpt, m->n_obj);
+	if (tui_gen_is_image(g))
+		tui_app_say(a, "loaded %s: an image model, %zu objectives", a->ckpt, m->n_obj);
+	else
+		tui_app_say(a, "loaded %s: %zu objectives", a->ckpt, m->n_obj);
 	tui_app_regenerate(a);
 	tui_app_ask_consent(a, 0);
 	return 0;
@@ -334,9 +338,28 @@ void tui_app_gen_events(struct tui_app *a)
 				s->bar[j] = isnan(e->norm[j]) ? NAN : b; /* the view marks beyond 0..1 */
 			}
 			break;
+		case TUI_GEN_IMAGE:
+			/* The newest estimate replaces the shown one: the event's bytes are taken. */
+			if (a->first_token_ms < 0)
+				a->first_token_ms = e->ms;
+			free(s->rgb);
+			s->rgb = (unsigned char *)e->text;
+			e->text = NULL;
+			s->width = e->width;
+			s->step = e->step;
+			s->steps = e->steps;
+			s->done = e->step == e->steps;
+			break;
 		case TUI_GEN_DONE:
 			a->generating = 0;
 			a->done_ms = e->ms;
+			if (tui_gen_is_image(a->gen)) {
+				if (e->code == STATUS_OK && !a->status_error)
+					tui_app_say(a, "%zu images, %zu DDIM steps in %lld ms (first preview %lld ms)",
+					            e->tokens, a->req.steps, (long long)e->ms,
+					            (long long)a->first_token_ms);
+				break;
+			}
 			if (e->code == STATUS_OK && e->ms > 0)
 				a->tokens_per_s = (double)e->tokens * 1000.0 / (double)e->ms;
 			/* An error stays until the next action: it is what the user must read. */

@@ -53,6 +53,9 @@ struct tui_sample {
 	int scored;
 	double raw[TUI_GEN_MAX_OBJ], norm[TUI_GEN_MAX_OBJ];
 	double bar[TUI_GEN_MAX_OBJ]; /* norm placed in the objective's lo..hi, as 0..1 (or beyond) */
+	unsigned char *rgb;          /* image models: the latest x0 estimate, [width][width][3] */
+	int width;
+	size_t step, steps;
 };
 
 /* What the event loop should open for the user to type. TUI_LINE_WORD:

@@ -41,7 +41,8 @@ static const struct {
 #define TUI_N_CMDS (sizeof tui_cmds / sizeof tui_cmds[0])
 
 static const char *const tui_settings[TUI_SET_COUNT + 1] = {
-	"temperature", "top-p", "samples", "max-tokens", "seed", "mapping", "mouse", NULL
+	"temperature", "top-p", "samples", "max-tokens", "seed", "steps", "guidance", "mapping",
+	"mouse", NULL
 };
 static const char *const tui_stages[] = { "pretrain", "rm-train", "sft", "online", "relabel",
 	                                  "eval", NULL };
@@ -151,7 +152,7 @@ static int tui_cmd_set(struct tui_cmd *c, char *err, size_t cap)
 	if (s < 0)
 		return tui_cmd_fail(err, cap,
 		                    "no setting '%s' (temperature, top-p, samples, max-tokens, seed, "
-		                    "mapping, mouse)", name);
+		                    "steps, guidance, mapping, mouse)", name);
 	c->setting = (enum tui_setting)s;
 	c->text = value;
 	static const struct {
@@ -160,7 +161,8 @@ static int tui_cmd_set(struct tui_cmd *c, char *err, size_t cap)
 	} range[] = {
 		[TUI_SET_TEMPERATURE] = { 0, 100, 0 }, [TUI_SET_TOP_P] = { 0, 1, 0 },
 		[TUI_SET_SAMPLES] = { 1, 16, 1 }, [TUI_SET_MAX_TOKENS] = { 1, 1024, 1 },
-		[TUI_SET_SEED] = { 0, 9e15, 1 },
+		[TUI_SET_SEED] = { 0, 9e15, 1 }, [TUI_SET_STEPS] = { 1, 1000, 1 },
+		[TUI_SET_GUIDANCE] = { 0, 100, 0 },
 	};
 	switch (c->setting) {
 	case TUI_SET_MAPPING:

@@ -258,6 +258,8 @@ static int tui_exec_set(struct tui_app *a, const struct tui_cmd *c)
 		break;
 	case TUI_SET_MAX_TOKENS: a->req.max_new = (size_t)c->number; break;
 	case TUI_SET_SEED: a->req.seed = (uint64_t)c->number; break;
+	case TUI_SET_STEPS: a->req.steps = (size_t)c->number; break;
+	case TUI_SET_GUIDANCE: a->req.guidance = c->number; break;
 	case TUI_SET_MAPPING: {
 		struct status st = STATUS_INIT;
 		if (mapping_parse(c->text, &a->req.mapping, &st) != STATUS_OK) {

@@ -14,9 +14,11 @@
 #include "engine/decoder.h"
 #include "engine/lora.h"
 #include "src/ricgen.h"
+#include "src/tui_gen_image.h"
 #include "engine/monotonic.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 
 struct tui_gen_job {
@@ -29,6 +31,7 @@ struct tui_gen_job {
 
 struct tui_gen {
 	struct ricgen rg;
+	int img;                 /* an image model: rg's pass and schedule sample it */
 	/* Side B from another adapter of the base rg holds (tui_gen_set_b): its
 	 * decoding weights and metadata; the base itself is rg.p's. */
 	int has_b;
@@ -192,13 +195,77 @@ static enum status_code tui_gen_run_rows(struct tui_gen *g, size_t first, size_t
 	return c;
 }
 
+/* A finished image scored with the objectives' rewards, as a SAMPLE event
+ * (no text; NAN where a reward waits for consent or fails). */
+static void tui_gen_score_image(struct tui_gen *g, size_t seq, const uint8_t *rgb, int side)
+{
+	size_t N = g->rg.meta.n_obj;
+	struct tui_gen_event e = { .kind = TUI_GEN_SAMPLE, .gen = g->job.id, .seq = seq };
+	struct image im = { .w = side, .h = side, .px = (uint8_t *)(uintptr_t)rgb };
+	for (size_t k = 0; k < N; k++) {
+		struct status st = STATUS_INIT;
+		e.raw[k] = NAN;
+		if (k < g->rg.n_rewards && g->rg.rewards[k] &&
+		    reward_score_images(g->rg.rewards[k], 1, &im, &e.raw[k], &st) != STATUS_OK)
+			e.raw[k] = NAN;
+	}
+	ricmeta_normalise(&g->rg.meta, e.raw, e.norm);
+	if (!(e.text = strdup("")))
+		return;
+	e.ms = monotonic_ms() - g->job.t0;
+	tui_gen_post(g, &e);
+}
+
+/* Each DDIM step's estimate of every image, as an event. */
+static int tui_gen_on_image(void *ctx, size_t step, size_t steps, size_t i, const uint8_t *rgb,
+                            int side)
+{
+	struct tui_gen *g = ctx;
+	size_t len = (size_t)side * (size_t)side * 3;
+	struct tui_gen_event e = { .kind = TUI_GEN_IMAGE, .gen = g->job.id, .seq = g->seq_off + i,
+		                   .step = step, .steps = steps, .width = side, .len = len };
+	if (!(e.text = malloc(len)))
+		return 0;
+	memcpy(e.text, rgb, len);
+	e.ms = monotonic_ms() - g->job.t0;
+	tui_gen_post(g, &e);
+	if (step == steps && !tui_gen_abort(g))
+		tui_gen_score_image(g, g->seq_off + i, rgb, side);
+	return tui_gen_abort(g);
+}
+
+/* An image request: each preference's n images from the same seeds. */
+static enum status_code tui_gen_run_images(struct tui_gen *g, size_t *made, struct status *st)
+{
+	struct tui_gen_job *j = &g->job;
+	size_t N = g->rg.meta.n_obj;
+	struct hooks h = { .abort = tui_gen_abort, .ctx = g };
+	enum status_code c = STATUS_OK;
+	for (size_t k = 0; c == STATUS_OK && k < j->r.n_pref; k++) {
+		float cond[TUI_GEN_MAX_OBJ];
+		for (size_t i = 0; i < N; i++)
+			cond[i] = (float)j->z[k * N + i];
+		struct tui_gen_image_job ij = { .n = j->r.n, .steps = j->r.steps, .guidance = j->r.guidance,
+			                        .cond = N ? cond : NULL, .seed = j->r.seed,
+			                        .on_step = tui_gen_on_image, .ctx = g };
+		g->seq_off = k * j->r.n;
+		c = tui_gen_image_run(g->rg.pass, &g->rg.p, &g->rg.diff, &ij, &h, st);
+		if (c == STATUS_OK)
+			*made += j->r.n;
+	}
+	g->seq_off = 0;
+	return c;
+}
+
 static void tui_gen_run_job(struct tui_gen *g)
 {
 	struct tui_gen_job *j = &g->job;
 	size_t B = j->r.n * j->r.n_pref, tokens = 0;
 	struct status st = STATUS_INIT;
 	enum status_code c;
-	if (j->r.n_pref == 2 && g->has_b) {
+	if (g->img) {
+		c = tui_gen_run_images(g, &tokens, &st);
+	} else if (j->r.n_pref == 2 && g->has_b) {
 		/* A and B are other weights: one batch each, the same seeds. */
 		c = tui_gen_run_rows(g, 0, j->r.n, &g->rg.dw, &g->rg.meta, &tokens, &st);
 		if (c == STATUS_OK)
@@ -254,12 +321,14 @@ enum status_code tui_gen_open(struct tui_gen **out, const char *dir, const char 
 		return status_set(st, STATUS_NOMEM, "out of memory");
 	g->pipe[0] = g->pipe[1] = -1;
 	/* Half the bytes per decoded token: the preview is bound by memory
-	 * bandwidth; a BF16 checkpoint loads with no F32 copy. */
-	enum status_code c = ricgen_open_decoding(&g->rg, dir, 1, DECODER_BF16, st);
+	 * bandwidth; a BF16 checkpoint loads with no F32 copy. A DiT samples in
+	 * F32 (ricgen_open_any). */
+	enum status_code c = ricgen_open_any(&g->rg, dir, 1, DECODER_BF16, st);
 	if (c != STATUS_OK) {
 		free(g);
 		return c;
 	}
+	g->img = g->rg.image;
 	if (g->rg.meta.n_obj > TUI_GEN_MAX_OBJ)
 		c = status_set(st, STATUS_UNSUPPORTED, "%s: %zu objectives; ric-tui handles %d", dir,
 		               g->rg.meta.n_obj, TUI_GEN_MAX_OBJ);
@@ -361,6 +430,7 @@ enum status_code tui_gen_consent(struct tui_gen *g, size_t i, struct status *st)
 	return STATUS_OK;
 }
 const char *tui_gen_dir(const struct tui_gen *g) { return g->dir; }
+int tui_gen_is_image(const struct tui_gen *g) { return g->img; }
 const char *tui_gen_b_dir(const struct tui_gen *g) { return g->has_b ? g->b_dir : NULL; }
 
 /* ---- side B: another adapter of the same base --------------------------- */
@@ -412,6 +482,9 @@ enum status_code tui_gen_set_b(struct tui_gen *g, const char *dir, struct tui_ge
 	if (info)
 		memset(info, 0, sizeof *info);
 	char base_a[PATH_MAX], base_b[PATH_MAX];
+	if (g->img)
+		return status_set(st, STATUS_UNSUPPORTED, "%s is an image model: compare A | B steers "
+		                  "two preferences of it (c), not a second adapter", g->dir);
 	enum status_code c = tui_gen_base_of(g->dir, base_a, st);
 	if (c == STATUS_OK && !lora_is_adapter(dir))
 		return status_set(st, STATUS_UNSUPPORTED,
@@ -525,14 +598,18 @@ unsigned tui_gen_submit(struct tui_gen *g, const struct tui_gen_req *r, struct s
 		status_set(st, STATUS_INVALID, "one or two preferences, not %zu", r->n_pref);
 		return 0;
 	}
-	if (!r->prompt || !*r->prompt) {
+	if (g->img && (r->steps < 1 || r->steps > 1000 || !(r->guidance >= 0))) {
+		status_set(st, STATUS_INVALID, "DDIM steps must be 1..1000 and guidance >= 0");
+		return 0;
+	}
+	if (!g->img && (!r->prompt || !*r->prompt)) {
 		status_set(st, STATUS_INVALID, "the prompt is empty: type one with :prompt TEXT");
 		return 0;
 	}
 	for (size_t k = 0; k < r->n_pref; k++)
 		if (tui_gen_targets(g, r->pref[k], r->mapping, j.z + k * N, st) != STATUS_OK)
 			return 0;
-	if (!(j.prompt = strdup(r->prompt))) {
+	if (!(j.prompt = strdup(r->prompt ? r->prompt : ""))) {
 		status_set(st, STATUS_NOMEM, "out of memory");
 		return 0;
 	}

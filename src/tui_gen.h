@@ -45,16 +45,23 @@ struct tui_gen_req {
 	float temperature, top_p;
 	size_t max_new;
 	size_t min_new;                         /* no EOS before this many tokens (benchmarks) */
+	/* image models (tui_gen_is_image): DDIM steps and classifier-free guidance */
+	size_t steps;
+	double guidance;
 };
 
 #define TUI_GEN_REQ_DEFAULTS { .prompt = "", .n = 4, .n_pref = 1, .mapping = MAPPING_LINF, \
-                               .seed = 0, .temperature = 0.7f, .top_p = 0.9f, .max_new = 48 }
+                               .seed = 0, .temperature = 0.7f, .top_p = 0.9f, .max_new = 48, \
+                               .steps = 20, .guidance = 3 }
 
 enum tui_gen_kind {
 	TUI_GEN_TOKEN,   /* text: more bytes of sample seq (whole UTF-8 characters) */
 	TUI_GEN_SAMPLE,  /* sample seq finished: text = its whole response, raw/norm scores */
 	TUI_GEN_DONE,    /* the request ended: code OK or CANCELLED, ms and tokens */
-	TUI_GEN_ERROR    /* the request failed: text = the message */
+	TUI_GEN_ERROR,   /* the request failed: text = the message */
+	TUI_GEN_IMAGE    /* image model: sample seq's x0 estimate after DDIM step `step` of
+	                  * `steps` (step == steps: final); text = RGB bytes
+	                  * [width][width][3], len their count */
 };
 
 struct tui_gen_event {
@@ -67,6 +74,8 @@ struct tui_gen_event {
 	enum status_code code;
 	int64_t ms;              /* DONE: submit to end; TOKEN: submit to this token */
 	size_t tokens;           /* DONE: tokens generated, all samples */
+	size_t step, steps;      /* IMAGE */
+	int width;               /* IMAGE: side in pixels */
 };
 
 struct tui_gen;
@@ -88,6 +97,9 @@ const char *tui_gen_denied(const struct tui_gen *g, size_t i);
  * request on. UI thread only. */
 enum status_code tui_gen_consent(struct tui_gen *g, size_t i, struct status *st);
 const char *tui_gen_dir(const struct tui_gen *g);
+/* The checkpoint is an image model (a RiC DiT): requests need no prompt
+ * and their samples arrive as TUI_GEN_IMAGE events, not text. */
+int tui_gen_is_image(const struct tui_gen *g);
 
 /* Side B of compare mode from another PEFT adapter of the base A stands on
  * (A an adapter of that base, or the base itself): the base in memory is

@@ -40,6 +40,12 @@ int tui_scr_steer_save(struct tui_app *a)
 		tui_app_error(a, "no store open");
 		return -1;
 	}
+	if (a->gen && tui_gen_is_image(a->gen)) {
+		/* The store's samples are text; a picture would be saved as "". */
+		tui_app_error(a, "an image model's pictures are not saved from ric-tui: ric generate "
+		              "--model %s -o FILE.png --pref ... writes them", a->ckpt);
+		return -1;
+	}
 	int side = a->compare ? a->side : 0;
 	if (!a->gen || a->sample_focus < 0 || (size_t)a->sample_focus >= a->req.n) {
 		tui_app_error(a, "no sample selected ([ and ] select one)");
@@ -82,6 +88,11 @@ int tui_scr_steer_export(struct tui_app *a, const char *path)
 {
 	if (!a->gen) {
 		tui_app_error(a, "nothing to export: no checkpoint loaded");
+		return -1;
+	}
+	if (tui_gen_is_image(a->gen)) {
+		tui_app_error(a, "an image model's pictures are not exported as text: ric generate "
+		              "--model %s -o FILE.png --pref ... writes them", a->ckpt);
 		return -1;
 	}
 	FILE *f = fopen(path, "w");

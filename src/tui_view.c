@@ -97,6 +97,10 @@ static void tui_view_steer(const struct tui_app *a, struct tui_view *tv)
 			v->reward = x->scored ? x->raw : NULL;
 			v->norm = x->scored ? x->bar : NULL;
 			v->z = x->scored ? x->norm : NULL;
+			v->rgb = x->rgb;
+			v->width = x->width;
+			v->step = x->step;
+			v->steps = x->steps;
 		}
 		tv->sample_rows[k] = tv->samples[k];
 		s->samples[k] = tv->samples[k];
@@ -115,6 +119,9 @@ static void tui_view_steer(const struct tui_app *a, struct tui_view *tv)
 	s->generating = a->generating;
 	s->tokens_per_s = a->tokens_per_s;
 	s->raw = a->raw_units;
+	s->images = a->gen && tui_gen_is_image(a->gen);
+	s->ddim_steps = a->req.steps;
+	s->guidance = a->req.guidance;
 	if (a->steer_online > 0) {
 		snprintf(tv->steer_iteration, sizeof tv->steer_iteration, "online iteration %d of %d",
 		         a->steer_iter, a->steer_iters);

@@ -1,7 +1,8 @@
 /* src/tui_gen: the ric-tui generation worker on a small RiC checkpoint made
  * here: streamed text adds up to the finished samples, samples are scored
  * with the checkpoint's objectives, compare mode shares prompt and seeds,
- * a cancelled request stops early and a new one starts at once. */
+ * a cancelled request stops early and a new one starts at once; on a RiC
+ * image model (a DiT fixture) every DDIM step's estimate arrives in order. */
 #include "config.h"
 
 #include "tests/harness.h"
@@ -36,6 +37,10 @@ struct result {
 	int samples, done, errors, tokens_seen;
 	enum status_code code;
 	size_t tokens;
+	/* image models: the newest estimate per sample, its step, and steps out of order */
+	unsigned char img[32][8 * 8 * 3];
+	size_t step[32];
+	int images, steps_broken, width;
 	unsigned last_gen_seen;  /* gen of the newest event */
 	int order_broken;        /* an event of another gen after one of this */
 };
@@ -76,6 +81,14 @@ static void collect(struct tui_gen *g, unsigned id, struct result *r, struct res
 				t->done = 1;
 				t->code = ev[i].code;
 				t->tokens = ev[i].tokens;
+				break;
+			case TUI_GEN_IMAGE:
+				t->steps_broken += ev[i].step != t->step[s] + 1;
+				t->step[s] = ev[i].step;
+				t->width = ev[i].width;
+				ck_assert_uint_eq(ev[i].len, sizeof t->img[s]);
+				memcpy(t->img[s], ev[i].text, ev[i].len);
+				t->images++;
 				break;
 			case TUI_GEN_ERROR:
 				t->errors++;
@@ -382,13 +395,103 @@ START_TEST(two_adapters_of_one_base_share_it)
 }
 END_TEST
 
+/* The 8x8 DiT fixture with two objectives in a ric.json. */
+static void make_image_model(char *dir, size_t cap)
+{
+	snprintf(dir, cap, "%s/dit", harness_tmpdir());
+	char cmd[20000];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp '%s/tests/fixtures/dit/dit-cond/config.json' "
+	         "'%s/tests/fixtures/dit/dit-cond/model.safetensors' '%s'", dir, harness_srcdir(),
+	         harness_srcdir(), dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "%s/ric.json", dir);
+	FILE *f = fopen(cmd, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"ric_version\": 1, \"mapping\": \"linf\", \"marker\": \"\", \"objectives\": ["
+	      "{\"name\": \"bright\", \"reward\": \"brightness\", \"mu\": 0.5, \"sigma\": 0.2, "
+	      "\"lo\": -2, \"hi\": 2}, {\"name\": \"color\", \"reward\": \"colorfulness\", "
+	      "\"mu\": 0.3, \"sigma\": 0.1, \"lo\": -2, \"hi\": 2}]}\n", f);
+	fclose(f);
+}
+
+START_TEST(image_model_previews_every_step)
+{
+	char dir[4200];
+	make_image_model(dir, sizeof dir);
+	struct tui_gen *g = open_gen(dir);
+	ck_assert(tui_gen_is_image(g));
+	ck_assert_uint_eq(tui_gen_meta(g)->n_obj, 2);
+	struct status st = STATUS_INIT;
+	struct tui_gen_req r = TUI_GEN_REQ_DEFAULTS;
+	r.prompt = ""; /* an image model takes none */
+	r.n = 3;
+	r.steps = 5;
+	r.seed = 11;
+	r.pref[0][0] = 1;
+	unsigned id = tui_gen_submit(g, &r, &st);
+	ck_assert_msg(id != 0, "%s", st.msg);
+	collect(g, id, &r1, NULL);
+	ck_assert_int_eq(r1.errors, 0);
+	ck_assert_int_eq(r1.code, STATUS_OK);
+	ck_assert_uint_eq(r1.tokens, 3);          /* images made */
+	ck_assert_int_eq(r1.images, 3 * 5);       /* one estimate per image per step */
+	ck_assert_int_eq(r1.steps_broken, 0);     /* steps 1, 2, ... 5 in order */
+	ck_assert_int_eq(r1.width, 8);
+	for (int i = 0; i < 3; i++)
+		ck_assert_uint_eq(r1.step[i], 5);
+	ck_assert(memcmp(r1.img[0], r1.img[1], sizeof r1.img[0]) != 0); /* seeds 11, 12 */
+	/* each finished image is scored with the objectives' rewards */
+	ck_assert_int_eq(r1.samples, 3);
+	for (int i = 0; i < 3; i++) {
+		struct image im = { .w = 8, .h = 8, .px = r1.img[i] };
+		ck_assert_double_eq_tol(r1.raw[i][0], reward_image_brightness(&im), 1e-12);
+		ck_assert_double_eq_tol(r1.raw[i][1], reward_image_colorfulness(&im), 1e-12);
+		ck_assert_double_eq_tol(r1.norm[i][0], (r1.raw[i][0] - 0.5) / 0.2, 1e-9);
+	}
+	/* the same request draws the same images; another preference others */
+	id = tui_gen_submit(g, &r, &st);
+	collect(g, id, &r2, NULL);
+	ck_assert_mem_eq(r1.img, r2.img, 3 * sizeof r1.img[0]);
+	r.pref[0][0] = 0;
+	r.pref[0][1] = 1;
+	id = tui_gen_submit(g, &r, &st);
+	collect(g, id, &r3, NULL);
+	ck_assert(memcmp(r1.img[0], r3.img[0], sizeof r1.img[0]) != 0);
+	/* compare mode: side B's images follow A's, from the same seeds */
+	r.n_pref = 2;
+	memcpy(r.pref[1], r.pref[0], sizeof r.pref[1]);
+	r.pref[0][0] = 1;
+	r.pref[0][1] = 0;
+	id = tui_gen_submit(g, &r, &st);
+	collect(g, id, &r2, NULL);
+	ck_assert_int_eq(r2.images, 6 * 5);
+	ck_assert_mem_eq(r2.img[0], r1.img[0], 3 * sizeof r1.img[0]);
+	ck_assert_mem_eq(r2.img[3], r3.img[0], 3 * sizeof r1.img[0]);
+	/* a request replacing a running one: the old one stops, the new one ends */
+	r.n_pref = 1;
+	r.steps = 1000;
+	unsigned slow = tui_gen_submit(g, &r, &st);
+	r.steps = 2;
+	id = tui_gen_submit(g, &r, &st);
+	ck_assert_uint_ne(slow, id);
+	collect(g, id, &r1, NULL);
+	ck_assert_int_eq(r1.code, STATUS_OK);
+	ck_assert_uint_eq(r1.step[0], 2);
+	r.steps = 0;
+	ck_assert_uint_eq(tui_gen_submit(g, &r, &st), 0);
+	ck_assert_ptr_nonnull(strstr(st.msg, "DDIM steps"));
+	tui_gen_close(g);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("tui_gen");
 	TCase *tc = harness_add(s, "worker", streamed_text_adds_up_to_scored_samples,
 	                        compare_mode_shares_prompt_and_seeds,
 	                        cancel_stops_early_and_restart_is_immediate, bad_requests_say_why,
-	                        two_adapters_of_one_base_share_it, NULL);
+	                        two_adapters_of_one_base_share_it, image_model_previews_every_step,
+	                        NULL);
 	tcase_set_timeout(tc, 120);
 	return s;
 }

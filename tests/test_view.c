@@ -20,12 +20,12 @@ static int locked_a[] = { 0, 1 };
 static double target_a[] = { 0.41, 1.25 }, target_b[] = { 0.9, -0.5 };
 static double reward0[] = { 0.62, 1.5 }, norm0[] = { 0.6, 0.9 };
 static struct view_sample samples_a[] = {
-	{ "Why did the chicken cross the road? To get to the other side.", 1, reward0, norm0, NULL },
-	{ "I cannot say", 0, NULL, NULL, NULL },
+	{ "Why did the chicken cross the road? To get to the other side.", 1, reward0, norm0, NULL, NULL, 0, 0, 0 },
+	{ "I cannot say", 0, NULL, NULL, NULL, NULL, 0, 0, 0 },
 };
 static struct view_sample samples_b[] = {
-	{ "A pun walks into a bar.", 1, reward0, norm0, NULL },
-	{ "Ten tokens in", 0, NULL, NULL, NULL },
+	{ "A pun walks into a bar.", 1, reward0, norm0, NULL, NULL, 0, 0, 0 },
+	{ "Ten tokens in", 0, NULL, NULL, NULL, NULL, 0, 0, 0 },
 };
 
 static struct view_steer steer(int compare)
@@ -558,7 +558,7 @@ END_TEST
 static const char *four_obj[] = { "positivity", "informativeness", "brevity", "fluency" };
 static double four_w[] = { 0.25, 0.25, 0.25, 0.25 }, four_t[] = { 0.1, 0.2, 0.3, 0.4 };
 static double four_r[] = { 0.11, 0.22, 0.33, 0.44 }, four_n[] = { 0.1, 0.5, 0.7, 0.9 };
-static struct view_sample four_s[] = { { "Hello there, a short text.", 1, four_r, four_n, NULL } };
+static struct view_sample four_s[] = { { "Hello there, a short text.", 1, four_r, four_n, NULL, NULL, 0, 0, 0 } };
 
 static int count(WINDOW *w, const char *text)
 {
@@ -712,7 +712,7 @@ START_TEST(steer_shows_obtained_beside_target)
 	delwin(w);
 	/* Two scores past the top of the range draw different bars from one inside it. */
 	static double r2[] = { 0.5, 0.5 }, in[] = { 1.0, 0.5 }, over[] = { 1.7, 0.5 };
-	static struct view_sample two[] = { { "a", 1, r2, in, NULL }, { "b", 1, r2, over, NULL } };
+	static struct view_sample two[] = { { "a", 1, r2, in, NULL, NULL, 0, 0, 0 }, { "b", 1, r2, over, NULL, NULL, 0, 0, 0 } };
 	f.st.samples[0] = two;
 	f.st.raw = 0;
 	w = ui_term_pad(30, 100, 0);

@@ -32,6 +32,8 @@
 	S("samples", "Samples generated per preference, 1 to 16 (default 4)") \
 	S("max-tokens", "Tokens generated per sample, 1 to 1024 (default 48)") \
 	S("seed", "The sampling seed, a whole number (default 0); n draws a new one") \
+	S("steps", "Image models: DDIM steps per picture, 1 to 1000 (default 20)") \
+	S("guidance", "Image models: classifier-free guidance scale, 0 to 100 (default 3)") \
 	S("mapping", "How a preference maps to target scores: linf, l2 or linear (default linf)") \
 	S("mouse", "Mouse support: on or off (default on)")
 

@@ -56,6 +56,10 @@ struct view_sample {
 	const double *norm;       /* the same placed in 0..1 (the objective's offline lo..hi)
 	                           * for bars, beyond it when out of that range; NULL = no bars */
 	const double *z;          /* the normalised score, shown unless view_steer.raw; NULL = raw */
+	/* image models: the current x0 estimate, [width][width][3] RGB; NULL = none yet */
+	const unsigned char *rgb;
+	int width;
+	size_t step, steps;       /* after DDIM step `step` of `steps` */
 };
 
 struct view_steer {
@@ -81,6 +85,9 @@ struct view_steer {
 	int generating;                   /* a generation is running */
 	double tokens_per_s;              /* last measured; <= 0 unknown */
 	int raw;                          /* targets and scores in raw units (else normalised z) */
+	int images;                       /* an image model: samples are pictures (half blocks) */
+	size_t ddim_steps;                /* image models: DDIM steps per request */
+	double guidance;                  /* image models: classifier-free guidance */
 	const char *iteration;            /* "online iteration 2 of 3": the checkpoint is that
 	                                   * iteration's (stepped to with < >); NULL = none */
 };

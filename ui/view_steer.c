@@ -4,6 +4,7 @@
 
 #include "ui/bar.h"
 #include "ui/draw.h"
+#include "ui/halfblock.h"
 #include "ui/slider.h"
 #include "ui/table.h"
 #include "ui/textview.h"
@@ -85,12 +86,20 @@ static void steer_sliders(WINDOW *w, const struct layout_rect *r, const struct v
 static void steer_params(WINDOW *w, const struct layout_rect *r, const struct view_steer *s)
 {
 	char line[512];
-	int n = snprintf(line, sizeof line, "seed %llu  temp %.2f  top-p %.2f  %d tokens  %zu sample%s",
-	                 s->seed, s->temperature, s->top_p, s->max_tokens, s->n_samples,
-	                 s->n_samples == 1 ? "" : "s");
+	int n;
+	if (s->images) {
+		const char *cterm = getenv("COLORTERM"), *nocol = getenv("NO_COLOR");
+		n = snprintf(line, sizeof line, "seed %llu  %zu DDIM steps  guidance %.1f  %zu image%s  %s",
+		             s->seed, s->ddim_steps, s->guidance, s->n_samples, s->n_samples == 1 ? "" : "s",
+		             halfblock_mode_name(halfblock_mode_pick(cterm, nocol,
+		                                                     has_colors() ? COLORS : 0, draw_utf8())));
+	} else
+		n = snprintf(line, sizeof line, "seed %llu  temp %.2f  top-p %.2f  %d tokens  %zu sample%s",
+		             s->seed, s->temperature, s->top_p, s->max_tokens, s->n_samples,
+		             s->n_samples == 1 ? "" : "s");
 	if (s->generating && n > 0 && (size_t)n < sizeof line)
 		n += snprintf(line + n, sizeof line - (size_t)n, "  generating");
-	if (s->tokens_per_s > 0 && n > 0 && (size_t)n < sizeof line)
+	if (!s->images && s->tokens_per_s > 0 && n > 0 && (size_t)n < sizeof line)
 		n += snprintf(line + n, sizeof line - (size_t)n, "  %.0f tok/s", s->tokens_per_s);
 
 	wattrset(w, theme_attr(THEME_DIM));
@@ -100,8 +109,8 @@ static void steer_params(WINDOW *w, const struct layout_rect *r, const struct vi
 
 static void steer_prompt(WINDOW *w, const struct layout_rect *r, const struct view_steer *s)
 {
-	if (s->prompt_editing)
-		return; /* the app's readline draws the line */
+	if (s->prompt_editing || s->images)
+		return; /* the app's readline draws the line; an image model takes no prompt */
 	wattrset(w, theme_attr(THEME_TITLE));
 	int x = draw_text(w, r->y, r->x, r->w, "Prompt: ");
 	wattrset(w, A_NORMAL);
@@ -245,8 +254,78 @@ static int steer_sample_rows(const struct view_steer *s, size_t k, const struct 
 	return rows;
 }
 
+/* The image grid of an image model: the largest scale (1 pixel a column
+ * and half a row, else every 2nd, 3rd ... pixel) at which all n images and
+ * their label rows fit the pane; columns of images as many as fit. */
+struct steer_grid {
+	int scale, cols, cw, ch; /* cell width and height of one image, label row included */
+};
+
+static struct steer_grid steer_grid_of(const struct layout_rect *r, const struct view_steer *s)
+{
+	struct steer_grid gr = { 1, 1, 1, 1 };
+	int side = 1;
+	for (size_t k = 0; k < s->n_samples; k++)
+		if (s->samples[0] && s->samples[0][k].width > side)
+			side = s->samples[0][k].width;
+	for (int scale = 1; scale <= 8; scale++) {
+		int iw, ih;
+		halfblock_cells(side, side, scale, &iw, &ih);
+		gr.scale = scale;
+		gr.cw = iw + 2;
+		gr.ch = ih + 1;
+		gr.cols = r->w / gr.cw > 0 ? r->w / gr.cw : 1;
+		int rows = (int)((s->n_samples + (size_t)gr.cols - 1) / (size_t)gr.cols);
+		if (rows * gr.ch <= r->h && gr.cw <= r->w)
+			break;
+	}
+	return gr;
+}
+
+static void steer_images(WINDOW *w, const struct layout_rect *r, const struct view_steer *s, int side)
+{
+	const struct view_sample *samples = s->samples[side];
+	struct steer_grid gr = steer_grid_of(r, s);
+	const char *cterm = getenv("COLORTERM"), *nocol = getenv("NO_COLOR");
+	enum halfblock_mode mode = halfblock_mode_pick(cterm, nocol, has_colors() ? COLORS : 0,
+	                                               draw_utf8());
+	for (size_t k = 0; k < s->n_samples; k++) {
+		const struct view_sample *smp = &samples[k];
+		int y = r->y + (int)(k / (size_t)gr.cols) * gr.ch, x = r->x + (int)(k % (size_t)gr.cols) * gr.cw;
+		if (y + gr.ch > r->y + r->h)
+			break;
+		char label[64];
+		if (!smp->rgb)
+			snprintf(label, sizeof label, "#%zu ...", k + 1);
+		else if (smp->done)
+			snprintf(label, sizeof label, "#%zu %s", k + 1, draw_utf8() ? "\xe2\x9c\x93" : "ok");
+		else
+			snprintf(label, sizeof label, "#%zu step %zu/%zu", k + 1, smp->step, smp->steps);
+		/* A finished image's scores (z, or raw), as many as fit its width. */
+		const double *v = smp->z && !s->raw ? smp->z : smp->reward;
+		for (size_t i = 0; smp->done && v && i < s->n_objectives; i++) {
+			size_t n = strlen(label);
+			if (isnan(v[i]))
+				snprintf(label + n, sizeof label - n, " --");
+			else
+				snprintf(label + n, sizeof label - n, " %.1f", v[i]);
+		}
+		wattrset(w, theme_attr((int)k == s->sample_focus ? THEME_SAMPLE_FOCUS : THEME_TITLE));
+		draw_text(w, y, x, gr.cw - 1, label);
+		wattrset(w, A_NORMAL);
+		if (smp->rgb) {
+			halfblock_draw(w, y + 1, x, smp->rgb, smp->width, smp->width, gr.scale, mode);
+		}
+	}
+	wattrset(w, A_NORMAL);
+}
+
 static void steer_samples(WINDOW *w, const struct layout_rect *r, const struct view_steer *s, int side)
 {
+	if (s->images && r->h > 0 && s->samples[side]) {
+		steer_images(w, r, s, side);
+		return;
+	}
 	const struct view_sample *samples = s->samples[side];
 	if (r->h <= 0 || !samples)
 		return;
@@ -355,6 +434,8 @@ int view_steer_hit(const struct layout *L, const struct view_steer *s, int y, in
 int view_steer_lines(const struct layout *L, const struct view_steer *s, int side)
 {
 	int total = 0;
+	if (s->images)
+		return 0; /* the grid fits the pane: no scrolling */
 	const struct layout_rect *r = &L->samples[side ? 1 : 0];
 	if (!s->samples[side ? 1 : 0] || r->w <= 2)
 		return 0;
