@@ -22,7 +22,8 @@ void S(layernorm_backward)(R *dinp, R *dw, R *db, const R *dout, const R *inp, c
 /* out [N, OC] = inp [N, IC] W [IC, OC] + bias (bias may be NULL). */
 void S(matmul_forward)(R *out, const R *inp, const R *w, const R *bias, size_t N, size_t IC,
                        size_t OC);
-/* dinp = dout W^T (when dinp is not NULL); dw += inp^T dout; dbias += column sums. */
+/* dinp = dout W^T (when dinp is not NULL); dw += inp^T dout (dw NULL: a frozen
+ * weight, skipped); dbias += column sums. */
 void S(matmul_backward)(R *dinp, R *dw, R *dbias, const R *dout, const R *inp, const R *w,
                         size_t N, size_t IC, size_t OC);
 
@@ -59,7 +60,8 @@ void S(rmsnorm_backward)(R *dinp, R *dw, const R *dout, const R *inp, const R *w
 /* nn.Linear: out [N, OC] (row stride ldo) = inp [N, IC] W^T + bias, W [OC, IC]. */
 void S(linear_forward)(R *out, size_t ldo, const R *inp, const R *w, const R *bias, size_t N,
                        size_t IC, size_t OC);
-/* dinp = (acc: +=) dout W (when dinp is not NULL); dW += dout^T inp; dbias += column sums;
+/* dinp = (acc: +=) dout W (when dinp is not NULL); dW += dout^T inp (dW NULL: frozen,
+ * skipped); dbias += column sums;
  * dout rows have stride ldd. */
 void S(linear_backward)(R *dinp, int acc, R *dw, R *dbias, const R *dout, size_t ldd,
                         const R *inp, const R *w, size_t N, size_t IC, size_t OC);

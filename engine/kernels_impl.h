@@ -144,8 +144,10 @@ void S(layernorm_backward)(R *dinp, R *dw, R *db, const R *dout, const R *inp, c
 		for (size_t i = 0; i < C; i++) {
 			double norm = ((double)x[i] - m) * s;
 			double dnorm = (double)w[i] * d[i];
-			db[i] += d[i];
-			dw[i] += (R)(norm * d[i]);
+			if (dw) { /* NULL: frozen (LoRA training) */
+				db[i] += d[i];
+				dw[i] += (R)(norm * d[i]);
+			}
 			dx[i] += (R)((dnorm - dmean - norm * dnormmean) * s);
 		}
 	}
@@ -172,7 +174,11 @@ void S(matmul_backward)(R *dinp, R *dw, R *dbias, const R *dout, const R *inp, c
 		{ IC, OC, N, inp, dout, 1, IC, OC, 1, 1, dw, OC, 1 },
 		{ N, IC, OC, dout, w, OC, 1, 1, OC, 0, dinp, IC, 1 },
 	};
-	S(gemm_tasks)(t, dinp ? 2 : 1);
+	/* dw NULL: a frozen weight (LoRA training), only dinp */
+	if (dw)
+		S(gemm_tasks)(t, dinp ? 2 : 1);
+	else if (dinp)
+		S(gemm_tasks)(t + 1, 1);
 	if (dbias)
 		for (size_t n = 0; n < N; n++) {
 			const R *d = dout + n * OC;
@@ -369,7 +375,8 @@ void S(rmsnorm_backward)(R *dinp, R *dw, const R *dout, const R *inp, const R *w
 			dot += (double)w[i] * d[i] * x[i];
 		double c = dot * s * s * s / (double)C;
 		for (size_t i = 0; i < C; i++) {
-			dw[i] += (R)((double)d[i] * x[i] * s);
+			if (dw) /* NULL: frozen (LoRA training) */
+				dw[i] += (R)((double)d[i] * x[i] * s);
 			dx[i] += (R)((double)w[i] * d[i] * s - (double)x[i] * c);
 		}
 	}
@@ -395,7 +402,10 @@ void S(linear_backward)(R *dinp, int acc, R *dw, R *dbias, const R *dout, size_t
 		{ OC, IC, N, dout, inp, 1, ldd, IC, 1, 1, dw, IC, 1 },
 		{ N, IC, OC, dout, w, ldd, 1, IC, 1, acc ? 1 : 0, dinp, IC, 1 },
 	};
-	S(gemm_tasks)(t, dinp ? 2 : 1);
+	if (dw)
+		S(gemm_tasks)(t, dinp ? 2 : 1);
+	else if (dinp)
+		S(gemm_tasks)(t + 1, 1);
 	if (dbias)
 		for (size_t n = 0; n < N; n++) {
 			const R *d = dout + n * ldd;

@@ -34,6 +34,7 @@ struct S(llama_acts) {
 	int *pos, *last;
 	double loss_sum;
 	size_t count;
+	struct S(lora_run) *lora; /* an adapter over the frozen weights (not owned), or NULL */
 };
 
 void S(llama_acts_init)(struct S(llama_acts) *a, int train);

@@ -149,6 +149,8 @@ enum status_code S(llama_forward)(const struct llama_layout *lay, const R *w,
 		return rc;
 	size_t N = B * T, C = lay->C, I = lay->I, NH = lay->NH, NKV = lay->NKV, D = lay->D;
 	size_t HD = NH * D, KD = NKV * D, QKV = HD + 2 * KD;
+	if ((rc = KS(lora_run_reserve)(a->lora, N, st)) != STATUS_OK)
+		return rc;
 	for (size_t n = 0; n < N; n++)
 		a->pos[n] = (int)(n % T);
 	llama_rope_table(lay, a->cs, T);
@@ -158,25 +160,35 @@ enum status_code S(llama_forward)(const struct llama_layout *lay, const R *w,
 		struct S(llama_layer_acts) *la = &a->layer[l];
 #define W(t) (w + llama_off_layer(lay, l, (t)))
 #define WB(t) (llama_off_layer(lay, l, (t)) == LLAMA_ABSENT ? NULL : W(t))
+/* the adapter's s (x A^T) B^T after each adapted product (engine/lora_run.h) */
+#define LF(t, out, ld, x) KS(lora_run_forward)(a->lora, llama_off_layer(lay, l, (t)), out, ld, x, N)
 		KS(rmsnorm_forward)(la->ln1, la->rstd1, x, W(LLAMA_LN1), N, C, lay->eps);
 		KS(linear_forward)(la->qkv, QKV, la->ln1, W(LLAMA_QW), WB(LLAMA_QB), N, C, HD);
 		KS(linear_forward)(la->qkv + HD, QKV, la->ln1, W(LLAMA_KW), WB(LLAMA_KB), N, C, KD);
 		KS(linear_forward)(la->qkv + HD + KD, QKV, la->ln1, W(LLAMA_VW), WB(LLAMA_VB), N, C, KD);
+		LF(LLAMA_QW, la->qkv, QKV, la->ln1);
+		LF(LLAMA_KW, la->qkv + HD, QKV, la->ln1);
+		LF(LLAMA_VW, la->qkv + HD + KD, QKV, la->ln1);
 		KS(rope_rotate)(la->qkv, QKV, N, a->pos, NH, D, a->cs, 0);
 		KS(rope_rotate)(la->qkv + HD, QKV, N, a->pos, NKV, D, a->cs, 0);
 		KS(attention_gqa_forward)(la->atty, la->att, la->qkv, B, T, NH, NKV, D);
 		KS(linear_forward)(la->res2, C, la->atty, W(LLAMA_OW), WB(LLAMA_OB), N, HD, C);
+		LF(LLAMA_OW, la->res2, C, la->atty);
 		KS(residual_forward)(la->res2, x, N * C);
 		if ((rc = S(llama_cancelled)(h, st)) != STATUS_OK)
 			return rc;
 		KS(rmsnorm_forward)(la->ln2, la->rstd2, la->res2, W(LLAMA_LN2), N, C, lay->eps);
 		KS(linear_forward)(la->gu, 2 * I, la->ln2, W(LLAMA_GATE), NULL, N, C, I);
 		KS(linear_forward)(la->gu + I, 2 * I, la->ln2, W(LLAMA_UP), NULL, N, C, I);
+		LF(LLAMA_GATE, la->gu, 2 * I, la->ln2);
+		LF(LLAMA_UP, la->gu + I, 2 * I, la->ln2);
 		KS(swiglu_forward)(la->act, la->gu, N, I);
 		KS(linear_forward)(la->res3, C, la->act, W(LLAMA_DOWN), NULL, N, I, C);
+		LF(LLAMA_DOWN, la->res3, C, la->act);
 		KS(residual_forward)(la->res3, la->res2, N * C);
 #undef W
 #undef WB
+#undef LF
 		x = la->res3;
 		if ((rc = S(llama_cancelled)(h, st)) != STATUS_OK)
 			return rc;
@@ -203,7 +215,7 @@ enum status_code S(llama_forward)(const struct llama_layout *lay, const R *w,
 					last = t;
 		a->last[b] = (int)last;
 		KS(gemm)(1, lay->labels, C, 1, a->lnf + (b * T + last) * C, C, 1,
-		         w + llama_off(lay, LLAMA_SCORE), 1, C, 0, a->scores + b * lay->labels,
+		         KS(lora_run_score)(a->lora, w + llama_off(lay, LLAMA_SCORE)), 1, C, 0, a->scores + b * lay->labels,
 		         lay->labels, 1);
 	}
 	return STATUS_OK;
@@ -228,21 +240,24 @@ enum status_code S(llama_backward)(const struct llama_layout *lay, const R *w, R
 		KS(crossentropy_backward)(a->logits, targets, N, V, scale);
 		/* dlnf = dlogits head; dhead += dlogits^T lnf */
 		KS(gemm)(N, C, V, 1, a->logits, V, 1, w + llama_off(lay, LLAMA_HEAD), C, 1, 0, a->dc, C, 1);
-		KS(gemm)(V, C, N, 1, a->logits, 1, V, a->lnf, C, 1, 1, g + llama_off(lay, LLAMA_HEAD), C, 1);
+		if (g) /* NULL: the base is frozen (LoRA) */
+			KS(gemm)(V, C, N, 1, a->logits, 1, V, a->lnf, C, 1, 1, g + llama_off(lay, LLAMA_HEAD),
+			         C, 1);
 	} else {
 		size_t K = lay->labels;
 		memset(a->dc, 0, N * C * sizeof *a->dc);
-		const R *sw = w + llama_off(lay, LLAMA_SCORE);
-		R *dsw = g + llama_off(lay, LLAMA_SCORE);
+		const R *sw = KS(lora_run_score)(a->lora, w + llama_off(lay, LLAMA_SCORE));
+		R *dsw = KS(lora_run_score_grad)(a->lora, g ? g + llama_off(lay, LLAMA_SCORE) : NULL);
 		for (size_t b = 0; b < B; b++) {
 			size_t row = b * T + (size_t)a->last[b];
 			KS(gemm)(1, C, K, 1, dscores + b * K, K, 1, sw, C, 1, 0, a->dc + row * C, C, 1);
-			KS(gemm)(K, C, 1, 1, dscores + b * K, 1, 1, a->lnf + row * C, C, 1, 1, dsw, C, 1);
+			if (dsw)
+				KS(gemm)(K, C, 1, 1, dscores + b * K, 1, 1, a->lnf + row * C, C, 1, 1, dsw, C, 1);
 		}
 	}
 	const R *xlast = lay->L ? a->layer[lay->L - 1].res3 : a->encoded;
 	memset(a->dres, 0, N * C * sizeof *a->dres);
-	KS(rmsnorm_backward)(a->dres, g + llama_off(lay, LLAMA_NORM), a->dc, xlast,
+	KS(rmsnorm_backward)(a->dres, g ? g + llama_off(lay, LLAMA_NORM) : NULL, a->dc, xlast,
 	                     w + llama_off(lay, LLAMA_NORM), a->rstdf, N, C);
 	for (size_t l = lay->L; l-- > 0;) {
 		if ((rc = S(llama_cancelled)(h, st)) != STATUS_OK)
@@ -250,20 +265,26 @@ enum status_code S(llama_backward)(const struct llama_layout *lay, const R *w, R
 		struct S(llama_layer_acts) *la = &a->layer[l];
 		const R *x = l ? a->layer[l - 1].res3 : a->encoded;
 #define W(t) (w + llama_off_layer(lay, l, (t)))
-#define G(t) (g + llama_off_layer(lay, l, (t)))
+#define G(t) (g ? g + llama_off_layer(lay, l, (t)) : NULL)
 #define GB(t) (llama_off_layer(lay, l, (t)) == LLAMA_ABSENT ? NULL : G(t))
+#define LB(t, dx, dout, ld, x) \
+	KS(lora_run_backward)(a->lora, llama_off_layer(lay, l, (t)), dx, dout, ld, x, N)
 		KS(linear_backward)(a->dact, 0, G(LLAMA_DOWN), NULL, a->dres, C, la->act, W(LLAMA_DOWN),
 		                    N, I, C);
+		LB(LLAMA_DOWN, a->dact, a->dres, C, la->act);
 		KS(swiglu_backward)(a->dgu, la->gu, a->dact, N, I);
 		KS(linear_backward)(a->dc, 0, G(LLAMA_GATE), NULL, a->dgu, 2 * I, la->ln2, W(LLAMA_GATE),
 		                    N, C, I);
 		KS(linear_backward)(a->dc, 1, G(LLAMA_UP), NULL, a->dgu + I, 2 * I, la->ln2, W(LLAMA_UP),
 		                    N, C, I);
+		LB(LLAMA_GATE, a->dc, a->dgu, 2 * I, la->ln2);
+		LB(LLAMA_UP, a->dc, a->dgu + I, 2 * I, la->ln2);
 		KS(rmsnorm_backward)(a->dres, G(LLAMA_LN2), a->dc, la->res2, W(LLAMA_LN2), la->rstd2, N, C);
 		if ((rc = S(llama_cancelled)(h, st)) != STATUS_OK)
 			return rc;
 		KS(linear_backward)(a->dc, 0, G(LLAMA_OW), GB(LLAMA_OB), a->dres, C, la->atty,
 		                    W(LLAMA_OW), N, HD, C);
+		LB(LLAMA_OW, a->dc, a->dres, C, la->atty);
 		KS(attention_gqa_backward)(a->dqkv, a->datt, a->dc, la->qkv, la->att, B, T, NH, NKV, D);
 		KS(rope_rotate)(a->dqkv, QKV, N, a->pos, NH, D, a->cs, 1);
 		KS(rope_rotate)(a->dqkv + HD, QKV, N, a->pos, NKV, D, a->cs, 1);
@@ -273,12 +294,17 @@ enum status_code S(llama_backward)(const struct llama_layout *lay, const R *w, R
 		                    W(LLAMA_KW), N, C, KD);
 		KS(linear_backward)(a->dc, 1, G(LLAMA_VW), GB(LLAMA_VB), a->dqkv + HD + KD, QKV, la->ln1,
 		                    W(LLAMA_VW), N, C, KD);
+		LB(LLAMA_QW, a->dc, a->dqkv, QKV, la->ln1);
+		LB(LLAMA_KW, a->dc, a->dqkv + HD, QKV, la->ln1);
+		LB(LLAMA_VW, a->dc, a->dqkv + HD + KD, QKV, la->ln1);
 		KS(rmsnorm_backward)(a->dres, G(LLAMA_LN1), a->dc, x, W(LLAMA_LN1), la->rstd1, N, C);
 #undef W
 #undef G
 #undef GB
+#undef LB
 	}
-	KS(embedding_backward)(g + llama_off(lay, LLAMA_EMBED), a->dres, tokens, N, C);
+	if (g)
+		KS(embedding_backward)(g + llama_off(lay, LLAMA_EMBED), a->dres, tokens, N, C);
 	return STATUS_OK;
 }
 

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "engine/model.h"
+#include "engine/lora_run.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,8 +242,30 @@ enum status_code model_pass_new(struct model_pass **out, const struct model_para
 
 void model_pass_free(struct model_pass *m)
 {
-	if (m)
-		m->family->pass_free(m);
+	if (!m)
+		return;
+	lora_run_free(m->lora);
+	free(m->lora);
+	m->family->pass_free(m);
+}
+
+enum status_code model_pass_set_lora(struct model_pass *m, const struct lora_view *v,
+                                     const float *aw, float *ag, struct status *st)
+{
+	if (!v) {
+		lora_run_free(m->lora);
+		free(m->lora);
+		m->lora = NULL;
+		return STATUS_OK;
+	}
+	if (!m->lora && !(m->lora = calloc(1, sizeof *m->lora)))
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	if (m->lora->v != v)
+		lora_run_free(m->lora); /* scratch sized for another adapter */
+	m->lora->v = v;
+	m->lora->w = aw;
+	m->lora->g = ag;
+	return STATUS_OK;
 }
 
 enum status_code model_forward(struct model_pass *m, const float *w, const int *tokens, size_t B,
@@ -256,6 +279,8 @@ enum status_code model_backward(struct model_pass *m, const float *w, float *g, 
                                 const int *targets, float scale, const float *dscores,
                                 const struct hooks *h, struct status *st)
 {
+	if (!g && !m->lora)
+		return status_set(st, STATUS_INTERNAL, "backward without gradients to compute");
 	return m->family->backward(m, w, g, tokens, targets, scale, dscores, h, st);
 }
 

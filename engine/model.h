@@ -36,6 +36,8 @@ struct decoder;
 struct decoder_weights;
 struct json_t;
 struct rng;
+struct lora_run;
+struct lora_view;
 
 /* Rotary embedding scaling (rope_scaling.type / rope_type). */
 enum model_rope { MODEL_ROPE_NONE, MODEL_ROPE_LINEAR, MODEL_ROPE_LLAMA3 };
@@ -170,6 +172,7 @@ struct model_pass {
 	float *scores;         /* [B, labels] (reward model) */
 	double loss_sum;       /* sum of cross-entropy over counted targets */
 	size_t count;          /* targets != -100 */
+	struct lora_run *lora; /* model_pass_set_lora's adapter, or NULL */
 };
 
 /* train: keep what backward needs. */
@@ -181,7 +184,14 @@ void model_pass_free(struct model_pass *m);
 enum status_code model_forward(struct model_pass *m, const float *w, const int *tokens, size_t B,
                                size_t T, const int *targets, const struct hooks *h,
                                struct status *st);
-/* Adds the gradient into g (same layout) after a forward of a training pass:
+/* Trains a LoRA adapter over frozen weights (engine/lora_run.h): every
+ * forward adds s (x A^T) B^T after each adapted linear layer, reading the
+ * adapter's values aw (v's offsets); every backward adds their gradient into
+ * ag (may be NULL). Give model_backward g NULL: the base gets no gradient.
+ * v NULL removes the adapter. v, aw and ag must outlive the pass's use. */
+enum status_code model_pass_set_lora(struct model_pass *m, const struct lora_view *v,
+                                     const float *aw, float *ag, struct status *st);
+/* Adds the gradient into g (same layout; NULL: none, with an adapter set) after a forward of a training pass:
  * of scale * (sum of cross-entropy) for a language model, or of
  * sum(dscores [B, labels] * scores) for a reward model. */
 enum status_code model_backward(struct model_pass *m, const float *w, float *g, const int *tokens,

@@ -92,7 +92,7 @@ enum status_code train_loop_run(struct train_loop *L, struct status *st)
 			rc = L->loss ? L->loss(L->ctx, &L->t, &b, L->step, h, sums, st)
 			             : train_loop_lm(&L->t, &b, h, sums, st);
 		if (rc == STATUS_OK)
-			rc = dist_sum_floats(L->t.grads.mem, L->t.grads.count, st);
+			rc = dist_sum_floats(L->t.g, L->t.count, st);
 		if (rc == STATUS_OK)
 			rc = dist_sum_doubles(sums, 2, st);
 		if (rc != STATUS_OK)
