@@ -659,7 +659,7 @@ enum status_code lora_save(const struct lora *l, const struct model_params *base
 		json_object_set(c, "modules_to_save", saved);
 	json_decref(saved);
 	char path[4352];
-	char *text = c ? json_dumps(c, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(17)) : NULL;
+	char *text = c ? json_dumps(c, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15)) : NULL;
 	json_decref(c);
 	if (!text)
 		return status_set(st, STATUS_NOMEM, "out of memory");

@@ -4,6 +4,7 @@
 #include "src/cli_store.h"
 #include "src/ricdata.h"
 #include "src/stage.h"
+#include "src/stage_lora.h"
 #include "src/stage_state.h"
 #include "src/train_loop.h"
 #include "engine/checkpoint.h"
@@ -234,6 +235,8 @@ static int sft_parse(int argc, char **argv, struct sft_opts *o)
 		return cli_bad_usage(cmd, "--expert-quantile goes with --expert NAME");
 	if (o->r.expert && o->data)
 		return cli_bad_usage(cmd, "--expert selects rows of a --dataset, not of --data");
+	if ((rc = stage_train_check(cmd, &o->t)) != CLI_OK)
+		return rc;
 	if (o->r.expert) {
 		/* An expert is a plain model of one objective: the soup mixes its
 		 * weights, and no score is written into its prompts. */
@@ -427,17 +430,23 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 	struct tokenizer *tok = NULL;
 	struct model_params p = { 0 };
 	struct stage_state ss = { 0 };
+	struct lora l = { 0 };
+	int lora = stage_lora_on(&o.t);
 	if (tokenizer_load(o.base, &tok, &st) != STATUS_OK ||
-	    (o.t.resume ? stage_state_load_model(o.t.resume, &p, &ss, &st)
-	              : checkpoint_load(o.base, &p, NULL, &st)) != STATUS_OK) {
+	    (lora && o.t.resume ? stage_lora_resume(&o.t, o.base, &p, &ss, 0, &l, &st)
+	     : o.t.resume       ? stage_state_load_model(o.t.resume, &p, &ss, &st)
+	                        : checkpoint_load(o.base, &p, NULL, &st)) != STATUS_OK ||
+	    (lora && !o.t.resume && stage_lora_create(&o.t, o.base, &p, 0, &l, &st) != STATUS_OK)) {
 		cli_error("%s", st.msg);
 		if (tok)
 			tokenizer_free(tok);
+		model_params_free(&p);
 		return CLI_FAIL;
 	}
 	if (p.cfg.num_labels > 0 || p.cfg.eos_token_id < 0) {
 		cli_error("%s: not a language model with an EOS token", o.base);
 		tokenizer_free(tok);
+		lora_free(&l);
 		model_params_free(&p);
 		return CLI_FAIL;
 	}
@@ -448,6 +457,7 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 	if (stage_open(&sg, cli, "sft", o.t.name, sft_parent(cli, o.dataset), (store_id)o.t.job) !=
 	    CLI_OK) {
 		tokenizer_free(tok);
+		lora_free(&l);
 		model_params_free(&p);
 		return CLI_FAIL;
 	}
@@ -480,6 +490,8 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 		if (!meta)
 			rc = status_set(&st, STATUS_NOMEM, "out of memory");
 		sft_params(&sg, &o, &m, conditioned, total, &d);
+		if (lora)
+			stage_lora_params(&sg, &l);
 		stage_say(&sg, "%zu training rows (%zu too long, %zu unscored), %zu objective(s); %ld steps",
 		          d.n, d.skipped_long, d.skipped_unscored, m.n_obj, total);
 		if (o.r.expert)
@@ -500,13 +512,15 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 	                        .tgt = malloc(B * T * sizeof *sb.tgt), .one = malloc(T * sizeof *sb.one) };
 	if (rc == STATUS_OK && (!sb.tok || !sb.tgt || !sb.one))
 		rc = status_set(&st, STATUS_NOMEM, "out of memory");
-	struct checkpoint_save_opts so = { .tokenizer_dir = o.base, .ric = ric };
+	struct checkpoint_save_opts so = { .tokenizer_dir = o.base, .ric = ric,
+	                                   .lora = lora ? &l : NULL };
 	struct stage_saving sv = { .out = o.out, .kind = "policy", .meta = meta, .p = &p, .so = &so,
 	                           .ss = &ss, .save_every = o.t.save_every, .stop_at = o.t.stop_at,
 	                           .saved = ss.step };
 	struct train_loop L = { .sg = &sg, .h = &h, .p = &p, .oc = train_loop_linear(&o.t, total),
 	                        .resume = o.t.resume, .step = ss.step, .total = total,
-	                        .clip = (float)o.t.clip, .sv = &sv, .fill = sft_fill, .ctx = &sb };
+	                        .clip = (float)o.t.clip, .sv = &sv, .fill = sft_fill, .ctx = &sb,
+	                        .lora = lora ? &l : NULL, .seed = (uint64_t)o.t.seed };
 	if (rc == STATUS_OK)
 		rc = train_loop_run(&L, &st);
 	long step = L.step;
@@ -515,7 +529,8 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 			rc = checkpoint_save(o.out, &p, &so, &st);
 		if (rc == STATUS_OK) {
 			stage_checkpoint(&sg, o.out, step, "policy", meta);
-			printf("model saved to %s (%ld steps, %.0f tokens/s)\n", o.out, step, sg.tokens_per_s);
+			printf("%s saved to %s (%ld steps, %.0f tokens/s)\n", lora ? "adapter" : "model",
+			       o.out, step, sg.tokens_per_s);
 		}
 	}
 	int ret = stage_finish(&sg, rc, st.msg);
@@ -528,6 +543,7 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 	json_decref(ss.extra);
 	sft_data_free(&d);
 	ricmeta_free(&m);
+	lora_free(&l);
 	model_params_free(&p);
 	tokenizer_free(tok);
 	return ret;

@@ -66,7 +66,8 @@ static enum status_code train_loop_done(struct train_loop *L, double loss, doubl
 
 enum status_code train_loop_run(struct train_loop *L, struct status *st)
 {
-	enum status_code rc = train_init(&L->t, L->p, &L->oc, st);
+	enum status_code rc = L->lora ? train_init_lora(&L->t, L->p, L->lora, &L->oc, L->seed, st)
+	                              : train_init(&L->t, L->p, &L->oc, st);
 	if (rc != STATUS_OK)
 		return rc;
 	L->have_train = 1;
