@@ -463,6 +463,11 @@ static enum status_code checkpoint_load_adapter(const char *dir, const char *bas
 		return status_set(st, STATUS_FORMAT, "%s: the base of adapter %s is itself an adapter",
 		                  bdir, dir);
 	rc = checkpoint_load(bdir, p, NULL, st);
+	/* a reward model's adapter over a language model: PEFT's SEQ_CLS task
+	 * puts a score head on it, which the adapter saves (modules_to_save) */
+	if (rc == STATUS_OK && (rc = lora_read_config(dir, &l, st)) == STATUS_OK &&
+	    strcmp(l.task_type, "SEQ_CLS") == 0)
+		rc = model_params_as_reward(p, st);
 	if (rc == STATUS_OK && (rc = lora_load(dir, p, &l, st)) == STATUS_OK) {
 		lora_merge(&l, p);
 		lora_free(&l);

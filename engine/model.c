@@ -302,6 +302,27 @@ float *model_params_find(const struct model_params *p, const char *name, size_t 
 	return found;
 }
 
+enum status_code model_params_as_reward(struct model_params *p, struct status *st)
+{
+	if (p->cfg.num_labels > 0)
+		return STATUS_OK;
+	struct model_config cfg = p->cfg;
+	cfg.num_labels = 1;
+	if (cfg.pad_token_id < 0)
+		cfg.pad_token_id = cfg.eos_token_id;
+	struct model_params r;
+	enum status_code rc = model_params_alloc(&r, &cfg, st);
+	if (rc != STATUS_OK)
+		return rc;
+	if (model_params_copy_matching(&r, p) < 0) {
+		model_params_free(&r);
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	}
+	model_params_free(p);
+	*p = r;
+	return STATUS_OK;
+}
+
 long model_params_copy_matching(struct model_params *dst, const struct model_params *src)
 {
 	size_t nd = model_params_describe(dst, NULL), ns = model_params_describe(src, NULL);

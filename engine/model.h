@@ -158,6 +158,11 @@ float *model_params_find(const struct model_params *p, const char *name, size_t 
  * many were copied, or -1 when out of memory. */
 long model_params_copy_matching(struct model_params *dst, const struct model_params *src);
 
+/* A language model p turned in place into a one-label reward model: its
+ * body under a zero score head (pad_token_id: the EOS when absent), as
+ * AutoModelForSequenceClassification builds one from a causal LM. */
+enum status_code model_params_as_reward(struct model_params *p, struct status *st);
+
 /* For families' describe: fills out[*n] when out is not NULL, counts in *n. */
 void model_tensor_set(struct model_tensor *out, size_t *n, const char *name, float *data, int ndim,
                       int64_t d0, int64_t d1, int decay);

@@ -53,6 +53,12 @@ enum status_code train_init_lora(struct train *t, struct model_params *params, s
 	return STATUS_OK;
 }
 
+void train_set_eval(struct train *t, int eval)
+{
+	if (t->lora)
+		t->view.dropout = eval ? 0.0 : t->lora->dropout;
+}
+
 float *train_base_grads(struct train *t)
 {
 	return t->lora ? NULL : t->grads.mem;

@@ -60,6 +60,9 @@ float *train_base_grads(struct train *t);
 /* Before each forward of a training step: the adapter's dropout masks of
  * this step and call (the same on a resumed run). */
 void train_prepare(struct train *t);
+/* eval: passes without the adapter's dropout (evaluation between steps);
+ * 0 turns it back on. */
+void train_set_eval(struct train *t, int eval);
 
 size_t train_count_targets(const struct train_batch *b);
 

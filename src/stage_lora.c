@@ -2,6 +2,7 @@
 
 #include "src/stage_lora.h"
 #include "engine/checkpoint.h"
+#include "engine/optim.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -39,7 +40,6 @@ enum status_code stage_lora_resume(const struct stage_train_opts *t, const char 
                                    struct model_params *p, struct stage_state *ss,
                                    int train_score, struct lora *l, struct status *st)
 {
-	char bdir[4096];
 	memset(l, 0, sizeof *l);
 	memset(p, 0, sizeof *p);
 	if (!lora_is_adapter(t->resume))
@@ -47,14 +47,31 @@ enum status_code stage_lora_resume(const struct stage_train_opts *t, const char 
 		                  "but --lora-rank asks for one", t->resume, LORA_CONFIG);
 	enum status_code rc = stage_state_read(t->resume, ss, st);
 	if (rc == STATUS_OK)
-		rc = lora_base_dir(t->resume, base_dir, bdir, sizeof bdir, st);
+		rc = stage_lora_load(t, t->resume, base_dir, p, train_score, l, st);
+	if (rc != STATUS_OK) {
+		json_decref(ss->extra);
+		ss->extra = NULL;
+	}
+	return rc;
+}
+
+enum status_code stage_lora_load(const struct stage_train_opts *t, const char *dir,
+                                 const char *base_dir, struct model_params *p, int train_score,
+                                 struct lora *l, struct status *st)
+{
+	char bdir[4096];
+	memset(l, 0, sizeof *l);
+	memset(p, 0, sizeof *p);
+	enum status_code rc = lora_base_dir(dir, base_dir, bdir, sizeof bdir, st);
 	if (rc == STATUS_OK)
 		rc = checkpoint_load(bdir, p, NULL, st);
+	if (rc == STATUS_OK && train_score)
+		rc = model_params_as_reward(p, st);
 	if (rc == STATUS_OK)
-		rc = lora_load(t->resume, p, l, st);
+		rc = lora_load(dir, p, l, st);
 	if (rc == STATUS_OK && t->lora_rank > 0 && (int)t->lora_rank != l->r)
 		rc = status_set(st, STATUS_INVALID, "--lora-rank %g, but the adapter in %s has r = %d",
-		                t->lora_rank, t->resume, l->r);
+		                t->lora_rank, dir, l->r);
 	if (rc == STATUS_OK)
 		rc = lora_make_trainable(l, p, train_score, st);
 	if (rc == STATUS_OK && !l->base_path[0])
@@ -62,9 +79,30 @@ enum status_code stage_lora_resume(const struct stage_train_opts *t, const char 
 	if (rc != STATUS_OK) {
 		lora_free(l);
 		model_params_free(p);
-		json_decref(ss->extra);
-		ss->extra = NULL;
 	}
+	return rc;
+}
+
+enum status_code stage_lora_merged(const struct lora *l, const struct model_params *p,
+                                   struct model_params *out, struct status *st)
+{
+	enum status_code rc = model_params_alloc(out, &p->cfg, st);
+	if (rc != STATUS_OK)
+		return rc;
+	memcpy(out->mem, p->mem, p->count * sizeof *p->mem);
+	lora_merge(l, out);
+	return STATUS_OK;
+}
+
+enum status_code stage_lora_optim(const struct lora *l, struct optim *opt, struct status *st)
+{
+	struct optim_config oc = OPTIM_DEFAULTS;
+	struct optim_range *r = NULL;
+	size_t n = 0;
+	enum status_code rc = lora_optim_ranges(l, &r, &n, st);
+	if (rc == STATUS_OK)
+		rc = optim_init_ranges(opt, l->count, r, n, &oc, st);
+	free(r);
 	return rc;
 }
 

@@ -32,10 +32,26 @@ enum status_code stage_lora_create(const struct stage_train_opts *t, const char 
 
 /* --resume DIR of a LoRA run: the training state into ss, the base (base_dir,
  * or the adapter's base_model_name_or_path when NULL) into p and the adapter
- * into l, unmerged. The options' rank and targets must be the adapter's. */
+ * into l, unmerged. The options' rank must be the adapter's. train_score: a
+ * reward model's (a language model base gets a score head, which the
+ * adapter's replaces). */
 enum status_code stage_lora_resume(const struct stage_train_opts *t, const char *base_dir,
                                    struct model_params *p, struct stage_state *ss,
                                    int train_score, struct lora *l, struct status *st);
+
+/* Adapter DIR over its base (base_dir, or its base_model_name_or_path when
+ * NULL) into p and l, unmerged and trainable (the rank checked against t's). */
+enum status_code stage_lora_load(const struct stage_train_opts *t, const char *dir,
+                                 const char *base_dir, struct model_params *p, int train_score,
+                                 struct lora *l, struct status *st);
+
+/* out: a copy of p with l merged in, for sampling (free with model_params_free). */
+enum status_code stage_lora_merged(const struct lora *l, const struct model_params *p,
+                                   struct model_params *out, struct status *st);
+
+/* An optimizer of l's shape (for a checkpoint that keeps none: online's). */
+struct optim;
+enum status_code stage_lora_optim(const struct lora *l, struct optim *opt, struct status *st);
 
 /* Records lora_r, lora_alpha, lora_dropout, lora_targets, lora_modules,
  * lora_params and adapter_base in the run. */
