@@ -79,6 +79,14 @@ const struct cli_command cmd_online = {
 	        "  --allow-cmd       run the policy's cmd: rewards (they start a program) and\n"
 	        "                    read rm: models outside its folder; without it such a\n"
 	        "                    reward stops the stage before it starts\n"
+	        "  --lora-rank R     train a LoRA adapter of rank R over the frozen policy\n"
+	        "                    (no gradient or optimizer state for it) and save a PEFT\n"
+	        "                    adapter folder (adapter_config.json, adapter_model.safetensors);\n"
+	        "                    an adapter --policy goes on training its own adapter\n"
+	        "  --lora-alpha A    its scale alpha / r (default 2R)\n"
+	        "  --lora-targets T  all-linear (default) or modules: c_attn,c_proj,c_fc\n"
+	        "                    (GPT-2), q_proj,...,down_proj (Llama family)\n"
+	        "  --lora-dropout P  dropout on the adapter's input (default 0)\n"
 	        "  --job ID          run as job ID (set by `ric job start`)\n",
 	.run = online_run,
 };

@@ -66,6 +66,13 @@ const struct cli_command cmd_sft = {
 	        "  --name NAME       run name\n"
 	        "  --resume DIR      continue from a checkpoint-STEP folder (same options)\n"
 	        "  --stop-at STEP    checkpoint and stop after STEP steps (as a cancel would)\n"
+	        "  --lora-rank R     train a LoRA adapter of rank R over the frozen base\n"
+	        "                    (no gradient or optimizer state for it) and save a PEFT\n"
+	        "                    adapter folder (adapter_config.json, adapter_model.safetensors)\n"
+	        "  --lora-alpha A    its scale alpha / r (default 2R)\n"
+	        "  --lora-targets T  all-linear (default) or modules: c_attn,c_proj,c_fc\n"
+	        "                    (GPT-2), q_proj,...,down_proj (Llama family)\n"
+	        "  --lora-dropout P  dropout on the adapter's input (default 0)\n"
 	        "  --job ID          run as job ID (set by `ric job start`)\n",
 	.run = sft_run,
 };
