@@ -37,6 +37,9 @@ struct lora_view {
 	double scale;                    /* lora_alpha / r */
 	double dropout;                  /* probability of dropping an input of A */
 	uint64_t seed;                   /* dropout masks; set per step by the trainer */
+	size_t row0;                     /* the first row's place in the whole batch (a rank
+	                                  * of several takes rows from row0 on): masks
+	                                  * follow the row, not the rank */
 	size_t score;                    /* offset of a trained reward head [labels, C] in the
 	                                  * adapter's values (modules_to_save), or LORA_RUN_NONE */
 	size_t score_numel;

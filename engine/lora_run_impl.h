@@ -60,10 +60,10 @@ static const R *S(lora_run_dropped)(struct S(lora_run) *run, size_t k, const R *
 	const struct lora_view *v = run->v;
 	if (!(v->dropout > 0))
 		return x;
-	size_t in = v->m[k].in;
+	size_t in = v->m[k].in, at = v->row0 * in;
 	R keep = (R)(1.0 / (1.0 - v->dropout));
 	for (size_t i = 0; i < N * in; i++)
-		run->tmp[i] = lora_run_keep(v->seed, k, i, v->dropout) ? x[i] * keep : 0;
+		run->tmp[i] = lora_run_keep(v->seed, k, at + i, v->dropout) ? x[i] * keep : 0;
 	return run->tmp;
 }
 
@@ -114,8 +114,8 @@ void S(lora_run_backward)(struct S(lora_run) *run, size_t woff, R *dx, const R *
 	}
 	KS(gemm)(N, in, r, 1, du, r, 1, A, in, 1, 0, run->tmp, in, 1);
 	R keep = (R)(1.0 / (1.0 - v->dropout));
-	for (size_t i = 0; i < N * in; i++)
-		if (lora_run_keep(v->seed, (size_t)k, i, v->dropout))
+	for (size_t i = 0, at = v->row0 * in; i < N * in; i++)
+		if (lora_run_keep(v->seed, (size_t)k, at + i, v->dropout))
 			dx[i] += run->tmp[i] * keep;
 }
 

@@ -59,6 +59,11 @@ void train_set_eval(struct train *t, int eval)
 		t->view.dropout = eval ? 0.0 : t->lora->dropout;
 }
 
+void train_set_row0(struct train *t, size_t row0)
+{
+	t->view.row0 = row0;
+}
+
 float *train_base_grads(struct train *t)
 {
 	return t->lora ? NULL : t->grads.mem;

@@ -63,6 +63,9 @@ void train_prepare(struct train *t);
 /* eval: passes without the adapter's dropout (evaluation between steps);
  * 0 turns it back on. */
 void train_set_eval(struct train *t, int eval);
+/* The next batches' first row is row `row0` of the step's whole batch
+ * (a rank's share under MPI): the adapter's dropout masks follow it. */
+void train_set_row0(struct train *t, size_t row0);
 
 size_t train_count_targets(const struct train_batch *b);
 

@@ -25,6 +25,7 @@ static enum status_code train_loop_lm(struct train *t, const struct train_batch 
 	struct train_batch mine = { .B = hi - lo, .T = b->T, .tokens = b->tokens + lo * b->T,
 	                            .targets = b->targets + lo * b->T };
 	enum status_code rc = STATUS_OK;
+	train_set_row0(t, lo * b->T);
 	if (mine.B > 0)
 		rc = train_accumulate(t, &mine, 1.0f / (float)(n ? n : 1), h, st);
 	sums[0] = n ? t->loss_sum / (double)n : 0;
