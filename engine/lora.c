@@ -98,6 +98,14 @@ static enum status_code lora_parse(const char *dir, struct lora *l, struct lora_
 	v = json_object_get(root, "task_type");
 	if (json_is_string(v))
 		snprintf(l->task_type, sizeof l->task_type, "%s", json_string_value(v));
+	v = json_object_get(root, "modules_to_save");
+	if (json_is_array(v)) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(v, i, x)
+			if (json_is_string(x) && l->keep.n < LORA_MAX_TARGETS)
+				snprintf(l->keep.name[l->keep.n++], MODEL_NAME_MAX, "%s", json_string_value(x));
+	}
 	v = json_object_get(root, "target_modules");
 	if (tg && json_is_string(v)) {
 		if (strcmp(json_string_value(v), "all-linear") == 0)
@@ -346,6 +354,27 @@ static enum status_code lora_add_saved(struct lora *l, const struct model_params
 	return STATUS_OK;
 }
 
+/* Whether `name` is a whole tensor of a module in modules_to_save, as
+ * save_pretrained names it ("base_model.model.score.weight"). */
+static int lora_kept(const struct lora *l, const struct model_family *fam, const char *name)
+{
+	size_t plen = strlen(LORA_PREFIX);
+	if (strncmp(name, LORA_PREFIX, plen) != 0 || strstr(name, ".lora_"))
+		return 0;
+	char module[MODEL_NAME_MAX + 16];
+	const char *s = name + plen;
+	if (fam->file_prefix && strncmp(s, fam->file_prefix, strlen(fam->file_prefix)) == 0)
+		s += strlen(fam->file_prefix);
+	snprintf(module, sizeof module, "%s", s);
+	char *dot = strrchr(module, '.'); /* .weight, .bias */
+	if (!dot)
+		return 0;
+	*dot = '\0';
+	const char *leafdot = strrchr(module, '.');
+	const char *leaf = leafdot ? leafdot + 1 : module;
+	return lora_targeted(&l->keep, module, leaf);
+}
+
 enum status_code lora_load(const char *dir, const struct model_params *base, struct lora *l,
                            struct status *st)
 {
@@ -376,8 +405,7 @@ enum status_code lora_load(const char *dir, const struct model_params *base, str
 			continue;
 		}
 		struct lora_module *m = lora_module_of(l, fam, t->name, &isB);
-		if (!m && !strstr(t->name, ".lora_") &&
-		    strncmp(t->name, LORA_PREFIX, strlen(LORA_PREFIX)) == 0) {
+		if (!m && lora_kept(l, fam, t->name)) {
 			rc = lora_add_saved(l, base, fam, t, path, st); /* a whole tensor (modules_to_save) */
 			continue;
 		}

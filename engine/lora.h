@@ -65,6 +65,7 @@ struct lora {
 	char base_path[4096];       /* base_model_name_or_path ("" when absent) */
 	char task_type[32];
 	struct lora_targets tg;     /* as asked for */
+	struct lora_targets keep;   /* modules_to_save */
 	size_t n;
 	struct lora_module *m;      /* [n] in the base's tensor order */
 	size_t n_saved;

@@ -15,12 +15,14 @@ enum status_code train_init(struct train *t, struct model_params *params,
 		rc = model_pass_new(&t->pass, params, 1, st);
 	if (rc == STATUS_OK)
 		rc = optim_init(&t->opt, params, oc, st);
-	if (rc != STATUS_OK)
+	if (rc != STATUS_OK) {
 		train_free(t);
+		return rc;
+	}
 	t->w = params->mem;
 	t->g = t->grads.mem;
 	t->count = params->count;
-	return rc;
+	return STATUS_OK;
 }
 
 enum status_code train_init_lora(struct train *t, struct model_params *params, struct lora *l,
