@@ -54,6 +54,12 @@ ok "one online iteration with LoRA, going on with the sft adapter" "$RIC" online
 ok "online saved an adapter" test -f online/adapter_config.json
 like "$("$RIC" show online)" 'lora_r +16' "the online run records it"
 
+O="--policy sft --dataset toy --prompts 16 --max-tokens 20 --batch 16 --lr 1e-3 --lora-rank 16"
+ok "two LoRA online iterations" "$RIC" online $O --iterations 2 --out online2
+ok "iteration 1, then resumed" "$RIC" online $O --iterations 2 --out online2r --resume online2/checkpoint-1
+ok "iteration 1 + resumed iteration 2 give the adapter of two straight iterations" \
+	cmp online2/adapter_model.safetensors online2r/adapter_model.safetensors
+
 ok "eval of the online adapter over the preference grid" "$RIC" eval --model online --dataset toy \
 	--prompts 8 --step 0.5 --max-tokens 30 --name eval-online
 pts=$("$RIC" export eval-online --what points --format csv | tr -d '\r')
