@@ -7,6 +7,12 @@
 void S(gemm)(size_t m, size_t n, size_t k, R alpha, const R *a, size_t rsa, size_t csa,
              const R *b, size_t rsb, size_t csb, R beta, R *c, size_t rsc, size_t csc);
 
+/* The same on one thread: for products too thin to gain from BLIS's threads
+ * (a LoRA adapter's r-wide ones), which on a busy machine lose more at
+ * their barriers than they win. */
+void S(gemm_1t)(size_t m, size_t n, size_t k, R alpha, const R *a, size_t rsa, size_t csa,
+                const R *b, size_t rsb, size_t csb, R beta, R *c, size_t rsc, size_t csc);
+
 /* out[n] = wte[tokens[n]] + wpe[pos[n]] for N rows of C. */
 void S(encoder_forward)(R *out, const int *tokens, const int *pos, const R *wte, const R *wpe,
                         size_t N, size_t C);

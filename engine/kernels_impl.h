@@ -30,6 +30,12 @@ static void S(gemm1)(size_t m, size_t n, size_t k, R alpha, const R *a, size_t r
 	                (inc_t)csb, &beta, c, (inc_t)rsc, (inc_t)csc, cpu_blis_cntx(), &rntm);
 }
 
+void S(gemm_1t)(size_t m, size_t n, size_t k, R alpha, const R *a, size_t rsa, size_t csa,
+                const R *b, size_t rsb, size_t csb, R beta, R *c, size_t rsc, size_t csc)
+{
+	S(gemm1)(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
+}
+
 /* Independent products split by columns between the pool's threads, each
  * part on one BLIS thread: the two products of a backward matmul run side by
  * side with no synchronisation inside either (4-19% faster than BLIS's two

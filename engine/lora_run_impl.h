@@ -80,9 +80,9 @@ void S(lora_run_forward)(struct S(lora_run) *run, size_t woff, R *out, size_t ld
 	R *u = run->u + (size_t)k * N * r;
 	const R *xs = S(lora_run_dropped)(run, (size_t)k, x, N);
 	/* u [N, r] = xs [N, in] A^T (A [r, in] read as [in, r]) */
-	KS(gemm)(N, r, m->in, 1, xs, m->in, 1, A, 1, m->in, 0, u, r, 1);
+	KS(gemm_1t)(N, r, m->in, 1, xs, m->in, 1, A, 1, m->in, 0, u, r, 1);
 	/* out += s u B^T (B [out, r] read as [r, out]) */
-	KS(gemm)(N, m->out, r, (R)v->scale, u, r, 1, B, 1, r, 1, out, ldo, 1);
+	KS(gemm_1t)(N, m->out, r, (R)v->scale, u, r, 1, B, 1, r, 1, out, ldo, 1);
 }
 
 void S(lora_run_backward)(struct S(lora_run) *run, size_t woff, R *dx, const R *dout, size_t ldd,
@@ -98,21 +98,21 @@ void S(lora_run_backward)(struct S(lora_run) *run, size_t woff, R *dx, const R *
 	const R *u = run->u + (size_t)k * N * r;
 	R *du = run->du;
 	/* du [N, r] = s dout B */
-	KS(gemm)(N, r, m->out, (R)v->scale, dout, ldd, 1, B, r, 1, 0, du, r, 1);
+	KS(gemm_1t)(N, r, m->out, (R)v->scale, dout, ldd, 1, B, r, 1, 0, du, r, 1);
 	if (run->g) {
 		/* dB [out, r] += s dout^T u; dA [r, in] += du^T drop(x) */
-		KS(gemm)(m->out, r, N, (R)v->scale, dout, 1, ldd, u, r, 1, 1, run->g + m->b, r, 1);
+		KS(gemm_1t)(m->out, r, N, (R)v->scale, dout, 1, ldd, u, r, 1, 1, run->g + m->b, r, 1);
 		const R *xs = S(lora_run_dropped)(run, (size_t)k, x, N);
-		KS(gemm)(r, in, N, 1, du, 1, r, xs, in, 1, 1, run->g + m->a, in, 1);
+		KS(gemm_1t)(r, in, N, 1, du, 1, r, xs, in, 1, 1, run->g + m->a, in, 1);
 	}
 	if (!dx)
 		return;
 	if (!(v->dropout > 0)) {
 		/* dx += du A */
-		KS(gemm)(N, in, r, 1, du, r, 1, A, in, 1, 1, dx, in, 1);
+		KS(gemm_1t)(N, in, r, 1, du, r, 1, A, in, 1, 1, dx, in, 1);
 		return;
 	}
-	KS(gemm)(N, in, r, 1, du, r, 1, A, in, 1, 0, run->tmp, in, 1);
+	KS(gemm_1t)(N, in, r, 1, du, r, 1, A, in, 1, 0, run->tmp, in, 1);
 	R keep = (R)(1.0 / (1.0 - v->dropout));
 	for (size_t i = 0, at = v->row0 * in; i < N * in; i++)
 		if (lora_run_keep(v->seed, (size_t)k, at + i, v->dropout))

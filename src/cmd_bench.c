@@ -75,6 +75,16 @@ static long bench_peak_rss_kib(void)
 	return ru.ru_maxrss;
 }
 
+/* CPU seconds of every thread of the process so far: on a machine shared
+ * with other work a fairer measure of a step than the wall clock. */
+static double bench_cpu_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+}
+
 static int bench_cmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -175,12 +185,13 @@ static int bench_train(const struct bench_opts *o)
 	size_t N = (size_t)o->batch * (size_t)o->seq;
 	int *tok = malloc(N * sizeof *tok), *tgt = malloc(N * sizeof *tgt);
 	double *times = calloc((size_t)o->steps, sizeof *times);
-	if (!tok || !tgt || !times ||
+	double *cpu = calloc((size_t)o->steps, sizeof *cpu);
+	if (!tok || !tgt || !times || !cpu ||
 	    (o->lora_rank ? lora_create(&l, &p, &spec, &st) != STATUS_OK ||
 	                    train_init_lora(&t, &p, &l, &oc, 1, &st) != STATUS_OK
 	                  : train_init(&t, &p, &oc, &st) != STATUS_OK)) {
 		cli_error("%s", st.msg[0] ? st.msg : "out of memory");
-		free(tok); free(tgt); free(times);
+		free(tok); free(tgt); free(times); free(cpu);
 		lora_free(&l);
 		model_params_free(&p);
 		return CLI_FAIL;
@@ -200,7 +211,7 @@ static int bench_train(const struct bench_opts *o)
 	int rc = CLI_OK;
 	double loss = 0.0, reduce_s = 0.0;
 	for (int s = 0; s <= o->steps; s++) {
-		double t0 = monotonic_s(), r0 = dist_reduce_seconds();
+		double t0 = monotonic_s(), r0 = dist_reduce_seconds(), c0 = bench_cpu_s();
 		if ((b.B > 0 && train_accumulate(&t, &b, 1.0f / (float)N, NULL, &st) != STATUS_OK) ||
 		    dist_sum_floats(t.g, t.count, &st) != STATUS_OK) {
 			cli_error("%s", st.msg);
@@ -211,6 +222,7 @@ static int bench_train(const struct bench_opts *o)
 		train_step(&t, 1.0f);
 		if (s > 0) {
 			times[s - 1] = monotonic_s() - t0;
+			cpu[s - 1] = bench_cpu_s() - c0;
 			reduce_s += dist_reduce_seconds() - r0;
 		}
 	}
@@ -254,6 +266,8 @@ static int bench_train(const struct bench_opts *o)
 			total_s += times[k];
 		json_object_set_new(j, "ranks", json_integer(dist_size()));
 		json_object_set_new(j, "trained_params", json_integer((json_int_t)t.count));
+		qsort(cpu, (size_t)o->steps, sizeof *cpu, bench_cmp);
+		json_object_set_new(j, "cpu_s_per_step", json_real(cpu[o->steps / 2]));
 		json_object_set_new(j, "lora_rank", json_integer(o->lora_rank));
 		json_object_set_new(j, "allreduce_share", json_real(total_s > 0 ? reduce_s / total_s : 0));
 		free(lat);
@@ -264,6 +278,7 @@ static int bench_train(const struct bench_opts *o)
 	free(tok);
 	free(tgt);
 	free(times);
+	free(cpu);
 	model_params_free(&p);
 	return rc;
 }
