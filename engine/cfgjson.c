@@ -149,3 +149,53 @@ int cfgjson_set_labels(json_t *o, int labels)
 	bad |= json_object_set_new(o, "label2id", label2id);
 	return bad;
 }
+
+enum status_code cfgjson_architectures(json_t *root, const char *name, const char *prefix,
+                                       const char *const *lm, const char *scope, int *classify,
+                                       struct status *st)
+{
+	json_t *a = json_object_get(root, "architectures");
+	*classify = 0;
+	if (!a || json_is_null(a))
+		return STATUS_OK;
+	if (!json_is_array(a))
+		return status_set(st, STATUS_FORMAT, "%s: key 'architectures' must be a list of strings", name);
+	size_t i, n = strlen(prefix);
+	json_t *e;
+	json_array_foreach(a, i, e) {
+		if (!json_is_string(e))
+			return status_set(st, STATUS_FORMAT, "%s: key 'architectures' must be a list of strings",
+			                  name);
+		const char *s = json_string_value(e);
+		int ours = strncmp(s, prefix, n) == 0, known = 0;
+		if (ours && strcmp(s + n, "ForSequenceClassification") == 0) {
+			*classify = 1;
+			continue;
+		}
+		for (const char *const *c = lm; ours && *c; c++)
+			known |= strcmp(s + n, *c) == 0;
+		if (known)
+			continue;
+		char only[256] = "";
+		size_t at = 0;
+		for (const char *const *c = lm; *c && at < sizeof only; c++)
+			at += (size_t)snprintf(only + at, sizeof only - at, "%s%s%s", c == lm ? "" : ", ",
+			                       prefix, *c);
+		return status_set(st, STATUS_UNSUPPORTED, "%s: key 'architectures': \"%s\" is not supported%s "
+		                  "(only %s and %sForSequenceClassification)", name, s, scope, only, prefix);
+	}
+	return STATUS_OK;
+}
+
+int cfgjson_set_common(json_t *o, const char *torch_dtype, int pad_token_id, int num_labels)
+{
+	int bad = 0;
+	if (torch_dtype)
+		bad |= json_object_set_new(o, "torch_dtype", json_string(torch_dtype));
+	if (pad_token_id >= 0 || num_labels > 0)
+		bad |= json_object_set_new(o, "pad_token_id",
+		                           pad_token_id >= 0 ? json_integer(pad_token_id) : json_null());
+	if (num_labels > 0)
+		bad |= cfgjson_set_labels(o, num_labels);
+	return bad;
+}

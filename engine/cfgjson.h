@@ -31,5 +31,16 @@ enum status_code cfgjson_bool(json_t *root, const char *name, const char *key, i
 double cfgjson_float_value(float x);
 /* num_labels, id2label, label2id; nonzero when out of memory. */
 int cfgjson_set_labels(json_t *o, int labels);
+/* architectures: absent, null, or a list of strings, each `prefix` followed
+ * by one of the language-model classes `lm` (NULL-terminated) or by
+ * ForSequenceClassification (then *classify = 1). `scope` follows "is not
+ * supported" in the message (" for model_type ..." or ""). */
+enum status_code cfgjson_architectures(json_t *root, const char *name, const char *prefix,
+                                       const char *const *lm, const char *scope, int *classify,
+                                       struct status *st);
+/* What every family writes after its own keys: torch_dtype (when given),
+ * pad_token_id (when set, and always for a reward model) and the labels;
+ * nonzero when out of memory. */
+int cfgjson_set_common(json_t *o, const char *torch_dtype, int pad_token_id, int num_labels);
 
 #endif

@@ -315,16 +315,19 @@ static enum status_code checkpoint_check_index(const struct checkpoint_files *cf
 }
 
 /* A decoding-only load: each tensor, once converted into the parameters,
- * goes on into BF16 decoding weights; the matrices' F32 pages and the file's
- * pages are then given back, so neither a full F32 copy nor the whole file
- * is ever resident. */
-static enum status_code checkpoint_to_bf16(struct decoder_weights *wb, struct model_params *p,
-                                           const struct model_tensor *t,
-                                           const struct checkpoint_source *src, struct status *st)
+ * goes on into BF16 or int8 decoding weights; the matrices' F32 pages and
+ * the file's pages are then given back, so neither a full F32 copy nor the
+ * whole file is ever resident. */
+static enum status_code checkpoint_to_decoding(struct decoder_weights *wb, struct model_params *p,
+                                               const struct model_tensor *t,
+                                               const struct checkpoint_source *src,
+                                               struct status *st)
 {
 	size_t n = (size_t)t->shape[0] * (t->ndim > 1 ? (size_t)t->shape[1] : 1);
-	enum status_code rc = model_family_of(&p->cfg)->decode_bf16_tensor(
+	enum status_code rc = model_family_of(&p->cfg)->decode_tensor(
 		wb, p, (size_t)(t->data - p->mem), t->data, n, st);
+	if (rc != STATUS_OK)
+		status_prefix(st, "%s: tensor '%s'", safetensors_path(src->f), src->t->name);
 	if (t->ndim > 1)
 		model_params_drop(p, t->data, n);
 	safetensors_drop(src->f, src->t);
@@ -413,7 +416,7 @@ static enum status_code checkpoint_fill(struct model_params *p, const struct che
 		if (rc == STATUS_OK && j == 0 && head.t)
 			rc = checkpoint_check_head(&want[0], &head, &src[0], st);
 		if (rc == STATUS_OK && wb)
-			rc = checkpoint_to_bf16(wb, p, &want[j], &src[j], st);
+			rc = checkpoint_to_decoding(wb, p, &want[j], &src[j], st);
 	}
 	free(want);
 	free(src);
@@ -511,7 +514,8 @@ enum status_code checkpoint_load_base(const char *dir, const char *base, struct 
 
 /* Whether every matrix of the files is stored in 16 bits (BF16, or F16
  * rounded to BF16 as decoder_weights_init rounds it), so that loading it
- * straight into BF16 loses nothing an F32 copy would keep. */
+ * straight into BF16 loses nothing an F32 copy would keep. (int8 quantizes
+ * each matrix from its own values alone: any file goes straight in.) */
 static int checkpoint_all_16bit(const struct checkpoint_files *cf)
 {
 	for (size_t i = 0; i < cf->n; i++)
@@ -550,17 +554,14 @@ enum status_code checkpoint_load_decoding(const char *dir, struct model_params *
 		return rc;
 	struct checkpoint_files cf;
 	rc = checkpoint_files_open(&cf, dir, st);
-	int direct = rc == STATUS_OK && dtype == DECODER_BF16 &&
-	             model_family_of(&cfg)->decode_bf16_tensor && checkpoint_all_16bit(&cf);
+	const struct model_family *fam = model_family_of(&cfg);
+	int direct = rc == STATUS_OK && fam->decode_tensor &&
+	             (dtype == DECODER_INT8 || (dtype == DECODER_BF16 && checkpoint_all_16bit(&cf)));
 	if (rc == STATUS_OK)
 		rc = model_params_alloc(p, &cfg, st);
 	if (rc == STATUS_OK && direct) {
-		wb->dtype = DECODER_BF16;
-		wb->embed_bf16 = 1;
-		wb->bf16 = aligned_alloc(64, (p->count * sizeof *wb->bf16 + 63) / 64 * 64);
-		if (!wb->bf16)
-			rc = status_set(st, STATUS_NOMEM, "cannot allocate BF16 weights (%zu values)",
-			                p->count);
+		wb->dtype = (enum decoder_dtype)dtype;
+		rc = fam->decode_begin(wb, p, st);
 	}
 	if (rc == STATUS_OK)
 		rc = checkpoint_fill(p, &cf, direct ? wb : NULL, st);

@@ -57,14 +57,16 @@ enum status_code checkpoint_load(const char *dir, struct model_params *p, json_t
 enum status_code checkpoint_load_base(const char *dir, const char *base, struct model_params *p,
                                       json_t **ric, struct status *st);
 /* Reads DIR for decoding only, into `p` and decoding weights `wb` of `dtype`
- * (enum decoder_dtype; free wb with decoder_weights_free, then p). For BF16,
- * when the family can (the Llama family) and every matrix of the files is
- * BF16 or F16, the matrices and the embedding go straight into wb one tensor
- * at a time: p then holds only the vectors (norms, biases) and its matrices
- * read as zero, so p serves only a decoder set to wb; a BF16 file never has
- * an F32 copy in memory, and the logits are those of checkpoint_load +
- * decoder_weights_init bit for bit (F16 embeddings are rounded to BF16 like
- * the matrices). Anything else is checkpoint_load + decoder_weights_init. */
+ * (enum decoder_dtype; free wb with decoder_weights_free, then p). When the
+ * family can (the Llama family) and the weights are BF16 with every matrix
+ * of the files BF16 or F16, or int8 from any file, the matrices and the
+ * embedding go straight into wb one tensor at a time (wb->embed set): p
+ * then holds only the vectors (norms, biases) and its matrices read as zero,
+ * so p serves only a decoder set to wb; a 16-bit file never has an F32 copy
+ * in memory. BF16 logits are those of checkpoint_load + decoder_weights_init
+ * bit for bit (F16 embeddings are rounded to BF16 like the matrices); int8
+ * quantizes the same, but reads the embedding's rows in BF16 (F32 there).
+ * Anything else is checkpoint_load + decoder_weights_init. */
 struct decoder_weights;
 enum status_code checkpoint_load_decoding(const char *dir, struct model_params *p,
                                           struct decoder_weights *wb, int dtype, json_t **ric,

@@ -10,8 +10,6 @@ enum status_code decoder_init(struct decoder *d, const struct model_params *p, s
                               size_t cap, struct status *st)
 {
 	memset(d, 0, sizeof *d);
-	if (p->cfg.num_labels > 0)
-		return status_set(st, STATUS_INVALID, "a reward model does not generate text");
 	if (B == 0 || cap == 0)
 		return status_set(st, STATUS_INVALID, "decoder needs at least one sequence and position");
 	d->p = p;
@@ -85,6 +83,7 @@ enum status_code decoder_weights_init(struct decoder_weights *wb, const struct m
 void decoder_weights_free(struct decoder_weights *wb)
 {
 	free(wb->bf16);
+	free(wb->embed_mem);
 	free(wb->q8);
 	free(wb->scale);
 	free(wb->q_at);

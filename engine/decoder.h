@@ -12,8 +12,9 @@
  * All rows of a call go through each weight matrix as one matrix-matrix
  * product, so a prefill of prompts of different lengths and a decoding step of
  * B sequences both run on BLIS gemm; attention reads each row's own sequence
- * in the cache up to the row's position, so no padding is involved. Language
- * models only.
+ * in the cache up to the row's position, so no padding is involved. For a
+ * reward model (num_labels > 0) the "logits" of a kept row are its scores
+ * [labels]: engine/reward_rm.c scores a row at its last token this way.
  *
  * Calls of at most DECODER_GEMV_ROWS rows (decoding steps of small batches)
  * stream each weight matrix once through engine/gemv.h instead; there a row's
@@ -69,7 +70,8 @@ struct decoder {
 /* How decoding reads the weight matrices and the head. */
 enum decoder_dtype { DECODER_F32, DECODER_BF16, DECODER_INT8 };
 
-/* A reduced-precision copy of a parameter set's matrices and head. */
+/* A reduced-precision copy of a parameter set's matrices and head (a reward
+ * model's head is its score). */
 struct decoder_weights {
 	enum decoder_dtype dtype;
 	uint16_t *bf16;    /* BF16: every parameter, at the parameters' offsets */
@@ -77,8 +79,11 @@ struct decoder_weights {
 	float *scale;      /* their scales; */
 	size_t *q_at;      /* where each starts in q8 and in scale: [4 * layer + k] for */
 	size_t *scale_at;  /* attention, projection, MLP in, MLP out; [4 * L] the head */
-	int embed_bf16;    /* BF16: the parameters hold only the vectors (a checkpoint
-	                    * loaded for decoding): embedding rows come from bf16 too */
+	/* A checkpoint loaded for decoding only (checkpoint_load_decoding): the
+	 * parameters hold only the vectors, the token embedding's rows are read
+	 * from these BF16 rows [V, C] (inside bf16, or embed_mem for int8). */
+	const uint16_t *embed;
+	uint16_t *embed_mem;
 };
 
 /* "f32", "bf16" or "int8" (NULL names it for messages); -1 if unknown. */

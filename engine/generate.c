@@ -94,6 +94,8 @@ enum status_code generate(const struct model_params *p, const int *const *prompt
 			longest = lens[i];
 	}
 	size_t V = (size_t)p->cfg.vocab_size, P = model_context(&p->cfg);
+	if (p->cfg.num_labels > 0)
+		return status_set(st, STATUS_INVALID, "a reward model does not generate text");
 	if (longest > P)
 		return status_set(st, STATUS_INVALID, "a prompt of %zu tokens exceeds the context of %zu",
 		                  longest, P);

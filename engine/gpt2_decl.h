@@ -32,6 +32,7 @@ struct S(gpt2_acts) {
 	double loss_sum;       /* sum of cross-entropy over counted targets */
 	size_t count;          /* targets != -100 */
 	struct S(lora_run) *lora; /* an adapter over the frozen weights (not owned), or NULL */
+	const struct model_grads_hook *ready; /* told as backward completes each part, or NULL */
 };
 
 void S(gpt2_acts_init)(struct S(gpt2_acts) *a, int train);

@@ -41,6 +41,17 @@ static void decoder_mat_shape(const struct gpt2_layout *lay, size_t k, size_t *I
 	*OC = decoder_mats[k].out ? (size_t)decoder_mats[k].out * lay->C : lay->I;
 }
 
+/* The head: the tied embedding [V, C], or a reward model's score [labels, C]. */
+static size_t gpt2_head(const struct model_params *p, const struct gpt2_layout *lay, size_t *rows)
+{
+	if (p->score) {
+		*rows = (size_t)p->cfg.num_labels;
+		return (size_t)(p->score - p->mem);
+	}
+	*rows = lay->V;
+	return gpt2_off_wte(lay);
+}
+
 static enum status_code decoder_weights_int8(struct decoder_weights *wb,
                                              const struct model_params *p,
                                              const struct gpt2_layout *lay, struct status *st)
@@ -54,8 +65,9 @@ static enum status_code decoder_weights_int8(struct decoder_weights *wb,
 	wb->scale_at = malloc(n * sizeof *wb->scale_at);
 	if (!wb->q_at || !wb->scale_at)
 		return status_set(st, STATUS_NOMEM, "cannot allocate int8 offsets");
+	size_t head_rows, head = gpt2_head(p, lay, &head_rows);
 	for (size_t m = 0; m < n; m++) {
-		size_t IC = lay->C, OC = lay->V; /* m == 4 L: the head, V rows of C */
+		size_t IC = lay->C, OC = head_rows; /* m == 4 L: the head, rows of C */
 		if (m < 4 * lay->L)
 			decoder_mat_shape(lay, m % 4, &IC, &OC);
 		wb->q_at[m] = bytes;
@@ -76,7 +88,7 @@ static enum status_code decoder_weights_int8(struct decoder_weights *wb,
 			             p->mem + off, IC, OC);
 		}
 	gemv_pack_q8_rows(wb->q8 + wb->q_at[4 * lay->L], wb->scale + wb->scale_at[4 * lay->L],
-	                  p->mem + gpt2_off_wte(lay), lay->V, lay->C);
+	                  p->mem + head, head_rows, lay->C);
 	return STATUS_OK;
 }
 
@@ -170,7 +182,8 @@ enum status_code gpt2_decode(struct decoder *d, const int *seq, const int *token
 		if (hooks_aborted(h))
 			return status_set(st, STATUS_CANCELLED, "cancelled");
 	}
-	/* Final LayerNorm of the kept rows only, gathered, then the tied head. */
+	/* Final LayerNorm of the kept rows only, gathered, then the tied head
+	 * (or the reward model's score). */
 	size_t n = 0;
 	for (size_t r = 0; r < R; r++)
 		if (!keep || keep[r]) {
@@ -178,15 +191,16 @@ enum status_code gpt2_decode(struct decoder *d, const int *seq, const int *token
 			                  w + gpt2_off_lnf_b(lay), 1, C, lay->eps);
 			n++;
 		}
+	size_t head = gpt2_head(d->p, lay, &V); /* a reward model: its scores */
 	if (dw && dw->dtype == DECODER_BF16)
-		gemv_xet(logits, d->ln, NULL, dw->bf16 + gpt2_off_wte(lay), n, C, V);
+		gemv_xet(logits, d->ln, NULL, dw->bf16 + head, n, C, V);
 	else if (dw) {
 		if (gemv_q8(logits, d->ln, dw->q8 + dw->q_at[4 * lay->L],
 		            dw->scale + dw->scale_at[4 * lay->L], NULL, n, C, V, 0))
 			return status_set(st, STATUS_NOMEM, "cannot allocate int8 activations");
 	} else if (n <= DECODER_GEMV_ROWS)
-		gemv_xet(logits, d->ln, w + gpt2_off_wte(lay), NULL, n, C, V);
+		gemv_xet(logits, d->ln, w + head, NULL, n, C, V);
 	else
-		gemm(n, V, C, 1, d->ln, C, 1, w + gpt2_off_wte(lay), 1, C, 0, logits, V, 1);
+		gemm(n, V, C, 1, d->ln, C, 1, w + head, 1, C, 0, logits, V, 1);
 	return STATUS_OK;
 }

@@ -131,33 +131,6 @@ static int gpt2_save_prefixed(const char *name)
 	return strcmp(name, "score.weight") != 0;
 }
 
-/* Which head: 0 = language model, 1 = sequence classification. */
-static enum status_code gpt2_config_arch(json_t *root, const char *name, int *classify,
-                                               struct status *st)
-{
-	json_t *a = json_object_get(root, "architectures");
-	*classify = 0;
-	if (!a || json_is_null(a))
-		return STATUS_OK;
-	if (!json_is_array(a))
-		return status_set(st, STATUS_FORMAT, "%s: key 'architectures' must be a list of strings", name);
-	size_t i;
-	json_t *v;
-	json_array_foreach(a, i, v) {
-		if (!json_is_string(v))
-			return status_set(st, STATUS_FORMAT, "%s: key 'architectures' must be a list of strings",
-			                  name);
-		const char *s = json_string_value(v);
-		if (strcmp(s, "GPT2ForSequenceClassification") == 0)
-			*classify = 1;
-		else if (strcmp(s, "GPT2LMHeadModel") != 0 && strcmp(s, "GPT2Model") != 0)
-			return status_set(st, STATUS_UNSUPPORTED,
-			                  "%s: architecture \"%s\" is not supported (only GPT2LMHeadModel, "
-			                  "GPT2Model and GPT2ForSequenceClassification)", name, s);
-	}
-	return STATUS_OK;
-}
-
 static enum status_code gpt2_config_parse(json_t *root, const char *name, struct model_config *cfg,
                                           struct status *st)
 {
@@ -165,7 +138,8 @@ static enum status_code gpt2_config_parse(json_t *root, const char *name, struct
 	static const char *const gelu[] = { "gelu_new", "gelu_pytorch_tanh", NULL };
 	int classify = 0, inner = 0, n_pos = 0;
 	/* GPT2Config's defaults for absent keys, as transformers would load them. */
-	rc = gpt2_config_arch(root, name, &classify, st);
+	static const char *const lm[] = { "LMHeadModel", "Model", NULL };
+	rc = cfgjson_architectures(root, name, "GPT2", lm, "", &classify, st);
 	if (rc == STATUS_OK)
 		rc = cfgjson_string(root, name, "activation_function", gelu, st);
 	if (rc == STATUS_OK)
@@ -232,15 +206,8 @@ static json_t *gpt2_config_json(const struct model_config *c, const char *torch_
 	                      "tie_word_embeddings", 1);
 	if (!o)
 		return NULL;
-	int bad = 0;
-	if (torch_dtype)
-		bad |= json_object_set_new(o, "torch_dtype", json_string(torch_dtype));
-	if (c->pad_token_id >= 0 || c->num_labels > 0)
-		bad |= json_object_set_new(o, "pad_token_id", ID(c->pad_token_id));
 #undef ID
-	if (c->num_labels > 0)
-		bad |= cfgjson_set_labels(o, c->num_labels);
-	if (bad) {
+	if (cfgjson_set_common(o, torch_dtype, c->pad_token_id, c->num_labels)) {
 		json_decref(o);
 		return NULL;
 	}
@@ -311,6 +278,7 @@ static enum status_code gpt2_pass_backward(struct model_pass *m, const float *w,
 {
 	struct gpt2_pass *g = (struct gpt2_pass *)m;
 	g->acts.lora = m->lora;
+	g->acts.ready = &m->grads;
 	return gpt2_backward(&g->lay, w, grad, &g->acts, tokens, targets, scale, dscores, h, st);
 }
 

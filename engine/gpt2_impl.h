@@ -112,21 +112,29 @@ static enum status_code S(gpt2_acts_reserve)(const struct gpt2_layout *lay, stru
 	return STATUS_OK;
 }
 
-static enum status_code S(gpt2_cancelled)(const struct hooks *h, struct status *st)
+#include "engine/head_impl.h"
+
+/* g[lo, hi) is complete for this backward: the caller may use it (engine/model.h). */
+static void S(gpt2_ready)(const struct S(gpt2_acts) *a, size_t lo, size_t hi)
 {
-	return hooks_aborted(h) ? status_set(st, STATUS_CANCELLED, "cancelled") : STATUS_OK;
+	if (a->ready && a->ready->ready && hi > lo)
+		a->ready->ready(a->ready->ctx, lo, hi);
 }
 
-/* Vocabulary columns per slice of the head's products: about 1 GFLOP each
- * (5 to 10 ms on a core), so the abort hook is polled that often there. */
-static size_t S(gpt2_head_slice)(size_t N, size_t C, size_t V)
+/* The tied head [V, C] (wte) or the reward model's score, over a's pass. */
+static struct S(head) S(gpt2_head)(const struct gpt2_layout *lay, const R *w, R *g,
+                                   struct S(gpt2_acts) *a)
 {
-	size_t step = gpt2_head_cols;
-	if (step == 0) {
-		step = (size_t)5e8 / (N * C + 1);
-		step = (step + 255) & ~(size_t)255;
-	}
-	return step < V ? step : V;
+	return (struct S(head)){ .B = a->B, .T = a->T, .C = lay->C, .V = lay->V,
+	                         .labels = lay->labels, .pad_id = lay->pad_id,
+	                         .cols = gpt2_head_cols, .w = w + gpt2_off_wte(lay),
+	                         /* a LoRA adapter's trained reward head replaces the base's */
+	                         .score = lay->labels ? KS(lora_run_score)(a->lora, w + gpt2_off_score(lay)) : NULL,
+	                         .gw = g ? g + gpt2_off_wte(lay) : NULL,
+	                         .gscore = lay->labels ? KS(lora_run_score_grad)(a->lora,
+	                                   g ? g + gpt2_off_score(lay) : NULL) : NULL,
+	                         .lnf = a->lnf, .logits = a->logits, .scores = a->scores,
+	                         .last = a->last, .dc = a->dc };
 }
 
 enum status_code S(gpt2_forward)(const struct gpt2_layout *lay, const R *w, struct S(gpt2_acts) *a,
@@ -167,14 +175,14 @@ enum status_code S(gpt2_forward)(const struct gpt2_layout *lay, const R *w, stru
 		KS(matmul_forward)(la->res2, la->atty, W(GPT2_PROJ_W), W(GPT2_PROJ_B), N, C, C);
 		LF(GPT2_PROJ_W, la->res2, C, la->atty);
 		KS(residual_forward)(la->res2, x, N * C);
-		if ((rc = S(gpt2_cancelled)(h, st)) != STATUS_OK)
+		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
 		KS(layernorm_forward)(la->ln2, la->ln2_mean, la->ln2_rstd, la->res2, W(GPT2_LN2_W),
 		                      W(GPT2_LN2_B), N, C, lay->eps);
 		KS(matmul_forward)(la->fch, la->ln2, W(GPT2_FC_W), W(GPT2_FC_B), N, C, I);
 		LF(GPT2_FC_W, la->fch, I, la->ln2);
 		KS(gelu_forward)(la->fchg, la->fch, N * I);
-		if ((rc = S(gpt2_cancelled)(h, st)) != STATUS_OK)
+		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
 		KS(matmul_forward)(la->res3, la->fchg, W(GPT2_FCPROJ_W), W(GPT2_FCPROJ_B), N, I, C);
 		LF(GPT2_FCPROJ_W, la->res3, C, la->fchg);
@@ -182,43 +190,13 @@ enum status_code S(gpt2_forward)(const struct gpt2_layout *lay, const R *w, stru
 #undef W
 #undef LF
 		x = la->res3;
-		if ((rc = S(gpt2_cancelled)(h, st)) != STATUS_OK)
+		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
 	}
 	KS(layernorm_forward)(a->lnf, a->lnf_mean, a->lnf_rstd, x, w + gpt2_off_lnf_w(lay),
 	                      w + gpt2_off_lnf_b(lay), N, C, lay->eps);
-	a->loss_sum = 0.0;
-	a->count = 0;
-	if (lay->labels == 0) {
-		/* tied head: lnf [N, C] wte^T, wte [V, C] read as [C, V] through its strides,
-		 * in slices of the vocabulary so a cancel lands between them */
-		size_t V = lay->V, step = S(gpt2_head_slice)(N, C, V);
-		for (size_t v0 = 0; v0 < V; v0 += step) {
-			size_t nv = V - v0 < step ? V - v0 : step;
-			if ((rc = S(gpt2_cancelled)(h, st)) != STATUS_OK)
-				return rc;
-			KS(gemm)(N, nv, C, 1, a->lnf, C, 1, w + gpt2_off_wte(lay) + v0 * C, 1, C, 0,
-			         a->logits + v0, V, 1);
-		}
-		if (targets)
-			a->loss_sum = KS(crossentropy_forward)(a->logits, targets, N, lay->V, &a->count);
-		return STATUS_OK;
-	}
-	/* Reward head at the rightmost token that is not padding (the last when none). */
-	for (size_t b = 0; b < B; b++) {
-		size_t last = 0;
-		if (lay->pad_id < 0)
-			last = T - 1;
-		else
-			for (size_t t = 0; t < T; t++)
-				if (tokens[b * T + t] != lay->pad_id)
-					last = t;
-		a->last[b] = (int)last;
-		/* score [labels, C] read as [C, labels]; an adapter's own when it trains one */
-		KS(gemm)(1, lay->labels, C, 1, a->lnf + (b * T + last) * C, C, 1,
-		         KS(lora_run_score)(a->lora, w + gpt2_off_score(lay)), 1, C, 0, a->scores + b * lay->labels, lay->labels, 1);
-	}
-	return STATUS_OK;
+	struct S(head) hd = S(gpt2_head)(lay, w, NULL, a);
+	return S(head_forward)(&hd, tokens, targets, &a->loss_sum, &a->count, h, st);
 }
 
 enum status_code S(gpt2_backward)(const struct gpt2_layout *lay, const R *w, R *g,
@@ -232,43 +210,21 @@ enum status_code S(gpt2_backward)(const struct gpt2_layout *lay, const R *w, R *
 		return status_set(st, STATUS_INVALID, "backward of a language model needs targets");
 	if (lay->labels > 0 && !dscores)
 		return status_set(st, STATUS_INVALID, "backward of a reward model needs score gradients");
-	size_t B = a->B, T = a->T, N = B * T, C = lay->C, I = lay->I, NH = lay->NH, V = lay->V;
+	size_t B = a->B, T = a->T, N = B * T, C = lay->C, I = lay->I, NH = lay->NH;
 	enum status_code rc;
-	if (lay->labels == 0) {
-		KS(crossentropy_backward)(a->logits, targets, N, V, scale);
-		R *dlogits = a->logits;
-		/* dlnf = dlogits wte; dwte += dlogits^T lnf; by vocabulary slices */
-		size_t step = S(gpt2_head_slice)(N, C, V);
-		for (size_t v0 = 0; v0 < V; v0 += step) {
-			size_t nv = V - v0 < step ? V - v0 : step;
-			if ((rc = S(gpt2_cancelled)(h, st)) != STATUS_OK)
-				return rc;
-			KS(gemm)(N, C, nv, 1, dlogits + v0, V, 1, w + gpt2_off_wte(lay) + v0 * C, C, 1,
-			         v0 ? 1 : 0, a->dc, C, 1);
-			if (g) /* NULL: the base is frozen (LoRA) */
-				KS(gemm)(nv, C, N, 1, dlogits + v0, 1, V, a->lnf, C, 1, 1,
-				         g + gpt2_off_wte(lay) + v0 * C, C, 1);
-		}
-	} else {
-		size_t K = lay->labels;
-		memset(a->dc, 0, N * C * sizeof *a->dc);
-		const R *sw = KS(lora_run_score)(a->lora, w + gpt2_off_score(lay));
-		R *dsw = KS(lora_run_score_grad)(a->lora, g ? g + gpt2_off_score(lay) : NULL);
-		for (size_t b = 0; b < B; b++) {
-			size_t row = b * T + (size_t)a->last[b];
-			/* dlnf[row] = dscores[b] score; dscore += dscores[b]^T lnf[row] */
-			KS(gemm)(1, C, K, 1, dscores + b * K, K, 1, sw, C, 1, 0, a->dc + row * C, C, 1);
-			if (dsw)
-				KS(gemm)(K, C, 1, 1, dscores + b * K, 1, 1, a->lnf + row * C, C, 1, 1, dsw, C, 1);
-		}
-	}
+	struct S(head) hd = S(gpt2_head)(lay, w, g, a);
+	if ((rc = S(head_backward)(&hd, targets, scale, dscores, h, st)) != STATUS_OK)
+		return rc;
 	const R *xlast = lay->L ? a->layer[lay->L - 1].res3 : a->encoded;
 	memset(a->dres, 0, N * C * sizeof *a->dres);
 	KS(layernorm_backward)(a->dres, g ? g + gpt2_off_lnf_w(lay) : NULL,
 	                       g ? g + gpt2_off_lnf_b(lay) : NULL, a->dc, xlast,
 	                       w + gpt2_off_lnf_w(lay), a->lnf_mean, a->lnf_rstd, N, C);
+	/* the layers lie between the embeddings and ln_f, one after the other */
+	size_t body = lay->L ? gpt2_off_layer(lay, 0, GPT2_LN1_W) : gpt2_off_lnf_w(lay);
+	S(gpt2_ready)(a, gpt2_off_lnf_w(lay), lay->count);
 	for (size_t l = lay->L; l-- > 0;) {
-		if ((rc = S(gpt2_cancelled)(h, st)) != STATUS_OK)
+		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
 		struct S(gpt2_layer_acts) *la = &a->layer[l];
 		const R *x = l ? a->layer[l - 1].res3 : a->encoded;
@@ -280,33 +236,36 @@ enum status_code S(gpt2_backward)(const struct gpt2_layout *lay, const R *w, R *
 		                    W(GPT2_FCPROJ_W), N, I, C);
 		LB(GPT2_FCPROJ_W, a->di, a->dres, C, la->fchg);
 		KS(gelu_backward)(a->di, la->fch, a->di, N * I);
-		if ((rc = S(gpt2_cancelled)(h, st)) != STATUS_OK)
+		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
 		KS(matmul_backward)(a->dc, G(GPT2_FC_W), G(GPT2_FC_B), a->di, la->ln2, W(GPT2_FC_W), N,
 		                    C, I);
 		LB(GPT2_FC_W, a->dc, a->di, I, la->ln2);
 		KS(layernorm_backward)(a->dres, G(GPT2_LN2_W), G(GPT2_LN2_B), a->dc, la->res2,
 		                       W(GPT2_LN2_W), la->ln2_mean, la->ln2_rstd, N, C);
-		if ((rc = S(gpt2_cancelled)(h, st)) != STATUS_OK)
+		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
 		KS(matmul_backward)(a->dc, G(GPT2_PROJ_W), G(GPT2_PROJ_B), a->dres, la->atty,
 		                    W(GPT2_PROJ_W), N, C, C);
 		LB(GPT2_PROJ_W, a->dc, a->dres, C, la->atty);
 		KS(attention_backward)(a->dqkv, a->datt, a->dc, la->qkv, la->att, B, T, C, NH);
-		if ((rc = S(gpt2_cancelled)(h, st)) != STATUS_OK)
+		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
 		KS(matmul_backward)(a->dc, G(GPT2_ATTN_W), G(GPT2_ATTN_B), a->dqkv, la->ln1,
 		                    W(GPT2_ATTN_W), N, C, 3 * C);
 		LB(GPT2_ATTN_W, a->dc, a->dqkv, 3 * C, la->ln1);
 		KS(layernorm_backward)(a->dres, G(GPT2_LN1_W), G(GPT2_LN1_B), a->dc, x, W(GPT2_LN1_W),
 		                       la->ln1_mean, la->ln1_rstd, N, C);
+		S(gpt2_ready)(a, gpt2_off_layer(lay, l, GPT2_LN1_W),
+		              l + 1 < lay->L ? gpt2_off_layer(lay, l + 1, GPT2_LN1_W) : gpt2_off_lnf_w(lay));
 #undef W
 #undef G
 #undef LB
 	}
-	if (g)
+	if (g) /* NULL: the base is frozen (LoRA) */
 		KS(encoder_backward)(g + gpt2_off_wte(lay), g + gpt2_off_wpe(lay), a->dres, tokens, a->pos,
 		                     N, C);
+	S(gpt2_ready)(a, 0, body);
 	return STATUS_OK;
 }
 

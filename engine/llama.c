@@ -295,6 +295,7 @@ static enum status_code llama_pass_backward(struct model_pass *m, const float *w
 {
 	struct llama_pass *g = (struct llama_pass *)m;
 	g->acts.lora = m->lora;
+	g->acts.ready = &m->grads;
 	return llama_backward(&g->lay, w, grad, &g->acts, tokens, targets, scale, dscores, h, st);
 }
 
@@ -344,5 +345,6 @@ const struct model_family llama_family = {
 	.decode_init = llama_decode_init,
 	.decode_free = llama_decode_free,
 	.decode_weights = llama_decode_weights,
-	.decode_bf16_tensor = llama_decode_bf16_tensor,
+	.decode_begin = llama_decode_begin,
+	.decode_tensor = llama_decode_tensor,
 };

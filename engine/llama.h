@@ -69,9 +69,10 @@ void llama_decode_free(struct decoder *d);
 enum status_code llama_decode(struct decoder *d, const int *seq, const int *tokens, size_t R,
                               const unsigned char *keep, float *logits, const struct hooks *h,
                               struct status *st);
-enum status_code llama_decode_bf16_tensor(struct decoder_weights *wb, const struct model_params *p,
-                                          size_t off, const float *src, size_t n,
-                                          struct status *st);
+enum status_code llama_decode_begin(struct decoder_weights *wb, const struct model_params *p,
+                                    struct status *st);
+enum status_code llama_decode_tensor(struct decoder_weights *wb, const struct model_params *p,
+                                     size_t off, const float *src, size_t n, struct status *st);
 enum status_code llama_decode_weights(struct decoder_weights *wb, const struct model_params *p,
                                       struct status *st);
 

@@ -32,39 +32,6 @@ static const struct llama_variant *llama_variant(const char *type)
 	return &llama_variants[0];
 }
 
-/* architectures: each must be <Arch>ForCausalLM, <Arch>Model or
- * <Arch>ForSequenceClassification of this model_type. */
-static enum status_code llama_config_arch(json_t *root, const char *name,
-                                          const struct llama_variant *v, int *classify,
-                                          struct status *st)
-{
-	json_t *a = json_object_get(root, "architectures");
-	*classify = 0;
-	if (!a || json_is_null(a))
-		return STATUS_OK;
-	if (!json_is_array(a))
-		return status_set(st, STATUS_FORMAT, "%s: key 'architectures' must be a list of strings", name);
-	size_t i;
-	json_t *e;
-	json_array_foreach(a, i, e) {
-		if (!json_is_string(e))
-			return status_set(st, STATUS_FORMAT, "%s: key 'architectures' must be a list of strings",
-			                  name);
-		const char *s = json_string_value(e);
-		size_t n = strlen(v->arch);
-		if (strncmp(s, v->arch, n) == 0 && strcmp(s + n, "ForSequenceClassification") == 0)
-			*classify = 1;
-		else if (strncmp(s, v->arch, n) != 0 ||
-		         (strcmp(s + n, "ForCausalLM") != 0 && strcmp(s + n, "Model") != 0))
-			return status_set(st, STATUS_UNSUPPORTED,
-			                  "%s: key 'architectures': \"%s\" is not supported for model_type "
-			                  "\"%s\" (only %sForCausalLM, %sModel and "
-			                  "%sForSequenceClassification)", name, s, v->type, v->arch, v->arch,
-			                  v->arch);
-	}
-	return STATUS_OK;
-}
-
 /* An id that may be a list (Llama 3's eos_token_id): its first entry. */
 static enum status_code llama_config_id(json_t *root, const char *name, const char *key, int def,
                                         int *out, struct status *st)
@@ -143,7 +110,10 @@ enum status_code llama_config_parse(json_t *root, const char *name, struct model
 	static const char *const silu[] = { "silu", NULL };
 	int classify = 0, qwen = strcmp(v->type, "qwen2") == 0, flag = 0;
 	double eps = v->eps;
-	enum status_code rc = llama_config_arch(root, name, v, &classify, st);
+	static const char *const lm[] = { "ForCausalLM", "Model", NULL };
+	char scope[48];
+	snprintf(scope, sizeof scope, " for model_type \"%s\"", v->type);
+	enum status_code rc = cfgjson_architectures(root, name, v->arch, lm, scope, &classify, st);
 	if (rc == STATUS_OK)
 		rc = cfgjson_string(root, name, "hidden_act", silu, st);
 	if (rc == STATUS_OK)
@@ -228,12 +198,8 @@ json_t *llama_config_json(const struct model_config *c, const char *torch_dtype)
 	                      "bos_token_id", ID(c->bos_token_id), "eos_token_id", ID(c->eos_token_id));
 	if (!o)
 		return NULL;
-	int bad = 0;
-	if (torch_dtype)
-		bad |= json_object_set_new(o, "torch_dtype", json_string(torch_dtype));
-	if (c->pad_token_id >= 0 || c->num_labels > 0)
-		bad |= json_object_set_new(o, "pad_token_id", ID(c->pad_token_id));
 #undef ID
+	int bad = cfgjson_set_common(o, torch_dtype, c->pad_token_id, c->num_labels);
 	if (strcmp(v->type, "qwen2") != 0) {
 		bad |= json_object_set_new(o, "attention_bias", json_boolean(c->attention_bias));
 		bad |= json_object_set_new(o, "mlp_bias", json_false());
@@ -262,8 +228,6 @@ json_t *llama_config_json(const struct model_config *c, const char *torch_dtype)
 		                                     cfgjson_float_value((float)c->rope_high_freq),
 		                                     "original_max_position_embeddings",
 		                                     c->rope_original_max));
-	if (c->num_labels > 0)
-		bad |= cfgjson_set_labels(o, c->num_labels);
 	if (bad) {
 		json_decref(o);
 		return NULL;

@@ -35,6 +35,7 @@ struct S(llama_acts) {
 	double loss_sum;
 	size_t count;
 	struct S(lora_run) *lora; /* an adapter over the frozen weights (not owned), or NULL */
+	const struct model_grads_hook *ready; /* told as backward completes each part, or NULL */
 };
 
 void S(llama_acts_init)(struct S(llama_acts) *a, int train);

@@ -45,39 +45,134 @@ void llama_decode_free(struct decoder *d)
 	d->impl = NULL;
 }
 
-/* w [OC, IC] (nn.Linear) into gemv_xw_bf16's panels of W^T, through t [IC, OC]. */
+/* Matrix m: 7 l + k for the layers, 7 L the head (a reward model's score):
+ * its offset, inputs and outputs. */
+static size_t llama_mat(const struct llama_layout *lay, size_t m, size_t *IC, size_t *OC)
+{
+	if (m == 7 * lay->L) {
+		*IC = lay->C;
+		*OC = lay->labels ? lay->labels : lay->V;
+		return llama_off(lay, lay->labels ? LLAMA_SCORE : LLAMA_HEAD);
+	}
+	llama_mat_shape(lay, m % 7, IC, OC);
+	return llama_off_layer(lay, m / 7, llama_mats[m % 7]);
+}
+
+/* The largest layer matrix, in values. */
+static size_t llama_mat_most(const struct llama_layout *lay)
+{
+	size_t most = 0;
+	for (size_t k = 0; k < 7; k++) {
+		size_t IC, OC;
+		llama_mat_shape(lay, k, &IC, &OC);
+		most = IC * OC > most ? IC * OC : most;
+	}
+	return most;
+}
+
+/* w [OC, IC] (nn.Linear) into gemv_xw_bf16's panels of W^T, through t [IC, OC];
+ * transposed in 32 x 32 tiles, so neither side is read a cache line per value. */
 static void llama_pack_bf16(uint16_t *dst, const float *w, size_t IC, size_t OC, float *t)
 {
-	for (size_t o = 0; o < OC; o++)
-		for (size_t i = 0; i < IC; i++)
-			t[i * OC + o] = w[o * IC + i];
+	enum { TILE = 32 };
+	for (size_t o0 = 0; o0 < OC; o0 += TILE)
+		for (size_t i0 = 0; i0 < IC; i0 += TILE) {
+			size_t o1 = o0 + TILE < OC ? o0 + TILE : OC, i1 = i0 + TILE < IC ? i0 + TILE : IC;
+			for (size_t o = o0; o < o1; o++)
+				for (size_t i = i0; i < i1; i++)
+					t[i * OC + o] = w[o * IC + i];
+		}
 	gemv_pack_bf16(dst, t, IC, OC);
 }
 
-enum status_code llama_decode_bf16_tensor(struct decoder_weights *wb, const struct model_params *p,
-                                          size_t off, const float *src, size_t n,
-                                          struct status *st)
+static enum status_code llama_q8_finite(const float *w, size_t n, struct status *st)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isfinite(w[i]))
+			return status_set(st, STATUS_INVALID, "a weight is %g: no int8 scale for it",
+			                  (double)w[i]);
+	return STATUS_OK;
+}
+
+/* wb's arrays for its dtype: BF16 every parameter at its offset; int8 the
+ * 7 L + 1 matrices one after the other (q_at, scale_at). */
+static enum status_code llama_weights_alloc(struct decoder_weights *wb,
+                                            const struct llama_layout *lay, size_t count,
+                                            struct status *st)
+{
+	if (wb->dtype == DECODER_BF16) {
+		wb->bf16 = aligned_alloc(64, (count * sizeof *wb->bf16 + 63) / 64 * 64);
+		return wb->bf16 ? STATUS_OK
+		                : status_set(st, STATUS_NOMEM, "cannot allocate BF16 weights (%zu values)",
+		                             count);
+	}
+	size_t n = 7 * lay->L + 1, bytes = 0, scales = 0;
+	wb->q_at = malloc(n * sizeof *wb->q_at);
+	wb->scale_at = malloc(n * sizeof *wb->scale_at);
+	if (!wb->q_at || !wb->scale_at)
+		return status_set(st, STATUS_NOMEM, "cannot allocate int8 offsets");
+	for (size_t m = 0; m < n; m++) {
+		size_t IC, OC;
+		llama_mat(lay, m, &IC, &OC);
+		wb->q_at[m] = bytes;
+		wb->scale_at[m] = scales;
+		bytes += gemv_q8_bytes(IC, OC);
+		scales += gemv_q8_scales(IC, OC);
+	}
+	wb->q8 = aligned_alloc(64, (bytes + 63) / 64 * 64);
+	wb->scale = malloc(scales * sizeof *wb->scale);
+	if (!wb->q8 || !wb->scale)
+		return status_set(st, STATUS_NOMEM, "cannot allocate int8 weights (%zu bytes)", bytes);
+	return STATUS_OK;
+}
+
+enum status_code llama_decode_begin(struct decoder_weights *wb, const struct model_params *p,
+                                    struct status *st)
+{
+	struct llama_layout lay;
+	enum status_code rc = llama_layout_init(&lay, &p->cfg, st);
+	if (rc == STATUS_OK)
+		rc = llama_weights_alloc(wb, &lay, p->count, st);
+	if (rc == STATUS_OK && wb->dtype == DECODER_BF16)
+		wb->embed = wb->bf16 + llama_off(&lay, LLAMA_EMBED);
+	else if (rc == STATUS_OK) {
+		wb->embed_mem = malloc(lay.V * lay.C * sizeof *wb->embed_mem);
+		wb->embed = wb->embed_mem;
+		if (!wb->embed_mem)
+			rc = status_set(st, STATUS_NOMEM, "cannot allocate BF16 embeddings");
+	}
+	llama_layout_free(&lay);
+	return rc;
+}
+
+enum status_code llama_decode_tensor(struct decoder_weights *wb, const struct model_params *p,
+                                     size_t off, const float *src, size_t n, struct status *st)
 {
 	struct llama_layout lay;
 	enum status_code rc = llama_layout_init(&lay, &p->cfg, st);
 	if (rc != STATUS_OK)
 		return rc;
-	size_t m = 0, IC = 0, OC = 0, mats = 7 * lay.L;
-	while (m < mats && llama_off_layer(&lay, m / 7, llama_mats[m % 7]) != off)
+	size_t m = 0, IC = 0, OC = 0, mats = 7 * lay.L + 1;
+	while (m < mats && (llama_mat(&lay, m, &IC, &OC) != off || IC * OC != n))
 		m++;
-	if (m < mats)
-		llama_mat_shape(&lay, m % 7, &IC, &OC);
+	int embed = off == llama_off(&lay, LLAMA_EMBED);
+	size_t L = lay.L;
 	llama_layout_free(&lay);
-	if (m == mats || IC * OC != n) {
+	if (wb->dtype == DECODER_BF16 && m < 7 * L) {
+		float *t = malloc(n * sizeof *t);
+		if (!t)
+			return status_set(st, STATUS_NOMEM, "cannot allocate %zu values", n);
+		llama_pack_bf16(wb->bf16 + off, src, IC, OC, t);
+		free(t);
+	} else if (wb->dtype == DECODER_BF16) { /* the head's rows and the vectors as they are */
 		gemv_bf16_from_f32(wb->bf16 + off, src, n);
-		return STATUS_OK;
+	} else {
+		if (m < mats && (rc = llama_q8_finite(src, n, st)) == STATUS_OK)
+			gemv_pack_q8_rows(wb->q8 + wb->q_at[m], wb->scale + wb->scale_at[m], src, OC, IC);
+		if (embed)
+			gemv_bf16_from_f32(wb->embed_mem, src, n);
 	}
-	float *t = malloc(n * sizeof *t);
-	if (!t)
-		return status_set(st, STATUS_NOMEM, "cannot allocate %zu values", n);
-	llama_pack_bf16(wb->bf16 + off, src, IC, OC, t);
-	free(t);
-	return STATUS_OK;
+	return rc;
 }
 
 enum status_code llama_decode_weights(struct decoder_weights *wb, const struct model_params *p,
@@ -87,64 +182,29 @@ enum status_code llama_decode_weights(struct decoder_weights *wb, const struct m
 	enum status_code rc = llama_layout_init(&lay, &p->cfg, st);
 	if (rc != STATUS_OK)
 		return rc;
-	if (wb->dtype == DECODER_BF16) {
+	if (wb->dtype == DECODER_INT8)
+		rc = llama_q8_finite(p->mem, p->count, st);
+	if (rc == STATUS_OK)
+		rc = llama_weights_alloc(wb, &lay, p->count, st);
+	if (rc == STATUS_OK && wb->dtype == DECODER_BF16) {
 		/* every parameter at its own offset: the matrices in gemv_xw_bf16's
 		 * panels (of W^T: [in, out]), the rest (the head's rows) as they are */
-		size_t most = 0;
-		for (size_t k = 0; k < 7; k++) {
-			size_t IC, OC;
-			llama_mat_shape(&lay, k, &IC, &OC);
-			most = IC * OC > most ? IC * OC : most;
-		}
-		wb->bf16 = aligned_alloc(64, (p->count * sizeof *wb->bf16 + 63) / 64 * 64);
-		float *t = malloc(most * sizeof *t);
-		if (!wb->bf16 || !t)
-			rc = status_set(st, STATUS_NOMEM, "cannot allocate BF16 weights (%zu values)",
-			                p->count);
+		float *t = malloc(llama_mat_most(&lay) * sizeof *t);
+		if (!t)
+			rc = status_set(st, STATUS_NOMEM, "cannot allocate %zu values", llama_mat_most(&lay));
 		else
 			gemv_bf16_from_f32(wb->bf16, p->mem, p->count);
 		for (size_t m = 0; rc == STATUS_OK && m < 7 * lay.L; m++) {
-			size_t IC, OC, off = llama_off_layer(&lay, m / 7, llama_mats[m % 7]);
-			llama_mat_shape(&lay, m % 7, &IC, &OC);
+			size_t IC, OC, off = llama_mat(&lay, m, &IC, &OC);
 			llama_pack_bf16(wb->bf16 + off, p->mem + off, IC, OC, t);
 		}
 		free(t);
-		llama_layout_free(&lay);
-		return rc;
-	}
-	for (size_t i = 0; i < p->count && rc == STATUS_OK; i++)
-		if (!isfinite(p->mem[i]))
-			rc = status_set(st, STATUS_INVALID, "parameter %zu is %g: no int8 scale for it", i,
-			                (double)p->mem[i]);
-	size_t n = 7 * lay.L + 1, bytes = 0, scales = 0;
-	if (rc == STATUS_OK) {
-		wb->q_at = malloc(n * sizeof *wb->q_at);
-		wb->scale_at = malloc(n * sizeof *wb->scale_at);
-		if (!wb->q_at || !wb->scale_at)
-			rc = status_set(st, STATUS_NOMEM, "cannot allocate int8 offsets");
-	}
-	for (size_t m = 0; m < n && rc == STATUS_OK; m++) {
-		size_t IC = lay.C, OC = lay.V; /* m == 7 L: the head, V rows of C */
-		if (m < 7 * lay.L)
-			llama_mat_shape(&lay, m % 7, &IC, &OC);
-		wb->q_at[m] = bytes;
-		wb->scale_at[m] = scales;
-		bytes += gemv_q8_bytes(IC, OC);
-		scales += gemv_q8_scales(IC, OC);
-	}
-	if (rc == STATUS_OK) {
-		wb->q8 = aligned_alloc(64, (bytes + 63) / 64 * 64);
-		wb->scale = malloc(scales * sizeof *wb->scale);
-		if (!wb->q8 || !wb->scale)
-			rc = status_set(st, STATUS_NOMEM, "cannot allocate int8 weights (%zu bytes)", bytes);
-	}
-	for (size_t m = 0; m < n && rc == STATUS_OK; m++) {
-		size_t IC = lay.C, OC = lay.V, off = llama_off(&lay, LLAMA_HEAD);
-		if (m < 7 * lay.L) {
-			llama_mat_shape(&lay, m % 7, &IC, &OC);
-			off = llama_off_layer(&lay, m / 7, llama_mats[m % 7]);
+	} else if (rc == STATUS_OK) {
+		for (size_t m = 0; m <= 7 * lay.L; m++) {
+			size_t IC, OC, off = llama_mat(&lay, m, &IC, &OC);
+			gemv_pack_q8_rows(wb->q8 + wb->q_at[m], wb->scale + wb->scale_at[m], p->mem + off,
+			                  OC, IC);
 		}
-		gemv_pack_q8_rows(wb->q8 + wb->q_at[m], wb->scale + wb->scale_at[m], p->mem + off, OC, IC);
 	}
 	llama_layout_free(&lay);
 	return rc;
@@ -194,7 +254,7 @@ enum status_code llama_decode(struct decoder *d, const int *seq, const int *toke
                               struct status *st)
 {
 	const struct llama_layout *lay = d->impl;
-	size_t C = lay->C, I = lay->I, V = lay->V, NH = lay->NH, NKV = lay->NKV, D = lay->D;
+	size_t C = lay->C, I = lay->I, NH = lay->NH, NKV = lay->NKV, D = lay->D;
 	size_t HD = NH * D, KD = NKV * D;
 	const float *w = d->p->mem;
 	enum status_code rc = STATUS_OK;
@@ -202,8 +262,8 @@ enum status_code llama_decode(struct decoder *d, const int *seq, const int *toke
 	float *q = d->qkv, *k = q + R * HD, *v = k + R * KD;
 	for (size_t r = 0; r < R; r++)
 		llama_rope_at(lay, d->rope + r * D, (size_t)d->pos[r]);
-	if (d->wb && d->wb->dtype == DECODER_BF16 && d->wb->embed_bf16) {
-		const uint16_t *e = d->wb->bf16 + llama_off(lay, LLAMA_EMBED);
+	if (d->wb && d->wb->embed) {
+		const uint16_t *e = d->wb->embed;
 		for (size_t r = 0; r < R; r++)
 			for (size_t c = 0; c < C; c++)
 				d->x[r * C + c] = gemv_bf16_to_f32(e[(size_t)tokens[r] * C + c]);
@@ -258,6 +318,6 @@ enum status_code llama_decode(struct decoder *d, const int *seq, const int *toke
 			                lay->eps);
 			n++;
 		}
-	return llama_product(d, 7 * lay->L, llama_off(lay, LLAMA_HEAD), logits, d->ln, NULL, n, C, V,
-	                     0, NULL, st);
+	size_t IC, OC, off = llama_mat(lay, 7 * lay->L, &IC, &OC);
+	return llama_product(d, 7 * lay->L, off, logits, d->ln, NULL, n, IC, OC, 0, NULL, st);
 }

@@ -121,9 +121,30 @@ static enum status_code S(llama_acts_reserve)(const struct llama_layout *lay,
 	return STATUS_OK;
 }
 
-static enum status_code S(llama_cancelled)(const struct hooks *h, struct status *st)
+#include "engine/head_impl.h"
+
+/* g[lo, hi) is complete for this backward: the caller may use it (engine/model.h). */
+static void S(llama_ready)(const struct S(llama_acts) *a, size_t lo, size_t hi)
 {
-	return hooks_aborted(h) ? status_set(st, STATUS_CANCELLED, "cancelled") : STATUS_OK;
+	if (a->ready && a->ready->ready && hi > lo)
+		a->ready->ready(a->ready->ctx, lo, hi);
+}
+
+/* The head [V, C] (the embedding when tied) or the reward model's score,
+ * over a's pass. */
+static struct S(head) S(llama_head)(const struct llama_layout *lay, const R *w, R *g,
+                                    struct S(llama_acts) *a)
+{
+	return (struct S(head)){ .B = a->B, .T = a->T, .C = lay->C, .V = lay->V,
+	                         .labels = lay->labels, .pad_id = lay->pad_id,
+	                         .w = w + llama_off(lay, LLAMA_HEAD),
+	                         /* a LoRA adapter's trained reward head replaces the base's */
+	                         .score = lay->labels ? KS(lora_run_score)(a->lora, w + llama_off(lay, LLAMA_SCORE)) : NULL,
+	                         .gw = g ? g + llama_off(lay, LLAMA_HEAD) : NULL,
+	                         .gscore = lay->labels ? KS(lora_run_score_grad)(a->lora,
+	                                   g ? g + llama_off(lay, LLAMA_SCORE) : NULL) : NULL,
+	                         .lnf = a->lnf, .logits = a->logits, .scores = a->scores,
+	                         .last = a->last, .dc = a->dc };
 }
 
 enum status_code S(llama_forward)(const struct llama_layout *lay, const R *w,
@@ -175,7 +196,7 @@ enum status_code S(llama_forward)(const struct llama_layout *lay, const R *w,
 		KS(linear_forward)(la->res2, C, la->atty, W(LLAMA_OW), WB(LLAMA_OB), N, HD, C);
 		LF(LLAMA_OW, la->res2, C, la->atty);
 		KS(residual_forward)(la->res2, x, N * C);
-		if ((rc = S(llama_cancelled)(h, st)) != STATUS_OK)
+		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
 		KS(rmsnorm_forward)(la->ln2, la->rstd2, la->res2, W(LLAMA_LN2), N, C, lay->eps);
 		KS(linear_forward)(la->gu, 2 * I, la->ln2, W(LLAMA_GATE), NULL, N, C, I);
@@ -190,35 +211,12 @@ enum status_code S(llama_forward)(const struct llama_layout *lay, const R *w,
 #undef WB
 #undef LF
 		x = la->res3;
-		if ((rc = S(llama_cancelled)(h, st)) != STATUS_OK)
+		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
 	}
 	KS(rmsnorm_forward)(a->lnf, a->rstdf, x, w + llama_off(lay, LLAMA_NORM), N, C, lay->eps);
-	a->loss_sum = 0.0;
-	a->count = 0;
-	if (lay->labels == 0) {
-		/* head [V, C] (the embedding when tied) read as [C, V] */
-		KS(gemm)(N, lay->V, C, 1, a->lnf, C, 1, w + llama_off(lay, LLAMA_HEAD), 1, C, 0, a->logits,
-		         lay->V, 1);
-		if (targets)
-			a->loss_sum = KS(crossentropy_forward)(a->logits, targets, N, lay->V, &a->count);
-		return STATUS_OK;
-	}
-	/* Reward head at the rightmost token that is not padding (the last when none). */
-	for (size_t b = 0; b < B; b++) {
-		size_t last = 0;
-		if (lay->pad_id < 0)
-			last = T - 1;
-		else
-			for (size_t t = 0; t < T; t++)
-				if (tokens[b * T + t] != lay->pad_id)
-					last = t;
-		a->last[b] = (int)last;
-		KS(gemm)(1, lay->labels, C, 1, a->lnf + (b * T + last) * C, C, 1,
-		         KS(lora_run_score)(a->lora, w + llama_off(lay, LLAMA_SCORE)), 1, C, 0, a->scores + b * lay->labels,
-		         lay->labels, 1);
-	}
-	return STATUS_OK;
+	struct S(head) hd = S(llama_head)(lay, w, NULL, a);
+	return S(head_forward)(&hd, tokens, targets, &a->loss_sum, &a->count, h, st);
 }
 
 enum status_code S(llama_backward)(const struct llama_layout *lay, const R *w, R *g,
@@ -232,35 +230,22 @@ enum status_code S(llama_backward)(const struct llama_layout *lay, const R *w, R
 		return status_set(st, STATUS_INVALID, "backward of a language model needs targets");
 	if (lay->labels > 0 && !dscores)
 		return status_set(st, STATUS_INVALID, "backward of a reward model needs score gradients");
-	size_t B = a->B, T = a->T, N = B * T, C = lay->C, I = lay->I, V = lay->V;
+	size_t B = a->B, T = a->T, N = B * T, C = lay->C, I = lay->I;
 	size_t NH = lay->NH, NKV = lay->NKV, D = lay->D, HD = NH * D, KD = NKV * D;
 	size_t QKV = HD + 2 * KD;
 	enum status_code rc;
-	if (lay->labels == 0) {
-		KS(crossentropy_backward)(a->logits, targets, N, V, scale);
-		/* dlnf = dlogits head; dhead += dlogits^T lnf */
-		KS(gemm)(N, C, V, 1, a->logits, V, 1, w + llama_off(lay, LLAMA_HEAD), C, 1, 0, a->dc, C, 1);
-		if (g) /* NULL: the base is frozen (LoRA) */
-			KS(gemm)(V, C, N, 1, a->logits, 1, V, a->lnf, C, 1, 1, g + llama_off(lay, LLAMA_HEAD),
-			         C, 1);
-	} else {
-		size_t K = lay->labels;
-		memset(a->dc, 0, N * C * sizeof *a->dc);
-		const R *sw = KS(lora_run_score)(a->lora, w + llama_off(lay, LLAMA_SCORE));
-		R *dsw = KS(lora_run_score_grad)(a->lora, g ? g + llama_off(lay, LLAMA_SCORE) : NULL);
-		for (size_t b = 0; b < B; b++) {
-			size_t row = b * T + (size_t)a->last[b];
-			KS(gemm)(1, C, K, 1, dscores + b * K, K, 1, sw, C, 1, 0, a->dc + row * C, C, 1);
-			if (dsw)
-				KS(gemm)(K, C, 1, 1, dscores + b * K, 1, 1, a->lnf + row * C, C, 1, 1, dsw, C, 1);
-		}
-	}
+	struct S(head) hd = S(llama_head)(lay, w, g, a);
+	if ((rc = S(head_backward)(&hd, targets, scale, dscores, h, st)) != STATUS_OK)
+		return rc;
 	const R *xlast = lay->L ? a->layer[lay->L - 1].res3 : a->encoded;
 	memset(a->dres, 0, N * C * sizeof *a->dres);
 	KS(rmsnorm_backward)(a->dres, g ? g + llama_off(lay, LLAMA_NORM) : NULL, a->dc, xlast,
 	                     w + llama_off(lay, LLAMA_NORM), a->rstdf, N, C);
+	/* embedding, the layers one after the other, then norm, head and score */
+	size_t body = lay->L ? llama_off_layer(lay, 0, LLAMA_LN1) : llama_off(lay, LLAMA_NORM);
+	S(llama_ready)(a, llama_off(lay, LLAMA_NORM), lay->count);
 	for (size_t l = lay->L; l-- > 0;) {
-		if ((rc = S(llama_cancelled)(h, st)) != STATUS_OK)
+		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
 		struct S(llama_layer_acts) *la = &a->layer[l];
 		const R *x = l ? a->layer[l - 1].res3 : a->encoded;
@@ -280,7 +265,7 @@ enum status_code S(llama_backward)(const struct llama_layout *lay, const R *w, R
 		LB(LLAMA_GATE, a->dc, a->dgu, 2 * I, la->ln2);
 		LB(LLAMA_UP, a->dc, a->dgu + I, 2 * I, la->ln2);
 		KS(rmsnorm_backward)(a->dres, G(LLAMA_LN2), a->dc, la->res2, W(LLAMA_LN2), la->rstd2, N, C);
-		if ((rc = S(llama_cancelled)(h, st)) != STATUS_OK)
+		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
 		KS(linear_backward)(a->dc, 0, G(LLAMA_OW), GB(LLAMA_OB), a->dres, C, la->atty,
 		                    W(LLAMA_OW), N, HD, C);
@@ -298,13 +283,17 @@ enum status_code S(llama_backward)(const struct llama_layout *lay, const R *w, R
 		LB(LLAMA_KW, a->dc, a->dqkv + HD, QKV, la->ln1);
 		LB(LLAMA_VW, a->dc, a->dqkv + HD + KD, QKV, la->ln1);
 		KS(rmsnorm_backward)(a->dres, G(LLAMA_LN1), a->dc, x, W(LLAMA_LN1), la->rstd1, N, C);
+		S(llama_ready)(a, llama_off_layer(lay, l, LLAMA_LN1),
+		               l + 1 < lay->L ? llama_off_layer(lay, l + 1, LLAMA_LN1)
+		                              : llama_off(lay, LLAMA_NORM));
 #undef W
 #undef G
 #undef GB
 #undef LB
 	}
-	if (g)
+	if (g) /* NULL: the base is frozen (LoRA) */
 		KS(embedding_backward)(g + llama_off(lay, LLAMA_EMBED), a->dres, tokens, N, C);
+	S(llama_ready)(a, 0, body);
 	return STATUS_OK;
 }
 

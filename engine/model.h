@@ -167,6 +167,18 @@ enum status_code model_params_as_reward(struct model_params *p, struct status *s
 void model_tensor_set(struct model_tensor *out, size_t *n, const char *name, float *data, int ndim,
                       int64_t d0, int64_t d1, int decay);
 
+/* What model_backward tells as the gradient fills in: ready(ctx, lo, hi)
+ * once floats [lo, hi) of the parameter layout hold their final values for
+ * this backward -- the head and final norm first, then each layer from the
+ * last to the first, the embeddings last; every float is told once per
+ * backward. A trainer that sends gradients elsewhere (src/train_loop.c sums
+ * them over MPI ranks) starts on a finished part while the rest is computed;
+ * the engine knows nothing of what it does. */
+struct model_grads_hook {
+	void (*ready)(void *ctx, size_t lo, size_t hi);
+	void *ctx;
+};
+
 /* Activations of forward and backward passes over one parameter layout,
  * grown when a larger (batch, seq) arrives and reused otherwise. */
 struct model_pass {
@@ -178,6 +190,7 @@ struct model_pass {
 	double loss_sum;       /* sum of cross-entropy over counted targets */
 	size_t count;          /* targets != -100 */
 	struct lora_run *lora; /* model_pass_set_lora's adapter, or NULL */
+	struct model_grads_hook grads; /* set by the caller (zero: none) */
 };
 
 /* train: keep what backward needs. */
@@ -250,12 +263,16 @@ struct model_family {
 	/* BF16 or int8 copies for decoding; NULL: F32 only */
 	enum status_code (*decode_weights)(struct decoder_weights *wb, const struct model_params *p,
 	                                   struct status *st);
-	/* BF16 decoding weights one tensor at a time (checkpoint_load_decoding):
-	 * src holds the n values of the tensor at offset off of p's layout; writes
-	 * wb->bf16 + off exactly as decode_weights would. NULL: loads go through F32. */
-	enum status_code (*decode_bf16_tensor)(struct decoder_weights *wb,
-	                                       const struct model_params *p, size_t off,
-	                                       const float *src, size_t n, struct status *st);
+	/* BF16 or int8 decoding weights one tensor at a time
+	 * (checkpoint_load_decoding): decode_begin allocates wb for wb->dtype
+	 * without reading p's values; decode_tensor then takes the n values src
+	 * of the tensor at offset off of p's layout and writes what
+	 * decode_weights would, and the token embedding's rows into wb->embed
+	 * as BF16. NULL: loads go through F32. */
+	enum status_code (*decode_begin)(struct decoder_weights *wb, const struct model_params *p,
+	                                 struct status *st);
+	enum status_code (*decode_tensor)(struct decoder_weights *wb, const struct model_params *p,
+	                                  size_t off, const float *src, size_t n, struct status *st);
 };
 
 extern const struct model_family gpt2_family;

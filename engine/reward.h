@@ -82,6 +82,9 @@ struct reward_env {
 	int from_file;          /* the spec was read from a file: see above */
 	const char *home;       /* from_file: the checkpoint folder it came with, or NULL */
 	int consent;            /* from_file: the user agreed to run or read what it names */
+	int weights;            /* rm: scores with enum decoder_dtype weights (0: F32, the
+	                           training forward pass; BF16 or int8: the KV-cache decoder on
+	                           weights loaded straight from the file, no F32 copy) */
 };
 
 struct reward;

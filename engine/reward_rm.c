@@ -10,10 +10,17 @@
  * token that is not padding, as Hugging Face computes it (a model whose pad is
  * its EOS therefore skips a trailing <|endoftext|>). A checkpoint without a
  * pad_token_id is run one row at a time and scored at the last token.
+ *
+ * With env->weights BF16 or int8 the checkpoint is loaded for decoding only
+ * (checkpoint_load_decoding: a BF16 file is never held in F32) and each row
+ * is run through the KV-cache decoder up to that same token, unpadded, its
+ * score read there (engine/decoder.h); tests/test_reward.c bounds these
+ * scores against PyTorch's.
  */
 #include "config.h"
 
 #include "engine/checkpoint.h"
+#include "engine/decoder.h"
 #include "engine/reward_impl.h"
 #include "engine/tokenizer.h"
 
@@ -31,13 +38,56 @@ struct rm {
 	int *tokens;
 	size_t *lens;
 	size_t tcap;
+	struct decoder_weights dw; /* BF16 or int8 scoring: through dec */
+	struct decoder dec;        /* one sequence, as long as the longest row so far */
+	int *seq;                  /* [dec.cap] zeros */
+	float *out;                /* [labels] */
 };
+
+/* Rows of a decoder call: the prefill goes in pieces of this many tokens. */
+#define RM_CHUNK 64
+
+/* Scores the B rows of r->tokens [B, T] through the decoder, each at the
+ * token the forward pass reads (the rightmost that is not padding). */
+static enum status_code rm_decode(struct rm *r, size_t B, size_t T, double *out,
+                                  const struct hooks *h, struct status *st)
+{
+	int pad = r->p.cfg.pad_token_id;
+	if (T > r->dec.cap) {
+		decoder_free(&r->dec);
+		free(r->seq);
+		r->seq = calloc(T, sizeof *r->seq);
+		enum status_code rc = r->seq ? decoder_init(&r->dec, &r->p, 1, T, st)
+		                             : status_set(st, STATUS_NOMEM, "out of memory");
+		if (rc != STATUS_OK)
+			return rc;
+		decoder_set_weights(&r->dec, &r->dw);
+	}
+	for (size_t b = 0; b < B; b++) {
+		const int *row = r->tokens + b * T;
+		size_t last = pad < 0 ? T - 1 : 0;
+		for (size_t t = 0; pad >= 0 && t < T; t++)
+			if (row[t] != pad)
+				last = t;
+		decoder_reset(&r->dec);
+		for (size_t at = 0; at <= last; at += RM_CHUNK) {
+			size_t n = last + 1 - at < RM_CHUNK ? last + 1 - at : RM_CHUNK;
+			unsigned char keep[RM_CHUNK] = { 0 };
+			keep[n - 1] = at + n == last + 1;
+			enum status_code rc = decoder_step(&r->dec, r->seq, row + at, n, keep, r->out, h, st);
+			if (rc != STATUS_OK)
+				return rc;
+		}
+		out[b] = r->out[0];
+	}
+	return STATUS_OK;
+}
 
 /* Encodes rows [from, from + B) into r->tokens, padded to the longest: T. */
 static enum status_code rm_encode(struct rm *r, size_t from, size_t B, const char *const *prompts,
                                   const char *const *responses, size_t *T, struct status *st)
 {
-	size_t P = r->pass->P, maxlen = 0;
+	size_t P = model_context(&r->p.cfg), maxlen = 0;
 	size_t *starts = r->lens + B;    /* second half of lens: where each row's ids begin */
 	r->ids.n = 0;
 	for (size_t b = 0; b < B; b++) {
@@ -94,13 +144,15 @@ static enum status_code rm_score(struct reward *base, size_t n, const char *cons
 	for (size_t from = 0; from < n; from += batch) {
 		size_t B = n - from < batch ? n - from : batch, T = 0;
 		enum status_code rc = rm_encode(r, from, B, prompts, responses, &T, st);
-		if (rc == STATUS_OK)
+		if (rc == STATUS_OK && !r->pass)
+			rc = rm_decode(r, B, T, out + from, base->env.hooks, st);
+		else if (rc == STATUS_OK)
 			rc = model_forward(r->pass, r->p.mem, r->tokens, B, T, NULL, base->env.hooks, st);
 		if (rc) {
 			status_prefix(st, "reward '%s'", base->spec);
 			return rc;
 		}
-		for (size_t b = 0; b < B; b++)
+		for (size_t b = 0; r->pass && b < B; b++)
 			out[from + b] = r->pass->scores[b * r->pass->labels];
 	}
 	return STATUS_OK;
@@ -110,7 +162,11 @@ static void rm_close(struct reward *base)
 {
 	struct rm *r = (struct rm *)base;
 	model_pass_free(r->pass);
+	decoder_free(&r->dec);
+	decoder_weights_free(&r->dw);
 	model_params_free(&r->p);
+	free(r->seq);
+	free(r->out);
 	tokenizer_free(r->tok);
 	tokenizer_ids_free(&r->ids);
 	free(r->tokens);
@@ -125,14 +181,19 @@ static enum status_code rm_load(const char *spec, const char *arg, const struct 
 	struct rm *r = (struct rm *)reward_new(&rm_ops, spec, env, sizeof *r, st);
 	if (!r)
 		return st->code;
-	enum status_code rc = checkpoint_load(arg, &r->p, NULL, st);
+	int dtype = env->weights;
+	enum status_code rc = dtype == DECODER_F32
+		? checkpoint_load(arg, &r->p, NULL, st)
+		: checkpoint_load_decoding(arg, &r->p, &r->dw, dtype, NULL, st);
 	if (rc == STATUS_OK && r->p.cfg.num_labels < 1)
 		rc = status_set(st, STATUS_INVALID, "%s: a language model, not a reward model "
 		                "(a ...ForSequenceClassification with num_labels >= 1)", arg);
 	if (rc == STATUS_OK)
 		rc = tokenizer_load(arg, &r->tok, st);
-	if (rc == STATUS_OK)
+	if (rc == STATUS_OK && dtype == DECODER_F32)
 		rc = model_pass_new(&r->pass, &r->p, 0, st);
+	else if (rc == STATUS_OK && !(r->out = malloc((size_t)r->p.cfg.num_labels * sizeof *r->out)))
+		rc = status_set(st, STATUS_NOMEM, "out of memory");
 	if (rc) {
 		status_prefix(st, "reward '%s'", spec);
 		reward_close(&r->base);

@@ -79,6 +79,39 @@ static char *dup_bytes(const char *s, size_t n)
 	return d;
 }
 
+/* One step of a normalizer, pre_tokenizer or decoder: an object with a
+ * "type" other than Sequence; ctx is the kind's own state. */
+typedef enum status_code (*step_fn)(struct tokenizer *t, json_t *node, const char *type,
+                                    const struct key *k, const char *name, void *ctx,
+                                    struct status *st);
+
+/* The steps of node in order: a Sequence's `list` (nested ones too, four
+ * deep at most), or node itself; absent or null is none. */
+static enum status_code parse_steps(struct tokenizer *t, json_t *node, const char *list,
+                                    const struct key *k, const char *name, int depth, step_fn one,
+                                    void *ctx, struct status *st)
+{
+	if (!node || json_is_null(node))
+		return STATUS_OK;
+	const char *type = type_of(node);
+	if (!json_is_object(node) || !type || depth > 4)
+		return unsupported_type(name, k, node, st);
+	if (strcmp(type, "Sequence") != 0)
+		return one(t, node, type, k, name, ctx, st);
+	json_t *steps = json_object_get(node, list);
+	if (!json_is_array(steps))
+		return status_set(st, STATUS_FORMAT, "%s: %s.%s is not an array", name, k->s, list);
+	size_t i;
+	json_t *n;
+	json_array_foreach(steps, i, n) {
+		struct key sub = key_index(k, list, i);
+		enum status_code rc = parse_steps(t, n, list, &sub, name, depth + 1, one, ctx, st);
+		if (rc != STATUS_OK)
+			return rc;
+	}
+	return STATUS_OK;
+}
+
 /* ---- normalizer ---- */
 
 static enum status_code add_norm(struct tokenizer *t, const char *from, size_t from_n, const char *to, size_t to_n,
@@ -102,28 +135,11 @@ static enum status_code add_norm(struct tokenizer *t, const char *from, size_t f
 	return STATUS_OK;
 }
 
-static enum status_code parse_normalizer(struct tokenizer *t, json_t *node, const struct key *k, const char *name,
-                                         int depth, struct status *st)
+static enum status_code parse_normalizer(struct tokenizer *t, json_t *node, const char *type,
+                                         const struct key *k, const char *name, void *ctx,
+                                         struct status *st)
 {
-	if (!node || json_is_null(node))
-		return STATUS_OK;
-	const char *type = type_of(node);
-	if (!json_is_object(node) || !type || depth > 4)
-		return unsupported_type(name, k, node, st);
-	if (strcmp(type, "Sequence") == 0) {
-		json_t *list = json_object_get(node, "normalizers");
-		if (!json_is_array(list))
-			return status_set(st, STATUS_FORMAT, "%s: %s.normalizers is not an array", name, k->s);
-		size_t i;
-		json_t *n;
-		json_array_foreach(list, i, n) {
-			struct key sub = key_index(k, "normalizers", i);
-			enum status_code rc = parse_normalizer(t, n, &sub, name, depth + 1, st);
-			if (rc != STATUS_OK)
-				return rc;
-		}
-		return STATUS_OK;
-	}
+	(void)ctx;
 	static const struct {
 		const char *name;
 		int form;
@@ -256,30 +272,15 @@ static enum status_code metaspace_options(json_t *node, char *repl, size_t *repl
 	return rc;
 }
 
-static enum status_code parse_pre(struct tokenizer *t, json_t *node, const struct key *k, const char *name,
-                                  int depth, int *bytelevel, struct status *st)
+/* ctx: int, set once a ByteLevel step was read (nothing may follow it). */
+static enum status_code parse_pre(struct tokenizer *t, json_t *node, const char *type,
+                                  const struct key *k, const char *name, void *ctx,
+                                  struct status *st)
 {
-	if (!node || json_is_null(node))
-		return STATUS_OK;
-	const char *type = type_of(node);
-	if (!json_is_object(node) || !type || depth > 4)
-		return unsupported_type(name, k, node, st);
+	int *bytelevel = ctx;
 	if (*bytelevel)
 		return status_set(st, STATUS_UNSUPPORTED, "%s: %s: a step after ByteLevel is not supported", name, k->s);
 	enum status_code rc;
-	if (strcmp(type, "Sequence") == 0) {
-		json_t *list = json_object_get(node, "pretokenizers");
-		if (!json_is_array(list))
-			return status_set(st, STATUS_FORMAT, "%s: %s.pretokenizers is not an array", name, k->s);
-		size_t i;
-		json_t *n;
-		json_array_foreach(list, i, n) {
-			struct key sub = key_index(k, "pretokenizers", i);
-			if ((rc = parse_pre(t, n, &sub, name, depth + 1, bytelevel, st)) != STATUS_OK)
-				return rc;
-		}
-		return STATUS_OK;
-	}
 	if (strcmp(type, "ByteLevel") == 0) {
 		int prefix = 0, regex = 0;
 		if ((rc = get_bool(node, "add_prefix_space", 0, &prefix, name, k, st)) != STATUS_OK ||
@@ -311,29 +312,12 @@ static enum status_code parse_pre(struct tokenizer *t, json_t *node, const struc
 
 /* ---- decoder ---- */
 
-/* `fused`: a Fuse came before (Strip then strips the text, not each token). */
-static enum status_code parse_decoder(struct tokenizer *t, json_t *node, const struct key *k, const char *name,
-                                      int depth, int *fused, struct status *st)
+/* ctx: int `fused`, set once a Fuse came (Strip then strips the text, not each token). */
+static enum status_code parse_decoder(struct tokenizer *t, json_t *node, const char *type,
+                                      const struct key *k, const char *name, void *ctx,
+                                      struct status *st)
 {
-	if (!node || json_is_null(node))
-		return STATUS_OK;
-	const char *type = type_of(node);
-	if (!json_is_object(node) || !type || depth > 4)
-		return unsupported_type(name, k, node, st);
-	if (strcmp(type, "Sequence") == 0) {
-		json_t *list = json_object_get(node, "decoders");
-		if (!json_is_array(list))
-			return status_set(st, STATUS_FORMAT, "%s: %s.decoders is not an array", name, k->s);
-		size_t i;
-		json_t *n;
-		json_array_foreach(list, i, n) {
-			struct key sub = key_index(k, "decoders", i);
-			enum status_code rc = parse_decoder(t, n, &sub, name, depth + 1, fused, st);
-			if (rc != STATUS_OK)
-				return rc;
-		}
-		return STATUS_OK;
-	}
+	int *fused = ctx;
 	if (strcmp(type, "ByteLevel") == 0) {
 		if (t->kind != TOKENIZER_BYTELEVEL)
 			return status_set(st, STATUS_UNSUPPORTED, "%s: %s: ByteLevel without a ByteLevel pre_tokenizer is not supported",
@@ -550,15 +534,18 @@ enum status_code tokenizer_json_parse(struct tokenizer *t, json_t *root, const c
 	int bytelevel = 0;
 	enum status_code rc;
 	struct key k = { "normalizer" };
-	if ((rc = parse_normalizer(t, json_object_get(root, "normalizer"), &k, name, 0, st)) != STATUS_OK)
+	if ((rc = parse_steps(t, json_object_get(root, "normalizer"), "normalizers", &k, name, 0,
+	                      parse_normalizer, NULL, st)) != STATUS_OK)
 		return rc;
 	k = (struct key){ "pre_tokenizer" };
-	if ((rc = parse_pre(t, json_object_get(root, "pre_tokenizer"), &k, name, 0, &bytelevel, st)) != STATUS_OK)
+	if ((rc = parse_steps(t, json_object_get(root, "pre_tokenizer"), "pretokenizers", &k, name, 0,
+	                      parse_pre, &bytelevel, st)) != STATUS_OK)
 		return rc;
 	t->kind = bytelevel ? TOKENIZER_BYTELEVEL : TOKENIZER_CHARS;
 	k = (struct key){ "decoder" };
 	int fused = 0;
-	if ((rc = parse_decoder(t, json_object_get(root, "decoder"), &k, name, 0, &fused, st)) != STATUS_OK)
+	if ((rc = parse_steps(t, json_object_get(root, "decoder"), "decoders", &k, name, 0, parse_decoder,
+	                      &fused, st)) != STATUS_OK)
 		return rc;
 	if ((rc = parse_model(t, model, name, st)) != STATUS_OK)
 		return rc;

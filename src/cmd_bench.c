@@ -3,6 +3,7 @@
 
 #include "src/cli.h"
 #include "src/dist.h"
+#include "engine/checkpoint.h"
 #include "engine/cpu.h"
 #include "engine/decoder.h"
 #include "engine/generate.h"
@@ -10,6 +11,7 @@
 #include "engine/kernels.h"
 #include "engine/pool.h"
 #include "engine/rng.h"
+#include "engine/tokenizer.h"
 #include "engine/train.h"
 #include "engine/monotonic.h"
 
@@ -31,7 +33,9 @@ const struct cli_command cmd_bench = {
 	         "       ric bench generate [same shape flags --batch B --seq PROMPT\n"
 	         "                 --new-tokens N --threads K --weights W --abort N --json]\n"
 	         "       ric bench memory [same shape flags --mib N --threads K --json]\n"
-	         "       ric bench blas [same shape flags --batch B --seq S --threads K --json]",
+	         "       ric bench blas [same shape flags --batch B --seq S --threads K --json]\n"
+	         "       ric bench save DIR [same shape flags --labels N --weights f32|bf16\n"
+	         "                 --tokenizer TOK]",
 	.help = "Options (defaults: the GPT-2 small shape):\n"
 	        "  --layers L --heads H --embd C --vocab V --ctx T   model shape\n"
 	        "  --arch TYPE      gpt2 (default), llama, mistral or qwen2 (tied head)\n"
@@ -55,6 +59,10 @@ const struct cli_command cmd_bench = {
 	        "blas times sgemm on the products of a training step of the shape (B*S rows)\n"
 	        "with every BLIS context this CPU runs: the chosen one, BLIS's own choice and\n"
 	        "the others, in GFLOP/s and as a share of the best.\n"
+	        "save writes the random model as a checkpoint folder (BF16 with --weights\n"
+	        "bf16; a ...ForSequenceClassification reward model with --labels N; the\n"
+	        "tokenizer files of TOK beside it), for the peak-memory benchmark of\n"
+	        "decoding-only loads (bench/bf16_rss.sh).\n"
 	        "Under mpirun -np N, train splits every batch between the ranks and sums the\n"
 	        "gradients as training does; tokens_per_s is then the job's and\n"
 	        "allreduce_share the part of a step spent summing gradients (make bench\n"
@@ -64,8 +72,8 @@ const struct cli_command cmd_bench = {
 
 struct bench_opts {
 	int layers, heads, embd, vocab, ctx, batch, seq, steps, new_tokens, threads, json, weights;
-	int aborts, mib, kv_heads, inner, lora_rank;
-	const char *arch;
+	int aborts, mib, kv_heads, inner, labels, lora_rank;
+	const char *arch, *tokenizer;
 };
 
 static long bench_peak_rss_kib(void)
@@ -99,7 +107,7 @@ static int bench_model(const struct bench_opts *o, struct model_params *p, struc
 	                          .n_positions = o->ctx, .n_kv_head = o->kv_heads,
 	                          .vocab_size = o->vocab, .layer_norm_epsilon = 1e-5f,
 	                          .bos_token_id = o->vocab - 1, .eos_token_id = -1,
-	                          .pad_token_id = -1 };
+	                          .pad_token_id = -1, .num_labels = o->labels };
 	if (model_config_set_type(&c, o->arch, st) != STATUS_OK ||
 	    model_params_alloc(p, &c, st) != STATUS_OK)
 		return -1;
@@ -210,10 +218,17 @@ static int bench_train(const struct bench_opts *o)
 	                         tgt + lo * (size_t)o->seq };
 	int rc = CLI_OK;
 	double loss = 0.0, reduce_s = 0.0;
+	/* the buckets start during the backward pass (RIC_MPI_OVERLAP=0: after it) */
+	struct dist_sum *sum = dist_sum_new(t.count);
 	for (int s = 0; s <= o->steps; s++) {
 		double t0 = monotonic_s(), r0 = dist_reduce_seconds(), c0 = bench_cpu_s();
+		if (sum) {
+			dist_sum_begin(sum, t.g);
+			if (!o->lora_rank) /* an adapter's gradients: all summed at the end */
+				t.pass->grads = (struct model_grads_hook){ .ready = dist_sum_ready, .ctx = sum };
+		}
 		if ((b.B > 0 && train_accumulate(&t, &b, 1.0f / (float)N, NULL, &st) != STATUS_OK) ||
-		    dist_sum_floats(t.g, t.count, &st) != STATUS_OK) {
+		    (sum ? dist_sum_end(sum, &st) : dist_sum_floats(t.g, t.count, &st)) != STATUS_OK) {
 			cli_error("%s", st.msg);
 			rc = CLI_FAIL;
 			break;
@@ -226,6 +241,8 @@ static int bench_train(const struct bench_opts *o)
 			reduce_s += dist_reduce_seconds() - r0;
 		}
 	}
+	t.pass->grads = (struct model_grads_hook){ 0 };
+	dist_sum_free(sum);
 	if (rc == CLI_OK) {
 		qsort(times, (size_t)o->steps, sizeof *times, bench_cmp);
 		double med = times[o->steps / 2];
@@ -489,6 +506,35 @@ static int bench_blas(const struct bench_opts *o)
 
 /* Read bandwidth of this machine on the engine's threads, and what it
  * allows decoding one sequence of the given shape. */
+/* ric bench save DIR: the random model as a checkpoint. */
+static int bench_save(const struct bench_opts *o, const char *dir)
+{
+	struct status st = STATUS_INIT;
+	struct model_params p;
+	if (bench_model(o, &p, &st) != 0) {
+		cli_error("%s", st.msg[0] ? st.msg : "out of memory");
+		return CLI_FAIL;
+	}
+	struct checkpoint_save_opts so = { .bf16 = o->weights == DECODER_BF16,
+	                                   .tokenizer_dir = o->tokenizer };
+	struct tokenizer *tok = NULL;
+	enum status_code rc = o->tokenizer ? tokenizer_load(o->tokenizer, &tok, &st) : STATUS_OK;
+	if (tok) { /* its <|endoftext|> (or none) as BOS, EOS and a reward model's pad */
+		int eos = tokenizer_token_id(tok, "<|endoftext|>");
+		p.cfg.bos_token_id = p.cfg.eos_token_id = eos;
+		p.cfg.pad_token_id = p.cfg.num_labels > 0 ? eos : -1;
+		tokenizer_free(tok);
+	}
+	if (rc == STATUS_OK)
+		rc = checkpoint_save(dir, &p, &so, &st);
+	if (rc == STATUS_OK)
+		printf("%s: %zu parameters, %s\n", dir, p.count, so.bf16 ? "BF16" : "F32");
+	else
+		cli_error("%s", st.msg);
+	model_params_free(&p);
+	return rc == STATUS_OK ? CLI_OK : CLI_FAIL;
+}
+
 static int bench_memory(const struct bench_opts *o)
 {
 	size_t part = 1 << 15, n = (size_t)o->mib << 17; /* 8-byte words */
@@ -545,6 +591,8 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		{ "kv-heads", required_argument, NULL, 'K' },
 		{ "inner", required_argument, NULL, 'I' },
 		{ "lora-rank", required_argument, NULL, 'R' },
+		{ "labels", required_argument, NULL, 'l' },
+		{ "tokenizer", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -570,6 +618,8 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		case 'K': field = &o.kv_heads; break;
 		case 'I': field = &o.inner; break;
 		case 'R': field = &o.lora_rank; break;
+		case 'l': field = &o.labels; break;
+		case 'T': o.tokenizer = optarg; break;
 		case 'A': o.arch = optarg; break;
 		case 'j': o.json = 1; break;
 		case 'b': o.weights = DECODER_BF16; break;
@@ -589,8 +639,11 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 			*field = (int)v;
 		}
 	}
-	if (optind + 1 != argc)
-		return cli_bad_usage(&cmd_bench, "say 'train', 'generate', 'memory' or 'blas'");
+	if (optind < argc && strcmp(argv[optind], "save") == 0) {
+		if (optind + 2 != argc)
+			return cli_bad_usage(&cmd_bench, "save wants one folder");
+	} else if (optind + 1 != argc)
+		return cli_bad_usage(&cmd_bench, "say 'train', 'generate', 'memory', 'blas' or 'save'");
 	if (o.arch && !model_family_find(o.arch))
 		return cli_bad_usage(&cmd_bench, "--arch is one of %s, not '%s'", model_family_types(),
 		                     o.arch);
@@ -613,6 +666,11 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		return bench_memory(&o);
 	if (strcmp(what, "blas") == 0)
 		return bench_blas(&o);
+	if (strcmp(what, "save") == 0) {
+		if (o.weights == DECODER_INT8)
+			return cli_bad_usage(&cmd_bench, "save writes f32 or bf16");
+		return bench_save(&o, argv[optind + 1]);
+	}
 	return cli_bad_usage(&cmd_bench, "unknown benchmark '%s' (train, generate, memory or blas)",
 	                     what);
 }

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "src/cli_store.h"
+#include "src/dist.h"
 #include "src/eval.h"
 #include "src/eval_curve.h"
 #include "src/paths.h"
@@ -259,7 +260,9 @@ static int eval_run_seen(void *ctx, const struct store_run *r)
 /* The checkpoint with its rewards, the mapping, reference point and grid. */
 static enum status_code eval_open_model(struct eval_ctx *x, struct status *st)
 {
-	if (ricgen_open(&x->g, x->cfg.model, 1, st) != STATUS_OK)
+	/* decoding only: --weights bf16 or int8 holds no F32 copy of the model */
+	if (ricgen_open_decoding(&x->g, x->cfg.model, 1, (enum decoder_dtype)x->cfg.weights, st) !=
+	    STATUS_OK)
 		return st->code;
 	x->g_open = 1;
 	ricgen_stops_resolve(&x->cfg.stops, &x->g.meta);
@@ -295,12 +298,13 @@ static enum status_code eval_open_model(struct eval_ctx *x, struct status *st)
 		return st->code;
 	/* Every objective must score for a front; ric.json is a file, so what it
 	 * would run needs --allow-cmd. */
-	x->trust = (struct ricgen_trust){ .home = x->cfg.model, .consent = x->cfg.allow_cmd };
+	x->trust = (struct ricgen_trust){ .home = x->cfg.model, .consent = x->cfg.allow_cmd,
+	                                  .weights = x->cfg.weights };
 	if (ricgen_open_rewards(&x->g, &x->g.meta, paths_datadir(), &x->trust, st) != STATUS_OK) {
 		cli_allow_cmd_hint(st);
 		return st->code;
 	}
-	return ricgen_set_weights(&x->g, (enum decoder_dtype)x->cfg.weights, st);
+	return STATUS_OK;
 }
 
 /* The prompts of the dataset's split, and the run that made the checkpoint. */
@@ -334,7 +338,7 @@ static enum status_code eval_load_prompts(struct eval_ctx *x, struct status *st)
 	if (st->code != STATUS_OK)
 		return st->code;
 	x->P = pr->n;
-	if (x->P < pr->want)
+	if (x->P < pr->want && dist_rank() == 0)
 		termtext_printf(stderr, "ric eval: dataset '%s' has %zu distinct prompts in split '%s'\n",
 		                x->cfg.dataset, x->P, x->cfg.split);
 	if (!(x->seeds = calloc(x->P, sizeof *x->seeds)))
@@ -394,11 +398,12 @@ static enum status_code eval_grid(struct eval_ctx *x, struct status *st)
 		eval_means(&res);
 		eval_progress("point", p + 1, x->n_pts, &res, p);
 		c = eval_record_point(s, x->run, &res, (const char *const *)x->pr.v, p, &ids[p], st);
+		c = dist_first_error(c, st); /* rank 0 alone writes: the others learn how it went */
 	}
 	if (c == STATUS_OK)
 		c = eval_front(&res, x->ref, (uint64_t)x->cfg.seed, st);
 	if (c == STATUS_OK)
-		c = eval_record_front(s, x->run, &res, ids, x->ref, "ric", st);
+		c = dist_first_error(eval_record_front(s, x->run, &res, ids, x->ref, "ric", st), st);
 	if (c == STATUS_OK) {
 		stage_param(&x->sg, "tokens", "%zu", res.tokens);
 		eval_print("ric", x->run, &res, &x->g.meta, x->ref, x->how, 1);
@@ -461,7 +466,8 @@ static enum status_code eval_desired(struct eval_ctx *x, struct status *st)
 		for (size_t i = 0; c == STATUS_OK && i < P; i++)
 			eval_curve_add(&cv[j], k, r.norm[(p * P + i) * N + j]);
 		if (c == STATUS_OK)
-			c = eval_record_point(s, run, &r, (const char *const *)x->pr.v, p, NULL, st);
+			c = dist_first_error(eval_record_point(s, run, &r, (const char *const *)x->pr.v,
+			                                       p, NULL, st), st);
 	}
 	if (c == STATUS_OK) {
 		const char *names[STORE_MAX_OBJ];
@@ -474,11 +480,12 @@ static enum status_code eval_desired(struct eval_ctx *x, struct status *st)
 		         "objective, the others asked for %s; obtained z against desired z:",
 		         (long long)run, K, P, vec);
 		eval_curves_print(title, names, cv, N);
-		c = eval_curves_record(s, run, "desired", names, cv, N, st);
+		if (dist_rank() == 0) /* rank 0 alone writes the store */
+			c = eval_curves_record(s, run, "desired", names, cv, N, st);
+		c = dist_first_error(c, st);
 		eval_param(s, run, "tokens", "%zu", r.tokens);
 	}
-	store_run_finish(s, run, c == STATUS_OK ? "done" : stage_stopping() ? "cancelled" : "failed",
-	                 c == STATUS_OK ? NULL : st->msg, NULL);
+	eval_run_finish(s, run, c, st->msg);
 	for (size_t j = 0; j < n_cv; j++)
 		eval_curve_free(&cv[j]);
 	eval_result_free(&r);

@@ -253,7 +253,13 @@ static int front_csv(const char *path, const struct front_item *v, size_t n, int
 	return CLI_OK;
 }
 
-static int front_run(struct cli *cli, int argc, char **argv)
+struct front_opts {
+	const char *reference, *output;
+	int raw;
+};
+
+/* CLI_OK with the runs at argv[optind..], or an exit status (-1: --help done). */
+static int front_parse(int argc, char **argv, struct front_opts *o)
 {
 	static const struct option opts[] = {
 		{ "reference", required_argument, NULL, 'r' },
@@ -262,199 +268,269 @@ static int front_run(struct cli *cli, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *reference = NULL, *output = NULL;
-	int c, exit_rc, raw = 0;
+	int c, exit_rc;
 	while ((c = cli_next_option(&cmd_front, argc, argv, "ho:", opts, &exit_rc)) != -1) {
 		switch (c) {
-		case 'r': reference = optarg; break;
-		case 'o': output = optarg; break;
-		case 'R': raw = 1; break;
-		case CLI_OPT_EXIT: return exit_rc;
+		case 'r': o->reference = optarg; break;
+		case 'o': o->output = optarg; break;
+		case 'R': o->raw = 1; break;
+		case CLI_OPT_EXIT: return exit_rc == CLI_OK ? -1 : exit_rc;
 		}
 	}
 	if (optind >= argc)
 		return cli_bad_usage(&cmd_front, "name at least one eval run");
-	struct store *s;
-	if (cli_store_open(cli, &s) != CLI_OK)
-		return CLI_FAIL;
-	struct front_list l = { 0 };
-	struct store_err e;
-	int rc = CLI_FAIL;
-	for (int a = optind; a < argc; a++) {
-		store_id run;
-		if (cli_store_run(s, argv[a], &run) != CLI_OK)
-			goto out;
-		char name[128] = "";
-		store_run_get(s, run, front_name, name, NULL);
-		size_t before = l.n;
-		l.run = run;
-		l.run_name = name;
-		if (store_fronts_each(s, run, front_take, &l, &e) != STORE_OK) {
-			cli_error("%s", e.msg);
-			goto out;
-		}
-		if (l.oom) {
-			cli_error("out of memory");
-			goto out;
-		}
-		if (l.n == before) {
-			cli_error("run %s has no front: is it a ric eval run?", argv[a]);
-			goto out;
-		}
-		for (size_t i = before; i < l.n; i++) {
-			if (store_params_each(s, run, front_param, &l.v[i], &e) != STORE_OK) {
-				cli_error("%s", e.msg);
-				goto out;
-			}
-			struct front_points all = { 0 }, on = { 0 };
-			if (store_points_each(s, run, front_point, &all, &e) != STORE_OK ||
-			    store_front_points_each(s, l.v[i].id, front_point, &on, &e) != STORE_OK) {
-				free(all.v);
-				free(on.v);
-				cli_error("%s", e.msg);
-				goto out;
-			}
-			l.v[i].points = all.v;
-			l.v[i].n_points = all.n;
-			l.v[i].on = calloc(on.n + 1, sizeof *l.v[i].on);
-			for (size_t k = 0; l.v[i].on && k < on.n; k++)
-				l.v[i].on[k] = on.v[k].id;
-			l.v[i].n_on = l.v[i].on ? on.n : 0;
-			free(on.v);
-			if (all.oom || on.oom || !l.v[i].on) {
-				cli_error("out of memory");
-				goto out;
-			}
-		}
+	return CLI_OK;
+}
+
+static void front_list_free(struct front_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].points);
+		free(l->v[i].on);
 	}
-	int dim = l.v[0].n;
-	for (size_t i = 1; i < l.n; i++)
-		if (l.v[i].n != dim) {
-			cli_error("run %lld has %d objectives, run %lld has %d: fronts cannot be compared",
-			          (long long)l.v[0].run, dim, (long long)l.v[i].run, l.v[i].n);
-			goto out;
-		}
+	free(l->v);
+}
+
+/* A front's parameters, its run's points and the ids of those on it. */
+static int front_fill(struct store *s, store_id run, struct front_item *it)
+{
+	struct store_err e;
+	if (store_params_each(s, run, front_param, it, &e) != STORE_OK) {
+		cli_error("%s", e.msg);
+		return CLI_FAIL;
+	}
+	struct front_points all = { 0 }, on = { 0 };
+	if (store_points_each(s, run, front_point, &all, &e) != STORE_OK ||
+	    store_front_points_each(s, it->id, front_point, &on, &e) != STORE_OK) {
+		free(all.v);
+		free(on.v);
+		cli_error("%s", e.msg);
+		return CLI_FAIL;
+	}
+	it->points = all.v;
+	it->n_points = all.n;
+	it->on = calloc(on.n + 1, sizeof *it->on);
+	for (size_t k = 0; it->on && k < on.n; k++)
+		it->on[k] = on.v[k].id;
+	it->n_on = it->on ? on.n : 0;
+	free(on.v);
+	if (all.oom || on.oom || !it->on) {
+		cli_error("out of memory");
+		return CLI_FAIL;
+	}
+	return CLI_OK;
+}
+
+/* Every front of the run named by arg, appended to l. */
+static int front_load_run(struct store *s, const char *arg, struct front_list *l)
+{
+	store_id run;
+	if (cli_store_run(s, arg, &run) != CLI_OK)
+		return CLI_FAIL;
+	char name[128] = "";
+	store_run_get(s, run, front_name, name, NULL);
+	size_t before = l->n;
+	l->run = run;
+	l->run_name = name;
+	struct store_err e;
+	if (store_fronts_each(s, run, front_take, l, &e) != STORE_OK) {
+		cli_error("%s", e.msg);
+		return CLI_FAIL;
+	}
+	if (l->oom) {
+		cli_error("out of memory");
+		return CLI_FAIL;
+	}
+	if (l->n == before) {
+		cli_error("run %s has no front: is it a ric eval run?", arg);
+		return CLI_FAIL;
+	}
+	for (size_t i = before; i < l->n; i++)
+		if (front_fill(s, run, &l->v[i]) != CLI_OK)
+			return CLI_FAIL;
+	return CLI_OK;
+}
+
+/* How the fronts compare: 0 in normalised units, 1 only in raw units, 2 not
+ * at all; says why on stdout. *raw is cleared when nothing compares. */
+static int front_level(const struct front_list *l, int dim, int *raw)
+{
 	char why[512], unknown[256];
-	int level = front_agree(l.v, l.n, dim, why, sizeof why, unknown, sizeof unknown);
-	if (unknown[0] && l.n > 1)
+	int level = front_agree(l->v, l->n, dim, why, sizeof why, unknown, sizeof unknown);
+	if (unknown[0] && l->n > 1)
 		termtext_printf(stdout, "note: run(s) %s recorded no objectives or stats (an older "
 		                "eval): not checked\n", unknown);
 	/* Fronts stored in raw units (eval --units raw) recompute from raw means. */
 	int units_differ = 0;
-	for (size_t i = 1; i < l.n; i++)
-		if (l.v[i].raw_units != l.v[0].raw_units && !units_differ) {
+	for (size_t i = 1; i < l->n; i++)
+		if (l->v[i].raw_units != l->v[0].raw_units && !units_differ) {
 			units_differ = 1;
 			snprintf(why, sizeof why, "run %lld is in %s units, run %lld in %s",
-			         (long long)l.v[0].run, l.v[0].raw_units ? "raw" : "normalised",
-			         (long long)l.v[i].run, l.v[i].raw_units ? "raw" : "normalised");
+			         (long long)l->v[0].run, l->v[0].raw_units ? "raw" : "normalised",
+			         (long long)l->v[i].run, l->v[i].raw_units ? "raw" : "normalised");
 		}
 	if (level == 2) {
 		termtext_printf(stdout, "hypervolumes are not comparable: %s\n", why);
-		raw = 0;
-	} else if (level == 1 && !raw) {
+		*raw = 0;
+	} else if (level == 1 && !*raw) {
 		termtext_printf(stdout, "hypervolumes are not comparable in normalised units: %s "
 		                "(--raw compares them in raw units)\n", why);
-	} else if (units_differ && !raw) {
+	} else if (units_differ && !*raw) {
 		termtext_printf(stdout, "hypervolumes are not comparable: %s (--raw compares them "
 		                "in raw units)\n", why);
 		level = 1;
 	}
-	int in_raw = raw || l.v[0].raw_units;
-	/* One reference for all: given, or the smallest of each objective (over
-	 * the references; over every point's raw means with --raw). */
-	double ref[STORE_MAX_OBJ];
+	return level;
+}
+
+/* One reference for all into ref: given, or the smallest of each objective
+ * (over the references; over every point's raw means with --raw). Returns
+ * whether the hypervolumes are to be recomputed with it, or -1 on a bad
+ * --reference. */
+static int front_reference(const struct front_list *l, int dim, const struct front_opts *o,
+                           double *ref)
+{
 	int differ = 0;
-	memcpy(ref, l.v[0].reference, sizeof ref);
-	for (size_t i = 1; i < l.n; i++)
+	memcpy(ref, l->v[0].reference, STORE_MAX_OBJ * sizeof *ref);
+	for (size_t i = 1; i < l->n; i++)
 		for (int j = 0; j < dim; j++) {
-			differ |= l.v[i].reference[j] != ref[j];
-			ref[j] = fmin(ref[j], l.v[i].reference[j]);
+			differ |= l->v[i].reference[j] != ref[j];
+			ref[j] = fmin(ref[j], l->v[i].reference[j]);
 		}
-	if (raw) {
+	if (o->raw) {
 		for (int j = 0; j < dim; j++)
 			ref[j] = INFINITY;
-		for (size_t i = 0; i < l.n; i++)
-			for (size_t p = 0; p < l.v[i].n_points; p++)
+		for (size_t i = 0; i < l->n; i++)
+			for (size_t p = 0; p < l->v[i].n_points; p++)
 				for (int j = 0; j < dim; j++)
-					ref[j] = fmin(ref[j], l.v[i].points[p].raw_mean[j]);
+					ref[j] = fmin(ref[j], l->v[i].points[p].raw_mean[j]);
 		differ = 1;
 	}
-	if (reference) {
+	if (o->reference) {
 		struct status st = STATUS_INIT;
-		if (mapping_parse_vector(reference, (size_t)dim, "--reference", ref, &st) != STATUS_OK) {
+		if (mapping_parse_vector(o->reference, (size_t)dim, "--reference", ref, &st) !=
+		    STATUS_OK) {
 			cli_error("%s", st.msg);
-			goto out;
+			return -1;
 		}
 		differ = 1;
 	}
-	/* Stats that differ make normalised volumes incomparable: shown, not
-	 * put on one scale. */
-	int own = level > 0 && !raw;
-	if (own)
-		differ = 0;
-	char vec[512];
-	if (differ) {
-		for (size_t i = 0; i < l.n; i++) {
-			struct status st = STATUS_INIT;
-			if (front_hv(&l.v[i], dim, ref, in_raw, &l.v[i].hv_common, &st) != STATUS_OK) {
-				cli_error("%s", st.msg);
-				goto out;
-			}
+	return differ;
+}
+
+/* Every front's hypervolume above ref into hv_common, and a line saying so. */
+static int front_recompute(struct front_list *l, int dim, const double *ref, int in_raw,
+                           const char *given)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct status st = STATUS_INIT;
+		if (front_hv(&l->v[i], dim, ref, in_raw, &l->v[i].hv_common, &st) != STATUS_OK) {
+			cli_error("%s", st.msg);
+			return CLI_FAIL;
 		}
-		cli_store_vec_text(vec, sizeof vec, ref, dim);
-		if (in_raw)
-			printf("hypervolumes recomputed in raw units with the common reference %s%s\n", vec,
-			       reference ? " (--reference)" : "");
-		else
-			printf("hypervolumes recomputed with the common reference %s (%s)\n", vec,
-			       reference ? "--reference" : "the runs' references differ");
 	}
+	char vec[512];
+	cli_store_vec_text(vec, sizeof vec, ref, dim);
+	if (in_raw)
+		printf("hypervolumes recomputed in raw units with the common reference %s%s\n", vec,
+		       given ? " (--reference)" : "");
+	else
+		printf("hypervolumes recomputed with the common reference %s (%s)\n", vec,
+		       given ? "--reference" : "the runs' references differ");
+	return CLI_OK;
+}
+
+/* The table of fronts; hv names the hypervolume column. */
+static void front_table(const struct front_list *l, int dim, const char *hv, int common)
+{
 	/* Names in full: baselines are named after their run and only differ at the end. */
-	int wn = 4, wf = 5;
-	for (size_t i = 0; i < l.n; i++) {
-		wn = (int)strlen(l.v[i].run_name) > wn ? (int)strlen(l.v[i].run_name) : wn;
-		wf = (int)strlen(l.v[i].name) > wf ? (int)strlen(l.v[i].name) : wf;
-	}
-	int wr = 9;
-	for (size_t i = 0; i < l.n; i++) {
-		cli_store_vec_text(vec, sizeof vec, l.v[i].reference, dim);
+	int wn = 4, wf = 5, wr = 9;
+	char vec[512];
+	for (size_t i = 0; i < l->n; i++) {
+		wn = (int)strlen(l->v[i].run_name) > wn ? (int)strlen(l->v[i].run_name) : wn;
+		wf = (int)strlen(l->v[i].name) > wf ? (int)strlen(l->v[i].name) : wf;
+		cli_store_vec_text(vec, sizeof vec, l->v[i].reference, dim);
 		wr = (int)strlen(vec) > wr ? (int)strlen(vec) : wr;
 	}
 	printf("%-6s %-*s %-*s %6s %6s %12s  %-*s  %-10s %-7s %s\n", "run", wn, "name", wf, "front",
-	       "points", "front",
-	       own ? "hv (own)" : raw ? "hv (raw)" : differ ? "hv (common)" : "hypervolume", wr,
-	       "reference", "mapping", "range", "units");
-	for (size_t i = 0; i < l.n; i++) {
-		cli_store_vec_text(vec, sizeof vec, l.v[i].reference, dim);
+	       "points", "front", hv, wr, "reference", "mapping", "range", "units");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct front_item *it = &l->v[i];
+		cli_store_vec_text(vec, sizeof vec, it->reference, dim);
 		termtext_printf(stdout, "%-6lld %-*s %-*s %6zu %6zu %12.4f  %-*s  %-10s %-7s %s\n",
-		                (long long)l.v[i].run, wn, l.v[i].run_name, wf, l.v[i].name,
-		                l.v[i].n_points, l.v[i].n_on,
-		                differ ? l.v[i].hv_common : l.v[i].hv, wr, vec, l.v[i].mapping,
-		                l.v[i].range, l.v[i].raw_units ? "raw" : "normalised");
+		                (long long)it->run, wn, it->run_name, wf, it->name, it->n_points,
+		                it->n_on, common ? it->hv_common : it->hv, wr, vec, it->mapping,
+		                it->range, it->raw_units ? "raw" : "normalised");
 	}
-	for (size_t i = 0; i < l.n; i++) {
+}
+
+/* Each front's points: their means and preference. */
+static void front_points_print(const struct front_list *l, int dim)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct front_item *it = &l->v[i];
 		termtext_printf(stdout, "\nrun %lld %s, front %s (%s means, preference):\n",
-		                (long long)l.v[i].run, l.v[i].run_name, l.v[i].name,
-		                l.v[i].raw_units ? "raw" : "normalised");
-		for (size_t p = 0; p < l.v[i].n_points; p++) {
-			const struct store_point *pt = &l.v[i].points[p];
-			if (!front_on(&l.v[i], pt->id))
+		                (long long)it->run, it->run_name, it->name,
+		                it->raw_units ? "raw" : "normalised");
+		for (size_t p = 0; p < it->n_points; p++) {
+			const struct store_point *pt = &it->points[p];
+			if (!front_on(it, pt->id))
 				continue;
 			char pref[256];
 			cli_store_vec_text(pref, sizeof pref, pt->preference, dim);
 			printf(" ");
 			for (int j = 0; j < dim; j++)
-				printf(" %9.3f", l.v[i].raw_units ? pt->raw_mean[j] : pt->norm_mean[j]);
+				printf(" %9.3f", it->raw_units ? pt->raw_mean[j] : pt->norm_mean[j]);
 			printf("  %s\n", pref);
 		}
 	}
-	rc = output ? front_csv(output, l.v, l.n, dim) : CLI_OK;
-out:
-	for (size_t i = 0; i < l.n; i++) {
-		free(l.v[i].points);
-		free(l.v[i].on);
-	}
-	free(l.v);
+}
+
+/* The comparison of the loaded fronts: table, points and CSV. */
+static int front_compare(struct front_list *l, struct front_opts *o)
+{
+	int dim = l->v[0].n;
+	for (size_t i = 1; i < l->n; i++)
+		if (l->v[i].n != dim) {
+			cli_error("run %lld has %d objectives, run %lld has %d: fronts cannot be compared",
+			          (long long)l->v[0].run, dim, (long long)l->v[i].run, l->v[i].n);
+			return CLI_FAIL;
+		}
+	int level = front_level(l, dim, &o->raw);
+	int in_raw = o->raw || l->v[0].raw_units;
+	double ref[STORE_MAX_OBJ];
+	int differ = front_reference(l, dim, o, ref);
+	if (differ < 0)
+		return CLI_FAIL;
+	/* Stats that differ make normalised volumes incomparable: shown, not
+	 * put on one scale. */
+	int own = level > 0 && !o->raw;
+	if (own)
+		differ = 0;
+	if (differ && front_recompute(l, dim, ref, in_raw, o->reference) != CLI_OK)
+		return CLI_FAIL;
+	front_table(l, dim,
+	            own ? "hv (own)" : o->raw ? "hv (raw)" : differ ? "hv (common)" : "hypervolume",
+	            differ);
+	front_points_print(l, dim);
+	return o->output ? front_csv(o->output, l->v, l->n, dim) : CLI_OK;
+}
+
+static int front_run(struct cli *cli, int argc, char **argv)
+{
+	struct front_opts o = { 0 };
+	int rc = front_parse(argc, argv, &o);
+	if (rc != CLI_OK)
+		return rc < 0 ? CLI_OK : rc;
+	struct store *s;
+	if (cli_store_open(cli, &s) != CLI_OK)
+		return CLI_FAIL;
+	struct front_list l = { 0 };
+	for (int a = optind; a < argc && rc == CLI_OK; a++)
+		rc = front_load_run(s, argv[a], &l);
+	if (rc == CLI_OK)
+		rc = front_compare(&l, &o);
+	front_list_free(&l);
 	store_close(s);
 	return rc;
 }

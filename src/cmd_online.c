@@ -3,6 +3,7 @@
  * fine-tuning, iteration by iteration. */
 #include "config.h"
 
+#include "src/dist.h"
 #include "src/online_eval.h"
 #include "src/paths.h"
 #include "src/ricgen.h"
@@ -305,6 +306,60 @@ static enum status_code online_pool_add(struct online *on, struct ricmeta_seq *s
 
 /* ---- one iteration ----------------------------------------------------- */
 
+/* Every rank's samples [lo, hi) of out and raw (n scores each) to every rank. */
+static enum status_code online_share(struct generate_output *out, double *raw, size_t M,
+                                     size_t n, struct status *st)
+{
+	struct online_shape {
+		int64_t n, text_len, finish;
+	} *shape = calloc(M, sizeof *shape);
+	void **tok = calloc(M, sizeof *tok), **text = calloc(M, sizeof *text);
+	size_t *tok_len = calloc(M, sizeof *tok_len), *text_len = calloc(M, sizeof *text_len);
+	size_t lo, hi;
+	dist_span(M, &lo, &hi);
+	enum status_code rc = STATUS_OK;
+	if (!shape || !tok || !text || !tok_len || !text_len)
+		rc = status_set(st, STATUS_NOMEM, "out of memory");
+	for (size_t i = lo; rc == STATUS_OK && i < hi; i++) {
+		shape[i] = (struct online_shape){ .n = (int64_t)out[i].n,
+			                          .text_len = (int64_t)out[i].text_len,
+			                          .finish = out[i].finish };
+		tok[i] = out[i].tokens;
+		tok_len[i] = out[i].n * sizeof *out[i].tokens;
+		text[i] = out[i].text;
+		text_len[i] = out[i].text ? out[i].text_len + 1 : 0;
+	}
+	/* the same collectives on every rank, whatever failed */
+	rc = dist_first_error(rc, st);
+	if (rc == STATUS_OK)
+		rc = dist_share_spans(shape, M, sizeof *shape, st);
+	if (rc == STATUS_OK)
+		rc = dist_share_spans(raw, M, n * sizeof *raw, st);
+	if (rc == STATUS_OK)
+		rc = dist_share_blobs(tok, tok_len, M, st);
+	if (rc == STATUS_OK)
+		rc = dist_share_blobs(text, text_len, M, st);
+	for (size_t i = 0; rc == STATUS_OK && i < M; i++) {
+		if (i >= lo && i < hi)
+			continue;
+		out[i] = (struct generate_output){ .tokens = tok[i], .n = (size_t)shape[i].n,
+			                           .text = text[i], .text_len = (size_t)shape[i].text_len,
+			                           .finish = (enum generate_finish)shape[i].finish };
+		tok[i] = text[i] = NULL;
+	}
+	for (size_t i = 0; tok && text && i < M; i++)
+		if (i < lo || i >= hi) { /* copies a failure left behind */
+			free(tok[i]);
+			free(text[i]);
+		}
+	free(shape);
+	free(tok);
+	free(text);
+	free(tok_len);
+	free(text_len);
+	return rc;
+}
+
 /* Samples, scores, filters and stores; kept samples join the pool. */
 static enum status_code online_sample(struct online *on, int iter)
 {
@@ -323,6 +378,9 @@ static enum status_code online_sample(struct online *on, int iter)
 	unsigned char *keep = calloc(M, 1);
 	struct generate_output *out = calloc(M, sizeof *out);
 	struct store_sample *smp = calloc(M, sizeof *smp);
+	uint64_t *seeds = NULL;
+	size_t a, b; /* this rank's samples */
+	dist_span(M, &a, &b);
 	enum status_code rc = STATUS_OK;
 	if (!prompt || !resp || !ctx || !ids || !lens || !want || !pref || !raw || !z || !col ||
 	    !keep || !out || !smp)
@@ -365,19 +423,37 @@ static enum status_code online_sample(struct online *on, int iter)
 		if (rc == STATUS_OK)
 			rc = decoder_weights_init(&dw, pol, (enum decoder_dtype)on->o.weights, st);
 		gp.weights = &dw;
-		if (rc == STATUS_OK)
-			rc = generate(pol, ids, lens, M, &gp, &on->h, out, st);
+		/* Under mpirun each rank samples and scores its share of the M
+		 * prompts, sample i still drawn with seed + i (engine/generate.h:
+		 * its tokens depend on that alone), and every rank ends with all M. */
+		if (rc == STATUS_OK && !(seeds = malloc(M * sizeof *seeds)))
+			rc = status_set(st, STATUS_NOMEM, "out of memory");
+		for (size_t i = 0; rc == STATUS_OK && i < M; i++)
+			seeds[i] = gp.seed + i;
+		gp.seeds = seeds ? seeds + a : NULL;
+		if (rc == STATUS_OK && b > a)
+			rc = generate(pol, ids + a, lens + a, b - a, &gp, &on->h, out + a, st);
 		decoder_weights_free(&dw);
 		model_params_free(&merged);
 	}
-	for (size_t i = 0; rc == STATUS_OK && i < M; i++) {
+	for (size_t i = a; rc == STATUS_OK && i < b; i++) {
 		const char *text = out[i].text ? out[i].text : "";
 		resp[i] = text + ricmeta_response_offset(text, out[i].text ? out[i].text_len : 0);
 	}
-	for (size_t j = 0; rc == STATUS_OK && j < n; j++) {
-		rc = reward_score(on->rw[j], M, prompt, resp, col, st);
-		for (size_t i = 0; rc == STATUS_OK && i < M; i++)
+	for (size_t j = 0; rc == STATUS_OK && b > a && j < n; j++) {
+		rc = reward_score(on->rw[j], b - a, prompt + a, resp + a, col + a, st);
+		for (size_t i = a; rc == STATUS_OK && i < b; i++)
 			raw[i * n + j] = col[i];
+	}
+	if (dist_size() > 1) {
+		rc = dist_first_error(rc, st); /* a rank failed or was stopped: all know */
+		if (rc == STATUS_OK)
+			rc = online_share(out, raw, M, n, st);
+		rc = dist_first_error(rc, st);
+		for (size_t i = 0; rc == STATUS_OK && i < M; i++) {
+			const char *text = out[i].text ? out[i].text : "";
+			resp[i] = text + ricmeta_response_offset(text, out[i].text ? out[i].text_len : 0);
+		}
 	}
 	for (size_t i = 0; rc == STATUS_OK && i < M; i++)
 		ricmeta_normalise(&on->m, raw + i * n, z + i * n);
@@ -455,6 +531,7 @@ static enum status_code online_sample(struct online *on, int iter)
 	free(z);
 	free(col);
 	free(keep);
+	free(seeds);
 	return rc;
 }
 
@@ -769,7 +846,8 @@ static int online_run(struct cli *cli, int argc, char **argv)
 		rc = goals_parse(o->sampler, &on.goals, st);
 	/* The policy's ric.json is a file: what it would run needs --allow-cmd. */
 	struct reward_env env = { .datadir = paths_datadir(), .timeout_s = 60, .batch = 16,
-	                          .from_file = 1, .home = from, .consent = o->allow_cmd };
+	                          .from_file = 1, .home = from, .consent = o->allow_cmd,
+	                          .weights = o->weights };
 	for (size_t i = 0; rc == STATUS_OK && i < on.m.n_obj; i++)
 		if ((rc = reward_open(on.m.obj[i].reward, &env, &on.rw[i], st)) != STATUS_OK)
 			status_prefix(st, "objective '%s'", on.m.obj[i].name);

@@ -21,7 +21,8 @@ const struct cli_command cmd_pretrain = {
 	.name = "pretrain",
 	.summary = "train a GPT-2 or Llama-family language model on text files",
 	.usage = "ric pretrain --tokenizer DIR --out DIR [--init DIR] [--arch TYPE] [--layers N]\n"
-	         "       [--heads N] [--embd N] [--ctx N] [--steps N] [--batch B] [--lr LR] [...] FILES...",
+	         "       [--heads N] [--kv-heads N] [--embd N] [--ffn N] [--ctx N] [--steps N] [--batch B]\n"
+	         "       [--lr LR] [...] FILES...",
 	.help = "Each FILE is one document (text in it may also hold <|endoftext|>); documents\n"
 	        "are joined with EOS and cut into chunks of --ctx tokens. A random --val share\n"
 	        "of the chunks is held out for the validation loss.\n\n"
@@ -30,9 +31,13 @@ const struct cli_command cmd_pretrain = {
 	        "  --out DIR         where checkpoint-STEP/ folders and the final model go\n"
 	        "  --init DIR        continue from this model instead of fresh weights\n"
 	        "  --arch TYPE       model_type of a fresh model: gpt2 (default), llama,\n"
-	        "                    mistral or qwen2 (tied embeddings, SwiGLU MLP of 4 x embd)\n"
+	        "                    mistral or qwen2 (tied embeddings, SwiGLU MLP)\n"
 	        "  --kv-heads N      key-value heads of a Llama-family model (default: --heads)\n"
 	        "  --layers N        (default 2)   --heads N (default 2)   --embd N (default 64)\n"
+	        "  --ffn N           MLP width: n_inner of GPT-2, intermediate_size of the\n"
+	        "                    Llama family (default 4 x --embd)\n"
+	        "                    (a fresh model's shape is checked before anything is\n"
+	        "                    read; with --init these come from that model)\n"
 	        "  --ctx N           tokens per chunk and n_positions (default 64)\n"
 	        "  --steps N         optimizer steps (default 200)\n"
 	        "  --batch B         chunks per step (default 8)\n"
@@ -59,7 +64,7 @@ const struct cli_command cmd_pretrain = {
 
 struct pretrain_opts {
 	const char *tokenizer, *out, *init, *arch;
-	double layers, heads, embd, ctx, val, kv_heads;
+	double layers, heads, embd, ctx, val, kv_heads, ffn; /* ffn 0: 4 x embd */
 	struct stage_train_opts t;
 };
 
@@ -200,6 +205,21 @@ static enum status_code pretrain_val(struct train *t, const struct pretrain_data
 	return STATUS_OK;
 }
 
+/* The config of a fresh model from the options, checked. */
+static enum status_code pretrain_config(const struct pretrain_opts *o, int vocab, int eos,
+                                        struct model_config *cfg, struct status *st)
+{
+	*cfg = (struct model_config){
+		.n_layer = (int)o->layers, .n_head = (int)o->heads, .n_embd = (int)o->embd,
+		.n_inner = o->ffn > 0 ? (int)o->ffn : 4 * (int)o->embd, .n_positions = (int)o->ctx,
+		.vocab_size = vocab, .layer_norm_epsilon = 1e-5f,
+		.bos_token_id = eos, .eos_token_id = eos, .pad_token_id = -1,
+		.n_kv_head = (int)o->kv_heads,
+	};
+	enum status_code rc = model_config_set_type(cfg, o->arch, st);
+	return rc == STATUS_OK ? model_config_check(cfg, st) : rc;
+}
+
 static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 {
 	static const struct option opts[] = {
@@ -208,6 +228,7 @@ static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 		{ "heads", required_argument, NULL, 'H' }, { "embd", required_argument, NULL, 'E' },
 		{ "ctx", required_argument, NULL, 'C' }, { "val", required_argument, NULL, 'v' },
 		{ "arch", required_argument, NULL, 'A' }, { "kv-heads", required_argument, NULL, 'G' },
+		{ "ffn", required_argument, NULL, 'F' },
 		STAGE_TRAIN_OPTIONS, STAGE_SCHEDULE_OPTIONS, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_pretrain;
@@ -225,6 +246,7 @@ static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 		case 'v': rc = cli_number(cmd, "--val", optarg, 0, 0.9, &o->val); break;
 		case 'A': o->arch = optarg; break;
 		case 'G': rc = cli_number(cmd, "--kv-heads", optarg, 1, 96, &o->kv_heads); break;
+		case 'F': rc = cli_number(cmd, "--ffn", optarg, 1, 262144, &o->ffn); break;
 		case CLI_OPT_EXIT: return exit_rc == CLI_OK ? -1 : exit_rc;
 		default: rc = stage_train_option(cmd, c, optarg, 65536, &o->t); break;
 		}
@@ -241,6 +263,19 @@ static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 		return cli_bad_usage(cmd, "wants text FILES to train on");
 	if (o->t.warmup < 0)
 		o->t.warmup = floor(o->t.steps / 20);
+	/* A fresh model's shape is the user's choice of options: one that no
+	 * model can have is bad usage, said before any file is read. */
+	const struct { const char *name; double v; } sizes[] = {
+		{ "--layers", o->layers }, { "--heads", o->heads }, { "--embd", o->embd },
+		{ "--ctx", o->ctx }, { "--kv-heads", o->kv_heads }, { "--ffn", o->ffn },
+	};
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		if (sizes[i].v != floor(sizes[i].v))
+			return cli_bad_usage(cmd, "%s wants a whole number, not %g", sizes[i].name, sizes[i].v);
+	struct model_config cfg;
+	struct status st = STATUS_INIT;
+	if (!o->init && pretrain_config(o, 1, -1, &cfg, &st) != STATUS_OK)
+		return cli_bad_usage(cmd, "%s", st.msg);
 	if (o->t.lora_rank > 0 && !o->init && !o->t.resume)
 		return cli_bad_usage(cmd, "--lora-rank adapts a trained model: give it with --init DIR");
 	return stage_train_check(cmd, &o->t);
@@ -256,6 +291,9 @@ static void pretrain_params(struct stage *sg, const struct pretrain_opts *o,
 	stage_param(sg, "n_layer", "%d", cfg->n_layer);
 	stage_param(sg, "n_head", "%d", cfg->n_head);
 	stage_param(sg, "n_embd", "%d", cfg->n_embd);
+	stage_param(sg, "n_inner", "%d", cfg->n_inner);
+	if (cfg->n_kv_head)
+		stage_param(sg, "n_kv_head", "%d", cfg->n_kv_head);
 	stage_param(sg, "n_positions", "%d", cfg->n_positions);
 	stage_param(sg, "vocab_size", "%d", cfg->vocab_size);
 	stage_param(sg, "ctx", "%g", o->ctx);
@@ -291,16 +329,8 @@ static enum status_code pretrain_model(const struct pretrain_opts *o, struct tok
 		return rc;
 	}
 	int eos = tokenizer_token_id(tok, "<|endoftext|>");
-	struct model_config cfg = {
-		.n_layer = (int)o->layers, .n_head = (int)o->heads, .n_embd = (int)o->embd,
-		.n_inner = 4 * (int)o->embd, .n_positions = (int)o->ctx,
-		.vocab_size = (int)tokenizer_vocab_size(tok), .layer_norm_epsilon = 1e-5f,
-		.bos_token_id = eos, .eos_token_id = eos, .pad_token_id = -1,
-		.n_kv_head = (int)o->kv_heads,
-	};
-	enum status_code rc = model_config_set_type(&cfg, o->arch, st);
-	if (rc == STATUS_OK)
-		rc = model_config_check(&cfg, st);
+	struct model_config cfg;
+	enum status_code rc = pretrain_config(o, (int)tokenizer_vocab_size(tok), eos, &cfg, st);
 	if (rc == STATUS_OK)
 		rc = model_params_alloc(p, &cfg, st);
 	if (rc == STATUS_OK)

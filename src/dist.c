@@ -33,6 +33,7 @@ void dist_span(size_t n, size_t *lo, size_t *hi) { dist_span_of(n, dist_me, lo, 
 #ifdef HAVE_MPI
 
 static int dist_all_know; /* every rank learnt of the failure: no need to abort */
+static size_t dist_bucket = DIST_BUCKET_FLOATS; /* RIC_MPI_BUCKET */
 
 int dist_built(void) { return 1; }
 
@@ -57,6 +58,18 @@ int dist_init(int *argc, char ***argv)
 	}
 	MPI_Comm_rank(MPI_COMM_WORLD, &dist_me);
 	MPI_Comm_size(MPI_COMM_WORLD, &dist_n);
+	const char *b = getenv("RIC_MPI_BUCKET");
+	if (b) {
+		char *end;
+		unsigned long long v = strtoull(b, &end, 10);
+		if (end == b || *end || v < 1 || v > ((size_t)1 << 28)) {
+			fprintf(stderr, "ric: RIC_MPI_BUCKET=%s: give floats per bucket, 1 to %zu\n", b,
+			        (size_t)1 << 28);
+			MPI_Finalize();
+			return -1;
+		}
+		dist_bucket = (size_t)v;
+	}
 	/* the programs a rank starts (ric eval of online --eval-each, cmd:
 	 * scorers) are plain processes, not ranks of this job */
 	unsetenv("OMPI_COMM_WORLD_SIZE");
@@ -103,12 +116,128 @@ enum status_code dist_sum_floats(float *v, size_t n, struct status *st)
 		return STATUS_OK;
 	double t0 = monotonic_s();
 	int err = MPI_SUCCESS;
-	for (size_t off = 0; off < n && err == MPI_SUCCESS; off += DIST_BUCKET_FLOATS) {
-		size_t k = n - off < DIST_BUCKET_FLOATS ? n - off : DIST_BUCKET_FLOATS;
+	for (size_t off = 0; off < n && err == MPI_SUCCESS; off += dist_bucket) {
+		size_t k = n - off < dist_bucket ? n - off : dist_bucket;
 		err = MPI_Allreduce(MPI_IN_PLACE, v + off, (int)k, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
 	}
 	dist_reduce_s += monotonic_s() - t0;
 	return err == MPI_SUCCESS ? STATUS_OK : dist_failed(st, "allreduce of the gradients", err);
+}
+
+struct dist_sum {
+	float *v;
+	size_t n, nb;       /* floats, buckets */
+	size_t *filled;     /* floats of each bucket told final this step */
+	MPI_Request *req;
+	size_t next;        /* buckets [next, nb) are started; next - 1 is the next to start */
+	int overlap;        /* RIC_MPI_OVERLAP is not 0 */
+	int err;            /* the first MPI error of the step */
+	int twice;          /* a float was told after its bucket had started */
+};
+
+struct dist_sum *dist_sum_new(size_t n)
+{
+	if (dist_n == 1)
+		return NULL;
+	struct dist_sum *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	const char *e = getenv("RIC_MPI_OVERLAP");
+	s->n = n;
+	s->nb = (n + dist_bucket - 1) / dist_bucket;
+	s->overlap = !(e && strcmp(e, "0") == 0);
+	s->filled = calloc(s->nb ? s->nb : 1, sizeof *s->filled);
+	s->req = malloc((s->nb ? s->nb : 1) * sizeof *s->req);
+	if (!s->filled || !s->req) {
+		dist_sum_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void dist_sum_free(struct dist_sum *s)
+{
+	if (!s)
+		return;
+	free(s->filled);
+	free(s->req);
+	free(s);
+}
+
+void dist_sum_begin(struct dist_sum *s, float *v)
+{
+	s->v = v;
+	s->next = s->nb;
+	s->err = 0;
+	s->twice = 0;
+	for (size_t k = 0; k < s->nb; k++) {
+		s->filled[k] = 0;
+		s->req[k] = MPI_REQUEST_NULL;
+	}
+}
+
+static size_t dist_bucket_len(const struct dist_sum *s, size_t k)
+{
+	size_t at = k * dist_bucket;
+	return s->n - at < dist_bucket ? s->n - at : dist_bucket;
+}
+
+/* Starts the complete buckets below those started, from the last down:
+ * the same order on every rank, however the parts arrived. */
+static void dist_sum_start(struct dist_sum *s)
+{
+	while (s->next > 0 && s->filled[s->next - 1] == dist_bucket_len(s, s->next - 1)) {
+		size_t k = --s->next;
+		if (s->err)
+			continue;
+		int e = MPI_Iallreduce(MPI_IN_PLACE, s->v + k * dist_bucket,
+		                       (int)dist_bucket_len(s, k), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
+		                       &s->req[k]);
+		if (e != MPI_SUCCESS)
+			s->err = e;
+	}
+}
+
+void dist_sum_ready(void *ctx, size_t lo, size_t hi)
+{
+	struct dist_sum *s = ctx;
+	if (!s->overlap)
+		return;
+	double t0 = monotonic_s();
+	hi = hi < s->n ? hi : s->n;
+	for (size_t k = lo / dist_bucket; k < s->nb && k * dist_bucket < hi; k++) {
+		size_t a = k * dist_bucket, b = a + dist_bucket_len(s, k);
+		a = lo > a ? lo : a;
+		b = hi < b ? hi : b;
+		s->filled[k] += b - a;
+		if (k >= s->next || s->filled[k] > dist_bucket_len(s, k))
+			s->twice = 1;
+	}
+	dist_sum_start(s);
+	/* libnbc moves the buckets in flight only inside MPI calls */
+	if (s->next < s->nb && !s->err) {
+		int flag;
+		MPI_Testall((int)(s->nb - s->next), s->req + s->next, &flag, MPI_STATUSES_IGNORE);
+	}
+	dist_reduce_s += monotonic_s() - t0;
+}
+
+enum status_code dist_sum_end(struct dist_sum *s, struct status *st)
+{
+	if (!s->overlap)
+		return dist_sum_floats(s->v, s->n, st);
+	double t0 = monotonic_s();
+	for (size_t k = 0; k < s->next; k++)
+		s->filled[k] = dist_bucket_len(s, k);
+	dist_sum_start(s);
+	int e = MPI_Waitall((int)s->nb, s->req, MPI_STATUSES_IGNORE);
+	dist_reduce_s += monotonic_s() - t0;
+	if (s->err != MPI_SUCCESS || e != MPI_SUCCESS)
+		return dist_failed(st, "allreduce of the gradients", s->err ? s->err : e);
+	if (s->twice)
+		return status_set(st, STATUS_INTERNAL, "part of the gradient changed after its "
+		                  "allreduce had started (two backward passes in one step?)");
+	return STATUS_OK;
 }
 
 enum status_code dist_sum_doubles(double *v, size_t n, struct status *st)
@@ -138,33 +267,122 @@ enum status_code dist_bcast(void *buf, size_t bytes, struct status *st)
 	return err == MPI_SUCCESS ? STATUS_OK : dist_failed(st, "broadcast", err);
 }
 
-enum status_code dist_gather_spans(void *v, size_t n, size_t size, struct status *st)
+/* counts and displs (bytes) of every rank's span of n items of size bytes */
+static int dist_span_bytes(size_t n, size_t size, int **counts, int **displs)
+{
+	*counts = malloc((size_t)dist_n * sizeof **counts);
+	*displs = malloc((size_t)dist_n * sizeof **displs);
+	if (!*counts || !*displs) {
+		free(*counts);
+		free(*displs);
+		return -1;
+	}
+	for (int r = 0; r < dist_n; r++) {
+		size_t lo, hi;
+		dist_span_of(n, r, &lo, &hi);
+		(*counts)[r] = (int)((hi - lo) * size);
+		(*displs)[r] = (int)(lo * size);
+	}
+	return 0;
+}
+
+static enum status_code dist_collect_spans(void *v, size_t n, size_t size, int all,
+                                           struct status *st)
 {
 	if (dist_n == 1)
 		return STATUS_OK;
 	if (n * size > INT_MAX)
 		return status_set(st, STATUS_INVALID, "gather of %zu bytes: too large", n * size);
-	int *counts = malloc((size_t)dist_n * sizeof *counts);
-	int *displs = malloc((size_t)dist_n * sizeof *displs);
-	if (!counts || !displs) {
-		free(counts);
-		free(displs);
-		return status_set(st, STATUS_NOMEM, "out of memory");
-	}
-	for (int r = 0; r < dist_n; r++) {
-		size_t lo, hi;
-		dist_span_of(n, r, &lo, &hi);
-		counts[r] = (int)((hi - lo) * size);
-		displs[r] = (int)(lo * size);
-	}
+	int *counts, *displs;
+	if (dist_span_bytes(n, size, &counts, &displs) != 0)
+		MPI_Abort(MPI_COMM_WORLD, 1); /* the others would wait for this rank */
 	char *c = v;
-	int err = dist_me == 0
-	        ? MPI_Gatherv(MPI_IN_PLACE, 0, MPI_BYTE, c, counts, displs, MPI_BYTE, 0, MPI_COMM_WORLD)
-	        : MPI_Gatherv(c + displs[dist_me], counts[dist_me], MPI_BYTE, NULL, NULL, NULL,
-	                      MPI_BYTE, 0, MPI_COMM_WORLD);
+	int err;
+	if (all)
+		err = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_BYTE, c, counts, displs, MPI_BYTE,
+		                     MPI_COMM_WORLD);
+	else if (dist_me == 0)
+		err = MPI_Gatherv(MPI_IN_PLACE, 0, MPI_BYTE, c, counts, displs, MPI_BYTE, 0,
+		                  MPI_COMM_WORLD);
+	else
+		err = MPI_Gatherv(c + displs[dist_me], counts[dist_me], MPI_BYTE, NULL, NULL, NULL,
+		                  MPI_BYTE, 0, MPI_COMM_WORLD);
 	free(counts);
 	free(displs);
 	return err == MPI_SUCCESS ? STATUS_OK : dist_failed(st, "gather", err);
+}
+
+enum status_code dist_gather_spans(void *v, size_t n, size_t size, struct status *st)
+{
+	return dist_collect_spans(v, n, size, 0, st);
+}
+
+enum status_code dist_share_spans(void *v, size_t n, size_t size, struct status *st)
+{
+	return dist_collect_spans(v, n, size, 1, st);
+}
+
+enum status_code dist_share_blobs(void **p, size_t *len, size_t n, struct status *st)
+{
+	if (dist_n == 1)
+		return STATUS_OK;
+	enum status_code rc = dist_share_spans(len, n, sizeof *len, st);
+	if (rc != STATUS_OK)
+		return rc;
+	/* every rank's bytes, one after the other in rank order */
+	size_t total = 0, mine = 0, lo, hi;
+	for (size_t i = 0; i < n; i++)
+		total += len[i];
+	dist_span(n, &lo, &hi);
+	for (size_t i = lo; i < hi; i++)
+		mine += len[i];
+	if (total > INT_MAX)
+		return status_set(st, STATUS_INVALID, "gather of %zu bytes: too large", total);
+	int *counts = malloc((size_t)dist_n * sizeof *counts);
+	int *displs = malloc((size_t)dist_n * sizeof *displs);
+	char *own = malloc(mine ? mine : 1), *all = malloc(total ? total : 1);
+	if (!counts || !displs || !own || !all)
+		MPI_Abort(MPI_COMM_WORLD, 1); /* the others would wait for this rank */
+	size_t at = 0;
+	for (int r = 0; r < dist_n; r++) {
+		size_t a, b, bytes = 0;
+		dist_span_of(n, r, &a, &b);
+		for (size_t i = a; i < b; i++)
+			bytes += len[i];
+		counts[r] = (int)bytes;
+		displs[r] = (int)at;
+		at += bytes;
+	}
+	at = 0;
+	for (size_t i = lo; i < hi; i++) {
+		if (len[i])
+			memcpy(own + at, p[i], len[i]);
+		at += len[i];
+	}
+	int err = MPI_Allgatherv(own, (int)mine, MPI_BYTE, all, counts, displs, MPI_BYTE,
+	                         MPI_COMM_WORLD);
+	free(own);
+	free(counts);
+	free(displs);
+	if (err != MPI_SUCCESS) {
+		free(all);
+		return dist_failed(st, "gather", err);
+	}
+	at = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i >= lo && i < hi) {
+			at += len[i];
+			continue;
+		}
+		p[i] = NULL;
+		if (len[i] && !(p[i] = malloc(len[i])))
+			rc = status_set(st, STATUS_NOMEM, "out of memory");
+		if (p[i])
+			memcpy(p[i], all + at, len[i]);
+		at += len[i];
+	}
+	free(all);
+	return rc;
 }
 
 enum status_code dist_agree(const char *what, const unsigned char digest[32], struct status *st)
@@ -213,6 +431,29 @@ enum status_code dist_first_error(enum status_code rc, struct status *st)
 	return out;
 }
 
+enum status_code dist_share_texts(char **v, size_t n, struct status *st)
+{
+	if (dist_n == 1)
+		return STATUS_OK;
+	size_t lo, hi;
+	dist_span(n, &lo, &hi);
+	size_t *len = calloc(n ? n : 1, sizeof *len);
+	void **p = calloc(n ? n : 1, sizeof *p);
+	if (!len || !p)
+		MPI_Abort(MPI_COMM_WORLD, 1); /* the others would wait for this rank */
+	for (size_t i = lo; i < hi; i++) {
+		p[i] = v[i];
+		len[i] = v[i] ? strlen(v[i]) + 1 : 0;
+	}
+	enum status_code rc = dist_share_blobs(p, len, n, st);
+	for (size_t i = 0; i < n; i++)
+		if (i < lo || i >= hi)
+			v[i] = p[i];
+	free(len);
+	free(p);
+	return rc;
+}
+
 #else /* one rank */
 
 enum status_code dist_first_error(enum status_code rc, struct status *st)
@@ -250,9 +491,37 @@ enum status_code dist_gather_spans(void *v, size_t n, size_t size, struct status
 	(void)v, (void)n, (void)size, (void)st;
 	return STATUS_OK;
 }
+enum status_code dist_share_spans(void *v, size_t n, size_t size, struct status *st)
+{
+	(void)v, (void)n, (void)size, (void)st;
+	return STATUS_OK;
+}
+struct dist_sum *dist_sum_new(size_t n)
+{
+	(void)n;
+	return NULL;
+}
+void dist_sum_free(struct dist_sum *s) { (void)s; }
+void dist_sum_begin(struct dist_sum *s, float *v) { (void)s, (void)v; }
+void dist_sum_ready(void *s, size_t lo, size_t hi) { (void)s, (void)lo, (void)hi; }
+enum status_code dist_sum_end(struct dist_sum *s, struct status *st)
+{
+	(void)s, (void)st;
+	return STATUS_OK;
+}
+enum status_code dist_share_blobs(void **p, size_t *len, size_t n, struct status *st)
+{
+	(void)p, (void)len, (void)n, (void)st;
+	return STATUS_OK;
+}
 enum status_code dist_agree(const char *what, const unsigned char digest[32], struct status *st)
 {
 	(void)what, (void)digest, (void)st;
+	return STATUS_OK;
+}
+enum status_code dist_share_texts(char **v, size_t n, struct status *st)
+{
+	(void)v, (void)n, (void)st;
 	return STATUS_OK;
 }
 

@@ -8,6 +8,14 @@
  *   dist_span(B, &lo, &hi);                     // this rank's rows of a global batch
  *   ... gradients of rows lo..hi ...
  *   dist_sum_floats(grads, n, &st);             // allreduce, in buckets
+ *
+ * or, overlapping the backward pass (src/train_loop.c):
+ *
+ *   struct dist_sum *s = dist_sum_new(n);       // NULL: one rank, or out of memory
+ *   dist_sum_begin(s, grads);                   // every step
+ *   pass->grads = (struct model_grads_hook){ dist_sum_ready, s };
+ *   ... backward: each complete bucket's MPI_Iallreduce starts at once ...
+ *   dist_sum_end(s, &st);                       // the rest, then waits for all
  *   if (dist_rank() == 0) ... write the store ...
  *   dist_finish(rc);                            // last thing in main
  *
@@ -21,10 +29,8 @@
 
 #include "engine/status.h"
 
-/* Floats per allreduce bucket: 1 M (4 MiB). One bucket at a time with the
- * blocking MPI_Allreduce: Open MPI's tuned shared-memory and TCP algorithms
- * run it several times faster than as many MPI_Iallreduce in flight (libnbc)
- * on GPT-2 small, and there is no backward pass left to overlap with. */
+/* Floats per allreduce bucket: 1 M (4 MiB), unless RIC_MPI_BUCKET (floats)
+ * says otherwise: larger buckets for slow networks, tiny ones for tests. */
 #define DIST_BUCKET_FLOATS ((size_t)1 << 20)
 
 /* Joins the job when started by mpirun (Open MPI's environment says so);
@@ -43,7 +49,7 @@ int dist_built(void);
 void dist_span(size_t n, size_t *lo, size_t *hi);
 void dist_span_of(size_t n, int rank, size_t *lo, size_t *hi);
 
-/* In-place sums over all ranks. Floats go in DIST_BUCKET_FLOATS buckets
+/* In-place sums over all ranks. Floats go in buckets
  * summed one after the other. */
 enum status_code dist_sum_floats(float *v, size_t n, struct status *st);
 enum status_code dist_sum_doubles(double *v, size_t n, struct status *st);
@@ -54,6 +60,15 @@ enum status_code dist_bcast(void *buf, size_t bytes, struct status *st);
 /* v holds n items of `size` bytes, each rank having filled its span
  * (dist_span): rank 0 gets every rank's span in place. */
 enum status_code dist_gather_spans(void *v, size_t n, size_t size, struct status *st);
+/* The same, but every rank gets every span (an allgather): ranks that
+ * share out generation and scoring all go on with the whole result. */
+enum status_code dist_share_spans(void *v, size_t n, size_t size, struct status *st);
+/* n byte strings of any length, each rank having filled its span (p[i]
+ * malloc'd, len[i] bytes; NULL and 0 for none): afterwards every rank holds
+ * malloc'd copies of the other ranks' items as well (its own stay). */
+enum status_code dist_share_blobs(void **p, size_t *len, size_t n, struct status *st);
+/* The same for n NUL-terminated strings (NULL stays NULL). */
+enum status_code dist_share_texts(char **v, size_t n, struct status *st);
 /* Every rank's 32-byte digest of `what` must equal rank 0's: otherwise one
  * error naming the first rank that differs. */
 enum status_code dist_agree(const char *what, const unsigned char digest[32], struct status *st);
@@ -63,7 +78,29 @@ enum status_code dist_agree(const char *what, const unsigned char digest[32], st
  * failure every rank knows, the ranks end without aborting each other. */
 enum status_code dist_first_error(enum status_code rc, struct status *st);
 
-/* Seconds spent in dist_sum_floats since the start (the allreduce's share of a step). */
+/* A sum over the ranks of n floats whose buckets
+ * start as MPI_Iallreduce as soon as the backward pass has completed them.
+ * Buckets start from the last to the first, in the same order on every
+ * rank whatever order the parts arrive in (a rank without rows in a step
+ * tells none: dist_sum_end starts them all), since collectives must be
+ * started in the same order everywhere. RIC_MPI_OVERLAP=0 in the
+ * environment sums after the backward pass instead, with one blocking
+ * MPI_Allreduce per bucket (dist_sum_floats): for comparison. */
+struct dist_sum;
+struct dist_sum *dist_sum_new(size_t n);
+void dist_sum_free(struct dist_sum *s);
+/* A new step over v (n floats): no bucket started. */
+void dist_sum_begin(struct dist_sum *s, float *v);
+/* Floats [lo, hi) of v are final (engine/model.h's grads hook; ctx is s):
+ * starts every bucket that is now complete and may start, and lets those
+ * in flight progress. */
+void dist_sum_ready(void *s, size_t lo, size_t hi);
+/* Starts the buckets not started and waits for all: v holds the sums. */
+enum status_code dist_sum_end(struct dist_sum *s, struct status *st);
+
+/* Seconds this rank spent in the gradients' allreduce since the start:
+ * in dist_sum_floats, and in dist_sum_ready/dist_sum_end (the part of the
+ * communication the backward pass does not hide). */
 double dist_reduce_seconds(void);
 
 #endif

@@ -5,6 +5,7 @@
 #include "src/eval.h"
 
 #include "src/cli_store.h"
+#include "src/dist.h"
 #include "src/eval_curve.h"
 #include "src/termtext.h"
 #include "engine/pareto.h"
@@ -51,7 +52,11 @@ void eval_result_free(struct eval_result *r)
 }
 
 /* Generates rows [0, n) of prompts (prompt i with targets z + i N, or
- * unconditioned) in batches, writing responses/raw/norm at sample index base + i. */
+ * unconditioned) in batches, writing responses/raw/norm at sample index
+ * base + i. Under mpirun each rank generates and scores its share of the
+ * rows (dist_span) and every rank ends with all of them: a row's tokens
+ * depend on its seed alone (engine/generate.h), so the samples are those of
+ * one process. */
 enum status_code eval_generate(struct ricgen *g, const struct ricmeta *m, size_t n,
                                const char *const *prompts, const double *z,
                                const uint64_t *seeds, const struct eval_cfg *cfg,
@@ -64,15 +69,19 @@ enum status_code eval_generate(struct ricgen *g, const struct ricmeta *m, size_t
 	gp.sampling.top_p = (float)cfg->top_p;
 	ricgen_stops_apply(&cfg->stops, &gp);
 	struct hooks h = stage_hooks(tr->sg);
-	size_t B = (size_t)cfg->batch, N = m->n_obj;
-	for (size_t at = 0; at < n; at += B) {
-		size_t k = n - at < B ? n - at : B;
+	size_t B = (size_t)cfg->batch, N = m->n_obj, lo, hi;
+	int64_t done = tr->done;
+	double tokens = 0;
+	enum status_code c = STATUS_OK;
+	dist_span(n, &lo, &hi);
+	for (size_t at = lo; c == STATUS_OK && at < hi; at += B) {
+		size_t k = hi - at < B ? hi - at : B;
 		struct ricgen_batch b = { .n = k, .prompts = prompts + at, .z = z ? z + at * N : NULL,
 			                  .seeds = seeds + at };
-		enum status_code c = ricgen_run(g, m, &b, &gp, &h, st);
+		c = ricgen_run(g, m, &b, &gp, &h, st);
 		if (c != STATUS_OK) {
 			ricgen_batch_free(&b);
-			return c;
+			break;
 		}
 		for (size_t i = 0; i < k; i++) {
 			r->responses[base + at + i] = b.responses[i];
@@ -80,12 +89,30 @@ enum status_code eval_generate(struct ricgen *g, const struct ricmeta *m, size_t
 		}
 		memcpy(r->raw + (base + at) * N, b.raw, k * N * sizeof *b.raw);
 		memcpy(r->norm + (base + at) * N, b.norm, k * N * sizeof *b.norm);
-		r->tokens += b.tokens;
-		tr->done += (int64_t)k;
-		stage_progress(tr->sg, tr->done, tr->total, NAN, (double)b.tokens);
+		tokens += (double)b.tokens;
+		/* the ranks go at about the same pace: rank 0 shows the whole job's */
+		tr->done += (int64_t)k * dist_size();
+		if (tr->done > done + (int64_t)n)
+			tr->done = done + (int64_t)n;
+		stage_progress(tr->sg, tr->done, tr->total, NAN, (double)b.tokens * dist_size());
 		ricgen_batch_free(&b);
 	}
-	return STATUS_OK;
+	if (dist_size() > 1) {
+		/* a rank that failed or was stopped: every rank learns it here */
+		c = dist_first_error(c, st);
+		if (c == STATUS_OK)
+			c = dist_share_texts(r->responses + base, n, st);
+		if (c == STATUS_OK)
+			c = dist_share_spans(r->raw + base * N, n, N * sizeof *r->raw, st);
+		if (c == STATUS_OK)
+			c = dist_share_spans(r->norm + base * N, n, N * sizeof *r->norm, st);
+		if (c == STATUS_OK)
+			c = dist_sum_doubles(&tokens, 1, st);
+		c = dist_first_error(c, st);
+		tr->done = done + (int64_t)n;
+	}
+	r->tokens += (size_t)tokens;
+	return c;
 }
 
 void eval_means(struct eval_result *r)
@@ -134,6 +161,8 @@ enum status_code eval_record_point(struct store *s, store_id run, const struct e
 {
 	struct store_err e;
 	size_t N = r->N, P = r->n_prompts;
+	if (dist_rank() > 0) /* rank 0 alone writes the store */
+		return STATUS_OK;
 	struct store_sample *smp = calloc(P ? P : 1, sizeof *smp);
 	if (!smp)
 		return status_set(st, STATUS_NOMEM, "out of memory");
@@ -178,6 +207,8 @@ enum status_code eval_record_front(struct store *s, store_id run, const struct e
                                    const char *front_name, struct status *st)
 {
 	struct store_err e;
+	if (dist_rank() > 0)
+		return STATUS_OK;
 	store_id *front = calloc(r->n_pts ? r->n_pts : 1, sizeof *front);
 	if (!front)
 		return status_set(st, STATUS_NOMEM, "out of memory");
@@ -201,6 +232,8 @@ enum status_code eval_record(struct store *s, store_id run, const struct eval_re
                              const char *front_name, struct status *st)
 {
 	struct store_err e;
+	if (dist_rank() > 0)
+		return STATUS_OK;
 	store_id *ids = calloc(r->n_pts ? r->n_pts : 1, sizeof *ids);
 	if (!ids)
 		return status_set(st, STATUS_NOMEM, "out of memory");
@@ -226,6 +259,8 @@ void eval_param(struct store *s, store_id run, const char *key, const char *fmt,
 {
 	char v[1024];
 	va_list ap;
+	if (dist_rank() > 0)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(v, sizeof v, fmt, ap);
 	va_end(ap);
@@ -272,11 +307,22 @@ store_id eval_new_run(struct store *s, const char *name, store_id parent,
 {
 	store_id run = 0;
 	struct store_err e;
-	if (store_run_create(s, "eval", name, parent, &run, &e) != STORE_OK) {
-		status_set(st, STATUS_IO, "%s", e.msg);
+	enum status_code c = STATUS_OK;
+	/* rank 0 makes it; the other ranks learn its id, or why there is none */
+	if (dist_rank() == 0 && store_run_create(s, "eval", name, parent, &run, &e) != STORE_OK)
+		c = status_set(st, STATUS_IO, "%s", e.msg);
+	c = dist_first_error(c, st);
+	if (c == STATUS_OK && dist_bcast(&run, sizeof run, st) != STATUS_OK)
 		return 0;
-	}
-	return run;
+	return c == STATUS_OK ? run : 0;
+}
+
+void eval_run_finish(struct store *s, store_id run, enum status_code c, const char *error)
+{
+	if (dist_rank() > 0)
+		return;
+	store_run_finish(s, run, c == STATUS_OK ? "done" : stage_stopping() ? "cancelled" : "failed",
+	                 c == STATUS_OK ? NULL : error, NULL);
 }
 
 void eval_print(const char *title, store_id run, const struct eval_result *r,
@@ -308,6 +354,8 @@ void eval_print(const char *title, store_id run, const struct eval_result *r,
 void eval_progress(const char *what, size_t i, size_t n, const struct eval_result *r,
                    size_t p)
 {
+	if (dist_rank() > 0) /* rank 0 speaks for the job */
+		return;
 	termtext_printf(stderr, "ric eval: %s %zu/%zu: mean z", what, i, n);
 	for (size_t j = 0; j < r->N; j++)
 		termtext_printf(stderr, " %.3f", r->norm_mean[p * r->N + j]);
@@ -343,8 +391,9 @@ enum status_code eval_trend(struct eval_ctx *x, store_id run, const struct eval_
 	         "weight to the highest, monotone within 2 SE):", (long long)run,
 	         r->raw_units ? "raw reward" : "z");
 	eval_curves_print(title, names, cv, x->N);
-	c = eval_curves_record(x->sg.store, run, "weight", names, cv, x->N, st);
+	if (dist_rank() == 0) /* rank 0 alone writes the store */
+		c = eval_curves_record(x->sg.store, run, "weight", names, cv, x->N, st);
 	for (size_t j = 0; j < x->N; j++)
 		eval_curve_free(&cv[j]);
-	return c;
+	return dist_first_error(c, st); /* rank 0 wrote them */
 }

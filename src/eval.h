@@ -11,6 +11,11 @@
  *   eval_record(s, run, &r, prompts, ref, "ric", &st);
  *   eval_print("ric", run, &r, &g->meta, ref, 1);
  *   eval_result_free(&r);
+ *
+ * Under mpirun eval_generate gives each rank its share of the rows and
+ * gathers them on every rank, so the ranks go on in step with the whole
+ * result; eval_record*, eval_param, eval_new_run and eval_run_finish write
+ * on rank 0 alone (the others learn its run ids through eval_new_run).
  */
 #ifndef RIC_SRC_EVAL_H
 #define RIC_SRC_EVAL_H
@@ -139,6 +144,9 @@ void eval_common_params(struct store *s, store_id run, const struct eval_cfg *cf
                         const struct ricmeta *m, const double *ref, size_t N, size_t n_prompts);
 /* A new eval run under parent (0 when it failed, with st set). */
 store_id eval_new_run(struct store *s, const char *name, store_id parent, struct status *st);
+
+/* Marks run done, or cancelled/failed with error (c not STATUS_OK). */
+void eval_run_finish(struct store *s, store_id run, enum status_code c, const char *error);
 
 /* The params preset, mapping, range, range_lo and range_hi of run (the RiC
  * run, or a baseline that maps preferences as it does). */

@@ -11,6 +11,7 @@
 
 #include "src/eval.h"
 
+#include "src/dist.h"
 #include "src/paths.h"
 #include "src/termtext.h"
 #include "engine/soup.h"
@@ -95,17 +96,21 @@ size_t eval_baseline_cost(const char *spec, size_t n_pts)
 	return o.kind == EVAL_SFT ? 1 : o.kind == EVAL_SOUPS ? n_pts : o.K;
 }
 
-/* A model other than the RiC one, scored with the RiC model's objectives. */
-static enum status_code eval_open_other(struct eval_ctx *x, const char *dir, struct ricgen *g,
-                                        struct status *st)
+/* A model other than the RiC one, scored with the RiC model's objectives;
+ * loaded for decoding only unless its parameters are to be mixed (soups). */
+static enum status_code eval_open_other(struct eval_ctx *x, const char *dir, int mixed,
+                                        struct ricgen *g, struct status *st)
 {
-	enum status_code c = ricgen_open(g, dir, 0, st);
-	if (c != STATUS_OK)
-		return c;
-	c = ricgen_open_rewards(g, &x->g.meta, paths_datadir(), &x->trust, st);
+	enum decoder_dtype dt = (enum decoder_dtype)x->cfg.weights;
+	enum status_code c = mixed ? ricgen_open(g, dir, 0, st) : ricgen_open_decoding(g, dir, 0, dt, st);
+	int opened = c == STATUS_OK;
 	if (c == STATUS_OK)
-		c = ricgen_set_weights(g, (enum decoder_dtype)x->cfg.weights, st);
-	if (c != STATUS_OK)
+		c = ricgen_open_rewards(g, &x->g.meta, paths_datadir(), &x->trust, st);
+	if (c == STATUS_OK && mixed)
+		c = ricgen_set_weights(g, dt, st);
+	/* a rank that cannot open it: every rank stops here with its error */
+	c = dist_first_error(c, st);
+	if (c != STATUS_OK && opened)
 		ricgen_close(g);
 	return c;
 }
@@ -115,7 +120,7 @@ static enum status_code eval_sft(struct eval_ctx *x, const char *dir, struct eva
                                  struct status *st)
 {
 	struct ricgen sg;
-	enum status_code c = eval_open_other(x, dir, &sg, st);
+	enum status_code c = eval_open_other(x, dir, 0, &sg, st);
 	if (c != STATUS_OK)
 		return c;
 	if (!eval_result_alloc(r, 1, x->N, x->P))
@@ -256,7 +261,8 @@ static enum status_code eval_experts_open(struct eval_ctx *x, struct eval_expert
 	if (named == 0) {
 		for (size_t j = 0; j < N; j++)
 			e->of[j] = j;
-		termtext_printf(stderr, "ric eval: the experts name no objective (not trained with ric "
+		if (dist_rank() == 0)
+			termtext_printf(stderr, "ric eval: the experts name no objective (not trained with ric "
 		                "sft --expert): taken in objective order\n");
 		return STATUS_OK;
 	}
@@ -290,9 +296,9 @@ static enum status_code eval_soups(struct eval_ctx *x, store_id run, struct eval
 	struct eval_experts e = { 0 };
 	struct ricgen mix;
 	int mix_open = 0;
-	enum status_code c = eval_experts_open(x, &e, st);
+	enum status_code c = dist_first_error(eval_experts_open(x, &e, st), st);
 	/* The soup decodes in a model of its own, so every expert stays intact. */
-	if (c == STATUS_OK && (c = eval_open_other(x, e.dir[0], &mix, st)) == STATUS_OK)
+	if (c == STATUS_OK && (c = eval_open_other(x, e.dir[0], 1, &mix, st)) == STATUS_OK)
 		mix_open = 1;
 	const struct model_params *in[STORE_MAX_OBJ];
 	for (size_t j = 0; c == STATUS_OK && j < N; j++) {
@@ -379,7 +385,7 @@ enum status_code eval_baseline(struct eval_ctx *x, size_t b, struct status *st)
 		eval_param(s, brun, "range", "none");
 		eval_param(s, brun, "step", "%g", x->cfg.step);
 		eval_param(s, brun, "generation_cost", "%zu", o.K);
-		c = eval_open_other(x, o.dir, &sg, st);
+		c = eval_open_other(x, o.dir, 0, &sg, st);
 		if (c == STATUS_OK) {
 			c = eval_best_of_n(x, &sg, 0, o.K, &br, st);
 			ricgen_close(&sg);
@@ -405,18 +411,16 @@ enum status_code eval_baseline(struct eval_ctx *x, size_t b, struct status *st)
 		eval_progress(spec, b + 1, x->cfg.n_baselines, &br, 0);
 		c = eval_front(&br, x->ref, (uint64_t)x->cfg.seed, st);
 	}
-	if (c == STATUS_OK)
-		c = eval_record(s, brun, &br, (const char *const *)x->pr.v, x->ref, spec, st);
+	if (c == STATUS_OK) /* rank 0 stores it; every rank learns whether it could */
+		c = dist_first_error(eval_record(s, brun, &br, (const char *const *)x->pr.v, x->ref,
+		                                 spec, st), st);
 	if (c == STATUS_OK) {
 		eval_param(s, brun, "tokens", "%zu", br.tokens);
 		eval_print(spec, brun, &br, &x->g.meta, x->ref, how, o.kind != EVAL_SFT);
 		if (br.n_pts > 1)
 			c = eval_trend(x, brun, &br, st);
 	}
-	if (c == STATUS_OK)
-		store_run_finish(s, brun, "done", NULL, NULL);
-	else
-		store_run_finish(s, brun, stage_stopping() ? "cancelled" : "failed", st->msg, NULL);
+	eval_run_finish(s, brun, c, st->msg);
 	eval_result_free(&br);
 	return c;
 }

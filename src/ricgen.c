@@ -48,7 +48,8 @@ enum status_code ricgen_open_decoding(struct ricgen *g, const char *dir, int nee
 struct reward_env ricgen_reward_env(const char *datadir, const struct ricgen_trust *t)
 {
 	return (struct reward_env){ .datadir = datadir, .timeout_s = 60, .batch = 16, .from_file = 1,
-	                            .home = t ? t->home : NULL, .consent = t && t->consent };
+	                            .home = t ? t->home : NULL, .consent = t && t->consent,
+	                            .weights = t ? t->weights : DECODER_F32 };
 }
 
 enum status_code ricgen_open_rewards(struct ricgen *g, const struct ricmeta *m,
@@ -81,10 +82,11 @@ enum status_code ricgen_open_rewards(struct ricgen *g, const struct ricmeta *m,
 
 enum status_code ricgen_set_weights(struct ricgen *g, enum decoder_dtype dtype, struct status *st)
 {
-	if (g->dw.embed_bf16) /* the parameters hold no matrices: only these weights */
-		return dtype == DECODER_BF16 ? STATUS_OK
-		                             : status_set(st, STATUS_INVALID, "the model was loaded "
-		                                          "for BF16 decoding only");
+	if (g->dw.embed) /* the parameters hold no matrices: only these weights */
+		return dtype == g->dw.dtype ? STATUS_OK
+		                            : status_set(st, STATUS_INVALID, "the model was loaded "
+		                                         "for %s decoding only",
+		                                         decoder_dtype_name(g->dw.dtype));
 	decoder_weights_free(&g->dw);
 	return decoder_weights_init(&g->dw, &g->p, dtype, st);
 }

@@ -44,6 +44,8 @@ struct ricgen_trust {
 	int consent;               /* the user agreed to all of them (--allow-cmd) */
 	int skip;                  /* a refused reward stays closed (denied[i] says why)
 	                              instead of failing the open */
+	int weights;               /* rm: rewards score with these weights (enum
+	                              decoder_dtype, reward_env.weights) */
 };
 
 /* need_meta: fail unless DIR has ric.json. */

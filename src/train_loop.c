@@ -81,6 +81,11 @@ enum status_code train_loop_run(struct train_loop *L, struct status *st)
 	                                     .abort = train_loop_quiet_abort, .ctx = &q },
 	                              .outer = L->h };
 	const struct hooks *h = dist_size() > 1 ? &q.h : L->h;
+	/* under mpirun: each bucket of gradients is summed over the ranks as
+	 * soon as the backward pass has completed it */
+	struct dist_sum *sum = NULL;
+	if (dist_size() > 1 && !(sum = dist_sum_new(L->t.count)))
+		rc = status_set(st, STATUS_NOMEM, "out of memory");
 	while (rc == STATUS_OK && L->step < L->total) {
 		if (dist_any(stage_stopping())) {
 			stage_request_stop();
@@ -90,11 +95,20 @@ enum status_code train_loop_run(struct train_loop *L, struct status *st)
 		struct train_batch b = { 0 };
 		double sums[2] = { 0, 0 };
 		rc = L->fill(L->ctx, L->step, &b, st);
+		if (sum) {
+			dist_sum_begin(sum, L->t.g);
+			/* the backward pass tells which parts of the base's layout are
+			 * done; a LoRA adapter's gradients (its own layout) are all
+			 * summed by dist_sum_end */
+			if (!L->lora)
+				L->t.pass->grads = (struct model_grads_hook){ .ready = dist_sum_ready, .ctx = sum };
+		}
 		if (rc == STATUS_OK)
 			rc = L->loss ? L->loss(L->ctx, &L->t, &b, L->step, h, sums, st)
 			             : train_loop_lm(&L->t, &b, h, sums, st);
-		if (rc == STATUS_OK)
-			rc = dist_sum_floats(L->t.g, L->t.count, st);
+		L->t.pass->grads = (struct model_grads_hook){ 0 };
+		if (rc == STATUS_OK && sum)
+			rc = dist_sum_end(sum, st);
 		if (rc == STATUS_OK)
 			rc = dist_sum_doubles(sums, 2, st);
 		if (rc != STATUS_OK)
@@ -108,6 +122,7 @@ enum status_code train_loop_run(struct train_loop *L, struct status *st)
 		L->step++;
 		rc = train_loop_done(L, sums[0], (double)(b.B * b.T), st);
 	}
+	dist_sum_free(sum);
 	if (rc == STATUS_CANCELLED && L->sv)
 		stage_save_reached(L->sg, L->sv, L->step);
 	return rc;

@@ -18,10 +18,12 @@
  * train_loop_free, so a stage can validate with it.
  *
  * Under mpirun every rank fills the same global batch, takes its rows
- * (dist_span), and the gradients are summed over the ranks in buckets
- * (dist_sum_floats) after the backward pass, which has no per-layer hook to
- * start them earlier; every rank then applies the same AdamW step. Ranks
- * stop only together, at a step boundary; rank 0 alone writes (src/stage.c).
+ * (dist_span), and the gradients are summed over the ranks in buckets, each
+ * started while the backward pass goes on, as soon as the model's grads
+ * hook (engine/model.h) says it is complete (src/dist.h, dist_sum_*); every
+ * rank waits for them and applies the same AdamW step. A loss makes one
+ * backward pass per step. Ranks stop only together, at a step boundary;
+ * rank 0 alone writes (src/stage.c).
  */
 #ifndef RIC_SRC_TRAIN_LOOP_H
 #define RIC_SRC_TRAIN_LOOP_H

@@ -135,6 +135,8 @@ int tui_app_load(struct tui_app *a, const char *dir)
 	a->gen = g;
 	a->ckpt = copy;
 	a->n_resp = 0; /* another model's responses are not this one's */
+	a->steer_online = 0; /* an iteration step sets it again after the load */
+	a->steer_iter = 0;
 	a->gen_id = 0;
 	a->generating = 0;
 	const struct ricmeta *m = tui_gen_meta(g);
@@ -297,6 +299,7 @@ void tui_app_gen_events(struct tui_app *a)
 				memcpy(r->w, a->w[side], sizeof r->w);
 				memcpy(r->z, e->norm, sizeof r->z);
 				memcpy(r->raw, e->raw, sizeof r->raw);
+				memcpy(r->t, a->target[side], sizeof r->t);
 			}
 			for (size_t j = 0; j < a->n_obj; j++) {
 				double span = a->hi[j] - a->lo[j];

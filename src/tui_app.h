@@ -30,6 +30,8 @@
 #include "ui/view.h"
 
 #define TUI_APP_MAX_FRONTS 8
+/* Runs overlaid on one metric chart. */
+#define TUI_APP_CHART_MAX 8
 /* How long a message stays in the status line (an error: once the user has
  * acted after it). */
 #define TUI_APP_STATUS_MS 6000
@@ -88,6 +90,7 @@ struct tui_app {
 	 * response view (a ring of the newest TUI_APP_RESP_MAX). */
 	struct tui_resp {
 		double w[TUI_GEN_MAX_OBJ], z[TUI_GEN_MAX_OBJ], raw[TUI_GEN_MAX_OBJ];
+		double t[TUI_GEN_MAX_OBJ];   /* the desired (target) z it was asked for */
 	} resp[TUI_APP_RESP_MAX];
 	size_t n_resp;                       /* ever added; the ring holds the last */
 
@@ -109,6 +112,16 @@ struct tui_app {
 	struct tui_run_detail detail;        /* of the selected run */
 	int has_detail;
 	int details_scroll;                  /* first line of the details shown */
+	/* The details pane as a chart (v) of one metric over the selected run
+	 * and the marked ones (m picks the metric). */
+	int runs_chart;
+	char chart_metric[96];
+	struct tui_chart_run {
+		store_id id;
+		char name[96];
+		struct tui_series s;
+	} chart[TUI_APP_CHART_MAX];
+	size_t n_chart;
 
 	/* Front */
 	store_id front_ids[TUI_APP_MAX_FRONTS];
@@ -119,6 +132,11 @@ struct tui_app {
 	int cur_series, cur_point;
 	int overlay;
 	int response;                        /* Front shows obtained vs weight */
+	int response_desired;                /* ... vs the desired score instead */
+	/* Steer: the online run and iteration whose checkpoint is loaded, when
+	 * it was stepped to (< >); 0 otherwise. */
+	store_id steer_online;
+	int steer_iter, steer_iters;         /* the iteration, and how many have an eval */
 	struct tui_point_text ptext;
 
 	/* Jobs */

@@ -31,6 +31,12 @@ void tui_scr_front_point_text(struct tui_app *a);
 void tui_scr_front_action(struct tui_app *a, enum action act);
 int tui_scr_front_axes(struct tui_app *a, const char *x, const char *y);
 void tui_scr_front_free(struct tui_app *a);
+/* The next (dir 1) or previous (-1) iteration of an online run with
+ * per-iteration evals: on Front its eval's front replaces the shown one,
+ * on Steer (steer 1) its checkpoint is loaded with the sliders kept. The
+ * online run: the one stepped last, the shown fronts', else hint's (the
+ * run selected on Runs). */
+void tui_scr_front_iteration(struct tui_app *a, int dir, int steer, store_id hint);
 
 /* tui_scr_runs.c */
 void tui_scr_runs_reload(struct tui_app *a);

@@ -214,6 +214,25 @@ void tui_app_action(struct tui_app *a, enum action act)
 		tui_app_say(a, "mouse %s", a->mouse ? "on" : "off");
 		return;
 	case ACTION_QUIT: a->quit = 1; return;
+	/* Steer and Front step an online run's iterations alike; the run
+	 * selected on Runs says which when neither screen shows one. */
+	case ACTION_STEER_ITER_NEXT:
+	case ACTION_STEER_ITER_PREV:
+	case ACTION_ITER_NEXT:
+	case ACTION_ITER_PREV: {
+		const struct tui_run *sel = tui_scr_runs_selected(a);
+		int next = act == ACTION_STEER_ITER_NEXT || act == ACTION_ITER_NEXT;
+		tui_scr_front_iteration(a, next ? 1 : -1,
+		                        act == ACTION_STEER_ITER_NEXT || act == ACTION_STEER_ITER_PREV,
+		                        sel ? sel->id : 0);
+		return;
+	}
+	case ACTION_RESPONSE_SHOW:
+		a->response = 1;
+		tui_exec_screen(a, VIEW_FRONT);
+		tui_app_say(a, "response: obtained vs weight of %s (x picks another objective, R the front)",
+		            a->x_axis < (int)a->n_obj ? a->obj_names[a->x_axis] : "the x objective");
+		return;
 	default: break;
 	}
 	switch (keys_action_group(act)) {

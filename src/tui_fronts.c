@@ -10,6 +10,20 @@
 #include "engine/pareto.h"
 #include "engine/stats.h"
 
+struct tui_fronts_ids {
+	store_id *ids;
+	size_t n, cap;
+};
+
+static int tui_fronts_id(void *ctx, const struct store_run *r)
+{
+	struct tui_fronts_ids *v = ctx;
+	if (v->n == v->cap)
+		return 1;
+	v->ids[v->n++] = r->id;
+	return 0;
+}
+
 struct tui_fronts_load {
 	struct tui_front *f;
 	char stage[32];
@@ -140,14 +154,188 @@ static int tui_fronts_on(void *ctx, const struct store_point *p)
 	return 0;
 }
 
+/* What an eval run's params say about it. */
+struct tui_fronts_params {
+	char *dataset, *baseline, *model;
+	char *obj[STORE_MAX_OBJ];            /* objectiveK: the names its metrics use */
+	double mu[STORE_MAX_OBJ], sigma[STORE_MAX_OBJ];
+	int has_stats[STORE_MAX_OBJ];
+	int raw_units;                       /* units=raw: its curves are in raw rewards */
+	store_id online_run;
+	int iteration;
+};
+
+/* The number after the last " KEY=" in v (objectiveK's "NAME=REWARD mu=..
+ * sigma=.."; a reward command may hold spaces, the numbers come last). */
+static int tui_fronts_stat(const char *v, const char *key, double *out)
+{
+	const char *hit = NULL;
+	for (const char *p = strstr(v, key); p; p = strstr(p + 1, key))
+		hit = p;
+	if (!hit)
+		return 0;
+	char *end;
+	*out = strtod(hit + strlen(key), &end);
+	return end != hit + strlen(key) && isfinite(*out);
+}
+
 static int tui_fronts_param(void *ctx, const char *key, const char *value)
 {
-	char **kv = ctx; /* [0]: dataset, [1]: baseline */
-	if (strcmp(key, "dataset") == 0 && !kv[0])
-		kv[0] = strdup(value);
-	else if (strcmp(key, "baseline") == 0 && !kv[1])
-		kv[1] = strdup(value);
+	struct tui_fronts_params *p = ctx;
+	int k;
+	if (strcmp(key, "dataset") == 0 && !p->dataset)
+		p->dataset = strdup(value);
+	else if (strcmp(key, "baseline") == 0 && !p->baseline)
+		p->baseline = strdup(value);
+	else if (strcmp(key, "model") == 0 && !p->model)
+		p->model = strdup(value);
+	else if (strcmp(key, "units") == 0)
+		p->raw_units = strcmp(value, "raw") == 0;
+	else if (strcmp(key, "online_run") == 0)
+		p->online_run = strtoll(value, NULL, 10);
+	else if (strcmp(key, "online_iteration") == 0)
+		p->iteration = atoi(value);
+	else if (sscanf(key, "objective%d", &k) == 1 && k >= 1 && k <= STORE_MAX_OBJ && !p->obj[k - 1]) {
+		size_t n = strcspn(value, "=");
+		p->obj[k - 1] = strndup(value, n);
+		p->has_stats[k - 1] = tui_fronts_stat(value, " mu=", &p->mu[k - 1]) &&
+		                      tui_fronts_stat(value, " sigma=", &p->sigma[k - 1]) &&
+		                      p->sigma[k - 1] > 0;
+	}
 	return 0;
+}
+
+static void tui_fronts_params_free(struct tui_fronts_params *p)
+{
+	free(p->dataset);
+	free(p->baseline);
+	free(p->model);
+	for (int i = 0; i < STORE_MAX_OBJ; i++)
+		free(p->obj[i]);
+}
+
+/* One metric series of a curve into v[step] (the levels ric eval recorded). */
+struct tui_fronts_series {
+	double *v;
+	size_t n;                            /* highest step + 1 */
+};
+
+static int tui_fronts_metric(void *ctx, const struct store_metric *m)
+{
+	struct tui_fronts_series *x = ctx;
+	if (m->step >= 0 && m->step < TUI_FRONT_LEVELS) {
+		x->v[m->step] = m->value;
+		if ((size_t)m->step + 1 > x->n)
+			x->n = (size_t)m->step + 1;
+	}
+	return 0;
+}
+
+/* The metrics' prefix: "weight" (the grid) or "desired" (--desired-grid). */
+static size_t tui_fronts_series_get(struct store *s, store_id run, const char *prefix,
+                                    const char *what, const char *name, double *v)
+{
+	char key[160];
+	snprintf(key, sizeof key, "%s_%s/%s", prefix, what, name);
+	for (size_t k = 0; k < TUI_FRONT_LEVELS; k++)
+		v[k] = NAN;
+	struct tui_fronts_series x = { v, 0 };
+	store_metric_series_each(s, run, key, tui_fronts_metric, &x, NULL);
+	return x.n;
+}
+
+/* Objective j's curve, in the stored unit u (0 z, 1 raw) and converted to
+ * the other when the eval recorded its statistics. The weight curves are in
+ * the eval's --units; the desired ones in z, against a desired z. */
+static void tui_fronts_curve(struct store *s, store_id run, const char *prefix,
+                             const struct tui_fronts_params *p, int j, struct tui_front_curve *c)
+{
+	double lv[TUI_FRONT_LEVELS], mv[TUI_FRONT_LEVELS], sv[TUI_FRONT_LEVELS], one[TUI_FRONT_LEVELS];
+	memset(c, 0, sizeof *c);
+	size_t n = tui_fronts_series_get(s, run, prefix, "level", p->obj[j], lv);
+	tui_fronts_series_get(s, run, prefix, "mean", p->obj[j], mv);
+	tui_fronts_series_get(s, run, prefix, "se", p->obj[j], sv);
+	int desired = strcmp(prefix, "desired") == 0;
+	int u = desired ? 0 : p->raw_units, o = !u, conv = p->has_stats[j];
+	double mu = p->mu[j], sg = p->sigma[j];
+	for (size_t k = 0; k < n; k++) {
+		if (!isfinite(lv[k]) || !isfinite(mv[k]))
+			continue; /* a level without samples */
+		size_t i = c->n++;
+		c->level[0][i] = c->level[1][i] = lv[k];
+		if (desired) /* a desired z: raw is mu + sigma z */
+			c->level[1][i] = conv ? mu + sg * lv[k] : NAN;
+		c->mean[u][i] = mv[k];
+		c->se[u][i] = isfinite(sv[k]) ? sv[k] : 0;
+		c->mean[o][i] = !conv ? NAN : u ? (mv[k] - mu) / sg : mu + sg * mv[k];
+		c->se[o][i] = !conv ? NAN : u ? c->se[u][i] / sg : sg * c->se[u][i];
+	}
+	double rise = NAN, rise_se = NAN, fol = NAN, mono = NAN;
+	if (tui_fronts_series_get(s, run, prefix, "rise", p->obj[j], one))
+		rise = one[0];
+	if (tui_fronts_series_get(s, run, prefix, "rise_se", p->obj[j], one))
+		rise_se = one[0];
+	if (tui_fronts_series_get(s, run, prefix, "follows", p->obj[j], one))
+		fol = one[0];
+	if (tui_fronts_series_get(s, run, prefix, "monotone", p->obj[j], one))
+		mono = one[0];
+	c->has_verdict = isfinite(rise) && isfinite(fol);
+	c->follows = fol == 1;
+	c->monotone = mono == 1;
+	c->rise[u] = rise;
+	c->rise_se[u] = rise_se;
+	c->rise[o] = conv ? (u ? rise / sg : sg * rise) : NAN;
+	c->rise_se[o] = conv ? (u ? rise_se / sg : sg * rise_se) : NAN;
+}
+
+/* The curves of an eval run, when it stored any (NULL otherwise). */
+static struct tui_front_curve *tui_fronts_curves_load(struct store *s, store_id run,
+                                                      const char *prefix,
+                                                      const struct tui_fronts_params *p, int n_obj)
+{
+	struct tui_front_curve *c = calloc((size_t)(n_obj > 0 ? n_obj : 1), sizeof *c);
+	int any = 0;
+	for (int j = 0; c && j < n_obj; j++) {
+		if (p->obj[j])
+			tui_fronts_curve(s, run, prefix, p, j, &c[j]);
+		any |= c[j].n > 0;
+	}
+	if (!any) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static int tui_fronts_kind(void *ctx, const char *key, const char *value)
+{
+	if (strcmp(key, "kind") == 0 && strcmp(value, "desired-grid") == 0)
+		*(int *)ctx = 1;
+	return 0;
+}
+
+/* The desired-grid curves of an eval run: its newest finished child of
+ * kind desired-grid (ric eval --desired-grid), or NULL. */
+static struct tui_front_curve *tui_fronts_desired_load(struct store *s, store_id run, int n_obj)
+{
+	store_id kids[16];
+	struct store_run_filter rf = { .stage = "eval", .parent = run };
+	struct tui_fronts_ids v = { kids, 0, 16 };
+	store_runs_each(s, &rf, tui_fronts_id, &v, NULL);
+	store_id best = 0;
+	for (size_t i = 0; i < v.n; i++) {
+		int grid = 0;
+		store_params_each(s, kids[i], tui_fronts_kind, &grid, NULL);
+		if (grid && kids[i] > best)
+			best = kids[i];
+	}
+	if (!best)
+		return NULL;
+	struct tui_fronts_params p = { 0 };
+	store_params_each(s, best, tui_fronts_param, &p, NULL);
+	struct tui_front_curve *c = tui_fronts_curves_load(s, best, "desired", &p, n_obj);
+	tui_fronts_params_free(&p);
+	return c;
 }
 
 static int tui_fronts_objective(void *ctx, const struct store_objective *o)
@@ -174,19 +362,19 @@ enum store_code tui_front_load(struct store *s, store_id run, struct tui_front *
 	f->run = run;
 	struct tui_fronts_load l = { .f = f };
 	enum store_code rc = store_run_get(s, run, tui_fronts_run, &l, err);
-	char *kv[2] = { NULL, NULL };
+	struct tui_fronts_params kv = { 0 };
 	if (rc == STORE_OK)
-		rc = store_params_each(s, run, tui_fronts_param, kv, err);
-	f->baseline = kv[1];
+		rc = store_params_each(s, run, tui_fronts_param, &kv, err);
+	f->baseline = kv.baseline;
+	kv.baseline = NULL;
 	store_id ds = 0;
-	if (rc == STORE_OK && kv[0] && store_dataset_find(s, kv[0], &ds, NULL) != STORE_OK)
+	if (rc == STORE_OK && kv.dataset && store_dataset_find(s, kv.dataset, &ds, NULL) != STORE_OK)
 		ds = 0; /* deleted or renamed since: numbered objective names */
 	if (rc == STORE_OK && strcmp(l.stage, "import") == 0) {
 		store_id io[2] = { run, 0 };
 		store_datasets_each(s, tui_fronts_dataset_of_run, io, NULL);
 		ds = io[1];
 	}
-	free(kv[0]);
 	if (rc == STORE_OK && strcmp(l.stage, "eval") == 0) {
 		f->kind = f->baseline ? TUI_FRONT_BASELINE : TUI_FRONT_EVAL;
 		rc = store_points_each(s, run, tui_fronts_point, f, err);
@@ -195,6 +383,25 @@ enum store_code tui_front_load(struct store *s, store_id run, struct tui_front *
 			rc = store_fronts_each(s, run, tui_fronts_front, &st, err);
 		if (rc == STORE_OK && st.front)
 			rc = store_front_points_each(s, st.front, tui_fronts_on, f, err);
+		if (rc == STORE_OK) {
+			int n_obj = f->n_obj;
+			for (int j = 0; j < STORE_MAX_OBJ; j++)
+				if (kv.obj[j] && j + 1 > n_obj)
+					n_obj = j + 1;
+			f->curves = tui_fronts_curves_load(s, run, "weight", &kv, n_obj);
+			f->desired = tui_fronts_desired_load(s, run, n_obj);
+			if (n_obj > f->n_obj && (f->curves || f->desired))
+				f->n_obj = n_obj;
+		}
+		if (rc == STORE_OK && kv.online_run > 0) {
+			store_id ids[256];
+			int iters[256];
+			f->online_run = kv.online_run;
+			f->iteration = kv.iteration;
+			f->iterations = (int)tui_fronts_iterations(s, kv.online_run, ids, iters, 256);
+		}
+		f->model = kv.model;
+		kv.model = NULL;
 	} else if (rc == STORE_OK && strcmp(l.stage, "online") == 0) {
 		f->kind = TUI_FRONT_ONLINE;
 		rc = store_samples_each(s, run, tui_fronts_sample_point, f, err);
@@ -217,6 +424,11 @@ enum store_code tui_front_load(struct store *s, store_id run, struct tui_front *
 	}
 	if (rc == STORE_OK && ds)
 		store_objectives_each(s, ds, tui_fronts_objective, f, NULL);
+	/* Without the dataset, the names the eval recorded. */
+	for (int i = 0; i < f->n_obj; i++)
+		if (!f->obj[i] && kv.obj[i])
+			f->obj[i] = strdup(kv.obj[i]);
+	tui_fronts_params_free(&kv);
 	for (int i = 0; i < f->n_obj; i++) {
 		if (!f->obj[i]) {
 			char name[16];
@@ -236,6 +448,9 @@ void tui_front_free(struct tui_front *f)
 	free(f->name);
 	free(f->status);
 	free(f->baseline);
+	free(f->curves);
+	free(f->desired);
+	free(f->model);
 	for (int i = 0; i < STORE_MAX_OBJ; i++)
 		free(f->obj[i]);
 	free(f->pts);
@@ -315,6 +530,129 @@ static int tui_fronts_row_text(void *ctx, const struct store_row *row)
 	return 1;
 }
 
+struct tui_fronts_iter {
+	store_id online, *ids;
+	int *iters;
+	size_t n, cap;
+	struct store *s;
+};
+
+static int tui_fronts_iter_run(void *ctx, const struct store_run *r)
+{
+	struct tui_fronts_iter *it = ctx;
+	if (it->n == it->cap)
+		return 1;
+	it->ids[it->n++] = r->id;
+	return 0;
+}
+
+size_t tui_fronts_iterations(struct store *s, store_id online, store_id *ids, int *iters,
+                             size_t cap)
+{
+	/* ric online --eval-each makes them its children. */
+	struct store_run_filter rf = { .stage = "eval", .parent = online };
+	struct tui_fronts_iter it = { online, ids, iters, 0, cap, s };
+	if (online <= 0 || store_runs_each(s, &rf, tui_fronts_iter_run, &it, NULL) != STORE_OK)
+		return 0;
+	size_t n = 0;
+	for (size_t i = 0; i < it.n; i++) {
+		struct tui_fronts_params p = { 0 };
+		store_params_each(s, ids[i], tui_fronts_param, &p, NULL);
+		tui_fronts_params_free(&p);
+		if (p.online_run != online || p.iteration <= 0)
+			continue;
+		/* One per iteration (a resumed eval: the newest), in order. */
+		size_t k = 0;
+		while (k < n && iters[k] < p.iteration)
+			k++;
+		if (k < n && iters[k] == p.iteration) {
+			if (ids[i] > ids[k])
+				ids[k] = ids[i];
+			continue;
+		}
+		store_id id = ids[i];
+		memmove(&ids[k + 1], &ids[k], (n - k) * sizeof *ids);
+		memmove(&iters[k + 1], &iters[k], (n - k) * sizeof *iters);
+		ids[k] = id;
+		iters[k] = p.iteration;
+		n++;
+	}
+	return n;
+}
+
+static int tui_fronts_stage(void *ctx, const struct store_run *r)
+{
+	snprintf(ctx, 32, "%s", r->stage);
+	return 0;
+}
+
+int tui_fronts_online_of(struct store *s, store_id run, store_id *online, int *iter)
+{
+	char stage[32] = "";
+	if (run <= 0 || store_run_get(s, run, tui_fronts_stage, stage, NULL) != STORE_OK)
+		return 0;
+	if (strcmp(stage, "online") == 0) {
+		*online = run;
+		*iter = 0;
+		return 1;
+	}
+	struct tui_fronts_params p = { 0 };
+	if (strcmp(stage, "eval") == 0)
+		store_params_each(s, run, tui_fronts_param, &p, NULL);
+	tui_fronts_params_free(&p);
+	if (p.online_run <= 0)
+		return 0;
+	*online = p.online_run;
+	*iter = p.iteration;
+	return 1;
+}
+
+store_id tui_fronts_newest_online(struct store *s)
+{
+	enum { LOOK = 64 };
+	store_id ids[LOOK], evals[LOOK];
+	int iters[LOOK];
+	struct store_run_filter f = { .stage = "online", .limit = LOOK };
+	struct tui_fronts_ids v = { ids, 0, LOOK };
+	store_runs_each(s, &f, tui_fronts_id, &v, NULL);
+	for (size_t i = 0; i < v.n; i++)
+		if (tui_fronts_iterations(s, ids[i], evals, iters, LOOK))
+			return ids[i];
+	return 0;
+}
+
+int tui_fronts_iteration_step(struct store *s, store_id online, int iter, int dir, store_id *eval,
+                              int *to, int *n_iters, char **model)
+{
+	enum { CAP = 256 };
+	store_id ids[CAP];
+	int iters[CAP];
+	size_t n = tui_fronts_iterations(s, online, ids, iters, CAP);
+	*n_iters = (int)n;
+	*model = NULL;
+	if (n == 0)
+		return -2;
+	long k;
+	if (iter <= 0) {
+		k = dir > 0 ? 0 : (long)n - 1;
+	} else {
+		/* The nearest iteration beyond iter in that direction. */
+		k = dir > 0 ? 0 : (long)n - 1;
+		while (k >= 0 && k < (long)n && (dir > 0 ? iters[k] <= iter : iters[k] >= iter))
+			k += dir > 0 ? 1 : -1;
+		if (k < 0 || k >= (long)n)
+			return -1;
+	}
+	*eval = ids[k];
+	*to = iters[k];
+	struct tui_fronts_params p = { 0 };
+	store_params_each(s, ids[k], tui_fronts_param, &p, NULL);
+	*model = p.model;
+	p.model = NULL;
+	tui_fronts_params_free(&p);
+	return 0;
+}
+
 static int tui_fronts_dataset_id(void *ctx, const char *key, const char *value)
 {
 	char **name = ctx;
@@ -354,20 +692,6 @@ void tui_point_text_free(struct tui_point_text *t)
 	free(t->prompt);
 	free(t->response);
 	memset(t, 0, sizeof *t);
-}
-
-struct tui_fronts_ids {
-	store_id *ids;
-	size_t n, cap;
-};
-
-static int tui_fronts_id(void *ctx, const struct store_run *r)
-{
-	struct tui_fronts_ids *v = ctx;
-	if (v->n == v->cap)
-		return 1;
-	v->ids[v->n++] = r->id;
-	return 0;
 }
 
 static int tui_fronts_curves(void *ctx, const char *key, const char *value)

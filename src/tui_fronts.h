@@ -45,6 +45,22 @@ struct tui_front_point {
 	int on_front;                /* on the front of the chosen axes */
 };
 
+/* The response curve `ric eval` stored for one objective (its metrics
+ * weight_level|mean|se/NAME, step = the level's index, and the verdict
+ * weight_rise|rise_se|follows|monotone/NAME; desired_* for --desired-grid),
+ * in both units: z and raw (raw = mu + sigma z with the eval's own
+ * statistics, params objectiveK). */
+#define TUI_FRONT_LEVELS 128
+struct tui_front_curve {
+	size_t n;                            /* levels stored; 0: no curve */
+	double level[2][TUI_FRONT_LEVELS];   /* the weight (both the same), or the desired
+	                                      * score: [0] z, [1] raw */
+	double mean[2][TUI_FRONT_LEVELS];    /* [0] z, [1] raw; NaN when the other unit is unknown */
+	double se[2][TUI_FRONT_LEVELS];
+	int has_verdict, follows, monotone;
+	double rise[2], rise_se[2];          /* last level's mean - first's, z and raw */
+};
+
 struct tui_front {
 	store_id run;
 	enum tui_front_kind kind;
@@ -58,6 +74,15 @@ struct tui_front {
 	double hv_stored;            /* its hypervolume over all objectives */
 	double reference[STORE_MAX_OBJ];
 	double hv_axes;              /* over the chosen axes, from tui_front_axes */
+	struct tui_front_curve *curves; /* n_obj of them for an eval run that stored
+	                                 * response curves, else NULL */
+	struct tui_front_curve *desired; /* obtained against desired score: its
+	                                  * --desired-grid child's curves, or NULL */
+	/* An eval of one online iteration (`ric online --eval-each`): the
+	 * online run, the iteration, and how many iterations have an eval. */
+	store_id online_run;
+	int iteration, iterations;
+	char *model;                 /* the checkpoint the eval measured (param model), or NULL */
 };
 
 /* STORE_EINVAL (with a message) for a run with nothing to plot (a training run). */
@@ -82,6 +107,28 @@ struct tui_point_text {
 enum store_code tui_front_point_text(struct store *s, const struct tui_front *f, size_t i,
                                      struct tui_point_text *t, struct store_err *err);
 void tui_point_text_free(struct tui_point_text *t);
+
+/* The per-iteration evals of an online run (eval runs whose param
+ * online_run names it), by iteration: their ids into ids and iterations
+ * into iters (at most cap); returns the count. */
+size_t tui_fronts_iterations(struct store *s, store_id online, store_id *ids, int *iters,
+                             size_t cap);
+
+/* The online run a run belongs to for stepping through iterations: an
+ * online run itself (*iter 0), or the eval of one of its iterations (*iter
+ * its iteration). 0 when the run is neither. */
+int tui_fronts_online_of(struct store *s, store_id run, store_id *online, int *iter);
+
+/* The newest online run with per-iteration evals, or 0. */
+store_id tui_fronts_newest_online(struct store *s);
+
+/* The eval run and its checkpoint (param model, a malloc'd copy, or NULL)
+ * of the next (dir 1) or previous (-1) iteration of `online` after `iter`
+ * (0: none shown yet, so next is the first and previous the last); *n_iters
+ * gets how many have an eval. 0 when there is one, -1 at an end, -2 when
+ * the online run has no per-iteration eval. */
+int tui_fronts_iteration_step(struct store *s, store_id online, int iter, int dir, store_id *eval,
+                              int *to, int *n_iters, char **model);
 
 /* Eval runs of the store, newest first, into ids (at most cap); returns the count. */
 size_t tui_fronts_eval_runs(struct store *s, store_id *ids, size_t cap);

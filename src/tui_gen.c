@@ -25,7 +25,6 @@ struct tui_gen_job {
 
 struct tui_gen {
 	struct ricgen rg;
-	struct decoder_weights wb;
 	char *dir, *datadir;
 	pthread_t thread;
 	int started;
@@ -148,7 +147,7 @@ static void tui_gen_run_job(struct tui_gen *g)
 	gp.decode = tui_gen_decode;
 	gp.on_token = tui_gen_on_token;
 	gp.ctx = g;
-	gp.weights = &g->wb;
+	gp.weights = &g->rg.dw;
 	struct hooks h = { .abort = tui_gen_abort, .ctx = g };
 	struct status st = STATUS_INIT;
 	enum status_code c = ricgen_run(&g->rg, &g->rg.meta, &b, &gp, &h, &st);
@@ -216,7 +215,9 @@ enum status_code tui_gen_open(struct tui_gen **out, const char *dir, const char 
 	if (!g)
 		return status_set(st, STATUS_NOMEM, "out of memory");
 	g->pipe[0] = g->pipe[1] = -1;
-	enum status_code c = ricgen_open(&g->rg, dir, 1, st);
+	/* Half the bytes per decoded token: the preview is bound by memory
+	 * bandwidth; a BF16 checkpoint loads with no F32 copy. */
+	enum status_code c = ricgen_open_decoding(&g->rg, dir, 1, DECODER_BF16, st);
 	if (c != STATUS_OK) {
 		free(g);
 		return c;
@@ -226,14 +227,11 @@ enum status_code tui_gen_open(struct tui_gen **out, const char *dir, const char 
 		               g->rg.meta.n_obj, TUI_GEN_MAX_OBJ);
 	/* ric.json is a file: what it would run waits for the user's yes
 	 * (tui_gen_denied, tui_gen_consent); till then it is not scored. */
-	struct ricgen_trust trust = { .home = dir, .skip = 1 };
+	struct ricgen_trust trust = { .home = dir, .skip = 1, .weights = DECODER_BF16 };
 	if (c == STATUS_OK)
 		c = ricgen_open_rewards(&g->rg, &g->rg.meta, datadir, &trust, st);
 	if (c == STATUS_OK && !(g->datadir = strdup(datadir ? datadir : "")))
 		c = status_set(st, STATUS_NOMEM, "out of memory");
-	/* Half the bytes per decoded token: the preview is bound by memory bandwidth. */
-	if (c == STATUS_OK)
-		c = decoder_weights_init(&g->wb, &g->rg.p, DECODER_BF16, st);
 	if (c == STATUS_OK && !(g->dir = strdup(dir)))
 		c = status_set(st, STATUS_NOMEM, "out of memory");
 	if (c == STATUS_OK && pipe(g->pipe) != 0)
@@ -284,7 +282,6 @@ void tui_gen_close(struct tui_gen *g)
 	for (int i = 0; i < 2; i++)
 		if (g->pipe[i] >= 0)
 			close(g->pipe[i]);
-	decoder_weights_free(&g->wb);
 	for (size_t i = 0; i < TUI_GEN_MAX_OBJ; i++)
 		reward_close(g->agreed[i]);
 	ricgen_close(&g->rg);
@@ -304,7 +301,7 @@ enum status_code tui_gen_consent(struct tui_gen *g, size_t i, struct status *st)
 {
 	if (!tui_gen_denied(g, i))
 		return STATUS_OK;
-	struct ricgen_trust yes = { .home = g->dir, .consent = 1 };
+	struct ricgen_trust yes = { .home = g->dir, .consent = 1, .weights = DECODER_BF16 };
 	struct reward_env env = ricgen_reward_env(*g->datadir ? g->datadir : NULL, &yes);
 	struct reward *r;
 	enum status_code c = reward_open(g->rg.meta.obj[i].reward, &env, &r, st);

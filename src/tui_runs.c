@@ -315,6 +315,31 @@ enum store_code tui_run_detail_load(struct store *s, store_id run, struct tui_ru
 	return rc;
 }
 
+enum store_code tui_run_metric_load(struct store *s, store_id run, const char *key,
+                                    struct tui_series *out, struct store_err *err)
+{
+	struct tui_run_detail d;
+	memset(&d, 0, sizeof d);
+	memset(out, 0, sizeof *out);
+	enum store_code rc = store_metric_series_each(s, run, key, tui_detail_metric, &d, err);
+	if (rc == STORE_OK && d.n_series) {
+		*out = d.series[0];
+		d.series[0] = (struct tui_series){ 0 };
+	}
+	for (size_t i = 0; i < d.n_series; i++)
+		tui_series_free(&d.series[i]);
+	free(d.series);
+	return rc;
+}
+
+void tui_series_free(struct tui_series *x)
+{
+	free(x->key);
+	free(x->step);
+	free(x->value);
+	memset(x, 0, sizeof *x);
+}
+
 void tui_run_detail_free(struct tui_run_detail *d)
 {
 	tui_run_free(&d->run);

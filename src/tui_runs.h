@@ -85,6 +85,12 @@ void tui_run_detail_free(struct tui_run_detail *d);
 const char *tui_run_detail_param(const struct tui_run_detail *d, const char *key);
 /* The series of a metric, or NULL. */
 const struct tui_series *tui_run_detail_series(const struct tui_run_detail *d, const char *key);
+/* One metric series of a run (out->n 0 when it has none); free with
+ * tui_series_free. */
+enum store_code tui_run_metric_load(struct store *s, store_id run, const char *key,
+                                    struct tui_series *out, struct store_err *err);
+void tui_series_free(struct tui_series *x);
+
 /* The checkpoint folder a run's policy lives in: its last policy checkpoint,
  * else its "model" parameter (eval runs), else NULL. */
 const char *tui_run_detail_policy(const struct tui_run_detail *d);

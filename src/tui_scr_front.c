@@ -108,6 +108,123 @@ int tui_scr_front_set(struct tui_app *a, const store_id *ids, size_t n)
 	return 0;
 }
 
+/* The same folder (a relative path is the same from here as it was). */
+static int tui_scr_front_same_dir(const char *x, const char *y)
+{
+	if (!x || !y)
+		return 0;
+	if (strcmp(x, y) == 0)
+		return 1;
+	char *rx = realpath(x, NULL), *ry = realpath(y, NULL);
+	int same = rx && ry && strcmp(rx, ry) == 0;
+	free(rx);
+	free(ry);
+	return same;
+}
+
+/* The online run to step through and the iteration shown now (0: none). */
+static int tui_scr_front_online(struct tui_app *a, int steer, store_id hint, store_id *online,
+                                int *iter)
+{
+	if (steer && a->steer_online > 0) {
+		*online = a->steer_online;
+		*iter = a->steer_iter;
+		return 1;
+	}
+	/* The cursor's run first, then the others shown. */
+	for (size_t k = 0; k <= a->n_fronts; k++) {
+		size_t i = k == 0 ? (size_t)(a->cur_series >= 0 ? a->cur_series : 0) : k - 1;
+		if (i >= a->n_fronts)
+			continue;
+		const struct tui_front *f = &a->fronts[i];
+		if (f->online_run > 0) {
+			*online = f->online_run;
+			/* Steer goes on from the iteration it has loaded, if it is that one. */
+			*iter = !steer || tui_scr_front_same_dir(f->model, a->ckpt) ? f->iteration : 0;
+			return 1;
+		}
+		if (f->kind == TUI_FRONT_ONLINE) {
+			*online = f->run;
+			*iter = 0;
+			return 1;
+		}
+	}
+	if (a->has_store && tui_fronts_online_of(a->store.s, hint, online, iter))
+		return 1;
+	/* Else the newest online run that has them, from its start. */
+	*iter = 0;
+	return a->has_store && (*online = tui_fronts_newest_online(a->store.s)) > 0;
+}
+
+void tui_scr_front_iteration(struct tui_app *a, int dir, int steer, store_id hint)
+{
+	store_id online = 0, eval = 0;
+	int iter = 0, to = 0, n_iters = 0;
+	if (!a->has_store || !tui_scr_front_online(a, steer, hint, &online, &iter)) {
+		tui_app_error(a, "no online run with an eval per iteration (ric online --eval-each)");
+		return;
+	}
+	char *model = NULL;
+	int rc = tui_fronts_iteration_step(a->store.s, online, iter, dir, &eval, &to, &n_iters, &model);
+	if (rc == -2) {
+		tui_app_error(a, "online run %lld has no eval per iteration: ric online --eval-each "
+		              "stores them", (long long)online);
+		return;
+	}
+	if (rc == -1) {
+		tui_app_error(a, "iteration %d is the %s of %d with an eval", iter, dir > 0 ? "last" : "first",
+		              n_iters);
+		return;
+	}
+	if (steer) {
+		if (!model) {
+			tui_app_error(a, "the eval of iteration %d does not say which checkpoint it measured", to);
+			return;
+		}
+		double w[2][TUI_GEN_MAX_OBJ];
+		size_t n_obj = a->n_obj;
+		memcpy(w, a->w, sizeof w);
+		if (tui_app_load(a, model) == 0) {
+			if (a->n_obj == n_obj) { /* the sliders stay where they were */
+				memcpy(a->w, w, sizeof w);
+				tui_app_regenerate(a);
+			}
+			a->steer_online = online;
+			a->steer_iter = to;
+			a->steer_iters = n_iters;
+			tui_app_say(a, "online iteration %d of %d: %s", to, n_iters, model);
+		}
+		free(model);
+		return;
+	}
+	free(model);
+	store_id ids[TUI_APP_MAX_FRONTS];
+	size_t n = 0;
+	int placed = 0;
+	for (size_t i = 0; i < a->n_fronts; i++) {
+		if (a->fronts[i].online_run == online) {
+			if (!placed)
+				ids[n++] = eval;
+			placed = 1;
+			continue;
+		}
+		ids[n++] = a->fronts[i].run;
+	}
+	if (!placed && n == TUI_APP_MAX_FRONTS)
+		n--;
+	if (!placed)
+		ids[n++] = eval;
+	if (tui_scr_front_set(a, ids, n) != 0)
+		return;
+	for (size_t i = 0; i < a->n_fronts; i++)
+		if (a->fronts[i].run == eval && a->fronts[i].n_pts) {
+			a->cur_series = (int)i;
+			a->cur_point = 0;
+			tui_scr_front_point_text(a);
+		}
+	tui_app_say(a, "online iteration %d of %d", to, n_iters);
+}
+
 /* Name or 1-based number of an objective of the shown fronts. */
 static int tui_scr_front_axis(const struct tui_app *a, const char *s)
 {
@@ -215,6 +332,13 @@ void tui_scr_front_action(struct tui_app *a, enum action act)
 		return;
 	case ACTION_OVERLAY_TOGGLE:
 		a->overlay = !a->overlay;
+		return;
+	case ACTION_RESPONSE_DESIRED:
+		a->response_desired = !a->response_desired;
+		a->response = 1;
+		tui_app_say(a, a->response_desired
+		               ? "response: obtained vs desired score (ric eval --desired-grid curves)"
+		               : "response: obtained vs weight");
 		return;
 	case ACTION_RESPONSE_TOGGLE:
 		a->response = !a->response;

@@ -19,6 +19,52 @@ const struct tui_run *tui_scr_runs_selected(const struct tui_app *a)
 	return &a->runs.v[a->runs_idx[a->runs_sel]];
 }
 
+static int tui_scr_runs_is_marked(const struct tui_app *a, store_id id);
+
+static void tui_scr_runs_chart_free(struct tui_app *a)
+{
+	for (size_t i = 0; i < a->n_chart; i++)
+		tui_series_free(&a->chart[i].s);
+	a->n_chart = 0;
+}
+
+/* The chart's metric: the one chosen, else loss, else the selected run's
+ * first. */
+static void tui_scr_runs_chart_metric(struct tui_app *a)
+{
+	if (*a->chart_metric || !a->has_detail || !a->detail.n_series)
+		return;
+	const struct tui_series *x = tui_run_detail_series(&a->detail, "loss");
+	snprintf(a->chart_metric, sizeof a->chart_metric, "%s", x ? x->key : a->detail.series[0].key);
+}
+
+/* The chart's series: the selected run's, then each marked run's that has
+ * the metric (the newest first, as listed). */
+static void tui_scr_runs_chart_load(struct tui_app *a)
+{
+	tui_scr_runs_chart_free(a);
+	if (!a->runs_chart || !a->has_store)
+		return;
+	tui_scr_runs_chart_metric(a);
+	if (!*a->chart_metric)
+		return;
+	const struct tui_run *sel = tui_scr_runs_selected(a);
+	for (long k = -1; k < (long)a->runs.n && a->n_chart < TUI_APP_CHART_MAX; k++) {
+		const struct tui_run *r = k < 0 ? sel : &a->runs.v[k];
+		if (!r || (k >= 0 && (r == sel || !tui_scr_runs_is_marked(a, r->id))))
+			continue;
+		struct tui_chart_run *c = &a->chart[a->n_chart];
+		if (tui_run_metric_load(a->store.s, r->id, a->chart_metric, &c->s, NULL) != STORE_OK ||
+		    !c->s.n) {
+			tui_series_free(&c->s);
+			continue;
+		}
+		c->id = r->id;
+		snprintf(c->name, sizeof c->name, "%lld %s", (long long)r->id, r->name);
+		a->n_chart++;
+	}
+}
+
 void tui_scr_runs_detail(struct tui_app *a)
 {
 	const struct tui_run *r = tui_scr_runs_selected(a);
@@ -31,6 +77,7 @@ void tui_scr_runs_detail(struct tui_app *a)
 	struct store_err err;
 	if (r && a->has_store && tui_run_detail_load(a->store.s, r->id, &a->detail, &err) == STORE_OK)
 		a->has_detail = 1;
+	tui_scr_runs_chart_load(a);
 }
 
 void tui_scr_runs_view(struct tui_app *a)
@@ -266,7 +313,33 @@ void tui_scr_runs_action(struct tui_app *a, enum action act)
 		if (a->runs_sel + 1 < (int)a->runs_n)
 			a->runs_sel++;
 		tui_scr_runs_detail(a);
+		tui_scr_runs_chart_load(a); /* the marks are what it overlays */
 		return;
+	case ACTION_CHART_TOGGLE:
+		a->runs_chart = !a->runs_chart;
+		tui_scr_runs_chart_load(a);
+		a->dirty = 1;
+		if (a->runs_chart)
+			tui_app_say(a, "chart of %s: m picks another metric, Space marks runs to overlay",
+			            *a->chart_metric ? a->chart_metric : "(no metric)");
+		return;
+	case ACTION_CHART_METRIC_NEXT: {
+		if (!a->has_detail || !a->detail.n_series) {
+			tui_app_error(a, "run %lld has no metrics", (long long)r->id);
+			return;
+		}
+		size_t i = 0;
+		while (i < a->detail.n_series && strcmp(a->detail.series[i].key, a->chart_metric) != 0)
+			i++;
+		i = i < a->detail.n_series ? (i + 1) % a->detail.n_series : 0;
+		snprintf(a->chart_metric, sizeof a->chart_metric, "%s", a->detail.series[i].key);
+		if (!a->runs_chart)
+			a->runs_chart = 1; /* picking a metric is asking to see it */
+		tui_scr_runs_chart_load(a);
+		tui_app_say(a, "chart of %s", a->chart_metric);
+		a->dirty = 1;
+		return;
+	}
 	case ACTION_RUN_COMPARE: {
 		store_id ids[TUI_APP_MAX_FRONTS];
 		size_t n = 0;
@@ -313,4 +386,5 @@ void tui_scr_runs_free(struct tui_app *a)
 	if (a->has_detail)
 		tui_run_detail_free(&a->detail);
 	a->has_detail = 0;
+	tui_scr_runs_chart_free(a);
 }

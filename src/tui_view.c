@@ -10,7 +10,9 @@
 #include <time.h>
 
 #include "src/job_state.h"
+#include "ui/draw.h"
 #include "ui/theme.h"
+#include "ui/tree.h"
 
 static const char *const tui_view_columns[] = { "ID", "NAME", "STAGE", "STATUS", "TAGS",
 	                                        "CREATED" };
@@ -110,6 +112,11 @@ static void tui_view_steer(const struct tui_app *a, struct tui_view *tv)
 	s->generating = a->generating;
 	s->tokens_per_s = a->tokens_per_s;
 	s->raw = a->raw_units;
+	if (a->steer_online > 0) {
+		snprintf(tv->steer_iteration, sizeof tv->steer_iteration, "online iteration %d of %d",
+		         a->steer_iter, a->steer_iters);
+		s->iteration = tv->steer_iteration;
+	}
 }
 
 /* The Steer samples keep the last palette entry; runs share the others. */
@@ -150,8 +157,10 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 			p[k].y = a->y_axis < fr->n_obj ? v[a->y_axis] : NAN;
 			p[k].on_front = fr->pts[k].on_front;
 			if (a->response) {
-				/* A dataset row has no weight: it is left out. */
-				int has_w = fr->kind != TUI_FRONT_OFFLINE && a->x_axis < fr->n_obj;
+				/* A dataset row has no weight: it is left out; so are the
+				 * points against the desired score (their curves show it). */
+				int has_w = fr->kind != TUI_FRONT_OFFLINE && a->x_axis < fr->n_obj &&
+				            !a->response_desired;
 				p[k].x = has_w ? fr->pts[k].pref[a->x_axis] : NAN;
 				p[k].y = a->x_axis < fr->n_obj ? v[a->x_axis] : NAN;
 				p[k].on_front = 0;
@@ -178,6 +187,44 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 		s->colour = tui_view_run_colour(fr->run, tv->series, n);
 		n++;
 	}
+	/* The response curves ric eval stored for the x objective, each in its
+	 * run's colour: mean +- SE at every weight, joined. */
+	for (size_t i = 0, c = 0; a->response && i < a->n_fronts; i++) {
+		const struct tui_front *fr = &a->fronts[i];
+		const struct tui_front_curve *all = a->response_desired ? fr->desired : fr->curves;
+		const struct tui_front_curve *cv = all && a->x_axis < fr->n_obj ? &all[a->x_axis] : NULL;
+		if (!cv || !cv->n)
+			continue;
+		int u = a->raw_units ? 1 : 0;
+		struct view_point *p = calloc(cv->n, sizeof *p);
+		if (!p)
+			continue;
+		for (size_t k = 0; k < cv->n; k++) {
+			p[k].x = cv->level[u][k];
+			p[k].y = cv->mean[u][k];
+			tv->curve_err[c][k] = cv->se[u][k];
+		}
+		if (cv->has_verdict && isfinite(cv->rise[u]))
+			snprintf(tv->curve_notes[c], sizeof tv->curve_notes[c], "%s: rise %.3g%s%.2g",
+			         cv->follows ? "follows" : "doesn't follow", cv->rise[u],
+			         draw_utf8() ? "\xc2\xb1" : "+-", cv->rise_se[u]);
+		else
+			snprintf(tv->curve_notes[c], sizeof tv->curve_notes[c], "mean%sSE",
+			         draw_utf8() ? "\xc2\xb1" : "+-");
+		tv->points[n] = p;
+		/* "NAME curve": the legend then leaves the kind out (room for the verdict). */
+		snprintf(tv->series_names[n], sizeof tv->series_names[n], "%s curve", fr->name);
+		tv->series[n] = (struct view_series){ .name = tv->series_names[n],
+			                              .kind = VIEW_SERIES_CURVE,
+			                              .n_points = cv->n, .points = p,
+			                              .hypervolume = NAN,
+			                              .hidden = tv->series[i].hidden,
+			                              .colour = tv->series[i].colour,
+			                              .joined = 1, .err = tv->curve_err[c],
+			                              .note = tv->curve_notes[c] };
+		n++;
+		c++;
+	}
 	/* The Steer screen's scored samples, where they fall among the fronts. */
 	size_t scored = 0;
 	for (int k = 0; k < (a->compare ? 2 : 1); k++)
@@ -187,9 +234,12 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 		/* Every sample scored so far: the x objective's score at its weight. */
 		size_t m = a->n_resp < TUI_APP_RESP_MAX ? a->n_resp : TUI_APP_RESP_MAX;
 		struct view_point *p = calloc(m, sizeof *p);
+		const struct ricmeta *meta = tui_gen_meta(a->gen);
+		int j = a->x_axis;
 		for (size_t i = 0; p && i < m; i++) {
 			const struct tui_resp *r = &a->resp[i];
-			p[i].x = r->w[a->x_axis];
+			p[i].x = !a->response_desired ? r->w[j]
+			         : a->raw_units ? meta->obj[j].mu + meta->obj[j].sigma * r->t[j] : r->t[j];
 			p[i].y = a->raw_units ? r->raw[a->x_axis] : r->z[a->x_axis];
 		}
 		tv->points[n] = p;
@@ -233,11 +283,22 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 	f->y_axis = a->y_axis;
 	f->raw = a->raw_units;
 	f->response = a->response;
+	f->response_desired = a->response && a->response_desired;
 	f->cursor_series = a->cur_series;
 	f->cursor_point = a->cur_point;
 	f->live = 0;
 	for (size_t i = 0; i < a->n_fronts; i++)
 		f->live |= strcmp(a->fronts[i].status, "running") == 0;
+	/* The online iteration shown: the cursor's run's, else the first shown. */
+	const struct tui_front *it = NULL;
+	for (size_t i = 0; i < a->n_fronts; i++)
+		if (a->fronts[i].online_run > 0 && (!it || (int)i == a->cur_series))
+			it = &a->fronts[i];
+	if (it) {
+		snprintf(tv->iteration, sizeof tv->iteration, "online iteration %d of %d", it->iteration,
+		         it->iterations);
+		f->iteration = tv->iteration;
+	}
 	if (a->cur_series >= 0 && (size_t)a->cur_series < a->n_fronts) {
 		const struct tui_front *fr = &a->fronts[a->cur_series];
 		const struct tui_front_point *pt = &fr->pts[a->cur_point];
@@ -260,6 +321,76 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 			         a->ptext.prompt);
 		f->point_info = tv->point_info;
 	}
+}
+
+/* The tree of runs that holds the selected one, from its root down, by id. */
+#define TUI_VIEW_LINEAGE_MAX 200
+static void tui_view_lineage(const struct tui_app *a, struct tui_view *tv, store_id focus)
+{
+	size_t n = a->runs.n;
+	struct tree_node *v = calloc(n ? n : 1, sizeof *v);
+	char **labels = calloc(n ? n : 1, sizeof *labels);
+	tv->lineage = calloc(TUI_VIEW_LINEAGE_MAX, sizeof *tv->lineage);
+	if (!v || !labels || !tv->lineage) {
+		free(v);
+		free(labels);
+		free(tv->lineage);
+		tv->lineage = NULL;
+		return;
+	}
+	/* The store lists the newest first: oldest first reads down the lineage. */
+	for (size_t i = 0; i < n; i++) {
+		const struct tui_run *r = &a->runs.v[n - 1 - i];
+		labels[i] = tui_view_fmt("%lld %s (%s%s%s)", (long long)r->id, r->name, r->stage,
+		                         strcmp(r->status, "done") ? ", " : "",
+		                         strcmp(r->status, "done") ? r->status : "");
+		v[i] = (struct tree_node){ r->id, r->parent, labels[i] };
+	}
+	int focus_line = -1;
+	tv->n_lineage = tree_lines(v, n, focus, draw_utf8(), tv->lineage, TUI_VIEW_LINEAGE_MAX,
+	                           &focus_line);
+	tv->details.n_lineage = tv->n_lineage;
+	tv->details.lineage = (const char *const *)tv->lineage;
+	tv->details.lineage_focus = focus_line;
+	for (size_t i = 0; i < n; i++)
+		free(labels[i]);
+	free(labels);
+	free(v);
+}
+
+/* The metric chart of the selected run and the marked ones, each in its
+ * run's colour. */
+static void tui_view_chart(const struct tui_app *a, struct tui_view *tv)
+{
+	struct chart *c = &tv->chart;
+	size_t n = 0;
+	for (size_t i = 0; i < a->n_chart; i++) {
+		const struct tui_chart_run *r = &a->chart[i];
+		double *x = malloc(r->s.n * sizeof *x);
+		if (!x)
+			continue;
+		for (size_t k = 0; k < r->s.n; k++)
+			x[k] = (double)r->s.step[k];
+		tv->chart_x[n] = x;
+		int colour = (int)(r->id % THEME_SERIES_COUNT);
+		for (int tries = 0; tries < THEME_SERIES_COUNT; tries++) {
+			size_t k = 0;
+			while (k < n && tv->chart_series[k].colour != colour)
+				k++;
+			if (k == n)
+				break;
+			colour = (colour + 1) % THEME_SERIES_COUNT;
+		}
+		tv->chart_series[n] = (struct chart_series){ r->name, r->s.n, x, r->s.value, colour };
+		n++;
+	}
+	snprintf(tv->chart_title, sizeof tv->chart_title, "%s vs step: %zu run%s%s",
+	         *a->chart_metric ? a->chart_metric : "(no metric)", n, n == 1 ? "" : "s",
+	         a->n_marked ? "" : " (Space marks runs to overlay)");
+	c->title = tv->chart_title;
+	c->n_series = n;
+	c->series = tv->chart_series;
+	tv->runs.chart = c;
 }
 
 static void tui_view_runs(const struct tui_app *a, struct tui_view *tv)
@@ -366,7 +497,10 @@ static void tui_view_runs(const struct tui_app *a, struct tui_view *tv)
 		v->tags = tv->tags;
 	}
 	v->scroll = a->details_scroll;
+	tui_view_lineage(a, tv, d->run.id);
 	r->details = v;
+	if (a->runs_chart)
+		tui_view_chart(a, tv);
 }
 
 static void tui_view_jobs(const struct tui_app *a, struct tui_view *tv)
@@ -464,7 +598,7 @@ void tui_view_build(const struct tui_app *a, struct tui_view *tv)
 
 void tui_view_free(struct tui_view *tv)
 {
-	for (size_t i = 0; i < TUI_APP_MAX_FRONTS + 1; i++)
+	for (size_t i = 0; i < 2 * TUI_APP_MAX_FRONTS + 1; i++)
 		free(tv->points[i]);
 	for (size_t i = 0; tv->cells && i < tv->n_cells; i++)
 		free(tv->cells[i]);
@@ -483,6 +617,11 @@ void tui_view_free(struct tui_view *tv)
 		free(tv->job_stage[i]);
 		free(tv->job_run[i]);
 	}
+	for (size_t i = 0; tv->lineage && i < tv->n_lineage; i++)
+		free(tv->lineage[i]);
+	free(tv->lineage);
+	for (size_t i = 0; i < TUI_APP_CHART_MAX; i++)
+		free(tv->chart_x[i]);
 	free(tv->job_rows);
 	free(tv->job_stage);
 	free(tv->job_run);

@@ -24,9 +24,13 @@ struct tui_view {
 	double target[2][TUI_GEN_MAX_OBJ];           /* in the unit shown */
 	double obtained[2][TUI_GEN_MAX_OBJ], obtained_se[2][TUI_GEN_MAX_OBJ];
 	const struct view_sample *sample_rows[2];
-	struct view_series series[TUI_APP_MAX_FRONTS + 1];
-	struct view_point *points[TUI_APP_MAX_FRONTS + 1];
-	char series_names[TUI_APP_MAX_FRONTS + 1][96];
+	/* the fronts, their response curves (response view) and the samples */
+	struct view_series series[2 * TUI_APP_MAX_FRONTS + 1];
+	struct view_point *points[2 * TUI_APP_MAX_FRONTS + 1];
+	char series_names[2 * TUI_APP_MAX_FRONTS + 1][96];
+	double curve_err[TUI_APP_MAX_FRONTS][TUI_FRONT_LEVELS];
+	char curve_notes[TUI_APP_MAX_FRONTS][64];
+	char iteration[64], steer_iteration[64];
 	char point_info[512];
 	char **cells;                /* runs: n_rows * 6 strings */
 	size_t n_cells;
@@ -38,6 +42,12 @@ struct tui_view {
 	char **ckpt_lines, **child_lines;
 	char parent[160];
 	char tags[512];
+	char **lineage;              /* tree lines of the selected run's lineage */
+	size_t n_lineage;
+	struct chart chart;          /* Runs: the metric chart */
+	struct chart_series chart_series[TUI_APP_CHART_MAX];
+	double *chart_x[TUI_APP_CHART_MAX];
+	char chart_title[192];
 	struct view_job *job_rows;
 	char **job_stage, **job_run;
 	char log_title[256];

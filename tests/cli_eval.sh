@@ -170,6 +170,12 @@ like "$fr" 'hypervolumes are not comparable: the objectives differ: objective 2 
 	"front says the objectives differ, even with --raw"
 fails 1 "a run without a front is an error" "$RIC" --store "$db" front 99
 fails 2 "front needs a run" "$RIC" --store "$db" front
+fails 1 "a bad --reference is an error" "$RIC" --store "$db" front first --reference 0
+like "$("$RIC" --store "$db" front first --reference 0,x 2>&1)" "--reference" "naming it"
+fails 1 "one unknown run among others is an error" "$RIC" --store "$db" front first no-such-run
+like "$("$RIC" --store "$db" front --help)" "^Usage: ric front|usage: ric front|ric front RUN" "front --help"
+ok "front --help exits 0" "$RIC" --store "$db" front --help
+fails 2 "an unknown option is bad usage" "$RIC" --store "$db" front first --bogus
 
 # --- three objectives ------------------------------------------------------
 m3="$TEST_TMP/ric3"

@@ -710,7 +710,8 @@ START_TEST(config_values_are_checked)
 	expect_config("{\"model_type\": \"bert\"}", STATUS_UNSUPPORTED,
 	              "key 'model_type' = \"bert\" is not supported (only gpt2, llama, mistral, qwen2)");
 	expect_config("{\"architectures\": [\"GPT2DoubleHeadsModel\"]}", STATUS_UNSUPPORTED,
-	              "architecture \"GPT2DoubleHeadsModel\" is not supported");
+	              "key 'architectures': \"GPT2DoubleHeadsModel\" is not supported (only "
+	              "GPT2LMHeadModel, GPT2Model and GPT2ForSequenceClassification)");
 	expect_config("{\"architectures\": \"GPT2LMHeadModel\"}", STATUS_FORMAT, "list of strings");
 	expect_config("{\"scale_attn_weights\": false}", STATUS_UNSUPPORTED, "key 'scale_attn_weights' = false");
 	expect_config("{\"scale_attn_by_inverse_layer_idx\": true}", STATUS_UNSUPPORTED,

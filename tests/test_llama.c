@@ -7,6 +7,7 @@
 #include "tests/harness.h"
 #include "engine/checkpoint.h"
 #include "engine/decoder.h"
+#include "engine/generate.h"
 #include "engine/llama.h"
 #include "engine/safetensors.h"
 
@@ -529,7 +530,7 @@ START_TEST(bf16_checkpoint_decodes_without_f32_matrices)
 	ck_assert_msg(decoder_weights_init(&wp, &p, DECODER_BF16, &st) == STATUS_OK, "%s", st.msg);
 	ck_assert_msg(checkpoint_load_decoding(dir, &q, &wq, DECODER_BF16, NULL, &st) == STATUS_OK,
 	              "%s", st.msg);
-	ck_assert_int_eq(wq.embed_bf16, 1);
+	ck_assert_ptr_nonnull(wq.embed);
 	ck_assert_uint_eq(q.count, p.count);
 	size_t n = model_params_describe(&q, NULL), V = (size_t)p.cfg.vocab_size;
 	struct model_tensor *t = calloc(n, sizeof *t);
@@ -554,15 +555,160 @@ START_TEST(bf16_checkpoint_decodes_without_f32_matrices)
 	snprintf(dir, sizeof dir, "%s/tests/fixtures/llama/mistral-f16", harness_srcdir());
 	ck_assert_msg(checkpoint_load_decoding(dir, &q, &wq, DECODER_BF16, NULL, &st) == STATUS_OK,
 	              "%s", st.msg);
-	ck_assert_int_eq(wq.embed_bf16, 1);
+	ck_assert_ptr_nonnull(wq.embed);
 	decoder_weights_free(&wq);
 	model_params_free(&q);
 	ck_assert_msg(checkpoint_load_decoding(dir, &q, &wq, DECODER_F32, NULL, &st) == STATUS_OK,
 	              "%s", st.msg);
-	ck_assert_int_eq(wq.embed_bf16, 0);
+	ck_assert_ptr_null(wq.embed);
 	ck_assert_ptr_null(wq.bf16);
 	decoder_weights_free(&wq);
 	model_params_free(&q);
+}
+END_TEST
+
+/* NANs into every matrix of q (what a decoding-only load must never read). */
+static void poison_matrices(struct model_params *q)
+{
+	size_t n = model_params_describe(q, NULL);
+	struct model_tensor *t = calloc(n, sizeof *t);
+	ck_assert_ptr_nonnull(t);
+	model_params_describe(q, t);
+	for (size_t i = 0; i < n; i++)
+		for (int64_t j = 0; t[i].ndim > 1 && j < t[i].shape[0] * t[i].shape[1]; j++)
+			t[i].data[j] = NAN;
+	free(t);
+}
+
+/* int8 decoding loads any checkpoint straight (no F32 matrices) with the
+ * same quantized matrices as the F32 load + decoder_weights_init; only the
+ * embedding's rows are read in BF16 instead of F32: its logits stay within
+ * 3% of the largest of the other path's (int8 itself is bounded at 5% of
+ * F32 in bf16_and_int8_decoding_stay_close). */
+START_TEST(int8_checkpoint_decodes_without_f32_matrices)
+{
+	static const char *const fixtures[] = { "llama-gqa", "qwen2-tie", "llama-mqa-bf16" };
+	for (size_t f = 0; f < 3; f++) {
+		char dir[4096];
+		snprintf(dir, sizeof dir, "%s/tests/fixtures/llama/%s", harness_srcdir(), fixtures[f]);
+		struct status st = STATUS_INIT;
+		struct model_params p, q;
+		struct decoder_weights wp, wq;
+		ck_assert_msg(checkpoint_load(dir, &p, NULL, &st) == STATUS_OK, "%s", st.msg);
+		ck_assert_msg(decoder_weights_init(&wp, &p, DECODER_INT8, &st) == STATUS_OK, "%s", st.msg);
+		ck_assert_msg(checkpoint_load_decoding(dir, &q, &wq, DECODER_INT8, NULL, &st) == STATUS_OK,
+		              "%s", st.msg);
+		ck_assert_ptr_nonnull(wq.embed);
+		ck_assert_ptr_nonnull(wq.embed_mem);
+		ck_assert_ptr_null(wq.bf16);
+		poison_matrices(&q);
+		size_t V = (size_t)p.cfg.vocab_size;
+		float *a = malloc(12 * V * sizeof *a), *b = malloc(12 * V * sizeof *b);
+		ck_assert(a && b);
+		decode_fixture(&p, &wp, a);
+		decode_fixture(&q, &wq, b);
+		double worst = 0.0, big = 0.0;
+		for (size_t i = 0; i < 12 * V; i++) {
+			ck_assert(isfinite(b[i]));
+			worst = fmax(worst, fabs((double)a[i] - b[i]));
+			big = fmax(big, fabs((double)a[i]));
+		}
+		ck_assert_msg(worst <= 3e-2 * big, "%s: int8 straight differs by %g (largest %g)",
+		              fixtures[f], worst, big);
+		free(a);
+		free(b);
+		decoder_weights_free(&wp);
+		decoder_weights_free(&wq);
+		model_params_free(&p);
+		model_params_free(&q);
+	}
+	/* a matrix that is not finite (it would have no int8 scale) is refused as
+	 * the F32 load refuses it: one error naming the file and the tensor */
+	struct status st = STATUS_INIT;
+	struct model_params p, q;
+	struct decoder_weights wq;
+	struct model_config c = tiny(0);
+	ck_assert_int_eq(model_params_alloc(&p, &c, &st), STATUS_OK);
+	randomize(&p, 5);
+	struct model_tensor t[MODEL_MAX_TENSORS(4)];
+	size_t n = model_params_describe(&p, t);
+	size_t k = 0;
+	while (k < n && strcmp(t[k].name, "model.layers.0.mlp.up_proj.weight") != 0)
+		k++;
+	ck_assert_uint_lt(k, n);
+	t[k].data[3] = NAN;
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/nan-int8", harness_tmpdir());
+	ck_assert_msg(checkpoint_save(dir, &p, NULL, &st) == STATUS_OK, "%s", st.msg);
+	model_params_free(&p);
+	ck_assert_int_eq(checkpoint_load_decoding(dir, &q, &wq, DECODER_INT8, NULL, &st), STATUS_FORMAT);
+	ck_assert_msg(strstr(st.msg, "model.safetensors") &&
+	              strstr(st.msg, "'model.layers.0.mlp.up_proj.weight'") && strstr(st.msg, "NaN"),
+	              "%s", st.msg);
+	ck_assert_ptr_null(wq.q8);
+}
+END_TEST
+
+/* A reward model decodes too: a kept row's "logits" are its scores, those of
+ * the forward pass at that token. Saved in BF16, it loads straight for BF16
+ * decoding and scores bit for bit as the F32 load + decoder_weights_init. */
+START_TEST(reward_model_scores_through_the_decoder)
+{
+	struct status st = STATUS_INIT;
+	char dir[4096], bf[4096];
+	snprintf(dir, sizeof dir, "%s/tests/fixtures/llama/rm-llama", harness_srcdir());
+	snprintf(bf, sizeof bf, "%s/rm-bf16", harness_tmpdir());
+	struct model_params p, q, r;
+	ck_assert_msg(checkpoint_load(dir, &p, NULL, &st) == STATUS_OK, "%s", st.msg);
+	size_t K = (size_t)p.cfg.num_labels;
+	const int row[5] = { 9, 8, 7, 6, 2 };
+	struct model_pass *m;
+	ck_assert_int_eq(model_pass_new(&m, &p, 0, &st), STATUS_OK);
+	ck_assert_int_eq(model_forward(m, p.mem, row, 1, 5, NULL, NULL, &st), STATUS_OK);
+	float want[2], got[2], bits[2];
+	memcpy(want, m->scores, K * sizeof *want);
+	model_pass_free(m);
+	struct decoder d;
+	int seq[5] = { 0 };
+	unsigned char keep[5] = { 0, 0, 0, 0, 1 };
+	ck_assert_msg(decoder_init(&d, &p, 1, 5, &st) == STATUS_OK, "%s", st.msg);
+	ck_assert_int_eq(decoder_step(&d, seq, row, 5, keep, got, NULL, &st), STATUS_OK);
+	decoder_free(&d);
+	for (size_t k = 0; k < K; k++)
+		ck_assert_msg(fabs(got[k] - want[k]) <= 1e-5 * fmax(fabs(want[k]), 1.0), "label %zu: %g, %g",
+		              k, got[k], want[k]);
+	/* a reward model does not generate */
+	const int *ctx = row;
+	size_t len = 5;
+	struct generate_params gp = GENERATE_DEFAULTS;
+	struct generate_output out;
+	ck_assert_int_eq(generate(&p, &ctx, &len, 1, &gp, NULL, &out, &st), STATUS_INVALID);
+	ck_assert_msg(checkpoint_save(bf, &p, &(struct checkpoint_save_opts){ .bf16 = 1 }, &st) ==
+	              STATUS_OK, "%s", st.msg);
+	model_params_free(&p);
+	struct decoder_weights wq, wr;
+	ck_assert_msg(checkpoint_load(bf, &q, NULL, &st) == STATUS_OK, "%s", st.msg);
+	ck_assert_msg(decoder_weights_init(&wq, &q, DECODER_BF16, &st) == STATUS_OK, "%s", st.msg);
+	ck_assert_msg(checkpoint_load_decoding(bf, &r, &wr, DECODER_BF16, NULL, &st) == STATUS_OK,
+	              "%s", st.msg);
+	ck_assert_ptr_nonnull(wr.embed);
+	poison_matrices(&r);
+	const struct model_params *ps[2] = { &q, &r };
+	const struct decoder_weights *ws[2] = { &wq, &wr };
+	for (int i = 0; i < 2; i++) {
+		ck_assert_msg(decoder_init(&d, ps[i], 1, 5, &st) == STATUS_OK, "%s", st.msg);
+		decoder_set_weights(&d, ws[i]);
+		ck_assert_int_eq(decoder_step(&d, seq, row, 5, keep, i ? got : bits, NULL, &st), STATUS_OK);
+		decoder_free(&d);
+	}
+	ck_assert_int_eq(memcmp(got, bits, K * sizeof *got), 0);
+	for (size_t k = 0; k < K; k++)
+		ck_assert_msg(fabs(got[k] - want[k]) <= 2e-2 * fmax(fabs(want[k]), 1.0), "BF16 label %zu: "
+		              "%g, %g", k, got[k], want[k]);
+	decoder_weights_free(&wq);
+	decoder_weights_free(&wr);
+	model_params_free(&q);
+	model_params_free(&r);
 }
 END_TEST
 
@@ -578,6 +724,8 @@ Suite *harness_suite(void)
 	            kv_cache_decoding_equals_the_full_forward_pass, bf16_and_int8_decoding_stay_close,
 	            config_errors_name_the_key, sliding_window_is_refused_beyond_it,
 	            sharded_checkpoint_loads_like_one_file,
-	            bf16_checkpoint_decodes_without_f32_matrices, NULL);
+	            bf16_checkpoint_decodes_without_f32_matrices,
+	            int8_checkpoint_decodes_without_f32_matrices,
+	            reward_model_scores_through_the_decoder, NULL);
 	return s;
 }

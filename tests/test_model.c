@@ -4,6 +4,7 @@
 #include "tests/harness.h"
 #include "engine/model.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,6 +87,97 @@ START_TEST(bad_configs_are_named)
 }
 END_TEST
 
+/* What the backward's grads hook saw: a snapshot of every span when told. */
+struct told {
+	const float *g;
+	float *snap;
+	unsigned char *times;
+	size_t count, calls, last_lo;
+	int descending;
+};
+
+static void told_ready(void *ctx, size_t lo, size_t hi)
+{
+	struct told *t = ctx;
+	ck_assert_uint_lt(lo, hi);
+	ck_assert_uint_le(hi, t->count);
+	/* each part right below the one told before it */
+	if (t->calls++ && hi != t->last_lo)
+		t->descending = 0;
+	t->last_lo = lo;
+	for (size_t i = lo; i < hi; i++) {
+		t->snap[i] = t->g[i];
+		t->times[i]++;
+	}
+}
+
+/* Backward tells every float of the layout once, in contiguous parts from
+ * the last to the first, and a part told holds its final gradient. */
+static void check_told(struct model_config c)
+{
+	struct status st = STATUS_INIT;
+	struct model_params p, g;
+	ck_assert_int_eq(model_config_check(&c, &st), STATUS_OK);
+	ck_assert_int_eq(model_params_alloc(&p, &c, &st), STATUS_OK);
+	ck_assert_int_eq(model_params_alloc(&g, &c, &st), STATUS_OK);
+	uint32_t x = 12345;
+	for (size_t i = 0; i < p.count; i++) {
+		x = x * 1103515245u + 12345u;
+		p.mem[i] = ((float)(x >> 16 & 0x7fff) / 32768.0f - 0.5f) * 0.2f;
+	}
+	struct model_pass *m;
+	ck_assert_int_eq(model_pass_new(&m, &p, 1, &st), STATUS_OK);
+	size_t B = 2, T = 5;
+	int tok[10], tgt[10];
+	float dscores[2] = { 0.5f, -0.25f };
+	for (size_t i = 0; i < B * T; i++) {
+		tok[i] = (int)(i * 7 % (size_t)c.vocab_size);
+		tgt[i] = i % 4 == 3 ? -100 : (int)(i * 3 % (size_t)c.vocab_size);
+	}
+	int rm = c.num_labels > 0;
+	ck_assert_int_eq(model_forward(m, p.mem, tok, B, T, rm ? NULL : tgt, NULL, &st), STATUS_OK);
+	struct told t = { .g = g.mem, .snap = calloc(g.count, sizeof(float)),
+	                  .times = calloc(g.count, 1), .count = g.count, .descending = 1 };
+	m->grads = (struct model_grads_hook){ .ready = told_ready, .ctx = &t };
+	ck_assert_int_eq(model_backward(m, p.mem, g.mem, tok, rm ? NULL : tgt, 0.1f,
+	                                rm ? dscores : NULL, NULL, &st), STATUS_OK);
+	ck_assert_uint_ge(t.calls, (size_t)c.n_layer + 2);
+	ck_assert_int_eq(t.descending, 1);
+	ck_assert_uint_eq(t.last_lo, 0);
+	size_t nonzero = 0;
+	for (size_t i = 0; i < g.count; i++) {
+		ck_assert_uint_eq(t.times[i], 1);
+		ck_assert(t.snap[i] == g.mem[i]);
+		nonzero += g.mem[i] != 0.0f;
+	}
+	ck_assert_uint_gt(nonzero, g.count / 4);
+	free(t.snap);
+	free(t.times);
+	model_pass_free(m);
+	model_params_free(&g);
+	model_params_free(&p);
+}
+
+START_TEST(backward_tells_each_part_when_complete)
+{
+	struct status st = STATUS_INIT;
+	struct model_config c = tiny();
+	check_told(c);                 /* GPT-2, tied head */
+	c.num_labels = 1;
+	check_told(c);                 /* GPT-2 reward model */
+	c = tiny();
+	c.n_kv_head = 1;
+	ck_assert_int_eq(model_config_set_type(&c, "qwen2", &st), STATUS_OK);
+	c.tie_word_embeddings = 0;
+	check_told(c);                 /* Qwen2: q, k, v biases, a head of its own */
+	c = tiny();
+	ck_assert_int_eq(model_config_set_type(&c, "llama", &st), STATUS_OK);
+	check_told(c);                 /* Llama, tied */
+	c.num_labels = 1;
+	check_told(c);                 /* Llama reward model */
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("model");
@@ -94,5 +186,6 @@ Suite *harness_suite(void)
 	            describe_covers_the_allocation_exactly,
 	            bad_configs_are_named,
 	            NULL);
+	harness_add(s, "backward", backward_tells_each_part_when_complete, NULL);
 	return s;
 }

@@ -1,8 +1,10 @@
 /* ui/plot: dots land where they should, lines connect, ASCII fallback,
- * degenerate ranges, NaN points, ticks and click -> nearest point. */
+ * degenerate ranges, NaN points, ticks and click -> nearest point; ui/chart's
+ * tick labels (placed without overlapping, inside the canvas). */
 #include "config.h"
 
 #include "tests/harness.h"
+#include "ui/chart.h"
 #include "ui/plot.h"
 
 #include <math.h>
@@ -248,6 +250,49 @@ START_TEST(nice_ticks)
 }
 END_TEST
 
+START_TEST(chart_tick_labels_fit_and_never_overlap)
+{
+	struct plot p;
+	ck_assert_int_eq(plot_init(&p, 10, 60, 0), 0);
+	exact_range(&p, 1, 50, 2.5, 4.1);
+	struct chart_tick t[16];
+	int n = chart_xticks(&p, 8, 60, t, 16);
+	ck_assert_int_ge(n, 3);
+	for (int i = 0; i < n; i++) {
+		int w = (int)strlen(t[i].label);
+		ck_assert_int_ge(t[i].pos, 8);
+		ck_assert_int_le(t[i].pos + w, 8 + 60);
+		if (i)
+			ck_assert_int_gt(t[i].pos, t[i - 1].pos + (int)strlen(t[i - 1].label));
+		/* centred under the value's column */
+		double v = strtod(t[i].label, NULL);
+		int col = 8 + plot_col_of(&p, v);
+		ck_assert_int_le(abs(t[i].pos + w / 2 - col), w);
+	}
+	ck_assert_str_eq(t[0].label, "10");
+	/* Narrow: at most two labels, still apart. */
+	plot_free(&p);
+	ck_assert_int_eq(plot_init(&p, 10, 12, 0), 0);
+	exact_range(&p, 0, 123456, 0, 1);
+	n = chart_xticks(&p, 0, 12, t, 16);
+	ck_assert_int_ge(n, 1);
+	ck_assert_int_le(n, 2);
+	for (int i = 1; i < n; i++)
+		ck_assert_int_gt(t[i].pos, t[i - 1].pos + (int)strlen(t[i - 1].label));
+	/* y: one label a row, top row first for the highest value */
+	n = chart_yticks(&p, 3, 10, t, 16);
+	ck_assert_int_ge(n, 2);
+	for (int i = 0; i < n; i++) {
+		ck_assert_int_ge(t[i].pos, 3);
+		ck_assert_int_lt(t[i].pos, 13);
+		if (i)
+			ck_assert_int_lt(t[i].pos, t[i - 1].pos);
+	}
+	ck_assert_str_eq(t[0].label, "0");
+	plot_free(&p);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("plot");
@@ -256,5 +301,6 @@ Suite *harness_suite(void)
 	            front_joins_points_in_x_order_ascii, ascii_series_glyphs_and_cursor, NULL);
 	harness_add(s, "edges", degenerate_ranges, nan_points_are_skipped, nearest_point_to_a_cell,
 	            nice_ticks, NULL);
+	harness_add(s, "chart", chart_tick_labels_fit_and_never_overlap, NULL);
 	return s;
 }

@@ -130,17 +130,18 @@ START_TEST(bad_specs_are_refused_by_name)
 }
 END_TEST
 
-/* rm-1 with a tokenizer that maps character '0' + i to id i (i < 63), so the
- * texts below give exactly the token rows of tests/fixtures/gpt2/cases.txt. */
-static const char *rm_dir(void)
+/* A fixture reward model (tests/fixtures/FIXTURE) in TMP/NAME with a
+ * tokenizer that maps character '0' + i to id i (i < 63), so the texts below
+ * give exactly the token rows of the fixtures' cases.txt. */
+static const char *rm_dir_of(const char *fixture, const char *name)
 {
 	static char dir[4096];
-	snprintf(dir, sizeof dir, "%s/rm", harness_tmpdir());
+	snprintf(dir, sizeof dir, "%s/%s", harness_tmpdir(), name);
 	mkdir(dir, 0777);
 	static const char *const files[] = { "config.json", "model.safetensors" };
 	for (int i = 0; i < 2; i++) {
 		char from[4096], to[4096 + 32];
-		snprintf(from, sizeof from, "%s/tests/fixtures/gpt2/rm-1/%s", harness_srcdir(), files[i]);
+		snprintf(from, sizeof from, "%s/tests/fixtures/%s/%s", harness_srcdir(), fixture, files[i]);
 		snprintf(to, sizeof to, "%s/%s", dir, files[i]);
 		unlink(to);
 		ck_assert_int_eq(symlink(from, to), 0);
@@ -174,6 +175,32 @@ static const char *rm_dir(void)
 	      " \"added_tokens\": [{\"id\": 63, \"content\": \"<|endoftext|>\", \"special\": true}]}", f);
 	fclose(f);
 	return dir;
+}
+
+/* rm-1 (GPT-2, tests/fixtures/gpt2/cases.txt) as TMP/rm. */
+static const char *rm_dir(void)
+{
+	return rm_dir_of("gpt2/rm-1", "rm");
+}
+
+/* PyTorch's scores (label 0) of a fixture's rows. */
+static void rm_want(const char *fixture, double *want, size_t n)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/tests/fixtures/%s/forward.safetensors", harness_srcdir(),
+	         fixture);
+	struct safetensors *sf;
+	struct status st = STATUS_INIT;
+	ck_assert_msg(safetensors_open(path, &sf, &st) == STATUS_OK, "%s", st.msg);
+	const struct safetensors_tensor *t = safetensors_find(sf, "scores");
+	ck_assert_ptr_nonnull(t);
+	size_t labels = (size_t)safetensors_numel(t) / n;
+	float v[16];
+	ck_assert_uint_le(n * labels, 16);
+	ck_assert_int_eq(safetensors_to_f32(t, v), 0);
+	for (size_t i = 0; i < n; i++)
+		want[i] = v[i * labels];
+	safetensors_close(sf);
 }
 
 START_TEST(rm_scores_match_pytorch)
@@ -233,6 +260,52 @@ START_TEST(rm_scores_match_pytorch)
 	/* A language model is not a reward model. */
 	snprintf(spec, sizeof spec, "rm:%s/tests/fixtures/gpt2/chat", harness_srcdir());
 	open_fails(spec, "not a reward model");
+}
+END_TEST
+
+/* rm: with BF16 or int8 weights loads the reward model for decoding only and
+ * scores each row through the KV-cache decoder at the token the forward pass
+ * reads (padding on the right skipped): F32 within 1e-4 of PyTorch, BF16
+ * within 2% and int8 within 5% of the largest score, in every batch size. */
+START_TEST(rm_scores_with_bf16_and_int8_weights)
+{
+	static const struct {
+		const char *fixture;
+		const char *rows[3];
+	} cases[] = {
+		/* gpt2/cases.txt rm-1: 1..6 / 9,8,7 / 20..23 (no pad id) */
+		{ "gpt2/rm-1", { "123456", "987", "DEFG" } },
+		/* llama/cases.txt, pad id 0 ('0'): rm-llama two labels, rm-qwen2 right padding */
+		{ "llama/rm-llama", { "12345", "98762", "DEFG3" } },
+		{ "llama/rm-qwen2", { "12300", "987G0", "DEFG3" } },
+	};
+	const char *const empty[3] = { "", "", "" };
+	const float tol[3] = { 1e-4f, 2e-2f, 5e-2f };
+	struct status st = STATUS_INIT;
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		double want[3], big = 0.0;
+		rm_want(cases[c].fixture, want, 3);
+		for (int i = 0; i < 3; i++)
+			big = fmax(big, fabs(want[i]));
+		char name[32], spec[4096 + 8];
+		snprintf(name, sizeof name, "rmw%zu", c);
+		snprintf(spec, sizeof spec, "rm:%s", rm_dir_of(cases[c].fixture, name));
+		for (int w = 0; w < 3; w++)
+			for (size_t batch = 1; batch <= 3; batch += 2) {
+				struct reward_env e = env();
+				e.batch = batch;
+				e.weights = w;
+				struct reward *r = open_ok(spec, &e);
+				double v[3];
+				ck_assert_msg(reward_score(r, 3, empty, cases[c].rows, v, &st) == STATUS_OK,
+				              "%s", st.msg);
+				for (int i = 0; i < 3; i++)
+					ck_assert_msg(fabs(v[i] - want[i]) <= tol[w] * (w ? big : fabs(want[i])) + 1e-6,
+					              "%s weights %d batch %zu row %d: %g, PyTorch %g",
+					              cases[c].fixture, w, batch, i, v[i], want[i]);
+				reward_close(r);
+			}
+	}
 }
 END_TEST
 
@@ -509,7 +582,8 @@ Suite *harness_suite(void)
 	Suite *s = suite_create("reward");
 	TCase *tc = harness_add(s, "rules", positivity_sums_valences_with_negation,
 	                        brevity_length_and_informativeness, regex_counts_matches_like_perl,
-	                        bad_specs_are_refused_by_name, rm_scores_match_pytorch, NULL);
+	                        bad_specs_are_refused_by_name, rm_scores_match_pytorch,
+	                        rm_scores_with_bf16_and_int8_weights, NULL);
 	(void)tc;
 	tc = harness_add(s, "cmd", cmd_scores_in_batches_and_stays_alive, cmd_scorers_that_fail_say_how,
 	                 cmd_output_nobody_asked_for_is_garbage, cmd_ignores_stderr_floods_and_blank_lines,

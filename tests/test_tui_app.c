@@ -426,8 +426,15 @@ START_TEST(runs_filter_sort_tag_delete)
 }
 END_TEST
 
+static store_id make_eval_under(struct store *s, const char *name, store_id parent);
+
 /* An eval run with a 3-point front over (length, brevity), as ric eval stores it. */
 static store_id make_eval(struct store *s, const char *name)
+{
+	return make_eval_under(s, name, 0);
+}
+
+static store_id make_eval_under(struct store *s, const char *name, store_id parent)
 {
 	store_id ds, o1, o2;
 	if (store_dataset_find(s, "toy", &ds, NULL) != STORE_OK) {
@@ -435,7 +442,7 @@ static store_id make_eval(struct store *s, const char *name)
 		ck_assert_int_eq(store_objective_add(s, ds, "length", "length", &o1, NULL), STORE_OK);
 		ck_assert_int_eq(store_objective_add(s, ds, "brevity", "brevity:4", &o2, NULL), STORE_OK);
 	}
-	store_id run = make_run(s, "eval", name, 0);
+	store_id run = make_run(s, "eval", name, parent);
 	store_param_set(s, run, "dataset", "toy", NULL);
 	double norm[4][2] = { { 1, -1 }, { 0.5, 0.5 }, { -1, 1 }, { 0, 0 } }; /* the last dominated */
 	store_id ids[4];
@@ -613,6 +620,291 @@ START_TEST(response_view_plots_score_against_weight)
 		tui_view_free(&tv);
 		tui_app_action(a, ACTION_AXIS_X_NEXT);
 	}
+	tui_app_free(a);
+}
+END_TEST
+
+/* The curves ric eval records (eval_curves_record) for length, in z, with
+ * the statistics it records (params objectiveK). */
+static void add_curve(struct store *s, store_id run)
+{
+	store_param_set(s, run, "objective1", "length=length mu=5 sigma=3 lo=-1.5 hi=1.5", NULL);
+	store_param_set(s, run, "objective2", "brevity=brevity:4 mu=0.4 sigma=0.3 lo=-1 hi=1", NULL);
+	store_param_set(s, run, "units", "normalised", NULL);
+	/* levels 0, 0.5, 1 (0.5 had no sample: not stored) */
+	struct store_metric m[] = {
+		{ "weight_level/length", 0, 0, 0 },   { "weight_mean/length", 0, -1, 0 },
+		{ "weight_se/length", 0, 0.1, 0 },    { "weight_count/length", 0, 4, 0 },
+		{ "weight_level/length", 2, 1, 0 },   { "weight_mean/length", 2, 0.8, 0 },
+		{ "weight_se/length", 2, 0.2, 0 },    { "weight_count/length", 2, 4, 0 },
+		{ "weight_rise/length", 0, 1.8, 0 },  { "weight_rise_se/length", 0, 0.2236, 0 },
+		{ "weight_monotone/length", 0, 1, 0 }, { "weight_follows/length", 0, 1, 0 },
+	};
+	ck_assert_int_eq(store_metrics_add(s, run, m, sizeof m / sizeof m[0], NULL), STORE_OK);
+}
+
+START_TEST(stored_response_curves_in_both_units)
+{
+	struct tui_app *a = open_app(1);
+	wait_done(a);
+	store_id run = make_eval(a->store.s, "eval-c");
+	add_curve(a->store.s, run);
+	make_eval(a->store.s, "eval-none"); /* no curves: none drawn */
+	tui_app_action(a, ACTION_SCREEN_FRONT);
+	ck_assert_uint_eq(a->n_fronts, 2);
+	const struct tui_front *f = a->fronts[0].run == run ? &a->fronts[0] : &a->fronts[1];
+	const struct tui_front *g = f == &a->fronts[0] ? &a->fronts[1] : &a->fronts[0];
+	ck_assert_ptr_null(g->curves);
+	ck_assert_ptr_nonnull(f->curves);
+	const struct tui_front_curve *c = &f->curves[0];
+	ck_assert_uint_eq(c->n, 2);
+	ck_assert_uint_eq(f->curves[1].n, 0);
+	ck_assert_double_eq(c->level[0][0], 0);
+	ck_assert_double_eq(c->level[0][1], 1);
+	ck_assert_double_eq(c->level[1][1], 1); /* a weight is a weight in raw units too */
+	ck_assert_double_eq_tol(c->mean[0][1], 0.8, 1e-12);
+	ck_assert_double_eq_tol(c->se[0][1], 0.2, 1e-12);
+	ck_assert_double_eq_tol(c->mean[1][0], 5 - 3, 1e-12);   /* raw = mu + sigma z */
+	ck_assert_double_eq_tol(c->mean[1][1], 5 + 3 * 0.8, 1e-12);
+	ck_assert_double_eq_tol(c->se[1][1], 3 * 0.2, 1e-12);
+	ck_assert(c->has_verdict && c->follows && c->monotone);
+	ck_assert_double_eq_tol(c->rise[1], 3 * 1.8, 1e-12);
+	/* the response view: the curve beside the points, in the unit shown */
+	tui_app_action(a, ACTION_RESPONSE_TOGGLE);
+	for (int raw = 0; raw < 2; raw++) {
+		struct tui_view tv;
+		tui_view_build(a, &tv);
+		const struct view_series *cs = NULL;
+		size_t curves = 0;
+		for (size_t i = 0; i < tv.front.n_series; i++)
+			if (tv.front.series[i].kind == VIEW_SERIES_CURVE) {
+				cs = &tv.front.series[i];
+				curves++;
+			}
+		ck_assert_uint_eq(curves, 1);
+		ck_assert(cs->joined);
+		ck_assert_uint_eq(cs->n_points, 2);
+		ck_assert_double_eq(cs->points[1].x, 1);
+		ck_assert_double_eq_tol(cs->points[1].y, raw ? 7.4 : 0.8, 1e-12);
+		ck_assert_double_eq_tol(cs->err[1], raw ? 0.6 : 0.2, 1e-12);
+		ck_assert_msg(strstr(cs->note, "follows: rise") && strstr(cs->note, raw ? "5.4" : "1.8"),
+		              "%s", cs->note);
+		/* in its run's colour */
+		ck_assert_int_eq(cs->colour, tv.front.series[f - a->fronts].colour);
+		tui_view_free(&tv);
+		tui_app_action(a, ACTION_UNITS_TOGGLE);
+	}
+	/* brevity has no curve: none drawn */
+	tui_app_action(a, ACTION_AXIS_X_NEXT);
+	struct tui_view tv;
+	tui_view_build(a, &tv);
+	for (size_t i = 0; i < tv.front.n_series; i++)
+		ck_assert_int_ne(tv.front.series[i].kind, VIEW_SERIES_CURVE);
+	tui_view_free(&tv);
+	tui_app_action(a, ACTION_AXIS_X_NEXT);
+	/* --desired-grid: a child run of kind desired-grid with desired_* metrics,
+	 * obtained z against desired z (levels lo..hi) */
+	store_id dg = make_run(a->store.s, "eval", "eval-c-desired-grid", run);
+	store_param_set(a->store.s, dg, "kind", "desired-grid", NULL);
+	store_param_set(a->store.s, dg, "units", "raw", NULL); /* desired curves are z all the same */
+	store_param_set(a->store.s, dg, "objective1", "length=length mu=5 sigma=3 lo=-1.5 hi=1.5", NULL);
+	struct store_metric dm[] = {
+		{ "desired_level/length", 0, -1.5, 0 }, { "desired_mean/length", 0, -1.2, 0 },
+		{ "desired_se/length", 0, 0.1, 0 },     { "desired_level/length", 1, 0, 0 },
+		{ "desired_mean/length", 1, 0.1, 0 },   { "desired_se/length", 1, 0.1, 0 },
+		{ "desired_level/length", 2, 1.5, 0 },  { "desired_mean/length", 2, 1.1, 0 },
+		{ "desired_se/length", 2, 0.1, 0 },     { "desired_rise/length", 0, 2.3, 0 },
+		{ "desired_rise_se/length", 0, 0.14, 0 }, { "desired_follows/length", 0, 1, 0 },
+	};
+	ck_assert_int_eq(store_metrics_add(a->store.s, dg, dm, sizeof dm / sizeof dm[0], NULL), STORE_OK);
+	store_run_finish(a->store.s, dg, "done", NULL, NULL);
+	tui_app_reload(a);
+	f = a->fronts[0].run == run ? &a->fronts[0] : &a->fronts[1];
+	ck_assert_ptr_nonnull(f->desired);
+	ck_assert_uint_eq(f->desired[0].n, 3);
+	ck_assert_double_eq_tol(f->desired[0].level[1][2], 5 + 3 * 1.5, 1e-12);
+	ck_assert_double_eq_tol(f->desired[0].mean[0][2], 1.1, 1e-12);
+	ck_assert_double_eq_tol(f->desired[0].mean[1][2], 5 + 3 * 1.1, 1e-12);
+	tui_app_action(a, ACTION_RESPONSE_DESIRED);
+	ck_assert(a->response && a->response_desired);
+	for (int raw = 0; raw < 2; raw++) {
+		tui_view_build(a, &tv);
+		ck_assert(tv.front.response_desired);
+		const struct view_series *cs = NULL;
+		for (size_t i = 0; i < tv.front.n_series; i++) {
+			const struct view_series *x = &tv.front.series[i];
+			if (x->kind == VIEW_SERIES_CURVE)
+				cs = x;
+			/* eval points have no desired score of their own: not drawn */
+			if (x->kind == VIEW_SERIES_EVAL)
+				for (size_t k = 0; k < x->n_points; k++)
+					ck_assert(isnan(x->points[k].x));
+			/* the samples: at the target they were asked for */
+			if (x->kind == VIEW_SERIES_SAMPLES) {
+				const struct ricmeta *m = tui_gen_meta(a->gen);
+				double t = a->resp[0].t[0];
+				ck_assert_double_eq_tol(x->points[0].x,
+				                        raw ? m->obj[0].mu + m->obj[0].sigma * t : t, 1e-9);
+			}
+		}
+		ck_assert_ptr_nonnull(cs);
+		ck_assert_uint_eq(cs->n_points, 3);
+		ck_assert_double_eq_tol(cs->points[0].x, raw ? 5 - 4.5 : -1.5, 1e-12);
+		ck_assert_double_eq_tol(cs->points[2].y, raw ? 8.3 : 1.1, 1e-12);
+		tui_view_free(&tv);
+		tui_app_action(a, ACTION_UNITS_TOGGLE);
+	}
+	tui_app_free(a);
+}
+END_TEST
+
+/* An online run with an eval of each of its 3 iterations, as
+ * `ric online --eval-each` leaves them, each of its own checkpoint. */
+static store_id make_online_evals(struct store *s, store_id *evals)
+{
+	store_id onl = make_run(s, "online", "on", 0);
+	for (int k = 1; k <= 3; k++) {
+		char name[32], v[32], dir[4200];
+		struct status st = STATUS_INIT;
+		snprintf(dir, sizeof dir, "%s-%d", ckpt, k);
+		ck_assert_msg(tui_fixture_make(dir, harness_srcdir(), 128, 1, &st) == STATUS_OK, "%s", st.msg);
+		snprintf(name, sizeof name, "on-eval-%d", k);
+		evals[k - 1] = make_eval_under(s, name, onl);
+		snprintf(v, sizeof v, "%lld", (long long)onl);
+		store_param_set(s, evals[k - 1], "online_run", v, NULL);
+		snprintf(v, sizeof v, "%d", k);
+		store_param_set(s, evals[k - 1], "online_iteration", v, NULL);
+		store_param_set(s, evals[k - 1], "model", dir, NULL);
+	}
+	return onl;
+}
+
+START_TEST(online_iterations_step_on_front_and_steer)
+{
+	struct tui_app *a = open_app(1);
+	wait_done(a);
+	store_id ev[3];
+	store_id onl = make_online_evals(a->store.s, ev);
+	make_eval(a->store.s, "unrelated");
+	store_id ids[8];
+	int it[8];
+	ck_assert_uint_eq(tui_fronts_iterations(a->store.s, onl, ids, it, 8), 3);
+	ck_assert(ids[0] == ev[0] && ids[2] == ev[2] && it[0] == 1 && it[2] == 3);
+	/* Front: the online run's evals replace each other, in order */
+	ck_assert_int_eq(tui_scr_front_set(a, &ev[1], 1), 0);
+	a->screen = VIEW_FRONT;
+	ck_assert_int_eq(a->fronts[0].iteration, 2);
+	ck_assert_int_eq(a->fronts[0].iterations, 3);
+	tui_app_action(a, ACTION_ITER_NEXT);
+	ck_assert_uint_eq(a->n_fronts, 1);
+	ck_assert(a->fronts[0].run == ev[2]);
+	struct tui_view tv;
+	tui_view_build(a, &tv);
+	ck_assert_str_eq(tv.front.iteration, "online iteration 3 of 3");
+	tui_view_free(&tv);
+	tui_app_action(a, ACTION_ITER_NEXT);
+	ck_assert_msg(strstr(a->status, "iteration 3 is the last of 3"), "%s", a->status);
+	ck_assert(a->fronts[0].run == ev[2]);
+	tui_app_action(a, ACTION_ITER_PREV);
+	tui_app_action(a, ACTION_ITER_PREV);
+	ck_assert(a->fronts[0].run == ev[0]);
+	/* the other runs shown stay */
+	store_id two[2] = { ev[0], 0 };
+	ck_assert_int_eq(store_run_resolve(a->store.s, "unrelated", &two[1], NULL), STORE_OK);
+	ck_assert_int_eq(tui_scr_front_set(a, two, 2), 0);
+	tui_app_action(a, ACTION_ITER_NEXT);
+	ck_assert_uint_eq(a->n_fronts, 2);
+	ck_assert(a->fronts[0].run == ev[1] && a->fronts[1].run == two[1]);
+	ck_assert(a->fronts[a->cur_series].run == ev[1]);
+	/* Steer: the iterations' checkpoints, from the first on (the one
+	 * loaded is none of them) */
+	a->screen = VIEW_STEER;
+	tui_app_action(a, ACTION_STEER_ITER_NEXT);
+	ck_assert_int_eq(a->steer_online, onl);
+	ck_assert_int_eq(a->steer_iter, 1);
+	ck_assert_msg(strstr(a->ckpt, "ric-1"), "%s", a->ckpt);
+	tui_app_action(a, ACTION_SLIDER_INC_LARGE); /* the sliders stay across a step */
+	double w0 = a->w[0][0];
+	tui_app_action(a, ACTION_STEER_ITER_NEXT);
+	ck_assert_int_eq(a->steer_iter, 2);
+	ck_assert_double_eq_tol(a->w[0][0], w0, 1e-12);
+	tui_view_build(a, &tv);
+	ck_assert_str_eq(tv.steer.iteration, "online iteration 2 of 3");
+	tui_view_free(&tv);
+	wait_done(a);
+	tui_app_action(a, ACTION_STEER_ITER_PREV);
+	tui_app_action(a, ACTION_STEER_ITER_PREV);
+	ck_assert_int_eq(a->steer_iter, 1);
+	ck_assert_msg(strstr(a->status, "first of 3"), "%s", a->status);
+	/* another load is no iteration */
+	ck_assert_int_eq(tui_app_load(a, ckpt), 0);
+	ck_assert_int_eq(a->steer_online, 0);
+	wait_done(a);
+	tui_app_free(a);
+}
+END_TEST
+
+START_TEST(runs_lineage_tree_and_metric_charts)
+{
+	struct tui_app *a = open_app(0);
+	struct store *s = a->store.s;
+	store_id base = make_run(s, "pretrain", "base", 0);
+	store_id sft = make_run(s, "sft", "sft-a", base);
+	store_id sft2 = make_run(s, "sft", "sft-b", base);
+	store_id onl = make_run(s, "online", "on", sft);
+	store_id ev = make_run(s, "eval", "ev", onl);
+	make_run(s, "import", "elsewhere", 0);
+	for (int step = 1; step <= 5; step++) {
+		struct store_metric m[] = { { "loss", step, 4.0 - step * 0.5, 0 }, { "lr", step, 1e-4, 0 } };
+		ck_assert_int_eq(store_metrics_add(s, sft, m, 2, NULL), STORE_OK);
+		m[0].value = 3.0 - step * 0.1;
+		ck_assert_int_eq(store_metrics_add(s, sft2, m, 1, NULL), STORE_OK);
+	}
+	tui_app_action(a, ACTION_SCREEN_RUNS);
+	/* select sft-a (runs are listed newest first) */
+	while (tui_scr_runs_selected(a)->id != sft)
+		tui_app_action(a, ACTION_LIST_DOWN);
+	struct tui_view tv;
+	tui_view_build(a, &tv);
+	const struct view_run_details *d = tv.runs.details;
+	ck_assert_uint_eq(d->n_lineage, 5);
+	ck_assert_str_eq(d->lineage[0], "1 base (pretrain, running)");
+	ck_assert_int_eq(d->lineage_focus, 1);
+	ck_assert_ptr_null(tv.runs.chart);
+	char want[64];
+	snprintf(want, sizeof want, "%lld ev (eval, running)", (long long)ev);
+	ck_assert_msg(strstr(d->lineage[3], want), "%s", d->lineage[3]);
+	tui_view_free(&tv);
+	/* v: its loss against step */
+	tui_app_action(a, ACTION_CHART_TOGGLE);
+	ck_assert_str_eq(a->chart_metric, "loss");
+	ck_assert_uint_eq(a->n_chart, 1);
+	tui_view_build(a, &tv);
+	ck_assert_ptr_nonnull(tv.runs.chart);
+	ck_assert_uint_eq(tv.runs.chart->n_series, 1);
+	ck_assert_uint_eq(tv.runs.chart->series[0].n, 5);
+	ck_assert_double_eq(tv.runs.chart->series[0].x[4], 5);
+	ck_assert_double_eq_tol(tv.runs.chart->series[0].y[4], 1.5, 1e-12);
+	tui_view_free(&tv);
+	/* marking sft-b overlays it, in another colour */
+	while (tui_scr_runs_selected(a)->id != sft2)
+		tui_app_action(a, ACTION_LIST_UP);
+	tui_app_action(a, ACTION_RUN_MARK);
+	while (tui_scr_runs_selected(a)->id != sft)
+		tui_app_action(a, ACTION_LIST_DOWN);
+	ck_assert_uint_eq(a->n_chart, 2);
+	ck_assert(a->chart[0].id == sft && a->chart[1].id == sft2);
+	tui_view_build(a, &tv);
+	ck_assert_uint_eq(tv.runs.chart->n_series, 2);
+	ck_assert_int_ne(tv.runs.chart->series[0].colour, tv.runs.chart->series[1].colour);
+	ck_assert_double_eq_tol(tv.runs.chart->series[1].y[0], 2.9, 1e-12);
+	tui_view_free(&tv);
+	/* m: the next metric; sft-b has no lr: only sft-a is charted */
+	tui_app_action(a, ACTION_CHART_METRIC_NEXT);
+	ck_assert_str_eq(a->chart_metric, "lr");
+	ck_assert_uint_eq(a->n_chart, 1);
+	tui_app_action(a, ACTION_CHART_TOGGLE);
+	ck_assert_uint_eq(a->n_chart, 0);
 	tui_app_free(a);
 }
 END_TEST
@@ -863,6 +1155,8 @@ Suite *harness_suite(void)
 	tcase_set_timeout(tc, 120);
 	tc = harness_add(s, "screens", runs_filter_sort_tag_delete, fronts_of_eval_runs,
 	                 response_view_plots_score_against_weight,
+	                 stored_response_curves_in_both_units, online_iterations_step_on_front_and_steer,
+	                 runs_lineage_tree_and_metric_charts,
 	                 online_samples_and_dataset_rows_as_series,
 	                 jobs_and_their_logs, runs_view_is_a_pure_filter_and_sort,
 	                 frames_are_paced_but_the_first_token_is_not,

@@ -57,8 +57,8 @@ static struct view_point pts_a[] = { { 0.1, 0.9, 1 }, { 0.5, 0.6, 1 }, { 0.9, 0.
 	                             { 0.3, 0.3, 0 }, { NAN, 0.5, 0 } };
 static struct view_point pts_b[] = { { 0.2, 0.5, 1 }, { 0.6, 0.2, 1 } };
 static struct view_series series[] = {
-	{ "run 3", VIEW_SERIES_ONLINE, 5, pts_a, 0.4321, 0, 12.5, 0 },
-	{ "base", VIEW_SERIES_BASELINE, 2, pts_b, NAN, 0, 0, 0 },
+	{ "run 3", VIEW_SERIES_ONLINE, 5, pts_a, 0.4321, 0, 12.5, 0, 0, NULL, NULL },
+	{ "base", VIEW_SERIES_BASELINE, 2, pts_b, NAN, 0, 0, 0, 0, NULL, NULL },
 };
 static double pref_pt[] = { 0.25, 0.75 };
 
@@ -89,7 +89,8 @@ static struct view_metric metrics[] = { { "loss", 6, loss } };
 static const char *ckpts[] = { "ckpt/step-400" };
 static const char *children[] = { "4 eval" };
 static struct view_run_details details = { "run 3 online running", 2, pkeys, pvals, 1, metrics,
-	                                   1, ckpts, "2 sft-a", 1, children, "best", 0 };
+	                                   1, ckpts, "2 sft-a", 1, children, "best", 0,
+	                                   0, NULL, 0 };
 
 static struct view_runs runs(void)
 {
@@ -403,6 +404,15 @@ END_TEST
 
 /* Every screen at every size from 1x1 to 130x45: nothing drawn outside the
  * pad (curses would refuse), no crash; ASan checks the memory. */
+static const double chart_x[] = { 1, 2, 3, 4, 5 };
+static const double chart_a[] = { 4, 3.5, 3, 2.5, 2 }, chart_b[] = { 3, 2.9, 2.8, 2.7, 2.6 };
+static const struct chart_series chart_runs[] = {
+	{ "12 sft-a", 5, chart_x, chart_a, 0 }, { "13 sft-b", 5, chart_x, chart_b, 1 },
+};
+static const struct chart the_chart = { "loss vs step: 2 runs", 2, chart_runs };
+static const char *const tree[] = { "1 base (pretrain)", "\xe2\x94\x94\xe2\x94\x80 12 sft-a (sft)",
+	                            "   \xe2\x94\x94\xe2\x94\x80 14 on (online)" };
+
 START_TEST(every_size_draws)
 {
 	struct fixture f;
@@ -413,6 +423,7 @@ START_TEST(every_size_draws)
 			for (int cols = 1; cols <= 130; cols += (cols < 42 ? 3 : 11)) {
 				WINDOW *w = ui_term_pad(rows, cols, (rows + cols) % 2);
 				f.st.compare = cols % 2;
+				f.ru.chart = rows % 2 ? &the_chart : NULL;
 				view_draw(w, &f.v);
 				struct view_hit h;
 				view_hit(&f.v, rows, cols, rows / 2, cols / 2, &h);
@@ -775,6 +786,85 @@ START_TEST(front_series_glyphs_without_colour)
 }
 END_TEST
 
+/* Issue 18's data views: a metric chart with axes and two runs overlaid
+ * (each its glyph, a legend with the last values), the lineage tree in the
+ * details, and a response curve with error bars and its verdict. */
+START_TEST(runs_chart_and_lineage)
+{
+	struct fixture f;
+	fixture(&f, VIEW_RUNS);
+	struct view_run_details d = details;
+	d.n_lineage = 3;
+	d.lineage = tree;
+	d.lineage_focus = 1;
+	f.ru.details = &d;
+	WINDOW *w = ui_term_pad(30, 80, 1);
+	view_draw(w, &f.v);
+	HAS(w, "lineage");
+	HAS(w, "  1 base (pretrain)");
+	HAS(w, "  \xe2\x94\x94\xe2\x94\x80 12 sft-a (sft)  \xe2\x86\x90 this run");
+	HAS(w, "     \xe2\x94\x94\xe2\x94\x80 14 on (online)");
+	ck_assert(!has(w, "parent     2 sft-a")); /* the tree says it */
+	delwin(w);
+	f.ru.chart = &the_chart;
+	w = ui_term_pad(30, 80, 1);
+	view_draw(w, &f.v);
+	HAS(w, "loss vs step: 2 runs");
+	HAS(w, "\xe2\x97\x8f 12 sft-a 2  \xe2\x96\xb2 13 sft-b 2.6"); /* ● a, ▲ b: glyph, name, last */
+	ck_assert_int_ge(count(w, "\xe2\x97\x8f"), 3);  /* its points, besides the legend */
+	ck_assert_int_ge(count(w, "\xe2\x96\xb2"), 3);
+	HAS(w, "    4 \xe2\x94\x82");                   /* y ticks left of the rule */
+	int y, x, y2, x2;
+	ck_assert(ui_term_find(w, "    2 \xe2\x94\x82", &y, &x));
+	ck_assert(ui_term_find(w, "    4 \xe2\x94\x82", &y2, &x2));
+	ck_assert_int_lt(y2, y);                          /* higher values above */
+	ck_assert(ui_term_find(w, " 1 ", &y, &x));
+	ck_assert(ui_term_find(w, " 5", &y2, &x2));       /* steps under the plot */
+	ck_assert(!has(w, "lineage"));                    /* the chart replaces the details */
+	delwin(w);
+	/* ASCII: the series' ASCII glyphs */
+	w = ui_term_pad(30, 80, 0);
+	view_draw(w, &f.v);
+	HAS(w, "o 12 sft-a 2  * 13 sft-b 2.6");
+	HAS(w, "    4 |");
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+START_TEST(response_curve_with_error_bars)
+{
+	struct fixture f;
+	fixture(&f, VIEW_FRONT);
+	static const struct view_point pts[] = { { 0, -1, 0 }, { 0.5, 0, 0 }, { 1, 1, 0 } };
+	static const double err[] = { 0.1, 0.5, 0.1 };
+	struct view_series se[2] = {
+		{ .name = "eval-c", .kind = VIEW_SERIES_EVAL, .n_points = 0, .hypervolume = NAN },
+		{ .name = "eval-c", .kind = VIEW_SERIES_CURVE, .n_points = 3, .points = pts,
+		  .hypervolume = NAN, .joined = 1, .err = err, .note = "follows: rise 2+-0.14" },
+	};
+	f.fr.n_series = 2;
+	f.fr.series = se;
+	f.fr.response = 1;
+	f.fr.cursor_series = -1;
+	f.fr.iteration = "online iteration 2 of 3";
+	WINDOW *w = ui_term_pad(24, 100, 0);
+	view_draw(w, &f.v);
+	HAS(w, "[online iteration 2 of 3]  Response: ");
+	HAS(w, "curve follows: rise 2+-0.1"); /* cut at the legend's width */
+	/* the error bar at 0.5 (+-0.5) spans rows above and below its point */
+	int y, x;
+	ck_assert(ui_term_find(w, "..*..", &y, &x));
+	x += 2;
+	char above[256], below[256];
+	ui_term_line(w, y - 2, above, sizeof above);
+	ui_term_line(w, y + 2, below, sizeof below);
+	ck_assert_msg(above[x] == '.' && below[x] == '.', "%s\n%s", above, below);
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
 /* Issue 18: a question always fits, whole, down to 40 columns. */
 START_TEST(questions_always_fit)
 {
@@ -821,6 +911,7 @@ Suite *harness_suite(void)
 	            steer_shows_obtained_beside_target, front_says_units_and_hypervolume,
 	            scrolling_panes_say_there_is_more, front_series_glyphs_without_colour,
 	            questions_always_fit, NULL);
+	harness_add(s, "views", runs_chart_and_lineage, response_curve_with_error_bars, NULL);
 	TCase *tc = harness_add(s, "robust", every_size_draws, slider_click_and_tab_click,
 	                        monochrome_attributes, NULL);
 	tcase_set_timeout(tc, 60);

@@ -141,13 +141,16 @@ static int view_live_key(const struct view *v, enum action a, char *out, size_t 
 }
 
 /* htop's bottom bar: key, then what it does, for the screen's main actions. */
-static const enum action view_hint_actions[VIEW_SCREEN_COUNT][8] = {
+#define VIEW_HINTS_MAX 10
+static const enum action view_hint_actions[VIEW_SCREEN_COUNT][VIEW_HINTS_MAX] = {
 	[VIEW_STEER] = { ACTION_SLIDER_INC, ACTION_SLIDER_LOCK, ACTION_PROMPT_EDIT, ACTION_COMPARE_TOGGLE,
-	                 ACTION_COMPARE_SIDE, ACTION_SAMPLE_SAVE, ACTION_SEED_CHANGE, ACTION_NONE },
+	                 ACTION_COMPARE_SIDE, ACTION_SAMPLE_SAVE, ACTION_SEED_CHANGE,
+	                 ACTION_STEER_ITER_NEXT, ACTION_NONE },
 	[VIEW_FRONT] = { ACTION_AXIS_X_NEXT, ACTION_AXIS_Y_NEXT, ACTION_POINT_NEXT, ACTION_OVERLAY_TOGGLE,
-	                 ACTION_POINT_STEER, ACTION_NONE },
+	                 ACTION_POINT_STEER, ACTION_RESPONSE_TOGGLE, ACTION_RESPONSE_DESIRED,
+	                 ACTION_ITER_NEXT, ACTION_NONE },
 	[VIEW_RUNS] = { ACTION_RUN_LOAD, ACTION_SEARCH, ACTION_FILTER, ACTION_SORT_NEXT, ACTION_RUN_MARK,
-	                ACTION_RUN_COMPARE, ACTION_RUN_DELETE, ACTION_NONE },
+	                ACTION_RUN_COMPARE, ACTION_RUN_DELETE, ACTION_CHART_TOGGLE, ACTION_NONE },
 	[VIEW_JOBS] = { ACTION_JOB_NEW, ACTION_JOB_CANCEL, ACTION_JOB_RESUME, ACTION_JOB_LOG, ACTION_NONE },
 	[VIEW_HELP] = { ACTION_HELP_CLOSE, ACTION_LIST_DOWN, ACTION_LIST_UP, ACTION_NONE },
 };
@@ -179,6 +182,11 @@ static const char *view_hint_label(const struct view *v, enum action a)
 	case ACTION_JOB_RESUME: return "resume";
 	case ACTION_JOB_LOG: return "log";
 	case ACTION_HELP_CLOSE: return "close";
+	case ACTION_RESPONSE_TOGGLE: return v->front && v->front->response ? "front" : "response";
+	case ACTION_ITER_NEXT:
+	case ACTION_STEER_ITER_NEXT: return "iteration";
+	case ACTION_RESPONSE_DESIRED: return v->front && v->front->response_desired ? "vs weight" : "vs desired";
+	case ACTION_CHART_TOGGLE: return v->runs && v->runs->chart ? "details" : "chart";
 	case ACTION_LIST_DOWN: return "down";
 	case ACTION_LIST_UP: return "up";
 	case ACTION_HELP: return "help";
@@ -194,6 +202,13 @@ static int view_hint_width(const struct view *v, enum action a, char *key, size_
 	/* Only the keys of the mode shown: A|B's side key in compare mode. */
 	if (a == ACTION_COMPARE_SIDE && !(v->steer && v->steer->compare))
 		return 0;
+	if (a == ACTION_RESPONSE_DESIRED && !(v->front && v->front->response))
+		return 0;
+	/* Stepping iterations: once an online iteration is shown. */
+	if (a == ACTION_ITER_NEXT && !(v->front && v->front->iteration))
+		return 0;
+	if (a == ACTION_STEER_ITER_NEXT && !(v->steer && v->steer->iteration))
+		return 0;
 	if (!view_live_key(v, a, key, cap))
 		return 0;
 	return draw_width(key) + 1 + draw_width(view_hint_label(v, a));
@@ -206,7 +221,7 @@ static void view_hints(WINDOW *w, const struct layout *L, const struct view *v)
 	enum action list[12];
 	char key[32];
 	int n = 0;
-	for (int i = 0; i < 8 && view_hint_actions[v->screen][i] != ACTION_NONE; i++)
+	for (int i = 0; i < VIEW_HINTS_MAX && view_hint_actions[v->screen][i] != ACTION_NONE; i++)
 		list[n++] = view_hint_actions[v->screen][i];
 	/* help and quit always keep their place at the end (the command line's
 	 * key when it fits too); the screen's own hints fill what is left. */

@@ -24,6 +24,7 @@
 #include <curses.h>
 #include <stddef.h>
 
+#include "ui/chart.h"
 #include "ui/keys.h"
 #include "ui/layout.h"
 
@@ -80,6 +81,8 @@ struct view_steer {
 	int generating;                   /* a generation is running */
 	double tokens_per_s;              /* last measured; <= 0 unknown */
 	int raw;                          /* targets and scores in raw units (else normalised z) */
+	const char *iteration;            /* "online iteration 2 of 3": the checkpoint is that
+	                                   * iteration's (stepped to with < >); NULL = none */
 };
 
 /* ---- Front ------------------------------------------------------------- */
@@ -90,6 +93,7 @@ enum view_series_kind {
 	VIEW_SERIES_OFFLINE,
 	VIEW_SERIES_ONLINE,       /* an online iteration */
 	VIEW_SERIES_BASELINE,
+	VIEW_SERIES_CURVE,        /* a response curve ric eval stored: mean +- SE per level */
 	VIEW_SERIES_KIND_COUNT
 };
 
@@ -108,6 +112,9 @@ struct view_series {
 	double hypervolume_all;   /* over every objective, as stored; 0 or NaN = unknown */
 	int colour;               /* 1 + its palette index, kept by the app for the run
 	                           * whatever its place in the list; 0 = by position */
+	int joined;               /* the points in order joined by lines (a curve) */
+	const double *err;        /* per point: an error bar y +- err[i]; NULL = none */
+	const char *note;         /* shown after the kind in the legend; NULL = none */
 };
 
 struct view_front {
@@ -124,6 +131,10 @@ struct view_front {
 	int raw;                          /* points in raw units (else normalised z) */
 	int response;                     /* x = the weight of objective x_axis, y = its
 	                                   * obtained score: how it follows its slider */
+	int response_desired;             /* response: x = the desired score asked for, not
+	                                   * the weight */
+	const char *iteration;            /* "iteration 2 of 3 of on": the online iteration
+	                                   * whose eval is shown; NULL = none */
 };
 
 /* The palette index (theme_series, plot series) of s, listed at `position`. */
@@ -150,6 +161,11 @@ struct view_run_details {
 	const char *const *children;
 	const char *tags;                 /* comma-separated; NULL = none */
 	int scroll;                       /* first line shown (clamped to the last page) */
+	/* The lineage as a tree (ui/tree lines, root first), in place of the
+	 * parent and children lines; NULL = those lines. */
+	size_t n_lineage;
+	const char *const *lineage;
+	int lineage_focus;                /* the line of this run */
 };
 
 struct view_runs {
@@ -163,6 +179,7 @@ struct view_runs {
 	const char *filter;               /* NULL or "" = none */
 	int selected, scroll;             /* selected row; first row shown */
 	const struct view_run_details *details; /* of the selected row; NULL = none */
+	const struct chart *chart;        /* non-NULL: the details pane shows this chart */
 };
 
 /* The largest useful view_run_details.scroll for r laid out in L (0 when

@@ -2,6 +2,7 @@
 
 #include "ui/view.h"
 
+#include "ui/chart.h"
 #include "ui/draw.h"
 #include "ui/plot.h"
 #include "ui/textview.h"
@@ -12,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FRONT_YLABEL_W 7   /* "-12.5  " tick labels, then the axis rule */
+#define FRONT_YLABEL_W CHART_YLABEL_W   /* tick labels, then the axis rule */
 
 static const char *front_kind_name(enum view_series_kind k)
 {
@@ -22,6 +23,7 @@ static const char *front_kind_name(enum view_series_kind k)
 	case VIEW_SERIES_OFFLINE: return "offline";
 	case VIEW_SERIES_ONLINE: return "online";
 	case VIEW_SERIES_BASELINE: return "baseline";
+	case VIEW_SERIES_CURVE: return "curve";
 	default: return "";
 	}
 }
@@ -67,6 +69,10 @@ static int front_canvas(const struct layout *L, const struct view_front *f, stru
 		for (size_t i = 0; i < se->n_points; i++) {
 			plot_range_add(&xr, se->points[i].x);
 			plot_range_add(&yr, se->points[i].y);
+			if (se->err && isfinite(se->err[i])) {
+				plot_range_add(&yr, se->points[i].y - se->err[i]);
+				plot_range_add(&yr, se->points[i].y + se->err[i]);
+			}
 		}
 	}
 	plot_set_range(p, plot_range_padded(xr), plot_range_padded(yr));
@@ -79,6 +85,15 @@ static int front_canvas(const struct layout *L, const struct view_front *f, stru
 			continue;
 		double *ys = xs + se->n_points;
 		size_t nf = 0;
+		int colour = view_series_colour(se, (int)s);
+		/* A curve: error bars, then its levels joined in order, under the points. */
+		for (size_t i = 0; se->err && i < se->n_points; i++)
+			if (isfinite(se->err[i]) && se->err[i] > 0)
+				plot_line(p, se->points[i].x, se->points[i].y - se->err[i], se->points[i].x,
+				          se->points[i].y + se->err[i], colour);
+		for (size_t i = 1; se->joined && i < se->n_points; i++)
+			plot_line(p, se->points[i - 1].x, se->points[i - 1].y, se->points[i].x,
+			          se->points[i].y, colour);
 		for (size_t i = 0; i < se->n_points; i++) {
 			plot_points(p, &se->points[i].x, &se->points[i].y, 1, view_series_colour(se, (int)s));
 			if (se->points[i].on_front) {
@@ -98,45 +113,6 @@ static int front_canvas(const struct layout *L, const struct view_front *f, stru
 	return 0;
 }
 
-static void front_tick_label(double v, char *buf, size_t len)
-{
-	snprintf(buf, len, "%.3g", v);
-}
-
-static void front_axes(WINDOW *w, const struct layout_rect *r, const struct layout_rect *c,
-                       const struct plot *p)
-{
-	double t[16];
-	char lab[32];
-	wattrset(w, theme_attr(THEME_AXIS));
-	draw_vrule(w, c->y, c->x - 1, c->h);
-	int n = plot_ticks(p->y.lo, p->y.hi, c->h >= 8 ? 5 : 3, t);
-	for (int i = 0; i < n; i++) {
-		int row = plot_row_of(p, t[i]);
-		if (row < 0)
-			continue;
-		front_tick_label(t[i], lab, sizeof lab);
-		draw_text_right(w, c->y + row, r->x, FRONT_YLABEL_W - 1, lab);
-	}
-	n = plot_ticks(p->x.lo, p->x.hi, c->w / 10 > 1 ? c->w / 10 : 2, t);
-	int next_free = c->x;
-	for (int i = 0; i < n; i++) {
-		int col = plot_col_of(p, t[i]);
-		if (col < 0)
-			continue;
-		front_tick_label(t[i], lab, sizeof lab);
-		int lw = draw_width(lab);
-		int x = c->x + col - lw / 2;
-		if (x < next_free)
-			continue;
-		if (x + lw > c->x + c->w)
-			x = c->x + c->w - lw;
-		draw_text(w, c->y + c->h, x, lw, lab);
-		next_free = x + lw + 1;
-	}
-	wattrset(w, A_NORMAL);
-}
-
 /* A series' swatch in the legend: its ASCII glyph or a braille block. */
 static const char *front_swatch(int s)
 {
@@ -151,10 +127,12 @@ static const char *front_legend_tail(const struct view_series *se, char *tail, s
 {
 	const char *kind = front_kind_shown(se);
 	int n = snprintf(tail, cap, "%s%s", *kind ? " " : "", kind);
-	if (!isnan(se->hypervolume) && n > 0 && (size_t)n < cap)
+	if (!isnan(se->hypervolume) && n >= 0 && (size_t)n < cap)
 		n += snprintf(tail + n, cap - (size_t)n, " HV %.3g", se->hypervolume);
-	if (!isnan(se->hypervolume) && se->hypervolume_all > 0 && n > 0 && (size_t)n < cap)
-		snprintf(tail + n, cap - (size_t)n, " all %.4g", se->hypervolume_all);
+	if (!isnan(se->hypervolume) && se->hypervolume_all > 0 && n >= 0 && (size_t)n < cap)
+		n += snprintf(tail + n, cap - (size_t)n, " all %.4g", se->hypervolume_all);
+	if (se->note && n >= 0 && (size_t)n < cap)
+		snprintf(tail + n, cap - (size_t)n, " %s", se->note);
 	return tail;
 }
 
@@ -254,14 +232,21 @@ void view_front_draw(WINDOW *w, const struct layout *L, const struct view_front 
 {
 	const struct layout_rect *r = &L->plot;
 	char title[256];
+	/* The online iteration first: a long title is cut at its end. */
+	char iter[96] = "";
+	if (f->iteration)
+		snprintf(iter, sizeof iter, "[%s]  ", f->iteration);
 	if (f->response)
-		snprintf(title, sizeof title, "Response: %s obtained (%s) %s  vs  its weight %s%s",
-		         front_axis_name(f, f->x_axis), f->raw ? "raw" : "z", draw_utf8() ? "\xe2\x86\x91" : "^",
+		snprintf(title, sizeof title, "%sResponse: %s obtained (%s) %s  vs  its %s %s%s", iter,
+		         front_axis_name(f, f->x_axis), f->raw ? "raw" : "z",
+		         draw_utf8() ? "\xe2\x86\x91" : "^",
+		         f->response_desired ? (f->raw ? "desired score (raw)" : "desired score (z)") : "weight",
 		         draw_utf8() ? "\xe2\x86\x92" : ">", f->live ? "  (live)" : "");
 	else
-		snprintf(title, sizeof title, "%s %s  vs  %s %s  (%s)%s", front_axis_name(f, f->y_axis),
-		         draw_utf8() ? "\xe2\x86\x91" : "^", front_axis_name(f, f->x_axis),
-		         draw_utf8() ? "\xe2\x86\x92" : ">", f->raw ? "raw" : "z", f->live ? "  (live)" : "");
+		snprintf(title, sizeof title, "%s%s %s  vs  %s %s  (%s)%s", iter,
+		         front_axis_name(f, f->y_axis), draw_utf8() ? "\xe2\x86\x91" : "^",
+		         front_axis_name(f, f->x_axis), draw_utf8() ? "\xe2\x86\x92" : ">",
+		         f->raw ? "raw" : "z", f->live ? "  (live)" : "");
 	draw_title(w, r->y, r->x, r->w, title, theme_attr(THEME_TITLE));
 	struct plot p;
 	struct layout_rect c;
@@ -271,7 +256,7 @@ void view_front_draw(WINDOW *w, const struct layout *L, const struct view_front 
 	if (front_canvas(L, f, &p, &c) == 0) {
 		if (points) {
 			plot_draw(w, c.y, c.x, &p);
-			front_axes(w, r, &c, &p);
+			chart_axes(w, r->x, &c, &p);
 		} else {
 			wattrset(w, theme_attr(THEME_DIM));
 			draw_text(w, c.y + c.h / 2, c.x + 2, c.w - 2,

@@ -114,11 +114,20 @@ static int runs_details_lines(WINDOW *w, const struct layout_rect *r, const stru
 		snprintf(line, sizeof line, "%s %s", i ? "           " : "checkpoint", d->checkpoints[i]);
 		runs_line(&p, A_NORMAL, line);
 	}
-	if (d->parent) {
+	if (d->lineage) {
+		runs_line(&p, theme_attr(THEME_DIM), "lineage");
+		for (size_t i = 0; i < d->n_lineage; i++) {
+			int here = (int)i == d->lineage_focus;
+			snprintf(line, sizeof line, "  %s%s", d->lineage[i] ? d->lineage[i] : "",
+			         here ? (draw_utf8() ? "  \xe2\x86\x90 this run" : "  <- this run") : "");
+			runs_line(&p, here ? (int)A_BOLD : (int)A_NORMAL, line);
+		}
+	}
+	if (d->parent && !d->lineage) {
 		snprintf(line, sizeof line, "parent     %s", d->parent);
 		runs_line(&p, A_NORMAL, line);
 	}
-	for (size_t i = 0; i < d->n_children; i++) {
+	for (size_t i = 0; !d->lineage && i < d->n_children; i++) {
 		snprintf(line, sizeof line, "%s %s", i ? "           " : "children  ", d->children[i]);
 		runs_line(&p, A_NORMAL, line);
 	}
@@ -172,7 +181,10 @@ void view_runs_draw(WINDOW *w, const struct layout *L, const struct view_runs *r
 	table_draw(w, &tr, &t);
 	if (L->details.y == L->table.y && L->details.x > 0)
 		draw_vrule(w, L->details.y, L->details.x - 1, L->details.h);
-	runs_details(w, &L->details, r->details);
+	if (r->chart)
+		chart_draw(w, &L->details, r->chart);
+	else
+		runs_details(w, &L->details, r->details);
 }
 
 int view_runs_hit(const struct layout *L, const struct view_runs *r, int y, int x, struct view_hit *h)

@@ -55,15 +55,17 @@ static void steer_sliders(WINDOW *w, const struct layout_rect *r, const struct v
 {
 	if (r->h <= 0)
 		return;
-	char title[256];
+	char title[256], iter[96] = "";
+	if (s->iteration)
+		snprintf(iter, sizeof iter, "  [%s]", s->iteration);
 	if (s->compare)
-		snprintf(title, sizeof title, "%s%s  mapping %s  (%s)", side ? "B" : "A",
-		         side == s->side ? " (editing)" : "", s->mapping ? s->mapping : "-",
+		snprintf(title, sizeof title, "%s%s%s  mapping %s  (%s)", side ? "B" : "A",
+		         side == s->side ? " (editing)" : "", iter, s->mapping ? s->mapping : "-",
 		         s->raw ? "raw" : "z");
 	else
 		/* What the numbers and the sample bars mean, in the title. */
-		snprintf(title, sizeof title, "Preference  mapping %s  weight %s target%s (%s; sample bars "
-		         "0..1 = offline lo..hi)", s->mapping ? s->mapping : "-",
+		snprintf(title, sizeof title, "Preference%s  mapping %s  weight %s target%s (%s; sample bars "
+		         "0..1 = offline lo..hi)", iter, s->mapping ? s->mapping : "-",
 		         draw_utf8() ? "\xe2\x86\x92" : ">", s->pref[side].obtained ? ", samples' mean" : "",
 		         s->raw ? "raw" : "z");
 	draw_title(w, r->y, r->x, r->w, title,
