@@ -132,23 +132,23 @@ echo "against the issue's quiet-machine figures (2 threads): PyTorch 32-34 tok/s
      "llama2.c (110M) 63-71 tok/s: int8 batch 1 is $(ratio "$i1" 33) and $(ratio "$i1" 67)"
 
 # llama2.c beside ric, when LLAMA2C names its run (or runomp) binary: a
-# random Llama-2 of the 110M shape (bench/llama2c_model.py) against GPT-2
-# of the same size (12L/768, vocab 32000: 109.5M parameters), batch 1.
-if [ -n "${LLAMA2C:-}" ] && [ -x "$LLAMA2C" ] && [ -x $py ]; then
+# random Llama-2 of the 110M shape (bench/llama2c_model.py), the same weights
+# in llama2.c's model.bin and as a Hugging Face Llama folder that ric
+# decodes (ric bench generate --model), batch 1.
+if [ -n "${LLAMA2C:-}" ] && [ -x "$LLAMA2C" ] && [ -x $py ] && $py -c 'import numpy' 2>/dev/null; then
 	l2dir=$(mktemp -d)
-	$py "$here/llama2c_model.py" "$l2dir"
+	$py "$here/llama2c_model.py" "$l2dir" --hf "$l2dir/hf"
 	theirs=$(cd "$l2dir" && OMP_NUM_THREADS=$th "$LLAMA2C" model.bin -n 128 -s 1 2>&1 >/dev/null |
 		sed -n 's/.*achieved tok\/s: *\([0-9.]*\).*/\1/p' | tail -n 1 | awk '{ printf "%.1f", $1 }')
-	rm -rf "$l2dir"
 	for w in int8 bf16 f32; do
-		ours=$("$ric" bench generate --layers 12 --heads 12 --embd 768 --vocab 32000 --ctx 1024 \
-			--batch 1 --seq 16 --new-tokens 112 --threads $th --weights $w --json | tail -n 1 |
-			field tokens_per_s)
-		row "decode 110M, batch 1, $w" "$ours" "${theirs:--}" "$(ratio "$ours" "$theirs")" \
-		    "beside llama2.c (F32, OMP_NUM_THREADS=$th)"
+		ours=$("$ric" bench generate --model "$l2dir/hf" --batch 1 --seq 16 --new-tokens 112 \
+			--threads $th --weights $w --json | tail -n 1 | field tokens_per_s)
+		row "decode Llama-2 110M, batch 1, $w" "$ours" "${theirs:--}" "$(ratio "$ours" "$theirs")" \
+		    "the same model beside llama2.c (F32, OMP_NUM_THREADS=$th)"
 	done
+	rm -rf "$l2dir"
 else
-	echo "llama2.c: skipped (LLAMA2C=path/to/llama2.c/run to time it beside ric)"
+	echo "llama2.c: skipped (LLAMA2C=path/to/llama2.c/run to time it beside ric; needs numpy)"
 fi
 
 # Data parallelism (issue 19): one training step of the same global batch on

@@ -88,36 +88,51 @@ static void cpu_choose_level(void)
 	enum cpu_level best = has512 ? CPU_AVX512 : has2 ? CPU_AVX2 : CPU_PLAIN;
 	const char *env = getenv("RIC_CPU");
 	cpu.level = best;
+	cpu.use_vnni = best == CPU_AVX512 && cpu.vnni;
+	cpu.use_bf16 = best == CPU_AVX512 && cpu.bf16;
 	if (env && *env) {
-		enum cpu_level want;
-		if (strcmp(env, "avx512") == 0)
-			want = CPU_AVX512;
-		else if (strcmp(env, "avx2") == 0)
-			want = CPU_AVX2;
-		else if (strcmp(env, "plain") == 0)
-			want = CPU_PLAIN;
-		else {
+		/* a level as `ric info --cpu` names it; "avx512" alone is AVX-512
+		 * without the VNNI and BF16 kernels */
+		static const struct {
+			const char *name;
+			enum cpu_level level;
+			int vnni, bf16;
+		} names[] = {
+			{ "avx512+vnni+bf16", CPU_AVX512, 1, 1 }, { "avx512+vnni", CPU_AVX512, 1, 0 },
+			{ "avx512+bf16", CPU_AVX512, 0, 1 },      { "avx512", CPU_AVX512, 0, 0 },
+			{ "avx2", CPU_AVX2, 0, 0 },               { "plain", CPU_PLAIN, 0, 0 },
+		};
+		size_t k = 0, nn = sizeof names / sizeof names[0];
+		while (k < nn && strcmp(env, names[k].name) != 0)
+			k++;
+		if (k == nn)
 			status_set(&cpu.error, STATUS_INVALID,
-			           "RIC_CPU='%s': say avx512, avx2 or plain", env);
-			want = best;
-		}
-		if (want > best && cpu.error.code == STATUS_OK)
-			status_set(&cpu.error, STATUS_UNSUPPORTED,
-			           "RIC_CPU=%s: this CPU lacks %s", env,
-			           want == CPU_AVX512 ? "AVX-512 F/BW/VL (with AVX2 and FMA)"
-			                              : "AVX2 and FMA");
-		else if (cpu.error.code == STATUS_OK) {
-			cpu.level = want;
+			           "RIC_CPU='%s': say avx512+vnni+bf16, avx512+vnni, avx512+bf16, avx512, "
+			           "avx2 or plain", env);
+		else if (names[k].level > best || (names[k].vnni && !cpu.vnni) ||
+		         (names[k].bf16 && !cpu.bf16))
+			status_set(&cpu.error, STATUS_UNSUPPORTED, "RIC_CPU=%s: this CPU lacks %s", env,
+			           names[k].level > best
+			               ? names[k].level == CPU_AVX512 ? "AVX-512 F/BW/VL (with AVX2 and FMA)"
+			                                              : "AVX2 and FMA"
+			           : names[k].vnni && !cpu.vnni ? "AVX512_VNNI" : "AVX512_BF16");
+		else {
+			cpu.level = names[k].level;
+			cpu.use_vnni = names[k].vnni;
+			cpu.use_bf16 = names[k].bf16;
 			snprintf(cpu.level_why, sizeof cpu.level_why, "forced by RIC_CPU=%s", env);
 		}
 	}
-	cpu.use_vnni = cpu.level == CPU_AVX512 && cpu.vnni;
-	cpu.use_bf16 = cpu.level == CPU_AVX512 && cpu.bf16;
 	cpu.level_name = cpu.level == CPU_PLAIN ? "plain"
 	               : cpu.level == CPU_AVX2 ? "avx2"
 	               : cpu.use_vnni && cpu.use_bf16 ? "avx512+vnni+bf16"
 	               : cpu.use_vnni ? "avx512+vnni"
 	               : cpu.use_bf16 ? "avx512+bf16" : "avx512";
+	if (!cpu.level_why[0])
+		snprintf(cpu.level_why, sizeof cpu.level_why, "%s%s%s",
+		         best == CPU_AVX512 ? "AVX-512 F/BW/VL present" : "",
+		         best == CPU_AVX512 && cpu.vnni ? ", VNNI (vpdpbusd for int8)" : "",
+		         best == CPU_AVX512 && cpu.bf16 ? ", BF16 (vdpbf16ps for BF16)" : "");
 	if (!cpu.level_why[0])
 		snprintf(cpu.level_why, sizeof cpu.level_why, "%s",
 		         best == CPU_AVX512 ? "AVX-512 F/BW/VL present"

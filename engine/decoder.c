@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include "engine/decoder.h"
+#include "engine/pool.h"
+#include "engine/vmath.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -105,12 +107,14 @@ void decoder_copy(struct decoder *d, size_t from, size_t to)
 {
 	if (from == to || from >= d->B || to >= d->B)
 		return;
-	size_t W = d->kvw, n = d->len[from] * W;
-	for (size_t l = 0; l < d->dims.L; l++) {
-		size_t layer = l * d->B * d->cap * W;
-		memcpy(d->k + layer + to * d->cap * W, d->k + layer + from * d->cap * W, n * sizeof *d->k);
-		memcpy(d->v + layer + to * d->cap * W, d->v + layer + from * d->cap * W, n * sizeof *d->v);
-	}
+	size_t W = d->kvw, D = d->dims.D, n = d->len[from] * D;
+	for (size_t l = 0; l < d->dims.L; l++)
+		for (size_t g = 0; g < d->dims.NKV; g++) {
+			size_t at = l * d->B * d->cap * W + g * d->cap * D;
+			size_t a = at + to * d->cap * W, b = at + from * d->cap * W;
+			memcpy(d->k + a, d->k + b, n * sizeof *d->k);
+			memcpy(d->v + a, d->v + b, n * sizeof *d->v);
+		}
 	d->len[to] = d->len[from];
 }
 
@@ -125,7 +129,7 @@ static enum status_code decoder_reserve(struct decoder *d, size_t R, struct stat
 	free(d->pos);
 	free(d->rope);
 	d->rows = 0;
-	d->mem = malloc((R * per_row + d->cap) * sizeof *d->mem);
+	d->mem = malloc((R * per_row + R * m->NH * d->cap) * sizeof *d->mem);
 	d->pos = malloc(R * sizeof *d->pos);
 	d->rope = malloc(R * m->D * sizeof *d->rope);
 	if (!d->mem || !d->pos || !d->rope)
@@ -140,40 +144,58 @@ static enum status_code decoder_reserve(struct decoder *d, size_t R, struct stat
 	return STATUS_OK;
 }
 
-void decoder_attend(const struct decoder *d, const float *q, const float *kc, const float *vc,
-                    size_t n, float *out)
+void decoder_cache_put(struct decoder *d, size_t l, const int *seq, size_t R, const float *k,
+                       const float *v, size_t ks)
 {
+	size_t D = d->dims.D;
+	for (size_t r = 0; r < R; r++)
+		for (size_t g = 0; g < d->dims.NKV; g++) {
+			size_t at = ((l * d->B + (size_t)seq[r]) * d->dims.NKV + g) * d->cap * D +
+			            (size_t)d->pos[r] * D;
+			memcpy(d->k + at, k + r * ks + g * D, D * sizeof *d->k);
+			memcpy(d->v + at, v + r * ks + g * D, D * sizeof *d->v);
+		}
+}
+
+struct decoder_att_job {
+	const struct decoder *d;
+	const float *q, *kl, *vl; /* q: rows of qs; kl, vl: the layer's cache */
+	size_t qs, outs;
+	const int *seq;
+	float *out;               /* rows of outs */
+};
+
+/* Items r NH + h: row r's head h, over the pos[r] + 1 cached positions of
+ * its sequence, with its own scores at att + item * cap. Scores, softmax and
+ * the weighted sum of values are vectorised (engine/vmath), each item alone,
+ * so neither the threads nor the other rows change a row's result. */
+static void decoder_att_part(void *ctx, size_t lo, size_t hi)
+{
+	const struct decoder_att_job *j = ctx;
+	const struct decoder *d = j->d;
 	size_t NH = d->dims.NH, hs = d->dims.D, G = NH / d->dims.NKV, W = d->kvw;
 	float scale = (float)(1.0 / sqrt((double)hs));
-	float *a = d->att;
-	for (size_t h = 0; h < NH; h++) {
-		const float *qh = q + h * hs;
-		size_t kvo = (h / G) * hs;
-		float mx = -INFINITY;
-		for (size_t j = 0; j < n; j++) {
-			const float *kj = kc + j * W + kvo;
-			float s = 0.0f;
-			for (size_t i = 0; i < hs; i++)
-				s += qh[i] * kj[i];
-			a[j] = s * scale;
-			if (a[j] > mx)
-				mx = a[j];
-		}
-		double sum = 0.0;
-		for (size_t j = 0; j < n; j++) {
-			a[j] = (float)exp((double)(a[j] - mx));
-			sum += a[j];
-		}
-		float inv = (float)(1.0 / sum);
-		float *o = out + h * hs;
-		memset(o, 0, hs * sizeof *o);
-		for (size_t j = 0; j < n; j++) {
-			const float *vj = vc + j * W + kvo;
-			float pj = a[j] * inv;
-			for (size_t i = 0; i < hs; i++)
-				o[i] += pj * vj[i];
-		}
+	for (size_t it = lo; it < hi; it++) {
+		size_t r = it / NH, h = it % NH, n = (size_t)d->pos[r] + 1;
+		size_t base = (size_t)j->seq[r] * d->cap * W + (h / G) * d->cap * hs;
+		const float *qh = j->q + r * j->qs + h * hs;
+		const float *kc = j->kl + base, *vc = j->vl + base;
+		float *a = d->att + it * d->cap;
+		vmath_dots(a, qh, kc, hs, n, hs, scale);
+		float mx = vmath_max(a, n);
+		double sum = vmath_exp_sum(a, n, mx);
+		vmath_exp_scale(a, n, mx, (float)(1.0 / sum));
+		vmath_wsum(j->out + r * j->outs + h * hs, a, vc, hs, n, hs);
 	}
+}
+
+void decoder_attend_rows(const struct decoder *d, size_t l, const float *q, size_t qs,
+                         const int *seq, size_t R, float *out, size_t outs)
+{
+	size_t layer = l * d->B * d->cap * d->kvw;
+	struct decoder_att_job j = { .d = d, .q = q, .kl = d->k + layer, .vl = d->v + layer,
+	                             .qs = qs, .outs = outs, .seq = seq, .out = out };
+	pool_for(R * d->dims.NH, 1, decoder_att_part, &j);
 }
 
 enum status_code decoder_step(struct decoder *d, const int *seq, const int *tokens, size_t R,

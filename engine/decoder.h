@@ -51,7 +51,8 @@ struct decoder {
 	size_t cap;        /* cache positions per sequence (<= the longest sequence) */
 	size_t *len;       /* tokens cached per sequence */
 	size_t kvw;        /* cached values per position and layer: NKV * D */
-	float *k, *v;      /* [L, B, cap, kvw] each */
+	float *k, *v;      /* [L, B, NKV, cap, D] each: a head's keys one after the
+	                    * other, so attention streams them */
 	size_t rows;       /* row capacity of the scratch below */
 	float *mem;        /* one allocation: */
 	float *x;          /* [rows, C] the residual stream */
@@ -59,7 +60,7 @@ struct decoder {
 	float *qkv;        /* [rows, (NH + 2 NKV) D] */
 	float *atty;       /* [rows, NH*D] */
 	float *fch;        /* [rows, 2 I] */
-	float *att;        /* [cap] */
+	float *att;        /* [rows, NH, cap]: scores, one row per head */
 	double *rope;      /* [rows, D] for rotary families: cos | sin of each row's position */
 	int *pos;
 	const struct decoder_weights *wb; /* BF16 or int8 weights for small calls, or NULL */
@@ -112,9 +113,14 @@ enum status_code decoder_step(struct decoder *d, const int *seq, const int *toke
                               const unsigned char *keep, float *logits, const struct hooks *h,
                               struct status *st);
 
-/* For the families' decode: one row's causal attention over n cached
- * positions of its sequence (kc, vc rows of d->kvw), every query head. */
-void decoder_attend(const struct decoder *d, const float *q, const float *kc, const float *vc,
-                    size_t n, float *out);
+/* For the families' decode: row r's keys and values (NKV heads of D, at
+ * k + r ks and v + r ks) into layer l's cache at its sequence and position. */
+void decoder_cache_put(struct decoder *d, size_t l, const int *seq, size_t R, const float *k,
+                       const float *v, size_t ks);
+/* Causal attention of R rows in layer l, every query head, on the pool's
+ * threads. Row r's queries at q + r qs, its sequence seq[r]'s pos[r] + 1
+ * cached positions, its output at out + r outs. */
+void decoder_attend_rows(const struct decoder *d, size_t l, const float *q, size_t qs,
+                         const int *seq, size_t R, float *out, size_t outs);
 
 #endif

@@ -6,6 +6,7 @@
 #include "engine/vmath.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -43,9 +44,13 @@ struct gemv_job {
 	float *y;
 	const float *x, *w, *bias;
 	const uint16_t *wb;
+	const uint32_t *xp; /* BF16 activations in pairs, rows of GEMV_XPAIRS(IC) (vdpbf16ps) */
 	size_t R, IC, OC;
 	int accumulate;
 };
+
+/* Pairs a row of BF16 activations takes: 32 inputs a multiple, zeros after IC. */
+#define GEMV_XPAIRS(IC) (((IC) + 31) / 32 * 16)
 
 /* W [IC, OC] at (i, c), plain row-major F32 (gemv_xw). */
 static inline float gemv_w(const struct gemv_job *j, size_t at)
@@ -100,13 +105,35 @@ static void gemv_xet_plain(void *ctx, size_t lo, size_t hi)
 		}
 }
 
+/* A panel holds its inputs in pairs: for inputs 2p and 2p+1, each column's
+ * two weights side by side ([IC/2][width][2]), then, for an odd IC, the last
+ * input's row alone ([width]). A pair of a column is one 32-bit lane: the
+ * layout vdpbf16ps multiplies (engine/cpu: AVX512_BF16), and the other levels
+ * take the even input by a shift and the odd one by a mask. */
+static inline size_t gemv_panel_at(size_t IC, size_t pw, size_t i, size_t c)
+{
+	if (i + 1 == IC && (IC & 1))
+		return i * pw + c;
+	return (i & ~(size_t)1) * pw + c * 2 + (i & 1);
+}
+
 void gemv_pack_bf16(uint16_t *dst, const float *w, size_t IC, size_t OC)
 {
 	for (size_t c0 = 0; c0 < OC; c0 += GEMV_PANEL) {
 		size_t pw = OC - c0 < GEMV_PANEL ? OC - c0 : GEMV_PANEL;
 		uint16_t *panel = dst + c0 * IC;
-		for (size_t i = 0; i < IC; i++)
-			gemv_bf16_from_f32(panel + i * pw, w + i * OC + c0, pw);
+		size_t i = 0;
+		for (; i + 1 < IC; i += 2) {
+			uint16_t even[GEMV_PANEL], odd[GEMV_PANEL], *d = panel + gemv_panel_at(IC, pw, i, 0);
+			gemv_bf16_from_f32(even, w + i * OC + c0, pw);
+			gemv_bf16_from_f32(odd, w + (i + 1) * OC + c0, pw);
+			for (size_t c = 0; c < pw; c++) {
+				d[2 * c] = even[c];
+				d[2 * c + 1] = odd[c];
+			}
+		}
+		if (i < IC) /* an odd last input, its row alone */
+			gemv_bf16_from_f32(panel + gemv_panel_at(IC, pw, i, 0), w + i * OC + c0, pw);
 	}
 }
 
@@ -127,9 +154,14 @@ static void gemv_panel_plain(const struct gemv_job *j, size_t c0, size_t r)
 	const float *xr = j->x + r * j->IC;
 	float sum[GEMV_PANEL] = { 0 };
 	const uint16_t *panel = j->wb + c0 * j->IC;
-	for (size_t i = 0; i < j->IC; i++)
+	for (size_t i = 0; i < j->IC; i++) {
+		/* input i's weights: every other value of its pair's block, or a
+		 * row of their own for an odd last input */
+		const uint16_t *wi = panel + gemv_panel_at(j->IC, pw, i, 0);
+		size_t step = i + 1 == j->IC && (j->IC & 1) ? 1 : 2;
 		for (size_t c = 0; c < pw; c++)
-			sum[c] = fmaf(xr[i], gemv_bf16_to_f32(panel[i * pw + c]), sum[c]);
+			sum[c] = fmaf(xr[i], gemv_bf16_to_f32(wi[c * step]), sum[c]);
+	}
 	gemv_finish(j, r, c0, pw, sum);
 }
 
@@ -139,6 +171,26 @@ static void gemv_xw_panels_plain(void *ctx, size_t lo, size_t hi)
 	for (size_t c0 = lo; c0 < hi; c0 += GEMV_PANEL)
 		for (size_t r = 0; r < j->R; r++)
 			gemv_panel_plain(j, c0, r);
+}
+
+/* One narrow panel, one row, as vdpbf16ps computes: per pair of inputs both
+ * products (exact in F32) added to the sum, on the BF16 activations. */
+static void gemv_panel_dp_plain(const struct gemv_job *j, size_t c0, size_t r)
+{
+	size_t IC = j->IC, pw = j->OC - c0 < GEMV_PANEL ? j->OC - c0 : GEMV_PANEL;
+	const uint16_t *xb = (const uint16_t *)(j->xp + r * GEMV_XPAIRS(IC));
+	const uint16_t *panel = j->wb + c0 * IC;
+	float sum[GEMV_PANEL] = { 0 };
+	for (size_t i = 0; i < IC; i += 2)
+		for (size_t c = 0; c < pw; c++) {
+			float s = sum[c] + gemv_bf16_to_f32(panel[gemv_panel_at(IC, pw, i, c)]) *
+			                   gemv_bf16_to_f32(xb[i]);
+			if (i + 1 < IC)
+				s += gemv_bf16_to_f32(panel[gemv_panel_at(IC, pw, i + 1, c)]) *
+				     gemv_bf16_to_f32(xb[i + 1]);
+			sum[c] = s;
+		}
+	gemv_finish(j, r, c0, pw, sum);
 }
 
 #if GEMV_X86
@@ -325,6 +377,18 @@ GEMV_AVX2 static inline __m256 gemv_cvt8(const uint16_t *p)
 	return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
 }
 
+/* Eight columns (q * 8 on) of input i of a full panel, as floats: the even
+ * input of a pair by a shift, the odd one by a mask, a last odd input widened. */
+GEMV_AVX2 static inline __m256 gemv_w8(const uint16_t *panel, size_t IC, size_t i, size_t q)
+{
+	if (i + 1 == IC && (IC & 1))
+		return gemv_cvt8(panel + i * GEMV_PANEL + q * 8);
+	__m256i raw = _mm256_loadu_si256((const __m256i *)(const void *)(panel + (i & ~(size_t)1) *
+	                                                                   GEMV_PANEL + q * 16));
+	return _mm256_castsi256_ps(i & 1 ? _mm256_and_si256(raw, _mm256_set1_epi32((int)0xffff0000u))
+	                                 : _mm256_slli_epi32(raw, 16));
+}
+
 /* A tile of NR rows by NQ vectors of 8 columns of one panel, starting at
  * column q0 * 8, over n inputs: each weight vector serves NR rows, and
  * NR * NQ accumulators plus NQ weights and a broadcast fit the 16 registers
@@ -347,10 +411,10 @@ gemv_tile(const float *x, size_t IC, const uint16_t *wb, const float *wf, size_t
 	for (size_t i = 0; i < n; i++) {
 		__m256 w[4];
 		if (wb)
-			_mm_prefetch((const char *)(wb + (i + 32) * GEMV_PANEL + q0 * 8), _MM_HINT_T0);
+			_mm_prefetch((const char *)(wb + (i + 32) * GEMV_PANEL + q0 * 16), _MM_HINT_T0);
 		_Pragma("GCC unroll 6")
 		for (size_t q = 0; q < NQ; q++)
-			w[q] = wb ? gemv_cvt8(wb + i * GEMV_PANEL + (q0 + q) * 8)
+			w[q] = wb ? gemv_w8(wb, IC, i, q0 + q)
 			          : _mm256_load_ps(wf + i * GEMV_PANEL + (q0 + q) * 8);
 		_Pragma("GCC unroll 6")
 		for (size_t k = 0; k < NR; k++) {
@@ -423,7 +487,7 @@ GEMV_AVX2 static void gemv_panel_chunked(const struct gemv_job *j, size_t c0)
 			for (size_t i = 0; i < n; i++)
 				for (size_t q = 0; q < 4; q++)
 					_mm256_store_ps(wf + i * GEMV_PANEL + q * 8,
-					                gemv_cvt8(j->wb + c0 * IC + (i0 + i) * GEMV_PANEL + q * 8));
+					                gemv_w8(j->wb + c0 * IC, IC, i0 + i, q));
 			gemv_row_tiles(j->x + rb * IC + i0, IC, NULL, wf, n, acc, i0 == 0, nrb);
 		}
 		for (size_t k = 0; k < nrb; k++)
@@ -456,10 +520,10 @@ GEMV_AVX2 static void gemv_xw_bf16_avx2(void *ctx, size_t lo, size_t hi)
 	gemv_panels_avx2(ctx, lo, hi);
 }
 
-/* AVX-512: a panel's 32 columns are two vectors of 16, converted from BF16
- * by a widening move and a shift, so a row of a panel costs two loads, two
- * conversions and two fmas (eight each with AVX2); up to 12 rows a tile in
- * the 32 registers. Per output the chain of fmas over i is gemv_panel_plain's,
+/* AVX-512: a panel's 32 columns are two vectors of 16, taken from a pair of
+ * inputs by a shift (even input) or a mask (odd), so a row of a panel costs
+ * two loads and two fmas (eight each with AVX2); up to 12 rows a tile in the
+ * 32 registers. Per output the chain of fmas over i is gemv_panel_plain's,
  * so the results are the same bits as at the other levels. */
 #define GEMV_512 __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vl")))
 #define GEMV_512_ROWS 12
@@ -468,6 +532,16 @@ GEMV_512 static inline __m512 gemv_cvt16(const uint16_t *p)
 {
 	__m256i h = _mm256_loadu_si256((const __m256i *)(const void *)p);
 	return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+}
+
+/* Sixteen columns (h * 16 on) of input i of a full panel, as floats. */
+GEMV_512 static inline __m512 gemv_w16(const uint16_t *panel, size_t IC, size_t i, size_t h)
+{
+	if (i + 1 == IC && (IC & 1))
+		return gemv_cvt16(panel + i * GEMV_PANEL + h * 16);
+	__m512i raw = _mm512_loadu_si512(panel + (i & ~(size_t)1) * GEMV_PANEL + h * 32);
+	return _mm512_castsi512_ps(i & 1 ? _mm512_and_si512(raw, _mm512_set1_epi32((int)0xffff0000u))
+	                                 : _mm512_slli_epi32(raw, 16));
 }
 
 GEMV_512 static inline __attribute__((always_inline)) void
@@ -479,7 +553,7 @@ gemv_tile512(const float *x, size_t IC, const uint16_t *wb, float *acc, size_t N
 		a[k][0] = a[k][1] = _mm512_setzero_ps();
 	for (size_t i = 0; i < IC; i++) {
 		_mm_prefetch((const char *)(wb + (i + 16) * GEMV_PANEL), _MM_HINT_T0);
-		__m512 w0 = gemv_cvt16(wb + i * GEMV_PANEL), w1 = gemv_cvt16(wb + i * GEMV_PANEL + 16);
+		__m512 w0 = gemv_w16(wb, IC, i, 0), w1 = gemv_w16(wb, IC, i, 1);
 		_Pragma("GCC unroll 12")
 		for (size_t k = 0; k < NR; k++) {
 			__m512 b = _mm512_set1_ps(x[k * IC + i]);
@@ -494,32 +568,155 @@ gemv_tile512(const float *x, size_t IC, const uint16_t *wb, float *acc, size_t N
 	}
 }
 
-GEMV_512 static void gemv_xw_bf16_avx512(void *ctx, size_t lo, size_t hi)
+/* AVX512_BF16: vdpbf16ps multiplies a pair of BF16 weights by a pair of BF16
+ * activations and adds both products to an F32 lane, 32 multiplies an
+ * instruction where an F32 fma does 16, with no conversion of the weights.
+ * The activations are rounded to BF16 first (gemv_bf16_x: once per call), so
+ * the results differ from the other levels by that rounding (the bound is
+ * test_gemv's); each output is still one fixed chain over the pairs, so a
+ * row's result depends neither on the other rows nor on the threads. */
+#define GEMV_BF16 __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vl,avx512bf16")))
+
+/* The pair of inputs (2p, 2p+1) of 16 columns (h * 16 on) of a full panel;
+ * a last odd input widened to the pair (w, 0). */
+GEMV_BF16 static inline __m512bh gemv_pair16(const uint16_t *panel, size_t IC, size_t p, size_t h)
 {
-	const struct gemv_job *j = ctx;
-	for (size_t c0 = lo; c0 < hi; c0 += GEMV_PANEL) {
-		if (j->OC - c0 < GEMV_PANEL) {
-			for (size_t r = 0; r < j->R; r++)
-				gemv_panel_plain(j, c0, r);
-			continue;
-		}
-		const uint16_t *wb = j->wb + c0 * j->IC;
-		float sum[GEMV_512_ROWS * GEMV_PANEL];
-		for (size_t r = 0; r < j->R; r += GEMV_512_ROWS) {
-			size_t n = j->R - r < GEMV_512_ROWS ? j->R - r : GEMV_512_ROWS;
-			const float *x = j->x + r * j->IC;
-			switch (n) {
-#define GEMV_512_CASE(N) case N: gemv_tile512(x, j->IC, wb, sum, N); break;
-			GEMV_512_CASE(1) GEMV_512_CASE(2) GEMV_512_CASE(3) GEMV_512_CASE(4)
-			GEMV_512_CASE(5) GEMV_512_CASE(6) GEMV_512_CASE(7) GEMV_512_CASE(8)
-			GEMV_512_CASE(9) GEMV_512_CASE(10) GEMV_512_CASE(11) GEMV_512_CASE(12)
-#undef GEMV_512_CASE
-			default: break;
-			}
-			for (size_t k = 0; k < n; k++)
-				gemv_finish(j, r + k, c0, GEMV_PANEL, sum + k * GEMV_PANEL);
+	if (2 * p + 1 == IC)
+		return (__m512bh)_mm512_cvtepu16_epi32(_mm256_loadu_si256(
+			(const __m256i *)(const void *)(panel + 2 * p * GEMV_PANEL + h * 16)));
+	return (__m512bh)_mm512_loadu_si512(panel + 2 * p * GEMV_PANEL + h * 32);
+}
+
+/* NR rows of x as BF16 pairs (xp: row k at k * xs pairs) by one full panel. */
+GEMV_BF16 static inline __attribute__((always_inline)) void
+gemv_tile_dp(const uint32_t *xp, size_t xs, size_t IC, const uint16_t *wb, float *acc, size_t NR)
+{
+	__m512 a[GEMV_512_ROWS][2];
+	_Pragma("GCC unroll 12")
+	for (size_t k = 0; k < NR; k++)
+		a[k][0] = a[k][1] = _mm512_setzero_ps();
+	size_t np = (IC + 1) / 2;
+	for (size_t p = 0; p < np; p++) {
+		_mm_prefetch((const char *)(wb + (2 * p + 32) * GEMV_PANEL), _MM_HINT_T0);
+		_mm_prefetch((const char *)(wb + (2 * p + 32) * GEMV_PANEL + 32), _MM_HINT_T0);
+		__m512bh w0 = gemv_pair16(wb, IC, p, 0), w1 = gemv_pair16(wb, IC, p, 1);
+		_Pragma("GCC unroll 12")
+		for (size_t k = 0; k < NR; k++) {
+			__m512bh b = (__m512bh)_mm512_set1_epi32((int)xp[k * xs + p]);
+			a[k][0] = _mm512_dpbf16_ps(a[k][0], w0, b);
+			a[k][1] = _mm512_dpbf16_ps(a[k][1], w1, b);
 		}
 	}
+	_Pragma("GCC unroll 12")
+	for (size_t k = 0; k < NR; k++) {
+		_mm512_storeu_ps(acc + k * GEMV_PANEL, a[k][0]);
+		_mm512_storeu_ps(acc + k * GEMV_PANEL + 16, a[k][1]);
+	}
+}
+
+/* The panels of [lo, hi) for all rows, tiles of up to 12 rows: F32 fmas on
+ * converted weights (DP 0) or vdpbf16ps on the BF16 activations (DP 1). */
+#define GEMV_PANELS_512(NAME, ATTR, DP, CASE)                                                            \
+	ATTR static void NAME(void *ctx, size_t lo, size_t hi)                                     \
+	{                                                                                          \
+		const struct gemv_job *j = ctx;                                                    \
+		size_t xs = GEMV_XPAIRS(j->IC);                                                    \
+		for (size_t c0 = lo; c0 < hi; c0 += GEMV_PANEL) {                                  \
+			if (j->OC - c0 < GEMV_PANEL) {                                             \
+				for (size_t r = 0; r < j->R; r++)                                  \
+					(DP ? gemv_panel_dp_plain : gemv_panel_plain)(j, c0, r); \
+				continue;                                                          \
+			}                                                                          \
+			const uint16_t *wb = j->wb + c0 * j->IC;                                   \
+			float sum[GEMV_512_ROWS * GEMV_PANEL];                                     \
+			for (size_t r = 0; r < j->R; r += GEMV_512_ROWS) {                         \
+				size_t n = j->R - r < GEMV_512_ROWS ? j->R - r : GEMV_512_ROWS;    \
+				const float *x = j->x + r * j->IC;                                 \
+				const uint32_t *xp = DP ? j->xp + r * xs : NULL;                   \
+				(void)x, (void)xp;                                                 \
+				switch (n) {                                                       \
+				GEMV_512_CASES(CASE)                                               \
+				default: break;                                                    \
+				}                                                                  \
+				for (size_t k = 0; k < n; k++)                                     \
+					gemv_finish(j, r + k, c0, GEMV_PANEL, sum + k * GEMV_PANEL); \
+			}                                                                          \
+		}                                                                                  \
+	}
+#define GEMV_512_F32(N)                                                                            \
+	case N: gemv_tile512(x, j->IC, wb, sum, N); break;
+#define GEMV_512_DP(N)                                                                             \
+	case N: gemv_tile_dp(xp, xs, j->IC, wb, sum, N); break;
+#define GEMV_512_CASES(CASE)                                                                       \
+	CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) CASE(9) CASE(10) CASE(11)  \
+	CASE(12)
+
+GEMV_PANELS_512(gemv_xw_bf16_avx512, GEMV_512, 0, GEMV_512_F32)
+GEMV_PANELS_512(gemv_xw_bf16_dp, GEMV_BF16, 1, GEMV_512_DP)
+
+/* x E^T with BF16 E by vdpbf16ps: four rows of E (32 inputs a vector, the
+ * last part masked) against NR <= 6 rows of x, 24 sums in registers. Each
+ * output is its 16 lanes' chain over the inputs, then one fixed reduction. */
+GEMV_BF16 static inline __attribute__((always_inline)) void
+gemv_xet_dp_block(const struct gemv_job *j, size_t v, size_t NQ, const uint16_t *xb, size_t xs,
+                  size_t r0, size_t NR)
+{
+	size_t C = j->IC;
+	__m512 a[6][4];
+	_Pragma("GCC unroll 6")
+	for (size_t k = 0; k < NR; k++)
+		_Pragma("GCC unroll 4")
+		for (size_t q = 0; q < NQ; q++)
+			a[k][q] = _mm512_setzero_ps();
+	for (size_t i = 0; i < C; i += 32) {
+		__mmask32 m = C - i >= 32 ? ~(__mmask32)0 : ((__mmask32)1 << (C - i)) - 1;
+		__m512bh e[4];
+		_Pragma("GCC unroll 4")
+		for (size_t q = 0; q < NQ; q++) {
+			/* the next block's rows at the same place (they follow these) */
+			_mm_prefetch((const char *)(j->wb + (v + NQ + q) * C + i), _MM_HINT_T0);
+			e[q] = (__m512bh)_mm512_maskz_loadu_epi16(m, j->wb + (v + q) * C + i);
+		}
+		_Pragma("GCC unroll 6")
+		for (size_t k = 0; k < NR; k++) {
+			__m512bh xv = (__m512bh)_mm512_loadu_si512(xb + (r0 + k) * xs + i);
+			_Pragma("GCC unroll 4")
+			for (size_t q = 0; q < NQ; q++)
+				a[k][q] = _mm512_dpbf16_ps(a[k][q], e[q], xv);
+		}
+	}
+	_Pragma("GCC unroll 6")
+	for (size_t k = 0; k < NR; k++)
+		_Pragma("GCC unroll 4")
+		for (size_t q = 0; q < NQ; q++)
+			j->y[(r0 + k) * j->OC + v + q] = _mm512_reduce_add_ps(a[k][q]);
+}
+
+GEMV_BF16 static inline __attribute__((always_inline)) void
+gemv_xet_dp_rows(const struct gemv_job *j, size_t v, size_t NQ)
+{
+	const uint16_t *xb = (const uint16_t *)j->xp;
+	size_t xs = 2 * GEMV_XPAIRS(j->IC), r = 0;
+	for (; r + 6 <= j->R; r += 6)
+		gemv_xet_dp_block(j, v, NQ, xb, xs, r, 6);
+	switch (j->R - r) {
+	case 5: gemv_xet_dp_block(j, v, NQ, xb, xs, r, 5); break;
+	case 4: gemv_xet_dp_block(j, v, NQ, xb, xs, r, 4); break;
+	case 3: gemv_xet_dp_block(j, v, NQ, xb, xs, r, 3); break;
+	case 2: gemv_xet_dp_block(j, v, NQ, xb, xs, r, 2); break;
+	case 1: gemv_xet_dp_block(j, v, NQ, xb, xs, r, 1); break;
+	default: break;
+	}
+}
+
+GEMV_BF16 static void gemv_xet_dp(void *ctx, size_t lo, size_t hi)
+{
+	const struct gemv_job *j = ctx;
+	size_t v = lo;
+	for (; v + 4 <= hi; v += 4)
+		gemv_xet_dp_rows(j, v, 4);
+	for (; v < hi; v++)
+		gemv_xet_dp_rows(j, v, 1);
 }
 
 #endif
@@ -537,6 +734,67 @@ void gemv_xw(float *y, const float *x, const float *w, const float *bias, size_t
 	pool_for(OC, GEMV_GRAIN, fn, &j);
 }
 
+int gemv_bf16_dot(void)
+{
+#if GEMV_X86
+	return cpu_has_bf16();
+#else
+	return 0;
+#endif
+}
+
+#if GEMV_X86
+/* x [R, IC] to BF16, rounded to nearest even, rows of GEMV_XPAIRS(IC) pairs. */
+GEMV_BF16 static void gemv_bf16_x(uint32_t *xp, const float *x, size_t R, size_t IC)
+{
+	size_t xs = GEMV_XPAIRS(IC);
+	for (size_t r = 0; r < R; r++) {
+		uint16_t *d = (uint16_t *)(xp + r * xs);
+		const float *xr = x + r * IC;
+		size_t i = 0;
+		for (; i + 16 <= IC; i += 16)
+			_mm256_storeu_si256((__m256i *)(void *)(d + i),
+			                    (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(xr + i)));
+		for (; i < IC; i++)
+			d[i] = (uint16_t)_mm_cvtsi128_si32((__m128i)_mm_cvtneps_pbh(_mm_set_ss(xr[i])));
+		for (; i < 2 * xs; i++)
+			d[i] = 0;
+	}
+}
+
+/* Runs fn over [0, n) in grains with the activations in BF16 pairs: all rows at
+ * once, or (no memory for that) rows in groups through a buffer on the stack,
+ * which gives every row the same bits. */
+static void gemv_dp_run(struct gemv_job *j, size_t n, size_t grain, pool_fn fn)
+{
+	size_t xs = GEMV_XPAIRS(j->IC), R = j->R;
+	uint32_t *xp = malloc(R * xs * sizeof *xp);
+	if (xp) {
+		gemv_bf16_x(xp, j->x, R, j->IC);
+		j->xp = xp;
+		pool_for(n, grain, fn, j);
+		free(xp);
+		return;
+	}
+	enum { STACK_PAIRS = 8192 };
+	uint32_t buf[STACK_PAIRS] __attribute__((aligned(64)));
+	size_t g = STACK_PAIRS / xs;
+	if (g == 0) { /* a row longer than the buffer: the F32 level instead */
+		pool_for(n, grain, fn == gemv_xet_dp ? gemv_xet_avx2 : gemv_xw_bf16_avx512, j);
+		return;
+	}
+	struct gemv_job part = *j;
+	for (size_t r = 0; r < R; r += g) {
+		part.R = R - r < g ? R - r : g;
+		part.x = j->x + r * j->IC;
+		part.y = j->y + r * j->OC;
+		gemv_bf16_x(buf, part.x, part.R, j->IC);
+		part.xp = buf;
+		pool_for(n, grain, fn, &part);
+	}
+}
+#endif
+
 void gemv_xw_bf16(float *y, const float *x, const uint16_t *wp, const float *bias, size_t R,
                   size_t IC, size_t OC, int accumulate)
 {
@@ -544,6 +802,10 @@ void gemv_xw_bf16(float *y, const float *x, const uint16_t *wp, const float *bia
 	                      .accumulate = accumulate };
 	pool_fn fn = gemv_xw_panels_plain;
 #if GEMV_X86
+	if (cpu_has_bf16()) {
+		gemv_dp_run(&j, OC, GEMV_PANEL, gemv_xw_bf16_dp);
+		return;
+	}
 	if (cpu_level() >= CPU_AVX512)
 		fn = gemv_xw_bf16_avx512;
 	else if (cpu_level() >= CPU_AVX2)
@@ -566,5 +828,11 @@ void gemv_xet(float *y, const float *x, const float *e, const uint16_t *eb, size
               size_t V)
 {
 	struct gemv_job j = { .y = y, .x = x, .w = e, .wb = eb, .R = R, .IC = C, .OC = V };
+#if GEMV_X86
+	if (eb && cpu_has_bf16()) {
+		gemv_dp_run(&j, V, GEMV_GRAIN, gemv_xet_dp);
+		return;
+	}
+#endif
 	gemv_xet_run(&j);
 }

@@ -39,6 +39,13 @@ void gemv_xw_bf16(float *y, const float *x, const uint16_t *wp, const float *bia
 void gemv_xet(float *y, const float *x, const float *e, const uint16_t *eb, size_t R, size_t C,
               size_t V);
 
+/* 1 when the BF16 products use vdpbf16ps (engine/cpu: AVX512_BF16 in use):
+ * the activations are then rounded to BF16 too, and each output equals the
+ * double-precision sum of the rounded activations times the BF16 weights
+ * within F32 summation; else each output is the F32 chain of fmas on the
+ * unrounded activations, the same bits at every level. */
+int gemv_bf16_dot(void);
+
 void gemv_bf16_from_f32(uint16_t *dst, const float *src, size_t n);
 float gemv_bf16_to_f32(uint16_t b);
 

@@ -36,14 +36,25 @@ size_t gemv_q8_scales(size_t IC, size_t OC)
 
 /* n values (stride apart) into a whole group of q, zero-padded; the largest
  * magnitude maps to 127, and the group's scale is returned (0 for zeros). */
+static inline long q8_round(float v)
+{
+#if Q8_X86
+	return _mm_cvtss_si32(_mm_set_ss(v)); /* lrintf's nearest-even, without the call */
+#else
+	return lrintf(v);
+#endif
+}
+
 static float q8_group(int8_t *q, const float *v, size_t stride, size_t n)
 {
 	float amax = 0.0f;
-	for (size_t k = 0; k < n; k++)
-		amax = fmaxf(amax, fabsf(v[k * stride]));
+	for (size_t k = 0; k < n; k++) {
+		float a = fabsf(v[k * stride]);
+		amax = a > amax ? a : amax; /* as fmaxf: a NaN is passed over */
+	}
 	float inv = amax > 0.0f ? 127.0f / amax : 0.0f;
 	for (size_t k = 0; k < Q8_G; k++) {
-		long r = k < n ? lrintf(v[k * stride] * inv) : 0;
+		long r = k < n ? q8_round(v[k * stride] * inv) : 0;
 		q[k] = (int8_t)(r > 127 ? 127 : r < -127 ? -127 : r);
 	}
 	return amax / 127.0f;
@@ -76,17 +87,24 @@ struct q8_job {
 	float *y;
 	const int8_t *xq;   /* [R, ng * G] the rows of x quantized, */
 	const int8_t *xa;   /* their magnitudes, */
-	const float *dx;    /* [R, ng] and their scales */
+	const uint8_t *xu;  /* (VNNI) plus 128, as unsigned bytes, */
+	const float *dx;    /* [R, ng] and their scales, */
+	const float *dxe;   /* (VNNI) [R, ng / 2, 16]: a pair's scales, 8 lanes each */
 	const int8_t *q;
 	const float *sc, *bias;
 	size_t R, ng, OC;
 	int accumulate;
 };
 
-/* The fixed order of the final sum of the 8 lanes (as the AVX2 path's). */
-static float q8_lanes(const float a[8])
+/* The fixed order of the final sum: even groups summed into 8 lanes a, odd
+ * groups into 8 lanes b (a 512-bit vector holds a pair of groups), then a +
+ * b lane by lane, then the lanes pairwise. */
+static float q8_lanes(const float a[8], const float b[8])
 {
-	return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
+	float c[8];
+	for (int m = 0; m < 8; m++)
+		c[m] = a[m] + b[m];
+	return ((c[0] + c[4]) + (c[2] + c[6])) + ((c[1] + c[5]) + (c[3] + c[7]));
 }
 
 static void q8_store(const struct q8_job *j, size_t r, size_t c, float sum)
@@ -101,7 +119,7 @@ static void q8_plain(void *ctx, size_t lo, size_t hi)
 	size_t row = j->ng * Q8_G;
 	for (size_t c = lo; c < hi; c++)
 		for (size_t r = 0; r < j->R; r++) {
-			float a[8] = { 0 };
+			float a[2][8] = { { 0 } };
 			for (size_t g = 0; g < j->ng; g++) {
 				const int8_t *w = j->q + c * row + g * Q8_G, *x = j->xq + r * row + g * Q8_G;
 				float d = j->dx[r * j->ng + g] * j->sc[c * j->ng + g];
@@ -109,21 +127,24 @@ static void q8_plain(void *ctx, size_t lo, size_t hi)
 					int32_t s = 0;
 					for (size_t t = 0; t < 4; t++)
 						s += (int32_t)x[4 * m + t] * w[4 * m + t];
-					a[m] = fmaf((float)s, d, a[m]);
+					a[g & 1][m] = fmaf((float)s, d, a[g & 1][m]);
 				}
 			}
-			q8_store(j, r, c, q8_lanes(a));
+			q8_store(j, r, c, q8_lanes(a[0], a[1]));
 		}
 }
 
 #if Q8_X86
 #define Q8_AVX2 __attribute__((target("avx2,fma")))
 
-Q8_AVX2 static inline float q8_hsum(__m256 v)
+/* q8_lanes in registers: c = a + b; (c0+c4, c1+c5, c2+c6, c3+c7); then
+ * (c0+c4)+(c2+c6) and (c1+c5)+(c3+c7); then their sum. */
+Q8_AVX2 static inline float q8_hsum(__m256 even, __m256 odd)
 {
-	float a[8];
-	_mm256_storeu_ps(a, v);
-	return q8_lanes(a);
+	__m256 c = _mm256_add_ps(even, odd);
+	__m128 h = _mm_add_ps(_mm256_castps256_ps128(c), _mm256_extractf128_ps(c, 1));
+	__m128 t = _mm_add_ps(h, _mm_movehl_ps(h, h));
+	return _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
 }
 
 /* NC output channels by NR rows; per group, per pair: the bytes' products
@@ -134,12 +155,12 @@ q8_block(const struct q8_job *j, size_t c, size_t r0, size_t NC, size_t NR)
 {
 	size_t row = j->ng * Q8_G;
 	const __m256i ones = _mm256_set1_epi16(1);
-	__m256 a[2][4];
+	__m256 a[2][4], b[2][4]; /* even and odd groups */
 	_Pragma("GCC unroll 4")
 	for (size_t r = 0; r < NR; r++)
 		_Pragma("GCC unroll 4")
 		for (size_t k = 0; k < NC; k++)
-			a[r][k] = _mm256_setzero_ps();
+			a[r][k] = b[r][k] = _mm256_setzero_ps();
 	for (size_t g = 0; g < j->ng; g++) {
 		__m256i w[4];
 		/* four rows of weights are four streams 1 row apart, too many for
@@ -163,7 +184,10 @@ q8_block(const struct q8_job *j, size_t c, size_t r0, size_t NC, size_t NR)
 				__m256i p = _mm256_maddubs_epi16(xa, _mm256_sign_epi8(w[k], xq));
 				__m256 s = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
 				__m256 d = _mm256_set1_ps(dx * j->sc[(c + k) * j->ng + g]);
-				a[r][k] = _mm256_fmadd_ps(s, d, a[r][k]);
+				if (g & 1)
+					b[r][k] = _mm256_fmadd_ps(s, d, b[r][k]);
+				else
+					a[r][k] = _mm256_fmadd_ps(s, d, a[r][k]);
 			}
 		}
 	}
@@ -171,7 +195,7 @@ q8_block(const struct q8_job *j, size_t c, size_t r0, size_t NC, size_t NR)
 	for (size_t r = 0; r < NR; r++)
 		_Pragma("GCC unroll 4")
 		for (size_t k = 0; k < NC; k++)
-			q8_store(j, r0 + r, c + k, q8_hsum(a[r][k]));
+			q8_store(j, r0 + r, c + k, q8_hsum(a[r][k], b[r][k]));
 }
 
 /* The pool's work on columns [lo, hi): blocks of 4 columns x 2 rows, then
@@ -196,69 +220,81 @@ q8_block(const struct q8_job *j, size_t c, size_t r0, size_t NC, size_t NR)
 
 Q8_DRIVER(Q8_AVX2, q8_avx2, q8_block)
 
-/* AVX-512 with VNNI: vpdpbusd sums the four byte products of a lane in
- * one instruction, exactly as maddubs then madd do (no pair can saturate:
- * |x|, |w| <= 127), two groups a 512-bit vector; x's sign moves onto w by a
- * masked negation (AVX-512 has no vpsignb). The float steps stay per group,
- * in the same order, so the results are the same bits as q8_avx2's and
- * q8_plain's. */
+/* AVX-512 with VNNI: vpdpbusd sums the four byte products of a lane in one
+ * instruction, two groups a 512-bit vector, with x + 128 as its unsigned
+ * operand and w as stored: the sum then holds 128 times the lane's weights
+ * too, which the accumulator starts below by (computed once per weight
+ * vector, for every row of the block), so each lane is the exact integer
+ * sum of x w. The pair's scales (dx * sc, 8 lanes each) multiply it and one
+ * fma adds it into the pair's accumulator: even groups in the low half, odd
+ * in the high, as q8_lanes sums them, so the results are the same bits as
+ * q8_avx2's and q8_plain's. Blocks of 4 channels by 4 rows. */
 #define Q8_VNNI __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vl,avx512vnni")))
 
 Q8_VNNI static inline __attribute__((always_inline)) void
 q8_block_vnni(const struct q8_job *j, size_t c, size_t r0, size_t NC, size_t NR)
 {
-	size_t row = j->ng * Q8_G, ng = j->ng;
-	__m256 a[2][4];
+	size_t row = j->ng * Q8_G, ng = j->ng, np = ng / 2;
+	const __m512i idx = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+	const __m512i bias = _mm512_set1_epi8((char)0x80);
+	__m512 a[4][4];
 	_Pragma("GCC unroll 4")
 	for (size_t r = 0; r < NR; r++)
 		_Pragma("GCC unroll 4")
 		for (size_t k = 0; k < NC; k++)
-			a[r][k] = _mm256_setzero_ps();
-	size_t g = 0;
-	for (; g + 2 <= ng; g += 2) {
-		__m512i w[4];
+			a[r][k] = _mm512_setzero_ps();
+	for (size_t p = 0; p < np; p++) {
+		size_t g = 2 * p;
+		__m512i w[4], neg[4];
+		__m512 sc[4];
 		if (r0 == 0)
 			_Pragma("GCC unroll 4")
 			for (size_t k = 0; k < NC; k++)
 				_mm_prefetch((const char *)(j->q + (c + k + 4 * NC) * row + g * Q8_G), _MM_HINT_T0);
 		_Pragma("GCC unroll 4")
-		for (size_t k = 0; k < NC; k++)
+		for (size_t k = 0; k < NC; k++) {
 			w[k] = _mm512_loadu_si512((const void *)(j->q + (c + k) * row + g * Q8_G));
+			neg[k] = _mm512_sub_epi32(_mm512_setzero_si512(),
+			                          _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias, w[k]));
+			/* the pair's two scales: 8 bytes, not aligned for a double */
+			__m128 s2 = _mm_castsi128_ps(
+				_mm_loadl_epi64((const __m128i *)(const void *)(j->sc + (c + k) * ng + g)));
+			sc[k] = _mm512_permutexvar_ps(idx, _mm512_castps128_ps512(s2));
+		}
 		_Pragma("GCC unroll 4")
 		for (size_t r = 0; r < NR; r++) {
-			size_t at = (r0 + r) * row + g * Q8_G;
-			__m512i xq = _mm512_loadu_si512((const void *)(j->xq + at));
-			__m512i xa = _mm512_loadu_si512((const void *)(j->xa + at));
-			__mmask64 neg = _mm512_movepi8_mask(xq);
-			float dx0 = j->dx[(r0 + r) * ng + g], dx1 = j->dx[(r0 + r) * ng + g + 1];
+			__m512i xu = _mm512_loadu_si512((const void *)(j->xu + (r0 + r) * row + g * Q8_G));
+			__m512 dx = _mm512_loadu_ps(j->dxe + ((r0 + r) * np + p) * 16);
 			_Pragma("GCC unroll 4")
 			for (size_t k = 0; k < NC; k++) {
-				__m512i ws = _mm512_mask_sub_epi8(w[k], neg, _mm512_setzero_si512(), w[k]);
-				__m512 f = _mm512_cvtepi32_ps(
-					_mm512_dpbusd_epi32(_mm512_setzero_si512(), xa, ws));
-				__m256 lo = _mm512_castps512_ps256(f);
-				__m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(f), 1));
-				const float *sc = j->sc + (c + k) * ng + g;
-				a[r][k] = _mm256_fmadd_ps(lo, _mm256_set1_ps(dx0 * sc[0]), a[r][k]);
-				a[r][k] = _mm256_fmadd_ps(hi, _mm256_set1_ps(dx1 * sc[1]), a[r][k]);
+				__m512 f = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(neg[k], xu, w[k]));
+				a[r][k] = _mm512_fmadd_ps(f, _mm512_mul_ps(dx, sc[k]), a[r][k]);
 			}
 		}
 	}
-	if (g < ng) { /* an odd last group, 256 bits */
+	__m256 lo[4][4], hi[4][4];
+	_Pragma("GCC unroll 4")
+	for (size_t r = 0; r < NR; r++)
+		_Pragma("GCC unroll 4")
+		for (size_t k = 0; k < NC; k++) {
+			lo[r][k] = _mm512_castps512_ps256(a[r][k]);
+			hi[r][k] = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a[r][k]), 1));
+		}
+	if (ng & 1) { /* an odd last group (even index): 256 bits, into the low half */
+		size_t g = ng - 1;
 		_Pragma("GCC unroll 4")
 		for (size_t r = 0; r < NR; r++) {
 			size_t at = (r0 + r) * row + g * Q8_G;
-			__m256i xq = _mm256_loadu_si256((const __m256i *)(const void *)(j->xq + at));
-			__m256i xa = _mm256_loadu_si256((const __m256i *)(const void *)(j->xa + at));
-			__mmask32 neg = _mm256_movepi8_mask(xq);
+			__m256i xu = _mm256_loadu_si256((const __m256i *)(const void *)(j->xu + at));
 			float dx = j->dx[(r0 + r) * ng + g];
 			_Pragma("GCC unroll 4")
 			for (size_t k = 0; k < NC; k++) {
 				__m256i w = _mm256_loadu_si256(
 					(const __m256i *)(const void *)(j->q + (c + k) * row + g * Q8_G));
-				__m256i ws = _mm256_mask_sub_epi8(w, neg, _mm256_setzero_si256(), w);
-				__m256 f = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(_mm256_setzero_si256(), xa, ws));
-				a[r][k] = _mm256_fmadd_ps(f, _mm256_set1_ps(dx * j->sc[(c + k) * ng + g]), a[r][k]);
+				__m256i neg = _mm256_sub_epi32(_mm256_setzero_si256(),
+					_mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8((char)0x80), w));
+				__m256 f = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(neg, xu, w));
+				lo[r][k] = _mm256_fmadd_ps(f, _mm256_set1_ps(dx * j->sc[(c + k) * ng + g]), lo[r][k]);
 			}
 		}
 	}
@@ -266,37 +302,70 @@ q8_block_vnni(const struct q8_job *j, size_t c, size_t r0, size_t NC, size_t NR)
 	for (size_t r = 0; r < NR; r++)
 		_Pragma("GCC unroll 4")
 		for (size_t k = 0; k < NC; k++)
-			q8_store(j, r0 + r, c + k, q8_hsum(a[r][k]));
+			q8_store(j, r0 + r, c + k, q8_hsum(lo[r][k], hi[r][k]));
 }
 
-Q8_DRIVER(Q8_VNNI, q8_vnni, q8_block_vnni)
+/* Blocks of 4 channels by 4 rows, then what is left. */
+Q8_VNNI static void q8_vnni(void *ctx, size_t lo, size_t hi)
+{
+	const struct q8_job *j = ctx;
+	size_t c = lo;
+	for (; c + 4 <= hi; c += 4) {
+		size_t r = 0;
+		for (; r + 4 <= j->R; r += 4)
+			q8_block_vnni(j, c, r, 4, 4);
+		switch (j->R - r) {
+		case 3: q8_block_vnni(j, c, r, 4, 3); break;
+		case 2: q8_block_vnni(j, c, r, 4, 2); break;
+		case 1: q8_block_vnni(j, c, r, 4, 1); break;
+		default: break;
+		}
+	}
+	for (; c < hi; c++)
+		for (size_t r = 0; r < j->R; r++)
+			q8_block_vnni(j, c, r, 1, 1);
+}
+
 
 #endif
 
 int gemv_q8(float *y, const float *x, const int8_t *q, const float *scale, const float *bias,
             size_t R, size_t IC, size_t OC, int accumulate)
 {
-	size_t ng = q8_groups(IC), row = ng * Q8_G;
-	int8_t *xq = malloc(2 * R * row + 1);
-	float *dx = malloc(R * ng * sizeof *dx + 1);
+	size_t ng = q8_groups(IC), row = ng * Q8_G, np = ng / 2;
+	int vnni = 0;
+#if Q8_X86
+	vnni = cpu_level() >= CPU_AVX512 && cpu_has_vnni();
+#endif
+	int8_t *xq = malloc(3 * R * row + 1);
+	float *dx = malloc((R * ng + (vnni ? R * np * 16 : 0)) * sizeof *dx + 1);
 	if (!xq || !dx) {
 		free(xq);
 		free(dx);
 		return -1;
 	}
 	int8_t *xa = xq + R * row;
+	uint8_t *xu = (uint8_t *)xq + 2 * R * row;
+	float *dxe = dx + R * ng;
 	for (size_t r = 0; r < R; r++)
 		for (size_t g = 0; g < ng; g++) {
 			size_t i0 = g * Q8_G, n = IC - i0 < Q8_G ? IC - i0 : Q8_G;
 			dx[r * ng + g] = q8_group(xq + r * row + i0, x + r * IC + i0, 1, n);
 		}
-	for (size_t k = 0; k < R * row; k++)
+	for (size_t k = 0; k < R * row; k++) {
 		xa[k] = (int8_t)(xq[k] < 0 ? -xq[k] : xq[k]);
-	struct q8_job j = { .y = y, .xq = xq, .xa = xa, .dx = dx, .q = q, .sc = scale, .bias = bias,
-	                    .R = R, .ng = ng, .OC = OC, .accumulate = accumulate };
+		xu[k] = (uint8_t)(xq[k] + 128);
+	}
+	for (size_t r = 0; vnni && r < R; r++)
+		for (size_t p = 0; p < np; p++)
+			for (size_t m = 0; m < 16; m++)
+				dxe[(r * np + p) * 16 + m] = dx[r * ng + 2 * p + m / 8];
+	struct q8_job j = { .y = y, .xq = xq, .xa = xa, .xu = xu, .dx = dx, .dxe = dxe, .q = q,
+	                    .sc = scale, .bias = bias, .R = R, .ng = ng, .OC = OC,
+	                    .accumulate = accumulate };
 	pool_fn fn = q8_plain;
 #if Q8_X86
-	if (cpu_level() >= CPU_AVX512 && cpu_has_vnni())
+	if (vnni)
 		fn = q8_vnni;
 	else if (cpu_level() >= CPU_AVX2)
 		fn = q8_avx2;

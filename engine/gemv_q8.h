@@ -15,8 +15,10 @@
  * weight this does about a third of the work of converting the weight to
  * float and multiplying, and reads a quarter of F32's bytes (plus an
  * eighth for the scales). The order of the float sums is fixed (8 lanes,
- * group by group, then lanes pairwise), the same in the plain C path, so a
- * row's result depends neither on the other rows nor on the thread count.
+ * even groups and odd groups apart, each group by group, then the two lane
+ * by lane, then the lanes pairwise: a 512-bit vector holds a pair of
+ * groups), the same in the plain C path, so a row's result depends neither
+ * on the other rows nor on the thread count.
  */
 #ifndef RIC_ENGINE_GEMV_Q8_H
 #define RIC_ENGINE_GEMV_Q8_H

@@ -2,6 +2,7 @@
 
 #include "engine/generate.h"
 #include "engine/decoder.h"
+#include "engine/pool.h"
 #include "engine/rng.h"
 
 #include <math.h>
@@ -15,6 +16,28 @@ void generate_output_free(struct generate_output *out, size_t B)
 		free(out[i].text);
 		memset(&out[i], 0, sizeof out[i]);
 	}
+}
+
+/* The next token of every running sequence, its rows split between the
+ * pool's threads: each sequence samples from its own logits with its own
+ * generator, so the split changes no token. Part k (of at most nsm) uses
+ * sampler k. */
+struct generate_picks {
+	struct sampler *sm;
+	const struct generate_params *gp;
+	const float *logits;
+	size_t V, grain;
+	const size_t *seq; /* row j's sequence */
+	struct rng *rng;
+	int *next;
+};
+
+static void generate_pick_part(void *ctx, size_t lo, size_t hi)
+{
+	const struct generate_picks *g = ctx;
+	struct sampler *s = &g->sm[lo / g->grain];
+	for (size_t j = lo; j < hi; j++)
+		g->next[j] = sampler_pick(s, g->logits + j * g->V, &g->gp->sampling, &g->rng[g->seq[j]]);
 }
 
 /* Appends the token's text and reports whether a stop string now ends inside
@@ -100,10 +123,19 @@ enum status_code generate(const struct model_params *p, const int *const *prompt
 		return status_set(st, STATUS_INVALID, "a prompt of %zu tokens exceeds the context of %zu",
 		                  longest, P);
 	struct decoder d;
-	struct sampler sm = { 0 };
+	size_t nsm = (size_t)pool_threads() < B ? (size_t)pool_threads() : B;
+	struct sampler *sm = calloc(nsm ? nsm : 1, sizeof *sm);
+	int *next_tok = malloc(B * sizeof *next_tok);
+	size_t *pick_seq = malloc(B * sizeof *pick_seq);
+	if (!sm || !next_tok || !pick_seq) {
+		free(sm), free(next_tok), free(pick_seq);
+		return status_set(st, STATUS_NOMEM, "cannot allocate samplers");
+	}
 	enum status_code rc = decoder_init(&d, p, B, longest + gp->max_new, st);
-	if (rc != STATUS_OK)
+	if (rc != STATUS_OK) {
+		free(sm), free(next_tok), free(pick_seq);
 		return rc;
+	}
 	decoder_set_weights(&d, gp->weights);
 	size_t rows = total > B ? total : B;
 	int *seq = malloc(rows * sizeof *seq), *tok = malloc(rows * sizeof *tok);
@@ -117,8 +149,9 @@ enum status_code generate(const struct model_params *p, const int *const *prompt
 		rc = status_set(st, STATUS_NOMEM, "cannot allocate generation state");
 		goto out;
 	}
-	if ((rc = sampler_init(&sm, (int)V, st)) != STATUS_OK)
-		goto out;
+	for (size_t k = 0; k < nsm; k++)
+		if ((rc = sampler_init(&sm[k], (int)V, st)) != STATUS_OK)
+			goto out;
 	for (size_t i = 0; i < B; i++) {
 		rng_seed(&rng[i], gp->seeds ? gp->seeds[i] : gp->seed + i);
 		out[i].tokens = malloc((gp->max_new ? gp->max_new : 1) * sizeof *out[i].tokens);
@@ -166,14 +199,25 @@ enum status_code generate(const struct model_params *p, const int *const *prompt
 	/* logits row j belongs to the j-th sequence still running */
 	while (active > 0) {
 		size_t j = 0;
-		R = 0;
 		for (size_t i = 0; i < B; i++) {
 			if (done[i])
 				continue;
 			/* min_new: RiC's online stage keeps a sample from ending at once. */
 			if (gp->eos_id >= 0 && (size_t)gp->eos_id < V && out[i].n < gp->min_new)
 				logits[j * V + (size_t)gp->eos_id] = -INFINITY;
-			int next = sampler_pick(&sm, logits + j * V, &gp->sampling, &rng[i]);
+			pick_seq[j++] = i;
+		}
+		size_t grain = (j + nsm - 1) / nsm;
+		struct generate_picks gk = { .sm = sm, .gp = gp, .logits = logits, .V = V,
+		                             .grain = grain ? grain : 1, .seq = pick_seq, .rng = rng,
+		                             .next = next_tok };
+		pool_for(j, gk.grain, generate_pick_part, &gk);
+		j = 0;
+		R = 0;
+		for (size_t i = 0; i < B; i++) {
+			if (done[i])
+				continue;
+			int next = next_tok[j];
 			j++;
 			struct generate_output *o = &out[i];
 			o->tokens[o->n++] = next;
@@ -220,7 +264,11 @@ out:
 			generate_cut(&out[i], gp);
 	if (rc != STATUS_OK && rc != STATUS_CANCELLED)
 		generate_output_free(out, B);
-	sampler_free(&sm);
+	for (size_t k = 0; k < nsm; k++)
+		sampler_free(&sm[k]);
+	free(sm);
+	free(next_tok);
+	free(pick_seq);
 	decoder_free(&d);
 	free(seq);
 	free(tok);

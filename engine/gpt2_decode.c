@@ -160,17 +160,8 @@ enum status_code gpt2_decode(struct decoder *d, const int *seq, const int *token
 	} while (0)
 		layernorm_forward(d->ln, NULL, NULL, d->x, W(GPT2_LN1_W), W(GPT2_LN1_B), R, C, lay->eps);
 		PRODUCT(d->qkv, d->ln, 0, W(GPT2_ATTN_B), C, 3 * C, 0);
-		float *kl = d->k + l * d->B * d->cap * C, *vl = d->v + l * d->B * d->cap * C;
-		for (size_t r = 0; r < R; r++) {
-			size_t at = ((size_t)seq[r] * d->cap + (size_t)d->pos[r]) * C;
-			memcpy(kl + at, d->qkv + r * 3 * C + C, C * sizeof *kl);
-			memcpy(vl + at, d->qkv + r * 3 * C + 2 * C, C * sizeof *vl);
-		}
-		for (size_t r = 0; r < R; r++) {
-			size_t base = (size_t)seq[r] * d->cap * C;
-			decoder_attend(d, d->qkv + r * 3 * C, kl + base, vl + base, (size_t)d->pos[r] + 1,
-			               d->atty + r * C);
-		}
+		decoder_cache_put(d, l, seq, R, d->qkv + C, d->qkv + 2 * C, 3 * C);
+		decoder_attend_rows(d, l, d->qkv, 3 * C, seq, R, d->atty, C);
 		/* x += atty proj + b: the product adds into the residual directly */
 		PRODUCT(d->x, d->atty, 1, W(GPT2_PROJ_B), C, C, 1);
 		layernorm_forward(d->ln, NULL, NULL, d->x, W(GPT2_LN2_W), W(GPT2_LN2_B), R, C, lay->eps);

@@ -280,19 +280,12 @@ enum status_code llama_decode(struct decoder *d, const int *seq, const int *toke
 		PRODUCT(0, q, d->ln, BIAS(LLAMA_QB), C, HD, 0);
 		PRODUCT(1, k, d->ln, BIAS(LLAMA_KB), C, KD, 0);
 		PRODUCT(2, v, d->ln, BIAS(LLAMA_VB), C, KD, 0);
-		float *kl = d->k + l * d->B * d->cap * KD, *vl = d->v + l * d->B * d->cap * KD;
 		for (size_t r = 0; r < R; r++) {
 			rope_rotate(q + r * HD, HD, 1, &zero, NH, D, d->rope + r * D, 0);
 			rope_rotate(k + r * KD, KD, 1, &zero, NKV, D, d->rope + r * D, 0);
-			size_t at = ((size_t)seq[r] * d->cap + (size_t)d->pos[r]) * KD;
-			memcpy(kl + at, k + r * KD, KD * sizeof *kl);
-			memcpy(vl + at, v + r * KD, KD * sizeof *vl);
 		}
-		for (size_t r = 0; r < R; r++) {
-			size_t base = (size_t)seq[r] * d->cap * KD;
-			decoder_attend(d, q + r * HD, kl + base, vl + base, (size_t)d->pos[r] + 1,
-			               d->atty + r * HD);
-		}
+		decoder_cache_put(d, l, seq, R, k, v, KD);
+		decoder_attend_rows(d, l, q, HD, seq, R, d->atty, HD);
 		PRODUCT(3, d->x, d->atty, BIAS(LLAMA_OB), HD, C, 1);
 		rmsnorm_forward(d->ln, NULL, d->x, w + OFF(LLAMA_LN2), R, C, lay->eps);
 		/* gate [R, I] then up [R, I] in fch; silu(gate) * up into the gate's place,

@@ -126,21 +126,46 @@ static void optim_sumsq_part(void *ctx, size_t lo, size_t hi)
 	}
 }
 
-float optim_norm(const struct optim *o, const float *g)
+/* Elements per slice of the norm and the update (see optim_run). */
+static size_t optim_slice = (size_t)1 << 22;
+
+enum status_code optim_norm_hooks(const struct optim *o, const float *g, const struct hooks *h,
+                                  float *norm)
 {
 	size_t chunks = (o->count + OPTIM_CHUNK - 1) / OPTIM_CHUNK;
 	double *sums = malloc((chunks ? chunks : 1) * sizeof *sums), sum = 0.0;
 	if (!sums) {
+		if (hooks_aborted(h))
+			return STATUS_CANCELLED;
 		for (size_t i = 0; i < o->count; i++)
 			sum += (double)g[i] * g[i];
-		return (float)sqrt(sum);
+		*norm = (float)sqrt(sum);
+		return STATUS_OK;
 	}
-	struct optim_job j = { .gc = g, .sums = sums };
-	pool_for(o->count, OPTIM_CHUNK, optim_sumsq_part, &j);
+	/* slices of whole chunks: each chunk's sum is the same however the
+	 * range is cut, and the chunks are added in order at the end */
+	size_t slice = (optim_slice + OPTIM_CHUNK - 1) / OPTIM_CHUNK * OPTIM_CHUNK;
+	for (size_t at = 0; at < o->count; at += slice) {
+		if (hooks_aborted(h)) {
+			free(sums);
+			return STATUS_CANCELLED;
+		}
+		size_t n = o->count - at < slice ? o->count - at : slice;
+		struct optim_job j = { .gc = g + at, .sums = sums + at / OPTIM_CHUNK };
+		pool_for(n, OPTIM_CHUNK, optim_sumsq_part, &j);
+	}
 	for (size_t c = 0; c < chunks; c++)
 		sum += sums[c];
 	free(sums);
-	return (float)sqrt(sum);
+	*norm = (float)sqrt(sum);
+	return STATUS_OK;
+}
+
+float optim_norm(const struct optim *o, const float *g)
+{
+	float norm = 0.0f;
+	optim_norm_hooks(o, g, NULL, &norm);
+	return norm;
 }
 
 float optim_clip(const struct optim *o, float *g, float max_norm)
@@ -180,7 +205,6 @@ static void optim_adamw_part(void *ctx, size_t lo, size_t hi)
  * them: AdamW over GPT-2 small's 124M parameters reads and writes 3.5 GB,
  * 0.3 s at this machine's bandwidth, too long to ignore a stop request.
  * Every element's arithmetic is the same whatever the slicing. */
-static size_t optim_slice = (size_t)1 << 22;
 
 void optim_set_slice(size_t elements)
 {

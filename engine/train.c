@@ -73,7 +73,7 @@ float *train_base_grads(struct train *t)
 
 void train_prepare(struct train *t)
 {
-	optim_finish(&t->opt); /* an update cut short reads the gradients: before they change */
+	train_step_finish(t); /* a step cut short reads the gradients: before they change */
 	t->view.seed = t->seed * 0x9e3779b97f4a7c15ULL + (uint64_t)t->opt.step * 1000003ULL + t->accum++;
 }
 
@@ -114,8 +114,14 @@ enum status_code train_accumulate(struct train *t, const struct train_batch *b, 
 
 enum status_code train_step_hooks(struct train *t, float max_norm, const struct hooks *h)
 {
-	/* clipping, AdamW and zeroing in one pass over the gradients */
-	float norm = optim_norm(&t->opt, t->g), coef = 1.0f;
+	/* clipping, AdamW and zeroing in one pass over the gradients, after the
+	 * norm's pass; a stop during the norm leaves the whole step pending */
+	float norm, coef = 1.0f;
+	t->step_pending = 1;
+	t->pending_clip = max_norm;
+	if (optim_norm_hooks(&t->opt, t->g, h, &norm) == STATUS_CANCELLED)
+		return STATUS_CANCELLED;
+	t->step_pending = 0;
 	if (max_norm > 0.0f && norm > max_norm)
 		coef = (float)(max_norm / ((double)norm + 1e-6));
 	t->last_norm = norm;
@@ -124,6 +130,13 @@ enum status_code train_step_hooks(struct train *t, float max_norm, const struct 
 	t->loss_count = 0;
 	t->accum = 0;
 	return optim_step_zero(&t->opt, t->w, t->g, coef, h);
+}
+
+void train_step_finish(struct train *t)
+{
+	if (t->step_pending)
+		train_step_hooks(t, t->pending_clip, NULL);
+	optim_finish(&t->opt);
 }
 
 void train_step(struct train *t, float max_norm)

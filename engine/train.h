@@ -45,6 +45,8 @@ struct train {
 	size_t loss_count;
 	float last_norm;   /* gradient norm before clipping at the last step */
 	float last_lr;
+	int step_pending;  /* a step stopped while taking the norm: not begun */
+	float pending_clip;
 };
 
 enum status_code train_init(struct train *t, struct model_params *params,
@@ -76,12 +78,13 @@ enum status_code train_accumulate(struct train *t, const struct train_batch *b, 
 /* Clips (max_norm <= 0: no clipping), applies AdamW, zeroes the gradients and
  * the loss sums. */
 void train_step(struct train *t, float max_norm);
-/* The same, asking h's abort between slices of the update: STATUS_CANCELLED
- * leaves the rest pending (engine/optim.h), which train_step_finish (or
- * train_accumulate, before it touches the gradients) completes; the loop
- * learns of the stop within a slice (about 10 ms on GPT-2 small) and must
- * finish the update before it saves the parameters or the optimizer. */
+/* The same, asking h's abort between slices of the gradient norm and of the
+ * update: STATUS_CANCELLED leaves the rest of the step pending
+ * (engine/optim.h), which train_step_finish (or train_accumulate, before it
+ * touches the gradients) completes; the loop learns of the stop within a
+ * slice (about 10 ms on GPT-2 small) and must finish the step before it
+ * saves the parameters or the optimizer. */
 enum status_code train_step_hooks(struct train *t, float max_norm, const struct hooks *h);
-#define train_step_finish(t) optim_finish(&(t)->opt)
+void train_step_finish(struct train *t);
 
 #endif

@@ -292,6 +292,127 @@ void vmath_adamw(float *w, float *g, float *m, float *v, size_t n, float beta1, 
 	}
 }
 
+/* The 8 lanes of a dot product added as _mm256_hadd_ps does for 8 rows at
+ * once: ((0+1) + (2+3)) + ((4+5) + (6+7)). */
+static float vmath_lanes(const float *l)
+{
+	return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+}
+
+/* One dot product in vmath_dots' order, in plain C. */
+static float vmath_dot1(const float *a, const float *b, size_t n)
+{
+	float l[8] = { 0 };
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		for (size_t k = 0; k < 8; k++)
+			l[k] = fmaf(a[i + k], b[i + k], l[k]);
+	for (size_t k = 0; i < n; i++, k++)
+		l[k] = fmaf(a[i], b[i], l[k]);
+	return vmath_lanes(l);
+}
+
+#if VMATH_X86
+/* Eight rows at once: eight independent chains, reduced together. */
+VMATH_AVX2 static void vmath_dots_avx2(float *s, const float *q, const float *k, size_t ks,
+                                       size_t T, size_t n, float scale)
+{
+	size_t t = 0, nv = n & ~(size_t)7;
+	for (; t + 8 <= T && nv == n; t += 8) {
+		__m256 a[8];
+		_Pragma("GCC unroll 8")
+		for (int r = 0; r < 8; r++)
+			a[r] = _mm256_setzero_ps();
+		for (size_t i = 0; i < n; i += 8) {
+			__m256 qv = _mm256_loadu_ps(q + i);
+			_Pragma("GCC unroll 8")
+			for (int r = 0; r < 8; r++)
+				a[r] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k + (t + r) * ks + i), a[r]);
+		}
+		__m256 t0 = _mm256_hadd_ps(a[0], a[1]), t1 = _mm256_hadd_ps(a[2], a[3]);
+		__m256 t2 = _mm256_hadd_ps(a[4], a[5]), t3 = _mm256_hadd_ps(a[6], a[7]);
+		__m256 u0 = _mm256_hadd_ps(t0, t1), u1 = _mm256_hadd_ps(t2, t3);
+		/* u0: rows 0-3 lanes (0+1)+(2+3) low, (4+5)+(6+7) high; u1: rows 4-7 */
+		__m256 lo = _mm256_permute2f128_ps(u0, u1, 0x20), hi = _mm256_permute2f128_ps(u0, u1, 0x31);
+		_mm256_storeu_ps(s + t, _mm256_mul_ps(_mm256_add_ps(lo, hi), _mm256_set1_ps(scale)));
+	}
+	for (; t < T; t++) {
+		__m256 a = _mm256_setzero_ps();
+		size_t i = 0;
+		for (; i < nv; i += 8)
+			a = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(k + t * ks + i), a);
+		float l[8];
+		_mm256_storeu_ps(l, a);
+		for (size_t r = 0; i < n; i++, r++)
+			l[r] = fmaf(q[i], k[t * ks + i], l[r]);
+		s[t] = vmath_lanes(l) * scale;
+	}
+}
+
+/* 64 outputs at a time in registers, the rows streamed once per chunk. */
+VMATH_AVX2 static void vmath_wsum_avx2(float *o, const float *p, const float *v, size_t vs,
+                                       size_t T, size_t n)
+{
+	size_t i = 0;
+	for (; i + 64 <= n; i += 64) {
+		__m256 a[8];
+		_Pragma("GCC unroll 8")
+		for (int c = 0; c < 8; c++)
+			a[c] = _mm256_setzero_ps();
+		for (size_t t = 0; t < T; t++) {
+			__m256 pv = _mm256_set1_ps(p[t]);
+			_Pragma("GCC unroll 8")
+			for (int c = 0; c < 8; c++)
+				a[c] = _mm256_fmadd_ps(pv, _mm256_loadu_ps(v + t * vs + i + 8 * c), a[c]);
+		}
+		_Pragma("GCC unroll 8")
+		for (int c = 0; c < 8; c++)
+			_mm256_storeu_ps(o + i + 8 * c, a[c]);
+	}
+	for (; i + 8 <= n; i += 8) {
+		__m256 a = _mm256_setzero_ps();
+		for (size_t t = 0; t < T; t++)
+			a = _mm256_fmadd_ps(_mm256_set1_ps(p[t]), _mm256_loadu_ps(v + t * vs + i), a);
+		_mm256_storeu_ps(o + i, a);
+	}
+	for (; i < n; i++) {
+		float a = 0.0f;
+		for (size_t t = 0; t < T; t++)
+			a = fmaf(p[t], v[t * vs + i], a);
+		o[i] = a;
+	}
+}
+#endif
+
+void vmath_dots(float *s, const float *q, const float *k, size_t ks, size_t T, size_t n,
+                float scale)
+{
+#if VMATH_X86
+	if (cpu_level() >= CPU_AVX2) {
+		vmath_dots_avx2(s, q, k, ks, T, n, scale);
+		return;
+	}
+#endif
+	for (size_t t = 0; t < T; t++)
+		s[t] = vmath_dot1(q, k + t * ks, n) * scale;
+}
+
+void vmath_wsum(float *o, const float *p, const float *v, size_t vs, size_t T, size_t n)
+{
+#if VMATH_X86
+	if (cpu_level() >= CPU_AVX2) {
+		vmath_wsum_avx2(o, p, v, vs, T, n);
+		return;
+	}
+#endif
+	for (size_t i = 0; i < n; i++) {
+		float a = 0.0f;
+		for (size_t t = 0; t < T; t++)
+			a = fmaf(p[t], v[t * vs + i], a);
+		o[i] = a;
+	}
+}
+
 double vmath_sumsq(const float *x, size_t n)
 {
 #if VMATH_X86

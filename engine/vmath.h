@@ -26,6 +26,13 @@ void vmath_gelu_backward(float *dinp, const float *in, const float *dout, size_t
  * moment updates; also sets g to zero when zero_g is set. */
 void vmath_adamw(float *w, float *g, float *m, float *v, size_t n, float beta1, float beta2,
                  float decay, float step_size, float bc2_sqrt, float eps, int zero_g);
+/* Attention's two products, the same bits at every level:
+ * s[t] = scale * sum_i q[i] k[t ks + i] over i < n, for t < T: the sum in 8
+ * lanes (i mod 8), fmas in index order, the lanes added in a fixed order;
+ * o[i] = sum_t p[t] v[t vs + i]: one fma chain over t in order. */
+void vmath_dots(float *s, const float *q, const float *k, size_t ks, size_t T, size_t n,
+                float scale);
+void vmath_wsum(float *o, const float *p, const float *v, size_t vs, size_t T, size_t n);
 /* sum of squares in double */
 double vmath_sumsq(const float *x, size_t n);
 

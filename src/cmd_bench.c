@@ -32,6 +32,7 @@ const struct cli_command cmd_bench = {
 	         "                 --seq S --steps N --threads K --abort N --lora-rank R --json]\n"
 	         "       ric bench generate [same shape flags --batch B --seq PROMPT\n"
 	         "                 --new-tokens N --threads K --weights W --abort N --json]\n"
+	         "       ric bench generate --model DIR [--batch B --seq PROMPT ...]\n"
 	         "       ric bench memory [same shape flags --mib N --threads K --json]\n"
 	         "       ric bench blas [same shape flags --batch B --seq S --threads K --json]\n"
 	         "       ric bench save DIR [same shape flags --labels N --weights f32|bf16\n"
@@ -49,6 +50,8 @@ const struct cli_command cmd_bench = {
 	        "  --new-tokens N   tokens generated per sequence (generate)\n"
 	        "  --threads K      BLIS threads\n"
 	        "  --weights W      decode with f32 (default), bf16 or int8 weights (generate)\n"
+	        "  --model DIR      generate: decode this checkpoint (its own shape; random\n"
+	        "                   prompt tokens) instead of a random model\n"
 	        "  --bf16           the same as --weights bf16\n"
 	        "  --mib N          memory: MiB read per pass (default 256)\n"
 	        "  --abort N        then N runs cancelled at spread times: abort_ms_median/max\n"
@@ -74,6 +77,7 @@ struct bench_opts {
 	int layers, heads, embd, vocab, ctx, batch, seq, steps, new_tokens, threads, json, weights;
 	int aborts, mib, kv_heads, inner, labels, lora_rank;
 	const char *arch, *tokenizer;
+	const char *model; /* generate: a checkpoint folder instead of a random model */
 };
 
 static long bench_peak_rss_kib(void)
@@ -318,11 +322,26 @@ static int bench_generate(const struct bench_opts *o)
 {
 	struct status st = STATUS_INIT;
 	struct model_params p;
-	if (bench_model(o, &p, &st) != 0) {
+	struct decoder_weights wb = { 0 };
+	if (o->model) {
+		/* as ric generate opens it: BF16 files straight into BF16 weights */
+		if ((o->weights == DECODER_F32 ? checkpoint_load(o->model, &p, NULL, &st)
+		                               : checkpoint_load_decoding(o->model, &p, &wb, o->weights,
+		                                                          NULL, &st)) != STATUS_OK) {
+			cli_error("%s", st.msg);
+			return CLI_FAIL;
+		}
+		if ((size_t)o->seq + (size_t)o->new_tokens > (size_t)p.cfg.n_positions) {
+			cli_error("--seq + --new-tokens exceeds the model's context %d", p.cfg.n_positions);
+			decoder_weights_free(&wb);
+			model_params_free(&p);
+			return CLI_FAIL;
+		}
+	} else if (bench_model(o, &p, &st) != 0) {
 		cli_error("%s", st.msg[0] ? st.msg : "out of memory");
 		return CLI_FAIL;
 	}
-	size_t B = (size_t)o->batch, S = (size_t)o->seq;
+	size_t B = (size_t)o->batch, S = (size_t)o->seq, vocab = (size_t)p.cfg.vocab_size;
 	int *tok = malloc(B * S * sizeof *tok);
 	const int **prompts = malloc(B * sizeof *prompts);
 	size_t *lens = malloc(B * sizeof *lens);
@@ -330,13 +349,14 @@ static int bench_generate(const struct bench_opts *o)
 	if (!tok || !prompts || !lens || !out) {
 		cli_error("out of memory");
 		free(tok); free(prompts); free(lens); free(out);
+		decoder_weights_free(&wb);
 		model_params_free(&p);
 		return CLI_FAIL;
 	}
 	struct rng r;
 	rng_seed(&r, 7);
 	for (size_t i = 0; i < B * S; i++)
-		tok[i] = (int)rng_below(&r, (uint64_t)o->vocab);
+		tok[i] = (int)rng_below(&r, (uint64_t)vocab);
 	for (size_t b = 0; b < B; b++) {
 		prompts[b] = tok + b * S;
 		lens[b] = S;
@@ -347,16 +367,16 @@ static int bench_generate(const struct bench_opts *o)
 	gp.sampling = (struct sampler_params){ .temperature = 1.0f, .top_k = 0, .top_p = 1.0f };
 	gp.on_token = bench_on_token;
 	gp.ctx = &g;
-	struct decoder_weights wb = { 0 };
-	if (o->weights != DECODER_F32) {
+	if (o->weights != DECODER_F32 && !o->model) {
 		if (decoder_weights_init(&wb, &p, (enum decoder_dtype)o->weights, &st) != STATUS_OK) {
 			cli_error("%s", st.msg);
 			free(tok); free(prompts); free(lens); free(out);
 			model_params_free(&p);
 			return CLI_FAIL;
 		}
-		gp.weights = &wb;
 	}
+	if (o->weights != DECODER_F32)
+		gp.weights = &wb;
 	double t0 = monotonic_s();
 	enum status_code sc = generate(&p, prompts, lens, B, &gp, NULL, out, &st);
 	double t1 = monotonic_s();
@@ -593,6 +613,7 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		{ "lora-rank", required_argument, NULL, 'R' },
 		{ "labels", required_argument, NULL, 'l' },
 		{ "tokenizer", required_argument, NULL, 'T' },
+		{ "model", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -621,6 +642,7 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		case 'l': field = &o.labels; break;
 		case 'T': o.tokenizer = optarg; break;
 		case 'A': o.arch = optarg; break;
+		case 'M': o.model = optarg; break;
 		case 'j': o.json = 1; break;
 		case 'b': o.weights = DECODER_BF16; break;
 		case 'w':
@@ -652,13 +674,15 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		                     o.heads);
 	kernels_set_threads(o.threads);
 	const char *what = argv[optind];
+	if (o.model && strcmp(what, "generate") != 0)
+		return cli_bad_usage(&cmd_bench, "--model is for 'generate' only");
 	if (strcmp(what, "train") == 0) {
 		if (o.seq > o.ctx)
 			return cli_bad_usage(&cmd_bench, "--seq %d exceeds --ctx %d", o.seq, o.ctx);
 		return bench_train(&o);
 	}
 	if (strcmp(what, "generate") == 0) {
-		if (o.seq + o.new_tokens > o.ctx)
+		if (o.seq + o.new_tokens > o.ctx && !o.model)
 			return cli_bad_usage(&cmd_bench, "--seq + --new-tokens exceeds --ctx %d", o.ctx);
 		return bench_generate(&o);
 	}

@@ -1,6 +1,7 @@
 /* ric job: long stages as detached background jobs, tracked in the store. */
 #include "config.h"
 
+#include "src/cli_spec.h"
 #include "src/cli_store.h"
 #include "src/dist.h"
 #include "src/job_state.h"
@@ -30,7 +31,8 @@ const struct cli_command cmd_job = {
 	         "       ric job show ID\n"
 	         "       ric job logs ID [-f]\n"
 	         "       ric job cancel ID [--timeout S]\n"
-	         "       ric job resume ID [--ranks N] [--allow-cmd]",
+	         "       ric job resume ID [--ranks N] [--allow-cmd]\n"
+	         "       ric job options STAGE",
 	.help = "start   runs `ric STAGE ARGS...` detached (own session); its output goes to\n"
 	        "        $XDG_STATE_HOME/ric/jobs/job-ID.log; prints the job id. --ranks N\n"
 	        "        runs it as `mpirun -np N ric STAGE ...` (RIC_MPIRUN replaces\n"
@@ -47,6 +49,9 @@ const struct cli_command cmd_job = {
 	        "        start a program (--allow-cmd, a cmd: spec) is the store's, not\n"
 	        "        yours: it resumes only with --allow-cmd; --ranks N resumes it on\n"
 	        "        another number of ranks (1: one process)\n"
+	        "options the stage's options as one JSON object (name, arg, required,\n"
+	        "        group: one of the group is required, repeat, help, default), read\n"
+	        "        from its usage and help; ric-tui's new-job form is built from it\n"
 	        "Stages that run as jobs: pretrain rm-train sft online relabel eval.\n",
 	.run = job_run,
 };
@@ -726,6 +731,45 @@ static int job_logs(struct cli *cli, const char *idarg, int follow)
 	return rc;
 }
 
+/* `ric job options STAGE`: the stage's options, for forms. */
+static int job_options(const char *stage)
+{
+	int known = 0;
+	for (size_t i = 0; job_stages[i]; i++)
+		known |= strcmp(stage, job_stages[i]) == 0;
+	const struct cli_command *c = known ? cli_find(stage) : NULL;
+	if (!c)
+		return cli_bad_usage(&cmd_job, "'%s' is not a stage that runs as a job (pretrain rm-train "
+		                               "sft online relabel eval)", stage);
+	struct cli_spec *sp = malloc(sizeof *sp);
+	if (!sp) {
+		cli_error("out of memory");
+		return CLI_FAIL;
+	}
+	cli_spec_parse(c->usage, c->help, sp);
+	json_t *opts = json_array();
+	for (size_t i = 0; i < sp->n; i++) {
+		const struct cli_spec_opt *o = &sp->opt[i];
+		json_array_append_new(opts, json_pack("{s:s, s:s, s:b, s:i, s:b, s:s, s:s}", "name", o->name,
+		                                      "arg", o->arg, "required", o->required, "group",
+		                                      o->group, "repeat", o->repeat, "help", o->help,
+		                                      "default", o->def));
+	}
+	json_t *root = json_pack("{s:s, s:s, s:s, s:b, s:o}", "stage", c->name, "summary", c->summary,
+	                         "positional", sp->positional, "positional_required",
+	                         sp->positional_required, "options", opts);
+	char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+	json_decref(root);
+	free(sp);
+	if (!text) {
+		cli_error("out of memory");
+		return CLI_FAIL;
+	}
+	puts(text);
+	free(text);
+	return CLI_OK;
+}
+
 static int job_run(struct cli *cli, int argc, char **argv)
 {
 	if (argc < 2) {
@@ -743,6 +787,8 @@ static int job_run(struct cli *cli, int argc, char **argv)
 	const char *sub = argv[1];
 	if (strcmp(sub, "start") == 0)
 		return job_start(cli, argc - 1, argv + 1);
+	if (strcmp(sub, "options") == 0 && argc == 3)
+		return job_options(argv[2]);
 	if (strcmp(sub, "list") == 0 && argc == 2)
 		return job_list(cli);
 	if (strcmp(sub, "show") == 0 && argc == 3)

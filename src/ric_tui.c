@@ -126,10 +126,104 @@ static char *ric_tui_complete_gen(const char *text, int state)
 	return w ? strdup(w) : NULL;
 }
 
+/* The new-job form's field lines: stage names, option names, runs (for a
+ * folder; files when no run name starts so), datasets. */
+static enum ric_tui_form_list { RIC_TUI_FORM_STAGES, RIC_TUI_FORM_OPTIONS, RIC_TUI_FORM_RUNS,
+	                        RIC_TUI_FORM_DATASETS } ric_tui_form_list;
+static char **ric_tui_names;
+static size_t ric_tui_n_names;
+
+static int ric_tui_name_add(void *ctx, const struct store_dataset *d)
+{
+	(void)ctx;
+	char **v = realloc(ric_tui_names, (ric_tui_n_names + 1) * sizeof *v);
+	if (!v)
+		return 1;
+	ric_tui_names = v;
+	if ((v[ric_tui_n_names] = strdup(d->name)))
+		ric_tui_n_names++;
+	return 0;
+}
+
+static char *ric_tui_complete_form(const char *text, int state)
+{
+	static int s;
+	static size_t i;
+	if (state == 0) {
+		s = 0;
+		i = 0;
+	}
+	size_t n = strlen(text);
+	const struct tui_app *a = ric_tui_app;
+	switch (ric_tui_form_list) {
+	case RIC_TUI_FORM_STAGES:
+		while (tui_form_stages[i])
+			if (strncmp(tui_form_stages[i++], text, n) == 0)
+				return strdup(tui_form_stages[i - 1]);
+		return NULL;
+	case RIC_TUI_FORM_OPTIONS: {
+		const char *w = a->form ? tui_form_complete_option(a->form, text, &s) : NULL;
+		return w ? strdup(w) : NULL;
+	}
+	case RIC_TUI_FORM_RUNS:
+		while (i < a->runs.n) {
+			const struct tui_run *r = &a->runs.v[i++];
+			if (strncmp(r->name, text, n) == 0 && strcmp(r->status, "done") == 0)
+				return strdup(r->name);
+		}
+		return NULL;
+	case RIC_TUI_FORM_DATASETS:
+		while (i < ric_tui_n_names)
+			if (strncmp(ric_tui_names[i++], text, n) == 0)
+				return strdup(ric_tui_names[i - 1]);
+		return NULL;
+	}
+	return NULL;
+}
+
+static char **ric_tui_complete_field(struct tui_app *a, const char *text)
+{
+	int f = a->form_field;
+	enum tui_form_kind k = f >= 0 && a->form && (size_t)f < a->form->n ? a->form->f[f].kind
+	                                                                    : TUI_FORM_TEXT;
+	if (f == TUI_FORM_STAGE)
+		ric_tui_form_list = RIC_TUI_FORM_STAGES;
+	else if (f == TUI_FORM_ADD)
+		ric_tui_form_list = RIC_TUI_FORM_OPTIONS;
+	else if (k == TUI_FORM_FOLDER)
+		ric_tui_form_list = RIC_TUI_FORM_RUNS;
+	else if (k == TUI_FORM_DATASET || k == TUI_FORM_FILE_OR_DATASET)
+		ric_tui_form_list = RIC_TUI_FORM_DATASETS;
+	else if (k == TUI_FORM_TEXT || k == TUI_FORM_FLAG) {
+		rl_attempted_completion_over = 1;
+		return NULL;
+	} else {
+		return NULL; /* files */
+	}
+	if (ric_tui_form_list == RIC_TUI_FORM_DATASETS) {
+		for (size_t i = 0; i < ric_tui_n_names; i++)
+			free(ric_tui_names[i]);
+		ric_tui_n_names = 0;
+		if (a->has_store)
+			store_datasets_each(a->store.s, ric_tui_name_add, NULL, NULL);
+	}
+	char **m = rl_completion_matches(text, ric_tui_complete_form);
+	/* A folder or a file may be what is meant: files when nothing else starts so. */
+	if (!m && (k == TUI_FORM_FOLDER || k == TUI_FORM_FILE_OR_DATASET))
+		return NULL;
+	if (!m)
+		rl_attempted_completion_over = 1;
+	return m;
+}
+
+static enum tui_line ric_tui_line_open;   /* what the open line is */
+
 static char **ric_tui_complete(void *ctx, const char *line, const char *text, int start, int end)
 {
 	(void)end;
 	ric_tui_app = ctx;
+	if (ric_tui_line_open == TUI_LINE_FIELD)
+		return ric_tui_complete_field(ctx, text);
 	/* The line shows without its ':' prompt; the parser takes it either way. */
 	ric_tui_kind = tui_cmd_complete_kind(line, start);
 	ric_tui_gen_text = text;
@@ -191,6 +285,14 @@ static void ric_tui_draw(struct ric_tui *t)
 			/* A completion list longer than the row says so. */
 			draw_more(stdscr, L.hints.y, L.hints.x, L.hints.w, 0, draw_width(hint) > L.hints.w);
 		}
+		/* What is wrong with the line as typed so far (a filter field that
+		 * does not exist), where the hints were: the status row is the line. */
+		if (!*hint && t->line == TUI_LINE_WORD && t->a->status_error && L.hints.w > 0) {
+			wattrset(stdscr, theme_attr(THEME_ERROR));
+			wmove(stdscr, L.hints.y, L.hints.x);
+			wclrtoeol(stdscr);
+			draw_text(stdscr, L.hints.y, L.hints.x, L.hints.w, t->a->status);
+		}
 		wattrset(stdscr, A_NORMAL);
 		tui_line_draw(stdscr, r->y, r->x, r->w);
 		cursor = 1;
@@ -217,9 +319,21 @@ static void ric_tui_open_line(struct ric_tui *t)
 		mousemask(0, NULL);
 	t->mouse_on = -1;
 	char prompt[32];
-	snprintf(prompt, sizeof prompt, "%s: ", t->a->line_word);
-	tui_line_open(want == TUI_LINE_COMMAND ? ":" : want == TUI_LINE_WORD ? prompt : "prompt> ",
-	              t->a->line_init, want == TUI_LINE_COMMAND);
+	snprintf(prompt, sizeof prompt, "%s%s: ", want == TUI_LINE_FIELD && t->a->form_field >= 0 ? "--" : "",
+	         t->a->line_word);
+	/* Each kind of line its own history: the filter's earlier filters, ... */
+	enum tui_line_hist h = TUI_LINE_HIST_OTHER;
+	if (want == TUI_LINE_COMMAND)
+		h = TUI_LINE_HIST_COMMAND;
+	else if (want == TUI_LINE_PROMPT)
+		h = TUI_LINE_HIST_PROMPT;
+	else if (want == TUI_LINE_WORD && strcmp(t->a->line_word, "filter") == 0)
+		h = TUI_LINE_HIST_FILTER;
+	else if (want == TUI_LINE_WORD && strcmp(t->a->line_word, "search") == 0)
+		h = TUI_LINE_HIST_SEARCH;
+	ric_tui_line_open = want;
+	tui_line_open(want == TUI_LINE_COMMAND ? ":" : want == TUI_LINE_PROMPT ? "prompt> " : prompt,
+	              t->a->line_init, h, want == TUI_LINE_COMMAND || want == TUI_LINE_FIELD);
 	t->a->dirty = 1;
 }
 
@@ -236,10 +350,15 @@ static void ric_tui_close_line(struct ric_tui *t)
 		tui_app_command(t->a, text);
 	else if (text && was == TUI_LINE_WORD)
 		tui_app_word_line(t->a, text);
+	else if (text && was == TUI_LINE_FIELD)
+		tui_app_field_line(t->a, text);
 	else if (text && was == TUI_LINE_PROMPT)
 		tui_app_set_prompt(t->a, text);
 	free(text);
 	t->a->dirty = 1;
+	/* A line may lead to the next (an option added to the form: its value). */
+	if (t->a->want_line != TUI_LINE_NONE)
+		ric_tui_open_line(t);
 }
 
 static void ric_tui_key_line(struct ric_tui *t, int c)
@@ -311,10 +430,12 @@ static void ric_tui_key(struct ric_tui *t, int c)
 	}
 	if (c == KEY_MOUSE) {
 		ric_tui_key_mouse(t);
+		ric_tui_open_line(t); /* a click may ask for a line (the prompt, a form field) */
 		return;
 	}
 	enum keys_screen ks = t->a->confirm != TUI_CONFIRM_NONE ? KEYS_SCREEN_CONFIRM
-	                                                        : (enum keys_screen)t->a->screen;
+	                      : t->a->form ? KEYS_SCREEN_FORM
+	                                   : (enum keys_screen)t->a->screen;
 	enum action act = keys_lookup(t->a->keys, ks, keys_normalize(c));
 	if (act == ACTION_NONE) {
 		char name[32];
@@ -325,6 +446,15 @@ static void ric_tui_key(struct ric_tui *t, int c)
 	}
 	tui_app_action(t->a, act);
 	ric_tui_open_line(t);
+}
+
+static void ric_tui_free_names(void)
+{
+	for (size_t i = 0; i < ric_tui_n_names; i++)
+		free(ric_tui_names[i]);
+	free(ric_tui_names);
+	ric_tui_names = NULL;
+	ric_tui_n_names = 0;
 }
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -490,13 +620,19 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	timeout(0);
-	char *hist = paths_state_file("history");
-	tui_line_init(hist, ric_tui_complete, a);
-	free(hist);
+	/* Beside the `:` line's history, as readline keeps them. */
+	char *hist[TUI_LINE_HIST_COUNT] = { NULL };
+	hist[TUI_LINE_HIST_COMMAND] = paths_state_file("history");
+	hist[TUI_LINE_HIST_FILTER] = paths_state_file("filter_history");
+	hist[TUI_LINE_HIST_SEARCH] = paths_state_file("search_history");
+	tui_line_init((const char *const *)hist, ric_tui_complete, a);
+	for (int h = 0; h < TUI_LINE_HIST_COUNT; h++)
+		free(hist[h]);
 	struct ric_tui t = { .a = a, .mouse_on = -1 };
 	a->dirty = 1;
 	ric_tui_loop(&t);
 	tui_line_done();
+	ric_tui_free_names();
 	if (t.have_tv)
 		tui_view_free(&t.tv);
 	screen_close();

@@ -159,6 +159,32 @@ int tui_app_load(struct tui_app *a, const char *dir)
 	return 0;
 }
 
+int tui_app_load_b(struct tui_app *a, const char *dir)
+{
+	if (!a->gen) {
+		tui_app_error(a, "no checkpoint loaded: :load PATH first (side A), then :load b ADAPTER");
+		return -1;
+	}
+	struct status st = STATUS_INIT;
+	struct tui_gen_load info;
+	if (tui_gen_set_b(a->gen, dir, &info, &st) != STATUS_OK) {
+		tui_app_error(a, "%s", st.msg);
+		a->generating = 0;
+		tui_app_regenerate(a);
+		return -1;
+	}
+	if (!a->compare) {
+		a->compare = 1;
+		a->side = 0;
+		memcpy(a->w[1], a->w[0], sizeof a->w[0]);
+	}
+	tui_app_clear_samples(a);
+	tui_app_say(a, "B: %s, on the base A holds (%s): read once, B made in %lld ms, +%.1f MB", dir,
+	            info.base, (long long)info.ms, info.rss_kb / 1024.0);
+	tui_app_regenerate(a);
+	return 0;
+}
+
 int tui_app_ask_consent(struct tui_app *a, size_t from)
 {
 	for (size_t i = from; a->gen && i < a->n_obj; i++) {

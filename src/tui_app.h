@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "src/tui_cmd.h"
+#include "src/tui_form.h"
 #include "src/tui_fronts.h"
 #include "src/tui_gen.h"
 #include "src/tui_jobs.h"
@@ -41,6 +42,9 @@
  * at once: the header counts the running ones). */
 #define TUI_STALE_RUNS 1
 #define TUI_STALE_FRONTS 2
+/* form_field for the form's stage and its "add an option" rows. */
+#define TUI_FORM_STAGE (-1)
+#define TUI_FORM_ADD (-2)
 
 struct tui_sample {
 	char *text;                  /* streamed so far, then the final response */
@@ -54,7 +58,8 @@ struct tui_sample {
 /* What the event loop should open for the user to type. TUI_LINE_WORD:
  * the argument of one command (line_word: "filter", "search", "tag"), the
  * word in the line's prompt where editing cannot delete it. */
-enum tui_line { TUI_LINE_NONE, TUI_LINE_COMMAND, TUI_LINE_PROMPT, TUI_LINE_WORD };
+enum tui_line { TUI_LINE_NONE, TUI_LINE_COMMAND, TUI_LINE_PROMPT, TUI_LINE_WORD,
+                TUI_LINE_FIELD /* a field of the new-job form (form_field) */ };
 
 enum tui_confirm { TUI_CONFIRM_NONE, TUI_CONFIRM_DELETE_RUN, TUI_CONFIRM_CANCEL_JOB,
                    TUI_CONFIRM_ALLOW_CMD, /* confirm_id: the objective whose reward waits */
@@ -144,6 +149,10 @@ struct tui_app {
 	int jobs_sel, jobs_scroll;
 	int log_lines;
 	char log[8192];
+	struct tui_form *form;               /* the new-job form, NULL when closed */
+	int form_field;                      /* the field a TUI_LINE_FIELD edits: its index,
+	                                      * TUI_FORM_STAGE or TUI_FORM_ADD */
+	char form_policy[4096];              /* tui_form_env's answer */
 
 	/* status line and questions */
 	char status[512];
@@ -176,6 +185,10 @@ void tui_app_free(struct tui_app *a);
  * model outside the checkpoint) is asked about first (TUI_CONFIRM_ALLOW_CMD,
  * default no) and is not scored until the answer is yes. */
 int tui_app_load(struct tui_app *a, const char *dir);
+/* Side B of compare mode from another PEFT adapter of the base the loaded
+ * checkpoint stands on: the base is not read again (tui_gen_set_b); compare
+ * mode turns on. 0, or -1 with the reason in the status line. */
+int tui_app_load_b(struct tui_app *a, const char *dir);
 /* Asks about the first objective from `from` on whose reward waits for
  * consent; 0 when none is left to ask about. */
 int tui_app_ask_consent(struct tui_app *a, size_t from);
@@ -204,6 +217,8 @@ void tui_app_word_line(struct tui_app *a, const char *text);
 /* While it is typed (filter and search act at once), or cancelled (NULL:
  * what was shown before comes back). */
 void tui_app_word_typing(struct tui_app *a, const char *text);
+/* The text typed on a TUI_LINE_FIELD line (NULL: cancelled). */
+void tui_app_field_line(struct tui_app *a, const char *text);
 /* A line typed into the prompt editor. */
 void tui_app_set_prompt(struct tui_app *a, const char *text);
 /* The terminal's size: pages and ends of scrolling panes follow it. */

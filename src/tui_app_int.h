@@ -66,5 +66,10 @@ void tui_scr_jobs_cancel(struct tui_app *a, store_id id);
 void tui_scr_jobs_resume(struct tui_app *a, store_id id);
 void tui_scr_jobs_resume_now(struct tui_app *a, store_id id, int allow_cmd);
 void tui_scr_jobs_free(struct tui_app *a);
+/* The new-job form: its keys, and a field's typed value. */
+void tui_scr_jobs_form_action(struct tui_app *a, enum action act);
+void tui_scr_jobs_form_field(struct tui_app *a, const char *text);
+/* What the form's checks ask the store. */
+struct tui_form_env tui_scr_jobs_form_env(struct tui_app *a);
 
 #endif

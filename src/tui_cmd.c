@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const struct {
 	const char *name;
@@ -17,7 +18,7 @@ static const struct {
 	int min, max;            /* words after the command */
 	const char *usage;
 } tui_cmds[] = {
-	{ "load", TUI_CMD_LOAD, 1, 1, ":load PATH" },
+	{ "load", TUI_CMD_LOAD, 1, 2, ":load [b] PATH" },
 	{ "pref", TUI_CMD_PREF, 1, TUI_CMD_MAX_PREF + 1, ":pref [a|b] W1 W2 ..." },
 	{ "lock", TUI_CMD_LOCK, 1, 1, ":lock N" },
 	{ "set", TUI_CMD_SET, 2, 2, ":set NAME VALUE" },
@@ -203,7 +204,15 @@ static int tui_cmd_args(struct tui_cmd *c, int which, char *err, size_t cap)
 		return tui_cmd_fail(err, cap, "usage: %s", tui_cmds[which].usage);
 	switch (c->kind) {
 	case TUI_CMD_LOAD:
+		/* :load b ADAPTER: side B of compare mode (another adapter of A's base) */
+		if (c->n_words == 3 && strcasecmp(c->words[1], "b") != 0)
+			return tui_cmd_fail(err, cap, "usage: %s", tui_cmds[which].usage);
+		c->side = c->n_words == 3;
+		c->path = c->words[c->n_words - 1];
+		return 0;
 	case TUI_CMD_EXPORT:
+		if (c->n_words != 2)
+			return tui_cmd_fail(err, cap, "usage: %s", tui_cmds[which].usage);
 		c->path = c->words[1];
 		return 0;
 	case TUI_CMD_PREF: {
@@ -358,7 +367,9 @@ enum tui_complete tui_cmd_complete_kind(const char *line, int start)
 	}
 	word++; /* the word at start */
 #define IS(s) (len == strlen(s) && strncmp(p, s, len) == 0)
-	if (IS("load") || IS("export"))
+	if (IS("load"))
+		return word <= 2 ? TUI_COMPLETE_PATH : TUI_COMPLETE_NONE;
+	if (IS("export"))
 		return word == 1 ? TUI_COMPLETE_PATH : TUI_COMPLETE_NONE;
 	if (IS("front"))
 		return TUI_COMPLETE_RUN;

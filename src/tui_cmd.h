@@ -28,7 +28,7 @@
 #define TUI_CMD_MAX_PREF 16
 
 enum tui_cmd_kind {
-	TUI_CMD_LOAD,      /* :load PATH            path */
+	TUI_CMD_LOAD,      /* :load [b] PATH        path; side 1: compare mode's B */
 	TUI_CMD_PREF,      /* :pref W1 W2 ...       pref, n_pref (A, or B with :pref b ...) */
 	TUI_CMD_LOCK,      /* :lock N               index (0-based; the user types 1-based) */
 	TUI_CMD_SET,       /* :set NAME VALUE       setting, number or text */

@@ -240,6 +240,7 @@ void tui_app_action(struct tui_app *a, enum action act)
 	case ACTION_GROUP_FRONT: tui_scr_front_action(a, act); return;
 	case ACTION_GROUP_RUNS: tui_scr_runs_action(a, act); return;
 	case ACTION_GROUP_JOBS: tui_scr_jobs_action(a, act); return;
+	case ACTION_GROUP_FORM: tui_scr_jobs_form_action(a, act); return;
 	case ACTION_GROUP_LIST: tui_exec_list_action(a, act); return;
 	default: return;
 	}
@@ -353,6 +354,11 @@ void tui_app_word_typing(struct tui_app *a, const char *text)
 	tui_scr_runs_live(a, text ? text : "", text ? 0 : -1);
 }
 
+void tui_app_field_line(struct tui_app *a, const char *text)
+{
+	tui_scr_jobs_form_field(a, text);
+}
+
 void tui_app_word_line(struct tui_app *a, const char *text)
 {
 	/* A search typed live already stands on its match: Enter keeps it. */
@@ -389,7 +395,7 @@ int tui_app_command(struct tui_app *a, const char *line)
 	int rc = 0;
 	switch (c.kind) {
 	case TUI_CMD_LOAD:
-		rc = tui_app_load(a, c.path);
+		rc = c.side ? tui_app_load_b(a, c.path) : tui_app_load(a, c.path);
 		if (rc == 0)
 			a->screen = VIEW_STEER;
 		break;
@@ -417,6 +423,11 @@ int tui_app_command(struct tui_app *a, const char *line)
 		a->runs_filter = c.text && *c.text ? strdup(c.text) : NULL;
 		tui_scr_runs_view(a);
 		a->screen = VIEW_RUNS;
+		if (tui_runs_filter_check(a->runs_filter, err, sizeof err) != 0) {
+			tui_app_error(a, "%s", err);
+			rc = -1;
+			break;
+		}
 		tui_app_say(a, "%zu of %zu runs%s%s", a->runs_n, a->runs.n,
 		            a->runs_filter ? " match " : "", a->runs_filter ? a->runs_filter : "");
 		break;
@@ -449,6 +460,17 @@ int tui_app_command(struct tui_app *a, const char *line)
 
 void tui_app_click(struct tui_app *a, const struct view_hit *h, int drag)
 {
+	if (a->form) {
+		/* The form is modal: a click picks a row, a second one edits it. */
+		if (h->kind == VIEW_HIT_ROW && !drag && h->index >= 0 && h->index < (int)a->form->n + 3) {
+			int again = a->form->sel == h->index;
+			a->form->sel = h->index;
+			a->dirty = 1;
+			if (again) /* may start the job and close the form */
+				tui_scr_jobs_form_action(a, ACTION_FORM_EDIT);
+		}
+		return;
+	}
 	switch (h->kind) {
 	case VIEW_HIT_TAB:
 		if (!drag && h->index >= 0 && h->index < VIEW_HELP)

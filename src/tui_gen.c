@@ -12,8 +12,12 @@
 #include <unistd.h>
 
 #include "engine/decoder.h"
+#include "engine/lora.h"
 #include "src/ricgen.h"
 #include "engine/monotonic.h"
+
+#include <limits.h>
+#include <stdio.h>
 
 struct tui_gen_job {
 	struct tui_gen_req r;
@@ -25,6 +29,12 @@ struct tui_gen_job {
 
 struct tui_gen {
 	struct ricgen rg;
+	/* Side B from another adapter of the base rg holds (tui_gen_set_b): its
+	 * decoding weights and metadata; the base itself is rg.p's. */
+	int has_b;
+	struct decoder_weights wb_b;
+	struct ricmeta meta_b;
+	char *b_dir;
 	char *dir, *datadir;
 	pthread_t thread;
 	int started;
@@ -44,6 +54,7 @@ struct tui_gen {
 	struct tui_gen_job job;
 	struct tokenizer_stream streams[2 * TUI_GEN_MAX_SAMPLES];
 	unsigned char begun[2 * TUI_GEN_MAX_SAMPLES];
+	size_t seq_off;          /* the rows of the batch decoding now start at this sample */
 };
 
 /* Takes ownership of text. Drops the event when out of memory: a lost token
@@ -104,6 +115,7 @@ static size_t tui_gen_decode(void *ctx, int token, char *buf, size_t cap)
 static int tui_gen_on_token(void *ctx, size_t seq, int token)
 {
 	struct tui_gen *g = ctx;
+	seq += g->seq_off;
 	if (token == g->rg.p.cfg.eos_token_id || seq >= 2 * TUI_GEN_MAX_SAMPLES)
 		return 0;
 	struct status st = STATUS_INIT;
@@ -123,22 +135,27 @@ static int tui_gen_on_token(void *ctx, size_t seq, int token)
 	return 0;
 }
 
-static void tui_gen_run_job(struct tui_gen *g)
+/* Decodes and scores samples [first, first + count) of the job with weights
+ * w and metadata m, posting their events; adds the tokens to *tokens. */
+static enum status_code tui_gen_run_rows(struct tui_gen *g, size_t first, size_t count,
+                                         struct decoder_weights *w, const struct ricmeta *m,
+                                         size_t *tokens, struct status *st)
 {
 	struct tui_gen_job *j = &g->job;
-	size_t B = j->r.n * j->r.n_pref, N = g->rg.meta.n_obj;
+	size_t N = g->rg.meta.n_obj;
 	const char *prompts[2 * TUI_GEN_MAX_SAMPLES];
 	uint64_t seeds[2 * TUI_GEN_MAX_SAMPLES];
 	double z[2 * TUI_GEN_MAX_SAMPLES * TUI_GEN_MAX_OBJ];
-	for (size_t i = 0; i < B; i++) {
+	for (size_t i = 0; i < count; i++) {
+		size_t row = first + i;
 		prompts[i] = j->prompt;
-		seeds[i] = j->r.seed + i % j->r.n;
-		memcpy(z + i * N, j->z + (i / j->r.n) * N, N * sizeof *z);
-		tokenizer_stream_free(&g->streams[i]);
-		g->streams[i].cont = 1; /* a continuation: keep its leading space (SentencePiece) */
-		g->begun[i] = 0;
+		seeds[i] = j->r.seed + row % j->r.n;
+		memcpy(z + i * N, j->z + (row / j->r.n) * N, N * sizeof *z);
+		tokenizer_stream_free(&g->streams[row]);
+		g->streams[row].cont = 1; /* a continuation: keep its leading space (SentencePiece) */
+		g->begun[row] = 0;
 	}
-	struct ricgen_batch b = { .n = B, .prompts = prompts, .z = z, .seeds = seeds };
+	struct ricgen_batch b = { .n = count, .prompts = prompts, .z = z, .seeds = seeds };
 	struct generate_params gp = GENERATE_DEFAULTS;
 	gp.max_new = j->r.max_new;
 	gp.min_new = j->r.min_new;
@@ -147,18 +164,20 @@ static void tui_gen_run_job(struct tui_gen *g)
 	gp.decode = tui_gen_decode;
 	gp.on_token = tui_gen_on_token;
 	gp.ctx = g;
-	gp.weights = &g->rg.dw;
+	gp.weights = w;
 	struct hooks h = { .abort = tui_gen_abort, .ctx = g };
-	struct status st = STATUS_INIT;
-	enum status_code c = ricgen_run(&g->rg, &g->rg.meta, &b, &gp, &h, &st);
+	g->seq_off = first;
+	enum status_code c = ricgen_run(&g->rg, m, &b, &gp, &h, st);
+	g->seq_off = 0;
 	if (c == STATUS_OK) {
-		for (size_t i = 0; i < B; i++) {
+		for (size_t i = 0; i < count; i++) {
+			size_t row = first + i;
 			/* An unfinished character held back at the end is still response text. */
 			size_t held;
-			const char *rest = tokenizer_stream_flush(&g->streams[i], &held);
+			const char *rest = tokenizer_stream_flush(&g->streams[row], &held);
 			if (held > 0)
-				tui_gen_post_text(g, TUI_GEN_TOKEN, i, rest, held);
-			struct tui_gen_event e = { .kind = TUI_GEN_SAMPLE, .gen = j->id, .seq = i };
+				tui_gen_post_text(g, TUI_GEN_TOKEN, row, rest, held);
+			struct tui_gen_event e = { .kind = TUI_GEN_SAMPLE, .gen = j->id, .seq = row };
 			e.text = b.responses[i];
 			e.len = strlen(e.text);
 			b.responses[i] = NULL;
@@ -168,14 +187,32 @@ static void tui_gen_run_job(struct tui_gen *g)
 			tui_gen_post(g, &e);
 		}
 	}
+	*tokens += b.tokens;
+	ricgen_batch_free(&b);
+	return c;
+}
+
+static void tui_gen_run_job(struct tui_gen *g)
+{
+	struct tui_gen_job *j = &g->job;
+	size_t B = j->r.n * j->r.n_pref, tokens = 0;
+	struct status st = STATUS_INIT;
+	enum status_code c;
+	if (j->r.n_pref == 2 && g->has_b) {
+		/* A and B are other weights: one batch each, the same seeds. */
+		c = tui_gen_run_rows(g, 0, j->r.n, &g->rg.dw, &g->rg.meta, &tokens, &st);
+		if (c == STATUS_OK)
+			c = tui_gen_run_rows(g, j->r.n, j->r.n, &g->wb_b, &g->meta_b, &tokens, &st);
+	} else {
+		c = tui_gen_run_rows(g, 0, B, &g->rg.dw, &g->rg.meta, &tokens, &st);
+	}
 	if (c == STATUS_OK || c == STATUS_CANCELLED) {
 		struct tui_gen_event e = { .kind = TUI_GEN_DONE, .gen = j->id, .code = c,
-			                   .tokens = b.tokens, .ms = monotonic_ms() - j->t0 };
+			                   .tokens = tokens, .ms = monotonic_ms() - j->t0 };
 		tui_gen_post(g, &e);
 	} else {
 		tui_gen_post_text(g, TUI_GEN_ERROR, 0, st.msg, strlen(st.msg));
 	}
-	ricgen_batch_free(&b);
 }
 
 static void *tui_gen_main(void *arg)
@@ -202,6 +239,7 @@ static void *tui_gen_main(void *arg)
 		tui_gen_run_job(g);
 		pthread_mutex_lock(&g->mu);
 		g->running_now = 0;
+		pthread_cond_broadcast(&g->cv); /* tui_gen_set_b waits for an idle worker */
 	}
 	pthread_mutex_unlock(&g->mu);
 	return NULL;
@@ -282,6 +320,10 @@ void tui_gen_close(struct tui_gen *g)
 	for (int i = 0; i < 2; i++)
 		if (g->pipe[i] >= 0)
 			close(g->pipe[i]);
+	decoder_weights_free(&g->wb_b);
+	if (g->has_b)
+		ricmeta_free(&g->meta_b);
+	free(g->b_dir);
 	for (size_t i = 0; i < TUI_GEN_MAX_OBJ; i++)
 		reward_close(g->agreed[i]);
 	ricgen_close(&g->rg);
@@ -319,6 +361,146 @@ enum status_code tui_gen_consent(struct tui_gen *g, size_t i, struct status *st)
 	return STATUS_OK;
 }
 const char *tui_gen_dir(const struct tui_gen *g) { return g->dir; }
+const char *tui_gen_b_dir(const struct tui_gen *g) { return g->has_b ? g->b_dir : NULL; }
+
+/* ---- side B: another adapter of the same base --------------------------- */
+
+/* The base folder a checkpoint stands on: an adapter's base, else itself
+ * (resolved, so two spellings of one folder compare equal). */
+static enum status_code tui_gen_base_of(const char *dir, char *out, struct status *st)
+{
+	char b[PATH_MAX];
+	if (lora_is_adapter(dir)) {
+		enum status_code c = lora_base_dir(dir, NULL, b, sizeof b, st);
+		if (c != STATUS_OK)
+			return c;
+	} else {
+		snprintf(b, sizeof b, "%s", dir);
+	}
+	if (!realpath(b, out))
+		return status_errno(st, STATUS_IO, errno, "%s", b);
+	return STATUS_OK;
+}
+
+/* Resident memory now, in KiB (0 when /proc cannot say). */
+static long tui_gen_rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	long pages = 0, rss = 0;
+	if (f) {
+		if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+			rss = 0;
+		fclose(f);
+	}
+	return rss * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* p += sign * scale B A for every module of l (sign -1 takes it out again). */
+static void tui_gen_apply(struct lora *l, struct model_params *p, int sign)
+{
+	float scale = l->scale;
+	l->scale = sign * scale;
+	lora_merge(l, p);
+	l->scale = scale;
+}
+
+enum status_code tui_gen_set_b(struct tui_gen *g, const char *dir, struct tui_gen_load *info,
+                               struct status *st)
+{
+	int64_t t0 = monotonic_ms();
+	long rss0 = tui_gen_rss_kb();
+	if (info)
+		memset(info, 0, sizeof *info);
+	char base_a[PATH_MAX], base_b[PATH_MAX];
+	enum status_code c = tui_gen_base_of(g->dir, base_a, st);
+	if (c == STATUS_OK && !lora_is_adapter(dir))
+		return status_set(st, STATUS_UNSUPPORTED,
+		                  "%s: not a PEFT adapter folder: side B shares A's base, so it is an "
+		                  "adapter of %s (load others with :load)", dir, base_a);
+	if (c == STATUS_OK)
+		c = tui_gen_base_of(dir, base_b, st);
+	if (c == STATUS_OK && strcmp(base_a, base_b) != 0)
+		return status_set(st, STATUS_INVALID,
+		                  "%s: an adapter of %s, not of %s, the base A stands on", dir, base_b, base_a);
+	if (c != STATUS_OK)
+		return c;
+	/* Straight into BF16 (a BF16 base as A): no F32 matrices to add B to. */
+	if (g->rg.dw.embed)
+		return status_set(st, STATUS_UNSUPPORTED,
+		                  "%s was loaded straight into BF16 (no F32 weights to add %s to): load an "
+		                  "adapter of it as A, or a merged copy of B (ric merge) with :load",
+		                  g->dir, dir);
+	/* B's RiC metadata: the same objectives, so one set of rewards scores both. */
+	struct ricmeta mb;
+	ricmeta_init(&mb);
+	char file[PATH_MAX + 16];
+	snprintf(file, sizeof file, "%s/ric.json", dir);
+	json_error_t je;
+	json_t *j = json_load_file(file, 0, &je);
+	if (!j)
+		return status_set(st, STATUS_FORMAT, "%s: %s", file, je.text);
+	c = ricmeta_from_json(j, file, &mb, st);
+	json_decref(j);
+	for (size_t i = 0; c == STATUS_OK && i < mb.n_obj; i++)
+		if (mb.n_obj != g->rg.meta.n_obj || strcmp(mb.obj[i].name, g->rg.meta.obj[i].name) != 0)
+			c = status_set(st, STATUS_INVALID, "%s: objectives other than A's (%s ...)", file,
+			               g->rg.meta.obj[0].name);
+	struct lora la, lb;
+	memset(&la, 0, sizeof la);
+	memset(&lb, 0, sizeof lb);
+	int a_adapter = lora_is_adapter(g->dir);
+	if (c == STATUS_OK && a_adapter)
+		c = lora_load(g->dir, &g->rg.p, &la, st);
+	if (c == STATUS_OK)
+		c = lora_load(dir, &g->rg.p, &lb, st);
+	if (c == STATUS_OK && (la.n_saved || lb.n_saved))
+		c = status_set(st, STATUS_UNSUPPORTED,
+		               "%s: replaces whole tensors (modules_to_save), which cannot be taken out "
+		               "of the base again: merge it (ric merge) and :load that", la.n_saved ? g->dir : dir);
+	struct decoder_weights wb;
+	memset(&wb, 0, sizeof wb);
+	if (c == STATUS_OK) {
+		/* The worker decodes from rg.p's norms and biases: it must be idle. */
+		pthread_mutex_lock(&g->mu);
+		if (g->has_pending) {
+			free(g->pending.prompt);
+			g->pending.prompt = NULL;
+			g->has_pending = 0;
+		}
+		atomic_store(&g->want, 0);
+		while (g->running_now)
+			pthread_cond_wait(&g->cv, &g->mu);
+		/* base + A -> base -> base + B (its decoding weights) -> base + A */
+		if (a_adapter)
+			tui_gen_apply(&la, &g->rg.p, -1);
+		tui_gen_apply(&lb, &g->rg.p, 1);
+		c = decoder_weights_init(&wb, &g->rg.p, DECODER_BF16, st);
+		tui_gen_apply(&lb, &g->rg.p, -1);
+		if (a_adapter)
+			tui_gen_apply(&la, &g->rg.p, 1);
+		if (c == STATUS_OK) {
+			decoder_weights_free(&g->wb_b);
+			g->wb_b = wb;
+			if (g->has_b)
+				ricmeta_free(&g->meta_b);
+			g->meta_b = mb;
+			ricmeta_init(&mb);
+			free(g->b_dir);
+			g->b_dir = strdup(dir);
+			g->has_b = g->b_dir != NULL;
+		}
+		pthread_mutex_unlock(&g->mu);
+	}
+	lora_free(&la);
+	lora_free(&lb);
+	ricmeta_free(&mb);
+	if (c == STATUS_OK && info) {
+		info->ms = monotonic_ms() - t0;
+		info->rss_kb = tui_gen_rss_kb() - rss0;
+		snprintf(info->base, sizeof info->base, "%s", base_a);
+	}
+	return c;
+}
 int tui_gen_fd(const struct tui_gen *g) { return g->pipe[0]; }
 
 enum status_code tui_gen_targets(const struct tui_gen *g, const double *pref,

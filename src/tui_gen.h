@@ -89,6 +89,23 @@ const char *tui_gen_denied(const struct tui_gen *g, size_t i);
 enum status_code tui_gen_consent(struct tui_gen *g, size_t i, struct status *st);
 const char *tui_gen_dir(const struct tui_gen *g);
 
+/* Side B of compare mode from another PEFT adapter of the base A stands on
+ * (A an adapter of that base, or the base itself): the base in memory is
+ * used again, not read a second time: A's adapter taken out of it, B's put
+ * in, B's BF16 decoding weights copied, A's back. B needs A's objectives
+ * (its ric.json). Compare requests (n_pref 2) then decode side B with B's
+ * weights, template and marker, with the same seeds. What it cost goes to
+ * info (may be NULL). Cancels what runs; UI thread. */
+struct tui_gen_load {
+	int64_t ms;              /* the whole call */
+	long rss_kb;             /* resident memory it added */
+	char base[4096];         /* the shared base folder */
+};
+enum status_code tui_gen_set_b(struct tui_gen *g, const char *dir, struct tui_gen_load *info,
+                               struct status *st);
+/* Side B's folder, or NULL when B decodes with A's weights. */
+const char *tui_gen_b_dir(const struct tui_gen *g);
+
 /* The targets (normalised, rounded to 0.1 as the model reads them) the
  * preference maps to under `mapping`. */
 enum status_code tui_gen_targets(const struct tui_gen *g, const double *pref,

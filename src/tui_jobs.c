@@ -243,6 +243,12 @@ static int tui_jobs_run(const char *store_file, const char *const *args, char *o
 
 /* What ric said went wrong: its first "ric: ..." or "ric job: ..." line
  * without the prefix (a usage error's synopsis follows it), else its last line. */
+int tui_jobs_options(const char *store_file, const char *stage, char *out, size_t cap)
+{
+	const char *args[] = { "job", "options", stage, NULL };
+	return tui_jobs_run(store_file, args, out, cap);
+}
+
 static void tui_jobs_message(const char *text, char *msg, size_t cap)
 {
 	const char *last = text;
@@ -326,30 +332,4 @@ int tui_jobs_reap(void)
 	while (waitpid(-1, &status, WNOHANG) > 0)
 		n++;
 	return n;
-}
-
-void tui_jobs_prefill(const char *stage, const struct tui_run_detail *d, char *buf, size_t cap)
-{
-	const char *policy = d ? tui_run_detail_policy(d) : NULL;
-	const char *dataset = d ? tui_run_detail_param(d, "dataset") : NULL;
-	const char *model_opt = NULL;
-	if (strcmp(stage, "eval") == 0)
-		model_opt = "--model";
-	else if (strcmp(stage, "online") == 0)
-		model_opt = "--policy";
-	else if (strcmp(stage, "sft") == 0 || strcmp(stage, "rm-train") == 0)
-		model_opt = "--base";
-	else if (strcmp(stage, "pretrain") == 0)
-		model_opt = "--tokenizer";
-	size_t used = (size_t)snprintf(buf, cap, "%s", stage);
-	if (model_opt && policy && used < cap)
-		used += (size_t)snprintf(buf + used, cap - used, " %s '%s'", model_opt, policy);
-	int takes_dataset = strcmp(stage, "pretrain") != 0 && strcmp(stage, "rm-train") != 0;
-	if (takes_dataset && dataset && used < cap)
-		used += (size_t)snprintf(buf + used, cap - used, " --dataset '%s'", dataset);
-	else if (strcmp(stage, "rm-train") == 0 && dataset && used < cap)
-		used += (size_t)snprintf(buf + used, cap - used, " --pairs '%s'", dataset);
-	if ((strcmp(stage, "sft") == 0 || strcmp(stage, "online") == 0 ||
-	     strcmp(stage, "rm-train") == 0 || strcmp(stage, "pretrain") == 0) && used < cap)
-		snprintf(buf + used, cap - used, " --out ");
 }

@@ -67,13 +67,11 @@ int tui_jobs_resume(const char *store_file, store_id id, int allow_cmd, char *ms
 /* `ric job cancel ID` in the background (it waits for the stage to
  * checkpoint); returns its pid, or -1 with errno set. */
 pid_t tui_jobs_cancel(const char *store_file, store_id id);
+/* `ric job options STAGE`: the stage's options as JSON text into out (0),
+ * or ric's message (-1). */
+int tui_jobs_options(const char *store_file, const char *stage, char *out, size_t cap);
 /* Reaps finished background children; returns how many. */
 int tui_jobs_reap(void);
 
-/* Arguments for STAGE pre-filled from a run: the run's policy and dataset
- * where the stage takes them (e.g. eval: --model DIR --dataset NAME), as one
- * line "STAGE --opt value ...", quoted for tui_cmd's splitter. */
-struct tui_run_detail;
-void tui_jobs_prefill(const char *stage, const struct tui_run_detail *d, char *buf, size_t cap);
 
 #endif

@@ -12,18 +12,18 @@
 #include <readline/readline.h>
 
 static int line_char, line_has;
-static int line_active, line_cancel, line_history;
+static int line_active, line_cancel, line_completes;
 static char *line_accepted;
 static int line_got;
 static char *line_prompt;
-static char *line_hist_file;
+static char *line_hist_file[TUI_LINE_HIST_COUNT];
 static tui_line_complete_fn line_complete;
 static void *line_ctx;
 static char line_hints[512];
 static FILE *line_null;
-/* Two histories, swapped in and out of readline's one: commands and prompts. */
-static HISTORY_STATE *line_hist[2];
-static int line_hist_cur = 1;
+/* One history per kind of line, swapped in and out of readline's one. */
+static HISTORY_STATE *line_hist[TUI_LINE_HIST_COUNT];
+static int line_hist_cur;
 
 static int tui_line_getc(FILE *f)
 {
@@ -48,11 +48,12 @@ static void tui_line_accept(char *text)
 		HIST_ENTRY *last = history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
 		if (!last || strcmp(last->line, text) != 0) {
 			add_history(text);
-			if (line_history && line_hist_file) {
+			const char *file = line_hist_file[line_hist_cur];
+			if (file) {
 				/* append_history needs the file to exist; the first line makes it. */
-				if (append_history(1, line_hist_file) != 0)
-					write_history(line_hist_file);
-				history_truncate_file(line_hist_file, 1000);
+				if (append_history(1, file) != 0)
+					write_history(file);
+				history_truncate_file(file, 1000);
 			}
 		}
 	}
@@ -73,7 +74,7 @@ static void tui_line_show_matches(char **matches, int n, int longest)
 static char **tui_line_attempt(const char *text, int start, int end)
 {
 	line_hints[0] = '\0';
-	if (!line_complete || !line_history) {
+	if (!line_complete || !line_completes) {
 		rl_attempted_completion_over = 1; /* the prompt editor: Tab completes nothing */
 		return NULL;
 	}
@@ -91,9 +92,29 @@ static void tui_line_use_history(int which)
 	line_hist[line_hist_cur] = history_get_history_state();
 	history_set_history_state(line_hist[which]);
 	line_hist_cur = which;
+	/* Up starts from the newest entry. */
+	using_history();
 }
 
-void tui_line_init(const char *history_file, tui_line_complete_fn complete, void *ctx)
+static void tui_line_mkdirs(const char *file)
+{
+	char *dir = strdup(file);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	if (slash) {
+		*slash = '\0';
+		for (char *p = dir + 1; *p; p++)
+			if (*p == '/') {
+				*p = '\0';
+				mkdir(dir, 0777);
+				*p = '/';
+			}
+		mkdir(dir, 0777);
+	}
+	free(dir);
+}
+
+void tui_line_init(const char *const files[TUI_LINE_HIST_COUNT], tui_line_complete_fn complete,
+                   void *ctx)
 {
 	line_complete = complete;
 	line_ctx = ctx;
@@ -113,25 +134,20 @@ void tui_line_init(const char *history_file, tui_line_complete_fn complete, void
 	rl_attempted_completion_function = tui_line_attempt;
 	rl_completion_display_matches_hook = tui_line_show_matches;
 	using_history();
-	/* The prompt history starts empty each session; the commands persist. */
-	line_hist[0] = history_get_history_state();
-	if (history_file) {
-		line_hist_file = strdup(history_file);
-		char *dir = strdup(history_file);
-		char *slash = dir ? strrchr(dir, '/') : NULL;
-		if (slash) {
-			*slash = '\0';
-			for (char *p = dir + 1; *p; p++)
-				if (*p == '/') {
-					*p = '\0';
-					mkdir(dir, 0777);
-					*p = '/';
-				}
-			mkdir(dir, 0777);
+	line_hist_cur = 0;
+	for (int h = 0; h < TUI_LINE_HIST_COUNT; h++) {
+		if (h > 0) {
+			line_hist[line_hist_cur] = history_get_history_state();
+			/* an empty history for kind h */
+			history_set_history_state(&(HISTORY_STATE){ 0 });
+			line_hist_cur = h;
 		}
-		free(dir);
-		tui_line_use_history(1);
-		read_history(history_file);
+		if (files && files[h]) {
+			line_hist_file[h] = strdup(files[h]);
+			tui_line_mkdirs(files[h]);
+			read_history(files[h]);
+			using_history();
+		}
 	}
 }
 
@@ -143,36 +159,37 @@ void tui_line_done(void)
 	line_accepted = NULL;
 	free(line_prompt);
 	line_prompt = NULL;
-	free(line_hist_file);
-	line_hist_file = NULL;
-	/* The history swapped out is ours alone to free: its entries and array. */
-	int other = !line_hist_cur;
-	if (line_hist[other]) {
-		HISTORY_STATE *cur = history_get_history_state();
-		history_set_history_state(line_hist[other]);
+	/* Each history swapped out is ours alone to free: its entries and array. */
+	HISTORY_STATE *cur = history_get_history_state();
+	for (int h = 0; h < TUI_LINE_HIST_COUNT; h++) {
+		free(line_hist_file[h]);
+		line_hist_file[h] = NULL;
+		if (h == line_hist_cur || !line_hist[h])
+			continue;
+		history_set_history_state(line_hist[h]);
 		clear_history();
 		HISTORY_STATE *o = history_get_history_state();
-		history_set_history_state(cur);
 		free(o->entries);
 		free(o);
-		free(cur);
+		free(line_hist[h]);
+		line_hist[h] = NULL;
 	}
-	for (int i = 0; i < 2; i++) {
-		free(line_hist[i]);
-		line_hist[i] = NULL;
-	}
+	history_set_history_state(cur);
+	free(cur);
+	free(line_hist[line_hist_cur]);
+	line_hist[line_hist_cur] = NULL;
 	clear_history();
 	if (line_null)
 		fclose(line_null);
 	line_null = NULL;
 }
 
-void tui_line_open(const char *prompt, const char *init, int history)
+void tui_line_open(const char *prompt, const char *init, enum tui_line_hist history, int complete)
 {
 	if (line_active)
 		tui_line_cancel();
-	line_history = history;
-	tui_line_use_history(history ? 1 : 0);
+	line_completes = complete;
+	tui_line_use_history((int)history < TUI_LINE_HIST_COUNT ? (int)history : TUI_LINE_HIST_OTHER);
 	free(line_prompt);
 	line_prompt = strdup(prompt);
 	line_hints[0] = '\0';

@@ -1,8 +1,8 @@
 /* tui_line: readline inside a curses screen, through readline's callback
  * interface, so generation keeps streaming while the user types.
  *
- *   tui_line_init(history_file, complete_fn, ctx);  // once, after screen_open
- *   tui_line_open(":", "set ");                      // prompt and initial text
+ *   tui_line_init(history_files, complete_fn, ctx);  // once, after screen_open
+ *   tui_line_open(":", "set ", TUI_LINE_HIST_COMMAND, 1); // prompt, text, history, Tab
  *   while (tui_line_active()) {
  *       int c = getch();                             // keypad off while active: raw bytes
  *       tui_line_feed(c);                            // readline edits, completes, history
@@ -28,13 +28,27 @@
 typedef char **(*tui_line_complete_fn)(void *ctx, const char *line, const char *text, int start,
                                        int end);
 
-void tui_line_init(const char *history_file, tui_line_complete_fn complete, void *ctx);
+/* Each kind of line has its own history (Up/Down); those with a file are
+ * read at init and appended to as lines are accepted, like readline's. */
+enum tui_line_hist {
+	TUI_LINE_HIST_PROMPT,     /* the prompt editor: this session only */
+	TUI_LINE_HIST_COMMAND,    /* the `:` line */
+	TUI_LINE_HIST_FILTER,     /* Runs' filter */
+	TUI_LINE_HIST_SEARCH,     /* Runs' search */
+	TUI_LINE_HIST_OTHER,      /* tags, form fields: this session only */
+	TUI_LINE_HIST_COUNT
+};
+
+/* files[h]: the history file of kind h, or NULL (not kept). */
+void tui_line_init(const char *const files[TUI_LINE_HIST_COUNT], tui_line_complete_fn complete,
+                   void *ctx);
 void tui_line_done(void);
 
 /* The text typed so far on the open line ("" when none is open). */
 const char *tui_line_text(void);
-/* Starts a line with prompt and initial text; history = 1 for the command line. */
-void tui_line_open(const char *prompt, const char *init, int history);
+/* Starts a line with prompt and initial text, its history, and Tab
+ * completing through the complete function when complete is set. */
+void tui_line_open(const char *prompt, const char *init, enum tui_line_hist history, int complete);
 int tui_line_active(void);
 /* Feeds one byte typed (Esc alone is the caller's to turn into tui_line_cancel). */
 void tui_line_feed(int c);

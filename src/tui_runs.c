@@ -2,12 +2,15 @@
 
 #include "src/tui_runs.h"
 #include "src/job_state.h"
+#include "engine/lora.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <limits.h>
+#include <unistd.h>
 
 static char *tui_runs_dup(const char *s) { return s ? strdup(s) : NULL; }
 
@@ -18,6 +21,7 @@ static void tui_run_free(struct tui_run *r)
 	free(r->status);
 	free(r->error);
 	free(r->tags);
+	free(r->base);
 	memset(r, 0, sizeof *r);
 }
 
@@ -87,6 +91,75 @@ static enum store_code tui_runs_nomem(struct store_err *err)
 	return STORE_EINTERNAL;
 }
 
+/* ---- adapter runs ------------------------------------------------------ */
+
+struct tui_runs_folder {
+	char *policy, *model;
+};
+
+static int tui_runs_folder_ckpt(void *ctx, const struct store_checkpoint *c)
+{
+	struct tui_runs_folder *f = ctx;
+	if (c->kind && c->path && strcmp(c->kind, "policy") == 0) {
+		free(f->policy);
+		f->policy = strdup(c->path);
+	}
+	return 0;
+}
+
+static int tui_runs_folder_param(void *ctx, const char *key, const char *value)
+{
+	struct tui_runs_folder *f = ctx;
+	if (value && (strcmp(key, "model") == 0 || strcmp(key, "policy") == 0) && !f->model)
+		f->model = strdup(value);
+	return 0;
+}
+
+static int tui_runs_base_name(void *ctx, const struct store_run *r)
+{
+	char **name = ctx;
+	*name = strdup(r->name);
+	return 0;
+}
+
+/* The base a run's policy adapts when that policy (its last policy
+ * checkpoint, else its "model"/"policy" parameter: eval and online runs of an
+ * adapter) is a PEFT adapter folder: the run that made the base folder, by
+ * name, else the folder as the adapter names it. NULL for full checkpoints. */
+static char *tui_runs_base(struct store *s, store_id run)
+{
+	struct tui_runs_folder f = { 0 };
+	store_checkpoints_each(s, run, tui_runs_folder_ckpt, &f, NULL);
+	if (!f.policy)
+		store_params_each(s, run, tui_runs_folder_param, &f, NULL);
+	const char *dir = f.policy ? f.policy : f.model;
+	char *base = NULL;
+	if (dir && lora_is_adapter(dir)) {
+		char bdir[PATH_MAX], abs[PATH_MAX];
+		struct status st = STATUS_INIT;
+		struct lora l;
+		memset(&l, 0, sizeof l);
+		if (lora_base_dir(dir, NULL, bdir, sizeof bdir, &st) == STATUS_OK) {
+			store_id b = 0;
+			if (store_checkpoint_run(s, bdir, &b, NULL) != STORE_OK &&
+			    (!realpath(bdir, abs) || store_checkpoint_run(s, abs, &b, NULL) != STORE_OK))
+				b = 0;
+			if (b > 0)
+				store_run_get(s, b, tui_runs_base_name, &base, NULL);
+			if (!base)
+				base = strdup(bdir);
+		} else if (lora_read_config(dir, &l, &st) == STATUS_OK && l.base_path[0]) {
+			base = strdup(l.base_path); /* not found here: as the adapter names it */
+		} else {
+			base = strdup("?");
+		}
+		lora_free(&l);
+	}
+	free(f.policy);
+	free(f.model);
+	return base;
+}
+
 enum store_code tui_runs_load(struct store *s, struct tui_runs *out, struct store_err *err)
 {
 	struct tui_runs_grow g = { 0 };
@@ -97,9 +170,11 @@ enum store_code tui_runs_load(struct store *s, struct tui_runs *out, struct stor
 	enum store_code rc = store_runs_each(s, NULL, tui_runs_add, &g, err);
 	if (rc == STORE_OK && g.nomem)
 		rc = tui_runs_nomem(err);
-	/* Tags after the walk: one statement at a time. */
+	/* Tags and bases after the walk: one statement at a time. */
 	for (size_t i = 0; rc == STORE_OK && i < g.n; i++)
 		rc = store_tags_each(s, g.v[i].id, tui_runs_tag, &g.v[i].tags, err);
+	for (size_t i = 0; rc == STORE_OK && i < g.n; i++)
+		g.v[i].base = tui_runs_base(s, g.v[i].id);
 	out->v = g.v;
 	out->n = g.n;
 	if (rc != STORE_OK)
@@ -115,15 +190,22 @@ void tui_runs_free(struct tui_runs *rs)
 	memset(rs, 0, sizeof *rs);
 }
 
+static int tui_runs_contains(const char *s, const char *w, size_t len)
+{
+	if (!len)
+		return 1;
+	for (size_t i = 0; s && s[i]; i++)
+		if (strncasecmp(s + i, w, len) == 0)
+			return 1;
+	return 0;
+}
+
 static int tui_runs_has_word(const struct tui_run *r, const char *w, size_t len)
 {
-	const char *fields[] = { r->name, r->stage, r->status, r->tags };
-	for (size_t f = 0; f < 4; f++) {
-		const char *s = fields[f];
-		for (size_t i = 0; s && s[i]; i++)
-			if (strncasecmp(s + i, w, len) == 0)
-				return 1;
-	}
+	const char *fields[] = { r->name, r->stage, r->status, r->tags, r->base };
+	for (size_t f = 0; f < 5; f++)
+		if (tui_runs_contains(fields[f], w, len))
+			return 1;
 	/* "#12" or "12" finds run 12 by id too */
 	char id[32];
 	snprintf(id, sizeof id, "%lld", (long long)r->id);
@@ -134,7 +216,91 @@ static int tui_runs_has_word(const struct tui_run *r, const char *w, size_t len)
 	return len == strlen(id) && strncmp(id, w, len) == 0;
 }
 
-static int tui_runs_match(const struct tui_run *r, const char *filter)
+/* The fields a filter word may name (FIELD=VALUE, FIELD~VALUE). */
+static const char *const tui_runs_fields[] = { "id", "name", "stage", "status", "tag", "base", NULL };
+
+/* One word of a filter, split: field index (-1: a bare word), the operator
+ * ('=' or '~'), negated, and the value. */
+struct tui_runs_term {
+	int field;
+	char op;
+	int neg;
+	const char *value;
+	size_t len;
+};
+
+/* -1 when the word names a field that does not exist. */
+static int tui_runs_term(const char *w, size_t len, struct tui_runs_term *t)
+{
+	*t = (struct tui_runs_term){ -1, 0, 0, w, len };
+	size_t k = 0;
+	while (k < len && w[k] != '=' && w[k] != '~')
+		k++;
+	if (k == len || k == 0)
+		return 0; /* a bare word ("=x" too: it looks for "=x") */
+	size_t name = k;
+	if (w[k - 1] == '!') {
+		t->neg = 1;
+		name--;
+	}
+	t->op = w[k];
+	t->value = w + k + 1;
+	t->len = len - k - 1;
+	for (int f = 0; tui_runs_fields[f]; f++)
+		if (strlen(tui_runs_fields[f]) == name && strncasecmp(w, tui_runs_fields[f], name) == 0) {
+			t->field = f;
+			return 0;
+		}
+	return -1;
+}
+
+static int tui_runs_is(const char *s, const struct tui_runs_term *t)
+{
+	if (!s)
+		s = "";
+	if (t->op == '~')
+		return tui_runs_contains(s, t->value, t->len);
+	return strlen(s) == t->len && strncasecmp(s, t->value, t->len) == 0;
+}
+
+static int tui_runs_term_holds(const struct tui_run *r, const struct tui_runs_term *t)
+{
+	if (t->field < 0)
+		return tui_runs_has_word(r, t->value, t->len);
+	int hit = 0;
+	char id[32];
+	switch (t->field) {
+	case 0:
+		snprintf(id, sizeof id, "%lld", (long long)r->id);
+		hit = tui_runs_is(id, t);
+		break;
+	case 1: hit = tui_runs_is(r->name, t); break;
+	case 2: hit = tui_runs_is(r->stage, t); break;
+	case 3: hit = tui_runs_is(r->status, t); break;
+	case 4: {
+		/* One of the tags is (or contains) the value; tag= alone: no tags. */
+		const char *p = r->tags ? r->tags : "";
+		if (!*p)
+			hit = t->len == 0;
+		while (*p && !hit) {
+			size_t n = strcspn(p, " ");
+			char one[256];
+			snprintf(one, sizeof one, "%.*s", (int)(n < 255 ? n : 255), p);
+			hit = tui_runs_is(one, t);
+			p += n;
+			while (*p == ' ')
+				p++;
+		}
+		break;
+	}
+	case 5: hit = tui_runs_is(r->base, t); break;
+	default: break;
+	}
+	return t->neg ? !hit : hit;
+}
+
+/* Calls fn on each word of the filter until it returns nonzero. */
+static int tui_runs_words(const char *filter, int (*fn)(void *, const char *, size_t), void *ctx)
 {
 	const char *p = filter;
 	while (p && *p) {
@@ -143,11 +309,50 @@ static int tui_runs_match(const struct tui_run *r, const char *filter)
 		size_t len = 0;
 		while (p[len] && !isspace((unsigned char)p[len]))
 			len++;
-		if (len && !tui_runs_has_word(r, p, len))
-			return 0;
+		if (len) {
+			int rc = fn(ctx, p, len);
+			if (rc)
+				return rc;
+		}
 		p += len;
 	}
+	return 0;
+}
+
+static int tui_runs_word_fails(void *ctx, const char *w, size_t len)
+{
+	struct tui_runs_term t;
+	if (tui_runs_term(w, len, &t) != 0)
+		return 1; /* an unknown field matches nothing */
+	return !tui_runs_term_holds(ctx, &t);
+}
+
+static int tui_runs_match(const struct tui_run *r, const char *filter)
+{
+	return tui_runs_words(filter, tui_runs_word_fails, (void *)r) == 0;
+}
+
+struct tui_runs_check {
+	char *err;
+	size_t cap;
+};
+
+static int tui_runs_word_check(void *ctx, const char *w, size_t len)
+{
+	struct tui_runs_check *c = ctx;
+	struct tui_runs_term t;
+	if (tui_runs_term(w, len, &t) == 0)
+		return 0;
+	size_t name = (size_t)(t.value - 1 - w) - (size_t)t.neg;
+	snprintf(c->err, c->cap, "no field '%.*s' in the filter: id, name, stage, status, tag, base (= is, ~ contains, != !~ not)",
+	         (int)name, w);
 	return 1;
+}
+
+int tui_runs_filter_check(const char *filter, char *err, size_t cap)
+{
+	struct tui_runs_check c = { err, cap };
+	return tui_runs_words(filter, tui_runs_word_check, &c) ? -1 : 0;
 }
 
 struct tui_runs_order {

@@ -26,6 +26,9 @@ struct tui_run {
 	store_id id, parent;
 	char *name, *stage, *status, *error; /* error NULL unless failed */
 	char *tags;                          /* space-separated, "" when none */
+	char *base;                          /* an adapter run (its policy a PEFT adapter
+	                                      * folder): the base's run name or folder;
+	                                      * NULL otherwise (and in details' children) */
 	int64_t created_ms, finished_ms;
 };
 
@@ -40,12 +43,20 @@ enum tui_runs_sort { TUI_RUNS_BY_ID, TUI_RUNS_BY_NAME, TUI_RUNS_BY_STAGE, TUI_RU
 enum store_code tui_runs_load(struct store *s, struct tui_runs *out, struct store_err *err);
 void tui_runs_free(struct tui_runs *rs);
 
-/* The rows to show: those whose name, stage, status or tags contain every
- * space-separated word of `filter` (case-insensitive; NULL or "": all),
- * ordered by `by` (ties by id), descending when desc. Writes their indices
- * into idx (rs->n entries) and returns how many. */
+/* The rows to show: those that match every space-separated word of
+ * `filter` (case-insensitive; NULL or "": all), ordered by `by` (ties by
+ * id), descending when desc. A word is
+ *   WORD          name, stage, status, tags or base contain it ("12", "#12": run 12)
+ *   FIELD=VALUE   the field is VALUE (tag=best: one of the tags is; base=: no base)
+ *   FIELD~VALUE   the field contains VALUE
+ *   FIELD!=VALUE, FIELD!~VALUE   the opposite
+ * with FIELD one of id, name, stage, status, tag, base (a word naming
+ * another field matches nothing: tui_runs_filter_check says why).
+ * Writes their indices into idx (rs->n entries) and returns how many. */
 size_t tui_runs_view(const struct tui_runs *rs, const char *filter, enum tui_runs_sort by, int desc,
                      size_t *idx);
+/* 0, or -1 with a message in err when a word names no field. */
+int tui_runs_filter_check(const char *filter, char *err, size_t cap);
 /* "id", "name", "stage", "status", "created": 0, else -1. */
 int tui_runs_sort_parse(const char *name, enum tui_runs_sort *out);
 /* Index of the run with this id, or -1. */

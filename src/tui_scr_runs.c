@@ -226,6 +226,12 @@ void tui_scr_runs_live(struct tui_app *a, const char *text, int done)
 		free(a->runs_filter);
 		a->runs_filter = f && *f ? strdup(f) : NULL;
 		tui_scr_runs_view(a);
+		/* A field that does not exist says so while it is typed. */
+		char err[256];
+		if (tui_runs_filter_check(a->runs_filter, err, sizeof err) != 0)
+			tui_app_error(a, "%s", err);
+		else if (a->status_error)
+			tui_app_say(a, "%zu of %zu runs", a->runs_n, a->runs.n);
 	} else if (strcmp(a->line_word, "search") == 0) {
 		/* From where the search started, the row itself first: typing more
 		 * letters stays on a run that still matches. */

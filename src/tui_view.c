@@ -14,9 +14,12 @@
 #include "ui/theme.h"
 #include "ui/tree.h"
 
+/* BASE (the base an adapter run adapts) shows only when a listed run has one. */
 static const char *const tui_view_columns[] = { "ID", "NAME", "STAGE", "STATUS", "TAGS",
-	                                        "CREATED" };
-#define TUI_VIEW_NCOL 6
+	                                        "CREATED", "BASE" };
+static const char *const tui_view_columns_base[] = { "ID", "NAME", "STAGE", "STATUS", "TAGS",
+	                                             "BASE", "CREATED" };
+#define TUI_VIEW_NCOL 7
 
 static char *tui_view_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *tui_view_fmt(const char *fmt, ...)
@@ -396,9 +399,13 @@ static void tui_view_chart(const struct tui_app *a, struct tui_view *tv)
 static void tui_view_runs(const struct tui_app *a, struct tui_view *tv)
 {
 	struct view_runs *r = &tv->runs;
-	r->n_columns = TUI_VIEW_NCOL;
-	r->columns = tui_view_columns;
-	tv->n_cells = a->runs_n * TUI_VIEW_NCOL;
+	int adapters = 0;
+	for (size_t i = 0; i < a->runs_n; i++)
+		adapters |= a->runs.v[a->runs_idx[i]].base != NULL;
+	size_t ncol = adapters ? TUI_VIEW_NCOL : TUI_VIEW_NCOL - 1;
+	r->n_columns = ncol;
+	r->columns = adapters ? tui_view_columns_base : tui_view_columns;
+	tv->n_cells = a->runs_n * ncol;
 	tv->cells = calloc(tv->n_cells ? tv->n_cells : 1, sizeof *tv->cells);
 	tv->marked = calloc(a->runs_n ? a->runs_n : 1, 1);
 	if (!tv->cells || !tv->marked) {
@@ -407,13 +414,15 @@ static void tui_view_runs(const struct tui_app *a, struct tui_view *tv)
 	}
 	for (size_t i = 0; i < a->runs_n; i++) {
 		const struct tui_run *x = &a->runs.v[a->runs_idx[i]];
-		char **c = tv->cells + i * TUI_VIEW_NCOL;
+		char **c = tv->cells + i * ncol;
 		c[0] = tui_view_fmt("%lld", (long long)x->id);
 		c[1] = strdup(x->name);
 		c[2] = strdup(x->stage);
 		c[3] = strdup(x->status);
 		c[4] = strdup(x->tags);
-		c[5] = tui_view_when(x->created_ms);
+		if (adapters)
+			c[5] = strdup(x->base ? x->base : "");
+		c[ncol - 1] = tui_view_when(x->created_ms);
 		for (size_t k = 0; k < a->n_marked; k++)
 			tv->marked[i] |= a->marked[k] == x->id;
 	}
@@ -421,7 +430,7 @@ static void tui_view_runs(const struct tui_app *a, struct tui_view *tv)
 	r->cells = (const char *const *)tv->cells;
 	r->marked = tv->marked;
 	static const int sort_col[] = { 0, 1, 2, 3, 5 };
-	r->sort_column = sort_col[a->runs_sort];
+	r->sort_column = a->runs_sort == TUI_RUNS_BY_CREATED ? (int)ncol - 1 : sort_col[a->runs_sort];
 	r->sort_desc = a->runs_desc;
 	r->filter = a->runs_filter;
 	r->selected = a->runs_sel;
@@ -559,6 +568,41 @@ static void tui_view_jobs(const struct tui_app *a, struct tui_view *tv)
 	}
 }
 
+/* The new-job form: the stage, its fields, "add an option", "start". */
+static void tui_view_form(const struct tui_form *f, struct tui_view *tv)
+{
+	size_t n = 0;
+	struct view_form_row *r = tv->form_rows;
+	snprintf(tv->form_labels[n], sizeof tv->form_labels[n], "stage");
+	r[n++] = (struct view_form_row){ .label = tv->form_labels[0], .value = f->stage, .required = 1,
+		                         .help = "The stage to run (Enter, then Tab lists them): the form follows its options." };
+	for (size_t i = 0; i < f->n; i++, n++) {
+		const struct tui_form_field *x = &f->f[i];
+		if (x->opt)
+			snprintf(tv->form_labels[n], sizeof tv->form_labels[n], "--%s%s%s", x->opt->name,
+			         x->opt->arg[0] ? " " : "", x->opt->arg);
+		else
+			snprintf(tv->form_labels[n], sizeof tv->form_labels[n], "%s", f->spec.positional);
+		r[n] = (struct view_form_row){ .label = tv->form_labels[n],
+			                       .value = x->kind == TUI_FORM_FLAG ? "on" : x->value,
+			                       .error = x->error,
+			                       .help = x->opt ? x->opt->help : "files, separated by blanks",
+			                       .required = x->opt ? x->opt->required || x->opt->group > 0
+			                                          : f->spec.positional_required };
+	}
+	snprintf(tv->form_labels[n], sizeof tv->form_labels[n], "+ add an option");
+	r[n] = (struct view_form_row){ .label = tv->form_labels[n], .action = 1,
+		                       .help = "Another of the stage's options (Tab completes their names)." };
+	n++;
+	snprintf(tv->form_labels[n], sizeof tv->form_labels[n], "[ start the job ]");
+	r[n] = (struct view_form_row){ .label = tv->form_labels[n], .action = 1,
+		                       .help = "Checks every field, then runs it as `ric job start`." };
+	n++;
+	snprintf(tv->form_title, sizeof tv->form_title, "New job: %s", f->stage);
+	tv->form = (struct view_form){ .title = tv->form_title, .n_rows = n, .rows = r,
+		                       .selected = f->sel, .message = f->message };
+}
+
 void tui_view_build(const struct tui_app *a, struct tui_view *tv)
 {
 	memset(tv, 0, sizeof *tv);
@@ -566,6 +610,11 @@ void tui_view_build(const struct tui_app *a, struct tui_view *tv)
 	v->screen = a->screen;
 	v->keys = a->keys;
 	v->checkpoint = a->ckpt;
+	const char *b = a->gen ? tui_gen_b_dir(a->gen) : NULL;
+	if (b && a->ckpt) {
+		snprintf(tv->checkpoint, sizeof tv->checkpoint, "A %.580s | B %.580s", a->ckpt, b);
+		v->checkpoint = tv->checkpoint;
+	}
 	v->status = a->status;
 	v->status_error = a->status_error;
 	v->confirm = a->confirm != TUI_CONFIRM_NONE ? a->confirm_text : NULL;
@@ -586,6 +635,10 @@ void tui_view_build(const struct tui_app *a, struct tui_view *tv)
 	case VIEW_JOBS:
 		tui_view_jobs(a, tv);
 		v->jobs = &tv->jobs;
+		if (a->form) {
+			tui_view_form(a->form, tv);
+			v->form = &tv->form;
+		}
 		break;
 	case VIEW_HELP:
 		tv->help.scroll = a->help_scroll;

@@ -54,6 +54,11 @@ struct tui_view {
 	char *log_copy;
 	const char **log_lines;
 	char status[600];
+	struct view_form form;
+	struct view_form_row form_rows[TUI_FORM_MAX + 3];
+	char form_labels[TUI_FORM_MAX + 3][112];
+	char form_title[96];
+	char checkpoint[1200];       /* "A | B DIR" when side B is another adapter */
 };
 
 void tui_view_build(const struct tui_app *a, struct tui_view *tv);

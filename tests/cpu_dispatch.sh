@@ -16,13 +16,25 @@ out=$(RIC_BLIS=bogus "$RIC" info --cpu 2>&1); rc=$?
 like "$rc:$out" "^2:ric: RIC_BLIS='bogus': say skx, zen3, haswell, generic or auto" \
 	"RIC_BLIS=bogus is one clear error"
 out=$(RIC_CPU=sse9 "$RIC" info --cpu 2>&1); rc=$?
-like "$rc:$out" "^2:ric: RIC_CPU='sse9': say avx512, avx2 or plain" "RIC_CPU=sse9 is one clear error"
+like "$rc:$out" "^2:ric: RIC_CPU='sse9': say avx512\\+vnni\\+bf16, avx512\\+vnni, avx512\\+bf16, avx512, avx2 or plain" \
+	"RIC_CPU=sse9 is one clear error"
 out=$(RIC_CPU=plain "$RIC" info --cpu)
 like "$out" 'kernels   plain \(forced by RIC_CPU=plain\)' "RIC_CPU=plain forces the plain level"
 flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
 has() { case " $flags " in *" $1 "*) return 0;; esac; return 1; }
 if ! has avx512bw; then
 	fails 2 "RIC_CPU=avx512 on a CPU without AVX-512 is refused" env RIC_CPU=avx512 "$RIC" info --cpu
+else
+	out=$(RIC_CPU=avx512 "$RIC" info --cpu)
+	like "$out" 'kernels   avx512 \(forced' "RIC_CPU=avx512 is AVX-512 without the VNNI and BF16 kernels"
+	if has avx512_bf16; then
+		out=$("$RIC" info --cpu)
+		like "$out" 'kernels   avx512[+a-z]*\+bf16 \(.*vdpbf16ps' "AVX512_BF16 serves the BF16 products"
+	else
+		out=$(RIC_CPU=avx512+bf16 "$RIC" info --cpu 2>&1); rc=$?
+		like "$rc:$out" "^2:ric: RIC_CPU=avx512\\+bf16: this CPU lacks AVX512_BF16" \
+			"RIC_CPU=avx512+bf16 without AVX512_BF16 is refused"
+	fi
 fi
 
 static=no

@@ -4,24 +4,30 @@
  * and compares the bytes: every level must give the plain C path's bits
  * (int8 sums are exact integers; each BF16 output is one chain of fmas in
  * input order). The F32 products and the BF16 head sum in lanes where the
- * CPU has vectors, so they stay within test_gemv's bounds, not bits. */
+ * CPU has vectors, so they stay within test_gemv's bounds, not bits, and
+ * so do the BF16 products with vdpbf16ps (AVX512_BF16 rounds the activations
+ * to BF16): `gemv_levels int8` writes the int8 products alone, for those
+ * levels. */
 #include "config.h"
 
 #include "engine/gemv.h"
 #include "engine/gemv_q8.h"
+#include "engine/vmath.h"
 #include "tests/gpt2_util.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void lv_write(const float *y, size_t n)
 {
 	fwrite(y, sizeof *y, n, stdout);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	int int8_only = argc > 1 && strcmp(argv[1], "int8") == 0;
 	enum { RMAX = 14 };
 	/* 224 inputs: 7 groups of 32 (an odd count); 768: 24; 100 columns: 3
 	 * panels and a narrow one, and 4-channel blocks with a remainder */
@@ -41,6 +47,8 @@ int main(void)
 			if (gemv_q8(y, x, q, sc, bias, R, IC, OC, 0) != 0)
 				return 1;
 			lv_write(y, R * OC);
+			if (int8_only)
+				continue;
 			gemv_xw_bf16(y, x, wb, bias, R, IC, OC, 0);
 			lv_write(y, R * OC);
 		}
@@ -52,6 +60,20 @@ int main(void)
 			lv_write(y, R * OC);
 		}
 		free(x), free(w), free(bias), free(y), free(q), free(sc), free(wb);
+	}
+	/* decoding attention's products (engine/vmath), every level the same bits */
+	static const size_t att[][2] = { { 21, 64 }, { 8, 128 }, { 5, 37 } };
+	for (size_t s = 0; s < sizeof att / sizeof att[0]; s++) {
+		size_t T = att[s][0], n = att[s][1], ks = n + 3;
+		float *q = gpt2_util_uniform(n, 4), *kv = gpt2_util_uniform(T * ks, 5);
+		float *p = gpt2_util_uniform(T, 6), sc[32], o[128];
+		if (!q || !kv || !p)
+			return 1;
+		vmath_dots(sc, q, kv, ks, T, n, 0.125f);
+		lv_write(sc, T);
+		vmath_wsum(o, p, kv, ks, T, n);
+		lv_write(o, n);
+		free(q), free(kv), free(p);
 	}
 	return fflush(stdout) != 0;
 }

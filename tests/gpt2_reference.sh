@@ -48,4 +48,16 @@ done
 out=$("$RIC" bench memory --mib 8 --threads 2 --json | tail -n 1)
 like "$out" '"read_gb_s": ?[0-9.e+]+.*"ceiling_int8_tok_s": ?[0-9.e+]+' "bench memory reports GB/s and ceilings"
 fails 2 "bench --weights names a known type" "$RIC" bench generate --weights f8
+# --model: a checkpoint's own shape instead of a random model (llama2.c's
+# model in Hugging Face form, make bench LLAMA2C=...)
+lg="$top_srcdir/tests/fixtures/llama/llama-gqa"
+want=$("$RIC" info "$lg" | sed -n 's/^params *\([0-9]*\).*/\1/p')
+for w in f32 bf16 int8; do
+	out=$("$RIC" bench generate --model "$lg" --batch 2 --seq 3 --new-tokens 4 --weights $w --json |
+		tail -n 1)
+	like "$out" "\"params\": ?$want,.*\"weights\": ?\"$w\".*\"tokens_per_s\": ?[0-9.e+]+" \
+		"bench generate --model decodes the checkpoint ($w)"
+done
+fails 2 "--model is for generate only" "$RIC" bench train --model "$lg"
+fails 1 "a missing --model folder is an error" "$RIC" bench generate --model "$TEST_TMP/none"
 done_testing

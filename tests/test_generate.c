@@ -7,6 +7,7 @@
 #include "engine/decoder.h"
 #include "engine/generate.h"
 #include "engine/gpt2.h"
+#include "engine/pool.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -130,7 +131,11 @@ START_TEST(repeated_prompts_equal_each_sequence_alone)
 	uint64_t seeds[5] = { 1, 2, 3, 4, 5 };
 	gp.seeds = seeds;
 	struct generate_output all[5], one;
+	/* the batch on 3 threads (its rows sampled in parallel, each part with
+	 * its own sampler), each sequence alone on 1 */
+	pool_set_threads(3);
 	ck_assert_int_eq(generate(&model, p, l, 5, &gp, NULL, all, &st), STATUS_OK);
+	pool_set_threads(1);
 	for (int i = 0; i < 5; i++) {
 		gp.seeds = &seeds[i];
 		ck_assert_int_eq(generate(&model, &p[i], &l[i], 1, &gp, NULL, &one, &st), STATUS_OK);

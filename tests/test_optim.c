@@ -211,6 +211,36 @@ START_TEST(sliced_and_cancelled_updates_equal_one_piece)
 }
 END_TEST
 
+/* The gradient norm asks the abort hook between slices of whole 64K-element
+ * chunks (it reads all of g, 0.5 GB on GPT-2 small) and gives the same bits
+ * however it is sliced; a stop returns at once. */
+START_TEST(norm_asks_the_hook_between_slices)
+{
+	enum { NG = 5 * 65536 + 123 };
+	struct optim o;
+	memset(&o, 0, sizeof o);
+	o.count = NG;
+	float *g = malloc(NG * sizeof *g), whole, sliced = -1.0f;
+	for (size_t i = 0; i < NG; i++)
+		g[i] = (float)(0.001 * ((double)((i * 7919) % 1001) - 500.0));
+	whole = optim_norm(&o, g);
+	optim_set_slice(65536 + 1); /* rounded up to two chunks: three slices */
+	struct optim_t_abort never = { 0, 1000 };
+	struct hooks h = { .abort = optim_t_abort_cb, .ctx = &never };
+	ck_assert_int_eq(optim_norm_hooks(&o, g, &h, &sliced), STATUS_OK);
+	ck_assert_int_eq(never.asked, 3);
+	ck_assert_mem_eq(&sliced, &whole, sizeof whole);
+	struct optim_t_abort stop = { 0, 1 };
+	h.ctx = &stop;
+	sliced = -1.0f;
+	ck_assert_int_eq(optim_norm_hooks(&o, g, &h, &sliced), STATUS_CANCELLED);
+	ck_assert_int_eq(stop.asked, 2); /* after the first slice */
+	ck_assert_float_eq(sliced, -1.0f);
+	optim_set_slice(0);
+	free(g);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("optim");
@@ -223,6 +253,7 @@ Suite *harness_suite(void)
 	            adamw_matches_hand_computed_steps,
 	            clipping_uses_the_global_norm,
 	            sliced_and_cancelled_updates_equal_one_piece,
+	            norm_asks_the_hook_between_slices,
 	            NULL);
 	return s;
 }

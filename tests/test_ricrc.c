@@ -113,7 +113,7 @@ START_TEST(bad_lines_name_line_and_problem)
 	expect("color header purple\n", "ricrc:1: unknown color 'purple'");
 	expect("color header 256 0\n", "ricrc:1: unknown color '256'");
 	expect("color header\n", "ricrc:1: usage: color ITEM FOREGROUND [BACKGROUND]");
-	expect("sett temperature 1\n", "ricrc:1: unknown command 'sett' (set, bind, unbind, color)");
+	expect("sett temperature 1\n", "ricrc:1: unknown command 'sett' (set, bind, unbind, color, theme)");
 	expect("bind \"C-r regenerate\n", "ricrc:1: unterminated \"quote\"");
 	expect("set a b c d e f g h i j\n", "ricrc:1: too many words");
 }
@@ -126,7 +126,7 @@ START_TEST(every_error_is_reported_and_good_lines_still_apply)
 	struct ricrc_errors e;
 	const char *text = "bogus\nset temperature 0.5\nbind C-r nothing\nbind C-t regenerate\n";
 	ck_assert_int_eq(parse(text, km, &s, &e), 2);
-	ck_assert_str_eq(e.text, "ricrc:1: unknown command 'bogus' (set, bind, unbind, color)\n"
+	ck_assert_str_eq(e.text, "ricrc:1: unknown command 'bogus' (set, bind, unbind, color, theme)\n"
 	                         "ricrc:3: unknown action 'nothing' (actions are listed by ? in ric-tui and in "
 	                         "ric-tui(1))\n");
 	ck_assert_int_eq(s.n, 1);
@@ -220,11 +220,49 @@ START_TEST(colors_reach_the_theme)
 }
 END_TEST
 
+START_TEST(theme_presets)
+{
+	struct ricrc_ops ops = { .colors = 1 };
+	struct ricrc_errors e = { 0 };
+	int fg, bg;
+	const char *light = "theme light\ncolor title green\n";
+	ck_assert_int_eq(ricrc_parse("theme light\n", 12, "ricrc", &ops, &e), 0);
+	/* no yellow or white text on a light background */
+	for (int i = 0; i < THEME_COUNT; i++) {
+		ck_assert_int_eq(theme_get((enum theme_item)i, &fg, &bg), 0);
+		if (bg == -1)
+			ck_assert_msg(fg != COLOR_YELLOW && fg != COLOR_WHITE, "%s is yellow or white",
+			              theme_item_name((enum theme_item)i));
+	}
+	theme_get(THEME_TITLE, &fg, &bg);
+	ck_assert_int_eq(fg, COLOR_BLUE);
+	ck_assert(!theme_is_mono());
+	/* a color line after the preset changes it further */
+	ck_assert_int_eq(ricrc_parse(light, strlen(light), "ricrc", &ops, &e), 0);
+	theme_get(THEME_TITLE, &fg, &bg);
+	ck_assert_int_eq(fg, COLOR_GREEN);
+	ck_assert_int_eq(ricrc_parse("theme monochrome\n", 17, "ricrc", &ops, &e), 0);
+	ck_assert(theme_is_mono());
+	ck_assert_int_eq(theme_attr(THEME_SERIES2), A_BOLD);
+	/* dark: the defaults again, in color */
+	ck_assert_int_eq(ricrc_parse("theme dark\n", 11, "ricrc", &ops, &e), 0);
+	ck_assert(!theme_is_mono());
+	theme_get(THEME_TITLE, &fg, &bg);
+	ck_assert_int_eq(fg, COLOR_CYAN);
+	theme_get(THEME_SERIES2, &fg, &bg);
+	ck_assert_int_eq(fg, COLOR_YELLOW);
+	ck_assert_int_eq(ricrc_parse("theme sepia\ntheme\n", 18, "ricrc", &ops, &e), 2);
+	ck_assert_str_eq(e.text, "ricrc:1: unknown theme 'sepia' (dark, light, monochrome)\n"
+	                         "ricrc:2: usage: theme dark|light|monochrome\n");
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("ricrc");
 	harness_add(s, "parse", good_file_applies, bad_lines_name_line_and_problem,
 	            every_error_is_reported_and_good_lines_still_apply, error_text_is_bounded, NULL);
-	harness_add(s, "env", files_and_paths, setting_names_and_completion, colors_reach_the_theme, NULL);
+	harness_add(s, "env", files_and_paths, setting_names_and_completion, colors_reach_the_theme,
+	            theme_presets, NULL);
 	return s;
 }

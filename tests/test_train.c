@@ -76,6 +76,8 @@ static void overfit_cut(int steps, double *losses, int cut)
 			continue;
 		}
 		optim_set_slice(1000);
+		/* s % 4 == 0 stops in the gradient norm (the step not begun),
+		 * the others in AdamW's slices */
 		struct tr_abort a = { 0, s % 4 };
 		struct hooks h = { .abort = tr_abort_cb, .ctx = &a };
 		ck_assert_int_eq(train_step_hooks(&t, 1.0f, &h), STATUS_CANCELLED);

@@ -13,6 +13,7 @@
 #include "src/tui_jobs.h"
 #include "src/tui_runs.h"
 #include "src/tui_view.h"
+#include "src/job_state.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -382,13 +383,21 @@ START_TEST(runs_filter_sort_tag_delete)
 	ck_assert_double_eq(loss->value[1], 2.0);
 	ck_assert_uint_eq(a->detail.n_children, 2);
 	ck_assert_str_eq(tui_run_detail_policy(&a->detail), ckpt);
-	/* the job form is pre-filled from it */
+	/* the job form is pre-filled from it: the stage after sft, its
+	 * required folder and dataset */
+	char ric[4200];
+	snprintf(ric, sizeof ric, "%s/src/ric", harness_builddir());
+	setenv("RIC_BIN", ric, 1);
 	a->screen = VIEW_JOBS;
 	tui_app_action(a, ACTION_JOB_NEW);
-	ck_assert_int_eq(a->want_line, TUI_LINE_COMMAND);
-	char want[8300];
-	snprintf(want, sizeof want, "job eval --model '%s' --dataset 'toy'", ckpt);
-	ck_assert_str_eq(a->line_init, want);
+	ck_assert_ptr_nonnull(a->form);
+	ck_assert_str_eq(a->form->stage, "eval");
+	ck_assert_str_eq(a->form->f[0].opt->name, "model");
+	ck_assert_str_eq(a->form->f[0].value, ckpt);
+	ck_assert_str_eq(a->form->f[1].opt->name, "dataset");
+	ck_assert_str_eq(a->form->f[1].value, "toy");
+	tui_app_action(a, ACTION_FORM_CLOSE);
+	ck_assert_ptr_null(a->form);
 	ck_assert_int_eq(tui_app_command(a, ":tag best"), 0);
 	ck_assert_str_eq(a->runs.v[a->runs_idx[0]].tags, "best");
 	ck_assert_int_eq(tui_app_command(a, ":tag small"), 0);
@@ -1098,6 +1107,193 @@ START_TEST(a_job_started_from_the_command_line)
 }
 END_TEST
 
+/* An adapter folder over `base` (adapter_config.json is what marks one). */
+static void make_adapter(const char *dir, const char *base)
+{
+	mkdir(dir, 0777);
+	char f[4300];
+	snprintf(f, sizeof f, "%s/adapter_config.json", dir);
+	FILE *fp = fopen(f, "w");
+	ck_assert_ptr_nonnull(fp);
+	fprintf(fp, "{\"peft_type\": \"LORA\", \"r\": 2, \"lora_alpha\": 4, "
+	            "\"target_modules\": [\"c_attn\"], \"base_model_name_or_path\": \"%s\"}\n", base);
+	fclose(fp);
+}
+
+START_TEST(adapter_runs_show_their_base)
+{
+	struct tui_app *a = open_app(0);
+	struct store *s = a->store.s;
+	store_id base = make_run(s, "pretrain", "tiny-base", 0);
+	struct store_checkpoint bc = { .run = base, .step = 1, .kind = "policy", .path = ckpt };
+	ck_assert_int_eq(store_checkpoint_add(s, &bc, NULL, NULL), STORE_OK);
+	char ad[4200], ad2[4200];
+	snprintf(ad, sizeof ad, "%s/adapter-a", harness_tmpdir());
+	snprintf(ad2, sizeof ad2, "%s/adapter-b", harness_tmpdir());
+	make_adapter(ad, ckpt);
+	make_adapter(ad2, "/nowhere/base"); /* a base not here: named as the adapter says */
+	store_id la = make_run(s, "sft", "lora-a", base);
+	struct store_checkpoint ac = { .run = la, .step = 5, .kind = "policy", .path = ad };
+	ck_assert_int_eq(store_checkpoint_add(s, &ac, NULL, NULL), STORE_OK);
+	store_id ev = make_run(s, "eval", "eval-of-b", 0); /* an eval of an adapter: its model param */
+	store_param_set(s, ev, "model", ad2, NULL);
+	tui_app_reload(a);
+	ck_assert_uint_eq(a->runs_n, 3);
+	const struct tui_run *r = &a->runs.v[tui_runs_find(&a->runs, la)];
+	ck_assert_str_eq(r->base, "tiny-base");
+	ck_assert_str_eq(a->runs.v[tui_runs_find(&a->runs, ev)].base, "/nowhere/base");
+	ck_assert_ptr_null(a->runs.v[tui_runs_find(&a->runs, base)].base);
+	/* the list's BASE column, before CREATED */
+	a->screen = VIEW_RUNS;
+	struct tui_view tv;
+	tui_view_build(a, &tv);
+	ck_assert_uint_eq(tv.runs.n_columns, 7);
+	ck_assert_str_eq(tv.runs.columns[5], "BASE");
+	int found = 0;
+	for (size_t i = 0; i < tv.runs.n_rows; i++)
+		found |= strcmp(tv.runs.cells[i * 7 + 1], "lora-a") == 0 &&
+		         strcmp(tv.runs.cells[i * 7 + 5], "tiny-base") == 0;
+	ck_assert(found);
+	tui_view_free(&tv);
+	/* and the filter knows it */
+	ck_assert_int_eq(tui_app_command(a, ":filter base=tiny-base"), 0);
+	ck_assert_uint_eq(a->runs_n, 1);
+	ck_assert_int_eq(tui_app_command(a, ":filter base!="), 0);
+	ck_assert_uint_eq(a->runs_n, 2);
+	ck_assert_int_eq(tui_app_command(a, ":filter base="), 0);
+	ck_assert_uint_eq(a->runs_n, 1);
+	ck_assert_int_eq(tui_app_command(a, ":filter colour=red"), -1);
+	ck_assert_ptr_nonnull(strstr(a->status, "no field 'colour'"));
+	/* no adapter shown: no BASE column */
+	ck_assert_int_eq(tui_app_command(a, ":filter stage=pretrain"), 0);
+	tui_view_build(a, &tv);
+	ck_assert_uint_eq(tv.runs.n_columns, 6);
+	ck_assert_str_eq(tv.runs.columns[5], "CREATED");
+	tui_view_free(&tv);
+	tui_app_free(a);
+}
+END_TEST
+
+/* The new-job form: fields from `ric job options`, checked before a job starts. */
+START_TEST(the_job_form_checks_before_it_starts)
+{
+	char ric[4200];
+	snprintf(ric, sizeof ric, "%s/src/ric", harness_builddir());
+	setenv("RIC_BIN", ric, 1);
+	struct tui_app *a = open_app(0);
+	struct store *s = a->store.s;
+	store_id ds;
+	ck_assert_int_eq(store_dataset_create(s, "toy", NULL, 0, &ds, NULL), STORE_OK);
+	store_id pre = make_run(s, "pretrain", "small-base", 0);
+	struct store_checkpoint bc = { .run = pre, .step = 1, .kind = "policy", .path = ckpt };
+	ck_assert_int_eq(store_checkpoint_add(s, &bc, NULL, NULL), STORE_OK);
+	store_run_finish(s, pre, "done", NULL, NULL);
+	tui_app_reload(a);
+	/* from a pretrain run: sft, its base filled in, its dataset not */
+	a->screen = VIEW_JOBS;
+	tui_app_action(a, ACTION_JOB_NEW);
+	struct tui_form *f = a->form;
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->stage, "sft");
+	ck_assert_uint_eq(f->n, 3);
+	ck_assert_str_eq(f->f[0].opt->name, "base");
+	ck_assert_str_eq(f->f[0].value, ckpt);
+	ck_assert_str_eq(f->f[1].opt->name, "dataset"); /* --dataset NAME|--data DIR: one of them */
+	ck_assert_int_eq(f->f[1].opt->group, 1);
+	ck_assert_str_eq(f->f[2].opt->name, "out");
+	ck_assert_ptr_nonnull(strstr(f->f[1].opt->help, "relabelled"));
+	/* start without a dataset: refused, the error beside the field */
+	tui_app_action(a, ACTION_FORM_START);
+	ck_assert_ptr_nonnull(a->form);
+	ck_assert_uint_eq(a->jobs.n, 0);
+	ck_assert_ptr_nonnull(strstr(f->f[1].error, "required"));
+	ck_assert_ptr_nonnull(strstr(f->f[2].error, "required"));
+	ck_assert_ptr_nonnull(strstr(f->message, "2 fields to fix; --dataset: required"));
+	ck_assert(a->status_error);
+	ck_assert_int_eq(f->sel, 2); /* on the first field to fix */
+	/* a click picks a row, a second click on it edits it; nothing behind the form is hit */
+	struct view_hit hit = { .kind = VIEW_HIT_ROW, .index = 3 };
+	tui_app_click(a, &hit, 0);
+	ck_assert_int_eq(f->sel, 3);
+	ck_assert_int_eq(a->want_line, TUI_LINE_NONE);
+	hit.index = 2;
+	tui_app_click(a, &hit, 0);
+	ck_assert_int_eq(f->sel, 2);
+	struct view_hit tab = { .kind = VIEW_HIT_TAB, .index = VIEW_STEER };
+	tui_app_click(a, &tab, 0);
+	ck_assert_int_eq(a->screen, VIEW_JOBS);
+	/* a dataset the store lacks; then one it has, typed on the field's line */
+	tui_app_action(a, ACTION_FORM_EDIT);
+	ck_assert_int_eq(a->want_line, TUI_LINE_FIELD);
+	ck_assert_str_eq(a->line_word, "dataset");
+	a->want_line = TUI_LINE_NONE;
+	tui_app_field_line(a, "nosuch");
+	ck_assert_ptr_nonnull(strstr(f->f[1].error, "no dataset 'nosuch'"));
+	tui_app_field_line(a, "toy");
+	ck_assert_str_eq(f->f[1].error, "");
+	ck_assert_int_eq(f->sel, 3); /* on to the next field */
+	/* a folder field takes a run's name for its policy */
+	a->form_field = 0;
+	tui_app_field_line(a, "small-base");
+	ck_assert_str_eq(f->f[0].error, "");
+	a->form_field = 0;
+	tui_app_field_line(a, "no-such-run");
+	ck_assert_ptr_nonnull(strstr(f->f[0].error, "no folder or run"));
+	a->form_field = 0;
+	tui_app_field_line(a, "small-base");
+	/* one more option, by name; unknown ones are refused */
+	char err[256];
+	ck_assert_int_eq(tui_form_add(f, "--colour", err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "no option --colour"));
+	int st = 0;
+	ck_assert_str_eq(tui_form_complete_option(f, "ste", &st), "--steps");
+	a->form_field = TUI_FORM_ADD;
+	tui_app_field_line(a, "--steps");
+	ck_assert_int_eq(a->want_line, TUI_LINE_FIELD); /* straight on to its value */
+	ck_assert_str_eq(f->f[a->form_field].opt->name, "steps");
+	tui_app_field_line(a, "2");
+	a->form_field = 2;
+	char out[4300];
+	snprintf(out, sizeof out, "%s/sft-out", harness_tmpdir());
+	tui_app_field_line(a, out);
+	/* the :job line for experts says the same job, the run resolved */
+	tui_app_action(a, ACTION_FORM_EXPERT);
+	ck_assert_ptr_null(a->form);
+	ck_assert_int_eq(a->want_line, TUI_LINE_COMMAND);
+	char want[9000];
+	snprintf(want, sizeof want, "job sft --base %s --dataset toy --out %s --steps 2", ckpt, out);
+	ck_assert_str_eq(a->line_init, want);
+	/* the relabel form from scratch: start runs `ric job start` */
+	a->want_line = TUI_LINE_NONE;
+	tui_app_action(a, ACTION_JOB_NEW);
+	a->form_field = TUI_FORM_STAGE;
+	tui_app_field_line(a, "frobnicate");
+	ck_assert_ptr_nonnull(strstr(a->status, "no stage 'frobnicate' runs as a job"));
+	ck_assert_str_eq(a->form->stage, "sft"); /* the form stays as it was */
+	tui_app_action(a, ACTION_FORM_CLOSE);
+	a->want_line = TUI_LINE_NONE;
+	tui_app_action(a, ACTION_JOB_NEW);
+	f = a->form;
+	a->form_field = TUI_FORM_STAGE;
+	tui_app_field_line(a, "relabel");
+	f = a->form;
+	ck_assert_str_eq(f->stage, "relabel");
+	ck_assert_str_eq(f->f[0].opt->name, "dataset");
+	a->form_field = 0;
+	tui_app_field_line(a, "toy");
+	tui_app_action(a, ACTION_FORM_START);
+	ck_assert_msg(a->form == NULL, "%s", a->status);
+	ck_assert_ptr_nonnull(strstr(a->status, "started"));
+	ck_assert_uint_eq(a->jobs.n, 1);
+	ck_assert_ptr_nonnull(strstr(a->jobs.v[0].cmd, "relabel --dataset toy"));
+	for (int i = 0; i < 300 && job_state_active(a->jobs.v[0].state); i++) {
+		usleep(100000);
+		tui_app_tick(a);
+	}
+	tui_app_free(a);
+}
+END_TEST
+
 START_TEST(runs_view_is_a_pure_filter_and_sort)
 {
 	char names[3][2] = { "b", "a", "c" }, stages[3][8] = { "sft", "eval", "sft" };
@@ -1118,6 +1314,25 @@ START_TEST(runs_view_is_a_pure_filter_and_sort)
 	ck_assert_uint_eq(tui_runs_view(&rs, "#2", TUI_RUNS_BY_ID, 0, idx), 1);
 	ck_assert_uint_eq(idx[0], 1);
 	ck_assert_uint_eq(tui_runs_view(&rs, "nothing", TUI_RUNS_BY_ID, 0, idx), 0);
+	/* filter fields: = is, ~ contains, != and !~ the opposite */
+	ck_assert_uint_eq(tui_runs_view(&rs, "stage=sft", TUI_RUNS_BY_ID, 0, idx), 2);
+	ck_assert_uint_eq(tui_runs_view(&rs, "stage=sf", TUI_RUNS_BY_ID, 0, idx), 0);
+	ck_assert_uint_eq(tui_runs_view(&rs, "stage~sf", TUI_RUNS_BY_ID, 0, idx), 2);
+	ck_assert_uint_eq(tui_runs_view(&rs, "stage!=sft", TUI_RUNS_BY_ID, 0, idx), 1);
+	ck_assert_uint_eq(idx[0], 1);
+	ck_assert_uint_eq(tui_runs_view(&rs, "STAGE=SFT tag=best", TUI_RUNS_BY_ID, 0, idx), 1);
+	ck_assert_uint_eq(idx[0], 0);
+	ck_assert_uint_eq(tui_runs_view(&rs, "tag=", TUI_RUNS_BY_ID, 0, idx), 2);  /* no tags */
+	ck_assert_uint_eq(tui_runs_view(&rs, "name~c status!~fail", TUI_RUNS_BY_ID, 0, idx), 1);
+	ck_assert_uint_eq(idx[0], 2);
+	ck_assert_uint_eq(tui_runs_view(&rs, "id=2", TUI_RUNS_BY_ID, 0, idx), 1);
+	ck_assert_uint_eq(tui_runs_view(&rs, "base!=", TUI_RUNS_BY_ID, 0, idx), 0); /* no adapters */
+	char err[256];
+	ck_assert_int_eq(tui_runs_filter_check("stage=sft name~b", err, sizeof err), 0);
+	ck_assert_uint_eq(tui_runs_view(&rs, "colour=red", TUI_RUNS_BY_ID, 0, idx), 0);
+	ck_assert_int_eq(tui_runs_filter_check("sft colour=red", err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "no field 'colour'"));
+	ck_assert_ptr_nonnull(strstr(err, "stage"));
 	enum tui_runs_sort by;
 	ck_assert_int_eq(tui_runs_sort_parse("status", &by), 0);
 	ck_assert_int_eq(by, TUI_RUNS_BY_STATUS);
@@ -1160,7 +1375,8 @@ Suite *harness_suite(void)
 	                 online_samples_and_dataset_rows_as_series,
 	                 jobs_and_their_logs, runs_view_is_a_pure_filter_and_sort,
 	                 frames_are_paced_but_the_first_token_is_not,
-	                 a_job_started_from_the_command_line, NULL);
+	                 a_job_started_from_the_command_line, adapter_runs_show_their_base,
+	                 the_job_form_checks_before_it_starts, NULL);
 	tcase_set_timeout(tc, 120);
 	return s;
 }

@@ -33,6 +33,12 @@ START_TEST(commands_and_their_arguments)
 
 	parse_ok("load 'my models/ric 1'"); /* the ':' is optional, quotes keep blanks */
 	ck_assert_str_eq(c.path, "my models/ric 1");
+	ck_assert_int_eq(c.side, 0);
+	tui_cmd_free(&c);
+
+	parse_ok(":load b runs/lora-b"); /* compare mode's side B */
+	ck_assert_str_eq(c.path, "runs/lora-b");
+	ck_assert_int_eq(c.side, 1);
 	tui_cmd_free(&c);
 
 	parse_ok(":pref 0.3 0.7");
@@ -153,8 +159,9 @@ START_TEST(errors_are_one_clear_line)
 	parse_fails("", "type a command");
 	parse_fails(":   ", "type a command");
 	parse_fails(":frobnicate", "unknown command 'frobnicate'");
-	parse_fails(":load", "usage: :load PATH");
-	parse_fails(":load a b", "usage: :load PATH");
+	parse_fails(":load", "usage: :load [b] PATH");
+	parse_fails(":load a b", "usage: :load [b] PATH");
+	parse_fails(":load b c d", "usage: :load [b] PATH");
 	parse_fails(":pref", "usage");
 	parse_fails(":pref 0.3 x", "'x' is not a weight");
 	parse_fails(":pref -1 2", "not a weight");

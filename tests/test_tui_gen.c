@@ -8,11 +8,13 @@
 #include "tests/tui_fixture.h"
 #include "src/tui_gen.h"
 #include "engine/reward.h"
+#include "engine/safetensors.h"
 
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static char ckpt[4096], ckpt_long[4096];
 
@@ -264,12 +266,129 @@ START_TEST(bad_requests_say_why)
 }
 END_TEST
 
+/* A PEFT adapter of the fixture (2 layers, 32 wide) over c_attn, its B
+ * scaled by `gain`, with the base's ric.json; base_model_name_or_path: base. */
+static void make_adapter(const char *dir, const char *base, float gain, unsigned seed)
+{
+	struct status st = STATUS_INIT;
+	mkdir(dir, 0777);
+	char f[4300], cmd[9000];
+	snprintf(f, sizeof f, "%s/adapter_config.json", dir);
+	FILE *fp = fopen(f, "w");
+	ck_assert_ptr_nonnull(fp);
+	fprintf(fp, "{\"peft_type\": \"LORA\", \"task_type\": \"CAUSAL_LM\", \"r\": 2, "
+	            "\"lora_alpha\": 4, \"target_modules\": [\"c_attn\"], \"fan_in_fan_out\": true, "
+	            "\"bias\": \"none\", \"base_model_name_or_path\": \"%s\"}\n", base);
+	fclose(fp);
+	snprintf(cmd, sizeof cmd, "cp '%s/ric.json' '%s/ric.json'", base, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	struct safetensors_writer *w = safetensors_writer_new();
+	float A[2 * 32], B[96 * 2];
+	for (int l = 0; l < 2; l++) {
+		for (int i = 0; i < 64; i++)
+			A[i] = (float)((int)((seed + 7u * (unsigned)i + 13u * (unsigned)l) % 17u) - 8) / 8.0f;
+		for (int i = 0; i < 192; i++)
+			B[i] = gain * (float)((int)((seed * 3u + 5u * (unsigned)i + (unsigned)l) % 11u) - 5) / 5.0f;
+		char name[128];
+		int64_t sa[2] = { 2, 32 }, sb[2] = { 96, 2 };
+		snprintf(name, sizeof name, "base_model.model.transformer.h.%d.attn.c_attn.lora_A.weight", l);
+		ck_assert_int_eq(safetensors_writer_add(w, name, ST_F32, 2, sa, A, &st), STATUS_OK);
+		snprintf(name, sizeof name, "base_model.model.transformer.h.%d.attn.c_attn.lora_B.weight", l);
+		ck_assert_int_eq(safetensors_writer_add(w, name, ST_F32, 2, sb, B, &st), STATUS_OK);
+	}
+	snprintf(f, sizeof f, "%s/adapter_model.safetensors", dir);
+	ck_assert_msg(safetensors_writer_save(w, f, &st) == STATUS_OK, "%s", st.msg);
+	safetensors_writer_free(w);
+}
+
+static void same_samples(const struct result *a, int from_a, const struct result *b, int from_b, int n)
+{
+	for (int i = 0; i < n; i++)
+		ck_assert_str_eq(a->final[from_a + i], b->final[from_b + i]);
+}
+
+/* Compare mode over two adapters of one base: B's weights are made from the
+ * base in memory; each side samples what its checkpoint alone samples. */
+START_TEST(two_adapters_of_one_base_share_it)
+{
+	make_fixtures();
+	char ad1[4200], ad2[4200], other[4200];
+	snprintf(ad1, sizeof ad1, "%s/lora-1", harness_tmpdir());
+	snprintf(ad2, sizeof ad2, "%s/lora-2", harness_tmpdir());
+	snprintf(other, sizeof other, "%s/lora-other", harness_tmpdir());
+	make_adapter(ad1, ckpt, 3.0f, 1);
+	make_adapter(ad2, ckpt, 3.0f, 2);
+	make_adapter(other, ckpt_long, 3.0f, 3);
+	struct status st = STATUS_INIT;
+	struct tui_gen_req r = TUI_GEN_REQ_DEFAULTS;
+	r.prompt = "Say";
+	r.n = 3;
+	r.max_new = 16;
+	r.temperature = 0; /* greedy: what each model most wants */
+	r.pref[0][0] = r.pref[1][0] = 0.5;
+	r.pref[0][1] = r.pref[1][1] = 0.5;
+	/* what each checkpoint samples alone */
+	static struct result base_alone, a1_alone, a2_alone, both;
+	struct tui_gen *g = open_gen(ckpt);
+	collect(g, tui_gen_submit(g, &r, &st), &base_alone, NULL);
+	tui_gen_close(g);
+	g = open_gen(ad1);
+	collect(g, tui_gen_submit(g, &r, &st), &a1_alone, NULL);
+	tui_gen_close(g);
+	g = open_gen(ad2);
+	collect(g, tui_gen_submit(g, &r, &st), &a2_alone, NULL);
+	tui_gen_close(g);
+	int differ = 0;
+	for (int i = 0; i < 3; i++)
+		differ |= strcmp(a1_alone.final[i], a2_alone.final[i]) != 0 ||
+		          strcmp(a1_alone.final[i], base_alone.final[i]) != 0;
+	ck_assert_msg(differ, "the adapters change nothing: the test would prove nothing");
+	/* A: adapter 1, B: adapter 2 on the base A holds */
+	g = open_gen(ad1);
+	ck_assert_ptr_null(tui_gen_b_dir(g));
+	struct tui_gen_load info;
+	ck_assert_msg(tui_gen_set_b(g, ad2, &info, &st) == STATUS_OK, "%s", st.msg);
+	ck_assert_str_eq(tui_gen_b_dir(g), ad2);
+	char real[4200];
+	ck_assert_ptr_nonnull(realpath(ckpt, real));
+	ck_assert_str_eq(info.base, real);
+	r.n_pref = 2;
+	collect(g, tui_gen_submit(g, &r, &st), &both, NULL);
+	ck_assert_int_eq(both.samples, 6);
+	same_samples(&both, 0, &a1_alone, 0, 3);
+	same_samples(&both, 3, &a2_alone, 0, 3);
+	/* streamed text adds up per side */
+	for (int i = 0; i < 6; i++)
+		ck_assert_str_eq(both.text[i], both.final[i]);
+	/* A alone again: its weights were left as they were */
+	r.n_pref = 1;
+	collect(g, tui_gen_submit(g, &r, &st), &r1, NULL);
+	same_samples(&r1, 0, &a1_alone, 0, 3);
+	/* not an adapter, or an adapter of another base: refused, B kept */
+	ck_assert_int_ne(tui_gen_set_b(g, ckpt_long, NULL, &st), STATUS_OK);
+	ck_assert_ptr_nonnull(strstr(st.msg, "not a PEFT adapter folder"));
+	ck_assert_int_ne(tui_gen_set_b(g, other, NULL, &st), STATUS_OK);
+	ck_assert_ptr_nonnull(strstr(st.msg, "not of"));
+	ck_assert_str_eq(tui_gen_b_dir(g), ad2);
+	tui_gen_close(g);
+	/* A the base itself, B an adapter of it */
+	g = open_gen(ckpt);
+	ck_assert_msg(tui_gen_set_b(g, ad1, &info, &st) == STATUS_OK, "%s", st.msg);
+	r.n_pref = 2;
+	collect(g, tui_gen_submit(g, &r, &st), &both, NULL);
+	same_samples(&both, 0, &base_alone, 0, 3);
+	same_samples(&both, 3, &a1_alone, 0, 3);
+	tui_gen_close(g);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("tui_gen");
 	TCase *tc = harness_add(s, "worker", streamed_text_adds_up_to_scored_samples,
 	                        compare_mode_shares_prompt_and_seeds,
-	                        cancel_stops_early_and_restart_is_immediate, bad_requests_say_why, NULL);
+	                        cancel_stops_early_and_restart_is_immediate, bad_requests_say_why,
+	                        two_adapters_of_one_base_share_it, NULL);
 	tcase_set_timeout(tc, 120);
 	return s;
 }

@@ -354,6 +354,49 @@ START_TEST(jobs_progress_and_log)
 }
 END_TEST
 
+START_TEST(job_form_fields_errors_and_hits)
+{
+	struct fixture f;
+	fixture(&f, VIEW_JOBS);
+	struct view_form_row rows[] = {
+		{ .label = "stage", .value = "sft", .required = 1, .help = "The stage to run." },
+		{ .label = "--base DIR", .value = "runs/base", .required = 1, .help = "the model to fine-tune" },
+		{ .label = "--dataset NAME", .value = "", .required = 1, .error = "required: sft cannot start without it",
+		  .help = "a dataset relabelled with `ric relabel`" },
+		{ .label = "+ add an option", .action = 1 },
+		{ .label = "[ start the job ]", .action = 1 },
+	};
+	struct view_form form = { .title = "New job: sft", .n_rows = 5, .rows = rows, .selected = 2,
+		                  .message = "1 field to fix; --dataset: required" };
+	f.v.form = &form;
+	WINDOW *w = ui_term_pad(24, 100, 0);
+	view_draw(w, &f.v);
+	HAS(w, "New job: sft");
+	HAS(w, " *--base DIR");
+	HAS(w, "runs/base");
+	HAS(w, ">*--dataset NAME");          /* the selection, marked without colour too */
+	HAS(w, "(empty)  required: sft cannot start without it");
+	HAS(w, "a dataset relabelled");       /* the selected field's help */
+	HAS(w, "1 field to fix");
+	HAS(w, "s start");                   /* the form's keys in the hint bar */
+	ck_assert(!ui_term_find(w, "    7 online", NULL, NULL)); /* the job list is under it */
+	int y, x;
+	ck_assert(ui_term_find(w, "--base DIR", &y, &x));
+	struct view_hit h;
+	ck_assert(view_hit(&f.v, 24, 100, y, x, &h));
+	ck_assert_int_eq(h.kind, VIEW_HIT_ROW);
+	ck_assert_int_eq(h.index, 1);
+	/* a short terminal scrolls the rows to keep the selection shown */
+	form.selected = 4;
+	WINDOW *s = ui_term_pad(12, 60, 0);
+	view_draw(s, &f.v);
+	HAS(s, "[ start the job ]");
+	delwin(s);
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
 START_TEST(help_lists_every_action)
 {
 	struct fixture f;
@@ -910,7 +953,7 @@ Suite *harness_suite(void)
 	            front_legend_names_once_and_keeps_colours, hints_separate_keys_and_labels,
 	            steer_shows_obtained_beside_target, front_says_units_and_hypervolume,
 	            scrolling_panes_say_there_is_more, front_series_glyphs_without_colour,
-	            questions_always_fit, NULL);
+	            questions_always_fit, job_form_fields_errors_and_hits, NULL);
 	harness_add(s, "views", runs_chart_and_lineage, response_curve_with_error_bars, NULL);
 	TCase *tc = harness_add(s, "robust", every_size_draws, slider_click_and_tab_click,
 	                        monochrome_attributes, NULL);

@@ -81,6 +81,40 @@ START_TEST(float_passes_match_double)
 }
 END_TEST
 
+/* Attention's products against double: 8-row blocks, their remainder and
+ * widths off the vector width (tests/gemv_levels compares their bits between
+ * levels). */
+START_TEST(attention_products_match_double)
+{
+	static const size_t shapes[][2] = { { 21, 64 }, { 8, 128 }, { 5, 37 }, { 17, 72 } };
+	for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+		size_t T = shapes[k][0], n = shapes[k][1], ks = n + 3;
+		float *q = gpt2_util_uniform(n, 1), *kv = gpt2_util_uniform(T * ks, 2);
+		float *p = gpt2_util_uniform(T, 3), s[32], o[128];
+		vmath_dots(s, q, kv, ks, T, n, 0.125f);
+		vmath_wsum(o, p, kv, ks, T, n);
+		for (size_t t = 0; t < T; t++) {
+			double want = 0.0, mag = 0.0;
+			for (size_t i = 0; i < n; i++) {
+				want += (double)q[i] * kv[t * ks + i];
+				mag += fabs((double)q[i] * kv[t * ks + i]);
+			}
+			ck_assert_msg(fabs(s[t] - 0.125 * want) <= 1e-6 * 0.125 * mag, "dots T=%zu n=%zu t=%zu", T,
+			              n, t);
+		}
+		for (size_t i = 0; i < n; i++) {
+			double want = 0.0, mag = 0.0;
+			for (size_t t = 0; t < T; t++) {
+				want += (double)p[t] * kv[t * ks + i];
+				mag += fabs((double)p[t] * kv[t * ks + i]);
+			}
+			ck_assert_msg(fabs(o[i] - want) <= 1e-6 * mag, "wsum T=%zu n=%zu i=%zu", T, n, i);
+		}
+		free(q), free(kv), free(p);
+	}
+}
+END_TEST
+
 START_TEST(threads_change_no_bit)
 {
 	enum { R = 9, V = 3001, E = 50000 };
@@ -195,6 +229,7 @@ Suite *harness_suite(void)
 	harness_add(s, "vmath",
 	            exp_and_gelu_match_libm,
 	            float_passes_match_double,
+	            attention_products_match_double,
 	            threads_change_no_bit,
 	            threaded_matmul_backward_matches,
 	            fused_step_equals_clip_step_zero,

@@ -95,6 +95,7 @@ static const struct {
 	[ACTION_GROUP_LIST] = { "list", "Tables (Runs, Jobs) and this help" },
 	[ACTION_GROUP_HELP] = { "help", "Help" },
 	[ACTION_GROUP_CONFIRM] = { "confirm", "Questions" },
+	[ACTION_GROUP_FORM] = { "form", "New-job form (n on Jobs)" },
 };
 
 const char *keys_group_name(enum action_group g)
@@ -321,6 +322,7 @@ static const enum action_group keys_chain[KEYS_SCREEN_COUNT][4] = {
 	[KEYS_SCREEN_JOBS] = { ACTION_GROUP_JOBS, ACTION_GROUP_LIST, ACTION_GROUP_GLOBAL, ACTION_GROUP_COUNT },
 	[KEYS_SCREEN_HELP] = { ACTION_GROUP_HELP, ACTION_GROUP_LIST, ACTION_GROUP_GLOBAL, ACTION_GROUP_COUNT },
 	[KEYS_SCREEN_CONFIRM] = { ACTION_GROUP_CONFIRM, ACTION_GROUP_COUNT },
+	[KEYS_SCREEN_FORM] = { ACTION_GROUP_FORM, ACTION_GROUP_COUNT },
 };
 
 enum action keys_lookup(const struct keys_map *m, enum keys_screen s, int key)

@@ -37,6 +37,7 @@ enum action_group {
 	ACTION_GROUP_LIST,
 	ACTION_GROUP_HELP,
 	ACTION_GROUP_CONFIRM,
+	ACTION_GROUP_FORM,
 	ACTION_GROUP_COUNT
 };
 
@@ -48,6 +49,7 @@ enum keys_screen {
 	KEYS_SCREEN_JOBS,
 	KEYS_SCREEN_HELP,
 	KEYS_SCREEN_CONFIRM, /* a yes/no question is open: only CONFIRM keys */
+	KEYS_SCREEN_FORM,    /* the new-job form is open: only FORM keys */
 	KEYS_SCREEN_COUNT
 };
 

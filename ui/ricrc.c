@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const ricrc_settings[] = {
 #define RICRC_NAME(name, help) name,
@@ -245,8 +246,16 @@ int ricrc_parse(const char *text, size_t len, const char *name, const struct ric
 					ricrc_unbind_all(ops->keys, key);
 			} else if (strcmp(w[0], "color") == 0)
 				ricrc_color(w, nw, name, ln, ops, e);
-			else
-				ricrc_error(e, name, ln, "unknown command '%s' (set, bind, unbind, color)", w[0]);
+			else if (strcmp(w[0], "theme") == 0) {
+				if (nw != 2)
+					ricrc_error(e, name, ln, "usage: theme %s", "dark|light|monochrome");
+				else if (strcasecmp(w[1], "dark") != 0 && strcasecmp(w[1], "light") != 0 &&
+				         strcasecmp(w[1], "monochrome") != 0)
+					ricrc_error(e, name, ln, "unknown theme '%s' (%s)", w[1], THEME_PRESETS);
+				else if (ops->colors)
+					theme_preset(w[1]);
+			} else
+				ricrc_error(e, name, ln, "unknown command '%s' (set, bind, unbind, color, theme)", w[0]);
 		}
 		free(store);
 		i = end + 1;

@@ -6,6 +6,7 @@
  *   bind C-r regenerate          # a key (ui/keys.h names) and an action
  *   bind "#" help                # quote a key that looks like a comment
  *   unbind q                     # or: bind q none
+ *   theme light                  # a preset: dark, light, monochrome
  *   color header white blue      # item, foreground, background
  *
  *   struct ricrc_ops ops = { .keys = km, .set = app_set, .ctx = app, .colors = 1 };

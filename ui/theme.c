@@ -19,6 +19,31 @@ static struct theme_entry theme_items[THEME_COUNT] = {
 #undef THEME_ROW
 };
 
+/* The dark preset: the table as written. */
+static const struct theme_entry theme_dark[THEME_COUNT] = {
+#define THEME_ROW(name, uname, fg, bg, mono) [THEME_##name] = { uname, fg, bg, mono },
+	THEME_ITEMS(THEME_ROW)
+#undef THEME_ROW
+};
+
+/* The light preset: what differs from dark (text that reads on white). */
+static const struct { enum theme_item item; short fg, bg; } theme_light[] = {
+	{ THEME_HINT_KEY, COLOR_BLACK, -1 },
+	{ THEME_TITLE, COLOR_BLUE, -1 },
+	{ THEME_SLIDER, COLOR_GREEN, -1 },
+	{ THEME_SLIDER_FOCUS, COLOR_RED, -1 },
+	{ THEME_SAMPLE_FOCUS, COLOR_MAGENTA, -1 },
+	{ THEME_AXIS, COLOR_BLACK, -1 },
+	{ THEME_DIM, COLOR_BLUE, -1 },
+	{ THEME_SERIES2, COLOR_RED, -1 },
+	{ THEME_SERIES3, COLOR_BLUE, -1 },
+	{ THEME_SERIES5, COLOR_BLACK, -1 },
+	{ THEME_SERIES6, COLOR_CYAN, -1 },
+	{ THEME_CURSOR, COLOR_WHITE, COLOR_BLACK },
+	{ THEME_MARKED, COLOR_RED, -1 },
+	{ THEME_SPARKLINE, COLOR_BLUE, -1 },
+};
+
 static int theme_colors;   /* pairs are set up and in use */
 static int theme_forced_mono;
 
@@ -49,6 +74,23 @@ int theme_set(enum theme_item item, int fg, int bg)
 	return 0;
 }
 
+int theme_preset(const char *name)
+{
+	int light = name && strcasecmp(name, "light") == 0;
+	if (name && strcasecmp(name, "monochrome") == 0) {
+		theme_mono(1);
+		return 0;
+	}
+	if (!light && !(name && strcasecmp(name, "dark") == 0))
+		return -1;
+	theme_mono(0);
+	for (int i = 0; i < THEME_COUNT; i++)
+		theme_set((enum theme_item)i, theme_dark[i].fg, theme_dark[i].bg);
+	for (size_t k = 0; light && k < sizeof theme_light / sizeof theme_light[0]; k++)
+		theme_set(theme_light[k].item, theme_light[k].fg, theme_light[k].bg);
+	return 0;
+}
+
 void theme_mono(int on)
 {
 	theme_forced_mono = on;
@@ -63,6 +105,20 @@ int theme_attr(enum theme_item item)
 	int bold = item == THEME_TITLE || item == THEME_SLIDER_FOCUS || item == THEME_SAMPLE_FOCUS ||
 	           item == THEME_HINT_KEY || item == THEME_MARKED || item == THEME_TAB_ACTIVE;
 	return (int)COLOR_PAIR(item + 1) | (bold ? A_BOLD : 0);
+}
+
+int theme_get(enum theme_item item, int *fg, int *bg)
+{
+	if ((int)item < 0 || item >= THEME_COUNT)
+		return -1;
+	*fg = theme_items[item].fg;
+	*bg = theme_items[item].bg;
+	return 0;
+}
+
+int theme_is_mono(void)
+{
+	return theme_forced_mono;
 }
 
 int theme_colored(void)

@@ -58,9 +58,22 @@ void theme_init(void);
 /* Set an item's colors (curses color numbers, -1 = terminal default). Works
  * before and after theme_init. 0, or -1 for a bad item or color. */
 int theme_set(enum theme_item item, int fg, int bg);
+/* A preset (ricrc `theme NAME`): "dark" (the defaults: for a dark
+ * terminal), "light" (dark text on a light background: no yellow or white
+ * text) or "monochrome" (attributes only, as with NO_COLOR: each Front
+ * series gets its own glyph). Later `color` lines change it further.
+ * 0, or -1 for another name. */
+int theme_preset(const char *name);
+/* The presets' names, for messages: "dark, light, monochrome". */
+#define THEME_PRESETS "dark, light, monochrome"
+
 /* Turn colors off (monochrome) or on again. */
 void theme_mono(int on);
 int theme_attr(enum theme_item item);
+/* An item's colors as set (0), or -1 for a bad item. */
+int theme_get(enum theme_item item, int *fg, int *bg);
+/* 1 while a monochrome preset or theme_mono(1) holds. */
+int theme_is_mono(void);
 /* 1 when items draw in color; 0 in monochrome (no colors, NO_COLOR, theme_mono). */
 int theme_colored(void);
 /* The series' item: series i cycles through SERIES1..SERIES6. */

@@ -126,7 +126,8 @@ static int view_live_key(const struct view *v, enum action a, char *out, size_t 
 		int key;
 		char c = k[n];
 		k[n] = '\0';
-		if (keys_parse(k, &key, NULL, 0) == 0 && keys_lookup(v->keys, scr[v->screen], key) == a) {
+		enum keys_screen ks = v->form ? KEYS_SCREEN_FORM : scr[v->screen];
+		if (keys_parse(k, &key, NULL, 0) == 0 && keys_lookup(v->keys, ks, key) == a) {
 			size_t m = strlen(k) < len ? strlen(k) : len - 1;
 			memcpy(out, k, m);
 			out[m] = '\0';
@@ -181,6 +182,12 @@ static const char *view_hint_label(const struct view *v, enum action a)
 	case ACTION_JOB_CANCEL: return "cancel";
 	case ACTION_JOB_RESUME: return "resume";
 	case ACTION_JOB_LOG: return "log";
+	case ACTION_FORM_EDIT: return "edit";
+	case ACTION_FORM_ADD: return "add option";
+	case ACTION_FORM_REMOVE: return "remove";
+	case ACTION_FORM_START: return "start";
+	case ACTION_FORM_EXPERT: return ":job line";
+	case ACTION_FORM_CLOSE: return "close";
 	case ACTION_HELP_CLOSE: return "close";
 	case ACTION_RESPONSE_TOGGLE: return v->front && v->front->response ? "front" : "response";
 	case ACTION_ITER_NEXT:
@@ -221,8 +228,12 @@ static void view_hints(WINDOW *w, const struct layout *L, const struct view *v)
 	enum action list[12];
 	char key[32];
 	int n = 0;
-	for (int i = 0; i < VIEW_HINTS_MAX && view_hint_actions[v->screen][i] != ACTION_NONE; i++)
-		list[n++] = view_hint_actions[v->screen][i];
+	static const enum action form_hints[] = { ACTION_FORM_EDIT, ACTION_FORM_ADD, ACTION_FORM_REMOVE,
+		                                  ACTION_FORM_START, ACTION_FORM_EXPERT, ACTION_FORM_CLOSE,
+		                                  ACTION_NONE };
+	const enum action *hints = v->form ? form_hints : view_hint_actions[v->screen];
+	for (int i = 0; i < VIEW_HINTS_MAX && hints[i] != ACTION_NONE; i++)
+		list[n++] = hints[i];
 	/* help and quit always keep their place at the end (the command line's
 	 * key when it fits too); the screen's own hints fill what is left. */
 	int ng = 0, gw = 0;
@@ -321,7 +332,9 @@ void view_draw(WINDOW *w, const struct view *v)
 			view_runs_draw(w, &L, v->runs);
 		break;
 	case VIEW_JOBS:
-		if (v->jobs)
+		if (v->form)
+			view_form_draw(w, &L, v->form);
+		else if (v->jobs)
 			view_jobs_draw(w, &L, v->jobs);
 		break;
 	case VIEW_HELP: {
@@ -382,7 +395,10 @@ int view_hit(const struct view *v, int rows, int cols, int y, int x, struct view
 	case VIEW_STEER: return v->steer ? view_steer_hit(&L, v->steer, y, x, h) : 0;
 	case VIEW_FRONT: return v->front ? view_front_hit(&L, v->front, y, x, h) : 0;
 	case VIEW_RUNS: return v->runs ? view_runs_hit(&L, v->runs, y, x, h) : 0;
-	case VIEW_JOBS: return v->jobs ? view_jobs_hit(&L, v->jobs, y, x, h) : 0;
+	case VIEW_JOBS:
+		if (v->form)
+			return view_form_hit(&L, v->form, y, x, h);
+		return v->jobs ? view_jobs_hit(&L, v->jobs, y, x, h) : 0;
 	default: return 0;
 	}
 }

@@ -210,6 +210,25 @@ struct view_jobs {
 	const char *const *log;           /* tail lines of the selected job */
 };
 
+/* ---- The new-job form (over the Jobs screen) ----------------------------- */
+
+struct view_form_row {
+	const char *label;                /* "--dataset NAME" */
+	const char *value;                /* "" = empty */
+	const char *error;                /* NULL or "" = none */
+	const char *help;                 /* shown under the form for the selected row */
+	int required;                     /* marked '*' */
+	int action;                       /* a row to press (add an option, start) */
+};
+
+struct view_form {
+	const char *title;                /* "New job: sft" */
+	size_t n_rows;
+	const struct view_form_row *rows;
+	int selected;
+	const char *message;              /* what the last check said */
+};
+
 /* ---- Help -------------------------------------------------------------- */
 
 struct view_help {
@@ -233,6 +252,7 @@ struct view {
 	const struct view_runs *runs;
 	const struct view_jobs *jobs;
 	const struct view_help *help;
+	const struct view_form *form;     /* open: drawn in place of the Jobs screen */
 };
 
 /* The layout_opts view_draw uses for v (slider count, compare mode). */
@@ -246,6 +266,7 @@ void view_steer_draw(WINDOW *w, const struct layout *L, const struct view_steer 
 void view_front_draw(WINDOW *w, const struct layout *L, const struct view_front *f);
 void view_runs_draw(WINDOW *w, const struct layout *L, const struct view_runs *r);
 void view_jobs_draw(WINDOW *w, const struct layout *L, const struct view_jobs *j);
+void view_form_draw(WINDOW *w, const struct layout *L, const struct view_form *f);
 void view_help_draw(WINDOW *w, const struct layout *L, const struct keys_map *km,
                     const struct view_help *h);
 void view_too_small_draw(WINDOW *w, int rows, int cols);
@@ -266,7 +287,7 @@ enum view_hit_kind {
 	VIEW_HIT_SLIDER,       /* index = objective, side, value = weight under x (0..1) */
 	VIEW_HIT_SAMPLE,       /* index = sample, side */
 	VIEW_HIT_POINT,        /* series, index = point nearest the click */
-	VIEW_HIT_ROW,          /* index = row of the Runs or Jobs table */
+	VIEW_HIT_ROW,          /* index = row of the Runs or Jobs table, or of the form */
 	VIEW_HIT_PROMPT,
 	VIEW_HIT_STATUS
 };
@@ -286,5 +307,7 @@ int view_steer_hit(const struct layout *L, const struct view_steer *s, int y, in
 int view_front_hit(const struct layout *L, const struct view_front *f, int y, int x, struct view_hit *h);
 int view_runs_hit(const struct layout *L, const struct view_runs *r, int y, int x, struct view_hit *h);
 int view_jobs_hit(const struct layout *L, const struct view_jobs *j, int y, int x, struct view_hit *h);
+/* The new-job form: VIEW_HIT_ROW, index = its row (0: the stage). */
+int view_form_hit(const struct layout *L, const struct view_form *f, int y, int x, struct view_hit *h);
 
 #endif
