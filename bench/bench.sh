@@ -77,6 +77,20 @@ decode() { # name shape-flags batch extra-flags key new-tokens abort-trials [cei
 # the cancel latency (abort flag to return, worst of N) on the first rows only
 train "train GPT-2 small, batch 4 x 64" "$small" 4 64 3 4
 train "train tiny 4L/256, batch 8 x 128" "$tiny" 8 128 5 0
+# the image DiT (issue 20): DDPM steps on 32x32 images in 64 patches of 4,
+# patches/s beside tests/dit_ref.py's PyTorch model of the same shape
+dit() { # name layers heads embd batch steps
+	out=$("$ric" bench train --arch dit --layers $2 --heads $3 --embd $4 --batch $5 --steps $6 \
+	      --threads $th --json | tail -n 1)
+	ours=$(echo "$out" | field tokens_per_s)
+	theirs=""
+	if [ $torch = yes ] && [ -f "$here/../tests/dit_ref.py" ]; then
+		theirs=$(OMP_NUM_THREADS=$th $py "$here/../tests/dit_ref.py" bench --depth $2 --heads $3 \
+		         --hidden $4 --inner $((4 * $4)) --batch $5 --steps $6 | field patches_per_s)
+	fi
+	row "$1" "$ours" "${theirs:--}" "$(ratio "$ours" "$theirs")" "patches/s (tok/s columns)"
+}
+dit "train DiT 4L/128 32x32/4, batch 32" 4 4 128 32 5
 # ceilings: batch 1 reads every weight once a token (ric bench memory);
 # batch 32 does 2 flops a weight a token, 0.247 GFLOP, at the sgemm rate
 c32=$(awk -v g="$sg" 'BEGIN { if (g > 0) printf "%.1f", g / 0.247064 }')

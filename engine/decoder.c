@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "engine/decoder.h"
+#include "engine/gemv_q8.h"
 #include "engine/pool.h"
 #include "engine/vmath.h"
 
@@ -12,6 +13,10 @@ enum status_code decoder_init(struct decoder *d, const struct model_params *p, s
                               size_t cap, struct status *st)
 {
 	memset(d, 0, sizeof *d);
+	if (model_is_image(&p->cfg))
+		return status_set(st, STATUS_UNSUPPORTED, "an image model (%s) does not generate text "
+		                  "(ric generate --model DIR -o FILE.png draws images)",
+		                  model_family_of(&p->cfg)->title);
 	if (B == 0 || cap == 0)
 		return status_set(st, STATUS_INVALID, "decoder needs at least one sequence and position");
 	d->p = p;
@@ -80,6 +85,32 @@ enum status_code decoder_weights_init(struct decoder_weights *wb, const struct m
 	if (rc != STATUS_OK)
 		decoder_weights_free(wb);
 	return rc;
+}
+
+enum status_code decoder_q8_alloc(struct decoder_weights *wb, size_t n,
+                                  void (*shape)(const void *ctx, size_t m, size_t *IC,
+                                                size_t *OC),
+                                  const void *ctx, struct status *st)
+{
+	size_t bytes = 0, scales = 0;
+	wb->q_at = malloc(n * sizeof *wb->q_at);
+	wb->scale_at = malloc(n * sizeof *wb->scale_at);
+	if (!wb->q_at || !wb->scale_at)
+		return status_set(st, STATUS_NOMEM, "cannot allocate int8 offsets");
+	for (size_t m = 0; m < n; m++) {
+		size_t IC, OC;
+		shape(ctx, m, &IC, &OC);
+		wb->q_at[m] = bytes;
+		wb->scale_at[m] = scales;
+		bytes += gemv_q8_bytes(IC, OC);
+		scales += gemv_q8_scales(IC, OC);
+	}
+	/* on cache lines: AVX-512 reads a whole line a load */
+	wb->q8 = aligned_alloc(64, (bytes + 63) / 64 * 64);
+	wb->scale = malloc(scales * sizeof *wb->scale);
+	if (!wb->q8 || !wb->scale)
+		return status_set(st, STATUS_NOMEM, "cannot allocate int8 weights (%zu bytes)", bytes);
+	return STATUS_OK;
 }
 
 void decoder_weights_free(struct decoder_weights *wb)

@@ -113,6 +113,14 @@ enum status_code decoder_step(struct decoder *d, const int *seq, const int *toke
                               const unsigned char *keep, float *logits, const struct hooks *h,
                               struct status *st);
 
+/* For the families' decode_weights: wb's int8 arrays for n matrices, one
+ * after the other (q_at, scale_at, q8, scale), matrix m of the shape
+ * shape(ctx, m, &IC, &OC) says. */
+enum status_code decoder_q8_alloc(struct decoder_weights *wb, size_t n,
+                                  void (*shape)(const void *ctx, size_t m, size_t *IC,
+                                                size_t *OC),
+                                  const void *ctx, struct status *st);
+
 /* For the families' decode: row r's keys and values (NKV heads of D, at
  * k + r ks and v + r ks) into layer l's cache at its sequence and position. */
 void decoder_cache_put(struct decoder *d, size_t l, const int *seq, size_t R, const float *k,

@@ -52,6 +52,21 @@ static size_t gpt2_head(const struct model_params *p, const struct gpt2_layout *
 	return gpt2_off_wte(lay);
 }
 
+struct q8_shapes {
+	const struct gpt2_layout *lay;
+	size_t head_rows;
+};
+
+/* Matrix m of the int8 weights: [4 layer + k], then the head (rows of C). */
+static void q8_shape(const void *ctx, size_t m, size_t *IC, size_t *OC)
+{
+	const struct q8_shapes *sh = ctx;
+	*IC = sh->lay->C;
+	*OC = sh->head_rows;
+	if (m < 4 * sh->lay->L)
+		decoder_mat_shape(sh->lay, m % 4, IC, OC);
+}
+
 static enum status_code decoder_weights_int8(struct decoder_weights *wb,
                                              const struct model_params *p,
                                              const struct gpt2_layout *lay, struct status *st)
@@ -60,26 +75,11 @@ static enum status_code decoder_weights_int8(struct decoder_weights *wb,
 		if (!isfinite(p->mem[i]))
 			return status_set(st, STATUS_INVALID, "parameter %zu is %g: no int8 scale for it", i,
 			                  (double)p->mem[i]);
-	size_t n = 4 * lay->L + 1, bytes = 0, scales = 0;
-	wb->q_at = malloc(n * sizeof *wb->q_at);
-	wb->scale_at = malloc(n * sizeof *wb->scale_at);
-	if (!wb->q_at || !wb->scale_at)
-		return status_set(st, STATUS_NOMEM, "cannot allocate int8 offsets");
 	size_t head_rows, head = gpt2_head(p, lay, &head_rows);
-	for (size_t m = 0; m < n; m++) {
-		size_t IC = lay->C, OC = head_rows; /* m == 4 L: the head, rows of C */
-		if (m < 4 * lay->L)
-			decoder_mat_shape(lay, m % 4, &IC, &OC);
-		wb->q_at[m] = bytes;
-		wb->scale_at[m] = scales;
-		bytes += gemv_q8_bytes(IC, OC);
-		scales += gemv_q8_scales(IC, OC);
-	}
-	/* on cache lines: AVX-512 reads a whole line a load */
-	wb->q8 = aligned_alloc(64, (bytes + 63) / 64 * 64);
-	wb->scale = malloc(scales * sizeof *wb->scale);
-	if (!wb->q8 || !wb->scale)
-		return status_set(st, STATUS_NOMEM, "cannot allocate int8 weights (%zu bytes)", bytes);
+	struct q8_shapes sh = { lay, head_rows };
+	enum status_code rc = decoder_q8_alloc(wb, 4 * lay->L + 1, q8_shape, &sh, st);
+	if (rc != STATUS_OK)
+		return rc;
 	for (size_t l = 0; l < lay->L; l++)
 		for (size_t k = 0; k < 4; k++) {
 			size_t IC, OC, off = gpt2_off_layer(lay, l, decoder_mats[k].t);

@@ -53,4 +53,13 @@ enum status_code image_fit(const struct image *src, int side, const uint8_t bg[3
 enum status_code image_encode_png(const struct image *im, uint8_t **out, size_t *len, struct status *st);
 enum status_code image_save_png(const struct image *im, const char *path, struct status *st);
 
+/* engine/image_tensor.c: an image of side x side as the image models read
+ * it, [3, h, w] channels first in [-1, 1] (v / 127.5 - 1), and back
+ * (rounded, clamped to 0..255). */
+void image_to_chw(const struct image *im, float *x);
+enum status_code image_from_chw(const float *x, int side, struct image *im, struct status *st);
+/* n images of ims[0]'s size in rows of cols, gap pixels of bg around each. */
+enum status_code image_grid(const struct image *ims, size_t n, size_t cols, int gap,
+                            const uint8_t bg[3], struct image *out, struct status *st);
+
 #endif

@@ -55,6 +55,23 @@ void S(attention_gqa_forward)(R *out, R *att, const R *qkv, size_t B, size_t T, 
 void S(attention_gqa_backward)(R *dqkv, R *datt, const R *dout, const R *qkv, const R *att,
                                size_t B, size_t T, size_t NH, size_t NKV, size_t D);
 
+/* Full (non-causal) self-attention, as the DiT's patches see each other: the
+ * same layout as attention_forward, att [B, NH, T, T] dense. */
+void S(attention_full_forward)(R *out, R *att, const R *qkv, size_t B, size_t T, size_t C,
+                               size_t NH);
+void S(attention_full_backward)(R *dqkv, R *datt, const R *dout, const R *qkv, const R *att,
+                                size_t B, size_t T, size_t C, size_t NH);
+
+/* DiT. SiLU x * sigmoid(x); backward overwrites dinp (may equal dout). */
+void S(silu_forward)(R *out, const R *inp, size_t n);
+void S(silu_backward)(R *dinp, const R *inp, const R *dout, size_t n);
+/* adaLN-zero's gate: a [B*T, C] += gate[b] (rows of C, stride ldg) * y, per
+ * sequence b; backward overwrites dy and adds into dgate. */
+void S(gated_residual_forward)(R *a, const R *y, const R *gate, size_t ldg, size_t B, size_t T,
+                               size_t C);
+void S(gated_residual_backward)(R *dy, R *dgate, const R *dout, const R *y, const R *gate,
+                                size_t ldg, size_t B, size_t T, size_t C);
+
 /* Llama family. out[n] = wte[tokens[n]]; backward adds into dwte. */
 void S(embedding_forward)(R *out, const int *tokens, const R *wte, size_t N, size_t C);
 void S(embedding_backward)(R *dwte, const R *dout, const int *tokens, size_t N, size_t C);

@@ -228,6 +228,7 @@ struct S(attention_job) {
 	R *out, *att, *dqkv, *datt;
 	const R *qkv, *dout, *catt;
 	size_t T, NH, NKV, D;
+	int full; /* every position attends to every other (the DiT); else causal */
 };
 
 /* Rows of qkv are q [NH*D] | k [NKV*D] | v [NKV*D]; query head h reads key
@@ -247,19 +248,20 @@ static void S(attention_forward_part)(void *ctx, size_t lo, size_t hi)
 		S(gemm1)(T, T, D, scale, q, W, 1, k, 1, W, 0, a, T, 1);
 		for (size_t i = 0; i < T; i++) {
 			R *row = a + i * T;
+			size_t last = j->full ? T - 1 : i;
 			R mx = row[0];
-			for (size_t jj = 1; jj <= i; jj++)
+			for (size_t jj = 1; jj <= last; jj++)
 				if (row[jj] > mx)
 					mx = row[jj];
 			double sum = 0.0;
-			for (size_t jj = 0; jj <= i; jj++) {
+			for (size_t jj = 0; jj <= last; jj++) {
 				row[jj] = (R)exp((double)(row[jj] - mx));
 				sum += row[jj];
 			}
 			R inv = (R)(1.0 / sum);
-			for (size_t jj = 0; jj <= i; jj++)
+			for (size_t jj = 0; jj <= last; jj++)
 				row[jj] *= inv;
-			for (size_t jj = i + 1; jj < T; jj++)
+			for (size_t jj = last + 1; jj < T; jj++)
 				row[jj] = 0;
 		}
 		S(gemm1)(T, D, T, 1, a, T, 1, v, W, 1, 0, j->out + b * T * HD + h * D, HD, 1);
@@ -306,12 +308,13 @@ static void S(attention_backward_part)(void *ctx, size_t lo, size_t hi)
 			for (size_t i = 0; i < T; i++) {
 				const R *p = a + i * T;
 				R *d = datt + i * T;
+				size_t last = j->full ? T - 1 : i;
 				double dot = 0.0;
-				for (size_t jj = 0; jj <= i; jj++)
+				for (size_t jj = 0; jj <= last; jj++)
 					dot += (double)p[jj] * d[jj];
-				for (size_t jj = 0; jj <= i; jj++)
+				for (size_t jj = 0; jj <= last; jj++)
 					d[jj] = (R)((double)p[jj] * ((double)d[jj] - dot)) * scale;
-				for (size_t jj = i + 1; jj < T; jj++)
+				for (size_t jj = last + 1; jj < T; jj++)
 					d[jj] = 0;
 			}
 			/* dq = dS k; dk = dS^T q */
@@ -333,6 +336,70 @@ void S(attention_backward)(R *dqkv, R *datt, const R *dout, const R *qkv, const 
                            size_t T, size_t C, size_t NH)
 {
 	S(attention_gqa_backward)(dqkv, datt, dout, qkv, att, B, T, NH, NH, C / NH);
+}
+
+void S(attention_full_forward)(R *out, R *att, const R *qkv, size_t B, size_t T, size_t C,
+                               size_t NH)
+{
+	struct S(attention_job) j = { .out = out, .att = att, .qkv = qkv, .T = T, .NH = NH,
+	                              .NKV = NH, .D = C / NH, .full = 1 };
+	pool_for(B * NH, 1, S(attention_forward_part), &j);
+}
+
+void S(attention_full_backward)(R *dqkv, R *datt, const R *dout, const R *qkv, const R *att,
+                                size_t B, size_t T, size_t C, size_t NH)
+{
+	struct S(attention_job) j = { .dqkv = dqkv, .datt = datt, .dout = dout, .qkv = qkv,
+	                              .catt = att, .T = T, .NH = NH, .NKV = NH, .D = C / NH,
+	                              .full = 1 };
+	pool_for(B * NH, 1, S(attention_backward_part), &j);
+}
+
+/* ---- the DiT's blocks ---------------------------------------------------- */
+
+void S(silu_forward)(R *out, const R *inp, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		out[i] = (R)((double)inp[i] / (1.0 + exp(-(double)inp[i])));
+}
+
+void S(silu_backward)(R *dinp, const R *inp, const R *dout, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		double x = inp[i], sg = 1.0 / (1.0 + exp(-x));
+		dinp[i] = (R)((double)dout[i] * sg * (1.0 + x * (1.0 - sg)));
+	}
+}
+
+void S(gated_residual_forward)(R *a, const R *y, const R *gate, size_t ldg, size_t B, size_t T,
+                               size_t C)
+{
+	for (size_t b = 0; b < B; b++) {
+		const R *g = gate + b * ldg;
+		for (size_t t = 0; t < T; t++) {
+			R *ar = a + (b * T + t) * C;
+			const R *yr = y + (b * T + t) * C;
+			for (size_t i = 0; i < C; i++)
+				ar[i] += g[i] * yr[i];
+		}
+	}
+}
+
+void S(gated_residual_backward)(R *dy, R *dgate, const R *dout, const R *y, const R *gate,
+                                size_t ldg, size_t B, size_t T, size_t C)
+{
+	for (size_t b = 0; b < B; b++) {
+		const R *g = gate + b * ldg;
+		R *dg = dgate + b * ldg;
+		for (size_t t = 0; t < T; t++) {
+			const R *d = dout + (b * T + t) * C, *yr = y + (b * T + t) * C;
+			R *dyr = dy + (b * T + t) * C;
+			for (size_t i = 0; i < C; i++) {
+				dg[i] += d[i] * yr[i];
+				dyr[i] = d[i] * g[i];
+			}
+		}
+	}
 }
 
 /* ---- the Llama family's blocks ----------------------------------------- */

@@ -94,6 +94,11 @@ static enum status_code llama_q8_finite(const float *w, size_t n, struct status 
 	return STATUS_OK;
 }
 
+static void q8_shape(const void *ctx, size_t m, size_t *IC, size_t *OC)
+{
+	llama_mat(ctx, m, IC, OC);
+}
+
 /* wb's arrays for its dtype: BF16 every parameter at its offset; int8 the
  * 7 L + 1 matrices one after the other (q_at, scale_at). */
 static enum status_code llama_weights_alloc(struct decoder_weights *wb,
@@ -106,24 +111,7 @@ static enum status_code llama_weights_alloc(struct decoder_weights *wb,
 		                : status_set(st, STATUS_NOMEM, "cannot allocate BF16 weights (%zu values)",
 		                             count);
 	}
-	size_t n = 7 * lay->L + 1, bytes = 0, scales = 0;
-	wb->q_at = malloc(n * sizeof *wb->q_at);
-	wb->scale_at = malloc(n * sizeof *wb->scale_at);
-	if (!wb->q_at || !wb->scale_at)
-		return status_set(st, STATUS_NOMEM, "cannot allocate int8 offsets");
-	for (size_t m = 0; m < n; m++) {
-		size_t IC, OC;
-		llama_mat(lay, m, &IC, &OC);
-		wb->q_at[m] = bytes;
-		wb->scale_at[m] = scales;
-		bytes += gemv_q8_bytes(IC, OC);
-		scales += gemv_q8_scales(IC, OC);
-	}
-	wb->q8 = aligned_alloc(64, (bytes + 63) / 64 * 64);
-	wb->scale = malloc(scales * sizeof *wb->scale);
-	if (!wb->q8 || !wb->scale)
-		return status_set(st, STATUS_NOMEM, "cannot allocate int8 weights (%zu bytes)", bytes);
-	return STATUS_OK;
+	return decoder_q8_alloc(wb, 7 * lay->L + 1, q8_shape, lay, st);
 }
 
 enum status_code llama_decode_begin(struct decoder_weights *wb, const struct model_params *p,

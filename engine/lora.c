@@ -557,6 +557,10 @@ enum status_code lora_create(struct lora *l, const struct model_params *base,
                              const struct lora_spec *spec, struct status *st)
 {
 	memset(l, 0, sizeof *l);
+	/* the image family's passes do not call engine/lora_run */
+	if (model_is_image(&base->cfg))
+		return status_set(st, STATUS_UNSUPPORTED, "--lora-rank: LoRA training is for the text "
+		                  "families (%s); this is an image model", "gpt2, llama, mistral, qwen2");
 	if (spec->r < 1 || spec->r > 65536)
 		return status_set(st, STATUS_INVALID, "--lora-rank %d: the rank must be 1 to 65536",
 		                  spec->r);

@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 /* The families config.json may name; the first is the default when model_type is absent. */
-static const struct model_family *const model_families[] = { &gpt2_family, &llama_family };
+static const struct model_family *const model_families[] = { &gpt2_family, &llama_family,
+	                                                            &dit_family };
 #define MODEL_NFAMILIES (sizeof model_families / sizeof model_families[0])
 
 const struct model_family *model_family_of(const struct model_config *cfg)
@@ -82,8 +83,20 @@ void model_dims(const struct model_config *c, struct model_dims *d)
 	d->labels = c->num_labels > 0 ? (size_t)c->num_labels : 0;
 }
 
+int model_is_image(const struct model_config *c)
+{
+	return model_family_of(c)->image;
+}
+
 enum status_code model_config_check(const struct model_config *c, struct status *st)
 {
+	if (model_is_image(c)) {
+		/* no vocabulary nor ids: the family checks its own sizes */
+		enum status_code rc = model_family_of(c)->check(c, st);
+		if (rc == STATUS_OK && (double)model_family_of(c)->count(c) > 4e9)
+			rc = status_set(st, STATUS_UNSUPPORTED, "model too large");
+		return rc;
+	}
 	if (c->n_layer <= 0 || c->n_head <= 0 || c->n_embd <= 0 || c->n_inner <= 0 ||
 	    c->n_positions <= 0 || c->vocab_size <= 0)
 		return status_set(st, STATUS_FORMAT,
@@ -268,10 +281,30 @@ enum status_code model_pass_set_lora(struct model_pass *m, const struct lora_vie
 	return STATUS_OK;
 }
 
+/* Text and image models meet here: each refuses the other's passes. */
+static enum status_code model_not_text(const struct model_family *f, struct status *st)
+{
+	return status_set(st, STATUS_UNSUPPORTED, "an image model (%s) predicts noise of images; "
+	                  "it reads no tokens (use it with ric generate --model DIR -o FILE.png "
+	                  "or the image stages)", f->title);
+}
+
+enum status_code model_want_text(const struct model_config *c, const char *dir,
+                                 struct status *st)
+{
+	if (!model_is_image(c))
+		return STATUS_OK;
+	return status_set(st, STATUS_UNSUPPORTED, "%s: an image model (%s) predicts noise of images; "
+	                  "it reads no tokens (use it with ric generate --model DIR -o FILE.png or "
+	                  "the image stages)", dir, model_family_of(c)->title);
+}
+
 enum status_code model_forward(struct model_pass *m, const float *w, const int *tokens, size_t B,
                                size_t T, const int *targets, const struct hooks *h,
                                struct status *st)
 {
+	if (!m->family->forward)
+		return model_not_text(m->family, st);
 	return m->family->forward(m, w, tokens, B, T, targets, h, st);
 }
 
@@ -281,7 +314,32 @@ enum status_code model_backward(struct model_pass *m, const float *w, float *g, 
 {
 	if (!g && !m->lora)
 		return status_set(st, STATUS_INTERNAL, "backward without gradients to compute");
+	if (!m->family->backward)
+		return model_not_text(m->family, st);
 	return m->family->backward(m, w, g, tokens, targets, scale, dscores, h, st);
+}
+
+static enum status_code model_not_image(const struct model_family *f, struct status *st)
+{
+	return status_set(st, STATUS_UNSUPPORTED, "a %s model is a text model; this needs an image "
+	                  "model (model_type \"dit\", made by ric pretrain --arch dit)", f->title);
+}
+
+enum status_code model_image_forward(struct model_pass *m, const float *w,
+                                     const struct model_image_batch *b, const struct hooks *h,
+                                     struct status *st)
+{
+	if (!m->family->image_forward)
+		return model_not_image(m->family, st);
+	return m->family->image_forward(m, w, b, h, st);
+}
+
+enum status_code model_image_backward(struct model_pass *m, const float *w, float *g,
+                                      const float *deps, const struct hooks *h, struct status *st)
+{
+	if (!m->family->image_backward)
+		return model_not_image(m->family, st);
+	return m->family->image_backward(m, w, g, deps, h, st);
 }
 
 float *model_params_find(const struct model_params *p, const char *name, size_t *numel)

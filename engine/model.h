@@ -1,6 +1,7 @@
 /* model: a model's configuration, its parameters in one allocation, and the
  * interface every model family (engine/gpt2_family.c, engine/llama.c)
- * implements: parameter table, config.json, forward, backward, KV-cache step.
+ * implements: parameter table, config.json, forward, backward, KV-cache step;
+ * image families (engine/dit.h) implement the image passes instead.
  * Trainers, the decoder, reward models, checkpoints and the programs call only
  * what is declared here; a new family is new files and one row in model.c.
  *
@@ -39,6 +40,9 @@ struct rng;
 struct lora_run;
 struct lora_view;
 
+/* A diffusion model's noise schedule (engine/diffusion.h). */
+enum model_schedule { MODEL_SCHEDULE_LINEAR, MODEL_SCHEDULE_COSINE };
+
 /* Rotary embedding scaling (rope_scaling.type / rope_type). */
 enum model_rope { MODEL_ROPE_NONE, MODEL_ROPE_LINEAR, MODEL_ROPE_LLAMA3 };
 
@@ -67,6 +71,17 @@ struct model_config {
 	int qkv_bias;          /* q, k, v biases alone (Qwen2) */
 	int tie_word_embeddings;
 	int sliding_window;    /* Mistral: longest context computed (0: none) */
+	/* DiT family (engine/dit.h; zero for the text families): n_embd is the
+	 * width, n_inner the MLP's, n_positions the patches (side / patch)^2;
+	 * vocab_size and the ids are unused */
+	int image_size;        /* side of the square images (32) */
+	int patch_size;        /* side of a patch */
+	int in_channels;       /* 3: RGB */
+	int cond_dim;          /* width of the reward condition (0: unconditional) */
+	int freq_dim;          /* sinusoid width of the timestep embedding */
+	int num_train_timesteps;
+	enum model_schedule schedule;
+	double beta_start, beta_end; /* the linear schedule's ends */
 };
 
 /* Sizes every family has. */
@@ -190,6 +205,8 @@ struct model_pass {
 	double loss_sum;       /* sum of cross-entropy over counted targets */
 	size_t count;          /* targets != -100 */
 	struct lora_run *lora; /* model_pass_set_lora's adapter, or NULL */
+	float *eps;            /* image models: [B, in_channels * side * side] predicted noise */
+	size_t image_dim;      /* image models: in_channels * side * side */
 	struct model_grads_hook grads; /* set by the caller (zero: none) */
 };
 
@@ -216,6 +233,31 @@ enum status_code model_backward(struct model_pass *m, const float *w, float *g, 
                                 const int *targets, float scale, const float *dscores,
                                 const struct hooks *h, struct status *st);
 
+/* Image models (the DiT family): B noisy images at their timesteps under
+ * their conditions. */
+struct model_image_batch {
+	size_t B;
+	const float *x;             /* [B, in_channels, side, side] (channels first, as torch) */
+	const float *t;             /* [B] timesteps, 0 .. num_train_timesteps - 1 */
+	const float *cond;          /* [B, cond_dim] normalised rewards; NULL: all null */
+	const unsigned char *drop;  /* [B] 1: the learned null condition; NULL: none dropped */
+};
+
+/* Whether cfg is an image model (model_family.image). */
+int model_is_image(const struct model_config *cfg);
+/* STATUS_OK for a text model; for an image model the one error a text
+ * command gives, naming `dir` (the folder it came from). */
+enum status_code model_want_text(const struct model_config *cfg, const char *dir,
+                                 struct status *st);
+/* The predicted noise into m->eps [B, image_dim]. A text model here, or an
+ * image model in model_forward, is one error saying which it is. */
+enum status_code model_image_forward(struct model_pass *m, const float *w,
+                                     const struct model_image_batch *b, const struct hooks *h,
+                                     struct status *st);
+/* Adds into g the gradient of sum(deps [B, image_dim] * eps) after a training forward. */
+enum status_code model_image_backward(struct model_pass *m, const float *w, float *g,
+                                      const float *deps, const struct hooks *h, struct status *st);
+
 /* What a family implements. */
 struct model_family {
 	const char *name;                 /* "gpt2", "llama": ric info, messages */
@@ -225,6 +267,7 @@ struct model_family {
 	int always_tied;                  /* the head is the embedding whatever the config says */
 	int conv1d;                       /* matrices stored [in, out] (GPT-2 Conv1D, PEFT's
 	                                   * fan_in_fan_out), else nn.Linear's [out, in] */
+	int image;                        /* predicts noise of images (image_forward), no tokens */
 	enum status_code (*check)(const struct model_config *c, struct status *st);
 	size_t (*count)(const struct model_config *c);
 	/* lays named pointers over p->mem (may be NULL) */
@@ -252,6 +295,13 @@ struct model_family {
 	enum status_code (*backward)(struct model_pass *m, const float *w, float *g,
 	                             const int *tokens, const int *targets, float scale,
 	                             const float *dscores, const struct hooks *h, struct status *st);
+	/* image models: NULL for the text families */
+	enum status_code (*image_forward)(struct model_pass *m, const float *w,
+	                                  const struct model_image_batch *b, const struct hooks *h,
+	                                  struct status *st);
+	enum status_code (*image_backward)(struct model_pass *m, const float *w, float *g,
+	                                   const float *deps, const struct hooks *h,
+	                                   struct status *st);
 	/* KV-cache decoding (engine/decoder.h): the rows' layers and head, after
 	 * decoder_step has placed them (d->pos) */
 	enum status_code (*decode)(struct decoder *d, const int *seq, const int *tokens, size_t R,
@@ -277,5 +327,6 @@ struct model_family {
 
 extern const struct model_family gpt2_family;
 extern const struct model_family llama_family;
+extern const struct model_family dit_family;
 
 #endif

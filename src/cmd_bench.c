@@ -6,6 +6,7 @@
 #include "engine/checkpoint.h"
 #include "engine/cpu.h"
 #include "engine/decoder.h"
+#include "engine/diffusion.h"
 #include "engine/generate.h"
 #include "engine/init.h"
 #include "engine/kernels.h"
@@ -39,7 +40,9 @@ const struct cli_command cmd_bench = {
 	         "                 --tokenizer TOK]",
 	.help = "Options (defaults: the GPT-2 small shape):\n"
 	        "  --layers L --heads H --embd C --vocab V --ctx T   model shape\n"
-	        "  --arch TYPE      gpt2 (default), llama, mistral or qwen2 (tied head)\n"
+	        "  --arch TYPE      gpt2 (default), llama, mistral or qwen2 (tied head), or\n"
+	        "                   dit (train only: DDPM steps on random 32x32 images of\n"
+	        "                   --batch, patches of 4; tokens_per_s counts patches)\n"
 	        "  --kv-heads K --inner I   key-value heads (Llama family; default H) and\n"
 	        "                   MLP width (default 4 C)\n"
 	        "  --batch B        sequences per step (train) or decoded together (generate)\n"
@@ -180,6 +183,64 @@ static void bench_report(const struct bench_opts *o, json_t *j)
 	json_decref(j);
 }
 
+/* DDPM training steps of a random DiT on random images: patches/s. */
+static int bench_train_image(const struct bench_opts *o, struct model_params *p)
+{
+	struct status st = STATUS_INIT;
+	struct optim_config oc = OPTIM_DEFAULTS;
+	oc.lr = 1e-4f;
+	struct train t;
+	struct diffusion d;
+	size_t B = (size_t)o->batch, D = 3 * (size_t)p->cfg.image_size * (size_t)p->cfg.image_size;
+	float *x = malloc(B * D * sizeof *x);
+	double *times = calloc((size_t)o->steps, sizeof *times);
+	int rc = CLI_OK;
+	if (!x || !times || diffusion_init(&d, &p->cfg, &st) != STATUS_OK) {
+		cli_error("%s", st.msg[0] ? st.msg : "out of memory");
+		free(x);
+		free(times);
+		return CLI_FAIL;
+	}
+	if (train_init(&t, p, &oc, &st) != STATUS_OK) {
+		cli_error("%s", st.msg);
+		free(x);
+		free(times);
+		diffusion_free(&d);
+		return CLI_FAIL;
+	}
+	struct rng r;
+	rng_seed(&r, 99);
+	for (size_t i = 0; i < B * D; i++)
+		x[i] = 2.0f * rng_uniform(&r) - 1.0f;
+	double loss = 0.0;
+	for (int s = 0; s <= o->steps && rc == CLI_OK; s++) {
+		double t0 = monotonic_s(), sse;
+		if (diffusion_accumulate(&t, &d, x, NULL, NULL, B, 99, (size_t)s * B,
+		                         1.0f / (float)(B * D), &sse, NULL, &st) != STATUS_OK) {
+			cli_error("%s", st.msg);
+			rc = CLI_FAIL;
+		}
+		loss = sse / (double)(B * D);
+		train_step(&t, 1.0f);
+		if (s > 0)
+			times[s - 1] = monotonic_s() - t0;
+	}
+	if (rc == CLI_OK) {
+		qsort(times, (size_t)o->steps, sizeof *times, bench_cmp);
+		double med = times[o->steps / 2], N = (double)B * (double)p->cfg.n_positions;
+		json_t *j = json_pack("{s:s, s:s, s:I, s:i, s:f, s:f, s:I, s:f}", "bench", "train",
+		                      "arch", "dit", "params", (json_int_t)p->count, "threads",
+		                      o->threads, "median_step_s", med, "tokens_per_s", N / med,
+		                      "peak_rss_kib", (json_int_t)bench_peak_rss_kib(), "last_loss", loss);
+		bench_report(o, j);
+	}
+	train_free(&t);
+	diffusion_free(&d);
+	free(x);
+	free(times);
+	return rc;
+}
+
 static int bench_train(const struct bench_opts *o)
 {
 	struct status st = STATUS_INIT;
@@ -187,6 +248,11 @@ static int bench_train(const struct bench_opts *o)
 	if (bench_model(o, &p, &st) != 0) {
 		cli_error("%s", st.msg[0] ? st.msg : "out of memory");
 		return CLI_FAIL;
+	}
+	if (model_is_image(&p.cfg)) {
+		int irc = bench_train_image(o, &p);
+		model_params_free(&p);
+		return irc;
 	}
 	struct optim_config oc = OPTIM_DEFAULTS;
 	oc.lr = 1e-4f;
@@ -676,6 +742,8 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 	const char *what = argv[optind];
 	if (o.model && strcmp(what, "generate") != 0)
 		return cli_bad_usage(&cmd_bench, "--model is for 'generate' only");
+	if (o.arch && strcmp(o.arch, "dit") == 0 && strcmp(what, "train") != 0)
+		return cli_bad_usage(&cmd_bench, "--arch dit times training only ('train')");
 	if (strcmp(what, "train") == 0) {
 		if (o.seq > o.ctx)
 			return cli_bad_usage(&cmd_bench, "--seq %d exceeds --ctx %d", o.seq, o.ctx);

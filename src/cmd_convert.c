@@ -102,7 +102,8 @@ static int convert_write(const struct cli_command *cmd, int argc, char **argv, i
 		cli_error("%s", st.msg);
 		return CLI_FAIL;
 	}
-	struct checkpoint_save_opts o = { .bf16 = strcmp(dtype, "bf16") == 0, .tokenizer_dir = tok,
+	struct checkpoint_save_opts o = { .bf16 = strcmp(dtype, "bf16") == 0,
+	                                  .tokenizer_dir = model_is_image(&p.cfg) ? NULL : tok,
 	                                  .ric = ric };
 	enum status_code rc = checkpoint_save(out, &p, &o, &st);
 	json_decref(ric);

@@ -9,6 +9,7 @@
 #include "engine/mapping.h"
 #include "engine/stats.h"
 #include "engine/tokenizer.h"
+#include "src/generate_images.h"
 #include "src/paths.h"
 #include "src/ricgen.h"
 
@@ -27,7 +28,9 @@ const struct cli_command cmd_generate = {
 	         "       [--no-stop]\n"
 	         "       [--weights f32|bf16|int8]\n"
 	         "       ric generate --model DIR --prompt TEXT (--pref W1,W2,... [--mapping M] |\n"
-	         "                    --scores Z1,Z2,...) [--allow-cmd] [options above]",
+	         "                    --scores Z1,Z2,...) [--allow-cmd] [options above]\n"
+	         "       ric generate --model IMAGE-DIR -o FILE.png [--n N] [--steps S] [--guidance G]\n"
+	         "                    [--cols C] [--seed S] [--pref W1,... [--mapping M] | --scores Z1,...]",
 	.help = "Options:\n"
 	        "  --model DIR        Hugging Face GPT-2 folder with its tokenizer files\n"
 	        "  --prompt TEXT      the text to continue\n"
@@ -52,6 +55,13 @@ const struct cli_command cmd_generate = {
 	        "  --allow-cmd        score with the checkpoint's cmd: rewards (they start a\n"
 	        "                     program) and rm: models outside its folder; without\n"
 	        "                     it they are skipped with a warning (not scored)\n"
+	        "Image models (model_type dit, ric pretrain --arch dit):\n"
+	        "  -o, --out FILE.png N images (--n, default 16) in one PNG grid of --cols\n"
+	        "                     columns (default: square); image i starts from noise\n"
+	        "                     seeded --seed + i\n"
+	        "  --steps S          DDIM steps (default 20)\n"
+	        "  --guidance G       classifier-free guidance scale of --pref / --scores\n"
+	        "                     (default 3; 1: the conditional model alone)\n"
 	        "One continuation streams as it is made; several are printed one after\n"
 	        "another, each under a '--- i' line. Ctrl-C stops decoding.\n"
 	        "With --pref or --scores the prompt is wrapped in the checkpoint's template\n"
@@ -244,15 +254,21 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 		{ "mapping", required_argument, NULL, 'a' },
 		{ "weights", required_argument, NULL, 'W' },
 		{ "allow-cmd", no_argument, NULL, 'A' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "steps", required_argument, NULL, 'e' },
+		{ "guidance", required_argument, NULL, 'g' },
+		{ "cols", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *model = NULL, *prompt = NULL, *pref = NULL, *scores = NULL, *mapping = NULL;
 	struct ricgen_stops stops = { 0 };
 	int dtype = DECODER_F32, allow_cmd = 0;
-	double n = 1, max_tokens = 64, temperature = 1, top_p = 1, top_k = 0, seed = 0;
+	double n = -1, max_tokens = 64, temperature = 1, top_p = 1, top_k = 0, seed = 0;
+	double steps = 20, guidance = 3, cols = 0;
+	const char *out_png = NULL;
 	int c, rc, exit_rc;
-	while ((c = cli_next_option(&cmd_generate, argc, argv, "h", opts, &exit_rc)) != -1) {
+	while ((c = cli_next_option(&cmd_generate, argc, argv, "ho:", opts, &exit_rc)) != -1) {
 		rc = CLI_OK;
 		switch (c) {
 		case 'm': model = optarg; break;
@@ -273,6 +289,10 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 		case 'z': scores = optarg; break;
 		case 'a': mapping = optarg; break;
 		case 'A': allow_cmd = 1; break;
+		case 'o': out_png = optarg; break;
+		case 'e': rc = cli_number(&cmd_generate, "--steps", optarg, 1, 1000, &steps); break;
+		case 'g': rc = cli_number(&cmd_generate, "--guidance", optarg, 0, 100, &guidance); break;
+		case 'c': rc = cli_number(&cmd_generate, "--cols", optarg, 1, 256, &cols); break;
 		case 'W':
 			if ((dtype = decoder_dtype_parse(optarg)) < 0)
 				return cli_bad_usage(&cmd_generate, "--weights is f32, bf16 or int8, not '%s'",
@@ -285,6 +305,39 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_bad_usage(&cmd_generate, "unexpected argument '%s'", argv[optind]);
+	if (pref && scores)
+		return cli_bad_usage(&cmd_generate, "give --pref or --scores, not both");
+	/* an image model draws pictures; a text model writes text */
+	struct model_config mc;
+	struct status cst = STATUS_INIT;
+	int image = model && checkpoint_config_read(model, &mc, &cst) == STATUS_OK &&
+	            model_is_image(&mc);
+	if (image && prompt)
+		return cli_bad_usage(&cmd_generate, "%s is an image model (%s): it takes no --prompt; "
+		                     "give -o FILE.png", model, model_family_of(&mc)->title);
+	if (image && !out_png)
+		return cli_bad_usage(&cmd_generate, "%s is an image model (%s): give -o FILE.png for "
+		                     "its images", model, model_family_of(&mc)->title);
+	if (out_png && model && cst.code != STATUS_OK) {
+		cli_error("%s", cst.msg);
+		return CLI_FAIL;
+	}
+	if (out_png && !image && model)
+		return cli_bad_usage(&cmd_generate, "%s is a text model (%s): -o FILE.png draws images "
+		                     "of an image model; text is printed (give --prompt)", model,
+		                     model_family_of(&mc)->title);
+	if (image) {
+		struct generate_images_opts io = { .model = model, .out = out_png, .pref = pref,
+		                                   .scores = scores, .mapping = mapping,
+		                                   .n = n > 0 ? (size_t)n : 16, .steps = (size_t)steps,
+		                                   .cols = (size_t)cols, .guidance = guidance,
+		                                   .seed = (uint64_t)seed };
+		if (mapping && !pref)
+			return cli_bad_usage(&cmd_generate, "--mapping applies to --pref");
+		return generate_images_run(&io);
+	}
+	if (n < 0)
+		n = 1;
 	if (!model || !prompt)
 		return cli_bad_usage(&cmd_generate, "--model and --prompt are required");
 	if (pref && scores)

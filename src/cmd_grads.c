@@ -101,7 +101,7 @@ static int grads_run(struct cli *cli, int argc, char **argv)
 	}
 
 	struct status st = STATUS_INIT;
-	struct model_params p, g = { 0 };
+	struct model_params p = { 0 }, g = { 0 };
 	struct model_pass *a = NULL;
 	struct safetensors_writer *w = NULL;
 	struct model_tensor *t = NULL;
@@ -112,7 +112,9 @@ static int grads_run(struct cli *cli, int argc, char **argv)
 	int rc = CLI_FAIL;
 	if (adapter && lora_base_dir(adapter, model, bdir, sizeof bdir, &st) == STATUS_OK)
 		model = bdir;
-	if ((adapter && !model) || checkpoint_load(model, &p, NULL, &st) != STATUS_OK) {
+	if ((adapter && !model) || checkpoint_load(model, &p, NULL, &st) != STATUS_OK ||
+	    model_want_text(&p.cfg, model, &st) != STATUS_OK) {
+		model_params_free(&p);
 		rows_free(&r);
 		rows_free(&tg);
 		cli_error("%s", st.msg);

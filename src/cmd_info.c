@@ -56,7 +56,8 @@ static int info_model(const char *dir, int json)
 	const char *arch = json_string_value(json_array_get(json_object_get(cj, "architectures"), 0));
 	const char *type = json_string_value(json_object_get(cj, "model_type"));
 	const char *family = model_family_of(c)->name;
-	const char *head = c->num_labels > 0 ? "score" : model_tied_head(c) ? "tied" : "lm_head";
+	const char *head = model_is_image(c) ? "noise" : c->num_labels > 0 ? "score"
+	                 : model_tied_head(c) ? "tied" : "lm_head";
 	int rc = CLI_OK;
 	if (json) {
 		json_t *o = json_pack("{s:s, s:s, s:s?, s:s?, s:i, s:i, s:i, s:I, s:I, s:i, s:i, s:i, "
@@ -69,6 +70,12 @@ static int info_model(const char *dir, int json)
 		                      "labels", c->num_labels, "head", head,
 		                      "parameters", (json_int_t)ci.params, "dtype", ci.dtype,
 		                      "files", (json_int_t)ci.files, "tokenizer", ci.tokenizer);
+		if (o && model_is_image(c)) {
+			json_object_set_new(o, "image_size", json_integer(c->image_size));
+			json_object_set_new(o, "patch_size", json_integer(c->patch_size));
+			json_object_set_new(o, "cond_dim", json_integer(c->cond_dim));
+			json_object_set_new(o, "beta_schedule", json_incref(json_object_get(cj, "beta_schedule")));
+		}
 		char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 		if (text)
 			puts(text);
@@ -79,14 +86,28 @@ static int info_model(const char *dir, int json)
 	} else {
 		printf("model     %s\n", dir);
 		printf("family    %s (model_type %s, %s)\n", family, type ? type : "?", arch ? arch : "?");
-		printf("shape     %d layers, hidden %d, %d heads (%zu key-value) of %zu, MLP %d, "
-		       "vocab %d, %d positions\n", c->n_layer, c->n_embd, c->n_head, d.NKV, d.D,
-		       c->n_inner, c->vocab_size, c->n_positions);
-		if (c->num_labels > 0)
-			printf("head      reward model, %d labels\n", c->num_labels);
-		else
-			printf("head      %s\n", strcmp(head, "tied") == 0 ? "tied to the token embeddings"
-			                                                    : "separate lm_head");
+		if (model_is_image(c)) {
+			printf("shape     %d blocks, hidden %d, %d heads of %zu, MLP %d\n", c->n_layer,
+			       c->n_embd, c->n_head, d.D, c->n_inner);
+			printf("image     %dx%d RGB in %d patches of %dx%d, noise schedule %s over %d "
+			       "steps\n", c->image_size, c->image_size, c->n_positions, c->patch_size,
+			       c->patch_size, c->schedule == MODEL_SCHEDULE_LINEAR ? "linear" : "cosine",
+			       c->num_train_timesteps);
+			if (c->cond_dim > 0)
+				printf("condition %d normalised rewards (and a learned null condition)\n",
+				       c->cond_dim);
+			else
+				printf("condition none (unconditional)\n");
+		} else {
+			printf("shape     %d layers, hidden %d, %d heads (%zu key-value) of %zu, MLP %d, "
+			       "vocab %d, %d positions\n", c->n_layer, c->n_embd, c->n_head, d.NKV, d.D,
+			       c->n_inner, c->vocab_size, c->n_positions);
+			if (c->num_labels > 0)
+				printf("head      reward model, %d labels\n", c->num_labels);
+			else
+				printf("head      %s\n", strcmp(head, "tied") == 0 ? "tied to the token embeddings"
+				                                                    : "separate lm_head");
+		}
 		printf("params    %zu (%.1fM)\n", ci.params, (double)ci.params / 1e6);
 		printf("dtype     %s in %zu file%s\n", ci.dtype, ci.files, ci.files == 1 ? "" : "s");
 		printf("tokenizer %s\n", ci.tokenizer[0] ? ci.tokenizer : "(none)");

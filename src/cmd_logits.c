@@ -58,12 +58,13 @@ static int logits_run(struct cli *cli, int argc, char **argv)
 		return cli_bad_usage(&cmd_logits, "--tokens: %s", err);
 
 	struct status st = STATUS_INIT;
-	struct model_params p;
+	struct model_params p = { 0 };
 	struct model_pass *a = NULL;
 	struct safetensors_writer *w = NULL;
 	int rc = CLI_FAIL;
 	if (checkpoint_load_base(adapter ? adapter : model, adapter ? model : NULL, &p, NULL, &st) !=
-	    STATUS_OK) {
+	    STATUS_OK || model_want_text(&p.cfg, model, &st) != STATUS_OK) {
+		model_params_free(&p);
 		rows_free(&r);
 		cli_error("%s", st.msg);
 		return CLI_FAIL;

@@ -820,7 +820,14 @@ static int online_run(struct cli *cli, int argc, char **argv)
 	ricmeta_init(&on.m);
 	struct stage_state ss = { 0 };
 	const char *from = o->t.resume ? o->t.resume : o->policy;
-	enum status_code rc = ricmeta_load(from, &on.m, st);
+	struct model_config fc;
+	enum status_code rc = STATUS_OK;
+	if (checkpoint_config_read(from, &fc, st) == STATUS_OK && model_is_image(&fc))
+		rc = status_set(st, STATUS_UNSUPPORTED, "%s: an image model (%s); the online stage "
+		                "trains text models (image models: pretrain --arch dit, sft)", from,
+		                model_family_of(&fc)->title);
+	if (rc == STATUS_OK)
+		rc = ricmeta_load(from, &on.m, st);
 	if (rc == STATUS_OK)
 		rc = tokenizer_load(from, &on.tok, st);
 	/* LoRA: an adapter policy goes on training its adapter over its base;

@@ -1,6 +1,8 @@
-/* ric pretrain: causal language-model training on text files. */
+/* ric pretrain: causal language-model training on text files, or an image
+ * model's on an image dataset (src/pretrain_images.c). */
 #include "config.h"
 
+#include "src/pretrain_images.h"
 #include "src/stage.h"
 #include "src/stage_state.h"
 #include "src/train_loop.h"
@@ -19,10 +21,11 @@ static int pretrain_run(struct cli *cli, int argc, char **argv);
 
 const struct cli_command cmd_pretrain = {
 	.name = "pretrain",
-	.summary = "train a GPT-2 or Llama-family language model on text files",
+	.summary = "train a GPT-2 or Llama-family language model on text files, or a DiT on images",
 	.usage = "ric pretrain --tokenizer DIR --out DIR [--init DIR] [--arch TYPE] [--layers N]\n"
 	         "       [--heads N] [--kv-heads N] [--embd N] [--ffn N] [--ctx N] [--steps N] [--batch B]\n"
-	         "       [--lr LR] [...] FILES...",
+	         "       [--lr LR] [...] FILES...\n"
+	         "       ric pretrain --arch dit --dataset NAME --out DIR [--patch P] [--schedule S] [...]",
 	.help = "Each FILE is one document (text in it may also hold <|endoftext|>); documents\n"
 	        "are joined with EOS and cut into chunks of --ctx tokens. A random --val share\n"
 	        "of the chunks is held out for the validation loss.\n\n"
@@ -31,7 +34,13 @@ const struct cli_command cmd_pretrain = {
 	        "  --out DIR         where checkpoint-STEP/ folders and the final model go\n"
 	        "  --init DIR        continue from this model instead of fresh weights\n"
 	        "  --arch TYPE       model_type of a fresh model: gpt2 (default), llama,\n"
-	        "                    mistral or qwen2 (tied embeddings, SwiGLU MLP)\n"
+	        "                    mistral or qwen2 (tied embeddings, SwiGLU MLP),\n"
+	        "                    or dit: a diffusion transformer on --dataset's images\n"
+	        "  --dataset NAME    (dit) an image dataset of the store (ric dataset\n"
+	        "                    import-images): noise prediction on its train rows, the\n"
+	        "                    validation loss on its eval rows; unconditional\n"
+	        "  --patch P         (dit) patch side (default 4: 64 patches of 32x32)\n"
+	        "  --schedule S      (dit) noise schedule: cosine (default) or linear\n"
 	        "  --kv-heads N      key-value heads of a Llama-family model (default: --heads)\n"
 	        "  --layers N        (default 2)   --heads N (default 2)   --embd N (default 64)\n"
 	        "  --ffn N           MLP width: n_inner of GPT-2, intermediate_size of the\n"
@@ -63,8 +72,8 @@ const struct cli_command cmd_pretrain = {
 };
 
 struct pretrain_opts {
-	const char *tokenizer, *out, *init, *arch;
-	double layers, heads, embd, ctx, val, kv_heads, ffn; /* ffn 0: 4 x embd */
+	const char *tokenizer, *out, *init, *arch, *dataset, *schedule;
+	double layers, heads, embd, ctx, val, kv_heads, ffn, patch; /* ffn 0: 4 x embd */
 	struct stage_train_opts t;
 };
 
@@ -228,6 +237,8 @@ static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 		{ "heads", required_argument, NULL, 'H' }, { "embd", required_argument, NULL, 'E' },
 		{ "ctx", required_argument, NULL, 'C' }, { "val", required_argument, NULL, 'v' },
 		{ "arch", required_argument, NULL, 'A' }, { "kv-heads", required_argument, NULL, 'G' },
+		{ "dataset", required_argument, NULL, 'D' }, { "patch", required_argument, NULL, 'p' },
+		{ "schedule", required_argument, NULL, 'e' },
 		{ "ffn", required_argument, NULL, 'F' },
 		STAGE_TRAIN_OPTIONS, STAGE_SCHEDULE_OPTIONS, { NULL, 0, NULL, 0 }
 	};
@@ -246,6 +257,13 @@ static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 		case 'v': rc = cli_number(cmd, "--val", optarg, 0, 0.9, &o->val); break;
 		case 'A': o->arch = optarg; break;
 		case 'G': rc = cli_number(cmd, "--kv-heads", optarg, 1, 96, &o->kv_heads); break;
+		case 'D': o->dataset = optarg; break;
+		case 'p': rc = cli_number(cmd, "--patch", optarg, 1, 32, &o->patch); break;
+		case 'e':
+			if (strcmp(optarg, "cosine") != 0 && strcmp(optarg, "linear") != 0)
+				return cli_bad_usage(cmd, "--schedule is cosine or linear, not '%s'", optarg);
+			o->schedule = optarg;
+			break;
 		case 'F': rc = cli_number(cmd, "--ffn", optarg, 1, 262144, &o->ffn); break;
 		case CLI_OPT_EXIT: return exit_rc == CLI_OK ? -1 : exit_rc;
 		default: rc = stage_train_option(cmd, c, optarg, 65536, &o->t); break;
@@ -255,14 +273,32 @@ static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 	}
 	if (!o->out)
 		return cli_bad_usage(cmd, "--out is required");
+	if (o->t.warmup < 0)
+		o->t.warmup = floor(o->t.steps / 20);
+	int dit = o->arch && strcmp(o->arch, "dit") == 0;
+	if (dit) {
+		if (!o->dataset)
+			return cli_bad_usage(cmd, "--arch dit trains on images: give --dataset NAME (an "
+			                     "image dataset of the store)");
+		if (optind < argc)
+			return cli_bad_usage(cmd, "--arch dit trains on --dataset's images, not on files "
+			                     "('%s')", argv[optind]);
+		if (o->tokenizer)
+			return cli_bad_usage(cmd, "--arch dit has no tokenizer");
+		if (o->t.lora_rank > 0)
+			return cli_bad_usage(cmd, "--lora-rank: --arch dit trains in full (LoRA is for the "
+			                     "text families)");
+		return CLI_OK;
+	}
+	if (o->dataset || o->patch > 0 || o->schedule)
+		return cli_bad_usage(cmd, "--dataset, --patch and --schedule train an image model: "
+		                     "give --arch dit");
 	if (!o->tokenizer)
 		o->tokenizer = o->t.resume ? o->t.resume : o->init;
 	if (!o->tokenizer)
 		return cli_bad_usage(cmd, "--tokenizer (or --init) is required");
 	if (optind >= argc)
 		return cli_bad_usage(cmd, "wants text FILES to train on");
-	if (o->t.warmup < 0)
-		o->t.warmup = floor(o->t.steps / 20);
 	/* A fresh model's shape is the user's choice of options: one that no
 	 * model can have is bad usage, said before any file is read. */
 	const struct { const char *name; double v; } sizes[] = {
@@ -347,6 +383,24 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 	if (prc != CLI_OK)
 		return prc < 0 ? CLI_OK : prc;
 	int first_file = optind;
+	if (o.arch && strcmp(o.arch, "dit") == 0) {
+		struct pretrain_images_opts io = {
+			.dataset = o.dataset, .out = o.out, .init = o.init, .layers = o.layers,
+			.heads = o.heads, .embd = o.embd, .ffn = o.ffn,
+			.patch = o.patch > 0 ? o.patch : 4,
+			.schedule = o.schedule && strcmp(o.schedule, "linear") == 0 ? MODEL_SCHEDULE_LINEAR
+			                                                          : MODEL_SCHEDULE_COSINE,
+			.t = &o.t };
+		return pretrain_images_run(cli, &io);
+	}
+	const char *from = o.t.resume ? o.t.resume : o.init;
+	struct model_config fc;
+	struct status fst = STATUS_INIT;
+	if (from && checkpoint_config_read(from, &fc, &fst) == STATUS_OK && model_is_image(&fc)) {
+		cli_error("%s: an image model (%s) trains on images: give --arch dit --dataset NAME",
+		          from, model_family_of(&fc)->title);
+		return CLI_FAIL;
+	}
 
 	struct status st = STATUS_INIT;
 	struct tokenizer *tok = NULL;

@@ -406,6 +406,10 @@ static enum status_code rmtrain_model(const struct rmtrain_opts *o, struct model
 	rng_seed(&ss->rng, (uint64_t)o->t.seed);
 	struct model_params base = { 0 };
 	enum status_code rc = checkpoint_load(o->base, &base, NULL, st);
+	if (rc == STATUS_OK && model_want_text(&base.cfg, o->base, st) != STATUS_OK) {
+		model_params_free(&base);
+		return st->code;
+	}
 	if (rc != STATUS_OK)
 		return rc;
 	if (base.cfg.num_labels == 1) {

@@ -3,6 +3,7 @@
 
 #include "src/cli_store.h"
 #include "src/ricdata.h"
+#include "src/sft_images.h"
 #include "src/stage.h"
 #include "src/stage_lora.h"
 #include "src/stage_state.h"
@@ -73,14 +74,18 @@ const struct cli_command cmd_sft = {
 	        "  --lora-targets T  all-linear (default) or modules: c_attn,c_proj,c_fc\n"
 	        "                    (GPT-2), q_proj,...,down_proj (Llama family)\n"
 	        "  --lora-dropout P  dropout on the adapter's input (default 0)\n"
-	        "  --job ID          run as job ID (set by `ric job start`)\n",
+	        "  --job ID          run as job ID (set by `ric job start`)\n"
+	        "An image model as --base (model_type dit) trains on an image --dataset: each\n"
+	        "row's normalised scores are its condition vector (no template), and\n"
+	        "  --cond-drop P     share of rows trained on the null condition, for\n"
+	        "                    classifier-free guidance (default 0.1)\n",
 	.run = sft_run,
 };
 
 struct sft_opts {
 	const char *base, *dataset, *data, *out;
 	struct ricdata_opts r;
-	double epochs, max_len;
+	double epochs, max_len, cond_drop;
 	struct stage_train_opts t;
 };
 
@@ -202,6 +207,7 @@ static int sft_parse(int argc, char **argv, struct sft_opts *o)
 		{ "data", required_argument, NULL, 'd' }, { "out", required_argument, NULL, 'o' },
 		{ "epochs", required_argument, NULL, 'e' }, { "max-len", required_argument, NULL, 'm' },
 		{ "expert", required_argument, NULL, 'x' }, { "expert-quantile", required_argument, NULL, 'q' },
+		{ "cond-drop", required_argument, NULL, 'p' },
 		RICDATA_OPTIONS, STAGE_TRAIN_OPTIONS, STAGE_SCHEDULE_OPTIONS, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_sft;
@@ -222,6 +228,7 @@ static int sft_parse(int argc, char **argv, struct sft_opts *o)
 			quantile_given = 1;
 			break;
 		case 'e': rc = cli_number(cmd, "--epochs", optarg, 0.001, 1e6, &o->epochs); break;
+		case 'p': rc = cli_number(cmd, "--cond-drop", optarg, 0, 1, &o->cond_drop); break;
 		case 'm': rc = cli_number(cmd, "--max-len", optarg, 2, 1e6, &o->max_len); break;
 		case CLI_OPT_EXIT: return exit_rc == CLI_OK ? -1 : exit_rc;
 		default: rc = stage_train_option(cmd, c, optarg, 4096, &o->t); break;
@@ -427,13 +434,32 @@ static store_id sft_parent(struct cli *cli, const char *dataset)
 
 static int sft_run(struct cli *cli, int argc, char **argv)
 {
-	struct sft_opts o = { .epochs = 1, .r = { .expert_quantile = 0.7 },
+	struct sft_opts o = { .epochs = 1, .r = { .expert_quantile = 0.7 }, .cond_drop = -1,
 		              .t = { .batch = 8, .lr = 1e-4, .clip = 1 } };
 	int prc = sft_parse(argc, argv, &o);
 	if (prc != CLI_OK)
 		return prc < 0 ? CLI_OK : prc;
 
 	struct status st = STATUS_INIT;
+	struct model_config bc;
+	int image = checkpoint_config_read(o.base, &bc, &st) == STATUS_OK && model_is_image(&bc);
+	st = (struct status)STATUS_INIT;
+	if (image && o.data)
+		return cli_bad_usage(&cmd_sft, "%s is an image model: it trains on an image --dataset, "
+		                     "not on a TRL export (--data)", o.base);
+	if (!image && o.cond_drop >= 0)
+		return cli_bad_usage(&cmd_sft, "--cond-drop applies to an image model's --base");
+	if (image && stage_lora_on(&o.t))
+		return cli_bad_usage(&cmd_sft, "--lora-rank: %s is an image model, which trains in "
+		                     "full (LoRA is for the text families)", o.base);
+	if (image) {
+		struct sft_images_opts io = { .base = o.base, .dataset = o.dataset, .out = o.out,
+		                              .r = &o.r, .epochs = o.epochs,
+		                              .cond_drop = o.cond_drop >= 0 ? o.cond_drop : 0.1,
+		                              .t = &o.t, .parent = sft_parent(cli, o.dataset) };
+		o.r.images = 1;
+		return sft_images_run(cli, &io);
+	}
 	struct tokenizer *tok = NULL;
 	struct model_params p = { 0 };
 	struct stage_state ss = { 0 };

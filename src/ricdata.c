@@ -137,9 +137,12 @@ enum status_code ricdata_open(struct ricdata *rd, struct store *s, const char *d
 	int64_t n_image, n_rows;
 	if (store_dataset_images(s, rd->ds, &n_image, &n_rows, &err) != STORE_OK)
 		return status_set(st, STATUS_IO, "%s", err.msg);
-	if (n_image > 0)
+	if (n_image > 0 && !o->images)
 		return status_set(st, STATUS_INVALID, "dataset %s holds images (ric dataset "
 		                  "import-images): this stage trains a text model", dataset);
+	if (n_image == 0 && o->images)
+		return status_set(st, STATUS_INVALID, "dataset %s holds text rows: an image model "
+		                  "trains on an image dataset (ric dataset import-images)", dataset);
 	struct ricdata_objs oc = { .rd = rd, .st = st };
 	if (store_objectives_each(s, rd->ds, ricdata_objective, &oc, &err) != STORE_OK)
 		return status_set(st, STATUS_IO, "%s", err.msg);

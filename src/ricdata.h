@@ -31,6 +31,7 @@ struct ricdata_opts {
 	const char *expert;                      /* a Rewarded Soups expert of this objective:
 	                                            only rows at its expert_quantile or above */
 	double expert_quantile;
+	int images;                              /* an image dataset (an image model's sft) */
 };
 
 /* The options of struct ricdata_opts; their characters (O t M P U R) are

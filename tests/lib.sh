@@ -102,3 +102,21 @@ wait_for() {
 	done
 	return 1
 }
+# pane: the screen of session "ric" as text; status_line: its last line;
+# row REGEX: the first line matching.
+pane() { t capture-pane -p -t ric; }
+status_line() { pane | tail -n 1; }
+row() { pane | grep -E -- "$1" | head -n 1; }
+
+# tui_toy_store: in $TEST_TMP, a one-layer checkpoint ck (tests/tui_ckpt) and
+# the store $S with two datasets, toy and other, of eight rows each.
+tui_toy_store() {
+	CKPT_TOOL="$top_builddir/tests/tui_ckpt"
+	[ -x "$CKPT_TOOL" ] || skip_all "tests/tui_ckpt is not built (configure found no Check)"
+	cd "$TEST_TMP" || exit 1
+	"$CKPT_TOOL" ck 256 1 || exit 1
+	awk 'BEGIN { for (i = 0; i < 8; i++) printf "{\"prompt\": \"P%d\", \"response\": \"ab cd\"}\n", i }' >rows.jsonl
+	S="$TEST_TMP/s.db"
+	"$RIC" --store "$S" dataset import rows.jsonl --name toy >/dev/null 2>&1 || exit 1
+	"$RIC" --store "$S" dataset import rows.jsonl --name other >/dev/null 2>&1 || exit 1
+}

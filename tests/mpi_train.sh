@@ -213,4 +213,26 @@ while [ $i -lt 600 ] && ! "$RIC" job show "$id" | grep -q 'state *done'; do slee
 like "$("$RIC" job show "$id")" 'state +done' "the resumed 2-rank job is done"
 ok "cancelled and resumed on 2 ranks: the one-process model" \
 	$CLOSE straight/model.safetensors cancelled/model.safetensors 1e-4
+
+# the image model: every row draws its own noise and timestep, so two ranks
+# splitting a batch of 5 (2 and 3 images) train the one-process DiT
+mkdir -p icons
+i=0
+for c in "255 0 0" "0 255 0" "0 0 255" "255 255 0" "0 255 255" "40 40 40" "200 200 200"; do
+	# shellcheck disable=SC2086
+	python3 "$top_srcdir/tests/mkpng.py" icons/i$i.png 32 32 rgb $c
+	i=$((i + 1))
+done
+ok "import images" "$RIC" dataset import-images icons --eval-fraction 0
+D="--arch dit --dataset icons --layers 1 --heads 2 --embd 32 --steps 6 --batch 5 --lr 3e-3 --save-every 0"
+ok "dit pretrain, one process" "$RIC" pretrain $D --out dit-1 --name dit-1
+ok "dit pretrain on two ranks" $MPIRUN "$RIC" pretrain $D --out dit-2 --name dit-2
+ok "two ranks give the one-process DiT" $CLOSE dit-1/model.safetensors dit-2/model.safetensors
+ok "and its losses" same_losses dit-1 dit-2
+ok "relabel the images" "$RIC" relabel --dataset icons --objective b=brightness
+DS="--base dit-1 --dataset icons --steps 4 --batch 5 --lr 3e-3"
+ok "dit sft, one process" "$RIC" sft $DS --out dsft-1 --name dsft-1
+ok "dit sft on two ranks" $MPIRUN "$RIC" sft $DS --out dsft-2 --name dsft-2
+ok "two ranks give the one-process conditioned DiT" $CLOSE dsft-1/model.safetensors \
+	dsft-2/model.safetensors
 done_testing

@@ -708,7 +708,7 @@ START_TEST(config_values_are_checked)
 	expect_config("{\"activation_function\": \"relu\"}", STATUS_UNSUPPORTED,
 	              "key 'activation_function' = \"relu\" is not supported (only \"gelu_new\")");
 	expect_config("{\"model_type\": \"bert\"}", STATUS_UNSUPPORTED,
-	              "key 'model_type' = \"bert\" is not supported (only gpt2, llama, mistral, qwen2)");
+	              "key 'model_type' = \"bert\" is not supported (only gpt2, llama, mistral, qwen2, dit)");
 	expect_config("{\"architectures\": [\"GPT2DoubleHeadsModel\"]}", STATUS_UNSUPPORTED,
 	              "key 'architectures': \"GPT2DoubleHeadsModel\" is not supported (only "
 	              "GPT2LMHeadModel, GPT2Model and GPT2ForSequenceClassification)");

@@ -6,7 +6,6 @@
 . "$top_srcdir/tests/lib.sh"
 unset RIC_NO_DEMO
 tmux_setup 30
-pane() { t capture-pane -p -t ric; }
 samples() { pane | sed -n '/^Prompt:/,$p' | head -n 12; }
 
 export LANG=C.UTF-8 LC_ALL=C.UTF-8

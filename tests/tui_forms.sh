@@ -6,21 +6,10 @@
 . "$top_srcdir/tests/lib.sh"
 
 tmux_setup 30
-CKPT_TOOL="$top_builddir/tests/tui_ckpt"
-[ -x "$CKPT_TOOL" ] || skip_all "tests/tui_ckpt is not built (configure found no Check)"
-
-cd "$TEST_TMP" || exit 1
-"$CKPT_TOOL" ck 256 1 || exit 1
-awk 'BEGIN { for (i = 0; i < 8; i++) printf "{\"prompt\": \"P%d\", \"response\": \"ab cd\"}\n", i }' >rows.jsonl
-S="$TEST_TMP/s.db"
-"$RIC" --store "$S" dataset import rows.jsonl --name toy >/dev/null 2>&1 || exit 1
-"$RIC" --store "$S" dataset import rows.jsonl --name other >/dev/null 2>&1 || exit 1
+tui_toy_store
 mkdir -p "$XDG_CONFIG_HOME/ric"
 printf 'set samples 2\ntheme light\n' >"$XDG_CONFIG_HOME/ric/ricrc"
 
-pane() { t capture-pane -p -t ric; }
-status_line() { pane | tail -n 1; }
-row() { pane | grep -E -- "$1" | head -n 1; }
 # wait_gone REGEX: until the pane no longer shows it.
 wait_gone() {
 	i=0

@@ -14,7 +14,6 @@ cd "$TEST_TMP" || exit 1
 like "$(cat ck/config.json)" '"LlamaForCausalLM"' "the checkpoint is a Llama"
 S="$TEST_TMP/s.db"
 
-pane() { t capture-pane -p -t ric; }
 samples() { pane | sed -n '/^Prompt:/,$p' | head -n 12; }
 
 export LANG=C.UTF-8 LC_ALL=C.UTF-8

@@ -24,7 +24,6 @@ S="$TEST_TMP/s.db"
 ok "ric eval makes an eval run for the Front screen" "$RIC" --store "$S" eval --model ck \
 	--dataset toy --prompts 2 --step 0.5 --max-tokens 8 --name front-run
 
-pane() { t capture-pane -p -t ric; }
 # click X Y: a left click at column X, row Y (0-based), as an xterm (X10) mouse report.
 click() {
 	local x y

@@ -6,7 +6,6 @@
 
 tmux_setup 20
 cd "$TEST_TMP" || exit 1
-pane() { t capture-pane -p -t ric; }
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 t -u -f /dev/null new-session -d -s ric -x 100 -y 30 "sh"
 t set-option -t ric remain-on-exit on

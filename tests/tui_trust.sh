@@ -15,7 +15,6 @@ sed 's|"brevity:4"|"cmd:python3 scorer.py --from-ric-json"|' ck/ric.json >ck/ric
 	mv ck/ric.new ck/ric.json
 grep -q 'scorer.py' ck/ric.json || exit 1
 
-pane() { t capture-pane -p -t ric; }
 # The question may take several rows: look for it in them joined.
 asks() {
 	local i=0

@@ -27,7 +27,6 @@ S="$TEST_TMP/s.db"
 	>setup.log 2>&1
 _tap_result $? "an online run with an eval after each of its 3 iterations" "$(tail -5 setup.log)"
 
-pane() { t capture-pane -p -t ric; }
 metric() { "$RIC" --store "$S" metrics "$1" "$2" | awk -v k="$3" '$1 == k { print $2 }'; }
 
 export LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_COLOR=1
