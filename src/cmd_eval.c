@@ -14,10 +14,12 @@
 #include "engine/pareto.h"
 #include "engine/stats.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int eval_run(struct cli *cli, int argc, char **argv);
 
@@ -30,7 +32,7 @@ const struct cli_command cmd_eval = {
 	         "       [--split SPLIT] [--seed S] [--max-tokens M] [--temperature T] [--top-p P]\n"
 	         "       [--batch B] [--weights f32|bf16|int8] [--stop TEXT]... [--no-stop] [--name NAME]\n"
 	         "       [--preset paper|default] [--range data|normal] [--units normalised|raw]\n"
-	         "       [--desired-grid] [--desired-levels K]\n"
+	         "       [--desired-grid] [--desired-levels K] [--ddim-steps S] [--guidance G]\n"
 	         "       [--allow-cmd] [--job ID]",
 	.help = "Options:\n"
 	        "  --model DIR         RiC checkpoint (with ric.json)\n"
@@ -79,6 +81,9 @@ const struct cli_command cmd_eval = {
 	        "  --allow-cmd         run the checkpoint's cmd: rewards (they start a program)\n"
 	        "                      and read rm: models outside its folder; without it such\n"
 	        "                      a reward stops the eval before it starts\n"
+	        "  --ddim-steps S      an image model's DDIM steps per image (default 20)\n"
+	        "  --guidance G        an image model's classifier-free guidance scale\n"
+	        "                      (default 3; 1: the conditioned model alone)\n"
 	        "  --job ID            run as job ID (set by `ric job start`)\n"
 	        "Every sample (prompt, response, preference, desired and obtained scores),\n"
 	        "every grid point (mean raw and normalised rewards) and the front (points,\n"
@@ -90,7 +95,13 @@ const struct cli_command cmd_eval = {
 	        "baseline gets an eval run of its own whose parent is that run. Progress\n"
 	        "goes to stderr, the summary to stdout. Hypervolumes are exact up to 4\n"
 	        "objectives, Monte Carlo estimates (200,000 draws) above. SIGTERM or Ctrl-C\n"
-	        "stops it between batches; the run is then cancelled.\n",
+	        "stops it between batches; the run is then cancelled.\n"
+	        "An image model (ric sft on an image dataset) is evaluated the same way:\n"
+	        "--dataset names an image dataset, --prompts N is the images drawn per\n"
+	        "point (image i from noise seeded S + i), each scored by the image rewards\n"
+	        "of ric.json and saved as a PNG in STORE.files/run-ID beside the store,\n"
+	        "its path stored as the sample's response (ric rm deletes them with the\n"
+	        "run). --baseline is for text models.\n",
 	.run = eval_run,
 };
 
@@ -107,6 +118,40 @@ static int eval_take_prompt(void *ctx, const struct store_row *r)
 		return 1;
 	}
 	return ++p->n == p->want;
+}
+
+/* An image model draws from noise alone: want empty prompts. */
+static void eval_image_prompts(struct eval_prompts *p)
+{
+	for (p->n = 0; p->n < p->want; p->n++)
+		if (!(p->v[p->n] = strdup(""))) {
+			p->oom = 1;
+			return;
+		}
+}
+
+/* An image model's PNGs go to `run`'s files folder beside the store. */
+static enum status_code eval_image_dir(struct eval_ctx *x, store_id run, struct status *st)
+{
+	if (!x->g.image)
+		return STATUS_OK;
+	char *d = x->image_dir;
+	if (store_run_files_dir(x->sg.store, run, d, sizeof x->image_dir) != 0)
+		return status_set(st, STATUS_UNSUPPORTED, "an image model's eval saves its images beside "
+		                  "the store: give a store file, not an in-memory one");
+	/* STORE.files, then STORE.files/run-ID (every rank saves its share) */
+	char *slash = strrchr(d, '/');
+	*slash = '\0';
+	int bad = mkdir(d, 0777) != 0 && errno != EEXIST;
+	*slash = '/';
+	if (bad || (mkdir(d, 0777) != 0 && errno != EEXIST))
+		return status_set(st, STATUS_IO, "%s: %s", d, strerror(errno));
+	x->g.image_dir = d;
+	x->g.image_seq = 0;
+	eval_param(x->sg.store, run, "images", "%s", d);
+	eval_param(x->sg.store, run, "ddim_steps", "%zu", x->g.image_steps);
+	eval_param(x->sg.store, run, "guidance", "%g", x->g.guidance);
+	return STATUS_OK;
 }
 
 /* ---- options ----------------------------------------------------------------- */
@@ -161,6 +206,8 @@ static int eval_options(int argc, char **argv, struct eval_cfg *cfg, double *job
 		{ "desired-grid", no_argument, NULL, 'D' },
 		{ "experts", required_argument, NULL, 'E' },
 		{ "desired-levels", required_argument, NULL, 'L' },
+		{ "ddim-steps", required_argument, NULL, 'I' },
+		{ "guidance", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -219,6 +266,11 @@ static int eval_options(int argc, char **argv, struct eval_cfg *cfg, double *job
 			rc = cli_number(&cmd_eval, "--desired-levels", optarg, 2, 101, &cfg->desired_levels);
 			cfg->desired_grid = 1;
 			break;
+		case 'I': rc = cli_number(&cmd_eval, "--ddim-steps", optarg, 1, 1e6, &cfg->ddim_steps); break;
+		case 'G':
+			rc = cli_number(&cmd_eval, "--guidance", optarg, 0, 100, &cfg->guidance);
+			cfg->guidance_given = 1;
+			break;
 		case 'j': rc = cli_number(&cmd_eval, "--job", optarg, 1, 9e15, job); break;
 		case CLI_OPT_EXIT: return exit_rc;
 		}
@@ -261,10 +313,24 @@ static int eval_run_seen(void *ctx, const struct store_run *r)
 static enum status_code eval_open_model(struct eval_ctx *x, struct status *st)
 {
 	/* decoding only: --weights bf16 or int8 holds no F32 copy of the model */
-	if (ricgen_open_decoding(&x->g, x->cfg.model, 1, (enum decoder_dtype)x->cfg.weights, st) !=
+	if (ricgen_open_any(&x->g, x->cfg.model, 1, (enum decoder_dtype)x->cfg.weights, st) !=
 	    STATUS_OK)
 		return st->code;
 	x->g_open = 1;
+	if (x->g.image && x->cfg.n_baselines)
+		return status_set(st, STATUS_UNSUPPORTED, "%s is an image model: --baseline compares "
+		                  "text models; evaluate each image model with a ric eval of its own",
+		                  x->cfg.model);
+	if (!x->g.image && (x->cfg.ddim_steps || x->cfg.guidance_given))
+		return status_set(st, STATUS_INVALID, "%s is a text model: --ddim-steps and --guidance "
+		                  "sample an image model", x->cfg.model);
+	if (x->cfg.ddim_steps)
+		x->g.image_steps = (size_t)x->cfg.ddim_steps;
+	if (x->cfg.guidance_given)
+		x->g.guidance = x->cfg.guidance;
+	if (x->g.image && x->g.image_steps > x->g.diff.T)
+		return status_set(st, STATUS_INVALID, "--ddim-steps %zu: the model has %zu timesteps",
+		                  x->g.image_steps, x->g.diff.T);
 	ricgen_stops_resolve(&x->cfg.stops, &x->g.meta);
 	size_t N = x->N = x->g.meta.n_obj;
 	if (N > STORE_MAX_OBJ)
@@ -320,10 +386,21 @@ static enum status_code eval_load_prompts(struct eval_ctx *x, struct status *st)
 	struct eval_prompts *pr = &x->pr;
 	struct store_row_query q = { .split = x->cfg.split };
 	pr->want = (size_t)x->cfg.n_prompts;
+	int64_t n_image = 0, n_rows = 0;
 	if (store_dataset_find(s, x->cfg.dataset, &ds, &e) != STORE_OK)
 		status_set(st, STATUS_INVALID, "%s", e.msg);
+	else if (store_dataset_images(s, ds, &n_image, &n_rows, &e) != STORE_OK)
+		status_set(st, STATUS_IO, "%s", e.msg);
+	else if (x->g.image && (n_image == 0 || n_image < n_rows))
+		status_set(st, STATUS_INVALID, "dataset %s holds text rows: an image model is evaluated "
+		           "on an image dataset", x->cfg.dataset);
+	else if (!x->g.image && n_image > 0)
+		status_set(st, STATUS_INVALID, "dataset %s holds images: %s is a text model",
+		           x->cfg.dataset, x->cfg.model);
 	else if (!(pr->v = calloc(pr->want, sizeof *pr->v)))
 		status_set(st, STATUS_NOMEM, "out of memory");
+	else if (x->g.image) /* no prompts: --prompts images per point, image i seeded S + i */
+		eval_image_prompts(pr);
 	else if (store_rows_query(s, ds, &q, eval_take_prompt, pr, &e) != STORE_OK)
 		status_set(st, STATUS_IO, "%s", e.msg);
 	else if (pr->oom)
@@ -368,6 +445,13 @@ static enum status_code eval_start_run(struct eval_ctx *x, double job)
 	if (x->cfg.desired_grid)
 		x->tr.total += (int64_t)(x->P * x->N * (size_t)x->cfg.desired_levels);
 	return STATUS_OK;
+}
+
+/* The eval run started, and an image model's folder for it. */
+static enum status_code eval_start(struct eval_ctx *x, double job, struct status *st)
+{
+	enum status_code c = eval_start_run(x, job);
+	return c == STATUS_OK ? eval_image_dir(x, x->run, st) : c;
 }
 
 /* The RiC model over the grid: each point generated, stored as it is
@@ -443,6 +527,10 @@ static enum status_code eval_desired(struct eval_ctx *x, struct status *st)
 	eval_vec(vec, sizeof vec, mid, N);
 	eval_param(s, run, "desired_fixed", "%s", vec);
 	eval_common_params(s, run, &x->cfg, &x->g.meta, x->ref, N, P);
+	if (eval_image_dir(x, run, st) != STATUS_OK) {
+		eval_run_finish(s, run, st->code, st->msg);
+		return st->code;
+	}
 	struct eval_result r;
 	struct eval_curve cv[STORE_MAX_OBJ];
 	size_t n_cv = 0;
@@ -518,7 +606,7 @@ static int eval_run(struct cli *cli, int argc, char **argv)
 	if (c == STATUS_OK)
 		c = eval_load_prompts(&x, &st);
 	if (c == STATUS_OK)
-		c = eval_start_run(&x, job);
+		c = eval_start(&x, job, &st);
 	if (c == STATUS_OK)
 		c = eval_grid(&x, &st);
 	for (size_t b = 0; c == STATUS_OK && b < x.cfg.n_baselines; b++)

@@ -70,6 +70,9 @@ static int info_model(const char *dir, int json)
 		                      "labels", c->num_labels, "head", head,
 		                      "parameters", (json_int_t)ci.params, "dtype", ci.dtype,
 		                      "files", (json_int_t)ci.files, "tokenizer", ci.tokenizer);
+		/* Mistral's (or Qwen2's) window: contexts past it are refused */
+		if (o && c->sliding_window > 0)
+			json_object_set_new(o, "sliding_window", json_integer(c->sliding_window));
 		if (o && model_is_image(c)) {
 			json_object_set_new(o, "image_size", json_integer(c->image_size));
 			json_object_set_new(o, "patch_size", json_integer(c->patch_size));
@@ -102,6 +105,9 @@ static int info_model(const char *dir, int json)
 			printf("shape     %d layers, hidden %d, %d heads (%zu key-value) of %zu, MLP %d, "
 			       "vocab %d, %d positions\n", c->n_layer, c->n_embd, c->n_head, d.NKV, d.D,
 			       c->n_inner, c->vocab_size, c->n_positions);
+			if (c->sliding_window > 0)
+				printf("window    sliding window of %d tokens (longer contexts are refused)\n",
+				       c->sliding_window);
 			if (c->num_labels > 0)
 				printf("head      reward model, %d labels\n", c->num_labels);
 			else

@@ -9,6 +9,7 @@
 #include "src/stage.h"
 #include "src/texttable.h"
 #include "src/termtext.h"
+#include "engine/decoder.h"
 #include "engine/image.h"
 #include "engine/reward.h"
 #include "engine/stats.h"
@@ -28,7 +29,8 @@ const struct cli_command cmd_relabel = {
 	.name = "relabel",
 	.summary = "score a dataset's rows for its objectives and set their stats",
 	.usage = "ric relabel --dataset NAME [--objective NAME[=SPEC]]... [--batch N]\n"
-	         "       [--quantiles LO,HI] [--timeout S] [--allow-cmd] [--job ID]",
+	         "       [--quantiles LO,HI] [--timeout S] [--weights f32|bf16|int8] [--allow-cmd]\n"
+	         "       [--job ID]",
 	.help = "Scores every row (train and eval) for every objective, in batches that are\n"
 	        "committed as they finish: an interrupted or failed relabel keeps what it\n"
 	        "stored, and running it again scores only the rows still missing. Then,\n"
@@ -44,6 +46,9 @@ const struct cli_command cmd_relabel = {
 	        "  --quantiles LO,HI     lo and hi as quantiles of the normalised training\n"
 	        "                        scores (default 0,1: min and max)\n"
 	        "  --timeout S           cmd: scorers get S seconds per reply (default 60)\n"
+	        "  --weights W           rm: scorers run with f32 (default), bf16 or int8\n"
+	        "                        weights; bf16 and int8 load the reward model for\n"
+	        "                        decoding only, with no F32 copy (as ric eval)\n"
 	        "  --allow-cmd           run the cmd: specs the dataset's objectives have in\n"
 	        "                        the store (a spec given with --objective NAME=SPEC\n"
 	        "                        runs without it); without it relabel refuses them\n"
@@ -78,6 +83,7 @@ struct relabel {
 	size_t batch;
 	double qlo, qhi, timeout;
 	int allow_cmd;
+	int weights;              /* enum decoder_dtype of rm: scorers */
 	char err[1024];
 	/* one page of rows */
 	store_id *ids;
@@ -162,7 +168,7 @@ static struct reward_env relabel_env(const struct relabel *r, const struct relab
 {
 	return (struct reward_env){ .datadir = paths_datadir(), .timeout_s = r->timeout,
 	                            .batch = r->batch, .from_file = !o->from_user,
-	                            .consent = r->allow_cmd };
+	                            .consent = r->allow_cmd, .weights = r->weights };
 }
 
 /* Before any run starts: every objective that has rows to score may be
@@ -409,6 +415,7 @@ static void relabel_params(struct relabel *r, const char *dataset, const char *b
 	stage_param(r->sg, "batch", "%s", batch);
 	stage_param(r->sg, "quantiles", "%s", quantiles);
 	stage_param(r->sg, "timeout", "%s", timeout);
+	stage_param(r->sg, "weights", "%s", decoder_dtype_name((enum decoder_dtype)r->weights));
 	for (int i = 0; i < r->n_obj; i++) {
 		char key[300];
 		snprintf(key, sizeof key, "objective.%d.%s", i, r->obj[i].name);
@@ -463,12 +470,13 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "job", required_argument, NULL, 'j' },
 		{ "allow-cmd", no_argument, NULL, 'A' },
+		{ "weights", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dataset = NULL, *batch_arg = "64", *quant_arg = "0,1", *timeout_arg = "60";
 	const char *objs[RELABEL_MAX_OBJ];
-	int n_objs = 0, c, exit_rc, allow_cmd = 0;
+	int n_objs = 0, c, exit_rc, allow_cmd = 0, weights = DECODER_F32;
 	double job = 0;
 	while ((c = cli_next_option(&cmd_relabel, argc, argv, "h", opts, &exit_rc)) != -1) {
 		switch (c) {
@@ -482,6 +490,11 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 		case 'q': quant_arg = optarg; break;
 		case 't': timeout_arg = optarg; break;
 		case 'A': allow_cmd = 1; break;
+		case 'W':
+			if ((weights = decoder_dtype_parse(optarg)) < 0)
+				return cli_bad_usage(&cmd_relabel, "--weights is f32, bf16 or int8, not '%s'",
+				                     optarg);
+			break;
 		case 'j':
 			exit_rc = cli_number(&cmd_relabel, "--job", optarg, 1, 9e15, &job);
 			if (exit_rc != CLI_OK)
@@ -519,6 +532,7 @@ static int relabel_run(struct cli *cli, int argc, char **argv)
 	r->qhi = qhi;
 	r->timeout = timeout;
 	r->allow_cmd = allow_cmd;
+	r->weights = weights;
 	r->ids = calloc(r->batch, sizeof *r->ids);
 	r->prompts = calloc(r->batch, sizeof *r->prompts);
 	r->responses = calloc(r->batch, sizeof *r->responses);

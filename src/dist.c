@@ -63,8 +63,10 @@ int dist_init(int *argc, char ***argv)
 		char *end;
 		unsigned long long v = strtoull(b, &end, 10);
 		if (end == b || *end || v < 1 || v > ((size_t)1 << 28)) {
-			fprintf(stderr, "ric: RIC_MPI_BUCKET=%s: give floats per bucket, 1 to %zu\n", b,
-			        (size_t)1 << 28);
+			/* every rank reads the same environment: one of them says so */
+			if (dist_me == 0)
+				fprintf(stderr, "ric: RIC_MPI_BUCKET=%s: give floats per bucket, 1 to %zu\n",
+				        b, (size_t)1 << 28);
 			MPI_Finalize();
 			return -1;
 		}
@@ -425,6 +427,17 @@ enum status_code dist_first_error(enum status_code rc, struct status *st)
 	free(codes);
 	if (first >= 0) {
 		MPI_Bcast(st->msg, (int)sizeof st->msg, MPI_CHAR, first, MPI_COMM_WORLD);
+		st->msg[sizeof st->msg - 1] = '\0';
+		/* rank 0 prints it: say which rank it came from (that rank's own
+		 * copy is printed with its rank already) */
+		if (first > 0 && dist_me != first) {
+			char from[sizeof st->msg];
+			int k = snprintf(from, sizeof from, "rank %d: ", first);
+			size_t room = sizeof from - (size_t)k;
+			memcpy(from + k, st->msg, room - 1);
+			from[sizeof from - 1] = '\0';
+			memcpy(st->msg, from, sizeof st->msg);
+		}
 		st->code = out;
 		dist_all_know = 1;
 	}

@@ -78,6 +78,9 @@ enum status_code eval_generate(struct ricgen *g, const struct ricmeta *m, size_t
 		size_t k = hi - at < B ? hi - at : B;
 		struct ricgen_batch b = { .n = k, .prompts = prompts + at, .z = z ? z + at * N : NULL,
 			                  .seeds = seeds + at };
+		/* an image model's PNGs are named by the sample's index in the run:
+		 * the same files whichever rank draws them */
+		g->image_seq = base + at;
 		c = ricgen_run(g, m, &b, &gp, &h, st);
 		if (c != STATUS_OK) {
 			ricgen_batch_free(&b);

@@ -44,6 +44,8 @@ struct eval_cfg {
 	double n_prompts, step, max_tokens, temperature, top_p, seed, batch;
 	int desired_grid;          /* --desired-grid: sweep each objective's desired score */
 	double desired_levels;     /* its levels from lo to hi (default 11) */
+	double ddim_steps, guidance; /* an image model's sampling (src/ricgen_image.c) */
+	int guidance_given;          /* --guidance (0 is a scale: the null condition alone) */
 	int allow_cmd;
 	int weights;               /* enum decoder_dtype */
 	struct ricgen_stops stops;
@@ -83,6 +85,7 @@ struct eval_ctx {
 	struct stage sg;
 	struct eval_track tr;
 	store_id run;              /* 0 until the run exists */
+	char image_dir[4096];      /* an image model's PNGs: the run's files folder */
 	int quiet;                 /* the error was printed where it happened */
 };
 

@@ -8,16 +8,23 @@
 
 #include "engine/checkpoint.h"
 
-/* dtype < 0: the F32 parameters alone; else decoding weights of that dtype too. */
+/* dtype < 0: the F32 parameters alone; else decoding weights of that dtype
+ * too. images: an image model is welcome (else the error of a text command). */
 static enum status_code ricgen_open_as(struct ricgen *g, const char *dir, int need_meta, int dtype,
-                                       struct status *st)
+                                       int images, struct status *st)
 {
 	memset(g, 0, sizeof *g);
 	ricmeta_init(&g->meta);
 	json_t *ric = NULL;
+	struct model_config fc = { 0 };
+	struct status probe = STATUS_INIT; /* a bad config.json: checkpoint_load says so */
+	if (images && checkpoint_config_read(dir, &fc, &probe) == STATUS_OK && model_is_image(&fc)) {
+		g->image = 1;
+		dtype = -1; /* sampled in F32: checkpoint_load widens a BF16 one */
+	}
 	enum status_code c = dtype < 0 ? checkpoint_load(dir, &g->p, &ric, st)
 	                               : checkpoint_load_decoding(dir, &g->p, &g->dw, dtype, &ric, st);
-	if (c == STATUS_OK)
+	if (c == STATUS_OK && !g->image)
 		c = model_want_text(&g->p.cfg, dir, st);
 	if (c == STATUS_OK && ric) {
 		char file[4200];
@@ -30,7 +37,7 @@ static enum status_code ricgen_open_as(struct ricgen *g, const char *dir, int ne
 		c = status_set(st, STATUS_INVALID,
 		               "%s: not a RiC checkpoint (no ric.json): train it with ric sft", dir);
 	if (c == STATUS_OK)
-		c = tokenizer_load(dir, &g->tok, st);
+		c = g->image ? ricgen_image_open(g, st) : tokenizer_load(dir, &g->tok, st);
 	if (c != STATUS_OK)
 		ricgen_close(g);
 	return c;
@@ -38,13 +45,19 @@ static enum status_code ricgen_open_as(struct ricgen *g, const char *dir, int ne
 
 enum status_code ricgen_open(struct ricgen *g, const char *dir, int need_meta, struct status *st)
 {
-	return ricgen_open_as(g, dir, need_meta, -1, st);
+	return ricgen_open_as(g, dir, need_meta, -1, 0, st);
 }
 
 enum status_code ricgen_open_decoding(struct ricgen *g, const char *dir, int need_meta,
                                       enum decoder_dtype dtype, struct status *st)
 {
-	return ricgen_open_as(g, dir, need_meta, (int)dtype, st);
+	return ricgen_open_as(g, dir, need_meta, (int)dtype, 0, st);
+}
+
+enum status_code ricgen_open_any(struct ricgen *g, const char *dir, int need_meta,
+                                 enum decoder_dtype dtype, struct status *st)
+{
+	return ricgen_open_as(g, dir, need_meta, (int)dtype, 1, st);
 }
 
 struct reward_env ricgen_reward_env(const char *datadir, const struct ricgen_trust *t)
@@ -95,6 +108,7 @@ enum status_code ricgen_set_weights(struct ricgen *g, enum decoder_dtype dtype, 
 
 void ricgen_close(struct ricgen *g)
 {
+	ricgen_image_close(g);
 	decoder_weights_free(&g->dw);
 	for (size_t i = 0; i < g->n_rewards; i++) {
 		reward_close(g->rewards[i]);
@@ -167,6 +181,8 @@ enum status_code ricgen_run(struct ricgen *g, const struct ricmeta *m, struct ri
                             const struct generate_params *gp0, const struct hooks *h,
                             struct status *st)
 {
+	if (g->image)
+		return ricgen_image_run(g, m, b, h, st);
 	size_t n = b->n, N = m->n_obj, P = model_context(&g->p.cfg);
 	struct ricmeta_seq *seq = calloc(n, sizeof *seq);
 	const int **ctx = calloc(n, sizeof *ctx);

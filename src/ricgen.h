@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "engine/decoder.h"
+#include "engine/diffusion.h"
 #include "engine/generate.h"
 #include "engine/model.h"
 #include "engine/reward.h"
@@ -35,6 +36,17 @@ struct ricgen {
 	                              NULL where refused (its scores are NAN) */
 	char **denied;             /* n_rewards: why objective i is not scored, or NULL */
 	struct decoder_weights dw; /* what ricgen_run decodes with (ricgen_set_weights) */
+	/* an image model (ricgen_open_any; src/ricgen_image.c): ricgen_run draws
+	 * each row's image by DDIM from noise seeded by the row's seed, under its
+	 * targets z (NULL: the null condition), scores the pictures, and saves
+	 * each as a PNG in image_dir whose path is the row's response */
+	int image;
+	struct diffusion diff;
+	struct model_pass *pass;
+	size_t image_steps;        /* DDIM steps (ricgen_open_any sets 20) */
+	double guidance;           /* classifier-free guidance scale (3) */
+	const char *image_dir;     /* where the PNGs go (NULL: not saved, responses "") */
+	size_t image_seq;          /* the next PNG's number (ric eval: the sample's index in its run) */
 };
 
 /* ric.json came from a file: its cmd: rewards, and rm: folders outside the
@@ -55,6 +67,11 @@ enum status_code ricgen_open(struct ricgen *g, const char *dir, int need_meta, s
  * serves only a decoder set to g->dw). */
 enum status_code ricgen_open_decoding(struct ricgen *g, const char *dir, int need_meta,
                                       enum decoder_dtype dtype, struct status *st);
+/* The same for a text or an image model (g->image says which): the commands
+ * that handle both (ric eval). Text models decode with dtype; image models
+ * sample in F32 whatever dtype their checkpoint holds. */
+enum status_code ricgen_open_any(struct ricgen *g, const char *dir, int need_meta,
+                                 enum decoder_dtype dtype, struct status *st);
 /* The environment the rewards of ric.json open in under t (NULL: no consent). */
 struct reward_env ricgen_reward_env(const char *datadir, const struct ricgen_trust *t);
 /* Opens the rewards of m's objectives (m outlives nothing: specs are copied by
@@ -91,6 +108,12 @@ enum status_code ricgen_score(struct ricgen *g, const struct ricmeta *m, size_t 
                               const char *const *prompts, const char *const *responses,
                               double *raw, double *norm, struct status *st);
 void ricgen_batch_free(struct ricgen_batch *b);
+/* ricgen_run on an image model, and its part of ricgen_open_any and
+ * ricgen_close (src/ricgen_image.c). */
+enum status_code ricgen_image_run(struct ricgen *g, const struct ricmeta *m, struct ricgen_batch *b,
+                                  const struct hooks *h, struct status *st);
+enum status_code ricgen_image_open(struct ricgen *g, struct status *st);
+void ricgen_image_close(struct ricgen *g);
 
 /* Stop strings at dialogue turns (--stop, --no-stop of online, eval and
  * generate): a response ends before a new turn begins, and the turn marker is

@@ -138,8 +138,14 @@ enum store_code store_run_set_resumed_from(struct store *s, store_id run, store_
  * transaction. *changed (may be NULL) is 0 when the run was no longer running. */
 enum store_code store_run_fail_dead(struct store *s, store_id run, const char *error,
                                     int *changed, struct store_err *err);
-/* Deletes the run with everything it owns; its children lose their parent. */
+/* Deletes the run with everything it owns, its files beside the store
+ * (store_run_files_dir) included; its children lose their parent. */
 enum store_code store_run_delete(struct store *s, store_id run, struct store_err *err);
+/* The folder beside the store where a run keeps files the database names by
+ * path (the PNG images `ric eval` draws from an image model):
+ * "STORE.files/run-ID". 0 when it fits in cap (an in-memory store has none:
+ * -1). The caller makes it; store_run_delete removes it. */
+int store_run_files_dir(const struct store *s, store_id run, char *buf, size_t cap);
 enum store_code store_run_get(struct store *s, store_id run, store_run_fn fn, void *ctx,
                               struct store_err *err);
 /* Newest first. */

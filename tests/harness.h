@@ -10,7 +10,8 @@
  *   }
  *
  * Results go to stdout as TAP (one line per test) for automake's tap-driver,
- * so the suite counts individual tests, not programs.
+ * so the suite counts individual tests, not programs. Each test may take 60 s
+ * (CK_DEFAULT_TIMEOUT, unless set) and runs with a HOME of its program's own.
  */
 #ifndef RIC_TESTS_HARNESS_H
 #define RIC_TESTS_HARNESS_H
@@ -26,6 +27,11 @@ TCase *harness_case(Suite *s, const char *name, ...);
 /* Folder of the source tree and of the build tree (for fixtures and outputs). */
 const char *harness_srcdir(void);
 const char *harness_builddir(void);
+
+/* The HOME every test program runs with (XDG_DATA_HOME, XDG_CONFIG_HOME and
+ * XDG_STATE_HOME are under it; RIC_STORE and RIC_DATADIR unset, RIC_NO_DEMO
+ * set): a folder under the build tree's tests/, removed at exit. */
+const char *harness_home_dir(void);
 
 /* A fresh empty folder under the build tree's tests/, removed at exit. */
 const char *harness_tmpdir(void);

@@ -90,4 +90,12 @@ like "$out" 'tokenizer +tokenizer.json' "ric info DIR: tokenizer files"
 out=$("$RIC" info --json "$fx/rm-llama")
 like "$out" '"family":"llama".*"labels":2.*"head":"score"' "ric info --json DIR"
 fails 1 "ric info on a folder without config.json fails" "$RIC" info "$TEST_TMP"
+# a Mistral with a sliding window shorter than its positions: ric info shows it
+cp -r "$fx/mistral-f16" "$TEST_TMP/mistral-win"
+sed 's/"max_position_embeddings": 16,/&\n  "sliding_window": 8,/' "$fx/mistral-f16/config.json" \
+	>"$TEST_TMP/mistral-win/config.json"
+like "$("$RIC" info "$TEST_TMP/mistral-win")" 'window +sliding window of 8 tokens' \
+	"ric info DIR: Mistral's sliding window"
+like "$("$RIC" info --json "$TEST_TMP/mistral-win")" '"sliding_window":8' "ric info --json: the window"
+unlike "$("$RIC" info "$fx/mistral-f16")" 'window' "no window line without one"
 done_testing

@@ -71,6 +71,7 @@ ok "batch 1 on two ranks: rank 1 has no rows" \
 ok "the one-process model" $CLOSE one-1/model.safetensors two-1/model.safetensors
 out=$(env RIC_MPI_BUCKET=0 $MPIRUN "$RIC" pretrain $P --out x0 text.txt 2>&1)
 like "$out" 'RIC_MPI_BUCKET=0: give floats per bucket' "a bad RIC_MPI_BUCKET is named"
+is "$(printf '%s\n' "$out" | grep -c 'RIC_MPI_BUCKET=0')" 1 "by rank 0 alone"
 
 # rm-train: the ranks split the pairs
 awk 'BEGIN { split("great good nice happy", g, " "); split("awful bad sad poor", b, " "); x = 3
@@ -235,4 +236,16 @@ ok "dit sft, one process" "$RIC" sft $DS --out dsft-1 --name dsft-1
 ok "dit sft on two ranks" $MPIRUN "$RIC" sft $DS --out dsft-2 --name dsft-2
 ok "two ranks give the one-process conditioned DiT" $CLOSE dsft-1/model.safetensors \
 	dsft-2/model.safetensors
+
+# last, as it fails a run: a relabel whose scorer fails on rank 1 only; rank 0
+# reports the error, naming the rank
+cat >rank1.sh <<EOF
+if [ "\${OMPI_COMM_WORLD_RANK:-0}" = 1 ]; then
+	exec python3 "$top_srcdir/share/scorers/example_scorer.py" --die-after 0
+fi
+exec python3 "$top_srcdir/share/scorers/example_scorer.py"
+EOF
+out=$($MPIRUN "$RIC" relabel --dataset toy-b --objective "r1=cmd:sh $TEST_TMP/rank1.sh" --batch 8 2>&1)
+like "$out" "relabel: objective r1: rank 1: reward 'cmd:sh [^']*rank1.sh': the scorer exited with status 1" \
+	"an error on rank 1 is reported by rank 0 with the rank"
 done_testing

@@ -14,6 +14,7 @@
 #include "src/tui_runs.h"
 #include "src/tui_view.h"
 #include "src/job_state.h"
+#include "src/paths.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -1359,6 +1360,27 @@ START_TEST(frames_are_paced_but_the_first_token_is_not)
 }
 END_TEST
 
+/* The jobs these tests start log under the harness's own HOME, not the user's. */
+START_TEST(jobs_log_under_a_private_home)
+{
+	const char *home = getenv("HOME");
+	char tests[4200];
+	snprintf(tests, sizeof tests, "%s/tests/home.", harness_builddir());
+	ck_assert_msg(home && strncmp(home, tests, strlen(tests)) == 0, "HOME is %s", home ? home : "unset");
+	ck_assert_str_eq(home, harness_home_dir());
+	char *files[] = { paths_state_file("jobs"), paths_config_file("ricrc"), paths_store(NULL) };
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		ck_assert_msg(files[i] && strncmp(files[i], home, strlen(home)) == 0 &&
+		              files[i][strlen(home)] == '/', "%s is outside HOME %s", files[i], home);
+		free(files[i]);
+	}
+	struct stat sb;
+	ck_assert_int_eq(stat(home, &sb), 0);
+	ck_assert(S_ISDIR(sb.st_mode));
+	ck_assert_ptr_null(getenv("RIC_STORE"));
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("tui_app");
@@ -1376,7 +1398,7 @@ Suite *harness_suite(void)
 	                 jobs_and_their_logs, runs_view_is_a_pure_filter_and_sort,
 	                 frames_are_paced_but_the_first_token_is_not,
 	                 a_job_started_from_the_command_line, adapter_runs_show_their_base,
-	                 the_job_form_checks_before_it_starts, NULL);
+	                 the_job_form_checks_before_it_starts, jobs_log_under_a_private_home, NULL);
 	tcase_set_timeout(tc, 120);
 	return s;
 }
