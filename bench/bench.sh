@@ -115,6 +115,30 @@ for w in int8 bf16 f32; do
 	row "decode SmolLM2-135M shape, batch 1, $w" "$ours" "${ltorch:--}" "$(ratio "$ours" "$ltorch")" \
 	    "Llama family: GQA 9/3, SwiGLU, tied"
 done
+# LoRA training (issue 17), batch 4 x 256, 2 timed steps (the 0.5B shape
+# takes minutes a step on a busy 2-core machine): on the SmolLM2-135M shape
+# full training against a rank-16 adapter on every linear layer, and on the
+# Qwen2.5-0.5B shape the adapter against bench/torch_lora.py (llama_ref.py's
+# model, base requires_grad off). LORA_BENCH=0 skips these rows.
+if [ "${LORA_BENCH:-1}" != 0 ]; then
+	qwen="--arch qwen2 --layers 24 --heads 14 --kv-heads 2 --embd 896 --inner 4864 --vocab 151936 --ctx 1024"
+	lora() { # name shape-flags extra-flags torch(yes/no)
+		out=$("$ric" bench train $2 --batch 4 --seq 256 --steps 2 --threads $th $3 --json | tail -n 1)
+		ours=$(echo "$out" | field tokens_per_s)
+		rss=$(echo "$out" | field peak_rss_kib | awk '{ printf "%d", $1 / 1024 }')
+		theirs=""; trss=""
+		if [ "$4" = yes ] && [ $torch = yes ]; then
+			tout=$($py "$here/torch_lora.py" $2 --batch 4 --seq 256 --steps 2 --threads $th $3)
+			theirs=$(echo "$tout" | field tokens_per_s)
+			trss=$(echo "$tout" | field peak_rss_kib | awk '{ printf "%d", $1 / 1024 }')
+		fi
+		row "$1" "$ours" "${theirs:--}" "$(ratio "$ours" "$theirs")" \
+		    "peak RSS ${rss} MiB${trss:+ (torch ${trss} MiB)}, trained $(echo "$out" | field trained_params) params"
+	}
+	lora "train SmolLM2-135M shape, full, 4 x 256" "$smol" "" no
+	lora "train SmolLM2-135M shape, LoRA r16, 4 x 256" "$smol" "--lora-rank 16" yes
+	lora "train Qwen2.5-0.5B shape, LoRA r16, 4 x 256" "$qwen" "--lora-rank 16" yes
+fi
 for k in i1 b1 i32 b32; do eval "$k=\$(cat \"\${TMPDIR:-/tmp}/ric-bench-\$\$-$k\")"; done
 rm -f "${TMPDIR:-/tmp}/ric-bench-$$-"*
 echo "batch 32 aggregate / batch 1 (GPT-2 small): int8 $(ratio "$i32" "$i1"), BF16 $(ratio "$b32" "$b1")"

@@ -466,6 +466,11 @@ static enum status_code checkpoint_load_adapter(const char *dir, const char *bas
 		return status_set(st, STATUS_FORMAT, "%s: the base of adapter %s is itself an adapter",
 		                  bdir, dir);
 	rc = checkpoint_load(bdir, p, NULL, st);
+	/* a reward model's adapter over a language model: PEFT's SEQ_CLS task
+	 * puts a score head on it, which the adapter saves (modules_to_save) */
+	if (rc == STATUS_OK && (rc = lora_read_config(dir, &l, st)) == STATUS_OK &&
+	    strcmp(l.task_type, "SEQ_CLS") == 0)
+		rc = model_params_as_reward(p, st);
 	if (rc == STATUS_OK && (rc = lora_load(dir, p, &l, st)) == STATUS_OK) {
 		lora_merge(&l, p);
 		lora_free(&l);
@@ -807,12 +812,30 @@ static enum status_code checkpoint_write_all(const char *dir, const struct model
                                              const struct checkpoint_save_opts *o,
                                              struct status *st);
 
+/* An adapter saved where a model was (or the other way round): the other
+ * kind's files go, so the folder reads as what was just written. */
+static enum status_code checkpoint_drop_other(const char *dir, int adapter, struct status *st)
+{
+	static const char *const model[] = { "config.json", "model.safetensors", NULL };
+	static const char *const lora[] = { LORA_CONFIG, LORA_WEIGHTS, NULL };
+	for (const char *const *f = adapter ? model : lora; *f; f++) {
+		char *path = checkpoint_join(dir, *f);
+		if (!path)
+			return status_set(st, STATUS_NOMEM, "%s: out of memory", dir);
+		int bad = unlink(path) != 0 && errno != ENOENT;
+		free(path);
+		if (bad)
+			return status_errno(st, STATUS_IO, errno, "%s/%s: cannot remove it", dir, *f);
+	}
+	return STATUS_OK;
+}
+
 /* Everything goes into a temporary folder beside dir first, so a full disk or
  * another failure halfway leaves no half-written checkpoint (nor a damaged old one). */
 enum status_code checkpoint_save(const char *dir, const struct model_params *p,
                                  const struct checkpoint_save_opts *o, struct status *st)
 {
-	static const struct checkpoint_save_opts defaults = { 0, NULL, NULL };
+	static const struct checkpoint_save_opts defaults = { 0, NULL, NULL, NULL };
 	if (!o)
 		o = &defaults;
 	if (!dir[0])
@@ -869,6 +892,8 @@ enum status_code checkpoint_save(const char *dir, const struct model_params *p,
 		}
 		if (rc == STATUS_OK)
 			rc = checkpoint_move_in(tmp, base, st);
+		if (rc == STATUS_OK)
+			rc = checkpoint_drop_other(base, o->lora != NULL, st);
 		checkpoint_rmtmp(tmp);
 	}
 	free(tmp);
@@ -880,6 +905,14 @@ static enum status_code checkpoint_write_all(const char *dir, const struct model
                                              const struct checkpoint_save_opts *o,
                                              struct status *st)
 {
+	if (o->lora) {
+		enum status_code rc = lora_save(o->lora, p, dir, st);
+		if (rc == STATUS_OK && o->tokenizer_dir)
+			rc = checkpoint_copy_tokenizer(o->tokenizer_dir, dir, st);
+		if (rc == STATUS_OK && o->ric)
+			rc = checkpoint_save_json(dir, "ric.json", o->ric, 17, st);
+		return rc;
+	}
 	enum status_code rc = checkpoint_save_weights(dir, p, o->bf16, st);
 	if (rc == STATUS_OK) {
 		json_t *cfg = checkpoint_config_json(&p->cfg, o->bf16 ? "bfloat16" : "float32");

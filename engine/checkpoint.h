@@ -85,10 +85,13 @@ struct checkpoint_info {
 };
 enum status_code checkpoint_info(const char *dir, struct checkpoint_info *ci, struct status *st);
 
+struct lora;
 struct checkpoint_save_opts {
 	int bf16;                  /* store BF16 (round to nearest even) instead of F32 */
 	const char *tokenizer_dir; /* copy the tokenizer files found here, or NULL */
 	const json_t *ric;         /* written as ric.json when not NULL */
+	const struct lora *lora;   /* write this adapter over p (PEFT's adapter_config.json and
+	                            * adapter_model.safetensors) instead of p's weights */
 };
 
 /* Tokenizer file names copied by checkpoint_save, NULL-terminated. */

@@ -31,6 +31,7 @@ struct S(gpt2_acts) {
 	int *pos, *last;       /* position of each row; scored token of each sequence */
 	double loss_sum;       /* sum of cross-entropy over counted targets */
 	size_t count;          /* targets != -100 */
+	struct S(lora_run) *lora; /* an adapter over the frozen weights (not owned), or NULL */
 	const struct model_grads_hook *ready; /* told as backward completes each part, or NULL */
 };
 
@@ -43,7 +44,8 @@ enum status_code S(gpt2_forward)(const struct gpt2_layout *lay, const R *w, stru
                                  const int *tokens, size_t B, size_t T, const int *targets,
                                  const struct hooks *h, struct status *st);
 
-/* Adds the gradient into g (a parameter set of the same layout) after a
+/* Adds the gradient into g (a parameter set of the same layout; NULL: the
+ * weights are frozen and only a->lora's adapter gets gradients) after a
  * forward with train set: of scale * (sum of cross-entropy) for a language
  * model, or of sum(dscores [B, labels] * scores) for a reward model. */
 enum status_code S(gpt2_backward)(const struct gpt2_layout *lay, const R *w, R *g,

@@ -265,6 +265,7 @@ static enum status_code gpt2_pass_forward(struct model_pass *m, const float *w, 
                                           const struct hooks *h, struct status *st)
 {
 	struct gpt2_pass *g = (struct gpt2_pass *)m;
+	g->acts.lora = m->lora;
 	enum status_code rc = gpt2_forward(&g->lay, w, &g->acts, tokens, B, T, targets, h, st);
 	gpt2_pass_sync(g);
 	return rc;
@@ -276,6 +277,7 @@ static enum status_code gpt2_pass_backward(struct model_pass *m, const float *w,
                                            struct status *st)
 {
 	struct gpt2_pass *g = (struct gpt2_pass *)m;
+	g->acts.lora = m->lora;
 	g->acts.ready = &m->grads;
 	return gpt2_backward(&g->lay, w, grad, &g->acts, tokens, targets, scale, dscores, h, st);
 }

@@ -128,9 +128,11 @@ static struct S(head) S(gpt2_head)(const struct gpt2_layout *lay, const R *w, R 
 	return (struct S(head)){ .B = a->B, .T = a->T, .C = lay->C, .V = lay->V,
 	                         .labels = lay->labels, .pad_id = lay->pad_id,
 	                         .cols = gpt2_head_cols, .w = w + gpt2_off_wte(lay),
-	                         .score = lay->labels ? w + gpt2_off_score(lay) : NULL,
+	                         /* a LoRA adapter's trained reward head replaces the base's */
+	                         .score = lay->labels ? KS(lora_run_score)(a->lora, w + gpt2_off_score(lay)) : NULL,
 	                         .gw = g ? g + gpt2_off_wte(lay) : NULL,
-	                         .gscore = g && lay->labels ? g + gpt2_off_score(lay) : NULL,
+	                         .gscore = lay->labels ? KS(lora_run_score_grad)(a->lora,
+	                                   g ? g + gpt2_off_score(lay) : NULL) : NULL,
 	                         .lnf = a->lnf, .logits = a->logits, .scores = a->scores,
 	                         .last = a->last, .dc = a->dc };
 }
@@ -153,6 +155,8 @@ enum status_code S(gpt2_forward)(const struct gpt2_layout *lay, const R *w, stru
 	if (rc != STATUS_OK)
 		return rc;
 	size_t N = B * T, C = lay->C, I = lay->I, NH = lay->NH;
+	if ((rc = KS(lora_run_reserve)(a->lora, N, st)) != STATUS_OK)
+		return rc;
 	for (size_t n = 0; n < N; n++)
 		a->pos[n] = (int)(n % T);
 	KS(encoder_forward)(a->encoded, tokens, a->pos, w + gpt2_off_wte(lay), w + gpt2_off_wpe(lay),
@@ -161,23 +165,30 @@ enum status_code S(gpt2_forward)(const struct gpt2_layout *lay, const R *w, stru
 	for (size_t l = 0; l < lay->L; l++) {
 		struct S(gpt2_layer_acts) *la = &a->layer[l];
 #define W(t) (w + gpt2_off_layer(lay, l, (t)))
+/* the adapter's s (x A^T) B^T after each adapted product (engine/lora_run.h) */
+#define LF(t, out, ld, x) KS(lora_run_forward)(a->lora, gpt2_off_layer(lay, l, (t)), out, ld, x, N)
 		KS(layernorm_forward)(la->ln1, la->ln1_mean, la->ln1_rstd, x, W(GPT2_LN1_W),
 		                      W(GPT2_LN1_B), N, C, lay->eps);
 		KS(matmul_forward)(la->qkv, la->ln1, W(GPT2_ATTN_W), W(GPT2_ATTN_B), N, C, 3 * C);
+		LF(GPT2_ATTN_W, la->qkv, 3 * C, la->ln1);
 		KS(attention_forward)(la->atty, la->att, la->qkv, B, T, C, NH);
 		KS(matmul_forward)(la->res2, la->atty, W(GPT2_PROJ_W), W(GPT2_PROJ_B), N, C, C);
+		LF(GPT2_PROJ_W, la->res2, C, la->atty);
 		KS(residual_forward)(la->res2, x, N * C);
 		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
 		KS(layernorm_forward)(la->ln2, la->ln2_mean, la->ln2_rstd, la->res2, W(GPT2_LN2_W),
 		                      W(GPT2_LN2_B), N, C, lay->eps);
 		KS(matmul_forward)(la->fch, la->ln2, W(GPT2_FC_W), W(GPT2_FC_B), N, C, I);
+		LF(GPT2_FC_W, la->fch, I, la->ln2);
 		KS(gelu_forward)(la->fchg, la->fch, N * I);
 		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
 		KS(matmul_forward)(la->res3, la->fchg, W(GPT2_FCPROJ_W), W(GPT2_FCPROJ_B), N, I, C);
+		LF(GPT2_FCPROJ_W, la->res3, C, la->fchg);
 		KS(residual_forward)(la->res3, la->res2, N * C);
 #undef W
+#undef LF
 		x = la->res3;
 		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
@@ -206,7 +217,8 @@ enum status_code S(gpt2_backward)(const struct gpt2_layout *lay, const R *w, R *
 		return rc;
 	const R *xlast = lay->L ? a->layer[lay->L - 1].res3 : a->encoded;
 	memset(a->dres, 0, N * C * sizeof *a->dres);
-	KS(layernorm_backward)(a->dres, g + gpt2_off_lnf_w(lay), g + gpt2_off_lnf_b(lay), a->dc, xlast,
+	KS(layernorm_backward)(a->dres, g ? g + gpt2_off_lnf_w(lay) : NULL,
+	                       g ? g + gpt2_off_lnf_b(lay) : NULL, a->dc, xlast,
 	                       w + gpt2_off_lnf_w(lay), a->lnf_mean, a->lnf_rstd, N, C);
 	/* the layers lie between the embeddings and ln_f, one after the other */
 	size_t body = lay->L ? gpt2_off_layer(lay, 0, GPT2_LN1_W) : gpt2_off_lnf_w(lay);
@@ -217,34 +229,42 @@ enum status_code S(gpt2_backward)(const struct gpt2_layout *lay, const R *w, R *
 		struct S(gpt2_layer_acts) *la = &a->layer[l];
 		const R *x = l ? a->layer[l - 1].res3 : a->encoded;
 #define W(t) (w + gpt2_off_layer(lay, l, (t)))
-#define G(t) (g + gpt2_off_layer(lay, l, (t)))
+#define G(t) (g ? g + gpt2_off_layer(lay, l, (t)) : NULL)
+#define LB(t, dx, dout, ld, x) \
+	KS(lora_run_backward)(a->lora, gpt2_off_layer(lay, l, (t)), dx, dout, ld, x, N)
 		KS(matmul_backward)(a->di, G(GPT2_FCPROJ_W), G(GPT2_FCPROJ_B), a->dres, la->fchg,
 		                    W(GPT2_FCPROJ_W), N, I, C);
+		LB(GPT2_FCPROJ_W, a->di, a->dres, C, la->fchg);
 		KS(gelu_backward)(a->di, la->fch, a->di, N * I);
 		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
 		KS(matmul_backward)(a->dc, G(GPT2_FC_W), G(GPT2_FC_B), a->di, la->ln2, W(GPT2_FC_W), N,
 		                    C, I);
+		LB(GPT2_FC_W, a->dc, a->di, I, la->ln2);
 		KS(layernorm_backward)(a->dres, G(GPT2_LN2_W), G(GPT2_LN2_B), a->dc, la->res2,
 		                       W(GPT2_LN2_W), la->ln2_mean, la->ln2_rstd, N, C);
 		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
 		KS(matmul_backward)(a->dc, G(GPT2_PROJ_W), G(GPT2_PROJ_B), a->dres, la->atty,
 		                    W(GPT2_PROJ_W), N, C, C);
+		LB(GPT2_PROJ_W, a->dc, a->dres, C, la->atty);
 		KS(attention_backward)(a->dqkv, a->datt, a->dc, la->qkv, la->att, B, T, C, NH);
 		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
 		KS(matmul_backward)(a->dc, G(GPT2_ATTN_W), G(GPT2_ATTN_B), a->dqkv, la->ln1,
 		                    W(GPT2_ATTN_W), N, C, 3 * C);
+		LB(GPT2_ATTN_W, a->dc, a->dqkv, 3 * C, la->ln1);
 		KS(layernorm_backward)(a->dres, G(GPT2_LN1_W), G(GPT2_LN1_B), a->dc, x, W(GPT2_LN1_W),
 		                       la->ln1_mean, la->ln1_rstd, N, C);
 		S(gpt2_ready)(a, gpt2_off_layer(lay, l, GPT2_LN1_W),
 		              l + 1 < lay->L ? gpt2_off_layer(lay, l + 1, GPT2_LN1_W) : gpt2_off_lnf_w(lay));
 #undef W
 #undef G
+#undef LB
 	}
-	KS(encoder_backward)(g + gpt2_off_wte(lay), g + gpt2_off_wpe(lay), a->dres, tokens, a->pos, N,
-	                     C);
+	if (g) /* NULL: the base is frozen (LoRA) */
+		KS(encoder_backward)(g + gpt2_off_wte(lay), g + gpt2_off_wpe(lay), a->dres, tokens, a->pos,
+		                     N, C);
 	S(gpt2_ready)(a, 0, body);
 	return STATUS_OK;
 }

@@ -7,6 +7,12 @@
 void S(gemm)(size_t m, size_t n, size_t k, R alpha, const R *a, size_t rsa, size_t csa,
              const R *b, size_t rsb, size_t csb, R beta, R *c, size_t rsc, size_t csc);
 
+/* The same on one thread: for products too thin to gain from BLIS's threads
+ * (a LoRA adapter's r-wide ones), which on a busy machine lose more at
+ * their barriers than they win. */
+void S(gemm_1t)(size_t m, size_t n, size_t k, R alpha, const R *a, size_t rsa, size_t csa,
+                const R *b, size_t rsb, size_t csb, R beta, R *c, size_t rsc, size_t csc);
+
 /* out[n] = wte[tokens[n]] + wpe[pos[n]] for N rows of C. */
 void S(encoder_forward)(R *out, const int *tokens, const int *pos, const R *wte, const R *wpe,
                         size_t N, size_t C);
@@ -22,7 +28,8 @@ void S(layernorm_backward)(R *dinp, R *dw, R *db, const R *dout, const R *inp, c
 /* out [N, OC] = inp [N, IC] W [IC, OC] + bias (bias may be NULL). */
 void S(matmul_forward)(R *out, const R *inp, const R *w, const R *bias, size_t N, size_t IC,
                        size_t OC);
-/* dinp = dout W^T (when dinp is not NULL); dw += inp^T dout; dbias += column sums. */
+/* dinp = dout W^T (when dinp is not NULL); dw += inp^T dout (dw NULL: a frozen
+ * weight, skipped); dbias += column sums. */
 void S(matmul_backward)(R *dinp, R *dw, R *dbias, const R *dout, const R *inp, const R *w,
                         size_t N, size_t IC, size_t OC);
 
@@ -76,7 +83,8 @@ void S(rmsnorm_backward)(R *dinp, R *dw, const R *dout, const R *inp, const R *w
 /* nn.Linear: out [N, OC] (row stride ldo) = inp [N, IC] W^T + bias, W [OC, IC]. */
 void S(linear_forward)(R *out, size_t ldo, const R *inp, const R *w, const R *bias, size_t N,
                        size_t IC, size_t OC);
-/* dinp = (acc: +=) dout W (when dinp is not NULL); dW += dout^T inp; dbias += column sums;
+/* dinp = (acc: +=) dout W (when dinp is not NULL); dW += dout^T inp (dW NULL: frozen,
+ * skipped); dbias += column sums;
  * dout rows have stride ldd. */
 void S(linear_backward)(R *dinp, int acc, R *dw, R *dbias, const R *dout, size_t ldd,
                         const R *inp, const R *w, size_t N, size_t IC, size_t OC);

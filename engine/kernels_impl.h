@@ -30,6 +30,12 @@ static void S(gemm1)(size_t m, size_t n, size_t k, R alpha, const R *a, size_t r
 	                (inc_t)csb, &beta, c, (inc_t)rsc, (inc_t)csc, cpu_blis_cntx(), &rntm);
 }
 
+void S(gemm_1t)(size_t m, size_t n, size_t k, R alpha, const R *a, size_t rsa, size_t csa,
+                const R *b, size_t rsb, size_t csb, R beta, R *c, size_t rsc, size_t csc)
+{
+	S(gemm1)(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
+}
+
 /* Independent products split by columns between the pool's threads, each
  * part on one BLIS thread: the two products of a backward matmul run side by
  * side with no synchronisation inside either (4-19% faster than BLIS's two
@@ -144,8 +150,10 @@ void S(layernorm_backward)(R *dinp, R *dw, R *db, const R *dout, const R *inp, c
 		for (size_t i = 0; i < C; i++) {
 			double norm = ((double)x[i] - m) * s;
 			double dnorm = (double)w[i] * d[i];
-			db[i] += d[i];
-			dw[i] += (R)(norm * d[i]);
+			if (dw) { /* NULL: frozen (LoRA training) */
+				db[i] += d[i];
+				dw[i] += (R)(norm * d[i]);
+			}
 			dx[i] += (R)((dnorm - dmean - norm * dnormmean) * s);
 		}
 	}
@@ -172,7 +180,11 @@ void S(matmul_backward)(R *dinp, R *dw, R *dbias, const R *dout, const R *inp, c
 		{ IC, OC, N, inp, dout, 1, IC, OC, 1, 1, dw, OC, 1 },
 		{ N, IC, OC, dout, w, OC, 1, 1, OC, 0, dinp, IC, 1 },
 	};
-	S(gemm_tasks)(t, dinp ? 2 : 1);
+	/* dw NULL: a frozen weight (LoRA training), only dinp */
+	if (dw)
+		S(gemm_tasks)(t, dinp ? 2 : 1);
+	else if (dinp)
+		S(gemm_tasks)(t + 1, 1);
 	if (dbias)
 		for (size_t n = 0; n < N; n++) {
 			const R *d = dout + n * OC;
@@ -436,7 +448,8 @@ void S(rmsnorm_backward)(R *dinp, R *dw, const R *dout, const R *inp, const R *w
 			dot += (double)w[i] * d[i] * x[i];
 		double c = dot * s * s * s / (double)C;
 		for (size_t i = 0; i < C; i++) {
-			dw[i] += (R)((double)d[i] * x[i] * s);
+			if (dw) /* NULL: frozen (LoRA training) */
+				dw[i] += (R)((double)d[i] * x[i] * s);
 			dx[i] += (R)((double)w[i] * d[i] * s - (double)x[i] * c);
 		}
 	}
@@ -462,7 +475,10 @@ void S(linear_backward)(R *dinp, int acc, R *dw, R *dbias, const R *dout, size_t
 		{ OC, IC, N, dout, inp, 1, ldd, IC, 1, 1, dw, IC, 1 },
 		{ N, IC, OC, dout, w, ldd, 1, IC, 1, acc ? 1 : 0, dinp, IC, 1 },
 	};
-	S(gemm_tasks)(t, dinp ? 2 : 1);
+	if (dw)
+		S(gemm_tasks)(t, dinp ? 2 : 1);
+	else if (dinp)
+		S(gemm_tasks)(t + 1, 1);
 	if (dbias)
 		for (size_t n = 0; n < N; n++) {
 			const R *d = dout + n * ldd;

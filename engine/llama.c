@@ -277,6 +277,7 @@ static enum status_code llama_pass_forward(struct model_pass *m, const float *w,
                                            const struct hooks *h, struct status *st)
 {
 	struct llama_pass *g = (struct llama_pass *)m;
+	g->acts.lora = m->lora;
 	enum status_code rc = llama_forward(&g->lay, w, &g->acts, tokens, B, T, targets, h, st);
 	m->B = g->acts.B;
 	m->T = g->acts.T;
@@ -293,6 +294,7 @@ static enum status_code llama_pass_backward(struct model_pass *m, const float *w
                                             struct status *st)
 {
 	struct llama_pass *g = (struct llama_pass *)m;
+	g->acts.lora = m->lora;
 	g->acts.ready = &m->grads;
 	return llama_backward(&g->lay, w, grad, &g->acts, tokens, targets, scale, dscores, h, st);
 }

@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 
+#include "engine/lora_run.h"
 #include "engine/model.h"
 #include "engine/status.h"
 

@@ -34,6 +34,7 @@ struct S(llama_acts) {
 	int *pos, *last;
 	double loss_sum;
 	size_t count;
+	struct S(lora_run) *lora; /* an adapter over the frozen weights (not owned), or NULL */
 	const struct model_grads_hook *ready; /* told as backward completes each part, or NULL */
 };
 

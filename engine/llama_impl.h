@@ -138,9 +138,11 @@ static struct S(head) S(llama_head)(const struct llama_layout *lay, const R *w, 
 	return (struct S(head)){ .B = a->B, .T = a->T, .C = lay->C, .V = lay->V,
 	                         .labels = lay->labels, .pad_id = lay->pad_id,
 	                         .w = w + llama_off(lay, LLAMA_HEAD),
-	                         .score = lay->labels ? w + llama_off(lay, LLAMA_SCORE) : NULL,
+	                         /* a LoRA adapter's trained reward head replaces the base's */
+	                         .score = lay->labels ? KS(lora_run_score)(a->lora, w + llama_off(lay, LLAMA_SCORE)) : NULL,
 	                         .gw = g ? g + llama_off(lay, LLAMA_HEAD) : NULL,
-	                         .gscore = g && lay->labels ? g + llama_off(lay, LLAMA_SCORE) : NULL,
+	                         .gscore = lay->labels ? KS(lora_run_score_grad)(a->lora,
+	                                   g ? g + llama_off(lay, LLAMA_SCORE) : NULL) : NULL,
 	                         .lnf = a->lnf, .logits = a->logits, .scores = a->scores,
 	                         .last = a->last, .dc = a->dc };
 }
@@ -168,6 +170,8 @@ enum status_code S(llama_forward)(const struct llama_layout *lay, const R *w,
 		return rc;
 	size_t N = B * T, C = lay->C, I = lay->I, NH = lay->NH, NKV = lay->NKV, D = lay->D;
 	size_t HD = NH * D, KD = NKV * D, QKV = HD + 2 * KD;
+	if ((rc = KS(lora_run_reserve)(a->lora, N, st)) != STATUS_OK)
+		return rc;
 	for (size_t n = 0; n < N; n++)
 		a->pos[n] = (int)(n % T);
 	llama_rope_table(lay, a->cs, T);
@@ -177,25 +181,35 @@ enum status_code S(llama_forward)(const struct llama_layout *lay, const R *w,
 		struct S(llama_layer_acts) *la = &a->layer[l];
 #define W(t) (w + llama_off_layer(lay, l, (t)))
 #define WB(t) (llama_off_layer(lay, l, (t)) == LLAMA_ABSENT ? NULL : W(t))
+/* the adapter's s (x A^T) B^T after each adapted product (engine/lora_run.h) */
+#define LF(t, out, ld, x) KS(lora_run_forward)(a->lora, llama_off_layer(lay, l, (t)), out, ld, x, N)
 		KS(rmsnorm_forward)(la->ln1, la->rstd1, x, W(LLAMA_LN1), N, C, lay->eps);
 		KS(linear_forward)(la->qkv, QKV, la->ln1, W(LLAMA_QW), WB(LLAMA_QB), N, C, HD);
 		KS(linear_forward)(la->qkv + HD, QKV, la->ln1, W(LLAMA_KW), WB(LLAMA_KB), N, C, KD);
 		KS(linear_forward)(la->qkv + HD + KD, QKV, la->ln1, W(LLAMA_VW), WB(LLAMA_VB), N, C, KD);
+		LF(LLAMA_QW, la->qkv, QKV, la->ln1);
+		LF(LLAMA_KW, la->qkv + HD, QKV, la->ln1);
+		LF(LLAMA_VW, la->qkv + HD + KD, QKV, la->ln1);
 		KS(rope_rotate)(la->qkv, QKV, N, a->pos, NH, D, a->cs, 0);
 		KS(rope_rotate)(la->qkv + HD, QKV, N, a->pos, NKV, D, a->cs, 0);
 		KS(attention_gqa_forward)(la->atty, la->att, la->qkv, B, T, NH, NKV, D);
 		KS(linear_forward)(la->res2, C, la->atty, W(LLAMA_OW), WB(LLAMA_OB), N, HD, C);
+		LF(LLAMA_OW, la->res2, C, la->atty);
 		KS(residual_forward)(la->res2, x, N * C);
 		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
 		KS(rmsnorm_forward)(la->ln2, la->rstd2, la->res2, W(LLAMA_LN2), N, C, lay->eps);
 		KS(linear_forward)(la->gu, 2 * I, la->ln2, W(LLAMA_GATE), NULL, N, C, I);
 		KS(linear_forward)(la->gu + I, 2 * I, la->ln2, W(LLAMA_UP), NULL, N, C, I);
+		LF(LLAMA_GATE, la->gu, 2 * I, la->ln2);
+		LF(LLAMA_UP, la->gu + I, 2 * I, la->ln2);
 		KS(swiglu_forward)(la->act, la->gu, N, I);
 		KS(linear_forward)(la->res3, C, la->act, W(LLAMA_DOWN), NULL, N, I, C);
+		LF(LLAMA_DOWN, la->res3, C, la->act);
 		KS(residual_forward)(la->res3, la->res2, N * C);
 #undef W
 #undef WB
+#undef LF
 		x = la->res3;
 		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
@@ -225,7 +239,7 @@ enum status_code S(llama_backward)(const struct llama_layout *lay, const R *w, R
 		return rc;
 	const R *xlast = lay->L ? a->layer[lay->L - 1].res3 : a->encoded;
 	memset(a->dres, 0, N * C * sizeof *a->dres);
-	KS(rmsnorm_backward)(a->dres, g + llama_off(lay, LLAMA_NORM), a->dc, xlast,
+	KS(rmsnorm_backward)(a->dres, g ? g + llama_off(lay, LLAMA_NORM) : NULL, a->dc, xlast,
 	                     w + llama_off(lay, LLAMA_NORM), a->rstdf, N, C);
 	/* embedding, the layers one after the other, then norm, head and score */
 	size_t body = lay->L ? llama_off_layer(lay, 0, LLAMA_LN1) : llama_off(lay, LLAMA_NORM);
@@ -236,20 +250,26 @@ enum status_code S(llama_backward)(const struct llama_layout *lay, const R *w, R
 		struct S(llama_layer_acts) *la = &a->layer[l];
 		const R *x = l ? a->layer[l - 1].res3 : a->encoded;
 #define W(t) (w + llama_off_layer(lay, l, (t)))
-#define G(t) (g + llama_off_layer(lay, l, (t)))
+#define G(t) (g ? g + llama_off_layer(lay, l, (t)) : NULL)
 #define GB(t) (llama_off_layer(lay, l, (t)) == LLAMA_ABSENT ? NULL : G(t))
+#define LB(t, dx, dout, ld, x) \
+	KS(lora_run_backward)(a->lora, llama_off_layer(lay, l, (t)), dx, dout, ld, x, N)
 		KS(linear_backward)(a->dact, 0, G(LLAMA_DOWN), NULL, a->dres, C, la->act, W(LLAMA_DOWN),
 		                    N, I, C);
+		LB(LLAMA_DOWN, a->dact, a->dres, C, la->act);
 		KS(swiglu_backward)(a->dgu, la->gu, a->dact, N, I);
 		KS(linear_backward)(a->dc, 0, G(LLAMA_GATE), NULL, a->dgu, 2 * I, la->ln2, W(LLAMA_GATE),
 		                    N, C, I);
 		KS(linear_backward)(a->dc, 1, G(LLAMA_UP), NULL, a->dgu + I, 2 * I, la->ln2, W(LLAMA_UP),
 		                    N, C, I);
+		LB(LLAMA_GATE, a->dc, a->dgu, 2 * I, la->ln2);
+		LB(LLAMA_UP, a->dc, a->dgu + I, 2 * I, la->ln2);
 		KS(rmsnorm_backward)(a->dres, G(LLAMA_LN2), a->dc, la->res2, W(LLAMA_LN2), la->rstd2, N, C);
 		if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 			return rc;
 		KS(linear_backward)(a->dc, 0, G(LLAMA_OW), GB(LLAMA_OB), a->dres, C, la->atty,
 		                    W(LLAMA_OW), N, HD, C);
+		LB(LLAMA_OW, a->dc, a->dres, C, la->atty);
 		KS(attention_gqa_backward)(a->dqkv, a->datt, a->dc, la->qkv, la->att, B, T, NH, NKV, D);
 		KS(rope_rotate)(a->dqkv, QKV, N, a->pos, NH, D, a->cs, 1);
 		KS(rope_rotate)(a->dqkv + HD, QKV, N, a->pos, NKV, D, a->cs, 1);
@@ -259,6 +279,9 @@ enum status_code S(llama_backward)(const struct llama_layout *lay, const R *w, R
 		                    W(LLAMA_KW), N, C, KD);
 		KS(linear_backward)(a->dc, 1, G(LLAMA_VW), GB(LLAMA_VB), a->dqkv + HD + KD, QKV, la->ln1,
 		                    W(LLAMA_VW), N, C, KD);
+		LB(LLAMA_QW, a->dc, a->dqkv, QKV, la->ln1);
+		LB(LLAMA_KW, a->dc, a->dqkv + HD, QKV, la->ln1);
+		LB(LLAMA_VW, a->dc, a->dqkv + HD + KD, QKV, la->ln1);
 		KS(rmsnorm_backward)(a->dres, G(LLAMA_LN1), a->dc, x, W(LLAMA_LN1), la->rstd1, N, C);
 		S(llama_ready)(a, llama_off_layer(lay, l, LLAMA_LN1),
 		               l + 1 < lay->L ? llama_off_layer(lay, l + 1, LLAMA_LN1)
@@ -266,8 +289,10 @@ enum status_code S(llama_backward)(const struct llama_layout *lay, const R *w, R
 #undef W
 #undef G
 #undef GB
+#undef LB
 	}
-	KS(embedding_backward)(g + llama_off(lay, LLAMA_EMBED), a->dres, tokens, N, C);
+	if (g) /* NULL: the base is frozen (LoRA) */
+		KS(embedding_backward)(g + llama_off(lay, LLAMA_EMBED), a->dres, tokens, N, C);
 	S(llama_ready)(a, 0, body);
 	return STATUS_OK;
 }

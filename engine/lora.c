@@ -3,6 +3,9 @@
 #include "engine/lora.h"
 #include "engine/jsonerr.h"
 #include "engine/kernels.h"
+#include "engine/optim.h"
+#include "engine/rng.h"
+#include "engine/atomicfile.h"
 #include "engine/safetensors.h"
 
 #include <jansson.h>
@@ -12,14 +15,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define LORA_MAX_TARGETS 32
-
-/* What adapter_config.json asks for, beyond what struct lora keeps. */
-struct lora_targets {
-	int all_linear;
-	size_t n;
-	char name[LORA_MAX_TARGETS][MODEL_NAME_MAX];
-};
 
 int lora_is_adapter(const char *dir)
 {
@@ -103,6 +98,14 @@ static enum status_code lora_parse(const char *dir, struct lora *l, struct lora_
 	v = json_object_get(root, "task_type");
 	if (json_is_string(v))
 		snprintf(l->task_type, sizeof l->task_type, "%s", json_string_value(v));
+	v = json_object_get(root, "modules_to_save");
+	if (json_is_array(v)) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(v, i, x)
+			if (json_is_string(x) && l->keep.n < LORA_MAX_TARGETS)
+				snprintf(l->keep.name[l->keep.n++], MODEL_NAME_MAX, "%s", json_string_value(x));
+	}
 	v = json_object_get(root, "target_modules");
 	if (tg && json_is_string(v)) {
 		if (strcmp(json_string_value(v), "all-linear") == 0)
@@ -203,8 +206,8 @@ static int lora_targeted(const struct lora_targets *tg, const char *module, cons
 
 /* Lays the targeted modules of base out in l (A and B zero). */
 static enum status_code lora_layout(struct lora *l, const struct lora_targets *tg,
-                                    const struct model_params *base, const char *cfgpath,
-                                    struct status *st)
+                                    const struct model_params *base, const char *where,
+                                    size_t extra, struct status *st)
 {
 	const struct model_family *fam = model_family_of(&base->cfg);
 	size_t nt = model_params_describe(base, NULL);
@@ -230,8 +233,8 @@ static enum status_code lora_layout(struct lora *l, const struct lora_targets *t
 			}
 		if (!found)
 			rc = status_set(st, STATUS_FORMAT,
-			                "%s: key 'target_modules': '%s' is not a linear layer of this %s model (%s)",
-			                cfgpath, tg->name[k], fam->title, leaves);
+			                "%s: '%s' is not a linear layer of this %s model (%s)",
+			                where, tg->name[k], fam->title, leaves);
 	}
 	size_t count = 0;
 	for (size_t i = 0; rc == STATUS_OK && i < nt; i++)
@@ -240,11 +243,12 @@ static enum status_code lora_layout(struct lora *l, const struct lora_targets *t
 			count += (size_t)l->r * (size_t)(t[i].shape[0] + t[i].shape[1]);
 		}
 	if (rc == STATUS_OK && l->n == 0)
-		rc = status_set(st, STATUS_FORMAT, "%s: key 'target_modules': no layer to adapt", cfgpath);
+		rc = status_set(st, STATUS_FORMAT, "%s: no layer to adapt", where);
 	if (rc == STATUS_OK) {
+		/* extra: room after the modules for a trained reward head */
 		l->m = calloc(l->n, sizeof *l->m);
-		l->mem = calloc(count ? count : 1, sizeof *l->mem);
-		l->count = count;
+		l->mem = calloc(count + extra ? count + extra : 1, sizeof *l->mem);
+		l->count = count + extra;
 		if (!l->m || !l->mem)
 			rc = status_set(st, STATUS_NOMEM, "out of memory");
 	}
@@ -319,8 +323,12 @@ static enum status_code lora_add_saved(struct lora *l, const struct model_params
 		s += plen;
 	if (fam->file_prefix && strncmp(s, fam->file_prefix, strlen(fam->file_prefix)) == 0)
 		s += strlen(fam->file_prefix);
+	/* PEFT's save_pretrained drops "modules_to_save." (base_model.model.score.weight) */
 	const char *cut = strstr(s, ".modules_to_save.");
-	snprintf(name, sizeof name, "%.*s.%s", (int)(cut - s), s, cut + strlen(".modules_to_save."));
+	if (cut)
+		snprintf(name, sizeof name, "%.*s.%s", (int)(cut - s), s, cut + strlen(".modules_to_save."));
+	else
+		snprintf(name, sizeof name, "%s", s);
 	size_t numel = 0;
 	float *dst = model_params_find(base, name, &numel);
 	if (!dst)
@@ -346,16 +354,40 @@ static enum status_code lora_add_saved(struct lora *l, const struct model_params
 	return STATUS_OK;
 }
 
+/* Whether `name` is a whole tensor of a module in modules_to_save, as
+ * save_pretrained names it ("base_model.model.score.weight"). */
+static int lora_kept(const struct lora *l, const struct model_family *fam, const char *name)
+{
+	size_t plen = strlen(LORA_PREFIX);
+	if (strncmp(name, LORA_PREFIX, plen) != 0 || strstr(name, ".lora_"))
+		return 0;
+	char module[MODEL_NAME_MAX + 16];
+	const char *s = name + plen;
+	if (fam->file_prefix && strncmp(s, fam->file_prefix, strlen(fam->file_prefix)) == 0)
+		s += strlen(fam->file_prefix);
+	snprintf(module, sizeof module, "%s", s);
+	char *dot = strrchr(module, '.'); /* .weight, .bias */
+	if (!dot)
+		return 0;
+	*dot = '\0';
+	const char *leafdot = strrchr(module, '.');
+	const char *leaf = leafdot ? leafdot + 1 : module;
+	return lora_targeted(&l->keep, module, leaf);
+}
+
 enum status_code lora_load(const char *dir, const struct model_params *base, struct lora *l,
                            struct status *st)
 {
 	struct lora_targets tg;
-	char cfgpath[4352], path[4352];
+	char cfgpath[4352], path[4352], where[4400];
 	snprintf(cfgpath, sizeof cfgpath, "%s/%s", dir, LORA_CONFIG);
+	snprintf(where, sizeof where, "%s: key 'target_modules'", cfgpath);
 	snprintf(path, sizeof path, "%s/%s", dir, LORA_WEIGHTS);
 	enum status_code rc = lora_parse(dir, l, &tg, st);
 	if (rc == STATUS_OK)
-		rc = lora_layout(l, &tg, base, cfgpath, st);
+		rc = lora_layout(l, &tg, base, where, 0, st);
+	if (rc == STATUS_OK)
+		l->tg = tg;
 	struct safetensors *f = NULL;
 	if (rc == STATUS_OK)
 		rc = safetensors_open(path, &f, st);
@@ -373,6 +405,10 @@ enum status_code lora_load(const char *dir, const struct model_params *base, str
 			continue;
 		}
 		struct lora_module *m = lora_module_of(l, fam, t->name, &isB);
+		if (!m && lora_kept(l, fam, t->name)) {
+			rc = lora_add_saved(l, base, fam, t, path, st); /* a whole tensor (modules_to_save) */
+			continue;
+		}
 		if (!m) {
 			rc = status_set(st, STATUS_FORMAT,
 			                "%s: tensor '%s' is not the lora_A or lora_B of a layer in "
@@ -409,13 +445,18 @@ enum status_code lora_load(const char *dir, const struct model_params *base, str
 	return rc;
 }
 
-void lora_merge(const struct lora *l, struct model_params *base)
+void lora_apply_saved(const struct lora *l, struct model_params *base)
 {
 	for (size_t i = 0; i < l->n_saved; i++) {
 		float *W = model_params_find(base, l->saved[i].base, NULL);
 		if (W)
 			memcpy(W, l->saved[i].data, l->saved[i].numel * sizeof *W);
 	}
+}
+
+void lora_merge(const struct lora *l, struct model_params *base)
+{
+	lora_apply_saved(l, base);
 	const int conv = model_family_of(&base->cfg)->conv1d;
 	const size_t r = (size_t)l->r;
 	for (size_t i = 0; i < l->n; i++) {
@@ -450,7 +491,8 @@ void lora_grads_from_full(const struct lora *l, const struct model_params *gfull
 void lora_free(struct lora *l)
 {
 	for (size_t i = 0; i < l->n_saved; i++)
-		free(l->saved[i].data);
+		if (!l->saved[i].in_mem)
+			free(l->saved[i].data);
 	free(l->saved);
 	l->saved = NULL;
 	l->n_saved = 0;
@@ -459,4 +501,302 @@ void lora_free(struct lora *l)
 	l->m = NULL;
 	l->mem = NULL;
 	l->n = l->count = 0;
+}
+
+/* ---- training ------------------------------------------------------------ */
+
+/* "q_proj,v_proj" or "all-linear" into tg; 0 when a name is empty or too many. */
+static int lora_targets_parse(const char *s, struct lora_targets *tg)
+{
+	memset(tg, 0, sizeof *tg);
+	if (strcmp(s, "all-linear") == 0) {
+		tg->all_linear = 1;
+		return 1;
+	}
+	const char *p = s;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		if (len == 0 || len >= MODEL_NAME_MAX || tg->n == LORA_MAX_TARGETS)
+			return 0;
+		snprintf(tg->name[tg->n++], MODEL_NAME_MAX, "%.*s", (int)len, p);
+		if (!p[len])
+			return 1;
+		p += len + 1;
+	}
+}
+
+/* The base's reward head as a trained tensor at the end of l->mem. */
+static enum status_code lora_train_score(struct lora *l, const struct model_params *base,
+                                         const float *init, size_t at, struct status *st)
+{
+	size_t numel = 0;
+	float *w = model_params_find(base, "score.weight", &numel);
+	if (!w)
+		return status_set(st, STATUS_INVALID, "the base has no score.weight to train");
+	struct lora_saved *grown = realloc(l->saved, (l->n_saved + 1) * sizeof *grown);
+	if (!grown)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	l->saved = grown;
+	struct lora_saved *sv = &l->saved[l->n_saved++];
+	memset(sv, 0, sizeof *sv);
+	snprintf(sv->base, sizeof sv->base, "score.weight");
+	sv->numel = numel;
+	sv->data = l->mem + at;
+	sv->in_mem = 1;
+	memcpy(sv->data, init ? init : w, numel * sizeof *sv->data);
+	return STATUS_OK;
+}
+
+static size_t lora_score_numel(const struct model_params *base)
+{
+	size_t numel = 0;
+	return model_params_find(base, "score.weight", &numel) ? numel : 0;
+}
+
+enum status_code lora_create(struct lora *l, const struct model_params *base,
+                             const struct lora_spec *spec, struct status *st)
+{
+	memset(l, 0, sizeof *l);
+	/* the image family's passes do not call engine/lora_run */
+	if (model_is_image(&base->cfg))
+		return status_set(st, STATUS_UNSUPPORTED, "--lora-rank: LoRA training is for the text "
+		                  "families (%s); this is an image model", "gpt2, llama, mistral, qwen2");
+	if (spec->r < 1 || spec->r > 65536)
+		return status_set(st, STATUS_INVALID, "--lora-rank %d: the rank must be 1 to 65536",
+		                  spec->r);
+	if (!(spec->alpha > 0) || !isfinite(spec->alpha))
+		return status_set(st, STATUS_INVALID, "--lora-alpha %g: the scale must be above 0",
+		                  spec->alpha);
+	if (!(spec->dropout >= 0 && spec->dropout < 1))
+		return status_set(st, STATUS_INVALID, "--lora-dropout %g: outside [0, 1)", spec->dropout);
+	if (!spec->targets || !lora_targets_parse(spec->targets, &l->tg))
+		return status_set(st, STATUS_INVALID, "--lora-targets '%s': expected all-linear or a "
+		                  "comma-separated list of up to %d module names",
+		                  spec->targets ? spec->targets : "", LORA_MAX_TARGETS);
+	if (spec->train_score && !lora_score_numel(base))
+		return status_set(st, STATUS_INVALID, "the base has no score head to train");
+	l->r = spec->r;
+	l->alpha = spec->alpha;
+	l->dropout = spec->dropout;
+	l->scale = (float)(spec->alpha / spec->r);
+	l->fan_in_fan_out = model_family_of(&base->cfg)->conv1d;
+	snprintf(l->task_type, sizeof l->task_type, "%s",
+	         base->cfg.num_labels > 0 ? "SEQ_CLS" : "CAUSAL_LM");
+	if (spec->base_path)
+		snprintf(l->base_path, sizeof l->base_path, "%s", spec->base_path);
+	size_t extra = spec->train_score ? lora_score_numel(base) : 0;
+	struct lora_targets tg = l->tg;
+	enum status_code rc = lora_layout(l, &tg, base, "--lora-targets", extra, st);
+	if (rc == STATUS_OK && extra)
+		rc = lora_train_score(l, base, NULL, l->count - extra, st);
+	if (rc != STATUS_OK) {
+		lora_free(l);
+		return rc;
+	}
+	struct rng r;
+	rng_seed(&r, spec->seed ^ 0x4c6f5241ULL);
+	for (size_t i = 0; i < l->n; i++) {
+		struct lora_module *m = &l->m[i];
+		float bound = (float)(1.0 / sqrt((double)m->in));
+		for (size_t k = 0; k < (size_t)l->r * m->in; k++)
+			m->A[k] = (2.0f * rng_uniform(&r) - 1.0f) * bound;
+	}
+	return STATUS_OK;
+}
+
+enum status_code lora_make_trainable(struct lora *l, const struct model_params *base,
+                                     int train_score, struct status *st)
+{
+	const float *had = NULL;
+	size_t k = 0;
+	for (; k < l->n_saved; k++)
+		if (strcmp(l->saved[k].base, "score.weight") == 0) {
+			had = l->saved[k].data;
+			break;
+		}
+	if (l->n_saved > (had ? 1u : 0u))
+		return status_set(st, STATUS_UNSUPPORTED, "the adapter replaces tensors other than "
+		                  "score.weight; only those are trained");
+	if (!had && !train_score)
+		return STATUS_OK;
+	size_t numel = lora_score_numel(base);
+	if (!numel)
+		return status_set(st, STATUS_INVALID, "the base has no score head to train");
+	float *mem = realloc(l->mem, (l->count + numel) * sizeof *mem);
+	if (!mem)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	for (size_t i = 0; i < l->n; i++) { /* the modules move with the values */
+		l->m[i].A = mem + (l->m[i].A - l->mem);
+		l->m[i].B = mem + (l->m[i].B - l->mem);
+	}
+	l->mem = mem;
+	float *old = had ? l->saved[k].data : NULL;
+	size_t at = l->count;
+	l->count += numel;
+	if (had) {
+		memcpy(l->mem + at, old, numel * sizeof *old);
+		free(old);
+		l->saved[k].data = l->mem + at;
+		l->saved[k].in_mem = 1;
+		return STATUS_OK;
+	}
+	return lora_train_score(l, base, NULL, at, st);
+}
+
+/* The target_modules to write: as asked, or for all-linear the leaves
+ * adapted (PEFT writes the expanded list too). */
+static json_t *lora_targets_json(const struct lora *l)
+{
+	json_t *a = json_array();
+	if (!a)
+		return NULL;
+	if (!l->tg.all_linear) {
+		for (size_t i = 0; i < l->tg.n; i++)
+			json_array_append_new(a, json_string(l->tg.name[i]));
+		return a;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		const char *dot = strrchr(l->m[i].name, '.');
+		const char *leaf = dot ? dot + 1 : l->m[i].name;
+		int seen = 0;
+		for (size_t k = 0; k < json_array_size(a) && !seen; k++)
+			seen = strcmp(json_string_value(json_array_get(a, k)), leaf) == 0;
+		if (!seen)
+			json_array_append_new(a, json_string(leaf));
+	}
+	return a;
+}
+
+enum status_code lora_save(const struct lora *l, const struct model_params *base, const char *dir,
+                           struct status *st)
+{
+	const struct model_family *fam = model_family_of(&base->cfg);
+	json_t *saved = json_array();
+	for (size_t i = 0; saved && i < l->n_saved; i++) {
+		char mod[MODEL_NAME_MAX];
+		snprintf(mod, sizeof mod, "%s", l->saved[i].base);
+		char *dot = strrchr(mod, '.');
+		if (dot)
+			*dot = '\0';
+		json_array_append_new(saved, json_string(mod));
+	}
+	json_t *c = json_pack("{s:s, s:s, s:i, s:f, s:f, s:s, s:b, s:o, s:s, s:b, s:b}",
+	                      "peft_type", "LORA", "task_type", l->task_type[0] ? l->task_type : "CAUSAL_LM",
+	                      "r", l->r, "lora_alpha", l->alpha, "lora_dropout", l->dropout,
+	                      "bias", "none", "fan_in_fan_out", l->fan_in_fan_out,
+	                      "target_modules", lora_targets_json(l),
+	                      "base_model_name_or_path", l->base_path, "inference_mode", 1,
+	                      "use_rslora", l->rslora);
+	if (c && saved && json_array_size(saved))
+		json_object_set(c, "modules_to_save", saved);
+	json_decref(saved);
+	char path[4352];
+	char *text = c ? json_dumps(c, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15)) : NULL;
+	json_decref(c);
+	if (!text)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	snprintf(path, sizeof path, "%s/%s", dir, LORA_CONFIG);
+	size_t tl = strlen(text);
+	char *full = malloc(tl + 2);
+	enum status_code rc = full ? STATUS_OK : status_set(st, STATUS_NOMEM, "out of memory");
+	if (full) {
+		memcpy(full, text, tl);
+		full[tl] = '\n';
+		rc = atomicfile_save(path, full, tl + 1, st);
+	}
+	free(full);
+	free(text);
+	if (rc != STATUS_OK)
+		return rc;
+	struct safetensors_writer *w = safetensors_writer_new();
+	if (!w)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	char name[MODEL_NAME_MAX * 2 + 64];
+	for (size_t i = 0; rc == STATUS_OK && i < l->n; i++) {
+		const struct lora_module *m = &l->m[i];
+		int64_t sa[2] = { l->r, (int64_t)m->in }, sb[2] = { (int64_t)m->out, l->r };
+		snprintf(name, sizeof name, "%s%s.lora_A.weight", LORA_PREFIX, m->name);
+		rc = safetensors_writer_add_ref(w, name, ST_F32, 2, sa, m->A, st);
+		snprintf(name, sizeof name, "%s%s.lora_B.weight", LORA_PREFIX, m->name);
+		if (rc == STATUS_OK)
+			rc = safetensors_writer_add_ref(w, name, ST_F32, 2, sb, m->B, st);
+	}
+	for (size_t i = 0; rc == STATUS_OK && i < l->n_saved; i++) {
+		/* as save_pretrained names them: base_model.model.score.weight */
+		int pre = fam->file_prefix && fam->save_prefixed && fam->save_prefixed(l->saved[i].base);
+		snprintf(name, sizeof name, "%s%s%s", LORA_PREFIX, pre ? fam->file_prefix : "",
+		         l->saved[i].base);
+		size_t C = (size_t)base->cfg.n_embd;
+		int64_t sh[2] = { (int64_t)(l->saved[i].numel / C), (int64_t)C };
+		rc = safetensors_writer_add_ref(w, name, ST_F32, 2, sh, l->saved[i].data, st);
+	}
+	if (rc == STATUS_OK) {
+		safetensors_writer_meta(w, "format", "pt");
+		snprintf(path, sizeof path, "%s/%s", dir, LORA_WEIGHTS);
+		rc = safetensors_writer_save(w, path, st);
+	}
+	safetensors_writer_free(w);
+	return rc;
+}
+
+enum status_code lora_view_init(struct lora_view *v, const struct lora *l,
+                                const struct model_params *base, struct status *st)
+{
+	memset(v, 0, sizeof *v);
+	v->score = LORA_RUN_NONE;
+	v->r = (size_t)l->r;
+	v->scale = l->scale;
+	v->dropout = l->dropout;
+	v->n = l->n;
+	if (!(v->m = calloc(l->n ? l->n : 1, sizeof *v->m)))
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct lora_module *m = &l->m[i];
+		const float *W = model_params_find(base, m->base, NULL);
+		if (!W) {
+			lora_view_free(v);
+			return status_set(st, STATUS_INTERNAL, "the base has no %s", m->base);
+		}
+		v->m[i] = (struct lora_view_module){ .woff = (size_t)(W - base->mem), .in = m->in,
+		                                     .out = m->out, .a = (size_t)(m->A - l->mem),
+		                                     .b = (size_t)(m->B - l->mem) };
+	}
+	for (size_t i = 0; i < l->n_saved; i++) {
+		if (!l->saved[i].in_mem || strcmp(l->saved[i].base, "score.weight") != 0) {
+			lora_view_free(v);
+			return status_set(st, STATUS_UNSUPPORTED, "the adapter's %s is not trainable",
+			                  l->saved[i].base);
+		}
+		v->score = (size_t)(l->saved[i].data - l->mem);
+		v->score_numel = l->saved[i].numel;
+	}
+	return STATUS_OK;
+}
+
+void lora_view_free(struct lora_view *v)
+{
+	free(v->m);
+	memset(v, 0, sizeof *v);
+}
+
+enum status_code lora_optim_ranges(const struct lora *l, struct optim_range **out, size_t *n,
+                                   struct status *st)
+{
+	size_t k = 2 * l->n + l->n_saved, j = 0;
+	struct optim_range *r = calloc(k ? k : 1, sizeof *r);
+	if (!r)
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct lora_module *m = &l->m[i];
+		size_t a = (size_t)(m->A - l->mem), b = (size_t)(m->B - l->mem);
+		r[j++] = (struct optim_range){ a, a + (size_t)l->r * m->in, 1 };
+		r[j++] = (struct optim_range){ b, b + m->out * (size_t)l->r, 1 };
+	}
+	for (size_t i = 0; i < l->n_saved; i++) {
+		size_t a = (size_t)(l->saved[i].data - l->mem);
+		r[j++] = (struct optim_range){ a, a + l->saved[i].numel, 1 };
+	}
+	*out = r;
+	*n = j;
+	return STATUS_OK;
 }

@@ -19,9 +19,13 @@
 #define RIC_ENGINE_LORA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+#include "engine/lora_run.h"
 #include "engine/model.h"
 #include "engine/status.h"
+
+#define LORA_MAX_TARGETS 32
 
 #define LORA_CONFIG "adapter_config.json"
 #define LORA_WEIGHTS "adapter_model.safetensors"
@@ -41,6 +45,14 @@ struct lora_saved {
 	char base[MODEL_NAME_MAX];      /* the base tensor it replaces */
 	size_t numel;
 	float *data;
+	int in_mem;                     /* data lies in lora.mem (trained), not its own allocation */
+};
+
+/* target_modules: "all-linear" or module names (leaves such as "q_proj", or paths). */
+struct lora_targets {
+	int all_linear;
+	size_t n;
+	char name[LORA_MAX_TARGETS][MODEL_NAME_MAX];
 };
 
 struct lora {
@@ -52,6 +64,8 @@ struct lora {
 	int fan_in_fan_out;         /* the base stores [in, out] */
 	char base_path[4096];       /* base_model_name_or_path ("" when absent) */
 	char task_type[32];
+	struct lora_targets tg;     /* as asked for */
+	struct lora_targets keep;   /* modules_to_save */
 	size_t n;
 	struct lora_module *m;      /* [n] in the base's tensor order */
 	size_t n_saved;
@@ -79,6 +93,8 @@ enum status_code lora_load(const char *dir, const struct model_params *base, str
 /* base += scale B A on every adapted weight (in the base's layout); the
  * modules_to_save tensors replace the base's. */
 void lora_merge(const struct lora *l, struct model_params *base);
+/* Only the modules_to_save part of lora_merge: the tensors it replaces. */
+void lora_apply_saved(const struct lora *l, struct model_params *base);
 
 /* The adapter's gradient from the gradient of the merged weights (same
  * layout as base): dB = scale dW A^T, dA = scale B^T dW, written into
@@ -86,5 +102,48 @@ void lora_merge(const struct lora *l, struct model_params *base);
 void lora_grads_from_full(const struct lora *l, const struct model_params *gfull, float *out);
 
 void lora_free(struct lora *l);
+
+/* ---- training (engine/lora_run.h computes the passes) ---- */
+
+/* A fresh adapter as PEFT's get_peft_model makes one: A uniform in
+ * +-1/sqrt(in) (kaiming_uniform with a = sqrt(5)), B zero, so training
+ * starts at the base. targets: "all-linear" or a comma-separated list of
+ * module names. With train_score a reward model's score head is copied from
+ * the base into the adapter's values and trained with it (modules_to_save).
+ * Refuses r < 1, alpha <= 0, dropout outside [0, 1) and targets that are no
+ * linear layer of base, naming the option (--lora-rank, ...). */
+struct lora_spec {
+	int r;
+	double alpha, dropout;
+	const char *targets;
+	int train_score;
+	const char *base_path;          /* base_model_name_or_path to record */
+	uint64_t seed;
+};
+enum status_code lora_create(struct lora *l, const struct model_params *base,
+                             const struct lora_spec *spec, struct status *st);
+
+/* Makes l trainable in place when it was loaded: a reward head it saved
+ * (or, with train_score, the base's) moves into the values the optimizer
+ * updates. Call after lora_load on the base. */
+enum status_code lora_make_trainable(struct lora *l, const struct model_params *base,
+                                     int train_score, struct status *st);
+
+/* Writes DIR/adapter_config.json and DIR/adapter_model.safetensors (F32) as
+ * PEFT's save_pretrained does; DIR must exist. */
+enum status_code lora_save(const struct lora *l, const struct model_params *base, const char *dir,
+                           struct status *st);
+
+/* The passes' view of l over base (engine/lora_run.h); free with lora_view_free. */
+enum status_code lora_view_init(struct lora_view *v, const struct lora *l,
+                                const struct model_params *base, struct status *st);
+void lora_view_free(struct lora_view *v);
+
+/* AdamW's tensor ranges over l->mem: every A and B decays (as the Trainer
+ * groups them: weights, not biases), a trained reward head too. *out is
+ * malloc'd, *n its length. */
+struct optim_range;
+enum status_code lora_optim_ranges(const struct lora *l, struct optim_range **out, size_t *n,
+                                   struct status *st);
 
 #endif

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "engine/model.h"
+#include "engine/lora_run.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,8 +255,30 @@ enum status_code model_pass_new(struct model_pass **out, const struct model_para
 
 void model_pass_free(struct model_pass *m)
 {
-	if (m)
-		m->family->pass_free(m);
+	if (!m)
+		return;
+	lora_run_free(m->lora);
+	free(m->lora);
+	m->family->pass_free(m);
+}
+
+enum status_code model_pass_set_lora(struct model_pass *m, const struct lora_view *v,
+                                     const float *aw, float *ag, struct status *st)
+{
+	if (!v) {
+		lora_run_free(m->lora);
+		free(m->lora);
+		m->lora = NULL;
+		return STATUS_OK;
+	}
+	if (!m->lora && !(m->lora = calloc(1, sizeof *m->lora)))
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	if (m->lora->v != v)
+		lora_run_free(m->lora); /* scratch sized for another adapter */
+	m->lora->v = v;
+	m->lora->w = aw;
+	m->lora->g = ag;
+	return STATUS_OK;
 }
 
 /* Text and image models meet here: each refuses the other's passes. */
@@ -289,6 +312,8 @@ enum status_code model_backward(struct model_pass *m, const float *w, float *g, 
                                 const int *targets, float scale, const float *dscores,
                                 const struct hooks *h, struct status *st)
 {
+	if (!g && !m->lora)
+		return status_set(st, STATUS_INTERNAL, "backward without gradients to compute");
 	if (!m->family->backward)
 		return model_not_text(m->family, st);
 	return m->family->backward(m, w, g, tokens, targets, scale, dscores, h, st);
@@ -333,6 +358,27 @@ float *model_params_find(const struct model_params *p, const char *name, size_t 
 		}
 	free(t);
 	return found;
+}
+
+enum status_code model_params_as_reward(struct model_params *p, struct status *st)
+{
+	if (p->cfg.num_labels > 0)
+		return STATUS_OK;
+	struct model_config cfg = p->cfg;
+	cfg.num_labels = 1;
+	if (cfg.pad_token_id < 0)
+		cfg.pad_token_id = cfg.eos_token_id;
+	struct model_params r;
+	enum status_code rc = model_params_alloc(&r, &cfg, st);
+	if (rc != STATUS_OK)
+		return rc;
+	if (model_params_copy_matching(&r, p) < 0) {
+		model_params_free(&r);
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	}
+	model_params_free(p);
+	*p = r;
+	return STATUS_OK;
 }
 
 long model_params_copy_matching(struct model_params *dst, const struct model_params *src)

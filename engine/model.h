@@ -37,6 +37,8 @@ struct decoder;
 struct decoder_weights;
 struct json_t;
 struct rng;
+struct lora_run;
+struct lora_view;
 
 /* A diffusion model's noise schedule (engine/diffusion.h). */
 enum model_schedule { MODEL_SCHEDULE_LINEAR, MODEL_SCHEDULE_COSINE };
@@ -171,6 +173,11 @@ float *model_params_find(const struct model_params *p, const char *name, size_t 
  * many were copied, or -1 when out of memory. */
 long model_params_copy_matching(struct model_params *dst, const struct model_params *src);
 
+/* A language model p turned in place into a one-label reward model: its
+ * body under a zero score head (pad_token_id: the EOS when absent), as
+ * AutoModelForSequenceClassification builds one from a causal LM. */
+enum status_code model_params_as_reward(struct model_params *p, struct status *st);
+
 /* For families' describe: fills out[*n] when out is not NULL, counts in *n. */
 void model_tensor_set(struct model_tensor *out, size_t *n, const char *name, float *data, int ndim,
                       int64_t d0, int64_t d1, int decay);
@@ -197,6 +204,7 @@ struct model_pass {
 	float *scores;         /* [B, labels] (reward model) */
 	double loss_sum;       /* sum of cross-entropy over counted targets */
 	size_t count;          /* targets != -100 */
+	struct lora_run *lora; /* model_pass_set_lora's adapter, or NULL */
 	float *eps;            /* image models: [B, in_channels * side * side] predicted noise */
 	size_t image_dim;      /* image models: in_channels * side * side */
 	struct model_grads_hook grads; /* set by the caller (zero: none) */
@@ -211,7 +219,14 @@ void model_pass_free(struct model_pass *m);
 enum status_code model_forward(struct model_pass *m, const float *w, const int *tokens, size_t B,
                                size_t T, const int *targets, const struct hooks *h,
                                struct status *st);
-/* Adds the gradient into g (same layout) after a forward of a training pass:
+/* Trains a LoRA adapter over frozen weights (engine/lora_run.h): every
+ * forward adds s (x A^T) B^T after each adapted linear layer, reading the
+ * adapter's values aw (v's offsets); every backward adds their gradient into
+ * ag (may be NULL). Give model_backward g NULL: the base gets no gradient.
+ * v NULL removes the adapter. v, aw and ag must outlive the pass's use. */
+enum status_code model_pass_set_lora(struct model_pass *m, const struct lora_view *v,
+                                     const float *aw, float *ag, struct status *st);
+/* Adds the gradient into g (same layout; NULL: none, with an adapter set) after a forward of a training pass:
  * of scale * (sum of cross-entropy) for a language model, or of
  * sum(dscores [B, labels] * scores) for a reward model. */
 enum status_code model_backward(struct model_pass *m, const float *w, float *g, const int *tokens,

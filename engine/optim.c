@@ -60,6 +60,28 @@ enum status_code optim_init(struct optim *o, const struct model_params *p,
 	return STATUS_OK;
 }
 
+enum status_code optim_init_ranges(struct optim *o, size_t count, const struct optim_range *r,
+                                   size_t n, const struct optim_config *c, struct status *st)
+{
+	memset(o, 0, sizeof *o);
+	enum status_code rc = optim_config_check(c, st);
+	if (rc != STATUS_OK)
+		return rc;
+	o->ranges = calloc(n ? n : 1, sizeof *o->ranges);
+	o->m = calloc(2 * count + 1, sizeof *o->m);
+	if (!o->ranges || !o->m) {
+		optim_free(o);
+		return status_set(st, STATUS_NOMEM, "cannot allocate optimizer state for %zu parameters",
+		                  count);
+	}
+	memcpy(o->ranges, r, n * sizeof *r);
+	o->nranges = n;
+	o->v = o->m + count;
+	o->count = count;
+	o->cfg = *c;
+	return STATUS_OK;
+}
+
 void optim_free(struct optim *o)
 {
 	free(o->m);

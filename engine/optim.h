@@ -66,6 +66,10 @@ struct optim {
 enum status_code optim_config_check(const struct optim_config *c, struct status *st);
 enum status_code optim_init(struct optim *o, const struct model_params *p,
                             const struct optim_config *c, struct status *st);
+/* The same over any vector of count floats whose tensors are r[0..n) (a
+ * LoRA adapter's values: engine/lora.h's lora_optim_ranges). */
+enum status_code optim_init_ranges(struct optim *o, size_t count, const struct optim_range *r,
+                                   size_t n, const struct optim_config *c, struct status *st);
 void optim_free(struct optim *o);
 
 /* The learning rate of the step taken after `step` steps. */

@@ -2,6 +2,7 @@
 
 #include "engine/train.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 enum status_code train_init(struct train *t, struct model_params *params,
@@ -14,15 +15,75 @@ enum status_code train_init(struct train *t, struct model_params *params,
 		rc = model_pass_new(&t->pass, params, 1, st);
 	if (rc == STATUS_OK)
 		rc = optim_init(&t->opt, params, oc, st);
-	if (rc != STATUS_OK)
+	if (rc != STATUS_OK) {
 		train_free(t);
-	return rc;
+		return rc;
+	}
+	t->w = params->mem;
+	t->g = t->grads.mem;
+	t->count = params->count;
+	return STATUS_OK;
+}
+
+enum status_code train_init_lora(struct train *t, struct model_params *params, struct lora *l,
+                                 const struct optim_config *oc, uint64_t seed, struct status *st)
+{
+	memset(t, 0, sizeof *t);
+	t->params = params;
+	t->lora = l;
+	t->seed = seed;
+	struct optim_range *r = NULL;
+	size_t nr = 0;
+	enum status_code rc = lora_view_init(&t->view, l, params, st);
+	if (rc == STATUS_OK && !(t->g = calloc(l->count ? l->count : 1, sizeof *t->g)))
+		rc = status_set(st, STATUS_NOMEM, "out of memory");
+	if (rc == STATUS_OK)
+		rc = lora_optim_ranges(l, &r, &nr, st);
+	if (rc == STATUS_OK)
+		rc = optim_init_ranges(&t->opt, l->count, r, nr, oc, st);
+	free(r);
+	if (rc == STATUS_OK)
+		rc = model_pass_new(&t->pass, params, 1, st);
+	if (rc == STATUS_OK)
+		rc = model_pass_set_lora(t->pass, &t->view, l->mem, t->g, st);
+	if (rc != STATUS_OK) {
+		train_free(t);
+		return rc;
+	}
+	t->w = l->mem;
+	t->count = l->count;
+	return STATUS_OK;
+}
+
+void train_set_eval(struct train *t, int eval)
+{
+	if (t->lora)
+		t->view.dropout = eval ? 0.0 : t->lora->dropout;
+}
+
+void train_set_row0(struct train *t, size_t row0)
+{
+	t->view.row0 = row0;
+}
+
+float *train_base_grads(struct train *t)
+{
+	return t->lora ? NULL : t->grads.mem;
+}
+
+void train_prepare(struct train *t)
+{
+	train_step_finish(t); /* a step cut short reads the gradients: before they change */
+	t->view.seed = t->seed * 0x9e3779b97f4a7c15ULL + (uint64_t)t->opt.step * 1000003ULL + t->accum++;
 }
 
 void train_free(struct train *t)
 {
 	model_pass_free(t->pass);
 	optim_free(&t->opt);
+	if (t->lora)
+		free(t->g);
+	lora_view_free(&t->view);
 	model_params_free(&t->grads);
 	memset(t, 0, sizeof *t);
 }
@@ -40,14 +101,14 @@ enum status_code train_accumulate(struct train *t, const struct train_batch *b, 
 {
 	if (t->pass->labels)
 		return status_set(st, STATUS_INVALID, "train_accumulate is for language models");
-	train_step_finish(t); /* a step cut short reads the gradients: before they change */
+	train_prepare(t);
 	enum status_code rc = model_forward(t->pass, t->params->mem, b->tokens, b->B, b->T,
 	                                    b->targets, h, st);
 	if (rc != STATUS_OK)
 		return rc;
 	t->loss_sum += t->pass->loss_sum;
 	t->loss_count += t->pass->count;
-	return model_backward(t->pass, t->params->mem, t->grads.mem, b->tokens, b->targets, scale,
+	return model_backward(t->pass, t->params->mem, train_base_grads(t), b->tokens, b->targets, scale,
 	                      NULL, h, st);
 }
 
@@ -58,7 +119,7 @@ enum status_code train_step_hooks(struct train *t, float max_norm, const struct 
 	float norm, coef = 1.0f;
 	t->step_pending = 1;
 	t->pending_clip = max_norm;
-	if (optim_norm_hooks(&t->opt, t->grads.mem, h, &norm) == STATUS_CANCELLED)
+	if (optim_norm_hooks(&t->opt, t->g, h, &norm) == STATUS_CANCELLED)
 		return STATUS_CANCELLED;
 	t->step_pending = 0;
 	if (max_norm > 0.0f && norm > max_norm)
@@ -67,7 +128,8 @@ enum status_code train_step_hooks(struct train *t, float max_norm, const struct 
 	t->last_lr = optim_lr(&t->opt.cfg, t->opt.step);
 	t->loss_sum = 0.0;
 	t->loss_count = 0;
-	return optim_step_zero(&t->opt, t->params->mem, t->grads.mem, coef, h);
+	t->accum = 0;
+	return optim_step_zero(&t->opt, t->w, t->g, coef, h);
 }
 
 void train_step_finish(struct train *t)

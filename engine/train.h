@@ -18,6 +18,7 @@
 #ifndef RIC_ENGINE_TRAIN_H
 #define RIC_ENGINE_TRAIN_H
 
+#include "engine/lora.h"
 #include "engine/model.h"
 #include "engine/optim.h"
 #include "engine/status.h"
@@ -30,7 +31,14 @@ struct train_batch {
 
 struct train {
 	struct model_params *params; /* not owned */
-	struct model_params grads;
+	struct model_params grads;   /* none with an adapter */
+	struct lora *lora;           /* LoRA (train_init_lora): the adapter trained, not owned */
+	struct lora_view view;
+	float *w, *g;                /* what the optimizer updates and its gradient: params->mem
+	                              * and grads.mem, or lora->mem and its own buffer */
+	size_t count;                /* floats in w and g */
+	uint64_t seed;               /* the adapter's dropout masks */
+	unsigned accum;              /* train_accumulate calls since the last step */
 	struct model_pass *pass;     /* activations of the model's passes */
 	struct optim opt;
 	double loss_sum;   /* since the last train_step */
@@ -43,7 +51,23 @@ struct train {
 
 enum status_code train_init(struct train *t, struct model_params *params,
                             const struct optim_config *oc, struct status *st);
+/* LoRA: params stay frozen (no gradient, no optimizer state); only l's
+ * values (and a reward head it trains) are updated. The passes add the
+ * adapter without the merged weight (engine/lora_run.h). */
+enum status_code train_init_lora(struct train *t, struct model_params *params, struct lora *l,
+                                 const struct optim_config *oc, uint64_t seed, struct status *st);
 void train_free(struct train *t);
+/* The gradient model_backward adds the base's into: NULL under LoRA. */
+float *train_base_grads(struct train *t);
+/* Before each forward of a training step: the adapter's dropout masks of
+ * this step and call (the same on a resumed run). */
+void train_prepare(struct train *t);
+/* eval: passes without the adapter's dropout (evaluation between steps);
+ * 0 turns it back on. */
+void train_set_eval(struct train *t, int eval);
+/* The next batches' first row is row `row0` of the step's whole batch
+ * (a rank's share under MPI): the adapter's dropout masks follow it. */
+void train_set_row0(struct train *t, size_t row0);
 
 size_t train_count_targets(const struct train_batch *b);
 

@@ -30,7 +30,7 @@ const struct cli_command cmd_bench = {
 	.name = "bench",
 	.summary = "time training steps or batched decoding of a random GPT-2 or Llama",
 	.usage = "ric bench train [--layers L --heads H --embd C --vocab V --ctx T --batch B\n"
-	         "                 --seq S --steps N --threads K --abort N --json]\n"
+	         "                 --seq S --steps N --threads K --abort N --lora-rank R --json]\n"
 	         "       ric bench generate [same shape flags --batch B --seq PROMPT\n"
 	         "                 --new-tokens N --threads K --weights W --abort N --json]\n"
 	         "       ric bench generate --model DIR [--batch B --seq PROMPT ...]\n"
@@ -48,6 +48,8 @@ const struct cli_command cmd_bench = {
 	        "  --batch B        sequences per step (train) or decoded together (generate)\n"
 	        "  --seq S          tokens per sequence (train) or prompt tokens (generate)\n"
 	        "  --steps N        timed training steps, after one untimed (train)\n"
+	        "  --lora-rank R    train a LoRA adapter of rank R (alpha 2R) on every linear\n"
+	        "                   layer over the frozen model instead of every weight (train)\n"
 	        "  --new-tokens N   tokens generated per sequence (generate)\n"
 	        "  --threads K      BLIS threads\n"
 	        "  --weights W      decode with f32 (default), bf16 or int8 weights (generate)\n"
@@ -76,7 +78,7 @@ const struct cli_command cmd_bench = {
 
 struct bench_opts {
 	int layers, heads, embd, vocab, ctx, batch, seq, steps, new_tokens, threads, json, weights;
-	int aborts, mib, kv_heads, inner, labels;
+	int aborts, mib, kv_heads, inner, labels, lora_rank;
 	const char *arch, *tokenizer;
 	const char *model; /* generate: a checkpoint folder instead of a random model */
 };
@@ -86,6 +88,16 @@ static long bench_peak_rss_kib(void)
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_maxrss;
+}
+
+/* CPU seconds of every thread of the process so far: on a machine shared
+ * with other work a fairer measure of a step than the wall clock. */
+static double bench_cpu_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
 }
 
 static int bench_cmp(const void *a, const void *b)
@@ -245,12 +257,20 @@ static int bench_train(const struct bench_opts *o)
 	struct optim_config oc = OPTIM_DEFAULTS;
 	oc.lr = 1e-4f;
 	struct train t;
+	struct lora l = { 0 };
+	struct lora_spec spec = { .r = o->lora_rank, .alpha = 2.0 * o->lora_rank,
+	                          .targets = "all-linear", .seed = 1 };
 	size_t N = (size_t)o->batch * (size_t)o->seq;
 	int *tok = malloc(N * sizeof *tok), *tgt = malloc(N * sizeof *tgt);
 	double *times = calloc((size_t)o->steps, sizeof *times);
-	if (!tok || !tgt || !times || train_init(&t, &p, &oc, &st) != STATUS_OK) {
+	double *cpu = calloc((size_t)o->steps, sizeof *cpu);
+	if (!tok || !tgt || !times || !cpu ||
+	    (o->lora_rank ? lora_create(&l, &p, &spec, &st) != STATUS_OK ||
+	                    train_init_lora(&t, &p, &l, &oc, 1, &st) != STATUS_OK
+	                  : train_init(&t, &p, &oc, &st) != STATUS_OK)) {
 		cli_error("%s", st.msg[0] ? st.msg : "out of memory");
-		free(tok); free(tgt); free(times);
+		free(tok); free(tgt); free(times); free(cpu);
+		lora_free(&l);
 		model_params_free(&p);
 		return CLI_FAIL;
 	}
@@ -269,16 +289,16 @@ static int bench_train(const struct bench_opts *o)
 	int rc = CLI_OK;
 	double loss = 0.0, reduce_s = 0.0;
 	/* the buckets start during the backward pass (RIC_MPI_OVERLAP=0: after it) */
-	struct dist_sum *sum = dist_sum_new(t.grads.count);
+	struct dist_sum *sum = dist_sum_new(t.count);
 	for (int s = 0; s <= o->steps; s++) {
-		double t0 = monotonic_s(), r0 = dist_reduce_seconds();
+		double t0 = monotonic_s(), r0 = dist_reduce_seconds(), c0 = bench_cpu_s();
 		if (sum) {
-			dist_sum_begin(sum, t.grads.mem);
-			t.pass->grads = (struct model_grads_hook){ .ready = dist_sum_ready, .ctx = sum };
+			dist_sum_begin(sum, t.g);
+			if (!o->lora_rank) /* an adapter's gradients: all summed at the end */
+				t.pass->grads = (struct model_grads_hook){ .ready = dist_sum_ready, .ctx = sum };
 		}
 		if ((b.B > 0 && train_accumulate(&t, &b, 1.0f / (float)N, NULL, &st) != STATUS_OK) ||
-		    (sum ? dist_sum_end(sum, &st) : dist_sum_floats(t.grads.mem, t.grads.count, &st))
-		        != STATUS_OK) {
+		    (sum ? dist_sum_end(sum, &st) : dist_sum_floats(t.g, t.count, &st)) != STATUS_OK) {
 			cli_error("%s", st.msg);
 			rc = CLI_FAIL;
 			break;
@@ -287,6 +307,7 @@ static int bench_train(const struct bench_opts *o)
 		train_step(&t, 1.0f);
 		if (s > 0) {
 			times[s - 1] = monotonic_s() - t0;
+			cpu[s - 1] = bench_cpu_s() - c0;
 			reduce_s += dist_reduce_seconds() - r0;
 		}
 	}
@@ -299,6 +320,9 @@ static int bench_train(const struct bench_opts *o)
 		 * (computed in full) forward and twice backward */
 		double flops = 6.0 * (double)p.count * (double)N +
 		               12.0 * o->layers * (double)o->seq * o->embd * (double)N;
+		if (o->lora_rank) /* no weight gradients: forward and the input gradients */
+			flops = 4.0 * (double)p.count * (double)N + 6.0 * (double)l.count * (double)N +
+			        12.0 * o->layers * (double)o->seq * o->embd * (double)N;
 		json_t *j = json_pack("{s:s, s:I, s:i, s:f, s:f, s:f, s:I, s:f}", "bench", "train",
 		                      "params", (json_int_t)p.count, "threads", o->threads,
 		                      "median_step_s", med, "tokens_per_s", (double)N / med,
@@ -319,7 +343,7 @@ static int bench_train(const struct bench_opts *o)
 			pthread_join(th, NULL);
 			if (ba.set_at < end)
 				lat[nl++] = end - ba.set_at;
-			memset(t.grads.mem, 0, t.grads.count * sizeof *t.grads.mem);
+			memset(t.g, 0, t.count * sizeof *t.g);
 			t.loss_sum = 0.0;
 			t.loss_count = 0;
 		}
@@ -328,14 +352,20 @@ static int bench_train(const struct bench_opts *o)
 		for (int k = 0; k < o->steps; k++)
 			total_s += times[k];
 		json_object_set_new(j, "ranks", json_integer(dist_size()));
+		json_object_set_new(j, "trained_params", json_integer((json_int_t)t.count));
+		qsort(cpu, (size_t)o->steps, sizeof *cpu, bench_cmp);
+		json_object_set_new(j, "cpu_s_per_step", json_real(cpu[o->steps / 2]));
+		json_object_set_new(j, "lora_rank", json_integer(o->lora_rank));
 		json_object_set_new(j, "allreduce_share", json_real(total_s > 0 ? reduce_s / total_s : 0));
 		free(lat);
 		bench_report(o, j);
 	}
 	train_free(&t);
+	lora_free(&l);
 	free(tok);
 	free(tgt);
 	free(times);
+	free(cpu);
 	model_params_free(&p);
 	return rc;
 }
@@ -646,6 +676,7 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		{ "arch", required_argument, NULL, 'A' },
 		{ "kv-heads", required_argument, NULL, 'K' },
 		{ "inner", required_argument, NULL, 'I' },
+		{ "lora-rank", required_argument, NULL, 'R' },
 		{ "labels", required_argument, NULL, 'l' },
 		{ "tokenizer", required_argument, NULL, 'T' },
 		{ "model", required_argument, NULL, 'M' },
@@ -673,6 +704,7 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		case 'i': field = &o.mib; break;
 		case 'K': field = &o.kv_heads; break;
 		case 'I': field = &o.inner; break;
+		case 'R': field = &o.lora_rank; break;
 		case 'l': field = &o.labels; break;
 		case 'T': o.tokenizer = optarg; break;
 		case 'A': o.arch = optarg; break;

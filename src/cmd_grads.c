@@ -107,6 +107,7 @@ static int grads_run(struct cli *cli, int argc, char **argv)
 	struct model_tensor *t = NULL;
 	float *saved = NULL, *dscores = NULL, *ga = NULL;
 	struct lora l = { 0 };
+	struct lora_view v = { 0 };
 	char bdir[4096];
 	int rc = CLI_FAIL;
 	if (adapter && lora_base_dir(adapter, model, bdir, sizeof bdir, &st) == STATUS_OK)
@@ -119,15 +120,22 @@ static int grads_run(struct cli *cli, int argc, char **argv)
 		cli_error("%s", st.msg);
 		return CLI_FAIL;
 	}
-	/* the adapter's gradient comes from the merged weights' gradient, which
-	 * is exact for the merged forward (and this command has no dropout) */
+	/* the adapter's gradient as LoRA training computes it: the base frozen
+	 * and unmerged, s (x A^T) B^T beside each adapted layer (engine/lora_run.h) */
 	if (adapter) {
 		if (lora_load(adapter, &p, &l, &st) != STATUS_OK)
 			goto out;
-		lora_merge(&l, &p);
+		lora_apply_saved(&l, &p);
+		if (!(ga = calloc(l.count ? l.count : 1, sizeof *ga))) {
+			status_set(&st, STATUS_NOMEM, "out of memory");
+			goto out;
+		}
+		if (lora_view_init(&v, &l, &p, &st) != STATUS_OK)
+			goto out;
 	}
 	if (model_pass_new(&a, &p, 1, &st) != STATUS_OK ||
-	    model_params_alloc(&g, &p.cfg, &st) != STATUS_OK)
+	    (adapter ? model_pass_set_lora(a, &v, l.mem, ga, &st)
+	             : model_params_alloc(&g, &p.cfg, &st)) != STATUS_OK)
 		goto out;
 	size_t per_row = a->labels ? 1 : r.T;
 	if (tg.B != r.B || tg.T != per_row) {
@@ -165,18 +173,19 @@ static int grads_run(struct cli *cli, int argc, char **argv)
 		status_set(&st, STATUS_INVALID, "every target is -100: there is no loss");
 		goto out;
 	}
-	if (model_backward(a, p.mem, g.mem, r.v, tg.v, 1.0f / (float)count, dscores, NULL, &st) !=
+	if (model_backward(a, p.mem, adapter ? NULL : g.mem, r.v, tg.v, 1.0f / (float)count, dscores, NULL, &st) !=
 	    STATUS_OK)
 		goto out;
 
 	w = safetensors_writer_new();
-	size_t nt = model_params_describe(&g, NULL);
-	t = calloc(nt, sizeof *t);
+	size_t nt = adapter ? 0 : model_params_describe(&g, NULL); /* the frozen base: none */
+	t = calloc(nt ? nt : 1, sizeof *t);
 	if (!w || !t) {
 		status_set(&st, STATUS_NOMEM, "out of memory");
 		goto out;
 	}
-	model_params_describe(&g, t);
+	if (nt)
+		model_params_describe(&g, t);
 	float loss = (float)(loss_sum / (double)count);
 	int64_t one = 1;
 	if (safetensors_writer_add(w, "loss", ST_F32, 1, &one, &loss, &st) != STATUS_OK)
@@ -187,14 +196,6 @@ static int grads_run(struct cli *cli, int argc, char **argv)
 	if (safetensors_writer_add(w, "logits", ST_F32, a->labels ? 2 : 3, lshape, saved, &st) !=
 	    STATUS_OK)
 		goto out;
-	if (adapter) {
-		if (!(ga = calloc(l.count ? l.count : 1, sizeof *ga))) {
-			status_set(&st, STATUS_NOMEM, "out of memory");
-			goto out;
-		}
-		lora_grads_from_full(&l, &g, ga);
-		nt = 0; /* the frozen base's gradients are not written */
-	}
 	for (size_t i = 0; i < l.n; i++)
 		for (int isB = 0; isB < 2; isB++) {
 			const struct lora_module *m = &l.m[i];
@@ -228,8 +229,9 @@ out:
 	free(saved);
 	free(dscores);
 	free(ga);
-	lora_free(&l);
 	model_pass_free(a);
+	lora_view_free(&v);
+	lora_free(&l);
 	model_params_free(&g);
 	model_params_free(&p);
 	rows_free(&r);

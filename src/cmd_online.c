@@ -10,6 +10,7 @@
 #include "src/stage.h"
 #include "src/stage_state.h"
 #include "src/train_loop.h"
+#include "src/stage_lora.h"
 #include "engine/checkpoint.h"
 #include "engine/generate.h"
 #include "engine/goals.h"
@@ -79,6 +80,14 @@ const struct cli_command cmd_online = {
 	        "  --allow-cmd       run the policy's cmd: rewards (they start a program) and\n"
 	        "                    read rm: models outside its folder; without it such a\n"
 	        "                    reward stops the stage before it starts\n"
+	        "  --lora-rank R     train a LoRA adapter of rank R over the frozen policy\n"
+	        "                    (no gradient or optimizer state for it) and save a PEFT\n"
+	        "                    adapter folder (adapter_config.json, adapter_model.safetensors);\n"
+	        "                    an adapter --policy goes on training its own adapter\n"
+	        "  --lora-alpha A    its scale alpha / r (default 2R)\n"
+	        "  --lora-targets T  all-linear (default) or modules: c_attn,c_proj,c_fc\n"
+	        "                    (GPT-2), q_proj,...,down_proj (Llama family)\n"
+	        "  --lora-dropout P  dropout on the adapter's input (default 0)\n"
 	        "  --job ID          run as job ID (set by `ric job start`)\n",
 	.run = online_run,
 };
@@ -107,7 +116,9 @@ struct online {
 	struct stage sg;
 	struct ricmeta m;
 	struct tokenizer *tok;
-	struct model_params p;
+	struct model_params p;            /* the policy, or with LoRA its frozen base */
+	struct lora lora;                 /* LoRA (--lora-rank): the adapter trained */
+	int lora_on;
 	struct reward *rw[ONLINE_MAX_OBJ];
 	int obj_pos[ONLINE_MAX_OBJ];      /* each ric.json objective's position in the dataset */
 	struct online_row *rows;          /* offline training rows with every reward */
@@ -189,7 +200,7 @@ static int online_parse(int argc, char **argv, struct online_opts *o)
 		return cli_bad_usage(cmd, "give --stop or --no-stop, not both");
 	if (o->mix < 0)
 		o->mix = o->prompts;
-	return CLI_OK;
+	return stage_train_check(cmd, &o->t);
 }
 
 /* ---- the dataset ------------------------------------------------------- */
@@ -403,9 +414,14 @@ static enum status_code online_sample(struct online *on, int iter)
 		gp.ctx = on->tok;
 		gp.min_new = 1;
 		/* the policy changed since the last iteration: its reduced copy anew */
-		struct decoder_weights dw;
+		struct decoder_weights dw = { 0 };
+		/* LoRA: sampling runs the merged model, a copy; the base stays as loaded */
+		struct model_params merged = { 0 }, *pol = &on->p;
 		ricgen_stops_apply(&on->o.stops, &gp);
-		rc = decoder_weights_init(&dw, &on->p, (enum decoder_dtype)on->o.weights, st);
+		if (on->lora_on && (rc = stage_lora_merged(&on->lora, &on->p, &merged, st)) == STATUS_OK)
+			pol = &merged;
+		if (rc == STATUS_OK)
+			rc = decoder_weights_init(&dw, pol, (enum decoder_dtype)on->o.weights, st);
 		gp.weights = &dw;
 		/* Under mpirun each rank samples and scores its share of the M
 		 * prompts, sample i still drawn with seed + i (engine/generate.h:
@@ -416,8 +432,9 @@ static enum status_code online_sample(struct online *on, int iter)
 			seeds[i] = gp.seed + i;
 		gp.seeds = seeds ? seeds + a : NULL;
 		if (rc == STATUS_OK && b > a)
-			rc = generate(&on->p, ids + a, lens + a, b - a, &gp, &on->h, out + a, st);
+			rc = generate(pol, ids + a, lens + a, b - a, &gp, &on->h, out + a, st);
 		decoder_weights_free(&dw);
+		model_params_free(&merged);
 	}
 	for (size_t i = a; rc == STATUS_OK && i < b; i++) {
 		const char *text = out[i].text ? out[i].text : "";
@@ -654,7 +671,9 @@ static enum status_code online_train(struct online *on, int iter, long *global_s
 	oc.schedule = OPTIM_CONSTANT;
 	struct train_loop L = { .sg = &on->sg, .h = &on->h, .p = &on->p, .oc = oc, .total = steps,
 	                        .clip = (float)on->o.t.clip, .metric_step = *global_step,
-	                        .fill = online_fill, .ctx = &ob };
+	                        .fill = online_fill, .ctx = &ob,
+	                        .lora = on->lora_on ? &on->lora : NULL,
+	                        .seed = (uint64_t)on->o.t.seed + (uint64_t)iter };
 	if (rc == STATUS_OK)
 		rc = train_loop_run(&L, st);
 	*global_step += L.step;
@@ -731,6 +750,7 @@ static void online_free(struct online *on)
 		ricmeta_seq_free(&on->pool[i]);
 	free(on->pool);
 	ricmeta_free(&on->m);
+	lora_free(&on->lora);
 	model_params_free(&on->p);
 	if (on->tok)
 		tokenizer_free(on->tok);
@@ -810,7 +830,18 @@ static int online_run(struct cli *cli, int argc, char **argv)
 		rc = ricmeta_load(from, &on.m, st);
 	if (rc == STATUS_OK)
 		rc = tokenizer_load(from, &on.tok, st);
-	if (rc == STATUS_OK)
+	/* LoRA: an adapter policy goes on training its adapter over its base;
+	 * a full one gets a fresh adapter */
+	on.lora_on = stage_lora_on(&o->t);
+	if (rc == STATUS_OK && on.lora_on && o->t.resume)
+		rc = stage_lora_resume(&o->t, NULL, &on.p, &ss, 0, &on.lora, st);
+	else if (rc == STATUS_OK && on.lora_on && lora_is_adapter(o->policy))
+		rc = stage_lora_load(&o->t, o->policy, NULL, &on.p, 0, &on.lora, st);
+	else if (rc == STATUS_OK && on.lora_on) {
+		rc = checkpoint_load(o->policy, &on.p, NULL, st);
+		if (rc == STATUS_OK)
+			rc = stage_lora_create(&o->t, o->policy, &on.p, 0, &on.lora, st);
+	} else if (rc == STATUS_OK)
 		rc = o->t.resume ? stage_state_load_model(o->t.resume, &on.p, &ss, st)
 		               : checkpoint_load(o->policy, &on.p, NULL, st);
 	if (rc == STATUS_OK && (on.p.cfg.num_labels > 0 || on.p.cfg.eos_token_id < 0))
@@ -843,6 +874,8 @@ static int online_run(struct cli *cli, int argc, char **argv)
 	on.h = stage_hooks(&on.sg);
 	env.hooks = &on.h;
 	online_params(&on, argc, argv);
+	if (on.lora_on)
+		stage_lora_params(&on.sg, &on.lora);
 	rc = online_dataset(&on);
 	int first = 1;
 	if (o->t.resume) {
@@ -867,7 +900,8 @@ static int online_run(struct cli *cli, int argc, char **argv)
 	}
 	if (rc == STATUS_OK)
 		rc = online_survivors(&on);
-	struct checkpoint_save_opts so = { .tokenizer_dir = from, .ric = ric };
+	struct checkpoint_save_opts so = { .tokenizer_dir = from, .ric = ric,
+	                                   .lora = on.lora_on ? &on.lora : NULL };
 	long gstep = 0;
 	int K = (int)o->iterations;
 	for (int it = first; rc == STATUS_OK && it <= K; it++) {
@@ -887,7 +921,7 @@ static int online_run(struct cli *cli, int argc, char **argv)
 			/* Iteration checkpoints: the policy and where the sampling stood. */
 			struct optim_config oc = OPTIM_DEFAULTS;
 			struct optim opt;
-			rc = optim_init(&opt, &on.p, &oc, st);
+			rc = on.lora_on ? stage_lora_optim(&on.lora, &opt, st) : optim_init(&opt, &on.p, &oc, st);
 			if (rc == STATUS_OK) {
 				ss.rng = on.rng;
 				json_decref(ss.extra);
@@ -914,7 +948,7 @@ static int online_run(struct cli *cli, int argc, char **argv)
 			rc = checkpoint_save(o->out, &on.p, &so, st);
 		if (rc == STATUS_OK) {
 			stage_checkpoint(&on.sg, o->out, K, "policy", meta);
-			printf("model saved to %s (%d iterations)\n", o->out, K);
+			printf("%s saved to %s (%d iterations)\n", on.lora_on ? "adapter" : "model", o->out, K);
 		}
 	}
 	int ret = stage_finish(&on.sg, rc, st->msg);

@@ -6,6 +6,7 @@
 #include "src/stage.h"
 #include "src/stage_state.h"
 #include "src/train_loop.h"
+#include "src/stage_lora.h"
 #include "engine/checkpoint.h"
 #include "engine/init.h"
 #include "engine/readfile.h"
@@ -59,6 +60,13 @@ const struct cli_command cmd_pretrain = {
 	        "  --name NAME       run name\n"
 	        "  --resume DIR      continue from a checkpoint-STEP folder (same options)\n"
 	        "  --stop-at STEP    checkpoint and stop after STEP steps (as a cancel would)\n"
+	        "  --lora-rank R     train a LoRA adapter of rank R over the frozen --init model\n"
+	        "                    (no gradient or optimizer state for it) and save a PEFT\n"
+	        "                    adapter folder (adapter_config.json, adapter_model.safetensors)\n"
+	        "  --lora-alpha A    its scale alpha / r (default 2R)\n"
+	        "  --lora-targets T  all-linear (default) or modules: c_attn,c_proj,c_fc\n"
+	        "                    (GPT-2), q_proj,...,down_proj (Llama family)\n"
+	        "  --lora-dropout P  dropout on the adapter's input (default 0)\n"
 	        "  --job ID          run as job ID (set by `ric job start`)\n",
 	.run = pretrain_run,
 };
@@ -277,6 +285,9 @@ static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 			                     "('%s')", argv[optind]);
 		if (o->tokenizer)
 			return cli_bad_usage(cmd, "--arch dit has no tokenizer");
+		if (o->t.lora_rank > 0)
+			return cli_bad_usage(cmd, "--lora-rank: --arch dit trains in full (LoRA is for the "
+			                     "text families)");
 		return CLI_OK;
 	}
 	if (o->dataset || o->patch > 0 || o->schedule)
@@ -301,7 +312,9 @@ static int pretrain_parse(int argc, char **argv, struct pretrain_opts *o)
 	struct status st = STATUS_INIT;
 	if (!o->init && pretrain_config(o, 1, -1, &cfg, &st) != STATUS_OK)
 		return cli_bad_usage(cmd, "%s", st.msg);
-	return CLI_OK;
+	if (o->t.lora_rank > 0 && !o->init && !o->t.resume)
+		return cli_bad_usage(cmd, "--lora-rank adapts a trained model: give it with --init DIR");
+	return stage_train_check(cmd, &o->t);
 }
 
 static void pretrain_params(struct stage *sg, const struct pretrain_opts *o,
@@ -337,13 +350,20 @@ static void pretrain_params(struct stage *sg, const struct pretrain_opts *o,
 
 static enum status_code pretrain_model(const struct pretrain_opts *o, struct tokenizer *tok,
                                        struct model_params *p, struct stage_state *ss,
-                                       struct status *st)
+                                       struct lora *l, struct status *st)
 {
+	/* LoRA (continued pretraining of --init): an adapter over it */
+	if (l && o->t.resume)
+		return stage_lora_resume(&o->t, o->init, p, ss, 0, l, st);
 	if (o->t.resume)
 		return stage_state_load_model(o->t.resume, p, ss, st);
 	rng_seed(&ss->rng, (uint64_t)o->t.seed);
-	if (o->init)
-		return checkpoint_load(o->init, p, NULL, st);
+	if (o->init) {
+		enum status_code rc = checkpoint_load(o->init, p, NULL, st);
+		if (rc == STATUS_OK && l)
+			rc = stage_lora_create(&o->t, o->init, p, 0, l, st);
+		return rc;
+	}
 	int eos = tokenizer_token_id(tok, "<|endoftext|>");
 	struct model_config cfg;
 	enum status_code rc = pretrain_config(o, (int)tokenizer_vocab_size(tok), eos, &cfg, st);
@@ -388,12 +408,15 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 	struct stage_state ss = { 0 };
 	struct pretrain_data d = { 0 };
 	int *tok_buf = NULL, *tgt_buf = NULL;
+	struct lora l = { 0 };
+	int lora = stage_lora_on(&o.t);
 
 	if (tokenizer_load(o.tokenizer, &tok, &st) != STATUS_OK ||
-	    pretrain_model(&o, tok, &p, &ss, &st) != STATUS_OK) {
+	    pretrain_model(&o, tok, &p, &ss, lora ? &l : NULL, &st) != STATUS_OK) {
 		cli_error("%s", st.msg);
 		if (tok)
 			tokenizer_free(tok);
+		lora_free(&l);
 		model_params_free(&p);
 		return CLI_FAIL;
 	}
@@ -402,6 +425,7 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 		cli_error("%s: not a language model with an EOS token covering %s's %zu tokens",
 		          o.t.resume ? o.t.resume : o.init, o.tokenizer, tokenizer_vocab_size(tok));
 		tokenizer_free(tok);
+		lora_free(&l);
 		model_params_free(&p);
 		return CLI_FAIL;
 	}
@@ -411,10 +435,13 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 	struct stage sg;
 	if (stage_open(&sg, cli, "pretrain", o.t.name, 0, (store_id)o.t.job) != CLI_OK) {
 		tokenizer_free(tok);
+		lora_free(&l);
 		model_params_free(&p);
 		return CLI_FAIL;
 	}
 	pretrain_params(&sg, &o, &p.cfg, argc, argv, first_file);
+	if (lora)
+		stage_lora_params(&sg, &l);
 	struct hooks h = stage_hooks(&sg);
 	enum status_code rc = pretrain_load(&o, tok, p.cfg.eos_token_id, argv + first_file,
 	                                    argc - first_file, &d, &st);
@@ -428,7 +455,7 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 		if (!tok_buf || !tgt_buf)
 			rc = status_set(&st, STATUS_NOMEM, "out of memory");
 	}
-	struct checkpoint_save_opts so = { .tokenizer_dir = o.tokenizer };
+	struct checkpoint_save_opts so = { .tokenizer_dir = o.tokenizer, .lora = lora ? &l : NULL };
 	struct stage_saving sv = { .out = o.out, .kind = "policy", .p = &p, .so = &so, .ss = &ss,
 	                           .save_every = o.t.save_every, .stop_at = o.t.stop_at,
 	                           .saved = ss.step };
@@ -437,7 +464,7 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 	struct train_loop L = { .sg = &sg, .h = &h, .p = &p, .oc = train_loop_linear(&o.t, total),
 	                        .resume = o.t.resume, .step = ss.step, .total = total,
 	                        .clip = (float)o.t.clip, .sv = &sv, .fill = pretrain_batch_fill,
-	                        .ctx = &pb };
+	                        .ctx = &pb, .lora = lora ? &l : NULL, .seed = (uint64_t)o.t.seed };
 	if (rc == STATUS_OK && o.t.resume)
 		stage_say(&sg, "resuming %s at step %ld", o.t.resume, ss.step);
 	if (rc == STATUS_OK)
@@ -447,6 +474,7 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 		stage_say(&sg, "checkpoint at step %ld in %s/checkpoint-%ld", step, o.out, step);
 	if (rc == STATUS_OK) {
 		double vloss = NAN;
+		train_set_eval(&L.t, 1);
 		rc = pretrain_val(&L.t, &d, B, T, tok_buf, tgt_buf, &h, &vloss, &st);
 		if (rc == STATUS_OK) {
 			stage_metric(&sg, "val_loss", step, vloss);
@@ -458,7 +486,8 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 		}
 		if (rc == STATUS_OK) {
 			stage_checkpoint(&sg, o.out, step, "policy", NULL);
-			printf("model saved to %s (%ld steps, %.0f tokens/s)\n", o.out, step, sg.tokens_per_s);
+			printf("%s saved to %s (%ld steps, %.0f tokens/s)\n", lora ? "adapter" : "model", o.out,
+			       step, sg.tokens_per_s);
 		}
 	}
 	int ret = stage_finish(&sg, rc, st.msg);
@@ -469,6 +498,7 @@ static int pretrain_run(struct cli *cli, int argc, char **argv)
 	free(d.val);
 	free(d.perm);
 	json_decref(ss.extra);
+	lora_free(&l);
 	model_params_free(&p);
 	tokenizer_free(tok);
 	return ret;

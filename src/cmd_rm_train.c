@@ -5,6 +5,7 @@
 #include "src/stage.h"
 #include "src/stage_state.h"
 #include "src/train_loop.h"
+#include "src/stage_lora.h"
 #include "src/dist.h"
 #include "engine/checkpoint.h"
 #include "engine/init.h"
@@ -50,6 +51,14 @@ const struct cli_command cmd_rm_train = {
 	        "  --name NAME       run name\n"
 	        "  --resume DIR      continue from a checkpoint-STEP folder (same options)\n"
 	        "  --stop-at STEP    checkpoint and stop after STEP steps (as a cancel would)\n"
+	        "  --lora-rank R     train a LoRA adapter of rank R over the frozen body\n"
+	        "                    (no gradient or optimizer state for it) and save a PEFT\n"
+	        "                    adapter folder (adapter_config.json, adapter_model.safetensors);\n"
+	        "                    the score head trains with it (PEFT's modules_to_save)\n"
+	        "  --lora-alpha A    its scale alpha / r (default 2R)\n"
+	        "  --lora-targets T  all-linear (default) or modules: c_attn,c_proj,c_fc\n"
+	        "                    (GPT-2), q_proj,...,down_proj (Llama family)\n"
+	        "  --lora-dropout P  dropout on the adapter's input (default 0)\n"
 	        "  --job ID          run as job ID (set by `ric job start`)\n",
 	.run = rmtrain_run,
 };
@@ -366,6 +375,7 @@ static enum status_code rmtrain_loss(void *ctx, struct train *t, const struct tr
 		memcpy(rb->mine + n * T, b->tokens + (B + lo) * T, n * T * sizeof *rb->mine);
 		tok = rb->mine;
 	}
+	train_prepare(t);
 	enum status_code rc = model_forward(t->pass, t->params->mem, tok, 2 * n, T, NULL, h, st);
 	if (rc != STATUS_OK)
 		return rc;
@@ -380,14 +390,17 @@ static enum status_code rmtrain_loss(void *ctx, struct train *t, const struct tr
 	}
 	sums[0] = sum / (double)B;
 	sums[1] = right / (double)B;
-	return model_backward(t->pass, t->params->mem, t->grads.mem, tok, NULL, 1.0f, rb->dscores, h,
+	return model_backward(t->pass, t->params->mem, train_base_grads(t), tok, NULL, 1.0f, rb->dscores, h,
 	                      st);
 }
 
 /* The base's body under a one-label score head (kept when the base is a reward model). */
 static enum status_code rmtrain_model(const struct rmtrain_opts *o, struct model_params *p,
-                                      struct stage_state *ss, struct status *st)
+                                      struct stage_state *ss, struct lora *l, struct status *st)
 {
+	/* LoRA: the adapter also trains the score head (modules_to_save) */
+	if (l && o->t.resume)
+		return stage_lora_resume(&o->t, o->base, p, ss, 1, l, st);
 	if (o->t.resume)
 		return stage_state_load_model(o->t.resume, p, ss, st);
 	rng_seed(&ss->rng, (uint64_t)o->t.seed);
@@ -420,6 +433,8 @@ static enum status_code rmtrain_model(const struct rmtrain_opts *o, struct model
 	if (rc == STATUS_OK)
 		init_normal(score, ns, (float)o->score_std, &ss->rng);
 	model_params_free(&base);
+	if (rc == STATUS_OK && l)
+		rc = stage_lora_create(&o->t, o->base, p, 1, l, st);
 	return rc;
 }
 
@@ -454,7 +469,7 @@ static int rmtrain_parse(int argc, char **argv, struct rmtrain_opts *o)
 		return cli_bad_usage(cmd, "unexpected argument '%s'", argv[optind]);
 	if (!o->base || !o->pairs || !o->out)
 		return cli_bad_usage(cmd, "--base, --pairs and --out are required");
-	return CLI_OK;
+	return stage_train_check(cmd, &o->t);
 }
 
 static void rmtrain_params(struct stage *sg, const struct rmtrain_opts *o, long total)
@@ -488,10 +503,14 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 	struct model_params p = { 0 };
 	struct stage_state ss = { 0 };
 	struct rmtrain_data d = { 0 };
-	if (tokenizer_load(o.base, &tok, &st) != STATUS_OK || rmtrain_model(&o, &p, &ss, &st) != STATUS_OK ||
+	struct lora l = { 0 };
+	int lora = stage_lora_on(&o.t);
+	if (tokenizer_load(o.base, &tok, &st) != STATUS_OK ||
+	    rmtrain_model(&o, &p, &ss, lora ? &l : NULL, &st) != STATUS_OK ||
 	    rmtrain_load(cli, &o, tok, &d, &st) != STATUS_OK) {
 		cli_error("%s", st.msg);
 		rmtrain_data_free(&d);
+		lora_free(&l);
 		model_params_free(&p);
 		if (tok)
 			tokenizer_free(tok);
@@ -501,6 +520,7 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 		cli_error("--max-len %g is longer than %s's %d positions", o.max_len, o.base,
 		          p.cfg.n_positions);
 		rmtrain_data_free(&d);
+		lora_free(&l);
 		model_params_free(&p);
 		tokenizer_free(tok);
 		return CLI_USAGE;
@@ -513,11 +533,14 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 	struct stage sg;
 	if (stage_open(&sg, cli, "rm-train", o.t.name, 0, (store_id)o.t.job) != CLI_OK) {
 		rmtrain_data_free(&d);
+		lora_free(&l);
 		model_params_free(&p);
 		tokenizer_free(tok);
 		return CLI_FAIL;
 	}
 	rmtrain_params(&sg, &o, total);
+	if (lora)
+		stage_lora_params(&sg, &l);
 	stage_say(&sg, "%zu pairs: %zu training, %zu held out; %ld steps", d.npairs, d.ntrain, d.neval,
 	          total);
 	struct hooks h = stage_hooks(&sg);
@@ -529,19 +552,21 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 	enum status_code rc = STATUS_OK;
 	if (!rb.pairs || !rb.tok || !rb.mine || !rb.dscores)
 		rc = status_set(&st, STATUS_NOMEM, "out of memory");
-	struct checkpoint_save_opts so = { .tokenizer_dir = o.base };
+	struct checkpoint_save_opts so = { .tokenizer_dir = o.base, .lora = lora ? &l : NULL };
 	struct stage_saving sv = { .out = o.out, .kind = "reward", .p = &p, .so = &so, .ss = &ss,
 	                           .save_every = o.t.save_every, .stop_at = o.t.stop_at,
 	                           .saved = ss.step };
 	struct train_loop L = { .sg = &sg, .h = &h, .p = &p, .oc = train_loop_linear(&o.t, total),
 	                        .resume = o.t.resume, .step = ss.step, .total = total,
 	                        .clip = (float)o.t.clip, .sv = &sv, .fill = rmtrain_fill,
-	                        .loss = rmtrain_loss, .aux_metric = "train_accuracy", .ctx = &rb };
+	                        .loss = rmtrain_loss, .aux_metric = "train_accuracy", .ctx = &rb,
+	                        .lora = lora ? &l : NULL, .seed = (uint64_t)o.t.seed };
 	if (rc == STATUS_OK)
 		rc = train_loop_run(&L, &st);
 	long step = L.step;
 	if (rc == STATUS_OK) {
 		double acc = NAN, eloss = NAN;
+		train_set_eval(&L.t, 1);
 		rc = rmtrain_eval(&L.t, &d, B, rb.pad, rb.tok, &h, &acc, &eloss, &st);
 		if (rc == STATUS_OK) {
 			stage_metric(&sg, "eval_accuracy", step, acc);
@@ -552,7 +577,7 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 		}
 		if (rc == STATUS_OK) {
 			stage_checkpoint(&sg, o.out, step, "reward", NULL);
-			printf("reward model saved to %s (%ld steps)\n", o.out, step);
+			printf("reward model %ssaved to %s (%ld steps)\n", lora ? "adapter " : "", o.out, step);
 		}
 	}
 	int ret = stage_finish(&sg, rc, st.msg);
@@ -563,6 +588,7 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 	free(rb.dscores);
 	json_decref(ss.extra);
 	rmtrain_data_free(&d);
+	lora_free(&l);
 	model_params_free(&p);
 	tokenizer_free(tok);
 	return ret;

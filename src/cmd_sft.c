@@ -5,6 +5,7 @@
 #include "src/ricdata.h"
 #include "src/sft_images.h"
 #include "src/stage.h"
+#include "src/stage_lora.h"
 #include "src/stage_state.h"
 #include "src/train_loop.h"
 #include "engine/checkpoint.h"
@@ -66,6 +67,13 @@ const struct cli_command cmd_sft = {
 	        "  --name NAME       run name\n"
 	        "  --resume DIR      continue from a checkpoint-STEP folder (same options)\n"
 	        "  --stop-at STEP    checkpoint and stop after STEP steps (as a cancel would)\n"
+	        "  --lora-rank R     train a LoRA adapter of rank R over the frozen base\n"
+	        "                    (no gradient or optimizer state for it) and save a PEFT\n"
+	        "                    adapter folder (adapter_config.json, adapter_model.safetensors)\n"
+	        "  --lora-alpha A    its scale alpha / r (default 2R)\n"
+	        "  --lora-targets T  all-linear (default) or modules: c_attn,c_proj,c_fc\n"
+	        "                    (GPT-2), q_proj,...,down_proj (Llama family)\n"
+	        "  --lora-dropout P  dropout on the adapter's input (default 0)\n"
 	        "  --job ID          run as job ID (set by `ric job start`)\n"
 	        "An image model as --base (model_type dit) trains on an image --dataset: each\n"
 	        "row's normalised scores are its condition vector (no template), and\n"
@@ -241,6 +249,8 @@ static int sft_parse(int argc, char **argv, struct sft_opts *o)
 		return cli_bad_usage(cmd, "--expert-quantile goes with --expert NAME");
 	if (o->r.expert && o->data)
 		return cli_bad_usage(cmd, "--expert selects rows of a --dataset, not of --data");
+	if ((rc = stage_train_check(cmd, &o->t)) != CLI_OK)
+		return rc;
 	if (o->r.expert) {
 		/* An expert is a plain model of one objective: the soup mixes its
 		 * weights, and no score is written into its prompts. */
@@ -439,6 +449,9 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 		                     "not on a TRL export (--data)", o.base);
 	if (!image && o.cond_drop >= 0)
 		return cli_bad_usage(&cmd_sft, "--cond-drop applies to an image model's --base");
+	if (image && stage_lora_on(&o.t))
+		return cli_bad_usage(&cmd_sft, "--lora-rank: %s is an image model, which trains in "
+		                     "full (LoRA is for the text families)", o.base);
 	if (image) {
 		struct sft_images_opts io = { .base = o.base, .dataset = o.dataset, .out = o.out,
 		                              .r = &o.r, .epochs = o.epochs,
@@ -450,17 +463,23 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 	struct tokenizer *tok = NULL;
 	struct model_params p = { 0 };
 	struct stage_state ss = { 0 };
+	struct lora l = { 0 };
+	int lora = stage_lora_on(&o.t);
 	if (tokenizer_load(o.base, &tok, &st) != STATUS_OK ||
-	    (o.t.resume ? stage_state_load_model(o.t.resume, &p, &ss, &st)
-	              : checkpoint_load(o.base, &p, NULL, &st)) != STATUS_OK) {
+	    (lora && o.t.resume ? stage_lora_resume(&o.t, o.base, &p, &ss, 0, &l, &st)
+	     : o.t.resume       ? stage_state_load_model(o.t.resume, &p, &ss, &st)
+	                        : checkpoint_load(o.base, &p, NULL, &st)) != STATUS_OK ||
+	    (lora && !o.t.resume && stage_lora_create(&o.t, o.base, &p, 0, &l, &st) != STATUS_OK)) {
 		cli_error("%s", st.msg);
 		if (tok)
 			tokenizer_free(tok);
+		model_params_free(&p);
 		return CLI_FAIL;
 	}
 	if (p.cfg.num_labels > 0 || p.cfg.eos_token_id < 0) {
 		cli_error("%s: not a language model with an EOS token", o.base);
 		tokenizer_free(tok);
+		lora_free(&l);
 		model_params_free(&p);
 		return CLI_FAIL;
 	}
@@ -471,6 +490,7 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 	if (stage_open(&sg, cli, "sft", o.t.name, sft_parent(cli, o.dataset), (store_id)o.t.job) !=
 	    CLI_OK) {
 		tokenizer_free(tok);
+		lora_free(&l);
 		model_params_free(&p);
 		return CLI_FAIL;
 	}
@@ -503,6 +523,8 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 		if (!meta)
 			rc = status_set(&st, STATUS_NOMEM, "out of memory");
 		sft_params(&sg, &o, &m, conditioned, total, &d);
+		if (lora)
+			stage_lora_params(&sg, &l);
 		stage_say(&sg, "%zu training rows (%zu too long, %zu unscored), %zu objective(s); %ld steps",
 		          d.n, d.skipped_long, d.skipped_unscored, m.n_obj, total);
 		if (o.r.expert)
@@ -523,13 +545,15 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 	                        .tgt = malloc(B * T * sizeof *sb.tgt), .one = malloc(T * sizeof *sb.one) };
 	if (rc == STATUS_OK && (!sb.tok || !sb.tgt || !sb.one))
 		rc = status_set(&st, STATUS_NOMEM, "out of memory");
-	struct checkpoint_save_opts so = { .tokenizer_dir = o.base, .ric = ric };
+	struct checkpoint_save_opts so = { .tokenizer_dir = o.base, .ric = ric,
+	                                   .lora = lora ? &l : NULL };
 	struct stage_saving sv = { .out = o.out, .kind = "policy", .meta = meta, .p = &p, .so = &so,
 	                           .ss = &ss, .save_every = o.t.save_every, .stop_at = o.t.stop_at,
 	                           .saved = ss.step };
 	struct train_loop L = { .sg = &sg, .h = &h, .p = &p, .oc = train_loop_linear(&o.t, total),
 	                        .resume = o.t.resume, .step = ss.step, .total = total,
-	                        .clip = (float)o.t.clip, .sv = &sv, .fill = sft_fill, .ctx = &sb };
+	                        .clip = (float)o.t.clip, .sv = &sv, .fill = sft_fill, .ctx = &sb,
+	                        .lora = lora ? &l : NULL, .seed = (uint64_t)o.t.seed };
 	if (rc == STATUS_OK)
 		rc = train_loop_run(&L, &st);
 	long step = L.step;
@@ -538,7 +562,8 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 			rc = checkpoint_save(o.out, &p, &so, &st);
 		if (rc == STATUS_OK) {
 			stage_checkpoint(&sg, o.out, step, "policy", meta);
-			printf("model saved to %s (%ld steps, %.0f tokens/s)\n", o.out, step, sg.tokens_per_s);
+			printf("%s saved to %s (%ld steps, %.0f tokens/s)\n", lora ? "adapter" : "model",
+			       o.out, step, sg.tokens_per_s);
 		}
 	}
 	int ret = stage_finish(&sg, rc, st.msg);
@@ -551,6 +576,7 @@ static int sft_run(struct cli *cli, int argc, char **argv)
 	json_decref(ss.extra);
 	sft_data_free(&d);
 	ricmeta_free(&m);
+	lora_free(&l);
 	model_params_free(&p);
 	tokenizer_free(tok);
 	return ret;

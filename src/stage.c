@@ -385,6 +385,10 @@ void stage_checkpoint(struct stage *sg, const char *dir, int64_t step, const cha
 	if (file) {
 		snprintf(file, n, "%s/model.safetensors", dir);
 		have_sha = sha256_file(file, hex) == 0;
+		if (!have_sha) { /* a LoRA adapter's folder */
+			snprintf(file, n, "%s/adapter_model.safetensors", dir);
+			have_sha = sha256_file(file, hex) == 0;
+		}
 		free(file);
 	}
 	struct store_checkpoint c = { .run = sg->run, .step = step, .kind = kind, .path = dir,
@@ -453,7 +457,40 @@ int stage_train_option(const struct cli_command *cmd, int c, const char *arg, do
 	case 's': return cli_number(cmd, "--seed", arg, 0, 9e15, &t->seed);
 	case 'S': return cli_number(cmd, "--stop-at", arg, 1, 1e12, &t->stop_at);
 	case 'j': return cli_number(cmd, "--job", arg, 1, 9e15, &t->job);
+	case STAGE_OPT_LORA_RANK: return cli_number(cmd, "--lora-rank", arg, 1, 65536, &t->lora_rank);
+	case STAGE_OPT_LORA_ALPHA:
+		if (cli_number(cmd, "--lora-alpha", arg, 0, 1e9, &t->lora_alpha) != CLI_OK)
+			return CLI_USAGE;
+		if (!(t->lora_alpha > 0))
+			return cli_bad_usage(cmd, "--lora-alpha %s: the scale must be above 0", arg);
+		return CLI_OK;
+	case STAGE_OPT_LORA_DROPOUT:
+		if (cli_number(cmd, "--lora-dropout", arg, 0, 1, &t->lora_dropout) != CLI_OK)
+			return CLI_USAGE;
+		if (t->lora_dropout >= 1)
+			return cli_bad_usage(cmd, "--lora-dropout %s: must be below 1", arg);
+		return CLI_OK;
+	case STAGE_OPT_LORA_TARGETS:
+		if (!*arg)
+			return cli_bad_usage(cmd, "--lora-targets: give all-linear or module names");
+		t->lora_targets = arg;
+		return CLI_OK;
 	}
+	return CLI_OK;
+}
+
+int stage_train_check(const struct cli_command *cmd, struct stage_train_opts *t)
+{
+	if (t->lora_rank > 0) {
+		if (!(t->lora_alpha > 0))
+			t->lora_alpha = 2 * t->lora_rank;
+		if (!t->lora_targets)
+			t->lora_targets = "all-linear";
+		return CLI_OK;
+	}
+	if (t->lora_alpha > 0 || t->lora_targets || t->lora_dropout > 0)
+		return cli_bad_usage(cmd, "--lora-alpha, --lora-targets and --lora-dropout go with "
+		                     "--lora-rank R");
 	return CLI_OK;
 }
 

@@ -119,9 +119,20 @@ void stage_say(struct stage *sg, const char *fmt, ...) __attribute__((format(pri
 struct stage_train_opts {
 	const char *name, *resume;
 	double steps, batch, lr, warmup, wd, clip, save_every, seed, stop_at, job;
+	/* LoRA (src/stage_lora.h): rank 0 trains every weight */
+	double lora_rank, lora_alpha, lora_dropout;
+	const char *lora_targets;
 };
 
+/* getopt values of the LoRA options, past every character */
+enum { STAGE_OPT_LORA_RANK = 0x4c00, STAGE_OPT_LORA_ALPHA, STAGE_OPT_LORA_TARGETS,
+       STAGE_OPT_LORA_DROPOUT };
+
 #define STAGE_TRAIN_OPTIONS                                                                      \
+	{ "lora-rank", required_argument, NULL, STAGE_OPT_LORA_RANK },                           \
+	{ "lora-alpha", required_argument, NULL, STAGE_OPT_LORA_ALPHA },                         \
+	{ "lora-targets", required_argument, NULL, STAGE_OPT_LORA_TARGETS },                     \
+	{ "lora-dropout", required_argument, NULL, STAGE_OPT_LORA_DROPOUT },                     \
 	{ "steps", required_argument, NULL, 'n' }, { "batch", required_argument, NULL, 'b' },    \
 	{ "lr", required_argument, NULL, 'l' }, { "clip", required_argument, NULL, 'c' },        \
 	{ "seed", required_argument, NULL, 's' }, { "name", required_argument, NULL, 'N' },      \
@@ -135,12 +146,16 @@ struct stage_train_opts {
 	{ "save-every", required_argument, NULL, 'K' }, { "stop-at", required_argument, NULL, 'S' }
 
 /* Parses shared option c of the tables above into *t, --batch up to max_batch:
- * CLI_OK, or a usage error naming the option. Other characters are left alone. */
+ * CLI_OK, or a usage error naming the option. Other characters are left alone.
+ * Call stage_train_check after the options. */
 int stage_train_option(const struct cli_command *cmd, int c, const char *arg, double max_batch,
                        struct stage_train_opts *t);
 
 /* Records batch, lr, warmup, the linear schedule, weight_decay and clip. */
 void stage_train_params(struct stage *sg, const struct stage_train_opts *t);
+/* What the options say together (the LoRA ones go with --lora-rank):
+ * CLI_OK or a usage error. */
+int stage_train_check(const struct cli_command *cmd, struct stage_train_opts *t);
 
 /* The newest checkpoint folder of a run that holds training state, malloc'd, or NULL. */
 char *stage_last_state(struct store *s, store_id run);

@@ -130,6 +130,18 @@ enum status_code stage_state_save(const char *dir, const struct model_params *p,
 enum status_code stage_state_load_model(const char *dir, struct model_params *p,
                                         struct stage_state *ss, struct status *st)
 {
+	enum status_code rc = stage_state_read(dir, ss, st);
+	if (rc == STATUS_OK)
+		rc = checkpoint_load(dir, p, NULL, st);
+	if (rc != STATUS_OK) {
+		json_decref(ss->extra);
+		ss->extra = NULL;
+	}
+	return rc;
+}
+
+enum status_code stage_state_read(const char *dir, struct stage_state *ss, struct status *st)
+{
 	char *path = stage_state_join(dir, "/trainer_state.json");
 	if (!path)
 		return status_set(st, STATUS_NOMEM, "out of memory");
@@ -165,12 +177,6 @@ enum status_code stage_state_load_model(const char *dir, struct model_params *p,
 	}
 	json_decref(j);
 	free(path);
-	if (rc == STATUS_OK)
-		rc = checkpoint_load(dir, p, NULL, st);
-	if (rc != STATUS_OK) {
-		json_decref(ss->extra);
-		ss->extra = NULL;
-	}
 	return rc;
 }
 

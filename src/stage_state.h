@@ -34,6 +34,8 @@ enum status_code stage_state_save(const char *dir, const struct model_params *p,
 /* Reads the model into p (allocated here) and the state into ss. */
 enum status_code stage_state_load_model(const char *dir, struct model_params *p,
                                         struct stage_state *ss, struct status *st);
+/* Reads DIR/trainer_state.json alone into ss. */
+enum status_code stage_state_read(const char *dir, struct stage_state *ss, struct status *st);
 /* Restores m, v and the step of an optimizer made with optim_init for the same model. */
 enum status_code stage_state_load_optim(const char *dir, struct optim *opt, struct status *st);
 

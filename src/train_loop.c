@@ -25,6 +25,7 @@ static enum status_code train_loop_lm(struct train *t, const struct train_batch 
 	struct train_batch mine = { .B = hi - lo, .T = b->T, .tokens = b->tokens + lo * b->T,
 	                            .targets = b->targets + lo * b->T };
 	enum status_code rc = STATUS_OK;
+	train_set_row0(t, lo * b->T);
 	if (mine.B > 0)
 		rc = train_accumulate(t, &mine, 1.0f / (float)(n ? n : 1), h, st);
 	sums[0] = n ? t->loss_sum / (double)n : 0;
@@ -66,7 +67,8 @@ static enum status_code train_loop_done(struct train_loop *L, double loss, doubl
 
 enum status_code train_loop_run(struct train_loop *L, struct status *st)
 {
-	enum status_code rc = train_init(&L->t, L->p, &L->oc, st);
+	enum status_code rc = L->lora ? train_init_lora(&L->t, L->p, L->lora, &L->oc, L->seed, st)
+	                              : train_init(&L->t, L->p, &L->oc, st);
 	if (rc != STATUS_OK)
 		return rc;
 	L->have_train = 1;
@@ -82,7 +84,7 @@ enum status_code train_loop_run(struct train_loop *L, struct status *st)
 	/* under mpirun: each bucket of gradients is summed over the ranks as
 	 * soon as the backward pass has completed it */
 	struct dist_sum *sum = NULL;
-	if (dist_size() > 1 && !(sum = dist_sum_new(L->t.grads.count)))
+	if (dist_size() > 1 && !(sum = dist_sum_new(L->t.count)))
 		rc = status_set(st, STATUS_NOMEM, "out of memory");
 	while (rc == STATUS_OK && L->step < L->total) {
 		if (dist_any(stage_stopping())) {
@@ -94,8 +96,12 @@ enum status_code train_loop_run(struct train_loop *L, struct status *st)
 		double sums[2] = { 0, 0 };
 		rc = L->fill(L->ctx, L->step, &b, st);
 		if (sum) {
-			dist_sum_begin(sum, L->t.grads.mem);
-			L->t.pass->grads = (struct model_grads_hook){ .ready = dist_sum_ready, .ctx = sum };
+			dist_sum_begin(sum, L->t.g);
+			/* the backward pass tells which parts of the base's layout are
+			 * done; a LoRA adapter's gradients (its own layout) are all
+			 * summed by dist_sum_end */
+			if (!L->lora)
+				L->t.pass->grads = (struct model_grads_hook){ .ready = dist_sum_ready, .ctx = sum };
 		}
 		if (rc == STATUS_OK)
 			rc = L->loss ? L->loss(L->ctx, &L->t, &b, L->step, h, sums, st)

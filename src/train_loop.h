@@ -64,6 +64,8 @@ struct train_loop {
 	train_loop_loss_fn loss;  /* NULL: cross-entropy, mean over the batch's targets */
 	const char *aux_metric;   /* with loss: the metric sums[1] is, recorded at step + 1 */
 	void *ctx;                /* for fill and loss */
+	struct lora *lora;        /* train this adapter over the frozen p (src/stage_lora.h); NULL: p */
+	uint64_t seed;            /* with lora: its dropout masks */
 	struct train t;           /* the trainer, valid from train_loop_run to train_loop_free */
 	int have_train;
 };

@@ -101,6 +101,11 @@ ok "sft, one process" "$RIC" sft $S --out sft-1 --name sft-1
 ok "sft on two ranks" $MPIRUN "$RIC" sft $S --out sft-2 --name sft-2
 ok "the same model" $CLOSE sft-1/model.safetensors sft-2/model.safetensors
 ok "the same losses" same_losses sft-1 sft-2
+# LoRA sft with dropout: each row draws its masks whatever rank holds it
+ok "LoRA sft, one process" "$RIC" sft $S --out lsft-1 --name lsft-1 --lora-rank 4 --lora-dropout 0.2
+ok "LoRA sft on two ranks" $MPIRUN "$RIC" sft $S --out lsft-2 --name lsft-2 --lora-rank 4 --lora-dropout 0.2
+ok "the same adapter" $CLOSE lsft-1/adapter_model.safetensors lsft-2/adapter_model.safetensors
+ok "the same LoRA losses" same_losses lsft-1 lsft-2
 
 # relabel: each rank scores its share of every page, rank 0 stores them all
 ok "import the rows again" "$RIC" dataset import rows.jsonl --name toy-a

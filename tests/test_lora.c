@@ -5,8 +5,10 @@
 
 #include "tests/harness.h"
 #include "tests/gpt2_util.h"
+#include "engine/gpt2.h"
 #include "engine/lora.h"
 #include "engine/safetensors.h"
+#include "engine/train.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -140,6 +142,191 @@ START_TEST(gpt2_adapter_gradient_matches_finite_differences)
 }
 END_TEST
 
+/* The training path in double (engine/lora_run.h: base frozen and unmerged,
+ * s (x A^T) B^T beside each layer): the loss and the adapter's gradient. */
+struct lora_f64 {
+	struct gpt2_layout lay;
+	struct gpt2_acts_f64 a;
+	struct lora_run_f64 run;
+	struct lora_view v;
+	double *w, *aw, *ag;
+	size_t na;
+};
+
+static double lora_f64_loss(struct lora_f64 *f, int grad)
+{
+	struct status st = STATUS_INIT;
+	f->a.lora = &f->run;
+	f->run.v = &f->v;
+	f->run.w = f->aw;
+	f->run.g = grad ? f->ag : NULL;
+	ck_assert_int_eq(gpt2_forward_f64(&f->lay, f->w, &f->a, tokens, 2, 6, targets, NULL, &st),
+	                 STATUS_OK);
+	double loss = f->a.loss_sum / (double)f->a.count;
+	if (grad) {
+		memset(f->ag, 0, f->na * sizeof *f->ag);
+		ck_assert_int_eq(gpt2_backward_f64(&f->lay, f->w, NULL, &f->a, tokens, targets,
+		                                   1.0 / (double)f->a.count, NULL, NULL, &st), STATUS_OK);
+	}
+	return loss;
+}
+
+START_TEST(gpt2_training_path_gradient_matches_finite_differences_in_double)
+{
+	struct status st = STATUS_INIT;
+	struct model_config c = gpt2_util_tiny(0);
+	struct model_params p;
+	ck_assert_int_eq(model_params_alloc(&p, &c, &st), STATUS_OK);
+	gpt2_util_randomize(&p, 3);
+	struct lora l;
+	/* dropout off: finite differences need one function */
+	ck_assert_msg(lora_load(write_adapter(&p, config_ok), &p, &l, &st) == STATUS_OK, "%s", st.msg);
+	struct lora_f64 f = { 0 };
+	ck_assert_int_eq(gpt2_layout_init(&f.lay, &p, &st), STATUS_OK);
+	gpt2_acts_init_f64(&f.a, 1);
+	ck_assert_int_eq(lora_view_init(&f.v, &l, &p, &st), STATUS_OK);
+	f.na = l.count;
+	f.w = malloc(p.count * sizeof *f.w);
+	f.aw = malloc(f.na * sizeof *f.aw);
+	f.ag = malloc(f.na * sizeof *f.ag);
+	for (size_t i = 0; i < p.count; i++)
+		f.w[i] = p.mem[i];
+	for (size_t i = 0; i < f.na; i++)
+		f.aw[i] = l.mem[i];
+	lora_f64_loss(&f, 1);
+	double gmax = 0;
+	for (size_t i = 0; i < f.na; i++)
+		gmax = fmax(gmax, fabs(f.ag[i]));
+	ck_assert(gmax > 1e-3);
+	const double eps = 1e-5;
+	size_t checked = 0;
+	for (size_t i = 0; i < f.na; i += 3) {
+		double keep = f.aw[i];
+		f.aw[i] = keep + eps;
+		double up = lora_f64_loss(&f, 0);
+		f.aw[i] = keep - eps;
+		double down = lora_f64_loss(&f, 0);
+		f.aw[i] = keep;
+		double fd = (up - down) / (2 * eps);
+		ck_assert_msg(fabs(fd - f.ag[i]) <= 1e-7 * gmax + 1e-6 * fabs(fd),
+		              "entry %zu: finite difference %.12g, gradient %.12g", i, fd, f.ag[i]);
+		checked++;
+	}
+	ck_assert_uint_gt(checked, 100);
+	/* the base got no gradient buffer at all, and its weights are as they were */
+	for (size_t i = 0; i < p.count; i++)
+		ck_assert(f.w[i] == (double)p.mem[i]);
+	lora_run_free_f64(&f.run);
+	gpt2_acts_free_f64(&f.a);
+	gpt2_layout_free(&f.lay);
+	lora_view_free(&f.v);
+	free(f.w);
+	free(f.aw);
+	free(f.ag);
+	lora_free(&l);
+	model_params_free(&p);
+}
+END_TEST
+
+/* The float training path (model_pass_set_lora, model_backward with no base
+ * gradient) against the gradient of the merged weights folded onto A and B,
+ * and its forward against the merged model's. */
+START_TEST(gpt2_training_path_matches_the_merged_model)
+{
+	struct status st = STATUS_INIT;
+	struct model_config c = gpt2_util_tiny(0);
+	struct model_params p, g;
+	ck_assert_int_eq(model_params_alloc(&p, &c, &st), STATUS_OK);
+	ck_assert_int_eq(model_params_alloc(&g, &c, &st), STATUS_OK);
+	gpt2_util_randomize(&p, 4);
+	struct lora l;
+	ck_assert_msg(lora_load(write_adapter(&p, config_ok), &p, &l, &st) == STATUS_OK, "%s", st.msg);
+	double want = merged_loss(&p, &l, &g);
+	float *ref = calloc(l.count, sizeof *ref), *ga = calloc(l.count, sizeof *ga);
+	lora_grads_from_full(&l, &g, ref);
+	struct lora_view v;
+	struct model_pass *a = NULL;
+	ck_assert_int_eq(lora_view_init(&v, &l, &p, &st), STATUS_OK);
+	ck_assert_int_eq(model_pass_new(&a, &p, 1, &st), STATUS_OK);
+	ck_assert_int_eq(model_pass_set_lora(a, &v, l.mem, ga, &st), STATUS_OK);
+	ck_assert_int_eq(model_forward(a, p.mem, tokens, 2, 6, targets, NULL, &st), STATUS_OK);
+	double got = a->loss_sum / (double)a->count;
+	ck_assert_msg(fabs(got - want) < 1e-5 * fabs(want), "loss %g, merged %g", got, want);
+	ck_assert_int_eq(model_backward(a, p.mem, NULL, tokens, targets, 1.0f / (float)a->count, NULL,
+	                                NULL, &st), STATUS_OK);
+	double gmax = 0;
+	for (size_t i = 0; i < l.count; i++)
+		gmax = fmax(gmax, fabs(ref[i]));
+	for (size_t i = 0; i < l.count; i++)
+		ck_assert_msg(fabs(ga[i] - ref[i]) <= 1e-4 * gmax, "entry %zu: %g, merged %g", i,
+		              (double)ga[i], (double)ref[i]);
+	/* a backward with neither base gradients nor an adapter is refused */
+	ck_assert_int_eq(model_pass_set_lora(a, NULL, NULL, NULL, &st), STATUS_OK);
+	ck_assert_int_eq(model_backward(a, p.mem, NULL, tokens, targets, 1.0f, NULL, NULL, &st),
+	                 STATUS_INTERNAL);
+	model_pass_free(a);
+	lora_view_free(&v);
+	free(ref);
+	free(ga);
+	lora_free(&l);
+	model_params_free(&g);
+	model_params_free(&p);
+}
+END_TEST
+
+/* lora_create + lora_save write what lora_load reads back, bit for bit;
+ * the new adapter starts at the base (B zero); bad options name the option. */
+START_TEST(created_adapters_save_and_load_back)
+{
+	struct status st = STATUS_INIT;
+	struct model_config c = gpt2_util_tiny(1);
+	struct model_params p;
+	ck_assert_int_eq(model_params_alloc(&p, &c, &st), STATUS_OK);
+	gpt2_util_randomize(&p, 6);
+	struct lora l, back;
+	struct lora_spec spec = { .r = 3, .alpha = 6, .targets = "c_attn,c_fc", .train_score = 1,
+	                          .base_path = "/nowhere/base", .seed = 1 };
+	ck_assert_msg(lora_create(&l, &p, &spec, &st) == STATUS_OK, "%s", st.msg);
+	ck_assert_uint_eq(l.n, 2u * (size_t)c.n_layer);
+	ck_assert_uint_eq(l.n_saved, 1);
+	for (size_t i = 0; i < l.n; i++)
+		for (size_t k = 0; k < l.m[i].out * 3; k++)
+			ck_assert(l.m[i].B[k] == 0.0f);
+	for (size_t i = 0; i < l.count; i++) /* training moved it */
+		l.mem[i] += 0.01f * (float)(i % 7);
+	char dir[4200];
+	snprintf(dir, sizeof dir, "%s/made", harness_tmpdir());
+	char cmd[4300];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_msg(lora_save(&l, &p, dir, &st) == STATUS_OK, "%s", st.msg);
+	ck_assert_msg(lora_load(dir, &p, &back, &st) == STATUS_OK, "%s", st.msg);
+	ck_assert_int_eq(back.r, 3);
+	ck_assert(back.alpha == 6.0);
+	ck_assert_str_eq(back.base_path, "/nowhere/base");
+	ck_assert_str_eq(back.task_type, "SEQ_CLS");
+	ck_assert_int_eq(back.fan_in_fan_out, 1);
+	ck_assert_int_eq(lora_make_trainable(&back, &p, 1, &st), STATUS_OK);
+	ck_assert_uint_eq(back.count, l.count);
+	ck_assert_int_eq(memcmp(back.mem, l.mem, l.count * sizeof *l.mem), 0);
+	lora_free(&back);
+	lora_free(&l);
+	spec.r = 0;
+	ck_assert_int_eq(lora_create(&l, &p, &spec, &st), STATUS_INVALID);
+	ck_assert_ptr_nonnull(strstr(st.msg, "--lora-rank 0"));
+	spec.r = 2;
+	spec.alpha = 0;
+	ck_assert_int_eq(lora_create(&l, &p, &spec, &st), STATUS_INVALID);
+	ck_assert_ptr_nonnull(strstr(st.msg, "--lora-alpha 0"));
+	spec.alpha = 4;
+	spec.targets = "c_attn,q_proj";
+	ck_assert_int_eq(lora_create(&l, &p, &spec, &st), STATUS_FORMAT);
+	ck_assert_msg(strstr(st.msg, "--lora-targets: 'q_proj' is not a linear layer of this GPT-2 "
+	                             "model (c_attn, c_proj, c_fc)") != NULL, "%s", st.msg);
+	model_params_free(&p);
+}
+END_TEST
+
 START_TEST(modules_to_save_replace_the_reward_head)
 {
 	struct status st = STATUS_INIT;
@@ -196,6 +383,8 @@ Suite *harness_suite(void)
 	Suite *s = suite_create("lora");
 	harness_add(s, "gpt2", gpt2_adapter_gradient_matches_finite_differences, bad_configs_are_named,
 	            modules_to_save_replace_the_reward_head,
+	            gpt2_training_path_gradient_matches_finite_differences_in_double,
+	            gpt2_training_path_matches_the_merged_model, created_adapters_save_and_load_back,
 	            NULL);
 	return s;
 }
