@@ -6,12 +6,19 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The index of the option called name, or sp->n. */
+static size_t cli_spec_index(const struct cli_spec *sp, const char *name)
+{
+	size_t i = 0;
+	while (i < sp->n && strcmp(sp->opt[i].name, name) != 0)
+		i++;
+	return i;
+}
+
 const struct cli_spec_opt *cli_spec_find(const struct cli_spec *sp, const char *name)
 {
-	for (size_t i = 0; i < sp->n; i++)
-		if (strcmp(sp->opt[i].name, name) == 0)
-			return &sp->opt[i];
-	return NULL;
+	size_t i = cli_spec_index(sp, name);
+	return i < sp->n ? &sp->opt[i] : NULL;
 }
 
 static struct cli_spec_opt *cli_spec_add(struct cli_spec *sp, const char *name, size_t len)
@@ -20,10 +27,12 @@ static struct cli_spec_opt *cli_spec_add(struct cli_spec *sp, const char *name, 
 	snprintf(n, sizeof n, "%.*s", (int)(len < sizeof n - 1 ? len : sizeof n - 1), name);
 	if (strcmp(n, "help") == 0 || strcmp(n, "job") == 0 || !*n)
 		return NULL;
-	struct cli_spec_opt *o = (struct cli_spec_opt *)cli_spec_find(sp, n);
-	if (o || sp->n == CLI_SPEC_MAX)
-		return o;
-	o = &sp->opt[sp->n++];
+	size_t i = cli_spec_index(sp, n);
+	if (i < sp->n)
+		return &sp->opt[i];
+	if (sp->n == CLI_SPEC_MAX)
+		return NULL;
+	struct cli_spec_opt *o = &sp->opt[sp->n++];
 	memset(o, 0, sizeof *o);
 	memcpy(o->name, n, strlen(n) + 1);
 	return o;

@@ -3,6 +3,7 @@
 #include "src/tui_form.h"
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,9 +199,16 @@ static int tui_form_is_file(const char *p)
 	return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-static int tui_form_bad(struct tui_form_field *x, const char *fmt, const char *v)
+static int tui_form_bad(struct tui_form_field *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Puts the problem beside the field; 1: the form cannot start. */
+static int tui_form_bad(struct tui_form_field *x, const char *fmt, ...)
 {
-	snprintf(x->error, sizeof x->error, fmt, v);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(x->error, sizeof x->error, fmt, ap);
+	va_end(ap);
 	return 1;
 }
 
@@ -220,9 +228,9 @@ static int tui_form_check_one(struct tui_form *f, struct tui_form_field *x,
 			for (size_t i = 0; i < f->n; i++)
 				if (f->f[i].opt && f->f[i].opt->group == x->opt->group && f->f[i].value[0])
 					return 0;
-			return tui_form_bad(x, "required: this or another of its alternatives (+ adds them)", "");
+			return tui_form_bad(x, "required: this or another of its alternatives (+ adds them)");
 		}
-		return tui_form_bad(x, "empty: give a value or remove it (d)", "");
+		return tui_form_bad(x, "empty: give a value or remove it (d)");
 	}
 	switch (x->kind) {
 	case TUI_FORM_FOLDER:

@@ -319,17 +319,23 @@ static int tui_runs_words(const char *filter, int (*fn)(void *, const char *, si
 	return 0;
 }
 
+struct tui_runs_subject {
+	const struct tui_run *run;
+};
+
 static int tui_runs_word_fails(void *ctx, const char *w, size_t len)
 {
+	const struct tui_runs_subject *s = ctx;
 	struct tui_runs_term t;
 	if (tui_runs_term(w, len, &t) != 0)
 		return 1; /* an unknown field matches nothing */
-	return !tui_runs_term_holds(ctx, &t);
+	return !tui_runs_term_holds(s->run, &t);
 }
 
 static int tui_runs_match(const struct tui_run *r, const char *filter)
 {
-	return tui_runs_words(filter, tui_runs_word_fails, (void *)r) == 0;
+	struct tui_runs_subject s = { r };
+	return tui_runs_words(filter, tui_runs_word_fails, &s) == 0;
 }
 
 struct tui_runs_check {
