@@ -108,6 +108,22 @@ pane() { t capture-pane -p -t ric; }
 status_line() { pane | tail -n 1; }
 row() { pane | grep -E -- "$1" | head -n 1; }
 
+# toy_rows: rows.jsonl and text.txt in this folder, 300 rows: a prompt of
+# eight ("W", "V", ...) -> 1..10 words drawn from three; deterministic.
+toy_rows() {
+	awk 'BEGIN {
+		split("ab cd ef", w, " "); split("W V X Y Q K J Z", p, " "); x = 11
+		for (i = 0; i < 300; i++) {
+			x = (x * 1103515245 + 12345) % 2147483648; k = 1 + int(x / 65536) % 10
+			r = ""
+			for (j = 0; j < k; j++) { x = (x * 1103515245 + 12345) % 2147483648; r = r (j ? " " : "") w[1 + int(x / 65536) % 3] }
+			q = p[1 + i % 8]
+			printf "{\"prompt\": \"%s\", \"response\": \"%s\"}\n", q, r
+			print q " " r >"text.txt"
+		}
+	}' >rows.jsonl
+}
+
 # tui_toy_store: in $TEST_TMP, a one-layer checkpoint ck (tests/tui_ckpt) and
 # the store $S with two datasets, toy and other, of eight rows each.
 tui_toy_store() {

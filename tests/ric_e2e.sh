@@ -13,17 +13,7 @@ cd "$TEST_TMP" || exit 1
 
 # 300 rows: a prompt of eight ("W", "V", ...) -> 1..10 words drawn from
 # three; deterministic. Eight prompts so that eval has several distinct ones.
-awk 'BEGIN {
-	split("ab cd ef", w, " "); split("W V X Y Q K J Z", p, " "); x = 11
-	for (i = 0; i < 300; i++) {
-		x = (x * 1103515245 + 12345) % 2147483648; k = 1 + int(x / 65536) % 10
-		r = ""
-		for (j = 0; j < k; j++) { x = (x * 1103515245 + 12345) % 2147483648; r = r (j ? " " : "") w[1 + int(x / 65536) % 3] }
-		q = p[1 + i % 8]
-		printf "{\"prompt\": \"%s\", \"response\": \"%s\"}\n", q, r
-		print q " " r >"text.txt"
-	}
-}' >rows.jsonl
+toy_rows
 
 ok "import the toy dataset" "$RIC" dataset import rows.jsonl --name toy --eval-fraction 0.1
 ok "relabel it with two opposed objectives" "$RIC" relabel --dataset toy --objective length=length \
