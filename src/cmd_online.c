@@ -27,7 +27,8 @@ const struct cli_command cmd_online = {
 	.usage = "ric online --policy DIR --dataset NAME --iterations K --out DIR [--prompts M]\n"
 	         "       [--sampler reference|dirichlet] [--quantile Q] [--mix N] [--steps N]\n"
 	         "       [--lr LR] [--max-tokens T] [--weights f32|bf16|int8] [--stop TEXT]... [--no-stop]\n"
-	         "       [--eval-each [--eval-prompts N] [--eval-step S]] [--allow-cmd] [...]",
+	         "       [--eval-each [--eval-prompts N] [--eval-step S]] [--allow-cmd]\n"
+	         "       [--ddim-steps S] [--guidance G] [--cond-drop P] [...]",
 	.help = "Per iteration: M prompts drawn with replacement from the dataset's training\n"
 	        "prompts, desired scores from the goal sampler, generation (temperature 0.7,\n"
 	        "top-p 0.9, no EOS as the first token), rewards of the policy's objectives,\n"
@@ -82,7 +83,20 @@ const struct cli_command cmd_online = {
 	        "  --lora-targets T  all-linear (default) or modules: c_attn,c_proj,c_fc\n"
 	        "                    (GPT-2), q_proj,...,down_proj (Llama family)\n"
 	        "  --lora-dropout P  dropout on the adapter's input (default 0)\n"
-	        "  --job ID          run as job ID (set by `ric job start`)\n",
+	        "  --job ID          run as job ID (set by `ric job start`)\n"
+	        "An image RiC model (ric sft on a relabelled image dataset) goes through the\n"
+	        "same iterations: each sample is a picture drawn by DDIM under its desired\n"
+	        "scores (image i of an iteration from noise seeded by the iteration's seed + i),\n"
+	        "saved as a PNG in STORE.files/run-ID beside the store (its path is the\n"
+	        "sample's response; ric rm deletes them with the run) and scored by the image\n"
+	        "rewards as saved; kept pictures are trained on under the scores they got,\n"
+	        "with the offline images, by ric sft's noise-prediction loss. Its options:\n"
+	        "  --ddim-steps S    DDIM steps per picture (default 20)\n"
+	        "  --guidance G      classifier-free guidance scale (default 3)\n"
+	        "  --cond-drop P     share of training rows on the null condition (default 0.1)\n"
+	        "The text sampling options (--max-tokens, --temperature, --top-p, --stop,\n"
+	        "--no-stop), --weights bf16|int8 and --lora-rank are refused for an image\n"
+	        "model, and the image options for a text one.\n",
 	.run = online_run,
 };
 
