@@ -69,6 +69,13 @@ static enum status_code oi_open(struct online *on, const char *from, struct stag
 		                  decoder_dtype_name((enum decoder_dtype)o->weights), from);
 	enum status_code rc = o->t.resume ? stage_state_load_model(o->t.resume, &on->p, ss, st)
 	                                  : checkpoint_load(o->policy, &on->p, NULL, st);
+	json_t *cond = on->m.extra ? json_object_get(on->m.extra, "conditioned") : NULL;
+	if (rc == STATUS_OK && (json_is_false(cond) || on->p.cfg.num_labels > 0))
+		rc = status_set(st, STATUS_INVALID, "%s: %s; the online stage goes on from a RiC model "
+		                "(ric sft on a relabelled image dataset)", from,
+		                on->p.cfg.num_labels > 0 ? "an image reward model"
+		                                         : "an unconditioned model (ric sft "
+		                                           "--unconditioned or --expert)");
 	if (rc == STATUS_OK && (size_t)on->p.cfg.cond_dim != on->m.n_obj)
 		rc = status_set(st, STATUS_INVALID, "%s: a condition of %d rewards; ric.json names %zu "
 		                "objectives (the policy of ric sft on a relabelled image dataset)", from,

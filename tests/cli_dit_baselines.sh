@@ -104,6 +104,10 @@ fa=$(q "SELECT s.response FROM samples s JOIN eval_points p ON p.id = s.point_id
 fb=$(q "SELECT response FROM samples WHERE run_id = $e1 ORDER BY id LIMIT 1")
 ok "and draws its pictures" cmp "$fa" "$fb"
 
+out=$("$RIC" online --policy uncond --dataset icons --out bad 2>&1)
+like "$out" "uncond: an unconditioned model \\(ric sft --unconditioned or --expert\\); the online stage" \
+	"online refuses an unconditioned image model"
+
 # --weights on an image model: one error, in eval and generate
 out=$("$RIC" eval --model ric --dataset icons --prompts 2 --weights int8 2>&1)
 like "$out" "--weights int8: ric is an image model, which samples in F32" "eval refuses --weights int8"

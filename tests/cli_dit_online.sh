@@ -149,6 +149,38 @@ is "$(q "SELECT group_concat(key || '=' || value, ' ') FROM params WHERE run_id 
 	('ddim_steps', 'guidance') ORDER BY key")" "ddim_steps=10 guidance=3" \
 	"with the online stage's DDIM steps and guidance"
 
+# under mpirun each rank draws and scores its share, every rank trains on all
+if "$RIC" info | grep -q '^mpi  *yes' && command -v mpirun > /dev/null 2>&1; then
+	export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+	export OMPI_MCA_hwloc_base_binding_policy=none OMPI_MCA_btl_tcp_if_include=lo
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
+	export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$top_srcdir/tests/lsan-mpi.supp:print_suppressions=0"
+	# 7 pictures: the ranks' shares differ (3 and 4)
+	M="--policy ric --dataset icons --prompts 7 --ddim-steps 4 --batch 4 --steps 2 --seed 5 --iterations 2"
+	# shellcheck disable=SC2086
+	"$RIC" online $M --out m1 --name m1 > /dev/null 2>&1
+	# shellcheck disable=SC2086
+	mpirun --oversubscribe -np 2 "$RIC" online $M --out m2 --name m2 > /dev/null 2>&1
+	smp() { q "SELECT s.iteration, s.desired, s.raw, s.norm, s.kept FROM samples s JOIN runs r ON
+		r.id = s.run_id WHERE r.name = '$1' AND s.iteration = $2 ORDER BY s.id"; }
+	is "$(q "SELECT count(*) FROM samples s JOIN runs r ON r.id = s.run_id WHERE r.name = 'm2'")" \
+		"14" "two ranks: every sample stored once"
+	a=$(smp m1 1)
+	ok "two ranks draw iteration 1's pictures, scores and kept flags as one process" \
+		test -n "$a" -a "$a" = "$(smp m2 1)"
+	r1=$(q "SELECT id FROM runs WHERE name = 'm1'")
+	r2=$(q "SELECT id FROM runs WHERE name = 'm2'")
+	same=0
+	for i in 0 1 2 3 4 5 6; do
+		cmp -s "store.db.files/run-$r1/00000$i.png" "store.db.files/run-$r2/00000$i.png" &&
+			same=$((same + 1))
+	done
+	is "$same" "7" "into the same files"
+	# the gradients are summed in another order: the policies agree to rounding
+	ok "and train the same policy" python3 "$top_srcdir/tests/st_close.py" m1/model.safetensors \
+		m2/model.safetensors
+fi
+
 # the other kind's options, models and datasets: one error each
 out=$("$RIC" online $O --out bad --max-tokens 8 2>&1)
 like "$out" "ric is an image model: --max-tokens samples a text model" "--max-tokens on an image model"
