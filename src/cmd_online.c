@@ -226,8 +226,6 @@ static int online_row_cb(void *ctx, const struct store_row *r)
 		if (k >= r->n || !r->has_reward[k])
 			return 0;
 	}
-	if ((w->rc = on->kind->row(on, r)) != STATUS_OK)
-		return 1;
 	if (on->nrows == on->caprows) {
 		size_t cap = on->caprows * 2 + 64;
 		double *g = realloc(on->raw, cap * n * sizeof *g);
@@ -238,6 +236,9 @@ static int online_row_cb(void *ctx, const struct store_row *r)
 		on->raw = g;
 		on->caprows = cap;
 	}
+	/* the kind keeps the row's payload at on->nrows */
+	if ((w->rc = on->kind->row(on, r)) != STATUS_OK)
+		return 1;
 	for (size_t i = 0; i < n; i++)
 		on->raw[on->nrows * n + i] = r->reward[on->obj_pos[i]];
 	on->nrows++;

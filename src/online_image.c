@@ -290,7 +290,8 @@ static enum status_code oi_mix(struct online *on, const size_t *order, size_t S,
 		N = S;
 	if (!(k->off = malloc((N ? N : 1) * sizeof *k->off)))
 		return status_set(&on->st, STATUS_NOMEM, "out of memory");
-	memcpy(k->off, order, N * sizeof *order);
+	if (N)
+		memcpy(k->off, order, N * sizeof *order);
 	*n = k->noff = N;
 	return STATUS_OK;
 }

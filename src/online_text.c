@@ -21,6 +21,7 @@
 struct ot {
 	struct tokenizer *tok;
 	char **prompt, **response;        /* offline training rows */
+	size_t caprows;
 	char **prompts;                   /* distinct training prompts (into prompt) */
 	size_t nprompts;
 	struct ricmeta_seq *pool;         /* kept online samples, relabelled, all iterations */
@@ -96,8 +97,8 @@ static enum status_code ot_row(struct online *on, const struct store_row *r)
 	if (r->image)
 		return status_set(st, STATUS_INVALID, "dataset %s holds images: %s is a text model",
 		                  on->o.dataset, on->o.policy);
-	if (on->nrows == on->caprows) { /* the loop grows raw after this */
-		size_t cap = on->caprows * 2 + 64;
+	if (on->nrows == t->caprows) {
+		size_t cap = t->caprows * 2 + 64;
 		char **p = realloc(t->prompt, cap * sizeof *p);
 		if (p)
 			t->prompt = p;
@@ -106,6 +107,7 @@ static enum status_code ot_row(struct online *on, const struct store_row *r)
 			t->response = q;
 		if (!p || !q)
 			return status_set(st, STATUS_NOMEM, "out of memory");
+		t->caprows = cap;
 	}
 	t->prompt[on->nrows] = strdup(r->prompt);
 	t->response[on->nrows] = strdup(r->response);
