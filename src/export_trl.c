@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,10 +25,34 @@ struct export_trl {
 	struct status *st;
 };
 
+static volatile sig_atomic_t export_trl_stop_sig;
+
+static void export_trl_on_signal(int sig)
+{
+	export_trl_stop_sig = sig;
+}
+
+/* INT, TERM and HUP stop the export between rows, so the partial folder is
+ * removed as after a write error instead of being left beside DIR. */
+static void export_trl_signals(void (*handler)(int))
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = handler;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 /* One line: the context and the completion as sft joins them, EOS as text. */
 static enum status_code export_trl_line(struct export_trl *x, const char *prompt, const double *z,
                                         const char *response)
 {
+	if (export_trl_stop_sig)
+		return status_set(x->st, STATUS_CANCELLED, "interrupted by signal %d (%s); nothing was "
+		                  "exported", (int)export_trl_stop_sig, strsignal(export_trl_stop_sig));
 	char *ctx = NULL, *resp = ricmeta_response_join(response);
 	enum status_code rc = resp ? ricmeta_context(x->m, prompt, z, &ctx, NULL, x->st)
 	                           : status_set(x->st, STATUS_NOMEM, "out of memory");
@@ -231,6 +256,8 @@ int export_trl(struct cli *cli, const struct cli_command *cmd, const char *name,
 		else if (!(x.f = fopen(file, "w")))
 			rc = status_errno(&st, STATUS_IO, errno, "create %s", file);
 	}
+	export_trl_stop_sig = 0;
+	export_trl_signals(export_trl_on_signal);
 	if (rc == STATUS_OK)
 		rc = export_trl_rows(s, name, o, &x, &m, &rd, &is_dataset, &st);
 	if (x.f && fclose(x.f) != 0 && rc == STATUS_OK)
@@ -253,10 +280,11 @@ int export_trl(struct cli *cli, const struct cli_command *cmd, const char *name,
 		rc = status_errno(&st, STATUS_IO, errno, "rename %s to %s", tmp, o->out);
 	if (rc != STATUS_OK && tmp)
 		export_trl_rmdir(tmp);
+	export_trl_signals(SIG_DFL);
 	int ret = CLI_OK;
 	if (rc != STATUS_OK) {
 		cli_error("%s", st.msg);
-		ret = CLI_FAIL;
+		ret = export_trl_stop_sig ? 130 : CLI_FAIL;
 	} else {
 		fprintf(stderr, "ric: wrote %ld rows to %s/train.jsonl and %s/ric.json", x.rows, o->out,
 		        o->out);
