@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "src/export_trl.h"
+#include "src/stopsig.h"
 #include "src/cli_store.h"
 #include "engine/atomicfile.h"
 #include "engine/checkpoint.h"
@@ -30,20 +31,6 @@ static volatile sig_atomic_t export_trl_stop_sig;
 static void export_trl_on_signal(int sig)
 {
 	export_trl_stop_sig = sig;
-}
-
-/* INT, TERM and HUP stop the export between rows, so the partial folder is
- * removed as after a write error instead of being left beside DIR. */
-static void export_trl_signals(void (*handler)(int))
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = handler;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 }
 
 /* One line: the context and the completion as sft joins them, EOS as text. */
@@ -257,7 +244,8 @@ int export_trl(struct cli *cli, const struct cli_command *cmd, const char *name,
 			rc = status_errno(&st, STATUS_IO, errno, "create %s", file);
 	}
 	export_trl_stop_sig = 0;
-	export_trl_signals(export_trl_on_signal);
+	/* stop between rows, so the partial folder goes as after a write error */
+	stopsig_catch(export_trl_on_signal, 1);
 	if (rc == STATUS_OK)
 		rc = export_trl_rows(s, name, o, &x, &m, &rd, &is_dataset, &st);
 	if (x.f && fclose(x.f) != 0 && rc == STATUS_OK)
@@ -280,7 +268,7 @@ int export_trl(struct cli *cli, const struct cli_command *cmd, const char *name,
 		rc = status_errno(&st, STATUS_IO, errno, "rename %s to %s", tmp, o->out);
 	if (rc != STATUS_OK && tmp)
 		export_trl_rmdir(tmp);
-	export_trl_signals(SIG_DFL);
+	stopsig_catch(SIG_DFL, 0);
 	int ret = CLI_OK;
 	if (rc != STATUS_OK) {
 		cli_error("%s", st.msg);
