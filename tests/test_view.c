@@ -708,7 +708,7 @@ START_TEST(steer_shows_obtained_beside_target)
 	HAS(w, "got  0.10\xc2\xb1" "0.10 \xe2\x96\xbc");
 	f.st.raw = 1;
 	view_draw(w, &f.v);
-	HAS(w, "(raw; sample bars");
+	HAS(w, "(raw; bars 0..1 = lo..hi)");
 	delwin(w);
 	/* Two scores past the top of the range draw different bars from one inside it. */
 	static double r2[] = { 0.5, 0.5 }, in[] = { 1.0, 0.5 }, over[] = { 1.7, 0.5 };
@@ -717,8 +717,109 @@ START_TEST(steer_shows_obtained_beside_target)
 	f.st.raw = 0;
 	w = ui_term_pad(30, 100, 0);
 	view_draw(w, &f.v);
-	HAS(w, "humor ##### ");
-	HAS(w, "humor ####> ");
+	HAS(w, "humor ############ 0.50");
+	HAS(w, "humor ###########> 0.50");
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* Issue 18: "two values that differ must not draw the same bar". Scores
+ * 1/200 of the objective's lo..hi apart, over the whole range, never draw
+ * the same sample row: the bar (eighth blocks in UTF-8, wider where the
+ * line has room) or the number, whose decimals follow the bar's span in
+ * the unit shown: z, a raw range of 0.02 and one of 500; at 120 and 40
+ * columns, UTF-8 and ASCII. */
+START_TEST(steer_sample_scores_tell_apart)
+{
+	struct fixture f;
+	fixture(&f, VIEW_STEER);
+	f.st.n_objectives = 4;
+	f.st.objectives = four_obj;
+	f.st.pref[0] = (struct view_pref){ four_w, NULL, four_t, NULL, NULL };
+	f.st.n_samples = 1;
+	static double r[4], z[4], n[4];
+	static struct view_sample one[] = { { "a", 1, r, n, z, NULL, 0, 0, 0 } };
+	f.st.samples[0] = one;
+	const double spans[][2] = { { -1.5, 3.0 }, { 0.01, 0.02 }, { -100, 500 } }; /* lo, span */
+	const int sizes[][2] = { { 120, 1 }, { 120, 0 }, { 40, 1 }, { 40, 0 } };
+	enum { K = 201 };
+	static char rows[K][512];
+	for (size_t sp = 0; sp < 3; sp++)
+		for (size_t sz = 0; sz < 4; sz++) {
+			double bar_span[4];
+			for (int j = 0; j < 4; j++) {
+				bar_span[j] = spans[sp][1];
+				r[j] = z[j] = spans[sp][0] + 0.3 * spans[sp][1];
+				n[j] = 0.3;
+			}
+			f.st.bar_span = bar_span;
+			f.st.raw = sp > 0;
+			WINDOW *w = ui_term_pad(24, sizes[sz][0], sizes[sz][1]);
+			for (int k = 0; k < K; k++) {
+				r[0] = z[0] = spans[sp][0] + spans[sp][1] * k / (K - 1);
+				n[0] = (double)k / (K - 1);
+				view_draw(w, &f.v);
+				int y, x;
+				ck_assert_msg(ui_term_find(w, "#1 ", &y, &x), "%s", dump(w));
+				ui_term_line(w, y, rows[k], sizeof rows[k]);
+				for (int k2 = 0; k2 < k; k2++)
+					ck_assert_msg(strcmp(rows[k], rows[k2]) != 0,
+					              "%d columns, %s, span %g: %d/200 and %d/200 of lo..hi "
+					              "draw the same row: %s", sizes[sz][0],
+					              sizes[sz][1] ? "UTF-8" : "ASCII", spans[sp][1], k2, k,
+					              rows[k]);
+			}
+			delwin(w);
+		}
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* Issue 18, "never hide, never cut": at 40 columns, and in compare mode
+ * at 60, every slider row keeps its target and the samples' mean +- SE
+ * (the name and bar give way first); in compare mode at 40 the mark
+ * above/below/within stays. The title keeps the unit. */
+START_TEST(steer_sliders_keep_target_and_mean_when_narrow)
+{
+	struct fixture f;
+	fixture(&f, VIEW_STEER);
+	static double got4[] = { 0.81, -1.39, -0.25, 0.72 }, se4[] = { 0.48, 0.29, 0.37, 0.05 };
+	static double t4[] = { 0.00, 0.40, -0.30, -0.20 };
+	f.st.n_objectives = 4;
+	f.st.objectives = four_obj;
+	for (int k = 0; k < 2; k++)
+		f.st.pref[k] = (struct view_pref){ four_w, NULL, t4, got4, se4 };
+	f.st.n_samples = 1;
+	f.st.samples[0] = f.st.samples[1] = four_s;
+	const int sizes[][3] = { { 40, 0, 1 }, { 40, 0, 0 }, { 60, 1, 1 }, { 60, 1, 0 } };
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		f.st.compare = sizes[k][1];
+		int utf8 = sizes[k][2];
+		WINDOW *w = ui_term_pad(24, sizes[k][0], utf8);
+		view_draw(w, &f.v);
+		const char *pm = utf8 ? "\xc2\xb1" : "+-";
+		for (int i = 0; i < 4; i++) {
+			char want[64];
+			snprintf(want, sizeof want, "%.2f%s%.2f", got4[i], pm, se4[i]);
+			ck_assert_msg(count(w, want) == (f.st.compare ? 2 : 1),
+			              "%d columns compare %d: '%s' (objective %d's mean) not on every side:\n%s",
+			              sizes[k][0], f.st.compare, want, i, dump(w));
+			char full[64];
+			snprintf(want, sizeof want, "%s%5.2f", utf8 ? "\xe2\x86\x92" : ">", t4[i]);
+			snprintf(full, sizeof full, "%s %5.2f", utf8 ? "\xe2\x86\x92" : ">", t4[i]);
+			ck_assert_msg(has(w, want) || has(w, full), "%d columns: target '%s' not shown:\n%s",
+			              sizes[k][0], want, dump(w));
+		}
+		HAS(w, "(z");
+		delwin(w);
+	}
+	/* compare mode at 40: each side keeps the mark of every objective */
+	f.st.compare = 1;
+	WINDOW *w = ui_term_pad(24, 40, 1);
+	view_draw(w, &f.v);
+	ck_assert_msg(count(w, "\xe2\x96\xb2") >= 4 && count(w, "\xe2\x96\xbc") >= 2 &&
+	              count(w, "\xe2\x89\x88") >= 2, "marks missing at 40 columns:\n%s", dump(w));
 	delwin(w);
 	keys_map_free(f.km);
 }
@@ -953,7 +1054,9 @@ Suite *harness_suite(void)
 	            front_legend_names_once_and_keeps_colours, hints_separate_keys_and_labels,
 	            steer_shows_obtained_beside_target, front_says_units_and_hypervolume,
 	            scrolling_panes_say_there_is_more, front_series_glyphs_without_colour,
-	            questions_always_fit, job_form_fields_errors_and_hits, NULL);
+	            questions_always_fit, job_form_fields_errors_and_hits,
+	            steer_sample_scores_tell_apart, steer_sliders_keep_target_and_mean_when_narrow,
+	            NULL);
 	harness_add(s, "views", runs_chart_and_lineage, response_curve_with_error_bars, NULL);
 	TCase *tc = harness_add(s, "robust", every_size_draws, slider_click_and_tab_click,
 	                        monochrome_attributes, NULL);

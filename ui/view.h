@@ -68,6 +68,11 @@ struct view_steer {
 	size_t n_objectives;
 	const char *const *objectives;    /* names */
 	const double *target_lo, *target_hi; /* range of each target for the marker; NULL = 0..1 */
+	/* each objective's sample-bar scale, 0..1 of its offline lo..hi, as a span
+	 * in the unit shown (z or raw): a score shows as many decimals as resolve
+	 * 1/200 of it, so two scores the bar cannot tell apart still differ;
+	 * NULL = unknown (2 decimals) */
+	const double *bar_span;
 	struct view_pref pref[2];         /* [0] = A (the only one outside compare) */
 	int compare;                      /* 1 = two columns A | B */
 	int side;                         /* side being edited: 0 = A, 1 = B */
