@@ -825,6 +825,33 @@ START_TEST(steer_sliders_keep_target_and_mean_when_narrow)
 }
 END_TEST
 
+/* Issue 18: numbers in the details are rounded to 4 significant digits;
+ * integers and numbers inside names are kept. */
+START_TEST(runs_details_round_numbers)
+{
+	struct fixture f;
+	fixture(&f, VIEW_RUNS);
+	static const char *keys[] = { "reference", "objective1", "steps", "files", "lr" };
+	static const char *vals[] = { "[-1.6812003598014476,-1.2114118296126564]",
+		                      "length=length mu=0.40000000000000002 sigma=3", "123456",
+		                      "corpus/a-1.23456789.txt", "1e-05" };
+	struct view_run_details d = details;
+	d.n_params = 5;
+	d.param_keys = keys;
+	d.param_values = vals;
+	f.ru.details = &d;
+	WINDOW *w = ui_term_pad(40, 120, 1);
+	view_draw(w, &f.v);
+	HAS(w, "reference=[-1.681,-1.211]");
+	HAS(w, "objective1=length=length mu=0.4 sigma=3");
+	HAS(w, "steps=123456");
+	HAS(w, "files=corpus/a-1.23456789.txt");
+	HAS(w, "lr=1e-05");
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
 START_TEST(front_says_units_and_hypervolume)
 {
 	struct fixture f;
@@ -1056,7 +1083,7 @@ Suite *harness_suite(void)
 	            scrolling_panes_say_there_is_more, front_series_glyphs_without_colour,
 	            questions_always_fit, job_form_fields_errors_and_hits,
 	            steer_sample_scores_tell_apart, steer_sliders_keep_target_and_mean_when_narrow,
-	            NULL);
+	            runs_details_round_numbers, NULL);
 	harness_add(s, "views", runs_chart_and_lineage, response_curve_with_error_bars, NULL);
 	TCase *tc = harness_add(s, "robust", every_size_draws, slider_click_and_tab_click,
 	                        monochrome_attributes, NULL);
