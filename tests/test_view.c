@@ -609,9 +609,11 @@ START_TEST(jobs_speed_loss_and_bar_width)
 	static struct view_job rows[] = {
 		{ 1, "eval", "running", "3", 0.5, 5, 12345, 3, l2, NULL },
 		{ 2, "sft", "running", "4", 0.5, 200000, 850, 3, l2, NULL },
+		{ 3, "online", "done", "5", 1, 0, 114523, 3, l2, NULL },
+		{ 4, "online", "done", "6", 1, 0, 123456789, 3, l2, NULL },
 	};
 	f.jo.jobs = rows;
-	f.jo.n_jobs = 2;
+	f.jo.n_jobs = 4;
 	const int widths[] = { 80, 100, 120 };
 	for (int k = 0; k < 3; k++) {
 		WINDOW *w = ui_term_pad(24, widths[k], 0);
@@ -619,6 +621,8 @@ START_TEST(jobs_speed_loss_and_bar_width)
 		HAS(w, "850 tok/s");
 		ck_assert_msg(has(w, "12345 tok/s") || has(w, "12.3k tok/s"), "%s", dump(w));
 		HAS(w, "2.047");
+		HAS(w, "115k tok/s");  /* six digits: not "114.5k tok/" */
+		HAS(w, "123M tok/s");
 		int y1, x1, y2, x2;
 		ck_assert(ui_term_find(w, "] ", &y1, &x1));
 		char line[512];
