@@ -856,6 +856,38 @@ START_TEST(runs_details_round_numbers)
 }
 END_TEST
 
+/* Issue 18, "legends size to the terminal": at 40 columns, in columns,
+ * each series keeps its glyph, a middle-shortened name and its whole
+ * hypervolume (the kind and "all" give way first). */
+START_TEST(front_legend_keeps_hypervolumes_when_narrow)
+{
+	struct fixture f;
+	fixture(&f, VIEW_FRONT);
+	static struct view_series ser[5];
+	const char *names[] = { "demo-eval-offline", "demo-eval-online-best-of-16",
+		                "demo-eval-online-sft", "demo-eval-online", "steer samples" };
+	const double hv[] = { 2.47, 6.04, 1.11, 3.35, NAN };
+	for (int i = 0; i < 5; i++)
+		ser[i] = (struct view_series){ .name = names[i], .kind = i == 4 ? VIEW_SERIES_SAMPLES
+		                                                 : i == 1 || i == 2 ? VIEW_SERIES_BASELINE
+		                                                 : VIEW_SERIES_EVAL,
+		                               .n_points = 2, .points = pts_b, .hypervolume = hv[i],
+		                               .hypervolume_all = isnan(hv[i]) ? 0 : 3 * hv[i] };
+	f.fr.series = ser;
+	f.fr.n_series = 5;
+	WINDOW *w = ui_term_pad(20, 40, 1);
+	view_draw(w, &f.v);
+	for (int i = 0; i < 4; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "HV %.3g", hv[i]);
+		HAS(w, want);
+	}
+	HAS(w, "steer samples");
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
 START_TEST(front_says_units_and_hypervolume)
 {
 	struct fixture f;
@@ -1087,7 +1119,7 @@ Suite *harness_suite(void)
 	            scrolling_panes_say_there_is_more, front_series_glyphs_without_colour,
 	            questions_always_fit, job_form_fields_errors_and_hits,
 	            steer_sample_scores_tell_apart, steer_sliders_keep_target_and_mean_when_narrow,
-	            runs_details_round_numbers, NULL);
+	            runs_details_round_numbers, front_legend_keeps_hypervolumes_when_narrow, NULL);
 	harness_add(s, "views", runs_chart_and_lineage, response_curve_with_error_bars, NULL);
 	TCase *tc = harness_add(s, "robust", every_size_draws, slider_click_and_tab_click,
 	                        monochrome_attributes, NULL);
