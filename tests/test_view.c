@@ -888,6 +888,45 @@ START_TEST(front_legend_keeps_hypervolumes_when_narrow)
 }
 END_TEST
 
+/* At 40 columns the Runs table keeps names apart: a long name shortened in
+ * the middle, the date column left out before names are cut to nothing. */
+START_TEST(runs_table_names_apart_when_narrow)
+{
+	struct fixture f;
+	fixture(&f, VIEW_RUNS);
+	static const char *cols[] = { "ID", "NAME", "STAGE", "STATUS", "TAGS", "CREATED" };
+	static const char *cells[] = {
+		"14", "demo-eval-offline", "eval", "done", "", "2026-11-27",
+		"13", "demo-eval-online-best-of-16", "eval", "done", "", "2026-11-27",
+		"12", "demo-eval-online-sft", "eval", "done", "", "2026-11-27",
+		"11", "demo-eval-online", "eval", "done", "", "2026-11-27",
+	};
+	f.ru.n_columns = 6;
+	f.ru.columns = cols;
+	f.ru.n_rows = 4;
+	f.ru.cells = cells;
+	f.ru.selected = 0;
+	for (int utf8 = 0; utf8 < 2; utf8++) {
+		WINDOW *w = ui_term_pad(24, 40, utf8);
+		view_draw(w, &f.v);
+		int y;
+		ck_assert_msg(ui_term_find(w, "14 ", &y, NULL), "%s", dump(w));
+		char rows[4][256];
+		for (int i = 0; i < 4; i++) {
+			ui_term_line(w, y + i, rows[i], sizeof rows[i]);
+			ck_assert_msg(strstr(rows[i], "eval") && strstr(rows[i], "done"), "row %d: %s\n%s", i,
+			              rows[i], dump(w));
+			for (int k = 0; k < i; k++)
+				ck_assert_msg(strstr(rows[i], "dem") && strstr(rows[k], "dem") &&
+				              strcmp(strstr(rows[i], "dem"), strstr(rows[k], "dem")) != 0,
+				              "runs %d and %d read the same:\n%s", k, i, dump(w));
+		}
+		delwin(w);
+	}
+	keys_map_free(f.km);
+}
+END_TEST
+
 START_TEST(front_says_units_and_hypervolume)
 {
 	struct fixture f;
@@ -1119,7 +1158,8 @@ Suite *harness_suite(void)
 	            scrolling_panes_say_there_is_more, front_series_glyphs_without_colour,
 	            questions_always_fit, job_form_fields_errors_and_hits,
 	            steer_sample_scores_tell_apart, steer_sliders_keep_target_and_mean_when_narrow,
-	            runs_details_round_numbers, front_legend_keeps_hypervolumes_when_narrow, NULL);
+	            runs_details_round_numbers, front_legend_keeps_hypervolumes_when_narrow,
+	            runs_table_names_apart_when_narrow, NULL);
 	harness_add(s, "views", runs_chart_and_lineage, response_curve_with_error_bars, NULL);
 	TCase *tc = harness_add(s, "robust", every_size_draws, slider_click_and_tab_click,
 	                        monochrome_attributes, NULL);
