@@ -401,7 +401,7 @@ START_TEST(help_lists_every_action)
 {
 	struct fixture f;
 	fixture(&f, VIEW_HELP);
-	int lines = view_help_lines(f.km);
+	int lines = view_help_lines(f.km, 140);
 	ck_assert_int_ge(lines, ACTION_COUNT - 1 + ACTION_GROUP_COUNT);
 	WINDOW *w = ui_term_pad(lines + 3, 140, 1);
 	view_draw(w, &f.v);
@@ -927,6 +927,31 @@ START_TEST(runs_table_names_apart_when_narrow)
 }
 END_TEST
 
+/* Issue 18, "never cut": at 40 columns the help wraps its texts, so every
+ * word of every action's help is on the pages (scrolled through). */
+START_TEST(help_wraps_when_narrow)
+{
+	struct fixture f;
+	fixture(&f, VIEW_HELP);
+	int lines = view_help_lines(f.km, 40);
+	ck_assert_int_gt(lines, view_help_lines(f.km, 140));
+	/* One pad tall enough for every line: each help text's last word shows. */
+	WINDOW *w = ui_term_pad(lines + 3, 40, 1);
+	view_draw(w, &f.v);
+	char *d = ui_term_dump(w);
+	for (int a = 1; a < ACTION_COUNT; a++) {
+		const char *help = keys_action_help((enum action)a);
+		const char *last = strrchr(help, ' ');
+		last = last ? last + 1 : help;
+		ck_assert_msg(strstr(d, last), "'%s' (end of '%s') not on the help pages:\n%s", last,
+		              help, d);
+	}
+	free(d);
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
 START_TEST(front_says_units_and_hypervolume)
 {
 	struct fixture f;
@@ -1159,7 +1184,7 @@ Suite *harness_suite(void)
 	            questions_always_fit, job_form_fields_errors_and_hits,
 	            steer_sample_scores_tell_apart, steer_sliders_keep_target_and_mean_when_narrow,
 	            runs_details_round_numbers, front_legend_keeps_hypervolumes_when_narrow,
-	            runs_table_names_apart_when_narrow, NULL);
+	            runs_table_names_apart_when_narrow, help_wraps_when_narrow, NULL);
 	harness_add(s, "views", runs_chart_and_lineage, response_curve_with_error_bars, NULL);
 	TCase *tc = harness_add(s, "robust", every_size_draws, slider_click_and_tab_click,
 	                        monochrome_attributes, NULL);

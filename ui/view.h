@@ -288,8 +288,9 @@ void view_too_small_draw(WINDOW *w, int rows, int cols);
 int view_steer_lines(const struct layout *L, const struct view_steer *s, int side);
 int view_steer_sample_line(const struct layout *L, const struct view_steer *s, int side, int k);
 
-/* Number of lines of the help text (to clamp view_help.scroll). */
-int view_help_lines(const struct keys_map *km);
+/* Number of lines of the help text in a pane `width` columns wide (its
+ * texts wrap; 0: unwrapped), to clamp view_help.scroll. */
+int view_help_lines(const struct keys_map *km, int width);
 
 /* ---- Mouse -------------------------------------------------------------- */
 
