@@ -796,7 +796,7 @@ START_TEST(steer_sliders_keep_target_and_mean_when_narrow)
 		f.st.pref[k] = (struct view_pref){ four_w, NULL, t4, got4, se4 };
 	f.st.n_samples = 1;
 	f.st.samples[0] = f.st.samples[1] = four_s;
-	const int sizes[][3] = { { 40, 0, 1 }, { 40, 0, 0 }, { 60, 1, 1 }, { 60, 1, 0 } };
+	const int sizes[][3] = { { 40, 0, 1 }, { 40, 0, 0 }, { 60, 1, 1 }, { 60, 1, 0 }, { 60, 0, 1 } };
 	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
 		f.st.compare = sizes[k][1];
 		int utf8 = sizes[k][2];
@@ -816,6 +816,12 @@ START_TEST(steer_sliders_keep_target_and_mean_when_narrow)
 			              sizes[k][0], want, dump(w));
 		}
 		HAS(w, "(z");
+		if (!f.st.compare) { /* the online iteration steered stays whole */
+			f.st.iteration = "online iteration 1 of 3";
+			view_draw(w, &f.v);
+			HAS(w, "iteration 1 of 3]");
+			f.st.iteration = NULL;
+		}
 		delwin(w);
 	}
 	/* compare mode at 40: each side keeps the mark of every objective */

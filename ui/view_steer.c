@@ -76,9 +76,13 @@ static void steer_sliders(WINDOW *w, const struct layout_rect *r, const struct v
 		if (draw_width(title) + 4 > r->w)
 			snprintf(title, sizeof title, "Preference%s  mapping %s  (%s; bars 0..1 = lo..hi)  "
 			         "weight %s target%s", iter, s->mapping ? s->mapping : "-", unit, arrow, mean);
-		if (draw_width(title) + 4 > r->w)
-			snprintf(title, sizeof title, "Preference (%s; bars 0..1 = lo..hi)%s  weight %s "
-			         "target%s", unit, iter, arrow, mean);
+		if (draw_width(title) + 4 > r->w) { /* "[iteration 1 of 3]" before the rest */
+			const char *it = s->iteration ? s->iteration : "";
+			if (strncmp(it, "online ", 7) == 0)
+				it += 7;
+			snprintf(title, sizeof title, "Preference%s%s%s (%s; bars 0..1 = lo..hi)  weight %s "
+			         "target%s", *it ? " [" : "", it, *it ? "]" : "", unit, arrow, mean);
+		}
 	}
 	draw_title(w, r->y, r->x, r->w, title,
 	           theme_attr(s->compare && side == s->side ? THEME_SLIDER_FOCUS : THEME_TITLE));
