@@ -75,8 +75,9 @@ START_TEST(draws_rows_selection_and_marks)
 	table_draw(w, &r, &t);
 	char line[256];
 	ck_assert_str_eq(ui_term_line(w, 1, line, sizeof line), "  id  stagev status");
-	/* Two rows fit under the heading; the selection (row 3) scrolls in. */
-	ck_assert_str_eq(ui_term_line(w, 2, line, sizeof line), "* 2   online running");
+	/* Two rows fit under the heading; the selection (row 3) scrolls in, and
+	 * the first row shown says there is more above. */
+	ck_assert_str_eq(ui_term_line(w, 2, line, sizeof line), "* 2   online running   ^ more");
 	ck_assert_str_eq(ui_term_line(w, 3, line, sizeof line), "  3   eval   failed");
 	ck_assert(ui_term_attr(w, 3, 10) & A_REVERSE);
 	ck_assert(!(ui_term_attr(w, 2, 10) & A_REVERSE));

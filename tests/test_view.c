@@ -958,6 +958,37 @@ START_TEST(help_wraps_when_narrow)
 }
 END_TEST
 
+/* Issue 18: "more above/below" on every list that scrolls: the Runs
+ * table (and Jobs, drawn by the same table) when its rows do not fit. */
+START_TEST(runs_table_says_there_is_more)
+{
+	struct fixture f;
+	fixture(&f, VIEW_RUNS);
+	static const char *cols[] = { "ID", "NAME" };
+	static char ids[30][8];
+	static const char *cells[60];
+	for (int i = 0; i < 30; i++) {
+		snprintf(ids[i], sizeof ids[i], "%d", 30 - i);
+		cells[2 * i] = ids[i];
+		cells[2 * i + 1] = "run";
+	}
+	f.ru.n_columns = 2;
+	f.ru.columns = cols;
+	f.ru.n_rows = 30;
+	f.ru.cells = cells;
+	f.ru.selected = 0;
+	WINDOW *w = ui_term_pad(20, 60, 1);
+	view_draw(w, &f.v);
+	int y, x;
+	ck_assert_msg(ui_term_find(w, "\xe2\x96\xbc more", &y, &x) && y < 12, "%s", dump(w));
+	f.ru.selected = 29;
+	view_draw(w, &f.v);
+	ck_assert_msg(ui_term_find(w, "\xe2\x96\xb2 more", &y, &x) && y < 6, "%s", dump(w));
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
 START_TEST(front_says_units_and_hypervolume)
 {
 	struct fixture f;
@@ -1190,7 +1221,8 @@ Suite *harness_suite(void)
 	            questions_always_fit, job_form_fields_errors_and_hits,
 	            steer_sample_scores_tell_apart, steer_sliders_keep_target_and_mean_when_narrow,
 	            runs_details_round_numbers, front_legend_keeps_hypervolumes_when_narrow,
-	            runs_table_names_apart_when_narrow, help_wraps_when_narrow, NULL);
+	            runs_table_names_apart_when_narrow, help_wraps_when_narrow,
+	            runs_table_says_there_is_more, NULL);
 	harness_add(s, "views", runs_chart_and_lineage, response_curve_with_error_bars, NULL);
 	TCase *tc = harness_add(s, "robust", every_size_draws, slider_click_and_tab_click,
 	                        monochrome_attributes, NULL);

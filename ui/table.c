@@ -167,6 +167,11 @@ void table_draw(WINDOW *w, const struct layout_rect *r, const struct table_look 
 		           t->marked && t->marked[row] ? "*" : " ");
 	}
 	wattrset(w, A_NORMAL);
+	/* Rows above or below the ones shown say so, on the first and last row. */
+	if (height > 0) {
+		draw_more(w, y, r->x, r->w, scroll > 0, 0);
+		draw_more(w, y + height - 1, r->x, r->w, 0, (size_t)(scroll + height) < t->n_rows);
+	}
 	free(cw);
 	free(texts);
 }
