@@ -98,6 +98,7 @@ struct slider_cols {
 	int name_w, bar_x, bar_w, target_w, got_w;
 	int sep, lock_w;  /* blank after the name (none without a bar); lock column */
 	int compact;      /* target "→0.80", obtained " 0.62±0.10▲" without "got" */
+	int pad;          /* blanks at the end (no bar: the line stays `width` wide) */
 };
 
 #define SLIDER_VALUE_W 5   /* " 0.57" */
@@ -146,6 +147,11 @@ static struct slider_cols slider_cols(const struct slider_look *s, int width)
 			c.got_w = 0;
 		if (width - slider_fixed(&c) < 0 && c.target_w)
 			c.target_w = 0;
+		/* the columns left go back to the name, then to blanks at the end */
+		int want = s->name_width > 0 ? s->name_width : 12;
+		while (width - slider_fixed(&c) > 0 && c.name_w < want)
+			c.name_w++;
+		c.pad = width - slider_fixed(&c) > 0 ? width - slider_fixed(&c) : 0;
 		c.bar_x = 1 + c.name_w;
 		c.bar_w = 0;
 		return c;
@@ -263,6 +269,8 @@ void slider_render(const struct slider_look *s, int width, int utf8, char *buf, 
 		slider_put(buf, len, &used, part);
 	}
 	slider_put(buf, len, &used, s->locked ? (c.lock_w > 1 ? " L" : "L") : c.lock_w > 1 ? "  " : " ");
+	for (int i = 0; i < c.pad; i++)
+		slider_put(buf, len, &used, " ");
 }
 
 void slider_draw(WINDOW *w, int y, int x, int width, const struct slider_look *s)
