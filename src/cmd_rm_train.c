@@ -216,9 +216,15 @@ static enum status_code rmtrain_load_store(struct cli *cli, const struct rmtrain
 	struct store_err err;
 	store_id ds;
 	enum status_code rc = STATUS_OK;
+	int64_t n_image = 0, n_rows = 0;
 	if (store_dataset_find(s, o->pairs, &ds, &err) != STORE_OK) {
 		rc = status_set(st, STATUS_INVALID, "%s: neither a file nor a dataset (%s)", o->pairs,
 		                err.msg);
+	} else if (store_dataset_images(s, ds, &n_image, &n_rows, &err) != STORE_OK) {
+		rc = status_set(st, STATUS_IO, "%s", err.msg);
+	} else if (n_image > 0) { /* a text model reads no pictures */
+		rc = status_set(st, STATUS_INVALID, "dataset %s holds images: %s is a text model (an "
+		                "image reward model starts from a DiT)", o->pairs, o->base);
 	} else {
 		struct rmtrain_pairs_ctx c = { .o = o, .tok = tok, .d = d, .st = st };
 		if (store_pairs_each(s, ds, NULL, rmtrain_pair_cb, &c, &err) != STORE_OK)
