@@ -364,21 +364,21 @@ static enum status_code dit_forward(const struct dit_layout *lay, const float *w
 	size_t T = lay->T, N = B * T, C = lay->C, I = lay->I, PD = lay->PD, K = lay->K;
 #define G(t) (w + lay->off[t])
 	dit_patchify(lay, ib->x, a->xp, B);
-	linear_forward(a->h0, C, a->xp, G(DIT_X_W), G(DIT_X_B), N, PD, C);
+	linear_forward_rows(a->h0, C, a->xp, G(DIT_X_W), G(DIT_X_B), N, PD, C);
 	for (size_t b = 0; b < B; b++)
 		residual_forward(a->h0 + b * T * C, G(DIT_POS), T * C);
 	/* c = t_embedder(t) + (y_embedder(cond) or the null condition) */
 	dit_timestep_embedding(a->tf, ib->t, B, lay->F);
-	linear_forward(a->te1, C, a->tf, G(DIT_T0_W), G(DIT_T0_B), B, lay->F, C);
+	linear_forward_rows(a->te1, C, a->tf, G(DIT_T0_W), G(DIT_T0_B), B, lay->F, C);
 	silu_forward(a->te1s, a->te1, B * C);
-	linear_forward(a->c, C, a->te1s, G(DIT_T2_W), G(DIT_T2_B), B, C, C);
+	linear_forward_rows(a->c, C, a->te1s, G(DIT_T2_W), G(DIT_T2_B), B, C, C);
 	for (size_t b = 0; b < B; b++)
 		a->null[b] = !ib->cond || K == 0 || (ib->drop && ib->drop[b]);
 	if (K > 0 && ib->cond) {
-		linear_forward(a->ye1, C, ib->cond, G(DIT_Y0_W), G(DIT_Y0_B), B, K, C);
+		linear_forward_rows(a->ye1, C, ib->cond, G(DIT_Y0_W), G(DIT_Y0_B), B, K, C);
 		silu_forward(a->ye1s, a->ye1, B * C);
 		/* the condition's embedding into dc1's room, added where not null */
-		linear_forward(a->out, C, a->ye1s, G(DIT_Y2_W), G(DIT_Y2_B), B, C, C);
+		linear_forward_rows(a->out, C, a->ye1s, G(DIT_Y2_W), G(DIT_Y2_B), B, C, C);
 	}
 	for (size_t b = 0; b < B; b++)
 		residual_forward(a->c + b * C, a->null[b] ? G(DIT_NULL) : a->out + b * C, C);
@@ -389,21 +389,21 @@ static enum status_code dit_forward(const struct dit_layout *lay, const float *w
 		const float *lw = w;
 #define LW(t) (lw + lay->loff[l * DIT_LAYER_TENSORS + (t)])
 		memcpy(la->x, x, N * C * sizeof *x);
-		linear_forward(la->mod, 6 * C, a->sc, LW(DIT_ADA_W), LW(DIT_ADA_B), B, C, 6 * C);
+		linear_forward_rows(la->mod, 6 * C, a->sc, LW(DIT_ADA_W), LW(DIT_ADA_B), B, C, 6 * C);
 		dit_onep(la->w1, la->mod + C, 6 * C, B, C);
 		dit_onep(la->w2, la->mod + 4 * C, 6 * C, B, C);
 		dit_modnorm(la->ln1, la->m1, la->r1, la->x, la->w1, la->mod, 6 * C, B, T, C);
-		linear_forward(la->qkv, 3 * C, la->ln1, LW(DIT_QKV_W), LW(DIT_QKV_B), N, C, 3 * C);
+		linear_forward_rows(la->qkv, 3 * C, la->ln1, LW(DIT_QKV_W), LW(DIT_QKV_B), N, C, 3 * C);
 		attention_full_forward(la->atty, la->att, la->qkv, B, T, C, lay->NH);
-		linear_forward(la->ao, C, la->atty, LW(DIT_PROJ_W), LW(DIT_PROJ_B), N, C, C);
+		linear_forward_rows(la->ao, C, la->atty, LW(DIT_PROJ_W), LW(DIT_PROJ_B), N, C, C);
 		memcpy(la->res1, la->x, N * C * sizeof *x);
 		gated_residual_forward(la->res1, la->ao, la->mod + 2 * C, 6 * C, B, T, C);
 		if ((rc = dit_cancelled(h, st)) != STATUS_OK)
 			return rc;
 		dit_modnorm(la->ln2, la->m2, la->r2, la->res1, la->w2, la->mod + 3 * C, 6 * C, B, T, C);
-		linear_forward(la->fch, I, la->ln2, LW(DIT_FC1_W), LW(DIT_FC1_B), N, C, I);
+		linear_forward_rows(la->fch, I, la->ln2, LW(DIT_FC1_W), LW(DIT_FC1_B), N, C, I);
 		gelu_forward(la->fchg, la->fch, N * I);
-		linear_forward(la->mo, C, la->fchg, LW(DIT_FC2_W), LW(DIT_FC2_B), N, I, C);
+		linear_forward_rows(la->mo, C, la->fchg, LW(DIT_FC2_W), LW(DIT_FC2_B), N, I, C);
 		float *next = l + 1 < lay->L ? a->layer[l + 1].x : a->out;
 		memcpy(next, la->res1, N * C * sizeof *x);
 		gated_residual_forward(next, la->mo, la->mod + 5 * C, 6 * C, B, T, C);
@@ -414,16 +414,16 @@ static enum status_code dit_forward(const struct dit_layout *lay, const float *w
 	}
 	if (lay->L == 0)
 		memcpy(a->out, a->h0, N * C * sizeof *a->out);
-	linear_forward(a->fmod, 2 * C, a->sc, G(DIT_FADA_W), G(DIT_FADA_B), B, C, 2 * C);
+	linear_forward_rows(a->fmod, 2 * C, a->sc, G(DIT_FADA_W), G(DIT_FADA_B), B, C, 2 * C);
 	dit_onep(a->fw, a->fmod + C, 2 * C, B, C);
 	dit_modnorm(a->lnf, a->mf, a->rf, a->out, a->fw, a->fmod, 2 * C, B, T, C);
 	if (lay->labels) {
 		/* the reward head: the patches' mean, then the score */
 		dit_pool(a->pool, a->lnf, B, T, C);
-		linear_forward(a->scores, lay->labels, a->pool, G(DIT_SCORE), NULL, B, C, lay->labels);
+		linear_forward_rows(a->scores, lay->labels, a->pool, G(DIT_SCORE), NULL, B, C, lay->labels);
 		return STATUS_OK;
 	}
-	linear_forward(a->o, PD, a->lnf, G(DIT_FLIN_W), G(DIT_FLIN_B), N, C, PD);
+	linear_forward_rows(a->o, PD, a->lnf, G(DIT_FLIN_W), G(DIT_FLIN_B), N, C, PD);
 	dit_unpatchify(lay, a->o, a->eps, B, 0);
 #undef G
 	return STATUS_OK;
