@@ -72,6 +72,16 @@ conc=$(sqlite3 "$RIC_STORE" "WITH v AS (SELECT r.id, b.value AS b, l.value AS l 
 ok "rm: ranks the held-out pictures by brightness: concordance $conc >= 0.85" \
 	awk "BEGIN { exit !($conc >= 0.85) }"
 
+# a RiC DiT conditioned on the learned reward: eval scores its pictures with rm:
+"$RIC" sft --base "$T/dit" --dataset pics --out "$T/ric" --steps 2 --batch 4 > /dev/null 2>&1
+like "$(cat "$T/ric/ric.json")" "rm:$T/rm" "the RiC model's objectives name rm:DIR"
+out=$("$RIC" eval --model "$T/ric" --dataset pics --prompts 2 --step 1 --ddim-steps 2 \
+	--allow-cmd --name rm-eval 2>&1)
+bad=$(sqlite3 "$RIC_STORE" "SELECT count(*) FROM samples s JOIN runs r ON r.id = s.run_id
+	WHERE r.name = 'rm-eval' AND (s.raw IS NULL OR s.raw LIKE '%null%' OR s.raw LIKE '%nan%')")
+got=$(sqlite3 "$RIC_STORE" "SELECT count(*) FROM samples s JOIN runs r ON r.id = s.run_id WHERE r.name = 'rm-eval'")
+ok "ric eval scored its $got pictures with rm: ($bad unscored)" test "$got" -ge 4 -a "$bad" -eq 0
+
 # the wrong kinds: one error each
 out=$("$RIC" generate --model "$T/rm" -o "$T/x.png" 2>&1)
 like "$out" "$T/rm: an image reward model \\(DiT\\) scores images; it draws none" \
