@@ -17,6 +17,7 @@
 
 /* A draw that finds no pair this many times over gives up (all rows tie). */
 #define PAIRS_TRIES 100
+#define PAIRS_BATCH 256
 
 struct pairs_row {
 	store_id id;
@@ -223,19 +224,30 @@ int dataset_pair_images(const struct cli_command *cmd, struct cli *cli, int argc
 	snprintf(source, sizeof source, "%s ranked by %s", src, by);
 	if (status == CLI_OK && store_dataset_start(s, name, source, run, &dataset, &err) != STORE_OK)
 		status = pairs_fail(&p, "%s", err.msg);
+	/* PAIRS_BATCH pairs a transaction */
 	size_t total = got_tr + got_ev;
-	for (size_t k = 0; status == CLI_OK && k < total; k++) {
-		const struct pairs_row *a = &p.r[ch[k]], *b = &p.r[rj[k]];
-		const char *split = k < got_tr ? "train" : "eval";
-		struct store_row rows[2] = {
-			{ .prompt = "", .response = a->response, .split = split, .pair = (store_id)k + 1,
-			  .role = "chosen", .image = a->png, .image_len = a->png_len },
-			{ .prompt = "", .response = b->response, .split = split, .pair = (store_id)k + 1,
-			  .role = "rejected", .image = b->png, .image_len = b->png_len },
-		};
-		if (store_rows_add(s, dataset, rows, 2, NULL, &err) != STORE_OK)
+	struct store_row *rows = status == CLI_OK ? calloc(2 * PAIRS_BATCH, sizeof *rows) : NULL;
+	if (status == CLI_OK && !rows)
+		status = pairs_fail(&p, "out of memory");
+	for (size_t k0 = 0; status == CLI_OK && k0 < total; k0 += PAIRS_BATCH) {
+		size_t nb = total - k0 < PAIRS_BATCH ? total - k0 : PAIRS_BATCH;
+		for (size_t i = 0; i < nb; i++) {
+			size_t k = k0 + i;
+			const struct pairs_row *a = &p.r[ch[k]], *b = &p.r[rj[k]];
+			const char *split = k < got_tr ? "train" : "eval";
+			rows[2 * i] = (struct store_row){ .prompt = "", .response = a->response,
+			                                  .split = split, .pair = (store_id)k + 1,
+			                                  .role = "chosen", .image = a->png,
+			                                  .image_len = a->png_len };
+			rows[2 * i + 1] = (struct store_row){ .prompt = "", .response = b->response,
+			                                      .split = split, .pair = (store_id)k + 1,
+			                                      .role = "rejected", .image = b->png,
+			                                      .image_len = b->png_len };
+		}
+		if (store_rows_add(s, dataset, rows, 2 * nb, NULL, &err) != STORE_OK)
 			status = pairs_fail(&p, "%s", err.msg);
 	}
+	free(rows);
 	if (status == CLI_OK) {
 		double secs = monotonic_s() - t0;
 		struct store_metric m[] = {
