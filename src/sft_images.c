@@ -46,6 +46,10 @@ static enum status_code si_model(const struct sft_images_opts *o, size_t K,
 	enum status_code rc = checkpoint_load(o->base, &base, NULL, st);
 	if (rc != STATUS_OK)
 		return rc;
+	if (model_want_denoiser(&base.cfg, o->base, st) != STATUS_OK) {
+		model_params_free(&base);
+		return st->code;
+	}
 	struct model_config c = base.cfg;
 	c.cond_dim = (int)K;
 	rng_seed(&ss->rng, (uint64_t)o->t->seed);
