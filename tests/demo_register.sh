@@ -35,6 +35,13 @@ like "$front" 'demo-eval-online +ric' "the online front is stored"
 like "$front" 'demo-eval-online-best-of-16 +best-of-n:16' "best-of-16 is stored beside it"
 like "$front" 'demo-eval-offline +ric' "so is the offline one"
 
+# The image demo (issue 20) beside it.
+like "$out" 'demo-image-online +online +done' "the image demo's online run is there too"
+like "$("$RIC" show demo-image-online)" "policy +$share/demo/image/policy" \
+	"its policy checkpoint points into the data folder"
+like "$("$RIC" front demo-image-eval-online demo-image-eval-offline)" \
+	'demo-image-eval-offline +ric' "its fronts are stored"
+
 ok "a store named on purpose stays empty" test -z "$("$RIC" --store "$TEST_TMP/own.db" runs 2>&1 | sed 1d)"
 
 # Rows that differ from the shipped digest: the dataset goes, the runs stay.

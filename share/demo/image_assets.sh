@@ -29,10 +29,12 @@ WORK=${WORK:-demo/image-work}
 QUICK=${DEMO_QUICK:-0}
 export BLIS_NUM_THREADS=${BLIS_NUM_THREADS:-2}
 SRCDIR=$(cd "$SRCDIR" && pwd)
+export RIC SRCDIR
 FROM=${FROM:-}
 [ -n "$FROM" ] || rm -rf "$WORK"
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
+export WORK
 export RIC_STORE="$WORK/store.db"
 export RIC_NO_DEMO=1
 log=$WORK/timings.txt
