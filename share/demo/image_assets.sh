@@ -62,8 +62,8 @@ if [ "$QUICK" = 1 ]; then
 	EV="--prompts 2 --step 0.5 --ddim-steps 4"
 	SHARE=${SHARE:-$WORK/share-out}
 else
-	SHAPE="--layers 4 --heads 4 --embd 128"; PRE="--steps ${IMG_PRE_STEPS:-700} --batch 32"
-	SFT="--steps ${IMG_SFT_STEPS:-500} --batch 32"; ONL="--prompts 64 --mix 64 --ddim-steps 20"
+	SHAPE="--layers 4 --heads 4 --embd 128"; PRE="--steps ${IMG_PRE_STEPS:-2000} --batch 32"
+	SFT="--steps ${IMG_SFT_STEPS:-1000} --batch 32"; ONL="--prompts 64 --mix 64 --ddim-steps 20"
 	EV="--prompts 16 --step 0.25 --ddim-steps 20"
 	SHARE=${SHARE:-$SRCDIR/share}
 fi
