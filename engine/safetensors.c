@@ -193,16 +193,25 @@ void safetensors_close(struct safetensors *f)
 size_t safetensors_count(const struct safetensors *f) { return f->n; }
 const char *safetensors_path(const struct safetensors *f) { return f->path; }
 
-void safetensors_drop(const struct safetensors *f, const struct safetensors_tensor *t)
+void safetensors_drop_bytes(const struct safetensors *f, const struct safetensors_tensor *t,
+                            size_t at, size_t n)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	const unsigned char *base = f->map, *data = t->data;
-	if (!base || !page || data < base || data + t->nbytes > base + f->map_len)
+	if (!base || !page || at > t->nbytes || n > t->nbytes - at || data < base ||
+	    data + t->nbytes > base + f->map_len)
 		return;
-	uintptr_t lo = ((uintptr_t)data + page - 1) / page * page;
-	uintptr_t hi = (uintptr_t)(data + t->nbytes) / page * page;
+	/* whole pages inside the range only: a page shared with a neighbour
+	 * still being read stays */
+	uintptr_t lo = ((uintptr_t)(data + at) + page - 1) / page * page;
+	uintptr_t hi = (uintptr_t)(data + at + n) / page * page;
 	if (hi > lo)
 		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+void safetensors_drop(const struct safetensors *f, const struct safetensors_tensor *t)
+{
+	safetensors_drop_bytes(f, t, 0, t->nbytes);
 }
 
 const struct safetensors_tensor *safetensors_at(const struct safetensors *f, size_t i)
