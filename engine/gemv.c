@@ -323,6 +323,9 @@ gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR, const f
 			a[k][q] = _mm256_setzero_ps();
 	for (size_t i = 0; i < vend; i += 8) {
 		__m256 e0, e1, e2, e3;
+		if (!F32 && j->w && i % 16 == 0) /* the next block's rows at the same place, a */
+			for (size_t q = 0; q < 4; q++) /* line at a time (they follow these) */
+				_mm_prefetch((const char *)(j->w + (v + 4 + q) * C + i), _MM_HINT_T0);
 		if (F32) {
 			e0 = _mm256_loadu_ps(ef + i);
 			e1 = _mm256_loadu_ps(ef + C + i);
