@@ -386,8 +386,22 @@ START_TEST(config_errors_name_the_key)
 	ck_assert_float_eq(c.layer_norm_epsilon, 1e-6f);
 	expect_config("{" BASE ", \"num_key_value_heads\": 3}", STATUS_FORMAT,
 	              "num_key_value_heads 3 does not divide num_attention_heads 4");
-	expect_config("{\"model_type\": \"llama\", \"hidden_size\": 18, \"num_attention_heads\": 4}",
+	expect_config("{\"model_type\": \"llama\", \"hidden_size\": 18, \"num_attention_heads\": 4, "
+	              "\"intermediate_size\": 8, \"num_hidden_layers\": 1, \"vocab_size\": 10}",
 	              STATUS_FORMAT, "hidden_size 18 is not divisible by num_attention_heads 4");
+	/* a missing size is named, not guessed (Hugging Face's defaults are Llama-2-7B's) */
+	static const char *const sizes[] = { "hidden_size", "intermediate_size", "num_hidden_layers",
+	                                     "num_attention_heads", "vocab_size" };
+	for (size_t k = 0; k < 5; k++) {
+		char js[512] = "{\"model_type\": \"qwen2\"", need[96];
+		const char *val[] = { "16", "8", "1", "4", "10" };
+		for (size_t m = 0; m < 5; m++)
+			if (m != k)
+				snprintf(js + strlen(js), sizeof js - strlen(js), ", \"%s\": %s", sizes[m], val[m]);
+		strcat(js, "}");
+		snprintf(need, sizeof need, "key '%s' is missing (a qwen2 model's size)", sizes[k]);
+		expect_config(js, STATUS_FORMAT, need);
+	}
 	expect_config("{" BASE ", \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 2}}",
 	              STATUS_UNSUPPORTED, "key 'rope_scaling.rope_type' = \"yarn\" is not supported");
 	expect_config("{" BASE ", \"rope_scaling\": {\"type\": \"linear\"}}", STATUS_FORMAT,
