@@ -232,6 +232,12 @@ static enum status_code checkpoint_convert_range(const struct safetensors_tensor
 	return STATUS_OK;
 }
 
+enum status_code checkpoint_tensor_f32(const struct safetensors_tensor *t, float *dst,
+                                      const char *path, struct status *st)
+{
+	return checkpoint_convert_range(t, 0, (size_t)safetensors_numel(t), dst, path, st);
+}
+
 /* Checks dtype and shape of `src` against `want`. */
 static enum status_code checkpoint_check(const struct model_tensor *want,
                                          const struct checkpoint_source *src, struct status *st)
