@@ -4,7 +4,7 @@
  * thread as an event, with a byte on a pipe to wake its poll().
  *
  *   struct tui_gen *g;
- *   if (tui_gen_open(&g, "share/demo/policy", datadir, &st) != STATUS_OK) ...
+ *   if (tui_gen_open(&g, "share/demo/policy", datadir, DECODER_BF16, &st) != STATUS_OK) ...
  *   struct tui_gen_req r = TUI_GEN_REQ_DEFAULTS;
  *   r.prompt = "Tell me a story"; r.pref[0][0] = 0.3; r.pref[0][1] = 0.7;
  *   unsigned id = tui_gen_submit(g, &r, &st);   // cancels what runs, starts this
