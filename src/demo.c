@@ -179,9 +179,11 @@ static int demo_seed(struct store *s, const char *datadir, const char *file, int
 
 int demo_register(struct store *s, const char *datadir, FILE *log)
 {
-	int text = demo_seed(s, datadir, "demo/demo.db", 0, log);
-	/* The image demo (issue 20) beside it, its ids after the text demo's. */
-	int image = demo_seed(s, datadir, "demo/image/image.db", 1, log);
+	/* The image demo (issue 20) first: the text demo's runs come after it,
+	 * the newest, so that ric-tui's Front shows the text demo's fronts
+	 * beside the text policy it opens by default. */
+	int image = demo_seed(s, datadir, "demo/image/image.db", 0, log);
+	int text = demo_seed(s, datadir, "demo/demo.db", 1, log);
 	if (text > 0)
 		demo_dataset_texts(s, datadir, log);
 	if (text <= 0 && image <= 0)

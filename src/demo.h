@@ -11,8 +11,9 @@
  * dataset's texts are rebuilt from the installed Debian packages at build
  * time (demo/rows.jsonl) and matched by their SHA-256, recorded as the import
  * run's parameter rows_sha256. DATADIR/demo/image/image.db, the image demo
- * (issue 20: a RiC DiT on the Tango icons), is added beside it, its ids
- * after the text demo's (store_seed_add); its pictures come from `make
+ * (issue 20: a RiC DiT on the Tango icons), goes in first and the text demo
+ * after it, its ids moved past the image demo's (store_seed_add), so that the
+ * text demo's runs are the newest; the image demo's pictures come from `make
  * demo-images`, not from the store. Problems are reported on `log` and never
  * fail the command that opened the store.
  */

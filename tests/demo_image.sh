@@ -2,10 +2,10 @@
 # The bundled image demo (issue 20): share/demo/image_assets.sh in its quick
 # mode (every stage on the Tango icons, seconds each) ships a RiC DiT policy,
 # image.db and results.md; a new default store registers it beside the text
-# demo (its ids after the text demo's, references kept, the policy's
+# demo (the text demo's ids after its own, references kept, the policy's
 # checkpoint in the data folder, no pictures in the shipped file); ric-tui
-# opens the shipped policy on Steer with its pictures and Front shows its
-# evaluation runs.
+# opens the shipped policy on Steer with its pictures and Runs lists its
+# runs.
 . "$top_srcdir/tests/lib.sh"
 unset RIC_NO_DEMO
 [ -d /usr/share/icons/Tango/32x32 ] || { echo "ok - # SKIP tango-icon-theme is not installed"; done_testing; exit 0; }
@@ -32,9 +32,18 @@ out=$("$RIC" runs 2>&1)
 like "$out" 'registered the bundled demos \(text and images\)' "a new default store registers both demos"
 like "$out" 'demo-online +online +done' "the text demo's runs are there"
 like "$out" 'demo-image-online +online +done' "and the image demo's"
-text_max=$(sqlite3 "$T/s/demo/demo.db" "SELECT max(id) FROM runs")
-id=$(printf '%s\n' "$out" | awk '$2 == "demo-image-base" { print $1 }')
-ok "the image demo's ids come after the text demo's ($id > $text_max)" test "$id" -gt "$text_max"
+# The text demo goes in last, its runs the newest (ric-tui's Front shows them
+# beside the text policy it opens by default).
+image_max=$(sqlite3 "$ship/image.db" "SELECT max(id) FROM runs")
+text_min=$(sqlite3 "$T/s/demo/demo.db" "SELECT min(id) FROM runs")
+id=$(printf '%s\n' "$out" | awk '$2 == "demo-base" { print $1 }')
+ok "the text demo's ids come after the image demo's ($id = $text_min + $image_max)" \
+	test "$id" -eq $((text_min + image_max))
+tshow=$("$RIC" show demo-online)
+tparent=$(printf '%s\n' "$tshow" | awk '$1 == "parent" { print $2 }')
+like "$("$RIC" runs 2>&1 | awk -v p="$tparent" '$1 == p')" 'demo-offline' \
+	"the text demo's references move with its ids"
+like "$tshow" "policy +$T/s/demo/policy" "its checkpoint is rebased into the data folder"
 show=$("$RIC" show demo-image-online)
 like "$show" "policy +$ship/policy" "its policy checkpoint points into the data folder"
 like "$show" "parent +[0-9]+" "its parent link is kept"
@@ -65,9 +74,9 @@ wait_for 'Preference'
 _tap_result $? "ric-tui opens the image demo's policy on Steer" "$(pane)"
 wait_for '#4 ✓'
 _tap_result $? "and samples its four pictures" "$(pane)"
-t send-keys -t ric 2
-wait_for 'demo-image-eval-online'
-_tap_result $? "Front shows the image demo's evaluation" "$(pane)"
+t send-keys -t ric 3
+wait_for 'demo-image-eval-online '
+_tap_result $? "Runs lists the image demo's runs" "$(pane)"
 t send-keys -t ric q
 wait_for 'EXIT=0'
 _tap_result $? "q quits with status 0" "$(pane)"
