@@ -115,6 +115,16 @@ like "$out" "--lora-targets: 'q_proj' is not a linear layer of this GPT-2 model 
 	"... naming it and the layers there are"
 is "$(printf '%s\n' "$out" | wc -l)" 1 "... in one line"
 fails 2 "--lora-alpha without --lora-rank" "$RIC" sft --base base --dataset toy --out bad --lora-alpha 4
+# LoRA on the DiT image model is refused in words that say so (its passes
+# have no adapter hooks; engine/lora.c's own refusal: test_lora.c)
+DIT="$top_srcdir/tests/fixtures/dit/dit-32"
+out=$("$RIC" sft --base "$DIT" --dataset toy --out bad --lora-rank 2 2>&1); rc=$?
+is "$rc" 2 "sft --lora-rank over an image model is a usage error"
+like "$out" "--lora-rank: [^ ]*dit-32 is an image model, which trains in full \(LoRA is for the text families\)" \
+	"... naming the model and why"
+out=$("$RIC" pretrain --arch dit --dataset toy --out bad --lora-rank 2 2>&1); rc=$?
+is "$rc" 2 "pretrain --arch dit --lora-rank is a usage error"
+like "$out" "--lora-rank: --arch dit trains in full \(LoRA is for the text families\)" "... saying so"
 fails 2 "pretrain --lora-rank without --init" "$RIC" pretrain --tokenizer "$TOK" --out bad --lora-rank 2 text.txt
 
 # rm-train with LoRA: the score head is trained with the adapter (modules_to_save)
