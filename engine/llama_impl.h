@@ -191,10 +191,15 @@ static void S(llama_linear_back)(const R *w, const struct S(llama_acts) *a, size
 }
 
 /* Layer l of the pass over its input x, into a->layer[l]: the forward
- * pass's, and backward's again when it recomputes. */
+ * pass's, and backward's again when it recomputes (`again`): then the down
+ * projection, a third of the MLP's products, is left out, as its output
+ * (the next layer's input, kept) is not needed for this layer's backward
+ * and the adapter's product of its input is still there from the forward
+ * pass (lora_run keeps each module's). */
 static enum status_code S(llama_layer_forward)(const struct llama_layout *lay, const R *w,
                                                struct S(llama_acts) *a, size_t l, const R *x,
-                                               const struct hooks *h, struct status *st)
+                                               int again, const struct hooks *h,
+                                               struct status *st)
 {
 	size_t B = a->B, T = a->T, N = B * T, C = lay->C, I = lay->I, NH = lay->NH;
 	size_t NKV = lay->NKV, D = lay->D, HD = NH * D, KD = NKV * D, QKV = HD + 2 * KD;
@@ -227,9 +232,11 @@ static enum status_code S(llama_layer_forward)(const struct llama_layout *lay, c
 	LF(LLAMA_GATE, la->gu, 2 * I, la->ln2);
 	LF(LLAMA_UP, la->gu + I, 2 * I, la->ln2);
 	KS(swiglu_forward)(la->act, la->gu, N, I);
-	LIN(LLAMA_DOWN, la->res3, C, la->act, NULL, I, C);
-	LF(LLAMA_DOWN, la->res3, C, la->act);
-	KS(residual_forward)(la->res3, la->res2, N * C);
+	if (!again) {
+		LIN(LLAMA_DOWN, la->res3, C, la->act, NULL, I, C);
+		LF(LLAMA_DOWN, la->res3, C, la->act);
+		KS(residual_forward)(la->res3, la->res2, N * C);
+	}
 #undef W
 #undef WB
 #undef LIN
@@ -270,7 +277,7 @@ enum status_code S(llama_forward)(const struct llama_layout *lay, const R *w,
 		KS(embedding_forward)(a->encoded, tokens, w + llama_off(lay, LLAMA_EMBED), N, C);
 	const R *x = a->encoded;
 	for (size_t l = 0; l < lay->L; l++) {
-		if ((rc = S(llama_layer_forward)(lay, w, a, l, x, h, st)) != STATUS_OK)
+		if ((rc = S(llama_layer_forward)(lay, w, a, l, x, 0, h, st)) != STATUS_OK)
 			return rc;
 		x = a->layer[l].res3;
 	}
@@ -314,7 +321,7 @@ enum status_code S(llama_backward)(const struct llama_layout *lay, const R *w, R
 		const R *x = l ? a->layer[l - 1].res3 : a->encoded;
 		/* the last layer's activations are still those of the forward pass */
 		if (a->recompute && l + 1 < lay->L &&
-		    (rc = S(llama_layer_forward)(lay, w, a, l, x, h, st)) != STATUS_OK)
+		    (rc = S(llama_layer_forward)(lay, w, a, l, x, 1, h, st)) != STATUS_OK)
 			return rc;
 #define W(t) (w + llama_off_layer(lay, l, (t)))
 #define G(t) (g ? g + llama_off_layer(lay, l, (t)) : NULL)
