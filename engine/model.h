@@ -343,17 +343,25 @@ struct model_family {
 	/* BF16 or int8 copies for decoding; NULL: F32 only */
 	enum status_code (*decode_weights)(struct decoder_weights *wb, const struct model_params *p,
 	                                   struct status *st);
-	/* BF16 or int8 decoding weights one tensor at a time
+	/* BF16 or int8 decoding weights straight from a file
 	 * (checkpoint_load_decoding): decode_begin allocates wb for wb->dtype
-	 * without reading p's values; decode_tensor then takes the n values src
-	 * of the tensor at offset off of p's layout and writes what
-	 * decode_weights would, and the token embedding's rows into wb->embed
-	 * as BF16. NULL: loads go through F32. */
+	 * without reading p's values; decode_rows then takes rows [row, row +
+	 * nrows) of the tensor at offset off of p's layout, each of width
+	 * values, as F32 at src (a vector: one row of all its values), and
+	 * writes what decode_weights would of them, and the token embedding's
+	 * rows into wb->embed as BF16. A matrix comes in slices, in order, each
+	 * starting at a multiple of MODEL_DECODE_ROWS rows, so no F32 copy of a
+	 * whole matrix is ever needed. NULL: loads go through F32. */
 	enum status_code (*decode_begin)(struct decoder_weights *wb, const struct model_params *p,
 	                                 struct status *st);
-	enum status_code (*decode_tensor)(struct decoder_weights *wb, const struct model_params *p,
-	                                  size_t off, const float *src, size_t n, struct status *st);
+	enum status_code (*decode_rows)(struct decoder_weights *wb, const struct model_params *p,
+	                                size_t off, size_t row, size_t nrows, size_t width,
+	                                const float *src, struct status *st);
 };
+
+/* Slices of decode_rows start at multiples of this many rows (a multiple of
+ * the BF16 panel width of engine/gemv.h). */
+#define MODEL_DECODE_ROWS 64
 
 extern const struct model_family gpt2_family;
 extern const struct model_family llama_family;

@@ -60,7 +60,7 @@ static int tui_bench_cmp(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
-int tui_bench_run(const char *ckpt, int reps, FILE *out)
+int tui_bench_run(const char *ckpt, int reps, enum decoder_dtype weights, FILE *out)
 {
 	char err[512];
 	struct tui_app *a = tui_app_new(NULL, 0, err, sizeof err);
@@ -68,6 +68,7 @@ int tui_bench_run(const char *ckpt, int reps, FILE *out)
 		termtext_printf(out, "ric-tui: %s\n", err);
 		return 1;
 	}
+	a->weights = weights;
 	if (tui_app_load(a, ckpt) != 0) {
 		termtext_printf(out, "ric-tui: %s\n", a->status);
 		tui_app_free(a);
@@ -120,7 +121,8 @@ int tui_bench_run(const char *ckpt, int reps, FILE *out)
 	if (rc == 0 && first && full) {
 		qsort(first, (size_t)reps, sizeof *first, tui_bench_cmp);
 		qsort(full, (size_t)reps, sizeof *full, tui_bench_cmp);
-		termtext_printf(out, "checkpoint: %s (%zu objectives)\n", ckpt, a->n_obj);
+		termtext_printf(out, "checkpoint: %s (%zu objectives), %s weights\n", ckpt, a->n_obj,
+		                decoder_dtype_name(weights));
 		double load[3] = { 0, 0, 0 };
 		FILE *la = fopen("/proc/loadavg", "r");
 		if (la) {

@@ -2,7 +2,7 @@
  * measured through the same app, worker and drawing code as the screen
  * (curses draws into a terminal whose output is discarded).
  *
- *   return tui_bench_run("share/demo/policy", 10, stdout);
+ *   return tui_bench_run("share/demo/policy", 10, DECODER_BF16, stdout);
  *
  * Figures: slider move -> first new token drawn (ms), and 4 samples x 48
  * tokens finished (ms, EOS held off so every sample makes all 48 tokens),
@@ -16,7 +16,9 @@
 
 #include <stdio.h>
 
+#include "engine/decoder.h"
+
 /* 0, or 1 with a message on out. */
-int tui_bench_run(const char *ckpt, int reps, FILE *out);
+int tui_bench_run(const char *ckpt, int reps, enum decoder_dtype weights, FILE *out);
 
 #endif
