@@ -146,16 +146,18 @@ fi
 # takes minutes a step on a busy 2-core machine): on the SmolLM2-135M shape
 # full training against a rank-16 adapter on every linear layer, and on the
 # Qwen2.5-0.5B shape the adapter against bench/torch_lora.py (llama_ref.py's
-# model, base requires_grad off). LORA_BENCH=0 skips these rows.
+# model, base requires_grad off), the base in F32 and in BF16 (ric: frozen
+# in BF16 with activations recomputed, as a BF16 checkpoint trains; torch:
+# --dtype bf16). LORA_BENCH=0 skips these rows.
 if [ "${LORA_BENCH:-1}" != 0 ] && rows lora; then
 	qwen="--arch qwen2 --layers 24 --heads 14 --kv-heads 2 --embd 896 --inner 4864 --vocab 151936 --ctx 1024"
-	lora() { # name shape-flags extra-flags torch(yes/no)
-		out=$("$ric" bench train $2 --batch 4 --seq 256 --steps 2 --threads $th $3 --json | tail -n 1)
+	lora() { # name shape-flags extra-flags torch(yes/no) [torch-only flags] [ric-only flags]
+		out=$("$ric" bench train $2 --batch 4 --seq 256 --steps 2 --threads $th $3 $6 --json | tail -n 1)
 		ours=$(echo "$out" | field tokens_per_s)
 		rss=$(echo "$out" | field peak_rss_kib | awk '{ printf "%d", $1 / 1024 }')
 		theirs=""; trss=""
 		if [ "$4" = yes ] && [ $torch = yes ]; then
-			tout=$($py "$here/torch_lora.py" $2 --batch 4 --seq 256 --steps 2 --threads $th $3)
+			tout=$($py "$here/torch_lora.py" $2 --batch 4 --seq 256 --steps 2 --threads $th $3 $5)
 			theirs=$(echo "$tout" | field tokens_per_s)
 			trss=$(echo "$tout" | field peak_rss_kib | awk '{ printf "%d", $1 / 1024 }')
 		fi
@@ -165,6 +167,8 @@ if [ "${LORA_BENCH:-1}" != 0 ] && rows lora; then
 	lora "train SmolLM2-135M shape, full, 4 x 256" "$smol" "" no
 	lora "train SmolLM2-135M shape, LoRA r16, 4 x 256" "$smol" "--lora-rank 16" yes
 	lora "train Qwen2.5-0.5B shape, LoRA r16, 4 x 256" "$qwen" "--lora-rank 16" yes
+	lora "train Qwen2.5-0.5B shape, LoRA r16, BF16 base, 4 x 256" "$qwen" "--lora-rank 16" yes \
+		"--dtype bf16" "--weights bf16"
 fi
 if rows gpt2; then
 for k in i1 b1 i32 b32; do eval "$k=\$(cat \"\${TMPDIR:-/tmp}/ric-bench-\$\$-$k\")"; done

@@ -31,7 +31,8 @@ const struct cli_command cmd_bench = {
 	.name = "bench",
 	.summary = "time training steps or batched decoding of a random GPT-2 or Llama",
 	.usage = "ric bench train [--layers L --heads H --embd C --vocab V --ctx T --batch B\n"
-	         "                 --seq S --steps N --threads K --abort N --lora-rank R --json]\n"
+	         "                 --seq S --steps N --threads K --abort N --lora-rank R\n"
+	         "                 --weights f32|bf16 --recompute on|off --json]\n"
 	         "       ric bench generate [same shape flags --batch B --seq PROMPT\n"
 	         "                 --new-tokens N --threads K --weights W --abort N --json]\n"
 	         "       ric bench generate --model DIR [--batch B --seq PROMPT ...]\n"
@@ -53,7 +54,11 @@ const struct cli_command cmd_bench = {
 	        "                   layer over the frozen model instead of every weight (train)\n"
 	        "  --new-tokens N   tokens generated per sequence (generate)\n"
 	        "  --threads K      BLIS threads\n"
-	        "  --weights W      decode with f32 (default), bf16 or int8 weights (generate)\n"
+	        "  --weights W      decode with f32 (default), bf16 or int8 weights (generate);\n"
+	        "                   train --lora-rank: bf16 freezes the base in BF16, as a\n"
+	        "                   BF16 checkpoint trains (activations then recomputed)\n"
+	        "  --recompute on|off  train: backward recomputes each layer's activations\n"
+	        "                   (Llama family; default: on over a BF16 base)\n"
 	        "  --model DIR      generate: decode this checkpoint (its own shape; random\n"
 	        "                   prompt tokens) instead of a random model\n"
 	        "  --bf16           the same as --weights bf16\n"
@@ -80,6 +85,7 @@ const struct cli_command cmd_bench = {
 struct bench_opts {
 	int layers, heads, embd, vocab, ctx, batch, seq, steps, new_tokens, threads, json, weights;
 	int aborts, mib, kv_heads, inner, labels, lora_rank;
+	int recompute; /* train: -1 as training does (on over a BF16 base), 0 off, 1 on */
 	const char *arch, *tokenizer;
 	const char *model; /* generate: a checkpoint folder instead of a random model */
 };
@@ -89,6 +95,31 @@ static long bench_peak_rss_kib(void)
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_maxrss;
+}
+
+/* Starts the process's peak resident size over from the present one
+ * (Linux's clear_refs; elsewhere nothing happens and the peak stays). */
+static void bench_reset_peak(void)
+{
+	FILE *f = fopen("/proc/self/clear_refs", "w");
+	if (f) {
+		fputs("5", f);
+		fclose(f);
+	}
+}
+
+/* The peak resident size since bench_reset_peak (VmHWM), or the process's. */
+static long bench_hwm_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kib = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "VmHWM: %ld", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib >= 0 ? kib : bench_peak_rss_kib();
 }
 
 /* CPU seconds of every thread of the process so far: on a machine shared
@@ -275,6 +306,8 @@ static int bench_train(const struct bench_opts *o)
 	double *cpu = calloc((size_t)o->steps, sizeof *cpu);
 	if (!tok || !tgt || !times || !cpu ||
 	    (o->lora_rank ? lora_create(&l, &p, &spec, &st) != STATUS_OK ||
+	                    (o->weights == DECODER_BF16 &&
+	                     model_params_freeze_bf16(&p, &st) != STATUS_OK) ||
 	                    train_init_lora(&t, &p, &l, &oc, 1, &st) != STATUS_OK
 	                  : train_init(&t, &p, &oc, &st) != STATUS_OK)) {
 		cli_error("%s", st.msg[0] ? st.msg : "out of memory");
@@ -283,6 +316,11 @@ static int bench_train(const struct bench_opts *o)
 		model_params_free(&p);
 		return CLI_FAIL;
 	}
+	/* what the setup (the F32 model made, then frozen) took at most; the
+	 * steps' own peak is measured from here (clear_refs resets it) */
+	long setup_rss = bench_peak_rss_kib();
+	bench_reset_peak();
+	t.pass->recompute = o->recompute >= 0 ? o->recompute : p.frozen != NULL;
 	struct rng r;
 	rng_seed(&r, 99);
 	for (size_t i = 0; i < N; i++) {
@@ -365,6 +403,13 @@ static int bench_train(const struct bench_opts *o)
 		qsort(cpu, (size_t)o->steps, sizeof *cpu, bench_cmp);
 		json_object_set_new(j, "cpu_s_per_step", json_real(cpu[o->steps / 2]));
 		json_object_set_new(j, "lora_rank", json_integer(o->lora_rank));
+		json_object_set_new(j, "base_dtype", json_string(p.frozen ? "bf16" : "f32"));
+		json_object_set_new(j, "recompute", json_boolean(t.pass->recompute));
+		long steps_rss = bench_hwm_kib();
+		json_object_set_new(j, "setup_peak_rss_kib", json_integer(setup_rss));
+		json_object_set_new(j, "steps_peak_rss_kib", json_integer(steps_rss));
+		json_object_set_new(j, "peak_rss_kib",
+		                    json_integer(steps_rss > setup_rss ? steps_rss : setup_rss));
 		json_object_set_new(j, "allreduce_share", json_real(total_s > 0 ? reduce_s / total_s : 0));
 		free(lat);
 		bench_report(o, j);
@@ -713,12 +758,13 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		{ "labels", required_argument, NULL, 'l' },
 		{ "tokenizer", required_argument, NULL, 'T' },
 		{ "model", required_argument, NULL, 'M' },
+		{ "recompute", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bench_opts o = { .layers = 12, .heads = 12, .embd = 768, .vocab = 50257,
 	                        .ctx = 1024, .batch = 4, .seq = 64, .steps = 5,
-	                        .new_tokens = 32, .threads = 1, .mib = 256 };
+	                        .new_tokens = 32, .threads = 1, .mib = 256, .recompute = -1 };
 	int c, exit_rc;
 	while ((c = cli_next_option(&cmd_bench, argc, argv, "h", opts, &exit_rc)) != -1) {
 		int *field = NULL;
@@ -743,6 +789,11 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		case 'A': o.arch = optarg; break;
 		case 'M': o.model = optarg; break;
 		case 'j': o.json = 1; break;
+		case 'r':
+			if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0)
+				return cli_bad_usage(&cmd_bench, "--recompute is on or off, not '%s'", optarg);
+			o.recompute = strcmp(optarg, "on") == 0;
+			break;
 		case 'b': o.weights = DECODER_BF16; break;
 		case 'w':
 			if ((o.weights = decoder_dtype_parse(optarg)) < 0)
@@ -780,6 +831,9 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 	if (strcmp(what, "train") == 0) {
 		if (o.seq > o.ctx)
 			return cli_bad_usage(&cmd_bench, "--seq %d exceeds --ctx %d", o.seq, o.ctx);
+		if (o.weights == DECODER_INT8 || (o.weights == DECODER_BF16 && !o.lora_rank))
+			return cli_bad_usage(&cmd_bench, "train --weights bf16 is a frozen base: give "
+			                     "--lora-rank");
 		return bench_train(&o);
 	}
 	if (strcmp(what, "generate") == 0) {

@@ -88,6 +88,13 @@ ok "the same reward model" $CLOSE rm-1/model.safetensors rm-2/model.safetensors 
 ok "the same losses" same_losses rm-1 rm-2
 ok "the same gradient norms" same_losses rm-1 rm-2 grad_norm
 ok "the same training accuracies" same_losses rm-1 rm-2 train_accuracy
+# LoRA rm-train with dropout: a rank holds its chosen rows and then its
+# rejected ones; each draws the masks its place in the whole batch gives it
+L="--lora-rank 4 --lora-dropout 0.3"
+ok "LoRA rm-train with dropout, one process" "$RIC" rm-train $R $L --out lrm-1 --name lrm-1
+ok "LoRA rm-train with dropout on two ranks" $MPIRUN "$RIC" rm-train $R $L --out lrm-2 --name lrm-2
+ok "the same adapter and score head" $CLOSE lrm-1/adapter_model.safetensors lrm-2/adapter_model.safetensors
+ok "the same LoRA reward losses" same_losses lrm-1 lrm-2
 
 # sft on a store dataset, read by every rank
 awk 'BEGIN { split("ab cd ef", w, " "); x = 11
