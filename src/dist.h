@@ -98,9 +98,31 @@ void dist_sum_ready(void *s, size_t lo, size_t hi);
 /* Starts the buckets not started and waits for all: v holds the sums. */
 enum status_code dist_sum_end(struct dist_sum *s, struct status *st);
 
+/* The optimizer step sharded (the default with the overlap; RIC_MPI_SHARD=0
+ * in the environment: every rank steps on the whole sum): dist_sum_end
+ * then stops after the reduce steps, rank r holding the sum of its own
+ * chunk of every bucket (dist_sum_owned: n pairs lo, hi, ascending) and
+ * nothing else; each rank updates its chunks (engine/train.h's
+ * train_step_spans, the norm from dist_add_up of each rank's
+ * optim_sumsq_spans) and dist_sum_share sends every rank's chunks of the
+ * weights round, so every rank ends with the same bits. Each rank does 1/R
+ * of AdamW, and the communication is that of one allreduce. */
+int dist_sum_sharded(const struct dist_sum *s);
+const size_t *dist_sum_owned(const struct dist_sum *s, size_t *n);
+/* Every rank's own chunks of x (s's layout) to every rank: the weights
+ * after a sharded step, the optimizer's moments before a checkpoint. */
+enum status_code dist_sum_share(struct dist_sum *s, float *x, struct status *st);
+/* The sum over the ranks of x, added in rank order: the same bits on every rank. */
+double dist_add_up(double x);
+
 /* Seconds this rank spent in the gradients' allreduce since the start:
  * in dist_sum_floats, and in dist_sum_ready/dist_sum_end (the part of the
  * communication the backward pass does not hide). */
 double dist_reduce_seconds(void);
+/* The part of it spent inside the grads hook (dist_sum_ready), during the
+ * backward pass: the rest is the wait after it. */
+double dist_hook_seconds(void);
+/* The same two in CPU seconds (monotonic_cpu_s): Open MPI polls while it waits. */
+void dist_reduce_cpu_seconds(double *all, double *in_hook);
 
 #endif
