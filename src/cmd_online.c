@@ -942,6 +942,10 @@ static int online_run(struct cli *cli, int argc, char **argv)
 				                 .stops = &o->stops, .allow_cmd = o->allow_cmd };
 			rc = online_eval_run(&on.sg, &e, st);
 		}
+		/* the other ranks wait for it asleep, not polling a core, and
+		 * learn how it went */
+		if (o->eval_each)
+			rc = dist_await_rank0(rc, st);
 	}
 	if (rc == STATUS_OK) {
 		if (stage_writes(&on.sg))

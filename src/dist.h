@@ -112,6 +112,12 @@ const size_t *dist_sum_owned(const struct dist_sum *s, size_t *n);
 /* Every rank's own chunks of x (s's layout) to every rank: the weights
  * after a sharded step, the optimizer's moments before a checkpoint. */
 enum status_code dist_sum_share(struct dist_sum *s, float *x, struct status *st);
+/* After work rank 0 does alone (online --eval-each's child eval, minutes
+ * long): every rank waits for rank 0 to get here without spinning a core
+ * (a nonblocking broadcast tested every few milliseconds, asleep between)
+ * and returns rank 0's rc with its message in st; a rank that brings an
+ * error of its own keeps it. */
+enum status_code dist_await_rank0(enum status_code rc, struct status *st);
 /* The sum over the ranks of x, added in rank order: the same bits on every rank. */
 double dist_add_up(double x);
 
