@@ -5,7 +5,7 @@ that a busy machine's load falls on both alike, with each phase of a step
 (ric bench train's "phases": forward, backward, the sum inside and after the
 backward pass, the optimizer) per rank, in wall and in CPU seconds.
 
-    bench/mpi_scaling.py RIC [--shape tiny|small] [--rounds N] [--steps N]
+    bench/mpi_scaling.py RIC [--shape tiny|small] [--rounds N] [--steps N] [--batch B]
 
 Efficiency = (2-rank tokens/s) / (2 x 1-rank tokens/s). The CPU figure uses
 CPU seconds per step instead of wall seconds (1-rank CPU / the 2 ranks' mean
@@ -38,7 +38,7 @@ def main():
     args = sys.argv[1:]
     if not args:
         sys.exit(__doc__)
-    ric, shape, rounds, steps = args[0], "small", 3, None
+    ric, shape, rounds, steps, gbatch = args[0], "small", 3, None, None
     i = 1
     while i < len(args):
         if args[i] == "--shape":
@@ -47,11 +47,14 @@ def main():
             rounds = int(args[i + 1])
         elif args[i] == "--steps":
             steps = int(args[i + 1])
+        elif args[i] == "--batch":
+            gbatch = int(args[i + 1])
         else:
             sys.exit("unknown option %s" % args[i])
         i += 2
     flags, batch, seq, nsteps = SHAPES[shape]
     steps = steps or nsteps
+    batch = gbatch or batch
     bench = [ric, "bench", "train"] + flags.split() + ["--batch", str(batch), "--seq", str(seq),
                                                         "--steps", str(steps), "--threads", "1",
                                                         "--json"]

@@ -41,6 +41,7 @@ void dist_span(size_t n, size_t *lo, size_t *hi) { dist_span_of(n, dist_me, lo, 
 #ifdef HAVE_MPI
 
 static int dist_all_know; /* every rank learnt of the failure: no need to abort */
+static MPI_Comm dist_sum_comm = MPI_COMM_NULL; /* the gradients' ring alone */
 static size_t dist_bucket = DIST_BUCKET_FLOATS; /* RIC_MPI_BUCKET */
 
 int dist_built(void) { return 1; }
@@ -66,6 +67,10 @@ int dist_init(int *argc, char ***argv)
 	}
 	MPI_Comm_rank(MPI_COMM_WORLD, &dist_me);
 	MPI_Comm_size(MPI_COMM_WORLD, &dist_n);
+	if (MPI_Comm_dup(MPI_COMM_WORLD, &dist_sum_comm) != MPI_SUCCESS) {
+		fprintf(stderr, "ric: MPI_Comm_dup failed\n");
+		MPI_Abort(MPI_COMM_WORLD, 1);
+	}
 	const char *b = getenv("RIC_MPI_BUCKET");
 	if (b) {
 		char *end;
@@ -146,7 +151,7 @@ enum status_code dist_sum_floats(float *v, size_t n, struct status *st)
  * extra copy, while rank 1 waited: a third of a GPT-2-small step's
  * communication time on two ranks. A bucket's steps follow each other;
  * buckets move independently, each with its own tag. */
-#define DIST_TMP 4 /* buckets in their reduce steps at once (a chunk buffer each) */
+#define DIST_TMP 16 /* buckets in their reduce steps at once (a chunk buffer each) */
 
 struct dist_sum {
 	float *v;
@@ -169,8 +174,6 @@ struct dist_sum {
 	int twice;          /* a float was told after its bucket had started */
 	int tag_ub;
 };
-
-static MPI_Comm dist_sum_comm = MPI_COMM_NULL;
 
 static size_t dist_bucket_len(const struct dist_sum *s, size_t k)
 {
@@ -210,9 +213,6 @@ struct dist_sum *dist_sum_new(size_t n)
 	for (int k = 0; ok && k < DIST_TMP; k++)
 		ok = (s->tmp[k] = malloc(chunk * sizeof *s->tmp[k])) != NULL;
 	int *ub = NULL, flag = 0;
-	if (ok && dist_sum_comm == MPI_COMM_NULL &&
-	    MPI_Comm_dup(MPI_COMM_WORLD, &dist_sum_comm) != MPI_SUCCESS)
-		ok = 0;
 	if (ok)
 		MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_TAG_UB, &ub, &flag);
 	s->tag_ub = flag && ub ? *ub : 32767;
