@@ -467,6 +467,13 @@ static enum status_code eval_grid(struct eval_ctx *x, struct status *st)
 	if (!eval_result_alloc(&res, x->n_pts, N, P) || !z || !ids)
 		c = status_set(st, STATUS_NOMEM, "out of memory");
 	res.raw_units = x->raw_units;
+	/* a resumed job: the points its interrupted run finished are taken */
+	size_t n_taken = c == STATUS_OK ? eval_resume_points(x, &res) : 0;
+	if (n_taken > 0) {
+		x->tr.done = (int64_t)(n_taken * P);
+		stage_progress_start(&x->sg, x->tr.done); /* the ETA from this run's own pace */
+		stage_progress(&x->sg, x->tr.done, x->tr.total, NAN, 0);
+	}
 	for (size_t p = 0; c == STATUS_OK && p < x->n_pts; p++) {
 		double *t = res.desired + p * N;
 		memcpy(res.pref + p * N, x->grid + p * N, N * sizeof *x->grid);
@@ -474,7 +481,7 @@ static enum status_code eval_grid(struct eval_ctx *x, struct status *st)
 		                         st);
 		for (size_t i = 0; c == STATUS_OK && i < P; i++)
 			memcpy(z + i * N, t, N * sizeof *t);
-		if (c == STATUS_OK)
+		if (c == STATUS_OK && p >= n_taken)
 			c = eval_generate(&x->g, &x->g.meta, P, (const char *const *)x->pr.v, z, x->seeds,
 			                  &x->cfg, &x->tr, &res, p * P, st);
 		if (c != STATUS_OK)

@@ -159,6 +159,11 @@ void eval_range_params(struct eval_ctx *x, store_id run);
 enum status_code eval_trend(struct eval_ctx *x, store_id run, const struct eval_result *r,
                             struct status *st);
 
+/* A resumed job's run (eval_resume.c): the first points of the run it
+ * continues, made with the same parameters, put into res (responses, raw,
+ * norm of points [0, n)); returns n, 0 when nothing is taken. */
+size_t eval_resume_points(struct eval_ctx *x, struct eval_result *res);
+
 /* --baseline SPEC (eval_baseline.c): CLI_OK when eval knows SPEC, else a
  * usage error printed; the samples per prompt it generates; and the
  * baseline run itself, under the RiC run. */

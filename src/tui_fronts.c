@@ -703,13 +703,33 @@ static int tui_fronts_curves(void *ctx, const char *key, const char *value)
 
 /* The newest eval runs that measure a front: an eval's --desired-grid child
  * (param kind) holds response curves, no points, and would plot empty. */
+/* Eval runs newest first, leaving out a run that a newer one resumed (an
+ * interrupted eval job's partial run: the resumed run holds its points). */
+struct tui_fronts_evals {
+	struct tui_fronts_ids v;
+	store_id resumed[64];
+	size_t n_resumed;
+};
+
+static int tui_fronts_eval_id(void *ctx, const struct store_run *r)
+{
+	struct tui_fronts_evals *e = ctx;
+	for (size_t i = 0; i < e->n_resumed; i++)
+		if (e->resumed[i] == r->id)
+			return 0;
+	if (r->resumed_from > 0 && e->n_resumed < sizeof e->resumed / sizeof e->resumed[0])
+		e->resumed[e->n_resumed++] = r->resumed_from;
+	return tui_fronts_id(&e->v, r);
+}
+
 size_t tui_fronts_eval_runs(struct store *s, store_id *ids, size_t cap)
 {
 	enum { LOOK = 64 };
 	store_id seen[LOOK];
 	struct store_run_filter f = { .stage = "eval" };
-	struct tui_fronts_ids v = { seen, 0, LOOK };
-	store_runs_each(s, &f, tui_fronts_id, &v, NULL);
+	struct tui_fronts_evals e = { .v = { seen, 0, LOOK } };
+	store_runs_each(s, &f, tui_fronts_eval_id, &e, NULL);
+	struct tui_fronts_ids v = e.v;
 	size_t n = 0;
 	for (size_t i = 0; i < v.n && n < cap; i++) {
 		int curves = 0;

@@ -57,6 +57,10 @@ static void tui_view_steer(const struct tui_app *a, struct tui_view *tv)
 	s->target_lo = a->lo;
 	s->target_hi = a->hi;
 	const struct ricmeta *m = a->gen ? tui_gen_meta(a->gen) : NULL;
+	/* the bars' 0..1 is lo..hi in z; raw scores span sigma times that */
+	for (size_t j = 0; j < a->n_obj; j++)
+		tv->bar_span[j] = (a->hi[j] - a->lo[j]) * (a->raw_units && m ? m->obj[j].sigma : 1.0);
+	s->bar_span = tv->bar_span;
 	for (int k = 0; k < 2; k++) {
 		s->pref[k].weight = a->w[k];
 		s->pref[k].locked = a->locked[k];

@@ -122,16 +122,20 @@ static const char *front_swatch(int s)
 	return theme_colored() ? "\xe2\xa3\xbf" : plot_glyph(s);
 }
 
-/* " kind HV 0.432 all 12.5": what follows a series' name in the legend. */
-static const char *front_legend_tail(const struct view_series *se, char *tail, size_t cap)
+/* " kind HV 0.432 all 12.5": what follows a series' name in the legend;
+ * shorter at each level, for narrow columns: 1 without "all", 2 the
+ * hypervolume alone (" HV 0.432"), so its number is never cut. */
+static const char *front_legend_tail(const struct view_series *se, int level, char *tail,
+                                     size_t cap)
 {
-	const char *kind = front_kind_shown(se);
+	const char *kind = level >= 2 ? "" : front_kind_shown(se);
 	int n = snprintf(tail, cap, "%s%s", *kind ? " " : "", kind);
 	if (!isnan(se->hypervolume) && n >= 0 && (size_t)n < cap)
 		n += snprintf(tail + n, cap - (size_t)n, " HV %.3g", se->hypervolume);
-	if (!isnan(se->hypervolume) && se->hypervolume_all > 0 && n >= 0 && (size_t)n < cap)
+	if (level == 0 && !isnan(se->hypervolume) && se->hypervolume_all > 0 && n >= 0 &&
+	    (size_t)n < cap)
 		n += snprintf(tail + n, cap - (size_t)n, " all %.4g", se->hypervolume_all);
-	if (se->note && n >= 0 && (size_t)n < cap)
+	if (level < 2 && se->note && n >= 0 && (size_t)n < cap)
 		snprintf(tail + n, cap - (size_t)n, " %s", se->note);
 	return tail;
 }
@@ -172,7 +176,7 @@ static void front_legend(WINDOW *w, const struct layout_rect *r, const struct vi
 	for (size_t s = 0; per_row == 1 && rows >= 2 * (int)f->n_series && s < f->n_series; s++) {
 		const struct view_series *se = &f->series[s];
 		char t[128];
-		two |= draw_width(se->name ? se->name : "?") + draw_width(front_legend_tail(se, t, sizeof t)) + 3 >
+		two |= draw_width(se->name ? se->name : "?") + draw_width(front_legend_tail(se, 0, t, sizeof t)) + 3 >
 		       colw;
 	}
 	for (size_t s = 0; s < f->n_series; s++) {
@@ -186,8 +190,14 @@ static void front_legend(WINDOW *w, const struct layout_rect *r, const struct vi
 		int used = draw_text(w, y, x, colw, se->hidden ? " " : front_swatch(colour));
 		wattrset(w, se->hidden ? theme_attr(THEME_DIM) : (int)A_NORMAL);
 		char tail[128], name[256], text[512];
-		front_legend_tail(se, tail, sizeof tail);
-		int room = colw - used - 2 - (two ? 0 : draw_width(tail));
+		/* the fullest tail that leaves the name 6 columns */
+		int room = 0;
+		for (int level = 0; level < 3; level++) {
+			front_legend_tail(se, level, tail, sizeof tail);
+			room = colw - used - 2 - (two ? 0 : draw_width(tail));
+			if (two || room >= 6)
+				break;
+		}
 		draw_shorten(se->name ? se->name : "?", room > 6 ? room : 6, name, sizeof name);
 		snprintf(text, sizeof text, " %s%s", name, two ? "" : tail);
 		draw_text(w, y, x + used, colw - used - 1, text);
