@@ -73,7 +73,11 @@ const struct cli_command cmd_bench = {
 	        "Under mpirun -np N, train splits every batch between the ranks and sums the\n"
 	        "gradients as training does; tokens_per_s is then the job's and\n"
 	        "allreduce_share the part of a step spent summing gradients (make bench\n"
-	        "prints the scaling efficiency against one rank).\n",
+	        "prints the scaling efficiency against one rank). --json adds \"phases\"\n"
+	        "and \"phases_cpu\": each rank's median wall and CPU seconds per step of\n"
+	        "forward, backward, reduce_in_backward (the sum's calls during backward),\n"
+	        "reduce_wait (after it), optimizer, gather (the weights after a sharded\n"
+	        "step) and the whole step.\n",
 	.run = bench_run,
 };
 

@@ -14,8 +14,12 @@
  *   struct dist_sum *s = dist_sum_new(n);       // NULL: one rank, or out of memory
  *   dist_sum_begin(s, grads);                   // every step
  *   pass->grads = (struct model_grads_hook){ dist_sum_ready, s };
- *   ... backward: each complete bucket's MPI_Iallreduce starts at once ...
+ *   ... backward: each complete bucket's ring starts at once ...
  *   dist_sum_end(s, &st);                       // the rest, then waits for all
+ *   if (dist_sum_sharded(s)) {                  // this rank's chunks summed alone
+ *       spans = dist_sum_owned(s, &k);          // ... AdamW on them (train_step_spans) ...
+ *       dist_sum_share(s, weights, &st);        // every rank's chunks to all
+ *   }
  *   if (dist_rank() == 0) ... write the store ...
  *   dist_finish(rc);                            // last thing in main
  *
@@ -79,7 +83,8 @@ enum status_code dist_agree(const char *what, const unsigned char digest[32], st
 enum status_code dist_first_error(enum status_code rc, struct status *st);
 
 /* A sum over the ranks of n floats whose buckets
- * start as MPI_Iallreduce as soon as the backward pass has completed them.
+ * start (a ring of messages, src/dist.c) as soon as the backward pass has
+ * completed them.
  * Buckets start from the last to the first, in the same order on every
  * rank whatever order the parts arrive in (a rank without rows in a step
  * tells none: dist_sum_end starts them all), since collectives must be
