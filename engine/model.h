@@ -254,7 +254,17 @@ enum status_code model_want_text(const struct model_config *cfg, const char *dir
 enum status_code model_image_forward(struct model_pass *m, const float *w,
                                      const struct model_image_batch *b, const struct hooks *h,
                                      struct status *st);
-/* Adds into g the gradient of sum(deps [B, image_dim] * eps) after a training forward. */
+/* An image reward model (num_labels > 0): scores into m->scores [B, labels]
+ * (model_image_forward refuses it, and this refuses a noise model). */
+enum status_code model_image_score(struct model_pass *m, const float *w,
+                                   const struct model_image_batch *b, const struct hooks *h,
+                                   struct status *st);
+/* STATUS_OK for an image model that predicts noise; a text model or an
+ * image reward model is one error naming `dir`. */
+enum status_code model_want_denoiser(const struct model_config *cfg, const char *dir,
+                                     struct status *st);
+/* Adds into g the gradient of sum(deps [B, image_dim] * eps) after a training
+ * forward, or of sum(deps [B, labels] * scores) after model_image_score. */
 enum status_code model_image_backward(struct model_pass *m, const float *w, float *g,
                                       const float *deps, const struct hooks *h, struct status *st);
 

@@ -56,7 +56,8 @@ static int info_model(const char *dir, int json)
 	const char *arch = json_string_value(json_array_get(json_object_get(cj, "architectures"), 0));
 	const char *type = json_string_value(json_object_get(cj, "model_type"));
 	const char *family = model_family_of(c)->name;
-	const char *head = model_is_image(c) ? "noise" : c->num_labels > 0 ? "score"
+	const char *head = model_is_image(c) ? (c->num_labels > 0 ? "score" : "noise")
+	                 : c->num_labels > 0 ? "score"
 	                 : model_tied_head(c) ? "tied" : "lm_head";
 	int rc = CLI_OK;
 	if (json) {
@@ -92,6 +93,9 @@ static int info_model(const char *dir, int json)
 		if (model_is_image(c)) {
 			printf("shape     %d blocks, hidden %d, %d heads of %zu, MLP %d\n", c->n_layer,
 			       c->n_embd, c->n_head, d.D, c->n_inner);
+			if (c->num_labels > 0)
+				printf("head      score: %d label%s of the patches' mean (an image reward "
+				       "model)\n", c->num_labels, c->num_labels > 1 ? "s" : "");
 			printf("image     %dx%d RGB in %d patches of %dx%d, noise schedule %s over %d "
 			       "steps\n", c->image_size, c->image_size, c->n_positions, c->patch_size,
 			       c->patch_size, c->schedule == MODEL_SCHEDULE_LINEAR ? "linear" : "cosine",

@@ -45,6 +45,7 @@ struct eval_cfg {
 	int desired_grid;          /* --desired-grid: sweep each objective's desired score */
 	double desired_levels;     /* its levels from lo to hi (default 11) */
 	double ddim_steps, guidance; /* an image model's sampling (src/ricgen_image.c) */
+	int image;                   /* the model is an image model (set when it is open) */
 	int guidance_given;          /* --guidance (0 is a scale: the null condition alone) */
 	int allow_cmd;
 	int weights;               /* enum decoder_dtype */
@@ -145,6 +146,10 @@ void eval_vec(char *buf, size_t cap, const double *v, size_t n);
  * front compares like with like), prompts, sampling, reference, stops. */
 void eval_common_params(struct store *s, store_id run, const struct eval_cfg *cfg,
                         const struct ricmeta *m, const double *ref, size_t N, size_t n_prompts);
+/* An image model's PNGs (g's) go to run's files folder beside the store,
+ * recorded as its param "images"; nothing for a text model. */
+enum status_code eval_image_dir(struct eval_ctx *x, store_id run, struct ricgen *g,
+                                struct status *st);
 /* A new eval run under parent (0 when it failed, with st set). */
 store_id eval_new_run(struct store *s, const char *name, store_id parent, struct status *st);
 

@@ -6,7 +6,10 @@
  *
  * Figures: slider move -> first new token drawn (ms), and 4 samples x 48
  * tokens finished (ms, EOS held off so every sample makes all 48 tokens),
- * each as the median and worst of `reps` tries, with the thread count.
+ * each as the median and worst of `reps` tries, with the thread count. On
+ * an image model: slider move -> the first refined preview drawn (the x0
+ * estimates after the first DDIM step), and 4 images of 20 DDIM steps
+ * finished.
  */
 #ifndef RIC_SRC_TUI_BENCH_H
 #define RIC_SRC_TUI_BENCH_H

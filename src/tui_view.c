@@ -317,6 +317,8 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 		const struct tui_front *fr = &a->fronts[a->cur_series];
 		const struct tui_front_point *pt = &fr->pts[a->cur_point];
 		f->point_text = a->ptext.response;
+		f->point_rgb = a->ptext.rgb;
+		f->point_side = a->ptext.side;
 		f->point_pref = fr->kind == TUI_FRONT_OFFLINE ? NULL : pt->pref;
 		static const char *const what[] = { "point", "point", "sample", "row" };
 		int mean = fr->kind == TUI_FRONT_EVAL || fr->kind == TUI_FRONT_BASELINE;

@@ -23,6 +23,7 @@
 
 #include <curses.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ui/chart.h"
 #include "ui/keys.h"
@@ -137,6 +138,8 @@ struct view_front {
 	const struct view_series *series;
 	int cursor_series, cursor_point;  /* -1 = no cursor */
 	const char *point_text;           /* selected point's response */
+	const uint8_t *point_rgb;         /* its picture (image models), [side][side][3]; NULL = none */
+	int point_side;
 	const double *point_pref;         /* its preference (n_objectives); NULL = none */
 	const char *point_info;           /* e.g. "run 12 step 400 prompt 7" */
 	int live;                         /* an eval job is adding points */

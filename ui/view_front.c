@@ -4,6 +4,7 @@
 
 #include "ui/chart.h"
 #include "ui/draw.h"
+#include "ui/halfblock.h"
 #include "ui/plot.h"
 #include "ui/textview.h"
 #include "ui/theme.h"
@@ -207,7 +208,44 @@ static void front_legend(WINDOW *w, const struct layout_rect *r, const struct vi
 	wattrset(w, A_NORMAL);
 }
 
-static void front_point(WINDOW *w, const struct layout_rect *r, const struct view_front *f)
+/* An image model's point: its picture in half blocks at the largest scale
+ * (1: a pixel a column and half a row, 2: every second pixel, ...) whose
+ * cells fit rows x cols; 0 when not even every 4th pixel does. */
+static int front_picture_scale(const struct view_front *f, int rows, int cols, int *pw, int *ph)
+{
+	for (int scale = 1; scale <= 4; scale++) {
+		halfblock_cells(f->point_side, f->point_side, scale, pw, ph);
+		if (*ph <= rows && *pw <= cols)
+			return scale;
+	}
+	return 0;
+}
+
+static void front_picture(WINDOW *w, int y, int x, int scale, const struct view_front *f)
+{
+	const char *cterm = getenv("COLORTERM"), *nocol = getenv("NO_COLOR");
+	enum halfblock_mode mode = halfblock_mode_pick(cterm, nocol, has_colors() ? COLORS : 0,
+	                                               draw_utf8());
+	halfblock_draw(w, y, x, f->point_rgb, f->point_side, f->point_side, scale, mode);
+	wattrset(w, A_NORMAL);
+}
+
+/* The picture drawn into the point pane r (when the legend column has no
+ * room for it), its text beside it. 0 when it does not fit there either. */
+static int front_point_picture(WINDOW *w, const struct layout_rect *r, const struct view_front *f)
+{
+	int pw, ph, scale = front_picture_scale(f, r->h, r->w, &pw, &ph);
+	if (!scale)
+		return 0;
+	front_picture(w, r->y, r->x, scale, f);
+	struct layout_rect tr = { r->y, r->x + pw + 2, r->h, r->w - pw - 2 };
+	if (tr.w >= 8 && f->point_text)
+		textview_draw(w, &tr, f->point_text, 0);
+	return 1;
+}
+
+static void front_point(WINDOW *w, const struct layout_rect *r, const struct view_front *f,
+                        int pictured)
 {
 	if (r->h <= 0)
 		return;
@@ -234,6 +272,9 @@ static void front_point(WINDOW *w, const struct layout_rect *r, const struct vie
 	textview_draw(w, &ir, line, 0);
 	wattrset(w, A_NORMAL);
 	struct layout_rect tr = { r->y + info_rows, r->x, r->h - info_rows, r->w };
+	if (tr.h > 0 && !pictured && f->point_rgb && f->point_side > 0 &&
+	    front_point_picture(w, &tr, f))
+		return;
 	if (tr.h > 0)
 		textview_draw(w, &tr, f->point_text ? f->point_text : "", 0);
 }
@@ -277,8 +318,18 @@ void view_front_draw(WINDOW *w, const struct layout *L, const struct view_front 
 	}
 	if (L->legend.x > 0)
 		draw_vrule(w, L->legend.y, L->legend.x - 1, L->legend.h);
-	front_legend(w, &L->legend, f);
-	front_point(w, &L->point, f);
+	/* An image model's point: its picture at the foot of the legend column
+	 * beside the plot (the legend keeps 4 rows at least). */
+	struct layout_rect lg = L->legend;
+	int pictured = 0, pw, ph, scale;
+	if (f->point_rgb && f->point_side > 0 && f->cursor_series >= 0 && f->cursor_point >= 0 &&
+	    lg.x > 0 && (scale = front_picture_scale(f, lg.h - 5, lg.w, &pw, &ph)) > 0) {
+		front_picture(w, lg.y + lg.h - ph, lg.x + (lg.w - pw) / 2, scale, f);
+		lg.h -= ph + 1;
+		pictured = 1;
+	}
+	front_legend(w, &lg, f);
+	front_point(w, &L->point, f, pictured);
 }
 
 int view_front_hit(const struct layout *L, const struct view_front *f, int y, int x, struct view_hit *h)
