@@ -215,15 +215,28 @@ fi
 
 # Data parallelism (issue 19): one training step of the same global batch on
 # 2 ranks x 1 thread against 1 rank x 1 thread; efficiency = speed-up / 2;
-# the allreduce's share is the time the backward pass does not hide. Then the
-# overlapped buckets against the blocking sum after the backward pass
-# (RIC_MPI_OVERLAP=0). On a machine shared with other work the figures are
-# indicative only.
+# the allreduce's share is the communication the backward pass does not
+# hide. Then each phase of a step (ric bench train's "phases", CPU seconds:
+# forward, backward, the sum during and after backward, the optimizer, the
+# weights' gather after the sharded step) for 1 rank and each of the 2, and
+# the overlapped, sharded sum against the blocking sum after the backward
+# pass (RIC_MPI_OVERLAP=0). On a machine shared with other work the figures
+# are indicative only (bench/mpi_scaling.py interleaves several rounds).
 if ! rows mpi; then
 	:
 elif "$ric" info | grep -q '^mpi  *yes' && command -v mpirun >/dev/null 2>&1; then
 	mpi="mpirun --oversubscribe -np 2"
 	[ "$(id -u)" -eq 0 ] && mpi="$mpi --allow-run-as-root"
+	phases() { # json-of-1-rank json-of-2-ranks: one line per phase
+		[ -x $py ] || return 0
+		printf '%s\n%s\n' "$1" "$2" | $py -c '
+import json, sys
+one, two = (json.loads(l) for l in sys.stdin.read().splitlines()[:2])
+names = ["forward", "backward", "reduce_in_backward", "reduce_wait", "optimizer", "gather", "step"]
+print("  CPU s per step      " + " ".join("%9s" % n[:9] for n in names))
+for label, p in [("1 rank", one["phases_cpu"][0])] + [("2 ranks, rank %d" % r["rank"], r) for r in two["phases_cpu"]]:
+    print("  %-19s " % label + " ".join("%9.3f" % p.get(n, 0.0) for n in names))' 2>/dev/null
+	}
 	dp() { # name shape-flags batch seq steps
 		one=$(BLIS_NUM_THREADS=1 "$ric" bench train $2 --batch $3 --seq $4 --steps $5 --threads 1 --json | tail -n 1)
 		two=$(BLIS_NUM_THREADS=1 $mpi "$ric" bench train $2 --batch $3 --seq $4 --steps $5 --threads 1 --json | tail -n 1)
@@ -232,6 +245,7 @@ elif "$ric" info | grep -q '^mpi  *yes' && command -v mpirun >/dev/null 2>&1; th
 		ar=$(echo "$two" | sed -n 's/.*"allreduce_share": *\([0-9.e+-]*\).*/\1/p' | awk '{ printf "%d%%", $1 * 100 + 0.5 }')
 		eff=$(awk -v a="$t2" -v b="$t1" 'BEGIN { if (b > 0) printf "%d%%", 50 * a / b + 0.5; else print "-" }')
 		row "$1" "$t2" "$t1" "$(ratio "$t2" "$t1")" "2 ranks vs 1 (1 thread each): efficiency $eff, allreduce ${ar:--} of a step"
+		phases "$one" "$two"
 		blk=$(BLIS_NUM_THREADS=1 RIC_MPI_OVERLAP=0 $mpi -x RIC_MPI_OVERLAP "$ric" bench train $2 --batch $3 --seq $4 --steps $5 --threads 1 --json | tail -n 1)
 		t3=$(echo "$blk" | field tokens_per_s)
 		ab=$(echo "$blk" | sed -n 's/.*"allreduce_share": *\([0-9.e+-]*\).*/\1/p' | awk '{ printf "%d%%", $1 * 100 + 0.5 }')

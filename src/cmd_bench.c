@@ -3,6 +3,7 @@
 
 #include "src/cli.h"
 #include "src/dist.h"
+#include "src/train_loop.h"
 #include "engine/checkpoint.h"
 #include "engine/cpu.h"
 #include "engine/decoder.h"
@@ -78,7 +79,11 @@ const struct cli_command cmd_bench = {
 	        "Under mpirun -np N, train splits every batch between the ranks and sums the\n"
 	        "gradients as training does; tokens_per_s is then the job's and\n"
 	        "allreduce_share the part of a step spent summing gradients (make bench\n"
-	        "prints the scaling efficiency against one rank).\n",
+	        "prints the scaling efficiency against one rank). --json adds \"phases\"\n"
+	        "and \"phases_cpu\": each rank's median wall and CPU seconds per step of\n"
+	        "forward, backward, reduce_in_backward (the sum's calls during backward),\n"
+	        "reduce_wait (after it), optimizer, gather (the weights after a sharded\n"
+	        "step) and the whole step.\n",
 	.run = bench_run,
 };
 
@@ -281,6 +286,56 @@ static int bench_train_image(const struct bench_opts *o, struct model_params *p)
 	return rc;
 }
 
+/* The phases of a training step, timed on each rank: forward, backward
+ * (less the time in the grads hook), the hook (starting and polling the
+ * buckets during backward), the wait for the sums after backward, the
+ * optimizer step, the weights' gather after a sharded step (src/dist.h),
+ * and the whole step; in wall seconds and in CPU seconds
+ * (monotonic_cpu_s: what a phase cost apart from waiting for a core on a
+ * shared machine; Open MPI polls, so its waits cost CPU too). Data costs
+ * nothing here (the batch is made once; in the stages it is the fill
+ * before a step). */
+#define BENCH_PHASES 7
+static const char *const bench_phase_names[BENCH_PHASES] = {
+	"forward", "backward", "reduce_in_backward", "reduce_wait", "optimizer", "gather", "step"
+};
+
+/* Each rank's median of each phase over the timed steps (ph[step][phase],
+ * wall then CPU), gathered on rank 0 (which prints) as "phases" and
+ * "phases_cpu": [{"rank": 0, "forward": s, ...}, ...]. */
+static enum status_code bench_phases(json_t *j, double (*ph)[2 * BENCH_PHASES], int steps,
+                                     struct status *st)
+{
+	size_t R = (size_t)dist_size(), me = (size_t)dist_rank(), P = 2 * BENCH_PHASES;
+	double *all = calloc(R * P, sizeof *all), *col = calloc((size_t)steps, sizeof *col);
+	if (!all || !col) {
+		free(all);
+		free(col);
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	}
+	for (size_t k = 0; k < P; k++) {
+		for (int s = 0; s < steps; s++)
+			col[s] = ph[s][k];
+		qsort(col, (size_t)steps, sizeof *col, bench_cmp);
+		all[me * P + k] = col[steps / 2];
+	}
+	enum status_code rc = dist_gather_spans(all, R, P * sizeof *all, st);
+	for (size_t c = 0; c < 2; c++) {
+		json_t *a = json_array();
+		for (size_t r = 0; rc == STATUS_OK && r < R; r++) {
+			json_t *o = json_pack("{s:I}", "rank", (json_int_t)r);
+			for (size_t k = 0; k < BENCH_PHASES; k++)
+				json_object_set_new(o, bench_phase_names[k],
+				                    json_real(all[r * P + c * BENCH_PHASES + k]));
+			json_array_append_new(a, o);
+		}
+		json_object_set_new(j, c ? "phases_cpu" : "phases", a);
+	}
+	free(all);
+	free(col);
+	return rc;
+}
+
 static int bench_train(const struct bench_opts *o)
 {
 	struct status st = STATUS_INIT;
@@ -337,8 +392,17 @@ static int bench_train(const struct bench_opts *o)
 	double loss = 0.0, reduce_s = 0.0;
 	/* the buckets start during the backward pass (RIC_MPI_OVERLAP=0: after it) */
 	struct dist_sum *sum = dist_sum_new(t.count);
-	for (int s = 0; s <= o->steps; s++) {
+	/* each step's phases on this rank (BENCH_PHASES), for the breakdown */
+	double (*ph)[2 * BENCH_PHASES] = calloc((size_t)o->steps, sizeof *ph);
+	if (!ph) {
+		cli_error("out of memory");
+		rc = CLI_FAIL;
+	}
+	for (int s = 0; s <= o->steps && rc == CLI_OK; s++) {
 		double t0 = monotonic_s(), r0 = dist_reduce_seconds(), c0 = bench_cpu_s();
+		double f0 = t.forward_s, b0 = t.backward_s, k0 = dist_hook_seconds();
+		double fc0 = t.forward_cpu_s, bc0 = t.backward_cpu_s, rc0, kc0;
+		dist_reduce_cpu_seconds(&rc0, &kc0);
 		if (sum) {
 			dist_sum_begin(sum, t.g);
 			if (!o->lora_rank) /* an adapter's gradients: all summed at the end */
@@ -351,11 +415,35 @@ static int bench_train(const struct bench_opts *o)
 			break;
 		}
 		loss = t.loss_count ? t.loss_sum / (double)t.loss_count : 0.0;
-		train_step(&t, 1.0f);
+		double s0 = monotonic_s(), sc0 = bench_cpu_s(), r1 = dist_reduce_seconds(), rc1, kc1;
+		dist_reduce_cpu_seconds(&rc1, &kc1);
+		if (train_loop_step(&t, sum, 1.0f, NULL, &st) != STATUS_OK) {
+			cli_error("%s", st.msg);
+			rc = CLI_FAIL;
+			break;
+		}
 		if (s > 0) {
-			times[s - 1] = monotonic_s() - t0;
+			double *q = ph[s - 1], now = monotonic_s(), hook = dist_hook_seconds() - k0;
+			double rc2, kc2, cnow = bench_cpu_s(), gather = dist_reduce_seconds() - r1;
+			dist_reduce_cpu_seconds(&rc2, &kc2);
+			times[s - 1] = now - t0;
 			cpu[s - 1] = bench_cpu_s() - c0;
 			reduce_s += dist_reduce_seconds() - r0;
+			q[0] = t.forward_s - f0;
+			q[1] = t.backward_s - b0 - hook;
+			q[2] = hook;
+			q[3] = r1 - r0 - hook;
+			q[4] = now - s0 - gather;
+			q[5] = gather;
+			q[6] = now - t0;
+			q += BENCH_PHASES;
+			q[0] = t.forward_cpu_s - fc0;
+			q[1] = t.backward_cpu_s - bc0 - (kc1 - kc0);
+			q[2] = kc1 - kc0;
+			q[3] = (rc1 - rc0) - (kc1 - kc0);
+			q[4] = cnow - sc0 - (rc2 - rc1);
+			q[5] = rc2 - rc1;
+			q[6] = cnow - c0;
 		}
 	}
 	t.pass->grads = (struct model_grads_hook){ 0 };
@@ -411,6 +499,10 @@ static int bench_train(const struct bench_opts *o)
 		json_object_set_new(j, "peak_rss_kib",
 		                    json_integer(steps_rss > setup_rss ? steps_rss : setup_rss));
 		json_object_set_new(j, "allreduce_share", json_real(total_s > 0 ? reduce_s / total_s : 0));
+		if (bench_phases(j, ph, o->steps, &st) != STATUS_OK) {
+			cli_error("%s", st.msg);
+			rc = CLI_FAIL;
+		}
 		free(lat);
 		bench_report(o, j);
 	}
@@ -420,6 +512,7 @@ static int bench_train(const struct bench_opts *o)
 	free(tgt);
 	free(times);
 	free(cpu);
+	free(ph);
 	model_params_free(&p);
 	return rc;
 }

@@ -52,8 +52,20 @@ ok "two ranks give the one-process model" $CLOSE one/model.safetensors two/model
 ok "and its losses, step for step" same_losses pre-1 pre-2
 ok "and its gradient norms" same_losses pre-1 pre-2 grad_norm
 
+# The AdamW step is sharded: each rank updates its own chunk of every bucket
+# and the weights go round; a checkpoint's moments are gathered whole first.
+# RIC_MPI_SHARD=0 (every rank steps on the whole sum) gives the same model.
+P4=$(printf '%s' "$P" | sed 's/--save-every 0/--save-every 4/')
+ok "pretrain with a checkpoint at step 4, one process" "$RIC" pretrain $P4 --out one-s --name pre-1s text.txt
+ok "and on two ranks" $MPIRUN "$RIC" pretrain $P4 --out two-s --name pre-2s text.txt
+ok "the checkpoint's optimizer moments equal one process's" \
+	$CLOSE one-s/checkpoint-4/optimizer.safetensors two-s/checkpoint-4/optimizer.safetensors
+ok "pretrain on two ranks, the step not sharded" \
+	env RIC_MPI_SHARD=0 $MPIRUN "$RIC" pretrain $P --out two-ns --name pre-2ns text.txt
+ok "the same model" $CLOSE one/model.safetensors two-ns/model.safetensors
+
 # Overlap: with buckets of 1000 floats the model's 22,016 gradients go in 23
-# buckets that straddle the layers, each summed (MPI_Iallreduce) as soon as the
+# buckets that straddle the layers, each summed (a ring of messages) as soon as the
 # backward pass has completed it; the blocking sum after the backward pass
 # (RIC_MPI_OVERLAP=0) and a rank without rows (batch 1: rank 1 starts every
 # bucket when its step ends, in the same order) give the same model.
