@@ -83,6 +83,14 @@ void S(rmsnorm_backward)(R *dinp, R *dw, const R *dout, const R *inp, const R *w
 /* nn.Linear: out [N, OC] (row stride ldo) = inp [N, IC] W^T + bias, W [OC, IC]. */
 void S(linear_forward)(R *out, size_t ldo, const R *inp, const R *w, const R *bias, size_t N,
                        size_t IC, size_t OC);
+/* The same with the rows split between the pool's threads, each part on one
+ * BLIS thread: for the many small products of a DiT (hundreds of rows),
+ * where BLIS's own threads meet at spinning barriers that a busy machine
+ * turns into waits of whole time slices (BLIS's threads are never used:
+ * with one pool thread it runs on one). A row's result does not depend on
+ * the split (the same K blocking), so it equals linear_forward's. */
+void S(linear_forward_rows)(R *out, size_t ldo, const R *inp, const R *w, const R *bias, size_t N,
+                            size_t IC, size_t OC);
 /* dinp = (acc: +=) dout W (when dinp is not NULL); dW += dout^T inp (dW NULL: frozen,
  * skipped); dbias += column sums;
  * dout rows have stride ldd. */

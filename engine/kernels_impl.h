@@ -467,6 +467,34 @@ void S(linear_forward)(R *out, size_t ldo, const R *inp, const R *w, const R *bi
 	S(gemm)(N, OC, IC, 1, inp, IC, 1, w, 1, IC, beta, out, ldo, 1);
 }
 
+struct S(linear_rows_job) {
+	R *out;
+	size_t ldo, IC, OC;
+	const R *inp, *w, *bias;
+};
+
+static void S(linear_rows_part)(void *ctx, size_t lo, size_t hi)
+{
+	const struct S(linear_rows_job) *j = ctx;
+	R beta = 0, *out = j->out + lo * j->ldo;
+	if (j->bias) {
+		for (size_t n = lo; n < hi; n++)
+			memcpy(j->out + n * j->ldo, j->bias, j->OC * sizeof *out);
+		beta = 1;
+	}
+	S(gemm1)(hi - lo, j->OC, j->IC, 1, j->inp + lo * j->IC, j->IC, 1, j->w, 1, j->IC, beta, out,
+	         j->ldo, 1);
+}
+
+void S(linear_forward_rows)(R *out, size_t ldo, const R *inp, const R *w, const R *bias, size_t N,
+                            size_t IC, size_t OC)
+{
+	struct S(linear_rows_job) j = { out, ldo, IC, OC, inp, w, bias };
+	/* parts of 16 rows at least (BLIS's micro-tiles); one pool thread runs
+	 * it all on one BLIS thread */
+	pool_for(N, 16, S(linear_rows_part), &j);
+}
+
 void S(linear_backward)(R *dinp, int acc, R *dw, R *dbias, const R *dout, size_t ldd,
                         const R *inp, const R *w, size_t N, size_t IC, size_t OC)
 {

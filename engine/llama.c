@@ -346,5 +346,5 @@ const struct model_family llama_family = {
 	.decode_free = llama_decode_free,
 	.decode_weights = llama_decode_weights,
 	.decode_begin = llama_decode_begin,
-	.decode_tensor = llama_decode_tensor,
+	.decode_rows = llama_decode_rows,
 };

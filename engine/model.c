@@ -331,7 +331,37 @@ enum status_code model_image_forward(struct model_pass *m, const float *w,
 {
 	if (!m->family->image_forward)
 		return model_not_image(m->family, st);
+	if (m->labels > 0)
+		return status_set(st, STATUS_UNSUPPORTED, "an image reward model (%s) scores images; "
+		                  "it predicts no noise (use it as rm:DIR)", m->family->title);
 	return m->family->image_forward(m, w, b, h, st);
+}
+
+enum status_code model_image_score(struct model_pass *m, const float *w,
+                                   const struct model_image_batch *b, const struct hooks *h,
+                                   struct status *st)
+{
+	if (!m->family->image_forward)
+		return model_not_image(m->family, st);
+	if (m->labels == 0)
+		return status_set(st, STATUS_UNSUPPORTED, "an image model (%s) that predicts noise, "
+		                  "not an image reward model (ric rm-train on image pairs makes one)",
+		                  m->family->title);
+	return m->family->image_forward(m, w, b, h, st);
+}
+
+enum status_code model_want_denoiser(const struct model_config *c, const char *dir,
+                                     struct status *st)
+{
+	if (!model_is_image(c))
+		return status_set(st, STATUS_UNSUPPORTED, "%s: a %s model is a text model; this needs "
+		                  "an image model (model_type \"dit\", made by ric pretrain --arch dit)",
+		                  dir, model_family_of(c)->title);
+	if (c->num_labels > 0)
+		return status_set(st, STATUS_UNSUPPORTED, "%s: an image reward model (%s) scores "
+		                  "images; it draws none (use it as rm:%s)", dir,
+		                  model_family_of(c)->title, dir);
+	return STATUS_OK;
 }
 
 enum status_code model_image_backward(struct model_pass *m, const float *w, float *g,

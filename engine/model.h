@@ -254,7 +254,17 @@ enum status_code model_want_text(const struct model_config *cfg, const char *dir
 enum status_code model_image_forward(struct model_pass *m, const float *w,
                                      const struct model_image_batch *b, const struct hooks *h,
                                      struct status *st);
-/* Adds into g the gradient of sum(deps [B, image_dim] * eps) after a training forward. */
+/* An image reward model (num_labels > 0): scores into m->scores [B, labels]
+ * (model_image_forward refuses it, and this refuses a noise model). */
+enum status_code model_image_score(struct model_pass *m, const float *w,
+                                   const struct model_image_batch *b, const struct hooks *h,
+                                   struct status *st);
+/* STATUS_OK for an image model that predicts noise; a text model or an
+ * image reward model is one error naming `dir`. */
+enum status_code model_want_denoiser(const struct model_config *cfg, const char *dir,
+                                     struct status *st);
+/* Adds into g the gradient of sum(deps [B, image_dim] * eps) after a training
+ * forward, or of sum(deps [B, labels] * scores) after model_image_score. */
 enum status_code model_image_backward(struct model_pass *m, const float *w, float *g,
                                       const float *deps, const struct hooks *h, struct status *st);
 
@@ -313,17 +323,25 @@ struct model_family {
 	/* BF16 or int8 copies for decoding; NULL: F32 only */
 	enum status_code (*decode_weights)(struct decoder_weights *wb, const struct model_params *p,
 	                                   struct status *st);
-	/* BF16 or int8 decoding weights one tensor at a time
+	/* BF16 or int8 decoding weights straight from a file
 	 * (checkpoint_load_decoding): decode_begin allocates wb for wb->dtype
-	 * without reading p's values; decode_tensor then takes the n values src
-	 * of the tensor at offset off of p's layout and writes what
-	 * decode_weights would, and the token embedding's rows into wb->embed
-	 * as BF16. NULL: loads go through F32. */
+	 * without reading p's values; decode_rows then takes rows [row, row +
+	 * nrows) of the tensor at offset off of p's layout, each of width
+	 * values, as F32 at src (a vector: one row of all its values), and
+	 * writes what decode_weights would of them, and the token embedding's
+	 * rows into wb->embed as BF16. A matrix comes in slices, in order, each
+	 * starting at a multiple of MODEL_DECODE_ROWS rows, so no F32 copy of a
+	 * whole matrix is ever needed. NULL: loads go through F32. */
 	enum status_code (*decode_begin)(struct decoder_weights *wb, const struct model_params *p,
 	                                 struct status *st);
-	enum status_code (*decode_tensor)(struct decoder_weights *wb, const struct model_params *p,
-	                                  size_t off, const float *src, size_t n, struct status *st);
+	enum status_code (*decode_rows)(struct decoder_weights *wb, const struct model_params *p,
+	                                size_t off, size_t row, size_t nrows, size_t width,
+	                                const float *src, struct status *st);
 };
+
+/* Slices of decode_rows start at multiples of this many rows (a multiple of
+ * the BF16 panel width of engine/gemv.h). */
+#define MODEL_DECODE_ROWS 64
 
 extern const struct model_family gpt2_family;
 extern const struct model_family llama_family;

@@ -14,6 +14,7 @@
 #include "engine/rng.h"
 #include "engine/tokenizer.h"
 #include "engine/train.h"
+#include "engine/vmath.h"
 #include "engine/monotonic.h"
 
 #include <jansson.h>
@@ -106,8 +107,8 @@ static int bench_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* A random model as its family initialises one (N(0, 0.02) weights). */
-static int bench_model(const struct bench_opts *o, struct model_params *p, struct status *st)
+/* The model of the shape flags, allocated (untouched: zero pages). */
+static int bench_alloc(const struct bench_opts *o, struct model_params *p, struct status *st)
 {
 	struct model_config c = { .n_layer = o->layers, .n_head = o->heads, .n_embd = o->embd,
 	                          .n_inner = o->inner ? o->inner : 4 * o->embd,
@@ -117,6 +118,14 @@ static int bench_model(const struct bench_opts *o, struct model_params *p, struc
 	                          .pad_token_id = -1, .num_labels = o->labels };
 	if (model_config_set_type(&c, o->arch, st) != STATUS_OK ||
 	    model_params_alloc(p, &c, st) != STATUS_OK)
+		return -1;
+	return 0;
+}
+
+/* A random model as its family initialises one (N(0, 0.02) weights). */
+static int bench_model(const struct bench_opts *o, struct model_params *p, struct status *st)
+{
+	if (bench_alloc(o, p, st) != 0)
 		return -1;
 	struct rng r;
 	rng_seed(&r, 1234);
@@ -494,20 +503,16 @@ static int bench_generate(const struct bench_opts *o)
 }
 
 struct bench_read {
-	const uint64_t *buf;
-	uint64_t sum; /* read back by no one: the pool's calls keep the loads */
+	const float *buf;
+	float sum; /* read back by no one: the pool's calls keep the loads */
 	size_t part;
 };
 
 static void bench_read_part(void *ctx, size_t lo, size_t hi)
 {
 	struct bench_read *r = ctx;
-	uint64_t s[8] = { 0 };
-	for (size_t i = lo * r->part; i < hi * r->part; i += 8)
-		for (size_t k = 0; k < 8; k++)
-			s[k] += r->buf[i + k];
-	__atomic_fetch_add(&r->sum, s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7],
-	                   __ATOMIC_RELAXED);
+	float s = vmath_stream_sum(r->buf + lo * r->part, (hi - lo) * r->part);
+	__atomic_fetch_add((uint32_t *)(void *)&r->sum, (uint32_t)(s != 0.0f), __ATOMIC_RELAXED);
 }
 
 /* sgemm GFLOP/s of one BLIS context over the forward products of a training step:
@@ -621,18 +626,47 @@ static int bench_save(const struct bench_opts *o, const char *dir)
 	return rc == STATUS_OK ? CLI_OK : CLI_FAIL;
 }
 
+/* Weights a batch-1 decoding step reads, once each: every matrix, the head
+ * (a tied head is the embedding), but not the rows gathered from an
+ * untied token embedding or from a position embedding ([P, C]). */
+static double bench_read_per_token(const struct model_params *p)
+{
+	struct model_dims d;
+	model_dims(&p->cfg, &d);
+	size_t n = model_params_describe(p, NULL);
+	struct model_tensor *t = calloc(n, sizeof *t);
+	if (!t)
+		return 0.0;
+	model_params_describe(p, t);
+	double w = 0.0;
+	for (size_t i = 0; i < n; i++)
+		if (t[i].ndim == 2 && !((size_t)t[i].shape[0] == d.P && (size_t)t[i].shape[1] == d.C))
+			w += (double)t[i].shape[0] * (double)t[i].shape[1];
+	free(t);
+	return model_tied_head(&p->cfg) ? w : w - (double)d.V * (double)d.C;
+}
+
 static int bench_memory(const struct bench_opts *o)
 {
-	size_t part = 1 << 15, n = (size_t)o->mib << 17; /* 8-byte words */
+	struct status st = STATUS_INIT;
+	struct model_params p;
+	if (bench_alloc(o, &p, &st) != 0) {
+		cli_error("%s", st.msg[0] ? st.msg : "out of memory");
+		return CLI_FAIL;
+	}
+	double mats = bench_read_per_token(&p);
+	model_params_free(&p);
+	size_t part = 1 << 16, n = (size_t)o->mib << 18; /* floats */
 	n = (n + part - 1) / part * part;
 	struct bench_read r = { .part = part };
-	uint64_t *buf = malloc(n * sizeof *buf);
-	if (!buf) {
+	float *buf = malloc(n * sizeof *buf);
+	if (!buf || mats <= 0.0) {
+		free(buf);
 		cli_error("cannot allocate %d MiB", o->mib);
 		return CLI_FAIL;
 	}
 	for (size_t i = 0; i < n; i++)
-		buf[i] = i;
+		buf[i] = 1.0f;
 	r.buf = buf;
 	double t[7];
 	for (int k = 0; k < 7; k++) {
@@ -643,10 +677,9 @@ static int bench_memory(const struct bench_opts *o)
 	qsort(t, 7, sizeof t[0], bench_cmp);
 	double gbs = (double)(n * sizeof *buf) / t[3] / 1e9;
 	free(buf);
-	/* the matrices and the tied head, read once per decoded token */
-	double C = o->embd, mats = (double)o->layers * 12.0 * C * C + (double)o->vocab * C;
-	json_t *j = json_pack("{s:s, s:i, s:i, s:f, s:f, s:f, s:f}", "bench", "memory",
+	json_t *j = json_pack("{s:s, s:i, s:i, s:f, s:f, s:f, s:f, s:f}", "bench", "memory",
 	                      "threads", o->threads, "mib", o->mib, "read_gb_s", gbs,
+	                      "weights_per_token", mats,
 	                      "ceiling_f32_tok_s", gbs * 1e9 / (mats * 4.0),
 	                      "ceiling_bf16_tok_s", gbs * 1e9 / (mats * 2.0),
 	                      "ceiling_int8_tok_s", gbs * 1e9 / (mats * (1.0 + 4.0 / 32.0)));
