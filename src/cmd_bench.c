@@ -5,6 +5,7 @@
 #include "src/dist.h"
 #include "engine/checkpoint.h"
 #include "engine/cpu.h"
+#include "engine/cpu_peak.h"
 #include "engine/decoder.h"
 #include "engine/diffusion.h"
 #include "engine/generate.h"
@@ -36,6 +37,7 @@ const struct cli_command cmd_bench = {
 	         "       ric bench generate --model DIR [--batch B --seq PROMPT ...]\n"
 	         "       ric bench memory [same shape flags --mib N --threads K --json]\n"
 	         "       ric bench blas [same shape flags --batch B --seq S --threads K --json]\n"
+	         "       ric bench peak [--threads K --json]\n"
 	         "       ric bench save DIR [same shape flags --labels N --weights f32|bf16\n"
 	         "                 --tokenizer TOK]",
 	.help = "Options (defaults: the GPT-2 small shape):\n"
@@ -65,6 +67,12 @@ const struct cli_command cmd_bench = {
 	        "blas times sgemm on the products of a training step of the shape (B*S rows)\n"
 	        "with every BLIS context this CPU runs: the chosen one, BLIS's own choice and\n"
 	        "the others, in GFLOP/s and as a share of the best.\n"
+	        "peak measures the arithmetic ceilings of the chosen kernels on the threads:\n"
+	        "F32 fmas, the BF16 products (vdpbf16ps where present) and the int8 products\n"
+	        "(vpdpbusd with VNNI, else vpmaddubsw), in GFLOP/s (2 per multiply-add).\n"
+	        "generate prints model_gflop_s (2 flops a weight a token, plus attention's\n"
+	        "products) beside peak_gflop_s, the ceiling of the kernel that serves its\n"
+	        "weights measured in the same run, and their ratio share_of_peak.\n"
 	        "save writes the random model as a checkpoint folder (BF16 with --weights\n"
 	        "bf16; a ...ForSequenceClassification reward model with --labels N; the\n"
 	        "tokenizer files of TOK beside it), for the peak-memory benchmark of\n"
@@ -107,7 +115,7 @@ static int bench_cmp(const void *a, const void *b)
 }
 
 /* A random model as its family initialises one (N(0, 0.02) weights). */
-static int bench_model(const struct bench_opts *o, struct model_params *p, struct status *st)
+static int bench_config(const struct bench_opts *o, struct model_config *out, struct status *st)
 {
 	struct model_config c = { .n_layer = o->layers, .n_head = o->heads, .n_embd = o->embd,
 	                          .n_inner = o->inner ? o->inner : 4 * o->embd,
@@ -115,13 +123,43 @@ static int bench_model(const struct bench_opts *o, struct model_params *p, struc
 	                          .vocab_size = o->vocab, .layer_norm_epsilon = 1e-5f,
 	                          .bos_token_id = o->vocab - 1, .eos_token_id = -1,
 	                          .pad_token_id = -1, .num_labels = o->labels };
-	if (model_config_set_type(&c, o->arch, st) != STATUS_OK ||
-	    model_params_alloc(p, &c, st) != STATUS_OK)
+	if (model_config_set_type(&c, o->arch, st) != STATUS_OK)
+		return -1;
+	*out = c;
+	return 0;
+}
+
+static int bench_model(const struct bench_opts *o, struct model_params *p, struct status *st)
+{
+	struct model_config c;
+	if (bench_config(o, &c, st) != 0 || model_params_alloc(p, &c, st) != STATUS_OK)
 		return -1;
 	struct rng r;
 	rng_seed(&r, 1234);
 	init_model(p, &r, 0.02f);
 	return 0;
+}
+
+/* Weights read once per decoded token: every layer's matrices (q over the
+ * heads, k and v over the KV heads, the output, the MLP's two, or three for
+ * the Llama family's gated MLP) and the head (a reward model's scores). */
+static double bench_weights_read(const struct model_config *c)
+{
+	struct model_dims d;
+	model_dims(c, &d);
+	double C = (double)d.C, HD = (double)(d.NH * d.D), KV = (double)(d.NKV * d.D);
+	int gated = strcmp(model_family_of(c)->name, "gpt2") != 0;
+	return (double)d.L * (2.0 * C * HD + 2.0 * C * KV + (gated ? 3.0 : 2.0) * C * (double)d.I) +
+	       (double)(d.labels ? d.labels : d.V) * C;
+}
+
+/* Flops of one decoded token at n cached positions: 2 a weight, and the
+ * scores and weighted values of every head over the positions. */
+static double bench_token_flops(const struct model_config *c, double n)
+{
+	struct model_dims d;
+	model_dims(c, &d);
+	return 2.0 * bench_weights_read(c) + 4.0 * (double)(d.L * d.NH * d.D) * n;
 }
 
 /* Cancel latency: a timer thread sets the abort flag after a delay; the
@@ -178,6 +216,8 @@ static void bench_report(const struct bench_opts *o, json_t *j)
 				printf("%-16s %lld\n", k, (long long)json_integer_value(v));
 			else if (json_is_real(v))
 				printf("%-16s %.4g\n", k, json_real_value(v));
+			else if (json_is_string(v) && strcmp(k, "bench") != 0)
+				printf("%-16s %s\n", k, json_string_value(v));
 		}
 	}
 	json_decref(j);
@@ -443,6 +483,14 @@ static int bench_generate(const struct bench_opts *o)
 	}
 	if (o->weights != DECODER_F32)
 		gp.weights = &wb;
+	/* the ceiling of the kernel that serves these weights, measured now */
+	struct cpu_peak pk;
+	cpu_peak_measure(&pk);
+	double peak = o->weights == DECODER_BF16 ? pk.bf16 : o->weights == DECODER_INT8 ? pk.int8
+	                                                                                 : pk.f32;
+	const char *peak_how = o->weights == DECODER_BF16   ? pk.bf16_how
+	                       : o->weights == DECODER_INT8 ? pk.int8_how
+	                                                    : pk.f32_how;
 	double t0 = monotonic_s();
 	enum status_code sc = generate(&p, prompts, lens, B, &gp, NULL, out, &st);
 	double t1 = monotonic_s();
@@ -482,6 +530,13 @@ static int bench_generate(const struct bench_opts *o)
 		}
 		bench_abort_report(j, lat, nl);
 		free(lat);
+		/* the decoded tokens see S + 1 .. S + N - 1 positions */
+		double gflop_s = per_s * bench_token_flops(&p.cfg, (double)S + 0.5 * (double)o->new_tokens) / 1e9;
+		json_object_set_new(j, "model_gflop_s", json_real(gflop_s));
+		json_object_set_new(j, "peak_gflop_s", json_real(peak));
+		json_object_set_new(j, "peak_kernel", json_string(peak_how));
+		json_object_set_new(j, "share_of_peak", json_real(peak > 0 ? gflop_s / peak : 0.0));
+		json_object_set_new(j, "weights_per_token", json_real(bench_weights_read(&p.cfg)));
 		bench_report(o, j);
 	}
 	decoder_weights_free(&wb);
@@ -643,13 +698,38 @@ static int bench_memory(const struct bench_opts *o)
 	qsort(t, 7, sizeof t[0], bench_cmp);
 	double gbs = (double)(n * sizeof *buf) / t[3] / 1e9;
 	free(buf);
-	/* the matrices and the tied head, read once per decoded token */
-	double C = o->embd, mats = (double)o->layers * 12.0 * C * C + (double)o->vocab * C;
-	json_t *j = json_pack("{s:s, s:i, s:i, s:f, s:f, s:f, s:f}", "bench", "memory",
+	/* the matrices and the head, read once per decoded token */
+	struct status st = STATUS_INIT;
+	struct model_config mc;
+	if (bench_config(o, &mc, &st) != 0) {
+		cli_error("%s", st.msg);
+		return CLI_FAIL;
+	}
+	double mats = bench_weights_read(&mc);
+	json_t *j = json_pack("{s:s, s:i, s:i, s:f, s:f, s:f, s:f, s:f}", "bench", "memory",
 	                      "threads", o->threads, "mib", o->mib, "read_gb_s", gbs,
+	                      "weights_per_token", mats,
 	                      "ceiling_f32_tok_s", gbs * 1e9 / (mats * 4.0),
 	                      "ceiling_bf16_tok_s", gbs * 1e9 / (mats * 2.0),
 	                      "ceiling_int8_tok_s", gbs * 1e9 / (mats * (1.0 + 4.0 / 32.0)));
+	bench_report(o, j);
+	return CLI_OK;
+}
+
+/* ric bench peak: the chosen kernels' arithmetic ceilings on the threads. */
+static int bench_peak(const struct bench_opts *o)
+{
+	struct cpu_peak pk;
+	cpu_peak_measure(&pk);
+	json_t *j = json_pack("{s:s, s:i, s:f, s:s, s:f, s:s, s:f, s:s}", "bench", "peak", "threads",
+	                      pk.threads, "f32_gflop_s", pk.f32, "f32_kernel", pk.f32_how,
+	                      "bf16_gflop_s", pk.bf16, "bf16_kernel", pk.bf16_how, "int8_gop_s",
+	                      pk.int8, "int8_kernel", pk.int8_how);
+	if (!o->json) {
+		printf("F32   %8.1f GFLOP/s  %s\n", pk.f32, pk.f32_how);
+		printf("BF16  %8.1f GFLOP/s  %s\n", pk.bf16, pk.bf16_how);
+		printf("int8  %8.1f GOP/s    %s\n", pk.int8, pk.int8_how);
+	}
 	bench_report(o, j);
 	return CLI_OK;
 }
@@ -731,7 +811,7 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		if (optind + 2 != argc)
 			return cli_bad_usage(&cmd_bench, "save wants one folder");
 	} else if (optind + 1 != argc)
-		return cli_bad_usage(&cmd_bench, "say 'train', 'generate', 'memory', 'blas' or 'save'");
+		return cli_bad_usage(&cmd_bench, "say 'train', 'generate', 'memory', 'blas', 'peak' or 'save'");
 	if (o.arch && !model_family_find(o.arch))
 		return cli_bad_usage(&cmd_bench, "--arch is one of %s, not '%s'", model_family_types(),
 		                     o.arch);
@@ -758,11 +838,13 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		return bench_memory(&o);
 	if (strcmp(what, "blas") == 0)
 		return bench_blas(&o);
+	if (strcmp(what, "peak") == 0)
+		return bench_peak(&o);
 	if (strcmp(what, "save") == 0) {
 		if (o.weights == DECODER_INT8)
 			return cli_bad_usage(&cmd_bench, "save writes f32 or bf16");
 		return bench_save(&o, argv[optind + 1]);
 	}
-	return cli_bad_usage(&cmd_bench, "unknown benchmark '%s' (train, generate, memory or blas)",
+	return cli_bad_usage(&cmd_bench, "unknown benchmark '%s' (train, generate, memory, blas, peak or save)",
 	                     what);
 }
