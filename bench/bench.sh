@@ -115,6 +115,12 @@ for w in int8 bf16 f32; do
 	row "decode SmolLM2-135M shape, batch 1, $w" "$ours" "${ltorch:--}" "$(ratio "$ours" "$ltorch")" \
 	    "Llama family: GQA 9/3, SwiGLU, tied"
 done
+# Issue 21's decoding table: batch 1 against the read bandwidth, batch 32
+# against the peak of the instruction that serves it (ric bench peak), both
+# shapes, at the chosen level and forced to AVX2 (DECODE_TABLE=0 skips it).
+if [ "${DECODE_TABLE:-1}" != 0 ]; then
+	BENCH_THREADS=$th sh "$here/decode_table.sh" "$ric"
+fi
 # LoRA training (issue 17), batch 4 x 256, 2 timed steps (the 0.5B shape
 # takes minutes a step on a busy 2-core machine): on the SmolLM2-135M shape
 # full training against a rank-16 adapter on every linear layer, and on the
