@@ -205,8 +205,8 @@ struct checkpoint_source {
  * is finite: one NaN or Inf weight makes every logit NaN, far from the file
  * that held it. The sum of squares in double is finite exactly when every
  * float is (FLT_MAX squared is 1e77), and vmath's is vectorised. */
-static enum status_code checkpoint_convert(const struct safetensors_tensor *t, float *dst,
-                                           const char *path, struct status *st)
+enum status_code checkpoint_tensor_f32(const struct safetensors_tensor *t, float *dst,
+                                      const char *path, struct status *st)
 {
 	enum { PIECE = 1 << 14 };
 	size_t n = (size_t)safetensors_numel(t), size = safetensors_dtype_size(t->dtype);
@@ -248,7 +248,7 @@ static enum status_code checkpoint_copy(const struct model_tensor *want, const s
 		return status_set(st, STATUS_FORMAT, "%s: tensor '%s': shape %s, but config.json needs %s",
 		                  path, t->name, got, need);
 	}
-	return checkpoint_convert(t, want->data, path, st);
+	return checkpoint_tensor_f32(t, want->data, path, st);
 }
 
 /* An lm_head.weight the model does not have is only accepted as a copy of

@@ -37,6 +37,13 @@
 #include "engine/model.h"
 #include "engine/status.h"
 
+struct safetensors_tensor;
+/* Converts `t` (any float dtype) into dst, refusing a NaN or infinite element
+ * with a message naming path, tensor and element: one such number poisons a
+ * whole model (or optimizer state) far from the file that held it. */
+enum status_code checkpoint_tensor_f32(const struct safetensors_tensor *t, float *dst,
+                                      const char *path, struct status *st);
+
 /* Parses config.json text; `name` stands for the file in messages. */
 enum status_code checkpoint_config_parse(const char *text, size_t len, const char *name,
                                          struct model_config *cfg, struct status *st);

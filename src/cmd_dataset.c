@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "src/cli_store.h"
+#include "src/stopsig.h"
 #include "src/cmd_dataset_images.h"
 #include "src/job_state.h"
 #include "src/paths.h"
@@ -83,14 +84,7 @@ static void import_on_signal(int sig)
  * the import can clean up as after any other write error. */
 static void import_signals(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = import_on_signal;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	stopsig_catch(import_on_signal, 1);
 	signal(SIGXFSZ, SIG_IGN);
 }
 

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "src/export_trl.h"
+#include "src/stopsig.h"
 #include "src/cli_store.h"
 #include "engine/atomicfile.h"
 #include "engine/checkpoint.h"
@@ -8,6 +9,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,10 +26,20 @@ struct export_trl {
 	struct status *st;
 };
 
+static volatile sig_atomic_t export_trl_stop_sig;
+
+static void export_trl_on_signal(int sig)
+{
+	export_trl_stop_sig = sig;
+}
+
 /* One line: the context and the completion as sft joins them, EOS as text. */
 static enum status_code export_trl_line(struct export_trl *x, const char *prompt, const double *z,
                                         const char *response)
 {
+	if (export_trl_stop_sig)
+		return status_set(x->st, STATUS_CANCELLED, "interrupted by signal %d (%s); nothing was "
+		                  "exported", (int)export_trl_stop_sig, strsignal(export_trl_stop_sig));
 	char *ctx = NULL, *resp = ricmeta_response_join(response);
 	enum status_code rc = resp ? ricmeta_context(x->m, prompt, z, &ctx, NULL, x->st)
 	                           : status_set(x->st, STATUS_NOMEM, "out of memory");
@@ -231,6 +243,9 @@ int export_trl(struct cli *cli, const struct cli_command *cmd, const char *name,
 		else if (!(x.f = fopen(file, "w")))
 			rc = status_errno(&st, STATUS_IO, errno, "create %s", file);
 	}
+	export_trl_stop_sig = 0;
+	/* stop between rows, so the partial folder goes as after a write error */
+	stopsig_catch(export_trl_on_signal, 1);
 	if (rc == STATUS_OK)
 		rc = export_trl_rows(s, name, o, &x, &m, &rd, &is_dataset, &st);
 	if (x.f && fclose(x.f) != 0 && rc == STATUS_OK)
@@ -253,10 +268,11 @@ int export_trl(struct cli *cli, const struct cli_command *cmd, const char *name,
 		rc = status_errno(&st, STATUS_IO, errno, "rename %s to %s", tmp, o->out);
 	if (rc != STATUS_OK && tmp)
 		export_trl_rmdir(tmp);
+	stopsig_catch(SIG_DFL, 0);
 	int ret = CLI_OK;
 	if (rc != STATUS_OK) {
 		cli_error("%s", st.msg);
-		ret = CLI_FAIL;
+		ret = export_trl_stop_sig ? 130 : CLI_FAIL;
 	} else {
 		fprintf(stderr, "ric: wrote %ld rows to %s/train.jsonl and %s/ric.json", x.rows, o->out,
 		        o->out);

@@ -10,6 +10,7 @@
 #include "engine/cpu.h"
 #include "engine/kernels.h"
 #include "src/demo.h"
+#include "src/stopsig.h"
 #include "src/paths.h"
 #include "src/termtext.h"
 #include "src/tui_app.h"
@@ -612,13 +613,7 @@ int main(int argc, char **argv)
 	set_escdelay(25);
 	/* After screen_open, which installs its own restoring handlers: these
 	 * only ask the loop to stop, so the normal way out restores the screen. */
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = ric_tui_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	stopsig_catch(ric_tui_on_signal, 0);
 	timeout(0);
 	/* Beside the `:` line's history, as readline keeps them. */
 	char *hist[TUI_LINE_HIST_COUNT] = { NULL };

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "src/stage.h"
+#include "src/stopsig.h"
 #include "src/cli_store.h"
 #include "src/dist.h"
 #include "src/sha256.h"
@@ -224,13 +225,7 @@ int stage_open(struct stage *sg, struct cli *cli, const char *stage, const char 
 			return CLI_FAIL;
 		}
 	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = stage_on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	stopsig_catch(stage_on_signal, 0);
 	sg->start_ms = store_now_ms();
 	sg->last_beat_ms = sg->start_ms;
 	if (!sg->follower) {

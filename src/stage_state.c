@@ -3,6 +3,7 @@
 #include "src/stage_state.h"
 #include "engine/atomicfile.h"
 #include "engine/readfile.h"
+#include "engine/checkpoint.h"
 #include "engine/safetensors.h"
 
 #include <errno.h>
@@ -199,8 +200,13 @@ enum status_code stage_state_load_optim(const char *dir, struct optim *opt, stru
 			rc = status_set(st, STATUS_FORMAT, "%s: %s missing or not F32 [%zu]", path, names[i],
 			                opt->count);
 		else
-			safetensors_to_f32(t, dst[i]);
+			rc = checkpoint_tensor_f32(t, dst[i], path, st);
 	}
+	/* a negative second moment would make AdamW's sqrt NaN at the next step */
+	for (size_t i = 0; rc == STATUS_OK && i < opt->count; i++)
+		if (opt->v[i] < 0)
+			rc = status_set(st, STATUS_FORMAT, "%s: tensor 'exp_avg_sq': element %zu is "
+			                "negative (a second moment is a mean of squares)", path, i);
 	safetensors_close(f);
 	if (rc == STATUS_OK) {
 		json_error_t je;

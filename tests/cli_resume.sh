@@ -51,4 +51,24 @@ ok "4 + 6 resumed sft steps give the same model as 10 straight" cmp sft/model.sa
 is "$(losses sft-b)" "$(losses sft | tail -n 6)" "the resumed sft losses equal the straight run's"
 like "$(losses sft-b | head -n 1)" '^5 [0-9]+\.[0-9]+' "from step 5 on"
 is "$(losses sft-b grad_norm)" "$(losses sft grad_norm | tail -n 6)" "and so do its gradient norms"
+# A resumed run trusts its optimizer state no more than its weights: a NaN
+# moment or a negative second moment is refused, naming file and element.
+# poke DIR TENSOR INDEX BYTES: overwrite one float of optimizer.safetensors
+poke() {
+	f=$1/optimizer.safetensors
+	h=$(od -An -t u8 -N8 "$f" | tr -d ' ')
+	a=$(dd if="$f" bs=1 skip=8 count="$h" 2>/dev/null |
+		sed -n "s/.*\"$2\":{[^}]*\"data_offsets\":\[\([0-9]*\),.*/\1/p")
+	printf "$4" | dd of="$f" bs=1 seek=$((8 + h + a + 4 * $3)) conv=notrunc 2>/dev/null
+}
+cp -r sft-halves/checkpoint-4 bad-nan
+poke bad-nan exp_avg 3 '\000\000\300\177'
+like "$("$RIC" sft $S --out sft-nan --resume bad-nan 2>&1)" \
+	"bad-nan/optimizer.safetensors: tensor 'exp_avg': element 3 is NaN" "a NaN first moment is refused"
+cp -r sft-halves/checkpoint-4 bad-neg
+poke bad-neg exp_avg_sq 2 '\000\000\200\277'
+like "$("$RIC" sft $S --out sft-neg --resume bad-neg 2>&1)" \
+	"bad-neg/optimizer.safetensors: tensor 'exp_avg_sq': element 2 is negative" \
+	"a negative second moment is refused"
+ok "neither left a model behind" test ! -e sft-nan/model.safetensors -a ! -e sft-neg/model.safetensors
 done_testing

@@ -129,4 +129,28 @@ cp exp-u/ric.json other.json
 like "$("$RIC" import-checkpoint foreign --ric-json other.json 2>&1)" 'foreign/ric.json exists and differs from other.json' \
 	"a folder's own ric.json is not replaced by another"
 ok "its own ric.json imports again" "$RIC" import-checkpoint foreign
+# An export stopped by a signal removes its partial folder (exit 130). The
+# rows take long enough to write that TERM lands while they are written; an
+# export that finished first is simply tried again under another name.
+awk 'BEGIN { for (i = 0; i < 400000; i++)
+	printf "{\"prompt\": \"Q%d\", \"response\": \"answer number %d here\"}\n", i, i }' >big.jsonl
+ok "a big dataset" "$RIC" dataset import big.jsonl --name big --split train
+ok "relabelled" "$RIC" relabel --dataset big --objective length=length
+caught=0
+for k in 1 2 3 4 5; do
+	"$RIC" export big --format trl -o "cut$k" >cut.out 2>&1 &
+	pid=$!
+	i=0
+	while [ ! -s "cut$k.partial.$pid/train.jsonl" ] && kill -0 $pid 2>/dev/null && [ $i -lt 3000 ]; do
+		i=$((i + 1)); sleep 0.01
+	done
+	kill -TERM $pid 2>/dev/null
+	rc=0; wait $pid || rc=$?
+	[ "$rc" = 130 ] && { caught=1; break; }
+	rm -rf "cut$k"
+done
+is "$caught" 1 "SIGTERM during an export ends it with status 130"
+like "$(cat cut.out)" 'interrupted by signal 15 \(Terminated\); nothing was exported' "saying so"
+is "$(ls -d cut*.partial.* 2>/dev/null)" "" "and leaves no partial folder"
+ok "nor the folder asked for" test ! -e "cut$k"
 done_testing

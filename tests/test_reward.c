@@ -391,23 +391,23 @@ static void cmd_fails(const char *spec, size_t batch, double timeout, const char
 
 START_TEST(cmd_scorers_that_fail_say_how)
 {
-	cmd_fails("cmd:read line; exit 3", 3, 5, "the scorer exited with status 3 (request 1, 0 answered before)");
-	cmd_fails("cmd:kill -9 $$", 3, 5, "killed by signal 9");
-	cmd_fails(scorer_spec("--die-after 1"), 1, 5, "exited with status 1 (request 2, 1 answered before)");
+	cmd_fails("cmd:read line; exit 3", 3, 30, "the scorer exited with status 3 (request 1, 0 answered before)");
+	cmd_fails("cmd:kill -9 $$", 3, 30, "killed by signal 9");
+	cmd_fails(scorer_spec("--die-after 1"), 1, 30, "exited with status 1 (request 2, 1 answered before)");
 	cmd_fails("cmd:sleep 30", 3, 0.3, "no reply within 0.3 s (request 1); the scorer was killed");
-	cmd_fails("cmd:read line; echo hello", 3, 5, "a reply that is not JSON");
-	cmd_fails("cmd:read line; echo '[1,2,3]'", 3, 5, "not a JSON object");
-	cmd_fails("cmd:while read l; do echo '{\"rewards\": [1]}'; done", 3, 5,
+	cmd_fails("cmd:read line; echo hello", 3, 30, "a reply that is not JSON");
+	cmd_fails("cmd:read line; echo '[1,2,3]'", 3, 30, "not a JSON object");
+	cmd_fails("cmd:while read l; do echo '{\"rewards\": [1]}'; done", 3, 30,
 	          "1 rewards for a batch of 3 rows");
-	cmd_fails("cmd:while read l; do echo '{\"reward\": 1}'; done", 3, 5, "\"rewards\" is missing");
-	cmd_fails("cmd:while read l; do echo '{\"rewards\": [1, \"x\", 2]}'; done", 3, 5,
+	cmd_fails("cmd:while read l; do echo '{\"reward\": 1}'; done", 3, 30, "\"rewards\" is missing");
+	cmd_fails("cmd:while read l; do echo '{\"rewards\": [1, \"x\", 2]}'; done", 3, 30,
 	          "rewards[1] is not a number");
-	cmd_fails("cmd:while read l; do echo '{\"rewards\": [1, 1e999, 2]}'; done", 3, 5, "not JSON");
-	cmd_fails("cmd:while read l; do printf '{\"reward\": 2}\\n{\"reward\": 2}\\n'; done", 1, 5,
+	cmd_fails("cmd:while read l; do echo '{\"rewards\": [1, 1e999, 2]}'; done", 3, 30, "not JSON");
+	cmd_fails("cmd:while read l; do printf '{\"reward\": 2}\\n{\"reward\": 2}\\n'; done", 1, 30,
 	          "more than one line for request 1");
-	cmd_fails("cmd:read l; echo '{\"error\": \"model not loaded\"}'", 3, 5,
+	cmd_fails("cmd:read l; echo '{\"error\": \"model not loaded\"}'", 3, 30,
 	          "the scorer reported an error: model not loaded");
-	cmd_fails("cmd:no-such-command-anywhere", 3, 5, "exited with status 127");
+	cmd_fails("cmd:no-such-command-anywhere", 3, 30, "exited with status 127");
 	/* A scorer that stops reading: 4 MB cannot all go into the socket first. */
 	struct reward_env e = env();
 	struct reward *r = open_ok("cmd:exec 0<&-; sleep 5", &e);
