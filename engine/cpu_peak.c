@@ -177,22 +177,23 @@ static void pk_part(void *ctx, size_t lo, size_t hi)
 }
 
 /* Every pool thread runs the loop once per round; the best of the rounds,
- * at least 8 and 40 ms, so a machine busy with other work is given a chance
- * to leave the threads alone for one. */
+ * at least 16 and 150 ms, so a machine busy with other work is given a
+ * chance to leave all the threads alone for one (at 40 ms, under load, two
+ * threads measured about one core's rate). */
 static double pk_rate(enum pk_kind kind, int threads)
 {
 	struct pk_job j;
 	memset(&j, 0, sizeof j);
 	j.kind = kind;
 	double best = 0.0, start = monotonic_s();
-	for (int round = 0; round < 8 || monotonic_s() - start < 0.04; round++) {
+	for (int round = 0; round < 16 || monotonic_s() - start < 0.15; round++) {
 		double t0 = monotonic_s();
 		pool_for((size_t)threads, 1, pk_part, &j);
 		double t = monotonic_s() - t0;
 		double r = t > 0 ? pk_ops(kind) * PK_ITERS * PK_ACC * threads / t / 1e9 : 0.0;
 		if (r > best)
 			best = r;
-		if (round > 200)
+		if (round > 400)
 			break;
 	}
 	return best;

@@ -2,7 +2,7 @@
  * measured on this machine now, for benchmarks to state figures against.
  *
  *   struct cpu_peak pk;
- *   cpu_peak_measure(&pk);              // about 0.1 s on the pool's threads
+ *   cpu_peak_measure(&pk);              // about 0.5 s on the pool's threads
  *   printf("%.0f GFLOP/s BF16 (%s)\n", pk.bf16, pk.bf16_how);
  *
  * Each figure is the best rate of a loop of the instruction that serves
