@@ -7,7 +7,11 @@
 # /usr/bin/python3 imports torch and the reference script exists
 # (TORCH_REF: gpt2_ref.py; bench/torch_decode.py for decoding). LLAMA2C,
 # the path of a built llama2.c run binary (not packaged; build it yourself),
-# adds three rows of batch-1 decoding beside it.
+# adds three rows of batch-1 decoding beside it. BENCH_ROWS (default all)
+# picks groups of rows, e.g. BENCH_ROWS=llama: gpt2 (training and decoding
+# GPT-2 shapes, the DiT), llama (the SmolLM2-135M shape beside PyTorch, the
+# Llama-2 110M beside llama2.c), lora, mpi, tui, decode (bench/decode_table.sh:
+# both shapes against the bandwidth and the kernels' peaks, at every level).
 set -u
 ric=$1
 here=$(dirname "$0")
@@ -44,6 +48,7 @@ echo "sgemm (training shapes, $th threads): chosen $(echo "$blas" | sed -n 's/.*
      "$(echo "$blas" | field own_gflop_s), best $(echo "$blas" | field best_gflop_s)" \
      "(chosen = $(echo "$blas" | sed -n 's/.*"chosen_share_of_best": *\([0-9.e+-]*\).*/\1/p' | awk '{ printf "%d", $1 * 100 + 0.5 }')% of best)"
 row workload "ric tok/s" "torch tok/s" ratio notes
+rows() { case " ${BENCH_ROWS:-all} " in *" all "* | *" $1 "*) return 0 ;; esac; return 1; }
 
 train() { # name shape-flags batch seq steps abort-trials
 	ab=""; [ "$6" -gt 0 ] && ab="--abort $6"
@@ -74,6 +79,7 @@ decode() { # name shape-flags batch extra-flags key new-tokens abort-trials [cei
 	echo "$ours" > "${TMPDIR:-/tmp}/ric-bench-$$-$5"
 }
 
+if rows gpt2; then
 # the cancel latency (abort flag to return, worst of N) on the first rows only
 train "train GPT-2 small, batch 4 x 64" "$small" 4 64 3 4
 train "train tiny 4L/256, batch 8 x 128" "$tiny" 8 128 5 0
@@ -102,39 +108,63 @@ decode "decode GPT-2 small, batch 1, F32" "$small" 1 "" f1 32 0 "$(echo "$mem" |
 decode "decode 15M (6L/288/32000), batch 1, int8" "$mid" 1 "--weights int8" m1 64 0
 decode "decode GPT-2 small, batch 32, int8 (aggregate)" "$small" 32 "--weights int8" i32 16 0 "$c32"
 decode "decode GPT-2 small, batch 32, BF16 (aggregate)" "$small" 32 "--weights bf16" b32 16 0 "$c32"
+fi
 # The Llama family on the SmolLM2-135M shape (30 layers, 576 wide, 9 heads over
 # 3 KV heads, MLP 1536, vocab 49152, tied), against plain PyTorch with a KV cache.
 smol="--arch llama --layers 30 --heads 9 --kv-heads 3 --embd 576 --inner 1536 --vocab 49152 --ctx 1024"
+if rows llama; then
 ltorch=""
 if [ $torch = yes ]; then
 	ltorch=$($py "$here/torch_llama_decode.py" $smol --batch 1 --seq 16 --new-tokens 32 --threads $th | field tokens_per_s)
 fi
+# the bandwidth ceiling of this shape (every weight read once a token): a
+# program at the ceiling for F32 reads 4 bytes a weight, so no F32 program
+# is more than ceiling / other's speed faster than another; the F32 row
+# gives both sides' shares. Read before and after the rows (the higher: on
+# a shared machine the bandwidth left to one process moves within seconds)
+smem=$("$ric" bench memory $smol --threads $th --json | tail -n 1)
+sout=""
 for w in int8 bf16 f32; do
-	ours=$("$ric" bench generate $smol --batch 1 --seq 16 --new-tokens 32 --threads $th --weights $w --json |
-		tail -n 1 | field tokens_per_s)
-	row "decode SmolLM2-135M shape, batch 1, $w" "$ours" "${ltorch:--}" "$(ratio "$ours" "$ltorch")" \
-	    "Llama family: GQA 9/3, SwiGLU, tied"
+	sout="$sout $w=$("$ric" bench generate $smol --batch 1 --seq 16 --new-tokens 32 --threads $th \
+		--weights $w --json | tail -n 1 | field tokens_per_s)"
 done
+smem2=$("$ric" bench memory $smol --threads $th --json | tail -n 1)
+[ "$(echo "$smem2" | field read_gb_s | cut -d. -f1)" -gt "$(echo "$smem" | field read_gb_s | cut -d. -f1)" ] &&
+	smem=$smem2
+echo "SmolLM2-135M shape: memory read $(echo "$smem" | field read_gb_s) GB/s (the higher of before" \
+     "and after the rows), batch-1 ceiling $(echo "$smem" | field ceiling_f32_tok_s) (F32)," \
+     "$(echo "$smem" | field ceiling_bf16_tok_s) (BF16), $(echo "$smem" | field ceiling_int8_tok_s) (int8) tok/s"
+for w in int8 bf16 f32; do
+	ours=$(echo "$sout" | tr ' ' '\n' | sed -n "s/^$w=//p")
+	c=$(echo "$smem" | field ceiling_${w}_tok_s)
+	note="ric $(share "$ours" "$c") of the $w ceiling $c"
+	[ $w = f32 ] && note="$note, PyTorch $(share "$ltorch" "$c")"
+	row "decode SmolLM2-135M shape, batch 1, $w" "$ours" "${ltorch:--}" "$(ratio "$ours" "$ltorch")" \
+	    "$note (GQA 9/3, SwiGLU, tied)"
+done
+fi
 # Issue 21's decoding table: batch 1 against the read bandwidth, batch 32
 # against the peak of the instruction that serves it (ric bench peak), both
-# shapes, at the chosen level and forced to AVX2 (DECODE_TABLE=0 skips it).
-if [ "${DECODE_TABLE:-1}" != 0 ]; then
+# shapes, at the chosen level and forced to AVX2 (group decode).
+if rows decode; then
 	BENCH_THREADS=$th sh "$here/decode_table.sh" "$ric"
 fi
 # LoRA training (issue 17), batch 4 x 256, 2 timed steps (the 0.5B shape
 # takes minutes a step on a busy 2-core machine): on the SmolLM2-135M shape
 # full training against a rank-16 adapter on every linear layer, and on the
 # Qwen2.5-0.5B shape the adapter against bench/torch_lora.py (llama_ref.py's
-# model, base requires_grad off). LORA_BENCH=0 skips these rows.
-if [ "${LORA_BENCH:-1}" != 0 ]; then
+# model, base requires_grad off), the base in F32 and in BF16 (ric: frozen
+# in BF16 with activations recomputed, as a BF16 checkpoint trains; torch:
+# --dtype bf16). LORA_BENCH=0 skips these rows.
+if [ "${LORA_BENCH:-1}" != 0 ] && rows lora; then
 	qwen="--arch qwen2 --layers 24 --heads 14 --kv-heads 2 --embd 896 --inner 4864 --vocab 151936 --ctx 1024"
-	lora() { # name shape-flags extra-flags torch(yes/no)
-		out=$("$ric" bench train $2 --batch 4 --seq 256 --steps 2 --threads $th $3 --json | tail -n 1)
+	lora() { # name shape-flags extra-flags torch(yes/no) [torch-only flags] [ric-only flags]
+		out=$("$ric" bench train $2 --batch 4 --seq 256 --steps 2 --threads $th $3 $6 --json | tail -n 1)
 		ours=$(echo "$out" | field tokens_per_s)
 		rss=$(echo "$out" | field peak_rss_kib | awk '{ printf "%d", $1 / 1024 }')
 		theirs=""; trss=""
 		if [ "$4" = yes ] && [ $torch = yes ]; then
-			tout=$($py "$here/torch_lora.py" $2 --batch 4 --seq 256 --steps 2 --threads $th $3)
+			tout=$($py "$here/torch_lora.py" $2 --batch 4 --seq 256 --steps 2 --threads $th $3 $5)
 			theirs=$(echo "$tout" | field tokens_per_s)
 			trss=$(echo "$tout" | field peak_rss_kib | awk '{ printf "%d", $1 / 1024 }')
 		fi
@@ -144,27 +174,46 @@ if [ "${LORA_BENCH:-1}" != 0 ]; then
 	lora "train SmolLM2-135M shape, full, 4 x 256" "$smol" "" no
 	lora "train SmolLM2-135M shape, LoRA r16, 4 x 256" "$smol" "--lora-rank 16" yes
 	lora "train Qwen2.5-0.5B shape, LoRA r16, 4 x 256" "$qwen" "--lora-rank 16" yes
+	lora "train Qwen2.5-0.5B shape, LoRA r16, BF16 base, 4 x 256" "$qwen" "--lora-rank 16" yes \
+		"--dtype bf16" "--weights bf16"
 fi
+if rows gpt2; then
 for k in i1 b1 i32 b32; do eval "$k=\$(cat \"\${TMPDIR:-/tmp}/ric-bench-\$\$-$k\")"; done
 rm -f "${TMPDIR:-/tmp}/ric-bench-$$-"*
 echo "batch 32 aggregate / batch 1 (GPT-2 small): int8 $(ratio "$i32" "$i1"), BF16 $(ratio "$b32" "$b1")"
 echo "against the issue's quiet-machine figures (2 threads): PyTorch 32-34 tok/s," \
      "llama2.c (110M) 63-71 tok/s: int8 batch 1 is $(ratio "$i1" 33) and $(ratio "$i1" 67)"
+fi
 
 # llama2.c beside ric, when LLAMA2C names its run (or runomp) binary: a
 # random Llama-2 of the 110M shape (bench/llama2c_model.py), the same weights
 # in llama2.c's model.bin and as a Hugging Face Llama folder that ric
 # decodes (ric bench generate --model), batch 1.
-if [ -n "${LLAMA2C:-}" ] && [ -x "$LLAMA2C" ] && [ -x $py ] && $py -c 'import numpy' 2>/dev/null; then
+if ! rows llama; then
+	:
+elif [ -n "${LLAMA2C:-}" ] && [ -x "$LLAMA2C" ] && [ -x $py ] && $py -c 'import numpy' 2>/dev/null; then
 	l2dir=$(mktemp -d)
 	$py "$here/llama2c_model.py" "$l2dir" --hf "$l2dir/hf"
 	theirs=$(cd "$l2dir" && OMP_NUM_THREADS=$th "$LLAMA2C" model.bin -n 128 -s 1 2>&1 >/dev/null |
 		sed -n 's/.*achieved tok\/s: *\([0-9.]*\).*/\1/p' | tail -n 1 | awk '{ printf "%.1f", $1 }')
+	l2="--arch llama --layers 12 --heads 12 --embd 768 --inner 2048 --vocab 32000"
+	lmem=$("$ric" bench memory $l2 --threads $th --json | tail -n 1)
+	lout=""
 	for w in int8 bf16 f32; do
-		ours=$("$ric" bench generate --model "$l2dir/hf" --batch 1 --seq 16 --new-tokens 112 \
-			--threads $th --weights $w --json | tail -n 1 | field tokens_per_s)
+		lout="$lout $w=$("$ric" bench generate --model "$l2dir/hf" --batch 1 --seq 16 --new-tokens 112 \
+			--threads $th --weights $w --json | tail -n 1 | field tokens_per_s)"
+	done
+	lmem2=$("$ric" bench memory $l2 --threads $th --json | tail -n 1)
+	[ "$(echo "$lmem2" | field read_gb_s | cut -d. -f1)" -gt "$(echo "$lmem" | field read_gb_s | cut -d. -f1)" ] &&
+		lmem=$lmem2
+	echo "Llama-2 110M: memory read $(echo "$lmem" | field read_gb_s) GB/s (the higher of before and after)"
+	for w in int8 bf16 f32; do
+		ours=$(echo "$lout" | tr ' ' '\n' | sed -n "s/^$w=//p")
+		c=$(echo "$lmem" | field ceiling_${w}_tok_s)
+		note="ric $(share "$ours" "$c") of the $w ceiling $c"
+		[ $w = f32 ] && note="$note, llama2.c $(share "$theirs" "$c")"
 		row "decode Llama-2 110M, batch 1, $w" "$ours" "${theirs:--}" "$(ratio "$ours" "$theirs")" \
-		    "the same model beside llama2.c (F32, OMP_NUM_THREADS=$th)"
+		    "$note (llama2.c: F32, OMP_NUM_THREADS=$th)"
 	done
 	rm -rf "$l2dir"
 else
@@ -177,7 +226,9 @@ fi
 # overlapped buckets against the blocking sum after the backward pass
 # (RIC_MPI_OVERLAP=0). On a machine shared with other work the figures are
 # indicative only.
-if "$ric" info | grep -q '^mpi  *yes' && command -v mpirun >/dev/null 2>&1; then
+if ! rows mpi; then
+	:
+elif "$ric" info | grep -q '^mpi  *yes' && command -v mpirun >/dev/null 2>&1; then
 	mpi="mpirun --oversubscribe -np 2"
 	[ "$(id -u)" -eq 0 ] && mpi="$mpi --allow-run-as-root"
 	dp() { # name shape-flags batch seq steps
@@ -204,7 +255,9 @@ fi
 # 4 samples x 48 tokens finished, on the demo policy when it is there.
 tui=$(dirname "$ric")/ric-tui
 demo=$here/../share/demo/policy
-if [ -x "$tui" ] && [ -f "$demo/ric.json" ]; then
+if ! rows tui; then
+	:
+elif [ -x "$tui" ] && [ -f "$demo/ric.json" ]; then
 	echo "ric-tui --bench on the demo policy:"
 	BLIS_NUM_THREADS=$th "$tui" --bench --threads "$th" --reps 10 "$demo"
 else

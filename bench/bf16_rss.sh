@@ -19,7 +19,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$here/..
 tui=$(dirname "$ric")/ric-tui
 shape=${*:-"--arch qwen2 --layers 24 --heads 14 --kv-heads 2 --embd 896 --inner 4864 --vocab 151936 --ctx 1024"}
-tok=$top/tests/fixtures/gpt2/chat
 if [ ! -x /usr/bin/time ]; then
 	echo "bench-rss: skipped (no /usr/bin/time: apt-get install time)"
 	exit 0
@@ -29,6 +28,16 @@ trap 'rm -rf "$tmp"' EXIT
 export HOME="$tmp/home" RIC_NO_DEMO=1 BLIS_NUM_THREADS=${BENCH_THREADS:-1}
 unset RIC_STORE RIC_DATADIR
 mkdir -p "$HOME"
+# Llama 3's tokenizer (128256 tokens): the random model's samples decode to
+# text (ric-tui --bench waits for the first token drawn), which a small
+# vocabulary's would mostly not; GPT-2's test tokenizer without zcat
+tok=$top/tests/fixtures/gpt2/chat
+if [ -f "$top/tests/fixtures/llama3-tokenizer/tokenizer.json.gz" ] && command -v zcat >/dev/null; then
+	tok=$tmp/tok
+	mkdir -p "$tok"
+	zcat "$top/tests/fixtures/llama3-tokenizer/tokenizer.json.gz" >"$tok/tokenizer.json"
+	cp "$top/tests/fixtures/llama3-tokenizer/tokenizer_config.json" "$tok/"
+fi
 
 "$ric" bench save "$tmp/policy" $shape --weights bf16 --tokenizer "$tok" || exit 1
 "$ric" bench save "$tmp/policy/rm" $shape --labels 1 --weights bf16 --tokenizer "$tok" || exit 1
@@ -72,6 +81,8 @@ for w in f32 bf16 int8; do
 		--dataset rss --prompts 1 --step 1 --max-tokens 4 --weights $w --name "rss-$w"
 done
 if [ -x "$tui" ]; then
-	rss "ric-tui --bench (policy + rm:rm, always bf16)" bf16 "$tui" --bench --reps 1 --threads 1 \
-		"$tmp/policy"
+	for w in bf16 int8; do
+		rss "ric-tui --bench (policy + rm:rm)" $w "$tui" --bench --reps 1 --threads 1 \
+			--weights $w "$tmp/policy"
+	done
 fi

@@ -201,22 +201,24 @@ struct checkpoint_source {
 	const struct safetensors *f;
 };
 
-/* Converts `t` into w->data in pieces that stay in cache, checking each piece
- * is finite: one NaN or Inf weight makes every logit NaN, far from the file
- * that held it. The sum of squares in double is finite exactly when every
- * float is (FLT_MAX squared is 1e77), and vmath's is vectorised. */
-enum status_code checkpoint_tensor_f32(const struct safetensors_tensor *t, float *dst,
-                                      const char *path, struct status *st)
+/* Converts elements [from, from + n) of `t` into dst in pieces that stay in
+ * cache, checking each piece is finite: one NaN or Inf weight makes every
+ * logit NaN, far from the file that held it. The sum of squares in double is
+ * finite exactly when every float is (FLT_MAX squared is 1e77), and vmath's
+ * is vectorised. */
+static enum status_code checkpoint_convert_range(const struct safetensors_tensor *t, size_t from,
+                                                 size_t n, float *dst, const char *path,
+                                                 struct status *st)
 {
 	enum { PIECE = 1 << 14 };
-	size_t n = (size_t)safetensors_numel(t), size = safetensors_dtype_size(t->dtype);
+	size_t size = safetensors_dtype_size(t->dtype);
 	struct safetensors_tensor piece = *t;
 	piece.ndim = 1;
 	for (size_t at = 0; at < n; at += PIECE) {
 		size_t k = n - at < PIECE ? n - at : PIECE;
 		piece.shape[0] = (int64_t)k;
 		piece.nbytes = k * size;
-		piece.data = (const unsigned char *)t->data + at * size;
+		piece.data = (const unsigned char *)t->data + (from + at) * size;
 		safetensors_to_f32(&piece, dst + at);
 		if (isfinite(vmath_sumsq(dst + at, k)))
 			continue;
@@ -224,14 +226,21 @@ enum status_code checkpoint_tensor_f32(const struct safetensors_tensor *t, float
 		while (isfinite(dst[i]))
 			i++;
 		return status_set(st, STATUS_FORMAT, "%s: tensor '%s': element %zu is %s (weights must "
-		                  "be finite numbers)", path, t->name, i, isnan(dst[i]) ? "NaN" : "infinite");
+		                  "be finite numbers)", path, t->name, from + i,
+		                  isnan(dst[i]) ? "NaN" : "infinite");
 	}
 	return STATUS_OK;
 }
 
-/* Checks dtype and shape of `src` against `want` and converts it into place. */
-static enum status_code checkpoint_copy(const struct model_tensor *want, const struct checkpoint_source *src,
-                                        struct status *st)
+enum status_code checkpoint_tensor_f32(const struct safetensors_tensor *t, float *dst,
+                                      const char *path, struct status *st)
+{
+	return checkpoint_convert_range(t, 0, (size_t)safetensors_numel(t), dst, path, st);
+}
+
+/* Checks dtype and shape of `src` against `want`. */
+static enum status_code checkpoint_check(const struct model_tensor *want,
+                                         const struct checkpoint_source *src, struct status *st)
 {
 	const struct safetensors_tensor *t = src->t;
 	const char *path = safetensors_path(src->f);
@@ -248,34 +257,79 @@ static enum status_code checkpoint_copy(const struct model_tensor *want, const s
 		return status_set(st, STATUS_FORMAT, "%s: tensor '%s': shape %s, but config.json needs %s",
 		                  path, t->name, got, need);
 	}
-	return checkpoint_tensor_f32(t, want->data, path, st);
+	return STATUS_OK;
+}
+
+/* Checks `src` against `want` and converts it into place. */
+static enum status_code checkpoint_copy(const struct model_tensor *want, const struct checkpoint_source *src,
+                                        struct status *st)
+{
+	enum status_code rc = checkpoint_check(want, src, st);
+	if (rc != STATUS_OK)
+		return rc;
+	return checkpoint_convert_range(src->t, 0, (size_t)safetensors_numel(src->t), want->data,
+	                                safetensors_path(src->f), st);
+}
+
+/* Rows per slice of a matrix of `width` columns read for decoding: about a
+ * million values (4 MB of F32), a multiple of MODEL_DECODE_ROWS. */
+static size_t checkpoint_slice_rows(size_t width)
+{
+	size_t rows = ((size_t)1 << 20) / (width ? width : 1) / MODEL_DECODE_ROWS * MODEL_DECODE_ROWS;
+	return rows ? rows : MODEL_DECODE_ROWS;
 }
 
 /* An lm_head.weight the model does not have is only accepted as a copy of
- * the embedding (the first tensor): the head is tied. */
+ * the embedding (the first tensor): the head is tied. Compared slice by
+ * slice in the files (as F32 when their dtypes differ), each slice's pages
+ * given back, so neither tensor is ever resident whole. */
 static enum status_code checkpoint_check_head(const struct model_tensor *emb, const struct checkpoint_source *head,
                                               const struct checkpoint_source *wte, struct status *st)
 {
 	const struct safetensors_tensor *h = head->t, *w = wte->t;
 	const char *path = safetensors_path(head->f);
-	struct model_tensor want = { .data = NULL, .ndim = 2, .shape = { emb->shape[0], emb->shape[1] } };
-	if (!checkpoint_float_dtype(h->dtype) || h->ndim != 2 || h->shape[0] != want.shape[0] ||
-	    h->shape[1] != want.shape[1])
+	size_t rows = (size_t)emb->shape[0], width = (size_t)emb->shape[1];
+	if (!checkpoint_float_dtype(h->dtype) || h->ndim != 2 || h->shape[0] != emb->shape[0] ||
+	    h->shape[1] != emb->shape[1])
 		return status_set(st, STATUS_FORMAT,
-		                  "%s: tensor '%s': must be a floating-point [%lld, %lld] copy of %s",
-		                  path, h->name, (long long)want.shape[0], (long long)want.shape[1], emb->name);
-	int equal;
-	if (h->dtype == w->dtype)
-		equal = h->nbytes == w->nbytes && memcmp(h->data, w->data, h->nbytes) == 0;
-	else {
-		size_t n = (size_t)safetensors_numel(h);
-		float *tmp = malloc(n * sizeof *tmp + 1);
-		if (!tmp)
+		                  "%s: tensor '%s': must be a floating-point [%zu, %zu] copy of %s",
+		                  path, h->name, rows, width, emb->name);
+	size_t step = checkpoint_slice_rows(width), hs = safetensors_dtype_size(h->dtype),
+	       ws = safetensors_dtype_size(w->dtype);
+	float *a = NULL, *b = NULL;
+	if (h->dtype != w->dtype) {
+		a = malloc(step * width * sizeof *a);
+		b = malloc(step * width * sizeof *b);
+		if (!a || !b) {
+			free(a);
+			free(b);
 			return status_set(st, STATUS_NOMEM, "%s: out of memory", path);
-		safetensors_to_f32(h, tmp);
-		equal = memcmp(tmp, emb->data, n * sizeof *tmp) == 0;
-		free(tmp);
+		}
 	}
+	int equal = 1;
+	for (size_t r = 0; equal && r < rows; r += step) {
+		size_t k = (rows - r < step ? rows - r : step) * width, at = r * width;
+		const unsigned char *hp = (const unsigned char *)h->data + at * hs,
+		                    *wp = (const unsigned char *)w->data + at * ws;
+		if (!a)
+			equal = memcmp(hp, wp, k * hs) == 0;
+		else {
+			struct safetensors_tensor hh = *h, ww = *w;
+			hh.ndim = ww.ndim = 1;
+			hh.shape[0] = ww.shape[0] = (int64_t)k;
+			hh.nbytes = k * hs;
+			ww.nbytes = k * ws;
+			hh.data = hp;
+			ww.data = wp;
+			safetensors_to_f32(&hh, a);
+			safetensors_to_f32(&ww, b);
+			equal = memcmp(a, b, k * sizeof *a) == 0;
+		}
+		safetensors_drop_bytes(head->f, h, at * hs, k * hs);
+		safetensors_drop_bytes(wte->f, w, at * ws, k * ws);
+	}
+	free(a);
+	free(b);
 	if (!equal)
 		return status_set(st, STATUS_UNSUPPORTED,
 		                  "%s: tensor '%s': differs from %s (config.json ties the output head to it)",
@@ -314,23 +368,46 @@ static enum status_code checkpoint_check_index(const struct checkpoint_files *cf
 	return STATUS_OK;
 }
 
-/* A decoding-only load: each tensor, once converted into the parameters,
- * goes on into BF16 or int8 decoding weights; the matrices' F32 pages and
- * the file's pages are then given back, so neither a full F32 copy nor the
- * whole file is ever resident. */
+/* A decoding-only load: a vector goes into the parameters (F32, as every
+ * path reads it) and on into the decoding weights; a matrix goes from the
+ * file straight into BF16 or int8 decoding weights, a slice of rows at a
+ * time through one F32 scratch slice, the file's pages of each slice given
+ * back once read. So neither an F32 copy of any matrix nor the whole file is
+ * ever resident. */
 static enum status_code checkpoint_to_decoding(struct decoder_weights *wb, struct model_params *p,
                                                const struct model_tensor *t,
                                                const struct checkpoint_source *src,
                                                struct status *st)
 {
-	size_t n = (size_t)t->shape[0] * (t->ndim > 1 ? (size_t)t->shape[1] : 1);
-	enum status_code rc = model_family_of(&p->cfg)->decode_tensor(
-		wb, p, (size_t)(t->data - p->mem), t->data, n, st);
-	if (rc != STATUS_OK)
-		status_prefix(st, "%s: tensor '%s'", safetensors_path(src->f), src->t->name);
-	if (t->ndim > 1)
-		model_params_drop(p, t->data, n);
-	safetensors_drop(src->f, src->t);
+	const struct model_family *fam = model_family_of(&p->cfg);
+	const struct safetensors_tensor *s = src->t;
+	const char *path = safetensors_path(src->f);
+	size_t off = (size_t)(t->data - p->mem);
+	enum status_code rc = checkpoint_check(t, src, st);
+	if (rc == STATUS_OK && t->ndim == 1) {
+		size_t n = (size_t)t->shape[0];
+		rc = checkpoint_convert_range(s, 0, n, t->data, path, st);
+		if (rc == STATUS_OK && (rc = fam->decode_rows(wb, p, off, 0, 1, n, t->data, st)) != STATUS_OK)
+			status_prefix(st, "%s: tensor '%s'", path, s->name);
+	} else if (rc == STATUS_OK) {
+		size_t rows = (size_t)t->shape[0], width = (size_t)t->shape[1];
+		size_t step = checkpoint_slice_rows(width), size = safetensors_dtype_size(s->dtype);
+		if (step > rows)
+			step = rows;
+		float *slice = malloc(step * width * sizeof *slice + 1);
+		if (!slice)
+			rc = status_set(st, STATUS_NOMEM, "%s: cannot allocate %zu values", path, step * width);
+		for (size_t r = 0; rc == STATUS_OK && r < rows; r += step) {
+			size_t k = rows - r < step ? rows - r : step;
+			rc = checkpoint_convert_range(s, r * width, k * width, slice, path, st);
+			if (rc == STATUS_OK &&
+			    (rc = fam->decode_rows(wb, p, off, r, k, width, slice, st)) != STATUS_OK)
+				status_prefix(st, "%s: tensor '%s'", path, s->name);
+			safetensors_drop_bytes(src->f, s, r * width * size, k * width * size);
+		}
+		free(slice);
+	}
+	safetensors_drop(src->f, s);
 	return rc;
 }
 
@@ -411,12 +488,10 @@ static enum status_code checkpoint_fill(struct model_params *p, const struct che
 		                more);
 	}
 	for (size_t j = 0; j < n && rc == STATUS_OK; j++) {
-		rc = checkpoint_copy(&want[j], &src[j], st);
-		/* the head is checked against the embedding while it is there */
+		rc = wb ? checkpoint_to_decoding(wb, p, &want[j], &src[j], st)
+		        : checkpoint_copy(&want[j], &src[j], st);
 		if (rc == STATUS_OK && j == 0 && head.t)
 			rc = checkpoint_check_head(&want[0], &head, &src[0], st);
-		if (rc == STATUS_OK && wb)
-			rc = checkpoint_to_decoding(wb, p, &want[j], &src[j], st);
 	}
 	free(want);
 	free(src);
@@ -555,7 +630,7 @@ enum status_code checkpoint_load_decoding(const char *dir, struct model_params *
 	struct checkpoint_files cf;
 	rc = checkpoint_files_open(&cf, dir, st);
 	const struct model_family *fam = model_family_of(&cfg);
-	int direct = rc == STATUS_OK && fam->decode_tensor &&
+	int direct = rc == STATUS_OK && fam->decode_rows &&
 	             (dtype == DECODER_INT8 || (dtype == DECODER_BF16 && checkpoint_all_16bit(&cf)));
 	if (rc == STATUS_OK)
 		rc = model_params_alloc(p, &cfg, st);

@@ -66,8 +66,12 @@ size_t dit_walk(const struct model_config *c, float *mem, struct model_tensor *o
 	}
 	ONE(goff, DIT_FADA_W, "final_layer.adaLN_modulation.1.weight", 2, 2 * C, C, 1);
 	ONE(goff, DIT_FADA_B, "final_layer.adaLN_modulation.1.bias", 1, 2 * C, 0, 0);
-	ONE(goff, DIT_FLIN_W, "final_layer.linear.weight", 2, PD, C, 1);
-	ONE(goff, DIT_FLIN_B, "final_layer.linear.bias", 1, PD, 0, 0);
+	if (c->num_labels > 0) {
+		ONE(goff, DIT_SCORE, "score.weight", 2, c->num_labels, C, 1);
+	} else {
+		ONE(goff, DIT_FLIN_W, "final_layer.linear.weight", 2, PD, C, 1);
+		ONE(goff, DIT_FLIN_B, "final_layer.linear.bias", 1, PD, 0, 0);
+	}
 #undef ONE
 	if (total)
 		*total = at;
@@ -102,6 +106,7 @@ enum status_code dit_layout_init(struct dit_layout *lay, const struct model_conf
 	lay->PD = lay->ch * lay->p * lay->p;
 	lay->K = (size_t)c->cond_dim;
 	lay->F = (size_t)c->freq_dim;
+	lay->labels = c->num_labels > 0 ? (size_t)c->num_labels : 0;
 	lay->loff = malloc((lay->L ? lay->L : 1) * DIT_LAYER_TENSORS * sizeof *lay->loff);
 	if (!lay->loff)
 		return status_set(st, STATUS_NOMEM, "cannot allocate the tensor table");
@@ -162,6 +167,8 @@ struct dit_acts {
 	float *lnf, *mf, *rf;
 	float *o;          /* [N, PD] */
 	float *eps;        /* [B, D] */
+	float *pool;       /* reward model: [B, C] the final norm's mean over the patches */
+	float *scores;     /* reward model: [B, labels] */
 	unsigned char *null; /* [B] rows on the null condition */
 	float *cond;       /* [B, K] the y MLP's input, kept for backward */
 	size_t cond_cap;
@@ -215,6 +222,8 @@ static size_t dit_acts_layout(const struct dit_layout *lay, struct dit_acts *a, 
 	TAKE(A->rf, N);
 	TAKE(A->o, N * PD);
 	TAKE(A->eps, N * PD);
+	TAKE(A->pool, B * C);
+	TAKE(A->scores, B * (lay->labels ? lay->labels : 1));
 	TAKE(dummy, (B + 3) / 4); /* null flags, as floats' room */
 	if (mem)
 		A->null = (unsigned char *)dummy;
@@ -329,6 +338,19 @@ static void dit_onep(float *w, const float *scale, size_t ld, size_t B, size_t C
 			w[b * C + i] = 1.0f + scale[b * ld + i];
 }
 
+/* pool[b] = the mean of rows x[b, 0..T) */
+static void dit_pool(float *pool, const float *x, size_t B, size_t T, size_t C)
+{
+	for (size_t b = 0; b < B; b++) {
+		float *o = pool + b * C;
+		memset(o, 0, C * sizeof *o);
+		for (size_t t = 0; t < T; t++)
+			residual_forward(o, x + (b * T + t) * C, C);
+		for (size_t i = 0; i < C; i++)
+			o[i] /= (float)T;
+	}
+}
+
 static enum status_code dit_forward(const struct dit_layout *lay, const float *w,
                                     struct dit_acts *a, const struct model_image_batch *ib,
                                     const struct hooks *h, struct status *st)
@@ -342,21 +364,21 @@ static enum status_code dit_forward(const struct dit_layout *lay, const float *w
 	size_t T = lay->T, N = B * T, C = lay->C, I = lay->I, PD = lay->PD, K = lay->K;
 #define G(t) (w + lay->off[t])
 	dit_patchify(lay, ib->x, a->xp, B);
-	linear_forward(a->h0, C, a->xp, G(DIT_X_W), G(DIT_X_B), N, PD, C);
+	linear_forward_rows(a->h0, C, a->xp, G(DIT_X_W), G(DIT_X_B), N, PD, C);
 	for (size_t b = 0; b < B; b++)
 		residual_forward(a->h0 + b * T * C, G(DIT_POS), T * C);
 	/* c = t_embedder(t) + (y_embedder(cond) or the null condition) */
 	dit_timestep_embedding(a->tf, ib->t, B, lay->F);
-	linear_forward(a->te1, C, a->tf, G(DIT_T0_W), G(DIT_T0_B), B, lay->F, C);
+	linear_forward_rows(a->te1, C, a->tf, G(DIT_T0_W), G(DIT_T0_B), B, lay->F, C);
 	silu_forward(a->te1s, a->te1, B * C);
-	linear_forward(a->c, C, a->te1s, G(DIT_T2_W), G(DIT_T2_B), B, C, C);
+	linear_forward_rows(a->c, C, a->te1s, G(DIT_T2_W), G(DIT_T2_B), B, C, C);
 	for (size_t b = 0; b < B; b++)
 		a->null[b] = !ib->cond || K == 0 || (ib->drop && ib->drop[b]);
 	if (K > 0 && ib->cond) {
-		linear_forward(a->ye1, C, ib->cond, G(DIT_Y0_W), G(DIT_Y0_B), B, K, C);
+		linear_forward_rows(a->ye1, C, ib->cond, G(DIT_Y0_W), G(DIT_Y0_B), B, K, C);
 		silu_forward(a->ye1s, a->ye1, B * C);
 		/* the condition's embedding into dc1's room, added where not null */
-		linear_forward(a->out, C, a->ye1s, G(DIT_Y2_W), G(DIT_Y2_B), B, C, C);
+		linear_forward_rows(a->out, C, a->ye1s, G(DIT_Y2_W), G(DIT_Y2_B), B, C, C);
 	}
 	for (size_t b = 0; b < B; b++)
 		residual_forward(a->c + b * C, a->null[b] ? G(DIT_NULL) : a->out + b * C, C);
@@ -367,21 +389,21 @@ static enum status_code dit_forward(const struct dit_layout *lay, const float *w
 		const float *lw = w;
 #define LW(t) (lw + lay->loff[l * DIT_LAYER_TENSORS + (t)])
 		memcpy(la->x, x, N * C * sizeof *x);
-		linear_forward(la->mod, 6 * C, a->sc, LW(DIT_ADA_W), LW(DIT_ADA_B), B, C, 6 * C);
+		linear_forward_rows(la->mod, 6 * C, a->sc, LW(DIT_ADA_W), LW(DIT_ADA_B), B, C, 6 * C);
 		dit_onep(la->w1, la->mod + C, 6 * C, B, C);
 		dit_onep(la->w2, la->mod + 4 * C, 6 * C, B, C);
 		dit_modnorm(la->ln1, la->m1, la->r1, la->x, la->w1, la->mod, 6 * C, B, T, C);
-		linear_forward(la->qkv, 3 * C, la->ln1, LW(DIT_QKV_W), LW(DIT_QKV_B), N, C, 3 * C);
+		linear_forward_rows(la->qkv, 3 * C, la->ln1, LW(DIT_QKV_W), LW(DIT_QKV_B), N, C, 3 * C);
 		attention_full_forward(la->atty, la->att, la->qkv, B, T, C, lay->NH);
-		linear_forward(la->ao, C, la->atty, LW(DIT_PROJ_W), LW(DIT_PROJ_B), N, C, C);
+		linear_forward_rows(la->ao, C, la->atty, LW(DIT_PROJ_W), LW(DIT_PROJ_B), N, C, C);
 		memcpy(la->res1, la->x, N * C * sizeof *x);
 		gated_residual_forward(la->res1, la->ao, la->mod + 2 * C, 6 * C, B, T, C);
 		if ((rc = dit_cancelled(h, st)) != STATUS_OK)
 			return rc;
 		dit_modnorm(la->ln2, la->m2, la->r2, la->res1, la->w2, la->mod + 3 * C, 6 * C, B, T, C);
-		linear_forward(la->fch, I, la->ln2, LW(DIT_FC1_W), LW(DIT_FC1_B), N, C, I);
+		linear_forward_rows(la->fch, I, la->ln2, LW(DIT_FC1_W), LW(DIT_FC1_B), N, C, I);
 		gelu_forward(la->fchg, la->fch, N * I);
-		linear_forward(la->mo, C, la->fchg, LW(DIT_FC2_W), LW(DIT_FC2_B), N, I, C);
+		linear_forward_rows(la->mo, C, la->fchg, LW(DIT_FC2_W), LW(DIT_FC2_B), N, I, C);
 		float *next = l + 1 < lay->L ? a->layer[l + 1].x : a->out;
 		memcpy(next, la->res1, N * C * sizeof *x);
 		gated_residual_forward(next, la->mo, la->mod + 5 * C, 6 * C, B, T, C);
@@ -392,10 +414,16 @@ static enum status_code dit_forward(const struct dit_layout *lay, const float *w
 	}
 	if (lay->L == 0)
 		memcpy(a->out, a->h0, N * C * sizeof *a->out);
-	linear_forward(a->fmod, 2 * C, a->sc, G(DIT_FADA_W), G(DIT_FADA_B), B, C, 2 * C);
+	linear_forward_rows(a->fmod, 2 * C, a->sc, G(DIT_FADA_W), G(DIT_FADA_B), B, C, 2 * C);
 	dit_onep(a->fw, a->fmod + C, 2 * C, B, C);
 	dit_modnorm(a->lnf, a->mf, a->rf, a->out, a->fw, a->fmod, 2 * C, B, T, C);
-	linear_forward(a->o, PD, a->lnf, G(DIT_FLIN_W), G(DIT_FLIN_B), N, C, PD);
+	if (lay->labels) {
+		/* the reward head: the patches' mean, then the score */
+		dit_pool(a->pool, a->lnf, B, T, C);
+		linear_forward_rows(a->scores, lay->labels, a->pool, G(DIT_SCORE), NULL, B, C, lay->labels);
+		return STATUS_OK;
+	}
+	linear_forward_rows(a->o, PD, a->lnf, G(DIT_FLIN_W), G(DIT_FLIN_B), N, C, PD);
 	dit_unpatchify(lay, a->o, a->eps, B, 0);
 #undef G
 	return STATUS_OK;
@@ -422,10 +450,19 @@ static enum status_code dit_backward(const struct dit_layout *lay, const float *
 	enum status_code rc;
 #define W(t) (w + lay->off[t])
 #define D(t) (g + lay->off[t])
-	dit_unpatchify(lay, a->dpo, (float *)(uintptr_t)deps, B, 1);
-	/* final layer */
-	linear_backward(a->dc1, 0, D(DIT_FLIN_W), D(DIT_FLIN_B), a->dpo, PD, a->lnf, W(DIT_FLIN_W), N,
-	                C, PD);
+	if (lay->labels) {
+		/* deps is dscores [B, labels]: into the pool (dB1's room), spread over the patches */
+		linear_backward(a->dB1, 0, D(DIT_SCORE), NULL, deps, lay->labels, a->pool, W(DIT_SCORE),
+		                B, C, lay->labels);
+		for (size_t b = 0; b < B; b++)
+			for (size_t t = 0; t < T; t++)
+				for (size_t i = 0; i < C; i++)
+					a->dc1[(b * T + t) * C + i] = a->dB1[b * C + i] / (float)T;
+	} else {
+		dit_unpatchify(lay, a->dpo, (float *)(uintptr_t)deps, B, 1);
+		linear_backward(a->dc1, 0, D(DIT_FLIN_W), D(DIT_FLIN_B), a->dpo, PD, a->lnf,
+		                W(DIT_FLIN_W), N, C, PD);
+	}
 	memset(a->dres, 0, N * C * sizeof *a->dres);
 	memset(a->dfmod, 0, B * 2 * C * sizeof *a->dfmod);
 	dit_modnorm_backward(a->dres, a->dfmod + C, a->dfmod, 2 * C, a->dc1, a->out, a->fw, a->mf,
@@ -531,6 +568,7 @@ static enum status_code dit_pass_new(struct model_pass **out, const struct model
 		return rc;
 	}
 	d->base.P = d->lay.T;
+	d->base.labels = d->lay.labels;
 	d->base.image_dim = d->lay.ch * d->lay.side * d->lay.side;
 	*out = &d->base;
 	return STATUS_OK;
@@ -556,7 +594,8 @@ static enum status_code dit_pass_forward(struct model_pass *m, const float *w,
 	}
 	m->B = b->B;
 	m->T = d->lay.T;
-	m->eps = rc == STATUS_OK ? d->acts.eps : NULL;
+	m->eps = rc == STATUS_OK && !d->lay.labels ? d->acts.eps : NULL;
+	m->scores = rc == STATUS_OK && d->lay.labels ? d->acts.scores : NULL;
 	return rc;
 }
 

@@ -23,6 +23,15 @@
  * weights of their own (eps 1e-6): the modulation is their weight 1 + scale
  * and bias shift, which the engine's layernorm kernels compute.
  * engine/dit_config.c reads and writes config.json and draws fresh weights.
+ *
+ * An image reward model (num_labels > 0, architectures "RicDiTRewardModel")
+ * is the same trunk under a score head instead of the final linear: the
+ * final modulated LayerNorm's output, averaged over the patches, times
+ * score.weight [labels, C] (no bias: a Bradley-Terry loss cannot see one),
+ * as GPT2ForSequenceClassification scores a text. It reads clean images at
+ * timestep 0 on the null condition (cond_dim 0), so its modulations are
+ * learned constants; model_image_score fills m->scores [B, labels] and
+ * model_image_backward then takes dscores [B, labels] for deps.
  */
 #ifndef RIC_ENGINE_DIT_H
 #define RIC_ENGINE_DIT_H
@@ -37,7 +46,8 @@ enum dit_layer_tensor {
 /* The tensors outside the blocks; the y embedder's MLP is absent without a condition. */
 enum dit_global_tensor {
 	DIT_X_W, DIT_X_B, DIT_POS, DIT_T0_W, DIT_T0_B, DIT_T2_W, DIT_T2_B, DIT_Y0_W, DIT_Y0_B,
-	DIT_Y2_W, DIT_Y2_B, DIT_NULL, DIT_FADA_W, DIT_FADA_B, DIT_FLIN_W, DIT_FLIN_B, DIT_GLOBALS
+	DIT_Y2_W, DIT_Y2_B, DIT_NULL, DIT_FADA_W, DIT_FADA_B, DIT_FLIN_W, DIT_FLIN_B, DIT_SCORE,
+	DIT_GLOBALS
 };
 
 #define DIT_ABSENT ((size_t)-1)
@@ -48,6 +58,7 @@ struct dit_layout {
 	size_t side, p, ch, grid;  /* image side, patch side, channels, patches per row */
 	size_t PD;                 /* ch * p * p: a patch's values */
 	size_t K, F;               /* condition width, timestep sinusoid width */
+	size_t labels;             /* reward model: scores per image (0: noise prediction) */
 	size_t count;
 	size_t off[DIT_GLOBALS];
 	size_t *loff;              /* [L * DIT_LAYER_TENSORS] */

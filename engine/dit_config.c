@@ -46,7 +46,7 @@ enum status_code dit_check(const struct model_config *c, struct status *st)
 {
 	if (c->n_layer <= 0 || c->n_head <= 0 || c->n_embd <= 0 || c->n_inner <= 0 ||
 	    c->image_size <= 0 || c->patch_size <= 0 || c->in_channels <= 0 || c->freq_dim <= 1 ||
-	    c->cond_dim < 0 || c->num_train_timesteps <= 1)
+	    c->cond_dim < 0 || c->num_train_timesteps <= 1 || c->num_labels < 0)
 		return status_set(st, STATUS_FORMAT,
 		                  "sizes must be positive (depth %d, num_heads %d, hidden_size %d, "
 		                  "intermediate_size %d, sample_size %d, patch_size %d, in_channels %d, "
@@ -56,7 +56,7 @@ enum status_code dit_check(const struct model_config *c, struct status *st)
 		                  c->num_train_timesteps);
 	if (c->n_layer > 1024 || c->n_embd > 65536 || c->n_inner > 1 << 20 || c->image_size > 1024 ||
 	    c->in_channels > 64 || c->freq_dim > 65536 || c->cond_dim > 4096 ||
-	    c->num_train_timesteps > 100000)
+	    c->num_train_timesteps > 100000 || c->num_labels > CFGJSON_MAX_LABELS)
 		return status_set(st, STATUS_UNSUPPORTED, "sizes beyond what ric trains (depth %d, "
 		                  "hidden_size %d, sample_size %d)", c->n_layer, c->n_embd, c->image_size);
 	if (c->n_embd % c->n_head != 0)
@@ -81,21 +81,33 @@ static const char *const dit_schedules[] = { "linear", "squaredcos_cap_v2", NULL
 enum status_code dit_config_parse(json_t *root, const char *name, struct model_config *c,
                                   struct status *st)
 {
-	static const char *const arch[] = { "RicDiT", NULL };
 	static const char *const pred[] = { "epsilon", NULL };
 	json_t *a = json_object_get(root, "architectures");
 	enum status_code rc = STATUS_OK;
+	int scorer = -1; /* what architectures says: 1 RicDiTRewardModel, 0 RicDiT */
 	if (a && !json_is_null(a)) {
 		size_t i;
 		json_t *v;
 		if (!json_is_array(a))
 			return status_set(st, STATUS_FORMAT, "%s: key 'architectures' must be a list of "
 			                  "strings", name);
-		json_array_foreach(a, i, v)
-			if (!json_is_string(v) || strcmp(json_string_value(v), arch[0]) != 0)
+		json_array_foreach(a, i, v) {
+			const char *s = json_is_string(v) ? json_string_value(v) : "";
+			int k = strcmp(s, "RicDiT") == 0 ? 0 : strcmp(s, "RicDiTRewardModel") == 0 ? 1 : -1;
+			if (k < 0 || (scorer >= 0 && k != scorer))
 				return status_set(st, STATUS_UNSUPPORTED, "%s: key 'architectures': only "
-				                  "\"RicDiT\" for model_type \"dit\"", name);
+				                  "\"RicDiT\" or \"RicDiTRewardModel\" for model_type \"dit\"",
+				                  name);
+			scorer = k;
+		}
 	}
+	rc = cfgjson_int(root, name, "num_labels", scorer == 1 ? 1 : 0, 0, &c->num_labels, st);
+	if (rc != STATUS_OK)
+		return rc;
+	if (scorer >= 0 && (c->num_labels > 0) != scorer)
+		return status_set(st, STATUS_FORMAT, "%s: num_labels %d does not fit architectures "
+		                  "\"%s\" (a reward model has num_labels >= 1, a noise model 0)", name,
+		                  c->num_labels, scorer ? "RicDiTRewardModel" : "RicDiT");
 	rc = cfgjson_string(root, name, "prediction_type", pred, st);
 	if (rc == STATUS_OK)
 		rc = cfgjson_string(root, name, "beta_schedule", dit_schedules, st);
@@ -149,7 +161,8 @@ json_t *dit_config_json(const struct model_config *c, const char *torch_dtype)
 {
 	json_t *o = json_pack("{s:s, s:[s], s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, "
 	                      "s:f, s:f, s:s, s:f}",
-	                      "model_type", "dit", "architectures", "RicDiT",
+	                      "model_type", "dit", "architectures",
+	                      c->num_labels > 0 ? "RicDiTRewardModel" : "RicDiT",
 	                      "sample_size", c->image_size, "patch_size", c->patch_size,
 	                      "in_channels", c->in_channels, "hidden_size", c->n_embd,
 	                      "depth", c->n_layer, "num_heads", c->n_head,
@@ -160,6 +173,11 @@ json_t *dit_config_json(const struct model_config *c, const char *torch_dtype)
 	                      "beta_start", cfgjson_float_value((float)c->beta_start),
 	                      "beta_end", cfgjson_float_value((float)c->beta_end),
 	                      "prediction_type", "epsilon", "layer_norm_eps", DIT_LN_EPS);
+	if (o && c->num_labels > 0 &&
+	    json_object_set_new(o, "num_labels", json_integer(c->num_labels))) {
+		json_decref(o);
+		return NULL;
+	}
 	if (o && torch_dtype && json_object_set_new(o, "torch_dtype", json_string(torch_dtype))) {
 		json_decref(o);
 		return NULL;

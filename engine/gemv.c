@@ -28,15 +28,57 @@ float gemv_bf16_to_f32(uint16_t b)
 	return f;
 }
 
+static inline uint16_t gemv_bf16_round(uint32_t u)
+{
+	if ((u & 0x7f800000u) == 0x7f800000u && (u & 0x7fffffu)) /* NaN stays NaN */
+		return (uint16_t)((u >> 16) | 0x40);
+	return (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
+#if GEMV_X86
+/* The same rounding, 16 values a step: every weight of a BF16 load passes
+ * here (a third of its time in the scalar loop). */
+__attribute__((target("avx2"))) static void gemv_bf16_from_f32_avx2(uint16_t *dst,
+                                                                    const float *src, size_t n)
+{
+	const __m256i one = _mm256_set1_epi32(1), half = _mm256_set1_epi32(0x7fff),
+	              abs = _mm256_set1_epi32(0x7fffffff), inf = _mm256_set1_epi32(0x7f800000),
+	              quiet = _mm256_set1_epi32(0x40);
+	size_t i = 0;
+	for (; i + 16 <= n; i += 16) {
+		__m256i h[2];
+		for (int k = 0; k < 2; k++) {
+			__m256i u = _mm256_loadu_si256((const __m256i *)(const void *)(src + i + 8 * k));
+			__m256i hi = _mm256_srli_epi32(u, 16);
+			__m256i r = _mm256_srli_epi32(
+				_mm256_add_epi32(u, _mm256_add_epi32(half, _mm256_and_si256(hi, one))), 16);
+			__m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(u, abs), inf);
+			h[k] = _mm256_blendv_epi8(r, _mm256_or_si256(hi, quiet), nan);
+		}
+		/* packus interleaves 128-bit lanes: put them back in order */
+		__m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(h[0], h[1]), 0xd8);
+		_mm256_storeu_si256((__m256i *)(void *)(dst + i), packed);
+	}
+	for (; i < n; i++) {
+		uint32_t u;
+		memcpy(&u, &src[i], sizeof u);
+		dst[i] = gemv_bf16_round(u);
+	}
+}
+#endif
+
 void gemv_bf16_from_f32(uint16_t *dst, const float *src, size_t n)
 {
+#if GEMV_X86
+	if (cpu_level() >= CPU_AVX2) {
+		gemv_bf16_from_f32_avx2(dst, src, n);
+		return;
+	}
+#endif
 	for (size_t i = 0; i < n; i++) {
 		uint32_t u;
 		memcpy(&u, &src[i], sizeof u);
-		if ((u & 0x7f800000u) == 0x7f800000u && (u & 0x7fffffu)) /* NaN stays NaN */
-			dst[i] = (uint16_t)((u >> 16) | 0x40);
-		else
-			dst[i] = (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+		dst[i] = gemv_bf16_round(u);
 	}
 }
 
@@ -281,6 +323,9 @@ gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR, const f
 			a[k][q] = _mm256_setzero_ps();
 	for (size_t i = 0; i < vend; i += 8) {
 		__m256 e0, e1, e2, e3;
+		if (!F32 && j->w && i % 16 == 0) /* the next block's rows at the same place, a */
+			for (size_t q = 0; q < 4; q++) /* line at a time (they follow these) */
+				_mm_prefetch((const char *)(j->w + (v + 4 + q) * C + i), _MM_HINT_T0);
 		if (F32) {
 			e0 = _mm256_loadu_ps(ef + i);
 			e1 = _mm256_loadu_ps(ef + C + i);

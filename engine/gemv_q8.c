@@ -60,16 +60,60 @@ static float q8_group(int8_t *q, const float *v, size_t stride, size_t n)
 	return amax / 127.0f;
 }
 
+#if Q8_X86
+/* q8_group of a whole group of consecutive values, 8 lanes at a time, to
+ * the same bits: the magnitude's maximum is exact in any order (a NaN
+ * passed over as fmaxf does), the product and the nearest-even conversion
+ * are those of the scalar code, lane by lane. Every int8 load of a matrix
+ * passes here (half of its time in the scalar loop). */
+__attribute__((target("avx2"))) static float q8_group_avx2(int8_t *q, const float *v)
+{
+	_Static_assert(Q8_G == 32, "four vectors of eight a group");
+	const __m256 sign = _mm256_set1_ps(-0.0f);
+	__m256 x[4], m = _mm256_setzero_ps();
+	for (int k = 0; k < 4; k++) {
+		x[k] = _mm256_loadu_ps(v + 8 * k);
+		m = _mm256_max_ps(_mm256_andnot_ps(sign, x[k]), m); /* m when |x| is NaN */
+	}
+	float lanes[8];
+	_mm256_storeu_ps(lanes, m);
+	float amax = 0.0f;
+	for (int k = 0; k < 8; k++)
+		amax = lanes[k] > amax ? lanes[k] : amax;
+	float inv = amax > 0.0f ? 127.0f / amax : 0.0f;
+	const __m256 vi = _mm256_set1_ps(inv);
+	const __m256i hi = _mm256_set1_epi32(127), lo = _mm256_set1_epi32(-127);
+	__m256i r[4];
+	for (int k = 0; k < 4; k++)
+		r[k] = _mm256_max_epi32(_mm256_min_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(x[k], vi)), hi), lo);
+	/* the packs interleave 128-bit lanes: put the 32 bytes back in order */
+	__m256i b = _mm256_packs_epi16(_mm256_packs_epi32(r[0], r[1]), _mm256_packs_epi32(r[2], r[3]));
+	b = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+	_mm256_storeu_si256((__m256i *)(void *)q, b);
+	return amax / 127.0f;
+}
+#endif
+
 /* Output channel c's inputs are at w + c * cstride, istride apart. */
 static void q8_pack(int8_t *q, float *scale, const float *w, size_t IC, size_t OC, size_t cstride,
                     size_t istride)
 {
 	size_t ng = q8_groups(IC);
+#if Q8_X86
+	int avx2 = istride == 1 && cpu_level() >= CPU_AVX2;
+#endif
 	for (size_t c = 0; c < OC; c++)
 		for (size_t g = 0; g < ng; g++) {
 			size_t i0 = g * Q8_G, n = IC - i0 < Q8_G ? IC - i0 : Q8_G;
-			scale[c * ng + g] =
-				q8_group(q + (c * ng + g) * Q8_G, w + c * cstride + i0 * istride, istride, n);
+			int8_t *qg = q + (c * ng + g) * Q8_G;
+			const float *v = w + c * cstride + i0 * istride;
+#if Q8_X86
+			if (avx2 && n == Q8_G) {
+				scale[c * ng + g] = q8_group_avx2(qg, v);
+				continue;
+			}
+#endif
+			scale[c * ng + g] = q8_group(qg, v, istride, n);
 		}
 }
 

@@ -71,8 +71,9 @@ enum status_code llama_decode(struct decoder *d, const int *seq, const int *toke
                               struct status *st);
 enum status_code llama_decode_begin(struct decoder_weights *wb, const struct model_params *p,
                                     struct status *st);
-enum status_code llama_decode_tensor(struct decoder_weights *wb, const struct model_params *p,
-                                     size_t off, const float *src, size_t n, struct status *st);
+enum status_code llama_decode_rows(struct decoder_weights *wb, const struct model_params *p,
+                                   size_t off, size_t row, size_t nrows, size_t width,
+                                   const float *src, struct status *st);
 enum status_code llama_decode_weights(struct decoder_weights *wb, const struct model_params *p,
                                       struct status *st);
 

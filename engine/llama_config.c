@@ -118,6 +118,15 @@ enum status_code llama_config_parse(json_t *root, const char *name, struct model
 		rc = cfgjson_string(root, name, "hidden_act", silu, st);
 	if (rc == STATUS_OK)
 		rc = cfgjson_flag(root, name, "mlp_bias", 0, st);
+	/* Hugging Face would take Llama-2-7B's sizes for these; every
+	 * config.json save_pretrained writes has them, so one that lacks one is
+	 * broken, and a guess only moves the error to a tensor's shape */
+	static const char *const shape[] = { "hidden_size", "intermediate_size", "num_hidden_layers",
+	                                      "num_attention_heads", "vocab_size" };
+	for (size_t k = 0; rc == STATUS_OK && k < sizeof shape / sizeof shape[0]; k++)
+		if (!json_object_get(root, shape[k]))
+			rc = status_set(st, STATUS_FORMAT, "%s: key '%s' is missing (a %s model's size)", name,
+			                shape[k], v->type);
 #define INT(key, def, nullv, dst) if (rc == STATUS_OK) rc = cfgjson_int(root, name, key, def, nullv, dst, st)
 	INT("hidden_size", 4096, INT_MIN, &c->n_embd);
 	INT("intermediate_size", 11008, INT_MIN, &c->n_inner);

@@ -9,6 +9,7 @@
 #include "engine/gemv_q8.h"
 #include "engine/kernels.h"
 #include "engine/llama.h"
+#include "engine/vmath.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -87,6 +88,8 @@ static void llama_pack_bf16(uint16_t *dst, const float *w, size_t IC, size_t OC,
 
 static enum status_code llama_q8_finite(const float *w, size_t n, struct status *st)
 {
+	if (isfinite(vmath_sumsq(w, n))) /* finite exactly when every value is */
+		return STATUS_OK;
 	for (size_t i = 0; i < n; i++)
 		if (!isfinite(w[i]))
 			return status_set(st, STATUS_INVALID, "a weight is %g: no int8 scale for it",
@@ -133,32 +136,42 @@ enum status_code llama_decode_begin(struct decoder_weights *wb, const struct mod
 	return rc;
 }
 
-enum status_code llama_decode_tensor(struct decoder_weights *wb, const struct model_params *p,
-                                     size_t off, const float *src, size_t n, struct status *st)
+/* The packing of BF16 panels and int8 rows of a slice matches that of the
+ * whole matrix when slices start on a panel's first column. */
+_Static_assert(MODEL_DECODE_ROWS % GEMV_PANEL == 0, "slices must start on a BF16 panel");
+
+enum status_code llama_decode_rows(struct decoder_weights *wb, const struct model_params *p,
+                                   size_t off, size_t row, size_t nrows, size_t width,
+                                   const float *src, struct status *st)
 {
 	struct llama_layout lay;
 	enum status_code rc = llama_layout_init(&lay, &p->cfg, st);
 	if (rc != STATUS_OK)
 		return rc;
-	size_t m = 0, IC = 0, OC = 0, mats = 7 * lay.L + 1;
-	while (m < mats && (llama_mat(&lay, m, &IC, &OC) != off || IC * OC != n))
+	size_t m = 0, IC = 0, OC = 0, mats = 7 * lay.L + 1, n = nrows * width;
+	while (m < mats && (llama_mat(&lay, m, &IC, &OC) != off || IC != width || row + nrows > OC))
 		m++;
 	int embed = off == llama_off(&lay, LLAMA_EMBED);
 	size_t L = lay.L;
 	llama_layout_free(&lay);
+	if (m < mats && row % MODEL_DECODE_ROWS)
+		return status_set(st, STATUS_INVALID, "a slice starts at row %zu, not a multiple of %d",
+		                  row, MODEL_DECODE_ROWS);
 	if (wb->dtype == DECODER_BF16 && m < 7 * L) {
+		/* output rows [row, row + nrows) are the panels from column row on */
 		float *t = malloc(n * sizeof *t);
 		if (!t)
 			return status_set(st, STATUS_NOMEM, "cannot allocate %zu values", n);
-		llama_pack_bf16(wb->bf16 + off, src, IC, OC, t);
+		llama_pack_bf16(wb->bf16 + off + row * IC, src, IC, nrows, t);
 		free(t);
 	} else if (wb->dtype == DECODER_BF16) { /* the head's rows and the vectors as they are */
-		gemv_bf16_from_f32(wb->bf16 + off, src, n);
+		gemv_bf16_from_f32(wb->bf16 + off + row * width, src, n);
 	} else {
 		if (m < mats && (rc = llama_q8_finite(src, n, st)) == STATUS_OK)
-			gemv_pack_q8_rows(wb->q8 + wb->q_at[m], wb->scale + wb->scale_at[m], src, OC, IC);
+			gemv_pack_q8_rows(wb->q8 + wb->q_at[m] + gemv_q8_bytes(IC, row),
+			                  wb->scale + wb->scale_at[m] + gemv_q8_scales(IC, row), src, nrows, IC);
 		if (embed)
-			gemv_bf16_from_f32(wb->embed_mem, src, n);
+			gemv_bf16_from_f32(wb->embed_mem + row * width, src, n);
 	}
 	return rc;
 }

@@ -115,6 +115,9 @@ struct model_params {
 	float *score;             /* [labels, C] reward head, NULL for language models */
 	float *mem;               /* the one allocation all of the above point into */
 	size_t count;             /* floats in mem */
+	uint16_t *frozen;         /* a base frozen in BF16 (model_params_freeze_bf16): the
+	                           * matrices and embedding at mem's offsets, their F32
+	                           * values in mem given back; NULL: none */
 };
 
 #define MODEL_NAME_MAX 64
@@ -162,6 +165,17 @@ void model_params_free(struct model_params *p);
  * p is large enough to be mapped; those values may read as zero afterwards. */
 void model_params_drop(struct model_params *p, float *data, size_t n);
 
+/* Freezes p's base in BF16 for training an adapter over it (engine/lora_run.h):
+ * every matrix and the embedding (not a reward head) rounded to BF16 into
+ * p->frozen, tensor by tensor, each one's F32 memory given back as it goes
+ * (model_params_drop), so the base then takes half its F32 size. Passes made
+ * from p afterwards read those BF16 values (no F32 copy of a weight is
+ * formed: a panel of rows at a time is widened for each product) and take no
+ * gradient for them; anything reading p->mem's matrices (merging, decoding,
+ * saving p) must not be given p. A family without BF16 passes
+ * (model_family.frozen_bf16: GPT-2, the DiT) is one error. */
+enum status_code model_params_freeze_bf16(struct model_params *p, struct status *st);
+
 /* Fills `out` (room for MODEL_MAX_TENSORS(n_layer), may be NULL) in checkpoint
  * order; returns the number of tensors. */
 size_t model_params_describe(const struct model_params *p, struct model_tensor *out);
@@ -205,6 +219,10 @@ struct model_pass {
 	double loss_sum;       /* sum of cross-entropy over counted targets */
 	size_t count;          /* targets != -100 */
 	struct lora_run *lora; /* model_pass_set_lora's adapter, or NULL */
+	const uint16_t *frozen; /* the params' frozen BF16 base (model_pass_new), or NULL */
+	int recompute;         /* set by the caller: backward recomputes each layer's
+	                        * activations from its input instead of keeping them all
+	                        * (less memory, one more forward; the Llama family) */
 	float *eps;            /* image models: [B, in_channels * side * side] predicted noise */
 	size_t image_dim;      /* image models: in_channels * side * side */
 	struct model_grads_hook grads; /* set by the caller (zero: none) */
@@ -254,7 +272,17 @@ enum status_code model_want_text(const struct model_config *cfg, const char *dir
 enum status_code model_image_forward(struct model_pass *m, const float *w,
                                      const struct model_image_batch *b, const struct hooks *h,
                                      struct status *st);
-/* Adds into g the gradient of sum(deps [B, image_dim] * eps) after a training forward. */
+/* An image reward model (num_labels > 0): scores into m->scores [B, labels]
+ * (model_image_forward refuses it, and this refuses a noise model). */
+enum status_code model_image_score(struct model_pass *m, const float *w,
+                                   const struct model_image_batch *b, const struct hooks *h,
+                                   struct status *st);
+/* STATUS_OK for an image model that predicts noise; a text model or an
+ * image reward model is one error naming `dir`. */
+enum status_code model_want_denoiser(const struct model_config *cfg, const char *dir,
+                                     struct status *st);
+/* Adds into g the gradient of sum(deps [B, image_dim] * eps) after a training
+ * forward, or of sum(deps [B, labels] * scores) after model_image_score. */
 enum status_code model_image_backward(struct model_pass *m, const float *w, float *g,
                                       const float *deps, const struct hooks *h, struct status *st);
 
@@ -268,6 +296,8 @@ struct model_family {
 	int conv1d;                       /* matrices stored [in, out] (GPT-2 Conv1D, PEFT's
 	                                   * fan_in_fan_out), else nn.Linear's [out, in] */
 	int image;                        /* predicts noise of images (image_forward), no tokens */
+	int frozen_bf16;                  /* its passes read a base frozen in BF16
+	                                   * (model_params_freeze_bf16) */
 	enum status_code (*check)(const struct model_config *c, struct status *st);
 	size_t (*count)(const struct model_config *c);
 	/* lays named pointers over p->mem (may be NULL) */
@@ -313,17 +343,25 @@ struct model_family {
 	/* BF16 or int8 copies for decoding; NULL: F32 only */
 	enum status_code (*decode_weights)(struct decoder_weights *wb, const struct model_params *p,
 	                                   struct status *st);
-	/* BF16 or int8 decoding weights one tensor at a time
+	/* BF16 or int8 decoding weights straight from a file
 	 * (checkpoint_load_decoding): decode_begin allocates wb for wb->dtype
-	 * without reading p's values; decode_tensor then takes the n values src
-	 * of the tensor at offset off of p's layout and writes what
-	 * decode_weights would, and the token embedding's rows into wb->embed
-	 * as BF16. NULL: loads go through F32. */
+	 * without reading p's values; decode_rows then takes rows [row, row +
+	 * nrows) of the tensor at offset off of p's layout, each of width
+	 * values, as F32 at src (a vector: one row of all its values), and
+	 * writes what decode_weights would of them, and the token embedding's
+	 * rows into wb->embed as BF16. A matrix comes in slices, in order, each
+	 * starting at a multiple of MODEL_DECODE_ROWS rows, so no F32 copy of a
+	 * whole matrix is ever needed. NULL: loads go through F32. */
 	enum status_code (*decode_begin)(struct decoder_weights *wb, const struct model_params *p,
 	                                 struct status *st);
-	enum status_code (*decode_tensor)(struct decoder_weights *wb, const struct model_params *p,
-	                                  size_t off, const float *src, size_t n, struct status *st);
+	enum status_code (*decode_rows)(struct decoder_weights *wb, const struct model_params *p,
+	                                size_t off, size_t row, size_t nrows, size_t width,
+	                                const float *src, struct status *st);
 };
+
+/* Slices of decode_rows start at multiples of this many rows (a multiple of
+ * the BF16 panel width of engine/gemv.h). */
+#define MODEL_DECODE_ROWS 64
 
 extern const struct model_family gpt2_family;
 extern const struct model_family llama_family;

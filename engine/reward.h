@@ -22,7 +22,9 @@
  *   rm:DIR              a GPT2ForSequenceClassification checkpoint, label 0 at
  *                       the last non-pad token of prompt + response; a relative
  *                       DIR not found from the current folder is taken from the
- *                       data folder (rm:demo/reward)   (engine/reward_rm.c)
+ *                       data folder (rm:demo/reward)   (engine/reward_rm.c);
+ *                       an image reward model (a DiT from ric rm-train on image
+ *                       pairs) makes it an image reward, label 0 of each picture
  *   cmd:COMMAND         an external scorer speaking JSON lines (engine/reward_cmd.c;
  *                       the protocol is in man/ric.1, REWARD PROTOCOL); it scores
  *                       text rows and image rows (given as PNG file paths)

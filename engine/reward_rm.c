@@ -16,10 +16,17 @@
  * is run through the KV-cache decoder up to that same token, unpadded, its
  * score read there (engine/decoder.h); tests/test_reward.c bounds these
  * scores against PyTorch's.
+ *
+ * An image reward model (a DiT with num_labels >= 1, made by ric rm-train on
+ * image pairs; engine/dit.h) makes rm:DIR an image reward: each picture,
+ * fitted to the model's side on white when it has another size, is read as
+ * the model reads its training images ([-1, 1], timestep 0, no condition),
+ * env->batch at a time, and scored by label 0. It is always run in F32.
  */
 #include "config.h"
 
 #include "engine/checkpoint.h"
+#include "engine/image.h"
 #include "engine/decoder.h"
 #include "engine/reward_impl.h"
 #include "engine/tokenizer.h"
@@ -42,6 +49,8 @@ struct rm {
 	struct decoder dec;        /* one sequence, as long as the longest row so far */
 	int *seq;                  /* [dec.cap] zeros */
 	float *out;                /* [labels] */
+	float *x, *t;              /* image reward models: [batch, image_dim] pictures, [batch] zeros */
+	size_t xcap;
 };
 
 /* Rows of a decoder call: the prefill goes in pieces of this many tokens. */
@@ -158,9 +167,61 @@ static enum status_code rm_score(struct reward *base, size_t n, const char *cons
 	return STATUS_OK;
 }
 
+/* Pictures [from, from + B) as the model's input in r->x. */
+static enum status_code rm_pictures(struct rm *r, const struct image *im, size_t B, struct status *st)
+{
+	static const uint8_t white[3] = { 255, 255, 255 };
+	int side = r->p.cfg.image_size;
+	size_t D = r->pass->image_dim;
+	for (size_t b = 0; b < B; b++) {
+		if (im[b].w == side && im[b].h == side) {
+			image_to_chw(&im[b], r->x + b * D);
+			continue;
+		}
+		struct image fit;
+		if (image_fit(&im[b], side, white, &fit, st) != STATUS_OK)
+			return st->code;
+		image_to_chw(&fit, r->x + b * D);
+		image_free(&fit);
+	}
+	return STATUS_OK;
+}
+
+static enum status_code rm_score_images(struct reward *base, size_t n, const struct image *im,
+                                        double *out, struct status *st)
+{
+	struct rm *r = (struct rm *)base;
+	size_t batch = base->env.batch ? base->env.batch : 16, D = r->pass->image_dim;
+	if (batch > r->xcap) {
+		free(r->x);
+		free(r->t);
+		r->x = malloc(batch * D * sizeof *r->x);
+		r->t = calloc(batch, sizeof *r->t);
+		r->xcap = r->x && r->t ? batch : 0;
+		if (!r->xcap)
+			return status_set(st, STATUS_NOMEM, "reward '%s': out of memory", base->spec);
+	}
+	for (size_t from = 0; from < n; from += batch) {
+		size_t B = n - from < batch ? n - from : batch;
+		struct model_image_batch ib = { .B = B, .x = r->x, .t = r->t };
+		enum status_code rc = rm_pictures(r, im + from, B, st);
+		if (rc == STATUS_OK)
+			rc = model_image_score(r->pass, r->p.mem, &ib, base->env.hooks, st);
+		if (rc) {
+			status_prefix(st, "reward '%s'", base->spec);
+			return rc;
+		}
+		for (size_t b = 0; b < B; b++)
+			out[from + b] = r->pass->scores[b * r->pass->labels];
+	}
+	return STATUS_OK;
+}
+
 static void rm_close(struct reward *base)
 {
 	struct rm *r = (struct rm *)base;
+	free(r->x);
+	free(r->t);
 	model_pass_free(r->pass);
 	decoder_free(&r->dec);
 	decoder_weights_free(&r->dw);
@@ -174,6 +235,21 @@ static void rm_close(struct reward *base)
 }
 
 static const struct reward_ops rm_ops = { .score = rm_score, .close = rm_close };
+static const struct reward_ops rm_image_ops = { .close = rm_close, .score_images = rm_score_images };
+
+/* An image reward model: F32 whatever env->weights says, no tokenizer. */
+static enum status_code rm_load_image(struct rm *r, const char *arg, struct status *st)
+{
+	enum status_code rc = checkpoint_load(arg, &r->p, NULL, st);
+	if (rc == STATUS_OK && r->p.cfg.num_labels < 1)
+		rc = status_set(st, STATUS_INVALID, "%s: an image model that predicts noise, not an "
+		                "image reward model (ric rm-train on image pairs makes one)", arg);
+	if (rc == STATUS_OK)
+		rc = model_pass_new(&r->pass, &r->p, 0, st);
+	if (rc == STATUS_OK)
+		r->base.ops = &rm_image_ops;
+	return rc;
+}
 
 static enum status_code rm_load(const char *spec, const char *arg, const struct reward_env *env,
                                 struct reward **out, struct status *st)
@@ -182,6 +258,18 @@ static enum status_code rm_load(const char *spec, const char *arg, const struct 
 	if (!r)
 		return st->code;
 	int dtype = env->weights;
+	struct model_config fc;
+	struct status probe = STATUS_INIT;
+	if (checkpoint_config_read(arg, &fc, &probe) == STATUS_OK && model_is_image(&fc)) {
+		enum status_code rc = rm_load_image(r, arg, st);
+		if (rc) {
+			status_prefix(st, "reward '%s'", spec);
+			reward_close(&r->base);
+			return rc;
+		}
+		*out = &r->base;
+		return STATUS_OK;
+	}
 	enum status_code rc = dtype == DECODER_F32
 		? checkpoint_load(arg, &r->p, NULL, st)
 		: checkpoint_load_decoding(arg, &r->p, &r->dw, dtype, NULL, st);

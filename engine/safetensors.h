@@ -61,6 +61,9 @@ const char *safetensors_path(const struct safetensors *f);
 /* Lets the pages of t's data in a mapped file leave this process's memory
  * (they stay readable: they come back from the page cache when read again). */
 void safetensors_drop(const struct safetensors *f, const struct safetensors_tensor *t);
+/* The same for bytes [at, at + n) of t's data only (a slice already read). */
+void safetensors_drop_bytes(const struct safetensors *f, const struct safetensors_tensor *t,
+                            size_t at, size_t n);
 /* A __metadata__ value, or NULL. */
 const char *safetensors_meta(const struct safetensors *f, const char *key);
 

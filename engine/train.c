@@ -63,7 +63,14 @@ void train_set_eval(struct train *t, int eval)
 
 void train_set_row0(struct train *t, size_t row0)
 {
+	train_set_rows(t, row0, 0, 0);
+}
+
+void train_set_rows(struct train *t, size_t row0, size_t split, size_t gap)
+{
 	t->view.row0 = row0;
+	t->view.split = split;
+	t->view.gap = gap;
 }
 
 float *train_base_grads(struct train *t)

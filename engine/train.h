@@ -68,6 +68,10 @@ void train_set_eval(struct train *t, int eval);
 /* The next batches' first row is row `row0` of the step's whole batch
  * (a rank's share under MPI): the adapter's dropout masks follow it. */
 void train_set_row0(struct train *t, size_t row0);
+/* The same where the pass's rows are two runs of the whole batch: rows
+ * 0 .. split-1 are rows row0 .. of it, the rest `gap` rows further on
+ * (rm-train's chosen rows, then its rejected ones). */
+void train_set_rows(struct train *t, size_t row0, size_t split, size_t gap);
 
 size_t train_count_targets(const struct train_batch *b);
 

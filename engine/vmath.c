@@ -413,6 +413,43 @@ void vmath_wsum(float *o, const float *p, const float *v, size_t vs, size_t T, s
 	}
 }
 
+#if VMATH_X86
+VMATH_AVX2 static float vmath_stream_sum_avx2(const float *x, size_t n)
+{
+	__m256 a[4] = { _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+	                _mm256_setzero_ps() };
+	size_t i = 0;
+	for (; i + 32 <= n; i += 32) {
+		_mm_prefetch((const char *)(x + i + 512), _MM_HINT_T0);
+		_mm_prefetch((const char *)(x + i + 528), _MM_HINT_T0);
+		for (int k = 0; k < 4; k++)
+			a[k] = _mm256_add_ps(a[k], _mm256_loadu_ps(x + i + 8 * k));
+	}
+	float t[8];
+	_mm256_storeu_ps(t, _mm256_add_ps(_mm256_add_ps(a[0], a[1]), _mm256_add_ps(a[2], a[3])));
+	float s = ((t[0] + t[1]) + (t[2] + t[3])) + ((t[4] + t[5]) + (t[6] + t[7]));
+	for (; i < n; i++)
+		s += x[i];
+	return s;
+}
+#endif
+
+float vmath_stream_sum(const float *x, size_t n)
+{
+#if VMATH_X86
+	if (cpu_level() >= CPU_AVX2)
+		return vmath_stream_sum_avx2(x, n);
+#endif
+	float s[8] = { 0 };
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		for (size_t k = 0; k < 8; k++)
+			s[k] += x[i + k];
+	for (; i < n; i++)
+		s[0] += x[i];
+	return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
 double vmath_sumsq(const float *x, size_t n)
 {
 #if VMATH_X86

@@ -35,5 +35,9 @@ void vmath_dots(float *s, const float *q, const float *k, size_t ks, size_t T, s
 void vmath_wsum(float *o, const float *p, const float *v, size_t vs, size_t T, size_t n);
 /* sum of squares in double */
 double vmath_sumsq(const float *x, size_t n);
+/* The sum of n floats, read as fast as one thread can stream memory (wide
+ * loads, lines asked for 2 KiB ahead, as the decoding kernels read their
+ * weights): `ric bench memory`'s measure of the bandwidth ceiling. */
+float vmath_stream_sum(const float *x, size_t n);
 
 #endif

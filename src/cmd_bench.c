@@ -15,6 +15,7 @@
 #include "engine/rng.h"
 #include "engine/tokenizer.h"
 #include "engine/train.h"
+#include "engine/vmath.h"
 #include "engine/monotonic.h"
 
 #include <jansson.h>
@@ -31,7 +32,8 @@ const struct cli_command cmd_bench = {
 	.name = "bench",
 	.summary = "time training steps or batched decoding of a random GPT-2 or Llama",
 	.usage = "ric bench train [--layers L --heads H --embd C --vocab V --ctx T --batch B\n"
-	         "                 --seq S --steps N --threads K --abort N --lora-rank R --json]\n"
+	         "                 --seq S --steps N --threads K --abort N --lora-rank R\n"
+	         "                 --weights f32|bf16 --recompute on|off --json]\n"
 	         "       ric bench generate [same shape flags --batch B --seq PROMPT\n"
 	         "                 --new-tokens N --threads K --weights W --abort N --json]\n"
 	         "       ric bench generate --model DIR [--batch B --seq PROMPT ...]\n"
@@ -54,7 +56,11 @@ const struct cli_command cmd_bench = {
 	        "                   layer over the frozen model instead of every weight (train)\n"
 	        "  --new-tokens N   tokens generated per sequence (generate)\n"
 	        "  --threads K      BLIS threads\n"
-	        "  --weights W      decode with f32 (default), bf16 or int8 weights (generate)\n"
+	        "  --weights W      decode with f32 (default), bf16 or int8 weights (generate);\n"
+	        "                   train --lora-rank: bf16 freezes the base in BF16, as a\n"
+	        "                   BF16 checkpoint trains (activations then recomputed)\n"
+	        "  --recompute on|off  train: backward recomputes each layer's activations\n"
+	        "                   (Llama family; default: on over a BF16 base)\n"
 	        "  --model DIR      generate: decode this checkpoint (its own shape; random\n"
 	        "                   prompt tokens) instead of a random model\n"
 	        "  --bf16           the same as --weights bf16\n"
@@ -87,6 +93,7 @@ const struct cli_command cmd_bench = {
 struct bench_opts {
 	int layers, heads, embd, vocab, ctx, batch, seq, steps, new_tokens, threads, json, weights;
 	int aborts, mib, kv_heads, inner, labels, lora_rank;
+	int recompute; /* train: -1 as training does (on over a BF16 base), 0 off, 1 on */
 	const char *arch, *tokenizer;
 	const char *model; /* generate: a checkpoint folder instead of a random model */
 };
@@ -96,6 +103,31 @@ static long bench_peak_rss_kib(void)
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_maxrss;
+}
+
+/* Starts the process's peak resident size over from the present one
+ * (Linux's clear_refs; elsewhere nothing happens and the peak stays). */
+static void bench_reset_peak(void)
+{
+	FILE *f = fopen("/proc/self/clear_refs", "w");
+	if (f) {
+		fputs("5", f);
+		fclose(f);
+	}
+}
+
+/* The peak resident size since bench_reset_peak (VmHWM), or the process's. */
+static long bench_hwm_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kib = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "VmHWM: %ld", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib >= 0 ? kib : bench_peak_rss_kib();
 }
 
 /* CPU seconds of every thread of the process so far: on a machine shared
@@ -114,8 +146,8 @@ static int bench_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* A random model as its family initialises one (N(0, 0.02) weights). */
-static int bench_config(const struct bench_opts *o, struct model_config *out, struct status *st)
+/* The model of the shape flags, allocated (untouched: zero pages). */
+static int bench_alloc(const struct bench_opts *o, struct model_params *p, struct status *st)
 {
 	struct model_config c = { .n_layer = o->layers, .n_head = o->heads, .n_embd = o->embd,
 	                          .n_inner = o->inner ? o->inner : 4 * o->embd,
@@ -123,43 +155,21 @@ static int bench_config(const struct bench_opts *o, struct model_config *out, st
 	                          .vocab_size = o->vocab, .layer_norm_epsilon = 1e-5f,
 	                          .bos_token_id = o->vocab - 1, .eos_token_id = -1,
 	                          .pad_token_id = -1, .num_labels = o->labels };
-	if (model_config_set_type(&c, o->arch, st) != STATUS_OK)
+	if (model_config_set_type(&c, o->arch, st) != STATUS_OK ||
+	    model_params_alloc(p, &c, st) != STATUS_OK)
 		return -1;
-	*out = c;
 	return 0;
 }
 
+/* A random model as its family initialises one (N(0, 0.02) weights). */
 static int bench_model(const struct bench_opts *o, struct model_params *p, struct status *st)
 {
-	struct model_config c;
-	if (bench_config(o, &c, st) != 0 || model_params_alloc(p, &c, st) != STATUS_OK)
+	if (bench_alloc(o, p, st) != 0)
 		return -1;
 	struct rng r;
 	rng_seed(&r, 1234);
 	init_model(p, &r, 0.02f);
 	return 0;
-}
-
-/* Weights read once per decoded token: every layer's matrices (q over the
- * heads, k and v over the KV heads, the output, the MLP's two, or three for
- * the Llama family's gated MLP) and the head (a reward model's scores). */
-static double bench_weights_read(const struct model_config *c)
-{
-	struct model_dims d;
-	model_dims(c, &d);
-	double C = (double)d.C, HD = (double)(d.NH * d.D), KV = (double)(d.NKV * d.D);
-	int gated = strcmp(model_family_of(c)->name, "gpt2") != 0;
-	return (double)d.L * (2.0 * C * HD + 2.0 * C * KV + (gated ? 3.0 : 2.0) * C * (double)d.I) +
-	       (double)(d.labels ? d.labels : d.V) * C;
-}
-
-/* Flops of one decoded token at n cached positions: 2 a weight, and the
- * scores and weighted values of every head over the positions. */
-static double bench_token_flops(const struct model_config *c, double n)
-{
-	struct model_dims d;
-	model_dims(c, &d);
-	return 2.0 * bench_weights_read(c) + 4.0 * (double)(d.L * d.NH * d.D) * n;
 }
 
 /* Cancel latency: a timer thread sets the abort flag after a delay; the
@@ -306,6 +316,8 @@ static int bench_train(const struct bench_opts *o)
 	double *cpu = calloc((size_t)o->steps, sizeof *cpu);
 	if (!tok || !tgt || !times || !cpu ||
 	    (o->lora_rank ? lora_create(&l, &p, &spec, &st) != STATUS_OK ||
+	                    (o->weights == DECODER_BF16 &&
+	                     model_params_freeze_bf16(&p, &st) != STATUS_OK) ||
 	                    train_init_lora(&t, &p, &l, &oc, 1, &st) != STATUS_OK
 	                  : train_init(&t, &p, &oc, &st) != STATUS_OK)) {
 		cli_error("%s", st.msg[0] ? st.msg : "out of memory");
@@ -314,6 +326,11 @@ static int bench_train(const struct bench_opts *o)
 		model_params_free(&p);
 		return CLI_FAIL;
 	}
+	/* what the setup (the F32 model made, then frozen) took at most; the
+	 * steps' own peak is measured from here (clear_refs resets it) */
+	long setup_rss = bench_peak_rss_kib();
+	bench_reset_peak();
+	t.pass->recompute = o->recompute >= 0 ? o->recompute : p.frozen != NULL;
 	struct rng r;
 	rng_seed(&r, 99);
 	for (size_t i = 0; i < N; i++) {
@@ -396,6 +413,13 @@ static int bench_train(const struct bench_opts *o)
 		qsort(cpu, (size_t)o->steps, sizeof *cpu, bench_cmp);
 		json_object_set_new(j, "cpu_s_per_step", json_real(cpu[o->steps / 2]));
 		json_object_set_new(j, "lora_rank", json_integer(o->lora_rank));
+		json_object_set_new(j, "base_dtype", json_string(p.frozen ? "bf16" : "f32"));
+		json_object_set_new(j, "recompute", json_boolean(t.pass->recompute));
+		long steps_rss = bench_hwm_kib();
+		json_object_set_new(j, "setup_peak_rss_kib", json_integer(setup_rss));
+		json_object_set_new(j, "steps_peak_rss_kib", json_integer(steps_rss));
+		json_object_set_new(j, "peak_rss_kib",
+		                    json_integer(steps_rss > setup_rss ? steps_rss : setup_rss));
 		json_object_set_new(j, "allreduce_share", json_real(total_s > 0 ? reduce_s / total_s : 0));
 		free(lat);
 		bench_report(o, j);
@@ -422,6 +446,17 @@ static int bench_on_token(void *ctx, size_t seq, int token)
 	if (g->seen++ == 0)
 		g->first = monotonic_s();
 	return 0;
+}
+
+static double bench_read_per_token(const struct model_params *p);
+
+/* Flops of one decoded token at n cached positions: 2 a weight read, and the
+ * scores and weighted values of every head over the positions. */
+static double bench_token_flops(const struct model_params *p, double n)
+{
+	struct model_dims d;
+	model_dims(&p->cfg, &d);
+	return 2.0 * bench_read_per_token(p) + 4.0 * (double)(d.L * d.NH * d.D) * n;
 }
 
 static int bench_generate(const struct bench_opts *o)
@@ -531,12 +566,12 @@ static int bench_generate(const struct bench_opts *o)
 		bench_abort_report(j, lat, nl);
 		free(lat);
 		/* the decoded tokens see S + 1 .. S + N - 1 positions */
-		double gflop_s = per_s * bench_token_flops(&p.cfg, (double)S + 0.5 * (double)o->new_tokens) / 1e9;
+		double gflop_s = per_s * bench_token_flops(&p, (double)S + 0.5 * (double)o->new_tokens) / 1e9;
 		json_object_set_new(j, "model_gflop_s", json_real(gflop_s));
 		json_object_set_new(j, "peak_gflop_s", json_real(peak));
 		json_object_set_new(j, "peak_kernel", json_string(peak_how));
 		json_object_set_new(j, "share_of_peak", json_real(peak > 0 ? gflop_s / peak : 0.0));
-		json_object_set_new(j, "weights_per_token", json_real(bench_weights_read(&p.cfg)));
+		json_object_set_new(j, "weights_per_token", json_real(bench_read_per_token(&p)));
 		bench_report(o, j);
 	}
 	decoder_weights_free(&wb);
@@ -549,20 +584,16 @@ static int bench_generate(const struct bench_opts *o)
 }
 
 struct bench_read {
-	const uint64_t *buf;
-	uint64_t sum; /* read back by no one: the pool's calls keep the loads */
+	const float *buf;
+	float sum; /* read back by no one: the pool's calls keep the loads */
 	size_t part;
 };
 
 static void bench_read_part(void *ctx, size_t lo, size_t hi)
 {
 	struct bench_read *r = ctx;
-	uint64_t s[8] = { 0 };
-	for (size_t i = lo * r->part; i < hi * r->part; i += 8)
-		for (size_t k = 0; k < 8; k++)
-			s[k] += r->buf[i + k];
-	__atomic_fetch_add(&r->sum, s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7],
-	                   __ATOMIC_RELAXED);
+	float s = vmath_stream_sum(r->buf + lo * r->part, (hi - lo) * r->part);
+	__atomic_fetch_add((uint32_t *)(void *)&r->sum, (uint32_t)(s != 0.0f), __ATOMIC_RELAXED);
 }
 
 /* sgemm GFLOP/s of one BLIS context over the forward products of a training step:
@@ -676,18 +707,47 @@ static int bench_save(const struct bench_opts *o, const char *dir)
 	return rc == STATUS_OK ? CLI_OK : CLI_FAIL;
 }
 
+/* Weights a batch-1 decoding step reads, once each: every matrix, the head
+ * (a tied head is the embedding), but not the rows gathered from an
+ * untied token embedding or from a position embedding ([P, C]). */
+static double bench_read_per_token(const struct model_params *p)
+{
+	struct model_dims d;
+	model_dims(&p->cfg, &d);
+	size_t n = model_params_describe(p, NULL);
+	struct model_tensor *t = calloc(n, sizeof *t);
+	if (!t)
+		return 0.0;
+	model_params_describe(p, t);
+	double w = 0.0;
+	for (size_t i = 0; i < n; i++)
+		if (t[i].ndim == 2 && !((size_t)t[i].shape[0] == d.P && (size_t)t[i].shape[1] == d.C))
+			w += (double)t[i].shape[0] * (double)t[i].shape[1];
+	free(t);
+	return model_tied_head(&p->cfg) ? w : w - (double)d.V * (double)d.C;
+}
+
 static int bench_memory(const struct bench_opts *o)
 {
-	size_t part = 1 << 15, n = (size_t)o->mib << 17; /* 8-byte words */
+	struct status st = STATUS_INIT;
+	struct model_params p;
+	if (bench_alloc(o, &p, &st) != 0) {
+		cli_error("%s", st.msg[0] ? st.msg : "out of memory");
+		return CLI_FAIL;
+	}
+	double mats = bench_read_per_token(&p);
+	model_params_free(&p);
+	size_t part = 1 << 16, n = (size_t)o->mib << 18; /* floats */
 	n = (n + part - 1) / part * part;
 	struct bench_read r = { .part = part };
-	uint64_t *buf = malloc(n * sizeof *buf);
-	if (!buf) {
+	float *buf = malloc(n * sizeof *buf);
+	if (!buf || mats <= 0.0) {
+		free(buf);
 		cli_error("cannot allocate %d MiB", o->mib);
 		return CLI_FAIL;
 	}
 	for (size_t i = 0; i < n; i++)
-		buf[i] = i;
+		buf[i] = 1.0f;
 	r.buf = buf;
 	double t[7];
 	for (int k = 0; k < 7; k++) {
@@ -698,14 +758,6 @@ static int bench_memory(const struct bench_opts *o)
 	qsort(t, 7, sizeof t[0], bench_cmp);
 	double gbs = (double)(n * sizeof *buf) / t[3] / 1e9;
 	free(buf);
-	/* the matrices and the head, read once per decoded token */
-	struct status st = STATUS_INIT;
-	struct model_config mc;
-	if (bench_config(o, &mc, &st) != 0) {
-		cli_error("%s", st.msg);
-		return CLI_FAIL;
-	}
-	double mats = bench_weights_read(&mc);
 	json_t *j = json_pack("{s:s, s:i, s:i, s:f, s:f, s:f, s:f, s:f}", "bench", "memory",
 	                      "threads", o->threads, "mib", o->mib, "read_gb_s", gbs,
 	                      "weights_per_token", mats,
@@ -760,12 +812,13 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		{ "labels", required_argument, NULL, 'l' },
 		{ "tokenizer", required_argument, NULL, 'T' },
 		{ "model", required_argument, NULL, 'M' },
+		{ "recompute", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bench_opts o = { .layers = 12, .heads = 12, .embd = 768, .vocab = 50257,
 	                        .ctx = 1024, .batch = 4, .seq = 64, .steps = 5,
-	                        .new_tokens = 32, .threads = 1, .mib = 256 };
+	                        .new_tokens = 32, .threads = 1, .mib = 256, .recompute = -1 };
 	int c, exit_rc;
 	while ((c = cli_next_option(&cmd_bench, argc, argv, "h", opts, &exit_rc)) != -1) {
 		int *field = NULL;
@@ -790,6 +843,11 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		case 'A': o.arch = optarg; break;
 		case 'M': o.model = optarg; break;
 		case 'j': o.json = 1; break;
+		case 'r':
+			if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0)
+				return cli_bad_usage(&cmd_bench, "--recompute is on or off, not '%s'", optarg);
+			o.recompute = strcmp(optarg, "on") == 0;
+			break;
 		case 'b': o.weights = DECODER_BF16; break;
 		case 'w':
 			if ((o.weights = decoder_dtype_parse(optarg)) < 0)
@@ -827,6 +885,9 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 	if (strcmp(what, "train") == 0) {
 		if (o.seq > o.ctx)
 			return cli_bad_usage(&cmd_bench, "--seq %d exceeds --ctx %d", o.seq, o.ctx);
+		if (o.weights == DECODER_INT8 || (o.weights == DECODER_BF16 && !o.lora_rank))
+			return cli_bad_usage(&cmd_bench, "train --weights bf16 is a frozen base: give "
+			                     "--lora-rank");
 		return bench_train(&o);
 	}
 	if (strcmp(what, "generate") == 0) {

@@ -30,6 +30,8 @@ const struct cli_command cmd_dataset = {
 	         "       [--tokenizer DIR [--min-tokens A] [--max-tokens B]]\n"
 	         "ric dataset import-images DIR|FILE... [--background COLOR] [--name N]\n"
 	         "       [--eval-fraction F] [--seed S] [--skip-bad]\n"
+	         "ric dataset pair-images DATASET --by OBJECTIVE --name N [--pairs P] [--margin M]\n"
+	         "       [--seed S]\n"
 	         "ric dataset list [--json]\n"
 	         "ric dataset show NAME [--json]",
 	.help = "import reads JSON Lines files (plain or .gz), one object per line:\n"
@@ -65,6 +67,11 @@ const struct cli_command cmd_dataset = {
 	        "which also shows through transparent pixels, and stores it as PNG bytes in\n"
 	        "its row, with the file's path as the row's response and an empty prompt.\n"
 	        "--eval-fraction, --seed and --skip-bad (bad PNGs) work as for import.\n\n"
+	        "pair-images draws --pairs P (default 1000) preference pairs of an image\n"
+	        "dataset's rows scored by OBJECTIVE (ric relabel), two rows of one split whose\n"
+	        "scores differ by more than --margin M (default 0), the higher one chosen, and\n"
+	        "stores them (their pictures copied) as dataset N for ric rm-train; eval rows\n"
+	        "make eval pairs in their share. --seed S draws them (default 0).\n\n"
 	        "rm-objective deletes one objective of a dataset with all its scores (one a\n"
 	        "failed or unwanted relabel left); the objectives after it move up.\n",
 	.run = dataset_run,
@@ -769,7 +776,8 @@ static int dataset_rm_objective(struct cli *cli, int argc, char **argv)
 static int dataset_run(struct cli *cli, int argc, char **argv)
 {
 	if (argc < 2)
-		return cli_bad_usage(&cmd_dataset, "wants import, import-images, list, show or rm-objective");
+		return cli_bad_usage(&cmd_dataset, "wants import, import-images, pair-images, list, show or "
+		                     "rm-objective");
 	const char *sub = argv[1];
 	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
 		cli_print_help(&cmd_dataset, stdout);
@@ -782,12 +790,14 @@ static int dataset_run(struct cli *cli, int argc, char **argv)
 		import_signals();
 		return dataset_import_images(&cmd_dataset, cli, argc - 1, argv + 1, &import_stop_sig);
 	}
+	if (strcmp(sub, "pair-images") == 0)
+		return dataset_pair_images(&cmd_dataset, cli, argc - 1, argv + 1);
 	if (strcmp(sub, "list") == 0)
 		return dataset_list(cli, argc - 1, argv + 1);
 	if (strcmp(sub, "show") == 0)
 		return dataset_show(cli, argc - 1, argv + 1);
 	if (strcmp(sub, "rm-objective") == 0)
 		return dataset_rm_objective(cli, argc - 1, argv + 1);
-	return cli_bad_usage(&cmd_dataset, "no subcommand '%s' (import, import-images, list, show, "
-	                     "rm-objective)", sub);
+	return cli_bad_usage(&cmd_dataset, "no subcommand '%s' (import, import-images, pair-images, "
+	                     "list, show, rm-objective)", sub);
 }

@@ -101,7 +101,11 @@ const struct cli_command cmd_eval = {
 	        "point (image i from noise seeded S + i), each scored by the image rewards\n"
 	        "of ric.json and saved as a PNG in STORE.files/run-ID beside the store,\n"
 	        "its path stored as the sample's response (ric rm deletes them with the\n"
-	        "run). --baseline is for text models.\n",
+	        "run). The baselines run on image models too (sft:DIR an image model of ric\n"
+	        "sft --unconditioned, soups the experts of ric sft --expert on the image\n"
+	        "dataset), each saving its images in its own run's folder. Image runs record\n"
+	        "ddim_steps, guidance and seeds instead of the text sampling's parameters;\n"
+	        "--weights bf16|int8 is refused (an image model samples in F32).\n",
 	.run = eval_run,
 };
 
@@ -128,30 +132,6 @@ static void eval_image_prompts(struct eval_prompts *p)
 			p->oom = 1;
 			return;
 		}
-}
-
-/* An image model's PNGs go to `run`'s files folder beside the store. */
-static enum status_code eval_image_dir(struct eval_ctx *x, store_id run, struct status *st)
-{
-	if (!x->g.image)
-		return STATUS_OK;
-	char *d = x->image_dir;
-	if (store_run_files_dir(x->sg.store, run, d, sizeof x->image_dir) != 0)
-		return status_set(st, STATUS_UNSUPPORTED, "an image model's eval saves its images beside "
-		                  "the store: give a store file, not an in-memory one");
-	/* STORE.files, then STORE.files/run-ID (every rank saves its share) */
-	char *slash = strrchr(d, '/');
-	*slash = '\0';
-	int bad = mkdir(d, 0777) != 0 && errno != EEXIST;
-	*slash = '/';
-	if (bad || (mkdir(d, 0777) != 0 && errno != EEXIST))
-		return status_set(st, STATUS_IO, "%s: %s", d, strerror(errno));
-	x->g.image_dir = d;
-	x->g.image_seq = 0;
-	eval_param(x->sg.store, run, "images", "%s", d);
-	eval_param(x->sg.store, run, "ddim_steps", "%zu", x->g.image_steps);
-	eval_param(x->sg.store, run, "guidance", "%g", x->g.guidance);
-	return STATUS_OK;
 }
 
 /* ---- options ----------------------------------------------------------------- */
@@ -317,10 +297,12 @@ static enum status_code eval_open_model(struct eval_ctx *x, struct status *st)
 	    STATUS_OK)
 		return st->code;
 	x->g_open = 1;
-	if (x->g.image && x->cfg.n_baselines)
-		return status_set(st, STATUS_UNSUPPORTED, "%s is an image model: --baseline compares "
-		                  "text models; evaluate each image model with a ric eval of its own",
-		                  x->cfg.model);
+	x->cfg.image = x->g.image;
+	/* the DiT samples in F32: a lighter copy would be a promise not kept */
+	if (x->g.image && x->cfg.weights != DECODER_F32)
+		return status_set(st, STATUS_UNSUPPORTED, "--weights %s: %s is an image model, which "
+		                  "samples in F32 (BF16 and int8 weights are for text models)",
+		                  decoder_dtype_name((enum decoder_dtype)x->cfg.weights), x->cfg.model);
 	if (!x->g.image && (x->cfg.ddim_steps || x->cfg.guidance_given))
 		return status_set(st, STATUS_INVALID, "%s is a text model: --ddim-steps and --guidance "
 		                  "sample an image model", x->cfg.model);
@@ -331,6 +313,9 @@ static enum status_code eval_open_model(struct eval_ctx *x, struct status *st)
 	if (x->g.image && x->g.image_steps > x->g.diff.T)
 		return status_set(st, STATUS_INVALID, "--ddim-steps %zu: the model has %zu timesteps",
 		                  x->g.image_steps, x->g.diff.T);
+	/* what every run of this eval records (eval_common_params) */
+	x->cfg.ddim_steps = (double)x->g.image_steps;
+	x->cfg.guidance = x->g.guidance;
 	ricgen_stops_resolve(&x->cfg.stops, &x->g.meta);
 	size_t N = x->N = x->g.meta.n_obj;
 	if (N > STORE_MAX_OBJ)
@@ -451,7 +436,7 @@ static enum status_code eval_start_run(struct eval_ctx *x, double job)
 static enum status_code eval_start(struct eval_ctx *x, double job, struct status *st)
 {
 	enum status_code c = eval_start_run(x, job);
-	return c == STATUS_OK ? eval_image_dir(x, x->run, st) : c;
+	return c == STATUS_OK ? eval_image_dir(x, x->run, &x->g, st) : c;
 }
 
 /* The RiC model over the grid: each point generated, stored as it is
@@ -467,6 +452,13 @@ static enum status_code eval_grid(struct eval_ctx *x, struct status *st)
 	if (!eval_result_alloc(&res, x->n_pts, N, P) || !z || !ids)
 		c = status_set(st, STATUS_NOMEM, "out of memory");
 	res.raw_units = x->raw_units;
+	/* a resumed job: the points its interrupted run finished are taken */
+	size_t n_taken = c == STATUS_OK ? eval_resume_points(x, &res) : 0;
+	if (n_taken > 0) {
+		x->tr.done = (int64_t)(n_taken * P);
+		stage_progress_start(&x->sg, x->tr.done); /* the ETA from this run's own pace */
+		stage_progress(&x->sg, x->tr.done, x->tr.total, NAN, 0);
+	}
 	for (size_t p = 0; c == STATUS_OK && p < x->n_pts; p++) {
 		double *t = res.desired + p * N;
 		memcpy(res.pref + p * N, x->grid + p * N, N * sizeof *x->grid);
@@ -474,7 +466,7 @@ static enum status_code eval_grid(struct eval_ctx *x, struct status *st)
 		                         st);
 		for (size_t i = 0; c == STATUS_OK && i < P; i++)
 			memcpy(z + i * N, t, N * sizeof *t);
-		if (c == STATUS_OK)
+		if (c == STATUS_OK && p >= n_taken)
 			c = eval_generate(&x->g, &x->g.meta, P, (const char *const *)x->pr.v, z, x->seeds,
 			                  &x->cfg, &x->tr, &res, p * P, st);
 		if (c != STATUS_OK)
@@ -527,7 +519,7 @@ static enum status_code eval_desired(struct eval_ctx *x, struct status *st)
 	eval_vec(vec, sizeof vec, mid, N);
 	eval_param(s, run, "desired_fixed", "%s", vec);
 	eval_common_params(s, run, &x->cfg, &x->g.meta, x->ref, N, P);
-	if (eval_image_dir(x, run, st) != STATUS_OK) {
+	if (eval_image_dir(x, run, &x->g, st) != STATUS_OK) {
 		eval_run_finish(s, run, st->code, st->msg);
 		return st->code;
 	}

@@ -326,6 +326,11 @@ static int generate_run(struct cli *cli, int argc, char **argv)
 		return cli_bad_usage(&cmd_generate, "%s is a text model (%s): -o FILE.png draws images "
 		                     "of an image model; text is printed (give --prompt)", model,
 		                     model_family_of(&mc)->title);
+	/* the DiT samples in F32: a lighter copy would be a promise not kept */
+	if (image && dtype != DECODER_F32)
+		return cli_bad_usage(&cmd_generate, "--weights %s: %s is an image model, which samples "
+		                     "in F32 (BF16 and int8 weights are for text models)",
+		                     decoder_dtype_name((enum decoder_dtype)dtype), model);
 	if (image) {
 		struct generate_images_opts io = { .model = model, .out = out_png, .pref = pref,
 		                                   .scores = scores, .mapping = mapping,

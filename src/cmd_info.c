@@ -5,6 +5,7 @@
 #include "src/dist.h"
 #include "src/paths.h"
 #include "engine/checkpoint.h"
+#include "engine/tokenizer.h"
 #include "engine/cpu.h"
 
 #include <jansson.h>
@@ -56,8 +57,21 @@ static int info_model(const char *dir, int json)
 	const char *arch = json_string_value(json_array_get(json_object_get(cj, "architectures"), 0));
 	const char *type = json_string_value(json_object_get(cj, "model_type"));
 	const char *family = model_family_of(c)->name;
-	const char *head = model_is_image(c) ? "noise" : c->num_labels > 0 ? "score"
+	const char *head = model_is_image(c) ? (c->num_labels > 0 ? "score" : "noise")
+	                 : c->num_labels > 0 ? "score"
 	                 : model_tied_head(c) ? "tied" : "lm_head";
+	/* the tokenizer's kind and size (its files are read; the weights are not) */
+	char tok_kind[160] = "";
+	struct tokenizer *tok = NULL;
+	if (ci.tokenizer[0]) {
+		struct status tst = STATUS_INIT;
+		if (tokenizer_load(dir, &tok, &tst) == STATUS_OK)
+			snprintf(tok_kind, sizeof tok_kind, "%s, %zu tokens", tokenizer_kind(tok),
+			         tokenizer_vocab_size(tok));
+		else
+			snprintf(tok_kind, sizeof tok_kind, "%s (does not load: %s)", ci.tokenizer, tst.msg);
+		tokenizer_free(tok);
+	}
 	int rc = CLI_OK;
 	if (json) {
 		json_t *o = json_pack("{s:s, s:s, s:s?, s:s?, s:i, s:i, s:i, s:I, s:I, s:i, s:i, s:i, "
@@ -71,6 +85,8 @@ static int info_model(const char *dir, int json)
 		                      "parameters", (json_int_t)ci.params, "dtype", ci.dtype,
 		                      "files", (json_int_t)ci.files, "tokenizer", ci.tokenizer);
 		/* Mistral's (or Qwen2's) window: contexts past it are refused */
+		if (o && tok_kind[0])
+			json_object_set_new(o, "tokenizer_kind", json_string(tok_kind));
 		if (o && c->sliding_window > 0)
 			json_object_set_new(o, "sliding_window", json_integer(c->sliding_window));
 		if (o && model_is_image(c)) {
@@ -92,6 +108,9 @@ static int info_model(const char *dir, int json)
 		if (model_is_image(c)) {
 			printf("shape     %d blocks, hidden %d, %d heads of %zu, MLP %d\n", c->n_layer,
 			       c->n_embd, c->n_head, d.D, c->n_inner);
+			if (c->num_labels > 0)
+				printf("head      score: %d label%s of the patches' mean (an image reward "
+				       "model)\n", c->num_labels, c->num_labels > 1 ? "s" : "");
 			printf("image     %dx%d RGB in %d patches of %dx%d, noise schedule %s over %d "
 			       "steps\n", c->image_size, c->image_size, c->n_positions, c->patch_size,
 			       c->patch_size, c->schedule == MODEL_SCHEDULE_LINEAR ? "linear" : "cosine",
@@ -116,7 +135,10 @@ static int info_model(const char *dir, int json)
 		}
 		printf("params    %zu (%.1fM)\n", ci.params, (double)ci.params / 1e6);
 		printf("dtype     %s in %zu file%s\n", ci.dtype, ci.files, ci.files == 1 ? "" : "s");
-		printf("tokenizer %s\n", ci.tokenizer[0] ? ci.tokenizer : "(none)");
+		if (tok_kind[0])
+			printf("tokenizer %s\n", tok_kind);
+		else
+			printf("tokenizer (none)\n");
 	}
 	json_decref(cj);
 	return rc;
@@ -127,7 +149,8 @@ const struct cli_command cmd_info = {
 	.summary = "show the version, the data folder and the store in use",
 	.usage = "ric info [DIR] [--cpu] [--json]",
 	.help = "With DIR (a Hugging Face model folder): its family, model_type and\n"
-	        "architecture, shapes, parameter count, stored dtype and tokenizer files.\n"
+	        "architecture, shapes, parameter count, stored dtype and tokenizer (its\n"
+	        "kind and size).\n"
 	        "\n"
 	        "Options:\n"
 	        "  --cpu         the CPU's features and the kernels chosen for it (our\n"

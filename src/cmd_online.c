@@ -1,25 +1,19 @@
 /* ric online: RiC's online stage: goal-conditioned sampling, scoring,
  * multi-objective rejection sampling, hindsight relabelling and continued
- * fine-tuning, iteration by iteration. */
+ * fine-tuning, iteration by iteration -- one loop for text and image
+ * models, each kind sampling and training its own way (src/online.h). */
 #include "config.h"
 
 #include "src/dist.h"
+#include "src/online.h"
 #include "src/online_eval.h"
 #include "src/paths.h"
-#include "src/ricgen.h"
-#include "src/stage.h"
-#include "src/stage_state.h"
-#include "src/train_loop.h"
 #include "src/stage_lora.h"
 #include "engine/checkpoint.h"
-#include "engine/generate.h"
 #include "engine/goals.h"
 #include "engine/mors.h"
-#include "engine/reward.h"
-#include "engine/ricmeta.h"
+#include "engine/optim.h"
 #include "engine/stats.h"
-#include "engine/tokenizer.h"
-#include "engine/train.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -33,7 +27,8 @@ const struct cli_command cmd_online = {
 	.usage = "ric online --policy DIR --dataset NAME --iterations K --out DIR [--prompts M]\n"
 	         "       [--sampler reference|dirichlet] [--quantile Q] [--mix N] [--steps N]\n"
 	         "       [--lr LR] [--max-tokens T] [--weights f32|bf16|int8] [--stop TEXT]... [--no-stop]\n"
-	         "       [--eval-each [--eval-prompts N] [--eval-step S]] [--allow-cmd] [...]",
+	         "       [--eval-each [--eval-prompts N] [--eval-step S]] [--allow-cmd]\n"
+	         "       [--ddim-steps S] [--guidance G] [--cond-drop P] [...]",
 	.help = "Per iteration: M prompts drawn with replacement from the dataset's training\n"
 	        "prompts, desired scores from the goal sampler, generation (temperature 0.7,\n"
 	        "top-p 0.9, no EOS as the first token), rewards of the policy's objectives,\n"
@@ -88,51 +83,31 @@ const struct cli_command cmd_online = {
 	        "  --lora-targets T  all-linear (default) or modules: c_attn,c_proj,c_fc\n"
 	        "                    (GPT-2), q_proj,...,down_proj (Llama family)\n"
 	        "  --lora-dropout P  dropout on the adapter's input (default 0)\n"
-	        "  --job ID          run as job ID (set by `ric job start`)\n",
+	        "  --job ID          run as job ID (set by `ric job start`)\n"
+	        "An image RiC model (ric sft on a relabelled image dataset) goes through the\n"
+	        "same iterations: each sample is a picture drawn by DDIM under its desired\n"
+	        "scores (image i of an iteration from noise seeded by the iteration's seed + i),\n"
+	        "saved as a PNG in STORE.files/run-ID beside the store (its path is the\n"
+	        "sample's response; ric rm deletes them with the run) and scored by the image\n"
+	        "rewards as saved; kept pictures are trained on under the scores they got,\n"
+	        "with the offline images, by ric sft's noise-prediction loss. Its options:\n"
+	        "  --ddim-steps S    DDIM steps per picture (default 20)\n"
+	        "  --guidance G      classifier-free guidance scale (default 3)\n"
+	        "  --cond-drop P     share of training rows on the null condition (default 0.1)\n"
+	        "The text sampling options (--max-tokens, --temperature, --top-p, --stop,\n"
+	        "--no-stop), --weights bf16|int8 and --lora-rank are refused for an image\n"
+	        "model, and the image options for a text one.\n",
 	.run = online_run,
 };
 
-#define ONLINE_MAX_OBJ STORE_MAX_OBJ
-
-struct online_opts {
-	const char *policy, *dataset, *out, *sampler;
-	double iterations, prompts, quantile, mix, epochs, max_tokens, temperature, top_p;
-	int allow_cmd;
-	int weights; /* enum decoder_dtype of the sampling */
-	struct ricgen_stops stops;
-	int eval_each;               /* --eval-each: ric eval after every iteration */
-	double eval_prompts, eval_step;
-	struct stage_train_opts t;
-};
-
-struct online_row {
-	char *prompt, *response;
-	double raw[ONLINE_MAX_OBJ];
-};
-
-/* Everything the iterations share. */
-struct online {
-	struct online_opts o;
-	struct stage sg;
-	struct ricmeta m;
-	struct tokenizer *tok;
-	struct model_params p;            /* the policy, or with LoRA its frozen base */
-	struct lora lora;                 /* LoRA (--lora-rank): the adapter trained */
-	int lora_on;
-	struct reward *rw[ONLINE_MAX_OBJ];
-	int obj_pos[ONLINE_MAX_OBJ];      /* each ric.json objective's position in the dataset */
-	struct online_row *rows;          /* offline training rows with every reward */
-	size_t nrows, caprows;
-	char **prompts;                   /* distinct training prompts (into rows) */
-	size_t nprompts;
-	size_t *surv;                     /* rows passing MORS over all rows (into rows) */
-	size_t nsurv;
-	struct ricmeta_seq *pool;         /* kept online samples, relabelled, all iterations */
-	size_t npool, cappool;
-	enum goals_sampler goals;
-	struct rng rng;
-	struct hooks h;
-	struct status st;
+/* The options of one kind of model, which the other refuses. */
+static const struct online_kind_opt {
+	int c, image;
+	const char *name;
+} online_kind_opts[] = {
+	{ 'T', 0, "--max-tokens" }, { 't', 0, "--temperature" }, { 'p', 0, "--top-p" },
+	{ 'X', 0, "--stop" }, { 'Z', 0, "--no-stop" },
+	{ 'I', 1, "--ddim-steps" }, { 'u', 1, "--guidance" }, { 'C', 1, "--cond-drop" },
 };
 
 static int online_parse(int argc, char **argv, struct online_opts *o)
@@ -148,14 +123,27 @@ static int online_parse(int argc, char **argv, struct online_opts *o)
 		{ "stop", required_argument, NULL, 'X' }, { "no-stop", no_argument, NULL, 'Z' },
 		{ "eval-each", no_argument, NULL, 'E' }, { "eval-prompts", required_argument, NULL, 'R' },
 		{ "eval-step", required_argument, NULL, 'G' },
+		{ "ddim-steps", required_argument, NULL, 'I' }, { "guidance", required_argument, NULL, 'u' },
+		{ "cond-drop", required_argument, NULL, 'C' },
 		STAGE_TRAIN_OPTIONS, { NULL, 0, NULL, 0 }
 	};
 	const struct cli_command *cmd = &cmd_online;
 	int c, rc, exit_rc;
 	while ((c = cli_next_option(cmd, argc, argv, "h", opts, &exit_rc)) != -1) {
 		rc = CLI_OK;
+		/* options of one kind of model: the other kind refuses them */
+		for (size_t i = 0; i < sizeof online_kind_opts / sizeof *online_kind_opts; i++) {
+			const struct online_kind_opt *k = &online_kind_opts[i];
+			if (c == k->c && k->image && !o->image_given++)
+				o->image_opt = k->name;
+			else if (c == k->c && !k->image && !o->text_given++)
+				o->text_opt = k->name;
+		}
 		switch (c) {
 		case 'P': o->policy = optarg; break;
+		case 'I': rc = cli_number(cmd, "--ddim-steps", optarg, 1, 1e6, &o->ddim_steps); break;
+		case 'u': rc = cli_number(cmd, "--guidance", optarg, 0, 100, &o->guidance); break;
+		case 'C': rc = cli_number(cmd, "--cond-drop", optarg, 0, 1, &o->cond_drop); break;
 		case 'D': o->dataset = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'g': o->sampler = optarg; break;
@@ -221,38 +209,40 @@ static int online_objective(void *ctx, const struct store_objective *ob)
 	return 0;
 }
 
+struct online_rows {
+	struct online *on;
+	enum status_code rc;
+};
+
+/* A training row with a score for every objective: its scores, and its
+ * payload to the kind. */
 static int online_row_cb(void *ctx, const struct store_row *r)
 {
-	struct online *on = ctx;
-	struct online_row row = { 0 };
-	for (size_t i = 0; i < on->m.n_obj; i++) {
+	struct online_rows *w = ctx;
+	struct online *on = w->on;
+	size_t n = on->m.n_obj;
+	for (size_t i = 0; i < n; i++) {
 		int k = on->obj_pos[i];
 		if (k >= r->n || !r->has_reward[k])
 			return 0;
-		row.raw[i] = r->reward[k];
 	}
 	if (on->nrows == on->caprows) {
 		size_t cap = on->caprows * 2 + 64;
-		struct online_row *g = realloc(on->rows, cap * sizeof *g);
-		if (!g)
+		double *g = realloc(on->raw, cap * n * sizeof *g);
+		if (!g) {
+			w->rc = status_set(&on->st, STATUS_NOMEM, "out of memory");
 			return 1;
-		on->rows = g;
+		}
+		on->raw = g;
 		on->caprows = cap;
 	}
-	row.prompt = strdup(r->prompt);
-	row.response = strdup(r->response);
-	if (!row.prompt || !row.response) {
-		free(row.prompt);
-		free(row.response);
+	/* the kind keeps the row's payload at on->nrows */
+	if ((w->rc = on->kind->row(on, r)) != STATUS_OK)
 		return 1;
-	}
-	on->rows[on->nrows++] = row;
+	for (size_t i = 0; i < n; i++)
+		on->raw[on->nrows * n + i] = r->reward[on->obj_pos[i]];
+	on->nrows++;
 	return 0;
-}
-
-static int online_strcmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static enum status_code online_dataset(struct online *on)
@@ -260,8 +250,19 @@ static enum status_code online_dataset(struct online *on)
 	struct store_err err;
 	store_id ds;
 	struct status *st = &on->st;
+	int64_t n_image = 0, n_rows = 0;
+	int image = on->kind == &online_image;
 	if (store_dataset_find(on->sg.store, on->o.dataset, &ds, &err) != STORE_OK)
 		return status_set(st, STATUS_INVALID, "%s", err.msg);
+	if (store_dataset_images(on->sg.store, ds, &n_image, &n_rows, &err) != STORE_OK)
+		return status_set(st, STATUS_IO, "%s", err.msg);
+	if (image && (n_image == 0 || n_image < n_rows))
+		return status_set(st, STATUS_INVALID, "dataset %s holds text rows: %s is an image model, "
+		                  "which samples and trains on an image dataset", on->o.dataset,
+		                  on->o.policy);
+	if (!image && n_image > 0)
+		return status_set(st, STATUS_INVALID, "dataset %s holds images: %s is a text model",
+		                  on->o.dataset, on->o.policy);
 	struct online_objs oc = { .on = on };
 	if (store_objectives_each(on->sg.store, ds, online_objective, &oc, &err) != STORE_OK)
 		return status_set(st, STATUS_IO, "%s", err.msg);
@@ -269,216 +270,72 @@ static enum status_code online_dataset(struct online *on)
 		return status_set(st, STATUS_INVALID, "dataset %s lacks objectives of %s/ric.json",
 		                  on->o.dataset, on->o.policy);
 	struct store_row_query q = { .split = "train" };
-	if (store_rows_query(on->sg.store, ds, &q, online_row_cb, on, &err) != STORE_OK)
-		return status_set(st, STATUS_IO, "%s", err.msg);
+	struct online_rows w = { .on = on };
+	if (store_rows_query(on->sg.store, ds, &q, online_row_cb, &w, &err) != STORE_OK)
+		return w.rc != STATUS_OK ? w.rc : status_set(st, STATUS_IO, "%s", err.msg);
+	if (w.rc != STATUS_OK)
+		return w.rc;
 	if (on->nrows == 0)
 		return status_set(st, STATUS_INVALID, "dataset %s has no scored training rows",
 		                  on->o.dataset);
-	on->prompts = malloc(on->nrows * sizeof *on->prompts);
-	if (!on->prompts)
-		return status_set(st, STATUS_NOMEM, "out of memory");
-	for (size_t i = 0; i < on->nrows; i++)
-		on->prompts[i] = on->rows[i].prompt;
-	qsort(on->prompts, on->nrows, sizeof *on->prompts, online_strcmp);
-	size_t n = 0;
-	for (size_t i = 0; i < on->nrows; i++)
-		if (n == 0 || strcmp(on->prompts[n - 1], on->prompts[i]) != 0)
-			on->prompts[n++] = on->prompts[i];
-	on->nprompts = n;
-	return STATUS_OK;
+	return on->kind->rows_done(on);
 }
 
-static enum status_code online_pool_add(struct online *on, struct ricmeta_seq *s)
+struct optim_config online_optim(const struct online *on)
 {
-	if (on->npool == on->cappool) {
-		size_t cap = on->cappool * 2 + 64;
-		struct ricmeta_seq *g = realloc(on->pool, cap * sizeof *g);
-		if (!g) {
-			ricmeta_seq_free(s);
-			return status_set(&on->st, STATUS_NOMEM, "out of memory");
-		}
-		on->pool = g;
-		on->cappool = cap;
-	}
-	on->pool[on->npool++] = *s;
-	return STATUS_OK;
+	struct optim_config oc = OPTIM_DEFAULTS;
+	oc.lr = (float)on->o.t.lr;
+	oc.schedule = OPTIM_CONSTANT;
+	return oc;
 }
 
 /* ---- one iteration ----------------------------------------------------- */
 
-/* Every rank's samples [lo, hi) of out and raw (n scores each) to every rank. */
-static enum status_code online_share(struct generate_output *out, double *raw, size_t M,
-                                     size_t n, struct status *st)
-{
-	struct online_shape {
-		int64_t n, text_len, finish;
-	} *shape = calloc(M, sizeof *shape);
-	void **tok = calloc(M, sizeof *tok), **text = calloc(M, sizeof *text);
-	size_t *tok_len = calloc(M, sizeof *tok_len), *text_len = calloc(M, sizeof *text_len);
-	size_t lo, hi;
-	dist_span(M, &lo, &hi);
-	enum status_code rc = STATUS_OK;
-	if (!shape || !tok || !text || !tok_len || !text_len)
-		rc = status_set(st, STATUS_NOMEM, "out of memory");
-	for (size_t i = lo; rc == STATUS_OK && i < hi; i++) {
-		shape[i] = (struct online_shape){ .n = (int64_t)out[i].n,
-			                          .text_len = (int64_t)out[i].text_len,
-			                          .finish = out[i].finish };
-		tok[i] = out[i].tokens;
-		tok_len[i] = out[i].n * sizeof *out[i].tokens;
-		text[i] = out[i].text;
-		text_len[i] = out[i].text ? out[i].text_len + 1 : 0;
-	}
-	/* the same collectives on every rank, whatever failed */
-	rc = dist_first_error(rc, st);
-	if (rc == STATUS_OK)
-		rc = dist_share_spans(shape, M, sizeof *shape, st);
-	if (rc == STATUS_OK)
-		rc = dist_share_spans(raw, M, n * sizeof *raw, st);
-	if (rc == STATUS_OK)
-		rc = dist_share_blobs(tok, tok_len, M, st);
-	if (rc == STATUS_OK)
-		rc = dist_share_blobs(text, text_len, M, st);
-	for (size_t i = 0; rc == STATUS_OK && i < M; i++) {
-		if (i >= lo && i < hi)
-			continue;
-		out[i] = (struct generate_output){ .tokens = tok[i], .n = (size_t)shape[i].n,
-			                           .text = text[i], .text_len = (size_t)shape[i].text_len,
-			                           .finish = (enum generate_finish)shape[i].finish };
-		tok[i] = text[i] = NULL;
-	}
-	for (size_t i = 0; tok && text && i < M; i++)
-		if (i < lo || i >= hi) { /* copies a failure left behind */
-			free(tok[i]);
-			free(text[i]);
-		}
-	free(shape);
-	free(tok);
-	free(text);
-	free(tok_len);
-	free(text_len);
-	return rc;
-}
-
-/* Samples, scores, filters and stores; kept samples join the pool. */
+/* Samples under drawn goals, scores, filters and stores; kept samples join
+ * the pool with the scores they obtained (hindsight relabelling). */
 static enum status_code online_sample(struct online *on, int iter)
 {
 	size_t M = (size_t)on->o.prompts, n = on->m.n_obj;
 	struct status *st = &on->st;
 	double lo[ONLINE_MAX_OBJ], hi[ONLINE_MAX_OBJ];
 	ricmeta_ranges(&on->m, lo, hi);
-	const char **prompt = calloc(M, sizeof *prompt);
-	const char **resp = calloc(M, sizeof *resp);
-	struct ricmeta_seq *ctx = calloc(M, sizeof *ctx);
-	const int **ids = calloc(M, sizeof *ids);
-	size_t *lens = calloc(M, sizeof *lens);
-	double *want = calloc(M * n, sizeof *want), *pref = calloc(M * n, sizeof *pref);
-	double *raw = calloc(M * n, sizeof *raw), *z = calloc(M * n, sizeof *z);
-	double *col = calloc(M, sizeof *col);
+	double *want = calloc(M * n + 1, sizeof *want), *pref = calloc(M * n + 1, sizeof *pref);
+	double *z = calloc(M * n + 1, sizeof *z);
 	unsigned char *keep = calloc(M, 1);
-	struct generate_output *out = calloc(M, sizeof *out);
 	struct store_sample *smp = calloc(M, sizeof *smp);
-	uint64_t *seeds = NULL;
-	size_t a, b; /* this rank's samples */
-	dist_span(M, &a, &b);
+	struct online_batch b = { .M = M, .want = want, .prompt = calloc(M, sizeof *b.prompt),
+	                          .response = calloc(M, sizeof *b.response),
+	                          .raw = calloc(M * n + 1, sizeof *b.raw), .whole = calloc(M, 1) };
 	enum status_code rc = STATUS_OK;
-	if (!prompt || !resp || !ctx || !ids || !lens || !want || !pref || !raw || !z || !col ||
-	    !keep || !out || !smp)
+	if (!want || !pref || !z || !keep || !smp || !b.prompt || !b.response || !b.raw || !b.whole)
 		rc = status_set(st, STATUS_NOMEM, "out of memory");
-	size_t P = model_context(&on->p.cfg), max_ctx = 0;
 	for (size_t i = 0; rc == STATUS_OK && i < M; i++) {
-		prompt[i] = on->prompts[rng_below(&on->rng, on->nprompts)];
+		b.prompt[i] = on->kind->prompt ? on->kind->prompt(on) : "";
 		rc = goals_sample(on->goals, on->m.mapping, n, lo, hi, &on->rng, pref + i * n,
 		                  want + i * n, st);
-		if (rc == STATUS_OK)
-			rc = ricmeta_encode(&on->m, on->tok, prompt[i], want + i * n, NULL, -1, &ctx[i], st);
-		if (rc == STATUS_OK && ctx[i].n + 2 > P)
-			rc = status_set(st, STATUS_INVALID, "a context of %zu tokens leaves no room in %zu "
-			                "positions", ctx[i].n, P);
-		if (rc == STATUS_OK) {
-			ids[i] = ctx[i].ids;
-			lens[i] = ctx[i].n;
-			max_ctx = ctx[i].n > max_ctx ? ctx[i].n : max_ctx;
-		}
 	}
-	if (rc == STATUS_OK) {
-		struct generate_params gp = GENERATE_DEFAULTS;
-		gp.max_new = (size_t)on->o.max_tokens;
-		if (gp.max_new > P - max_ctx)
-			gp.max_new = P - max_ctx;
-		gp.sampling.temperature = (float)on->o.temperature;
-		gp.sampling.top_p = (float)on->o.top_p;
-		gp.eos_id = on->p.cfg.eos_token_id;
-		gp.seed = rng_next(&on->rng);
-		gp.decode = ricgen_decode;
-		gp.ctx = on->tok;
-		gp.min_new = 1;
-		/* the policy changed since the last iteration: its reduced copy anew */
-		struct decoder_weights dw = { 0 };
-		/* LoRA: sampling runs the merged model, a copy; the base stays as loaded */
-		struct model_params merged = { 0 }, *pol = &on->p;
-		ricgen_stops_apply(&on->o.stops, &gp);
-		if (on->lora_on && (rc = stage_lora_merged(&on->lora, &on->p, &merged, st)) == STATUS_OK)
-			pol = &merged;
-		if (rc == STATUS_OK)
-			rc = decoder_weights_init(&dw, pol, (enum decoder_dtype)on->o.weights, st);
-		gp.weights = &dw;
-		/* Under mpirun each rank samples and scores its share of the M
-		 * prompts, sample i still drawn with seed + i (engine/generate.h:
-		 * its tokens depend on that alone), and every rank ends with all M. */
-		if (rc == STATUS_OK && !(seeds = malloc(M * sizeof *seeds)))
-			rc = status_set(st, STATUS_NOMEM, "out of memory");
-		for (size_t i = 0; rc == STATUS_OK && i < M; i++)
-			seeds[i] = gp.seed + i;
-		gp.seeds = seeds ? seeds + a : NULL;
-		if (rc == STATUS_OK && b > a)
-			rc = generate(pol, ids + a, lens + a, b - a, &gp, &on->h, out + a, st);
-		decoder_weights_free(&dw);
-		model_params_free(&merged);
-	}
-	for (size_t i = a; rc == STATUS_OK && i < b; i++) {
-		const char *text = out[i].text ? out[i].text : "";
-		resp[i] = text + ricmeta_response_offset(text, out[i].text ? out[i].text_len : 0);
-	}
-	for (size_t j = 0; rc == STATUS_OK && b > a && j < n; j++) {
-		rc = reward_score(on->rw[j], b - a, prompt + a, resp + a, col + a, st);
-		for (size_t i = a; rc == STATUS_OK && i < b; i++)
-			raw[i * n + j] = col[i];
-	}
-	if (dist_size() > 1) {
-		rc = dist_first_error(rc, st); /* a rank failed or was stopped: all know */
-		if (rc == STATUS_OK)
-			rc = online_share(out, raw, M, n, st);
-		rc = dist_first_error(rc, st);
-		for (size_t i = 0; rc == STATUS_OK && i < M; i++) {
-			const char *text = out[i].text ? out[i].text : "";
-			resp[i] = text + ricmeta_response_offset(text, out[i].text ? out[i].text_len : 0);
-		}
-	}
+	if (rc == STATUS_OK)
+		rc = on->kind->sample(on, iter, &b);
 	for (size_t i = 0; rc == STATUS_OK && i < M; i++)
-		ricmeta_normalise(&on->m, raw + i * n, z + i * n);
+		ricmeta_normalise(&on->m, b.raw + i * n, z + i * n);
 	size_t kept = 0;
 	if (rc == STATUS_OK)
 		rc = mors_filter(z, M, n, on->o.quantile, keep, NULL, &kept, st);
-	/* A sample cut at --max-tokens is not a whole response: trained on with
-	 * an EOS appended it would teach the policy to stop mid-sentence, and a
-	 * weak policy's cut samples are mostly its repetitive ones. One that
-	 * reached a stop string ended its turn: whole, with an EOS where the
-	 * next turn began. */
+	/* a sample the kind says is not whole (a text cut at --max-tokens) is never kept */
 	for (size_t i = 0; rc == STATUS_OK && i < M; i++)
-		if (keep[i] && out[i].finish != GENERATE_STOP &&
-		    (out[i].n == 0 || out[i].tokens[out[i].n - 1] != on->p.cfg.eos_token_id)) {
+		if (keep[i] && !b.whole[i]) {
 			keep[i] = 0;
 			kept--;
 		}
 	for (size_t i = 0; rc == STATUS_OK && i < M; i++) {
-		smp[i] = (struct store_sample){ .run = on->sg.run, .iteration = iter, .prompt = prompt[i],
-		                                .response = resp[i], .n = (int)n, .kept = keep[i] };
+		smp[i] = (struct store_sample){ .run = on->sg.run, .iteration = iter,
+			                        .prompt = b.prompt[i], .response = b.response[i],
+			                        .n = (int)n, .kept = keep[i] };
 		for (size_t j = 0; j < n; j++) {
 			/* The reference sampler draws no preference: stored as 0. */
 			smp[i].preference[j] = on->goals == GOALS_DIRICHLET ? pref[i * n + j] : 0.0;
 			smp[i].desired[j] = want[i * n + j];
-			smp[i].raw[j] = raw[i * n + j];
+			smp[i].raw[j] = b.raw[i * n + j];
 			smp[i].norm[j] = z[i * n + j];
 		}
 	}
@@ -487,25 +344,14 @@ static enum status_code online_sample(struct online *on, int iter)
 		if (store_samples_add(on->sg.store, smp, M, NULL, &err) != STORE_OK)
 			rc = status_set(st, STATUS_IO, "%s", err.msg);
 	}
-	/* Hindsight relabelling: a kept sample is trained on with the scores it got. */
-	for (size_t i = 0; rc == STATUS_OK && i < M; i++) {
-		if (!keep[i])
-			continue;
-		struct ricmeta_seq s;
-		rc = ricmeta_encode_generated(&on->m, on->tok, prompt[i], z + i * n, out[i].tokens,
-		                              out[i].n, on->p.cfg.eos_token_id, &s, st);
-		if (rc == STATUS_OK && s.n > P) {
-			ricmeta_seq_free(&s);
-			continue;
-		}
-		if (rc == STATUS_OK)
-			rc = online_pool_add(on, &s);
-	}
+	for (size_t i = 0; rc == STATUS_OK && i < M; i++)
+		if (keep[i])
+			rc = on->kind->keep(on, &b, i, z + i * n);
 	if (rc == STATUS_OK) {
 		for (size_t j = 0; j < n; j++) {
 			double sum = 0;
 			for (size_t i = 0; i < M; i++)
-				sum += raw[i * n + j];
+				sum += b.raw[i * n + j];
 			char key[96];
 			snprintf(key, sizeof key, "reward/%s", on->m.obj[j].name);
 			stage_metric(&on->sg, key, iter, sum / (double)M);
@@ -514,24 +360,16 @@ static enum status_code online_sample(struct online *on, int iter)
 		stage_say(&on->sg, "iteration %d: %zu samples, %zu kept; %zu online rows in the pool", iter,
 		          M, kept, on->npool);
 	}
-	for (size_t i = 0; ctx && i < M; i++)
-		ricmeta_seq_free(&ctx[i]);
-	if (out)
-		generate_output_free(out, M);
-	free(out);
+	on->kind->batch_free(on, &b);
+	free(b.prompt);
+	free(b.response);
+	free(b.raw);
+	free(b.whole);
 	free(smp);
-	free(prompt);
-	free(resp);
-	free(ctx);
-	free(ids);
-	free(lens);
 	free(want);
 	free(pref);
-	free(raw);
 	free(z);
-	free(col);
 	free(keep);
-	free(seeds);
 	return rc;
 }
 
@@ -549,7 +387,7 @@ static enum status_code online_survivors(struct online *on)
 	if (!z || !keep || !on->surv)
 		rc = status_set(st, STATUS_NOMEM, "out of memory");
 	for (size_t i = 0; rc == STATUS_OK && i < R; i++)
-		ricmeta_normalise(&on->m, on->rows[i].raw, z + i * n);
+		ricmeta_normalise(&on->m, on->raw + i * n, z + i * n);
 	if (rc == STATUS_OK)
 		rc = mors_filter(z, R, n, on->o.quantile, keep, NULL, NULL, st);
 	for (size_t i = 0; rc == STATUS_OK && i < R; i++)
@@ -565,171 +403,22 @@ static enum status_code online_survivors(struct online *on)
 
 /* Offline rows for this iteration: N survivors drawn without replacement
  * (fewer only when fewer survive or fit the context). */
-static enum status_code online_offline(struct online *on, struct ricmeta_seq **out, size_t *nout)
+static enum status_code online_offline(struct online *on, size_t *noff)
 {
 	size_t N = (size_t)on->o.mix, S = on->nsurv;
-	*out = NULL;
-	*nout = 0;
+	*noff = 0;
 	if (N == 0 || S == 0)
-		return STATUS_OK;
+		return on->kind->mix(on, NULL, 0, 0, noff);
 	if (N > S)
 		N = S;
-	struct status *st = &on->st;
 	size_t *order = malloc(S * sizeof *order);
-	struct ricmeta_seq *seq = calloc(N, sizeof *seq);
-	enum status_code rc = STATUS_OK;
-	if (!order || !seq)
-		rc = status_set(st, STATUS_NOMEM, "out of memory");
-	else
-		memcpy(order, on->surv, S * sizeof *order);
-	if (rc == STATUS_OK)
-		rng_shuffle(&on->rng, order, S);
-	size_t k = 0, P = model_context(&on->p.cfg);
-	/* A row too long for the context is passed over for the next one. */
-	for (size_t i = 0; rc == STATUS_OK && i < S && k < N; i++) {
-		const struct online_row *r = &on->rows[order[i]];
-		double z[ONLINE_MAX_OBJ];
-		ricmeta_normalise(&on->m, r->raw, z);
-		rc = ricmeta_encode(&on->m, on->tok, r->prompt, z, r->response,
-		                    on->p.cfg.eos_token_id, &seq[k], st);
-		if (rc == STATUS_OK && seq[k].n > P)
-			ricmeta_seq_free(&seq[k]);
-		else if (rc == STATUS_OK)
-			k++;
-	}
+	if (!order)
+		return status_set(&on->st, STATUS_NOMEM, "out of memory");
+	memcpy(order, on->surv, S * sizeof *order);
+	rng_shuffle(&on->rng, order, S);
+	enum status_code rc = on->kind->mix(on, order, S, N, noff);
 	free(order);
-	if (rc != STATUS_OK) {
-		for (size_t i = 0; i < k; i++)
-			ricmeta_seq_free(&seq[i]);
-		free(seq);
-		return rc;
-	}
-	*out = seq;
-	*nout = k;
-	return STATUS_OK;
-}
-
-struct online_batch {
-	struct online *on;
-	const struct ricmeta_seq *off;  /* offline rows after the pool's */
-	size_t *order, n, pos;          /* row order of the current pass, reshuffled after each */
-	int *tok, *tgt;                 /* [B * n_positions] */
-	int *one;                       /* [n_positions] */
-};
-
-/* The next B rows of the shuffled pool + offline rows, right-padded. */
-static enum status_code online_fill(void *ctx, long step, struct train_batch *tb, struct status *st)
-{
-	struct online_batch *ob = ctx;
-	struct online *on = ob->on;
-	size_t B = (size_t)on->o.t.batch, T = 2;
-	const struct ricmeta_seq *batch[4096];
-	(void)step;
-	(void)st;
-	for (size_t b = 0; b < B; b++) {
-		if (ob->pos == ob->n) {
-			rng_shuffle(&on->rng, ob->order, ob->n);
-			ob->pos = 0;
-		}
-		size_t i = ob->order[ob->pos++];
-		batch[b] = i < on->npool ? &on->pool[i] : &ob->off[i - on->npool];
-		T = batch[b]->n > T ? batch[b]->n : T;
-	}
-	for (size_t b = 0; b < B; b++) {
-		ricmeta_seq_targets(batch[b], ob->one);
-		for (size_t k = 0; k < T; k++) {
-			ob->tok[b * T + k] = k < batch[b]->n ? batch[b]->ids[k] : on->p.cfg.eos_token_id;
-			ob->tgt[b * T + k] = k < batch[b]->n ? ob->one[k] : -100;
-		}
-	}
-	*tb = (struct train_batch){ .B = B, .T = T, .tokens = ob->tok, .targets = ob->tgt };
-	return STATUS_OK;
-}
-
-/* Fine-tunes the policy on pool + offline with a fresh optimizer. */
-static enum status_code online_train(struct online *on, int iter, long *global_step,
-                                     const struct ricmeta_seq *off, size_t noff)
-{
-	struct status *st = &on->st;
-	size_t total_rows = on->npool + noff, B = (size_t)on->o.t.batch;
-	if (total_rows == 0)
-		return STATUS_OK;
-	long steps = on->o.t.steps > 0 ? (long)on->o.t.steps
-	                               : (long)ceil(on->o.epochs * (double)total_rows / (double)B);
-	size_t P = model_context(&on->p.cfg);
-	struct online_batch ob = { .on = on, .off = off, .n = total_rows, .pos = total_rows,
-	                           .order = malloc(total_rows * sizeof *ob.order),
-	                           .tok = malloc(B * P * sizeof *ob.tok),
-	                           .tgt = malloc(B * P * sizeof *ob.tgt), .one = malloc(P * sizeof *ob.one) };
-	enum status_code rc = STATUS_OK;
-	if (!ob.order || !ob.tok || !ob.tgt || !ob.one)
-		rc = status_set(st, STATUS_NOMEM, "out of memory");
-	for (size_t i = 0; rc == STATUS_OK && i < total_rows; i++)
-		ob.order[i] = i;
-	struct optim_config oc = OPTIM_DEFAULTS;
-	oc.lr = (float)on->o.t.lr;
-	oc.schedule = OPTIM_CONSTANT;
-	struct train_loop L = { .sg = &on->sg, .h = &on->h, .p = &on->p, .oc = oc, .total = steps,
-	                        .clip = (float)on->o.t.clip, .metric_step = *global_step,
-	                        .fill = online_fill, .ctx = &ob,
-	                        .lora = on->lora_on ? &on->lora : NULL,
-	                        .seed = (uint64_t)on->o.t.seed + (uint64_t)iter };
-	if (rc == STATUS_OK)
-		rc = train_loop_run(&L, st);
-	*global_step += L.step;
-	if (L.have_train)
-		stage_metric(&on->sg, "train_rows", iter, (double)total_rows);
-	free(ob.order);
-	free(ob.tok);
-	free(ob.tgt);
-	free(ob.one);
-	train_loop_free(&L);
 	return rc;
-}
-
-/* ---- resume: the pool travels in trainer_state.json ------------------- */
-
-static json_t *online_pool_json(const struct online *on)
-{
-	json_t *pool = json_array();
-	for (size_t i = 0; pool && i < on->npool; i++) {
-		json_t *ids = json_array();
-		for (size_t k = 0; ids && k < on->pool[i].n; k++)
-			json_array_append_new(ids, json_integer(on->pool[i].ids[k]));
-		json_array_append_new(pool, json_pack("{s:o, s:I}", "ids", ids, "context",
-		                                      (json_int_t)on->pool[i].n_context));
-	}
-	return json_pack("{s:o}", "pool", pool);
-}
-
-/* Kept samples are relabelled generations: the loss covers what follows the context. */
-static enum status_code online_pool_restore(struct online *on, json_t *extra, const char *dir)
-{
-	json_t *pool = json_object_get(extra, "pool");
-	if (!json_is_array(pool))
-		return status_set(&on->st, STATUS_FORMAT, "%s/trainer_state.json: no online pool", dir);
-	size_t i;
-	json_t *e;
-	json_array_foreach(pool, i, e) {
-		json_t *ids = json_object_get(e, "ids");
-		json_int_t nctx = json_integer_value(json_object_get(e, "context"));
-		size_t n = json_array_size(ids);
-		struct ricmeta_seq s = { .n = n, .n_context = (size_t)nctx };
-		s.ids = malloc((n ? n : 1) * sizeof *s.ids);
-		s.mask = malloc(n ? n : 1);
-		if (!s.ids || !s.mask) {
-			ricmeta_seq_free(&s);
-			return status_set(&on->st, STATUS_NOMEM, "out of memory");
-		}
-		for (size_t k = 0; k < n; k++) {
-			s.ids[k] = (int)json_integer_value(json_array_get(ids, k));
-			s.mask[k] = k >= (size_t)nctx;
-		}
-		enum status_code rc = online_pool_add(on, &s);
-		if (rc != STATUS_OK)
-			return rc;
-	}
-	return STATUS_OK;
 }
 
 /* ---- the stage --------------------------------------------------------- */
@@ -739,30 +428,23 @@ static void online_free(struct online *on)
 	for (size_t i = 0; i < on->m.n_obj && i < ONLINE_MAX_OBJ; i++)
 		if (on->rw[i])
 			reward_close(on->rw[i]);
-	for (size_t i = 0; i < on->nrows; i++) {
-		free(on->rows[i].prompt);
-		free(on->rows[i].response);
-	}
-	free(on->rows);
-	free(on->prompts);
+	if (on->kind)
+		on->kind->free(on);
+	free(on->raw);
 	free(on->surv);
-	for (size_t i = 0; i < on->npool; i++)
-		ricmeta_seq_free(&on->pool[i]);
-	free(on->pool);
 	ricmeta_free(&on->m);
 	lora_free(&on->lora);
 	model_params_free(&on->p);
-	if (on->tok)
-		tokenizer_free(on->tok);
 }
 
-static void online_params(struct online *on, int argc, char **argv)
+static void online_params(struct online *on)
 {
 	const struct online_opts *o = &on->o;
 	struct stage *sg = &on->sg;
 	stage_param(sg, "policy", "%s", o->policy);
 	stage_param(sg, "dataset", "%s", o->dataset);
 	stage_param(sg, "out", "%s", o->out);
+	stage_param(sg, "kind", "%s", on->kind->name);
 	if (o->eval_each) {
 		stage_param(sg, "eval_each", "yes");
 		stage_param(sg, "eval_prompts", "%g", o->eval_prompts);
@@ -780,16 +462,8 @@ static void online_params(struct online *on, int argc, char **argv)
 	stage_param(sg, "lr", "%g", o->t.lr);
 	stage_param(sg, "schedule", "constant");
 	stage_param(sg, "clip", "%g", o->t.clip);
-	stage_param(sg, "max_tokens", "%g", o->max_tokens);
-	stage_param(sg, "temperature", "%g", o->temperature);
-	stage_param(sg, "top_p", "%g", o->top_p);
-	stage_param(sg, "weights", "%s", decoder_dtype_name((enum decoder_dtype)o->weights));
-	stage_param(sg, "min_new_tokens", "1");
-	char *stops = ricgen_stops_text(&o->stops);
-	stage_param(sg, "stop", "%s", stops ? stops : "?");
-	free(stops);
+	on->kind->params(on);
 	stage_param(sg, "seed", "%g", o->t.seed);
-	stage_param(sg, "template", "%s", on->m.template);
 	for (size_t i = 0; i < on->m.n_obj; i++) {
 		char key[64];
 		snprintf(key, sizeof key, "objective%zu", i + 1);
@@ -799,8 +473,27 @@ static void online_params(struct online *on, int argc, char **argv)
 	}
 	stage_param(sg, "resume", "%s", o->t.resume ? o->t.resume : "");
 	stage_resumes(sg, o->t.resume);
-	(void)argc;
-	(void)argv;
+}
+
+/* The checkpoint of iteration it: the policy and where the sampling stood. */
+static enum status_code online_save_iteration(struct online *on, int it, const char *meta,
+                                              const struct checkpoint_save_opts *so,
+                                              struct stage_state *ss)
+{
+	struct status *st = &on->st;
+	struct optim_config oc = OPTIM_DEFAULTS;
+	struct optim opt;
+	enum status_code rc = on->lora_on ? stage_lora_optim(&on->lora, &opt, st)
+	                                  : optim_init(&opt, &on->p, &oc, st);
+	if (rc != STATUS_OK)
+		return rc;
+	ss->rng = on->rng;
+	json_decref(ss->extra);
+	ss->extra = on->kind->pool_json(on);
+	rc = ss->extra ? stage_save(&on->sg, on->o.out, it, "policy", meta, &on->p, so, &opt, ss, st)
+	               : status_set(st, STATUS_NOMEM, "out of memory");
+	optim_free(&opt);
+	return rc;
 }
 
 static int online_run(struct cli *cli, int argc, char **argv)
@@ -810,7 +503,8 @@ static int online_run(struct cli *cli, int argc, char **argv)
 	struct online_opts *o = &on.o;
 	*o = (struct online_opts){ .iterations = 1, .prompts = 64, .quantile = MORS_QUANTILE, .mix = -1,
 	                           .epochs = 1, .max_tokens = 64, .temperature = 0.7, .top_p = 0.9,
-	                           .eval_prompts = 16, .eval_step = 0.1,
+	                           .eval_prompts = 16, .eval_step = 0.1, .ddim_steps = 20,
+	                           .guidance = 3, .cond_drop = 0.1,
 	                           .t = { .batch = 8, .lr = 1e-5, .clip = 1 } };
 	int prc = online_parse(argc, argv, o);
 	if (prc != CLI_OK)
@@ -821,33 +515,13 @@ static int online_run(struct cli *cli, int argc, char **argv)
 	struct stage_state ss = { 0 };
 	const char *from = o->t.resume ? o->t.resume : o->policy;
 	struct model_config fc;
-	enum status_code rc = STATUS_OK;
-	if (checkpoint_config_read(from, &fc, st) == STATUS_OK && model_is_image(&fc))
-		rc = status_set(st, STATUS_UNSUPPORTED, "%s: an image model (%s); the online stage "
-		                "trains text models (image models: pretrain --arch dit, sft)", from,
-		                model_family_of(&fc)->title);
+	struct status probe = STATUS_INIT; /* a bad config.json: the kind's load says so */
+	on.kind = checkpoint_config_read(from, &fc, &probe) == STATUS_OK && model_is_image(&fc)
+	                  ? &online_image
+	                  : &online_text;
+	enum status_code rc = ricmeta_load(from, &on.m, st);
 	if (rc == STATUS_OK)
-		rc = ricmeta_load(from, &on.m, st);
-	if (rc == STATUS_OK)
-		rc = tokenizer_load(from, &on.tok, st);
-	/* LoRA: an adapter policy goes on training its adapter over its base;
-	 * a full one gets a fresh adapter */
-	on.lora_on = stage_lora_on(&o->t);
-	if (rc == STATUS_OK && on.lora_on && o->t.resume)
-		rc = stage_lora_resume(&o->t, NULL, &on.p, &ss, 0, &on.lora, st);
-	else if (rc == STATUS_OK && on.lora_on && lora_is_adapter(o->policy))
-		rc = stage_lora_load(&o->t, o->policy, NULL, &on.p, 0, &on.lora, st);
-	else if (rc == STATUS_OK && on.lora_on) {
-		rc = checkpoint_load(o->policy, &on.p, NULL, st);
-		if (rc == STATUS_OK)
-			rc = stage_lora_create(&o->t, o->policy, &on.p, 0, &on.lora, st);
-	} else if (rc == STATUS_OK)
-		rc = o->t.resume ? stage_state_load_model(o->t.resume, &on.p, &ss, st)
-		               : checkpoint_load(o->policy, &on.p, NULL, st);
-	if (rc == STATUS_OK && (on.p.cfg.num_labels > 0 || on.p.cfg.eos_token_id < 0))
-		rc = status_set(st, STATUS_INVALID, "%s: not a language model with an EOS token", from);
-	if (rc == STATUS_OK)
-		ricgen_stops_resolve(&o->stops, &on.m);
+		rc = on.kind->open(&on, from, &ss);
 	on.goals = GOALS_DEFAULT;
 	if (rc == STATUS_OK && o->sampler)
 		rc = goals_parse(o->sampler, &on.goals, st);
@@ -873,7 +547,7 @@ static int online_run(struct cli *cli, int argc, char **argv)
 	}
 	on.h = stage_hooks(&on.sg);
 	env.hooks = &on.h;
-	online_params(&on, argc, argv);
+	online_params(&on);
 	if (on.lora_on)
 		stage_lora_params(&on.sg, &on.lora);
 	rc = online_dataset(&on);
@@ -882,7 +556,7 @@ static int online_run(struct cli *cli, int argc, char **argv)
 		on.rng = ss.rng;
 		first = (int)ss.step + 1;
 		if (rc == STATUS_OK)
-			rc = online_pool_restore(&on, ss.extra, o->t.resume);
+			rc = on.kind->pool_restore(&on, ss.extra, o->t.resume);
 		stage_say(&on.sg, "resuming after iteration %ld of %s", ss.step, o->t.resume);
 	} else {
 		rng_seed(&on.rng, (uint64_t)o->t.seed);
@@ -895,41 +569,24 @@ static int online_run(struct cli *cli, int argc, char **argv)
 		meta = ric ? json_dumps(ric, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 		if (!meta)
 			rc = status_set(st, STATUS_NOMEM, "out of memory");
-		stage_say(&on.sg, "%zu offline rows, %zu distinct prompts, %zu objective(s)", on.nrows,
-		          on.nprompts, on.m.n_obj);
 	}
 	if (rc == STATUS_OK)
 		rc = online_survivors(&on);
-	struct checkpoint_save_opts so = { .tokenizer_dir = from, .ric = ric,
+	struct checkpoint_save_opts so = { .tokenizer_dir = on.tokenizer_dir, .ric = ric,
 	                                   .lora = on.lora_on ? &on.lora : NULL };
 	long gstep = 0;
 	int K = (int)o->iterations;
 	for (int it = first; rc == STATUS_OK && it <= K; it++) {
 		rc = online_sample(&on, it);
-		struct ricmeta_seq *off = NULL;
 		size_t noff = 0;
 		if (rc == STATUS_OK)
-			rc = online_offline(&on, &off, &noff);
+			rc = online_offline(&on, &noff);
 		if (rc == STATUS_OK)
 			stage_metric(&on.sg, "offline_rows", it, (double)noff);
 		if (rc == STATUS_OK)
-			rc = online_train(&on, it, &gstep, off, noff);
-		for (size_t i = 0; i < noff; i++)
-			ricmeta_seq_free(&off[i]);
-		free(off);
-		if (rc == STATUS_OK) {
-			/* Iteration checkpoints: the policy and where the sampling stood. */
-			struct optim_config oc = OPTIM_DEFAULTS;
-			struct optim opt;
-			rc = on.lora_on ? stage_lora_optim(&on.lora, &opt, st) : optim_init(&opt, &on.p, &oc, st);
-			if (rc == STATUS_OK) {
-				ss.rng = on.rng;
-				json_decref(ss.extra);
-				ss.extra = online_pool_json(&on);
-				rc = stage_save(&on.sg, o->out, it, "policy", meta, &on.p, &so, &opt, &ss, st);
-				optim_free(&opt);
-			}
-		}
+			rc = on.kind->train(&on, it, &gstep);
+		if (rc == STATUS_OK)
+			rc = online_save_iteration(&on, it, meta, &so, &ss);
 		/* rank 0 alone: the eval is a child run in the store */
 		if (rc == STATUS_OK && o->eval_each && stage_writes(&on.sg)) {
 			char dir[4200];
@@ -939,7 +596,9 @@ static int online_run(struct cli *cli, int argc, char **argv)
 				                 .max_tokens = o->max_tokens, .temperature = o->temperature,
 				                 .top_p = o->top_p, .seed = o->t.seed,
 				                 .weights = decoder_dtype_name((enum decoder_dtype)o->weights),
-				                 .stops = &o->stops, .allow_cmd = o->allow_cmd };
+				                 .stops = &o->stops, .allow_cmd = o->allow_cmd,
+				                 .image = on.kind == &online_image,
+				                 .ddim_steps = o->ddim_steps, .guidance = o->guidance };
 			rc = online_eval_run(&on.sg, &e, st);
 		}
 	}

@@ -7,6 +7,7 @@
 #include "src/train_loop.h"
 #include "src/stage_lora.h"
 #include "src/dist.h"
+#include "src/rm_train_images.h"
 #include "engine/checkpoint.h"
 #include "engine/init.h"
 #include "engine/tokenizer.h"
@@ -22,7 +23,7 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv);
 
 const struct cli_command cmd_rm_train = {
 	.name = "rm-train",
-	.summary = "train a GPT-2 reward model on preference pairs (Bradley-Terry)",
+	.summary = "train a reward model on preference pairs of texts or images (Bradley-Terry)",
 	.usage = "ric rm-train --base DIR --pairs FILE.jsonl|DATASET --out DIR [--epochs E] [--batch B]\n"
 	         "       [--lr LR] [--max-len N] [--eval F] [...]",
 	.help = "FILE holds one {\"prompt\", \"chosen\", \"rejected\"} object per line; a name\n"
@@ -32,6 +33,11 @@ const struct cli_command cmd_rm_train = {
 	        "last token; the loss is -log sigmoid(s_chosen - s_rejected). A random --eval\n"
 	        "share of the pairs is held out: their pairwise accuracy (s_chosen >\n"
 	        "s_rejected) is printed and recorded as the metric eval_accuracy.\n\n"
+	        "With an image model as --base (a DiT of ric pretrain --arch dit, or an image\n"
+	        "reward model) --pairs is a dataset of image pairs (ric dataset pair-images):\n"
+	        "the DiT's trunk under a one-label score head (the final norm averaged over the\n"
+	        "patches) learns the same loss on the pictures, and rm:OUT then scores images\n"
+	        "in relabel, eval, online and ric-tui. --max-len does not apply.\n\n"
 	        "Options:\n"
 	        "  --base DIR        language model (or reward model) to start from\n"
 	        "  --pairs FILE|NAME preference pairs: a JSONL file or a store dataset\n"
@@ -216,9 +222,15 @@ static enum status_code rmtrain_load_store(struct cli *cli, const struct rmtrain
 	struct store_err err;
 	store_id ds;
 	enum status_code rc = STATUS_OK;
+	int64_t n_image = 0, n_rows = 0;
 	if (store_dataset_find(s, o->pairs, &ds, &err) != STORE_OK) {
 		rc = status_set(st, STATUS_INVALID, "%s: neither a file nor a dataset (%s)", o->pairs,
 		                err.msg);
+	} else if (store_dataset_images(s, ds, &n_image, &n_rows, &err) != STORE_OK) {
+		rc = status_set(st, STATUS_IO, "%s", err.msg);
+	} else if (n_image > 0) { /* a text model reads no pictures */
+		rc = status_set(st, STATUS_INVALID, "dataset %s holds images: %s is a text model (an "
+		                "image reward model starts from a DiT)", o->pairs, o->base);
 	} else {
 		struct rmtrain_pairs_ctx c = { .o = o, .tok = tok, .d = d, .st = st };
 		if (store_pairs_each(s, ds, NULL, rmtrain_pair_cb, &c, &err) != STORE_OK)
@@ -375,6 +387,10 @@ static enum status_code rmtrain_loss(void *ctx, struct train *t, const struct tr
 		memcpy(rb->mine + n * T, b->tokens + (B + lo) * T, n * T * sizeof *rb->mine);
 		tok = rb->mine;
 	}
+	/* the adapter's dropout masks follow each row's place in the whole
+	 * batch (chosen rows 0 .. B-1, rejected B .. 2B-1), so ranks draw
+	 * what one process draws */
+	train_set_rows(t, lo * T, n * T, (B - n) * T);
 	train_prepare(t);
 	enum status_code rc = model_forward(t->pass, t->params->mem, tok, 2 * n, T, NULL, h, st);
 	if (rc != STATUS_OK)
@@ -499,6 +515,16 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 		return prc < 0 ? CLI_OK : prc;
 
 	struct status st = STATUS_INIT;
+	struct model_config bc;
+	if (checkpoint_config_read(o.t.resume ? o.t.resume : o.base, &bc, &st) == STATUS_OK &&
+	    model_is_image(&bc)) {
+		struct rm_train_images_opts io = { .base = o.base, .pairs = o.pairs, .out = o.out,
+		                                   .epochs = o.epochs, .eval = o.eval,
+		                                   .score_std = o.score_std, .t = &o.t };
+		return rm_train_images_run(cli, &io);
+	}
+	st.code = STATUS_OK;
+	st.msg[0] = '\0';
 	struct tokenizer *tok = NULL;
 	struct model_params p = { 0 };
 	struct stage_state ss = { 0 };

@@ -11,11 +11,13 @@
 #include "engine/pareto.h"
 #include "engine/rng.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int eval_result_alloc(struct eval_result *r, size_t n_pts, size_t N, size_t n_prompts)
 {
@@ -293,16 +295,47 @@ void eval_common_params(struct store *s, store_id run, const struct eval_cfg *cf
 	eval_param(s, run, "split", "%s", cfg->split);
 	eval_param(s, run, "prompts", "%zu", n_prompts);
 	eval_param(s, run, "seed", "%.0f", cfg->seed);
-	eval_param(s, run, "max_tokens", "%.0f", cfg->max_tokens);
-	eval_param(s, run, "temperature", "%g", cfg->temperature);
-	eval_param(s, run, "top_p", "%g", cfg->top_p);
-	eval_param(s, run, "weights", "%s", decoder_dtype_name((enum decoder_dtype)cfg->weights));
+	if (cfg->image) { /* pictures by DDIM: no tokens, temperature or stops */
+		eval_param(s, run, "ddim_steps", "%g", cfg->ddim_steps);
+		eval_param(s, run, "guidance", "%g", cfg->guidance);
+		eval_param(s, run, "seeds", "image i of a point from noise seeded %.0f + i", cfg->seed);
+	} else {
+		eval_param(s, run, "max_tokens", "%.0f", cfg->max_tokens);
+		eval_param(s, run, "temperature", "%g", cfg->temperature);
+		eval_param(s, run, "top_p", "%g", cfg->top_p);
+		eval_param(s, run, "weights", "%s",
+		           decoder_dtype_name((enum decoder_dtype)cfg->weights));
+		char *stops = ricgen_stops_text(&cfg->stops);
+		eval_param(s, run, "stop", "%s", stops ? stops : "?");
+		free(stops);
+	}
 	eval_vec(vec, sizeof vec, ref, N);
 	eval_param(s, run, "reference", "%s", vec);
 	eval_param(s, run, "units", "%s", cfg->units);
-	char *stops = ricgen_stops_text(&cfg->stops);
-	eval_param(s, run, "stop", "%s", stops ? stops : "?");
-	free(stops);
+}
+
+enum status_code eval_image_dir(struct eval_ctx *x, store_id run, struct ricgen *g,
+                                struct status *st)
+{
+	if (!g->image)
+		return STATUS_OK;
+	char *d = x->image_dir;
+	if (store_run_files_dir(x->sg.store, run, d, sizeof x->image_dir) != 0)
+		return status_set(st, STATUS_UNSUPPORTED, "an image model's eval saves its images beside "
+		                  "the store: give a store file, not an in-memory one");
+	/* STORE.files, then STORE.files/run-ID (every rank saves its share) */
+	char *slash = strrchr(d, '/');
+	*slash = '\0';
+	int bad = mkdir(d, 0777) != 0 && errno != EEXIST;
+	*slash = '/';
+	if (bad || (mkdir(d, 0777) != 0 && errno != EEXIST))
+		return status_set(st, STATUS_IO, "%s: %s", d, strerror(errno));
+	g->image_dir = d;
+	g->image_seq = 0;
+	g->image_steps = (size_t)x->cfg.ddim_steps;
+	g->guidance = x->cfg.guidance;
+	eval_param(x->sg.store, run, "images", "%s", d);
+	return STATUS_OK;
 }
 
 store_id eval_new_run(struct store *s, const char *name, store_id parent,

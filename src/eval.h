@@ -45,6 +45,7 @@ struct eval_cfg {
 	int desired_grid;          /* --desired-grid: sweep each objective's desired score */
 	double desired_levels;     /* its levels from lo to hi (default 11) */
 	double ddim_steps, guidance; /* an image model's sampling (src/ricgen_image.c) */
+	int image;                   /* the model is an image model (set when it is open) */
 	int guidance_given;          /* --guidance (0 is a scale: the null condition alone) */
 	int allow_cmd;
 	int weights;               /* enum decoder_dtype */
@@ -145,6 +146,10 @@ void eval_vec(char *buf, size_t cap, const double *v, size_t n);
  * front compares like with like), prompts, sampling, reference, stops. */
 void eval_common_params(struct store *s, store_id run, const struct eval_cfg *cfg,
                         const struct ricmeta *m, const double *ref, size_t N, size_t n_prompts);
+/* An image model's PNGs (g's) go to run's files folder beside the store,
+ * recorded as its param "images"; nothing for a text model. */
+enum status_code eval_image_dir(struct eval_ctx *x, store_id run, struct ricgen *g,
+                                struct status *st);
 /* A new eval run under parent (0 when it failed, with st set). */
 store_id eval_new_run(struct store *s, const char *name, store_id parent, struct status *st);
 
@@ -158,6 +163,11 @@ void eval_range_params(struct eval_ctx *x, store_id run);
  * grid: printed, and stored as run's weight_* metrics (src/eval_curve.h). */
 enum status_code eval_trend(struct eval_ctx *x, store_id run, const struct eval_result *r,
                             struct status *st);
+
+/* A resumed job's run (eval_resume.c): the first points of the run it
+ * continues, made with the same parameters, put into res (responses, raw,
+ * norm of points [0, n)); returns n, 0 when nothing is taken. */
+size_t eval_resume_points(struct eval_ctx *x, struct eval_result *res);
 
 /* --baseline SPEC (eval_baseline.c): CLI_OK when eval knows SPEC, else a
  * usage error printed; the samples per prompt it generates; and the

@@ -97,17 +97,27 @@ size_t eval_baseline_cost(const char *spec, size_t n_pts)
 }
 
 /* A model other than the RiC one, scored with the RiC model's objectives;
- * loaded for decoding only unless its parameters are to be mixed (soups). */
+ * loaded for decoding only unless its parameters are to be mixed (soups).
+ * An image model's other model is an image model, its pictures saved in
+ * run's folder. */
 static enum status_code eval_open_other(struct eval_ctx *x, const char *dir, int mixed,
-                                        struct ricgen *g, struct status *st)
+                                        store_id run, struct ricgen *g, struct status *st)
 {
 	enum decoder_dtype dt = (enum decoder_dtype)x->cfg.weights;
-	enum status_code c = mixed ? ricgen_open(g, dir, 0, st) : ricgen_open_decoding(g, dir, 0, dt, st);
+	enum status_code c = x->g.image ? ricgen_open_any(g, dir, 0, DECODER_F32, st)
+	                     : mixed    ? ricgen_open(g, dir, 0, st)
+	                                : ricgen_open_decoding(g, dir, 0, dt, st);
 	int opened = c == STATUS_OK;
+	if (c == STATUS_OK && !g->image != !x->g.image)
+		c = status_set(st, STATUS_INVALID, "%s is a text model, %s an image model: a baseline "
+		               "is a model of the RiC model's kind", g->image ? x->cfg.model : dir,
+		               g->image ? dir : x->cfg.model);
 	if (c == STATUS_OK)
 		c = ricgen_open_rewards(g, &x->g.meta, paths_datadir(), &x->trust, st);
-	if (c == STATUS_OK && mixed)
+	if (c == STATUS_OK && mixed && !g->image)
 		c = ricgen_set_weights(g, dt, st);
+	if (c == STATUS_OK)
+		c = eval_image_dir(x, run, g, st);
 	/* a rank that cannot open it: every rank stops here with its error */
 	c = dist_first_error(c, st);
 	if (c != STATUS_OK && opened)
@@ -116,11 +126,11 @@ static enum status_code eval_open_other(struct eval_ctx *x, const char *dir, int
 }
 
 /* sft:DIR: one point. */
-static enum status_code eval_sft(struct eval_ctx *x, const char *dir, struct eval_result *r,
-                                 struct status *st)
+static enum status_code eval_sft(struct eval_ctx *x, const char *dir, store_id run,
+                                 struct eval_result *r, struct status *st)
 {
 	struct ricgen sg;
-	enum status_code c = eval_open_other(x, dir, 0, &sg, st);
+	enum status_code c = eval_open_other(x, dir, 0, run, &sg, st);
 	if (c != STATUS_OK)
 		return c;
 	if (!eval_result_alloc(r, 1, x->N, x->P))
@@ -248,8 +258,16 @@ static enum status_code eval_experts_open(struct eval_ctx *x, struct eval_expert
 		                  "objectives: one expert per objective (ric sft --expert NAME)", e->n,
 		                  e->n == 1 ? "" : "s", N);
 	for (; e->opened < e->n; e->opened++) {
-		if (ricgen_open(&e->g[e->opened], e->dir[e->opened], 0, st) != STATUS_OK)
+		struct ricgen *g = &e->g[e->opened];
+		if ((x->g.image ? ricgen_open_any(g, e->dir[e->opened], 0, DECODER_F32, st)
+		                : ricgen_open(g, e->dir[e->opened], 0, st)) != STATUS_OK)
 			return st->code;
+		if (!g->image != !x->g.image) {
+			e->opened++;
+			return status_set(st, STATUS_INVALID, "expert %s is %s model; %s is %s one",
+			                  e->dir[e->opened - 1], g->image ? "an image" : "a text",
+			                  x->cfg.model, x->g.image ? "an image" : "a text");
+		}
 		if (e->opened && soup_check(&e->g[0].p, &e->g[e->opened].p, st) != STATUS_OK) {
 			status_prefix(st, "experts %s and %s", e->dir[0], e->dir[e->opened]);
 			return st->code;
@@ -298,7 +316,7 @@ static enum status_code eval_soups(struct eval_ctx *x, store_id run, struct eval
 	int mix_open = 0;
 	enum status_code c = dist_first_error(eval_experts_open(x, &e, st), st);
 	/* The soup decodes in a model of its own, so every expert stays intact. */
-	if (c == STATUS_OK && (c = eval_open_other(x, e.dir[0], 1, &mix, st)) == STATUS_OK)
+	if (c == STATUS_OK && (c = eval_open_other(x, e.dir[0], 1, run, &mix, st)) == STATUS_OK)
 		mix_open = 1;
 	const struct model_params *in[STORE_MAX_OBJ];
 	for (size_t j = 0; c == STATUS_OK && j < N; j++) {
@@ -312,7 +330,7 @@ static enum status_code eval_soups(struct eval_ctx *x, store_id run, struct eval
 	for (size_t p = 0; c == STATUS_OK && p < x->n_pts; p++) {
 		memcpy(r->pref + p * N, x->grid + p * N, N * sizeof *x->grid);
 		c = soup_mix(&mix.p, in, x->grid + p * N, N, st);
-		if (c == STATUS_OK)
+		if (c == STATUS_OK && !mix.image) /* an image model samples from mix.p itself */
 			c = ricgen_set_weights(&mix, (enum decoder_dtype)x->cfg.weights, st);
 		if (c == STATUS_OK)
 			c = eval_generate(&mix, &x->g.meta, P, (const char *const *)x->pr.v, NULL, x->seeds,
@@ -357,14 +375,18 @@ enum status_code eval_baseline(struct eval_ctx *x, size_t b, struct status *st)
 	eval_param(s, brun, "baseline", "%s", spec);
 	eval_common_params(s, brun, &x->cfg, &x->g.meta, x->ref, x->N, x->P);
 	snprintf(how, sizeof how, "unconditioned, %s units", x->cfg.units);
+	const char *uncond = x->g.image ? "no (the null condition)" : "no (prompt + marker)";
 	enum status_code c = STATUS_OK;
+	if (x->g.image && (o.kind == EVAL_BEST_OF_N || o.kind == EVAL_SFT_BEST_OF_N))
+		eval_param(s, brun, "seeds", "sample k of image i from noise seeded %.0f + 1000003 k + i",
+		           x->cfg.seed);
 	switch (o.kind) {
 	case EVAL_SFT:
 		eval_param(s, brun, "model", "%s", o.dir);
-		eval_param(s, brun, "conditioned", "no (prompt + marker)");
+		eval_param(s, brun, "conditioned", "%s", uncond);
 		eval_param(s, brun, "mapping", "none");
 		eval_param(s, brun, "range", "none");
-		c = eval_sft(x, o.dir, &br, st);
+		c = eval_sft(x, o.dir, brun, &br, st);
 		break;
 	case EVAL_BEST_OF_N:
 		eval_param(s, brun, "model", "%s", x->cfg.model);
@@ -374,18 +396,20 @@ enum status_code eval_baseline(struct eval_ctx *x, size_t b, struct status *st)
 		eval_param(s, brun, "sampled_at", "centre preference");
 		eval_param(s, brun, "generation_cost", "%zu", o.K);
 		snprintf(how, sizeof how, "%s", x->how);
-		c = eval_best_of_n(x, &x->g, 1, o.K, &br, st);
+		c = eval_image_dir(x, brun, &x->g, st);
+		if (c == STATUS_OK)
+			c = eval_best_of_n(x, &x->g, 1, o.K, &br, st);
 		break;
 	case EVAL_SFT_BEST_OF_N: {
 		struct ricgen sg;
 		eval_param(s, brun, "model", "%s", o.dir);
 		eval_param(s, brun, "policy", "sft (reranks the unconditioned model's samples)");
-		eval_param(s, brun, "conditioned", "no (prompt + marker)");
+		eval_param(s, brun, "conditioned", "%s", uncond);
 		eval_param(s, brun, "mapping", "none");
 		eval_param(s, brun, "range", "none");
 		eval_param(s, brun, "step", "%g", x->cfg.step);
 		eval_param(s, brun, "generation_cost", "%zu", o.K);
-		c = eval_open_other(x, o.dir, 0, &sg, st);
+		c = eval_open_other(x, o.dir, 0, brun, &sg, st);
 		if (c == STATUS_OK) {
 			c = eval_best_of_n(x, &sg, 0, o.K, &br, st);
 			ricgen_close(&sg);
@@ -395,7 +419,7 @@ enum status_code eval_baseline(struct eval_ctx *x, size_t b, struct status *st)
 	case EVAL_SOUPS:
 		eval_param(s, brun, "model", "rewarded soups of --experts");
 		eval_param(s, brun, "experts", "%s", x->cfg.experts);
-		eval_param(s, brun, "conditioned", "no (prompt + marker)");
+		eval_param(s, brun, "conditioned", "%s", uncond);
 		eval_param(s, brun, "mapping", "none");
 		eval_param(s, brun, "mix", "weight space: sum_i w_i theta_i per preference w");
 		eval_param(s, brun, "range", "none");

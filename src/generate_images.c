@@ -84,6 +84,8 @@ int generate_images_run(const struct generate_images_opts *o)
 		                "images of an image model (text goes to the terminal: --prompt)",
 		                o->model, model_family_of(&p.cfg)->title);
 	if (rc == STATUS_OK)
+		rc = model_want_denoiser(&p.cfg, o->model, &st);
+	if (rc == STATUS_OK)
 		rc = diffusion_init(&d, &p.cfg, &st);
 	if (rc == STATUS_OK)
 		rc = model_pass_new(&m, &p, 0, &st);

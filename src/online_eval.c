@@ -93,24 +93,35 @@ enum status_code online_eval_run(struct stage *sg, const struct online_eval *e, 
 	av[k++] = num[0];
 	av[k++] = "--step";
 	av[k++] = num[1];
-	av[k++] = "--max-tokens";
-	av[k++] = num[2];
-	av[k++] = "--temperature";
-	av[k++] = num[3];
-	av[k++] = "--top-p";
-	av[k++] = num[4];
-	av[k++] = "--seed";
-	av[k++] = num[5];
-	av[k++] = "--weights";
-	av[k++] = e->weights;
+	if (e->image) {
+		snprintf(num[2], sizeof num[2], "%g", e->ddim_steps);
+		snprintf(num[3], sizeof num[3], "%g", e->guidance);
+		av[k++] = "--ddim-steps";
+		av[k++] = num[2];
+		av[k++] = "--guidance";
+		av[k++] = num[3];
+		av[k++] = "--seed";
+		av[k++] = num[5];
+	} else {
+		av[k++] = "--max-tokens";
+		av[k++] = num[2];
+		av[k++] = "--temperature";
+		av[k++] = num[3];
+		av[k++] = "--top-p";
+		av[k++] = num[4];
+		av[k++] = "--seed";
+		av[k++] = num[5];
+		av[k++] = "--weights";
+		av[k++] = e->weights;
+	}
 	av[k++] = "--name";
 	av[k++] = name;
 	if (e->allow_cmd)
 		av[k++] = "--allow-cmd";
-	if (e->stops->none)
+	if (!e->image && e->stops->none)
 		av[k++] = "--no-stop";
 	/* The online stage's resolved stops are what its samples ended at. */
-	for (size_t i = 0; !e->stops->none && i < e->stops->n; i++) {
+	for (size_t i = 0; !e->image && !e->stops->none && i < e->stops->n; i++) {
 		av[k++] = "--stop";
 		av[k++] = e->stops->s[i];
 	}

@@ -28,6 +28,8 @@ struct online_eval {
 	const char *weights;       /* decoder_dtype_name */
 	const struct ricgen_stops *stops;
 	int allow_cmd;
+	int image;                 /* an image model: DDIM steps and guidance, not the text sampling */
+	double ddim_steps, guidance;
 };
 
 enum status_code online_eval_run(struct stage *sg, const struct online_eval *e, struct status *st);

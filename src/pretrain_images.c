@@ -120,6 +120,8 @@ static enum status_code pi_model(const struct pretrain_images_opts *o, struct mo
 		rc = status_set(st, STATUS_INVALID, "%s: a %s model is a text model; --arch dit trains "
 		                "an image model (give text FILES and --tokenizer without --arch dit)",
 		                from, model_family_of(&p->cfg)->title);
+	if (rc == STATUS_OK)
+		rc = model_want_denoiser(&p->cfg, from, st);
 	return rc;
 }
 

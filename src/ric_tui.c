@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "engine/cpu.h"
+#include "engine/decoder.h"
 #include "engine/kernels.h"
 #include "src/demo.h"
 #include "src/stopsig.h"
@@ -43,14 +44,16 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: ric-tui [--store PATH] [--threads N] [--no-mouse] [CHECKPOINT]\n"
-	        "       ric-tui --bench [--threads N] [--reps N] CHECKPOINT\n\n"
+	        "usage: ric-tui [--store PATH] [--threads N] [--weights W] [--no-mouse] [CHECKPOINT]\n"
+	        "       ric-tui --bench [--threads N] [--weights W] [--reps N] CHECKPOINT\n\n"
 	        "Steer a Rewards-in-Context model with preference sliders, inspect the\n"
 	        "Pareto front, browse runs and run training jobs.\n\n"
 	        "Options:\n"
 	        "  --store PATH  experiment store (default $RIC_STORE, else\n"
 	        "                $XDG_DATA_HOME/ric/store.db)\n"
 	        "  --threads N   threads for generation (default $BLIS_NUM_THREADS, else 1)\n"
+	        "  --weights W   decode with bf16 (default), int8 or f32 weights (a BF16\n"
+	        "                checkpoint loads straight into bf16, any into int8)\n"
 	        "  --no-mouse    leave the mouse to the terminal\n"
 	        "  --bench       measure slider move -> first token and 4 x 48 tokens, then exit\n"
 	        "  --reps N      tries of each benchmark figure (default 10)\n"
@@ -502,12 +505,13 @@ int main(int argc, char **argv)
 		{ "no-mouse", no_argument, NULL, 'm' },
 		{ "bench", no_argument, NULL, 'b' },
 		{ "reps", required_argument, NULL, 'r' },
+		{ "weights", required_argument, NULL, 'w' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *store_opt = NULL;
-	int c, threads = 0, bench = 0, reps = 10, no_mouse = 0;
+	int c, threads = 0, bench = 0, reps = 10, no_mouse = 0, weights = DECODER_BF16;
 
 	setlocale(LC_ALL, "");
 	opterr = 0;
@@ -523,6 +527,13 @@ int main(int argc, char **argv)
 		case 't':
 			if (ric_tui_int("--threads", optarg, 1, 256, &threads) != 0)
 				return 2;
+			break;
+		case 'w':
+			if ((weights = decoder_dtype_parse(optarg)) < 0) {
+				termtext_printf(stderr, "ric-tui: --weights wants f32, bf16 or int8, not '%s'\n",
+				                optarg);
+				return 2;
+			}
 			break;
 		case 'm': no_mouse = 1; break;
 		case 'b': bench = 1; break;
@@ -556,7 +567,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "ric-tui: --bench needs a CHECKPOINT (no demo is installed)\n");
 			return 2;
 		}
-		int rc = tui_bench_run(ckpt_arg ? ckpt_arg : demo, reps, stdout);
+		int rc = tui_bench_run(ckpt_arg ? ckpt_arg : demo, reps, (enum decoder_dtype)weights, stdout);
 		free(demo);
 		return rc;
 	}
@@ -590,6 +601,7 @@ int main(int argc, char **argv)
 	free(rcpath);
 	if (no_mouse)
 		a->mouse = 0;
+	a->weights = (enum decoder_dtype)weights;
 	char *demo = ckpt_arg ? NULL : ric_tui_demo();
 	if (ckpt_arg || demo)
 		tui_app_load(a, ckpt_arg ? ckpt_arg : demo);

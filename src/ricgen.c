@@ -24,8 +24,8 @@ static enum status_code ricgen_open_as(struct ricgen *g, const char *dir, int ne
 	}
 	enum status_code c = dtype < 0 ? checkpoint_load(dir, &g->p, &ric, st)
 	                               : checkpoint_load_decoding(dir, &g->p, &g->dw, dtype, &ric, st);
-	if (c == STATUS_OK && !g->image)
-		c = model_want_text(&g->p.cfg, dir, st);
+	if (c == STATUS_OK)
+		c = g->image ? model_want_denoiser(&g->p.cfg, dir, st) : model_want_text(&g->p.cfg, dir, st);
 	if (c == STATUS_OK && ric) {
 		char file[4200];
 		snprintf(file, sizeof file, "%s/ric.json", dir);

@@ -19,7 +19,13 @@ enum status_code ricgen_image_open(struct ricgen *g, struct status *st)
 	enum status_code c = diffusion_init(&g->diff, &g->p.cfg, st);
 	if (c == STATUS_OK)
 		c = model_pass_new(&g->pass, &g->p, 0, st);
-	if (c == STATUS_OK && g->has_meta && (int)g->meta.n_obj != g->p.cfg.cond_dim)
+	/* an unconditioned model (ric sft --unconditioned, --expert) names the
+	 * objectives it was scored by, but its condition is empty */
+	json_t *cond = g->has_meta && g->meta.extra ? json_object_get(g->meta.extra, "conditioned")
+	                                            : NULL;
+	int unconditioned = json_is_false(cond) && g->p.cfg.cond_dim == 0;
+	if (c == STATUS_OK && g->has_meta && !unconditioned &&
+	    (int)g->meta.n_obj != g->p.cfg.cond_dim)
 		c = status_set(st, STATUS_INVALID, "ric.json names %zu objectives, config.json's "
 		               "cond_dim is %d", g->meta.n_obj, g->p.cfg.cond_dim);
 	return c;

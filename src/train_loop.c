@@ -3,6 +3,7 @@
 #include "src/train_loop.h"
 #include "src/stage_state.h"
 #include "src/dist.h"
+#include "src/stage_lora.h"
 
 struct optim_config train_loop_linear(const struct stage_train_opts *t, long total)
 {
@@ -67,10 +68,21 @@ static enum status_code train_loop_done(struct train_loop *L, double loss, doubl
 
 enum status_code train_loop_run(struct train_loop *L, struct status *st)
 {
-	enum status_code rc = L->lora ? train_init_lora(&L->t, L->p, L->lora, &L->oc, L->seed, st)
-	                              : train_init(&L->t, L->p, &L->oc, st);
+	enum status_code rc = STATUS_OK;
+	/* LoRA over a base stored in BF16: the base stays BF16 in training,
+	 * half its F32 memory, and backward recomputes each layer's activations
+	 * instead of keeping them all: what lets a 0.5B model's adapter train in
+	 * a few GB */
+	int bf16 = L->lora && stage_lora_bf16_base(L->lora->base_path, L->p);
+	if (bf16 && (rc = model_params_freeze_bf16(L->p, st)) != STATUS_OK)
+		return rc;
+	if (L->lora)
+		stage_param(L->sg, "lora_base_dtype", "%s", bf16 ? "bf16" : "f32");
+	rc = L->lora ? train_init_lora(&L->t, L->p, L->lora, &L->oc, L->seed, st)
+	             : train_init(&L->t, L->p, &L->oc, st);
 	if (rc != STATUS_OK)
 		return rc;
+	L->t.pass->recompute = bf16;
 	L->have_train = 1;
 	if (L->resume && (rc = stage_state_load_optim(L->resume, &L->t.opt, st)) != STATUS_OK)
 		return rc;

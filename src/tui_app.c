@@ -59,6 +59,7 @@ struct tui_app *tui_app_new(const char *store_path, int store_flags, char *err, 
 	a->fronts_auto = 1;
 	a->log_lines = 8;
 	a->mouse = 1;
+	a->weights = DECODER_BF16;
 	a->rows = 24;
 	a->cols = 80;
 	a->keys = keys_map_new();
@@ -118,7 +119,7 @@ int tui_app_load(struct tui_app *a, const char *dir)
 		if (shared && access(shared, F_OK) == 0)
 			dir = shared;
 	}
-	if (tui_gen_open(&g, dir, paths_datadir(), &st) != STATUS_OK) {
+	if (tui_gen_open(&g, dir, paths_datadir(), a->weights, &st) != STATUS_OK) {
 		tui_app_error(a, "%s", st.msg);
 		free(shared);
 		return -1;

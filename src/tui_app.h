@@ -72,6 +72,7 @@ struct tui_app {
 	struct tui_store store;
 	int has_store;
 	struct tui_gen *gen;                 /* NULL: no checkpoint loaded */
+	enum decoder_dtype weights;          /* how checkpoints load for decoding (--weights) */
 	char *ckpt;                          /* its folder as given */
 	size_t n_obj;
 	const char *obj_names[TUI_GEN_MAX_OBJ];

@@ -12,9 +12,17 @@
 
 /* ---- moving in lists ----------------------------------------------------- */
 
+/* The help pane's width: its texts wrap to it. */
+static int tui_exec_help_cols(const struct tui_app *a)
+{
+	struct layout_opts o = { (int)a->n_obj, a->compare };
+	struct layout L = layout_compute(LAYOUT_HELP, a->rows, a->cols, &o);
+	return L.too_small ? 0 : L.table.w;
+}
+
 static void tui_exec_help_clamp(struct tui_app *a)
 {
-	int last = view_help_lines(a->keys) - tui_app_pane_rows(a);
+	int last = view_help_lines(a->keys, tui_exec_help_cols(a)) - tui_app_pane_rows(a);
 	if (a->help_scroll > last)
 		a->help_scroll = last > 0 ? last : 0;
 	if (a->help_scroll < 0)
@@ -33,7 +41,7 @@ static void tui_exec_list_action(struct tui_app *a, enum action act)
 	} else if (a->screen == VIEW_HELP) {
 		/* The help scrolls by its top line, up to where its last line shows. */
 		sel = &a->help_scroll;
-		n = view_help_lines(a->keys) - tui_app_pane_rows(a) + 1;
+		n = view_help_lines(a->keys, tui_exec_help_cols(a)) - tui_app_pane_rows(a) + 1;
 		if (n < 1)
 			n = 1;
 	} else {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/image.h"
 #include "engine/pareto.h"
 #include "engine/stats.h"
 
@@ -520,14 +521,59 @@ static int tui_fronts_sample(void *ctx, const struct store_sample *smp)
 	return 1;
 }
 
+/* A decoded picture into t (a bad or missing one leaves t without). */
+static void tui_fronts_picture(struct tui_point_text *t, const struct image *im)
+{
+	size_t n = (size_t)im->w * (size_t)im->h * 3;
+	if (im->w != im->h || !(t->rgb = malloc(n)))
+		return;
+	memcpy(t->rgb, im->px, n);
+	t->side = im->w;
+}
+
 static int tui_fronts_row_text(void *ctx, const struct store_row *row)
 {
+	static const uint8_t white[3] = { 255, 255, 255 };
 	struct tui_fronts_find *q = ctx;
 	if (row->id != q->id)
 		return 1;
 	q->t->prompt = strdup(row->prompt ? row->prompt : "");
 	q->t->response = strdup(row->response ? row->response : "");
+	struct image im, fit;
+	struct status st = STATUS_INIT;
+	if (row->image && image_decode_png(row->image, row->image_len, "row", white, &im, &st) ==
+	    STATUS_OK) {
+		if (image_fit(&im, IMAGE_SIDE, white, &fit, &st) == STATUS_OK) {
+			tui_fronts_picture(q->t, &fit);
+			image_free(&fit);
+		}
+		image_free(&im);
+	}
 	return 1;
+}
+
+/* An image sample's PNG: its file name in the run's own files folder, so a
+ * store moved with its folder still shows them, and a name from the store
+ * reads nothing elsewhere. */
+static void tui_fronts_sample_picture(struct store *s, store_id run, struct tui_point_text *t)
+{
+	static const uint8_t white[3] = { 255, 255, 255 };
+	const char *resp = t->response, *base;
+	size_t n = resp ? strlen(resp) : 0;
+	if (n < 5 || strcmp(resp + n - 4, ".png") != 0)
+		return;
+	base = strrchr(resp, '/');
+	base = base ? base + 1 : resp;
+	char dir[4096], path[4400];
+	if (store_run_files_dir(s, run, dir, sizeof dir) != 0)
+		return;
+	snprintf(path, sizeof path, "%s/%s", dir, base);
+	struct image im;
+	struct status st = STATUS_INIT;
+	if (image_load_png(path, white, &im, &st) != STATUS_OK)
+		return;
+	tui_fronts_picture(t, &im);
+	image_free(&im);
 }
 
 struct tui_fronts_iter {
@@ -669,8 +715,12 @@ enum store_code tui_front_point_text(struct store *s, const struct tui_front *f,
 		return STORE_OK;
 	t->count = f->pts[i].n_samples;
 	struct tui_fronts_find q = { f->pts[i].id, f->kind == TUI_FRONT_ONLINE, t };
-	if (f->kind != TUI_FRONT_OFFLINE)
-		return store_samples_each(s, f->run, tui_fronts_sample, &q, err);
+	if (f->kind != TUI_FRONT_OFFLINE) {
+		enum store_code c = store_samples_each(s, f->run, tui_fronts_sample, &q, err);
+		if (c == STORE_OK)
+			tui_fronts_sample_picture(s, f->run, t);
+		return c;
+	}
 	/* The row itself: the dataset of the relabel run, or the import run's own. */
 	char *name = NULL;
 	store_id ds = 0;
@@ -691,6 +741,7 @@ void tui_point_text_free(struct tui_point_text *t)
 {
 	free(t->prompt);
 	free(t->response);
+	free(t->rgb);
 	memset(t, 0, sizeof *t);
 }
 
@@ -703,13 +754,33 @@ static int tui_fronts_curves(void *ctx, const char *key, const char *value)
 
 /* The newest eval runs that measure a front: an eval's --desired-grid child
  * (param kind) holds response curves, no points, and would plot empty. */
+/* Eval runs newest first, leaving out a run that a newer one resumed (an
+ * interrupted eval job's partial run: the resumed run holds its points). */
+struct tui_fronts_evals {
+	struct tui_fronts_ids v;
+	store_id resumed[64];
+	size_t n_resumed;
+};
+
+static int tui_fronts_eval_id(void *ctx, const struct store_run *r)
+{
+	struct tui_fronts_evals *e = ctx;
+	for (size_t i = 0; i < e->n_resumed; i++)
+		if (e->resumed[i] == r->id)
+			return 0;
+	if (r->resumed_from > 0 && e->n_resumed < sizeof e->resumed / sizeof e->resumed[0])
+		e->resumed[e->n_resumed++] = r->resumed_from;
+	return tui_fronts_id(&e->v, r);
+}
+
 size_t tui_fronts_eval_runs(struct store *s, store_id *ids, size_t cap)
 {
 	enum { LOOK = 64 };
 	store_id seen[LOOK];
 	struct store_run_filter f = { .stage = "eval" };
-	struct tui_fronts_ids v = { seen, 0, LOOK };
-	store_runs_each(s, &f, tui_fronts_id, &v, NULL);
+	struct tui_fronts_evals e = { .v = { seen, 0, LOOK } };
+	store_runs_each(s, &f, tui_fronts_eval_id, &e, NULL);
+	struct tui_fronts_ids v = e.v;
 	size_t n = 0;
 	for (size_t i = 0; i < v.n && n < cap; i++) {
 		int curves = 0;

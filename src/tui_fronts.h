@@ -98,12 +98,17 @@ int tui_front_axes(struct tui_front *f, int x, int y, const double *ref);
 
 struct tui_point_text {
 	char *prompt, *response;
+	uint8_t *rgb;               /* an image model's picture, [side][side][3]; NULL: none */
+	int side;
 	double desired[STORE_MAX_OBJ], raw[STORE_MAX_OBJ], norm[STORE_MAX_OBJ];
 	int n;
 	int64_t count;              /* samples at that point */
 };
 /* The text behind point i: the first sample of an evaluation point, the
- * sample itself, or the dataset row (NULL texts when there is none). */
+ * sample itself, or the dataset row (NULL texts when there is none). For
+ * an image model its picture too: the PNG the run stored (a sample's
+ * response names it; it is read from the run's own files folder,
+ * store_run_files_dir, under that name), or an image row's own. */
 enum store_code tui_front_point_text(struct store *s, const struct tui_front *f, size_t i,
                                      struct tui_point_text *t, struct store_err *err);
 void tui_point_text_free(struct tui_point_text *t);

@@ -31,6 +31,7 @@ struct tui_gen_job {
 
 struct tui_gen {
 	struct ricgen rg;
+	enum decoder_dtype weights; /* decoding weights (the policy's, B's, the rm: rewards') */
 	int img;                 /* an image model: rg's pass and schedule sample it */
 	/* Side B from another adapter of the base rg holds (tui_gen_set_b): its
 	 * decoding weights and metadata; the base itself is rg.p's. */
@@ -313,17 +314,19 @@ static void *tui_gen_main(void *arg)
 }
 
 enum status_code tui_gen_open(struct tui_gen **out, const char *dir, const char *datadir,
-                              struct status *st)
+                              enum decoder_dtype weights, struct status *st)
 {
 	*out = NULL;
 	struct tui_gen *g = calloc(1, sizeof *g);
 	if (!g)
 		return status_set(st, STATUS_NOMEM, "out of memory");
 	g->pipe[0] = g->pipe[1] = -1;
-	/* Half the bytes per decoded token: the preview is bound by memory
-	 * bandwidth; a BF16 checkpoint loads with no F32 copy. A DiT samples in
-	 * F32 (ricgen_open_any). */
-	enum status_code c = ricgen_open_any(&g->rg, dir, 1, DECODER_BF16, st);
+	g->weights = weights;
+	/* BF16 (ric-tui's default) or int8: half or a little over a quarter of
+	 * the bytes per decoded token, as the preview is bound by memory
+	 * bandwidth; a BF16 checkpoint (int8: any) loads with no F32 copy. A DiT
+	 * samples in F32 (ricgen_open_any). */
+	enum status_code c = ricgen_open_any(&g->rg, dir, 1, weights, st);
 	if (c != STATUS_OK) {
 		free(g);
 		return c;
@@ -334,7 +337,7 @@ enum status_code tui_gen_open(struct tui_gen **out, const char *dir, const char 
 		               g->rg.meta.n_obj, TUI_GEN_MAX_OBJ);
 	/* ric.json is a file: what it would run waits for the user's yes
 	 * (tui_gen_denied, tui_gen_consent); till then it is not scored. */
-	struct ricgen_trust trust = { .home = dir, .skip = 1, .weights = DECODER_BF16 };
+	struct ricgen_trust trust = { .home = dir, .skip = 1, .weights = weights };
 	if (c == STATUS_OK)
 		c = ricgen_open_rewards(&g->rg, &g->rg.meta, datadir, &trust, st);
 	if (c == STATUS_OK && !(g->datadir = strdup(datadir ? datadir : "")))
@@ -412,7 +415,7 @@ enum status_code tui_gen_consent(struct tui_gen *g, size_t i, struct status *st)
 {
 	if (!tui_gen_denied(g, i))
 		return STATUS_OK;
-	struct ricgen_trust yes = { .home = g->dir, .consent = 1, .weights = DECODER_BF16 };
+	struct ricgen_trust yes = { .home = g->dir, .consent = 1, .weights = g->weights };
 	struct reward_env env = ricgen_reward_env(*g->datadir ? g->datadir : NULL, &yes);
 	struct reward *r;
 	enum status_code c = reward_open(g->rg.meta.obj[i].reward, &env, &r, st);
@@ -497,12 +500,13 @@ enum status_code tui_gen_set_b(struct tui_gen *g, const char *dir, struct tui_ge
 		                  "%s: an adapter of %s, not of %s, the base A stands on", dir, base_b, base_a);
 	if (c != STATUS_OK)
 		return c;
-	/* Straight into BF16 (a BF16 base as A): no F32 matrices to add B to. */
+	/* Straight into BF16 or int8 (a BF16 base as A, or --weights int8): no
+	 * F32 matrices to add B to. */
 	if (g->rg.dw.embed)
 		return status_set(st, STATUS_UNSUPPORTED,
-		                  "%s was loaded straight into BF16 (no F32 weights to add %s to): load an "
+		                  "%s was loaded straight into %s (no F32 weights to add %s to): load an "
 		                  "adapter of it as A, or a merged copy of B (ric merge) with :load",
-		                  g->dir, dir);
+		                  g->dir, decoder_dtype_name(g->rg.dw.dtype), dir);
 	/* B's RiC metadata: the same objectives, so one set of rewards scores both. */
 	struct ricmeta mb;
 	ricmeta_init(&mb);
@@ -547,7 +551,7 @@ enum status_code tui_gen_set_b(struct tui_gen *g, const char *dir, struct tui_ge
 		if (a_adapter)
 			tui_gen_apply(&la, &g->rg.p, -1);
 		tui_gen_apply(&lb, &g->rg.p, 1);
-		c = decoder_weights_init(&wb, &g->rg.p, DECODER_BF16, st);
+		c = decoder_weights_init(&wb, &g->rg.p, g->weights, st);
 		tui_gen_apply(&lb, &g->rg.p, -1);
 		if (a_adapter)
 			tui_gen_apply(&la, &g->rg.p, 1);

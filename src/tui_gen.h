@@ -4,7 +4,7 @@
  * thread as an event, with a byte on a pipe to wake its poll().
  *
  *   struct tui_gen *g;
- *   if (tui_gen_open(&g, "share/demo/policy", datadir, &st) != STATUS_OK) ...
+ *   if (tui_gen_open(&g, "share/demo/policy", datadir, DECODER_BF16, &st) != STATUS_OK) ...
  *   struct tui_gen_req r = TUI_GEN_REQ_DEFAULTS;
  *   r.prompt = "Tell me a story"; r.pref[0][0] = 0.3; r.pref[0][1] = 0.7;
  *   unsigned id = tui_gen_submit(g, &r, &st);   // cancels what runs, starts this
@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/decoder.h"
 #include "engine/mapping.h"
 #include "engine/ricmeta.h"
 #include "engine/status.h"
@@ -81,12 +82,14 @@ struct tui_gen_event {
 struct tui_gen;
 
 /* Loads DIR (a RiC checkpoint: needs ric.json), its objectives' rewards (with
- * datadir for the lexicons) and a BF16 copy of the weights for decoding, and
- * starts the worker thread. A reward that needs the user's consent (a cmd:,
+ * datadir for the lexicons) and a copy of the weights in `weights` for
+ * decoding (DECODER_BF16 ric-tui's default: straight from a BF16 file, or
+ * DECODER_INT8 straight from any; the rm: rewards the same), and starts the
+ * worker thread. A reward that needs the user's consent (a cmd:,
  * or an rm: outside DIR: engine/reward.h) stays closed and its scores NAN
  * until tui_gen_consent. */
 enum status_code tui_gen_open(struct tui_gen **out, const char *dir, const char *datadir,
-                              struct status *st);
+                              enum decoder_dtype weights, struct status *st);
 void tui_gen_close(struct tui_gen *g);
 
 const struct ricmeta *tui_gen_meta(const struct tui_gen *g);

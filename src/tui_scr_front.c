@@ -36,6 +36,31 @@ static void tui_scr_front_axes_apply(struct tui_app *a)
 		tui_front_axes(&a->fronts[i], a->x_axis, a->y_axis, NULL);
 }
 
+/* The fronts shown by default: of an online run's per-iteration evals only
+ * the newest iteration's (the title says "online iteration N of M"; < and >
+ * step to the others), then the first `keep`. */
+static void tui_scr_front_prune(struct tui_app *a, size_t keep)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < a->n_fronts; i++) {
+		const struct tui_front *f = &a->fronts[i];
+		int older = 0;
+		for (size_t j = 0; j < a->n_fronts && f->online_run > 0; j++)
+			older |= j != i && a->fronts[j].online_run == f->online_run &&
+			         a->fronts[j].iteration > f->iteration;
+		if (older || n >= keep) {
+			tui_front_free(&a->fronts[i]);
+			continue;
+		}
+		if (n != i) {
+			a->fronts[n] = a->fronts[i];
+			a->front_ids[n] = a->front_ids[i];
+		}
+		n++;
+	}
+	a->n_fronts = n;
+}
+
 void tui_scr_front_reload(struct tui_app *a)
 {
 	if (!a->has_store)
@@ -43,7 +68,7 @@ void tui_scr_front_reload(struct tui_app *a)
 	store_id ids[TUI_APP_MAX_FRONTS];
 	size_t n;
 	if (a->fronts_auto) {
-		n = tui_fronts_eval_runs(a->store.s, ids, 4);
+		n = tui_fronts_eval_runs(a->store.s, ids, TUI_APP_MAX_FRONTS);
 	} else {
 		n = a->n_fronts;
 		for (size_t i = 0; i < n; i++)
@@ -62,6 +87,8 @@ void tui_scr_front_reload(struct tui_app *a)
 	}
 	if (*why)
 		tui_app_error(a, "%s", why);
+	if (a->fronts_auto)
+		tui_scr_front_prune(a, 4);
 	tui_scr_front_axes_apply(a);
 	/* The cursor stays on its run's point when the run is still shown. */
 	a->cur_series = a->cur_point = -1;

@@ -57,6 +57,10 @@ static void tui_view_steer(const struct tui_app *a, struct tui_view *tv)
 	s->target_lo = a->lo;
 	s->target_hi = a->hi;
 	const struct ricmeta *m = a->gen ? tui_gen_meta(a->gen) : NULL;
+	/* the bars' 0..1 is lo..hi in z; raw scores span sigma times that */
+	for (size_t j = 0; j < a->n_obj; j++)
+		tv->bar_span[j] = (a->hi[j] - a->lo[j]) * (a->raw_units && m ? m->obj[j].sigma : 1.0);
+	s->bar_span = tv->bar_span;
 	for (int k = 0; k < 2; k++) {
 		s->pref[k].weight = a->w[k];
 		s->pref[k].locked = a->locked[k];
@@ -313,6 +317,8 @@ static void tui_view_front(const struct tui_app *a, struct tui_view *tv)
 		const struct tui_front *fr = &a->fronts[a->cur_series];
 		const struct tui_front_point *pt = &fr->pts[a->cur_point];
 		f->point_text = a->ptext.response;
+		f->point_rgb = a->ptext.rgb;
+		f->point_side = a->ptext.side;
 		f->point_pref = fr->kind == TUI_FRONT_OFFLINE ? NULL : pt->pref;
 		static const char *const what[] = { "point", "point", "sample", "row" };
 		int mean = fr->kind == TUI_FRONT_EVAL || fr->kind == TUI_FRONT_BASELINE;

@@ -22,6 +22,7 @@ struct tui_view {
 	/* storage */
 	struct view_sample samples[2][TUI_GEN_MAX_SAMPLES];
 	double target[2][TUI_GEN_MAX_OBJ];           /* in the unit shown */
+	double bar_span[TUI_GEN_MAX_OBJ];            /* lo..hi in the unit shown */
 	double obtained[2][TUI_GEN_MAX_OBJ], obtained_se[2][TUI_GEN_MAX_OBJ];
 	const struct view_sample *sample_rows[2];
 	/* the fronts, their response curves (response view) and the samples */

@@ -107,8 +107,8 @@ ok "convert writes an image model in BF16 (no tokenizer)" "$RIC" convert "$T/ric
 like "$("$RIC" info "$T/ric-bf16")" 'dtype     BF16' "and it reads back as BF16"
 ok "the BF16 copy draws images" "$RIC" generate --model "$T/ric-bf16" -o "$T/bf16.png" --n 2 \
 	--steps 2 --scores 1,-1
-out=$("$RIC" online --policy "$T/ric" --dataset icons --out "$T/x" 2>&1)
-like "$out" "an image model \\(DiT\\); the online stage trains text models" "online on an image model"
+out=$("$RIC" online --policy "$T/dit" --dataset icons --out "$T/x" 2>&1)
+like "$out" "dit: not a RiC checkpoint \\(no ric.json\\)" "online on an image model without ric.json"
 out=$("$RIC" generate --model "$T/ric" -o "$T/x.png" --pref 1 2>&1)
 like "$out" "--pref" "a preference of the wrong length is named"
 out=$("$RIC" sft --base "$T/dit" --dataset text --out "$T/x" --steps 1 2>&1)

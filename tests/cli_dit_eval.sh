@@ -103,8 +103,6 @@ is "$(ls "$T/store.db.files/run-$child" | grep -c '\.png$')" "8" \
 	"the desired grid's 2 objectives x 2 levels x 2 images are its own"
 
 # the other kind of model, dataset or option: one error each
-out=$("$RIC" eval --model "$T/ric" --dataset icons --baseline best-of-n:2 2>&1)
-like "$out" "is an image model: --baseline compares text models" "--baseline on an image model"
 printf '%s\n' '{"prompt": "a", "response": "b"}' > "$T/text.jsonl"
 "$RIC" dataset import "$T/text.jsonl" --name text > /dev/null 2>&1
 out=$("$RIC" eval --model "$T/ric" --dataset text 2>&1)

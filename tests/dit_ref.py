@@ -7,7 +7,10 @@
         a random DiT folder (config.json + model.safetensors, F32) with
         inputs.safetensors (x, t, cond, drop, deps) and ref.safetensors:
         eps = DiT(x, t, cond, drop) and grad.NAME = d sum(deps * eps) / d NAME
-        for every tensor, computed in float64.
+        for every tensor, computed in float64. With --labels L > 0 an image
+        reward model: the final norm's mean over the patches times
+        score.weight [L, C] (no final linear), scores = DiT(x, t, cond, drop)
+        [B, L] and grad.NAME = d sum(dscores * scores) / d NAME.
     dit_ref.py schedule OUT
         alphas_cumprod of the linear (1e-4..0.02) and cosine schedules over
         1000 steps as diffusers' DDPMScheduler builds them, in float64.
@@ -87,8 +90,11 @@ def shapes(cfg):
                 (b + "mlp.fc2.weight", [C, I]), (b + "mlp.fc2.bias", [C]),
                 (b + "adaLN_modulation.1.weight", [6 * C, C]), (b + "adaLN_modulation.1.bias", [6 * C])]
     out += [("final_layer.adaLN_modulation.1.weight", [2 * C, C]),
-            ("final_layer.adaLN_modulation.1.bias", [2 * C]),
-            ("final_layer.linear.weight", [PD, C]), ("final_layer.linear.bias", [PD])]
+            ("final_layer.adaLN_modulation.1.bias", [2 * C])]
+    if cfg.get("num_labels", 0) > 0:
+        out.append(("score.weight", [cfg["num_labels"], C]))
+    else:
+        out += [("final_layer.linear.weight", [PD, C]), ("final_layer.linear.bias", [PD])]
     return out
 
 
@@ -144,6 +150,8 @@ def dit_forward(cfg, P, x, t, cond, drop):
     sh, s = Fn.linear(sc, P["final_layer.adaLN_modulation.1.weight"],
                       P["final_layer.adaLN_modulation.1.bias"]).chunk(2, dim=1)
     h = modulate(Fn.layer_norm(h, (C,), eps=1e-6), sh, s)
+    if cfg.get("num_labels", 0) > 0:  # the reward head: mean over the patches, then the score
+        return Fn.linear(h.mean(dim=1), P["score.weight"])
     o = Fn.linear(h, P["final_layer.linear.weight"], P["final_layer.linear.bias"])
     # DiT's unpatchify: (n, h, w, p, q, c) -> (n, c, h p, w q)
     o = o.reshape(B, G, G, p, p, ch)
@@ -151,7 +159,10 @@ def dit_forward(cfg, P, x, t, cond, drop):
 
 
 def config(a):
-    return {"model_type": "dit", "architectures": ["RicDiT"], "sample_size": a.size,
+    labels = getattr(a, "labels", 0)
+    extra = {"num_labels": labels} if labels > 0 else {}
+    return {**extra, "model_type": "dit",
+            "architectures": ["RicDiTRewardModel" if labels > 0 else "RicDiT"], "sample_size": a.size,
             "patch_size": a.patch, "in_channels": 3, "hidden_size": a.hidden, "depth": a.depth,
             "num_heads": a.heads, "intermediate_size": a.inner, "frequency_embedding_size": a.freq,
             "cond_dim": a.cond, "num_train_timesteps": 1000,
@@ -174,7 +185,7 @@ def cmd_make(a):
     t = torch.randint(0, 1000, (B,)).float()
     cond = torch.randn(B, max(a.cond, 1)).float()[:, :a.cond]
     drop = torch.tensor([float(i % 3 == 1) for i in range(B)])
-    deps = torch.randn(B, 3, S, S).float()
+    deps = (torch.randn(B, a.labels) if a.labels > 0 else torch.randn(B, 3, S, S)).float()
     inputs = {"x": x, "t": t, "drop": drop, "deps": deps}
     if a.cond > 0:
         inputs["cond"] = cond
@@ -182,7 +193,7 @@ def cmd_make(a):
     P64 = {n: v.double().requires_grad_(True) for n, v in P.items()}
     eps = dit_forward(cfg, P64, x.double(), t, cond.double() if a.cond else None, drop)
     (eps * deps.double()).sum().backward()
-    ref = {"eps": eps.detach().float()}
+    ref = {"scores" if a.labels > 0 else "eps": eps.detach().float()}
     for n, v in P64.items():
         ref["grad." + n] = v.grad.float()
     st_write(os.path.join(a.dir, "ref.safetensors"), ref)
@@ -234,7 +245,7 @@ def main():
     m = sub.add_parser("make")
     m.add_argument("dir")
     for k, v in [("depth", 2), ("heads", 2), ("hidden", 16), ("inner", 24), ("size", 8),
-                 ("patch", 2), ("cond", 2), ("freq", 8), ("batch", 3), ("seed", 0)]:
+                 ("patch", 2), ("cond", 2), ("freq", 8), ("batch", 3), ("seed", 0), ("labels", 0)]:
         m.add_argument("--" + k, type=int, default=v)
     m.add_argument("--schedule", default="cosine", choices=["linear", "cosine"])
     s = sub.add_parser("schedule")

@@ -47,6 +47,15 @@ for w in bf16 int8; do
 done
 out=$("$RIC" bench memory --mib 8 --threads 2 --json | tail -n 1)
 like "$out" '"read_gb_s": ?[0-9.e+]+.*"ceiling_int8_tok_s": ?[0-9.e+]+' "bench memory reports GB/s and ceilings"
+# the weights a token reads: GPT-2 small's matrices and tied head (not wpe);
+# the SmolLM2-135M shape's (tied); an untied Llama's head but not its embedding
+like "$out" '"weights_per_token": ?123532032[,.]' "bench memory counts GPT-2's matrices and head"
+out=$("$RIC" bench memory --mib 8 --arch qwen2 --layers 30 --heads 9 --kv-heads 3 --embd 576 \
+	--inner 1536 --vocab 49152 --json | tail -n 1)
+like "$out" '"weights_per_token": ?134479872[,.]' "bench memory counts a tied Llama's weights"
+out=$("$RIC" bench memory --mib 8 --arch llama --layers 30 --heads 9 --kv-heads 3 --embd 576 \
+	--inner 1536 --vocab 49152 --json | tail -n 1)
+like "$out" '"weights_per_token": ?134479872[,.]' "bench memory: an untied head is read, its embedding gathered"
 fails 2 "bench --weights names a known type" "$RIC" bench generate --weights f8
 # --model: a checkpoint's own shape instead of a random model (llama2.c's
 # model in Hugging Face form, make bench LLAMA2C=...)

@@ -86,7 +86,16 @@ like "$out" 'family +llama \(model_type qwen2, Qwen2ForCausalLM\)' "ric info DIR
 like "$out" '2 layers, hidden 16, 4 heads \(2 key-value\) of 4, MLP 24, vocab 32' "ric info DIR: shapes"
 like "$out" 'params +4496 ' "ric info DIR: parameter count"
 like "$out" 'dtype +BF16 in 1 file' "ric info DIR: stored dtype"
-like "$out" 'tokenizer +tokenizer.json' "ric info DIR: tokenizer files"
+like "$out" 'tokenizer +byte-level BPE \(tokenizer.json\), 257 tokens' "ric info DIR: tokenizer kind and size"
+like "$("$RIC" info --json "$TEST_TMP/qwen2-tie-bf16")" '"tokenizer_kind":"byte-level BPE \(tokenizer.json\), 257 tokens"' \
+	"ric info --json DIR: tokenizer_kind"
+rm -rf "$TEST_TMP/l2tok" && cp -r "$TEST_TMP/qwen2-tie-bf16" "$TEST_TMP/l2tok" &&
+	gzip -dc "$top_srcdir/tests/fixtures/llama2-tokenizer/tokenizer.json.gz" >"$TEST_TMP/l2tok/tokenizer.json"
+like "$("$RIC" info "$TEST_TMP/l2tok")" 'tokenizer +SentencePiece BPE with byte fallback \(tokenizer.json\), 32000 tokens' \
+	"ric info DIR: a Llama 2 tokenizer's kind"
+printf '{"model": {"type": "Unigram", "vocab": []}}' >"$TEST_TMP/l2tok/tokenizer.json"
+like "$("$RIC" info "$TEST_TMP/l2tok")" 'tokenizer +tokenizer.json \(does not load: .*model.type Unigram is not supported' \
+	"ric info DIR: a tokenizer that does not load says why"
 out=$("$RIC" info --json "$fx/rm-llama")
 like "$out" '"family":"llama".*"labels":2.*"head":"score"' "ric info --json DIR"
 fails 1 "ric info on a folder without config.json fails" "$RIC" info "$TEST_TMP"

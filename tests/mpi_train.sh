@@ -88,6 +88,13 @@ ok "the same reward model" $CLOSE rm-1/model.safetensors rm-2/model.safetensors 
 ok "the same losses" same_losses rm-1 rm-2
 ok "the same gradient norms" same_losses rm-1 rm-2 grad_norm
 ok "the same training accuracies" same_losses rm-1 rm-2 train_accuracy
+# LoRA rm-train with dropout: a rank holds its chosen rows and then its
+# rejected ones; each draws the masks its place in the whole batch gives it
+L="--lora-rank 4 --lora-dropout 0.3"
+ok "LoRA rm-train with dropout, one process" "$RIC" rm-train $R $L --out lrm-1 --name lrm-1
+ok "LoRA rm-train with dropout on two ranks" $MPIRUN "$RIC" rm-train $R $L --out lrm-2 --name lrm-2
+ok "the same adapter and score head" $CLOSE lrm-1/adapter_model.safetensors lrm-2/adapter_model.safetensors
+ok "the same LoRA reward losses" same_losses lrm-1 lrm-2
 
 # sft on a store dataset, read by every rank
 awk 'BEGIN { split("ab cd ef", w, " "); x = 11
@@ -236,6 +243,14 @@ ok "dit sft, one process" "$RIC" sft $DS --out dsft-1 --name dsft-1
 ok "dit sft on two ranks" $MPIRUN "$RIC" sft $DS --out dsft-2 --name dsft-2
 ok "two ranks give the one-process conditioned DiT" $CLOSE dsft-1/model.safetensors \
 	dsft-2/model.safetensors
+# an image reward model: the ranks split the pairs (2 and 3 of 5)
+ok "image pairs" "$RIC" dataset pair-images icons --by b --name ipairs --pairs 30 --margin 0.01
+RI="--base dit-1 --pairs ipairs --steps 4 --batch 5 --lr 3e-3 --save-every 0"
+ok "image rm-train, one process" "$RIC" rm-train $RI --out irm-1 --name irm-1
+ok "image rm-train on two ranks" $MPIRUN "$RIC" rm-train $RI --out irm-2 --name irm-2
+ok "the same image reward model" $CLOSE irm-1/model.safetensors irm-2/model.safetensors 2e-3
+ok "its losses" same_losses irm-1 irm-2
+ok "and training accuracies" same_losses irm-1 irm-2 train_accuracy
 
 # last, as it fails a run: a relabel whose scorer fails on rank 1 only; rank 0
 # reports the error, naming the rank

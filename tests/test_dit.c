@@ -1,7 +1,9 @@
 /* engine/dit: forward and every gradient of random DiTs against PyTorch
  * (tests/fixtures/dit, made by tests/dit_ref.py in float64) to 1e-4
- * relative; the null condition; config.json written and read back; the
- * errors of a text pass on an image model and of config.json keys. */
+ * relative, an image reward model's scores among them; the null condition;
+ * config.json written and read back; the errors of a text pass on an image
+ * model, of a reward DiT's and a noise DiT's passes swapped, and of
+ * config.json keys. */
 #include "config.h"
 
 #include "tests/harness.h"
@@ -105,11 +107,22 @@ static void check_fixture(const char *name)
 	ck_assert_int_eq(model_pass_new(&m, &f.p, 1, &st), STATUS_OK);
 	ck_assert_uint_eq(m->image_dim, f.D);
 	struct model_image_batch b = { .B = f.B, .x = f.x, .t = f.t, .cond = f.cond, .drop = f.dropb };
-	ck_assert_msg(model_image_forward(m, f.p.mem, &b, NULL, &st) == STATUS_OK, "%s", st.msg);
-	size_t n;
-	float *eps = st_get(f.ref, "eps", &n);
-	ck_assert_uint_eq(n, f.B * f.D);
-	double e = rel_err(m->eps, eps, n);
+	size_t n, labels = (size_t)f.p.cfg.num_labels;
+	float *eps;
+	double e;
+	if (labels) {
+		/* an image reward model: scores [B, labels] */
+		ck_assert_msg(model_image_score(m, f.p.mem, &b, NULL, &st) == STATUS_OK, "%s", st.msg);
+		eps = st_get(f.ref, "scores", &n);
+		ck_assert_uint_eq(n, f.B * labels);
+		ck_assert_ptr_null(m->eps);
+		e = rel_err(m->scores, eps, n);
+	} else {
+		ck_assert_msg(model_image_forward(m, f.p.mem, &b, NULL, &st) == STATUS_OK, "%s", st.msg);
+		eps = st_get(f.ref, "eps", &n);
+		ck_assert_uint_eq(n, f.B * f.D);
+		e = rel_err(m->eps, eps, n);
+	}
 	ck_assert_msg(e <= TOL, "%s: eps relative error %g", name, e);
 	ck_assert_msg(model_image_backward(m, f.p.mem, g.mem, f.deps, NULL, &st) == STATUS_OK, "%s",
 	              st.msg);
@@ -131,7 +144,7 @@ static void check_fixture(const char *name)
 	}
 	/* every tensor of the reference was compared: names and count agree */
 	ck_assert_uint_eq(safetensors_count(f.ref), nt + 1);
-	printf("# %s: eps %.2g, worst gradient %.2g\n", name, e, worst);
+	printf("# %s: output %.2g, worst gradient %.2g\n", name, e, worst);
 	free(t);
 	free(eps);
 	model_pass_free(m);
@@ -141,6 +154,52 @@ static void check_fixture(const char *name)
 
 START_TEST(torch_conditioned) { check_fixture("dit-cond"); } END_TEST
 START_TEST(torch_32) { check_fixture("dit-32"); } END_TEST
+START_TEST(torch_reward) { check_fixture("dit-rm"); } END_TEST
+
+/* A reward DiT and a noise DiT each refuse the other's pass, and
+ * config.json says which it is, read back the same. */
+START_TEST(reward_kinds)
+{
+	struct status st = STATUS_INIT;
+	struct model_params p;
+	ck_assert_int_eq(checkpoint_load(fx("dit-rm", NULL), &p, NULL, &st), STATUS_OK);
+	ck_assert_int_eq(p.cfg.num_labels, 1);
+	struct model_pass *m;
+	ck_assert_int_eq(model_pass_new(&m, &p, 0, &st), STATUS_OK);
+	float x[3 * 16 * 16] = { 0 }, t = 0;
+	struct model_image_batch b = { .B = 1, .x = x, .t = &t };
+	ck_assert_int_eq(model_image_forward(m, p.mem, &b, NULL, &st), STATUS_UNSUPPORTED);
+	ck_assert_msg(strstr(st.msg, "an image reward model (DiT) scores images"), "%s", st.msg);
+	ck_assert_int_eq(model_want_denoiser(&p.cfg, "rm", &st), STATUS_UNSUPPORTED);
+	ck_assert_msg(strstr(st.msg, "rm: an image reward model (DiT) scores images; it draws none"),
+	              "%s", st.msg);
+	ck_assert_int_eq(model_image_score(m, p.mem, &b, NULL, &st), STATUS_OK);
+	ck_assert(isfinite(m->scores[0]));
+	model_pass_free(m);
+	/* written and read back */
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/rm-copy", harness_tmpdir());
+	struct checkpoint_save_opts so = { 0 };
+	ck_assert_msg(checkpoint_save(dir, &p, &so, &st) == STATUS_OK, "%s", st.msg);
+	struct model_params q;
+	ck_assert_msg(checkpoint_load(dir, &q, NULL, &st) == STATUS_OK, "%s", st.msg);
+	ck_assert_int_eq(q.cfg.num_labels, 1);
+	ck_assert_uint_eq(q.count, p.count);
+	ck_assert_int_eq(memcmp(q.mem, p.mem, p.count * sizeof *p.mem), 0);
+	model_params_free(&q);
+	/* a noise model refuses to score */
+	ck_assert_int_eq(checkpoint_load(fx("dit-32", NULL), &q, NULL, &st), STATUS_OK);
+	ck_assert_int_eq(model_want_denoiser(&q.cfg, "dit", &st), STATUS_OK);
+	ck_assert_int_eq(model_pass_new(&m, &q, 0, &st), STATUS_OK);
+	float x32[3 * 32 * 32] = { 0 };
+	b.x = x32;
+	ck_assert_int_eq(model_image_score(m, q.mem, &b, NULL, &st), STATUS_UNSUPPORTED);
+	ck_assert_msg(strstr(st.msg, "not an image reward model"), "%s", st.msg);
+	model_pass_free(m);
+	model_params_free(&q);
+	model_params_free(&p);
+}
+END_TEST
 
 /* A dropped row equals the same row with no condition at all, and the
  * condition changes what a kept row predicts. */
@@ -269,13 +328,17 @@ START_TEST(config_errors)
 	config_error("{\"model_type\": \"dit\", \"hidden_size\": 8, \"depth\": 1, \"num_heads\": 2, "
 	             "\"intermediate_size\": 8, \"beta_start\": 1e300}",
 	             "beta_start 1e+300 and beta_end 0.02 must satisfy 0 < beta_start < beta_end < 1");
+	config_error("{\"model_type\": \"dit\", \"hidden_size\": 8, \"depth\": 1, \"num_heads\": 2, "
+	             "\"intermediate_size\": 8, \"architectures\": [\"RicDiT\"], \"num_labels\": 1}",
+	             "num_labels 1 does not fit architectures \"RicDiT\"");
 }
 END_TEST
 
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("dit");
-	harness_add(s, "torch", torch_conditioned, torch_32, NULL);
-	harness_add(s, "model", null_condition, save_load, wrong_kind, config_errors, NULL);
+	harness_add(s, "torch", torch_conditioned, torch_32, torch_reward, NULL);
+	harness_add(s, "model", null_condition, save_load, wrong_kind, config_errors, reward_kinds,
+	            NULL);
 	return s;
 }

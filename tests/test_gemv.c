@@ -120,6 +120,32 @@ START_TEST(bf16_rounds_to_nearest_even)
 	ck_assert_uint_eq(out[2], 0x3f82);
 	ck_assert_float_eq(gemv_bf16_to_f32(out[3]), -2.5f);
 	ck_assert(isnan(gemv_bf16_to_f32(out[4])));
+	/* the vector path (16 at a time) gives the bits of the rule itself on
+	 * every kind of value: random bit patterns, ties, NaNs of both signs and
+	 * payloads, infinities, the largest finite values, and an odd tail */
+	enum { N = 4099 };
+	uint32_t *bits = malloc(N * sizeof *bits);
+	uint16_t *got = malloc(N * sizeof *got);
+	ck_assert(bits && got);
+	uint64_t z = 88172645463325252ull;
+	for (size_t i = 0; i < N; i++) {
+		z ^= z << 13, z ^= z >> 7, z ^= z << 17;
+		bits[i] = (uint32_t)z;
+	}
+	const uint32_t special[] = { 0x7f800000u, 0xff800000u, 0x7fc00000u, 0xffc00001u, 0x7f800001u,
+	                             0x7f7fffffu, 0xff7fffffu, 0x3f808000u, 0x3f818000u, 0x00008000u,
+	                             0x80000000u, 0x7fffffffu };
+	for (size_t i = 0; i < sizeof special / sizeof special[0]; i++)
+		bits[3 * i + 1] = special[i];
+	gemv_bf16_from_f32(got, (const float *)(const void *)bits, N);
+	for (size_t i = 0; i < N; i++) {
+		uint32_t u = bits[i];
+		uint16_t want = (u & 0x7fffffffu) > 0x7f800000u ? (uint16_t)((u >> 16) | 0x40)
+		                                                : (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+		ck_assert_msg(got[i] == want, "value %zu (0x%08x): 0x%04x, want 0x%04x", i, u, got[i], want);
+	}
+	free(bits);
+	free(got);
 }
 END_TEST
 
@@ -381,6 +407,27 @@ START_TEST(int8_products_match_their_quantized_values)
 		gv_q8_reference(want, y0, x, w, NULL, R, BI, BO, 1, 0);
 		ck_assert_msg(gv_relerr(y, want, R * BO) < 1e-6, "int8 rows R=%zu", R);
 	}
+	/* packing rows (whole groups 8 lanes at a time where the CPU has AVX2)
+	 * gives the bits of packing the same values strided (one at a time):
+	 * W^T's rows are W's columns */
+	float *wt = malloc(BI * BO * sizeof *wt);
+	int8_t *q2 = malloc(gemv_q8_bytes(BI, BO));
+	float *sc2 = malloc(gemv_q8_scales(BI, BO) * sizeof *sc2);
+	for (size_t i = 0; i < BI; i++)
+		for (size_t o = 0; o < BO; o++)
+			wt[o * BI + i] = w[i * BO + o] * (o == 9 ? 1e-30f : 1.0f); /* a row of tiny ones */
+	for (size_t i = 0; i < BI; i++) /* halves: the largest is 127, so the scale is 1 */
+		wt[11 * BI + i] = i == 0 ? 127.0f : (i == 1 ? 63.5f : -0.5f);
+	for (size_t i = 0; i < BI; i++)
+		for (size_t o = 0; o < BO; o++)
+			w[i * BO + o] = wt[o * BI + i];
+	gemv_pack_q8(q, sc, w, BI, BO);
+	gemv_pack_q8_rows(q2, sc2, wt, BO, BI);
+	ck_assert_int_eq(memcmp(q, q2, gemv_q8_bytes(BI, BO)), 0);
+	ck_assert_int_eq(memcmp(sc, sc2, gemv_q8_scales(BI, BO) * sizeof *sc), 0);
+	ck_assert_int_eq(q2[11 * 96 + 1], 64); /* 63.5 to the even 64 */
+	ck_assert_int_eq(q2[11 * 96 + 2], 0);  /* -0.5 to the even 0 */
+	free(wt); free(q2); free(sc2);
 	free(x); free(w); free(bias); free(q); free(sc); free(y); free(y0); free(want); free(exact);
 }
 END_TEST

@@ -7,6 +7,8 @@
 #include "tests/harness.h"
 #include "engine/checkpoint.h"
 #include "engine/decoder.h"
+#include "engine/gemv.h"
+#include "engine/gemv_q8.h"
 #include "engine/generate.h"
 #include "engine/llama.h"
 #include "engine/safetensors.h"
@@ -384,8 +386,22 @@ START_TEST(config_errors_name_the_key)
 	ck_assert_float_eq(c.layer_norm_epsilon, 1e-6f);
 	expect_config("{" BASE ", \"num_key_value_heads\": 3}", STATUS_FORMAT,
 	              "num_key_value_heads 3 does not divide num_attention_heads 4");
-	expect_config("{\"model_type\": \"llama\", \"hidden_size\": 18, \"num_attention_heads\": 4}",
+	expect_config("{\"model_type\": \"llama\", \"hidden_size\": 18, \"num_attention_heads\": 4, "
+	              "\"intermediate_size\": 8, \"num_hidden_layers\": 1, \"vocab_size\": 10}",
 	              STATUS_FORMAT, "hidden_size 18 is not divisible by num_attention_heads 4");
+	/* a missing size is named, not guessed (Hugging Face's defaults are Llama-2-7B's) */
+	static const char *const sizes[] = { "hidden_size", "intermediate_size", "num_hidden_layers",
+	                                     "num_attention_heads", "vocab_size" };
+	for (size_t k = 0; k < 5; k++) {
+		char js[512] = "{\"model_type\": \"qwen2\"", need[96];
+		const char *val[] = { "16", "8", "1", "4", "10" };
+		for (size_t m = 0; m < 5; m++)
+			if (m != k)
+				snprintf(js + strlen(js), sizeof js - strlen(js), ", \"%s\": %s", sizes[m], val[m]);
+		strcat(js, "}");
+		snprintf(need, sizeof need, "key '%s' is missing (a qwen2 model's size)", sizes[k]);
+		expect_config(js, STATUS_FORMAT, need);
+	}
 	expect_config("{" BASE ", \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 2}}",
 	              STATUS_UNSUPPORTED, "key 'rope_scaling.rope_type' = \"yarn\" is not supported");
 	expect_config("{" BASE ", \"rope_scaling\": {\"type\": \"linear\"}}", STATUS_FORMAT,
@@ -649,6 +665,130 @@ START_TEST(int8_checkpoint_decodes_without_f32_matrices)
 }
 END_TEST
 
+/* A model whose embedding, head and MLP matrices are wider than one slice of
+ * a decoding-only load (about a million values: the Qwen2.5-0.5B shape's
+ * embedding is 136 of them), so they are read from the file in several
+ * slices of rows: the decoding weights equal those of the F32 load +
+ * decoder_weights_init byte for byte (BF16 panels, int8 rows and scales),
+ * and the int8 load's BF16 embedding rows are the F32 embedding rounded. */
+static void sliced_case(int variant, const char *tag)
+{
+	struct status st = STATUS_INIT;
+	struct model_config c = tiny(variant);
+	c.n_layer = 1;
+	c.n_embd = 256;
+	c.n_inner = 4160; /* gate/up [4160, 256]: 2 slices; down [256, 4160]: 192 + 64 rows */
+	c.vocab_size = 4200; /* [4200, 256]: 4096 + 104 rows */
+	struct model_params p;
+	ck_assert_int_eq(model_params_alloc(&p, &c, &st), STATUS_OK);
+	randomize(&p, 11 + (unsigned)variant);
+	char f32[4096], bf[4096];
+	snprintf(f32, sizeof f32, "%s/sliced-%s-f32", harness_tmpdir(), tag);
+	snprintf(bf, sizeof bf, "%s/sliced-%s-bf16", harness_tmpdir(), tag);
+	ck_assert_msg(checkpoint_save(f32, &p, NULL, &st) == STATUS_OK, "%s", st.msg);
+	ck_assert_msg(checkpoint_save(bf, &p, &(struct checkpoint_save_opts){ .bf16 = 1 }, &st) ==
+	              STATUS_OK, "%s", st.msg);
+	model_params_free(&p);
+	const char *dirs[3] = { bf, f32, bf };
+	const enum decoder_dtype types[3] = { DECODER_BF16, DECODER_INT8, DECODER_INT8 };
+	for (int k = 0; k < 3; k++) {
+		struct model_params q;
+		struct decoder_weights wp, wq;
+		ck_assert_msg(checkpoint_load(dirs[k], &p, NULL, &st) == STATUS_OK, "%s", st.msg);
+		ck_assert_msg(decoder_weights_init(&wp, &p, types[k], &st) == STATUS_OK, "%s", st.msg);
+		ck_assert_msg(checkpoint_load_decoding(dirs[k], &q, &wq, types[k], NULL, &st) == STATUS_OK,
+		              "%s", st.msg);
+		if (types[k] == DECODER_BF16) {
+			ck_assert_ptr_nonnull(wq.bf16);
+			ck_assert_int_eq(memcmp(wp.bf16, wq.bf16, p.count * sizeof *wp.bf16), 0);
+		} else {
+			struct llama_layout lay;
+			ck_assert_int_eq(llama_layout_init(&lay, &p.cfg, &st), STATUS_OK);
+			size_t head = 7 * lay.L, V = lay.V, C = lay.C;
+			size_t bytes = wp.q_at[head] + gemv_q8_bytes(C, V);
+			size_t scales = wp.scale_at[head] + gemv_q8_scales(C, V);
+			ck_assert_int_eq(memcmp(wp.q8, wq.q8, bytes), 0);
+			ck_assert_int_eq(memcmp(wp.scale, wq.scale, scales * sizeof *wp.scale), 0);
+			uint16_t *e = malloc(V * C * sizeof *e);
+			ck_assert_ptr_nonnull(e);
+			gemv_bf16_from_f32(e, p.mem + llama_off(&lay, LLAMA_EMBED), V * C);
+			ck_assert_int_eq(memcmp(e, wq.embed_mem, V * C * sizeof *e), 0);
+			free(e);
+			llama_layout_free(&lay);
+		}
+		decoder_weights_free(&wp);
+		decoder_weights_free(&wq);
+		model_params_free(&p);
+		model_params_free(&q);
+	}
+}
+
+START_TEST(sliced_decoding_loads_equal_the_f32_path)
+{
+	sliced_case(0, "untied");
+	sliced_case(1, "tied");
+}
+END_TEST
+
+/* A tied model's file may carry an lm_head.weight that copies the embedding,
+ * here in F32 beside a BF16 embedding: compared slice by slice as F32, it is
+ * accepted when equal and refused, naming both tensors, when one value in
+ * its last slice differs. */
+START_TEST(tied_head_copy_is_compared_slice_by_slice)
+{
+	struct status st = STATUS_INIT;
+	struct model_config c = tiny(1);
+	c.n_layer = 1;
+	c.n_embd = 256;
+	c.vocab_size = 4200;
+	struct model_params p;
+	ck_assert_int_eq(model_params_alloc(&p, &c, &st), STATUS_OK);
+	randomize(&p, 21);
+	char dir[4096], file[4200];
+	snprintf(dir, sizeof dir, "%s/tied-head", harness_tmpdir());
+	snprintf(file, sizeof file, "%s/model.safetensors", dir);
+	ck_assert_msg(checkpoint_save(dir, &p, &(struct checkpoint_save_opts){ .bf16 = 1 }, &st) ==
+	              STATUS_OK, "%s", st.msg);
+	size_t n = model_params_describe(&p, NULL), V = 4200, C = 256;
+	struct model_tensor *t = calloc(n, sizeof *t);
+	ck_assert_ptr_nonnull(t);
+	model_params_describe(&p, t);
+	float *head = malloc(V * C * sizeof *head);
+	ck_assert_ptr_nonnull(head);
+	for (size_t i = 0; i < V * C; i++) /* the embedding as the BF16 file holds it */
+		head[i] = safetensors_bf16_to_f32(safetensors_f32_to_bf16(t[0].data[i]));
+	for (int bad = 0; bad < 2; bad++) {
+		if (bad)
+			head[(V - 3) * C + 7] += 1.0f;
+		struct safetensors_writer *w = safetensors_writer_new();
+		for (size_t i = 0; i < n; i++)
+			ck_assert_int_eq(safetensors_writer_add(w, t[i].name, ST_BF16, t[i].ndim, t[i].shape,
+			                                        t[i].data, &st), STATUS_OK);
+		ck_assert_int_eq(safetensors_writer_add(w, "lm_head.weight", ST_F32, 2,
+		                                        (int64_t[]){ (int64_t)V, (int64_t)C }, head, &st),
+		                 STATUS_OK);
+		ck_assert_msg(safetensors_writer_save(w, file, &st) == STATUS_OK, "%s", st.msg);
+		safetensors_writer_free(w);
+		struct model_params q;
+		struct decoder_weights wq;
+		enum status_code rc = checkpoint_load_decoding(dir, &q, &wq, DECODER_INT8, NULL, &st);
+		if (!bad) {
+			ck_assert_msg(rc == STATUS_OK, "%s", st.msg);
+			decoder_weights_free(&wq);
+			model_params_free(&q);
+		} else {
+			ck_assert_int_eq(rc, STATUS_UNSUPPORTED);
+			ck_assert_msg(strstr(st.msg, "model.safetensors: tensor 'lm_head.weight': differs "
+			                     "from model.embed_tokens.weight"), "%s", st.msg);
+			ck_assert_ptr_null(wq.q8);
+		}
+	}
+	free(head);
+	free(t);
+	model_params_free(&p);
+}
+END_TEST
+
 /* A reward model decodes too: a kept row's "logits" are its scores, those of
  * the forward pass at that token. Saved in BF16, it loads straight for BF16
  * decoding and scores bit for bit as the F32 load + decoder_weights_init. */
@@ -726,6 +866,7 @@ Suite *harness_suite(void)
 	            sharded_checkpoint_loads_like_one_file,
 	            bf16_checkpoint_decodes_without_f32_matrices,
 	            int8_checkpoint_decodes_without_f32_matrices,
-	            reward_model_scores_through_the_decoder, NULL);
+	            reward_model_scores_through_the_decoder, sliced_decoding_loads_equal_the_f32_path,
+	            tied_head_copy_is_compared_slice_by_slice, NULL);
 	return s;
 }

@@ -61,6 +61,26 @@ START_TEST(f16_decodes_every_class)
 }
 END_TEST
 
+/* safetensors_to_f32 turns every BF16 pattern into the float above it (its
+ * vector loop and its tail alike: 65536 values plus an odd 3). */
+START_TEST(bf16_tensor_converts_every_value)
+{
+	enum { N = 0x10000 + 3 };
+	uint16_t *h = malloc(N * sizeof *h);
+	float *f = malloc(N * sizeof *f);
+	ck_assert(h && f);
+	for (uint32_t i = 0; i < N; i++)
+		h[i] = (uint16_t)(i * 40503u); /* every pattern once (40503 is odd), then 3 more */
+	struct safetensors_tensor t = { .name = "t", .dtype = ST_BF16, .ndim = 1, .shape = { N },
+	                                .nbytes = N * sizeof *h, .data = h };
+	ck_assert_int_eq(safetensors_to_f32(&t, f), 0);
+	for (uint32_t i = 0; i < N; i++)
+		ck_assert_uint_eq(bits_of(f[i]), (uint32_t)h[i] << 16);
+	free(h);
+	free(f);
+}
+END_TEST
+
 START_TEST(f32_rounds_to_nearest_even)
 {
 	/* 1 + 2^-11 is halfway between 1 and the next half: ties go to the even 1. */
@@ -400,7 +420,8 @@ Suite *harness_suite(void)
 {
 	Suite *s = suite_create("safetensors");
 	harness_add(s, "convert", f16_decodes_every_class, f32_rounds_to_nearest_even,
-	            f16_fixture_matches_torch_rounding, bf16_fixture_matches_torch_rounding, NULL);
+	            f16_fixture_matches_torch_rounding, bf16_fixture_matches_torch_rounding,
+	            bf16_tensor_converts_every_value, NULL);
 	harness_add(s, "io", f32_fixture_reads_in_offset_order, writer_round_trips,
 	            save_fails_cleanly_into_a_missing_folder, NULL);
 	harness_add(s, "validate", rejects_short_and_oversized_headers, rejects_bad_json,

@@ -195,7 +195,7 @@ START_TEST(utf8_line_with_target)
 	slider_render(&s, 60, 1, buf, sizeof buf);
 	ck_assert_ptr_nonnull(strstr(buf, "\xe2\x86\x92   -12 "));
 	ck_assert_int_eq(draw_width(buf), 60);
-	/* Narrow: the target goes first, the name shrinks, the line still fits. */
+	/* Narrow: the name shrinks, the bar goes, the target stays; the line still fits. */
 	for (int wdt = 20; wdt < 80; wdt++) {
 		slider_render(&s, wdt, 1, buf, sizeof buf);
 		ck_assert_int_eq(draw_width(buf), wdt);

@@ -28,6 +28,17 @@ START_TEST(columns_fit_contents)
 	ck_assert_int_le(table_fit(&t, 7, w), 7);
 	ck_assert_int_eq(w[2], 0);
 	ck_assert_int_eq(w[0], 3);
+	/* A long name column keeps 12 columns before the last column goes. */
+	static const char *h4[] = { "id", "name", "stage", "created" };
+	static const char *c4[] = { "14", "demo-eval-online-best-of-16", "eval", "2026-11-27",
+		                    "13", "demo-eval-online", "eval", "2026-11-27" };
+	struct table_look t4 = { .headings = h4, .cells = c4, .n_rows = 2, .n_cols = 4,
+		                 .selected = -1, .sort_col = -1 };
+	int w4[4];
+	ck_assert_int_le(table_fit(&t4, 30, w4), 30);
+	ck_assert_int_eq(w4[1], 12);
+	ck_assert_int_eq(w4[3], 0);
+	ck_assert_int_eq(w4[2], 6);
 	int fixed[3] = { 5, 0, 2 };
 	t.widths = fixed;
 	table_fit(&t, 80, w);
@@ -64,8 +75,9 @@ START_TEST(draws_rows_selection_and_marks)
 	table_draw(w, &r, &t);
 	char line[256];
 	ck_assert_str_eq(ui_term_line(w, 1, line, sizeof line), "  id  stagev status");
-	/* Two rows fit under the heading; the selection (row 3) scrolls in. */
-	ck_assert_str_eq(ui_term_line(w, 2, line, sizeof line), "* 2   online running");
+	/* Two rows fit under the heading; the selection (row 3) scrolls in, and
+	 * the first row shown says there is more above. */
+	ck_assert_str_eq(ui_term_line(w, 2, line, sizeof line), "* 2   online running   ^ more");
 	ck_assert_str_eq(ui_term_line(w, 3, line, sizeof line), "  3   eval   failed");
 	ck_assert(ui_term_attr(w, 3, 10) & A_REVERSE);
 	ck_assert(!(ui_term_attr(w, 2, 10) & A_REVERSE));

@@ -213,7 +213,7 @@ START_TEST(help_scrolls_to_its_real_end)
 		tui_app_resize(a, sizes[k][0], sizes[k][1]);
 		tui_app_action(a, ACTION_HELP);
 		int h = tui_app_pane_rows(a);
-		int last = view_help_lines(a->keys) - h;
+		int last = view_help_lines(a->keys, sizes[k][1]) - h;
 		if (last < 0)
 			last = 0;
 		tui_app_action(a, ACTION_LIST_BOTTOM);

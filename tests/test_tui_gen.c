@@ -105,7 +105,7 @@ static struct tui_gen *open_gen(const char *dir)
 {
 	struct status st = STATUS_INIT;
 	struct tui_gen *g;
-	ck_assert_msg(tui_gen_open(&g, dir, NULL, &st) == STATUS_OK, "%s", st.msg);
+	ck_assert_msg(tui_gen_open(&g, dir, NULL, DECODER_BF16, &st) == STATUS_OK, "%s", st.msg);
 	return g;
 }
 
@@ -274,7 +274,7 @@ START_TEST(bad_requests_say_why)
 	/* a checkpoint without ric.json is refused with the reason */
 	char plain[4200];
 	snprintf(plain, sizeof plain, "%s/tests/fixtures/gpt2/chat", harness_srcdir());
-	ck_assert_int_ne(tui_gen_open(&g, plain, NULL, &st), STATUS_OK);
+	ck_assert_int_ne(tui_gen_open(&g, plain, NULL, DECODER_BF16, &st), STATUS_OK);
 	ck_assert_ptr_nonnull(strstr(st.msg, "not a RiC checkpoint"));
 }
 END_TEST

@@ -401,7 +401,7 @@ START_TEST(help_lists_every_action)
 {
 	struct fixture f;
 	fixture(&f, VIEW_HELP);
-	int lines = view_help_lines(f.km);
+	int lines = view_help_lines(f.km, 140);
 	ck_assert_int_ge(lines, ACTION_COUNT - 1 + ACTION_GROUP_COUNT);
 	WINDOW *w = ui_term_pad(lines + 3, 140, 1);
 	view_draw(w, &f.v);
@@ -609,9 +609,11 @@ START_TEST(jobs_speed_loss_and_bar_width)
 	static struct view_job rows[] = {
 		{ 1, "eval", "running", "3", 0.5, 5, 12345, 3, l2, NULL },
 		{ 2, "sft", "running", "4", 0.5, 200000, 850, 3, l2, NULL },
+		{ 3, "online", "done", "5", 1, 0, 114523, 3, l2, NULL },
+		{ 4, "online", "done", "6", 1, 0, 123456789, 3, l2, NULL },
 	};
 	f.jo.jobs = rows;
-	f.jo.n_jobs = 2;
+	f.jo.n_jobs = 4;
 	const int widths[] = { 80, 100, 120 };
 	for (int k = 0; k < 3; k++) {
 		WINDOW *w = ui_term_pad(24, widths[k], 0);
@@ -619,6 +621,8 @@ START_TEST(jobs_speed_loss_and_bar_width)
 		HAS(w, "850 tok/s");
 		ck_assert_msg(has(w, "12345 tok/s") || has(w, "12.3k tok/s"), "%s", dump(w));
 		HAS(w, "2.047");
+		HAS(w, "115k tok/s");  /* six digits: not "114.5k tok/" */
+		HAS(w, "123M tok/s");
 		int y1, x1, y2, x2;
 		ck_assert(ui_term_find(w, "] ", &y1, &x1));
 		char line[512];
@@ -708,7 +712,7 @@ START_TEST(steer_shows_obtained_beside_target)
 	HAS(w, "got  0.10\xc2\xb1" "0.10 \xe2\x96\xbc");
 	f.st.raw = 1;
 	view_draw(w, &f.v);
-	HAS(w, "(raw; sample bars");
+	HAS(w, "(raw; bars 0..1 = lo..hi)");
 	delwin(w);
 	/* Two scores past the top of the range draw different bars from one inside it. */
 	static double r2[] = { 0.5, 0.5 }, in[] = { 1.0, 0.5 }, over[] = { 1.7, 0.5 };
@@ -717,8 +721,269 @@ START_TEST(steer_shows_obtained_beside_target)
 	f.st.raw = 0;
 	w = ui_term_pad(30, 100, 0);
 	view_draw(w, &f.v);
-	HAS(w, "humor ##### ");
-	HAS(w, "humor ####> ");
+	HAS(w, "humor ############ 0.50");
+	HAS(w, "humor ###########> 0.50");
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* Issue 18: "two values that differ must not draw the same bar". Scores
+ * 1/200 of the objective's lo..hi apart, over the whole range, never draw
+ * the same sample row: the bar (eighth blocks in UTF-8, wider where the
+ * line has room) or the number, whose decimals follow the bar's span in
+ * the unit shown: z, a raw range of 0.02 and one of 500; at 120 and 40
+ * columns, UTF-8 and ASCII. */
+START_TEST(steer_sample_scores_tell_apart)
+{
+	struct fixture f;
+	fixture(&f, VIEW_STEER);
+	f.st.n_objectives = 4;
+	f.st.objectives = four_obj;
+	f.st.pref[0] = (struct view_pref){ four_w, NULL, four_t, NULL, NULL };
+	f.st.n_samples = 1;
+	static double r[4], z[4], n[4];
+	static struct view_sample one[] = { { "a", 1, r, n, z, NULL, 0, 0, 0 } };
+	f.st.samples[0] = one;
+	const double spans[][2] = { { -1.5, 3.0 }, { 0.01, 0.02 }, { -100, 500 } }; /* lo, span */
+	const int sizes[][2] = { { 120, 1 }, { 120, 0 }, { 40, 1 }, { 40, 0 } };
+	enum { K = 201 };
+	static char rows[K][512];
+	for (size_t sp = 0; sp < 3; sp++)
+		for (size_t sz = 0; sz < 4; sz++) {
+			double bar_span[4];
+			for (int j = 0; j < 4; j++) {
+				bar_span[j] = spans[sp][1];
+				r[j] = z[j] = spans[sp][0] + 0.3 * spans[sp][1];
+				n[j] = 0.3;
+			}
+			f.st.bar_span = bar_span;
+			f.st.raw = sp > 0;
+			WINDOW *w = ui_term_pad(24, sizes[sz][0], sizes[sz][1]);
+			for (int k = 0; k < K; k++) {
+				r[0] = z[0] = spans[sp][0] + spans[sp][1] * k / (K - 1);
+				n[0] = (double)k / (K - 1);
+				view_draw(w, &f.v);
+				int y, x;
+				ck_assert_msg(ui_term_find(w, "#1 ", &y, &x), "%s", dump(w));
+				ui_term_line(w, y, rows[k], sizeof rows[k]);
+				for (int k2 = 0; k2 < k; k2++)
+					ck_assert_msg(strcmp(rows[k], rows[k2]) != 0,
+					              "%d columns, %s, span %g: %d/200 and %d/200 of lo..hi "
+					              "draw the same row: %s", sizes[sz][0],
+					              sizes[sz][1] ? "UTF-8" : "ASCII", spans[sp][1], k2, k,
+					              rows[k]);
+			}
+			delwin(w);
+		}
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* Issue 18, "never hide, never cut": at 40 columns, and in compare mode
+ * at 60, every slider row keeps its target and the samples' mean +- SE
+ * (the name and bar give way first); in compare mode at 40 the mark
+ * above/below/within stays. The title keeps the unit. */
+START_TEST(steer_sliders_keep_target_and_mean_when_narrow)
+{
+	struct fixture f;
+	fixture(&f, VIEW_STEER);
+	static double got4[] = { 0.81, -1.39, -0.25, 0.72 }, se4[] = { 0.48, 0.29, 0.37, 0.05 };
+	static double t4[] = { 0.00, 0.40, -0.30, -0.20 };
+	f.st.n_objectives = 4;
+	f.st.objectives = four_obj;
+	for (int k = 0; k < 2; k++)
+		f.st.pref[k] = (struct view_pref){ four_w, NULL, t4, got4, se4 };
+	f.st.n_samples = 1;
+	f.st.samples[0] = f.st.samples[1] = four_s;
+	const int sizes[][3] = { { 40, 0, 1 }, { 40, 0, 0 }, { 60, 1, 1 }, { 60, 1, 0 }, { 60, 0, 1 } };
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		f.st.compare = sizes[k][1];
+		int utf8 = sizes[k][2];
+		WINDOW *w = ui_term_pad(24, sizes[k][0], utf8);
+		view_draw(w, &f.v);
+		const char *pm = utf8 ? "\xc2\xb1" : "+-";
+		for (int i = 0; i < 4; i++) {
+			char want[64];
+			snprintf(want, sizeof want, "%.2f%s%.2f", got4[i], pm, se4[i]);
+			ck_assert_msg(count(w, want) == (f.st.compare ? 2 : 1),
+			              "%d columns compare %d: '%s' (objective %d's mean) not on every side:\n%s",
+			              sizes[k][0], f.st.compare, want, i, dump(w));
+			char full[64];
+			snprintf(want, sizeof want, "%s%5.2f", utf8 ? "\xe2\x86\x92" : ">", t4[i]);
+			snprintf(full, sizeof full, "%s %5.2f", utf8 ? "\xe2\x86\x92" : ">", t4[i]);
+			ck_assert_msg(has(w, want) || has(w, full), "%d columns: target '%s' not shown:\n%s",
+			              sizes[k][0], want, dump(w));
+		}
+		HAS(w, "(z");
+		if (!f.st.compare) { /* the online iteration steered stays whole */
+			f.st.iteration = "online iteration 1 of 3";
+			view_draw(w, &f.v);
+			HAS(w, "iteration 1 of 3]");
+			f.st.iteration = NULL;
+		}
+		delwin(w);
+	}
+	/* compare mode at 40: each side keeps the mark of every objective */
+	f.st.compare = 1;
+	WINDOW *w = ui_term_pad(24, 40, 1);
+	view_draw(w, &f.v);
+	ck_assert_msg(count(w, "\xe2\x96\xb2") >= 4 && count(w, "\xe2\x96\xbc") >= 2 &&
+	              count(w, "\xe2\x89\x88") >= 2, "marks missing at 40 columns:\n%s", dump(w));
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* Issue 18: numbers in the details are rounded to 4 significant digits;
+ * integers and numbers inside names are kept. */
+START_TEST(runs_details_round_numbers)
+{
+	struct fixture f;
+	fixture(&f, VIEW_RUNS);
+	static const char *keys[] = { "reference", "objective1", "steps", "files", "lr" };
+	static const char *vals[] = { "[-1.6812003598014476,-1.2114118296126564]",
+		                      "length=length mu=0.40000000000000002 sigma=3", "123456",
+		                      "corpus/a-1.23456789.txt", "1e-05" };
+	struct view_run_details d = details;
+	d.n_params = 5;
+	d.param_keys = keys;
+	d.param_values = vals;
+	f.ru.details = &d;
+	WINDOW *w = ui_term_pad(40, 120, 1);
+	view_draw(w, &f.v);
+	HAS(w, "reference=[-1.681,-1.211]");
+	HAS(w, "objective1=length=length mu=0.4 sigma=3");
+	HAS(w, "steps=123456");
+	HAS(w, "files=corpus/a-1.23456789.txt");
+	HAS(w, "lr=1e-05");
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* Issue 18, "legends size to the terminal": at 40 columns, in columns,
+ * each series keeps its glyph, a middle-shortened name and its whole
+ * hypervolume (the kind and "all" give way first). */
+START_TEST(front_legend_keeps_hypervolumes_when_narrow)
+{
+	struct fixture f;
+	fixture(&f, VIEW_FRONT);
+	static struct view_series ser[5];
+	const char *names[] = { "demo-eval-offline", "demo-eval-online-best-of-16",
+		                "demo-eval-online-sft", "demo-eval-online", "steer samples" };
+	const double hv[] = { 2.47, 6.04, 1.11, 3.35, NAN };
+	for (int i = 0; i < 5; i++)
+		ser[i] = (struct view_series){ .name = names[i], .kind = i == 4 ? VIEW_SERIES_SAMPLES
+		                                                 : i == 1 || i == 2 ? VIEW_SERIES_BASELINE
+		                                                 : VIEW_SERIES_EVAL,
+		                               .n_points = 2, .points = pts_b, .hypervolume = hv[i],
+		                               .hypervolume_all = isnan(hv[i]) ? 0 : 3 * hv[i] };
+	f.fr.series = ser;
+	f.fr.n_series = 5;
+	WINDOW *w = ui_term_pad(20, 40, 1);
+	view_draw(w, &f.v);
+	for (int i = 0; i < 4; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "HV %.3g", hv[i]);
+		HAS(w, want);
+	}
+	HAS(w, "steer samples");
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* At 40 columns the Runs table keeps names apart: a long name shortened in
+ * the middle, the date column left out before names are cut to nothing. */
+START_TEST(runs_table_names_apart_when_narrow)
+{
+	struct fixture f;
+	fixture(&f, VIEW_RUNS);
+	static const char *cols[] = { "ID", "NAME", "STAGE", "STATUS", "TAGS", "CREATED" };
+	static const char *cells[] = {
+		"14", "demo-eval-offline", "eval", "done", "", "2026-11-27",
+		"13", "demo-eval-online-best-of-16", "eval", "done", "", "2026-11-27",
+		"12", "demo-eval-online-sft", "eval", "done", "", "2026-11-27",
+		"11", "demo-eval-online", "eval", "done", "", "2026-11-27",
+	};
+	f.ru.n_columns = 6;
+	f.ru.columns = cols;
+	f.ru.n_rows = 4;
+	f.ru.cells = cells;
+	f.ru.selected = 0;
+	for (int utf8 = 0; utf8 < 2; utf8++) {
+		WINDOW *w = ui_term_pad(24, 40, utf8);
+		view_draw(w, &f.v);
+		int y;
+		ck_assert_msg(ui_term_find(w, "14 ", &y, NULL), "%s", dump(w));
+		char rows[4][256];
+		for (int i = 0; i < 4; i++) {
+			ui_term_line(w, y + i, rows[i], sizeof rows[i]);
+			ck_assert_msg(strstr(rows[i], "eval") && strstr(rows[i], "done"), "row %d: %s\n%s", i,
+			              rows[i], dump(w));
+			for (int k = 0; k < i; k++)
+				ck_assert_msg(strstr(rows[i], "dem") && strstr(rows[k], "dem") &&
+				              strcmp(strstr(rows[i], "dem"), strstr(rows[k], "dem")) != 0,
+				              "runs %d and %d read the same:\n%s", k, i, dump(w));
+		}
+		delwin(w);
+	}
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* Issue 18, "never cut": at 40 columns the help wraps its texts, so every
+ * word of every action's help is on the pages (scrolled through). */
+START_TEST(help_wraps_when_narrow)
+{
+	struct fixture f;
+	fixture(&f, VIEW_HELP);
+	int lines = view_help_lines(f.km, 40);
+	ck_assert_int_gt(lines, view_help_lines(f.km, 140));
+	/* One pad tall enough for every line: each help text's last word shows. */
+	WINDOW *w = ui_term_pad(lines + 3, 40, 1);
+	view_draw(w, &f.v);
+	char *d = ui_term_dump(w);
+	for (int a = 1; a < ACTION_COUNT; a++) {
+		const char *help = keys_action_help((enum action)a);
+		const char *last = strrchr(help, ' ');
+		last = last ? last + 1 : help;
+		ck_assert_msg(strstr(d, last), "'%s' (end of '%s') not on the help pages:\n%s", last,
+		              help, d);
+	}
+	free(d);
+	delwin(w);
+	keys_map_free(f.km);
+}
+END_TEST
+
+/* Issue 18: "more above/below" on every list that scrolls: the Runs
+ * table (and Jobs, drawn by the same table) when its rows do not fit. */
+START_TEST(runs_table_says_there_is_more)
+{
+	struct fixture f;
+	fixture(&f, VIEW_RUNS);
+	static const char *cols[] = { "ID", "NAME" };
+	static char ids[30][8];
+	static const char *cells[60];
+	for (int i = 0; i < 30; i++) {
+		snprintf(ids[i], sizeof ids[i], "%d", 30 - i);
+		cells[2 * i] = ids[i];
+		cells[2 * i + 1] = "run";
+	}
+	f.ru.n_columns = 2;
+	f.ru.columns = cols;
+	f.ru.n_rows = 30;
+	f.ru.cells = cells;
+	f.ru.selected = 0;
+	WINDOW *w = ui_term_pad(20, 60, 1);
+	view_draw(w, &f.v);
+	int y, x;
+	ck_assert_msg(ui_term_find(w, "\xe2\x96\xbc more", &y, &x) && y < 12, "%s", dump(w));
+	f.ru.selected = 29;
+	view_draw(w, &f.v);
+	ck_assert_msg(ui_term_find(w, "\xe2\x96\xb2 more", &y, &x) && y < 6, "%s", dump(w));
 	delwin(w);
 	keys_map_free(f.km);
 }
@@ -953,7 +1218,11 @@ Suite *harness_suite(void)
 	            front_legend_names_once_and_keeps_colours, hints_separate_keys_and_labels,
 	            steer_shows_obtained_beside_target, front_says_units_and_hypervolume,
 	            scrolling_panes_say_there_is_more, front_series_glyphs_without_colour,
-	            questions_always_fit, job_form_fields_errors_and_hits, NULL);
+	            questions_always_fit, job_form_fields_errors_and_hits,
+	            steer_sample_scores_tell_apart, steer_sliders_keep_target_and_mean_when_narrow,
+	            runs_details_round_numbers, front_legend_keeps_hypervolumes_when_narrow,
+	            runs_table_names_apart_when_narrow, help_wraps_when_narrow,
+	            runs_table_says_there_is_more, NULL);
 	harness_add(s, "views", runs_chart_and_lineage, response_curve_with_error_bars, NULL);
 	TCase *tc = harness_add(s, "robust", every_size_draws, slider_click_and_tab_click,
 	                        monochrome_attributes, NULL);

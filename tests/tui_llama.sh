@@ -13,6 +13,8 @@ cd "$TEST_TMP" || exit 1
 "$CKPT_TOOL" ck 256 1 llama || exit 1
 like "$(cat ck/config.json)" '"LlamaForCausalLM"' "the checkpoint is a Llama"
 S="$TEST_TMP/s.db"
+awk 'BEGIN { for (i = 0; i < 8; i++) printf "{\"prompt\": \"P%d\", \"response\": \"ab cd\"}\n", i }' >rows.jsonl
+"$RIC" --store "$S" dataset import rows.jsonl --name toy --eval-fraction 0.5 >/dev/null 2>&1 || exit 1
 
 samples() { pane | sed -n '/^Prompt:/,$p' | head -n 12; }
 
@@ -36,6 +38,16 @@ while [ $i -lt 100 ]; do
 done
 _tap_result $changed "the Llama's generations change with the slider" "before: $before
 after: $(samples)"
+# a job on the Llama checkpoint, started from the : line, runs to its end
+t send-keys -t ric ":job eval --model '$TEST_TMP/ck' --dataset toy --prompts 2 --step 1 --max-tokens 4 --name llama-eval" Enter
+wait_for 'job 1 started'
+_tap_result $? "a job on the Llama checkpoint starts from the : line" "$(pane)"
+for i in $(seq 1 300); do
+	"$RIC" --store "$S" job list 2>&1 | grep -q 'running\|queued' || break
+	sleep 0.2
+done
+like "$("$RIC" --store "$S" job list 2>&1)" ' done .* eval --model' "the eval job on the Llama ends done"
+like "$("$RIC" --store "$S" show llama-eval 2>&1)" 'points +2' "its two preference points are stored"
 t send-keys -t ric q
 wait_for 'EXIT=0'
 _tap_result $? "q quits cleanly" "$(pane)"

@@ -126,6 +126,11 @@ _tap_result $? "cancelled again" "$(pane)"
 # says which run it continues.
 shown=$("$RIC" --store "$S" show slow-eval 2>&1)
 like "$shown" 'resumes +[0-9]+' "ric show NAME shows the resumed eval run and the run it continues"
+# Front shows the resumed run alone, not also the partial run it continues.
+t send-keys -t ric 2
+wait_for 'slow-eval'
+sleep 0.3
+is "$(pane | grep -c '│. slow-eval')" 1 "Front's legend has the resumed eval once"
 
 t resize-window -t ric -x 60 -y 20 2>/dev/null || t resize-pane -t ric -x 60 -y 20
 t send-keys -t ric 1

@@ -40,6 +40,8 @@ _tap_result $? "ric-tui steers the SFT model" "$(pane)"
 t send-keys -t ric 2
 wait_for 'online iteration 3 of 3'
 _tap_result $? "Front shows the newest iteration's eval and says which iteration" "$(pane)"
+wait_for 'on-eval-3 HV'
+unlike "$(pane)" 'on-eval-[12] HV' "and that iteration's eval alone, not every iteration's at once"
 t send-keys -t ric R
 wait_for 'Response: length obtained'
 _tap_result $? "R shows the response view" "$(pane)"

@@ -96,37 +96,68 @@ void slider_normalize(double *w, size_t n)
  *   ">humor        ████████▌          0.57 → 0.80 L" */
 struct slider_cols {
 	int name_w, bar_x, bar_w, target_w, got_w;
+	int sep, lock_w;  /* blank after the name (none without a bar); lock column */
+	int compact;      /* target "→0.80", obtained " 0.62±0.10▲" without "got" */
+	int pad;          /* blanks at the end (no bar: the line stays `width` wide) */
 };
 
 #define SLIDER_VALUE_W 5   /* " 0.57" */
 #define SLIDER_TARGET_W 8  /* " → -1.25" */
+#define SLIDER_TARGET_CW 6 /* "→-1.25" */
 #define SLIDER_LOCK_W 2    /* " L" */
 #define SLIDER_GOT_W 17    /* " got -0.37±0.05▲" (ASCII "+-") */
+#define SLIDER_GOT_CW 13   /* " -0.37±0.05 ▲" */
+#define SLIDER_MARK_W 2    /* " ▲" */
+#define SLIDER_BAR_MIN 6
 
+static int slider_fixed(const struct slider_cols *c)
+{
+	return 1 + c->name_w + c->sep + SLIDER_VALUE_W + c->target_w + c->got_w + c->lock_w;
+}
+
+/* Narrow widths keep the numbers (weight, target, obtained) longest, since
+ * they are what steering is read by: the name shrinks to 8 columns, the bar
+ * to 3, the name to 3, the target and obtained lose their spaces and "got",
+ * the bar goes (arrows still move the weight); only then the obtained score
+ * and at last the target are left out. */
 static struct slider_cols slider_cols(const struct slider_look *s, int width)
 {
-	struct slider_cols c;
-	c.name_w = s->name_width > 0 ? s->name_width : 12;
+	struct slider_cols c = { .name_w = s->name_width > 0 ? s->name_width : 12, .sep = 1,
+		                 .lock_w = SLIDER_LOCK_W };
 	c.target_w = s->has_target ? SLIDER_TARGET_W : 0;
 	c.got_w = s->has_target && s->has_obtained ? SLIDER_GOT_W : 0;
-	int fixed = 1 + c.name_w + 1 + SLIDER_VALUE_W + c.target_w + c.got_w + SLIDER_LOCK_W;
-	/* Narrow: the obtained score goes first, then the target, then the name shrinks. */
-	if (width - fixed < 6 && c.got_w) {
-		fixed -= c.got_w;
-		c.got_w = 0;
+	const int floors[] = { 8, 3 }, bars[] = { SLIDER_BAR_MIN, 3 };
+	for (int k = 0; k < 2; k++)
+		if (width - slider_fixed(&c) < bars[k] && c.name_w > floors[k]) {
+			int nw = c.name_w - (bars[k] - (width - slider_fixed(&c)));
+			c.name_w = nw < floors[k] ? floors[k] : nw;
+		}
+	if (width - slider_fixed(&c) < 3 && c.target_w) {
+		c.compact = 1;
+		c.target_w = SLIDER_TARGET_CW;
+		if (c.got_w)
+			c.got_w = SLIDER_GOT_CW;
 	}
-	if (width - fixed < 6 && c.target_w) {
-		fixed -= c.target_w;
-		c.target_w = 0;
+	if (width - slider_fixed(&c) < 3) { /* no bar */
+		c.sep = 0;
+		c.lock_w = 1;
+		if (width - slider_fixed(&c) < 0 && c.got_w)
+			c.got_w = SLIDER_MARK_W; /* the mark alone: above, below or within */
+		if (width - slider_fixed(&c) < 0 && c.got_w)
+			c.got_w = 0;
+		if (width - slider_fixed(&c) < 0 && c.target_w)
+			c.target_w = 0;
+		/* the columns left go back to the name, then to blanks at the end */
+		int want = s->name_width > 0 ? s->name_width : 12;
+		while (width - slider_fixed(&c) > 0 && c.name_w < want)
+			c.name_w++;
+		c.pad = width - slider_fixed(&c) > 0 ? width - slider_fixed(&c) : 0;
+		c.bar_x = 1 + c.name_w;
+		c.bar_w = 0;
+		return c;
 	}
-	if (width - fixed < 6) {
-		int shrink = 6 - (width - fixed);
-		int nw = c.name_w - shrink < 3 ? 3 : c.name_w - shrink;
-		fixed -= c.name_w - nw;
-		c.name_w = nw;
-	}
-	c.bar_x = 1 + c.name_w + 1;
-	c.bar_w = width - fixed > 0 ? width - fixed : 0;
+	c.bar_x = 1 + c.name_w + c.sep;
+	c.bar_w = width - slider_fixed(&c);
 	return c;
 }
 
@@ -171,7 +202,8 @@ static void slider_name(const char *name, int w, char *out, size_t len)
 
 /* " → 0.80" (SLIDER_TARGET_W columns): the target score is in the
  * objective's own units, so it may be negative or large. */
-static void slider_target(const struct slider_look *s, int utf8, char *out, size_t len)
+static void slider_target(const struct slider_look *s, int utf8, int compact, char *out,
+                          size_t len)
 {
 	char t[64];
 	snprintf(t, sizeof t, "%5.2f", s->target);
@@ -179,12 +211,13 @@ static void slider_target(const struct slider_look *s, int utf8, char *out, size
 		snprintf(t, sizeof t, "%5.0f", s->target);
 	if (strlen(t) > 5 || s->target != s->target)
 		snprintf(t, sizeof t, "%s", s->target != s->target ? "    ?" : s->target < 0 ? " -big" : "  big");
-	snprintf(out, len, " %s %s", utf8 ? "\xe2\x86\x92" : ">", t);
+	snprintf(out, len, compact ? "%s%s" : " %s %s", utf8 ? "\xe2\x86\x92" : ">", t);
 }
 
 /* " got  0.62±0.10▼" (SLIDER_GOT_W columns): the samples' mean against the
  * target: above, below, or within one standard error of it. */
-static void slider_got(const struct slider_look *s, int utf8, char *out, size_t len)
+static void slider_got(const struct slider_look *s, int utf8, int compact, int width, char *out,
+                       size_t len)
 {
 	double d = s->obtained - s->target;
 	const char *mark = !isnan(s->obtained_se) && fabs(d) <= s->obtained_se ? (utf8 ? "\xe2\x89\x88" : "=")
@@ -202,7 +235,12 @@ static void slider_got(const struct slider_look *s, int utf8, char *out, size_t 
 		snprintf(e, sizeof e, "%4.0f", s->obtained_se);
 	if (isnan(s->obtained))
 		mark = " ";
-	snprintf(out, len, " got %s%s%s%s%s", m, utf8 ? "\xc2\xb1" : "+-", e, utf8 ? " " : "", mark);
+	if (width == SLIDER_MARK_W) {
+		snprintf(out, len, " %s", mark);
+		return;
+	}
+	snprintf(out, len, "%s%s%s%s%s%s", compact ? " " : " got ", m, utf8 ? "\xc2\xb1" : "+-", e,
+	         utf8 ? " " : "", mark);
 }
 
 void slider_render(const struct slider_look *s, int width, int utf8, char *buf, size_t len)
@@ -216,20 +254,23 @@ void slider_render(const struct slider_look *s, int width, int utf8, char *buf, 
 	slider_put(buf, len, &used, s->focused ? ">" : " ");
 	slider_name(s->name, c.name_w, part, sizeof part);
 	slider_put(buf, len, &used, part);
-	slider_put(buf, len, &used, " ");
+	if (c.sep)
+		slider_put(buf, len, &used, " ");
 	bar_render_track(s->weight, c.bar_w, utf8, utf8 ? "\xc2\xb7" : "-", part, sizeof part);
 	slider_put(buf, len, &used, part);
 	snprintf(part, sizeof part, " %4.2f", s->weight >= 0 && s->weight <= 1 ? s->weight : 0.0);
 	slider_put(buf, len, &used, part);
 	if (c.target_w) {
-		slider_target(s, utf8, part, sizeof part);
+		slider_target(s, utf8, c.compact, part, sizeof part);
 		slider_put(buf, len, &used, part);
 	}
 	if (c.got_w) {
-		slider_got(s, utf8, part, sizeof part);
+		slider_got(s, utf8, c.compact, c.got_w, part, sizeof part);
 		slider_put(buf, len, &used, part);
 	}
-	slider_put(buf, len, &used, s->locked ? " L" : "  ");
+	slider_put(buf, len, &used, s->locked ? (c.lock_w > 1 ? " L" : "L") : c.lock_w > 1 ? "  " : " ");
+	for (int i = 0; i < c.pad; i++)
+		slider_put(buf, len, &used, " ");
 }
 
 void slider_draw(WINDOW *w, int y, int x, int width, const struct slider_look *s)
@@ -247,13 +288,13 @@ void slider_draw(WINDOW *w, int y, int x, int width, const struct slider_look *s
 	draw_text(w, y, x + c.bar_x, c.bar_w, bar);
 	if (c.target_w) {
 		char t[64];
-		slider_target(s, utf8, t, sizeof t);
+		slider_target(s, utf8, c.compact, t, sizeof t);
 		wattrset(w, theme_attr(THEME_TARGET));
 		draw_text(w, y, x + c.bar_x + c.bar_w + SLIDER_VALUE_W, c.target_w, t);
 	}
 	if (c.got_w) {
 		char t[64];
-		slider_got(s, utf8, t, sizeof t);
+		slider_got(s, utf8, c.compact, c.got_w, t, sizeof t);
 		double d = s->obtained - s->target;
 		int near = !isnan(s->obtained_se) && fabs(d) <= s->obtained_se;
 		wattrset(w, theme_attr(near ? THEME_TARGET : d > 0 ? THEME_SLIDER : THEME_ERROR));

@@ -11,11 +11,29 @@
 
 #define TABLE_MAX_NATURAL 40
 #define TABLE_MIN_COL 3
+#define TABLE_SHRINK_TO 12
 
 static const char *table_cell(const struct table_look *t, size_t row, size_t col)
 {
 	const char *c = t->cells ? t->cells[row * t->n_cols + col] : NULL;
 	return c ? c : "";
+}
+
+/* Takes a column at a time from the widest column wider than `floor`
+ * until the total fits; returns the new total. */
+static int table_shrink(int *out, size_t n_cols, int total, int avail, int floor)
+{
+	while (total > avail) {
+		size_t widest = 0;
+		for (size_t c = 1; c < n_cols; c++)
+			if (out[c] > out[widest])
+				widest = c;
+		if (n_cols == 0 || out[widest] <= floor)
+			break;
+		out[widest]--;
+		total--;
+	}
+	return total;
 }
 
 int table_fit(const struct table_look *t, int avail, int *out)
@@ -37,17 +55,20 @@ int table_fit(const struct table_look *t, int avail, int *out)
 		out[c] = wdt;
 		total += wdt + (c ? 1 : 0);
 	}
-	/* Too wide: take a column from the widest, one at a time. */
-	while (total > avail) {
-		size_t widest = 0;
-		for (size_t c = 1; c < t->n_cols; c++)
-			if (out[c] > out[widest])
-				widest = c;
-		if (t->n_cols == 0 || out[widest] <= TABLE_MIN_COL)
-			break;
-		out[widest]--;
-		total--;
+	/* Too wide: the widest give way down to TABLE_SHRINK_TO columns; when a
+	 * column was longer than that (names, paths), the last columns (the
+	 * least telling: dates, tags) are left out next while two stay; then the
+	 * widest give way down to TABLE_MIN_COL. A cut cell is shortened in the
+	 * middle, so rows that differ at the end still differ. */
+	int long_text = 0; /* a column of names or paths, which cuts make alike */
+	for (size_t c = 0; c < t->n_cols; c++)
+		long_text |= out[c] > TABLE_SHRINK_TO;
+	total = table_shrink(out, t->n_cols, total, avail, TABLE_SHRINK_TO);
+	for (size_t c = t->n_cols; long_text && c-- > 2 && total > avail;) {
+		total -= out[c] + 1;
+		out[c] = 0;
 	}
+	total = table_shrink(out, t->n_cols, total, avail, TABLE_MIN_COL);
 	/* Still too wide: leave out the last columns. */
 	for (size_t c = t->n_cols; c-- > 0 && total > avail;) {
 		total -= out[c] + (c ? 1 : 0);
@@ -87,7 +108,12 @@ static void table_line(WINDOW *w, int y, int x, int width, const struct table_lo
 			continue;
 		if (c)
 			col++;
-		draw_text(w, y, x + col, cw[c] < width - col ? cw[c] : width - col, texts[c]);
+		int room = cw[c] < width - col ? cw[c] : width - col;
+		char cut[512];
+		const char *text = texts[c] ? texts[c] : "";
+		if (draw_width(text) > room && room >= 5) /* the middle goes: "demo-…ffline" */
+			text = draw_shorten(text, room, cut, sizeof cut);
+		draw_text(w, y, x + col, room, text);
 		col += cw[c];
 	}
 }
@@ -141,6 +167,11 @@ void table_draw(WINDOW *w, const struct layout_rect *r, const struct table_look 
 		           t->marked && t->marked[row] ? "*" : " ");
 	}
 	wattrset(w, A_NORMAL);
+	/* Rows above or below the ones shown say so, on the first and last row. */
+	if (height > 0) {
+		draw_more(w, y, r->x, r->w, scroll > 0, 0);
+		draw_more(w, y + height - 1, r->x, r->w, 0, (size_t)(scroll + height) < t->n_rows);
+	}
 	free(cw);
 	free(texts);
 }

@@ -23,6 +23,7 @@
 
 #include <curses.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ui/chart.h"
 #include "ui/keys.h"
@@ -68,6 +69,11 @@ struct view_steer {
 	size_t n_objectives;
 	const char *const *objectives;    /* names */
 	const double *target_lo, *target_hi; /* range of each target for the marker; NULL = 0..1 */
+	/* each objective's sample-bar scale, 0..1 of its offline lo..hi, as a span
+	 * in the unit shown (z or raw): a score shows as many decimals as resolve
+	 * 1/200 of it, so two scores the bar cannot tell apart still differ;
+	 * NULL = unknown (2 decimals) */
+	const double *bar_span;
 	struct view_pref pref[2];         /* [0] = A (the only one outside compare) */
 	int compare;                      /* 1 = two columns A | B */
 	int side;                         /* side being edited: 0 = A, 1 = B */
@@ -132,6 +138,8 @@ struct view_front {
 	const struct view_series *series;
 	int cursor_series, cursor_point;  /* -1 = no cursor */
 	const char *point_text;           /* selected point's response */
+	const uint8_t *point_rgb;         /* its picture (image models), [side][side][3]; NULL = none */
+	int point_side;
 	const double *point_pref;         /* its preference (n_objectives); NULL = none */
 	const char *point_info;           /* e.g. "run 12 step 400 prompt 7" */
 	int live;                         /* an eval job is adding points */
@@ -283,8 +291,9 @@ void view_too_small_draw(WINDOW *w, int rows, int cols);
 int view_steer_lines(const struct layout *L, const struct view_steer *s, int side);
 int view_steer_sample_line(const struct layout *L, const struct view_steer *s, int side, int k);
 
-/* Number of lines of the help text (to clamp view_help.scroll). */
-int view_help_lines(const struct keys_map *km);
+/* Number of lines of the help text in a pane `width` columns wide (its
+ * texts wrap; 0: unwrapped), to clamp view_help.scroll. */
+int view_help_lines(const struct keys_map *km, int width);
 
 /* ---- Mouse -------------------------------------------------------------- */
 

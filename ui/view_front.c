@@ -4,6 +4,7 @@
 
 #include "ui/chart.h"
 #include "ui/draw.h"
+#include "ui/halfblock.h"
 #include "ui/plot.h"
 #include "ui/textview.h"
 #include "ui/theme.h"
@@ -122,16 +123,20 @@ static const char *front_swatch(int s)
 	return theme_colored() ? "\xe2\xa3\xbf" : plot_glyph(s);
 }
 
-/* " kind HV 0.432 all 12.5": what follows a series' name in the legend. */
-static const char *front_legend_tail(const struct view_series *se, char *tail, size_t cap)
+/* " kind HV 0.432 all 12.5": what follows a series' name in the legend;
+ * shorter at each level, for narrow columns: 1 without "all", 2 the
+ * hypervolume alone (" HV 0.432"), so its number is never cut. */
+static const char *front_legend_tail(const struct view_series *se, int level, char *tail,
+                                     size_t cap)
 {
-	const char *kind = front_kind_shown(se);
+	const char *kind = level >= 2 ? "" : front_kind_shown(se);
 	int n = snprintf(tail, cap, "%s%s", *kind ? " " : "", kind);
 	if (!isnan(se->hypervolume) && n >= 0 && (size_t)n < cap)
 		n += snprintf(tail + n, cap - (size_t)n, " HV %.3g", se->hypervolume);
-	if (!isnan(se->hypervolume) && se->hypervolume_all > 0 && n >= 0 && (size_t)n < cap)
+	if (level == 0 && !isnan(se->hypervolume) && se->hypervolume_all > 0 && n >= 0 &&
+	    (size_t)n < cap)
 		n += snprintf(tail + n, cap - (size_t)n, " all %.4g", se->hypervolume_all);
-	if (se->note && n >= 0 && (size_t)n < cap)
+	if (level < 2 && se->note && n >= 0 && (size_t)n < cap)
 		snprintf(tail + n, cap - (size_t)n, " %s", se->note);
 	return tail;
 }
@@ -172,7 +177,7 @@ static void front_legend(WINDOW *w, const struct layout_rect *r, const struct vi
 	for (size_t s = 0; per_row == 1 && rows >= 2 * (int)f->n_series && s < f->n_series; s++) {
 		const struct view_series *se = &f->series[s];
 		char t[128];
-		two |= draw_width(se->name ? se->name : "?") + draw_width(front_legend_tail(se, t, sizeof t)) + 3 >
+		two |= draw_width(se->name ? se->name : "?") + draw_width(front_legend_tail(se, 0, t, sizeof t)) + 3 >
 		       colw;
 	}
 	for (size_t s = 0; s < f->n_series; s++) {
@@ -186,8 +191,14 @@ static void front_legend(WINDOW *w, const struct layout_rect *r, const struct vi
 		int used = draw_text(w, y, x, colw, se->hidden ? " " : front_swatch(colour));
 		wattrset(w, se->hidden ? theme_attr(THEME_DIM) : (int)A_NORMAL);
 		char tail[128], name[256], text[512];
-		front_legend_tail(se, tail, sizeof tail);
-		int room = colw - used - 2 - (two ? 0 : draw_width(tail));
+		/* the fullest tail that leaves the name 6 columns */
+		int room = 0;
+		for (int level = 0; level < 3; level++) {
+			front_legend_tail(se, level, tail, sizeof tail);
+			room = colw - used - 2 - (two ? 0 : draw_width(tail));
+			if (two || room >= 6)
+				break;
+		}
 		draw_shorten(se->name ? se->name : "?", room > 6 ? room : 6, name, sizeof name);
 		snprintf(text, sizeof text, " %s%s", name, two ? "" : tail);
 		draw_text(w, y, x + used, colw - used - 1, text);
@@ -197,7 +208,44 @@ static void front_legend(WINDOW *w, const struct layout_rect *r, const struct vi
 	wattrset(w, A_NORMAL);
 }
 
-static void front_point(WINDOW *w, const struct layout_rect *r, const struct view_front *f)
+/* An image model's point: its picture in half blocks at the largest scale
+ * (1: a pixel a column and half a row, 2: every second pixel, ...) whose
+ * cells fit rows x cols; 0 when not even every 4th pixel does. */
+static int front_picture_scale(const struct view_front *f, int rows, int cols, int *pw, int *ph)
+{
+	for (int scale = 1; scale <= 4; scale++) {
+		halfblock_cells(f->point_side, f->point_side, scale, pw, ph);
+		if (*ph <= rows && *pw <= cols)
+			return scale;
+	}
+	return 0;
+}
+
+static void front_picture(WINDOW *w, int y, int x, int scale, const struct view_front *f)
+{
+	const char *cterm = getenv("COLORTERM"), *nocol = getenv("NO_COLOR");
+	enum halfblock_mode mode = halfblock_mode_pick(cterm, nocol, has_colors() ? COLORS : 0,
+	                                               draw_utf8());
+	halfblock_draw(w, y, x, f->point_rgb, f->point_side, f->point_side, scale, mode);
+	wattrset(w, A_NORMAL);
+}
+
+/* The picture drawn into the point pane r (when the legend column has no
+ * room for it), its text beside it. 0 when it does not fit there either. */
+static int front_point_picture(WINDOW *w, const struct layout_rect *r, const struct view_front *f)
+{
+	int pw, ph, scale = front_picture_scale(f, r->h, r->w, &pw, &ph);
+	if (!scale)
+		return 0;
+	front_picture(w, r->y, r->x, scale, f);
+	struct layout_rect tr = { r->y, r->x + pw + 2, r->h, r->w - pw - 2 };
+	if (tr.w >= 8 && f->point_text)
+		textview_draw(w, &tr, f->point_text, 0);
+	return 1;
+}
+
+static void front_point(WINDOW *w, const struct layout_rect *r, const struct view_front *f,
+                        int pictured)
 {
 	if (r->h <= 0)
 		return;
@@ -224,6 +272,9 @@ static void front_point(WINDOW *w, const struct layout_rect *r, const struct vie
 	textview_draw(w, &ir, line, 0);
 	wattrset(w, A_NORMAL);
 	struct layout_rect tr = { r->y + info_rows, r->x, r->h - info_rows, r->w };
+	if (tr.h > 0 && !pictured && f->point_rgb && f->point_side > 0 &&
+	    front_point_picture(w, &tr, f))
+		return;
 	if (tr.h > 0)
 		textview_draw(w, &tr, f->point_text ? f->point_text : "", 0);
 }
@@ -267,8 +318,18 @@ void view_front_draw(WINDOW *w, const struct layout *L, const struct view_front 
 	}
 	if (L->legend.x > 0)
 		draw_vrule(w, L->legend.y, L->legend.x - 1, L->legend.h);
-	front_legend(w, &L->legend, f);
-	front_point(w, &L->point, f);
+	/* An image model's point: its picture at the foot of the legend column
+	 * beside the plot (the legend keeps 4 rows at least). */
+	struct layout_rect lg = L->legend;
+	int pictured = 0, pw, ph, scale;
+	if (f->point_rgb && f->point_side > 0 && f->cursor_series >= 0 && f->cursor_point >= 0 &&
+	    lg.x > 0 && (scale = front_picture_scale(f, lg.h - 5, lg.w, &pw, &ph)) > 0) {
+		front_picture(w, lg.y + lg.h - ph, lg.x + (lg.w - pw) / 2, scale, f);
+		lg.h -= ph + 1;
+		pictured = 1;
+	}
+	front_legend(w, &lg, f);
+	front_point(w, &L->point, f, pictured);
 }
 
 int view_front_hit(const struct layout *L, const struct view_front *f, int y, int x, struct view_hit *h)

@@ -64,12 +64,17 @@ static void jobs_widths(int width, int *prog_w, int *rate_w, int *spark_w, int *
 /* Tokens per second in at most 11 columns, unit included. */
 static void jobs_rate(double tps, char *buf, size_t cap)
 {
+	/* at most 4 digits before the unit: "114.5k tok/s" would lose its "s" */
 	if (tps < 9999.5)
 		snprintf(buf, cap, "%.0f tok/s", tps);
-	else if (tps < 999950)
+	else if (tps < 99950)
 		snprintf(buf, cap, "%.1fk tok/s", tps / 1000);
-	else
+	else if (tps < 999500)
+		snprintf(buf, cap, "%.0fk tok/s", tps / 1000);
+	else if (tps < 99950000)
 		snprintf(buf, cap, "%.1fM tok/s", tps / 1e6);
+	else
+		snprintf(buf, cap, "%.0fM tok/s", tps / 1e6);
 }
 
 static void jobs_row(WINDOW *w, int y, const struct layout_rect *r, const struct view_job *j, int sel)

@@ -7,7 +7,9 @@
 #include "ui/table.h"
 #include "ui/theme.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static struct table_look runs_look(const struct view_runs *r)
@@ -62,6 +64,72 @@ static void runs_line(struct runs_pen *p, int attr, const char *text)
 	wattrset(p->w, A_NORMAL);
 }
 
+/* A parameter's value with every decimal number in it rounded to 4
+ * significant digits ("[-1.6812003598014476,0.4]" -> "[-1.681,0.4]"):
+ * integers (steps, seeds, ids) and numbers inside names ("a-1.5.txt",
+ * "v1.2.3") stay as they are. */
+static void runs_round(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+	const char *p = in;
+	while (*p && o + 1 < cap) {
+		int start = (p == in || !(isalnum((unsigned char)p[-1]) || p[-1] == '.' || p[-1] == '_'));
+		const char *q = p;
+		if (start && (*q == '-' || *q == '+'))
+			q++;
+		const char *digits = q;
+		while (isdigit((unsigned char)*q))
+			q++;
+		int is_num = start && q > digits;
+		int frac = 0;
+		if (is_num && *q == '.' && isdigit((unsigned char)q[1])) {
+			frac = 1;
+			q++;
+			while (isdigit((unsigned char)*q))
+				q++;
+		}
+		if (is_num && (*q == 'e' || *q == 'E')) {
+			const char *e = q + 1;
+			if (*e == '-' || *e == '+')
+				e++;
+			if (isdigit((unsigned char)*e)) {
+				frac = 1;
+				while (isdigit((unsigned char)*e))
+					e++;
+				q = e;
+			}
+		}
+		/* part of a word or a dotted name: left alone */
+		if (is_num && (isalnum((unsigned char)*q) || *q == '_' ||
+		               (*q == '.' && isalnum((unsigned char)q[1]))))
+			is_num = 0;
+		int sig = 0, lead = 1; /* significant digits of the mantissa */
+		for (const char *c = digits; is_num && frac && c < q && *c != 'e' && *c != 'E'; c++) {
+			if (!isdigit((unsigned char)*c) || (lead && *c == '0'))
+				continue;
+			lead = 0;
+			sig++;
+		}
+		if (is_num && frac && sig > 4) {
+			char num[64];
+			size_t n = (size_t)(q - p) < sizeof num ? (size_t)(q - p) : sizeof num - 1;
+			memcpy(num, p, n);
+			num[n] = '\0';
+			int k = snprintf(out + o, cap - o, "%.4g", strtod(num, NULL));
+			o = k > 0 && (size_t)k < cap - o ? o + (size_t)k : cap - 1;
+			p = q;
+			continue;
+		}
+		if (is_num) { /* an integer, or short enough: copied whole */
+			while (p < q && o + 1 < cap)
+				out[o++] = *p++;
+			continue;
+		}
+		out[o++] = *p++;
+	}
+	out[o] = '\0';
+}
+
 /* The details' lines from `first` on; returns how many there are in all. */
 static int runs_details_lines(WINDOW *w, const struct layout_rect *r, const struct view_run_details *d,
                               int first)
@@ -76,8 +144,9 @@ static int runs_details_lines(WINDOW *w, const struct layout_rect *r, const stru
 	if (d->n_params) {
 		int x = r->x;
 		for (size_t i = 0; i < d->n_params; i++) {
-			snprintf(line, sizeof line, "%s=%s", d->param_keys[i] ? d->param_keys[i] : "",
-			         d->param_values[i] ? d->param_values[i] : "");
+			char val[768];
+			runs_round(d->param_values[i] ? d->param_values[i] : "", val, sizeof val);
+			snprintf(line, sizeof line, "%s=%s", d->param_keys[i] ? d->param_keys[i] : "", val);
 			int wdt = draw_width(line);
 			if (x > r->x && x + wdt > r->x + r->w) {
 				p.v++;

@@ -59,16 +59,31 @@ static void steer_sliders(WINDOW *w, const struct layout_rect *r, const struct v
 	char title[256], iter[96] = "";
 	if (s->iteration)
 		snprintf(iter, sizeof iter, "  [%s]", s->iteration);
-	if (s->compare)
+	const char *unit = s->raw ? "raw" : "z", *arrow = draw_utf8() ? "\xe2\x86\x92" : ">";
+	const char *mean = s->pref[side].obtained ? ", samples' mean" : "";
+	if (s->compare) {
 		snprintf(title, sizeof title, "%s%s%s  mapping %s  (%s)", side ? "B" : "A",
-		         side == s->side ? " (editing)" : "", iter, s->mapping ? s->mapping : "-",
-		         s->raw ? "raw" : "z");
-	else
-		/* What the numbers and the sample bars mean, in the title. */
-		snprintf(title, sizeof title, "Preference%s  mapping %s  weight %s target%s (%s; sample bars "
-		         "0..1 = offline lo..hi)", iter, s->mapping ? s->mapping : "-",
-		         draw_utf8() ? "\xe2\x86\x92" : ">", s->pref[side].obtained ? ", samples' mean" : "",
-		         s->raw ? "raw" : "z");
+		         side == s->side ? " (editing)" : "", iter, s->mapping ? s->mapping : "-", unit);
+		if (draw_width(title) + 4 > r->w) /* the unit before the mapping */
+			snprintf(title, sizeof title, "%s%s (%s)%s", side ? "B" : "A",
+			         side == s->side ? " (editing)" : "", unit, iter);
+	} else {
+		/* What the numbers and the sample bars mean, in the title: the unit
+		 * first, so a narrow terminal still says it. */
+		snprintf(title, sizeof title, "Preference%s  mapping %s  weight %s target%s (%s; sample "
+		         "bars 0..1 = offline lo..hi)", iter, s->mapping ? s->mapping : "-", arrow, mean,
+		         unit);
+		if (draw_width(title) + 4 > r->w)
+			snprintf(title, sizeof title, "Preference%s  mapping %s  (%s; bars 0..1 = lo..hi)  "
+			         "weight %s target%s", iter, s->mapping ? s->mapping : "-", unit, arrow, mean);
+		if (draw_width(title) + 4 > r->w) { /* "[iteration 1 of 3]" before the rest */
+			const char *it = s->iteration ? s->iteration : "";
+			if (strncmp(it, "online ", 7) == 0)
+				it += 7;
+			snprintf(title, sizeof title, "Preference%s%s%s (%s; bars 0..1 = lo..hi)  weight %s "
+			         "target%s", *it ? " [" : "", it, *it ? "]" : "", unit, arrow, mean);
+		}
+	}
 	draw_title(w, r->y, r->x, r->w, title,
 	           theme_attr(s->compare && side == s->side ? THEME_SLIDER_FOCUS : THEME_TITLE));
 	if (!s->pref[side].weight)
@@ -152,7 +167,8 @@ static int steer_head(const struct view_steer *s, size_t k, const struct view_sa
 struct steer_fmt {
 	int name_w, bar_w;
 };
-static const struct steer_fmt steer_fmts[] = { { 8, 5 }, { 5, 3 }, { 3, 2 }, { 3, 0 } };
+static const struct steer_fmt steer_fmts[] = { { 8, 12 }, { 8, 8 }, { 8, 5 }, { 5, 3 },
+	                                        { 3, 2 }, { 3, 0 } };
 #define STEER_NFMT ((int)(sizeof steer_fmts / sizeof steer_fmts[0]))
 #define STEER_SEP 2 /* blanks between two objectives' scores */
 
@@ -175,6 +191,18 @@ static void steer_bar(double frac, int width, char *bar, size_t cap)
 		snprintf(bar, cap, "%s%s", utf8 ? "\xe2\x97\x80" : "<", part);
 }
 
+/* Decimals of objective i's scores: one unit of the last is at most 1/200
+ * of the bar's span, so scores 1/200 of lo..hi apart always read apart even
+ * where their bars (40 to 96 steps) are the same; 2 at least, 6 at most. */
+static int steer_decimals(const struct view_steer *s, size_t i)
+{
+	double span = s->bar_span ? fabs(s->bar_span[i]) : 0;
+	if (!(span > 0) || !isfinite(span))
+		return 2;
+	int d = (int)ceil(log10(200.0 / span) - 1e-9);
+	return d < 2 ? 2 : d > 6 ? 6 : d;
+}
+
 /* One objective's score: its name, the value ("--" while not scored). */
 static int steer_cell(const struct view_steer *s, const struct view_sample *smp, size_t i,
                       const struct steer_fmt *f, char *name, size_t nl, char *val, size_t vl)
@@ -184,7 +212,7 @@ static int steer_cell(const struct view_steer *s, const struct view_sample *smp,
 	snprintf(name, nl, "%.*s", (int)nb, full);
 	const double *v = smp->z && !s->raw ? smp->z : smp->reward;
 	if (!isnan(v[i]))
-		snprintf(val, vl, " %.2f", v[i]);
+		snprintf(val, vl, " %.*f", steer_decimals(s, i), v[i]);
 	else
 		snprintf(val, vl, " --"); /* not scored: see the status line */
 	return draw_width(name) + (f->bar_w ? 1 + f->bar_w : 0) + draw_width(val);
@@ -410,7 +438,8 @@ int view_steer_hit(const struct layout *L, const struct view_steer *s, int y, in
 			h->kind = VIEW_HIT_SLIDER;
 			h->index = (int)i;
 			h->side = side;
-			h->value = slider_value_at(bw, x - r->x - bx);
+			/* no bar (a narrow pane): a click focuses, the weight stays */
+			h->value = bw > 1 ? slider_value_at(bw, x - r->x - bx) : look.weight;
 			return 1;
 		}
 		r = &L->samples[side];
