@@ -10,7 +10,8 @@
 # adds three rows of batch-1 decoding beside it. BENCH_ROWS (default all)
 # picks groups of rows, e.g. BENCH_ROWS=llama: gpt2 (training and decoding
 # GPT-2 shapes, the DiT), llama (the SmolLM2-135M shape beside PyTorch, the
-# Llama-2 110M beside llama2.c), lora, mpi, tui.
+# Llama-2 110M beside llama2.c), lora, mpi, tui, decode (bench/decode_table.sh:
+# both shapes against the bandwidth and the kernels' peaks, at every level).
 set -u
 ric=$1
 here=$(dirname "$0")
@@ -142,20 +143,28 @@ for w in int8 bf16 f32; do
 	    "$note (GQA 9/3, SwiGLU, tied)"
 done
 fi
+# Issue 21's decoding table: batch 1 against the read bandwidth, batch 32
+# against the peak of the instruction that serves it (ric bench peak), both
+# shapes, at the chosen level and forced to AVX2 (group decode).
+if rows decode; then
+	BENCH_THREADS=$th sh "$here/decode_table.sh" "$ric"
+fi
 # LoRA training (issue 17), batch 4 x 256, 2 timed steps (the 0.5B shape
 # takes minutes a step on a busy 2-core machine): on the SmolLM2-135M shape
 # full training against a rank-16 adapter on every linear layer, and on the
 # Qwen2.5-0.5B shape the adapter against bench/torch_lora.py (llama_ref.py's
-# model, base requires_grad off). LORA_BENCH=0 skips these rows.
+# model, base requires_grad off), the base in F32 and in BF16 (ric: frozen
+# in BF16 with activations recomputed, as a BF16 checkpoint trains; torch:
+# --dtype bf16). LORA_BENCH=0 skips these rows.
 if [ "${LORA_BENCH:-1}" != 0 ] && rows lora; then
 	qwen="--arch qwen2 --layers 24 --heads 14 --kv-heads 2 --embd 896 --inner 4864 --vocab 151936 --ctx 1024"
-	lora() { # name shape-flags extra-flags torch(yes/no)
-		out=$("$ric" bench train $2 --batch 4 --seq 256 --steps 2 --threads $th $3 --json | tail -n 1)
+	lora() { # name shape-flags extra-flags torch(yes/no) [torch-only flags] [ric-only flags]
+		out=$("$ric" bench train $2 --batch 4 --seq 256 --steps 2 --threads $th $3 $6 --json | tail -n 1)
 		ours=$(echo "$out" | field tokens_per_s)
 		rss=$(echo "$out" | field peak_rss_kib | awk '{ printf "%d", $1 / 1024 }')
 		theirs=""; trss=""
 		if [ "$4" = yes ] && [ $torch = yes ]; then
-			tout=$($py "$here/torch_lora.py" $2 --batch 4 --seq 256 --steps 2 --threads $th $3)
+			tout=$($py "$here/torch_lora.py" $2 --batch 4 --seq 256 --steps 2 --threads $th $3 $5)
 			theirs=$(echo "$tout" | field tokens_per_s)
 			trss=$(echo "$tout" | field peak_rss_kib | awk '{ printf "%d", $1 / 1024 }')
 		fi
@@ -165,6 +174,8 @@ if [ "${LORA_BENCH:-1}" != 0 ] && rows lora; then
 	lora "train SmolLM2-135M shape, full, 4 x 256" "$smol" "" no
 	lora "train SmolLM2-135M shape, LoRA r16, 4 x 256" "$smol" "--lora-rank 16" yes
 	lora "train Qwen2.5-0.5B shape, LoRA r16, 4 x 256" "$qwen" "--lora-rank 16" yes
+	lora "train Qwen2.5-0.5B shape, LoRA r16, BF16 base, 4 x 256" "$qwen" "--lora-rank 16" yes \
+		"--dtype bf16" "--weights bf16"
 fi
 if rows gpt2; then
 for k in i1 b1 i32 b32; do eval "$k=\$(cat \"\${TMPDIR:-/tmp}/ric-bench-\$\$-$k\")"; done
@@ -211,15 +222,28 @@ fi
 
 # Data parallelism (issue 19): one training step of the same global batch on
 # 2 ranks x 1 thread against 1 rank x 1 thread; efficiency = speed-up / 2;
-# the allreduce's share is the time the backward pass does not hide. Then the
-# overlapped buckets against the blocking sum after the backward pass
-# (RIC_MPI_OVERLAP=0). On a machine shared with other work the figures are
-# indicative only.
+# the allreduce's share is the communication the backward pass does not
+# hide. Then each phase of a step (ric bench train's "phases", CPU seconds:
+# forward, backward, the sum during and after backward, the optimizer, the
+# weights' gather after the sharded step) for 1 rank and each of the 2, and
+# the overlapped, sharded sum against the blocking sum after the backward
+# pass (RIC_MPI_OVERLAP=0). On a machine shared with other work the figures
+# are indicative only (bench/mpi_scaling.py interleaves several rounds).
 if ! rows mpi; then
 	:
 elif "$ric" info | grep -q '^mpi  *yes' && command -v mpirun >/dev/null 2>&1; then
 	mpi="mpirun --oversubscribe -np 2"
 	[ "$(id -u)" -eq 0 ] && mpi="$mpi --allow-run-as-root"
+	phases() { # json-of-1-rank json-of-2-ranks: one line per phase
+		[ -x $py ] || return 0
+		printf '%s\n%s\n' "$1" "$2" | $py -c '
+import json, sys
+one, two = (json.loads(l) for l in sys.stdin.read().splitlines()[:2])
+names = ["forward", "backward", "reduce_in_backward", "reduce_wait", "optimizer", "gather", "step"]
+print("  CPU s per step      " + " ".join("%9s" % n[:9] for n in names))
+for label, p in [("1 rank", one["phases_cpu"][0])] + [("2 ranks, rank %d" % r["rank"], r) for r in two["phases_cpu"]]:
+    print("  %-19s " % label + " ".join("%9.3f" % p.get(n, 0.0) for n in names))' 2>/dev/null
+	}
 	dp() { # name shape-flags batch seq steps
 		one=$(BLIS_NUM_THREADS=1 "$ric" bench train $2 --batch $3 --seq $4 --steps $5 --threads 1 --json | tail -n 1)
 		two=$(BLIS_NUM_THREADS=1 $mpi "$ric" bench train $2 --batch $3 --seq $4 --steps $5 --threads 1 --json | tail -n 1)
@@ -228,6 +252,7 @@ elif "$ric" info | grep -q '^mpi  *yes' && command -v mpirun >/dev/null 2>&1; th
 		ar=$(echo "$two" | sed -n 's/.*"allreduce_share": *\([0-9.e+-]*\).*/\1/p' | awk '{ printf "%d%%", $1 * 100 + 0.5 }')
 		eff=$(awk -v a="$t2" -v b="$t1" 'BEGIN { if (b > 0) printf "%d%%", 50 * a / b + 0.5; else print "-" }')
 		row "$1" "$t2" "$t1" "$(ratio "$t2" "$t1")" "2 ranks vs 1 (1 thread each): efficiency $eff, allreduce ${ar:--} of a step"
+		phases "$one" "$two"
 		blk=$(BLIS_NUM_THREADS=1 RIC_MPI_OVERLAP=0 $mpi -x RIC_MPI_OVERLAP "$ric" bench train $2 --batch $3 --seq $4 --steps $5 --threads 1 --json | tail -n 1)
 		t3=$(echo "$blk" | field tokens_per_s)
 		ab=$(echo "$blk" | sed -n 's/.*"allreduce_share": *\([0-9.e+-]*\).*/\1/p' | awk '{ printf "%d%%", $1 * 100 + 0.5 }')

@@ -61,11 +61,14 @@ for i in range(a.layers):
         params += [A, B]
 
 if dt != torch.float32:  # the base in BF16, activations and adapter in F32
-    lin0 = torch.nn.functional.linear
+    # every op reads a weight through m.w: widened to F32 there, one tensor
+    # at a time (the embedding lookup and the tied head included)
+    w0 = m.w
 
-    def lin_mixed(x, w, b=None):
-        return lin0(x, w.float(), None if b is None else b.float())
-    torch.nn.functional.linear = lin_mixed
+    def w_mixed(name):
+        t = w0(name)
+        return t.float() if t.dtype != torch.float32 else t
+    m.w = w_mixed
 
 opt = torch.optim.AdamW(params, lr=1e-4, weight_decay=0.0)
 g = torch.Generator().manual_seed(99)

@@ -22,6 +22,9 @@ struct S(head) {
 	int pad_id;
 	size_t cols;       /* vocabulary columns per slice; 0: about 1 GFLOP each */
 	const R *w;        /* [V, C] the language model's head (read as [C, V] by strides) */
+	const uint16_t *wb; /* the same frozen in BF16 (w unused), widened a slice at a time
+	                     * into panel (KERNELS_BF16_PANEL elements); NULL: w */
+	R *panel;
 	const R *score;    /* [labels, C] the reward model's */
 	R *gw, *gscore;    /* their gradients (backward; NULL: not accumulated, a frozen head) */
 	const R *lnf;      /* [B T, C] the final norm's output */
@@ -38,7 +41,18 @@ static size_t S(head_slice)(const struct S(head) *hd)
 		step = (size_t)5e8 / (hd->B * hd->T * hd->C + 1);
 		step = (step + 255) & ~(size_t)255;
 	}
+	if (hd->wb && step > KERNELS_BF16_PANEL / hd->C)
+		step = KERNELS_BF16_PANEL / hd->C;
 	return step < hd->V ? step : hd->V;
+}
+
+/* Rows v0 .. v0 + nv of the head, widened into the panel when it is BF16. */
+static const R *S(head_rows)(const struct S(head) *hd, size_t v0, size_t nv)
+{
+	if (!hd->wb)
+		return hd->w + v0 * hd->C;
+	KS(bf16_widen)(hd->panel, hd->wb + v0 * hd->C, nv * hd->C);
+	return hd->panel;
 }
 
 /* Logits (and the loss of targets, when given) or scores of the pass. */
@@ -56,7 +70,8 @@ static enum status_code S(head_forward)(const struct S(head) *hd, const int *tok
 			size_t nv = V - v0 < step ? V - v0 : step;
 			if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 				return rc;
-			KS(gemm)(N, nv, C, 1, hd->lnf, C, 1, hd->w + v0 * C, 1, C, 0, hd->logits + v0, V, 1);
+			KS(gemm)(N, nv, C, 1, hd->lnf, C, 1, S(head_rows)(hd, v0, nv), 1, C, 0,
+			         hd->logits + v0, V, 1);
 		}
 		if (targets)
 			*loss_sum = KS(crossentropy_forward)(hd->logits, targets, N, V, count);
@@ -96,8 +111,8 @@ static enum status_code S(head_backward)(const struct S(head) *hd, const int *ta
 			size_t nv = V - v0 < step ? V - v0 : step;
 			if ((rc = S(pass_cancelled)(h, st)) != STATUS_OK)
 				return rc;
-			KS(gemm)(N, C, nv, 1, dlogits + v0, V, 1, hd->w + v0 * C, C, 1, v0 ? 1 : 0, hd->dc, C,
-			         1);
+			KS(gemm)(N, C, nv, 1, dlogits + v0, V, 1, S(head_rows)(hd, v0, nv), C, 1, v0 ? 1 : 0,
+			         hd->dc, C, 1);
 			if (hd->gw)
 				KS(gemm)(nv, C, N, 1, dlogits + v0, 1, V, hd->lnf, C, 1, 1, hd->gw + v0 * C, C, 1);
 		}

@@ -15,6 +15,11 @@
 #define RIC_ENGINE_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+/* Elements of the scratch the BF16 kernels widen a frozen weight into, a
+ * panel of its rows at a time (8 MB in float): never the whole matrix. */
+#define KERNELS_BF16_PANEL ((size_t)1 << 21)
 
 #define KERNELS_REAL float
 #define KERNELS_SUF(x) x

@@ -96,6 +96,19 @@ void S(linear_forward_rows)(R *out, size_t ldo, const R *inp, const R *w, const 
  * dout rows have stride ldd. */
 void S(linear_backward)(R *dinp, int acc, R *dw, R *dbias, const R *dout, size_t ldd,
                         const R *inp, const R *w, size_t N, size_t IC, size_t OC);
+/* The same over a frozen BF16 weight W [OC, IC] (a LoRA base kept in its
+ * checkpoint's dtype): W's rows are widened to R a panel at a time into
+ * `panel` (KERNELS_BF16_PANEL elements) and multiplied there, so no copy
+ * of the whole weight in R exists. No weight gradient: W is frozen. */
+void S(linear_forward_bf16)(R *out, size_t ldo, const R *inp, const uint16_t *w, const R *bias,
+                            size_t N, size_t IC, size_t OC, R *panel);
+/* dinp = (acc: +=) dout W. */
+void S(linear_backward_bf16)(R *dinp, int acc, const R *dout, size_t ldd, const uint16_t *w,
+                             size_t N, size_t IC, size_t OC, R *panel);
+/* out[n] = wte[tokens[n]] widened from BF16. */
+void S(embedding_forward_bf16)(R *out, const int *tokens, const uint16_t *wte, size_t N, size_t C);
+/* dst [n] = src [n] widened from BF16. */
+void S(bf16_widen)(R *dst, const uint16_t *src, size_t n);
 /* Rotary embedding in Hugging Face's rotate-half layout, in place on nh heads of
  * D in each of N rows (stride ld); cs [position, D]: cos [D/2] then sin [D/2].
  * inverse rotates back (the backward pass). */

@@ -515,6 +515,59 @@ void S(linear_backward)(R *dinp, int acc, R *dw, R *dbias, const R *dout, size_t
 		}
 }
 
+void S(bf16_widen)(R *dst, const uint16_t *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint32_t u = (uint32_t)src[i] << 16;
+		float f;
+		memcpy(&f, &u, sizeof f);
+		dst[i] = (R)f;
+	}
+}
+
+/* Rows of W [., IC] per panel. */
+static size_t S(bf16_panel_rows)(size_t IC)
+{
+	size_t rows = KERNELS_BF16_PANEL / (IC ? IC : 1);
+	return rows ? rows : 1;
+}
+
+void S(linear_forward_bf16)(R *out, size_t ldo, const R *inp, const uint16_t *w, const R *bias,
+                            size_t N, size_t IC, size_t OC, R *panel)
+{
+	size_t rows = S(bf16_panel_rows)(IC);
+	R beta = 0;
+	if (bias) {
+		for (size_t n = 0; n < N; n++)
+			memcpy(out + n * ldo, bias, OC * sizeof *out);
+		beta = 1;
+	}
+	/* out[:, o0 .. o0 + k] = inp W[o0 .. o0 + k, :]^T, the rows widened first */
+	for (size_t o0 = 0; o0 < OC; o0 += rows) {
+		size_t k = OC - o0 < rows ? OC - o0 : rows;
+		S(bf16_widen)(panel, w + o0 * IC, k * IC);
+		S(gemm)(N, k, IC, 1, inp, IC, 1, panel, 1, IC, beta, out + o0, ldo, 1);
+	}
+}
+
+void S(linear_backward_bf16)(R *dinp, int acc, const R *dout, size_t ldd, const uint16_t *w,
+                             size_t N, size_t IC, size_t OC, R *panel)
+{
+	size_t rows = S(bf16_panel_rows)(IC);
+	/* dinp (+)= sum over panels of dout[:, o0 .. o0 + k] W[o0 .. o0 + k, :] */
+	for (size_t o0 = 0; o0 < OC; o0 += rows) {
+		size_t k = OC - o0 < rows ? OC - o0 : rows;
+		S(bf16_widen)(panel, w + o0 * IC, k * IC);
+		S(gemm)(N, IC, k, 1, dout + o0, ldd, 1, panel, IC, 1, (acc || o0) ? 1 : 0, dinp, IC, 1);
+	}
+}
+
+void S(embedding_forward_bf16)(R *out, const int *tokens, const uint16_t *wte, size_t N, size_t C)
+{
+	for (size_t n = 0; n < N; n++)
+		S(bf16_widen)(out + n * C, wte + (size_t)tokens[n] * C, C);
+}
+
 void S(rope_rotate)(R *x, size_t ld, size_t N, const int *pos, size_t nh, size_t D,
                     const double *cs, int inverse)
 {

@@ -278,6 +278,8 @@ static enum status_code llama_pass_forward(struct model_pass *m, const float *w,
 {
 	struct llama_pass *g = (struct llama_pass *)m;
 	g->acts.lora = m->lora;
+	g->acts.frozen = m->frozen;
+	g->acts.recompute = m->recompute && g->acts.train;
 	enum status_code rc = llama_forward(&g->lay, w, &g->acts, tokens, B, T, targets, h, st);
 	m->B = g->acts.B;
 	m->T = g->acts.T;
@@ -295,6 +297,7 @@ static enum status_code llama_pass_backward(struct model_pass *m, const float *w
 {
 	struct llama_pass *g = (struct llama_pass *)m;
 	g->acts.lora = m->lora;
+	g->acts.frozen = m->frozen;
 	g->acts.ready = &m->grads;
 	return llama_backward(&g->lay, w, grad, &g->acts, tokens, targets, scale, dscores, h, st);
 }
@@ -326,6 +329,7 @@ const struct model_family llama_family = {
 	.title = "Llama",
 	.reward_arch = "LlamaForSequenceClassification",
 	.model_types = llama_model_types,
+	.frozen_bf16 = 1,
 	.check = llama_check,
 	.count = llama_count,
 	.bind = llama_bind,

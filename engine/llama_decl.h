@@ -35,6 +35,11 @@ struct S(llama_acts) {
 	double loss_sum;
 	size_t count;
 	struct S(lora_run) *lora; /* an adapter over the frozen weights (not owned), or NULL */
+	const uint16_t *frozen;   /* the matrices and embedding frozen in BF16 at the layout's
+	                           * offsets (model_params.frozen; w's copies unused), or NULL */
+	R *panel;                 /* [KERNELS_BF16_PANEL]: a frozen weight's rows widened */
+	int recompute;            /* keep each layer's input alone; backward recomputes the
+	                           * rest of a layer's activations before it needs them */
 	const struct model_grads_hook *ready; /* told as backward completes each part, or NULL */
 };
 

@@ -18,6 +18,11 @@ int lora_run_keep(uint64_t seed, size_t k, size_t i, double p)
 	return (double)(z >> 11) * 0x1.0p-53 >= p;
 }
 
+size_t lora_run_row(const struct lora_view *v, size_t n)
+{
+	return v->row0 + n + (n >= v->split ? v->gap : 0);
+}
+
 #define LORA_RUN_REAL float
 #define LORA_RUN_SUF(x) x
 #define KS(x) x

@@ -40,6 +40,9 @@ struct lora_view {
 	size_t row0;                     /* the first row's place in the whole batch (a rank
 	                                  * of several takes rows from row0 on): masks
 	                                  * follow the row, not the rank */
+	size_t split, gap;               /* rows from `split` on are `gap` rows further in
+	                                  * the whole batch (a rank's chosen rows, then its
+	                                  * rejected ones, in rm-train); gap 0: contiguous */
 	size_t score;                    /* offset of a trained reward head [labels, C] in the
 	                                  * adapter's values (modules_to_save), or LORA_RUN_NONE */
 	size_t score_numel;
@@ -49,6 +52,8 @@ struct lora_view {
 
 /* Whether input `i` of module `k` is kept under seed (dropout p). */
 int lora_run_keep(uint64_t seed, size_t k, size_t i, double p);
+/* Row n of a pass is row lora_run_row(v, n) of the step's whole batch. */
+size_t lora_run_row(const struct lora_view *v, size_t n);
 
 #define LORA_RUN_REAL float
 #define LORA_RUN_SUF(x) x

@@ -60,10 +60,15 @@ static const R *S(lora_run_dropped)(struct S(lora_run) *run, size_t k, const R *
 	const struct lora_view *v = run->v;
 	if (!(v->dropout > 0))
 		return x;
-	size_t in = v->m[k].in, at = v->row0 * in;
+	size_t in = v->m[k].in;
 	R keep = (R)(1.0 / (1.0 - v->dropout));
-	for (size_t i = 0; i < N * in; i++)
-		run->tmp[i] = lora_run_keep(v->seed, k, at + i, v->dropout) ? x[i] * keep : 0;
+	for (size_t n = 0; n < N; n++) {
+		/* the element's place in the whole batch: the same mask on any rank */
+		size_t at = lora_run_row(v, n) * in;
+		for (size_t c = 0; c < in; c++)
+			run->tmp[n * in + c] = lora_run_keep(v->seed, k, at + c, v->dropout)
+			                       ? x[n * in + c] * keep : 0;
+	}
 	return run->tmp;
 }
 
@@ -114,9 +119,12 @@ void S(lora_run_backward)(struct S(lora_run) *run, size_t woff, R *dx, const R *
 	}
 	KS(gemm_1t)(N, in, r, 1, du, r, 1, A, in, 1, 0, run->tmp, in, 1);
 	R keep = (R)(1.0 / (1.0 - v->dropout));
-	for (size_t i = 0, at = v->row0 * in; i < N * in; i++)
-		if (lora_run_keep(v->seed, (size_t)k, at + i, v->dropout))
-			dx[i] += run->tmp[i] * keep;
+	for (size_t n = 0; n < N; n++) {
+		size_t at = lora_run_row(v, n) * in;
+		for (size_t c = 0; c < in; c++)
+			if (lora_run_keep(v->seed, (size_t)k, at + c, v->dropout))
+				dx[n * in + c] += run->tmp[n * in + c] * keep;
+	}
 }
 
 const R *S(lora_run_score)(const struct S(lora_run) *run, const R *base)

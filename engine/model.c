@@ -3,6 +3,7 @@
 
 #include "engine/model.h"
 #include "engine/lora_run.h"
+#include "engine/safetensors.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,6 +213,7 @@ void model_params_free(struct model_params *p)
 		return;
 	model_mem_free(p->mem, p->count);
 	free(p->h);
+	free(p->frozen);
 	memset(p, 0, sizeof *p);
 }
 
@@ -224,6 +226,34 @@ void model_params_drop(struct model_params *p, float *data, size_t n)
 	uintptr_t hi = (uintptr_t)(data + n) / page * page;
 	if (hi > lo)
 		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+enum status_code model_params_freeze_bf16(struct model_params *p, struct status *st)
+{
+	const struct model_family *f = model_family_of(&p->cfg);
+	if (!f->frozen_bf16)
+		return status_set(st, STATUS_UNSUPPORTED, "a base frozen in BF16 is for the Llama "
+		                  "family; %s trains over F32", f->title);
+	if (p->frozen)
+		return STATUS_OK;
+	struct model_tensor *t = malloc(MODEL_MAX_TENSORS(p->cfg.n_layer) * sizeof *t);
+	/* calloc: pages of vectors never written stay unmapped */
+	if (!t || !(p->frozen = calloc(p->count ? p->count : 1, sizeof *p->frozen))) {
+		free(t);
+		return status_set(st, STATUS_NOMEM, "cannot allocate the BF16 base");
+	}
+	size_t nt = f->describe(p, t);
+	for (size_t i = 0; i < nt; i++) {
+		if (t[i].ndim != 2 || strcmp(t[i].name, "score.weight") == 0)
+			continue;
+		size_t n = (size_t)t[i].shape[0] * (size_t)t[i].shape[1], off = (size_t)(t[i].data - p->mem);
+		/* round to nearest even, as checkpoint_save writes BF16 */
+		for (size_t k = 0; k < n; k++)
+			p->frozen[off + k] = safetensors_f32_to_bf16(t[i].data[k]);
+		model_params_drop(p, t[i].data, n);
+	}
+	free(t);
+	return STATUS_OK;
 }
 
 size_t model_params_describe(const struct model_params *p, struct model_tensor *out)
@@ -250,7 +280,10 @@ enum status_code model_pass_new(struct model_pass **out, const struct model_para
                                 struct status *st)
 {
 	*out = NULL;
-	return model_family_of(&p->cfg)->pass_new(out, p, train, st);
+	enum status_code rc = model_family_of(&p->cfg)->pass_new(out, p, train, st);
+	if (rc == STATUS_OK)
+		(*out)->frozen = p->frozen;
+	return rc;
 }
 
 void model_pass_free(struct model_pass *m)

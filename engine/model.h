@@ -115,6 +115,9 @@ struct model_params {
 	float *score;             /* [labels, C] reward head, NULL for language models */
 	float *mem;               /* the one allocation all of the above point into */
 	size_t count;             /* floats in mem */
+	uint16_t *frozen;         /* a base frozen in BF16 (model_params_freeze_bf16): the
+	                           * matrices and embedding at mem's offsets, their F32
+	                           * values in mem given back; NULL: none */
 };
 
 #define MODEL_NAME_MAX 64
@@ -162,6 +165,17 @@ void model_params_free(struct model_params *p);
  * p is large enough to be mapped; those values may read as zero afterwards. */
 void model_params_drop(struct model_params *p, float *data, size_t n);
 
+/* Freezes p's base in BF16 for training an adapter over it (engine/lora_run.h):
+ * every matrix and the embedding (not a reward head) rounded to BF16 into
+ * p->frozen, tensor by tensor, each one's F32 memory given back as it goes
+ * (model_params_drop), so the base then takes half its F32 size. Passes made
+ * from p afterwards read those BF16 values (no F32 copy of a weight is
+ * formed: a panel of rows at a time is widened for each product) and take no
+ * gradient for them; anything reading p->mem's matrices (merging, decoding,
+ * saving p) must not be given p. A family without BF16 passes
+ * (model_family.frozen_bf16: GPT-2, the DiT) is one error. */
+enum status_code model_params_freeze_bf16(struct model_params *p, struct status *st);
+
 /* Fills `out` (room for MODEL_MAX_TENSORS(n_layer), may be NULL) in checkpoint
  * order; returns the number of tensors. */
 size_t model_params_describe(const struct model_params *p, struct model_tensor *out);
@@ -205,6 +219,10 @@ struct model_pass {
 	double loss_sum;       /* sum of cross-entropy over counted targets */
 	size_t count;          /* targets != -100 */
 	struct lora_run *lora; /* model_pass_set_lora's adapter, or NULL */
+	const uint16_t *frozen; /* the params' frozen BF16 base (model_pass_new), or NULL */
+	int recompute;         /* set by the caller: backward recomputes each layer's
+	                        * activations from its input instead of keeping them all
+	                        * (less memory, one more forward; the Llama family) */
 	float *eps;            /* image models: [B, in_channels * side * side] predicted noise */
 	size_t image_dim;      /* image models: in_channels * side * side */
 	struct model_grads_hook grads; /* set by the caller (zero: none) */
@@ -278,6 +296,8 @@ struct model_family {
 	int conv1d;                       /* matrices stored [in, out] (GPT-2 Conv1D, PEFT's
 	                                   * fan_in_fan_out), else nn.Linear's [out, in] */
 	int image;                        /* predicts noise of images (image_forward), no tokens */
+	int frozen_bf16;                  /* its passes read a base frozen in BF16
+	                                   * (model_params_freeze_bf16) */
 	enum status_code (*check)(const struct model_config *c, struct status *st);
 	size_t (*count)(const struct model_config *c);
 	/* lays named pointers over p->mem (may be NULL) */

@@ -261,3 +261,51 @@ enum status_code optim_step_zero(struct optim *o, float *w, float *g, float gsca
 {
 	return optim_update(o, w, g, gscale, 1, h);
 }
+
+double optim_sumsq_spans(const struct optim *o, const float *g, const size_t *spans, size_t n)
+{
+	double sum = 0.0;
+	size_t most = 0;
+	for (size_t k = 0; k < n; k++)
+		if (spans[2 * k + 1] - spans[2 * k] > most)
+			most = spans[2 * k + 1] - spans[2 * k];
+	size_t chunks = (most + OPTIM_CHUNK - 1) / OPTIM_CHUNK;
+	double *sums = malloc((chunks ? chunks : 1) * sizeof *sums);
+	for (size_t k = 0; k < n; k++) {
+		size_t lo = spans[2 * k], len = spans[2 * k + 1] - lo;
+		if (!sums) {
+			for (size_t i = 0; i < len; i++)
+				sum += (double)g[lo + i] * g[lo + i];
+			continue;
+		}
+		struct optim_job j = { .gc = g + lo, .sums = sums };
+		pool_for(len, OPTIM_CHUNK, optim_sumsq_part, &j);
+		for (size_t c = 0; c * OPTIM_CHUNK < len; c++)
+			sum += sums[c];
+	}
+	(void)o;
+	free(sums);
+	return sum;
+}
+
+void optim_step_zero_spans(struct optim *o, float *w, float *g, float gscale,
+                           const size_t *spans, size_t n)
+{
+	optim_finish(o);
+	const struct optim_config *c = &o->cfg;
+	float lr = optim_lr(c, o->step);
+	o->step++;
+	double bc1 = 1.0 - pow(c->beta1, (double)o->step);
+	double bc2 = 1.0 - pow(c->beta2, (double)o->step);
+	struct optim_job j = { .o = o, .w = w, .g = g, .gscale = gscale, .lr = lr,
+	                       .step_size = (float)(lr / bc1), .bc2_sqrt = (float)sqrt(bc2),
+	                       .zero = 1 };
+	size_t at = 0; /* g outside the spans: zeroed as the update zeroes its own */
+	for (size_t k = 0; k < n; k++) {
+		memset(g + at, 0, (spans[2 * k] - at) * sizeof *g);
+		j.base = spans[2 * k];
+		pool_for(spans[2 * k + 1] - spans[2 * k], 4096, optim_adamw_part, &j);
+		at = spans[2 * k + 1];
+	}
+	memset(g + at, 0, (o->count - at) * sizeof *g);
+}

@@ -99,6 +99,16 @@ enum status_code optim_norm_hooks(const struct optim *o, const float *g, const s
  * step, and train_accumulate before it writes gradients, finish it first. */
 enum status_code optim_step_zero(struct optim *o, float *w, float *g, float gscale,
                                  const struct hooks *h);
+/* Data-parallel training with the step sharded (src/dist.h): each process
+ * holds the summed gradient only over its spans, n pairs lo, hi of
+ * elements (ascending, disjoint), and updates only those.
+ * optim_sumsq_spans is the sum of squares of g over them (the chunks of
+ * optim_norm that lie in them, added in order); optim_step_zero_spans is
+ * optim_step_zero of those elements alone (the same arithmetic, element by
+ * element; the step advances once) and zeroes all of g. */
+double optim_sumsq_spans(const struct optim *o, const float *g, const size_t *spans, size_t n);
+void optim_step_zero_spans(struct optim *o, float *w, float *g, float gscale,
+                           const size_t *spans, size_t n);
 /* Complete an update cut short; nothing when none is pending. */
 void optim_finish(struct optim *o);
 /* Elements per slice (0: the default), for tests. */

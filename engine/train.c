@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "engine/train.h"
+#include "engine/monotonic.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,14 @@ void train_set_eval(struct train *t, int eval)
 
 void train_set_row0(struct train *t, size_t row0)
 {
+	train_set_rows(t, row0, 0, 0);
+}
+
+void train_set_rows(struct train *t, size_t row0, size_t split, size_t gap)
+{
 	t->view.row0 = row0;
+	t->view.split = split;
+	t->view.gap = gap;
 }
 
 float *train_base_grads(struct train *t)
@@ -102,14 +110,21 @@ enum status_code train_accumulate(struct train *t, const struct train_batch *b, 
 	if (t->pass->labels)
 		return status_set(st, STATUS_INVALID, "train_accumulate is for language models");
 	train_prepare(t);
+	double t0 = monotonic_s(), c0 = monotonic_cpu_s();
 	enum status_code rc = model_forward(t->pass, t->params->mem, b->tokens, b->B, b->T,
 	                                    b->targets, h, st);
+	double t1 = monotonic_s(), c1 = monotonic_cpu_s();
+	t->forward_s += t1 - t0;
+	t->forward_cpu_s += c1 - c0;
 	if (rc != STATUS_OK)
 		return rc;
 	t->loss_sum += t->pass->loss_sum;
 	t->loss_count += t->pass->count;
-	return model_backward(t->pass, t->params->mem, train_base_grads(t), b->tokens, b->targets, scale,
-	                      NULL, h, st);
+	rc = model_backward(t->pass, t->params->mem, train_base_grads(t), b->tokens, b->targets, scale,
+	                    NULL, h, st);
+	t->backward_s += monotonic_s() - t1;
+	t->backward_cpu_s += monotonic_cpu_s() - c1;
+	return rc;
 }
 
 enum status_code train_step_hooks(struct train *t, float max_norm, const struct hooks *h)
@@ -137,6 +152,20 @@ void train_step_finish(struct train *t)
 	if (t->step_pending)
 		train_step_hooks(t, t->pending_clip, NULL);
 	optim_finish(&t->opt);
+}
+
+void train_step_spans(struct train *t, float max_norm, float norm, const size_t *spans, size_t n)
+{
+	train_step_finish(t);
+	float coef = 1.0f;
+	if (max_norm > 0.0f && norm > max_norm)
+		coef = (float)(max_norm / ((double)norm + 1e-6));
+	t->last_norm = norm;
+	t->last_lr = optim_lr(&t->opt.cfg, t->opt.step);
+	t->loss_sum = 0.0;
+	t->loss_count = 0;
+	t->accum = 0;
+	optim_step_zero_spans(&t->opt, t->w, t->g, coef, spans, n);
 }
 
 void train_step(struct train *t, float max_norm)

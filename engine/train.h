@@ -47,6 +47,9 @@ struct train {
 	float last_lr;
 	int step_pending;  /* a step stopped while taking the norm: not begun */
 	float pending_clip;
+	/* seconds in train_accumulate's passes since train_init, wall and CPU
+	 * (monotonic_cpu_s): benchmarks' phase breakdown */
+	double forward_s, backward_s, forward_cpu_s, backward_cpu_s;
 };
 
 enum status_code train_init(struct train *t, struct model_params *params,
@@ -68,6 +71,10 @@ void train_set_eval(struct train *t, int eval);
 /* The next batches' first row is row `row0` of the step's whole batch
  * (a rank's share under MPI): the adapter's dropout masks follow it. */
 void train_set_row0(struct train *t, size_t row0);
+/* The same where the pass's rows are two runs of the whole batch: rows
+ * 0 .. split-1 are rows row0 .. of it, the rest `gap` rows further on
+ * (rm-train's chosen rows, then its rejected ones). */
+void train_set_rows(struct train *t, size_t row0, size_t split, size_t gap);
 
 size_t train_count_targets(const struct train_batch *b);
 
@@ -86,5 +93,12 @@ void train_step(struct train *t, float max_norm);
  * saves the parameters or the optimizer. */
 enum status_code train_step_hooks(struct train *t, float max_norm, const struct hooks *h);
 void train_step_finish(struct train *t);
+/* Data parallelism with the step sharded (src/dist.h): the process's
+ * gradient is summed only over spans (n pairs lo, hi of t->w's elements)
+ * and norm is the whole gradient's (from optim_sumsq_spans of every
+ * process). Clips by it, updates those elements alone, zeroes the
+ * gradients and the loss sums; the other elements come from the other
+ * processes. */
+void train_step_spans(struct train *t, float max_norm, float norm, const size_t *spans, size_t n);
 
 #endif

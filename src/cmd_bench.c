@@ -3,8 +3,10 @@
 
 #include "src/cli.h"
 #include "src/dist.h"
+#include "src/train_loop.h"
 #include "engine/checkpoint.h"
 #include "engine/cpu.h"
+#include "engine/cpu_peak.h"
 #include "engine/decoder.h"
 #include "engine/diffusion.h"
 #include "engine/generate.h"
@@ -31,12 +33,14 @@ const struct cli_command cmd_bench = {
 	.name = "bench",
 	.summary = "time training steps or batched decoding of a random GPT-2 or Llama",
 	.usage = "ric bench train [--layers L --heads H --embd C --vocab V --ctx T --batch B\n"
-	         "                 --seq S --steps N --threads K --abort N --lora-rank R --json]\n"
+	         "                 --seq S --steps N --threads K --abort N --lora-rank R\n"
+	         "                 --weights f32|bf16 --recompute on|off --json]\n"
 	         "       ric bench generate [same shape flags --batch B --seq PROMPT\n"
 	         "                 --new-tokens N --threads K --weights W --abort N --json]\n"
 	         "       ric bench generate --model DIR [--batch B --seq PROMPT ...]\n"
 	         "       ric bench memory [same shape flags --mib N --threads K --json]\n"
 	         "       ric bench blas [same shape flags --batch B --seq S --threads K --json]\n"
+	         "       ric bench peak [--threads K --json]\n"
 	         "       ric bench save DIR [same shape flags --labels N --weights f32|bf16\n"
 	         "                 --tokenizer TOK]",
 	.help = "Options (defaults: the GPT-2 small shape):\n"
@@ -53,7 +57,11 @@ const struct cli_command cmd_bench = {
 	        "                   layer over the frozen model instead of every weight (train)\n"
 	        "  --new-tokens N   tokens generated per sequence (generate)\n"
 	        "  --threads K      BLIS threads\n"
-	        "  --weights W      decode with f32 (default), bf16 or int8 weights (generate)\n"
+	        "  --weights W      decode with f32 (default), bf16 or int8 weights (generate);\n"
+	        "                   train --lora-rank: bf16 freezes the base in BF16, as a\n"
+	        "                   BF16 checkpoint trains (activations then recomputed)\n"
+	        "  --recompute on|off  train: backward recomputes each layer's activations\n"
+	        "                   (Llama family; default: on over a BF16 base)\n"
 	        "  --model DIR      generate: decode this checkpoint (its own shape; random\n"
 	        "                   prompt tokens) instead of a random model\n"
 	        "  --bf16           the same as --weights bf16\n"
@@ -66,6 +74,12 @@ const struct cli_command cmd_bench = {
 	        "blas times sgemm on the products of a training step of the shape (B*S rows)\n"
 	        "with every BLIS context this CPU runs: the chosen one, BLIS's own choice and\n"
 	        "the others, in GFLOP/s and as a share of the best.\n"
+	        "peak measures the arithmetic ceilings of the chosen kernels on the threads:\n"
+	        "F32 fmas, the BF16 products (vdpbf16ps where present) and the int8 products\n"
+	        "(vpdpbusd with VNNI, else vpmaddubsw), in GFLOP/s (2 per multiply-add).\n"
+	        "generate prints model_gflop_s (2 flops a weight a token, plus attention's\n"
+	        "products) beside peak_gflop_s, the ceiling of the kernel that serves its\n"
+	        "weights measured in the same run, and their ratio share_of_peak.\n"
 	        "save writes the random model as a checkpoint folder (BF16 with --weights\n"
 	        "bf16; a ...ForSequenceClassification reward model with --labels N; the\n"
 	        "tokenizer files of TOK beside it), for the peak-memory benchmark of\n"
@@ -73,13 +87,18 @@ const struct cli_command cmd_bench = {
 	        "Under mpirun -np N, train splits every batch between the ranks and sums the\n"
 	        "gradients as training does; tokens_per_s is then the job's and\n"
 	        "allreduce_share the part of a step spent summing gradients (make bench\n"
-	        "prints the scaling efficiency against one rank).\n",
+	        "prints the scaling efficiency against one rank). --json adds \"phases\"\n"
+	        "and \"phases_cpu\": each rank's median wall and CPU seconds per step of\n"
+	        "forward, backward, reduce_in_backward (the sum's calls during backward),\n"
+	        "reduce_wait (after it), optimizer, gather (the weights after a sharded\n"
+	        "step) and the whole step.\n",
 	.run = bench_run,
 };
 
 struct bench_opts {
 	int layers, heads, embd, vocab, ctx, batch, seq, steps, new_tokens, threads, json, weights;
 	int aborts, mib, kv_heads, inner, labels, lora_rank;
+	int recompute; /* train: -1 as training does (on over a BF16 base), 0 off, 1 on */
 	const char *arch, *tokenizer;
 	const char *model; /* generate: a checkpoint folder instead of a random model */
 };
@@ -89,6 +108,31 @@ static long bench_peak_rss_kib(void)
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	return ru.ru_maxrss;
+}
+
+/* Starts the process's peak resident size over from the present one
+ * (Linux's clear_refs; elsewhere nothing happens and the peak stays). */
+static void bench_reset_peak(void)
+{
+	FILE *f = fopen("/proc/self/clear_refs", "w");
+	if (f) {
+		fputs("5", f);
+		fclose(f);
+	}
+}
+
+/* The peak resident size since bench_reset_peak (VmHWM), or the process's. */
+static long bench_hwm_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kib = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "VmHWM: %ld", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib >= 0 ? kib : bench_peak_rss_kib();
 }
 
 /* CPU seconds of every thread of the process so far: on a machine shared
@@ -187,6 +231,8 @@ static void bench_report(const struct bench_opts *o, json_t *j)
 				printf("%-16s %lld\n", k, (long long)json_integer_value(v));
 			else if (json_is_real(v))
 				printf("%-16s %.4g\n", k, json_real_value(v));
+			else if (json_is_string(v) && strcmp(k, "bench") != 0)
+				printf("%-16s %s\n", k, json_string_value(v));
 		}
 	}
 	json_decref(j);
@@ -250,6 +296,56 @@ static int bench_train_image(const struct bench_opts *o, struct model_params *p)
 	return rc;
 }
 
+/* The phases of a training step, timed on each rank: forward, backward
+ * (less the time in the grads hook), the hook (starting and polling the
+ * buckets during backward), the wait for the sums after backward, the
+ * optimizer step, the weights' gather after a sharded step (src/dist.h),
+ * and the whole step; in wall seconds and in CPU seconds
+ * (monotonic_cpu_s: what a phase cost apart from waiting for a core on a
+ * shared machine; Open MPI polls, so its waits cost CPU too). Data costs
+ * nothing here (the batch is made once; in the stages it is the fill
+ * before a step). */
+#define BENCH_PHASES 7
+static const char *const bench_phase_names[BENCH_PHASES] = {
+	"forward", "backward", "reduce_in_backward", "reduce_wait", "optimizer", "gather", "step"
+};
+
+/* Each rank's median of each phase over the timed steps (ph[step][phase],
+ * wall then CPU), gathered on rank 0 (which prints) as "phases" and
+ * "phases_cpu": [{"rank": 0, "forward": s, ...}, ...]. */
+static enum status_code bench_phases(json_t *j, double (*ph)[2 * BENCH_PHASES], int steps,
+                                     struct status *st)
+{
+	size_t R = (size_t)dist_size(), me = (size_t)dist_rank(), P = 2 * BENCH_PHASES;
+	double *all = calloc(R * P, sizeof *all), *col = calloc((size_t)steps, sizeof *col);
+	if (!all || !col) {
+		free(all);
+		free(col);
+		return status_set(st, STATUS_NOMEM, "out of memory");
+	}
+	for (size_t k = 0; k < P; k++) {
+		for (int s = 0; s < steps; s++)
+			col[s] = ph[s][k];
+		qsort(col, (size_t)steps, sizeof *col, bench_cmp);
+		all[me * P + k] = col[steps / 2];
+	}
+	enum status_code rc = dist_gather_spans(all, R, P * sizeof *all, st);
+	for (size_t c = 0; c < 2; c++) {
+		json_t *a = json_array();
+		for (size_t r = 0; rc == STATUS_OK && r < R; r++) {
+			json_t *o = json_pack("{s:I}", "rank", (json_int_t)r);
+			for (size_t k = 0; k < BENCH_PHASES; k++)
+				json_object_set_new(o, bench_phase_names[k],
+				                    json_real(all[r * P + c * BENCH_PHASES + k]));
+			json_array_append_new(a, o);
+		}
+		json_object_set_new(j, c ? "phases_cpu" : "phases", a);
+	}
+	free(all);
+	free(col);
+	return rc;
+}
+
 static int bench_train(const struct bench_opts *o)
 {
 	struct status st = STATUS_INIT;
@@ -275,6 +371,8 @@ static int bench_train(const struct bench_opts *o)
 	double *cpu = calloc((size_t)o->steps, sizeof *cpu);
 	if (!tok || !tgt || !times || !cpu ||
 	    (o->lora_rank ? lora_create(&l, &p, &spec, &st) != STATUS_OK ||
+	                    (o->weights == DECODER_BF16 &&
+	                     model_params_freeze_bf16(&p, &st) != STATUS_OK) ||
 	                    train_init_lora(&t, &p, &l, &oc, 1, &st) != STATUS_OK
 	                  : train_init(&t, &p, &oc, &st) != STATUS_OK)) {
 		cli_error("%s", st.msg[0] ? st.msg : "out of memory");
@@ -283,6 +381,11 @@ static int bench_train(const struct bench_opts *o)
 		model_params_free(&p);
 		return CLI_FAIL;
 	}
+	/* what the setup (the F32 model made, then frozen) took at most; the
+	 * steps' own peak is measured from here (clear_refs resets it) */
+	long setup_rss = bench_peak_rss_kib();
+	bench_reset_peak();
+	t.pass->recompute = o->recompute >= 0 ? o->recompute : p.frozen != NULL;
 	struct rng r;
 	rng_seed(&r, 99);
 	for (size_t i = 0; i < N; i++) {
@@ -299,8 +402,17 @@ static int bench_train(const struct bench_opts *o)
 	double loss = 0.0, reduce_s = 0.0;
 	/* the buckets start during the backward pass (RIC_MPI_OVERLAP=0: after it) */
 	struct dist_sum *sum = dist_sum_new(t.count);
-	for (int s = 0; s <= o->steps; s++) {
+	/* each step's phases on this rank (BENCH_PHASES), for the breakdown */
+	double (*ph)[2 * BENCH_PHASES] = calloc((size_t)o->steps, sizeof *ph);
+	if (!ph) {
+		cli_error("out of memory");
+		rc = CLI_FAIL;
+	}
+	for (int s = 0; s <= o->steps && rc == CLI_OK; s++) {
 		double t0 = monotonic_s(), r0 = dist_reduce_seconds(), c0 = bench_cpu_s();
+		double f0 = t.forward_s, b0 = t.backward_s, k0 = dist_hook_seconds();
+		double fc0 = t.forward_cpu_s, bc0 = t.backward_cpu_s, rc0, kc0;
+		dist_reduce_cpu_seconds(&rc0, &kc0);
 		if (sum) {
 			dist_sum_begin(sum, t.g);
 			if (!o->lora_rank) /* an adapter's gradients: all summed at the end */
@@ -313,11 +425,35 @@ static int bench_train(const struct bench_opts *o)
 			break;
 		}
 		loss = t.loss_count ? t.loss_sum / (double)t.loss_count : 0.0;
-		train_step(&t, 1.0f);
+		double s0 = monotonic_s(), sc0 = bench_cpu_s(), r1 = dist_reduce_seconds(), rc1, kc1;
+		dist_reduce_cpu_seconds(&rc1, &kc1);
+		if (train_loop_step(&t, sum, 1.0f, NULL, &st) != STATUS_OK) {
+			cli_error("%s", st.msg);
+			rc = CLI_FAIL;
+			break;
+		}
 		if (s > 0) {
-			times[s - 1] = monotonic_s() - t0;
+			double *q = ph[s - 1], now = monotonic_s(), hook = dist_hook_seconds() - k0;
+			double rc2, kc2, cnow = bench_cpu_s(), gather = dist_reduce_seconds() - r1;
+			dist_reduce_cpu_seconds(&rc2, &kc2);
+			times[s - 1] = now - t0;
 			cpu[s - 1] = bench_cpu_s() - c0;
 			reduce_s += dist_reduce_seconds() - r0;
+			q[0] = t.forward_s - f0;
+			q[1] = t.backward_s - b0 - hook;
+			q[2] = hook;
+			q[3] = r1 - r0 - hook;
+			q[4] = now - s0 - gather;
+			q[5] = gather;
+			q[6] = now - t0;
+			q += BENCH_PHASES;
+			q[0] = t.forward_cpu_s - fc0;
+			q[1] = t.backward_cpu_s - bc0 - (kc1 - kc0);
+			q[2] = kc1 - kc0;
+			q[3] = (rc1 - rc0) - (kc1 - kc0);
+			q[4] = cnow - sc0 - (rc2 - rc1);
+			q[5] = rc2 - rc1;
+			q[6] = cnow - c0;
 		}
 	}
 	t.pass->grads = (struct model_grads_hook){ 0 };
@@ -365,7 +501,18 @@ static int bench_train(const struct bench_opts *o)
 		qsort(cpu, (size_t)o->steps, sizeof *cpu, bench_cmp);
 		json_object_set_new(j, "cpu_s_per_step", json_real(cpu[o->steps / 2]));
 		json_object_set_new(j, "lora_rank", json_integer(o->lora_rank));
+		json_object_set_new(j, "base_dtype", json_string(p.frozen ? "bf16" : "f32"));
+		json_object_set_new(j, "recompute", json_boolean(t.pass->recompute));
+		long steps_rss = bench_hwm_kib();
+		json_object_set_new(j, "setup_peak_rss_kib", json_integer(setup_rss));
+		json_object_set_new(j, "steps_peak_rss_kib", json_integer(steps_rss));
+		json_object_set_new(j, "peak_rss_kib",
+		                    json_integer(steps_rss > setup_rss ? steps_rss : setup_rss));
 		json_object_set_new(j, "allreduce_share", json_real(total_s > 0 ? reduce_s / total_s : 0));
+		if (bench_phases(j, ph, o->steps, &st) != STATUS_OK) {
+			cli_error("%s", st.msg);
+			rc = CLI_FAIL;
+		}
 		free(lat);
 		bench_report(o, j);
 	}
@@ -375,6 +522,7 @@ static int bench_train(const struct bench_opts *o)
 	free(tgt);
 	free(times);
 	free(cpu);
+	free(ph);
 	model_params_free(&p);
 	return rc;
 }
@@ -391,6 +539,17 @@ static int bench_on_token(void *ctx, size_t seq, int token)
 	if (g->seen++ == 0)
 		g->first = monotonic_s();
 	return 0;
+}
+
+static double bench_read_per_token(const struct model_params *p);
+
+/* Flops of one decoded token at n cached positions: 2 a weight read, and the
+ * scores and weighted values of every head over the positions. */
+static double bench_token_flops(const struct model_params *p, double n)
+{
+	struct model_dims d;
+	model_dims(&p->cfg, &d);
+	return 2.0 * bench_read_per_token(p) + 4.0 * (double)(d.L * d.NH * d.D) * n;
 }
 
 static int bench_generate(const struct bench_opts *o)
@@ -452,6 +611,14 @@ static int bench_generate(const struct bench_opts *o)
 	}
 	if (o->weights != DECODER_F32)
 		gp.weights = &wb;
+	/* the ceiling of the kernel that serves these weights, measured now */
+	struct cpu_peak pk;
+	cpu_peak_measure(&pk);
+	double peak = o->weights == DECODER_BF16 ? pk.bf16 : o->weights == DECODER_INT8 ? pk.int8
+	                                                                                 : pk.f32;
+	const char *peak_how = o->weights == DECODER_BF16   ? pk.bf16_how
+	                       : o->weights == DECODER_INT8 ? pk.int8_how
+	                                                    : pk.f32_how;
 	double t0 = monotonic_s();
 	enum status_code sc = generate(&p, prompts, lens, B, &gp, NULL, out, &st);
 	double t1 = monotonic_s();
@@ -491,6 +658,13 @@ static int bench_generate(const struct bench_opts *o)
 		}
 		bench_abort_report(j, lat, nl);
 		free(lat);
+		/* the decoded tokens see S + 1 .. S + N - 1 positions */
+		double gflop_s = per_s * bench_token_flops(&p, (double)S + 0.5 * (double)o->new_tokens) / 1e9;
+		json_object_set_new(j, "model_gflop_s", json_real(gflop_s));
+		json_object_set_new(j, "peak_gflop_s", json_real(peak));
+		json_object_set_new(j, "peak_kernel", json_string(peak_how));
+		json_object_set_new(j, "share_of_peak", json_real(peak > 0 ? gflop_s / peak : 0.0));
+		json_object_set_new(j, "weights_per_token", json_real(bench_read_per_token(&p)));
 		bench_report(o, j);
 	}
 	decoder_weights_free(&wb);
@@ -687,6 +861,24 @@ static int bench_memory(const struct bench_opts *o)
 	return CLI_OK;
 }
 
+/* ric bench peak: the chosen kernels' arithmetic ceilings on the threads. */
+static int bench_peak(const struct bench_opts *o)
+{
+	struct cpu_peak pk;
+	cpu_peak_measure(&pk);
+	json_t *j = json_pack("{s:s, s:i, s:f, s:s, s:f, s:s, s:f, s:s}", "bench", "peak", "threads",
+	                      pk.threads, "f32_gflop_s", pk.f32, "f32_kernel", pk.f32_how,
+	                      "bf16_gflop_s", pk.bf16, "bf16_kernel", pk.bf16_how, "int8_gop_s",
+	                      pk.int8, "int8_kernel", pk.int8_how);
+	if (!o->json) {
+		printf("F32   %8.1f GFLOP/s  %s\n", pk.f32, pk.f32_how);
+		printf("BF16  %8.1f GFLOP/s  %s\n", pk.bf16, pk.bf16_how);
+		printf("int8  %8.1f GOP/s    %s\n", pk.int8, pk.int8_how);
+	}
+	bench_report(o, j);
+	return CLI_OK;
+}
+
 static int bench_run(struct cli *cli, int argc, char **argv)
 {
 	(void)cli;
@@ -713,12 +905,13 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		{ "labels", required_argument, NULL, 'l' },
 		{ "tokenizer", required_argument, NULL, 'T' },
 		{ "model", required_argument, NULL, 'M' },
+		{ "recompute", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bench_opts o = { .layers = 12, .heads = 12, .embd = 768, .vocab = 50257,
 	                        .ctx = 1024, .batch = 4, .seq = 64, .steps = 5,
-	                        .new_tokens = 32, .threads = 1, .mib = 256 };
+	                        .new_tokens = 32, .threads = 1, .mib = 256, .recompute = -1 };
 	int c, exit_rc;
 	while ((c = cli_next_option(&cmd_bench, argc, argv, "h", opts, &exit_rc)) != -1) {
 		int *field = NULL;
@@ -743,6 +936,11 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		case 'A': o.arch = optarg; break;
 		case 'M': o.model = optarg; break;
 		case 'j': o.json = 1; break;
+		case 'r':
+			if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0)
+				return cli_bad_usage(&cmd_bench, "--recompute is on or off, not '%s'", optarg);
+			o.recompute = strcmp(optarg, "on") == 0;
+			break;
 		case 'b': o.weights = DECODER_BF16; break;
 		case 'w':
 			if ((o.weights = decoder_dtype_parse(optarg)) < 0)
@@ -764,7 +962,7 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		if (optind + 2 != argc)
 			return cli_bad_usage(&cmd_bench, "save wants one folder");
 	} else if (optind + 1 != argc)
-		return cli_bad_usage(&cmd_bench, "say 'train', 'generate', 'memory', 'blas' or 'save'");
+		return cli_bad_usage(&cmd_bench, "say 'train', 'generate', 'memory', 'blas', 'peak' or 'save'");
 	if (o.arch && !model_family_find(o.arch))
 		return cli_bad_usage(&cmd_bench, "--arch is one of %s, not '%s'", model_family_types(),
 		                     o.arch);
@@ -780,6 +978,9 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 	if (strcmp(what, "train") == 0) {
 		if (o.seq > o.ctx)
 			return cli_bad_usage(&cmd_bench, "--seq %d exceeds --ctx %d", o.seq, o.ctx);
+		if (o.weights == DECODER_INT8 || (o.weights == DECODER_BF16 && !o.lora_rank))
+			return cli_bad_usage(&cmd_bench, "train --weights bf16 is a frozen base: give "
+			                     "--lora-rank");
 		return bench_train(&o);
 	}
 	if (strcmp(what, "generate") == 0) {
@@ -791,11 +992,13 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		return bench_memory(&o);
 	if (strcmp(what, "blas") == 0)
 		return bench_blas(&o);
+	if (strcmp(what, "peak") == 0)
+		return bench_peak(&o);
 	if (strcmp(what, "save") == 0) {
 		if (o.weights == DECODER_INT8)
 			return cli_bad_usage(&cmd_bench, "save writes f32 or bf16");
 		return bench_save(&o, argv[optind + 1]);
 	}
-	return cli_bad_usage(&cmd_bench, "unknown benchmark '%s' (train, generate, memory or blas)",
+	return cli_bad_usage(&cmd_bench, "unknown benchmark '%s' (train, generate, memory, blas, peak or save)",
 	                     what);
 }

@@ -4,6 +4,7 @@
 
 #include "src/cli.h"
 #include "src/rows.h"
+#include "src/stage_lora.h"
 #include "engine/checkpoint.h"
 #include "engine/kernels.h"
 #include "engine/lora.h"
@@ -132,6 +133,9 @@ static int grads_run(struct cli *cli, int argc, char **argv)
 		}
 		if (lora_view_init(&v, &l, &p, &st) != STATUS_OK)
 			goto out;
+		/* a BF16 base stays BF16, as training keeps it */
+		if (stage_lora_bf16_base(model, &p) && model_params_freeze_bf16(&p, &st) != STATUS_OK)
+			goto out;
 	}
 	if (model_pass_new(&a, &p, 1, &st) != STATUS_OK ||
 	    (adapter ? model_pass_set_lora(a, &v, l.mem, ga, &st)
@@ -219,6 +223,8 @@ static int grads_run(struct cli *cli, int argc, char **argv)
 	}
 	if (safetensors_writer_save(w, out, &st) == STATUS_OK) {
 		printf("loss %.6f\n", (double)loss);
+		if (p.frozen)
+			printf("base kept in BF16, frozen, as LoRA training keeps it\n");
 		rc = CLI_OK;
 	}
 out:

@@ -601,6 +601,10 @@ static int online_run(struct cli *cli, int argc, char **argv)
 				                 .ddim_steps = o->ddim_steps, .guidance = o->guidance };
 			rc = online_eval_run(&on.sg, &e, st);
 		}
+		/* the other ranks wait for it asleep, not polling a core, and
+		 * learn how it went */
+		if (o->eval_each)
+			rc = dist_await_rank0(rc, st);
 	}
 	if (rc == STATUS_OK) {
 		if (stage_writes(&on.sg))

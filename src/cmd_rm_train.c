@@ -387,6 +387,10 @@ static enum status_code rmtrain_loss(void *ctx, struct train *t, const struct tr
 		memcpy(rb->mine + n * T, b->tokens + (B + lo) * T, n * T * sizeof *rb->mine);
 		tok = rb->mine;
 	}
+	/* the adapter's dropout masks follow each row's place in the whole
+	 * batch (chosen rows 0 .. B-1, rejected B .. 2B-1), so ranks draw
+	 * what one process draws */
+	train_set_rows(t, lo * T, n * T, (B - n) * T);
 	train_prepare(t);
 	enum status_code rc = model_forward(t->pass, t->params->mem, tok, 2 * n, T, NULL, h, st);
 	if (rc != STATUS_OK)

@@ -14,8 +14,12 @@
  *   struct dist_sum *s = dist_sum_new(n);       // NULL: one rank, or out of memory
  *   dist_sum_begin(s, grads);                   // every step
  *   pass->grads = (struct model_grads_hook){ dist_sum_ready, s };
- *   ... backward: each complete bucket's MPI_Iallreduce starts at once ...
+ *   ... backward: each complete bucket's ring starts at once ...
  *   dist_sum_end(s, &st);                       // the rest, then waits for all
+ *   if (dist_sum_sharded(s)) {                  // this rank's chunks summed alone
+ *       spans = dist_sum_owned(s, &k);          // ... AdamW on them (train_step_spans) ...
+ *       dist_sum_share(s, weights, &st);        // every rank's chunks to all
+ *   }
  *   if (dist_rank() == 0) ... write the store ...
  *   dist_finish(rc);                            // last thing in main
  *
@@ -79,7 +83,8 @@ enum status_code dist_agree(const char *what, const unsigned char digest[32], st
 enum status_code dist_first_error(enum status_code rc, struct status *st);
 
 /* A sum over the ranks of n floats whose buckets
- * start as MPI_Iallreduce as soon as the backward pass has completed them.
+ * start (a ring of messages, src/dist.c) as soon as the backward pass has
+ * completed them.
  * Buckets start from the last to the first, in the same order on every
  * rank whatever order the parts arrive in (a rank without rows in a step
  * tells none: dist_sum_end starts them all), since collectives must be
@@ -98,9 +103,37 @@ void dist_sum_ready(void *s, size_t lo, size_t hi);
 /* Starts the buckets not started and waits for all: v holds the sums. */
 enum status_code dist_sum_end(struct dist_sum *s, struct status *st);
 
+/* The optimizer step sharded (the default with the overlap; RIC_MPI_SHARD=0
+ * in the environment: every rank steps on the whole sum): dist_sum_end
+ * then stops after the reduce steps, rank r holding the sum of its own
+ * chunk of every bucket (dist_sum_owned: n pairs lo, hi, ascending) and
+ * nothing else; each rank updates its chunks (engine/train.h's
+ * train_step_spans, the norm from dist_add_up of each rank's
+ * optim_sumsq_spans) and dist_sum_share sends every rank's chunks of the
+ * weights round, so every rank ends with the same bits. Each rank does 1/R
+ * of AdamW, and the communication is that of one allreduce. */
+int dist_sum_sharded(const struct dist_sum *s);
+const size_t *dist_sum_owned(const struct dist_sum *s, size_t *n);
+/* Every rank's own chunks of x (s's layout) to every rank: the weights
+ * after a sharded step, the optimizer's moments before a checkpoint. */
+enum status_code dist_sum_share(struct dist_sum *s, float *x, struct status *st);
+/* After work rank 0 does alone (online --eval-each's child eval, minutes
+ * long): every rank waits for rank 0 to get here without spinning a core
+ * (a nonblocking broadcast tested every few milliseconds, asleep between)
+ * and returns rank 0's rc with its message in st; a rank that brings an
+ * error of its own keeps it. */
+enum status_code dist_await_rank0(enum status_code rc, struct status *st);
+/* The sum over the ranks of x, added in rank order: the same bits on every rank. */
+double dist_add_up(double x);
+
 /* Seconds this rank spent in the gradients' allreduce since the start:
  * in dist_sum_floats, and in dist_sum_ready/dist_sum_end (the part of the
  * communication the backward pass does not hide). */
 double dist_reduce_seconds(void);
+/* The part of it spent inside the grads hook (dist_sum_ready), during the
+ * backward pass: the rest is the wait after it. */
+double dist_hook_seconds(void);
+/* The same two in CPU seconds (monotonic_cpu_s): Open MPI polls while it waits. */
+void dist_reduce_cpu_seconds(double *all, double *in_hook);
 
 #endif

@@ -554,7 +554,11 @@ enum status_code stage_step_done(struct stage *sg, struct stage_saving *sv, cons
 	stage_metric(sg, "tokens_per_s", step, sg->tokens_per_s);
 	int stop_here = sv->stop_at > 0 && step == (long)sv->stop_at && step < total;
 	if ((sv->save_every > 0 && step % (long)sv->save_every == 0 && step < total) || stop_here) {
-		rc = stage_save(sg, sv->out, step, sv->kind, sv->meta, sv->p, sv->so, sv->opt, sv->ss, st);
+		if (sv->whole)
+			rc = sv->whole(sv->whole_ctx, st);
+		if (rc == STATUS_OK)
+			rc = stage_save(sg, sv->out, step, sv->kind, sv->meta, sv->p, sv->so, sv->opt,
+			                sv->ss, st);
 		sv->saved = step;
 	}
 	if (stop_here) {
@@ -569,6 +573,7 @@ void stage_save_reached(struct stage *sg, struct stage_saving *sv, long step)
 	if (step <= sv->saved)
 		return;
 	struct status st = STATUS_INIT;
-	if (stage_save(sg, sv->out, step, sv->kind, sv->meta, sv->p, sv->so, sv->opt, sv->ss, &st) != STATUS_OK)
+	if ((sv->whole && sv->whole(sv->whole_ctx, &st) != STATUS_OK) ||
+	    stage_save(sg, sv->out, step, sv->kind, sv->meta, sv->p, sv->so, sv->opt, sv->ss, &st) != STATUS_OK)
 		stage_say(sg, "could not save the checkpoint: %s", st.msg);
 }

@@ -192,6 +192,10 @@ struct stage_saving {
 	struct stage_state *ss;
 	double save_every, stop_at;        /* 0: never */
 	long saved;                        /* the last step checkpointed */
+	/* called on every rank before opt is saved (NULL: none): a sharded
+	 * optimizer (src/train_loop.c) makes its moments whole first */
+	enum status_code (*whole)(void *ctx, struct status *st);
+	void *whole_ctx;
 };
 enum status_code stage_step_done(struct stage *sg, struct stage_saving *sv, const struct train *t,
                                  long step, long total, double loss, double tokens, struct status *st);

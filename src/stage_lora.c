@@ -83,6 +83,14 @@ enum status_code stage_lora_load(const struct stage_train_opts *t, const char *d
 	return rc;
 }
 
+int stage_lora_bf16_base(const char *base_dir, const struct model_params *p)
+{
+	struct checkpoint_info ci;
+	struct status st = STATUS_INIT;
+	return base_dir && base_dir[0] && model_family_of(&p->cfg)->frozen_bf16 &&
+	       checkpoint_info(base_dir, &ci, &st) == STATUS_OK && strcmp(ci.dtype, "BF16") == 0;
+}
+
 enum status_code stage_lora_merged(const struct lora *l, const struct model_params *p,
                                    struct model_params *out, struct status *st)
 {

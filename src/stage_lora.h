@@ -45,6 +45,11 @@ enum status_code stage_lora_load(const struct stage_train_opts *t, const char *d
                                  const char *base_dir, struct model_params *p, int train_score,
                                  struct lora *l, struct status *st);
 
+/* Whether the base p, loaded from base_dir, stays BF16 while an adapter
+ * trains over it (model_params_freeze_bf16): its checkpoint stores every
+ * tensor in BF16 and p's family has BF16 passes. */
+int stage_lora_bf16_base(const char *base_dir, const struct model_params *p);
+
 /* out: a copy of p with l merged in, for sampling (free with model_params_free). */
 enum status_code stage_lora_merged(const struct lora *l, const struct model_params *p,
                                    struct model_params *out, struct status *st);

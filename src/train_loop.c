@@ -3,6 +3,9 @@
 #include "src/train_loop.h"
 #include "src/stage_state.h"
 #include "src/dist.h"
+#include "src/stage_lora.h"
+
+#include <math.h>
 
 struct optim_config train_loop_linear(const struct stage_train_opts *t, long total)
 {
@@ -65,12 +68,54 @@ static enum status_code train_loop_done(struct train_loop *L, double loss, doubl
 	return STATUS_OK;
 }
 
+enum status_code train_loop_step(struct train *t, struct dist_sum *sum, float clip,
+                                 const struct hooks *h, struct status *st)
+{
+	if (!dist_sum_sharded(sum)) {
+		if (train_step_hooks(t, clip, h) == STATUS_CANCELLED)
+			/* the stop reached the loop mid-update: the rest of it first,
+			 * so what is saved on the way out is one whole step */
+			train_step_finish(t);
+		return STATUS_OK;
+	}
+	size_t n;
+	const size_t *spans = dist_sum_owned(sum, &n);
+	double sq = dist_add_up(optim_sumsq_spans(&t->opt, t->g, spans, n));
+	train_step_spans(t, clip, (float)sqrt(sq), spans, n);
+	return dist_sum_share(sum, t->w, st);
+}
+
+/* A sharded step leaves each rank the optimizer's moments of its own
+ * chunks: before a checkpoint every rank gets all of them (rank 0 writes). */
+struct train_loop_whole {
+	struct dist_sum *sum;
+	struct optim *opt;
+};
+
+static enum status_code train_loop_whole_optim(void *ctx, struct status *st)
+{
+	struct train_loop_whole *w = ctx;
+	enum status_code rc = dist_sum_share(w->sum, w->opt->m, st);
+	return rc == STATUS_OK ? dist_sum_share(w->sum, w->opt->v, st) : rc;
+}
+
 enum status_code train_loop_run(struct train_loop *L, struct status *st)
 {
-	enum status_code rc = L->lora ? train_init_lora(&L->t, L->p, L->lora, &L->oc, L->seed, st)
-	                              : train_init(&L->t, L->p, &L->oc, st);
+	enum status_code rc = STATUS_OK;
+	/* LoRA over a base stored in BF16: the base stays BF16 in training,
+	 * half its F32 memory, and backward recomputes each layer's activations
+	 * instead of keeping them all: what lets a 0.5B model's adapter train in
+	 * a few GB */
+	int bf16 = L->lora && stage_lora_bf16_base(L->lora->base_path, L->p);
+	if (bf16 && (rc = model_params_freeze_bf16(L->p, st)) != STATUS_OK)
+		return rc;
+	if (L->lora)
+		stage_param(L->sg, "lora_base_dtype", "%s", bf16 ? "bf16" : "f32");
+	rc = L->lora ? train_init_lora(&L->t, L->p, L->lora, &L->oc, L->seed, st)
+	             : train_init(&L->t, L->p, &L->oc, st);
 	if (rc != STATUS_OK)
 		return rc;
+	L->t.pass->recompute = bf16;
 	L->have_train = 1;
 	if (L->resume && (rc = stage_state_load_optim(L->resume, &L->t.opt, st)) != STATUS_OK)
 		return rc;
@@ -86,6 +131,11 @@ enum status_code train_loop_run(struct train_loop *L, struct status *st)
 	struct dist_sum *sum = NULL;
 	if (dist_size() > 1 && !(sum = dist_sum_new(L->t.count)))
 		rc = status_set(st, STATUS_NOMEM, "out of memory");
+	struct train_loop_whole whole = { sum, &L->t.opt };
+	if (L->sv && dist_sum_sharded(sum)) {
+		L->sv->whole = train_loop_whole_optim;
+		L->sv->whole_ctx = &whole;
+	}
 	while (rc == STATUS_OK && L->step < L->total) {
 		if (dist_any(stage_stopping())) {
 			stage_request_stop();
@@ -115,16 +165,18 @@ enum status_code train_loop_run(struct train_loop *L, struct status *st)
 			break;
 		if (L->aux_metric)
 			stage_metric(L->sg, L->aux_metric, L->step + 1, sums[1]);
-		if (train_step_hooks(&L->t, L->clip, h) == STATUS_CANCELLED)
-			/* the stop reached the loop mid-update: the rest of it first,
-			 * so what is saved on the way out is one whole step */
-			train_step_finish(&L->t);
+		if ((rc = train_loop_step(&L->t, sum, L->clip, h, st)) != STATUS_OK)
+			break;
 		L->step++;
 		rc = train_loop_done(L, sums[0], (double)(b.B * b.T), st);
 	}
-	dist_sum_free(sum);
 	if (rc == STATUS_CANCELLED && L->sv)
 		stage_save_reached(L->sg, L->sv, L->step);
+	if (L->sv) {
+		L->sv->whole = NULL;
+		L->sv->whole_ctx = NULL;
+	}
+	dist_sum_free(sum);
 	return rc;
 }
 

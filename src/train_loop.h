@@ -71,6 +71,13 @@ struct train_loop {
 };
 
 enum status_code train_loop_run(struct train_loop *L, struct status *st);
+/* The optimizer step after the gradients' sum (dist_sum_end): sharded when
+ * sum is (src/dist.h: each rank updates its chunks, the weights then go
+ * round), else train_step_hooks on the whole sum (sum NULL: one rank).
+ * src/cmd_bench.c times the same step. */
+struct dist_sum;
+enum status_code train_loop_step(struct train *t, struct dist_sum *sum, float clip,
+                                 const struct hooks *h, struct status *st);
 void train_loop_free(struct train_loop *L);
 
 /* The optimizer of the stages that decay: AdamW at lr with weight decay wd,

@@ -21,6 +21,16 @@ while IFS='|' read -r name base tokens targets; do
 	_tap_result $? "$name: loss and the adapter's gradients match PyTorch ($(echo "$out" | tail -n 1))" "$out"
 done < "$fx/cases.txt"
 
+# a base stored in BF16 stays BF16 under the adapter (bf16-all above matched
+# PyTorch that way): ric grads says so, as training records lora_base_dtype
+row=$(grep '^bf16-all|' "$fx/cases.txt")
+like "$("$RIC" grads --adapter "$fx/bf16-all" --tokens "$(echo "$row" | cut -d'|' -f3)" \
+	--targets "$(echo "$row" | cut -d'|' -f4)" --out "$TEST_TMP/bf16.safetensors")" \
+	'base kept in BF16' "the BF16 base's gradients came through the BF16 path"
+unlike "$("$RIC" grads --adapter "$fx/llama-all" --tokens "$(grep '^llama-all|' "$fx/cases.txt" | cut -d'|' -f3)" \
+	--targets "$(grep '^llama-all|' "$fx/cases.txt" | cut -d'|' -f4)" --out "$TEST_TMP/f32.safetensors")" \
+	'BF16' "an F32 base stays F32"
+
 # the adapter changes the model: the base alone is caught by the comparison
 rows=$(sed -n 's/^llama-all|[^|]*|\([^|]*\)|.*/\1/p' "$fx/cases.txt")
 "$RIC" logits --model "$top_srcdir/tests/fixtures/llama/llama-gqa" --tokens "$rows" \

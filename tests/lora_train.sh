@@ -115,6 +115,16 @@ like "$out" "--lora-targets: 'q_proj' is not a linear layer of this GPT-2 model 
 	"... naming it and the layers there are"
 is "$(printf '%s\n' "$out" | wc -l)" 1 "... in one line"
 fails 2 "--lora-alpha without --lora-rank" "$RIC" sft --base base --dataset toy --out bad --lora-alpha 4
+# LoRA on the DiT image model is refused in words that say so (its passes
+# have no adapter hooks; engine/lora.c's own refusal: test_lora.c)
+DIT="$top_srcdir/tests/fixtures/dit/dit-32"
+out=$("$RIC" sft --base "$DIT" --dataset toy --out bad --lora-rank 2 2>&1); rc=$?
+is "$rc" 2 "sft --lora-rank over an image model is a usage error"
+like "$out" "--lora-rank: [^ ]*dit-32 is an image model, which trains in full \(LoRA is for the text families\)" \
+	"... naming the model and why"
+out=$("$RIC" pretrain --arch dit --dataset toy --out bad --lora-rank 2 2>&1); rc=$?
+is "$rc" 2 "pretrain --arch dit --lora-rank is a usage error"
+like "$out" "--lora-rank: --arch dit trains in full \(LoRA is for the text families\)" "... saying so"
 fails 2 "pretrain --lora-rank without --init" "$RIC" pretrain --tokenizer "$TOK" --out bad --lora-rank 2 text.txt
 
 # rm-train with LoRA: the score head is trained with the adapter (modules_to_save)
@@ -147,4 +157,23 @@ rc=0
 is "$rc" 130 "... stops at --stop-at"
 ok "... resumes" "$RIC" pretrain $P --out cont-h --resume cont-h/checkpoint-3 --name cont-b text.txt
 ok "... to the same adapter" cmp cont/adapter_model.safetensors cont-h/adapter_model.safetensors
+
+# A Llama-family base stored in BF16 stays BF16 while the adapter trains
+# (products widen the BF16 rows; activations recomputed in backward): the
+# run says so, and the adapter resumes to the same bytes. Its gradients
+# against PyTorch: lora_reference.sh (bf16-all); against the F32 path:
+# test_lora.c.
+ok "a BF16 Llama base" "$RIC" bench save b16 --arch llama --layers 2 --heads 2 --kv-heads 1 \
+	--embd 32 --inner 48 --vocab 257 --ctx 64 --weights bf16 --tokenizer "$TOK"
+B="--base b16 --dataset toy --steps 6 --batch 4 --lr 1e-2 --warmup 2 --template {prompt}{z1}{marker} --marker : --lora-rank 4 --lora-dropout 0.1"
+ok "sft --lora-rank over the BF16 base" "$RIC" sft $B --out b16-sft --name b16-sft
+like "$("$RIC" show b16-sft)" 'lora_base_dtype +bf16' "the run records the base kept in BF16"
+like "$("$RIC" show sft)" 'lora_base_dtype +f32' "... and an F32 base's F32"
+"$RIC" sft $B --out b16-h --stop-at 3 --name b16-a >/dev/null 2>&1
+ok "... resumes" "$RIC" sft $B --out b16-h --resume b16-h/checkpoint-3 --name b16-b
+ok "3 + 3 resumed steps over the BF16 base give the same adapter bytes" \
+	cmp b16-sft/adapter_model.safetensors b16-h/adapter_model.safetensors
+ok "rm-train --lora-rank over the BF16 base" "$RIC" rm-train --base b16 --pairs pairs.jsonl --steps 4 \
+	--batch 4 --max-len 32 --lora-rank 2 --out b16-rm --name b16-rm
+like "$("$RIC" show b16-rm)" 'lora_base_dtype +bf16' "... with the base in BF16"
 done_testing

@@ -61,6 +61,14 @@ is "$(samples on-2 | wc -l | tr -d ' ')" 14 "every sample of both iterations sto
 ok "the same samples, desired and obtained scores and kept flags" same_samples on-1 on-2
 ok "the same losses: every rank trained on the same gathered samples" same_losses on-1 on-2
 ok "the same policy" $CLOSE on-1/model.safetensors on-2/model.safetensors
+# --eval-each: rank 0 runs each iteration's eval (a child process) while
+# rank 1 waits for it asleep (tests/mpi_dist.sh times such a wait)
+out=$($MPIRUN -np 2 "$RIC" online $O --out on-3 --name on-3 --eval-each --eval-prompts 2 \
+	--eval-step 0.5 2>&1); rc=$?
+is "$rc" 0 "online --eval-each on two ranks"
+like "$out" 'iteration 2: ric eval on-3/checkpoint-2 \(run on-3-eval-2\)' "rank 0 evaluates each iteration"
+like "$("$RIC" runs)" 'on-3-eval-2 +eval +done' "the eval runs are done"
+ok "and the policy is the one-process one" $CLOSE on-1/model.safetensors on-3/model.safetensors
 
 # eval: the RiC grid, every baseline kind and the desired grid; 5 prompts
 # in batches of 2 (ranks' shares 2 and 3, or 1, 2 and 2)

@@ -52,8 +52,20 @@ ok "two ranks give the one-process model" $CLOSE one/model.safetensors two/model
 ok "and its losses, step for step" same_losses pre-1 pre-2
 ok "and its gradient norms" same_losses pre-1 pre-2 grad_norm
 
+# The AdamW step is sharded: each rank updates its own chunk of every bucket
+# and the weights go round; a checkpoint's moments are gathered whole first.
+# RIC_MPI_SHARD=0 (every rank steps on the whole sum) gives the same model.
+P4=$(printf '%s' "$P" | sed 's/--save-every 0/--save-every 4/')
+ok "pretrain with a checkpoint at step 4, one process" "$RIC" pretrain $P4 --out one-s --name pre-1s text.txt
+ok "and on two ranks" $MPIRUN "$RIC" pretrain $P4 --out two-s --name pre-2s text.txt
+ok "the checkpoint's optimizer moments equal one process's" \
+	$CLOSE one-s/checkpoint-4/optimizer.safetensors two-s/checkpoint-4/optimizer.safetensors
+ok "pretrain on two ranks, the step not sharded" \
+	env RIC_MPI_SHARD=0 $MPIRUN "$RIC" pretrain $P --out two-ns --name pre-2ns text.txt
+ok "the same model" $CLOSE one/model.safetensors two-ns/model.safetensors
+
 # Overlap: with buckets of 1000 floats the model's 22,016 gradients go in 23
-# buckets that straddle the layers, each summed (MPI_Iallreduce) as soon as the
+# buckets that straddle the layers, each summed (a ring of messages) as soon as the
 # backward pass has completed it; the blocking sum after the backward pass
 # (RIC_MPI_OVERLAP=0) and a rank without rows (batch 1: rank 1 starts every
 # bucket when its step ends, in the same order) give the same model.
@@ -88,6 +100,13 @@ ok "the same reward model" $CLOSE rm-1/model.safetensors rm-2/model.safetensors 
 ok "the same losses" same_losses rm-1 rm-2
 ok "the same gradient norms" same_losses rm-1 rm-2 grad_norm
 ok "the same training accuracies" same_losses rm-1 rm-2 train_accuracy
+# LoRA rm-train with dropout: a rank holds its chosen rows and then its
+# rejected ones; each draws the masks its place in the whole batch gives it
+L="--lora-rank 4 --lora-dropout 0.3"
+ok "LoRA rm-train with dropout, one process" "$RIC" rm-train $R $L --out lrm-1 --name lrm-1
+ok "LoRA rm-train with dropout on two ranks" $MPIRUN "$RIC" rm-train $R $L --out lrm-2 --name lrm-2
+ok "the same adapter and score head" $CLOSE lrm-1/adapter_model.safetensors lrm-2/adapter_model.safetensors
+ok "the same LoRA reward losses" same_losses lrm-1 lrm-2
 
 # sft on a store dataset, read by every rank
 awk 'BEGIN { split("ab cd ef", w, " "); x = 11

@@ -5,6 +5,7 @@
 
 #include "tests/harness.h"
 #include "tests/gpt2_util.h"
+#include "engine/checkpoint.h"
 #include "engine/gpt2.h"
 #include "engine/lora.h"
 #include "engine/safetensors.h"
@@ -378,6 +379,133 @@ START_TEST(bad_configs_are_named)
 }
 END_TEST
 
+/* One training pass of adapter l over p: the loss (or the first score)
+ * and the adapter's gradient into ga (zeroed first). */
+static double bf16_pass(const struct model_params *p, struct lora *l, int recompute, float *ga)
+{
+	struct status st = STATUS_INIT;
+	struct lora_view v;
+	struct model_pass *a = NULL;
+	memset(ga, 0, l->count * sizeof *ga);
+	ck_assert_int_eq(lora_view_init(&v, l, p, &st), STATUS_OK);
+	ck_assert_int_eq(model_pass_new(&a, p, 1, &st), STATUS_OK);
+	ck_assert(a->frozen == p->frozen);
+	a->recompute = recompute;
+	ck_assert_int_eq(model_pass_set_lora(a, &v, l->mem, ga, &st), STATUS_OK);
+	int lm = p->cfg.num_labels == 0;
+	ck_assert_msg(model_forward(a, p->mem, tokens, 2, 6, lm ? targets : NULL, NULL, &st) == STATUS_OK,
+	              "%s", st.msg);
+	double out = lm ? a->loss_sum / (double)a->count : (double)a->scores[0];
+	const float dscores[2] = { 1.0f, -0.5f };
+	ck_assert_msg(model_backward(a, p->mem, NULL, tokens, lm ? targets : NULL,
+	                             lm ? 1.0f / (float)a->count : 1.0f, lm ? NULL : dscores, NULL,
+	                             &st) == STATUS_OK, "%s", st.msg);
+	if (p->frozen) { /* a frozen base takes no gradient */
+		float *g = calloc(p->count, sizeof *g);
+		ck_assert_int_eq(model_backward(a, p->mem, g, tokens, lm ? targets : NULL, 1.0f,
+		                                lm ? NULL : dscores, NULL, &st), STATUS_INVALID);
+		ck_assert_ptr_nonnull(strstr(st.msg, "frozen in BF16"));
+		free(g);
+	}
+	model_pass_free(a);
+	lora_view_free(&v);
+	return out;
+}
+
+/* A Llama-family base frozen in BF16 (model_params_freeze_bf16: products
+ * widen panels of BF16 rows, no F32 copy of a weight) gives the adapter the
+ * gradient the F32 path gives over the same values, for a language model
+ * and for a reward model (its score head trained in the adapter); so does
+ * recomputing each layer's activations in backward. The F32 matrices are
+ * poisoned after freezing: the passes must not read them. */
+START_TEST(llama_bf16_base_and_recompute_match_the_f32_path)
+{
+	for (int labels = 0; labels <= 1; labels++) {
+		struct status st = STATUS_INIT;
+		struct model_config c = { .n_layer = 2, .n_head = 4, .n_kv_head = 2, .n_embd = 16,
+		                          .n_inner = 24, .n_positions = 16, .vocab_size = 11,
+		                          .layer_norm_epsilon = 1e-5f, .bos_token_id = 1,
+		                          .eos_token_id = 2, .pad_token_id = labels ? 0 : -1,
+		                          .num_labels = labels };
+		ck_assert_int_eq(model_config_set_type(&c, "qwen2", &st), STATUS_OK); /* q, k, v biases */
+		struct model_params p;
+		ck_assert_int_eq(model_params_alloc(&p, &c, &st), STATUS_OK);
+		gpt2_util_randomize(&p, 21);
+		size_t nt = model_params_describe(&p, NULL);
+		struct model_tensor *t = calloc(nt, sizeof *t);
+		model_params_describe(&p, t);
+		for (size_t i = 0; i < nt; i++)
+			if (t[i].ndim == 1 && strstr(t[i].name, "norm"))
+				for (int64_t k = 0; k < t[i].shape[0]; k++)
+					t[i].data[k] = 1.0f + 0.5f * t[i].data[k];
+		for (size_t i = 0; i < p.count; i++) /* values a BF16 checkpoint holds */
+			p.mem[i] = safetensors_bf16_to_f32(safetensors_f32_to_bf16(p.mem[i]));
+		struct lora l;
+		struct lora_spec spec = { .r = 3, .alpha = 5, .targets = "all-linear",
+		                          .train_score = labels, .seed = 2 };
+		ck_assert_msg(lora_create(&l, &p, &spec, &st) == STATUS_OK, "%s", st.msg);
+		for (size_t i = 0; i < l.count; i++) /* B not zero */
+			l.mem[i] = 0.3f * sinf(0.7f * (float)i + 0.1f);
+		float *ref = calloc(l.count, sizeof *ref), *ga = calloc(l.count, sizeof *ga);
+		double want = bf16_pass(&p, &l, 0, ref), gmax = 0;
+		for (size_t i = 0; i < l.count; i++)
+			gmax = fmax(gmax, fabs(ref[i]));
+		ck_assert(gmax > 1e-3);
+		for (int frozen = 0; frozen <= 1; frozen++) {
+			if (frozen) {
+				ck_assert_int_eq(model_params_freeze_bf16(&p, &st), STATUS_OK);
+				ck_assert_ptr_nonnull(p.frozen);
+				for (size_t i = 0; i < nt; i++)
+					if (t[i].ndim == 2 && strcmp(t[i].name, "score.weight") != 0)
+						for (int64_t k = 0; k < t[i].shape[0] * t[i].shape[1]; k++)
+							t[i].data[k] = NAN;
+			}
+			for (int rc = frozen ? 0 : 1; rc <= 1; rc++) {
+				double got = bf16_pass(&p, &l, rc, ga);
+				ck_assert_msg(fabs(got - want) <= 1e-5 * fmax(1.0, fabs(want)),
+				              "labels %d frozen %d recompute %d: %.9g, F32 %.9g", labels, frozen,
+				              rc, got, want);
+				for (size_t i = 0; i < l.count; i++)
+					ck_assert_msg(fabs(ga[i] - ref[i]) <= 1e-5 * gmax,
+					              "labels %d frozen %d recompute %d: entry %zu %g, F32 %g", labels,
+					              frozen, rc, i, (double)ga[i], (double)ref[i]);
+			}
+		}
+		free(ref);
+		free(ga);
+		free(t);
+		lora_free(&l);
+		model_params_free(&p);
+	}
+}
+END_TEST
+
+/* Only families with BF16 passes freeze a base so; an image model takes no
+ * adapter, in words that say so. */
+START_TEST(bf16_base_and_image_models_are_refused_by_name)
+{
+	struct status st = STATUS_INIT;
+	struct model_config c = gpt2_util_tiny(0);
+	struct model_params p;
+	ck_assert_int_eq(model_params_alloc(&p, &c, &st), STATUS_OK);
+	ck_assert_int_eq(model_params_freeze_bf16(&p, &st), STATUS_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(st.msg, "Llama family; GPT-2 trains over F32"));
+	ck_assert_ptr_null(p.frozen);
+	model_params_free(&p);
+	char dir[4200];
+	snprintf(dir, sizeof dir, "%s/tests/fixtures/dit/dit-32", harness_srcdir());
+	ck_assert_msg(checkpoint_config_read(dir, &c, &st) == STATUS_OK, "%s", st.msg);
+	ck_assert_int_eq(model_params_alloc(&p, &c, &st), STATUS_OK);
+	struct lora l;
+	struct lora_spec spec = { .r = 2, .alpha = 4, .targets = "all-linear", .seed = 1 };
+	ck_assert_int_eq(lora_create(&l, &p, &spec, &st), STATUS_UNSUPPORTED);
+	ck_assert_msg(strstr(st.msg, "--lora-rank: LoRA training is for the text families") &&
+	              strstr(st.msg, "this is an image model"), "%s", st.msg);
+	ck_assert_int_eq(model_params_freeze_bf16(&p, &st), STATUS_UNSUPPORTED);
+	model_params_free(&p);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("lora");
@@ -386,5 +514,7 @@ Suite *harness_suite(void)
 	            gpt2_training_path_gradient_matches_finite_differences_in_double,
 	            gpt2_training_path_matches_the_merged_model, created_adapters_save_and_load_back,
 	            NULL);
+	harness_add(s, "llama", llama_bf16_base_and_recompute_match_the_f32_path,
+	            bf16_base_and_image_models_are_refused_by_name, NULL);
 	return s;
 }
