@@ -35,10 +35,10 @@ like "$out" 'demo-image-online +online +done' "and the image demo's"
 # The text demo goes in last, its runs the newest (ric-tui's Front shows them
 # beside the text policy it opens by default).
 image_max=$(sqlite3 "$ship/image.db" "SELECT max(id) FROM runs")
-text_min=$(sqlite3 "$T/s/demo/demo.db" "SELECT min(id) FROM runs")
+text_id=$(sqlite3 "$T/s/demo/demo.db" "SELECT id FROM runs WHERE name = 'demo-base'")
 id=$(printf '%s\n' "$out" | awk '$2 == "demo-base" { print $1 }')
-ok "the text demo's ids come after the image demo's ($id = $text_min + $image_max)" \
-	test "$id" -eq $((text_min + image_max))
+ok "the text demo's ids come after the image demo's ($id = $text_id + $image_max)" \
+	test "$id" -eq $((text_id + image_max))
 tshow=$("$RIC" show demo-online)
 tparent=$(printf '%s\n' "$tshow" | awk '$1 == "parent" { print $2 }')
 like "$("$RIC" runs 2>&1 | awk -v p="$tparent" '$1 == p')" 'demo-offline' \
@@ -74,8 +74,10 @@ wait_for 'Preference'
 _tap_result $? "ric-tui opens the image demo's policy on Steer" "$(pane)"
 wait_for '#4 ✓'
 _tap_result $? "and samples its four pictures" "$(pane)"
-t send-keys -t ric 3
-wait_for 'demo-image-eval-online '
+t send-keys -t ric 3 '\'
+wait_for '^filter:'
+t send-keys -t ric 'name~demo-image' Enter
+wait_for 'demo-image-online '
 _tap_result $? "Runs lists the image demo's runs" "$(pane)"
 t send-keys -t ric q
 wait_for 'EXIT=0'
