@@ -15,6 +15,12 @@ RIC="$RIC" SRCDIR="$top_srcdir" WORK="$T/w" SHARE="$T/s" DEMO_QUICK=1 \
 	sh "$top_srcdir/share/demo/image_assets.sh" > "$T/log" 2>&1
 _tap_result $? "quick image demo assets" "$(tail -n 20 "$T/log")"
 ship=$T/s/demo/image
+RIC="$RIC" SRCDIR="$top_srcdir" WORK="$T/w2" SHARE="$T/s2" DEMO_QUICK=1 \
+	sh "$top_srcdir/share/demo/image_assets.sh" > "$T/log2" 2>&1
+_tap_result $? "again from scratch" "$(tail -n 20 "$T/log2")"
+ok "the same policy bit for bit (fixed seeds)" cmp "$ship/policy/model.safetensors" \
+	"$T/s2/demo/image/policy/model.safetensors"
+ok "the same results" cmp "$ship/results.md" "$T/s2/demo/image/results.md"
 for f in policy/config.json policy/model.safetensors policy/ric.json image.db results.md timings.txt; do
 	ok "it ships $f" test -s "$ship/$f"
 done
