@@ -10,7 +10,8 @@
 # adds three rows of batch-1 decoding beside it. BENCH_ROWS (default all)
 # picks groups of rows, e.g. BENCH_ROWS=llama: gpt2 (training and decoding
 # GPT-2 shapes, the DiT), llama (the SmolLM2-135M shape beside PyTorch, the
-# Llama-2 110M beside llama2.c), lora, mpi, tui.
+# Llama-2 110M beside llama2.c), lora, mpi, tui, decode (bench/decode_table.sh:
+# both shapes against the bandwidth and the kernels' peaks, at every level).
 set -u
 ric=$1
 here=$(dirname "$0")
@@ -141,6 +142,12 @@ for w in int8 bf16 f32; do
 	row "decode SmolLM2-135M shape, batch 1, $w" "$ours" "${ltorch:--}" "$(ratio "$ours" "$ltorch")" \
 	    "$note (GQA 9/3, SwiGLU, tied)"
 done
+fi
+# Issue 21's decoding table: batch 1 against the read bandwidth, batch 32
+# against the peak of the instruction that serves it (ric bench peak), both
+# shapes, at the chosen level and forced to AVX2 (group decode).
+if rows decode; then
+	BENCH_THREADS=$th sh "$here/decode_table.sh" "$ric"
 fi
 # LoRA training (issue 17), batch 4 x 256, 2 timed steps (the 0.5B shape
 # takes minutes a step on a busy 2-core machine): on the SmolLM2-135M shape

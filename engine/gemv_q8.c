@@ -131,7 +131,6 @@ struct q8_job {
 	float *y;
 	const int8_t *xq;   /* [R, ng * G] the rows of x quantized, */
 	const int8_t *xa;   /* their magnitudes, */
-	const uint8_t *xu;  /* (VNNI) plus 128, as unsigned bytes, */
 	const float *dx;    /* [R, ng] and their scales, */
 	const float *dxe;   /* (VNNI) [R, ng / 2, 16]: a pair's scales, 8 lanes each */
 	const int8_t *q;
@@ -265,13 +264,15 @@ q8_block(const struct q8_job *j, size_t c, size_t r0, size_t NC, size_t NR)
 Q8_DRIVER(Q8_AVX2, q8_avx2, q8_block)
 
 /* AVX-512 with VNNI: vpdpbusd sums the four byte products of a lane in one
- * instruction, two groups a 512-bit vector, with x + 128 as its unsigned
- * operand and w as stored: the sum then holds 128 times the lane's weights
- * too, which the accumulator starts below by (computed once per weight
- * vector, for every row of the block), so each lane is the exact integer
- * sum of x w. The pair's scales (dx * sc, 8 lanes each) multiply it and one
- * fma adds it into the pair's accumulator: even groups in the low half, odd
- * in the high, as q8_lanes sums them, so the results are the same bits as
+ * instruction, two groups a 512-bit vector. Its first operand is unsigned,
+ * so the weights go in as w + 128 (w with its top bit flipped, one xor per
+ * weight vector) and x as stored: the sum then holds 128 times the lane's
+ * x too, which the accumulator starts below by (computed once per row of
+ * the block: 128 x by the same instruction), so each lane is the exact
+ * integer sum of x w. The
+ * pair's scales (dx * sc, 8 lanes each) multiply it and one fma adds it
+ * into the pair's accumulator: even groups in the low half, odd in the
+ * high, as q8_lanes sums them, so the results are the same bits as
  * q8_avx2's and q8_plain's. Blocks of 4 channels by 4 rows. */
 #define Q8_VNNI __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vl,avx512vnni")))
 
@@ -280,7 +281,7 @@ q8_block_vnni(const struct q8_job *j, size_t c, size_t r0, size_t NC, size_t NR)
 {
 	size_t row = j->ng * Q8_G, ng = j->ng, np = ng / 2;
 	const __m512i idx = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-	const __m512i bias = _mm512_set1_epi8((char)0x80);
+	const __m512i flip = _mm512_set1_epi8((char)0x80);
 	__m512 a[4][4];
 	_Pragma("GCC unroll 4")
 	for (size_t r = 0; r < NR; r++)
@@ -289,7 +290,7 @@ q8_block_vnni(const struct q8_job *j, size_t c, size_t r0, size_t NC, size_t NR)
 			a[r][k] = _mm512_setzero_ps();
 	for (size_t p = 0; p < np; p++) {
 		size_t g = 2 * p;
-		__m512i w[4], neg[4];
+		__m512i wu[4];
 		__m512 sc[4];
 		if (r0 == 0)
 			_Pragma("GCC unroll 4")
@@ -297,9 +298,8 @@ q8_block_vnni(const struct q8_job *j, size_t c, size_t r0, size_t NC, size_t NR)
 				_mm_prefetch((const char *)(j->q + (c + k + 4 * NC) * row + g * Q8_G), _MM_HINT_T0);
 		_Pragma("GCC unroll 4")
 		for (size_t k = 0; k < NC; k++) {
-			w[k] = _mm512_loadu_si512((const void *)(j->q + (c + k) * row + g * Q8_G));
-			neg[k] = _mm512_sub_epi32(_mm512_setzero_si512(),
-			                          _mm512_dpbusd_epi32(_mm512_setzero_si512(), bias, w[k]));
+			wu[k] = _mm512_xor_si512(
+				_mm512_loadu_si512((const void *)(j->q + (c + k) * row + g * Q8_G)), flip);
 			/* the pair's two scales: 8 bytes, not aligned for a double */
 			__m128 s2 = _mm_castsi128_ps(
 				_mm_loadl_epi64((const __m128i *)(const void *)(j->sc + (c + k) * ng + g)));
@@ -307,11 +307,13 @@ q8_block_vnni(const struct q8_job *j, size_t c, size_t r0, size_t NC, size_t NR)
 		}
 		_Pragma("GCC unroll 4")
 		for (size_t r = 0; r < NR; r++) {
-			__m512i xu = _mm512_loadu_si512((const void *)(j->xu + (r0 + r) * row + g * Q8_G));
+			__m512i xs = _mm512_loadu_si512((const void *)(j->xq + (r0 + r) * row + g * Q8_G));
+			__m512i xc = _mm512_sub_epi32(_mm512_setzero_si512(),
+			                              _mm512_dpbusd_epi32(_mm512_setzero_si512(), flip, xs));
 			__m512 dx = _mm512_loadu_ps(j->dxe + ((r0 + r) * np + p) * 16);
 			_Pragma("GCC unroll 4")
 			for (size_t k = 0; k < NC; k++) {
-				__m512 f = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(neg[k], xu, w[k]));
+				__m512 f = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(xc, wu[k], xs));
 				a[r][k] = _mm512_fmadd_ps(f, _mm512_mul_ps(dx, sc[k]), a[r][k]);
 			}
 		}
@@ -329,15 +331,18 @@ q8_block_vnni(const struct q8_job *j, size_t c, size_t r0, size_t NC, size_t NR)
 		_Pragma("GCC unroll 4")
 		for (size_t r = 0; r < NR; r++) {
 			size_t at = (r0 + r) * row + g * Q8_G;
-			__m256i xu = _mm256_loadu_si256((const __m256i *)(const void *)(j->xu + at));
+			__m256i xs = _mm256_loadu_si256((const __m256i *)(const void *)(j->xq + at));
+			__m256i xc = _mm256_sub_epi32(_mm256_setzero_si256(),
+			                              _mm256_dpbusd_epi32(_mm256_setzero_si256(),
+			                                                  _mm256_set1_epi8((char)0x80), xs));
 			float dx = j->dx[(r0 + r) * ng + g];
 			_Pragma("GCC unroll 4")
 			for (size_t k = 0; k < NC; k++) {
-				__m256i w = _mm256_loadu_si256(
-					(const __m256i *)(const void *)(j->q + (c + k) * row + g * Q8_G));
-				__m256i neg = _mm256_sub_epi32(_mm256_setzero_si256(),
-					_mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8((char)0x80), w));
-				__m256 f = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(neg, xu, w));
+				__m256i w = _mm256_xor_si256(
+					_mm256_loadu_si256((const __m256i *)(const void *)(j->q + (c + k) * row +
+					                                                   g * Q8_G)),
+					_mm256_set1_epi8((char)0x80));
+				__m256 f = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(xc, w, xs));
 				lo[r][k] = _mm256_fmadd_ps(f, _mm256_set1_ps(dx * j->sc[(c + k) * ng + g]), lo[r][k]);
 			}
 		}
@@ -373,6 +378,67 @@ Q8_VNNI static void q8_vnni(void *ctx, size_t lo, size_t hi)
 
 #endif
 
+/* A whole group of 32 as q8_group quantizes it, in two vectors: the same
+ * magnitudes' maximum (a NaN passed over, as there), the same products
+ * rounded to nearest even, so the same bytes and scale. */
+#if Q8_X86
+__attribute__((target("avx2,fma,avx512f"))) static float q8_group_avx512(int8_t *q,
+                                                                         const float *v)
+{
+	__m512 a = _mm512_loadu_ps(v), b = _mm512_loadu_ps(v + 16);
+	/* max_ps gives its second operand when the first is a NaN */
+	__m512 m = _mm512_max_ps(_mm512_abs_ps(b), _mm512_max_ps(_mm512_abs_ps(a), _mm512_setzero_ps()));
+	float amax = _mm512_reduce_max_ps(m);
+	float inv = amax > 0.0f ? 127.0f / amax : 0.0f;
+	__m512 s = _mm512_set1_ps(inv);
+	const __m512i hi = _mm512_set1_epi32(127), lo = _mm512_set1_epi32(-127);
+	__m512i qa = _mm512_max_epi32(_mm512_min_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(a, s)), hi), lo);
+	__m512i qb = _mm512_max_epi32(_mm512_min_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(b, s)), hi), lo);
+	_mm_storeu_si128((__m128i *)(void *)q, _mm512_cvtepi32_epi8(qa));
+	_mm_storeu_si128((__m128i *)(void *)(q + 16), _mm512_cvtepi32_epi8(qb));
+	return amax / 127.0f;
+}
+#endif
+
+struct q8_prep {
+	const float *x;
+	size_t IC, ng;
+	struct q8_job *j;
+	int8_t *xq, *xa; /* writable views of j's arrays */
+	float *dx, *dxe;
+	int level;    /* 0 plain, 1 AVX2, 2 VNNI */
+};
+
+/* Rows [lo, hi) of x quantized, with what the chosen kernel reads beside. */
+static void q8_prep_rows(void *ctx, size_t lo, size_t hi)
+{
+	const struct q8_prep *pp = ctx;
+	size_t ng = pp->ng, row = ng * Q8_G, np = ng / 2, IC = pp->IC;
+	int8_t *xq = pp->xq;
+	for (size_t r = lo; r < hi; r++) {
+		for (size_t g = 0; g < ng; g++) {
+			size_t i0 = g * Q8_G, n = IC - i0 < Q8_G ? IC - i0 : Q8_G;
+			int8_t *qg = xq + r * row + i0;
+			const float *v = pp->x + r * IC + i0;
+#if Q8_X86
+			if (n == Q8_G && pp->level == 2) {
+				pp->dx[r * ng + g] = q8_group_avx512(qg, v);
+				continue;
+			}
+#endif
+			pp->dx[r * ng + g] = q8_group(qg, v, 1, n);
+		}
+		const int8_t *xr = xq + r * row;
+		if (pp->level == 1)
+			for (size_t k = 0; k < row; k++)
+				pp->xa[r * row + k] = (int8_t)(xr[k] < 0 ? -xr[k] : xr[k]);
+		if (pp->level == 2)
+			for (size_t p = 0; p < np; p++)
+				for (size_t m = 0; m < 16; m++)
+					pp->dxe[(r * np + p) * 16 + m] = pp->dx[r * ng + 2 * p + m / 8];
+	}
+}
+
 int gemv_q8(float *y, const float *x, const int8_t *q, const float *scale, const float *bias,
             size_t R, size_t IC, size_t OC, int accumulate)
 {
@@ -381,32 +447,23 @@ int gemv_q8(float *y, const float *x, const int8_t *q, const float *scale, const
 #if Q8_X86
 	vnni = cpu_level() >= CPU_AVX512 && cpu_has_vnni();
 #endif
-	int8_t *xq = malloc(3 * R * row + 1);
-	float *dx = malloc((R * ng + (vnni ? R * np * 16 : 0)) * sizeof *dx + 1);
-	if (!xq || !dx) {
-		free(xq);
-		free(dx);
+	/* one allocation: dx, dxe (VNNI), xq, xa (AVX2) */
+	size_t nf = R * ng + (vnni ? R * np * 16 : 0);
+	float *dx = malloc(nf * sizeof *dx + 2 * R * row + 1);
+	if (!dx)
 		return -1;
-	}
-	int8_t *xa = xq + R * row;
-	uint8_t *xu = (uint8_t *)xq + 2 * R * row;
 	float *dxe = dx + R * ng;
-	for (size_t r = 0; r < R; r++)
-		for (size_t g = 0; g < ng; g++) {
-			size_t i0 = g * Q8_G, n = IC - i0 < Q8_G ? IC - i0 : Q8_G;
-			dx[r * ng + g] = q8_group(xq + r * row + i0, x + r * IC + i0, 1, n);
-		}
-	for (size_t k = 0; k < R * row; k++) {
-		xa[k] = (int8_t)(xq[k] < 0 ? -xq[k] : xq[k]);
-		xu[k] = (uint8_t)(xq[k] + 128);
-	}
-	for (size_t r = 0; vnni && r < R; r++)
-		for (size_t p = 0; p < np; p++)
-			for (size_t m = 0; m < 16; m++)
-				dxe[(r * np + p) * 16 + m] = dx[r * ng + 2 * p + m / 8];
-	struct q8_job j = { .y = y, .xq = xq, .xa = xa, .xu = xu, .dx = dx, .dxe = dxe, .q = q,
+	int8_t *xq = (int8_t *)(void *)(dx + nf), *xa = xq + R * row;
+	struct q8_job j = { .y = y, .xq = xq, .xa = xa, .dx = dx, .dxe = dxe, .q = q,
 	                    .sc = scale, .bias = bias, .R = R, .ng = ng, .OC = OC,
 	                    .accumulate = accumulate };
+	struct q8_prep pp = { .x = x, .IC = IC, .ng = ng, .j = &j, .xq = xq, .xa = xa, .dx = dx,
+	                      .dxe = dxe, .level = vnni ? 2 : 0 };
+#if Q8_X86
+	if (!vnni && cpu_level() >= CPU_AVX2)
+		pp.level = 1;
+#endif
+	pool_for(R, 1, q8_prep_rows, &pp);
 	pool_fn fn = q8_plain;
 #if Q8_X86
 	if (vnni)
@@ -415,7 +472,6 @@ int gemv_q8(float *y, const float *x, const int8_t *q, const float *scale, const
 		fn = q8_avx2;
 #endif
 	pool_for(OC, Q8_GRAIN, fn, &j);
-	free(xq);
 	free(dx);
 	return 0;
 }

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "engine/sampler.h"
+#include "engine/pool.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -9,16 +10,25 @@
 enum status_code sampler_init(struct sampler *s, int n, struct status *st)
 {
 	s->n = n;
+	size_t chunks = n > 0 ? ((size_t)n + SAMPLER_CHUNK - 1) / SAMPLER_CHUNK : 0;
 	s->pairs = n > 0 ? malloc((size_t)n * sizeof *s->pairs) : NULL;
-	if (!s->pairs)
+	s->sums = n > 0 ? malloc(chunks * sizeof *s->sums) : NULL;
+	s->best = n > 0 ? malloc(chunks * sizeof *s->best) : NULL;
+	if (!s->pairs || !s->sums || !s->best) {
+		sampler_free(s);
 		return status_set(st, STATUS_NOMEM, "cannot allocate a sampler for %d tokens", n);
+	}
 	return STATUS_OK;
 }
 
 void sampler_free(struct sampler *s)
 {
 	free(s->pairs);
+	free(s->sums);
+	free(s->best);
 	s->pairs = NULL;
+	s->sums = NULL;
+	s->best = NULL;
 	s->n = 0;
 }
 
@@ -58,21 +68,93 @@ static void sampler_sift(struct sampler_pair *h, int k, int i)
 	}
 }
 
+struct sampler_job {
+	struct sampler *s;
+	const float *logits;
+	float max, inv_t;
+	double sum;
+};
+
+static void sampler_chunk(const struct sampler *s, size_t k, int *lo, int *hi)
+{
+	*lo = (int)k * SAMPLER_CHUNK;
+	*hi = s->n - *lo < SAMPLER_CHUNK ? s->n : *lo + SAMPLER_CHUNK;
+}
+
+/* Chunk k's first largest logit, NaNs passed over (-1: all NaN). */
+static void sampler_argmax_part(void *ctx, size_t lo, size_t hi)
+{
+	const struct sampler_job *j = ctx;
+	const float *l = j->logits;
+	for (size_t k = lo; k < hi; k++) {
+		int a, z, b = -1;
+		sampler_chunk(j->s, k, &a, &z);
+		for (int i = a; i < z; i++)
+			if (l[i] == l[i] && (b < 0 || l[i] > l[b]))
+				b = i;
+		j->s->best[k] = b;
+	}
+}
+
+/* sampler_argmax's pick (the first of the largest; the first logit when it
+ * is a NaN), the chunks on the pool. */
+static int sampler_argmax_pool(struct sampler *s, const float *logits)
+{
+	size_t chunks = ((size_t)s->n + SAMPLER_CHUNK - 1) / SAMPLER_CHUNK;
+	if (chunks < 2 || logits[0] != logits[0])
+		return sampler_argmax(logits, s->n);
+	struct sampler_job j = { .s = s, .logits = logits };
+	pool_for(chunks, 1, sampler_argmax_part, &j);
+	int b = 0;
+	for (size_t k = 0; k < chunks; k++)
+		if (s->best[k] >= 0 && logits[s->best[k]] > logits[b])
+			b = s->best[k];
+	return b;
+}
+
+static void sampler_exp_part(void *ctx, size_t lo, size_t hi)
+{
+	const struct sampler_job *j = ctx;
+	struct sampler_pair *c = j->s->pairs;
+	for (size_t k = lo; k < hi; k++) {
+		int a, z;
+		double sum = 0.0;
+		sampler_chunk(j->s, k, &a, &z);
+		for (int i = a; i < z; i++) {
+			float e = expf((j->logits[i] - j->max) * j->inv_t);
+			c[i].p = e;
+			c[i].id = i;
+			sum += e;
+		}
+		j->s->sums[k] = sum;
+	}
+}
+
+static void sampler_norm_part(void *ctx, size_t lo, size_t hi)
+{
+	const struct sampler_job *j = ctx;
+	struct sampler_pair *c = j->s->pairs;
+	for (size_t k = lo; k < hi; k++) {
+		int a, z;
+		sampler_chunk(j->s, k, &a, &z);
+		for (int i = a; i < z; i++)
+			c[i].p = (float)(c[i].p / j->sum);
+	}
+}
+
 /* Fills s->pairs with the surviving candidates, sorted, probabilities summing
  * to 1; returns how many survive. */
 static int sampler_candidates(struct sampler *s, const float *logits, const struct sampler_params *p)
 {
 	int n = s->n;
 	struct sampler_pair *c = s->pairs;
-	float inv_t = 1.0f / p->temperature;
-	float max = logits[sampler_argmax(logits, n)];
+	size_t chunks = ((size_t)n + SAMPLER_CHUNK - 1) / SAMPLER_CHUNK;
+	struct sampler_job j = { .s = s, .logits = logits, .inv_t = 1.0f / p->temperature };
+	j.max = logits[sampler_argmax_pool(s, logits)];
+	pool_for(chunks, 1, sampler_exp_part, &j);
 	double sum = 0.0;
-	for (int i = 0; i < n; i++) {
-		float e = expf((logits[i] - max) * inv_t);
-		c[i].p = e;
-		c[i].id = i;
-		sum += e;
-	}
+	for (size_t k = 0; k < chunks; k++)
+		sum += s->sums[k];
 	int m = n;
 	if (p->top_k > 0 && p->top_k < n) {
 		/* Keep the k best in a heap whose root is the worst of them: O(n log k). */
@@ -100,8 +182,12 @@ static int sampler_candidates(struct sampler *s, const float *logits, const stru
 	}
 	if (m < n || p->top_p < 1.0f)
 		qsort(c, (size_t)m, sizeof *c, sampler_cmp);
-	for (int i = 0; i < m; i++)
-		c[i].p = (float)(c[i].p / sum);
+	if (m == n) { /* every token: in place, the chunks on the pool */
+		j.sum = sum;
+		pool_for(chunks, 1, sampler_norm_part, &j);
+	} else
+		for (int i = 0; i < m; i++)
+			c[i].p = (float)(c[i].p / sum);
 	if (p->top_p < 1.0f) {
 		double cum = 0.0;
 		int keep = m;
@@ -128,7 +214,7 @@ int sampler_pick(struct sampler *s, const float *logits, const struct sampler_pa
                  struct rng *r)
 {
 	if (sampler_greedy(p))
-		return sampler_argmax(logits, s->n);
+		return sampler_argmax_pool(s, logits);
 	int m = sampler_candidates(s, logits, p);
 	float u = rng_uniform(r);
 	float cum = 0.0f;

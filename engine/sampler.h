@@ -37,7 +37,14 @@ struct sampler_pair {
 struct sampler {
 	int n;
 	struct sampler_pair *pairs; /* n entries */
+	double *sums;               /* per SAMPLER_CHUNK of the vocabulary */
+	int *best;
 };
+
+/* The vocabulary is scanned in chunks of this many tokens on the pool's
+ * threads (engine/pool.h), the sum of the probabilities chunk by chunk in
+ * order: a fixed split, so a pick does not depend on the thread count. */
+#define SAMPLER_CHUNK 4096
 
 enum status_code sampler_init(struct sampler *s, int n, struct status *st);
 void sampler_free(struct sampler *s);

@@ -6,6 +6,7 @@
 #include "src/train_loop.h"
 #include "engine/checkpoint.h"
 #include "engine/cpu.h"
+#include "engine/cpu_peak.h"
 #include "engine/decoder.h"
 #include "engine/diffusion.h"
 #include "engine/generate.h"
@@ -39,6 +40,7 @@ const struct cli_command cmd_bench = {
 	         "       ric bench generate --model DIR [--batch B --seq PROMPT ...]\n"
 	         "       ric bench memory [same shape flags --mib N --threads K --json]\n"
 	         "       ric bench blas [same shape flags --batch B --seq S --threads K --json]\n"
+	         "       ric bench peak [--threads K --json]\n"
 	         "       ric bench save DIR [same shape flags --labels N --weights f32|bf16\n"
 	         "                 --tokenizer TOK]",
 	.help = "Options (defaults: the GPT-2 small shape):\n"
@@ -72,6 +74,12 @@ const struct cli_command cmd_bench = {
 	        "blas times sgemm on the products of a training step of the shape (B*S rows)\n"
 	        "with every BLIS context this CPU runs: the chosen one, BLIS's own choice and\n"
 	        "the others, in GFLOP/s and as a share of the best.\n"
+	        "peak measures the arithmetic ceilings of the chosen kernels on the threads:\n"
+	        "F32 fmas, the BF16 products (vdpbf16ps where present) and the int8 products\n"
+	        "(vpdpbusd with VNNI, else vpmaddubsw), in GFLOP/s (2 per multiply-add).\n"
+	        "generate prints model_gflop_s (2 flops a weight a token, plus attention's\n"
+	        "products) beside peak_gflop_s, the ceiling of the kernel that serves its\n"
+	        "weights measured in the same run, and their ratio share_of_peak.\n"
 	        "save writes the random model as a checkpoint folder (BF16 with --weights\n"
 	        "bf16; a ...ForSequenceClassification reward model with --labels N; the\n"
 	        "tokenizer files of TOK beside it), for the peak-memory benchmark of\n"
@@ -223,6 +231,8 @@ static void bench_report(const struct bench_opts *o, json_t *j)
 				printf("%-16s %lld\n", k, (long long)json_integer_value(v));
 			else if (json_is_real(v))
 				printf("%-16s %.4g\n", k, json_real_value(v));
+			else if (json_is_string(v) && strcmp(k, "bench") != 0)
+				printf("%-16s %s\n", k, json_string_value(v));
 		}
 	}
 	json_decref(j);
@@ -531,6 +541,17 @@ static int bench_on_token(void *ctx, size_t seq, int token)
 	return 0;
 }
 
+static double bench_read_per_token(const struct model_params *p);
+
+/* Flops of one decoded token at n cached positions: 2 a weight read, and the
+ * scores and weighted values of every head over the positions. */
+static double bench_token_flops(const struct model_params *p, double n)
+{
+	struct model_dims d;
+	model_dims(&p->cfg, &d);
+	return 2.0 * bench_read_per_token(p) + 4.0 * (double)(d.L * d.NH * d.D) * n;
+}
+
 static int bench_generate(const struct bench_opts *o)
 {
 	struct status st = STATUS_INIT;
@@ -590,6 +611,14 @@ static int bench_generate(const struct bench_opts *o)
 	}
 	if (o->weights != DECODER_F32)
 		gp.weights = &wb;
+	/* the ceiling of the kernel that serves these weights, measured now */
+	struct cpu_peak pk;
+	cpu_peak_measure(&pk);
+	double peak = o->weights == DECODER_BF16 ? pk.bf16 : o->weights == DECODER_INT8 ? pk.int8
+	                                                                                 : pk.f32;
+	const char *peak_how = o->weights == DECODER_BF16   ? pk.bf16_how
+	                       : o->weights == DECODER_INT8 ? pk.int8_how
+	                                                    : pk.f32_how;
 	double t0 = monotonic_s();
 	enum status_code sc = generate(&p, prompts, lens, B, &gp, NULL, out, &st);
 	double t1 = monotonic_s();
@@ -629,6 +658,13 @@ static int bench_generate(const struct bench_opts *o)
 		}
 		bench_abort_report(j, lat, nl);
 		free(lat);
+		/* the decoded tokens see S + 1 .. S + N - 1 positions */
+		double gflop_s = per_s * bench_token_flops(&p, (double)S + 0.5 * (double)o->new_tokens) / 1e9;
+		json_object_set_new(j, "model_gflop_s", json_real(gflop_s));
+		json_object_set_new(j, "peak_gflop_s", json_real(peak));
+		json_object_set_new(j, "peak_kernel", json_string(peak_how));
+		json_object_set_new(j, "share_of_peak", json_real(peak > 0 ? gflop_s / peak : 0.0));
+		json_object_set_new(j, "weights_per_token", json_real(bench_read_per_token(&p)));
 		bench_report(o, j);
 	}
 	decoder_weights_free(&wb);
@@ -825,6 +861,24 @@ static int bench_memory(const struct bench_opts *o)
 	return CLI_OK;
 }
 
+/* ric bench peak: the chosen kernels' arithmetic ceilings on the threads. */
+static int bench_peak(const struct bench_opts *o)
+{
+	struct cpu_peak pk;
+	cpu_peak_measure(&pk);
+	json_t *j = json_pack("{s:s, s:i, s:f, s:s, s:f, s:s, s:f, s:s}", "bench", "peak", "threads",
+	                      pk.threads, "f32_gflop_s", pk.f32, "f32_kernel", pk.f32_how,
+	                      "bf16_gflop_s", pk.bf16, "bf16_kernel", pk.bf16_how, "int8_gop_s",
+	                      pk.int8, "int8_kernel", pk.int8_how);
+	if (!o->json) {
+		printf("F32   %8.1f GFLOP/s  %s\n", pk.f32, pk.f32_how);
+		printf("BF16  %8.1f GFLOP/s  %s\n", pk.bf16, pk.bf16_how);
+		printf("int8  %8.1f GOP/s    %s\n", pk.int8, pk.int8_how);
+	}
+	bench_report(o, j);
+	return CLI_OK;
+}
+
 static int bench_run(struct cli *cli, int argc, char **argv)
 {
 	(void)cli;
@@ -908,7 +962,7 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		if (optind + 2 != argc)
 			return cli_bad_usage(&cmd_bench, "save wants one folder");
 	} else if (optind + 1 != argc)
-		return cli_bad_usage(&cmd_bench, "say 'train', 'generate', 'memory', 'blas' or 'save'");
+		return cli_bad_usage(&cmd_bench, "say 'train', 'generate', 'memory', 'blas', 'peak' or 'save'");
 	if (o.arch && !model_family_find(o.arch))
 		return cli_bad_usage(&cmd_bench, "--arch is one of %s, not '%s'", model_family_types(),
 		                     o.arch);
@@ -938,11 +992,13 @@ static int bench_run(struct cli *cli, int argc, char **argv)
 		return bench_memory(&o);
 	if (strcmp(what, "blas") == 0)
 		return bench_blas(&o);
+	if (strcmp(what, "peak") == 0)
+		return bench_peak(&o);
 	if (strcmp(what, "save") == 0) {
 		if (o.weights == DECODER_INT8)
 			return cli_bad_usage(&cmd_bench, "save writes f32 or bf16");
 		return bench_save(&o, argv[optind + 1]);
 	}
-	return cli_bad_usage(&cmd_bench, "unknown benchmark '%s' (train, generate, memory or blas)",
+	return cli_bad_usage(&cmd_bench, "unknown benchmark '%s' (train, generate, memory, blas, peak or save)",
 	                     what);
 }

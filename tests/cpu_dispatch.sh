@@ -76,4 +76,35 @@ fi
 like "$out" '"chosen_share_of_best":[0-9.]+' "bench blas gives the chosen one's share of the best"
 out=$("$RIC" bench blas --layers 1 --heads 2 --embd 64 --vocab 100 --batch 2 --seq 8)
 like "$out" 'blis      [a-z0-9]+ \(' "bench names the BLIS context and why"
+
+# ric bench peak: the arithmetic ceiling of each kernel the level chose
+if has avx2 && has fma; then
+	out=$("$RIC" bench peak --json | tail -n 1)
+	like "$out" '"f32_gflop_s":[1-9][0-9.]*,"f32_kernel":"vfmadd' "bench peak times F32 fmas"
+	like "$out" '"bf16_gflop_s":[1-9]' "bench peak times the BF16 products"
+	like "$out" '"int8_gop_s":[1-9][0-9.]*,"int8_kernel":"vp' "bench peak times the int8 products"
+	if has avx512_bf16 && has avx512bw; then
+		like "$out" '"bf16_kernel":"vdpbf16ps' "vdpbf16ps is the BF16 ceiling where it serves"
+	fi
+	if has avx512_vnni && has avx512bw; then
+		like "$out" '"int8_kernel":"vpdpbusd' "VNNI is the int8 ceiling where it serves"
+		out=$(RIC_CPU=avx2 "$RIC" bench peak --json | tail -n 1)
+		like "$out" '"bf16_kernel":"vfmadd 256-bit","int8_gop_s":[1-9][0-9.]*,"int8_kernel":"vpmaddubsw' \
+			"RIC_CPU=avx2: the AVX2 kernels' ceilings"
+	fi
+fi
+out=$(RIC_CPU=plain "$RIC" bench peak --json | tail -n 1)
+like "$out" '"int8_gop_s":0(\.0)?,"int8_kernel":"plain C' "the plain level has no vector ceiling"
+# generate prints its model FLOP/s against the ceiling of its kernel
+out=$("$RIC" bench generate --layers 1 --heads 2 --embd 64 --vocab 100 --batch 2 --seq 4 \
+	--new-tokens 4 --weights int8 --json | tail -n 1)
+like "$out" '"model_gflop_s":[0-9.e+-]+,"peak_gflop_s":[0-9.e+-]+,"peak_kernel":"[^"]+","share_of_peak":' \
+	"bench generate gives model FLOP/s and its share of the int8 ceiling"
+# bench memory counts the weights a token reads: the Llama family's KV heads
+# and gated MLP (SmolLM2-135M: 30 x 3538944 + 49152 x 576)
+out=$("$RIC" bench memory --arch llama --layers 30 --heads 9 --kv-heads 3 --embd 576 --inner 1536 \
+	--vocab 49152 --mib 8 --json | tail -n 1)
+like "$out" '"weights_per_token":134479872' "bench memory counts the Llama shape's matrices"
+out=$("$RIC" bench memory --mib 8 --json | tail -n 1)
+like "$out" '"weights_per_token":123532032' "and GPT-2 small's"
 done_testing

@@ -19,8 +19,10 @@ ok "the results are the same" cmp "$TEST_TMP/s1/demo/results.md" "$TEST_TMP/s2/d
 like "$(cat "$TEST_TMP/w1/timings.txt")" 'total +[0-9]+ s' "it says how long it took"
 like "$(cat "$TEST_TMP/s1/demo/timings.txt")" 'total +[0-9]+ s' "the shipped timings have the total too"
 res=$(cat "$TEST_TMP/s1/demo/results.md")
-like "$res" '\| RiC online \(2 iterations\) \| [0-9.]+ \|' "results.md has the hypervolume table"
-like "$res" '\| fluency \| [-0-9.]+ \+- [0-9.]+ \|' "and the reward of each objective by its weight, with its standard error"
+like "$res" '\| RiC online \([0-9]+ iterations\) \| [0-9.]+ \|' "results.md has the hypervolume table"
+like "$res" '\| Rewarded Soups \(one expert per objective\) \| [0-9.]+ \|' "beside Rewarded Soups"
+like "$res" '\| best-of-4 over the SFT model \| [0-9.]+ \|' "and best-of-4 over the SFT model"
+like "$res" '\| positivity \| [-0-9.]+ \+- [0-9.]+ \|' "and the reward of each objective by its weight, with its standard error"
 like "$res" 'ric generate --model share/demo/policy' "and example generations"
 like "$(grep -c . "$TEST_TMP/s1/demo/policy/ric.json")" '^[0-9]+$' "the policy has ric.json"
 like "$(cat "$TEST_TMP/s1/demo/policy/config.json")" '"torch_dtype": "bfloat16"' "shipped in BF16"

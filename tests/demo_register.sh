@@ -3,7 +3,7 @@
 # data folder, the dataset with its text rebuilt at build time, the fronts);
 # a store named on purpose stays empty; rows that do not match the shipped
 # digest leave the dataset out but keep the runs; the shipped policy
-# generates and scores with its learned reward from any folder.
+# generates and scores with its learned sentiment reward from any folder.
 . "$top_srcdir/tests/lib.sh"
 unset RIC_NO_DEMO
 share="$top_srcdir/share"
@@ -20,7 +20,7 @@ unlike "$("$RIC" runs 2>&1)" 'registered' "the demo is registered once"
 show=$("$RIC" show demo-online)
 like "$show" "policy +$share/demo/policy" "the policy checkpoint points into the data folder"
 ok "the policy folder is there" test -f "$share/demo/policy/model.safetensors"
-like "$("$RIC" show demo-fluency)" "reward +$share/demo/reward" "so does the reward model"
+like "$("$RIC" show demo-sentiment)" "reward +$share/demo/reward" "so does the reward model"
 
 if [ -f "$rows" ]; then
 	n=$(wc -l < "$rows")
@@ -30,9 +30,10 @@ else
 	echo "not ok - $rows was not built (fortunes, fortunes-min, wordnet-base missing?)"
 fi
 
-front=$("$RIC" front demo-eval-online demo-eval-online-best-of-16 demo-eval-offline)
+front=$("$RIC" front demo-eval-online demo-eval-online-sft-best-of-4 demo-eval-online-soups demo-eval-offline)
 like "$front" 'demo-eval-online +ric' "the online front is stored"
-like "$front" 'demo-eval-online-best-of-16 +best-of-n:16' "best-of-16 is stored beside it"
+like "$front" 'demo-eval-online-sft-best-of-4 +sft-best-of-n:4' "best-of-4 over the SFT model is stored beside it"
+like "$front" 'demo-eval-online-soups +soups' "so are Rewarded Soups"
 like "$front" 'demo-eval-offline +ric' "so is the offline one"
 
 ok "a store named on purpose stays empty" test -z "$("$RIC" --store "$TEST_TMP/own.db" runs 2>&1 | sed 1d)"
@@ -48,7 +49,7 @@ unlike "$list" ' demo ' "no dataset without its text"
 like "$(XDG_DATA_HOME="$TEST_TMP/other" "$RIC" runs 2>&1)" 'demo-online' "the runs stay"
 
 cd "$TEST_TMP" || exit 1
-out=$("$RIC" generate --model "$share/demo/policy" --prompt "Define river (noun):" --pref 0,0,1,0 \
+out=$("$RIC" generate --model "$share/demo/policy" --prompt "Define river (noun):" --pref 0,0,1 \
 	--max-tokens 24 --seed 1 2>&1)
-like "$out" 'fluency -?[0-9.]+ \(z' "the policy scores with rm:demo/reward from any folder"
+like "$out" 'positivity -?[0-9.]+ \(z' "the policy scores with rm:demo/reward from any folder"
 done_testing

@@ -29,12 +29,12 @@ is "$(g --weights bf16)" "$(g --weights f32)" "bf16 greedy output on a BF16 chec
 i1=$(g --weights int8 --n 3 | sed -n '/^--- 2$/,/^--- 3$/p' | sed '1d;$d')
 i2=$(g --weights int8 | tail -n +1)
 is "$i1" "$i2" "int8: a continuation in a batch of 3 equals it alone"
-like "$(g --weights int8 --pref 0,1,0,0)" '^rewards: positivity' "int8 on a RiC preference scores its output"
-out=$(g --scores 0,1e300,0,0 2>&1)
-like "$out" "^ric: --scores '0,1e300,0,0': value 2 is 1e\\+300, beyond \\+-1e\\+06" \
+like "$(g --weights int8 --pref 0,1,0)" '^rewards: informativeness' "int8 on a RiC preference scores its output"
+out=$(g --scores 0,1e300,0 2>&1)
+like "$out" "^ric: --scores '0,1e300,0': value 2 is 1e\\+300, beyond \\+-1e\\+06" \
 	"a desired score beyond +-1e6 is refused, naming --scores"
 unlike "$out" '0000000000' "no long number reaches the prompt or the output"
-fails 1 "generate exits 1 on such a score" "$RIC" generate --model "$d" --prompt x --scores 1e300,0,0,0
+fails 1 "generate exits 1 on such a score" "$RIC" generate --model "$d" --prompt x --scores 1e300,0,0
 is "$(g --temperature 1e-40 --max-tokens 8)" "$(g --temperature 0 --max-tokens 8)" \
 	"a temperature of 1e-40 decodes as greedy"
 fails 2 "--weights names a known type" "$RIC" generate --model "$m" --prompt x --weights fp4

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "tests/harness.h"
+#include "engine/pool.h"
 #include "engine/rng.h"
 #include "engine/sampler.h"
 
@@ -233,6 +234,53 @@ START_TEST(picks_follow_the_distribution)
 }
 END_TEST
 
+/* A vocabulary of several SAMPLER_CHUNKs is scanned on the pool: the same
+ * picks on 1 and 2 threads, the serial argmax's pick (the first of tied
+ * maxima, a NaN passed over, even at a chunk's start), and the softmax. */
+START_TEST(chunked_vocabulary_is_thread_independent)
+{
+	const int n = 3 * SAMPLER_CHUNK + 77;
+	float *l = malloc((size_t)n * sizeof *l), *probs = malloc((size_t)n * sizeof *probs);
+	ck_assert(l && probs);
+	struct rng r;
+	rng_seed(&r, 5);
+	for (int i = 0; i < n; i++)
+		l[i] = 2.0f * rng_normal(&r);
+	l[SAMPLER_CHUNK] = NAN;                 /* a chunk that starts with a NaN */
+	l[SAMPLER_CHUNK + 9] = 20.0f;           /* holds the maximum, */
+	l[3 * SAMPLER_CHUNK + 5] = 20.0f;       /* tied later on */
+	struct sampler s;
+	struct status st = STATUS_INIT;
+	ck_assert_int_eq(sampler_init(&s, n, &st), STATUS_OK);
+	struct sampler_params greedy = { 0.0f, 0, 1.0f }, warm = { 8.0f, 0, 1.0f };
+	int picks[2][200];
+	for (int t = 1; t <= 2; t++) {
+		pool_set_threads(t);
+		ck_assert_int_eq(sampler_pick(&s, l, &greedy, &r), SAMPLER_CHUNK + 9);
+		ck_assert_int_eq(sampler_argmax(l, n), SAMPLER_CHUNK + 9);
+		struct rng q;
+		rng_seed(&q, 11);
+		for (int i = 0; i < 200; i++)
+			picks[t - 1][i] = sampler_pick(&s, l, &warm, &q);
+	}
+	ck_assert_mem_eq(picks[0], picks[1], sizeof picks[0]);
+	l[SAMPLER_CHUNK] = 0.0f;
+	sampler_distribution(&s, l, &warm, probs);
+	double z = 0.0, total = 0.0;
+	for (int i = 0; i < n; i++)
+		z += exp((l[i] - 20.0) / 8.0);
+	for (int i = 0; i < n; i++) {
+		ck_assert_double_eq_tol(probs[i], exp((l[i] - 20.0) / 8.0) / z, 1e-6);
+		total += probs[i];
+	}
+	ck_assert_double_eq_tol(total, 1.0, 1e-5);
+	pool_set_threads(1);
+	sampler_free(&s);
+	free(l);
+	free(probs);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("rng");
@@ -248,6 +296,7 @@ Suite *harness_suite(void)
 	            distribution_is_tempered_softmax,
 	            top_k_and_top_p_filter,
 	            picks_follow_the_distribution,
+	            chunked_vocabulary_is_thread_independent,
 	            NULL);
 	return s;
 }

@@ -1,6 +1,6 @@
 #!/bin/sh
 # ric-tui on its first start with nothing but the bundled demo: it registers
-# the demo in the new default store, opens the demo policy with its four
+# the demo in the new default store, opens the demo policy with its three
 # objectives, streams scored samples, regenerates when a slider moves, shows
 # the demo's evaluation fronts, and quits with the terminal restored.
 . "$top_srcdir/tests/lib.sh"
@@ -16,16 +16,16 @@ wait_for 'share/demo/policy'
 _tap_result $? "with no arguments it opens the demo policy" "$(pane)"
 wait_for 'mapping l2'
 _tap_result $? "with the policy's mapping" "$(pane)"
-for o in positivity informativeness brevity fluency; do
-	pane | grep -Eq "^>? ?$o +[^ ]+ 0\.25" 
-	_tap_result $? "a slider for $o at 0.25" "$(pane)"
+for o in informativeness brevity positivity; do
+	pane | grep -Eq "^>? ?$o +[^ ]+ 0\.33"
+	_tap_result $? "a slider for $o at 0.33" "$(pane)"
 done
 wait_for 'Prompt: Quote by Mark Twain:'
 _tap_result $? "the first of the demo's own prompts" "$(pane)"
 wait_for '#4 ✓'
 _tap_result $? "four samples stream in and are scored" "$(pane)"
 before=$(samples)
-t send-keys -t ric Down L L
+t send-keys -t ric L L
 wait_for '^>informativeness .* 0\.(6|7)'
 _tap_result $? "a large step raises informativeness" "$(pane)"
 changed=1

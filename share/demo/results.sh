@@ -15,22 +15,30 @@ q = lambda sql, *a: db.execute(sql, a).fetchall()
 def run(name):
     return q("SELECT id FROM runs WHERE name = ?", name)[0][0]
 online, offline = run("demo-eval-online"), run("demo-eval-offline")
-kids = dict((n.split(":")[0], r) for r, n in q(
-    "SELECT f.run_id, f.name FROM fronts f JOIN runs r ON r.id = f.run_id WHERE r.parent_id = ?", online))
+# the baselines: eval runs under the online one, named demo-eval-online-KIND
+kids = dict((n[len("demo-eval-online-"):], r) for r, n in q(
+    "SELECT id, name FROM runs WHERE parent_id = ? AND stage = 'eval'", online))
 prompts = q("SELECT value FROM params WHERE run_id = ? AND key = 'prompts'", online)[0][0]
 def hv(r):
     return q("SELECT hypervolume, reference FROM fronts WHERE run_id = ?", r)[0]
 def npoints(r):
     return q("SELECT count(*) FROM eval_points WHERE run_id = ?", r)[0][0]
 ref = hv(online)[1]
-rows = [("RiC online (2 iterations)", online, 1), ("RiC offline", offline, 1),
-        ("SFT baseline (unconditioned)", kids["sft"], 1), ("best-of-16 (online policy)", kids["best-of-n"], 16)]
+iters = q("SELECT value FROM params p JOIN runs r ON r.id = p.run_id"
+          " WHERE r.name = 'demo-online' AND p.key = 'iterations'")
+iters = iters[0][0] if iters else "?"
+# generations per prompt: one per grid point for the conditioned models and
+# the soups, one for the SFT model, K for best-of-K (reranked per point)
+rows = [("RiC online (%s iterations)" % iters, online, None), ("RiC offline", offline, None),
+        ("Rewarded Soups (one expert per objective)", kids["soups"], None),
+        ("best-of-4 over the SFT model", kids["sft-best-of-4"], 4),
+        ("SFT baseline (unconditioned)", kids["sft"], 1)]
 print("| model | hypervolume | points on the grid | generations per prompt |")
 print("|---|---:|---:|---:|")
 for name, r, cost in rows:
     h, rr = hv(r)
     assert rr == ref, "every front shares one reference point"
-    print("| %s | %.3f | %d | %d |" % (name, h, npoints(r), npoints(r) * cost))
+    print("| %s | %.3f | %d | %d |" % (name, h, npoints(r), cost or npoints(r)))
 print()
 print("Held-out prompts: %s; reference point (normalised): %s." % (prompts, ", ".join(
     "%.2f" % v for v in json.loads(ref))))
@@ -62,10 +70,16 @@ for label, r in (("RiC online", online), ("RiC offline", offline)):
               " | %s | %s |" % ("yes" if mono else "no", "yes" if rises else "no"))
     print()
 PY
-echo "Example generations of share/demo/policy (temperature 0.7, top-p 0.9, seed 1):"
+echo "Example generations of share/demo/policy (temperature 0.7, top-p 0.9, seed 1), each"
+echo "objective's weight 1 in turn:"
 echo
+# the unit preferences of the policy's objectives: 1,0,0 0,1,0 0,0,1
+n=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["objectives"]))' \
+	"$SHARE/demo/policy/ric.json")
+prefs=$(awk -v n="$n" 'BEGIN { for (i = 1; i <= n; i++) { s = ""
+	for (j = 1; j <= n; j++) s = s (j > 1 ? "," : "") (i == j); printf "%s ", s } }')
 for prompt in "Quote by Mark Twain:" "Define river (noun):"; do
-	for pref in 1,0,0,0 0,1,0,0 0,0,1,0; do
+	for pref in $prefs; do
 		echo "\`ric generate --model share/demo/policy --prompt \"$prompt\" --pref $pref --seed 1\`"
 		echo
 		echo '```'

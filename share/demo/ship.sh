@@ -37,12 +37,14 @@ BEGIN;
 -- Corpus text stays out: rows are rebuilt from the packages, and the online
 -- samples were drawn from training prompts.
 UPDATE dataset_rows SET prompt = '', response = '';
+-- The AFINN-labelled copy of the rows only made the reward model's pairs.
+DELETE FROM datasets WHERE name = 'demo-afinn';
 DELETE FROM samples WHERE run_id IN (SELECT id FROM runs WHERE stage = 'online');
 DELETE FROM jobs;
 UPDATE checkpoints SET path = 'demo/base', sha256 = '$(sha base)'
  WHERE id = $(printf "$final" "'demo-base'");
 UPDATE checkpoints SET path = 'demo/reward', sha256 = '$(sha reward)'
- WHERE id = $(printf "$final" "'demo-fluency'");
+ WHERE id = $(printf "$final" "'demo-sentiment'");
 UPDATE checkpoints SET path = 'demo/policy', sha256 = '$(sha policy)'
  WHERE id = $(printf "$final" "'demo-online'");
 DELETE FROM checkpoints WHERE path NOT IN ('demo/base', 'demo/reward', 'demo/policy');
