@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/decoder.h"
 #include "engine/lora_run.h"
 #include "engine/model.h"
 #include "engine/status.h"
@@ -102,6 +103,17 @@ void lora_apply_saved(const struct lora *l, struct model_params *base);
 void lora_grads_from_full(const struct lora *l, const struct model_params *gfull, float *out);
 
 void lora_free(struct lora *l);
+
+/* BF16 or int8 decoding weights (engine/decoder.h) of base + l, built a slice
+ * of rows of one matrix at a time (engine/lora_decode.c): each slice read
+ * from p's BF16 frozen base (model_params_freeze_bf16) or its F32 values, s B A
+ * of its rows added, then packed, so no F32 copy of the model or of a whole
+ * matrix is formed. Decoding with wb reads only p's vectors. Llama family
+ * (its decode_rows); anything else is one error. Free with
+ * decoder_weights_free. */
+enum status_code lora_decode_weights(struct decoder_weights *wb, const struct lora *l,
+                                     const struct model_params *p, enum decoder_dtype dtype,
+                                     struct status *st);
 
 /* ---- training (engine/lora_run.h computes the passes) ---- */
 

@@ -70,6 +70,11 @@ static enum status_code ot_open(struct online *on, const char *from, struct stag
 		                 : checkpoint_load(o->policy, &on->p, NULL, st);
 	if (rc == STATUS_OK && (on->p.cfg.num_labels > 0 || on->p.cfg.eos_token_id < 0))
 		rc = status_set(st, STATUS_INVALID, "%s: not a language model with an EOS token", from);
+	/* LoRA over a BF16 base: the base stays BF16 from here on, as sft keeps
+	 * it (train_loop_run); sampling builds its decoding weights from it and
+	 * the adapter (lora_decode_weights), never an F32 copy */
+	if (rc == STATUS_OK && on->lora_on && stage_lora_bf16_base(on->lora.base_path, &on->p))
+		rc = model_params_freeze_bf16(&on->p, st);
 	if (rc == STATUS_OK)
 		ricgen_stops_resolve(&o->stops, &on->m);
 	return rc;
@@ -82,7 +87,10 @@ static void ot_params(struct online *on)
 	stage_param(sg, "max_tokens", "%g", o->max_tokens);
 	stage_param(sg, "temperature", "%g", o->temperature);
 	stage_param(sg, "top_p", "%g", o->top_p);
-	stage_param(sg, "weights", "%s", decoder_dtype_name((enum decoder_dtype)o->weights));
+	/* over a frozen BF16 base sampling is BF16 (or int8): there is no F32 model */
+	enum decoder_dtype w = on->p.frozen && o->weights == DECODER_F32 ? DECODER_BF16
+	                                                                  : (enum decoder_dtype)o->weights;
+	stage_param(sg, "weights", "%s", decoder_dtype_name(w));
 	stage_param(sg, "min_new_tokens", "1");
 	char *stops = ricgen_stops_text(&o->stops);
 	stage_param(sg, "stop", "%s", stops ? stops : "?");
@@ -282,12 +290,18 @@ static enum status_code ot_sample(struct online *on, int iter, struct online_bat
 		gp.min_new = 1;
 		/* the policy changed since the last iteration: its reduced copy anew */
 		struct decoder_weights dw = { 0 };
-		/* LoRA: sampling runs the merged model, a copy; the base stays as loaded */
+		/* LoRA: sampling runs the merged model, a copy, over an F32 base; over
+		 * a BF16 one (frozen) the decoding weights of base + adapter, built a
+		 * slice at a time, BF16 unless int8 is asked for */
 		struct model_params merged = { 0 }, *pol = &on->p;
 		ricgen_stops_apply(&on->o.stops, &gp);
-		if (on->lora_on && (rc = stage_lora_merged(&on->lora, &on->p, &merged, st)) == STATUS_OK)
+		if (on->lora_on && on->p.frozen)
+			rc = lora_decode_weights(&dw, &on->lora, &on->p,
+			                         on->o.weights == DECODER_INT8 ? DECODER_INT8 : DECODER_BF16, st);
+		else if (on->lora_on &&
+		         (rc = stage_lora_merged(&on->lora, &on->p, &merged, st)) == STATUS_OK)
 			pol = &merged;
-		if (rc == STATUS_OK)
+		if (rc == STATUS_OK && !on->p.frozen)
 			rc = decoder_weights_init(&dw, pol, (enum decoder_dtype)on->o.weights, st);
 		gp.weights = &dw;
 		/* Under mpirun each rank samples and scores its share of the M

@@ -94,6 +94,8 @@ int stage_lora_bf16_base(const char *base_dir, const struct model_params *p)
 enum status_code stage_lora_merged(const struct lora *l, const struct model_params *p,
                                    struct model_params *out, struct status *st)
 {
+	if (p->frozen) /* its matrices' F32 pages were given back */
+		return status_set(st, STATUS_INVALID, "the base is frozen in BF16: no merged F32 copy");
 	enum status_code rc = model_params_alloc(out, &p->cfg, st);
 	if (rc != STATUS_OK)
 		return rc;

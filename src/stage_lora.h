@@ -50,7 +50,9 @@ enum status_code stage_lora_load(const struct stage_train_opts *t, const char *d
  * tensor in BF16 and p's family has BF16 passes. */
 int stage_lora_bf16_base(const char *base_dir, const struct model_params *p);
 
-/* out: a copy of p with l merged in, for sampling (free with model_params_free). */
+/* out: a copy of p with l merged in, for sampling over an F32 base (free with
+ * model_params_free); p must not be frozen (over a BF16 base online samples
+ * from lora_decode_weights instead). */
 enum status_code stage_lora_merged(const struct lora *l, const struct model_params *p,
                                    struct model_params *out, struct status *st);
 

@@ -176,4 +176,20 @@ ok "3 + 3 resumed steps over the BF16 base give the same adapter bytes" \
 ok "rm-train --lora-rank over the BF16 base" "$RIC" rm-train --base b16 --pairs pairs.jsonl --steps 4 \
 	--batch 4 --max-len 32 --lora-rank 2 --out b16-rm --name b16-rm
 like "$("$RIC" show b16-rm)" 'lora_base_dtype +bf16' "... with the base in BF16"
+# online over the BF16 base: the base stays BF16 in training too, and each
+# iteration samples from decoding weights built from the BF16 base and the
+# adapter (no F32 copy of the model; test_lora.c shows they equal the merged
+# copy's with the F32 matrices poisoned)
+O="--policy b16-sft --dataset toy --prompts 8 --max-tokens 12 --batch 4 --steps 2 --lr 1e-3 --lora-rank 4"
+ok "online --lora-rank over the BF16 base: two iterations" "$RIC" online $O --iterations 2 \
+	--out b16-on --name b16-on
+on=$("$RIC" show b16-on)
+like "$on" 'lora_base_dtype +bf16' "... with the base in BF16"
+like "$on" 'weights +bf16' "... sampling from BF16 decoding weights"
+ok "... iteration 1, then resumed" "$RIC" online $O --iterations 2 --out b16-onr \
+	--resume b16-on/checkpoint-1 --name b16-onr
+ok "... gives the adapter bytes of two straight iterations" \
+	cmp b16-on/adapter_model.safetensors b16-onr/adapter_model.safetensors
+ok "... and int8 sampling over it" "$RIC" online $O --iterations 1 --weights int8 --out b16-on8 \
+	--name b16-on8
 done_testing

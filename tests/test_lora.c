@@ -6,6 +6,7 @@
 #include "tests/harness.h"
 #include "tests/gpt2_util.h"
 #include "engine/checkpoint.h"
+#include "engine/decoder.h"
 #include "engine/gpt2.h"
 #include "engine/lora.h"
 #include "engine/safetensors.h"
@@ -480,6 +481,81 @@ START_TEST(llama_bf16_base_and_recompute_match_the_f32_path)
 }
 END_TEST
 
+/* Sampling from an adapter over a base frozen in BF16 (online): the decoding
+ * weights lora_decode_weights builds slice by slice from the BF16 base and
+ * the adapter are those of the merged F32 copy (BF16 and int8: the same
+ * bytes, the same logits), with the F32 matrices poisoned after freezing:
+ * they are never read. (Here each matrix is one slice of about a million
+ * values; a slice's rows of B are the only part that depends on where it
+ * starts.) */
+START_TEST(llama_decoding_weights_over_a_bf16_base_match_the_merged_copy)
+{
+	struct status st = STATUS_INIT;
+	struct model_config c = { .n_layer = 2, .n_head = 4, .n_kv_head = 2, .n_embd = 64,
+	                          .n_inner = 96, .n_positions = 16, .vocab_size = 300,
+	                          .layer_norm_epsilon = 1e-5f, .bos_token_id = 1,
+	                          .eos_token_id = 2, .pad_token_id = -1 };
+	ck_assert_int_eq(model_config_set_type(&c, "qwen2", &st), STATUS_OK); /* q, k, v biases */
+	struct model_params p, merged;
+	ck_assert_int_eq(model_params_alloc(&p, &c, &st), STATUS_OK);
+	gpt2_util_randomize(&p, 33);
+	for (size_t i = 0; i < p.count; i++) /* values a BF16 checkpoint holds */
+		p.mem[i] = safetensors_bf16_to_f32(safetensors_f32_to_bf16(p.mem[i]));
+	struct lora l;
+	struct lora_spec spec = { .r = 4, .alpha = 8, .targets = "all-linear", .seed = 3 };
+	ck_assert_msg(lora_create(&l, &p, &spec, &st) == STATUS_OK, "%s", st.msg);
+	for (size_t i = 0; i < l.count; i++) /* B not zero */
+		l.mem[i] = 0.05f * sinf(0.37f * (float)i + 0.2f);
+	ck_assert_int_eq(model_params_alloc(&merged, &c, &st), STATUS_OK);
+	memcpy(merged.mem, p.mem, p.count * sizeof *p.mem);
+	lora_merge(&l, &merged);
+	ck_assert_int_eq(model_params_freeze_bf16(&p, &st), STATUS_OK);
+	size_t nt = model_params_describe(&p, NULL);
+	struct model_tensor *t = calloc(nt, sizeof *t);
+	model_params_describe(&p, t);
+	for (size_t i = 0; i < nt; i++)
+		if (t[i].ndim == 2)
+			for (int64_t k = 0; k < t[i].shape[0] * t[i].shape[1]; k++)
+				t[i].data[k] = NAN;
+	const enum decoder_dtype dts[2] = { DECODER_BF16, DECODER_INT8 };
+	for (int k = 0; k < 2; k++) {
+		struct decoder_weights want, got;
+		ck_assert_msg(decoder_weights_init(&want, &merged, dts[k], &st) == STATUS_OK, "%s", st.msg);
+		ck_assert_msg(lora_decode_weights(&got, &l, &p, dts[k], &st) == STATUS_OK, "%s", st.msg);
+		for (size_t i = 0; dts[k] == DECODER_BF16 && i < nt; i++) {
+			size_t off = (size_t)(t[i].data - p.mem), n = (size_t)t[i].shape[0] *
+			                                              (size_t)(t[i].ndim == 2 ? t[i].shape[1] : 1);
+			ck_assert_msg(memcmp(want.bf16 + off, got.bf16 + off, n * sizeof *got.bf16) == 0,
+			              "bf16 %s differs", t[i].name);
+		}
+		float lw[3 * 300], lg[3 * 300];
+		int seq[3] = { 0, 0, 0 }, tok[3] = { 5, 77, 299 };
+		struct decoder dw, dg;
+		ck_assert_int_eq(decoder_init(&dw, &merged, 1, 8, &st), STATUS_OK);
+		ck_assert_int_eq(decoder_init(&dg, &p, 1, 8, &st), STATUS_OK);
+		decoder_set_weights(&dw, &want);
+		decoder_set_weights(&dg, &got);
+		ck_assert_msg(decoder_step(&dw, seq, tok, 3, NULL, lw, NULL, &st) == STATUS_OK, "%s", st.msg);
+		ck_assert_msg(decoder_step(&dg, seq, tok, 3, NULL, lg, NULL, &st) == STATUS_OK, "%s", st.msg);
+		for (size_t i = 0; i < 3 * 300; i++) {
+			ck_assert(isfinite(lg[i]));
+			ck_assert_msg(lg[i] == lw[i], "%s logit %zu: %g, merged copy %g",
+			              decoder_dtype_name(dts[k]), i, (double)lg[i], (double)lw[i]);
+		}
+		decoder_free(&dw);
+		decoder_free(&dg);
+		decoder_weights_free(&want);
+		decoder_weights_free(&got);
+	}
+	struct decoder_weights none;
+	ck_assert_int_eq(lora_decode_weights(&none, &l, &p, DECODER_F32, &st), STATUS_UNSUPPORTED);
+	free(t);
+	lora_free(&l);
+	model_params_free(&merged);
+	model_params_free(&p);
+}
+END_TEST
+
 /* Only families with BF16 passes freeze a base so; an image model takes no
  * adapter, in words that say so. */
 START_TEST(bf16_base_and_image_models_are_refused_by_name)
@@ -515,6 +591,7 @@ Suite *harness_suite(void)
 	            gpt2_training_path_matches_the_merged_model, created_adapters_save_and_load_back,
 	            NULL);
 	harness_add(s, "llama", llama_bf16_base_and_recompute_match_the_f32_path,
-	            bf16_base_and_image_models_are_refused_by_name, NULL);
+	            bf16_base_and_image_models_are_refused_by_name,
+	            llama_decoding_weights_over_a_bf16_base_match_the_merged_copy, NULL);
 	return s;
 }
