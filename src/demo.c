@@ -155,23 +155,40 @@ static void demo_dataset_texts(struct store *s, const char *datadir, FILE *log)
 	store_dataset_delete(s, d.id, &err);
 }
 
-int demo_register(struct store *s, const char *datadir, FILE *log)
+/* Seeds the store with DATADIR/file (the first demo into the fresh store,
+ * a later one added past its ids); 1 when done, 0 when there is no such
+ * file, -1 on a problem (said on log). */
+static int demo_seed(struct store *s, const char *datadir, const char *file, int add, FILE *log)
 {
-	char *db = paths_join(datadir, "demo/demo.db");
+	char *db = paths_join(datadir, file);
 	if (!db || access(db, R_OK) != 0) {
 		free(db);
 		return 0;
 	}
 	struct store_err err;
-	enum store_code rc = store_seed(s, db, &err);
+	enum store_code rc = add ? store_seed_add(s, db, &err) : store_seed(s, db, &err);
 	free(db);
 	if (rc == STORE_OK)
 		rc = store_checkpoints_rebase(s, datadir, &err);
 	if (rc != STORE_OK) {
-		termtext_printf(log, "ric: the bundled demo was not registered: %s\n", err.msg);
+		termtext_printf(log, "ric: the bundled demo %s was not registered: %s\n", file, err.msg);
 		return -1;
 	}
-	demo_dataset_texts(s, datadir, log);
-	fprintf(log, "ric: registered the bundled demo in this new store (see `ric runs`)\n");
 	return 1;
+}
+
+int demo_register(struct store *s, const char *datadir, FILE *log)
+{
+	/* The image demo (issue 20) first: the text demo's runs come after it,
+	 * the newest, so that ric-tui's Front shows the text demo's fronts
+	 * beside the text policy it opens by default. */
+	int image = demo_seed(s, datadir, "demo/image/image.db", 0, log);
+	int text = demo_seed(s, datadir, "demo/demo.db", 1, log);
+	if (text > 0)
+		demo_dataset_texts(s, datadir, log);
+	if (text <= 0 && image <= 0)
+		return text < 0 || image < 0 ? -1 : 0;
+	fprintf(log, "ric: registered the bundled demo%s in this new store (see `ric runs`)\n",
+	        text > 0 && image > 0 ? "s (text and images)" : image > 0 ? " (images)" : "");
+	return text < 0 || image < 0 ? -1 : 1;
 }

@@ -10,8 +10,12 @@
  * DATADIR/demo/demo.db holds the runs and results (no corpus text); the
  * dataset's texts are rebuilt from the installed Debian packages at build
  * time (demo/rows.jsonl) and matched by their SHA-256, recorded as the import
- * run's parameter rows_sha256. Problems are reported on `log` and never fail
- * the command that opened the store.
+ * run's parameter rows_sha256. DATADIR/demo/image/image.db, the image demo
+ * (issue 20: a RiC DiT on the Tango icons), goes in first and the text demo
+ * after it, its ids moved past the image demo's (store_seed_add), so that the
+ * text demo's runs are the newest; the image demo's pictures come from `make
+ * demo-images`, not from the store. Problems are reported on `log` and never
+ * fail the command that opened the store.
  */
 #ifndef RIC_SRC_DEMO_H
 #define RIC_SRC_DEMO_H
@@ -20,7 +24,7 @@
 
 #include <stdio.h>
 
-/* 1 when the demo was registered, 0 when there is none to register, -1 on a problem. */
+/* 1 when a demo was registered, 0 when there is none to register, -1 on a problem. */
 int demo_register(struct store *s, const char *datadir, FILE *log);
 
 /* Where the demo's rows file is: DATADIR/demo/rows.jsonl when installed,

@@ -75,9 +75,106 @@ static enum store_code seed_columns(struct store *s, const char *table, char **o
 	return STORE_OK;
 }
 
-/* Copies every table of the attached "seed" database in creation order. */
-static enum store_code seed_tables(struct store *s, struct store_err *err)
+/* The largest id of main.table, 0 when it has none or no id column. */
+static int64_t seed_max_id(struct store *s, const char *table)
 {
+	int64_t v = 0;
+	struct store_err ignored;
+	char *sql = sqlite3_mprintf("SELECT coalesce(max(\"id\"), 0) FROM main.\"%w\" WHERE EXISTS "
+	                            "(SELECT 1 FROM pragma_table_info(%Q, 'main') WHERE name = 'id' "
+	                            "AND pk = 1)", table, table);
+	if (sql && seed_int(s, sql, &v, &ignored) != STORE_OK)
+		v = 0;
+	sqlite3_free(sql);
+	return v;
+}
+
+/* Each table's shift, read before anything is copied. */
+#define SEED_TABLES_MAX 64
+struct seed_shifts {
+	size_t n;
+	char table[SEED_TABLES_MAX][64];
+	int64_t by[SEED_TABLES_MAX];
+};
+
+/* What to select from seed.table for main's columns cols when ids are
+ * shifted (an add): its own id plus its table's shift, and every column
+ * that refers to another table's id plus that table's shift. */
+static enum store_code seed_shifted(struct store *s, const char *table,
+                                    const struct seed_shifts *shifts, char **out,
+                                    struct store_err *err)
+{
+	sqlite3_stmt *st;
+	char *sql = sqlite3_mprintf(
+		"SELECT c.name, CASE WHEN c.name = 'id' AND c.pk = 1 THEN %Q ELSE "
+		"(SELECT f.\"table\" FROM pragma_foreign_key_list(%Q, 'seed') f WHERE f.\"from\" = c.name "
+		"AND f.\"to\" = 'id') END FROM pragma_table_info(%Q, 'seed') c ORDER BY c.cid",
+		table, table, table);
+	if (!sql)
+		return store_fail(err, STORE_EINTERNAL, "out of memory");
+	int prc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	sqlite3_free(sql);
+	if (prc != SQLITE_OK)
+		return store_sqlerr(s, err, "reading the seed file's columns");
+	char *cols = NULL;
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		const char *ref = (const char *)sqlite3_column_text(st, 1);
+		int64_t shift = 0;
+		for (size_t i = 0; ref && i < shifts->n; i++)
+			if (strcmp(shifts->table[i], ref) == 0)
+				shift = shifts->by[i];
+		char *more = shift ? sqlite3_mprintf("%z%s\"%w\" + %lld", cols, cols ? ", " : "", name,
+		                                     (long long)shift)
+		                   : sqlite3_mprintf("%z%s\"%w\"", cols, cols ? ", " : "", name);
+		if (!more) {
+			sqlite3_finalize(st);
+			return store_fail(err, STORE_EINTERNAL, "out of memory");
+		}
+		cols = more;
+	}
+	sqlite3_finalize(st);
+	if (step != SQLITE_DONE || !cols) {
+		sqlite3_free(cols);
+		return store_sqlerr(s, err, "reading the seed file's columns");
+	}
+	*out = cols;
+	return STORE_OK;
+}
+
+/* The store's largest id of every table, before the copy begins. */
+static enum store_code seed_read_shifts(struct store *s, struct seed_shifts *out,
+                                        struct store_err *err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT name FROM main.sqlite_schema WHERE type = 'table'"
+	                       " AND name NOT LIKE 'sqlite%'", -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, err, "listing the store's tables");
+	out->n = 0;
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW && out->n < SEED_TABLES_MAX) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		snprintf(out->table[out->n], sizeof out->table[out->n], "%s", name);
+		out->by[out->n++] = seed_max_id(s, name);
+	}
+	sqlite3_finalize(st);
+	if (step != SQLITE_DONE)
+		return store_fail(err, STORE_EINTERNAL, "the store has more than %d tables",
+		                  SEED_TABLES_MAX);
+	return STORE_OK;
+}
+
+/* Copies every table of the attached "seed" database in creation order;
+ * with shift, its ids move past the store's own (seed_shifted). */
+static enum store_code seed_tables(struct store *s, int shift, struct store_err *err)
+{
+	struct seed_shifts shifts;
+	if (shift) {
+		enum store_code src = seed_read_shifts(s, &shifts, err);
+		if (src)
+			return src;
+	}
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(s->db, "SELECT name FROM seed.sqlite_schema WHERE type = 'table'"
 	                       " AND name NOT LIKE 'sqlite%' AND name NOT IN ('metrics_latest', 'jobs')"
@@ -88,13 +185,18 @@ static enum store_code seed_tables(struct store *s, struct store_err *err)
 	while (rc == STORE_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *table = (const char *)sqlite3_column_text(st, 0);
 		/* By the seed's columns: ones a later version added take their defaults. */
-		char *cols = NULL;
+		char *cols = NULL, *what = NULL;
 		rc = seed_columns(s, table, &cols, err);
-		if (rc)
+		if (rc == STORE_OK && shift)
+			rc = seed_shifted(s, table, &shifts, &what, err);
+		if (rc) {
+			sqlite3_free(cols);
 			break;
+		}
 		char *sql = sqlite3_mprintf("INSERT INTO main.\"%w\"(%s) SELECT %s FROM seed.\"%w\"",
-		                            table, cols, cols, table);
+		                            table, cols, what ? what : cols, table);
 		sqlite3_free(cols);
+		sqlite3_free(what);
 		if (!sql)
 			rc = store_fail(err, STORE_EINTERNAL, "out of memory");
 		else
@@ -107,7 +209,19 @@ static enum store_code seed_tables(struct store *s, struct store_err *err)
 	return rc;
 }
 
+static enum store_code seed_file(struct store *s, const char *path, int add, struct store_err *err);
+
 enum store_code store_seed(struct store *s, const char *path, struct store_err *err)
+{
+	return seed_file(s, path, 0, err);
+}
+
+enum store_code store_seed_add(struct store *s, const char *path, struct store_err *err)
+{
+	return seed_file(s, path, 1, err);
+}
+
+static enum store_code seed_file(struct store *s, const char *path, int add, struct store_err *err)
 {
 	int64_t version;
 	sqlite3_stmt *used = store_stmt(s, STMT_STORE_IN_USE, err);
@@ -118,7 +232,7 @@ enum store_code store_seed(struct store *s, const char *path, struct store_err *
 	if (step != SQLITE_ROW)
 		return store_sqlerr(s, err, "reading the store");
 	enum store_code rc;
-	if (in_use)
+	if (in_use && !add)
 		return store_fail(err, STORE_EINVAL, "%s: only a store without runs or datasets can be "
 		                  "seeded", s->path);
 	/* ATTACH would create a missing file. */
@@ -143,7 +257,7 @@ enum store_code store_seed(struct store *s, const char *path, struct store_err *
 	if (rc == STORE_OK && (rc = store_begin(s, err)) == STORE_OK) {
 		rc = seed_exec(s, "PRAGMA defer_foreign_keys = ON", "deferring foreign keys", err);
 		if (rc == STORE_OK)
-			rc = seed_tables(s, err);
+			rc = seed_tables(s, add, err);
 		rc = store_end(s, rc, err);
 	}
 	sqlite3_exec(s->db, "DETACH seed", NULL, NULL, NULL);

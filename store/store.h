@@ -253,6 +253,10 @@ enum store_code store_datasets_each(struct store *s, store_dataset_fn fn, void *
  * result and checkpoint record of the store file `path` (schema version 2 up to this one),
  * ids kept; its jobs are not copied. */
 enum store_code store_seed(struct store *s, const char *path, struct store_err *err);
+/* The same into a store that may have runs already (a second bundled demo):
+ * the file's ids are moved past the store's largest per table, references
+ * with them. */
+enum store_code store_seed_add(struct store *s, const char *path, struct store_err *err);
 /* Checkpoint paths that are relative become dir/path. */
 enum store_code store_checkpoints_rebase(struct store *s, const char *dir, struct store_err *err);
 

@@ -36,6 +36,13 @@ like "$front" 'demo-eval-online-sft-best-of-4 +sft-best-of-n:4' "best-of-4 over 
 like "$front" 'demo-eval-online-soups +soups' "so are Rewarded Soups"
 like "$front" 'demo-eval-offline +ric' "so is the offline one"
 
+# The image demo (issue 20) beside it.
+like "$out" 'demo-image-online +online +done' "the image demo's online run is there too"
+like "$("$RIC" show demo-image-online)" "policy +$share/demo/image/policy" \
+	"its policy checkpoint points into the data folder"
+like "$("$RIC" front demo-image-eval-online demo-image-eval-offline)" \
+	'demo-image-eval-offline +ric' "its fronts are stored"
+
 ok "a store named on purpose stays empty" test -z "$("$RIC" --store "$TEST_TMP/own.db" runs 2>&1 | sed 1d)"
 
 # Rows that differ from the shipped digest: the dataset goes, the runs stay.

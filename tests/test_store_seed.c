@@ -183,11 +183,78 @@ START_TEST(seed_from_an_older_schema_version)
 }
 END_TEST
 
+static int take_parent(void *ctx, const struct store_run *r)
+{
+	*(store_id *)ctx = r->parent;
+	return 0;
+}
+
+/* A second demo goes into a store that has runs: its ids move past the
+ * store's own per table, with every reference (parent, metrics, checkpoints,
+ * rows, objectives, rewards), and the store's own data stays as it was. */
+START_TEST(seed_add_moves_ids_past_the_stores_own)
+{
+	store_id run, dataset, rows[2];
+	make_seed(&run, &dataset, rows);
+	struct store *s = open_at("added");
+	struct store_err err;
+	store_id mine, own, own_rows[3], own_obj;
+	ck_assert(store_run_create(s, "import", "mine", 0, &mine, &err) == STORE_OK);
+	ck_assert(store_run_create(s, "sft", "mine-2", mine, &own, &err) == STORE_OK);
+	ck_assert(store_run_create(s, "sft", "mine-3", mine, &own, &err) == STORE_OK);
+	ck_assert(store_dataset_create(s, "own", "x.jsonl", mine, &own, &err) == STORE_OK);
+	struct store_row r[3] = { { .prompt = "a", .response = "b" }, { .prompt = "c", .response = "d" },
+	                          { .prompt = "e", .response = "f" } };
+	ck_assert(store_rows_add(s, own, r, 3, own_rows, &err) == STORE_OK);
+	ck_assert(store_objective_add(s, own, "length", "length", &own_obj, &err) == STORE_OK);
+	double v[3] = { 1, 2, 3 };
+	ck_assert(store_rewards_add(s, &own_obj, 1, own_rows, v, 3, &err) == STORE_OK);
+
+	ck_assert_msg(store_seed_add(s, seed_path(), &err) == STORE_OK, "%s", err.msg);
+	store_id policy, first, parent = 0;
+	ck_assert(store_run_resolve(s, "policy", &policy, &err) == STORE_OK);
+	ck_assert(store_run_resolve(s, "first", &first, &err) == STORE_OK);
+	ck_assert_int_eq(first, run + 3);
+	ck_assert_int_eq(policy, run + 4);
+	ck_assert(store_run_get(s, policy, take_parent, &parent, &err) == STORE_OK);
+	ck_assert_int_eq(parent, first);
+	double latest = 0;
+	ck_assert(store_metrics_latest_each(s, policy, take_metric, &latest, &err) == STORE_OK);
+	ck_assert_msg(latest == 1.5, "the latest metric is %g", latest);
+	char paths[256] = "";
+	ck_assert(store_checkpoints_each(s, policy, take_ckpt, paths, &err) == STORE_OK);
+	ck_assert_str_eq(paths, "/abs/ckpt;demo/policy;");
+	store_id found;
+	ck_assert(store_dataset_find(s, "demo", &found, &err) == STORE_OK);
+	ck_assert_int_eq(found, dataset + 1);
+	struct got_row g = { 0 };
+	ck_assert(store_rows_each(s, found, take_row, &g, &err) == STORE_OK);
+	ck_assert_int_eq(g.n, 2);
+	ck_assert(g.reward[0] == 0.25 && g.reward[1] == 0.75);
+	g.n = 0;
+	ck_assert(store_rows_each(s, own, take_row, &g, &err) == STORE_OK);
+	ck_assert_int_eq(g.n, 3);
+	ck_assert_str_eq(g.text[0], "a|b");
+	ck_assert(g.reward[0] == 1 && g.reward[1] == 2);
+	int64_t problems = -1;
+	ck_assert_int_eq(store_check(s, NULL, NULL, &problems, &err), STORE_OK);
+	ck_assert_int_eq(problems, 0);
+
+	/* Into a fresh store it keeps the ids, as store_seed does. */
+	struct store *f = open_at("added-fresh");
+	ck_assert_msg(store_seed_add(f, seed_path(), &err) == STORE_OK, "%s", err.msg);
+	ck_assert(store_run_resolve(f, "policy", &found, &err) == STORE_OK);
+	ck_assert_int_eq(found, run + 1);
+	store_close(f);
+	store_close(s);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("store_seed");
 	harness_add(s, "seed", seed_copies_runs_data_and_fixes_paths_and_texts,
 	            seed_refuses_another_schema_version_and_missing_files,
-	            seed_from_an_older_schema_version, NULL);
+	            seed_from_an_older_schema_version, seed_add_moves_ids_past_the_stores_own, NULL);
 	return s;
 }

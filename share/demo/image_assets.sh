@@ -1,0 +1,112 @@
+#!/bin/sh
+# image_assets.sh: build the bundled image demo (issue 20) from nothing but
+# the installed tango-icon-theme package, with fixed seeds.
+#
+#   make demo-image-assets                (also part of make demo-assets)
+#   RIC=src/ric SRCDIR=. WORK=demo/image-work sh share/demo/image_assets.sh
+#
+# Stages (each one timed into timings.txt):
+#   images    share/demo/images.sh: the Tango icons as dataset tango-icons
+#   relabel   bright=brightness, color=colorfulness (lo, hi: 5% and 95%)
+#   base      ric pretrain --arch dit: 4 blocks, 4 heads, 128 wide, patches
+#             of 4, unconditional noise prediction
+#   sft       RiC offline SFT on the normalised rewards (--cond-drop 0.1)
+#   online    2 RiC online iterations (DDIM pictures, MORS, relabelled)
+#   eval      online and offline RiC on the preference grid, the
+#             unconditional base (sft:) and best-of-4 as baselines, from
+#             noise seeds 1000.. that no training stage drew
+#   ship      share/demo/image/: policy (F32; the DiT samples only in F32),
+#             image.db (runs and results, ids moved past the text demo's,
+#             no picture rows) and results.md
+# DEMO_QUICK=1 shrinks every stage to seconds (tests/demo_image_assets.sh);
+# it ships into SHARE, by default WORK/share-out.
+set -eu
+LC_ALL=C
+export LC_ALL
+RIC=${RIC:?set RIC to the ric program}
+SRCDIR=${SRCDIR:-.}
+WORK=${WORK:-demo/image-work}
+QUICK=${DEMO_QUICK:-0}
+export BLIS_NUM_THREADS=${BLIS_NUM_THREADS:-2}
+SRCDIR=$(cd "$SRCDIR" && pwd)
+export RIC SRCDIR
+FROM=${FROM:-}
+[ -n "$FROM" ] || rm -rf "$WORK"
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+export WORK
+export RIC_STORE="$WORK/store.db"
+export RIC_NO_DEMO=1
+log=$WORK/timings.txt
+if [ -n "$FROM" ]; then echo "-- again from $FROM:" >> "$log"; else : > "$log"; fi
+t_all=$(date +%s)
+
+stage() {
+	name=$1
+	shift
+	if [ -n "$FROM" ] && [ "$FROM" != "$name" ]; then
+		echo "== $name (kept)" >&2
+		return 0
+	fi
+	FROM=
+	t0=$(date +%s)
+	echo "== $name" >&2
+	"$@"
+	t1=$(date +%s)
+	printf '%-10s %6d s\n' "$name" $((t1 - t0)) | tee -a "$log" >&2
+}
+
+if [ "$QUICK" = 1 ]; then
+	SHAPE="--layers 1 --heads 2 --embd 32"; PRE="--steps 4 --batch 4"
+	SFT="--steps 4 --batch 4"; ONL="--prompts 4 --mix 4 --ddim-steps 4"
+	EV="--prompts 2 --step 0.5 --ddim-steps 4"
+	SHARE=${SHARE:-$WORK/share-out}
+else
+	SHAPE="--layers 4 --heads 4 --embd 128"; PRE="--steps ${IMG_PRE_STEPS:-2000} --batch 32"
+	SFT="--steps ${IMG_SFT_STEPS:-1000} --batch 32"; ONL="--prompts 64 --mix 64 --ddim-steps 20"
+	EV="--prompts 16 --step 0.25 --ddim-steps 20"
+	SHARE=${SHARE:-$SRCDIR/share}
+fi
+export SHARE
+
+images() {
+	sh "$SRCDIR/share/demo/images.sh" "$RIC" "$RIC_STORE"
+}
+
+relabel() {
+	"$RIC" relabel --dataset tango-icons --objective bright=brightness \
+		--objective color=colorfulness --quantiles 0.05,0.95
+}
+
+base() {
+	"$RIC" pretrain --arch dit --dataset tango-icons --out "$WORK/base" $SHAPE $PRE \
+		--lr 1e-3 --save-every 0 --seed 1 --name demo-image-base
+}
+
+sft() {
+	"$RIC" sft --base "$WORK/base" --dataset tango-icons --out "$WORK/offline" $SFT \
+		--lr 5e-4 --warmup 20 --cond-drop 0.1 --seed 1 --name demo-image-offline
+}
+
+online() {
+	"$RIC" online --policy "$WORK/offline" --dataset tango-icons --iterations 2 \
+		--out "$WORK/online" $ONL --batch 16 --lr 2e-4 --seed 1 --name demo-image-online
+}
+
+evaluate() {
+	E="--dataset tango-icons $EV --guidance 3 --seed 1000"
+	"$RIC" eval --model "$WORK/online" $E --baseline "sft:$WORK/base" --baseline best-of-n:4 \
+		--name demo-image-eval-online > "$WORK/eval-online.txt"
+	"$RIC" eval --model "$WORK/offline" $E --name demo-image-eval-offline > "$WORK/eval-offline.txt"
+	cat "$WORK/eval-online.txt" "$WORK/eval-offline.txt"
+}
+
+stage images images
+stage relabel relabel
+stage base base
+stage sft sft
+stage online online
+stage eval evaluate
+stage ship sh "$SRCDIR/share/demo/image_ship.sh"
+echo "total      $(( $(date +%s) - t_all )) s" | tee -a "$log" >&2
+cp "$log" "$SHARE/demo/image/timings.txt"
