@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #define POOL_MAX 64
-#define POOL_SPIN 20000 /* polls before a worker sleeps: about 20-50 us */
+#define POOL_SPIN 300000
 
 static struct {
 	pthread_mutex_t lock;     /* guards the fields below and the condition */
