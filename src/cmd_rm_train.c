@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "src/cli_store.h"
+#include "src/pair_order.h"
 #include "src/stage.h"
 #include "src/stage_state.h"
 #include "src/train_loop.h"
@@ -84,10 +85,7 @@ struct rmtrain_data {
 	struct rmtrain_seq *chosen, *rejected;
 	unsigned char *is_eval;  /* the dataset's own eval split (store datasets) */
 	size_t npairs, cap;
-	size_t *order;    /* pair indices: eval first, then train */
-	size_t neval, ntrain;
-	size_t *perm;
-	long perm_epoch;
+	struct pair_order po;      /* held-out pairs first, then the training order */
 };
 
 static void rmtrain_data_free(struct rmtrain_data *d)
@@ -99,8 +97,7 @@ static void rmtrain_data_free(struct rmtrain_data *d)
 	free(d->chosen);
 	free(d->rejected);
 	free(d->is_eval);
-	free(d->order);
-	free(d->perm);
+	pair_order_free(&d->po);
 	memset(d, 0, sizeof *d);
 }
 
@@ -253,48 +250,8 @@ static enum status_code rmtrain_load(struct cli *cli, const struct rmtrain_opts 
 		                d->npairs);
 	if (rc != STATUS_OK)
 		return rc;
-	d->order = malloc(d->npairs * sizeof *d->order);
-	d->perm = malloc(d->npairs * sizeof *d->perm);
-	if (!d->order || !d->perm)
-		return status_set(st, STATUS_NOMEM, "out of memory");
-	size_t k = 0;
-	for (size_t i = 0; i < d->npairs; i++)
-		if (d->is_eval[i])
-			d->order[k++] = i;
-	d->neval = k;
-	for (size_t i = 0; i < d->npairs; i++)
-		if (!d->is_eval[i])
-			d->order[k++] = i;
-	if (d->neval == 0) {
-		/* No split of its own: hold out a random --eval share. */
-		struct rng r;
-		rng_seed(&r, (uint64_t)o->t.seed ^ 0x9a125ULL);
-		rng_shuffle(&r, d->order, d->npairs);
-		d->neval = (size_t)floor(o->eval * (double)d->npairs);
-		if (o->eval > 0 && d->neval == 0)
-			d->neval = 1;
-	}
-	if (d->neval >= d->npairs)
-		return status_set(st, STATUS_INVALID, "%s: no training pairs left after the held-out ones",
-		                  o->pairs);
-	d->ntrain = d->npairs - d->neval;
-	d->perm_epoch = -1;
-	return STATUS_OK;
-}
-
-/* Training pair at global position g: the step number is the data position. */
-static size_t rmtrain_pair(struct rmtrain_data *d, uint64_t seed, size_t g)
-{
-	long e = (long)(g / d->ntrain);
-	if (e != d->perm_epoch) {
-		for (size_t i = 0; i < d->ntrain; i++)
-			d->perm[i] = d->order[d->neval + i];
-		struct rng r;
-		rng_seed(&r, seed * 1000003ULL + (uint64_t)e);
-		rng_shuffle(&r, d->perm, d->ntrain);
-		d->perm_epoch = e;
-	}
-	return d->perm[g % d->ntrain];
+	return pair_order_split(&d->po, d->is_eval, d->npairs, o->eval, (uint64_t)o->t.seed,
+	                        o->pairs, st);
 }
 
 /* Rows chosen[0..n) then rejected[0..n), right-padded with pad. */
@@ -325,9 +282,9 @@ static enum status_code rmtrain_eval(struct train *t, const struct rmtrain_data 
 {
 	size_t right = 0;
 	double sum = 0;
-	for (size_t i = 0; i < d->neval; i += B) {
-		size_t n = d->neval - i < B ? d->neval - i : B;
-		size_t T = rmtrain_batch(d, d->order + i, n, pad, tok);
+	for (size_t i = 0; i < d->po.neval; i += B) {
+		size_t n = d->po.neval - i < B ? d->po.neval - i : B;
+		size_t T = rmtrain_batch(d, d->po.order + i, n, pad, tok);
 		enum status_code rc = model_forward(t->pass, t->params->mem, tok, 2 * n, T, NULL, h, st);
 		if (rc != STATUS_OK)
 			return rc;
@@ -337,8 +294,8 @@ static enum status_code rmtrain_eval(struct train *t, const struct rmtrain_data 
 			sum += rmtrain_softplus(-diff);
 		}
 	}
-	*acc = d->neval ? (double)right / (double)d->neval : NAN;
-	*loss = d->neval ? sum / (double)d->neval : NAN;
+	*acc = d->po.neval ? (double)right / (double)d->po.neval : NAN;
+	*loss = d->po.neval ? sum / (double)d->po.neval : NAN;
 	return STATUS_OK;
 }
 
@@ -359,7 +316,7 @@ static enum status_code rmtrain_fill(void *ctx, long step, struct train_batch *b
 	struct rmtrain_step *rb = ctx;
 	(void)st;
 	for (size_t k = 0; k < rb->B; k++)
-		rb->pairs[k] = rmtrain_pair(rb->d, rb->seed, (size_t)step * rb->B + k);
+		rb->pairs[k] = pair_order_train(&rb->d->po, rb->seed, (size_t)step * rb->B + k);
 	size_t T = rmtrain_batch(rb->d, rb->pairs, rb->B, rb->pad, rb->tok);
 	*b = (struct train_batch){ .B = 2 * rb->B, .T = T, .tokens = rb->tok };
 	return STATUS_OK;
@@ -552,7 +509,7 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 		return CLI_USAGE;
 	}
 	size_t B = (size_t)o.t.batch;
-	long total = o.t.steps > 0 ? (long)o.t.steps : (long)ceil(o.epochs * (double)d.ntrain / (double)B);
+	long total = o.t.steps > 0 ? (long)o.t.steps : (long)ceil(o.epochs * (double)d.po.ntrain / (double)B);
 	if (total < 1)
 		total = 1;
 
@@ -567,7 +524,7 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 	rmtrain_params(&sg, &o, total);
 	if (lora)
 		stage_lora_params(&sg, &l);
-	stage_say(&sg, "%zu pairs: %zu training, %zu held out; %ld steps", d.npairs, d.ntrain, d.neval,
+	stage_say(&sg, "%zu pairs: %zu training, %zu held out; %ld steps", d.npairs, d.po.ntrain, d.po.neval,
 	          total);
 	struct hooks h = stage_hooks(&sg);
 	struct rmtrain_step rb = { .sg = &sg, .d = &d, .seed = (uint64_t)o.t.seed, .B = B,
@@ -597,7 +554,7 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 		if (rc == STATUS_OK) {
 			stage_metric(&sg, "eval_accuracy", step, acc);
 			stage_metric(&sg, "eval_loss", step, eloss);
-			printf("held-out pairwise accuracy %.4f (%zu pairs), loss %.4f\n", acc, d.neval, eloss);
+			printf("held-out pairwise accuracy %.4f (%zu pairs), loss %.4f\n", acc, d.po.neval, eloss);
 			if (stage_writes(&sg))
 				rc = checkpoint_save(o.out, &p, &so, &st);
 		}

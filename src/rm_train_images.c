@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "src/rm_train_images.h"
+#include "src/pair_order.h"
 #include "src/dist.h"
 #include "src/stage_state.h"
 #include "src/train_loop.h"
@@ -19,10 +20,7 @@ struct rti_data {
 	size_t D, npairs, cap;
 	float *chosen, *rejected;  /* [npairs, D] each */
 	unsigned char *is_eval;
-	size_t *order;             /* pair indices: eval first, then train */
-	size_t neval, ntrain;
-	size_t *perm;
-	long perm_epoch;
+	struct pair_order po;      /* held-out pairs first, then the training order */
 	store_id pending;          /* the pair whose first row was seen */
 	int pending_chosen;
 	const char *name;
@@ -34,8 +32,7 @@ static void rti_data_free(struct rti_data *d)
 	free(d->chosen);
 	free(d->rejected);
 	free(d->is_eval);
-	free(d->order);
-	free(d->perm);
+	pair_order_free(&d->po);
 }
 
 /* One row of a pair: its picture into the pair's chosen or rejected slot.
@@ -117,48 +114,8 @@ static enum status_code rti_load(struct store *s, const struct rm_train_images_o
 	if (d->npairs < 2)
 		return status_set(st, STATUS_INVALID, "%s: %zu pairs; at least 2 are needed", o->pairs,
 		                  d->npairs);
-	d->order = malloc(d->npairs * sizeof *d->order);
-	d->perm = malloc(d->npairs * sizeof *d->perm);
-	if (!d->order || !d->perm)
-		return status_set(st, STATUS_NOMEM, "out of memory");
-	size_t k = 0;
-	for (size_t i = 0; i < d->npairs; i++)
-		if (d->is_eval[i])
-			d->order[k++] = i;
-	d->neval = k;
-	for (size_t i = 0; i < d->npairs; i++)
-		if (!d->is_eval[i])
-			d->order[k++] = i;
-	if (d->neval == 0) {
-		/* no eval split of its own: hold out a random --eval share, as for text */
-		struct rng r;
-		rng_seed(&r, (uint64_t)o->t->seed ^ 0x9a125ULL);
-		rng_shuffle(&r, d->order, d->npairs);
-		d->neval = (size_t)floor(o->eval * (double)d->npairs);
-		if (o->eval > 0 && d->neval == 0)
-			d->neval = 1;
-	}
-	if (d->neval >= d->npairs)
-		return status_set(st, STATUS_INVALID, "%s: no training pairs left after the held-out ones",
-		                  o->pairs);
-	d->ntrain = d->npairs - d->neval;
-	d->perm_epoch = -1;
-	return STATUS_OK;
-}
-
-/* The training pair at global position g: epochs in an order of (seed, epoch). */
-static size_t rti_pair(struct rti_data *d, uint64_t seed, size_t g)
-{
-	long e = (long)(g / d->ntrain);
-	if (e != d->perm_epoch) {
-		for (size_t i = 0; i < d->ntrain; i++)
-			d->perm[i] = d->order[d->neval + i];
-		struct rng r;
-		rng_seed(&r, seed * 1000003ULL + (uint64_t)e);
-		rng_shuffle(&r, d->perm, d->ntrain);
-		d->perm_epoch = e;
-	}
-	return d->perm[g % d->ntrain];
+	return pair_order_split(&d->po, d->is_eval, d->npairs, o->eval, (uint64_t)o->t->seed,
+	                        o->pairs, st);
 }
 
 struct rti_step {
@@ -185,7 +142,7 @@ static enum status_code rti_fill(void *ctx, long step, struct train_batch *b, st
 	struct rti_step *rs = ctx;
 	(void)st;
 	for (size_t k = 0; k < rs->B; k++)
-		rs->pairs[k] = rti_pair(rs->d, rs->seed, (size_t)step * rs->B + k);
+		rs->pairs[k] = pair_order_train(&rs->d->po, rs->seed, (size_t)step * rs->B + k);
 	*b = (struct train_batch){ .B = 2 * rs->B, .T = rs->T };
 	return STATUS_OK;
 }
@@ -239,9 +196,9 @@ static enum status_code rti_eval(struct train *t, struct rti_step *rs, const str
 	const struct rti_data *d = rs->d;
 	size_t right = 0;
 	double sum = 0;
-	for (size_t i = 0; i < d->neval; i += rs->B) {
-		size_t n = d->neval - i < rs->B ? d->neval - i : rs->B;
-		rti_pictures(d, d->order + i, n, rs->x);
+	for (size_t i = 0; i < d->po.neval; i += rs->B) {
+		size_t n = d->po.neval - i < rs->B ? d->po.neval - i : rs->B;
+		rti_pictures(d, d->po.order + i, n, rs->x);
 		struct model_image_batch ib = { .B = 2 * n, .x = rs->x, .t = rs->t };
 		enum status_code rc = model_image_score(t->pass, t->params->mem, &ib, h, st);
 		if (rc != STATUS_OK)
@@ -252,8 +209,8 @@ static enum status_code rti_eval(struct train *t, struct rti_step *rs, const str
 			sum += rti_softplus(-diff);
 		}
 	}
-	*acc = d->neval ? (double)right / (double)d->neval : NAN;
-	*loss = d->neval ? sum / (double)d->neval : NAN;
+	*acc = d->po.neval ? (double)right / (double)d->po.neval : NAN;
+	*loss = d->po.neval ? sum / (double)d->po.neval : NAN;
 	return STATUS_OK;
 }
 
@@ -335,7 +292,7 @@ int rm_train_images_run(struct cli *cli, const struct rm_train_images_opts *o)
 	long total = 1;
 	if (rc == STATUS_OK) {
 		total = o->t->steps > 0 ? (long)o->t->steps
-		                        : (long)ceil(o->epochs * (double)d.ntrain / (double)B);
+		                        : (long)ceil(o->epochs * (double)d.po.ntrain / (double)B);
 		if (total < 1)
 			total = 1;
 	}
@@ -344,7 +301,7 @@ int rm_train_images_run(struct cli *cli, const struct rm_train_images_opts *o)
 	                       .T = (size_t)p.cfg.n_positions };
 	if (rc == STATUS_OK) {
 		stage_say(&sg, "%zu image pairs: %zu training, %zu held out; %ld steps", d.npairs,
-		          d.ntrain, d.neval, total);
+		          d.po.ntrain, d.po.neval, total);
 		rs.pairs = malloc(B * sizeof *rs.pairs);
 		rs.x = malloc(2 * B * d.D * sizeof *rs.x);
 		rs.t = calloc(2 * B, sizeof *rs.t);
@@ -371,7 +328,7 @@ int rm_train_images_run(struct cli *cli, const struct rm_train_images_opts *o)
 		if (rc == STATUS_OK) {
 			stage_metric(&sg, "eval_accuracy", step, acc);
 			stage_metric(&sg, "eval_loss", step, eloss);
-			printf("held-out pairwise accuracy %.4f (%zu pairs), loss %.4f\n", acc, d.neval, eloss);
+			printf("held-out pairwise accuracy %.4f (%zu pairs), loss %.4f\n", acc, d.po.neval, eloss);
 			if (stage_writes(&sg))
 				rc = checkpoint_save(o->out, &p, &so, &st);
 		}
