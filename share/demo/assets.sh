@@ -109,10 +109,15 @@ tokenizer() {
 	"$RIC" train-tokenizer --vocab-size 4096 --out "$WORK/tokenizer" --quiet "$WORK/corpus/text.txt"
 }
 
+# Every later stage trains from the base as it ships (BF16), widened back to
+# F32 exactly, so a rebuild from any stage on reproduces the shipped models.
 base() {
-	"$RIC" pretrain --tokenizer "$WORK/tokenizer" --out "$WORK/base" --layers 4 --heads 4 \
-		--embd 192 --ctx 128 $PRE --lr 2e-3 --warmup 100 --save-every 500 --seed 1 \
+	rm -rf "$WORK/base-pretrain" "$WORK/base-bf16" "$WORK/base"
+	"$RIC" pretrain --tokenizer "$WORK/tokenizer" --out "$WORK/base-pretrain" --layers 4 \
+		--heads 4 --embd 192 --ctx 128 $PRE --lr 2e-3 --warmup 100 --save-every 500 --seed 1 \
 		--name demo-base "$WORK/corpus/text.txt"
+	"$RIC" convert "$WORK/base-pretrain" "$WORK/base-bf16" --dtype bf16
+	"$RIC" convert "$WORK/base-bf16" "$WORK/base" --dtype f32
 }
 
 # The dataset rows (share/demo/select.awk), imported with their own split and
