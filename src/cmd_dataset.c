@@ -459,19 +459,8 @@ static int dataset_import(struct cli *cli, int argc, char **argv)
 			{ "filtered", 0, (double)im->n_filtered, 0 }, { "skipped", 0, (double)im->n_skipped, 0 },
 			{ "rows_per_s", 0, secs > 0 ? (double)im->n_rows / secs : 0, 0 },
 		};
-		/* The one commit that makes the dataset visible also ends the run. */
-		enum store_code sc = store_begin(im->s, &err);
-		if (sc == STORE_OK)
-			sc = store_metrics_add(im->s, im->run, m, sizeof m / sizeof m[0], &err);
-		if (sc == STORE_OK)
-			sc = store_dataset_complete(im->s, im->dataset, &err);
-		if (sc == STORE_OK)
-			sc = store_run_finish(im->s, im->run, "done", NULL, &err);
-		if (sc == STORE_OK)
-			sc = store_commit(im->s, &err);
-		else
-			store_rollback(im->s);
-		if (sc != STORE_OK)
+		if (store_dataset_finish(im->s, im->dataset, im->run, m, sizeof m / sizeof m[0],
+		                         &err) != STORE_OK)
 			status = import_fail(im, "%s", err.msg);
 		else if (import_stop_sig)
 			/* Too late to stop: the dataset is whole; say so. */

@@ -109,6 +109,21 @@ enum store_code store_dataset_complete(struct store *s, store_id dataset, struct
 	return store_end(s, rc, err);
 }
 
+enum store_code store_dataset_finish(struct store *s, store_id dataset, store_id run,
+                                     const struct store_metric *m, size_t n,
+                                     struct store_err *err)
+{
+	enum store_code rc = store_begin(s, err);
+	if (rc != STORE_OK)
+		return rc;
+	rc = store_metrics_add(s, run, m, n, err);
+	if (rc == STORE_OK)
+		rc = store_dataset_complete(s, dataset, err);
+	if (rc == STORE_OK)
+		rc = store_run_finish(s, run, "done", NULL, err);
+	return store_end(s, rc, err);
+}
+
 enum store_code store_dataset_find(struct store *s, const char *name, store_id *out,
                                    struct store_err *err)
 {
