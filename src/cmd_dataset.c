@@ -570,18 +570,9 @@ static int dataset_list_one(void *ctx, const struct store_dataset *d)
 
 static int dataset_list(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int json = 0, c, exit_rc;
-	while ((c = cli_next_option(&cmd_dataset, argc, argv, "h", opts, &exit_rc)) != -1) {
-		switch (c) {
-		case 'j': json = 1; break;
-		case CLI_OPT_EXIT: return exit_rc;
-		}
-	}
+	int json = 0, opt_rc = cli_json_option(&cmd_dataset, argc, argv, &json);
+	if (opt_rc >= 0)
+		return opt_rc;
 	if (optind < argc)
 		return cli_bad_usage(&cmd_dataset, "unexpected argument '%s'", argv[optind]);
 	struct dataset_list l = { .status = CLI_OK };
@@ -704,18 +695,9 @@ static int dataset_show_find(void *ctx, const struct store_dataset *d)
 
 static int dataset_show(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int json = 0, c, exit_rc;
-	while ((c = cli_next_option(&cmd_dataset, argc, argv, "h", opts, &exit_rc)) != -1) {
-		switch (c) {
-		case 'j': json = 1; break;
-		case CLI_OPT_EXIT: return exit_rc;
-		}
-	}
+	int json = 0, opt_rc = cli_json_option(&cmd_dataset, argc, argv, &json);
+	if (opt_rc >= 0)
+		return opt_rc;
 	if (argc - optind != 1)
 		return cli_bad_usage(&cmd_dataset, "show wants a dataset NAME");
 	struct dataset_show sh = { .status = CLI_OK, .json = json };
