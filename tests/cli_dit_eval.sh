@@ -101,13 +101,7 @@ like "$out" "not a RiC checkpoint \\(no ric.json\\)" "an unconditioned image mod
 gpt2="$top_srcdir/tests/fixtures/gpt2/chat"
 if [ -d "$gpt2" ]; then
 	m="$T/text-ric"
-	cp -r "$gpt2" "$m"
-	cat > "$m/ric.json" <<'JSON'
-{"objectives": [
-  {"name": "brevity", "reward": "brevity", "mu": 0.5, "sigma": 0.2, "lo": -2, "hi": 2},
-  {"name": "length", "reward": "length", "mu": 5, "sigma": 3, "lo": -1.5, "hi": 2.5}],
- "template": "{prompt} <1> {z1} <2> {z2}{marker}", "marker": "\nA:", "mapping": "linf"}
-JSON
+	tiny_ric "$m"
 	out=$("$RIC" eval --model "$m" --dataset icons 2>&1)
 	like "$out" "dataset icons holds images: $m is a text model" "a text model on an image dataset"
 	out=$("$RIC" eval --model "$m" --dataset text --guidance 2 2>&1)

@@ -223,3 +223,29 @@ toy_follows() {
 			awk -v a="$up" -v b="$down" 'BEGIN { exit !(a != "" && b != "" && a > b) }'
 	done
 }
+
+# tiny_ric DIR: the byte-level fixture model (tests/fixtures/gpt2/chat)
+# copied to DIR as a tiny RiC checkpoint: its ric.json asks for two rule
+# rewards, brevity (exp(-words/20)) and length (words), mapping linf.
+tiny_ric() {
+	cp -r "$top_srcdir/tests/fixtures/gpt2/chat" "$1"
+	cat > "$1/ric.json" <<'JSON'
+{"objectives": [
+  {"name": "brevity", "reward": "brevity", "mu": 0.5, "sigma": 0.2, "lo": -2, "hi": 2},
+  {"name": "length", "reward": "length", "mu": 5, "sigma": 3, "lo": -1.5, "hi": 2.5}],
+ "template": "{prompt} <1> {z1} <2> {z2}{marker}", "marker": "\nA:", "mapping": "linf"}
+JSON
+}
+
+# split_rows: rows.jsonl in this folder, 40 rows: a prompt of four ("W",
+# "V", "X", "Y") -> 1..6 words drawn from three; the last 8 the eval split.
+split_rows() {
+	awk 'BEGIN {
+		split("ab cd ef", w, " "); split("W V X Y", p, " ")
+		for (i = 0; i < 40; i++) {
+			r = ""
+			for (j = 0; j <= i % 6; j++) r = r (j ? " " : "") w[1 + (i + j) % 3]
+			printf "{\"prompt\": \"%s\", \"response\": \"%s\", \"split\": \"%s\"}\n", p[1 + i % 4], r, i < 32 ? "train" : "eval"
+		}
+	}' >rows.jsonl
+}
