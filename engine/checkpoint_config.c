@@ -40,7 +40,7 @@ enum status_code checkpoint_config_parse(const char *text, size_t len, const cha
 		jsonerr_oneline(st);
 		return rc;
 	}
-	cfg->family = f == &gpt2_family ? NULL : f;
+	model_config_set_family(cfg, f);
 	rc = model_config_check(cfg, st);
 	if (rc != STATUS_OK)
 		status_prefix(st, "%s", name);

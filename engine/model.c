@@ -11,14 +11,15 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* The families config.json may name; the first is the default when model_type is absent. */
+/* The families config.json may name; the first is the default when model_type
+ * is absent, and a config's NULL family. */
 static const struct model_family *const model_families[] = { &gpt2_family, &llama_family,
 	                                                            &dit_family };
 #define MODEL_NFAMILIES (sizeof model_families / sizeof model_families[0])
 
 const struct model_family *model_family_of(const struct model_config *cfg)
 {
-	return cfg->family ? cfg->family : &gpt2_family;
+	return cfg->family ? cfg->family : model_families[0];
 }
 
 const struct model_family *model_family_find(const char *model_type)
@@ -30,6 +31,11 @@ const struct model_family *model_family_find(const char *model_type)
 			if (strcmp(*t, model_type) == 0)
 				return model_families[i];
 	return NULL;
+}
+
+void model_config_set_family(struct model_config *c, const struct model_family *f)
+{
+	c->family = f == model_families[0] ? NULL : f;
 }
 
 const char *model_family_types(void)
@@ -51,7 +57,7 @@ enum status_code model_config_set_type(struct model_config *c, const char *model
 	if (!f)
 		return status_set(st, STATUS_INVALID, "model type '%s' is not one of %s", model_type,
 		                  model_family_types());
-	c->family = f == &gpt2_family ? NULL : f; /* GPT-2 configs read back with NULL */
+	model_config_set_family(c, f);
 	if (f->config_defaults)
 		f->config_defaults(c, model_type);
 	return STATUS_OK;

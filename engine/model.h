@@ -137,6 +137,9 @@ const struct model_family *model_family_of(const struct model_config *cfg);
 const struct model_family *model_family_find(const char *model_type);
 /* "gpt2, llama, mistral, qwen2": for messages. */
 const char *model_family_types(void);
+/* Sets c's family to f; the default family (GPT-2) is kept as NULL, as a
+ * zeroed config has it, so configs built and configs read compare equal. */
+void model_config_set_family(struct model_config *c, const struct model_family *f);
 
 /* Makes c a config of model_type ("gpt2", "llama", "qwen2", ...; NULL: GPT-2)
  * with its family's defaults; the sizes (n_layer, n_head, n_embd, n_inner,

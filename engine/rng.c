@@ -123,6 +123,20 @@ void rng_dirichlet(struct rng *r, double alpha, size_t n, double *out)
 		out[i] = sum > 0.0 ? out[i] / sum : 1.0 / (double)n;
 }
 
+size_t rng_epoch_order(size_t *perm, long *epoch, size_t n, uint64_t seed, size_t g)
+{
+	long e = (long)(g / n);
+	if (e != *epoch) {
+		for (size_t i = 0; i < n; i++)
+			perm[i] = i;
+		struct rng r;
+		rng_seed(&r, seed * 1000003ULL + (uint64_t)e);
+		rng_shuffle(&r, perm, n);
+		*epoch = e;
+	}
+	return perm[g % n];
+}
+
 void rng_shuffle(struct rng *r, size_t *idx, size_t n)
 {
 	for (size_t i = n; i > 1; i--) {

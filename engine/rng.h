@@ -36,5 +36,11 @@ double rng_gamma(struct rng *r, double shape);
 void rng_dirichlet(struct rng *r, double alpha, size_t n, double *out);
 /* Fisher-Yates shuffle of n indices. */
 void rng_shuffle(struct rng *r, size_t *idx, size_t n);
+/* The order a training stage walks its n items in: position g (step *
+ * batch + row) lies in epoch g / n, each epoch a permutation of 0..n-1 drawn
+ * from (seed, epoch) alone, so a run resumed by steps sees the items an
+ * uninterrupted one would. perm [n] and *epoch (-1 at first) cache the
+ * current epoch's permutation. Returns the item at g. */
+size_t rng_epoch_order(size_t *perm, long *epoch, size_t n, uint64_t seed, size_t g);
 
 #endif

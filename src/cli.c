@@ -105,6 +105,23 @@ int cli_next_option(const struct cli_command *cmd, int argc, char **argv, const 
 	return c;
 }
 
+int cli_json_option(const struct cli_command *cmd, int argc, char **argv, int *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c, exit_rc;
+	while ((c = cli_next_option(cmd, argc, argv, "h", opts, &exit_rc)) != -1) {
+		if (c == 'j')
+			*json = 1;
+		else if (c == CLI_OPT_EXIT)
+			return exit_rc;
+	}
+	return -1;
+}
+
 void cli_getopt_reset(void)
 {
 	optind = 0; /* glibc: 0 also resets its internal state */

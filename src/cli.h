@@ -84,5 +84,14 @@ struct json_t *cli_cpu_json(void);
 enum { CLI_OPT_EXIT = -2 };
 int cli_next_option(const struct cli_command *cmd, int argc, char **argv, const char *shortopts,
                     const struct option *opts, int *exit_status);
+/* The whole option loop of a command whose only option is --json (and
+ * --help): sets *json; -1 to go on with the arguments from optind, else the
+ * status to exit with (as cli_next_option's).
+ *
+ *   int json = 0, rc = cli_json_option(&cmd_show, argc, argv, &json);
+ *   if (rc >= 0)
+ *       return rc;
+ */
+int cli_json_option(const struct cli_command *cmd, int argc, char **argv, int *json);
 
 #endif

@@ -459,19 +459,8 @@ static int dataset_import(struct cli *cli, int argc, char **argv)
 			{ "filtered", 0, (double)im->n_filtered, 0 }, { "skipped", 0, (double)im->n_skipped, 0 },
 			{ "rows_per_s", 0, secs > 0 ? (double)im->n_rows / secs : 0, 0 },
 		};
-		/* The one commit that makes the dataset visible also ends the run. */
-		enum store_code sc = store_begin(im->s, &err);
-		if (sc == STORE_OK)
-			sc = store_metrics_add(im->s, im->run, m, sizeof m / sizeof m[0], &err);
-		if (sc == STORE_OK)
-			sc = store_dataset_complete(im->s, im->dataset, &err);
-		if (sc == STORE_OK)
-			sc = store_run_finish(im->s, im->run, "done", NULL, &err);
-		if (sc == STORE_OK)
-			sc = store_commit(im->s, &err);
-		else
-			store_rollback(im->s);
-		if (sc != STORE_OK)
+		if (store_dataset_finish(im->s, im->dataset, im->run, m, sizeof m / sizeof m[0],
+		                         &err) != STORE_OK)
 			status = import_fail(im, "%s", err.msg);
 		else if (import_stop_sig)
 			/* Too late to stop: the dataset is whole; say so. */
@@ -581,18 +570,9 @@ static int dataset_list_one(void *ctx, const struct store_dataset *d)
 
 static int dataset_list(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int json = 0, c, exit_rc;
-	while ((c = cli_next_option(&cmd_dataset, argc, argv, "h", opts, &exit_rc)) != -1) {
-		switch (c) {
-		case 'j': json = 1; break;
-		case CLI_OPT_EXIT: return exit_rc;
-		}
-	}
+	int json = 0, opt_rc = cli_json_option(&cmd_dataset, argc, argv, &json);
+	if (opt_rc >= 0)
+		return opt_rc;
 	if (optind < argc)
 		return cli_bad_usage(&cmd_dataset, "unexpected argument '%s'", argv[optind]);
 	struct dataset_list l = { .status = CLI_OK };
@@ -715,18 +695,9 @@ static int dataset_show_find(void *ctx, const struct store_dataset *d)
 
 static int dataset_show(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int json = 0, c, exit_rc;
-	while ((c = cli_next_option(&cmd_dataset, argc, argv, "h", opts, &exit_rc)) != -1) {
-		switch (c) {
-		case 'j': json = 1; break;
-		case CLI_OPT_EXIT: return exit_rc;
-		}
-	}
+	int json = 0, opt_rc = cli_json_option(&cmd_dataset, argc, argv, &json);
+	if (opt_rc >= 0)
+		return opt_rc;
 	if (argc - optind != 1)
 		return cli_bad_usage(&cmd_dataset, "show wants a dataset NAME");
 	struct dataset_show sh = { .status = CLI_OK, .json = json };

@@ -283,19 +283,7 @@ int dataset_import_images(const struct cli_command *cmd, struct cli *cli, int ar
 			{ "eval", 0, (double)n_eval, 0 }, { "skipped", 0, (double)n_skipped, 0 },
 			{ "rows_per_s", 0, secs > 0 ? (double)n_rows / secs : 0, 0 },
 		};
-		/* As for text rows: the one commit that shows the dataset ends the run. */
-		enum store_code sc = store_begin(s, &err);
-		if (sc == STORE_OK)
-			sc = store_metrics_add(s, run, m, sizeof m / sizeof m[0], &err);
-		if (sc == STORE_OK)
-			sc = store_dataset_complete(s, dataset, &err);
-		if (sc == STORE_OK)
-			sc = store_run_finish(s, run, "done", NULL, &err);
-		if (sc == STORE_OK)
-			sc = store_commit(s, &err);
-		else
-			store_rollback(s);
-		if (sc != STORE_OK)
+		if (store_dataset_finish(s, dataset, run, m, sizeof m / sizeof m[0], &err) != STORE_OK)
 			status = images_fail(&im, "%s", err.msg);
 	}
 	if (status == CLI_OK) {

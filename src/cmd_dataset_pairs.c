@@ -255,18 +255,7 @@ int dataset_pair_images(const struct cli_command *cmd, struct cli *cli, int argc
 			{ "train", 0, (double)(2 * got_tr), 0 }, { "eval", 0, (double)(2 * got_ev), 0 },
 			{ "rows_per_s", 0, secs > 0 ? (double)(2 * total) / secs : 0, 0 },
 		};
-		enum store_code sc = store_begin(s, &err);
-		if (sc == STORE_OK)
-			sc = store_metrics_add(s, run, m, sizeof m / sizeof m[0], &err);
-		if (sc == STORE_OK)
-			sc = store_dataset_complete(s, dataset, &err);
-		if (sc == STORE_OK)
-			sc = store_run_finish(s, run, "done", NULL, &err);
-		if (sc == STORE_OK)
-			sc = store_commit(s, &err);
-		else
-			store_rollback(s);
-		if (sc != STORE_OK)
+		if (store_dataset_finish(s, dataset, run, m, sizeof m / sizeof m[0], &err) != STORE_OK)
 			status = pairs_fail(&p, "%s", err.msg);
 	}
 	if (status == CLI_OK) {

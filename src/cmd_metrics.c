@@ -44,18 +44,9 @@ static int metrics_row(void *vctx, const struct store_metric *m)
 
 static int metrics_run(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int json = 0, c, exit_rc;
-	while ((c = cli_next_option(&cmd_metrics, argc, argv, "h", opts, &exit_rc)) != -1) {
-		switch (c) {
-		case 'j': json = 1; break;
-		case CLI_OPT_EXIT: return exit_rc;
-		}
-	}
+	int json = 0, opt_rc = cli_json_option(&cmd_metrics, argc, argv, &json);
+	if (opt_rc >= 0)
+		return opt_rc;
 	if (argc - optind != 2)
 		return cli_bad_usage(&cmd_metrics, "wants a RUN and a KEY");
 	const char *key = argv[optind + 1];

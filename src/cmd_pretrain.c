@@ -155,16 +155,7 @@ static enum status_code pretrain_load(const struct pretrain_opts *o, struct toke
  * step number is the whole data position and a resume lands on the same data. */
 static size_t pretrain_chunk(struct pretrain_data *d, uint64_t seed, size_t g)
 {
-	long e = (long)(g / d->ntrain);
-	if (e != d->perm_epoch) {
-		for (size_t i = 0; i < d->ntrain; i++)
-			d->perm[i] = i;
-		struct rng r;
-		rng_seed(&r, seed * 1000003ULL + (uint64_t)e);
-		rng_shuffle(&r, d->perm, d->ntrain);
-		d->perm_epoch = e;
-	}
-	return d->train[d->perm[g % d->ntrain]];
+	return d->train[rng_epoch_order(d->perm, &d->perm_epoch, d->ntrain, seed, g)];
 }
 
 static void pretrain_fill(const struct pretrain_data *d, size_t start, size_t T, int *tok, int *tgt)

@@ -3,6 +3,7 @@
 
 #include "src/cli_store.h"
 #include "src/pair_order.h"
+#include "src/rm_pairs.h"
 #include "src/stage.h"
 #include "src/stage_state.h"
 #include "src/train_loop.h"
@@ -10,7 +11,6 @@
 #include "src/dist.h"
 #include "src/rm_train_images.h"
 #include "engine/checkpoint.h"
-#include "engine/init.h"
 #include "engine/tokenizer.h"
 #include "engine/train.h"
 
@@ -271,34 +271,6 @@ static size_t rmtrain_batch(const struct rmtrain_data *d, const size_t *pairs, s
 	return T;
 }
 
-static double rmtrain_softplus(double x)
-{
-	return x > 30 ? x : log1p(exp(x));
-}
-
-static enum status_code rmtrain_eval(struct train *t, const struct rmtrain_data *d, size_t B,
-                                     int pad, int *tok, const struct hooks *h, double *acc,
-                                     double *loss, struct status *st)
-{
-	size_t right = 0;
-	double sum = 0;
-	for (size_t i = 0; i < d->po.neval; i += B) {
-		size_t n = d->po.neval - i < B ? d->po.neval - i : B;
-		size_t T = rmtrain_batch(d, d->po.order + i, n, pad, tok);
-		enum status_code rc = model_forward(t->pass, t->params->mem, tok, 2 * n, T, NULL, h, st);
-		if (rc != STATUS_OK)
-			return rc;
-		for (size_t k = 0; k < n; k++) {
-			double diff = (double)t->pass->scores[k] - (double)t->pass->scores[n + k];
-			right += diff > 0;
-			sum += rmtrain_softplus(-diff);
-		}
-	}
-	*acc = d->po.neval ? (double)right / (double)d->po.neval : NAN;
-	*loss = d->po.neval ? sum / (double)d->po.neval : NAN;
-	return STATUS_OK;
-}
-
 struct rmtrain_step {
 	struct stage *sg;
 	struct rmtrain_data *d;
@@ -310,6 +282,15 @@ struct rmtrain_step {
 	int *mine;         /* [2B * max_len]: this rank's part of tok, laid out the same way */
 	float *dscores;    /* [2B] */
 };
+
+/* The held-out pairs' scores (rm_pairs_finish). */
+static enum status_code rmtrain_score(void *ctx, struct train *t, const size_t *pairs, size_t n,
+                                      const struct hooks *h, struct status *st)
+{
+	struct rmtrain_step *rb = ctx;
+	size_t T = rmtrain_batch(rb->d, pairs, n, rb->pad, rb->tok);
+	return model_forward(t->pass, t->params->mem, rb->tok, 2 * n, T, NULL, h, st);
+}
 
 static enum status_code rmtrain_fill(void *ctx, long step, struct train_batch *b, struct status *st)
 {
@@ -353,14 +334,7 @@ static enum status_code rmtrain_loss(void *ctx, struct train *t, const struct tr
 	if (rc != STATUS_OK)
 		return rc;
 	double sum = 0, right = 0;
-	for (size_t k = 0; k < n; k++) {
-		double diff = (double)t->pass->scores[k] - (double)t->pass->scores[n + k];
-		double g = 1.0 / (1.0 + exp(diff)); /* sigmoid(-diff) */
-		sum += rmtrain_softplus(-diff);
-		right += diff > 0;
-		rb->dscores[k] = (float)(-g / (double)B);
-		rb->dscores[n + k] = (float)(g / (double)B);
-	}
+	rm_pairs_bt(t->pass->scores, n, B, rb->dscores, &sum, &right);
 	sums[0] = sum / (double)B;
 	sums[1] = right / (double)B;
 	return model_backward(t->pass, t->params->mem, train_base_grads(t), tok, NULL, 1.0f, rb->dscores, h,
@@ -385,27 +359,10 @@ static enum status_code rmtrain_model(const struct rmtrain_opts *o, struct model
 	}
 	if (rc != STATUS_OK)
 		return rc;
-	if (base.cfg.num_labels == 1) {
-		*p = base;
-		return STATUS_OK;
-	}
-	if (base.cfg.num_labels > 1) {
-		model_params_free(&base);
-		return status_set(st, STATUS_UNSUPPORTED, "%s: %d labels; a reward model has one",
-		                  o->base, base.cfg.num_labels);
-	}
-	struct model_config cfg = base.cfg;
-	cfg.num_labels = 1;
-	if (cfg.pad_token_id < 0)
-		cfg.pad_token_id = cfg.eos_token_id;
-	rc = model_params_alloc(p, &cfg, st);
-	size_t ns = 0;
-	float *score = rc == STATUS_OK ? model_params_find(p, "score.weight", &ns) : NULL;
-	if (rc == STATUS_OK && (!score || model_params_copy_matching(p, &base) < 0))
-		rc = status_set(st, STATUS_NOMEM, "out of memory");
-	if (rc == STATUS_OK)
-		init_normal(score, ns, (float)o->score_std, &ss->rng);
-	model_params_free(&base);
+	/* a fresh head pads with EOS where the base names no pad token */
+	if (base.cfg.num_labels != 1 && base.cfg.pad_token_id < 0)
+		base.cfg.pad_token_id = base.cfg.eos_token_id;
+	rc = rm_pairs_head(&base, o->base, o->score_std, &ss->rng, p, st);
 	if (rc == STATUS_OK && l)
 		rc = stage_lora_create(&o->t, o->base, p, 1, l, st);
 	return rc;
@@ -547,22 +504,10 @@ static int rmtrain_run(struct cli *cli, int argc, char **argv)
 	if (rc == STATUS_OK)
 		rc = train_loop_run(&L, &st);
 	long step = L.step;
-	if (rc == STATUS_OK) {
-		double acc = NAN, eloss = NAN;
-		train_set_eval(&L.t, 1);
-		rc = rmtrain_eval(&L.t, &d, B, rb.pad, rb.tok, &h, &acc, &eloss, &st);
-		if (rc == STATUS_OK) {
-			stage_metric(&sg, "eval_accuracy", step, acc);
-			stage_metric(&sg, "eval_loss", step, eloss);
-			printf("held-out pairwise accuracy %.4f (%zu pairs), loss %.4f\n", acc, d.po.neval, eloss);
-			if (stage_writes(&sg))
-				rc = checkpoint_save(o.out, &p, &so, &st);
-		}
-		if (rc == STATUS_OK) {
-			stage_checkpoint(&sg, o.out, step, "reward", NULL);
-			printf("reward model %ssaved to %s (%ld steps)\n", lora ? "adapter " : "", o.out, step);
-		}
-	}
+	if (rc == STATUS_OK)
+		rc = rm_pairs_finish(&L, &d.po, B, rmtrain_score, &st);
+	if (rc == STATUS_OK)
+		printf("reward model %ssaved to %s (%ld steps)\n", lora ? "adapter " : "", o.out, step);
 	int ret = stage_finish(&sg, rc, st.msg);
 	train_loop_free(&L);
 	free(rb.pairs);

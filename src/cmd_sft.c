@@ -155,16 +155,7 @@ static enum status_code sft_row(void *ctx, const struct store_row *r, const doub
 
 static size_t sft_index(struct sft_data *d, uint64_t seed, size_t g)
 {
-	long e = (long)(g / d->n);
-	if (e != d->perm_epoch) {
-		for (size_t i = 0; i < d->n; i++)
-			d->perm[i] = i;
-		struct rng r;
-		rng_seed(&r, seed * 1000003ULL + (uint64_t)e);
-		rng_shuffle(&r, d->perm, d->n);
-		d->perm_epoch = e;
-	}
-	return d->perm[g % d->n];
+	return rng_epoch_order(d->perm, &d->perm_epoch, d->n, seed, g);
 }
 
 struct sft_batch {

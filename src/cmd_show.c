@@ -260,18 +260,9 @@ static void show_print(const struct show *sh)
 
 static int show_run(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int json = 0, c, exit_rc;
-	while ((c = cli_next_option(&cmd_show, argc, argv, "h", opts, &exit_rc)) != -1) {
-		switch (c) {
-		case 'j': json = 1; break;
-		case CLI_OPT_EXIT: return exit_rc;
-		}
-	}
+	int json = 0, opt_rc = cli_json_option(&cmd_show, argc, argv, &json);
+	if (opt_rc >= 0)
+		return opt_rc;
 	if (optind != argc - 1)
 		return cli_bad_usage(&cmd_show, optind < argc ? "one RUN, please" : "which RUN?");
 	struct store *s;

@@ -258,20 +258,11 @@ static int store_cmd_run(struct cli *cli, int argc, char **argv)
 	const char *action = argv[1];
 	if (strcmp(action, "bench") == 0)
 		return store_cmd_bench(argc - 1, argv + 1);
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	int json = 0, c, exit_rc;
+	int json = 0, opt_rc = cli_json_option(&cmd_store, argc - 1, argv + 1, &json);
+	if (opt_rc >= 0)
+		return opt_rc;
 	argc--;
 	argv++;
-	while ((c = cli_next_option(&cmd_store, argc, argv, "h", opts, &exit_rc)) != -1) {
-		switch (c) {
-		case 'j': json = 1; break;
-		case CLI_OPT_EXIT: return exit_rc;
-		}
-	}
 	if (optind < argc)
 		return cli_bad_usage(&cmd_store, "unexpected argument '%s'", argv[optind]);
 	if (strcmp(action, "check") == 0)

@@ -100,16 +100,7 @@ enum status_code image_train_ready(struct image_train *it, const struct diffusio
 
 static size_t image_train_index(struct image_train *it, size_t g)
 {
-	long e = (long)(g / it->n);
-	if (e != it->perm_epoch) {
-		for (size_t i = 0; i < it->n; i++)
-			it->perm[i] = i;
-		struct rng r;
-		rng_seed(&r, it->seed * 1000003ULL + (uint64_t)e);
-		rng_shuffle(&r, it->perm, it->n);
-		it->perm_epoch = e;
-	}
-	return it->perm[g % it->n];
+	return rng_epoch_order(it->perm, &it->perm_epoch, it->n, it->seed, g);
 }
 
 enum status_code image_train_fill(void *ctx, long step, struct train_batch *b, struct status *st)

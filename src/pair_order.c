@@ -40,16 +40,9 @@ enum status_code pair_order_split(struct pair_order *po, const unsigned char *is
 
 size_t pair_order_train(struct pair_order *po, uint64_t seed, size_t g)
 {
-	long e = (long)(g / po->ntrain);
-	if (e != po->perm_epoch) {
-		for (size_t i = 0; i < po->ntrain; i++)
-			po->perm[i] = po->order[po->neval + i];
-		struct rng r;
-		rng_seed(&r, seed * 1000003ULL + (uint64_t)e);
-		rng_shuffle(&r, po->perm, po->ntrain);
-		po->perm_epoch = e;
-	}
-	return po->perm[g % po->ntrain];
+	/* a shuffle moves places alone: shuffling the training pairs' places
+	 * and reading them through order is shuffling the pairs */
+	return po->order[po->neval + rng_epoch_order(po->perm, &po->perm_epoch, po->ntrain, seed, g)];
 }
 
 void pair_order_free(struct pair_order *po)

@@ -30,17 +30,7 @@ struct pi_data {
  * (seed, epoch) alone, so a resume by steps lands on the same images. */
 static size_t pi_row(struct pi_data *pd, size_t g)
 {
-	size_t n = pd->rows->n;
-	long e = (long)(g / n);
-	if (e != pd->perm_epoch) {
-		for (size_t i = 0; i < n; i++)
-			pd->perm[i] = i;
-		struct rng r;
-		rng_seed(&r, pd->seed * 1000003ULL + (uint64_t)e);
-		rng_shuffle(&r, pd->perm, n);
-		pd->perm_epoch = e;
-	}
-	return pd->perm[g % n];
+	return rng_epoch_order(pd->perm, &pd->perm_epoch, pd->rows->n, pd->seed, g);
 }
 
 static enum status_code pi_fill(void *ctx, long step, struct train_batch *b, struct status *st)

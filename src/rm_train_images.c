@@ -4,12 +4,12 @@
 
 #include "src/rm_train_images.h"
 #include "src/pair_order.h"
+#include "src/rm_pairs.h"
 #include "src/dist.h"
 #include "src/stage_state.h"
 #include "src/train_loop.h"
 #include "engine/checkpoint.h"
 #include "engine/image.h"
-#include "engine/init.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -147,11 +147,6 @@ static enum status_code rti_fill(void *ctx, long step, struct train_batch *b, st
 	return STATUS_OK;
 }
 
-static double rti_softplus(double x)
-{
-	return x > 30 ? x : log1p(exp(x));
-}
-
 /* Bradley-Terry, -log sigmoid(s_chosen - s_rejected), the mean over the
  * step's pairs; train_accuracy the share ranked right. Under mpirun a rank
  * scores its pairs (dist_span), its share taken over all B. */
@@ -174,44 +169,21 @@ static enum status_code rti_loss(void *ctx, struct train *t, const struct train_
 	enum status_code rc = model_image_score(t->pass, t->params->mem, &ib, h, st);
 	if (rc != STATUS_OK)
 		return rc;
-	const float *s = t->pass->scores;
 	double sum = 0, right = 0;
-	for (size_t k = 0; k < n; k++) {
-		double diff = (double)s[k] - (double)s[n + k];
-		double g = 1.0 / (1.0 + exp(diff)); /* sigmoid(-diff) */
-		sum += rti_softplus(-diff);
-		right += diff > 0;
-		rs->dscores[k] = (float)(-g / (double)B);
-		rs->dscores[n + k] = (float)(g / (double)B);
-	}
+	rm_pairs_bt(t->pass->scores, n, B, rs->dscores, &sum, &right);
 	sums[0] = sum / (double)B;
 	sums[1] = right / (double)B;
 	return model_image_backward(t->pass, t->params->mem, train_base_grads(t), rs->dscores, h, st);
 }
 
-/* Accuracy and loss over the held-out pairs. */
-static enum status_code rti_eval(struct train *t, struct rti_step *rs, const struct hooks *h,
-                                 double *acc, double *loss, struct status *st)
+/* The held-out pairs' scores (rm_pairs_finish). */
+static enum status_code rti_score(void *ctx, struct train *t, const size_t *pairs, size_t n,
+                                  const struct hooks *h, struct status *st)
 {
-	const struct rti_data *d = rs->d;
-	size_t right = 0;
-	double sum = 0;
-	for (size_t i = 0; i < d->po.neval; i += rs->B) {
-		size_t n = d->po.neval - i < rs->B ? d->po.neval - i : rs->B;
-		rti_pictures(d, d->po.order + i, n, rs->x);
-		struct model_image_batch ib = { .B = 2 * n, .x = rs->x, .t = rs->t };
-		enum status_code rc = model_image_score(t->pass, t->params->mem, &ib, h, st);
-		if (rc != STATUS_OK)
-			return rc;
-		for (size_t k = 0; k < n; k++) {
-			double diff = (double)t->pass->scores[k] - (double)t->pass->scores[n + k];
-			right += diff > 0;
-			sum += rti_softplus(-diff);
-		}
-	}
-	*acc = d->po.neval ? (double)right / (double)d->po.neval : NAN;
-	*loss = d->po.neval ? sum / (double)d->po.neval : NAN;
-	return STATUS_OK;
+	struct rti_step *rs = ctx;
+	rti_pictures(rs->d, pairs, n, rs->x);
+	struct model_image_batch ib = { .B = 2 * n, .x = rs->x, .t = rs->t };
+	return model_image_score(t->pass, t->params->mem, &ib, h, st);
 }
 
 /* The base's trunk under a fresh one-label score head (an image reward model
@@ -226,26 +198,7 @@ static enum status_code rti_model(const struct rm_train_images_opts *o, struct m
 	enum status_code rc = checkpoint_load(o->base, &base, NULL, st);
 	if (rc != STATUS_OK)
 		return rc;
-	if (base.cfg.num_labels == 1) {
-		*p = base;
-		return STATUS_OK;
-	}
-	if (base.cfg.num_labels > 1) {
-		model_params_free(&base);
-		return status_set(st, STATUS_UNSUPPORTED, "%s: %d labels; a reward model has one",
-		                  o->base, base.cfg.num_labels);
-	}
-	struct model_config cfg = base.cfg;
-	cfg.num_labels = 1;
-	rc = model_params_alloc(p, &cfg, st);
-	size_t ns = 0;
-	float *score = rc == STATUS_OK ? model_params_find(p, "score.weight", &ns) : NULL;
-	if (rc == STATUS_OK && (!score || model_params_copy_matching(p, &base) < 0))
-		rc = status_set(st, STATUS_NOMEM, "out of memory");
-	if (rc == STATUS_OK)
-		init_normal(score, ns, (float)o->score_std, &ss->rng);
-	model_params_free(&base);
-	return rc;
+	return rm_pairs_head(&base, o->base, o->score_std, &ss->rng, p, st);
 }
 
 static void rti_params(struct stage *sg, const struct rm_train_images_opts *o, long total)
@@ -321,22 +274,10 @@ int rm_train_images_run(struct cli *cli, const struct rm_train_images_opts *o)
 	if (rc == STATUS_OK)
 		rc = train_loop_run(&L, &st);
 	long step = L.step;
-	if (rc == STATUS_OK) {
-		double acc = NAN, eloss = NAN;
-		train_set_eval(&L.t, 1);
-		rc = rti_eval(&L.t, &rs, &h, &acc, &eloss, &st);
-		if (rc == STATUS_OK) {
-			stage_metric(&sg, "eval_accuracy", step, acc);
-			stage_metric(&sg, "eval_loss", step, eloss);
-			printf("held-out pairwise accuracy %.4f (%zu pairs), loss %.4f\n", acc, d.po.neval, eloss);
-			if (stage_writes(&sg))
-				rc = checkpoint_save(o->out, &p, &so, &st);
-		}
-		if (rc == STATUS_OK) {
-			stage_checkpoint(&sg, o->out, step, "reward", NULL);
-			printf("image reward model saved to %s (%ld steps)\n", o->out, step);
-		}
-	}
+	if (rc == STATUS_OK)
+		rc = rm_pairs_finish(&L, &d.po, B, rti_score, &st);
+	if (rc == STATUS_OK)
+		printf("image reward model saved to %s (%ld steps)\n", o->out, step);
 	int ret = stage_finish(&sg, rc, st.msg);
 	train_loop_free(&L);
 	free(rs.pairs);

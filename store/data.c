@@ -109,6 +109,21 @@ enum store_code store_dataset_complete(struct store *s, store_id dataset, struct
 	return store_end(s, rc, err);
 }
 
+enum store_code store_dataset_finish(struct store *s, store_id dataset, store_id run,
+                                     const struct store_metric *m, size_t n,
+                                     struct store_err *err)
+{
+	enum store_code rc = store_begin(s, err);
+	if (rc != STORE_OK)
+		return rc;
+	rc = store_metrics_add(s, run, m, n, err);
+	if (rc == STORE_OK)
+		rc = store_dataset_complete(s, dataset, err);
+	if (rc == STORE_OK)
+		rc = store_run_finish(s, run, "done", NULL, err);
+	return store_end(s, rc, err);
+}
+
 enum store_code store_dataset_find(struct store *s, const char *name, store_id *out,
                                    struct store_err *err)
 {
@@ -139,24 +154,30 @@ struct data_walk {
 	size_t cap[5];
 };
 
-/* A copy of column i in w->text[slot], valid until that slot is reused. */
-static const char *data_keep(struct data_walk *w, int slot, sqlite3_stmt *st, int i)
+/* A copy of p[0..n) in w->text[slot], NUL-terminated, valid until that slot
+ * is reused; NULL when out of memory. */
+static char *data_keep_bytes(struct data_walk *w, int slot, const void *p, size_t n)
 {
-	const char *t = store_col_text(st, i);
-	if (!t)
-		return NULL;
-	size_t len = (size_t)sqlite3_column_bytes(st, i);
-	if (len + 1 > w->cap[slot]) {
-		char *b = realloc(w->text[slot], len + 1);
+	if (n + 1 > w->cap[slot]) {
+		char *b = realloc(w->text[slot], n + 1);
 		if (!b) {
 			w->nomem = 1;
 			return NULL;
 		}
 		w->text[slot] = b;
-		w->cap[slot] = len + 1;
+		w->cap[slot] = n + 1;
 	}
-	memcpy(w->text[slot], t, len + 1);
+	if (n)
+		memcpy(w->text[slot], p, n);
+	w->text[slot][n] = '\0';
 	return w->text[slot];
+}
+
+/* A copy of text column i in w->text[slot], or NULL. */
+static const char *data_keep(struct data_walk *w, int slot, sqlite3_stmt *st, int i)
+{
+	const char *t = store_col_text(st, i);
+	return t ? data_keep_bytes(w, slot, t, (size_t)sqlite3_column_bytes(st, i)) : NULL;
 }
 
 /* A copy of blob column i in w->text[slot] with its length, or NULL. */
@@ -167,19 +188,10 @@ static const void *data_keep_blob(struct data_walk *w, int slot, sqlite3_stmt *s
 		return NULL;
 	const void *b = sqlite3_column_blob(st, i);
 	size_t n = (size_t)sqlite3_column_bytes(st, i);
-	if (n + 1 > w->cap[slot]) {
-		char *c = realloc(w->text[slot], n + 1);
-		if (!c) {
-			w->nomem = 1;
-			return NULL;
-		}
-		w->text[slot] = c;
-		w->cap[slot] = n + 1;
-	}
-	if (n)
-		memcpy(w->text[slot], b, n);
-	*len = n;
-	return w->text[slot];
+	const void *kept = data_keep_bytes(w, slot, b, n);
+	if (kept)
+		*len = n;
+	return kept;
 }
 
 static int data_dataset_row(void *ctx, sqlite3_stmt *st)

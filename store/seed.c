@@ -43,38 +43,6 @@ static enum store_code seed_int(struct store *s, const char *sql, int64_t *out, 
 	return STORE_OK;
 }
 
-/* The column list of seed.table, quoted and comma-separated (sqlite3_free it). */
-static enum store_code seed_columns(struct store *s, const char *table, char **out,
-                                   struct store_err *err)
-{
-	sqlite3_stmt *st;
-	char *sql = sqlite3_mprintf("SELECT name FROM pragma_table_info(%Q, 'seed') ORDER BY cid", table);
-	if (!sql)
-		return store_fail(err, STORE_EINTERNAL, "out of memory");
-	int prc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	sqlite3_free(sql);
-	if (prc != SQLITE_OK)
-		return store_sqlerr(s, err, "reading the seed file's columns");
-	char *cols = NULL;
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		char *more = sqlite3_mprintf("%z%s\"%w\"", cols, cols ? ", " : "",
-		                             (const char *)sqlite3_column_text(st, 0));
-		if (!more) {
-			sqlite3_finalize(st);
-			return store_fail(err, STORE_EINTERNAL, "out of memory");
-		}
-		cols = more;
-	}
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE || !cols) {
-		sqlite3_free(cols);
-		return store_sqlerr(s, err, "reading the seed file's columns");
-	}
-	*out = cols;
-	return STORE_OK;
-}
-
 /* The largest id of main.table, 0 when it has none or no id column. */
 static int64_t seed_max_id(struct store *s, const char *table)
 {
@@ -97,10 +65,11 @@ struct seed_shifts {
 	int64_t by[SEED_TABLES_MAX];
 };
 
-/* What to select from seed.table for main's columns cols when ids are
- * shifted (an add): its own id plus its table's shift, and every column
- * that refers to another table's id plus that table's shift. */
-static enum store_code seed_shifted(struct store *s, const char *table,
+/* The column list of seed.table, quoted and comma-separated (sqlite3_free
+ * it). With shifts, what to select for them when ids are shifted (an add):
+ * its own id plus its table's shift, and every column that refers to
+ * another table's id plus that table's shift. */
+static enum store_code seed_columns(struct store *s, const char *table,
                                     const struct seed_shifts *shifts, char **out,
                                     struct store_err *err)
 {
@@ -122,7 +91,7 @@ static enum store_code seed_shifted(struct store *s, const char *table,
 		const char *name = (const char *)sqlite3_column_text(st, 0);
 		const char *ref = (const char *)sqlite3_column_text(st, 1);
 		int64_t shift = 0;
-		for (size_t i = 0; ref && i < shifts->n; i++)
+		for (size_t i = 0; shifts && ref && i < shifts->n; i++)
 			if (strcmp(shifts->table[i], ref) == 0)
 				shift = shifts->by[i];
 		char *more = shift ? sqlite3_mprintf("%z%s\"%w\" + %lld", cols, cols ? ", " : "", name,
@@ -166,7 +135,7 @@ static enum store_code seed_read_shifts(struct store *s, struct seed_shifts *out
 }
 
 /* Copies every table of the attached "seed" database in creation order;
- * with shift, its ids move past the store's own (seed_shifted). */
+ * with shift, its ids move past the store's own (seed_columns). */
 static enum store_code seed_tables(struct store *s, int shift, struct store_err *err)
 {
 	struct seed_shifts shifts;
@@ -186,9 +155,9 @@ static enum store_code seed_tables(struct store *s, int shift, struct store_err 
 		const char *table = (const char *)sqlite3_column_text(st, 0);
 		/* By the seed's columns: ones a later version added take their defaults. */
 		char *cols = NULL, *what = NULL;
-		rc = seed_columns(s, table, &cols, err);
+		rc = seed_columns(s, table, NULL, &cols, err);
 		if (rc == STORE_OK && shift)
-			rc = seed_shifted(s, table, &shifts, &what, err);
+			rc = seed_columns(s, table, &shifts, &what, err);
 		if (rc) {
 			sqlite3_free(cols);
 			break;

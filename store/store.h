@@ -240,6 +240,11 @@ enum store_code store_dataset_create(struct store *s, const char *name, const ch
 enum store_code store_dataset_start(struct store *s, const char *name, const char *source,
                                     store_id run, store_id *out, struct store_err *err);
 enum store_code store_dataset_complete(struct store *s, store_id dataset, struct store_err *err);
+/* The end of an import, as one commit: the run's metrics m[0..n), the
+ * dataset completed (so shown) and the run "done" -- or none of them. */
+enum store_code store_dataset_finish(struct store *s, store_id dataset, store_id run,
+                                     const struct store_metric *m, size_t n,
+                                     struct store_err *err);
 /* Deletes every incomplete dataset whose import run is no longer running
  * (one that could not clean up after itself: a full disk, a kill); fn (may
  * be NULL) sees each one as it goes. */

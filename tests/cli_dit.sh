@@ -5,17 +5,7 @@
 # model given to a text command and the reverse.
 . "$top_srcdir/tests/lib.sh"
 T=$TEST_TMP
-mk="$top_srcdir/tests/mkpng.py"
-export RIC_STORE="$T/store.db"
-export BLIS_NUM_THREADS=1
-mkdir -p "$T/icons"
-i=0
-for c in "255 0 0" "0 255 0" "0 0 255" "255 255 0" "0 255 255" "255 0 255" "40 40 40" "200 200 200"; do
-	# shellcheck disable=SC2086
-	python3 "$mk" "$T/icons/i$i.png" 32 32 rgb $c
-	i=$((i + 1))
-done
-"$RIC" dataset import-images "$T/icons" --eval-fraction 0.25 > /dev/null 2>&1
+icons "$T/icons" --eval-fraction 0.25
 pngsize() { python3 -c "import struct,sys; d=open(sys.argv[1],'rb').read(); print('%d %d' % struct.unpack('>II', d[16:24]))" "$1"; }
 
 dit="--arch dit --dataset icons --layers 1 --heads 2 --embd 32 --batch 4 --lr 3e-3 --seed 1"

@@ -8,23 +8,10 @@
 # --weights bf16|int8 is refused on an image model (it samples in F32).
 . "$top_srcdir/tests/lib.sh"
 T=$TEST_TMP
-mk="$top_srcdir/tests/mkpng.py"
-export RIC_STORE="$T/store.db"
-export BLIS_NUM_THREADS=1
-mkdir -p "$T/icons"
-i=0
-for c in "255 0 0" "0 255 0" "0 0 255" "255 255 0" "0 255 255" "255 0 255" "40 40 40" "200 200 200"; do
-	# shellcheck disable=SC2086
-	python3 "$mk" "$T/icons/i$i.png" 32 32 rgb $c
-	i=$((i + 1))
-done
 q() { sqlite3 "$RIC_STORE" "$1"; }
 cd "$T" || exit 1
-"$RIC" dataset import-images icons --eval-fraction 0.25 > /dev/null 2>&1
-"$RIC" pretrain --arch dit --dataset icons --layers 1 --heads 2 --embd 32 --batch 4 --lr 3e-3 \
-	--seed 1 --out dit --steps 100 > /dev/null 2>&1
-"$RIC" relabel --dataset icons --objective bright=brightness --objective color=colorfulness \
-	> /dev/null 2>&1
+icons icons --eval-fraction 0.25
+icons_dit dit 100
 S="--base dit --dataset icons --steps 60 --batch 4 --lr 1e-3"
 # shellcheck disable=SC2086
 "$RIC" sft $S --out ric > /dev/null 2>&1

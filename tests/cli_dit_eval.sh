@@ -7,24 +7,10 @@
 # errors for options and datasets of the other kind.
 . "$top_srcdir/tests/lib.sh"
 T=$TEST_TMP
-mk="$top_srcdir/tests/mkpng.py"
-export RIC_STORE="$T/store.db"
-export BLIS_NUM_THREADS=1
-mkdir -p "$T/icons"
-i=0
-for c in "255 0 0" "0 255 0" "0 0 255" "255 255 0" "0 255 255" "255 0 255" "40 40 40" "200 200 200"; do
-	# shellcheck disable=SC2086
-	python3 "$mk" "$T/icons/i$i.png" 32 32 rgb $c
-	i=$((i + 1))
-done
 q() { sqlite3 "$RIC_STORE" "$1"; }
-"$RIC" dataset import-images "$T/icons" --eval-fraction 0.25 > /dev/null 2>&1
-"$RIC" pretrain --arch dit --dataset icons --layers 1 --heads 2 --embd 32 --batch 4 --lr 3e-3 \
-	--seed 1 --out "$T/dit" --steps 200 > /dev/null 2>&1
-"$RIC" relabel --dataset icons --objective bright=brightness --objective color=colorfulness \
-	> /dev/null 2>&1
-"$RIC" sft --base "$T/dit" --dataset icons --out "$T/ric" --steps 200 --batch 4 --lr 1e-3 \
-	> /dev/null 2>&1
+icons "$T/icons" --eval-fraction 0.25
+icons_dit "$T/dit" 200
+icons_ric "$T/dit" "$T/ric" 200
 ok "a tiny image RiC model is trained" test -f "$T/ric/ric.json"
 
 out=$("$RIC" eval --model "$T/ric" --dataset icons --prompts 3 --step 0.25 --ddim-steps 8 \
@@ -115,13 +101,7 @@ like "$out" "not a RiC checkpoint \\(no ric.json\\)" "an unconditioned image mod
 gpt2="$top_srcdir/tests/fixtures/gpt2/chat"
 if [ -d "$gpt2" ]; then
 	m="$T/text-ric"
-	cp -r "$gpt2" "$m"
-	cat > "$m/ric.json" <<'JSON'
-{"objectives": [
-  {"name": "brevity", "reward": "brevity", "mu": 0.5, "sigma": 0.2, "lo": -2, "hi": 2},
-  {"name": "length", "reward": "length", "mu": 5, "sigma": 3, "lo": -1.5, "hi": 2.5}],
- "template": "{prompt} <1> {z1} <2> {z2}{marker}", "marker": "\nA:", "mapping": "linf"}
-JSON
+	tiny_ric "$m"
 	out=$("$RIC" eval --model "$m" --dataset icons 2>&1)
 	like "$out" "dataset icons holds images: $m is a text model" "a text model on an image dataset"
 	out=$("$RIC" eval --model "$m" --dataset text --guidance 2 2>&1)

@@ -10,24 +10,11 @@
 # kind's options and datasets: one error each.
 . "$top_srcdir/tests/lib.sh"
 T=$TEST_TMP
-mk="$top_srcdir/tests/mkpng.py"
-export RIC_STORE="$T/store.db"
-export BLIS_NUM_THREADS=1
-mkdir -p "$T/icons"
-i=0
-for c in "255 0 0" "0 255 0" "0 0 255" "255 255 0" "0 255 255" "255 0 255" "40 40 40" "200 200 200"; do
-	# shellcheck disable=SC2086
-	python3 "$mk" "$T/icons/i$i.png" 32 32 rgb $c
-	i=$((i + 1))
-done
 q() { sqlite3 "$RIC_STORE" "$1"; }
 cd "$T" || exit 1
-"$RIC" dataset import-images icons --eval-fraction 0.25 > /dev/null 2>&1
-"$RIC" pretrain --arch dit --dataset icons --layers 2 --heads 2 --embd 64 --batch 8 --lr 2e-3 \
-	--seed 1 --out dit --steps 400 > /dev/null 2>&1
-"$RIC" relabel --dataset icons --objective bright=brightness --objective color=colorfulness \
-	> /dev/null 2>&1
-"$RIC" sft --base dit --dataset icons --out ric --steps 400 --batch 8 --lr 1e-3 > /dev/null 2>&1
+icons icons --eval-fraction 0.25
+icons_dit dit 400 --layers 2 --embd 64 --batch 8 --lr 2e-3
+icons_ric dit ric 400 --batch 8
 ok "an image RiC model is trained" test -f ric/ric.json
 
 O="--policy ric --dataset icons --prompts 16 --ddim-steps 10 --lr 5e-4 --batch 8 --seed 2"

@@ -5,13 +5,7 @@
 . "$top_srcdir/tests/lib.sh"
 chat="$top_srcdir/tests/fixtures/gpt2/chat"
 m="$TEST_TMP/ric"
-cp -r "$chat" "$m"
-cat > "$m/ric.json" <<'JSON'
-{"objectives": [
-  {"name": "brevity", "reward": "brevity", "mu": 0.5, "sigma": 0.2, "lo": -2, "hi": 2},
-  {"name": "length", "reward": "length", "mu": 5, "sigma": 3, "lo": -1.5, "hi": 2.5}],
- "template": "{prompt} <1> {z1} <2> {z2}{marker}", "marker": "\nA:", "mapping": "linf"}
-JSON
+tiny_ric "$m"
 
 # --- generate -------------------------------------------------------------
 out=$("$RIC" generate --model "$m" --prompt "Hi" --pref 0.2,0.8 --max-tokens 8 --seed 1)

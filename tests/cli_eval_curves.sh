@@ -4,15 +4,8 @@
 # curve as metrics; --desired-grid sweeps each objective's desired score into
 # a child run with its samples and desired_* metrics.
 . "$top_srcdir/tests/lib.sh"
-chat="$top_srcdir/tests/fixtures/gpt2/chat"
 m="$TEST_TMP/ric"
-cp -r "$chat" "$m"
-cat > "$m/ric.json" <<'JSON'
-{"objectives": [
-  {"name": "brevity", "reward": "brevity", "mu": 0.5, "sigma": 0.2, "lo": -2, "hi": 2},
-  {"name": "length", "reward": "length", "mu": 5, "sigma": 3, "lo": -1.5, "hi": 2.5}],
- "template": "{prompt} <1> {z1} <2> {z2}{marker}", "marker": "\nA:", "mapping": "linf"}
-JSON
+tiny_ric "$m"
 db="$TEST_TMP/store.db"
 "$top_builddir/tests/eval_fill" "$db" toy 3
 out=$("$RIC" --store "$db" eval --model "$m" --dataset toy --prompts 3 --max-tokens 8 --step 0.5 \

@@ -4,14 +4,7 @@
 . "$top_srcdir/tests/lib.sh"
 chat="$top_srcdir/tests/fixtures/gpt2/chat"
 cd "$TEST_TMP" || exit 1
-awk 'BEGIN {
-	split("ab cd ef", w, " "); split("W V X Y", p, " ")
-	for (i = 0; i < 40; i++) {
-		r = ""
-		for (j = 0; j <= i % 6; j++) r = r (j ? " " : "") w[1 + (i + j) % 3]
-		printf "{\"prompt\": \"%s\", \"response\": \"%s\", \"split\": \"%s\"}\n", p[1 + i % 4], r, i < 32 ? "train" : "eval"
-	}
-}' >rows.jsonl
+split_rows
 ok "import" "$RIC" --store s.db dataset import rows.jsonl --name toy
 ok "relabel" "$RIC" --store s.db relabel --dataset toy --objective length=length --objective brevity=brevity:4
 ok "RiC SFT" "$RIC" --store s.db sft --base "$chat" --dataset toy --steps 2 --batch 4 --out ric --name ric

@@ -136,3 +136,116 @@ tui_toy_store() {
 	"$RIC" --store "$S" dataset import rows.jsonl --name toy >/dev/null 2>&1 || exit 1
 	"$RIC" --store "$S" dataset import rows.jsonl --name other >/dev/null 2>&1 || exit 1
 }
+
+# icons DIR [IMPORT-OPTIONS...]: eight flat-colour 32x32 pictures in DIR,
+# imported (ric dataset import-images DIR) as the image dataset icons into
+# the store $TEST_TMP/store.db, exported as RIC_STORE (BLIS_NUM_THREADS=1).
+icons() {
+	local dir=$1 i=0 c
+	shift
+	export RIC_STORE="$TEST_TMP/store.db" BLIS_NUM_THREADS=1
+	mkdir -p "$dir"
+	for c in "255 0 0" "0 255 0" "0 0 255" "255 255 0" "0 255 255" "255 0 255" "40 40 40" "200 200 200"; do
+		# shellcheck disable=SC2086
+		python3 "$top_srcdir/tests/mkpng.py" "$dir/i$i.png" 32 32 rgb $c
+		i=$((i + 1))
+	done
+	"$RIC" dataset import-images "$dir" "$@" > /dev/null 2>&1
+}
+
+# icons_dit OUT STEPS [PRETRAIN-OPTIONS...]: a tiny DiT pretrained on icons
+# into OUT (1 layer, 2 heads, 32 wide, batch 4, lr 3e-3, seed 1; options
+# given override these), then icons scored: bright=brightness and
+# color=colorfulness.
+icons_dit() {
+	local out=$1 steps=$2
+	shift 2
+	"$RIC" pretrain --arch dit --dataset icons --layers 1 --heads 2 --embd 32 --batch 4 --lr 3e-3 \
+		--seed 1 --out "$out" --steps "$steps" "$@" > /dev/null 2>&1
+	"$RIC" relabel --dataset icons --objective bright=brightness --objective color=colorfulness \
+		> /dev/null 2>&1
+}
+
+# icons_ric BASE OUT STEPS [SFT-OPTIONS...]: the RiC model OUT tuned from the
+# DiT BASE on the scored icons (batch 4, lr 1e-3; options given override).
+icons_ric() {
+	local base=$1 out=$2 steps=$3
+	shift 3
+	"$RIC" sft --base "$base" --dataset icons --out "$out" --steps "$steps" --batch 4 --lr 1e-3 \
+		"$@" > /dev/null 2>&1
+}
+
+# toy_task: toy_rows in this folder, imported as the dataset toy (a tenth
+# held out) and scored by two opposed objectives, length=length and
+# brevity=brevity:4 (two checks).
+toy_task() {
+	toy_rows
+	ok "import the toy dataset" "$RIC" dataset import rows.jsonl --name toy --eval-fraction 0.1
+	ok "relabel it with two opposed objectives" "$RIC" relabel --dataset toy \
+		--objective length=length --objective brevity=brevity:4
+}
+
+# toy_base DESCRIPTION [PRETRAIN-OPTIONS...]: the check DESCRIPTION that a
+# tiny base is pretrained on text.txt into base (GPT-2, 2 layers, 2 heads,
+# 48 wide, 48 positions, 100 steps of 8; options given override these).
+toy_base() {
+	local d=$1
+	shift
+	ok "$d" "$RIC" pretrain --tokenizer "$top_srcdir/tests/fixtures/gpt2/chat" --out base \
+		--layers 2 --heads 2 --embd 48 --ctx 48 --steps 100 --batch 8 --lr 3e-3 --save-every 0 \
+		"$@" text.txt
+}
+
+# toy_words MODEL Z1,Z2 [GENERATE-OPTIONS...]: generate --scores: the mean
+# raw length (words) of 16 responses of MODEL to "W" for the desired scores
+# Z1,Z2 (length, brevity), read from the rewards lines it prints.
+toy_words() {
+	local model=$1 z=$2
+	shift 2
+	"$RIC" generate --model "$model" --prompt W --scores "$z" --n 16 --max-tokens 30 \
+		--temperature 0.7 --top-p 0.9 --seed 1 "$@" |
+		awk '/^rewards:/ { for (i = 2; i < NF; i++) if ($i == "length") { n += $(i + 1); k++ } }
+			END { if (k != 16) exit 1; print n / k }'
+}
+
+# toy_follows RUN: two checks on the eval run RUN over the preference grid:
+# each objective's mean raw reward is higher at weight 1 than at weight 0.
+# Its points export as id,"[w1,w2]","[raw1,raw2]",... (length, brevity).
+toy_follows() {
+	local pts means k name up down
+	pts=$("$RIC" export "$1" --what points --format csv | tr -d '\r')
+	means=$(printf '%s\n' "$pts" | awk -F'"' 'NR > 1 { gsub(/[][]/, ""); gsub(",", " "); print $2, $4 }')
+	for k in 1 2; do
+		name=$(echo length brevity | cut -d' ' -f$k)
+		up=$(printf '%s\n' "$means" | awk -v k=$k '$k == 1 { print $(2 + k) }')
+		down=$(printf '%s\n' "$means" | awk -v k=$k '$k == 0 { print $(2 + k) }')
+		ok "eval: mean $name at weight 1 ($up) is higher than at weight 0 ($down)" \
+			awk -v a="$up" -v b="$down" 'BEGIN { exit !(a != "" && b != "" && a > b) }'
+	done
+}
+
+# tiny_ric DIR: the byte-level fixture model (tests/fixtures/gpt2/chat)
+# copied to DIR as a tiny RiC checkpoint: its ric.json asks for two rule
+# rewards, brevity (exp(-words/20)) and length (words), mapping linf.
+tiny_ric() {
+	cp -r "$top_srcdir/tests/fixtures/gpt2/chat" "$1"
+	cat > "$1/ric.json" <<'JSON'
+{"objectives": [
+  {"name": "brevity", "reward": "brevity", "mu": 0.5, "sigma": 0.2, "lo": -2, "hi": 2},
+  {"name": "length", "reward": "length", "mu": 5, "sigma": 3, "lo": -1.5, "hi": 2.5}],
+ "template": "{prompt} <1> {z1} <2> {z2}{marker}", "marker": "\nA:", "mapping": "linf"}
+JSON
+}
+
+# split_rows: rows.jsonl in this folder, 40 rows: a prompt of four ("W",
+# "V", "X", "Y") -> 1..6 words drawn from three; the last 8 the eval split.
+split_rows() {
+	awk 'BEGIN {
+		split("ab cd ef", w, " "); split("W V X Y", p, " ")
+		for (i = 0; i < 40; i++) {
+			r = ""
+			for (j = 0; j <= i % 6; j++) r = r (j ? " " : "") w[1 + (i + j) % 3]
+			printf "{\"prompt\": \"%s\", \"response\": \"%s\", \"split\": \"%s\"}\n", p[1 + i % 4], r, i < 32 ? "train" : "eval"
+		}
+	}' >rows.jsonl
+}

@@ -11,14 +11,8 @@ start=$(date +%s)
 TOK="$top_srcdir/tests/fixtures/gpt2/chat"
 cd "$TEST_TMP" || exit 1
 
-toy_rows
-
-ok "import the toy dataset" "$RIC" dataset import rows.jsonl --name toy --eval-fraction 0.1
-ok "relabel it with two opposed objectives" "$RIC" relabel --dataset toy --objective length=length \
-	--objective brevity=brevity:4
-ok "pretrain a tiny Llama base (4 heads over 2 KV heads)" "$RIC" pretrain --arch llama \
-	--kv-heads 2 --tokenizer "$TOK" --out base --layers 2 --heads 4 --embd 48 --ctx 48 \
-	--steps 100 --batch 8 --lr 3e-3 --save-every 0 text.txt
+toy_task
+toy_base "pretrain a tiny Llama base (4 heads over 2 KV heads)" --arch llama --kv-heads 2 --heads 4
 like "$(cat base/config.json)" '"LlamaForCausalLM"' "the base is a LlamaForCausalLM"
 like "$(cat base/config.json)" '"num_key_value_heads": 2' "with 2 KV heads"
 like "$("$RIC" info base)" 'family +llama' "ric info names the family"
@@ -48,32 +42,18 @@ S="--base base --dataset toy --epochs 8 --batch 16 --lr 2e-3 --template {prompt}
 ok "conditional SFT of the Llama base" "$RIC" sft $S --out sft
 like "$(cat sft/config.json)" '"model_type": "llama"' "the SFT checkpoint is written as a Llama"
 
-words() {
-	"$RIC" generate --model "$1" --prompt W --scores "$2" --n 16 --max-tokens 30 \
-		--temperature 0.7 --top-p 0.9 --seed 1 ${3-} |
-		awk '/^rewards:/ { for (i = 2; i < NF; i++) if ($i == "length") { n += $(i + 1); k++ } }
-			END { if (k != 16) exit 1; print n / k }'
-}
-hi=$(words sft 1.5,-1.5)
-lo=$(words sft -1.5,1.5)
+hi=$(toy_words sft 1.5,-1.5)
+lo=$(toy_words sft -1.5,1.5)
 ok "generate --scores: asking for length 1.5 gives longer responses ($hi words) than -1.5 ($lo words)" \
 	awk -v a="$hi" -v b="$lo" 'BEGIN { exit !(a > b + 1) }'
-hi=$(words sft 1.5,-1.5 "--weights bf16")
-lo=$(words sft -1.5,1.5 "--weights bf16")
+hi=$(toy_words sft 1.5,-1.5 --weights bf16)
+lo=$(toy_words sft -1.5,1.5 --weights bf16)
 ok "the same with BF16 weights ($hi against $lo words)" \
 	awk -v a="$hi" -v b="$lo" 'BEGIN { exit !(a > b + 1) }'
 
 ok "eval over the preference grid" "$RIC" eval --model sft --dataset toy --prompts 8 --step 0.5 \
 	--max-tokens 30 --name eval-sft
-pts=$("$RIC" export eval-sft --what points --format csv | tr -d '\r')
-means=$(printf '%s\n' "$pts" | awk -F'"' 'NR > 1 { gsub(/[][]/, ""); gsub(",", " "); print $2, $4 }')
-for k in 1 2; do
-	name=$(echo length brevity | cut -d' ' -f$k)
-	up=$(printf '%s\n' "$means" | awk -v k=$k '$k == 1 { print $(2 + k) }')
-	down=$(printf '%s\n' "$means" | awk -v k=$k '$k == 0 { print $(2 + k) }')
-	ok "eval: mean $name at weight 1 ($up) is higher than at weight 0 ($down)" \
-		awk -v a="$up" -v b="$down" 'BEGIN { exit !(a != "" && b != "" && a > b) }'
-done
+toy_follows eval-sft
 
 ok "one online iteration on the Llama policy (int8 sampling)" "$RIC" online --policy sft \
 	--dataset toy --iterations 1 --out online --prompts 16 --mix 16 --lr 1e-4 --max-tokens 30 \

@@ -8,16 +8,10 @@
 . "$top_srcdir/tests/lib.sh"
 
 start=$(date +%s)
-TOK="$top_srcdir/tests/fixtures/gpt2/chat"
 cd "$TEST_TMP" || exit 1
 
-toy_rows
-
-ok "import the toy dataset" "$RIC" dataset import rows.jsonl --name toy --eval-fraction 0.1
-ok "relabel it with two opposed objectives" "$RIC" relabel --dataset toy --objective length=length \
-	--objective brevity=brevity:4
-ok "pretrain a tiny base model" "$RIC" pretrain --tokenizer "$TOK" --out base \
-	--layers 2 --heads 2 --embd 48 --ctx 48 --steps 100 --batch 8 --lr 3e-3 --save-every 0 text.txt
+toy_task
+toy_base "pretrain a tiny base model"
 sum() { sha256sum base/model.safetensors | cut -d' ' -f1; }
 before=$(sum)
 
@@ -27,14 +21,8 @@ ok "it saved an adapter" test -f sft/adapter_config.json
 like "$(cat sft/ric.json)" '"name": "length"' "with ric.json beside it"
 is "$(sum)" "$before" "the base is untouched"
 
-words() { # MODEL Z1,Z2: mean raw length of 16 responses to W
-	"$RIC" generate --model "$1" --prompt W --scores "$2" --n 16 --max-tokens 30 \
-		--temperature 0.7 --top-p 0.9 --seed 1 |
-		awk '/^rewards:/ { for (i = 2; i < NF; i++) if ($i == "length") { n += $(i + 1); k++ } }
-			END { if (k != 16) exit 1; print n / k }'
-}
-hi=$(words sft 1.5,-1.5)
-lo=$(words sft -1.5,1.5)
+hi=$(toy_words sft 1.5,-1.5)
+lo=$(toy_words sft -1.5,1.5)
 ok "generate --scores over the adapter: length 1.5 gives longer responses ($hi words) than -1.5 ($lo words)" \
 	awk -v a="$hi" -v b="$lo" 'BEGIN { exit !(a > b + 1) }'
 
@@ -52,15 +40,7 @@ ok "iteration 1 + resumed iteration 2 give the adapter of two straight iteration
 
 ok "eval of the online adapter over the preference grid" "$RIC" eval --model online --dataset toy \
 	--prompts 8 --step 0.5 --max-tokens 30 --name eval-online
-pts=$("$RIC" export eval-online --what points --format csv | tr -d '\r')
-means=$(printf '%s\n' "$pts" | awk -F'"' 'NR > 1 { gsub(/[][]/, ""); gsub(",", " "); print $2, $4 }')
-for k in 1 2; do
-	name=$(echo length brevity | cut -d' ' -f$k)
-	up=$(printf '%s\n' "$means" | awk -v k=$k '$k == 1 { print $(2 + k) }')
-	down=$(printf '%s\n' "$means" | awk -v k=$k '$k == 0 { print $(2 + k) }')
-	ok "eval: mean $name at weight 1 ($up) is higher than at weight 0 ($down)" \
-		awk -v a="$up" -v b="$down" 'BEGIN { exit !(a != "" && b != "" && a > b) }'
-done
+toy_follows eval-online
 is "$(sum)" "$before" "and the base is still untouched"
 
 echo "# the LoRA pipeline ran in $(($(date +%s) - start)) s"

@@ -8,18 +8,11 @@
 . "$top_srcdir/tests/lib.sh"
 
 start=$(date +%s)
-TOK="$top_srcdir/tests/fixtures/gpt2/chat"
 cd "$TEST_TMP" || exit 1
 
-# 300 rows: a prompt of eight ("W", "V", ...) -> 1..10 words drawn from
-# three; deterministic. Eight prompts so that eval has several distinct ones.
-toy_rows
-
-ok "import the toy dataset" "$RIC" dataset import rows.jsonl --name toy --eval-fraction 0.1
-ok "relabel it with two opposed objectives" "$RIC" relabel --dataset toy --objective length=length \
-	--objective brevity=brevity:4
-ok "pretrain a tiny base model on the same text" "$RIC" pretrain --tokenizer "$TOK" --out base \
-	--layers 2 --heads 2 --embd 48 --ctx 48 --steps 100 --batch 8 --lr 3e-3 --save-every 0 text.txt
+# Eight prompts (toy_rows) so that eval has several distinct ones.
+toy_task
+toy_base "pretrain a tiny base model on the same text"
 
 S="--base base --dataset toy --epochs 8 --batch 16 --lr 2e-3 --template {prompt}{z1},{z2}{marker} --marker :"
 ok "conditional SFT" "$RIC" sft $S --out sft
@@ -101,17 +94,8 @@ gen=$("$RIC" generate --model sft --prompt W --scores 1.5,-1.5 --n 8 --max-token
 unlike "$gen" 'cd' "generate --scores --stop cd: no response holds cd"
 like "$gen" '(ab|ef)' "and some hold words"
 
-# generate --scores: the mean raw length (words) of 16 responses of MODEL to
-# "W" for the desired scores Z1,Z2 (length, brevity), read from the rewards
-# lines it prints.
-words() {
-	"$RIC" generate --model "$1" --prompt W --scores "$2" --n 16 --max-tokens 30 \
-		--temperature 0.7 --top-p 0.9 --seed 1 |
-		awk '/^rewards:/ { for (i = 2; i < NF; i++) if ($i == "length") { n += $(i + 1); k++ } }
-			END { if (k != 16) exit 1; print n / k }'
-}
-hi=$(words sft 1.5,-1.5)
-lo=$(words sft -1.5,1.5)
+hi=$(toy_words sft 1.5,-1.5)
+lo=$(toy_words sft -1.5,1.5)
 ok "generate --scores: asking sft for length 1.5 gives longer responses ($hi words) than -1.5 ($lo words)" \
 	awk -v a="$hi" -v b="$lo" 'BEGIN { exit !(a > b + 1) }'
 
@@ -124,14 +108,7 @@ like "$show" 'samples +24' "every sample is stored (3 points x 8 prompts)"
 # and the mean raw rewards, objectives in ric.json's order (length, brevity).
 pts=$("$RIC" export eval-online --what points --format csv | tr -d '\r')
 like "$pts" '^id,preference,raw_mean,norm_mean' "points export with their mean raw rewards"
-means=$(printf '%s\n' "$pts" | awk -F'"' 'NR > 1 { gsub(/[][]/, ""); gsub(",", " "); print $2, $4 }')
-for k in 1 2; do
-	name=$(echo length brevity | cut -d' ' -f$k)
-	up=$(printf '%s\n' "$means" | awk -v k=$k '$k == 1 { print $(2 + k) }')
-	down=$(printf '%s\n' "$means" | awk -v k=$k '$k == 0 { print $(2 + k) }')
-	ok "eval: mean $name at weight 1 ($up) is higher than at weight 0 ($down)" \
-		awk -v a="$up" -v b="$down" 'BEGIN { exit !(a != "" && b != "" && a > b) }'
-done
+toy_follows eval-online
 
 ok "an unconditioned SFT baseline trains too" "$RIC" sft --base base --dataset toy --steps 5 \
 	--batch 8 --lr 1e-3 --unconditioned --out baseline

@@ -120,6 +120,35 @@ START_TEST(shuffle_is_a_permutation)
 }
 END_TEST
 
+/* Each epoch is a permutation drawn from (seed, epoch) alone: a cache that
+ * jumps straight to an epoch agrees with one that walked there. */
+START_TEST(epoch_order_depends_on_seed_and_epoch_alone)
+{
+	enum { N = 20 };
+	size_t walk[N], jump[N], first[N];
+	long we = -1, je = -1;
+	int seen[3][N] = { { 0 } };
+	for (size_t g = 0; g < 3 * N; g++) {
+		size_t k = rng_epoch_order(walk, &we, N, 9, g);
+		ck_assert_uint_lt(k, N);
+		seen[g / N][k]++;
+		if (g < N)
+			first[g] = k;
+	}
+	for (int e = 0; e < 3; e++)
+		for (int i = 0; i < N; i++)
+			ck_assert_int_eq(seen[e][i], 1);
+	int same = 0;
+	for (size_t i = 0; i < N; i++) {
+		ck_assert_uint_eq(rng_epoch_order(jump, &je, N, 9, 2 * N + i),
+		                  rng_epoch_order(walk, &we, N, 9, 2 * N + i));
+		same += rng_epoch_order(jump, &je, N, 9, N + i) == first[i];
+	}
+	ck_assert_int_lt(same, N / 2);
+	ck_assert_int_eq(je, 1);
+}
+END_TEST
+
 static const float logits[6] = { 1.0f, 3.0f, 2.0f, 3.0f, -1.0f, 0.5f };
 
 START_TEST(greedy_picks_lowest_argmax)
@@ -290,6 +319,7 @@ Suite *harness_suite(void)
 	            below_is_uniform,
 	            gamma_and_dirichlet_means,
 	            shuffle_is_a_permutation,
+	            epoch_order_depends_on_seed_and_epoch_alone,
 	            NULL);
 	harness_add(s, "sampler",
 	            greedy_picks_lowest_argmax,

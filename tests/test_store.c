@@ -751,6 +751,36 @@ START_TEST(an_import_shows_only_once_complete)
 }
 END_TEST
 
+/* An import's end is one commit: metrics, the dataset shown, the run done --
+ * or, when any part fails, none of them. */
+START_TEST(an_import_finishes_in_one_commit)
+{
+	struct store *s = fresh("finish");
+	struct store_err err;
+	store_id run, d, found;
+	ck_assert_int_eq(store_run_create(s, "import", NULL, 0, &run, &err), STORE_OK);
+	ck_assert_int_eq(store_dataset_start(s, "set", NULL, run, &d, &err), STORE_OK);
+	struct store_metric m[] = { { "rows", 0, 3, 0 }, { "train", 0, 2, 0 } };
+	ck_assert_int_eq(store_dataset_finish(s, d + 100, run, m, 2, &err), STORE_ENOTFOUND);
+	struct series x = { 0 };
+	ck_assert_int_eq(store_metrics_latest_each(s, run, add_point, &x, &err), STORE_OK);
+	ck_assert_int_eq(x.n, 0);
+	struct run_copy c;
+	ck_assert_int_eq(store_run_get(s, run, copy_run, &c, &err), STORE_OK);
+	ck_assert_str_eq(c.status, "running");
+	ck_assert_int_eq(store_dataset_find(s, "set", &found, &err), STORE_ENOTFOUND);
+
+	ck_assert_int_eq(store_dataset_finish(s, d, run, m, 2, &err), STORE_OK);
+	ck_assert_int_eq(store_metrics_latest_each(s, run, add_point, &x, &err), STORE_OK);
+	ck_assert_int_eq(x.n, 2);
+	ck_assert_int_eq(store_run_get(s, run, copy_run, &c, &err), STORE_OK);
+	ck_assert_str_eq(c.status, "done");
+	ck_assert_int_eq(store_dataset_find(s, "set", &found, &err), STORE_OK);
+	ck_assert_int_eq(found, d);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(runs_record_their_process_and_die_in_both_tables)
 {
 	struct store *s = fresh("liveness");
@@ -950,6 +980,7 @@ Suite *harness_suite(void)
 	            data_version_tells_a_poller_of_other_writers,
 	            splits_pairs_and_resumable_queries,
 	            an_import_shows_only_once_complete,
+	            an_import_finishes_in_one_commit,
 	            runs_record_their_process_and_die_in_both_tables,
 	            an_objective_goes_with_its_scores,
 	            NULL);

@@ -10,14 +10,7 @@
 tmux_setup 30
 chat="$top_srcdir/tests/fixtures/gpt2/chat"
 cd "$TEST_TMP" || exit 1
-awk 'BEGIN {
-	split("ab cd ef", w, " "); split("W V X Y", p, " ")
-	for (i = 0; i < 40; i++) {
-		r = ""
-		for (j = 0; j <= i % 6; j++) r = r (j ? " " : "") w[1 + (i + j) % 3]
-		printf "{\"prompt\": \"%s\", \"response\": \"%s\", \"split\": \"%s\"}\n", p[1 + i % 4], r, i < 32 ? "train" : "eval"
-	}
-}' >rows.jsonl
+split_rows
 S="$TEST_TMP/s.db"
 { "$RIC" --store "$S" dataset import rows.jsonl --name toy &&
   "$RIC" --store "$S" relabel --dataset toy --objective length=length --objective brevity=brevity:4 &&
