@@ -84,6 +84,27 @@ done_testing() {
 	[ "$_tap_failed" -eq 0 ]
 }
 
+# tiny_image_ric: a tiny RiC DiT at $T/ric to steer and evaluate in seconds:
+# 8 solid-colour icons imported as dataset icons (into $RIC_STORE), a
+# 1-block DiT ($T/dit) pretrained on them, the icons relabelled by
+# brightness and colorfulness, RiC SFT on them.
+tiny_image_ric() {
+	mkdir -p "$T/icons"
+	local i=0 c
+	for c in "255 0 0" "0 255 0" "0 0 255" "255 255 0" "0 255 255" "255 0 255" "40 40 40" "200 200 200"; do
+		# shellcheck disable=SC2086
+		python3 "$top_srcdir/tests/mkpng.py" "$T/icons/i$i.png" 32 32 rgb $c
+		i=$((i + 1))
+	done
+	"$RIC" dataset import-images "$T/icons" > /dev/null 2>&1
+	"$RIC" pretrain --arch dit --dataset icons --layers 1 --heads 2 --embd 32 --batch 4 --lr 3e-3 \
+		--seed 1 --out "$T/dit" --steps 30 > /dev/null 2>&1
+	"$RIC" relabel --dataset icons --objective bright=brightness --objective color=colorfulness \
+		> /dev/null 2>&1
+	"$RIC" sft --base "$T/dit" --dataset icons --out "$T/ric" --steps 10 --batch 4 --lr 1e-3 \
+		> /dev/null 2>&1
+}
+
 # tmux_setup [SECONDS]: for tests in a real terminal. Skips the test without
 # tmux; defines t (tmux on this test's own server, killed on exit) and
 # wait_for REGEX, which polls the pane "ric" for up to SECONDS (default 5).

@@ -8,22 +8,8 @@
 
 tmux_setup 60
 T=$TEST_TMP
-mk="$top_srcdir/tests/mkpng.py"
 export RIC_STORE="$T/store.db" BLIS_NUM_THREADS=1
-mkdir -p "$T/icons"
-i=0
-for c in "255 0 0" "0 255 0" "0 0 255" "255 255 0" "0 255 255" "255 0 255" "40 40 40" "200 200 200"; do
-	# shellcheck disable=SC2086
-	python3 "$mk" "$T/icons/i$i.png" 32 32 rgb $c
-	i=$((i + 1))
-done
-"$RIC" dataset import-images "$T/icons" > /dev/null 2>&1
-"$RIC" pretrain --arch dit --dataset icons --layers 1 --heads 2 --embd 32 --batch 4 --lr 3e-3 \
-	--seed 1 --out "$T/dit" --steps 30 > /dev/null 2>&1
-"$RIC" relabel --dataset icons --objective bright=brightness --objective color=colorfulness \
-	> /dev/null 2>&1
-"$RIC" sft --base "$T/dit" --dataset icons --out "$T/ric" --steps 10 --batch 4 --lr 1e-3 \
-	> /dev/null 2>&1
+tiny_image_ric
 ok "a RiC DiT to steer" test -f "$T/ric/ric.json"
 
 pane() { t capture-pane -p -t ric; }

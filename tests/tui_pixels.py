@@ -11,7 +11,9 @@ tui_pixels.py check MODE PNG  reads `tmux capture-pane -e -p` on stdin, finds
                               (0,1,0..7)), 256 the nearest xterm-256
                               palette entry, 8 the nearest basic colour.
 Prints what it compared; exits 1 on the first mismatches (listed)."""
-import re, struct, sys, zlib
+import os, re, struct, sys, zlib
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mkpng import chunk, decode  # noqa: E402
 
 def picture(x, y):
     if y < 2 and x < 8:  # near-blacks: 0..7 are the basic colours' numbers
@@ -22,41 +24,13 @@ def picture(x, y):
 
 def write(path):
     raw = b"".join(b"\0" + bytes(v for x in range(32) for v in picture(x, y)) for y in range(32))
-    chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
     with open(path, "wb") as f:
         f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 32, 32, 8, 2, 0, 0, 0))
                 + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 def read_png(path):
-    png = open(path, "rb").read()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat = 8, b""
-    while pos < len(png):
-        n, t = struct.unpack(">I4s", png[pos:pos + 8])
-        d = png[pos + 8:pos + 8 + n]
-        if t == b"IHDR":
-            w, h, depth, ct = struct.unpack(">IIBB", d[:10])
-            assert depth == 8 and ct == 2, "8-bit RGB only"
-        elif t == b"IDAT":
-            idat += d
-        pos += 12 + n
-    raw, stride, prev, rows = zlib.decompress(idat), 3 * w, bytearray(3 * w), []
-    for r in range(h):
-        f = raw[r * (stride + 1)]
-        line = bytearray(raw[r * (stride + 1) + 1:(r + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - 3] if i >= 3 else 0
-            b, c = prev[i], prev[i - 3] if i >= 3 else 0
-            if f == 1: line[i] = (line[i] + a) & 255
-            elif f == 2: line[i] = (line[i] + b) & 255
-            elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        rows.append([tuple(line[3 * x:3 * x + 3]) for x in range(w)])
-        prev = line
-    return w, h, rows
+    w, h, rows = decode(open(path, "rb").read())
+    return w, h, [[tuple(r[3 * x:3 * x + 3]) for x in range(w)] for r in rows]
 
 # the xterm palette, 16..255: the 6x6x6 cube and the grey ramp
 LEVELS = (0, 95, 135, 175, 215, 255)
