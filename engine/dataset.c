@@ -1,4 +1,4 @@
-/* dataset: line reader (zlib) and the three record formats. */
+/* dataset: line reader (zlib) and the record formats. */
 #include "config.h"
 
 #include "engine/dataset.h"
@@ -32,16 +32,17 @@ struct dataset_reader {
 	char *hh_prompt, *hh_chosen, *hh_rejected;
 };
 
-static const char *const ds_names[] = { "auto", "jsonl", "pairs", "hh-rlhf" };
+static const char *const ds_names[] = { "auto", "jsonl", "pairs", "hh-rlhf", "image-pairs" };
+#define DS_TEXT_FORMATS 4
 
 const char *dataset_format_name(enum dataset_format f)
 {
-	return (unsigned)f < 4 ? ds_names[f] : "?";
+	return (unsigned)f < sizeof ds_names / sizeof ds_names[0] ? ds_names[f] : "?";
 }
 
 int dataset_format_parse(const char *name, enum dataset_format *out)
 {
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < DS_TEXT_FORMATS; i++)
 		if (strcmp(name, ds_names[i]) == 0) {
 			*out = (enum dataset_format)i;
 			return 1;
@@ -324,8 +325,13 @@ static enum status_code ds_record(struct dataset_reader *r, json_t *o, enum data
 			return rc;
 		return ds_rewards(r, o, rec, st);
 	case DATASET_PAIRS:
-		if ((rc = ds_text(r, o, "prompt", 0, &rec->prompt, st)) ||
-		    (rc = ds_text(r, o, "chosen", 1, &rec->chosen, st)) ||
+	case DATASET_IMAGE_PAIRS:
+		/* a picture's condition may be empty, and then left out */
+		if (f == DATASET_IMAGE_PAIRS && !json_object_get(o, "prompt"))
+			rec->prompt = "";
+		else if ((rc = ds_text(r, o, "prompt", 0, &rec->prompt, st)))
+			return rc;
+		if ((rc = ds_text(r, o, "chosen", 1, &rec->chosen, st)) ||
 		    (rc = ds_text(r, o, "rejected", 1, &rec->rejected, st)))
 			return rc;
 		return STATUS_OK;

@@ -23,6 +23,9 @@
  *            the prompt is the text up to and including the last
  *            "\n\nAssistant:", the response the rest without its leading
  *            space; both dialogues must share that prompt.
+ *   image-pairs {"prompt": P, "chosen": FILE, "rejected": FILE} with "prompt"
+ *            optional (empty when absent): `ric dataset import-image-pairs`,
+ *            whose caller reads the files; never detected, only asked for.
  * DATASET_AUTO takes the format from the first valid line (a "response" key:
  * jsonl; "prompt", "chosen" and "rejected": pairs; "chosen" and "rejected":
  * hh-rlhf) and holds every later line to it. Any format may carry "split":
@@ -39,7 +42,7 @@
 
 #include "engine/status.h"
 
-enum dataset_format { DATASET_AUTO, DATASET_JSONL, DATASET_PAIRS, DATASET_HH };
+enum dataset_format { DATASET_AUTO, DATASET_JSONL, DATASET_PAIRS, DATASET_HH, DATASET_IMAGE_PAIRS };
 
 #define DATASET_MAX_REWARDS 16
 #define DATASET_LINE_MAX (64u << 20)
@@ -49,7 +52,7 @@ struct dataset_record {
 	size_t line;                  /* 1-based line number in the file */
 	const char *prompt;           /* valid until the next dataset_next */
 	const char *response;         /* JSONL */
-	const char *chosen, *rejected;/* PAIRS and HH (HH: the responses after the prompt) */
+	const char *chosen, *rejected;/* PAIRS, HH (the responses after the prompt), IMAGE_PAIRS */
 	const char *split;            /* "train" or "eval" from an optional "split" key, else NULL */
 	size_t n_rewards;             /* JSONL with "rewards" */
 	const char *reward_name[DATASET_MAX_REWARDS];
@@ -74,9 +77,10 @@ enum status_code dataset_next(struct dataset_reader *r, struct dataset_record *r
 enum dataset_format dataset_format_of(const struct dataset_reader *r);
 void dataset_close(struct dataset_reader *r);
 
-/* "auto", "jsonl", "pairs", "hh-rlhf". */
+/* "auto", "jsonl", "pairs", "hh-rlhf", "image-pairs". */
 const char *dataset_format_name(enum dataset_format f);
-/* 0 when `name` is none of them. */
+/* The text formats (not image-pairs, whose rows are files); 0 when `name`
+ * is none of them. */
 int dataset_format_parse(const char *name, enum dataset_format *out);
 
 #endif

@@ -30,6 +30,8 @@ const struct cli_command cmd_dataset = {
 	         "       [--tokenizer DIR [--min-tokens A] [--max-tokens B]]\n"
 	         "ric dataset import-images DIR|FILE... [--background COLOR] [--name N]\n"
 	         "       [--eval-fraction F] [--seed S] [--skip-bad]\n"
+	         "ric dataset import-image-pairs FILE.jsonl [--background COLOR] [--name N]\n"
+	         "       [--eval-fraction F] [--seed S]\n"
 	         "ric dataset pair-images DATASET --by OBJECTIVE --name N [--pairs P] [--margin M]\n"
 	         "       [--seed S]\n"
 	         "ric dataset list [--json]\n"
@@ -67,6 +69,14 @@ const struct cli_command cmd_dataset = {
 	        "which also shows through transparent pixels, and stores it as PNG bytes in\n"
 	        "its row, with the file's path as the row's response and an empty prompt.\n"
 	        "--eval-fraction, --seed and --skip-bad (bad PNGs) work as for import.\n\n"
+	        "import-image-pairs reads human preference pairs of pictures (Pick-a-Pic\n"
+	        "style): one JSON object a line, {\"chosen\": PNG, \"rejected\": PNG} with an\n"
+	        "optional \"prompt\" (the condition) and \"split\", the PNG paths relative to\n"
+	        "the file's folder. Each picture is fitted as import-images fits it, and the\n"
+	        "pairs are stored as dataset N (default: the file's name) for ric rm-train;\n"
+	        "--eval-fraction holds out whole pairs. A missing or corrupt PNG, a bad line\n"
+	        "or a pair whose chosen and rejected are one file stops the import with the\n"
+	        "file and line, and nothing is stored.\n\n"
 	        "pair-images draws --pairs P (default 1000) preference pairs of an image\n"
 	        "dataset's rows scored by OBJECTIVE (ric relabel), two rows of one split whose\n"
 	        "scores differ by more than --margin M (default 0), the higher one chosen, and\n"
@@ -747,8 +757,8 @@ static int dataset_rm_objective(struct cli *cli, int argc, char **argv)
 static int dataset_run(struct cli *cli, int argc, char **argv)
 {
 	if (argc < 2)
-		return cli_bad_usage(&cmd_dataset, "wants import, import-images, pair-images, list, show or "
-		                     "rm-objective");
+		return cli_bad_usage(&cmd_dataset, "wants import, import-images, import-image-pairs, "
+		                     "pair-images, list, show or rm-objective");
 	const char *sub = argv[1];
 	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
 		cli_print_help(&cmd_dataset, stdout);
@@ -757,7 +767,7 @@ static int dataset_run(struct cli *cli, int argc, char **argv)
 	cli_getopt_reset();
 	if (strcmp(sub, "import") == 0)
 		return dataset_import(cli, argc - 1, argv + 1);
-	if (strcmp(sub, "import-images") == 0) {
+	if (strcmp(sub, "import-images") == 0 || strcmp(sub, "import-image-pairs") == 0) {
 		import_signals();
 		return dataset_import_images(&cmd_dataset, cli, argc - 1, argv + 1, &import_stop_sig);
 	}
@@ -769,6 +779,6 @@ static int dataset_run(struct cli *cli, int argc, char **argv)
 		return dataset_show(cli, argc - 1, argv + 1);
 	if (strcmp(sub, "rm-objective") == 0)
 		return dataset_rm_objective(cli, argc - 1, argv + 1);
-	return cli_bad_usage(&cmd_dataset, "no subcommand '%s' (import, import-images, pair-images, "
-	                     "list, show, rm-objective)", sub);
+	return cli_bad_usage(&cmd_dataset, "no subcommand '%s' (import, import-images, "
+	                     "import-image-pairs, pair-images, list, show, rm-objective)", sub);
 }

@@ -9,8 +9,10 @@
 #include "src/cli.h"
 #include "src/cli_store.h"
 
-/* argv[0] is "import-images"; *stop is set (to the signal) by the caller's
- * handlers, and the import stops between images and removes its rows. */
+/* argv[0] is "import-images" (PNG files or folders) or "import-image-pairs"
+ * (one JSON Lines file naming chosen and rejected PNGs); *stop is set (to
+ * the signal) by the caller's handlers, and the import stops between images
+ * and removes its rows. */
 int dataset_import_images(const struct cli_command *cmd, struct cli *cli, int argc, char **argv,
                           volatile sig_atomic_t *stop);
 

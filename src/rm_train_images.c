@@ -45,7 +45,7 @@ static int rti_row(void *ctx, const struct store_row *r)
 	snprintf(what, sizeof what, "dataset %s, row %lld", d->name, (long long)r->id);
 	if (!r->image || r->pair <= 0 || !r->role) {
 		status_set(d->st, STATUS_FORMAT, "%s: %s; image pairs come from ric dataset "
-		           "pair-images", what, !r->image ? "a text row" : "not in a pair");
+		           "pair-images or import-image-pairs", what, !r->image ? "a text row" : "not in a pair");
 		return 1;
 	}
 	int chosen = strcmp(r->role, "chosen") == 0;
@@ -101,10 +101,11 @@ static enum status_code rti_load(struct store *s, const struct rm_train_images_o
 	if (store_dataset_find(s, o->pairs, &ds, &err) != STORE_OK ||
 	    store_dataset_images(s, ds, &n_image, &n_rows, &err) != STORE_OK)
 		return status_set(st, STATUS_INVALID, "%s: %s (image pairs are a dataset of the store: "
-		                  "ric dataset pair-images)", o->pairs, err.msg);
+		                  "ric dataset pair-images or import-image-pairs)", o->pairs, err.msg);
 	if (n_image == 0)
 		return status_set(st, STATUS_INVALID, "dataset %s holds text rows; an image reward model "
-		                  "trains on image pairs (ric dataset pair-images)", o->pairs);
+		                  "trains on image pairs (ric dataset pair-images or import-image-pairs)",
+		                  o->pairs);
 	st->code = STATUS_OK;
 	enum store_code sc = store_rows_query(s, ds, &(struct store_row_query){ 0 }, rti_row, d, &err);
 	if (st->code != STATUS_OK)

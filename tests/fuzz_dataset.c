@@ -1,6 +1,8 @@
 /* Fuzz harness for the JSONL importer (engine/dataset.h; see tests/fuzz.h):
- * the input is a file of any of the three formats, read with auto-detection,
- * bad lines skipped as `ric dataset import --skip-bad` does. */
+ * the input is a file of any of the text formats, read with auto-detection,
+ * bad lines skipped as `ric dataset import --skip-bad` does; the same bytes
+ * are then read as the image-pairs format `ric dataset import-image-pairs`
+ * asks for (its acceptance is not the verdict, its invariants are held). */
 #include "config.h"
 
 #include "tests/fuzz.h"
@@ -18,14 +20,14 @@ static void fuzz_text(const char *s, int nonblank)
 		abort();
 }
 
-int fuzz_accepts(const uint8_t *data, size_t size)
+static int fuzz_read(const uint8_t *data, size_t size, enum dataset_format format)
 {
 	size_t lines = 1;
 	for (size_t i = 0; i < size; i++)
 		lines += data[i] == '\n';
 	struct dataset_reader *r;
 	struct status st = STATUS_INIT;
-	if (dataset_open_mem("fuzz", (const char *)data, size, DATASET_AUTO, &r, &st) != STATUS_OK)
+	if (dataset_open_mem("fuzz", (const char *)data, size, format, &r, &st) != STATUS_OK)
 		abort();
 	int all_good = 1;
 	size_t last = 0;
@@ -64,6 +66,12 @@ int fuzz_accepts(const uint8_t *data, size_t size)
 	}
 	dataset_close(r);
 	return all_good && last > 0;
+}
+
+int fuzz_accepts(const uint8_t *data, size_t size)
+{
+	fuzz_read(data, size, DATASET_IMAGE_PAIRS);
+	return fuzz_read(data, size, DATASET_AUTO);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

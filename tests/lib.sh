@@ -84,6 +84,16 @@ done_testing() {
 	[ "$_tap_failed" -eq 0 ]
 }
 
+# tiny_image_ric: a tiny RiC DiT at $T/ric to steer and evaluate in seconds:
+# 8 solid-colour icons imported as dataset icons (into $RIC_STORE), a
+# 1-block DiT ($T/dit) pretrained on them, the icons relabelled by
+# brightness and colorfulness, RiC SFT on them.
+tiny_image_ric() {
+	icons "$T/icons"
+	icons_dit "$T/dit" 30
+	icons_ric "$T/dit" "$T/ric" 10
+}
+
 # tmux_setup [SECONDS]: for tests in a real terminal. Skips the test without
 # tmux; defines t (tmux on this test's own server, killed on exit) and
 # wait_for REGEX, which polls the pane "ric" for up to SECONDS (default 5).

@@ -6,8 +6,8 @@ mkpng.py --pixel STORE ROW X Y prints "W H R G B" of an image row's pixel
 (8-bit RGB PNGs as ric stores them; the reading side of the tests)."""
 import sqlite3, struct, sys, zlib
 
-def pixel(db, row, x, y):
-    png = sqlite3.connect(db).execute("SELECT image FROM dataset_rows WHERE id = ?", (row,)).fetchone()[0]
+def decode(png):
+    """(w, h, rows) of an 8-bit RGB PNG's bytes, each row a bytearray of 3 w."""
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat = 8, b""
     while pos < len(png):
@@ -34,33 +34,41 @@ def pixel(db, row, x, y):
                 line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
         rows.append(line)
         prev = line
-    print(w, h, *rows[y][3 * x:3 * x + 3])
+    return w, h, rows
 
-if sys.argv[1] == "--pixel":
-    pixel(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
-    sys.exit(0)
+def pixel(db, row, x, y):
+    png = sqlite3.connect(db).execute("SELECT image FROM dataset_rows WHERE id = ?", (row,)).fetchone()[0]
+    w, h, rows = decode(png)
+    print(w, h, *rows[y][3 * x:3 * x + 3])
 
 def chunk(t, d):
     c = struct.pack(">I", len(d)) + t + d
     return c + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
 
-out, w, h, kind = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-c = [int(x) for x in sys.argv[5:]] or [255, 0, 0]
-extra = b""
-if kind == "rgb":
-    ct, depth, row = 2, 8, bytes(c[:3]) * w
-elif kind == "rgba":
-    ct, depth, row = 6, 8, bytes(c[:3] + [c[3] if len(c) > 3 else 128]) * w
-elif kind == "grey16":
-    ct, depth = 0, 16
-    row = b"".join(struct.pack(">H", x * 65535 // max(w - 1, 1)) for x in range(w))
-elif kind == "pal":
-    ct, depth = 3, 8
-    extra = chunk(b"PLTE", bytes(c[:3]) + b"\0\0\0") + chunk(b"tRNS", b"\xff\x00")
-    row = bytes([0] * (w // 2) + [1] * (w - w // 2))
-else:
-    sys.exit("mkpng: unknown kind " + kind)
-raw = b"".join(b"\0" + row for _ in range(h))
-png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, ct, 0, 0, 0))
-       + extra + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
-open(out, "wb").write(png)
+def main():
+    if sys.argv[1] == "--pixel":
+        pixel(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]))
+        sys.exit(0)
+    out, w, h, kind = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    c = [int(x) for x in sys.argv[5:]] or [255, 0, 0]
+    extra = b""
+    if kind == "rgb":
+        ct, depth, row = 2, 8, bytes(c[:3]) * w
+    elif kind == "rgba":
+        ct, depth, row = 6, 8, bytes(c[:3] + [c[3] if len(c) > 3 else 128]) * w
+    elif kind == "grey16":
+        ct, depth = 0, 16
+        row = b"".join(struct.pack(">H", x * 65535 // max(w - 1, 1)) for x in range(w))
+    elif kind == "pal":
+        ct, depth = 3, 8
+        extra = chunk(b"PLTE", bytes(c[:3]) + b"\0\0\0") + chunk(b"tRNS", b"\xff\x00")
+        row = bytes([0] * (w // 2) + [1] * (w - w // 2))
+    else:
+        sys.exit("mkpng: unknown kind " + kind)
+    raw = b"".join(b"\0" + row for _ in range(h))
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, depth, ct, 0, 0, 0))
+           + extra + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    open(out, "wb").write(png)
+
+if __name__ == "__main__":
+    main()

@@ -108,6 +108,37 @@ START_TEST(pairs_and_hh_dialogues)
 }
 END_TEST
 
+/* Image pairs name files; their condition may be left out, and the format
+ * is only ever asked for (a line of it reads as hh-rlhf when detected). */
+START_TEST(image_pairs_prompt_optional)
+{
+	struct dataset_reader *r = mem(
+		"{\"chosen\": \"a.png\", \"rejected\": \"b.png\"}\n"
+		"{\"prompt\": \"a fox\", \"chosen\": \"c.png\", \"rejected\": \"d.png\", \"split\": \"eval\"}\n"
+		"{\"prompt\": 3, \"chosen\": \"c.png\", \"rejected\": \"d.png\"}\n"
+		"{\"chosen\": \"c.png\", \"rejected\": \" \"}\n"
+		"{\"response\": \"c.png\"}\n", DATASET_IMAGE_PAIRS);
+	struct dataset_record rec;
+	next_ok(r, &rec);
+	ck_assert_int_eq(rec.kind, DATASET_IMAGE_PAIRS);
+	ck_assert_str_eq(rec.prompt, "");
+	ck_assert_str_eq(rec.chosen, "a.png");
+	ck_assert_str_eq(rec.rejected, "b.png");
+	ck_assert_ptr_null(rec.split);
+	next_ok(r, &rec);
+	ck_assert_str_eq(rec.prompt, "a fox");
+	ck_assert_str_eq(rec.split, "eval");
+	next_bad(r, "t.jsonl:3: \"prompt\" is not a string");
+	next_bad(r, "t.jsonl:4: \"rejected\" is empty");
+	next_bad(r, "t.jsonl:5: missing key \"chosen\"");
+	at_end(r);
+	dataset_close(r);
+	enum dataset_format fmt;
+	ck_assert(!dataset_format_parse("image-pairs", &fmt));
+	ck_assert_str_eq(dataset_format_name(DATASET_IMAGE_PAIRS), "image-pairs");
+}
+END_TEST
+
 START_TEST(bad_lines_are_named_and_skippable)
 {
 	struct dataset_reader *r = mem(
@@ -289,7 +320,7 @@ END_TEST
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("dataset");
-	harness_add(s, "formats", jsonl_rows_with_rewards, pairs_and_hh_dialogues,
+	harness_add(s, "formats", jsonl_rows_with_rewards, pairs_and_hh_dialogues, image_pairs_prompt_optional,
 	            bad_lines_are_named_and_skippable, gzip_and_plain_files_and_long_lines, truncated_gzip_is_an_error,
 	            rewards_beyond_the_bound_are_bad_lines, NULL);
 	return s;

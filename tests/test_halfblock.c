@@ -93,6 +93,11 @@ START_TEST(nearest_of_8_and_shades)
 		          strchr(ramp, halfblock_shade((uint8_t)(v - 1), (uint8_t)(v - 1), (uint8_t)(v - 1))));
 	uint8_t c[3] = { 0x12, 0x34, 0x56 };
 	ck_assert_int_eq(halfblock_colour(HALFBLOCK_TRUECOLOR, c), 0x123456);
+	/* 0..7 are the basic colours on a direct-colour terminal: near-black
+	 * stays near-black */
+	uint8_t k[3] = { 0, 0, 4 }, g[3] = { 0, 0, 8 };
+	ck_assert_int_eq(halfblock_colour(HALFBLOCK_TRUECOLOR, k), 0x000104);
+	ck_assert_int_eq(halfblock_colour(HALFBLOCK_TRUECOLOR, g), 0x000008);
 	ck_assert_int_eq(halfblock_colour(HALFBLOCK_256, c), halfblock_256(0x12, 0x34, 0x56));
 }
 END_TEST

@@ -8,15 +8,19 @@
 #include <strings.h>
 #include <wchar.h>
 
+int halfblock_colorterm_24bit(const char *colorterm)
+{
+	return colorterm && (strcasecmp(colorterm, "truecolor") == 0 ||
+	                     strcasecmp(colorterm, "24bit") == 0);
+}
+
 enum halfblock_mode halfblock_mode_pick(const char *colorterm, const char *no_color, int colors,
                                         int utf8)
 {
 	/* no-color.org: present and not empty. */
 	if ((no_color && *no_color) || colors < 8 || !utf8)
 		return HALFBLOCK_ASCII;
-	int truecolor = colorterm && (strcasecmp(colorterm, "truecolor") == 0 ||
-	                              strcasecmp(colorterm, "24bit") == 0);
-	if (truecolor && colors >= 0x1000000)
+	if (halfblock_colorterm_24bit(colorterm) && colors >= 0x1000000)
 		return HALFBLOCK_TRUECOLOR;
 	return colors >= 256 ? HALFBLOCK_256 : HALFBLOCK_8;
 }
@@ -80,7 +84,14 @@ char halfblock_shade(uint8_t r, uint8_t g, uint8_t b)
 int halfblock_colour(enum halfblock_mode m, const uint8_t rgb[3])
 {
 	switch (m) {
-	case HALFBLOCK_TRUECOLOR: return rgb[0] << 16 | rgb[1] << 8 | rgb[2];
+	case HALFBLOCK_TRUECOLOR: {
+		/* A direct-colour terminfo keeps numbers 0..7 for the basic colours
+		 * (setaf's first branch), so (0, 0, 0..7) would come out black, red,
+		 * green, ... as the theme sets them: one step more green keeps them
+		 * near-black. */
+		int v = rgb[0] << 16 | rgb[1] << 8 | rgb[2];
+		return v < 8 ? v | 0x100 : v;
+	}
 	case HALFBLOCK_256: return halfblock_256(rgb[0], rgb[1], rgb[2]);
 	case HALFBLOCK_8: return halfblock_8(rgb[0], rgb[1], rgb[2]);
 	default: return -1;

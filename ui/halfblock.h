@@ -8,7 +8,8 @@
  *
  * The colour depth follows the terminal: 24-bit where ncurses can say so
  * (COLORTERM truecolor or 24bit and a direct-colour terminfo, whose colour
- * numbers are 0xRRGGBB), the nearest of the 256-colour palette's cube and
+ * numbers are 0xRRGGBB; ui/screen.c finds one for a TERM of NAME-256color),
+ * the nearest of the 256-colour palette's cube and
  * grey ramp otherwise, the 8 basic colours on an 8-colour terminal, and a
  * luminance ramp of ASCII characters with NO_COLOR, no colours or no UTF-8.
  * Pairs come from ncurses' alloc_pair, which reuses the least recently used
@@ -32,6 +33,8 @@ enum halfblock_mode {
 enum halfblock_mode halfblock_mode_pick(const char *colorterm, const char *no_color, int colors,
                                         int utf8);
 const char *halfblock_mode_name(enum halfblock_mode m);
+/* COLORTERM says 24-bit colour ("truecolor" or "24bit"; colorterm may be NULL). */
+int halfblock_colorterm_24bit(const char *colorterm);
 
 /* Nearest xterm-256 colour (16..255: the 6x6x6 cube or the 24 greys). */
 int halfblock_256(uint8_t r, uint8_t g, uint8_t b);
@@ -40,7 +43,9 @@ int halfblock_256(uint8_t r, uint8_t g, uint8_t b);
 int halfblock_8(uint8_t r, uint8_t g, uint8_t b);
 /* The ASCII shade of a colour, by its luminance (' ' dark .. '@' bright). */
 char halfblock_shade(uint8_t r, uint8_t g, uint8_t b);
-/* The colour number of `m` for an RGB value (0xRRGGBB in truecolor). */
+/* The colour number of `m` for an RGB value (0xRRGGBB in truecolor, but
+ * for (0, 0, 0..7), which are drawn as (0, 1, 0..7): direct-colour terminals
+ * take 0..7 for the basic colours). */
 int halfblock_colour(enum halfblock_mode m, const uint8_t rgb[3]);
 
 /* The cells an image of w x h pixels takes at `scale` (1: a pixel per

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "ui/screen.h"
+#include "ui/halfblock.h"
 
 #include <curses.h>
 #include <stdio.h>
@@ -60,6 +61,27 @@ int screen_usable(char *err, size_t cap)
 	return ok;
 }
 
+/* COLORTERM says the terminal draws 24-bit colour, but ncurses does so only
+ * through a direct-colour terminfo entry (colors#0x1000000), while TERM is
+ * nearly always NAME-256color (xterm, tmux, ...): NAME-direct, where it is
+ * installed (ncurses-term), describes the same terminal with 24-bit colour.
+ * Its name in buf, or NULL for TERM as it is. */
+static const char *screen_direct_term(char *buf, size_t cap)
+{
+	const char *term = getenv("TERM"), *nc = getenv("NO_COLOR");
+	const char *tail = term ? strstr(term, "-256color") : NULL;
+	if (!tail || tail[9] || (nc && *nc) || !halfblock_colorterm_24bit(getenv("COLORTERM")))
+		return NULL;
+	if ((size_t)snprintf(buf, cap, "%.*s-direct", (int)(tail - term), term) >= cap)
+		return NULL;
+	int e = 0, ok = 0;
+	if (setupterm(buf, STDOUT_FILENO, &e) == OK) {
+		ok = tigetnum("colors") >= 0x1000000;
+		del_curterm(cur_term);
+	}
+	return ok ? buf : NULL;
+}
+
 int screen_open(char *err, size_t cap)
 {
 	static int registered;
@@ -67,7 +89,8 @@ int screen_open(char *err, size_t cap)
 		return 0;
 	if (!screen_usable(err, cap))
 		return -1;
-	if (!newterm(NULL, stdout, stdin)) {
+	char direct[256];
+	if (!newterm(screen_direct_term(direct, sizeof direct), stdout, stdin)) {
 		snprintf(err, cap, "cannot start the terminal screen (TERM=%s)", getenv("TERM"));
 		return -1;
 	}
