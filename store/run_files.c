@@ -112,23 +112,27 @@ enum store_code store_run_files_adopt(struct store *s, store_id run, const char 
 	char dir[4096], src[4608], dst[4608];
 	*n_files = 0;
 	enum store_code rc = store_require_run(s, run, err);
-	if (rc == STORE_OK)
-		rc = store_run_files_make(s, run, dir, sizeof dir, err);
 	if (rc)
 		return rc;
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	while (d && (e = readdir(d)) != NULL && (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")))
-		;
-	int used = d && e;
-	if (d)
-		closedir(d);
-	if (used) /* a failure below would take its files with it */
-		return store_fail(err, STORE_EINVAL, "%s: the run has files already", dir);
-	d = opendir(from);
+	DIR *d = opendir(from);
 	if (!d)
 		return store_fail(err, STORE_EIO, "%s: %s", from, strerror(errno));
-	rc = store_begin(s, err);
+	rc = store_run_files_make(s, run, dir, sizeof dir, err);
+	DIR *had = rc ? NULL : opendir(dir);
+	struct dirent *e;
+	int used = 0;
+	while (had && !used && (e = readdir(had)) != NULL)
+		used = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	if (had)
+		closedir(had);
+	if (rc == STORE_OK && used) /* a failure below would take its files with it */
+		rc = store_fail(err, STORE_EINVAL, "%s: the run has files already", dir);
+	if (rc == STORE_OK)
+		rc = store_begin(s, err);
+	if (rc) {
+		closedir(d);
+		return rc;
+	}
 	while (rc == STORE_OK && (e = readdir(d)) != NULL) {
 		struct stat sb;
 		if (e->d_name[0] == '.')
