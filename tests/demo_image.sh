@@ -30,6 +30,12 @@ done
 like "$(cat "$ship/timings.txt")" 'total +[0-9]+ s' "the shipped timings have the total"
 like "$(cat "$ship/results.md")" 'demo-image-eval-offline|hypervolume' "results.md has the hypervolumes"
 like "$(cat "$ship/results.md")" 'bright +0:[-0-9.]+\+-[0-9.]+ ' "and each objective's mean +- SE by weight"
+like "$(cat "$ship/results.md")" '\| 2000\.\. \| [0-9.]+ \| [0-9.]+ \| [-+0-9.]+ \|' \
+	"online and offline on another held-out seed set"
+like "$(cat "$ship/results.md")" '\| mean \+- SE \| [0-9.]+ \+- [0-9.]+ \| [0-9.]+ \+- [0-9.]+ \| -?[0-9.]+ \+- [0-9.]+ \|' \
+	"and their hypervolumes' mean +- SE with the paired difference's"
+ok "the extra seed sets' runs stay out of image.db" \
+	test "$(sqlite3 "$ship/image.db" "SELECT count(*) FROM runs WHERE name LIKE 'demo-image-hv-%'")" = 0
 ok "no pictures in image.db" test "$(sqlite3 "$ship/image.db" "SELECT count(*) FROM dataset_rows")" = 0
 ok "no work folder in image.db" test -z "$(sqlite3 "$ship/image.db" \
 	"SELECT 1 FROM params WHERE value LIKE '%$T%' UNION SELECT 1 FROM checkpoints WHERE path LIKE '%$T%' OR meta LIKE '%$T%'")"
