@@ -93,7 +93,7 @@ label() {
 	/^  (bright|color) / { print "OBJ|" name "|" $0 }' "$2"
 }
 {
-	label "RiC online (2 iterations)" "$WORK/eval-online.txt"
+	label "RiC online (${ITERS:-4} iterations)" "$WORK/eval-online.txt"
 	label "RiC offline" "$WORK/eval-offline.txt"
 } | sed 's/|best-of-n:4|/|best-of-4|/; s/^HV|sft:[^|]*|/HV|sft:base (the unconditional base)|/' > "$WORK/results.tmp"
 pts=$(grep -o '[0-9]* points x [0-9]* prompts' "$WORK/eval-online.txt" | head -1 | sed 's/prompts/images/')
