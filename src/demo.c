@@ -6,6 +6,7 @@
 #include "src/sha256.h"
 #include "src/termtext.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -177,12 +178,44 @@ static int demo_seed(struct store *s, const char *datadir, const char *file, int
 	return 1;
 }
 
+/* The image demo's evaluation pictures: DATADIR/demo/image/pictures/NAME/
+ * holds the PNGs of the run named NAME, copied beside this store where its
+ * eval would have drawn them (store_run_files_adopt), so that removing the
+ * run removes the copies and never the shipped files. A folder that will
+ * not go in is said on log; its run's points then show no picture. */
+static void demo_image_pictures(struct store *s, const char *datadir, FILE *log)
+{
+	char *dir = paths_join(datadir, "demo/image/pictures");
+	DIR *d = dir ? opendir(dir) : NULL;
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *from = paths_join(dir, e->d_name);
+		struct store_err err;
+		store_id run = 0;
+		size_t n = 0;
+		if (!from)
+			break;
+		if (store_run_resolve(s, e->d_name, &run, &err) != STORE_OK ||
+		    store_run_files_adopt(s, run, from, &n, &err) != STORE_OK)
+			termtext_printf(log, "ric: the image demo's pictures in %s are left out: %s\n", from,
+			                err.msg);
+		free(from);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
 int demo_register(struct store *s, const char *datadir, FILE *log)
 {
 	/* The image demo (issue 20) first: the text demo's runs come after it,
 	 * the newest, so that ric-tui's Front shows the text demo's fronts
 	 * beside the text policy it opens by default. */
 	int image = demo_seed(s, datadir, "demo/image/image.db", 0, log);
+	if (image > 0)
+		demo_image_pictures(s, datadir, log);
 	int text = demo_seed(s, datadir, "demo/demo.db", 1, log);
 	if (text > 0)
 		demo_dataset_texts(s, datadir, log);

@@ -13,9 +13,12 @@
  * run's parameter rows_sha256. DATADIR/demo/image/image.db, the image demo
  * (issue 20: a RiC DiT on the Tango icons), goes in first and the text demo
  * after it, its ids moved past the image demo's (store_seed_add), so that the
- * text demo's runs are the newest; the image demo's pictures come from `make
- * demo-images`, not from the store. Problems are reported on `log` and never
- * fail the command that opened the store.
+ * text demo's runs are the newest. The image demo's dataset pictures come
+ * from `make demo-images`, not from the store; its evaluation pictures
+ * (PNGs in DATADIR/demo/image/pictures/RUN-NAME) are copied beside the new
+ * store into their runs' files folders (store_run_files_adopt), so Front
+ * shows them and removing a run removes the copies alone. Problems are
+ * reported on `log` and never fail the command that opened the store.
  */
 #ifndef RIC_SRC_DEMO_H
 #define RIC_SRC_DEMO_H

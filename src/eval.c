@@ -320,16 +320,12 @@ enum status_code eval_image_dir(struct eval_ctx *x, store_id run, struct ricgen 
 	if (!g->image)
 		return STATUS_OK;
 	char *d = x->image_dir;
+	struct store_err e;
 	if (store_run_files_dir(x->sg.store, run, d, sizeof x->image_dir) != 0)
 		return status_set(st, STATUS_UNSUPPORTED, "an image model's eval saves its images beside "
 		                  "the store: give a store file, not an in-memory one");
-	/* STORE.files, then STORE.files/run-ID (every rank saves its share) */
-	char *slash = strrchr(d, '/');
-	*slash = '\0';
-	int bad = mkdir(d, 0777) != 0 && errno != EEXIST;
-	*slash = '/';
-	if (bad || (mkdir(d, 0777) != 0 && errno != EEXIST))
-		return status_set(st, STATUS_IO, "%s: %s", d, strerror(errno));
+	if (store_run_files_make(x->sg.store, run, d, sizeof x->image_dir, &e) != STORE_OK)
+		return status_set(st, STATUS_IO, "%s", e.msg);
 	g->image_dir = d;
 	g->image_seq = 0;
 	g->image_steps = (size_t)x->cfg.ddim_steps;

@@ -96,15 +96,12 @@ static enum status_code oi_dir(struct online *on, struct oi *k)
 {
 	struct status *st = &on->st;
 	char *d = k->dir;
+	struct store_err e;
 	if (store_run_files_dir(on->sg.store, on->sg.run, d, sizeof k->dir) != 0)
 		return status_set(st, STATUS_UNSUPPORTED, "an image model's online stage saves its "
 		                  "samples beside the store: give a store file, not an in-memory one");
-	char *slash = strrchr(d, '/');
-	*slash = '\0';
-	int bad = mkdir(d, 0777) != 0 && errno != EEXIST;
-	*slash = '/';
-	if (bad || (mkdir(d, 0777) != 0 && errno != EEXIST))
-		return status_set(st, STATUS_IO, "%s: %s", d, strerror(errno));
+	if (store_run_files_make(on->sg.store, on->sg.run, d, sizeof k->dir, &e) != STORE_OK)
+		return status_set(st, STATUS_IO, "%s", e.msg);
 	return STATUS_OK;
 }
 

@@ -153,6 +153,9 @@ int tui_app_load(struct tui_app *a, const char *dir)
 		a->locked[0][i] = a->locked[1][i] = 0;
 	}
 	a->focus = 0;
+	/* Front's default fronts are the open model's (tui_fronts_eval_runs). */
+	if (a->fronts_auto)
+		a->stale |= TUI_STALE_FRONTS;
 	if (!a->prompt)
 		a->prompt = tui_app_first_prompt(a->ckpt);
 	if (tui_gen_is_image(g))

@@ -752,8 +752,6 @@ static int tui_fronts_curves(void *ctx, const char *key, const char *value)
 	return 0;
 }
 
-/* The newest eval runs that measure a front: an eval's --desired-grid child
- * (param kind) holds response curves, no points, and would plot empty. */
 /* Eval runs newest first, leaving out a run that a newer one resumed (an
  * interrupted eval job's partial run: the resumed run holds its points). */
 struct tui_fronts_evals {
@@ -773,20 +771,55 @@ static int tui_fronts_eval_id(void *ctx, const struct store_run *r)
 	return tui_fronts_id(&e->v, r);
 }
 
-size_t tui_fronts_eval_runs(struct store *s, store_id *ids, size_t cap)
+/* The eval runs that measure a front, newest first, of the children of
+ * `parent` (0: of the whole store), appended to ids[*n..cap). An eval's
+ * --desired-grid child (param kind) holds response curves, no points, and
+ * would plot empty. */
+static void tui_fronts_evals_of(struct store *s, store_id parent, store_id *ids, size_t *n,
+                                size_t cap)
 {
 	enum { LOOK = 64 };
 	store_id seen[LOOK];
-	struct store_run_filter f = { .stage = "eval" };
+	struct store_run_filter f = { .stage = "eval", .parent = parent };
 	struct tui_fronts_evals e = { .v = { seen, 0, LOOK } };
 	store_runs_each(s, &f, tui_fronts_eval_id, &e, NULL);
-	struct tui_fronts_ids v = e.v;
-	size_t n = 0;
-	for (size_t i = 0; i < v.n && n < cap; i++) {
+	for (size_t i = 0; i < e.v.n && *n < cap; i++) {
 		int curves = 0;
 		store_params_each(s, seen[i], tui_fronts_curves, &curves, NULL);
 		if (!curves)
-			ids[n++] = seen[i];
+			ids[(*n)++] = seen[i];
 	}
+}
+
+static int tui_fronts_parent(void *ctx, const struct store_run *r)
+{
+	*(store_id *)ctx = r->parent;
+	return 0;
+}
+
+size_t tui_fronts_eval_runs(struct store *s, const char *model, store_id *ids, size_t cap)
+{
+	enum { DEPTH = 16 };
+	store_id run = 0;
+	char real[4096];
+	size_t n = 0;
+	if (model && store_checkpoint_run(s, model, &run, NULL) != STORE_OK &&
+	    !(realpath(model, real) && store_checkpoint_run(s, real, &run, NULL) == STORE_OK))
+		run = 0;
+	/* The open model's: the evals of the run that made it and of the runs
+	 * it stands on (online's offline RiC, ...), nearest first, then the
+	 * baselines measured beside them (an eval's children). */
+	for (int d = 0; run > 0 && d < DEPTH; d++) {
+		tui_fronts_evals_of(s, run, ids, &n, cap);
+		store_id up = 0;
+		if (store_run_get(s, run, tui_fronts_parent, &up, NULL) != STORE_OK)
+			break;
+		run = up;
+	}
+	for (size_t i = 0, own = n; i < own; i++)
+		tui_fronts_evals_of(s, ids[i], ids, &n, cap);
+	/* No model, or none of its own: the newest of the store. */
+	if (n == 0)
+		tui_fronts_evals_of(s, 0, ids, &n, cap);
 	return n;
 }

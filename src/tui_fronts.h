@@ -135,7 +135,12 @@ store_id tui_fronts_newest_online(struct store *s);
 int tui_fronts_iteration_step(struct store *s, store_id online, int iter, int dir, store_id *eval,
                               int *to, int *n_iters, char **model);
 
-/* Eval runs of the store, newest first, into ids (at most cap); returns the count. */
-size_t tui_fronts_eval_runs(struct store *s, store_id *ids, size_t cap);
+/* The eval runs Front shows by default, into ids (at most cap); returns the
+ * count. Those of the model open in `model` (a checkpoint folder the store
+ * registered): the evals of the run that made it, then of its ancestors
+ * (the RiC offline run an online run continued), nearest first, each newest
+ * first, then their baselines; with no model, or none of its evals in the
+ * store, the store's newest evals. */
+size_t tui_fronts_eval_runs(struct store *s, const char *model, store_id *ids, size_t cap);
 
 #endif

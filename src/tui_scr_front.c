@@ -68,7 +68,7 @@ void tui_scr_front_reload(struct tui_app *a)
 	store_id ids[TUI_APP_MAX_FRONTS];
 	size_t n;
 	if (a->fronts_auto) {
-		n = tui_fronts_eval_runs(a->store.s, ids, TUI_APP_MAX_FRONTS);
+		n = tui_fronts_eval_runs(a->store.s, a->ckpt, ids, TUI_APP_MAX_FRONTS);
 	} else {
 		n = a->n_fronts;
 		for (size_t i = 0; i < n; i++)

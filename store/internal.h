@@ -73,6 +73,9 @@
 	X(CKPTS_LIST, "SELECT id, run_id, step, kind, path, sha256, meta, created_ms FROM checkpoints" \
 	  " WHERE run_id = ?1 ORDER BY step, id") \
 	X(STORE_IN_USE, "SELECT EXISTS(SELECT 1 FROM runs) OR EXISTS(SELECT 1 FROM datasets)") \
+	/* a sample naming file ?3 (bare, or as a path's last part) names ?2/?3 */ \
+	X(SAMPLES_REPOINT, "UPDATE samples SET response = ?2 || '/' || ?3 WHERE run_id = ?1" \
+	  " AND (response = ?3 OR substr(response, -length(?3) - 1) = '/' || ?3)") \
 	X(CKPTS_REBASE, "UPDATE checkpoints SET path = ?1 || '/' || path WHERE substr(path, 1, 1) <> '/'") \
 	X(DATASET_ADD, "INSERT INTO datasets(name, source, run_id, created_ms, complete)" \
 	  " VALUES(?1, ?2, ?3, ?4, ?5)") \
@@ -202,6 +205,8 @@ enum store_code store_vec_format(char *buf, size_t cap, const double *v, int n,
 int store_vec_parse(const char *text, double *v, int max);
 
 enum store_code store_require_run(struct store *s, store_id run, struct store_err *err);
+/* The run's files folder and what is in it, once its rows are gone (run_files.c). */
+void store_run_files_remove(const struct store *s, store_id run);
 /* Ends a write begun with store_begin(): commit on success, else rollback. */
 enum store_code store_end(struct store *s, enum store_code rc, struct store_err *err);
 /* store_end for a write that inserted a row: once committed, *out (if not

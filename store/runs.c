@@ -3,7 +3,6 @@
 
 #include "store/internal.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,37 +206,6 @@ enum store_code store_run_fail_dead(struct store *s, store_id run, const char *e
 	return rc;
 }
 
-int store_run_files_dir(const struct store *s, store_id run, char *buf, size_t cap)
-{
-	if (!s->path || !s->path[0] || strcmp(s->path, ":memory:") == 0)
-		return -1;
-	int n = snprintf(buf, cap, "%s.files/run-%lld", s->path, (long long)run);
-	return n > 0 && (size_t)n < cap ? 0 : -1;
-}
-
-/* The run's folder of files, once its rows are gone: it holds plain files
- * alone (what a stage wrote there), so one level of unlink, then rmdir. A
- * file that will not go stays, as the folder then does: the rows are what
- * count, and a stray PNG harms nothing. */
-static void runs_remove_files(const struct store *s, store_id run)
-{
-	char dir[4096], file[4608];
-	if (store_run_files_dir(s, run, dir, sizeof dir) != 0)
-		return;
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (snprintf(file, sizeof file, "%s/%s", dir, e->d_name) < (int)sizeof file)
-			remove(file);
-	}
-	closedir(d);
-	remove(dir);
-}
-
 enum store_code store_run_delete(struct store *s, store_id run, struct store_err *err)
 {
 	enum store_code rc = store_begin(s, err);
@@ -253,7 +221,7 @@ enum store_code store_run_delete(struct store *s, store_id run, struct store_err
 	}
 	rc = store_end(s, rc, err);
 	if (rc == STORE_OK && s->depth == 0) /* committed, not inside a caller's transaction */
-		runs_remove_files(s, run);
+		store_run_files_remove(s, run);
 	return rc;
 }
 

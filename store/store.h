@@ -146,6 +146,18 @@ enum store_code store_run_delete(struct store *s, store_id run, struct store_err
  * "STORE.files/run-ID". 0 when it fits in cap (an in-memory store has none:
  * -1). The caller makes it; store_run_delete removes it. */
 int store_run_files_dir(const struct store *s, store_id run, char *buf, size_t cap);
+/* That folder into buf, made (with STORE.files) if missing, for a stage
+ * that writes files there. */
+enum store_code store_run_files_make(const struct store *s, store_id run, char *buf, size_t cap,
+                                     struct store_err *err);
+/* Copies the plain files of the folder `from` into the run's files folder,
+ * which must hold none yet (a run just seeded from another store file), and
+ * points the run's samples that name one of them (the whole name, or a
+ * path's last part) at its copy; *n_files says how many. All or nothing: on
+ * an error no copy stays. `from` is only read: store_run_delete removes the
+ * copies, never the originals. */
+enum store_code store_run_files_adopt(struct store *s, store_id run, const char *from,
+                                      size_t *n_files, struct store_err *err);
 enum store_code store_run_get(struct store *s, store_id run, store_run_fn fn, void *ctx,
                               struct store_err *err);
 /* Newest first. */

@@ -1,13 +1,17 @@
 /* store seed: a fresh store filled from another store file keeps ids and
  * references, rebases relative checkpoint paths and takes row texts shipped
  * apart; a store in use, a file of another schema version and a row of
- * another dataset are refused without changing anything. */
+ * another dataset are refused without changing anything. A seeded run adopts
+ * a folder of files (the image demo's pictures): copied beside the store,
+ * its samples pointed at the copies, removed with the run while the
+ * originals stay; a run that has files already is refused. */
 #include "config.h"
 
 #include "tests/harness.h"
 #include "store/store.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -250,11 +254,78 @@ START_TEST(seed_add_moves_ids_past_the_stores_own)
 }
 END_TEST
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	ck_assert_msg(f != NULL, "%s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int take_response(void *ctx, const struct store_sample *smp)
+{
+	char *out = ctx;
+	size_t n = strlen(out);
+	snprintf(out + n, 1024 - n, "%s;", smp->response);
+	return 0;
+}
+
+START_TEST(seeded_run_adopts_files_and_removes_only_the_copies)
+{
+	char from[4096], file[4200], dir[4096], copy[4200];
+	snprintf(from, sizeof from, "%s/shipped", harness_tmpdir());
+	ck_assert(mkdir(from, 0777) == 0);
+	snprintf(file, sizeof file, "%s/000000.png", from);
+	write_file(file, "png 0");
+	snprintf(file, sizeof file, "%s/000001.png", from);
+	write_file(file, "png 1");
+	struct store *s = open_at("adopt");
+	struct store_err err;
+	store_id run, other;
+	ck_assert(store_run_create(s, "eval", "eval", 0, &run, &err) == STORE_OK);
+	ck_assert(store_run_create(s, "eval", "other", 0, &other, &err) == STORE_OK);
+	struct store_sample v[3] = {
+		{ .run = run, .prompt = "", .response = "work/store.db.files/run-6/000001.png", .n = 1,
+		  .kept = -1 },
+		{ .run = run, .prompt = "", .response = "000000.png", .n = 1, .kept = -1 },
+		{ .run = other, .prompt = "", .response = "x/000000.png", .n = 1, .kept = -1 },
+	};
+	ck_assert_msg(store_samples_add(s, v, 3, NULL, &err) == STORE_OK, "%s", err.msg);
+	size_t n = 9;
+	ck_assert_msg(store_run_files_adopt(s, run, from, &n, &err) == STORE_OK, "%s", err.msg);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(store_run_files_dir(s, run, dir, sizeof dir) == 0);
+	snprintf(copy, sizeof copy, "%s/000001.png", dir);
+	ck_assert(access(copy, R_OK) == 0);
+	char got[1024] = "", want[8400];
+	ck_assert(store_samples_each(s, run, take_response, got, &err) == STORE_OK);
+	snprintf(want, sizeof want, "%s/000001.png;%s/000000.png;", dir, dir);
+	ck_assert_str_eq(got, want);
+	got[0] = '\0';
+	ck_assert(store_samples_each(s, other, take_response, got, &err) == STORE_OK);
+	ck_assert_str_eq(got, "x/000000.png;"); /* another run's samples stay as they were */
+	/* Again into the same run: refused, its copies kept. */
+	ck_assert_int_eq(store_run_files_adopt(s, run, from, &n, &err), STORE_EINVAL);
+	ck_assert_msg(strstr(err.msg, "has files already") != NULL, "%s", err.msg);
+	ck_assert(access(copy, R_OK) == 0);
+	/* A folder that is not there: one error naming it, nothing left behind. */
+	snprintf(file, sizeof file, "%s/missing", harness_tmpdir());
+	ck_assert_int_eq(store_run_files_adopt(s, other, file, &n, &err), STORE_EIO);
+	ck_assert_msg(strstr(err.msg, file) != NULL, "%s", err.msg);
+	ck_assert(store_run_delete(s, run, &err) == STORE_OK);
+	ck_assert(access(dir, F_OK) != 0);
+	snprintf(file, sizeof file, "%s/000001.png", from);
+	ck_assert(access(file, R_OK) == 0);
+	store_close(s);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("store_seed");
 	harness_add(s, "seed", seed_copies_runs_data_and_fixes_paths_and_texts,
 	            seed_refuses_another_schema_version_and_missing_files,
-	            seed_from_an_older_schema_version, seed_add_moves_ids_past_the_stores_own, NULL);
+	            seed_from_an_older_schema_version, seed_add_moves_ids_past_the_stores_own,
+	            seeded_run_adopts_files_and_removes_only_the_copies, NULL);
 	return s;
 }

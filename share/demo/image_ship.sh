@@ -1,8 +1,10 @@
 #!/bin/sh
 # image_ship.sh: the last stage of image_assets.sh: copy the online policy
 # into SHARE/demo/image/policy and write image.db (the store's runs and
-# results, without the pictures: the dataset is rebuilt by `make
-# demo-images`) and results.md. WORK, SRCDIR and RIC as there.
+# results, without the dataset's pictures: they are rebuilt by `make
+# demo-images`), the evaluation's pictures (pictures/RUN-NAME/*.png, which
+# src/demo.c copies beside a new store; pictures.am lists them for `make
+# install`) and results.md. WORK, SRCDIR and RIC as there.
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -33,6 +35,8 @@ BEGIN;
 -- the online samples were drawn for training.
 DELETE FROM samples WHERE run_id IN (SELECT id FROM runs WHERE stage = 'online');
 DELETE FROM datasets WHERE name = 'tango-icons';
+-- The extra held-out seed sets measure the hypervolume (results.md) only.
+DELETE FROM runs WHERE name LIKE 'demo-image-hv-%';
 DELETE FROM jobs;
 UPDATE runs SET name = 'demo-image-' || stage WHERE stage IN ('import', 'relabel');
 UPDATE checkpoints SET path = 'demo/image/policy', sha256 = '$sha'
@@ -46,6 +50,32 @@ COMMIT;
 VACUUM;
 PRAGMA journal_mode = DELETE;
 SQL
+
+# The evaluation's pictures, the ones the shipped samples name, by run name:
+# a new store's runs get new ids, their names stay.
+mkdir -p "$SHIP/pictures"
+sqlite3 -separator ' ' "$db" "SELECT r.name, s.response FROM samples s JOIN runs r ON r.id = s.run_id
+	WHERE s.response LIKE '%.png' ORDER BY r.name, s.response" |
+while read -r name resp; do
+	mkdir -p "$SHIP/pictures/$name"
+	cp "$WORK/$resp" "$SHIP/pictures/$name/${resp##*/}"
+done
+{
+	echo "# Written by share/demo/image_ship.sh: the image demo's evaluation pictures,"
+	echo "# installed under demo/image/pictures (src/demo.c copies them beside a new store)."
+	k=0
+	for d in "$SHIP"/pictures/*/; do
+		[ -d "$d" ] || continue
+		k=$((k + 1))
+		name=$(basename "$d")
+		echo "ricdemoimagepics${k}dir = \$(pkgdatadir)/demo/image/pictures/$name"
+		printf 'dist_ricdemoimagepics%d_DATA =' "$k"
+		for f in "$d"*.png; do
+			printf ' \\\n\tshare/demo/image/pictures/%s/%s' "$name" "${f##*/}"
+		done
+		echo
+	done
+} > "$SHIP/pictures.am"
 
 # results.md: the hypervolumes, and per objective the obtained score at
 # each weight (mean +- SE over the images) as ric eval printed them. The
@@ -63,7 +93,7 @@ label() {
 	/^  (bright|color) / { print "OBJ|" name "|" $0 }' "$2"
 }
 {
-	label "RiC online (2 iterations)" "$WORK/eval-online.txt"
+	label "RiC online (${ITERS:-4} iterations)" "$WORK/eval-online.txt"
 	label "RiC offline" "$WORK/eval-offline.txt"
 } | sed 's/|best-of-n:4|/|best-of-4|/; s/^HV|sft:[^|]*|/HV|sft:base (the unconditional base)|/' > "$WORK/results.tmp"
 pts=$(grep -o '[0-9]* points x [0-9]* prompts' "$WORK/eval-online.txt" | head -1 | sed 's/prompts/images/')
@@ -76,6 +106,26 @@ pts=$(grep -o '[0-9]* points x [0-9]* prompts' "$WORK/eval-online.txt" | head -1
 	echo "| model | hypervolume |"
 	echo "|---|---|"
 	awk -F'|' '$1 == "HV" { print "| " $2 " | " $3 " |" }' "$WORK/results.tmp"
+	echo
+	echo "Online against offline on $(awk '$1 == "online"' "$WORK/eval-hv.txt" | wc -l) held-out noise-seed sets"
+	echo "(each $pts from seeds S.., the same grid and reference):"
+	echo
+	echo "| seeds | online | offline | online - offline |"
+	echo "|---|---|---|---|"
+	awk '$1 == "online" { on[$2] = $3; order[++n] = $2 } $1 == "offline" { off[$2] = $3 }
+	function stat(v, k,   i, m, q) {
+		for (i = 1; i <= k; i++) m += v[i]
+		m /= k
+		for (i = 1; i <= k; i++) q += (v[i] - m) ^ 2
+		return sprintf("%.3f +- %.3f", m, k > 1 ? sqrt(q / (k - 1) / k) : 0)
+	}
+	END {
+		for (i = 1; i <= n; i++) {
+			s = order[i]; a[i] = on[s]; b[i] = off[s]; d[i] = on[s] - off[s]
+			printf "| %s.. | %.4f | %.4f | %+.4f |\n", s, a[i], b[i], d[i]
+		}
+		printf "| mean +- SE | %s | %s | %s |\n", stat(a, n), stat(b, n), stat(d, n)
+	}' "$WORK/eval-hv.txt"
 	echo
 	echo "Obtained z by the objective's weight (mean +- SE):"
 	echo
