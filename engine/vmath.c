@@ -92,6 +92,57 @@ VMATH_AVX2 static double vmath_exp_sum_avx2(const float *x, size_t n, float sub)
 	return sum;
 }
 
+/* Largest value, NaNs passed over (vmaxps returns its second operand when
+ * one is a NaN), then the first index holding it. */
+VMATH_AVX2 static long vmath_argmax_avx2(const float *x, size_t n)
+{
+	__m256 m = _mm256_set1_ps(-INFINITY);
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		m = _mm256_max_ps(_mm256_loadu_ps(x + i), m);
+	float t[8], mx = -INFINITY;
+	_mm256_storeu_ps(t, m);
+	for (int k = 0; k < 8; k++)
+		mx = t[k] > mx ? t[k] : mx;
+	for (; i < n; i++)
+		mx = x[i] > mx ? x[i] : mx;
+	__m256 b = _mm256_set1_ps(mx);
+	for (i = 0; i + 8 <= n; i += 8) {
+		int hit = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + i), b, _CMP_EQ_OQ));
+		if (hit)
+			return (long)i + __builtin_ctz((unsigned)hit);
+	}
+	for (; i < n; i++)
+		if (x[i] == mx)
+			return (long)i;
+	return -1;
+}
+
+VMATH_AVX2 static double vmath_exp_store_avx2(float *out, const float *x, size_t n, float sub,
+                                              float mul)
+{
+	__m256 b = _mm256_set1_ps(sub), m = _mm256_set1_ps(mul), lo = _mm256_set1_ps(-87.3f);
+	__m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd();
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		__m256 a = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), b), m);
+		/* below exp8's clamp (a -inf logit, a NaN) is 0, as expf would
+		 * nearly give: a token forbidden by -inf can never be drawn */
+		__m256 e = _mm256_and_ps(vmath_exp8(a), _mm256_cmp_ps(a, lo, _CMP_GE_OQ));
+		_mm256_storeu_ps(out + i, e);
+		a0 = _mm256_add_pd(a0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+		a1 = _mm256_add_pd(a1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+	}
+	double t[4];
+	_mm256_storeu_pd(t, _mm256_add_pd(a0, a1));
+	double sum = (t[0] + t[1]) + (t[2] + t[3]);
+	for (; i < n; i++) {
+		out[i] = expf((x[i] - sub) * mul);
+		sum += (double)out[i];
+	}
+	return sum;
+}
+
 VMATH_AVX2 static void vmath_exp_scale_avx2(float *x, size_t n, float sub, float scale)
 {
 	__m256 b = _mm256_set1_ps(sub), sc = _mm256_set1_ps(scale);
@@ -228,6 +279,33 @@ double vmath_exp_sum(const float *x, size_t n, float sub)
 	double s = 0.0;
 	for (size_t i = 0; i < n; i++)
 		s += (double)expf(x[i] - sub);
+	return s;
+}
+
+long vmath_argmax(const float *x, size_t n)
+{
+#if VMATH_X86
+	if (cpu_level() >= CPU_AVX2)
+		return vmath_argmax_avx2(x, n);
+#endif
+	long b = -1;
+	for (size_t i = 0; i < n; i++)
+		if (x[i] == x[i] && (b < 0 || x[i] > x[b]))
+			b = (long)i;
+	return b;
+}
+
+double vmath_exp_store(float *out, const float *x, size_t n, float sub, float mul)
+{
+#if VMATH_X86
+	if (cpu_level() >= CPU_AVX2)
+		return vmath_exp_store_avx2(out, x, n, sub, mul);
+#endif
+	double s = 0.0;
+	for (size_t i = 0; i < n; i++) {
+		out[i] = expf((x[i] - sub) * mul);
+		s += (double)out[i];
+	}
 	return s;
 }
 

@@ -19,6 +19,11 @@
 float vmath_max(const float *x, size_t n);
 double vmath_exp_sum(const float *x, size_t n, float sub);
 void vmath_exp_scale(float *x, size_t n, float sub, float scale);
+/* The first index of the largest value, NaNs passed over; -1 when there is none. */
+long vmath_argmax(const float *x, size_t n);
+/* out[i] = exp((x[i] - sub) * mul); returns their sum in double (lanes in a
+ * fixed order, so the same bits for the same n on every call). */
+double vmath_exp_store(float *out, const float *x, size_t n, float sub, float mul);
 void vmath_gelu(float *out, const float *in, size_t n);
 /* dinp may equal dout */
 void vmath_gelu_backward(float *dinp, const float *in, const float *dout, size_t n);
