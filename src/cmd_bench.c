@@ -81,7 +81,7 @@ const struct cli_command cmd_bench = {
 	        "products) beside peak_gflop_s, the ceiling of the kernel that serves its\n"
 	        "weights measured in the same run, and their ratio share_of_peak; and the\n"
 	        "roofline: a step reads every weight once (in its format) and each row's\n"
-	        "F32 KV cache at read_gb_s (measured as memory does, same run) and does\n"
+	        "KV cache (BF16 beside int8, and BF16 on vdpbf16ps) at read_gb_s (measured as memory does, same run) and does\n"
 	        "its flops at the peak, so roofline_gflop_s = flops / max(step_memory_ms,\n"
 	        "step_arithmetic_ms), with share_of_roofline and roofline_bound.\n"
 	        "save writes the random model as a checkpoint folder (BF16 with --weights\n"
@@ -559,7 +559,7 @@ static double bench_token_flops(const struct model_params *p, double n)
 
 /* The roofline of a decoding step of B rows at n cached positions: its
  * time is at least the larger of its reads from memory (every weight once,
- * in its format, and each row's F32 KV cache) at the read bandwidth and its
+ * in its format, and each row's KV cache) at the read bandwidth and its
  * flops at the kernel's peak, so the ceiling is flops / that time. At batch
  * 1 that is the bandwidth ceiling; at batch 32 a step sits near the ridge
  * point, where the two times are close. */
@@ -573,7 +573,8 @@ static void bench_roofline(json_t *j, const struct model_params *p, const struct
 	                    : o->weights == DECODER_INT8 ? 1.0 + 4.0 / 32.0 /* and a scale a group */
 	                                                 : 4.0;
 	double wbytes = per_weight * bench_read_per_token(p);
-	double kvbytes = B * (double)(d.L * 2 * d.NKV * d.D) * n * sizeof(float);
+	double kvbytes = B * (double)(d.L * 2 * d.NKV * d.D) * n *
+	                 (decoder_kv_bf16((enum decoder_dtype)o->weights) ? 2.0 : 4.0);
 	double flops = B * bench_token_flops(p, n);
 	double t_mem = read_gb_s > 0 ? (wbytes + kvbytes) / (read_gb_s * 1e9) : 0.0;
 	double t_alu = peak > 0 ? flops / (peak * 1e9) : 0.0;

@@ -100,12 +100,12 @@ out=$("$RIC" bench generate --layers 1 --heads 2 --embd 64 --vocab 100 --batch 2
 	--new-tokens 4 --weights int8 --json | tail -n 1)
 like "$out" '"model_gflop_s":[0-9.e+-]+,"peak_gflop_s":[0-9.e+-]+,"peak_kernel":"[^"]+","share_of_peak":' \
 	"bench generate gives model FLOP/s and its share of the int8 ceiling"
-# and the roofline of a step: 2 rows x 1 layer x (K, V) x 64 x 4 bytes x 6
-# positions (4 + 4 / 2) of F32 cache, weights_per_token x 1.125 bytes of
+# and the roofline of a step: 2 rows x 1 layer x (K, V) x 64 x 2 bytes x 6
+# positions (4 + 4 / 2) of BF16 cache, weights_per_token x 1.125 bytes of
 # int8, their time against the flops' at the peak
 out=$("$RIC" bench generate --layers 1 --heads 2 --embd 64 --vocab 100 --batch 2 --seq 4 \
 	--new-tokens 4 --weights int8 --mib 8 --json | tail -n 1)
-like "$out" '"step_kv_bytes":6144(\.0)?,' "bench generate counts a step's KV cache reads"
+like "$out" '"step_kv_bytes":3072(\.0)?,' "bench generate counts a step's KV cache reads"
 rc=0
 echo "$out" | awk '{
 	n = split($0, f, /[,{}]/)
