@@ -54,14 +54,15 @@ static int sampler_cmp(const void *a, const void *b)
 	return x->id - y->id;
 }
 
-/* Min-heap sift on pairs ordered by sampler_cmp's reverse, for top-k selection. */
-static void sampler_sift(struct sampler_pair *h, int k, int i)
+/* Heap sift on pairs: order 1 keeps the worst by sampler_cmp at the root
+ * (top-k keeps its k best), -1 the best (top-p pops them in order). */
+static void sampler_sift(struct sampler_pair *h, int k, int i, int order)
 {
 	for (;;) {
 		int l = 2 * i + 1, r = l + 1, m = i;
-		if (l < k && sampler_cmp(&h[l], &h[m]) > 0)
+		if (l < k && order * sampler_cmp(&h[l], &h[m]) > 0)
 			m = l;
-		if (r < k && sampler_cmp(&h[r], &h[m]) > 0)
+		if (r < k && order * sampler_cmp(&h[r], &h[m]) > 0)
 			m = r;
 		if (m == i)
 			return;
@@ -155,24 +156,6 @@ static double sampler_exp(struct sampler *s, const float *logits, const struct s
 	return sum;
 }
 
-/* Max-heap sift on pairs in sampler_cmp's order (the best at the root). */
-static void sampler_sift_best(struct sampler_pair *h, int k, int i)
-{
-	for (;;) {
-		int l = 2 * i + 1, r = l + 1, m = i;
-		if (l < k && sampler_cmp(&h[l], &h[m]) < 0)
-			m = l;
-		if (r < k && sampler_cmp(&h[r], &h[m]) < 0)
-			m = r;
-		if (m == i)
-			return;
-		struct sampler_pair t = h[i];
-		h[i] = h[m];
-		h[m] = t;
-		i = m;
-	}
-}
-
 /* top-p over the m candidates c (unsorted, unnormalised, total `sum`): the
  * most likely ones in sampler_cmp's order until their normalised mass
  * reaches top_p, renormalised, at the front of c; returns how many. The
@@ -181,14 +164,14 @@ static void sampler_sift_best(struct sampler_pair *h, int k, int i)
 static int sampler_top_p(struct sampler_pair *c, int m, double sum, float top_p)
 {
 	for (int i = m / 2 - 1; i >= 0; i--)
-		sampler_sift_best(c, m, i);
+		sampler_sift(c, m, i, -1);
 	double cum = 0.0;
 	int h = m;
 	while (h > 0) {
 		struct sampler_pair t = c[0]; /* the best left goes to the heap's end */
 		c[0] = c[--h];
 		c[h] = t;
-		sampler_sift_best(c, h, 0);
+		sampler_sift(c, h, 0, -1);
 		c[h].p = (float)(c[h].p / sum);
 		cum += c[h].p;
 		if (cum >= top_p)
@@ -229,10 +212,10 @@ static int sampler_candidates(struct sampler *s, const float *logits, const stru
 				c[m++] = t;
 				if (m == k)
 					for (int q = k / 2 - 1; q >= 0; q--)
-						sampler_sift(c, k, q);
+						sampler_sift(c, k, q, 1);
 			} else if (sampler_cmp(&t, &c[0]) < 0) {
 				c[0] = t;
-				sampler_sift(c, k, 0);
+				sampler_sift(c, k, 0, 1);
 			}
 		}
 		sum = 0.0;

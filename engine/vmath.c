@@ -65,8 +65,8 @@ VMATH_AVX2 static float vmath_max_avx2(const float *x, size_t n)
 {
 	__m256 m = _mm256_set1_ps(-INFINITY);
 	size_t i = 0;
-	for (; i + 8 <= n; i += 8)
-		m = _mm256_max_ps(m, _mm256_loadu_ps(x + i));
+	for (; i + 8 <= n; i += 8) /* a NaN passed over, as plain C does */
+		m = _mm256_max_ps(_mm256_loadu_ps(x + i), m);
 	float t[8], mx = -INFINITY;
 	_mm256_storeu_ps(t, m);
 	for (int k = 0; k < 8; k++)
@@ -104,16 +104,8 @@ VMATH_AVX2 static double vmath_exp_sum_avx2(const float *x, size_t n, float sub)
  * one is a NaN), then the first index holding it. */
 VMATH_AVX2 static long vmath_argmax_avx2(const float *x, size_t n)
 {
-	__m256 m = _mm256_set1_ps(-INFINITY);
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8)
-		m = _mm256_max_ps(_mm256_loadu_ps(x + i), m);
-	float t[8], mx = -INFINITY;
-	_mm256_storeu_ps(t, m);
-	for (int k = 0; k < 8; k++)
-		mx = t[k] > mx ? t[k] : mx;
-	for (; i < n; i++)
-		mx = x[i] > mx ? x[i] : mx;
+	float mx = vmath_max_avx2(x, n);
+	size_t i;
 	__m256 b = _mm256_set1_ps(mx);
 	for (i = 0; i + 8 <= n; i += 8) {
 		int hit = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + i), b, _CMP_EQ_OQ));
