@@ -65,7 +65,7 @@ const struct cli_command cmd_bench = {
 	        "  --model DIR      generate: decode this checkpoint (its own shape; random\n"
 	        "                   prompt tokens) instead of a random model\n"
 	        "  --bf16           the same as --weights bf16\n"
-	        "  --mib N          memory: MiB read per pass (default 256)\n"
+	        "  --mib N          memory, generate: MiB read per pass (default 256)\n"
 	        "  --abort N        then N runs cancelled at spread times: abort_ms_median/max\n"
 	        "  --json           the last line is one JSON object (tokens_per_s, ...)\n"
 	        "memory reads a buffer on the threads as decoding reads its weights and\n"
