@@ -6,6 +6,10 @@
 #   batch 32 (bound by arithmetic): model GFLOP/s (2 a weight a token, plus
 #     attention) against `ric bench peak`'s rate of the instruction that
 #     serves those weights (vdpbf16ps, vpdpbusd, vpmaddubsw or F32 fmas).
+#   and every row beside its roofline (`ric bench generate`: a step's time is
+#     at least max(bytes read / read bandwidth, flops / peak), the bytes
+#     every weight once and each row's KV cache; batch 32 sits near the
+#     ridge point, so this, not the pure peak, is what it can reach here).
 # GPT-2 small and the SmolLM2-135M shape, at the level ric chooses and, on a
 # CPU with AVX-512, again forced to AVX2 (RIC_CPU=avx2 RIC_BLIS=zen3), as an
 # AVX2-only machine would run.
@@ -17,7 +21,13 @@ th=${BENCH_THREADS:-2}
 field() { sed -n "s/.*\"$1\": *\([0-9.e+-]*\).*/\1/p" | tail -n 1 | awk '{ printf "%.1f", $1 }'; }
 text() { sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" | tail -n 1; }
 share() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b > 0) printf "%d%%", 100 * a / b + 0.5; else print "-" }'; }
-row() { printf '%-44s %9s %10s %10s %6s  %s\n' "$1" "$2" "$3" "$4" "$5" "$6"; }
+row() { printf '%-44s %9s %10s %10s %6s %9s %6s  %s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8"; }
+# rf, rs, rb: roofline GFLOP/s, the share of it reached, what bounds it
+roof() {
+	rf=$(echo "$1" | field roofline_gflop_s)
+	rs=$(share "$(echo "$1" | field model_gflop_s)" "$rf")
+	rb=$(echo "$1" | text roofline_bound)
+}
 
 small="--layers 12 --heads 12 --embd 768 --vocab 50257 --ctx 1024"
 smol="--arch llama --layers 30 --heads 9 --kv-heads 3 --embd 576 --inner 1536 --vocab 49152 --ctx 1024"
@@ -33,7 +43,7 @@ for lv in $levels; do
 	echo "peaks: F32 $(echo "$pk" | field f32_gflop_s) GFLOP/s ($(echo "$pk" | text f32_kernel))," \
 	     "BF16 $(echo "$pk" | field bf16_gflop_s) ($(echo "$pk" | text bf16_kernel))," \
 	     "int8 $(echo "$pk" | field int8_gop_s) GOP/s ($(echo "$pk" | text int8_kernel))"
-	row "workload" "tok/s" "GFLOP/s" "ceiling" "share" "ceiling is"
+	row "workload" "tok/s" "GFLOP/s" "ceiling" "share" "roofline" "share" "ceiling is; roofline bound"
 	for shape in small smol; do
 		eval "flags=\$$shape"
 		name="GPT-2 small"; [ $shape = smol ] && name="SmolLM2-135M shape"
@@ -45,16 +55,19 @@ for lv in $levels; do
 				--threads $th --weights $w --json | tail -n 1)
 			t=$(echo "$out" | field tokens_per_s)
 			c=$(echo "$mem" | field ceiling_${w}_tok_s)
+			roof "$out"
 			row "$name, batch 1, $w" "$t" "$(echo "$out" | field model_gflop_s)" "$c tok/s" \
-			    "$(share "$t" "$c")" "read bandwidth $gbs GB/s"
+			    "$(share "$t" "$c")" "$rf" "$rs" "read bandwidth $gbs GB/s; $rb"
 		done
 		for w in int8 bf16 f32; do
 			out=$(env "$@" "$ric" bench generate $flags --batch 32 --seq 16 --new-tokens 16 \
 				--threads $th --weights $w --json | tail -n 1)
 			g=$(echo "$out" | field model_gflop_s)
 			p=$(echo "$out" | field peak_gflop_s)
+			roof "$out"
 			row "$name, batch 32, $w (aggregate)" "$(echo "$out" | field tokens_per_s)" "$g" \
-			    "$p" "$(share "$g" "$p")" "$(echo "$out" | text peak_kernel) peak, same run"
+			    "$p" "$(share "$g" "$p")" "$rf" "$rs" \
+			    "$(echo "$out" | text peak_kernel) peak; $rb at $(echo "$out" | field read_gb_s) GB/s"
 		done
 	done
 	echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -53,6 +53,9 @@ struct decoder {
 	size_t kvw;        /* cached values per position and layer: NKV * D */
 	float *k, *v;      /* [L, B, NKV, cap, D] each: a head's keys one after the
 	                    * other, so attention streams them */
+	uint16_t *k16, *v16; /* the same in BF16 (the front half of the allocation),
+	                      * used instead with BF16 or int8 weights (kv_bf16) */
+	int kv_bf16;
 	size_t rows;       /* row capacity of the scratch below */
 	float *mem;        /* one allocation: */
 	float *x;          /* [rows, C] the residual stream */
@@ -95,8 +98,12 @@ const char *decoder_dtype_name(enum decoder_dtype t);
 enum status_code decoder_weights_init(struct decoder_weights *wb, const struct model_params *p,
                                       enum decoder_dtype dtype, struct status *st);
 void decoder_weights_free(struct decoder_weights *wb);
-/* wb must come from the decoder's own parameters and outlive its use. */
+/* wb must come from the decoder's own parameters and outlive its use; set
+ * it before the first step (it also picks the KV cache's type). */
 void decoder_set_weights(struct decoder *d, const struct decoder_weights *wb);
+/* Whether decoding with weights of this type keeps a BF16 KV cache (int8;
+ * BF16 where the products round the activations to BF16 too). */
+int decoder_kv_bf16(enum decoder_dtype dtype);
 
 enum status_code decoder_init(struct decoder *d, const struct model_params *p, size_t B,
                               size_t cap, struct status *st);

@@ -39,6 +39,7 @@ struct sampler {
 	struct sampler_pair *pairs; /* n entries */
 	double *sums;               /* per SAMPLER_CHUNK of the vocabulary */
 	int *best;
+	float *e;                   /* n exponentials of a pick */
 };
 
 /* The vocabulary is scanned in chunks of this many tokens on the pool's

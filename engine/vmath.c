@@ -4,6 +4,7 @@
 #include "engine/vmath.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,13 @@
 
 #define GELU_SCALE 0.7978845608028654f /* sqrt(2 / pi) */
 #define GELU_C 0.044715f
+
+/* exp of one argument as vmath_exp_store's lanes treat it: 0 below the
+ * clamp of vmath_exp8, and for a NaN */
+static float vmath_exp_or_0(float a)
+{
+	return a >= -87.3f ? expf(a) : 0.0f;
+}
 
 #if VMATH_X86
 /* exp(x): 2^n e^r with |r| <= ln2/2, a degree-6 polynomial (Cephes expf). */
@@ -57,8 +65,8 @@ VMATH_AVX2 static float vmath_max_avx2(const float *x, size_t n)
 {
 	__m256 m = _mm256_set1_ps(-INFINITY);
 	size_t i = 0;
-	for (; i + 8 <= n; i += 8)
-		m = _mm256_max_ps(m, _mm256_loadu_ps(x + i));
+	for (; i + 8 <= n; i += 8) /* a NaN passed over, as plain C does */
+		m = _mm256_max_ps(_mm256_loadu_ps(x + i), m);
 	float t[8], mx = -INFINITY;
 	_mm256_storeu_ps(t, m);
 	for (int k = 0; k < 8; k++)
@@ -89,6 +97,49 @@ VMATH_AVX2 static double vmath_exp_sum_avx2(const float *x, size_t n, float sub)
 	double sum = (t[0] + t[1]) + (t[2] + t[3]);
 	for (; i < n; i++)
 		sum += (double)expf(x[i] - sub);
+	return sum;
+}
+
+/* Largest value, NaNs passed over (vmaxps returns its second operand when
+ * one is a NaN), then the first index holding it. */
+VMATH_AVX2 static long vmath_argmax_avx2(const float *x, size_t n)
+{
+	float mx = vmath_max_avx2(x, n);
+	size_t i;
+	__m256 b = _mm256_set1_ps(mx);
+	for (i = 0; i + 8 <= n; i += 8) {
+		int hit = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + i), b, _CMP_EQ_OQ));
+		if (hit)
+			return (long)i + __builtin_ctz((unsigned)hit);
+	}
+	for (; i < n; i++)
+		if (x[i] == mx)
+			return (long)i;
+	return -1;
+}
+
+VMATH_AVX2 static double vmath_exp_store_avx2(float *out, const float *x, size_t n, float sub,
+                                              float mul)
+{
+	__m256 b = _mm256_set1_ps(sub), m = _mm256_set1_ps(mul), lo = _mm256_set1_ps(-87.3f);
+	__m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd();
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		__m256 a = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), b), m);
+		/* below exp8's clamp (a -inf logit, a NaN) is 0, as expf would
+		 * nearly give: a token forbidden by -inf can never be drawn */
+		__m256 e = _mm256_and_ps(vmath_exp8(a), _mm256_cmp_ps(a, lo, _CMP_GE_OQ));
+		_mm256_storeu_ps(out + i, e);
+		a0 = _mm256_add_pd(a0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+		a1 = _mm256_add_pd(a1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+	}
+	double t[4];
+	_mm256_storeu_pd(t, _mm256_add_pd(a0, a1));
+	double sum = (t[0] + t[1]) + (t[2] + t[3]);
+	for (; i < n; i++) {
+		out[i] = vmath_exp_or_0((x[i] - sub) * mul);
+		sum += (double)out[i];
+	}
 	return sum;
 }
 
@@ -231,6 +282,33 @@ double vmath_exp_sum(const float *x, size_t n, float sub)
 	return s;
 }
 
+long vmath_argmax(const float *x, size_t n)
+{
+#if VMATH_X86
+	if (cpu_level() >= CPU_AVX2)
+		return vmath_argmax_avx2(x, n);
+#endif
+	long b = -1;
+	for (size_t i = 0; i < n; i++)
+		if (x[i] == x[i] && (b < 0 || x[i] > x[b]))
+			b = (long)i;
+	return b;
+}
+
+double vmath_exp_store(float *out, const float *x, size_t n, float sub, float mul)
+{
+#if VMATH_X86
+	if (cpu_level() >= CPU_AVX2)
+		return vmath_exp_store_avx2(out, x, n, sub, mul);
+#endif
+	double s = 0.0;
+	for (size_t i = 0; i < n; i++) {
+		out[i] = vmath_exp_or_0((x[i] - sub) * mul);
+		s += (double)out[i];
+	}
+	return s;
+}
+
 void vmath_exp_scale(float *x, size_t n, float sub, float scale)
 {
 #if VMATH_X86
@@ -299,23 +377,46 @@ static float vmath_lanes(const float *l)
 	return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
 }
 
+/* The cached keys and values are F32 or BF16 (bf16 set: the upper half of
+ * an F32, exact to widen). One source serves both: the bf16 argument is a
+ * constant at every call, so each inlined copy loads one way. */
+#define VMATH_INLINE static inline __attribute__((always_inline))
+
+VMATH_INLINE float vmath_at(const void *x, size_t i, int bf16)
+{
+	if (!bf16)
+		return ((const float *)x)[i];
+	uint32_t u = (uint32_t)((const uint16_t *)x)[i] << 16;
+	float f;
+	memcpy(&f, &u, sizeof f);
+	return f;
+}
+
 /* One dot product in vmath_dots' order, in plain C. */
-static float vmath_dot1(const float *a, const float *b, size_t n)
+VMATH_INLINE float vmath_dot1(const float *a, const void *b, size_t n, int bf16)
 {
 	float l[8] = { 0 };
 	size_t i = 0;
 	for (; i + 8 <= n; i += 8)
 		for (size_t k = 0; k < 8; k++)
-			l[k] = fmaf(a[i + k], b[i + k], l[k]);
+			l[k] = fmaf(a[i + k], vmath_at(b, i + k, bf16), l[k]);
 	for (size_t k = 0; i < n; i++, k++)
-		l[k] = fmaf(a[i], b[i], l[k]);
+		l[k] = fmaf(a[i], vmath_at(b, i, bf16), l[k]);
 	return vmath_lanes(l);
 }
 
 #if VMATH_X86
+VMATH_AVX2 VMATH_INLINE __m256 vmath_load8(const void *x, size_t i, int bf16)
+{
+	if (!bf16)
+		return _mm256_loadu_ps((const float *)x + i);
+	__m128i h = _mm_loadu_si128((const __m128i *)(const void *)((const uint16_t *)x + i));
+	return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
+
 /* Eight rows at once: eight independent chains, reduced together. */
-VMATH_AVX2 static void vmath_dots_avx2(float *s, const float *q, const float *k, size_t ks,
-                                       size_t T, size_t n, float scale)
+VMATH_AVX2 VMATH_INLINE void vmath_dots_avx2_any(float *s, const float *q, const void *k, size_t ks,
+                                             size_t T, size_t n, float scale, int bf16)
 {
 	size_t t = 0, nv = n & ~(size_t)7;
 	for (; t + 8 <= T && nv == n; t += 8) {
@@ -327,7 +428,7 @@ VMATH_AVX2 static void vmath_dots_avx2(float *s, const float *q, const float *k,
 			__m256 qv = _mm256_loadu_ps(q + i);
 			_Pragma("GCC unroll 8")
 			for (int r = 0; r < 8; r++)
-				a[r] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(k + (t + r) * ks + i), a[r]);
+				a[r] = _mm256_fmadd_ps(qv, vmath_load8(k, (t + r) * ks + i, bf16), a[r]);
 		}
 		__m256 t0 = _mm256_hadd_ps(a[0], a[1]), t1 = _mm256_hadd_ps(a[2], a[3]);
 		__m256 t2 = _mm256_hadd_ps(a[4], a[5]), t3 = _mm256_hadd_ps(a[6], a[7]);
@@ -340,18 +441,18 @@ VMATH_AVX2 static void vmath_dots_avx2(float *s, const float *q, const float *k,
 		__m256 a = _mm256_setzero_ps();
 		size_t i = 0;
 		for (; i < nv; i += 8)
-			a = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(k + t * ks + i), a);
+			a = _mm256_fmadd_ps(_mm256_loadu_ps(q + i), vmath_load8(k, t * ks + i, bf16), a);
 		float l[8];
 		_mm256_storeu_ps(l, a);
 		for (size_t r = 0; i < n; i++, r++)
-			l[r] = fmaf(q[i], k[t * ks + i], l[r]);
+			l[r] = fmaf(q[i], vmath_at(k, t * ks + i, bf16), l[r]);
 		s[t] = vmath_lanes(l) * scale;
 	}
 }
 
 /* 64 outputs at a time in registers, the rows streamed once per chunk. */
-VMATH_AVX2 static void vmath_wsum_avx2(float *o, const float *p, const float *v, size_t vs,
-                                       size_t T, size_t n)
+VMATH_AVX2 VMATH_INLINE void vmath_wsum_avx2_any(float *o, const float *p, const void *v, size_t vs,
+                                             size_t T, size_t n, int bf16)
 {
 	size_t i = 0;
 	for (; i + 64 <= n; i += 64) {
@@ -363,7 +464,7 @@ VMATH_AVX2 static void vmath_wsum_avx2(float *o, const float *p, const float *v,
 			__m256 pv = _mm256_set1_ps(p[t]);
 			_Pragma("GCC unroll 8")
 			for (int c = 0; c < 8; c++)
-				a[c] = _mm256_fmadd_ps(pv, _mm256_loadu_ps(v + t * vs + i + 8 * c), a[c]);
+				a[c] = _mm256_fmadd_ps(pv, vmath_load8(v, t * vs + i + 8 * c, bf16), a[c]);
 		}
 		_Pragma("GCC unroll 8")
 		for (int c = 0; c < 8; c++)
@@ -372,45 +473,88 @@ VMATH_AVX2 static void vmath_wsum_avx2(float *o, const float *p, const float *v,
 	for (; i + 8 <= n; i += 8) {
 		__m256 a = _mm256_setzero_ps();
 		for (size_t t = 0; t < T; t++)
-			a = _mm256_fmadd_ps(_mm256_set1_ps(p[t]), _mm256_loadu_ps(v + t * vs + i), a);
+			a = _mm256_fmadd_ps(_mm256_set1_ps(p[t]), vmath_load8(v, t * vs + i, bf16), a);
 		_mm256_storeu_ps(o + i, a);
 	}
 	for (; i < n; i++) {
 		float a = 0.0f;
 		for (size_t t = 0; t < T; t++)
-			a = fmaf(p[t], v[t * vs + i], a);
+			a = fmaf(p[t], vmath_at(v, t * vs + i, bf16), a);
 		o[i] = a;
 	}
 }
+
+/* one copy of each for either cache type */
+VMATH_AVX2 static void vmath_dots_avx2(float *s, const float *q, const void *k, size_t ks,
+                                       size_t T, size_t n, float scale, int bf16)
+{
+	if (bf16)
+		vmath_dots_avx2_any(s, q, k, ks, T, n, scale, 1);
+	else
+		vmath_dots_avx2_any(s, q, k, ks, T, n, scale, 0);
+}
+
+VMATH_AVX2 static void vmath_wsum_avx2(float *o, const float *p, const void *v, size_t vs,
+                                       size_t T, size_t n, int bf16)
+{
+	if (bf16)
+		vmath_wsum_avx2_any(o, p, v, vs, T, n, 1);
+	else
+		vmath_wsum_avx2_any(o, p, v, vs, T, n, 0);
+}
 #endif
 
-void vmath_dots(float *s, const float *q, const float *k, size_t ks, size_t T, size_t n,
-                float scale)
+VMATH_INLINE void vmath_dots_any(float *s, const float *q, const void *k, size_t ks, size_t T,
+                                 size_t n, float scale, int bf16)
 {
 #if VMATH_X86
 	if (cpu_level() >= CPU_AVX2) {
-		vmath_dots_avx2(s, q, k, ks, T, n, scale);
+		vmath_dots_avx2(s, q, k, ks, T, n, scale, bf16);
 		return;
 	}
 #endif
 	for (size_t t = 0; t < T; t++)
-		s[t] = vmath_dot1(q, k + t * ks, n) * scale;
+		s[t] = vmath_dot1(q, bf16 ? (const void *)((const uint16_t *)k + t * ks)
+		                          : (const void *)((const float *)k + t * ks), n, bf16) * scale;
 }
 
-void vmath_wsum(float *o, const float *p, const float *v, size_t vs, size_t T, size_t n)
+VMATH_INLINE void vmath_wsum_any(float *o, const float *p, const void *v, size_t vs, size_t T,
+                                 size_t n, int bf16)
 {
 #if VMATH_X86
 	if (cpu_level() >= CPU_AVX2) {
-		vmath_wsum_avx2(o, p, v, vs, T, n);
+		vmath_wsum_avx2(o, p, v, vs, T, n, bf16);
 		return;
 	}
 #endif
 	for (size_t i = 0; i < n; i++) {
 		float a = 0.0f;
 		for (size_t t = 0; t < T; t++)
-			a = fmaf(p[t], v[t * vs + i], a);
+			a = fmaf(p[t], vmath_at(v, t * vs + i, bf16), a);
 		o[i] = a;
 	}
+}
+
+void vmath_dots(float *s, const float *q, const float *k, size_t ks, size_t T, size_t n,
+                float scale)
+{
+	vmath_dots_any(s, q, k, ks, T, n, scale, 0);
+}
+
+void vmath_wsum(float *o, const float *p, const float *v, size_t vs, size_t T, size_t n)
+{
+	vmath_wsum_any(o, p, v, vs, T, n, 0);
+}
+
+void vmath_dots_bf16(float *s, const float *q, const uint16_t *k, size_t ks, size_t T, size_t n,
+                     float scale)
+{
+	vmath_dots_any(s, q, k, ks, T, n, scale, 1);
+}
+
+void vmath_wsum_bf16(float *o, const float *p, const uint16_t *v, size_t vs, size_t T, size_t n)
+{
+	vmath_wsum_any(o, p, v, vs, T, n, 1);
 }
 
 #if VMATH_X86

@@ -15,10 +15,16 @@
 #define RIC_ENGINE_VMATH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 float vmath_max(const float *x, size_t n);
 double vmath_exp_sum(const float *x, size_t n, float sub);
 void vmath_exp_scale(float *x, size_t n, float sub, float scale);
+/* The first index of the largest value, NaNs passed over; -1 when there is none. */
+long vmath_argmax(const float *x, size_t n);
+/* out[i] = exp((x[i] - sub) * mul); returns their sum in double (lanes in a
+ * fixed order, so the same bits for the same n on every call). */
+double vmath_exp_store(float *out, const float *x, size_t n, float sub, float mul);
 void vmath_gelu(float *out, const float *in, size_t n);
 /* dinp may equal dout */
 void vmath_gelu_backward(float *dinp, const float *in, const float *dout, size_t n);
@@ -33,6 +39,11 @@ void vmath_adamw(float *w, float *g, float *m, float *v, size_t n, float beta1, 
 void vmath_dots(float *s, const float *q, const float *k, size_t ks, size_t T, size_t n,
                 float scale);
 void vmath_wsum(float *o, const float *p, const float *v, size_t vs, size_t T, size_t n);
+/* The same with BF16 keys and values (each widened exactly to F32 first):
+ * a BF16 KV cache reads half the bytes. */
+void vmath_dots_bf16(float *s, const float *q, const uint16_t *k, size_t ks, size_t T, size_t n,
+                     float scale);
+void vmath_wsum_bf16(float *o, const float *p, const uint16_t *v, size_t vs, size_t T, size_t n);
 /* sum of squares in double */
 double vmath_sumsq(const float *x, size_t n);
 /* The sum of n floats, read as fast as one thread can stream memory (wide

@@ -65,7 +65,7 @@ const struct cli_command cmd_bench = {
 	        "  --model DIR      generate: decode this checkpoint (its own shape; random\n"
 	        "                   prompt tokens) instead of a random model\n"
 	        "  --bf16           the same as --weights bf16\n"
-	        "  --mib N          memory: MiB read per pass (default 256)\n"
+	        "  --mib N          memory, generate: MiB read per pass (default 256)\n"
 	        "  --abort N        then N runs cancelled at spread times: abort_ms_median/max\n"
 	        "  --json           the last line is one JSON object (tokens_per_s, ...)\n"
 	        "memory reads a buffer on the threads as decoding reads its weights and\n"
@@ -79,7 +79,11 @@ const struct cli_command cmd_bench = {
 	        "(vpdpbusd with VNNI, else vpmaddubsw), in GFLOP/s (2 per multiply-add).\n"
 	        "generate prints model_gflop_s (2 flops a weight a token, plus attention's\n"
 	        "products) beside peak_gflop_s, the ceiling of the kernel that serves its\n"
-	        "weights measured in the same run, and their ratio share_of_peak.\n"
+	        "weights measured in the same run, and their ratio share_of_peak; and the\n"
+	        "roofline: a step reads every weight once (in its format) and each row's\n"
+	        "KV cache (BF16 beside int8, and BF16 on vdpbf16ps) at read_gb_s (measured as memory does, same run) and does\n"
+	        "its flops at the peak, so roofline_gflop_s = flops / max(step_memory_ms,\n"
+	        "step_arithmetic_ms), with share_of_roofline and roofline_bound.\n"
 	        "save writes the random model as a checkpoint folder (BF16 with --weights\n"
 	        "bf16; a ...ForSequenceClassification reward model with --labels N; the\n"
 	        "tokenizer files of TOK beside it), for the peak-memory benchmark of\n"
@@ -542,6 +546,7 @@ static int bench_on_token(void *ctx, size_t seq, int token)
 }
 
 static double bench_read_per_token(const struct model_params *p);
+static double bench_read_gb_s(int mib);
 
 /* Flops of one decoded token at n cached positions: 2 a weight read, and the
  * scores and weighted values of every head over the positions. */
@@ -550,6 +555,38 @@ static double bench_token_flops(const struct model_params *p, double n)
 	struct model_dims d;
 	model_dims(&p->cfg, &d);
 	return 2.0 * bench_read_per_token(p) + 4.0 * (double)(d.L * d.NH * d.D) * n;
+}
+
+/* The roofline of a decoding step of B rows at n cached positions: its
+ * time is at least the larger of its reads from memory (every weight once,
+ * in its format, and each row's KV cache) at the read bandwidth and its
+ * flops at the kernel's peak, so the ceiling is flops / that time. At batch
+ * 1 that is the bandwidth ceiling; at batch 32 a step sits near the ridge
+ * point, where the two times are close. */
+static void bench_roofline(json_t *j, const struct model_params *p, const struct bench_opts *o,
+                           double read_gb_s, double peak, double gflop_s)
+{
+	struct model_dims d;
+	model_dims(&p->cfg, &d);
+	double n = (double)o->seq + 0.5 * (double)o->new_tokens, B = (double)o->batch;
+	double per_weight = o->weights == DECODER_BF16   ? 2.0
+	                    : o->weights == DECODER_INT8 ? 1.0 + 4.0 / 32.0 /* and a scale a group */
+	                                                 : 4.0;
+	double wbytes = per_weight * bench_read_per_token(p);
+	double kvbytes = B * (double)(d.L * 2 * d.NKV * d.D) * n *
+	                 (decoder_kv_bf16((enum decoder_dtype)o->weights) ? 2.0 : 4.0);
+	double flops = B * bench_token_flops(p, n);
+	double t_mem = read_gb_s > 0 ? (wbytes + kvbytes) / (read_gb_s * 1e9) : 0.0;
+	double t_alu = peak > 0 ? flops / (peak * 1e9) : 0.0;
+	double t = t_mem > t_alu ? t_mem : t_alu, roof = t > 0 ? flops / t / 1e9 : 0.0;
+	json_object_set_new(j, "read_gb_s", json_real(read_gb_s));
+	json_object_set_new(j, "step_weight_bytes", json_real(wbytes));
+	json_object_set_new(j, "step_kv_bytes", json_real(kvbytes));
+	json_object_set_new(j, "step_memory_ms", json_real(1e3 * t_mem));
+	json_object_set_new(j, "step_arithmetic_ms", json_real(1e3 * t_alu));
+	json_object_set_new(j, "roofline_gflop_s", json_real(roof));
+	json_object_set_new(j, "roofline_bound", json_string(t_mem > t_alu ? "memory" : "arithmetic"));
+	json_object_set_new(j, "share_of_roofline", json_real(roof > 0 ? gflop_s / roof : 0.0));
 }
 
 static int bench_generate(const struct bench_opts *o)
@@ -619,6 +656,7 @@ static int bench_generate(const struct bench_opts *o)
 	const char *peak_how = o->weights == DECODER_BF16   ? pk.bf16_how
 	                       : o->weights == DECODER_INT8 ? pk.int8_how
 	                                                    : pk.f32_how;
+	double read_gb_s = bench_read_gb_s(o->mib); /* and the read bandwidth, for the roofline */
 	double t0 = monotonic_s();
 	enum status_code sc = generate(&p, prompts, lens, B, &gp, NULL, out, &st);
 	double t1 = monotonic_s();
@@ -665,6 +703,7 @@ static int bench_generate(const struct bench_opts *o)
 		json_object_set_new(j, "peak_kernel", json_string(peak_how));
 		json_object_set_new(j, "share_of_peak", json_real(peak > 0 ? gflop_s / peak : 0.0));
 		json_object_set_new(j, "weights_per_token", json_real(bench_read_per_token(&p)));
+		bench_roofline(j, &p, o, read_gb_s, peak, gflop_s);
 		bench_report(o, j);
 	}
 	decoder_weights_free(&wb);
@@ -820,25 +859,17 @@ static double bench_read_per_token(const struct model_params *p)
 	return model_tied_head(&p->cfg) ? w : w - (double)d.V * (double)d.C;
 }
 
-static int bench_memory(const struct bench_opts *o)
+/* Read bandwidth on the pool's threads: the median of 7 passes over a
+ * buffer of `mib` MiB, read as the decoding kernels read their weights; 0
+ * when it cannot be allocated. */
+static double bench_read_gb_s(int mib)
 {
-	struct status st = STATUS_INIT;
-	struct model_params p;
-	if (bench_alloc(o, &p, &st) != 0) {
-		cli_error("%s", st.msg[0] ? st.msg : "out of memory");
-		return CLI_FAIL;
-	}
-	double mats = bench_read_per_token(&p);
-	model_params_free(&p);
-	size_t part = 1 << 16, n = (size_t)o->mib << 18; /* floats */
+	size_t part = 1 << 16, n = (size_t)mib << 18; /* floats */
 	n = (n + part - 1) / part * part;
 	struct bench_read r = { .part = part };
 	float *buf = malloc(n * sizeof *buf);
-	if (!buf || mats <= 0.0) {
-		free(buf);
-		cli_error("cannot allocate %d MiB", o->mib);
-		return CLI_FAIL;
-	}
+	if (!buf)
+		return 0.0;
 	for (size_t i = 0; i < n; i++)
 		buf[i] = 1.0f;
 	r.buf = buf;
@@ -849,8 +880,25 @@ static int bench_memory(const struct bench_opts *o)
 		t[k] = monotonic_s() - t0;
 	}
 	qsort(t, 7, sizeof t[0], bench_cmp);
-	double gbs = (double)(n * sizeof *buf) / t[3] / 1e9;
 	free(buf);
+	return (double)(n * sizeof *buf) / t[3] / 1e9;
+}
+
+static int bench_memory(const struct bench_opts *o)
+{
+	struct status st = STATUS_INIT;
+	struct model_params p;
+	if (bench_alloc(o, &p, &st) != 0) {
+		cli_error("%s", st.msg[0] ? st.msg : "out of memory");
+		return CLI_FAIL;
+	}
+	double mats = bench_read_per_token(&p);
+	model_params_free(&p);
+	double gbs = bench_read_gb_s(o->mib);
+	if (gbs <= 0.0 || mats <= 0.0) {
+		cli_error("cannot allocate %d MiB", o->mib);
+		return CLI_FAIL;
+	}
 	json_t *j = json_pack("{s:s, s:i, s:i, s:f, s:f, s:f, s:f, s:f}", "bench", "memory",
 	                      "threads", o->threads, "mib", o->mib, "read_gb_s", gbs,
 	                      "weights_per_token", mats,

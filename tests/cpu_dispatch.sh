@@ -100,6 +100,24 @@ out=$("$RIC" bench generate --layers 1 --heads 2 --embd 64 --vocab 100 --batch 2
 	--new-tokens 4 --weights int8 --json | tail -n 1)
 like "$out" '"model_gflop_s":[0-9.e+-]+,"peak_gflop_s":[0-9.e+-]+,"peak_kernel":"[^"]+","share_of_peak":' \
 	"bench generate gives model FLOP/s and its share of the int8 ceiling"
+# and the roofline of a step: 2 rows x 1 layer x (K, V) x 64 x 2 bytes x 6
+# positions (4 + 4 / 2) of BF16 cache, weights_per_token x 1.125 bytes of
+# int8, their time against the flops' at the peak
+out=$("$RIC" bench generate --layers 1 --heads 2 --embd 64 --vocab 100 --batch 2 --seq 4 \
+	--new-tokens 4 --weights int8 --mib 8 --json | tail -n 1)
+like "$out" '"step_kv_bytes":3072(\.0)?,' "bench generate counts a step's KV cache reads"
+rc=0
+echo "$out" | awk '{
+	n = split($0, f, /[,{}]/)
+	for (i = 1; i <= n; i++) { split(f[i], kv, ":"); gsub(/"/, "", kv[1]); v[kv[1]] = kv[2] }
+	t = v["step_memory_ms"] > v["step_arithmetic_ms"] ? v["step_memory_ms"] : v["step_arithmetic_ms"]
+	flops = v["model_gflop_s"] / v["tokens_per_s"] * 2
+	ok = v["step_weight_bytes"] == v["weights_per_token"] * 1.125 && v["read_gb_s"] > 0 &&
+	     v["roofline_gflop_s"] <= v["peak_gflop_s"] * 1.000001 &&
+	     (v["roofline_gflop_s"] - flops / t * 1e3) ^ 2 <= (1e-6 * v["roofline_gflop_s"]) ^ 2 &&
+	     v["share_of_roofline"] >= v["share_of_peak"]
+	exit !ok }' || rc=$?
+is "$rc" 0 "roofline = step flops / max(memory, arithmetic time), at most the peak"
 # bench memory counts the weights a token reads: the Llama family's KV heads
 # and gated MLP (SmolLM2-135M: 30 x 3538944 + 49152 x 576)
 out=$("$RIC" bench memory --arch llama --layers 30 --heads 9 --kv-heads 3 --embd 576 --inner 1536 \

@@ -91,30 +91,41 @@ END_TEST
 static const int *const prompts[3] = { seq_a, seq_b, seq_a + 4 };
 static const size_t lens[3] = { 3, 6, 1 };
 
+/* For F32, BF16 and int8 weights (the last two with a BF16 KV cache where
+ * decoder_kv_bf16 says), the batch on 2 threads, each sequence alone on 1. */
 START_TEST(batched_decoding_equals_each_sequence_alone)
 {
 	struct status st = STATUS_INIT;
-	struct generate_params gp = GENERATE_DEFAULTS;
-	gp.max_new = 7;
-	gp.sampling = (struct sampler_params){ .temperature = 1.2f, .top_k = 6, .top_p = 0.95f };
-	uint64_t seeds[3] = { 5, 9, 13 };
-	gp.seeds = seeds;
-	struct generate_output all[3], one;
-	ck_assert_int_eq(generate(&model, prompts, lens, 3, &gp, NULL, all, &st), STATUS_OK);
-	int differ = 0;
-	for (int i = 0; i < 3; i++) {
-		gp.seeds = &seeds[i];
-		ck_assert_int_eq(generate(&model, &prompts[i], &lens[i], 1, &gp, NULL, &one, &st),
-		                 STATUS_OK);
-		ck_assert_uint_eq(all[i].n, 7);
-		ck_assert_uint_eq(one.n, 7);
-		ck_assert_int_eq(all[i].finish, GENERATE_LENGTH);
-		ck_assert_mem_eq(all[i].tokens, one.tokens, 7 * sizeof(int));
-		differ |= memcmp(all[i].tokens, all[0].tokens, 7 * sizeof(int)) != 0;
-		generate_output_free(&one, 1);
+	for (int k = 0; k < 3; k++) {
+		struct decoder_weights wb;
+		ck_assert_int_eq(decoder_weights_init(&wb, &model, (enum decoder_dtype)k, &st), STATUS_OK);
+		struct generate_params gp = GENERATE_DEFAULTS;
+		gp.max_new = 7;
+		gp.sampling = (struct sampler_params){ .temperature = 1.2f, .top_k = 6, .top_p = 0.95f };
+		gp.weights = k ? &wb : NULL;
+		uint64_t seeds[3] = { 5, 9, 13 };
+		gp.seeds = seeds;
+		struct generate_output all[3], one;
+		pool_set_threads(2);
+		ck_assert_int_eq(generate(&model, prompts, lens, 3, &gp, NULL, all, &st), STATUS_OK);
+		pool_set_threads(1);
+		int differ = 0;
+		for (int i = 0; i < 3; i++) {
+			gp.seeds = &seeds[i];
+			ck_assert_int_eq(generate(&model, &prompts[i], &lens[i], 1, &gp, NULL, &one, &st),
+			                 STATUS_OK);
+			ck_assert_uint_eq(all[i].n, 7);
+			ck_assert_uint_eq(one.n, 7);
+			ck_assert_int_eq(all[i].finish, GENERATE_LENGTH);
+			ck_assert_msg(memcmp(all[i].tokens, one.tokens, 7 * sizeof(int)) == 0,
+			              "weights %s, sequence %d", decoder_dtype_name((enum decoder_dtype)k), i);
+			differ |= memcmp(all[i].tokens, all[0].tokens, 7 * sizeof(int)) != 0;
+			generate_output_free(&one, 1);
+		}
+		ck_assert(differ); /* the sequences really are sampled, not all alike */
+		generate_output_free(all, 3);
+		decoder_weights_free(&wb);
 	}
-	ck_assert(differ); /* the sequences really are sampled, not all alike */
-	generate_output_free(all, 3);
 }
 END_TEST
 
@@ -123,31 +134,83 @@ END_TEST
 START_TEST(repeated_prompts_equal_each_sequence_alone)
 {
 	struct status st = STATUS_INIT;
-	struct generate_params gp = GENERATE_DEFAULTS;
-	gp.max_new = 6;
-	gp.sampling = (struct sampler_params){ .temperature = 1.2f, .top_k = 0, .top_p = 1.0f };
-	const int *p[5] = { seq_b, seq_a, seq_b, seq_b, seq_a };
-	size_t l[5] = { 6, 3, 6, 6, 3 };
-	uint64_t seeds[5] = { 1, 2, 3, 4, 5 };
-	gp.seeds = seeds;
-	struct generate_output all[5], one;
-	/* the batch on 3 threads (its rows sampled in parallel, each part with
-	 * its own sampler), each sequence alone on 1 */
-	pool_set_threads(3);
-	ck_assert_int_eq(generate(&model, p, l, 5, &gp, NULL, all, &st), STATUS_OK);
-	pool_set_threads(1);
-	for (int i = 0; i < 5; i++) {
-		gp.seeds = &seeds[i];
-		ck_assert_int_eq(generate(&model, &p[i], &l[i], 1, &gp, NULL, &one, &st), STATUS_OK);
-		ck_assert_uint_eq(all[i].n, one.n);
-		ck_assert_mem_eq(all[i].tokens, one.tokens, one.n * sizeof(int));
-		generate_output_free(&one, 1);
+	for (int k = 0; k < 3; k += 2) { /* F32, then int8 (a BF16 cache copied) */
+		struct decoder_weights wb;
+		ck_assert_int_eq(decoder_weights_init(&wb, &model, (enum decoder_dtype)k, &st), STATUS_OK);
+		struct generate_params gp = GENERATE_DEFAULTS;
+		gp.max_new = 6;
+		gp.sampling = (struct sampler_params){ .temperature = 1.2f, .top_k = 0, .top_p = 1.0f };
+		gp.weights = k ? &wb : NULL;
+		const int *p[5] = { seq_b, seq_a, seq_b, seq_b, seq_a };
+		size_t l[5] = { 6, 3, 6, 6, 3 };
+		uint64_t seeds[5] = { 1, 2, 3, 4, 5 };
+		gp.seeds = seeds;
+		struct generate_output all[5], one;
+		/* the batch on 3 threads (its rows sampled in parallel, each part with
+		 * its own sampler), each sequence alone on 1 */
+		pool_set_threads(3);
+		ck_assert_int_eq(generate(&model, p, l, 5, &gp, NULL, all, &st), STATUS_OK);
+		pool_set_threads(1);
+		for (int i = 0; i < 5; i++) {
+			gp.seeds = &seeds[i];
+			ck_assert_int_eq(generate(&model, &p[i], &l[i], 1, &gp, NULL, &one, &st), STATUS_OK);
+			ck_assert_uint_eq(all[i].n, one.n);
+			ck_assert_mem_eq(all[i].tokens, one.tokens, one.n * sizeof(int));
+			generate_output_free(&one, 1);
+		}
+		/* a cache copied from a shorter or longer prompt must not leak into the other */
+		int differ = memcmp(all[0].tokens, all[2].tokens, 6 * sizeof(int)) != 0 ||
+		             memcmp(all[2].tokens, all[3].tokens, 6 * sizeof(int)) != 0;
+		ck_assert(differ);
+		generate_output_free(all, 5);
+		decoder_weights_free(&wb);
 	}
-	/* a cache copied from a shorter or longer prompt must not leak into the other */
-	int differ = memcmp(all[0].tokens, all[2].tokens, 6 * sizeof(int)) != 0 ||
-	             memcmp(all[2].tokens, all[3].tokens, 6 * sizeof(int)) != 0;
-	ck_assert(differ);
-	generate_output_free(all, 5);
+}
+END_TEST
+
+/* Logits, not only sampled tokens: with int8 and BF16 weights (a BF16 KV
+ * cache where decoder_kv_bf16 says) each row's logits have the same bits
+ * in a batch of two as alone, and a copied cache (decoder_copy) gives the
+ * copy the same bits as its source; an empty copy would not. */
+START_TEST(reduced_weights_logits_equal_alone_and_copied)
+{
+	struct status st = STATUS_INIT;
+	size_t V = 11;
+	for (int k = 1; k < 3; k++) {
+		struct decoder_weights wb;
+		ck_assert_int_eq(decoder_weights_init(&wb, &model, (enum decoder_dtype)k, &st), STATUS_OK);
+		float both[2 * 11], alone[11], lg[8 * 11];
+		struct decoder d;
+		ck_assert_int_eq(decoder_init(&d, &model, 3, 8, &st), STATUS_OK);
+		decoder_set_weights(&d, &wb);
+		/* sequences 0 (seq_a) and 1 (seq_b) prefilled together, 2 copied from 1 */
+		int seq[9], tok[9];
+		for (int i = 0; i < 9; i++) {
+			seq[i] = i < 3 ? 0 : 1;
+			tok[i] = i < 3 ? seq_a[i] : seq_b[i - 3];
+		}
+		ck_assert_int_eq(decoder_step(&d, seq, tok, 9, NULL, lg, NULL, &st), STATUS_OK);
+		decoder_copy(&d, 1, 2);
+		seq[0] = 0, tok[0] = seq_a[3];
+		seq[1] = 1, tok[1] = seq_b[6];
+		ck_assert_int_eq(decoder_step(&d, seq, tok, 2, NULL, both, NULL, &st), STATUS_OK);
+		seq[0] = 2, tok[0] = seq_b[6];
+		ck_assert_int_eq(decoder_step(&d, seq, tok, 1, NULL, alone, NULL, &st), STATUS_OK);
+		ck_assert_msg(memcmp(alone, both + V, V * sizeof *alone) == 0, "%s: copy differs",
+		              decoder_dtype_name((enum decoder_dtype)k));
+		decoder_free(&d);
+		/* sequence 1 alone from the start */
+		ck_assert_int_eq(decoder_init(&d, &model, 1, 8, &st), STATUS_OK);
+		decoder_set_weights(&d, &wb);
+		for (int i = 0; i < 7; i++)
+			seq[i] = 0, tok[i] = seq_b[i];
+		ck_assert_int_eq(decoder_step(&d, seq, tok, 6, NULL, lg, NULL, &st), STATUS_OK);
+		ck_assert_int_eq(decoder_step(&d, seq + 6, tok + 6, 1, NULL, alone, NULL, &st), STATUS_OK);
+		ck_assert_msg(memcmp(alone, both + V, V * sizeof *alone) == 0, "%s: batch differs",
+		              decoder_dtype_name((enum decoder_dtype)k));
+		decoder_free(&d);
+		decoder_weights_free(&wb);
+	}
 }
 END_TEST
 
@@ -266,6 +329,7 @@ Suite *harness_suite(void)
 	                        kv_cache_decoding_equals_the_full_forward_pass,
 	                        batched_decoding_equals_each_sequence_alone,
 	                        repeated_prompts_equal_each_sequence_alone,
+	                        reduced_weights_logits_equal_alone_and_copied,
 	                        eos_stop_strings_and_streaming,
 	                        cancellation_and_bad_prompts,
 	                        min_new_holds_eos_back,

@@ -310,6 +310,112 @@ START_TEST(chunked_vocabulary_is_thread_independent)
 }
 END_TEST
 
+/* top-p keeps the best tokens by a partial heap selection: it must give
+ * exactly what sorting every token and cutting gives (the sort redone here
+ * on the unfiltered distribution, the same bits expected), on a vocabulary
+ * of several chunks with ties. */
+static int by_prob(const void *a, const void *b)
+{
+	const struct sampler_pair *x = a, *y = b;
+	if (x->p != y->p)
+		return x->p < y->p ? 1 : -1;
+	return x->id - y->id;
+}
+
+START_TEST(top_p_selection_equals_the_full_sort)
+{
+	const int n = 2 * SAMPLER_CHUNK + 301;
+	float *l = malloc((size_t)n * sizeof *l), *all = malloc((size_t)n * sizeof *all),
+	      *got = malloc((size_t)n * sizeof *got);
+	struct sampler_pair *ref = malloc((size_t)n * sizeof *ref);
+	ck_assert(l && all && got && ref);
+	struct rng r;
+	rng_seed(&r, 19);
+	for (int i = 0; i < n; i++)
+		l[i] = i % 97 == 0 ? 1.5f : 0.5f * rng_normal(&r); /* ties at 1.5 */
+	struct sampler s;
+	struct status st = STATUS_INIT;
+	ck_assert_int_eq(sampler_init(&s, n, &st), STATUS_OK);
+	const float tops[] = { 0.3f, 0.9f, 0.999f };
+	for (int t = 0; t < 3; t++) {
+		struct sampler_params full = { 0.8f, 0, 1.0f }, p = { 0.8f, 0, tops[t] };
+		sampler_distribution(&s, l, &full, all);
+		sampler_distribution(&s, l, &p, got);
+		for (int i = 0; i < n; i++)
+			ref[i] = (struct sampler_pair){ all[i], i };
+		qsort(ref, (size_t)n, sizeof *ref, by_prob);
+		double cum = 0.0;
+		int keep = n;
+		for (int i = 0; i < n; i++) {
+			cum += ref[i].p;
+			if (cum >= tops[t]) {
+				keep = i + 1;
+				break;
+			}
+		}
+		ck_assert_int_gt(keep, 1);
+		ck_assert_int_lt(keep, n);
+		int kept = 0;
+		for (int i = 0; i < n; i++)
+			kept += got[i] != 0.0f;
+		ck_assert_int_eq(kept, keep);
+		for (int i = 0; i < keep; i++)
+			ck_assert_msg(got[ref[i].id] == (float)(ref[i].p / cum), "top-p %g, rank %d: %a vs %a",
+			              (double)tops[t], i, (double)got[ref[i].id], (double)(float)(ref[i].p / cum));
+		/* and a pick scans them best first, as the sorted list does */
+		for (uint64_t seed = 0; seed < 64; seed++) {
+			struct rng q;
+			rng_seed(&q, seed);
+			float u = rng_uniform(&q), c = 0.0f;
+			int want = ref[keep - 1].id;
+			for (int i = 0; i < keep; i++) {
+				c += (float)(ref[i].p / cum);
+				if (u < c) {
+					want = ref[i].id;
+					break;
+				}
+			}
+			rng_seed(&q, seed);
+			ck_assert_int_eq(sampler_pick(&s, l, &p, &q), want);
+		}
+	}
+	sampler_free(&s);
+	free(l);
+	free(all);
+	free(got);
+	free(ref);
+}
+END_TEST
+
+/* With no filter a pick scans unnormalised exponentials: it still follows
+ * the distribution, and a -inf logit (a token held back) is never drawn. */
+START_TEST(unfiltered_picks_follow_the_distribution)
+{
+	const float lg[6] = { -INFINITY, 1.0f, 0.2f, 2.0f, -INFINITY, 0.5f };
+	struct sampler s;
+	struct status st = STATUS_INIT;
+	struct rng r;
+	rng_seed(&r, 23);
+	ck_assert_int_eq(sampler_init(&s, 6, &st), STATUS_OK);
+	struct sampler_params p = { 1.3f, 0, 1.0f };
+	float probs[6];
+	sampler_distribution(&s, lg, &p, probs);
+	ck_assert(probs[0] == 0.0f && probs[4] == 0.0f);
+	int counts[6] = { 0 };
+	const int n = 60000;
+	for (int i = 0; i < n; i++)
+		counts[sampler_pick(&s, lg, &p, &r)]++;
+	ck_assert_int_eq(counts[0], 0);
+	ck_assert_int_eq(counts[4], 0);
+	double chi = 0;
+	for (int i = 0; i < 6; i++)
+		if (probs[i] > 0.0f)
+			chi += (counts[i] - probs[i] * n) * (counts[i] - probs[i] * n) / (probs[i] * n);
+	ck_assert_double_lt(chi, 16.3); /* chi-square p = 0.001 for 3 dof */
+	sampler_free(&s);
+}
+END_TEST
+
 Suite *harness_suite(void)
 {
 	Suite *s = suite_create("rng");
@@ -327,6 +433,8 @@ Suite *harness_suite(void)
 	            top_k_and_top_p_filter,
 	            picks_follow_the_distribution,
 	            chunked_vocabulary_is_thread_independent,
+	            top_p_selection_equals_the_full_sort,
+	            unfiltered_picks_follow_the_distribution,
 	            NULL);
 	return s;
 }

@@ -10,6 +10,7 @@
 #include "engine/vmath.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,8 +111,60 @@ START_TEST(attention_products_match_double)
 			}
 			ck_assert_msg(fabs(o[i] - want) <= 1e-6 * mag, "wsum T=%zu n=%zu i=%zu", T, n, i);
 		}
+		/* BF16 keys and values (a BF16 KV cache): the same bits as F32 ones
+		 * holding the same values */
+		uint16_t *k16 = malloc(T * ks * sizeof *k16);
+		float *kw = malloc(T * ks * sizeof *kw), s2[32], o2[128];
+		ck_assert(k16 && kw);
+		for (size_t i = 0; i < T * ks; i++) {
+			uint32_t u;
+			memcpy(&u, &kv[i], sizeof u);
+			k16[i] = (uint16_t)(u >> 16);
+			u = (uint32_t)k16[i] << 16;
+			memcpy(&kw[i], &u, sizeof u);
+		}
+		vmath_dots(s, q, kw, ks, T, n, 0.125f);
+		vmath_dots_bf16(s2, q, k16, ks, T, n, 0.125f);
+		ck_assert_mem_eq(s, s2, T * sizeof *s);
+		vmath_wsum(o, p, kw, ks, T, n);
+		vmath_wsum_bf16(o2, p, k16, ks, T, n);
+		ck_assert_mem_eq(o, o2, n * sizeof *o);
+		free(k16), free(kw);
 		free(q), free(kv), free(p);
 	}
+}
+END_TEST
+
+/* The sampler's passes: the first of the largest (NaNs passed over, -inf
+ * a value), and exp((x - sub) mul) within a few ulps of libm's with 0 for
+ * -inf and NaN, summed. */
+START_TEST(argmax_and_exp_store)
+{
+	enum { NX = 203 };
+	float *x = gpt2_util_uniform(NX, 9), e[NX];
+	ck_assert_int_eq((int)vmath_argmax(x, 0), -1);
+	x[0] = NAN;
+	x[77] = 5.0f;
+	x[150] = 5.0f;
+	x[40] = NAN;
+	ck_assert_int_eq((int)vmath_argmax(x, NX), 77);
+	ck_assert_int_eq((int)vmath_argmax(x + 100, NX - 100), 50);
+	float z[11];
+	for (int i = 0; i < 11; i++)
+		z[i] = i == 3 ? NAN : -INFINITY;
+	ck_assert_int_eq((int)vmath_argmax(z, 11), 0);
+	const float nans[3] = { NAN, NAN, NAN };
+	ck_assert_int_eq((int)vmath_argmax(nans, 3), -1);
+	x[5] = -INFINITY;
+	double sum = vmath_exp_store(e, x, NX, 5.0f, 0.7f), want = 0.0;
+	for (int i = 0; i < NX; i++) {
+		double w = x[i] == x[i] ? exp(((double)x[i] - 5.0) * 0.7) : 0.0;
+		ck_assert_msg(fabs(e[i] - w) <= 4e-7 * w, "exp_store %d: %g vs %g", i, e[i], w);
+		want += e[i];
+	}
+	ck_assert(e[0] == 0.0f && e[40] == 0.0f && e[5] == 0.0f && e[77] == 1.0f);
+	ck_assert_double_eq_tol(sum, want, 1e-12 * want);
+	free(x);
 }
 END_TEST
 
@@ -230,6 +283,7 @@ Suite *harness_suite(void)
 	            exp_and_gelu_match_libm,
 	            float_passes_match_double,
 	            attention_products_match_double,
+	            argmax_and_exp_store,
 	            threads_change_no_bit,
 	            threaded_matmul_backward_matches,
 	            fused_step_equals_clip_step_zero,
