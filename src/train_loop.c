@@ -96,7 +96,7 @@ enum status_code train_loop_share(struct train *t, struct dist_sum *sum, struct 
 
 void train_loop_unshare(struct train *t, struct dist_sum *sum)
 {
-	if (dist_sum_sharded(sum) && t->params && t->params->home)
+	if (dist_sum_shared(sum))
 		train_place(t, NULL, NULL, 0);
 }
 
