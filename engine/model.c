@@ -217,10 +217,27 @@ void model_params_free(struct model_params *p)
 {
 	if (!p)
 		return;
-	model_mem_free(p->mem, p->count);
+	model_mem_free(p->home ? p->home : p->mem, p->count);
 	free(p->h);
 	free(p->frozen);
 	memset(p, 0, sizeof *p);
+}
+
+void model_params_place(struct model_params *p, float *mem, int copy)
+{
+	float *to = mem ? mem : p->home;
+	if (!to || to == p->mem)
+		return;
+	if (copy || !mem)
+		memcpy(to, p->mem, p->count * sizeof *to);
+	if (!p->home)
+		p->home = p->mem;
+	p->mem = to;
+	if (!mem)
+		p->home = NULL;
+	const struct model_family *f = model_family_of(&p->cfg);
+	if (f->bind)
+		f->bind(p);
 }
 
 void model_params_drop(struct model_params *p, float *data, size_t n)

@@ -118,6 +118,8 @@ struct model_params {
 	uint16_t *frozen;         /* a base frozen in BF16 (model_params_freeze_bf16): the
 	                           * matrices and embedding at mem's offsets, their F32
 	                           * values in mem given back; NULL: none */
+	float *home;              /* mem's own allocation while the values live in the
+	                           * caller's memory (model_params_place); NULL: in mem */
 };
 
 #define MODEL_NAME_MAX 64
@@ -164,6 +166,12 @@ size_t model_params_count(const struct model_config *cfg);
 enum status_code model_params_alloc(struct model_params *p, const struct model_config *cfg,
                                     struct status *st);
 void model_params_free(struct model_params *p);
+/* The values move into mem (count floats the caller owns and keeps until
+ * they move back: memory that processes share) and every tensor points
+ * there, copied when copy is set (another process may have filled mem);
+ * mem NULL moves them back into their own allocation, kept meanwhile so
+ * that pointers taken before the move stay valid afterwards. */
+void model_params_place(struct model_params *p, float *mem, int copy);
 /* Gives the memory of n values at data (inside p) back to the system where
  * p is large enough to be mapped; those values may read as zero afterwards. */
 void model_params_drop(struct model_params *p, float *data, size_t n);

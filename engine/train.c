@@ -56,6 +56,14 @@ enum status_code train_init_lora(struct train *t, struct model_params *params, s
 	return STATUS_OK;
 }
 
+void train_place(struct train *t, float *w, float *g, int copy_w)
+{
+	model_params_place(t->params, w, copy_w);
+	model_params_place(&t->grads, g, 1);
+	t->w = t->params->mem;
+	t->g = t->grads.mem;
+}
+
 void train_set_eval(struct train *t, int eval)
 {
 	if (t->lora)

@@ -60,6 +60,11 @@ enum status_code train_init(struct train *t, struct model_params *params,
 enum status_code train_init_lora(struct train *t, struct model_params *params, struct lora *l,
                                  const struct optim_config *oc, uint64_t seed, struct status *st);
 void train_free(struct train *t);
+/* The weights and gradients in the caller's memory (t->count floats each,
+ * memory that ranks on one host share: src/dist.h's dist_sum_map), the
+ * weights copied there when copy_w is set, the gradients always; NULL, NULL
+ * puts both back. Not with an adapter or a frozen base. */
+void train_place(struct train *t, float *w, float *g, int copy_w);
 /* The gradient model_backward adds the base's into: NULL under LoRA. */
 float *train_base_grads(struct train *t);
 /* Before each forward of a training step: the adapter's dropout masks of

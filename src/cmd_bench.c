@@ -95,7 +95,10 @@ const struct cli_command cmd_bench = {
 	        "and \"phases_cpu\": each rank's median wall and CPU seconds per step of\n"
 	        "forward, backward, reduce_in_backward (the sum's calls during backward),\n"
 	        "reduce_wait (after it), optimizer, gather (the weights after a sharded\n"
-	        "step) and the whole step.\n",
+	        "step) and the whole step; \"sum\" says how the gradients were summed:\n"
+	        "\"shared memory\" (ranks on one host: the wait for every rank's backward\n"
+	        "pass and the adding of the own chunks are reduce_wait, the wait for the\n"
+	        "others' updates gather), \"messages\" (the ring) or \"none\".\n",
 	.run = bench_run,
 };
 
@@ -406,10 +409,11 @@ static int bench_train(const struct bench_opts *o)
 	double loss = 0.0, reduce_s = 0.0;
 	/* the buckets start during the backward pass (RIC_MPI_OVERLAP=0: after it) */
 	struct dist_sum *sum = dist_sum_new(t.count);
+	int rc_share = train_loop_share(&t, sum, &st) != STATUS_OK;
 	/* each step's phases on this rank (BENCH_PHASES), for the breakdown */
 	double (*ph)[2 * BENCH_PHASES] = calloc((size_t)o->steps, sizeof *ph);
-	if (!ph) {
-		cli_error("out of memory");
+	if (!ph || rc_share) {
+		cli_error("%s", rc_share ? st.msg : "out of memory");
 		rc = CLI_FAIL;
 	}
 	for (int s = 0; s <= o->steps && rc == CLI_OK; s++) {
@@ -461,6 +465,8 @@ static int bench_train(const struct bench_opts *o)
 		}
 	}
 	t.pass->grads = (struct model_grads_hook){ 0 };
+	const char *how = !sum ? "none" : dist_sum_shared(sum) ? "shared memory" : "messages";
+	train_loop_unshare(&t, sum);
 	dist_sum_free(sum);
 	if (rc == CLI_OK) {
 		qsort(times, (size_t)o->steps, sizeof *times, bench_cmp);
@@ -501,6 +507,7 @@ static int bench_train(const struct bench_opts *o)
 		for (int k = 0; k < o->steps; k++)
 			total_s += times[k];
 		json_object_set_new(j, "ranks", json_integer(dist_size()));
+		json_object_set_new(j, "sum", json_string(how));
 		json_object_set_new(j, "trained_params", json_integer((json_int_t)t.count));
 		qsort(cpu, (size_t)o->steps, sizeof *cpu, bench_cmp);
 		json_object_set_new(j, "cpu_s_per_step", json_real(cpu[o->steps / 2]));

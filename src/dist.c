@@ -2,9 +2,11 @@
 
 #include "src/dist.h"
 #include "engine/monotonic.h"
+#include "engine/pool.h"
 
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +45,7 @@ void dist_span(size_t n, size_t *lo, size_t *hi) { dist_span_of(n, dist_me, lo, 
 static int dist_all_know; /* every rank learnt of the failure: no need to abort */
 static MPI_Comm dist_sum_comm = MPI_COMM_NULL; /* the gradients' ring alone */
 static size_t dist_bucket = DIST_BUCKET_FLOATS; /* RIC_MPI_BUCKET */
+static void dist_shm_free(void);
 
 int dist_built(void) { return 1; }
 
@@ -112,6 +115,7 @@ int dist_finish(int rc)
 	/* an error on one rank ends the job now: the others may be waiting on it */
 	if (rc != 0 && rc != 130 && dist_n > 1 && !dist_all_know)
 		MPI_Abort(MPI_COMM_WORLD, rc);
+	dist_shm_free();
 	MPI_Finalize();
 	return rc;
 }
@@ -173,7 +177,155 @@ struct dist_sum {
 	int err;            /* the first MPI error of the step */
 	int twice;          /* a float was told after its bucket had started */
 	int tag_ub;
+	int shm;            /* dist_sum_map: the sum reads the shared window (dist_shm) */
 };
+
+/* The window of dist_sum_map, kept for the job: freeing it is collective,
+ * and a rank leaving on an error must reach dist_finish's abort without
+ * waiting on the others. Rank 0's segment holds the weights, then its
+ * gradients; every other rank's its gradients. */
+static struct {
+	MPI_Comm node;
+	MPI_Win win;
+	size_t n;
+	float *w, **g; /* g: every rank's gradients */
+	int busy;      /* a dist_sum holds it */
+} dist_shm;
+static int dist_shm_up; /* dist_shm holds a window */
+
+static void dist_shm_free(void)
+{
+	if (!dist_shm_up)
+		return;
+	MPI_Win_unlock_all(dist_shm.win);
+	MPI_Win_free(&dist_shm.win);
+	MPI_Comm_free(&dist_shm.node);
+	free(dist_shm.g);
+	memset(&dist_shm, 0, sizeof dist_shm);
+	dist_shm_up = 0;
+}
+
+/* Collective: 1 on every rank when all are on one host and every rank got
+ * its segment, else 0 on every rank. */
+static int dist_shm_alloc(size_t n)
+{
+	MPI_Comm node;
+	int nn = 0, ok;
+	MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, dist_me, MPI_INFO_NULL, &node);
+	MPI_Comm_size(node, &nn);
+	if (dist_any(nn != dist_n)) {
+		MPI_Comm_free(&node);
+		return 0;
+	}
+	/* the ranks keep their world order (the key); the gradients start on a
+	 * cache line, each segment on a page of its own */
+	size_t off = (n + 15) & ~(size_t)15;
+	MPI_Aint bytes = (MPI_Aint)((dist_me == 0 ? off + n : n) * sizeof(float));
+	MPI_Info info;
+	MPI_Info_create(&info);
+	MPI_Info_set(info, "alloc_shared_noncontig", "true");
+	MPI_Comm_set_errhandler(node, MPI_ERRORS_RETURN);
+	float *base = NULL, **g = calloc((size_t)dist_n, sizeof *g), *w = NULL;
+	MPI_Win win = MPI_WIN_NULL;
+	ok = MPI_Win_allocate_shared(bytes, (int)sizeof(float), info, node, &base, &win) ==
+	     MPI_SUCCESS && g;
+	MPI_Info_free(&info);
+	for (int r = 0; ok && r < dist_n; r++) {
+		MPI_Aint size;
+		int unit;
+		float *at = NULL;
+		ok = MPI_Win_shared_query(win, r, &size, &unit, &at) == MPI_SUCCESS && at;
+		if (ok && r == 0)
+			w = at;
+		g[r] = ok ? at + (r == 0 ? off : 0) : NULL;
+	}
+	if (dist_any(!ok)) {
+		if (win != MPI_WIN_NULL)
+			MPI_Win_free(&win);
+		MPI_Comm_free(&node);
+		free(g);
+		return 0;
+	}
+	MPI_Win_lock_all(MPI_MODE_NOCHECK, win);
+	dist_shm.node = node;
+	dist_shm.win = win;
+	dist_shm.n = n;
+	dist_shm.w = w;
+	dist_shm.g = g;
+	dist_shm_up = 1;
+	return 1;
+}
+
+/* Every rank here, every store to the window before it seen by all after
+ * it (MPI-3's separate memory model: sync, barrier, sync). The barrier is
+ * tested flat out for 1 ms (ranks with a core each meet within it), then
+ * asleep between tests, 50 us growing to 1 ms: on a host with fewer free
+ * cores than ranks the rank still computing gets the core, and a step
+ * (a second or more) loses at most a millisecond a wait. */
+static int dist_shm_sync(void)
+{
+	MPI_Request q;
+	int done = 0, e;
+	double until = monotonic_s() + 1e-3;
+	long ns = 50000;
+	MPI_Win_sync(dist_shm.win);
+	e = MPI_Ibarrier(dist_shm.node, &q);
+	while (e == MPI_SUCCESS && (e = MPI_Test(&q, &done, MPI_STATUS_IGNORE)) == MPI_SUCCESS &&
+	       !done) {
+		if (monotonic_s() < until) {
+			sched_yield();
+			continue;
+		}
+		struct timespec ts = { 0, ns };
+		nanosleep(&ts, NULL);
+		ns = ns < 1000000 ? 2 * ns : ns;
+	}
+	MPI_Win_sync(dist_shm.win);
+	return e;
+}
+
+struct dist_shm_job {
+	float *out;
+	size_t lo;
+};
+
+/* out[i] += every other rank's gradient i, for i in [lo, hi) of a span */
+static void dist_shm_add_part(void *ctx, size_t lo, size_t hi)
+{
+	const struct dist_shm_job *j = ctx;
+	float *restrict out = j->out;
+	for (int r = 0; r < dist_n; r++) {
+		if (r == dist_me)
+			continue;
+		const float *restrict in = dist_shm.g[r];
+		for (size_t i = j->lo + lo; i < j->lo + hi; i++)
+			out[i] += in[i];
+	}
+}
+
+int dist_sum_map(struct dist_sum *s, float **w, float **g)
+{
+	const char *e = getenv("RIC_MPI_SHM");
+	if (!s || !s->shard || dist_shm.busy || (e && strcmp(e, "0") == 0))
+		return 0;
+	if (dist_shm_up && dist_shm.n != s->n)
+		dist_shm_free();
+	if (!dist_shm_up && !dist_shm_alloc(s->n))
+		return 0;
+	dist_shm.busy = 1;
+	s->shm = 1;
+	*w = dist_shm.w;
+	*g = dist_shm.g[dist_me];
+	return 1;
+}
+
+int dist_sum_shared(const struct dist_sum *s) { return s && s->shm; }
+
+enum status_code dist_sum_mapped(struct dist_sum *s, struct status *st)
+{
+	int err = s && s->shm ? dist_shm_sync() : MPI_SUCCESS;
+	return err == MPI_SUCCESS ? STATUS_OK : dist_failed(st, "sharing the weights", err);
+}
 
 static size_t dist_bucket_len(const struct dist_sum *s, size_t k)
 {
@@ -229,6 +381,8 @@ void dist_sum_free(struct dist_sum *s)
 {
 	if (!s)
 		return;
+	if (s->shm)
+		dist_shm.busy = 0;
 	for (int k = 0; k < DIST_TMP; k++)
 		free(s->tmp[k]);
 	free(s->owned);
@@ -363,7 +517,7 @@ static void dist_sum_poll(struct dist_sum *s, int wait)
 void dist_sum_ready(void *ctx, size_t lo, size_t hi)
 {
 	struct dist_sum *s = ctx;
-	if (!s->overlap)
+	if (!s->overlap || s->shm) /* shared memory: all of it in dist_sum_end */
 		return;
 	double t0 = monotonic_s(), c0 = monotonic_cpu_s();
 	hi = hi < s->n ? hi : s->n;
@@ -390,6 +544,25 @@ enum status_code dist_sum_end(struct dist_sum *s, struct status *st)
 	if (!s->overlap)
 		return dist_sum_floats(s->v, s->n, st);
 	double t0 = monotonic_s(), c0 = monotonic_cpu_s();
+	if (s->shm) {
+		if (s->v != dist_shm.g[dist_me])
+			return status_set(st, STATUS_INTERNAL, "the gradients summed are not those in "
+			                  "the memory the ranks share");
+		/* every rank's backward pass done; each adds the others' gradients
+		 * of its own chunks into its own; all done reading before any
+		 * rank zeroes its gradients (the update) */
+		int err = dist_shm_sync();
+		for (size_t k = 0; err == MPI_SUCCESS && k < s->nowned; k++) {
+			struct dist_shm_job j = { s->v, s->owned[2 * k] };
+			pool_for(s->owned[2 * k + 1] - s->owned[2 * k], 1 << 16, dist_shm_add_part, &j);
+		}
+		if (err == MPI_SUCCESS)
+			err = dist_shm_sync();
+		dist_reduce_s += monotonic_s() - t0;
+		dist_reduce_cpu_s += monotonic_cpu_s() - c0;
+		return err == MPI_SUCCESS ? STATUS_OK
+		                          : dist_failed(st, "allreduce of the gradients", err);
+	}
 	s->next = 0; /* a rank without rows told nothing: every bucket may go */
 	dist_sum_poll(s, 1);
 	dist_reduce_s += monotonic_s() - t0;
@@ -413,6 +586,12 @@ const size_t *dist_sum_owned(const struct dist_sum *s, size_t *n)
 enum status_code dist_sum_share(struct dist_sum *s, float *x, struct status *st)
 {
 	double t0 = monotonic_s(), c0 = monotonic_cpu_s();
+	if (s->shm && x == dist_shm.w) { /* the one copy: the others' updates are in */
+		int err = dist_shm_sync();
+		dist_reduce_s += monotonic_s() - t0;
+		dist_reduce_cpu_s += monotonic_cpu_s() - c0;
+		return err == MPI_SUCCESS ? STATUS_OK : dist_failed(st, "gathering the ranks' shares", err);
+	}
 	float *keep = s->v;
 	s->v = x;
 	s->last = 2 * dist_n - 2;
@@ -778,6 +957,21 @@ const size_t *dist_sum_owned(const struct dist_sum *s, size_t *n)
 enum status_code dist_sum_share(struct dist_sum *s, float *x, struct status *st)
 {
 	(void)s, (void)x, (void)st;
+	return STATUS_OK;
+}
+int dist_sum_map(struct dist_sum *s, float **w, float **g)
+{
+	(void)s, (void)w, (void)g;
+	return 0;
+}
+int dist_sum_shared(const struct dist_sum *s)
+{
+	(void)s;
+	return 0;
+}
+enum status_code dist_sum_mapped(struct dist_sum *s, struct status *st)
+{
+	(void)s, (void)st;
 	return STATUS_OK;
 }
 double dist_add_up(double x) { return x; }

@@ -117,6 +117,22 @@ const size_t *dist_sum_owned(const struct dist_sum *s, size_t *n);
 /* Every rank's own chunks of x (s's layout) to every rank: the weights
  * after a sharded step, the optimizer's moments before a checkpoint. */
 enum status_code dist_sum_share(struct dist_sum *s, float *x, struct status *st);
+/* Every rank on one host (MPI_COMM_TYPE_SHARED spans the job), the step
+ * sharded and RIC_MPI_SHM not 0: memory the ranks share (an MPI-3 shared
+ * window), n floats for the weights' one copy (*w) and n for this rank's
+ * gradients (*g), which the caller moves its weights and gradients into
+ * (engine/train.h's train_place, rank 0 copying the weights), then calls
+ * dist_sum_mapped. dist_sum_end then waits for every rank's backward pass
+ * and adds the ranks' gradients of its own chunks straight from their
+ * memory (no messages, no copy), and dist_sum_share of the weights is a
+ * wait for the other ranks' updates, which land in the one copy. Collective;
+ * returns 0 (the ring of messages stays: ranks on several hosts, a window
+ * refused) on every rank alike. One window per job, reused while n stays. */
+int dist_sum_map(struct dist_sum *s, float **w, float **g);
+/* Whether s sums through the shared window (dist_sum_map said so). */
+int dist_sum_shared(const struct dist_sum *s);
+/* After the move: every rank waits until rank 0's weights are in place. */
+enum status_code dist_sum_mapped(struct dist_sum *s, struct status *st);
 /* After work rank 0 does alone (online --eval-each's child eval, minutes
  * long): every rank waits for rank 0 to get here without spinning a core
  * (a nonblocking broadcast tested every few milliseconds, asleep between)

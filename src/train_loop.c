@@ -85,6 +85,21 @@ enum status_code train_loop_step(struct train *t, struct dist_sum *sum, float cl
 	return dist_sum_share(sum, t->w, st);
 }
 
+enum status_code train_loop_share(struct train *t, struct dist_sum *sum, struct status *st)
+{
+	float *w, *g;
+	if (!sum || t->lora || t->params->frozen || !dist_sum_map(sum, &w, &g))
+		return STATUS_OK;
+	train_place(t, w, g, dist_rank() == 0);
+	return dist_sum_mapped(sum, st);
+}
+
+void train_loop_unshare(struct train *t, struct dist_sum *sum)
+{
+	if (dist_sum_shared(sum))
+		train_place(t, NULL, NULL, 0);
+}
+
 /* A sharded step leaves each rank the optimizer's moments of its own
  * chunks: before a checkpoint every rank gets all of them (rank 0 writes). */
 struct train_loop_whole {
@@ -131,6 +146,8 @@ enum status_code train_loop_run(struct train_loop *L, struct status *st)
 	struct dist_sum *sum = NULL;
 	if (dist_size() > 1 && !(sum = dist_sum_new(L->t.count)))
 		rc = status_set(st, STATUS_NOMEM, "out of memory");
+	if (rc == STATUS_OK)
+		rc = train_loop_share(&L->t, sum, st);
 	struct train_loop_whole whole = { sum, &L->t.opt };
 	if (L->sv && dist_sum_sharded(sum)) {
 		L->sv->whole = train_loop_whole_optim;
@@ -176,6 +193,7 @@ enum status_code train_loop_run(struct train_loop *L, struct status *st)
 		L->sv->whole = NULL;
 		L->sv->whole_ctx = NULL;
 	}
+	train_loop_unshare(&L->t, sum);
 	dist_sum_free(sum);
 	return rc;
 }

@@ -78,6 +78,12 @@ enum status_code train_loop_run(struct train_loop *L, struct status *st);
 struct dist_sum;
 enum status_code train_loop_step(struct train *t, struct dist_sum *sum, float clip,
                                  const struct hooks *h, struct status *st);
+/* Ranks on one host: t's weights and gradients move into the memory they
+ * share (src/dist.h's dist_sum_map; nothing happens otherwise, nor for an
+ * adapter or a frozen base), and back with train_loop_unshare before
+ * dist_sum_free. Every rank calls both. */
+enum status_code train_loop_share(struct train *t, struct dist_sum *sum, struct status *st);
+void train_loop_unshare(struct train *t, struct dist_sum *sum);
 void train_loop_free(struct train_loop *L);
 
 /* The optimizer of the stages that decay: AdamW at lr with weight decay wd,

@@ -6,6 +6,11 @@
  *     end, parts straddling buckets of 1000 floats), with the step sharded
  *     (each rank's chunks, then dist_sum_share of an update of them) and not,
  *     against the sums in double, the same bits on every rank;
+ *   - the same sum through the memory the ranks on one host share
+ *     (dist_sum_map): every rank sees rank 0's weights, holds the sums of
+ *     its own chunks after dist_sum_end, and after each updated its chunks
+ *     of the one copy of the weights and dist_sum_share, every rank sees
+ *     every update; RIC_MPI_SHM=0 keeps the messages;
  *   - dist_add_up: the same on every rank;
  *   - dist_await_rank0: while rank 0 sleeps 2 s the others wait with their
  *     CPU time small (a blocking MPI call would poll a core the whole time),
@@ -124,6 +129,87 @@ static void ring(int shard)
 	free(want);
 }
 
+static int is_own(const size_t *own, size_t k, size_t i)
+{
+	for (size_t j = 0; j < k; j++)
+		if (i >= own[2 * j] && i < own[2 * j + 1])
+			return 1;
+	return 0;
+}
+
+static void shared(void)
+{
+	const size_t n = 22017;
+	int R = dist_size(), me = dist_rank();
+	float *w, *g, *mine = malloc(n * sizeof *mine);
+	double *want = malloc(n * sizeof *want);
+	struct status st = STATUS_INIT;
+	if (!mine || !want)
+		exit(1);
+	setenv("RIC_MPI_SHARD", "1", 1);
+	setenv("RIC_MPI_SHM", "0", 1);
+	struct dist_sum *s = dist_sum_new(n);
+	check(s && !dist_sum_map(s, &w, &g) && !dist_sum_shared(s),
+	      "RIC_MPI_SHM=0: the sum keeps its messages");
+	dist_sum_free(s);
+	unsetenv("RIC_MPI_SHM");
+	s = dist_sum_new(n);
+	int on = s && dist_sum_map(s, &w, &g);
+	check(on && dist_sum_shared(s), "ranks on one host share memory for the sum");
+	if (!on)
+		exit(1);
+	for (size_t i = 0; i < n; i++) {
+		if (me == 0)
+			w[i] = (float)i;
+		g[i] = value(i, me);
+		want[i] = 0;
+		for (int r = 0; r < R; r++)
+			want[i] += value(i, r);
+	}
+	check(dist_sum_mapped(s, &st) == STATUS_OK, "dist_sum_mapped");
+	size_t bad = 0, k;
+	for (size_t i = 0; i < n; i++)
+		bad += w[i] != (float)i;
+	check(bad == 0, "every rank sees rank 0's weights");
+	const size_t *own = dist_sum_owned(s, &k);
+	for (int step = 0; step < 2; step++) {
+		dist_sum_begin(s, g);
+		for (size_t hi = n; hi > 0;) { /* told or not: all of it at the end */
+			size_t lo = hi > 777 ? hi - 777 : 0;
+			dist_sum_ready(s, lo, hi);
+			hi = lo;
+		}
+		check(dist_sum_end(s, &st) == STATUS_OK, "dist_sum_end over shared memory");
+		bad = 0;
+		for (size_t j = 0; j < k; j++)
+			for (size_t i = own[2 * j]; i < own[2 * j + 1]; i++)
+				bad += fabs(g[i] - want[i]) > 1e-5 * (1 + fabs(want[i]));
+		check(bad == 0, "each rank holds the sums of its own chunks");
+		/* the optimizer's part: its own chunks of the one copy, and the
+		 * gradients zeroed for the next step */
+		for (size_t i = 0; i < n; i++) {
+			if (is_own(own, k, i))
+				w[i] = 2.0f * g[i] + (float)step;
+			g[i] = 0;
+		}
+		check(dist_sum_share(s, w, &st) == STATUS_OK, "dist_sum_share of the shared weights");
+		bad = 0;
+		for (size_t i = 0; i < n; i++)
+			bad += fabs(w[i] - (2.0 * want[i] + step)) > 2e-5 * (1 + fabs(want[i]));
+		check(bad == 0, "every rank sees every rank's update");
+		memcpy(mine, w, n * sizeof *mine);
+		check(same_everywhere(mine, n), "the same bits on every rank");
+		for (size_t i = 0; i < n; i++)
+			g[i] = value(i, me);
+	}
+	dist_sum_begin(s, mine);
+	check(dist_sum_end(s, &st) == STATUS_INTERNAL, "a sum of gradients not in the shared memory "
+	      "is refused");
+	dist_sum_free(s);
+	free(mine);
+	free(want);
+}
+
 static void await(void)
 {
 	struct status st = STATUS_INIT;
@@ -162,6 +248,7 @@ int main(int argc, char **argv)
 	}
 	ring(0);
 	ring(1);
+	shared();
 	double x = dist_add_up(0.1 * (dist_rank() + 1));
 	unsigned char d[32] = { 0 };
 	memcpy(d, &x, sizeof x);

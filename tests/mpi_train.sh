@@ -52,6 +52,19 @@ ok "two ranks give the one-process model" $CLOSE one/model.safetensors two/model
 ok "and its losses, step for step" same_losses pre-1 pre-2
 ok "and its gradient norms" same_losses pre-1 pre-2 grad_norm
 
+# Ranks on one host sum through memory they share (an MPI-3 window: the
+# gradients added straight from each other's, one copy of the weights);
+# RIC_MPI_SHM=0 keeps the ring of messages that ranks on several hosts use.
+B="--layers 1 --heads 2 --embd 32 --vocab 64 --ctx 32 --batch 2 --seq 16 --steps 1 --json"
+like "$($MPIRUN "$RIC" bench train $B 2>&1)" '"sum": *"shared memory"' \
+	"two ranks on one host sum through shared memory"
+like "$(env RIC_MPI_SHM=0 $MPIRUN "$RIC" bench train $B 2>&1)" '"sum": *"messages"' \
+	"RIC_MPI_SHM=0: through messages"
+ok "pretrain on two ranks, the ring of messages as across hosts" \
+	env RIC_MPI_SHM=0 $MPIRUN "$RIC" pretrain $P --out two-m --name pre-2m text.txt
+ok "the one-process model" $CLOSE one/model.safetensors two-m/model.safetensors
+ok "and its losses" same_losses pre-1 pre-2m
+
 # The AdamW step is sharded: each rank updates its own chunk of every bucket
 # and the weights go round; a checkpoint's moments are gathered whole first.
 # RIC_MPI_SHARD=0 (every rank steps on the whole sum) gives the same model.
@@ -64,13 +77,13 @@ ok "pretrain on two ranks, the step not sharded" \
 	env RIC_MPI_SHARD=0 $MPIRUN "$RIC" pretrain $P --out two-ns --name pre-2ns text.txt
 ok "the same model" $CLOSE one/model.safetensors two-ns/model.safetensors
 
-# Overlap: with buckets of 1000 floats the model's 22,016 gradients go in 23
+# Overlap (the ring): with buckets of 1000 floats the model's 22,016 gradients go in 23
 # buckets that straddle the layers, each summed (a ring of messages) as soon as the
 # backward pass has completed it; the blocking sum after the backward pass
 # (RIC_MPI_OVERLAP=0) and a rank without rows (batch 1: rank 1 starts every
 # bucket when its step ends, in the same order) give the same model.
 ok "pretrain on two ranks, 23 buckets overlapping the backward pass" \
-	env RIC_MPI_BUCKET=1000 $MPIRUN "$RIC" pretrain $P --out two-b --name pre-2b text.txt
+	env RIC_MPI_SHM=0 RIC_MPI_BUCKET=1000 $MPIRUN "$RIC" pretrain $P --out two-b --name pre-2b text.txt
 ok "the one-process model" $CLOSE one/model.safetensors two-b/model.safetensors
 ok "and its losses" same_losses pre-1 pre-2b
 ok "summed after the backward pass" \
