@@ -57,5 +57,8 @@ for lv in $levels; do
 			    "$p" "$(share "$g" "$p")" "$(echo "$out" | text peak_kernel) peak, same run"
 		done
 	done
+	# what a call costs beyond its bytes (built beside src/ric)
+	calls="$(dirname "$ric")/../bench/gemv_calls"
+	[ -x "$calls" ] && env "$@" "$calls" $th
 	echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
