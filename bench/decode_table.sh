@@ -70,5 +70,8 @@ for lv in $levels; do
 			    "$(echo "$out" | text peak_kernel) peak; $rb at $(echo "$out" | field read_gb_s) GB/s"
 		done
 	done
+	# what a call costs beyond its bytes (built beside src/ric)
+	calls="$(dirname "$ric")/../bench/gemv_calls"
+	[ -x "$calls" ] && env "$@" "$calls" $th
 	echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 done

@@ -17,7 +17,11 @@
 #endif
 
 #define Q8_G GEMV_Q8_GROUP
-#define Q8_GRAIN 64 /* output channels a thread's part is a multiple of */
+/* Output channels a thread's part is a multiple of: small enough that the
+ * widths of small models split evenly (SmolLM2's 576 and 192 are 36 and 12
+ * grains, where grains of 64 gave two threads 4 and 5, 1 and 2), a multiple
+ * of the kernels' 4-channel blocks. */
+#define Q8_GRAIN 16
 
 static size_t q8_groups(size_t n)
 {
@@ -439,10 +443,32 @@ static void q8_prep_rows(void *ctx, size_t lo, size_t hi)
 	}
 }
 
-int gemv_q8(float *y, const float *x, const int8_t *q, const float *scale, const float *bias,
-            size_t R, size_t IC, size_t OC, int accumulate)
+/* Columns [lo, hi) of the outputs' columns laid end to end: each output's
+ * share on its own job, so a part may hold the end of one and the start of
+ * the next. */
+struct q8_multi {
+	struct q8_job *j;
+	size_t n;
+	pool_fn fn;
+};
+
+static void q8_multi_part(void *ctx, size_t lo, size_t hi)
 {
-	size_t ng = q8_groups(IC), row = ng * Q8_G, np = ng / 2;
+	const struct q8_multi *m = ctx;
+	size_t at = 0;
+	for (size_t k = 0; k < m->n && at < hi; at += m->j[k].OC, k++) {
+		size_t a = lo > at ? lo - at : 0, b = hi - at < m->j[k].OC ? hi - at : m->j[k].OC;
+		if (a < b)
+			m->fn(&m->j[k], a, b);
+	}
+}
+
+int gemv_q8_each(const struct gemv_q8_out *out, size_t n, const float *x, size_t R, size_t IC,
+                 int accumulate)
+{
+	size_t ng = q8_groups(IC), row = ng * Q8_G, np = ng / 2, cols = 0;
+	if (n == 0 || n > GEMV_Q8_OUTS)
+		return -1;
 	int vnni = 0;
 #if Q8_X86
 	vnni = cpu_level() >= CPU_AVX512 && cpu_has_vnni();
@@ -454,24 +480,38 @@ int gemv_q8(float *y, const float *x, const int8_t *q, const float *scale, const
 		return -1;
 	float *dxe = dx + R * ng;
 	int8_t *xq = (int8_t *)(void *)(dx + nf), *xa = xq + R * row;
-	struct q8_job j = { .y = y, .xq = xq, .xa = xa, .dx = dx, .dxe = dxe, .q = q,
-	                    .sc = scale, .bias = bias, .R = R, .ng = ng, .OC = OC,
-	                    .accumulate = accumulate };
-	struct q8_prep pp = { .x = x, .IC = IC, .ng = ng, .j = &j, .xq = xq, .xa = xa, .dx = dx,
+	struct q8_job j[GEMV_Q8_OUTS];
+	for (size_t k = 0; k < n; k++) {
+		j[k] = (struct q8_job){ .y = out[k].y, .xq = xq, .xa = xa, .dx = dx, .dxe = dxe,
+		                        .q = out[k].q, .sc = out[k].scale, .bias = out[k].bias, .R = R,
+		                        .ng = ng, .OC = out[k].OC, .accumulate = accumulate };
+		cols += out[k].OC;
+	}
+	struct q8_prep pp = { .x = x, .IC = IC, .ng = ng, .j = &j[0], .xq = xq, .xa = xa, .dx = dx,
 	                      .dxe = dxe, .level = vnni ? 2 : 0 };
 #if Q8_X86
 	if (!vnni && cpu_level() >= CPU_AVX2)
 		pp.level = 1;
 #endif
 	pool_for(R, 1, q8_prep_rows, &pp);
-	pool_fn fn = q8_plain;
+	struct q8_multi m = { .j = j, .n = n, .fn = q8_plain };
 #if Q8_X86
 	if (vnni)
-		fn = q8_vnni;
+		m.fn = q8_vnni;
 	else if (cpu_level() >= CPU_AVX2)
-		fn = q8_avx2;
+		m.fn = q8_avx2;
 #endif
-	pool_for(OC, Q8_GRAIN, fn, &j);
+	if (n == 1)
+		pool_for(cols, Q8_GRAIN, m.fn, &j[0]);
+	else
+		pool_for(cols, Q8_GRAIN, q8_multi_part, &m);
 	free(dx);
 	return 0;
+}
+
+int gemv_q8(float *y, const float *x, const int8_t *q, const float *scale, const float *bias,
+            size_t R, size_t IC, size_t OC, int accumulate)
+{
+	struct gemv_q8_out o = { .y = y, .q = q, .scale = scale, .bias = bias, .OC = OC };
+	return gemv_q8_each(&o, 1, x, R, IC, accumulate);
 }

@@ -37,4 +37,21 @@ void gemv_pack_q8_rows(int8_t *q, float *scale, const float *e, size_t OC, size_
 int gemv_q8(float *y, const float *x, const int8_t *q, const float *scale, const float *bias,
             size_t R, size_t IC, size_t OC, int accumulate);
 
+/* Up to GEMV_Q8_OUTS products of the same x in one call (a layer's q, k and
+ * v; gate and up): x is quantized once and the outputs' columns, laid end to
+ * end, are split between the threads together, so they cost one hand-off to
+ * the pool, not one each, and two threads get equal shares of the whole
+ * where each small product alone would split unevenly. Each y gets the
+ * bits gemv_q8 gives it alone. Returns 0, or -1 (no scratch, or n outside
+ * 1..GEMV_Q8_OUTS). */
+#define GEMV_Q8_OUTS 4
+struct gemv_q8_out {
+	float *y;
+	const int8_t *q;
+	const float *scale, *bias; /* bias may be NULL */
+	size_t OC;
+};
+int gemv_q8_each(const struct gemv_q8_out *out, size_t n, const float *x, size_t R, size_t IC,
+                 int accumulate);
+
 #endif

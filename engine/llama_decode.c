@@ -9,6 +9,7 @@
 #include "engine/gemv_q8.h"
 #include "engine/kernels.h"
 #include "engine/llama.h"
+#include "engine/pool.h"
 #include "engine/vmath.h"
 
 #include <math.h>
@@ -250,6 +251,54 @@ static enum status_code llama_product(const struct decoder *d, size_t m, size_t 
 	return STATUS_OK;
 }
 
+/* Products of matrices m0 .. m0 + n - 1, which read the same x and do not
+ * accumulate (q, k, v; gate, up). With int8 weights they are one call of
+ * the pool (engine/gemv_q8.h: gemv_q8_each), each output's bits as alone;
+ * else one product each. */
+static enum status_code llama_products(const struct decoder *d, size_t m0, size_t n,
+                                       float *const y[], const float *x,
+                                       const float *const bias[], size_t R, struct status *st)
+{
+	const struct decoder_weights *dw = d->wb;
+	int q8 = dw && dw->dtype == DECODER_INT8 && n <= GEMV_Q8_OUTS;
+	struct gemv_q8_out o[GEMV_Q8_OUTS];
+	size_t IC = 0, OC = 0;
+	for (size_t k = 0; k < n; k++) {
+		size_t off = llama_mat(d->impl, m0 + k, &IC, &OC);
+		if (q8)
+			o[k] = (struct gemv_q8_out){ .y = y[k], .q = dw->q8 + dw->q_at[m0 + k],
+			                             .scale = dw->scale + dw->scale_at[m0 + k],
+			                             .bias = bias[k], .OC = OC };
+		else {
+			enum status_code rc = llama_product(d, m0 + k, off, y[k], x, bias[k], R, IC, OC, 0,
+			                                    NULL, st);
+			if (rc != STATUS_OK)
+				return rc;
+		}
+	}
+	if (q8 && gemv_q8_each(o, n, x, R, IC, 0))
+		return status_set(st, STATUS_NOMEM, "cannot allocate int8 activations");
+	return STATUS_OK;
+}
+
+/* silu(gate) * up into the gate's place, as swiglu_forward computes it, for
+ * gate [R, I] then up [R, I] at fch (element e of one pairs with e of the
+ * other): on the pool's threads, since a scalar exp per element took about
+ * 11 us of a SmolLM2 layer on one core, serial between two products while
+ * the other thread waits. Each element alone, so the split changes no bit. */
+#define LLAMA_SWIGLU_GRAIN 64
+struct llama_swiglu {
+	float *g;
+	const float *u;
+};
+
+static void llama_swiglu_part(void *ctx, size_t lo, size_t hi)
+{
+	const struct llama_swiglu *sw = ctx;
+	for (size_t i = lo; i < hi; i++)
+		sw->g[i] = sw->g[i] * (float)(1.0 / (1.0 + exp(-(double)sw->g[i]))) * sw->u[i];
+}
+
 enum status_code llama_decode(struct decoder *d, const int *seq, const int *tokens, size_t R,
                               const unsigned char *keep, float *logits, const struct hooks *h,
                               struct status *st)
@@ -278,9 +327,11 @@ enum status_code llama_decode(struct decoder *d, const int *seq, const int *toke
 		                        (OC), (acc), d->ln, st)) != STATUS_OK) \
 			return rc
 		rmsnorm_forward(d->ln, NULL, d->x, w + OFF(LLAMA_LN1), R, C, lay->eps);
-		PRODUCT(0, q, d->ln, BIAS(LLAMA_QB), C, HD, 0);
-		PRODUCT(1, k, d->ln, BIAS(LLAMA_KB), C, KD, 0);
-		PRODUCT(2, v, d->ln, BIAS(LLAMA_VB), C, KD, 0);
+		float *const qkv[3] = { q, k, v }, *const gu[2] = { d->fch, d->fch + R * I };
+		const float *const qkv_b[3] = { BIAS(LLAMA_QB), BIAS(LLAMA_KB), BIAS(LLAMA_VB) };
+		const float *const gu_b[2] = { NULL, NULL };
+		if ((rc = llama_products(d, 7 * l, 3, qkv, d->ln, qkv_b, R, st)) != STATUS_OK)
+			return rc;
 		for (size_t r = 0; r < R; r++) {
 			rope_rotate(q + r * HD, HD, 1, &zero, NH, D, d->rope + r * D, 0);
 			rope_rotate(k + r * KD, KD, 1, &zero, NKV, D, d->rope + r * D, 0);
@@ -289,15 +340,11 @@ enum status_code llama_decode(struct decoder *d, const int *seq, const int *toke
 		decoder_attend_rows(d, l, q, HD, seq, R, d->atty, HD);
 		PRODUCT(3, d->x, d->atty, BIAS(LLAMA_OB), HD, C, 1);
 		rmsnorm_forward(d->ln, NULL, d->x, w + OFF(LLAMA_LN2), R, C, lay->eps);
-		/* gate [R, I] then up [R, I] in fch; silu(gate) * up into the gate's place,
-		 * as swiglu_forward computes it */
-		PRODUCT(4, d->fch, d->ln, NULL, C, I, 0);
-		PRODUCT(5, d->fch + R * I, d->ln, NULL, C, I, 0);
-		for (size_t r = 0; r < R; r++) {
-			float *g = d->fch + r * I, *u = d->fch + R * I + r * I;
-			for (size_t i = 0; i < I; i++)
-				g[i] = g[i] * (float)(1.0 / (1.0 + exp(-(double)g[i]))) * u[i];
-		}
+		/* gate [R, I] then up [R, I] in fch; silu(gate) * up into the gate's place */
+		if ((rc = llama_products(d, 7 * l + 4, 2, gu, d->ln, gu_b, R, st)) != STATUS_OK)
+			return rc;
+		struct llama_swiglu sw = { d->fch, d->fch + R * I };
+		pool_for(R * I, LLAMA_SWIGLU_GRAIN, llama_swiglu_part, &sw);
 		PRODUCT(6, d->x, d->fch, NULL, I, C, 1);
 #undef PRODUCT
 #undef BIAS

@@ -10,20 +10,34 @@
 #define POOL_MAX 64
 #define POOL_SPIN 300000
 
+/* What the spinning workers read and what they write are on cache lines of
+ * their own: the job (written by the caller, then only read, gen last), the
+ * count of parts left (written by every thread once a job), and the locks
+ * and the rest; so a worker's polls of gen are not disturbed by another
+ * worker's completion or by the caller's locking, and a part's completion
+ * does not move the job's line away from the threads still reading it. */
+#define POOL_LINE 64
 static struct {
-	pthread_mutex_t lock;     /* guards the fields below and the condition */
-	pthread_cond_t wake, done;
-	pthread_mutex_t busy;     /* held by the call in progress */
-	int want, started;        /* threads asked for (caller included); workers running */
-	atomic_uint gen;          /* bumped for each job */
-	atomic_int pending;       /* parts not finished */
-	pool_fn fn;
+	_Alignas(POOL_LINE) pool_fn fn; /* the job: */
 	void *ctx;
 	size_t n, grain, parts;
+	atomic_uint gen;          /* bumped for each job */
+	_Alignas(POOL_LINE) atomic_int pending; /* parts not finished */
+	_Alignas(POOL_LINE) pthread_mutex_t lock; /* guards the condition waits */
+	pthread_cond_t wake, done;
+	/* Workers asleep (or going to sleep) on wake, and whether the caller
+	 * sleeps on done: a job or a completion takes the lock and signals
+	 * only then, so while everyone spins a call touches no lock line.
+	 * Each side writes its flag, then reads the other's variable (all
+	 * sequentially consistent), so one of the two always sees the other:
+	 * no wake-up is lost. */
+	atomic_int sleepers, waiting;
+	pthread_mutex_t busy;     /* held by the call in progress */
+	int want, started;        /* threads asked for (caller included); workers running */
 	pthread_t tid[POOL_MAX];
 	unsigned born[POOL_MAX];
-} pool = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-           PTHREAD_MUTEX_INITIALIZER, 1, 0, 0, 0, NULL, NULL, 0, 0, 0, { 0 }, { 0 } };
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
+           .done = PTHREAD_COND_INITIALIZER, .busy = PTHREAD_MUTEX_INITIALIZER, .want = 1 };
 
 static void pool_range(size_t part, size_t parts, size_t n, size_t grain, size_t *lo, size_t *hi)
 {
@@ -41,7 +55,7 @@ static void pool_run_part(size_t part)
 		if (lo < hi)
 			pool.fn(pool.ctx, lo, hi);
 	}
-	if (atomic_fetch_sub(&pool.pending, 1) == 1) {
+	if (atomic_fetch_sub(&pool.pending, 1) == 1 && atomic_load(&pool.waiting)) {
 		pthread_mutex_lock(&pool.lock);
 		pthread_cond_signal(&pool.done);
 		pthread_mutex_unlock(&pool.lock);
@@ -59,8 +73,10 @@ static void *pool_worker(void *arg)
 			spins++;
 		if (g == seen) {
 			pthread_mutex_lock(&pool.lock);
+			atomic_fetch_add(&pool.sleepers, 1);
 			while ((g = atomic_load(&pool.gen)) == seen)
 				pthread_cond_wait(&pool.wake, &pool.lock);
+			atomic_fetch_sub(&pool.sleepers, 1);
 			pthread_mutex_unlock(&pool.lock);
 		}
 		seen = g;
@@ -81,6 +97,8 @@ static void pool_atfork_child(void)
 	pool.done = c;
 	pool.started = 0;
 	pool.want = 1;
+	atomic_store(&pool.sleepers, 0);
+	atomic_store(&pool.waiting, 0);
 }
 
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
@@ -157,18 +175,22 @@ void pool_for(size_t n, size_t grain, pool_fn fn, void *ctx)
 	 * the parts with nothing), so none is still reading this job's fields
 	 * when the next one is set up. */
 	atomic_store(&pool.pending, pool.started + 1);
-	pthread_mutex_lock(&pool.lock);
 	atomic_fetch_add(&pool.gen, 1);
-	pthread_cond_broadcast(&pool.wake);
-	pthread_mutex_unlock(&pool.lock);
+	if (atomic_load(&pool.sleepers) > 0) {
+		pthread_mutex_lock(&pool.lock);
+		pthread_cond_broadcast(&pool.wake);
+		pthread_mutex_unlock(&pool.lock);
+	}
 	pool_run_part(0);
 	int spins = 0;
 	while (atomic_load(&pool.pending) > 0 && spins < POOL_SPIN)
 		spins++;
 	if (atomic_load(&pool.pending) > 0) {
 		pthread_mutex_lock(&pool.lock);
+		atomic_store(&pool.waiting, 1);
 		while (atomic_load(&pool.pending) > 0)
 			pthread_cond_wait(&pool.done, &pool.lock);
+		atomic_store(&pool.waiting, 0);
 		pthread_mutex_unlock(&pool.lock);
 	}
 	pthread_mutex_unlock(&pool.busy);

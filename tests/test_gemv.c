@@ -230,6 +230,61 @@ START_TEST(many_rows_match_one_row)
 }
 END_TEST
 
+/* gemv_q8_each: outputs whose widths are not multiples of the split's
+ * grains or of the kernels' 4-channel blocks (so a thread's part ends inside
+ * an output and inside a block), an odd last group, with and without bias,
+ * overwriting and accumulating: each output the bits of gemv_q8 alone, on
+ * 1, 2 and 3 threads; and no call for 0 or too many outputs. */
+START_TEST(int8_products_of_one_x_in_one_call_match_each_alone)
+{
+	enum { EI = 70, N = 3, R = 5 };
+	static const size_t oc[N] = { 21, 7, 50 };
+	float *x = gpt2_util_uniform(R * EI, 31), *b = gpt2_util_uniform(64, 32);
+	float *y0 = gpt2_util_uniform(R * 64, 33);
+	int8_t *q[N];
+	float *sc[N], want[N][R * 64], got[N][R * 64];
+	for (int k = 0; k < N; k++) {
+		float *w = gpt2_util_uniform(EI * oc[k], 34 + (unsigned)k);
+		q[k] = malloc(gemv_q8_bytes(EI, oc[k]));
+		sc[k] = malloc(gemv_q8_scales(EI, oc[k]) * sizeof *sc[k]);
+		gemv_pack_q8(q[k], sc[k], w, EI, oc[k]);
+		free(w);
+	}
+	for (int acc = 0; acc < 2; acc++)
+		for (size_t rows = 1; rows <= R; rows += 2) {
+			struct gemv_q8_out o[N];
+			pool_set_threads(1);
+			for (int k = 0; k < N; k++) {
+				const float *bias = k == 1 ? NULL : b;
+				memcpy(want[k], y0, sizeof want[k]);
+				ck_assert_int_eq(gemv_q8(want[k], x, q[k], sc[k], bias, rows, EI, oc[k], acc), 0);
+				o[k] = (struct gemv_q8_out){ got[k], q[k], sc[k], bias, oc[k] };
+			}
+			for (int th = 1; th <= 3; th++) {
+				pool_set_threads(th);
+				for (int k = 0; k < N; k++)
+					memcpy(got[k], y0, sizeof got[k]);
+				ck_assert_int_eq(gemv_q8_each(o, N, x, rows, EI, acc), 0);
+				for (int k = 0; k < N; k++)
+					ck_assert_msg(memcmp(got[k], want[k], rows * oc[k] * sizeof(float)) == 0,
+					              "output %d, %zu rows, %d threads, accumulate %d", k, rows, th,
+					              acc);
+			}
+		}
+	struct gemv_q8_out many[GEMV_Q8_OUTS + 1];
+	for (int k = 0; k <= GEMV_Q8_OUTS; k++)
+		many[k] = (struct gemv_q8_out){ got[0], q[0], sc[0], NULL, oc[0] };
+	ck_assert_int_eq(gemv_q8_each(many, 0, x, 1, EI, 0), -1);
+	ck_assert_int_eq(gemv_q8_each(many, GEMV_Q8_OUTS + 1, x, 1, EI, 0), -1);
+	pool_set_threads(1);
+	for (int k = 0; k < N; k++) {
+		free(q[k]);
+		free(sc[k]);
+	}
+	free(x); free(b); free(y0);
+}
+END_TEST
+
 static void pool_add(void *ctx, size_t lo, size_t hi)
 {
 	double *v = ctx;
@@ -520,6 +575,7 @@ Suite *harness_suite(void)
 	            int8_products_match_their_quantized_values,
 	            threads_and_row_groups_change_no_bit,
 	            many_rows_match_one_row,
+	            int8_products_of_one_x_in_one_call_match_each_alone,
 	            pool_covers_every_index_once,
 	            pool_works_in_a_forked_child,
 	            reduced_precision_decoding_stays_near_f32,

@@ -11,6 +11,7 @@
 #include "engine/gemv_q8.h"
 #include "engine/generate.h"
 #include "engine/llama.h"
+#include "engine/pool.h"
 #include "engine/safetensors.h"
 
 #include <math.h>
@@ -358,6 +359,48 @@ START_TEST(bf16_and_int8_decoding_stay_close)
 	kv_check(1, DECODER_BF16, 2e-2f);
 	kv_check(0, DECODER_INT8, 5e-2f);
 	kv_check(1, DECODER_INT8, 5e-2f);
+}
+END_TEST
+
+/* Int8 decoding runs q, k, v (and gate, up) as one product of the pool
+ * (gemv_q8_each), whose columns the threads split across the outputs, and
+ * SwiGLU on the pool too: the logits are the same bits on 1, 2 and 3
+ * threads, one sequence alone or beside another in each call. */
+START_TEST(int8_decoding_bits_do_not_depend_on_threads_or_batch)
+{
+	for (int variant = 0; variant < 2; variant++) {
+		struct status st = STATUS_INIT;
+		struct model_params p;
+		struct model_config c = tiny(variant);
+		c.n_inner = 160; /* SwiGLU's 160 or 320 values split between threads too */
+		ck_assert_int_eq(model_params_alloc(&p, &c, &st), STATUS_OK);
+		randomize(&p, 23);
+		struct decoder_weights wb;
+		ck_assert_int_eq(decoder_weights_init(&wb, &p, DECODER_INT8, &st), STATUS_OK);
+		float alone[10 * TINY_V], got[2 * TINY_V];
+		for (int th = 1; th <= 3; th++)
+			for (int both = 0; both < 2; both++) {
+				if (th == 1 && both)
+					continue;
+				pool_set_threads(th);
+				struct decoder d;
+				ck_assert_int_eq(decoder_init(&d, &p, 2, 16, &st), STATUS_OK);
+				decoder_set_weights(&d, &wb);
+				for (int t = 0; t < 10; t++) {
+					int s2[2] = { 0, 1 }, t2[2] = { seq_a[t], seq_b[t] };
+					float *lg = th == 1 ? alone + t * TINY_V : got;
+					ck_assert_int_eq(decoder_step(&d, s2, t2, both ? 2 : 1, NULL, lg, NULL, &st),
+					                 STATUS_OK);
+					ck_assert_msg(memcmp(lg, alone + t * TINY_V, TINY_V * sizeof *lg) == 0,
+					              "variant %d, token %d, %d threads, %s", variant, t, th,
+					              both ? "beside another sequence" : "alone");
+				}
+				decoder_free(&d);
+			}
+		pool_set_threads(1);
+		decoder_weights_free(&wb);
+		model_params_free(&p);
+	}
 }
 END_TEST
 
@@ -862,6 +905,7 @@ Suite *harness_suite(void)
 	harness_add(s, "model", parameter_table_has_hugging_face_names,
 	            float_forward_agrees_with_double, batched_equals_alone,
 	            kv_cache_decoding_equals_the_full_forward_pass, bf16_and_int8_decoding_stay_close,
+	            int8_decoding_bits_do_not_depend_on_threads_or_batch,
 	            config_errors_name_the_key, sliding_window_is_refused_beyond_it,
 	            sharded_checkpoint_loads_like_one_file,
 	            bf16_checkpoint_decodes_without_f32_matrices,
