@@ -135,23 +135,32 @@ enum status_code train_accumulate(struct train *t, const struct train_batch *b, 
 	return rc;
 }
 
-enum status_code train_step_hooks(struct train *t, float max_norm, const struct hooks *h)
+/* The step's bookkeeping once the gradients' norm is known: the last norm
+ * and rate for progress, the loss sums and accumulation restarted; returns
+ * the clipping factor for max_norm (1 where max_norm is 0 or not reached). */
+static float train_step_begin(struct train *t, float max_norm, float norm)
 {
-	/* clipping, AdamW and zeroing in one pass over the gradients, after the
-	 * norm's pass; a stop during the norm leaves the whole step pending */
-	float norm, coef = 1.0f;
-	t->step_pending = 1;
-	t->pending_clip = max_norm;
-	if (optim_norm_hooks(&t->opt, t->g, h, &norm) == STATUS_CANCELLED)
-		return STATUS_CANCELLED;
-	t->step_pending = 0;
-	if (max_norm > 0.0f && norm > max_norm)
-		coef = (float)(max_norm / ((double)norm + 1e-6));
 	t->last_norm = norm;
 	t->last_lr = optim_lr(&t->opt.cfg, t->opt.step);
 	t->loss_sum = 0.0;
 	t->loss_count = 0;
 	t->accum = 0;
+	if (max_norm > 0.0f && norm > max_norm)
+		return (float)(max_norm / ((double)norm + 1e-6));
+	return 1.0f;
+}
+
+enum status_code train_step_hooks(struct train *t, float max_norm, const struct hooks *h)
+{
+	/* clipping, AdamW and zeroing in one pass over the gradients, after the
+	 * norm's pass; a stop during the norm leaves the whole step pending */
+	float norm;
+	t->step_pending = 1;
+	t->pending_clip = max_norm;
+	if (optim_norm_hooks(&t->opt, t->g, h, &norm) == STATUS_CANCELLED)
+		return STATUS_CANCELLED;
+	t->step_pending = 0;
+	float coef = train_step_begin(t, max_norm, norm);
 	return optim_step_zero(&t->opt, t->w, t->g, coef, h);
 }
 
@@ -165,14 +174,7 @@ void train_step_finish(struct train *t)
 void train_step_spans(struct train *t, float max_norm, float norm, const size_t *spans, size_t n)
 {
 	train_step_finish(t);
-	float coef = 1.0f;
-	if (max_norm > 0.0f && norm > max_norm)
-		coef = (float)(max_norm / ((double)norm + 1e-6));
-	t->last_norm = norm;
-	t->last_lr = optim_lr(&t->opt.cfg, t->opt.step);
-	t->loss_sum = 0.0;
-	t->loss_count = 0;
-	t->accum = 0;
+	float coef = train_step_begin(t, max_norm, norm);
 	optim_step_zero_spans(&t->opt, t->w, t->g, coef, spans, n);
 }
 
