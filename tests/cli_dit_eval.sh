@@ -58,11 +58,8 @@ ok "and scores them the same" test "$(q "SELECT group_concat(raw_mean) FROM eval
 	"$(q "SELECT group_concat(raw_mean) FROM eval_points WHERE run_id = $run2")"
 
 # under mpirun each rank draws its share: the same files and scores
-if "$RIC" info | grep -q '^mpi  *yes' && command -v mpirun > /dev/null 2>&1; then
-	export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-	export OMPI_MCA_hwloc_base_binding_policy=none OMPI_MCA_btl_tcp_if_include=lo
-	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
-	export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$top_srcdir/tests/lsan-mpi.supp:print_suppressions=0"
+if mpi_ready; then
+	mpi_env
 	mpirun --oversubscribe -np 2 "$RIC" eval --model "$T/ric" --dataset icons --prompts 3 \
 		--step 0.25 --ddim-steps 8 --guidance 2 --seed 5 --name two > /dev/null 2>&1
 	run3=$(q "SELECT id FROM runs WHERE name = 'two'")

@@ -137,11 +137,8 @@ is "$(q "SELECT group_concat(key || '=' || value, ' ') FROM params WHERE run_id 
 	"with the online stage's DDIM steps and guidance"
 
 # under mpirun each rank draws and scores its share, every rank trains on all
-if "$RIC" info | grep -q '^mpi  *yes' && command -v mpirun > /dev/null 2>&1; then
-	export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-	export OMPI_MCA_hwloc_base_binding_policy=none OMPI_MCA_btl_tcp_if_include=lo
-	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
-	export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$top_srcdir/tests/lsan-mpi.supp:print_suppressions=0"
+if mpi_ready; then
+	mpi_env
 	# 7 pictures: the ranks' shares differ (3 and 4)
 	M="--policy ric --dataset icons --prompts 7 --ddim-steps 4 --batch 4 --steps 2 --seed 5 --iterations 2"
 	# shellcheck disable=SC2086

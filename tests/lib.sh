@@ -259,3 +259,28 @@ split_rows() {
 		}
 	}' >rows.jsonl
 }
+
+# mpi_ready: ric was built with MPI and mpirun is installed.
+mpi_ready() {
+	"$RIC" info | grep -q '^mpi  *yes' && command -v mpirun > /dev/null 2>&1
+}
+
+# mpi_env: what every mpirun of the tests needs: root allowed, ranks on a
+# small shared box (no binding, no network but the loopback). In an ASan
+# build the leak check stays on: what Open MPI allocates and keeps until
+# exit is suppressed by tests/lsan-mpi.supp, which names its libraries. Its
+# components are dlopened and gone by the check, so the slow unwinder
+# (fast_unwind_on_malloc=0) is what follows their stacks back into libmpi.
+mpi_env() {
+	export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+	export OMPI_MCA_hwloc_base_binding_policy=none OMPI_MCA_btl_tcp_if_include=lo
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
+	export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$top_srcdir/tests/lsan-mpi.supp:print_suppressions=0"
+}
+
+# mpi_required: skips the test without MPI or mpirun, else mpi_env.
+mpi_required() {
+	"$RIC" info | grep -q '^mpi  *yes' || skip_all "ric was built without MPI (configure --with-mpi)"
+	command -v mpirun > /dev/null 2>&1 || skip_all "mpirun is not installed (./bootstrap installs openmpi-bin)"
+	mpi_env
+}

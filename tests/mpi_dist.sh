@@ -4,12 +4,7 @@
 # --eval-each's eval). Skipped when ric was built without MPI.
 . "$top_srcdir/tests/lib.sh"
 
-"$RIC" info | grep -q '^mpi  *yes' || skip_all "ric was built without MPI (configure --with-mpi)"
-command -v mpirun >/dev/null 2>&1 || skip_all "mpirun is not installed (./bootstrap installs openmpi-bin)"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_hwloc_base_binding_policy=none OMPI_MCA_btl_tcp_if_include=lo
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
-export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$top_srcdir/tests/lsan-mpi.supp:print_suppressions=0"
+mpi_required
 prog="$top_builddir/tests/dist_ranks"
 
 for np in 2 3; do

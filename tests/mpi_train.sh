@@ -7,17 +7,7 @@
 # so, and a killed rank ends the job. Skipped when ric was built without MPI.
 . "$top_srcdir/tests/lib.sh"
 
-"$RIC" info | grep -q '^mpi  *yes' || skip_all "ric was built without MPI (configure --with-mpi)"
-command -v mpirun >/dev/null 2>&1 || skip_all "mpirun is not installed (./bootstrap installs openmpi-bin)"
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-# two ranks on a small shared box: no binding, no network but the loopback
-export OMPI_MCA_hwloc_base_binding_policy=none OMPI_MCA_btl_tcp_if_include=lo
-# In an ASan build the leak check stays on: what Open MPI allocates and keeps
-# until exit is suppressed by tests/lsan-mpi.supp, which names its libraries.
-# Its components are dlopened and gone by the check, so the slow unwinder
-# (fast_unwind_on_malloc=0) is what follows their stacks back into libmpi.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
-export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$top_srcdir/tests/lsan-mpi.supp:print_suppressions=0"
+mpi_required
 MPIRUN="mpirun --oversubscribe -np 2"
 CLOSE="python3 $top_srcdir/tests/st_close.py"
 command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed (./bootstrap installs it)"
