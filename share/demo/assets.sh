@@ -44,8 +44,6 @@ SRCDIR=$(cd "$SRCDIR" && pwd)
 # FROM=STAGE goes on in an earlier WORK from that stage (the ones before it
 # are kept as they are); UNTIL=STAGE stops after that stage.
 FROM=${FROM:-}
-UNTIL=${UNTIL:-}
-DONE=
 [ -n "$FROM" ] || rm -rf "$WORK"
 mkdir -p "$WORK/share/demo"
 WORK=$(cd "$WORK" && pwd)
@@ -58,21 +56,7 @@ log=$WORK/timings.txt
 if [ -n "$FROM" ]; then echo "-- again from $FROM:" >> "$log"; else : > "$log"; fi
 t_all=$(date +%s)
 
-stage() {
-	name=$1
-	shift
-	if [ -n "$DONE" ] || { [ -n "$FROM" ] && [ "$FROM" != "$name" ]; }; then
-		echo "== $name (kept)" >&2
-		return 0
-	fi
-	FROM=
-	t0=$(date +%s)
-	echo "== $name" >&2
-	"$@"
-	t1=$(date +%s)
-	printf '%-10s %6d s\n' "$name" $((t1 - t0)) | tee -a "$log" >&2
-	[ "$UNTIL" != "$name" ] || DONE=1
-}
+. "$SRCDIR/share/demo/stages.sh"
 
 if [ "$QUICK" = 1 ]; then
 	PRE="--steps 10 --batch 4 --val 0.002"; CAP=40; CAPC=20; NEVAL=4; PAIRS=32

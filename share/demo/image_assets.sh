@@ -30,6 +30,8 @@ QUICK=${DEMO_QUICK:-0}
 export BLIS_NUM_THREADS=${BLIS_NUM_THREADS:-2}
 SRCDIR=$(cd "$SRCDIR" && pwd)
 export RIC SRCDIR
+# FROM=STAGE goes on in an earlier WORK from that stage; UNTIL=STAGE stops
+# after that stage (share/demo/stages.sh).
 FROM=${FROM:-}
 [ -n "$FROM" ] || rm -rf "$WORK"
 mkdir -p "$WORK"
@@ -41,20 +43,7 @@ log=$WORK/timings.txt
 if [ -n "$FROM" ]; then echo "-- again from $FROM:" >> "$log"; else : > "$log"; fi
 t_all=$(date +%s)
 
-stage() {
-	name=$1
-	shift
-	if [ -n "$FROM" ] && [ "$FROM" != "$name" ]; then
-		echo "== $name (kept)" >&2
-		return 0
-	fi
-	FROM=
-	t0=$(date +%s)
-	echo "== $name" >&2
-	"$@"
-	t1=$(date +%s)
-	printf '%-10s %6d s\n' "$name" $((t1 - t0)) | tee -a "$log" >&2
-}
+. "$SRCDIR/share/demo/stages.sh"
 
 if [ "$QUICK" = 1 ]; then
 	SHAPE="--layers 1 --heads 2 --embd 32"; PRE="--steps 4 --batch 4"
