@@ -25,6 +25,14 @@
 
 #include "engine/status.h"
 
+/* Software prefetch of a weight stream's next lines, for the decoding
+ * kernels that read each weight once. Into L2, not L1 (prefetcht1, not t0):
+ * L1's few miss buffers fill with lines the kernel reaches only after a
+ * block of arithmetic, and the loads then wait on them; on a Zen 4 this one
+ * hint took batch-1 int8 decoding of GPT-2 small from 72 to 131 tok/s on
+ * one thread (42 MB head: 7 to 18 GB/s, the plain read rate 23). */
+#define cpu_prefetch_stream(p) __builtin_prefetch((p), 0, 2)
+
 enum cpu_level { CPU_PLAIN = 0, CPU_AVX2 = 1, CPU_AVX512 = 2 };
 
 struct cpu_info {

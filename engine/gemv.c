@@ -325,7 +325,7 @@ gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR, const f
 		__m256 e0, e1, e2, e3;
 		if (!F32 && j->w && i % 16 == 0) /* the next block's rows at the same place, a */
 			for (size_t q = 0; q < 4; q++) /* line at a time (they follow these) */
-				_mm_prefetch((const char *)(j->w + (v + 4 + q) * C + i), _MM_HINT_T0);
+				cpu_prefetch_stream(j->w + (v + 4 + q) * C + i);
 		if (F32) {
 			e0 = _mm256_loadu_ps(ef + i);
 			e1 = _mm256_loadu_ps(ef + C + i);
@@ -456,7 +456,7 @@ gemv_tile(const float *x, size_t IC, const uint16_t *wb, const float *wf, size_t
 	for (size_t i = 0; i < n; i++) {
 		__m256 w[4];
 		if (wb)
-			_mm_prefetch((const char *)(wb + (i + 32) * GEMV_PANEL + q0 * 16), _MM_HINT_T0);
+			cpu_prefetch_stream(wb + (i + 32) * GEMV_PANEL + q0 * 16);
 		_Pragma("GCC unroll 6")
 		for (size_t q = 0; q < NQ; q++)
 			w[q] = wb ? gemv_w8(wb, IC, i, q0 + q)
@@ -597,7 +597,7 @@ gemv_tile512(const float *x, size_t IC, const uint16_t *wb, float *acc, size_t N
 	for (size_t k = 0; k < NR; k++)
 		a[k][0] = a[k][1] = _mm512_setzero_ps();
 	for (size_t i = 0; i < IC; i++) {
-		_mm_prefetch((const char *)(wb + (i + 16) * GEMV_PANEL), _MM_HINT_T0);
+		cpu_prefetch_stream(wb + (i + 16) * GEMV_PANEL);
 		__m512 w0 = gemv_w16(wb, IC, i, 0), w1 = gemv_w16(wb, IC, i, 1);
 		_Pragma("GCC unroll 12")
 		for (size_t k = 0; k < NR; k++) {
@@ -642,8 +642,8 @@ gemv_tile_dp(const uint32_t *xp, size_t xs, size_t IC, const uint16_t *wb, float
 		a[k][0] = a[k][1] = _mm512_setzero_ps();
 	size_t np = (IC + 1) / 2;
 	for (size_t p = 0; p < np; p++) {
-		_mm_prefetch((const char *)(wb + (2 * p + 32) * GEMV_PANEL), _MM_HINT_T0);
-		_mm_prefetch((const char *)(wb + (2 * p + 32) * GEMV_PANEL + 32), _MM_HINT_T0);
+		cpu_prefetch_stream(wb + (2 * p + 32) * GEMV_PANEL);
+		cpu_prefetch_stream(wb + (2 * p + 32) * GEMV_PANEL + 32);
 		__m512bh w0 = gemv_pair16(wb, IC, p, 0), w1 = gemv_pair16(wb, IC, p, 1);
 		_Pragma("GCC unroll 12")
 		for (size_t k = 0; k < NR; k++) {
@@ -719,7 +719,7 @@ gemv_xet_dp_block(const struct gemv_job *j, size_t v, size_t NQ, const uint16_t 
 		_Pragma("GCC unroll 4")
 		for (size_t q = 0; q < NQ; q++) {
 			/* the next block's rows at the same place (they follow these) */
-			_mm_prefetch((const char *)(j->wb + (v + NQ + q) * C + i), _MM_HINT_T0);
+			cpu_prefetch_stream(j->wb + (v + NQ + q) * C + i);
 			e[q] = (__m512bh)_mm512_maskz_loadu_epi16(m, j->wb + (v + q) * C + i);
 		}
 		_Pragma("GCC unroll 6")

@@ -215,7 +215,7 @@ q8_block(const struct q8_job *j, size_t c, size_t r0, size_t NC, size_t NR)
 		if ((g & 1) == 0 && r0 == 0)
 			_Pragma("GCC unroll 4")
 			for (size_t k = 0; k < NC; k++)
-				_mm_prefetch((const char *)(j->q + (c + k + 4 * NC) * row + g * Q8_G), _MM_HINT_T0);
+				cpu_prefetch_stream(j->q + (c + k + 4 * NC) * row + g * Q8_G);
 		_Pragma("GCC unroll 4")
 		for (size_t k = 0; k < NC; k++)
 			w[k] = _mm256_loadu_si256((const __m256i *)(const void *)(j->q + (c + k) * row +
@@ -299,7 +299,7 @@ q8_block_vnni(const struct q8_job *j, size_t c, size_t r0, size_t NC, size_t NR)
 		if (r0 == 0)
 			_Pragma("GCC unroll 4")
 			for (size_t k = 0; k < NC; k++)
-				_mm_prefetch((const char *)(j->q + (c + k + 4 * NC) * row + g * Q8_G), _MM_HINT_T0);
+				cpu_prefetch_stream(j->q + (c + k + 4 * NC) * row + g * Q8_G);
 		_Pragma("GCC unroll 4")
 		for (size_t k = 0; k < NC; k++) {
 			wu[k] = _mm512_xor_si512(
