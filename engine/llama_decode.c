@@ -252,16 +252,18 @@ static enum status_code llama_product(const struct decoder *d, size_t m, size_t 
 }
 
 /* Products of matrices m0 .. m0 + n - 1, which read the same x and do not
- * accumulate (q, k, v; gate, up). With int8 weights they are one call of
- * the pool (engine/gemv_q8.h: gemv_q8_each), each output's bits as alone;
- * else one product each. */
+ * accumulate (q, k, v; gate, up). With int8 or BF16 weights they are one
+ * call of the pool (gemv_q8_each, gemv_xw_bf16_each), each output's bits as
+ * alone; else one product each. */
 static enum status_code llama_products(const struct decoder *d, size_t m0, size_t n,
                                        float *const y[], const float *x,
                                        const float *const bias[], size_t R, struct status *st)
 {
 	const struct decoder_weights *dw = d->wb;
 	int q8 = dw && dw->dtype == DECODER_INT8 && n <= GEMV_Q8_OUTS;
+	int bf16 = dw && dw->dtype == DECODER_BF16 && n <= GEMV_BF16_OUTS;
 	struct gemv_q8_out o[GEMV_Q8_OUTS];
+	struct gemv_bf16_out ob[GEMV_BF16_OUTS];
 	size_t IC = 0, OC = 0;
 	for (size_t k = 0; k < n; k++) {
 		size_t off = llama_mat(d->impl, m0 + k, &IC, &OC);
@@ -269,6 +271,9 @@ static enum status_code llama_products(const struct decoder *d, size_t m0, size_
 			o[k] = (struct gemv_q8_out){ .y = y[k], .q = dw->q8 + dw->q_at[m0 + k],
 			                             .scale = dw->scale + dw->scale_at[m0 + k],
 			                             .bias = bias[k], .OC = OC };
+		else if (bf16)
+			ob[k] = (struct gemv_bf16_out){ .y = y[k], .wp = dw->bf16 + off, .bias = bias[k],
+			                                .OC = OC };
 		else {
 			enum status_code rc = llama_product(d, m0 + k, off, y[k], x, bias[k], R, IC, OC, 0,
 			                                    NULL, st);
@@ -278,6 +283,8 @@ static enum status_code llama_products(const struct decoder *d, size_t m0, size_
 	}
 	if (q8 && gemv_q8_each(o, n, x, R, IC, 0))
 		return status_set(st, STATUS_NOMEM, "cannot allocate int8 activations");
+	if (bf16)
+		gemv_xw_bf16_each(ob, n, x, R, IC, 0);
 	return STATUS_OK;
 }
 
