@@ -3,6 +3,7 @@
 #include "engine/decoder.h"
 #include "engine/gemv.h"
 #include "engine/gemv_q8.h"
+#include "engine/kernels.h"
 #include "engine/pool.h"
 #include "engine/vmath.h"
 
@@ -210,6 +211,32 @@ void decoder_cache_put(struct decoder *d, size_t l, const int *seq, size_t R, co
 				memcpy(d->v + at, v + r * ks + g * D, D * sizeof *d->v);
 			}
 		}
+}
+
+struct decoder_norm_job {
+	float *out;
+	const float *x, *w, *b;
+	size_t C;
+	double eps;
+};
+
+static void decoder_norm_part(void *ctx, size_t lo, size_t hi)
+{
+	const struct decoder_norm_job *j = ctx;
+	size_t at = lo * j->C;
+	if (j->b)
+		layernorm_forward(j->out + at, NULL, NULL, j->x + at, j->w, j->b, hi - lo, j->C, j->eps);
+	else
+		rmsnorm_forward(j->out + at, NULL, j->x + at, j->w, hi - lo, j->C, j->eps);
+}
+
+#define DECODER_NORM_GRAIN 4 /* rows: fewer are not worth a hand-off */
+
+void decoder_norm_rows(float *out, const float *x, const float *w, const float *b, size_t R,
+                       size_t C, double eps)
+{
+	struct decoder_norm_job j = { .out = out, .x = x, .w = w, .b = b, .C = C, .eps = eps };
+	pool_for(R, DECODER_NORM_GRAIN, decoder_norm_part, &j);
 }
 
 struct decoder_att_job {

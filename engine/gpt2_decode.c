@@ -158,13 +158,13 @@ enum status_code gpt2_decode(struct decoder *d, const int *seq, const int *token
 		} else \
 			matmul_forward((y), (x), w + off_, (bias), R, (IC), (OC)); \
 	} while (0)
-		layernorm_forward(d->ln, NULL, NULL, d->x, W(GPT2_LN1_W), W(GPT2_LN1_B), R, C, lay->eps);
+		decoder_norm_rows(d->ln, d->x, W(GPT2_LN1_W), W(GPT2_LN1_B), R, C, lay->eps);
 		PRODUCT(d->qkv, d->ln, 0, W(GPT2_ATTN_B), C, 3 * C, 0);
 		decoder_cache_put(d, l, seq, R, d->qkv + C, d->qkv + 2 * C, 3 * C);
 		decoder_attend_rows(d, l, d->qkv, 3 * C, seq, R, d->atty, C);
 		/* x += atty proj + b: the product adds into the residual directly */
 		PRODUCT(d->x, d->atty, 1, W(GPT2_PROJ_B), C, C, 1);
-		layernorm_forward(d->ln, NULL, NULL, d->x, W(GPT2_LN2_W), W(GPT2_LN2_B), R, C, lay->eps);
+		decoder_norm_rows(d->ln, d->x, W(GPT2_LN2_W), W(GPT2_LN2_B), R, C, lay->eps);
 		PRODUCT(d->fch, d->ln, 2, W(GPT2_FC_B), C, I, 0);
 		gelu_forward(d->fch, d->fch, R * I);
 		PRODUCT(d->x, d->fch, 3, W(GPT2_FCPROJ_B), I, C, 1);

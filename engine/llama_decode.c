@@ -333,7 +333,7 @@ enum status_code llama_decode(struct decoder *d, const int *seq, const int *toke
 		if ((rc = llama_product(d, 7 * l + (kk), OFF(llama_mats[kk]), (y), (x), (b), R, (IC), \
 		                        (OC), (acc), d->ln, st)) != STATUS_OK) \
 			return rc
-		rmsnorm_forward(d->ln, NULL, d->x, w + OFF(LLAMA_LN1), R, C, lay->eps);
+		decoder_norm_rows(d->ln, d->x, w + OFF(LLAMA_LN1), NULL, R, C, lay->eps);
 		float *const qkv[3] = { q, k, v }, *const gu[2] = { d->fch, d->fch + R * I };
 		const float *const qkv_b[3] = { BIAS(LLAMA_QB), BIAS(LLAMA_KB), BIAS(LLAMA_VB) };
 		const float *const gu_b[2] = { NULL, NULL };
@@ -346,7 +346,7 @@ enum status_code llama_decode(struct decoder *d, const int *seq, const int *toke
 		decoder_cache_put(d, l, seq, R, k, v, KD);
 		decoder_attend_rows(d, l, q, HD, seq, R, d->atty, HD);
 		PRODUCT(3, d->x, d->atty, BIAS(LLAMA_OB), HD, C, 1);
-		rmsnorm_forward(d->ln, NULL, d->x, w + OFF(LLAMA_LN2), R, C, lay->eps);
+		decoder_norm_rows(d->ln, d->x, w + OFF(LLAMA_LN2), NULL, R, C, lay->eps);
 		/* gate [R, I] then up [R, I] in fch; silu(gate) * up into the gate's place */
 		if ((rc = llama_products(d, 7 * l + 4, 2, gu, d->ln, gu_b, R, st)) != STATUS_OK)
 			return rc;
