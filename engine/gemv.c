@@ -786,7 +786,7 @@ gemv_xet_dp_block(const struct gemv_job *j, size_t v, size_t NQ, const uint16_t 
 				a[k][q] = _mm512_dpbf16_ps(a[k][q], e[q], xv);
 		}
 	}
-	if (NQ == 4) { /* four rows at a time, one reduction of sixteen sums */
+	if (NQ == 4 && NR > 1) { /* four rows at a time, one reduction of sixteen sums */
 		_Pragma("GCC unroll 2")
 		for (size_t g = 0; g < NR; g += 4) {
 			__m512 s[16];
