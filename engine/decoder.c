@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 enum status_code decoder_init(struct decoder *d, const struct model_params *p, size_t B,
                               size_t cap, struct status *st)
@@ -89,6 +90,20 @@ enum status_code decoder_weights_init(struct decoder_weights *wb, const struct m
 	if (rc != STATUS_OK)
 		decoder_weights_free(wb);
 	return rc;
+}
+
+#define DECODER_HUGE ((size_t)2 << 20)
+
+void *decoder_weights_alloc(size_t bytes)
+{
+	size_t align = bytes >= 2 * DECODER_HUGE ? DECODER_HUGE : 64;
+	size_t size = (bytes + align - 1) / align * align;
+	void *p = aligned_alloc(align, size ? size : align);
+#ifdef MADV_HUGEPAGE
+	if (p && align == DECODER_HUGE)
+		(void)madvise(p, size, MADV_HUGEPAGE); /* a hint: without it, 4 KiB pages */
+#endif
+	return p;
 }
 
 enum status_code decoder_q8_alloc(struct decoder_weights *wb, size_t n,

@@ -128,6 +128,11 @@ enum status_code decoder_q8_alloc(struct decoder_weights *wb, size_t n,
                                                 size_t *OC),
                                   const void *ctx, struct status *st);
 
+/* For the families' decode: memory for weights every step streams through
+ * (free() frees it): large ones 2 MiB aligned and, where the system has
+ * transparent huge pages on request (madvise), in huge pages, so that a
+ * TLB entry covers 2 MiB of the stream, not 4 KiB. */
+void *decoder_weights_alloc(size_t bytes);
 /* For the families' decode: row r's keys and values (NKV heads of D, at
  * k + r ks and v + r ks) into layer l's cache at its sequence and position. */
 void decoder_cache_put(struct decoder *d, size_t l, const int *seq, size_t R, const float *k,

@@ -96,7 +96,7 @@ static enum status_code decoder_weights_bf16(struct decoder_weights *wb,
                                              const struct model_params *p,
                                              const struct gpt2_layout *lay, struct status *st)
 {
-	wb->bf16 = aligned_alloc(64, (p->count * sizeof *wb->bf16 + 63) / 64 * 64);
+	wb->bf16 = decoder_weights_alloc(p->count * sizeof *wb->bf16);
 	if (!wb->bf16)
 		return status_set(st, STATUS_NOMEM, "cannot allocate BF16 weights (%zu values)",
 		                  p->count);

@@ -110,7 +110,7 @@ static enum status_code llama_weights_alloc(struct decoder_weights *wb,
                                             struct status *st)
 {
 	if (wb->dtype == DECODER_BF16) {
-		wb->bf16 = aligned_alloc(64, (count * sizeof *wb->bf16 + 63) / 64 * 64);
+		wb->bf16 = decoder_weights_alloc(count * sizeof *wb->bf16);
 		return wb->bf16 ? STATUS_OK
 		                : status_set(st, STATUS_NOMEM, "cannot allocate BF16 weights (%zu values)",
 		                             count);
