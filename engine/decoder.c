@@ -3,12 +3,14 @@
 #include "engine/decoder.h"
 #include "engine/gemv.h"
 #include "engine/gemv_q8.h"
+#include "engine/kernels.h"
 #include "engine/pool.h"
 #include "engine/vmath.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 enum status_code decoder_init(struct decoder *d, const struct model_params *p, size_t B,
                               size_t cap, struct status *st)
@@ -88,6 +90,20 @@ enum status_code decoder_weights_init(struct decoder_weights *wb, const struct m
 	if (rc != STATUS_OK)
 		decoder_weights_free(wb);
 	return rc;
+}
+
+#define DECODER_HUGE ((size_t)2 << 20)
+
+void *decoder_weights_alloc(size_t bytes)
+{
+	size_t align = bytes >= 2 * DECODER_HUGE ? DECODER_HUGE : 64;
+	size_t size = (bytes + align - 1) / align * align;
+	void *p = aligned_alloc(align, size ? size : align);
+#ifdef MADV_HUGEPAGE
+	if (p && align == DECODER_HUGE)
+		(void)madvise(p, size, MADV_HUGEPAGE); /* a hint: without it, 4 KiB pages */
+#endif
+	return p;
 }
 
 enum status_code decoder_q8_alloc(struct decoder_weights *wb, size_t n,
@@ -210,6 +226,32 @@ void decoder_cache_put(struct decoder *d, size_t l, const int *seq, size_t R, co
 				memcpy(d->v + at, v + r * ks + g * D, D * sizeof *d->v);
 			}
 		}
+}
+
+struct decoder_norm_job {
+	float *out;
+	const float *x, *w, *b;
+	size_t C;
+	double eps;
+};
+
+static void decoder_norm_part(void *ctx, size_t lo, size_t hi)
+{
+	const struct decoder_norm_job *j = ctx;
+	size_t at = lo * j->C;
+	if (j->b)
+		layernorm_forward(j->out + at, NULL, NULL, j->x + at, j->w, j->b, hi - lo, j->C, j->eps);
+	else
+		rmsnorm_forward(j->out + at, NULL, j->x + at, j->w, hi - lo, j->C, j->eps);
+}
+
+#define DECODER_NORM_GRAIN 4 /* rows: fewer are not worth a hand-off */
+
+void decoder_norm_rows(float *out, const float *x, const float *w, const float *b, size_t R,
+                       size_t C, double eps)
+{
+	struct decoder_norm_job j = { .out = out, .x = x, .w = w, .b = b, .C = C, .eps = eps };
+	pool_for(R, DECODER_NORM_GRAIN, decoder_norm_part, &j);
 }
 
 struct decoder_att_job {

@@ -589,9 +589,22 @@ GEMV_512 static inline __m512 gemv_w16(const uint16_t *panel, size_t IC, size_t 
 	                                 : _mm512_slli_epi32(raw, 16));
 }
 
+/* gemv_finish for sixteen columns of a full panel: the same operations. */
 GEMV_512 static inline __attribute__((always_inline)) void
-gemv_tile512(const float *x, size_t IC, const uint16_t *wb, float *acc, size_t NR)
+gemv_finish16(const struct gemv_job *j, size_t r, size_t c, __m512 sum)
 {
+	float *y = j->y + r * j->OC + c;
+	__m512 b = j->bias ? _mm512_loadu_ps(j->bias + c) : _mm512_setzero_ps();
+	if (j->accumulate)
+		b = _mm512_add_ps(_mm512_loadu_ps(y), b);
+	_mm512_storeu_ps(y, _mm512_add_ps(b, sum));
+}
+
+GEMV_512 static inline __attribute__((always_inline)) void
+gemv_tile512(const struct gemv_job *j, const float *x, const uint16_t *wb, size_t r0, size_t c0,
+             size_t NR)
+{
+	size_t IC = j->IC;
 	__m512 a[GEMV_512_ROWS][2];
 	_Pragma("GCC unroll 12")
 	for (size_t k = 0; k < NR; k++)
@@ -608,8 +621,8 @@ gemv_tile512(const float *x, size_t IC, const uint16_t *wb, float *acc, size_t N
 	}
 	_Pragma("GCC unroll 12")
 	for (size_t k = 0; k < NR; k++) {
-		_mm512_storeu_ps(acc + k * GEMV_PANEL, a[k][0]);
-		_mm512_storeu_ps(acc + k * GEMV_PANEL + 16, a[k][1]);
+		gemv_finish16(j, r0 + k, c0, a[k][0]);
+		gemv_finish16(j, r0 + k, c0 + 16, a[k][1]);
 	}
 }
 
@@ -632,18 +645,30 @@ GEMV_BF16 static inline __m512bh gemv_pair16(const uint16_t *panel, size_t IC, s
 	return (__m512bh)_mm512_loadu_si512(panel + 2 * p * GEMV_PANEL + h * 32);
 }
 
-/* NR rows of x as BF16 pairs (xp: row k at k * xs pairs) by one full panel. */
+/* NR rows of x as BF16 pairs (xp: row k at k * xs pairs) by one full panel,
+ * the sums finished straight into rows r0.. of y at columns c0... The first
+ * tile of a panel prefetches it 32 pairs ahead; with more tiles than one
+ * (more rows than GEMV_512_ROWS), each also brings its share of the next
+ * panel into L2 (pf on, pstep bytes a pair), so memory is read all through
+ * the panel's tiles, not in a burst during the first while the others run
+ * from L2. */
 GEMV_BF16 static inline __attribute__((always_inline)) void
-gemv_tile_dp(const uint32_t *xp, size_t xs, size_t IC, const uint16_t *wb, float *acc, size_t NR)
+gemv_tile_dp(const struct gemv_job *j, const uint32_t *xp, size_t xs, const uint16_t *wb,
+             size_t r0, size_t c0, size_t NR, const char *pf, size_t pstep)
 {
+	size_t IC = j->IC;
 	__m512 a[GEMV_512_ROWS][2];
 	_Pragma("GCC unroll 12")
 	for (size_t k = 0; k < NR; k++)
 		a[k][0] = a[k][1] = _mm512_setzero_ps();
 	size_t np = (IC + 1) / 2;
 	for (size_t p = 0; p < np; p++) {
-		cpu_prefetch_stream(wb + (2 * p + 32) * GEMV_PANEL);
-		cpu_prefetch_stream(wb + (2 * p + 32) * GEMV_PANEL + 32);
+		if (r0 == 0) {
+			cpu_prefetch_stream(wb + (2 * p + 32) * GEMV_PANEL);
+			cpu_prefetch_stream(wb + (2 * p + 32) * GEMV_PANEL + 32);
+		}
+		if (pf)
+			cpu_prefetch_stream(pf + p * pstep);
 		__m512bh w0 = gemv_pair16(wb, IC, p, 0), w1 = gemv_pair16(wb, IC, p, 1);
 		_Pragma("GCC unroll 12")
 		for (size_t k = 0; k < NR; k++) {
@@ -654,8 +679,8 @@ gemv_tile_dp(const uint32_t *xp, size_t xs, size_t IC, const uint16_t *wb, float
 	}
 	_Pragma("GCC unroll 12")
 	for (size_t k = 0; k < NR; k++) {
-		_mm512_storeu_ps(acc + k * GEMV_PANEL, a[k][0]);
-		_mm512_storeu_ps(acc + k * GEMV_PANEL + 16, a[k][1]);
+		gemv_finish16(j, r0 + k, c0, a[k][0]);
+		gemv_finish16(j, r0 + k, c0 + 16, a[k][1]);
 	}
 }
 
@@ -673,9 +698,17 @@ gemv_tile_dp(const uint32_t *xp, size_t xs, size_t IC, const uint16_t *wb, float
 				continue;                                                          \
 			}                                                                          \
 			const uint16_t *wb = j->wb + c0 * j->IC;                                   \
-			float sum[GEMV_512_ROWS * GEMV_PANEL];                                     \
+			size_t T = (j->R + GEMV_512_ROWS - 1) / GEMV_512_ROWS;                     \
+			size_t pstep = (2 * GEMV_PANEL * sizeof *wb + T - 1) / T;                  \
+			const char *next = T > 1 && c0 + 2 * GEMV_PANEL <= hi                      \
+			                           ? (const char *)(wb + GEMV_PANEL * j->IC)       \
+			                           : NULL;                                         \
+			(void)pstep, (void)next;                                                   \
 			for (size_t r = 0; r < j->R; r += GEMV_512_ROWS) {                         \
 				size_t n = j->R - r < GEMV_512_ROWS ? j->R - r : GEMV_512_ROWS;    \
+				const char *pf = next ? next + r / GEMV_512_ROWS * pstep *         \
+				                                   ((j->IC + 1) / 2) : NULL;       \
+				(void)pf;                                                          \
 				const float *x = j->x + r * j->IC;                                 \
 				const uint32_t *xp = DP ? j->xp + r * xs : NULL;                   \
 				(void)x, (void)xp;                                                 \
@@ -683,21 +716,44 @@ gemv_tile_dp(const uint32_t *xp, size_t xs, size_t IC, const uint16_t *wb, float
 				GEMV_512_CASES(CASE)                                               \
 				default: break;                                                    \
 				}                                                                  \
-				for (size_t k = 0; k < n; k++)                                     \
-					gemv_finish(j, r + k, c0, GEMV_PANEL, sum + k * GEMV_PANEL); \
 			}                                                                          \
 		}                                                                                  \
 	}
 #define GEMV_512_F32(N)                                                                            \
-	case N: gemv_tile512(x, j->IC, wb, sum, N); break;
+	case N: gemv_tile512(j, x, wb, r, c0, N); break;
 #define GEMV_512_DP(N)                                                                             \
-	case N: gemv_tile_dp(xp, xs, j->IC, wb, sum, N); break;
+	case N: gemv_tile_dp(j, xp, xs, wb, r, c0, N, pf, pstep); break;
 #define GEMV_512_CASES(CASE)                                                                       \
 	CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) CASE(9) CASE(10) CASE(11)  \
 	CASE(12)
 
 GEMV_PANELS_512(gemv_xw_bf16_avx512, GEMV_512, 0, GEMV_512_F32)
 GEMV_PANELS_512(gemv_xw_bf16_dp, GEMV_BF16, 1, GEMV_512_DP)
+
+/* Sixteen sums at once, s[k]'s in lane k, each by _mm512_reduce_add_ps's
+ * tree (lanes i and i + 8, then i and i + 4, i and i + 2, i and i + 1), so
+ * the same bits as sixteen of those, in 45 instructions instead of 128. */
+GEMV_BF16 static inline __m512 gemv_reduce16(const __m512 s[16])
+{
+	__m512 u[8], w[4], z[2];
+	_Pragma("GCC unroll 8")
+	for (size_t k = 0; k < 8; k++) /* halves: s[2k] in lanes 0-7, s[2k+1] in 8-15 */
+		u[k] = _mm512_add_ps(_mm512_shuffle_f32x4(s[2 * k], s[2 * k + 1], 0x44),
+		                     _mm512_shuffle_f32x4(s[2 * k], s[2 * k + 1], 0xee));
+	_Pragma("GCC unroll 4")
+	for (size_t k = 0; k < 4; k++) /* quarters: s[4k + q] in quarter q */
+		w[k] = _mm512_add_ps(_mm512_shuffle_f32x4(u[2 * k], u[2 * k + 1], 0x88),
+		                     _mm512_shuffle_f32x4(u[2 * k], u[2 * k + 1], 0xdd));
+	_Pragma("GCC unroll 2")
+	for (size_t k = 0; k < 2; k++) /* lanes i and i + 2 of a quarter */
+		z[k] = _mm512_add_ps(_mm512_shuffle_ps(w[2 * k], w[2 * k + 1], 0x44),
+		                     _mm512_shuffle_ps(w[2 * k], w[2 * k + 1], 0xee));
+	/* i and i + 1: lane 4q + m holds s[4m + q]'s sum, put back in order */
+	__m512 f = _mm512_add_ps(_mm512_shuffle_ps(z[0], z[1], 0x88),
+	                         _mm512_shuffle_ps(z[0], z[1], 0xdd));
+	return _mm512_permutexvar_ps(
+		_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), f);
+}
 
 /* x E^T with BF16 E by vdpbf16ps: four rows of E (32 inputs a vector, the
  * last part masked) against NR <= 6 rows of x, 24 sums in registers. Each
@@ -729,6 +785,25 @@ gemv_xet_dp_block(const struct gemv_job *j, size_t v, size_t NQ, const uint16_t 
 			for (size_t q = 0; q < NQ; q++)
 				a[k][q] = _mm512_dpbf16_ps(a[k][q], e[q], xv);
 		}
+	}
+	if (NQ == 4 && NR > 1) { /* four rows at a time, one reduction of sixteen sums */
+		_Pragma("GCC unroll 2")
+		for (size_t g = 0; g < NR; g += 4) {
+			__m512 s[16];
+			_Pragma("GCC unroll 16")
+			for (size_t t = 0; t < 16; t++) /* a last pair of rows twice */
+				s[t] = a[g + (t / 4) % (NR - g < 4 ? NR - g : 4)][t % 4];
+			__m512 f = gemv_reduce16(s);
+			float *y = j->y + (r0 + g) * j->OC + v;
+			_mm_storeu_ps(y, _mm512_extractf32x4_ps(f, 0));
+			if (g + 1 < NR)
+				_mm_storeu_ps(y + j->OC, _mm512_extractf32x4_ps(f, 1));
+			if (g + 2 < NR)
+				_mm_storeu_ps(y + 2 * j->OC, _mm512_extractf32x4_ps(f, 2));
+			if (g + 3 < NR)
+				_mm_storeu_ps(y + 3 * j->OC, _mm512_extractf32x4_ps(f, 3));
+		}
+		return;
 	}
 	_Pragma("GCC unroll 6")
 	for (size_t k = 0; k < NR; k++)
@@ -840,23 +915,86 @@ static void gemv_dp_run(struct gemv_job *j, size_t n, size_t grain, pool_fn fn)
 }
 #endif
 
+/* The panel products' function for this CPU. */
+static pool_fn gemv_panels_fn(void)
+{
+#if GEMV_X86
+	if (cpu_has_bf16())
+		return gemv_xw_bf16_dp;
+	if (cpu_level() >= CPU_AVX512)
+		return gemv_xw_bf16_avx512;
+	if (cpu_level() >= CPU_AVX2)
+		return gemv_xw_bf16_avx2;
+#endif
+	return gemv_xw_panels_plain;
+}
+
 void gemv_xw_bf16(float *y, const float *x, const uint16_t *wp, const float *bias, size_t R,
                   size_t IC, size_t OC, int accumulate)
 {
 	struct gemv_job j = { .y = y, .x = x, .bias = bias, .wb = wp, .R = R, .IC = IC, .OC = OC,
 	                      .accumulate = accumulate };
-	pool_fn fn = gemv_xw_panels_plain;
+	pool_fn fn = gemv_panels_fn();
 #if GEMV_X86
-	if (cpu_has_bf16()) {
-		gemv_dp_run(&j, OC, GEMV_PANEL, gemv_xw_bf16_dp);
+	if (fn == gemv_xw_bf16_dp) {
+		gemv_dp_run(&j, OC, GEMV_PANEL, fn);
 		return;
 	}
-	if (cpu_level() >= CPU_AVX512)
-		fn = gemv_xw_bf16_avx512;
-	else if (cpu_level() >= CPU_AVX2)
-		fn = gemv_xw_bf16_avx2;
 #endif
 	pool_for(OC, GEMV_PANEL, fn, &j);
+}
+
+struct gemv_each {
+	struct gemv_job j[GEMV_BF16_OUTS];
+	size_t n, panels[GEMV_BF16_OUTS];
+	pool_fn fn;
+};
+
+/* Panels [lo, hi) of the outputs end to end: each output's share of them
+ * as the columns its own call would give a part. */
+static void gemv_each_part(void *ctx, size_t lo, size_t hi)
+{
+	struct gemv_each *e = ctx;
+	for (size_t k = 0, base = 0; k < e->n; base += e->panels[k++]) {
+		size_t a = lo > base ? lo : base, b = hi < base + e->panels[k] ? hi : base + e->panels[k];
+		if (a >= b)
+			continue;
+		size_t c1 = (b - base) * GEMV_PANEL;
+		e->fn(&e->j[k], (a - base) * GEMV_PANEL, c1 < e->j[k].OC ? c1 : e->j[k].OC);
+	}
+}
+
+void gemv_xw_bf16_each(const struct gemv_bf16_out *out, size_t n, const float *x, size_t R,
+                       size_t IC, int accumulate)
+{
+	if (n == 0 || n > GEMV_BF16_OUTS)
+		return;
+	struct gemv_each e = { .n = n, .fn = gemv_panels_fn() };
+	uint32_t *xp = NULL;
+#if GEMV_X86
+	if (e.fn == gemv_xw_bf16_dp && n > 1) {
+		xp = malloc(R * GEMV_XPAIRS(IC) * sizeof *xp);
+		if (xp)
+			gemv_bf16_x(xp, x, R, IC);
+	}
+	if (e.fn == gemv_xw_bf16_dp && !xp)
+		n = 0; /* one at a time (gemv_dp_run finds its own memory) */
+#endif
+	if (n <= 1) {
+		for (size_t k = 0; k < e.n; k++)
+			gemv_xw_bf16(out[k].y, x, out[k].wp, out[k].bias, R, IC, out[k].OC, accumulate);
+		return;
+	}
+	size_t total = 0;
+	for (size_t k = 0; k < n; k++) {
+		e.j[k] = (struct gemv_job){ .y = out[k].y, .x = x, .bias = out[k].bias, .wb = out[k].wp,
+		                            .xp = xp, .R = R, .IC = IC, .OC = out[k].OC,
+		                            .accumulate = accumulate };
+		e.panels[k] = (out[k].OC + GEMV_PANEL - 1) / GEMV_PANEL;
+		total += e.panels[k];
+	}
+	pool_for(total, 1, gemv_each_part, &e);
+	free(xp);
 }
 
 static void gemv_xet_run(struct gemv_job *j)

@@ -35,6 +35,21 @@ void gemv_xw(float *y, const float *x, const float *w, const float *bias, size_t
 void gemv_pack_bf16(uint16_t *dst, const float *w, size_t IC, size_t OC);
 void gemv_xw_bf16(float *y, const float *x, const uint16_t *wp, const float *bias, size_t R,
                   size_t IC, size_t OC, int accumulate);
+/* Up to GEMV_BF16_OUTS products of the same x in one call (a layer's q, k
+ * and v; gate and up): x is rounded to BF16 once and the outputs' panels,
+ * laid end to end, are split between the threads together, so they cost one
+ * hand-off to the pool, not one each, and two threads get equal shares of
+ * the whole where a small product alone splits unevenly. Each y gets the
+ * bits gemv_xw_bf16 gives it alone. n outside 1..GEMV_BF16_OUTS does nothing. */
+#define GEMV_BF16_OUTS 4
+struct gemv_bf16_out {
+	float *y;
+	const uint16_t *wp;
+	const float *bias; /* may be NULL */
+	size_t OC;
+};
+void gemv_xw_bf16_each(const struct gemv_bf16_out *out, size_t n, const float *x, size_t R,
+                       size_t IC, int accumulate);
 /* y [R, V] = x [R, C] E^T for E [V, C] (F32 e or BF16 eb). */
 void gemv_xet(float *y, const float *x, const float *e, const uint16_t *eb, size_t R, size_t C,
               size_t V);

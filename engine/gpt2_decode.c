@@ -96,7 +96,7 @@ static enum status_code decoder_weights_bf16(struct decoder_weights *wb,
                                              const struct model_params *p,
                                              const struct gpt2_layout *lay, struct status *st)
 {
-	wb->bf16 = aligned_alloc(64, (p->count * sizeof *wb->bf16 + 63) / 64 * 64);
+	wb->bf16 = decoder_weights_alloc(p->count * sizeof *wb->bf16);
 	if (!wb->bf16)
 		return status_set(st, STATUS_NOMEM, "cannot allocate BF16 weights (%zu values)",
 		                  p->count);
@@ -158,13 +158,13 @@ enum status_code gpt2_decode(struct decoder *d, const int *seq, const int *token
 		} else \
 			matmul_forward((y), (x), w + off_, (bias), R, (IC), (OC)); \
 	} while (0)
-		layernorm_forward(d->ln, NULL, NULL, d->x, W(GPT2_LN1_W), W(GPT2_LN1_B), R, C, lay->eps);
+		decoder_norm_rows(d->ln, d->x, W(GPT2_LN1_W), W(GPT2_LN1_B), R, C, lay->eps);
 		PRODUCT(d->qkv, d->ln, 0, W(GPT2_ATTN_B), C, 3 * C, 0);
 		decoder_cache_put(d, l, seq, R, d->qkv + C, d->qkv + 2 * C, 3 * C);
 		decoder_attend_rows(d, l, d->qkv, 3 * C, seq, R, d->atty, C);
 		/* x += atty proj + b: the product adds into the residual directly */
 		PRODUCT(d->x, d->atty, 1, W(GPT2_PROJ_B), C, C, 1);
-		layernorm_forward(d->ln, NULL, NULL, d->x, W(GPT2_LN2_W), W(GPT2_LN2_B), R, C, lay->eps);
+		decoder_norm_rows(d->ln, d->x, W(GPT2_LN2_W), W(GPT2_LN2_B), R, C, lay->eps);
 		PRODUCT(d->fch, d->ln, 2, W(GPT2_FC_B), C, I, 0);
 		gelu_forward(d->fch, d->fch, R * I);
 		PRODUCT(d->x, d->fch, 3, W(GPT2_FCPROJ_B), I, C, 1);

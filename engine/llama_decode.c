@@ -110,7 +110,7 @@ static enum status_code llama_weights_alloc(struct decoder_weights *wb,
                                             struct status *st)
 {
 	if (wb->dtype == DECODER_BF16) {
-		wb->bf16 = aligned_alloc(64, (count * sizeof *wb->bf16 + 63) / 64 * 64);
+		wb->bf16 = decoder_weights_alloc(count * sizeof *wb->bf16);
 		return wb->bf16 ? STATUS_OK
 		                : status_set(st, STATUS_NOMEM, "cannot allocate BF16 weights (%zu values)",
 		                             count);
@@ -252,16 +252,18 @@ static enum status_code llama_product(const struct decoder *d, size_t m, size_t 
 }
 
 /* Products of matrices m0 .. m0 + n - 1, which read the same x and do not
- * accumulate (q, k, v; gate, up). With int8 weights they are one call of
- * the pool (engine/gemv_q8.h: gemv_q8_each), each output's bits as alone;
- * else one product each. */
+ * accumulate (q, k, v; gate, up). With int8 or BF16 weights they are one
+ * call of the pool (gemv_q8_each, gemv_xw_bf16_each), each output's bits as
+ * alone; else one product each. */
 static enum status_code llama_products(const struct decoder *d, size_t m0, size_t n,
                                        float *const y[], const float *x,
                                        const float *const bias[], size_t R, struct status *st)
 {
 	const struct decoder_weights *dw = d->wb;
 	int q8 = dw && dw->dtype == DECODER_INT8 && n <= GEMV_Q8_OUTS;
+	int bf16 = dw && dw->dtype == DECODER_BF16 && n <= GEMV_BF16_OUTS;
 	struct gemv_q8_out o[GEMV_Q8_OUTS];
+	struct gemv_bf16_out ob[GEMV_BF16_OUTS];
 	size_t IC = 0, OC = 0;
 	for (size_t k = 0; k < n; k++) {
 		size_t off = llama_mat(d->impl, m0 + k, &IC, &OC);
@@ -269,6 +271,9 @@ static enum status_code llama_products(const struct decoder *d, size_t m0, size_
 			o[k] = (struct gemv_q8_out){ .y = y[k], .q = dw->q8 + dw->q_at[m0 + k],
 			                             .scale = dw->scale + dw->scale_at[m0 + k],
 			                             .bias = bias[k], .OC = OC };
+		else if (bf16)
+			ob[k] = (struct gemv_bf16_out){ .y = y[k], .wp = dw->bf16 + off, .bias = bias[k],
+			                                .OC = OC };
 		else {
 			enum status_code rc = llama_product(d, m0 + k, off, y[k], x, bias[k], R, IC, OC, 0,
 			                                    NULL, st);
@@ -278,6 +283,8 @@ static enum status_code llama_products(const struct decoder *d, size_t m0, size_
 	}
 	if (q8 && gemv_q8_each(o, n, x, R, IC, 0))
 		return status_set(st, STATUS_NOMEM, "cannot allocate int8 activations");
+	if (bf16)
+		gemv_xw_bf16_each(ob, n, x, R, IC, 0);
 	return STATUS_OK;
 }
 
@@ -326,7 +333,7 @@ enum status_code llama_decode(struct decoder *d, const int *seq, const int *toke
 		if ((rc = llama_product(d, 7 * l + (kk), OFF(llama_mats[kk]), (y), (x), (b), R, (IC), \
 		                        (OC), (acc), d->ln, st)) != STATUS_OK) \
 			return rc
-		rmsnorm_forward(d->ln, NULL, d->x, w + OFF(LLAMA_LN1), R, C, lay->eps);
+		decoder_norm_rows(d->ln, d->x, w + OFF(LLAMA_LN1), NULL, R, C, lay->eps);
 		float *const qkv[3] = { q, k, v }, *const gu[2] = { d->fch, d->fch + R * I };
 		const float *const qkv_b[3] = { BIAS(LLAMA_QB), BIAS(LLAMA_KB), BIAS(LLAMA_VB) };
 		const float *const gu_b[2] = { NULL, NULL };
@@ -339,7 +346,7 @@ enum status_code llama_decode(struct decoder *d, const int *seq, const int *toke
 		decoder_cache_put(d, l, seq, R, k, v, KD);
 		decoder_attend_rows(d, l, q, HD, seq, R, d->atty, HD);
 		PRODUCT(3, d->x, d->atty, BIAS(LLAMA_OB), HD, C, 1);
-		rmsnorm_forward(d->ln, NULL, d->x, w + OFF(LLAMA_LN2), R, C, lay->eps);
+		decoder_norm_rows(d->ln, d->x, w + OFF(LLAMA_LN2), NULL, R, C, lay->eps);
 		/* gate [R, I] then up [R, I] in fch; silu(gate) * up into the gate's place */
 		if ((rc = llama_products(d, 7 * l + 4, 2, gu, d->ln, gu_b, R, st)) != STATUS_OK)
 			return rc;

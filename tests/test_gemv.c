@@ -285,6 +285,57 @@ START_TEST(int8_products_of_one_x_in_one_call_match_each_alone)
 }
 END_TEST
 
+/* gemv_xw_bf16_each: full and narrow panels (a thread's part ends inside
+ * an output), an odd input count, one and three tiles of rows, with and
+ * without bias, overwriting and accumulating: each output the bits of
+ * gemv_xw_bf16 alone, on 1, 2 and 3 threads. */
+START_TEST(bf16_products_of_one_x_in_one_call_match_each_alone)
+{
+	enum { EI = 71, N = 3, RM = 26, OM = 96 };
+	static const size_t oc[N] = { 40, 7, OM }, rows[] = { 1, 5, 13, RM };
+	float *x = gpt2_util_uniform(RM * EI, 41), *b = gpt2_util_uniform(OM, 42);
+	float *y0 = gpt2_util_uniform(RM * OM, 43), *want[N], *got[N];
+	uint16_t *wp[N];
+	struct gemv_bf16_out o[N];
+	for (int k = 0; k < N; k++) {
+		float *w = gpt2_util_uniform(EI * oc[k], 44 + (unsigned)k);
+		wp[k] = malloc(EI * oc[k] * sizeof *wp[k]);
+		want[k] = malloc(RM * OM * sizeof *want[k]);
+		got[k] = malloc(RM * OM * sizeof *got[k]);
+		ck_assert(wp[k] && want[k] && got[k]);
+		gemv_pack_bf16(wp[k], w, EI, oc[k]);
+		o[k] = (struct gemv_bf16_out){ got[k], wp[k], k == 1 ? NULL : b, oc[k] };
+		free(w);
+	}
+	for (int acc = 0; acc < 2; acc++)
+		for (size_t ri = 0; ri < sizeof rows / sizeof rows[0]; ri++) {
+			size_t R = rows[ri];
+			pool_set_threads(1);
+			for (int k = 0; k < N; k++) {
+				memcpy(want[k], y0, RM * OM * sizeof *y0);
+				gemv_xw_bf16(want[k], x, wp[k], o[k].bias, R, EI, oc[k], acc);
+			}
+			for (int th = 1; th <= 3; th++) {
+				pool_set_threads(th);
+				for (int k = 0; k < N; k++)
+					memcpy(got[k], y0, RM * OM * sizeof *y0);
+				gemv_xw_bf16_each(o, N, x, R, EI, acc);
+				for (int k = 0; k < N; k++)
+					ck_assert_msg(memcmp(got[k], want[k], R * oc[k] * sizeof(float)) == 0,
+					              "output %d, %zu rows, %d threads, accumulate %d", k, R, th,
+					              acc);
+			}
+		}
+	pool_set_threads(1);
+	for (int k = 0; k < N; k++) {
+		free(wp[k]);
+		free(want[k]);
+		free(got[k]);
+	}
+	free(x); free(b); free(y0);
+}
+END_TEST
+
 static void pool_add(void *ctx, size_t lo, size_t hi)
 {
 	double *v = ctx;
@@ -576,6 +627,7 @@ Suite *harness_suite(void)
 	            threads_and_row_groups_change_no_bit,
 	            many_rows_match_one_row,
 	            int8_products_of_one_x_in_one_call_match_each_alone,
+	            bf16_products_of_one_x_in_one_call_match_each_alone,
 	            pool_covers_every_index_once,
 	            pool_works_in_a_forked_child,
 	            reduced_precision_decoding_stays_near_f32,
