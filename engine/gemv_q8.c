@@ -542,7 +542,7 @@ int gemv_q8_each(const struct gemv_q8_out *out, size_t n, const float *x, size_t
 #endif
 	/* one allocation: dx, xc, then (on a line) xq and xa (AVX2) */
 	size_t head = (R * ng * (sizeof(float) + sizeof(int32_t)) + 63) / 64 * 64;
-	size_t size = (head + 2 * R * row + 63) / 64 * 64;
+	size_t size = (head + 2 * R * row + 64) / 64 * 64; /* never 0 (no rows) */
 	char *mem = aligned_alloc(64, size);
 	if (!mem)
 		return -1;
