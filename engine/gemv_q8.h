@@ -14,10 +14,12 @@
  * panels, so a matrix packed in slices of whole panels lands at
  * gemv_q8_bytes(IC, first row)): per panel, per group, per 4 inputs, 64
  * bytes (channel c's 4 weights at 4 c); the scales alike, per panel, per
- * group, the 16 channels' F32 scales. The matrix is one stream, a 512-bit vector per 4 inputs of 16
- * channels: AVX-512 VNNI sums each group's products exactly with one
- * vpdpbusd per 64 bytes (AVX2: vpmaddubsw and vpmaddwd, two halves) and
- * scales them once per group and 16 channels. The float order is fixed,
+ * group, the 16 channels' F32 scales. The matrix is one stream, a 512-bit
+ * vector per 4 inputs of 16 channels: AVX-512 VNNI sums each group's
+ * products exactly with one vpdpbusd per 64 bytes (AVX2: vpmaddubsw and
+ * vpmaddwd, two halves) and scales them once per group and 16 channels.
+ * Pack matrices in slices of multiples of GEMV_Q8_PANEL rows (but the
+ * last). Scratch for x is allocated per call. The float order is fixed,
  * the same in the plain C path (the reference of the bits): for channel c
  * and row r, a = 0, then per group g in order a = fmaf((float)d, dx[r][g] *
  * sc[c][g], a) where d is the group's exact integer sum; y = (accumulate ?
