@@ -126,7 +126,7 @@ enum status_code decoder_q8_alloc(struct decoder_weights *wb, size_t n,
 	}
 	/* on cache lines: AVX-512 reads a whole line a load */
 	wb->q8 = aligned_alloc(64, (bytes + 63) / 64 * 64);
-	wb->scale = malloc(scales * sizeof *wb->scale);
+	wb->scale = aligned_alloc(64, (scales * sizeof *wb->scale + 63) / 64 * 64); /* a panel's: a line */
 	if (!wb->q8 || !wb->scale)
 		return status_set(st, STATUS_NOMEM, "cannot allocate int8 weights (%zu bytes)", bytes);
 	return STATUS_OK;

@@ -17,25 +17,37 @@
 #endif
 
 #define Q8_G GEMV_Q8_GROUP
-/* Output channels a thread's part is a multiple of: small enough that the
- * widths of small models split evenly (SmolLM2's 576 and 192 are 36 and 12
- * grains, where grains of 64 gave two threads 4 and 5, 1 and 2), a multiple
- * of the kernels' 4-channel blocks. */
-#define Q8_GRAIN 16
+#define Q8_P GEMV_Q8_PANEL
+/* A panel's group: GEMV_Q8_GROUP / 4 quads of 64 bytes (Q8_P channels by
+ * 4 inputs), then the next group. */
+#define Q8_QUADS (Q8_G / 4)
+#define Q8_BLOCK (Q8_P * Q8_G)
+/* Output channels a thread's part is a multiple of: whole panels, and small
+ * enough that the widths of small models split evenly (SmolLM2's 576 and
+ * 192 are 36 and 12 panels, where grains of 64 gave two threads 4 and 5, 1
+ * and 2). */
+#define Q8_GRAIN Q8_P
+
+_Static_assert(Q8_G == 32 && Q8_P == 16, "a quad of a panel is one 512-bit vector");
 
 static size_t q8_groups(size_t n)
 {
 	return (n + Q8_G - 1) / Q8_G;
 }
 
+static size_t q8_panels(size_t OC)
+{
+	return (OC + Q8_P - 1) / Q8_P;
+}
+
 size_t gemv_q8_bytes(size_t IC, size_t OC)
 {
-	return OC * q8_groups(IC) * Q8_G;
+	return q8_panels(OC) * q8_groups(IC) * Q8_BLOCK;
 }
 
 size_t gemv_q8_scales(size_t IC, size_t OC)
 {
-	return OC * q8_groups(IC);
+	return q8_panels(OC) * q8_groups(IC) * Q8_P;
 }
 
 /* n values (stride apart) into a whole group of q, zero-padded; the largest
@@ -98,289 +110,6 @@ __attribute__((target("avx2"))) static float q8_group_avx2(int8_t *q, const floa
 }
 #endif
 
-/* Output channel c's inputs are at w + c * cstride, istride apart. */
-static void q8_pack(int8_t *q, float *scale, const float *w, size_t IC, size_t OC, size_t cstride,
-                    size_t istride)
-{
-	size_t ng = q8_groups(IC);
-#if Q8_X86
-	int avx2 = istride == 1 && cpu_level() >= CPU_AVX2;
-#endif
-	for (size_t c = 0; c < OC; c++)
-		for (size_t g = 0; g < ng; g++) {
-			size_t i0 = g * Q8_G, n = IC - i0 < Q8_G ? IC - i0 : Q8_G;
-			int8_t *qg = q + (c * ng + g) * Q8_G;
-			const float *v = w + c * cstride + i0 * istride;
-#if Q8_X86
-			if (avx2 && n == Q8_G) {
-				scale[c * ng + g] = q8_group_avx2(qg, v);
-				continue;
-			}
-#endif
-			scale[c * ng + g] = q8_group(qg, v, istride, n);
-		}
-}
-
-void gemv_pack_q8(int8_t *q, float *scale, const float *w, size_t IC, size_t OC)
-{
-	q8_pack(q, scale, w, IC, OC, 1, OC);
-}
-
-void gemv_pack_q8_rows(int8_t *q, float *scale, const float *e, size_t OC, size_t IC)
-{
-	q8_pack(q, scale, e, IC, OC, IC, 1);
-}
-
-struct q8_job {
-	float *y;
-	const int8_t *xq;   /* [R, ng * G] the rows of x quantized, */
-	const int8_t *xa;   /* their magnitudes, */
-	const float *dx;    /* [R, ng] and their scales, */
-	const float *dxe;   /* (VNNI) [R, ng / 2, 16]: a pair's scales, 8 lanes each */
-	const int8_t *q;
-	const float *sc, *bias;
-	size_t R, ng, OC;
-	int accumulate;
-};
-
-/* The fixed order of the final sum: even groups summed into 8 lanes a, odd
- * groups into 8 lanes b (a 512-bit vector holds a pair of groups), then a +
- * b lane by lane, then the lanes pairwise. */
-static float q8_lanes(const float a[8], const float b[8])
-{
-	float c[8];
-	for (int m = 0; m < 8; m++)
-		c[m] = a[m] + b[m];
-	return ((c[0] + c[4]) + (c[2] + c[6])) + ((c[1] + c[5]) + (c[3] + c[7]));
-}
-
-static void q8_store(const struct q8_job *j, size_t r, size_t c, float sum)
-{
-	float b = j->bias ? j->bias[c] : 0.0f, *y = j->y + r * j->OC + c;
-	*y = (j->accumulate ? *y + b : b) + sum;
-}
-
-static void q8_plain(void *ctx, size_t lo, size_t hi)
-{
-	const struct q8_job *j = ctx;
-	size_t row = j->ng * Q8_G;
-	for (size_t c = lo; c < hi; c++)
-		for (size_t r = 0; r < j->R; r++) {
-			float a[2][8] = { { 0 } };
-			for (size_t g = 0; g < j->ng; g++) {
-				const int8_t *w = j->q + c * row + g * Q8_G, *x = j->xq + r * row + g * Q8_G;
-				float d = j->dx[r * j->ng + g] * j->sc[c * j->ng + g];
-				for (size_t m = 0; m < 8; m++) {
-					int32_t s = 0;
-					for (size_t t = 0; t < 4; t++)
-						s += (int32_t)x[4 * m + t] * w[4 * m + t];
-					a[g & 1][m] = fmaf((float)s, d, a[g & 1][m]);
-				}
-			}
-			q8_store(j, r, c, q8_lanes(a[0], a[1]));
-		}
-}
-
-#if Q8_X86
-#define Q8_AVX2 __attribute__((target("avx2,fma")))
-
-/* q8_lanes in registers: c = a + b; (c0+c4, c1+c5, c2+c6, c3+c7); then
- * (c0+c4)+(c2+c6) and (c1+c5)+(c3+c7); then their sum. */
-Q8_AVX2 static inline float q8_hsum(__m256 even, __m256 odd)
-{
-	__m256 c = _mm256_add_ps(even, odd);
-	__m128 h = _mm_add_ps(_mm256_castps256_ps128(c), _mm256_extractf128_ps(c, 1));
-	__m128 t = _mm_add_ps(h, _mm_movehl_ps(h, h));
-	return _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
-}
-
-/* NC output channels by NR rows; per group, per pair: the bytes' products
- * summed in pairs (maddubs: |x| unsigned times w with x's sign), then in
- * fours (madd), to float, times the two scales, into that pair's lanes. */
-Q8_AVX2 static inline __attribute__((always_inline)) void
-q8_block(const struct q8_job *j, size_t c, size_t r0, size_t NC, size_t NR)
-{
-	size_t row = j->ng * Q8_G;
-	const __m256i ones = _mm256_set1_epi16(1);
-	__m256 a[2][4], b[2][4]; /* even and odd groups */
-	_Pragma("GCC unroll 4")
-	for (size_t r = 0; r < NR; r++)
-		_Pragma("GCC unroll 4")
-		for (size_t k = 0; k < NC; k++)
-			a[r][k] = b[r][k] = _mm256_setzero_ps();
-	for (size_t g = 0; g < j->ng; g++) {
-		__m256i w[4];
-		/* four rows of weights are four streams 1 row apart, too many for
-		 * the hardware to follow: fetch the next block's lines ahead */
-		if ((g & 1) == 0 && r0 == 0)
-			_Pragma("GCC unroll 4")
-			for (size_t k = 0; k < NC; k++)
-				cpu_prefetch_stream(j->q + (c + k + 4 * NC) * row + g * Q8_G);
-		_Pragma("GCC unroll 4")
-		for (size_t k = 0; k < NC; k++)
-			w[k] = _mm256_loadu_si256((const __m256i *)(const void *)(j->q + (c + k) * row +
-			                                                           g * Q8_G));
-		_Pragma("GCC unroll 4")
-		for (size_t r = 0; r < NR; r++) {
-			size_t at = (r0 + r) * row + g * Q8_G;
-			__m256i xq = _mm256_loadu_si256((const __m256i *)(const void *)(j->xq + at));
-			__m256i xa = _mm256_loadu_si256((const __m256i *)(const void *)(j->xa + at));
-			float dx = j->dx[(r0 + r) * j->ng + g];
-			_Pragma("GCC unroll 4")
-			for (size_t k = 0; k < NC; k++) {
-				__m256i p = _mm256_maddubs_epi16(xa, _mm256_sign_epi8(w[k], xq));
-				__m256 s = _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones));
-				__m256 d = _mm256_set1_ps(dx * j->sc[(c + k) * j->ng + g]);
-				if (g & 1)
-					b[r][k] = _mm256_fmadd_ps(s, d, b[r][k]);
-				else
-					a[r][k] = _mm256_fmadd_ps(s, d, a[r][k]);
-			}
-		}
-	}
-	_Pragma("GCC unroll 4")
-	for (size_t r = 0; r < NR; r++)
-		_Pragma("GCC unroll 4")
-		for (size_t k = 0; k < NC; k++)
-			q8_store(j, r0 + r, c + k, q8_hsum(a[r][k], b[r][k]));
-}
-
-/* The pool's work on columns [lo, hi): blocks of 4 columns x 2 rows, then
- * what is left; one driver per kernel level, each compiled for its level
- * (a call across target attributes would not inline the block). */
-#define Q8_DRIVER(ATTR, NAME, BLOCK)                                       \
-	ATTR static void NAME(void *ctx, size_t lo, size_t hi)             \
-	{                                                                  \
-		const struct q8_job *j = ctx;                              \
-		size_t c = lo;                                             \
-		for (; c + 4 <= hi; c += 4) {                              \
-			size_t r = 0;                                      \
-			for (; r + 2 <= j->R; r += 2)                      \
-				BLOCK(j, c, r, 4, 2);                      \
-			if (r < j->R)                                      \
-				BLOCK(j, c, r, 4, 1);                      \
-		}                                                          \
-		for (; c < hi; c++)                                        \
-			for (size_t r = 0; r < j->R; r++)                  \
-				BLOCK(j, c, r, 1, 1);                      \
-	}
-
-Q8_DRIVER(Q8_AVX2, q8_avx2, q8_block)
-
-/* AVX-512 with VNNI: vpdpbusd sums the four byte products of a lane in one
- * instruction, two groups a 512-bit vector. Its first operand is unsigned,
- * so the weights go in as w + 128 (w with its top bit flipped, one xor per
- * weight vector) and x as stored: the sum then holds 128 times the lane's
- * x too, which the accumulator starts below by (computed once per row of
- * the block: 128 x by the same instruction), so each lane is the exact
- * integer sum of x w. The
- * pair's scales (dx * sc, 8 lanes each) multiply it and one fma adds it
- * into the pair's accumulator: even groups in the low half, odd in the
- * high, as q8_lanes sums them, so the results are the same bits as
- * q8_avx2's and q8_plain's. Blocks of 4 channels by 4 rows. */
-#define Q8_VNNI __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vl,avx512vnni")))
-
-Q8_VNNI static inline __attribute__((always_inline)) void
-q8_block_vnni(const struct q8_job *j, size_t c, size_t r0, size_t NC, size_t NR)
-{
-	size_t row = j->ng * Q8_G, ng = j->ng, np = ng / 2;
-	const __m512i idx = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-	const __m512i flip = _mm512_set1_epi8((char)0x80);
-	__m512 a[4][4];
-	_Pragma("GCC unroll 4")
-	for (size_t r = 0; r < NR; r++)
-		_Pragma("GCC unroll 4")
-		for (size_t k = 0; k < NC; k++)
-			a[r][k] = _mm512_setzero_ps();
-	for (size_t p = 0; p < np; p++) {
-		size_t g = 2 * p;
-		__m512i wu[4];
-		__m512 sc[4];
-		if (r0 == 0)
-			_Pragma("GCC unroll 4")
-			for (size_t k = 0; k < NC; k++)
-				cpu_prefetch_stream(j->q + (c + k + 4 * NC) * row + g * Q8_G);
-		_Pragma("GCC unroll 4")
-		for (size_t k = 0; k < NC; k++) {
-			wu[k] = _mm512_xor_si512(
-				_mm512_loadu_si512((const void *)(j->q + (c + k) * row + g * Q8_G)), flip);
-			/* the pair's two scales: 8 bytes, not aligned for a double */
-			__m128 s2 = _mm_castsi128_ps(
-				_mm_loadl_epi64((const __m128i *)(const void *)(j->sc + (c + k) * ng + g)));
-			sc[k] = _mm512_permutexvar_ps(idx, _mm512_castps128_ps512(s2));
-		}
-		_Pragma("GCC unroll 4")
-		for (size_t r = 0; r < NR; r++) {
-			__m512i xs = _mm512_loadu_si512((const void *)(j->xq + (r0 + r) * row + g * Q8_G));
-			__m512i xc = _mm512_sub_epi32(_mm512_setzero_si512(),
-			                              _mm512_dpbusd_epi32(_mm512_setzero_si512(), flip, xs));
-			__m512 dx = _mm512_loadu_ps(j->dxe + ((r0 + r) * np + p) * 16);
-			_Pragma("GCC unroll 4")
-			for (size_t k = 0; k < NC; k++) {
-				__m512 f = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(xc, wu[k], xs));
-				a[r][k] = _mm512_fmadd_ps(f, _mm512_mul_ps(dx, sc[k]), a[r][k]);
-			}
-		}
-	}
-	__m256 lo[4][4], hi[4][4];
-	_Pragma("GCC unroll 4")
-	for (size_t r = 0; r < NR; r++)
-		_Pragma("GCC unroll 4")
-		for (size_t k = 0; k < NC; k++) {
-			lo[r][k] = _mm512_castps512_ps256(a[r][k]);
-			hi[r][k] = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a[r][k]), 1));
-		}
-	if (ng & 1) { /* an odd last group (even index): 256 bits, into the low half */
-		size_t g = ng - 1;
-		_Pragma("GCC unroll 4")
-		for (size_t r = 0; r < NR; r++) {
-			size_t at = (r0 + r) * row + g * Q8_G;
-			__m256i xs = _mm256_loadu_si256((const __m256i *)(const void *)(j->xq + at));
-			__m256i xc = _mm256_sub_epi32(_mm256_setzero_si256(),
-			                              _mm256_dpbusd_epi32(_mm256_setzero_si256(),
-			                                                  _mm256_set1_epi8((char)0x80), xs));
-			float dx = j->dx[(r0 + r) * ng + g];
-			_Pragma("GCC unroll 4")
-			for (size_t k = 0; k < NC; k++) {
-				__m256i w = _mm256_xor_si256(
-					_mm256_loadu_si256((const __m256i *)(const void *)(j->q + (c + k) * row +
-					                                                   g * Q8_G)),
-					_mm256_set1_epi8((char)0x80));
-				__m256 f = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(xc, w, xs));
-				lo[r][k] = _mm256_fmadd_ps(f, _mm256_set1_ps(dx * j->sc[(c + k) * ng + g]), lo[r][k]);
-			}
-		}
-	}
-	_Pragma("GCC unroll 4")
-	for (size_t r = 0; r < NR; r++)
-		_Pragma("GCC unroll 4")
-		for (size_t k = 0; k < NC; k++)
-			q8_store(j, r0 + r, c + k, q8_hsum(lo[r][k], hi[r][k]));
-}
-
-/* Blocks of 4 channels by 4 rows, then what is left. */
-Q8_VNNI static void q8_vnni(void *ctx, size_t lo, size_t hi)
-{
-	const struct q8_job *j = ctx;
-	size_t c = lo;
-	for (; c + 4 <= hi; c += 4) {
-		size_t r = 0;
-		for (; r + 4 <= j->R; r += 4)
-			q8_block_vnni(j, c, r, 4, 4);
-		switch (j->R - r) {
-		case 3: q8_block_vnni(j, c, r, 4, 3); break;
-		case 2: q8_block_vnni(j, c, r, 4, 2); break;
-		case 1: q8_block_vnni(j, c, r, 4, 1); break;
-		default: break;
-		}
-	}
-	for (; c < hi; c++)
-		for (size_t r = 0; r < j->R; r++)
-			q8_block_vnni(j, c, r, 1, 1);
-}
-
-
-#endif
 
 /* A whole group of 32 as q8_group quantizes it, in two vectors: the same
  * magnitudes' maximum (a NaN passed over, as there), the same products
@@ -404,20 +133,357 @@ __attribute__((target("avx2,fma,avx512f"))) static float q8_group_avx512(int8_t 
 }
 #endif
 
+
+/* Up to Q8_CHUNK groups of a panel: t [16 channels][n groups][8 elements
+ * of 4 bytes] dealt out into their blocks, quad k of a block holding each
+ * channel's element k, channel by channel. */
+#define Q8_CHUNK 64
+static void q8_deal_plain(int8_t *b, const int32_t *t, size_t n)
+{
+	for (size_t g = 0; g < n; g++)
+		for (size_t k = 0; k < Q8_QUADS; k++)
+			for (size_t cc = 0; cc < Q8_P; cc++)
+				memcpy(b + ((g * Q8_QUADS + k) * Q8_P + cc) * 4,
+				       t + (cc * Q8_CHUNK + g) * Q8_QUADS + k, 4);
+}
+
+#if Q8_X86
+/* The same by gathers, a quad's 16 elements in one. */
+__attribute__((target("avx2,fma,avx512f"))) static void q8_deal_avx512(int8_t *b, const int32_t *t,
+                                                                       size_t n)
+{
+	const __m512i col = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+	                                                         12, 13, 14, 15),
+	                                       _mm512_set1_epi32(Q8_CHUNK * Q8_QUADS));
+	for (size_t g = 0; g < n; g++)
+		for (int k = 0; k < Q8_QUADS; k++)
+			_mm512_storeu_si512((void *)(b + (g * Q8_QUADS + (size_t)k) * 4 * Q8_P),
+			                    _mm512_i32gather_epi32(
+						    _mm512_add_epi32(col, _mm512_set1_epi32((int)g * Q8_QUADS + k)),
+						    (const void *)t, 4));
+}
+#endif
+
+/* Output channel c's inputs are at w + c * cstride, istride apart. A panel
+ * is packed Q8_CHUNK groups at a time: each of its channels' groups
+ * quantized into t (reading each channel's inputs in runs of up to 8 KB
+ * where they lie in rows: 16 rows read 128 bytes at a time took about 2x as
+ * long), then dealt out into the blocks, written front to back.
+ * Channels past OC, to the panel's end, are zeros with scale 0. */
+static void q8_pack(int8_t *q, float *scale, const float *w, size_t IC, size_t OC, size_t cstride,
+                    size_t istride)
+{
+	size_t ng = q8_groups(IC), np = q8_panels(OC);
+	int level = 0;
+#if Q8_X86
+	level = cpu_level() >= CPU_AVX512 ? 2 : cpu_level() >= CPU_AVX2 ? 1 : 0;
+#endif
+	int32_t t[Q8_P * Q8_CHUNK * Q8_QUADS];
+	for (size_t p = 0; p < np; p++)
+		for (size_t g0 = 0; g0 < ng; g0 += Q8_CHUNK) {
+			size_t n = ng - g0 < Q8_CHUNK ? ng - g0 : Q8_CHUNK;
+			for (size_t cc = 0; cc < Q8_P; cc++)
+				for (size_t g = g0; g < g0 + n; g++) {
+					size_t c = p * Q8_P + cc, i0 = g * Q8_G;
+					size_t m = IC - i0 < Q8_G ? IC - i0 : Q8_G;
+					int8_t *tq = (int8_t *)(void *)(t + (cc * Q8_CHUNK + g - g0) * Q8_QUADS);
+					const float *v = w + c * cstride + i0 * istride;
+					float s = 0.0f;
+					if (c >= OC)
+						memset(tq, 0, Q8_G);
+#if Q8_X86
+					else if (level && istride == 1 && m == Q8_G)
+						s = q8_group_avx2(tq, v);
+#endif
+					else
+						s = q8_group(tq, v, istride, m);
+					scale[(p * ng + g) * Q8_P + cc] = s;
+				}
+			int8_t *b = q + (p * ng + g0) * Q8_BLOCK;
+#if Q8_X86
+			if (level == 2) {
+				q8_deal_avx512(b, t, n);
+				continue;
+			}
+#endif
+			q8_deal_plain(b, t, n);
+		}
+}
+
+void gemv_pack_q8(int8_t *q, float *scale, const float *w, size_t IC, size_t OC)
+{
+	q8_pack(q, scale, w, IC, OC, 1, OC);
+}
+
+void gemv_pack_q8_rows(int8_t *q, float *scale, const float *e, size_t OC, size_t IC)
+{
+	q8_pack(q, scale, e, IC, OC, IC, 1);
+}
+
+struct q8_job {
+	float *y;
+	const int8_t *xq;    /* [R, ng * G] the rows of x quantized, */
+	const int8_t *xa;    /* (AVX2) their magnitudes, */
+	const float *dx;     /* [R, ng] their scales, */
+	const int32_t *xc;   /* (VNNI) [R, ng] and -128 times each group's sum */
+	const int8_t *q;
+	const float *sc, *bias;
+	size_t R, ng, OC;
+	int accumulate;
+};
+
+static void q8_store(const struct q8_job *j, size_t r, size_t c, float sum)
+{
+	float b = j->bias ? j->bias[c] : 0.0f, *y = j->y + r * j->OC + c;
+	*y = (j->accumulate ? *y + b : b) + sum;
+}
+
+/* The reference of the bits every kernel gives: per group, the exact
+ * integer sum of its products, to float (exact: at most 32 * 127 * 127 <
+ * 2^24), times dx * sc by one fma into the sum of the groups before. */
+static void q8_plain(void *ctx, size_t lo, size_t hi)
+{
+	const struct q8_job *j = ctx;
+	size_t ng = j->ng, row = ng * Q8_G;
+	for (size_t c = lo; c < hi && c < j->OC; c++)
+		for (size_t r = 0; r < j->R; r++) {
+			float a = 0.0f;
+			for (size_t g = 0; g < ng; g++) {
+				size_t at = (c / Q8_P) * ng + g;
+				const int8_t *w = j->q + at * Q8_BLOCK + (c % Q8_P) * 4;
+				const int8_t *x = j->xq + r * row + g * Q8_G;
+				int32_t d = 0;
+				for (size_t k = 0; k < Q8_QUADS; k++)
+					for (size_t t = 0; t < 4; t++)
+						d += (int32_t)x[4 * k + t] * w[k * 4 * Q8_P + t];
+				a = fmaf((float)d, j->dx[r * ng + g] * j->sc[at * Q8_P + c % Q8_P], a);
+			}
+			q8_store(j, r, c, a);
+		}
+}
+
+#if Q8_X86
+static inline int32_t q8_quad(const int8_t *x)
+{
+	int32_t v;
+	memcpy(&v, x, 4);
+	return v;
+}
+
+/* The kernels' blocks: NP panels by NR rows, NA integer sums per panel and
+ * row (alternate quads: two chains where one would wait on the last
+ * instruction's latency). The weights of a quad are loaded once for the
+ * block's rows. The block's NP panels are NP streams a panel apart, which
+ * the hardware does not follow far enough ahead: the next block's lines
+ * are prefetched (into L2) as these are read, in groups g with g % fn ==
+ * fr, so that the fn blocks of rows over the same panels share the
+ * prefetching out. Blocks of Q8_NR rows by Q8_NP panels at batch > 1
+ * (2 x 6, 3 x 4 and 4 x 3 measured the same: about 74% of vpdpbusd's
+ * peak, where the conversion, multiply and fma of each group's sums take
+ * the rest), Q8_NP1 panels at batch 1. */
+#define Q8_NR 6
+#define Q8_NP 2
+#define Q8_NP1 4
+
+#define Q8_AVX2 __attribute__((target("avx2,fma")))
+
+/* AVX2 (no VNNI): a panel as two halves of 8 channels; vpmaddubsw
+ * multiplies |x| (unsigned) by w with x's sign and adds pairs (at most 2 *
+ * 127 * 127, no saturation), vpmaddwd adds those pairs into the quad's sum. */
+Q8_AVX2 static inline __attribute__((always_inline)) void
+q8_block_avx2(const struct q8_job *j, size_t p0, size_t NP, size_t r0, size_t NR, size_t fr,
+              size_t fn)
+{
+	size_t ng = j->ng, row = ng * Q8_G, pstride = ng * Q8_BLOCK;
+	const __m256i ones = _mm256_set1_epi16(1);
+	__m256 a[2][2][2];
+	_Pragma("GCC unroll 2") for (size_t r = 0; r < NR; r++)
+		_Pragma("GCC unroll 2") for (size_t k = 0; k < NP; k++)
+			a[r][k][0] = a[r][k][1] = _mm256_setzero_ps();
+	for (size_t g = 0; g < ng; g++) {
+		const int8_t *b = j->q + (p0 * ng + g) * Q8_BLOCK;
+		int fetch = g % fn == fr;
+		__m256i s[2][2][2];
+		_Pragma("GCC unroll 2") for (size_t r = 0; r < NR; r++)
+			_Pragma("GCC unroll 2") for (size_t k = 0; k < NP; k++)
+				s[r][k][0] = s[r][k][1] = _mm256_setzero_si256();
+		_Pragma("GCC unroll 8") for (size_t t = 0; t < Q8_QUADS; t++) {
+			__m256i w[2][2];
+			_Pragma("GCC unroll 2") for (size_t k = 0; k < NP; k++) {
+				const int8_t *wq = b + k * pstride + t * 4 * Q8_P;
+				if (fetch)
+					cpu_prefetch_stream(wq + NP * pstride);
+				w[k][0] = _mm256_loadu_si256((const __m256i *)(const void *)wq);
+				w[k][1] = _mm256_loadu_si256((const __m256i *)(const void *)(wq + 32));
+			}
+			_Pragma("GCC unroll 2") for (size_t r = 0; r < NR; r++) {
+				size_t at = (r0 + r) * row + g * Q8_G + 4 * t;
+				__m256i xs = _mm256_set1_epi32(q8_quad(j->xq + at));
+				__m256i xa = _mm256_set1_epi32(q8_quad(j->xa + at));
+				_Pragma("GCC unroll 2") for (size_t k = 0; k < NP; k++)
+					_Pragma("GCC unroll 2") for (size_t h = 0; h < 2; h++) {
+						__m256i p = _mm256_maddubs_epi16(xa, _mm256_sign_epi8(w[k][h], xs));
+						s[r][k][h] = _mm256_add_epi32(s[r][k][h], _mm256_madd_epi16(p, ones));
+					}
+			}
+		}
+		_Pragma("GCC unroll 2") for (size_t k = 0; k < NP; k++) {
+			const float *sc = j->sc + ((p0 + k) * ng + g) * Q8_P;
+			_Pragma("GCC unroll 2") for (size_t r = 0; r < NR; r++) {
+				__m256 dx = _mm256_set1_ps(j->dx[(r0 + r) * ng + g]);
+				_Pragma("GCC unroll 2") for (size_t h = 0; h < 2; h++)
+					a[r][k][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[r][k][h]),
+					                             _mm256_mul_ps(dx, _mm256_loadu_ps(sc + 8 * h)),
+					                             a[r][k][h]);
+			}
+		}
+	}
+	_Pragma("GCC unroll 2") for (size_t r = 0; r < NR; r++)
+		_Pragma("GCC unroll 2") for (size_t k = 0; k < NP; k++) {
+			float v[Q8_P];
+			_mm256_storeu_ps(v, a[r][k][0]);
+			_mm256_storeu_ps(v + 8, a[r][k][1]);
+			size_t c0 = (p0 + k) * Q8_P;
+			for (size_t c = 0; c < Q8_P && c0 + c < j->OC; c++)
+				q8_store(j, r0 + r, c0 + c, v[c]);
+		}
+}
+
+/* AVX-512 VNNI: vpdpbusd adds the four byte products of each of a quad's
+ * 16 channels in one instruction. Its first operand is unsigned: the
+ * weights go in as w + 128 (top bit flipped, one xor a load, shared by the
+ * block's rows) and x as it is, broadcast from memory; the sum then holds
+ * 128 times the group's x too, which each sum starts below by (j->xc). */
+#define Q8_VNNI __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vl,avx512vnni")))
+
+Q8_VNNI static inline __attribute__((always_inline)) void
+q8_block_vnni(const struct q8_job *j, size_t p0, size_t NP, size_t r0, size_t NR, size_t NA,
+              size_t fr, size_t fn)
+{
+	size_t ng = j->ng, row = ng * Q8_G, pstride = ng * Q8_BLOCK;
+	const __m512i flip = _mm512_set1_epi8((char)0x80);
+	__m512 a[Q8_NR][Q8_NP1];
+	_Pragma("GCC unroll 6") for (size_t r = 0; r < NR; r++)
+		_Pragma("GCC unroll 4") for (size_t k = 0; k < NP; k++)
+			a[r][k] = _mm512_setzero_ps();
+	for (size_t g = 0; g < ng; g++) {
+		const int8_t *b = j->q + (p0 * ng + g) * Q8_BLOCK;
+		int fetch = g % fn == fr;
+		__m512i s[Q8_NR][Q8_NP1][2];
+		_Pragma("GCC unroll 6") for (size_t r = 0; r < NR; r++)
+			_Pragma("GCC unroll 4") for (size_t k = 0; k < NP; k++) {
+				s[r][k][0] = _mm512_set1_epi32(j->xc[(r0 + r) * ng + g]);
+				s[r][k][1] = _mm512_setzero_si512();
+			}
+		_Pragma("GCC unroll 8") for (size_t t = 0; t < Q8_QUADS; t++) {
+			__m512i w[Q8_NP1];
+			_Pragma("GCC unroll 4") for (size_t k = 0; k < NP; k++) {
+				const int8_t *wq = b + k * pstride + t * 4 * Q8_P;
+				if (fetch)
+					cpu_prefetch_stream(wq + NP * pstride);
+				w[k] = _mm512_xor_si512(_mm512_loadu_si512((const void *)wq), flip);
+			}
+			_Pragma("GCC unroll 6") for (size_t r = 0; r < NR; r++) {
+				__m512i xs = _mm512_set1_epi32(q8_quad(j->xq + (r0 + r) * row + g * Q8_G + 4 * t));
+				_Pragma("GCC unroll 4") for (size_t k = 0; k < NP; k++)
+					s[r][k][t % NA] = _mm512_dpbusd_epi32(s[r][k][t % NA], w[k], xs);
+			}
+		}
+		_Pragma("GCC unroll 4") for (size_t k = 0; k < NP; k++) {
+			__m512 sc = _mm512_loadu_ps(j->sc + ((p0 + k) * ng + g) * Q8_P);
+			_Pragma("GCC unroll 6") for (size_t r = 0; r < NR; r++) {
+				__m512i d = NA > 1 ? _mm512_add_epi32(s[r][k][0], s[r][k][1]) : s[r][k][0];
+				__m512 m = _mm512_mul_ps(_mm512_set1_ps(j->dx[(r0 + r) * ng + g]), sc);
+				a[r][k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), m, a[r][k]);
+			}
+		}
+	}
+	/* q8_store's sums, 16 channels at a time (masked at the end of y) */
+	_Pragma("GCC unroll 4") for (size_t k = 0; k < NP; k++) {
+		size_t c0 = (p0 + k) * Q8_P;
+		if (c0 >= j->OC)
+			break;
+		__mmask16 m = j->OC - c0 >= Q8_P ? (__mmask16)0xffff
+		                                 : (__mmask16)((1u << (j->OC - c0)) - 1);
+		__m512 bias = j->bias ? _mm512_maskz_loadu_ps(m, j->bias + c0) : _mm512_setzero_ps();
+		_Pragma("GCC unroll 6") for (size_t r = 0; r < NR; r++) {
+			float *y = j->y + (r0 + r) * j->OC + c0;
+			__m512 b = j->accumulate ? _mm512_add_ps(_mm512_maskz_loadu_ps(m, y), bias) : bias;
+			_mm512_mask_storeu_ps(y, m, _mm512_add_ps(b, a[r][k]));
+		}
+	}
+}
+
+/* The pool's work on channels [lo, hi) (whole panels): at batch 1, blocks
+ * of Q8_NP1 panels with two sums each; else blocks of Q8_NP panels by Q8_NR
+ * rows; then what is left. One driver per kernel level, each compiled for
+ * its level (a call across target attributes would not inline the block). */
+#define Q8_ROWS(BLOCK, j, p, NP, r, n, ...)                                  \
+	switch (n) {                                                          \
+	case 1: BLOCK(j, p, NP, r, 1, __VA_ARGS__); break;                    \
+	case 2: BLOCK(j, p, NP, r, 2, __VA_ARGS__); break;                    \
+	case 3: BLOCK(j, p, NP, r, 3, __VA_ARGS__); break;                    \
+	case 4: BLOCK(j, p, NP, r, 4, __VA_ARGS__); break;                    \
+	case 5: BLOCK(j, p, NP, r, 5, __VA_ARGS__); break;                    \
+	default: BLOCK(j, p, NP, r, 6, __VA_ARGS__); break;                   \
+	}
+
+Q8_AVX2 static void q8_avx2(void *ctx, size_t lo, size_t hi)
+{
+	const struct q8_job *j = ctx;
+	size_t p = lo / Q8_P, pe = q8_panels(hi);
+	if (j->R == 1) {
+		for (; p < pe; p++)
+			q8_block_avx2(j, p, 1, 0, 1, 0, 1);
+		return;
+	}
+	size_t fn = (j->R + 1) / 2;
+	for (; p < pe; p++) {
+		size_t r = 0;
+		for (; r + 2 <= j->R; r += 2)
+			q8_block_avx2(j, p, 1, r, 2, r / 2, fn);
+		if (r < j->R)
+			q8_block_avx2(j, p, 1, r, 1, r / 2, fn);
+	}
+}
+
+Q8_VNNI static void q8_vnni(void *ctx, size_t lo, size_t hi)
+{
+	const struct q8_job *j = ctx;
+	size_t p = lo / Q8_P, pe = q8_panels(hi);
+	if (j->R == 1) {
+		for (; p + Q8_NP1 <= pe; p += Q8_NP1)
+			q8_block_vnni(j, p, Q8_NP1, 0, 1, 2, 0, 1);
+		for (; p < pe; p++)
+			q8_block_vnni(j, p, 1, 0, 1, 2, 0, 1);
+		return;
+	}
+	size_t fn = (j->R + Q8_NR - 1) / Q8_NR;
+	for (; p < pe; p += p + Q8_NP <= pe ? Q8_NP : 1)
+		for (size_t r = 0; r < j->R; r += Q8_NR) {
+			size_t n = j->R - r < Q8_NR ? j->R - r : Q8_NR;
+			if (p + Q8_NP <= pe)
+				Q8_ROWS(q8_block_vnni, j, p, Q8_NP, r, n, 1, r / Q8_NR, fn)
+			else
+				Q8_ROWS(q8_block_vnni, j, p, 1, r, n, 1, r / Q8_NR, fn)
+		}
+}
+#endif
+
 struct q8_prep {
 	const float *x;
 	size_t IC, ng;
-	struct q8_job *j;
-	int8_t *xq, *xa; /* writable views of j's arrays */
-	float *dx, *dxe;
-	int level;    /* 0 plain, 1 AVX2, 2 VNNI */
+	int8_t *xq, *xa; /* writable views of the job's arrays */
+	float *dx;
+	int32_t *xc;
+	int level;       /* 0 plain, 1 AVX2, 2 VNNI */
 };
 
 /* Rows [lo, hi) of x quantized, with what the chosen kernel reads beside. */
 static void q8_prep_rows(void *ctx, size_t lo, size_t hi)
 {
 	const struct q8_prep *pp = ctx;
-	size_t ng = pp->ng, row = ng * Q8_G, np = ng / 2, IC = pp->IC;
+	size_t ng = pp->ng, row = ng * Q8_G, IC = pp->IC;
 	int8_t *xq = pp->xq;
 	for (size_t r = lo; r < hi; r++) {
 		for (size_t g = 0; g < ng; g++) {
@@ -425,27 +491,26 @@ static void q8_prep_rows(void *ctx, size_t lo, size_t hi)
 			int8_t *qg = xq + r * row + i0;
 			const float *v = pp->x + r * IC + i0;
 #if Q8_X86
-			if (n == Q8_G && pp->level == 2) {
+			if (n == Q8_G && pp->level == 2)
 				pp->dx[r * ng + g] = q8_group_avx512(qg, v);
-				continue;
-			}
+			else
 #endif
-			pp->dx[r * ng + g] = q8_group(qg, v, 1, n);
+				pp->dx[r * ng + g] = q8_group(qg, v, 1, n);
+			int32_t sum = 0;
+			for (size_t k = 0; k < Q8_G; k++)
+				sum += qg[k];
+			pp->xc[r * ng + g] = -128 * sum;
 		}
 		const int8_t *xr = xq + r * row;
 		if (pp->level == 1)
 			for (size_t k = 0; k < row; k++)
 				pp->xa[r * row + k] = (int8_t)(xr[k] < 0 ? -xr[k] : xr[k]);
-		if (pp->level == 2)
-			for (size_t p = 0; p < np; p++)
-				for (size_t m = 0; m < 16; m++)
-					pp->dxe[(r * np + p) * 16 + m] = pp->dx[r * ng + 2 * p + m / 8];
 	}
 }
 
-/* Columns [lo, hi) of the outputs' columns laid end to end: each output's
+/* Channels [lo, hi) of the outputs' panels laid end to end: each output's
  * share on its own job, so a part may hold the end of one and the start of
- * the next. */
+ * the next, always in whole panels. */
 struct q8_multi {
 	struct q8_job *j;
 	size_t n;
@@ -456,56 +521,56 @@ static void q8_multi_part(void *ctx, size_t lo, size_t hi)
 {
 	const struct q8_multi *m = ctx;
 	size_t at = 0;
-	for (size_t k = 0; k < m->n && at < hi; at += m->j[k].OC, k++) {
-		size_t a = lo > at ? lo - at : 0, b = hi - at < m->j[k].OC ? hi - at : m->j[k].OC;
+	for (size_t k = 0; k < m->n && at < hi; k++) {
+		size_t w = q8_panels(m->j[k].OC) * Q8_P;
+		size_t a = lo > at ? lo - at : 0, b = hi - at < w ? hi - at : w;
 		if (a < b)
 			m->fn(&m->j[k], a, b);
+		at += w;
 	}
 }
 
 int gemv_q8_each(const struct gemv_q8_out *out, size_t n, const float *x, size_t R, size_t IC,
                  int accumulate)
 {
-	size_t ng = q8_groups(IC), row = ng * Q8_G, np = ng / 2, cols = 0;
+	size_t ng = q8_groups(IC), row = ng * Q8_G, cols = 0;
 	if (n == 0 || n > GEMV_Q8_OUTS)
 		return -1;
-	int vnni = 0;
+	int level = 0;
 #if Q8_X86
-	vnni = cpu_level() >= CPU_AVX512 && cpu_has_vnni();
+	level = cpu_level() >= CPU_AVX512 && cpu_has_vnni() ? 2 : cpu_level() >= CPU_AVX2 ? 1 : 0;
 #endif
-	/* one allocation: dx, dxe (VNNI), xq, xa (AVX2) */
-	size_t nf = R * ng + (vnni ? R * np * 16 : 0);
-	float *dx = malloc(nf * sizeof *dx + 2 * R * row + 1);
-	if (!dx)
+	/* one allocation: dx, xc, then (on a line) xq and xa (AVX2) */
+	size_t head = (R * ng * (sizeof(float) + sizeof(int32_t)) + 63) / 64 * 64;
+	size_t size = (head + 2 * R * row + 64) / 64 * 64; /* never 0 (no rows) */
+	char *mem = aligned_alloc(64, size);
+	if (!mem)
 		return -1;
-	float *dxe = dx + R * ng;
-	int8_t *xq = (int8_t *)(void *)(dx + nf), *xa = xq + R * row;
+	float *dx = (float *)(void *)mem;
+	int32_t *xc = (int32_t *)(void *)(dx + R * ng);
+	int8_t *xq = (int8_t *)(mem + head), *xa = xq + R * row;
 	struct q8_job j[GEMV_Q8_OUTS];
 	for (size_t k = 0; k < n; k++) {
-		j[k] = (struct q8_job){ .y = out[k].y, .xq = xq, .xa = xa, .dx = dx, .dxe = dxe,
+		j[k] = (struct q8_job){ .y = out[k].y, .xq = xq, .xa = xa, .dx = dx, .xc = xc,
 		                        .q = out[k].q, .sc = out[k].scale, .bias = out[k].bias, .R = R,
 		                        .ng = ng, .OC = out[k].OC, .accumulate = accumulate };
-		cols += out[k].OC;
+		cols += q8_panels(out[k].OC) * Q8_P;
 	}
-	struct q8_prep pp = { .x = x, .IC = IC, .ng = ng, .j = &j[0], .xq = xq, .xa = xa, .dx = dx,
-	                      .dxe = dxe, .level = vnni ? 2 : 0 };
-#if Q8_X86
-	if (!vnni && cpu_level() >= CPU_AVX2)
-		pp.level = 1;
-#endif
+	struct q8_prep pp = { .x = x, .IC = IC, .ng = ng, .xq = xq, .xa = xa, .dx = dx, .xc = xc,
+	                      .level = level };
 	pool_for(R, 1, q8_prep_rows, &pp);
 	struct q8_multi m = { .j = j, .n = n, .fn = q8_plain };
 #if Q8_X86
-	if (vnni)
+	if (level == 2)
 		m.fn = q8_vnni;
-	else if (cpu_level() >= CPU_AVX2)
+	else if (level == 1)
 		m.fn = q8_avx2;
 #endif
 	if (n == 1)
 		pool_for(cols, Q8_GRAIN, m.fn, &j[0]);
 	else
 		pool_for(cols, Q8_GRAIN, q8_multi_part, &m);
-	free(dx);
+	free(mem);
 	return 0;
 }
 

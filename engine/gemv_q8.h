@@ -7,18 +7,24 @@
  *   gemv_pack_q8_rows(qe, sce, wte, V, C);        // rows as they are: the tied head
  *   gemv_q8(logits, x, qe, sce, NULL, R, C, V, 0);
  *
- * Symmetric int8 in groups of GEMV_Q8_GROUP inputs: each output channel's
- * weights are stored as a row of its inputs (zero-padded to whole groups)
- * with one F32 scale per group, and each row of x is quantized the same way
- * on every call. A group's dot product is then exact integer arithmetic
- * (AVX2 multiplies and adds bytes pairwise, AVX-512 VNNI in fours), scaled once: per byte of
- * weight this does about a third of the work of converting the weight to
- * float and multiplying, and reads a quarter of F32's bytes (plus an
- * eighth for the scales). The order of the float sums is fixed (8 lanes,
- * even groups and odd groups apart, each group by group, then the two lane
- * by lane, then the lanes pairwise: a 512-bit vector holds a pair of
- * groups), the same in the plain C path, so a row's result depends neither
- * on the other rows nor on the thread count.
+ * Symmetric int8 in groups of GEMV_Q8_GROUP inputs: one F32 scale per
+ * output channel per group, and each row of x quantized the same way on
+ * every call. The weights lie in panels of GEMV_Q8_PANEL output channels
+ * (the last zero-padded; gemv_q8_bytes and gemv_q8_scales count whole
+ * panels, so a matrix packed in slices of whole panels lands at
+ * gemv_q8_bytes(IC, first row)): per panel, per group, per 4 inputs, 64
+ * bytes (channel c's 4 weights at 4 c); the scales alike, per panel, per
+ * group, the 16 channels' F32 scales. The matrix is one stream, a 512-bit
+ * vector per 4 inputs of 16 channels: AVX-512 VNNI sums each group's
+ * products exactly with one vpdpbusd per 64 bytes (AVX2: vpmaddubsw and
+ * vpmaddwd, two halves) and scales them once per group and 16 channels.
+ * Pack matrices in slices of multiples of GEMV_Q8_PANEL rows (but the
+ * last). Scratch for x is allocated per call. The float order is fixed,
+ * the same in the plain C path (the reference of the bits): for channel c
+ * and row r, a = 0, then per group g in order a = fmaf((float)d, dx[r][g] *
+ * sc[c][g], a) where d is the group's exact integer sum; y = (accumulate ?
+ * y + bias : bias) + a. So a row's result depends neither on the kernel
+ * level, nor on the other rows, nor on the thread count.
  */
 #ifndef RIC_ENGINE_GEMV_Q8_H
 #define RIC_ENGINE_GEMV_Q8_H
@@ -27,6 +33,7 @@
 #include <stdint.h>
 
 #define GEMV_Q8_GROUP 32
+#define GEMV_Q8_PANEL 16
 
 size_t gemv_q8_bytes(size_t IC, size_t OC);
 size_t gemv_q8_scales(size_t IC, size_t OC);

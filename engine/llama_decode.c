@@ -137,9 +137,11 @@ enum status_code llama_decode_begin(struct decoder_weights *wb, const struct mod
 	return rc;
 }
 
-/* The packing of BF16 panels and int8 rows of a slice matches that of the
- * whole matrix when slices start on a panel's first column. */
+/* The packing of BF16 panels and int8 panels of a slice matches that of
+ * the whole matrix when slices start on a panel's first column (and, but
+ * the last, are whole int8 panels: MODEL_DECODE_ROWS is a multiple). */
 _Static_assert(MODEL_DECODE_ROWS % GEMV_PANEL == 0, "slices must start on a BF16 panel");
+_Static_assert(MODEL_DECODE_ROWS % GEMV_Q8_PANEL == 0, "slices must be whole int8 panels");
 
 enum status_code llama_decode_rows(struct decoder_weights *wb, const struct model_params *p,
                                    size_t off, size_t row, size_t nrows, size_t width,

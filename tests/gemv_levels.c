@@ -30,8 +30,10 @@ int main(int argc, char **argv)
 	int int8_only = argc > 1 && strcmp(argv[1], "int8") == 0;
 	enum { RMAX = 14 };
 	/* 224 inputs: 7 groups of 32 (an odd count); 768: 24; 100 columns: 3
-	 * panels and a narrow one, and 4-channel blocks with a remainder */
-	static const size_t shapes[][2] = { { 224, 100 }, { 768, 96 }, { 70, 75 } };
+	 * BF16 panels and a narrow one; int8 panels of 16: 100 and 75 end in a
+	 * part of one, 96 is 6 (blocks of 2 and of 4 at batch 1, remainders),
+	 * 17 is one and a channel, 33 inputs a group and one input */
+	static const size_t shapes[][2] = { { 224, 100 }, { 768, 96 }, { 70, 75 }, { 33, 17 } };
 	for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
 		size_t IC = shapes[s][0], OC = shapes[s][1];
 		float *x = gpt2_util_uniform(RMAX * IC, 1 + (unsigned)s), *w = gpt2_util_uniform(IC * OC, 2);

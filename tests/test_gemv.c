@@ -442,16 +442,20 @@ START_TEST(reduced_precision_decoding_stays_near_f32)
 }
 END_TEST
 
-/* int8 reference in double: x and w quantized in groups of 32 as
- * gemv_q8 does, their integer products summed exactly, scaled per group. */
-static void gv_q8_reference(double *want, const float *y0, const float *x, const float *w,
-                            const float *bias, size_t R, size_t ic, size_t oc, int rows,
-                            int accumulate)
+/* int8 references: x and w quantized in groups of 32 as gemv_q8 does;
+ * want: their integer products summed exactly, scaled per group, in double;
+ * bits (may be NULL): the order gemv_q8 fixes at every level (per group the
+ * exact sum, to float, times dx * sc in float by one fmaf, groups in order,
+ * then y + bias before the sum), so gemv_q8 must give these bits exactly. */
+static void gv_q8_reference(double *want, float *bits, const float *y0, const float *x,
+                            const float *w, const float *bias, size_t R, size_t ic, size_t oc,
+                            int rows, int accumulate)
 {
 	size_t ng = (ic + GEMV_Q8_GROUP - 1) / GEMV_Q8_GROUP;
 	for (size_t r = 0; r < R; r++)
 		for (size_t c = 0; c < oc; c++) {
-			double s = (accumulate ? y0[r * oc + c] : 0.0) + (bias ? bias[c] : 0.0);
+			float b = bias ? bias[c] : 0.0f, a = 0.0f;
+			double s = (accumulate ? y0[r * oc + c] : 0.0) + b;
 			for (size_t g = 0; g < ng; g++) {
 				size_t i0 = g * GEMV_Q8_GROUP, n = ic - i0 < GEMV_Q8_GROUP ? ic - i0 : GEMV_Q8_GROUP;
 				float xm = 0.0f, wm = 0.0f;
@@ -459,17 +463,34 @@ static void gv_q8_reference(double *want, const float *y0, const float *x, const
 					xm = fmaxf(xm, fabsf(x[r * ic + i]));
 					wm = fmaxf(wm, fabsf(rows ? w[c * ic + i] : w[i * oc + c]));
 				}
-				double is = 0.0;
+				long is = 0;
 				for (size_t i = i0; i < i0 + n; i++) {
 					float wv = rows ? w[c * ic + i] : w[i * oc + c];
 					long xq = xm > 0 ? lrintf(x[r * ic + i] * (127.0f / xm)) : 0;
 					long wq = wm > 0 ? lrintf(wv * (127.0f / wm)) : 0;
-					is += (double)xq * (double)wq;
+					is += xq * wq;
 				}
-				s += is * ((double)xm / 127.0) * ((double)wm / 127.0);
+				s += (double)is * ((double)xm / 127.0) * ((double)wm / 127.0);
+				a = fmaf((float)is, (xm / 127.0f) * (wm / 127.0f), a);
 			}
 			want[r * oc + c] = s;
+			if (bits)
+				bits[r * oc + c] = (accumulate ? y0[r * oc + c] + b : b) + a;
 		}
+}
+
+/* Where gemv_pack_q8 puts input i of output channel c, and its scale:
+ * panels of 16 channels, per group, quads of 4 inputs by 16 channels. */
+static size_t gv_q8_byte(size_t ic, size_t c, size_t i)
+{
+	size_t ng = (ic + GEMV_Q8_GROUP - 1) / GEMV_Q8_GROUP, g = i / GEMV_Q8_GROUP;
+	return ((c / 16 * ng + g) * GEMV_Q8_GROUP + i % GEMV_Q8_GROUP / 4 * 4) * 16 + c % 16 * 4 + i % 4;
+}
+
+static size_t gv_q8_scale(size_t ic, size_t c, size_t g)
+{
+	size_t ng = (ic + GEMV_Q8_GROUP - 1) / GEMV_Q8_GROUP;
+	return (c / 16 * ng + g) * 16 + c % 16;
 }
 
 /* int8: the products equal the double-precision product of the quantized
@@ -484,24 +505,29 @@ START_TEST(int8_products_match_their_quantized_values)
 	w[5 * BO + 7] = 3.0f;
 	for (size_t i = 64; i < BI; i++)
 		w[i * BO + 3] = 0.0f;
-	ck_assert_uint_eq(gemv_q8_scales(BI, BO), 3 * BO);
-	ck_assert_uint_eq(gemv_q8_bytes(BI, BO), 96 * BO);
+	ck_assert_uint_eq(gemv_q8_scales(BI, BO), 3 * 80); /* 5 panels of 16 */
+	ck_assert_uint_eq(gemv_q8_bytes(BI, BO), 96 * 80);
 	int8_t *q = malloc(gemv_q8_bytes(BI, BO));
 	float *sc = malloc(gemv_q8_scales(BI, BO) * sizeof *sc);
 	float *y = malloc(RMAX * BO * sizeof *y), *y0 = gpt2_util_uniform(RMAX * BO, 14);
 	double *want = malloc(RMAX * BO * sizeof *want), *exact = malloc(RMAX * BO * sizeof *exact);
+	float *bits = malloc(RMAX * BO * sizeof *bits);
 	gemv_pack_q8(q, sc, w, BI, BO);
-	ck_assert_int_eq(q[7 * 96 + 5], 127); /* the outlier is its group's largest */
-	ck_assert_float_eq_tol(sc[7 * 3], 3.0f / 127.0f, 1e-9f);
-	ck_assert_float_eq(sc[3 * 3 + 2], 0.0f); /* a group of zeros */
+	ck_assert_int_eq(q[gv_q8_byte(BI, 7, 5)], 127); /* the outlier is its group's largest */
+	ck_assert_float_eq_tol(sc[gv_q8_scale(BI, 7, 0)], 3.0f / 127.0f, 1e-9f);
+	ck_assert_float_eq(sc[gv_q8_scale(BI, 3, 2)], 0.0f); /* a group of zeros */
+	ck_assert_float_eq(sc[gv_q8_scale(BI, 76, 0)], 0.0f); /* the padding of the last panel */
+	ck_assert_int_eq(q[gv_q8_byte(BI, 76, 0)], 0);
 	for (size_t R = 1; R <= RMAX; R++)
 		for (int acc = 0; acc < 2; acc++) {
 			const float *b = acc ? NULL : bias;
 			memcpy(y, y0, R * BO * sizeof *y);
 			ck_assert_int_eq(gemv_q8(y, x, q, sc, b, R, BI, BO, acc), 0);
-			gv_q8_reference(want, y0, x, w, b, R, BI, BO, 0, acc);
+			gv_q8_reference(want, bits, y0, x, w, b, R, BI, BO, 0, acc);
 			ck_assert_msg(gv_relerr(y, want, R * BO) < 1e-6, "int8 R=%zu acc=%d: %g", R, acc,
 			              gv_relerr(y, want, R * BO));
+			ck_assert_msg(memcmp(y, bits, R * BO * sizeof *y) == 0, "int8 R=%zu acc=%d: bits", R,
+			              acc);
 			gv_reference_xw(exact, y0, x, w, b, R, BI, BO, acc);
 			double e = gv_relerr(y, exact, R * BO);
 			ck_assert_msg(e < 2e-2 && e > 1e-6, "int8 vs F32 R=%zu: %g", R, e);
@@ -510,8 +536,9 @@ START_TEST(int8_products_match_their_quantized_values)
 	gemv_pack_q8_rows(q, sc, w, BO, BI);
 	for (size_t R = 1; R <= RMAX; R++) {
 		ck_assert_int_eq(gemv_q8(y, x, q, sc, NULL, R, BI, BO, 0), 0);
-		gv_q8_reference(want, y0, x, w, NULL, R, BI, BO, 1, 0);
+		gv_q8_reference(want, bits, y0, x, w, NULL, R, BI, BO, 1, 0);
 		ck_assert_msg(gv_relerr(y, want, R * BO) < 1e-6, "int8 rows R=%zu", R);
+		ck_assert_msg(memcmp(y, bits, R * BO * sizeof *y) == 0, "int8 rows R=%zu: bits", R);
 	}
 	/* packing rows (whole groups 8 lanes at a time where the CPU has AVX2)
 	 * gives the bits of packing the same values strided (one at a time):
@@ -531,10 +558,58 @@ START_TEST(int8_products_match_their_quantized_values)
 	gemv_pack_q8_rows(q2, sc2, wt, BO, BI);
 	ck_assert_int_eq(memcmp(q, q2, gemv_q8_bytes(BI, BO)), 0);
 	ck_assert_int_eq(memcmp(sc, sc2, gemv_q8_scales(BI, BO) * sizeof *sc), 0);
-	ck_assert_int_eq(q2[11 * 96 + 1], 64); /* 63.5 to the even 64 */
-	ck_assert_int_eq(q2[11 * 96 + 2], 0);  /* -0.5 to the even 0 */
+	ck_assert_int_eq(q2[gv_q8_byte(BI, 11, 1)], 64); /* 63.5 to the even 64 */
+	ck_assert_int_eq(q2[gv_q8_byte(BI, 11, 2)], 0);  /* -0.5 to the even 0 */
 	free(wt); free(q2); free(sc2);
 	free(x); free(w); free(bias); free(q); free(sc); free(y); free(y0); free(want); free(exact);
+	free(bits);
+}
+END_TEST
+
+/* Widths that leave a panel part empty (1, 15, 17, 40 channels) and inputs
+ * that leave a group part empty (1, 31, 33, 100), with and without bias,
+ * overwriting and accumulating, on 1 to 3 threads: the reference's bits;
+ * and a matrix packed in slices of 16 rows at their offsets (as Llama
+ * checkpoints load) is the bytes of the matrix packed whole. */
+START_TEST(int8_odd_shapes_give_the_reference_bits)
+{
+	static const size_t ics[] = { 1, 31, 33, 100 }, ocs[] = { 1, 15, 17, 40 };
+	enum { SR = 8 };
+	for (size_t a = 0; a < 4; a++)
+		for (size_t o = 0; o < 4; o++) {
+			size_t ic = ics[a], oc = ocs[o];
+			float *x = gpt2_util_uniform(SR * ic, 41), *w = gpt2_util_uniform(oc * ic, 42);
+			float *bias = gpt2_util_uniform(oc, 43), *y0 = gpt2_util_uniform(SR * oc, 44);
+			float *y = malloc(SR * oc * sizeof *y), *bits = malloc(SR * oc * sizeof *bits);
+			double *want = malloc(SR * oc * sizeof *want);
+			int8_t *q = malloc(gemv_q8_bytes(ic, oc)), *qs = malloc(gemv_q8_bytes(ic, oc));
+			float *sc = malloc(gemv_q8_scales(ic, oc) * sizeof *sc);
+			float *scs = malloc(gemv_q8_scales(ic, oc) * sizeof *scs);
+			gemv_pack_q8_rows(q, sc, w, oc, ic);
+			memset(qs, 0x55, gemv_q8_bytes(ic, oc));
+			memset(scs, 0x55, gemv_q8_scales(ic, oc) * sizeof *scs);
+			for (size_t row = 0; row < oc; row += 16)
+				gemv_pack_q8_rows(qs + gemv_q8_bytes(ic, row), scs + gemv_q8_scales(ic, row),
+				                  w + row * ic, oc - row < 16 ? oc - row : 16, ic);
+			ck_assert_int_eq(memcmp(q, qs, gemv_q8_bytes(ic, oc)), 0);
+			ck_assert_int_eq(memcmp(sc, scs, gemv_q8_scales(ic, oc) * sizeof *sc), 0);
+			for (int th = 1; th <= 3; th++) {
+				pool_set_threads(th);
+				for (size_t R = 1; R <= SR; R += 3)
+					for (int acc = 0; acc < 2; acc++) {
+						const float *b = acc ? bias : NULL;
+						memcpy(y, y0, R * oc * sizeof *y);
+						ck_assert_int_eq(gemv_q8(y, x, q, sc, b, R, ic, oc, acc), 0);
+						gv_q8_reference(want, bits, y0, x, w, b, R, ic, oc, 1, acc);
+						ck_assert_msg(memcmp(y, bits, R * oc * sizeof *y) == 0,
+						              "IC %zu OC %zu R %zu acc %d, %d threads", ic, oc, R, acc, th);
+						ck_assert_msg(gv_relerr(y, want, R * oc) < 1e-6, "IC %zu OC %zu", ic, oc);
+					}
+			}
+			pool_set_threads(1);
+			free(x); free(w); free(bias); free(y0); free(y); free(bits); free(want);
+			free(q); free(qs); free(sc); free(scs);
+		}
 }
 END_TEST
 
@@ -624,6 +699,7 @@ Suite *harness_suite(void)
 	            products_match_double_precision,
 	            bf16_rounds_to_nearest_even,
 	            int8_products_match_their_quantized_values,
+	            int8_odd_shapes_give_the_reference_bits,
 	            threads_and_row_groups_change_no_bit,
 	            many_rows_match_one_row,
 	            int8_products_of_one_x_in_one_call_match_each_alone,

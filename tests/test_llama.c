@@ -712,7 +712,7 @@ END_TEST
  * a decoding-only load (about a million values: the Qwen2.5-0.5B shape's
  * embedding is 136 of them), so they are read from the file in several
  * slices of rows: the decoding weights equal those of the F32 load +
- * decoder_weights_init byte for byte (BF16 panels, int8 rows and scales),
+ * decoder_weights_init byte for byte (BF16 panels, int8 panels and scales),
  * and the int8 load's BF16 embedding rows are the F32 embedding rounded. */
 static void sliced_case(int variant, const char *tag)
 {
