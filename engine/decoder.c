@@ -124,9 +124,10 @@ enum status_code decoder_q8_alloc(struct decoder_weights *wb, size_t n,
 		bytes += gemv_q8_bytes(IC, OC);
 		scales += gemv_q8_scales(IC, OC);
 	}
-	/* on cache lines: AVX-512 reads a whole line a load */
-	wb->q8 = aligned_alloc(64, (bytes + 63) / 64 * 64);
-	wb->scale = aligned_alloc(64, (scales * sizeof *wb->scale + 63) / 64 * 64); /* a panel's: a line */
+	/* on cache lines (AVX-512 reads a whole line a load; a panel's scales
+	 * of a group are one), in huge pages where large */
+	wb->q8 = decoder_weights_alloc(bytes);
+	wb->scale = decoder_weights_alloc(scales * sizeof *wb->scale);
 	if (!wb->q8 || !wb->scale)
 		return status_set(st, STATUS_NOMEM, "cannot allocate int8 weights (%zu bytes)", bytes);
 	return STATUS_OK;
