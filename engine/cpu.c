@@ -42,7 +42,7 @@ static unsigned long long cpu_xcr0(void)
 
 static void cpu_detect(void)
 {
-	unsigned a, b, c, d, max;
+	unsigned a = 0, b, c, d, max;
 	cpu.vendor_name = "other";
 	if (!__get_cpuid(0, &max, &b, &c, &d))
 		return;
@@ -51,6 +51,9 @@ static void cpu_detect(void)
 	else if (b == 0x756e6547) /* "Genu"ineIntel */
 		cpu.vendor_name = "Intel";
 	__get_cpuid(1, &a, &b, &c, &d);
+	cpu.family = (int)((a >> 8) & 0xf);
+	if (cpu.family == 0xf)
+		cpu.family += (int)((a >> 20) & 0xff);
 	int osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, fma = (c >> 12) & 1;
 	if (!osxsave || !avx)
 		return;
@@ -194,7 +197,17 @@ static void cpu_choose_blis(void)
 	}
 	if (!pick) {
 		int amd = strcmp(cpu.vendor_name, "AMD") == 0;
-		if (cpu.avx512f && cpu.avx512dq && cpu.avx512bw && cpu.avx512vl)
+		int has512 = cpu.avx512f && cpu.avx512dq && cpu.avx512bw && cpu.avx512vl;
+		/* AMD family 25 with AVX-512 is Zen 4, which runs each 512-bit
+		 * operation on two 256-bit halves: skx's kernels do no more
+		 * arithmetic there than zen3's (training GPT-2 small: the same
+		 * tok/s), and this BLIS's skx context packs its operands with
+		 * reference code, which products of few rows pay for on every
+		 * call (32 rows: 41 against 52 GFLOP/s; batch-32 F32 decoding
+		 * half the speed) */
+		if (has512 && amd && cpu.family == 25)
+			pick = "zen3", why = "Zen 4 (AMD family 25) runs AVX-512 on 256-bit halves";
+		else if (has512)
 			pick = "skx", why = "AVX-512 F/DQ/BW/VL present";
 		else if (cpu.avx2 && cpu.fma)
 			pick = amd ? "zen3" : "haswell", why = amd ? "AVX2 and FMA on AMD" : "AVX2 and FMA";

@@ -39,6 +39,7 @@ struct cpu_info {
 	/* what the CPU and the OS offer */
 	int avx2, fma, avx512f, avx512dq, avx512bw, avx512vl, vnni, bf16;
 	const char *vendor_name;        /* "AMD", "Intel" or "other" */
+	int family;                     /* display family (AMD 25: Zen 3 and Zen 4) */
 	/* our kernels */
 	enum cpu_level level;
 	int use_vnni, use_bf16;         /* within CPU_AVX512 */

@@ -18,7 +18,7 @@ static int info_run(struct cli *cli, int argc, char **argv);
 void cli_cpu_print(FILE *out, const char *indent)
 {
 	const struct cpu_info *c = cpu_info();
-	fprintf(out, "%sfeatures  %s:%s%s%s%s%s%s%s%s\n", indent, c->vendor_name,
+	fprintf(out, "%sfeatures  %s family %d:%s%s%s%s%s%s%s%s\n", indent, c->vendor_name, c->family,
 	        c->avx2 ? " avx2" : "", c->fma ? " fma" : "", c->avx512f ? " avx512f" : "",
 	        c->avx512dq ? " avx512dq" : "", c->avx512bw ? " avx512bw" : "",
 	        c->avx512vl ? " avx512vl" : "", c->vnni ? " avx512_vnni" : "",
@@ -30,9 +30,9 @@ void cli_cpu_print(FILE *out, const char *indent)
 json_t *cli_cpu_json(void)
 {
 	const struct cpu_info *c = cpu_info();
-	return json_pack("{s:s, s:{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}, s:s, s:s, s:s, s:s, "
+	return json_pack("{s:s, s:i, s:{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}, s:s, s:s, s:s, s:s, "
 	                 "s:s, s:b}",
-	                 "vendor", c->vendor_name, "features", "avx2", c->avx2, "fma", c->fma,
+	                 "vendor", c->vendor_name, "family", c->family, "features", "avx2", c->avx2, "fma", c->fma,
 	                 "avx512f", c->avx512f, "avx512dq", c->avx512dq, "avx512bw", c->avx512bw,
 	                 "avx512vl", c->avx512vl, "avx512_vnni", c->vnni, "avx512_bf16", c->bf16,
 	                 "kernels", c->level_name, "kernels_why", c->level_why, "blis",
