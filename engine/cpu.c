@@ -200,13 +200,14 @@ static void cpu_choose_blis(void)
 		int has512 = cpu.avx512f && cpu.avx512dq && cpu.avx512bw && cpu.avx512vl;
 		/* AMD family 25 with AVX-512 is Zen 4, which runs each 512-bit
 		 * operation on two 256-bit halves: skx's kernels do no more
-		 * arithmetic there than zen3's (training GPT-2 small: the same
-		 * tok/s), and this BLIS's skx context packs its operands with
-		 * reference code, which products of few rows pay for on every
-		 * call (32 rows: 41 against 52 GFLOP/s; batch-32 F32 decoding
-		 * half the speed) */
+		 * arithmetic there than the AVX2 ones, and this BLIS's skx
+		 * context packs its operands with reference code, which products
+		 * of few rows pay for on every call. haswell's blocking measured
+		 * best or near it on both (one thread, GFLOP/s: 256 rows, a
+		 * training step's products, haswell 84-89, zen3 68-85, skx 78-85;
+		 * 32 rows, batch-32 decoding, 45-53, 51-57, 37-39) */
 		if (has512 && amd && cpu.family == 25)
-			pick = "zen3", why = "Zen 4 (AMD family 25) runs AVX-512 on 256-bit halves";
+			pick = "haswell", why = "Zen 4 (AMD family 25) runs AVX-512 on 256-bit halves";
 		else if (has512)
 			pick = "skx", why = "AVX-512 F/DQ/BW/VL present";
 		else if (cpu.avx2 && cpu.fma)

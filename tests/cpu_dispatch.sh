@@ -45,14 +45,14 @@ gen() { # context out
 		--targets "2,3,4,5,6,7,8,9;10,11,12,13,14,15,16,17" --out "$2"
 }
 # the automatic choice: skx where AVX-512 F/DQ/BW/VL runs at full width,
-# zen3 on Zen 4 (AMD family 25), whose halves gain skx nothing
+# haswell on Zen 4 (AMD family 25), whose halves gain skx nothing
 family=$(sed -n 's/^cpu family[^:]*: *//p' /proc/cpuinfo 2>/dev/null | head -n 1)
 out=$("$RIC" info --cpu)
 like "$out" "features  [A-Za-z]+ family ${family:-[0-9]+}:" "info --cpu names the CPU's family"
 if [ $static = yes ] && has avx512f && has avx512dq && has avx512bw && has avx512vl; then
 	if grep -q '^vendor_id.*AuthenticAMD' /proc/cpuinfo && [ "$family" = 25 ]; then
-		like "$out" 'blis      zen3 \(Zen 4 \(AMD family 25\) runs AVX-512 on 256-bit halves' \
-			"Zen 4 keeps zen3's context"
+		like "$out" 'blis      haswell \(Zen 4 \(AMD family 25\) runs AVX-512 on 256-bit halves' \
+			"Zen 4 gets the haswell context"
 	else
 		like "$out" 'blis      skx \(AVX-512 F/DQ/BW/VL present' "AVX-512 chooses skx"
 	fi
