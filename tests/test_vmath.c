@@ -135,6 +135,63 @@ START_TEST(attention_products_match_double)
 }
 END_TEST
 
+/* Attention's products keep their stated order bit for bit at whatever
+ * level runs them (tests/plain_paths.sh runs this at every RIC_CPU level):
+ * the reference is the order itself in plain C, 8 lanes of fmas in index
+ * order added ((0+1)+(2+3))+((4+5)+(6+7)), one fma chain over positions.
+ * Position counts off every block size, head sizes off every piece width. */
+START_TEST(attention_products_keep_their_order)
+{
+	static const size_t Ts[] = { 1, 2, 3, 4, 5, 7, 8, 9, 12, 17, 100 };
+	static const size_t ns[] = { 64, 48, 80, 8, 16, 24, 32, 40, 96, 128, 37 };
+	enum { TMAX = 100, NMAX = 128, KS = NMAX + 5 };
+	float *q = gpt2_util_uniform(NMAX, 11), *kv = gpt2_util_uniform(TMAX * KS, 12);
+	float *p = gpt2_util_uniform(TMAX, 13), s[TMAX], o[NMAX];
+	uint16_t *k16 = malloc(TMAX * KS * sizeof *k16);
+	float *kw = malloc(TMAX * KS * sizeof *kw); /* k16 widened: the reference's BF16 values */
+	ck_assert(k16 && kw);
+	for (size_t i = 0; i < TMAX * KS; i++) {
+		uint32_t u;
+		kv[i] *= (float)(1 + i % 7) * (i % 3 ? 1.0f : 100.0f); /* magnitudes apart: order shows */
+		memcpy(&u, &kv[i], sizeof u);
+		k16[i] = (uint16_t)(u >> 16);
+		u = (uint32_t)k16[i] << 16;
+		memcpy(&kw[i], &u, sizeof u);
+	}
+	for (int bf16 = 0; bf16 < 2; bf16++)
+		for (size_t a = 0; a < sizeof Ts / sizeof Ts[0]; a++)
+			for (size_t b = 0; b < sizeof ns / sizeof ns[0]; b++) {
+				size_t T = Ts[a], n = ns[b], ks = n + 5;
+				const float *k = bf16 ? kw : kv;
+				if (bf16) {
+					vmath_dots_bf16(s, q, k16, ks, T, n, 0.125f);
+					vmath_wsum_bf16(o, p, k16, ks, T, n);
+				} else {
+					vmath_dots(s, q, kv, ks, T, n, 0.125f);
+					vmath_wsum(o, p, kv, ks, T, n);
+				}
+				for (size_t t = 0; t < T; t++) {
+					float l[8] = { 0 };
+					for (size_t i = 0; i < n; i++)
+						l[i % 8] = fmaf(q[i], k[t * ks + i], l[i % 8]);
+					float want = (((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))) * 0.125f;
+					ck_assert_msg(memcmp(&want, &s[t], sizeof want) == 0,
+					              "dots bf16=%d T=%zu n=%zu t=%zu: %a, want %a", bf16, T, n, t,
+					              (double)s[t], (double)want);
+				}
+				for (size_t i = 0; i < n; i++) {
+					float want = 0.0f;
+					for (size_t t = 0; t < T; t++)
+						want = fmaf(p[t], k[t * ks + i], want);
+					ck_assert_msg(memcmp(&want, &o[i], sizeof want) == 0,
+					              "wsum bf16=%d T=%zu n=%zu i=%zu: %a, want %a", bf16, T, n, i,
+					              (double)o[i], (double)want);
+				}
+			}
+	free(k16), free(kw), free(q), free(kv), free(p);
+}
+END_TEST
+
 /* The sampler's passes: the first of the largest (NaNs passed over, -inf
  * a value), and exp((x - sub) mul) within a few ulps of libm's with 0 for
  * -inf and NaN, summed. */
@@ -283,6 +340,7 @@ Suite *harness_suite(void)
 	            exp_and_gelu_match_libm,
 	            float_passes_match_double,
 	            attention_products_match_double,
+	            attention_products_keep_their_order,
 	            argmax_and_exp_store,
 	            threads_change_no_bit,
 	            threaded_matmul_backward_matches,
