@@ -5,7 +5,9 @@
 #     memory` over the weights a token reads (ceiling_<type>_tok_s);
 #   batch 32 (bound by arithmetic): model GFLOP/s (2 a weight a token, plus
 #     attention) against `ric bench peak`'s rate of the instruction that
-#     serves those weights (vdpbf16ps, vpdpbusd, vpmaddubsw or F32 fmas).
+#     serves those weights (vdpbf16ps, vpdpbusd or vpmaddubsw), F32 against
+#     the chosen BLIS context's sgemm rate (`ric bench blas`), the issue's
+#     ceiling for products BLIS could serve.
 #   and every row beside its roofline (`ric bench generate`: a step's time is
 #     at least max(bytes read / read bandwidth, flops / peak), the bytes
 #     every weight once and each row's KV cache; batch 32 sits near the
@@ -40,9 +42,14 @@ for lv in $levels; do
 	echo "== ${*:-the chosen level}: kernels $(echo "$cpu" | text kernels)," \
 	     "BLIS $(echo "$cpu" | text blis), $th threads, load $(cut -d' ' -f1-3 /proc/loadavg)"
 	pk=$(env "$@" "$ric" bench peak --threads $th --json | tail -n 1)
+	# F32 products are what BLIS's sgemm computes: the issue's ceiling for F32
+	# at batch 32 is the chosen context's sgemm rate, measured now
+	bl=$(env "$@" "$ric" bench blas --threads $th --json | tail -n 1)
+	sg=$(echo "$bl" | field chosen_gflop_s)
 	echo "peaks: F32 $(echo "$pk" | field f32_gflop_s) GFLOP/s ($(echo "$pk" | text f32_kernel))," \
 	     "BF16 $(echo "$pk" | field bf16_gflop_s) ($(echo "$pk" | text bf16_kernel))," \
-	     "int8 $(echo "$pk" | field int8_gop_s) GOP/s ($(echo "$pk" | text int8_kernel))"
+	     "int8 $(echo "$pk" | field int8_gop_s) GOP/s ($(echo "$pk" | text int8_kernel)," \
+	     "sgemm $sg GFLOP/s (BLIS $(echo "$bl" | text chosen), 256 rows)"
 	row "workload" "tok/s" "GFLOP/s" "ceiling" "share" "roofline" "share" "ceiling is; roofline bound"
 	for shape in small smol; do
 		eval "flags=\$$shape"
@@ -64,10 +71,12 @@ for lv in $levels; do
 				--threads $th --weights $w --json | tail -n 1)
 			g=$(echo "$out" | field model_gflop_s)
 			p=$(echo "$out" | field peak_gflop_s)
+			what="$(echo "$out" | text peak_kernel) peak"
+			if [ $w = f32 ]; then p=$sg; what="sgemm rate (vfmadd peak $(echo "$out" | field peak_gflop_s))"; fi
 			roof "$out"
 			row "$name, batch 32, $w (aggregate)" "$(echo "$out" | field tokens_per_s)" "$g" \
 			    "$p" "$(share "$g" "$p")" "$rf" "$rs" \
-			    "$(echo "$out" | text peak_kernel) peak; $rb at $(echo "$out" | field read_gb_s) GB/s"
+			    "$what; $rb at $(echo "$out" | field read_gb_s) GB/s"
 		done
 	done
 	# what a call costs beyond its bytes (built beside src/ric)
