@@ -212,22 +212,47 @@ static enum status_code decoder_reserve(struct decoder *d, size_t R, struct stat
 	return STATUS_OK;
 }
 
-void decoder_cache_put(struct decoder *d, size_t l, const int *seq, size_t R, const float *k,
-                       const float *v, size_t ks)
+struct decoder_put_job {
+	struct decoder *d;
+	size_t l, ks;
+	const int *seq;
+	const float *k, *v;
+	void (*before)(void *ctx, size_t r);
+	void *ctx;
+};
+
+static void decoder_put_part(void *ctx, size_t lo, size_t hi)
 {
+	const struct decoder_put_job *j = ctx;
+	struct decoder *d = j->d;
 	size_t D = d->dims.D;
-	for (size_t r = 0; r < R; r++)
+	for (size_t r = lo; r < hi; r++) {
+		if (j->before)
+			j->before(j->ctx, r);
 		for (size_t g = 0; g < d->dims.NKV; g++) {
-			size_t at = ((l * d->B + (size_t)seq[r]) * d->dims.NKV + g) * d->cap * D +
+			size_t at = ((j->l * d->B + (size_t)j->seq[r]) * d->dims.NKV + g) * d->cap * D +
 			            (size_t)d->pos[r] * D;
+			const float *k = j->k + r * j->ks + g * D, *v = j->v + r * j->ks + g * D;
 			if (d->kv_bf16) {
-				gemv_bf16_from_f32(d->k16 + at, k + r * ks + g * D, D);
-				gemv_bf16_from_f32(d->v16 + at, v + r * ks + g * D, D);
+				gemv_bf16_from_f32(d->k16 + at, k, D);
+				gemv_bf16_from_f32(d->v16 + at, v, D);
 			} else {
-				memcpy(d->k + at, k + r * ks + g * D, D * sizeof *d->k);
-				memcpy(d->v + at, v + r * ks + g * D, D * sizeof *d->v);
+				memcpy(d->k + at, k, D * sizeof *d->k);
+				memcpy(d->v + at, v, D * sizeof *d->v);
 			}
 		}
+	}
+}
+
+#define DECODER_PUT_GRAIN 4 /* rows */
+
+void decoder_cache_put(struct decoder *d, size_t l, const int *seq, size_t R, const float *k,
+                       const float *v, size_t ks, void (*before)(void *ctx, size_t r),
+                       void *ctx)
+{
+	struct decoder_put_job j = { .d = d, .l = l, .ks = ks, .seq = seq, .k = k, .v = v,
+	                             .before = before, .ctx = ctx };
+	pool_for(R, DECODER_PUT_GRAIN, decoder_put_part, &j);
 }
 
 struct decoder_norm_job {
@@ -254,6 +279,20 @@ void decoder_norm_rows(float *out, const float *x, const float *w, const float *
 {
 	struct decoder_norm_job j = { .out = out, .x = x, .w = w, .b = b, .C = C, .eps = eps };
 	pool_for(R, DECODER_NORM_GRAIN, decoder_norm_part, &j);
+}
+
+size_t decoder_norm_kept(struct decoder *d, const float *w, const float *b, size_t R,
+                         const unsigned char *keep, double eps)
+{
+	size_t C = d->dims.C, n = 0;
+	for (size_t r = 0; r < R; r++)
+		if (!keep || keep[r]) {
+			if (n != r)
+				memcpy(d->x + n * C, d->x + r * C, C * sizeof *d->x);
+			n++;
+		}
+	decoder_norm_rows(d->ln, d->x, w, b, n, C, eps);
+	return n;
 }
 
 struct decoder_att_job {
