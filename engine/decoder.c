@@ -321,35 +321,44 @@ static size_t decoder_att_at(const struct decoder_att_job *j, size_t it, size_t 
  * heads) ends the stream and each item then waits for memory line by line
  * (in the cache's order at 40 of 64 positions, 7 GB/s on one thread where
  * the read rate is 22). So where a gap of DECODER_ATT_GAP bytes or more
- * lies before the next item, the item asks for the next one's lines into
- * L2: the first DECODER_ATT_LEAD bytes of its keys and values at once (its
- * streams start while this item runs), the rest of its keys before this
- * item's scores and the rest of its values before its weighted sum.
- * GPT-2 small's cache at 40 of 64 positions, one thread: 6.1-6.8 -> 3.0-3.3
- * ms a step (all of the next item's lines at once: 4.4; only its first
- * lines: 6.2); where the stream runs on (no gap), any of these doubled the
- * time, so none is asked for there. */
+ * lies before the next block (a row's KV head), the first item reading a
+ * block asks for the next block's lines into L2: the first
+ * DECODER_ATT_LEAD bytes of its keys and values at once (its streams start
+ * while this item runs), the rest of its keys before this item's scores
+ * and the rest of its values before its weighted sum. GPT-2 small's cache
+ * at 40 of 64 positions, one thread: 6.1-6.8 -> 3.0-3.3 ms a step (all of
+ * the next block's lines at once: 4.4; only its first lines: 6.2); where
+ * the stream runs on (no gap), any of these doubled the time, so none is
+ * asked for there. With grouped queries (SmolLM2: 3 heads a block) the
+ * next block is asked for a group ahead, so it has the group's time to
+ * come. */
 #define DECODER_ATT_GAP 512
 #define DECODER_ATT_LEAD 512
 
 struct decoder_att_next {
-	const char *k, *v; /* the next item's keys and values, */
+	const char *k, *v; /* the next block's keys and values, */
 	size_t bytes;      /* this many of each; 0: nothing to ask for */
 };
 
-/* Item it + 1's lines, when they lie past a gap from item it's (at base, n
- * positions); its first DECODER_ATT_LEAD bytes asked for. Inlined: as a
- * function of its own that only prefetches, GCC takes it for one without
- * effects and drops the call. */
+/* Items come in groups of G (the query heads of one KV head: G = NH / NKV),
+ * each group reading one block. The first item of a group asks for the
+ * next group's block (before hi) when it lies past a gap from this block
+ * (at base, n positions): its first DECODER_ATT_LEAD bytes at once here,
+ * the rest through decoder_att_rest. Inlined: as a function of its own
+ * that only prefetches, GCC takes it for one without effects and drops the
+ * call. */
 static inline __attribute__((always_inline)) struct decoder_att_next
-decoder_att_ahead(const struct decoder_att_job *j, size_t it, size_t base, size_t n)
+decoder_att_ahead(const struct decoder_att_job *j, size_t it, size_t hi, size_t base, size_t n)
 {
 	const struct decoder *d = j->d;
 	struct decoder_att_next nx = { NULL, NULL, 0 };
+	size_t G = d->dims.NH / d->dims.NKV, to = (it / G + 1) * G;
+	if (it % G != 0 || to >= hi)
+		return nx;
 	size_t esz = d->kv_bf16 ? sizeof *d->k16 : sizeof *d->k, next_n;
-	size_t next = decoder_att_at(j, it + 1, &next_n), end = base + n * d->dims.D;
+	size_t next = decoder_att_at(j, to, &next_n), end = base + n * d->dims.D;
 	if (next >= base && next < end + DECODER_ATT_GAP / esz)
-		return nx; /* the same head (grouped queries), or the stream runs on */
+		return nx; /* the stream runs on */
 	nx.k = d->kv_bf16 ? (const char *)(j->kl16 + next) : (const char *)(j->kl + next);
 	nx.v = d->kv_bf16 ? (const char *)(j->vl16 + next) : (const char *)(j->vl + next);
 	nx.bytes = next_n * d->dims.D * esz;
@@ -360,7 +369,7 @@ decoder_att_ahead(const struct decoder_att_job *j, size_t it, size_t base, size_
 	return nx;
 }
 
-/* The rest of one of the next item's arrays (nx.k or nx.v). */
+/* The rest of one of the next block's arrays (nx.k or nx.v). */
 static inline __attribute__((always_inline)) void decoder_att_rest(const char *x, size_t bytes)
 {
 	for (size_t b = DECODER_ATT_LEAD; b < bytes; b += 64)
@@ -377,10 +386,9 @@ static void decoder_att_part(void *ctx, size_t lo, size_t hi)
 	const struct decoder *d = j->d;
 	size_t NH = d->dims.NH, hs = d->dims.D;
 	float scale = (float)(1.0 / sqrt((double)hs));
-	struct decoder_att_next none = { NULL, NULL, 0 };
 	for (size_t it = lo; it < hi; it++) {
 		size_t r = it / NH, h = it % NH, n, base = decoder_att_at(j, it, &n);
-		struct decoder_att_next nx = it + 1 < hi ? decoder_att_ahead(j, it, base, n) : none;
+		struct decoder_att_next nx = decoder_att_ahead(j, it, hi, base, n);
 		const float *qh = j->q + r * j->qs + h * hs;
 		float *a = d->att + it * d->cap, *o = j->out + r * j->outs + h * hs;
 		decoder_att_rest(nx.k, nx.bytes);
