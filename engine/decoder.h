@@ -134,9 +134,13 @@ enum status_code decoder_q8_alloc(struct decoder_weights *wb, size_t n,
  * TLB entry covers 2 MiB of the stream, not 4 KiB. */
 void *decoder_weights_alloc(size_t bytes);
 /* For the families' decode: row r's keys and values (NKV heads of D, at
- * k + r ks and v + r ks) into layer l's cache at its sequence and position. */
+ * k + r ks and v + r ks) into layer l's cache at its sequence and position,
+ * on the pool's threads (each row its own positions). before (NULL: none)
+ * runs on row r first, on the same thread: work on the row's own values
+ * that would otherwise run serially between two pool calls (RoPE). */
 void decoder_cache_put(struct decoder *d, size_t l, const int *seq, size_t R, const float *k,
-                       const float *v, size_t ks);
+                       const float *v, size_t ks, void (*before)(void *ctx, size_t r),
+                       void *ctx);
 /* For the families' decode: LayerNorm (b set) or RMSNorm (b NULL) of R rows
  * of C, on the pool's threads. Each row alone, the kernels' own function on
  * a slice of rows, so the split changes no bit; serial, the double-precision
@@ -144,6 +148,12 @@ void decoder_cache_put(struct decoder *d, size_t l, const int *seq, size_t R, co
  * other thread waited. */
 void decoder_norm_rows(float *out, const float *x, const float *w, const float *b, size_t R,
                        size_t C, double eps);
+/* For the families' decode, after the last layer: the rows keep picks (NULL:
+ * all) moved to the front of x in order, and their LayerNorm (b set) or
+ * RMSNorm into ln as decoder_norm_rows (so on the pool's threads); returns
+ * how many. x is the residual stream, which the step needs no more. */
+size_t decoder_norm_kept(struct decoder *d, const float *w, const float *b, size_t R,
+                         const unsigned char *keep, double eps);
 /* Causal attention of R rows in layer l, every query head, on the pool's
  * threads. Row r's queries at q + r qs, its sequence seq[r]'s pos[r] + 1
  * cached positions, its output at out + r outs. */

@@ -160,7 +160,7 @@ enum status_code gpt2_decode(struct decoder *d, const int *seq, const int *token
 	} while (0)
 		decoder_norm_rows(d->ln, d->x, W(GPT2_LN1_W), W(GPT2_LN1_B), R, C, lay->eps);
 		PRODUCT(d->qkv, d->ln, 0, W(GPT2_ATTN_B), C, 3 * C, 0);
-		decoder_cache_put(d, l, seq, R, d->qkv + C, d->qkv + 2 * C, 3 * C);
+		decoder_cache_put(d, l, seq, R, d->qkv + C, d->qkv + 2 * C, 3 * C, NULL, NULL);
 		decoder_attend_rows(d, l, d->qkv, 3 * C, seq, R, d->atty, C);
 		/* x += atty proj + b: the product adds into the residual directly */
 		PRODUCT(d->x, d->atty, 1, W(GPT2_PROJ_B), C, C, 1);
@@ -175,13 +175,8 @@ enum status_code gpt2_decode(struct decoder *d, const int *seq, const int *token
 	}
 	/* Final LayerNorm of the kept rows only, gathered, then the tied head
 	 * (or the reward model's score). */
-	size_t n = 0;
-	for (size_t r = 0; r < R; r++)
-		if (!keep || keep[r]) {
-			layernorm_forward(d->ln + n * C, NULL, NULL, d->x + r * C, w + gpt2_off_lnf_w(lay),
-			                  w + gpt2_off_lnf_b(lay), 1, C, lay->eps);
-			n++;
-		}
+	size_t n = decoder_norm_kept(d, w + gpt2_off_lnf_w(lay), w + gpt2_off_lnf_b(lay), R, keep,
+	                             lay->eps);
 	size_t head = gpt2_head(d->p, lay, &V); /* a reward model: its scores */
 	if (dw && dw->dtype == DECODER_BF16)
 		gemv_xet(logits, d->ln, NULL, dw->bf16 + head, n, C, V);

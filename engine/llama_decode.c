@@ -308,6 +308,23 @@ static void llama_swiglu_part(void *ctx, size_t lo, size_t hi)
 		sw->g[i] = sw->g[i] * (float)(1.0 / (1.0 + exp(-(double)sw->g[i]))) * sw->u[i];
 }
 
+/* RoPE on one row's queries and keys (decoder_cache_put's before), each row
+ * alone as rope_rotate computes it. */
+struct llama_rope_rows {
+	const struct decoder *d;
+	float *q, *k;
+};
+
+static void llama_rope_row(void *ctx, size_t r)
+{
+	const struct llama_rope_rows *rr = ctx;
+	const struct model_dims *m = &rr->d->dims;
+	size_t HD = m->NH * m->D, KD = m->NKV * m->D;
+	int zero = 0;
+	rope_rotate(rr->q + r * HD, HD, 1, &zero, m->NH, m->D, rr->d->rope + r * m->D, 0);
+	rope_rotate(rr->k + r * KD, KD, 1, &zero, m->NKV, m->D, rr->d->rope + r * m->D, 0);
+}
+
 enum status_code llama_decode(struct decoder *d, const int *seq, const int *tokens, size_t R,
                               const unsigned char *keep, float *logits, const struct hooks *h,
                               struct status *st)
@@ -317,7 +334,6 @@ enum status_code llama_decode(struct decoder *d, const int *seq, const int *toke
 	size_t HD = NH * D, KD = NKV * D;
 	const float *w = d->p->mem;
 	enum status_code rc = STATUS_OK;
-	int zero = 0;
 	float *q = d->qkv, *k = q + R * HD, *v = k + R * KD;
 	for (size_t r = 0; r < R; r++)
 		llama_rope_at(lay, d->rope + r * D, (size_t)d->pos[r]);
@@ -341,11 +357,8 @@ enum status_code llama_decode(struct decoder *d, const int *seq, const int *toke
 		const float *const gu_b[2] = { NULL, NULL };
 		if ((rc = llama_products(d, 7 * l, 3, qkv, d->ln, qkv_b, R, st)) != STATUS_OK)
 			return rc;
-		for (size_t r = 0; r < R; r++) {
-			rope_rotate(q + r * HD, HD, 1, &zero, NH, D, d->rope + r * D, 0);
-			rope_rotate(k + r * KD, KD, 1, &zero, NKV, D, d->rope + r * D, 0);
-		}
-		decoder_cache_put(d, l, seq, R, k, v, KD);
+		struct llama_rope_rows rr = { d, q, k };
+		decoder_cache_put(d, l, seq, R, k, v, KD, llama_rope_row, &rr);
 		decoder_attend_rows(d, l, q, HD, seq, R, d->atty, HD);
 		PRODUCT(3, d->x, d->atty, BIAS(LLAMA_OB), HD, C, 1);
 		decoder_norm_rows(d->ln, d->x, w + OFF(LLAMA_LN2), NULL, R, C, lay->eps);
@@ -361,13 +374,7 @@ enum status_code llama_decode(struct decoder *d, const int *seq, const int *toke
 		if (hooks_aborted(h))
 			return status_set(st, STATUS_CANCELLED, "cancelled");
 	}
-	size_t n = 0;
-	for (size_t r = 0; r < R; r++)
-		if (!keep || keep[r]) {
-			rmsnorm_forward(d->ln + n * C, NULL, d->x + r * C, w + llama_off(lay, LLAMA_NORM), 1, C,
-			                lay->eps);
-			n++;
-		}
+	size_t n = decoder_norm_kept(d, w + llama_off(lay, LLAMA_NORM), NULL, R, keep, lay->eps);
 	size_t IC, OC, off = llama_mat(lay, 7 * lay->L, &IC, &OC);
 	return llama_product(d, 7 * lay->L, off, logits, d->ln, NULL, n, IC, OC, 0, NULL, st);
 }
