@@ -1096,7 +1096,7 @@ void gemv_xw(float *y, const float *x, const float *w, const float *bias, size_t
 	/* every path gives the same bits: the choice is speed only */
 	if (cpu_level() >= CPU_AVX512 && R >= GEMV_XW_TILES_512)
 		fn = gemv_xw_tiles512;
-	else if (cpu_level() == CPU_AVX2 && R >= GEMV_XW_TILES_AVX2)
+	else if (cpu_level() >= CPU_AVX2 && R >= GEMV_XW_TILES_AVX2)
 		fn = gemv_xw_tiles_avx2;
 	else if (cpu_level() >= CPU_AVX2)
 		fn = gemv_xw_avx2;
