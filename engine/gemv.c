@@ -409,7 +409,7 @@ static int gemv_xw_blocks(const struct gemv_job *j, size_t lo, size_t hi, size_t
 #define GEMV_XW_ROWS_AVX2 6
 
 GEMV_AVX2 static inline __attribute__((always_inline)) void
-gemv_xw_tile_avx2_n(const struct gemv_job *j, const struct gemv_xw_tile *t, size_t NR)
+gemv_xw_tile_avx2_n(const struct gemv_job *j, const struct gemv_xw_tile *t, size_t NR, int full)
 {
 	size_t IC = j->IC, OC = j->OC;
 	const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -431,7 +431,9 @@ gemv_xw_tile_avx2_n(const struct gemv_job *j, const struct gemv_xw_tile *t, size
 	size_t left = t->nrows, cnt = 0;
 	for (size_t i = 0; i < IC; i++) {
 		gemv_xw_prefetch(j, t, w, i, &pn, &left, &cnt);
-		__m256 w0 = _mm256_maskload_ps(w + i * OC, m0), w1 = _mm256_maskload_ps(w + i * OC + 8, m1);
+		/* vmaskmovps only for a narrow last block: a plain load is cheaper */
+		__m256 w0 = full ? _mm256_loadu_ps(w + i * OC) : _mm256_maskload_ps(w + i * OC, m0);
+		__m256 w1 = full ? _mm256_loadu_ps(w + i * OC + 8) : _mm256_maskload_ps(w + i * OC + 8, m1);
 		_Pragma("GCC unroll 6")
 		for (size_t k = 0; k < NR; k++) {
 			__m256 b = _mm256_broadcast_ss(x + i * GEMV_XW_ROWS_AVX2 + k);
@@ -448,7 +450,12 @@ gemv_xw_tile_avx2_n(const struct gemv_job *j, const struct gemv_xw_tile *t, size
 }
 
 #define GEMV_XW_AVX2_CASE(N) \
-	case N: gemv_xw_tile_avx2_n(j, t, N); break;
+	case N:                                                                    \
+		if (t->nc == 16)                                                   \
+			gemv_xw_tile_avx2_n(j, t, N, 1);                           \
+		else                                                               \
+			gemv_xw_tile_avx2_n(j, t, N, 0);                           \
+		break;
 
 GEMV_AVX2 static void gemv_xw_tile_avx2(const struct gemv_job *j, const struct gemv_xw_tile *t)
 {
