@@ -374,18 +374,24 @@ static int gemv_xw_blocks(const struct gemv_job *j, size_t lo, size_t hi, size_t
 		return -1;
 	for (size_t r0 = 0; r0 < j->R; r0 += rb) {
 		size_t r1 = j->R - r0 < rb ? j->R : r0 + rb, T = (r1 - r0 + NT - 1) / NT;
-		for (size_t r = r0; r < r1; r++) {
-			float *d = xt + (r - r0) / NT * NT * IC + (r - r0) % NT;
-			for (size_t i = 0; i < IC; i++)
-				d[i * NT] = j->x[r * IC + i];
-		}
+		/* the rows in T tiles of equal size (to one row): a last tile of
+		 * one or two rows would run too few chains to hide the fmas'
+		 * latency (32 rows on AVX2: 6, 6, 5, 5, 5, 5, not 6 x 5 and 2) */
+		size_t q = (r1 - r0) / T, e = (r1 - r0) % T;
+		for (size_t k = 0; k < T; k++)
+			for (size_t rr = 0; rr < q + (k < e); rr++) {
+				float *d = xt + k * NT * IC + rr;
+				const float *xr = j->x + (r0 + k * q + (k < e ? k : e) + rr) * IC;
+				for (size_t i = 0; i < IC; i++)
+					d[i * NT] = xr[i];
+			}
 		for (size_t c0 = lo; c0 < hi; c0 += cols) {
 			struct gemv_xw_tile t = { .c0 = c0, .nc = hi - c0 < cols ? hi - c0 : cols };
 			int more = c0 + cols < hi;
 			size_t share = (IC + T - 1) / T;
 			for (size_t k = 0; k < T; k++) {
-				t.r0 = r0 + k * NT;
-				t.NR = r1 - t.r0 < NT ? r1 - t.r0 : NT;
+				t.r0 = r0 + k * q + (k < e ? k : e);
+				t.NR = q + (k < e);
 				t.xt = xt + k * NT * IC;
 				t.own = k == 0 && c0 == lo;
 				t.next = NULL;
