@@ -11,17 +11,19 @@
  *
  * All rows of a call go through each weight matrix as one matrix-matrix
  * product, so a prefill of prompts of different lengths and a decoding step of
- * B sequences both run on BLIS gemm; attention reads each row's own sequence
- * in the cache up to the row's position, so no padding is involved. For a
- * reward model (num_labels > 0) the "logits" of a kept row are its scores
- * [labels]: engine/reward_rm.c scores a row at its last token this way.
+ * B sequences both read each weight once per call; attention reads each row's
+ * own sequence in the cache up to the row's position, so no padding is
+ * involved. For a reward model (num_labels > 0) the "logits" of a kept row
+ * are its scores [labels]: engine/reward_rm.c scores a row at its last token
+ * this way.
  *
- * Calls of at most DECODER_GEMV_ROWS rows (decoding steps of small batches)
- * stream each weight matrix once through engine/gemv.h instead; there a row's
- * logits do not depend on the other rows. With BF16 or int8 weights set,
- * every call reads the matrices and the head in that form (half or a little
- * over a quarter of the bytes per token, no packing pass of BLIS on every
- * call, and a row's logits never depend on the other rows):
+ * The products are our own (engine/gemv.h), not BLIS, at every row count:
+ * tiles of rows keep their sums in registers and each output is one fixed
+ * chain over the inputs, so a row's logits do not depend on the other rows
+ * of the call nor on the thread count (a sample's tokens do not depend on
+ * its batch). With BF16 or int8 weights set, every call reads the matrices
+ * and the head in that form (half or a little over a quarter of the bytes
+ * per token):
  *
  *   struct decoder_weights wb;
  *   decoder_weights_init(&wb, &params, DECODER_INT8, &st);  // once per set of weights
@@ -68,8 +70,6 @@ struct decoder {
 	int *pos;
 	const struct decoder_weights *wb; /* BF16 or int8 weights for small calls, or NULL */
 };
-
-#define DECODER_GEMV_ROWS 8
 
 /* How decoding reads the weight matrices and the head. */
 enum decoder_dtype { DECODER_F32, DECODER_BF16, DECODER_INT8 };

@@ -82,6 +82,17 @@ void gemv_bf16_from_f32(uint16_t *dst, const float *src, size_t n)
 	}
 }
 
+/* Bytes of x a block of rows may take: the rows stay in L2 while every
+ * block of E (or column block of W) passes over them. */
+#define GEMV_X_BYTES (512 * 1024)
+
+/* Rows of a block: as many tiles of NT rows as GEMV_X_BYTES holds, at least one. */
+static size_t gemv_row_block(size_t IC, size_t NT)
+{
+	size_t rb = GEMV_X_BYTES / (IC * sizeof(float)) / NT * NT;
+	return rb < NT ? NT : rb;
+}
+
 struct gemv_job {
 	float *y;
 	const float *x, *w, *bias;
@@ -128,8 +139,8 @@ static void gemv_xw_plain(void *ctx, size_t lo, size_t hi)
 		for (size_t i = 0; i < j->IC; i++)
 			for (size_t r = 0; r < j->R; r++) {
 				float xv = j->x[r * j->IC + i], *yr = j->y + r * j->OC;
-				for (size_t c = j0; c < j1; c++)
-					yr[c] += xv * gemv_w(j, i * j->OC + c);
+				for (size_t c = j0; c < j1; c++) /* fused: the vector paths' bits */
+					yr[c] = fmaf(xv, gemv_w(j, i * j->OC + c), yr[c]);
 			}
 	}
 }
@@ -298,6 +309,175 @@ GEMV_AVX2 static void gemv_xw_avx2(void *ctx, size_t lo, size_t hi)
 	}
 }
 
+/* Many rows by F32 W [IC, OC] (gemv_xw): the columns in blocks of a tile's
+ * width, and for each block the rows in tiles that keep all their sums in
+ * registers over every input, each weight vector loaded once for the tile's
+ * rows, straight from W (stride OC). A block's first tile reads it from
+ * memory, prefetching GEMV_XW_AHEAD inputs ahead; the block then sits in L2
+ * for the other tiles, which bring the next block into L2 in equal shares
+ * as they run, so memory is read all along. Rows go in blocks of
+ * gemv_row_block, which stay in L2 while the column blocks pass (prefill).
+ * Per output the sum is gemv_xw_plain's chain: (y or 0) + bias, then one
+ * fma per input in order, so the tiling changes no bit. */
+#define GEMV_XW_AHEAD 24
+/* Rows from which the tiles beat streaming rows of W through y in memory
+ * (gemv_xw_avx2), measured on a Zen 4: one tile reads a block of W with
+ * stride OC, which memory serves more slowly than whole rows, until the
+ * arithmetic of enough rows hides it (IC 768, OC 2304, one thread: AVX-512
+ * 36 against 28 GFLOP/s at 8 rows, 23 against 25 at 6; AVX2 29 against 20
+ * at 4, even at 2). */
+#define GEMV_XW_TILES_512 8
+#define GEMV_XW_TILES_AVX2 3
+
+struct gemv_xw_tile {
+	size_t r0, NR, c0, nc;  /* rows r0.., NR of them, columns c0.., nc of them */
+	const float *xt;        /* the rows' x transposed: input i's NR values at xt + i NT */
+	int own;                /* the block's first tile: prefetch the block ahead */
+	const float *next;      /* else NULL or where this tile's share of the next block starts */
+	size_t nrows, every;    /* its rows of W, one every that many inputs */
+};
+typedef void (*gemv_xw_tile_fn)(const struct gemv_job *j, const struct gemv_xw_tile *t);
+
+/* Prefetches of a tile's input i: its own block AHEAD inputs on, and (one
+ * input in every) a row of its share of the next. pn and left: the next
+ * block's row and the rows still to bring; cnt counts the inputs. */
+static inline __attribute__((always_inline)) void
+gemv_xw_prefetch(const struct gemv_job *j, const struct gemv_xw_tile *t, const float *w, size_t i,
+                 const float **pn, size_t *left, size_t *cnt)
+{
+	if (t->own && i + GEMV_XW_AHEAD < j->IC) {
+		const float *p = w + (i + GEMV_XW_AHEAD) * j->OC;
+		cpu_prefetch_stream(p);
+		cpu_prefetch_stream(p + t->nc - 1);
+	}
+	if (*left && ++*cnt == t->every) {
+		*cnt = 0;
+		(*left)--;
+		cpu_prefetch_stream(*pn);
+		cpu_prefetch_stream(*pn + t->nc - 1);
+		*pn += j->OC;
+	}
+}
+
+/* Returns 0, or -1 without the memory for the transposed rows (the caller
+ * then runs another path: the same bits). */
+static int gemv_xw_blocks(const struct gemv_job *j, size_t lo, size_t hi, size_t cols, size_t NT,
+                          gemv_xw_tile_fn tile)
+{
+	size_t IC = j->IC, rb = gemv_row_block(IC, NT);
+	rb = rb < j->R ? rb : (j->R + NT - 1) / NT * NT;
+	/* x's rows, a tile's inputs side by side (one pointer, fixed offsets
+	 * for the broadcasts, where twelve row pointers spill); every column
+	 * block reuses them */
+	float *xt = malloc(rb * IC * sizeof *xt);
+	if (!xt)
+		return -1;
+	for (size_t r0 = 0; r0 < j->R; r0 += rb) {
+		size_t r1 = j->R - r0 < rb ? j->R : r0 + rb, T = (r1 - r0 + NT - 1) / NT;
+		/* the rows in T tiles of equal size (to one row): a last tile of
+		 * one or two rows would run too few chains to hide the fmas'
+		 * latency (32 rows on AVX2: 6, 6, 5, 5, 5, 5, not 6 x 5 and 2) */
+		size_t q = (r1 - r0) / T, e = (r1 - r0) % T;
+		for (size_t k = 0; k < T; k++)
+			for (size_t rr = 0; rr < q + (k < e); rr++) {
+				float *d = xt + k * NT * IC + rr;
+				const float *xr = j->x + (r0 + k * q + (k < e ? k : e) + rr) * IC;
+				for (size_t i = 0; i < IC; i++)
+					d[i * NT] = xr[i];
+			}
+		for (size_t c0 = lo; c0 < hi; c0 += cols) {
+			struct gemv_xw_tile t = { .c0 = c0, .nc = hi - c0 < cols ? hi - c0 : cols };
+			int more = c0 + cols < hi;
+			size_t share = (IC + T - 1) / T;
+			for (size_t k = 0; k < T; k++) {
+				t.r0 = r0 + k * q + (k < e ? k : e);
+				t.NR = q + (k < e);
+				t.xt = xt + k * NT * IC;
+				t.own = k == 0 && c0 == lo;
+				t.next = NULL;
+				t.nrows = 0;
+				if (more && k * share < IC) {
+					size_t first = k * share;
+					t.next = j->w + first * j->OC + c0 + cols;
+					t.nrows = IC - first < share ? IC - first : share;
+					t.every = T;
+				}
+				tile(j, &t);
+			}
+		}
+	}
+	free(xt);
+	return 0;
+}
+
+/* AVX2: tiles of up to 6 rows by two vectors of 8 columns, 12 sums in the
+ * 16 registers; a narrower last block through masked loads and stores. */
+#define GEMV_XW_ROWS_AVX2 6
+
+GEMV_AVX2 static inline __attribute__((always_inline)) void
+gemv_xw_tile_avx2_n(const struct gemv_job *j, const struct gemv_xw_tile *t, size_t NR, int full)
+{
+	size_t IC = j->IC, OC = j->OC;
+	const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+	__m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)t->nc), lane);
+	__m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)t->nc - 8), lane);
+	const float *w = j->w + t->c0, *x = t->xt;
+	__m256 a[GEMV_XW_ROWS_AVX2][2];
+	_Pragma("GCC unroll 6")
+	for (size_t k = 0; k < NR; k++) {
+		float *y = j->y + (t->r0 + k) * OC + t->c0;
+		a[k][0] = j->accumulate ? _mm256_maskload_ps(y, m0) : _mm256_setzero_ps();
+		a[k][1] = j->accumulate ? _mm256_maskload_ps(y + 8, m1) : _mm256_setzero_ps();
+		if (j->bias) {
+			a[k][0] = _mm256_add_ps(a[k][0], _mm256_maskload_ps(j->bias + t->c0, m0));
+			a[k][1] = _mm256_add_ps(a[k][1], _mm256_maskload_ps(j->bias + t->c0 + 8, m1));
+		}
+	}
+	const float *pn = t->next;
+	size_t left = t->nrows, cnt = 0;
+	for (size_t i = 0; i < IC; i++) {
+		gemv_xw_prefetch(j, t, w, i, &pn, &left, &cnt);
+		/* vmaskmovps only for a narrow last block: a plain load is cheaper */
+		__m256 w0 = full ? _mm256_loadu_ps(w + i * OC) : _mm256_maskload_ps(w + i * OC, m0);
+		__m256 w1 = full ? _mm256_loadu_ps(w + i * OC + 8) : _mm256_maskload_ps(w + i * OC + 8, m1);
+		_Pragma("GCC unroll 6")
+		for (size_t k = 0; k < NR; k++) {
+			__m256 b = _mm256_broadcast_ss(x + i * GEMV_XW_ROWS_AVX2 + k);
+			a[k][0] = _mm256_fmadd_ps(b, w0, a[k][0]);
+			a[k][1] = _mm256_fmadd_ps(b, w1, a[k][1]);
+		}
+	}
+	_Pragma("GCC unroll 6")
+	for (size_t k = 0; k < NR; k++) {
+		float *y = j->y + (t->r0 + k) * OC + t->c0;
+		_mm256_maskstore_ps(y, m0, a[k][0]);
+		_mm256_maskstore_ps(y + 8, m1, a[k][1]);
+	}
+}
+
+#define GEMV_XW_AVX2_CASE(N) \
+	case N:                                                                    \
+		if (t->nc == 16)                                                   \
+			gemv_xw_tile_avx2_n(j, t, N, 1);                           \
+		else                                                               \
+			gemv_xw_tile_avx2_n(j, t, N, 0);                           \
+		break;
+
+GEMV_AVX2 static void gemv_xw_tile_avx2(const struct gemv_job *j, const struct gemv_xw_tile *t)
+{
+	switch (t->NR) {
+	GEMV_XW_AVX2_CASE(1) GEMV_XW_AVX2_CASE(2) GEMV_XW_AVX2_CASE(3)
+	GEMV_XW_AVX2_CASE(4) GEMV_XW_AVX2_CASE(5) GEMV_XW_AVX2_CASE(6)
+	default: break;
+	}
+}
+
+static void gemv_xw_tiles_avx2(void *ctx, size_t lo, size_t hi)
+{
+	if (gemv_xw_blocks(ctx, lo, hi, 16, GEMV_XW_ROWS_AVX2, gemv_xw_tile_avx2) != 0)
+		gemv_xw_avx2(ctx, lo, hi);
+}
+
 GEMV_AVX2 static inline float gemv_hsum(__m256 v)
 {
 	__m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -306,59 +486,47 @@ GEMV_AVX2 static inline float gemv_hsum(__m256 v)
 	return _mm_cvtss_f32(s);
 }
 
+/* Rows of x a tile of gemv_xet takes at most: 3 with AVX2's 16 registers
+ * (12 sums, 4 rows of E and x), 6 with AVX-512's 32 (24 sums). */
+#define GEMV_XET_ROWS 6
+
 /* Four rows of E against NR rows of x: each E vector loaded (and converted)
- * once for NR rows, twelve independent chains at NR = 3. With F32 set the
- * four rows come already converted from ef (4 rows of C floats). Each
- * output is the same 8-lane sum over i in order as one row alone, so the
- * grouping of rows changes nothing in the results. */
+ * once for NR rows, 4 NR independent chains. With F32 set the four rows
+ * come already converted from ef (4 rows of C floats). Each output is the
+ * same 8-lane sum over i in order as one row alone, so the grouping of rows
+ * (and the level: AVX-512 runs this on its 32 ymm registers) changes
+ * nothing in the results. */
 GEMV_AVX2 static inline __attribute__((always_inline)) void
 gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR, const float *ef, int F32)
 {
 	size_t C = j->IC, vend = C & ~(size_t)7;
 	const float *x0 = j->x + r0 * C;
-	const float *x1 = NR > 1 ? x0 + C : x0, *x2 = NR > 2 ? x0 + 2 * C : x0;
-	__m256 a[3][4];
-	for (size_t k = 0; k < 3; k++)
+	__m256 a[GEMV_XET_ROWS][4];
+	_Pragma("GCC unroll 6")
+	for (size_t k = 0; k < NR; k++)
+		_Pragma("GCC unroll 4")
 		for (size_t q = 0; q < 4; q++)
 			a[k][q] = _mm256_setzero_ps();
 	for (size_t i = 0; i < vend; i += 8) {
-		__m256 e0, e1, e2, e3;
+		__m256 e[4];
 		if (!F32 && j->w && i % 16 == 0) /* the next block's rows at the same place, a */
 			for (size_t q = 0; q < 4; q++) /* line at a time (they follow these) */
 				cpu_prefetch_stream(j->w + (v + 4 + q) * C + i);
-		if (F32) {
-			e0 = _mm256_loadu_ps(ef + i);
-			e1 = _mm256_loadu_ps(ef + C + i);
-			e2 = _mm256_loadu_ps(ef + 2 * C + i);
-			e3 = _mm256_loadu_ps(ef + 3 * C + i);
-		} else {
-			e0 = gemv_load8(j, v, i);
-			e1 = gemv_load8(j, v + 1, i);
-			e2 = gemv_load8(j, v + 2, i);
-			e3 = gemv_load8(j, v + 3, i);
-		}
-		__m256 xv = _mm256_loadu_ps(x0 + i);
-		a[0][0] = _mm256_fmadd_ps(xv, e0, a[0][0]);
-		a[0][1] = _mm256_fmadd_ps(xv, e1, a[0][1]);
-		a[0][2] = _mm256_fmadd_ps(xv, e2, a[0][2]);
-		a[0][3] = _mm256_fmadd_ps(xv, e3, a[0][3]);
-		if (NR > 1) {
-			xv = _mm256_loadu_ps(x1 + i);
-			a[1][0] = _mm256_fmadd_ps(xv, e0, a[1][0]);
-			a[1][1] = _mm256_fmadd_ps(xv, e1, a[1][1]);
-			a[1][2] = _mm256_fmadd_ps(xv, e2, a[1][2]);
-			a[1][3] = _mm256_fmadd_ps(xv, e3, a[1][3]);
-		}
-		if (NR > 2) {
-			xv = _mm256_loadu_ps(x2 + i);
-			a[2][0] = _mm256_fmadd_ps(xv, e0, a[2][0]);
-			a[2][1] = _mm256_fmadd_ps(xv, e1, a[2][1]);
-			a[2][2] = _mm256_fmadd_ps(xv, e2, a[2][2]);
-			a[2][3] = _mm256_fmadd_ps(xv, e3, a[2][3]);
+		_Pragma("GCC unroll 4")
+		for (size_t q = 0; q < 4; q++)
+			e[q] = F32 ? _mm256_loadu_ps(ef + q * C + i) : gemv_load8(j, v + q, i);
+		_Pragma("GCC unroll 6")
+		for (size_t k = 0; k < NR; k++) {
+			__m256 xv = _mm256_loadu_ps(x0 + k * C + i);
+			_Pragma("GCC unroll 4")
+			for (size_t q = 0; q < 4; q++)
+				a[k][q] = _mm256_fmadd_ps(xv, e[q], a[k][q]);
 		}
 	}
+	_Pragma("GCC unroll 6")
 	for (size_t k = 0; k < NR; k++) {
 		const float *xr = x0 + k * C;
+		_Pragma("GCC unroll 4")
 		for (size_t q = 0; q < 4; q++) {
 			float s = gemv_hsum(a[k][q]);
 			for (size_t i = vend; i < C; i++)
@@ -372,48 +540,72 @@ gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR, const f
  * group of three); C floats a row, on the stack. */
 #define GEMV_XET_SCRATCH 4096
 
-GEMV_AVX2 static void gemv_xet_avx2(void *ctx, size_t lo, size_t hi)
+/* Four rows of E (from v, or converted in ef with F32 set) against all rows
+ * of j in tiles of up to NT rows. */
+GEMV_AVX2 static inline __attribute__((always_inline)) void
+gemv_xet_tiles(const struct gemv_job *j, size_t v, const float *ef, int F32, size_t NT)
 {
-	const struct gemv_job *j = ctx;
-	size_t C = j->IC, vend = C & ~(size_t)7;
+	size_t r = 0, left;
+	for (; r + NT <= j->R; r += NT)
+		gemv_xet_block(j, v, r, NT, ef, F32);
+	left = j->R - r;
+	/* NT is a constant here: the tiles a level cannot hold are dead code */
+	if (NT > 5 && left == 5)
+		gemv_xet_block(j, v, r, 5, ef, F32);
+	else if (NT > 4 && left == 4)
+		gemv_xet_block(j, v, r, 4, ef, F32);
+	else if (NT > 3 && left == 3)
+		gemv_xet_block(j, v, r, 3, ef, F32);
+	else if (left == 2)
+		gemv_xet_block(j, v, r, 2, ef, F32);
+	else if (left == 1)
+		gemv_xet_block(j, v, r, 1, ef, F32);
+}
+
+/* Rows of E [lo, hi) against all rows of x, in blocks of rows that stay in
+ * L2 while the rows of E pass over them. */
+GEMV_AVX2 static inline __attribute__((always_inline)) void
+gemv_xet_rows(const struct gemv_job *all, size_t lo, size_t hi, size_t NT)
+{
+	size_t C = all->IC, vend = C & ~(size_t)7, rb = gemv_row_block(C, NT);
 	float ef[4 * GEMV_XET_SCRATCH];
-	int convert = !j->w && j->R > 2 && C <= GEMV_XET_SCRATCH;
-	size_t v = lo;
-	for (; v + 4 <= hi; v += 4) {
-		size_t r = 0;
-		if (convert) {
+	int convert = !all->w && all->R > 2 && C <= GEMV_XET_SCRATCH;
+	for (size_t rb0 = 0; rb0 < all->R; rb0 += rb) {
+		struct gemv_job part = *all, *j = &part;
+		part.R = all->R - rb0 < rb ? all->R - rb0 : rb;
+		part.x = all->x + rb0 * C;
+		part.y = all->y + rb0 * all->OC;
+		size_t v = lo;
+		for (; v + 4 <= hi; v += 4) {
+			if (!convert) {
+				gemv_xet_tiles(j, v, NULL, 0, NT);
+				continue;
+			}
 			for (size_t q = 0; q < 4; q++) {
 				for (size_t i = 0; i < vend; i += 8)
 					_mm256_storeu_ps(ef + q * C + i, gemv_load8(j, v + q, i));
 				for (size_t i = vend; i < C; i++)
 					ef[q * C + i] = gemv_e(j, v + q, i);
 			}
-			for (; r + 3 <= j->R; r += 3)
-				gemv_xet_block(j, v, r, 3, ef, 1);
-			if (j->R - r == 2)
-				gemv_xet_block(j, v, r, 2, ef, 1);
-			else if (j->R - r == 1)
-				gemv_xet_block(j, v, r, 1, ef, 1);
-			continue;
+			gemv_xet_tiles(j, v, ef, 1, NT);
 		}
-		for (; r + 3 <= j->R; r += 3)
-			gemv_xet_block(j, v, r, 3, NULL, 0);
-		if (j->R - r == 2)
-			gemv_xet_block(j, v, r, 2, NULL, 0);
-		else if (j->R - r == 1)
-			gemv_xet_block(j, v, r, 1, NULL, 0);
+		for (; v < hi; v++)
+			for (size_t r = 0; r < j->R; r++) {
+				const float *xr = j->x + r * C;
+				__m256 a0 = _mm256_setzero_ps();
+				for (size_t i = 0; i < vend; i += 8)
+					a0 = _mm256_fmadd_ps(_mm256_loadu_ps(xr + i), gemv_load8(j, v, i), a0);
+				float s0 = gemv_hsum(a0);
+				for (size_t i = vend; i < C; i++)
+					s0 = fmaf(xr[i], gemv_e(j, v, i), s0);
+				j->y[r * j->OC + v] = s0;
+			}
 	}
-	for (; v < hi; v++)
-		for (size_t r = 0; r < j->R; r++) {
-			const float *xr = j->x + r * C;
-			__m256 a0 = _mm256_setzero_ps();
-			for (size_t i = 0; i < vend; i += 8)
-				a0 = _mm256_fmadd_ps(_mm256_loadu_ps(xr + i), gemv_load8(j, v, i), a0);
-			float s0 = gemv_hsum(a0);
-			for (size_t i = vend; i < C; i++)
-				s0 = fmaf(xr[i], gemv_e(j, v, i), s0);
-			j->y[r * j->OC + v] = s0;
-		}
+}
+
+GEMV_AVX2 static void gemv_xet_avx2(void *ctx, size_t lo, size_t hi)
+{
+	gemv_xet_rows(ctx, lo, hi, 3);
 }
 
 GEMV_AVX2 static inline __m256 gemv_cvt8(const uint16_t *p)
@@ -572,6 +764,9 @@ GEMV_AVX2 static void gemv_xw_bf16_avx2(void *ctx, size_t lo, size_t hi)
  * so the results are the same bits as at the other levels. */
 #define GEMV_512 __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vl")))
 #define GEMV_512_ROWS 12
+#define GEMV_512_CASES(CASE)                                                                       \
+	CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) CASE(9) CASE(10) CASE(11)  \
+	CASE(12)
 
 GEMV_512 static inline __m512 gemv_cvt16(const uint16_t *p)
 {
@@ -624,6 +819,72 @@ gemv_tile512(const struct gemv_job *j, const float *x, const uint16_t *wb, size_
 		gemv_finish16(j, r0 + k, c0, a[k][0]);
 		gemv_finish16(j, r0 + k, c0 + 16, a[k][1]);
 	}
+}
+
+/* F32 W for many rows (gemv_xw_blocks): tiles of up to 12 rows by two
+ * vectors of 16 columns, 24 sums in the 32 registers, a narrower last block
+ * through masks. */
+GEMV_512 static inline __attribute__((always_inline)) void
+gemv_xw_tile512_n(const struct gemv_job *j, const struct gemv_xw_tile *t, size_t NR)
+{
+	size_t IC = j->IC, OC = j->OC;
+	__mmask16 m0 = (__mmask16)(t->nc >= 16 ? 0xffffu : (1u << t->nc) - 1);
+	__mmask16 m1 = (__mmask16)(t->nc >= 32 ? 0xffffu : t->nc <= 16 ? 0u : (1u << (t->nc - 16)) - 1);
+	const float *w = j->w + t->c0, *x = t->xt;
+	__m512 a[GEMV_512_ROWS][2];
+	_Pragma("GCC unroll 12")
+	for (size_t k = 0; k < NR; k++) {
+		float *y = j->y + (t->r0 + k) * OC + t->c0;
+		a[k][0] = j->accumulate ? _mm512_maskz_loadu_ps(m0, y) : _mm512_setzero_ps();
+		a[k][1] = j->accumulate ? _mm512_maskz_loadu_ps(m1, y + 16) : _mm512_setzero_ps();
+		if (j->bias) {
+			a[k][0] = _mm512_add_ps(a[k][0], _mm512_maskz_loadu_ps(m0, j->bias + t->c0));
+			a[k][1] = _mm512_add_ps(a[k][1], _mm512_maskz_loadu_ps(m1, j->bias + t->c0 + 16));
+		}
+	}
+	const float *pn = t->next;
+	size_t left = t->nrows, cnt = 0;
+	for (size_t i = 0; i < IC; i++) {
+		gemv_xw_prefetch(j, t, w, i, &pn, &left, &cnt);
+		__m512 w0 = _mm512_maskz_loadu_ps(m0, w + i * OC);
+		__m512 w1 = _mm512_maskz_loadu_ps(m1, w + i * OC + 16);
+		_Pragma("GCC unroll 12")
+		for (size_t k = 0; k < NR; k++) {
+			__m512 b = _mm512_set1_ps(x[i * GEMV_512_ROWS + k]);
+			a[k][0] = _mm512_fmadd_ps(b, w0, a[k][0]);
+			a[k][1] = _mm512_fmadd_ps(b, w1, a[k][1]);
+		}
+	}
+	_Pragma("GCC unroll 12")
+	for (size_t k = 0; k < NR; k++) {
+		float *y = j->y + (t->r0 + k) * OC + t->c0;
+		_mm512_mask_storeu_ps(y, m0, a[k][0]);
+		_mm512_mask_storeu_ps(y + 16, m1, a[k][1]);
+	}
+}
+
+#define GEMV_XW_512_CASE(N) \
+	case N: gemv_xw_tile512_n(j, t, N); break;
+
+GEMV_512 static void gemv_xw_tile512(const struct gemv_job *j, const struct gemv_xw_tile *t)
+{
+	switch (t->NR) {
+	GEMV_512_CASES(GEMV_XW_512_CASE)
+	default: break;
+	}
+}
+
+static void gemv_xw_tiles512(void *ctx, size_t lo, size_t hi)
+{
+	if (gemv_xw_blocks(ctx, lo, hi, 32, GEMV_512_ROWS, gemv_xw_tile512) != 0)
+		gemv_xw_avx2(ctx, lo, hi);
+}
+
+/* gemv_xet on AVX-512: the AVX2 order (8 lanes an output) on its 32 ymm
+ * registers, 6 rows of x a tile. */
+GEMV_512 static void gemv_xet_avx512(void *ctx, size_t lo, size_t hi)
+{
+	gemv_xet_rows(ctx, lo, hi, GEMV_XET_ROWS);
 }
 
 /* AVX512_BF16: vdpbf16ps multiplies a pair of BF16 weights by a pair of BF16
@@ -723,9 +984,6 @@ gemv_tile_dp(const struct gemv_job *j, const uint32_t *xp, size_t xs, const uint
 	case N: gemv_tile512(j, x, wb, r, c0, N); break;
 #define GEMV_512_DP(N)                                                                             \
 	case N: gemv_tile_dp(j, xp, xs, wb, r, c0, N, pf, pstep); break;
-#define GEMV_512_CASES(CASE)                                                                       \
-	CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) CASE(9) CASE(10) CASE(11)  \
-	CASE(12)
 
 GEMV_PANELS_512(gemv_xw_bf16_avx512, GEMV_512, 0, GEMV_512_F32)
 GEMV_PANELS_512(gemv_xw_bf16_dp, GEMV_BF16, 1, GEMV_512_DP)
@@ -848,7 +1106,12 @@ void gemv_xw(float *y, const float *x, const float *w, const float *bias, size_t
 	                      .accumulate = accumulate };
 	pool_fn fn = gemv_xw_plain;
 #if GEMV_X86
-	if (cpu_level() >= CPU_AVX2)
+	/* every path gives the same bits: the choice is speed only */
+	if (cpu_level() >= CPU_AVX512 && R >= GEMV_XW_TILES_512)
+		fn = gemv_xw_tiles512;
+	else if (cpu_level() >= CPU_AVX2 && R >= GEMV_XW_TILES_AVX2)
+		fn = gemv_xw_tiles_avx2;
+	else if (cpu_level() >= CPU_AVX2)
 		fn = gemv_xw_avx2;
 #endif
 	pool_for(OC, GEMV_GRAIN, fn, &j);
@@ -1001,7 +1264,9 @@ static void gemv_xet_run(struct gemv_job *j)
 {
 	pool_fn fn = gemv_xet_plain;
 #if GEMV_X86
-	if (cpu_level() >= CPU_AVX2)
+	if (cpu_level() >= CPU_AVX512)
+		fn = gemv_xet_avx512;
+	else if (cpu_level() >= CPU_AVX2)
 		fn = gemv_xet_avx2;
 #endif
 	pool_for(j->OC, GEMV_GRAIN, fn, j);

@@ -11,12 +11,15 @@
  * weight is read once per step. BLIS packs its operands (one more pass over
  * them) and cannot read BF16, so these stream the weights once, converting
  * BF16 on the fly (half the bytes), on the pool's threads (engine/pool.h).
- * Columns (rows of E for gemv_xet) are split between threads in blocks, and
- * each output is a sum over the inner dimension in index order, so a row's
- * result depends neither on the other rows nor on the thread count. AVX2/FMA
- * and (BF16 panels) AVX-512 versions are picked at run time (engine/cpu),
- * each giving the plain C order's bits. Int8
- * weights: engine/gemv_q8.h.
+ * Many rows (a batch's decoding step, a prefill) are bound by arithmetic:
+ * tiles of rows keep their sums in registers while a block of weights sits
+ * in L2. Columns (rows of E for gemv_xet) are split between threads in
+ * blocks, and each output is a sum over the inner dimension in index order,
+ * so a row's result depends neither on the other rows nor on the thread
+ * count. AVX2/FMA and AVX-512 versions are picked at run time (engine/cpu):
+ * gemv_xw and the BF16 panels give the plain C order's bits at every level
+ * (one fma per input), gemv_xet sums in 8 lanes where there are vectors.
+ * Int8 weights: engine/gemv_q8.h.
  */
 #ifndef RIC_ENGINE_GEMV_H
 #define RIC_ENGINE_GEMV_H

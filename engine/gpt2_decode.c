@@ -131,11 +131,10 @@ enum status_code gpt2_decode(struct decoder *d, const int *seq, const int *token
 	const struct gpt2_layout *lay = d->impl;
 	size_t C = lay->C, I = lay->I, V = lay->V;
 	const float *w = d->p->mem;
-	/* F32: few rows stream the weights once, many go through BLIS. BF16 or
-	 * int8 weights serve every call, prefill included: a row then gets the
-	 * same bits whatever else is in the call, so a sample does not depend
-	 * on its batch (and there is no packing pass of BLIS per step). */
-	int few = R <= DECODER_GEMV_ROWS;
+	/* Every call, prefill included, goes through our own products
+	 * (engine/gemv.h) in the weights' form: a row then gets the same bits
+	 * whatever else is in the call, so a sample does not depend on its
+	 * batch (and there is no packing pass of BLIS per step). */
 	const struct decoder_weights *dw = d->wb && d->wb->dtype != DECODER_F32 ? d->wb : NULL;
 	encoder_forward(d->x, tokens, d->pos, w + gpt2_off_wte(lay), w + gpt2_off_wpe(lay), R, C);
 	for (size_t l = 0; l < lay->L; l++) {
@@ -149,14 +148,8 @@ enum status_code gpt2_decode(struct decoder *d, const int *seq, const int *token
 			            dw->scale + dw->scale_at[4 * l + (k)], (bias), R, (IC), (OC), (acc))) \
 				return status_set(st, STATUS_NOMEM, "cannot allocate int8 activations"); \
 		} \
-		else if (few) \
+		else \
 			gemv_xw((y), (x), w + off_, (bias), R, (IC), (OC), (acc)); \
-		else if (acc) { \
-			for (size_t r = 0; r < R; r++) \
-				residual_forward((y) + r * (OC), (bias), (OC)); \
-			gemm(R, (OC), (IC), 1, (x), (IC), 1, w + off_, (OC), 1, 1, (y), (OC), 1); \
-		} else \
-			matmul_forward((y), (x), w + off_, (bias), R, (IC), (OC)); \
 	} while (0)
 		decoder_norm_rows(d->ln, d->x, W(GPT2_LN1_W), W(GPT2_LN1_B), R, C, lay->eps);
 		PRODUCT(d->qkv, d->ln, 0, W(GPT2_ATTN_B), C, 3 * C, 0);
@@ -184,9 +177,7 @@ enum status_code gpt2_decode(struct decoder *d, const int *seq, const int *token
 		if (gemv_q8(logits, d->ln, dw->q8 + dw->q_at[4 * lay->L],
 		            dw->scale + dw->scale_at[4 * lay->L], NULL, n, C, V, 0))
 			return status_set(st, STATUS_NOMEM, "cannot allocate int8 activations");
-	} else if (n <= DECODER_GEMV_ROWS)
+	} else
 		gemv_xet(logits, d->ln, w + head, NULL, n, C, V);
-	else
-		gemm(n, V, C, 1, d->ln, C, 1, w + head, 1, C, 0, logits, V, 1);
 	return STATUS_OK;
 }

@@ -215,8 +215,8 @@ enum status_code llama_decode_weights(struct decoder_weights *wb, const struct m
 }
 
 /* y [R, OC] (+)= x [R, IC] W^T + bias for matrix m (7 l + k, or 7 L: the head)
- * at offset off. F32 calls of many rows go through BLIS; the rest stream the
- * weights once (a row's result then does not depend on the other rows). tmp
+ * at offset off, through our own products in the weights' form at every row
+ * count (a row's result then does not depend on the other rows). tmp
  * [R, OC] is scratch for accumulating products. */
 static enum status_code llama_product(const struct decoder *d, size_t m, size_t off, float *y,
                                       const float *x, const float *bias, size_t R, size_t IC,
@@ -231,15 +231,6 @@ static enum status_code llama_product(const struct decoder *d, size_t m, size_t 
 	if (dw && dw->dtype == DECODER_INT8) {
 		if (gemv_q8(y, x, dw->q8 + dw->q_at[m], dw->scale + dw->scale_at[m], bias, R, IC, OC, acc))
 			return status_set(st, STATUS_NOMEM, "cannot allocate int8 activations");
-		return STATUS_OK;
-	}
-	if (!dw && R > DECODER_GEMV_ROWS) {
-		if (acc) {
-			for (size_t r = 0; bias && r < R; r++)
-				residual_forward(y + r * OC, bias, OC);
-			gemm(R, OC, IC, 1, x, IC, 1, w, 1, IC, 1, y, OC, 1);
-		} else
-			linear_forward(y, OC, x, w, bias, R, IC, OC);
 		return STATUS_OK;
 	}
 	float *out = acc ? tmp : y;

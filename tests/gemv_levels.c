@@ -1,13 +1,14 @@
-/* gemv_levels: the int8 products (matrices and head) and the BF16 panel
- * products on fixed random data for 1 to 14 rows, written to stdout as raw
- * floats. tests/plain_paths.sh runs it at every RIC_CPU level the CPU has
- * and compares the bytes: every level must give the plain C path's bits
- * (int8 sums are exact integers; each BF16 output is one chain of fmas in
- * input order). The F32 products and the BF16 head sum in lanes where the
- * CPU has vectors, so they stay within test_gemv's bounds, not bits, and
- * so do the BF16 products with vdpbf16ps (AVX512_BF16 rounds the activations
- * to BF16): `gemv_levels int8` writes the int8 products alone, for those
- * levels. */
+/* gemv_levels: the int8 products (matrices and head), the F32 products
+ * x W (gemv_xw) and the BF16 panel products on fixed random data for 1 to
+ * 14 rows, written to stdout as raw floats. tests/plain_paths.sh runs it at
+ * every RIC_CPU level the CPU has and compares the bytes: every level must
+ * give the plain C path's bits (int8 sums are exact integers; each F32 and
+ * BF16 output of x W is one chain of fmas in input order, whether one row
+ * streams W or tiles of rows keep their sums in registers). The F32 x E^T
+ * and the BF16 head sum in lanes where the CPU has vectors, so they stay
+ * within test_gemv's bounds, not bits, and so do the BF16 products with
+ * vdpbf16ps (AVX512_BF16 rounds the activations to BF16): `gemv_levels
+ * int8` leaves the BF16 products out, for those levels. */
 #include "config.h"
 
 #include "engine/gemv.h"
@@ -48,6 +49,8 @@ int main(int argc, char **argv)
 		for (size_t R = 1; R <= RMAX; R++) {
 			if (gemv_q8(y, x, q, sc, bias, R, IC, OC, 0) != 0)
 				return 1;
+			lv_write(y, R * OC);
+			gemv_xw(y, x, w, bias, R, IC, OC, 0);
 			lv_write(y, R * OC);
 			if (int8_only)
 				continue;

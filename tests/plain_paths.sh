@@ -22,10 +22,11 @@ for l in $levels; do
 		_tap_result $? "$t passes at RIC_CPU=$l" "$(printf '%s\n' "$out" | grep -v '^ok' | head -n 5)"
 	done
 done
-# the int8 and BF16 panel products give the plain C path's bits at every
-# level: int8 is exact integer arithmetic, BF16 keeps each output's order;
-# with vdpbf16ps (+bf16) the BF16 products round the activations, so only
-# the int8 ones are compared there (test_gemv bounds the BF16 ones)
+# the int8, F32 (x W) and BF16 panel products give the plain C path's bits
+# at every level: int8 is exact integer arithmetic, F32 and BF16 keep each
+# output's chain of fmas; with vdpbf16ps (+bf16) the BF16 products round the
+# activations, so only the int8 and F32 ones are compared there (test_gemv
+# bounds the BF16 ones)
 RIC_CPU=plain "$top_builddir/tests/gemv_levels" >"$TEST_TMP/plain.bin"
 RIC_CPU=plain "$top_builddir/tests/gemv_levels" int8 >"$TEST_TMP/plain8.bin"
 for l in $levels; do
@@ -33,21 +34,21 @@ for l in $levels; do
 	case $l in
 	*bf16)
 		ok "gemv_levels runs at RIC_CPU=$l" sh -c "RIC_CPU=$l '$top_builddir/tests/gemv_levels' int8 >'$TEST_TMP/$l.bin'"
-		ok "int8 products at RIC_CPU=$l are the plain path's bits" \
+		ok "int8 and F32 products at RIC_CPU=$l are the plain path's bits" \
 			cmp "$TEST_TMP/$l.bin" "$TEST_TMP/plain8.bin" ;;
 	*)
 		ok "gemv_levels runs at RIC_CPU=$l" sh -c "RIC_CPU=$l '$top_builddir/tests/gemv_levels' >'$TEST_TMP/$l.bin'"
-		ok "int8 and BF16 products at RIC_CPU=$l are the plain path's bits" \
+		ok "int8, F32 and BF16 products at RIC_CPU=$l are the plain path's bits" \
 			cmp "$TEST_TMP/$l.bin" "$TEST_TMP/plain.bin" ;;
 	esac
 done
-# a sample's tokens never change with its batch, at every level: 14
-# sequences decode in tiles of rows (12 and 2 with AVX-512) where one
-# decodes alone
+# a sample's tokens never change with its batch, at every level and in
+# every weight form: 14 sequences decode in tiles of rows (12 and 2 with
+# AVX-512) where one decodes alone
 d="$top_srcdir/share/demo/policy"
 g() { "$RIC" generate --model "$d" --prompt "Quote by Mark Twain:" --temperature 0 --max-tokens 12 "$@"; }
 for l in $levels; do
-	for w in int8 bf16; do
+	for w in int8 bf16 f32; do
 		b=$(RIC_CPU=$l g --weights $w --n 14 | sed -n '/^--- 13$/,/^--- 14$/p' | sed '1d;$d')
 		a=$(RIC_CPU=$l g --weights $w)
 		is "$b" "$a" "RIC_CPU=$l, $w: a continuation in a batch of 14 equals it alone"

@@ -230,6 +230,66 @@ START_TEST(many_rows_match_one_row)
 }
 END_TEST
 
+/* F32 products of many rows (decoding steps of a batch, prefill): gemv_xw
+ * runs them in tiles of rows (AVX-512 12 rows by 32 columns, AVX2 6 by 16,
+ * blocks of rows beyond what stays in L2) where one row streams W; each
+ * output must still be its one chain, (y or 0) + bias and then one fma per
+ * input in order, so every row has the bits it has alone (and, for gemv_xw,
+ * the chain's bits written out here, at every level), on 1 and 2 threads.
+ * gemv_xet keeps its own order per output (lanes where there are vectors):
+ * the same bits alone as among 37 rows. Shapes off every width: IC odd and
+ * long enough for two blocks of rows (AVX-512: 36 and 1), OC not a multiple
+ * of 16 (threads split it at 64), R not a multiple of a tile. */
+START_TEST(f32_many_rows_have_the_bits_of_one_row)
+{
+	enum { FI = 3001, FO = 77, FR = 37 };
+	float *x = gpt2_util_uniform(FR * FI, 51), *w = gpt2_util_uniform(FI * FO, 52);
+	float *b = gpt2_util_uniform(FO, 53), *y0 = gpt2_util_uniform(FR * FO, 54);
+	float *all = malloc(FR * FO * sizeof *all), *chain = malloc(FR * FO * sizeof *chain);
+	float one[FO];
+	ck_assert(x && w && b && y0 && all && chain);
+	for (int mode = 0; mode < 3; mode++) { /* overwrite, accumulate, both with and without bias */
+		int acc = mode > 0;
+		const float *bias = mode == 2 ? NULL : b;
+		for (size_t r = 0; r < FR; r++)
+			for (size_t c = 0; c < FO; c++) {
+				float s = acc ? y0[r * FO + c] : 0.0f;
+				if (bias)
+					s += bias[c];
+				for (size_t i = 0; i < FI; i++)
+					s = fmaf(x[r * FI + i], w[i * FO + c], s);
+				chain[r * FO + c] = s;
+			}
+		for (int th = 1; th <= 2; th++) {
+			pool_set_threads(th);
+			memcpy(all, y0, FR * FO * sizeof *all);
+			gemv_xw(all, x, w, bias, FR, FI, FO, acc);
+			for (size_t r = 0; r < FR; r++) {
+				memcpy(one, y0 + r * FO, sizeof one);
+				gemv_xw(one, x + r * FI, w, bias, 1, FI, FO, acc);
+				ck_assert_msg(memcmp(one, all + r * FO, sizeof one) == 0,
+				              "gemv_xw row %zu, %d threads, accumulate %d", r, th, acc);
+				ck_assert_msg(memcmp(one, chain + r * FO, sizeof one) == 0,
+				              "gemv_xw row %zu is not the chain of fmas, accumulate %d", r,
+				              acc);
+			}
+		}
+	}
+	/* x E^T with E [FO, FI]: W's values read as 77 rows of 3001 */
+	for (int th = 1; th <= 2; th++) {
+		pool_set_threads(th);
+		gemv_xet(all, x, w, NULL, FR, FI, FO);
+		for (size_t r = 0; r < FR; r++) {
+			gemv_xet(one, x + r * FI, w, NULL, 1, FI, FO);
+			ck_assert_msg(memcmp(one, all + r * FO, sizeof one) == 0, "gemv_xet row %zu, %d threads",
+			              r, th);
+		}
+	}
+	pool_set_threads(1);
+	free(x); free(w); free(b); free(y0); free(all); free(chain);
+}
+END_TEST
+
 /* gemv_q8_each: outputs whose widths are not multiples of the split's
  * grains or of the kernels' 4-channel blocks (so a thread's part ends inside
  * an output and inside a block), an odd last group, with and without bias,
@@ -701,7 +761,7 @@ Suite *harness_suite(void)
 	            int8_products_match_their_quantized_values,
 	            int8_odd_shapes_give_the_reference_bits,
 	            threads_and_row_groups_change_no_bit,
-	            many_rows_match_one_row,
+	            many_rows_match_one_row, f32_many_rows_have_the_bits_of_one_row,
 	            int8_products_of_one_x_in_one_call_match_each_alone,
 	            bf16_products_of_one_x_in_one_call_match_each_alone,
 	            pool_covers_every_index_once,
