@@ -82,6 +82,58 @@ START_TEST(float_passes_match_double)
 }
 END_TEST
 
+/* The norms' sums, written out as one chain per row in index order: rows
+ * in groups of four (interleaved) and the rest alone must give these bits,
+ * as must every row computed on its own (a decoding row's logits do not
+ * depend on the other rows of its call). */
+static void norms_ref(float *ln, float *mean, float *rstd, float *rms, float *rrstd,
+                      const float *x, const float *w, const float *b, size_t C, double eps)
+{
+	double m = 0.0, v = 0.0, ss = 0.0;
+	for (size_t i = 0; i < C; i++)
+		m += x[i];
+	m /= (double)C;
+	for (size_t i = 0; i < C; i++)
+		v += ((double)x[i] - m) * ((double)x[i] - m);
+	double s = 1.0 / sqrt(v / (double)C + eps);
+	for (size_t i = 0; i < C; i++)
+		ln[i] = (float)(((double)x[i] - m) * s) * w[i] + b[i];
+	*mean = (float)m;
+	*rstd = (float)s;
+	for (size_t i = 0; i < C; i++)
+		ss += (double)x[i] * x[i];
+	float r = (float)(1.0 / sqrt(ss / (double)C + eps));
+	for (size_t i = 0; i < C; i++)
+		rms[i] = w[i] * (x[i] * r);
+	*rrstd = r;
+}
+
+START_TEST(norms_keep_one_chain_per_row)
+{
+	enum { NR = 11, C = 77 };
+	float x[NR * C], w[C], b[C], ln[NR * C], mean[NR], rstd[NR], rms[NR * C], rr[NR];
+	vm_fill(x, NR * C, -3.0, 5.0);
+	vm_fill(w, C, 0.5, 1.5);
+	vm_fill(b, C, -0.2, 0.3);
+	for (size_t i = 0; i < NR * C; i++)
+		x[i] += (float)(i % C) * 1e-3f * (float)(i / C); /* rows differ */
+	layernorm_forward(ln, mean, rstd, x, w, b, NR, C, 1e-5);
+	rmsnorm_forward(rms, rr, x, w, NR, C, 1e-6);
+	for (size_t n = 0; n < NR; n++) {
+		float eln[C], erms[C], em, es, er, one[C], om, os;
+		norms_ref(eln, &em, &es, erms, &er, x + n * C, w, b, C, 1e-5);
+		ck_assert_msg(memcmp(eln, ln + n * C, sizeof eln) == 0, "layernorm row %zu", n);
+		ck_assert_msg(em == mean[n] && es == rstd[n], "layernorm stats row %zu", n);
+		layernorm_forward(one, &om, &os, x + n * C, w, b, 1, C, 1e-5);
+		ck_assert_msg(memcmp(one, eln, sizeof one) == 0 && om == em && os == es,
+		              "layernorm of row %zu alone", n);
+		norms_ref(eln, &em, &es, erms, &er, x + n * C, w, b, C, 1e-6);
+		ck_assert_msg(memcmp(erms, rms + n * C, sizeof erms) == 0 && er == rr[n],
+		              "rmsnorm row %zu", n);
+	}
+}
+END_TEST
+
 /* Attention's products against double: 8-row blocks, their remainder and
  * widths off the vector width (tests/gemv_levels compares their bits between
  * levels). */
@@ -339,6 +391,7 @@ Suite *harness_suite(void)
 	harness_add(s, "vmath",
 	            exp_and_gelu_match_libm,
 	            float_passes_match_double,
+	            norms_keep_one_chain_per_row,
 	            attention_products_match_double,
 	            attention_products_keep_their_order,
 	            argmax_and_exp_store,
