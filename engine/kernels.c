@@ -56,6 +56,27 @@ void gelu_forward(float *out, const float *inp, size_t n)
 	pool_for(n, 8192, kernels_gelu_part, &e);
 }
 
+struct kernels_swiglu {
+	float *out;
+	const float *gu;
+	size_t I;
+};
+
+static void kernels_swiglu_part(void *ctx, size_t lo, size_t hi)
+{
+	const struct kernels_swiglu *e = ctx;
+	for (size_t n = lo; n < hi; n++)
+		vmath_silu_mul(e->out + n * e->I, e->gu + n * 2 * e->I, e->gu + n * 2 * e->I + e->I, e->I);
+}
+
+/* Rows of gate then up ([N, 2I]) to silu(gate) up ([N, I]); the decoders'
+ * SwiGLU (engine/llama_decode.c) computes each element the same way. */
+void swiglu_forward(float *out, const float *gu, size_t N, size_t I)
+{
+	struct kernels_swiglu e = { out, gu, I };
+	pool_for(N, 1, kernels_swiglu_part, &e);
+}
+
 static void kernels_gelu_backward_part(void *ctx, size_t lo, size_t hi)
 {
 	const struct kernels_ew *e = ctx;

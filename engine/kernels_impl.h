@@ -628,6 +628,7 @@ void S(rope_rotate)(R *x, size_t ld, size_t N, const int *pos, size_t nh, size_t
 	}
 }
 
+#if !KERNELS_VMATH /* float: vmath_silu_mul in kernels.c */
 void S(swiglu_forward)(R *out, const R *gu, size_t N, size_t I)
 {
 	for (size_t n = 0; n < N; n++) {
@@ -639,6 +640,7 @@ void S(swiglu_forward)(R *out, const R *gu, size_t N, size_t I)
 		}
 	}
 }
+#endif
 
 void S(swiglu_backward)(R *dgu, const R *gu, const R *dout, size_t N, size_t I)
 {

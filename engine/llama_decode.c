@@ -283,10 +283,9 @@ static enum status_code llama_products(const struct decoder *d, size_t m0, size_
 
 /* silu(gate) * up into the gate's place, as swiglu_forward computes it, for
  * gate [R, I] then up [R, I] at fch (element e of one pairs with e of the
- * other): on the pool's threads, since a scalar exp per element took about
- * 11 us of a SmolLM2 layer on one core, serial between two products while
- * the other thread waits. Each element alone, so the split changes no bit. */
-#define LLAMA_SWIGLU_GRAIN 64
+ * other): on the pool's threads, vectorised (engine/vmath). Each element
+ * alone, so the split changes no bit. */
+#define LLAMA_SWIGLU_GRAIN 256
 struct llama_swiglu {
 	float *g;
 	const float *u;
@@ -295,8 +294,7 @@ struct llama_swiglu {
 static void llama_swiglu_part(void *ctx, size_t lo, size_t hi)
 {
 	const struct llama_swiglu *sw = ctx;
-	for (size_t i = lo; i < hi; i++)
-		sw->g[i] = sw->g[i] * (float)(1.0 / (1.0 + exp(-(double)sw->g[i]))) * sw->u[i];
+	vmath_silu_mul(sw->g + lo, sw->g + lo, sw->u + lo, hi - lo);
 }
 
 /* RoPE on one row's queries and keys (decoder_cache_put's before), each row

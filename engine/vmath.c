@@ -168,6 +168,30 @@ VMATH_AVX2 static void vmath_gelu_avx2(float *out, const float *in, size_t n)
 	}
 }
 
+/* Eight lanes of silu(g) u = g u / (1 + exp(-g)). */
+VMATH_AVX2 static inline __m256 vmath_silu_mul8(__m256 g, __m256 u)
+{
+	__m256 one = _mm256_set1_ps(1.0f);
+	__m256 e = vmath_exp8(_mm256_sub_ps(_mm256_setzero_ps(), g));
+	return _mm256_mul_ps(_mm256_mul_ps(g, _mm256_div_ps(one, _mm256_add_ps(one, e))), u);
+}
+
+/* The last n % 8 elements through the same lanes (padded), so an element's
+ * bits do not depend on where a caller's piece of the array ends. */
+VMATH_AVX2 static void vmath_silu_mul_avx2(float *out, const float *g, const float *u, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		_mm256_storeu_ps(out + i, vmath_silu_mul8(_mm256_loadu_ps(g + i), _mm256_loadu_ps(u + i)));
+	if (i < n) {
+		float gt[8] = { 0 }, ut[8] = { 0 }, ot[8];
+		memcpy(gt, g + i, (n - i) * sizeof *gt);
+		memcpy(ut, u + i, (n - i) * sizeof *ut);
+		_mm256_storeu_ps(ot, vmath_silu_mul8(_mm256_loadu_ps(gt), _mm256_loadu_ps(ut)));
+		memcpy(out + i, ot, (n - i) * sizeof *ot);
+	}
+}
+
 VMATH_AVX2 static void vmath_gelu_backward_avx2(float *dinp, const float *in, const float *dout,
                                                 size_t n)
 {
@@ -348,6 +372,18 @@ void vmath_gelu_backward(float *dinp, const float *in, const float *dout, size_t
 		float g = 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * GELU_SCALE * (1.0f + 3.0f * GELU_C * x * x);
 		dinp[i] = g * dout[i];
 	}
+}
+
+void vmath_silu_mul(float *out, const float *g, const float *u, size_t n)
+{
+#if VMATH_X86
+	if (cpu_level() >= CPU_AVX2) {
+		vmath_silu_mul_avx2(out, g, u, n);
+		return;
+	}
+#endif
+	for (size_t i = 0; i < n; i++)
+		out[i] = g[i] * (1.0f / (1.0f + expf(-g[i]))) * u[i];
 }
 
 void vmath_adamw(float *w, float *g, float *m, float *v, size_t n, float beta1, float beta2,

@@ -82,6 +82,33 @@ START_TEST(float_passes_match_double)
 }
 END_TEST
 
+/* SwiGLU's silu(g) u against double, and the same bits for every element
+ * wherever a piece of the array ends (the decoder splits gate and up
+ * between threads, training takes whole rows). */
+START_TEST(silu_mul_matches_double_and_pieces)
+{
+	float g[N], u[N], out[N], piece[N];
+	vm_fill(g, N, -95.0, 40.0);
+	vm_fill(u, N, -3.0, 2.0);
+	g[5] = 0.0f;
+	g[6] = -1e-3f;
+	vmath_silu_mul(out, g, u, N);
+	for (size_t i = 0; i < N; i++) {
+		double want = (double)g[i] * u[i] / (1.0 + exp(-(double)g[i]));
+		ck_assert_msg(fabs(out[i] - want) <= 4e-7 * fabs(want) + 1e-30, "silu %zu (%g): %.9g vs %.9g",
+		              i, (double)g[i], (double)out[i], want);
+	}
+	for (size_t at = 0, len = 1; at < N; at += len, len = len % 13 + 1) {
+		size_t n = at + len <= N ? len : N - at;
+		vmath_silu_mul(piece + at, g + at, u + at, n);
+	}
+	ck_assert(memcmp(piece, out, sizeof out) == 0);
+	memcpy(piece, g, sizeof g); /* in place, as the decoder runs it */
+	vmath_silu_mul(piece, piece, u, N);
+	ck_assert(memcmp(piece, out, sizeof out) == 0);
+}
+END_TEST
+
 /* The norms' sums, written out as one chain per row in index order: rows
  * in groups of four (interleaved) and the rest alone must give these bits,
  * as must every row computed on its own (a decoding row's logits do not
@@ -392,6 +419,7 @@ Suite *harness_suite(void)
 	            exp_and_gelu_match_libm,
 	            float_passes_match_double,
 	            norms_keep_one_chain_per_row,
+	            silu_mul_matches_double_and_pieces,
 	            attention_products_match_double,
 	            attention_products_keep_their_order,
 	            argmax_and_exp_store,
