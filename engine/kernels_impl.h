@@ -129,6 +129,31 @@ S(layernorm_stats)(const R *x, size_t rows, size_t C, double eps, double *m, dou
 		s[k] = 1.0 / sqrt(a[k] / (double)C + eps);
 }
 
+/* A normalised row out of its statistics, in pieces of 8 that the
+ * compiler turns into vector operations (the same operations per element,
+ * so the same bits); out never overlaps the inputs. */
+static inline void S(layernorm_out)(R *restrict o, const R *restrict x, const R *restrict w,
+                                    const R *restrict b, size_t C, double m, double s)
+{
+	size_t i = 0;
+	for (; i + 8 <= C; i += 8)
+		for (size_t k = i; k < i + 8; k++)
+			o[k] = (R)(((double)x[k] - m) * s) * w[k] + b[k];
+	for (; i < C; i++)
+		o[i] = (R)(((double)x[i] - m) * s) * w[i] + b[i];
+}
+
+static inline void S(rmsnorm_out)(R *restrict o, const R *restrict x, const R *restrict w, size_t C,
+                                  R s)
+{
+	size_t i = 0;
+	for (; i + 8 <= C; i += 8)
+		for (size_t k = i; k < i + 8; k++)
+			o[k] = w[k] * (x[k] * s);
+	for (; i < C; i++)
+		o[i] = w[i] * (x[i] * s);
+}
+
 void S(layernorm_forward)(R *out, R *mean, R *rstd, const R *inp, const R *w, const R *b,
                           size_t N, size_t C, double eps)
 {
@@ -142,10 +167,7 @@ void S(layernorm_forward)(R *out, R *mean, R *rstd, const R *inp, const R *w, co
 				S(layernorm_stats)(inp + (n0 + k) * C, 1, C, eps, m + k, s + k);
 		for (size_t k = 0; k < rows; k++) {
 			size_t n = n0 + k;
-			const R *x = inp + n * C;
-			R *o = out + n * C;
-			for (size_t i = 0; i < C; i++)
-				o[i] = (R)(((double)x[i] - m[k]) * s[k]) * w[i] + b[i];
+			S(layernorm_out)(out + n * C, inp + n * C, w, b, C, m[k], s[k]);
 			if (mean)
 				mean[n] = (R)m[k];
 			if (rstd)
@@ -470,10 +492,7 @@ void S(rmsnorm_forward)(R *out, R *rstd, const R *inp, const R *w, size_t N, siz
 				S(rmsnorm_stats)(inp + (n0 + k) * C, 1, C, eps, s + k);
 		for (size_t k = 0; k < rows; k++) {
 			size_t n = n0 + k;
-			const R *x = inp + n * C;
-			R *o = out + n * C;
-			for (size_t i = 0; i < C; i++)
-				o[i] = w[i] * (x[i] * s[k]);
+			S(rmsnorm_out)(out + n * C, inp + n * C, w, C, s[k]);
 			if (rstd)
 				rstd[n] = s[k];
 		}
