@@ -630,6 +630,25 @@ void S(embedding_forward_bf16)(R *out, const int *tokens, const uint16_t *wte, s
 		S(bf16_widen)(out + n * C, wte + (size_t)tokens[n] * C, C);
 }
 
+/* One head's halves rotated, in pieces of 8 the compiler vectorises (the
+ * same operations per element; sign is 1 or -1, an exact negation). */
+static inline void S(rope_halves)(R *restrict lo, R *restrict hi, const double *restrict c,
+                                  const double *restrict s, size_t h2, R sign)
+{
+	size_t i = 0;
+	for (; i + 8 <= h2; i += 8)
+		for (size_t k = i; k < i + 8; k++) {
+			R a = lo[k], b = hi[k], ck = (R)c[k], sk = sign * (R)s[k];
+			lo[k] = a * ck - b * sk;
+			hi[k] = b * ck + a * sk;
+		}
+	for (; i < h2; i++) {
+		R a = lo[i], b = hi[i], ci = (R)c[i], si = sign * (R)s[i];
+		lo[i] = a * ci - b * si;
+		hi[i] = b * ci + a * si;
+	}
+}
+
 void S(rope_rotate)(R *x, size_t ld, size_t N, const int *pos, size_t nh, size_t D,
                     const double *cs, int inverse)
 {
@@ -638,11 +657,7 @@ void S(rope_rotate)(R *x, size_t ld, size_t N, const int *pos, size_t nh, size_t
 		const double *c = cs + (size_t)pos[n] * D, *s = c + h2;
 		for (size_t h = 0; h < nh; h++) {
 			R *v = x + n * ld + h * D;
-			for (size_t i = 0; i < h2; i++) {
-				R a = v[i], b = v[i + h2], ci = (R)c[i], si = inverse ? -(R)s[i] : (R)s[i];
-				v[i] = a * ci - b * si;
-				v[i + h2] = b * ci + a * si;
-			}
+			S(rope_halves)(v, v + h2, c, s, h2, inverse ? (R)-1 : (R)1);
 		}
 	}
 }

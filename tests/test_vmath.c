@@ -161,6 +161,34 @@ START_TEST(norms_keep_one_chain_per_row)
 }
 END_TEST
 
+/* RoPE's rotation (vectorised in pieces of 8) against the formula per
+ * element, forward and inverse, a head size with a piece and a tail. */
+START_TEST(rope_keeps_its_formula)
+{
+	enum { NR = 3, NH = 2, D = 20, H2 = D / 2, P = 7 };
+	float x[NR * NH * D], want[NR * NH * D];
+	double cs[P * D];
+	int pos[NR] = { 6, 0, 3 };
+	for (size_t i = 0; i < P * D; i++)
+		cs[i] = (i % D < H2 ? cos : sin)(0.37 * (double)(i / D) * (double)(i % H2 + 1));
+	for (int inverse = 0; inverse < 2; inverse++) {
+		vm_fill(x, NR * NH * D, -2.0, 3.0);
+		for (size_t n = 0; n < NR; n++)
+			for (size_t h = 0; h < NH; h++)
+				for (size_t i = 0; i < H2; i++) {
+					const float *v = x + (n * NH + h) * D;
+					const double *c = cs + (size_t)pos[n] * D;
+					float a = v[i], b = v[i + H2], ci = (float)c[i];
+					float si = inverse ? -(float)c[H2 + i] : (float)c[H2 + i];
+					want[(n * NH + h) * D + i] = a * ci - b * si;
+					want[(n * NH + h) * D + i + H2] = b * ci + a * si;
+				}
+		rope_rotate(x, NH * D, NR, pos, NH, D, cs, inverse);
+		ck_assert_msg(memcmp(x, want, sizeof x) == 0, "rope, inverse %d", inverse);
+	}
+}
+END_TEST
+
 /* Attention's products against double: 8-row blocks, their remainder and
  * widths off the vector width (tests/gemv_levels compares their bits between
  * levels). */
@@ -420,6 +448,7 @@ Suite *harness_suite(void)
 	            float_passes_match_double,
 	            norms_keep_one_chain_per_row,
 	            silu_mul_matches_double_and_pieces,
+	            rope_keeps_its_formula,
 	            attention_products_match_double,
 	            attention_products_keep_their_order,
 	            argmax_and_exp_store,
