@@ -450,28 +450,42 @@ VMATH_AVX2 VMATH_INLINE __m256 vmath_load8(const void *x, size_t i, int bf16)
 	return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
 }
 
-/* Eight rows at once: eight independent chains, reduced together. */
+/* Eight rows at once: eight independent chains, reduced together. The
+ * last rows (T not a multiple of 8) go through the same eight chains, the
+ * missing ones reading the last row again and their results dropped: one
+ * at a time, each a lone chain of n / 8 fmas, they took as long as all the
+ * eights before them at decoding's 17-64 positions. */
 VMATH_AVX2 VMATH_INLINE void vmath_dots_avx2_any(float *s, const float *q, const void *k, size_t ks,
                                              size_t T, size_t n, float scale, int bf16)
 {
 	size_t t = 0, nv = n & ~(size_t)7;
-	for (; t + 8 <= T && nv == n; t += 8) {
+	for (; t < T && nv == n; t += 8) {
 		__m256 a[8];
+		size_t at[8];
 		_Pragma("GCC unroll 8")
-		for (int r = 0; r < 8; r++)
+		for (int r = 0; r < 8; r++) {
 			a[r] = _mm256_setzero_ps();
+			at[r] = (t + (size_t)r < T ? t + (size_t)r : T - 1) * ks;
+		}
 		for (size_t i = 0; i < n; i += 8) {
 			__m256 qv = _mm256_loadu_ps(q + i);
 			_Pragma("GCC unroll 8")
 			for (int r = 0; r < 8; r++)
-				a[r] = _mm256_fmadd_ps(qv, vmath_load8(k, (t + r) * ks + i, bf16), a[r]);
+				a[r] = _mm256_fmadd_ps(qv, vmath_load8(k, at[r] + i, bf16), a[r]);
 		}
 		__m256 t0 = _mm256_hadd_ps(a[0], a[1]), t1 = _mm256_hadd_ps(a[2], a[3]);
 		__m256 t2 = _mm256_hadd_ps(a[4], a[5]), t3 = _mm256_hadd_ps(a[6], a[7]);
 		__m256 u0 = _mm256_hadd_ps(t0, t1), u1 = _mm256_hadd_ps(t2, t3);
 		/* u0: rows 0-3 lanes (0+1)+(2+3) low, (4+5)+(6+7) high; u1: rows 4-7 */
 		__m256 lo = _mm256_permute2f128_ps(u0, u1, 0x20), hi = _mm256_permute2f128_ps(u0, u1, 0x31);
-		_mm256_storeu_ps(s + t, _mm256_mul_ps(_mm256_add_ps(lo, hi), _mm256_set1_ps(scale)));
+		__m256 out = _mm256_mul_ps(_mm256_add_ps(lo, hi), _mm256_set1_ps(scale));
+		if (t + 8 <= T)
+			_mm256_storeu_ps(s + t, out);
+		else {
+			float part[8];
+			_mm256_storeu_ps(part, out);
+			memcpy(s + t, part, (T - t) * sizeof *s);
+		}
 	}
 	for (; t < T; t++) {
 		__m256 a = _mm256_setzero_ps();
