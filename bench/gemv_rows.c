@@ -40,6 +40,7 @@ int main(int argc, char **argv)
 		{ "gpt2 proj xw", 0, 3072, 768 }, { "gpt2 head xet", 1, 768, 50257 },
 		{ "smol up xet", 1, 576, 1536 }, { "smol down xet", 1, 1536, 576 },
 		{ "smol q xet", 1, 576, 576 }, { "smol head xet", 1, 576, 49152 },
+		{ "l2 tile xet", 1, 256, 512 }, { "l2 tile xw", 0, 256, 512 },
 	};
 	pool_set_threads(1);
 	float *buf = malloc(ROWS_BUF), *x = malloc(R * 4096 * sizeof *x);

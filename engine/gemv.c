@@ -571,48 +571,51 @@ GEMV_AVX2 static inline float gemv_hsum(__m256 v)
 	return _mm_cvtss_f32(s);
 }
 
-/* Rows of x a tile of gemv_xet takes at most: 3 with AVX2's 16 registers
- * (12 sums, 4 rows of E and x), 6 with AVX-512's 32 (24 sums). */
+/* Rows of x a tile of gemv_xet takes at most: 4 with AVX2's 16 registers
+ * (12 sums, 3 rows of E and x), 6 with AVX-512's 32 (24 sums, 4 rows of
+ * E: 3, 5 or 6 rows of E by 6, 5 or 4 of x measured no faster there). */
 #define GEMV_XET_ROWS 6
+#define GEMV_XET_EROWS 4 /* rows of E a tile takes at most */
 
-/* Four rows of E against NR rows of x: each E vector loaded (and converted)
- * once for NR rows, 4 NR independent chains. With F32 set the four rows
- * come already converted from ef (4 rows of C floats). Each output is the
+/* NQ rows of E against NR rows of x: each E vector loaded (and converted)
+ * once for NR rows, NQ NR independent chains. With F32 set the NQ rows
+ * come already converted from ef (NQ rows of C floats). Each output is the
  * same 8-lane sum over i in order as one row alone, so the grouping of rows
  * (and the level: AVX-512 runs this on its 32 ymm registers) changes
  * nothing in the results. */
 GEMV_AVX2 static inline __attribute__((always_inline)) void
-gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR, const float *ef, int F32)
+gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR, const float *ef, int F32,
+               size_t NQ)
 {
 	size_t C = j->IC, vend = C & ~(size_t)7;
 	const float *x0 = j->x + r0 * C;
-	__m256 a[GEMV_XET_ROWS][4];
+	__m256 a[GEMV_XET_ROWS][GEMV_XET_EROWS];
 	_Pragma("GCC unroll 6")
 	for (size_t k = 0; k < NR; k++)
-		_Pragma("GCC unroll 4")
-		for (size_t q = 0; q < 4; q++)
+		_Pragma("GCC unroll 6")
+		for (size_t q = 0; q < NQ; q++)
 			a[k][q] = _mm256_setzero_ps();
 	for (size_t i = 0; i < vend; i += 8) {
-		__m256 e[4];
+		__m256 e[GEMV_XET_EROWS];
 		if (!F32 && j->w && i % 16 == 0) /* the next block's rows at the same place, a */
-			for (size_t q = 0; q < 4; q++) /* line at a time (they follow these) */
-				cpu_prefetch_stream(j->w + (v + 4 + q) * C + i);
-		_Pragma("GCC unroll 4")
-		for (size_t q = 0; q < 4; q++)
+			for (size_t q = 0; q < NQ; q++) /* line at a time (they follow these) */
+				cpu_prefetch_stream(j->w + (v + NQ + q) * C + i);
+		_Pragma("GCC unroll 6")
+		for (size_t q = 0; q < NQ; q++)
 			e[q] = F32 ? _mm256_loadu_ps(ef + q * C + i) : gemv_load8(j, v + q, i);
 		_Pragma("GCC unroll 6")
 		for (size_t k = 0; k < NR; k++) {
 			__m256 xv = _mm256_loadu_ps(x0 + k * C + i);
-			_Pragma("GCC unroll 4")
-			for (size_t q = 0; q < 4; q++)
+			_Pragma("GCC unroll 6")
+			for (size_t q = 0; q < NQ; q++)
 				a[k][q] = _mm256_fmadd_ps(xv, e[q], a[k][q]);
 		}
 	}
 	_Pragma("GCC unroll 6")
 	for (size_t k = 0; k < NR; k++) {
 		const float *xr = x0 + k * C;
-		_Pragma("GCC unroll 4")
-		for (size_t q = 0; q < 4; q++) {
+		_Pragma("GCC unroll 6")
+		for (size_t q = 0; q < NQ; q++) {
 			float s = gemv_hsum(a[k][q]);
 			for (size_t i = vend; i < C; i++)
 				s = fmaf(xr[i], F32 ? ef[q * C + i] : gemv_e(j, v + q, i), s);
@@ -628,29 +631,29 @@ gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR, const f
 /* Four rows of E (from v, or converted in ef with F32 set) against all rows
  * of j in tiles of up to NT rows. */
 GEMV_AVX2 static inline __attribute__((always_inline)) void
-gemv_xet_tiles(const struct gemv_job *j, size_t v, const float *ef, int F32, size_t NT)
+gemv_xet_tiles(const struct gemv_job *j, size_t v, const float *ef, int F32, size_t NT, size_t NQ)
 {
 	size_t r = 0, left;
 	for (; r + NT <= j->R; r += NT)
-		gemv_xet_block(j, v, r, NT, ef, F32);
+		gemv_xet_block(j, v, r, NT, ef, F32, NQ);
 	left = j->R - r;
 	/* NT is a constant here: the tiles a level cannot hold are dead code */
 	if (NT > 5 && left == 5)
-		gemv_xet_block(j, v, r, 5, ef, F32);
+		gemv_xet_block(j, v, r, 5, ef, F32, NQ);
 	else if (NT > 4 && left == 4)
-		gemv_xet_block(j, v, r, 4, ef, F32);
+		gemv_xet_block(j, v, r, 4, ef, F32, NQ);
 	else if (NT > 3 && left == 3)
-		gemv_xet_block(j, v, r, 3, ef, F32);
+		gemv_xet_block(j, v, r, 3, ef, F32, NQ);
 	else if (left == 2)
-		gemv_xet_block(j, v, r, 2, ef, F32);
+		gemv_xet_block(j, v, r, 2, ef, F32, NQ);
 	else if (left == 1)
-		gemv_xet_block(j, v, r, 1, ef, F32);
+		gemv_xet_block(j, v, r, 1, ef, F32, NQ);
 }
 
 /* Rows of E [lo, hi) against all rows of x, in blocks of rows that stay in
  * L2 while the rows of E pass over them. */
 GEMV_AVX2 static inline __attribute__((always_inline)) void
-gemv_xet_rows(const struct gemv_job *all, size_t lo, size_t hi, size_t NT)
+gemv_xet_rows(const struct gemv_job *all, size_t lo, size_t hi, size_t NT, size_t NQ)
 {
 	size_t C = all->IC, vend = C & ~(size_t)7, rb = gemv_row_block(C, NT);
 	float ef[4 * GEMV_XET_SCRATCH];
@@ -661,18 +664,18 @@ gemv_xet_rows(const struct gemv_job *all, size_t lo, size_t hi, size_t NT)
 		part.x = all->x + rb0 * C;
 		part.y = all->y + rb0 * all->OC;
 		size_t v = lo;
-		for (; v + 4 <= hi; v += 4) {
+		for (; v + NQ <= hi; v += NQ) {
 			if (!convert) {
-				gemv_xet_tiles(j, v, NULL, 0, NT);
+				gemv_xet_tiles(j, v, NULL, 0, NT, NQ);
 				continue;
 			}
-			for (size_t q = 0; q < 4; q++) {
+			for (size_t q = 0; q < NQ; q++) {
 				for (size_t i = 0; i < vend; i += 8)
 					_mm256_storeu_ps(ef + q * C + i, gemv_load8(j, v + q, i));
 				for (size_t i = vend; i < C; i++)
 					ef[q * C + i] = gemv_e(j, v + q, i);
 			}
-			gemv_xet_tiles(j, v, ef, 1, NT);
+			gemv_xet_tiles(j, v, ef, 1, NT, NQ);
 		}
 		for (; v < hi; v++)
 			for (size_t r = 0; r < j->R; r++) {
@@ -690,7 +693,16 @@ gemv_xet_rows(const struct gemv_job *all, size_t lo, size_t hi, size_t NT)
 
 GEMV_AVX2 static void gemv_xet_avx2(void *ctx, size_t lo, size_t hi)
 {
-	gemv_xet_rows(ctx, lo, hi, 3);
+	const struct gemv_job *j = ctx;
+	/* three rows of E by four of x: 12 sums, 3 rows of E and an x vector
+	 * in the 16 registers, where four by three needed a fifth E load per
+	 * step (an operand from memory) and ran at 41-43 GFLOP/s against 70-77
+	 * (32 rows, one thread, F32, C 576 and 768); with one or two rows
+	 * (bound by memory) four rows of E keep more chains going */
+	if (j->R <= 2)
+		gemv_xet_rows(ctx, lo, hi, 3, 4);
+	else
+		gemv_xet_rows(ctx, lo, hi, 4, 3);
 }
 
 GEMV_AVX2 static inline __m256 gemv_cvt8(const uint16_t *p)
@@ -984,7 +996,7 @@ static void gemv_xw_tiles512(void *ctx, size_t lo, size_t hi)
  * registers, 6 rows of x a tile. */
 GEMV_512 static void gemv_xet_avx512(void *ctx, size_t lo, size_t hi)
 {
-	gemv_xet_rows(ctx, lo, hi, GEMV_XET_ROWS);
+	gemv_xet_rows(ctx, lo, hi, GEMV_XET_ROWS, 4);
 }
 
 /* AVX512_BF16: vdpbf16ps multiplies a pair of BF16 weights by a pair of BF16
