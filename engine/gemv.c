@@ -86,11 +86,16 @@ void gemv_bf16_from_f32(uint16_t *dst, const float *src, size_t n)
  * block of E (or column block of W) passes over them. */
 #define GEMV_X_BYTES (512 * 1024)
 
-/* Rows of a block: as many tiles of NT rows as GEMV_X_BYTES holds, at least one. */
-static size_t gemv_row_block(size_t IC, size_t NT)
+/* Rows of a block of R rows: as many tiles of NT rows as GEMV_X_BYTES holds
+ * (IC inputs a row), at least one, in blocks of equal size to a tile (512
+ * rows of 768 inputs in tiles of 12: 4 x 128, not 3 x 168 and a block of 8
+ * that passes over all of W for 2 tiles of 4 rows). */
+static size_t gemv_row_block(size_t R, size_t IC, size_t NT)
 {
 	size_t rb = GEMV_X_BYTES / (IC * sizeof(float)) / NT * NT;
-	return rb < NT ? NT : rb;
+	rb = rb < NT ? NT : rb;
+	size_t nb = (R + rb - 1) / rb;
+	return nb ? ((R + nb - 1) / nb + NT - 1) / NT * NT : NT;
 }
 
 struct gemv_job {
@@ -377,9 +382,10 @@ gemv_xw_prefetch(const struct gemv_job *j, const struct gemv_xw_tile *t, size_t 
 static int gemv_xw_blocks(const struct gemv_job *j, size_t lo, size_t hi, size_t cols, size_t NT,
                           gemv_xw_tile_fn tile, size_t kc, int pack)
 {
-	size_t IC = j->IC, rb = gemv_row_block(IC, NT);
-	rb = rb < j->R ? rb : (j->R + NT - 1) / NT * NT;
+	size_t IC = j->IC;
 	kc = kc && kc < IC ? kc : IC;
+	/* the rows' inputs of one chunk stay in L2 while the column blocks pass */
+	size_t rb = gemv_row_block(j->R, kc, NT);
 	pack = pack && j->R > NT; /* one tile: nothing reads the copy */
 	/* x's rows, a tile's inputs side by side (one pointer, fixed offsets
 	 * for the broadcasts, where twelve row pointers spill); every column
@@ -655,7 +661,7 @@ gemv_xet_tiles(const struct gemv_job *j, size_t v, const float *ef, int F32, siz
 GEMV_AVX2 static inline __attribute__((always_inline)) void
 gemv_xet_rows(const struct gemv_job *all, size_t lo, size_t hi, size_t NT, size_t NQ)
 {
-	size_t C = all->IC, vend = C & ~(size_t)7, rb = gemv_row_block(C, NT);
+	size_t C = all->IC, vend = C & ~(size_t)7, rb = gemv_row_block(all->R, C, NT);
 	float ef[4 * GEMV_XET_SCRATCH];
 	int convert = !all->w && all->R > 2 && C <= GEMV_XET_SCRATCH;
 	for (size_t rb0 = 0; rb0 < all->R; rb0 += rb) {
