@@ -320,10 +320,13 @@ GEMV_AVX2 static void gemv_xw_avx2(void *ctx, size_t lo, size_t hi)
  * rows, straight from W (stride OC). A block's first tile reads it from
  * memory, prefetching GEMV_XW_AHEAD inputs ahead; the block then sits in L2
  * for the other tiles, which bring the next block into L2 in equal shares
- * as they run, so memory is read all along. Rows go in blocks of
+ * as they run, so memory is read all along. On AVX2 the first tile
+ * instead packs the block, a chunk of inputs at a time, for the others to
+ * read from L1 (gemv_xw_blocks says why). Rows go in blocks of
  * gemv_row_block, which stay in L2 while the column blocks pass (prefill).
  * Per output the sum is gemv_xw_plain's chain: (y or 0) + bias, then one
- * fma per input in order, so the tiling changes no bit. */
+ * fma per input in order (a chunk's sums wait in y for the next), so the
+ * tiling changes no bit. */
 #define GEMV_XW_AHEAD 24
 /* Rows from which the tiles beat streaming rows of W through y in memory
  * (gemv_xw_avx2), measured on a Zen 4: one tile reads a block of W with
