@@ -86,11 +86,16 @@ void gemv_bf16_from_f32(uint16_t *dst, const float *src, size_t n)
  * block of E (or column block of W) passes over them. */
 #define GEMV_X_BYTES (512 * 1024)
 
-/* Rows of a block: as many tiles of NT rows as GEMV_X_BYTES holds, at least one. */
-static size_t gemv_row_block(size_t IC, size_t NT)
+/* Rows of a block of R rows: as many tiles of NT rows as GEMV_X_BYTES holds
+ * (IC inputs a row), at least one, in blocks of equal size to a tile (512
+ * rows of 768 inputs in tiles of 12: 4 x 128, not 3 x 168 and a block of 8
+ * that passes over all of W for 2 tiles of 4 rows). */
+static size_t gemv_row_block(size_t R, size_t IC, size_t NT)
 {
 	size_t rb = GEMV_X_BYTES / (IC * sizeof(float)) / NT * NT;
-	return rb < NT ? NT : rb;
+	rb = rb < NT ? NT : rb;
+	size_t nb = (R + rb - 1) / rb;
+	return nb ? ((R + nb - 1) / nb + NT - 1) / NT * NT : NT;
 }
 
 struct gemv_job {
@@ -315,10 +320,13 @@ GEMV_AVX2 static void gemv_xw_avx2(void *ctx, size_t lo, size_t hi)
  * rows, straight from W (stride OC). A block's first tile reads it from
  * memory, prefetching GEMV_XW_AHEAD inputs ahead; the block then sits in L2
  * for the other tiles, which bring the next block into L2 in equal shares
- * as they run, so memory is read all along. Rows go in blocks of
+ * as they run, so memory is read all along. On AVX2 the first tile
+ * instead packs the block, a chunk of inputs at a time, for the others to
+ * read from L1 (gemv_xw_blocks says why). Rows go in blocks of
  * gemv_row_block, which stay in L2 while the column blocks pass (prefill).
  * Per output the sum is gemv_xw_plain's chain: (y or 0) + bias, then one
- * fma per input in order, so the tiling changes no bit. */
+ * fma per input in order (a chunk's sums wait in y for the next), so the
+ * tiling changes no bit. */
 #define GEMV_XW_AHEAD 24
 /* Rows from which the tiles beat streaming rows of W through y in memory
  * (gemv_xw_avx2), measured on a Zen 4: one tile reads a block of W with
@@ -331,22 +339,28 @@ GEMV_AVX2 static void gemv_xw_avx2(void *ctx, size_t lo, size_t hi)
 
 struct gemv_xw_tile {
 	size_t r0, NR, c0, nc;  /* rows r0.., NR of them, columns c0.., nc of them */
-	const float *xt;        /* the rows' x transposed: input i's NR values at xt + i NT */
-	int own;                /* the block's first tile: prefetch the block ahead */
+	size_t i0, n;           /* inputs i0.., n of them: a chunk of IC */
+	const float *xt;        /* the rows' x transposed: input i0 + i's NR values at xt + i NT */
+	const float *w;         /* the chunk's weights: input i0 + i's at w + i ws */
+	size_t ws;
+	float *pack;            /* NULL or where the chunk goes contiguous (input i at i cols) */
+	int own;                /* reads W itself: prefetch it ahead */
+	int packed;             /* reads the packed chunk (w, stride ws = cols) */
 	const float *next;      /* else NULL or where this tile's share of the next block starts */
 	size_t nrows, every;    /* its rows of W, one every that many inputs */
 };
 typedef void (*gemv_xw_tile_fn)(const struct gemv_job *j, const struct gemv_xw_tile *t);
 
-/* Prefetches of a tile's input i: its own block AHEAD inputs on, and (one
- * input in every) a row of its share of the next. pn and left: the next
- * block's row and the rows still to bring; cnt counts the inputs. */
+/* Prefetches of a tile's input i0 + i: W AHEAD inputs on (a tile that reads
+ * W), and (one input in every) a row of its share of the next block. pn and
+ * left: the next block's row and the rows still to bring; cnt counts the
+ * inputs. */
 static inline __attribute__((always_inline)) void
-gemv_xw_prefetch(const struct gemv_job *j, const struct gemv_xw_tile *t, const float *w, size_t i,
+gemv_xw_prefetch(const struct gemv_job *j, const struct gemv_xw_tile *t, size_t i,
                  const float **pn, size_t *left, size_t *cnt)
 {
-	if (t->own && i + GEMV_XW_AHEAD < j->IC) {
-		const float *p = w + (i + GEMV_XW_AHEAD) * j->OC;
+	if (t->own && t->i0 + i + GEMV_XW_AHEAD < j->IC) {
+		const float *p = j->w + t->c0 + (t->i0 + i + GEMV_XW_AHEAD) * j->OC;
 		cpu_prefetch_stream(p);
 		cpu_prefetch_stream(p + t->nc - 1);
 	}
@@ -360,18 +374,32 @@ gemv_xw_prefetch(const struct gemv_job *j, const struct gemv_xw_tile *t, const f
 }
 
 /* Returns 0, or -1 without the memory for the transposed rows (the caller
- * then runs another path: the same bits). */
+ * then runs another path: the same bits). The inputs go in chunks of kc
+ * (every input with kc 0); with pack set and more than one tile of rows,
+ * a chunk's first tile copies the chunk of the block, read from W with
+ * stride OC, to a contiguous panel (cols floats an input) that the other
+ * tiles read from L1: W's stride puts all of a block's rows in a few sets
+ * of L1 and L2 (OC 3072: 12 KiB, every row in one set of L1 and in 32 of
+ * L2's 2048), so read from W every tile would miss. Between chunks the
+ * sums wait in y: the chain of fmas per output is unchanged. */
 static int gemv_xw_blocks(const struct gemv_job *j, size_t lo, size_t hi, size_t cols, size_t NT,
-                          gemv_xw_tile_fn tile)
+                          gemv_xw_tile_fn tile, size_t kc, int pack)
 {
-	size_t IC = j->IC, rb = gemv_row_block(IC, NT);
-	rb = rb < j->R ? rb : (j->R + NT - 1) / NT * NT;
+	size_t IC = j->IC;
+	kc = kc && kc < IC ? kc : IC;
+	/* the rows' inputs of one chunk stay in L2 while the column blocks pass */
+	size_t rb = gemv_row_block(j->R, kc, NT);
+	pack = pack && j->R > NT; /* one tile: nothing reads the copy */
 	/* x's rows, a tile's inputs side by side (one pointer, fixed offsets
 	 * for the broadcasts, where twelve row pointers spill); every column
 	 * block reuses them */
 	float *xt = malloc(rb * IC * sizeof *xt);
-	if (!xt)
+	float *pk = pack ? aligned_alloc(64, (kc * cols * sizeof *pk + 63) / 64 * 64) : NULL;
+	if (!xt || (pack && !pk)) {
+		free(xt);
+		free(pk);
 		return -1;
+	}
 	for (size_t r0 = 0; r0 < j->R; r0 += rb) {
 		size_t r1 = j->R - r0 < rb ? j->R : r0 + rb, T = (r1 - r0 + NT - 1) / NT;
 		/* the rows in T tiles of equal size (to one row): a last tile of
@@ -388,64 +416,121 @@ static int gemv_xw_blocks(const struct gemv_job *j, size_t lo, size_t hi, size_t
 		for (size_t c0 = lo; c0 < hi; c0 += cols) {
 			struct gemv_xw_tile t = { .c0 = c0, .nc = hi - c0 < cols ? hi - c0 : cols };
 			int more = c0 + cols < hi;
-			size_t share = (IC + T - 1) / T;
-			for (size_t k = 0; k < T; k++) {
-				t.r0 = r0 + k * q + (k < e ? k : e);
-				t.NR = q + (k < e);
-				t.xt = xt + k * NT * IC;
-				t.own = k == 0 && c0 == lo;
-				t.next = NULL;
-				t.nrows = 0;
-				if (more && k * share < IC) {
-					size_t first = k * share;
-					t.next = j->w + first * j->OC + c0 + cols;
-					t.nrows = IC - first < share ? IC - first : share;
-					t.every = T;
+			for (size_t i0 = 0; i0 < IC; i0 += kc) {
+				t.i0 = i0;
+				t.n = IC - i0 < kc ? IC - i0 : kc;
+				size_t share = (t.n + T - 1) / T;
+				for (size_t k = 0; k < T; k++) {
+					t.r0 = r0 + k * q + (k < e ? k : e);
+					t.NR = q + (k < e);
+					t.xt = xt + k * NT * IC + i0 * NT;
+					t.packed = pack && k > 0;
+					t.pack = pack && k == 0 ? pk : NULL;
+					t.own = k == 0 && (c0 == lo || pack);
+					t.w = t.packed ? pk : j->w + i0 * j->OC + c0;
+					t.ws = t.packed ? cols : j->OC;
+					t.next = NULL;
+					t.nrows = 0;
+					if (t.pack && more && i0 + kc >= IC)
+						t.next = j->w + c0 + cols; /* the stream of prefetches goes on there */
+					if (more && !pack && k * share < t.n) {
+						size_t first = i0 + k * share;
+						t.next = j->w + first * j->OC + c0 + cols;
+						t.nrows = t.n - k * share < share ? t.n - k * share : share;
+						t.every = T;
+					}
+					tile(j, &t);
 				}
-				tile(j, &t);
 			}
 		}
 	}
 	free(xt);
+	free(pk);
 	return 0;
 }
 
 /* AVX2: tiles of up to 6 rows by two vectors of 8 columns, 12 sums in the
  * 16 registers; a narrower last block through masked loads and stores. */
 #define GEMV_XW_ROWS_AVX2 6
+#define GEMV_XW_KC_AVX2 256 /* inputs a chunk: 16 KiB of packed W in L1 */
+/* Inputs the packing tile prefetches W ahead: a row of W is a line of
+ * its own, so the stream needs many in flight (IC 768, OC 2304 and 3072,
+ * 32 rows, one thread: 24 ahead 55, 96 ahead 69-77, 128 ahead 67-73,
+ * 256 ahead 57-71 GFLOP/s) */
+#define GEMV_XW_PACK_AHEAD 128
+
+/* Modes of a tile: it reads W (prefetching as gemv_xw_prefetch says), or
+ * reads W and packs the chunk (prefetching W ahead), or reads the packed
+ * chunk from L1 (nothing to prefetch). */
+enum { GEMV_XW_READ, GEMV_XW_PACK, GEMV_XW_PACKED };
 
 GEMV_AVX2 static inline __attribute__((always_inline)) void
-gemv_xw_tile_avx2_n(const struct gemv_job *j, const struct gemv_xw_tile *t, size_t NR, int full)
+gemv_xw_tile_avx2_n(const struct gemv_job *j, const struct gemv_xw_tile *t, size_t NR, int full,
+                    int mode)
 {
-	size_t IC = j->IC, OC = j->OC;
+	size_t OC = j->OC, ws = mode == GEMV_XW_PACKED ? 16 : OC, n = t->n;
 	const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
 	__m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)t->nc), lane);
 	__m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)t->nc - 8), lane);
-	const float *w = j->w + t->c0, *x = t->xt;
+	const float *w = t->w, *x = t->xt;
+	float *pk = t->pack;
 	__m256 a[GEMV_XW_ROWS_AVX2][2];
 	_Pragma("GCC unroll 6")
 	for (size_t k = 0; k < NR; k++) {
 		float *y = j->y + (t->r0 + k) * OC + t->c0;
-		a[k][0] = j->accumulate ? _mm256_maskload_ps(y, m0) : _mm256_setzero_ps();
-		a[k][1] = j->accumulate ? _mm256_maskload_ps(y + 8, m1) : _mm256_setzero_ps();
-		if (j->bias) {
+		if (t->i0 > 0 || j->accumulate) { /* a later chunk's sums wait in y */
+			a[k][0] = _mm256_maskload_ps(y, m0);
+			a[k][1] = _mm256_maskload_ps(y + 8, m1);
+		} else {
+			a[k][0] = a[k][1] = _mm256_setzero_ps();
+		}
+		if (j->bias && t->i0 == 0) {
 			a[k][0] = _mm256_add_ps(a[k][0], _mm256_maskload_ps(j->bias + t->c0, m0));
 			a[k][1] = _mm256_add_ps(a[k][1], _mm256_maskload_ps(j->bias + t->c0 + 8, m1));
 		}
 	}
 	const float *pn = t->next;
 	size_t left = t->nrows, cnt = 0;
-	for (size_t i = 0; i < IC; i++) {
-		gemv_xw_prefetch(j, t, w, i, &pn, &left, &cnt);
+	/* packing: W prefetched AHEAD inputs on, as far as W goes */
+	size_t ahead = GEMV_XW_PACK_AHEAD;
+	const float *pf = w + ahead * OC;
+	size_t npf = t->i0 + n + ahead <= j->IC ? n
+	             : j->IC > t->i0 + ahead ? j->IC - t->i0 - ahead : 0;
+	size_t last = t->nc - 1;
+	for (size_t i = 0; i < n; i++) {
+		if (mode == GEMV_XW_READ)
+			gemv_xw_prefetch(j, t, i, &pn, &left, &cnt);
+		if (mode == GEMV_XW_PACK) {
+			if (i == npf) /* past W's last input: the next block's first */
+				pf = t->next;
+			if (pf) {
+				cpu_prefetch_stream(pf);
+				cpu_prefetch_stream(pf + last);
+				pf += OC;
+			}
+		}
 		/* vmaskmovps only for a narrow last block: a plain load is cheaper */
-		__m256 w0 = full ? _mm256_loadu_ps(w + i * OC) : _mm256_maskload_ps(w + i * OC, m0);
-		__m256 w1 = full ? _mm256_loadu_ps(w + i * OC + 8) : _mm256_maskload_ps(w + i * OC + 8, m1);
+		__m256 w0, w1;
+		if (full || mode == GEMV_XW_PACKED) {
+			w0 = _mm256_loadu_ps(w);
+			w1 = _mm256_loadu_ps(w + 8);
+		} else {
+			w0 = _mm256_maskload_ps(w, m0);
+			w1 = _mm256_maskload_ps(w + 8, m1);
+		}
+		w += ws;
+		if (mode == GEMV_XW_PACK) {
+			_mm256_store_ps(pk, w0);
+			_mm256_store_ps(pk + 8, w1);
+			pk += 16;
+		}
 		_Pragma("GCC unroll 6")
 		for (size_t k = 0; k < NR; k++) {
-			__m256 b = _mm256_broadcast_ss(x + i * GEMV_XW_ROWS_AVX2 + k);
+			__m256 b = _mm256_broadcast_ss(x + k);
 			a[k][0] = _mm256_fmadd_ps(b, w0, a[k][0]);
 			a[k][1] = _mm256_fmadd_ps(b, w1, a[k][1]);
 		}
+		x += GEMV_XW_ROWS_AVX2;
 	}
 	_Pragma("GCC unroll 6")
 	for (size_t k = 0; k < NR; k++) {
@@ -455,12 +540,20 @@ gemv_xw_tile_avx2_n(const struct gemv_job *j, const struct gemv_xw_tile *t, size
 	}
 }
 
-#define GEMV_XW_AVX2_CASE(N) \
-	case N:                                                                    \
-		if (t->nc == 16)                                                   \
-			gemv_xw_tile_avx2_n(j, t, N, 1);                           \
-		else                                                               \
-			gemv_xw_tile_avx2_n(j, t, N, 0);                           \
+#define GEMV_XW_AVX2_MODES(N, FULL)                                                                \
+	if (t->pack)                                                                               \
+		gemv_xw_tile_avx2_n(j, t, N, FULL, GEMV_XW_PACK);                                  \
+	else if (t->packed)                                                                        \
+		gemv_xw_tile_avx2_n(j, t, N, FULL, GEMV_XW_PACKED);                                \
+	else                                                                                       \
+		gemv_xw_tile_avx2_n(j, t, N, FULL, GEMV_XW_READ);
+#define GEMV_XW_AVX2_CASE(N)                                                                       \
+	case N:                                                                                    \
+		if (t->nc == 16) {                                                                 \
+			GEMV_XW_AVX2_MODES(N, 1)                                                   \
+		} else {                                                                           \
+			GEMV_XW_AVX2_MODES(N, 0)                                                   \
+		}                                                                                  \
 		break;
 
 GEMV_AVX2 static void gemv_xw_tile_avx2(const struct gemv_job *j, const struct gemv_xw_tile *t)
@@ -474,7 +567,8 @@ GEMV_AVX2 static void gemv_xw_tile_avx2(const struct gemv_job *j, const struct g
 
 static void gemv_xw_tiles_avx2(void *ctx, size_t lo, size_t hi)
 {
-	if (gemv_xw_blocks(ctx, lo, hi, 16, GEMV_XW_ROWS_AVX2, gemv_xw_tile_avx2) != 0)
+	if (gemv_xw_blocks(ctx, lo, hi, 16, GEMV_XW_ROWS_AVX2, gemv_xw_tile_avx2,
+	                   GEMV_XW_KC_AVX2, 1) != 0)
 		gemv_xw_avx2(ctx, lo, hi);
 }
 
@@ -486,48 +580,51 @@ GEMV_AVX2 static inline float gemv_hsum(__m256 v)
 	return _mm_cvtss_f32(s);
 }
 
-/* Rows of x a tile of gemv_xet takes at most: 3 with AVX2's 16 registers
- * (12 sums, 4 rows of E and x), 6 with AVX-512's 32 (24 sums). */
+/* Rows of x a tile of gemv_xet takes at most: 4 with AVX2's 16 registers
+ * (12 sums, 3 rows of E and x), 6 with AVX-512's 32 (24 sums, 4 rows of
+ * E: 3, 5 or 6 rows of E by 6, 5 or 4 of x measured no faster there). */
 #define GEMV_XET_ROWS 6
+#define GEMV_XET_EROWS 4 /* rows of E a tile takes at most */
 
-/* Four rows of E against NR rows of x: each E vector loaded (and converted)
- * once for NR rows, 4 NR independent chains. With F32 set the four rows
- * come already converted from ef (4 rows of C floats). Each output is the
+/* NQ rows of E against NR rows of x: each E vector loaded (and converted)
+ * once for NR rows, NQ NR independent chains. With F32 set the NQ rows
+ * come already converted from ef (NQ rows of C floats). Each output is the
  * same 8-lane sum over i in order as one row alone, so the grouping of rows
  * (and the level: AVX-512 runs this on its 32 ymm registers) changes
  * nothing in the results. */
 GEMV_AVX2 static inline __attribute__((always_inline)) void
-gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR, const float *ef, int F32)
+gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR, const float *ef, int F32,
+               size_t NQ)
 {
 	size_t C = j->IC, vend = C & ~(size_t)7;
 	const float *x0 = j->x + r0 * C;
-	__m256 a[GEMV_XET_ROWS][4];
+	__m256 a[GEMV_XET_ROWS][GEMV_XET_EROWS];
 	_Pragma("GCC unroll 6")
 	for (size_t k = 0; k < NR; k++)
-		_Pragma("GCC unroll 4")
-		for (size_t q = 0; q < 4; q++)
+		_Pragma("GCC unroll 6")
+		for (size_t q = 0; q < NQ; q++)
 			a[k][q] = _mm256_setzero_ps();
 	for (size_t i = 0; i < vend; i += 8) {
-		__m256 e[4];
+		__m256 e[GEMV_XET_EROWS];
 		if (!F32 && j->w && i % 16 == 0) /* the next block's rows at the same place, a */
-			for (size_t q = 0; q < 4; q++) /* line at a time (they follow these) */
-				cpu_prefetch_stream(j->w + (v + 4 + q) * C + i);
-		_Pragma("GCC unroll 4")
-		for (size_t q = 0; q < 4; q++)
+			for (size_t q = 0; q < NQ; q++) /* line at a time (they follow these) */
+				cpu_prefetch_stream(j->w + (v + NQ + q) * C + i);
+		_Pragma("GCC unroll 6")
+		for (size_t q = 0; q < NQ; q++)
 			e[q] = F32 ? _mm256_loadu_ps(ef + q * C + i) : gemv_load8(j, v + q, i);
 		_Pragma("GCC unroll 6")
 		for (size_t k = 0; k < NR; k++) {
 			__m256 xv = _mm256_loadu_ps(x0 + k * C + i);
-			_Pragma("GCC unroll 4")
-			for (size_t q = 0; q < 4; q++)
+			_Pragma("GCC unroll 6")
+			for (size_t q = 0; q < NQ; q++)
 				a[k][q] = _mm256_fmadd_ps(xv, e[q], a[k][q]);
 		}
 	}
 	_Pragma("GCC unroll 6")
 	for (size_t k = 0; k < NR; k++) {
 		const float *xr = x0 + k * C;
-		_Pragma("GCC unroll 4")
-		for (size_t q = 0; q < 4; q++) {
+		_Pragma("GCC unroll 6")
+		for (size_t q = 0; q < NQ; q++) {
 			float s = gemv_hsum(a[k][q]);
 			for (size_t i = vend; i < C; i++)
 				s = fmaf(xr[i], F32 ? ef[q * C + i] : gemv_e(j, v + q, i), s);
@@ -543,31 +640,31 @@ gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR, const f
 /* Four rows of E (from v, or converted in ef with F32 set) against all rows
  * of j in tiles of up to NT rows. */
 GEMV_AVX2 static inline __attribute__((always_inline)) void
-gemv_xet_tiles(const struct gemv_job *j, size_t v, const float *ef, int F32, size_t NT)
+gemv_xet_tiles(const struct gemv_job *j, size_t v, const float *ef, int F32, size_t NT, size_t NQ)
 {
 	size_t r = 0, left;
 	for (; r + NT <= j->R; r += NT)
-		gemv_xet_block(j, v, r, NT, ef, F32);
+		gemv_xet_block(j, v, r, NT, ef, F32, NQ);
 	left = j->R - r;
 	/* NT is a constant here: the tiles a level cannot hold are dead code */
 	if (NT > 5 && left == 5)
-		gemv_xet_block(j, v, r, 5, ef, F32);
+		gemv_xet_block(j, v, r, 5, ef, F32, NQ);
 	else if (NT > 4 && left == 4)
-		gemv_xet_block(j, v, r, 4, ef, F32);
+		gemv_xet_block(j, v, r, 4, ef, F32, NQ);
 	else if (NT > 3 && left == 3)
-		gemv_xet_block(j, v, r, 3, ef, F32);
+		gemv_xet_block(j, v, r, 3, ef, F32, NQ);
 	else if (left == 2)
-		gemv_xet_block(j, v, r, 2, ef, F32);
+		gemv_xet_block(j, v, r, 2, ef, F32, NQ);
 	else if (left == 1)
-		gemv_xet_block(j, v, r, 1, ef, F32);
+		gemv_xet_block(j, v, r, 1, ef, F32, NQ);
 }
 
 /* Rows of E [lo, hi) against all rows of x, in blocks of rows that stay in
  * L2 while the rows of E pass over them. */
 GEMV_AVX2 static inline __attribute__((always_inline)) void
-gemv_xet_rows(const struct gemv_job *all, size_t lo, size_t hi, size_t NT)
+gemv_xet_rows(const struct gemv_job *all, size_t lo, size_t hi, size_t NT, size_t NQ)
 {
-	size_t C = all->IC, vend = C & ~(size_t)7, rb = gemv_row_block(C, NT);
+	size_t C = all->IC, vend = C & ~(size_t)7, rb = gemv_row_block(all->R, C, NT);
 	float ef[4 * GEMV_XET_SCRATCH];
 	int convert = !all->w && all->R > 2 && C <= GEMV_XET_SCRATCH;
 	for (size_t rb0 = 0; rb0 < all->R; rb0 += rb) {
@@ -576,18 +673,18 @@ gemv_xet_rows(const struct gemv_job *all, size_t lo, size_t hi, size_t NT)
 		part.x = all->x + rb0 * C;
 		part.y = all->y + rb0 * all->OC;
 		size_t v = lo;
-		for (; v + 4 <= hi; v += 4) {
+		for (; v + NQ <= hi; v += NQ) {
 			if (!convert) {
-				gemv_xet_tiles(j, v, NULL, 0, NT);
+				gemv_xet_tiles(j, v, NULL, 0, NT, NQ);
 				continue;
 			}
-			for (size_t q = 0; q < 4; q++) {
+			for (size_t q = 0; q < NQ; q++) {
 				for (size_t i = 0; i < vend; i += 8)
 					_mm256_storeu_ps(ef + q * C + i, gemv_load8(j, v + q, i));
 				for (size_t i = vend; i < C; i++)
 					ef[q * C + i] = gemv_e(j, v + q, i);
 			}
-			gemv_xet_tiles(j, v, ef, 1, NT);
+			gemv_xet_tiles(j, v, ef, 1, NT, NQ);
 		}
 		for (; v < hi; v++)
 			for (size_t r = 0; r < j->R; r++) {
@@ -605,7 +702,16 @@ gemv_xet_rows(const struct gemv_job *all, size_t lo, size_t hi, size_t NT)
 
 GEMV_AVX2 static void gemv_xet_avx2(void *ctx, size_t lo, size_t hi)
 {
-	gemv_xet_rows(ctx, lo, hi, 3);
+	const struct gemv_job *j = ctx;
+	/* three rows of E by four of x: 12 sums, 3 rows of E and an x vector
+	 * in the 16 registers, where four by three needed a fifth E load per
+	 * step (an operand from memory) and ran at 41-43 GFLOP/s against 70-77
+	 * (32 rows, one thread, F32, C 576 and 768); with one or two rows
+	 * (bound by memory) four rows of E keep more chains going */
+	if (j->R <= 2)
+		gemv_xet_rows(ctx, lo, hi, 3, 4);
+	else
+		gemv_xet_rows(ctx, lo, hi, 4, 3);
 }
 
 GEMV_AVX2 static inline __m256 gemv_cvt8(const uint16_t *p)
@@ -825,29 +931,38 @@ gemv_tile512(const struct gemv_job *j, const float *x, const uint16_t *wb, size_
  * vectors of 16 columns, 24 sums in the 32 registers, a narrower last block
  * through masks. */
 GEMV_512 static inline __attribute__((always_inline)) void
-gemv_xw_tile512_n(const struct gemv_job *j, const struct gemv_xw_tile *t, size_t NR)
+gemv_xw_tile512_n(const struct gemv_job *j, const struct gemv_xw_tile *t, size_t NR, int pack)
 {
-	size_t IC = j->IC, OC = j->OC;
+	size_t OC = j->OC, ws = t->ws;
 	__mmask16 m0 = (__mmask16)(t->nc >= 16 ? 0xffffu : (1u << t->nc) - 1);
 	__mmask16 m1 = (__mmask16)(t->nc >= 32 ? 0xffffu : t->nc <= 16 ? 0u : (1u << (t->nc - 16)) - 1);
-	const float *w = j->w + t->c0, *x = t->xt;
+	const float *w = t->w, *x = t->xt;
+	float *pk = t->pack;
 	__m512 a[GEMV_512_ROWS][2];
 	_Pragma("GCC unroll 12")
 	for (size_t k = 0; k < NR; k++) {
 		float *y = j->y + (t->r0 + k) * OC + t->c0;
-		a[k][0] = j->accumulate ? _mm512_maskz_loadu_ps(m0, y) : _mm512_setzero_ps();
-		a[k][1] = j->accumulate ? _mm512_maskz_loadu_ps(m1, y + 16) : _mm512_setzero_ps();
-		if (j->bias) {
+		if (t->i0 > 0 || j->accumulate) { /* a later chunk's sums wait in y */
+			a[k][0] = _mm512_maskz_loadu_ps(m0, y);
+			a[k][1] = _mm512_maskz_loadu_ps(m1, y + 16);
+		} else {
+			a[k][0] = a[k][1] = _mm512_setzero_ps();
+		}
+		if (j->bias && t->i0 == 0) {
 			a[k][0] = _mm512_add_ps(a[k][0], _mm512_maskz_loadu_ps(m0, j->bias + t->c0));
 			a[k][1] = _mm512_add_ps(a[k][1], _mm512_maskz_loadu_ps(m1, j->bias + t->c0 + 16));
 		}
 	}
 	const float *pn = t->next;
 	size_t left = t->nrows, cnt = 0;
-	for (size_t i = 0; i < IC; i++) {
-		gemv_xw_prefetch(j, t, w, i, &pn, &left, &cnt);
-		__m512 w0 = _mm512_maskz_loadu_ps(m0, w + i * OC);
-		__m512 w1 = _mm512_maskz_loadu_ps(m1, w + i * OC + 16);
+	for (size_t i = 0; i < t->n; i++) {
+		gemv_xw_prefetch(j, t, i, &pn, &left, &cnt);
+		__m512 w0 = _mm512_maskz_loadu_ps(m0, w + i * ws);
+		__m512 w1 = _mm512_maskz_loadu_ps(m1, w + i * ws + 16);
+		if (pack) {
+			_mm512_store_ps(pk + i * 32, w0);
+			_mm512_store_ps(pk + i * 32 + 16, w1);
+		}
 		_Pragma("GCC unroll 12")
 		for (size_t k = 0; k < NR; k++) {
 			__m512 b = _mm512_set1_ps(x[i * GEMV_512_ROWS + k]);
@@ -864,7 +979,12 @@ gemv_xw_tile512_n(const struct gemv_job *j, const struct gemv_xw_tile *t, size_t
 }
 
 #define GEMV_XW_512_CASE(N) \
-	case N: gemv_xw_tile512_n(j, t, N); break;
+	case N:                                                                    \
+		if (t->pack)                                                       \
+			gemv_xw_tile512_n(j, t, N, 1);                             \
+		else                                                               \
+			gemv_xw_tile512_n(j, t, N, 0);                             \
+		break;
 
 GEMV_512 static void gemv_xw_tile512(const struct gemv_job *j, const struct gemv_xw_tile *t)
 {
@@ -876,7 +996,8 @@ GEMV_512 static void gemv_xw_tile512(const struct gemv_job *j, const struct gemv
 
 static void gemv_xw_tiles512(void *ctx, size_t lo, size_t hi)
 {
-	if (gemv_xw_blocks(ctx, lo, hi, 32, GEMV_512_ROWS, gemv_xw_tile512) != 0)
+	if (gemv_xw_blocks(ctx, lo, hi, 32, GEMV_512_ROWS, gemv_xw_tile512,
+	                   0, 0) != 0)
 		gemv_xw_avx2(ctx, lo, hi);
 }
 
@@ -884,7 +1005,7 @@ static void gemv_xw_tiles512(void *ctx, size_t lo, size_t hi)
  * registers, 6 rows of x a tile. */
 GEMV_512 static void gemv_xet_avx512(void *ctx, size_t lo, size_t hi)
 {
-	gemv_xet_rows(ctx, lo, hi, GEMV_XET_ROWS);
+	gemv_xet_rows(ctx, lo, hi, GEMV_XET_ROWS, 4);
 }
 
 /* AVX512_BF16: vdpbf16ps multiplies a pair of BF16 weights by a pair of BF16
