@@ -1,17 +1,22 @@
-/* gemv_rows: GFLOP/s of the F32 products of many rows (a batch-32 decoding
+/* gemv_rows: GFLOP/s of the products of many rows (a batch-32 decoding
  * step, a prefill) on one thread, per shape of GPT-2 small and SmolLM2-135M:
- * gemv_xw (W [IC, OC]) and gemv_xet (E [OC, IC]), the weights cycled through
- * 256 MiB so each call reads them from memory, as a decoding step does.
+ * gemv_xw (W [IC, OC]) and gemv_xet (E [OC, IC]) in F32, their BF16 forms,
+ * or gemv_q8 (int8: both forms are the same panels), the weights cycled
+ * through 256 MiB so each call reads them from memory, as a decoding step
+ * does (in huge pages, as the decoder holds them).
  *
- *   RIC_CPU=avx2 bench/gemv_rows [ROWS] [REPS] [hot] [SHAPE]
+ *   RIC_CPU=avx2 bench/gemv_rows [ROWS] [REPS] [hot|cold] [SHAPE] [f32|bf16|int8]
  *
  * hot: the same weights every call (in L3 where they fit), the kernels'
- * own rate. SHAPE: only the shapes whose name contains it.
+ * own rate. SHAPE: only the shapes whose name contains it ("" for all).
  *
- * Compare with `ric bench blas --threads 1` (sgemm at the same level). */
+ * Compare with `ric bench blas --threads 1` (sgemm at the same level) and
+ * the one-thread peaks `ric bench peak` prints (vdpbf16ps, vpdpbusd). */
 #include "config.h"
 
+#include "engine/decoder.h"
 #include "engine/gemv.h"
+#include "engine/gemv_q8.h"
 #include "engine/monotonic.h"
 #include "engine/pool.h"
 
@@ -31,6 +36,12 @@ int main(int argc, char **argv)
 {
 	size_t R = argc > 1 ? strtoul(argv[1], NULL, 10) : 32;
 	int reps = argc > 2 ? atoi(argv[2]) : 15, hot = argc > 3 && strcmp(argv[3], "hot") == 0;
+	const char *type = argc > 5 ? argv[5] : "f32";
+	int bf16 = strcmp(type, "bf16") == 0, int8 = strcmp(type, "int8") == 0;
+	if (!bf16 && !int8 && strcmp(type, "f32") != 0) {
+		fprintf(stderr, "gemv_rows: type %s: not f32, bf16 or int8\n", type);
+		return 2;
+	}
 	static const struct {
 		const char *name;
 		int xet;
@@ -43,35 +54,52 @@ int main(int argc, char **argv)
 		{ "l2 tile xet", 1, 256, 512 }, { "l2 tile xw", 0, 256, 512 },
 	};
 	pool_set_threads(1);
-	float *buf = malloc(ROWS_BUF), *x = malloc(R * 4096 * sizeof *x);
+	float *buf = decoder_weights_alloc(ROWS_BUF), *x = malloc(R * 4096 * sizeof *x);
 	float *y = malloc(R * 65536 * sizeof *y);
 	double *t = malloc((size_t)reps * sizeof *t);
 	if (!buf || !x || !y || !t)
 		return 1;
 	for (size_t i = 0; i < ROWS_BUF / sizeof *buf; i++)
 		buf[i] = (float)((i * 2654435761u) % 1000) / 1000.0f - 0.5f;
+	/* BF16 and int8 read the same bytes as their own: finite small BF16
+	 * values (the top halves of the floats), any int8; int8's scales are the
+	 * floats of the buffer's last eighth */
+	uint16_t *bbuf = (uint16_t *)(void *)buf;
+	int8_t *qbuf = (int8_t *)(void *)buf;
+	const float *sbuf = buf + ROWS_BUF / sizeof *buf / 8 * 7;
+	if (bf16) /* in place: each float is read before its bytes are written */
+		gemv_bf16_from_f32(bbuf, buf, ROWS_BUF / sizeof *buf);
+	size_t room = int8 ? ROWS_BUF / 8 * 7 : ROWS_BUF / sizeof *buf;
 	for (size_t i = 0; i < R * 4096; i++)
 		x[i] = (float)((i * 40503u) % 997) / 997.0f - 0.5f;
 	for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
 		if (argc > 4 && !strstr(shapes[s].name, argv[4]))
 			continue;
-		size_t n = shapes[s].IC * shapes[s].OC, at = 0;
+		size_t IC = shapes[s].IC, OC = shapes[s].OC, n = IC * OC, at = 0;
+		/* elements a call takes from its buffer, on whole KiB */
+		size_t take = int8 ? gemv_q8_bytes(IC, OC) : n;
+		take = (take + 1023) / 1024 * 1024;
 		int calls = (int)(500000000 / (R * n) + 1); /* about 1 GFLOP */
 		for (int k = 0; k < reps; k++) {
 			double t0 = monotonic_cpu_s();
 			for (int c = 0; c < calls; c++) {
-				if (hot || (at + n) * sizeof *buf > ROWS_BUF)
+				if (hot || at + take > room)
 					at = 0;
-				if (shapes[s].xet)
-					gemv_xet(y, x, buf + at, NULL, R, shapes[s].IC, shapes[s].OC);
+				if (int8)
+					gemv_q8(y, x, qbuf + at, sbuf + at / 32, NULL, R, IC, OC, 0);
+				else if (shapes[s].xet)
+					gemv_xet(y, x, bf16 ? NULL : buf + at, bf16 ? bbuf + at : NULL, R,
+					         IC, OC);
+				else if (bf16)
+					gemv_xw_bf16(y, x, bbuf + at, NULL, R, IC, OC, 0);
 				else
-					gemv_xw(y, x, buf + at, NULL, R, shapes[s].IC, shapes[s].OC, 0);
-				at += (n + 1023) / 1024 * 1024;
+					gemv_xw(y, x, buf + at, NULL, R, IC, OC, 0);
+				at += take;
 			}
 			t[k] = (monotonic_cpu_s() - t0) / calls;
 		}
 		qsort(t, (size_t)reps, sizeof *t, rows_cmp);
-		printf("%-14s R %zu  %7.1f GFLOP/s\n", shapes[s].name, R,
+		printf("%-14s %s R %zu  %7.1f GFLOP/s\n", shapes[s].name, type, R,
 		       2.0 * (double)R * (double)n / t[reps / 2] / 1e9);
 	}
 	return 0;

@@ -110,6 +110,20 @@ struct gemv_job {
 /* Pairs a row of BF16 activations takes: 32 inputs a multiple, zeros after IC. */
 #define GEMV_XPAIRS(IC) (((IC) + 31) / 32 * 16)
 
+/* Where gemv_xw_bf16_dp finds pair p of row r of R (rows of xs pairs): the
+ * rows in blocks of GEMV_XI_ROWS (a tile's rows), a block's pairs side by
+ * side, pair p of its row k at p * n + k (n rows in the block). A tile then
+ * broadcasts its rows' pairs from one pointer at fixed offsets: read from
+ * twelve rows, the row pointers spilled, to the stack and to vector
+ * registers, inside the loop of vdpbf16ps. */
+#define GEMV_XI_ROWS 12
+static size_t gemv_xi_at(size_t R, size_t xs, size_t r, size_t p)
+{
+	size_t b = r / GEMV_XI_ROWS * GEMV_XI_ROWS;
+	size_t n = R - b < GEMV_XI_ROWS ? R - b : GEMV_XI_ROWS;
+	return b * xs + p * n + (r - b);
+}
+
 /* W [IC, OC] at (i, c), plain row-major F32 (gemv_xw). */
 static inline float gemv_w(const struct gemv_job *j, size_t at)
 {
@@ -236,18 +250,20 @@ static void gemv_xw_panels_plain(void *ctx, size_t lo, size_t hi)
 static void gemv_panel_dp_plain(const struct gemv_job *j, size_t c0, size_t r)
 {
 	size_t IC = j->IC, pw = j->OC - c0 < GEMV_PANEL ? j->OC - c0 : GEMV_PANEL;
-	const uint16_t *xb = (const uint16_t *)(j->xp + r * GEMV_XPAIRS(IC));
 	const uint16_t *panel = j->wb + c0 * IC;
 	float sum[GEMV_PANEL] = { 0 };
-	for (size_t i = 0; i < IC; i += 2)
+	for (size_t i = 0; i < IC; i += 2) {
+		uint32_t pair = j->xp[gemv_xi_at(j->R, GEMV_XPAIRS(IC), r, i / 2)];
+		uint16_t xb[2] = { (uint16_t)pair, (uint16_t)(pair >> 16) }; /* little-endian halves */
 		for (size_t c = 0; c < pw; c++) {
 			float s = sum[c] + gemv_bf16_to_f32(panel[gemv_panel_at(IC, pw, i, c)]) *
-			                   gemv_bf16_to_f32(xb[i]);
+			                   gemv_bf16_to_f32(xb[0]);
 			if (i + 1 < IC)
 				s += gemv_bf16_to_f32(panel[gemv_panel_at(IC, pw, i + 1, c)]) *
-				     gemv_bf16_to_f32(xb[i + 1]);
+				     gemv_bf16_to_f32(xb[1]);
 			sum[c] = s;
 		}
+	}
 	gemv_finish(j, r, c0, pw, sum);
 }
 
@@ -870,6 +886,7 @@ GEMV_AVX2 static void gemv_xw_bf16_avx2(void *ctx, size_t lo, size_t hi)
  * so the results are the same bits as at the other levels. */
 #define GEMV_512 __attribute__((target("avx2,fma,avx512f,avx512bw,avx512vl")))
 #define GEMV_512_ROWS 12
+_Static_assert(GEMV_512_ROWS == GEMV_XI_ROWS, "a block of x's pairs is a tile's rows");
 #define GEMV_512_CASES(CASE)                                                                       \
 	CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) CASE(9) CASE(10) CASE(11)  \
 	CASE(12)
@@ -1035,8 +1052,8 @@ GEMV_BF16 static inline __m512bh gemv_pair16(const uint16_t *panel, size_t IC, s
  * the panel's tiles, not in a burst during the first while the others run
  * from L2. */
 GEMV_BF16 static inline __attribute__((always_inline)) void
-gemv_tile_dp(const struct gemv_job *j, const uint32_t *xp, size_t xs, const uint16_t *wb,
-             size_t r0, size_t c0, size_t NR, const char *pf, size_t pstep)
+gemv_tile_dp(const struct gemv_job *j, const uint32_t *xi, const uint16_t *wb, size_t r0,
+             size_t c0, size_t NR, const char *pf, size_t pstep)
 {
 	size_t IC = j->IC;
 	__m512 a[GEMV_512_ROWS][2];
@@ -1054,7 +1071,7 @@ gemv_tile_dp(const struct gemv_job *j, const uint32_t *xp, size_t xs, const uint
 		__m512bh w0 = gemv_pair16(wb, IC, p, 0), w1 = gemv_pair16(wb, IC, p, 1);
 		_Pragma("GCC unroll 12")
 		for (size_t k = 0; k < NR; k++) {
-			__m512bh b = (__m512bh)_mm512_set1_epi32((int)xp[k * xs + p]);
+			__m512bh b = (__m512bh)_mm512_set1_epi32((int)xi[p * NR + k]);
 			a[k][0] = _mm512_dpbf16_ps(a[k][0], w0, b);
 			a[k][1] = _mm512_dpbf16_ps(a[k][1], w1, b);
 		}
@@ -1104,7 +1121,7 @@ gemv_tile_dp(const struct gemv_job *j, const uint32_t *xp, size_t xs, const uint
 #define GEMV_512_F32(N)                                                                            \
 	case N: gemv_tile512(j, x, wb, r, c0, N); break;
 #define GEMV_512_DP(N)                                                                             \
-	case N: gemv_tile_dp(j, xp, xs, wb, r, c0, N, pf, pstep); break;
+	case N: gemv_tile_dp(j, xp, wb, r, c0, N, pf, pstep); break;
 
 GEMV_PANELS_512(gemv_xw_bf16_avx512, GEMV_512, 0, GEMV_512_F32)
 GEMV_PANELS_512(gemv_xw_bf16_dp, GEMV_BF16, 1, GEMV_512_DP)
@@ -1248,42 +1265,64 @@ int gemv_bf16_dot(void)
 }
 
 #if GEMV_X86
-/* x [R, IC] to BF16, rounded to nearest even, rows of GEMV_XPAIRS(IC) pairs. */
-GEMV_BF16 static void gemv_bf16_x(uint32_t *xp, const float *x, size_t R, size_t IC)
+/* Rows [r0, r1) of x [R, IC] to BF16, rounded to nearest even, as rows of
+ * GEMV_XPAIRS(IC) pairs (zeros after IC), or with tiles set where
+ * gemv_xi_at puts them. */
+GEMV_BF16 static void gemv_bf16_x(uint32_t *xp, const float *x, size_t R, size_t r0, size_t r1,
+                                  size_t IC, int tiles)
 {
 	size_t xs = GEMV_XPAIRS(IC);
-	for (size_t r = 0; r < R; r++) {
-		uint16_t *d = (uint16_t *)(xp + r * xs);
+	uint16_t row[2 * 16] __attribute__((aligned(64)));
+	for (size_t r = r0; r < r1; r++) {
 		const float *xr = x + r * IC;
-		size_t i = 0;
-		for (; i + 16 <= IC; i += 16)
-			_mm256_storeu_si256((__m256i *)(void *)(d + i),
-			                    (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(xr + i)));
-		for (; i < IC; i++)
-			d[i] = (uint16_t)_mm_cvtsi128_si32((__m128i)_mm_cvtneps_pbh(_mm_set_ss(xr[i])));
-		for (; i < 2 * xs; i++)
-			d[i] = 0;
+		uint32_t *at = xp + r * xs;
+		for (size_t i = 0; i < 2 * xs; i += 32) { /* 32 inputs, 16 pairs at a time */
+			uint16_t *d = tiles ? row : (uint16_t *)(void *)(at + i / 2);
+			size_t n = IC > i ? IC - i : 0;
+			if (n >= 32) {
+				_mm256_store_si256((__m256i *)(void *)row, (__m256i)_mm512_cvtneps_pbh(
+					_mm512_loadu_ps(xr + i)));
+				_mm256_store_si256((__m256i *)(void *)(row + 16), (__m256i)_mm512_cvtneps_pbh(
+					_mm512_loadu_ps(xr + i + 16)));
+			} else {
+				for (size_t k = 0; k < 32; k++)
+					row[k] = k < n ? (uint16_t)_mm_cvtsi128_si32((__m128i)_mm_cvtneps_pbh(
+					                         _mm_set_ss(xr[i + k])))
+					               : 0;
+			}
+			if (!tiles) {
+				memcpy(d, row, sizeof row);
+				continue;
+			}
+			for (size_t k = 0; k < 16; k++) {
+				uint32_t pair;
+				memcpy(&pair, row + 2 * k, sizeof pair);
+				xp[gemv_xi_at(R, xs, r, i / 2 + k)] = pair;
+			}
+		}
 	}
 }
 
 struct gemv_bf16_x_job {
 	uint32_t *xp;
 	const float *x;
-	size_t IC;
+	size_t R, IC;
+	int tiles;
 };
 
 static void gemv_bf16_x_part(void *ctx, size_t lo, size_t hi)
 {
 	const struct gemv_bf16_x_job *c = ctx;
-	gemv_bf16_x(c->xp + lo * GEMV_XPAIRS(c->IC), c->x + lo * c->IC, hi - lo, c->IC);
+	gemv_bf16_x(c->xp, c->x, c->R, lo, hi, c->IC, c->tiles);
 }
 
-/* gemv_bf16_x on the pool's threads, a row each (the same bits): serial, it
- * took 2% of a batch-32 BF16 step while the other threads waited. */
-static void gemv_bf16_x_rows(uint32_t *xp, const float *x, size_t R, size_t IC)
+/* gemv_bf16_x on the pool's threads, a block of a tile's rows each (the same
+ * bits): serial, it took 2% of a batch-32 BF16 step while the other threads
+ * waited. */
+static void gemv_bf16_x_rows(uint32_t *xp, const float *x, size_t R, size_t IC, int tiles)
 {
-	struct gemv_bf16_x_job c = { xp, x, IC };
-	pool_for(R, 1, gemv_bf16_x_part, &c);
+	struct gemv_bf16_x_job c = { xp, x, R, IC, tiles };
+	pool_for(R, GEMV_XI_ROWS, gemv_bf16_x_part, &c);
 }
 
 /* Runs fn over [0, n) in grains with the activations in BF16 pairs: all rows at
@@ -1293,8 +1332,9 @@ static void gemv_dp_run(struct gemv_job *j, size_t n, size_t grain, pool_fn fn)
 {
 	size_t xs = GEMV_XPAIRS(j->IC), R = j->R;
 	uint32_t *xp = malloc(R * xs * sizeof *xp);
+	int tiles = fn == gemv_xw_bf16_dp;
 	if (xp) {
-		gemv_bf16_x_rows(xp, j->x, R, j->IC);
+		gemv_bf16_x_rows(xp, j->x, R, j->IC, tiles);
 		j->xp = xp;
 		pool_for(n, grain, fn, j);
 		free(xp);
@@ -1312,7 +1352,7 @@ static void gemv_dp_run(struct gemv_job *j, size_t n, size_t grain, pool_fn fn)
 		part.R = R - r < g ? R - r : g;
 		part.x = j->x + r * j->IC;
 		part.y = j->y + r * j->OC;
-		gemv_bf16_x(buf, part.x, part.R, j->IC);
+		gemv_bf16_x(buf, part.x, part.R, 0, part.R, j->IC, tiles);
 		part.xp = buf;
 		pool_for(n, grain, fn, &part);
 	}
@@ -1379,7 +1419,7 @@ void gemv_xw_bf16_each(const struct gemv_bf16_out *out, size_t n, const float *x
 	if (e.fn == gemv_xw_bf16_dp && n > 1) {
 		xp = malloc(R * GEMV_XPAIRS(IC) * sizeof *xp);
 		if (xp)
-			gemv_bf16_x_rows(xp, x, R, IC);
+			gemv_bf16_x_rows(xp, x, R, IC, 1);
 	}
 	if (e.fn == gemv_xw_bf16_dp && !xp)
 		n = 0; /* one at a time (gemv_dp_run finds its own memory) */
