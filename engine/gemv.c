@@ -110,18 +110,20 @@ struct gemv_job {
 /* Pairs a row of BF16 activations takes: 32 inputs a multiple, zeros after IC. */
 #define GEMV_XPAIRS(IC) (((IC) + 31) / 32 * 16)
 
-/* Where gemv_xw_bf16_dp finds pair p of row r of R (rows of xs pairs): the
- * rows in blocks of GEMV_XI_ROWS (a tile's rows), a block's pairs side by
- * side, pair p of its row k at p * n + k (n rows in the block). A tile then
- * broadcasts its rows' pairs from one pointer at fixed offsets: read from
- * twelve rows, the row pointers spilled, to the stack and to vector
- * registers, inside the loop of vdpbf16ps. */
+/* Where gemv_xw_bf16_dp finds pair p of row r of R (rows of xs pairs, a
+ * multiple of 16): the rows in blocks of GEMV_XI_ROWS (a tile's rows), in a
+ * block the pairs in pieces of 16, the block's rows' pieces side by side
+ * (piece c of the block's row k at (c * n + k) * 16, n rows in the block).
+ * A tile then broadcasts its rows' pairs from one pointer at fixed offsets
+ * (read from twelve rows, the row pointers spilled, to the stack and to
+ * vector registers, inside the loop of vdpbf16ps), and a row's conversion
+ * stores each piece whole. */
 #define GEMV_XI_ROWS 12
 static size_t gemv_xi_at(size_t R, size_t xs, size_t r, size_t p)
 {
 	size_t b = r / GEMV_XI_ROWS * GEMV_XI_ROWS;
 	size_t n = R - b < GEMV_XI_ROWS ? R - b : GEMV_XI_ROWS;
-	return b * xs + p * n + (r - b);
+	return b * xs + (p / 16 * n + (r - b)) * 16 + p % 16;
 }
 
 /* W [IC, OC] at (i, c), plain row-major F32 (gemv_xw). */
@@ -1061,19 +1063,23 @@ gemv_tile_dp(const struct gemv_job *j, const uint32_t *xi, const uint16_t *wb, s
 	for (size_t k = 0; k < NR; k++)
 		a[k][0] = a[k][1] = _mm512_setzero_ps();
 	size_t np = (IC + 1) / 2;
-	for (size_t p = 0; p < np; p++) {
-		if (r0 == 0) {
-			cpu_prefetch_stream(wb + (2 * p + 32) * GEMV_PANEL);
-			cpu_prefetch_stream(wb + (2 * p + 32) * GEMV_PANEL + 32);
-		}
-		if (pf)
-			cpu_prefetch_stream(pf + p * pstep);
-		__m512bh w0 = gemv_pair16(wb, IC, p, 0), w1 = gemv_pair16(wb, IC, p, 1);
-		_Pragma("GCC unroll 12")
-		for (size_t k = 0; k < NR; k++) {
-			__m512bh b = (__m512bh)_mm512_set1_epi32((int)xi[p * NR + k]);
-			a[k][0] = _mm512_dpbf16_ps(a[k][0], w0, b);
-			a[k][1] = _mm512_dpbf16_ps(a[k][1], w1, b);
+	for (size_t p0 = 0; p0 < np; p0 += 16) { /* a piece of 16 pairs (gemv_xi_at) */
+		const uint32_t *xq = xi + p0 * NR;
+		size_t pe = np - p0 < 16 ? np : p0 + 16;
+		for (size_t p = p0; p < pe; p++, xq++) {
+			if (r0 == 0) {
+				cpu_prefetch_stream(wb + (2 * p + 32) * GEMV_PANEL);
+				cpu_prefetch_stream(wb + (2 * p + 32) * GEMV_PANEL + 32);
+			}
+			if (pf)
+				cpu_prefetch_stream(pf + p * pstep);
+			__m512bh w0 = gemv_pair16(wb, IC, p, 0), w1 = gemv_pair16(wb, IC, p, 1);
+			_Pragma("GCC unroll 12")
+			for (size_t k = 0; k < NR; k++) {
+				__m512bh b = (__m512bh)_mm512_set1_epi32((int)xq[k * 16]);
+				a[k][0] = _mm512_dpbf16_ps(a[k][0], w0, b);
+				a[k][1] = _mm512_dpbf16_ps(a[k][1], w1, b);
+			}
 		}
 	}
 	_Pragma("GCC unroll 12")
@@ -1272,32 +1278,27 @@ GEMV_BF16 static void gemv_bf16_x(uint32_t *xp, const float *x, size_t R, size_t
                                   size_t IC, int tiles)
 {
 	size_t xs = GEMV_XPAIRS(IC);
-	uint16_t row[2 * 16] __attribute__((aligned(64)));
 	for (size_t r = r0; r < r1; r++) {
 		const float *xr = x + r * IC;
-		uint32_t *at = xp + r * xs;
-		for (size_t i = 0; i < 2 * xs; i += 32) { /* 32 inputs, 16 pairs at a time */
-			uint16_t *d = tiles ? row : (uint16_t *)(void *)(at + i / 2);
+		/* its piece c of 16 pairs at to + c * step: gemv_xi_at's place, or
+		 * in the row */
+		uint32_t *to = xp + (tiles ? gemv_xi_at(R, xs, r, 0) : r * xs);
+		size_t step = tiles ? gemv_xi_at(R, xs, r, 16) - gemv_xi_at(R, xs, r, 0) : 16;
+		for (size_t i = 0; i < 2 * xs; i += 32, to += step) {
 			size_t n = IC > i ? IC - i : 0;
 			if (n >= 32) {
-				_mm256_store_si256((__m256i *)(void *)row, (__m256i)_mm512_cvtneps_pbh(
+				_mm256_storeu_si256((__m256i *)(void *)to, (__m256i)_mm512_cvtneps_pbh(
 					_mm512_loadu_ps(xr + i)));
-				_mm256_store_si256((__m256i *)(void *)(row + 16), (__m256i)_mm512_cvtneps_pbh(
+				_mm256_storeu_si256((__m256i *)(void *)(to + 8), (__m256i)_mm512_cvtneps_pbh(
 					_mm512_loadu_ps(xr + i + 16)));
-			} else {
-				for (size_t k = 0; k < 32; k++)
-					row[k] = k < n ? (uint16_t)_mm_cvtsi128_si32((__m128i)_mm_cvtneps_pbh(
-					                         _mm_set_ss(xr[i + k])))
-					               : 0;
-			}
-			if (!tiles) {
-				memcpy(d, row, sizeof row);
 				continue;
 			}
-			for (size_t k = 0; k < 16; k++) {
-				uint32_t pair;
-				memcpy(&pair, row + 2 * k, sizeof pair);
-				xp[gemv_xi_at(R, xs, r, i / 2 + k)] = pair;
+			for (size_t k = 0; k < 16; k++) { /* input 2k in pair k's low half */
+				uint32_t h[2];
+				for (size_t t = 0; t < 2; t++)
+					h[t] = 2 * k + t < n ? (uint16_t)_mm_cvtsi128_si32((__m128i)
+					       _mm_cvtneps_pbh(_mm_set_ss(xr[i + 2 * k + t]))) : 0;
+				to[k] = h[0] | h[1] << 16;
 			}
 		}
 	}
