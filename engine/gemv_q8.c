@@ -220,12 +220,22 @@ void gemv_pack_q8_rows(int8_t *q, float *scale, const float *e, size_t OC, size_
 	q8_pack(q, scale, e, IC, OC, IC, 1);
 }
 
+/* VNNI reads the rows of x in blocks of Q8_NR rows (the kernel's), each
+ * group's n rows (n in the block) together in Q8_XB(n) bytes: their
+ * quantized values (32 bytes a row), their scales, their -128 times the
+ * group's sum; so a block of the kernel reads all of them from one pointer
+ * at fixed offsets (from the rows apart, their pointers spilled). Row r's
+ * block begins at r / Q8_NR * Q8_NR * ng * Q8_XB(1). */
+#define Q8_XB(n) ((n) * (Q8_G + sizeof(float) + sizeof(int32_t)))
+#define Q8_XB_DX(n) ((n) * Q8_G)                    /* the scales' offset */
+#define Q8_XB_XC(n) ((n) * (Q8_G + sizeof(float)))  /* the sums' */
+
 struct q8_job {
 	float *y;
 	const int8_t *xq;    /* [R, ng * G] the rows of x quantized, */
 	const int8_t *xa;    /* (AVX2) their magnitudes, */
 	const float *dx;     /* [R, ng] their scales, */
-	const int32_t *xc;   /* (VNNI) [R, ng] and -128 times each group's sum */
+	const char *xb;      /* (VNNI) all of these in blocks (Q8_XB) */
 	const int8_t *q;
 	const float *sc, *bias;
 	size_t R, ng, OC;
@@ -360,19 +370,20 @@ Q8_VNNI static inline __attribute__((always_inline)) void
 q8_block_vnni(const struct q8_job *j, size_t p0, size_t NP, size_t r0, size_t NR, size_t NA,
               size_t fr, size_t fn)
 {
-	size_t ng = j->ng, row = ng * Q8_G, pstride = ng * Q8_BLOCK;
+	size_t ng = j->ng, pstride = ng * Q8_BLOCK;
 	const __m512i flip = _mm512_set1_epi8((char)0x80);
+	const char *xg = j->xb + r0 * ng * Q8_XB(1); /* the block's first group */
 	__m512 a[Q8_NR][Q8_NP1];
 	_Pragma("GCC unroll 6") for (size_t r = 0; r < NR; r++)
 		_Pragma("GCC unroll 4") for (size_t k = 0; k < NP; k++)
 			a[r][k] = _mm512_setzero_ps();
-	for (size_t g = 0; g < ng; g++) {
+	for (size_t g = 0; g < ng; g++, xg += Q8_XB(NR)) {
 		const int8_t *b = j->q + (p0 * ng + g) * Q8_BLOCK;
 		int fetch = g % fn == fr;
 		__m512i s[Q8_NR][Q8_NP1][2];
 		_Pragma("GCC unroll 6") for (size_t r = 0; r < NR; r++)
 			_Pragma("GCC unroll 4") for (size_t k = 0; k < NP; k++) {
-				s[r][k][0] = _mm512_set1_epi32(j->xc[(r0 + r) * ng + g]);
+				s[r][k][0] = _mm512_set1_epi32(q8_quad((const int8_t *)xg + Q8_XB_XC(NR) + 4 * r));
 				s[r][k][1] = _mm512_setzero_si512();
 			}
 		_Pragma("GCC unroll 8") for (size_t t = 0; t < Q8_QUADS; t++) {
@@ -384,7 +395,7 @@ q8_block_vnni(const struct q8_job *j, size_t p0, size_t NP, size_t r0, size_t NR
 				w[k] = _mm512_xor_si512(_mm512_loadu_si512((const void *)wq), flip);
 			}
 			_Pragma("GCC unroll 6") for (size_t r = 0; r < NR; r++) {
-				__m512i xs = _mm512_set1_epi32(q8_quad(j->xq + (r0 + r) * row + g * Q8_G + 4 * t));
+				__m512i xs = _mm512_set1_epi32(q8_quad((const int8_t *)xg + r * Q8_G + 4 * t));
 				_Pragma("GCC unroll 4") for (size_t k = 0; k < NP; k++)
 					s[r][k][t % NA] = _mm512_dpbusd_epi32(s[r][k][t % NA], w[k], xs);
 			}
@@ -393,7 +404,9 @@ q8_block_vnni(const struct q8_job *j, size_t p0, size_t NP, size_t r0, size_t NR
 			__m512 sc = _mm512_loadu_ps(j->sc + ((p0 + k) * ng + g) * Q8_P);
 			_Pragma("GCC unroll 6") for (size_t r = 0; r < NR; r++) {
 				__m512i d = NA > 1 ? _mm512_add_epi32(s[r][k][0], s[r][k][1]) : s[r][k][0];
-				__m512 m = _mm512_mul_ps(_mm512_set1_ps(j->dx[(r0 + r) * ng + g]), sc);
+				float dx;
+				memcpy(&dx, xg + Q8_XB_DX(NR) + 4 * r, sizeof dx);
+				__m512 m = _mm512_mul_ps(_mm512_set1_ps(dx), sc);
 				a[r][k] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), m, a[r][k]);
 			}
 		}
@@ -472,39 +485,57 @@ Q8_VNNI static void q8_vnni(void *ctx, size_t lo, size_t hi)
 
 struct q8_prep {
 	const float *x;
-	size_t IC, ng;
+	size_t R, IC, ng;
 	int8_t *xq, *xa; /* writable views of the job's arrays */
 	float *dx;
-	int32_t *xc;
+	char *xb;
 	int level;       /* 0 plain, 1 AVX2, 2 VNNI */
 };
 
-/* Rows [lo, hi) of x quantized, with what the chosen kernel reads beside. */
+/* Rows [lo, hi) of x quantized, with what the chosen kernel reads beside,
+ * where it reads them. */
 static void q8_prep_rows(void *ctx, size_t lo, size_t hi)
 {
 	const struct q8_prep *pp = ctx;
 	size_t ng = pp->ng, row = ng * Q8_G, IC = pp->IC;
-	int8_t *xq = pp->xq;
 	for (size_t r = lo; r < hi; r++) {
+		/* group g's values at qg + g * qs, its scale at dg + g * ds */
+		int8_t *qg;
+		float *dg;
+		size_t qs = Q8_G, ds = 1;
+		int32_t *cg = NULL;
+		if (pp->level != 2) {
+			qg = pp->xq + r * row;
+			dg = pp->dx + r * ng;
+		} else {
+			size_t b = r / Q8_NR * Q8_NR, n = pp->R - b < Q8_NR ? pp->R - b : Q8_NR;
+			char *first = pp->xb + b * ng * Q8_XB(1);
+			qg = (int8_t *)(first + (r - b) * Q8_G);
+			dg = (float *)(void *)(first + Q8_XB_DX(n) + (r - b) * sizeof(float));
+			cg = (int32_t *)(void *)(first + Q8_XB_XC(n) + (r - b) * sizeof(int32_t));
+			qs = Q8_XB(n);
+			ds = qs / sizeof(float);
+		}
 		for (size_t g = 0; g < ng; g++) {
 			size_t i0 = g * Q8_G, n = IC - i0 < Q8_G ? IC - i0 : Q8_G;
-			int8_t *qg = xq + r * row + i0;
+			int8_t *q = qg + g * qs;
 			const float *v = pp->x + r * IC + i0;
 #if Q8_X86
 			if (n == Q8_G && pp->level == 2)
-				pp->dx[r * ng + g] = q8_group_avx512(qg, v);
+				dg[g * ds] = q8_group_avx512(q, v);
 			else
 #endif
-				pp->dx[r * ng + g] = q8_group(qg, v, 1, n);
-			int32_t sum = 0;
-			for (size_t k = 0; k < Q8_G; k++)
-				sum += qg[k];
-			pp->xc[r * ng + g] = -128 * sum;
+				dg[g * ds] = q8_group(q, v, 1, n);
+			if (cg) {
+				int32_t sum = 0;
+				for (size_t k = 0; k < Q8_G; k++)
+					sum += q[k];
+				cg[g * ds] = -128 * sum;
+			}
 		}
-		const int8_t *xr = xq + r * row;
 		if (pp->level == 1)
 			for (size_t k = 0; k < row; k++)
-				pp->xa[r * row + k] = (int8_t)(xr[k] < 0 ? -xr[k] : xr[k]);
+				pp->xa[r * row + k] = (int8_t)(qg[k] < 0 ? -qg[k] : qg[k]);
 	}
 }
 
@@ -540,24 +571,25 @@ int gemv_q8_each(const struct gemv_q8_out *out, size_t n, const float *x, size_t
 #if Q8_X86
 	level = cpu_level() >= CPU_AVX512 && cpu_has_vnni() ? 2 : cpu_level() >= CPU_AVX2 ? 1 : 0;
 #endif
-	/* one allocation: dx, xc, then (on a line) xq and xa (AVX2) */
-	size_t head = (R * ng * (sizeof(float) + sizeof(int32_t)) + 63) / 64 * 64;
-	size_t size = (head + 2 * R * row + 64) / 64 * 64; /* never 0 (no rows) */
+	/* one allocation: VNNI's blocks (R * ng * Q8_XB(1) bytes), or dx, then
+	 * (on a line) xq and xa (AVX2) */
+	size_t head = (R * ng * sizeof(float) + 63) / 64 * 64;
+	size_t size = level == 2 ? R * ng * Q8_XB(1) : head + 2 * R * row;
+	size = (size + 64) / 64 * 64; /* never 0 (no rows) */
 	char *mem = aligned_alloc(64, size);
 	if (!mem)
 		return -1;
-	float *dx = (float *)(void *)mem;
-	int32_t *xc = (int32_t *)(void *)(dx + R * ng);
-	int8_t *xq = (int8_t *)(mem + head), *xa = xq + R * row;
+	float *dx = level == 2 ? NULL : (float *)(void *)mem;
+	int8_t *xq = level == 2 ? NULL : (int8_t *)(mem + head), *xa = xq ? xq + R * row : NULL;
 	struct q8_job j[GEMV_Q8_OUTS];
 	for (size_t k = 0; k < n; k++) {
-		j[k] = (struct q8_job){ .y = out[k].y, .xq = xq, .xa = xa, .dx = dx, .xc = xc,
+		j[k] = (struct q8_job){ .y = out[k].y, .xq = xq, .xa = xa, .dx = dx, .xb = mem,
 		                        .q = out[k].q, .sc = out[k].scale, .bias = out[k].bias, .R = R,
 		                        .ng = ng, .OC = out[k].OC, .accumulate = accumulate };
 		cols += q8_panels(out[k].OC) * Q8_P;
 	}
-	struct q8_prep pp = { .x = x, .IC = IC, .ng = ng, .xq = xq, .xa = xa, .dx = dx, .xc = xc,
-	                      .level = level };
+	struct q8_prep pp = { .x = x, .R = R, .IC = IC, .ng = ng, .xq = xq, .xa = xa, .dx = dx,
+	                      .xb = mem, .level = level };
 	pool_for(R, 1, q8_prep_rows, &pp);
 	struct q8_multi m = { .j = j, .n = n, .fn = q8_plain };
 #if Q8_X86
