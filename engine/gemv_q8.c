@@ -220,12 +220,14 @@ void gemv_pack_q8_rows(int8_t *q, float *scale, const float *e, size_t OC, size_
 	q8_pack(q, scale, e, IC, OC, IC, 1);
 }
 
-/* VNNI reads the rows of x in blocks of Q8_NR rows (the kernel's), each
- * group's n rows (n in the block) together in Q8_XB(n) bytes: their
+/* VNNI reads the rows of x in blocks of at most Q8_NR rows (the kernel's),
+ * each group's n rows (n in the block) together in Q8_XB(n) bytes: their
  * quantized values (32 bytes a row), their scales, their -128 times the
  * group's sum; so a block of the kernel reads all of them from one pointer
- * at fixed offsets (from the rows apart, their pointers spilled). Row r's
- * block begins at r / Q8_NR * Q8_NR * ng * Q8_XB(1). */
+ * at fixed offsets (from the rows apart, their pointers spilled). A block
+ * beginning at row b begins at b * ng * Q8_XB(1). The blocks are of equal
+ * size to a row (q8_row_block): 32 rows as 6, 6, 5, 5, 5, 5, not 5 x 6 and
+ * a block of 2, whose 4 sums a quad load the weights for 4 vpdpbusd. */
 #define Q8_XB(n) ((n) * (Q8_G + sizeof(float) + sizeof(int32_t)))
 #define Q8_XB_DX(n) ((n) * Q8_G)                    /* the scales' offset */
 #define Q8_XB_XC(n) ((n) * (Q8_G + sizeof(float)))  /* the sums' */
@@ -292,6 +294,16 @@ static inline int32_t q8_quad(const int8_t *x)
  * peak, where the conversion, multiply and fma of each group's sums take
  * the rest), Q8_NP1 panels at batch 1. */
 #define Q8_NR 6
+
+/* Row r of R's block of the kernel: its first row *b and its rows *n. */
+static void q8_row_block(size_t R, size_t r, size_t *b, size_t *n)
+{
+	size_t T = (R + Q8_NR - 1) / Q8_NR, q = R / T, e = R % T;
+	/* blocks 0..e-1 of q + 1 rows, then blocks of q */
+	size_t k = r < e * (q + 1) ? r / (q + 1) : e + (r - e * (q + 1)) / q;
+	*b = k * q + (k < e ? k : e);
+	*n = q + (k < e);
+}
 #define Q8_NP 2
 #define Q8_NP1 4
 
@@ -473,12 +485,12 @@ Q8_VNNI static void q8_vnni(void *ctx, size_t lo, size_t hi)
 	}
 	size_t fn = (j->R + Q8_NR - 1) / Q8_NR;
 	for (; p < pe; p += p + Q8_NP <= pe ? Q8_NP : 1)
-		for (size_t r = 0; r < j->R; r += Q8_NR) {
-			size_t n = j->R - r < Q8_NR ? j->R - r : Q8_NR;
+		for (size_t r = 0, k = 0, b, n; r < j->R; r += n, k++) {
+			q8_row_block(j->R, r, &b, &n); /* b == r: blocks follow each other */
 			if (p + Q8_NP <= pe)
-				Q8_ROWS(q8_block_vnni, j, p, Q8_NP, r, n, 1, r / Q8_NR, fn)
+				Q8_ROWS(q8_block_vnni, j, p, Q8_NP, r, n, 1, k, fn)
 			else
-				Q8_ROWS(q8_block_vnni, j, p, 1, r, n, 1, r / Q8_NR, fn)
+				Q8_ROWS(q8_block_vnni, j, p, 1, r, n, 1, k, fn)
 		}
 }
 #endif
@@ -508,7 +520,8 @@ static void q8_prep_rows(void *ctx, size_t lo, size_t hi)
 			qg = pp->xq + r * row;
 			dg = pp->dx + r * ng;
 		} else {
-			size_t b = r / Q8_NR * Q8_NR, n = pp->R - b < Q8_NR ? pp->R - b : Q8_NR;
+			size_t b, n;
+			q8_row_block(pp->R, r, &b, &n);
 			char *first = pp->xb + b * ng * Q8_XB(1);
 			qg = (int8_t *)(first + (r - b) * Q8_G);
 			dg = (float *)(void *)(first + Q8_XB_DX(n) + (r - b) * sizeof(float));
