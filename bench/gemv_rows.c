@@ -60,17 +60,23 @@ int main(int argc, char **argv)
 	double *t = malloc((size_t)reps * sizeof *t);
 	if (!buf || !x || !y || !t)
 		return 1;
-	for (size_t i = 0; i < ROWS_BUF / sizeof *buf; i++)
-		buf[i] = (float)((i * 2654435761u) % 1000) / 1000.0f - 0.5f;
-	/* BF16 and int8 read the same bytes as their own: finite small BF16
-	 * values (the top halves of the floats), any int8; int8's scales are the
-	 * floats of the buffer's last eighth */
+	/* the same small values for every type: F32 (and int8's scales, the
+	 * buffer's last eighth), BF16 rounded from them a piece at a time into
+	 * the buffer's first half; int8 reads the floats' bytes as weights */
 	uint16_t *bbuf = (uint16_t *)(void *)buf;
 	int8_t *qbuf = (int8_t *)(void *)buf;
-	const float *sbuf = buf + ROWS_BUF / sizeof *buf / 8 * 7;
-	if (bf16) /* in place: each float is read before its bytes are written */
-		gemv_bf16_from_f32(bbuf, buf, ROWS_BUF / sizeof *buf);
-	size_t room = int8 ? ROWS_BUF / 8 * 7 : ROWS_BUF / sizeof *buf;
+	size_t count = ROWS_BUF / sizeof *buf;
+	for (size_t i0 = 0; i0 < count; i0 += 4096) {
+		float piece[4096];
+		for (size_t i = 0; i < 4096; i++)
+			piece[i] = (float)(((i0 + i) * 2654435761u) % 1000) / 1000.0f - 0.5f;
+		if (bf16)
+			gemv_bf16_from_f32(bbuf + i0, piece, 4096);
+		else
+			memcpy(buf + i0, piece, sizeof piece);
+	}
+	const float *sbuf = buf + count / 8 * 7;
+	size_t room = int8 ? ROWS_BUF / 8 * 7 : count;
 	for (size_t i = 0; i < R * 4096; i++)
 		x[i] = (float)((i * 40503u) % 997) / 997.0f - 0.5f;
 	for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {

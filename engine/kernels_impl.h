@@ -466,7 +466,6 @@ void S(embedding_backward)(R *dwte, const R *dout, const int *tokens, size_t N, 
 	}
 }
 
-/* As LlamaRMSNorm: the mean square in (at least) float, then w * (x * rstd). */
 /* Each row's sum of squares is one chain in index order, rows in fours
  * interleaved as in layernorm_stats. */
 static inline __attribute__((always_inline)) void
@@ -480,6 +479,7 @@ S(rmsnorm_stats)(const R *x, size_t rows, size_t C, double eps, R *s)
 		s[k] = (R)(1.0 / sqrt(a[k] / (double)C + eps));
 }
 
+/* As LlamaRMSNorm: the mean square in (at least) float, then w * (x * rstd). */
 void S(rmsnorm_forward)(R *out, R *rstd, const R *inp, const R *w, size_t N, size_t C, double eps)
 {
 	for (size_t n0 = 0; n0 < N; n0 += 4) {
