@@ -87,6 +87,8 @@ struct decoder_weights {
 	 * parameters hold only the vectors, the token embedding's rows are read
 	 * from these BF16 rows [V, C] (inside bf16, or embed_mem for int8). */
 	const uint16_t *embed;
+	int embed_panels;  /* BF16, tied: embed is the head's gemv_xw_bf16 panels,
+	                    * a row read by gemv_bf16_panel_column */
 	uint16_t *embed_mem;
 };
 

@@ -191,24 +191,51 @@ static inline size_t gemv_panel_at(size_t IC, size_t pw, size_t i, size_t c)
 	return (i & ~(size_t)1) * pw + c * 2 + (i & 1);
 }
 
-void gemv_pack_bf16(uint16_t *dst, const float *w, size_t IC, size_t OC)
+/* Panels of w whose input i, column c is at w[i * is + c * cs]: a column's
+ * values of one input are gathered (rows of E: cs = IC) before rounding. */
+static void gemv_pack_bf16_strided(uint16_t *dst, const float *w, size_t IC, size_t OC,
+                                   size_t is, size_t cs)
 {
 	for (size_t c0 = 0; c0 < OC; c0 += GEMV_PANEL) {
 		size_t pw = OC - c0 < GEMV_PANEL ? OC - c0 : GEMV_PANEL;
 		uint16_t *panel = dst + c0 * IC;
-		size_t i = 0;
-		for (; i + 1 < IC; i += 2) {
-			uint16_t even[GEMV_PANEL], odd[GEMV_PANEL], *d = panel + gemv_panel_at(IC, pw, i, 0);
-			gemv_bf16_from_f32(even, w + i * OC + c0, pw);
-			gemv_bf16_from_f32(odd, w + (i + 1) * OC + c0, pw);
-			for (size_t c = 0; c < pw; c++) {
-				d[2 * c] = even[c];
-				d[2 * c + 1] = odd[c];
+		for (size_t i = 0; i < IC; i += 2) {
+			size_t n = i + 1 < IC ? 2 : 1; /* an odd last input: its row alone */
+			uint16_t b[2][GEMV_PANEL], *d = panel + gemv_panel_at(IC, pw, i, 0);
+			for (size_t k = 0; k < n; k++) {
+				float v[GEMV_PANEL];
+				const float *src = w + (i + k) * is + c0 * cs;
+				if (cs != 1) {
+					for (size_t c = 0; c < pw; c++)
+						v[c] = src[c * cs];
+					src = v;
+				}
+				gemv_bf16_from_f32(n == 2 ? b[k] : d, src, pw);
+			}
+			for (size_t c = 0; n == 2 && c < pw; c++) {
+				d[2 * c] = b[0][c];
+				d[2 * c + 1] = b[1][c];
 			}
 		}
-		if (i < IC) /* an odd last input, its row alone */
-			gemv_bf16_from_f32(panel + gemv_panel_at(IC, pw, i, 0), w + i * OC + c0, pw);
 	}
+}
+
+void gemv_pack_bf16(uint16_t *dst, const float *w, size_t IC, size_t OC)
+{
+	gemv_pack_bf16_strided(dst, w, IC, OC, OC, 1);
+}
+
+void gemv_pack_bf16_rows(uint16_t *dst, const float *e, size_t OC, size_t IC)
+{
+	gemv_pack_bf16_strided(dst, e, IC, OC, 1, IC);
+}
+
+void gemv_bf16_panel_column(float *out, const uint16_t *wp, size_t IC, size_t OC, size_t c)
+{
+	size_t c0 = c / GEMV_PANEL * GEMV_PANEL, pw = OC - c0 < GEMV_PANEL ? OC - c0 : GEMV_PANEL;
+	const uint16_t *panel = wp + c0 * IC;
+	for (size_t i = 0; i < IC; i++)
+		out[i] = gemv_bf16_to_f32(panel[gemv_panel_at(IC, pw, i, c - c0)]);
 }
 
 /* Writes one panel's sums into y: (y or 0) + bias + sum. */

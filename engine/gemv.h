@@ -2,6 +2,7 @@
  *
  *   gemv_xw(y, x, w, bias, R, IC, OC, 0);         // y [R,OC] = x [R,IC] w [IC,OC] + bias
  *   gemv_pack_bf16(wp, w, IC, OC);                // BF16, in panels (same element count)
+ *   gemv_pack_bf16_rows(hp, wte, V, C);           // the panels of wte^T, from its rows
  *   gemv_xw_bf16(y, x, wp, NULL, R, IC, OC, 1);   // y += x w with the packed copy
  *   gemv_xet(logits, x, wte, NULL, R, C, V);      // logits [R,V] = x [R,C] wte^T
  *   gemv_bf16_from_f32(eb, wte, V * C);           // round to nearest even (same layout)
@@ -36,6 +37,11 @@ void gemv_xw(float *y, const float *x, const float *w, const float *bias, size_t
  * back, where reading rows of [IC, OC] would jump by OC every row. */
 #define GEMV_PANEL 32
 void gemv_pack_bf16(uint16_t *dst, const float *w, size_t IC, size_t OC);
+/* The same panels of W = E^T from E's rows [OC, IC] (nn.Linear's weights, a
+ * language model's head), so a head is a product like the others. */
+void gemv_pack_bf16_rows(uint16_t *dst, const float *e, size_t OC, size_t IC);
+/* Column c of such panels in F32 (row c of E: a tied embedding's row). */
+void gemv_bf16_panel_column(float *out, const uint16_t *wp, size_t IC, size_t OC, size_t c);
 void gemv_xw_bf16(float *y, const float *x, const uint16_t *wp, const float *bias, size_t R,
                   size_t IC, size_t OC, int accumulate);
 /* Up to GEMV_BF16_OUTS products of the same x in one call (a layer's q, k

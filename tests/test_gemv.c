@@ -149,6 +149,42 @@ START_TEST(bf16_rounds_to_nearest_even)
 }
 END_TEST
 
+/* A head packed from its rows [OC, IC] (gemv_pack_bf16_rows) is the same
+ * panels as W = E^T packed from [IC, OC], odd inputs and a narrow last
+ * panel included, and each of its columns reads back as E's row rounded. */
+START_TEST(bf16_panels_from_rows_are_the_panels_of_the_transpose)
+{
+	const size_t shapes[3][2] = { { IC, OC }, { 64, 2 * GEMV_PANEL }, { 1, 5 } };
+	for (size_t k = 0; k < 3; k++) {
+		size_t ic = shapes[k][0], oc = shapes[k][1];
+		float *e = gpt2_util_uniform(oc * ic, 17 + (unsigned)k), *w = malloc(ic * oc * sizeof *w);
+		float *col = malloc(ic * sizeof *col);
+		uint16_t *a = malloc(ic * oc * sizeof *a), *b = malloc(ic * oc * sizeof *b);
+		uint16_t *rows = malloc(oc * ic * sizeof *rows);
+		ck_assert(e && w && col && a && b && rows);
+		for (size_t c = 0; c < oc; c++)
+			for (size_t i = 0; i < ic; i++)
+				w[i * oc + c] = e[c * ic + i];
+		gemv_pack_bf16(a, w, ic, oc);
+		gemv_pack_bf16_rows(b, e, oc, ic);
+		ck_assert_msg(memcmp(a, b, ic * oc * sizeof *a) == 0, "shape %zu x %zu", ic, oc);
+		gemv_bf16_from_f32(rows, e, oc * ic);
+		for (size_t c = 0; c < oc; c++) {
+			gemv_bf16_panel_column(col, b, ic, oc, c);
+			for (size_t i = 0; i < ic; i++)
+				ck_assert_msg(col[i] == gemv_bf16_to_f32(rows[c * ic + i]),
+				              "shape %zu x %zu: column %zu input %zu", ic, oc, c, i);
+		}
+		free(e);
+		free(w);
+		free(col);
+		free(a);
+		free(b);
+		free(rows);
+	}
+}
+END_TEST
+
 /* Row r's result is the same bits alone, in a group, on 1 or 3 threads. */
 START_TEST(threads_and_row_groups_change_no_bit)
 {
@@ -761,6 +797,7 @@ Suite *harness_suite(void)
 	harness_add(s, "gemv",
 	            products_match_double_precision,
 	            bf16_rounds_to_nearest_even,
+	            bf16_panels_from_rows_are_the_panels_of_the_transpose,
 	            int8_products_match_their_quantized_values,
 	            int8_odd_shapes_give_the_reference_bits,
 	            threads_and_row_groups_change_no_bit,
