@@ -1,7 +1,8 @@
 /* gemv_rows: GFLOP/s of the products of many rows (a batch-32 decoding
  * step, a prefill) on one thread, per shape of GPT-2 small and SmolLM2-135M:
- * gemv_xw (W [IC, OC]) and gemv_xet (E [OC, IC]) in F32, their BF16 forms,
- * or gemv_q8 (int8: both forms are the same panels), the weights cycled
+ * gemv_xw (W [IC, OC]) and gemv_xet (E [OC, IC]) in F32, gemv_xw_bf16 in BF16
+ * (every matrix and head is packed as W), or gemv_q8 (int8: both forms are
+ * the same panels), the weights cycled
  * through 256 MiB so each call reads them from memory, as a decoding step
  * does (in huge pages, as the decoder holds them).
  *
@@ -94,9 +95,8 @@ int main(int argc, char **argv)
 					at = 0;
 				if (int8)
 					gemv_q8(y, x, qbuf + at, sbuf + at / 32, NULL, R, IC, OC, 0);
-				else if (shapes[s].xet)
-					gemv_xet(y, x, bf16 ? NULL : buf + at, bf16 ? bbuf + at : NULL, R,
-					         IC, OC);
+				else if (shapes[s].xet && !bf16)
+					gemv_xet(y, x, buf + at, R, IC, OC);
 				else if (bf16)
 					gemv_xw_bf16(y, x, bbuf + at, NULL, R, IC, OC, 0);
 				else

@@ -132,11 +132,10 @@ static inline float gemv_w(const struct gemv_job *j, size_t at)
 	return j->w[at];
 }
 
-/* E [V, C] at (v, i), in whichever form it is held (gemv_xet). */
+/* E [V, C] at (v, i) (gemv_xet). */
 static inline float gemv_e(const struct gemv_job *j, size_t v, size_t i)
 {
-	size_t at = v * j->IC + i;
-	return j->w ? j->w[at] : gemv_bf16_to_f32(j->wb[at]);
+	return j->w[v * j->IC + i];
 }
 
 static void gemv_start(const struct gemv_job *j, size_t j0, size_t j1)
@@ -302,11 +301,7 @@ static void gemv_panel_dp_plain(const struct gemv_job *j, size_t c0, size_t r)
 /* Eight weights of E [V, C] from (v, i), i a multiple of 8, as floats. */
 GEMV_AVX2 static inline __m256 gemv_load8(const struct gemv_job *j, size_t v, size_t i)
 {
-	size_t at = v * j->IC + i;
-	if (j->w)
-		return _mm256_loadu_ps(j->w + at);
-	__m128i h = _mm_loadu_si128((const __m128i *)(const void *)(j->wb + at));
-	return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+	return _mm256_loadu_ps(j->w + v * j->IC + i);
 }
 
 GEMV_AVX2 static void gemv_xw_avx2(void *ctx, size_t lo, size_t hi)
@@ -631,15 +626,13 @@ GEMV_AVX2 static inline float gemv_hsum(__m256 v)
 #define GEMV_XET_ROWS 6
 #define GEMV_XET_EROWS 4 /* rows of E a tile takes at most */
 
-/* NQ rows of E against NR rows of x: each E vector loaded (and converted)
- * once for NR rows, NQ NR independent chains. With F32 set the NQ rows
- * come already converted from ef (NQ rows of C floats). Each output is the
- * same 8-lane sum over i in order as one row alone, so the grouping of rows
- * (and the level: AVX-512 runs this on its 32 ymm registers) changes
- * nothing in the results. */
+/* NQ rows of E against NR rows of x: each E vector loaded once for NR
+ * rows, NQ NR independent chains. Each output is the same 8-lane sum over i
+ * in order as one row alone, so the grouping of rows (and the level:
+ * AVX-512 runs this on its 32 ymm registers) changes nothing in the
+ * results. */
 GEMV_AVX2 static inline __attribute__((always_inline)) void
-gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR, const float *ef, int F32,
-               size_t NQ)
+gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR, size_t NQ)
 {
 	size_t C = j->IC, vend = C & ~(size_t)7;
 	const float *x0 = j->x + r0 * C;
@@ -651,12 +644,12 @@ gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR, const f
 			a[k][q] = _mm256_setzero_ps();
 	for (size_t i = 0; i < vend; i += 8) {
 		__m256 e[GEMV_XET_EROWS];
-		if (!F32 && j->w && i % 16 == 0) /* the next block's rows at the same place, a */
-			for (size_t q = 0; q < NQ; q++) /* line at a time (they follow these) */
+		if (i % 16 == 0) /* the next block's rows at the same place, a line */
+			for (size_t q = 0; q < NQ; q++) /* at a time (they follow these) */
 				cpu_prefetch_stream(j->w + (v + NQ + q) * C + i);
 		_Pragma("GCC unroll 6")
 		for (size_t q = 0; q < NQ; q++)
-			e[q] = F32 ? _mm256_loadu_ps(ef + q * C + i) : gemv_load8(j, v + q, i);
+			e[q] = gemv_load8(j, v + q, i);
 		_Pragma("GCC unroll 6")
 		for (size_t k = 0; k < NR; k++) {
 			__m256 xv = _mm256_loadu_ps(x0 + k * C + i);
@@ -672,36 +665,31 @@ gemv_xet_block(const struct gemv_job *j, size_t v, size_t r0, size_t NR, const f
 		for (size_t q = 0; q < NQ; q++) {
 			float s = gemv_hsum(a[k][q]);
 			for (size_t i = vend; i < C; i++)
-				s = fmaf(xr[i], F32 ? ef[q * C + i] : gemv_e(j, v + q, i), s);
+				s = fmaf(xr[i], gemv_e(j, v + q, i), s);
 			j->y[(r0 + k) * j->OC + v + q] = s;
 		}
 	}
 }
 
-/* BF16 rows of E converted once for many rows of x (not once per
- * group of three); C floats a row, on the stack. */
-#define GEMV_XET_SCRATCH 4096
-
-/* Four rows of E (from v, or converted in ef with F32 set) against all rows
- * of j in tiles of up to NT rows. */
+/* NQ rows of E from v against all rows of j in tiles of up to NT rows. */
 GEMV_AVX2 static inline __attribute__((always_inline)) void
-gemv_xet_tiles(const struct gemv_job *j, size_t v, const float *ef, int F32, size_t NT, size_t NQ)
+gemv_xet_tiles(const struct gemv_job *j, size_t v, size_t NT, size_t NQ)
 {
 	size_t r = 0, left;
 	for (; r + NT <= j->R; r += NT)
-		gemv_xet_block(j, v, r, NT, ef, F32, NQ);
+		gemv_xet_block(j, v, r, NT, NQ);
 	left = j->R - r;
 	/* NT is a constant here: the tiles a level cannot hold are dead code */
 	if (NT > 5 && left == 5)
-		gemv_xet_block(j, v, r, 5, ef, F32, NQ);
+		gemv_xet_block(j, v, r, 5, NQ);
 	else if (NT > 4 && left == 4)
-		gemv_xet_block(j, v, r, 4, ef, F32, NQ);
+		gemv_xet_block(j, v, r, 4, NQ);
 	else if (NT > 3 && left == 3)
-		gemv_xet_block(j, v, r, 3, ef, F32, NQ);
+		gemv_xet_block(j, v, r, 3, NQ);
 	else if (left == 2)
-		gemv_xet_block(j, v, r, 2, ef, F32, NQ);
+		gemv_xet_block(j, v, r, 2, NQ);
 	else if (left == 1)
-		gemv_xet_block(j, v, r, 1, ef, F32, NQ);
+		gemv_xet_block(j, v, r, 1, NQ);
 }
 
 /* Rows of E [lo, hi) against all rows of x, in blocks of rows that stay in
@@ -710,27 +698,14 @@ GEMV_AVX2 static inline __attribute__((always_inline)) void
 gemv_xet_rows(const struct gemv_job *all, size_t lo, size_t hi, size_t NT, size_t NQ)
 {
 	size_t C = all->IC, vend = C & ~(size_t)7, rb = gemv_row_block(all->R, C, NT);
-	float ef[4 * GEMV_XET_SCRATCH];
-	int convert = !all->w && all->R > 2 && C <= GEMV_XET_SCRATCH;
 	for (size_t rb0 = 0; rb0 < all->R; rb0 += rb) {
 		struct gemv_job part = *all, *j = &part;
 		part.R = all->R - rb0 < rb ? all->R - rb0 : rb;
 		part.x = all->x + rb0 * C;
 		part.y = all->y + rb0 * all->OC;
 		size_t v = lo;
-		for (; v + NQ <= hi; v += NQ) {
-			if (!convert) {
-				gemv_xet_tiles(j, v, NULL, 0, NT, NQ);
-				continue;
-			}
-			for (size_t q = 0; q < NQ; q++) {
-				for (size_t i = 0; i < vend; i += 8)
-					_mm256_storeu_ps(ef + q * C + i, gemv_load8(j, v + q, i));
-				for (size_t i = vend; i < C; i++)
-					ef[q * C + i] = gemv_e(j, v + q, i);
-			}
-			gemv_xet_tiles(j, v, ef, 1, NT, NQ);
-		}
+		for (; v + NQ <= hi; v += NQ)
+			gemv_xet_tiles(j, v, NT, NQ);
 		for (; v < hi; v++)
 			for (size_t r = 0; r < j->R; r++) {
 				const float *xr = j->x + r * C;
@@ -1159,114 +1134,6 @@ gemv_tile_dp(const struct gemv_job *j, const uint32_t *xi, const uint16_t *wb, s
 GEMV_PANELS_512(gemv_xw_bf16_avx512, GEMV_512, 0, GEMV_512_F32)
 GEMV_PANELS_512(gemv_xw_bf16_dp, GEMV_BF16, 1, GEMV_512_DP)
 
-/* Sixteen sums at once, s[k]'s in lane k, each by _mm512_reduce_add_ps's
- * tree (lanes i and i + 8, then i and i + 4, i and i + 2, i and i + 1), so
- * the same bits as sixteen of those, in 45 instructions instead of 128. */
-GEMV_BF16 static inline __m512 gemv_reduce16(const __m512 s[16])
-{
-	__m512 u[8], w[4], z[2];
-	_Pragma("GCC unroll 8")
-	for (size_t k = 0; k < 8; k++) /* halves: s[2k] in lanes 0-7, s[2k+1] in 8-15 */
-		u[k] = _mm512_add_ps(_mm512_shuffle_f32x4(s[2 * k], s[2 * k + 1], 0x44),
-		                     _mm512_shuffle_f32x4(s[2 * k], s[2 * k + 1], 0xee));
-	_Pragma("GCC unroll 4")
-	for (size_t k = 0; k < 4; k++) /* quarters: s[4k + q] in quarter q */
-		w[k] = _mm512_add_ps(_mm512_shuffle_f32x4(u[2 * k], u[2 * k + 1], 0x88),
-		                     _mm512_shuffle_f32x4(u[2 * k], u[2 * k + 1], 0xdd));
-	_Pragma("GCC unroll 2")
-	for (size_t k = 0; k < 2; k++) /* lanes i and i + 2 of a quarter */
-		z[k] = _mm512_add_ps(_mm512_shuffle_ps(w[2 * k], w[2 * k + 1], 0x44),
-		                     _mm512_shuffle_ps(w[2 * k], w[2 * k + 1], 0xee));
-	/* i and i + 1: lane 4q + m holds s[4m + q]'s sum, put back in order */
-	__m512 f = _mm512_add_ps(_mm512_shuffle_ps(z[0], z[1], 0x88),
-	                         _mm512_shuffle_ps(z[0], z[1], 0xdd));
-	return _mm512_permutexvar_ps(
-		_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), f);
-}
-
-/* x E^T with BF16 E by vdpbf16ps: four rows of E (32 inputs a vector, the
- * last part masked) against NR <= 6 rows of x, 24 sums in registers. Each
- * output is its 16 lanes' chain over the inputs, then one fixed reduction. */
-GEMV_BF16 static inline __attribute__((always_inline)) void
-gemv_xet_dp_block(const struct gemv_job *j, size_t v, size_t NQ, const uint16_t *xb, size_t xs,
-                  size_t r0, size_t NR)
-{
-	size_t C = j->IC;
-	__m512 a[6][4];
-	_Pragma("GCC unroll 6")
-	for (size_t k = 0; k < NR; k++)
-		_Pragma("GCC unroll 4")
-		for (size_t q = 0; q < NQ; q++)
-			a[k][q] = _mm512_setzero_ps();
-	for (size_t i = 0; i < C; i += 32) {
-		__mmask32 m = C - i >= 32 ? ~(__mmask32)0 : ((__mmask32)1 << (C - i)) - 1;
-		__m512bh e[4];
-		_Pragma("GCC unroll 4")
-		for (size_t q = 0; q < NQ; q++) {
-			/* the next block's rows at the same place (they follow these) */
-			cpu_prefetch_stream(j->wb + (v + NQ + q) * C + i);
-			e[q] = (__m512bh)_mm512_maskz_loadu_epi16(m, j->wb + (v + q) * C + i);
-		}
-		_Pragma("GCC unroll 6")
-		for (size_t k = 0; k < NR; k++) {
-			__m512bh xv = (__m512bh)_mm512_loadu_si512(xb + (r0 + k) * xs + i);
-			_Pragma("GCC unroll 4")
-			for (size_t q = 0; q < NQ; q++)
-				a[k][q] = _mm512_dpbf16_ps(a[k][q], e[q], xv);
-		}
-	}
-	if (NQ == 4 && NR > 1) { /* four rows at a time, one reduction of sixteen sums */
-		_Pragma("GCC unroll 2")
-		for (size_t g = 0; g < NR; g += 4) {
-			__m512 s[16];
-			_Pragma("GCC unroll 16")
-			for (size_t t = 0; t < 16; t++) /* a last pair of rows twice */
-				s[t] = a[g + (t / 4) % (NR - g < 4 ? NR - g : 4)][t % 4];
-			__m512 f = gemv_reduce16(s);
-			float *y = j->y + (r0 + g) * j->OC + v;
-			_mm_storeu_ps(y, _mm512_extractf32x4_ps(f, 0));
-			if (g + 1 < NR)
-				_mm_storeu_ps(y + j->OC, _mm512_extractf32x4_ps(f, 1));
-			if (g + 2 < NR)
-				_mm_storeu_ps(y + 2 * j->OC, _mm512_extractf32x4_ps(f, 2));
-			if (g + 3 < NR)
-				_mm_storeu_ps(y + 3 * j->OC, _mm512_extractf32x4_ps(f, 3));
-		}
-		return;
-	}
-	_Pragma("GCC unroll 6")
-	for (size_t k = 0; k < NR; k++)
-		_Pragma("GCC unroll 4")
-		for (size_t q = 0; q < NQ; q++)
-			j->y[(r0 + k) * j->OC + v + q] = _mm512_reduce_add_ps(a[k][q]);
-}
-
-GEMV_BF16 static inline __attribute__((always_inline)) void
-gemv_xet_dp_rows(const struct gemv_job *j, size_t v, size_t NQ)
-{
-	const uint16_t *xb = (const uint16_t *)j->xp;
-	size_t xs = 2 * GEMV_XPAIRS(j->IC), r = 0;
-	for (; r + 6 <= j->R; r += 6)
-		gemv_xet_dp_block(j, v, NQ, xb, xs, r, 6);
-	switch (j->R - r) {
-	case 5: gemv_xet_dp_block(j, v, NQ, xb, xs, r, 5); break;
-	case 4: gemv_xet_dp_block(j, v, NQ, xb, xs, r, 4); break;
-	case 3: gemv_xet_dp_block(j, v, NQ, xb, xs, r, 3); break;
-	case 2: gemv_xet_dp_block(j, v, NQ, xb, xs, r, 2); break;
-	case 1: gemv_xet_dp_block(j, v, NQ, xb, xs, r, 1); break;
-	default: break;
-	}
-}
-
-GEMV_BF16 static void gemv_xet_dp(void *ctx, size_t lo, size_t hi)
-{
-	const struct gemv_job *j = ctx;
-	size_t v = lo;
-	for (; v + 4 <= hi; v += 4)
-		gemv_xet_dp_rows(j, v, 4);
-	for (; v < hi; v++)
-		gemv_xet_dp_rows(j, v, 1);
-}
 
 #endif
 
@@ -1298,19 +1165,17 @@ int gemv_bf16_dot(void)
 }
 
 #if GEMV_X86
-/* Rows [r0, r1) of x [R, IC] to BF16, rounded to nearest even, as rows of
- * GEMV_XPAIRS(IC) pairs (zeros after IC), or with tiles set where
- * gemv_xi_at puts them. */
+/* Rows [r0, r1) of x [R, IC] to BF16, rounded to nearest even, in
+ * GEMV_XPAIRS(IC) pairs a row (zeros after IC) where gemv_xi_at puts them. */
 GEMV_BF16 static void gemv_bf16_x(uint32_t *xp, const float *x, size_t R, size_t r0, size_t r1,
-                                  size_t IC, int tiles)
+                                  size_t IC)
 {
 	size_t xs = GEMV_XPAIRS(IC);
 	for (size_t r = r0; r < r1; r++) {
 		const float *xr = x + r * IC;
-		/* its piece c of 16 pairs at to + c * step: gemv_xi_at's place, or
-		 * in the row */
-		uint32_t *to = xp + (tiles ? gemv_xi_at(R, xs, r, 0) : r * xs);
-		size_t step = tiles ? gemv_xi_at(R, xs, r, 16) - gemv_xi_at(R, xs, r, 0) : 16;
+		/* its piece c of 16 pairs at to + c * step: gemv_xi_at's place */
+		uint32_t *to = xp + gemv_xi_at(R, xs, r, 0);
+		size_t step = gemv_xi_at(R, xs, r, 16) - gemv_xi_at(R, xs, r, 0);
 		for (size_t i = 0; i < 2 * xs; i += 32, to += step) {
 			size_t n = IC > i ? IC - i : 0;
 			if (n >= 32) {
@@ -1335,34 +1200,33 @@ struct gemv_bf16_x_job {
 	uint32_t *xp;
 	const float *x;
 	size_t R, IC;
-	int tiles;
 };
 
 static void gemv_bf16_x_part(void *ctx, size_t lo, size_t hi)
 {
 	const struct gemv_bf16_x_job *c = ctx;
-	gemv_bf16_x(c->xp, c->x, c->R, lo, hi, c->IC, c->tiles);
+	gemv_bf16_x(c->xp, c->x, c->R, lo, hi, c->IC);
 }
 
 /* gemv_bf16_x on the pool's threads, a block of a tile's rows each (the same
  * bits): serial, it took 2% of a batch-32 BF16 step while the other threads
  * waited. */
-static void gemv_bf16_x_rows(uint32_t *xp, const float *x, size_t R, size_t IC, int tiles)
+static void gemv_bf16_x_rows(uint32_t *xp, const float *x, size_t R, size_t IC)
 {
-	struct gemv_bf16_x_job c = { xp, x, R, IC, tiles };
+	struct gemv_bf16_x_job c = { xp, x, R, IC };
 	pool_for(R, GEMV_XI_ROWS, gemv_bf16_x_part, &c);
 }
 
-/* Runs fn over [0, n) in grains with the activations in BF16 pairs: all rows at
- * once, or (no memory for that) rows in groups through a buffer on the stack,
- * which gives every row the same bits. */
-static void gemv_dp_run(struct gemv_job *j, size_t n, size_t grain, pool_fn fn)
+/* gemv_xw_bf16_dp over the panels with the activations in BF16 pairs: all
+ * rows at once, or (no memory for that) rows in groups through a buffer on
+ * the stack, which gives every row the same bits. */
+static void gemv_dp_run(struct gemv_job *j)
 {
-	size_t xs = GEMV_XPAIRS(j->IC), R = j->R;
+	size_t xs = GEMV_XPAIRS(j->IC), R = j->R, n = j->OC, grain = GEMV_PANEL;
+	pool_fn fn = gemv_xw_bf16_dp;
 	uint32_t *xp = malloc(R * xs * sizeof *xp);
-	int tiles = fn == gemv_xw_bf16_dp;
 	if (xp) {
-		gemv_bf16_x_rows(xp, j->x, R, j->IC, tiles);
+		gemv_bf16_x_rows(xp, j->x, R, j->IC);
 		j->xp = xp;
 		pool_for(n, grain, fn, j);
 		free(xp);
@@ -1372,7 +1236,7 @@ static void gemv_dp_run(struct gemv_job *j, size_t n, size_t grain, pool_fn fn)
 	uint32_t buf[STACK_PAIRS] __attribute__((aligned(64)));
 	size_t g = STACK_PAIRS / xs;
 	if (g == 0) { /* a row longer than the buffer: the F32 level instead */
-		pool_for(n, grain, fn == gemv_xet_dp ? gemv_xet_avx2 : gemv_xw_bf16_avx512, j);
+		pool_for(n, grain, gemv_xw_bf16_avx512, j);
 		return;
 	}
 	struct gemv_job part = *j;
@@ -1380,7 +1244,7 @@ static void gemv_dp_run(struct gemv_job *j, size_t n, size_t grain, pool_fn fn)
 		part.R = R - r < g ? R - r : g;
 		part.x = j->x + r * j->IC;
 		part.y = j->y + r * j->OC;
-		gemv_bf16_x(buf, part.x, part.R, 0, part.R, j->IC, tiles);
+		gemv_bf16_x(buf, part.x, part.R, 0, part.R, j->IC);
 		part.xp = buf;
 		pool_for(n, grain, fn, &part);
 	}
@@ -1409,7 +1273,7 @@ void gemv_xw_bf16(float *y, const float *x, const uint16_t *wp, const float *bia
 	pool_fn fn = gemv_panels_fn();
 #if GEMV_X86
 	if (fn == gemv_xw_bf16_dp) {
-		gemv_dp_run(&j, OC, GEMV_PANEL, fn);
+		gemv_dp_run(&j);
 		return;
 	}
 #endif
@@ -1447,7 +1311,7 @@ void gemv_xw_bf16_each(const struct gemv_bf16_out *out, size_t n, const float *x
 	if (e.fn == gemv_xw_bf16_dp && n > 1) {
 		xp = malloc(R * GEMV_XPAIRS(IC) * sizeof *xp);
 		if (xp)
-			gemv_bf16_x_rows(xp, x, R, IC, 1);
+			gemv_bf16_x_rows(xp, x, R, IC);
 	}
 	if (e.fn == gemv_xw_bf16_dp && !xp)
 		n = 0; /* one at a time (gemv_dp_run finds its own memory) */
@@ -1469,8 +1333,9 @@ void gemv_xw_bf16_each(const struct gemv_bf16_out *out, size_t n, const float *x
 	free(xp);
 }
 
-static void gemv_xet_run(struct gemv_job *j)
+void gemv_xet(float *y, const float *x, const float *e, size_t R, size_t C, size_t V)
 {
+	struct gemv_job j = { .y = y, .x = x, .w = e, .R = R, .IC = C, .OC = V };
 	pool_fn fn = gemv_xet_plain;
 #if GEMV_X86
 	if (cpu_level() >= CPU_AVX512)
@@ -1478,18 +1343,5 @@ static void gemv_xet_run(struct gemv_job *j)
 	else if (cpu_level() >= CPU_AVX2)
 		fn = gemv_xet_avx2;
 #endif
-	pool_for(j->OC, GEMV_GRAIN, fn, j);
-}
-
-void gemv_xet(float *y, const float *x, const float *e, const uint16_t *eb, size_t R, size_t C,
-              size_t V)
-{
-	struct gemv_job j = { .y = y, .x = x, .w = e, .wb = eb, .R = R, .IC = C, .OC = V };
-#if GEMV_X86
-	if (eb && cpu_has_bf16()) {
-		gemv_dp_run(&j, V, GEMV_GRAIN, gemv_xet_dp);
-		return;
-	}
-#endif
-	gemv_xet_run(&j);
+	pool_for(V, GEMV_GRAIN, fn, &j);
 }

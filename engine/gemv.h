@@ -4,9 +4,8 @@
  *   gemv_pack_bf16(wp, w, IC, OC);                // BF16, in panels (same element count)
  *   gemv_pack_bf16_rows(hp, wte, V, C);           // the panels of wte^T, from its rows
  *   gemv_xw_bf16(y, x, wp, NULL, R, IC, OC, 1);   // y += x w with the packed copy
- *   gemv_xet(logits, x, wte, NULL, R, C, V);      // logits [R,V] = x [R,C] wte^T
+ *   gemv_xet(logits, x, wte, R, C, V);            // logits [R,V] = x [R,C] wte^T (F32)
  *   gemv_bf16_from_f32(eb, wte, V * C);           // round to nearest even (same layout)
- *   gemv_xet(logits, x, NULL, eb, R, C, V);
  *
  * Decoding a few rows is bound by memory bandwidth, not arithmetic: every
  * weight is read once per step. BLIS packs its operands (one more pass over
@@ -59,9 +58,9 @@ struct gemv_bf16_out {
 };
 void gemv_xw_bf16_each(const struct gemv_bf16_out *out, size_t n, const float *x, size_t R,
                        size_t IC, int accumulate);
-/* y [R, V] = x [R, C] E^T for E [V, C] (F32 e or BF16 eb). */
-void gemv_xet(float *y, const float *x, const float *e, const uint16_t *eb, size_t R, size_t C,
-              size_t V);
+/* y [R, V] = x [R, C] E^T for F32 E [V, C] (BF16 packs E as W = E^T:
+ * gemv_pack_bf16_rows, gemv_xw_bf16). */
+void gemv_xet(float *y, const float *x, const float *e, size_t R, size_t C, size_t V);
 
 /* 1 when the BF16 products use vdpbf16ps (engine/cpu: AVX512_BF16 in use):
  * the activations are then rounded to BF16 too, and each output equals the

@@ -185,6 +185,6 @@ enum status_code gpt2_decode(struct decoder *d, const int *seq, const int *token
 		            dw->scale + dw->scale_at[4 * lay->L], NULL, n, C, V, 0))
 			return status_set(st, STATUS_NOMEM, "cannot allocate int8 activations");
 	} else
-		gemv_xet(logits, d->ln, w + head, NULL, n, C, V);
+		gemv_xet(logits, d->ln, w + head, n, C, V);
 	return STATUS_OK;
 }

@@ -201,7 +201,7 @@ static enum status_code llama_product(const struct decoder *d, size_t m, size_t 
 		return STATUS_OK;
 	}
 	float *out = acc ? tmp : y;
-	gemv_xet(out, x, dw ? NULL : w, dw ? dw->bf16 + off : NULL, R, IC, OC);
+	gemv_xet(out, x, w, R, IC, OC);
 	for (size_t r = 0; r < R; r++) {
 		if (bias)
 			residual_forward(out + r * OC, bias, OC);
