@@ -1134,7 +1134,6 @@ gemv_tile_dp(const struct gemv_job *j, const uint32_t *xi, const uint16_t *wb, s
 GEMV_PANELS_512(gemv_xw_bf16_avx512, GEMV_512, 0, GEMV_512_F32)
 GEMV_PANELS_512(gemv_xw_bf16_dp, GEMV_BF16, 1, GEMV_512_DP)
 
-
 #endif
 
 void gemv_xw(float *y, const float *x, const float *w, const float *bias, size_t R, size_t IC,
