@@ -1,10 +1,11 @@
 /* gemv_rows: GFLOP/s of the products of many rows (a batch-32 decoding
  * step, a prefill) on one thread, per shape of GPT-2 small and SmolLM2-135M:
  * gemv_xw (W [IC, OC]) and gemv_xet (E [OC, IC]) in F32, gemv_xw_bf16 in BF16
- * (every matrix and head is packed as W), or gemv_q8 (int8: both forms are
- * the same panels), the weights cycled
- * through 256 MiB so each call reads them from memory, as a decoding step
- * does (in huge pages, as the decoder holds them).
+ * (decoding packs every matrix and head as W), or gemv_q8 (int8: both forms
+ * are the same panels), the weights cycled through 256 MiB so each call
+ * reads them from memory, as a decoding step does (in huge pages, as the
+ * decoder holds them). A shape's name says its form; each line names the
+ * kernel that ran.
  *
  *   RIC_CPU=avx2 bench/gemv_rows [ROWS] [REPS] [hot|cold] [SHAPE] [f32|bf16|int8]
  *
@@ -109,7 +110,9 @@ int main(int argc, char **argv)
 		/* the median, and the fastest repetition: on a shared host the
 		 * median moved by 1.5x between runs where the best held */
 		double flop = 2.0 * (double)R * (double)n;
-		printf("%-14s %s R %zu  %7.1f GFLOP/s (best %.1f)\n", shapes[s].name, type, R,
+		const char *kernel = int8 ? "gemv_q8" : bf16 ? "gemv_xw_bf16"
+		                                     : shapes[s].xet ? "gemv_xet" : "gemv_xw";
+		printf("%-14s %-12s R %zu  %7.1f GFLOP/s (best %.1f)\n", shapes[s].name, kernel, R,
 		       flop / t[reps / 2] / 1e9, flop / t[0] / 1e9);
 	}
 	return 0;
